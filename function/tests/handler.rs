@@ -1,0 +1,95 @@
+//! The handler on real API Gateway REST (v1) proxy events, without the Lambda runtime.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use aws_lambda_events::encodings::Body;
+use faq_function::{handle, Entry, Faq};
+use serde_json::{json, Value};
+
+fn faq() -> Faq {
+    Faq::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../faq.json")).unwrap()
+}
+
+fn proxy_get() -> Value {
+    serde_json::from_str(include_str!("data/apigw_proxy_request.json")).unwrap()
+}
+
+fn body(response: &aws_lambda_events::apigw::ApiGatewayProxyResponse) -> String {
+    match &response.body {
+        Some(Body::Text(text)) => text.clone(),
+        other => panic!("expected a text body, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_proxy_get_returns_the_picked_entry_as_json() {
+    let faq = faq();
+    let outcome = handle(&faq, &proxy_get(), |n| {
+        assert_eq!(n, 19);
+        4
+    });
+    assert_eq!(outcome.selected, Some(4));
+    let response = outcome.response;
+    assert_eq!(response.status_code, 200);
+    assert_eq!(response.headers["content-type"], "application/json");
+    assert!(!response.is_base64_encoded);
+    let entry: Entry = serde_json::from_str(&body(&response)).unwrap();
+    assert_eq!(entry, faq.questions[4]);
+    assert_eq!(entry.q, "What languages does AWS Lambda support?");
+}
+
+#[test]
+fn the_response_serialises_in_the_proxy_integration_shape() {
+    let outcome = handle(&faq(), &proxy_get(), |_| 0);
+    let wire = serde_json::to_value(&outcome.response).unwrap();
+    assert_eq!(wire["statusCode"], 200);
+    assert_eq!(wire["headers"]["content-type"], "application/json");
+    let entry: Value = serde_json::from_str(wire["body"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        entry,
+        json!({"q": "What is AWS Lambda?", "a": faq().questions[0].a})
+    );
+}
+
+#[test]
+fn other_methods_get_405_with_a_json_error() {
+    for method in ["POST", "PUT", "DELETE", "PATCH"] {
+        let mut event = proxy_get();
+        event["httpMethod"] = json!(method);
+        let outcome = handle(&faq(), &event, |_| panic!("no pick for {method}"));
+        assert_eq!(outcome.selected, None);
+        assert_eq!(outcome.response.status_code, 405, "{method}");
+        assert_eq!(outcome.response.headers["allow"], "GET");
+        let error: Value = serde_json::from_str(&body(&outcome.response)).unwrap();
+        assert_eq!(
+            error["message"],
+            format!("method {method} is not allowed: use GET")
+        );
+    }
+}
+
+#[test]
+fn a_direct_invoke_with_an_empty_event_gets_a_faq_entry() {
+    let faq = faq();
+    let outcome = handle(&faq, &json!({}), |_| 18);
+    assert_eq!(outcome.selected, Some(18));
+    assert_eq!(outcome.response.status_code, 200);
+    let entry: Entry = serde_json::from_str(&body(&outcome.response)).unwrap();
+    assert_eq!(entry, faq.questions[18]);
+}
+
+#[test]
+fn many_random_picks_all_come_from_the_faq_and_vary() {
+    let faq = faq();
+    let mut seen = HashSet::new();
+    for _ in 0..500 {
+        let outcome = handle(&faq, &proxy_get(), |n| fastrand::usize(..n));
+        let entry: Entry = serde_json::from_str(&body(&outcome.response)).unwrap();
+        let index = outcome.selected.unwrap();
+        assert_eq!(entry, faq.questions[index]);
+        seen.insert(index);
+    }
+    // 500 uniform picks from 19 miss any one entry with probability (18/19)^500 ≈ 2e-12.
+    assert_eq!(seen.len(), 19, "picks should cover every entry: {seen:?}");
+}

@@ -1,0 +1,413 @@
+//! Packaging: build the `bootstrap` with cargo, check that provided.al2023 can run it
+//! (x86_64 ELF, GLIBC ≤ 2.34), and write a deterministic zip. A prebuilt zip (`--zip`) goes
+//! through the same checks. No AWS here: this layer only reads and writes local files.
+
+use std::fmt;
+use std::io::{Cursor, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{bail, Context};
+use base64::Engine;
+use faq_function::faq::FAQ_FILE_NAME;
+use faq_function::Faq;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, ZipArchive, ZipWriter};
+
+use crate::output::Printer;
+
+/// Lambda's limit for a zip uploaded directly (CreateFunction / UpdateFunctionCode).
+pub const MAX_ZIPPED_BYTES: u64 = 50 * 1024 * 1024;
+/// Lambda's limit for the unzipped deployment package.
+pub const MAX_UNZIPPED_BYTES: u64 = 250 * 1024 * 1024;
+/// The glibc of Amazon Linux 2023, the provided.al2023 runtime's OS.
+pub const RUNTIME_GLIBC: GlibcVersion = GlibcVersion(2, 34);
+/// The name the runtime starts; it must sit at the root of the zip.
+pub const BOOTSTRAP: &str = "bootstrap";
+/// The cargo profile the function is built with (see the workspace Cargo.toml).
+pub const LAMBDA_PROFILE: &str = "lambda-release";
+
+/// What `faqctl build` needs to know, resolved from flags.
+#[derive(Debug, Clone)]
+pub struct BuildConfig {
+    pub manifest_path: PathBuf,
+    pub faq_path: PathBuf,
+    pub function_name: String,
+}
+
+/// A checked deployment package, ready to upload.
+#[derive(Debug, Clone, Serialize)]
+pub struct PackageOutput {
+    pub schema_version: u32,
+    pub zip: PathBuf,
+    pub size: u64,
+    /// Base64 of the zip's SHA-256: what Lambda reports as `CodeSha256`.
+    pub code_sha256: String,
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+}
+
+impl fmt::Display for PackageOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "zip         {}", self.zip.display())?;
+        writeln!(f, "size        {} bytes", self.size)?;
+        write!(f, "CodeSha256  {}", self.code_sha256)
+    }
+}
+
+/// Why a package cannot run on Lambda. Each names the file and says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum PackageError {
+    #[error("{file}: not a zip archive ({reason}); pass a zip written by `faqctl build`")]
+    NotAZip { file: String, reason: String },
+    #[error("{file}: no `bootstrap` at the root of the zip; the provided.al2023 runtime starts /var/task/bootstrap")]
+    NoBootstrap { file: String },
+    #[error("{file}: `bootstrap` is not executable (mode {mode:o}); zip it with mode 0755")]
+    NotExecutable { file: String, mode: u32 },
+    #[error("{file}: `bootstrap` is not an ELF executable ({reason}); build it for x86_64-unknown-linux-gnu")]
+    NotElf { file: String, reason: String },
+    #[error("{file}: `bootstrap` is built for {arch}, but the function runs on x86_64; build it for x86_64-unknown-linux-gnu")]
+    WrongArch { file: String, arch: String },
+    #[error("{file}: `bootstrap` needs GLIBC_{needed} but provided.al2023 has glibc {RUNTIME_GLIBC}; build on an older system or with `cargo zigbuild --target x86_64-unknown-linux-gnu.2.34`")]
+    GlibcTooNew { file: String, needed: GlibcVersion },
+    #[error("{file}: entry `{entry}` would be unpacked outside the function's directory (absolute path, `..` or a link); rebuild the zip with `faqctl build`")]
+    PathEscape { file: String, entry: String },
+    #[error("{file}: {size} bytes zipped, over Lambda's limit of {MAX_ZIPPED_BYTES} bytes for a direct upload")]
+    TooLargeZipped { file: String, size: u64 },
+    #[error("{file}: {size} bytes unzipped, over Lambda's limit of {MAX_UNZIPPED_BYTES} bytes")]
+    TooLargeUnzipped { file: String, size: u64 },
+}
+
+/// A GLIBC symbol version such as `2.34`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct GlibcVersion(pub u32, pub u32);
+
+impl fmt::Display for GlibcVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.0, self.1)
+    }
+}
+
+impl GlibcVersion {
+    /// Parses the part after `GLIBC_` (`2.34`, `2.2.5`; a third part does not matter here).
+    fn parse(version: &str) -> Option<GlibcVersion> {
+        let mut parts = version.split('.').map(|p| p.parse::<u32>().ok());
+        Some(GlibcVersion(
+            parts.next()??,
+            parts.next().flatten().unwrap_or(0),
+        ))
+    }
+}
+
+/// `faqctl build`: validate the FAQ, build the bootstrap, check it, write the zip.
+pub fn build(config: &BuildConfig, printer: &Printer) -> anyhow::Result<PackageOutput> {
+    Faq::load(&config.faq_path)?;
+    let faq = std::fs::read(&config.faq_path)
+        .with_context(|| format!("{}: cannot read it", config.faq_path.display()))?;
+
+    printer.progress(format!(
+        "building {BOOTSTRAP} (cargo, profile {LAMBDA_PROFILE})…"
+    ));
+    let (bootstrap_path, target_dir) = cargo_build_bootstrap(&config.manifest_path, printer)?;
+    let bootstrap = std::fs::read(&bootstrap_path)
+        .with_context(|| format!("{}: cannot read it", bootstrap_path.display()))?;
+    check_bootstrap(&bootstrap_path.display().to_string(), &bootstrap)?;
+
+    let bytes = write_zip(&[(BOOTSTRAP, 0o755, &bootstrap), (FAQ_FILE_NAME, 0o644, &faq)])?;
+    let dir = target_dir.join("lambda").join(&config.function_name);
+    let zip = dir.join("bootstrap.zip");
+    check_zip(&zip.display().to_string(), &bytes)?;
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::write(&zip, &bytes).with_context(|| format!("cannot write {}", zip.display()))?;
+    Ok(package_output(zip, bytes))
+}
+
+/// Reads a prebuilt zip (`--zip PATH`) and runs the same checks as `build`.
+pub fn load_zip(path: &Path) -> anyhow::Result<PackageOutput> {
+    let bytes = std::fs::read(path).with_context(|| {
+        format!(
+            "{}: cannot read the zip; pass an existing file or run `faqctl build`",
+            path.display()
+        )
+    })?;
+    check_zip(&path.display().to_string(), &bytes)?;
+    Ok(package_output(path.to_path_buf(), bytes))
+}
+
+fn package_output(zip: PathBuf, bytes: Vec<u8>) -> PackageOutput {
+    PackageOutput {
+        schema_version: 1,
+        zip,
+        size: bytes.len() as u64,
+        code_sha256: code_sha256(&bytes),
+        bytes,
+    }
+}
+
+/// Base64 of the SHA-256 of the bytes, the form Lambda reports as `CodeSha256`.
+pub fn code_sha256(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes))
+}
+
+/// Runs `cargo build` for the function crate's `bootstrap`; returns the binary and the
+/// workspace's target directory. Cargo's own output is shown on a terminal, and kept for the
+/// error message otherwise.
+fn cargo_build_bootstrap(manifest: &Path, printer: &Printer) -> anyhow::Result<(PathBuf, PathBuf)> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(&cargo);
+    command
+        .arg("build")
+        .arg("--manifest-path")
+        .arg(manifest)
+        .args([
+            "--profile",
+            LAMBDA_PROFILE,
+            "-p",
+            "faq-function",
+            "--bin",
+            BOOTSTRAP,
+        ])
+        .args(["--message-format", "json-render-diagnostics"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped());
+    if printer.shows_progress() {
+        command.stderr(Stdio::inherit());
+    } else {
+        command.stderr(Stdio::piped());
+    }
+    let output = command.output().with_context(|| {
+        format!(
+            "cannot run `{}`; install Rust (https://rustup.rs) or pass a prebuilt zip with --zip",
+            cargo.to_string_lossy()
+        )
+    })?;
+    if !output.status.success() {
+        bail!(
+            "`cargo build --profile {LAMBDA_PROFILE} -p faq-function` failed ({}) for {}{}",
+            output.status,
+            manifest.display(),
+            String::from_utf8_lossy(&output.stderr)
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(|l| format!("\n  {l}"))
+                .collect::<String>()
+        );
+    }
+    let mut executable = None;
+    for line in output.stdout.split(|b| *b == b'\n') {
+        let Ok(message) = serde_json::from_slice::<serde_json::Value>(line) else {
+            continue;
+        };
+        if message["reason"] == "compiler-artifact" && message["target"]["name"] == BOOTSTRAP {
+            if let Some(path) = message["executable"].as_str() {
+                executable = Some(PathBuf::from(path));
+            }
+        }
+    }
+    let executable = executable.with_context(|| {
+        format!(
+            "cargo built no `{BOOTSTRAP}` binary for {}; is this the faqctl workspace?",
+            manifest.display()
+        )
+    })?;
+    // <target>/<profile>/bootstrap
+    let target_dir = executable
+        .parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .context("cargo reported a bootstrap path without a target directory")?;
+    Ok((executable, target_dir))
+}
+
+/// Checks that `bytes` is an x86_64 ELF executable needing no glibc newer than the runtime's.
+pub fn check_bootstrap(file: &str, bytes: &[u8]) -> Result<(), PackageError> {
+    use goblin::elf::{header, Elf};
+    let elf = Elf::parse(bytes).map_err(|e| PackageError::NotElf {
+        file: file.into(),
+        reason: e.to_string(),
+    })?;
+    if !matches!(elf.header.e_type, header::ET_EXEC | header::ET_DYN) {
+        return Err(PackageError::NotElf {
+            file: file.into(),
+            reason: format!(
+                "ELF type {} is not an executable",
+                header::et_to_str(elf.header.e_type)
+            ),
+        });
+    }
+    if elf.header.e_machine != header::EM_X86_64 || !elf.is_64 {
+        return Err(PackageError::WrongArch {
+            file: file.into(),
+            arch: header::machine_to_str(elf.header.e_machine).to_string(),
+        });
+    }
+    if let Some(needed) = max_glibc(&elf) {
+        if needed > RUNTIME_GLIBC {
+            return Err(PackageError::GlibcTooNew {
+                file: file.into(),
+                needed,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The highest `GLIBC_x.y` version the binary's symbols need (none for a static binary).
+fn max_glibc(elf: &goblin::elf::Elf) -> Option<GlibcVersion> {
+    let verneed = elf.verneed.as_ref()?;
+    verneed
+        .iter()
+        .flat_map(|need| need.iter().map(|aux| aux.vna_name).collect::<Vec<_>>())
+        .filter_map(|name| elf.dynstrtab.get_at(name))
+        .filter_map(|name| name.strip_prefix("GLIBC_"))
+        .filter_map(GlibcVersion::parse)
+        .max()
+}
+
+/// Writes a zip whose bytes depend only on the entries: fixed order, timestamps and modes.
+pub fn write_zip(entries: &[(&str, u32, &[u8])]) -> anyhow::Result<Vec<u8>> {
+    let mut writer = ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, mode, data) in entries {
+        let options = SimpleFileOptions::default()
+            .compression_method(CompressionMethod::Deflated)
+            .compression_level(Some(9))
+            .unix_permissions(*mode)
+            .last_modified_time(zip::DateTime::default());
+        writer
+            .start_file(*name, options)
+            .with_context(|| format!("cannot add {name} to the zip"))?;
+        writer.write_all(data)?;
+    }
+    Ok(writer
+        .finish()
+        .context("cannot finish the zip")?
+        .into_inner())
+}
+
+/// Checks a deployment package: a zip within Lambda's limits, no entry escaping the unpack
+/// directory, and an executable `bootstrap` at its root that provided.al2023 can run.
+pub fn check_zip(file: &str, bytes: &[u8]) -> Result<(), PackageError> {
+    let size = bytes.len() as u64;
+    if size > MAX_ZIPPED_BYTES {
+        return Err(PackageError::TooLargeZipped {
+            file: file.into(),
+            size,
+        });
+    }
+    let not_a_zip = |e: zip::result::ZipError| PackageError::NotAZip {
+        file: file.into(),
+        reason: e.to_string(),
+    };
+    let mut archive = ZipArchive::new(Cursor::new(bytes)).map_err(not_a_zip)?;
+    let mut unzipped: u64 = 0;
+    let mut bootstrap = None;
+    for index in 0..archive.len() {
+        let entry = archive.by_index(index).map_err(not_a_zip)?;
+        let name = entry.name().map_err(not_a_zip)?.to_string();
+        let is_link = entry
+            .unix_mode()
+            .is_some_and(|mode| mode & 0o170000 == 0o120000);
+        // enclosed_name() tolerates a leading `/`; an unpacker may not, so refuse it here.
+        let absolute = name.starts_with('/') || name.starts_with('\\');
+        if entry.enclosed_name().is_none() || absolute || is_link {
+            return Err(PackageError::PathEscape {
+                file: file.into(),
+                entry: name,
+            });
+        }
+        unzipped = unzipped.saturating_add(entry.size());
+        if name == BOOTSTRAP {
+            bootstrap = Some(index);
+        }
+    }
+    if unzipped > MAX_UNZIPPED_BYTES {
+        return Err(PackageError::TooLargeUnzipped {
+            file: file.into(),
+            size: unzipped,
+        });
+    }
+    let index = bootstrap.ok_or_else(|| PackageError::NoBootstrap { file: file.into() })?;
+    let entry = archive.by_index(index).map_err(not_a_zip)?;
+    let mode = entry.unix_mode().unwrap_or(0);
+    if mode & 0o111 == 0 {
+        return Err(PackageError::NotExecutable {
+            file: file.into(),
+            mode,
+        });
+    }
+    let mut binary = Vec::with_capacity(entry.size().min(MAX_UNZIPPED_BYTES) as usize);
+    entry
+        .take(MAX_UNZIPPED_BYTES)
+        .read_to_end(&mut binary)
+        .map_err(|e| PackageError::NotAZip {
+            file: file.into(),
+            reason: e.to_string(),
+        })?;
+    // The zip is named in the messages: that is the file the user passed.
+    check_bootstrap(file, &binary)
+}
+
+#[cfg(test)]
+mod tests {
+    //! Checks that need no real binary; the ELF checks run on the real bootstrap in
+    //! tests/package.rs.
+    use super::*;
+
+    fn zip_of(entries: &[(&str, u32, &[u8])]) -> Vec<u8> {
+        write_zip(entries).unwrap()
+    }
+
+    #[test]
+    fn zips_of_the_same_entries_are_byte_identical() {
+        let entries: &[(&str, u32, &[u8])] =
+            &[("bootstrap", 0o755, b"x"), ("faq.json", 0o644, b"{}")];
+        assert_eq!(zip_of(entries), zip_of(entries));
+        assert_ne!(zip_of(entries), zip_of(&[("bootstrap", 0o755, b"y")]));
+    }
+
+    #[test]
+    fn code_sha256_is_base64_of_the_sha256() {
+        // sha256("") is e3b0c442…b855; Lambda reports it base64-encoded.
+        assert_eq!(
+            code_sha256(b""),
+            "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+        );
+    }
+
+    #[test]
+    fn glibc_versions_order_numerically() {
+        assert!(GlibcVersion::parse("2.34").unwrap() > GlibcVersion::parse("2.4").unwrap());
+        assert_eq!(GlibcVersion::parse("2.2.5"), Some(GlibcVersion(2, 2)));
+        assert_eq!(GlibcVersion::parse("PRIVATE"), None);
+    }
+
+    #[test]
+    fn a_symlink_entry_is_refused() {
+        let mut writer = ZipWriter::new(Cursor::new(Vec::new()));
+        writer
+            .add_symlink("bootstrap", "/bin/sh", SimpleFileOptions::default())
+            .unwrap();
+        let bytes = writer.finish().unwrap().into_inner();
+        let error = check_zip("pkg.zip", &bytes).unwrap_err();
+        assert!(matches!(error, PackageError::PathEscape { .. }), "{error}");
+    }
+
+    #[test]
+    fn packages_over_lambdas_size_limits_are_refused() {
+        let zipped = vec![0u8; MAX_ZIPPED_BYTES as usize + 1];
+        assert!(matches!(
+            check_zip("big.zip", &zipped),
+            Err(PackageError::TooLargeZipped { .. })
+        ));
+        // Zeros deflate to almost nothing: a small zip that unpacks past 250 MB.
+        let huge = vec![0u8; MAX_UNZIPPED_BYTES as usize + 1];
+        let bytes = zip_of(&[("bootstrap", 0o755, b"x"), ("data", 0o644, &huge)]);
+        let error = check_zip("bomb.zip", &bytes).unwrap_err();
+        assert!(
+            matches!(error, PackageError::TooLargeUnzipped { .. }),
+            "{error}"
+        );
+    }
+}
