@@ -24,6 +24,8 @@ pub struct GlobalArgs {
     /// Result format on stdout: `text` for people, `json` for pipelines (one JSON document).
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
+    #[command(flatten)]
+    pub remote: crate::settings::RemoteArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -40,6 +42,17 @@ pub enum Command {
     /// `lambda-release` profile, checks the binary (x86_64 ELF, GLIBC ≤ 2.34) and writes
     /// `target/lambda/<function>/bootstrap.zip` with `bootstrap` (0755) and `faq.json`.
     Build(commands::build::BuildArgs),
+    /// Build (or take --zip) and converge AWS to it: function, log group, REST API, GET method,
+    /// permission and stage. Idempotent: a re-run with nothing changed makes no write call.
+    Deploy(commands::deploy::DeployArgs),
+    /// Show what `deploy` would change, without changing anything.
+    Plan(commands::plan::PlanArgs),
+    /// Invoke the function directly, or GET the stage URL with --http.
+    Invoke(commands::invoke::InvokeArgs),
+    /// Print the function's CloudWatch logs; --follow keeps printing new ones.
+    Logs(commands::logs::LogsArgs),
+    /// Delete the REST API, the permission, the function and its log group.
+    Destroy(commands::destroy::DestroyArgs),
 }
 
 /// Process exit codes, the same for text and JSON output.
@@ -47,6 +60,8 @@ pub enum Command {
 pub enum Exit {
     Success = 0,
     Error = 1,
+    /// `plan --detailed-exitcode` found changes to make.
+    Changes = 2,
 }
 
 impl From<Exit> for std::process::ExitCode {

@@ -1,7 +1,10 @@
 //! faqctl as a library: the commands, the packaging and (later) the AWS layer and the local
 //! cloud, so that tests drive the same code the binary runs. See DESIGN.md for the layers.
 
+pub mod aws;
 pub mod cli;
 pub mod commands;
 pub mod output;
 pub mod package;
+pub mod plan;
+pub mod settings;

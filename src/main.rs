@@ -1,19 +1,43 @@
 //! faqctl: parse the command line, run one command, print the error chain and pick the exit code.
-//! Everything else lives in the modules below; see DESIGN.md for the layers.
+//! Everything else lives in the library; see DESIGN.md for the layers.
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use faqctl::{cli, commands, output};
+use faqctl::cli::{Cli, Exit};
+use faqctl::{commands, output};
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            // --help and --version are successes; a bad command line is exit 1, never 2,
+            // which is `plan --detailed-exitcode`'s "changes pending".
+            return if error.use_stderr() {
+                Exit::Error.into()
+            } else {
+                Exit::Success.into()
+            };
+        }
+    };
     let printer = output::Printer::new(cli.global.output);
-    match commands::run(cli.command, &printer) {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return Exit::Error.into();
+        }
+    };
+    match runtime.block_on(commands::run(cli.command, &cli.global.remote, &printer)) {
         Ok(code) => code.into(),
         Err(error) => {
             eprintln!("error: {error:#}");
-            cli::Exit::Error.into()
+            Exit::Error.into()
         }
     }
 }

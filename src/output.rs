@@ -21,6 +21,10 @@ impl Printer {
         }
     }
 
+    pub fn format(&self) -> OutputFormat {
+        self.format
+    }
+
     /// Whether progress lines are shown (stderr is a terminal).
     pub fn shows_progress(&self) -> bool {
         self.progress

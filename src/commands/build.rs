@@ -6,24 +6,13 @@ use clap::Args;
 
 use crate::cli::Exit;
 use crate::output::Printer;
-use crate::package::{self, BuildConfig};
+use crate::package::{self, BuildConfig, PackageOutput};
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
     #[command(flatten)]
     pub project: ProjectArgs,
-}
-
-/// Where the project is and what the package is called.
-#[derive(Debug, Clone, Args)]
-pub struct ProjectArgs {
-    /// The workspace's Cargo.toml (its `function/` crate is built).
-    #[arg(long, value_name = "PATH", default_value = "Cargo.toml")]
-    pub manifest_path: PathBuf,
-    /// The FAQ data shipped with the function.
-    #[arg(long, value_name = "PATH", default_value = "faq.json")]
-    pub faq: PathBuf,
-    /// The Lambda function's name (also names the output folder `target/lambda/<name>/`).
+    /// The Lambda function's name (names the output folder `target/lambda/<name>/`).
     #[arg(
         long,
         value_name = "NAME",
@@ -33,18 +22,49 @@ pub struct ProjectArgs {
     pub function_name: String,
 }
 
+/// Where the project is.
+#[derive(Debug, Clone, Args)]
+pub struct ProjectArgs {
+    /// The workspace's Cargo.toml (its `function/` crate is built).
+    #[arg(long, value_name = "PATH", default_value = "Cargo.toml")]
+    pub manifest_path: PathBuf,
+    /// The FAQ data shipped with the function.
+    #[arg(long, value_name = "PATH", default_value = "faq.json")]
+    pub faq: PathBuf,
+}
+
+/// Where the code to deploy comes from: a fresh build, or a prebuilt zip.
+#[derive(Debug, Clone, Args)]
+pub struct SourceArgs {
+    /// Deploy this zip (e.g. from `faqctl build` in an earlier CI step) instead of building.
+    #[arg(long, value_name = "PATH")]
+    pub zip: Option<PathBuf>,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
 impl ProjectArgs {
-    pub fn build_config(&self) -> BuildConfig {
+    pub fn build_config(&self, function_name: &str) -> BuildConfig {
         BuildConfig {
             manifest_path: self.manifest_path.clone(),
             faq_path: self.faq.clone(),
-            function_name: self.function_name.clone(),
+            function_name: function_name.to_string(),
+        }
+    }
+}
+
+impl SourceArgs {
+    /// The checked package: the given zip, or a new build. Runs before any AWS call.
+    pub fn package(&self, function_name: &str, printer: &Printer) -> anyhow::Result<PackageOutput> {
+        match &self.zip {
+            Some(zip) => package::load_zip(zip),
+            None => package::build(&self.project.build_config(function_name), printer),
         }
     }
 }
 
 pub fn run(args: BuildArgs, printer: &Printer) -> anyhow::Result<Exit> {
-    let built = package::build(&args.project.build_config(), printer)?;
+    let built = package::build(&args.project.build_config(&args.function_name), printer)?;
     printer.result(&built)?;
     Ok(Exit::Success)
 }

@@ -2,11 +2,22 @@
 
 use crate::cli::{Command, Exit};
 use crate::output::Printer;
+use crate::settings::RemoteArgs;
 
 pub mod build;
+pub mod deploy;
+pub mod destroy;
+pub mod invoke;
+pub mod logs;
+pub mod plan;
 
-pub fn run(command: Command, printer: &Printer) -> anyhow::Result<Exit> {
+pub async fn run(command: Command, remote: &RemoteArgs, printer: &Printer) -> anyhow::Result<Exit> {
     match command {
         Command::Build(args) => build::run(args, printer),
+        Command::Deploy(args) => deploy::run(remote, args, printer).await,
+        Command::Plan(args) => plan::run(remote, args, printer).await,
+        Command::Invoke(args) => invoke::run(remote, args, printer).await,
+        Command::Logs(args) => logs::run(remote, args, printer).await,
+        Command::Destroy(args) => destroy::run(remote, args, printer).await,
     }
 }

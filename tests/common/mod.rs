@@ -37,3 +37,206 @@ pub fn bootstrap_binary() -> Vec<u8> {
         .unwrap();
     binary
 }
+
+/// A role ARN in moto's default account.
+pub const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/faq-lambda-role";
+
+/// `faqctl` with a clean AWS environment pointed at `endpoint`: dummy credentials, a region,
+/// no profile files, no IMDS, and short eventual-consistency retries.
+pub fn faqctl_at(endpoint: &str) -> assert_cmd::Command {
+    let mut command = assert_cmd::Command::cargo_bin("faqctl").unwrap();
+    command
+        .current_dir(workspace())
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("FAQCTL_ROLE_ARN")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", "/nonexistent/faqctl-test/config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/faqctl-test/credentials",
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("FAQCTL_RETRY_BASE_MS", "10")
+        .args(["--endpoint-url", endpoint]);
+    command
+}
+
+/// Runs a faqctl command that must succeed with `--output json`; returns the document.
+pub fn json_ok(command: &mut assert_cmd::Command) -> serde_json::Value {
+    let output = command.args(["--output", "json"]).output().unwrap();
+    assert!(
+        output.status.success(),
+        "faqctl failed ({}):\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON document ({e}):\n{}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
+
+/// The operations of a deploy's or destroy's `changes`.
+pub fn operations(document: &serde_json::Value) -> Vec<String> {
+    document["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["operation"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A free loopback port (bound, then released for the server to take).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A `moto_server` of its own for one test, killed when dropped.
+pub struct Moto {
+    child: std::process::Child,
+    pub endpoint: String,
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        let port = free_port();
+        let child = std::process::Command::new("python3")
+            .args([
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("moto_server runs (scripts/test installs it: pip install 'moto[server]')");
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "moto_server did not start within 30 s"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let moto = Moto { child, endpoint };
+        moto.create_role("faq-lambda-role");
+        moto
+    }
+
+    /// Creates an IAM role (IAM's query protocol; moto routes by the credential scope).
+    pub fn create_role(&self, name: &str) {
+        let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        let body = format!(
+            "Action=CreateRole&Version=2010-05-08&RoleName={name}&AssumeRolePolicyDocument={}",
+            urlencode(trust)
+        );
+        use std::io::{Read, Write};
+        let mut stream =
+            std::net::TcpStream::connect(self.endpoint.trim_start_matches("http://")).unwrap();
+        write!(
+            stream,
+            "POST / HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+             Authorization: AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.endpoint.trim_start_matches("http://"),
+            body.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        assert!(
+            response.starts_with("HTTP/1.1 200"),
+            "CreateRole {name} on moto: {response}"
+        );
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// SDK clients of our own, for independent reads and out-of-band changes.
+pub struct Sdk {
+    pub lambda: aws_sdk_lambda::Client,
+    pub apigateway: aws_sdk_apigateway::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+}
+
+impl Sdk {
+    pub async fn at(endpoint: &str) -> Sdk {
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(endpoint)
+            .credentials_provider(aws_sdk_lambda::config::Credentials::new(
+                "test",
+                "test",
+                None,
+                None,
+                "faqctl-tests",
+            ))
+            .load()
+            .await;
+        Sdk {
+            lambda: aws_sdk_lambda::Client::new(&config),
+            apigateway: aws_sdk_apigateway::Client::new(&config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+        }
+    }
+
+    /// The ids of the REST APIs with this name.
+    pub async fn api_ids(&self, name: &str) -> Vec<String> {
+        let apis = self
+            .apigateway
+            .get_rest_apis()
+            .limit(500)
+            .send()
+            .await
+            .unwrap();
+        apis.items()
+            .iter()
+            .filter(|a| a.name() == Some(name))
+            .map(|a| a.id().unwrap().to_string())
+            .collect()
+    }
+}
+
+/// The built package with different FAQ data: same bootstrap, other CodeSha256.
+pub fn changed_zip(dir: &std::path::Path) -> PathBuf {
+    let faq = br#"{"service":"lambda","reference":"r","questions":[{"q":"Changed?","a":"Yes."}]}"#;
+    let bytes = package::write_zip(&[
+        ("bootstrap", 0o755, &bootstrap_binary()),
+        ("faq.json", 0o644, faq),
+    ])
+    .unwrap();
+    let path = dir.join("changed.zip");
+    std::fs::write(&path, bytes).unwrap();
+    path
+}

@@ -1,0 +1,350 @@
+//! Reads the live state: the function, its log group, the managed REST API(s) with their
+//! GET method, integration and stage, and our statement in the function's policy. Read calls
+//! only; "not found" is a normal answer and becomes `None`.
+
+use anyhow::Context;
+use aws_sdk_apigateway::types::RestApi;
+use serde_json::Value;
+
+use super::{sdk_error, Clients};
+use crate::plan::{
+    ApiState, FunctionState, IntegrationState, LogGroupState, MethodState, Observed,
+    PermissionState, StageState, STATEMENT_ID,
+};
+use crate::settings::{Names, MANAGED_BY};
+
+/// Reads everything a plan compares against.
+pub async fn observe(clients: &Clients, names: &Names) -> anyhow::Result<Observed> {
+    let log_group_name = names.log_group();
+    let (function, log_group, apis) = tokio::try_join!(
+        get_function(clients, &names.function),
+        describe_log_group(clients, &log_group_name),
+        find_apis(clients, &names.api),
+    )?;
+    let permission = match &function {
+        Some(_) => get_policy_statement(clients, &names.function).await?,
+        None => None,
+    };
+    let mut observed_apis = Vec::with_capacity(apis.len());
+    for api in apis {
+        observed_apis.push(observe_api(clients, api, &names.stage).await?);
+    }
+    // The oldest is kept. createdDate has one-second resolution, so two racing deploys can
+    // tie: then the one already serving a stage wins, then the lower id, so every run agrees.
+    observed_apis.sort_by_key(|api| (api.created, api.stage.is_none(), api.id.clone()));
+    Ok(Observed {
+        function,
+        log_group,
+        apis: observed_apis,
+        permission,
+    })
+}
+
+async fn get_function(clients: &Clients, name: &str) -> anyhow::Result<Option<FunctionState>> {
+    let output = match clients
+        .lambda
+        .get_function()
+        .function_name(name)
+        .send()
+        .await
+    {
+        Ok(output) => output,
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|e| e.is_resource_not_found_exception()) =>
+        {
+            return Ok(None)
+        }
+        Err(e) => return Err(sdk_error("GetFunction", name, e)),
+    };
+    let config = output
+        .configuration()
+        .with_context(|| format!("GetFunction {name} returned no configuration"))?;
+    let tagged = output
+        .tags()
+        .and_then(|tags| tags.get(MANAGED_BY.0))
+        .is_some_and(|value| value == MANAGED_BY.1);
+    Ok(Some(FunctionState {
+        arn: config.function_arn().unwrap_or_default().to_string(),
+        role: config.role().unwrap_or_default().to_string(),
+        memory_mb: config.memory_size().unwrap_or_default(),
+        timeout_s: config.timeout().unwrap_or_default(),
+        runtime: config
+            .runtime()
+            .map(|r| r.as_str().to_string())
+            .unwrap_or_default(),
+        handler: config.handler().unwrap_or_default().to_string(),
+        architectures: config
+            .architectures()
+            .iter()
+            .map(|a| a.as_str().to_string())
+            .collect(),
+        code_sha256: config.code_sha256().unwrap_or_default().to_string(),
+        last_modified: config.last_modified().unwrap_or_default().to_string(),
+        tagged,
+    }))
+}
+
+async fn describe_log_group(
+    clients: &Clients,
+    name: &str,
+) -> anyhow::Result<Option<LogGroupState>> {
+    let output = clients
+        .logs
+        .describe_log_groups()
+        .log_group_name_prefix(name)
+        .send()
+        .await
+        .map_err(|e| sdk_error("DescribeLogGroups", name, e))?;
+    Ok(output
+        .log_groups()
+        .iter()
+        .find(|group| group.log_group_name() == Some(name))
+        .map(|group| LogGroupState {
+            retention_days: group.retention_in_days(),
+        }))
+}
+
+/// The REST APIs named `name` and tagged managed-by=faqctl, oldest first (ties by id, so
+/// two faqctl runs agree on which one is kept).
+pub async fn find_apis(clients: &Clients, name: &str) -> anyhow::Result<Vec<RestApi>> {
+    let mut pages = clients
+        .apigateway
+        .get_rest_apis()
+        .limit(500)
+        .into_paginator()
+        .send();
+    let mut found = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| sdk_error("GetRestApis", name, e))?;
+        found.extend(
+            page.items()
+                .iter()
+                .filter(|api| {
+                    api.name() == Some(name)
+                        && api
+                            .tags()
+                            .and_then(|tags| tags.get(MANAGED_BY.0))
+                            .is_some_and(|value| value == MANAGED_BY.1)
+                })
+                .cloned(),
+        );
+    }
+    found.sort_by_key(|api| {
+        (
+            api.created_date().map(|d| d.secs()).unwrap_or(i64::MAX),
+            api.id().unwrap_or_default().to_string(),
+        )
+    });
+    Ok(found)
+}
+
+fn api_state(api: &RestApi) -> ApiState {
+    ApiState {
+        id: api.id().unwrap_or_default().to_string(),
+        created: api.created_date().map(|d| d.secs()).unwrap_or_default(),
+        root_resource_id: api.root_resource_id().map(str::to_string),
+        method: None,
+        integration: None,
+        stage: None,
+    }
+}
+
+async fn observe_api(clients: &Clients, api: RestApi, stage: &str) -> anyhow::Result<ApiState> {
+    let mut state = api_state(&api);
+    let id = state.id.clone();
+    if state.root_resource_id.is_none() {
+        state.root_resource_id = get_root_resource(clients, &id).await?;
+    }
+    if let Some(root) = state.root_resource_id.clone() {
+        let (method, integration) = tokio::try_join!(
+            get_method(clients, &id, &root),
+            get_integration(clients, &id, &root),
+        )?;
+        state.method = method;
+        state.integration = integration;
+    }
+    state.stage = get_stage(clients, &id, stage).await?;
+    Ok(state)
+}
+
+/// The id of the resource `/` (older APIs and some emulators omit `rootResourceId`).
+pub async fn get_root_resource(clients: &Clients, api_id: &str) -> anyhow::Result<Option<String>> {
+    let output = clients
+        .apigateway
+        .get_resources()
+        .rest_api_id(api_id)
+        .limit(500)
+        .send()
+        .await
+        .map_err(|e| sdk_error("GetResources", api_id, e))?;
+    Ok(output
+        .items()
+        .iter()
+        .find(|r| r.path() == Some("/"))
+        .and_then(|r| r.id().map(str::to_string)))
+}
+
+async fn get_method(
+    clients: &Clients,
+    api_id: &str,
+    resource_id: &str,
+) -> anyhow::Result<Option<MethodState>> {
+    match clients
+        .apigateway
+        .get_method()
+        .rest_api_id(api_id)
+        .resource_id(resource_id)
+        .http_method("GET")
+        .send()
+        .await
+    {
+        Ok(method) => Ok(Some(MethodState {
+            authorization: method.authorization_type().unwrap_or_default().to_string(),
+        })),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|e| e.is_not_found_exception()) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(sdk_error("GetMethod", &format!("GET / of {api_id}"), e)),
+    }
+}
+
+async fn get_integration(
+    clients: &Clients,
+    api_id: &str,
+    resource_id: &str,
+) -> anyhow::Result<Option<IntegrationState>> {
+    match clients
+        .apigateway
+        .get_integration()
+        .rest_api_id(api_id)
+        .resource_id(resource_id)
+        .http_method("GET")
+        .send()
+        .await
+    {
+        Ok(integration) => Ok(Some(IntegrationState {
+            kind: integration
+                .r#type()
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_default(),
+            http_method: integration.http_method().unwrap_or_default().to_string(),
+            uri: integration.uri().unwrap_or_default().to_string(),
+        })),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|e| e.is_not_found_exception()) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(sdk_error(
+            "GetIntegration",
+            &format!("GET / of {api_id}"),
+            e,
+        )),
+    }
+}
+
+async fn get_stage(
+    clients: &Clients,
+    api_id: &str,
+    stage: &str,
+) -> anyhow::Result<Option<StageState>> {
+    match clients
+        .apigateway
+        .get_stage()
+        .rest_api_id(api_id)
+        .stage_name(stage)
+        .send()
+        .await
+    {
+        Ok(output) => Ok(Some(StageState {
+            deployment_id: output.deployment_id().map(str::to_string),
+        })),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|e| e.is_not_found_exception()) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(sdk_error("GetStage", &format!("{stage} of {api_id}"), e)),
+    }
+}
+
+async fn get_policy_statement(
+    clients: &Clients,
+    function: &str,
+) -> anyhow::Result<Option<PermissionState>> {
+    let policy = match clients
+        .lambda
+        .get_policy()
+        .function_name(function)
+        .send()
+        .await
+    {
+        Ok(output) => output.policy().unwrap_or_default().to_string(),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|e| e.is_resource_not_found_exception()) =>
+        {
+            return Ok(None)
+        }
+        Err(e) => return Err(sdk_error("GetPolicy", function, e)),
+    };
+    let policy: Value = serde_json::from_str(&policy)
+        .with_context(|| format!("GetPolicy {function} returned a policy that is not JSON"))?;
+    Ok(find_statement(&policy, STATEMENT_ID))
+}
+
+/// Our statement in a resource policy document, in the forms IAM writes it.
+pub fn find_statement(policy: &Value, sid: &str) -> Option<PermissionState> {
+    let statements = match &policy["Statement"] {
+        Value::Array(list) => list.clone(),
+        single @ Value::Object(_) => vec![single.clone()],
+        _ => Vec::new(),
+    };
+    let statement = statements.into_iter().find(|s| s["Sid"] == sid)?;
+    let principal = match &statement["Principal"] {
+        Value::String(p) => Some(p.clone()),
+        other => other["Service"].as_str().map(str::to_string),
+    };
+    let action = match &statement["Action"] {
+        Value::String(a) => Some(a.clone()),
+        Value::Array(list) if list.len() == 1 => list[0].as_str().map(str::to_string),
+        _ => None,
+    };
+    let source_arn = statement["Condition"]["ArnLike"]["AWS:SourceArn"]
+        .as_str()
+        .map(str::to_string);
+    Some(PermissionState {
+        principal,
+        action,
+        source_arn,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_statement_is_read_from_a_lambda_policy() {
+        let policy: Value = serde_json::from_str(r#"{"Version":"2012-10-17","Id":"default","Statement":[
+            {"Sid":"other","Effect":"Allow","Principal":{"Service":"s3.amazonaws.com"},"Action":"lambda:InvokeFunction"},
+            {"Sid":"faqctl-apigw-get","Effect":"Allow","Principal":{"Service":"apigateway.amazonaws.com"},
+             "Action":"lambda:InvokeFunction","Resource":"arn:aws:lambda:us-east-1:123456789012:function:FAQ",
+             "Condition":{"ArnLike":{"AWS:SourceArn":"arn:aws:execute-api:us-east-1:123456789012:abc/*/GET/"}}}]}"#).unwrap();
+        assert_eq!(
+            find_statement(&policy, "faqctl-apigw-get"),
+            Some(PermissionState {
+                principal: Some("apigateway.amazonaws.com".into()),
+                action: Some("lambda:InvokeFunction".into()),
+                source_arn: Some("arn:aws:execute-api:us-east-1:123456789012:abc/*/GET/".into()),
+            })
+        );
+        assert_eq!(find_statement(&policy, "missing"), None);
+    }
+}

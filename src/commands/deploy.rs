@@ -1,0 +1,184 @@
+//! `faqctl deploy`: package, then converge: observe what exists, plan the difference, apply
+//! it change by change. Re-running after any failure reaches the same end state.
+
+use std::fmt;
+
+use clap::Args;
+use serde::Serialize;
+
+use super::build::SourceArgs;
+use crate::aws::{self, ApplyContext, Clients};
+use crate::cli::Exit;
+use crate::output::Printer;
+use crate::package::PackageOutput;
+use crate::plan::{plan_deploy, Change, ChangeOutput, Desired};
+use crate::settings::{check_role_arn, AwsConfig, NameArgs, Names, RemoteArgs};
+
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    #[command(flatten)]
+    pub names: NameArgs,
+    #[command(flatten)]
+    pub function: FunctionArgs,
+    #[command(flatten)]
+    pub source: SourceArgs,
+}
+
+/// The function's settings.
+#[derive(Debug, Clone, Args)]
+pub struct FunctionArgs {
+    /// An existing IAM role for the function (needed to create it; an existing function keeps
+    /// its role unless this is given). faqctl never creates IAM roles.
+    #[arg(long, value_name = "ARN", env = "FAQCTL_ROLE_ARN")]
+    pub role_arn: Option<String>,
+    /// Memory in MB (128 to 10240).
+    #[arg(long, value_name = "MB", default_value_t = 128, value_parser = clap::value_parser!(i32).range(128..=10240))]
+    pub memory: i32,
+    /// Timeout in seconds (1 to 900).
+    #[arg(long, value_name = "SECONDS", default_value_t = 3, value_parser = clap::value_parser!(i32).range(1..=900))]
+    pub timeout: i32,
+    /// Days CloudWatch keeps the function's logs (1, 3, 5, 7, 14, 30, 60, 90, … 3653).
+    #[arg(long, value_name = "DAYS", default_value_t = 14)]
+    pub log_retention_days: i32,
+}
+
+/// The retention values CloudWatch Logs accepts.
+const RETENTION_DAYS: [i32; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+impl FunctionArgs {
+    /// Checks the settings and builds the desired state (before any AWS call).
+    pub fn desired(
+        &self,
+        names: &Names,
+        region: &str,
+        code_sha256: &str,
+    ) -> anyhow::Result<Desired> {
+        if let Some(role) = &self.role_arn {
+            check_role_arn(role)?;
+        }
+        if !RETENTION_DAYS.contains(&self.log_retention_days) {
+            anyhow::bail!(
+                "--log-retention-days {} is not a retention CloudWatch Logs accepts: use one of {:?}",
+                self.log_retention_days,
+                RETENTION_DAYS
+            );
+        }
+        Ok(Desired {
+            names: names.clone(),
+            region: region.to_string(),
+            role_arn: self.role_arn.clone(),
+            memory_mb: self.memory,
+            timeout_s: self.timeout,
+            code_sha256: code_sha256.to_string(),
+            log_retention_days: self.log_retention_days,
+        })
+    }
+}
+
+/// The result of a deploy: what is live now, and what this run changed.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeployOutput {
+    pub schema_version: u32,
+    pub function_name: String,
+    pub function_arn: String,
+    pub code_sha256: String,
+    pub api_id: String,
+    pub stage: String,
+    pub invoke_url: String,
+    pub changes: Vec<ChangeOutput>,
+}
+
+impl fmt::Display for DeployOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.changes.is_empty() {
+            writeln!(f, "No changes: {} is up to date.", self.function_name)?;
+        } else {
+            for change in &self.changes {
+                writeln!(f, "{}", change.description)?;
+            }
+            writeln!(f, "Applied {} change(s).", self.changes.len())?;
+        }
+        writeln!(f, "function    {}", self.function_arn)?;
+        writeln!(f, "CodeSha256  {}", self.code_sha256)?;
+        writeln!(f, "API         {} (stage {})", self.api_id, self.stage)?;
+        write!(f, "invoke URL  {}", self.invoke_url)
+    }
+}
+
+pub async fn run(remote: &RemoteArgs, args: DeployArgs, printer: &Printer) -> anyhow::Result<Exit> {
+    let names = args.names.resolve()?;
+    // Validate what needs no network first, then build: bad input fails before any AWS call.
+    args.function.desired(&names, "us-east-1", "")?;
+    let package = args.source.package(&names.function, printer)?;
+    let aws = remote.load().await?;
+    let desired = args
+        .function
+        .desired(&names, &aws.region, &package.code_sha256)?;
+    let output = converge(&aws, &desired, &package, printer).await?;
+    printer.result(&output)?;
+    Ok(Exit::Success)
+}
+
+/// Observe, plan, apply. Shared by `deploy` and `faqctl local`.
+pub async fn converge(
+    aws: &AwsConfig,
+    desired: &Desired,
+    package: &PackageOutput,
+    printer: &Printer,
+) -> anyhow::Result<DeployOutput> {
+    let clients = Clients::new(aws);
+    let names = &desired.names;
+    printer.progress(format!("reading the live state in {}…", aws.region));
+    let observed = aws::observe(&clients, names).await?;
+    let changes = plan_deploy(desired, &observed)?;
+    let mut context = ApplyContext::new(&observed);
+    apply_all(
+        &clients,
+        desired,
+        &package.bytes,
+        &mut context,
+        &changes,
+        printer,
+    )
+    .await?;
+
+    let api_id = context.api_id.clone().unwrap_or_default();
+    Ok(DeployOutput {
+        schema_version: 1,
+        function_name: names.function.clone(),
+        function_arn: context.function_arn.clone().unwrap_or_default(),
+        code_sha256: package.code_sha256.clone(),
+        invoke_url: clients.invoke_url(&api_id, &names.stage),
+        api_id,
+        stage: names.stage.clone(),
+        changes: changes.iter().map(ChangeOutput::from).collect(),
+    })
+}
+
+/// Applies the changes in order; an error names the step and says that a re-run finishes it.
+pub async fn apply_all(
+    clients: &Clients,
+    desired: &Desired,
+    code: &[u8],
+    context: &mut ApplyContext,
+    changes: &[Change],
+    printer: &Printer,
+) -> anyhow::Result<()> {
+    for (step, change) in changes.iter().enumerate() {
+        printer.progress(format!("[{}/{}] {change}", step + 1, changes.len()));
+        aws::apply(clients, desired, code, context, change)
+            .await
+            .map_err(|e| {
+                e.context(format!(
+                    "stopped at step {} of {} ({}); the steps before it are done, and running the same command again finishes the rest",
+                    step + 1,
+                    changes.len(),
+                    change.operation()
+                ))
+            })?;
+    }
+    Ok(())
+}

@@ -1,0 +1,241 @@
+//! `faqctl logs`: the function's CloudWatch log events (FilterLogEvents, every page), once or
+//! `--follow`ing: poll about once a second, never print an event twice, never drop one that
+//! arrives late, stop cleanly on Ctrl-C.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::bail;
+use aws_sdk_cloudwatchlogs::types::FilteredLogEvent;
+use clap::Args;
+use serde::Serialize;
+
+use crate::aws::{sdk_error, Clients};
+use crate::cli::{Exit, OutputFormat};
+use crate::output::Printer;
+use crate::settings::{NameArgs, RemoteArgs};
+
+/// How far back each poll looks again, for events CloudWatch ingests late.
+const LOOKBACK_MS: i64 = 60_000;
+const POLL_INTERVAL: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    #[command(flatten)]
+    pub names: NameArgs,
+    /// Keep printing new events until Ctrl-C.
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+    /// How far back to start, e.g. 30s, 10m, 2h, 1d.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = humantime::parse_duration)]
+    pub since: Duration,
+    /// A CloudWatch Logs filter pattern, e.g. `"Quote selected"` or `ERROR`.
+    #[arg(long, value_name = "PATTERN")]
+    pub filter: Option<String>,
+}
+
+/// One log event, as printed with `--output json` (one object per line).
+#[derive(Debug, Clone, Serialize)]
+pub struct LogLine {
+    pub timestamp: String,
+    pub timestamp_ms: i64,
+    pub stream: String,
+    pub message: String,
+    pub event_id: String,
+}
+
+impl LogLine {
+    fn from_event(event: &FilteredLogEvent) -> Self {
+        let timestamp_ms = event.timestamp().unwrap_or_default();
+        LogLine {
+            timestamp: format_ms(timestamp_ms),
+            timestamp_ms,
+            stream: event.log_stream_name().unwrap_or_default().to_string(),
+            message: event.message().unwrap_or_default().trim_end().to_string(),
+            event_id: event.event_id().unwrap_or_default().to_string(),
+        }
+    }
+}
+
+fn format_ms(ms: i64) -> String {
+    let time = UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64);
+    humantime::format_rfc3339_millis(time).to_string()
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+pub async fn run(remote: &RemoteArgs, args: LogsArgs, printer: &Printer) -> anyhow::Result<Exit> {
+    let names = args.names.resolve()?;
+    let aws = remote.load().await?;
+    let clients = Clients::new(&aws);
+    let group = names.log_group();
+    let start = now_ms() - args.since.as_millis() as i64;
+
+    let mut follower = Follower::new(start);
+    let mut stdout = std::io::stdout().lock();
+    loop {
+        let events =
+            filter_log_events(&clients, &group, follower.cursor, args.filter.as_deref()).await?;
+        for line in follower.fresh(events) {
+            let written = match printer.format() {
+                OutputFormat::Json => writeln!(stdout, "{}", serde_json::to_string(&line)?),
+                OutputFormat::Text => writeln!(
+                    stdout,
+                    "{} {} {}",
+                    line.timestamp, line.stream, line.message
+                ),
+            };
+            // A closed pipe (`faqctl logs | head`) is a normal way to stop.
+            if written.and_then(|_| stdout.flush()).is_err() {
+                return Ok(Exit::Success);
+            }
+        }
+        if !args.follow {
+            return Ok(Exit::Success);
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(POLL_INTERVAL) => {}
+            _ = tokio::signal::ctrl_c() => return Ok(Exit::Success),
+        }
+    }
+}
+
+/// Which events were printed, across overlapping polls.
+pub struct Follower {
+    start: i64,
+    /// The start of the next poll's window.
+    pub cursor: i64,
+    seen: HashMap<String, i64>,
+}
+
+impl Follower {
+    pub fn new(start: i64) -> Self {
+        Follower {
+            start,
+            cursor: start,
+            seen: HashMap::new(),
+        }
+    }
+
+    /// The events not printed before, in time order; moves the window on.
+    pub fn fresh(&mut self, mut events: Vec<FilteredLogEvent>) -> Vec<LogLine> {
+        events.sort_by_key(|e| e.timestamp().unwrap_or_default());
+        let mut fresh = Vec::new();
+        for event in &events {
+            let line = LogLine::from_event(event);
+            if self
+                .seen
+                .insert(line.event_id.clone(), line.timestamp_ms)
+                .is_none()
+            {
+                fresh.push(line);
+            }
+        }
+        let newest = self.seen.values().copied().max().unwrap_or(self.start);
+        self.cursor = self.start.max(newest - LOOKBACK_MS);
+        let cursor = self.cursor;
+        self.seen.retain(|_, timestamp| *timestamp >= cursor);
+        fresh
+    }
+}
+
+async fn filter_log_events(
+    clients: &Clients,
+    group: &str,
+    start: i64,
+    filter: Option<&str>,
+) -> anyhow::Result<Vec<FilteredLogEvent>> {
+    let mut events = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let result = clients
+            .logs
+            .filter_log_events()
+            .log_group_name(group)
+            .start_time(start)
+            .set_filter_pattern(filter.map(str::to_string))
+            .set_next_token(token.clone())
+            .send()
+            .await;
+        let page = match result {
+            Ok(page) => page,
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
+            {
+                bail!(
+                    "no logs yet: deploy and invoke first (log group {group} does not exist in {})",
+                    clients.region
+                )
+            }
+            Err(e) => return Err(sdk_error("FilterLogEvents", group, e)),
+        };
+        events.extend(page.events().iter().cloned());
+        match page.next_token() {
+            // Some services repeat the last token at the end; stop rather than loop.
+            Some(next) if Some(next) != token.as_deref() => token = Some(next.to_string()),
+            _ => return Ok(events),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(id: &str, timestamp: i64) -> FilteredLogEvent {
+        FilteredLogEvent::builder()
+            .event_id(id)
+            .timestamp(timestamp)
+            .log_stream_name("2026/11/24/[$LATEST]abc")
+            .message(format!("Quote selected: {id}\n"))
+            .build()
+    }
+
+    fn ids(lines: &[LogLine]) -> Vec<&str> {
+        lines.iter().map(|l| l.event_id.as_str()).collect()
+    }
+
+    #[test]
+    fn overlapping_polls_print_each_event_once_and_late_ones_too() {
+        let mut follower = Follower::new(1_000_000);
+        assert_eq!(
+            ids(&follower.fresh(vec![event("b", 1_000_200), event("a", 1_000_100)])),
+            ["a", "b"]
+        );
+        // The next poll overlaps: old events come back, a new one and a late one arrive.
+        let again = follower.fresh(vec![
+            event("a", 1_000_100),
+            event("late", 1_000_150),
+            event("b", 1_000_200),
+            event("c", 1_000_300),
+        ]);
+        assert_eq!(ids(&again), ["late", "c"]);
+        assert!(follower.fresh(vec![event("c", 1_000_300)]).is_empty());
+        assert_eq!(
+            follower.cursor, 1_000_000,
+            "the window never starts before --since"
+        );
+    }
+
+    #[test]
+    fn the_window_moves_on_but_keeps_a_lookback() {
+        let mut follower = Follower::new(0);
+        follower.fresh(vec![event("x", 500_000)]);
+        assert_eq!(follower.cursor, 500_000 - LOOKBACK_MS);
+    }
+
+    #[test]
+    fn lines_carry_time_stream_and_message() {
+        let line = LogLine::from_event(&event("7", 1_795_322_400_123));
+        assert_eq!(line.timestamp, "2026-11-22T04:40:00.123Z");
+        assert_eq!(line.stream, "2026/11/24/[$LATEST]abc");
+        assert_eq!(line.message, "Quote selected: 7");
+    }
+}

@@ -1,0 +1,760 @@
+//! The plan: what a deploy (or destroy) must change, from what is wanted (`Desired`) and what
+//! exists (`Observed`), as an ordered list of `Change`s, one AWS write call each.
+//! PURE: no I/O, no clock, no randomness. `aws::observe` fills `Observed`, `aws::apply` runs
+//! the changes, `faqctl plan` prints them.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::settings::{arn_account, Names};
+
+pub const RUNTIME: &str = "provided.al2023";
+pub const HANDLER: &str = "bootstrap";
+pub const ARCHITECTURE: &str = "x86_64";
+/// The Lambda policy statement that lets API Gateway invoke the function.
+pub const STATEMENT_ID: &str = "faqctl-apigw-get";
+pub const APIGW_PRINCIPAL: &str = "apigateway.amazonaws.com";
+pub const INVOKE_ACTION: &str = "lambda:InvokeFunction";
+/// The lab's "Security: Open".
+pub const AUTHORIZATION: &str = "NONE";
+pub const INTEGRATION_TYPE: &str = "AWS_PROXY";
+/// Lambda proxy integrations always call Lambda's Invoke API with POST.
+pub const INTEGRATION_METHOD: &str = "POST";
+
+/// What a deploy converges to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Desired {
+    pub names: Names,
+    pub region: String,
+    /// Required to create the function; an existing function keeps its role unless given.
+    pub role_arn: Option<String>,
+    pub memory_mb: i32,
+    pub timeout_s: i32,
+    pub code_sha256: String,
+    pub log_retention_days: i32,
+}
+
+/// What exists now. `Default` is "nothing".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Observed {
+    pub function: Option<FunctionState>,
+    pub log_group: Option<LogGroupState>,
+    /// The REST APIs with the wanted name and the managed-by=faqctl tag, oldest first. The first
+    /// is the one kept; any other is a duplicate to delete.
+    pub apis: Vec<ApiState>,
+    /// Our statement in the function's resource policy.
+    pub permission: Option<PermissionState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionState {
+    pub arn: String,
+    pub role: String,
+    pub memory_mb: i32,
+    pub timeout_s: i32,
+    pub runtime: String,
+    pub handler: String,
+    pub architectures: Vec<String>,
+    pub code_sha256: String,
+    pub last_modified: String,
+    pub tagged: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogGroupState {
+    pub retention_days: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiState {
+    pub id: String,
+    /// Seconds since the epoch; picks the oldest among duplicates.
+    pub created: i64,
+    pub root_resource_id: Option<String>,
+    pub method: Option<MethodState>,
+    pub integration: Option<IntegrationState>,
+    pub stage: Option<StageState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MethodState {
+    pub authorization: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntegrationState {
+    pub kind: String,
+    pub http_method: String,
+    pub uri: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageState {
+    pub deployment_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PermissionState {
+    pub principal: Option<String>,
+    pub action: Option<String>,
+    pub source_arn: Option<String>,
+}
+
+/// One write call. The order of a plan is the order of the calls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    CreateLogGroup {
+        name: String,
+    },
+    PutRetentionPolicy {
+        name: String,
+        days: i32,
+    },
+    CreateFunction {
+        name: String,
+    },
+    UpdateFunctionCode {
+        name: String,
+        from: String,
+        to: String,
+    },
+    UpdateFunctionConfiguration {
+        name: String,
+        fields: Vec<&'static str>,
+    },
+    TagFunction {
+        name: String,
+    },
+    DeleteRestApi {
+        id: String,
+        reason: &'static str,
+    },
+    CreateRestApi {
+        name: String,
+    },
+    PutMethod,
+    UpdateMethod {
+        from: String,
+    },
+    PutIntegration,
+    RemovePermission {
+        name: String,
+    },
+    AddPermission {
+        name: String,
+    },
+    CreateDeployment {
+        stage: String,
+    },
+    DeleteFunction {
+        name: String,
+    },
+    DeleteLogGroup {
+        name: String,
+    },
+}
+
+impl Change {
+    /// The AWS API operation this change calls.
+    pub fn operation(&self) -> &'static str {
+        match self {
+            Change::CreateLogGroup { .. } => "CreateLogGroup",
+            Change::PutRetentionPolicy { .. } => "PutRetentionPolicy",
+            Change::CreateFunction { .. } => "CreateFunction",
+            Change::UpdateFunctionCode { .. } => "UpdateFunctionCode",
+            Change::UpdateFunctionConfiguration { .. } => "UpdateFunctionConfiguration",
+            Change::TagFunction { .. } => "TagResource",
+            Change::DeleteRestApi { .. } => "DeleteRestApi",
+            Change::CreateRestApi { .. } => "CreateRestApi",
+            Change::PutMethod => "PutMethod",
+            Change::UpdateMethod { .. } => "UpdateMethod",
+            Change::PutIntegration => "PutIntegration",
+            Change::RemovePermission { .. } => "RemovePermission",
+            Change::AddPermission { .. } => "AddPermission",
+            Change::CreateDeployment { .. } => "CreateDeployment",
+            Change::DeleteFunction { .. } => "DeleteFunction",
+            Change::DeleteLogGroup { .. } => "DeleteLogGroup",
+        }
+    }
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Change::CreateLogGroup { name } => write!(f, "+ create log group {name}"),
+            Change::PutRetentionPolicy { name, days } => {
+                write!(f, "~ set retention of log group {name} to {days} days")
+            }
+            Change::CreateFunction { name } => write!(f, "+ create function {name}"),
+            Change::UpdateFunctionCode { name, from, to } => {
+                write!(f, "~ update code of function {name} ({from} → {to})")
+            }
+            Change::UpdateFunctionConfiguration { name, fields } => write!(
+                f,
+                "~ update configuration of function {name} ({})",
+                fields.join(", ")
+            ),
+            Change::TagFunction { name } => write!(f, "~ tag function {name} managed-by=faqctl"),
+            Change::DeleteRestApi { id, reason } => write!(f, "- delete REST API {id} ({reason})"),
+            Change::CreateRestApi { name } => write!(f, "+ create REST API {name}"),
+            Change::PutMethod => write!(f, "+ create method GET / (authorization NONE)"),
+            Change::UpdateMethod { from } => {
+                write!(f, "~ set authorization of GET / to NONE (was {from})")
+            }
+            Change::PutIntegration => {
+                write!(f, "~ set integration of GET / to the function (AWS_PROXY)")
+            }
+            Change::RemovePermission { name } => {
+                write!(f, "- remove permission {STATEMENT_ID} from function {name}")
+            }
+            Change::AddPermission { name } => write!(
+                f,
+                "+ allow API Gateway to invoke function {name} ({STATEMENT_ID})"
+            ),
+            Change::CreateDeployment { stage } => write!(f, "+ deploy the API to stage {stage}"),
+            Change::DeleteFunction { name } => write!(f, "- delete function {name}"),
+            Change::DeleteLogGroup { name } => write!(f, "- delete log group {name}"),
+        }
+    }
+}
+
+/// A change as it appears in `--output json`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ChangeOutput {
+    pub operation: &'static str,
+    pub description: String,
+}
+
+impl From<&Change> for ChangeOutput {
+    fn from(change: &Change) -> Self {
+        ChangeOutput {
+            operation: change.operation(),
+            description: change.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    #[error("function {0} does not exist yet and needs an execution role: pass --role-arn (or set FAQCTL_ROLE_ARN) with an existing IAM role that Lambda can assume")]
+    RoleRequired(String),
+}
+
+/// `arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function}/invocations`
+pub fn integration_uri(region: &str, function_arn: &str) -> String {
+    format!(
+        "arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+    )
+}
+
+/// The least-privilege SourceArn of the permission: only GET / of this API, any stage.
+pub fn permission_source_arn(region: &str, account: &str, api_id: &str) -> String {
+    format!("arn:aws:execute-api:{region}:{account}:{api_id}/*/GET/")
+}
+
+/// The function's ARN: as observed, or as Lambda will name it in the role's account.
+pub fn function_arn(desired: &Desired, observed: &Observed) -> Option<String> {
+    if let Some(function) = &observed.function {
+        return Some(function.arn.clone());
+    }
+    let role = desired.role_arn.as_deref()?;
+    let partition = role.split(':').nth(1)?;
+    let account = arn_account(role)?;
+    Some(format!(
+        "arn:{partition}:lambda:{}:{account}:function:{}",
+        desired.region, desired.names.function
+    ))
+}
+
+/// The ordered write calls that take `observed` to `desired`. Empty when nothing differs.
+pub fn plan_deploy(desired: &Desired, observed: &Observed) -> Result<Vec<Change>, PlanError> {
+    let names = &desired.names;
+    let mut changes = Vec::new();
+
+    let log_group = names.log_group();
+    match &observed.log_group {
+        None => {
+            changes.push(Change::CreateLogGroup {
+                name: log_group.clone(),
+            });
+            changes.push(Change::PutRetentionPolicy {
+                name: log_group,
+                days: desired.log_retention_days,
+            });
+        }
+        Some(group) if group.retention_days != Some(desired.log_retention_days) => {
+            changes.push(Change::PutRetentionPolicy {
+                name: log_group,
+                days: desired.log_retention_days,
+            });
+        }
+        Some(_) => {}
+    }
+
+    match &observed.function {
+        None => {
+            if desired.role_arn.is_none() {
+                return Err(PlanError::RoleRequired(names.function.clone()));
+            }
+            changes.push(Change::CreateFunction {
+                name: names.function.clone(),
+            });
+        }
+        Some(function) => {
+            if function.code_sha256 != desired.code_sha256
+                || function.architectures != [ARCHITECTURE]
+            {
+                changes.push(Change::UpdateFunctionCode {
+                    name: names.function.clone(),
+                    from: function.code_sha256.clone(),
+                    to: desired.code_sha256.clone(),
+                });
+            }
+            let fields = diff_configuration(desired, function);
+            if !fields.is_empty() {
+                changes.push(Change::UpdateFunctionConfiguration {
+                    name: names.function.clone(),
+                    fields,
+                });
+            }
+            if !function.tagged {
+                changes.push(Change::TagFunction {
+                    name: names.function.clone(),
+                });
+            }
+        }
+    }
+
+    let (kept, duplicates) = match observed.apis.split_first() {
+        Some((kept, rest)) => (Some(kept), rest),
+        None => (None, &[][..]),
+    };
+    for duplicate in duplicates {
+        changes.push(Change::DeleteRestApi {
+            id: duplicate.id.clone(),
+            reason: "a duplicate; the oldest is kept",
+        });
+    }
+
+    // Known whenever the function exists or a role was given, i.e. whenever we got this far.
+    let function_arn = function_arn(desired, observed).unwrap_or_default();
+    let account = arn_account(&function_arn).unwrap_or_default().to_string();
+    let wanted_uri = integration_uri(&desired.region, &function_arn);
+    let permission_ok = |api_id: &str| {
+        observed.permission.as_ref().is_some_and(|p| {
+            p.principal.as_deref() == Some(APIGW_PRINCIPAL)
+                && p.action.as_deref() == Some(INVOKE_ACTION)
+                && p.source_arn.as_deref()
+                    == Some(permission_source_arn(&desired.region, &account, api_id).as_str())
+        })
+    };
+
+    let api_changed;
+    let permission_fine;
+    match kept {
+        None => {
+            changes.push(Change::CreateRestApi {
+                name: names.api.clone(),
+            });
+            changes.push(Change::PutMethod);
+            changes.push(Change::PutIntegration);
+            api_changed = true;
+            permission_fine = false;
+        }
+        Some(api) => {
+            let mut changed = false;
+            match &api.method {
+                None => {
+                    changes.push(Change::PutMethod);
+                    changed = true;
+                }
+                Some(method) if method.authorization != AUTHORIZATION => {
+                    changes.push(Change::UpdateMethod {
+                        from: method.authorization.clone(),
+                    });
+                    changed = true;
+                }
+                Some(_) => {}
+            }
+            let integration_ok = !changed
+                && api.integration.as_ref().is_some_and(|i| {
+                    i.kind == INTEGRATION_TYPE
+                        && i.http_method == INTEGRATION_METHOD
+                        && i.uri == wanted_uri
+                });
+            if !integration_ok {
+                changes.push(Change::PutIntegration);
+                changed = true;
+            }
+            api_changed = changed || api.stage.is_none();
+            permission_fine = permission_ok(&api.id);
+        }
+    }
+
+    if !permission_fine {
+        if observed.permission.is_some() {
+            changes.push(Change::RemovePermission {
+                name: names.function.clone(),
+            });
+        }
+        changes.push(Change::AddPermission {
+            name: names.function.clone(),
+        });
+    }
+    if api_changed {
+        changes.push(Change::CreateDeployment {
+            stage: names.stage.clone(),
+        });
+    }
+    Ok(changes)
+}
+
+fn diff_configuration(desired: &Desired, function: &FunctionState) -> Vec<&'static str> {
+    let mut fields = Vec::new();
+    if desired
+        .role_arn
+        .as_deref()
+        .is_some_and(|role| role != function.role)
+    {
+        fields.push("role");
+    }
+    if function.memory_mb != desired.memory_mb {
+        fields.push("memory");
+    }
+    if function.timeout_s != desired.timeout_s {
+        fields.push("timeout");
+    }
+    if function.runtime != RUNTIME {
+        fields.push("runtime");
+    }
+    if function.handler != HANDLER {
+        fields.push("handler");
+    }
+    fields
+}
+
+/// The ordered delete calls that remove everything faqctl made. Empty when nothing is left.
+pub fn plan_destroy(names: &Names, observed: &Observed) -> Vec<Change> {
+    let mut changes: Vec<Change> = observed
+        .apis
+        .iter()
+        .map(|api| Change::DeleteRestApi {
+            id: api.id.clone(),
+            reason: "with its stage and deployments",
+        })
+        .collect();
+    if observed.function.is_some() {
+        if observed.permission.is_some() {
+            changes.push(Change::RemovePermission {
+                name: names.function.clone(),
+            });
+        }
+        changes.push(Change::DeleteFunction {
+            name: names.function.clone(),
+        });
+    }
+    if observed.log_group.is_some() {
+        changes.push(Change::DeleteLogGroup {
+            name: names.log_group(),
+        });
+    }
+    changes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ROLE: &str = "arn:aws:iam::123456789012:role/lambda-basic";
+    const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:FAQ";
+
+    fn desired() -> Desired {
+        Desired {
+            names: Names {
+                function: "FAQ".into(),
+                api: "FAQ-API".into(),
+                stage: "myDeployment".into(),
+            },
+            region: "us-east-1".into(),
+            role_arn: Some(ROLE.into()),
+            memory_mb: 128,
+            timeout_s: 3,
+            code_sha256: "new-sha".into(),
+            log_retention_days: 14,
+        }
+    }
+
+    fn api(id: &str, created: i64) -> ApiState {
+        ApiState {
+            id: id.into(),
+            created,
+            root_resource_id: Some("root".into()),
+            method: Some(MethodState {
+                authorization: "NONE".into(),
+            }),
+            integration: Some(IntegrationState {
+                kind: "AWS_PROXY".into(),
+                http_method: "POST".into(),
+                uri: integration_uri("us-east-1", FUNCTION_ARN),
+            }),
+            stage: Some(StageState {
+                deployment_id: Some("dep1".into()),
+            }),
+        }
+    }
+
+    /// Everything exactly as `desired()` wants it.
+    fn converged() -> Observed {
+        Observed {
+            function: Some(FunctionState {
+                arn: FUNCTION_ARN.into(),
+                role: ROLE.into(),
+                memory_mb: 128,
+                timeout_s: 3,
+                runtime: RUNTIME.into(),
+                handler: HANDLER.into(),
+                architectures: vec![ARCHITECTURE.into()],
+                code_sha256: "new-sha".into(),
+                last_modified: "2026-11-24T04:40:00.000+0000".into(),
+                tagged: true,
+            }),
+            log_group: Some(LogGroupState {
+                retention_days: Some(14),
+            }),
+            apis: vec![api("abc123", 100)],
+            permission: Some(PermissionState {
+                principal: Some(APIGW_PRINCIPAL.into()),
+                action: Some(INVOKE_ACTION.into()),
+                source_arn: Some(permission_source_arn("us-east-1", "123456789012", "abc123")),
+            }),
+        }
+    }
+
+    fn operations(changes: &[Change]) -> Vec<&'static str> {
+        changes.iter().map(Change::operation).collect()
+    }
+
+    fn plan(desired: &Desired, observed: &Observed) -> Vec<&'static str> {
+        operations(&plan_deploy(desired, observed).unwrap())
+    }
+
+    #[test]
+    fn a_cold_deploy_creates_everything_in_dependency_order() {
+        assert_eq!(
+            plan(&desired(), &Observed::default()),
+            [
+                "CreateLogGroup",
+                "PutRetentionPolicy",
+                "CreateFunction",
+                "CreateRestApi",
+                "PutMethod",
+                "PutIntegration",
+                "AddPermission",
+                "CreateDeployment"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_converged_deployment_needs_no_change() {
+        assert_eq!(plan(&desired(), &converged()), Vec::<&str>::new());
+        // Without --role-arn an existing function keeps its role: still nothing to do.
+        let mut no_role = desired();
+        no_role.role_arn = None;
+        assert_eq!(plan(&no_role, &converged()), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn creating_the_function_without_a_role_is_refused() {
+        let mut no_role = desired();
+        no_role.role_arn = None;
+        let error = plan_deploy(&no_role, &Observed::default()).unwrap_err();
+        assert!(error
+            .to_string()
+            .contains("pass --role-arn (or set FAQCTL_ROLE_ARN)"));
+    }
+
+    /// Each row: how the live state drifted, and exactly the calls that repair it.
+    #[test]
+    fn each_drift_is_repaired_by_exactly_its_own_calls() {
+        type Drift = fn(&mut Observed, &mut Desired);
+        let cases: Vec<(&str, Drift, Vec<&str>)> = vec![
+            (
+                "new code",
+                |_, d| d.code_sha256 = "newer".into(),
+                vec!["UpdateFunctionCode"],
+            ),
+            (
+                "arm64 function",
+                |o, _| o.function.as_mut().unwrap().architectures = vec!["arm64".into()],
+                vec!["UpdateFunctionCode"],
+            ),
+            (
+                "memory",
+                |_, d| d.memory_mb = 256,
+                vec!["UpdateFunctionConfiguration"],
+            ),
+            (
+                "timeout",
+                |_, d| d.timeout_s = 10,
+                vec!["UpdateFunctionConfiguration"],
+            ),
+            (
+                "another role",
+                |_, d| d.role_arn = Some("arn:aws:iam::123456789012:role/other".into()),
+                vec!["UpdateFunctionConfiguration"],
+            ),
+            (
+                "runtime changed by hand",
+                |o, _| o.function.as_mut().unwrap().runtime = "provided.al2".into(),
+                vec!["UpdateFunctionConfiguration"],
+            ),
+            (
+                "tag removed",
+                |o, _| o.function.as_mut().unwrap().tagged = false,
+                vec!["TagResource"],
+            ),
+            (
+                "log group deleted",
+                |o, _| o.log_group = None,
+                vec!["CreateLogGroup", "PutRetentionPolicy"],
+            ),
+            (
+                "retention changed",
+                |o, _| {
+                    o.log_group = Some(LogGroupState {
+                        retention_days: None,
+                    })
+                },
+                vec!["PutRetentionPolicy"],
+            ),
+            (
+                "method deleted",
+                |o, _| o.apis[0].method = None,
+                vec!["PutMethod", "PutIntegration", "CreateDeployment"],
+            ),
+            (
+                "method secured by hand",
+                |o, _| o.apis[0].method.as_mut().unwrap().authorization = "AWS_IAM".into(),
+                vec!["UpdateMethod", "PutIntegration", "CreateDeployment"],
+            ),
+            (
+                "integration deleted",
+                |o, _| o.apis[0].integration = None,
+                vec!["PutIntegration", "CreateDeployment"],
+            ),
+            (
+                "integration points elsewhere",
+                |o, _| o.apis[0].integration.as_mut().unwrap().uri = "arn:other".into(),
+                vec!["PutIntegration", "CreateDeployment"],
+            ),
+            (
+                "stage deleted",
+                |o, _| o.apis[0].stage = None,
+                vec!["CreateDeployment"],
+            ),
+            (
+                "permission removed",
+                |o, _| o.permission = None,
+                vec!["AddPermission"],
+            ),
+            (
+                "permission too broad",
+                |o, _| {
+                    o.permission.as_mut().unwrap().source_arn =
+                        Some("arn:aws:execute-api:us-east-1:123456789012:abc123/*".into())
+                },
+                vec!["RemovePermission", "AddPermission"],
+            ),
+            (
+                "API deleted",
+                |o, _| o.apis.clear(),
+                vec![
+                    "CreateRestApi",
+                    "PutMethod",
+                    "PutIntegration",
+                    "RemovePermission",
+                    "AddPermission",
+                    "CreateDeployment",
+                ],
+            ),
+            (
+                "duplicate API",
+                |o, _| o.apis.push(api("dup456", 200)),
+                vec!["DeleteRestApi"],
+            ),
+        ];
+        for (drift, apply, expected) in cases {
+            let (mut observed, mut wanted) = (converged(), desired());
+            apply(&mut observed, &mut wanted);
+            assert_eq!(plan(&wanted, &observed), expected, "{drift}");
+        }
+    }
+
+    #[test]
+    fn of_duplicate_apis_the_first_observed_is_kept() {
+        let mut observed = converged();
+        observed.apis.push(api("dup456", 200));
+        let changes = plan_deploy(&desired(), &observed).unwrap();
+        assert_eq!(
+            changes,
+            [Change::DeleteRestApi {
+                id: "dup456".into(),
+                reason: "a duplicate; the oldest is kept"
+            }]
+        );
+    }
+
+    #[test]
+    fn the_function_arn_is_predicted_from_the_role_before_it_exists() {
+        assert_eq!(
+            function_arn(&desired(), &Observed::default()).as_deref(),
+            Some(FUNCTION_ARN)
+        );
+    }
+
+    #[test]
+    fn destroy_removes_what_exists_and_nothing_else() {
+        let names = desired().names;
+        assert_eq!(
+            operations(&plan_destroy(&names, &converged())),
+            [
+                "DeleteRestApi",
+                "RemovePermission",
+                "DeleteFunction",
+                "DeleteLogGroup"
+            ]
+        );
+        assert!(plan_destroy(&names, &Observed::default()).is_empty());
+        let partial = Observed {
+            log_group: Some(LogGroupState {
+                retention_days: None,
+            }),
+            ..Observed::default()
+        };
+        assert_eq!(
+            operations(&plan_destroy(&names, &partial)),
+            ["DeleteLogGroup"]
+        );
+    }
+
+    #[test]
+    fn changes_read_as_sentences() {
+        let changes = plan_deploy(&desired(), &Observed::default()).unwrap();
+        let text: Vec<String> = changes.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            [
+                "+ create log group /aws/lambda/FAQ",
+                "~ set retention of log group /aws/lambda/FAQ to 14 days",
+                "+ create function FAQ",
+                "+ create REST API FAQ-API",
+                "+ create method GET / (authorization NONE)",
+                "~ set integration of GET / to the function (AWS_PROXY)",
+                "+ allow API Gateway to invoke function FAQ (faqctl-apigw-get)",
+                "+ deploy the API to stage myDeployment",
+            ]
+        );
+    }
+}

@@ -1,0 +1,326 @@
+//! Flags that several commands share, and their validation into settings (`*Config`) before any
+//! AWS call: names, the role ARN, the region. Pure: no I/O except what `aws-config` reads.
+
+use std::fmt;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use clap::Args;
+
+/// Where AWS is: region, profile, endpoint. Credentials come from the standard chain.
+#[derive(Debug, Clone, Default, Args)]
+pub struct RemoteArgs {
+    /// AWS region (default: the standard chain: AWS_REGION, the profile's `region`).
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Named profile from ~/.aws/config and ~/.aws/credentials.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Send every AWS call to this endpoint instead (moto, LocalStack, `faqctl local`).
+    /// The SDK's own AWS_ENDPOINT_URL is honoured too.
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
+
+/// The names of what faqctl manages.
+#[derive(Debug, Clone, Args)]
+pub struct NameArgs {
+    /// The Lambda function's name.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "FAQ",
+        env = "FAQCTL_FUNCTION_NAME"
+    )]
+    pub function_name: String,
+    /// The REST API's name (found again by this name and the tag managed-by=faqctl).
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "FAQ-API",
+        env = "FAQCTL_API_NAME"
+    )]
+    pub api_name: String,
+    /// The stage the API is deployed to.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "myDeployment",
+        env = "FAQCTL_STAGE"
+    )]
+    pub stage: String,
+}
+
+/// Validated names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Names {
+    pub function: String,
+    pub api: String,
+    pub stage: String,
+}
+
+impl NameArgs {
+    pub fn resolve(&self) -> anyhow::Result<Names> {
+        check_function_name(&self.function_name)?;
+        check_api_name(&self.api_name)?;
+        check_stage_name(&self.stage)?;
+        Ok(Names {
+            function: self.function_name.clone(),
+            api: self.api_name.clone(),
+            stage: self.stage.clone(),
+        })
+    }
+}
+
+impl Names {
+    /// The function's log group, where Lambda writes by default.
+    pub fn log_group(&self) -> String {
+        format!("/aws/lambda/{}", self.function)
+    }
+}
+
+/// The tag that marks what faqctl created, so that it is found again and never duplicated.
+pub const MANAGED_BY: (&str, &str) = ("managed-by", "faqctl");
+
+fn check_function_name(name: &str) -> anyhow::Result<()> {
+    let ok = (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !ok {
+        bail!("--function-name {name:?} is not a valid Lambda function name: use 1 to 64 letters, digits, `-` or `_`");
+    }
+    Ok(())
+}
+
+fn check_api_name(name: &str) -> anyhow::Result<()> {
+    let ok = (1..=128).contains(&name.chars().count()) && !name.chars().any(char::is_control);
+    if !ok || name.trim() != name {
+        bail!("--api-name {name:?} is not a valid REST API name: use 1 to 128 printable characters, without leading or trailing spaces");
+    }
+    Ok(())
+}
+
+fn check_stage_name(name: &str) -> anyhow::Result<()> {
+    let ok = (1..=128).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !ok {
+        bail!(
+            "--stage {name:?} is not a valid stage name: use 1 to 128 letters, digits, `-` or `_`"
+        );
+    }
+    Ok(())
+}
+
+/// Checks `arn:aws:iam::<12 digits>:role/<path/name>` (any partition).
+pub fn check_role_arn(arn: &str) -> anyhow::Result<()> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let ok = parts.len() == 6
+        && parts[0] == "arn"
+        && (parts[1] == "aws" || parts[1].starts_with("aws-"))
+        && parts[2] == "iam"
+        && parts[3].is_empty()
+        && parts[4].len() == 12
+        && parts[4].chars().all(|c| c.is_ascii_digit())
+        && parts[5].strip_prefix("role/").is_some_and(|name| {
+            !name.is_empty()
+                && !name.ends_with('/')
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c))
+        });
+    if !ok {
+        bail!("--role-arn {arn:?} is not an IAM role ARN: expected arn:aws:iam::<12-digit account>:role/<name>, e.g. arn:aws:iam::123456789012:role/lambda-basic-execution");
+    }
+    Ok(())
+}
+
+/// The account an ARN belongs to (its fifth field).
+pub fn arn_account(arn: &str) -> Option<&str> {
+    arn.split(':').nth(4).filter(|a| !a.is_empty())
+}
+
+fn check_region(region: &str) -> anyhow::Result<()> {
+    // us-east-1, eu-central-2, ap-southeast-4, us-gov-west-1, cn-north-1, il-central-1, …
+    let parts: Vec<&str> = region.split('-').collect();
+    let ok = parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts[parts.len() - 1].parse::<u8>().is_ok();
+    if !ok {
+        bail!("region {region:?} is not an AWS region name such as us-east-1 or ap-northeast-2: fix --region, AWS_REGION or the profile's `region`");
+    }
+    Ok(())
+}
+
+/// The resolved AWS connection: one `SdkConfig` for every client, and the region in plain text.
+#[derive(Clone)]
+pub struct AwsConfig {
+    pub sdk: SdkConfig,
+    pub region: String,
+    pub endpoint_url: Option<String>,
+}
+
+impl fmt::Debug for AwsConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never print the SdkConfig: it holds the credentials provider.
+        f.debug_struct("AwsConfig")
+            .field("region", &self.region)
+            .field("endpoint_url", &self.endpoint_url)
+            .finish()
+    }
+}
+
+impl RemoteArgs {
+    /// Loads the standard chain with these overrides and checks that a region was found.
+    pub async fn load(&self) -> anyhow::Result<AwsConfig> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            // Throttling (API Gateway's control plane is 1 CreateDeployment per 5 s) is retried
+            // by the SDK with backoff; give it room to get through.
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(8)
+                    .with_max_backoff(Duration::from_secs(10)),
+            )
+            // An unreachable endpoint fails fast instead of hanging.
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(3))
+                    .operation_attempt_timeout(Duration::from_secs(60))
+                    .build(),
+            );
+        if let Some(region) = &self.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        if let Some(profile) = &self.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(url) = &self.endpoint_url {
+            check_endpoint_url(url)?;
+            loader = loader.endpoint_url(url);
+        }
+        let sdk = loader.load().await;
+        let region = sdk
+            .region()
+            .map(|r| r.to_string())
+            .context("no AWS region is set: pass --region us-east-1, set AWS_REGION, or run `aws configure set region us-east-1`")?;
+        check_region(&region)?;
+        let endpoint_url = self
+            .endpoint_url
+            .clone()
+            .or_else(|| sdk.endpoint_url().map(str::to_string));
+        Ok(AwsConfig {
+            sdk,
+            region,
+            endpoint_url,
+        })
+    }
+}
+
+fn check_endpoint_url(url: &str) -> anyhow::Result<()> {
+    let ok = (url.starts_with("http://") || url.starts_with("https://"))
+        && url.split("://").nth(1).is_some_and(|rest| !rest.is_empty());
+    if !ok {
+        bail!("--endpoint-url {url:?} is not a URL: expected e.g. http://127.0.0.1:4566");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_arns_are_checked_for_shape() {
+        for good in [
+            "arn:aws:iam::123456789012:role/lambda-basic-execution",
+            "arn:aws:iam::123456789012:role/service-role/FAQ-role-x1y2",
+            "arn:aws-cn:iam::123456789012:role/r",
+        ] {
+            check_role_arn(good).unwrap();
+        }
+        for bad in [
+            "",
+            "lambda-role",
+            "arn:aws:iam::12345:role/r",
+            "arn:aws:iam::123456789012:user/bob",
+            "arn:aws:iam::123456789012:role/",
+            "arn:aws:s3:::123456789012:role/r",
+            "arn:aws:iam:us-east-1:123456789012:role/r",
+            "arn:aws:iam::123456789012:role/has space",
+        ] {
+            let error = check_role_arn(bad).unwrap_err().to_string();
+            assert!(error.starts_with("--role-arn"), "{bad}: {error}");
+            assert!(error.contains("arn:aws:iam::<12-digit account>:role/<name>"));
+        }
+    }
+
+    #[test]
+    fn names_are_checked_before_any_call() {
+        let names = |f: &str, a: &str, s: &str| {
+            NameArgs {
+                function_name: f.into(),
+                api_name: a.into(),
+                stage: s.into(),
+            }
+            .resolve()
+        };
+        assert_eq!(
+            names("FAQ", "FAQ-API", "myDeployment").unwrap().log_group(),
+            "/aws/lambda/FAQ"
+        );
+        for (f, a, s, flag) in [
+            ("F A Q", "FAQ-API", "myDeployment", "--function-name"),
+            (
+                &"x".repeat(65),
+                "FAQ-API",
+                "myDeployment",
+                "--function-name",
+            ),
+            ("FAQ", "", "myDeployment", "--api-name"),
+            ("FAQ", " FAQ", "myDeployment", "--api-name"),
+            ("FAQ", "FAQ-API", "my/stage", "--stage"),
+            ("FAQ", "FAQ-API", "", "--stage"),
+        ] {
+            let error = names(f, a, s).unwrap_err().to_string();
+            assert!(error.starts_with(flag), "{error}");
+        }
+    }
+
+    #[test]
+    fn regions_are_checked_for_shape() {
+        for good in [
+            "us-east-1",
+            "ap-northeast-2",
+            "us-gov-west-1",
+            "eu-central-2",
+        ] {
+            check_region(good).unwrap();
+        }
+        for bad in [
+            "useast1",
+            "us-east",
+            "US-EAST-1",
+            "mars-north-1x",
+            "u-east-1",
+        ] {
+            assert!(check_region(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_account_is_read_from_an_arn() {
+        assert_eq!(
+            arn_account("arn:aws:lambda:us-east-1:123456789012:function:FAQ"),
+            Some("123456789012")
+        );
+        assert_eq!(arn_account("nope"), None);
+    }
+}

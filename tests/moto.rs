@@ -1,0 +1,691 @@
+//! deploy / plan / logs / destroy against moto_server, a third-party AWS emulator, as an
+//! independent check of the control-plane calls. Each test has its own moto on a free
+//! loopback port. (moto cannot run the function: invoke is tested on the local cloud.)
+
+mod common;
+
+use aws_sdk_cloudwatchlogs::types::InputLogEvent;
+use common::{faqctl_at, json_ok, operations, Moto, Sdk, ROLE_ARN};
+use predicates::prelude::*;
+
+fn zip() -> String {
+    common::built_package().zip.display().to_string()
+}
+
+fn deploy(moto: &Moto) -> serde_json::Value {
+    json_ok(faqctl_at(&moto.endpoint).args(["deploy", "--zip", &zip(), "--role-arn", ROLE_ARN]))
+}
+
+const COLD_DEPLOY: [&str; 8] = [
+    "CreateLogGroup",
+    "PutRetentionPolicy",
+    "CreateFunction",
+    "CreateRestApi",
+    "PutMethod",
+    "PutIntegration",
+    "AddPermission",
+    "CreateDeployment",
+];
+
+#[tokio::test]
+async fn a_cold_deploy_creates_every_resource_with_the_right_settings() {
+    let moto = Moto::start();
+    let result = deploy(&moto);
+    assert_eq!(operations(&result), COLD_DEPLOY);
+    let sdk = Sdk::at(&moto.endpoint).await;
+
+    let function = sdk
+        .lambda
+        .get_function()
+        .function_name("FAQ")
+        .send()
+        .await
+        .unwrap();
+    let config = function.configuration().unwrap();
+    assert_eq!(config.runtime().unwrap().as_str(), "provided.al2023");
+    assert_eq!(config.handler(), Some("bootstrap"));
+    assert_eq!(config.architectures()[0].as_str(), "x86_64");
+    assert_eq!(config.memory_size(), Some(128));
+    assert_eq!(config.timeout(), Some(3));
+    assert_eq!(config.role(), Some(ROLE_ARN));
+    assert_eq!(
+        config.code_sha256(),
+        Some(common::built_package().code_sha256.as_str())
+    );
+    assert_eq!(function.tags().unwrap()["managed-by"], "faqctl");
+    assert_eq!(result["function_arn"], config.function_arn().unwrap());
+    assert_eq!(result["code_sha256"], common::built_package().code_sha256);
+
+    let groups = sdk
+        .logs
+        .describe_log_groups()
+        .log_group_name_prefix("/aws/lambda/FAQ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        groups.log_groups()[0].log_group_name(),
+        Some("/aws/lambda/FAQ")
+    );
+    assert_eq!(groups.log_groups()[0].retention_in_days(), Some(14));
+
+    let ids = sdk.api_ids("FAQ-API").await;
+    assert_eq!(ids.len(), 1);
+    let api_id = &ids[0];
+    assert_eq!(&result["api_id"], api_id.as_str());
+    let api = sdk
+        .apigateway
+        .get_rest_api()
+        .rest_api_id(api_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.tags().unwrap()["managed-by"], "faqctl");
+    assert_eq!(
+        api.endpoint_configuration().unwrap().types()[0].as_str(),
+        "REGIONAL"
+    );
+    let resources = sdk
+        .apigateway
+        .get_resources()
+        .rest_api_id(api_id)
+        .send()
+        .await
+        .unwrap();
+    let root = resources
+        .items()
+        .iter()
+        .find(|r| r.path() == Some("/"))
+        .unwrap()
+        .id()
+        .unwrap();
+    let method = sdk
+        .apigateway
+        .get_method()
+        .rest_api_id(api_id)
+        .resource_id(root)
+        .http_method("GET")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(method.authorization_type(), Some("NONE"));
+    let integration = sdk
+        .apigateway
+        .get_integration()
+        .rest_api_id(api_id)
+        .resource_id(root)
+        .http_method("GET")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(integration.r#type().unwrap().as_str(), "AWS_PROXY");
+    assert_eq!(integration.http_method(), Some("POST"));
+    assert_eq!(
+        integration.uri(),
+        Some("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:FAQ/invocations")
+    );
+
+    let policy = sdk
+        .lambda
+        .get_policy()
+        .function_name("FAQ")
+        .send()
+        .await
+        .unwrap();
+    let policy: serde_json::Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
+    let statement = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Sid"] == "faqctl-apigw-get")
+        .unwrap();
+    assert_eq!(
+        statement["Principal"]["Service"],
+        "apigateway.amazonaws.com"
+    );
+    assert_eq!(statement["Action"], "lambda:InvokeFunction");
+    assert_eq!(
+        statement["Condition"]["ArnLike"]["AWS:SourceArn"],
+        format!("arn:aws:execute-api:us-east-1:123456789012:{api_id}/*/GET/")
+    );
+
+    let stage = sdk
+        .apigateway
+        .get_stage()
+        .rest_api_id(api_id)
+        .stage_name("myDeployment")
+        .send()
+        .await
+        .unwrap();
+    assert!(stage.deployment_id().is_some());
+    assert_eq!(result["stage"], "myDeployment");
+    assert_eq!(
+        result["invoke_url"],
+        format!("{}/_aws/execute-api/{api_id}/myDeployment/", moto.endpoint)
+    );
+}
+
+#[tokio::test]
+async fn a_redeploy_without_changes_makes_no_writes_and_plan_agrees() {
+    let moto = Moto::start();
+    faqctl_at(&moto.endpoint)
+        .args([
+            "plan",
+            "--zip",
+            &zip(),
+            "--role-arn",
+            ROLE_ARN,
+            "--detailed-exitcode",
+        ])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("+ create function FAQ"));
+    let first = deploy(&moto);
+    let second = json_ok(faqctl_at(&moto.endpoint).args(["deploy", "--zip", &zip()]));
+    assert_eq!(operations(&second), Vec::<String>::new());
+    assert_eq!(second["api_id"], first["api_id"]);
+    assert_eq!(second["function_arn"], first["function_arn"]);
+    faqctl_at(&moto.endpoint)
+        .args(["plan", "--zip", &zip(), "--detailed-exitcode"])
+        .assert()
+        .code(0)
+        .stdout("No changes: FAQ is up to date.\n");
+}
+
+#[tokio::test]
+async fn a_code_change_updates_only_the_code() {
+    let moto = Moto::start();
+    deploy(&moto);
+    let dir = tempfile::tempdir().unwrap();
+    let changed = common::changed_zip(dir.path());
+    let result = json_ok(
+        faqctl_at(&moto.endpoint)
+            .args(["deploy", "--zip"])
+            .arg(&changed),
+    );
+    assert_eq!(operations(&result), ["UpdateFunctionCode"]);
+    let sdk = Sdk::at(&moto.endpoint).await;
+    let function = sdk
+        .lambda
+        .get_function()
+        .function_name("FAQ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        function.configuration().unwrap().code_sha256(),
+        result["code_sha256"].as_str()
+    );
+    assert_ne!(result["code_sha256"], common::built_package().code_sha256);
+}
+
+#[tokio::test]
+async fn a_setting_change_updates_only_the_configuration() {
+    let moto = Moto::start();
+    deploy(&moto);
+    let result = json_ok(faqctl_at(&moto.endpoint).args([
+        "deploy",
+        "--zip",
+        &zip(),
+        "--memory",
+        "256",
+        "--timeout",
+        "10",
+    ]));
+    assert_eq!(operations(&result), ["UpdateFunctionConfiguration"]);
+    let sdk = Sdk::at(&moto.endpoint).await;
+    let config = sdk
+        .lambda
+        .get_function_configuration()
+        .function_name("FAQ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (config.memory_size(), config.timeout()),
+        (Some(256), Some(10))
+    );
+    assert_eq!(
+        config.role(),
+        Some(ROLE_ARN),
+        "the role is kept without --role-arn"
+    );
+}
+
+#[tokio::test]
+async fn each_resource_deleted_out_of_band_is_recreated() {
+    let moto = Moto::start();
+    let first = deploy(&moto);
+    let sdk = Sdk::at(&moto.endpoint).await;
+    let api_id = first["api_id"].as_str().unwrap().to_string();
+    let root = {
+        let resources = sdk
+            .apigateway
+            .get_resources()
+            .rest_api_id(&api_id)
+            .send()
+            .await
+            .unwrap();
+        resources
+            .items()
+            .iter()
+            .find(|r| r.path() == Some("/"))
+            .unwrap()
+            .id()
+            .unwrap()
+            .to_string()
+    };
+    let redeploy = || json_ok(faqctl_at(&moto.endpoint).args(["deploy", "--zip", &zip()]));
+
+    sdk.logs
+        .delete_log_group()
+        .log_group_name("/aws/lambda/FAQ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        operations(&redeploy()),
+        ["CreateLogGroup", "PutRetentionPolicy"]
+    );
+
+    sdk.apigateway
+        .delete_stage()
+        .rest_api_id(&api_id)
+        .stage_name("myDeployment")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(operations(&redeploy()), ["CreateDeployment"]);
+
+    sdk.lambda
+        .remove_permission()
+        .function_name("FAQ")
+        .statement_id("faqctl-apigw-get")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(operations(&redeploy()), ["AddPermission"]);
+
+    sdk.apigateway
+        .delete_integration()
+        .rest_api_id(&api_id)
+        .resource_id(&root)
+        .http_method("GET")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        operations(&redeploy()),
+        ["PutIntegration", "CreateDeployment"]
+    );
+
+    sdk.apigateway
+        .delete_method()
+        .rest_api_id(&api_id)
+        .resource_id(&root)
+        .http_method("GET")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        operations(&redeploy()),
+        ["PutMethod", "PutIntegration", "CreateDeployment"]
+    );
+
+    sdk.apigateway
+        .delete_rest_api()
+        .rest_api_id(&api_id)
+        .send()
+        .await
+        .unwrap();
+    let recreated = redeploy();
+    assert_eq!(
+        operations(&recreated),
+        [
+            "CreateRestApi",
+            "PutMethod",
+            "PutIntegration",
+            "RemovePermission",
+            "AddPermission",
+            "CreateDeployment"
+        ]
+    );
+    assert_ne!(recreated["api_id"], first["api_id"]);
+    assert_eq!(sdk.api_ids("FAQ-API").await.len(), 1);
+
+    sdk.lambda
+        .delete_function()
+        .function_name("FAQ")
+        .send()
+        .await
+        .unwrap();
+    let without_role = faqctl_at(&moto.endpoint)
+        .args(["deploy", "--zip", &zip()])
+        .output()
+        .unwrap();
+    assert_eq!(without_role.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&without_role.stderr).contains("pass --role-arn"));
+    let again = json_ok(faqctl_at(&moto.endpoint).args([
+        "deploy",
+        "--zip",
+        &zip(),
+        "--role-arn",
+        ROLE_ARN,
+    ]));
+    // Same name, same ARN: the integration still points at it; only the policy went with it.
+    assert_eq!(operations(&again), ["CreateFunction", "AddPermission"]);
+
+    // Converged: nothing more to do.
+    assert_eq!(operations(&redeploy()), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_duplicate_api_is_deleted_and_the_oldest_kept() {
+    let moto = Moto::start();
+    let first = deploy(&moto);
+    let sdk = Sdk::at(&moto.endpoint).await;
+    // Another run raced us and made a second tagged FAQ-API.
+    sdk.apigateway
+        .create_rest_api()
+        .name("FAQ-API")
+        .tags("managed-by", "faqctl")
+        .send()
+        .await
+        .unwrap();
+    // And someone's own API of the same name, which faqctl must never touch.
+    sdk.apigateway
+        .create_rest_api()
+        .name("FAQ-API")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sdk.api_ids("FAQ-API").await.len(), 3);
+    let result = json_ok(faqctl_at(&moto.endpoint).args(["deploy", "--zip", &zip()]));
+    assert_eq!(operations(&result), ["DeleteRestApi"]);
+    assert_eq!(result["api_id"], first["api_id"]);
+    let left = sdk.api_ids("FAQ-API").await;
+    assert_eq!(left.len(), 2);
+    assert!(left.contains(&first["api_id"].as_str().unwrap().to_string()));
+}
+
+#[tokio::test]
+async fn destroy_leaves_nothing_and_a_second_destroy_says_so() {
+    let moto = Moto::start();
+    deploy(&moto);
+    let destroyed = json_ok(faqctl_at(&moto.endpoint).args(["destroy", "--yes"]));
+    assert_eq!(
+        operations(&destroyed),
+        [
+            "DeleteRestApi",
+            "RemovePermission",
+            "DeleteFunction",
+            "DeleteLogGroup"
+        ]
+    );
+    let sdk = Sdk::at(&moto.endpoint).await;
+    assert!(sdk
+        .lambda
+        .get_function()
+        .function_name("FAQ")
+        .send()
+        .await
+        .is_err());
+    assert!(sdk.api_ids("FAQ-API").await.is_empty());
+    let groups = sdk
+        .logs
+        .describe_log_groups()
+        .log_group_name_prefix("/aws/lambda/FAQ")
+        .send()
+        .await
+        .unwrap();
+    assert!(groups.log_groups().is_empty());
+
+    faqctl_at(&moto.endpoint)
+        .args(["destroy", "--yes"])
+        .assert()
+        .success()
+        .stdout("Nothing to destroy: no function, API or log group of FAQ was left.\n");
+}
+
+#[tokio::test]
+async fn destroy_without_yes_off_a_terminal_refuses_and_deletes_nothing() {
+    let moto = Moto::start();
+    deploy(&moto);
+    faqctl_at(&moto.endpoint)
+        .args(["destroy"])
+        .assert()
+        .code(1)
+        .stderr("error: destroy deletes resources and is not at a terminal to ask: pass --yes to confirm\n");
+    let sdk = Sdk::at(&moto.endpoint).await;
+    assert!(sdk
+        .lambda
+        .get_function()
+        .function_name("FAQ")
+        .send()
+        .await
+        .is_ok());
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_before_anything_is_created() {
+    let moto = Moto::start();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["--role-arn", "lambda-role"],
+            "error: --role-arn \"lambda-role\" is not an IAM role ARN",
+        ),
+        (
+            vec![],
+            "error: function FAQ does not exist yet and needs an execution role: pass --role-arn",
+        ),
+        (
+            vec!["--role-arn", ROLE_ARN, "--function-name", "F A Q"],
+            "error: --function-name \"F A Q\" is not a valid Lambda function name",
+        ),
+        (
+            vec!["--role-arn", ROLE_ARN, "--stage", "my stage"],
+            "error: --stage \"my stage\" is not a valid stage name",
+        ),
+        (
+            vec!["--role-arn", ROLE_ARN, "--region", "moon-1"],
+            "error: region \"moon-1\" is not an AWS region name",
+        ),
+        (
+            vec!["--role-arn", ROLE_ARN, "--log-retention-days", "13"],
+            "error: --log-retention-days 13 is not a retention CloudWatch Logs accepts",
+        ),
+        (
+            vec!["--role-arn", ROLE_ARN, "--memory", "64"],
+            "error: invalid value '64' for '--memory <MB>'",
+        ),
+    ];
+    for (args, expected) in cases {
+        faqctl_at(&moto.endpoint)
+            .args(["deploy", "--zip", &zip()])
+            .args(&args)
+            .assert()
+            .code(1)
+            .stdout("")
+            .stderr(predicate::str::starts_with(expected));
+    }
+    // No region anywhere.
+    faqctl_at(&moto.endpoint)
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .args(["deploy", "--zip", &zip(), "--role-arn", ROLE_ARN])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::starts_with(
+            "error: no AWS region is set: pass --region us-east-1, set AWS_REGION",
+        ));
+
+    let sdk = Sdk::at(&moto.endpoint).await;
+    assert!(sdk
+        .lambda
+        .get_function()
+        .function_name("FAQ")
+        .send()
+        .await
+        .is_err());
+    assert!(sdk.api_ids("FAQ-API").await.is_empty());
+    let groups = sdk.logs.describe_log_groups().send().await.unwrap();
+    assert!(groups.log_groups().is_empty(), "no log group was created");
+}
+
+#[tokio::test]
+async fn logs_prints_seeded_events_in_time_order_and_filters() {
+    let moto = Moto::start();
+    faqctl_at(&moto.endpoint)
+        .args(["logs"])
+        .assert()
+        .code(1)
+        .stderr("error: no logs yet: deploy and invoke first (log group /aws/lambda/FAQ does not exist in us-east-1)\n");
+    deploy(&moto);
+    let sdk = Sdk::at(&moto.endpoint).await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    for (stream, offset, message) in [
+        ("2026/11/24/[$LATEST]aaa", 3000, "Quote selected: 3"),
+        (
+            "2026/11/24/[$LATEST]bbb",
+            1000,
+            "START RequestId: 1 Version: $LATEST",
+        ),
+        ("2026/11/24/[$LATEST]bbb", 2000, "Quote selected: 7"),
+    ] {
+        let _ = sdk
+            .logs
+            .create_log_stream()
+            .log_group_name("/aws/lambda/FAQ")
+            .log_stream_name(stream)
+            .send()
+            .await;
+        sdk.logs
+            .put_log_events()
+            .log_group_name("/aws/lambda/FAQ")
+            .log_stream_name(stream)
+            .log_events(
+                InputLogEvent::builder()
+                    .timestamp(now - 60_000 + offset)
+                    .message(message)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let output = faqctl_at(&moto.endpoint)
+        .args(["logs", "--output", "json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let messages: Vec<&str> = lines
+        .iter()
+        .map(|l| l["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "START RequestId: 1 Version: $LATEST",
+            "Quote selected: 7",
+            "Quote selected: 3"
+        ]
+    );
+    assert_eq!(lines[2]["stream"], "2026/11/24/[$LATEST]aaa");
+
+    faqctl_at(&moto.endpoint)
+        .args(["logs", "--filter", "Quote"])
+        .assert()
+        .success()
+        .stdout(predicate::str::is_match(r"^\S+Z 2026/11/24/\[\$LATEST\]bbb Quote selected: 7\n\S+Z 2026/11/24/\[\$LATEST\]aaa Quote selected: 3\n$").unwrap());
+
+    faqctl_at(&moto.endpoint)
+        .args(["logs", "--since", "10s"])
+        .assert()
+        .success()
+        .stdout("");
+}
+
+#[tokio::test]
+async fn logs_follow_prints_new_events_once_and_stops_on_ctrl_c() {
+    use std::io::BufRead;
+    let moto = Moto::start();
+    deploy(&moto);
+    let sdk = Sdk::at(&moto.endpoint).await;
+    sdk.logs
+        .create_log_stream()
+        .log_group_name("/aws/lambda/FAQ")
+        .log_stream_name("s")
+        .send()
+        .await
+        .unwrap();
+    let put = |message: &'static str| {
+        let logs = sdk.logs.clone();
+        async move {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_millis() as i64;
+            logs.put_log_events()
+                .log_group_name("/aws/lambda/FAQ")
+                .log_stream_name("s")
+                .log_events(
+                    InputLogEvent::builder()
+                        .timestamp(now)
+                        .message(message)
+                        .build()
+                        .unwrap(),
+                )
+                .send()
+                .await
+                .unwrap();
+        }
+    };
+    put("Quote selected: 1").await;
+
+    let command = faqctl_at(&moto.endpoint);
+    let mut child = std::process::Command::new(command.get_program())
+        .args(command.get_args())
+        .envs(command.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
+        .env_remove("AWS_ENDPOINT_URL")
+        .args(["logs", "--follow"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines_tx, lines) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let _ = lines_tx.send(line.unwrap());
+        }
+    });
+    let next = || {
+        lines
+            .recv_timeout(std::time::Duration::from_secs(15))
+            .expect("a line within 15 s")
+    };
+    assert!(next().ends_with(" s Quote selected: 1"));
+    put("Quote selected: 2").await;
+    assert!(next().ends_with(" s Quote selected: 2"));
+    // Several more polls pass: nothing is printed twice.
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    assert!(lines.try_recv().is_err(), "an event was printed twice");
+
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(
+        status.success(),
+        "Ctrl-C ends logs --follow cleanly: {status}"
+    );
+}
