@@ -53,6 +53,10 @@ pub enum Command {
     Logs(commands::logs::LogsArgs),
     /// Delete the REST API, the permission, the function and its log group.
     Destroy(commands::destroy::DestroyArgs),
+    /// Run the whole service on this machine: start the embedded local cloud (Lambda, API
+    /// Gateway, CloudWatch Logs on 127.0.0.1:4566), deploy into it, serve the stage URL and
+    /// follow the logs until Ctrl-C. No AWS account, no Docker.
+    Local(commands::local::LocalArgs),
 }
 
 /// Process exit codes, the same for text and JSON output.

@@ -289,6 +289,15 @@ pub fn write_zip(entries: &[(&str, u32, &[u8])]) -> anyhow::Result<Vec<u8>> {
 /// Checks a deployment package: a zip within Lambda's limits, no entry escaping the unpack
 /// directory, and an executable `bootstrap` at its root that provided.al2023 can run.
 pub fn check_zip(file: &str, bytes: &[u8]) -> Result<(), PackageError> {
+    let binary = check_archive(file, bytes)?;
+    // The zip is named in the messages: that is the file the user passed.
+    check_bootstrap(file, &binary)
+}
+
+/// The checks Lambda itself makes on upload: a zip within the limits, no entry escaping the
+/// unpack directory, an executable `bootstrap` at the root (any executable: a script is a
+/// valid custom runtime too). Returns the bootstrap's bytes.
+pub fn check_archive(file: &str, bytes: &[u8]) -> Result<Vec<u8>, PackageError> {
     let size = bytes.len() as u64;
     if size > MAX_ZIPPED_BYTES {
         return Err(PackageError::TooLargeZipped {
@@ -345,8 +354,7 @@ pub fn check_zip(file: &str, bytes: &[u8]) -> Result<(), PackageError> {
             file: file.into(),
             reason: e.to_string(),
         })?;
-    // The zip is named in the messages: that is the file the user passed.
-    check_bootstrap(file, &binary)
+    Ok(binary)
 }
 
 #[cfg(test)]

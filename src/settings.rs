@@ -23,6 +23,18 @@ pub struct RemoteArgs {
     /// The SDK's own AWS_ENDPOINT_URL is honoured too.
     #[arg(long, global = true, value_name = "URL")]
     pub endpoint_url: Option<String>,
+    /// Target a running `faqctl local` (http://127.0.0.1:4566, or FAQCTL_LOCAL_ENDPOINT) with
+    /// dummy credentials and region us-east-1 unless --region is given.
+    #[arg(long, global = true, conflicts_with_all = ["endpoint_url", "profile"])]
+    pub local: bool,
+}
+
+/// Where `--local` sends requests.
+pub fn local_endpoint() -> String {
+    std::env::var("FAQCTL_LOCAL_ENDPOINT")
+        .ok()
+        .filter(|e| !e.is_empty())
+        .unwrap_or_else(|| format!("http://127.0.0.1:{}", crate::local::DEFAULT_PORT))
 }
 
 /// The names of what faqctl manages.
@@ -196,13 +208,31 @@ impl RemoteArgs {
                     .operation_attempt_timeout(Duration::from_secs(60))
                     .build(),
             );
+        let mut endpoint_url = self.endpoint_url.clone();
+        if self.local {
+            // The local cloud checks no signature: any credentials do, and none may exist here.
+            endpoint_url = endpoint_url.or_else(|| Some(local_endpoint()));
+            loader = loader
+                .credentials_provider(aws_sdk_lambda::config::Credentials::new(
+                    "test",
+                    "test",
+                    None,
+                    None,
+                    "faqctl-local",
+                ))
+                .region(Region::new(
+                    self.region
+                        .clone()
+                        .unwrap_or_else(|| crate::local::DEFAULT_REGION.into()),
+                ));
+        }
         if let Some(region) = &self.region {
             loader = loader.region(Region::new(region.clone()));
         }
         if let Some(profile) = &self.profile {
             loader = loader.profile_name(profile);
         }
-        if let Some(url) = &self.endpoint_url {
+        if let Some(url) = &endpoint_url {
             check_endpoint_url(url)?;
             loader = loader.endpoint_url(url);
         }
@@ -212,10 +242,7 @@ impl RemoteArgs {
             .map(|r| r.to_string())
             .context("no AWS region is set: pass --region us-east-1, set AWS_REGION, or run `aws configure set region us-east-1`")?;
         check_region(&region)?;
-        let endpoint_url = self
-            .endpoint_url
-            .clone()
-            .or_else(|| sdk.endpoint_url().map(str::to_string));
+        let endpoint_url = endpoint_url.or_else(|| sdk.endpoint_url().map(str::to_string));
         Ok(AwsConfig {
             sdk,
             region,

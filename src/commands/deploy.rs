@@ -49,6 +49,14 @@ const RETENTION_DAYS: [i32; 22] = [
 ];
 
 impl FunctionArgs {
+    /// With `--local`, a role the local cloud accepts when none is given.
+    pub fn for_remote(mut self, remote: &RemoteArgs) -> Self {
+        if remote.local && self.role_arn.is_none() {
+            self.role_arn = Some(crate::local::LOCAL_ROLE_ARN.to_string());
+        }
+        self
+    }
+
     /// Checks the settings and builds the desired state (before any AWS call).
     pub fn desired(
         &self,
@@ -108,7 +116,12 @@ impl fmt::Display for DeployOutput {
     }
 }
 
-pub async fn run(remote: &RemoteArgs, args: DeployArgs, printer: &Printer) -> anyhow::Result<Exit> {
+pub async fn run(
+    remote: &RemoteArgs,
+    mut args: DeployArgs,
+    printer: &Printer,
+) -> anyhow::Result<Exit> {
+    args.function = args.function.for_remote(remote);
     let names = args.names.resolve()?;
     // Validate what needs no network first, then build: bad input fails before any AWS call.
     args.function.desired(&names, "us-east-1", "")?;

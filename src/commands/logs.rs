@@ -63,7 +63,7 @@ fn format_ms(ms: i64) -> String {
     humantime::format_rfc3339_millis(time).to_string()
 }
 
-fn now_ms() -> i64 {
+pub fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
@@ -74,16 +74,35 @@ pub async fn run(remote: &RemoteArgs, args: LogsArgs, printer: &Printer) -> anyh
     let names = args.names.resolve()?;
     let aws = remote.load().await?;
     let clients = Clients::new(&aws);
-    let group = names.log_group();
     let start = now_ms() - args.since.as_millis() as i64;
+    let filter = args.filter.as_deref();
+    tail(
+        &clients,
+        &names.log_group(),
+        start,
+        filter,
+        args.follow,
+        printer.format(),
+    )
+    .await?;
+    Ok(Exit::Success)
+}
 
+/// Prints a log group's events from `start` on; with `follow`, keeps polling until Ctrl-C.
+pub async fn tail(
+    clients: &Clients,
+    group: &str,
+    start: i64,
+    filter: Option<&str>,
+    follow: bool,
+    format: OutputFormat,
+) -> anyhow::Result<()> {
     let mut follower = Follower::new(start);
-    let mut stdout = std::io::stdout().lock();
     loop {
-        let events =
-            filter_log_events(&clients, &group, follower.cursor, args.filter.as_deref()).await?;
+        let events = filter_log_events(clients, group, follower.cursor, filter).await?;
+        let mut stdout = std::io::stdout().lock();
         for line in follower.fresh(events) {
-            let written = match printer.format() {
+            let written = match format {
                 OutputFormat::Json => writeln!(stdout, "{}", serde_json::to_string(&line)?),
                 OutputFormat::Text => writeln!(
                     stdout,
@@ -93,15 +112,16 @@ pub async fn run(remote: &RemoteArgs, args: LogsArgs, printer: &Printer) -> anyh
             };
             // A closed pipe (`faqctl logs | head`) is a normal way to stop.
             if written.and_then(|_| stdout.flush()).is_err() {
-                return Ok(Exit::Success);
+                return Ok(());
             }
         }
-        if !args.follow {
-            return Ok(Exit::Success);
+        drop(stdout);
+        if !follow {
+            return Ok(());
         }
         tokio::select! {
             _ = tokio::time::sleep(POLL_INTERVAL) => {}
-            _ = tokio::signal::ctrl_c() => return Ok(Exit::Success),
+            _ = tokio::signal::ctrl_c() => return Ok(()),
         }
     }
 }

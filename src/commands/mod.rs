@@ -8,6 +8,7 @@ pub mod build;
 pub mod deploy;
 pub mod destroy;
 pub mod invoke;
+pub mod local;
 pub mod logs;
 pub mod plan;
 
@@ -19,5 +20,6 @@ pub async fn run(command: Command, remote: &RemoteArgs, printer: &Printer) -> an
         Command::Invoke(args) => invoke::run(remote, args, printer).await,
         Command::Logs(args) => logs::run(remote, args, printer).await,
         Command::Destroy(args) => destroy::run(remote, args, printer).await,
+        Command::Local(args) => local::run(args, printer).await,
     }
 }

@@ -47,7 +47,8 @@ impl fmt::Display for PlanOutput {
 }
 
 pub async fn run(remote: &RemoteArgs, args: PlanArgs, printer: &Printer) -> anyhow::Result<Exit> {
-    let deploy = args.deploy;
+    let mut deploy = args.deploy;
+    deploy.function = deploy.function.for_remote(remote);
     let names = deploy.names.resolve()?;
     deploy.function.desired(&names, "us-east-1", "")?;
     let package = deploy.source.package(&names.function, printer)?;

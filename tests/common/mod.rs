@@ -240,3 +240,55 @@ pub fn changed_zip(dir: &std::path::Path) -> PathBuf {
     std::fs::write(&path, bytes).unwrap();
     path
 }
+
+/// Runs faqctl without blocking the async runtime (the local cloud serves on it).
+pub async fn run(mut command: assert_cmd::Command) -> std::process::Output {
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap()
+}
+
+/// Like `json_ok`, for an async test.
+pub async fn json_ok_async(mut command: assert_cmd::Command) -> serde_json::Value {
+    command.args(["--output", "json"]);
+    let output = run(command).await;
+    assert!(
+        output.status.success(),
+        "faqctl failed ({}):\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON document ({e}):\n{}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
+
+/// A zip whose `bootstrap` is a bash script speaking the Runtime API: it takes each event
+/// from /next and runs `handler` (bash, with `$id` set), which must post something.
+pub fn script_zip(handler: &str) -> Vec<u8> {
+    let script = format!(
+        r#"#!/bin/bash
+host=${{AWS_LAMBDA_RUNTIME_API%:*}}; port=${{AWS_LAMBDA_RUNTIME_API#*:}}
+post() {{ # post PATH BODY
+  exec 3<>/dev/tcp/$host/$port
+  printf 'POST %s HTTP/1.1\r\nHost: runtime\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' "$1" "${{#2}}" "$2" >&3
+  cat <&3 >/dev/null; exec 3<&-
+}}
+while true; do
+  exec 3<>/dev/tcp/$host/$port
+  printf 'GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: runtime\r\nConnection: close\r\n\r\n' >&3
+  id=""
+  while IFS= read -r line <&3; do
+    line=${{line%$'\r'}}; [ -z "$line" ] && break
+    case "${{line,,}}" in lambda-runtime-aws-request-id:*) id=${{line#*: }};; esac
+  done
+  cat <&3 >/dev/null; exec 3<&-
+  {handler}
+done
+"#
+    );
+    package::write_zip(&[("bootstrap", 0o755, script.as_bytes())]).unwrap()
+}

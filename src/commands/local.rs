@@ -1,0 +1,116 @@
+//! `faqctl local`: start the embedded local cloud, deploy the project into it with the same
+//! code that deploys to AWS, print the stage URLs, and follow the function's logs until
+//! Ctrl-C. Everything stops with it, `bootstrap` processes included.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::build::SourceArgs;
+use super::deploy::{converge, FunctionArgs};
+use crate::aws::Clients;
+use crate::cli::{Exit, OutputFormat};
+use crate::local::{LocalCloud, LocalConfig, DEFAULT_PORT, LOCAL_ROLE_ARN};
+use crate::output::Printer;
+use crate::settings::{NameArgs, RemoteArgs};
+
+#[derive(Debug, Args)]
+pub struct LocalArgs {
+    /// The port to serve on (0 picks a free one).
+    #[arg(long, default_value_t = DEFAULT_PORT)]
+    pub port: u16,
+    /// The address to listen on. Loopback unless you say otherwise: the local cloud checks no
+    /// credentials, so anything that can reach it can deploy and run code.
+    #[arg(long, value_name = "ADDRESS", default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+    /// Keep state (functions, APIs, logs) here, so that it survives a restart.
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Only serve: deploy nothing and follow no logs.
+    #[arg(long)]
+    pub no_deploy: bool,
+    /// Execution environments per function at most.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub max_environments: u16,
+    #[command(flatten)]
+    pub names: NameArgs,
+    #[command(flatten)]
+    pub function: FunctionArgs,
+    #[command(flatten)]
+    pub source: SourceArgs,
+}
+
+pub async fn run(args: LocalArgs, printer: &Printer) -> anyhow::Result<Exit> {
+    let names = args.names.resolve()?;
+    if !args.bind.is_loopback() {
+        eprintln!(
+            "warning: --bind {} exposes the local cloud beyond this machine; it checks no credentials, so anyone who can reach it can deploy and run code",
+            args.bind
+        );
+    }
+    let cloud = LocalCloud::start(LocalConfig {
+        bind: args.bind,
+        port: args.port,
+        state_dir: args.state_dir.clone(),
+        max_environments: args.max_environments.into(),
+    })
+    .await?;
+    let endpoint = format!("http://127.0.0.1:{}", cloud.address.port());
+    println!("faqctl local: Lambda, API Gateway and CloudWatch Logs on {endpoint}");
+    if args.no_deploy {
+        println!("Serving only (--no-deploy). Deploy into it with `faqctl deploy --local`. Ctrl-C stops it.");
+        let _ = tokio::signal::ctrl_c().await;
+        cloud.stop().await;
+        return Ok(Exit::Success);
+    }
+
+    let mut function = args.function.clone();
+    function
+        .role_arn
+        .get_or_insert_with(|| LOCAL_ROLE_ARN.to_string());
+    function.desired(&names, "us-east-1", "")?;
+    let package = args.source.package(&names.function, printer)?;
+    let remote = RemoteArgs {
+        endpoint_url: Some(endpoint.clone()),
+        local: true,
+        ..RemoteArgs::default()
+    };
+    let aws = remote.load().await?;
+    let desired = function.desired(&names, &aws.region, &package.code_sha256)?;
+    let start = crate::commands::logs::now_ms();
+    let deployed = converge(&aws, &desired, &package, printer).await?;
+    let port = cloud.address.port();
+    let (api, stage) = (&deployed.api_id, &deployed.stage);
+    println!(
+        "Deployed {} ({} change(s)). The stage URL, in the forms LocalStack users know:",
+        names.function,
+        deployed.changes.len()
+    );
+    println!("  {}", deployed.invoke_url);
+    println!("  http://{api}.execute-api.localhost:{port}/{stage}/");
+    println!("  http://127.0.0.1:{port}/restapis/{api}/{stage}/_user_request_/");
+    let local_flag = if port == DEFAULT_PORT {
+        "--local".to_string()
+    } else {
+        format!("--local  (with FAQCTL_LOCAL_ENDPOINT={endpoint})")
+    };
+    println!("Try, in another terminal:");
+    println!("  curl {}", deployed.invoke_url);
+    println!("  faqctl invoke {local_flag}");
+    println!("  faqctl logs --follow {local_flag}");
+    println!("Following the function's logs here; Ctrl-C stops the local cloud.");
+    let clients = Clients::new(&aws);
+    let followed = crate::commands::logs::tail(
+        &clients,
+        &names.log_group(),
+        start,
+        None,
+        true,
+        OutputFormat::Text,
+    )
+    .await;
+    cloud.stop().await;
+    followed?;
+    Ok(Exit::Success)
+}

@@ -1,0 +1,572 @@
+//! The stage URL, as API Gateway serves it: the request is matched against the stage's
+//! **deployed snapshot**, becomes a REST (v1) proxy event, the integrated function runs, and
+//! its proxy response becomes the HTTP response. The failures look as they do on AWS: no
+//! route → 403 `Missing Authentication Token`, no permission → 500, a malformed proxy
+//! response or a function error → 502.
+
+// An early answer is a whole HTTP response; boxing it buys nothing at this scale.
+#![allow(clippy::result_large_err)]
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::response::Response;
+use base64::Engine;
+use serde_json::{json, Map, Value};
+
+use super::state::{new_request_id, now_ms, random_id, Resource, ACCOUNT};
+use super::wire::decode_segment;
+use super::Cloud;
+
+/// One request to a stage URL.
+pub struct StageRequest<'a> {
+    pub api_id: &'a str,
+    pub stage: &'a str,
+    /// The path after the stage, starting with `/`.
+    pub path: &'a str,
+    pub query: Option<&'a str>,
+    pub method: &'a Method,
+    pub headers: &'a HeaderMap,
+    pub body: Bytes,
+    pub host: String,
+}
+
+pub async fn handle(cloud: &Arc<Cloud>, request: StageRequest<'_>) -> Response {
+    let request_id = new_request_id();
+    let route = {
+        let mut db = cloud.db();
+        db.count("Execute");
+        resolve(&db, &request)
+    };
+    let (resource, function_name, path_parameters, region, stage_variables) = match route {
+        Ok(route) => route,
+        Err(response) => return with_ids(response, &request_id),
+    };
+    let function = {
+        let db = cloud.db();
+        let Some(function) = db.functions.get(&function_name) else {
+            return with_ids(
+                message(500, "Internal server error", "InternalServerErrorException"),
+                &request_id,
+            );
+        };
+        let source = format!(
+            "arn:aws:execute-api:{region}:{ACCOUNT}:{}/{}/{}{}",
+            request.api_id, request.stage, request.method, resource.path
+        );
+        if !allows(&function.policy, &source) {
+            // AWS logs "Execution failed due to configuration error: Invalid permissions on
+            // Lambda function" and answers a plain 500.
+            return with_ids(
+                message(500, "Internal server error", "InternalServerErrorException"),
+                &request_id,
+            );
+        }
+        function.clone()
+    };
+    if function.state != "Active" || function.code_dir.as_os_str().is_empty() {
+        return with_ids(
+            message(500, "Internal server error", "InternalServerErrorException"),
+            &request_id,
+        );
+    }
+    let event = proxy_event(
+        &request,
+        &resource,
+        path_parameters,
+        stage_variables,
+        &request_id,
+    );
+    let result = cloud
+        .runtimes
+        .invoke(&function, event.to_string().into_bytes())
+        .await;
+    if result.function_error.is_some() {
+        return with_ids(
+            message(502, "Internal server error", "InternalServerErrorException"),
+            &request_id,
+        );
+    }
+    match proxy_response(&result.payload) {
+        Ok(response) => with_ids(response, &request_id),
+        // AWS: "Execution failed due to configuration error: Malformed Lambda proxy response".
+        Err(_) => with_ids(
+            message(502, "Internal server error", "InternalServerErrorException"),
+            &request_id,
+        ),
+    }
+}
+
+type Route = (
+    Resource,
+    String,
+    Option<BTreeMap<String, String>>,
+    String,
+    BTreeMap<String, String>,
+);
+
+/// Finds the deployed resource and method, and the function its integration calls.
+fn resolve(db: &super::state::Db, request: &StageRequest<'_>) -> Result<Route, Response> {
+    let missing = || {
+        message(
+            403,
+            "Missing Authentication Token",
+            "MissingAuthenticationTokenException",
+        )
+    };
+    let Some(api) = db.apis.get(request.api_id) else {
+        return Err(message(404, "Not Found", "NotFoundException"));
+    };
+    let Some(stage) = api.stages.get(request.stage) else {
+        return Err(missing());
+    };
+    let Some(deployment) = api.deployments.get(&stage.deployment_id) else {
+        return Err(missing());
+    };
+    let Some((resource, parameters)) = match_resource(&deployment.resources, request.path) else {
+        return Err(missing());
+    };
+    let method = resource
+        .methods
+        .get(request.method.as_str())
+        .or_else(|| resource.methods.get("ANY"));
+    let Some(method) = method else {
+        return Err(missing());
+    };
+    if method.authorization_type != "NONE" {
+        // Unsigned requests to an IAM/Cognito/custom-authorised method.
+        return Err(missing());
+    }
+    let function = method
+        .integration
+        .as_ref()
+        .filter(|i| i.kind == "AWS_PROXY")
+        .and_then(|i| i.uri.as_deref())
+        .and_then(|uri| uri.split("/functions/").nth(1))
+        .and_then(|rest| rest.strip_suffix("/invocations"))
+        .map(|arn| {
+            arn.rsplit(":function:")
+                .next()
+                .unwrap_or(arn)
+                .split(':')
+                .next()
+                .unwrap_or(arn)
+                .to_string()
+        });
+    let Some(function) = function else {
+        return Err(message(
+            500,
+            "Internal server error",
+            "InternalServerErrorException",
+        ));
+    };
+    Ok((
+        resource.clone(),
+        function,
+        parameters,
+        api.region.clone(),
+        stage.variables.clone(),
+    ))
+}
+
+/// The resource whose path matches: literal segments first, then `{param}`, then `{proxy+}`.
+fn match_resource<'a>(
+    resources: &'a BTreeMap<String, Resource>,
+    path: &str,
+) -> Option<(&'a Resource, Option<BTreeMap<String, String>>)> {
+    let wanted: Vec<&str> = path
+        .trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
+    let mut best: Option<(usize, &Resource, BTreeMap<String, String>)> = None;
+    for resource in resources.values() {
+        let pattern: Vec<&str> = resource
+            .path
+            .trim_matches('/')
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .collect();
+        let mut parameters = BTreeMap::new();
+        let mut literal = 0;
+        let mut matched = true;
+        for (i, part) in pattern.iter().enumerate() {
+            if let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix("+}")) {
+                if i >= wanted.len() {
+                    matched = false;
+                } else {
+                    parameters.insert(name.to_string(), wanted[i..].join("/"));
+                }
+                break;
+            }
+            let Some(segment) = wanted.get(i) else {
+                matched = false;
+                break;
+            };
+            if let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                parameters.insert(name.to_string(), decode_segment(segment));
+            } else if part == segment {
+                literal += 1;
+            } else {
+                matched = false;
+                break;
+            }
+        }
+        let greedy = pattern.last().is_some_and(|p| p.ends_with("+}"));
+        if matched && (greedy || pattern.len() == wanted.len()) {
+            let score = literal * 2 + usize::from(!greedy);
+            if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
+                best = Some((score, resource, parameters));
+            }
+        }
+    }
+    best.map(|(_, resource, parameters)| (resource, (!parameters.is_empty()).then_some(parameters)))
+}
+
+/// Whether a resource policy lets API Gateway invoke the function from `source`.
+fn allows(policy: &[Value], source: &str) -> bool {
+    policy.iter().any(|statement| {
+        let principal = match &statement["Principal"] {
+            Value::String(p) => p.clone(),
+            other => other["Service"].as_str().unwrap_or_default().to_string(),
+        };
+        let action = statement["Action"].as_str().unwrap_or_default();
+        let condition = statement["Condition"]["ArnLike"]["AWS:SourceArn"].as_str();
+        statement["Effect"] == "Allow"
+            && (principal == "apigateway.amazonaws.com" || principal == "*")
+            && matches!(action, "lambda:InvokeFunction" | "lambda:*" | "*")
+            && condition.is_none_or(|pattern| glob(pattern, source))
+    })
+}
+
+/// IAM's ArnLike: `*` any run of characters, `?` one character.
+fn glob(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+fn proxy_event(
+    request: &StageRequest<'_>,
+    resource: &Resource,
+    path_parameters: Option<BTreeMap<String, String>>,
+    stage_variables: BTreeMap<String, String>,
+    request_id: &str,
+) -> Value {
+    let mut headers = Map::new();
+    let mut multi_headers: Map<String, Value> = Map::new();
+    for (name, value) in request.headers {
+        let Ok(value) = value.to_str() else { continue };
+        let name = canonical(name.as_str());
+        headers.insert(name.clone(), json!(value));
+        if let Some(values) = multi_headers
+            .entry(name)
+            .or_insert_with(|| json!([]))
+            .as_array_mut()
+        {
+            values.push(json!(value));
+        }
+    }
+    let mut query = Map::new();
+    let mut multi_query: Map<String, Value> = Map::new();
+    for pair in request
+        .query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let (key, value) = (
+            decode_segment(&key.replace('+', " ")),
+            decode_segment(&value.replace('+', " ")),
+        );
+        query.insert(key.clone(), json!(value));
+        if let Some(values) = multi_query
+            .entry(key)
+            .or_insert_with(|| json!([]))
+            .as_array_mut()
+        {
+            values.push(json!(value));
+        }
+    }
+    let (body, base64) = if request.body.is_empty() {
+        (Value::Null, false)
+    } else {
+        match std::str::from_utf8(&request.body) {
+            Ok(text) => (json!(text), false),
+            Err(_) => (
+                json!(base64::engine::general_purpose::STANDARD.encode(&request.body)),
+                true,
+            ),
+        }
+    };
+    let nullable = |map: Map<String, Value>| {
+        if map.is_empty() {
+            Value::Null
+        } else {
+            Value::Object(map)
+        }
+    };
+    let source_ip = request
+        .headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .unwrap_or("127.0.0.1")
+        .trim()
+        .to_string();
+    let now = now_ms();
+    let request_time = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    json!({
+        "resource": resource.path,
+        "path": request.path,
+        "httpMethod": request.method.as_str(),
+        "headers": nullable(headers),
+        "multiValueHeaders": nullable(multi_headers),
+        "queryStringParameters": nullable(query),
+        "multiValueQueryStringParameters": nullable(multi_query),
+        "pathParameters": path_parameters,
+        "stageVariables": if stage_variables.is_empty() { Value::Null } else { json!(stage_variables) },
+        "requestContext": {
+            "resourceId": resource.id,
+            "resourcePath": resource.path,
+            "httpMethod": request.method.as_str(),
+            "extendedRequestId": random_id(16),
+            "requestTime": request_time,
+            "path": format!("/{}{}", request.stage, request.path),
+            "accountId": ACCOUNT,
+            "protocol": "HTTP/1.1",
+            "stage": request.stage,
+            "domainPrefix": request.api_id,
+            "requestTimeEpoch": now,
+            "requestId": request_id,
+            "identity": {
+                "cognitoIdentityPoolId": null, "accountId": null, "cognitoIdentityId": null,
+                "caller": null, "principalOrgId": null, "accessKey": null,
+                "cognitoAuthenticationType": null, "cognitoAuthenticationProvider": null,
+                "userArn": null, "user": null,
+                "sourceIp": source_ip,
+                "userAgent": request.headers.get("user-agent").and_then(|v| v.to_str().ok()),
+            },
+            "domainName": request.host,
+            "apiId": request.api_id,
+        },
+        "body": body,
+        "isBase64Encoded": base64,
+    })
+}
+
+/// `x-forwarded-for` → `X-Forwarded-For`, as API Gateway passes header names.
+fn canonical(name: &str) -> String {
+    name.split('-')
+        .map(|part| {
+            let mut chars = part.chars();
+            match chars.next() {
+                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Turns a Lambda proxy response into HTTP, refusing the shapes API Gateway refuses.
+fn proxy_response(payload: &[u8]) -> Result<Response, String> {
+    let value: Value = serde_json::from_slice(payload).map_err(|e| format!("not JSON: {e}"))?;
+    let object = value.as_object().ok_or("not a JSON object")?;
+    for key in object.keys() {
+        if !matches!(
+            key.as_str(),
+            "statusCode" | "headers" | "multiValueHeaders" | "body" | "isBase64Encoded"
+        ) {
+            return Err(format!("unexpected field {key}"));
+        }
+    }
+    let status = match &object.get("statusCode") {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.parse().ok(),
+        _ => None,
+    }
+    .and_then(|s| u16::try_from(s).ok())
+    .and_then(|s| StatusCode::from_u16(s).ok())
+    .ok_or("statusCode is missing or not a status")?;
+    let base64 = match object.get("isBase64Encoded") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err("isBase64Encoded is not a boolean".into()),
+    };
+    let body = match object.get("body") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::String(text)) if base64 => base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .map_err(|_| "body is not base64")?,
+        Some(Value::String(text)) => text.clone().into_bytes(),
+        Some(_) => return Err("body is not a string".into()),
+    };
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    let mut add = |name: &str, value: &Value| -> Result<(), String> {
+        let text = match value {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            _ => return Err(format!("header {name} is not a string")),
+        };
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| e.to_string())?;
+        let value = HeaderValue::from_str(&text).map_err(|e| e.to_string())?;
+        response.headers_mut().append(name, value);
+        Ok(())
+    };
+    match object.get("headers") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(headers)) => {
+            for (name, value) in headers {
+                add(name, value)?;
+            }
+        }
+        Some(_) => return Err("headers is not an object".into()),
+    }
+    match object.get("multiValueHeaders") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(headers)) => {
+            for (name, values) in headers {
+                for value in values
+                    .as_array()
+                    .ok_or("multiValueHeaders values must be lists")?
+                {
+                    add(name, value)?;
+                }
+            }
+        }
+        Some(_) => return Err("multiValueHeaders is not an object".into()),
+    }
+    if !response.headers().contains_key("content-type") {
+        response
+            .headers_mut()
+            .insert("content-type", HeaderValue::from_static("application/json"));
+    }
+    Ok(response)
+}
+
+fn message(status: u16, text: &str, kind: &str) -> Response {
+    let mut response = Response::new(Body::from(json!({ "message": text }).to_string()));
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    response
+        .headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/json"));
+    if let Ok(value) = HeaderValue::from_str(kind) {
+        response.headers_mut().insert("x-amzn-errortype", value);
+    }
+    response
+}
+
+fn with_ids(mut response: Response, request_id: &str) -> Response {
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        response.headers_mut().insert("x-amzn-requestid", value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&random_id(16)) {
+        response.headers_mut().insert("x-amz-apigw-id", value);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arn_like_globs_match_as_iam_does() {
+        let source = "arn:aws:execute-api:us-east-1:000000000000:abc123/myDeployment/GET/";
+        assert!(glob(
+            "arn:aws:execute-api:us-east-1:000000000000:abc123/*/GET/",
+            source
+        ));
+        assert!(glob(
+            "arn:aws:execute-api:us-east-1:000000000000:abc123/*",
+            source
+        ));
+        assert!(!glob(
+            "arn:aws:execute-api:us-east-1:000000000000:other/*/GET/",
+            source
+        ));
+        assert!(!glob(
+            "arn:aws:execute-api:us-east-1:000000000000:abc123/*/POST/",
+            source
+        ));
+        assert!(glob(
+            "arn:aws:execute-api:us-east-1:000000000000:abc123/?yDeployment/GET/",
+            source
+        ));
+    }
+
+    #[test]
+    fn malformed_proxy_responses_are_refused() {
+        for bad in [
+            r#"{"body":"x"}"#,
+            r#"{"statusCode":"abc"}"#,
+            r#"{"statusCode":200,"body":{"q":1}}"#,
+            r#"{"statusCode":200,"unexpected":1}"#,
+            r#"{"statusCode":200,"headers":{"a":["x"]}}"#,
+            r#""just a string""#,
+            r#"not json"#,
+        ] {
+            assert!(proxy_response(bad.as_bytes()).is_err(), "{bad}");
+        }
+        let ok =
+            proxy_response(br#"{"statusCode":201,"headers":{"X-A":"1"},"body":"hi"}"#).unwrap();
+        assert_eq!(ok.status(), 201);
+        assert_eq!(ok.headers()["x-a"], "1");
+        assert_eq!(ok.headers()["content-type"], "application/json");
+    }
+
+    #[test]
+    fn routes_prefer_literal_paths_then_parameters_then_greedy() {
+        let mut resources = BTreeMap::new();
+        for (id, path) in [
+            ("r", "/"),
+            ("a", "/faq"),
+            ("b", "/{id}"),
+            ("c", "/{proxy+}"),
+        ] {
+            resources.insert(
+                id.to_string(),
+                Resource {
+                    id: id.into(),
+                    parent_id: None,
+                    path_part: None,
+                    path: path.into(),
+                    methods: BTreeMap::new(),
+                },
+            );
+        }
+        let id = |path: &str| match_resource(&resources, path).map(|(r, _)| r.id.clone());
+        assert_eq!(id("/").as_deref(), Some("r"));
+        assert_eq!(id("/faq").as_deref(), Some("a"));
+        assert_eq!(id("/7").as_deref(), Some("b"));
+        assert_eq!(id("/a/b").as_deref(), Some("c"));
+        let (_, parameters) = match_resource(&resources, "/7").unwrap();
+        assert_eq!(parameters.unwrap()["id"], "7");
+    }
+}

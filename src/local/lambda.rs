@@ -1,0 +1,663 @@
+//! AWS Lambda (restJson1, `/2015-03-31/functions…`, `/2017-03-31/tags…`): create, read,
+//! update and delete functions, their policy and tags, and Invoke. A new function is
+//! `Pending`, then `Active`; an update is `InProgress`, then `Successful`, each a moment later
+//! in the background, so that clients really wait with the SDK's waiters.
+
+// An early answer is a whole HTTP response; boxing it buys nothing at this scale.
+#![allow(clippy::result_large_err)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{HeaderValue, Method};
+use axum::response::Response;
+use base64::Engine;
+use serde_json::{json, Value};
+
+use super::runtime::function_arn;
+use super::state::{lambda_timestamp, Function};
+use super::wire::{decode_segment, empty, json, parse_body, rest_error};
+use super::Cloud;
+use crate::package::{self, PackageError};
+
+/// Lambda's limit for a synchronous invocation's request payload.
+pub const MAX_INVOKE_PAYLOAD: usize = 6 * 1024 * 1024;
+
+pub async fn handle(
+    cloud: &Arc<Cloud>,
+    method: &Method,
+    path: &str,
+    region: &str,
+    body: &[u8],
+    headers: &axum::http::HeaderMap,
+) -> Response {
+    let segments: Vec<String> = path
+        .trim_matches('/')
+        .split('/')
+        .map(decode_segment)
+        .collect();
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    match (method.as_str(), segments.as_slice()) {
+        ("POST", ["2015-03-31", "functions"]) => create_function(cloud, region, body),
+        ("GET", ["2015-03-31", "functions"]) => list_functions(cloud),
+        ("GET", ["2015-03-31", "functions", name]) => get_function(cloud, name),
+        ("DELETE", ["2015-03-31", "functions", name]) => delete_function(cloud, name),
+        ("GET", ["2015-03-31", "functions", name, "configuration"]) => {
+            with_function(cloud, "GetFunctionConfiguration", name, |f| {
+                json(200, &configuration(f))
+            })
+        }
+        ("PUT", ["2015-03-31", "functions", name, "configuration"]) => {
+            update_configuration(cloud, name, body)
+        }
+        ("PUT", ["2015-03-31", "functions", name, "code"]) => update_code(cloud, name, body),
+        ("POST", ["2015-03-31", "functions", name, "policy"]) => add_permission(cloud, name, body),
+        ("GET", ["2015-03-31", "functions", name, "policy"]) => get_policy(cloud, name),
+        ("DELETE", ["2015-03-31", "functions", name, "policy", sid]) => {
+            remove_permission(cloud, name, sid)
+        }
+        ("POST", ["2015-03-31", "functions", name, "invocations"]) => {
+            invoke(cloud, name, body, headers).await
+        }
+        ("POST", ["2017-03-31", "tags", arn]) => tag_resource(cloud, arn, body),
+        ("GET", ["2017-03-31", "tags", arn]) => list_tags(cloud, arn),
+        _ => {
+            cloud.db().count("Unknown");
+            rest_error(
+                404,
+                "UnknownOperationException",
+                &format!("faqctl local does not emulate Lambda operation {method} {path}"),
+            )
+        }
+    }
+}
+
+/// A function name, or an ARN ending in one.
+fn name_of(name_or_arn: &str) -> &str {
+    name_or_arn
+        .rsplit(":function:")
+        .next()
+        .unwrap_or(name_or_arn)
+        .split(':')
+        .next()
+        .unwrap_or(name_or_arn)
+}
+
+fn not_found(name: &str) -> Response {
+    rest_error(
+        404,
+        "ResourceNotFoundException",
+        &format!("Function not found: {}", function_arn("us-east-1", name)),
+    )
+}
+
+fn invalid(message: &str) -> Response {
+    rest_error(400, "InvalidParameterValueException", message)
+}
+
+fn with_function(
+    cloud: &Cloud,
+    operation: &str,
+    name: &str,
+    f: impl FnOnce(&Function) -> Response,
+) -> Response {
+    let mut db = cloud.db();
+    db.count(operation);
+    match db.functions.get(name_of(name)) {
+        Some(function) => f(function),
+        None => not_found(name),
+    }
+}
+
+pub fn configuration(f: &Function) -> Value {
+    let mut value = json!({
+        "FunctionName": f.name,
+        "FunctionArn": f.arn,
+        "Runtime": f.runtime,
+        "Role": f.role,
+        "Handler": f.handler,
+        "CodeSize": f.code_size,
+        "Description": f.description,
+        "Timeout": f.timeout,
+        "MemorySize": f.memory,
+        "LastModified": f.last_modified,
+        "CodeSha256": f.code_sha256,
+        "Version": "$LATEST",
+        "RevisionId": format!("00000000-0000-0000-0000-{:012}", f.revision),
+        "State": f.state,
+        "LastUpdateStatus": f.last_update_status,
+        "PackageType": "Zip",
+        "Architectures": f.architectures,
+        "EphemeralStorage": { "Size": 512 },
+        "LoggingConfig": { "LogFormat": "Text", "LogGroup": format!("/aws/lambda/{}", f.name) },
+        "TracingConfig": { "Mode": "PassThrough" },
+    });
+    if !f.environment.is_empty() {
+        value["Environment"] = json!({ "Variables": f.environment });
+    }
+    if let Some(reason) = &f.state_reason {
+        value["StateReason"] = json!(reason);
+        value["LastUpdateStatusReason"] = json!(reason);
+    }
+    value
+}
+
+/// The code a request carries: a zip (base64 in JSON), checked as Lambda checks it.
+fn code_of(request: &Value, field: &str) -> Result<Vec<u8>, Response> {
+    let encoded = request[field].as_str().ok_or_else(|| {
+        invalid("faqctl local takes the code as ZipFile; S3 and container images are not emulated")
+    })?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .map_err(|_| invalid("ZipFile is not valid base64"))?;
+    package::check_archive("ZipFile", &bytes).map_err(|e| match e {
+        PackageError::TooLargeZipped { .. } => rest_error(413, "RequestEntityTooLargeException", "Request must be smaller than 69905067 bytes for the CreateFunction operation"),
+        other => invalid(&format!("Could not unzip uploaded file. Please check your file, then try to upload again. ({other})")),
+    })?;
+    Ok(bytes)
+}
+
+fn create_function(cloud: &Arc<Cloud>, region: &str, body: &[u8]) -> Response {
+    cloud.db().count("CreateFunction");
+    let request = match parse_body(body) {
+        Ok(request) => request,
+        Err(message) => return invalid(&message),
+    };
+    let name = request["FunctionName"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    if name.is_empty()
+        || name.len() > 64
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return invalid(&format!("1 validation error detected: Value '{name}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+"));
+    }
+    let role = request["Role"].as_str().unwrap_or_default().to_string();
+    if crate::settings::check_role_arn(&role).is_err() {
+        return invalid(&format!("1 validation error detected: Value '{role}' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{{12}}:role/?[a-zA-Z_0-9+=,.@\\-_/]+"));
+    }
+    let code = match code_of(&request["Code"], "ZipFile") {
+        Ok(code) => code,
+        Err(response) => return response,
+    };
+    let memory = request["MemorySize"].as_u64().unwrap_or(128);
+    let timeout = request["Timeout"].as_u64().unwrap_or(3);
+    if !(128..=10240).contains(&memory) || !(1..=900).contains(&timeout) {
+        return invalid("MemorySize must be 128 to 10240 MB and Timeout 1 to 900 seconds");
+    }
+    let mut db = cloud.db();
+    if db.functions.contains_key(&name) {
+        return rest_error(
+            409,
+            "ResourceConflictException",
+            &format!("Function already exist: {name}"),
+        );
+    }
+    let function = Function {
+        arn: function_arn(region, &name),
+        name: name.clone(),
+        region: region.to_string(),
+        runtime: request["Runtime"]
+            .as_str()
+            .unwrap_or("provided.al2023")
+            .to_string(),
+        role,
+        handler: request["Handler"]
+            .as_str()
+            .unwrap_or("bootstrap")
+            .to_string(),
+        description: request["Description"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        timeout,
+        memory,
+        architectures: request["Architectures"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_else(|| vec!["x86_64".into()]),
+        environment: string_map(&request["Environment"]["Variables"]),
+        code_sha256: package::code_sha256(&code),
+        code_size: code.len() as u64,
+        revision: 1,
+        code_dir: PathBuf::new(),
+        last_modified: lambda_timestamp(),
+        state: "Pending".into(),
+        state_reason: Some("The function is being created.".into()),
+        last_update_status: "InProgress".into(),
+        tags: string_map(&request["Tags"]),
+        policy: Vec::new(),
+    };
+    let response = json(201, &configuration(&function));
+    db.functions.insert(name.clone(), function);
+    cloud.save(&db);
+    drop(db);
+    finish_in_background(cloud, name, 1, code, true);
+    response
+}
+
+/// Unpacks the code, then flips the function to Active / Successful (or Failed), as Lambda
+/// does a moment after the call returned.
+fn finish_in_background(
+    cloud: &Arc<Cloud>,
+    name: String,
+    revision: u64,
+    code: Vec<u8>,
+    creating: bool,
+) {
+    let cloud = cloud.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(cloud.settle).await;
+        let dir = cloud.code_dir(&name, revision);
+        let unpacked = tokio::task::spawn_blocking({
+            let dir = dir.clone();
+            move || unpack(&code, &dir)
+        })
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+        let mut db = cloud.db();
+        let Some(function) = db.functions.get_mut(&name) else {
+            return;
+        };
+        if function.revision != revision {
+            return;
+        }
+        match unpacked {
+            Ok(()) => {
+                function.code_dir = dir;
+                function.state = "Active".into();
+                function.state_reason = None;
+                function.last_update_status = "Successful".into();
+            }
+            Err(reason) => {
+                if creating {
+                    function.state = "Failed".into();
+                }
+                function.last_update_status = "Failed".into();
+                function.state_reason = Some(reason);
+            }
+        }
+        cloud.save(&db);
+    });
+}
+
+/// Unpacks a checked zip into `dir`, keeping the executable bit; refuses any entry that would
+/// land outside `dir`.
+pub fn unpack(code: &[u8], dir: &Path) -> Result<(), String> {
+    use std::io::Read;
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut archive =
+        zip::ZipArchive::new(std::io::Cursor::new(code)).map_err(|e| e.to_string())?;
+    for index in 0..archive.len() {
+        let mut entry = archive.by_index(index).map_err(|e| e.to_string())?;
+        let relative = entry
+            .enclosed_name()
+            .ok_or_else(|| "an entry escapes the code directory".to_string())?;
+        let target = dir.join(relative);
+        if entry.is_dir() {
+            std::fs::create_dir_all(&target).map_err(|e| e.to_string())?;
+            continue;
+        }
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+        }
+        let mut data = Vec::with_capacity(entry.size().min(package::MAX_UNZIPPED_BYTES) as usize);
+        (&mut entry)
+            .take(package::MAX_UNZIPPED_BYTES)
+            .read_to_end(&mut data)
+            .map_err(|e| e.to_string())?;
+        std::fs::write(&target, data).map_err(|e| e.to_string())?;
+        let mode = entry.unix_mode().unwrap_or(0o644) & 0o777;
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(mode))
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+fn list_functions(cloud: &Cloud) -> Response {
+    let mut db = cloud.db();
+    db.count("ListFunctions");
+    let functions: Vec<Value> = db.functions.values().map(configuration).collect();
+    json(200, &json!({ "Functions": functions }))
+}
+
+fn get_function(cloud: &Cloud, name: &str) -> Response {
+    with_function(cloud, "GetFunction", name, |f| {
+        json(
+            200,
+            &json!({
+                "Configuration": configuration(f),
+                "Code": { "RepositoryType": "S3", "Location": format!("file://{}", f.code_dir.display()) },
+                "Tags": f.tags,
+            }),
+        )
+    })
+}
+
+fn delete_function(cloud: &Cloud, name: &str) -> Response {
+    let mut db = cloud.db();
+    db.count("DeleteFunction");
+    let name = name_of(name).to_string();
+    match db.functions.remove(&name) {
+        Some(function) => {
+            cloud.save(&db);
+            drop(db);
+            cloud.runtimes.retire(&name);
+            if let Some(parent) = function.code_dir.parent() {
+                let _ = std::fs::remove_dir_all(parent);
+            }
+            empty(204)
+        }
+        None => not_found(&name),
+    }
+}
+
+/// Refuses a change while the last one is still being applied, as Lambda does.
+fn conflict_if_busy(function: &Function) -> Option<Response> {
+    (function.last_update_status == "InProgress").then(|| {
+        rest_error(409, "ResourceConflictException", &format!("The operation cannot be performed at this time. An update is in progress for resource: {}", function.arn))
+    })
+}
+
+fn update_configuration(cloud: &Arc<Cloud>, name: &str, body: &[u8]) -> Response {
+    cloud.db().count("UpdateFunctionConfiguration");
+    let request = match parse_body(body) {
+        Ok(request) => request,
+        Err(message) => return invalid(&message),
+    };
+    let mut db = cloud.db();
+    let Some(function) = db.functions.get_mut(name_of(name)) else {
+        return not_found(name);
+    };
+    if let Some(conflict) = conflict_if_busy(function) {
+        return conflict;
+    }
+    if let Some(memory) = request["MemorySize"].as_u64() {
+        function.memory = memory;
+    }
+    if let Some(timeout) = request["Timeout"].as_u64() {
+        function.timeout = timeout;
+    }
+    for (field, target) in [
+        ("Runtime", &mut function.runtime),
+        ("Handler", &mut function.handler),
+        ("Role", &mut function.role),
+        ("Description", &mut function.description),
+    ] {
+        if let Some(value) = request[field].as_str() {
+            *target = value.to_string();
+        }
+    }
+    if request["Environment"].is_object() {
+        function.environment = string_map(&request["Environment"]["Variables"]);
+    }
+    function.revision += 1;
+    function.last_modified = lambda_timestamp();
+    function.last_update_status = "InProgress".into();
+    let response = json(200, &configuration(function));
+    let (function_name, revision, code_dir) = (
+        function.name.clone(),
+        function.revision,
+        function.code_dir.clone(),
+    );
+    cloud.save(&db);
+    drop(db);
+    cloud.runtimes.retire(&function_name);
+    // The code stays where it is; only the status settles later.
+    let cloud = cloud.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(cloud.settle).await;
+        let mut db = cloud.db();
+        if let Some(function) = db.functions.get_mut(&function_name) {
+            if function.revision == revision {
+                function.code_dir = code_dir;
+                function.last_update_status = "Successful".into();
+                cloud.save(&db);
+            }
+        }
+    });
+    response
+}
+
+fn update_code(cloud: &Arc<Cloud>, name: &str, body: &[u8]) -> Response {
+    cloud.db().count("UpdateFunctionCode");
+    let request = match parse_body(body) {
+        Ok(request) => request,
+        Err(message) => return invalid(&message),
+    };
+    let code = match code_of(&request, "ZipFile") {
+        Ok(code) => code,
+        Err(response) => return response,
+    };
+    let mut db = cloud.db();
+    let Some(function) = db.functions.get_mut(name_of(name)) else {
+        return not_found(name);
+    };
+    if let Some(conflict) = conflict_if_busy(function) {
+        return conflict;
+    }
+    function.code_sha256 = package::code_sha256(&code);
+    function.code_size = code.len() as u64;
+    if let Some(architectures) = request["Architectures"].as_array() {
+        function.architectures = architectures
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect();
+    }
+    function.revision += 1;
+    function.last_modified = lambda_timestamp();
+    function.last_update_status = "InProgress".into();
+    let response = json(200, &configuration(function));
+    let (function_name, revision) = (function.name.clone(), function.revision);
+    cloud.save(&db);
+    drop(db);
+    cloud.runtimes.retire(&function_name);
+    finish_in_background(cloud, function_name, revision, code, false);
+    response
+}
+
+fn add_permission(cloud: &Cloud, name: &str, body: &[u8]) -> Response {
+    cloud.db().count("AddPermission");
+    let request = match parse_body(body) {
+        Ok(request) => request,
+        Err(message) => return invalid(&message),
+    };
+    let mut db = cloud.db();
+    let Some(function) = db.functions.get_mut(name_of(name)) else {
+        return not_found(name);
+    };
+    let sid = request["StatementId"].as_str().unwrap_or_default();
+    let (Some(action), Some(principal)) =
+        (request["Action"].as_str(), request["Principal"].as_str())
+    else {
+        return invalid("Action and Principal are required");
+    };
+    if sid.is_empty() {
+        return invalid("StatementId is required");
+    }
+    if function.policy.iter().any(|s| s["Sid"] == sid) {
+        return rest_error(409, "ResourceConflictException", &format!("The statement id ({sid}) provided already exists. Please provide a new statement id, or remove the existing statement."));
+    }
+    let principal = if principal.contains('.') {
+        json!({ "Service": principal })
+    } else {
+        json!({ "AWS": principal })
+    };
+    let mut statement = json!({
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": principal,
+        "Action": action,
+        "Resource": function.arn,
+    });
+    if let Some(source) = request["SourceArn"].as_str() {
+        statement["Condition"] = json!({ "ArnLike": { "AWS:SourceArn": source } });
+    }
+    function.policy.push(statement.clone());
+    cloud.save(&db);
+    json(201, &json!({ "Statement": statement.to_string() }))
+}
+
+fn get_policy(cloud: &Cloud, name: &str) -> Response {
+    with_function(cloud, "GetPolicy", name, |f| {
+        if f.policy.is_empty() {
+            return rest_error(
+                404,
+                "ResourceNotFoundException",
+                "The resource you requested does not exist.",
+            );
+        }
+        let policy = json!({ "Version": "2012-10-17", "Id": "default", "Statement": f.policy });
+        json(
+            200,
+            &json!({ "Policy": policy.to_string(), "RevisionId": format!("00000000-0000-0000-0000-{:012}", f.revision) }),
+        )
+    })
+}
+
+fn remove_permission(cloud: &Cloud, name: &str, sid: &str) -> Response {
+    let mut db = cloud.db();
+    db.count("RemovePermission");
+    let Some(function) = db.functions.get_mut(name_of(name)) else {
+        return not_found(name);
+    };
+    let before = function.policy.len();
+    function.policy.retain(|s| s["Sid"] != sid);
+    if function.policy.len() == before {
+        return rest_error(
+            404,
+            "ResourceNotFoundException",
+            &format!("Statement {sid} is not found in resource policy."),
+        );
+    }
+    cloud.save(&db);
+    empty(204)
+}
+
+fn function_by_arn<'a>(db: &'a mut super::state::Db, arn: &str) -> Option<&'a mut Function> {
+    db.functions.values_mut().find(|f| f.arn == arn)
+}
+
+fn tag_resource(cloud: &Cloud, arn: &str, body: &[u8]) -> Response {
+    let mut db = cloud.db();
+    db.count("TagResource");
+    let request = parse_body(body).unwrap_or_default();
+    let Some(function) = function_by_arn(&mut db, arn) else {
+        return not_found(name_of(arn));
+    };
+    function.tags.extend(string_map(&request["Tags"]));
+    cloud.save(&db);
+    empty(204)
+}
+
+fn list_tags(cloud: &Cloud, arn: &str) -> Response {
+    let mut db = cloud.db();
+    db.count("ListTags");
+    match function_by_arn(&mut db, arn) {
+        Some(function) => json(200, &json!({ "Tags": function.tags })),
+        None => not_found(name_of(arn)),
+    }
+}
+
+async fn invoke(
+    cloud: &Arc<Cloud>,
+    name: &str,
+    body: &[u8],
+    headers: &axum::http::HeaderMap,
+) -> Response {
+    cloud.db().count("Invoke");
+    if body.len() > MAX_INVOKE_PAYLOAD {
+        return rest_error(
+            413,
+            "RequestTooLargeException",
+            &format!(
+                "Request must be smaller than {MAX_INVOKE_PAYLOAD} bytes for the Invoke operation"
+            ),
+        );
+    }
+    let payload = if body.is_empty() {
+        b"{}".to_vec()
+    } else {
+        body.to_vec()
+    };
+    if serde_json::from_slice::<Value>(&payload).is_err() {
+        return rest_error(
+            400,
+            "InvalidRequestContentException",
+            "Could not parse request body into json: Could not parse payload into json",
+        );
+    }
+    let function = match ready_function(cloud, name) {
+        Ok(function) => function,
+        Err(response) => return response,
+    };
+    let result = cloud.runtimes.invoke(&function, payload).await;
+    let mut response = Response::new(Body::from(result.payload));
+    response
+        .headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        "x-amz-executed-version",
+        HeaderValue::from_static("$LATEST"),
+    );
+    if let Ok(id) = HeaderValue::from_str(&result.request_id) {
+        response.headers_mut().insert("x-amzn-requestid", id);
+    }
+    if let Some(error) = result
+        .function_error
+        .as_deref()
+        .and_then(|e| HeaderValue::from_str(e).ok())
+    {
+        response.headers_mut().insert("x-amz-function-error", error);
+    }
+    let tail = headers
+        .get("x-amz-log-type")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"Tail"));
+    if tail {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(result.log.as_bytes());
+        if let Ok(value) = HeaderValue::from_str(&encoded) {
+            response.headers_mut().insert("x-amz-log-result", value);
+        }
+    }
+    response
+}
+
+/// The function as it is now, if it can run: invoking a Pending or Failed function is an
+/// error, as on Lambda.
+pub fn ready_function(cloud: &Cloud, name: &str) -> Result<Function, Response> {
+    let db = cloud.db();
+    let Some(function) = db.functions.get(name_of(name)) else {
+        return Err(not_found(name));
+    };
+    match function.state.as_str() {
+        "Active" if !function.code_dir.as_os_str().is_empty() => Ok(function.clone()),
+        "Failed" => Err(rest_error(502, "InvalidRuntimeException", &format!("The function could not be started: {}", function.state_reason.clone().unwrap_or_default()))),
+        _ => Err(rest_error(409, "ResourceConflictException", &format!("The operation cannot be performed at this time. The function is currently in the following state: {}", function.state))),
+    }
+}
+
+fn string_map(value: &Value) -> BTreeMap<String, String> {
+    value
+        .as_object()
+        .map(|map| {
+            map.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// How long after a create or update the background work starts (lets waiters see Pending).
+pub const DEFAULT_SETTLE: Duration = Duration::from_millis(5);

@@ -1,0 +1,366 @@
+//! CloudWatch Logs (awsJson1.1, `X-Amz-Target: Logs_20140328.<Operation>`): log groups with
+//! retention and tags, streams, events, and FilterLogEvents with a time range, simple filter
+//! patterns and nextToken paging.
+
+use axum::response::Response;
+use serde_json::{json, Value};
+
+use super::state::{now_ms, Db, LogGroup, LogStream};
+use super::wire::{json11, json11_error};
+
+/// Events per FilterLogEvents page when the caller gives no limit (AWS: up to 10,000 / 1 MB).
+const PAGE: usize = 10_000;
+
+pub fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response {
+    db.count(operation);
+    let name = body["logGroupName"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    match operation {
+        "CreateLogGroup" => {
+            if name.is_empty() {
+                return json11_error("InvalidParameterException", "logGroupName is required");
+            }
+            if db.log_groups.contains_key(&name) {
+                return json11_error(
+                    "ResourceAlreadyExistsException",
+                    "The specified log group already exists",
+                );
+            }
+            let mut group = LogGroup::new(&name, region);
+            group.tags = string_map(&body["tags"]);
+            db.log_groups.insert(name, group);
+            json11(&json!({}))
+        }
+        "DeleteLogGroup" => match db.log_groups.remove(&name) {
+            Some(_) => json11(&json!({})),
+            None => missing_group(),
+        },
+        "PutRetentionPolicy" => {
+            let days = body["retentionInDays"].as_i64().unwrap_or_default();
+            const ALLOWED: [i64; 22] = [
+                1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
+                2557, 2922, 3288, 3653,
+            ];
+            if !ALLOWED.contains(&days) {
+                return json11_error("InvalidParameterException", &format!("1 validation error detected: Value '{days}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: {ALLOWED:?}"));
+            }
+            match db.log_groups.get_mut(&name) {
+                Some(group) => {
+                    group.retention_days = Some(days);
+                    json11(&json!({}))
+                }
+                None => missing_group(),
+            }
+        }
+        "DeleteRetentionPolicy" => match db.log_groups.get_mut(&name) {
+            Some(group) => {
+                group.retention_days = None;
+                json11(&json!({}))
+            }
+            None => missing_group(),
+        },
+        "DescribeLogGroups" => {
+            let prefix = body["logGroupNamePrefix"].as_str().unwrap_or_default();
+            let groups: Vec<Value> = db
+                .log_groups
+                .values()
+                .filter(|g| g.name.starts_with(prefix))
+                .map(|g| {
+                    let mut value = json!({
+                        "logGroupName": g.name,
+                        "creationTime": g.created,
+                        "metricFilterCount": 0,
+                        "arn": format!("{}:*", g.arn()),
+                        "logGroupArn": g.arn(),
+                        "storedBytes": g.streams.values().flat_map(|s| &s.events).map(|e| e.message.len()).sum::<usize>(),
+                    });
+                    if let Some(days) = g.retention_days {
+                        value["retentionInDays"] = json!(days);
+                    }
+                    value
+                })
+                .collect();
+            json11(&json!({ "logGroups": groups }))
+        }
+        "CreateLogStream" => {
+            let stream = body["logStreamName"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let Some(group) = db.log_groups.get_mut(&name) else {
+                return missing_group();
+            };
+            if group.streams.contains_key(&stream) {
+                return json11_error(
+                    "ResourceAlreadyExistsException",
+                    "The specified log stream already exists",
+                );
+            }
+            group.streams.insert(
+                stream.clone(),
+                LogStream {
+                    name: stream,
+                    created: now_ms(),
+                    events: Vec::new(),
+                },
+            );
+            json11(&json!({}))
+        }
+        "DescribeLogStreams" => {
+            let Some(group) = db.log_groups.get(&name) else {
+                return missing_group();
+            };
+            let prefix = body["logStreamNamePrefix"].as_str().unwrap_or_default();
+            let mut streams: Vec<&LogStream> = group
+                .streams
+                .values()
+                .filter(|s| s.name.starts_with(prefix))
+                .collect();
+            if body["orderBy"] == "LastEventTime" {
+                streams.sort_by_key(|s| s.events.last().map(|e| e.timestamp).unwrap_or(s.created));
+            }
+            if body["descending"] == true {
+                streams.reverse();
+            }
+            let limit = body["limit"].as_u64().unwrap_or(50) as usize;
+            let streams: Vec<Value> = streams
+                .into_iter()
+                .take(limit)
+                .map(|s| {
+                    json!({
+                        "logStreamName": s.name,
+                        "creationTime": s.created,
+                        "firstEventTimestamp": s.events.first().map(|e| e.timestamp),
+                        "lastEventTimestamp": s.events.last().map(|e| e.timestamp),
+                        "lastIngestionTime": s.events.last().map(|e| e.ingestion_time),
+                        "arn": format!("{}:log-stream:{}", group.arn(), s.name),
+                        "storedBytes": 0,
+                    })
+                })
+                .collect();
+            json11(&json!({ "logStreams": streams }))
+        }
+        "PutLogEvents" => {
+            let stream = body["logStreamName"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let Some(group) = db.log_groups.get(&name) else {
+                return missing_group();
+            };
+            if !group.streams.contains_key(&stream) {
+                return json11_error(
+                    "ResourceNotFoundException",
+                    "The specified log stream does not exist.",
+                );
+            }
+            let region = group.region.clone();
+            for event in body["logEvents"].as_array().cloned().unwrap_or_default() {
+                let timestamp = event["timestamp"].as_i64().unwrap_or_else(now_ms);
+                let message = event["message"].as_str().unwrap_or_default().to_string();
+                db.append_log(&name, &region, &stream, timestamp, message);
+            }
+            json11(&json!({ "nextSequenceToken": "1" }))
+        }
+        "GetLogEvents" => {
+            let stream = body["logStreamName"].as_str().unwrap_or_default();
+            let Some(group) = db.log_groups.get(&name) else {
+                return missing_group();
+            };
+            let Some(stream) = group.streams.get(stream) else {
+                return json11_error(
+                    "ResourceNotFoundException",
+                    "The specified log stream does not exist.",
+                );
+            };
+            let start = body["startTime"].as_i64().unwrap_or(i64::MIN);
+            let end = body["endTime"].as_i64().unwrap_or(i64::MAX);
+            let events: Vec<Value> = stream.events.iter()
+                .filter(|e| e.timestamp >= start && e.timestamp < end)
+                .map(|e| json!({"timestamp": e.timestamp, "message": e.message, "ingestionTime": e.ingestion_time}))
+                .collect();
+            json11(
+                &json!({ "events": events, "nextForwardToken": "f/end", "nextBackwardToken": "b/start" }),
+            )
+        }
+        "FilterLogEvents" => filter_log_events(db, &name, body),
+        "ListTagsLogGroup" => match db.log_groups.get(&name) {
+            Some(group) => json11(&json!({ "tags": group.tags })),
+            None => missing_group(),
+        },
+        other => json11_error(
+            "UnknownOperationException",
+            &format!("faqctl local does not emulate Logs operation {other}"),
+        ),
+    }
+}
+
+fn missing_group() -> Response {
+    json11_error(
+        "ResourceNotFoundException",
+        "The specified log group does not exist.",
+    )
+}
+
+fn string_map(value: &Value) -> std::collections::BTreeMap<String, String> {
+    value
+        .as_object()
+        .map(|map| {
+            map.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn filter_log_events(db: &Db, name: &str, body: &Value) -> Response {
+    let Some(group) = db.log_groups.get(name) else {
+        return missing_group();
+    };
+    let start = body["startTime"].as_i64().unwrap_or(i64::MIN);
+    let end = body["endTime"].as_i64().unwrap_or(i64::MAX);
+    let pattern = FilterPattern::parse(body["filterPattern"].as_str().unwrap_or_default());
+    let wanted_streams: Option<Vec<String>> = body["logStreamNames"].as_array().map(|list| {
+        list.iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect()
+    });
+    let prefix = body["logStreamNamePrefix"].as_str().unwrap_or_default();
+    let mut events: Vec<(&str, &super::state::LogEvent)> = group
+        .streams
+        .values()
+        .filter(|s| s.name.starts_with(prefix))
+        .filter(|s| {
+            wanted_streams
+                .as_ref()
+                .is_none_or(|names| names.contains(&s.name))
+        })
+        .flat_map(|s| s.events.iter().map(move |e| (s.name.as_str(), e)))
+        .filter(|(_, e)| e.timestamp >= start && e.timestamp < end && pattern.matches(&e.message))
+        .collect();
+    events.sort_by_key(|(_, e)| (e.timestamp, e.id));
+    let offset: usize = body["nextToken"]
+        .as_str()
+        .and_then(|t| t.strip_prefix("faqctl-"))
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0);
+    let limit = body["limit"]
+        .as_u64()
+        .map(|l| l as usize)
+        .unwrap_or(PAGE)
+        .clamp(1, PAGE);
+    let page: Vec<Value> = events
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|(stream, e)| {
+            json!({
+                "logStreamName": stream,
+                "timestamp": e.timestamp,
+                "message": e.message,
+                "ingestionTime": e.ingestion_time,
+                "eventId": format!("{:020}{:016}", e.timestamp.max(0), e.id),
+            })
+        })
+        .collect();
+    let mut response = json!({ "events": page, "searchedLogStreams": [] });
+    if offset + limit < events.len() {
+        response["nextToken"] = json!(format!("faqctl-{}", offset + limit));
+    }
+    json11(&response)
+}
+
+/// CloudWatch's simple filter patterns: terms that must all appear (`ERROR timeout`), quoted
+/// phrases (`"Quote selected"`), `?a ?b` for any of them, `-term` to exclude. An empty pattern
+/// matches every event. JSON and space-delimited patterns are not emulated.
+#[derive(Debug, Default)]
+pub struct FilterPattern {
+    all: Vec<String>,
+    any: Vec<String>,
+    none: Vec<String>,
+}
+
+impl FilterPattern {
+    pub fn parse(pattern: &str) -> FilterPattern {
+        let mut filter = FilterPattern::default();
+        let mut chars = pattern.chars().peekable();
+        while let Some(&c) = chars.peek() {
+            if c.is_whitespace() {
+                chars.next();
+                continue;
+            }
+            let mut kind = ' ';
+            if c == '?' || c == '-' {
+                kind = c;
+                chars.next();
+            }
+            let mut term = String::new();
+            if chars.peek() == Some(&'"') {
+                chars.next();
+                for c in chars.by_ref() {
+                    if c == '"' {
+                        break;
+                    }
+                    term.push(c);
+                }
+            } else {
+                while let Some(&c) = chars.peek() {
+                    if c.is_whitespace() {
+                        break;
+                    }
+                    term.push(c);
+                    chars.next();
+                }
+            }
+            if term.is_empty() {
+                continue;
+            }
+            match kind {
+                '?' => filter.any.push(term),
+                '-' => filter.none.push(term),
+                _ => filter.all.push(term),
+            }
+        }
+        filter
+    }
+
+    pub fn matches(&self, message: &str) -> bool {
+        self.all.iter().all(|t| message.contains(t.as_str()))
+            && (self.any.is_empty() || self.any.iter().any(|t| message.contains(t.as_str())))
+            && !self.none.iter().any(|t| message.contains(t.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FilterPattern;
+
+    #[test]
+    fn simple_filter_patterns_match_as_cloudwatch_does() {
+        let cases = [
+            ("", "anything", true),
+            ("Quote", "Quote selected: 3", true),
+            ("\"Quote selected\"", "Quote selected: 3", true),
+            ("\"Quote selected\"", "Quote was selected", false),
+            ("ERROR timeout", "ERROR: timeout after 3s", true),
+            ("ERROR timeout", "ERROR: crash", false),
+            ("?ERROR ?WARN", "WARN low memory", true),
+            ("?ERROR ?WARN", "INFO fine", false),
+            ("REPORT -Init", "REPORT RequestId: 1 Duration: 1 ms", true),
+            (
+                "REPORT -Init",
+                "REPORT RequestId: 1 Init Duration: 3 ms",
+                false,
+            ),
+        ];
+        for (pattern, message, expected) in cases {
+            assert_eq!(
+                FilterPattern::parse(pattern).matches(message),
+                expected,
+                "{pattern:?} on {message:?}"
+            );
+        }
+    }
+}

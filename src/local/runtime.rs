@@ -1,0 +1,592 @@
+//! Execution environments: each is the function's real `bootstrap` process with the standard
+//! `AWS_LAMBDA_*` environment and a Lambda Runtime API of its own on a loopback port
+//! (`/2018-06-01/runtime/invocation/next`, `/response`, `/error`, `/init/error`).
+//! Warm environments are reused; concurrent invocations get more, up to a bound; a timeout or
+//! a crash ends the environment and is reported the way Lambda reports it. Every line the
+//! process prints goes to `/aws/lambda/{name}`, framed by START, END and REPORT.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::sync::{mpsc, oneshot, watch, Semaphore};
+
+use super::state::{date_path, new_request_id, now_ms, random_id, Db, Function, ACCOUNT};
+
+/// Lambda's limit for a synchronous response payload.
+pub const MAX_RESPONSE_BYTES: usize = 6 * 1024 * 1024;
+/// How much of the log `X-Amz-Log-Result` carries.
+const LOG_TAIL_BYTES: usize = 4 * 1024;
+
+/// What one invocation returned.
+#[derive(Debug, Clone)]
+pub struct InvokeResult {
+    pub request_id: String,
+    pub payload: Vec<u8>,
+    /// `Unhandled` when the function failed (as `X-Amz-Function-Error`).
+    pub function_error: Option<String>,
+    /// The invocation's log lines (for `LogType: Tail`).
+    pub log: String,
+}
+
+/// Every function's pool of environments.
+pub struct Runtimes {
+    db: Arc<Mutex<Db>>,
+    pools: Mutex<HashMap<String, Arc<Pool>>>,
+    max_environments: usize,
+}
+
+struct Pool {
+    revision: u64,
+    idle: Mutex<Vec<Env>>,
+    permits: Arc<Semaphore>,
+}
+
+impl Runtimes {
+    pub fn new(db: Arc<Mutex<Db>>, max_environments: usize) -> Runtimes {
+        Runtimes {
+            db,
+            pools: Mutex::new(HashMap::new()),
+            max_environments: max_environments.max(1),
+        }
+    }
+
+    fn pool(&self, function: &Function) -> Arc<Pool> {
+        let mut pools = lock(&self.pools);
+        match pools.get(&function.name) {
+            Some(pool) if pool.revision == function.revision => pool.clone(),
+            _ => {
+                let pool = Arc::new(Pool {
+                    revision: function.revision,
+                    idle: Mutex::new(Vec::new()),
+                    permits: Arc::new(Semaphore::new(self.max_environments)),
+                });
+                // Replacing the pool drops its idle environments: their processes are killed.
+                pools.insert(function.name.clone(), pool.clone());
+                pool
+            }
+        }
+    }
+
+    /// Ends every environment of a function (its code or configuration changed, or it was
+    /// deleted). Busy ones end when their invocation does.
+    pub fn retire(&self, name: &str) {
+        lock(&self.pools).remove(name);
+    }
+
+    /// Ends every environment.
+    pub fn shutdown(&self) {
+        lock(&self.pools).clear();
+    }
+
+    /// Runs one invocation on a warm environment, or a new one.
+    pub async fn invoke(&self, function: &Function, payload: Vec<u8>) -> InvokeResult {
+        let request_id = new_request_id();
+        let pool = self.pool(function);
+        let Ok(_permit) = pool.permits.clone().acquire_owned().await else {
+            return failure(
+                &request_id,
+                "Runtime.Unavailable",
+                "the local cloud is shutting down",
+            );
+        };
+        let warm = lock(&pool.idle).pop();
+        let mut env = match warm {
+            Some(env) => env,
+            None => match Env::spawn(function, self.db.clone()).await {
+                Ok(env) => env,
+                Err(message) => return failure(&request_id, "Runtime.InvalidEntrypoint", &message),
+            },
+        };
+        let (result, healthy) = env.invoke(function, &request_id, payload).await;
+        if healthy {
+            let current = lock(&self.pools)
+                .get(&function.name)
+                .is_some_and(|p| Arc::ptr_eq(p, &pool));
+            if current {
+                lock(&pool.idle).push(env);
+            }
+        }
+        result
+    }
+}
+
+fn failure(request_id: &str, kind: &str, message: &str) -> InvokeResult {
+    InvokeResult {
+        request_id: request_id.to_string(),
+        payload: json!({ "errorType": kind, "errorMessage": message })
+            .to_string()
+            .into_bytes(),
+        function_error: Some("Unhandled".into()),
+        log: String::new(),
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// How an invocation ended, as the Runtime API heard it.
+enum Outcome {
+    Response(Vec<u8>),
+    Error(Vec<u8>),
+}
+
+struct Invocation {
+    request_id: String,
+    payload: Vec<u8>,
+    deadline_ms: i64,
+    function_arn: String,
+    respond: oneshot::Sender<Outcome>,
+}
+
+/// The Runtime API of one environment.
+struct RuntimeApi {
+    queue: tokio::sync::Mutex<mpsc::Receiver<Invocation>>,
+    pending: Mutex<HashMap<String, oneshot::Sender<Outcome>>>,
+    first_next: Mutex<Option<Instant>>,
+    init_error: watch::Sender<Option<Vec<u8>>>,
+}
+
+fn runtime_routes(api: Arc<RuntimeApi>) -> Router {
+    Router::new()
+        .route("/2018-06-01/runtime/invocation/next", get(next))
+        .route(
+            "/2018-06-01/runtime/invocation/{id}/response",
+            post(respond),
+        )
+        .route(
+            "/2018-06-01/runtime/invocation/{id}/error",
+            post(report_error),
+        )
+        .route("/2018-06-01/runtime/init/error", post(init_error))
+        .with_state(api)
+}
+
+async fn next(State(api): State<Arc<RuntimeApi>>) -> Response {
+    lock(&api.first_next).get_or_insert_with(Instant::now);
+    let invocation = api.queue.lock().await.recv().await;
+    let Some(invocation) = invocation else {
+        return (StatusCode::GONE, "environment is shutting down").into_response();
+    };
+    lock(&api.pending).insert(invocation.request_id.clone(), invocation.respond);
+    let mut headers = HeaderMap::new();
+    let mut set = |name: &'static str, value: String| {
+        if let Ok(value) = value.parse() {
+            headers.insert(name, value);
+        }
+    };
+    set(
+        "lambda-runtime-aws-request-id",
+        invocation.request_id.clone(),
+    );
+    set(
+        "lambda-runtime-deadline-ms",
+        invocation.deadline_ms.to_string(),
+    );
+    set(
+        "lambda-runtime-invoked-function-arn",
+        invocation.function_arn,
+    );
+    set(
+        "lambda-runtime-trace-id",
+        format!("Root=1-{:08x}-{};Sampled=0", now_ms() / 1000, random_id(24)),
+    );
+    set("content-type", "application/json".into());
+    (StatusCode::OK, headers, invocation.payload).into_response()
+}
+
+async fn respond(
+    State(api): State<Arc<RuntimeApi>>,
+    UrlPath(id): UrlPath<String>,
+    body: Bytes,
+) -> Response {
+    let Some(sender) = lock(&api.pending).remove(&id) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(
+                json!({"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"}),
+            ),
+        )
+            .into_response();
+    };
+    let outcome = if body.len() > MAX_RESPONSE_BYTES {
+        Outcome::Error(
+            json!({
+                "errorType": "Function.ResponseSizeTooLarge",
+                "errorMessage": format!("Response payload size ({} bytes) exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes).", body.len())
+            })
+            .to_string()
+            .into_bytes(),
+        )
+    } else {
+        Outcome::Response(body.to_vec())
+    };
+    let _ = sender.send(outcome);
+    (StatusCode::ACCEPTED, axum::Json(json!({"status": "OK"}))).into_response()
+}
+
+async fn report_error(
+    State(api): State<Arc<RuntimeApi>>,
+    UrlPath(id): UrlPath<String>,
+    body: Bytes,
+) -> Response {
+    let Some(sender) = lock(&api.pending).remove(&id) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(
+                json!({"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"}),
+            ),
+        )
+            .into_response();
+    };
+    let _ = sender.send(Outcome::Error(body.to_vec()));
+    (StatusCode::ACCEPTED, axum::Json(json!({"status": "OK"}))).into_response()
+}
+
+async fn init_error(State(api): State<Arc<RuntimeApi>>, body: Bytes) -> Response {
+    let _ = api.init_error.send(Some(body.to_vec()));
+    (StatusCode::ACCEPTED, axum::Json(json!({"status": "OK"}))).into_response()
+}
+
+/// One execution environment: the process, its Runtime API and its log stream.
+struct Env {
+    queue: mpsc::Sender<Invocation>,
+    api: Arc<RuntimeApi>,
+    server: tokio::task::JoinHandle<()>,
+    exited: watch::Receiver<Option<String>>,
+    init_errors: watch::Receiver<Option<Vec<u8>>>,
+    /// Dropping it kills the process.
+    _kill: oneshot::Sender<()>,
+    pid: Option<u32>,
+    spawned: Instant,
+    init_reported: bool,
+    stream: String,
+    /// The current invocation's log lines (START clears it).
+    log: Arc<Mutex<String>>,
+    db: Arc<Mutex<Db>>,
+    group: String,
+    region: String,
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl Env {
+    async fn spawn(function: &Function, db: Arc<Mutex<Db>>) -> Result<Env, String> {
+        let bootstrap = function.code_dir.join("bootstrap");
+        if !bootstrap.is_file() {
+            return Err(format!(
+                "Couldn't find valid bootstrap(s): [{}]",
+                Path::new("/var/task/bootstrap").display()
+            ));
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| format!("cannot open a Runtime API port: {e}"))?;
+        let address = listener.local_addr().map_err(|e| e.to_string())?;
+        let (queue_tx, queue_rx) = mpsc::channel(1);
+        let (init_error, init_errors) = watch::channel(None);
+        let api = Arc::new(RuntimeApi {
+            queue: tokio::sync::Mutex::new(queue_rx),
+            pending: Mutex::new(HashMap::new()),
+            first_next: Mutex::new(None),
+            init_error,
+        });
+        let routes = runtime_routes(api.clone());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, routes).await;
+        });
+
+        let env_id = random_id(32);
+        let stream = format!("{}/[$LATEST]{env_id}", date_path(now_ms()));
+        let group = format!("/aws/lambda/{}", function.name);
+        let root = function.code_dir.display().to_string();
+        let mut command = tokio::process::Command::new(&bootstrap);
+        command
+            .current_dir(&function.code_dir)
+            // Nothing of the host's environment (credentials, tokens) reaches the function.
+            .env_clear()
+            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+            .env("LANG", "en_US.UTF-8")
+            .env("TZ", ":UTC")
+            .env("_HANDLER", &function.handler)
+            .env("LAMBDA_TASK_ROOT", &root)
+            .env("LAMBDA_RUNTIME_DIR", &root)
+            .env("AWS_REGION", &function.region)
+            .env("AWS_DEFAULT_REGION", &function.region)
+            .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
+            .env("AWS_LAMBDA_FUNCTION_NAME", &function.name)
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env(
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                function.memory.to_string(),
+            )
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", &group)
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", &stream)
+            .env("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_SESSION_TOKEN", "test")
+            .envs(&function.environment)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = command
+            .spawn()
+            .map_err(|e| format!("cannot start bootstrap: {e}"))?;
+        let pid = child.id();
+        let log = Arc::new(Mutex::new(String::new()));
+        for pipe in [
+            child
+                .stdout
+                .take()
+                .map(|p| Box::new(p) as Box<dyn AsyncRead + Send + Unpin>),
+            child
+                .stderr
+                .take()
+                .map(|p| Box::new(p) as Box<dyn AsyncRead + Send + Unpin>),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let (db, group, stream, region, log) = (
+                db.clone(),
+                group.clone(),
+                stream.clone(),
+                function.region.clone(),
+                log.clone(),
+            );
+            tokio::spawn(async move {
+                let mut lines = BufReader::new(pipe).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    write_log(&db, &group, &region, &stream, &log, line);
+                }
+            });
+        }
+        let (kill, kill_rx) = oneshot::channel::<()>();
+        let (exit_tx, exited) = watch::channel(None);
+        tokio::spawn(async move {
+            tokio::select! {
+                status = child.wait() => {
+                    let text = match status {
+                        Ok(status) => status.to_string(),
+                        Err(e) => e.to_string(),
+                    };
+                    let _ = exit_tx.send(Some(text));
+                }
+                _ = kill_rx => {
+                    let _ = child.kill().await;
+                }
+            }
+        });
+        Ok(Env {
+            queue: queue_tx,
+            api,
+            server,
+            exited,
+            init_errors,
+            _kill: kill,
+            pid,
+            spawned: Instant::now(),
+            init_reported: false,
+            stream,
+            log,
+            db,
+            group,
+            region: function.region.clone(),
+        })
+    }
+
+    fn write(&self, line: String) {
+        write_log(
+            &self.db,
+            &self.group,
+            &self.region,
+            &self.stream,
+            &self.log,
+            line,
+        );
+    }
+
+    /// Runs one invocation; returns the result and whether the environment can be reused.
+    async fn invoke(
+        &mut self,
+        function: &Function,
+        request_id: &str,
+        payload: Vec<u8>,
+    ) -> (InvokeResult, bool) {
+        lock(&self.log).clear();
+        self.write(format!("START RequestId: {request_id} Version: $LATEST"));
+        let started = Instant::now();
+        let timeout = Duration::from_secs(function.timeout.max(1));
+        let (respond, response) = oneshot::channel();
+        let invocation = Invocation {
+            request_id: request_id.to_string(),
+            payload,
+            deadline_ms: now_ms() + timeout.as_millis() as i64,
+            function_arn: function.arn.clone(),
+            respond,
+        };
+        let mut exited = self.exited.clone();
+        let mut init_errors = self.init_errors.clone();
+        let sent = self.queue.send(invocation).await.is_ok();
+        let (payload, error, healthy) = if !sent {
+            (
+                runtime_exit(request_id, "the environment stopped"),
+                true,
+                false,
+            )
+        } else {
+            tokio::select! {
+                outcome = response => match outcome {
+                    Ok(Outcome::Response(body)) => (body, false, true),
+                    Ok(Outcome::Error(body)) => (error_payload(body), true, true),
+                    Err(_) => (runtime_exit(request_id, "the environment stopped"), true, false),
+                },
+                _ = wait_exit(&mut exited) => {
+                    let status = exited.borrow().clone().unwrap_or_default();
+                    let text = format!("Runtime exited with error: {status}");
+                    self.write(format!("RequestId: {request_id} Error: {text}\nRuntime.ExitError"));
+                    (runtime_exit(request_id, &text), true, false)
+                }
+                _ = wait_init_error(&mut init_errors) => {
+                    let body = init_errors.borrow().clone().unwrap_or_default();
+                    (error_payload(body), true, false)
+                }
+                _ = tokio::time::sleep(timeout) => {
+                    let message = format!(
+                        "{} {request_id} Task timed out after {}.00 seconds",
+                        humantime::format_rfc3339_millis(std::time::SystemTime::now()),
+                        timeout.as_secs()
+                    );
+                    self.write(message.clone());
+                    (json!({ "errorMessage": message }).to_string().into_bytes(), true, false)
+                }
+            }
+        };
+        let duration = started.elapsed().as_secs_f64() * 1000.0;
+        let mut report = format!(
+            "REPORT RequestId: {request_id}\tDuration: {duration:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB\tMax Memory Used: {} MB",
+            duration.ceil().max(1.0) as u64,
+            function.memory,
+            self.max_memory_mb()
+        );
+        if !self.init_reported {
+            self.init_reported = true;
+            let first_next = *lock(&self.api.first_next);
+            if let Some(at) = first_next {
+                let init = at.duration_since(self.spawned).as_secs_f64() * 1000.0;
+                report.push_str(&format!("\tInit Duration: {init:.2} ms"));
+            }
+        }
+        // Let the pipe readers catch up, so the function's own lines precede END.
+        tokio::task::yield_now().await;
+        self.write(format!("END RequestId: {request_id}"));
+        self.write(report);
+        let log = lock(&self.log).clone();
+        let tail_start = log.len().saturating_sub(LOG_TAIL_BYTES);
+        let tail_start = (tail_start..log.len())
+            .find(|i| log.is_char_boundary(*i))
+            .unwrap_or(log.len());
+        let result = InvokeResult {
+            request_id: request_id.to_string(),
+            payload,
+            function_error: error.then(|| "Unhandled".to_string()),
+            log: log[tail_start..].to_string(),
+        };
+        (result, healthy)
+    }
+
+    /// Peak resident memory of the process (VmHWM), in MB, rounded up.
+    fn max_memory_mb(&self) -> u64 {
+        let Some(pid) = self.pid else { return 0 };
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|status| {
+                status
+                    .lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .and_then(|kb| kb.parse::<u64>().ok())
+            })
+            .map(|kb| kb.div_ceil(1024))
+            .unwrap_or(0)
+    }
+}
+
+async fn wait_exit(exited: &mut watch::Receiver<Option<String>>) {
+    while exited.borrow().is_none() {
+        if exited.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+async fn wait_init_error(errors: &mut watch::Receiver<Option<Vec<u8>>>) {
+    while errors.borrow().is_none() {
+        if errors.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+fn write_log(
+    db: &Mutex<Db>,
+    group: &str,
+    region: &str,
+    stream: &str,
+    log: &Mutex<String>,
+    line: String,
+) {
+    {
+        let mut buffer = lock(log);
+        buffer.push_str(&line);
+        buffer.push('\n');
+    }
+    lock(db).append_log(group, region, stream, now_ms(), line + "\n");
+}
+
+fn runtime_exit(request_id: &str, text: &str) -> Vec<u8> {
+    json!({
+        "errorType": "Runtime.ExitError",
+        "errorMessage": format!("RequestId: {request_id} Error: {text}")
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// The error body a runtime posted, as Lambda returns it (a JSON object with errorType and
+/// errorMessage; anything else is wrapped).
+fn error_payload(body: Vec<u8>) -> Vec<u8> {
+    match serde_json::from_slice::<Value>(&body) {
+        Ok(value) if value.is_object() => body,
+        _ => json!({
+            "errorType": "Runtime.Unknown",
+            "errorMessage": String::from_utf8_lossy(&body)
+        })
+        .to_string()
+        .into_bytes(),
+    }
+}
+
+/// The ARN a function has in the local cloud.
+pub fn function_arn(region: &str, name: &str) -> String {
+    format!("arn:aws:lambda:{region}:{ACCOUNT}:function:{name}")
+}

@@ -1,0 +1,286 @@
+//! The local cloud's one shared state (`Db`): functions, REST APIs, log groups and the count
+//! of calls served, behind one lock; saved as JSON in the state dir after every write so that
+//! a restart with the same `--state-dir` finds everything again.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The account every local ARN is in (LocalStack uses the same).
+pub const ACCOUNT: &str = "000000000000";
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Db {
+    pub functions: BTreeMap<String, Function>,
+    pub apis: BTreeMap<String, RestApi>,
+    pub log_groups: BTreeMap<String, LogGroup>,
+    /// Operation → how many times it was served (not persisted).
+    #[serde(skip)]
+    pub calls: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Function {
+    pub name: String,
+    pub arn: String,
+    pub region: String,
+    pub runtime: String,
+    pub role: String,
+    pub handler: String,
+    pub description: String,
+    pub timeout: u64,
+    pub memory: u64,
+    pub architectures: Vec<String>,
+    pub environment: BTreeMap<String, String>,
+    pub code_sha256: String,
+    pub code_size: u64,
+    /// Bumped by every code or configuration change: environments of an older revision are
+    /// retired.
+    pub revision: u64,
+    /// Where the current code is unpacked.
+    pub code_dir: PathBuf,
+    pub last_modified: String,
+    pub state: String,
+    pub state_reason: Option<String>,
+    pub last_update_status: String,
+    pub tags: BTreeMap<String, String>,
+    /// Resource policy statements, as IAM writes them.
+    pub policy: Vec<Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RestApi {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub region: String,
+    pub created: i64,
+    pub endpoint_types: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+    pub root_id: String,
+    pub resources: BTreeMap<String, Resource>,
+    pub deployments: BTreeMap<String, Deployment>,
+    pub stages: BTreeMap<String, Stage>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Resource {
+    pub id: String,
+    pub parent_id: Option<String>,
+    pub path_part: Option<String>,
+    pub path: String,
+    pub methods: BTreeMap<String, Method>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Method {
+    pub http_method: String,
+    pub authorization_type: String,
+    pub api_key_required: bool,
+    pub integration: Option<Integration>,
+    pub responses: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Integration {
+    pub kind: String,
+    pub http_method: Option<String>,
+    pub uri: Option<String>,
+}
+
+/// A deployment is a snapshot: the stage serves it, not the live resources.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Deployment {
+    pub id: String,
+    pub description: Option<String>,
+    pub created: i64,
+    pub resources: BTreeMap<String, Resource>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Stage {
+    pub name: String,
+    pub deployment_id: String,
+    pub description: Option<String>,
+    pub created: i64,
+    pub last_updated: i64,
+    pub variables: BTreeMap<String, String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LogGroup {
+    pub name: String,
+    pub region: String,
+    pub created: i64,
+    pub retention_days: Option<i64>,
+    pub tags: BTreeMap<String, String>,
+    pub streams: BTreeMap<String, LogStream>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LogStream {
+    pub name: String,
+    pub created: i64,
+    pub events: Vec<LogEvent>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LogEvent {
+    pub id: u64,
+    pub timestamp: i64,
+    pub ingestion_time: i64,
+    pub message: String,
+}
+
+impl LogGroup {
+    pub fn new(name: &str, region: &str) -> LogGroup {
+        LogGroup {
+            name: name.to_string(),
+            region: region.to_string(),
+            created: now_ms(),
+            retention_days: None,
+            tags: BTreeMap::new(),
+            streams: BTreeMap::new(),
+        }
+    }
+
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:logs:{}:{ACCOUNT}:log-group:{}",
+            self.region, self.name
+        )
+    }
+}
+
+impl Db {
+    /// Appends one event to a stream, creating the group and stream as Lambda does.
+    pub fn append_log(
+        &mut self,
+        group: &str,
+        region: &str,
+        stream: &str,
+        timestamp: i64,
+        message: String,
+    ) {
+        let group = self
+            .log_groups
+            .entry(group.to_string())
+            .or_insert_with(|| LogGroup::new(group, region));
+        let stream = group
+            .streams
+            .entry(stream.to_string())
+            .or_insert_with(|| LogStream {
+                name: stream.to_string(),
+                created: timestamp,
+                events: Vec::new(),
+            });
+        stream.events.push(LogEvent {
+            id: next_event_id(),
+            timestamp,
+            ingestion_time: now_ms(),
+            message,
+        });
+    }
+
+    pub fn count(&mut self, operation: &str) {
+        *self.calls.entry(operation.to_string()).or_default() += 1;
+    }
+
+    /// Loads the state saved in `dir`, or an empty one.
+    pub fn load(dir: &Path) -> anyhow::Result<Db> {
+        let path = dir.join("state.json");
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                let db: Db = serde_json::from_slice(&bytes).map_err(|e| {
+                    anyhow::anyhow!("{}: not a faqctl local state file ({e}); move it away or pass another --state-dir", path.display())
+                })?;
+                let mut events = 0;
+                for group in db.log_groups.values() {
+                    for stream in group.streams.values() {
+                        events = events.max(stream.events.iter().map(|e| e.id).max().unwrap_or(0));
+                    }
+                }
+                EVENT_IDS.fetch_max(events + 1, Ordering::Relaxed);
+                Ok(db)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Db::default()),
+            Err(e) => Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
+        }
+    }
+
+    /// Saves the state atomically (write, then rename).
+    pub fn save(&self, dir: &Path) -> std::io::Result<()> {
+        let path = dir.join("state.json");
+        let temporary = dir.join("state.json.tmp");
+        std::fs::write(&temporary, serde_json::to_vec(self)?)?;
+        std::fs::rename(temporary, path)
+    }
+}
+
+static EVENT_IDS: AtomicU64 = AtomicU64::new(1);
+
+fn next_event_id() -> u64 {
+    EVENT_IDS.fetch_add(1, Ordering::Relaxed)
+}
+
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+pub fn now_secs() -> i64 {
+    now_ms() / 1000
+}
+
+/// `2026-11-24T05:10:00.000+0000`, Lambda's LastModified format.
+pub fn lambda_timestamp() -> String {
+    let text = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
+    text.trim_end_matches('Z').to_string() + "+0000"
+}
+
+/// `2026/11/24` for log stream names.
+pub fn date_path(ms: i64) -> String {
+    let time = UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64);
+    let text = humantime::format_rfc3339_seconds(time).to_string();
+    text[..10].replace('-', "/")
+}
+
+/// A random id of `len` lowercase letters and digits, like API Gateway's.
+pub fn random_id(len: usize) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    (0..len)
+        .map(|_| ALPHABET[fastrand::usize(..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// A UUID-shaped request id.
+pub fn new_request_id() -> String {
+    let hex = |n: usize| -> String {
+        (0..n)
+            .map(|_| char::from_digit(fastrand::u32(..16), 16).unwrap_or('0'))
+            .collect()
+    };
+    format!("{}-{}-{}-{}-{}", hex(8), hex(4), hex(4), hex(4), hex(12))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_dates_and_timestamps_have_aws_shapes() {
+        assert_eq!(date_path(1_795_322_400_123), "2026/11/22");
+        let stamp = lambda_timestamp();
+        assert!(stamp.ends_with("+0000") && stamp.len() == 28, "{stamp}");
+        let id = new_request_id();
+        assert_eq!(id.len(), 36);
+        assert_eq!(random_id(10).len(), 10);
+    }
+}

@@ -1,0 +1,701 @@
+//! The embedded local cloud end to end, through the real SDK and the faqctl binary: build →
+//! deploy → GET every stage URL form → invoke → logs → redeploy → code change → destroy;
+//! the failure answers API Gateway gives (502, 500, 403); timeouts, crashes, concurrency;
+//! the `aws` CLI as a second, independent client; state kept across a restart.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_sdk_lambda::primitives::Blob;
+use common::{faqctl_at, json_ok_async, operations, run, Sdk};
+use faq_function::{Entry, Faq};
+use faqctl::local::{LocalCloud, LocalConfig};
+
+async fn start(state_dir: Option<std::path::PathBuf>) -> LocalCloud {
+    LocalCloud::start(LocalConfig {
+        port: 0,
+        state_dir,
+        ..LocalConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+fn zip() -> String {
+    common::built_package().zip.display().to_string()
+}
+
+async fn deploy(cloud: &LocalCloud) -> serde_json::Value {
+    json_ok_async({
+        let mut command = faqctl_at(&cloud.endpoint());
+        command.args(["deploy", "--zip", &zip(), "--role-arn", common::ROLE_ARN]);
+        command
+    })
+    .await
+}
+
+fn faq() -> Faq {
+    Faq::load(&common::workspace().join("faq.json")).unwrap()
+}
+
+async fn get(url: &str) -> (u16, String) {
+    let response = reqwest::get(url).await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+/// The write operations the local cloud served since the last reset.
+fn writes(calls: &BTreeMap<String, u64>) -> Vec<String> {
+    const READS: [&str; 12] = [
+        "Get",
+        "Describe",
+        "Filter",
+        "List",
+        "Execute",
+        "Invoke",
+        "Unknown",
+        "GetRestApis",
+        "GetStage",
+        "GetPolicy",
+        "GetMethod",
+        "GetIntegration",
+    ];
+    calls
+        .keys()
+        .filter(|op| !READS.iter().any(|r| op.starts_with(r)))
+        .cloned()
+        .collect()
+}
+
+/// Swaps the function's code out of band (as someone with the console would) and waits.
+async fn replace_code(sdk: &Sdk, zip: Vec<u8>) {
+    sdk.lambda
+        .update_function_code()
+        .function_name("FAQ")
+        .zip_file(Blob::new(zip))
+        .send()
+        .await
+        .unwrap();
+    use aws_sdk_lambda::client::Waiters;
+    sdk.lambda
+        .wait_until_function_updated_v2()
+        .function_name("FAQ")
+        .wait(Duration::from_secs(30))
+        .await
+        .unwrap();
+}
+
+async fn log_messages(sdk: &Sdk) -> Vec<String> {
+    let events = sdk
+        .logs
+        .filter_log_events()
+        .log_group_name("/aws/lambda/FAQ")
+        .send()
+        .await
+        .unwrap();
+    events
+        .events()
+        .iter()
+        .map(|e| e.message().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_service_runs_on_the_local_cloud() {
+    let cloud = start(None).await;
+    let deployed = deploy(&cloud).await;
+    assert_eq!(operations(&deployed).len(), 8, "{deployed}");
+    let (api, port) = (
+        deployed["api_id"].as_str().unwrap().to_string(),
+        cloud.address.port(),
+    );
+    let faq = faq();
+
+    // Every URL form serves a FAQ entry from faq.json.
+    for url in [
+        deployed["invoke_url"].as_str().unwrap().to_string(),
+        format!("http://127.0.0.1:{port}/_aws/execute-api/{api}/myDeployment/"),
+        format!("http://127.0.0.1:{port}/restapis/{api}/myDeployment/_user_request_/"),
+    ] {
+        let (status, body) = get(&url).await;
+        assert_eq!(status, 200, "{url}: {body}");
+        let entry: Entry = serde_json::from_str(&body).unwrap();
+        assert!(faq.questions.contains(&entry), "{url}: {body}");
+    }
+    // The execute-api host form, without relying on *.localhost resolving here.
+    let response = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{port}/myDeployment/"))
+        .header("host", format!("{api}.execute-api.localhost:{port}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/json");
+
+    // faqctl invoke: direct, with the log tail, and through the stage.
+    let invoked = json_ok_async({
+        let mut command = faqctl_at(&cloud.endpoint());
+        command.args(["invoke", "--log"]);
+        command
+    })
+    .await;
+    assert_eq!(invoked["status_code"], 200);
+    assert_eq!(invoked["function_error"], serde_json::Value::Null);
+    assert_eq!(invoked["payload"]["statusCode"], 200);
+    let entry: Entry = serde_json::from_str(invoked["payload"]["body"].as_str().unwrap()).unwrap();
+    assert!(faq.questions.contains(&entry));
+    let log = invoked["log"].as_str().unwrap();
+    assert!(log.starts_with("START RequestId: "), "{log}");
+    assert!(log.contains("Quote selected: "), "{log}");
+    assert!(log.contains("\nREPORT RequestId: "), "{log}");
+    let http = json_ok_async({
+        let mut command = faqctl_at(&cloud.endpoint());
+        command.args(["invoke", "--http"]);
+        command
+    })
+    .await;
+    assert_eq!(http["status"], 200);
+
+    // The logs: the function's picks framed by START, END and REPORT, in one stream per env.
+    let logs = run({
+        let mut command = faqctl_at(&cloud.endpoint());
+        command.args(["logs", "--output", "json"]);
+        command
+    })
+    .await;
+    assert!(logs.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8(logs.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let messages: Vec<&str> = lines
+        .iter()
+        .map(|l| l["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages
+            .iter()
+            .filter(|m| m.starts_with("Quote selected: "))
+            .count(),
+        6,
+        "{messages:#?}"
+    );
+    assert_eq!(
+        messages
+            .iter()
+            .filter(|m| m.starts_with("START RequestId: "))
+            .count(),
+        6
+    );
+    assert_eq!(
+        messages
+            .iter()
+            .filter(|m| m.starts_with("END RequestId: "))
+            .count(),
+        6
+    );
+    let reports: Vec<&&str> = messages
+        .iter()
+        .filter(|m| m.starts_with("REPORT RequestId: "))
+        .collect();
+    assert_eq!(reports.len(), 6);
+    assert!(
+        reports[0].contains("\tBilled Duration: ")
+            && reports[0].contains("\tMemory Size: 128 MB\tMax Memory Used: "),
+        "{}",
+        reports[0]
+    );
+    assert!(
+        reports[0].contains("\tInit Duration: "),
+        "the first invocation reports its init: {}",
+        reports[0]
+    );
+    assert!(
+        !reports[1].contains("Init Duration"),
+        "a warm environment has no init: {}",
+        reports[1]
+    );
+    let stream = lines[0]["stream"].as_str().unwrap();
+    assert!(
+        stream.starts_with(&format!("{}/[$LATEST]", chrono_today())),
+        "{stream}"
+    );
+
+    // Redeploy: no write call reaches the cloud.
+    let sdk = Sdk::at(&cloud.endpoint()).await;
+    reqwest::Client::new()
+        .delete(format!("{}/_faqctl/calls", cloud.endpoint()))
+        .send()
+        .await
+        .unwrap();
+    let again = deploy(&cloud).await;
+    assert_eq!(operations(&again), Vec::<String>::new());
+    assert_eq!(
+        writes(&cloud.calls()),
+        Vec::<String>::new(),
+        "{:?}",
+        cloud.calls()
+    );
+
+    // A code change is exactly UpdateFunctionCode, and the new code is served at once.
+    let dir = tempfile::tempdir().unwrap();
+    let changed = common::changed_zip(dir.path());
+    reqwest::Client::new()
+        .delete(format!("{}/_faqctl/calls", cloud.endpoint()))
+        .send()
+        .await
+        .unwrap();
+    let updated = json_ok_async({
+        let mut command = faqctl_at(&cloud.endpoint());
+        command.args(["deploy", "--zip"]).arg(&changed);
+        command
+    })
+    .await;
+    assert_eq!(operations(&updated), ["UpdateFunctionCode"]);
+    assert_eq!(writes(&cloud.calls()), ["UpdateFunctionCode"]);
+    let (status, body) = get(deployed["invoke_url"].as_str().unwrap()).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (200, r#"{"q":"Changed?","a":"Yes."}"#)
+    );
+
+    // Destroy leaves nothing.
+    let destroyed = json_ok_async({
+        let mut command = faqctl_at(&cloud.endpoint());
+        command.args(["destroy", "--yes"]);
+        command
+    })
+    .await;
+    assert_eq!(
+        operations(&destroyed),
+        [
+            "DeleteRestApi",
+            "RemovePermission",
+            "DeleteFunction",
+            "DeleteLogGroup"
+        ]
+    );
+    assert!(sdk
+        .lambda
+        .get_function()
+        .function_name("FAQ")
+        .send()
+        .await
+        .is_err());
+    assert!(sdk.api_ids("FAQ-API").await.is_empty());
+    let (status, _) = get(deployed["invoke_url"].as_str().unwrap()).await;
+    assert_eq!(status, 404);
+    cloud.stop().await;
+}
+
+fn chrono_today() -> String {
+    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    now[..10].replace('-', "/")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_gateway_failures_look_as_they_do_on_aws() {
+    let cloud = start(None).await;
+    let deployed = deploy(&cloud).await;
+    let url = deployed["invoke_url"].as_str().unwrap().to_string();
+    let sdk = Sdk::at(&cloud.endpoint()).await;
+
+    // An unknown path or method: 403 Missing Authentication Token.
+    let (status, body) = get(&format!("{url}no/such/path")).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (403, r#"{"message":"Missing Authentication Token"}"#)
+    );
+    let post = reqwest::Client::new()
+        .post(&url)
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), 403);
+
+    // Undeployed changes are not live: the stage serves its deployment's snapshot.
+    let api = deployed["api_id"].as_str().unwrap();
+    let resources = sdk
+        .apigateway
+        .get_resources()
+        .rest_api_id(api)
+        .send()
+        .await
+        .unwrap();
+    let root = resources.items()[0].id().unwrap().to_string();
+    sdk.apigateway
+        .delete_method()
+        .rest_api_id(api)
+        .resource_id(&root)
+        .http_method("GET")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        get(&url).await.0,
+        200,
+        "the deleted method is still deployed"
+    );
+    json_ok_async({
+        let mut command = faqctl_at(&cloud.endpoint());
+        command.args(["deploy", "--zip", &zip()]);
+        command
+    })
+    .await;
+
+    // No permission for API Gateway: 500.
+    sdk.lambda
+        .remove_permission()
+        .function_name("FAQ")
+        .statement_id("faqctl-apigw-get")
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = get(&url).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (500, r#"{"message":"Internal server error"}"#)
+    );
+    // A permission for another API does not count either.
+    sdk.lambda
+        .add_permission()
+        .function_name("FAQ")
+        .statement_id("other")
+        .action("lambda:InvokeFunction")
+        .principal("apigateway.amazonaws.com")
+        .source_arn("arn:aws:execute-api:us-east-1:000000000000:other/*/GET/")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(get(&url).await.0, 500);
+    // deploy puts the right one back.
+    json_ok_async({
+        let mut command = faqctl_at(&cloud.endpoint());
+        command.args(["deploy", "--zip", &zip()]);
+        command
+    })
+    .await;
+    assert_eq!(get(&url).await.0, 200);
+
+    // A malformed proxy response (body must be a string): 502.
+    replace_code(&sdk, common::script_zip(r#"post /2018-06-01/runtime/invocation/$id/response '{"statusCode":200,"body":{"not":"a string"}}'"#)).await;
+    let (status, body) = get(&url).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (502, r#"{"message":"Internal server error"}"#)
+    );
+
+    // A function error: 502 through the stage; Unhandled with the error through Invoke.
+    replace_code(&sdk, common::script_zip(r#"post /2018-06-01/runtime/invocation/$id/error '{"errorType":"Boom","errorMessage":"it broke"}'"#)).await;
+    assert_eq!(get(&url).await.0, 502);
+    let output = run({
+        let mut command = faqctl_at(&cloud.endpoint());
+        command.args(["invoke"]);
+        command
+    })
+    .await;
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "error: function FAQ failed (Unhandled): it broke\n"
+    );
+    cloud.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timeouts_and_crashes_are_reported_as_lambda_reports_them() {
+    let cloud = start(None).await;
+    deploy(&cloud).await;
+    let sdk = Sdk::at(&cloud.endpoint()).await;
+    sdk.lambda
+        .update_function_configuration()
+        .function_name("FAQ")
+        .timeout(1)
+        .send()
+        .await
+        .unwrap();
+    use aws_sdk_lambda::client::Waiters;
+    sdk.lambda
+        .wait_until_function_updated_v2()
+        .function_name("FAQ")
+        .wait(Duration::from_secs(30))
+        .await
+        .unwrap();
+
+    replace_code(&sdk, common::script_zip("sleep 30")).await;
+    let started = std::time::Instant::now();
+    let response = sdk
+        .lambda
+        .invoke()
+        .function_name("FAQ")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the timeout ends the invocation"
+    );
+    assert_eq!(response.function_error(), Some("Unhandled"));
+    let payload: serde_json::Value =
+        serde_json::from_slice(response.payload().unwrap().as_ref()).unwrap();
+    assert!(
+        payload["errorMessage"]
+            .as_str()
+            .unwrap()
+            .ends_with("Task timed out after 1.00 seconds"),
+        "{payload}"
+    );
+    assert!(log_messages(&sdk)
+        .await
+        .iter()
+        .any(|m| m.contains("Task timed out after 1.00 seconds")));
+
+    replace_code(
+        &sdk,
+        common::script_zip("echo 'about to crash' >&2; exit 3"),
+    )
+    .await;
+    let response = sdk
+        .lambda
+        .invoke()
+        .function_name("FAQ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.function_error(), Some("Unhandled"));
+    let payload: serde_json::Value =
+        serde_json::from_slice(response.payload().unwrap().as_ref()).unwrap();
+    assert_eq!(payload["errorType"], "Runtime.ExitError");
+    assert!(
+        payload["errorMessage"]
+            .as_str()
+            .unwrap()
+            .ends_with("Error: Runtime exited with error: exit status: 3"),
+        "{payload}"
+    );
+    let messages = log_messages(&sdk).await;
+    assert!(
+        messages.iter().any(|m| m == "about to crash\n"),
+        "stderr is logged: {messages:?}"
+    );
+
+    // The next invocation gets a fresh environment and works again with working code.
+    replace_code(&sdk, std::fs::read(zip()).unwrap()).await;
+    let response = sdk
+        .lambda
+        .invoke()
+        .function_name("FAQ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.function_error(), None);
+    cloud.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_concurrent_gets_all_succeed_on_several_environments() {
+    let cloud = start(None).await;
+    let deployed = deploy(&cloud).await;
+    let url = deployed["invoke_url"].as_str().unwrap().to_string();
+    let client = reqwest::Client::new();
+    let requests = (0..50).map(|_| {
+        let (client, url) = (client.clone(), url.clone());
+        tokio::spawn(async move { client.get(url).send().await.unwrap().status().as_u16() })
+    });
+    let statuses: Vec<u16> = futures_join(requests).await;
+    assert_eq!(statuses, vec![200; 50]);
+    let sdk = Sdk::at(&cloud.endpoint()).await;
+    let streams = sdk
+        .logs
+        .describe_log_streams()
+        .log_group_name("/aws/lambda/FAQ")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        streams.log_streams().len() > 1,
+        "more than one environment served: {}",
+        streams.log_streams().len()
+    );
+    assert!(
+        streams.log_streams().len() <= 8,
+        "at most the bound: {}",
+        streams.log_streams().len()
+    );
+    cloud.stop().await;
+}
+
+async fn futures_join<T: Send + 'static>(
+    handles: impl Iterator<Item = tokio::task::JoinHandle<T>>,
+) -> Vec<T> {
+    let mut results = Vec::new();
+    for handle in handles.collect::<Vec<_>>() {
+        results.push(handle.await.unwrap());
+    }
+    results
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_zip_that_escapes_its_directory_is_refused() {
+    let cloud = start(None).await;
+    let sdk = Sdk::at(&cloud.endpoint()).await;
+    let marker = std::env::temp_dir().join(format!("faqctl-escape-{}", std::process::id()));
+    let evil = faqctl::package::write_zip(&[
+        ("bootstrap", 0o755, b"#!/bin/sh\n".as_slice()),
+        (
+            &format!("../../../../../../..{}", marker.display()),
+            0o644,
+            b"pwned".as_slice(),
+        ),
+    ])
+    .unwrap();
+    let error = sdk
+        .lambda
+        .create_function()
+        .function_name("Evil")
+        .role(common::ROLE_ARN)
+        .runtime(aws_sdk_lambda::types::Runtime::from("provided.al2023"))
+        .handler("bootstrap")
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(Blob::new(evil))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    let service = error.into_service_error();
+    assert!(
+        service.is_invalid_parameter_value_exception(),
+        "{service:?}"
+    );
+    assert!(
+        !marker.exists(),
+        "nothing was written outside the state dir"
+    );
+    assert!(sdk
+        .lambda
+        .get_function()
+        .function_name("Evil")
+        .send()
+        .await
+        .is_err());
+    cloud.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_aws_cli_works_against_the_local_cloud_unchanged() {
+    let cloud = start(None).await;
+    deploy(&cloud).await;
+    let endpoint = cloud.endpoint();
+    let aws = |args: &'static [&'static str]| {
+        let endpoint = endpoint.clone();
+        tokio::task::spawn_blocking(move || {
+            let output = std::process::Command::new("python3")
+                .args(["-m", "awscli"])
+                .args([
+                    "--endpoint-url",
+                    &endpoint,
+                    "--region",
+                    "us-east-1",
+                    "--output",
+                    "json",
+                ])
+                .args(args)
+                .env("AWS_ACCESS_KEY_ID", "test")
+                .env("AWS_SECRET_ACCESS_KEY", "test")
+                .env("AWS_CONFIG_FILE", "/nonexistent")
+                .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+                .output()
+                .expect("the aws CLI runs (scripts/test installs it: pip install awscli)");
+            assert!(
+                output.status.success(),
+                "aws {args:?}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
+        })
+    };
+    let function = aws(&["lambda", "get-function", "--function-name", "FAQ"])
+        .await
+        .unwrap();
+    assert_eq!(function["Configuration"]["Runtime"], "provided.al2023");
+    assert_eq!(function["Configuration"]["State"], "Active");
+    let apis = aws(&["apigateway", "get-rest-apis"]).await.unwrap();
+    assert_eq!(apis["items"][0]["name"], "FAQ-API");
+    let invoked = tokio::task::spawn_blocking({
+        let endpoint = endpoint.clone();
+        move || {
+            let out =
+                std::env::temp_dir().join(format!("faqctl-cli-invoke-{}.json", std::process::id()));
+            let status = std::process::Command::new("python3")
+                .args(["-m", "awscli"])
+                .args([
+                    "--endpoint-url",
+                    &endpoint,
+                    "--region",
+                    "us-east-1",
+                    "lambda",
+                    "invoke",
+                    "--function-name",
+                    "FAQ",
+                ])
+                .arg(&out)
+                .env("AWS_ACCESS_KEY_ID", "test")
+                .env("AWS_SECRET_ACCESS_KEY", "test")
+                .stdout(std::process::Stdio::null())
+                .status()
+                .unwrap();
+            assert!(status.success());
+            let payload: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+            let _ = std::fs::remove_file(out);
+            payload
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(invoked["statusCode"], 200);
+    let events = aws(&[
+        "logs",
+        "filter-log-events",
+        "--log-group-name",
+        "/aws/lambda/FAQ",
+        "--filter-pattern",
+        "\"Quote selected\"",
+    ])
+    .await
+    .unwrap();
+    let messages: Vec<&str> = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(messages[0].starts_with("Quote selected: "));
+    cloud.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_survives_a_restart_with_the_same_state_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let cloud = start(Some(dir.path().to_path_buf())).await;
+    let first = deploy(&cloud).await;
+    cloud.stop().await;
+
+    let cloud = start(Some(dir.path().to_path_buf())).await;
+    let again = deploy(&cloud).await;
+    assert_eq!(
+        operations(&again),
+        Vec::<String>::new(),
+        "everything was still there"
+    );
+    assert_eq!(again["api_id"], first["api_id"]);
+    let url = again["invoke_url"].as_str().unwrap();
+    assert_eq!(get(url).await.0, 200);
+    cloud.stop().await;
+}
