@@ -29,6 +29,10 @@ pub struct RemoteArgs {
     pub local: bool,
 }
 
+/// Attempts of one AWS call (the first plus retries) on throttling, 5xx and dropped
+/// connections.
+pub const MAX_ATTEMPTS: u32 = 8;
+
 /// Where `--local` sends requests.
 pub fn local_endpoint() -> String {
     std::env::var("FAQCTL_LOCAL_ENDPOINT")
@@ -198,7 +202,8 @@ impl RemoteArgs {
             // by the SDK with backoff; give it room to get through.
             .retry_config(
                 RetryConfig::standard()
-                    .with_max_attempts(8)
+                    .with_max_attempts(MAX_ATTEMPTS)
+                    .with_initial_backoff(crate::aws::retry_base_delay())
                     .with_max_backoff(Duration::from_secs(10)),
             )
             // An unreachable endpoint fails fast instead of hanging.
@@ -236,6 +241,9 @@ impl RemoteArgs {
             check_endpoint_url(url)?;
             loader = loader.endpoint_url(url);
         }
+        if let Some(url) = &endpoint_url {
+            check_reachable(url, self.local).await?;
+        }
         let sdk = loader.load().await;
         let region = sdk
             .region()
@@ -248,6 +256,39 @@ impl RemoteArgs {
             region,
             endpoint_url,
         })
+    }
+}
+
+/// Fails fast, naming the URL, when nothing listens at a custom endpoint (instead of the SDK
+/// retrying a refused connection for half a minute).
+async fn check_reachable(url: &str, local: bool) -> anyhow::Result<()> {
+    let authority = url
+        .split("://")
+        .nth(1)
+        .unwrap_or_default()
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    let default_port = if url.starts_with("https://") { 443 } else { 80 };
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) if !host.ends_with(']') || authority.starts_with('[') => {
+            match port.parse::<u16>() {
+                Ok(port) => (host.trim_matches(['[', ']']).to_string(), port),
+                Err(_) => (authority.trim_matches(['[', ']']).to_string(), default_port),
+            }
+        }
+        _ => (authority.trim_matches(['[', ']']).to_string(), default_port),
+    };
+    let connect = tokio::net::TcpStream::connect((host.as_str(), port));
+    let hint = if local {
+        "start it with `faqctl local` in another terminal (or set FAQCTL_LOCAL_ENDPOINT)"
+    } else {
+        "check --endpoint-url / AWS_ENDPOINT_URL, and that the emulator is running"
+    };
+    match tokio::time::timeout(Duration::from_secs(3), connect).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => bail!("cannot reach {url}: {e}; {hint}"),
+        Err(_) => bail!("cannot reach {url}: no answer within 3 s; {hint}"),
     }
 }
 

@@ -24,6 +24,12 @@ use crate::plan::{
 };
 use crate::settings::{arn_account, MANAGED_BY};
 
+/// Another run changed the same thing at the same moment (two deploys racing): the change is
+/// not wrong, the plan is stale. `deploy` observes again and re-plans.
+#[derive(Debug, thiserror::Error)]
+#[error("{0} (another deploy changed it at the same time)")]
+pub struct Race(pub String);
+
 /// How long Lambda may take to make a function Active or finish an update.
 const FUNCTION_WAIT: Duration = Duration::from_secs(300);
 
@@ -127,7 +133,15 @@ pub async fn apply(
                 },
             )
             .await
-            .map_err(|e| role_hint(sdk_error("CreateFunction", name, e), role))?;
+            .map_err(|e| {
+                if has_code(&e, "ResourceConflictException") {
+                    anyhow::Error::new(Race(format!(
+                        "CreateFunction {name}: the function exists now"
+                    )))
+                } else {
+                    role_hint(sdk_error("CreateFunction", name, e), role)
+                }
+            })?;
             context.function_arn = output.function_arn().map(str::to_string);
             wait_active(clients, name).await?;
         }
@@ -217,7 +231,15 @@ pub async fn apply(
                 .authorization_type(AUTHORIZATION)
                 .send()
                 .await
-                .map_err(|e| sdk_error("PutMethod", &format!("GET / of {api}"), e))?;
+                .map_err(|e| {
+                    if has_code(&e, "ConflictException") {
+                        anyhow::Error::new(Race(format!(
+                            "PutMethod GET / of {api}: the method exists now"
+                        )))
+                    } else {
+                        sdk_error("PutMethod", &format!("GET / of {api}"), e)
+                    }
+                })?;
         }
         Change::UpdateMethod { .. } => {
             let (api, root) = context.api()?;
@@ -296,10 +318,18 @@ pub async fn apply(
                         .source_arn(&source_arn)
                         .send()
                 },
-                |e| has_code(e, "ResourceConflictException"),
+                |e| has_code(e, "ResourceConflictException") && !already_exists(e),
             )
             .await
-            .map_err(|e| sdk_error("AddPermission", name, e))?;
+            .map_err(|e| {
+                if already_exists(&e) {
+                    anyhow::Error::new(Race(format!(
+                        "AddPermission {name}: the statement {STATEMENT_ID} exists now"
+                    )))
+                } else {
+                    sdk_error("AddPermission", name, e)
+                }
+            })?;
         }
         Change::CreateDeployment { stage } => {
             let (api, _) = context.api()?;
@@ -347,6 +377,15 @@ pub async fn apply(
         }
     }
     Ok(())
+}
+
+/// A conflict that says the thing exists (not "an update is in progress"): retrying won't help.
+fn already_exists<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> bool {
+    has_code(error, "ResourceConflictException")
+        && error
+            .as_service_error()
+            .and_then(|e| e.message())
+            .is_some_and(|m| m.contains("already exist"))
 }
 
 /// Whether a service error has this error code (the `__type` / `x-amzn-ErrorType`).

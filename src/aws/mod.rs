@@ -15,7 +15,7 @@ use crate::settings::AwsConfig;
 mod apply;
 mod observe;
 
-pub use apply::{apply, ApplyContext};
+pub use apply::{apply, ApplyContext, Race};
 pub use observe::{find_apis, observe};
 
 /// The three service clients, built from one `SdkConfig`.
@@ -103,8 +103,9 @@ fn cause_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// How long to wait between tries of an eventually-consistent call. Tests may shorten it.
-fn retry_base_delay() -> Duration {
+/// How long to wait before the first retry (SDK retries and eventual-consistency retries
+/// alike). `FAQCTL_RETRY_BASE_MS` shortens it for tests.
+pub fn retry_base_delay() -> Duration {
     std::env::var("FAQCTL_RETRY_BASE_MS")
         .ok()
         .and_then(|ms| ms.parse().ok())

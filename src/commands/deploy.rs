@@ -7,7 +7,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::build::SourceArgs;
-use crate::aws::{self, ApplyContext, Clients};
+use crate::aws::{self, ApplyContext, Clients, Race};
 use crate::cli::Exit;
 use crate::output::Printer;
 use crate::package::PackageOutput;
@@ -135,7 +135,12 @@ pub async fn run(
     Ok(Exit::Success)
 }
 
-/// Observe, plan, apply. Shared by `deploy` and `faqctl local`.
+/// Rounds of observe → plan → apply at most. A further round runs only when a round created
+/// the REST API (another deploy may have created one at the same moment: the next plan deletes
+/// the newer) or lost a race to another deploy.
+const MAX_ROUNDS: usize = 3;
+
+/// Observe, plan, apply, until the plan is empty. Shared by `deploy` and `faqctl local`.
 pub async fn converge(
     aws: &AwsConfig,
     desired: &Desired,
@@ -144,19 +149,43 @@ pub async fn converge(
 ) -> anyhow::Result<DeployOutput> {
     let clients = Clients::new(aws);
     let names = &desired.names;
-    printer.progress(format!("reading the live state in {}…", aws.region));
-    let observed = aws::observe(&clients, names).await?;
-    let changes = plan_deploy(desired, &observed)?;
-    let mut context = ApplyContext::new(&observed);
-    apply_all(
-        &clients,
-        desired,
-        &package.bytes,
-        &mut context,
-        &changes,
-        printer,
-    )
-    .await?;
+    let mut applied = Vec::new();
+    let mut context;
+    let mut round = 0;
+    loop {
+        round += 1;
+        printer.progress(format!("reading the live state in {}…", aws.region));
+        let observed = aws::observe(&clients, names).await?;
+        let changes = plan_deploy(desired, &observed)?;
+        context = ApplyContext::new(&observed);
+        if changes.is_empty() {
+            break;
+        }
+        let result = apply_all(
+            &clients,
+            desired,
+            &package.bytes,
+            &mut context,
+            &changes,
+            &mut applied,
+            printer,
+        )
+        .await;
+        let created_api = changes
+            .iter()
+            .any(|c| matches!(c, Change::CreateRestApi { .. }));
+        match result {
+            Ok(()) if !created_api => break,
+            Ok(()) => {}
+            Err(e) if e.downcast_ref::<Race>().is_some() && round < MAX_ROUNDS => {
+                printer.progress(format!("{e:#}; reading the live state again"));
+            }
+            Err(e) => return Err(e),
+        }
+        if round == MAX_ROUNDS {
+            break;
+        }
+    }
 
     let api_id = context.api_id.clone().unwrap_or_default();
     Ok(DeployOutput {
@@ -167,19 +196,22 @@ pub async fn converge(
         invoke_url: clients.invoke_url(&api_id, &names.stage),
         api_id,
         stage: names.stage.clone(),
-        changes: changes.iter().map(ChangeOutput::from).collect(),
+        changes: applied.iter().map(ChangeOutput::from).collect(),
     })
 }
 
-/// Applies the changes in order; an error names the step and says that a re-run finishes it.
+/// Applies the changes in order, recording each one done in `applied`; an error names the step
+/// and says that a re-run finishes it.
 pub async fn apply_all(
     clients: &Clients,
     desired: &Desired,
     code: &[u8],
     context: &mut ApplyContext,
     changes: &[Change],
+    applied: &mut Vec<Change>,
     printer: &Printer,
 ) -> anyhow::Result<()> {
+    let crash_after = crash_after_step();
     for (step, change) in changes.iter().enumerate() {
         printer.progress(format!("[{}/{}] {change}", step + 1, changes.len()));
         aws::apply(clients, desired, code, context, change)
@@ -192,6 +224,17 @@ pub async fn apply_all(
                     change.operation()
                 ))
             })?;
+        applied.push(change.clone());
+        if crash_after == Some(step + 1) {
+            // A crash, as a killed CI job would be: no cleanup, no output.
+            std::process::abort();
+        }
     }
     Ok(())
+}
+
+/// Test hook: `FAQCTL_CRASH_AFTER_STEP=k` aborts the process right after step k, so that tests
+/// can prove a re-run converges from any point.
+fn crash_after_step() -> Option<usize> {
+    std::env::var("FAQCTL_CRASH_AFTER_STEP").ok()?.parse().ok()
 }

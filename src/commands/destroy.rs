@@ -71,7 +71,17 @@ pub async fn run(
         log_retention_days: 0,
     };
     let mut context = ApplyContext::new(&observed);
-    apply_all(&clients, &desired, &[], &mut context, &changes, printer).await?;
+    let mut applied = Vec::new();
+    apply_all(
+        &clients,
+        &desired,
+        &[],
+        &mut context,
+        &changes,
+        &mut applied,
+        printer,
+    )
+    .await?;
     printer.result(&DestroyOutput {
         schema_version: 1,
         function_name: names.function.clone(),

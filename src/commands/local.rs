@@ -30,6 +30,15 @@ pub struct LocalArgs {
     /// Only serve: deploy nothing and follow no logs.
     #[arg(long)]
     pub no_deploy: bool,
+    /// Inject faults, e.g. `CreateFunction=throttle*2,PutMethod=500,Invoke=slow:1500`.
+    /// Faults: throttle, 500, 503, conflict, role (CreateFunction), slow:MS, reset; `*` as the
+    /// operation matches all. More can be queued at run time: POST the spec to /_faqctl/faults.
+    #[arg(long, value_name = "SPEC")]
+    pub faults: Option<String>,
+    /// Enforce API Gateway's control-plane rate limits (CreateDeployment 1 per 5 s,
+    /// CreateRestApi 1 per 3 s, DeleteRestApi 1 per 30 s, others 10/s with a burst of 40).
+    #[arg(long)]
+    pub enforce_rate_limits: bool,
     /// Execution environments per function at most.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub max_environments: u16,
@@ -54,6 +63,8 @@ pub async fn run(args: LocalArgs, printer: &Printer) -> anyhow::Result<Exit> {
         port: args.port,
         state_dir: args.state_dir.clone(),
         max_environments: args.max_environments.into(),
+        faults: args.faults.clone(),
+        enforce_rate_limits: args.enforce_rate_limits,
     })
     .await?;
     let endpoint = format!("http://127.0.0.1:{}", cloud.address.port());

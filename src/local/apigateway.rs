@@ -16,6 +16,17 @@ use super::state::{
 use super::wire::{decode_segment, empty, json, parse_body, rest_error};
 use super::Cloud;
 
+/// The AWS operation of a request path, for faults and call counts.
+pub fn operation_of(method: &HttpMethod, path: &str) -> &'static str {
+    let segments: Vec<String> = path
+        .trim_matches('/')
+        .split('/')
+        .map(decode_segment)
+        .collect();
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    operation_name(method.as_str(), &segments)
+}
+
 pub fn handle(
     cloud: &Cloud,
     method: &HttpMethod,
@@ -445,7 +456,7 @@ fn route(
 }
 
 /// The AWS operation a request is, for the call counts.
-fn operation_name(method: &str, segments: &[&str]) -> &'static str {
+pub fn operation_name(method: &str, segments: &[&str]) -> &'static str {
     match (method, segments) {
         ("POST", ["restapis"]) => "CreateRestApi",
         ("GET", ["restapis"]) => "GetRestApis",

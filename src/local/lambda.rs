@@ -75,6 +75,27 @@ pub async fn handle(
     }
 }
 
+/// The AWS operation a request is, for faults and call counts.
+pub fn operation_name(method: &Method, path: &str) -> &'static str {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match (method.as_str(), segments.as_slice()) {
+        ("POST", ["2015-03-31", "functions"]) => "CreateFunction",
+        ("GET", ["2015-03-31", "functions"]) => "ListFunctions",
+        ("GET", ["2015-03-31", "functions", _]) => "GetFunction",
+        ("DELETE", ["2015-03-31", "functions", _]) => "DeleteFunction",
+        ("GET", [.., "configuration"]) => "GetFunctionConfiguration",
+        ("PUT", [.., "configuration"]) => "UpdateFunctionConfiguration",
+        ("PUT", [.., "code"]) => "UpdateFunctionCode",
+        ("POST", [.., "policy"]) => "AddPermission",
+        ("GET", [.., "policy"]) => "GetPolicy",
+        ("DELETE", [.., "policy", _]) => "RemovePermission",
+        ("POST", [.., "invocations"]) => "Invoke",
+        ("POST", ["2017-03-31", "tags", _]) => "TagResource",
+        ("GET", ["2017-03-31", "tags", _]) => "ListTags",
+        _ => "Unknown",
+    }
+}
+
 /// A function name, or an ARN ending in one.
 fn name_of(name_or_arn: &str) -> &str {
     name_or_arn

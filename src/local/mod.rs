@@ -21,6 +21,7 @@ use serde_json::json;
 use tokio::sync::oneshot;
 
 mod apigateway;
+pub mod faults;
 mod gateway;
 mod lambda;
 mod logs;
@@ -48,6 +49,10 @@ pub struct LocalConfig {
     pub state_dir: Option<PathBuf>,
     /// Execution environments per function at most (more requests wait for one).
     pub max_environments: usize,
+    /// Faults to inject from the start (see `faults` for the spec).
+    pub faults: Option<String>,
+    /// Enforce API Gateway's control-plane rate limits (429 beyond them).
+    pub enforce_rate_limits: bool,
 }
 
 impl Default for LocalConfig {
@@ -57,6 +62,8 @@ impl Default for LocalConfig {
             port: DEFAULT_PORT,
             state_dir: None,
             max_environments: 8,
+            faults: None,
+            enforce_rate_limits: false,
         }
     }
 }
@@ -68,6 +75,7 @@ pub struct Cloud {
     dir: PathBuf,
     persist: bool,
     settle: Duration,
+    faults: faults::Faults,
 }
 
 impl Cloud {
@@ -124,6 +132,12 @@ impl LocalCloud {
         } else {
             Db::default()
         };
+        let injected = faults::Faults::new(config.enforce_rate_limits);
+        if let Some(spec) = &config.faults {
+            injected
+                .add_spec(spec)
+                .map_err(|e| anyhow::anyhow!("--faults: {e}"))?;
+        }
         let db = Arc::new(Mutex::new(db));
         let cloud = Arc::new(Cloud {
             db: db.clone(),
@@ -131,6 +145,7 @@ impl LocalCloud {
             dir,
             persist,
             settle: lambda::DEFAULT_SETTLE,
+            faults: injected,
         });
         let listener = tokio::net::TcpListener::bind((config.bind, config.port))
             .await
@@ -303,7 +318,37 @@ async fn dispatch(
     body: Bytes,
 ) -> Response {
     let region = region(&headers);
-    match target(&uri, &headers) {
+    let target = target(&uri, &headers);
+    let service = match &target {
+        Target::Lambda => Some((
+            faults::Service::Lambda,
+            lambda::operation_name(&method, uri.path()).to_string(),
+        )),
+        Target::ApiGateway => Some((
+            faults::Service::ApiGateway,
+            apigateway::operation_of(&method, uri.path()).to_string(),
+        )),
+        Target::Logs => Some((faults::Service::Logs, logs_operation(&headers))),
+        _ => None,
+    };
+    if let Some((service, operation)) = service {
+        if cloud.faults.rate_limited(service, &operation) {
+            cloud.db().count(&format!("{operation} (throttled)"));
+            return wire::rest_error(429, "TooManyRequestsException", "Too Many Requests");
+        }
+        if let Some(fault) = cloud.faults.take(&operation) {
+            cloud.db().count(&format!("{operation} (fault)"));
+            match faults::respond(&fault, service) {
+                Some(response) => return response,
+                None => {
+                    if let faults::Fault::Slow(delay) = fault {
+                        tokio::time::sleep(delay).await;
+                    }
+                }
+            }
+        }
+    }
+    match target {
         Target::Stage { api_id, stage, path } => {
             let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or_default().to_string();
             let request = gateway::StageRequest { api_id: &api_id, stage: &stage, path: &path, query: uri.query(), method: &method, headers: &headers, body, host };
@@ -312,12 +357,7 @@ async fn dispatch(
         Target::Lambda => lambda::handle(&cloud, &method, uri.path(), &region, &body, &headers).await,
         Target::ApiGateway => apigateway::handle(&cloud, &method, uri.path(), &region, &body),
         Target::Logs => {
-            let operation = headers
-                .get("x-amz-target")
-                .and_then(|t| t.to_str().ok())
-                .and_then(|t| t.strip_prefix("Logs_20140328."))
-                .unwrap_or_default()
-                .to_string();
+            let operation = logs_operation(&headers);
             let request = match wire::parse_body(&body) {
                 Ok(request) => request,
                 Err(message) => return wire::json11_error("SerializationException", &message),
@@ -330,7 +370,7 @@ async fn dispatch(
             }
             response
         }
-        Target::Admin => admin(&cloud, &method, uri.path()),
+        Target::Admin => admin(&cloud, &method, uri.path(), &body),
         Target::Unknown(service) => wire::rest_error(
             400,
             "UnrecognizedClientException",
@@ -339,9 +379,31 @@ async fn dispatch(
     }
 }
 
-/// `/_faqctl/health`, `/_faqctl/calls` (GET counts, DELETE resets them).
-fn admin(cloud: &Cloud, method: &Method, path: &str) -> Response {
+/// The operation of an awsJson1.1 Logs request (`X-Amz-Target: Logs_20140328.<Operation>`).
+fn logs_operation(headers: &HeaderMap) -> String {
+    headers
+        .get("x-amz-target")
+        .and_then(|t| t.to_str().ok())
+        .and_then(|t| t.strip_prefix("Logs_20140328."))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// `/_faqctl/health`; `/_faqctl/calls` (GET counts, DELETE resets them); `/_faqctl/faults`
+/// (POST a spec as the body, GET what is pending, DELETE clears).
+fn admin(cloud: &Cloud, method: &Method, path: &str, body: &[u8]) -> Response {
     match (method.as_str(), path) {
+        ("POST", "/_faqctl/faults") => {
+            match cloud.faults.add_spec(&String::from_utf8_lossy(body)) {
+                Ok(()) => wire::json(200, &faults::describe(&cloud.faults)),
+                Err(message) => wire::rest_error(400, "BadRequestException", &message),
+            }
+        }
+        ("GET", "/_faqctl/faults") => wire::json(200, &faults::describe(&cloud.faults)),
+        ("DELETE", "/_faqctl/faults") => {
+            cloud.faults.clear();
+            wire::empty(204)
+        }
         ("GET", "/_faqctl/health") => wire::json(
             200,
             &json!({ "status": "running", "services": ["lambda", "apigateway", "logs"] }),

@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::sync::{mpsc, oneshot, watch, Semaphore};
 
 use super::state::{date_path, new_request_id, now_ms, random_id, Db, Function, ACCOUNT};
@@ -374,8 +374,8 @@ impl Env {
                 log.clone(),
             );
             tokio::spawn(async move {
-                let mut lines = BufReader::new(pipe).lines();
-                while let Ok(Some(line)) = lines.next_line().await {
+                let mut reader = BufReader::new(pipe);
+                while let Some(line) = read_line_bounded(&mut reader).await {
                     write_log(&db, &group, &region, &stream, &log, line);
                 }
             });
@@ -543,6 +543,36 @@ async fn wait_init_error(errors: &mut watch::Receiver<Option<Vec<u8>>>) {
     while errors.borrow().is_none() {
         if errors.changed().await.is_err() {
             std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// The longest log line kept as one event; a longer one is split, as Lambda does.
+const MAX_LINE_BYTES: usize = 256 * 1024;
+
+/// Reads one line (without its newline), at most `MAX_LINE_BYTES`; `None` at the end.
+async fn read_line_bounded<R: AsyncBufRead + Unpin>(reader: &mut R) -> Option<String> {
+    let mut line = Vec::new();
+    loop {
+        let buffer = match reader.fill_buf().await {
+            Ok(buffer) => buffer,
+            Err(_) => return None,
+        };
+        if buffer.is_empty() {
+            return (!line.is_empty()).then(|| String::from_utf8_lossy(&line).into_owned());
+        }
+        let room = MAX_LINE_BYTES - line.len();
+        let window = &buffer[..buffer.len().min(room)];
+        if let Some(end) = window.iter().position(|b| *b == b'\n') {
+            line.extend_from_slice(&window[..end]);
+            reader.consume(end + 1);
+            return Some(String::from_utf8_lossy(&line).into_owned());
+        }
+        let taken = window.len();
+        line.extend_from_slice(window);
+        reader.consume(taken);
+        if line.len() >= MAX_LINE_BYTES {
+            return Some(String::from_utf8_lossy(&line).into_owned());
         }
     }
 }

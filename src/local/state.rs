@@ -10,6 +10,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+/// Events kept per log stream (the oldest tenth goes when it is full).
+pub const MAX_EVENTS_PER_STREAM: usize = 100_000;
+
 /// The account every local ARN is in (LocalStack uses the same).
 pub const ACCOUNT: &str = "000000000000";
 
@@ -158,7 +161,9 @@ impl LogGroup {
 }
 
 impl Db {
-    /// Appends one event to a stream, creating the group and stream as Lambda does.
+    /// Appends one event to a stream, creating the group and stream as Lambda does. A stream
+    /// keeps its newest `MAX_EVENTS_PER_STREAM` events, so a function that floods its output
+    /// cannot exhaust memory.
     pub fn append_log(
         &mut self,
         group: &str,
@@ -179,6 +184,9 @@ impl Db {
                 created: timestamp,
                 events: Vec::new(),
             });
+        if stream.events.len() >= MAX_EVENTS_PER_STREAM {
+            stream.events.drain(..MAX_EVENTS_PER_STREAM / 10);
+        }
         stream.events.push(LogEvent {
             id: next_event_id(),
             timestamp,

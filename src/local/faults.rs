@@ -1,0 +1,281 @@
+//! Fault injection and API Gateway's control-plane rate limits, so that tests (and people) can
+//! prove that deploy and destroy survive what AWS does under load: throttling, 5xx, conflicts,
+//! a role that cannot be assumed yet, slow answers, dropped connections.
+//!
+//! A spec is `Operation=fault[*count]`, comma-separated: `CreateFunction=throttle*2,
+//! PutMethod=500,CreateDeployment=slow:1500,Invoke=reset`. Faults: `throttle` (429
+//! TooManyRequestsException; Logs: ThrottlingException), `500`, `503`, `conflict`
+//! (ResourceConflictException / ConflictException), `role` (CreateFunction's "cannot be
+//! assumed"), `slow:MS` (answer normally after a delay), `reset` (drop the connection).
+//! `*` alone as the operation matches every operation.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::http::HeaderValue;
+use axum::response::Response;
+use serde_json::json;
+
+use super::wire::{json11_error, rest_error};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    Throttle,
+    Status(u16),
+    Conflict,
+    Role,
+    Slow(Duration),
+    Reset,
+}
+
+/// Which protocol a fault is answered in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    Lambda,
+    ApiGateway,
+    Logs,
+}
+
+#[derive(Default)]
+pub struct Faults {
+    queued: Mutex<HashMap<String, VecDeque<Fault>>>,
+    limits: Option<Mutex<HashMap<&'static str, Bucket>>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Faults {
+    /// With `enforce_rate_limits`, API Gateway's account-level control-plane limits apply.
+    pub fn new(enforce_rate_limits: bool) -> Faults {
+        Faults {
+            queued: Mutex::new(HashMap::new()),
+            limits: enforce_rate_limits.then(|| Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// Queues the faults of a spec; an error says which part is wrong.
+    pub fn add_spec(&self, spec: &str) -> Result<(), String> {
+        let parsed = parse_spec(spec)?;
+        let mut queued = lock(&self.queued);
+        for (operation, fault, count) in parsed {
+            let queue = queued.entry(operation).or_default();
+            queue.extend(std::iter::repeat_n(fault, count));
+        }
+        Ok(())
+    }
+
+    pub fn clear(&self) {
+        lock(&self.queued).clear();
+    }
+
+    /// What is still queued, per operation.
+    pub fn pending(&self) -> HashMap<String, usize> {
+        lock(&self.queued)
+            .iter()
+            .map(|(k, v)| (k.clone(), v.len()))
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+
+    /// The next fault for this operation, if one is queued.
+    pub fn take(&self, operation: &str) -> Option<Fault> {
+        let mut queued = lock(&self.queued);
+        for key in [operation, "*"] {
+            if let Some(fault) = queued.get_mut(key).and_then(VecDeque::pop_front) {
+                return Some(fault);
+            }
+        }
+        None
+    }
+
+    /// Whether API Gateway's rate limit refuses this call now (only with enforcement on).
+    pub fn rate_limited(&self, service: Service, operation: &str) -> bool {
+        let Some(limits) = &self.limits else {
+            return false;
+        };
+        if service != Service::ApiGateway || operation == "Execute" {
+            return false;
+        }
+        // The documented per-account limits: https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
+        let (key, capacity, per_second) = match operation {
+            "CreateDeployment" => ("CreateDeployment", 1.0, 1.0 / 5.0),
+            "CreateRestApi" => ("CreateRestApi", 1.0, 1.0 / 3.0),
+            "DeleteRestApi" => ("DeleteRestApi", 1.0, 1.0 / 30.0),
+            _ => ("other", 40.0, 10.0),
+        };
+        let mut limits = lock(limits);
+        let bucket = limits.entry(key).or_insert_with(|| Bucket {
+            tokens: capacity,
+            at: Instant::now(),
+        });
+        !bucket.take(capacity, per_second)
+    }
+}
+
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    fn take(&mut self, capacity: f64, per_second: f64) -> bool {
+        let now = Instant::now();
+        self.tokens =
+            (self.tokens + now.duration_since(self.at).as_secs_f64() * per_second).min(capacity);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Parses `Operation=fault[*count],…`.
+pub fn parse_spec(spec: &str) -> Result<Vec<(String, Fault, usize)>, String> {
+    let mut parsed = Vec::new();
+    for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (operation, rest) = part.split_once('=').ok_or_else(|| {
+            format!("fault {part:?}: expected Operation=fault, e.g. CreateFunction=throttle*2")
+        })?;
+        let (fault, count) = match rest.rsplit_once('*') {
+            Some((fault, count)) => (
+                fault,
+                count.parse::<usize>().map_err(|_| {
+                    format!("fault {part:?}: the count after * must be a whole number")
+                })?,
+            ),
+            None => (rest, 1),
+        };
+        let fault = match fault {
+            "throttle" => Fault::Throttle,
+            "500" => Fault::Status(500),
+            "503" => Fault::Status(503),
+            "conflict" => Fault::Conflict,
+            "role" => Fault::Role,
+            "reset" => Fault::Reset,
+            slow if slow.starts_with("slow:") => Fault::Slow(Duration::from_millis(
+                slow["slow:".len()..].parse().map_err(|_| format!("fault {part:?}: slow takes milliseconds, e.g. slow:1500"))?,
+            )),
+            other => return Err(format!("fault {part:?}: unknown fault {other:?}; use throttle, 500, 503, conflict, role, slow:MS or reset")),
+        };
+        if operation.is_empty() {
+            return Err(format!(
+                "fault {part:?}: name the operation, e.g. CreateFunction, or * for every one"
+            ));
+        }
+        parsed.push((operation.to_string(), fault, count));
+    }
+    Ok(parsed)
+}
+
+/// The answer a fault gives, in the service's own protocol. `None` for `Slow`, which answers
+/// normally (later).
+pub fn respond(fault: &Fault, service: Service) -> Option<Response> {
+    let response = match (fault, service) {
+        (Fault::Slow(_), _) => return None,
+        (Fault::Reset, _) => return Some(reset()),
+        (Fault::Throttle, Service::Logs) => json11_error("ThrottlingException", "Rate exceeded"),
+        (Fault::Throttle, Service::Lambda) => rest_error(429, "TooManyRequestsException", "Rate exceeded"),
+        (Fault::Throttle, Service::ApiGateway) => rest_error(429, "TooManyRequestsException", "Too Many Requests"),
+        (Fault::Status(503), Service::Logs) => json11_error("ServiceUnavailableException", "Service unavailable (injected fault)"),
+        (Fault::Status(status), Service::Logs) => {
+            let mut response = json11_error("InternalFailure", "Internal failure (injected fault)");
+            *response.status_mut() = axum::http::StatusCode::from_u16(*status).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+            response
+        }
+        (Fault::Status(503), _) => rest_error(503, "ServiceUnavailableException", "Service unavailable (injected fault)"),
+        (Fault::Status(status), Service::Lambda) => rest_error(*status, "ServiceException", "Internal service error (injected fault)"),
+        (Fault::Status(status), Service::ApiGateway) => rest_error(*status, "InternalFailure", "Internal server error (injected fault)"),
+        (Fault::Conflict, Service::Lambda) => rest_error(409, "ResourceConflictException", "The operation cannot be performed at this time. An update is in progress for resource (injected fault)"),
+        (Fault::Conflict, Service::ApiGateway) => rest_error(409, "ConflictException", "Unable to complete operation due to concurrent modification. Please try again later. (injected fault)"),
+        (Fault::Conflict, Service::Logs) => json11_error("OperationAbortedException", "Multiple requests to modify the same resource were in conflict. (injected fault)"),
+        (Fault::Role, Service::Lambda) => rest_error(400, "InvalidParameterValueException", "The role defined for the function cannot be assumed by Lambda."),
+        (Fault::Role, _) => rest_error(400, "BadRequestException", "role fault applies to Lambda CreateFunction only"),
+    };
+    Some(response)
+}
+
+/// A response whose body fails after the headers: the client sees the connection drop.
+fn reset() -> Response {
+    let stream = futures_util::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "injected connection reset",
+        ))
+    });
+    let mut response = Response::new(Body::from_stream(stream));
+    response
+        .headers_mut()
+        .insert("content-length", HeaderValue::from_static("64"));
+    response
+        .headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/json"));
+    response
+}
+
+/// The admin answer listing what is queued.
+pub fn describe(faults: &Faults) -> serde_json::Value {
+    json!({ "pending": faults.pending() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs_parse_and_faults_come_out_in_order() {
+        let faults = Faults::new(false);
+        faults
+            .add_spec("CreateFunction=throttle*2, PutMethod=500,*=slow:10")
+            .unwrap();
+        assert_eq!(faults.take("CreateFunction"), Some(Fault::Throttle));
+        assert_eq!(faults.take("CreateFunction"), Some(Fault::Throttle));
+        assert_eq!(
+            faults.take("CreateFunction"),
+            Some(Fault::Slow(Duration::from_millis(10)))
+        );
+        assert_eq!(faults.take("CreateFunction"), None);
+        assert_eq!(faults.take("PutMethod"), Some(Fault::Status(500)));
+        for bad in [
+            "CreateFunction",
+            "CreateFunction=explode",
+            "=500",
+            "X=500*x",
+            "X=slow:soon",
+        ] {
+            assert!(faults.add_spec(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn rate_limits_follow_api_gateways_published_numbers() {
+        let faults = Faults::new(true);
+        assert!(!faults.rate_limited(Service::ApiGateway, "CreateDeployment"));
+        assert!(
+            faults.rate_limited(Service::ApiGateway, "CreateDeployment"),
+            "1 per 5 s"
+        );
+        assert!(!faults.rate_limited(Service::ApiGateway, "CreateRestApi"));
+        assert!(
+            faults.rate_limited(Service::ApiGateway, "CreateRestApi"),
+            "1 per 3 s"
+        );
+        let burst = (0..50)
+            .filter(|_| !faults.rate_limited(Service::ApiGateway, "GetStage"))
+            .count();
+        assert!((40..=41).contains(&burst), "burst 40: {burst}");
+        assert!(
+            !faults.rate_limited(Service::Lambda, "CreateDeployment"),
+            "API Gateway only"
+        );
+        assert!(!Faults::new(false).rate_limited(Service::ApiGateway, "CreateDeployment"));
+    }
+}

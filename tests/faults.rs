@@ -1,0 +1,651 @@
+//! Reliability and security, on the local cloud: deploy converges through throttling, 5xx,
+//! dropped connections, conflicts and an IAM role that is not ready yet; from a crash at any
+//! step; with two deploys racing; within API Gateway's rate limits. Bad input is refused
+//! before any write; the local cloud keeps serving through bad requests and bad functions;
+//! no secret is ever printed.
+
+mod common;
+
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use aws_sdk_lambda::primitives::Blob;
+use common::{faqctl_at, json_ok_async, operations, run, Sdk, ROLE_ARN};
+use faqctl::local::{LocalCloud, LocalConfig};
+
+async fn start(faults: Option<&str>, enforce_rate_limits: bool) -> LocalCloud {
+    LocalCloud::start(LocalConfig {
+        port: 0,
+        faults: faults.map(str::to_string),
+        enforce_rate_limits,
+        ..LocalConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+fn zip() -> String {
+    common::built_package().zip.display().to_string()
+}
+
+fn deploy_command(cloud: &LocalCloud) -> assert_cmd::Command {
+    let mut command = faqctl_at(&cloud.endpoint());
+    command.args(["deploy", "--zip", &zip(), "--role-arn", ROLE_ARN]);
+    command
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+const COLD_WRITES: [&str; 8] = [
+    "CreateLogGroup",
+    "PutRetentionPolicy",
+    "CreateFunction",
+    "CreateRestApi",
+    "PutMethod",
+    "PutIntegration",
+    "AddPermission",
+    "CreateDeployment",
+];
+
+/// Exactly one of everything, wired together, serving, and nothing left to do.
+async fn assert_converged(cloud: &LocalCloud) {
+    let sdk = Sdk::at(&cloud.endpoint()).await;
+    let functions = sdk.lambda.list_functions().send().await.unwrap();
+    assert_eq!(functions.functions().len(), 1, "one function");
+    let apis = sdk.api_ids("FAQ-API").await;
+    assert_eq!(apis.len(), 1, "one FAQ-API: {apis:?}");
+    let policy = sdk
+        .lambda
+        .get_policy()
+        .function_name("FAQ")
+        .send()
+        .await
+        .unwrap();
+    let policy: serde_json::Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
+    let statements = policy["Statement"].as_array().unwrap();
+    assert_eq!(statements.len(), 1, "one permission: {statements:?}");
+    assert_eq!(
+        statements[0]["Condition"]["ArnLike"]["AWS:SourceArn"],
+        format!(
+            "arn:aws:execute-api:us-east-1:000000000000:{}/*/GET/",
+            apis[0]
+        )
+    );
+    let stages = sdk
+        .apigateway
+        .get_stages()
+        .rest_api_id(&apis[0])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stages.item().len(), 1, "one stage");
+    let url = format!(
+        "{}/_aws/execute-api/{}/myDeployment/",
+        cloud.endpoint(),
+        apis[0]
+    );
+    assert_eq!(
+        reqwest::get(&url).await.unwrap().status(),
+        200,
+        "the stage serves"
+    );
+    let again = json_ok_async({
+        let mut command = faqctl_at(&cloud.endpoint());
+        command.args(["deploy", "--zip", &zip()]);
+        command
+    })
+    .await;
+    assert_eq!(
+        operations(&again),
+        Vec::<String>::new(),
+        "nothing left to do"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cold_deploy_survives_every_write_failing_up_to_the_retry_bound() {
+    // The SDK makes 8 attempts: 7 failures of every write, of each kind, are absorbed.
+    for fault in ["throttle", "500", "503", "reset"] {
+        let spec: Vec<String> = COLD_WRITES
+            .iter()
+            .map(|op| format!("{op}={fault}*7"))
+            .collect();
+        let cloud = start(Some(&spec.join(",")), false).await;
+        let output = run(deploy_command(&cloud)).await;
+        assert!(output.status.success(), "{fault}: {}", stderr(&output));
+        assert_converged(&cloud).await;
+        let calls = cloud.calls();
+        for op in COLD_WRITES {
+            assert_eq!(
+                calls.get(&format!("{op} (fault)")),
+                Some(&7),
+                "{fault}: {op} failed 7 times: {calls:?}"
+            );
+        }
+        cloud.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eventual_consistency_errors_are_retried_up_to_the_bound() {
+    // A role created moments ago, and an update still in progress, answer for a while.
+    let cloud = start(
+        Some("CreateFunction=role*7,AddPermission=conflict*7"),
+        false,
+    )
+    .await;
+    let output = run(deploy_command(&cloud)).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_converged(&cloud).await;
+    cloud.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn beyond_the_retry_bound_deploy_fails_clearly_and_the_next_one_converges() {
+    let cloud = start(Some("CreateRestApi=throttle*8"), false).await;
+    let output = run(deploy_command(&cloud)).await;
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(
+        message.starts_with("error: stopped at step 4 of 8 (CreateRestApi); the steps before it are done, and running the same command again finishes the rest: CreateRestApi FAQ-API failed: TooManyRequestsException: Too Many Requests"),
+        "{message}"
+    );
+    let output = run(deploy_command(&cloud)).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_converged(&cloud).await;
+
+    let cloud = start(Some("CreateFunction=role*8"), false).await;
+    let output = run(deploy_command(&cloud)).await;
+    assert!(stderr(&output).contains("Lambda cannot assume the role arn:aws:iam::123456789012:role/faq-lambda-role: check that it exists and that its trust policy allows lambda.amazonaws.com"), "{}", stderr(&output));
+    assert!(run(deploy_command(&cloud)).await.status.success());
+    assert_converged(&cloud).await;
+    cloud.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_any_step_is_finished_by_the_next_deploy() {
+    for step in 1..=COLD_WRITES.len() {
+        let cloud = start(None, false).await;
+        let mut crashing = deploy_command(&cloud);
+        crashing.env("FAQCTL_CRASH_AFTER_STEP", step.to_string());
+        let output = run(crashing).await;
+        assert!(!output.status.success(), "step {step}: the hook aborts");
+        assert!(output.stdout.is_empty(), "step {step}: no result printed");
+        let output = run(deploy_command(&cloud)).await;
+        assert!(output.status.success(), "step {step}: {}", stderr(&output));
+        assert_converged(&cloud).await;
+        cloud.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_deploys_at_once_end_with_one_of_everything() {
+    // Both read "nothing exists" before either creates anything.
+    let cloud = start(Some("GetRestApis=slow:400*2,GetFunction=slow:400*2"), false).await;
+    let (first, second) = tokio::join!(run(deploy_command(&cloud)), run(deploy_command(&cloud)));
+    assert!(first.status.success(), "first: {}", stderr(&first));
+    assert!(second.status.success(), "second: {}", stderr(&second));
+    let both = format!(
+        "{}{}",
+        String::from_utf8_lossy(&first.stdout),
+        String::from_utf8_lossy(&second.stdout)
+    );
+    assert!(
+        both.contains("(a duplicate; the oldest is kept)"),
+        "a duplicate API was made and removed: {both}"
+    );
+    assert_converged(&cloud).await;
+    cloud.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploy_and_destroy_stay_within_api_gateways_rate_limits() {
+    let cloud = start(None, true).await;
+    let slow_retries = |mut command: assert_cmd::Command| {
+        command.env("FAQCTL_RETRY_BASE_MS", "500");
+        command
+    };
+    let output = run(slow_retries(deploy_command(&cloud))).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut destroy = faqctl_at(&cloud.endpoint());
+    destroy.args(["destroy", "--yes"]);
+    assert!(run(slow_retries(destroy)).await.status.success());
+    // Within 3 s of the first CreateRestApi and 5 s of the first CreateDeployment.
+    let output = run(slow_retries(deploy_command(&cloud))).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let calls = cloud.calls();
+    let throttled: u64 = calls
+        .iter()
+        .filter(|(op, _)| op.ends_with("(throttled)"))
+        .map(|(_, n)| n)
+        .sum();
+    assert!(
+        throttled >= 1,
+        "the limits were reached and waited out: {calls:?}"
+    );
+    assert_eq!(calls["CreateDeployment"], 2);
+    assert_converged(&cloud).await;
+    cloud.stop().await;
+}
+
+/// The operations that change something, from the local cloud's counts.
+fn writes(cloud: &LocalCloud) -> Vec<String> {
+    let reads = ["Get", "Describe", "Filter", "List", "Execute", "Invoke"];
+    cloud
+        .calls()
+        .into_keys()
+        .filter(|op| !reads.iter().any(|r| op.starts_with(r)))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_refused_with_a_clear_error_and_no_write_call() {
+    let cloud = start(None, false).await;
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path.display().to_string()
+    };
+    let elf = common::bootstrap_binary();
+    let mut arm = elf.clone();
+    arm[18..20].copy_from_slice(&183u16.to_le_bytes());
+    let zip = |entries: &[(&str, u32, &[u8])]| faqctl::package::write_zip(entries).unwrap();
+    let bad_faq = write(
+        "bad.json",
+        br#"{"service":"s","reference":"r","questions":[]}"#,
+    );
+    let big_faq = write("big.json", &vec![b' '; 1024 * 1024 + 1]);
+    let not_zip = write("not.zip", b"this is not a zip");
+    let no_bootstrap = write("nob.zip", &zip(&[("main", 0o755, &elf)]));
+    let not_exec = write("noexec.zip", &zip(&[("bootstrap", 0o644, &elf)]));
+    let script = write("script.zip", &zip(&[("bootstrap", 0o755, b"#!/bin/sh\n")]));
+    let wrong_arch = write("arm.zip", &zip(&[("bootstrap", 0o755, &arm)]));
+    let mut huge = vec![0u8; 51 * 1024 * 1024];
+    fastrand::fill(&mut huge);
+    let too_big = write("huge.zip", &huge);
+    let z = |path: &str| vec!["--zip".to_string(), path.to_string()];
+    let with_role = |mut args: Vec<String>| {
+        args.extend(["--role-arn".to_string(), ROLE_ARN.to_string()]);
+        args
+    };
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec![
+                "--faq".into(),
+                bad_faq.clone(),
+                "--role-arn".into(),
+                ROLE_ARN.into(),
+            ],
+            "bad.json: questions is empty",
+        ),
+        (
+            vec![
+                "--faq".into(),
+                big_faq.clone(),
+                "--role-arn".into(),
+                ROLE_ARN.into(),
+            ],
+            "big.json: is 1048577 bytes, more than the 1048576 bytes allowed",
+        ),
+        (with_role(z(&not_zip)), "not.zip: not a zip archive"),
+        (
+            with_role(z(&no_bootstrap)),
+            "nob.zip: no `bootstrap` at the root of the zip",
+        ),
+        (
+            with_role(z(&not_exec)),
+            "noexec.zip: `bootstrap` is not executable",
+        ),
+        (
+            with_role(z(&script)),
+            "script.zip: `bootstrap` is not an ELF executable",
+        ),
+        (
+            with_role(z(&wrong_arch)),
+            "arm.zip: `bootstrap` is built for AARCH64",
+        ),
+        (
+            with_role(z(&too_big)),
+            "huge.zip: 53477376 bytes zipped, over Lambda's limit of 52428800 bytes",
+        ),
+        (
+            vec![
+                "--zip".into(),
+                zip_path(),
+                "--role-arn".into(),
+                "arn:aws:iam::1:role/x".into(),
+            ],
+            "--role-arn \"arn:aws:iam::1:role/x\" is not an IAM role ARN",
+        ),
+        (
+            vec![
+                "--zip".into(),
+                zip_path(),
+                "--region".into(),
+                "us_east_1".into(),
+            ],
+            "region \"us_east_1\" is not an AWS region name",
+        ),
+        (
+            vec![
+                "--zip".into(),
+                zip_path(),
+                "--function-name".into(),
+                "FAQ!".into(),
+            ],
+            "--function-name \"FAQ!\" is not a valid Lambda function name",
+        ),
+        (
+            vec!["--zip".into(), zip_path(), "--api-name".into(), "".into()],
+            "--api-name \"\" is not a valid REST API name",
+        ),
+        (
+            vec![
+                "--zip".into(),
+                zip_path(),
+                "--stage".into(),
+                "my.stage".into(),
+            ],
+            "--stage \"my.stage\" is not a valid stage name",
+        ),
+    ];
+    for (args, expected) in cases {
+        let mut command = faqctl_at(&cloud.endpoint());
+        command.arg("deploy").args(&args);
+        let output = run(command).await;
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+        let message = stderr(&output);
+        assert!(
+            message.starts_with("error: ") && message.contains(expected),
+            "{args:?}\n  expected {expected}\n  got {message}"
+        );
+        assert_eq!(
+            writes(&cloud),
+            Vec::<String>::new(),
+            "{args:?} made a write call"
+        );
+    }
+
+    // An endpoint where nothing listens fails at once, naming it.
+    let port = common::free_port();
+    let started = Instant::now();
+    let output = run({
+        let mut command = faqctl_at(&format!("http://127.0.0.1:{port}"));
+        command.args(["deploy", "--zip", &zip_path(), "--role-arn", ROLE_ARN]);
+        command
+    })
+    .await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "no hang: {:?}",
+        started.elapsed()
+    );
+    assert!(
+        stderr(&output).starts_with(&format!(
+            "error: cannot reach http://127.0.0.1:{port}: Connection refused"
+        )),
+        "{}",
+        stderr(&output)
+    );
+    cloud.stop().await;
+}
+
+fn zip_path() -> String {
+    zip()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_local_cloud_answers_bad_requests_as_aws_would_and_keeps_serving() {
+    let cloud = start(None, false).await;
+    let client = reqwest::Client::new();
+    let endpoint = cloud.endpoint();
+    let signed = |service: &str| {
+        format!("AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0")
+    };
+    let healthy = || async {
+        let response = reqwest::get(format!("{endpoint}/_faqctl/health"))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "the server keeps serving");
+    };
+
+    let response = client
+        .post(format!("{endpoint}/2015-03-31/functions"))
+        .header("authorization", signed("lambda"))
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        response.headers()["x-amzn-errortype"],
+        "InvalidParameterValueException"
+    );
+    let response = client
+        .get(format!("{endpoint}/2015-03-31/no/such/thing"))
+        .header("authorization", signed("lambda"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    assert_eq!(
+        response.headers()["x-amzn-errortype"],
+        "UnknownOperationException"
+    );
+    let response = client
+        .post(format!("{endpoint}/"))
+        .header("authorization", signed("logs"))
+        .header("x-amz-target", "Logs_20140328.Explode")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: serde_json::Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    assert_eq!(body["__type"], "UnknownOperationException");
+    let response = client
+        .post(format!("{endpoint}/"))
+        .header("authorization", signed("sqs"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    healthy().await;
+
+    json_ok_async(deploy_command(&cloud)).await;
+    let sdk = Sdk::at(&endpoint).await;
+    // An Invoke payload over 6 MB.
+    let big = format!("{{\"x\":\"{}\"}}", "a".repeat(6 * 1024 * 1024 + 1));
+    let error = sdk
+        .lambda
+        .invoke()
+        .function_name("FAQ")
+        .payload(Blob::new(big))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error.into_service_error().is_request_too_large_exception());
+
+    // A symlink in the zip.
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    writer
+        .add_symlink(
+            "bootstrap",
+            "/bin/sh",
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+    let link = writer.finish().unwrap().into_inner();
+    let error = sdk
+        .lambda
+        .update_function_code()
+        .function_name("FAQ")
+        .zip_file(Blob::new(link))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error
+        .into_service_error()
+        .is_invalid_parameter_value_exception());
+
+    // A bootstrap that floods its output, then answers: the invocation completes, bounded.
+    use aws_sdk_lambda::client::Waiters;
+    let flood = common::script_zip(
+        r#"yes 'flood flood flood' | head -n 200000; post /2018-06-01/runtime/invocation/$id/response '{"statusCode":200,"body":"done"}'"#,
+    );
+    sdk.lambda
+        .update_function_code()
+        .function_name("FAQ")
+        .zip_file(Blob::new(flood))
+        .send()
+        .await
+        .unwrap();
+    sdk.lambda
+        .wait_until_function_updated_v2()
+        .function_name("FAQ")
+        .wait(Duration::from_secs(30))
+        .await
+        .unwrap();
+    let response = sdk
+        .lambda
+        .invoke()
+        .function_name("FAQ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.function_error(), None);
+    healthy().await;
+
+    // A bootstrap that never calls /next: the invocation times out, the server serves on.
+    sdk.lambda
+        .update_function_configuration()
+        .function_name("FAQ")
+        .timeout(1)
+        .send()
+        .await
+        .unwrap();
+    sdk.lambda
+        .wait_until_function_updated_v2()
+        .function_name("FAQ")
+        .wait(Duration::from_secs(30))
+        .await
+        .unwrap();
+    let idle =
+        faqctl::package::write_zip(&[("bootstrap", 0o755, b"#!/bin/bash\nsleep 600\n".as_slice())])
+            .unwrap();
+    sdk.lambda
+        .update_function_code()
+        .function_name("FAQ")
+        .zip_file(Blob::new(idle))
+        .send()
+        .await
+        .unwrap();
+    sdk.lambda
+        .wait_until_function_updated_v2()
+        .function_name("FAQ")
+        .wait(Duration::from_secs(30))
+        .await
+        .unwrap();
+    let (invoked, _) = tokio::join!(sdk.lambda.invoke().function_name("FAQ").send(), healthy());
+    let invoked = invoked.unwrap();
+    assert_eq!(invoked.function_error(), Some("Unhandled"));
+    assert!(String::from_utf8_lossy(invoked.payload().unwrap().as_ref())
+        .contains("Task timed out after 1.00 seconds"));
+    cloud.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_credential_or_secret_ever_appears_in_output_logs_or_state() {
+    const SECRET: &str = "wJalrXUtnFEMI-FAKE-SECRET-8d1f0c";
+    const TOKEN: &str = "FAKE-SESSION-TOKEN-5f2e9a";
+    let state = tempfile::tempdir().unwrap();
+    let cloud = LocalCloud::start(LocalConfig {
+        port: 0,
+        state_dir: Some(state.path().to_path_buf()),
+        ..LocalConfig::default()
+    })
+    .await
+    .unwrap();
+    let with_secret = |args: &[&str]| {
+        let mut command = faqctl_at(&cloud.endpoint());
+        command
+            .env("AWS_SECRET_ACCESS_KEY", SECRET)
+            .env("AWS_SESSION_TOKEN", TOKEN)
+            .args(args);
+        command
+    };
+    let zip = zip();
+    let mut everything = String::new();
+    for args in [
+        vec!["deploy", "--zip", &zip, "--role-arn", ROLE_ARN],
+        vec!["deploy", "--zip", &zip, "--output", "json"],
+        vec!["plan", "--zip", &zip, "--output", "json"],
+        vec!["invoke", "--log"],
+        vec!["invoke", "--log", "--output", "json"],
+        vec!["invoke", "--http"],
+        vec!["logs"],
+        vec!["deploy", "--zip", "missing.zip"],
+        vec!["deploy", "--zip", &zip, "--role-arn", "not-an-arn"],
+    ] {
+        let output = run(with_secret(&args)).await;
+        everything.push_str(&String::from_utf8_lossy(&output.stdout));
+        everything.push_str(&String::from_utf8_lossy(&output.stderr));
+    }
+    // A function that prints its whole environment: the caller's credentials never reach it.
+    let sdk = Sdk::at(&cloud.endpoint()).await;
+    let env_dump = common::script_zip(
+        r#"env; post /2018-06-01/runtime/invocation/$id/response '{"statusCode":200,"body":"ok"}'"#,
+    );
+    sdk.lambda
+        .update_function_code()
+        .function_name("FAQ")
+        .zip_file(Blob::new(env_dump))
+        .send()
+        .await
+        .unwrap();
+    use aws_sdk_lambda::client::Waiters;
+    sdk.lambda
+        .wait_until_function_updated_v2()
+        .function_name("FAQ")
+        .wait(Duration::from_secs(30))
+        .await
+        .unwrap();
+    let output = run(with_secret(&["invoke", "--log"])).await;
+    let log = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(
+        log.contains("AWS_LAMBDA_FUNCTION_NAME=FAQ"),
+        "the function's environment was printed: {log}"
+    );
+    everything.push_str(&log);
+    let logs = run(with_secret(&["logs", "--output", "json"])).await;
+    everything.push_str(&String::from_utf8_lossy(&logs.stdout));
+    cloud.stop().await;
+    for entry in walk(state.path()) {
+        everything.push_str(&String::from_utf8_lossy(&std::fs::read(entry).unwrap()));
+    }
+    assert!(
+        everything.contains("Quote selected"),
+        "the checks saw real output"
+    );
+    assert!(!everything.contains(SECRET), "the secret key leaked");
+    assert!(!everything.contains(TOKEN), "the session token leaked");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
