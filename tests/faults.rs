@@ -182,19 +182,47 @@ async fn a_crash_after_any_step_is_finished_by_the_next_deploy() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_deploys_at_once_end_with_one_of_everything() {
-    // Both read "nothing exists" before either creates anything.
+    // From nothing: both read "nothing exists" before either creates anything. Whichever
+    // way the race goes (a lost CreateFunction is re-planned), one of everything remains.
     let cloud = start(Some("GetRestApis=slow:400*2,GetFunction=slow:400*2"), false).await;
     let (first, second) = tokio::join!(run(deploy_command(&cloud)), run(deploy_command(&cloud)));
     assert!(first.status.success(), "first: {}", stderr(&first));
     assert!(second.status.success(), "second: {}", stderr(&second));
+    assert_converged(&cloud).await;
+    cloud.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_deploys_that_both_create_the_api_keep_the_oldest() {
+    let cloud = start(None, false).await;
+    let first = json_ok_async(deploy_command(&cloud)).await;
+    let sdk = Sdk::at(&cloud.endpoint()).await;
+    sdk.apigateway
+        .delete_rest_api()
+        .rest_api_id(first["api_id"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    // Both find no API, so both create one.
+    let mut faults = reqwest::Client::new().post(format!("{}/_faqctl/faults", cloud.endpoint()));
+    faults = faults.body("GetRestApis=slow:400*2");
+    assert_eq!(faults.send().await.unwrap().status(), 200);
+    let (a, b) = tokio::join!(run(deploy_command(&cloud)), run(deploy_command(&cloud)));
+    assert!(a.status.success(), "first: {}", stderr(&a));
+    assert!(b.status.success(), "second: {}", stderr(&b));
     let both = format!(
         "{}{}",
-        String::from_utf8_lossy(&first.stdout),
-        String::from_utf8_lossy(&second.stdout)
+        String::from_utf8_lossy(&a.stdout),
+        String::from_utf8_lossy(&b.stdout)
+    );
+    assert_eq!(
+        both.matches("+ create REST API FAQ-API").count(),
+        2,
+        "{both}"
     );
     assert!(
         both.contains("(a duplicate; the oldest is kept)"),
-        "a duplicate API was made and removed: {both}"
+        "the duplicate was removed and said so: {both}"
     );
     assert_converged(&cloud).await;
     cloud.stop().await;

@@ -699,3 +699,62 @@ async fn state_survives_a_restart_with_the_same_state_dir() {
     assert_eq!(get(url).await.0, 200);
     cloud.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploy_waits_until_lambda_has_finished_creating_and_updating() {
+    let settle = Duration::from_millis(1500);
+    let cloud = LocalCloud::start(LocalConfig {
+        port: 0,
+        settle,
+        ..LocalConfig::default()
+    })
+    .await
+    .unwrap();
+    let started = std::time::Instant::now();
+    let deployed = deploy(&cloud).await;
+    assert!(started.elapsed() >= settle, "the waiter waited for Active");
+    let sdk = Sdk::at(&cloud.endpoint()).await;
+    let function = sdk
+        .lambda
+        .get_function()
+        .function_name("FAQ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        function.configuration().unwrap().state().unwrap().as_str(),
+        "Active"
+    );
+    assert_eq!(get(deployed["invoke_url"].as_str().unwrap()).await.0, 200);
+
+    let dir = tempfile::tempdir().unwrap();
+    let changed = common::changed_zip(dir.path());
+    let started = std::time::Instant::now();
+    json_ok_async({
+        let mut command = faqctl_at(&cloud.endpoint());
+        command.args(["deploy", "--zip"]).arg(&changed);
+        command
+    })
+    .await;
+    assert!(
+        started.elapsed() >= settle,
+        "the waiter waited for Successful"
+    );
+    let function = sdk
+        .lambda
+        .get_function()
+        .function_name("FAQ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        function
+            .configuration()
+            .unwrap()
+            .last_update_status()
+            .unwrap()
+            .as_str(),
+        "Successful"
+    );
+    cloud.stop().await;
+}

@@ -65,6 +65,7 @@ pub async fn run(args: LocalArgs, printer: &Printer) -> anyhow::Result<Exit> {
         max_environments: args.max_environments.into(),
         faults: args.faults.clone(),
         enforce_rate_limits: args.enforce_rate_limits,
+        settle: std::time::Duration::ZERO,
     })
     .await?;
     let endpoint = format!("http://127.0.0.1:{}", cloud.address.port());

@@ -6,7 +6,7 @@
 //! PutMethod=500,CreateDeployment=slow:1500,Invoke=reset`. Faults: `throttle` (429
 //! TooManyRequestsException; Logs: ThrottlingException), `500`, `503`, `conflict`
 //! (ResourceConflictException / ConflictException), `role` (CreateFunction's "cannot be
-//! assumed"), `slow:MS` (answer normally after a delay), `reset` (drop the connection).
+//! assumed"), `slow:MS` (answer normally, delivered after a delay), `reset` (drop the connection).
 //! `*` alone as the operation matches every operation.
 
 use std::collections::{HashMap, VecDeque};

@@ -9,7 +9,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{HeaderValue, Method};
@@ -267,8 +266,8 @@ fn create_function(cloud: &Arc<Cloud>, region: &str, body: &[u8]) -> Response {
     response
 }
 
-/// Unpacks the code, then flips the function to Active / Successful (or Failed), as Lambda
-/// does a moment after the call returned.
+/// Unpacks the code, then (after the configured settle time) flips the function to Active /
+/// Successful, or Failed: the call itself answers Pending / InProgress, as Lambda does.
 fn finish_in_background(
     cloud: &Arc<Cloud>,
     name: String,
@@ -276,16 +275,15 @@ fn finish_in_background(
     code: Vec<u8>,
     creating: bool,
 ) {
+    // The code is unpacked before the call returns (milliseconds for a function this size),
+    // so that the state can settle right after it, as fast as the client can ask.
+    let dir = cloud.code_dir(&name, revision);
+    let unpacked = unpack(&code, &dir);
     let cloud = cloud.clone();
     tokio::spawn(async move {
-        tokio::time::sleep(cloud.settle).await;
-        let dir = cloud.code_dir(&name, revision);
-        let unpacked = tokio::task::spawn_blocking({
-            let dir = dir.clone();
-            move || unpack(&code, &dir)
-        })
-        .await
-        .unwrap_or_else(|e| Err(e.to_string()));
+        if !cloud.settle.is_zero() {
+            tokio::time::sleep(cloud.settle).await;
+        }
         let mut db = cloud.db();
         let Some(function) = db.functions.get_mut(&name) else {
             return;
@@ -679,6 +677,3 @@ fn string_map(value: &Value) -> BTreeMap<String, String> {
         })
         .unwrap_or_default()
 }
-
-/// How long after a create or update the background work starts (lets waiters see Pending).
-pub const DEFAULT_SETTLE: Duration = Duration::from_millis(5);

@@ -53,6 +53,9 @@ pub struct LocalConfig {
     pub faults: Option<String>,
     /// Enforce API Gateway's control-plane rate limits (429 beyond them).
     pub enforce_rate_limits: bool,
+    /// How long a new function stays Pending (and an update InProgress) after the call
+    /// answered; 0 settles as soon as the call is answered.
+    pub settle: Duration,
 }
 
 impl Default for LocalConfig {
@@ -64,6 +67,7 @@ impl Default for LocalConfig {
             max_environments: 8,
             faults: None,
             enforce_rate_limits: false,
+            settle: Duration::ZERO,
         }
     }
 }
@@ -144,7 +148,7 @@ impl LocalCloud {
             runtimes: runtime::Runtimes::new(db, config.max_environments),
             dir,
             persist,
-            settle: lambda::DEFAULT_SETTLE,
+            settle: config.settle,
             faults: injected,
         });
         let listener = tokio::net::TcpListener::bind((config.bind, config.port))
@@ -331,6 +335,9 @@ async fn dispatch(
         Target::Logs => Some((faults::Service::Logs, logs_operation(&headers))),
         _ => None,
     };
+    // A slow answer is computed at once and delivered late, so that what it read is as old
+    // as a slow AWS answer's would be.
+    let mut slow = None;
     if let Some((service, operation)) = service {
         if cloud.faults.rate_limited(service, &operation) {
             cloud.db().count(&format!("{operation} (throttled)"));
@@ -342,13 +349,13 @@ async fn dispatch(
                 Some(response) => return response,
                 None => {
                     if let faults::Fault::Slow(delay) = fault {
-                        tokio::time::sleep(delay).await;
+                        slow = Some(delay);
                     }
                 }
             }
         }
     }
-    match target {
+    let response = match target {
         Target::Stage { api_id, stage, path } => {
             let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or_default().to_string();
             let request = gateway::StageRequest { api_id: &api_id, stage: &stage, path: &path, query: uri.query(), method: &method, headers: &headers, body, host };
@@ -376,7 +383,11 @@ async fn dispatch(
             "UnrecognizedClientException",
             &format!("faqctl local emulates the services lambda, apigateway and logs; this request is for {:?}", service),
         ),
+    };
+    if let Some(delay) = slow {
+        tokio::time::sleep(delay).await;
     }
+    response
 }
 
 /// The operation of an awsJson1.1 Logs request (`X-Amz-Target: Logs_20140328.<Operation>`).
