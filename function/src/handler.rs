@@ -4,6 +4,7 @@
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
 use aws_lambda_events::encodings::Body;
 use aws_lambda_events::http::{header, HeaderMap, HeaderValue, Method};
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::Faq;
@@ -23,7 +24,7 @@ pub struct Outcome {
 /// `pick(n)` must return an index below `n`.
 pub fn handle(faq: &Faq, event: &Value, pick: impl FnOnce(usize) -> usize) -> Outcome {
     if event.get("httpMethod").is_some() {
-        match serde_json::from_value::<ApiGatewayProxyRequest>(event.clone()) {
+        match ApiGatewayProxyRequest::deserialize(event) {
             Ok(request) if request.http_method == Method::GET => {}
             Ok(request) => {
                 let mut response = json_response(

@@ -16,8 +16,10 @@ use crate::cli::{Exit, OutputFormat};
 use crate::output::Printer;
 use crate::settings::{NameArgs, RemoteArgs};
 
-/// How far back each poll looks again, for events CloudWatch ingests late.
-const LOOKBACK_MS: i64 = 60_000;
+/// How far back each poll looks again, for events CloudWatch ingests late (Lambda's logs
+/// usually arrive within seconds; every event in the window is fetched again each second, so
+/// the window is a trade between late events and work under heavy logging).
+const LOOKBACK_MS: i64 = 30_000;
 const POLL_INTERVAL: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Args)]

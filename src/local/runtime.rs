@@ -272,6 +272,7 @@ struct Env {
     _kill: oneshot::Sender<()>,
     pid: Option<u32>,
     spawned: Instant,
+    memory_read: Option<(Instant, u64)>,
     init_reported: bool,
     stream: String,
     /// The current invocation's log lines (START clears it).
@@ -348,6 +349,7 @@ impl Env {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
+        let spawned = Instant::now();
         let mut child = command
             .spawn()
             .map_err(|e| format!("cannot start bootstrap: {e}"))?;
@@ -404,7 +406,8 @@ impl Env {
             init_errors,
             _kill: kill,
             pid,
-            spawned: Instant::now(),
+            spawned,
+            memory_read: None,
             init_reported: false,
             stream,
             log,
@@ -514,8 +517,21 @@ impl Env {
         (result, healthy)
     }
 
-    /// Peak resident memory of the process (VmHWM), in MB, rounded up.
-    fn max_memory_mb(&self) -> u64 {
+    /// Peak resident memory of the process (VmHWM), in MB, rounded up. Read from /proc at
+    /// most once a second per environment: it is a syscall-heavy read on the hot path, and a
+    /// peak that moves by a megabyte within a second of warm invocations is rare.
+    fn max_memory_mb(&mut self) -> u64 {
+        if let Some((at, mb)) = self.memory_read {
+            if at.elapsed() < Duration::from_secs(1) {
+                return mb;
+            }
+        }
+        let mb = self.read_max_memory_mb();
+        self.memory_read = Some((Instant::now(), mb));
+        mb
+    }
+
+    fn read_max_memory_mb(&self) -> u64 {
         let Some(pid) = self.pid else { return 0 };
         std::fs::read_to_string(format!("/proc/{pid}/status"))
             .ok()

@@ -172,18 +172,25 @@ impl Db {
         timestamp: i64,
         message: String,
     ) {
-        let group = self
-            .log_groups
-            .entry(group.to_string())
-            .or_insert_with(|| LogGroup::new(group, region));
-        let stream = group
-            .streams
-            .entry(stream.to_string())
-            .or_insert_with(|| LogStream {
+        // Look up before inserting: no key is allocated for a group and stream that exist.
+        if !self.log_groups.contains_key(group) {
+            self.log_groups
+                .insert(group.to_string(), LogGroup::new(group, region));
+        }
+        let Some(group) = self.log_groups.get_mut(group) else {
+            return;
+        };
+        if !group.streams.contains_key(stream) {
+            let new = LogStream {
                 name: stream.to_string(),
                 created: timestamp,
                 events: Vec::new(),
-            });
+            };
+            group.streams.insert(stream.to_string(), new);
+        }
+        let Some(stream) = group.streams.get_mut(stream) else {
+            return;
+        };
         if stream.events.len() >= MAX_EVENTS_PER_STREAM {
             stream.events.drain(..MAX_EVENTS_PER_STREAM / 10);
         }
@@ -196,7 +203,13 @@ impl Db {
     }
 
     pub fn count(&mut self, operation: &str) {
-        *self.calls.entry(operation.to_string()).or_default() += 1;
+        // The hot path (every request) allocates nothing once an operation was seen.
+        match self.calls.get_mut(operation) {
+            Some(count) => *count += 1,
+            None => {
+                self.calls.insert(operation.to_string(), 1);
+            }
+        }
     }
 
     /// Loads the state saved in `dir`, or an empty one.

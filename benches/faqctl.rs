@@ -1,0 +1,667 @@
+//! The benchmark behind `bench/run` (`cargo bench --bench faqctl`): one table of figures, all
+//! on loopback — deploy (faqctl vs a script of `aws` CLI calls), the function (size, cold
+//! start, memory, warm latency, throughput of the stage URL vs `cargo lambda watch`'s Invoke
+//! API serving the same bootstrap), and how fast `faqctl logs --follow` shows a new line.
+//! Medians of several runs; figures, not pass/fail: these machines are shared and noisy.
+
+use std::collections::BTreeMap;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use faqctl::cli::OutputFormat;
+use faqctl::output::Printer;
+use faqctl::package::{self, BuildConfig};
+
+const ROLE: &str = "arn:aws:iam::000000000000:role/faqctl-bench";
+const DEPLOY_RUNS: usize = 7;
+const CLI_RUNS: usize = 3;
+const LATENCY_REQUESTS: usize = 2000;
+const LOAD_SECONDS: u64 = 3;
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    runtime.block_on(bench());
+}
+
+struct Table(Vec<(String, String, String)>);
+
+impl Table {
+    fn row(&mut self, metric: &str, value: String, target: &str) {
+        println!("  {metric:<52} {value:<28} {target}");
+        self.0.push((metric.into(), value, target.into()));
+    }
+    fn section(&mut self, title: &str) {
+        println!("{title}");
+    }
+}
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn median(mut values: Vec<Duration>) -> Duration {
+    values.sort();
+    values[values.len() / 2]
+}
+
+fn percentile(values: &mut [Duration], p: f64) -> Duration {
+    values.sort();
+    values[((values.len() as f64 * p) as usize).min(values.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn us(d: Duration) -> String {
+    format!("{:.0} µs", d.as_secs_f64() * 1e6)
+}
+
+fn faqctl(endpoint: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_faqctl"));
+    command
+        .env_remove("AWS_PROFILE")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .args(["--endpoint-url", endpoint])
+        .stdin(Stdio::null());
+    command
+}
+
+async fn run(mut command: Command) -> (Duration, std::process::Output) {
+    tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        let output = command.output().expect("the command runs");
+        let took = started.elapsed();
+        assert!(
+            output.status.success(),
+            "{command:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (took, output)
+    })
+    .await
+    .unwrap()
+}
+
+/// `faqctl local --no-deploy` as users run it (the release binary, its allocator and runtime),
+/// on a free port; stopped with Ctrl-C (SIGINT) when dropped.
+struct Cloud {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Cloud {
+    fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    async fn calls(&self) -> BTreeMap<String, u64> {
+        let body = reqwest::get(format!("{}/_faqctl/calls", self.endpoint()))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let value: serde_json::Value = serde_json::from_str(&body).unwrap();
+        serde_json::from_value(value["calls"].clone()).unwrap()
+    }
+
+    async fn stop(mut self) {
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
+        let _ = tokio::task::spawn_blocking(move || self.child.wait()).await;
+    }
+}
+
+async fn start(state_dir: Option<PathBuf>) -> Cloud {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_faqctl"));
+    command
+        .args(["local", "--no-deploy", "--port", &port.to_string()])
+        .stdout(Stdio::null())
+        .stdin(Stdio::null());
+    if let Some(dir) = state_dir {
+        command.arg("--state-dir").arg(dir);
+    }
+    let child = command.spawn().expect("faqctl local starts");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "faqctl local did not start");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    Cloud { child, port }
+}
+
+const READS: [&str; 6] = ["Get", "Describe", "Filter", "List", "Execute", "Invoke"];
+
+async fn write_counts(cloud: &Cloud) -> BTreeMap<String, u64> {
+    cloud
+        .calls()
+        .await
+        .into_iter()
+        .filter(|(op, _)| !READS.iter().any(|r| op.starts_with(r)))
+        .collect()
+}
+
+fn total(calls: &BTreeMap<String, u64>) -> u64 {
+    calls.values().sum()
+}
+
+async fn reset_calls(cloud: &Cloud) {
+    reqwest::Client::new()
+        .delete(format!("{}/_faqctl/calls", cloud.endpoint()))
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn bench() {
+    println!(
+        "faqctl benchmark — {} cores, {}",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+        cpu_model()
+    );
+    let package = package::build(
+        &BuildConfig {
+            manifest_path: workspace().join("Cargo.toml"),
+            faq_path: workspace().join("faq.json"),
+            function_name: "Bench".into(),
+        },
+        &Printer::new(OutputFormat::Json),
+    )
+    .expect("faqctl build");
+    let zip = package.zip.display().to_string();
+    let scratch = tempfile::tempdir().unwrap();
+    let changed = scratch.path().join("changed.zip");
+    let bootstrap = bootstrap_of(&package.bytes);
+    std::fs::write(
+        &changed,
+        package::write_zip(&[
+            ("bootstrap", 0o755, &bootstrap),
+            (
+                "faq.json",
+                0o644,
+                br#"{"service":"s","reference":"r","questions":[{"q":"Q?","a":"A."}]}"#,
+            ),
+        ])
+        .unwrap(),
+    )
+    .unwrap();
+    let mut table = Table(Vec::new());
+
+    // 1. Deploy.
+    table.section("Deploy (faqctl binary → local cloud, prebuilt zip)");
+    let (mut cold, mut noop, mut change) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut cold_writes, mut noop_writes, mut change_writes) =
+        (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
+    for _ in 0..DEPLOY_RUNS {
+        let cloud = start(None).await;
+        let endpoint = cloud.endpoint();
+        let mut command = faqctl(&endpoint);
+        command.args(["deploy", "--zip", &zip, "--role-arn", ROLE]);
+        cold.push(run(command).await.0);
+        cold_writes = write_counts(&cloud).await;
+        reset_calls(&cloud).await;
+        let mut command = faqctl(&endpoint);
+        command.args(["deploy", "--zip", &zip]);
+        noop.push(run(command).await.0);
+        noop_writes = write_counts(&cloud).await;
+        reset_calls(&cloud).await;
+        let mut command = faqctl(&endpoint);
+        command.args(["deploy", "--zip"]).arg(&changed);
+        change.push(run(command).await.0);
+        change_writes = write_counts(&cloud).await;
+        cloud.stop().await;
+    }
+    let cold_median = median(cold);
+    table.row("cold deploy: wall time", ms(cold_median), "< 500 ms");
+    table.row(
+        "cold deploy: write calls",
+        format!(
+            "{} ({})",
+            total(&cold_writes),
+            cold_writes.keys().cloned().collect::<Vec<_>>().join(", ")
+        ),
+        "≤ 10",
+    );
+    table.row("no-op re-deploy: wall time", ms(median(noop)), "< 100 ms");
+    table.row(
+        "no-op re-deploy: write calls",
+        total(&noop_writes).to_string(),
+        "0",
+    );
+    table.row("code-change re-deploy: wall time", ms(median(change)), "");
+    table.row(
+        "code-change re-deploy: write calls",
+        format!(
+            "{} ({})",
+            total(&change_writes),
+            change_writes.keys().cloned().collect::<Vec<_>>().join(", ")
+        ),
+        "UpdateFunctionCode only",
+    );
+    let mut cli = Vec::new();
+    let mut cli_calls = 0;
+    for _ in 0..CLI_RUNS {
+        let cloud = start(None).await;
+        let mut command = Command::new(workspace().join("bench/aws-cli-deploy.sh"));
+        command
+            .args([&cloud.endpoint(), &zip, ROLE])
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_CONFIG_FILE", "/nonexistent")
+            .stdout(Stdio::null());
+        cli.push(run(command).await.0);
+        cli_calls = total(&cloud.calls().await);
+        cloud.stop().await;
+    }
+    let cli_median = median(cli);
+    table.row(
+        "aws CLI script, same resources: wall time",
+        format!("{} ({cli_calls} calls)", ms(cli_median)),
+        "",
+    );
+    table.row(
+        "faqctl cold deploy speed-up over the aws CLI",
+        format!(
+            "{:.1}×",
+            cli_median.as_secs_f64() / cold_median.as_secs_f64()
+        ),
+        "≥ 10×",
+    );
+
+    // 2. The function.
+    table.section("The function (bootstrap on the local cloud)");
+    table.row(
+        "zip size",
+        format!(
+            "{} bytes ({:.0} KB)",
+            package.size,
+            package.size as f64 / 1024.0
+        ),
+        "< 450 KB",
+    );
+    let state = tempfile::tempdir().unwrap();
+    let cloud = start(Some(state.path().to_path_buf())).await;
+    let endpoint = cloud.endpoint();
+    let mut command = faqctl(&endpoint);
+    command.args([
+        "deploy",
+        "--zip",
+        &zip,
+        "--role-arn",
+        ROLE,
+        "--output",
+        "json",
+    ]);
+    let deployed: serde_json::Value = serde_json::from_slice(&run(command).await.1.stdout).unwrap();
+    let url = deployed["invoke_url"].as_str().unwrap().to_string();
+    let client = reqwest::Client::new();
+    let first = Instant::now();
+    assert_eq!(client.get(&url).send().await.unwrap().status(), 200);
+    let first_request = first.elapsed();
+    let (init, duration) = first_report(&endpoint).await;
+    table.row(
+        "cold start: spawn → /next (Init Duration)",
+        format!("{init:.2} ms"),
+        "",
+    );
+    table.row(
+        "cold start: spawn → first response",
+        format!("{:.2} ms", init + duration),
+        "< 5 ms",
+    );
+    table.row(
+        "cold start: first GET through the stage URL",
+        ms(first_request),
+        "",
+    );
+    table.row(
+        "peak RSS of one environment (VmHWM)",
+        format!("{:.1} MB", peak_rss_kb(state.path()) as f64 / 1024.0),
+        "< 4 MB",
+    );
+
+    let mut stage = Vec::with_capacity(LATENCY_REQUESTS);
+    for _ in 0..LATENCY_REQUESTS {
+        let started = Instant::now();
+        let response = client.get(&url).send().await.unwrap();
+        let _ = response.bytes().await.unwrap();
+        stage.push(started.elapsed());
+    }
+    table.row(
+        "warm GET via stage URL, 1 client: p50 / p99",
+        format!(
+            "{} / {}",
+            us(percentile(&mut stage, 0.5)),
+            us(percentile(&mut stage, 0.99))
+        ),
+        "p50 < 200 µs",
+    );
+    let invoke_url = format!("{endpoint}/2015-03-31/functions/FAQ/invocations");
+    let mut invoke = Vec::with_capacity(LATENCY_REQUESTS);
+    for _ in 0..LATENCY_REQUESTS {
+        let started = Instant::now();
+        let response = client
+            .post(&invoke_url)
+            .body("{}")
+            .header("authorization", SIGNED_LAMBDA)
+            .send()
+            .await
+            .unwrap();
+        let _ = response.bytes().await.unwrap();
+        invoke.push(started.elapsed());
+    }
+    table.row(
+        "warm Invoke API, 1 client: p50 / p99",
+        format!(
+            "{} / {}",
+            us(percentile(&mut invoke, 0.5)),
+            us(percentile(&mut invoke, 0.99))
+        ),
+        "",
+    );
+    let mut ours_32 = 0.0;
+    for clients in [1, 8, 32] {
+        let rate = throughput(&client, Method::Get, &url, clients).await;
+        if clients == 32 {
+            ours_32 = rate;
+        }
+        table.row(
+            &format!("stage URL throughput, {clients} clients"),
+            format!("{rate:.0} req/s"),
+            "",
+        );
+    }
+    cloud.stop().await;
+
+    // The peer: cargo lambda watch serving the same bootstrap through its Invoke API.
+    match cargo_lambda_watch().await {
+        Some((mut child, port)) => {
+            let url = format!("http://127.0.0.1:{port}/2015-03-31/functions/bootstrap/invocations");
+            let mut latency = Vec::with_capacity(LATENCY_REQUESTS);
+            for _ in 0..LATENCY_REQUESTS {
+                let started = Instant::now();
+                let response = client.post(&url).body("{}").send().await.unwrap();
+                let _ = response.bytes().await.unwrap();
+                latency.push(started.elapsed());
+            }
+            let peer_32 = throughput(&client, Method::Post, &url, 32).await;
+            table.row(
+                "cargo lambda watch Invoke API, 1 client: p50",
+                us(percentile(&mut latency, 0.5)),
+                "",
+            );
+            table.row(
+                "cargo lambda watch Invoke API, 32 clients",
+                format!("{peer_32:.0} req/s"),
+                "",
+            );
+            table.row(
+                "stage URL vs cargo lambda watch, 32 clients",
+                format!("{:.2}×", ours_32 / peer_32),
+                "≥ 1.5×",
+            );
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        None => table.row(
+            "cargo lambda watch",
+            "not available (pip install cargo-lambda)".into(),
+            "",
+        ),
+    }
+
+    // 3. Logs.
+    table.section("Logs");
+    let cloud = start(None).await;
+    let endpoint = cloud.endpoint();
+    let mut command = faqctl(&endpoint);
+    command.args(["deploy", "--zip", &zip, "--role-arn", ROLE]);
+    run(command).await;
+    let delays = follow_delays(&endpoint).await;
+    table.row(
+        "print → shown by `faqctl logs --follow`: median / max",
+        format!(
+            "{} / {}",
+            ms(median(delays.clone())),
+            ms(delays.iter().copied().max().unwrap_or_default())
+        ),
+        "< 1.5 s",
+    );
+    cloud.stop().await;
+    let _ = table.0.len();
+}
+
+const SIGNED_LAMBDA: &str = "AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0";
+
+fn bootstrap_of(zip: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+    let mut bytes = Vec::new();
+    archive
+        .by_name("bootstrap")
+        .unwrap()
+        .read_to_end(&mut bytes)
+        .unwrap();
+    bytes
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into())
+}
+
+/// Init Duration and Duration (ms) of the first REPORT line.
+async fn first_report(endpoint: &str) -> (f64, f64) {
+    let mut command = faqctl(endpoint);
+    command.args(["logs", "--output", "json", "--filter", "REPORT"]);
+    let output = run(command).await.1;
+    let line = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let message = serde_json::from_str::<serde_json::Value>(&line)
+        .map(|v| v["message"].as_str().unwrap_or("").to_string())
+        .unwrap_or_default();
+    let field = |name: &str| -> f64 {
+        message
+            .split('\t')
+            .find_map(|part| part.trim().strip_prefix(name))
+            .and_then(|v| v.trim_end_matches(" ms").parse().ok())
+            .unwrap_or(f64::NAN)
+    };
+    (field("Init Duration: "), field("Duration: "))
+}
+
+/// The highest VmHWM of the bootstrap processes running from `state_dir`.
+fn peak_rss_kb(state_dir: &Path) -> u64 {
+    let mut peak = 0;
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(exe) = std::fs::read_link(entry.path().join("exe")) else {
+            continue;
+        };
+        if !exe.starts_with(state_dir) {
+            continue;
+        }
+        let status = std::fs::read_to_string(entry.path().join("status")).unwrap_or_default();
+        if let Some(kb) = status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+        {
+            peak = peak.max(kb);
+        }
+    }
+    peak
+}
+
+#[derive(Clone, Copy)]
+enum Method {
+    Get,
+    Post,
+}
+
+/// Completed requests per second with `clients` concurrent keep-alive clients.
+async fn throughput(client: &reqwest::Client, method: Method, url: &str, clients: usize) -> f64 {
+    let done = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (client, url, done, stop) =
+            (client.clone(), url.to_string(), done.clone(), stop.clone());
+        tasks.push(tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                let request = match method {
+                    Method::Get => client.get(&url),
+                    Method::Post => client.post(&url).body("{}"),
+                };
+                if let Ok(response) = request.send().await {
+                    if response.status().is_success() && response.bytes().await.is_ok() {
+                        done.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        }));
+    }
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_secs(LOAD_SECONDS)).await;
+    stop.store(true, Ordering::Relaxed);
+    let count = done.load(Ordering::Relaxed);
+    let elapsed = started.elapsed();
+    for task in tasks {
+        let _ = task.await;
+    }
+    count as f64 / elapsed.as_secs_f64()
+}
+
+/// Starts `cargo lambda watch` on the function crate (same profile as `faqctl build`).
+async fn cargo_lambda_watch() -> Option<(std::process::Child, u16)> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
+    let child = Command::new("cargo-lambda")
+        .args([
+            "lambda",
+            "watch",
+            "--profile",
+            "lambda-release",
+            "-p",
+            "faq-function",
+            "--bin",
+            "bootstrap",
+            "--ignore-changes",
+            "-q",
+        ])
+        .args([
+            "--invoke-address",
+            "127.0.0.1",
+            "--invoke-port",
+            &port.to_string(),
+        ])
+        .args([
+            "--env-var",
+            &format!("LAMBDA_TASK_ROOT={}", workspace().display()),
+        ])
+        .current_dir(workspace())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let client = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}/2015-03-31/functions/bootstrap/invocations");
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while Instant::now() < deadline {
+        if let Ok(response) = client.post(&url).body("{}").send().await {
+            if response.status().is_success() {
+                return Some((child, port));
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    None
+}
+
+/// For a few invocations, how long after its line was printed `faqctl logs --follow` showed it.
+async fn follow_delays(endpoint: &str) -> Vec<Duration> {
+    let mut command = faqctl(endpoint);
+    command
+        .args([
+            "logs",
+            "--follow",
+            "--output",
+            "json",
+            "--filter",
+            "Quote selected",
+            "--since",
+            "1s",
+        ])
+        .stdout(Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (lines, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap()
+                .as_millis() as i64;
+            let _ = lines.send((line, now));
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let client = reqwest::Client::new();
+    let mut delays = Vec::new();
+    for _ in 0..5 {
+        client
+            .post(format!("{endpoint}/2015-03-31/functions/FAQ/invocations"))
+            .header("authorization", SIGNED_LAMBDA)
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        let (line, shown) =
+            tokio::task::block_in_place(|| received.recv_timeout(Duration::from_secs(10)))
+                .expect("the line is shown");
+        let event: serde_json::Value = serde_json::from_str(&line).unwrap();
+        let printed = event["timestamp_ms"].as_i64().unwrap();
+        delays.push(Duration::from_millis((shown - printed).max(0) as u64));
+        tokio::time::sleep(Duration::from_millis(700 + fastrand::u64(..600))).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    delays
+}
