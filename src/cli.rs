@@ -1,17 +1,31 @@
 //! The command line: clap definitions (the `///` comments are the `--help` text), the global
-//! options and the exit codes. Parsing only; commands own their own `*Args`.
+//! options, the project file `faqctl.toml` folded in under flags and environment, and the exit
+//! codes. Parsing only; commands own their own `*Args`.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::fmt;
+use std::path::PathBuf;
+
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::commands;
+use crate::project_file::ProjectFile;
+use crate::settings::NameArgs;
+
+const EXIT_CODES: &str = "\
+Exit codes (the same with --output json):
+  0  success (plan --detailed-exitcode: no changes)
+  1  error, including a bad command line or bad input
+  2  plan --detailed-exitcode: changes are pending
+  3  deploy --smoke-test: deployed, but the stage URL did not answer with a FAQ entry";
 
 /// Deploy the FAQ microservice (AWS Lambda behind an API Gateway REST API) to AWS, or run the
 /// very same thing on an embedded local cloud.
+///
+/// Settings come from flags, then FAQCTL_* environment variables, then `faqctl.toml` in the
+/// current folder, then defaults. AWS region and credentials come from the standard AWS chain.
 #[derive(Debug, Parser)]
-#[command(name = "faqctl", version, propagate_version = true)]
-#[command(
-    after_help = "Exit codes: 0 success, 1 error, 2 `plan --detailed-exitcode` found changes."
-)]
+#[command(name = "faqctl", version, propagate_version = true, after_help = EXIT_CODES)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -24,6 +38,16 @@ pub struct GlobalArgs {
     /// Result format on stdout: `text` for people, `json` for pipelines (one JSON document).
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
+    /// More detail on stderr: -v shows progress lines everywhere and where settings came from,
+    /// -vv also each step's time.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// No progress at all on stderr (errors still are).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// The project file (default: faqctl.toml in the current folder, if there is one).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
     #[command(flatten)]
     pub remote: crate::settings::RemoteArgs,
 }
@@ -41,22 +65,56 @@ pub enum Command {
     /// Validates faq.json, compiles the function crate with the size-optimised
     /// `lambda-release` profile, checks the binary (x86_64 ELF, GLIBC ≤ 2.34) and writes
     /// `target/lambda/<function>/bootstrap.zip` with `bootstrap` (0755) and `faq.json`.
+    #[command(
+        after_help = "Examples:\n  faqctl build\n  faqctl build --faq other-faq.json --output json"
+    )]
     Build(commands::build::BuildArgs),
     /// Build (or take --zip) and converge AWS to it: function, log group, REST API, GET method,
     /// permission and stage. Idempotent: a re-run with nothing changed makes no write call.
-    Deploy(commands::deploy::DeployArgs),
+    #[command(
+        after_help = "Examples:\n  faqctl deploy --role-arn arn:aws:iam::123456789012:role/lambda-basic-execution\n  faqctl deploy --zip target/lambda/FAQ/bootstrap.zip --output json --smoke-test\n  faqctl deploy --local"
+    )]
+    Deploy(commands::deploy::DeployCommandArgs),
     /// Show what `deploy` would change, without changing anything.
+    #[command(
+        after_help = "Examples:\n  faqctl plan\n  faqctl plan --detailed-exitcode   # 0 no changes, 2 changes pending, 1 error\n  faqctl plan -v                   # also where each setting came from"
+    )]
     Plan(commands::plan::PlanArgs),
+    /// Show what is deployed: function, code, API, stage and invoke URL.
+    #[command(
+        after_help = "Examples:\n  faqctl status\n  faqctl status --output json | jq -r .invoke_url"
+    )]
+    Status(commands::status::StatusArgs),
     /// Invoke the function directly, or GET the stage URL with --http.
+    #[command(
+        after_help = "Examples:\n  faqctl invoke\n  faqctl invoke --log --payload '{\"httpMethod\":\"GET\"}'\n  faqctl invoke --http"
+    )]
     Invoke(commands::invoke::InvokeArgs),
     /// Print the function's CloudWatch logs; --follow keeps printing new ones.
+    #[command(
+        after_help = "Examples:\n  faqctl logs --since 1h\n  faqctl logs --follow --filter '\"Quote selected\"'\n  faqctl logs --output json | jq .message"
+    )]
     Logs(commands::logs::LogsArgs),
     /// Delete the REST API, the permission, the function and its log group.
+    #[command(
+        after_help = "Examples:\n  faqctl destroy          # asks first, at a terminal\n  faqctl destroy --yes    # in CI"
+    )]
     Destroy(commands::destroy::DestroyArgs),
     /// Run the whole service on this machine: start the embedded local cloud (Lambda, API
     /// Gateway, CloudWatch Logs on 127.0.0.1:4566), deploy into it, serve the stage URL and
     /// follow the logs until Ctrl-C. No AWS account, no Docker.
+    #[command(
+        after_help = "Examples:\n  faqctl local\n  faqctl local --state-dir .faqctl-local --port 4567\n  faqctl local --no-deploy --faults 'CreateDeployment=throttle*2'"
+    )]
     Local(commands::local::LocalArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(
+        after_help = "Examples:\n  faqctl completions bash > ~/.local/share/bash-completion/completions/faqctl\n  faqctl completions zsh > \"${fpath[1]}/_faqctl\"\n  faqctl completions fish > ~/.config/fish/completions/faqctl.fish"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// Process exit codes, the same for text and JSON output.
@@ -66,10 +124,178 @@ pub enum Exit {
     Error = 1,
     /// `plan --detailed-exitcode` found changes to make.
     Changes = 2,
+    /// `deploy --smoke-test`: deployed, but the stage URL did not answer with a FAQ entry.
+    SmokeTestFailed = 3,
 }
 
 impl From<Exit> for std::process::ExitCode {
     fn from(exit: Exit) -> Self {
         std::process::ExitCode::from(exit as u8)
+    }
+}
+
+/// Where one setting's value came from, for `plan -v`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    pub setting: &'static str,
+    pub value: String,
+    pub from: String,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:<20} {:<50} ({})", self.setting, self.value, self.from)
+    }
+}
+
+/// Why parsing stopped: clap's own answer (help, version, usage error) or a bad project file.
+pub enum ParseError {
+    Clap(clap::Error),
+    File(anyhow::Error),
+}
+
+/// Parses the command line, then folds in `faqctl.toml` where a flag or environment variable
+/// did not set a value. Returns where each setting came from.
+pub fn parse() -> Result<(Cli, Vec<Source>), ParseError> {
+    parse_from(std::env::args_os())
+}
+
+pub fn parse_from<I, T>(args: I) -> Result<(Cli, Vec<Source>), ParseError>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let matches = Cli::command()
+        .try_get_matches_from(args)
+        .map_err(ParseError::Clap)?;
+    let mut cli = Cli::from_arg_matches(&matches).map_err(ParseError::Clap)?;
+    let file = ProjectFile::load(cli.global.config.as_deref()).map_err(ParseError::File)?;
+    let mut sources = Vec::new();
+    let Some((_, sub)) = matches.subcommand() else {
+        return Ok((cli, sources));
+    };
+    let file_name = file
+        .path
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let from = |id: &str, has_file_value: bool| -> (String, bool) {
+        match sub.value_source(id) {
+            Some(ValueSource::CommandLine) => ("flag".into(), false),
+            Some(ValueSource::EnvVariable) => ("environment".into(), false),
+            _ if has_file_value => (file_name.clone(), true),
+            Some(ValueSource::DefaultValue) => ("default".into(), false),
+            _ => ("not set".into(), false),
+        }
+    };
+
+    // The region: a flag, then the file, then the AWS chain (AWS_REGION, the profile).
+    let (region_from, use_file) = from("region", file.region.is_some());
+    if use_file {
+        cli.global.remote.region = file.region.clone();
+    }
+    let region_from = if region_from == "not set" {
+        "AWS config chain".to_string()
+    } else {
+        region_from
+    };
+    sources.push(Source {
+        setting: "region",
+        value: cli
+            .global
+            .remote
+            .region
+            .clone()
+            .unwrap_or_else(|| "(AWS_REGION or the profile)".into()),
+        from: region_from,
+    });
+
+    let names = match &mut cli.command {
+        Command::Deploy(args) => Some((&mut args.deploy.names, Some(&mut args.deploy.function))),
+        Command::Plan(args) => Some((&mut args.deploy.names, Some(&mut args.deploy.function))),
+        Command::Local(args) => Some((&mut args.names, Some(&mut args.function))),
+        Command::Status(args) => Some((&mut args.names, None)),
+        Command::Invoke(args) => Some((&mut args.names, None)),
+        Command::Logs(args) => Some((&mut args.names, None)),
+        Command::Destroy(args) => Some((&mut args.names, None)),
+        Command::Build(args) => {
+            let (origin, use_file) = from("function_name", file.function_name.is_some());
+            if use_file {
+                args.function_name = file.function_name.clone().unwrap_or_default();
+            }
+            sources.push(Source {
+                setting: "function-name",
+                value: args.function_name.clone(),
+                from: origin,
+            });
+            None
+        }
+        Command::Completions { .. } => None,
+    };
+    if let Some((names, function)) = names {
+        fold_names(names, &file, &from, &mut sources);
+        if let Some(function) = function {
+            let (origin, use_file) = from("role_arn", file.role_arn.is_some());
+            if use_file {
+                function.role_arn = file.role_arn.clone();
+            }
+            sources.push(Source {
+                setting: "role-arn",
+                value: function
+                    .role_arn
+                    .clone()
+                    .unwrap_or_else(|| "(keep the function's)".into()),
+                from: origin,
+            });
+            for (setting, id, file_value, target) in [
+                ("memory", "memory", file.memory, &mut function.memory),
+                ("timeout", "timeout", file.timeout, &mut function.timeout),
+                (
+                    "log-retention-days",
+                    "log_retention_days",
+                    file.log_retention_days,
+                    &mut function.log_retention_days,
+                ),
+            ] {
+                let (origin, use_file) = from(id, file_value.is_some());
+                if let (true, Some(value)) = (use_file, file_value) {
+                    *target = value;
+                }
+                sources.push(Source {
+                    setting,
+                    value: target.to_string(),
+                    from: origin,
+                });
+            }
+        }
+    }
+    Ok((cli, sources))
+}
+
+fn fold_names(
+    names: &mut NameArgs,
+    file: &ProjectFile,
+    from: &dyn Fn(&str, bool) -> (String, bool),
+    sources: &mut Vec<Source>,
+) {
+    for (setting, id, file_value, target) in [
+        (
+            "function-name",
+            "function_name",
+            &file.function_name,
+            &mut names.function_name,
+        ),
+        ("api-name", "api_name", &file.api_name, &mut names.api_name),
+        ("stage", "stage", &file.stage, &mut names.stage),
+    ] {
+        let (origin, use_file) = from(id, file_value.is_some());
+        if let (true, Some(value)) = (use_file, file_value) {
+            *target = value.clone();
+        }
+        sources.push(Source {
+            setting,
+            value: target.clone(),
+            from: origin,
+        });
     }
 }

@@ -8,4 +8,5 @@ pub mod local;
 pub mod output;
 pub mod package;
 pub mod plan;
+pub mod project_file;
 pub mod settings;

@@ -3,8 +3,7 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use faqctl::cli::{Cli, Exit};
+use faqctl::cli::{self, Exit, ParseError};
 use faqctl::{commands, output};
 
 // The local cloud allocates on every request (HTTP, JSON, log lines); glibc's malloc was
@@ -13,9 +12,9 @@ use faqctl::{commands, output};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(error) => {
+    let (cli, sources) = match cli::parse() {
+        Ok(parsed) => parsed,
+        Err(ParseError::Clap(error)) => {
             let _ = error.print();
             // --help and --version are successes; a bad command line is exit 1, never 2,
             // which is `plan --detailed-exitcode`'s "changes pending".
@@ -25,8 +24,12 @@ fn main() -> ExitCode {
                 Exit::Success.into()
             };
         }
+        Err(ParseError::File(error)) => {
+            eprintln!("error: {error:#}");
+            return Exit::Error.into();
+        }
     };
-    let printer = output::Printer::new(cli.global.output);
+    let printer = output::Printer::with(cli.global.output, cli.global.verbose, cli.global.quiet);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -38,7 +41,12 @@ fn main() -> ExitCode {
             return Exit::Error.into();
         }
     };
-    match runtime.block_on(commands::run(cli.command, &cli.global.remote, &printer)) {
+    match runtime.block_on(commands::run(
+        cli.command,
+        &cli.global.remote,
+        &sources,
+        &printer,
+    )) {
         Ok(code) => code.into(),
         Err(error) => {
             eprintln!("error: {error:#}");

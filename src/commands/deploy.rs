@@ -24,6 +24,17 @@ pub struct DeployArgs {
     pub source: SourceArgs,
 }
 
+/// `faqctl deploy`: what `plan` takes, and what only a deploy does.
+#[derive(Debug, Args)]
+pub struct DeployCommandArgs {
+    #[command(flatten)]
+    pub deploy: DeployArgs,
+    /// After deploying, GET the stage URL (retrying briefly while the stage propagates) and
+    /// fail the step (exit 3) unless it answers 200 with a FAQ entry.
+    #[arg(long)]
+    pub smoke_test: bool,
+}
+
 /// The function's settings.
 #[derive(Debug, Clone, Args)]
 pub struct FunctionArgs {
@@ -97,6 +108,18 @@ pub struct DeployOutput {
     pub stage: String,
     pub invoke_url: String,
     pub changes: Vec<ChangeOutput>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smoke_test: Option<SmokeTestOutput>,
+}
+
+/// What `--smoke-test` saw.
+#[derive(Debug, Clone, Serialize)]
+pub struct SmokeTestOutput {
+    pub passed: bool,
+    pub attempts: u32,
+    pub status: Option<u16>,
+    /// The question answered (when it passed), or what was wrong.
+    pub detail: String,
 }
 
 impl fmt::Display for DeployOutput {
@@ -112,15 +135,67 @@ impl fmt::Display for DeployOutput {
         writeln!(f, "function    {}", self.function_arn)?;
         writeln!(f, "CodeSha256  {}", self.code_sha256)?;
         writeln!(f, "API         {} (stage {})", self.api_id, self.stage)?;
-        write!(f, "invoke URL  {}", self.invoke_url)
+        write!(f, "invoke URL  {}", self.invoke_url)?;
+        if let Some(smoke) = &self.smoke_test {
+            let verdict = if smoke.passed { "passed" } else { "FAILED" };
+            write!(
+                f,
+                "\nsmoke test  {verdict} after {} attempt(s): {}",
+                smoke.attempts, smoke.detail
+            )?;
+        }
+        Ok(())
     }
+}
+
+/// Tries of the smoke test, and the wait before each retry (a new stage can take a few
+/// seconds to answer on AWS).
+const SMOKE_TRIES: u32 = 8;
+
+/// GETs the stage URL until it answers 200 with a FAQ entry, or the tries run out.
+pub async fn smoke_test(url: &str) -> SmokeTestOutput {
+    let mut delay = crate::aws::retry_base_delay();
+    let mut last = SmokeTestOutput {
+        passed: false,
+        attempts: 0,
+        status: None,
+        detail: String::new(),
+    };
+    for attempt in 1..=SMOKE_TRIES {
+        last.attempts = attempt;
+        match super::invoke::http_get(url).await {
+            Ok(response) => {
+                last.status = Some(response.status);
+                match serde_json::from_str::<faq_function::Entry>(&response.body) {
+                    Ok(entry)
+                        if response.status == 200 && !entry.q.is_empty() && !entry.a.is_empty() =>
+                    {
+                        last.passed = true;
+                        last.detail = entry.q;
+                        return last;
+                    }
+                    _ => {
+                        let body: String = response.body.chars().take(200).collect();
+                        last.detail = format!("GET {url} answered {}: {body}", response.status);
+                    }
+                }
+            }
+            Err(e) => last.detail = format!("{e:#}"),
+        }
+        if attempt < SMOKE_TRIES {
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(std::time::Duration::from_secs(4));
+        }
+    }
+    last
 }
 
 pub async fn run(
     remote: &RemoteArgs,
-    mut args: DeployArgs,
+    command: DeployCommandArgs,
     printer: &Printer,
 ) -> anyhow::Result<Exit> {
+    let mut args = command.deploy;
     args.function = args.function.for_remote(remote);
     let names = args.names.resolve()?;
     // Validate what needs no network first, then build: bad input fails before any AWS call.
@@ -130,7 +205,21 @@ pub async fn run(
     let desired = args
         .function
         .desired(&names, &aws.region, &package.code_sha256)?;
-    let output = converge(&aws, &desired, &package, printer).await?;
+    let mut output = converge(&aws, &desired, &package, printer).await?;
+    if command.smoke_test {
+        let step = printer.step(format!("smoke test: GET {}", output.invoke_url));
+        let smoke = smoke_test(&output.invoke_url).await;
+        step.done();
+        let passed = smoke.passed;
+        let detail = smoke.detail.clone();
+        output.smoke_test = Some(smoke);
+        printer.result(&output)?;
+        if !passed {
+            eprintln!("error: smoke test failed: {detail}; the deployment is in place, so check `faqctl logs` and `faqctl invoke --http`");
+            return Ok(Exit::SmokeTestFailed);
+        }
+        return Ok(Exit::Success);
+    }
     printer.result(&output)?;
     Ok(Exit::Success)
 }
@@ -197,6 +286,7 @@ pub async fn converge(
         api_id,
         stage: names.stage.clone(),
         changes: applied.iter().map(ChangeOutput::from).collect(),
+        smoke_test: None,
     })
 }
 
@@ -213,7 +303,7 @@ pub async fn apply_all(
 ) -> anyhow::Result<()> {
     let crash_after = crash_after_step();
     for (step, change) in changes.iter().enumerate() {
-        printer.progress(format!("[{}/{}] {change}", step + 1, changes.len()));
+        let shown = printer.step(format!("[{}/{}] {change}", step + 1, changes.len()));
         aws::apply(clients, desired, code, context, change)
             .await
             .map_err(|e| {
@@ -224,6 +314,7 @@ pub async fn apply_all(
                     change.operation()
                 ))
             })?;
+        shown.done();
         applied.push(change.clone());
         if crash_after == Some(step + 1) {
             // A crash, as a killed CI job would be: no cleanup, no output.

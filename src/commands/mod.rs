@@ -1,6 +1,8 @@
 //! One module per command; each owns its `*Args` and a `run` that returns the exit code.
 
-use crate::cli::{Command, Exit};
+use clap::CommandFactory;
+
+use crate::cli::{Cli, Command, Exit, Source};
 use crate::output::Printer;
 use crate::settings::RemoteArgs;
 
@@ -11,15 +13,26 @@ pub mod invoke;
 pub mod local;
 pub mod logs;
 pub mod plan;
+pub mod status;
 
-pub async fn run(command: Command, remote: &RemoteArgs, printer: &Printer) -> anyhow::Result<Exit> {
+pub async fn run(
+    command: Command,
+    remote: &RemoteArgs,
+    sources: &[Source],
+    printer: &Printer,
+) -> anyhow::Result<Exit> {
     match command {
         Command::Build(args) => build::run(args, printer),
         Command::Deploy(args) => deploy::run(remote, args, printer).await,
-        Command::Plan(args) => plan::run(remote, args, printer).await,
+        Command::Plan(args) => plan::run(remote, args, sources, printer).await,
+        Command::Status(args) => status::run(remote, args, printer).await,
         Command::Invoke(args) => invoke::run(remote, args, printer).await,
         Command::Logs(args) => logs::run(remote, args, printer).await,
         Command::Destroy(args) => destroy::run(remote, args, printer).await,
         Command::Local(args) => local::run(args, printer).await,
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "faqctl", &mut std::io::stdout());
+            Ok(Exit::Success)
+        }
     }
 }

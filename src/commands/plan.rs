@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::deploy::DeployArgs;
 use crate::aws::{self, Clients};
-use crate::cli::Exit;
+use crate::cli::{Exit, Source};
 use crate::output::Printer;
 use crate::plan::{plan_deploy, ChangeOutput};
 use crate::settings::RemoteArgs;
@@ -46,7 +46,16 @@ impl fmt::Display for PlanOutput {
     }
 }
 
-pub async fn run(remote: &RemoteArgs, args: PlanArgs, printer: &Printer) -> anyhow::Result<Exit> {
+pub async fn run(
+    remote: &RemoteArgs,
+    args: PlanArgs,
+    sources: &[Source],
+    printer: &Printer,
+) -> anyhow::Result<Exit> {
+    printer.detail("settings:");
+    for source in sources {
+        printer.detail(format!("  {source}"));
+    }
     let mut deploy = args.deploy;
     deploy.function = deploy.function.for_remote(remote);
     let names = deploy.names.resolve()?;

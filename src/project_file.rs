@@ -1,0 +1,89 @@
+//! `faqctl.toml`: the settings a project sets once (names, role, region, memory, timeout,
+//! retention), so that `faqctl deploy` alone does the right thing. Flags and FAQCTL_*
+//! environment variables override it. Unknown keys are an error, not a silent typo.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+
+pub const FILE_NAME: &str = "faqctl.toml";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ProjectFile {
+    pub function_name: Option<String>,
+    pub api_name: Option<String>,
+    pub stage: Option<String>,
+    pub role_arn: Option<String>,
+    pub region: Option<String>,
+    pub memory: Option<i32>,
+    pub timeout: Option<i32>,
+    pub log_retention_days: Option<i32>,
+    /// Where it was read from (none: no file).
+    #[serde(skip)]
+    pub path: Option<PathBuf>,
+}
+
+impl ProjectFile {
+    /// Reads `explicit`, or `faqctl.toml` in the current folder if it exists.
+    pub fn load(explicit: Option<&Path>) -> anyhow::Result<ProjectFile> {
+        let path = match explicit {
+            Some(path) => path.to_path_buf(),
+            None => {
+                let default = PathBuf::from(FILE_NAME);
+                if !default.exists() {
+                    return Ok(ProjectFile::default());
+                }
+                default
+            }
+        };
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("{}: cannot read the project file", path.display()))?;
+        let mut file = ProjectFile::parse(&path.display().to_string(), &text)?;
+        file.path = Some(path);
+        Ok(file)
+    }
+
+    pub fn parse(name: &str, text: &str) -> anyhow::Result<ProjectFile> {
+        toml::from_str(text).map_err(|e| {
+            let message = e.message().to_string();
+            let place = e
+                .span()
+                .map(|span| {
+                    let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+                    format!(" (line {line})")
+                })
+                .unwrap_or_default();
+            anyhow::anyhow!("{name}{place}: {message}")
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_project_file_sets_what_a_project_sets_once() {
+        let file = ProjectFile::parse(
+            "faqctl.toml",
+            "function-name = \"FAQ\"\nrole-arn = \"arn:aws:iam::123456789012:role/r\"\nregion = \"eu-west-1\"\nmemory = 256\n",
+        )
+        .unwrap();
+        assert_eq!(file.memory, Some(256));
+        assert_eq!(file.region.as_deref(), Some("eu-west-1"));
+    }
+
+    #[test]
+    fn a_typo_is_an_error_that_names_the_file_and_line() {
+        let error = ProjectFile::parse("faqctl.toml", "stage = \"x\"\nmemroy = 256\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("faqctl.toml: unknown field `memroy`"),
+            "{error}"
+        );
+        assert!(error.contains("(line 2)"), "{error}");
+    }
+}
