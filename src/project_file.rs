@@ -81,9 +81,10 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            error.starts_with("faqctl.toml: unknown field `memroy`"),
+            error.starts_with(
+                "faqctl.toml (line 2): unknown field `memroy`, expected one of `function-name`"
+            ),
             "{error}"
         );
-        assert!(error.contains("(line 2)"), "{error}");
     }
 }
