@@ -313,6 +313,11 @@ async fn bench() {
         ROLE,
         "--output",
         "json",
+        // Above the default stage throttling (10/s, burst 20): the bench measures the data path.
+        "--throttle-rate",
+        "10000",
+        "--throttle-burst",
+        "5000",
     ]);
     let deployed: serde_json::Value = serde_json::from_slice(&run(command).await.1.stdout).unwrap();
     let url = deployed["invoke_url"].as_str().unwrap().to_string();

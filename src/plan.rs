@@ -33,6 +33,30 @@ pub struct Desired {
     pub timeout_s: i32,
     pub code_sha256: String,
     pub log_retention_days: i32,
+    /// API Gateway's execution and access logging: `Some` sets it, `None` keeps what the
+    /// stage has (once on, it stays on until `--api-logs=false`).
+    pub api_logs: Option<bool>,
+    /// The account-level CloudWatch role API Gateway logs with (an existing role; set only
+    /// when given).
+    pub apigw_logs_role_arn: Option<String>,
+    /// Stage-wide throttling: steady requests per second, and burst.
+    pub throttle_rate: u32,
+    pub throttle_burst: u32,
+}
+
+/// The access log format faqctl sets: one JSON object per request.
+pub const ACCESS_LOG_FORMAT: &str = r#"{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","path":"$context.path","status":"$context.status","responseLatency":"$context.responseLatency","integrationLatency":"$context.integration.latency","integrationError":"$context.integration.error"}"#;
+
+impl Names {
+    /// The access log group faqctl creates: `/aws/apigateway/{api}/{stage}`.
+    pub fn access_log_group(&self) -> String {
+        format!("/aws/apigateway/{}/{}", self.api, self.stage)
+    }
+}
+
+/// API Gateway's own execution log group for a stage.
+pub fn execution_log_group(api_id: &str, stage: &str) -> String {
+    format!("API-Gateway-Execution-Logs_{api_id}/{stage}")
 }
 
 /// What exists now. `Default` is "nothing".
@@ -45,6 +69,12 @@ pub struct Observed {
     pub apis: Vec<ApiState>,
     /// Our statement in the function's resource policy.
     pub permission: Option<PermissionState>,
+    /// The account's CloudWatch role for API Gateway logging.
+    pub account_cloudwatch_role: Option<String>,
+    /// The access log group faqctl made.
+    pub access_log_group: Option<LogGroupState>,
+    /// API Gateway's execution log group of the kept API's stage, if it exists.
+    pub execution_log_group: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,6 +122,35 @@ pub struct IntegrationState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StageState {
     pub deployment_id: Option<String>,
+    /// The `*/*` method settings.
+    pub logging_level: Option<String>,
+    pub data_trace: Option<bool>,
+    /// Requests per second, in thousandths (the API answers a double).
+    pub throttle_rate_milli: Option<i64>,
+    pub throttle_burst: Option<i64>,
+    pub access_log_destination: Option<String>,
+    pub access_log_format: Option<String>,
+}
+
+impl StageState {
+    /// A stage just created by a deployment: nothing set.
+    pub fn new(deployment_id: Option<String>) -> StageState {
+        StageState {
+            deployment_id,
+            logging_level: None,
+            data_trace: None,
+            throttle_rate_milli: None,
+            throttle_burst: None,
+            access_log_destination: None,
+            access_log_format: None,
+        }
+    }
+
+    /// Whether API Gateway logging is on (execution or access logs).
+    pub fn logging_on(&self) -> bool {
+        self.logging_level.as_deref().is_some_and(|l| l != "OFF")
+            || self.access_log_destination.is_some()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,6 +206,15 @@ pub enum Change {
     CreateDeployment {
         stage: String,
     },
+    UpdateAccount {
+        role: String,
+    },
+    UpdateStage {
+        stage: String,
+        fields: Vec<&'static str>,
+        logs: bool,
+        remove_access_log: bool,
+    },
     DeleteFunction {
         name: String,
     },
@@ -173,6 +241,8 @@ impl Change {
             Change::RemovePermission { .. } => "RemovePermission",
             Change::AddPermission { .. } => "AddPermission",
             Change::CreateDeployment { .. } => "CreateDeployment",
+            Change::UpdateAccount { .. } => "UpdateAccount",
+            Change::UpdateStage { .. } => "UpdateStage",
             Change::DeleteFunction { .. } => "DeleteFunction",
             Change::DeleteLogGroup { .. } => "DeleteLogGroup",
         }
@@ -213,6 +283,12 @@ impl fmt::Display for Change {
                 "+ allow API Gateway to invoke function {name} ({STATEMENT_ID})"
             ),
             Change::CreateDeployment { stage } => write!(f, "+ deploy the API to stage {stage}"),
+            Change::UpdateAccount { role } => {
+                write!(f, "~ set API Gateway's account CloudWatch role to {role}")
+            }
+            Change::UpdateStage { stage, fields, .. } => {
+                write!(f, "~ update stage {stage} ({})", fields.join(", "))
+            }
             Change::DeleteFunction { name } => write!(f, "- delete function {name}"),
             Change::DeleteLogGroup { name } => write!(f, "- delete log group {name}"),
         }
@@ -239,6 +315,8 @@ impl From<&Change> for ChangeOutput {
 pub enum PlanError {
     #[error("function {0} does not exist yet and needs an execution role: pass --role-arn (or set FAQCTL_ROLE_ARN) with an existing IAM role that Lambda can assume")]
     RoleRequired(String),
+    #[error("--api-logs needs API Gateway's account-level CloudWatch role, and this account has none in {0}: API Gateway writes execution and access logs with one role per account and region. Pass --apigw-logs-role-arn with an existing IAM role that trusts apigateway.amazonaws.com and has the managed policy AmazonAPIGatewayPushToCloudWatchLogs; faqctl sets it (UpdateAccount) but never creates IAM roles")]
+    AccountRoleRequired(String),
 }
 
 /// `arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function}/invocations`
@@ -407,7 +485,91 @@ pub fn plan_deploy(desired: &Desired, observed: &Observed) -> Result<Vec<Change>
             stage: names.stage.clone(),
         });
     }
+    plan_api_logging(desired, observed, kept, api_changed, &mut changes)?;
     Ok(changes)
+}
+
+/// API Gateway's logging and the stage's throttling: the account role, the access log group,
+/// and the stage's settings.
+fn plan_api_logging(
+    desired: &Desired,
+    observed: &Observed,
+    kept: Option<&ApiState>,
+    redeployed: bool,
+    changes: &mut Vec<Change>,
+) -> Result<(), PlanError> {
+    let names = &desired.names;
+    // A stage that exists keeps its settings through a new deployment; a new one has none.
+    let stage = kept
+        .and_then(|api| api.stage.clone())
+        .unwrap_or_else(|| StageState::new(None));
+    let _ = redeployed;
+    let logs = desired.api_logs.unwrap_or_else(|| stage.logging_on());
+    if logs {
+        match (
+            &observed.account_cloudwatch_role,
+            desired.apigw_logs_role_arn.as_deref(),
+        ) {
+            (current, Some(role)) if current.as_deref() != Some(role) => {
+                changes.push(Change::UpdateAccount {
+                    role: role.to_string(),
+                });
+            }
+            (None, None) => return Err(PlanError::AccountRoleRequired(desired.region.clone())),
+            _ => {}
+        }
+        let group = names.access_log_group();
+        match &observed.access_log_group {
+            None => {
+                changes.push(Change::CreateLogGroup {
+                    name: group.clone(),
+                });
+                changes.push(Change::PutRetentionPolicy {
+                    name: group,
+                    days: desired.log_retention_days,
+                });
+            }
+            Some(existing) if existing.retention_days != Some(desired.log_retention_days) => {
+                changes.push(Change::PutRetentionPolicy {
+                    name: group,
+                    days: desired.log_retention_days,
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    let mut fields = Vec::new();
+    let level = if logs { "INFO" } else { "OFF" };
+    if stage.logging_level.as_deref().unwrap_or("OFF") != level || stage.data_trace.unwrap_or(false)
+    {
+        fields.push("logging");
+    }
+    if stage.throttle_rate_milli != Some(i64::from(desired.throttle_rate) * 1000)
+        || stage.throttle_burst != Some(i64::from(desired.throttle_burst))
+    {
+        fields.push("throttling");
+    }
+    let access_ok = if logs {
+        stage.access_log_format.as_deref() == Some(ACCESS_LOG_FORMAT)
+            && stage
+                .access_log_destination
+                .as_deref()
+                .is_some_and(|d| d.ends_with(&format!(":log-group:{}", names.access_log_group())))
+    } else {
+        stage.access_log_destination.is_none()
+    };
+    if !access_ok {
+        fields.push("access logs");
+    }
+    if !fields.is_empty() {
+        changes.push(Change::UpdateStage {
+            stage: names.stage.clone(),
+            fields,
+            logs,
+            remove_access_log: !logs && stage.access_log_destination.is_some(),
+        });
+    }
+    Ok(())
 }
 
 fn diff_configuration(desired: &Desired, function: &FunctionState) -> Vec<&'static str> {
@@ -459,6 +621,16 @@ pub fn plan_destroy(names: &Names, observed: &Observed) -> Vec<Change> {
             name: names.log_group(),
         });
     }
+    if observed.access_log_group.is_some() {
+        changes.push(Change::DeleteLogGroup {
+            name: names.access_log_group(),
+        });
+    }
+    if let Some(group) = &observed.execution_log_group {
+        changes.push(Change::DeleteLogGroup {
+            name: group.clone(),
+        });
+    }
     changes
 }
 
@@ -482,6 +654,25 @@ mod tests {
             timeout_s: 3,
             code_sha256: "new-sha".into(),
             log_retention_days: 14,
+            api_logs: None,
+            apigw_logs_role_arn: None,
+            throttle_rate: 10,
+            throttle_burst: 20,
+        }
+    }
+
+    /// A stage with faqctl's throttling and, when `logs`, its logging.
+    fn stage(logs: bool) -> StageState {
+        StageState {
+            deployment_id: Some("dep1".into()),
+            logging_level: Some(if logs { "INFO" } else { "OFF" }.into()),
+            data_trace: Some(false),
+            throttle_rate_milli: Some(10_000),
+            throttle_burst: Some(20),
+            access_log_destination: logs.then(|| {
+                "arn:aws:logs:us-east-1:123456789012:log-group:/aws/apigateway/FAQ-API/myDeployment".into()
+            }),
+            access_log_format: logs.then(|| ACCESS_LOG_FORMAT.into()),
         }
     }
 
@@ -498,9 +689,7 @@ mod tests {
                 http_method: "POST".into(),
                 uri: integration_uri("us-east-1", FUNCTION_ARN),
             }),
-            stage: Some(StageState {
-                deployment_id: Some("dep1".into()),
-            }),
+            stage: Some(stage(false)),
         }
     }
 
@@ -528,6 +717,9 @@ mod tests {
                 action: Some(INVOKE_ACTION.into()),
                 source_arn: Some(permission_source_arn("us-east-1", "123456789012", "abc123")),
             }),
+            account_cloudwatch_role: None,
+            access_log_group: None,
+            execution_log_group: None,
         }
     }
 
@@ -551,7 +743,8 @@ mod tests {
                 "PutMethod",
                 "PutIntegration",
                 "AddPermission",
-                "CreateDeployment"
+                "CreateDeployment",
+                "UpdateStage"
             ]
         );
     }
@@ -652,7 +845,7 @@ mod tests {
             (
                 "stage deleted",
                 |o, _| o.apis[0].stage = None,
-                vec!["CreateDeployment"],
+                vec!["CreateDeployment", "UpdateStage"],
             ),
             (
                 "permission removed",
@@ -677,7 +870,18 @@ mod tests {
                     "RemovePermission",
                     "AddPermission",
                     "CreateDeployment",
+                    "UpdateStage",
                 ],
+            ),
+            (
+                "throttling changed by hand",
+                |o, _| o.apis[0].stage.as_mut().unwrap().throttle_burst = Some(5000),
+                vec!["UpdateStage"],
+            ),
+            (
+                "throttling asked for",
+                |_, d| d.throttle_rate = 50,
+                vec!["UpdateStage"],
             ),
             (
                 "duplicate API",
@@ -754,6 +958,82 @@ mod tests {
                 "~ set integration of GET / to the function (AWS_PROXY)",
                 "+ allow API Gateway to invoke function FAQ (faqctl-apigw-get)",
                 "+ deploy the API to stage myDeployment",
+                "~ update stage myDeployment (throttling)",
+            ]
+        );
+    }
+
+    #[test]
+    fn api_logs_need_the_account_role_and_then_set_everything_up() {
+        let mut wanted = desired();
+        wanted.api_logs = Some(true);
+        assert_eq!(
+            plan_deploy(&wanted, &converged()).unwrap_err(),
+            PlanError::AccountRoleRequired("us-east-1".into())
+        );
+        wanted.apigw_logs_role_arn = Some("arn:aws:iam::123456789012:role/apigw-logs".into());
+        let changes = plan_deploy(&wanted, &converged()).unwrap();
+        assert_eq!(
+            operations(&changes),
+            [
+                "UpdateAccount",
+                "CreateLogGroup",
+                "PutRetentionPolicy",
+                "UpdateStage"
+            ]
+        );
+        assert_eq!(
+            changes[3],
+            Change::UpdateStage {
+                stage: "myDeployment".into(),
+                fields: vec!["logging", "access logs"],
+                logs: true,
+                remove_access_log: false
+            }
+        );
+    }
+
+    #[test]
+    fn api_logs_once_on_stay_on_until_turned_off() {
+        let mut observed = converged();
+        observed.apis[0].stage = Some(stage(true));
+        observed.account_cloudwatch_role = Some("arn:aws:iam::123456789012:role/apigw-logs".into());
+        observed.access_log_group = Some(LogGroupState {
+            retention_days: Some(14),
+        });
+        assert_eq!(
+            plan(&desired(), &observed),
+            Vec::<&str>::new(),
+            "remembered"
+        );
+        let mut off = desired();
+        off.api_logs = Some(false);
+        let changes = plan_deploy(&off, &observed).unwrap();
+        assert_eq!(
+            changes,
+            [Change::UpdateStage {
+                stage: "myDeployment".into(),
+                fields: vec!["logging", "access logs"],
+                logs: false,
+                remove_access_log: true
+            }]
+        );
+    }
+
+    #[test]
+    fn destroy_also_removes_api_gateways_log_groups() {
+        let mut observed = converged();
+        observed.access_log_group = Some(LogGroupState {
+            retention_days: Some(14),
+        });
+        observed.execution_log_group = Some(execution_log_group("abc123", "myDeployment"));
+        let changes = plan_destroy(&desired().names, &observed);
+        let deleted: Vec<String> = changes.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            &deleted[4..],
+            [
+                "- delete log group /aws/apigateway/FAQ-API/myDeployment",
+                "- delete log group API-Gateway-Execution-Logs_abc123/myDeployment"
             ]
         );
     }

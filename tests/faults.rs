@@ -38,7 +38,7 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-const COLD_WRITES: [&str; 8] = [
+const COLD_WRITES: [&str; 9] = [
     "CreateLogGroup",
     "PutRetentionPolicy",
     "CreateFunction",
@@ -47,6 +47,7 @@ const COLD_WRITES: [&str; 8] = [
     "PutIntegration",
     "AddPermission",
     "CreateDeployment",
+    "UpdateStage",
 ];
 
 /// Exactly one of everything, wired together, serving, and nothing left to do.
@@ -149,7 +150,7 @@ async fn beyond_the_retry_bound_deploy_fails_clearly_and_the_next_one_converges(
     assert_eq!(output.status.code(), Some(1));
     let message = stderr(&output);
     assert!(
-        message.starts_with("error: stopped at step 4 of 8 (CreateRestApi); the steps before it are done, and running the same command again finishes the rest: CreateRestApi FAQ-API failed: TooManyRequestsException: Too Many Requests"),
+        message.starts_with("error: stopped at step 4 of 9 (CreateRestApi); the steps before it are done, and running the same command again finishes the rest: CreateRestApi FAQ-API failed: TooManyRequestsException: Too Many Requests"),
         "{message}"
     );
     let output = run(deploy_command(&cloud)).await;

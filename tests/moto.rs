@@ -16,7 +16,7 @@ fn deploy(moto: &Moto) -> serde_json::Value {
     json_ok(faqctl_at(&moto.endpoint).args(["deploy", "--zip", &zip(), "--role-arn", ROLE_ARN]))
 }
 
-const COLD_DEPLOY: [&str; 8] = [
+const COLD_DEPLOY: [&str; 9] = [
     "CreateLogGroup",
     "PutRetentionPolicy",
     "CreateFunction",
@@ -25,6 +25,7 @@ const COLD_DEPLOY: [&str; 8] = [
     "PutIntegration",
     "AddPermission",
     "CreateDeployment",
+    "UpdateStage",
 ];
 
 #[tokio::test]
@@ -158,6 +159,16 @@ async fn a_cold_deploy_creates_every_resource_with_the_right_settings() {
         .await
         .unwrap();
     assert!(stage.deployment_id().is_some());
+    let all = &stage.method_settings().unwrap()["*/*"];
+    assert_eq!(
+        (all.throttling_rate_limit(), all.throttling_burst_limit()),
+        (10.0, 20)
+    );
+    assert_eq!(
+        all.logging_level(),
+        Some("OFF"),
+        "API Gateway logs are off unless asked for"
+    );
     assert_eq!(result["stage"], "myDeployment");
     assert_eq!(
         result["invoke_url"],
@@ -295,7 +306,7 @@ async fn each_resource_deleted_out_of_band_is_recreated() {
         .send()
         .await
         .unwrap();
-    assert_eq!(operations(&redeploy()), ["CreateDeployment"]);
+    assert_eq!(operations(&redeploy()), ["CreateDeployment", "UpdateStage"]);
 
     sdk.lambda
         .remove_permission()
@@ -329,7 +340,14 @@ async fn each_resource_deleted_out_of_band_is_recreated() {
         .unwrap();
     assert_eq!(
         operations(&redeploy()),
-        ["PutMethod", "PutIntegration", "CreateDeployment"]
+        // moto 5.2 replaces the stage on every CreateDeployment, losing its settings (AWS keeps
+        // them), so this deploy also restores the throttling the previous one set.
+        [
+            "PutMethod",
+            "PutIntegration",
+            "CreateDeployment",
+            "UpdateStage"
+        ]
     );
 
     sdk.apigateway
@@ -347,7 +365,8 @@ async fn each_resource_deleted_out_of_band_is_recreated() {
             "PutIntegration",
             "RemovePermission",
             "AddPermission",
-            "CreateDeployment"
+            "CreateDeployment",
+            "UpdateStage"
         ]
     );
     assert_ne!(recreated["api_id"], first["api_id"]);

@@ -19,8 +19,9 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use super::observe::get_root_resource;
 use super::{retry_eventual, sdk_error, Clients};
 use crate::plan::{
-    integration_uri, permission_source_arn, Change, Desired, Observed, APIGW_PRINCIPAL,
-    ARCHITECTURE, AUTHORIZATION, HANDLER, INTEGRATION_METHOD, INVOKE_ACTION, RUNTIME, STATEMENT_ID,
+    integration_uri, permission_source_arn, Change, Desired, Observed, ACCESS_LOG_FORMAT,
+    APIGW_PRINCIPAL, ARCHITECTURE, AUTHORIZATION, HANDLER, INTEGRATION_METHOD, INVOKE_ACTION,
+    RUNTIME, STATEMENT_ID,
 };
 use crate::settings::{arn_account, MANAGED_BY};
 
@@ -343,6 +344,91 @@ pub async fn apply(
                 .await
                 .map_err(|e| {
                     sdk_error("CreateDeployment", &format!("{api} to stage {stage}"), e)
+                })?;
+        }
+        Change::UpdateAccount { role } => {
+            clients
+                .apigateway
+                .update_account()
+                .patch_operations(
+                    PatchOperation::builder()
+                        .op(Op::Replace)
+                        .path("/cloudwatchRoleArn")
+                        .value(role)
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(|e| sdk_error("UpdateAccount", "cloudwatchRoleArn", e))?;
+        }
+        Change::UpdateStage {
+            stage,
+            logs,
+            remove_access_log,
+            ..
+        } => {
+            let (api, _) = context.api()?;
+            let replace = |path: &str, value: String| {
+                PatchOperation::builder()
+                    .op(Op::Replace)
+                    .path(path)
+                    .value(value)
+                    .build()
+            };
+            let mut operations = vec![
+                replace(
+                    "/*/*/logging/loglevel",
+                    if *logs { "INFO" } else { "OFF" }.into(),
+                ),
+                replace("/*/*/logging/dataTrace", "false".into()),
+                replace(
+                    "/*/*/throttling/rateLimit",
+                    desired.throttle_rate.to_string(),
+                ),
+                replace(
+                    "/*/*/throttling/burstLimit",
+                    desired.throttle_burst.to_string(),
+                ),
+            ];
+            if *logs {
+                let account = context
+                    .function_arn
+                    .as_deref()
+                    .and_then(arn_account)
+                    .context("internal: the account is not known at this step")?;
+                let group = desired.names.access_log_group();
+                let arn = format!(
+                    "arn:aws:logs:{}:{account}:log-group:{group}",
+                    desired.region
+                );
+                operations.push(replace("/accessLogSettings/destinationArn", arn));
+                operations.push(replace(
+                    "/accessLogSettings/format",
+                    ACCESS_LOG_FORMAT.into(),
+                ));
+            } else if *remove_access_log {
+                operations.push(
+                    PatchOperation::builder()
+                        .op(Op::Remove)
+                        .path("/accessLogSettings")
+                        .build(),
+                );
+            }
+            clients
+                .apigateway
+                .update_stage()
+                .rest_api_id(api)
+                .stage_name(stage)
+                .set_patch_operations(Some(operations))
+                .send()
+                .await
+                .map_err(|e| {
+                    let error = sdk_error("UpdateStage", &format!("{stage} of {api}"), e);
+                    if error.to_string().contains("CloudWatch Logs role ARN must be set") {
+                        error.context("API Gateway has no CloudWatch role for this account: pass --apigw-logs-role-arn with an existing role that trusts apigateway.amazonaws.com")
+                    } else {
+                        error
+                    }
                 })?;
         }
         Change::DeleteFunction { name } => {

@@ -8,18 +8,20 @@ use serde_json::Value;
 
 use super::{sdk_error, Clients};
 use crate::plan::{
-    ApiState, FunctionState, IntegrationState, LogGroupState, MethodState, Observed,
-    PermissionState, StageState, STATEMENT_ID,
+    execution_log_group, ApiState, FunctionState, IntegrationState, LogGroupState, MethodState,
+    Observed, PermissionState, StageState, STATEMENT_ID,
 };
 use crate::settings::{Names, MANAGED_BY};
 
 /// Reads everything a plan compares against.
 pub async fn observe(clients: &Clients, names: &Names) -> anyhow::Result<Observed> {
-    let log_group_name = names.log_group();
-    let (function, log_group, apis) = tokio::try_join!(
+    let (log_group_name, access_group_name) = (names.log_group(), names.access_log_group());
+    let (function, log_group, apis, account_cloudwatch_role, access_log_group) = tokio::try_join!(
         get_function(clients, &names.function),
         describe_log_group(clients, &log_group_name),
         find_apis(clients, &names.api),
+        get_account_role(clients),
+        describe_log_group(clients, &access_group_name),
     )?;
     let permission = match &function {
         Some(_) => get_policy_statement(clients, &names.function).await?,
@@ -32,12 +34,36 @@ pub async fn observe(clients: &Clients, names: &Names) -> anyhow::Result<Observe
     // The oldest is kept. createdDate has one-second resolution, so two racing deploys can
     // tie: then the one already serving a stage wins, then the lower id, so every run agrees.
     observed_apis.sort_by_key(|api| (api.created, api.stage.is_none(), api.id.clone()));
+    let execution_log_group = match observed_apis.first() {
+        Some(api) => {
+            let name = execution_log_group(&api.id, &names.stage);
+            describe_log_group(clients, &name).await?.map(|_| name)
+        }
+        None => None,
+    };
     Ok(Observed {
         function,
         log_group,
         apis: observed_apis,
         permission,
+        account_cloudwatch_role,
+        access_log_group,
+        execution_log_group,
     })
+}
+
+/// The account-level CloudWatch role API Gateway logs with, if one is set.
+async fn get_account_role(clients: &Clients) -> anyhow::Result<Option<String>> {
+    let account = clients
+        .apigateway
+        .get_account()
+        .send()
+        .await
+        .map_err(|e| sdk_error("GetAccount", "(API Gateway account settings)", e))?;
+    Ok(account
+        .cloudwatch_role_arn()
+        .filter(|r| !r.is_empty())
+        .map(str::to_string))
 }
 
 async fn get_function(clients: &Clients, name: &str) -> anyhow::Result<Option<FunctionState>> {
@@ -261,9 +287,24 @@ async fn get_stage(
         .send()
         .await
     {
-        Ok(output) => Ok(Some(StageState {
-            deployment_id: output.deployment_id().map(str::to_string),
-        })),
+        Ok(output) => {
+            let all = output
+                .method_settings()
+                .and_then(|settings| settings.get("*/*"));
+            let access = output.access_log_settings();
+            Ok(Some(StageState {
+                deployment_id: output.deployment_id().map(str::to_string),
+                logging_level: all.and_then(|m| m.logging_level()).map(str::to_string),
+                data_trace: all.map(|m| m.data_trace_enabled()),
+                throttle_rate_milli: all
+                    .map(|m| (m.throttling_rate_limit() * 1000.0).round() as i64),
+                throttle_burst: all.map(|m| i64::from(m.throttling_burst_limit())),
+                access_log_destination: access
+                    .and_then(|a| a.destination_arn())
+                    .map(str::to_string),
+                access_log_format: access.and_then(|a| a.format()).map(str::to_string),
+            }))
+        }
         Err(e)
             if e.as_service_error()
                 .is_some_and(|e| e.is_not_found_exception()) =>

@@ -51,6 +51,21 @@ pub struct FunctionArgs {
     /// Days CloudWatch keeps the function's logs (1, 3, 5, 7, 14, 30, 60, 90, … 3653).
     #[arg(long, value_name = "DAYS", default_value_t = 14)]
     pub log_retention_days: i32,
+    /// API Gateway's execution logs (INFO) and access logs (JSON, to
+    /// /aws/apigateway/{api}/{stage}). Off by default; once on it stays on (it is read back
+    /// from the stage) until `--api-logs=false`.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub api_logs: Option<bool>,
+    /// An existing IAM role API Gateway writes logs with (account-wide, set once per region
+    /// with UpdateAccount). Needed for --api-logs when the account has none.
+    #[arg(long, value_name = "ARN", env = "FAQCTL_APIGW_LOGS_ROLE_ARN")]
+    pub apigw_logs_role_arn: Option<String>,
+    /// Stage-wide steady rate limit, requests per second (the API is open to everyone).
+    #[arg(long, value_name = "RPS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10000))]
+    pub throttle_rate: u32,
+    /// Stage-wide burst limit, requests.
+    #[arg(long, value_name = "REQUESTS", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=5000))]
+    pub throttle_burst: u32,
 }
 
 /// The retention values CloudWatch Logs accepts.
@@ -78,6 +93,11 @@ impl FunctionArgs {
         if let Some(role) = &self.role_arn {
             check_role_arn(role)?;
         }
+        if let Some(role) = &self.apigw_logs_role_arn {
+            check_role_arn(role).map_err(|e| {
+                anyhow::anyhow!(e.to_string().replace("--role-arn", "--apigw-logs-role-arn"))
+            })?;
+        }
         if !RETENTION_DAYS.contains(&self.log_retention_days) {
             anyhow::bail!(
                 "--log-retention-days {} is not a retention CloudWatch Logs accepts: use one of {:?}",
@@ -93,6 +113,10 @@ impl FunctionArgs {
             timeout_s: self.timeout,
             code_sha256: code_sha256.to_string(),
             log_retention_days: self.log_retention_days,
+            api_logs: self.api_logs,
+            apigw_logs_role_arn: self.apigw_logs_role_arn.clone(),
+            throttle_rate: self.throttle_rate,
+            throttle_burst: self.throttle_burst,
         })
     }
 }

@@ -69,6 +69,10 @@ pub async fn run(
         timeout_s: 0,
         code_sha256: String::new(),
         log_retention_days: 0,
+        api_logs: None,
+        apigw_logs_role_arn: None,
+        throttle_rate: 0,
+        throttle_burst: 0,
     };
     let mut context = ApplyContext::new(&observed);
     let mut applied = Vec::new();

@@ -113,9 +113,14 @@ pub async fn run(args: LocalArgs, printer: &Printer) -> anyhow::Result<Exit> {
     println!("  faqctl logs --follow {local_flag}");
     println!("Following the function's logs here; Ctrl-C stops the local cloud.");
     let clients = Clients::new(&aws);
+    let function_logs = [crate::commands::logs::LogGroupSource {
+        label: "function",
+        group: names.log_group(),
+    }];
     let followed = crate::commands::logs::tail(
         &clients,
-        &names.log_group(),
+        &function_logs,
+        false,
         start,
         None,
         true,

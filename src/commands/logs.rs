@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 use aws_sdk_cloudwatchlogs::types::FilteredLogEvent;
 use clap::Args;
 use serde::Serialize;
@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::aws::{sdk_error, Clients};
 use crate::cli::{Exit, OutputFormat};
 use crate::output::Printer;
+use crate::plan::execution_log_group;
 use crate::settings::{NameArgs, RemoteArgs};
 
 /// How far back each poll looks again, for events CloudWatch ingests late (Lambda's logs
@@ -35,11 +36,31 @@ pub struct LogsArgs {
     /// A CloudWatch Logs filter pattern, e.g. `"Quote selected"` or `ERROR`.
     #[arg(long, value_name = "PATTERN")]
     pub filter: Option<String>,
+    /// Whose logs: the function's, API Gateway's execution log, the access log, or all of them
+    /// interleaved by time (each line marked with its source).
+    #[arg(long, value_enum, default_value_t = LogSource::Function)]
+    pub source: LogSource,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogSource {
+    Function,
+    Api,
+    Access,
+    All,
+}
+
+/// One log group to read, and the label its lines carry.
+#[derive(Debug, Clone)]
+pub struct LogGroupSource {
+    pub label: &'static str,
+    pub group: String,
 }
 
 /// One log event, as printed with `--output json` (one object per line).
 #[derive(Debug, Clone, Serialize)]
 pub struct LogLine {
+    pub source: &'static str,
     pub timestamp: String,
     pub timestamp_ms: i64,
     pub stream: String,
@@ -51,6 +72,7 @@ impl LogLine {
     fn from_event(event: &FilteredLogEvent) -> Self {
         let timestamp_ms = event.timestamp().unwrap_or_default();
         LogLine {
+            source: "function",
             timestamp: format_ms(timestamp_ms),
             timestamp_ms,
             stream: event.log_stream_name().unwrap_or_default().to_string(),
@@ -77,10 +99,49 @@ pub async fn run(remote: &RemoteArgs, args: LogsArgs, printer: &Printer) -> anyh
     let aws = remote.load().await?;
     let clients = Clients::new(&aws);
     let start = now_ms() - args.since.as_millis() as i64;
+    let function = LogGroupSource {
+        label: "function",
+        group: names.log_group(),
+    };
+    let access = LogGroupSource {
+        label: "access",
+        group: names.access_log_group(),
+    };
+    let api = || async {
+        let id = crate::aws::find_apis(&clients, &names.api)
+            .await?
+            .into_iter()
+            .next()
+            .and_then(|api| api.id().map(str::to_string))
+            .with_context(|| {
+                format!(
+                    "no REST API {} managed by faqctl in {}: run `faqctl deploy --api-logs` first",
+                    names.api, aws.region
+                )
+            })?;
+        anyhow::Ok(LogGroupSource {
+            label: "api",
+            group: execution_log_group(&id, &names.stage),
+        })
+    };
+    let sources = match args.source {
+        LogSource::Function => vec![function],
+        LogSource::Access => vec![access],
+        LogSource::Api => vec![api().await?],
+        LogSource::All => {
+            let mut all = vec![function, access];
+            if let Ok(api) = api().await {
+                all.insert(1, api);
+            }
+            all
+        }
+    };
+    let mark = args.source != LogSource::Function;
     let filter = args.filter.as_deref();
     tail(
         &clients,
-        &names.log_group(),
+        &sources,
+        mark,
         start,
         filter,
         args.follow,
@@ -90,22 +151,55 @@ pub async fn run(remote: &RemoteArgs, args: LogsArgs, printer: &Printer) -> anyh
     Ok(Exit::Success)
 }
 
-/// Prints a log group's events from `start` on; with `follow`, keeps polling until Ctrl-C.
+/// Prints log groups' events from `start` on, interleaved by time (`mark` tags each text line
+/// with its source); with `follow`, keeps polling until Ctrl-C.
 pub async fn tail(
     clients: &Clients,
-    group: &str,
+    sources: &[LogGroupSource],
+    mark: bool,
     start: i64,
     filter: Option<&str>,
     follow: bool,
     format: OutputFormat,
 ) -> anyhow::Result<()> {
-    let mut follower = Follower::new(start);
+    let mut followers: Vec<Follower> = sources.iter().map(|_| Follower::new(start)).collect();
+    let mut first = true;
     loop {
-        let events = filter_log_events(clients, group, follower.cursor, filter).await?;
+        let mut lines = Vec::new();
+        let mut missing = Vec::new();
+        for (source, follower) in sources.iter().zip(followers.iter_mut()) {
+            match filter_log_events(clients, &source.group, follower.cursor, filter).await? {
+                Some(events) => lines.extend(follower.fresh(events).into_iter().map(|mut line| {
+                    line.source = source.label;
+                    line
+                })),
+                None => missing.push(source),
+            }
+        }
+        if first && missing.len() == sources.len() {
+            let groups: Vec<&str> = missing.iter().map(|s| s.group.as_str()).collect();
+            let hint = if sources.iter().any(|s| s.label == "function") {
+                "deploy and invoke first"
+            } else {
+                "deploy with --api-logs and send a request to the stage URL first"
+            };
+            bail!(
+                "no logs yet: {hint} (log group {} does not exist in {})",
+                groups.join(", "),
+                clients.region
+            );
+        }
+        first = false;
+        lines.sort_by_key(|line| line.timestamp_ms);
         let mut stdout = std::io::stdout().lock();
-        for line in follower.fresh(events) {
+        for line in lines {
             let written = match format {
                 OutputFormat::Json => writeln!(stdout, "{}", serde_json::to_string(&line)?),
+                OutputFormat::Text if mark => writeln!(
+                    stdout,
+                    "{} [{}] {} {}",
+                    line.timestamp, line.source, line.stream, line.message
+                ),
                 OutputFormat::Text => writeln!(
                     stdout,
                     "{} {} {}",
@@ -167,12 +261,13 @@ impl Follower {
     }
 }
 
+/// Every event of a group from `start` on; `None` when the group does not exist.
 async fn filter_log_events(
     clients: &Clients,
     group: &str,
     start: i64,
     filter: Option<&str>,
-) -> anyhow::Result<Vec<FilteredLogEvent>> {
+) -> anyhow::Result<Option<Vec<FilteredLogEvent>>> {
     let mut events = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -191,10 +286,7 @@ async fn filter_log_events(
                 if e.as_service_error()
                     .is_some_and(|e| e.is_resource_not_found_exception()) =>
             {
-                bail!(
-                    "no logs yet: deploy and invoke first (log group {group} does not exist in {})",
-                    clients.region
-                )
+                return Ok(None);
             }
             Err(e) => return Err(sdk_error("FilterLogEvents", group, e)),
         };
@@ -202,7 +294,7 @@ async fn filter_log_events(
         match page.next_token() {
             // Some services repeat the last token at the end; stop rather than loop.
             Some(next) if Some(next) != token.as_deref() => token = Some(next.to_string()),
-            _ => return Ok(events),
+            _ => return Ok(Some(events)),
         }
     }
 }

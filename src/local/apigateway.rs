@@ -332,6 +332,7 @@ fn route(
                         last_updated: now,
                         variables: string_map(&request["variables"]),
                         tags: BTreeMap::new(),
+                        settings: Default::default(),
                     });
                 entry.deployment_id = deployment.id.clone();
                 entry.last_updated = now;
@@ -373,6 +374,7 @@ fn route(
                 last_updated: now,
                 variables: string_map(&request["variables"]),
                 tags: string_map(&request["tags"]),
+                settings: Default::default(),
             };
             let response = json(201, &stage_json(&stage));
             api.stages.insert(name.into(), stage);
@@ -397,6 +399,7 @@ fn route(
             }
         }
         ("PATCH", ["restapis", id, "stages", name]) => {
+            let account_role = db.apigw_cloudwatch_role.clone();
             let api = api_mut(db, id)?;
             let deployments: Vec<String> = api.deployments.keys().cloned().collect();
             let Some(stage) = api.stages.get_mut(*name) else {
@@ -420,6 +423,43 @@ fn route(
                     (Some("replace"), Some("/description"), Some(value)) => {
                         stage.description = Some(value.into())
                     }
+                    (Some("replace"), Some("/*/*/logging/loglevel"), Some(value)) => {
+                        if !matches!(value, "OFF" | "ERROR" | "INFO") {
+                            return Err(bad_request(&format!(
+                                "Invalid method setting value specified: {value}"
+                            )));
+                        }
+                        stage.settings.logging_level = Some(value.into());
+                    }
+                    (Some("replace"), Some("/*/*/logging/dataTrace"), Some(value)) => {
+                        stage.settings.data_trace = value == "true"
+                    }
+                    (Some("replace"), Some("/*/*/throttling/rateLimit"), Some(value)) => {
+                        stage.settings.throttle_rate =
+                            Some(value.parse().map_err(|_| {
+                                bad_request("throttling rateLimit must be a number")
+                            })?);
+                    }
+                    (Some("replace"), Some("/*/*/throttling/burstLimit"), Some(value)) => {
+                        stage.settings.throttle_burst = Some(value.parse().map_err(|_| {
+                            bad_request("throttling burstLimit must be a whole number")
+                        })?);
+                    }
+                    (Some("replace"), Some("/accessLogSettings/destinationArn"), Some(value)) => {
+                        if !value.starts_with("arn:aws:logs:") || !value.contains(":log-group:") {
+                            return Err(bad_request(&format!(
+                                "Invalid ARN specified in the request: {value}"
+                            )));
+                        }
+                        stage.settings.access_log_destination = Some(value.into());
+                    }
+                    (Some("replace"), Some("/accessLogSettings/format"), Some(value)) => {
+                        stage.settings.access_log_format = Some(value.into())
+                    }
+                    (Some("remove"), Some("/accessLogSettings"), _) => {
+                        stage.settings.access_log_destination = None;
+                        stage.settings.access_log_format = None;
+                    }
                     (Some("replace"), Some(path), Some(value))
                         if path.starts_with("/variables/") =>
                     {
@@ -434,8 +474,45 @@ fn route(
                     }
                 }
             }
+            let logging = stage
+                .settings
+                .logging_level
+                .as_deref()
+                .is_some_and(|l| l != "OFF")
+                || stage.settings.access_log_destination.is_some();
+            if logging && account_role.is_none() {
+                return Err(bad_request(
+                    "CloudWatch Logs role ARN must be set in account settings to enable logging",
+                ));
+            }
             stage.last_updated = now_secs();
             Ok(json(200, &stage_json(stage)))
+        }
+        ("GET", ["account"]) => Ok(json(200, &account_json(db))),
+        ("PATCH", ["account"]) => {
+            for operation in request["patchOperations"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+            {
+                match (operation["op"].as_str(), operation["path"].as_str()) {
+                    (Some("replace"), Some("/cloudwatchRoleArn")) => {
+                        let role = operation["value"].as_str().unwrap_or_default();
+                        if !role.is_empty() && crate::settings::check_role_arn(role).is_err() {
+                            return Err(bad_request(&format!(
+                                "The role ARN is not well formed: {role}"
+                            )));
+                        }
+                        db.apigw_cloudwatch_role = (!role.is_empty()).then(|| role.to_string());
+                    }
+                    _ => {
+                        return Err(bad_request(&format!(
+                            "Invalid patch operation specified: {operation}"
+                        )))
+                    }
+                }
+            }
+            Ok(json(200, &account_json(db)))
         }
         ("PUT", ["tags", arn]) => {
             let tags = string_map(&request["tags"]);
@@ -484,6 +561,8 @@ pub fn operation_name(method: &str, segments: &[&str]) -> &'static str {
         ("PATCH", [_, _, "stages", _]) => "UpdateStage",
         ("PUT", ["tags", _]) => "TagResource",
         ("GET", ["tags", _]) => "GetTags",
+        ("GET", ["account"]) => "GetAccount",
+        ("PATCH", ["account"]) => "UpdateAccount",
         _ => "Unknown",
     }
 }
@@ -612,7 +691,42 @@ fn deployment_json(deployment: &Deployment) -> Value {
     json!({ "id": deployment.id, "description": deployment.description, "createdDate": deployment.created })
 }
 
+fn account_json(db: &super::state::Db) -> Value {
+    json!({
+        "cloudwatchRoleArn": db.apigw_cloudwatch_role,
+        "throttleSettings": { "burstLimit": 5000, "rateLimit": 10000.0 },
+        "apiKeyVersion": "4",
+    })
+}
+
 fn stage_json(stage: &Stage) -> Value {
+    let settings = &stage.settings;
+    let mut value = stage_json_base(stage);
+    if settings.logging_level.is_some()
+        || settings.throttle_rate.is_some()
+        || settings.throttle_burst.is_some()
+    {
+        value["methodSettings"] = json!({ "*/*": {
+            "metricsEnabled": false,
+            "loggingLevel": settings.logging_level.clone().unwrap_or_else(|| "OFF".into()),
+            "dataTraceEnabled": settings.data_trace,
+            "throttlingBurstLimit": settings.throttle_burst.unwrap_or(5000),
+            "throttlingRateLimit": settings.throttle_rate.unwrap_or(10000.0),
+            "cachingEnabled": false,
+            "cacheTtlInSeconds": 300,
+            "cacheDataEncrypted": false,
+            "requireAuthorizationForCacheControl": true,
+            "unauthorizedCacheControlHeaderStrategy": "SUCCEED_WITH_RESPONSE_HEADER",
+        }});
+    }
+    if let Some(destination) = &settings.access_log_destination {
+        value["accessLogSettings"] =
+            json!({ "destinationArn": destination, "format": settings.access_log_format });
+    }
+    value
+}
+
+fn stage_json_base(stage: &Stage) -> Value {
     json!({
         "stageName": stage.name,
         "deploymentId": stage.deployment_id,

@@ -118,13 +118,21 @@ impl Faults {
     }
 }
 
-struct Bucket {
+/// A token bucket: `capacity` tokens, refilled at `per_second`.
+pub struct Bucket {
     tokens: f64,
     at: Instant,
 }
 
 impl Bucket {
-    fn take(&mut self, capacity: f64, per_second: f64) -> bool {
+    pub fn full(capacity: f64) -> Bucket {
+        Bucket {
+            tokens: capacity,
+            at: Instant::now(),
+        }
+    }
+
+    pub fn take(&mut self, capacity: f64, per_second: f64) -> bool {
         let now = Instant::now();
         self.tokens =
             (self.tokens + now.duration_since(self.at).as_secs_f64() * per_second).min(capacity);

@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
@@ -16,9 +17,10 @@ use axum::response::Response;
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
-use super::state::{new_request_id, now_ms, random_id, Resource, ACCOUNT};
+use super::state::{new_request_id, now_ms, random_id, Resource, StageSettings, ACCOUNT};
 use super::wire::decode_segment;
 use super::Cloud;
+use crate::plan::execution_log_group;
 
 /// One request to a stage URL.
 pub struct StageRequest<'a> {
@@ -34,69 +36,277 @@ pub struct StageRequest<'a> {
 }
 
 pub async fn handle(cloud: &Arc<Cloud>, request: StageRequest<'_>) -> Response {
+    let started = Instant::now();
     let request_id = new_request_id();
-    let route = {
+    let settings = {
         let mut db = cloud.db();
         db.count("Execute");
-        resolve(&db, &request)
+        db.apis
+            .get(request.api_id)
+            .and_then(|api| api.stages.get(request.stage))
+            .map(|stage| (stage.settings.clone(), api_region(&db, request.api_id)))
     };
+    let mut trace = Trace::new(&request_id);
+    let throttled = settings.as_ref().is_some_and(|(settings, _)| {
+        cloud.throttle(
+            request.api_id,
+            request.stage,
+            settings.throttle_rate,
+            settings.throttle_burst,
+        )
+    });
+    let response = if throttled {
+        trace.error(String::from(
+            "Execution failed: the stage's throttling limit was exceeded",
+        ));
+        message(429, "Too Many Requests", "TooManyRequestsException")
+    } else {
+        serve(cloud, &request, &request_id, &mut trace).await
+    };
+    if let Some((settings, region)) = settings {
+        write_api_logs(
+            cloud,
+            &request,
+            &settings,
+            &region,
+            &trace,
+            response.status().as_u16(),
+            started,
+        );
+    }
+    with_ids(response, &request_id)
+}
+
+fn api_region(db: &super::state::Db, api_id: &str) -> String {
+    db.apis
+        .get(api_id)
+        .map(|a| a.region.clone())
+        .unwrap_or_default()
+}
+
+/// What happened to one request, for API Gateway's execution and access logs.
+struct Trace {
+    request_id: String,
+    lines: Vec<(bool, String)>,
+    resource_path: String,
+    integration_latency: Option<u128>,
+    integration_error: Option<String>,
+}
+
+impl Trace {
+    fn new(request_id: &str) -> Trace {
+        Trace {
+            request_id: request_id.to_string(),
+            lines: Vec::new(),
+            resource_path: String::new(),
+            integration_latency: None,
+            integration_error: None,
+        }
+    }
+
+    fn info(&mut self, line: String) {
+        self.lines.push((false, line));
+    }
+
+    fn error(&mut self, line: String) {
+        self.lines.push((true, line));
+    }
+}
+
+async fn serve(
+    cloud: &Arc<Cloud>,
+    request: &StageRequest<'_>,
+    request_id: &str,
+    trace: &mut Trace,
+) -> Response {
+    let route = resolve(&cloud.db(), request);
     let (resource, function_name, path_parameters, region, stage_variables) = match route {
         Ok(route) => route,
-        Err(response) => return with_ids(response, &request_id),
+        Err(response) => return response,
     };
+    trace.resource_path = resource.path.clone();
+    trace.info(format!("Starting execution for request: {request_id}"));
+    trace.info(format!(
+        "HTTP Method: {}, Resource Path: {}",
+        request.method, request.path
+    ));
+    let internal = || message(500, "Internal server error", "InternalServerErrorException");
     let function = {
         let db = cloud.db();
         let Some(function) = db.functions.get(&function_name) else {
-            return with_ids(
-                message(500, "Internal server error", "InternalServerErrorException"),
-                &request_id,
-            );
+            trace.error(format!(
+                "Execution failed due to configuration error: Function not found: {function_name}"
+            ));
+            return internal();
         };
         let source = format!(
             "arn:aws:execute-api:{region}:{ACCOUNT}:{}/{}/{}{}",
             request.api_id, request.stage, request.method, resource.path
         );
         if !allows(&function.policy, &source) {
-            // AWS logs "Execution failed due to configuration error: Invalid permissions on
-            // Lambda function" and answers a plain 500.
-            return with_ids(
-                message(500, "Internal server error", "InternalServerErrorException"),
-                &request_id,
-            );
+            // AWS's own words in the execution log; the caller gets a plain 500.
+            trace.error("Execution failed due to configuration error: Invalid permissions on Lambda function".into());
+            return internal();
         }
         function.clone()
     };
     if function.state != "Active" || function.code_dir.as_os_str().is_empty() {
-        return with_ids(
-            message(500, "Internal server error", "InternalServerErrorException"),
-            &request_id,
-        );
+        trace.error(format!(
+            "Execution failed due to configuration error: the function is {}",
+            function.state
+        ));
+        return internal();
     }
+    trace.info(format!("Endpoint request URI: https://lambda.{region}.amazonaws.com/2015-03-31/functions/{}/invocations", function.arn));
     let event = proxy_event(
-        &request,
+        request,
         &resource,
         path_parameters,
         stage_variables,
-        &request_id,
+        request_id,
     );
+    let invoked = Instant::now();
     let result = cloud
         .runtimes
         .invoke(&function, event.to_string().into_bytes())
         .await;
+    let latency = invoked.elapsed().as_millis();
+    trace.integration_latency = Some(latency);
+    trace.info(format!(
+        "Received response. Status: 200, Integration latency: {latency} ms"
+    ));
     if result.function_error.is_some() {
-        return with_ids(
-            message(502, "Internal server error", "InternalServerErrorException"),
-            &request_id,
-        );
+        let detail = serde_json::from_slice::<Value>(&result.payload)
+            .ok()
+            .and_then(|v| v["errorMessage"].as_str().map(str::to_string))
+            .unwrap_or_default();
+        trace.integration_error = Some(format!("Lambda function error: {detail}"));
+        trace.error(format!("Lambda execution failed with status 200 due to customer function error: {detail}. Lambda request id: {}", result.request_id));
+        return message(502, "Internal server error", "InternalServerErrorException");
     }
     match proxy_response(&result.payload) {
-        Ok(response) => with_ids(response, &request_id),
-        // AWS: "Execution failed due to configuration error: Malformed Lambda proxy response".
-        Err(_) => with_ids(
-            message(502, "Internal server error", "InternalServerErrorException"),
-            &request_id,
-        ),
+        Ok(response) => response,
+        Err(_) => {
+            trace.integration_error = Some("Malformed Lambda proxy response".into());
+            trace.error(
+                "Execution failed due to configuration error: Malformed Lambda proxy response"
+                    .into(),
+            );
+            message(502, "Internal server error", "InternalServerErrorException")
+        }
     }
+}
+
+/// Writes API Gateway's execution log lines (INFO: all; ERROR: failures) and the access log
+/// line, when the stage has them on.
+fn write_api_logs(
+    cloud: &Cloud,
+    request: &StageRequest<'_>,
+    settings: &StageSettings,
+    region: &str,
+    trace: &Trace,
+    status: u16,
+    started: Instant,
+) {
+    let level = settings.logging_level.as_deref().unwrap_or("OFF");
+    let now = now_ms();
+    let mut db = cloud.db();
+    if level == "INFO" || level == "ERROR" {
+        let group = execution_log_group(request.api_id, request.stage);
+        let stream = stream_for(request.api_id, request.stage);
+        let completed = (
+            status >= 400,
+            format!("Method completed with status: {status}"),
+        );
+        for (is_error, line) in trace.lines.iter().chain(std::iter::once(&completed)) {
+            if level == "INFO" || *is_error {
+                db.append_log(
+                    &group,
+                    region,
+                    &stream,
+                    now,
+                    format!("({}) {line}", trace.request_id),
+                );
+            }
+        }
+    }
+    if let (Some(destination), Some(format)) = (
+        &settings.access_log_destination,
+        &settings.access_log_format,
+    ) {
+        let Some(group) = destination.split(":log-group:").nth(1) else {
+            return;
+        };
+        let group = group.trim_end_matches(":*").to_string();
+        let source_ip = request
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .unwrap_or("127.0.0.1")
+            .trim()
+            .to_string();
+        let request_time =
+            humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+        let variables = [
+            ("$context.requestId", trace.request_id.clone()),
+            ("$context.identity.sourceIp", source_ip),
+            ("$context.requestTime", request_time),
+            ("$context.httpMethod", request.method.to_string()),
+            ("$context.resourcePath", trace.resource_path.clone()),
+            (
+                "$context.path",
+                format!("/{}{}", request.stage, request.path),
+            ),
+            ("$context.status", status.to_string()),
+            (
+                "$context.responseLatency",
+                started.elapsed().as_millis().to_string(),
+            ),
+            (
+                "$context.integration.latency",
+                trace
+                    .integration_latency
+                    .map(|l| l.to_string())
+                    .unwrap_or_else(|| "-".into()),
+            ),
+            (
+                "$context.integration.error",
+                trace
+                    .integration_error
+                    .clone()
+                    .unwrap_or_else(|| "-".into()),
+            ),
+            ("$context.stage", request.stage.to_string()),
+            ("$context.protocol", "HTTP/1.1".into()),
+        ];
+        let mut line = format.clone();
+        // Longest names first, so `$context.integration.latency` is not cut by a shorter one.
+        let mut ordered = variables.to_vec();
+        ordered.sort_by_key(|(name, _)| std::cmp::Reverse(name.len()));
+        for (name, value) in ordered {
+            line = line.replace(name, &value.replace('"', "\\\""));
+        }
+        db.append_log(
+            &group,
+            region,
+            &stream_for(request.api_id, request.stage),
+            now,
+            line,
+        );
+    }
+}
+
+/// One log stream per API stage, named as API Gateway names them (a hash).
+fn stream_for(api_id: &str, stage: &str) -> String {
+    let mut hash: u64 = 0xcbf29ce484222325;
+    for byte in api_id.bytes().chain(stage.bytes()) {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x100000001b3);
+    }
+    format!(
+        "{hash:016x}{:016x}",
+        hash.rotate_left(32) ^ 0x9e3779b97f4a7c15
+    )
 }
 
 type Route = (

@@ -80,6 +80,7 @@ pub struct Cloud {
     persist: bool,
     settle: Duration,
     faults: faults::Faults,
+    throttles: Mutex<std::collections::HashMap<String, faults::Bucket>>,
 }
 
 impl Cloud {
@@ -98,6 +99,18 @@ impl Cloud {
                 );
             }
         }
+    }
+
+    /// Whether a stage's throttling refuses a request now (token bucket per API stage).
+    fn throttle(&self, api: &str, stage: &str, rate: Option<f64>, burst: Option<i64>) -> bool {
+        let (Some(rate), Some(burst)) = (rate, burst) else {
+            return false;
+        };
+        let mut buckets = self.throttles.lock().unwrap_or_else(|p| p.into_inner());
+        let bucket = buckets
+            .entry(format!("{api}/{stage}"))
+            .or_insert_with(|| faults::Bucket::full(burst as f64));
+        !bucket.take(burst as f64, rate)
     }
 
     fn code_dir(&self, function: &str, revision: u64) -> PathBuf {
@@ -150,6 +163,7 @@ impl LocalCloud {
             persist,
             settle: config.settle,
             faults: injected,
+            throttles: Mutex::new(std::collections::HashMap::new()),
         });
         let listener = tokio::net::TcpListener::bind((config.bind, config.port))
             .await

@@ -21,6 +21,9 @@ pub struct Db {
     pub functions: BTreeMap<String, Function>,
     pub apis: BTreeMap<String, RestApi>,
     pub log_groups: BTreeMap<String, LogGroup>,
+    /// API Gateway's account-level CloudWatch role.
+    #[serde(default)]
+    pub apigw_cloudwatch_role: Option<String>,
     /// Operation → how many times it was served (not persisted).
     #[serde(skip)]
     pub calls: BTreeMap<String, u64>,
@@ -113,6 +116,19 @@ pub struct Stage {
     pub last_updated: i64,
     pub variables: BTreeMap<String, String>,
     pub tags: BTreeMap<String, String>,
+    #[serde(default)]
+    pub settings: StageSettings,
+}
+
+/// A stage's `*/*` method settings and access logging.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct StageSettings {
+    pub logging_level: Option<String>,
+    pub data_trace: bool,
+    pub throttle_rate: Option<f64>,
+    pub throttle_burst: Option<i64>,
+    pub access_log_destination: Option<String>,
+    pub access_log_format: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
