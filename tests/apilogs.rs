@@ -4,9 +4,6 @@
 
 mod common;
 
-use std::time::Duration;
-
-use aws_sdk_lambda::primitives::Blob;
 use common::{faqctl_at, json_ok_async, operations, run, Moto, Sdk, ROLE_ARN};
 use faqctl::local::{LocalCloud, LocalConfig};
 
@@ -143,20 +140,7 @@ async fn api_gateway_logs_explain_what_the_caller_only_sees_as_5xx() {
     let malformed = common::script_zip(
         r#"post /2018-06-01/runtime/invocation/$id/response '{"statusCode":200,"body":{"oops":1}}'"#,
     );
-    sdk.lambda
-        .update_function_code()
-        .function_name("FAQ")
-        .zip_file(Blob::new(malformed))
-        .send()
-        .await
-        .unwrap();
-    use aws_sdk_lambda::client::Waiters;
-    sdk.lambda
-        .wait_until_function_updated_v2()
-        .function_name("FAQ")
-        .wait(Duration::from_secs(30))
-        .await
-        .unwrap();
+    sdk.replace_code(malformed).await;
     assert_eq!(reqwest::get(&url).await.unwrap().status(), 502);
     let api = messages(&log_lines(&endpoint, "api").await);
     assert!(

@@ -524,23 +524,10 @@ async fn the_local_cloud_answers_bad_requests_as_aws_would_and_keeps_serving() {
         .is_invalid_parameter_value_exception());
 
     // A bootstrap that floods its output, then answers: the invocation completes, bounded.
-    use aws_sdk_lambda::client::Waiters;
     let flood = common::script_zip(
         r#"yes 'flood flood flood' | head -n 200000; post /2018-06-01/runtime/invocation/$id/response '{"statusCode":200,"body":"done"}'"#,
     );
-    sdk.lambda
-        .update_function_code()
-        .function_name("FAQ")
-        .zip_file(Blob::new(flood))
-        .send()
-        .await
-        .unwrap();
-    sdk.lambda
-        .wait_until_function_updated_v2()
-        .function_name("FAQ")
-        .wait(Duration::from_secs(30))
-        .await
-        .unwrap();
+    sdk.replace_code(flood).await;
     let response = sdk
         .lambda
         .invoke()
@@ -552,35 +539,11 @@ async fn the_local_cloud_answers_bad_requests_as_aws_would_and_keeps_serving() {
     healthy().await;
 
     // A bootstrap that never calls /next: the invocation times out, the server serves on.
-    sdk.lambda
-        .update_function_configuration()
-        .function_name("FAQ")
-        .timeout(1)
-        .send()
-        .await
-        .unwrap();
-    sdk.lambda
-        .wait_until_function_updated_v2()
-        .function_name("FAQ")
-        .wait(Duration::from_secs(30))
-        .await
-        .unwrap();
+    sdk.set_timeout(1).await;
     let idle =
         faqctl::package::write_zip(&[("bootstrap", 0o755, b"#!/bin/bash\nsleep 600\n".as_slice())])
             .unwrap();
-    sdk.lambda
-        .update_function_code()
-        .function_name("FAQ")
-        .zip_file(Blob::new(idle))
-        .send()
-        .await
-        .unwrap();
-    sdk.lambda
-        .wait_until_function_updated_v2()
-        .function_name("FAQ")
-        .wait(Duration::from_secs(30))
-        .await
-        .unwrap();
+    sdk.replace_code(idle).await;
     let (invoked, _) = tokio::join!(sdk.lambda.invoke().function_name("FAQ").send(), healthy());
     let invoked = invoked.unwrap();
     assert_eq!(invoked.function_error(), Some("Unhandled"));
@@ -631,20 +594,7 @@ async fn no_credential_or_secret_ever_appears_in_output_logs_or_state() {
     let env_dump = common::script_zip(
         r#"env; post /2018-06-01/runtime/invocation/$id/response '{"statusCode":200,"body":"ok"}'"#,
     );
-    sdk.lambda
-        .update_function_code()
-        .function_name("FAQ")
-        .zip_file(Blob::new(env_dump))
-        .send()
-        .await
-        .unwrap();
-    use aws_sdk_lambda::client::Waiters;
-    sdk.lambda
-        .wait_until_function_updated_v2()
-        .function_name("FAQ")
-        .wait(Duration::from_secs(30))
-        .await
-        .unwrap();
+    sdk.replace_code(env_dump).await;
     let output = run(with_secret(&["invoke", "--log"])).await;
     let log = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(

@@ -68,24 +68,6 @@ fn writes(calls: &BTreeMap<String, u64>) -> Vec<String> {
         .collect()
 }
 
-/// Swaps the function's code out of band (as someone with the console would) and waits.
-async fn replace_code(sdk: &Sdk, zip: Vec<u8>) {
-    sdk.lambda
-        .update_function_code()
-        .function_name("FAQ")
-        .zip_file(Blob::new(zip))
-        .send()
-        .await
-        .unwrap();
-    use aws_sdk_lambda::client::Waiters;
-    sdk.lambda
-        .wait_until_function_updated_v2()
-        .function_name("FAQ")
-        .wait(Duration::from_secs(30))
-        .await
-        .unwrap();
-}
-
 async fn log_messages(sdk: &Sdk) -> Vec<String> {
     let events = sdk
         .logs
@@ -381,7 +363,7 @@ async fn api_gateway_failures_look_as_they_do_on_aws() {
     assert_eq!(get(&url).await.0, 200);
 
     // A malformed proxy response (body must be a string): 502.
-    replace_code(&sdk, common::script_zip(r#"post /2018-06-01/runtime/invocation/$id/response '{"statusCode":200,"body":{"not":"a string"}}'"#)).await;
+    sdk.replace_code(common::script_zip(r#"post /2018-06-01/runtime/invocation/$id/response '{"statusCode":200,"body":{"not":"a string"}}'"#)).await;
     let (status, body) = get(&url).await;
     assert_eq!(
         (status, body.as_str()),
@@ -389,7 +371,7 @@ async fn api_gateway_failures_look_as_they_do_on_aws() {
     );
 
     // A function error: 502 through the stage; Unhandled with the error through Invoke.
-    replace_code(&sdk, common::script_zip(r#"post /2018-06-01/runtime/invocation/$id/error '{"errorType":"Boom","errorMessage":"it broke"}'"#)).await;
+    sdk.replace_code(common::script_zip(r#"post /2018-06-01/runtime/invocation/$id/error '{"errorType":"Boom","errorMessage":"it broke"}'"#)).await;
     assert_eq!(get(&url).await.0, 502);
     let output = run({
         let mut command = faqctl_at(&cloud.endpoint());
@@ -410,22 +392,9 @@ async fn timeouts_and_crashes_are_reported_as_lambda_reports_them() {
     let cloud = start(None).await;
     deploy(&cloud).await;
     let sdk = Sdk::at(&cloud.endpoint()).await;
-    sdk.lambda
-        .update_function_configuration()
-        .function_name("FAQ")
-        .timeout(1)
-        .send()
-        .await
-        .unwrap();
-    use aws_sdk_lambda::client::Waiters;
-    sdk.lambda
-        .wait_until_function_updated_v2()
-        .function_name("FAQ")
-        .wait(Duration::from_secs(30))
-        .await
-        .unwrap();
+    sdk.set_timeout(1).await;
 
-    replace_code(&sdk, common::script_zip("sleep 30")).await;
+    sdk.replace_code(common::script_zip("sleep 30")).await;
     let started = std::time::Instant::now();
     let response = sdk
         .lambda
@@ -453,11 +422,8 @@ async fn timeouts_and_crashes_are_reported_as_lambda_reports_them() {
         .iter()
         .any(|m| m.contains("Task timed out after 1.00 seconds")));
 
-    replace_code(
-        &sdk,
-        common::script_zip("echo 'about to crash' >&2; exit 3"),
-    )
-    .await;
+    sdk.replace_code(common::script_zip("echo 'about to crash' >&2; exit 3"))
+        .await;
     let response = sdk
         .lambda
         .invoke()
@@ -483,7 +449,7 @@ async fn timeouts_and_crashes_are_reported_as_lambda_reports_them() {
     );
 
     // The next invocation gets a fresh environment and works again with working code.
-    replace_code(&sdk, std::fs::read(zip()).unwrap()).await;
+    sdk.replace_code(std::fs::read(zip()).unwrap()).await;
     let response = sdk
         .lambda
         .invoke()

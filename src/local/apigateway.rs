@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use super::state::{
     now_secs, random_id, Deployment, Integration, Method, Resource, RestApi, Stage,
 };
-use super::wire::{decode_segment, empty, json, parse_body, rest_error};
+use super::wire::{decode_segment, empty, json, parse_body, rest_error, string_map};
 use super::Cloud;
 
 /// The AWS operation of a request path, for faults and call counts.
@@ -739,15 +739,4 @@ fn stage_json_base(stage: &Stage) -> Value {
         "tracingEnabled": false,
         "cacheClusterEnabled": false,
     })
-}
-
-fn string_map(value: &Value) -> BTreeMap<String, String> {
-    value
-        .as_object()
-        .map(|map| {
-            map.iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                .collect()
-        })
-        .unwrap_or_default()
 }

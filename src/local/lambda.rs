@@ -6,7 +6,6 @@
 // An early answer is a whole HTTP response; boxing it buys nothing at this scale.
 #![allow(clippy::result_large_err)]
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -18,7 +17,7 @@ use serde_json::{json, Value};
 
 use super::runtime::function_arn;
 use super::state::{lambda_timestamp, Function};
-use super::wire::{decode_segment, empty, json, parse_body, rest_error};
+use super::wire::{decode_segment, empty, json, parse_body, rest_error, string_map};
 use super::Cloud;
 use crate::package::{self, PackageError};
 
@@ -665,15 +664,4 @@ pub fn ready_function(cloud: &Cloud, name: &str) -> Result<Function, Response> {
         "Failed" => Err(rest_error(502, "InvalidRuntimeException", &format!("The function could not be started: {}", function.state_reason.clone().unwrap_or_default()))),
         _ => Err(rest_error(409, "ResourceConflictException", &format!("The operation cannot be performed at this time. The function is currently in the following state: {}", function.state))),
     }
-}
-
-fn string_map(value: &Value) -> BTreeMap<String, String> {
-    value
-        .as_object()
-        .map(|map| {
-            map.iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                .collect()
-        })
-        .unwrap_or_default()
 }

@@ -6,7 +6,7 @@ use axum::response::Response;
 use serde_json::{json, Value};
 
 use super::state::{now_ms, Db, LogGroup, LogStream};
-use super::wire::{json11, json11_error};
+use super::wire::{json11, json11_error, string_map};
 
 /// Events per FilterLogEvents page when the caller gives no limit (AWS: up to 10,000 / 1 MB).
 const PAGE: usize = 10_000;
@@ -202,17 +202,6 @@ fn missing_group() -> Response {
         "ResourceNotFoundException",
         "The specified log group does not exist.",
     )
-}
-
-fn string_map(value: &Value) -> std::collections::BTreeMap<String, String> {
-    value
-        .as_object()
-        .map(|map| {
-            map.iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn filter_log_events(db: &Db, name: &str, body: &Value) -> Response {

@@ -213,15 +213,6 @@ async fn respond(
     UrlPath(id): UrlPath<String>,
     body: Bytes,
 ) -> Response {
-    let Some(sender) = lock(&api.pending).remove(&id) else {
-        return (
-            StatusCode::BAD_REQUEST,
-            axum::Json(
-                json!({"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"}),
-            ),
-        )
-            .into_response();
-    };
     let outcome = if body.len() > MAX_RESPONSE_BYTES {
         Outcome::Error(
             json!({
@@ -234,8 +225,7 @@ async fn respond(
     } else {
         Outcome::Response(body.to_vec())
     };
-    let _ = sender.send(outcome);
-    (StatusCode::ACCEPTED, axum::Json(json!({"status": "OK"}))).into_response()
+    complete(&api, &id, outcome)
 }
 
 async fn report_error(
@@ -243,16 +233,16 @@ async fn report_error(
     UrlPath(id): UrlPath<String>,
     body: Bytes,
 ) -> Response {
-    let Some(sender) = lock(&api.pending).remove(&id) else {
-        return (
-            StatusCode::BAD_REQUEST,
-            axum::Json(
-                json!({"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"}),
-            ),
-        )
-            .into_response();
+    complete(&api, &id, Outcome::Error(body.to_vec()))
+}
+
+/// Hands an invocation's outcome to whoever waits for it; an unknown id is the runtime's error.
+fn complete(api: &RuntimeApi, id: &str, outcome: Outcome) -> Response {
+    let Some(sender) = lock(&api.pending).remove(id) else {
+        let error = json!({"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"});
+        return (StatusCode::BAD_REQUEST, axum::Json(error)).into_response();
     };
-    let _ = sender.send(Outcome::Error(body.to_vec()));
+    let _ = sender.send(outcome);
     (StatusCode::ACCEPTED, axum::Json(json!({"status": "OK"}))).into_response()
 }
 

@@ -74,6 +74,18 @@ pub fn parse_body(body: &[u8]) -> Result<Value, String> {
     }
 }
 
+/// A JSON object of strings (tags, environment variables) as a map; anything else is empty.
+pub fn string_map(value: &Value) -> std::collections::BTreeMap<String, String> {
+    value
+        .as_object()
+        .map(|map| {
+            map.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Percent-decodes one path segment (function names, ARNs in paths).
 pub fn decode_segment(segment: &str) -> String {
     let bytes = segment.as_bytes();

@@ -211,6 +211,41 @@ impl Sdk {
         }
     }
 
+    /// Swaps the function's code out of band (as someone with the console would) and waits
+    /// until Lambda has finished the update.
+    pub async fn replace_code(&self, zip: Vec<u8>) {
+        self.lambda
+            .update_function_code()
+            .function_name("FAQ")
+            .zip_file(aws_sdk_lambda::primitives::Blob::new(zip))
+            .send()
+            .await
+            .unwrap();
+        self.wait_updated().await;
+    }
+
+    /// Sets the function's timeout out of band and waits.
+    pub async fn set_timeout(&self, seconds: i32) {
+        self.lambda
+            .update_function_configuration()
+            .function_name("FAQ")
+            .timeout(seconds)
+            .send()
+            .await
+            .unwrap();
+        self.wait_updated().await;
+    }
+
+    async fn wait_updated(&self) {
+        use aws_sdk_lambda::client::Waiters;
+        self.lambda
+            .wait_until_function_updated_v2()
+            .function_name("FAQ")
+            .wait(std::time::Duration::from_secs(30))
+            .await
+            .unwrap();
+    }
+
     /// The ids of the REST APIs with this name.
     pub async fn api_ids(&self, name: &str) -> Vec<String> {
         let apis = self
