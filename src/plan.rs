@@ -485,7 +485,7 @@ pub fn plan_deploy(desired: &Desired, observed: &Observed) -> Result<Vec<Change>
             stage: names.stage.clone(),
         });
     }
-    plan_api_logging(desired, observed, kept, api_changed, &mut changes)?;
+    plan_api_logging(desired, observed, kept, &mut changes)?;
     Ok(changes)
 }
 
@@ -495,7 +495,6 @@ fn plan_api_logging(
     desired: &Desired,
     observed: &Observed,
     kept: Option<&ApiState>,
-    redeployed: bool,
     changes: &mut Vec<Change>,
 ) -> Result<(), PlanError> {
     let names = &desired.names;
@@ -503,7 +502,6 @@ fn plan_api_logging(
     let stage = kept
         .and_then(|api| api.stage.clone())
         .unwrap_or_else(|| StageState::new(None));
-    let _ = redeployed;
     let logs = desired.api_logs.unwrap_or_else(|| stage.logging_on());
     if logs {
         match (

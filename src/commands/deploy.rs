@@ -75,10 +75,22 @@ const RETENTION_DAYS: [i32; 22] = [
 ];
 
 impl FunctionArgs {
-    /// With `--local`, a role the local cloud accepts when none is given.
-    pub fn for_remote(mut self, remote: &RemoteArgs) -> Self {
-        if remote.local && self.role_arn.is_none() {
-            self.role_arn = Some(crate::local::LOCAL_ROLE_ARN.to_string());
+    /// With `--local`, roles the local cloud accepts when none are given.
+    pub fn for_remote(self, remote: &RemoteArgs) -> Self {
+        if remote.local {
+            self.with_local_roles()
+        } else {
+            self
+        }
+    }
+
+    /// The local cloud checks a role's shape only: give it one where none was given.
+    pub fn with_local_roles(mut self) -> Self {
+        self.role_arn
+            .get_or_insert_with(|| crate::local::LOCAL_ROLE_ARN.to_string());
+        if self.api_logs == Some(true) {
+            self.apigw_logs_role_arn
+                .get_or_insert_with(|| crate::local::LOCAL_ROLE_ARN.to_string());
         }
         self
     }

@@ -11,7 +11,7 @@ use super::build::SourceArgs;
 use super::deploy::{converge, FunctionArgs};
 use crate::aws::Clients;
 use crate::cli::{Exit, OutputFormat};
-use crate::local::{LocalCloud, LocalConfig, DEFAULT_PORT, LOCAL_ROLE_ARN};
+use crate::local::{LocalCloud, LocalConfig, DEFAULT_PORT};
 use crate::output::Printer;
 use crate::settings::{NameArgs, RemoteArgs};
 
@@ -77,10 +77,7 @@ pub async fn run(args: LocalArgs, printer: &Printer) -> anyhow::Result<Exit> {
         return Ok(Exit::Success);
     }
 
-    let mut function = args.function.clone();
-    function
-        .role_arn
-        .get_or_insert_with(|| LOCAL_ROLE_ARN.to_string());
+    let function = args.function.clone().with_local_roles();
     function.desired(&names, "us-east-1", "")?;
     let package = args.source.package(&names.function, printer)?;
     let remote = RemoteArgs {
