@@ -626,3 +626,32 @@ fn error_payload(body: Vec<u8>) -> Vec<u8> {
 pub fn function_arn(region: &str, name: &str) -> String {
     format!("arn:aws:lambda:{region}:{ACCOUNT}:function:{name}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn output_lines_are_read_whole_and_overlong_ones_split() {
+        let long = "x".repeat(MAX_LINE_BYTES + 10);
+        let input = format!("Quote selected: 3\n{long}\nlast line without newline");
+        let mut reader = BufReader::new(input.as_bytes());
+        assert_eq!(
+            read_line_bounded(&mut reader).await.as_deref(),
+            Some("Quote selected: 3")
+        );
+        assert_eq!(
+            read_line_bounded(&mut reader).await.map(|l| l.len()),
+            Some(MAX_LINE_BYTES)
+        );
+        assert_eq!(
+            read_line_bounded(&mut reader).await.as_deref(),
+            Some("xxxxxxxxxx")
+        );
+        assert_eq!(
+            read_line_bounded(&mut reader).await.as_deref(),
+            Some("last line without newline")
+        );
+        assert_eq!(read_line_bounded(&mut reader).await, None);
+    }
+}
