@@ -241,16 +241,17 @@ impl RemoteArgs {
             check_endpoint_url(url)?;
             loader = loader.endpoint_url(url);
         }
-        if let Some(url) = &endpoint_url {
-            check_reachable(url, self.local).await?;
-        }
         let sdk = loader.load().await;
         let region = sdk
             .region()
             .map(|r| r.to_string())
             .context("no AWS region is set: pass --region us-east-1, set AWS_REGION, or run `aws configure set region us-east-1`")?;
         check_region(&region)?;
+        // The flag, --local, or the SDK's own AWS_ENDPOINT_URL.
         let endpoint_url = endpoint_url.or_else(|| sdk.endpoint_url().map(str::to_string));
+        if let Some(url) = &endpoint_url {
+            check_reachable(url, self.local).await?;
+        }
         Ok(AwsConfig {
             sdk,
             region,

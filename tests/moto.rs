@@ -708,3 +708,34 @@ async fn logs_follow_prints_new_events_once_and_stops_on_ctrl_c() {
         "Ctrl-C ends logs --follow cleanly: {status}"
     );
 }
+
+#[tokio::test]
+async fn the_sdks_own_aws_endpoint_url_is_honoured() {
+    let moto = Moto::start();
+    // Everything faqctl_at sets, but the endpoint from the environment instead of the flag.
+    let mut command = assert_cmd::Command::cargo_bin("faqctl").unwrap();
+    command
+        .current_dir(common::workspace())
+        .env_remove("AWS_PROFILE")
+        .env_remove("FAQCTL_ROLE_ARN")
+        .env("AWS_ENDPOINT_URL", &moto.endpoint)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", "/nonexistent/faqctl-test/config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/faqctl-test/credentials",
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("FAQCTL_RETRY_BASE_MS", "10")
+        .args(["deploy", "--zip", &zip(), "--role-arn", ROLE_ARN]);
+    let deployed = json_ok(&mut command);
+    assert_eq!(operations(&deployed), COLD_DEPLOY);
+    assert!(deployed["invoke_url"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!("{}/_aws/execute-api/", moto.endpoint)));
+    let sdk = Sdk::at(&moto.endpoint).await;
+    assert_eq!(sdk.api_ids("FAQ-API").await.len(), 1);
+}
