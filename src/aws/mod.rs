@@ -13,9 +13,11 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use crate::settings::AwsConfig;
 
 mod apply;
+mod calls;
 mod observe;
 
 pub use apply::{apply, ApplyContext, Race};
+pub use calls::{filter_log_events, invoke, Invoked};
 pub use observe::{find_apis, observe};
 
 /// The three service clients, built from one `SdkConfig`.

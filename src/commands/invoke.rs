@@ -5,14 +5,11 @@ use std::fmt;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::LogType;
-use base64::Engine;
 use clap::Args;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::aws::{self, sdk_error, Clients};
+use crate::aws::{self, Clients};
 use crate::cli::Exit;
 use crate::output::Printer;
 use crate::settings::{NameArgs, RemoteArgs};
@@ -94,42 +91,28 @@ pub async fn run(remote: &RemoteArgs, args: InvokeArgs, printer: &Printer) -> an
         return Ok(Exit::Success);
     }
 
-    let mut call = clients
-        .lambda
-        .invoke()
-        .function_name(&names.function)
-        .payload(Blob::new(serde_json::to_vec(&payload)?));
-    if args.log {
-        call = call.log_type(LogType::Tail);
-    }
-    let response = match call.send().await {
-        Ok(response) => response,
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|e| e.is_resource_not_found_exception()) =>
-        {
-            bail!(
-                "function {} does not exist in {}: run `faqctl deploy` first",
-                names.function,
-                aws.region
-            )
-        }
-        Err(e) => return Err(sdk_error("Invoke", &names.function, e)),
-    };
-    let raw = response.payload().map(|p| p.as_ref()).unwrap_or_default();
+    let invoked = aws::invoke(
+        &clients,
+        &names.function,
+        &serde_json::to_vec(&payload)?,
+        args.log,
+    )
+    .await?
+    .with_context(|| {
+        format!(
+            "function {} does not exist in {}: run `faqctl deploy` first",
+            names.function, aws.region
+        )
+    })?;
+    let raw = invoked.payload.as_slice();
     let output = InvokeOutput {
         schema_version: 1,
         function_name: names.function.clone(),
-        status_code: response.status_code(),
-        function_error: response.function_error().map(str::to_string),
+        status_code: invoked.status_code,
+        function_error: invoked.function_error,
         payload: serde_json::from_slice(raw)
             .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(raw).into_owned())),
-        log: response.log_result().map(|tail| {
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(tail)
-                .unwrap_or_default();
-            String::from_utf8_lossy(&bytes).into_owned()
-        }),
+        log: invoked.log,
     };
     printer.result(&output)?;
     if let (Some(log), crate::cli::OutputFormat::Text) = (&output.log, printer.format()) {

@@ -11,7 +11,7 @@ use aws_sdk_cloudwatchlogs::types::FilteredLogEvent;
 use clap::Args;
 use serde::Serialize;
 
-use crate::aws::{sdk_error, Clients};
+use crate::aws::{self, Clients};
 use crate::cli::{Exit, OutputFormat};
 use crate::output::Printer;
 use crate::plan::execution_log_group;
@@ -168,7 +168,7 @@ pub async fn tail(
         let mut lines = Vec::new();
         let mut missing = Vec::new();
         for (source, follower) in sources.iter().zip(followers.iter_mut()) {
-            match filter_log_events(clients, &source.group, follower.cursor, filter).await? {
+            match aws::filter_log_events(clients, &source.group, follower.cursor, filter).await? {
                 Some(events) => lines.extend(follower.fresh(events).into_iter().map(|mut line| {
                     line.source = source.label;
                     line
@@ -258,44 +258,6 @@ impl Follower {
         let cursor = self.cursor;
         self.seen.retain(|_, timestamp| *timestamp >= cursor);
         fresh
-    }
-}
-
-/// Every event of a group from `start` on; `None` when the group does not exist.
-async fn filter_log_events(
-    clients: &Clients,
-    group: &str,
-    start: i64,
-    filter: Option<&str>,
-) -> anyhow::Result<Option<Vec<FilteredLogEvent>>> {
-    let mut events = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let result = clients
-            .logs
-            .filter_log_events()
-            .log_group_name(group)
-            .start_time(start)
-            .set_filter_pattern(filter.map(str::to_string))
-            .set_next_token(token.clone())
-            .send()
-            .await;
-        let page = match result {
-            Ok(page) => page,
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
-            {
-                return Ok(None);
-            }
-            Err(e) => return Err(sdk_error("FilterLogEvents", group, e)),
-        };
-        events.extend(page.events().iter().cloned());
-        match page.next_token() {
-            // Some services repeat the last token at the end; stop rather than loop.
-            Some(next) if Some(next) != token.as_deref() => token = Some(next.to_string()),
-            _ => return Ok(Some(events)),
-        }
     }
 }
 
