@@ -4,14 +4,12 @@
 
 mod common;
 
+use common::zip;
+
 use common::{faqctl_at, json_ok_async, operations, run, Moto, Sdk, ROLE_ARN};
-use faqctl::local::{LocalCloud, LocalConfig};
+use faqctl::local::LocalConfig;
 
 const LOGS_ROLE: &str = "arn:aws:iam::123456789012:role/apigw-cloudwatch";
-
-fn zip() -> String {
-    common::built_package().zip.display().to_string()
-}
 
 fn command(endpoint: &str, args: &[&str]) -> assert_cmd::Command {
     let mut command = faqctl_at(endpoint);
@@ -30,10 +28,7 @@ async fn log_lines(endpoint: &str, source: &str) -> Vec<serde_json::Value> {
         "logs --source {source}: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    common::json_lines(&output.stdout)
 }
 
 fn messages(lines: &[serde_json::Value]) -> Vec<String> {
@@ -45,12 +40,7 @@ fn messages(lines: &[serde_json::Value]) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_gateway_logs_explain_what_the_caller_only_sees_as_5xx() {
-    let cloud = LocalCloud::start(LocalConfig {
-        port: 0,
-        ..LocalConfig::default()
-    })
-    .await
-    .unwrap();
+    let cloud = common::local_cloud(LocalConfig::default()).await;
     let endpoint = cloud.endpoint();
     let zip = zip();
 
@@ -215,12 +205,7 @@ async fn api_gateway_logs_explain_what_the_caller_only_sees_as_5xx() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_stage_throttles_beyond_its_burst() {
-    let cloud = LocalCloud::start(LocalConfig {
-        port: 0,
-        ..LocalConfig::default()
-    })
-    .await
-    .unwrap();
+    let cloud = common::local_cloud(LocalConfig::default()).await;
     let deployed = json_ok_async(command(
         &cloud.endpoint(),
         &[

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{faqctl_at, run, ROLE_ARN};
-use faqctl::local::{LocalCloud, LocalConfig};
+use faqctl::local::LocalConfig;
 
 fn faqctl() -> assert_cmd::Command {
     let mut command = assert_cmd::Command::cargo_bin("faqctl").unwrap();
@@ -90,12 +90,7 @@ fn completions_are_printed_for_each_shell() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_json_document_has_a_stable_shape() {
-    let cloud = LocalCloud::start(LocalConfig {
-        port: 0,
-        ..LocalConfig::default()
-    })
-    .await
-    .unwrap();
+    let cloud = common::local_cloud(LocalConfig::default()).await;
     let zip = common::built_package().zip.display().to_string();
     let json = |args: Vec<String>| {
         let mut command = faqctl_at(&cloud.endpoint());
@@ -146,12 +141,7 @@ async fn every_json_document_has_a_stable_shape() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_smoke_test_exits_3_after_deploying() {
-    let cloud = LocalCloud::start(LocalConfig {
-        port: 0,
-        ..LocalConfig::default()
-    })
-    .await
-    .unwrap();
+    let cloud = common::local_cloud(LocalConfig::default()).await;
     // A real bootstrap without its faq.json: it deploys, but fails at init.
     let dir = tempfile::tempdir().unwrap();
     let broken = dir.path().join("no-faq.zip");
@@ -187,12 +177,7 @@ async fn a_failed_smoke_test_exits_3_after_deploying() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn faqctl_toml_sets_defaults_that_env_and_flags_override() {
-    let cloud = LocalCloud::start(LocalConfig {
-        port: 0,
-        ..LocalConfig::default()
-    })
-    .await
-    .unwrap();
+    let cloud = common::local_cloud(LocalConfig::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("faqctl.toml");
     std::fs::write(&file, format!("function-name = \"FAQ-Toml\"\nstage = \"tomlStage\"\nrole-arn = \"{ROLE_ARN}\"\nmemory = 256\ntimeout = 5\n")).unwrap();

@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::zip;
+
 use std::process::Output;
 use std::time::{Duration, Instant};
 
@@ -14,18 +16,12 @@ use common::{faqctl_at, json_ok_async, operations, run, Sdk, ROLE_ARN};
 use faqctl::local::{LocalCloud, LocalConfig};
 
 async fn start(faults: Option<&str>, enforce_rate_limits: bool) -> LocalCloud {
-    LocalCloud::start(LocalConfig {
-        port: 0,
+    common::local_cloud(LocalConfig {
         faults: faults.map(str::to_string),
         enforce_rate_limits,
         ..LocalConfig::default()
     })
     .await
-    .unwrap()
-}
-
-fn zip() -> String {
-    common::built_package().zip.display().to_string()
 }
 
 fn deploy_command(cloud: &LocalCloud) -> assert_cmd::Command {
@@ -281,17 +277,20 @@ async fn bad_input_is_refused_with_a_clear_error_and_no_write_call() {
     let elf = common::bootstrap_binary();
     let mut arm = elf.clone();
     arm[18..20].copy_from_slice(&183u16.to_le_bytes());
-    let zip = |entries: &[(&str, u32, &[u8])]| faqctl::package::write_zip(entries).unwrap();
+    let make_zip = |entries: &[(&str, u32, &[u8])]| faqctl::package::write_zip(entries).unwrap();
     let bad_faq = write(
         "bad.json",
         br#"{"service":"s","reference":"r","questions":[]}"#,
     );
     let big_faq = write("big.json", &vec![b' '; 1024 * 1024 + 1]);
     let not_zip = write("not.zip", b"this is not a zip");
-    let no_bootstrap = write("nob.zip", &zip(&[("main", 0o755, &elf)]));
-    let not_exec = write("noexec.zip", &zip(&[("bootstrap", 0o644, &elf)]));
-    let script = write("script.zip", &zip(&[("bootstrap", 0o755, b"#!/bin/sh\n")]));
-    let wrong_arch = write("arm.zip", &zip(&[("bootstrap", 0o755, &arm)]));
+    let no_bootstrap = write("nob.zip", &make_zip(&[("main", 0o755, &elf)]));
+    let not_exec = write("noexec.zip", &make_zip(&[("bootstrap", 0o644, &elf)]));
+    let script = write(
+        "script.zip",
+        &make_zip(&[("bootstrap", 0o755, b"#!/bin/sh\n")]),
+    );
+    let wrong_arch = write("arm.zip", &make_zip(&[("bootstrap", 0o755, &arm)]));
     let mut huge = vec![0u8; 51 * 1024 * 1024];
     fastrand::fill(&mut huge);
     let too_big = write("huge.zip", &huge);
@@ -343,41 +342,31 @@ async fn bad_input_is_refused_with_a_clear_error_and_no_write_call() {
         (
             vec![
                 "--zip".into(),
-                zip_path(),
+                zip(),
                 "--role-arn".into(),
                 "arn:aws:iam::1:role/x".into(),
             ],
             "--role-arn \"arn:aws:iam::1:role/x\" is not an IAM role ARN",
         ),
         (
-            vec![
-                "--zip".into(),
-                zip_path(),
-                "--region".into(),
-                "us_east_1".into(),
-            ],
+            vec!["--zip".into(), zip(), "--region".into(), "us_east_1".into()],
             "region \"us_east_1\" is not an AWS region name",
         ),
         (
             vec![
                 "--zip".into(),
-                zip_path(),
+                zip(),
                 "--function-name".into(),
                 "FAQ!".into(),
             ],
             "--function-name \"FAQ!\" is not a valid Lambda function name",
         ),
         (
-            vec!["--zip".into(), zip_path(), "--api-name".into(), "".into()],
+            vec!["--zip".into(), zip(), "--api-name".into(), "".into()],
             "--api-name \"\" is not a valid REST API name",
         ),
         (
-            vec![
-                "--zip".into(),
-                zip_path(),
-                "--stage".into(),
-                "my.stage".into(),
-            ],
+            vec!["--zip".into(), zip(), "--stage".into(), "my.stage".into()],
             "--stage \"my.stage\" is not a valid stage name",
         ),
     ];
@@ -404,7 +393,7 @@ async fn bad_input_is_refused_with_a_clear_error_and_no_write_call() {
     let started = Instant::now();
     let output = run({
         let mut command = faqctl_at(&format!("http://127.0.0.1:{port}"));
-        command.args(["deploy", "--zip", &zip_path(), "--role-arn", ROLE_ARN]);
+        command.args(["deploy", "--zip", &zip(), "--role-arn", ROLE_ARN]);
         command
     })
     .await;
@@ -422,10 +411,6 @@ async fn bad_input_is_refused_with_a_clear_error_and_no_write_call() {
         stderr(&output)
     );
     cloud.stop().await;
-}
-
-fn zip_path() -> String {
-    zip()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -557,13 +542,11 @@ async fn no_credential_or_secret_ever_appears_in_output_logs_or_state() {
     const SECRET: &str = "wJalrXUtnFEMI-FAKE-SECRET-8d1f0c";
     const TOKEN: &str = "FAKE-SESSION-TOKEN-5f2e9a";
     let state = tempfile::tempdir().unwrap();
-    let cloud = LocalCloud::start(LocalConfig {
-        port: 0,
+    let cloud = common::local_cloud(LocalConfig {
         state_dir: Some(state.path().to_path_buf()),
         ..LocalConfig::default()
     })
-    .await
-    .unwrap();
+    .await;
     let with_secret = |args: &[&str]| {
         let mut command = faqctl_at(&cloud.endpoint());
         command

@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::zip;
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -14,17 +16,11 @@ use faq_function::{Entry, Faq};
 use faqctl::local::{LocalCloud, LocalConfig};
 
 async fn start(state_dir: Option<std::path::PathBuf>) -> LocalCloud {
-    LocalCloud::start(LocalConfig {
-        port: 0,
+    common::local_cloud(LocalConfig {
         state_dir,
         ..LocalConfig::default()
     })
     .await
-    .unwrap()
-}
-
-fn zip() -> String {
-    common::built_package().zip.display().to_string()
 }
 
 async fn deploy(cloud: &LocalCloud) -> serde_json::Value {
@@ -147,11 +143,7 @@ async fn the_whole_service_runs_on_the_local_cloud() {
     })
     .await;
     assert!(logs.status.success());
-    let lines: Vec<serde_json::Value> = String::from_utf8(logs.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines: Vec<serde_json::Value> = common::json_lines(&logs.stdout);
     let messages: Vec<&str> = lines
         .iter()
         .map(|l| l["message"].as_str().unwrap())
@@ -676,13 +668,11 @@ async fn state_survives_a_restart_with_the_same_state_dir() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deploy_waits_until_lambda_has_finished_creating_and_updating() {
     let settle = Duration::from_millis(1500);
-    let cloud = LocalCloud::start(LocalConfig {
-        port: 0,
+    let cloud = common::local_cloud(LocalConfig {
         settle,
         ..LocalConfig::default()
     })
-    .await
-    .unwrap();
+    .await;
     let started = std::time::Instant::now();
     let deployed = deploy(&cloud).await;
     assert!(started.elapsed() >= settle, "the waiter waited for Active");

@@ -4,13 +4,11 @@
 
 mod common;
 
+use common::zip;
+
 use aws_sdk_cloudwatchlogs::types::InputLogEvent;
 use common::{faqctl_at, json_ok, operations, Moto, Sdk, ROLE_ARN};
 use predicates::prelude::*;
-
-fn zip() -> String {
-    common::built_package().zip.display().to_string()
-}
 
 fn deploy(moto: &Moto) -> serde_json::Value {
     json_ok(faqctl_at(&moto.endpoint).args(["deploy", "--zip", &zip(), "--role-arn", ROLE_ARN]))
@@ -601,11 +599,7 @@ async fn logs_prints_seeded_events_in_time_order_and_filters() {
         .output()
         .unwrap();
     assert!(output.status.success());
-    let lines: Vec<serde_json::Value> = String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines: Vec<serde_json::Value> = common::json_lines(&output.stdout);
     let messages: Vec<&str> = lines
         .iter()
         .map(|l| l["message"].as_str().unwrap())

@@ -29,12 +29,7 @@ fn step(cloud: &LocalCloud, work: &std::path::Path, args: &[&str]) -> std::proce
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_example_pipeline_builds_checks_drift_deploys_and_exports_the_url() {
-    let cloud = LocalCloud::start(LocalConfig {
-        port: 0,
-        ..LocalConfig::default()
-    })
-    .await
-    .unwrap();
+    let cloud = common::local_cloud(LocalConfig::default()).await;
     let work = tempfile::tempdir().unwrap();
     let run = |args: &'static [&'static str]| {
         let (work, cloud_endpoint) = (work.path().to_path_buf(), cloud.endpoint());

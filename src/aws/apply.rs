@@ -83,14 +83,13 @@ pub async fn apply(
                 .tags(MANAGED_BY.0, MANAGED_BY.1)
                 .send()
                 .await;
-            match result {
-                Ok(_) => {}
-                // Lambda may have created it meanwhile (the function already logged).
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|e| e.is_resource_already_exists_exception()) => {}
-                Err(e) => return Err(sdk_error("CreateLogGroup", name, e)),
-            }
+            // Lambda may have created it meanwhile (the function already logged).
+            done_unless(
+                result,
+                "ResourceAlreadyExistsException",
+                "CreateLogGroup",
+                name,
+            )?;
         }
         Change::PutRetentionPolicy { name, days } => {
             clients
@@ -290,13 +289,12 @@ pub async fn apply(
                 |e| has_code(e, "ResourceConflictException"),
             )
             .await;
-            match result {
-                Ok(_) => {}
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|e| e.is_resource_not_found_exception()) => {}
-                Err(e) => return Err(sdk_error("RemovePermission", name, e)),
-            }
+            done_unless(
+                result,
+                "ResourceNotFoundException",
+                "RemovePermission",
+                name,
+            )?;
         }
         Change::AddPermission { name } => {
             let function_arn = context.function_arn()?.to_string();
@@ -432,34 +430,22 @@ pub async fn apply(
                 })?;
         }
         Change::DeleteFunction { name } => {
-            match clients
+            let result = clients
                 .lambda
                 .delete_function()
                 .function_name(name)
                 .send()
-                .await
-            {
-                Ok(_) => {}
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|e| e.is_resource_not_found_exception()) => {}
-                Err(e) => return Err(sdk_error("DeleteFunction", name, e)),
-            }
+                .await;
+            done_unless(result, "ResourceNotFoundException", "DeleteFunction", name)?;
         }
         Change::DeleteLogGroup { name } => {
-            match clients
+            let result = clients
                 .logs
                 .delete_log_group()
                 .log_group_name(name)
                 .send()
-                .await
-            {
-                Ok(_) => {}
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|e| e.is_resource_not_found_exception()) => {}
-                Err(e) => return Err(sdk_error("DeleteLogGroup", name, e)),
-            }
+                .await;
+            done_unless(result, "ResourceNotFoundException", "DeleteLogGroup", name)?;
         }
     }
     Ok(())
@@ -491,21 +477,31 @@ fn role_hint(error: anyhow::Error, role: &str) -> anyhow::Error {
 }
 
 async fn delete_rest_api(clients: &Clients, id: &str) -> anyhow::Result<()> {
-    match clients
+    let result = clients
         .apigateway
         .delete_rest_api()
         .rest_api_id(id)
         .send()
-        .await
-    {
+        .await;
+    done_unless(result, "NotFoundException", "DeleteRestApi", id)
+}
+
+/// A call's result, with one error code counted as done: deleting what is already gone,
+/// creating what another writer made meanwhile. Any other error is reported.
+fn done_unless<T, E, R>(
+    result: Result<T, SdkError<E, R>>,
+    done_code: &str,
+    operation: &str,
+    target: &str,
+) -> anyhow::Result<()>
+where
+    E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match result {
         Ok(_) => Ok(()),
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|e| e.is_not_found_exception()) =>
-        {
-            Ok(())
-        }
-        Err(e) => Err(sdk_error("DeleteRestApi", id, e)),
+        Err(e) if has_code(&e, done_code) => Ok(()),
+        Err(e) => Err(sdk_error(operation, target, e)),
     }
 }
 

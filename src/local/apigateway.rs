@@ -193,11 +193,7 @@ fn route(
             let Some(method) = resource.methods.get_mut(*verb) else {
                 return Err(not_found("Invalid Method identifier specified"));
             };
-            for operation in request["patchOperations"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-            {
+            for operation in patch_operations(request) {
                 match (
                     operation["op"].as_str(),
                     operation["path"].as_str(),
@@ -405,11 +401,7 @@ fn route(
             let Some(stage) = api.stages.get_mut(*name) else {
                 return Err(not_found("Invalid stage identifier specified"));
             };
-            for operation in request["patchOperations"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-            {
+            for operation in patch_operations(request) {
                 match (
                     operation["op"].as_str(),
                     operation["path"].as_str(),
@@ -490,11 +482,7 @@ fn route(
         }
         ("GET", ["account"]) => Ok(json(200, &account_json(db))),
         ("PATCH", ["account"]) => {
-            for operation in request["patchOperations"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-            {
+            for operation in patch_operations(request) {
                 match (operation["op"].as_str(), operation["path"].as_str()) {
                     (Some("replace"), Some("/cloudwatchRoleArn")) => {
                         let role = operation["value"].as_str().unwrap_or_default();
@@ -565,6 +553,14 @@ pub fn operation_name(method: &str, segments: &[&str]) -> &'static str {
         ("PATCH", ["account"]) => "UpdateAccount",
         _ => "Unknown",
     }
+}
+
+/// The `patchOperations` of an Update* request (none when absent).
+fn patch_operations(request: &Value) -> Vec<Value> {
+    request["patchOperations"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
 }
 
 fn not_found(message: &str) -> Response {

@@ -25,6 +25,26 @@ pub fn built_package() -> &'static PackageOutput {
     })
 }
 
+/// The built package's path, for `--zip`.
+pub fn zip() -> String {
+    built_package().zip.display().to_string()
+}
+
+/// A local cloud of its own for one test, on a free loopback port.
+pub async fn local_cloud(config: faqctl::local::LocalConfig) -> faqctl::local::LocalCloud {
+    faqctl::local::LocalCloud::start(faqctl::local::LocalConfig { port: 0, ..config })
+        .await
+        .unwrap()
+}
+
+/// One JSON object per line (`faqctl logs --output json`).
+pub fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
 /// The real `bootstrap` binary out of the built package.
 pub fn bootstrap_binary() -> Vec<u8> {
     use std::io::Read;
