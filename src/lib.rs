@@ -7,6 +7,7 @@ pub mod commands;
 pub mod local;
 pub mod output;
 pub mod package;
+pub mod partition;
 pub mod plan;
 pub mod project_file;
 pub mod settings;

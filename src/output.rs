@@ -52,6 +52,11 @@ impl Printer {
         self.spinner
     }
 
+    /// Whether progress lines are printed at all (a terminal, or -v elsewhere; never -q).
+    pub fn reports_progress(&self) -> bool {
+        self.spinner || self.plain
+    }
+
     /// A progress line on stderr (terminal, or -v elsewhere).
     pub fn progress(&self, message: impl Display) {
         if self.spinner || self.plain {

@@ -7,6 +7,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::partition::{arn_partition, Location};
 use crate::settings::{arn_account, Names};
 
 pub const RUNTIME: &str = "provided.al2023";
@@ -48,9 +49,23 @@ pub struct Desired {
 pub const ACCESS_LOG_FORMAT: &str = r#"{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","path":"$context.path","status":"$context.status","responseLatency":"$context.responseLatency","integrationLatency":"$context.integration.latency","integrationError":"$context.integration.error"}"#;
 
 impl Names {
-    /// The access log group faqctl creates: `/aws/apigateway/{api}/{stage}`.
+    /// The access log group faqctl creates: `/aws/apigateway/{api}/{stage}`, with every
+    /// character CloudWatch Logs refuses in a group name (it takes `[A-Za-z0-9_./#-]` only, per
+    /// its service model) replaced by `_`: `--api-name "FAQ API"` logs to
+    /// `/aws/apigateway/FAQ_API/myDeployment` instead of failing half-way through a deploy.
     pub fn access_log_group(&self) -> String {
-        format!("/aws/apigateway/{}/{}", self.api, self.stage)
+        let api: String = self
+            .api
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "_./#-".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        format!("/aws/apigateway/{api}/{}", self.stage)
     }
 }
 
@@ -73,8 +88,6 @@ pub struct Observed {
     pub account_cloudwatch_role: Option<String>,
     /// The access log group faqctl made.
     pub access_log_group: Option<LogGroupState>,
-    /// API Gateway's execution log group of the kept API's stage, if it exists.
-    pub execution_log_group: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,6 +118,9 @@ pub struct ApiState {
     pub method: Option<MethodState>,
     pub integration: Option<IntegrationState>,
     pub stage: Option<StageState>,
+    /// The execution log group API Gateway made itself for this API's stage (it sets no
+    /// retention, and nothing deletes it with the API).
+    pub execution_log_group: Option<LogGroupState>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -317,18 +333,30 @@ pub enum PlanError {
     RoleRequired(String),
     #[error("--api-logs needs API Gateway's account-level CloudWatch role, and this account has none in {0}: API Gateway writes execution and access logs with one role per account and region. Pass --apigw-logs-role-arn with an existing IAM role that trusts apigateway.amazonaws.com and has the managed policy AmazonAPIGatewayPushToCloudWatchLogs; faqctl sets it (UpdateAccount) but never creates IAM roles")]
     AccountRoleRequired(String),
+    #[error("{flag} {role} is in partition {role_partition}, but region {region} is in partition {region_partition}: an IAM role works only in its own partition; pass a role ARN that starts with arn:{region_partition}:iam::")]
+    RolePartition {
+        flag: &'static str,
+        role: String,
+        role_partition: String,
+        region: String,
+        region_partition: &'static str,
+    },
 }
 
-/// `arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function}/invocations`
-pub fn integration_uri(region: &str, function_arn: &str) -> String {
-    format!(
-        "arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
-    )
-}
-
-/// The least-privilege SourceArn of the permission: only GET / of this API, any stage.
-pub fn permission_source_arn(region: &str, account: &str, api_id: &str) -> String {
-    format!("arn:aws:execute-api:{region}:{account}:{api_id}/*/GET/")
+/// A role from another partition can never be assumed (Lambda answers "cannot be assumed",
+/// which reads like a propagation delay): refuse it before any write.
+fn check_role_partition(flag: &'static str, role: &str, region: &str) -> Result<(), PlanError> {
+    let region_partition = Location::new(region).partition.name;
+    match arn_partition(role) {
+        Some(partition) if partition != region_partition => Err(PlanError::RolePartition {
+            flag,
+            role: role.to_string(),
+            role_partition: partition.to_string(),
+            region: region.to_string(),
+            region_partition,
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// The function's ARN: as observed, or as Lambda will name it in the role's account.
@@ -336,38 +364,19 @@ pub fn function_arn(desired: &Desired, observed: &Observed) -> Option<String> {
     if let Some(function) = &observed.function {
         return Some(function.arn.clone());
     }
-    let role = desired.role_arn.as_deref()?;
-    let partition = role.split(':').nth(1)?;
-    let account = arn_account(role)?;
-    Some(format!(
-        "arn:{partition}:lambda:{}:{account}:function:{}",
-        desired.region, desired.names.function
-    ))
+    let account = arn_account(desired.role_arn.as_deref()?)?;
+    Some(Location::new(&desired.region).function_arn(account, &desired.names.function))
 }
 
 /// The ordered write calls that take `observed` to `desired`. Empty when nothing differs.
 pub fn plan_deploy(desired: &Desired, observed: &Observed) -> Result<Vec<Change>, PlanError> {
     let names = &desired.names;
     let mut changes = Vec::new();
-
-    let log_group = names.log_group();
-    match &observed.log_group {
-        None => {
-            changes.push(Change::CreateLogGroup {
-                name: log_group.clone(),
-            });
-            changes.push(Change::PutRetentionPolicy {
-                name: log_group,
-                days: desired.log_retention_days,
-            });
-        }
-        Some(group) if group.retention_days != Some(desired.log_retention_days) => {
-            changes.push(Change::PutRetentionPolicy {
-                name: log_group,
-                days: desired.log_retention_days,
-            });
-        }
-        Some(_) => {}
+    if let Some(role) = &desired.role_arn {
+        check_role_partition("--role-arn", role, &desired.region)?;
+    }
+    if let Some(role) = &desired.apigw_logs_role_arn {
+        check_role_partition("--apigw-logs-role-arn", role, &desired.region)?;
     }
 
     match &observed.function {
@@ -404,6 +413,29 @@ pub fn plan_deploy(desired: &Desired, observed: &Observed) -> Result<Vec<Change>
         }
     }
 
+    // After the function: CreateFunction is the write most likely to be refused for the
+    // input (a role that does not exist or cannot be assumed), so it goes first and a refused
+    // deploy leaves nothing behind. A log group Lambda made meanwhile counts as created.
+    let log_group = names.log_group();
+    match &observed.log_group {
+        None => {
+            changes.push(Change::CreateLogGroup {
+                name: log_group.clone(),
+            });
+            changes.push(Change::PutRetentionPolicy {
+                name: log_group,
+                days: desired.log_retention_days,
+            });
+        }
+        Some(group) if group.retention_days != Some(desired.log_retention_days) => {
+            changes.push(Change::PutRetentionPolicy {
+                name: log_group,
+                days: desired.log_retention_days,
+            });
+        }
+        Some(_) => {}
+    }
+
     let (kept, duplicates) = match observed.apis.split_first() {
         Some((kept, rest)) => (Some(kept), rest),
         None => (None, &[][..]),
@@ -413,18 +445,24 @@ pub fn plan_deploy(desired: &Desired, observed: &Observed) -> Result<Vec<Change>
             id: duplicate.id.clone(),
             reason: "a duplicate; the oldest is kept",
         });
+        if duplicate.execution_log_group.is_some() {
+            changes.push(Change::DeleteLogGroup {
+                name: execution_log_group(&duplicate.id, &names.stage),
+            });
+        }
     }
 
     // Known whenever the function exists or a role was given, i.e. whenever we got this far.
     let function_arn = function_arn(desired, observed).unwrap_or_default();
     let account = arn_account(&function_arn).unwrap_or_default().to_string();
-    let wanted_uri = integration_uri(&desired.region, &function_arn);
+    let location = Location::new(&desired.region);
+    let wanted_uri = location.integration_uri(&function_arn);
     let permission_ok = |api_id: &str| {
         observed.permission.as_ref().is_some_and(|p| {
             p.principal.as_deref() == Some(APIGW_PRINCIPAL)
                 && p.action.as_deref() == Some(INVOKE_ACTION)
                 && p.source_arn.as_deref()
-                    == Some(permission_source_arn(&desired.region, &account, api_id).as_str())
+                    == Some(location.permission_source_arn(&account, api_id).as_str())
         })
     };
 
@@ -536,6 +574,18 @@ fn plan_api_logging(
             Some(_) => {}
         }
     }
+    // API Gateway creates its execution log group on the first logged request, with no
+    // retention: once it exists, it gets the same retention as every other group.
+    if let Some(api) = kept {
+        if let Some(group) = &api.execution_log_group {
+            if group.retention_days != Some(desired.log_retention_days) {
+                changes.push(Change::PutRetentionPolicy {
+                    name: execution_log_group(&api.id, &names.stage),
+                    days: desired.log_retention_days,
+                });
+            }
+        }
+    }
     let mut fields = Vec::new();
     let level = if logs { "INFO" } else { "OFF" };
     if stage.logging_level.as_deref().unwrap_or("OFF") != level || stage.data_trace.unwrap_or(false)
@@ -604,6 +654,15 @@ pub fn plan_destroy(names: &Names, observed: &Observed) -> Vec<Change> {
             reason: "with its stage and deployments",
         })
         .collect();
+    // API Gateway's own execution log groups outlive their APIs: delete them too.
+    let execution_log_groups: Vec<Change> = observed
+        .apis
+        .iter()
+        .filter(|api| api.execution_log_group.is_some())
+        .map(|api| Change::DeleteLogGroup {
+            name: execution_log_group(&api.id, &names.stage),
+        })
+        .collect();
     if observed.function.is_some() {
         if observed.permission.is_some() {
             changes.push(Change::RemovePermission {
@@ -624,11 +683,7 @@ pub fn plan_destroy(names: &Names, observed: &Observed) -> Vec<Change> {
             name: names.access_log_group(),
         });
     }
-    if let Some(group) = &observed.execution_log_group {
-        changes.push(Change::DeleteLogGroup {
-            name: group.clone(),
-        });
-    }
+    changes.extend(execution_log_groups);
     changes
 }
 
@@ -685,9 +740,10 @@ mod tests {
             integration: Some(IntegrationState {
                 kind: "AWS_PROXY".into(),
                 http_method: "POST".into(),
-                uri: integration_uri("us-east-1", FUNCTION_ARN),
+                uri: Location::new("us-east-1").integration_uri(FUNCTION_ARN),
             }),
             stage: Some(stage(false)),
+            execution_log_group: None,
         }
     }
 
@@ -713,11 +769,12 @@ mod tests {
             permission: Some(PermissionState {
                 principal: Some(APIGW_PRINCIPAL.into()),
                 action: Some(INVOKE_ACTION.into()),
-                source_arn: Some(permission_source_arn("us-east-1", "123456789012", "abc123")),
+                source_arn: Some(
+                    Location::new("us-east-1").permission_source_arn("123456789012", "abc123"),
+                ),
             }),
             account_cloudwatch_role: None,
             access_log_group: None,
-            execution_log_group: None,
         }
     }
 
@@ -734,9 +791,9 @@ mod tests {
         assert_eq!(
             plan(&desired(), &Observed::default()),
             [
+                "CreateFunction",
                 "CreateLogGroup",
                 "PutRetentionPolicy",
-                "CreateFunction",
                 "CreateRestApi",
                 "PutMethod",
                 "PutIntegration",
@@ -909,6 +966,17 @@ mod tests {
     }
 
     #[test]
+    fn a_role_of_another_partition_is_refused_before_any_write() {
+        let mut wanted = desired();
+        wanted.region = "cn-north-1".into();
+        let error = plan_deploy(&wanted, &Observed::default()).unwrap_err();
+        assert_eq!(error.to_string(), "--role-arn arn:aws:iam::123456789012:role/lambda-basic is in partition aws, but region cn-north-1 is in partition aws-cn: an IAM role works only in its own partition; pass a role ARN that starts with arn:aws-cn:iam::");
+        wanted.role_arn = Some("arn:aws-cn:iam::123456789012:role/lambda-basic".into());
+        let changes = plan_deploy(&wanted, &Observed::default()).unwrap();
+        assert_eq!(changes[0].operation(), "CreateFunction");
+    }
+
+    #[test]
     fn the_function_arn_is_predicted_from_the_role_before_it_exists() {
         assert_eq!(
             function_arn(&desired(), &Observed::default()).as_deref(),
@@ -948,9 +1016,9 @@ mod tests {
         assert_eq!(
             text,
             [
+                "+ create function FAQ",
                 "+ create log group /aws/lambda/FAQ",
                 "~ set retention of log group /aws/lambda/FAQ to 14 days",
-                "+ create function FAQ",
                 "+ create REST API FAQ-API",
                 "+ create method GET / (authorization NONE)",
                 "~ set integration of GET / to the function (AWS_PROXY)",
@@ -1019,20 +1087,74 @@ mod tests {
     }
 
     #[test]
+    fn the_access_log_group_name_is_one_cloudwatch_accepts() {
+        let mut names = desired().names;
+        names.api = "FAQ API (prod) é".into();
+        assert_eq!(
+            names.access_log_group(),
+            "/aws/apigateway/FAQ_API__prod___/myDeployment"
+        );
+        names.api = "FAQ-API_v2.#1".into();
+        assert_eq!(
+            names.access_log_group(),
+            "/aws/apigateway/FAQ-API_v2.#1/myDeployment"
+        );
+    }
+
+    #[test]
     fn destroy_also_removes_api_gateways_log_groups() {
         let mut observed = converged();
         observed.access_log_group = Some(LogGroupState {
             retention_days: Some(14),
         });
-        observed.execution_log_group = Some(execution_log_group("abc123", "myDeployment"));
+        observed.apis[0].execution_log_group = Some(LogGroupState {
+            retention_days: None,
+        });
+        let mut duplicate = api("dup456", 200);
+        duplicate.execution_log_group = Some(LogGroupState {
+            retention_days: None,
+        });
+        observed.apis.push(duplicate);
         let changes = plan_destroy(&desired().names, &observed);
         let deleted: Vec<String> = changes.iter().map(ToString::to_string).collect();
         assert_eq!(
-            &deleted[4..],
+            &deleted[5..],
             [
                 "- delete log group /aws/apigateway/FAQ-API/myDeployment",
-                "- delete log group API-Gateway-Execution-Logs_abc123/myDeployment"
+                "- delete log group API-Gateway-Execution-Logs_abc123/myDeployment",
+                "- delete log group API-Gateway-Execution-Logs_dup456/myDeployment"
             ]
         );
+    }
+
+    #[test]
+    fn api_gateways_own_log_groups_get_a_retention_and_leave_with_a_duplicate() {
+        let mut observed = converged();
+        observed.apis[0].execution_log_group = Some(LogGroupState {
+            retention_days: None,
+        });
+        let mut duplicate = api("dup456", 200);
+        duplicate.execution_log_group = Some(LogGroupState {
+            retention_days: Some(14),
+        });
+        observed.apis.push(duplicate);
+        let changes: Vec<String> = plan_deploy(&desired(), &observed)
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            changes,
+            [
+                "- delete REST API dup456 (a duplicate; the oldest is kept)",
+                "- delete log group API-Gateway-Execution-Logs_dup456/myDeployment",
+                "~ set retention of log group API-Gateway-Execution-Logs_abc123/myDeployment to 14 days",
+            ]
+        );
+        observed.apis.pop();
+        observed.apis[0].execution_log_group = Some(LogGroupState {
+            retention_days: Some(14),
+        });
+        assert!(plan_deploy(&desired(), &observed).unwrap().is_empty());
     }
 }

@@ -20,14 +20,23 @@ pub struct RemoteArgs {
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
     /// Send every AWS call to this endpoint instead (moto, LocalStack, `faqctl local`).
-    /// The SDK's own AWS_ENDPOINT_URL is honoured too.
+    /// Without it, the SDK's own AWS_ENDPOINT_URL and the per-service AWS_ENDPOINT_URL_LAMBDA,
+    /// AWS_ENDPOINT_URL_API_GATEWAY and AWS_ENDPOINT_URL_CLOUDWATCH_LOGS are honoured.
     #[arg(long, global = true, value_name = "URL")]
     pub endpoint_url: Option<String>,
     /// Target a running `faqctl local` (http://127.0.0.1:4566, or FAQCTL_LOCAL_ENDPOINT) with
     /// dummy credentials and region us-east-1 unless --region is given.
     #[arg(long, global = true, conflicts_with_all = ["endpoint_url", "profile"])]
     pub local: bool,
+    /// How long a call refused by an API Gateway account quota keeps waiting, as AWS asks in
+    /// Retry-After (DeleteRestApi: 1 per 30 s, UpdateAccount: 1 per 20 s per account), e.g.
+    /// `3m`, `90s`.
+    #[arg(long, global = true, value_name = "DURATION", env = "FAQCTL_QUOTA_WAIT", value_parser = humantime::parse_duration)]
+    pub quota_wait: Option<Duration>,
 }
+
+/// `--quota-wait`'s default: room for several deletions queued in the same account.
+pub const DEFAULT_QUOTA_WAIT: Duration = Duration::from_secs(180);
 
 /// Attempts of one AWS call (the first plus retries) on throttling, 5xx and dropped
 /// connections.
@@ -162,10 +171,11 @@ pub fn arn_account(arn: &str) -> Option<&str> {
 }
 
 fn check_region(region: &str) -> anyhow::Result<()> {
-    // us-east-1, eu-central-2, ap-southeast-4, us-gov-west-1, cn-north-1, il-central-1, …
+    // us-east-1, eu-central-2, ap-southeast-4, us-gov-west-1, cn-north-1, il-central-1,
+    // eusc-de-east-1 (the European Sovereign Cloud), …
     let parts: Vec<&str> = region.split('-').collect();
     let ok = parts.len() >= 3
-        && parts[0].len() == 2
+        && (2..=4).contains(&parts[0].len())
         && parts[..parts.len() - 1]
             .iter()
             .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
@@ -181,7 +191,56 @@ fn check_region(region: &str) -> anyhow::Result<()> {
 pub struct AwsConfig {
     pub sdk: SdkConfig,
     pub region: String,
-    pub endpoint_url: Option<String>,
+    /// Where each service's calls go, when not to AWS itself.
+    pub endpoints: Endpoints,
+    pub quota_wait: Duration,
+}
+
+/// Each service's endpoint, resolved as the SDK resolves it: `--endpoint-url` (or `--local`)
+/// for all; else `AWS_ENDPOINT_URL_{SERVICE}` (or a profile's `services` section); else
+/// `AWS_ENDPOINT_URL` (or the profile's `endpoint_url`); else AWS (`None`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Endpoints {
+    pub lambda: Option<String>,
+    pub apigateway: Option<String>,
+    pub logs: Option<String>,
+}
+
+impl Endpoints {
+    fn resolve(sdk: &SdkConfig, flag: Option<&str>) -> Endpoints {
+        let service = |service_id: &str| -> Option<String> {
+            if let Some(url) = flag {
+                return Some(url.to_string());
+            }
+            // The SDK's own lookup (the service clients' `From<&SdkConfig>` makes the same one).
+            let key = aws_types::service_config::ServiceConfigKey::builder()
+                .service_id(service_id)
+                .env("AWS_ENDPOINT_URL")
+                .profile("endpoint_url")
+                .build()
+                .ok()?;
+            sdk.service_config()
+                .and_then(|config| config.load_config(key))
+                .or_else(|| sdk.endpoint_url().map(str::to_string))
+        };
+        Endpoints {
+            lambda: service("Lambda"),
+            apigateway: service("API Gateway"),
+            logs: service("CloudWatch Logs"),
+        }
+    }
+
+    /// The distinct endpoints in use.
+    fn in_use(&self) -> Vec<&str> {
+        let mut urls: Vec<&str> = [&self.lambda, &self.apigateway, &self.logs]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        urls.sort_unstable();
+        urls.dedup();
+        urls
+    }
 }
 
 impl fmt::Debug for AwsConfig {
@@ -189,7 +248,7 @@ impl fmt::Debug for AwsConfig {
         // Never print the SdkConfig: it holds the credentials provider.
         f.debug_struct("AwsConfig")
             .field("region", &self.region)
-            .field("endpoint_url", &self.endpoint_url)
+            .field("endpoints", &self.endpoints)
             .finish()
     }
 }
@@ -247,15 +306,16 @@ impl RemoteArgs {
             .map(|r| r.to_string())
             .context("no AWS region is set: pass --region us-east-1, set AWS_REGION, or run `aws configure set region us-east-1`")?;
         check_region(&region)?;
-        // The flag, --local, or the SDK's own AWS_ENDPOINT_URL.
-        let endpoint_url = endpoint_url.or_else(|| sdk.endpoint_url().map(str::to_string));
-        if let Some(url) = &endpoint_url {
+        // The flag, --local, or the SDK's own AWS_ENDPOINT_URL[_SERVICE].
+        let endpoints = Endpoints::resolve(&sdk, endpoint_url.as_deref());
+        for url in endpoints.in_use() {
             check_reachable(url, self.local).await?;
         }
         Ok(AwsConfig {
             sdk,
             region,
-            endpoint_url,
+            endpoints,
+            quota_wait: self.quota_wait.unwrap_or(DEFAULT_QUOTA_WAIT),
         })
     }
 }
@@ -284,7 +344,7 @@ async fn check_reachable(url: &str, local: bool) -> anyhow::Result<()> {
     let hint = if local {
         "start it with `faqctl local` in another terminal (or set FAQCTL_LOCAL_ENDPOINT)"
     } else {
-        "check --endpoint-url / AWS_ENDPOINT_URL, and that the emulator is running"
+        "check --endpoint-url / AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE>, and that the emulator is running"
     };
     match tokio::time::timeout(Duration::from_secs(3), connect).await {
         Ok(Ok(_)) => Ok(()),
@@ -370,6 +430,8 @@ mod tests {
             "ap-northeast-2",
             "us-gov-west-1",
             "eu-central-2",
+            "cn-north-1",
+            "eusc-de-east-1",
         ] {
             check_region(good).unwrap();
         }

@@ -89,9 +89,19 @@ async fn api_gateway_logs_explain_what_the_caller_only_sees_as_5xx() {
     );
     let url = deployed["invoke_url"].as_str().unwrap().to_string();
     assert_eq!(reqwest::get(&url).await.unwrap().status(), 200);
-    // Remembered: a plain deploy keeps the logs on.
+    // Remembered: a plain deploy keeps the logs on. API Gateway made its own execution log
+    // group on that first request, with no retention: this deploy gives it faqctl's, once.
     let again = json_ok_async(command(&endpoint, &["deploy", "--zip", &zip])).await;
-    assert_eq!(operations(&again), Vec::<String>::new());
+    assert_eq!(operations(&again), ["PutRetentionPolicy"]);
+    assert!(
+        again["changes"][0]["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("~ set retention of log group API-Gateway-Execution-Logs_"),
+        "{again}"
+    );
+    let converged = json_ok_async(command(&endpoint, &["deploy", "--zip", &zip])).await;
+    assert_eq!(operations(&converged), Vec::<String>::new());
 
     // The access log: one JSON line per request with its status and latencies.
     let access = log_lines(&endpoint, "access").await;

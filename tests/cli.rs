@@ -155,6 +155,8 @@ async fn a_failed_smoke_test_exits_3_after_deploying() {
         .args([
             "deploy",
             "--smoke-test",
+            "--smoke-timeout",
+            "2s",
             "--output",
             "json",
             "--role-arn",

@@ -35,9 +35,9 @@ fn stderr(output: &Output) -> String {
 }
 
 const COLD_WRITES: [&str; 9] = [
+    "CreateFunction",
     "CreateLogGroup",
     "PutRetentionPolicy",
-    "CreateFunction",
     "CreateRestApi",
     "PutMethod",
     "PutIntegration",
@@ -153,12 +153,84 @@ async fn beyond_the_retry_bound_deploy_fails_clearly_and_the_next_one_converges(
     assert!(output.status.success(), "{}", stderr(&output));
     assert_converged(&cloud).await;
 
-    let cloud = start(Some("CreateFunction=role*8"), false).await;
-    let output = run(deploy_command(&cloud)).await;
-    assert!(stderr(&output).contains("Lambda cannot assume the role arn:aws:iam::123456789012:role/faq-lambda-role: check that it exists and that its trust policy allows lambda.amazonaws.com"), "{}", stderr(&output));
+    cloud.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn iam_propagation_is_waited_out_for_its_window_not_a_count_of_tries() {
+    // Far more refusals than the 8 tries a count-based retry makes, within the window
+    // (2 minutes, Terraform's): a role made moments ago, on create, on a role change and on
+    // API Gateway's account role.
+    let cloud = start(
+        Some("CreateFunction=role*20,UpdateAccount=account-role*10,UpdateAccount=account-logs*10"),
+        false,
+    )
+    .await;
+    let mut deploy = deploy_command(&cloud);
+    deploy.args([
+        "--api-logs",
+        "--apigw-logs-role-arn",
+        "arn:aws:iam::123456789012:role/apigw-logs",
+    ]);
+    let output = run(deploy).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let calls = cloud.calls();
+    assert_eq!(calls["CreateFunction (fault)"], 20, "{calls:?}");
+    assert_eq!(calls["UpdateAccount (fault)"], 20, "{calls:?}");
+    post_faults(&cloud, "UpdateFunctionConfiguration=role*20").await;
+    let mut new_role = faqctl_at(&cloud.endpoint());
+    new_role.args([
+        "deploy",
+        "--zip",
+        &zip(),
+        "--role-arn",
+        "arn:aws:iam::123456789012:role/a-new-role",
+    ]);
+    let output = run(new_role).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(cloud.calls()["UpdateFunctionConfiguration (fault)"], 20);
+    cloud.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_role_that_never_works_is_refused_before_anything_is_written() {
+    // Beyond the window, the role is wrong, not new: CreateFunction goes first, so nothing is
+    // left behind, and the message says what to fix, not "run again".
+    let cloud = start(Some("CreateFunction=role*100000"), false).await;
+    let mut deploy = deploy_command(&cloud);
+    deploy.env("FAQCTL_IAM_WAIT_MS", "300");
+    let output = run(deploy).await;
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(
+        message.starts_with("error: stopped at step 1 of 9 (CreateFunction); AWS refused the input, so running the same command again will not help until it is fixed: "),
+        "{message}"
+    );
+    assert!(message.contains("Lambda cannot assume the role arn:aws:iam::123456789012:role/faq-lambda-role: check that it exists and that its trust policy allows lambda.amazonaws.com (sts:AssumeRole), or pass another --role-arn"), "{message}");
+    assert!(!message.contains("finishes the rest"), "{message}");
+    let written: Vec<String> = writes(&cloud)
+        .into_iter()
+        .filter(|op| !op.ends_with("(fault)"))
+        .collect();
+    assert_eq!(written, Vec::<String>::new(), "nothing was written");
+    reqwest::Client::new()
+        .delete(format!("{}/_faqctl/faults", cloud.endpoint()))
+        .send()
+        .await
+        .unwrap();
     assert!(run(deploy_command(&cloud)).await.status.success());
     assert_converged(&cloud).await;
     cloud.stop().await;
+}
+
+async fn post_faults(cloud: &LocalCloud, spec: &str) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/_faqctl/faults", cloud.endpoint()))
+        .body(spec.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -15,9 +15,9 @@ fn deploy(moto: &Moto) -> serde_json::Value {
 }
 
 const COLD_DEPLOY: [&str; 9] = [
+    "CreateFunction",
     "CreateLogGroup",
     "PutRetentionPolicy",
-    "CreateFunction",
     "CreateRestApi",
     "PutMethod",
     "PutIntegration",

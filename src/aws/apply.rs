@@ -17,11 +17,13 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::observe::get_root_resource;
-use super::{retry_eventual, sdk_error, Clients};
+use super::{
+    iam_propagation_window, retry_eventual, retry_propagation, retry_quota, sdk_error, Clients,
+};
+use crate::partition::Location;
 use crate::plan::{
-    integration_uri, permission_source_arn, Change, Desired, Observed, ACCESS_LOG_FORMAT,
-    APIGW_PRINCIPAL, ARCHITECTURE, AUTHORIZATION, HANDLER, INTEGRATION_METHOD, INVOKE_ACTION,
-    RUNTIME, STATEMENT_ID,
+    Change, Desired, Observed, ACCESS_LOG_FORMAT, APIGW_PRINCIPAL, ARCHITECTURE, AUTHORIZATION,
+    HANDLER, INTEGRATION_METHOD, INVOKE_ACTION, RUNTIME, STATEMENT_ID,
 };
 use crate::settings::{arn_account, MANAGED_BY};
 
@@ -106,7 +108,10 @@ pub async fn apply(
                 .role_arn
                 .as_deref()
                 .context("internal: CreateFunction planned without a role")?;
-            let output = retry_eventual(
+            let output = retry_propagation(
+                clients,
+                "CreateFunction",
+                iam_propagation_window(),
                 || {
                     clients
                         .lambda
@@ -121,16 +126,13 @@ pub async fn apply(
                         .code(FunctionCode::builder().zip_file(Blob::new(code)).build())
                         .description("FAQ microservice, deployed by faqctl")
                         .tags(MANAGED_BY.0, MANAGED_BY.1)
+                        .customize()
+                        .config_override(upload(code.len()))
                         .send()
                 },
-                |e| {
-                    // IAM is eventually consistent: a role created moments ago is refused
-                    // for a few seconds with this message.
-                    e.as_service_error().is_some_and(|e| {
-                        e.is_invalid_parameter_value_exception()
-                            && e.to_string().contains("cannot be assumed")
-                    })
-                },
+                // IAM is eventually consistent: a role created or changed moments ago is
+                // refused with this message for up to a couple of minutes.
+                cannot_be_assumed,
             )
             .await
             .map_err(|e| {
@@ -139,7 +141,7 @@ pub async fn apply(
                         "CreateFunction {name}: the function exists now"
                     )))
                 } else {
-                    role_hint(sdk_error("CreateFunction", name, e), role)
+                    refused_input(sdk_error("CreateFunction", name, e), Some(role))
                 }
             })?;
             context.function_arn = output.function_arn().map(str::to_string);
@@ -154,6 +156,8 @@ pub async fn apply(
                         .function_name(name)
                         .zip_file(Blob::new(code))
                         .architectures(Architecture::from(ARCHITECTURE))
+                        .customize()
+                        .config_override(upload(code.len()))
                         .send()
                 },
                 |e| has_code(e, "ResourceConflictException"),
@@ -163,7 +167,10 @@ pub async fn apply(
             wait_updated(clients, name).await?;
         }
         Change::UpdateFunctionConfiguration { name, .. } => {
-            retry_eventual(
+            retry_propagation(
+                clients,
+                "UpdateFunctionConfiguration",
+                iam_propagation_window(),
                 || {
                     let mut call = clients
                         .lambda
@@ -178,10 +185,16 @@ pub async fn apply(
                     }
                     call.send()
                 },
-                |e| has_code(e, "ResourceConflictException"),
+                // An update in progress, or a new role IAM has not propagated yet.
+                |e| has_code(e, "ResourceConflictException") || cannot_be_assumed(e),
             )
             .await
-            .map_err(|e| sdk_error("UpdateFunctionConfiguration", name, e))?;
+            .map_err(|e| {
+                refused_input(
+                    sdk_error("UpdateFunctionConfiguration", name, e),
+                    desired.role_arn.as_deref(),
+                )
+            })?;
             wait_updated(clients, name).await?;
         }
         Change::TagFunction { name } => {
@@ -196,20 +209,25 @@ pub async fn apply(
         }
         Change::DeleteRestApi { id, .. } => delete_rest_api(clients, id).await?,
         Change::CreateRestApi { name } => {
-            let output = clients
-                .apigateway
-                .create_rest_api()
-                .name(name)
-                .description("FAQ microservice, deployed by faqctl")
-                .endpoint_configuration(
-                    EndpointConfiguration::builder()
-                        .types(EndpointType::Regional)
-                        .build(),
-                )
-                .tags(MANAGED_BY.0, MANAGED_BY.1)
-                .send()
-                .await
-                .map_err(|e| sdk_error("CreateRestApi", name, e))?;
+            let output = retry_eventual(
+                || {
+                    clients
+                        .apigateway
+                        .create_rest_api()
+                        .name(name)
+                        .description("FAQ microservice, deployed by faqctl")
+                        .endpoint_configuration(
+                            EndpointConfiguration::builder()
+                                .types(EndpointType::Regional)
+                                .build(),
+                        )
+                        .tags(MANAGED_BY.0, MANAGED_BY.1)
+                        .send()
+                },
+                concurrent_modification,
+            )
+            .await
+            .map_err(|e| sdk_error("CreateRestApi", name, e))?;
             let id = output
                 .id()
                 .context("CreateRestApi returned no id")?
@@ -222,59 +240,74 @@ pub async fn apply(
         }
         Change::PutMethod => {
             let (api, root) = context.api()?;
-            clients
-                .apigateway
-                .put_method()
-                .rest_api_id(api)
-                .resource_id(root)
-                .http_method("GET")
-                .authorization_type(AUTHORIZATION)
-                .send()
-                .await
-                .map_err(|e| {
-                    if has_code(&e, "ConflictException") {
-                        anyhow::Error::new(Race(format!(
-                            "PutMethod GET / of {api}: the method exists now"
-                        )))
-                    } else {
-                        sdk_error("PutMethod", &format!("GET / of {api}"), e)
-                    }
-                })?;
+            retry_eventual(
+                || {
+                    clients
+                        .apigateway
+                        .put_method()
+                        .rest_api_id(api)
+                        .resource_id(root)
+                        .http_method("GET")
+                        .authorization_type(AUTHORIZATION)
+                        .send()
+                },
+                concurrent_modification,
+            )
+            .await
+            .map_err(|e| {
+                if has_code(&e, "ConflictException") {
+                    anyhow::Error::new(Race(format!(
+                        "PutMethod GET / of {api}: the method exists now"
+                    )))
+                } else {
+                    sdk_error("PutMethod", &format!("GET / of {api}"), e)
+                }
+            })?;
         }
         Change::UpdateMethod { .. } => {
             let (api, root) = context.api()?;
-            clients
-                .apigateway
-                .update_method()
-                .rest_api_id(api)
-                .resource_id(root)
-                .http_method("GET")
-                .patch_operations(
-                    PatchOperation::builder()
-                        .op(Op::Replace)
-                        .path("/authorizationType")
-                        .value(AUTHORIZATION)
-                        .build(),
-                )
-                .send()
-                .await
-                .map_err(|e| sdk_error("UpdateMethod", &format!("GET / of {api}"), e))?;
+            retry_eventual(
+                || {
+                    clients
+                        .apigateway
+                        .update_method()
+                        .rest_api_id(api)
+                        .resource_id(root)
+                        .http_method("GET")
+                        .patch_operations(
+                            PatchOperation::builder()
+                                .op(Op::Replace)
+                                .path("/authorizationType")
+                                .value(AUTHORIZATION)
+                                .build(),
+                        )
+                        .send()
+                },
+                concurrent_modification,
+            )
+            .await
+            .map_err(|e| sdk_error("UpdateMethod", &format!("GET / of {api}"), e))?;
         }
         Change::PutIntegration => {
-            let uri = integration_uri(&desired.region, context.function_arn()?);
+            let uri = Location::new(&desired.region).integration_uri(context.function_arn()?);
             let (api, root) = context.api()?;
-            clients
-                .apigateway
-                .put_integration()
-                .rest_api_id(api)
-                .resource_id(root)
-                .http_method("GET")
-                .r#type(IntegrationType::AwsProxy)
-                .integration_http_method(INTEGRATION_METHOD)
-                .uri(uri)
-                .send()
-                .await
-                .map_err(|e| sdk_error("PutIntegration", &format!("GET / of {api}"), e))?;
+            retry_eventual(
+                || {
+                    clients
+                        .apigateway
+                        .put_integration()
+                        .rest_api_id(api)
+                        .resource_id(root)
+                        .http_method("GET")
+                        .r#type(IntegrationType::AwsProxy)
+                        .integration_http_method(INTEGRATION_METHOD)
+                        .uri(&uri)
+                        .send()
+                },
+                concurrent_modification,
+            )
+            .await
+            .map_err(|e| sdk_error("PutIntegration", &format!("GET / of {api}"), e))?;
         }
         Change::RemovePermission { name } => {
             let result = retry_eventual(
@@ -304,7 +337,7 @@ pub async fn apply(
                 .api_id
                 .as_deref()
                 .context("internal: the REST API is not known at this step")?;
-            let source_arn = permission_source_arn(&desired.region, account, api);
+            let source_arn = Location::new(&desired.region).permission_source_arn(account, api);
             retry_eventual(
                 || {
                     clients
@@ -332,32 +365,67 @@ pub async fn apply(
         }
         Change::CreateDeployment { stage } => {
             let (api, _) = context.api()?;
-            clients
-                .apigateway
-                .create_deployment()
-                .rest_api_id(api)
-                .stage_name(stage)
-                .description("deployed by faqctl")
-                .send()
-                .await
-                .map_err(|e| {
-                    sdk_error("CreateDeployment", &format!("{api} to stage {stage}"), e)
-                })?;
+            retry_eventual(
+                || {
+                    clients
+                        .apigateway
+                        .create_deployment()
+                        .rest_api_id(api)
+                        .stage_name(stage)
+                        .description("deployed by faqctl")
+                        .send()
+                },
+                concurrent_modification,
+            )
+            .await
+            .map_err(|e| sdk_error("CreateDeployment", &format!("{api} to stage {stage}"), e))?;
         }
         Change::UpdateAccount { role } => {
-            clients
-                .apigateway
-                .update_account()
-                .patch_operations(
-                    PatchOperation::builder()
-                        .op(Op::Replace)
-                        .path("/cloudwatchRoleArn")
-                        .value(role)
-                        .build(),
-                )
-                .send()
-                .await
-                .map_err(|e| sdk_error("UpdateAccount", "cloudwatchRoleArn", e))?;
+            // Quota: 1 per 20 s per account; IAM: a role just made (or just given the logging
+            // policy) is refused with one of two messages for a while (Terraform retries
+            // both for its propagation window; so do we).
+            retry_propagation(
+                clients,
+                "UpdateAccount",
+                iam_propagation_window(),
+                || {
+                    retry_quota(clients, "UpdateAccount", || {
+                        clients
+                            .apigateway
+                            .update_account()
+                            .patch_operations(
+                                PatchOperation::builder()
+                                    .op(Op::Replace)
+                                    .path("/cloudwatchRoleArn")
+                                    .value(role)
+                                    .build(),
+                            )
+                            .customize()
+                            .config_override(one_attempt())
+                            .send()
+                    })
+                },
+                |e| {
+                    concurrent_modification(e)
+                        || (has_code(e, "BadRequestException")
+                            && e.message().is_some_and(|m| {
+                                m.contains("The role ARN does not have required permissions")
+                                    || m.contains("could not successfully write to CloudWatch Logs")
+                            }))
+                },
+            )
+            .await
+            .map_err(|e| {
+                let error = sdk_error("UpdateAccount", "cloudwatchRoleArn", e);
+                if has_code_text(&error, "BadRequestException") {
+                    anyhow::Error::new(Refused(format!(
+                        "{error:#}: API Gateway cannot write logs with the role {role}: check that it exists, trusts apigateway.amazonaws.com (sts:AssumeRole) and has the managed policy AmazonAPIGatewayPushToCloudWatchLogs; faqctl waited {} s for IAM to propagate a new role",
+                        iam_propagation_window().as_secs()
+                    )))
+                } else {
+                    error
+                }
+            })?;
         }
         Change::UpdateStage {
             stage,
@@ -395,10 +463,7 @@ pub async fn apply(
                     .and_then(arn_account)
                     .context("internal: the account is not known at this step")?;
                 let group = desired.names.access_log_group();
-                let arn = format!(
-                    "arn:aws:logs:{}:{account}:log-group:{group}",
-                    desired.region
-                );
+                let arn = Location::new(&desired.region).log_group_arn(account, &group);
                 operations.push(replace("/accessLogSettings/destinationArn", arn));
                 operations.push(replace(
                     "/accessLogSettings/format",
@@ -412,15 +477,20 @@ pub async fn apply(
                         .build(),
                 );
             }
-            clients
-                .apigateway
-                .update_stage()
-                .rest_api_id(api)
-                .stage_name(stage)
-                .set_patch_operations(Some(operations))
-                .send()
-                .await
-                .map_err(|e| {
+            retry_eventual(
+                || {
+                    clients
+                        .apigateway
+                        .update_stage()
+                        .rest_api_id(api)
+                        .stage_name(stage)
+                        .set_patch_operations(Some(operations.clone()))
+                        .send()
+                },
+                concurrent_modification,
+            )
+            .await
+            .map_err(|e| {
                     let error = sdk_error("UpdateStage", &format!("{stage} of {api}"), e);
                     if error.to_string().contains("CloudWatch Logs role ARN must be set") {
                         error.context("API Gateway has no CloudWatch role for this account: pass --apigw-logs-role-arn with an existing role that trusts apigateway.amazonaws.com")
@@ -465,24 +535,93 @@ pub fn has_code<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>, code: &str) 
     error.as_service_error().and_then(|e| e.code()) == Some(code)
 }
 
-fn role_hint(error: anyhow::Error, role: &str) -> anyhow::Error {
-    let text = error.to_string();
-    if text.contains("cannot be assumed") {
-        error.context(format!(
-            "Lambda cannot assume the role {role}: check that it exists and that its trust policy allows lambda.amazonaws.com (sts:AssumeRole); a role created moments ago can take a few seconds to work"
-        ))
-    } else {
-        error
+/// What AWS refused because of the input (a role that cannot be used, a bad value): running
+/// the same command again cannot help until the input is fixed.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Refused(pub String);
+
+/// Lambda's answer while IAM has not made a role usable (or when it never will be).
+fn cannot_be_assumed<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> bool {
+    has_code(error, "InvalidParameterValueException")
+        && error
+            .as_service_error()
+            .and_then(|e| e.message())
+            .is_some_and(|m| m.contains("cannot be assumed"))
+}
+
+/// API Gateway's 409 "Unable to complete operation due to concurrent modification. Please try
+/// again later." (not "already exists", which is a lost race).
+fn concurrent_modification<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> bool {
+    has_code(error, "ConflictException")
+        && error
+            .as_service_error()
+            .and_then(|e| e.message())
+            .is_some_and(|m| m.contains("concurrent modification"))
+}
+
+/// Whether an error made by `sdk_error` carries this service error code.
+fn has_code_text(error: &anyhow::Error, code: &str) -> bool {
+    error.to_string().contains(&format!("failed: {code}: "))
+}
+
+/// Lambda's refusals of the input (InvalidParameterValueException) as `Refused`, with what to
+/// fix; other errors as they are.
+fn refused_input(error: anyhow::Error, role: Option<&str>) -> anyhow::Error {
+    if !has_code_text(&error, "InvalidParameterValueException") {
+        return error;
+    }
+    let text = format!("{error:#}");
+    match role {
+        Some(role) if text.contains("cannot be assumed") => anyhow::Error::new(Refused(format!(
+            "{text}: Lambda cannot assume the role {role}: check that it exists and that its trust policy allows lambda.amazonaws.com (sts:AssumeRole), or pass another --role-arn; faqctl waited {} s for IAM to propagate a new role",
+            iam_propagation_window().as_secs()
+        ))),
+        _ => anyhow::Error::new(Refused(text)),
     }
 }
 
+/// The slowest upstream link an upload is given time for: 1 Mbit/s (a 50 MB zip, Lambda's
+/// direct-upload limit, in about 7 minutes).
+const SLOWEST_UPLOAD_BYTES_PER_SECOND: u64 = 125_000;
+
+/// Per-call SDK settings for CreateFunction / UpdateFunctionCode: an attempt timeout that fits
+/// the zip on a slow link (faqctl's general 60 s would cut it, and the SDK would send it again).
+fn upload(bytes: usize) -> aws_sdk_lambda::config::Builder {
+    let seconds = (bytes as u64 / SLOWEST_UPLOAD_BYTES_PER_SECOND).max(60) + 60;
+    aws_sdk_lambda::config::Builder::default().timeout_config(
+        aws_config::timeout::TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .operation_attempt_timeout(Duration::from_secs(seconds))
+            .build(),
+    )
+}
+
+/// Per-call SDK settings for the calls `retry_quota` retries: one attempt each, so that the
+/// wait is the one AWS asks for, not the SDK's backoff.
+fn one_attempt() -> aws_sdk_apigateway::config::Builder {
+    aws_sdk_apigateway::config::Builder::default()
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(1))
+}
+
+/// Deletes a REST API, waiting out the account's 1-per-30-s quota. Not found counts as done:
+/// also after a throttled try, when another run deleted it meanwhile.
 async fn delete_rest_api(clients: &Clients, id: &str) -> anyhow::Result<()> {
-    let result = clients
-        .apigateway
-        .delete_rest_api()
-        .rest_api_id(id)
-        .send()
-        .await;
+    let result = retry_eventual(
+        || {
+            retry_quota(clients, "DeleteRestApi", || {
+                clients
+                    .apigateway
+                    .delete_rest_api()
+                    .rest_api_id(id)
+                    .customize()
+                    .config_override(one_attempt())
+                    .send()
+            })
+        },
+        concurrent_modification,
+    )
+    .await;
     done_unless(result, "NotFoundException", "DeleteRestApi", id)
 }
 

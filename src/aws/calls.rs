@@ -1,6 +1,10 @@
 //! The data-plane reads and calls the commands make (Invoke, FilterLogEvents), beside
 //! observe and apply: this module stays the only code that talks to AWS.
 
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_sdk_cloudwatchlogs::types::FilteredLogEvent;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::LogType;
@@ -19,21 +23,66 @@ pub struct Invoked {
     pub log: Option<String>,
 }
 
+/// Lambda's longest function timeout: what an Invoke may take when the function's own timeout
+/// cannot be read.
+const MAX_FUNCTION_TIMEOUT: Duration = Duration::from_secs(900);
+
+/// Time beyond the function's timeout for Lambda to start it, and for the answer to travel.
+const INVOKE_MARGIN: Duration = Duration::from_secs(30);
+
 /// Invokes the function synchronously; `None` when it does not exist.
+///
+/// Sent exactly once: the SDK retries a timed-out or dropped attempt, which for Invoke would
+/// run the function again (up to 8 times), and faqctl's general 60 s attempt timeout would cut
+/// a function that may run 900 s. So this call gets no retry and a timeout of the function's
+/// own timeout plus a margin (read with GetFunctionConfiguration; Lambda's 900 s maximum when
+/// the caller may not read it).
 pub async fn invoke(
     clients: &Clients,
     function: &str,
     payload: &[u8],
     tail: bool,
 ) -> anyhow::Result<Option<Invoked>> {
-    let mut call = clients
+    let function_timeout = match clients
+        .lambda
+        .get_function_configuration()
+        .function_name(function)
+        .send()
+        .await
+    {
+        Ok(config) => config
+            .timeout()
+            .and_then(|s| u64::try_from(s).ok())
+            .map(Duration::from_secs)
+            .unwrap_or(MAX_FUNCTION_TIMEOUT),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|e| e.is_resource_not_found_exception()) =>
+        {
+            return Ok(None)
+        }
+        // Not allowed to read it (or it failed): assume the longest.
+        Err(_) => MAX_FUNCTION_TIMEOUT,
+    };
+    let timeout = function_timeout + INVOKE_MARGIN;
+    let call = clients
         .lambda
         .invoke()
         .function_name(function)
-        .payload(Blob::new(payload));
-    if tail {
-        call = call.log_type(LogType::Tail);
-    }
+        .payload(Blob::new(payload))
+        .set_log_type(tail.then_some(LogType::Tail))
+        .customize()
+        .config_override(
+            aws_sdk_lambda::config::Builder::default()
+                .retry_config(RetryConfig::disabled())
+                .timeout_config(
+                    TimeoutConfig::builder()
+                        .connect_timeout(Duration::from_secs(3))
+                        .operation_attempt_timeout(timeout)
+                        .operation_timeout(timeout)
+                        .build(),
+                ),
+        );
     let response = match call.send().await {
         Ok(response) => response,
         Err(e)
@@ -41,6 +90,11 @@ pub async fn invoke(
                 .is_some_and(|e| e.is_resource_not_found_exception()) =>
         {
             return Ok(None)
+        }
+        Err(e) if e.as_service_error().is_none() => {
+            return Err(sdk_error("Invoke", function, e).context(format!(
+                "Invoke {function} was sent once and not retried (a retry could run the function again): it may or may not have run; see `faqctl logs`"
+            )))
         }
         Err(e) => return Err(sdk_error("Invoke", function, e)),
     };

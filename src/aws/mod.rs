@@ -4,19 +4,20 @@
 //! in the `SdkConfig` differs.
 
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use crate::settings::AwsConfig;
+use crate::settings::{self, AwsConfig};
 
 mod apply;
 mod calls;
 mod observe;
 
-pub use apply::{apply, ApplyContext, Race};
+pub use apply::{apply, ApplyContext, Race, Refused};
 pub use calls::{filter_log_events, invoke, Invoked};
 pub use observe::{find_apis, observe};
 
@@ -27,7 +28,12 @@ pub struct Clients {
     pub apigateway: aws_sdk_apigateway::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub region: String,
-    pub endpoint_url: Option<String>,
+    /// API Gateway's endpoint when not AWS: where the stage URLs are served.
+    pub apigateway_endpoint: Option<String>,
+    /// How long a call throttled by an account quota may keep waiting (`--quota-wait`).
+    pub quota_wait: Duration,
+    /// Say on stderr when a quota makes a call wait (the printer shows progress).
+    pub progress: bool,
 }
 
 impl Clients {
@@ -37,22 +43,27 @@ impl Clients {
             apigateway: aws_sdk_apigateway::Client::new(&config.sdk),
             logs: aws_sdk_cloudwatchlogs::Client::new(&config.sdk),
             region: config.region.clone(),
-            endpoint_url: config.endpoint_url.clone(),
+            apigateway_endpoint: config.endpoints.apigateway.clone(),
+            quota_wait: config.quota_wait,
+            progress: false,
         }
+    }
+
+    /// With waits for quotas reported on stderr.
+    pub fn with_progress(mut self, progress: bool) -> Self {
+        self.progress = progress;
+        self
     }
 
     /// The stage's invoke URL. On AWS the execute-api host; on another endpoint (faqctl local,
     /// LocalStack) the path form those serve: `{endpoint}/_aws/execute-api/{id}/{stage}/`.
     pub fn invoke_url(&self, api_id: &str, stage: &str) -> String {
-        match &self.endpoint_url {
+        match &self.apigateway_endpoint {
             Some(endpoint) => format!(
                 "{}/_aws/execute-api/{api_id}/{stage}/",
                 endpoint.trim_end_matches('/')
             ),
-            None => format!(
-                "https://{api_id}.execute-api.{}.amazonaws.com/{stage}/",
-                self.region
-            ),
+            None => crate::partition::Location::new(&self.region).invoke_url(api_id, stage),
         }
     }
 }
@@ -115,6 +126,128 @@ pub fn retry_base_delay() -> Duration {
         .unwrap_or(Duration::from_millis(500))
 }
 
+/// API Gateway's account quotas that the SDK's standard retry cannot outlast: DeleteRestApi 1
+/// per 30 s and UpdateAccount 1 per 20 s per account (API Gateway's documented quotas). AWS
+/// answers 429 `TooManyRequestsException` with a `Retry-After` header (botocore's model:
+/// `retryAfterSeconds`, header `Retry-After`), which the SDK's retry does not read (it reads
+/// only `x-amz-retry-after`) and gives up within ~35 s. So for these calls the SDK makes one
+/// attempt (`one_attempt`), and this loop waits what AWS asks, until `clients.quota_wait` is
+/// spent. Other transient failures (5xx, a dropped connection) get the SDK's usual tries.
+pub async fn retry_quota<T, E, F, Fut>(
+    clients: &Clients,
+    operation: &str,
+    mut call: F,
+) -> Result<T, SdkError<E, HttpResponse>>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+    E: ProvideErrorMetadata,
+{
+    let started = Instant::now();
+    let mut delay = retry_base_delay();
+    let mut transient_tries = 1;
+    loop {
+        let error = match call().await {
+            Ok(output) => return Ok(output),
+            Err(error) => error,
+        };
+        let throttled = error
+            .raw_response()
+            .is_some_and(|r| r.status().as_u16() == 429)
+            || error.code() == Some("TooManyRequestsException");
+        let wait = if throttled {
+            retry_after(&error).unwrap_or(delay)
+        } else if transient_tries < settings::MAX_ATTEMPTS && is_transient(&error) {
+            transient_tries += 1;
+            delay
+        } else {
+            return Err(error);
+        };
+        if started.elapsed() + wait > clients.quota_wait {
+            return Err(error);
+        }
+        if clients.progress && throttled {
+            eprintln!(
+                "{operation}: throttled by API Gateway's account quota; waiting {} s as AWS asks (Retry-After), {} s of --quota-wait left",
+                wait.as_secs_f64().ceil(),
+                clients.quota_wait.saturating_sub(started.elapsed()).as_secs()
+            );
+        }
+        tokio::time::sleep(wait).await;
+        delay = (delay * 2).min(retry_max_delay());
+    }
+}
+
+/// The `Retry-After` header of a throttled answer, in seconds (API Gateway sends a number).
+fn retry_after<E>(error: &SdkError<E, HttpResponse>) -> Option<Duration> {
+    let value = error.raw_response()?.headers().get("retry-after")?;
+    let seconds: f64 = value.trim().parse().ok()?;
+    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(600.0)))
+}
+
+/// A failure worth another try: 5xx, or no answer at all.
+fn is_transient<E>(error: &SdkError<E, HttpResponse>) -> bool {
+    match error {
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
+            true
+        }
+        _ => error
+            .raw_response()
+            .is_some_and(|r| r.status().is_server_error()),
+    }
+}
+
+/// How long IAM may take to make a role usable by Lambda or API Gateway: 2 minutes, the
+/// propagation window Terraform's AWS provider waits (`propagationTimeout`).
+/// `FAQCTL_IAM_WAIT_MS` shortens it for tests.
+pub fn iam_propagation_window() -> Duration {
+    std::env::var("FAQCTL_IAM_WAIT_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map(Duration::from_millis)
+        .unwrap_or(Duration::from_secs(120))
+}
+
+/// Runs `call` until it succeeds or fails for another reason than `is_propagating`, for at most
+/// `window` (time-based, as IAM propagation is), waiting 0.5 s, 1 s, 2 s, … (at most 8 s).
+pub async fn retry_propagation<T, E, F, Fut>(
+    clients: &Clients,
+    what: &str,
+    window: Duration,
+    mut call: F,
+    is_propagating: impl Fn(&E) -> bool,
+) -> Result<T, E>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let started = Instant::now();
+    let mut delay = retry_base_delay();
+    let mut told = false;
+    loop {
+        match call().await {
+            Err(error) if is_propagating(&error) && started.elapsed() + delay <= window => {
+                if clients.progress && !told {
+                    eprintln!(
+                        "{what}: IAM has not made the role usable yet (it can take up to {} s after a change); retrying",
+                        window.as_secs()
+                    );
+                    told = true;
+                }
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(retry_max_delay());
+            }
+            result => return result,
+        }
+    }
+}
+
+/// The longest wait between two tries: 16 times the first (8 s), so that
+/// `FAQCTL_RETRY_BASE_MS` scales every wait in tests.
+pub fn retry_max_delay() -> Duration {
+    retry_base_delay() * 16
+}
+
 /// Tries of a call that fails for known eventual-consistency reasons (a role just created,
 /// a function update still in progress). Throttling and 5xx are the SDK's retry's job.
 pub const EVENTUAL_TRIES: u32 = 8;
@@ -135,7 +268,7 @@ where
         match call().await {
             Err(error) if tries < EVENTUAL_TRIES && is_transient(&error) => {
                 tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(8));
+                delay = (delay * 2).min(retry_max_delay());
                 tries += 1;
             }
             result => return result,

@@ -34,13 +34,6 @@ pub async fn observe(clients: &Clients, names: &Names) -> anyhow::Result<Observe
     // The oldest is kept. createdDate has one-second resolution, so two racing deploys can
     // tie: then the one already serving a stage wins, then the lower id, so every run agrees.
     observed_apis.sort_by_key(|api| (api.created, api.stage.is_none(), api.id.clone()));
-    let execution_log_group = match observed_apis.first() {
-        Some(api) => {
-            let name = execution_log_group(&api.id, &names.stage);
-            describe_log_group(clients, &name).await?.map(|_| name)
-        }
-        None => None,
-    };
     Ok(Observed {
         function,
         log_group,
@@ -48,7 +41,6 @@ pub async fn observe(clients: &Clients, names: &Names) -> anyhow::Result<Observe
         permission,
         account_cloudwatch_role,
         access_log_group,
-        execution_log_group,
     })
 }
 
@@ -173,6 +165,7 @@ fn api_state(api: &RestApi) -> ApiState {
         method: None,
         integration: None,
         stage: None,
+        execution_log_group: None,
     }
 }
 
@@ -190,7 +183,13 @@ async fn observe_api(clients: &Clients, api: RestApi, stage: &str) -> anyhow::Re
         state.method = method;
         state.integration = integration;
     }
-    state.stage = get_stage(clients, &id, stage).await?;
+    let group = execution_log_group(&id, stage);
+    let (stage, group) = tokio::try_join!(
+        get_stage(clients, &id, stage),
+        describe_log_group(clients, &group)
+    )?;
+    state.stage = stage;
+    state.execution_log_group = group;
     Ok(state)
 }
 

@@ -29,10 +29,15 @@ pub struct DeployArgs {
 pub struct DeployCommandArgs {
     #[command(flatten)]
     pub deploy: DeployArgs,
-    /// After deploying, GET the stage URL (retrying briefly while the stage propagates) and
+    /// After deploying, GET the stage URL (retrying for up to --smoke-timeout while the stage and
+    /// the permission propagate) and
     /// fail the step (exit 3) unless it answers 200 with a FAQ entry.
     #[arg(long)]
     pub smoke_test: bool,
+    /// How long the smoke test keeps trying: a new stage and permission can take a minute to
+    /// answer on AWS (e.g. `60s`, `2m`).
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = humantime::parse_duration, requires = "smoke_test")]
+    pub smoke_timeout: std::time::Duration,
 }
 
 /// The function's settings.
@@ -78,19 +83,22 @@ impl FunctionArgs {
     /// With `--local`, roles the local cloud accepts when none are given.
     pub fn for_remote(self, remote: &RemoteArgs) -> Self {
         if remote.local {
-            self.with_local_roles()
+            let region = remote
+                .region
+                .as_deref()
+                .unwrap_or(crate::local::DEFAULT_REGION);
+            self.with_local_roles(region)
         } else {
             self
         }
     }
 
-    /// The local cloud checks a role's shape only: give it one where none was given.
-    pub fn with_local_roles(mut self) -> Self {
-        self.role_arn
-            .get_or_insert_with(|| crate::local::LOCAL_ROLE_ARN.to_string());
+    /// The local cloud's own roles (in the region's partition) where none was given.
+    pub fn with_local_roles(mut self, region: &str) -> Self {
+        let role = crate::local::local_role_arn(region);
+        self.role_arn.get_or_insert_with(|| role.clone());
         if self.api_logs == Some(true) {
-            self.apigw_logs_role_arn
-                .get_or_insert_with(|| crate::local::LOCAL_ROLE_ARN.to_string());
+            self.apigw_logs_role_arn.get_or_insert(role);
         }
         self
     }
@@ -184,12 +192,10 @@ impl fmt::Display for DeployOutput {
     }
 }
 
-/// Tries of the smoke test, and the wait before each retry (a new stage can take a few
-/// seconds to answer on AWS).
-const SMOKE_TRIES: u32 = 8;
-
-/// GETs the stage URL until it answers 200 with a FAQ entry, or the tries run out.
-pub async fn smoke_test(url: &str) -> SmokeTestOutput {
+/// GETs the stage URL until it answers 200 with a FAQ entry, or `timeout` has passed (a new
+/// stage, and a new permission, can take tens of seconds to answer on AWS).
+pub async fn smoke_test(url: &str, timeout: std::time::Duration) -> SmokeTestOutput {
+    let started = std::time::Instant::now();
     let mut delay = crate::aws::retry_base_delay();
     let mut last = SmokeTestOutput {
         passed: false,
@@ -197,7 +203,7 @@ pub async fn smoke_test(url: &str) -> SmokeTestOutput {
         status: None,
         detail: String::new(),
     };
-    for attempt in 1..=SMOKE_TRIES {
+    for attempt in 1.. {
         last.attempts = attempt;
         match super::invoke::http_get(url).await {
             Ok(response) => {
@@ -218,10 +224,11 @@ pub async fn smoke_test(url: &str) -> SmokeTestOutput {
             }
             Err(e) => last.detail = format!("{e:#}"),
         }
-        if attempt < SMOKE_TRIES {
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(std::time::Duration::from_secs(4));
+        if started.elapsed() + delay > timeout {
+            break;
         }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(std::time::Duration::from_secs(4));
     }
     last
 }
@@ -244,7 +251,7 @@ pub async fn run(
     let mut output = converge(&aws, &desired, &package, printer).await?;
     if command.smoke_test {
         let step = printer.step(format!("smoke test: GET {}", output.invoke_url));
-        let smoke = smoke_test(&output.invoke_url).await;
+        let smoke = smoke_test(&output.invoke_url, command.smoke_timeout).await;
         step.done();
         let passed = smoke.passed;
         let detail = smoke.detail.clone();
@@ -272,7 +279,7 @@ pub async fn converge(
     package: &PackageOutput,
     printer: &Printer,
 ) -> anyhow::Result<DeployOutput> {
-    let clients = Clients::new(aws);
+    let clients = Clients::new(aws).with_progress(printer.reports_progress());
     let names = &desired.names;
     let mut applied = Vec::new();
     let mut context;
@@ -343,8 +350,13 @@ pub async fn apply_all(
         aws::apply(clients, desired, code, context, change)
             .await
             .map_err(|e| {
+                let advice = if e.downcast_ref::<aws::Refused>().is_some() {
+                    "AWS refused the input, so running the same command again will not help until it is fixed"
+                } else {
+                    "the steps before it are done, and running the same command again finishes the rest"
+                };
                 e.context(format!(
-                    "stopped at step {} of {} ({}); the steps before it are done, and running the same command again finishes the rest",
+                    "stopped at step {} of {} ({}); {advice}",
                     step + 1,
                     changes.len(),
                     change.operation()

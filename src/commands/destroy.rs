@@ -54,7 +54,7 @@ pub async fn run(
 ) -> anyhow::Result<Exit> {
     let names = args.names.resolve()?;
     let aws = remote.load().await?;
-    let clients = Clients::new(&aws);
+    let clients = Clients::new(&aws).with_progress(printer.reports_progress());
     let observed = aws::observe(&clients, &names).await?;
     let changes = plan_destroy(&names, &observed);
     if !changes.is_empty() && !args.yes {

@@ -31,12 +31,15 @@ pub struct LocalArgs {
     #[arg(long)]
     pub no_deploy: bool,
     /// Inject faults, e.g. `CreateFunction=throttle*2,PutMethod=500,Invoke=slow:1500`.
-    /// Faults: throttle, 500, 503, conflict, role (CreateFunction), slow:MS, reset; `*` as the
+    /// Faults: throttle, 500, 503, conflict, role (CreateFunction, UpdateFunctionConfiguration),
+    /// account-role and account-logs (UpdateAccount), slow:MS, reset, lost (served, then the
+    /// answer is dropped); `*` as the
     /// operation matches all. More can be queued at run time: POST the spec to /_faqctl/faults.
     #[arg(long, value_name = "SPEC")]
     pub faults: Option<String>,
-    /// Enforce API Gateway's control-plane rate limits (CreateDeployment 1 per 5 s,
-    /// CreateRestApi 1 per 3 s, DeleteRestApi 1 per 30 s, others 10/s with a burst of 40).
+    /// Enforce API Gateway's control-plane rate limits as AWS does, per account: 429 with
+    /// Retry-After beyond CreateDeployment 1 per 5 s, CreateRestApi 1 per 3 s, DeleteRestApi 1
+    /// per 30 s, UpdateAccount 1 per 20 s, others 10/s with a burst of 40.
     #[arg(long)]
     pub enforce_rate_limits: bool,
     /// Execution environments per function at most.
@@ -50,7 +53,7 @@ pub struct LocalArgs {
     pub source: SourceArgs,
 }
 
-pub async fn run(args: LocalArgs, printer: &Printer) -> anyhow::Result<Exit> {
+pub async fn run(args: LocalArgs, global: &RemoteArgs, printer: &Printer) -> anyhow::Result<Exit> {
     let names = args.names.resolve()?;
     if !args.bind.is_loopback() {
         eprintln!(
@@ -77,14 +80,15 @@ pub async fn run(args: LocalArgs, printer: &Printer) -> anyhow::Result<Exit> {
         return Ok(Exit::Success);
     }
 
-    let function = args.function.clone().with_local_roles();
-    function.desired(&names, "us-east-1", "")?;
-    let package = args.source.package(&names.function, printer)?;
     let remote = RemoteArgs {
         endpoint_url: Some(endpoint.clone()),
         local: true,
+        region: global.region.clone(),
         ..RemoteArgs::default()
     };
+    let function = args.function.clone().for_remote(&remote);
+    function.desired(&names, "us-east-1", "")?;
+    let package = args.source.package(&names.function, printer)?;
     let aws = remote.load().await?;
     let desired = function.desired(&names, &aws.region, &package.code_sha256)?;
     let start = crate::commands::logs::now_ms();

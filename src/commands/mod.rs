@@ -29,7 +29,7 @@ pub async fn run(
         Command::Invoke(args) => invoke::run(remote, args, printer).await,
         Command::Logs(args) => logs::run(remote, args, printer).await,
         Command::Destroy(args) => destroy::run(remote, args, printer).await,
-        Command::Local(args) => local::run(args, printer).await,
+        Command::Local(args) => local::run(args, remote, printer).await,
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "faqctl", &mut std::io::stdout());
             Ok(Exit::Success)

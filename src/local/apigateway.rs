@@ -398,6 +398,7 @@ fn route(
             let account_role = db.apigw_cloudwatch_role.clone();
             let api = api_mut(db, id)?;
             let deployments: Vec<String> = api.deployments.keys().cloned().collect();
+            let api_region = api.region.clone();
             let Some(stage) = api.stages.get_mut(*name) else {
                 return Err(not_found("Invalid stage identifier specified"));
             };
@@ -438,7 +439,9 @@ fn route(
                         })?);
                     }
                     (Some("replace"), Some("/accessLogSettings/destinationArn"), Some(value)) => {
-                        if !value.starts_with("arn:aws:logs:") || !value.contains(":log-group:") {
+                        let prefix =
+                            format!("arn:{}:logs:", super::state::partition(&api_region).0);
+                        if !value.starts_with(&prefix) || !value.contains(":log-group:") {
                             return Err(bad_request(&format!(
                                 "Invalid ARN specified in the request: {value}"
                             )));

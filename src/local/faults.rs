@@ -5,8 +5,11 @@
 //! A spec is `Operation=fault[*count]`, comma-separated: `CreateFunction=throttle*2,
 //! PutMethod=500,CreateDeployment=slow:1500,Invoke=reset`. Faults: `throttle` (429
 //! TooManyRequestsException; Logs: ThrottlingException), `500`, `503`, `conflict`
-//! (ResourceConflictException / ConflictException), `role` (CreateFunction's "cannot be
-//! assumed"), `slow:MS` (answer normally, delivered after a delay), `reset` (drop the connection).
+//! (ResourceConflictException / ConflictException, in AWS's words), `role` (Lambda's "cannot be
+//! assumed" on CreateFunction / UpdateFunctionConfiguration), `account-role` and
+//! `account-logs` (UpdateAccount's two IAM-propagation refusals), `slow:MS` (answer normally,
+//! delivered after a delay), `reset` (drop the connection), `lost` (serve the call, then drop
+//! the connection: the answer is lost, not the work).
 //! `*` alone as the operation matches every operation.
 
 use std::collections::{HashMap, VecDeque};
@@ -26,8 +29,15 @@ pub enum Fault {
     Status(u16),
     Conflict,
     Role,
+    /// UpdateAccount: the logging role lacks the policy (IAM has not propagated it yet).
+    AccountRole,
+    /// UpdateAccount: API Gateway could not write to CloudWatch Logs with the role (yet).
+    AccountLogs,
     Slow(Duration),
     Reset,
+    /// Serve the call (it takes effect: a function runs), then drop the connection before the
+    /// answer: a response lost on the way, after which a retry would do it all again.
+    Lost,
 }
 
 /// Which protocol a fault is answered in.
@@ -94,19 +104,21 @@ impl Faults {
         None
     }
 
-    /// Whether API Gateway's rate limit refuses this call now (only with enforcement on).
-    pub fn rate_limited(&self, service: Service, operation: &str) -> bool {
-        let Some(limits) = &self.limits else {
-            return false;
-        };
+    /// When API Gateway's rate limit refuses this call now (only with enforcement on): how
+    /// long until it would be allowed, which AWS sends as `Retry-After`.
+    pub fn rate_limited(&self, service: Service, operation: &str) -> Option<Duration> {
+        let limits = self.limits.as_ref()?;
         if service != Service::ApiGateway || operation == "Execute" {
-            return false;
+            return None;
         }
-        // The documented per-account limits: https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
+        // The documented per-account limits:
+        // https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
+        // ("API Gateway quotas for configuring and running a REST API").
         let (key, capacity, per_second) = match operation {
             "CreateDeployment" => ("CreateDeployment", 1.0, 1.0 / 5.0),
             "CreateRestApi" => ("CreateRestApi", 1.0, 1.0 / 3.0),
             "DeleteRestApi" => ("DeleteRestApi", 1.0, 1.0 / 30.0),
+            "UpdateAccount" => ("UpdateAccount", 1.0, 1.0 / 20.0),
             _ => ("other", 40.0, 10.0),
         };
         let mut limits = lock(limits);
@@ -114,7 +126,11 @@ impl Faults {
             tokens: capacity,
             at: Instant::now(),
         });
-        !bucket.take(capacity, per_second)
+        if bucket.take(capacity, per_second) {
+            None
+        } else {
+            Some(Duration::from_secs_f64((1.0 - bucket.tokens) / per_second))
+        }
     }
 }
 
@@ -168,11 +184,14 @@ pub fn parse_spec(spec: &str) -> Result<Vec<(String, Fault, usize)>, String> {
             "503" => Fault::Status(503),
             "conflict" => Fault::Conflict,
             "role" => Fault::Role,
+            "account-role" => Fault::AccountRole,
+            "account-logs" => Fault::AccountLogs,
             "reset" => Fault::Reset,
+            "lost" => Fault::Lost,
             slow if slow.starts_with("slow:") => Fault::Slow(Duration::from_millis(
                 slow["slow:".len()..].parse().map_err(|_| format!("fault {part:?}: slow takes milliseconds, e.g. slow:1500"))?,
             )),
-            other => return Err(format!("fault {part:?}: unknown fault {other:?}; use throttle, 500, 503, conflict, role, slow:MS or reset")),
+            other => return Err(format!("fault {part:?}: unknown fault {other:?}; use throttle, 500, 503, conflict, role, account-role, account-logs, slow:MS, reset or lost")),
         };
         if operation.is_empty() {
             return Err(format!(
@@ -184,11 +203,11 @@ pub fn parse_spec(spec: &str) -> Result<Vec<(String, Fault, usize)>, String> {
     Ok(parsed)
 }
 
-/// The answer a fault gives, in the service's own protocol. `None` for `Slow`, which answers
-/// normally (later).
+/// The answer a fault gives, in the service's own protocol. `None` for `Slow` and `Lost`,
+/// which serve the call first.
 pub fn respond(fault: &Fault, service: Service) -> Option<Response> {
     let response = match (fault, service) {
-        (Fault::Slow(_), _) => return None,
+        (Fault::Slow(_) | Fault::Lost, _) => return None,
         (Fault::Reset, _) => return Some(reset()),
         (Fault::Throttle, Service::Logs) => json11_error("ThrottlingException", "Rate exceeded"),
         (Fault::Throttle, Service::Lambda) => rest_error(429, "TooManyRequestsException", "Rate exceeded"),
@@ -203,16 +222,20 @@ pub fn respond(fault: &Fault, service: Service) -> Option<Response> {
         (Fault::Status(status), Service::Lambda) => rest_error(*status, "ServiceException", "Internal service error (injected fault)"),
         (Fault::Status(status), Service::ApiGateway) => rest_error(*status, "InternalFailure", "Internal server error (injected fault)"),
         (Fault::Conflict, Service::Lambda) => rest_error(409, "ResourceConflictException", "The operation cannot be performed at this time. An update is in progress for resource (injected fault)"),
-        (Fault::Conflict, Service::ApiGateway) => rest_error(409, "ConflictException", "Unable to complete operation due to concurrent modification. Please try again later. (injected fault)"),
+        // AWS's words exactly: clients match on them.
+        (Fault::Conflict, Service::ApiGateway) => rest_error(409, "ConflictException", "Unable to complete operation due to concurrent modification. Please try again later."),
         (Fault::Conflict, Service::Logs) => json11_error("OperationAbortedException", "Multiple requests to modify the same resource were in conflict. (injected fault)"),
         (Fault::Role, Service::Lambda) => rest_error(400, "InvalidParameterValueException", "The role defined for the function cannot be assumed by Lambda."),
-        (Fault::Role, _) => rest_error(400, "BadRequestException", "role fault applies to Lambda CreateFunction only"),
+        (Fault::Role, _) => rest_error(400, "BadRequestException", "the role fault applies to Lambda (CreateFunction, UpdateFunctionConfiguration) only"),
+        (Fault::AccountRole, Service::ApiGateway) => rest_error(400, "BadRequestException", "The role ARN does not have required permissions set to API Gateway"),
+        (Fault::AccountLogs, Service::ApiGateway) => rest_error(400, "BadRequestException", "API Gateway could not successfully write to CloudWatch Logs using the ARN specified"),
+        (Fault::AccountRole | Fault::AccountLogs, _) => rest_error(400, "BadRequestException", "the account-role and account-logs faults apply to API Gateway's UpdateAccount only"),
     };
     Some(response)
 }
 
 /// A response whose body fails after the headers: the client sees the connection drop.
-fn reset() -> Response {
+pub fn reset() -> Response {
     let stream = futures_util::stream::once(async {
         Err::<Bytes, std::io::Error>(std::io::Error::new(
             std::io::ErrorKind::ConnectionReset,
@@ -266,24 +289,30 @@ mod tests {
     #[test]
     fn rate_limits_follow_api_gateways_published_numbers() {
         let faults = Faults::new(true);
-        assert!(!faults.rate_limited(Service::ApiGateway, "CreateDeployment"));
-        assert!(
-            faults.rate_limited(Service::ApiGateway, "CreateDeployment"),
-            "1 per 5 s"
-        );
-        assert!(!faults.rate_limited(Service::ApiGateway, "CreateRestApi"));
-        assert!(
-            faults.rate_limited(Service::ApiGateway, "CreateRestApi"),
-            "1 per 3 s"
-        );
-        let burst = (0..50)
-            .filter(|_| !faults.rate_limited(Service::ApiGateway, "GetStage"))
-            .count();
+        let limited = |op: &str| faults.rate_limited(Service::ApiGateway, op);
+        for (operation, seconds) in [
+            ("CreateDeployment", 5),
+            ("CreateRestApi", 3),
+            ("DeleteRestApi", 30),
+            ("UpdateAccount", 20),
+        ] {
+            assert_eq!(limited(operation), None, "{operation}: the first passes");
+            let wait = limited(operation).expect("the second is refused");
+            assert!(
+                wait <= Duration::from_secs(seconds) && wait > Duration::from_secs(seconds - 1),
+                "{operation}: Retry-After is about {seconds} s: {wait:?}"
+            );
+        }
+        let burst = (0..50).filter(|_| limited("GetStage").is_none()).count();
         assert!((40..=41).contains(&burst), "burst 40: {burst}");
         assert!(
-            !faults.rate_limited(Service::Lambda, "CreateDeployment"),
+            faults
+                .rate_limited(Service::Lambda, "CreateDeployment")
+                .is_none(),
             "API Gateway only"
         );
-        assert!(!Faults::new(false).rate_limited(Service::ApiGateway, "CreateDeployment"));
+        assert!(Faults::new(false)
+            .rate_limited(Service::ApiGateway, "CreateDeployment")
+            .is_none());
     }
 }

@@ -20,7 +20,6 @@ use serde_json::{json, Map, Value};
 use super::state::{new_request_id, now_ms, random_id, Resource, StageSettings, ACCOUNT};
 use super::wire::decode_segment;
 use super::Cloud;
-use crate::plan::execution_log_group;
 
 /// One request to a stage URL.
 pub struct StageRequest<'a> {
@@ -139,9 +138,15 @@ async fn serve(
             ));
             return internal();
         };
-        let source = format!(
-            "arn:aws:execute-api:{region}:{ACCOUNT}:{}/{}/{}{}",
-            request.api_id, request.stage, request.method, resource.path
+        // In the region's partition: a permission written for another one never matches
+        // (AWS answers 500 there too).
+        let source = super::state::arn(
+            &region,
+            "execute-api",
+            &format!(
+                "{}/{}/{}{}",
+                request.api_id, request.stage, request.method, resource.path
+            ),
         );
         if !allows(&function.policy, &source) {
             // AWS's own words in the execution log; the caller gets a plain 500.
@@ -157,7 +162,8 @@ async fn serve(
         ));
         return internal();
     }
-    trace.info(format!("Endpoint request URI: https://lambda.{region}.amazonaws.com/2015-03-31/functions/{}/invocations", function.arn));
+    let dns_suffix = super::state::partition(&region).1;
+    trace.info(format!("Endpoint request URI: https://lambda.{region}.{dns_suffix}/2015-03-31/functions/{}/invocations", function.arn));
     let event = proxy_event(
         request,
         &resource,
@@ -433,6 +439,11 @@ fn match_resource<'a>(
         }
     }
     best.map(|(_, resource, parameters)| (resource, (!parameters.is_empty()).then_some(parameters)))
+}
+
+/// The execution log group API Gateway writes a stage's logs to (its own name, AWS's form).
+fn execution_log_group(api_id: &str, stage: &str) -> String {
+    format!("API-Gateway-Execution-Logs_{api_id}/{stage}")
 }
 
 /// Whether a resource policy lets API Gateway invoke the function from `source`.

@@ -198,8 +198,8 @@ fn create_function(cloud: &Arc<Cloud>, region: &str, body: &[u8]) -> Response {
         return invalid(&format!("1 validation error detected: Value '{name}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+"));
     }
     let role = request["Role"].as_str().unwrap_or_default().to_string();
-    if crate::settings::check_role_arn(&role).is_err() {
-        return invalid(&format!("1 validation error detected: Value '{role}' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{{12}}:role/?[a-zA-Z_0-9+=,.@\\-_/]+"));
+    if let Err(response) = check_role(&role, region) {
+        return response;
     }
     let code = match code_of(&request["Code"], "ZipFile") {
         Ok(code) => code,
@@ -383,6 +383,40 @@ fn delete_function(cloud: &Cloud, name: &str) -> Response {
 }
 
 /// Refuses a change while the last one is still being applied, as Lambda does.
+/// A role as Lambda checks it: the service model's pattern
+/// (`arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+`), then, as IAM would,
+/// that it lives in the function's partition: a role of another partition passes the pattern
+/// but can never be assumed.
+fn check_role(role: &str, region: &str) -> Result<(), Response> {
+    let parts: Vec<&str> = role.splitn(6, ':').collect();
+    let shaped = parts.len() == 6
+        && parts[0] == "arn"
+        && (parts[1].is_empty()
+            || parts[1]
+                .strip_prefix("aws")
+                .is_some_and(|rest| rest.chars().all(|c| c.is_ascii_alphabetic() || c == '-')))
+        && parts[2] == "iam"
+        && parts[3].is_empty()
+        && parts[4].len() == 12
+        && parts[4].chars().all(|c| c.is_ascii_digit())
+        && parts[5].strip_prefix("role").is_some_and(|name| {
+            let name = name.strip_prefix('/').unwrap_or(name);
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-/".contains(c))
+        });
+    if !shaped {
+        return Err(invalid(&format!("1 validation error detected: Value '{role}' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{{12}}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")));
+    }
+    if parts[1] != super::state::partition(region).0 {
+        return Err(invalid(
+            "The role defined for the function cannot be assumed by Lambda.",
+        ));
+    }
+    Ok(())
+}
+
 fn conflict_if_busy(function: &Function) -> Option<Response> {
     (function.last_update_status == "InProgress").then(|| {
         rest_error(409, "ResourceConflictException", &format!("The operation cannot be performed at this time. An update is in progress for resource: {}", function.arn))
@@ -401,6 +435,11 @@ fn update_configuration(cloud: &Arc<Cloud>, name: &str, body: &[u8]) -> Response
     };
     if let Some(conflict) = conflict_if_busy(function) {
         return conflict;
+    }
+    if let Some(role) = request["Role"].as_str() {
+        if let Err(response) = check_role(role, &function.region) {
+            return response;
+        }
     }
     if let Some(memory) = request["MemorySize"].as_u64() {
         function.memory = memory;

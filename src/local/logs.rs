@@ -22,6 +22,11 @@ pub fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Respo
             if name.is_empty() {
                 return json11_error("InvalidParameterException", "logGroupName is required");
             }
+            // The service model's constraint on LogGroupName: 1 to 512 of [\.\-_/#A-Za-z0-9].
+            let allowed = |c: char| c.is_ascii_alphanumeric() || "._-/#".contains(c);
+            if name.len() > 512 || !name.chars().all(allowed) {
+                return json11_error("InvalidParameterException", &format!("1 validation error detected: Value '{name}' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+"));
+            }
             if db.log_groups.contains_key(&name) {
                 return json11_error(
                     "ResourceAlreadyExistsException",

@@ -36,8 +36,15 @@ use state::Db;
 pub const DEFAULT_PORT: u16 = 4566;
 /// The region the local cloud answers for when a request does not say.
 pub const DEFAULT_REGION: &str = "us-east-1";
-/// The role `faqctl local` deploys with: the local cloud checks only its shape.
-pub const LOCAL_ROLE_ARN: &str = "arn:aws:iam::000000000000:role/faqctl-local";
+/// The role `faqctl local` deploys with in a region (the local cloud checks its shape and
+/// partition only).
+pub fn local_role_arn(region: &str) -> String {
+    format!(
+        "arn:{}:iam::{}:role/faqctl-local",
+        state::partition(region).0,
+        state::ACCOUNT
+    )
+}
 
 /// How to run the local cloud.
 #[derive(Debug, Clone)]
@@ -352,20 +359,29 @@ async fn dispatch(
     // A slow answer is computed at once and delivered late, so that what it read is as old
     // as a slow AWS answer's would be.
     let mut slow = None;
+    let mut lost = false;
     if let Some((service, operation)) = service {
-        if cloud.faults.rate_limited(service, &operation) {
+        if let Some(wait) = cloud.faults.rate_limited(service, &operation) {
             cloud.db().count(&format!("{operation} (throttled)"));
-            return wire::rest_error(429, "TooManyRequestsException", "Too Many Requests");
+            // AWS says when to come back (botocore: TooManyRequestsException.retryAfterSeconds,
+            // header Retry-After, whole seconds).
+            let mut response =
+                wire::rest_error(429, "TooManyRequestsException", "Too Many Requests");
+            response.headers_mut().insert(
+                "retry-after",
+                axum::http::HeaderValue::from(wait.as_secs_f64().ceil().max(1.0) as u64),
+            );
+            return response;
         }
         if let Some(fault) = cloud.faults.take(&operation) {
             cloud.db().count(&format!("{operation} (fault)"));
             match faults::respond(&fault, service) {
                 Some(response) => return response,
-                None => {
-                    if let faults::Fault::Slow(delay) = fault {
-                        slow = Some(delay);
-                    }
-                }
+                None => match fault {
+                    faults::Fault::Slow(delay) => slow = Some(delay),
+                    faults::Fault::Lost => lost = true,
+                    _ => {}
+                },
             }
         }
     }
@@ -400,6 +416,9 @@ async fn dispatch(
     };
     if let Some(delay) = slow {
         tokio::time::sleep(delay).await;
+    }
+    if lost {
+        return faults::reset();
     }
     response
 }

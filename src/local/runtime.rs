@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::sync::{mpsc, oneshot, watch, Semaphore};
 
-use super::state::{date_path, new_request_id, now_ms, random_id, Db, Function, ACCOUNT};
+use super::state::{date_path, new_request_id, now_ms, random_id, Db, Function};
 
 /// Lambda's limit for a synchronous response payload.
 pub const MAX_RESPONSE_BYTES: usize = 6 * 1024 * 1024;
@@ -624,7 +624,7 @@ fn error_payload(body: Vec<u8>) -> Vec<u8> {
 
 /// The ARN a function has in the local cloud.
 pub fn function_arn(region: &str, name: &str) -> String {
-    format!("arn:aws:lambda:{region}:{ACCOUNT}:function:{name}")
+    super::state::arn(region, "lambda", &format!("function:{name}"))
 }
 
 #[cfg(test)]

@@ -16,6 +16,33 @@ pub const MAX_EVENTS_PER_STREAM: usize = 100_000;
 /// The account every local ARN is in (LocalStack uses the same).
 pub const ACCOUNT: &str = "000000000000";
 
+/// The partition of a region: its ARN prefix and DNS suffix, as AWS's partition table has
+/// them (`cn-*` → aws-cn / amazonaws.com.cn, `us-gov-*` → aws-us-gov, `eusc-*` → aws-eusc /
+/// amazonaws.eu). The local cloud keeps its own copy: it must not share the client's rules.
+pub fn partition(region: &str) -> (&'static str, &'static str) {
+    if region.starts_with("cn-") {
+        ("aws-cn", "amazonaws.com.cn")
+    } else if region.starts_with("us-gov-") {
+        ("aws-us-gov", "amazonaws.com")
+    } else if region.starts_with("us-isob-") {
+        ("aws-iso-b", "sc2s.sgov.gov")
+    } else if region.starts_with("us-iso-") {
+        ("aws-iso", "c2s.ic.gov")
+    } else if region.starts_with("eusc-") {
+        ("aws-eusc", "amazonaws.eu")
+    } else {
+        ("aws", "amazonaws.com")
+    }
+}
+
+/// An ARN of the local account in a region's partition.
+pub fn arn(region: &str, service: &str, resource: &str) -> String {
+    format!(
+        "arn:{}:{service}:{region}:{ACCOUNT}:{resource}",
+        partition(region).0
+    )
+}
+
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Db {
     pub functions: BTreeMap<String, Function>,
@@ -169,10 +196,7 @@ impl LogGroup {
     }
 
     pub fn arn(&self) -> String {
-        format!(
-            "arn:aws:logs:{}:{ACCOUNT}:log-group:{}",
-            self.region, self.name
-        )
+        arn(&self.region, "logs", &format!("log-group:{}", self.name))
     }
 }
 
