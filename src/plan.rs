@@ -101,7 +101,10 @@ pub struct FunctionState {
     pub architectures: Vec<String>,
     pub code_sha256: String,
     pub last_modified: String,
-    pub tagged: bool,
+    /// Whether it carries managed-by=faqctl; `None` when the caller may not read its tags
+    /// (GetFunction's `TagsError` without `lambda:ListTags`): unknown is not "missing", and
+    /// no change is ever planned from it.
+    pub tagged: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -405,7 +408,7 @@ pub fn plan_deploy(desired: &Desired, observed: &Observed) -> Result<Vec<Change>
                     fields,
                 });
             }
-            if !function.tagged {
+            if function.tagged == Some(false) {
                 changes.push(Change::TagFunction {
                     name: names.function.clone(),
                 });
@@ -760,7 +763,7 @@ mod tests {
                 architectures: vec![ARCHITECTURE.into()],
                 code_sha256: "new-sha".into(),
                 last_modified: "2026-11-24T04:40:00.000+0000".into(),
-                tagged: true,
+                tagged: Some(true),
             }),
             log_group: Some(LogGroupState {
                 retention_days: Some(14),
@@ -860,8 +863,14 @@ mod tests {
             ),
             (
                 "tag removed",
-                |o, _| o.function.as_mut().unwrap().tagged = false,
+                |o, _| o.function.as_mut().unwrap().tagged = Some(false),
                 vec!["TagResource"],
+            ),
+            (
+                // A caller without lambda:ListTags cannot see tags: nothing is planned from that.
+                "tags unreadable",
+                |o, _| o.function.as_mut().unwrap().tagged = None,
+                vec![],
             ),
             (
                 "log group deleted",

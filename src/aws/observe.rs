@@ -13,14 +13,19 @@ use crate::plan::{
 };
 use crate::settings::{Names, MANAGED_BY};
 
-/// Reads everything a plan compares against.
-pub async fn observe(clients: &Clients, names: &Names) -> anyhow::Result<Observed> {
+/// Reads everything a plan compares against. `api_logs` is the wanted API Gateway logging
+/// (`None`: as the stage has it): the account's CloudWatch role (GetAccount) is read only when
+/// logging is on, so that a caller that never logs needs no `apigateway:GET` on `/account`.
+pub async fn observe(
+    clients: &Clients,
+    names: &Names,
+    api_logs: Option<bool>,
+) -> anyhow::Result<Observed> {
     let (log_group_name, access_group_name) = (names.log_group(), names.access_log_group());
-    let (function, log_group, apis, account_cloudwatch_role, access_log_group) = tokio::try_join!(
+    let (function, log_group, apis, access_log_group) = tokio::try_join!(
         get_function(clients, &names.function),
         describe_log_group(clients, &log_group_name),
         find_apis(clients, &names.api),
-        get_account_role(clients),
         describe_log_group(clients, &access_group_name),
     )?;
     let permission = match &function {
@@ -34,6 +39,17 @@ pub async fn observe(clients: &Clients, names: &Names) -> anyhow::Result<Observe
     // The oldest is kept. createdDate has one-second resolution, so two racing deploys can
     // tie: then the one already serving a stage wins, then the lower id, so every run agrees.
     observed_apis.sort_by_key(|api| (api.created, api.stage.is_none(), api.id.clone()));
+    let logging = api_logs.unwrap_or_else(|| {
+        observed_apis
+            .first()
+            .and_then(|api| api.stage.as_ref())
+            .is_some_and(StageState::logging_on)
+    });
+    let account_cloudwatch_role = if logging {
+        get_account_role(clients).await?
+    } else {
+        None
+    };
     Ok(Observed {
         function,
         log_group,
@@ -78,12 +94,14 @@ async fn get_function(clients: &Clients, name: &str) -> anyhow::Result<Option<Fu
     let config = output
         .configuration()
         .with_context(|| format!("GetFunction {name} returned no configuration"))?;
-    let tagged = output
-        .tags()
-        .and_then(|tags| tags.get(MANAGED_BY.0))
-        .is_some_and(|value| value == MANAGED_BY.1);
+    let arn = config.function_arn().unwrap_or_default().to_string();
+    let tagged = match (output.tags(), output.tags_error()) {
+        // Lambda returns Tags only to a caller allowed lambda:ListTags; otherwise a TagsError.
+        (_, Some(_)) => list_tags(clients, name, &arn).await?,
+        (tags, None) => Some(tagged(tags)),
+    };
     Ok(Some(FunctionState {
-        arn: config.function_arn().unwrap_or_default().to_string(),
+        arn,
         role: config.role().unwrap_or_default().to_string(),
         memory_mb: config.memory_size().unwrap_or_default(),
         timeout_s: config.timeout().unwrap_or_default(),
@@ -101,6 +119,20 @@ async fn get_function(clients: &Clients, name: &str) -> anyhow::Result<Option<Fu
         last_modified: config.last_modified().unwrap_or_default().to_string(),
         tagged,
     }))
+}
+
+fn tagged(tags: Option<&std::collections::HashMap<String, String>>) -> bool {
+    tags.and_then(|tags| tags.get(MANAGED_BY.0))
+        .is_some_and(|value| value == MANAGED_BY.1)
+}
+
+/// The tags GetFunction withheld, from ListTags; `None` (unknown) when that is denied too.
+async fn list_tags(clients: &Clients, name: &str, arn: &str) -> anyhow::Result<Option<bool>> {
+    match clients.lambda.list_tags().resource(arn).send().await {
+        Ok(output) => Ok(Some(tagged(output.tags()))),
+        Err(e) if super::apply::has_code(&e, "AccessDeniedException") => Ok(None),
+        Err(e) => Err(sdk_error("ListTags", name, e)),
+    }
 }
 
 async fn describe_log_group(

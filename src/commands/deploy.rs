@@ -287,7 +287,7 @@ pub async fn converge(
     loop {
         round += 1;
         printer.progress(format!("reading the live state in {}…", aws.region));
-        let observed = aws::observe(&clients, names).await?;
+        let observed = aws::observe(&clients, names, desired.api_logs).await?;
         let changes = plan_deploy(desired, &observed)?;
         context = ApplyContext::new(&observed);
         if changes.is_empty() {

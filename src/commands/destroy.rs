@@ -55,7 +55,7 @@ pub async fn run(
     let names = args.names.resolve()?;
     let aws = remote.load().await?;
     let clients = Clients::new(&aws).with_progress(printer.reports_progress());
-    let observed = aws::observe(&clients, &names).await?;
+    let observed = aws::observe(&clients, &names, Some(false)).await?;
     let changes = plan_destroy(&names, &observed);
     if !changes.is_empty() && !args.yes {
         confirm(&changes, &aws.region)?;

@@ -42,6 +42,15 @@ pub struct LocalArgs {
     /// per 30 s, UpdateAccount 1 per 20 s, others 10/s with a burst of 40.
     #[arg(long)]
     pub enforce_rate_limits: bool,
+    /// Judge every call as IAM would, against this identity policy (a JSON policy document,
+    /// e.g. one of the README's per-command policies): calls it does not allow answer
+    /// AccessDeniedException, and GetFunction withholds Tags without lambda:ListTags. Can be
+    /// set at run time: POST the document to /_faqctl/iam.
+    #[arg(long, value_name = "FILE")]
+    pub iam_policy: Option<PathBuf>,
+    /// IAM actions the caller may not perform, e.g. `lambda:ListTags,apigateway:DELETE`.
+    #[arg(long, value_name = "ACTIONS")]
+    pub deny: Option<String>,
     /// Execution environments per function at most.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub max_environments: u16,
@@ -61,6 +70,12 @@ pub async fn run(args: LocalArgs, global: &RemoteArgs, printer: &Printer) -> any
             args.bind
         );
     }
+    let iam_policy = match &args.iam_policy {
+        Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
+            anyhow::anyhow!("--iam-policy {}: cannot read it: {e}", path.display())
+        })?),
+        None => None,
+    };
     let cloud = LocalCloud::start(LocalConfig {
         bind: args.bind,
         port: args.port,
@@ -68,6 +83,8 @@ pub async fn run(args: LocalArgs, global: &RemoteArgs, printer: &Printer) -> any
         max_environments: args.max_environments.into(),
         faults: args.faults.clone(),
         enforce_rate_limits: args.enforce_rate_limits,
+        iam_policy,
+        deny: args.deny.clone(),
         settle: std::time::Duration::ZERO,
     })
     .await?;

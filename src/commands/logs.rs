@@ -107,30 +107,31 @@ pub async fn run(remote: &RemoteArgs, args: LogsArgs, printer: &Printer) -> anyh
         label: "access",
         group: names.access_log_group(),
     };
+    // The API's execution log group; `None` when there is no API (an error reading it, e.g.
+    // AccessDenied, is reported, never taken for "no API").
     let api = || async {
         let id = crate::aws::find_apis(&clients, &names.api)
             .await?
             .into_iter()
             .next()
-            .and_then(|api| api.id().map(str::to_string))
-            .with_context(|| {
-                format!(
-                    "no REST API {} managed by faqctl in {}: run `faqctl deploy --api-logs` first",
-                    names.api, aws.region
-                )
-            })?;
-        anyhow::Ok(LogGroupSource {
+            .and_then(|api| api.id().map(str::to_string));
+        anyhow::Ok(id.map(|id| LogGroupSource {
             label: "api",
             group: execution_log_group(&id, &names.stage),
-        })
+        }))
     };
     let sources = match args.source {
         LogSource::Function => vec![function],
         LogSource::Access => vec![access],
-        LogSource::Api => vec![api().await?],
+        LogSource::Api => vec![api().await?.with_context(|| {
+            format!(
+                "no REST API {} managed by faqctl in {}: run `faqctl deploy --api-logs` first",
+                names.api, aws.region
+            )
+        })?],
         LogSource::All => {
             let mut all = vec![function, access];
-            if let Ok(api) = api().await {
+            if let Some(api) = api().await? {
                 all.insert(1, api);
             }
             all

@@ -65,7 +65,7 @@ pub async fn run(
     let desired = deploy
         .function
         .desired(&names, &aws.region, &package.code_sha256)?;
-    let observed = aws::observe(&Clients::new(&aws), &names).await?;
+    let observed = aws::observe(&Clients::new(&aws), &names, desired.api_logs).await?;
     let changes = plan_deploy(&desired, &observed)?;
     let output = PlanOutput {
         schema_version: 1,

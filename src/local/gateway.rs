@@ -17,6 +17,7 @@ use axum::response::Response;
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
+use super::iam::glob;
 use super::state::{new_request_id, now_ms, random_id, Resource, StageSettings, ACCOUNT};
 use super::wire::decode_segment;
 use super::Cloud;
@@ -460,32 +461,6 @@ fn allows(policy: &[Value], source: &str) -> bool {
             && matches!(action, "lambda:InvokeFunction" | "lambda:*" | "*")
             && condition.is_none_or(|pattern| glob(pattern, source))
     })
-}
-
-/// IAM's ArnLike: `*` any run of characters, `?` one character.
-fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    while pi < p.len() && p[pi] == '*' {
-        pi += 1;
-    }
-    pi == p.len()
 }
 
 fn proxy_event(

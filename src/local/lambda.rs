@@ -353,14 +353,25 @@ fn list_functions(cloud: &Cloud) -> Response {
 
 fn get_function(cloud: &Cloud, name: &str) -> Response {
     with_function(cloud, "GetFunction", name, |f| {
-        json(
-            200,
-            &json!({
-                "Configuration": configuration(f),
-                "Code": { "RepositoryType": "S3", "Location": format!("file://{}", f.code_dir.display()) },
-                "Tags": f.tags,
-            }),
-        )
+        let mut output = json!({
+            "Configuration": configuration(f),
+            "Code": { "RepositoryType": "S3", "Location": format!("file://{}", f.code_dir.display()) },
+        });
+        // Lambda's model: "Lambda returns tag data only if you have explicit allow permissions
+        // for lambda:ListTags"; otherwise a TagsError in their place.
+        let list_tags = super::iam::Need {
+            action: "lambda:ListTags".into(),
+            resource: f.arn.clone(),
+        };
+        if cloud.iam.allows(&list_tags.action, &list_tags.resource) {
+            output["Tags"] = json!(f.tags);
+        } else {
+            output["TagsError"] = json!({
+                "ErrorCode": "AccessDeniedException",
+                "Message": super::iam::denial(&list_tags, &f.region),
+            });
+        }
+        json(200, &output)
     })
 }
 
@@ -382,7 +393,6 @@ fn delete_function(cloud: &Cloud, name: &str) -> Response {
     }
 }
 
-/// Refuses a change while the last one is still being applied, as Lambda does.
 /// A role as Lambda checks it: the service model's pattern
 /// (`arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+`), then, as IAM would,
 /// that it lives in the function's partition: a role of another partition passes the pattern
@@ -417,6 +427,7 @@ fn check_role(role: &str, region: &str) -> Result<(), Response> {
     Ok(())
 }
 
+/// Refuses a change while the last one is still being applied, as Lambda does.
 fn conflict_if_busy(function: &Function) -> Option<Response> {
     (function.last_update_status == "InProgress").then(|| {
         rest_error(409, "ResourceConflictException", &format!("The operation cannot be performed at this time. An update is in progress for resource: {}", function.arn))

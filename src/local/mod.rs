@@ -23,6 +23,7 @@ use tokio::sync::oneshot;
 mod apigateway;
 pub mod faults;
 mod gateway;
+mod iam;
 mod lambda;
 mod logs;
 mod runtime;
@@ -60,6 +61,10 @@ pub struct LocalConfig {
     pub faults: Option<String>,
     /// Enforce API Gateway's control-plane rate limits (429 beyond them).
     pub enforce_rate_limits: bool,
+    /// The caller's IAM identity policy (a JSON policy document); everything when `None`.
+    pub iam_policy: Option<String>,
+    /// IAM actions the caller may not perform, comma-separated (`lambda:ListTags`).
+    pub deny: Option<String>,
     /// How long a new function stays Pending (and an update InProgress) after the call
     /// answered; 0 settles as soon as the call is answered.
     pub settle: Duration,
@@ -74,6 +79,8 @@ impl Default for LocalConfig {
             max_environments: 8,
             faults: None,
             enforce_rate_limits: false,
+            iam_policy: None,
+            deny: None,
             settle: Duration::ZERO,
         }
     }
@@ -87,6 +94,7 @@ pub struct Cloud {
     persist: bool,
     settle: Duration,
     faults: faults::Faults,
+    iam: iam::Iam,
     throttles: Mutex<std::collections::HashMap<String, faults::Bucket>>,
 }
 
@@ -162,6 +170,17 @@ impl LocalCloud {
                 .add_spec(spec)
                 .map_err(|e| anyhow::anyhow!("--faults: {e}"))?;
         }
+        let permissions = iam::Iam::default();
+        if let Some(policy) = &config.iam_policy {
+            permissions
+                .set_policy(policy)
+                .map_err(|e| anyhow::anyhow!("--iam-policy: {e}"))?;
+        }
+        if let Some(actions) = &config.deny {
+            permissions
+                .deny(actions)
+                .map_err(|e| anyhow::anyhow!("--deny: {e}"))?;
+        }
         let db = Arc::new(Mutex::new(db));
         let cloud = Arc::new(Cloud {
             db: db.clone(),
@@ -170,6 +189,7 @@ impl LocalCloud {
             persist,
             settle: config.settle,
             faults: injected,
+            iam: permissions,
             throttles: Mutex::new(std::collections::HashMap::new()),
         });
         let listener = tokio::net::TcpListener::bind((config.bind, config.port))
@@ -361,6 +381,12 @@ async fn dispatch(
     let mut slow = None;
     let mut lost = false;
     if let Some((service, operation)) = service {
+        // IAM first, as AWS authorizes before it throttles or does anything.
+        let needs = iam::needs(service, &operation, &method, uri.path(), &region, &body);
+        if let Some(missing) = cloud.iam.missing(&needs) {
+            cloud.db().count(&format!("{operation} (denied)"));
+            return iam::access_denied(service, &missing, &region);
+        }
         if let Some(wait) = cloud.faults.rate_limited(service, &operation) {
             cloud.db().count(&format!("{operation} (throttled)"));
             // AWS says when to come back (botocore: TooManyRequestsException.retryAfterSeconds,
@@ -434,7 +460,9 @@ fn logs_operation(headers: &HeaderMap) -> String {
 }
 
 /// `/_faqctl/health`; `/_faqctl/calls` (GET counts, DELETE resets them); `/_faqctl/faults`
-/// (POST a spec as the body, GET what is pending, DELETE clears).
+/// (POST a spec as the body, GET what is pending, DELETE clears); `/_faqctl/iam` (POST the
+/// caller's IAM policy document, GET, DELETE allows everything again); `/_faqctl/denied` (POST
+/// action names to deny).
 fn admin(cloud: &Cloud, method: &Method, path: &str, body: &[u8]) -> Response {
     match (method.as_str(), path) {
         ("POST", "/_faqctl/faults") => {
@@ -446,6 +474,19 @@ fn admin(cloud: &Cloud, method: &Method, path: &str, body: &[u8]) -> Response {
         ("GET", "/_faqctl/faults") => wire::json(200, &faults::describe(&cloud.faults)),
         ("DELETE", "/_faqctl/faults") => {
             cloud.faults.clear();
+            wire::empty(204)
+        }
+        ("POST", "/_faqctl/iam") => match cloud.iam.set_policy(&String::from_utf8_lossy(body)) {
+            Ok(()) => wire::json(200, &cloud.iam.describe()),
+            Err(message) => wire::rest_error(400, "BadRequestException", &message),
+        },
+        ("POST", "/_faqctl/denied") => match cloud.iam.deny(&String::from_utf8_lossy(body)) {
+            Ok(()) => wire::json(200, &cloud.iam.describe()),
+            Err(message) => wire::rest_error(400, "BadRequestException", &message),
+        },
+        ("GET", "/_faqctl/iam") => wire::json(200, &cloud.iam.describe()),
+        ("DELETE", "/_faqctl/iam") => {
+            cloud.iam.clear();
             wire::empty(204)
         }
         ("GET", "/_faqctl/health") => wire::json(
