@@ -19,6 +19,7 @@ pub struct Printer {
     plain: bool,
     verbosity: u8,
     color: bool,
+    quiet: bool,
 }
 
 impl Printer {
@@ -35,12 +36,18 @@ impl Printer {
             spinner: terminal && !quiet,
             plain: !terminal && !quiet && verbosity > 0,
             verbosity: if quiet { 0 } else { verbosity },
+            quiet,
             color: std::io::stdout().is_terminal() && !no_color && format == OutputFormat::Text,
         }
     }
 
     pub fn format(&self) -> OutputFormat {
         self.format
+    }
+
+    /// `-q`: nothing but results and errors.
+    pub fn quiet(&self) -> bool {
+        self.quiet
     }
 
     pub fn verbosity(&self) -> u8 {

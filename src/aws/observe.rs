@@ -36,9 +36,8 @@ pub async fn observe(
     for api in apis {
         observed_apis.push(observe_api(clients, api, &names.stage).await?);
     }
-    // The oldest is kept. createdDate has one-second resolution, so two racing deploys can
-    // tie: then the one already serving a stage wins, then the lower id, so every run agrees.
-    observed_apis.sort_by_key(|api| (api.created, api.stage.is_none(), api.id.clone()));
+    // Kept in `find_apis`'s order (oldest, then lowest id): the one rule every command uses to
+    // pick the API it works on, so deploy, invoke, logs and status always agree.
     let logging = api_logs.unwrap_or_else(|| {
         observed_apis
             .first()
@@ -155,8 +154,9 @@ async fn describe_log_group(
         }))
 }
 
-/// The REST APIs named `name` and tagged managed-by=faqctl, oldest first (ties by id, so
-/// two faqctl runs agree on which one is kept).
+/// The REST APIs named `name` and tagged managed-by=faqctl, oldest first (createdDate has
+/// one-second resolution: ties by id), so that every faqctl run and command agree on which one
+/// is kept.
 pub async fn find_apis(clients: &Clients, name: &str) -> anyhow::Result<Vec<RestApi>> {
     let mut pages = clients
         .apigateway

@@ -5,12 +5,24 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use std::fmt;
+
 use clap::Args;
+use serde::Serialize;
 
 use super::build::SourceArgs;
 use super::deploy::{converge, FunctionArgs};
 use crate::aws::Clients;
 use crate::cli::{Exit, OutputFormat};
+
+/// Prints what is served: the text banner (not with `-q`, which leaves only the log lines), or
+/// one JSON document with `--output json`.
+fn announce(printer: &Printer, output: &LocalOutput) -> anyhow::Result<()> {
+    if printer.format() == OutputFormat::Json || !printer.quiet() {
+        printer.result(output)?;
+    }
+    Ok(())
+}
 use crate::local::{LocalCloud, LocalConfig, DEFAULT_PORT};
 use crate::output::Printer;
 use crate::settings::{NameArgs, RemoteArgs};
@@ -89,10 +101,16 @@ pub async fn run(args: LocalArgs, global: &RemoteArgs, printer: &Printer) -> any
     })
     .await?;
     let endpoint = format!("http://127.0.0.1:{}", cloud.address.port());
-    println!("faqctl local: Lambda, API Gateway and CloudWatch Logs on {endpoint}");
     if args.no_deploy {
-        println!("Serving only (--no-deploy). Deploy into it with `faqctl deploy --local`. Ctrl-C stops it.");
-        let _ = tokio::signal::ctrl_c().await;
+        announce(
+            printer,
+            &LocalOutput {
+                schema_version: 1,
+                endpoint,
+                deployed: None,
+            },
+        )?;
+        super::stop_signal().await;
         cloud.stop().await;
         return Ok(Exit::Success);
     }
@@ -112,24 +130,27 @@ pub async fn run(args: LocalArgs, global: &RemoteArgs, printer: &Printer) -> any
     let deployed = converge(&aws, &desired, &package, printer).await?;
     let port = cloud.address.port();
     let (api, stage) = (&deployed.api_id, &deployed.stage);
-    println!(
-        "Deployed {} ({} change(s)). The stage URL, in the forms LocalStack users know:",
-        names.function,
-        deployed.changes.len()
-    );
-    println!("  {}", deployed.invoke_url);
-    println!("  http://{api}.execute-api.localhost:{port}/{stage}/");
-    println!("  http://127.0.0.1:{port}/restapis/{api}/{stage}/_user_request_/");
-    let local_flag = if port == DEFAULT_PORT {
-        "--local".to_string()
-    } else {
-        format!("--local  (with FAQCTL_LOCAL_ENDPOINT={endpoint})")
+    let output = LocalOutput {
+        schema_version: 1,
+        endpoint: endpoint.clone(),
+        deployed: Some(LocalDeployment {
+            function_name: names.function.clone(),
+            api_id: api.clone(),
+            stage: stage.clone(),
+            changes: deployed.changes.len(),
+            stage_urls: vec![
+                deployed.invoke_url.clone(),
+                format!("http://{api}.execute-api.localhost:{port}/{stage}/"),
+                format!("http://127.0.0.1:{port}/restapis/{api}/{stage}/_user_request_/"),
+            ],
+            local_flag: if port == DEFAULT_PORT {
+                "--local".to_string()
+            } else {
+                format!("--local  (with FAQCTL_LOCAL_ENDPOINT={endpoint})")
+            },
+        }),
     };
-    println!("Try, in another terminal:");
-    println!("  curl {}", deployed.invoke_url);
-    println!("  faqctl invoke {local_flag}");
-    println!("  faqctl logs --follow {local_flag}");
-    println!("Following the function's logs here; Ctrl-C stops the local cloud.");
+    announce(printer, &output)?;
     let clients = Clients::new(&aws);
     let function_logs = [crate::commands::logs::LogGroupSource {
         label: "function",
@@ -142,10 +163,63 @@ pub async fn run(args: LocalArgs, global: &RemoteArgs, printer: &Printer) -> any
         start,
         None,
         true,
-        OutputFormat::Text,
+        printer.format(),
     )
     .await;
     cloud.stop().await;
     followed?;
     Ok(Exit::Success)
+}
+
+/// What `faqctl local` serves: printed once (text, or one JSON line with `--output json`),
+/// before the function's log lines follow in the same format.
+#[derive(Debug, Clone, Serialize)]
+pub struct LocalOutput {
+    pub schema_version: u32,
+    pub endpoint: String,
+    /// `None` with `--no-deploy`.
+    pub deployed: Option<LocalDeployment>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LocalDeployment {
+    pub function_name: String,
+    pub api_id: String,
+    pub stage: String,
+    pub changes: usize,
+    /// The stage URL in the forms LocalStack users know.
+    pub stage_urls: Vec<String>,
+    #[serde(skip)]
+    local_flag: String,
+}
+
+impl fmt::Display for LocalOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "faqctl local: Lambda, API Gateway and CloudWatch Logs on {}",
+            self.endpoint
+        )?;
+        let Some(deployed) = &self.deployed else {
+            return write!(f, "Serving only (--no-deploy). Deploy into it with `faqctl deploy --local`. Ctrl-C stops it.");
+        };
+        writeln!(
+            f,
+            "Deployed {} ({} change(s)). The stage URL, in the forms LocalStack users know:",
+            deployed.function_name, deployed.changes
+        )?;
+        for url in &deployed.stage_urls {
+            writeln!(f, "  {url}")?;
+        }
+        writeln!(f, "Try, in another terminal:")?;
+        if let Some(url) = deployed.stage_urls.first() {
+            writeln!(f, "  curl {url}")?;
+        }
+        writeln!(f, "  faqctl invoke {}", deployed.local_flag)?;
+        writeln!(f, "  faqctl logs --follow {}", deployed.local_flag)?;
+        write!(
+            f,
+            "Following the function's logs here; Ctrl-C stops the local cloud."
+        )
+    }
 }

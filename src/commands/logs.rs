@@ -153,7 +153,7 @@ pub async fn run(remote: &RemoteArgs, args: LogsArgs, printer: &Printer) -> anyh
 }
 
 /// Prints log groups' events from `start` on, interleaved by time (`mark` tags each text line
-/// with its source); with `follow`, keeps polling until Ctrl-C.
+/// with its source); with `follow`, keeps polling until Ctrl-C or SIGTERM.
 pub async fn tail(
     clients: &Clients,
     sources: &[LogGroupSource],
@@ -165,6 +165,9 @@ pub async fn tail(
 ) -> anyhow::Result<()> {
     let mut followers: Vec<Follower> = sources.iter().map(|_| Follower::new(start)).collect();
     let mut first = true;
+    // Listening from the start: a signal that arrives during a poll is not lost.
+    let stop = super::stop_signal();
+    tokio::pin!(stop);
     loop {
         let mut lines = Vec::new();
         let mut missing = Vec::new();
@@ -218,7 +221,7 @@ pub async fn tail(
         }
         tokio::select! {
             _ = tokio::time::sleep(POLL_INTERVAL) => {}
-            _ = tokio::signal::ctrl_c() => return Ok(()),
+            _ = &mut stop => return Ok(()),
         }
     }
 }

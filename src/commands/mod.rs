@@ -36,3 +36,20 @@ pub async fn run(
         }
     }
 }
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM (what `kill`, systemd and CI runners send): commands
+/// that run until stopped end cleanly on either.
+pub async fn stop_signal() {
+    let mut terminate =
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+}

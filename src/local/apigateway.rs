@@ -14,57 +14,287 @@ use super::state::{
     now_secs, random_id, Deployment, Integration, Method, Resource, RestApi, Stage,
 };
 use super::wire::{decode_segment, empty, json, parse_body, rest_error, string_map};
-use super::Cloud;
 
-/// The AWS operation of a request path, for faults and call counts.
-pub fn operation_of(method: &HttpMethod, path: &str) -> &'static str {
-    let segments: Vec<String> = path
-        .trim_matches('/')
-        .split('/')
-        .map(decode_segment)
-        .collect();
-    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    operation_name(method.as_str(), &segments)
+/// One API Gateway operation, parsed once from the request's method and path (as mini-redis
+/// parses a `Command`): `name()` for call counts, faults and IAM; `apply` does the work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    CreateRestApi,
+    GetRestApis,
+    GetRestApi {
+        id: String,
+    },
+    DeleteRestApi {
+        id: String,
+    },
+    GetResources {
+        id: String,
+    },
+    GetResource {
+        id: String,
+        rid: String,
+    },
+    CreateResource {
+        id: String,
+        parent: String,
+    },
+    PutMethod {
+        id: String,
+        rid: String,
+        verb: String,
+    },
+    GetMethod {
+        id: String,
+        rid: String,
+        verb: String,
+    },
+    DeleteMethod {
+        id: String,
+        rid: String,
+        verb: String,
+    },
+    UpdateMethod {
+        id: String,
+        rid: String,
+        verb: String,
+    },
+    PutIntegration {
+        id: String,
+        rid: String,
+        verb: String,
+    },
+    GetIntegration {
+        id: String,
+        rid: String,
+        verb: String,
+    },
+    DeleteIntegration {
+        id: String,
+        rid: String,
+        verb: String,
+    },
+    PutMethodResponse {
+        id: String,
+        rid: String,
+        verb: String,
+        status: String,
+    },
+    GetMethodResponse {
+        id: String,
+        rid: String,
+        verb: String,
+        status: String,
+    },
+    CreateDeployment {
+        id: String,
+    },
+    GetDeployments {
+        id: String,
+    },
+    GetDeployment {
+        id: String,
+        did: String,
+    },
+    CreateStage {
+        id: String,
+    },
+    GetStages {
+        id: String,
+    },
+    GetStage {
+        id: String,
+        name: String,
+    },
+    DeleteStage {
+        id: String,
+        name: String,
+    },
+    UpdateStage {
+        id: String,
+        name: String,
+    },
+    GetAccount,
+    UpdateAccount,
+    TagResource {
+        arn: String,
+    },
+    GetTags {
+        arn: String,
+    },
+    Unknown,
 }
 
-pub fn handle(
-    cloud: &Cloud,
-    method: &HttpMethod,
-    path: &str,
-    region: &str,
-    body: &[u8],
-) -> Response {
-    let segments: Vec<String> = path
-        .trim_matches('/')
-        .split('/')
-        .map(decode_segment)
-        .collect();
-    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let request = match parse_body(body) {
-        Ok(request) => request,
-        Err(message) => return bad_request(&message),
-    };
-    let mut db = cloud.db();
-    let operation = operation_name(method.as_str(), &segments);
-    db.count(operation);
-    let response =
-        route(&mut db, method, path, &segments, region, &request).unwrap_or_else(|error| error);
-    if method != HttpMethod::GET && response.status().is_success() {
-        cloud.save(&db);
+impl Op {
+    pub fn parse(method: &HttpMethod, path: &str) -> Op {
+        let segments: Vec<String> = path
+            .trim_matches('/')
+            .split('/')
+            .map(decode_segment)
+            .collect();
+        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+        match (method.as_str(), segments.as_slice()) {
+            ("POST", ["restapis"]) => Op::CreateRestApi,
+            ("GET", ["restapis"]) => Op::GetRestApis,
+            ("GET", ["restapis", id]) => Op::GetRestApi { id: id.to_string() },
+            ("DELETE", ["restapis", id]) => Op::DeleteRestApi { id: id.to_string() },
+            ("GET", ["restapis", id, "resources"]) => Op::GetResources { id: id.to_string() },
+            ("GET", ["restapis", id, "resources", rid]) => Op::GetResource {
+                id: id.to_string(),
+                rid: rid.to_string(),
+            },
+            ("POST", ["restapis", id, "resources", parent]) => Op::CreateResource {
+                id: id.to_string(),
+                parent: parent.to_string(),
+            },
+            ("PUT", ["restapis", id, "resources", rid, "methods", verb]) => Op::PutMethod {
+                id: id.to_string(),
+                rid: rid.to_string(),
+                verb: verb.to_string(),
+            },
+            ("GET", ["restapis", id, "resources", rid, "methods", verb]) => Op::GetMethod {
+                id: id.to_string(),
+                rid: rid.to_string(),
+                verb: verb.to_string(),
+            },
+            ("DELETE", ["restapis", id, "resources", rid, "methods", verb]) => Op::DeleteMethod {
+                id: id.to_string(),
+                rid: rid.to_string(),
+                verb: verb.to_string(),
+            },
+            ("PATCH", ["restapis", id, "resources", rid, "methods", verb]) => Op::UpdateMethod {
+                id: id.to_string(),
+                rid: rid.to_string(),
+                verb: verb.to_string(),
+            },
+            ("PUT", ["restapis", id, "resources", rid, "methods", verb, "integration"]) => {
+                Op::PutIntegration {
+                    id: id.to_string(),
+                    rid: rid.to_string(),
+                    verb: verb.to_string(),
+                }
+            }
+            ("GET", ["restapis", id, "resources", rid, "methods", verb, "integration"]) => {
+                Op::GetIntegration {
+                    id: id.to_string(),
+                    rid: rid.to_string(),
+                    verb: verb.to_string(),
+                }
+            }
+            ("DELETE", ["restapis", id, "resources", rid, "methods", verb, "integration"]) => {
+                Op::DeleteIntegration {
+                    id: id.to_string(),
+                    rid: rid.to_string(),
+                    verb: verb.to_string(),
+                }
+            }
+            ("PUT", ["restapis", id, "resources", rid, "methods", verb, "responses", status]) => {
+                Op::PutMethodResponse {
+                    id: id.to_string(),
+                    rid: rid.to_string(),
+                    verb: verb.to_string(),
+                    status: status.to_string(),
+                }
+            }
+            ("GET", ["restapis", id, "resources", rid, "methods", verb, "responses", status]) => {
+                Op::GetMethodResponse {
+                    id: id.to_string(),
+                    rid: rid.to_string(),
+                    verb: verb.to_string(),
+                    status: status.to_string(),
+                }
+            }
+            ("POST", ["restapis", id, "deployments"]) => {
+                Op::CreateDeployment { id: id.to_string() }
+            }
+            ("GET", ["restapis", id, "deployments"]) => Op::GetDeployments { id: id.to_string() },
+            ("GET", ["restapis", id, "deployments", did]) => Op::GetDeployment {
+                id: id.to_string(),
+                did: did.to_string(),
+            },
+            ("POST", ["restapis", id, "stages"]) => Op::CreateStage { id: id.to_string() },
+            ("GET", ["restapis", id, "stages"]) => Op::GetStages { id: id.to_string() },
+            ("GET", ["restapis", id, "stages", name]) => Op::GetStage {
+                id: id.to_string(),
+                name: name.to_string(),
+            },
+            ("DELETE", ["restapis", id, "stages", name]) => Op::DeleteStage {
+                id: id.to_string(),
+                name: name.to_string(),
+            },
+            ("PATCH", ["restapis", id, "stages", name]) => Op::UpdateStage {
+                id: id.to_string(),
+                name: name.to_string(),
+            },
+            ("GET", ["account"]) => Op::GetAccount,
+            ("PATCH", ["account"]) => Op::UpdateAccount,
+            ("PUT", ["tags", arn]) => Op::TagResource {
+                arn: arn.to_string(),
+            },
+            ("GET", ["tags", arn]) => Op::GetTags {
+                arn: arn.to_string(),
+            },
+            _ => Op::Unknown,
+        }
     }
-    response
+
+    /// The AWS operation's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::CreateRestApi => "CreateRestApi",
+            Op::GetRestApis => "GetRestApis",
+            Op::GetRestApi { .. } => "GetRestApi",
+            Op::DeleteRestApi { .. } => "DeleteRestApi",
+            Op::GetResources { .. } => "GetResources",
+            Op::GetResource { .. } => "GetResource",
+            Op::CreateResource { .. } => "CreateResource",
+            Op::PutMethod { .. } => "PutMethod",
+            Op::GetMethod { .. } => "GetMethod",
+            Op::DeleteMethod { .. } => "DeleteMethod",
+            Op::UpdateMethod { .. } => "UpdateMethod",
+            Op::PutIntegration { .. } => "PutIntegration",
+            Op::GetIntegration { .. } => "GetIntegration",
+            Op::DeleteIntegration { .. } => "DeleteIntegration",
+            Op::PutMethodResponse { .. } => "PutMethodResponse",
+            Op::GetMethodResponse { .. } => "GetMethodResponse",
+            Op::CreateDeployment { .. } => "CreateDeployment",
+            Op::GetDeployments { .. } => "GetDeployments",
+            Op::GetDeployment { .. } => "GetDeployment",
+            Op::CreateStage { .. } => "CreateStage",
+            Op::GetStages { .. } => "GetStages",
+            Op::GetStage { .. } => "GetStage",
+            Op::DeleteStage { .. } => "DeleteStage",
+            Op::UpdateStage { .. } => "UpdateStage",
+            Op::GetAccount => "GetAccount",
+            Op::UpdateAccount => "UpdateAccount",
+            Op::TagResource { .. } => "TagResource",
+            Op::GetTags { .. } => "GetTags",
+            Op::Unknown => "Unknown",
+        }
+    }
+
+    /// Whether it changes state (and so the state is saved after it).
+    pub fn writes(&self) -> bool {
+        !self.name().starts_with("Get") && *self != Op::Unknown
+    }
+
+    /// Performs the operation on the state. `region` is the request's (its SigV4 scope).
+    pub fn apply(&self, db: &mut super::state::Db, region: &str, body: &[u8]) -> Response {
+        let request = match parse_body(body) {
+            Ok(request) => request,
+            Err(message) => return bad_request(&message),
+        };
+        route(db, self, region, &request).unwrap_or_else(|error| error)
+    }
 }
 
 fn route(
     db: &mut super::state::Db,
-    method: &HttpMethod,
-    path: &str,
-    segments: &[&str],
+    op: &Op,
     region: &str,
     request: &Value,
 ) -> Result<Response, Response> {
-    match (method.as_str(), segments) {
-        ("POST", ["restapis"]) => {
+    match op {
+        Op::CreateRestApi => {
             let Some(name) = request["name"].as_str().filter(|n| !n.is_empty()) else {
                 return Err(bad_request("Invalid API name specified"));
             };
@@ -105,25 +335,23 @@ fn route(
             db.apis.insert(id, api);
             Ok(response)
         }
-        ("GET", ["restapis"]) => {
+        Op::GetRestApis => {
             let items: Vec<Value> = db.apis.values().map(rest_api_json).collect();
             Ok(json(200, &json!({ "item": items })))
         }
-        ("GET", ["restapis", id]) => api(db, id).map(|a| json(200, &rest_api_json(a))),
-        ("DELETE", ["restapis", id]) => match db.apis.remove(*id) {
+        Op::GetRestApi { id } => api(db, id).map(|a| json(200, &rest_api_json(a))),
+        Op::DeleteRestApi { id } => match db.apis.remove(id.as_str()) {
             Some(_) => Ok(empty(202)),
             None => Err(not_found("Invalid API identifier specified")),
         },
-        ("GET", ["restapis", id, "resources"]) => api(db, id).map(|a| {
+        Op::GetResources { id } => api(db, id).map(|a| {
             let items: Vec<Value> = a.resources.values().map(resource_json).collect();
             json(200, &json!({ "item": items }))
         }),
-        ("GET", ["restapis", id, "resources", rid]) => {
-            resource(db, id, rid).map(|r| json(200, &resource_json(r)))
-        }
-        ("POST", ["restapis", id, "resources", parent]) => {
+        Op::GetResource { id, rid } => resource(db, id, rid).map(|r| json(200, &resource_json(r))),
+        Op::CreateResource { id, parent } => {
             let api = api_mut(db, id)?;
-            let Some(parent) = api.resources.get(*parent).cloned() else {
+            let Some(parent) = api.resources.get(parent.as_str()).cloned() else {
                 return Err(not_found("Invalid Resource identifier specified"));
             };
             let Some(part) = request["pathPart"]
@@ -155,9 +383,9 @@ fn route(
             api.resources.insert(resource.id.clone(), resource);
             Ok(response)
         }
-        ("PUT", ["restapis", id, "resources", rid, "methods", verb]) => {
+        Op::PutMethod { id, rid, verb } => {
             let resource = resource_mut(db, id, rid)?;
-            if resource.methods.contains_key(*verb) {
+            if resource.methods.contains_key(verb.as_str()) {
                 return Err(conflict("Method already exists for this resource"));
             }
             let Some(authorization) = request["authorizationType"].as_str() else {
@@ -174,25 +402,27 @@ fn route(
             resource.methods.insert(verb.to_string(), method);
             Ok(response)
         }
-        ("GET", ["restapis", id, "resources", rid, "methods", verb]) => {
+        Op::GetMethod { id, rid, verb } => {
             let resource = resource(db, id, rid)?;
-            match resource.methods.get(*verb) {
+            match resource.methods.get(verb.as_str()) {
                 Some(method) => Ok(json(200, &method_json(method))),
                 None => Err(not_found("Invalid Method identifier specified")),
             }
         }
-        ("DELETE", ["restapis", id, "resources", rid, "methods", verb]) => {
+        Op::DeleteMethod { id, rid, verb } => {
             let resource = resource_mut(db, id, rid)?;
-            match resource.methods.remove(*verb) {
+            match resource.methods.remove(verb.as_str()) {
                 Some(_) => Ok(empty(204)),
                 None => Err(not_found("Invalid Method identifier specified")),
             }
         }
-        ("PATCH", ["restapis", id, "resources", rid, "methods", verb]) => {
+        Op::UpdateMethod { id, rid, verb } => {
             let resource = resource_mut(db, id, rid)?;
-            let Some(method) = resource.methods.get_mut(*verb) else {
+            let Some(live) = resource.methods.get_mut(verb.as_str()) else {
                 return Err(not_found("Invalid Method identifier specified"));
             };
+            // All operations or none, as AWS applies a PATCH: work on a copy, keep it at the end.
+            let mut method = live.clone();
             for operation in patch_operations(request) {
                 match (
                     operation["op"].as_str(),
@@ -212,11 +442,13 @@ fn route(
                     }
                 }
             }
-            Ok(json(200, &method_json(method)))
+            let response = json(200, &method_json(&method));
+            *live = method;
+            Ok(response)
         }
-        ("PUT", ["restapis", id, "resources", rid, "methods", verb, "integration"]) => {
+        Op::PutIntegration { id, rid, verb } => {
             let resource = resource_mut(db, id, rid)?;
-            let Some(method) = resource.methods.get_mut(*verb) else {
+            let Some(method) = resource.methods.get_mut(verb.as_str()) else {
                 return Err(not_found("Invalid Method identifier specified"));
             };
             let Some(kind) = request["type"].as_str() else {
@@ -251,31 +483,36 @@ fn route(
                 })),
             ))
         }
-        ("GET", ["restapis", id, "resources", rid, "methods", verb, "integration"]) => {
+        Op::GetIntegration { id, rid, verb } => {
             let resource = resource(db, id, rid)?;
             match resource
                 .methods
-                .get(*verb)
+                .get(verb.as_str())
                 .and_then(|m| m.integration.as_ref())
             {
                 Some(integration) => Ok(json(200, &integration_json(integration))),
                 None => Err(not_found("Invalid Integration identifier specified")),
             }
         }
-        ("DELETE", ["restapis", id, "resources", rid, "methods", verb, "integration"]) => {
+        Op::DeleteIntegration { id, rid, verb } => {
             let resource = resource_mut(db, id, rid)?;
             match resource
                 .methods
-                .get_mut(*verb)
+                .get_mut(verb.as_str())
                 .and_then(|m| m.integration.take())
             {
                 Some(_) => Ok(empty(204)),
                 None => Err(not_found("Invalid Integration identifier specified")),
             }
         }
-        ("PUT", ["restapis", id, "resources", rid, "methods", verb, "responses", status]) => {
+        Op::PutMethodResponse {
+            id,
+            rid,
+            verb,
+            status,
+        } => {
             let resource = resource_mut(db, id, rid)?;
-            let Some(method) = resource.methods.get_mut(*verb) else {
+            let Some(method) = resource.methods.get_mut(verb.as_str()) else {
                 return Err(not_found("Invalid Method identifier specified"));
             };
             let response = json!({ "statusCode": status, "responseModels": request["responseModels"], "responseParameters": request["responseParameters"] });
@@ -284,18 +521,23 @@ fn route(
                 .insert(status.to_string(), response.clone());
             Ok(json(201, &response))
         }
-        ("GET", ["restapis", id, "resources", rid, "methods", verb, "responses", status]) => {
+        Op::GetMethodResponse {
+            id,
+            rid,
+            verb,
+            status,
+        } => {
             let resource = resource(db, id, rid)?;
             match resource
                 .methods
-                .get(*verb)
-                .and_then(|m| m.responses.get(*status))
+                .get(verb.as_str())
+                .and_then(|m| m.responses.get(status.as_str()))
             {
                 Some(response) => Ok(json(200, response)),
                 None => Err(not_found("Invalid Response status code specified")),
             }
         }
-        ("POST", ["restapis", id, "deployments"]) => {
+        Op::CreateDeployment { id } => {
             let api = api_mut(db, id)?;
             let methods: Vec<&Method> = api
                 .resources
@@ -336,18 +578,18 @@ fn route(
             api.deployments.insert(deployment.id.clone(), deployment);
             Ok(response)
         }
-        ("GET", ["restapis", id, "deployments"]) => api(db, id).map(|a| {
+        Op::GetDeployments { id } => api(db, id).map(|a| {
             let items: Vec<Value> = a.deployments.values().map(deployment_json).collect();
             json(200, &json!({ "item": items }))
         }),
-        ("GET", ["restapis", id, "deployments", did]) => {
+        Op::GetDeployment { id, did } => {
             let api = api(db, id)?;
-            match api.deployments.get(*did) {
+            match api.deployments.get(did.as_str()) {
                 Some(deployment) => Ok(json(200, &deployment_json(deployment))),
                 None => Err(not_found("Invalid Deployment identifier specified")),
             }
         }
-        ("POST", ["restapis", id, "stages"]) => {
+        Op::CreateStage { id } => {
             let api = api_mut(db, id)?;
             let (Some(name), Some(deployment)) = (
                 request["stageName"].as_str(),
@@ -376,32 +618,34 @@ fn route(
             api.stages.insert(name.into(), stage);
             Ok(response)
         }
-        ("GET", ["restapis", id, "stages"]) => api(db, id).map(|a| {
+        Op::GetStages { id } => api(db, id).map(|a| {
             let items: Vec<Value> = a.stages.values().map(stage_json).collect();
             json(200, &json!({ "item": items }))
         }),
-        ("GET", ["restapis", id, "stages", name]) => {
+        Op::GetStage { id, name } => {
             let api = api(db, id)?;
-            match api.stages.get(*name) {
+            match api.stages.get(name.as_str()) {
                 Some(stage) => Ok(json(200, &stage_json(stage))),
                 None => Err(not_found("Invalid stage identifier specified")),
             }
         }
-        ("DELETE", ["restapis", id, "stages", name]) => {
+        Op::DeleteStage { id, name } => {
             let api = api_mut(db, id)?;
-            match api.stages.remove(*name) {
+            match api.stages.remove(name.as_str()) {
                 Some(_) => Ok(empty(202)),
                 None => Err(not_found("Invalid stage identifier specified")),
             }
         }
-        ("PATCH", ["restapis", id, "stages", name]) => {
+        Op::UpdateStage { id, name } => {
             let account_role = db.apigw_cloudwatch_role.clone();
             let api = api_mut(db, id)?;
             let deployments: Vec<String> = api.deployments.keys().cloned().collect();
             let api_region = api.region.clone();
-            let Some(stage) = api.stages.get_mut(*name) else {
+            let Some(live) = api.stages.get_mut(name.as_str()) else {
                 return Err(not_found("Invalid stage identifier specified"));
             };
+            // All operations or none, as AWS applies a PATCH: work on a copy, keep it at the end.
+            let mut stage = live.clone();
             for operation in patch_operations(request) {
                 match (
                     operation["op"].as_str(),
@@ -481,15 +725,17 @@ fn route(
                 ));
             }
             stage.last_updated = now_secs();
-            Ok(json(200, &stage_json(stage)))
+            let response = json(200, &stage_json(&stage));
+            *live = stage;
+            Ok(response)
         }
-        ("GET", ["account"]) => Ok(json(200, &account_json(db))),
-        ("PATCH", ["account"]) => {
+        Op::GetAccount => Ok(json(200, &account_json(db))),
+        Op::UpdateAccount => {
             for operation in patch_operations(request) {
                 match (operation["op"].as_str(), operation["path"].as_str()) {
                     (Some("replace"), Some("/cloudwatchRoleArn")) => {
                         let role = operation["value"].as_str().unwrap_or_default();
-                        if !role.is_empty() && crate::settings::check_role_arn(role).is_err() {
+                        if !role.is_empty() && !super::wire::role_shaped(role) {
                             return Err(bad_request(&format!(
                                 "The role ARN is not well formed: {role}"
                             )));
@@ -505,56 +751,21 @@ fn route(
             }
             Ok(json(200, &account_json(db)))
         }
-        ("PUT", ["tags", arn]) => {
+        Op::TagResource { arn } => {
             let tags = string_map(&request["tags"]);
             tagged_mut(db, arn).map(|target| {
                 target.extend(tags);
                 empty(204)
             })
         }
-        ("GET", ["tags", arn]) => {
+        Op::GetTags { arn } => {
             tagged_mut(db, arn).map(|target| json(200, &json!({ "tags": target })))
         }
-        _ => Err(rest_error(
+        Op::Unknown => Err(rest_error(
             404,
             "UnknownOperationException",
-            &format!("faqctl local does not emulate API Gateway operation {method} {path}"),
+            "faqctl local does not emulate this API Gateway operation",
         )),
-    }
-}
-
-/// The AWS operation a request is, for the call counts.
-pub fn operation_name(method: &str, segments: &[&str]) -> &'static str {
-    match (method, segments) {
-        ("POST", ["restapis"]) => "CreateRestApi",
-        ("GET", ["restapis"]) => "GetRestApis",
-        ("GET", ["restapis", _]) => "GetRestApi",
-        ("DELETE", ["restapis", _]) => "DeleteRestApi",
-        ("GET", ["restapis", _, "resources"]) => "GetResources",
-        ("GET", ["restapis", _, "resources", _]) => "GetResource",
-        ("POST", ["restapis", _, "resources", _]) => "CreateResource",
-        ("PUT", [.., "methods", _]) => "PutMethod",
-        ("GET", [.., "methods", _]) => "GetMethod",
-        ("DELETE", [.., "methods", _]) => "DeleteMethod",
-        ("PATCH", [.., "methods", _]) => "UpdateMethod",
-        ("PUT", [.., "integration"]) => "PutIntegration",
-        ("GET", [.., "integration"]) => "GetIntegration",
-        ("DELETE", [.., "integration"]) => "DeleteIntegration",
-        ("PUT", [.., "responses", _]) => "PutMethodResponse",
-        ("GET", [.., "responses", _]) => "GetMethodResponse",
-        ("POST", [_, _, "deployments"]) => "CreateDeployment",
-        ("GET", [_, _, "deployments"]) => "GetDeployments",
-        ("GET", [_, _, "deployments", _]) => "GetDeployment",
-        ("POST", [_, _, "stages"]) => "CreateStage",
-        ("GET", [_, _, "stages"]) => "GetStages",
-        ("GET", [_, _, "stages", _]) => "GetStage",
-        ("DELETE", [_, _, "stages", _]) => "DeleteStage",
-        ("PATCH", [_, _, "stages", _]) => "UpdateStage",
-        ("PUT", ["tags", _]) => "TagResource",
-        ("GET", ["tags", _]) => "GetTags",
-        ("GET", ["account"]) => "GetAccount",
-        ("PATCH", ["account"]) => "UpdateAccount",
-        _ => "Unknown",
     }
 }
 

@@ -6,7 +6,7 @@
 // An early answer is a whole HTTP response; boxing it buys nothing at this scale.
 #![allow(clippy::result_large_err)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -15,82 +15,139 @@ use axum::response::Response;
 use base64::Engine;
 use serde_json::{json, Value};
 
+use super::code::{self, CodeError};
 use super::runtime::function_arn;
 use super::state::{lambda_timestamp, Function};
 use super::wire::{decode_segment, empty, json, parse_body, rest_error, string_map};
 use super::Cloud;
-use crate::package::{self, PackageError};
 
 /// Lambda's limit for a synchronous invocation's request payload.
 pub const MAX_INVOKE_PAYLOAD: usize = 6 * 1024 * 1024;
 
-pub async fn handle(
-    cloud: &Arc<Cloud>,
-    method: &Method,
-    path: &str,
-    region: &str,
-    body: &[u8],
-    headers: &axum::http::HeaderMap,
-) -> Response {
-    let segments: Vec<String> = path
-        .trim_matches('/')
-        .split('/')
-        .map(decode_segment)
-        .collect();
-    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    match (method.as_str(), segments.as_slice()) {
-        ("POST", ["2015-03-31", "functions"]) => create_function(cloud, region, body),
-        ("GET", ["2015-03-31", "functions"]) => list_functions(cloud),
-        ("GET", ["2015-03-31", "functions", name]) => get_function(cloud, name),
-        ("DELETE", ["2015-03-31", "functions", name]) => delete_function(cloud, name),
-        ("GET", ["2015-03-31", "functions", name, "configuration"]) => {
-            with_function(cloud, "GetFunctionConfiguration", name, |f| {
-                json(200, &configuration(f))
-            })
-        }
-        ("PUT", ["2015-03-31", "functions", name, "configuration"]) => {
-            update_configuration(cloud, name, body)
-        }
-        ("PUT", ["2015-03-31", "functions", name, "code"]) => update_code(cloud, name, body),
-        ("POST", ["2015-03-31", "functions", name, "policy"]) => add_permission(cloud, name, body),
-        ("GET", ["2015-03-31", "functions", name, "policy"]) => get_policy(cloud, name),
-        ("DELETE", ["2015-03-31", "functions", name, "policy", sid]) => {
-            remove_permission(cloud, name, sid)
-        }
-        ("POST", ["2015-03-31", "functions", name, "invocations"]) => {
-            invoke(cloud, name, body, headers).await
-        }
-        ("POST", ["2017-03-31", "tags", arn]) => tag_resource(cloud, arn, body),
-        ("GET", ["2017-03-31", "tags", arn]) => list_tags(cloud, arn),
-        _ => {
-            cloud.db().count("Unknown");
-            rest_error(
-                404,
-                "UnknownOperationException",
-                &format!("faqctl local does not emulate Lambda operation {method} {path}"),
-            )
-        }
-    }
+/// One Lambda operation, parsed once from the request's method and path (as mini-redis parses
+/// a `Command` from a frame): `name()` for call counts, faults and IAM; `apply` does the work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    CreateFunction,
+    ListFunctions,
+    GetFunction { name: String },
+    DeleteFunction { name: String },
+    GetFunctionConfiguration { name: String },
+    UpdateFunctionConfiguration { name: String },
+    UpdateFunctionCode { name: String },
+    AddPermission { name: String },
+    GetPolicy { name: String },
+    RemovePermission { name: String, sid: String },
+    Invoke { name: String },
+    TagResource { arn: String },
+    ListTags { arn: String },
+    Unknown,
 }
 
-/// The AWS operation a request is, for faults and call counts.
-pub fn operation_name(method: &Method, path: &str) -> &'static str {
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    match (method.as_str(), segments.as_slice()) {
-        ("POST", ["2015-03-31", "functions"]) => "CreateFunction",
-        ("GET", ["2015-03-31", "functions"]) => "ListFunctions",
-        ("GET", ["2015-03-31", "functions", _]) => "GetFunction",
-        ("DELETE", ["2015-03-31", "functions", _]) => "DeleteFunction",
-        ("GET", [.., "configuration"]) => "GetFunctionConfiguration",
-        ("PUT", [.., "configuration"]) => "UpdateFunctionConfiguration",
-        ("PUT", [.., "code"]) => "UpdateFunctionCode",
-        ("POST", [.., "policy"]) => "AddPermission",
-        ("GET", [.., "policy"]) => "GetPolicy",
-        ("DELETE", [.., "policy", _]) => "RemovePermission",
-        ("POST", [.., "invocations"]) => "Invoke",
-        ("POST", ["2017-03-31", "tags", _]) => "TagResource",
-        ("GET", ["2017-03-31", "tags", _]) => "ListTags",
-        _ => "Unknown",
+impl Op {
+    pub fn parse(method: &Method, path: &str) -> Op {
+        let segments: Vec<String> = path
+            .trim_matches('/')
+            .split('/')
+            .map(decode_segment)
+            .collect();
+        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let name = |n: &str| n.to_string();
+        match (method.as_str(), segments.as_slice()) {
+            ("POST", ["2015-03-31", "functions"]) => Op::CreateFunction,
+            ("GET", ["2015-03-31", "functions"]) => Op::ListFunctions,
+            ("GET", ["2015-03-31", "functions", n]) => Op::GetFunction { name: name(n) },
+            ("DELETE", ["2015-03-31", "functions", n]) => Op::DeleteFunction { name: name(n) },
+            ("GET", ["2015-03-31", "functions", n, "configuration"]) => {
+                Op::GetFunctionConfiguration { name: name(n) }
+            }
+            ("PUT", ["2015-03-31", "functions", n, "configuration"]) => {
+                Op::UpdateFunctionConfiguration { name: name(n) }
+            }
+            ("PUT", ["2015-03-31", "functions", n, "code"]) => {
+                Op::UpdateFunctionCode { name: name(n) }
+            }
+            ("POST", ["2015-03-31", "functions", n, "policy"]) => {
+                Op::AddPermission { name: name(n) }
+            }
+            ("GET", ["2015-03-31", "functions", n, "policy"]) => Op::GetPolicy { name: name(n) },
+            ("DELETE", ["2015-03-31", "functions", n, "policy", sid]) => Op::RemovePermission {
+                name: name(n),
+                sid: sid.to_string(),
+            },
+            ("POST", ["2015-03-31", "functions", n, "invocations"]) => Op::Invoke { name: name(n) },
+            ("POST", ["2017-03-31", "tags", arn]) => Op::TagResource { arn: name(arn) },
+            ("GET", ["2017-03-31", "tags", arn]) => Op::ListTags { arn: name(arn) },
+            _ => Op::Unknown,
+        }
+    }
+
+    /// The AWS operation's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::CreateFunction => "CreateFunction",
+            Op::ListFunctions => "ListFunctions",
+            Op::GetFunction { .. } => "GetFunction",
+            Op::DeleteFunction { .. } => "DeleteFunction",
+            Op::GetFunctionConfiguration { .. } => "GetFunctionConfiguration",
+            Op::UpdateFunctionConfiguration { .. } => "UpdateFunctionConfiguration",
+            Op::UpdateFunctionCode { .. } => "UpdateFunctionCode",
+            Op::AddPermission { .. } => "AddPermission",
+            Op::GetPolicy { .. } => "GetPolicy",
+            Op::RemovePermission { .. } => "RemovePermission",
+            Op::Invoke { .. } => "Invoke",
+            Op::TagResource { .. } => "TagResource",
+            Op::ListTags { .. } => "ListTags",
+            Op::Unknown => "Unknown",
+        }
+    }
+
+    /// Whether it changes state (and so the state is saved after it).
+    pub fn writes(&self) -> bool {
+        !matches!(
+            self,
+            Op::ListFunctions
+                | Op::GetFunction { .. }
+                | Op::GetFunctionConfiguration { .. }
+                | Op::GetPolicy { .. }
+                | Op::ListTags { .. }
+                | Op::Invoke { .. }
+                | Op::Unknown
+        )
+    }
+
+    /// Performs the operation. `region` is the request's (its SigV4 scope).
+    pub async fn apply(
+        self,
+        cloud: &Arc<Cloud>,
+        region: &str,
+        body: &[u8],
+        headers: &axum::http::HeaderMap,
+    ) -> Response {
+        match self {
+            Op::CreateFunction => create_function(cloud, region, body),
+            Op::ListFunctions => list_functions(cloud),
+            Op::GetFunction { name } => get_function(cloud, region, &name),
+            Op::DeleteFunction { name } => delete_function(cloud, region, &name),
+            Op::GetFunctionConfiguration { name } => {
+                with_function(cloud, region, &name, |f| json(200, &configuration(f)))
+            }
+            Op::UpdateFunctionConfiguration { name } => {
+                update_configuration(cloud, region, &name, body)
+            }
+            Op::UpdateFunctionCode { name } => update_code(cloud, region, &name, body),
+            Op::AddPermission { name } => add_permission(cloud, region, &name, body),
+            Op::GetPolicy { name } => get_policy(cloud, region, &name),
+            Op::RemovePermission { name, sid } => remove_permission(cloud, region, &name, &sid),
+            Op::Invoke { name } => invoke(cloud, region, &name, body, headers).await,
+            Op::TagResource { arn } => tag_resource(cloud, region, &arn, body),
+            Op::ListTags { arn } => list_tags(cloud, region, &arn),
+            Op::Unknown => rest_error(
+                404,
+                "UnknownOperationException",
+                "faqctl local does not emulate this Lambda operation",
+            ),
+        }
     }
 }
 
@@ -105,11 +162,14 @@ fn name_of(name_or_arn: &str) -> &str {
         .unwrap_or(name_or_arn)
 }
 
-fn not_found(name: &str) -> Response {
+fn not_found(region: &str, name: &str) -> Response {
     rest_error(
         404,
         "ResourceNotFoundException",
-        &format!("Function not found: {}", function_arn("us-east-1", name)),
+        &format!(
+            "Function not found: {}",
+            function_arn(region, name_of(name))
+        ),
     )
 }
 
@@ -119,15 +179,14 @@ fn invalid(message: &str) -> Response {
 
 fn with_function(
     cloud: &Cloud,
-    operation: &str,
+    region: &str,
     name: &str,
     f: impl FnOnce(&Function) -> Response,
 ) -> Response {
-    let mut db = cloud.db();
-    db.count(operation);
+    let db = cloud.db();
     match db.functions.get(name_of(name)) {
         Some(function) => f(function),
-        None => not_found(name),
+        None => not_found(region, name),
     }
 }
 
@@ -172,15 +231,14 @@ fn code_of(request: &Value, field: &str) -> Result<Vec<u8>, Response> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(encoded)
         .map_err(|_| invalid("ZipFile is not valid base64"))?;
-    package::check_archive("ZipFile", &bytes).map_err(|e| match e {
-        PackageError::TooLargeZipped { .. } => rest_error(413, "RequestEntityTooLargeException", "Request must be smaller than 69905067 bytes for the CreateFunction operation"),
+    code::check(&bytes).map_err(|e| match e {
+        CodeError::TooLargeZipped => rest_error(413, "RequestEntityTooLargeException", "Request must be smaller than 69905067 bytes for the CreateFunction operation"),
         other => invalid(&format!("Could not unzip uploaded file. Please check your file, then try to upload again. ({other})")),
     })?;
     Ok(bytes)
 }
 
 fn create_function(cloud: &Arc<Cloud>, region: &str, body: &[u8]) -> Response {
-    cloud.db().count("CreateFunction");
     let request = match parse_body(body) {
         Ok(request) => request,
         Err(message) => return invalid(&message),
@@ -246,7 +304,7 @@ fn create_function(cloud: &Arc<Cloud>, region: &str, body: &[u8]) -> Response {
             })
             .unwrap_or_else(|| vec!["x86_64".into()]),
         environment: string_map(&request["Environment"]["Variables"]),
-        code_sha256: package::code_sha256(&code),
+        code_sha256: code::sha256(&code),
         code_size: code.len() as u64,
         revision: 1,
         code_dir: PathBuf::new(),
@@ -259,7 +317,7 @@ fn create_function(cloud: &Arc<Cloud>, region: &str, body: &[u8]) -> Response {
     };
     let response = json(201, &configuration(&function));
     db.functions.insert(name.clone(), function);
-    cloud.save(&db);
+    db.changed();
     drop(db);
     finish_in_background(cloud, name, 1, code, true);
     response
@@ -277,7 +335,7 @@ fn finish_in_background(
     // The code is unpacked before the call returns (milliseconds for a function this size),
     // so that the state can settle right after it, as fast as the client can ask.
     let dir = cloud.code_dir(&name, revision);
-    let unpacked = unpack(&code, &dir);
+    let unpacked = code::unpack(&code, &dir);
     let cloud = cloud.clone();
     tokio::spawn(async move {
         if !cloud.settle.is_zero() {
@@ -292,7 +350,12 @@ fn finish_in_background(
         }
         match unpacked {
             Ok(()) => {
-                function.code_dir = dir;
+                // The previous revision's files go: a state dir must not grow with every
+                // deploy. Environments still running it have read what they need.
+                let previous = std::mem::replace(&mut function.code_dir, dir);
+                if !previous.as_os_str().is_empty() && previous != function.code_dir {
+                    let _ = std::fs::remove_dir_all(previous);
+                }
                 function.state = "Active".into();
                 function.state_reason = None;
                 function.last_update_status = "Successful".into();
@@ -305,54 +368,18 @@ fn finish_in_background(
                 function.state_reason = Some(reason);
             }
         }
-        cloud.save(&db);
+        db.changed();
     });
 }
 
-/// Unpacks a checked zip into `dir`, keeping the executable bit; refuses any entry that would
-/// land outside `dir`.
-pub fn unpack(code: &[u8], dir: &Path) -> Result<(), String> {
-    use std::io::Read;
-    use std::os::unix::fs::PermissionsExt;
-    let _ = std::fs::remove_dir_all(dir);
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let mut archive =
-        zip::ZipArchive::new(std::io::Cursor::new(code)).map_err(|e| e.to_string())?;
-    for index in 0..archive.len() {
-        let mut entry = archive.by_index(index).map_err(|e| e.to_string())?;
-        let relative = entry
-            .enclosed_name()
-            .ok_or_else(|| "an entry escapes the code directory".to_string())?;
-        let target = dir.join(relative);
-        if entry.is_dir() {
-            std::fs::create_dir_all(&target).map_err(|e| e.to_string())?;
-            continue;
-        }
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
-        }
-        let mut data = Vec::with_capacity(entry.size().min(package::MAX_UNZIPPED_BYTES) as usize);
-        (&mut entry)
-            .take(package::MAX_UNZIPPED_BYTES)
-            .read_to_end(&mut data)
-            .map_err(|e| e.to_string())?;
-        std::fs::write(&target, data).map_err(|e| e.to_string())?;
-        let mode = entry.unix_mode().unwrap_or(0o644) & 0o777;
-        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(mode))
-            .map_err(|e| e.to_string())?;
-    }
-    Ok(())
-}
-
 fn list_functions(cloud: &Cloud) -> Response {
-    let mut db = cloud.db();
-    db.count("ListFunctions");
+    let db = cloud.db();
     let functions: Vec<Value> = db.functions.values().map(configuration).collect();
     json(200, &json!({ "Functions": functions }))
 }
 
-fn get_function(cloud: &Cloud, name: &str) -> Response {
-    with_function(cloud, "GetFunction", name, |f| {
+fn get_function(cloud: &Cloud, region: &str, name: &str) -> Response {
+    with_function(cloud, region, name, |f| {
         let mut output = json!({
             "Configuration": configuration(f),
             "Code": { "RepositoryType": "S3", "Location": format!("file://{}", f.code_dir.display()) },
@@ -375,13 +402,12 @@ fn get_function(cloud: &Cloud, name: &str) -> Response {
     })
 }
 
-fn delete_function(cloud: &Cloud, name: &str) -> Response {
+fn delete_function(cloud: &Cloud, region: &str, name: &str) -> Response {
     let mut db = cloud.db();
-    db.count("DeleteFunction");
     let name = name_of(name).to_string();
     match db.functions.remove(&name) {
         Some(function) => {
-            cloud.save(&db);
+            db.changed();
             drop(db);
             cloud.runtimes.retire(&name);
             if let Some(parent) = function.code_dir.parent() {
@@ -389,7 +415,7 @@ fn delete_function(cloud: &Cloud, name: &str) -> Response {
             }
             empty(204)
         }
-        None => not_found(&name),
+        None => not_found(region, &name),
     }
 }
 
@@ -398,28 +424,11 @@ fn delete_function(cloud: &Cloud, name: &str) -> Response {
 /// that it lives in the function's partition: a role of another partition passes the pattern
 /// but can never be assumed.
 fn check_role(role: &str, region: &str) -> Result<(), Response> {
-    let parts: Vec<&str> = role.splitn(6, ':').collect();
-    let shaped = parts.len() == 6
-        && parts[0] == "arn"
-        && (parts[1].is_empty()
-            || parts[1]
-                .strip_prefix("aws")
-                .is_some_and(|rest| rest.chars().all(|c| c.is_ascii_alphabetic() || c == '-')))
-        && parts[2] == "iam"
-        && parts[3].is_empty()
-        && parts[4].len() == 12
-        && parts[4].chars().all(|c| c.is_ascii_digit())
-        && parts[5].strip_prefix("role").is_some_and(|name| {
-            let name = name.strip_prefix('/').unwrap_or(name);
-            !name.is_empty()
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-/".contains(c))
-        });
+    let shaped = super::wire::role_shaped(role);
     if !shaped {
         return Err(invalid(&format!("1 validation error detected: Value '{role}' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{{12}}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")));
     }
-    if parts[1] != super::state::partition(region).0 {
+    if role.split(':').nth(1) != Some(super::state::partition(region).0) {
         return Err(invalid(
             "The role defined for the function cannot be assumed by Lambda.",
         ));
@@ -434,15 +443,14 @@ fn conflict_if_busy(function: &Function) -> Option<Response> {
     })
 }
 
-fn update_configuration(cloud: &Arc<Cloud>, name: &str, body: &[u8]) -> Response {
-    cloud.db().count("UpdateFunctionConfiguration");
+fn update_configuration(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8]) -> Response {
     let request = match parse_body(body) {
         Ok(request) => request,
         Err(message) => return invalid(&message),
     };
     let mut db = cloud.db();
     let Some(function) = db.functions.get_mut(name_of(name)) else {
-        return not_found(name);
+        return not_found(region, name);
     };
     if let Some(conflict) = conflict_if_busy(function) {
         return conflict;
@@ -452,10 +460,19 @@ fn update_configuration(cloud: &Arc<Cloud>, name: &str, body: &[u8]) -> Response
             return response;
         }
     }
-    if let Some(memory) = request["MemorySize"].as_u64() {
+    // The same ranges CreateFunction checks (Lambda's model: MemorySize 128–10240,
+    // Timeout 1–900), before anything changes.
+    let memory = request["MemorySize"].as_u64();
+    let timeout = request["Timeout"].as_u64();
+    if memory.is_some_and(|m| !(128..=10240).contains(&m))
+        || timeout.is_some_and(|t| !(1..=900).contains(&t))
+    {
+        return invalid("MemorySize must be 128 to 10240 MB and Timeout 1 to 900 seconds");
+    }
+    if let Some(memory) = memory {
         function.memory = memory;
     }
-    if let Some(timeout) = request["Timeout"].as_u64() {
+    if let Some(timeout) = timeout {
         function.timeout = timeout;
     }
     for (field, target) in [
@@ -480,7 +497,7 @@ fn update_configuration(cloud: &Arc<Cloud>, name: &str, body: &[u8]) -> Response
         function.revision,
         function.code_dir.clone(),
     );
-    cloud.save(&db);
+    db.changed();
     drop(db);
     cloud.runtimes.retire(&function_name);
     // The code stays where it is; only the status settles later.
@@ -492,15 +509,14 @@ fn update_configuration(cloud: &Arc<Cloud>, name: &str, body: &[u8]) -> Response
             if function.revision == revision {
                 function.code_dir = code_dir;
                 function.last_update_status = "Successful".into();
-                cloud.save(&db);
+                db.changed();
             }
         }
     });
     response
 }
 
-fn update_code(cloud: &Arc<Cloud>, name: &str, body: &[u8]) -> Response {
-    cloud.db().count("UpdateFunctionCode");
+fn update_code(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8]) -> Response {
     let request = match parse_body(body) {
         Ok(request) => request,
         Err(message) => return invalid(&message),
@@ -511,12 +527,12 @@ fn update_code(cloud: &Arc<Cloud>, name: &str, body: &[u8]) -> Response {
     };
     let mut db = cloud.db();
     let Some(function) = db.functions.get_mut(name_of(name)) else {
-        return not_found(name);
+        return not_found(region, name);
     };
     if let Some(conflict) = conflict_if_busy(function) {
         return conflict;
     }
-    function.code_sha256 = package::code_sha256(&code);
+    function.code_sha256 = code::sha256(&code);
     function.code_size = code.len() as u64;
     if let Some(architectures) = request["Architectures"].as_array() {
         function.architectures = architectures
@@ -529,22 +545,21 @@ fn update_code(cloud: &Arc<Cloud>, name: &str, body: &[u8]) -> Response {
     function.last_update_status = "InProgress".into();
     let response = json(200, &configuration(function));
     let (function_name, revision) = (function.name.clone(), function.revision);
-    cloud.save(&db);
+    db.changed();
     drop(db);
     cloud.runtimes.retire(&function_name);
     finish_in_background(cloud, function_name, revision, code, false);
     response
 }
 
-fn add_permission(cloud: &Cloud, name: &str, body: &[u8]) -> Response {
-    cloud.db().count("AddPermission");
+fn add_permission(cloud: &Cloud, region: &str, name: &str, body: &[u8]) -> Response {
     let request = match parse_body(body) {
         Ok(request) => request,
         Err(message) => return invalid(&message),
     };
     let mut db = cloud.db();
     let Some(function) = db.functions.get_mut(name_of(name)) else {
-        return not_found(name);
+        return not_found(region, name);
     };
     let sid = request["StatementId"].as_str().unwrap_or_default();
     let (Some(action), Some(principal)) =
@@ -574,12 +589,12 @@ fn add_permission(cloud: &Cloud, name: &str, body: &[u8]) -> Response {
         statement["Condition"] = json!({ "ArnLike": { "AWS:SourceArn": source } });
     }
     function.policy.push(statement.clone());
-    cloud.save(&db);
+    db.changed();
     json(201, &json!({ "Statement": statement.to_string() }))
 }
 
-fn get_policy(cloud: &Cloud, name: &str) -> Response {
-    with_function(cloud, "GetPolicy", name, |f| {
+fn get_policy(cloud: &Cloud, region: &str, name: &str) -> Response {
+    with_function(cloud, region, name, |f| {
         if f.policy.is_empty() {
             return rest_error(
                 404,
@@ -595,11 +610,10 @@ fn get_policy(cloud: &Cloud, name: &str) -> Response {
     })
 }
 
-fn remove_permission(cloud: &Cloud, name: &str, sid: &str) -> Response {
+fn remove_permission(cloud: &Cloud, region: &str, name: &str, sid: &str) -> Response {
     let mut db = cloud.db();
-    db.count("RemovePermission");
     let Some(function) = db.functions.get_mut(name_of(name)) else {
-        return not_found(name);
+        return not_found(region, name);
     };
     let before = function.policy.len();
     function.policy.retain(|s| s["Sid"] != sid);
@@ -610,7 +624,7 @@ fn remove_permission(cloud: &Cloud, name: &str, sid: &str) -> Response {
             &format!("Statement {sid} is not found in resource policy."),
         );
     }
-    cloud.save(&db);
+    db.changed();
     empty(204)
 }
 
@@ -618,34 +632,32 @@ fn function_by_arn<'a>(db: &'a mut super::state::Db, arn: &str) -> Option<&'a mu
     db.functions.values_mut().find(|f| f.arn == arn)
 }
 
-fn tag_resource(cloud: &Cloud, arn: &str, body: &[u8]) -> Response {
+fn tag_resource(cloud: &Cloud, region: &str, arn: &str, body: &[u8]) -> Response {
     let mut db = cloud.db();
-    db.count("TagResource");
     let request = parse_body(body).unwrap_or_default();
     let Some(function) = function_by_arn(&mut db, arn) else {
-        return not_found(name_of(arn));
+        return not_found(region, arn);
     };
     function.tags.extend(string_map(&request["Tags"]));
-    cloud.save(&db);
+    db.changed();
     empty(204)
 }
 
-fn list_tags(cloud: &Cloud, arn: &str) -> Response {
+fn list_tags(cloud: &Cloud, region: &str, arn: &str) -> Response {
     let mut db = cloud.db();
-    db.count("ListTags");
     match function_by_arn(&mut db, arn) {
         Some(function) => json(200, &json!({ "Tags": function.tags })),
-        None => not_found(name_of(arn)),
+        None => not_found(region, arn),
     }
 }
 
 async fn invoke(
     cloud: &Arc<Cloud>,
+    region: &str,
     name: &str,
     body: &[u8],
     headers: &axum::http::HeaderMap,
 ) -> Response {
-    cloud.db().count("Invoke");
     if body.len() > MAX_INVOKE_PAYLOAD {
         return rest_error(
             413,
@@ -667,7 +679,7 @@ async fn invoke(
             "Could not parse request body into json: Could not parse payload into json",
         );
     }
-    let function = match ready_function(cloud, name) {
+    let function = match ready_function(cloud, region, name) {
         Ok(function) => function,
         Err(response) => return response,
     };
@@ -704,10 +716,10 @@ async fn invoke(
 
 /// The function as it is now, if it can run: invoking a Pending or Failed function is an
 /// error, as on Lambda.
-pub fn ready_function(cloud: &Cloud, name: &str) -> Result<Function, Response> {
+fn ready_function(cloud: &Cloud, region: &str, name: &str) -> Result<Function, Response> {
     let db = cloud.db();
     let Some(function) = db.functions.get(name_of(name)) else {
-        return Err(not_found(name));
+        return Err(not_found(region, name));
     };
     match function.state.as_str() {
         "Active" if !function.code_dir.as_os_str().is_empty() => Ok(function.clone()),

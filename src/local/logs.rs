@@ -11,8 +11,39 @@ use super::wire::{json11, json11_error, string_map};
 /// Events per FilterLogEvents page when the caller gives no limit (AWS: up to 10,000 / 1 MB).
 const PAGE: usize = 10_000;
 
+/// The CloudWatch Logs operations the local cloud serves.
+const OPERATIONS: [&str; 11] = [
+    "CreateLogGroup",
+    "DeleteLogGroup",
+    "PutRetentionPolicy",
+    "DeleteRetentionPolicy",
+    "DescribeLogGroups",
+    "CreateLogStream",
+    "DescribeLogStreams",
+    "PutLogEvents",
+    "GetLogEvents",
+    "FilterLogEvents",
+    "ListTagsLogGroup",
+];
+
+/// The operation of an awsJson1.1 request (`X-Amz-Target: Logs_20140328.<Operation>`), parsed
+/// once: one of `OPERATIONS`, or "Unknown".
+pub fn operation(target: Option<&str>) -> &'static str {
+    target
+        .and_then(|t| t.strip_prefix("Logs_20140328."))
+        .and_then(|op| OPERATIONS.iter().find(|known| **known == op))
+        .copied()
+        .unwrap_or("Unknown")
+}
+
+/// Whether an operation changes state (and so the state is saved after it).
+pub fn writes(operation: &str) -> bool {
+    !["Describe", "Get", "Filter", "List", "Unknown"]
+        .iter()
+        .any(|read| operation.starts_with(read))
+}
+
 pub fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response {
-    db.count(operation);
     let name = body["logGroupName"]
         .as_str()
         .unwrap_or_default()
@@ -195,9 +226,9 @@ pub fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Respo
             Some(group) => json11(&json!({ "tags": group.tags })),
             None => missing_group(),
         },
-        other => json11_error(
+        _ => json11_error(
             "UnknownOperationException",
-            &format!("faqctl local does not emulate Logs operation {other}"),
+            "faqctl local does not emulate this CloudWatch Logs operation",
         ),
     }
 }

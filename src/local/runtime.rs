@@ -44,6 +44,45 @@ pub struct Runtimes {
     db: Arc<Mutex<Db>>,
     pools: Mutex<HashMap<String, Arc<Pool>>>,
     max_environments: usize,
+    /// The process groups of every environment alive: each `bootstrap` leads its own, so that
+    /// what it forks ends with it (after a timeout, a retirement or shutdown).
+    groups: Groups,
+    /// Set by `shutdown`: no new environment starts after it.
+    closed: std::sync::atomic::AtomicBool,
+}
+
+/// The live environments' process groups.
+#[derive(Clone, Default)]
+struct Groups(Arc<Mutex<std::collections::HashSet<i32>>>);
+
+impl Groups {
+    fn add(&self, pgid: i32) {
+        lock(&self.0).insert(pgid);
+    }
+
+    /// Kills a whole group (the bootstrap and everything it started), once.
+    fn kill(&self, pgid: i32) {
+        if lock(&self.0).remove(&pgid) {
+            kill_group(pgid);
+        }
+    }
+
+    fn kill_all(&self) {
+        for pgid in lock(&self.0).drain() {
+            kill_group(pgid);
+        }
+    }
+}
+
+/// SIGKILL to a process group (`kill(-pgid)`), as Lambda ends a sandbox: nothing it forked
+/// survives.
+fn kill_group(pgid: i32) {
+    if pgid > 1 {
+        // SAFETY: kill(2) with a negative pid signals that process group; no memory is shared.
+        unsafe {
+            libc::kill(-pgid, libc::SIGKILL);
+        }
+    }
 }
 
 struct Pool {
@@ -58,6 +97,8 @@ impl Runtimes {
             db,
             pools: Mutex::new(HashMap::new()),
             max_environments: max_environments.max(1),
+            groups: Groups::default(),
+            closed: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -84,9 +125,13 @@ impl Runtimes {
         lock(&self.pools).remove(name);
     }
 
-    /// Ends every environment.
+    /// Ends every environment, busy ones included, with every process they started; no new
+    /// one starts after this.
     pub fn shutdown(&self) {
+        self.closed
+            .store(true, std::sync::atomic::Ordering::Release);
         lock(&self.pools).clear();
+        self.groups.kill_all();
     }
 
     /// Runs one invocation on a warm environment, or a new one.
@@ -100,10 +145,17 @@ impl Runtimes {
                 "the local cloud is shutting down",
             );
         };
+        if self.closed.load(std::sync::atomic::Ordering::Acquire) {
+            return failure(
+                &request_id,
+                "Runtime.Unavailable",
+                "the local cloud is shutting down",
+            );
+        }
         let warm = lock(&pool.idle).pop();
         let mut env = match warm {
             Some(env) => env,
-            None => match Env::spawn(function, self.db.clone()).await {
+            None => match Env::spawn(function, self.db.clone(), self.groups.clone()).await {
                 Ok(env) => env,
                 Err(message) => return failure(&request_id, "Runtime.InvalidEntrypoint", &message),
             },
@@ -279,7 +331,7 @@ impl Drop for Env {
 }
 
 impl Env {
-    async fn spawn(function: &Function, db: Arc<Mutex<Db>>) -> Result<Env, String> {
+    async fn spawn(function: &Function, db: Arc<Mutex<Db>>, groups: Groups) -> Result<Env, String> {
         let bootstrap = function.code_dir.join("bootstrap");
         if !bootstrap.is_file() {
             return Err(format!(
@@ -338,12 +390,16 @@ impl Env {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
+            // Its own process group, so that ending it ends what it forked.
+            .process_group(0)
             .kill_on_drop(true);
         let spawned = Instant::now();
         let mut child = command
             .spawn()
             .map_err(|e| format!("cannot start bootstrap: {e}"))?;
         let pid = child.id();
+        let pgid = pid.and_then(|p| i32::try_from(p).ok()).unwrap_or(0);
+        groups.add(pgid);
         let log = Arc::new(Mutex::new(String::new()));
         for pipe in [
             child
@@ -387,6 +443,8 @@ impl Env {
                     let _ = child.kill().await;
                 }
             }
+            // Whichever way it ended, what it forked ends too.
+            groups.kill(pgid);
         });
         Ok(Env {
             queue: queue_tx,

@@ -54,6 +54,9 @@ pub struct Db {
     /// Operation → how many times it was served (not persisted).
     #[serde(skip)]
     pub calls: BTreeMap<String, u64>,
+    /// Told of every change, when the state is kept on disk.
+    #[serde(skip)]
+    writer: Option<Writer>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -201,6 +204,19 @@ impl LogGroup {
 }
 
 impl Db {
+    /// Keeps this state in `dir` from now on: every change is written by a debounced writer
+    /// thread (see `Writer`).
+    pub fn persist_in(&mut self, dir: &Path, db: std::sync::Weak<std::sync::Mutex<Db>>) {
+        self.writer = Some(Writer::start(dir.to_path_buf(), db));
+    }
+
+    /// Marks the state changed: the writer saves it within `Writer::DEBOUNCE`.
+    pub fn changed(&self) {
+        if let Some(writer) = &self.writer {
+            writer.changed();
+        }
+    }
+
     /// Appends one event to a stream, creating the group and stream as Lambda does. A stream
     /// keeps its newest `MAX_EVENTS_PER_STREAM` events, so a function that floods its output
     /// cannot exhaust memory.
@@ -240,6 +256,29 @@ impl Db {
             ingestion_time: now_ms(),
             message,
         });
+        self.changed();
+    }
+
+    /// A function caught mid-create or mid-update by a crash (kill -9 while unpacking) would
+    /// stay Pending / InProgress for good, refusing every update with "An update is in
+    /// progress". Settle it as failed, the way Lambda ends an update it could not finish: the
+    /// new code's CodeSha256 is forgotten (its files may be partial), so the next deploy
+    /// uploads the code again and converges.
+    fn settle_interrupted(&mut self) {
+        const REASON: &str =
+            "faqctl local stopped while this change was in progress; deploy the code again";
+        for function in self.functions.values_mut() {
+            let creating = function.state == "Pending";
+            if !creating && function.last_update_status != "InProgress" {
+                continue;
+            }
+            if creating {
+                function.state = "Failed".into();
+            }
+            function.last_update_status = "Failed".into();
+            function.state_reason = Some(REASON.into());
+            function.code_sha256 = String::new();
+        }
     }
 
     pub fn count(&mut self, operation: &str) {
@@ -257,7 +296,7 @@ impl Db {
         let path = dir.join("state.json");
         match std::fs::read(&path) {
             Ok(bytes) => {
-                let db: Db = serde_json::from_slice(&bytes).map_err(|e| {
+                let mut db: Db = serde_json::from_slice(&bytes).map_err(|e| {
                     anyhow::anyhow!("{}: not a faqctl local state file ({e}); move it away or pass another --state-dir", path.display())
                 })?;
                 let mut events = 0;
@@ -267,19 +306,149 @@ impl Db {
                     }
                 }
                 EVENT_IDS.fetch_max(events + 1, Ordering::Relaxed);
+                db.settle_interrupted();
                 Ok(db)
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Db::default()),
             Err(e) => Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
         }
     }
+}
 
-    /// Saves the state atomically (write, then rename).
-    pub fn save(&self, dir: &Path) -> std::io::Result<()> {
-        let path = dir.join("state.json");
-        let temporary = dir.join("state.json.tmp");
-        std::fs::write(&temporary, serde_json::to_vec(self)?)?;
-        std::fs::rename(temporary, path)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_function_caught_mid_update_by_a_crash_settles_on_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = r#"{"functions":{"FAQ":{"name":"FAQ","arn":"arn:aws:lambda:us-east-1:000000000000:function:FAQ","region":"us-east-1","runtime":"provided.al2023","role":"r","handler":"bootstrap","description":"","timeout":3,"memory":128,"architectures":["x86_64"],"environment":{},"code_sha256":"new","code_size":1,"revision":2,"code_dir":"/nowhere","last_modified":"","state":"Active","state_reason":null,"last_update_status":"InProgress","tags":{},"policy":[]},
+            "NEW":{"name":"NEW","arn":"a","region":"us-east-1","runtime":"provided.al2023","role":"r","handler":"bootstrap","description":"","timeout":3,"memory":128,"architectures":["x86_64"],"environment":{},"code_sha256":"x","code_size":1,"revision":1,"code_dir":"","last_modified":"","state":"Pending","state_reason":null,"last_update_status":"InProgress","tags":{},"policy":[]}},
+            "apis":{},"log_groups":{}}"#;
+        std::fs::write(dir.path().join("state.json"), state).unwrap();
+        let db = Db::load(dir.path()).unwrap();
+        let updated = &db.functions["FAQ"];
+        assert_eq!(
+            (updated.state.as_str(), updated.last_update_status.as_str()),
+            ("Active", "Failed")
+        );
+        assert_eq!(updated.code_sha256, "", "the next deploy uploads again");
+        let created = &db.functions["NEW"];
+        assert_eq!(
+            (created.state.as_str(), created.last_update_status.as_str()),
+            ("Failed", "Failed")
+        );
+    }
+}
+
+/// Writes the state to disk off the async workers: a change marks it dirty, and a thread of its
+/// own saves it at most `DEBOUNCE` later (one write for a burst of changes, logs included), and
+/// once more when it is stopped. So a crash loses at most the last `DEBOUNCE` of changes, and
+/// no request waits for the disk.
+#[derive(Debug, Clone)]
+pub struct Writer {
+    inner: std::sync::Arc<WriterInner>,
+}
+
+#[derive(Debug)]
+struct WriterInner {
+    dirty: std::sync::atomic::AtomicBool,
+    stopping: std::sync::atomic::AtomicBool,
+    wake: std::sync::Condvar,
+    lock: std::sync::Mutex<()>,
+    thread: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+impl Writer {
+    pub const DEBOUNCE: Duration = Duration::from_millis(100);
+
+    fn start(dir: PathBuf, db: std::sync::Weak<std::sync::Mutex<Db>>) -> Writer {
+        let inner = std::sync::Arc::new(WriterInner {
+            dirty: std::sync::atomic::AtomicBool::new(false),
+            stopping: std::sync::atomic::AtomicBool::new(false),
+            wake: std::sync::Condvar::new(),
+            lock: std::sync::Mutex::new(()),
+            thread: std::sync::Mutex::new(None),
+        });
+        let worker = inner.clone();
+        let thread = std::thread::Builder::new()
+            .name("faqctl-local-writer".into())
+            .spawn(move || loop {
+                {
+                    let guard = worker.lock.lock().unwrap_or_else(|p| p.into_inner());
+                    let _guard = worker
+                        .wake
+                        .wait_while(guard, |_| {
+                            !worker.dirty.load(Ordering::Acquire)
+                                && !worker.stopping.load(Ordering::Acquire)
+                        })
+                        .unwrap_or_else(|p| p.into_inner());
+                }
+                let stopping = worker.stopping.load(Ordering::Acquire);
+                if !stopping {
+                    std::thread::sleep(Self::DEBOUNCE);
+                }
+                if worker.dirty.swap(false, Ordering::AcqRel) {
+                    let Some(db) = db.upgrade() else { return };
+                    let bytes = {
+                        let db = db.lock().unwrap_or_else(|p| p.into_inner());
+                        serde_json::to_vec(&*db)
+                    };
+                    if let Err(e) = bytes
+                        .map_err(std::io::Error::from)
+                        .and_then(|b| write_state(&dir, &b))
+                    {
+                        eprintln!("faqctl local: cannot save state in {}: {e}", dir.display());
+                    }
+                }
+                if stopping {
+                    return;
+                }
+            });
+        if let Ok(thread) = thread {
+            *inner.thread.lock().unwrap_or_else(|p| p.into_inner()) = Some(thread);
+        }
+        Writer { inner }
+    }
+
+    fn changed(&self) {
+        if !self.inner.dirty.swap(true, Ordering::AcqRel) {
+            let _guard = self.inner.lock.lock().unwrap_or_else(|p| p.into_inner());
+            self.inner.wake.notify_one();
+        }
+    }
+
+    /// Writes what is pending, then ends the thread.
+    pub fn stop(&self) {
+        {
+            let _guard = self.inner.lock.lock().unwrap_or_else(|p| p.into_inner());
+            self.inner.stopping.store(true, Ordering::Release);
+            self.inner.wake.notify_one();
+        }
+        let thread = self
+            .inner
+            .thread
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Writes the state file atomically (write, then rename).
+fn write_state(dir: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let path = dir.join("state.json");
+    let temporary = dir.join("state.json.tmp");
+    std::fs::write(&temporary, bytes)?;
+    std::fs::rename(temporary, path)
+}
+
+impl Db {
+    /// The writer, to flush and stop it when the cloud stops.
+    pub fn writer(&self) -> Option<Writer> {
+        self.writer.clone()
     }
 }
 
@@ -332,7 +501,7 @@ pub fn new_request_id() -> String {
 }
 
 #[cfg(test)]
-mod tests {
+mod load_tests {
     use super::*;
 
     #[test]

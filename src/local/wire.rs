@@ -86,15 +86,51 @@ pub fn string_map(value: &Value) -> std::collections::BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
-/// Percent-decodes one path segment (function names, ARNs in paths).
+/// An IAM role ARN as AWS's service models constrain it (Lambda's `RoleArn`:
+/// `arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+`). The local cloud's own
+/// copy of the rule: it must not borrow the client's validators.
+pub fn role_shaped(role: &str) -> bool {
+    let parts: Vec<&str> = role.splitn(6, ':').collect();
+    parts.len() == 6
+        && parts[0] == "arn"
+        && (parts[1].is_empty()
+            || parts[1]
+                .strip_prefix("aws")
+                .is_some_and(|rest| rest.chars().all(|c| c.is_ascii_alphabetic() || c == '-')))
+        && parts[2] == "iam"
+        && parts[3].is_empty()
+        && parts[4].len() == 12
+        && parts[4].chars().all(|c| c.is_ascii_digit())
+        && parts[5].strip_prefix("role").is_some_and(|name| {
+            let name = name.strip_prefix('/').unwrap_or(name);
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-/".contains(c))
+        })
+}
+
+/// Percent-decodes one path segment (function names, ARNs in paths, query strings). Works on
+/// bytes: a `%` followed by anything but two hex digits (a multi-byte character, the end) is
+/// kept as it is, and invalid UTF-8 becomes U+FFFD, never a panic.
 pub fn decode_segment(segment: &str) -> String {
+    fn hex(byte: u8) -> Option<u8> {
+        match byte {
+            b'0'..=b'9' => Some(byte - b'0'),
+            b'a'..=b'f' => Some(byte - b'a' + 10),
+            b'A'..=b'F' => Some(byte - b'A' + 10),
+            _ => None,
+        }
+    }
     let bytes = segment.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(byte) = u8::from_str_radix(&segment[i + 1..i + 3], 16) {
-                out.push(byte);
+        if bytes[i] == b'%' {
+            let high = bytes.get(i + 1).copied().and_then(hex);
+            let low = bytes.get(i + 2).copied().and_then(hex);
+            if let (Some(high), Some(low)) = (high, low) {
+                out.push(high << 4 | low);
                 i += 3;
                 continue;
             }
@@ -117,5 +153,10 @@ mod tests {
         );
         assert_eq!(decode_segment("FAQ"), "FAQ");
         assert_eq!(decode_segment("a%2"), "a%2");
+        assert_eq!(decode_segment("%41%"), "A%");
+        // A `%` before a multi-byte character once sliced a str mid-character and panicked.
+        assert_eq!(decode_segment("%aé"), "%aé");
+        assert_eq!(decode_segment("%é"), "%é");
+        assert_eq!(decode_segment("%ff"), "\u{fffd}");
     }
 }

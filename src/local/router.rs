@@ -1,0 +1,363 @@
+//! The router: every request is parsed once into what it is for — a stage URL, the admin
+//! API, or one emulated API's operation (`Call`) — and every cross-cutting concern happens here,
+//! in one place: IAM, rate limits, injected faults, call counts, persistence, and catching a
+//! handler's panic (a bug answers 500 in the API's error shape; the connection stays up).
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, Uri};
+use axum::response::Response;
+use futures_util::FutureExt;
+
+use super::faults::{self, Service};
+use super::{admin, apigateway, gateway, iam, lambda, logs, wire, Cloud, DEFAULT_REGION};
+
+/// One control-plane call, parsed once: the API it is for and its operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Call {
+    Lambda(lambda::Op),
+    ApiGateway(apigateway::Op),
+    Logs(&'static str),
+}
+
+impl Call {
+    pub fn service(&self) -> Service {
+        match self {
+            Call::Lambda(_) => Service::Lambda,
+            Call::ApiGateway(_) => Service::ApiGateway,
+            Call::Logs(_) => Service::Logs,
+        }
+    }
+
+    /// The AWS operation's name (call counts, faults, IAM).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Call::Lambda(op) => op.name(),
+            Call::ApiGateway(op) => op.name(),
+            Call::Logs(op) => op,
+        }
+    }
+
+    /// Whether it changes state (and so the state is saved after it).
+    fn writes(&self) -> bool {
+        match self {
+            Call::Lambda(op) => op.writes(),
+            Call::ApiGateway(op) => op.writes(),
+            Call::Logs(op) => logs::writes(op),
+        }
+    }
+}
+
+/// Which emulated API a request is for.
+#[derive(Debug, PartialEq, Eq)]
+enum Target {
+    Stage {
+        api_id: String,
+        stage: String,
+        path: String,
+    },
+    Admin,
+    /// A control-plane call to one of the emulated APIs, parsed once.
+    Service(Call),
+    Unknown(String),
+}
+
+/// Routes by stage URL form, then by the SigV4 credential scope's service, then by shape.
+fn target(method: &Method, uri: &Uri, headers: &HeaderMap) -> Target {
+    let path = uri.path();
+    let host = headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    if let Some((api_id, _)) = host.split_once(".execute-api.") {
+        let rest = path.trim_start_matches('/');
+        let (stage, tail) = rest.split_once('/').unwrap_or((rest, ""));
+        return Target::Stage {
+            api_id: api_id.to_string(),
+            stage: stage.to_string(),
+            path: format!("/{tail}"),
+        };
+    }
+    if let Some(rest) = path.strip_prefix("/_aws/execute-api/") {
+        let mut parts = rest.splitn(3, '/');
+        let (api_id, stage, tail) = (
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default(),
+        );
+        return Target::Stage {
+            api_id: api_id.to_string(),
+            stage: stage.to_string(),
+            path: format!("/{tail}"),
+        };
+    }
+    if let Some(rest) = path.strip_prefix("/restapis/") {
+        let parts: Vec<&str> = rest.splitn(4, '/').collect();
+        if parts.len() >= 3 && parts[2] == "_user_request_" {
+            return Target::Stage {
+                api_id: parts[0].to_string(),
+                stage: parts[1].to_string(),
+                path: format!("/{}", parts.get(3).unwrap_or(&"")),
+            };
+        }
+    }
+    if path.starts_with("/_faqctl/") {
+        return Target::Admin;
+    }
+    let service = headers
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
+        .and_then(|auth| auth.split("Credential=").nth(1))
+        .and_then(|credential| credential.split(['/', ',']).nth(3))
+        .map(str::to_string);
+    let lambda = || Target::Service(Call::Lambda(lambda::Op::parse(method, path)));
+    let apigateway = || Target::Service(Call::ApiGateway(apigateway::Op::parse(method, path)));
+    let logs = || {
+        let target = headers.get("x-amz-target").and_then(|t| t.to_str().ok());
+        Target::Service(Call::Logs(logs::operation(target)))
+    };
+    match service.as_deref() {
+        Some("lambda") => lambda(),
+        Some("apigateway") => apigateway(),
+        Some("logs") => logs(),
+        Some(other) => Target::Unknown(other.to_string()),
+        None if path.starts_with("/2015-03-31/") || path.starts_with("/2017-03-31/") => lambda(),
+        None if path.starts_with("/restapis") || path.starts_with("/tags/") => apigateway(),
+        None if headers
+            .get("x-amz-target")
+            .is_some_and(|t| t.as_bytes().starts_with(b"Logs_")) =>
+        {
+            logs()
+        }
+        None => Target::Unknown(String::new()),
+    }
+}
+
+/// The region in the credential scope (`Credential=AKID/date/REGION/service/aws4_request`).
+fn region(headers: &HeaderMap) -> String {
+    headers
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
+        .and_then(|auth| auth.split("Credential=").nth(1))
+        .and_then(|credential| credential.split('/').nth(2))
+        .filter(|r| !r.is_empty())
+        .unwrap_or(DEFAULT_REGION)
+        .to_string()
+}
+
+/// Serves one request; a panic in a handler becomes a 500 in the API's error shape.
+pub async fn dispatch(
+    State(cloud): State<Arc<Cloud>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let answer = AssertUnwindSafe(serve(&cloud, &method, &uri, &headers, body))
+        .catch_unwind()
+        .await;
+    match answer {
+        Ok(response) => response,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            eprintln!(
+                "faqctl local: internal error serving {method} {}: {what}",
+                uri.path()
+            );
+            wire::rest_error(
+                500,
+                "InternalFailure",
+                "An internal error occurred in faqctl local",
+            )
+        }
+    }
+}
+
+async fn serve(
+    cloud: &Arc<Cloud>,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Response {
+    let region = region(headers);
+    match target(method, uri, headers) {
+        Target::Stage { api_id, stage, path } => {
+            let host = headers
+                .get("host")
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or_default()
+                .to_string();
+            let request = gateway::StageRequest {
+                api_id: &api_id,
+                stage: &stage,
+                path: &path,
+                query: uri.query(),
+                method,
+                headers,
+                body,
+                host,
+            };
+            gateway::handle(cloud, request).await
+        }
+        Target::Admin => admin::handle(cloud, method, uri.path(), &body),
+        Target::Unknown(service) => wire::rest_error(
+            400,
+            "UnrecognizedClientException",
+            &format!("faqctl local emulates the services lambda, apigateway and logs; this request is for {service:?}"),
+        ),
+        Target::Service(call) => call_service(cloud, call, method, uri, headers, &region, &body).await,
+    }
+}
+
+async fn call_service(
+    cloud: &Arc<Cloud>,
+    call: Call,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    region: &str,
+    body: &[u8],
+) -> Response {
+    let (service, operation) = (call.service(), call.name());
+    // IAM first, as AWS authorizes before it throttles or does anything.
+    let needs = iam::needs(service, operation, method, uri.path(), region, body);
+    if let Some(missing) = cloud.iam.missing(&needs) {
+        cloud.db().count(&format!("{operation} (denied)"));
+        return iam::access_denied(service, &missing, region);
+    }
+    if let Some(wait) = cloud.faults.rate_limited(service, operation) {
+        cloud.db().count(&format!("{operation} (throttled)"));
+        // AWS says when to come back (botocore: TooManyRequestsException.retryAfterSeconds,
+        // header Retry-After, whole seconds).
+        let mut response = wire::rest_error(429, "TooManyRequestsException", "Too Many Requests");
+        response.headers_mut().insert(
+            "retry-after",
+            axum::http::HeaderValue::from(wait.as_secs_f64().ceil().max(1.0) as u64),
+        );
+        return response;
+    }
+    // A slow answer is computed at once and delivered late, so that what it read is as old
+    // as a slow AWS answer's would be; a lost one is served, then dropped.
+    let mut slow = None;
+    let mut lost = false;
+    if let Some(fault) = cloud.faults.take(operation) {
+        cloud.db().count(&format!("{operation} (fault)"));
+        match faults::respond(&fault, service) {
+            Some(response) => return response,
+            None => match fault {
+                faults::Fault::Slow(delay) => slow = Some(delay),
+                faults::Fault::Lost => lost = true,
+                _ => {}
+            },
+        }
+    }
+    cloud.db().count(operation);
+    let writes = call.writes();
+    let response = match call {
+        Call::Lambda(op) => op.apply(cloud, region, body, headers).await,
+        Call::ApiGateway(op) => op.apply(&mut cloud.db(), region, body),
+        Call::Logs(op) => match wire::parse_body(body) {
+            Ok(request) => logs::handle(&mut cloud.db(), op, region, &request),
+            Err(message) => wire::json11_error("SerializationException", &message),
+        },
+    };
+    if writes && response.status().is_success() {
+        cloud.db().changed();
+    }
+    if let Some(delay) = slow {
+        tokio::time::sleep(delay).await;
+    }
+    if lost {
+        return faults::reset();
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, value.parse().unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn requests_are_routed_by_stage_url_then_credential_scope() {
+        let signed = |service: &str| {
+            headers(&[("authorization", &format!("AWS4-HMAC-SHA256 Credential=test/20261124/eu-west-1/{service}/aws4_request, SignedHeaders=host, Signature=0"))])
+        };
+        let uri = |u: &str| u.parse::<Uri>().unwrap();
+        assert_eq!(
+            target(
+                &Method::GET,
+                &uri("/2015-03-31/functions/FAQ"),
+                &signed("lambda")
+            ),
+            Target::Service(Call::Lambda(lambda::Op::GetFunction { name: "FAQ".into() }))
+        );
+        assert_eq!(
+            target(&Method::GET, &uri("/restapis"), &signed("apigateway")),
+            Target::Service(Call::ApiGateway(apigateway::Op::GetRestApis))
+        );
+        assert_eq!(
+            target(&Method::GET, &uri("/"), &signed("logs")),
+            Target::Service(Call::Logs("Unknown"))
+        );
+        assert_eq!(
+            target(&Method::GET, &uri("/"), &signed("s3")),
+            Target::Unknown("s3".into())
+        );
+        assert_eq!(region(&signed("logs")), "eu-west-1");
+        let stage = |api: &str, path: &str| Target::Stage {
+            api_id: api.into(),
+            stage: "myDeployment".into(),
+            path: path.into(),
+        };
+        assert_eq!(
+            target(
+                &Method::GET,
+                &uri("/_aws/execute-api/abc/myDeployment/"),
+                &HeaderMap::new()
+            ),
+            stage("abc", "/")
+        );
+        assert_eq!(
+            target(
+                &Method::GET,
+                &uri("/restapis/abc/myDeployment/_user_request_/x/y"),
+                &signed("apigateway")
+            ),
+            stage("abc", "/x/y")
+        );
+        assert_eq!(
+            target(
+                &Method::GET,
+                &uri("/myDeployment/"),
+                &headers(&[("host", "abc.execute-api.localhost:4566")])
+            ),
+            stage("abc", "/")
+        );
+        assert_eq!(
+            target(
+                &Method::GET,
+                &uri("/restapis/abc/resources"),
+                &signed("apigateway")
+            ),
+            Target::Service(Call::ApiGateway(apigateway::Op::GetResources {
+                id: "abc".into()
+            }))
+        );
+    }
+}

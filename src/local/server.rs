@@ -1,0 +1,214 @@
+//! The server, after mini-redis's: a listener with a bound on open connections, a task per
+//! connection in one `JoinSet`, and a graceful shutdown — stop accepting, tell every
+//! connection to finish its request, wait a bounded grace, then abort what is left — that also
+//! ends every execution environment with everything its `bootstrap` started, and writes the
+//! state one last time.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
+use tokio::sync::{broadcast, oneshot, Semaphore};
+use tokio::task::JoinSet;
+
+use super::state::Db;
+use super::{faults, iam, router, runtime, Cloud, LocalConfig};
+
+/// Connections served at once at most; more wait to be accepted.
+const MAX_CONNECTIONS: usize = 1024;
+/// How long in-flight requests may take to finish once the cloud stops.
+const GRACE: Duration = Duration::from_secs(5);
+
+/// A running local cloud. `stop` (or dropping it) ends the server and every environment.
+pub struct LocalCloud {
+    pub address: SocketAddr,
+    cloud: Arc<Cloud>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    _temporary: Option<tempfile::TempDir>,
+}
+
+impl LocalCloud {
+    /// Binds and starts serving.
+    pub async fn start(config: LocalConfig) -> anyhow::Result<LocalCloud> {
+        let (dir, temporary, persist) = match &config.state_dir {
+            Some(dir) => {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create the state dir {}", dir.display()))?;
+                (dir.canonicalize()?, None, true)
+            }
+            None => {
+                let temporary = tempfile::Builder::new().prefix("faqctl-local-").tempdir()?;
+                (temporary.path().to_path_buf(), Some(temporary), false)
+            }
+        };
+        let db = if persist {
+            Db::load(&dir)?
+        } else {
+            Db::default()
+        };
+        let injected = faults::Faults::new(config.enforce_rate_limits);
+        if let Some(spec) = &config.faults {
+            injected
+                .add_spec(spec)
+                .map_err(|e| anyhow::anyhow!("--faults: {e}"))?;
+        }
+        let permissions = iam::Iam::default();
+        if let Some(policy) = &config.iam_policy {
+            permissions
+                .set_policy(policy)
+                .map_err(|e| anyhow::anyhow!("--iam-policy: {e}"))?;
+        }
+        if let Some(actions) = &config.deny {
+            permissions
+                .deny(actions)
+                .map_err(|e| anyhow::anyhow!("--deny: {e}"))?;
+        }
+        let db = Arc::new(Mutex::new(db));
+        if persist {
+            let weak = Arc::downgrade(&db);
+            super::lock(&db).persist_in(&dir, weak);
+        }
+        let cloud = Arc::new(Cloud {
+            db: db.clone(),
+            runtimes: runtime::Runtimes::new(db, config.max_environments),
+            dir,
+            settle: config.settle,
+            faults: injected,
+            iam: permissions,
+            throttles: Mutex::new(std::collections::HashMap::new()),
+        });
+        let listener = tokio::net::TcpListener::bind((config.bind, config.port))
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot listen on {}:{}: is another local cloud (or LocalStack) running? pass --port to use another",
+                    config.bind, config.port
+                )
+            })?;
+        let address = listener.local_addr()?;
+        let app = Router::new()
+            .fallback(router::dispatch)
+            .layer(DefaultBodyLimit::max(100 * 1024 * 1024))
+            .with_state(cloud.clone());
+        let (shutdown, signal) = oneshot::channel::<()>();
+        let server = tokio::spawn(serve(listener, app, signal));
+        Ok(LocalCloud {
+            address,
+            cloud,
+            shutdown: Some(shutdown),
+            server: Some(server),
+            _temporary: temporary,
+        })
+    }
+
+    /// `http://127.0.0.1:{port}`
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// How many times each operation was served.
+    pub fn calls(&self) -> BTreeMap<String, u64> {
+        self.cloud.db().calls.clone()
+    }
+
+    /// Stops serving (in-flight requests get `GRACE` to finish, then are cut), ends every
+    /// execution environment and what it started, and writes the state one last time.
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            // The server bounds its own wait by GRACE; this bound is a backstop.
+            let abort = server.abort_handle();
+            if tokio::time::timeout(GRACE + Duration::from_secs(1), server)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
+        self.finish();
+    }
+
+    fn finish(&self) {
+        self.cloud.runtimes.shutdown();
+        let writer = self.cloud.db().writer();
+        if let Some(writer) = writer {
+            writer.stop();
+        }
+    }
+}
+
+impl Drop for LocalCloud {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+        self.finish();
+    }
+}
+
+/// Accepts connections until `signal`, each served by a task of its own in one `JoinSet`;
+/// then finishes them gracefully within `GRACE` and aborts the rest.
+async fn serve(listener: tokio::net::TcpListener, app: Router, mut signal: oneshot::Receiver<()>) {
+    let limit = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let (notify_shutdown, _) = broadcast::channel::<()>(1);
+    let mut connections = JoinSet::new();
+    loop {
+        // Reap finished connections so that the set stays small.
+        while connections.try_join_next().is_some() {}
+        let permit = tokio::select! {
+            permit = limit.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+            _ = &mut signal => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors and the like: back off briefly, keep serving.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut signal => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(app.clone());
+        let mut shutdown = notify_shutdown.subscribe();
+        connections.spawn(async move {
+            let connection = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                _ = shutdown.recv() => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    let _ = notify_shutdown.send(());
+    let drained = tokio::time::timeout(GRACE, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        connections.abort_all();
+    }
+}
