@@ -198,4 +198,35 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
         assert!(err.contains("more than the 1048576 bytes allowed"), "{err}");
     }
+
+    proptest::proptest! {
+        /// Any text, JSON or not, is either a valid FAQ or a clear error naming the file:
+        /// never a panic.
+        #[test]
+        fn any_input_parses_or_fails_with_the_file_named(text in "\\PC{0,200}") {
+            if let Err(error) = Faq::parse("faq.json", &text) {
+                proptest::prop_assert!(error.to_string().contains("faq.json"), "{}", error);
+            }
+        }
+
+        /// JSON of the right shape with arbitrary strings and counts never panics either.
+        #[test]
+        fn shaped_input_never_panics(
+            service in ".{0,20}",
+            entries in proptest::collection::vec((".{0,30}", ".{0,30}"), 0..20),
+        ) {
+            let questions: Vec<serde_json::Value> = entries
+                .iter()
+                .map(|(q, a)| serde_json::json!({ "q": q, "a": a }))
+                .collect();
+            let text = serde_json::json!({
+                "service": service, "reference": "r", "questions": questions
+            })
+            .to_string();
+            match Faq::parse("faq.json", &text) {
+                Ok(faq) => proptest::prop_assert!(!faq.questions.is_empty()),
+                Err(error) => proptest::prop_assert!(error.to_string().contains("faq.json")),
+            }
+        }
+    }
 }

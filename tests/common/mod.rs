@@ -112,13 +112,26 @@ pub fn operations(document: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
-/// A free loopback port (bound, then released for the server to take).
+/// A free loopback port for a server that cannot be given a bound socket (moto_server): each
+/// caller in this test binary gets a different one (a shared counter, each candidate checked
+/// free by binding it), so parallel tests never race for the same port.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use std::sync::atomic::{AtomicU16, Ordering};
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    if NEXT.load(Ordering::Relaxed) == 0 {
+        // Start above the ephemeral range's usual first ports, at a place that differs per run.
+        let start = 20_000 + (std::process::id() % 20_000) as u16;
+        let _ = NEXT.compare_exchange(0, start, Ordering::Relaxed, Ordering::Relaxed);
+    }
+    loop {
+        let port = NEXT.fetch_add(1, Ordering::Relaxed);
+        if port < 1024 {
+            continue;
+        }
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// A `moto_server` of its own for one test, killed when dropped.
@@ -128,60 +141,92 @@ pub struct Moto {
 }
 
 impl Moto {
+    /// Starts moto on a port of its own and waits (bounded) until *this* server answers: a
+    /// server that exits (its port was taken after all) is replaced by one on another port.
     pub fn start() -> Moto {
-        let port = free_port();
-        let child = std::process::Command::new("python3")
-            .args([
-                "-m",
-                "moto.server",
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-            ])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("moto_server runs (scripts/test installs it: pip install 'moto[server]')");
-        let endpoint = format!("http://127.0.0.1:{port}");
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "moto_server did not start within 30 s"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(50));
+        for _ in 0..5 {
+            let port = free_port();
+            let mut child = std::process::Command::new("python3")
+                .args([
+                    "-m",
+                    "moto.server",
+                    "-H",
+                    "127.0.0.1",
+                    "-p",
+                    &port.to_string(),
+                ])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("moto_server runs (scripts/test installs it: pip install 'moto[server]')");
+            let endpoint = format!("http://127.0.0.1:{port}");
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            let ready = loop {
+                if child.try_wait().ok().flatten().is_some() {
+                    break false;
+                }
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    break true;
+                }
+                if std::time::Instant::now() > deadline {
+                    break false;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            };
+            if ready {
+                let moto = Moto { child, endpoint };
+                if moto.try_create_role("faq-lambda-role").is_ok() {
+                    return moto;
+                }
+                continue;
+            }
+            let _ = child.kill();
+            let _ = child.wait();
         }
-        let moto = Moto { child, endpoint };
-        moto.create_role("faq-lambda-role");
-        moto
+        panic!("moto_server did not start on any of 5 ports within 30 s each");
     }
 
-    /// Creates an IAM role (IAM's query protocol; moto routes by the credential scope).
+    /// Creates an IAM role; panics if moto refuses.
     pub fn create_role(&self, name: &str) {
+        if let Err(response) = self.try_create_role(name) {
+            panic!("CreateRole {name} on moto: {response}");
+        }
+    }
+
+    /// Creates an IAM role (IAM's query protocol; moto routes by the credential scope),
+    /// retrying briefly while moto is still starting up (a refused or dropped connection).
+    fn try_create_role(&self, name: &str) -> Result<(), String> {
         let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
         let body = format!(
             "Action=CreateRole&Version=2010-05-08&RoleName={name}&AssumeRolePolicyDocument={}",
             urlencode(trust)
         );
         use std::io::{Read, Write};
-        let mut stream =
-            std::net::TcpStream::connect(self.endpoint.trim_start_matches("http://")).unwrap();
-        write!(
-            stream,
-            "POST / HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
-             Authorization: AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0\r\n\
-             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.endpoint.trim_start_matches("http://"),
-            body.len()
-        )
-        .unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
-        assert!(
-            response.starts_with("HTTP/1.1 200"),
-            "CreateRole {name} on moto: {response}"
-        );
+        let address = self.endpoint.trim_start_matches("http://");
+        let mut last = String::new();
+        for _ in 0..50 {
+            let attempt = (|| -> std::io::Result<String> {
+                let mut stream = std::net::TcpStream::connect(address)?;
+                write!(
+                    stream,
+                    "POST / HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+                     Authorization: AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0\r\n\
+                     Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                )?;
+                let mut response = String::new();
+                stream.read_to_string(&mut response)?;
+                Ok(response)
+            })();
+            match attempt {
+                Ok(response) if response.starts_with("HTTP/1.1 200") => return Ok(()),
+                Ok(response) if !response.is_empty() => return Err(response),
+                Ok(_) => last = "an empty answer".into(),
+                Err(e) => last = e.to_string(),
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Err(last)
     }
 }
 
