@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use faqctl::cli::OutputFormat;
+use faqctl::output::OutputFormat;
 use faqctl::output::Printer;
 use faqctl::package::{self, BuildConfig};
 

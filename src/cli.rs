@@ -1,14 +1,16 @@
 //! The command line: clap definitions (the `///` comments are the `--help` text), the global
-//! options, the project file `faqctl.toml` folded in under flags and environment, and the exit
-//! codes. Parsing only; commands own their own `*Args`.
+//! options, and the project file `faqctl.toml` folded in under flags and environment. Parsing
+//! only: commands own their own `*Args`, the exit codes (`commands::Exit`) and the output
+//! format (`output::OutputFormat`) live where they are used.
 
 use std::fmt;
 use std::path::PathBuf;
 
 use clap::parser::ValueSource;
-use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::commands;
+use crate::output::OutputFormat;
 use crate::project_file::ProjectFile;
 use crate::settings::NameArgs;
 
@@ -50,12 +52,6 @@ pub struct GlobalArgs {
     pub config: Option<PathBuf>,
     #[command(flatten)]
     pub remote: crate::settings::RemoteArgs,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    Text,
-    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -115,23 +111,6 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-}
-
-/// Process exit codes, the same for text and JSON output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    Success = 0,
-    Error = 1,
-    /// `plan --detailed-exitcode` found changes to make.
-    Changes = 2,
-    /// `deploy --smoke-test`: deployed, but the stage URL did not answer with a FAQ entry.
-    SmokeTestFailed = 3,
-}
-
-impl From<Exit> for std::process::ExitCode {
-    fn from(exit: Exit) -> Self {
-        std::process::ExitCode::from(exit as u8)
-    }
 }
 
 /// Where one setting's value came from, for `plan -v`.

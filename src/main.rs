@@ -3,7 +3,8 @@
 
 use std::process::ExitCode;
 
-use faqctl::cli::{self, Exit, ParseError};
+use faqctl::cli::{self, ParseError};
+use faqctl::commands::Exit;
 use faqctl::{commands, output};
 
 // The local cloud allocates on every request (HTTP, JSON, log lines); glibc's malloc was

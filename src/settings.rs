@@ -1,13 +1,10 @@
-//! Flags that several commands share, and their validation into settings (`*Config`) before any
-//! AWS call: names, the role ARN, the region. Pure: no I/O except what `aws-config` reads.
+//! Flags that several commands share, and their validation into settings before any AWS call:
+//! names, the role ARN, the region. Pure: no I/O (loading the AWS configuration and checking
+//! the endpoint is `aws::config`'s).
 
-use std::fmt;
 use std::time::Duration;
 
-use anyhow::{bail, Context};
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use anyhow::bail;
 use clap::Args;
 
 /// Where AWS is: region, profile, endpoint. Credentials come from the standard chain.
@@ -34,13 +31,6 @@ pub struct RemoteArgs {
     #[arg(long, global = true, value_name = "DURATION", env = "FAQCTL_QUOTA_WAIT", value_parser = humantime::parse_duration)]
     pub quota_wait: Option<Duration>,
 }
-
-/// `--quota-wait`'s default: room for several deletions queued in the same account.
-pub const DEFAULT_QUOTA_WAIT: Duration = Duration::from_secs(180);
-
-/// Attempts of one AWS call (the first plus retries) on throttling, 5xx and dropped
-/// connections.
-pub const MAX_ATTEMPTS: u32 = 8;
 
 /// Where `--local` sends requests.
 pub fn local_endpoint() -> String {
@@ -170,7 +160,7 @@ pub fn arn_account(arn: &str) -> Option<&str> {
     arn.split(':').nth(4).filter(|a| !a.is_empty())
 }
 
-fn check_region(region: &str) -> anyhow::Result<()> {
+pub fn check_region(region: &str) -> anyhow::Result<()> {
     // us-east-1, eu-central-2, ap-southeast-4, us-gov-west-1, cn-north-1, il-central-1,
     // eusc-de-east-1 (the European Sovereign Cloud), …
     let parts: Vec<&str> = region.split('-').collect();
@@ -182,182 +172,6 @@ fn check_region(region: &str) -> anyhow::Result<()> {
         && parts[parts.len() - 1].parse::<u8>().is_ok();
     if !ok {
         bail!("region {region:?} is not an AWS region name such as us-east-1 or ap-northeast-2: fix --region, AWS_REGION or the profile's `region`");
-    }
-    Ok(())
-}
-
-/// The resolved AWS connection: one `SdkConfig` for every client, and the region in plain text.
-#[derive(Clone)]
-pub struct AwsConfig {
-    pub sdk: SdkConfig,
-    pub region: String,
-    /// Where each service's calls go, when not to AWS itself.
-    pub endpoints: Endpoints,
-    pub quota_wait: Duration,
-}
-
-/// Each service's endpoint, resolved as the SDK resolves it: `--endpoint-url` (or `--local`)
-/// for all; else `AWS_ENDPOINT_URL_{SERVICE}` (or a profile's `services` section); else
-/// `AWS_ENDPOINT_URL` (or the profile's `endpoint_url`); else AWS (`None`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Endpoints {
-    pub lambda: Option<String>,
-    pub apigateway: Option<String>,
-    pub logs: Option<String>,
-}
-
-impl Endpoints {
-    fn resolve(sdk: &SdkConfig, flag: Option<&str>) -> Endpoints {
-        let service = |service_id: &str| -> Option<String> {
-            if let Some(url) = flag {
-                return Some(url.to_string());
-            }
-            // The SDK's own lookup (the service clients' `From<&SdkConfig>` makes the same one).
-            let key = aws_types::service_config::ServiceConfigKey::builder()
-                .service_id(service_id)
-                .env("AWS_ENDPOINT_URL")
-                .profile("endpoint_url")
-                .build()
-                .ok()?;
-            sdk.service_config()
-                .and_then(|config| config.load_config(key))
-                .or_else(|| sdk.endpoint_url().map(str::to_string))
-        };
-        Endpoints {
-            lambda: service("Lambda"),
-            apigateway: service("API Gateway"),
-            logs: service("CloudWatch Logs"),
-        }
-    }
-
-    /// The distinct endpoints in use.
-    fn in_use(&self) -> Vec<&str> {
-        let mut urls: Vec<&str> = [&self.lambda, &self.apigateway, &self.logs]
-            .into_iter()
-            .flatten()
-            .map(String::as_str)
-            .collect();
-        urls.sort_unstable();
-        urls.dedup();
-        urls
-    }
-}
-
-impl fmt::Debug for AwsConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Never print the SdkConfig: it holds the credentials provider.
-        f.debug_struct("AwsConfig")
-            .field("region", &self.region)
-            .field("endpoints", &self.endpoints)
-            .finish()
-    }
-}
-
-impl RemoteArgs {
-    /// Loads the standard chain with these overrides and checks that a region was found.
-    pub async fn load(&self) -> anyhow::Result<AwsConfig> {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            // Throttling (API Gateway's control plane is 1 CreateDeployment per 5 s) is retried
-            // by the SDK with backoff; give it room to get through.
-            .retry_config(
-                RetryConfig::standard()
-                    .with_max_attempts(MAX_ATTEMPTS)
-                    .with_initial_backoff(crate::aws::retry_base_delay())
-                    .with_max_backoff(Duration::from_secs(10)),
-            )
-            // An unreachable endpoint fails fast instead of hanging.
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(3))
-                    .operation_attempt_timeout(Duration::from_secs(60))
-                    .build(),
-            );
-        let mut endpoint_url = self.endpoint_url.clone();
-        if self.local {
-            // The local cloud checks no signature: any credentials do, and none may exist here.
-            endpoint_url = endpoint_url.or_else(|| Some(local_endpoint()));
-            loader = loader
-                .credentials_provider(aws_sdk_lambda::config::Credentials::new(
-                    "test",
-                    "test",
-                    None,
-                    None,
-                    "faqctl-local",
-                ))
-                .region(Region::new(
-                    self.region
-                        .clone()
-                        .unwrap_or_else(|| crate::local::DEFAULT_REGION.into()),
-                ));
-        }
-        if let Some(region) = &self.region {
-            loader = loader.region(Region::new(region.clone()));
-        }
-        if let Some(profile) = &self.profile {
-            loader = loader.profile_name(profile);
-        }
-        if let Some(url) = &endpoint_url {
-            check_endpoint_url(url)?;
-            loader = loader.endpoint_url(url);
-        }
-        let sdk = loader.load().await;
-        let region = sdk
-            .region()
-            .map(|r| r.to_string())
-            .context("no AWS region is set: pass --region us-east-1, set AWS_REGION, or run `aws configure set region us-east-1`")?;
-        check_region(&region)?;
-        // The flag, --local, or the SDK's own AWS_ENDPOINT_URL[_SERVICE].
-        let endpoints = Endpoints::resolve(&sdk, endpoint_url.as_deref());
-        for url in endpoints.in_use() {
-            check_reachable(url, self.local).await?;
-        }
-        Ok(AwsConfig {
-            sdk,
-            region,
-            endpoints,
-            quota_wait: self.quota_wait.unwrap_or(DEFAULT_QUOTA_WAIT),
-        })
-    }
-}
-
-/// Fails fast, naming the URL, when nothing listens at a custom endpoint (instead of the SDK
-/// retrying a refused connection for half a minute).
-async fn check_reachable(url: &str, local: bool) -> anyhow::Result<()> {
-    let authority = url
-        .split("://")
-        .nth(1)
-        .unwrap_or_default()
-        .split('/')
-        .next()
-        .unwrap_or_default();
-    let default_port = if url.starts_with("https://") { 443 } else { 80 };
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((host, port)) if !host.ends_with(']') || authority.starts_with('[') => {
-            match port.parse::<u16>() {
-                Ok(port) => (host.trim_matches(['[', ']']).to_string(), port),
-                Err(_) => (authority.trim_matches(['[', ']']).to_string(), default_port),
-            }
-        }
-        _ => (authority.trim_matches(['[', ']']).to_string(), default_port),
-    };
-    let connect = tokio::net::TcpStream::connect((host.as_str(), port));
-    let hint = if local {
-        "start it with `faqctl local` in another terminal (or set FAQCTL_LOCAL_ENDPOINT)"
-    } else {
-        "check --endpoint-url / AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE>, and that the emulator is running"
-    };
-    match tokio::time::timeout(Duration::from_secs(3), connect).await {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => bail!("cannot reach {url}: {e}; {hint}"),
-        Err(_) => bail!("cannot reach {url}: no answer within 3 s; {hint}"),
-    }
-}
-
-fn check_endpoint_url(url: &str) -> anyhow::Result<()> {
-    let ok = (url.starts_with("http://") || url.starts_with("https://"))
-        && url.split("://").nth(1).is_some_and(|rest| !rest.is_empty());
-    if !ok {
-        bail!("--endpoint-url {url:?} is not a URL: expected e.g. http://127.0.0.1:4566");
     }
     Ok(())
 }

@@ -11,14 +11,14 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use crate::settings::{self, AwsConfig};
-
 mod apply;
 mod calls;
+mod config;
 mod observe;
 
 pub use apply::{apply, ApplyContext, Race, Refused};
 pub use calls::{filter_log_events, invoke, Invoked};
+pub use config::{AwsConfig, Endpoints, DEFAULT_QUOTA_WAIT, MAX_ATTEMPTS};
 pub use observe::{find_apis, observe};
 
 /// The three service clients, built from one `SdkConfig`.
@@ -157,7 +157,7 @@ where
             || error.code() == Some("TooManyRequestsException");
         let wait = if throttled {
             retry_after(&error).unwrap_or(delay)
-        } else if transient_tries < settings::MAX_ATTEMPTS && is_transient(&error) {
+        } else if transient_tries < MAX_ATTEMPTS && is_transient(&error) {
             transient_tries += 1;
             delay
         } else {

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::cli::Exit;
+use crate::commands::Exit;
 use crate::output::Printer;
 use crate::package::{self, BuildConfig, PackageOutput};
 

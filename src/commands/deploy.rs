@@ -7,12 +7,13 @@ use clap::Args;
 use serde::Serialize;
 
 use super::build::SourceArgs;
+use crate::aws::AwsConfig;
 use crate::aws::{self, ApplyContext, Clients, Race};
-use crate::cli::Exit;
+use crate::commands::Exit;
 use crate::output::Printer;
 use crate::package::PackageOutput;
 use crate::plan::{plan_deploy, Change, ChangeOutput, Desired};
-use crate::settings::{check_role_arn, AwsConfig, NameArgs, Names, RemoteArgs};
+use crate::settings::{check_role_arn, NameArgs, Names, RemoteArgs};
 
 #[derive(Debug, Args)]
 pub struct DeployArgs {

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::deploy::apply_all;
 use crate::aws::{self, ApplyContext, Clients};
-use crate::cli::Exit;
+use crate::commands::Exit;
 use crate::output::Printer;
 use crate::plan::{plan_destroy, ChangeOutput, Desired};
 use crate::settings::{NameArgs, RemoteArgs};

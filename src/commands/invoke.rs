@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::aws::{self, Clients};
-use crate::cli::Exit;
+use crate::commands::Exit;
 use crate::output::Printer;
 use crate::settings::{NameArgs, RemoteArgs};
 
@@ -115,7 +115,7 @@ pub async fn run(remote: &RemoteArgs, args: InvokeArgs, printer: &Printer) -> an
         log: invoked.log,
     };
     printer.result(&output)?;
-    if let (Some(log), crate::cli::OutputFormat::Text) = (&output.log, printer.format()) {
+    if let (Some(log), crate::output::OutputFormat::Text) = (&output.log, printer.format()) {
         eprint!("{log}");
     }
     if let Some(kind) = &output.function_error {

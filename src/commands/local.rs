@@ -13,7 +13,8 @@ use serde::Serialize;
 use super::build::SourceArgs;
 use super::deploy::{converge, FunctionArgs};
 use crate::aws::Clients;
-use crate::cli::{Exit, OutputFormat};
+use crate::commands::Exit;
+use crate::output::OutputFormat;
 
 /// Prints what is served: the text banner (not with `-q`, which leaves only the log lines), or
 /// one JSON document with `--output json`.
@@ -75,6 +76,9 @@ pub struct LocalArgs {
 }
 
 pub async fn run(args: LocalArgs, global: &RemoteArgs, printer: &Printer) -> anyhow::Result<Exit> {
+    // Listening for Ctrl-C / SIGTERM before anything starts: a stop that comes early still
+    // ends everything cleanly (and removes the temporary state dir).
+    let mut stop = super::StopSignal::new();
     let names = args.names.resolve()?;
     if !args.bind.is_loopback() {
         eprintln!(
@@ -110,7 +114,7 @@ pub async fn run(args: LocalArgs, global: &RemoteArgs, printer: &Printer) -> any
                 deployed: None,
             },
         )?;
-        super::stop_signal().await;
+        stop.recv().await;
         cloud.stop().await;
         return Ok(Exit::Success);
     }
@@ -162,7 +166,7 @@ pub async fn run(args: LocalArgs, global: &RemoteArgs, printer: &Printer) -> any
         false,
         start,
         None,
-        true,
+        Some(&mut stop),
         printer.format(),
     )
     .await;

@@ -12,7 +12,8 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::aws::{self, Clients};
-use crate::cli::{Exit, OutputFormat};
+use crate::commands::Exit;
+use crate::output::OutputFormat;
 use crate::output::Printer;
 use crate::plan::execution_log_group;
 use crate::settings::{NameArgs, RemoteArgs};
@@ -139,13 +140,14 @@ pub async fn run(remote: &RemoteArgs, args: LogsArgs, printer: &Printer) -> anyh
     };
     let mark = args.source != LogSource::Function;
     let filter = args.filter.as_deref();
+    let mut stop = args.follow.then(super::StopSignal::new);
     tail(
         &clients,
         &sources,
         mark,
         start,
         filter,
-        args.follow,
+        stop.as_mut(),
         printer.format(),
     )
     .await?;
@@ -153,21 +155,18 @@ pub async fn run(remote: &RemoteArgs, args: LogsArgs, printer: &Printer) -> anyh
 }
 
 /// Prints log groups' events from `start` on, interleaved by time (`mark` tags each text line
-/// with its source); with `follow`, keeps polling until Ctrl-C or SIGTERM.
+/// with its source); with `follow`, keeps polling until that signal (Ctrl-C or SIGTERM).
 pub async fn tail(
     clients: &Clients,
     sources: &[LogGroupSource],
     mark: bool,
     start: i64,
     filter: Option<&str>,
-    follow: bool,
+    mut follow: Option<&mut super::StopSignal>,
     format: OutputFormat,
 ) -> anyhow::Result<()> {
     let mut followers: Vec<Follower> = sources.iter().map(|_| Follower::new(start)).collect();
     let mut first = true;
-    // Listening from the start: a signal that arrives during a poll is not lost.
-    let stop = super::stop_signal();
-    tokio::pin!(stop);
     loop {
         let mut lines = Vec::new();
         let mut missing = Vec::new();
@@ -216,12 +215,12 @@ pub async fn tail(
             }
         }
         drop(stdout);
-        if !follow {
+        let Some(stop) = follow.as_deref_mut() else {
             return Ok(());
-        }
+        };
         tokio::select! {
             _ = tokio::time::sleep(POLL_INTERVAL) => {}
-            _ = &mut stop => return Ok(()),
+            _ = stop.recv() => return Ok(()),
         }
     }
 }

@@ -2,9 +2,26 @@
 
 use clap::CommandFactory;
 
-use crate::cli::{Cli, Command, Exit, Source};
+use crate::cli::{Cli, Command, Source};
 use crate::output::Printer;
 use crate::settings::RemoteArgs;
+
+/// Process exit codes, the same for text and JSON output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Success = 0,
+    Error = 1,
+    /// `plan --detailed-exitcode` found changes to make.
+    Changes = 2,
+    /// `deploy --smoke-test`: deployed, but the stage URL did not answer with a FAQ entry.
+    SmokeTestFailed = 3,
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(exit: Exit) -> Self {
+        std::process::ExitCode::from(exit as u8)
+    }
+}
 
 pub mod build;
 pub mod deploy;
@@ -37,19 +54,42 @@ pub async fn run(
     }
 }
 
-/// Resolves on Ctrl-C (SIGINT) or SIGTERM (what `kill`, systemd and CI runners send): commands
-/// that run until stopped end cleanly on either.
-pub async fn stop_signal() {
-    let mut terminate =
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(signal) => signal,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
+/// Ctrl-C (SIGINT) or SIGTERM (what `kill`, systemd and CI runners send): commands that run
+/// until stopped end cleanly on either. Listening starts when it is made, so a signal that
+/// arrives before anyone awaits it is not lost (nor does it kill the process uncleanly).
+pub struct StopSignal {
+    interrupt: Option<tokio::signal::unix::Signal>,
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopSignal {
+    pub fn new() -> StopSignal {
+        use tokio::signal::unix::{signal, SignalKind};
+        StopSignal {
+            interrupt: signal(SignalKind::interrupt()).ok(),
+            terminate: signal(SignalKind::terminate()).ok(),
+        }
+    }
+
+    /// Resolves on the first of the two.
+    pub async fn recv(&mut self) {
+        async fn next(signal: &mut Option<tokio::signal::unix::Signal>) {
+            match signal {
+                Some(signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending().await,
             }
-        };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate.recv() => {}
+        }
+        tokio::select! {
+            _ = next(&mut self.interrupt) => {}
+            _ = next(&mut self.terminate) => {}
+        }
+    }
+}
+
+impl Default for StopSignal {
+    fn default() -> Self {
+        StopSignal::new()
     }
 }

@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use super::deploy::DeployArgs;
 use crate::aws::{self, Clients};
-use crate::cli::{Exit, Source};
+use crate::cli::Source;
+use crate::commands::Exit;
 use crate::output::Printer;
 use crate::plan::{plan_deploy, ChangeOutput};
 use crate::settings::RemoteArgs;

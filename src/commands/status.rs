@@ -7,7 +7,7 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::aws::{self, Clients};
-use crate::cli::Exit;
+use crate::commands::Exit;
 use crate::output::Printer;
 use crate::settings::{NameArgs, RemoteArgs};
 

@@ -1,8 +1,8 @@
 //! What a user types and sees, word for word: help (with examples and exit codes), errors,
 //! JSON documents (stable shapes with `schema_version`), exit codes, faqctl.toml precedence,
-//! completions, and the smoke test. Snapshots live in tests/snapshots/.
+//! completions, and the smoke test. Snapshots live in tests/it/snapshots/.
 
-mod common;
+use crate::common;
 
 use common::{faqctl_at, run, ROLE_ARN};
 use faqctl::local::LocalConfig;

@@ -4,7 +4,7 @@
 //! leaves behind, and per-service endpoint variables. Each test fails on a faqctl that handles
 //! the edge as the emulators forgive it.
 
-mod common;
+use crate::common;
 
 use std::process::Output;
 use std::time::Duration;

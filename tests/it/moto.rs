@@ -2,7 +2,7 @@
 //! independent check of the control-plane calls. Each test has its own moto on a free
 //! loopback port. (moto cannot run the function: invoke is tested on the local cloud.)
 
-mod common;
+use crate::common;
 
 use common::zip;
 

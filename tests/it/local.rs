@@ -3,7 +3,7 @@
 //! the failure answers API Gateway gives (502, 500, 403); timeouts, crashes, concurrency;
 //! the `aws` CLI as a second, independent client; state kept across a restart.
 
-mod common;
+use crate::common;
 
 use common::zip;
 

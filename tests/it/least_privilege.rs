@@ -4,7 +4,7 @@
 //! withholds Tags from a caller without `lambda:ListTags`, so a CI role without it must still see
 //! a converged deployment as converged.
 
-mod common;
+use crate::common;
 
 use std::process::Output;
 

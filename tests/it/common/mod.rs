@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use faqctl::cli::OutputFormat;
+use faqctl::output::OutputFormat;
 use faqctl::output::Printer;
 use faqctl::package::{self, BuildConfig, PackageOutput};
 

@@ -2,7 +2,7 @@
 //! on the local cloud (which writes them as API Gateway does) and against moto (the control
 //! plane calls), plus the stage's throttling.
 
-mod common;
+use crate::common;
 
 use common::zip;
 

@@ -4,7 +4,7 @@
 //! before any write; the local cloud keeps serving through bad requests and bad functions;
 //! no secret is ever printed.
 
-mod common;
+use crate::common;
 
 use common::zip;
 

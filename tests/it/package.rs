@@ -1,7 +1,7 @@
 //! The package checks on the real bootstrap: what `faqctl build` makes passes, and each way a
 //! zip can fail to run on provided.al2023 is refused with the reason and what to do.
 
-mod common;
+use crate::common;
 
 use faqctl::package::{check_zip, load_zip, write_zip};
 

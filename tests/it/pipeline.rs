@@ -2,7 +2,7 @@
 //! runs) against the local cloud: build, a drift check before and after, deploy with a smoke
 //! test, and the invoke URL as a step output.
 
-mod common;
+use crate::common;
 
 use faqctl::local::{LocalCloud, LocalConfig};
 

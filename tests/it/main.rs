@@ -1,0 +1,23 @@
+//! The integration tests, as one binary (after uv's `crates/uv/tests/it/`): the SDK crates are
+//! linked once instead of once per file, and the helpers live in one place (`common`).
+//! A module per area:
+//! - `build`, `package`: `faqctl build` and the zip checks;
+//! - `cli`: whole-binary behaviour, help and JSON shapes (insta snapshots in `snapshots/`);
+//! - `local`, `apilogs`, `pipeline`: end to end on the local cloud;
+//! - `moto`: the control plane against moto_server;
+//! - `faults`, `aws_edges`, `least_privilege`: AWS's harder edges and failures, reproduced;
+//! - `trust`: the local cloud under hostile input, crashes and stops.
+
+mod common;
+
+mod apilogs;
+mod aws_edges;
+mod build;
+mod cli;
+mod faults;
+mod least_privilege;
+mod local;
+mod moto;
+mod package;
+mod pipeline;
+mod trust;
