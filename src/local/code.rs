@@ -80,6 +80,9 @@ pub fn unpack(code: &[u8], dir: &Path) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let mut archive =
         zip::ZipArchive::new(std::io::Cursor::new(code)).map_err(|e| e.to_string())?;
+    // What is really written, whatever the entries declare: a zip that lies about its sizes
+    // (a zip bomb) stops at Lambda's unzipped limit, in memory and on disk.
+    let mut left = MAX_UNZIPPED_BYTES;
     for index in 0..archive.len() {
         let mut entry = archive.by_index(index).map_err(|e| e.to_string())?;
         let relative = entry
@@ -93,11 +96,14 @@ pub fn unpack(code: &[u8], dir: &Path) -> Result<(), String> {
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
         }
-        let mut data = Vec::with_capacity(entry.size().min(MAX_UNZIPPED_BYTES) as usize);
+        let mut data = Vec::with_capacity(entry.size().min(left) as usize);
         (&mut entry)
-            .take(MAX_UNZIPPED_BYTES)
+            .take(left + 1)
             .read_to_end(&mut data)
             .map_err(|e| e.to_string())?;
+        left = left
+            .checked_sub(data.len() as u64)
+            .ok_or_else(|| format!("over {MAX_UNZIPPED_BYTES} bytes unzipped"))?;
         std::fs::write(&target, data).map_err(|e| e.to_string())?;
         let mode = entry.unix_mode().unwrap_or(0o644) & 0o777;
         std::fs::set_permissions(&target, std::fs::Permissions::from_mode(mode))

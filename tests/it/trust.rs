@@ -649,3 +649,63 @@ async fn any_request_gets_an_answer_in_the_apis_error_shape_never_a_panic_or_a_h
     let sdk = Sdk::at(&cloud.endpoint()).await;
     sdk.lambda.list_functions().send().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_headers_bodies_and_zip_bombs_are_refused_cleanly() {
+    let cloud = common::local_cloud(LocalConfig::default()).await;
+    // A header far beyond what any client sends.
+    let huge = format!(
+        "GET /2015-03-31/functions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{}X-Big: {}\r\n\r\n",
+        signed("lambda"),
+        "a".repeat(1 << 20)
+    );
+    let (status, _) = raw(&cloud, huge.as_bytes());
+    assert!(status.starts_with("HTTP/1.1 4"), "{status}");
+    // 300 MB of zeros, a few hundred KB zipped: over Lambda's 250 MB unzipped.
+    let bomb = {
+        use std::io::Write;
+        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default().unix_permissions(0o755);
+        writer.start_file("bootstrap", options).unwrap();
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..300 {
+            writer.write_all(&zeros).unwrap();
+        }
+        writer.finish().unwrap().into_inner()
+    };
+    assert!(bomb.len() < 2 << 20, "{}", bomb.len());
+    let sdk = Sdk::at(&cloud.endpoint()).await;
+    let refused = sdk
+        .lambda
+        .create_function()
+        .function_name("Bomb")
+        .role(ROLE_ARN)
+        .runtime(aws_sdk_lambda::types::Runtime::from("provided.al2023"))
+        .handler("bootstrap")
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(aws_sdk_lambda::primitives::Blob::new(bomb))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    let error = refused.into_service_error();
+    assert!(error.is_invalid_parameter_value_exception(), "{error:?}");
+    assert!(error.to_string().contains("unzipped"), "{error}");
+    // An Invoke payload over Lambda's 6 MB.
+    deploy(&cloud).await;
+    let too_big = sdk
+        .lambda
+        .invoke()
+        .function_name("FAQ")
+        .payload(aws_sdk_lambda::primitives::Blob::new(vec![b' '; 7 << 20]))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        too_big.raw_response().map(|r| r.status().as_u16()),
+        Some(413)
+    );
+    cloud.stop().await;
+}
