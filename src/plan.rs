@@ -8,7 +8,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::partition::{arn_partition, Location};
-use crate::settings::{arn_account, Names};
+use crate::settings::{arn_account, ApiName, FunctionName, Names, RestApiId, StageName};
 
 pub const RUNTIME: &str = "provided.al2023";
 pub const HANDLER: &str = "bootstrap";
@@ -114,7 +114,7 @@ pub struct LogGroupState {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiState {
-    pub id: String,
+    pub id: RestApiId,
     /// Seconds since the epoch; picks the oldest among duplicates.
     pub created: i64,
     pub root_resource_id: Option<String>,
@@ -190,26 +190,26 @@ pub enum Change {
         days: i32,
     },
     CreateFunction {
-        name: String,
+        name: FunctionName,
     },
     UpdateFunctionCode {
-        name: String,
+        name: FunctionName,
         from: String,
         to: String,
     },
     UpdateFunctionConfiguration {
-        name: String,
+        name: FunctionName,
         fields: Vec<&'static str>,
     },
     TagFunction {
-        name: String,
+        name: FunctionName,
     },
     DeleteRestApi {
-        id: String,
+        id: RestApiId,
         reason: &'static str,
     },
     CreateRestApi {
-        name: String,
+        name: ApiName,
     },
     PutMethod,
     UpdateMethod {
@@ -217,25 +217,25 @@ pub enum Change {
     },
     PutIntegration,
     RemovePermission {
-        name: String,
+        name: FunctionName,
     },
     AddPermission {
-        name: String,
+        name: FunctionName,
     },
     CreateDeployment {
-        stage: String,
+        stage: StageName,
     },
     UpdateAccount {
         role: String,
     },
     UpdateStage {
-        stage: String,
+        stage: StageName,
         fields: Vec<&'static str>,
         logs: bool,
         remove_access_log: bool,
     },
     DeleteFunction {
-        name: String,
+        name: FunctionName,
     },
     DeleteLogGroup {
         name: String,
@@ -333,7 +333,7 @@ impl From<&Change> for ChangeOutput {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
     #[error("function {0} does not exist yet and needs an execution role: pass --role-arn (or set FAQCTL_ROLE_ARN) with an existing IAM role that Lambda can assume")]
-    RoleRequired(String),
+    RoleRequired(FunctionName),
     #[error("--api-logs needs API Gateway's account-level CloudWatch role, and this account has none in {0}: API Gateway writes execution and access logs with one role per account and region. Pass --apigw-logs-role-arn with an existing IAM role that trusts apigateway.amazonaws.com and has the managed policy AmazonAPIGatewayPushToCloudWatchLogs; faqctl sets it (UpdateAccount) but never creates IAM roles")]
     AccountRoleRequired(String),
     #[error("{flag} {role} is in partition {role_partition}, but region {region} is in partition {region_partition}: an IAM role works only in its own partition; pass a role ARN that starts with arn:{region_partition}:iam::")]

@@ -69,12 +69,91 @@ pub struct NameArgs {
     pub stage: String,
 }
 
+/// Strings that are easily swapped get a type each: a function name cannot be passed where a
+/// stage name or an API id is wanted. Each derefs to `str` for reading.
+macro_rules! string_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl From<&$name> for String {
+            fn from(value: &$name) -> String {
+                value.0.clone()
+            }
+        }
+
+        #[cfg(test)]
+        impl From<&str> for $name {
+            fn from(value: &str) -> $name {
+                $name(value.to_string())
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+    };
+}
+
+string_type!(
+    /// A Lambda function's name, checked (1–64 of `[A-Za-z0-9_-]`).
+    FunctionName
+);
+string_type!(
+    /// A REST API's name, checked (1–128 printable characters).
+    ApiName
+);
+string_type!(
+    /// A stage's name, checked (1–128 of `[A-Za-z0-9_-]`).
+    StageName
+);
+string_type!(
+    /// A REST API's id, as API Gateway answered it.
+    RestApiId
+);
+
+impl RestApiId {
+    /// An id read from AWS (API Gateway makes them; faqctl never does).
+    pub fn from_aws(id: &str) -> RestApiId {
+        RestApiId(id.to_string())
+    }
+}
+
 /// Validated names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Names {
-    pub function: String,
-    pub api: String,
-    pub stage: String,
+    pub function: FunctionName,
+    pub api: ApiName,
+    pub stage: StageName,
 }
 
 impl NameArgs {
@@ -83,9 +162,9 @@ impl NameArgs {
         check_api_name(&self.api_name)?;
         check_stage_name(&self.stage)?;
         Ok(Names {
-            function: self.function_name.clone(),
-            api: self.api_name.clone(),
-            stage: self.stage.clone(),
+            function: FunctionName(self.function_name.clone()),
+            api: ApiName(self.api_name.clone()),
+            stage: StageName(self.stage.clone()),
         })
     }
 }

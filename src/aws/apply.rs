@@ -25,7 +25,7 @@ use crate::plan::{
     Change, Desired, Observed, ACCESS_LOG_FORMAT, APIGW_PRINCIPAL, ARCHITECTURE, AUTHORIZATION,
     HANDLER, INTEGRATION_METHOD, INVOKE_ACTION, RUNTIME, STATEMENT_ID,
 };
-use crate::settings::{arn_account, MANAGED_BY};
+use crate::settings::{arn_account, RestApiId, MANAGED_BY};
 
 /// Another run changed the same thing at the same moment (two deploys racing): the change is
 /// not wrong, the plan is stale. `deploy` observes again and re-plans.
@@ -40,7 +40,7 @@ const FUNCTION_WAIT: Duration = Duration::from_secs(300);
 #[derive(Debug, Clone, Default)]
 pub struct ApplyContext {
     pub function_arn: Option<String>,
-    pub api_id: Option<String>,
+    pub api_id: Option<RestApiId>,
     pub root_resource_id: Option<String>,
 }
 
@@ -236,7 +236,7 @@ pub async fn apply(
                 Some(root) => Some(root.to_string()),
                 None => get_root_resource(clients, &id).await?,
             };
-            context.api_id = Some(id);
+            context.api_id = Some(RestApiId::from_aws(&id));
         }
         Change::PutMethod => {
             let (api, root) = context.api()?;

@@ -11,7 +11,7 @@ use crate::plan::{
     execution_log_group, ApiState, FunctionState, IntegrationState, LogGroupState, MethodState,
     Observed, PermissionState, StageState, STATEMENT_ID,
 };
-use crate::settings::{Names, MANAGED_BY};
+use crate::settings::{Names, RestApiId, MANAGED_BY};
 
 /// Reads everything a plan compares against. `api_logs` is the wanted API Gateway logging
 /// (`None`: as the stage has it): the account's CloudWatch role (GetAccount) is read only when
@@ -191,7 +191,7 @@ pub async fn find_apis(clients: &Clients, name: &str) -> anyhow::Result<Vec<Rest
 
 fn api_state(api: &RestApi) -> ApiState {
     ApiState {
-        id: api.id().unwrap_or_default().to_string(),
+        id: RestApiId::from_aws(api.id().unwrap_or_default()),
         created: api.created_date().map(|d| d.secs()).unwrap_or_default(),
         root_resource_id: api.root_resource_id().map(str::to_string),
         method: None,

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
 
@@ -13,7 +14,9 @@ use crate::commands::Exit;
 use crate::output::Printer;
 use crate::package::PackageOutput;
 use crate::plan::{plan_deploy, Change, ChangeOutput, Desired};
-use crate::settings::{check_role_arn, NameArgs, Names, RemoteArgs};
+use crate::settings::{
+    check_role_arn, FunctionName, NameArgs, Names, RemoteArgs, RestApiId, StageName,
+};
 
 #[derive(Debug, Args)]
 pub struct DeployArgs {
@@ -146,11 +149,11 @@ impl FunctionArgs {
 #[derive(Debug, Clone, Serialize)]
 pub struct DeployOutput {
     pub schema_version: u32,
-    pub function_name: String,
+    pub function_name: FunctionName,
     pub function_arn: String,
     pub code_sha256: String,
-    pub api_id: String,
-    pub stage: String,
+    pub api_id: RestApiId,
+    pub stage: StageName,
     pub invoke_url: String,
     pub changes: Vec<ChangeOutput>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -320,7 +323,10 @@ pub async fn converge(
         }
     }
 
-    let api_id = context.api_id.clone().unwrap_or_default();
+    let api_id = context
+        .api_id
+        .clone()
+        .context("internal: the deploy ended without a REST API")?;
     Ok(DeployOutput {
         schema_version: 1,
         function_name: names.function.clone(),

@@ -27,7 +27,7 @@ pub struct DestroyArgs {
 #[derive(Debug, Clone, Serialize)]
 pub struct DestroyOutput {
     pub schema_version: u32,
-    pub function_name: String,
+    pub function_name: crate::settings::FunctionName,
     pub changes: Vec<ChangeOutput>,
 }
 

@@ -32,7 +32,7 @@ pub struct InvokeArgs {
 #[derive(Debug, Clone, Serialize)]
 pub struct InvokeOutput {
     pub schema_version: u32,
-    pub function_name: String,
+    pub function_name: crate::settings::FunctionName,
     pub status_code: i32,
     pub function_error: Option<String>,
     pub payload: Value,

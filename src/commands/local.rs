@@ -187,9 +187,9 @@ pub struct LocalOutput {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct LocalDeployment {
-    pub function_name: String,
-    pub api_id: String,
-    pub stage: String,
+    pub function_name: crate::settings::FunctionName,
+    pub api_id: crate::settings::RestApiId,
+    pub stage: crate::settings::StageName,
     pub changes: usize,
     /// The stage URL in the forms LocalStack users know.
     pub stage_urls: Vec<String>,

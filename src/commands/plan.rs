@@ -26,7 +26,7 @@ pub struct PlanArgs {
 #[derive(Debug, Clone, Serialize)]
 pub struct PlanOutput {
     pub schema_version: u32,
-    pub function_name: String,
+    pub function_name: crate::settings::FunctionName,
     pub code_sha256: String,
     pub changes: Vec<ChangeOutput>,
 }

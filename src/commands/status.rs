@@ -29,7 +29,7 @@ pub struct StatusOutput {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct FunctionStatus {
-    pub name: String,
+    pub name: crate::settings::FunctionName,
     pub arn: String,
     pub code_sha256: String,
     pub last_modified: String,
@@ -39,9 +39,9 @@ pub struct FunctionStatus {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ApiStatus {
-    pub name: String,
-    pub id: String,
-    pub stage: String,
+    pub name: crate::settings::ApiName,
+    pub id: crate::settings::RestApiId,
+    pub stage: crate::settings::StageName,
     pub stage_deployed: bool,
 }
 
