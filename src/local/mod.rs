@@ -99,6 +99,8 @@ pub struct Cloud {
     faults: faults::Faults,
     iam: iam::Iam,
     throttles: Mutex<std::collections::HashMap<String, faults::Bucket>>,
+    /// The address it listens on: a name the control plane answers to (`Host`).
+    bind: IpAddr,
 }
 
 impl Cloud {

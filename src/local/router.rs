@@ -188,7 +188,19 @@ async fn serve(
     body: Bytes,
 ) -> Response {
     let region = region(headers);
-    match target(method, uri, headers) {
+    let target = target(method, uri, headers);
+    // Everything but a stage URL is the control plane: it creates and runs code, so no web
+    // page may reach it (stage URLs stay open, as on AWS).
+    if !matches!(target, Target::Stage { .. }) {
+        if let Some(refusal) = refuse_browsers(cloud, headers) {
+            let service = match &target {
+                Target::Service(call) => call.service(),
+                _ => Service::ApiGateway,
+            };
+            return refusal.answer(service);
+        }
+    }
+    match target {
         Target::Stage { api_id, stage, path } => {
             let host = headers
                 .get("host")
@@ -214,6 +226,108 @@ async fn serve(
             &format!("faqctl local emulates the services lambda, apigateway and logs; this request is for {service:?}"),
         ),
         Target::Service(call) => call_service(cloud, call, method, uri, headers, &region, &body).await,
+    }
+}
+
+/// Why a control-plane request is refused before anything else looks at it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Refusal {
+    /// No SigV4-shaped `Authorization`: every AWS client signs; a web page cannot add the
+    /// header to a request it sends without a CORS preflight, which this server never grants.
+    Unsigned,
+    /// An `Origin` header: sent by browsers (and only browsers) on cross-site requests; no
+    /// page is a client of the control plane.
+    Origin(String),
+    /// A `Host` that is not this server's own name: DNS rebinding, a page on
+    /// `attacker.example` whose name now resolves to 127.0.0.1.
+    Host(String),
+}
+
+impl Refusal {
+    fn answer(&self, service: Service) -> Response {
+        let (code, message) = match self {
+            Refusal::Unsigned => (
+                "MissingAuthenticationTokenException",
+                "Missing Authentication Token: faqctl local's control plane takes only signed (SigV4) requests, as AWS does".to_string(),
+            ),
+            Refusal::Origin(origin) => (
+                "AccessDeniedException",
+                format!("faqctl local refuses control-plane requests from a web page (Origin: {origin}): no browser page may create or run code on this machine"),
+            ),
+            Refusal::Host(host) => (
+                "AccessDeniedException",
+                format!("faqctl local answers to 127.0.0.1, localhost, [::1], *.localhost or its --bind address, not to Host: {host} (a DNS-rebinding page would use such a name)"),
+            ),
+        };
+        let mut response = match service {
+            Service::Logs => wire::json11_error(code, &message),
+            Service::Lambda | Service::ApiGateway => wire::rest_error(403, code, &message),
+        };
+        *response.status_mut() = axum::http::StatusCode::FORBIDDEN;
+        response
+    }
+}
+
+/// Cross-site request forgery and DNS rebinding: the control plane answers only requests that
+/// a real AWS client sends to this server by its own name. Stage URLs stay open, as on AWS.
+fn refuse_browsers(cloud: &Cloud, headers: &HeaderMap) -> Option<Refusal> {
+    if let Some(origin) = headers.get("origin") {
+        return Some(Refusal::Origin(
+            String::from_utf8_lossy(origin.as_bytes()).into_owned(),
+        ));
+    }
+    let host = headers
+        .get("host")
+        .map(|h| String::from_utf8_lossy(h.as_bytes()).into_owned())
+        .unwrap_or_default();
+    if !own_name(&host, cloud.bind) {
+        return Some(Refusal::Host(host));
+    }
+    let signed = headers
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(sigv4_shaped);
+    (!signed).then_some(Refusal::Unsigned)
+}
+
+/// `AWS4-HMAC-SHA256 Credential=AKID/date/region/service/aws4_request, SignedHeaders=…,
+/// Signature=…` (the signature itself is not checked: any credentials do locally).
+fn sigv4_shaped(value: &str) -> bool {
+    let Some(rest) = value.strip_prefix("AWS4-HMAC-SHA256 ") else {
+        return false;
+    };
+    let scope_ok = rest
+        .split("Credential=")
+        .nth(1)
+        .and_then(|c| c.split([',', ' ']).next())
+        .is_some_and(|credential| {
+            let parts: Vec<&str> = credential.split('/').collect();
+            parts.len() == 5 && parts.iter().all(|p| !p.is_empty()) && parts[4] == "aws4_request"
+        });
+    scope_ok && rest.contains("SignedHeaders=") && rest.contains("Signature=")
+}
+
+/// Whether `Host` names this server: 127.0.0.1, localhost, [::1], *.localhost (the stage URL
+/// form), or the address it was bound to (with `--bind 0.0.0.0`, any IP literal: a rebinding
+/// page always uses a name).
+fn own_name(host: &str, bind: std::net::IpAddr) -> bool {
+    let name = if host.starts_with('[') {
+        host.split_inclusive(']').next().unwrap_or(host)
+    } else {
+        match host.rsplit_once(':') {
+            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+            _ => host,
+        }
+    };
+    let name = name.to_ascii_lowercase();
+    if matches!(name.as_str(), "127.0.0.1" | "localhost" | "[::1]") || name.ends_with(".localhost")
+    {
+        return true;
+    }
+    let literal = name.trim_start_matches('[').trim_end_matches(']');
+    match literal.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip == bind || bind.is_unspecified(),
+        Err(_) => false,
     }
 }
 

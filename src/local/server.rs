@@ -83,6 +83,7 @@ impl LocalCloud {
             faults: injected,
             iam: permissions,
             throttles: Mutex::new(std::collections::HashMap::new()),
+            bind: config.bind,
         });
         let listener = tokio::net::TcpListener::bind((config.bind, config.port))
             .await

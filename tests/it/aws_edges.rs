@@ -328,7 +328,7 @@ async fn a_slow_invoke_is_sent_once_even_when_its_answer_is_lost() {
     assert_eq!(cloud.calls()["Invoke"], 1);
 
     // The function runs, then the connection drops: the SDK's retry would run it again.
-    let response = reqwest::Client::new()
+    let response = common::admin()
         .post(format!("{}/_faqctl/faults", cloud.endpoint()))
         .body("Invoke=lost")
         .send()

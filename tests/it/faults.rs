@@ -213,7 +213,7 @@ async fn a_role_that_never_works_is_refused_before_anything_is_written() {
         .filter(|op| !op.ends_with("(fault)"))
         .collect();
     assert_eq!(written, Vec::<String>::new(), "nothing was written");
-    reqwest::Client::new()
+    common::admin()
         .delete(format!("{}/_faqctl/faults", cloud.endpoint()))
         .send()
         .await
@@ -224,7 +224,7 @@ async fn a_role_that_never_works_is_refused_before_anything_is_written() {
 }
 
 async fn post_faults(cloud: &LocalCloud, spec: &str) {
-    let response = reqwest::Client::new()
+    let response = common::admin()
         .post(format!("{}/_faqctl/faults", cloud.endpoint()))
         .body(spec.to_string())
         .send()
@@ -273,7 +273,7 @@ async fn two_deploys_that_both_create_the_api_keep_the_oldest() {
         .await
         .unwrap();
     // Both find no API, so both create one.
-    let mut faults = reqwest::Client::new().post(format!("{}/_faqctl/faults", cloud.endpoint()));
+    let mut faults = common::admin().post(format!("{}/_faqctl/faults", cloud.endpoint()));
     faults = faults.body("GetRestApis=slow:400*2");
     assert_eq!(faults.send().await.unwrap().status(), 200);
     let (a, b) = tokio::join!(run(deploy_command(&cloud)), run(deploy_command(&cloud)));
@@ -494,7 +494,9 @@ async fn the_local_cloud_answers_bad_requests_as_aws_would_and_keeps_serving() {
         format!("AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0")
     };
     let healthy = || async {
-        let response = reqwest::get(format!("{endpoint}/_faqctl/health"))
+        let response = common::admin()
+            .get(format!("{endpoint}/_faqctl/health"))
+            .send()
             .await
             .unwrap();
         assert_eq!(response.status(), 200, "the server keeps serving");

@@ -70,7 +70,7 @@ fn without(policy: &Value, action: &str) -> Value {
 }
 
 async fn set_policy(cloud: &LocalCloud, policy: Option<&Value>) {
-    let client = reqwest::Client::new();
+    let client = common::admin();
     let url = format!("{}/_faqctl/iam", cloud.endpoint());
     let response = match policy {
         Some(policy) => client

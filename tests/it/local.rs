@@ -199,7 +199,7 @@ async fn the_whole_service_runs_on_the_local_cloud() {
 
     // Redeploy: no write call reaches the cloud.
     let sdk = Sdk::at(&cloud.endpoint()).await;
-    reqwest::Client::new()
+    common::admin()
         .delete(format!("{}/_faqctl/calls", cloud.endpoint()))
         .send()
         .await
@@ -216,7 +216,7 @@ async fn the_whole_service_runs_on_the_local_cloud() {
     // A code change is exactly UpdateFunctionCode, and the new code is served at once.
     let dir = tempfile::tempdir().unwrap();
     let changed = common::changed_zip(dir.path());
-    reqwest::Client::new()
+    common::admin()
         .delete(format!("{}/_faqctl/calls", cloud.endpoint()))
         .send()
         .await

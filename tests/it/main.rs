@@ -6,7 +6,8 @@
 //! - `local`, `apilogs`, `pipeline`: end to end on the local cloud;
 //! - `moto`: the control plane against moto_server;
 //! - `faults`, `aws_edges`, `least_privilege`: AWS's harder edges and failures, reproduced;
-//! - `trust`: the local cloud under hostile input, crashes and stops.
+//! - `trust`: the local cloud under hostile input, crashes and stops;
+//! - `security`: no web page reaches the control plane; limits on memory, time and size.
 
 mod common;
 
@@ -20,4 +21,5 @@ mod local;
 mod moto;
 mod package;
 mod pipeline;
+mod security;
 mod trust;

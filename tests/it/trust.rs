@@ -8,40 +8,8 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::{faqctl_at, json_ok_async, Sdk, ROLE_ARN};
+use common::{eventually, faqctl_at, json_ok_async, raw, signed, Sdk, ROLE_ARN};
 use faqctl::local::{LocalCloud, LocalConfig};
-
-/// Sends raw bytes as one HTTP request and returns the status line and the whole answer.
-fn raw(cloud: &LocalCloud, request: &[u8]) -> (String, String) {
-    let mut stream = TcpStream::connect(cloud.address).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    stream.write_all(request).unwrap();
-    let mut answer = Vec::new();
-    let _ = stream.read_to_end(&mut answer);
-    let answer = String::from_utf8_lossy(&answer).into_owned();
-    (
-        answer.lines().next().unwrap_or_default().to_string(),
-        answer,
-    )
-}
-
-fn signed(service: &str) -> String {
-    format!("Authorization: AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0\r\n")
-}
-
-/// Polls `condition` every 20 ms for up to `limit`.
-async fn eventually(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if condition() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    condition()
-}
 
 async fn deploy(cloud: &LocalCloud) -> serde_json::Value {
     let mut command = faqctl_at(&cloud.endpoint());
@@ -59,13 +27,13 @@ async fn percent_escapes_before_multibyte_characters_get_an_answer_not_a_panic()
     let lambda = signed("lambda");
     let apigateway = signed("apigateway");
     let requests: Vec<Vec<u8>> = vec![
-        format!("GET /2015-03-31/functions/%a\u{e9} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{lambda}\r\n").into_bytes(),
-        format!("GET /2015-03-31/functions/FAQ%\u{e9}/configuration HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{lambda}\r\n").into_bytes(),
-        format!("DELETE /2015-03-31/functions/FAQ/policy/%a\u{e9} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{lambda}\r\n").into_bytes(),
-        format!("GET /2017-03-31/tags/%a\u{e9} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{lambda}\r\n").into_bytes(),
-        format!("GET /restapis/%a\u{e9} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{apigateway}\r\n").into_bytes(),
-        format!("GET /restapis/{api}/myDeployment/_user_request_/?a=%a\u{e9} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").into_bytes(),
-        format!("GET /_aws/execute-api/{api}/myDeployment/%a\u{e9}?b=%\u{e9} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").into_bytes(),
+        format!("GET /2015-03-31/functions/%a\u{e9} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{lambda}\r\n").into_bytes(),
+        format!("GET /2015-03-31/functions/FAQ%\u{e9}/configuration HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{lambda}\r\n").into_bytes(),
+        format!("DELETE /2015-03-31/functions/FAQ/policy/%a\u{e9} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{lambda}\r\n").into_bytes(),
+        format!("GET /2017-03-31/tags/%a\u{e9} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{lambda}\r\n").into_bytes(),
+        format!("GET /restapis/%a\u{e9} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{apigateway}\r\n").into_bytes(),
+        format!("GET /restapis/{api}/myDeployment/_user_request_/?a=%a\u{e9} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").into_bytes(),
+        format!("GET /_aws/execute-api/{api}/myDeployment/%a\u{e9}?b=%\u{e9} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").into_bytes(),
     ];
     for request in requests {
         let (status, answer) = raw(&cloud, &request);
@@ -400,7 +368,7 @@ impl LocalProcess {
             let address = self.endpoint.trim_start_matches("http://");
             let mut stream = TcpStream::connect(address).unwrap();
             stream
-                .write_all(b"GET /_faqctl/calls HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .write_all(format!("GET /_faqctl/calls HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{}\r\n", signed("faqctl")).as_bytes())
                 .unwrap();
             let mut answer = String::new();
             let _ = stream.read_to_string(&mut answer);
@@ -642,7 +610,9 @@ async fn any_request_gets_an_answer_in_the_apis_error_shape_never_a_panic_or_a_h
     // Still serving. (The sweep may have deleted or broken the function on the way — a
     // DELETE of /2015-03-31/functions/FAQ/ is a valid request — so ask the server, not the
     // function.)
-    let health = reqwest::get(format!("{}/_faqctl/health", cloud.endpoint()))
+    let health = common::admin()
+        .get(format!("{}/_faqctl/health", cloud.endpoint()))
+        .send()
         .await
         .unwrap();
     assert_eq!(health.status(), 200, "still serving");
@@ -655,7 +625,7 @@ async fn oversized_headers_bodies_and_zip_bombs_are_refused_cleanly() {
     let cloud = common::local_cloud(LocalConfig::default()).await;
     // A header far beyond what any client sends.
     let huge = format!(
-        "GET /2015-03-31/functions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{}X-Big: {}\r\n\r\n",
+        "GET /2015-03-31/functions HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{}X-Big: {}\r\n\r\n",
         signed("lambda"),
         "a".repeat(1 << 20)
     );

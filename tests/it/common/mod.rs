@@ -37,6 +37,22 @@ pub async fn local_cloud(config: faqctl::local::LocalConfig) -> faqctl::local::L
         .unwrap()
 }
 
+/// An HTTP client for the local cloud's admin API (`/_faqctl/*`): like every control-plane
+/// request, it must carry a SigV4-shaped Authorization (web pages cannot), so this one does.
+pub fn admin() -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        reqwest::header::HeaderValue::from_static(
+            "AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/faqctl/aws4_request, SignedHeaders=host, Signature=0",
+        ),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
 /// One JSON object per line (`faqctl logs --output json`).
 pub fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
     String::from_utf8_lossy(stdout)
@@ -391,4 +407,38 @@ done
 "#
     );
     package::write_zip(&[("bootstrap", 0o755, script.as_bytes())]).unwrap()
+}
+
+/// Sends raw bytes as one HTTP request and returns the status line and the whole answer.
+pub fn raw(cloud: &faqctl::local::LocalCloud, request: &[u8]) -> (String, String) {
+    let mut stream = std::net::TcpStream::connect(cloud.address).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    std::io::Write::write_all(&mut stream, request).unwrap();
+    let mut answer = Vec::new();
+    let _ = std::io::Read::read_to_end(&mut stream, &mut answer);
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    (
+        answer.lines().next().unwrap_or_default().to_string(),
+        answer,
+    )
+}
+
+/// A SigV4-shaped `Authorization` header line for a raw request (the local cloud checks the
+/// shape, not the signature).
+pub fn signed(service: &str) -> String {
+    format!("Authorization: AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0\r\n")
+}
+
+/// Polls `condition` every 20 ms for up to `limit`.
+pub async fn eventually(limit: std::time::Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < deadline {
+        if condition() {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    condition()
 }

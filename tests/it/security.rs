@@ -1,0 +1,203 @@
+//! The local cloud under attack: no web page may create or run code through it (cross-site
+//! request forgery, DNS rebinding), while every real AWS client still works unchanged.
+
+use crate::common;
+
+use common::{raw, signed, Sdk};
+use faqctl::local::{LocalCloud, LocalConfig};
+
+/// The request any web page may send without a CORS preflight (a "simple" request: POST,
+/// `text/plain`, no custom header), which once created a function that ran `id`.
+fn page_creates_a_function(cloud: &LocalCloud, extra_headers: &str) -> (String, String) {
+    let body = serde_json::json!({
+        "FunctionName": "Evil",
+        "Runtime": "provided.al2023",
+        "Role": common::ROLE_ARN,
+        "Handler": "bootstrap",
+        "Code": { "ZipFile": base64_of(&common::script_zip("id")) },
+    })
+    .to_string();
+    let request = format!(
+        "POST /2015-03-31/functions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n{extra_headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    raw(cloud, request.as_bytes())
+}
+
+fn base64_of(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// The error code of a REST-JSON answer (`x-amzn-errortype`) or of a JSON 1.1 one (`__type`).
+fn error_code(answer: &str) -> String {
+    let lower = answer.to_ascii_lowercase();
+    if let Some(at) = lower.find("x-amzn-errortype:") {
+        let rest = &answer[at + "x-amzn-errortype:".len()..];
+        return rest.lines().next().unwrap_or_default().trim().to_string();
+    }
+    let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+    serde_json::from_str::<serde_json::Value>(body).unwrap_or_default()["__type"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn evil_exists(sdk: &Sdk) -> bool {
+    sdk.lambda
+        .get_function()
+        .function_name("Evil")
+        .send()
+        .await
+        .is_ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_web_page_cannot_create_or_run_code_through_the_control_plane() {
+    let cloud = common::local_cloud(LocalConfig::default()).await;
+    let sdk = Sdk::at(&cloud.endpoint()).await;
+
+    // The issue's request, exactly: text/plain, a foreign Origin, no Authorization.
+    let (status, answer) = page_creates_a_function(&cloud, "Origin: http://evil.example\r\n");
+    assert!(status.contains(" 403 "), "{answer}");
+    assert_eq!(error_code(&answer), "AccessDeniedException", "{answer}");
+    assert!(
+        answer.contains("web page"),
+        "the message says why: {answer}"
+    );
+
+    // Signed (a page cannot sign, but a refusal must not depend on it) yet from a page.
+    let (status, answer) =
+        page_creates_a_function(&cloud, &format!("Origin: null\r\n{}", signed("lambda")));
+    assert!(status.contains(" 403 "), "{answer}");
+    assert_eq!(error_code(&answer), "AccessDeniedException");
+
+    // No Origin (some pages can suppress it), but unsigned: only real AWS clients sign.
+    let (status, answer) = page_creates_a_function(&cloud, "");
+    assert!(status.contains(" 403 "), "{answer}");
+    assert_eq!(error_code(&answer), "MissingAuthenticationTokenException");
+    assert!(answer.contains("SigV4"), "{answer}");
+    assert!(
+        !evil_exists(&sdk).await,
+        "no refused request created anything"
+    );
+
+    // DNS rebinding: a page on attacker.example whose name now resolves to 127.0.0.1 sends
+    // its own name as Host (and a signature would not help it).
+    for (service, request) in [
+        (
+            "lambda",
+            "GET /2015-03-31/functions HTTP/1.1\r\nHost: attacker.example:4566\r\n".to_string(),
+        ),
+        (
+            "apigateway",
+            "GET /restapis HTTP/1.1\r\nHost: attacker.example\r\n".to_string(),
+        ),
+    ] {
+        let request = format!("{request}{}Connection: close\r\n\r\n", signed(service));
+        let (status, answer) = raw(&cloud, request.as_bytes());
+        assert!(status.contains(" 403 "), "{service}: {answer}");
+        assert_eq!(error_code(&answer), "AccessDeniedException", "{answer}");
+        assert!(answer.contains("attacker.example"), "{answer}");
+    }
+    // CloudWatch Logs answers in its own (JSON 1.1) shape.
+    let body = r#"{"logGroupNamePrefix":"/aws"}"#;
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: rebound.example\r\nX-Amz-Target: Logs_20140328.DescribeLogGroups\r\nContent-Type: application/x-amz-json-1.1\r\n{}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        signed("logs"),
+        body.len()
+    );
+    let (status, answer) = raw(&cloud, request.as_bytes());
+    assert!(status.contains(" 403 "), "{answer}");
+    assert_eq!(error_code(&answer), "AccessDeniedException", "{answer}");
+
+    // The admin API is control plane too: a page may not inject faults or read the state.
+    let faults = "GetFunction=throttle*1000";
+    let request = format!(
+        "POST /_faqctl/faults HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{faults}",
+        faults.len()
+    );
+    let (status, answer) = raw(&cloud, request.as_bytes());
+    assert!(status.contains(" 403 "), "{answer}");
+    let state = raw(
+        &cloud,
+        b"GET /_faqctl/state HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+    );
+    assert!(state.0.contains(" 403 "), "{}", state.1);
+
+    // Names the local cloud does answer to, signed: 200.
+    for host in ["127.0.0.1", "localhost:4566", "[::1]:4566", "faq.localhost"] {
+        let request = format!(
+            "GET /2015-03-31/functions HTTP/1.1\r\nHost: {host}\r\n{}Connection: close\r\n\r\n",
+            signed("lambda")
+        );
+        let (status, answer) = raw(&cloud, request.as_bytes());
+        assert!(status.contains(" 200 "), "Host {host}: {answer}");
+    }
+    cloud.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stage_urls_stay_open_to_browsers_as_on_aws() {
+    let cloud = common::local_cloud(LocalConfig::default()).await;
+    let mut command = common::faqctl_at(&cloud.endpoint());
+    command.args([
+        "deploy",
+        "--zip",
+        &common::zip(),
+        "--role-arn",
+        common::ROLE_ARN,
+    ]);
+    let deployed = common::json_ok_async(command).await;
+    let api = deployed["api_id"].as_str().unwrap();
+    // A page fetching the FAQ: an Origin, no signature, the stage's own host name.
+    let request = format!(
+        "GET /restapis/{api}/myDeployment/_user_request_/ HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://faq-page.example\r\nConnection: close\r\n\r\n"
+    );
+    let (status, answer) = raw(&cloud, request.as_bytes());
+    assert!(status.contains(" 200 "), "{answer}");
+    assert!(answer.contains(r#""q":"#), "{answer}");
+    cloud.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boto3_signs_and_is_answered_unchanged() {
+    let cloud = common::local_cloud(LocalConfig::default()).await;
+    let endpoint = cloud.endpoint();
+    // boto3 comes with moto[server], which scripts/test installs.
+    let script = r#"
+import json, sys, boto3
+endpoint = sys.argv[1]
+session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")
+lam = session.client("lambda", endpoint_url=endpoint)
+apigw = session.client("apigateway", endpoint_url=endpoint)
+logs = session.client("logs", endpoint_url=endpoint)
+api = apigw.create_rest_api(name="boto3-api")
+logs.create_log_group(logGroupName="/boto3/group")
+print(json.dumps({
+    "functions": len(lam.list_functions()["Functions"]),
+    "api": apigw.get_rest_api(restApiId=api["id"])["name"],
+    "groups": [g["logGroupName"] for g in logs.describe_log_groups(logGroupNamePrefix="/boto3")["logGroups"]],
+}))
+"#;
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("python3")
+            .args(["-c", script, &endpoint])
+            .env("AWS_CONFIG_FILE", "/nonexistent")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+            .output()
+            .expect("python3 runs")
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(answer["functions"], 0);
+    assert_eq!(answer["api"], "boto3-api");
+    assert_eq!(answer["groups"], serde_json::json!(["/boto3/group"]));
+    cloud.stop().await;
+}
