@@ -48,9 +48,25 @@ pub enum Service {
     Logs,
 }
 
+/// The most one `*count` (and one operation's whole queue) may hold: far more than any test
+/// needs, and small enough that a typo cannot make a queue that outlives the process.
+pub const MAX_COUNT: u64 = 1_000_000;
+/// The most runs (`fault*count` entries) queued for one operation, and the most operations.
+const MAX_RUNS: usize = 1_000;
+const MAX_OPERATIONS: usize = 256;
+/// The longest `slow:MS`: Lambda's longest timeout, 15 minutes.
+const MAX_SLOW_MS: u64 = 900_000;
+
+/// What is queued for one operation: runs of one fault repeated, not a copy per count.
+#[derive(Default)]
+struct Queue {
+    runs: VecDeque<(Fault, u64)>,
+    total: u64,
+}
+
 #[derive(Default)]
 pub struct Faults {
-    queued: Mutex<HashMap<String, VecDeque<Fault>>>,
+    queued: Mutex<HashMap<String, Queue>>,
     limits: Option<Mutex<HashMap<&'static str, Bucket>>>,
 }
 
@@ -73,9 +89,36 @@ impl Faults {
     pub fn add_spec(&self, spec: &str) -> Result<(), String> {
         let parsed = parse_spec(spec)?;
         let mut queued = lock(&self.queued);
+        // Check the whole spec before queuing any of it: all or nothing.
+        let mut added: HashMap<&str, (u64, usize)> = HashMap::new();
+        for (operation, _, count) in &parsed {
+            let entry = added.entry(operation).or_default();
+            entry.0 += count;
+            entry.1 += 1;
+        }
+        let new_operations = added.keys().filter(|op| !queued.contains_key(**op)).count();
+        if queued.len() + new_operations > MAX_OPERATIONS {
+            return Err(format!(
+                "faults: at most {MAX_OPERATIONS} operations may have faults queued; DELETE /_faqctl/faults clears them"
+            ));
+        }
+        for (operation, (count, runs)) in &added {
+            let (total, queued_runs) = queued
+                .get(*operation)
+                .map_or((0, 0), |q| (q.total, q.runs.len()));
+            if total + count > MAX_COUNT || queued_runs + runs > MAX_RUNS {
+                return Err(format!(
+                    "faults for {operation}: at most {MAX_COUNT} faults in {MAX_RUNS} runs may be queued per operation ({total} already are); DELETE /_faqctl/faults clears them"
+                ));
+            }
+        }
         for (operation, fault, count) in parsed {
             let queue = queued.entry(operation).or_default();
-            queue.extend(std::iter::repeat_n(fault, count));
+            queue.total += count;
+            match queue.runs.back_mut() {
+                Some((last, n)) if *last == fault => *n += count,
+                _ => queue.runs.push_back((fault, count)),
+            }
         }
         Ok(())
     }
@@ -85,10 +128,10 @@ impl Faults {
     }
 
     /// What is still queued, per operation.
-    pub fn pending(&self) -> HashMap<String, usize> {
+    pub fn pending(&self) -> HashMap<String, u64> {
         lock(&self.queued)
             .iter()
-            .map(|(k, v)| (k.clone(), v.len()))
+            .map(|(k, v)| (k.clone(), v.total))
             .filter(|(_, n)| *n > 0)
             .collect()
     }
@@ -97,9 +140,22 @@ impl Faults {
     pub fn take(&self, operation: &str) -> Option<Fault> {
         let mut queued = lock(&self.queued);
         for key in [operation, "*"] {
-            if let Some(fault) = queued.get_mut(key).and_then(VecDeque::pop_front) {
-                return Some(fault);
+            let Some(queue) = queued.get_mut(key) else {
+                continue;
+            };
+            let Some((fault, count)) = queue.runs.front_mut() else {
+                continue;
+            };
+            let fault = fault.clone();
+            *count -= 1;
+            queue.total -= 1;
+            if *count == 0 {
+                queue.runs.pop_front();
             }
+            if queue.runs.is_empty() {
+                queued.remove(key);
+            }
+            return Some(fault);
         }
         None
     }
@@ -163,18 +219,24 @@ impl Bucket {
 }
 
 /// Parses `Operation=fault[*count],…`.
-pub fn parse_spec(spec: &str) -> Result<Vec<(String, Fault, usize)>, String> {
+pub fn parse_spec(spec: &str) -> Result<Vec<(String, Fault, u64)>, String> {
     let mut parsed = Vec::new();
     for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (operation, rest) = part.split_once('=').ok_or_else(|| {
+        // Errors quote the part, but never more than a line of it.
+        let part = Shown(part);
+        let (operation, rest) = part.0.split_once('=').ok_or_else(|| {
             format!("fault {part:?}: expected Operation=fault, e.g. CreateFunction=throttle*2")
         })?;
         let (fault, count) = match rest.rsplit_once('*') {
             Some((fault, count)) => (
                 fault,
-                count.parse::<usize>().map_err(|_| {
-                    format!("fault {part:?}: the count after * must be a whole number")
-                })?,
+                count
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| (1..=MAX_COUNT).contains(n))
+                    .ok_or_else(|| {
+                        format!("fault {part:?}: the count after * must be a whole number from 1 to {MAX_COUNT}")
+                    })?,
             ),
             None => (rest, 1),
         };
@@ -189,18 +251,34 @@ pub fn parse_spec(spec: &str) -> Result<Vec<(String, Fault, usize)>, String> {
             "reset" => Fault::Reset,
             "lost" => Fault::Lost,
             slow if slow.starts_with("slow:") => Fault::Slow(Duration::from_millis(
-                slow["slow:".len()..].parse().map_err(|_| format!("fault {part:?}: slow takes milliseconds, e.g. slow:1500"))?,
+                slow["slow:".len()..].parse::<u64>().ok().filter(|ms| *ms <= MAX_SLOW_MS).ok_or_else(|| format!("fault {part:?}: slow takes milliseconds up to {MAX_SLOW_MS} (15 minutes), e.g. slow:1500"))?,
             )),
             other => return Err(format!("fault {part:?}: unknown fault {other:?}; use throttle, 500, 503, conflict, role, account-role, account-logs, slow:MS, reset or lost")),
         };
-        if operation.is_empty() {
+        let named = !operation.is_empty()
+            && operation.len() <= 64
+            && operation.bytes().all(|b| b.is_ascii_alphanumeric());
+        if !(named || operation == "*") {
             return Err(format!(
-                "fault {part:?}: name the operation, e.g. CreateFunction, or * for every one"
+                "fault {part:?}: name the operation (letters and digits, e.g. CreateFunction), or * for every one"
             ));
         }
         parsed.push((operation.to_string(), fault, count));
     }
     Ok(parsed)
+}
+
+/// A spec part as errors quote it: its first 60 characters.
+#[derive(Clone, Copy)]
+struct Shown<'a>(&'a str);
+
+impl std::fmt::Debug for Shown<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.char_indices().nth(60) {
+            Some((end, _)) => write!(f, "{:?}…", &self.0[..end]),
+            None => write!(f, "{:?}", self.0),
+        }
+    }
 }
 
 /// The answer a fault gives, in the service's own protocol. `None` for `Slow` and `Lost`,
@@ -284,6 +362,57 @@ mod tests {
         ] {
             assert!(faults.add_spec(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn counts_are_bounded_and_a_queue_is_runs_not_copies() {
+        let faults = Faults::new(false);
+        // Once grew the process to 24 GB (and u64::MAX panicked on capacity overflow).
+        for huge in [
+            "X=throttle*1000000000000",
+            "X=throttle*18446744073709551615",
+            "X=throttle*0",
+            "X=slow:99999999999",
+        ] {
+            let error = faults.add_spec(huge).unwrap_err();
+            assert!(
+                error.contains("from 1 to 1000000") || error.contains("up to"),
+                "{error}"
+            );
+        }
+        faults.add_spec("X=throttle*1000000").unwrap();
+        assert_eq!(faults.pending()["X"], 1_000_000);
+        assert_eq!(
+            lock(&faults.queued)["X"].runs.len(),
+            1,
+            "one run, not a million copies"
+        );
+        let error = faults.add_spec("Y=500,X=throttle").unwrap_err();
+        assert!(error.contains("at most 1000000"), "{error}");
+        assert!(
+            !faults.pending().contains_key("Y"),
+            "a refused spec queues nothing"
+        );
+        faults.clear();
+        faults.add_spec("X=throttle*2,X=500*1,X=throttle").unwrap();
+        let taken: Vec<_> = std::iter::from_fn(|| faults.take("X")).collect();
+        assert_eq!(
+            taken,
+            [
+                Fault::Throttle,
+                Fault::Throttle,
+                Fault::Status(500),
+                Fault::Throttle
+            ]
+        );
+        assert!(faults.pending().is_empty());
+        let long = format!("{}=500", "A".repeat(10_000_000));
+        let error = faults.add_spec(&long).unwrap_err();
+        assert!(error.len() < 300, "the error quotes a line, not 10 MB");
+        for op in 0..MAX_OPERATIONS {
+            faults.add_spec(&format!("Op{op}=500")).unwrap();
+        }
+        assert!(faults.add_spec("OneMore=500").is_err());
     }
 
     #[test]

@@ -201,3 +201,31 @@ print(json.dumps({
     assert_eq!(answer["groups"], serde_json::json!(["/boto3/group"]));
     cloud.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fault_counts_are_bounded_not_a_way_to_exhaust_memory() {
+    let cloud = common::local_cloud(LocalConfig::default()).await;
+    let url = format!("{}/_faqctl/faults", cloud.endpoint());
+    let admin = common::admin();
+    // Once grew the process to 24 GB until the kernel killed it; u64::MAX panicked.
+    for spec in [
+        "X=throttle*1000000000000",
+        "X=throttle*18446744073709551615",
+    ] {
+        let answer = admin.post(&url).body(spec).send().await.unwrap();
+        assert_eq!(answer.status(), 400, "{spec}");
+        let error = answer.text().await.unwrap();
+        assert!(error.contains("from 1 to 1000000"), "{error}");
+    }
+    let answer = admin
+        .post(&url)
+        .body("GetFunction=throttle*1000000")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let pending: serde_json::Value =
+        serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
+    assert_eq!(pending["pending"]["GetFunction"], 1_000_000);
+    cloud.stop().await;
+}
