@@ -102,6 +102,7 @@ pub async fn run(args: LocalArgs, global: &RemoteArgs, printer: &Printer) -> any
         iam_policy,
         deny: args.deny.clone(),
         settle: std::time::Duration::ZERO,
+        limits: Default::default(),
     })
     .await?;
     let endpoint = format!("http://127.0.0.1:{}", cloud.address.port());

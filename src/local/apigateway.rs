@@ -17,6 +17,9 @@ use super::wire::{decode_segment, empty, json, parse_body, rest_error, string_ma
 
 /// One API Gateway operation, parsed once from the request's method and path (as mini-redis
 /// parses a `Command`): `name()` for call counts, faults and IAM; `apply` does the work.
+/// The largest control-plane request taken: API Gateway's 10 MB payload quota.
+pub const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
     CreateRestApi,

@@ -23,6 +23,9 @@ use super::Cloud;
 
 /// Lambda's limit for a synchronous invocation's request payload.
 pub const MAX_INVOKE_PAYLOAD: usize = 6 * 1024 * 1024;
+/// The largest CreateFunction / UpdateFunctionCode request Lambda takes, in its own words
+/// ("Request must be smaller than 69905067 bytes for the CreateFunction operation").
+pub const MAX_CODE_REQUEST: usize = 69_905_067;
 
 /// One Lambda operation, parsed once from the request's method and path (as mini-redis parses
 /// a `Command` from a frame): `name()` for call counts, faults and IAM; `apply` does the work.
@@ -103,6 +106,23 @@ impl Op {
     }
 
     /// Whether it changes state (and so the state is saved after it).
+    /// The largest request Lambda takes for it: a 50 MB zip, base64 in JSON, for code
+    /// uploads; the 6 MB payload quota for Invoke and everything else.
+    pub fn max_request_bytes(&self) -> usize {
+        match self {
+            Op::CreateFunction | Op::UpdateFunctionCode { .. } => MAX_CODE_REQUEST,
+            _ => MAX_INVOKE_PAYLOAD,
+        }
+    }
+
+    /// The error code Lambda answers beyond `max_request_bytes`.
+    pub fn too_large_code(&self) -> &'static str {
+        match self {
+            Op::CreateFunction | Op::UpdateFunctionCode { .. } => "RequestEntityTooLargeException",
+            _ => "RequestTooLargeException",
+        }
+    }
+
     pub fn writes(&self) -> bool {
         !matches!(
             self,
@@ -232,7 +252,7 @@ fn code_of(request: &Value, field: &str) -> Result<Vec<u8>, Response> {
         .decode(encoded)
         .map_err(|_| invalid("ZipFile is not valid base64"))?;
     code::check(&bytes).map_err(|e| match e {
-        CodeError::TooLargeZipped => rest_error(413, "RequestEntityTooLargeException", "Request must be smaller than 69905067 bytes for the CreateFunction operation"),
+        CodeError::TooLargeZipped => rest_error(413, "RequestEntityTooLargeException", &format!("Request must be smaller than {MAX_CODE_REQUEST} bytes for the CreateFunction operation")),
         other => invalid(&format!("Could not unzip uploaded file. Please check your file, then try to upload again. ({other})")),
     })?;
     Ok(bytes)

@@ -37,6 +37,10 @@ pub fn operation(target: Option<&str>) -> &'static str {
 }
 
 /// Whether an operation changes state (and so the state is saved after it).
+/// The largest request taken: twice PutLogEvents' 1,048,576-byte batch, leaving room for
+/// the JSON around the messages.
+pub const MAX_REQUEST_BYTES: usize = 2 * 1024 * 1024;
+
 pub fn writes(operation: &str) -> bool {
     !["Describe", "Get", "Filter", "List", "Unknown"]
         .iter()

@@ -72,6 +72,31 @@ pub struct LocalConfig {
     /// How long a new function stays Pending (and an update InProgress) after the call
     /// answered; 0 settles as soon as the call is answered.
     pub settle: Duration,
+    /// Time limits and a bound on connections, so that no client can hold the server.
+    pub limits: Limits,
+}
+
+/// Time limits on connections and a bound on how many are served at once.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// A request's headers must arrive within this; it is also how long an idle keep-alive
+    /// connection stays open.
+    pub header_read: Duration,
+    /// A request's body must arrive within this once its headers are in.
+    pub body_read: Duration,
+    /// Connections served at once at most (fewer if the open-file limit is lower); more wait
+    /// in the listen queue.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_read: Duration::from_secs(10),
+            body_read: Duration::from_secs(60),
+            max_connections: 512,
+        }
+    }
 }
 
 impl Default for LocalConfig {
@@ -86,6 +111,7 @@ impl Default for LocalConfig {
             iam_policy: None,
             deny: None,
             settle: Duration::ZERO,
+            limits: Limits::default(),
         }
     }
 }
@@ -101,6 +127,7 @@ pub struct Cloud {
     throttles: Mutex<std::collections::HashMap<String, faults::Bucket>>,
     /// The address it listens on: a name the control plane answers to (`Host`).
     bind: IpAddr,
+    limits: Limits,
 }
 
 impl Cloud {

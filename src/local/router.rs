@@ -6,8 +6,8 @@
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::State;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use futures_util::FutureExt;
@@ -149,13 +149,9 @@ fn region(headers: &HeaderMap) -> String {
 }
 
 /// Serves one request; a panic in a handler becomes a 500 in the API's error shape.
-pub async fn dispatch(
-    State(cloud): State<Arc<Cloud>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub async fn dispatch(State(cloud): State<Arc<Cloud>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
     let answer = AssertUnwindSafe(serve(&cloud, &method, &uri, &headers, body))
         .catch_unwind()
         .await;
@@ -185,7 +181,7 @@ async fn serve(
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let region = region(headers);
     let target = target(method, uri, headers);
@@ -193,13 +189,13 @@ async fn serve(
     // page may reach it (stage URLs stay open, as on AWS).
     if !matches!(target, Target::Stage { .. }) {
         if let Some(refusal) = refuse_browsers(cloud, headers) {
-            let service = match &target {
-                Target::Service(call) => call.service(),
-                _ => Service::ApiGateway,
-            };
-            return refusal.answer(service);
+            return refusal.answer(target.service());
         }
     }
+    let body = match read_body(&target, headers, body, cloud.limits.body_read).await {
+        Ok(body) => body,
+        Err(answer) => return answer,
+    };
     match target {
         Target::Stage { api_id, stage, path } => {
             let host = headers
@@ -226,6 +222,133 @@ async fn serve(
             &format!("faqctl local emulates the services lambda, apigateway and logs; this request is for {service:?}"),
         ),
         Target::Service(call) => call_service(cloud, call, method, uri, headers, &region, &body).await,
+    }
+}
+
+impl Target {
+    /// Whose error shape the answer takes.
+    fn service(&self) -> Service {
+        match self {
+            Target::Service(call) => call.service(),
+            _ => Service::ApiGateway,
+        }
+    }
+
+    /// The largest request body AWS takes for it, and the refusal beyond that, in AWS's words.
+    fn body_limit(&self) -> (usize, Response) {
+        const ADMIN: usize = 1024 * 1024;
+        match self {
+            // API Gateway's payload quota, 10 MB; its REQUEST_TOO_LARGE gateway response.
+            Target::Stage { .. } => (
+                10 * 1024 * 1024,
+                wire::json(413, &serde_json::json!({ "message": "Request Too Long" })),
+            ),
+            Target::Service(Call::Lambda(op)) => {
+                let limit = op.max_request_bytes();
+                let answer = wire::rest_error(
+                    413,
+                    op.too_large_code(),
+                    &format!(
+                        "Request must be smaller than {limit} bytes for the {} operation",
+                        op.name()
+                    ),
+                );
+                (limit, answer)
+            }
+            // PutLogEvents' documented maximum batch, 1,048,576 bytes, bounds every Logs call.
+            Target::Service(Call::Logs(op)) => (
+                logs::MAX_REQUEST_BYTES,
+                json11_status(
+                    413,
+                    "InvalidParameterException",
+                    &format!(
+                        "Request must be smaller than {} bytes for the {op} operation",
+                        logs::MAX_REQUEST_BYTES
+                    ),
+                ),
+            ),
+            Target::Service(Call::ApiGateway(_)) => (
+                apigateway::MAX_REQUEST_BYTES,
+                wire::rest_error(
+                    413,
+                    "RequestTooLargeException",
+                    &format!(
+                        "Request must be smaller than {} bytes",
+                        apigateway::MAX_REQUEST_BYTES
+                    ),
+                ),
+            ),
+            Target::Admin | Target::Unknown(_) => (
+                ADMIN,
+                wire::rest_error(
+                    413,
+                    "RequestTooLargeException",
+                    &format!("Request must be smaller than {ADMIN} bytes"),
+                ),
+            ),
+        }
+    }
+}
+
+fn json11_status(status: u16, code: &str, message: &str) -> Response {
+    let mut response = wire::json11_error(code, message);
+    *response.status_mut() =
+        axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::BAD_REQUEST);
+    response
+}
+
+/// Reads a request's body: a `Content-Length` over the operation's limit is refused before a
+/// byte of the body is read, a body that grows past it is cut off, and one that does not
+/// arrive within `timeout` is answered 408 (and the connection closed).
+async fn read_body(
+    target: &Target,
+    headers: &HeaderMap,
+    body: Body,
+    timeout: std::time::Duration,
+) -> Result<Bytes, Response> {
+    let (limit, too_large) = target.body_limit();
+    let close = |mut response: Response| {
+        response.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+        response
+    };
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(close(too_large));
+    }
+    match tokio::time::timeout(timeout, axum::body::to_bytes(body, limit)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        // Over the limit without a Content-Length (chunked), or the client went away.
+        Ok(Err(error)) => {
+            let over = std::error::Error::source(&error)
+                .is_some_and(|e| e.is::<http_body_util::LengthLimitError>());
+            Err(close(if over {
+                too_large
+            } else {
+                wire::rest_error(
+                    400,
+                    "BadRequestException",
+                    "the request body could not be read",
+                )
+            }))
+        }
+        Err(_) => {
+            let message = format!(
+                "the request body did not arrive within {} s",
+                timeout.as_secs_f64()
+            );
+            let mut answer = match target.service() {
+                Service::Logs => wire::json11_error("RequestTimeout", &message),
+                _ => wire::rest_error(408, "RequestTimeoutException", &message),
+            };
+            *answer.status_mut() = axum::http::StatusCode::REQUEST_TIMEOUT;
+            Err(close(answer))
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -23,8 +23,9 @@ use tokio::sync::{mpsc, oneshot, watch, Semaphore};
 
 use super::state::{date_path, new_request_id, now_ms, random_id, Db, Function};
 
-/// Lambda's limit for a synchronous response payload.
-pub const MAX_RESPONSE_BYTES: usize = 6 * 1024 * 1024;
+/// Lambda's limit for a synchronous response payload, in bytes as AWS states it ("exceeded
+/// maximum allowed payload size (6291556 bytes)").
+pub const MAX_RESPONSE_BYTES: usize = 6_291_556;
 /// How much of the log `X-Amz-Log-Result` carries.
 const LOG_TAIL_BYTES: usize = 4 * 1024;
 
@@ -263,29 +264,94 @@ async fn next(State(api): State<Arc<RuntimeApi>>) -> Response {
 async fn respond(
     State(api): State<Arc<RuntimeApi>>,
     UrlPath(id): UrlPath<String>,
-    body: Bytes,
+    headers: HeaderMap,
+    body: Body,
 ) -> Response {
-    let outcome = if body.len() > MAX_RESPONSE_BYTES {
-        Outcome::Error(
-            json!({
+    match read_payload(&headers, body).await {
+        Payload::Whole(body) => complete(&api, &id, Outcome::Response(body.to_vec())),
+        Payload::TooLarge(size) => {
+            // The caller gets Lambda's error; the runtime gets the Runtime API's 413.
+            let shown = size.map(|n| format!(" ({n} bytes)")).unwrap_or_default();
+            let error = json!({
                 "errorType": "Function.ResponseSizeTooLarge",
-                "errorMessage": format!("Response payload size ({} bytes) exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes).", body.len())
-            })
-            .to_string()
-            .into_bytes(),
-        )
-    } else {
-        Outcome::Response(body.to_vec())
-    };
-    complete(&api, &id, outcome)
+                "errorMessage": format!("Response payload size{shown} exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes)."),
+            });
+            let answered = complete(&api, &id, Outcome::Error(error.to_string().into_bytes()));
+            if answered.status() != StatusCode::ACCEPTED {
+                return answered;
+            }
+            too_large()
+        }
+        Payload::Cut => complete(&api, &id, Outcome::Error(cut_short())),
+    }
 }
 
 async fn report_error(
     State(api): State<Arc<RuntimeApi>>,
     UrlPath(id): UrlPath<String>,
-    body: Bytes,
+    headers: HeaderMap,
+    body: Body,
 ) -> Response {
-    complete(&api, &id, Outcome::Error(body.to_vec()))
+    match read_payload(&headers, body).await {
+        Payload::Whole(body) => complete(&api, &id, Outcome::Error(body.to_vec())),
+        Payload::TooLarge(_) => {
+            let error = json!({
+                "errorType": "Function.ResponseSizeTooLarge",
+                "errorMessage": format!("Error payload size exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes)."),
+            });
+            let _ = complete(&api, &id, Outcome::Error(error.to_string().into_bytes()));
+            too_large()
+        }
+        Payload::Cut => complete(&api, &id, Outcome::Error(cut_short())),
+    }
+}
+
+/// What the runtime posted.
+enum Payload {
+    Whole(Bytes),
+    /// Over Lambda's limit, with the size if it was declared.
+    TooLarge(Option<u64>),
+    /// The body ended before its Content-Length (the runtime died mid-post).
+    Cut,
+}
+
+async fn read_payload(headers: &HeaderMap, body: Body) -> Payload {
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if let Some(size) = declared.filter(|n| *n > MAX_RESPONSE_BYTES as u64) {
+        return Payload::TooLarge(Some(size));
+    }
+    match axum::body::to_bytes(body, MAX_RESPONSE_BYTES).await {
+        Ok(bytes) => Payload::Whole(bytes),
+        Err(error)
+            if std::error::Error::source(&error)
+                .is_some_and(|e| e.is::<http_body_util::LengthLimitError>()) =>
+        {
+            Payload::TooLarge(declared)
+        }
+        Err(_) => Payload::Cut,
+    }
+}
+
+fn cut_short() -> Vec<u8> {
+    br#"{"errorType":"Runtime.ResponseIncomplete","errorMessage":"the runtime's response ended before all of it was sent"}"#.to_vec()
+}
+
+/// The Runtime API's answer to a payload over the limit (as Lambda's runtime interface
+/// emulator gives it), closing the connection rather than reading the rest.
+fn too_large() -> Response {
+    let error = json!({
+        "errorMessage": format!("Exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes)."),
+        "errorType": "RequestEntityTooLarge",
+    });
+    let mut response = (StatusCode::PAYLOAD_TOO_LARGE, axum::Json(error)).into_response();
+    response.headers_mut().insert(
+        axum::http::header::CONNECTION,
+        axum::http::HeaderValue::from_static("close"),
+    );
+    response
 }
 
 /// Hands an invocation's outcome to whoever waits for it; an unknown id is the runtime's error.

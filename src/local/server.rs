@@ -10,18 +10,18 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::extract::DefaultBodyLimit;
 use axum::Router;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::sync::{broadcast, oneshot, Semaphore};
 use tokio::task::JoinSet;
 
 use super::state::Db;
-use super::{faults, iam, router, runtime, Cloud, LocalConfig};
+use super::{faults, iam, router, runtime, Cloud, Limits, LocalConfig};
 
-/// Connections served at once at most; more wait to be accepted.
-const MAX_CONNECTIONS: usize = 1024;
+/// File descriptors kept free for everything but connections: environments' pipes, the
+/// Runtime API's connections, the state files.
+const RESERVED_FILES: usize = 256;
 /// How long in-flight requests may take to finish once the cloud stops.
 const GRACE: Duration = Duration::from_secs(5);
 
@@ -84,6 +84,7 @@ impl LocalCloud {
             iam: permissions,
             throttles: Mutex::new(std::collections::HashMap::new()),
             bind: config.bind,
+            limits: config.limits,
         });
         let listener = tokio::net::TcpListener::bind((config.bind, config.port))
             .await
@@ -94,12 +95,12 @@ impl LocalCloud {
                 )
             })?;
         let address = listener.local_addr()?;
+        // Bodies are read by the router, with a limit per operation and a time limit.
         let app = Router::new()
             .fallback(router::dispatch)
-            .layer(DefaultBodyLimit::max(100 * 1024 * 1024))
             .with_state(cloud.clone());
         let (shutdown, signal) = oneshot::channel::<()>();
-        let server = tokio::spawn(serve(listener, app, signal));
+        let server = tokio::spawn(serve(listener, app, config.limits, signal));
         Ok(LocalCloud {
             address,
             cloud,
@@ -161,8 +162,18 @@ impl Drop for LocalCloud {
 
 /// Accepts connections until `signal`, each served by a task of its own in one `JoinSet`;
 /// then finishes them gracefully within `GRACE` and aborts the rest.
-async fn serve(listener: tokio::net::TcpListener, app: Router, mut signal: oneshot::Receiver<()>) {
-    let limit = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    limits: Limits,
+    mut signal: oneshot::Receiver<()>,
+) {
+    let limit = Arc::new(Semaphore::new(connection_bound(limits.max_connections)));
+    let mut http = hyper::server::conn::http1::Builder::new();
+    // Headers (and the next request on an idle keep-alive connection) within the limit, or
+    // the connection is closed: half-sent requests cannot hold a slot.
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read);
     let (notify_shutdown, _) = broadcast::channel::<()>(1);
     let mut connections = JoinSet::new();
     loop {
@@ -189,9 +200,9 @@ async fn serve(listener: tokio::net::TcpListener, app: Router, mut signal: onesh
         let _ = stream.set_nodelay(true);
         let service = TowerToHyperService::new(app.clone());
         let mut shutdown = notify_shutdown.subscribe();
+        let http = http.clone();
         connections.spawn(async move {
-            let connection = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service);
+            let connection = http.serve_connection(TokioIo::new(stream), service);
             tokio::pin!(connection);
             tokio::select! {
                 _ = connection.as_mut() => {}
@@ -212,4 +223,40 @@ async fn serve(listener: tokio::net::TcpListener, app: Router, mut signal: onesh
     if drained.is_err() {
         connections.abort_all();
     }
+}
+
+/// How many connections to serve at once: the configured bound, lowered so that connections
+/// can never take the file descriptors everything else needs (the soft open-file limit is
+/// first raised to the hard one, as servers do).
+fn connection_bound(configured: usize) -> usize {
+    let files = raise_open_file_limit();
+    configured
+        .min(files.saturating_sub(RESERVED_FILES) / 2)
+        .max(16)
+}
+
+/// Raises the soft `RLIMIT_NOFILE` to the hard limit; returns the soft limit in force.
+fn raise_open_file_limit() -> usize {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read and write the struct passed.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return 1024;
+        }
+        if limit.rlim_cur < limit.rlim_max {
+            let raised = libc::rlimit {
+                rlim_cur: limit.rlim_max.min(65_536),
+                rlim_max: limit.rlim_max,
+            };
+            if raised.rlim_cur > limit.rlim_cur
+                && libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0
+            {
+                limit = raised;
+            }
+        }
+    }
+    usize::try_from(limit.rlim_cur).unwrap_or(usize::MAX)
 }

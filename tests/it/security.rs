@@ -5,6 +5,7 @@ use crate::common;
 
 use common::{raw, signed, Sdk};
 use faqctl::local::{LocalCloud, LocalConfig};
+use std::time::Duration;
 
 /// The request any web page may send without a CORS preflight (a "simple" request: POST,
 /// `text/plain`, no custom header), which once created a function that ran `id`.
@@ -227,5 +228,202 @@ async fn fault_counts_are_bounded_not_a_way_to_exhaust_memory() {
     let pending: serde_json::Value =
         serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
     assert_eq!(pending["pending"]["GetFunction"], 1_000_000);
+    cloud.stop().await;
+}
+
+/// A local cloud with short read limits, so that the tests of those limits are quick.
+async fn impatient_cloud(max_connections: usize) -> LocalCloud {
+    common::local_cloud(LocalConfig {
+        limits: faqctl::local::Limits {
+            header_read: Duration::from_millis(300),
+            body_read: Duration::from_millis(500),
+            max_connections,
+        },
+        ..LocalConfig::default()
+    })
+    .await
+}
+
+/// Sends `bytes` and keeps the connection open: what the server does with it is what it
+/// answers (if anything) and whether it closes the connection within `limit`.
+fn send_and_wait(cloud: &LocalCloud, bytes: &[u8], limit: Duration) -> (String, bool) {
+    let mut stream = std::net::TcpStream::connect(cloud.address).unwrap();
+    stream.set_read_timeout(Some(limit)).unwrap();
+    std::io::Write::write_all(&mut stream, bytes).unwrap();
+    let mut answer = Vec::new();
+    let closed = std::io::Read::read_to_end(&mut stream, &mut answer).is_ok();
+    (String::from_utf8_lossy(&answer).into_owned(), closed)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_sent_requests_and_idle_connections_are_closed_not_held() {
+    let cloud = impatient_cloud(512).await;
+    // Once held open 45 s (no header-read timeout at all): now closed after the limit.
+    let half = format!(
+        "GET /2015-03-31/functions HTTP/1.1\r\nHost: 127.0.0.1\r\n{}",
+        signed("lambda")
+    );
+    let (_, closed) = send_and_wait(&cloud, half.as_bytes(), Duration::from_secs(20));
+    assert!(closed, "a half-sent request's connection is closed");
+    let (_, closed) = send_and_wait(&cloud, b"", Duration::from_secs(20));
+    assert!(closed, "an idle connection is closed");
+    // A body that never arrives: 408 in the API's shape, then the connection is closed.
+    let body_missing = format!(
+        "POST /2015-03-31/functions/FAQ/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\n{}Content-Length: 1000\r\n\r\n{{\"a\":",
+        signed("lambda")
+    );
+    let (answer, closed) = send_and_wait(&cloud, body_missing.as_bytes(), Duration::from_secs(20));
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("RequestTimeoutException"), "{answer}");
+    assert!(closed);
+    cloud.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_over_limit_content_length_is_refused_before_the_body_is_read() {
+    // A long body-read limit: an answer that waited for the body would not come in time.
+    let cloud = common::local_cloud(LocalConfig::default()).await;
+    let head = |path: &str, service: &str, length: u64| {
+        format!(
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{}Content-Length: {length}\r\n\r\n{}",
+            signed(service),
+            "x".repeat(1024)
+        )
+    };
+    for (path, service, length, code, limit) in [
+        (
+            "/2015-03-31/functions/FAQ/invocations",
+            "lambda",
+            100 * 1024 * 1024,
+            "RequestTooLargeException",
+            "6291456",
+        ),
+        (
+            "/2015-03-31/functions",
+            "lambda",
+            100 * 1024 * 1024,
+            "RequestEntityTooLargeException",
+            "69905067",
+        ),
+        (
+            "/restapis",
+            "apigateway",
+            100 * 1024 * 1024,
+            "RequestTooLargeException",
+            "10485760",
+        ),
+    ] {
+        let (answer, closed) = send_and_wait(
+            &cloud,
+            head(path, service, length).as_bytes(),
+            Duration::from_secs(20),
+        );
+        assert!(answer.starts_with("HTTP/1.1 413"), "{path}: {answer}");
+        assert!(answer.contains(code), "{path}: {answer}");
+        assert!(answer.contains(limit), "{path}: {answer}");
+        assert!(
+            closed,
+            "{path}: the connection is closed, the body not read"
+        );
+    }
+    // A stage takes API Gateway's 10 MB and no more.
+    let (answer, _) = send_and_wait(
+        &cloud,
+        format!(
+            "POST /restapis/abc/myDeployment/_user_request_/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n\r\n",
+            11 * 1024 * 1024
+        )
+        .as_bytes(),
+        Duration::from_secs(20),
+    );
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("Request Too Long"), "{answer}");
+    cloud.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_beyond_the_bound_cannot_lock_other_clients_out() {
+    let cloud = impatient_cloud(16).await;
+    // Far more idle connections than the server serves at once; they hold nothing for long.
+    let idle: Vec<std::net::TcpStream> = (0..100)
+        .map(|_| std::net::TcpStream::connect(cloud.address).unwrap())
+        .collect();
+    let address = cloud.address;
+    let answered = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let request = format!(
+            "GET /2015-03-31/functions HTTP/1.1\r\nHost: 127.0.0.1\r\n{}Connection: close\r\n\r\n",
+            signed("lambda")
+        );
+        std::io::Write::write_all(&mut stream, request.as_bytes()).unwrap();
+        let mut answer = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stream, &mut answer);
+        String::from_utf8_lossy(&answer).into_owned()
+    })
+    .await
+    .unwrap();
+    assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
+    drop(idle);
+    cloud.stop().await;
+}
+
+async fn deployed_cloud() -> (LocalCloud, Sdk) {
+    let cloud = common::local_cloud(LocalConfig::default()).await;
+    let mut command = common::faqctl_at(&cloud.endpoint());
+    command.args([
+        "deploy",
+        "--zip",
+        &common::zip(),
+        "--role-arn",
+        common::ROLE_ARN,
+    ]);
+    common::json_ok_async(command).await;
+    let sdk = Sdk::at(&cloud.endpoint()).await;
+    (cloud, sdk)
+}
+
+/// A bootstrap answering every event with a JSON string of `bytes` bytes in all.
+fn answers_with(bytes: usize) -> Vec<u8> {
+    common::script_zip(&format!(
+        r#"body="\"$(head -c {} /dev/zero | tr '\0' a)\""; post /2018-06-01/runtime/invocation/$id/response "$body""#,
+        bytes - 2
+    ))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn responses_up_to_lambdas_6_mb_are_delivered_and_larger_ones_answer_its_error() {
+    let (cloud, sdk) = deployed_cloud().await;
+    // 3 MiB once failed on the Runtime API ("length limit exceeded") and ended as a timeout.
+    sdk.replace_code(answers_with(3 * 1024 * 1024)).await;
+    let invoked = sdk
+        .lambda
+        .invoke()
+        .function_name("FAQ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invoked.function_error(), None);
+    assert_eq!(invoked.payload().unwrap().as_ref().len(), 3 * 1024 * 1024);
+
+    // 7 MiB: Lambda's own error, at once, not a timeout.
+    sdk.replace_code(answers_with(7 * 1024 * 1024)).await;
+    let invoked = sdk
+        .lambda
+        .invoke()
+        .function_name("FAQ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invoked.function_error(), Some("Unhandled"));
+    let payload: serde_json::Value =
+        serde_json::from_slice(invoked.payload().unwrap().as_ref()).unwrap();
+    assert_eq!(payload["errorType"], "Function.ResponseSizeTooLarge");
+    assert_eq!(
+        payload["errorMessage"],
+        "Response payload size (7340032 bytes) exceeded maximum allowed payload size (6291556 bytes)."
+    );
     cloud.stop().await;
 }
