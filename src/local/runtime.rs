@@ -43,7 +43,7 @@ pub struct InvokeResult {
 /// Every function's pool of environments.
 pub struct Runtimes {
     db: Arc<Mutex<Db>>,
-    pools: Mutex<HashMap<String, Arc<Pool>>>,
+    pools: Arc<Mutex<HashMap<String, Arc<Pool>>>>,
     max_environments: usize,
     /// The process groups of every environment alive: each `bootstrap` leads its own, so that
     /// what it forks ends with it (after a timeout, a retirement or shutdown).
@@ -96,7 +96,7 @@ impl Runtimes {
     pub fn new(db: Arc<Mutex<Db>>, max_environments: usize) -> Runtimes {
         Runtimes {
             db,
-            pools: Mutex::new(HashMap::new()),
+            pools: Arc::new(Mutex::new(HashMap::new())),
             max_environments: max_environments.max(1),
             groups: Groups::default(),
             closed: std::sync::atomic::AtomicBool::new(false),
@@ -139,7 +139,7 @@ impl Runtimes {
     pub async fn invoke(&self, function: &Function, payload: Vec<u8>) -> InvokeResult {
         let request_id = new_request_id();
         let pool = self.pool(function);
-        let Ok(_permit) = pool.permits.clone().acquire_owned().await else {
+        let Ok(permit) = pool.permits.clone().acquire_owned().await else {
             return failure(
                 &request_id,
                 "Runtime.Unavailable",
@@ -161,16 +161,32 @@ impl Runtimes {
                 Err(message) => return failure(&request_id, "Runtime.InvalidEntrypoint", &message),
             },
         };
-        let (result, healthy) = env.invoke(function, &request_id, payload).await;
-        if healthy {
-            let current = lock(&self.pools)
-                .get(&function.name)
-                .is_some_and(|p| Arc::ptr_eq(p, &pool));
-            if current {
-                lock(&pool.idle).push(env);
+        // The invocation runs to its end in a task of its own, as on Lambda: a caller that
+        // goes away (a closed connection, a client timeout) neither cuts it short nor kills
+        // the warm environment, which goes back to the pool afterwards.
+        let pools = self.pools.clone();
+        let function = function.clone();
+        let request = request_id.clone();
+        let invocation = tokio::spawn(async move {
+            let (result, healthy) = env.invoke(&function, &request, payload).await;
+            if healthy {
+                let current = lock(&pools)
+                    .get(&function.name)
+                    .is_some_and(|p| Arc::ptr_eq(p, &pool));
+                if current {
+                    lock(&pool.idle).push(env);
+                }
             }
-        }
-        result
+            drop(permit);
+            result
+        });
+        invocation.await.unwrap_or_else(|_| {
+            failure(
+                &request_id,
+                "Runtime.Unavailable",
+                "the invocation was cut off: the local cloud is shutting down",
+            )
+        })
     }
 }
 

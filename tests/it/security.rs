@@ -427,3 +427,67 @@ async fn responses_up_to_lambdas_6_mb_are_delivered_and_larger_ones_answer_its_e
     );
     cloud.stop().await;
 }
+
+/// The pid the script bootstrap logged for one invocation (`LogType: Tail`).
+fn logged_pid(invoked: &aws_sdk_lambda::operation::invoke::InvokeOutput) -> String {
+    use base64::Engine;
+    let log = base64::engine::general_purpose::STANDARD
+        .decode(invoked.log_result().unwrap())
+        .unwrap();
+    let log = String::from_utf8_lossy(&log);
+    log.lines()
+        .find_map(|line| line.strip_prefix("pid "))
+        .unwrap_or_else(|| panic!("no pid line in {log}"))
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_disconnects_mid_invocation_does_not_kill_the_warm_environment() {
+    let (cloud, sdk) = deployed_cloud().await;
+    sdk.replace_code(common::script_zip(
+        r#"echo "pid $$"; sleep 0.5; post /2018-06-01/runtime/invocation/$id/response '{"statusCode":200,"body":"ok"}'"#,
+    ))
+    .await;
+    let invoke = || {
+        sdk.lambda
+            .invoke()
+            .function_name("FAQ")
+            .log_type(aws_sdk_lambda::types::LogType::Tail)
+            .send()
+    };
+    let warm = logged_pid(&invoke().await.unwrap());
+
+    // A caller that gives up 100 ms into the invocation (every load run once ended with all
+    // of its environments killed).
+    let request = format!(
+        "POST /2015-03-31/functions/FAQ/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\n{}Content-Length: 2\r\n\r\n{{}}",
+        signed("lambda")
+    );
+    let mut stream = std::net::TcpStream::connect(cloud.address).unwrap();
+    std::io::Write::write_all(&mut stream, request.as_bytes()).unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    drop(stream);
+
+    // The abandoned invocation still runs to its end (its REPORT line is written)...
+    let reports = || async {
+        let events = sdk
+            .logs
+            .filter_log_events()
+            .log_group_name("/aws/lambda/FAQ")
+            .filter_pattern("REPORT")
+            .send()
+            .await
+            .unwrap();
+        events.events().len()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while reports().await < 2 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(reports().await, 2, "the abandoned invocation completed");
+    // ...and the same environment serves the next one.
+    let next = invoke().await.unwrap();
+    assert_eq!(next.function_error(), None);
+    assert_eq!(logged_pid(&next), warm, "the warm environment was reused");
+    cloud.stop().await;
+}
