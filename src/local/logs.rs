@@ -52,6 +52,10 @@ pub fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Respo
         .as_str()
         .unwrap_or_default()
         .to_string();
+    // Nothing older than a group's retention is ever read.
+    if let Some(group) = db.log_groups.get_mut(&name) {
+        group.expire(now_ms());
+    }
     match operation {
         "CreateLogGroup" => {
             if name.is_empty() {
@@ -114,7 +118,7 @@ pub fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Respo
                         "metricFilterCount": 0,
                         "arn": format!("{}:*", g.arn()),
                         "logGroupArn": g.arn(),
-                        "storedBytes": g.streams.values().flat_map(|s| &s.events).map(|e| e.message.len()).sum::<usize>(),
+                        "storedBytes": g.bytes,
                     });
                     if let Some(days) = g.retention_days {
                         value["retentionInDays"] = json!(days);

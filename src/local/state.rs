@@ -10,8 +10,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// Events kept per log stream (the oldest tenth goes when it is full).
-pub const MAX_EVENTS_PER_STREAM: usize = 100_000;
+/// What one log group keeps at most, in memory and on disk: its messages plus
+/// `EVENT_OVERHEAD` per event. Beyond it the oldest events go first (down to nine tenths, so
+/// that trimming is rare), so a function flooding its output cannot exhaust memory.
+pub const MAX_GROUP_BYTES: usize = 32 * 1024 * 1024;
+/// What an event costs beyond its message: its timestamps, id and bookkeeping.
+pub const EVENT_OVERHEAD: usize = 64;
 
 /// The account every local ARN is in (LocalStack uses the same).
 pub const ACCOUNT: &str = "000000000000";
@@ -169,6 +173,12 @@ pub struct LogGroup {
     pub retention_days: Option<i64>,
     pub tags: BTreeMap<String, String>,
     pub streams: BTreeMap<String, LogStream>,
+    /// What its events hold, as `MAX_GROUP_BYTES` counts it (recounted on load).
+    #[serde(skip)]
+    pub bytes: usize,
+    /// When `expire` last looked.
+    #[serde(skip)]
+    expired_at: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -186,6 +196,12 @@ pub struct LogEvent {
     pub message: String,
 }
 
+impl LogEvent {
+    pub fn cost(&self) -> usize {
+        self.message.len() + EVENT_OVERHEAD
+    }
+}
+
 impl LogGroup {
     pub fn new(name: &str, region: &str) -> LogGroup {
         LogGroup {
@@ -195,6 +211,88 @@ impl LogGroup {
             retention_days: None,
             tags: BTreeMap::new(),
             streams: BTreeMap::new(),
+            bytes: 0,
+            expired_at: 0,
+        }
+    }
+
+    fn recount(&mut self) {
+        self.bytes = self
+            .streams
+            .values()
+            .flat_map(|s| &s.events)
+            .map(LogEvent::cost)
+            .sum();
+    }
+
+    /// Drops the events older than the retention period, as CloudWatch Logs does (it
+    /// deletes them within days; here at once). At most once a second: it looks at every event.
+    pub fn expire(&mut self, now: i64) {
+        let Some(days) = self.retention_days else {
+            return;
+        };
+        if now - self.expired_at < 1000 {
+            return;
+        }
+        self.expired_at = now;
+        let oldest_kept = now.saturating_sub(days.saturating_mul(86_400_000));
+        let mut freed = 0;
+        for stream in self.streams.values_mut() {
+            stream.events.retain(|e| {
+                let keep = e.timestamp >= oldest_kept;
+                if !keep {
+                    freed += e.cost();
+                }
+                keep
+            });
+        }
+        self.bytes -= freed;
+    }
+
+    /// Drops the oldest events until the group holds at most nine tenths of
+    /// `MAX_GROUP_BYTES`; streams left empty go too.
+    fn trim(&mut self) {
+        let target = MAX_GROUP_BYTES / 10 * 9;
+        while self.bytes > target {
+            // The stream holding the oldest event (each stream is in arrival order).
+            let Some(oldest) = self
+                .streams
+                .values()
+                .filter_map(|s| s.events.first().map(|e| (e.id, s.name.clone())))
+                .min()
+                .map(|(_, name)| name)
+            else {
+                self.bytes = 0;
+                break;
+            };
+            let next_oldest = self
+                .streams
+                .values()
+                .filter(|s| s.name != oldest)
+                .filter_map(|s| s.events.first().map(|e| e.id))
+                .min()
+                .unwrap_or(u64::MAX);
+            let Some(stream) = self.streams.get_mut(&oldest) else {
+                break;
+            };
+            // Drop from this stream until it is no longer the oldest or the group fits.
+            let mut freed = 0;
+            let count = stream
+                .events
+                .iter()
+                .take_while(|e| {
+                    let take = e.id < next_oldest && self.bytes - freed > target;
+                    if take {
+                        freed += e.cost();
+                    }
+                    take
+                })
+                .count();
+            stream.events.drain(..count.max(1));
+            self.bytes -= freed;
+            if stream.events.is_empty() {
+                self.streams.remove(&oldest);
+            }
         }
     }
 
@@ -217,9 +315,9 @@ impl Db {
         }
     }
 
-    /// Appends one event to a stream, creating the group and stream as Lambda does. A stream
-    /// keeps its newest `MAX_EVENTS_PER_STREAM` events, so a function that floods its output
-    /// cannot exhaust memory.
+    /// Appends one event to a stream, creating the group and stream as Lambda does. A group
+    /// keeps at most `MAX_GROUP_BYTES` (its oldest events go first) and nothing older than
+    /// its retention, so a function that floods its output cannot exhaust memory.
     pub fn append_log(
         &mut self,
         group: &str,
@@ -247,15 +345,21 @@ impl Db {
         let Some(stream) = group.streams.get_mut(stream) else {
             return;
         };
-        if stream.events.len() >= MAX_EVENTS_PER_STREAM {
-            stream.events.drain(..MAX_EVENTS_PER_STREAM / 10);
-        }
-        stream.events.push(LogEvent {
+        let event = LogEvent {
             id: next_event_id(),
             timestamp,
             ingestion_time: now_ms(),
             message,
-        });
+        };
+        let cost = event.cost();
+        stream.events.push(event);
+        group.bytes += cost;
+        if group.bytes > MAX_GROUP_BYTES {
+            group.trim();
+        }
+        if group.retention_days.is_some() {
+            group.expire(now_ms());
+        }
         self.changed();
     }
 
@@ -300,7 +404,8 @@ impl Db {
                     anyhow::anyhow!("{}: not a faqctl local state file ({e}); move it away or pass another --state-dir", path.display())
                 })?;
                 let mut events = 0;
-                for group in db.log_groups.values() {
+                for group in db.log_groups.values_mut() {
+                    group.recount();
                     for stream in group.streams.values() {
                         events = events.max(stream.events.iter().map(|e| e.id).max().unwrap_or(0));
                     }
@@ -318,6 +423,58 @@ impl Db {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_log_group_keeps_its_newest_events_within_the_cap_and_honours_retention() {
+        let mut db = Db::default();
+        let line = "x".repeat(100 * 1024);
+        // Two streams (two environments) flooding 3x the cap in all.
+        let total = 3 * MAX_GROUP_BYTES / line.len();
+        for i in 0..total {
+            let stream = if i % 2 == 0 { "a" } else { "b" };
+            db.append_log(
+                "/aws/lambda/F",
+                "us-east-1",
+                stream,
+                now_ms(),
+                format!("{i} {line}"),
+            );
+        }
+        let group = &db.log_groups["/aws/lambda/F"];
+        assert!(group.bytes <= MAX_GROUP_BYTES, "{} bytes kept", group.bytes);
+        let counted: usize = group
+            .streams
+            .values()
+            .flat_map(|s| &s.events)
+            .map(LogEvent::cost)
+            .sum();
+        assert_eq!(group.bytes, counted, "the count is exact");
+        let mut kept: Vec<usize> = group
+            .streams
+            .values()
+            .flat_map(|s| &s.events)
+            .map(|e| e.message.split(' ').next().unwrap().parse().unwrap())
+            .collect();
+        kept.sort();
+        let expected: Vec<usize> = (total - kept.len()..total).collect();
+        assert_eq!(kept, expected, "the newest are kept, the oldest went");
+        assert!(kept.len() < total);
+
+        // Retention: events older than it are dropped (here, written with old timestamps).
+        let week_ago = now_ms() - 8 * 86_400_000;
+        db.append_log("/old", "us-east-1", "s", week_ago, "old".into());
+        db.append_log("/old", "us-east-1", "s", now_ms(), "new".into());
+        let group = db.log_groups.get_mut("/old").unwrap();
+        group.retention_days = Some(7);
+        group.expire(now_ms());
+        let messages: Vec<&str> = group.streams["s"]
+            .events
+            .iter()
+            .map(|e| e.message.as_str())
+            .collect();
+        assert_eq!(messages, ["new"]);
+        assert_eq!(group.bytes, 3 + EVENT_OVERHEAD);
+    }
 
     #[test]
     fn a_function_caught_mid_update_by_a_crash_settles_on_load() {

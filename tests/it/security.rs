@@ -491,3 +491,102 @@ async fn a_client_that_disconnects_mid_invocation_does_not_kill_the_warm_environ
     assert_eq!(logged_pid(&next), warm, "the warm environment was reused");
     cloud.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flooding_function_is_held_to_the_log_groups_cap_and_long_lines_are_truncated() {
+    let (cloud, sdk) = deployed_cloud().await;
+    // A 1 MiB line, then 80 MB of output: once all kept in memory (1 GiB grew it to 4.1 GB).
+    sdk.replace_code(common::script_zip(
+        r#"head -c 1048576 /dev/zero | tr '\0' y; echo; head -c 80000000 /dev/zero | tr '\0' x | fold -w 999; echo 'flood done'; post /2018-06-01/runtime/invocation/$id/response '{"statusCode":200,"body":"ok"}'"#,
+    ))
+    .await;
+    let invoked = sdk
+        .lambda
+        .invoke()
+        .function_name("FAQ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invoked.function_error(), None);
+    let stored = || async {
+        let groups = sdk
+            .logs
+            .describe_log_groups()
+            .log_group_name_prefix("/aws/lambda/FAQ")
+            .send()
+            .await
+            .unwrap();
+        groups.log_groups()[0].stored_bytes().unwrap()
+    };
+    // Wait for the function's last line (the pipe readers run beside the invocation).
+    let filtered = |pattern: &'static str| {
+        let sdk = &sdk;
+        async move {
+            sdk.logs
+                .filter_log_events()
+                .log_group_name("/aws/lambda/FAQ")
+                .filter_pattern(pattern)
+                .send()
+                .await
+                .unwrap()
+                .events()
+                .to_vec()
+        }
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while filtered("\"flood done\"").await.is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        filtered("\"flood done\"").await.len(),
+        1,
+        "the newest lines are kept"
+    );
+    let kept = stored().await;
+    assert!(
+        kept <= 32 * 1024 * 1024,
+        "a log group keeps at most 32 MiB: {kept}"
+    );
+    assert!(kept > 16 * 1024 * 1024, "it keeps up to the cap: {kept}");
+    // The 1 MiB line went first (oldest), but a fresh one shows the truncation.
+    sdk.replace_code(common::script_zip(
+        r#"head -c 1048576 /dev/zero | tr '\0' y; echo; post /2018-06-01/runtime/invocation/$id/response '{"statusCode":200,"body":"ok"}'"#,
+    ))
+    .await;
+    sdk.lambda
+        .invoke()
+        .function_name("FAQ")
+        .send()
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let long = loop {
+        let events = filtered("yyyyyyyy").await;
+        if !events.is_empty() || std::time::Instant::now() > deadline {
+            break events;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(long.len(), 1, "one event, not four");
+    assert_eq!(
+        long[0].message().unwrap().trim_end().len(),
+        256 * 1024 - 26,
+        "truncated to CloudWatch's event size"
+    );
+    // Deleting the group frees what it held.
+    sdk.logs
+        .delete_log_group()
+        .log_group_name("/aws/lambda/FAQ")
+        .send()
+        .await
+        .unwrap();
+    let groups = sdk
+        .logs
+        .describe_log_groups()
+        .log_group_name_prefix("/aws/lambda/FAQ")
+        .send()
+        .await
+        .unwrap();
+    assert!(groups.log_groups().is_empty());
+    cloud.stop().await;
+}
