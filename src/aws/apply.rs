@@ -565,10 +565,16 @@ fn has_code_text(error: &anyhow::Error, code: &str) -> bool {
     error.to_string().contains(&format!("failed: {code}: "))
 }
 
-/// Lambda's refusals of the input (InvalidParameterValueException) as `Refused`, with what to
-/// fix; other errors as they are.
+/// Lambda's refusals of the input (InvalidParameterValueException, and the model-level
+/// ValidationException and SerializationException) as `Refused`, with what to fix; other
+/// errors as they are.
 fn refused_input(error: anyhow::Error, role: Option<&str>) -> anyhow::Error {
-    if !has_code_text(&error, "InvalidParameterValueException") {
+    let refusals = [
+        "InvalidParameterValueException",
+        "ValidationException",
+        "SerializationException",
+    ];
+    if !refusals.iter().any(|code| has_code_text(&error, code)) {
         return error;
     }
     let text = format!("{error:#}");

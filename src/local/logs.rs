@@ -274,11 +274,19 @@ fn filter_log_events(db: &Db, name: &str, body: &Value) -> Response {
         .filter(|(_, e)| e.timestamp >= start && e.timestamp < end && pattern.matches(&e.message))
         .collect();
     events.sort_by_key(|(_, e)| (e.timestamp, e.id));
-    let offset: usize = body["nextToken"]
-        .as_str()
-        .and_then(|t| t.strip_prefix("faqctl-"))
-        .and_then(|t| t.parse().ok())
-        .unwrap_or(0);
+    // A token is one this server gave out; anything else is refused, as AWS refuses it.
+    let offset: usize = match body["nextToken"].as_str() {
+        None => 0,
+        Some(token) => match token.strip_prefix("faqctl-").and_then(|t| t.parse().ok()) {
+            Some(offset) => offset,
+            None => {
+                return json11_error(
+                    "InvalidParameterException",
+                    "The specified nextToken is invalid.",
+                )
+            }
+        },
+    };
     let limit = body["limit"]
         .as_u64()
         .map(|l| l as usize)

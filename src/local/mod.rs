@@ -27,6 +27,7 @@ mod gateway;
 mod iam;
 mod lambda;
 mod logs;
+mod model;
 mod router;
 mod runtime;
 mod server;

@@ -13,7 +13,7 @@ use axum::response::Response;
 use futures_util::FutureExt;
 
 use super::faults::{self, Service};
-use super::{admin, apigateway, gateway, iam, lambda, logs, wire, Cloud, DEFAULT_REGION};
+use super::{admin, apigateway, gateway, iam, lambda, logs, model, wire, Cloud, DEFAULT_REGION};
 
 /// One control-plane call, parsed once: the API it is for and its operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -470,6 +470,15 @@ async fn call_service(
         cloud.db().count(&format!("{operation} (denied)"));
         return iam::access_denied(service, &missing, region);
     }
+    // Every member against AWS's service model, before any handler sees the request.
+    if let Err(invalid) = validate(service, operation, uri, headers, body).await {
+        cloud.db().count(&format!("{operation} (invalid)"));
+        let (code, message) = invalid.code_and_message(service);
+        return match service {
+            Service::Logs => wire::json11_error(code, &message),
+            _ => wire::rest_error(400, code, &message),
+        };
+    }
     if let Some(wait) = cloud.faults.rate_limited(service, operation) {
         cloud.db().count(&format!("{operation} (throttled)"));
         // AWS says when to come back (botocore: TooManyRequestsException.retryAfterSeconds,
@@ -516,6 +525,41 @@ async fn call_service(
         return faults::reset();
     }
     response
+}
+
+/// A request against its service's model. A large body is parsed off the async workers; a
+/// body that is not JSON is left to the handler, which answers it in its own words.
+async fn validate(
+    service: Service,
+    operation: &'static str,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), model::Invalid> {
+    let json = if !model::json_body(service, operation) {
+        None
+    } else if body.len() > 256 * 1024 {
+        let owned = Bytes::copy_from_slice(body);
+        tokio::task::spawn_blocking(move || wire::parse_body(&owned).ok())
+            .await
+            .ok()
+            .flatten()
+    } else {
+        wire::parse_body(body).ok()
+    };
+    if model::json_body(service, operation) && json.is_none() {
+        return Ok(());
+    }
+    model::validate(
+        service,
+        operation,
+        &model::Request {
+            path: uri.path(),
+            query: uri.query(),
+            headers,
+            body: json.as_ref(),
+        },
+    )
 }
 
 #[cfg(test)]

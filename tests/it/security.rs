@@ -590,3 +590,72 @@ async fn a_flooding_function_is_held_to_the_log_groups_cap_and_long_lines_are_tr
     assert!(groups.log_groups().is_empty());
     cloud.stop().await;
 }
+
+/// Sends one signed control-plane request and returns its status, error code and message.
+fn call(cloud: &LocalCloud, request: &str, body: &str) -> (u16, String, String) {
+    let (service, head) = request.split_once(' ').unwrap();
+    let logs = service == "logs";
+    let (method_path, target) = match head.split_once(" @") {
+        Some((mp, target)) => (mp, Some(target)),
+        None => (head, None),
+    };
+    let target = target
+        .map(|t| {
+            format!(
+                "X-Amz-Target: Logs_20140328.{t}\r\nContent-Type: application/x-amz-json-1.1\r\n"
+            )
+        })
+        .unwrap_or_default();
+    let raw_request = format!(
+        "{method_path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{}{target}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        signed(service),
+        body.len()
+    );
+    let (status, answer) = raw(cloud, raw_request.as_bytes());
+    let status: u16 = status.split(' ').nth(1).unwrap().parse().unwrap();
+    let payload: serde_json::Value =
+        serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap_or("{}")).unwrap_or_default();
+    let code = if logs {
+        payload["__type"].as_str().unwrap_or_default().to_string()
+    } else {
+        error_code(&answer)
+    };
+    let message = payload["message"].as_str().unwrap_or_default().to_string();
+    (status, code, message)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn values_aws_would_refuse_are_refused_with_its_error_codes() {
+    let (cloud, _sdk) = deployed_cloud().await;
+    let create = |extra: &str| {
+        format!(
+            r#"{{"FunctionName":"Other","Runtime":"provided.al2023","Role":"{}","Handler":"bootstrap","Code":{{"ZipFile":"{}"}}{extra}}}"#,
+            common::ROLE_ARN,
+            base64_of(&common::script_zip("true"))
+        )
+    };
+    let config = "lambda PUT /2015-03-31/functions/FAQ/configuration";
+    for (request, body, status, code, says) in [
+        // Once silently replaced by the defaults.
+        ("lambda POST /2015-03-31/functions", create(r#","Timeout":-1"#), 400, "ValidationException", "Value '-1' at 'timeout' failed to satisfy constraint: Member must have value greater than or equal to 1"),
+        ("lambda POST /2015-03-31/functions", create(r#","MemorySize":"128""#), 400, "SerializationException", "'memorySize' must be a whole number, not a string"),
+        // Once accepted (and an invocation that never ends).
+        (config, r#"{"MemorySize":0}"#.to_string(), 400, "ValidationException", "greater than or equal to 128"),
+        (config, r#"{"Timeout":18446744073709551615}"#.to_string(), 400, "SerializationException", "32-bit integer"),
+        (config, r#"{"Environment":{"Variables":{"A\u0000B":"x"}}}"#.to_string(), 400, "ValidationException", "Map keys must satisfy constraint"),
+        ("apigateway PATCH /restapis/nope/stages/myDeployment", r#"{"patchOperations":"replace"}"#.to_string(), 400, "SerializationException", "'patchOperations' must be a list"),
+        ("logs POST / @FilterLogEvents", r#"{"logGroupName":"/aws/lambda/FAQ","limit":-1}"#.to_string(), 400, "InvalidParameterException", "Member must have value greater than or equal to 1"),
+        ("logs POST / @FilterLogEvents", r#"{"logGroupName":"/aws/lambda/FAQ","limit":1e30}"#.to_string(), 400, "SerializationException", "'limit' must be a whole number"),
+        ("logs POST / @FilterLogEvents", r#"{"logGroupName":"/aws/lambda/FAQ","startTime":"yesterday"}"#.to_string(), 400, "SerializationException", "'startTime' must be a whole number"),
+        ("logs POST / @FilterLogEvents", r#"{"logGroupName":"/aws/lambda/FAQ","nextToken":"garbage"}"#.to_string(), 400, "InvalidParameterException", "nextToken is invalid"),
+        ("logs POST / @FilterLogEvents", format!(r#"{{"logGroupName":"/aws/lambda/FAQ","filterPattern":"{}"}}"#, "?term ".repeat(20_000)), 400, "InvalidParameterException", "Member must have length less than or equal to 1024"),
+    ] {
+        let (got_status, got_code, message) = call(&cloud, request, &body);
+        assert_eq!((got_status, got_code.as_str()), (status, code), "{request} {}: {message}", &body[..body.len().min(120)]);
+        assert!(message.contains(says), "{request}: {message}");
+    }
+    // The function was left as it was.
+    let (status, _, _) = call(&cloud, "lambda GET /2015-03-31/functions/Other", "");
+    assert_eq!(status, 404);
+    cloud.stop().await;
+}
