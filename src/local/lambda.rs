@@ -145,7 +145,7 @@ impl Op {
         headers: &axum::http::HeaderMap,
     ) -> Response {
         match self {
-            Op::CreateFunction => create_function(cloud, region, body),
+            Op::CreateFunction => create_function(cloud, region, body).await,
             Op::ListFunctions => list_functions(cloud),
             Op::GetFunction { name } => get_function(cloud, region, &name),
             Op::DeleteFunction { name } => delete_function(cloud, region, &name),
@@ -155,7 +155,7 @@ impl Op {
             Op::UpdateFunctionConfiguration { name } => {
                 update_configuration(cloud, region, &name, body)
             }
-            Op::UpdateFunctionCode { name } => update_code(cloud, region, &name, body),
+            Op::UpdateFunctionCode { name } => update_code(cloud, region, &name, body).await,
             Op::AddPermission { name } => add_permission(cloud, region, &name, body),
             Op::GetPolicy { name } => get_policy(cloud, region, &name),
             Op::RemovePermission { name, sid } => remove_permission(cloud, region, &name, &sid),
@@ -244,7 +244,7 @@ pub fn configuration(f: &Function) -> Value {
 }
 
 /// The code a request carries: a zip (base64 in JSON), checked as Lambda checks it.
-fn code_of(request: &Value, field: &str) -> Result<Vec<u8>, Response> {
+fn code_of(request: &mut Value, field: &str) -> Result<Vec<u8>, Response> {
     let encoded = request[field].as_str().ok_or_else(|| {
         invalid("faqctl local takes the code as ZipFile; S3 and container images are not emulated")
     })?;
@@ -258,10 +258,42 @@ fn code_of(request: &Value, field: &str) -> Result<Vec<u8>, Response> {
     Ok(bytes)
 }
 
-fn create_function(cloud: &Arc<Cloud>, region: &str, body: &[u8]) -> Response {
-    let request = match parse_body(body) {
-        Ok(request) => request,
-        Err(message) => return invalid(&message),
+/// A request that carries code, read off the async workers: parsing tens of megabytes of
+/// JSON, decoding the base64, checking the zip and hashing it take long enough to stall
+/// every other request if done on them. The zip leaves the request (it is not kept twice).
+async fn read_code_request(
+    body: &[u8],
+    in_code: bool,
+) -> Result<(Value, Vec<u8>, String), Response> {
+    let body = body.to_vec();
+    let read = tokio::task::spawn_blocking(move || {
+        let mut request = parse_body(&body).map_err(|message| invalid(&message))?;
+        drop(body);
+        let holder = if in_code {
+            &mut request["Code"]
+        } else {
+            &mut request
+        };
+        let code = code_of(holder, "ZipFile")?;
+        if let Some(object) = holder.as_object_mut() {
+            object.remove("ZipFile");
+        }
+        let sha = code::sha256(&code);
+        Ok((request, code, sha))
+    });
+    read.await.unwrap_or_else(|_| {
+        Err(rest_error(
+            500,
+            "ServiceException",
+            "faqctl local could not read the code",
+        ))
+    })
+}
+
+async fn create_function(cloud: &Arc<Cloud>, region: &str, body: &[u8]) -> Response {
+    let (request, code, code_sha256) = match read_code_request(body, true).await {
+        Ok(read) => read,
+        Err(response) => return response,
     };
     let name = request["FunctionName"]
         .as_str()
@@ -279,17 +311,12 @@ fn create_function(cloud: &Arc<Cloud>, region: &str, body: &[u8]) -> Response {
     if let Err(response) = check_role(&role, region) {
         return response;
     }
-    let code = match code_of(&request["Code"], "ZipFile") {
-        Ok(code) => code,
-        Err(response) => return response,
-    };
     let memory = request["MemorySize"].as_u64().unwrap_or(128);
     let timeout = request["Timeout"].as_u64().unwrap_or(3);
     if !(128..=10240).contains(&memory) || !(1..=900).contains(&timeout) {
         return invalid("MemorySize must be 128 to 10240 MB and Timeout 1 to 900 seconds");
     }
-    let mut db = cloud.db();
-    if db.functions.contains_key(&name) {
+    if cloud.db().functions.contains_key(&name) {
         return rest_error(
             409,
             "ResourceConflictException",
@@ -324,7 +351,7 @@ fn create_function(cloud: &Arc<Cloud>, region: &str, body: &[u8]) -> Response {
             })
             .unwrap_or_else(|| vec!["x86_64".into()]),
         environment: string_map(&request["Environment"]["Variables"]),
-        code_sha256: code::sha256(&code),
+        code_sha256,
         code_size: code.len() as u64,
         revision: 1,
         code_dir: PathBuf::new(),
@@ -336,16 +363,26 @@ fn create_function(cloud: &Arc<Cloud>, region: &str, body: &[u8]) -> Response {
         policy: Vec::new(),
     };
     let response = json(201, &configuration(&function));
-    db.functions.insert(name.clone(), function);
-    db.changed();
-    drop(db);
-    finish_in_background(cloud, name, 1, code, true);
+    {
+        let mut db = cloud.db();
+        // Another create may have won while the code was read.
+        if db.functions.contains_key(&name) {
+            return rest_error(
+                409,
+                "ResourceConflictException",
+                &format!("Function already exist: {name}"),
+            );
+        }
+        db.functions.insert(name.clone(), function);
+        db.changed();
+    }
+    finish_in_background(cloud, name, 1, code, true).await;
     response
 }
 
 /// Unpacks the code, then (after the configured settle time) flips the function to Active /
 /// Successful, or Failed: the call itself answers Pending / InProgress, as Lambda does.
-fn finish_in_background(
+async fn finish_in_background(
     cloud: &Arc<Cloud>,
     name: String,
     revision: u64,
@@ -353,9 +390,13 @@ fn finish_in_background(
     creating: bool,
 ) {
     // The code is unpacked before the call returns (milliseconds for a function this size),
-    // so that the state can settle right after it, as fast as the client can ask.
+    // so that the state can settle right after it, as fast as the client can ask; on a
+    // blocking thread, so that a large zip stalls no other request.
     let dir = cloud.code_dir(&name, revision);
-    let unpacked = code::unpack(&code, &dir);
+    let target = dir.clone();
+    let unpacked = tokio::task::spawn_blocking(move || code::unpack(&code, &target))
+        .await
+        .unwrap_or_else(|_| Err("unpacking the code failed".to_string()));
     let cloud = cloud.clone();
     tokio::spawn(async move {
         if !cloud.settle.is_zero() {
@@ -536,39 +577,37 @@ fn update_configuration(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8
     response
 }
 
-fn update_code(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8]) -> Response {
-    let request = match parse_body(body) {
-        Ok(request) => request,
-        Err(message) => return invalid(&message),
-    };
-    let code = match code_of(&request, "ZipFile") {
-        Ok(code) => code,
+async fn update_code(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8]) -> Response {
+    let (request, code, code_sha256) = match read_code_request(body, false).await {
+        Ok(read) => read,
         Err(response) => return response,
     };
-    let mut db = cloud.db();
-    let Some(function) = db.functions.get_mut(name_of(name)) else {
-        return not_found(region, name);
+    let (response, function_name, revision) = {
+        let mut db = cloud.db();
+        let Some(function) = db.functions.get_mut(name_of(name)) else {
+            return not_found(region, name);
+        };
+        if let Some(conflict) = conflict_if_busy(function) {
+            return conflict;
+        }
+        function.code_sha256 = code_sha256;
+        function.code_size = code.len() as u64;
+        if let Some(architectures) = request["Architectures"].as_array() {
+            function.architectures = architectures
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect();
+        }
+        function.revision += 1;
+        function.last_modified = lambda_timestamp();
+        function.last_update_status = "InProgress".into();
+        let response = json(200, &configuration(function));
+        let (function_name, revision) = (function.name.clone(), function.revision);
+        db.changed();
+        (response, function_name, revision)
     };
-    if let Some(conflict) = conflict_if_busy(function) {
-        return conflict;
-    }
-    function.code_sha256 = code::sha256(&code);
-    function.code_size = code.len() as u64;
-    if let Some(architectures) = request["Architectures"].as_array() {
-        function.architectures = architectures
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect();
-    }
-    function.revision += 1;
-    function.last_modified = lambda_timestamp();
-    function.last_update_status = "InProgress".into();
-    let response = json(200, &configuration(function));
-    let (function_name, revision) = (function.name.clone(), function.revision);
-    db.changed();
-    drop(db);
     cloud.runtimes.retire(&function_name);
-    finish_in_background(cloud, function_name, revision, code, false);
+    finish_in_background(cloud, function_name, revision, code, false).await;
     response
 }
 

@@ -78,7 +78,10 @@ pub fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Respo
             json11(&json!({}))
         }
         "DeleteLogGroup" => match db.log_groups.remove(&name) {
-            Some(_) => json11(&json!({})),
+            Some(_) => {
+                db.logs_removed = true;
+                json11(&json!({}))
+            }
             None => missing_group(),
         },
         "PutRetentionPolicy" => {

@@ -61,6 +61,10 @@ pub struct Db {
     /// Told of every change, when the state is kept on disk.
     #[serde(skip)]
     writer: Option<Writer>,
+    /// Set when events were removed other than by the caps (a log group deleted): the writer
+    /// rewrites `logs.jsonl` from memory instead of appending to it.
+    #[serde(skip)]
+    pub logs_removed: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -185,6 +189,9 @@ pub struct LogGroup {
 pub struct LogStream {
     pub name: String,
     pub created: i64,
+    /// Kept in `logs.jsonl`, appended to as they come, not in `state.json` (an older state
+    /// file that has them still loads).
+    #[serde(default, skip_serializing)]
     pub events: Vec<LogEvent>,
 }
 
@@ -403,9 +410,13 @@ impl Db {
                 let mut db: Db = serde_json::from_slice(&bytes).map_err(|e| {
                     anyhow::anyhow!("{}: not a faqctl local state file ({e}); move it away or pass another --state-dir", path.display())
                 })?;
+                read_events(dir, &mut db);
                 let mut events = 0;
                 for group in db.log_groups.values_mut() {
                     group.recount();
+                    if group.bytes > MAX_GROUP_BYTES {
+                        group.trim();
+                    }
                     for stream in group.streams.values() {
                         events = events.max(stream.events.iter().map(|e| e.id).max().unwrap_or(0));
                     }
@@ -528,6 +539,7 @@ impl Writer {
             thread: std::sync::Mutex::new(None),
         });
         let worker = inner.clone();
+        let mut log = EventLog::open(&dir);
         let thread = std::thread::Builder::new()
             .name("faqctl-local-writer".into())
             .spawn(move || loop {
@@ -547,14 +559,21 @@ impl Writer {
                 }
                 if worker.dirty.swap(false, Ordering::AcqRel) {
                     let Some(db) = db.upgrade() else { return };
-                    let bytes = {
-                        let db = db.lock().unwrap_or_else(|p| p.into_inner());
-                        serde_json::to_vec(&*db)
+                    // Under the lock only what is small: the state without its events, and
+                    // the events that came since the last write.
+                    let (bytes, events) = {
+                        let mut db = db.lock().unwrap_or_else(|p| p.into_inner());
+                        let kept: usize = db.log_groups.values().map(|g| g.bytes).sum();
+                        let rewrite = std::mem::take(&mut db.logs_removed)
+                            || log.bytes > 3 * kept + LOG_FILE_SLACK;
+                        let after = if rewrite { 0 } else { log.written_up_to };
+                        (serde_json::to_vec(&*db), (rewrite, new_events(&db, after)))
                     };
-                    if let Err(e) = bytes
+                    let saved = bytes
                         .map_err(std::io::Error::from)
                         .and_then(|b| write_state(&dir, &b))
-                    {
+                        .and_then(|()| log.write(&dir, events.0, &events.1));
+                    if let Err(e) = saved {
                         eprintln!("faqctl local: cannot save state in {}: {e}", dir.display());
                     }
                 }
@@ -591,6 +610,127 @@ impl Writer {
         if let Some(thread) = thread {
             let _ = thread.join();
         }
+    }
+}
+
+/// How far `logs.jsonl` may outgrow what the log groups hold before it is rewritten.
+const LOG_FILE_SLACK: usize = 8 * 1024 * 1024;
+
+/// One line of `logs.jsonl`: an event and where it belongs.
+#[derive(Serialize, Deserialize)]
+struct EventLine {
+    group: String,
+    stream: String,
+    #[serde(flatten)]
+    event: LogEvent,
+}
+
+/// The events since `after` (event ids grow with time, and each stream is in id order), as
+/// `logs.jsonl` lines.
+fn new_events(db: &Db, after: u64) -> (Vec<u8>, u64) {
+    let mut lines = Vec::new();
+    let mut newest = after;
+    for group in db.log_groups.values() {
+        for stream in group.streams.values() {
+            let start = stream.events.partition_point(|e| e.id <= after);
+            for event in &stream.events[start..] {
+                newest = newest.max(event.id);
+                let line = EventLine {
+                    group: group.name.clone(),
+                    stream: stream.name.clone(),
+                    event: event.clone(),
+                };
+                if serde_json::to_writer(&mut lines, &line).is_ok() {
+                    lines.push(b'\n');
+                }
+            }
+        }
+    }
+    (lines, newest)
+}
+
+/// `logs.jsonl`, the log events of a state dir: appended to as events come, rewritten from
+/// memory when it holds much more than the log groups do (events dropped by the caps, a group
+/// deleted). So no write of the state rewrites every event.
+struct EventLog {
+    /// Its size.
+    bytes: usize,
+    /// The newest event id in it.
+    written_up_to: u64,
+}
+
+impl EventLog {
+    /// After the state was loaded: every event loaded is in the file, unless there is no file
+    /// yet (a new state dir, or one whose events were in `state.json`).
+    fn open(dir: &Path) -> EventLog {
+        match std::fs::metadata(dir.join("logs.jsonl")) {
+            Ok(meta) => EventLog {
+                bytes: meta.len() as usize,
+                written_up_to: EVENT_IDS.load(Ordering::Relaxed).saturating_sub(1),
+            },
+            Err(_) => EventLog {
+                bytes: 0,
+                written_up_to: 0,
+            },
+        }
+    }
+
+    fn write(
+        &mut self,
+        dir: &Path,
+        rewrite: bool,
+        (lines, newest): &(Vec<u8>, u64),
+    ) -> std::io::Result<()> {
+        use std::io::Write;
+        let path = dir.join("logs.jsonl");
+        if rewrite {
+            let temporary = dir.join("logs.jsonl.tmp");
+            std::fs::write(&temporary, lines)?;
+            std::fs::rename(temporary, path)?;
+            self.bytes = lines.len();
+        } else if !lines.is_empty() {
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)?;
+            file.write_all(lines)?;
+            self.bytes += lines.len();
+        }
+        self.written_up_to = if rewrite {
+            *newest
+        } else {
+            self.written_up_to.max(*newest)
+        };
+        Ok(())
+    }
+}
+
+/// Puts the events of `logs.jsonl` back into their streams. A line cut short by a crash, or
+/// for a group that no longer exists, is skipped; an event already loaded (from an older
+/// state file) is not added twice.
+fn read_events(dir: &Path, db: &mut Db) {
+    let Ok(file) = std::fs::File::open(dir.join("logs.jsonl")) else {
+        return;
+    };
+    for line in std::io::BufRead::lines(std::io::BufReader::new(file)).map_while(Result::ok) {
+        let Ok(line) = serde_json::from_str::<EventLine>(&line) else {
+            continue;
+        };
+        let Some(group) = db.log_groups.get_mut(&line.group) else {
+            continue;
+        };
+        let stream = group
+            .streams
+            .entry(line.stream.clone())
+            .or_insert_with(|| LogStream {
+                name: line.stream.clone(),
+                created: line.event.timestamp,
+                events: Vec::new(),
+            });
+        if stream.events.last().is_some_and(|e| e.id >= line.event.id) {
+            continue;
+        }
+        stream.events.push(line.event);
     }
 }
 

@@ -146,18 +146,24 @@ async fn the_state_dir_keeps_log_events_without_a_clean_stop() {
     for _ in 0..20 {
         assert_eq!(reqwest::get(&url).await.unwrap().status(), 200);
     }
-    // Written within the writer's debounce, with no stop: what a kill -9 would find.
+    // Written within the writer's debounce, with no stop: what a kill -9 would find. The
+    // events are appended to logs.jsonl; state.json (rewritten on every change) has none.
     let state = dir.path().join("state.json");
+    let events = dir.path().join("logs.jsonl");
     let saved = eventually(Duration::from_secs(10), || {
-        std::fs::read_to_string(&state)
+        std::fs::read_to_string(&events)
             .map(|text| text.matches("Quote selected").count() >= 20)
             .unwrap_or(false)
     })
     .await;
-    assert!(saved, "the state file holds the 20 requests' log lines");
+    assert!(saved, "logs.jsonl holds the 20 requests' log lines");
+    assert!(!std::fs::read_to_string(&state)
+        .unwrap()
+        .contains("Quote selected"));
     // The copy a crash would leave, restored into a new cloud.
     let crashed = tempfile::tempdir().unwrap();
     std::fs::copy(&state, crashed.path().join("state.json")).unwrap();
+    std::fs::copy(&events, crashed.path().join("logs.jsonl")).unwrap();
     cloud.stop().await;
     let restarted = common::local_cloud(LocalConfig {
         state_dir: Some(crashed.path().to_path_buf()),
