@@ -109,7 +109,9 @@ impl Cloud {
     }
 
     async fn calls(&self) -> BTreeMap<String, u64> {
-        let body = reqwest::get(format!("{}/_faqctl/calls", self.endpoint()))
+        let body = admin()
+            .get(format!("{}/_faqctl/calls", self.endpoint()))
+            .send()
             .await
             .unwrap()
             .text()
@@ -150,6 +152,21 @@ async fn start(state_dir: Option<PathBuf>) -> Cloud {
     Cloud { child, port }
 }
 
+/// A client of the admin API: like every control-plane call, signed (SigV4-shaped).
+fn admin() -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        reqwest::header::HeaderValue::from_static(
+            "AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/faqctl/aws4_request, SignedHeaders=host, Signature=0",
+        ),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
 const READS: [&str; 6] = ["Get", "Describe", "Filter", "List", "Execute", "Invoke"];
 
 async fn write_counts(cloud: &Cloud) -> BTreeMap<String, u64> {
@@ -166,7 +183,7 @@ fn total(calls: &BTreeMap<String, u64>) -> u64 {
 }
 
 async fn reset_calls(cloud: &Cloud) {
-    reqwest::Client::new()
+    admin()
         .delete(format!("{}/_faqctl/calls", cloud.endpoint()))
         .send()
         .await

@@ -445,7 +445,7 @@ fn logged_pid(invoked: &aws_sdk_lambda::operation::invoke::InvokeOutput) -> Stri
 async fn a_client_that_disconnects_mid_invocation_does_not_kill_the_warm_environment() {
     let (cloud, sdk) = deployed_cloud().await;
     sdk.replace_code(common::script_zip(
-        r#"echo "pid $$"; sleep 0.5; post /2018-06-01/runtime/invocation/$id/response '{"statusCode":200,"body":"ok"}'"#,
+        r#"echo "pid $$"; sleep 1; post /2018-06-01/runtime/invocation/$id/response '{"statusCode":200,"body":"ok"}'"#,
     ))
     .await;
     let invoke = || {
@@ -463,23 +463,31 @@ async fn a_client_that_disconnects_mid_invocation_does_not_kill_the_warm_environ
         "POST /2015-03-31/functions/FAQ/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\n{}Content-Length: 2\r\n\r\n{{}}",
         signed("lambda")
     );
+    let count = |word: &'static str| {
+        let sdk = &sdk;
+        async move {
+            let events = sdk
+                .logs
+                .filter_log_events()
+                .log_group_name("/aws/lambda/FAQ")
+                .filter_pattern(word)
+                .send()
+                .await
+                .unwrap();
+            events.events().len()
+        }
+    };
     let mut stream = std::net::TcpStream::connect(cloud.address).unwrap();
     std::io::Write::write_all(&mut stream, request.as_bytes()).unwrap();
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Gone once the invocation has started (its START line is written).
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while count("START").await < 2 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     drop(stream);
 
     // The abandoned invocation still runs to its end (its REPORT line is written)...
-    let reports = || async {
-        let events = sdk
-            .logs
-            .filter_log_events()
-            .log_group_name("/aws/lambda/FAQ")
-            .filter_pattern("REPORT")
-            .send()
-            .await
-            .unwrap();
-        events.events().len()
-    };
+    let reports = || count("REPORT");
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while reports().await < 2 && std::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
