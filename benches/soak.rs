@@ -184,6 +184,8 @@ async fn soak() -> bool {
         ])
         .arg(&package.zip)
         .args(["--role-arn", ROLE])
+        // Above the default stage throttling (10/s, burst 20): the soak loads the data path.
+        .args(["--throttle-rate", "10000", "--throttle-burst", "5000"])
         .output()
         .expect("faqctl deploy runs");
     assert!(
@@ -199,126 +201,22 @@ async fn soak() -> bool {
         None,
     );
     create_function(&endpoint, "Flood", &flood).await;
-    let (rss_start, fds_start) = sample(pid);
 
+    // A warm-up (every environment started, every connection pool filled), then the
+    // descriptors the idle server holds: the baseline that must not grow.
+    println!("warm-up — 10 s of the same load");
+    let warm = load(10, &url, &endpoint, pid).await;
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    let (rss_start, fds_start) = sample(pid);
     println!("faqctl local soak — {seconds} s, {CLIENTS} clients on the stage URL, a flooding function, FilterLogEvents");
-    let stop = Arc::new(AtomicBool::new(false));
-    let requests = Arc::new(AtomicU64::new(0));
-    let errors = Arc::new(AtomicU64::new(0));
-    let mut tasks = Vec::new();
-    for _ in 0..CLIENTS {
-        let (stop, requests, errors, url) =
-            (stop.clone(), requests.clone(), errors.clone(), url.clone());
-        tasks.push(tokio::spawn(async move {
-            let http = reqwest::Client::new();
-            while !stop.load(Ordering::Relaxed) {
-                match http.get(&url).send().await {
-                    Ok(r) if r.status() == 200 => {
-                        let _ = r.bytes().await;
-                        requests.fetch_add(1, Ordering::Relaxed);
-                    }
-                    _ => {
-                        errors.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-            }
-        }));
-    }
-    let floods = Arc::new(AtomicU64::new(0));
-    {
-        let (stop, errors, floods, endpoint) = (
-            stop.clone(),
-            errors.clone(),
-            floods.clone(),
-            endpoint.clone(),
-        );
-        tasks.push(tokio::spawn(async move {
-            let http = client();
-            while !stop.load(Ordering::Relaxed) {
-                let answer = http
-                    .post(format!("{endpoint}/2015-03-31/functions/Flood/invocations"))
-                    .body("{}")
-                    .send()
-                    .await;
-                match answer {
-                    Ok(r)
-                        if r.status() == 200
-                            && !r.headers().contains_key("x-amz-function-error") =>
-                    {
-                        floods.fetch_add(1, Ordering::Relaxed);
-                    }
-                    _ => {
-                        errors.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-            }
-        }));
-    }
-    let filters = Arc::new(AtomicU64::new(0));
-    {
-        let (stop, errors, filters, endpoint) = (
-            stop.clone(),
-            errors.clone(),
-            filters.clone(),
-            endpoint.clone(),
-        );
-        tasks.push(tokio::spawn(async move {
-            let http = logs_client();
-            while !stop.load(Ordering::Relaxed) {
-                for group in ["/aws/lambda/FAQ", "/aws/lambda/Flood"] {
-                    let body = serde_json::json!({
-                        "logGroupName": group,
-                        "filterPattern": "?Quote ?selected ?nothing",
-                        "limit": 100,
-                    });
-                    let answer = http
-                        .post(&endpoint)
-                        .header("x-amz-target", "Logs_20140328.FilterLogEvents")
-                        .header("content-type", "application/x-amz-json-1.1")
-                        .body(body.to_string())
-                        .send()
-                        .await;
-                    match answer {
-                        Ok(r) if r.status() == 200 => {
-                            filters.fetch_add(1, Ordering::Relaxed);
-                        }
-                        _ => {
-                            errors.fetch_add(1, Ordering::Relaxed);
-                        }
-                    }
-                }
-                tokio::time::sleep(Duration::from_millis(500)).await;
-            }
-        }));
-    }
-    let started = Instant::now();
-    let mut peak_rss = rss_start;
-    let mut samples = Vec::new();
-    while started.elapsed() < Duration::from_secs(seconds) {
-        tokio::time::sleep(Duration::from_secs(5).min(Duration::from_secs(seconds))).await;
-        let (rss, fds) = sample(pid);
-        peak_rss = peak_rss.max(rss);
-        samples.push((started.elapsed().as_secs(), rss, fds));
-        print!(
-            "\r  t={:>4} s  rss={rss:>4} MB  fds={fds:>4}  requests={}  floods={}  errors={}   ",
-            started.elapsed().as_secs(),
-            requests.load(Ordering::Relaxed),
-            floods.load(Ordering::Relaxed),
-            errors.load(Ordering::Relaxed)
-        );
-        let _ = std::io::stdout().flush();
-    }
-    stop.store(true, Ordering::Relaxed);
-    for task in tasks {
-        let _ = task.await;
-    }
-    println!();
+    let run = load(seconds, &url, &endpoint, pid).await;
+    let peak_rss = run.peak_rss.max(warm.peak_rss);
     // Idle connections close after the header-read limit; then the descriptors should be back.
     tokio::time::sleep(Duration::from_secs(12)).await;
     let (rss_end, fds_end) = sample(pid);
-    let elapsed = started.elapsed().as_secs_f64();
-    let errors = errors.load(Ordering::Relaxed);
-    let served = requests.load(Ordering::Relaxed);
+    let elapsed = run.seconds;
+    let errors = run.errors + warm.errors;
+    let served = run.requests;
     let fd_growth = fds_end.saturating_sub(fds_start);
     println!("  {:<52} {:<28} target", "metric", "value");
     let row = |metric: &str, value: String, target: &str| {
@@ -331,12 +229,16 @@ async fn soak() -> bool {
     );
     row(
         "flood invocations (4 MB of output each)",
-        floods.load(Ordering::Relaxed).to_string(),
+        run.floods.to_string(),
         "",
     );
     row(
-        "FilterLogEvents calls",
-        filters.load(Ordering::Relaxed).to_string(),
+        "FilterLogEvents over the full groups: calls, slowest",
+        format!(
+            "{}, {:.1} ms",
+            run.filters,
+            run.slowest_filter.as_secs_f64() * 1e3
+        ),
         "",
     );
     row("errors", errors.to_string(), "0");
@@ -411,4 +313,144 @@ async fn soak() -> bool {
     let ok = errors == 0 && peak_rss < MEMORY_CEILING_MB && fd_growth <= 4;
     println!("{}", if ok { "soak: OK" } else { "soak: FAILED" });
     ok
+}
+
+/// What one run of the load did.
+struct Load {
+    seconds: f64,
+    requests: u64,
+    errors: u64,
+    floods: u64,
+    filters: u64,
+    slowest_filter: Duration,
+    peak_rss: u64,
+}
+
+/// `seconds` of load: the stage URL's clients, the flooding function, FilterLogEvents.
+async fn load(seconds: u64, url: &str, endpoint: &str, pid: u32) -> Load {
+    let (url, endpoint) = (url.to_string(), endpoint.to_string());
+    let stop = Arc::new(AtomicBool::new(false));
+    let requests = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..CLIENTS {
+        let (stop, requests, errors, url) =
+            (stop.clone(), requests.clone(), errors.clone(), url.clone());
+        tasks.push(tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            while !stop.load(Ordering::Relaxed) {
+                match http.get(&url).send().await {
+                    Ok(r) if r.status() == 200 => {
+                        let _ = r.bytes().await;
+                        requests.fetch_add(1, Ordering::Relaxed);
+                    }
+                    _ => {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        }));
+    }
+    let floods = Arc::new(AtomicU64::new(0));
+    {
+        let (stop, errors, floods, endpoint) = (
+            stop.clone(),
+            errors.clone(),
+            floods.clone(),
+            endpoint.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let http = client();
+            while !stop.load(Ordering::Relaxed) {
+                let answer = http
+                    .post(format!("{endpoint}/2015-03-31/functions/Flood/invocations"))
+                    .body("{}")
+                    .send()
+                    .await;
+                match answer {
+                    Ok(r)
+                        if r.status() == 200
+                            && !r.headers().contains_key("x-amz-function-error") =>
+                    {
+                        floods.fetch_add(1, Ordering::Relaxed);
+                    }
+                    _ => {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        }));
+    }
+    let filters = Arc::new(AtomicU64::new(0));
+    let slowest_filter_us = Arc::new(AtomicU64::new(0));
+    {
+        let (stop, errors, filters, endpoint, slowest) = (
+            stop.clone(),
+            errors.clone(),
+            filters.clone(),
+            endpoint.clone(),
+            slowest_filter_us.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let http = logs_client();
+            while !stop.load(Ordering::Relaxed) {
+                for group in ["/aws/lambda/FAQ", "/aws/lambda/Flood"] {
+                    let body = serde_json::json!({
+                        "logGroupName": group,
+                        "filterPattern": "?Quote ?selected ?nothing",
+                        "limit": 100,
+                    });
+                    let started = Instant::now();
+                    let answer = http
+                        .post(&endpoint)
+                        .header("x-amz-target", "Logs_20140328.FilterLogEvents")
+                        .header("content-type", "application/x-amz-json-1.1")
+                        .body(body.to_string())
+                        .send()
+                        .await;
+                    match answer {
+                        Ok(r) if r.status() == 200 => {
+                            let _ = r.bytes().await;
+                            slowest
+                                .fetch_max(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+                            filters.fetch_add(1, Ordering::Relaxed);
+                        }
+                        _ => {
+                            errors.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }));
+    }
+    let started = Instant::now();
+    let mut peak_rss = 0;
+    while started.elapsed() < Duration::from_secs(seconds) {
+        tokio::time::sleep(Duration::from_secs(5).min(Duration::from_secs(seconds))).await;
+        let (rss, fds) = sample(pid);
+        peak_rss = peak_rss.max(rss);
+        print!(
+            "\r  t={:>4} s  rss={rss:>4} MB  fds={fds:>4}  requests={}  floods={}  errors={}   ",
+            started.elapsed().as_secs(),
+            requests.load(Ordering::Relaxed),
+            floods.load(Ordering::Relaxed),
+            errors.load(Ordering::Relaxed)
+        );
+        let _ = std::io::stdout().flush();
+    }
+    stop.store(true, Ordering::Relaxed);
+    for task in tasks {
+        let _ = task.await;
+    }
+    println!();
+    Load {
+        seconds: started.elapsed().as_secs_f64(),
+        requests: requests.load(Ordering::Relaxed),
+        errors: errors.load(Ordering::Relaxed),
+        floods: floods.load(Ordering::Relaxed),
+        filters: filters.load(Ordering::Relaxed),
+        slowest_filter: Duration::from_micros(slowest_filter_us.load(Ordering::Relaxed)),
+        peak_rss,
+    }
 }

@@ -200,7 +200,8 @@ pub struct LogEvent {
     pub id: u64,
     pub timestamp: i64,
     pub ingestion_time: i64,
-    pub message: String,
+    /// Shared, so that the writer can take the events to save without copying them.
+    pub message: std::sync::Arc<str>,
 }
 
 impl LogEvent {
@@ -352,11 +353,12 @@ impl Db {
         let Some(stream) = group.streams.get_mut(stream) else {
             return;
         };
+        // Kept for long, in an allocation of its exact size.
         let event = LogEvent {
             id: next_event_id(),
             timestamp,
             ingestion_time: now_ms(),
-            message,
+            message: message.into(),
         };
         let cost = event.cost();
         stream.events.push(event);
@@ -481,7 +483,7 @@ mod tests {
         let messages: Vec<&str> = group.streams["s"]
             .events
             .iter()
-            .map(|e| e.message.as_str())
+            .map(|e| &*e.message)
             .collect();
         assert_eq!(messages, ["new"]);
         assert_eq!(group.bytes, 3 + EVENT_OVERHEAD);
@@ -561,18 +563,18 @@ impl Writer {
                     let Some(db) = db.upgrade() else { return };
                     // Under the lock only what is small: the state without its events, and
                     // the events that came since the last write.
-                    let (bytes, events) = {
+                    let (bytes, rewrite, events) = {
                         let mut db = db.lock().unwrap_or_else(|p| p.into_inner());
                         let kept: usize = db.log_groups.values().map(|g| g.bytes).sum();
                         let rewrite = std::mem::take(&mut db.logs_removed)
                             || log.bytes > 3 * kept + LOG_FILE_SLACK;
                         let after = if rewrite { 0 } else { log.written_up_to };
-                        (serde_json::to_vec(&*db), (rewrite, new_events(&db, after)))
+                        (serde_json::to_vec(&*db), rewrite, new_events(&db, after))
                     };
                     let saved = bytes
                         .map_err(std::io::Error::from)
                         .and_then(|b| write_state(&dir, &b))
-                        .and_then(|()| log.write(&dir, events.0, &events.1));
+                        .and_then(|()| log.write(&dir, rewrite, &events));
                     if let Err(e) = saved {
                         eprintln!("faqctl local: cannot save state in {}: {e}", dir.display());
                     }
@@ -619,34 +621,32 @@ const LOG_FILE_SLACK: usize = 8 * 1024 * 1024;
 /// One line of `logs.jsonl`: an event and where it belongs.
 #[derive(Serialize, Deserialize)]
 struct EventLine {
-    group: String,
-    stream: String,
+    group: std::sync::Arc<str>,
+    stream: std::sync::Arc<str>,
     #[serde(flatten)]
     event: LogEvent,
 }
 
-/// The events since `after` (event ids grow with time, and each stream is in id order), as
-/// `logs.jsonl` lines.
-fn new_events(db: &Db, after: u64) -> (Vec<u8>, u64) {
+/// The events since `after` (event ids grow with time, and each stream is in id order): taken
+/// under the lock without copying a message (they are shared), written after it is released.
+fn new_events(db: &Db, after: u64) -> Vec<EventLine> {
     let mut lines = Vec::new();
-    let mut newest = after;
     for group in db.log_groups.values() {
+        let group_name: std::sync::Arc<str> = group.name.as_str().into();
         for stream in group.streams.values() {
             let start = stream.events.partition_point(|e| e.id <= after);
-            for event in &stream.events[start..] {
-                newest = newest.max(event.id);
-                let line = EventLine {
-                    group: group.name.clone(),
-                    stream: stream.name.clone(),
-                    event: event.clone(),
-                };
-                if serde_json::to_writer(&mut lines, &line).is_ok() {
-                    lines.push(b'\n');
-                }
+            if start == stream.events.len() {
+                continue;
             }
+            let stream_name: std::sync::Arc<str> = stream.name.as_str().into();
+            lines.extend(stream.events[start..].iter().map(|event| EventLine {
+                group: group_name.clone(),
+                stream: stream_name.clone(),
+                event: event.clone(),
+            }));
         }
     }
-    (lines, newest)
+    lines
 }
 
 /// `logs.jsonl`, the log events of a state dir: appended to as events come, rewritten from
@@ -675,32 +675,42 @@ impl EventLog {
         }
     }
 
-    fn write(
-        &mut self,
-        dir: &Path,
-        rewrite: bool,
-        (lines, newest): &(Vec<u8>, u64),
-    ) -> std::io::Result<()> {
+    /// Appends the lines (or, with `rewrite`, replaces the file with them), streamed through
+    /// a buffer: no copy of every event is built in memory.
+    fn write(&mut self, dir: &Path, rewrite: bool, lines: &[EventLine]) -> std::io::Result<()> {
         use std::io::Write;
+        if lines.is_empty() && !rewrite {
+            return Ok(());
+        }
         let path = dir.join("logs.jsonl");
-        if rewrite {
-            let temporary = dir.join("logs.jsonl.tmp");
-            std::fs::write(&temporary, lines)?;
-            std::fs::rename(temporary, path)?;
-            self.bytes = lines.len();
-        } else if !lines.is_empty() {
-            let mut file = std::fs::OpenOptions::new()
+        let temporary = dir.join("logs.jsonl.tmp");
+        let file = if rewrite {
+            std::fs::File::create(&temporary)?
+        } else {
+            std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
-                .open(path)?;
-            file.write_all(lines)?;
-            self.bytes += lines.len();
-        }
-        self.written_up_to = if rewrite {
-            *newest
-        } else {
-            self.written_up_to.max(*newest)
+                .open(&path)?
         };
+        let mut out = std::io::BufWriter::with_capacity(256 * 1024, file);
+        let mut written = 0;
+        let mut newest = if rewrite { 0 } else { self.written_up_to };
+        for line in lines {
+            let mut bytes = serde_json::to_vec(line)?;
+            bytes.push(b'\n');
+            out.write_all(&bytes)?;
+            written += bytes.len();
+            newest = newest.max(line.event.id);
+        }
+        out.flush()?;
+        drop(out);
+        if rewrite {
+            std::fs::rename(temporary, path)?;
+            self.bytes = written;
+        } else {
+            self.bytes += written;
+        }
+        self.written_up_to = newest;
         Ok(())
     }
 }
@@ -716,14 +726,14 @@ fn read_events(dir: &Path, db: &mut Db) {
         let Ok(line) = serde_json::from_str::<EventLine>(&line) else {
             continue;
         };
-        let Some(group) = db.log_groups.get_mut(&line.group) else {
+        let Some(group) = db.log_groups.get_mut(&*line.group) else {
             continue;
         };
         let stream = group
             .streams
-            .entry(line.stream.clone())
+            .entry(line.stream.to_string())
             .or_insert_with(|| LogStream {
-                name: line.stream.clone(),
+                name: line.stream.to_string(),
                 created: line.event.timestamp,
                 events: Vec::new(),
             });
