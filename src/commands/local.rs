@@ -33,8 +33,9 @@ pub struct LocalArgs {
     /// The port to serve on (0 picks a free one).
     #[arg(long, default_value_t = DEFAULT_PORT)]
     pub port: u16,
-    /// The address to listen on. Loopback unless you say otherwise: the local cloud checks no
-    /// credentials, so anything that can reach it can deploy and run code.
+    /// The address to listen on. Loopback unless you say otherwise: the local cloud verifies no
+    /// credentials (any signed request is served), so anything that can reach it can deploy and
+    /// run code.
     #[arg(long, value_name = "ADDRESS", default_value = "127.0.0.1")]
     pub bind: IpAddr,
     /// Keep state (functions, APIs, logs) here, so that it survives a restart.
@@ -82,7 +83,7 @@ pub async fn run(args: LocalArgs, global: &RemoteArgs, printer: &Printer) -> any
     let names = args.names.resolve()?;
     if !args.bind.is_loopback() {
         eprintln!(
-            "warning: --bind {} exposes the local cloud beyond this machine; it checks no credentials, so anyone who can reach it can deploy and run code",
+            "warning: --bind {} exposes the local cloud beyond this machine; it verifies no credentials (any signed request is served), so anyone who can reach it can deploy and run code",
             args.bind
         );
     }
