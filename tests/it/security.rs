@@ -141,15 +141,7 @@ async fn a_web_page_cannot_create_or_run_code_through_the_control_plane() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stage_urls_stay_open_to_browsers_as_on_aws() {
     let cloud = common::local_cloud(LocalConfig::default()).await;
-    let mut command = common::faqctl_at(&cloud.endpoint());
-    command.args([
-        "deploy",
-        "--zip",
-        &common::zip(),
-        "--role-arn",
-        common::ROLE_ARN,
-    ]);
-    let deployed = common::json_ok_async(command).await;
+    let deployed = deploy(&cloud).await;
     let api = deployed["api_id"].as_str().unwrap();
     // A page fetching the FAQ: an Origin, no signature, the stage's own host name.
     let request = format!(
@@ -370,8 +362,8 @@ async fn idle_connections_beyond_the_bound_cannot_lock_other_clients_out() {
     cloud.stop().await;
 }
 
-async fn deployed_cloud() -> (LocalCloud, Sdk) {
-    let cloud = common::local_cloud(LocalConfig::default()).await;
+/// `faqctl deploy` into a local cloud; its JSON output.
+async fn deploy(cloud: &LocalCloud) -> serde_json::Value {
     let mut command = common::faqctl_at(&cloud.endpoint());
     command.args([
         "deploy",
@@ -380,7 +372,13 @@ async fn deployed_cloud() -> (LocalCloud, Sdk) {
         "--role-arn",
         common::ROLE_ARN,
     ]);
-    common::json_ok_async(command).await;
+    common::json_ok_async(command).await
+}
+
+/// A local cloud with the FAQ deployed, and an SDK client of it.
+async fn deployed_cloud() -> (LocalCloud, Sdk) {
+    let cloud = common::local_cloud(LocalConfig::default()).await;
+    deploy(&cloud).await;
     let sdk = Sdk::at(&cloud.endpoint()).await;
     (cloud, sdk)
 }
@@ -398,25 +396,13 @@ async fn responses_up_to_lambdas_6_mb_are_delivered_and_larger_ones_answer_its_e
     let (cloud, sdk) = deployed_cloud().await;
     // 3 MiB once failed on the Runtime API ("length limit exceeded") and ended as a timeout.
     sdk.replace_code(answers_with(3 * 1024 * 1024)).await;
-    let invoked = sdk
-        .lambda
-        .invoke()
-        .function_name("FAQ")
-        .send()
-        .await
-        .unwrap();
+    let invoked = sdk.invoke().await;
     assert_eq!(invoked.function_error(), None);
     assert_eq!(invoked.payload().unwrap().as_ref().len(), 3 * 1024 * 1024);
 
     // 7 MiB: Lambda's own error, at once, not a timeout.
     sdk.replace_code(answers_with(7 * 1024 * 1024)).await;
-    let invoked = sdk
-        .lambda
-        .invoke()
-        .function_name("FAQ")
-        .send()
-        .await
-        .unwrap();
+    let invoked = sdk.invoke().await;
     assert_eq!(invoked.function_error(), Some("Unhandled"));
     let payload: serde_json::Value =
         serde_json::from_slice(invoked.payload().unwrap().as_ref()).unwrap();
@@ -480,19 +466,22 @@ async fn a_client_that_disconnects_mid_invocation_does_not_kill_the_warm_environ
     let mut stream = std::net::TcpStream::connect(cloud.address).unwrap();
     std::io::Write::write_all(&mut stream, request.as_bytes()).unwrap();
     // Gone once the invocation has started (its START line is written).
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while count("START").await < 2 && std::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    common::until(Duration::from_secs(20), || async {
+        count("START").await >= 2
+    })
+    .await;
     drop(stream);
 
     // The abandoned invocation still runs to its end (its REPORT line is written)...
-    let reports = || count("REPORT");
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while reports().await < 2 && std::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(reports().await, 2, "the abandoned invocation completed");
+    common::until(Duration::from_secs(20), || async {
+        count("REPORT").await >= 2
+    })
+    .await;
+    assert_eq!(
+        count("REPORT").await,
+        2,
+        "the abandoned invocation completed"
+    );
     // ...and the same environment serves the next one.
     let next = invoke().await.unwrap();
     assert_eq!(next.function_error(), None);
@@ -508,13 +497,7 @@ async fn a_flooding_function_is_held_to_the_log_groups_cap_and_long_lines_are_tr
         r#"head -c 1048576 /dev/zero | tr '\0' y; echo; head -c 80000000 /dev/zero | tr '\0' x | fold -w 999; echo 'flood done'; post /2018-06-01/runtime/invocation/$id/response '{"statusCode":200,"body":"ok"}'"#,
     ))
     .await;
-    let invoked = sdk
-        .lambda
-        .invoke()
-        .function_name("FAQ")
-        .send()
-        .await
-        .unwrap();
+    let invoked = sdk.invoke().await;
     assert_eq!(invoked.function_error(), None);
     let stored = || async {
         let groups = sdk
@@ -541,10 +524,10 @@ async fn a_flooding_function_is_held_to_the_log_groups_cap_and_long_lines_are_tr
                 .to_vec()
         }
     };
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while filtered("\"flood done\"").await.is_empty() && std::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    common::until(Duration::from_secs(30), || async {
+        !filtered("\"flood done\"").await.is_empty()
+    })
+    .await;
     assert_eq!(
         filtered("\"flood done\"").await.len(),
         1,
@@ -561,20 +544,12 @@ async fn a_flooding_function_is_held_to_the_log_groups_cap_and_long_lines_are_tr
         r#"head -c 1048576 /dev/zero | tr '\0' y; echo; post /2018-06-01/runtime/invocation/$id/response '{"statusCode":200,"body":"ok"}'"#,
     ))
     .await;
-    sdk.lambda
-        .invoke()
-        .function_name("FAQ")
-        .send()
-        .await
-        .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    let long = loop {
-        let events = filtered("yyyyyyyy").await;
-        if !events.is_empty() || std::time::Instant::now() > deadline {
-            break events;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    sdk.invoke().await;
+    common::until(Duration::from_secs(30), || async {
+        !filtered("yyyyyyyy").await.is_empty()
+    })
+    .await;
+    let long = filtered("yyyyyyyy").await;
     assert_eq!(long.len(), 1, "one event, not four");
     assert_eq!(
         long[0].message().unwrap().trim_end().len(),

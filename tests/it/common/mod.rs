@@ -305,6 +305,16 @@ impl Sdk {
         self.wait_updated().await;
     }
 
+    /// Invokes the function once (RequestResponse); the call must succeed.
+    pub async fn invoke(&self) -> aws_sdk_lambda::operation::invoke::InvokeOutput {
+        self.lambda
+            .invoke()
+            .function_name("FAQ")
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Sets the function's timeout out of band and waits.
     pub async fn set_timeout(&self, seconds: i32) {
         self.lambda
@@ -441,4 +451,20 @@ pub async fn eventually(limit: std::time::Duration, mut condition: impl FnMut() 
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     condition()
+}
+
+/// Polls an async `condition` every 20 ms for up to `limit`; whether it came true.
+pub async fn until<F, Fut>(limit: std::time::Duration, mut condition: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < deadline {
+        if condition().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    condition().await
 }
