@@ -137,15 +137,18 @@ impl Op {
     }
 
     /// Performs the operation. `region` is the request's (its SigV4 scope).
+    /// Serves the operation; `parsed` is the body already parsed (and validated) by the router,
+    /// when it is JSON.
     pub async fn apply(
         self,
         cloud: &Arc<Cloud>,
         region: &str,
         body: &[u8],
+        parsed: Option<Value>,
         headers: &axum::http::HeaderMap,
     ) -> Response {
         match self {
-            Op::CreateFunction => create_function(cloud, region, body).await,
+            Op::CreateFunction => create_function(cloud, region, body, parsed).await,
             Op::ListFunctions => list_functions(cloud),
             Op::GetFunction { name } => get_function(cloud, region, &name),
             Op::DeleteFunction { name } => delete_function(cloud, region, &name),
@@ -155,7 +158,9 @@ impl Op {
             Op::UpdateFunctionConfiguration { name } => {
                 update_configuration(cloud, region, &name, body)
             }
-            Op::UpdateFunctionCode { name } => update_code(cloud, region, &name, body).await,
+            Op::UpdateFunctionCode { name } => {
+                update_code(cloud, region, &name, body, parsed).await
+            }
             Op::AddPermission { name } => add_permission(cloud, region, &name, body),
             Op::GetPolicy { name } => get_policy(cloud, region, &name),
             Op::RemovePermission { name, sid } => remove_permission(cloud, region, &name, &sid),
@@ -263,12 +268,18 @@ fn code_of(request: &mut Value, field: &str) -> Result<Vec<u8>, Response> {
 /// every other request if done on them. The zip leaves the request (it is not kept twice).
 async fn read_code_request(
     body: &[u8],
+    parsed: Option<Value>,
     in_code: bool,
 ) -> Result<(Value, Vec<u8>, String), Response> {
-    let body = body.to_vec();
+    // The router has parsed a JSON body already; otherwise parse it for its error.
+    let unparsed = parsed.is_none().then(|| body.to_vec());
     let read = tokio::task::spawn_blocking(move || {
-        let mut request = parse_body(&body).map_err(|message| invalid(&message))?;
-        drop(body);
+        let mut request = match (parsed, unparsed) {
+            (Some(parsed), _) => parsed,
+            (None, body) => {
+                parse_body(&body.unwrap_or_default()).map_err(|message| invalid(&message))?
+            }
+        };
         let holder = if in_code {
             &mut request["Code"]
         } else {
@@ -290,8 +301,13 @@ async fn read_code_request(
     })
 }
 
-async fn create_function(cloud: &Arc<Cloud>, region: &str, body: &[u8]) -> Response {
-    let (request, code, code_sha256) = match read_code_request(body, true).await {
+async fn create_function(
+    cloud: &Arc<Cloud>,
+    region: &str,
+    body: &[u8],
+    parsed: Option<Value>,
+) -> Response {
+    let (request, code, code_sha256) = match read_code_request(body, parsed, true).await {
         Ok(read) => read,
         Err(response) => return response,
     };
@@ -577,8 +593,14 @@ fn update_configuration(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8
     response
 }
 
-async fn update_code(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8]) -> Response {
-    let (request, code, code_sha256) = match read_code_request(body, false).await {
+async fn update_code(
+    cloud: &Arc<Cloud>,
+    region: &str,
+    name: &str,
+    body: &[u8],
+    parsed: Option<Value>,
+) -> Response {
+    let (request, code, code_sha256) = match read_code_request(body, parsed, false).await {
         Ok(read) => read,
         Err(response) => return response,
     };

@@ -11,6 +11,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use futures_util::FutureExt;
+use serde_json::Value;
 
 use super::faults::{self, Service};
 use super::{admin, apigateway, gateway, iam, lambda, logs, model, wire, Cloud, DEFAULT_REGION};
@@ -461,7 +462,7 @@ async fn call_service(
     uri: &Uri,
     headers: &HeaderMap,
     region: &str,
-    body: &[u8],
+    body: &Bytes,
 ) -> Response {
     let (service, operation) = (call.service(), call.name());
     // IAM first, as AWS authorizes before it throttles or does anything.
@@ -471,14 +472,17 @@ async fn call_service(
         return iam::access_denied(service, &missing, region);
     }
     // Every member against AWS's service model, before any handler sees the request.
-    if let Err(invalid) = validate(service, operation, uri, headers, body).await {
-        cloud.db().count(&format!("{operation} (invalid)"));
-        let (code, message) = invalid.code_and_message(service);
-        return match service {
-            Service::Logs => wire::json11_error(code, &message),
-            _ => wire::rest_error(400, code, &message),
-        };
-    }
+    let json = match validate(service, operation, uri, headers, body).await {
+        Ok(json) => json,
+        Err(invalid) => {
+            cloud.db().count(&format!("{operation} (invalid)"));
+            let (code, message) = invalid.code_and_message(service);
+            return match service {
+                Service::Logs => wire::json11_error(code, &message),
+                _ => wire::rest_error(400, code, &message),
+            };
+        }
+    };
     if let Some(wait) = cloud.faults.rate_limited(service, operation) {
         cloud.db().count(&format!("{operation} (throttled)"));
         // AWS says when to come back (botocore: TooManyRequestsException.retryAfterSeconds,
@@ -508,9 +512,9 @@ async fn call_service(
     cloud.db().count(operation);
     let writes = call.writes();
     let response = match call {
-        Call::Lambda(op) => op.apply(cloud, region, body, headers).await,
+        Call::Lambda(op) => op.apply(cloud, region, body, json, headers).await,
         Call::ApiGateway(op) => op.apply(&mut cloud.db(), region, body),
-        Call::Logs(op) => match wire::parse_body(body) {
+        Call::Logs(op) => match json.map_or_else(|| wire::parse_body(body), Ok) {
             Ok(request) => logs::handle(&mut cloud.db(), op, region, &request),
             Err(message) => wire::json11_error("SerializationException", &message),
         },
@@ -529,17 +533,19 @@ async fn call_service(
 
 /// A request against its service's model. A large body is parsed off the async workers; a
 /// body that is not JSON is left to the handler, which answers it in its own words.
+/// Returns the body as parsed JSON (parsed once, here, for the handler too).
 async fn validate(
     service: Service,
     operation: &'static str,
     uri: &Uri,
     headers: &HeaderMap,
-    body: &[u8],
-) -> Result<(), model::Invalid> {
-    let json = if !model::json_body(service, operation) {
+    body: &Bytes,
+) -> Result<Option<Value>, model::Invalid> {
+    let json_body = model::json_body(service, operation);
+    let json = if !json_body {
         None
     } else if body.len() > 256 * 1024 {
-        let owned = Bytes::copy_from_slice(body);
+        let owned = body.clone();
         tokio::task::spawn_blocking(move || wire::parse_body(&owned).ok())
             .await
             .ok()
@@ -547,8 +553,8 @@ async fn validate(
     } else {
         wire::parse_body(body).ok()
     };
-    if model::json_body(service, operation) && json.is_none() {
-        return Ok(());
+    if json_body && json.is_none() {
+        return Ok(None);
     }
     model::validate(
         service,
@@ -559,7 +565,8 @@ async fn validate(
             headers,
             body: json.as_ref(),
         },
-    )
+    )?;
+    Ok(json)
 }
 
 #[cfg(test)]

@@ -272,9 +272,11 @@ async fn two_deploys_that_both_create_the_api_keep_the_oldest() {
         .send()
         .await
         .unwrap();
-    // Both find no API, so both create one.
+    // Both find no API, so both create one: each GetRestApis answer is read at once and
+    // delivered 2 s later, a window wide enough for both deploys to ask even on a loaded
+    // machine (400 ms once proved too narrow under the full suite).
     let mut faults = common::admin().post(format!("{}/_faqctl/faults", cloud.endpoint()));
-    faults = faults.body("GetRestApis=slow:400*2");
+    faults = faults.body("GetRestApis=slow:2000*2");
     assert_eq!(faults.send().await.unwrap().status(), 200);
     let (a, b) = tokio::join!(run(deploy_command(&cloud)), run(deploy_command(&cloud)));
     assert!(a.status.success(), "first: {}", stderr(&a));
