@@ -5,8 +5,11 @@
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use super::state::{now_ms, Db, LogGroup, LogStream};
+use std::sync::Arc;
+
+use super::state::{now_ms, Db, LogEvent, LogGroup, LogStream};
 use super::wire::{json11, json11_error, string_map};
+use super::Cloud;
 
 /// Events per FilterLogEvents page when the caller gives no limit (AWS: up to 10,000 / 1 MB).
 const PAGE: usize = 10_000;
@@ -47,7 +50,8 @@ pub fn writes(operation: &str) -> bool {
         .any(|read| operation.starts_with(read))
 }
 
-pub fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response {
+/// Every operation but FilterLogEvents (which `apply` serves off the lock).
+fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response {
     let name = body["logGroupName"]
         .as_str()
         .unwrap_or_default()
@@ -232,7 +236,6 @@ pub fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Respo
                 &json!({ "events": events, "nextForwardToken": "f/end", "nextBackwardToken": "b/start" }),
             )
         }
-        "FilterLogEvents" => filter_log_events(db, &name, body),
         "ListTagsLogGroup" => match db.log_groups.get(&name) {
             Some(group) => json11(&json!({ "tags": group.tags })),
             None => missing_group(),
@@ -251,32 +254,59 @@ fn missing_group() -> Response {
     )
 }
 
-fn filter_log_events(db: &Db, name: &str, body: &Value) -> Response {
-    let Some(group) = db.log_groups.get(name) else {
-        return missing_group();
+/// Serves an operation. FilterLogEvents takes its events under the lock (cheaply: messages
+/// are shared) and matches, sorts and pages them on a blocking thread, after releasing it: a
+/// search over a full log group stalls neither the other requests nor the async workers.
+pub async fn apply(cloud: &Cloud, operation: &str, region: &str, body: Value) -> Response {
+    if operation != "FilterLogEvents" {
+        return handle(&mut cloud.db(), operation, region, &body);
+    }
+    let candidates = {
+        let mut db = cloud.db();
+        let name = body["logGroupName"].as_str().unwrap_or_default();
+        match db.log_groups.get_mut(name) {
+            Some(group) => {
+                group.expire(now_ms());
+                candidates(group, &body)
+            }
+            None => return missing_group(),
+        }
     };
+    tokio::task::spawn_blocking(move || filter_log_events(candidates, &body))
+        .await
+        .unwrap_or_else(|_| json11_error("ServiceUnavailableException", "the search failed"))
+}
+
+/// The events of the streams and time range asked for, with their stream's name.
+fn candidates(group: &LogGroup, body: &Value) -> Vec<(Arc<str>, LogEvent)> {
     let start = body["startTime"].as_i64().unwrap_or(i64::MIN);
     let end = body["endTime"].as_i64().unwrap_or(i64::MAX);
-    let pattern = FilterPattern::parse(body["filterPattern"].as_str().unwrap_or_default());
-    let wanted_streams: Option<Vec<String>> = body["logStreamNames"].as_array().map(|list| {
-        list.iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect()
-    });
+    let wanted_streams: Option<Vec<&str>> = body["logStreamNames"]
+        .as_array()
+        .map(|list| list.iter().filter_map(Value::as_str).collect());
     let prefix = body["logStreamNamePrefix"].as_str().unwrap_or_default();
-    let mut events: Vec<(&str, &super::state::LogEvent)> = group
-        .streams
-        .values()
-        .filter(|s| s.name.starts_with(prefix))
-        .filter(|s| {
-            wanted_streams
+    let mut events = Vec::new();
+    for stream in group.streams.values() {
+        let wanted = stream.name.starts_with(prefix)
+            && wanted_streams
                 .as_ref()
-                .is_none_or(|names| names.contains(&s.name))
-        })
-        .flat_map(|s| s.events.iter().map(move |e| (s.name.as_str(), e)))
-        .filter(|(_, e)| e.timestamp >= start && e.timestamp < end && pattern.matches(&e.message))
-        .collect();
-    events.sort_by_key(|(_, e)| (e.timestamp, e.id));
+                .is_none_or(|names| names.contains(&stream.name.as_str()));
+        if !wanted {
+            continue;
+        }
+        let name: Arc<str> = stream.name.as_str().into();
+        events.extend(
+            stream
+                .events
+                .iter()
+                .filter(|e| e.timestamp >= start && e.timestamp < end)
+                .map(|e| (name.clone(), e.clone())),
+        );
+    }
+    events
+}
+
+fn filter_log_events(candidates: Vec<(Arc<str>, LogEvent)>, body: &Value) -> Response {
     // A token is one this server gave out; anything else is refused, as AWS refuses it.
     let offset: usize = match body["nextToken"].as_str() {
         None => 0,
@@ -290,6 +320,12 @@ fn filter_log_events(db: &Db, name: &str, body: &Value) -> Response {
             }
         },
     };
+    let pattern = FilterPattern::parse(body["filterPattern"].as_str().unwrap_or_default());
+    let mut events: Vec<(Arc<str>, LogEvent)> = candidates
+        .into_iter()
+        .filter(|(_, e)| pattern.matches(&e.message))
+        .collect();
+    events.sort_by_key(|(_, e)| (e.timestamp, e.id));
     let limit = body["limit"]
         .as_u64()
         .map(|l| l as usize)

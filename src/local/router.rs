@@ -515,7 +515,7 @@ async fn call_service(
         Call::Lambda(op) => op.apply(cloud, region, body, json, headers).await,
         Call::ApiGateway(op) => op.apply(&mut cloud.db(), region, body),
         Call::Logs(op) => match json.map_or_else(|| wire::parse_body(body), Ok) {
-            Ok(request) => logs::handle(&mut cloud.db(), op, region, &request),
+            Ok(request) => logs::apply(cloud, op, region, request).await,
             Err(message) => wire::json11_error("SerializationException", &message),
         },
     };
