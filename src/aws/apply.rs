@@ -260,7 +260,7 @@ pub async fn apply(
                         "PutMethod GET / of {api}: the method exists now"
                     )))
                 } else {
-                    sdk_error("PutMethod", &format!("GET / of {api}"), e)
+                    api_error("PutMethod", &format!("GET / of {api}"), api, e)
                 }
             })?;
         }
@@ -286,7 +286,7 @@ pub async fn apply(
                 concurrent_modification,
             )
             .await
-            .map_err(|e| sdk_error("UpdateMethod", &format!("GET / of {api}"), e))?;
+            .map_err(|e| api_error("UpdateMethod", &format!("GET / of {api}"), api, e))?;
         }
         Change::PutIntegration => {
             let uri = Location::new(&desired.region).integration_uri(context.function_arn()?);
@@ -307,7 +307,7 @@ pub async fn apply(
                 concurrent_modification,
             )
             .await
-            .map_err(|e| sdk_error("PutIntegration", &format!("GET / of {api}"), e))?;
+            .map_err(|e| api_error("PutIntegration", &format!("GET / of {api}"), api, e))?;
         }
         Change::RemovePermission { name } => {
             let result = retry_eventual(
@@ -378,7 +378,14 @@ pub async fn apply(
                 concurrent_modification,
             )
             .await
-            .map_err(|e| sdk_error("CreateDeployment", &format!("{api} to stage {stage}"), e))?;
+            .map_err(|e| {
+                api_error(
+                    "CreateDeployment",
+                    &format!("{api} to stage {stage}"),
+                    api,
+                    e,
+                )
+            })?;
         }
         Change::UpdateAccount { role } => {
             // Quota: 1 per 20 s per account; IAM: a role just made (or just given the logging
@@ -491,7 +498,7 @@ pub async fn apply(
             )
             .await
             .map_err(|e| {
-                    let error = sdk_error("UpdateStage", &format!("{stage} of {api}"), e);
+                    let error = api_error("UpdateStage", &format!("{stage} of {api}"), api, e);
                     if error.to_string().contains("CloudWatch Logs role ARN must be set") {
                         error.context("API Gateway has no CloudWatch role for this account: pass --apigw-logs-role-arn with an existing role that trusts apigateway.amazonaws.com")
                     } else {
@@ -519,6 +526,24 @@ pub async fn apply(
         }
     }
     Ok(())
+}
+
+/// An error of a call on the REST API this run works on. NotFoundException means that API
+/// is gone: two deploys that both created one each delete the newer when they observe again,
+/// so the deploy that created the newer finds it deleted under it. That is a lost race, not a
+/// failure: the next round observes and works on the API that was kept.
+fn api_error<E, R>(operation: &str, target: &str, api: &str, error: SdkError<E, R>) -> anyhow::Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    if has_code(&error, "NotFoundException") {
+        anyhow::Error::new(Race(format!(
+            "{operation} {target}: the REST API {api} was deleted"
+        )))
+    } else {
+        sdk_error(operation, target, error)
+    }
 }
 
 /// A conflict that says the thing exists (not "an update is in progress"): retrying won't help.

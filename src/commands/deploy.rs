@@ -274,7 +274,7 @@ pub async fn run(
 /// Rounds of observe → plan → apply at most. A further round runs only when a round created
 /// the REST API (another deploy may have created one at the same moment: the next plan deletes
 /// the newer) or lost a race to another deploy.
-const MAX_ROUNDS: usize = 3;
+const MAX_ROUNDS: usize = 4;
 
 /// Observe, plan, apply, until the plan is empty. Shared by `deploy` and `faqctl local`.
 pub async fn converge(

@@ -47,7 +47,7 @@ pub struct LocalArgs {
     /// Inject faults, e.g. `CreateFunction=throttle*2,PutMethod=500,Invoke=slow:1500`.
     /// Faults: throttle, 500, 503, conflict, role (CreateFunction, UpdateFunctionConfiguration),
     /// account-role and account-logs (UpdateAccount), slow:MS, reset, lost (served, then the
-    /// answer is dropped); `*` as the
+    /// answer is dropped), gather:N (the next N calls wait for one another); `*` as the
     /// operation matches all. More can be queued at run time: POST the spec to /_faqctl/faults.
     #[arg(long, value_name = "SPEC")]
     pub faults: Option<String>,

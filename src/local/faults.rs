@@ -9,10 +9,13 @@
 //! assumed" on CreateFunction / UpdateFunctionConfiguration), `account-role` and
 //! `account-logs` (UpdateAccount's two IAM-propagation refusals), `slow:MS` (answer normally,
 //! delivered after a delay), `reset` (drop the connection), `lost` (serve the call, then drop
-//! the connection: the answer is lost, not the work).
+//! the connection: the answer is lost, not the work), `gather:N` (the next N calls wait for
+//! one another, up to a minute, then are served: N clients that must all read the same state
+//! before any of them writes, as two racing deploys would, without depending on timing).
 //! `*` alone as the operation matches every operation.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -38,6 +41,12 @@ pub enum Fault {
     /// Serve the call (it takes effect: a function runs), then drop the connection before the
     /// answer: a response lost on the way, after which a retry would do it all again.
     Lost,
+    /// The next `size` calls wait until all of them have arrived (at most `GATHER_WAIT`).
+    /// `group` tells one `gather:N` from another, so that two are never merged into one run.
+    Gather {
+        group: u64,
+        size: u64,
+    },
 }
 
 /// Which protocol a fault is answered in.
@@ -57,6 +66,12 @@ const MAX_OPERATIONS: usize = 256;
 /// The longest `slow:MS`: Lambda's longest timeout, 15 minutes.
 const MAX_SLOW_MS: u64 = 900_000;
 
+/// How long a gathered call waits for the rest of its group before it is served anyway.
+const GATHER_WAIT: Duration = Duration::from_secs(60);
+
+/// Tells each parsed `gather:N` apart.
+static GATHER_GROUPS: AtomicU64 = AtomicU64::new(0);
+
 /// What is queued for one operation: runs of one fault repeated, not a copy per count.
 #[derive(Default)]
 struct Queue {
@@ -68,6 +83,8 @@ struct Queue {
 pub struct Faults {
     queued: Mutex<HashMap<String, Queue>>,
     limits: Option<Mutex<HashMap<&'static str, Bucket>>>,
+    /// The `gather` groups with calls waiting: how many arrived, and the signal that all did.
+    gathering: Mutex<HashMap<u64, (u64, tokio::sync::watch::Sender<bool>)>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -82,6 +99,7 @@ impl Faults {
         Faults {
             queued: Mutex::new(HashMap::new()),
             limits: enforce_rate_limits.then(|| Mutex::new(HashMap::new())),
+            gathering: Mutex::new(HashMap::new()),
         }
     }
 
@@ -158,6 +176,24 @@ impl Faults {
             return Some(fault);
         }
         None
+    }
+
+    /// Waits until `size` calls of this `gather` group have arrived, or `GATHER_WAIT` passed.
+    pub async fn gather(&self, group: u64, size: u64) {
+        let mut arrived = {
+            let mut gathering = lock(&self.gathering);
+            let (count, all_here) = gathering
+                .entry(group)
+                .or_insert_with(|| (0, tokio::sync::watch::channel(false).0));
+            *count += 1;
+            if *count >= size {
+                all_here.send_replace(true);
+                gathering.remove(&group);
+                return;
+            }
+            all_here.subscribe()
+        };
+        let _ = tokio::time::timeout(GATHER_WAIT, arrived.wait_for(|all| *all)).await;
     }
 
     /// When API Gateway's rate limit refuses this call now (only with enforcement on): how
@@ -241,6 +277,22 @@ pub fn parse_spec(spec: &str) -> Result<Vec<(String, Fault, u64)>, String> {
             None => (rest, 1),
         };
         let fault = match fault {
+            gather if gather.starts_with("gather:") => {
+                let size = gather["gather:".len()..]
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| (2..=1000).contains(n) && count == 1 && !rest.contains('*'))
+                    .ok_or_else(|| format!("fault {part:?}: gather takes how many calls wait for one another, 2 to 1000, and no *count, e.g. gather:2"))?;
+                parsed.push((
+                    operation_name(part, operation)?,
+                    Fault::Gather {
+                        group: GATHER_GROUPS.fetch_add(1, Ordering::Relaxed),
+                        size,
+                    },
+                    size,
+                ));
+                continue;
+            }
             "throttle" => Fault::Throttle,
             "500" => Fault::Status(500),
             "503" => Fault::Status(503),
@@ -253,19 +305,24 @@ pub fn parse_spec(spec: &str) -> Result<Vec<(String, Fault, u64)>, String> {
             slow if slow.starts_with("slow:") => Fault::Slow(Duration::from_millis(
                 slow["slow:".len()..].parse::<u64>().ok().filter(|ms| *ms <= MAX_SLOW_MS).ok_or_else(|| format!("fault {part:?}: slow takes milliseconds up to {MAX_SLOW_MS} (15 minutes), e.g. slow:1500"))?,
             )),
-            other => return Err(format!("fault {part:?}: unknown fault {other:?}; use throttle, 500, 503, conflict, role, account-role, account-logs, slow:MS, reset or lost")),
+            other => return Err(format!("fault {part:?}: unknown fault {other:?}; use throttle, 500, 503, conflict, role, account-role, account-logs, slow:MS, reset, lost or gather:N")),
         };
-        let named = !operation.is_empty()
-            && operation.len() <= 64
-            && operation.bytes().all(|b| b.is_ascii_alphanumeric());
-        if !(named || operation == "*") {
-            return Err(format!(
-                "fault {part:?}: name the operation (letters and digits, e.g. CreateFunction), or * for every one"
-            ));
-        }
-        parsed.push((operation.to_string(), fault, count));
+        parsed.push((operation_name(part, operation)?, fault, count));
     }
     Ok(parsed)
+}
+
+/// The operation a spec part names: letters and digits, or `*`.
+fn operation_name(part: Shown, operation: &str) -> Result<String, String> {
+    let named = !operation.is_empty()
+        && operation.len() <= 64
+        && operation.bytes().all(|b| b.is_ascii_alphanumeric());
+    if !(named || operation == "*") {
+        return Err(format!(
+            "fault {part:?}: name the operation (letters and digits, e.g. CreateFunction), or * for every one"
+        ));
+    }
+    Ok(operation.to_string())
 }
 
 /// A spec part as errors quote it: its first 60 characters.
@@ -281,11 +338,11 @@ impl std::fmt::Debug for Shown<'_> {
     }
 }
 
-/// The answer a fault gives, in the service's own protocol. `None` for `Slow` and `Lost`,
-/// which serve the call first.
+/// The answer a fault gives, in the service's own protocol. `None` for `Slow`, `Lost` and
+/// `Gather`, which serve the call.
 pub fn respond(fault: &Fault, service: Service) -> Option<Response> {
     let response = match (fault, service) {
-        (Fault::Slow(_) | Fault::Lost, _) => return None,
+        (Fault::Slow(_) | Fault::Lost | Fault::Gather { .. }, _) => return None,
         (Fault::Reset, _) => return Some(reset()),
         (Fault::Throttle, Service::Logs) => json11_error("ThrottlingException", "Rate exceeded"),
         (Fault::Throttle, Service::Lambda) => rest_error(429, "TooManyRequestsException", "Rate exceeded"),
@@ -362,6 +419,39 @@ mod tests {
         ] {
             assert!(faults.add_spec(bad).is_err(), "{bad}");
         }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn gathered_calls_wait_for_one_another() {
+        let faults = std::sync::Arc::new(Faults::new(false));
+        for bad in [
+            "X=gather:1",
+            "X=gather:2*2",
+            "X=gather:two",
+            "X=gather:1001",
+        ] {
+            let error = faults.add_spec(bad).unwrap_err();
+            assert!(error.contains("gather takes"), "{bad}: {error}");
+        }
+        faults.add_spec("X=gather:2,X=gather:2").unwrap();
+        assert_eq!(faults.pending()["X"], 4, "two groups of two, not merged");
+        let Some(Fault::Gather { group, size: 2 }) = faults.take("X") else {
+            panic!("a gather fault comes out first");
+        };
+        let (arrived, mut first_done) = tokio::sync::watch::channel(false);
+        let waiting = faults.clone();
+        tokio::spawn(async move {
+            waiting.gather(group, 2).await;
+            arrived.send_replace(true);
+        });
+        // The first call is held until the second arrives (bounded: GATHER_WAIT is a minute).
+        let held = tokio::time::timeout(Duration::from_millis(300), first_done.changed()).await;
+        assert!(held.is_err(), "the first call waits for the second");
+        faults.gather(group, 2).await;
+        tokio::time::timeout(Duration::from_secs(30), first_done.wait_for(|done| *done))
+            .await
+            .expect("the second call releases the first")
+            .unwrap();
     }
 
     #[test]

@@ -505,6 +505,7 @@ async fn call_service(
             None => match fault {
                 faults::Fault::Slow(delay) => slow = Some(delay),
                 faults::Fault::Lost => lost = true,
+                faults::Fault::Gather { group, size } => cloud.faults.gather(group, size).await,
                 _ => {}
             },
         }
