@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use faqctl::output::{OutputFormat, Printer};
-use faqctl::package::{self, BuildConfig};
+use faqctl::package::{self, BuildConfig, Profile};
 
 const ROLE: &str = "arn:aws:iam::000000000000:role/faqctl-soak";
 const CLIENTS: usize = 32;
@@ -143,6 +143,7 @@ async fn soak() -> bool {
             manifest_path: workspace().join("Cargo.toml"),
             faq_path: workspace().join("faq.json"),
             function_name: "Soak".into(),
+            profile: Profile::LambdaRelease,
         },
         &Printer::new(OutputFormat::Json),
     )

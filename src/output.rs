@@ -109,6 +109,16 @@ impl Printer {
         }
     }
 
+    /// One of a stream of results (`deploy --watch`) on stdout: as text, or as one JSON
+    /// document on one line (JSON Lines).
+    pub fn result_line<T: Display + Serialize>(&self, value: &T) -> anyhow::Result<()> {
+        match self.format {
+            OutputFormat::Text => println!("{}", self.paint(&value.to_string())),
+            OutputFormat::Json => println!("{}", serde_json::to_string(value)?),
+        }
+        Ok(())
+    }
+
     /// The command's result on stdout, as text or as one JSON document.
     pub fn result<T: Display + Serialize>(&self, value: &T) -> anyhow::Result<()> {
         match self.format {

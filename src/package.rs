@@ -26,8 +26,52 @@ pub const MAX_UNZIPPED_BYTES: u64 = 250 * 1024 * 1024;
 pub const RUNTIME_GLIBC: GlibcVersion = GlibcVersion(2, 34);
 /// The name the runtime starts; it must sit at the root of the zip.
 pub const BOOTSTRAP: &str = "bootstrap";
-/// The cargo profile the function is built with (see the workspace Cargo.toml).
+/// The cargo profile the function is built with for AWS (see the workspace Cargo.toml).
 pub const LAMBDA_PROFILE: &str = "lambda-release";
+
+/// Which cargo profile builds the bootstrap (both are in the workspace Cargo.toml).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Profile {
+    /// For AWS: smallest binary, fastest cold start (LTO, opt-level z, one codegen unit), and
+    /// checked against provided.al2023's glibc. `build` and `deploy` use it.
+    LambdaRelease,
+    /// For the local cloud (`faqctl local`): incremental, no LTO, so a one-line change
+    /// rebuilds in seconds. Runs on this machine, so AWS's glibc bound is not checked.
+    LambdaDev,
+}
+
+impl Profile {
+    /// The cargo profile's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::LambdaRelease => LAMBDA_PROFILE,
+            Profile::LambdaDev => "lambda-dev",
+        }
+    }
+
+    /// What the profile is for, as the progress line says it.
+    fn purpose(self) -> &'static str {
+        match self {
+            Profile::LambdaRelease => "size-optimised, for AWS",
+            Profile::LambdaDev => "incremental, for the local cloud",
+        }
+    }
+
+    /// Deflate level: the smallest zip for AWS, the quickest for the local cloud.
+    fn compression_level(self) -> i64 {
+        match self {
+            Profile::LambdaRelease => 9,
+            Profile::LambdaDev => 1,
+        }
+    }
+}
+
+impl fmt::Display for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// What `faqctl build` needs to know, resolved from flags.
 #[derive(Debug, Clone)]
@@ -35,6 +79,7 @@ pub struct BuildConfig {
     pub manifest_path: PathBuf,
     pub faq_path: PathBuf,
     pub function_name: String,
+    pub profile: Profile,
 }
 
 /// A checked deployment package, ready to upload.
@@ -45,6 +90,9 @@ pub struct PackageOutput {
     pub size: u64,
     /// Base64 of the zip's SHA-256: what Lambda reports as `CodeSha256`.
     pub code_sha256: String,
+    /// The cargo profile that built the bootstrap; none for a prebuilt zip (`--zip`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<Profile>,
     #[serde(skip)]
     pub bytes: Vec<u8>,
 }
@@ -53,6 +101,9 @@ impl fmt::Display for PackageOutput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "zip         {}", self.zip.display())?;
         writeln!(f, "size        {} bytes", self.size)?;
+        if let Some(profile) = self.profile {
+            writeln!(f, "profile     {profile} ({})", profile.purpose())?;
+        }
         write!(f, "CodeSha256  {}", self.code_sha256)
     }
 }
@@ -104,24 +155,84 @@ impl GlibcVersion {
 /// `faqctl build`: validate the FAQ, build the bootstrap, check it, write the zip.
 pub fn build(config: &BuildConfig, printer: &Printer) -> anyhow::Result<PackageOutput> {
     Faq::load(&config.faq_path)?;
+    printer.progress(building(config.profile));
+    let mut command = cargo_command(&config.manifest_path, config.profile);
+    if printer.shows_progress() {
+        command.stderr(Stdio::inherit());
+    } else {
+        command.stderr(Stdio::piped());
+    }
+    let output = command.output().map_err(cannot_run_cargo)?;
+    let (bootstrap, target_dir) = built_bootstrap(&config.manifest_path, config.profile, &output)?;
+    package_bootstrap(config, &bootstrap, &target_dir)
+}
+
+/// The same as `build`, for a long-running command (`--watch`): cargo runs without blocking
+/// the async workers (the local cloud keeps serving), its diagnostics go straight to stderr
+/// (in colour on a terminal), and dropping the future stops the build.
+pub async fn build_async(config: &BuildConfig) -> anyhow::Result<PackageOutput> {
+    let faq_path = config.faq_path.clone();
+    tokio::task::spawn_blocking(move || Faq::load(&faq_path))
+        .await
+        .context("the faq.json check was cut off")??;
+    let mut command =
+        tokio::process::Command::from(cargo_command(&config.manifest_path, config.profile));
+    command.stderr(Stdio::inherit()).kill_on_drop(true);
+    // spawn, not output(): tokio's output() would capture stderr too.
+    let output = command
+        .spawn()
+        .map_err(cannot_run_cargo)?
+        .wait_with_output()
+        .await
+        .map_err(cannot_run_cargo)?;
+    let config = config.clone();
+    tokio::task::spawn_blocking(move || {
+        let (bootstrap, target_dir) =
+            built_bootstrap(&config.manifest_path, config.profile, &output)?;
+        package_bootstrap(&config, &bootstrap, &target_dir)
+    })
+    .await
+    .context("packaging was cut off")?
+}
+
+/// The progress line of a build: which profile builds it, and what for.
+pub fn building(profile: Profile) -> String {
+    format!(
+        "building {BOOTSTRAP} (cargo, profile {profile}: {})…",
+        profile.purpose()
+    )
+}
+
+/// Checks the built bootstrap, zips it with the FAQ and writes the zip beside it.
+fn package_bootstrap(
+    config: &BuildConfig,
+    bootstrap_path: &Path,
+    target_dir: &Path,
+) -> anyhow::Result<PackageOutput> {
+    // Checked and read again after the build: the FAQ shipped is the one on disk now.
+    Faq::load(&config.faq_path)?;
     let faq = std::fs::read(&config.faq_path)
         .with_context(|| format!("{}: cannot read it", config.faq_path.display()))?;
-
-    printer.progress(format!(
-        "building {BOOTSTRAP} (cargo, profile {LAMBDA_PROFILE})…"
-    ));
-    let (bootstrap_path, target_dir) = cargo_build_bootstrap(&config.manifest_path, printer)?;
-    let bootstrap = std::fs::read(&bootstrap_path)
+    let bootstrap = std::fs::read(bootstrap_path)
         .with_context(|| format!("{}: cannot read it", bootstrap_path.display()))?;
-    check_bootstrap(&bootstrap_path.display().to_string(), &bootstrap)?;
+    let shown = bootstrap_path.display().to_string();
+    match config.profile {
+        Profile::LambdaRelease => check_bootstrap(&shown, &bootstrap)?,
+        Profile::LambdaDev => check_machine(&shown, &bootstrap)?,
+    }
 
-    let bytes = write_zip(&[(BOOTSTRAP, 0o755, &bootstrap), (FAQ_FILE_NAME, 0o644, &faq)])?;
+    let bytes = write_zip_at(
+        &[(BOOTSTRAP, 0o755, &bootstrap), (FAQ_FILE_NAME, 0o644, &faq)],
+        config.profile.compression_level(),
+    )?;
     let dir = target_dir.join("lambda").join(&config.function_name);
     let zip = dir.join("bootstrap.zip");
-    check_zip(&zip.display().to_string(), &bytes)?;
+    check_archive(&zip.display().to_string(), &bytes)?;
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     std::fs::write(&zip, &bytes).with_context(|| format!("cannot write {}", zip.display()))?;
-    Ok(package_output(zip, bytes))
+    let mut output = package_output(zip, bytes);
+    output.profile = Some(config.profile);
+    Ok(output)
 }
 
 /// Reads a prebuilt zip (`--zip PATH`) and runs the same checks as `build`.
@@ -142,6 +253,7 @@ fn package_output(zip: PathBuf, bytes: Vec<u8>) -> PackageOutput {
         zip,
         size: bytes.len() as u64,
         code_sha256: code_sha256(&bytes),
+        profile: None,
         bytes,
     }
 }
@@ -151,10 +263,9 @@ pub fn code_sha256(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes))
 }
 
-/// Runs `cargo build` for the function crate's `bootstrap`; returns the binary and the
-/// workspace's target directory. Cargo's own output is shown on a terminal, and kept for the
-/// error message otherwise.
-fn cargo_build_bootstrap(manifest: &Path, printer: &Printer) -> anyhow::Result<(PathBuf, PathBuf)> {
+/// `cargo build` of the function crate's `bootstrap` in a profile, reporting artifacts as
+/// JSON on stdout (diagnostics rendered on stderr, as cargo shows them).
+fn cargo_command(manifest: &Path, profile: Profile) -> Command {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(&cargo);
     command
@@ -163,7 +274,7 @@ fn cargo_build_bootstrap(manifest: &Path, printer: &Printer) -> anyhow::Result<(
         .arg(manifest)
         .args([
             "--profile",
-            LAMBDA_PROFILE,
+            profile.name(),
             "-p",
             "faq-function",
             "--bin",
@@ -172,27 +283,39 @@ fn cargo_build_bootstrap(manifest: &Path, printer: &Printer) -> anyhow::Result<(
         .args(["--message-format", "json-render-diagnostics"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped());
-    if printer.shows_progress() {
-        command.stderr(Stdio::inherit());
-    } else {
-        command.stderr(Stdio::piped());
-    }
-    let output = command.output().with_context(|| {
-        format!(
-            "cannot run `{}`; install Rust (https://rustup.rs) or pass a prebuilt zip with --zip",
-            cargo.to_string_lossy()
-        )
-    })?;
+    command
+}
+
+fn cannot_run_cargo(error: std::io::Error) -> anyhow::Error {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    anyhow::anyhow!(
+        "cannot run `{}` ({error}); install Rust (https://rustup.rs) or pass a prebuilt zip with --zip",
+        cargo.to_string_lossy()
+    )
+}
+
+/// From cargo's finished run: the binary and the workspace's target directory, or why the
+/// build failed (cargo's own output, when it was kept rather than shown).
+fn built_bootstrap(
+    manifest: &Path,
+    profile: Profile,
+    output: &std::process::Output,
+) -> anyhow::Result<(PathBuf, PathBuf)> {
     if !output.status.success() {
+        let kept: String = String::from_utf8_lossy(&output.stderr)
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| format!("\n  {l}"))
+            .collect();
         bail!(
-            "`cargo build --profile {LAMBDA_PROFILE} -p faq-function` failed ({}) for {}{}",
+            "`cargo build --profile {profile} -p faq-function` failed ({}) for {}{}",
             output.status,
             manifest.display(),
-            String::from_utf8_lossy(&output.stderr)
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-                .map(|l| format!("\n  {l}"))
-                .collect::<String>()
+            if kept.is_empty() {
+                "; cargo's diagnostics are above"
+            } else {
+                &kept
+            }
         );
     }
     let mut executable = None;
@@ -223,6 +346,27 @@ fn cargo_build_bootstrap(manifest: &Path, printer: &Printer) -> anyhow::Result<(
 
 /// Checks that `bytes` is an x86_64 ELF executable needing no glibc newer than the runtime's.
 pub fn check_bootstrap(file: &str, bytes: &[u8]) -> Result<(), PackageError> {
+    let elf = check_machine_elf(file, bytes)?;
+    if let Some(needed) = max_glibc(&elf) {
+        if needed > RUNTIME_GLIBC {
+            return Err(PackageError::GlibcTooNew {
+                file: file.into(),
+                needed,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Checks that `bytes` is an x86_64 ELF executable (what the local cloud can run).
+pub fn check_machine(file: &str, bytes: &[u8]) -> Result<(), PackageError> {
+    check_machine_elf(file, bytes).map(|_| ())
+}
+
+fn check_machine_elf<'a>(
+    file: &str,
+    bytes: &'a [u8],
+) -> Result<goblin::elf::Elf<'a>, PackageError> {
     use goblin::elf::{header, Elf};
     let elf = Elf::parse(bytes).map_err(|e| PackageError::NotElf {
         file: file.into(),
@@ -243,15 +387,7 @@ pub fn check_bootstrap(file: &str, bytes: &[u8]) -> Result<(), PackageError> {
             arch: header::machine_to_str(elf.header.e_machine).to_string(),
         });
     }
-    if let Some(needed) = max_glibc(&elf) {
-        if needed > RUNTIME_GLIBC {
-            return Err(PackageError::GlibcTooNew {
-                file: file.into(),
-                needed,
-            });
-        }
-    }
-    Ok(())
+    Ok(elf)
 }
 
 /// The highest `GLIBC_x.y` version the binary's symbols need (none for a static binary).
@@ -268,11 +404,16 @@ fn max_glibc(elf: &goblin::elf::Elf) -> Option<GlibcVersion> {
 
 /// Writes a zip whose bytes depend only on the entries: fixed order, timestamps and modes.
 pub fn write_zip(entries: &[(&str, u32, &[u8])]) -> anyhow::Result<Vec<u8>> {
+    write_zip_at(entries, 9)
+}
+
+/// `write_zip` at a deflate level (1 fastest, 9 smallest).
+fn write_zip_at(entries: &[(&str, u32, &[u8])], level: i64) -> anyhow::Result<Vec<u8>> {
     let mut writer = ZipWriter::new(Cursor::new(Vec::new()));
     for (name, mode, data) in entries {
         let options = SimpleFileOptions::default()
             .compression_method(CompressionMethod::Deflated)
-            .compression_level(Some(9))
+            .compression_level(Some(level))
             .unix_permissions(*mode)
             .last_modified_time(zip::DateTime::default());
         writer

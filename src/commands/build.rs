@@ -6,7 +6,7 @@ use clap::Args;
 
 use crate::commands::Exit;
 use crate::output::Printer;
-use crate::package::{self, BuildConfig, PackageOutput};
+use crate::package::{self, BuildConfig, PackageOutput, Profile};
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
@@ -44,27 +44,39 @@ pub struct SourceArgs {
 }
 
 impl ProjectArgs {
-    pub fn build_config(&self, function_name: &str) -> BuildConfig {
+    pub fn build_config(&self, function_name: &str, profile: Profile) -> BuildConfig {
         BuildConfig {
             manifest_path: self.manifest_path.clone(),
             faq_path: self.faq.clone(),
             function_name: function_name.to_string(),
+            profile,
         }
     }
 }
 
 impl SourceArgs {
-    /// The checked package: the given zip, or a new build. Runs before any AWS call.
-    pub fn package(&self, function_name: &str, printer: &Printer) -> anyhow::Result<PackageOutput> {
+    /// The checked package: the given zip, or a new build in `profile`. Runs before any AWS
+    /// call.
+    pub fn package(
+        &self,
+        function_name: &str,
+        profile: Profile,
+        printer: &Printer,
+    ) -> anyhow::Result<PackageOutput> {
         match &self.zip {
             Some(zip) => package::load_zip(zip),
-            None => package::build(&self.project.build_config(function_name), printer),
+            None => package::build(&self.project.build_config(function_name, profile), printer),
         }
     }
 }
 
 pub fn run(args: BuildArgs, printer: &Printer) -> anyhow::Result<Exit> {
-    let built = package::build(&args.project.build_config(&args.function_name), printer)?;
+    let built = package::build(
+        &args
+            .project
+            .build_config(&args.function_name, Profile::LambdaRelease),
+        printer,
+    )?;
     printer.result(&built)?;
     Ok(Exit::Success)
 }

@@ -8,11 +8,12 @@ use clap::Args;
 use serde::Serialize;
 
 use super::build::SourceArgs;
+use super::watch::{watch, Target, Watcher};
 use crate::aws::AwsConfig;
 use crate::aws::{self, ApplyContext, Clients, Race};
 use crate::commands::Exit;
 use crate::output::Printer;
-use crate::package::PackageOutput;
+use crate::package::{PackageOutput, Profile};
 use crate::plan::{plan_deploy, Change, ChangeOutput, Desired};
 use crate::settings::{
     check_role_arn, FunctionName, NameArgs, Names, RemoteArgs, RestApiId, StageName,
@@ -42,6 +43,12 @@ pub struct DeployCommandArgs {
     /// answer on AWS (e.g. `60s`, `2m`).
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = humantime::parse_duration, requires = "smoke_test")]
     pub smoke_timeout: std::time::Duration,
+    /// After deploying, keep watching function/, the FAQ file and the workspace manifest, and
+    /// deploy again on every save (until Ctrl-C): each round prints its result (with
+    /// `--output json`, one JSON document per line). Builds with the size-optimised profile,
+    /// as for AWS. A build that fails is printed and what is deployed stays.
+    #[arg(long, conflicts_with_all = ["zip", "smoke_test"])]
+    pub watch: bool,
 }
 
 /// The function's settings.
@@ -247,7 +254,17 @@ pub async fn run(
     let names = args.names.resolve()?;
     // Validate what needs no network first, then build: bad input fails before any AWS call.
     args.function.desired(&names, "us-east-1", "")?;
-    let package = args.source.package(&names.function, printer)?;
+    // With --watch: listening for Ctrl-C, and watching, before the first build.
+    let mut watching = match command.watch {
+        true => Some((
+            super::StopSignal::new(),
+            Watcher::start(&args.source.project)?,
+        )),
+        false => None,
+    };
+    let package = args
+        .source
+        .package(&names.function, Profile::LambdaRelease, printer)?;
     let aws = remote.load().await?;
     let desired = args
         .function
@@ -267,7 +284,25 @@ pub async fn run(
         }
         return Ok(Exit::Success);
     }
-    printer.result(&output)?;
+    let Some((stop, watcher)) = &mut watching else {
+        printer.result(&output)?;
+        return Ok(Exit::Success);
+    };
+    printer.result_line(&output)?;
+    let build = args
+        .source
+        .project
+        .build_config(&names.function, Profile::LambdaRelease);
+    let target = Target {
+        aws: &aws,
+        function: &args.function,
+        names: &names,
+        build: &build,
+    };
+    tokio::select! {
+        _ = stop.recv() => {}
+        watched = watch(watcher, target, printer, |reload| printer.result_line(&reload.output)) => watched?,
+    }
     Ok(Exit::Success)
 }
 

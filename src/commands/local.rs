@@ -12,9 +12,11 @@ use serde::Serialize;
 
 use super::build::SourceArgs;
 use super::deploy::{converge, FunctionArgs};
+use super::watch::{watch, Target, Watcher};
 use crate::aws::Clients;
 use crate::commands::Exit;
 use crate::output::OutputFormat;
+use crate::package::Profile;
 
 /// Prints what is served: the text banner (not with `-q`, which leaves only the log lines), or
 /// one JSON document with `--output json`.
@@ -65,6 +67,11 @@ pub struct LocalArgs {
     /// IAM actions the caller may not perform, e.g. `lambda:ListTags,apigateway:DELETE`.
     #[arg(long, value_name = "ACTIONS")]
     pub deny: Option<String>,
+    /// Rebuild and redeploy when function/, the FAQ file or the workspace manifest is saved:
+    /// the same function, API and URL serve the new code; a build that fails is printed and
+    /// the previous code keeps serving.
+    #[arg(long, conflicts_with_all = ["zip", "no_deploy"])]
+    pub watch: bool,
     /// Execution environments per function at most.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub max_environments: u16,
@@ -129,7 +136,14 @@ pub async fn run(args: LocalArgs, global: &RemoteArgs, printer: &Printer) -> any
     };
     let function = args.function.clone().for_remote(&remote);
     function.desired(&names, "us-east-1", "")?;
-    let package = args.source.package(&names.function, printer)?;
+    // Watching starts before the first build, so that a save during it is not missed.
+    let mut watcher = match args.watch {
+        true => Some(Watcher::start(&args.source.project)?),
+        false => None,
+    };
+    let package = args
+        .source
+        .package(&names.function, Profile::LambdaDev, printer)?;
     let aws = remote.load().await?;
     let desired = function.desired(&names, &aws.region, &package.code_sha256)?;
     let start = crate::commands::logs::now_ms();
@@ -144,6 +158,7 @@ pub async fn run(args: LocalArgs, global: &RemoteArgs, printer: &Printer) -> any
             api_id: api.clone(),
             stage: stage.clone(),
             changes: deployed.changes.len(),
+            profile: package.profile,
             stage_urls: vec![
                 deployed.invoke_url.clone(),
                 format!("http://{api}.execute-api.localhost:{port}/{stage}/"),
@@ -162,7 +177,7 @@ pub async fn run(args: LocalArgs, global: &RemoteArgs, printer: &Printer) -> any
         label: "function",
         group: names.log_group(),
     }];
-    let followed = crate::commands::logs::tail(
+    let tail = crate::commands::logs::tail(
         &clients,
         &function_logs,
         false,
@@ -170,8 +185,28 @@ pub async fn run(args: LocalArgs, global: &RemoteArgs, printer: &Printer) -> any
         None,
         Some(&mut stop),
         printer.format(),
-    )
-    .await;
+    );
+    let followed = match &mut watcher {
+        None => tail.await,
+        Some(watcher) => {
+            let build = args
+                .source
+                .project
+                .build_config(&names.function, Profile::LambdaDev);
+            let target = Target {
+                aws: &aws,
+                function: &function,
+                names: &names,
+                build: &build,
+            };
+            // The logs are followed while the watch rebuilds; Ctrl-C ends both (and stops a
+            // build under way).
+            tokio::select! {
+                followed = tail => followed,
+                watched = watch(watcher, target, printer, |_| Ok(())) => watched,
+            }
+        }
+    };
     cloud.stop().await;
     followed?;
     Ok(Exit::Success)
@@ -193,6 +228,8 @@ pub struct LocalDeployment {
     pub api_id: crate::settings::RestApiId,
     pub stage: crate::settings::StageName,
     pub changes: usize,
+    /// The cargo profile that built the bootstrap (none for `--zip`).
+    pub profile: Option<Profile>,
     /// The stage URL in the forms LocalStack users know.
     pub stage_urls: Vec<String>,
     #[serde(skip)]
@@ -209,9 +246,13 @@ impl fmt::Display for LocalOutput {
         let Some(deployed) = &self.deployed else {
             return write!(f, "Serving only (--no-deploy). Deploy into it with `faqctl deploy --local`. Ctrl-C stops it.");
         };
+        let built = match deployed.profile {
+            Some(profile) => format!(", built with cargo profile {profile}"),
+            None => String::new(),
+        };
         writeln!(
             f,
-            "Deployed {} ({} change(s)). The stage URL, in the forms LocalStack users know:",
+            "Deployed {} ({} change(s){built}). The stage URL, in the forms LocalStack users know:",
             deployed.function_name, deployed.changes
         )?;
         for url in &deployed.stage_urls {

@@ -31,6 +31,7 @@ pub mod local;
 pub mod logs;
 pub mod plan;
 pub mod status;
+pub mod watch;
 
 pub async fn run(
     command: Command,

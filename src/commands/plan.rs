@@ -11,6 +11,7 @@ use crate::aws::{self, Clients};
 use crate::cli::Source;
 use crate::commands::Exit;
 use crate::output::Printer;
+use crate::package::Profile;
 use crate::plan::{plan_deploy, ChangeOutput};
 use crate::settings::RemoteArgs;
 
@@ -61,7 +62,9 @@ pub async fn run(
     deploy.function = deploy.function.for_remote(remote);
     let names = deploy.names.resolve()?;
     deploy.function.desired(&names, "us-east-1", "")?;
-    let package = deploy.source.package(&names.function, printer)?;
+    let package = deploy
+        .source
+        .package(&names.function, Profile::LambdaRelease, printer)?;
     let aws = remote.load().await?;
     let desired = deploy
         .function

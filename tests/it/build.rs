@@ -51,6 +51,7 @@ fn two_builds_give_byte_identical_zips_with_an_executable_bootstrap() {
         .unwrap()
         .ends_with("lambda/BuildTest/bootstrap.zip"));
     assert_eq!(first["size"], first_bytes.len());
+    assert_eq!(first["profile"], "lambda-release", "the one shipped to AWS");
     assert_eq!(
         first["code_sha256"].as_str().unwrap(),
         faqctl::package::code_sha256(&first_bytes)
@@ -79,13 +80,13 @@ fn two_builds_give_byte_identical_zips_with_an_executable_bootstrap() {
 }
 
 #[test]
-fn text_output_names_the_zip_its_size_and_code_sha256() {
+fn text_output_names_the_zip_its_size_profile_and_code_sha256() {
     faqctl()
         .args(["build", "--function-name", "BuildTextTest"])
         .assert()
         .success()
         .stdout(predicate::str::is_match(
-            r"(?m)^zip         .*lambda/BuildTextTest/bootstrap\.zip\nsize        \d+ bytes\nCodeSha256  [A-Za-z0-9+/]{43}=\n$",
+            r"(?m)^zip         .*lambda/BuildTextTest/bootstrap\.zip\nsize        \d+ bytes\nprofile     lambda-release \(size-optimised, for AWS\)\nCodeSha256  [A-Za-z0-9+/]{43}=\n$",
         )
         .unwrap());
 }

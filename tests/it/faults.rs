@@ -251,9 +251,10 @@ async fn a_crash_after_any_step_is_finished_by_the_next_deploy() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_deploys_at_once_end_with_one_of_everything() {
-    // From nothing: both read "nothing exists" before either creates anything. Whichever
-    // way the race goes (a lost CreateFunction is re-planned), one of everything remains.
-    let cloud = start(Some("GetRestApis=slow:400*2,GetFunction=slow:400*2"), false).await;
+    // From nothing: both read "nothing exists" before either creates anything (their first
+    // reads wait for each other). Whichever way the race goes (a lost CreateFunction is
+    // re-planned), one of everything remains.
+    let cloud = start(Some("GetRestApis=gather:2,GetFunction=gather:2"), false).await;
     let (first, second) = tokio::join!(run(deploy_command(&cloud)), run(deploy_command(&cloud)));
     assert!(first.status.success(), "first: {}", stderr(&first));
     assert!(second.status.success(), "second: {}", stderr(&second));

@@ -7,7 +7,8 @@
 //! - `moto`: the control plane against moto_server;
 //! - `faults`, `aws_edges`, `least_privilege`: AWS's harder edges and failures, reproduced;
 //! - `trust`: the local cloud under hostile input, crashes and stops;
-//! - `security`: no web page reaches the control plane; limits on memory, time and size.
+//! - `security`: no web page reaches the control plane; limits on memory, time and size;
+//! - `watch`: `faqctl local --watch` on an edited copy of the project.
 
 mod common;
 
@@ -23,3 +24,4 @@ mod package;
 mod pipeline;
 mod security;
 mod trust;
+mod watch;

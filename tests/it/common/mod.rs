@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use faqctl::output::OutputFormat;
 use faqctl::output::Printer;
-use faqctl::package::{self, BuildConfig, PackageOutput};
+use faqctl::package::{self, BuildConfig, PackageOutput, Profile};
 
 pub fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -20,6 +20,7 @@ pub fn built_package() -> &'static PackageOutput {
             manifest_path: workspace().join("Cargo.toml"),
             faq_path: workspace().join("faq.json"),
             function_name: "TestPackage".into(),
+            profile: Profile::LambdaRelease,
         };
         package::build(&config, &Printer::new(OutputFormat::Json)).expect("faqctl build")
     })
@@ -80,7 +81,12 @@ pub const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/faq-lambda-role";
 /// `faqctl` with a clean AWS environment pointed at `endpoint`: dummy credentials, a region,
 /// no profile files, no IMDS, and short eventual-consistency retries.
 pub fn faqctl_at(endpoint: &str) -> assert_cmd::Command {
-    let mut command = assert_cmd::Command::cargo_bin("faqctl").unwrap();
+    assert_cmd::Command::from_std(faqctl_process(endpoint))
+}
+
+/// `faqctl_at` as a process to spawn (a command that runs until stopped, e.g. `--watch`).
+pub fn faqctl_process(endpoint: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_faqctl"));
     command
         .current_dir(workspace())
         .env_remove("AWS_PROFILE")
