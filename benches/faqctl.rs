@@ -198,6 +198,12 @@ async fn bench() {
             .unwrap_or(1),
         cpu_model()
     );
+    let mut table = Table(Vec::new());
+    // `bench/run edit-loop` measures the edit loop alone (it needs no release bootstrap).
+    if std::env::args().skip(1).any(|a| a == "edit-loop") {
+        edit_loop_section(&mut table).await;
+        return;
+    }
     let package = package::build(
         &BuildConfig {
             manifest_path: workspace().join("Cargo.toml"),
@@ -225,7 +231,6 @@ async fn bench() {
         .unwrap(),
     )
     .unwrap();
-    let mut table = Table(Vec::new());
 
     // 1. Deploy.
     table.section("Deploy (faqctl binary → local cloud, prebuilt zip)");
@@ -475,6 +480,11 @@ async fn bench() {
     cloud.stop().await;
 
     // 4. The edit loop.
+    edit_loop_section(&mut table).await;
+    let _ = table.0.len();
+}
+
+async fn edit_loop_section(table: &mut Table) {
     table.section("Edit loop (`faqctl local --watch`, a one-line change to the handler)");
     match edit_loop().await {
         Ok(rounds) => {
@@ -499,7 +509,6 @@ async fn bench() {
         }
         Err(why) => table.row("edit loop", format!("not measured: {why}"), ""),
     }
-    let _ = table.0.len();
 }
 
 /// Copies the workspace's sources (no build output, no git) into `to`.
@@ -550,6 +559,9 @@ async fn edit_loop() -> Result<Vec<(Duration, Duration, Duration)>, String> {
             .lines()
             .map_while(Result::ok)
         {
+            if std::env::var_os("FAQCTL_BENCH_SHOW").is_some() {
+                eprintln!("    | {line}");
+            }
             if line.starts_with("watch: serving") && lines_tx.send(line).is_err() {
                 break;
             }
@@ -594,17 +606,32 @@ async fn edit_loop() -> Result<Vec<(Duration, Duration, Duration)>, String> {
             )
             .unwrap();
             let saved = Instant::now();
+            let mut last = String::new();
             loop {
                 if saved.elapsed() > Duration::from_secs(300) {
-                    return Err(format!("round {round}: the new code was not served"));
+                    return Err(format!(
+                        "round {round}: the new code was not served (last answer: {last})"
+                    ));
                 }
-                let served = client.get(&url).send().await.ok().and_then(|r| {
-                    r.headers()
-                        .get("content-type")
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_string)
-                });
-                if served.as_deref() == Some(content_type.as_str()) {
+                let served = match client.get(&url).send().await {
+                    Ok(response) => {
+                        let status = response.status();
+                        let served = response
+                            .headers()
+                            .get("content-type")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or_default()
+                            .to_string();
+                        let body = response.text().await.unwrap_or_default();
+                        last = format!("{status} {served} {body}");
+                        served
+                    }
+                    Err(e) => {
+                        last = e.to_string();
+                        String::new()
+                    }
+                };
+                if served == content_type {
                     break;
                 }
                 tokio::time::sleep(Duration::from_millis(5)).await;

@@ -6,7 +6,7 @@
 //! process prints goes to `/aws/lambda/{name}`, framed by START, END and REPORT.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -86,8 +86,14 @@ fn kill_group(pgid: i32) {
     }
 }
 
+/// The warm environments of one function as it is now: its revision (code or configuration)
+/// and the code they run. An update is `InProgress` while its new code is unpacked: the
+/// revision has moved on but the code has not, and invocations then run the old code (as on
+/// Lambda). Keyed by both, an environment started in that window is never reused once the new
+/// code is in place.
 struct Pool {
     revision: u64,
+    code_dir: PathBuf,
     idle: Mutex<Vec<Env>>,
     permits: Arc<Semaphore>,
 }
@@ -106,10 +112,15 @@ impl Runtimes {
     fn pool(&self, function: &Function) -> Arc<Pool> {
         let mut pools = lock(&self.pools);
         match pools.get(&function.name) {
-            Some(pool) if pool.revision == function.revision => pool.clone(),
+            Some(pool)
+                if pool.revision == function.revision && pool.code_dir == function.code_dir =>
+            {
+                pool.clone()
+            }
             _ => {
                 let pool = Arc::new(Pool {
                     revision: function.revision,
+                    code_dir: function.code_dir.clone(),
                     idle: Mutex::new(Vec::new()),
                     permits: Arc::new(Semaphore::new(self.max_environments)),
                 });

@@ -721,3 +721,41 @@ async fn deploy_waits_until_lambda_has_finished_creating_and_updating() {
     );
     cloud.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invocation_during_a_code_update_runs_the_old_code_and_the_next_ones_the_new() {
+    // As on Lambda: while LastUpdateStatus is InProgress, invocations run the code that was
+    // there; once Successful, the new code. An environment started in that window must not
+    // carry the old code past it (`faqctl local --watch` under load served the old code for
+    // good: the environment was pooled under the new revision).
+    let settle = Duration::from_millis(1500);
+    let cloud = common::local_cloud(LocalConfig {
+        settle,
+        ..LocalConfig::default()
+    })
+    .await;
+    deploy(&cloud).await;
+    let sdk = Sdk::at(&cloud.endpoint()).await;
+    let question = |output: aws_sdk_lambda::operation::invoke::InvokeOutput| {
+        let response: serde_json::Value =
+            serde_json::from_slice(output.payload().unwrap().as_ref()).unwrap();
+        let entry: Entry = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+        entry.q
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let changed = std::fs::read(common::changed_zip(dir.path())).unwrap();
+    sdk.lambda
+        .update_function_code()
+        .function_name("FAQ")
+        .zip_file(Blob::new(changed))
+        .send()
+        .await
+        .unwrap();
+    // InProgress (the update settles only after `settle`): the old code answers.
+    assert_ne!(question(sdk.invoke().await), "Changed?");
+    sdk.wait_updated().await;
+    for _ in 0..3 {
+        assert_eq!(question(sdk.invoke().await), "Changed?", "the new code");
+    }
+    cloud.stop().await;
+}

@@ -333,7 +333,7 @@ impl Sdk {
         self.wait_updated().await;
     }
 
-    async fn wait_updated(&self) {
+    pub async fn wait_updated(&self) {
         use aws_sdk_lambda::client::Waiters;
         self.lambda
             .wait_until_function_updated_v2()
