@@ -41,9 +41,9 @@ pub fn handle(cloud: &Cloud, method: &Method, path: &str, body: &[u8]) -> Respon
             200,
             &json!({ "status": "running", "services": ["lambda", "apigateway", "logs"] }),
         ),
-        ("GET", "/_faqctl/calls") => wire::json(200, &json!({ "calls": cloud.db().calls })),
+        ("GET", "/_faqctl/calls") => wire::json(200, &json!({ "calls": cloud.db().calls() })),
         ("DELETE", "/_faqctl/calls") => {
-            cloud.db().calls.clear();
+            cloud.db().reset_calls();
             wire::empty(204)
         }
         _ => wire::rest_error(

@@ -335,15 +335,15 @@ fn route(
                 stages: BTreeMap::new(),
             };
             let response = json(201, &rest_api_json(&api));
-            db.apis.insert(id, api);
+            db.insert_api(api);
             Ok(response)
         }
         Op::GetRestApis => {
-            let items: Vec<Value> = db.apis.values().map(rest_api_json).collect();
+            let items: Vec<Value> = db.apis().map(rest_api_json).collect();
             Ok(json(200, &json!({ "item": items })))
         }
         Op::GetRestApi { id } => api(db, id).map(|a| json(200, &rest_api_json(a))),
-        Op::DeleteRestApi { id } => match db.apis.remove(id.as_str()) {
+        Op::DeleteRestApi { id } => match db.remove_api(id.as_str()) {
             Some(_) => Ok(empty(202)),
             None => Err(not_found("Invalid API identifier specified")),
         },
@@ -640,7 +640,7 @@ fn route(
             }
         }
         Op::UpdateStage { id, name } => {
-            let account_role = db.apigw_cloudwatch_role.clone();
+            let account_role = db.account_role().map(str::to_string);
             let api = api_mut(db, id)?;
             let deployments: Vec<String> = api.deployments.keys().cloned().collect();
             let api_region = api.region.clone();
@@ -743,7 +743,7 @@ fn route(
                                 "The role ARN is not well formed: {role}"
                             )));
                         }
-                        db.apigw_cloudwatch_role = (!role.is_empty()).then(|| role.to_string());
+                        db.set_account_role((!role.is_empty()).then(|| role.to_string()));
                     }
                     _ => {
                         return Err(bad_request(&format!(
@@ -793,14 +793,12 @@ fn conflict(message: &str) -> Response {
 }
 
 fn api<'a>(db: &'a super::state::Db, id: &str) -> Result<&'a RestApi, Response> {
-    db.apis
-        .get(id)
+    db.api(id)
         .ok_or_else(|| not_found("Invalid API identifier specified"))
 }
 
 fn api_mut<'a>(db: &'a mut super::state::Db, id: &str) -> Result<&'a mut RestApi, Response> {
-    db.apis
-        .get_mut(id)
+    db.api_mut(id)
         .ok_or_else(|| not_found("Invalid API identifier specified"))
 }
 
@@ -906,7 +904,7 @@ fn deployment_json(deployment: &Deployment) -> Value {
 
 fn account_json(db: &super::state::Db) -> Value {
     json!({
-        "cloudwatchRoleArn": db.apigw_cloudwatch_role,
+        "cloudwatchRoleArn": db.account_role(),
         "throttleSettings": { "burstLimit": 5000, "rateLimit": 10000.0 },
         "apiKeyVersion": "4",
     })

@@ -41,8 +41,7 @@ pub async fn handle(cloud: &Arc<Cloud>, request: StageRequest<'_>) -> Response {
     let settings = {
         let mut db = cloud.db();
         db.count("Execute");
-        db.apis
-            .get(request.api_id)
+        db.api(request.api_id)
             .and_then(|api| api.stages.get(request.stage))
             .map(|stage| (stage.settings.clone(), api_region(&db, request.api_id)))
     };
@@ -78,10 +77,7 @@ pub async fn handle(cloud: &Arc<Cloud>, request: StageRequest<'_>) -> Response {
 }
 
 fn api_region(db: &super::state::Db, api_id: &str) -> String {
-    db.apis
-        .get(api_id)
-        .map(|a| a.region.clone())
-        .unwrap_or_default()
+    db.api(api_id).map(|a| a.region.clone()).unwrap_or_default()
 }
 
 /// What happened to one request, for API Gateway's execution and access logs.
@@ -133,7 +129,7 @@ async fn serve(
     let internal = || message(500, "Internal server error", "InternalServerErrorException");
     let function = {
         let db = cloud.db();
-        let Some(function) = db.functions.get(&function_name) else {
+        let Some(function) = db.function(&function_name) else {
             trace.error(format!(
                 "Execution failed due to configuration error: Function not found: {function_name}"
             ));
@@ -333,7 +329,7 @@ fn resolve(db: &super::state::Db, request: &StageRequest<'_>) -> Result<Route, R
             "MissingAuthenticationTokenException",
         )
     };
-    let Some(api) = db.apis.get(request.api_id) else {
+    let Some(api) = db.api(request.api_id) else {
         return Err(message(404, "Not Found", "NotFoundException"));
     };
     let Some(stage) = api.stages.get(request.stage) else {

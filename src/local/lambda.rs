@@ -209,7 +209,7 @@ fn with_function(
     f: impl FnOnce(&Function) -> Response,
 ) -> Response {
     let db = cloud.db();
-    match db.functions.get(name_of(name)) {
+    match db.function(name_of(name)) {
         Some(function) => f(function),
         None => not_found(region, name),
     }
@@ -332,7 +332,7 @@ async fn create_function(
     if !(128..=10240).contains(&memory) || !(1..=900).contains(&timeout) {
         return invalid("MemorySize must be 128 to 10240 MB and Timeout 1 to 900 seconds");
     }
-    if cloud.db().functions.contains_key(&name) {
+    if cloud.db().function(&name).is_some() {
         return rest_error(
             409,
             "ResourceConflictException",
@@ -382,14 +382,14 @@ async fn create_function(
     {
         let mut db = cloud.db();
         // Another create may have won while the code was read.
-        if db.functions.contains_key(&name) {
+        if db.function(&name).is_some() {
             return rest_error(
                 409,
                 "ResourceConflictException",
                 &format!("Function already exist: {name}"),
             );
         }
-        db.functions.insert(name.clone(), function);
+        db.insert_function(function);
         db.changed();
     }
     finish_in_background(cloud, name, 1, code, true).await;
@@ -419,7 +419,7 @@ async fn finish_in_background(
             tokio::time::sleep(cloud.settle).await;
         }
         let mut db = cloud.db();
-        let Some(function) = db.functions.get_mut(&name) else {
+        let Some(function) = db.function_mut(&name) else {
             return;
         };
         if function.revision != revision {
@@ -451,7 +451,7 @@ async fn finish_in_background(
 
 fn list_functions(cloud: &Cloud) -> Response {
     let db = cloud.db();
-    let functions: Vec<Value> = db.functions.values().map(configuration).collect();
+    let functions: Vec<Value> = db.functions().map(configuration).collect();
     json(200, &json!({ "Functions": functions }))
 }
 
@@ -482,7 +482,7 @@ fn get_function(cloud: &Cloud, region: &str, name: &str) -> Response {
 fn delete_function(cloud: &Cloud, region: &str, name: &str) -> Response {
     let mut db = cloud.db();
     let name = name_of(name).to_string();
-    match db.functions.remove(&name) {
+    match db.remove_function(&name) {
         Some(function) => {
             db.changed();
             drop(db);
@@ -526,7 +526,7 @@ fn update_configuration(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8
         Err(message) => return invalid(&message),
     };
     let mut db = cloud.db();
-    let Some(function) = db.functions.get_mut(name_of(name)) else {
+    let Some(function) = db.function_mut(name_of(name)) else {
         return not_found(region, name);
     };
     if let Some(conflict) = conflict_if_busy(function) {
@@ -582,7 +582,7 @@ fn update_configuration(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8
     tokio::spawn(async move {
         tokio::time::sleep(cloud.settle).await;
         let mut db = cloud.db();
-        if let Some(function) = db.functions.get_mut(&function_name) {
+        if let Some(function) = db.function_mut(&function_name) {
             if function.revision == revision {
                 function.code_dir = code_dir;
                 function.last_update_status = "Successful".into();
@@ -606,7 +606,7 @@ async fn update_code(
     };
     let (response, function_name, revision) = {
         let mut db = cloud.db();
-        let Some(function) = db.functions.get_mut(name_of(name)) else {
+        let Some(function) = db.function_mut(name_of(name)) else {
             return not_found(region, name);
         };
         if let Some(conflict) = conflict_if_busy(function) {
@@ -639,7 +639,7 @@ fn add_permission(cloud: &Cloud, region: &str, name: &str, body: &[u8]) -> Respo
         Err(message) => return invalid(&message),
     };
     let mut db = cloud.db();
-    let Some(function) = db.functions.get_mut(name_of(name)) else {
+    let Some(function) = db.function_mut(name_of(name)) else {
         return not_found(region, name);
     };
     let sid = request["StatementId"].as_str().unwrap_or_default();
@@ -693,7 +693,7 @@ fn get_policy(cloud: &Cloud, region: &str, name: &str) -> Response {
 
 fn remove_permission(cloud: &Cloud, region: &str, name: &str, sid: &str) -> Response {
     let mut db = cloud.db();
-    let Some(function) = db.functions.get_mut(name_of(name)) else {
+    let Some(function) = db.function_mut(name_of(name)) else {
         return not_found(region, name);
     };
     let before = function.policy.len();
@@ -709,14 +709,10 @@ fn remove_permission(cloud: &Cloud, region: &str, name: &str, sid: &str) -> Resp
     empty(204)
 }
 
-fn function_by_arn<'a>(db: &'a mut super::state::Db, arn: &str) -> Option<&'a mut Function> {
-    db.functions.values_mut().find(|f| f.arn == arn)
-}
-
 fn tag_resource(cloud: &Cloud, region: &str, arn: &str, body: &[u8]) -> Response {
     let mut db = cloud.db();
     let request = parse_body(body).unwrap_or_default();
-    let Some(function) = function_by_arn(&mut db, arn) else {
+    let Some(function) = db.function_by_arn_mut(arn) else {
         return not_found(region, arn);
     };
     function.tags.extend(string_map(&request["Tags"]));
@@ -726,7 +722,7 @@ fn tag_resource(cloud: &Cloud, region: &str, arn: &str, body: &[u8]) -> Response
 
 fn list_tags(cloud: &Cloud, region: &str, arn: &str) -> Response {
     let mut db = cloud.db();
-    match function_by_arn(&mut db, arn) {
+    match db.function_by_arn_mut(arn) {
         Some(function) => json(200, &json!({ "Tags": function.tags })),
         None => not_found(region, arn),
     }
@@ -799,7 +795,7 @@ async fn invoke(
 /// error, as on Lambda.
 fn ready_function(cloud: &Cloud, region: &str, name: &str) -> Result<Function, Response> {
     let db = cloud.db();
-    let Some(function) = db.functions.get(name_of(name)) else {
+    let Some(function) = db.function(name_of(name)) else {
         return Err(not_found(region, name));
     };
     match function.state.as_str() {

@@ -57,7 +57,7 @@ fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response 
         .unwrap_or_default()
         .to_string();
     // Nothing older than a group's retention is ever read.
-    if let Some(group) = db.log_groups.get_mut(&name) {
+    if let Some(group) = db.log_group_mut(&name) {
         group.expire(now_ms());
     }
     match operation {
@@ -70,7 +70,7 @@ fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response 
             if name.len() > 512 || !name.chars().all(allowed) {
                 return json11_error("InvalidParameterException", &format!("1 validation error detected: Value '{name}' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+"));
             }
-            if db.log_groups.contains_key(&name) {
+            if db.log_group(&name).is_some() {
                 return json11_error(
                     "ResourceAlreadyExistsException",
                     "The specified log group already exists",
@@ -78,14 +78,11 @@ fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response 
             }
             let mut group = LogGroup::new(&name, region);
             group.tags = string_map(&body["tags"]);
-            db.log_groups.insert(name, group);
+            db.insert_log_group(group);
             json11(&json!({}))
         }
-        "DeleteLogGroup" => match db.log_groups.remove(&name) {
-            Some(_) => {
-                db.logs_removed = true;
-                json11(&json!({}))
-            }
+        "DeleteLogGroup" => match db.remove_log_group(&name) {
+            Some(_) => json11(&json!({})),
             None => missing_group(),
         },
         "PutRetentionPolicy" => {
@@ -97,7 +94,7 @@ fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response 
             if !ALLOWED.contains(&days) {
                 return json11_error("InvalidParameterException", &format!("1 validation error detected: Value '{days}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: {ALLOWED:?}"));
             }
-            match db.log_groups.get_mut(&name) {
+            match db.log_group_mut(&name) {
                 Some(group) => {
                     group.retention_days = Some(days);
                     json11(&json!({}))
@@ -105,7 +102,7 @@ fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response 
                 None => missing_group(),
             }
         }
-        "DeleteRetentionPolicy" => match db.log_groups.get_mut(&name) {
+        "DeleteRetentionPolicy" => match db.log_group_mut(&name) {
             Some(group) => {
                 group.retention_days = None;
                 json11(&json!({}))
@@ -115,8 +112,7 @@ fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response 
         "DescribeLogGroups" => {
             let prefix = body["logGroupNamePrefix"].as_str().unwrap_or_default();
             let groups: Vec<Value> = db
-                .log_groups
-                .values()
+                .log_groups()
                 .filter(|g| g.name.starts_with(prefix))
                 .map(|g| {
                     let mut value = json!({
@@ -140,7 +136,7 @@ fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response 
                 .as_str()
                 .unwrap_or_default()
                 .to_string();
-            let Some(group) = db.log_groups.get_mut(&name) else {
+            let Some(group) = db.log_group_mut(&name) else {
                 return missing_group();
             };
             if group.streams.contains_key(&stream) {
@@ -160,7 +156,7 @@ fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response 
             json11(&json!({}))
         }
         "DescribeLogStreams" => {
-            let Some(group) = db.log_groups.get(&name) else {
+            let Some(group) = db.log_group(&name) else {
                 return missing_group();
             };
             let prefix = body["logStreamNamePrefix"].as_str().unwrap_or_default();
@@ -198,7 +194,7 @@ fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response 
                 .as_str()
                 .unwrap_or_default()
                 .to_string();
-            let Some(group) = db.log_groups.get(&name) else {
+            let Some(group) = db.log_group(&name) else {
                 return missing_group();
             };
             if !group.streams.contains_key(&stream) {
@@ -217,7 +213,7 @@ fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response 
         }
         "GetLogEvents" => {
             let stream = body["logStreamName"].as_str().unwrap_or_default();
-            let Some(group) = db.log_groups.get(&name) else {
+            let Some(group) = db.log_group(&name) else {
                 return missing_group();
             };
             let Some(stream) = group.streams.get(stream) else {
@@ -236,7 +232,7 @@ fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response 
                 &json!({ "events": events, "nextForwardToken": "f/end", "nextBackwardToken": "b/start" }),
             )
         }
-        "ListTagsLogGroup" => match db.log_groups.get(&name) {
+        "ListTagsLogGroup" => match db.log_group(&name) {
             Some(group) => json11(&json!({ "tags": group.tags })),
             None => missing_group(),
         },
@@ -264,7 +260,7 @@ pub async fn apply(cloud: &Cloud, operation: &str, region: &str, body: Value) ->
     let candidates = {
         let mut db = cloud.db();
         let name = body["logGroupName"].as_str().unwrap_or_default();
-        match db.log_groups.get_mut(name) {
+        match db.log_group_mut(name) {
             Some(group) => {
                 group.expire(now_ms());
                 candidates(group, &body)

@@ -117,7 +117,7 @@ impl LocalCloud {
 
     /// How many times each operation was served.
     pub fn calls(&self) -> BTreeMap<String, u64> {
-        self.cloud.db().calls.clone()
+        self.cloud.db().calls().clone()
     }
 
     /// Stops serving (in-flight requests get `GRACE` to finish, then are cut), ends every

@@ -49,22 +49,22 @@ pub fn arn(region: &str, service: &str, resource: &str) -> String {
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Db {
-    pub functions: BTreeMap<String, Function>,
-    pub apis: BTreeMap<String, RestApi>,
-    pub log_groups: BTreeMap<String, LogGroup>,
+    functions: BTreeMap<String, Function>,
+    apis: BTreeMap<String, RestApi>,
+    log_groups: BTreeMap<String, LogGroup>,
     /// API Gateway's account-level CloudWatch role.
     #[serde(default)]
-    pub apigw_cloudwatch_role: Option<String>,
+    apigw_cloudwatch_role: Option<String>,
     /// Operation → how many times it was served (not persisted).
     #[serde(skip)]
-    pub calls: BTreeMap<String, u64>,
+    calls: BTreeMap<String, u64>,
     /// Told of every change, when the state is kept on disk.
     #[serde(skip)]
     writer: Option<Writer>,
     /// Set when events were removed other than by the caps (a log group deleted): the writer
     /// rewrites `logs.jsonl` from memory instead of appending to it.
     #[serde(skip)]
-    pub logs_removed: bool,
+    logs_removed: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -309,7 +309,102 @@ impl LogGroup {
     }
 }
 
+/// The state's contents, behind methods: the handlers read and change what they name, and the
+/// invariants that span fields (a deleted log group makes the writer rewrite `logs.jsonl`)
+/// are kept here.
 impl Db {
+    pub fn function(&self, name: &str) -> Option<&Function> {
+        self.functions.get(name)
+    }
+
+    pub fn function_mut(&mut self, name: &str) -> Option<&mut Function> {
+        self.functions.get_mut(name)
+    }
+
+    /// The function whose ARN this is (tags are addressed by ARN).
+    pub fn function_by_arn_mut(&mut self, arn: &str) -> Option<&mut Function> {
+        self.functions.values_mut().find(|f| f.arn == arn)
+    }
+
+    pub fn functions(&self) -> impl Iterator<Item = &Function> {
+        self.functions.values()
+    }
+
+    /// Adds a function under its name.
+    pub fn insert_function(&mut self, function: Function) {
+        self.functions.insert(function.name.clone(), function);
+    }
+
+    pub fn remove_function(&mut self, name: &str) -> Option<Function> {
+        self.functions.remove(name)
+    }
+
+    pub fn api(&self, id: &str) -> Option<&RestApi> {
+        self.apis.get(id)
+    }
+
+    pub fn api_mut(&mut self, id: &str) -> Option<&mut RestApi> {
+        self.apis.get_mut(id)
+    }
+
+    pub fn apis(&self) -> impl Iterator<Item = &RestApi> {
+        self.apis.values()
+    }
+
+    /// Adds a REST API under its id.
+    pub fn insert_api(&mut self, api: RestApi) {
+        self.apis.insert(api.id.clone(), api);
+    }
+
+    pub fn remove_api(&mut self, id: &str) -> Option<RestApi> {
+        self.apis.remove(id)
+    }
+
+    /// API Gateway's account-level CloudWatch role (UpdateAccount's `cloudwatchRoleArn`).
+    pub fn account_role(&self) -> Option<&str> {
+        self.apigw_cloudwatch_role.as_deref()
+    }
+
+    pub fn set_account_role(&mut self, role: Option<String>) {
+        self.apigw_cloudwatch_role = role;
+    }
+
+    pub fn log_group(&self, name: &str) -> Option<&LogGroup> {
+        self.log_groups.get(name)
+    }
+
+    pub fn log_group_mut(&mut self, name: &str) -> Option<&mut LogGroup> {
+        self.log_groups.get_mut(name)
+    }
+
+    pub fn log_groups(&self) -> impl Iterator<Item = &LogGroup> {
+        self.log_groups.values()
+    }
+
+    /// Adds a log group under its name.
+    pub fn insert_log_group(&mut self, group: LogGroup) {
+        self.log_groups.insert(group.name.clone(), group);
+    }
+
+    /// Removes a log group and its events; the writer then rewrites the event log from memory
+    /// instead of appending to it.
+    pub fn remove_log_group(&mut self, name: &str) -> Option<LogGroup> {
+        let removed = self.log_groups.remove(name);
+        if removed.is_some() {
+            self.logs_removed = true;
+        }
+        removed
+    }
+
+    /// How many times each operation was served.
+    pub fn calls(&self) -> &BTreeMap<String, u64> {
+        &self.calls
+    }
+
+    pub fn reset_calls(&mut self) {
+        self.calls.clear();
+    }
+
     /// Keeps this state in `dir` from now on: every change is written by a debounced writer
     /// thread (see `Writer`).
     pub fn persist_in(&mut self, dir: &Path, db: std::sync::Weak<std::sync::Mutex<Db>>) {
