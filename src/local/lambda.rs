@@ -414,7 +414,8 @@ async fn finish_in_background(
         .await
         .unwrap_or_else(|_| Err("unpacking the code failed".to_string()));
     let cloud = cloud.clone();
-    tokio::spawn(async move {
+    let tracked = cloud.clone();
+    tracked.tasks.spawn(async move {
         if !cloud.settle.is_zero() {
             tokio::time::sleep(cloud.settle).await;
         }
@@ -579,7 +580,8 @@ fn update_configuration(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8
     cloud.runtimes.retire(&function_name);
     // The code stays where it is; only the status settles later.
     let cloud = cloud.clone();
-    tokio::spawn(async move {
+    let tracked = cloud.clone();
+    tracked.tasks.spawn(async move {
         tokio::time::sleep(cloud.settle).await;
         let mut db = cloud.db();
         if let Some(function) = db.function_mut(&function_name) {

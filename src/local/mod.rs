@@ -121,6 +121,8 @@ impl Default for LocalConfig {
 pub struct Cloud {
     db: Arc<Mutex<Db>>,
     runtimes: runtime::Runtimes,
+    /// What handlers start in the background (settling a function's state), tracked.
+    tasks: Arc<server::Tasks>,
     dir: PathBuf,
     settle: Duration,
     faults: faults::Faults,

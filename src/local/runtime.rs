@@ -21,6 +21,7 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::sync::{mpsc, oneshot, watch, Semaphore};
 
+use super::server::Tasks;
 use super::state::{date_path, new_request_id, now_ms, random_id, Db, Function};
 
 /// Lambda's limit for a synchronous response payload, in bytes as AWS states it ("exceeded
@@ -50,6 +51,9 @@ pub struct Runtimes {
     groups: Groups,
     /// Set by `shutdown`: no new environment starts after it.
     closed: std::sync::atomic::AtomicBool,
+    /// Where invocations, Runtime API servers, pipe readers and process waiters run, so
+    /// that the server's stop ends them.
+    tasks: Arc<Tasks>,
 }
 
 /// The live environments' process groups.
@@ -99,8 +103,9 @@ struct Pool {
 }
 
 impl Runtimes {
-    pub fn new(db: Arc<Mutex<Db>>, max_environments: usize) -> Runtimes {
+    pub fn new(db: Arc<Mutex<Db>>, max_environments: usize, tasks: Arc<Tasks>) -> Runtimes {
         Runtimes {
+            tasks,
             db,
             pools: Arc::new(Mutex::new(HashMap::new())),
             max_environments: max_environments.max(1),
@@ -167,7 +172,9 @@ impl Runtimes {
         let warm = lock(&pool.idle).pop();
         let mut env = match warm {
             Some(env) => env,
-            None => match Env::spawn(function, self.db.clone(), self.groups.clone()).await {
+            None => match Env::spawn(function, self.db.clone(), self.groups.clone(), &self.tasks)
+                .await
+            {
                 Ok(env) => env,
                 Err(message) => return failure(&request_id, "Runtime.InvalidEntrypoint", &message),
             },
@@ -178,7 +185,8 @@ impl Runtimes {
         let pools = self.pools.clone();
         let function = function.clone();
         let request = request_id.clone();
-        let invocation = tokio::spawn(async move {
+        let (report, invocation) = oneshot::channel();
+        self.tasks.spawn(async move {
             let (result, healthy) = env.invoke(&function, &request, payload).await;
             if healthy {
                 let current = lock(&pools)
@@ -189,7 +197,7 @@ impl Runtimes {
                 }
             }
             drop(permit);
-            result
+            let _ = report.send(result);
         });
         invocation.await.unwrap_or_else(|_| {
             failure(
@@ -400,7 +408,7 @@ async fn init_error(State(api): State<Arc<RuntimeApi>>, body: Bytes) -> Response
 struct Env {
     queue: mpsc::Sender<Invocation>,
     api: Arc<RuntimeApi>,
-    server: tokio::task::JoinHandle<()>,
+    server: tokio::task::AbortHandle,
     exited: watch::Receiver<Option<String>>,
     init_errors: watch::Receiver<Option<Vec<u8>>>,
     /// Dropping it kills the process.
@@ -424,7 +432,12 @@ impl Drop for Env {
 }
 
 impl Env {
-    async fn spawn(function: &Function, db: Arc<Mutex<Db>>, groups: Groups) -> Result<Env, String> {
+    async fn spawn(
+        function: &Function,
+        db: Arc<Mutex<Db>>,
+        groups: Groups,
+        tasks: &Tasks,
+    ) -> Result<Env, String> {
         let bootstrap = function.code_dir.join("bootstrap");
         if !bootstrap.is_file() {
             return Err(format!(
@@ -445,7 +458,7 @@ impl Env {
             init_error,
         });
         let routes = runtime_routes(api.clone());
-        let server = tokio::spawn(async move {
+        let server = tasks.spawn(async move {
             let _ = axum::serve(listener, routes).await;
         });
 
@@ -514,7 +527,7 @@ impl Env {
                 function.region.clone(),
                 log.clone(),
             );
-            tokio::spawn(async move {
+            tasks.spawn(async move {
                 let mut reader = BufReader::new(pipe);
                 while let Some(line) = read_line_bounded(&mut reader).await {
                     write_log(&db, &group, &region, &stream, &log, line);
@@ -523,7 +536,7 @@ impl Env {
         }
         let (kill, kill_rx) = oneshot::channel::<()>();
         let (exit_tx, exited) = watch::channel(None);
-        tokio::spawn(async move {
+        tasks.spawn(async move {
             tokio::select! {
                 status = child.wait() => {
                     let text = match status {

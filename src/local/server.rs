@@ -75,9 +75,11 @@ impl LocalCloud {
             let weak = Arc::downgrade(&db);
             super::lock(&db).persist_in(&dir, weak);
         }
+        let tasks = Arc::new(Tasks::default());
         let cloud = Arc::new(Cloud {
             db: db.clone(),
-            runtimes: runtime::Runtimes::new(db, config.max_environments),
+            runtimes: runtime::Runtimes::new(db, config.max_environments, tasks.clone()),
+            tasks,
             dir,
             settle: config.settle,
             faults: injected,
@@ -136,11 +138,17 @@ impl LocalCloud {
                 abort.abort();
             }
         }
+        // Every environment ends (its process group killed); then what the local cloud
+        // started in the background finishes: pipe readers write the last lines, invocations
+        // report, settle tasks settle. What is still running after GRACE is aborted.
+        self.cloud.runtimes.shutdown();
+        self.cloud.tasks.finish(GRACE).await;
         self.finish();
     }
 
     fn finish(&self) {
         self.cloud.runtimes.shutdown();
+        self.cloud.tasks.abort();
         let writer = self.cloud.db().writer();
         if let Some(writer) = writer {
             writer.stop();
@@ -157,6 +165,38 @@ impl Drop for LocalCloud {
             server.abort();
         }
         self.finish();
+    }
+}
+
+/// Every background task of the local cloud — settle tasks, invocations, each environment's
+/// Runtime API, pipe readers and process waiters — in one `JoinSet`, so that `stop()` ends
+/// them all and nothing outlives it.
+#[derive(Default)]
+pub struct Tasks(Mutex<JoinSet<()>>);
+
+impl Tasks {
+    /// Starts a tracked task; its handle aborts it (e.g. when an environment is dropped).
+    pub fn spawn(
+        &self,
+        task: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> tokio::task::AbortHandle {
+        let mut tasks = super::lock(&self.0);
+        // Finished tasks leave their slot until joined: reap them as new ones come.
+        while tasks.try_join_next().is_some() {}
+        tasks.spawn(task)
+    }
+
+    /// Waits up to `grace` for every task to end, then aborts the rest and waits for them.
+    async fn finish(&self, grace: Duration) {
+        let mut tasks = std::mem::take(&mut *super::lock(&self.0));
+        let deadline = tokio::time::Instant::now() + grace;
+        while let Ok(Some(_)) = tokio::time::timeout_at(deadline, tasks.join_next()).await {}
+        tasks.shutdown().await;
+    }
+
+    /// Aborts every task (when the local cloud is dropped without `stop()`).
+    fn abort(&self) {
+        super::lock(&self.0).abort_all();
     }
 }
 
