@@ -68,7 +68,7 @@ pub enum Command {
     /// Build (or take --zip) and converge AWS to it: function, log group, REST API, GET method,
     /// permission and stage. Idempotent: a re-run with nothing changed makes no write call.
     #[command(
-        after_help = "Examples:\n  faqctl deploy --role-arn arn:aws:iam::123456789012:role/lambda-basic-execution\n  faqctl deploy --zip target/lambda/FAQ/bootstrap.zip --output json --smoke-test\n  faqctl deploy --local"
+        after_help = "Examples:\n  faqctl deploy --role-arn arn:aws:iam::123456789012:role/lambda-basic-execution\n  faqctl deploy --zip target/lambda/FAQ/bootstrap.zip --output json --smoke-test\n  faqctl deploy --local\n  faqctl deploy --watch --output json   # deploy again on every save"
     )]
     Deploy(commands::deploy::DeployCommandArgs),
     /// Show what `deploy` would change, without changing anything.
@@ -100,7 +100,7 @@ pub enum Command {
     /// Gateway, CloudWatch Logs on 127.0.0.1:4566), deploy into it, serve the stage URL and
     /// follow the logs until Ctrl-C. No AWS account, no Docker.
     #[command(
-        after_help = "Examples:\n  faqctl local\n  faqctl local --state-dir .faqctl-local --port 4567\n  faqctl local --no-deploy --faults 'CreateDeployment=throttle*2'"
+        after_help = "Examples:\n  faqctl local\n  faqctl local --watch                  # rebuild and redeploy on every save\n  faqctl local --state-dir .faqctl-local --port 4567\n  faqctl local --no-deploy --faults 'CreateDeployment=throttle*2'"
     )]
     Local(commands::local::LocalArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
