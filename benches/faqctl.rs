@@ -537,9 +537,11 @@ async fn edit_loop() -> Result<Vec<(Duration, Duration, Duration)>, String> {
     const ROUNDS: usize = 5;
     let project = tempfile::tempdir().unwrap();
     copy_project(&workspace(), project.path());
-    // The bench's own target directory: the function's dependencies build once.
+    // A folder of its own in the bench's target directory (the function's dependencies build
+    // once): cargo names a workspace member's artifacts by its path relative to the
+    // workspace, so the edited copy must not build where the real project does.
     let target = std::env::current_exe().unwrap();
-    let target = target.ancestors().nth(3).unwrap();
+    let target = target.ancestors().nth(3).unwrap().join("edit-loop");
     let mut child = Command::new(env!("CARGO_BIN_EXE_faqctl"))
         .args(["local", "--watch", "--port", "0", "--output", "json"])
         .arg("--manifest-path")

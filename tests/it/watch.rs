@@ -34,8 +34,11 @@ fn copy_project(from: &Path, to: &Path) {
     }
 }
 
-/// The target directory this test binary was built in (`<target>/debug/deps/it-…`): the copy
-/// builds there too, so the function's dependencies are compiled once for every run.
+/// The target directory this test binary was built in (`<target>/debug/deps/it-…`). The copies
+/// build in folders of their own under it (kept between runs, so the function's dependencies
+/// are compiled once), never in it: cargo names a workspace member's artifacts by its path
+/// *relative to the workspace*, so an edited copy building in the same folder would leave its
+/// bootstrap where the real project's next build finds it up to date.
 fn target_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     exe.ancestors().nth(3).unwrap().to_path_buf()
@@ -176,7 +179,7 @@ async fn a_saved_change_is_served_on_the_same_url_and_a_broken_one_never_takes_i
     let mut command = Command::new(env!("CARGO_BIN_EXE_faqctl"));
     command
         .args(["local", "--watch", "--port", "0", "--output", "json"])
-        .env("CARGO_TARGET_DIR", target_dir());
+        .env("CARGO_TARGET_DIR", target_dir().join("watch-dev"));
     project_args(&mut command, project.path());
     let watching = Watching::spawn(command);
     let served = watching.next_document(FIRST_BUILD);
@@ -248,8 +251,7 @@ async fn a_saved_change_is_served_on_the_same_url_and_a_broken_one_never_takes_i
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deploy_watch_redeploys_each_save_to_any_endpoint() {
     // moto, as a stand-in for an AWS account: the size-optimised build, one JSON line per
-    // round. Its own target directory: this release build of an edited copy must not replace
-    // the bootstrap other tests build from the real sources at the same path.
+    // round.
     let moto = common::Moto::start();
     let project = tempfile::tempdir().unwrap();
     copy_project(&common::workspace(), project.path());
