@@ -276,17 +276,7 @@ async fn deploy_watch_redeploys_each_save_to_any_endpoint() {
     assert_eq!(second["api_id"], first["api_id"], "the same API");
     assert_ne!(second["code_sha256"], first["code_sha256"]);
     let sdk = common::Sdk::at(&moto.endpoint).await;
-    let live = sdk
-        .lambda
-        .get_function()
-        .function_name("FAQ")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        live.configuration().unwrap().code_sha256(),
-        second["code_sha256"].as_str()
-    );
+    assert_eq!(sdk.live_code_sha256().await, second["code_sha256"]);
 
     // An invalid FAQ is refused before any call, and what is deployed stays.
     save_faq(project.path(), "");
@@ -300,16 +290,6 @@ async fn deploy_watch_redeploys_each_save_to_any_endpoint() {
         "{}",
         watching.stderr()
     );
-    let live = sdk
-        .lambda
-        .get_function()
-        .function_name("FAQ")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        live.configuration().unwrap().code_sha256(),
-        second["code_sha256"].as_str()
-    );
+    assert_eq!(sdk.live_code_sha256().await, second["code_sha256"]);
     assert!(watching.interrupt(), "Ctrl-C ends it cleanly");
 }

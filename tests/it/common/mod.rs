@@ -343,6 +343,22 @@ impl Sdk {
             .unwrap();
     }
 
+    /// The CodeSha256 of the function FAQ as Lambda reports it now.
+    pub async fn live_code_sha256(&self) -> String {
+        let function = self
+            .lambda
+            .get_function()
+            .function_name("FAQ")
+            .send()
+            .await
+            .unwrap();
+        function
+            .configuration()
+            .and_then(|c| c.code_sha256())
+            .unwrap_or_default()
+            .to_string()
+    }
+
     /// The ids of the REST APIs with this name.
     pub async fn api_ids(&self, name: &str) -> Vec<String> {
         let apis = self
