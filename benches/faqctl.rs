@@ -12,6 +12,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+#[path = "../tests/it/common/project.rs"]
+mod project;
+use project::copy_project;
+
 use faqctl::output::OutputFormat;
 use faqctl::output::Printer;
 use faqctl::package::{self, BuildConfig, Profile};
@@ -508,24 +512,6 @@ async fn edit_loop_section(table: &mut Table) {
             );
         }
         Err(why) => table.row("edit loop", format!("not measured: {why}"), ""),
-    }
-}
-
-/// Copies the workspace's sources (no build output, no git) into `to`.
-fn copy_project(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let name = entry.file_name();
-        if name == "target" || name.to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let target = to.join(&name);
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_project(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
     }
 }
 

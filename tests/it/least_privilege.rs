@@ -306,13 +306,7 @@ async fn a_caller_without_list_tags_sees_its_own_deployment_as_converged() {
     steps(&cloud, vec![deploy_args(&zip())]).await.unwrap();
     // GetFunction answers TagsError in AWS's shape, not empty Tags.
     let sdk = Sdk::at(&cloud.endpoint()).await;
-    let function = sdk
-        .lambda
-        .get_function()
-        .function_name("FAQ")
-        .send()
-        .await
-        .unwrap();
+    let function = sdk.function().await;
     assert!(function.tags().is_none());
     let error = function.tags_error().expect("a TagsError");
     assert_eq!(error.error_code(), "AccessDeniedException");

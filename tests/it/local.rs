@@ -677,13 +677,7 @@ async fn deploy_waits_until_lambda_has_finished_creating_and_updating() {
     let deployed = deploy(&cloud).await;
     assert!(started.elapsed() >= settle, "the waiter waited for Active");
     let sdk = Sdk::at(&cloud.endpoint()).await;
-    let function = sdk
-        .lambda
-        .get_function()
-        .function_name("FAQ")
-        .send()
-        .await
-        .unwrap();
+    let function = sdk.function().await;
     assert_eq!(
         function.configuration().unwrap().state().unwrap().as_str(),
         "Active"
@@ -703,13 +697,7 @@ async fn deploy_waits_until_lambda_has_finished_creating_and_updating() {
         started.elapsed() >= settle,
         "the waiter waited for Successful"
     );
-    let function = sdk
-        .lambda
-        .get_function()
-        .function_name("FAQ")
-        .send()
-        .await
-        .unwrap();
+    let function = sdk.function().await;
     assert_eq!(
         function
             .configuration()

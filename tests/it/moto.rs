@@ -33,13 +33,7 @@ async fn a_cold_deploy_creates_every_resource_with_the_right_settings() {
     assert_eq!(operations(&result), COLD_DEPLOY);
     let sdk = Sdk::at(&moto.endpoint).await;
 
-    let function = sdk
-        .lambda
-        .get_function()
-        .function_name("FAQ")
-        .send()
-        .await
-        .unwrap();
+    let function = sdk.function().await;
     let config = function.configuration().unwrap();
     assert_eq!(config.runtime().unwrap().as_str(), "provided.al2023");
     assert_eq!(config.handler(), Some("bootstrap"));
@@ -214,13 +208,7 @@ async fn a_code_change_updates_only_the_code() {
     );
     assert_eq!(operations(&result), ["UpdateFunctionCode"]);
     let sdk = Sdk::at(&moto.endpoint).await;
-    let function = sdk
-        .lambda
-        .get_function()
-        .function_name("FAQ")
-        .send()
-        .await
-        .unwrap();
+    let function = sdk.function().await;
     assert_eq!(
         function.configuration().unwrap().code_sha256(),
         result["code_sha256"].as_str()

@@ -10,29 +10,12 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 use crate::common;
+use crate::common::project::copy_project;
 
 /// The slowest a first build of the function may be here (a clean target directory compiles
 /// the runtime's dependencies in the iteration profile), and a rebuild after a save.
 const FIRST_BUILD: Duration = Duration::from_secs(600);
 const REBUILD: Duration = Duration::from_secs(300);
-
-/// Copies the workspace's sources (not build output, not git) into `to`.
-fn copy_project(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let name = entry.file_name();
-        if name == "target" || name.to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let target = to.join(&name);
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_project(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 /// The target directory this test binary was built in (`<target>/debug/deps/it-…`). The copies
 /// build in folders of their own under it (kept between runs, so the function's dependencies

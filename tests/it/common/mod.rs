@@ -1,6 +1,8 @@
 //! Helpers shared by the end-to-end tests.
 #![allow(dead_code)]
 
+pub mod project;
+
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -343,16 +345,20 @@ impl Sdk {
             .unwrap();
     }
 
-    /// The CodeSha256 of the function FAQ as Lambda reports it now.
-    pub async fn live_code_sha256(&self) -> String {
-        let function = self
-            .lambda
+    /// GetFunction of the function FAQ.
+    pub async fn function(&self) -> aws_sdk_lambda::operation::get_function::GetFunctionOutput {
+        self.lambda
             .get_function()
             .function_name("FAQ")
             .send()
             .await
-            .unwrap();
-        function
+            .unwrap()
+    }
+
+    /// The CodeSha256 of the function FAQ as Lambda reports it now.
+    pub async fn live_code_sha256(&self) -> String {
+        self.function()
+            .await
             .configuration()
             .and_then(|c| c.code_sha256())
             .unwrap_or_default()
