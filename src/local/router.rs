@@ -301,6 +301,25 @@ fn json11_status(status: u16, code: &str, message: &str) -> Response {
 /// Reads a request's body: a `Content-Length` over the operation's limit is refused before a
 /// byte of the body is read, a body that grows past it is cut off, and one that does not
 /// arrive within `timeout` is answered 408 (and the connection closed).
+/// The largest over-limit body that is read (and discarded) before the 413, so that the
+/// client sees the answer rather than a reset; anything larger is refused unread.
+const DRAIN_LIMIT: u64 = 32 * 1024 * 1024;
+
+/// How long draining waits for the next part of a body: a client that declared a length but
+/// sends nothing gets its 413 after this, not after the body-read timeout.
+const DRAIN_IDLE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Reads a body to its end and discards it, for at most `timeout`, stopping early when the
+/// client sends nothing for `DRAIN_IDLE`.
+async fn drain(body: Body, timeout: std::time::Duration) {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let _ = tokio::time::timeout(timeout, async {
+        while let Ok(Some(Ok(_))) = tokio::time::timeout(DRAIN_IDLE, body.frame()).await {}
+    })
+    .await;
+}
+
 async fn read_body(
     target: &Target,
     headers: &HeaderMap,
@@ -319,7 +338,13 @@ async fn read_body(
         .get(axum::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit as u64) {
+    if let Some(length) = declared.filter(|length| *length > limit as u64) {
+        // Read what the client is sending before answering (up to a bound): closing a
+        // connection with unread data makes the kernel reset it, and a client still writing
+        // would see the reset instead of the 413.
+        if length <= DRAIN_LIMIT {
+            drain(body, timeout).await;
+        }
         return Err(close(too_large));
     }
     match tokio::time::timeout(timeout, axum::body::to_bytes(body, limit)).await {
