@@ -497,6 +497,9 @@ async fn a_flooding_function_is_held_to_the_log_groups_cap_and_long_lines_are_tr
         r#"head -c 1048576 /dev/zero | tr '\0' y; echo; head -c 80000000 /dev/zero | tr '\0' x | fold -w 999; echo 'flood done'; post /2018-06-01/runtime/invocation/$id/response '{"statusCode":200,"body":"ok"}'"#,
     ))
     .await;
+    // Time enough for 80 MB through a shell pipeline on a loaded machine (3 s, the default,
+    // once ran out under a parallel build); the limits under test are sizes, not time.
+    sdk.set_timeout(120).await;
     let invoked = sdk.invoke().await;
     assert_eq!(invoked.function_error(), None);
     let stored = || async {
