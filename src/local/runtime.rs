@@ -520,17 +520,21 @@ impl Env {
         .into_iter()
         .flatten()
         {
-            let (db, group, stream, region, log) = (
+            let (db, group, stream, region, log, name) = (
                 db.clone(),
                 group.clone(),
                 stream.clone(),
                 function.region.clone(),
                 log.clone(),
+                function.name.clone(),
             );
             tasks.spawn(async move {
                 let mut reader = BufReader::new(pipe);
                 while let Some(line) = read_line_bounded(&mut reader).await {
-                    write_log(&db, &group, &region, &stream, &log, line);
+                    // What an environment prints while it is being ended after DeleteFunction
+                    // (a client's "connection closed") is not logged: it would create the log
+                    // group again right after `destroy` deleted it.
+                    write_log(&db, &group, &region, &stream, &log, line, Some(&name));
                 }
             });
         }
@@ -579,6 +583,7 @@ impl Env {
             &self.stream,
             &self.log,
             line,
+            None,
         );
     }
 
@@ -776,6 +781,7 @@ fn write_log(
     stream: &str,
     log: &Mutex<String>,
     line: String,
+    only_while: Option<&str>,
 ) {
     {
         // Only the tail is ever needed (`LogType: Tail`): keep at most twice that.
@@ -790,7 +796,12 @@ fn write_log(
             buffer.drain(..cut);
         }
     }
-    lock(db).append_log(group, region, stream, now_ms(), line + "\n");
+    let mut db = lock(db);
+    // `only_while`: the function this output comes from, if it must still exist.
+    if only_while.is_some_and(|name| db.function(name).is_none()) {
+        return;
+    }
+    db.append_log(group, region, stream, now_ms(), line + "\n");
 }
 
 fn runtime_exit(request_id: &str, text: &str) -> Vec<u8> {
