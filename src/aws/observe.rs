@@ -25,7 +25,7 @@ pub async fn observe(
     let (function, log_group, apis, access_log_group) = tokio::try_join!(
         get_function(clients, &names.function),
         describe_log_group(clients, &log_group_name),
-        find_apis(clients, &names.api),
+        find_apis(clients, &names.api, &names.stage),
         describe_log_group(clients, &access_group_name),
     )?;
     let permission = match &function {
@@ -157,8 +157,8 @@ async fn describe_log_group(
 /// The REST APIs named `name` and tagged managed-by=faqctl, in the one order every command
 /// uses to pick the API it works on (the first is kept, the rest are duplicates): oldest
 /// first; createdDate has one-second resolution, so two racing deploys can tie, and then the
-/// lower id wins — so every run agrees.
-pub async fn find_apis(clients: &Clients, name: &str) -> anyhow::Result<Vec<RestApi>> {
+/// one already serving `stage` wins, then the lower id — so every run agrees.
+pub async fn find_apis(clients: &Clients, name: &str, stage: &str) -> anyhow::Result<Vec<RestApi>> {
     let mut pages = clients
         .apigateway
         .get_rest_apis()
@@ -181,17 +181,28 @@ pub async fn find_apis(clients: &Clients, name: &str) -> anyhow::Result<Vec<Rest
                 .cloned(),
         );
     }
-    // A total order that does not depend on when it is read, so that two racing deploys
-    // always agree on which API is kept (an order that preferred "the one serving the stage"
-    // changed while they ran: each could keep a different one and delete the other's).
-    let key = |api: &RestApi| {
-        (
-            api.created_date().map(|d| d.secs()).unwrap_or(i64::MAX),
+    let created = |api: &RestApi| api.created_date().map(|d| d.secs()).unwrap_or(i64::MAX);
+    let mut keyed = Vec::with_capacity(found.len());
+    for api in &found {
+        // The stage is asked for only where it decides something: a tie on createdDate.
+        let tied = found
+            .iter()
+            .filter(|other| created(other) == created(api))
+            .count()
+            > 1;
+        let unstaged = tied
+            && get_stage(clients, api.id().unwrap_or_default(), stage)
+                .await?
+                .is_none();
+        keyed.push((
+            created(api),
+            unstaged,
             api.id().unwrap_or_default().to_string(),
-        )
-    };
-    found.sort_by_key(key);
-    Ok(found)
+        ));
+    }
+    let mut ordered: Vec<(_, RestApi)> = keyed.into_iter().zip(found).collect();
+    ordered.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(ordered.into_iter().map(|(_, api)| api).collect())
 }
 
 fn api_state(api: &RestApi) -> ApiState {

@@ -111,7 +111,7 @@ pub async fn run(remote: &RemoteArgs, args: LogsArgs, printer: &Printer) -> anyh
     // The API's execution log group; `None` when there is no API (an error reading it, e.g.
     // AccessDenied, is reported, never taken for "no API").
     let api = || async {
-        let id = crate::aws::find_apis(&clients, &names.api)
+        let id = crate::aws::find_apis(&clients, &names.api, &names.stage)
             .await?
             .into_iter()
             .next()
