@@ -1,7 +1,8 @@
 //! The benchmark behind `bench/run` (`cargo bench --bench faqctl`): one table of figures, all
 //! on loopback — deploy (faqctl vs a script of `aws` CLI calls), the function (size, cold
 //! start, memory, warm latency, throughput of the stage URL vs `cargo lambda watch`'s Invoke
-//! API serving the same bootstrap), and how fast `faqctl logs --follow` shows a new line.
+//! API serving the same bootstrap), how fast `faqctl logs --follow` shows a new line, the
+//! edit loop, and the arm64 function (size; cold start and latency under qemu-user).
 //! Medians of several runs; figures, not pass/fail: these machines are shared and noisy.
 
 use std::collections::BTreeMap;
@@ -208,12 +209,18 @@ async fn bench() {
         edit_loop_section(&mut table).await;
         return;
     }
+    // `bench/run arm64`: the arm64 figures alone.
+    if std::env::args().skip(1).any(|a| a == "arm64") {
+        arm64_section(&mut table, None).await;
+        return;
+    }
     let package = package::build(
         &BuildConfig {
             manifest_path: workspace().join("Cargo.toml"),
             faq_path: workspace().join("faq.json"),
             function_name: "Bench".into(),
             profile: Profile::LambdaRelease,
+            arch: faqctl::settings::Arch::X86_64,
         },
         &Printer::new(OutputFormat::Json),
     )
@@ -485,7 +492,104 @@ async fn bench() {
 
     // 4. The edit loop.
     edit_loop_section(&mut table).await;
+
+    // 5. arm64.
+    arm64_section(&mut table, Some(package.size)).await;
     let _ = table.0.len();
+}
+
+/// Requests per latency figure under qemu-user (each is ~10× slower than native).
+const ARM64_REQUESTS: usize = 300;
+
+async fn arm64_section(table: &mut Table, x86_64_size: Option<u64>) {
+    table.section("arm64 (cross build; run under qemu-user: emulated figures, not Graviton's)");
+    let built = package::build(
+        &BuildConfig {
+            manifest_path: workspace().join("Cargo.toml"),
+            faq_path: workspace().join("faq.json"),
+            function_name: "Bench".into(),
+            profile: Profile::LambdaRelease,
+            arch: faqctl::settings::Arch::Arm64,
+        },
+        &Printer::new(OutputFormat::Json),
+    );
+    let package = match built {
+        Ok(package) => package,
+        Err(e) => {
+            let why = format!("{e:#}");
+            let why = why.lines().next().unwrap_or_default().to_string();
+            return table.row("arm64", format!("not measured: {why}"), "");
+        }
+    };
+    let versus = x86_64_size
+        .map(|x86| format!(", x86_64 {:.0} KB", x86 as f64 / 1024.0))
+        .unwrap_or_default();
+    table.row(
+        "arm64 zip size",
+        format!(
+            "{} bytes ({:.0} KB{versus})",
+            package.size,
+            package.size as f64 / 1024.0
+        ),
+        "< 450 KB",
+    );
+    if let Err(why) = faqctl::local::check_runnable("arm64") {
+        return table.row("arm64 under qemu", format!("not measured: {why}"), "");
+    }
+    let state = tempfile::tempdir().unwrap();
+    let cloud = start(Some(state.path().to_path_buf())).await;
+    let endpoint = cloud.endpoint();
+    let zip = package.zip.display().to_string();
+    let mut command = faqctl(&endpoint);
+    command.args([
+        "deploy",
+        "--zip",
+        &zip,
+        "--arch",
+        "arm64",
+        "--role-arn",
+        ROLE,
+        "--output",
+        "json",
+        "--throttle-rate",
+        "10000",
+        "--throttle-burst",
+        "5000",
+    ]);
+    let deployed: serde_json::Value = serde_json::from_slice(&run(command).await.1.stdout).unwrap();
+    let url = deployed["invoke_url"].as_str().unwrap().to_string();
+    let client = reqwest::Client::new();
+    let first = Instant::now();
+    assert_eq!(client.get(&url).send().await.unwrap().status(), 200);
+    let first_request = first.elapsed();
+    let (init, duration) = first_report(&endpoint).await;
+    table.row(
+        "arm64 cold start, emulated: spawn → first response",
+        format!("{:.2} ms (Init Duration {init:.2} ms)", init + duration),
+        "",
+    );
+    table.row(
+        "arm64 cold start, emulated: first GET via stage URL",
+        ms(first_request),
+        "",
+    );
+    let mut stage = Vec::with_capacity(ARM64_REQUESTS);
+    for _ in 0..ARM64_REQUESTS {
+        let started = Instant::now();
+        let response = client.get(&url).send().await.unwrap();
+        let _ = response.bytes().await.unwrap();
+        stage.push(started.elapsed());
+    }
+    table.row(
+        "arm64 warm GET via stage URL, emulated: p50 / p99",
+        format!(
+            "{} / {}",
+            us(percentile(&mut stage, 0.5)),
+            us(percentile(&mut stage, 0.99))
+        ),
+        "",
+    );
+    cloud.stop().await;
 }
 
 async fn edit_loop_section(table: &mut Table) {

@@ -144,6 +144,7 @@ async fn soak() -> bool {
             faq_path: workspace().join("faq.json"),
             function_name: "Soak".into(),
             profile: Profile::LambdaRelease,
+            arch: faqctl::settings::Arch::X86_64,
         },
         &Printer::new(OutputFormat::Json),
     )

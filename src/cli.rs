@@ -189,6 +189,26 @@ where
         from: region_from,
     });
 
+    // The architecture: a flag or FAQCTL_ARCH, then the file, then x86_64.
+    let project = match &mut cli.command {
+        Command::Build(args) => Some(&mut args.project),
+        Command::Deploy(args) => Some(&mut args.deploy.source.project),
+        Command::Plan(args) => Some(&mut args.deploy.source.project),
+        Command::Local(args) => Some(&mut args.source.project),
+        _ => None,
+    };
+    if let Some(project) = project {
+        let (origin, use_file) = from("arch", file.arch.is_some());
+        if let (true, Some(arch)) = (use_file, file.arch) {
+            project.arch = arch;
+        }
+        sources.push(Source {
+            setting: "arch",
+            value: project.arch.to_string(),
+            from: origin,
+        });
+    }
+
     let names = match &mut cli.command {
         Command::Deploy(args) => Some((&mut args.deploy.names, Some(&mut args.deploy.function))),
         Command::Plan(args) => Some((&mut args.deploy.names, Some(&mut args.deploy.function))),

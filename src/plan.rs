@@ -8,11 +8,10 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::partition::{arn_partition, Location};
-use crate::settings::{arn_account, ApiName, FunctionName, Names, RestApiId, StageName};
+use crate::settings::{arn_account, ApiName, Arch, FunctionName, Names, RestApiId, StageName};
 
 pub const RUNTIME: &str = "provided.al2023";
 pub const HANDLER: &str = "bootstrap";
-pub const ARCHITECTURE: &str = "x86_64";
 /// The Lambda policy statement that lets API Gateway invoke the function.
 pub const STATEMENT_ID: &str = "faqctl-apigw-get";
 pub const APIGW_PRINCIPAL: &str = "apigateway.amazonaws.com";
@@ -33,6 +32,8 @@ pub struct Desired {
     pub memory_mb: i32,
     pub timeout_s: i32,
     pub code_sha256: String,
+    /// The function's `Architectures`: the one the package was built and checked for.
+    pub architecture: Arch,
     pub log_retention_days: i32,
     /// API Gateway's execution and access logging: `Some` sets it, `None` keeps what the
     /// stage has (once on, it stays on until `--api-logs=false`).
@@ -196,6 +197,9 @@ pub enum Change {
         name: FunctionName,
         from: String,
         to: String,
+        /// The architectures it runs on now, when the update changes them.
+        from_arch: Option<String>,
+        to_arch: Arch,
     },
     UpdateFunctionConfiguration {
         name: FunctionName,
@@ -276,8 +280,18 @@ impl fmt::Display for Change {
                 write!(f, "~ set retention of log group {name} to {days} days")
             }
             Change::CreateFunction { name } => write!(f, "+ create function {name}"),
-            Change::UpdateFunctionCode { name, from, to } => {
-                write!(f, "~ update code of function {name} ({from} → {to})")
+            Change::UpdateFunctionCode {
+                name,
+                from,
+                to,
+                from_arch,
+                to_arch,
+            } => {
+                write!(f, "~ update code of function {name} ({from} → {to}")?;
+                if let Some(from_arch) = from_arch {
+                    write!(f, "; architecture {from_arch} → {to_arch}")?;
+                }
+                write!(f, ")")
             }
             Change::UpdateFunctionConfiguration { name, fields } => write!(
                 f,
@@ -392,13 +406,16 @@ pub fn plan_deploy(desired: &Desired, observed: &Observed) -> Result<Vec<Change>
             });
         }
         Some(function) => {
-            if function.code_sha256 != desired.code_sha256
-                || function.architectures != [ARCHITECTURE]
-            {
+            // The architecture is set with the code (UpdateFunctionCode's Architectures): a
+            // binary for the other one is never live, not even for a moment.
+            let arch_changes = function.architectures != [desired.architecture.lambda_name()];
+            if function.code_sha256 != desired.code_sha256 || arch_changes {
                 changes.push(Change::UpdateFunctionCode {
                     name: names.function.clone(),
                     from: function.code_sha256.clone(),
                     to: desired.code_sha256.clone(),
+                    from_arch: arch_changes.then(|| function.architectures.join(",")),
+                    to_arch: desired.architecture,
                 });
             }
             let fields = diff_configuration(desired, function);
@@ -709,6 +726,7 @@ mod tests {
             memory_mb: 128,
             timeout_s: 3,
             code_sha256: "new-sha".into(),
+            architecture: Arch::X86_64,
             log_retention_days: 14,
             api_logs: None,
             apigw_logs_role_arn: None,
@@ -760,7 +778,7 @@ mod tests {
                 timeout_s: 3,
                 runtime: RUNTIME.into(),
                 handler: HANDLER.into(),
-                architectures: vec![ARCHITECTURE.into()],
+                architectures: vec!["x86_64".into()],
                 code_sha256: "new-sha".into(),
                 last_modified: "2026-11-24T04:40:00.000+0000".into(),
                 tagged: Some(true),
@@ -827,6 +845,28 @@ mod tests {
     }
 
     /// Each row: how the live state drifted, and exactly the calls that repair it.
+    #[test]
+    fn an_architecture_change_is_one_code_update_that_names_it() {
+        let mut wanted = desired();
+        wanted.architecture = Arch::Arm64;
+        let changes = plan_deploy(&wanted, &converged()).unwrap();
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(
+            changes[0].to_string(),
+            "~ update code of function FAQ (new-sha → new-sha; architecture x86_64 → arm64)"
+        );
+        // Once the function runs on arm64, nothing is left to do.
+        let mut observed = converged();
+        observed.function.as_mut().unwrap().architectures = vec!["arm64".into()];
+        assert_eq!(plan_deploy(&wanted, &observed).unwrap(), []);
+        // A code change alone says nothing of the architecture.
+        wanted.code_sha256 = "newer".into();
+        assert_eq!(
+            plan_deploy(&wanted, &observed).unwrap()[0].to_string(),
+            "~ update code of function FAQ (new-sha → newer)"
+        );
+    }
+
     #[test]
     fn each_drift_is_repaired_by_exactly_its_own_calls() {
         type Drift = fn(&mut Observed, &mut Desired);

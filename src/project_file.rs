@@ -1,5 +1,5 @@
-//! `faqctl.toml`: the settings a project sets once (names, role, region, memory, timeout,
-//! retention), so that `faqctl deploy` alone does the right thing. Flags and FAQCTL_*
+//! `faqctl.toml`: the settings a project sets once (names, role, region, architecture,
+//! memory, timeout, retention), so that `faqctl deploy` alone does the right thing. Flags and FAQCTL_*
 //! environment variables override it. Unknown keys are an error, not a silent typo.
 
 use std::path::{Path, PathBuf};
@@ -20,6 +20,8 @@ pub struct ProjectFile {
     pub memory: Option<i32>,
     pub timeout: Option<i32>,
     pub log_retention_days: Option<i32>,
+    /// `x86_64` or `arm64`.
+    pub arch: Option<crate::settings::Arch>,
     /// Where it was read from (none: no file).
     #[serde(skip)]
     pub path: Option<PathBuf>,

@@ -32,6 +32,64 @@ pub struct RemoteArgs {
     pub quota_wait: Option<Duration>,
 }
 
+/// The instruction set the function runs on: Lambda's `Architectures`, the Rust target the
+/// bootstrap is built for, and the ELF machine the check before upload expects.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+pub enum Arch {
+    // 64-bit x86, Lambda's default.
+    #[default]
+    #[value(name = "x86_64")]
+    #[serde(rename = "x86_64")]
+    X86_64,
+    // 64-bit ARM, AWS Graviton2: about 20 % cheaper per GB-second.
+    #[value(name = "arm64")]
+    #[serde(rename = "arm64")]
+    Arm64,
+}
+
+impl Arch {
+    /// The name in Lambda's `Architectures` (and on the command line).
+    pub fn lambda_name(self) -> &'static str {
+        match self {
+            Arch::X86_64 => "x86_64",
+            Arch::Arm64 => "arm64",
+        }
+    }
+
+    /// The Rust target the bootstrap is built for.
+    pub fn rust_target(self) -> &'static str {
+        match self {
+            Arch::X86_64 => "x86_64-unknown-linux-gnu",
+            Arch::Arm64 => "aarch64-unknown-linux-gnu",
+        }
+    }
+
+    /// The architecture of the machine faqctl runs on, if Lambda has it.
+    pub fn host() -> Option<Arch> {
+        match std::env::consts::ARCH {
+            "x86_64" => Some(Arch::X86_64),
+            "aarch64" => Some(Arch::Arm64),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Arch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.lambda_name())
+    }
+}
+
 /// Where `--local` sends requests.
 pub fn local_endpoint() -> String {
     std::env::var("FAQCTL_LOCAL_ENDPOINT")

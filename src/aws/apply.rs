@@ -22,8 +22,8 @@ use super::{
 };
 use crate::partition::Location;
 use crate::plan::{
-    Change, Desired, Observed, ACCESS_LOG_FORMAT, APIGW_PRINCIPAL, ARCHITECTURE, AUTHORIZATION,
-    HANDLER, INTEGRATION_METHOD, INVOKE_ACTION, RUNTIME, STATEMENT_ID,
+    Change, Desired, Observed, ACCESS_LOG_FORMAT, APIGW_PRINCIPAL, AUTHORIZATION, HANDLER,
+    INTEGRATION_METHOD, INVOKE_ACTION, RUNTIME, STATEMENT_ID,
 };
 use crate::settings::{arn_account, RestApiId, MANAGED_BY};
 
@@ -119,7 +119,7 @@ pub async fn apply(
                         .function_name(name)
                         .runtime(Runtime::from(RUNTIME))
                         .handler(HANDLER)
-                        .architectures(Architecture::from(ARCHITECTURE))
+                        .architectures(Architecture::from(desired.architecture.lambda_name()))
                         .role(role)
                         .memory_size(desired.memory_mb)
                         .timeout(desired.timeout_s)
@@ -155,7 +155,7 @@ pub async fn apply(
                         .update_function_code()
                         .function_name(name)
                         .zip_file(Blob::new(code))
-                        .architectures(Architecture::from(ARCHITECTURE))
+                        .architectures(Architecture::from(desired.architecture.lambda_name()))
                         .customize()
                         .config_override(upload(code.len()))
                         .send()

@@ -7,6 +7,7 @@ use clap::Args;
 use crate::commands::Exit;
 use crate::output::Printer;
 use crate::package::{self, BuildConfig, PackageOutput, Profile};
+use crate::settings::Arch;
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
@@ -31,6 +32,11 @@ pub struct ProjectArgs {
     /// The FAQ data shipped with the function.
     #[arg(long, value_name = "PATH", default_value = "faq.json")]
     pub faq: PathBuf,
+    /// The instruction set the function runs on, and the bootstrap is built for: `x86_64`, or
+    /// `arm64` (Graviton2, about 20 % cheaper per GB-second). A build for the architecture this
+    /// machine is not is a cross build with cargo-zigbuild (./scripts/setup-arm64 installs it).
+    #[arg(long, value_enum, value_name = "ARCH", default_value_t = Arch::X86_64, env = "FAQCTL_ARCH")]
+    pub arch: Arch,
 }
 
 /// Where the code to deploy comes from: a fresh build, or a prebuilt zip.
@@ -50,6 +56,7 @@ impl ProjectArgs {
             faq_path: self.faq.clone(),
             function_name: function_name.to_string(),
             profile,
+            arch: self.arch,
         }
     }
 }
@@ -64,7 +71,7 @@ impl SourceArgs {
         printer: &Printer,
     ) -> anyhow::Result<PackageOutput> {
         match &self.zip {
-            Some(zip) => package::load_zip(zip),
+            Some(zip) => package::load_zip(zip, self.project.arch),
             None => package::build(&self.project.build_config(function_name, profile), printer),
         }
     }

@@ -16,7 +16,7 @@ use crate::output::Printer;
 use crate::package::{PackageOutput, Profile};
 use crate::plan::{plan_deploy, Change, ChangeOutput, Desired};
 use crate::settings::{
-    check_role_arn, FunctionName, NameArgs, Names, RemoteArgs, RestApiId, StageName,
+    check_role_arn, Arch, FunctionName, NameArgs, Names, RemoteArgs, RestApiId, StageName,
 };
 
 #[derive(Debug, Args)]
@@ -120,6 +120,7 @@ impl FunctionArgs {
         names: &Names,
         region: &str,
         code_sha256: &str,
+        architecture: Arch,
     ) -> anyhow::Result<Desired> {
         if let Some(role) = &self.role_arn {
             check_role_arn(role)?;
@@ -143,6 +144,7 @@ impl FunctionArgs {
             memory_mb: self.memory,
             timeout_s: self.timeout,
             code_sha256: code_sha256.to_string(),
+            architecture,
             log_retention_days: self.log_retention_days,
             api_logs: self.api_logs,
             apigw_logs_role_arn: self.apigw_logs_role_arn.clone(),
@@ -253,7 +255,8 @@ pub async fn run(
     args.function = args.function.for_remote(remote);
     let names = args.names.resolve()?;
     // Validate what needs no network first, then build: bad input fails before any AWS call.
-    args.function.desired(&names, "us-east-1", "")?;
+    args.function
+        .desired(&names, "us-east-1", "", args.source.project.arch)?;
     // With --watch: listening for Ctrl-C, and watching, before the first build.
     let mut watching = match command.watch {
         true => Some((
@@ -266,9 +269,12 @@ pub async fn run(
         .source
         .package(&names.function, Profile::LambdaRelease, printer)?;
     let aws = remote.load().await?;
-    let desired = args
-        .function
-        .desired(&names, &aws.region, &package.code_sha256)?;
+    let desired = args.function.desired(
+        &names,
+        &aws.region,
+        &package.code_sha256,
+        package.architecture,
+    )?;
     let mut output = converge(&aws, &desired, &package, printer).await?;
     if command.smoke_test {
         let step = printer.step(format!("smoke test: GET {}", output.invoke_url));

@@ -68,6 +68,7 @@ pub async fn run(
         memory_mb: 0,
         timeout_s: 0,
         code_sha256: String::new(),
+        architecture: Default::default(),
         log_retention_days: 0,
         api_logs: None,
         apigw_logs_role_arn: None,

@@ -88,6 +88,11 @@ pub async fn run(args: LocalArgs, global: &RemoteArgs, printer: &Printer) -> any
     // ends everything cleanly (and removes the temporary state dir).
     let mut stop = super::StopSignal::new();
     let names = args.names.resolve()?;
+    if !args.no_deploy {
+        // Before a cross build that could take a minute: can this machine run the result?
+        crate::local::check_runnable(args.source.project.arch.lambda_name())
+            .map_err(|e| anyhow::anyhow!("--arch {}: {e}", args.source.project.arch))?;
+    }
     if !args.bind.is_loopback() {
         eprintln!(
             "warning: --bind {} exposes the local cloud beyond this machine; it verifies no credentials (any signed request is served), so anyone who can reach it can deploy and run code",
@@ -135,7 +140,7 @@ pub async fn run(args: LocalArgs, global: &RemoteArgs, printer: &Printer) -> any
         ..RemoteArgs::default()
     };
     let function = args.function.clone().for_remote(&remote);
-    function.desired(&names, "us-east-1", "")?;
+    function.desired(&names, "us-east-1", "", args.source.project.arch)?;
     // Watching starts before the first build, so that a save during it is not missed.
     let mut watcher = match args.watch {
         true => Some(Watcher::start(&args.source.project)?),
@@ -145,7 +150,12 @@ pub async fn run(args: LocalArgs, global: &RemoteArgs, printer: &Printer) -> any
         .source
         .package(&names.function, Profile::LambdaDev, printer)?;
     let aws = remote.load().await?;
-    let desired = function.desired(&names, &aws.region, &package.code_sha256)?;
+    let desired = function.desired(
+        &names,
+        &aws.region,
+        &package.code_sha256,
+        package.architecture,
+    )?;
     let start = crate::commands::logs::now_ms();
     let deployed = converge(&aws, &desired, &package, printer).await?;
     let port = cloud.address.port();

@@ -61,14 +61,19 @@ pub async fn run(
     let mut deploy = args.deploy;
     deploy.function = deploy.function.for_remote(remote);
     let names = deploy.names.resolve()?;
-    deploy.function.desired(&names, "us-east-1", "")?;
+    deploy
+        .function
+        .desired(&names, "us-east-1", "", deploy.source.project.arch)?;
     let package = deploy
         .source
         .package(&names.function, Profile::LambdaRelease, printer)?;
     let aws = remote.load().await?;
-    let desired = deploy
-        .function
-        .desired(&names, &aws.region, &package.code_sha256)?;
+    let desired = deploy.function.desired(
+        &names,
+        &aws.region,
+        &package.code_sha256,
+        package.architecture,
+    )?;
     let observed = aws::observe(&Clients::new(&aws), &names, desired.api_logs).await?;
     let changes = plan_deploy(&desired, &observed)?;
     let output = PlanOutput {

@@ -196,7 +196,7 @@ pub async fn watch(
             format!(
                 "{} changed: {}",
                 shown.join(", "),
-                package::building(target.build.profile)
+                package::building(target.build)
             ),
         );
         let started = Instant::now();
@@ -213,10 +213,12 @@ pub async fn watch(
         };
         let build = started.elapsed();
         let swapped = Instant::now();
-        let desired =
-            target
-                .function
-                .desired(target.names, &target.aws.region, &built.code_sha256)?;
+        let desired = target.function.desired(
+            target.names,
+            &target.aws.region,
+            &built.code_sha256,
+            built.architecture,
+        )?;
         match converge(target.aws, &desired, &built, printer).await {
             Ok(output) => {
                 let reload = Reload {

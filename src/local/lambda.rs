@@ -198,6 +198,15 @@ fn not_found(region: &str, name: &str) -> Response {
     )
 }
 
+/// Beyond AWS's own rules (the service model's enum): a function this machine cannot run is
+/// refused when it is deployed, not on every request after.
+fn check_architectures(architectures: &[String]) -> Result<(), Response> {
+    for architecture in architectures {
+        super::emulation::check_runnable(architecture).map_err(|message| invalid(&message))?;
+    }
+    Ok(())
+}
+
 fn invalid(message: &str) -> Response {
     rest_error(400, "InvalidParameterValueException", message)
 }
@@ -327,6 +336,17 @@ async fn create_function(
     if let Err(response) = check_role(&role, region) {
         return response;
     }
+    let architectures = request["Architectures"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_else(|| vec!["x86_64".to_string()]);
+    if let Err(response) = check_architectures(&architectures) {
+        return response;
+    }
     let memory = request["MemorySize"].as_u64().unwrap_or(128);
     let timeout = request["Timeout"].as_u64().unwrap_or(3);
     if !(128..=10240).contains(&memory) || !(1..=900).contains(&timeout) {
@@ -358,14 +378,7 @@ async fn create_function(
             .to_string(),
         timeout,
         memory,
-        architectures: request["Architectures"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_else(|| vec!["x86_64".into()]),
+        architectures,
         environment: string_map(&request["Environment"]["Variables"]),
         code_sha256,
         code_size: code.len() as u64,
@@ -606,6 +619,14 @@ async fn update_code(
         Ok(read) => read,
         Err(response) => return response,
     };
+    let architectures: Option<Vec<String>> = request["Architectures"].as_array().map(|a| {
+        a.iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect()
+    });
+    if let Err(response) = check_architectures(architectures.as_deref().unwrap_or_default()) {
+        return response;
+    }
     let (response, function_name, revision) = {
         let mut db = cloud.db();
         let Some(function) = db.function_mut(name_of(name)) else {
@@ -616,11 +637,8 @@ async fn update_code(
         }
         function.code_sha256 = code_sha256;
         function.code_size = code.len() as u64;
-        if let Some(architectures) = request["Architectures"].as_array() {
-            function.architectures = architectures
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect();
+        if let Some(architectures) = architectures {
+            function.architectures = architectures;
         }
         function.revision += 1;
         function.last_modified = lambda_timestamp();

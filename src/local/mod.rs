@@ -6,7 +6,7 @@
 //!   limits, faults, call counts, persistence and panic catching in one place; `admin`;
 //! - one module per emulated API (`lambda`, `apigateway`, `logs`), each an `Op` enum with
 //!   `parse`, `name` and `apply`; `runtime` (execution environments and the Runtime API),
-//!   `gateway` (stage URLs), `iam`, `faults`, `code` (zip checks), `state` (the `Db` and its
+//!   `gateway` (stage URLs), `emulation` (arm64 under qemu-user), `iam`, `faults`, `code` (zip checks), `state` (the `Db` and its
 //!   debounced writer).
 //!
 //! It stands alone: it imports nothing from the client side (`plan`, `settings`, `package`,
@@ -22,6 +22,7 @@ use std::time::Duration;
 mod admin;
 mod apigateway;
 mod code;
+mod emulation;
 pub mod faults;
 mod gateway;
 mod iam;
@@ -34,6 +35,7 @@ mod server;
 mod state;
 mod wire;
 
+pub use emulation::check_runnable;
 pub use runtime::InvokeResult;
 pub use server::LocalCloud;
 use state::Db;

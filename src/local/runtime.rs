@@ -445,6 +445,12 @@ impl Env {
                 Path::new("/var/task/bootstrap").display()
             ));
         }
+        let architecture = function
+            .architectures
+            .first()
+            .map(String::as_str)
+            .unwrap_or("x86_64");
+        let launch = super::emulation::launch(architecture, &bootstrap)?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| format!("cannot open a Runtime API port: {e}"))?;
@@ -466,8 +472,9 @@ impl Env {
         let stream = format!("{}/[$LATEST]{env_id}", date_path(now_ms()));
         let group = format!("/aws/lambda/{}", function.name);
         let root = function.code_dir.display().to_string();
-        let mut command = tokio::process::Command::new(&bootstrap);
+        let mut command = tokio::process::Command::new(&launch.program);
         command
+            .args(&launch.args)
             .current_dir(&function.code_dir)
             // Nothing of the host's environment (credentials, tokens) reaches the function.
             .env_clear()

@@ -52,6 +52,15 @@ fn two_builds_give_byte_identical_zips_with_an_executable_bootstrap() {
         .ends_with("lambda/BuildTest/bootstrap.zip"));
     assert_eq!(first["size"], first_bytes.len());
     assert_eq!(first["profile"], "lambda-release", "the one shipped to AWS");
+    assert_eq!(first["architecture"], "x86_64");
+    assert_eq!(
+        first["cpu"],
+        serde_json::json!({
+            "result": "within_baseline",
+            "baseline": "x86-64-v2",
+            "features": ["fxsr", "sse", "sse2"]
+        })
+    );
     assert_eq!(
         first["code_sha256"].as_str().unwrap(),
         faqctl::package::code_sha256(&first_bytes)
@@ -80,13 +89,13 @@ fn two_builds_give_byte_identical_zips_with_an_executable_bootstrap() {
 }
 
 #[test]
-fn text_output_names_the_zip_its_size_profile_and_code_sha256() {
+fn text_output_names_the_zip_its_size_profile_architecture_cpu_check_and_code_sha256() {
     faqctl()
         .args(["build", "--function-name", "BuildTextTest"])
         .assert()
         .success()
         .stdout(predicate::str::is_match(
-            r"(?m)^zip         .*lambda/BuildTextTest/bootstrap\.zip\nsize        \d+ bytes\nprofile     lambda-release \(size-optimised, for AWS\)\nCodeSha256  [A-Za-z0-9+/]{43}=\n$",
+            r"(?m)^zip         .*lambda/BuildTextTest/bootstrap\.zip\nsize        \d+ bytes\nprofile     lambda-release \(size-optimised, for AWS\)\narch        x86_64 \(x86_64-unknown-linux-gnu\)\nCPU         within Lambda's baseline x86-64-v2\nCodeSha256  [A-Za-z0-9+/]{43}=\n$",
         )
         .unwrap());
 }

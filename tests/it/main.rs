@@ -1,7 +1,7 @@
 //! The integration tests, as one binary (after uv's `crates/uv/tests/it/`): the SDK crates are
 //! linked once instead of once per file, and the helpers live in one place (`common`).
 //! A module per area:
-//! - `build`, `package`: `faqctl build` and the zip checks;
+//! - `build`, `package`: `faqctl build` and the zip checks; `arm64`: the cross build, qemu;
 //! - `cli`: whole-binary behaviour, help and JSON shapes (insta snapshots in `snapshots/`);
 //! - `local`, `apilogs`, `pipeline`: end to end on the local cloud;
 //! - `moto`: the control plane against moto_server;
@@ -13,6 +13,7 @@
 mod common;
 
 mod apilogs;
+mod arm64;
 mod aws_edges;
 mod build;
 mod cli;

@@ -7,8 +7,31 @@ use faq_function::{faq::FAQ_FILE_NAME, handle, Faq};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
 
+/// What the binary was compiled for (see build.rs): `faqctl build` reads it back from this
+/// section to check the instructions it may use against Lambda's CPUs. Fixed-size and
+/// zero-padded, so that a tool can find it and a test can rewrite it in place.
+#[used]
+#[link_section = ".faqctl.build"]
+static BUILD_RECORD: [u8; RECORD_SIZE] = record(env!("FAQ_BUILD_RECORD"));
+
+const RECORD_SIZE: usize = 1024;
+
+const fn record(text: &str) -> [u8; RECORD_SIZE] {
+    let bytes = text.as_bytes();
+    assert!(bytes.len() < RECORD_SIZE, "the build record is too long");
+    let mut out = [0u8; RECORD_SIZE];
+    let mut i = 0;
+    while i < bytes.len() {
+        out[i] = bytes[i];
+        i += 1;
+    }
+    out
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
+    // Referenced, so that no linker drops the section as unused.
+    std::hint::black_box(&BUILD_RECORD);
     // The zip is unpacked into LAMBDA_TASK_ROOT (/var/task on AWS); faq.json sits beside bootstrap.
     let root = std::env::var_os("LAMBDA_TASK_ROOT")
         .map(PathBuf::from)

@@ -23,6 +23,7 @@ pub fn built_package() -> &'static PackageOutput {
             faq_path: workspace().join("faq.json"),
             function_name: "TestPackage".into(),
             profile: Profile::LambdaRelease,
+            arch: faqctl::settings::Arch::X86_64,
         };
         package::build(&config, &Printer::new(OutputFormat::Json)).expect("faqctl build")
     })
