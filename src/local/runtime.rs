@@ -245,6 +245,9 @@ struct RuntimeApi {
     queue: tokio::sync::Mutex<mpsc::Receiver<Invocation>>,
     pending: Mutex<HashMap<String, oneshot::Sender<Outcome>>>,
     first_next: Mutex<Option<Instant>>,
+    /// When the runtime took the current invocation: REPORT's Duration starts there, as on
+    /// Lambda (a cold start's Init is reported apart, as Init Duration).
+    delivered: Mutex<Option<Instant>>,
     init_error: watch::Sender<Option<Vec<u8>>>,
 }
 
@@ -269,6 +272,7 @@ async fn next(State(api): State<Arc<RuntimeApi>>) -> Response {
     let Some(invocation) = invocation else {
         return (StatusCode::GONE, "environment is shutting down").into_response();
     };
+    *lock(&api.delivered) = Some(Instant::now());
     lock(&api.pending).insert(invocation.request_id.clone(), invocation.respond);
     let mut headers = HeaderMap::new();
     let mut set = |name: &'static str, value: String| {
@@ -461,6 +465,7 @@ impl Env {
             queue: tokio::sync::Mutex::new(queue_rx),
             pending: Mutex::new(HashMap::new()),
             first_next: Mutex::new(None),
+            delivered: Mutex::new(None),
             init_error,
         });
         let routes = runtime_routes(api.clone());
@@ -604,6 +609,7 @@ impl Env {
         lock(&self.log).clear();
         self.write(format!("START RequestId: {request_id} Version: $LATEST"));
         let started = Instant::now();
+        *lock(&self.api.delivered) = None;
         let timeout = Duration::from_secs(function.timeout.max(1));
         let (respond, response) = oneshot::channel();
         let invocation = Invocation {
@@ -650,7 +656,8 @@ impl Env {
                 }
             }
         };
-        let duration = started.elapsed().as_secs_f64() * 1000.0;
+        let delivered = lock(&self.api.delivered).take();
+        let duration = delivered.unwrap_or(started).elapsed().as_secs_f64() * 1000.0;
         let mut report = format!(
             "REPORT RequestId: {request_id}\tDuration: {duration:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB\tMax Memory Used: {} MB",
             duration.ceil().max(1.0) as u64,

@@ -295,3 +295,102 @@ fn the_local_cloud_without_qemu_refuses_an_arm64_function_and_names_the_packages
         "{stderr}"
     );
 }
+
+/// A minimal static aarch64 ELF executable (one PT_LOAD segment) running `code`, the
+/// instructions as A64 words: what an arm64 bootstrap that misbehaves looks like, without a
+/// cross toolchain.
+fn aarch64_elf(code: &[u32]) -> Vec<u8> {
+    const BASE: u64 = 0x40_0000;
+    const HEADERS: u64 = 64 + 56;
+    let size = HEADERS + 4 * code.len() as u64;
+    let mut elf = Vec::new();
+    elf.extend_from_slice(b"\x7fELF\x02\x01\x01\x00"); // 64-bit, little endian, SYSV
+    elf.resize(16, 0);
+    elf.extend_from_slice(&2u16.to_le_bytes()); // ET_EXEC
+    elf.extend_from_slice(&183u16.to_le_bytes()); // EM_AARCH64
+    elf.extend_from_slice(&1u32.to_le_bytes());
+    elf.extend_from_slice(&(BASE + HEADERS).to_le_bytes()); // entry
+    elf.extend_from_slice(&64u64.to_le_bytes()); // program headers
+    elf.extend_from_slice(&0u64.to_le_bytes()); // no section headers
+    elf.extend_from_slice(&0u32.to_le_bytes());
+    for half in [64u16, 56, 1, 64, 0, 0] {
+        elf.extend_from_slice(&half.to_le_bytes());
+    }
+    elf.extend_from_slice(&1u32.to_le_bytes()); // PT_LOAD
+    elf.extend_from_slice(&5u32.to_le_bytes()); // R + X
+    for word in [0, BASE, BASE, size, size, 0x1000] {
+        elf.extend_from_slice(&word.to_le_bytes());
+    }
+    for instruction in code {
+        elf.extend_from_slice(&instruction.to_le_bytes());
+    }
+    elf
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_arm64_function_under_qemu_times_out_and_exits_as_lambda_reports_it() {
+    use aws_sdk_lambda::primitives::Blob;
+    use aws_sdk_lambda::types::{Architecture, FunctionCode, Runtime};
+    if let Err(reason) = faqctl::local::check_runnable("arm64") {
+        skip(&reason);
+        return;
+    }
+    let cloud = common::local_cloud(LocalConfig::default()).await;
+    let sdk = Sdk::at(&cloud.endpoint()).await;
+    let zip =
+        |code: &[u32]| package::write_zip(&[("bootstrap", 0o755, &aarch64_elf(code))]).unwrap();
+    // `b .`: spins without ever asking the Runtime API for an event.
+    let spin = zip(&[0x1400_0000]);
+    // mov x0, #3; mov x8, #93 (exit); svc #0
+    let exit_3 = zip(&[0xd280_0060, 0xd280_0ba8, 0xd400_0001]);
+    sdk.lambda
+        .create_function()
+        .function_name("FAQ")
+        .runtime(Runtime::Providedal2023)
+        .handler("bootstrap")
+        .role(ROLE_ARN)
+        .architectures(Architecture::Arm64)
+        .timeout(1)
+        .code(FunctionCode::builder().zip_file(Blob::new(spin)).build())
+        .send()
+        .await
+        .unwrap();
+    sdk.wait_updated().await;
+
+    let invoke = || async {
+        let response = sdk
+            .lambda
+            .invoke()
+            .function_name("FAQ")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.function_error(), Some("Unhandled"));
+        serde_json::from_slice::<serde_json::Value>(response.payload().unwrap().as_ref()).unwrap()
+    };
+    let started = std::time::Instant::now();
+    let timed_out = invoke().await;
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the timeout ends it"
+    );
+    assert!(
+        timed_out["errorMessage"]
+            .as_str()
+            .unwrap()
+            .ends_with("Task timed out after 1.00 seconds"),
+        "{timed_out}"
+    );
+
+    sdk.replace_code(exit_3).await;
+    let exited = invoke().await;
+    assert_eq!(exited["errorType"], "Runtime.ExitError", "{exited}");
+    assert!(
+        exited["errorMessage"]
+            .as_str()
+            .unwrap()
+            .ends_with("Error: Runtime exited with error: exit status: 3"),
+        "{exited}"
+    );
+    cloud.stop().await;
+}

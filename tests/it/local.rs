@@ -380,6 +380,41 @@ async fn api_gateway_failures_look_as_they_do_on_aws() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cold_starts_init_is_reported_apart_from_the_invocations_duration() {
+    let cloud = start(None).await;
+    deploy(&cloud).await;
+    let sdk = Sdk::at(&cloud.endpoint()).await;
+    // An init that takes a second, then an instant answer.
+    sdk.replace_code(common::script_zip_with_init(
+        "sleep 1",
+        r#"post /2018-06-01/runtime/invocation/$id/response '{"statusCode":200,"body":"ok"}'"#,
+    ))
+    .await;
+    sdk.invoke().await;
+    let report = common::until(Duration::from_secs(10), || async {
+        log_messages(&sdk)
+            .await
+            .iter()
+            .any(|m| m.starts_with("REPORT "))
+    })
+    .await;
+    assert!(report);
+    let messages = log_messages(&sdk).await;
+    let report = messages.iter().find(|m| m.starts_with("REPORT ")).unwrap();
+    let field = |name: &str| -> f64 {
+        report
+            .split('\t')
+            .find_map(|part| part.trim().strip_prefix(name))
+            .and_then(|v| v.trim_end_matches(" ms").parse().ok())
+            .unwrap_or_else(|| panic!("{name} in {report}"))
+    };
+    // As on Lambda: Duration runs from the event's delivery, the init is reported apart.
+    assert!(field("Init Duration: ") >= 1000.0, "{report}");
+    assert!(field("Duration: ") < 1000.0, "{report}");
+    cloud.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timeouts_and_crashes_are_reported_as_lambda_reports_them() {
     let cloud = start(None).await;
     deploy(&cloud).await;

@@ -424,8 +424,14 @@ pub async fn json_ok_async(mut command: assert_cmd::Command) -> serde_json::Valu
 /// A zip whose `bootstrap` is a bash script speaking the Runtime API: it takes each event
 /// from /next and runs `handler` (bash, with `$id` set), which must post something.
 pub fn script_zip(handler: &str) -> Vec<u8> {
+    script_zip_with_init("", handler)
+}
+
+/// `script_zip`, running `init` (bash) once before the first event is asked for.
+pub fn script_zip_with_init(init: &str, handler: &str) -> Vec<u8> {
     let script = format!(
         r#"#!/bin/bash
+{init}
 host=${{AWS_LAMBDA_RUNTIME_API%:*}}; port=${{AWS_LAMBDA_RUNTIME_API#*:}}
 post() {{ # post PATH BODY
   exec 3<>/dev/tcp/$host/$port
