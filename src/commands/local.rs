@@ -169,6 +169,7 @@ pub async fn run(args: LocalArgs, global: &RemoteArgs, printer: &Printer) -> any
             stage: stage.clone(),
             changes: deployed.changes.len(),
             profile: package.profile,
+            architecture: package.architecture,
             stage_urls: vec![
                 deployed.invoke_url.clone(),
                 format!("http://{api}.execute-api.localhost:{port}/{stage}/"),
@@ -240,6 +241,8 @@ pub struct LocalDeployment {
     pub changes: usize,
     /// The cargo profile that built the bootstrap (none for `--zip`).
     pub profile: Option<Profile>,
+    /// The function's architecture (run under qemu-user when this machine has the other).
+    pub architecture: crate::settings::Arch,
     /// The stage URL in the forms LocalStack users know.
     pub stage_urls: Vec<String>,
     #[serde(skip)]
@@ -256,10 +259,13 @@ impl fmt::Display for LocalOutput {
         let Some(deployed) = &self.deployed else {
             return write!(f, "Serving only (--no-deploy). Deploy into it with `faqctl deploy --local`. Ctrl-C stops it.");
         };
-        let built = match deployed.profile {
+        let mut built = match deployed.profile {
             Some(profile) => format!(", built with cargo profile {profile}"),
             None => String::new(),
         };
+        if crate::settings::Arch::host() != Some(deployed.architecture) {
+            built.push_str(&format!(", {} under qemu-user", deployed.architecture));
+        }
         writeln!(
             f,
             "Deployed {} ({} change(s){built}). The stage URL, in the forms LocalStack users know:",

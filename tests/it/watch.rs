@@ -167,6 +167,7 @@ async fn a_saved_change_is_served_on_the_same_url_and_a_broken_one_never_takes_i
     let watching = Watching::spawn(command);
     let served = watching.next_document(FIRST_BUILD);
     assert_eq!(served["deployed"]["profile"], "lambda-dev", "{served}");
+    assert_eq!(served["deployed"]["architecture"], "x86_64", "{served}");
     let url = served["deployed"]["stage_urls"][0].as_str().unwrap();
     let endpoint = served["endpoint"].as_str().unwrap();
     let (status, content_type, first) = get(url).await;
