@@ -47,7 +47,7 @@ pub struct Desired {
 }
 
 /// The access log format faqctl sets: one JSON object per request.
-pub const ACCESS_LOG_FORMAT: &str = r#"{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","path":"$context.path","status":"$context.status","responseLatency":"$context.responseLatency","integrationLatency":"$context.integration.latency","integrationError":"$context.integration.error"}"#;
+pub const ACCESS_LOG_FORMAT: &str = r#"{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","path":"$context.path","status":"$context.status","responseLatency":"$context.responseLatency","integrationLatency":"$context.integration.latency","integrationError":"$context.integration.error","integrationRequestId":"$context.integration.requestId"}"#;
 
 impl Names {
     /// The access log group faqctl creates: `/aws/apigateway/{api}/{stage}`, with every

@@ -17,7 +17,10 @@ mod config;
 mod observe;
 
 pub use apply::{apply, ApplyContext, Race, Refused};
-pub use calls::{filter_log_events, invoke, Invoked};
+pub use calls::{
+    filter_all_log_events, filter_log_events, filter_log_events_page, invoke, log_group_arns,
+    start_live_tail, Invoked, LiveTailStream, LogQuery, LogsError,
+};
 pub use config::{AwsConfig, Endpoints, DEFAULT_QUOTA_WAIT, MAX_ATTEMPTS};
 pub use observe::{find_apis, observe};
 
@@ -38,10 +41,21 @@ pub struct Clients {
 
 impl Clients {
     pub fn new(config: &AwsConfig) -> Self {
+        // Against a custom endpoint, no host prefix: StartLiveTail's model puts `stream-` before
+        // the host, which makes `stream-127.0.0.1` of a local endpoint. The SDK standard says
+        // a custom endpoint is used as given (botocore's `inject_host_prefix = False`).
+        let logs = match &config.endpoints.logs {
+            Some(_) => aws_sdk_cloudwatchlogs::Client::from_conf(
+                aws_sdk_cloudwatchlogs::config::Builder::from(&config.sdk)
+                    .interceptor(NoHostPrefix)
+                    .build(),
+            ),
+            None => aws_sdk_cloudwatchlogs::Client::new(&config.sdk),
+        };
         Clients {
             lambda: aws_sdk_lambda::Client::new(&config.sdk),
             apigateway: aws_sdk_apigateway::Client::new(&config.sdk),
-            logs: aws_sdk_cloudwatchlogs::Client::new(&config.sdk),
+            logs,
             region: config.region.clone(),
             apigateway_endpoint: config.endpoints.apigateway.clone(),
             quota_wait: config.quota_wait,
@@ -65,6 +79,27 @@ impl Clients {
             ),
             None => crate::partition::Location::new(&self.region).invoke_url(api_id, stage),
         }
+    }
+}
+
+/// Removes the operation's endpoint host prefix (see `Clients::new`).
+#[derive(Debug)]
+struct NoHostPrefix;
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for NoHostPrefix {
+    fn name(&self) -> &'static str {
+        "NoHostPrefix"
+    }
+
+    fn modify_before_serialization(
+        &self,
+        _context: &mut aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextMut<'_>,
+        _components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        cfg.interceptor_state()
+            .unset::<aws_smithy_runtime_api::client::endpoint::EndpointPrefix>();
+        Ok(())
     }
 }
 

@@ -53,9 +53,10 @@ pub struct LocalArgs {
     /// operation matches all. More can be queued at run time: POST the spec to /_faqctl/faults.
     #[arg(long, value_name = "SPEC")]
     pub faults: Option<String>,
-    /// Enforce API Gateway's control-plane rate limits as AWS does, per account: 429 with
+    /// Enforce AWS's per-account rate limits: API Gateway's control plane (429 with
     /// Retry-After beyond CreateDeployment 1 per 5 s, CreateRestApi 1 per 3 s, DeleteRestApi 1
-    /// per 30 s, UpdateAccount 1 per 20 s, others 10/s with a burst of 40.
+    /// per 30 s, UpdateAccount 1 per 20 s, others 10/s with a burst of 40) and CloudWatch Logs'
+    /// FilterLogEvents, 5 per second (ThrottlingException).
     #[arg(long)]
     pub enforce_rate_limits: bool,
     /// Judge every call as IAM would, against this identity policy (a JSON policy document,
@@ -116,6 +117,7 @@ pub async fn run(args: LocalArgs, global: &RemoteArgs, printer: &Printer) -> any
         deny: args.deny.clone(),
         settle: std::time::Duration::ZERO,
         limits: Default::default(),
+        live_tail_limit: crate::local::LIVE_TAIL_LIMIT,
     })
     .await?;
     let endpoint = format!("http://127.0.0.1:{}", cloud.address.port());
@@ -188,15 +190,16 @@ pub async fn run(args: LocalArgs, global: &RemoteArgs, printer: &Printer) -> any
         label: "function",
         group: names.log_group(),
     }];
-    let tail = crate::commands::logs::tail(
-        &clients,
-        &function_logs,
-        false,
+    let followed = crate::commands::follow::Follow {
+        clients: &clients,
+        sources: &function_logs,
+        mark: false,
         start,
-        None,
-        Some(&mut stop),
-        printer.format(),
-    );
+        filter: None,
+        format: printer.format(),
+        poll: false,
+    };
+    let tail = crate::commands::logs::tail(&followed, Some(&mut stop));
     let followed = match &mut watcher {
         None => tail.await,
         Some(watcher) => {

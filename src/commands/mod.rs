@@ -26,6 +26,7 @@ impl From<Exit> for std::process::ExitCode {
 pub mod build;
 pub mod deploy;
 pub mod destroy;
+pub mod follow;
 pub mod invoke;
 pub mod local;
 pub mod logs;

@@ -200,18 +200,19 @@ impl Faults {
     /// long until it would be allowed, which AWS sends as `Retry-After`.
     pub fn rate_limited(&self, service: Service, operation: &str) -> Option<Duration> {
         let limits = self.limits.as_ref()?;
-        if service != Service::ApiGateway || operation == "Execute" {
-            return None;
-        }
-        // The documented per-account limits:
-        // https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
-        // ("API Gateway quotas for configuring and running a REST API").
-        let (key, capacity, per_second) = match operation {
-            "CreateDeployment" => ("CreateDeployment", 1.0, 1.0 / 5.0),
-            "CreateRestApi" => ("CreateRestApi", 1.0, 1.0 / 3.0),
-            "DeleteRestApi" => ("DeleteRestApi", 1.0, 1.0 / 30.0),
-            "UpdateAccount" => ("UpdateAccount", 1.0, 1.0 / 20.0),
-            _ => ("other", 40.0, 10.0),
+        let (key, capacity, per_second) = match (service, operation) {
+            // CloudWatch Logs' quota: FilterLogEvents 5 transactions per second per account and
+            // region ("CloudWatch Logs quotas"), shared by every follower and job.
+            (Service::Logs, "FilterLogEvents") => ("FilterLogEvents", 5.0, 5.0),
+            (Service::ApiGateway, "Execute") | (Service::Lambda | Service::Logs, _) => return None,
+            // The documented per-account limits:
+            // https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
+            // ("API Gateway quotas for configuring and running a REST API").
+            (Service::ApiGateway, "CreateDeployment") => ("CreateDeployment", 1.0, 1.0 / 5.0),
+            (Service::ApiGateway, "CreateRestApi") => ("CreateRestApi", 1.0, 1.0 / 3.0),
+            (Service::ApiGateway, "DeleteRestApi") => ("DeleteRestApi", 1.0, 1.0 / 30.0),
+            (Service::ApiGateway, "UpdateAccount") => ("UpdateAccount", 1.0, 1.0 / 20.0),
+            (Service::ApiGateway, _) => ("other", 40.0, 10.0),
         };
         let mut limits = lock(limits);
         let bucket = limits.entry(key).or_insert_with(|| Bucket {

@@ -83,10 +83,13 @@ fn api_region(db: &super::state::Db, api_id: &str) -> String {
 /// What happened to one request, for API Gateway's execution and access logs.
 struct Trace {
     request_id: String,
-    lines: Vec<(bool, String)>,
+    /// (is an error, when, the line): each line at the time it happened, as AWS logs them.
+    lines: Vec<(bool, i64, String)>,
     resource_path: String,
     integration_latency: Option<u128>,
     integration_error: Option<String>,
+    /// The Lambda request id of the invocation (`$context.integration.requestId`).
+    integration_request_id: Option<String>,
 }
 
 impl Trace {
@@ -97,15 +100,16 @@ impl Trace {
             resource_path: String::new(),
             integration_latency: None,
             integration_error: None,
+            integration_request_id: None,
         }
     }
 
     fn info(&mut self, line: String) {
-        self.lines.push((false, line));
+        self.lines.push((false, now_ms(), line));
     }
 
     fn error(&mut self, line: String) {
-        self.lines.push((true, line));
+        self.lines.push((true, now_ms(), line));
     }
 }
 
@@ -175,8 +179,13 @@ async fn serve(
         .await;
     let latency = invoked.elapsed().as_millis();
     trace.integration_latency = Some(latency);
+    trace.integration_request_id = Some(result.request_id.clone());
     trace.info(format!(
         "Received response. Status: 200, Integration latency: {latency} ms"
+    ));
+    trace.info(format!(
+        "Endpoint response headers: {{Content-Type=application/json, x-amzn-RequestId={}}}",
+        result.request_id
     ));
     if result.function_error.is_some() {
         let detail = serde_json::from_slice::<Value>(&result.payload)
@@ -219,15 +228,16 @@ fn write_api_logs(
         let stream = stream_for(request.api_id, request.stage);
         let completed = (
             status >= 400,
+            now,
             format!("Method completed with status: {status}"),
         );
-        for (is_error, line) in trace.lines.iter().chain(std::iter::once(&completed)) {
+        for (is_error, at, line) in trace.lines.iter().chain(std::iter::once(&completed)) {
             if level == "INFO" || *is_error {
                 db.append_log(
                     &group,
                     region,
                     &stream,
-                    now,
+                    *at,
                     format!("({}) {line}", trace.request_id),
                 );
             }
@@ -282,6 +292,22 @@ fn write_api_logs(
             ),
             ("$context.stage", request.stage.to_string()),
             ("$context.protocol", "HTTP/1.1".into()),
+            // For a Lambda integration, the Lambda request id (AWS: "the AWS endpoint's request
+            // ID", the same as $context.awsEndpointRequestId).
+            (
+                "$context.integration.requestId",
+                trace
+                    .integration_request_id
+                    .clone()
+                    .unwrap_or_else(|| "-".into()),
+            ),
+            (
+                "$context.awsEndpointRequestId",
+                trace
+                    .integration_request_id
+                    .clone()
+                    .unwrap_or_else(|| "-".into()),
+            ),
         ];
         let mut line = format.clone();
         // Longest names first, so `$context.integration.latency` is not cut by a shorter one.

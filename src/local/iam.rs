@@ -297,6 +297,24 @@ pub fn needs(
             }
             needs
         }
+        Service::Logs if operation == "StartLiveTail" => {
+            // On each log group of the session (given by ARN).
+            let groups = request["logGroupIdentifiers"].as_array();
+            let needs: Vec<Need> = groups
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(|group| need("logs:StartLiveTail", format!("{group}:*")))
+                .collect();
+            if needs.is_empty() {
+                vec![need(
+                    "logs:StartLiveTail",
+                    arn(region, "logs", "log-group:*"),
+                )]
+            } else {
+                needs
+            }
+        }
         Service::Logs => {
             let resource = match request["logGroupName"].as_str() {
                 Some(group) => arn(region, "logs", &format!("log-group:{group}:*")),

@@ -1,6 +1,7 @@
 //! CloudWatch Logs (awsJson1.1, `X-Amz-Target: Logs_20140328.<Operation>`): log groups with
-//! retention and tags, streams, events, and FilterLogEvents with a time range, simple filter
-//! patterns and nextToken paging.
+//! retention and tags, streams, events, FilterLogEvents with a time range, simple filter
+//! patterns and nextToken paging, and Live Tail (`StartLiveTail`): events streamed as they are
+//! ingested, in AWS's event-stream framing (`application/vnd.amazon.eventstream`).
 
 use axum::response::Response;
 use serde_json::{json, Value};
@@ -15,7 +16,7 @@ use super::Cloud;
 const PAGE: usize = 10_000;
 
 /// The CloudWatch Logs operations the local cloud serves.
-const OPERATIONS: [&str; 11] = [
+const OPERATIONS: [&str; 12] = [
     "CreateLogGroup",
     "DeleteLogGroup",
     "PutRetentionPolicy",
@@ -27,6 +28,7 @@ const OPERATIONS: [&str; 11] = [
     "GetLogEvents",
     "FilterLogEvents",
     "ListTagsLogGroup",
+    "StartLiveTail",
 ];
 
 /// The operation of an awsJson1.1 request (`X-Amz-Target: Logs_20140328.<Operation>`), parsed
@@ -45,9 +47,16 @@ pub fn operation(target: Option<&str>) -> &'static str {
 pub const MAX_REQUEST_BYTES: usize = 2 * 1024 * 1024;
 
 pub fn writes(operation: &str) -> bool {
-    !["Describe", "Get", "Filter", "List", "Unknown"]
-        .iter()
-        .any(|read| operation.starts_with(read))
+    ![
+        "Describe",
+        "Get",
+        "Filter",
+        "List",
+        "StartLiveTail",
+        "Unknown",
+    ]
+    .iter()
+    .any(|read| operation.starts_with(read))
 }
 
 /// Every operation but FilterLogEvents (which `apply` serves off the lock).
@@ -254,6 +263,9 @@ fn missing_group() -> Response {
 /// are shared) and matches, sorts and pages them on a blocking thread, after releasing it: a
 /// search over a full log group stalls neither the other requests nor the async workers.
 pub async fn apply(cloud: &Cloud, operation: &str, region: &str, body: Value) -> Response {
+    if operation == "StartLiveTail" {
+        return live_tail::start(cloud, region, &body);
+    }
     if operation != "FilterLogEvents" {
         return handle(&mut cloud.db(), operation, region, &body);
     }
@@ -346,6 +358,278 @@ fn filter_log_events(candidates: Vec<(Arc<str>, LogEvent)>, body: &Value) -> Res
         response["nextToken"] = json!(format!("faqctl-{}", offset + limit));
     }
     json11(&response)
+}
+
+mod live_tail {
+    //! `StartLiveTail`: a session over up to 10 log groups (by ARN) that streams each event
+    //! matching its filter as it is ingested. The answer is an event stream: `sessionStart`,
+    //! then a `sessionUpdate` per batch of events, and one a second while there are none, as
+    //! AWS keeps the session alive; after the session limit (3 hours) a
+    //! `SessionTimeoutException` ends it. A session that falls behind the feed says its
+    //! results are sampled, as Live Tail does when more than 500 events a second match.
+
+    use std::collections::HashMap;
+    use std::time::Duration;
+
+    use aws_smithy_eventstream::frame::write_message_to;
+    use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
+    use axum::body::{Body, Bytes};
+    use axum::response::Response;
+    use serde_json::{json, Value};
+    use tokio::sync::broadcast::error::RecvError;
+
+    use super::super::state::{partition, LiveEvent, ACCOUNT};
+    use super::super::wire::json11_error;
+    use super::super::Cloud;
+    use super::FilterPattern;
+
+    /// Events per `sessionUpdate` at most (AWS: 500 a second, then sampling).
+    const BATCH: usize = 500;
+    /// How often an idle session is told it is still alive.
+    const HEARTBEAT: Duration = Duration::from_secs(1);
+
+    pub fn start(cloud: &Cloud, region: &str, body: &Value) -> Response {
+        let identifiers: Vec<String> = body["logGroupIdentifiers"]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if identifiers.is_empty() || identifiers.len() > 10 {
+            return json11_error(
+                "InvalidParameterException",
+                "logGroupIdentifiers must name 1 to 10 log groups",
+            );
+        }
+        // Live Tail takes log groups by ARN (without the `:*` of DescribeLogGroups' `arn`).
+        let prefix = format!(
+            "arn:{}:logs:{region}:{ACCOUNT}:log-group:",
+            partition(region).0
+        );
+        let mut groups: HashMap<String, String> = HashMap::new();
+        {
+            let db = cloud.db();
+            for identifier in &identifiers {
+                let Some(name) = identifier.strip_prefix(&prefix) else {
+                    return json11_error(
+                        "InvalidParameterException",
+                        &format!("{identifier} is not a log group ARN of this account and region: Live Tail takes log groups by ARN ({prefix}NAME)"),
+                    );
+                };
+                if name.ends_with('*') || db.log_group(name).is_none() {
+                    return json11_error(
+                        "ResourceNotFoundException",
+                        &format!("The specified log group does not exist: {identifier}"),
+                    );
+                }
+                groups.insert(name.to_string(), identifier.clone());
+            }
+        }
+        let streams: Vec<String> = string_list(&body["logStreamNames"]);
+        let stream_prefixes: Vec<String> = string_list(&body["logStreamNamePrefixes"]);
+        if (!streams.is_empty() || !stream_prefixes.is_empty()) && identifiers.len() != 1 {
+            return json11_error(
+                "InvalidParameterException",
+                "logStreamNames and logStreamNamePrefixes need exactly one log group",
+            );
+        }
+        let pattern_text = body["logEventFilterPattern"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let session = Session {
+            groups,
+            streams,
+            stream_prefixes,
+            pattern: FilterPattern::parse(&pattern_text),
+        };
+        // Subscribed before answering: nothing ingested after the answer is missed.
+        let mut feed = cloud.db().subscribe_live();
+        let mut closing = cloud.closing.subscribe();
+        let limit = cloud.live_tail_limit;
+        let (frames, out) = tokio::sync::mpsc::channel::<Bytes>(16);
+        let mut start = json!({
+            "requestId": uuid(),
+            "sessionId": uuid(),
+            "logGroupIdentifiers": identifiers,
+            "logEventFilterPattern": pattern_text,
+        });
+        if !session.streams.is_empty() {
+            start["logStreamNames"] = json!(session.streams);
+        }
+        if !session.stream_prefixes.is_empty() {
+            start["logStreamNamePrefixes"] = json!(session.stream_prefixes);
+        }
+        cloud.tasks.spawn(async move {
+            if frames.send(event("sessionStart", &start)).await.is_err() {
+                return;
+            }
+            let ends = tokio::time::Instant::now() + limit;
+            loop {
+                let mut results = Vec::new();
+                let mut sampled = false;
+                tokio::select! {
+                    received = feed.recv() => match received {
+                        Ok(live) => session.keep(&live, &mut results),
+                        Err(RecvError::Lagged(_)) => sampled = true,
+                        Err(RecvError::Closed) => return,
+                    },
+                    _ = tokio::time::sleep(HEARTBEAT) => {}
+                    _ = tokio::time::sleep_until(ends) => {
+                        let _ = frames.send(exception(
+                            "SessionTimeoutException",
+                            "Session timed out after 3 hours",
+                        )).await;
+                        return;
+                    }
+                    _ = async { closing.wait_for(|closing| *closing).await.is_ok() } => return,
+                }
+                // Whatever else is already there goes in the same update.
+                while results.len() < BATCH {
+                    match feed.try_recv() {
+                        Ok(live) => session.keep(&live, &mut results),
+                        Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) => {
+                            sampled = true
+                        }
+                        Err(_) => break,
+                    }
+                }
+                let update = json!({
+                    "sessionMetadata": { "sampled": sampled },
+                    "sessionResults": results,
+                });
+                if frames.send(event("sessionUpdate", &update)).await.is_err() {
+                    // The client went away: the session ends with it.
+                    return;
+                }
+            }
+        });
+        let body = Body::from_stream(futures_util::stream::unfold(out, |mut out| async move {
+            let frame = out.recv().await?;
+            Some((Ok::<_, std::convert::Infallible>(frame), out))
+        }));
+        // The task ends when the stream is dropped (the client went away).
+        Response::builder()
+            .status(200)
+            .header("content-type", "application/vnd.amazon.eventstream")
+            .header("x-amzn-requestid", uuid())
+            .body(body)
+            .unwrap_or_else(|_| json11_error("ServiceUnavailableException", "cannot stream"))
+    }
+
+    struct Session {
+        /// Log group name → the identifier the caller gave.
+        groups: HashMap<String, String>,
+        streams: Vec<String>,
+        stream_prefixes: Vec<String>,
+        pattern: FilterPattern,
+    }
+
+    impl Session {
+        fn keep(&self, live: &LiveEvent, results: &mut Vec<Value>) {
+            let Some(identifier) = self.groups.get(&*live.group) else {
+                return;
+            };
+            let stream_wanted = (self.streams.is_empty() && self.stream_prefixes.is_empty())
+                || self.streams.iter().any(|s| **s == *live.stream)
+                || self
+                    .stream_prefixes
+                    .iter()
+                    .any(|p| live.stream.starts_with(p.as_str()));
+            if !stream_wanted || !self.pattern.matches(&live.message) || results.len() >= BATCH {
+                return;
+            }
+            results.push(json!({
+                "logGroupIdentifier": identifier,
+                "logStreamName": &*live.stream,
+                "message": &*live.message,
+                "timestamp": live.timestamp,
+                "ingestionTime": live.ingestion_time,
+            }));
+        }
+    }
+
+    fn string_list(value: &Value) -> Vec<String> {
+        value
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn uuid() -> String {
+        let hex = |n: usize| -> String {
+            (0..n)
+                .map(|_| char::from_digit(fastrand::u32(..16), 16).unwrap_or('0'))
+                .collect()
+        };
+        format!("{}-{}-{}-{}-{}", hex(8), hex(4), hex(4), hex(4), hex(12))
+    }
+
+    fn frame(message: Message) -> Bytes {
+        let mut buffer = Vec::new();
+        // Writing a message of valid headers into a Vec cannot fail.
+        let _ = write_message_to(&message, &mut buffer);
+        Bytes::from(buffer)
+    }
+
+    fn header(name: &'static str, value: &str) -> Header {
+        Header::new(name, HeaderValue::String(value.to_string().into()))
+    }
+
+    fn event(kind: &str, payload: &Value) -> Bytes {
+        frame(
+            Message::new(payload.to_string().into_bytes())
+                .add_header(header(":message-type", "event"))
+                .add_header(header(":event-type", kind))
+                .add_header(header(":content-type", "application/json")),
+        )
+    }
+
+    fn exception(kind: &str, message: &str) -> Bytes {
+        frame(
+            Message::new(json!({ "message": message }).to_string().into_bytes())
+                .add_header(header(":message-type", "exception"))
+                .add_header(header(":exception-type", kind))
+                .add_header(header(":content-type", "application/json")),
+        )
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use aws_smithy_eventstream::frame::read_message_from;
+
+        #[test]
+        fn frames_read_back_as_the_sdk_reads_them() {
+            let bytes = event("sessionUpdate", &json!({"sessionResults": []}));
+            let message = read_message_from(&bytes[..]).unwrap();
+            let headers: Vec<(String, String)> = message
+                .headers()
+                .iter()
+                .map(|h| {
+                    (
+                        h.name().as_str().to_string(),
+                        h.value().as_string().unwrap().as_str().to_string(),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                headers,
+                [
+                    (":message-type".into(), "event".into()),
+                    (":event-type".into(), "sessionUpdate".into()),
+                    (":content-type".into(), "application/json".into()),
+                ]
+            );
+            assert_eq!(&message.payload()[..], br#"{"sessionResults":[]}"#);
+        }
+    }
 }
 
 /// CloudWatch's simple filter patterns: terms that must all appear (`ERROR timeout`), quoted

@@ -77,7 +77,13 @@ pub struct LocalConfig {
     pub settle: Duration,
     /// Time limits and a bound on connections, so that no client can hold the server.
     pub limits: Limits,
+    /// How long a Live Tail session lasts before it ends with SessionTimeoutException (3 hours
+    /// on AWS; tests shorten it).
+    pub live_tail_limit: Duration,
 }
+
+/// Live Tail's session limit on AWS.
+pub const LIVE_TAIL_LIMIT: Duration = Duration::from_secs(3 * 60 * 60);
 
 /// Time limits on connections and a bound on how many are served at once.
 #[derive(Debug, Clone, Copy)]
@@ -115,6 +121,7 @@ impl Default for LocalConfig {
             deny: None,
             settle: Duration::ZERO,
             limits: Limits::default(),
+            live_tail_limit: LIVE_TAIL_LIMIT,
         }
     }
 }
@@ -133,6 +140,9 @@ pub struct Cloud {
     /// The address it listens on: a name the control plane answers to (`Host`).
     bind: IpAddr,
     limits: Limits,
+    live_tail_limit: Duration,
+    /// Becomes true when the local cloud stops: what streams (Live Tail) ends at once.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl Cloud {

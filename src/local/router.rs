@@ -510,6 +510,10 @@ async fn call_service(
     };
     if let Some(wait) = cloud.faults.rate_limited(service, operation) {
         cloud.db().count(&format!("{operation} (throttled)"));
+        if service == Service::Logs {
+            // CloudWatch Logs throttles in its own shape, and says nothing of when to return.
+            return wire::json11_error("ThrottlingException", "Rate exceeded");
+        }
         // AWS says when to come back (botocore: TooManyRequestsException.retryAfterSeconds,
         // header Retry-After, whole seconds).
         let mut response = wire::rest_error(429, "TooManyRequestsException", "Too Many Requests");

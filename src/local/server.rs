@@ -87,6 +87,8 @@ impl LocalCloud {
             throttles: Mutex::new(std::collections::HashMap::new()),
             bind: config.bind,
             limits: config.limits,
+            live_tail_limit: config.live_tail_limit,
+            closing: tokio::sync::watch::channel(false).0,
         });
         let listener = tokio::net::TcpListener::bind((config.bind, config.port))
             .await
@@ -125,6 +127,8 @@ impl LocalCloud {
     /// Stops serving (in-flight requests get `GRACE` to finish, then are cut), ends every
     /// execution environment and what it started, and writes the state one last time.
     pub async fn stop(mut self) {
+        // Streams end first, so that their connections can close within the grace.
+        self.cloud.closing.send_replace(true);
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
@@ -158,6 +162,7 @@ impl LocalCloud {
 
 impl Drop for LocalCloud {
     fn drop(&mut self) {
+        self.cloud.closing.send_replace(true);
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }

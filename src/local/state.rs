@@ -65,7 +65,34 @@ pub struct Db {
     /// rewrites `logs.jsonl` from memory instead of appending to it.
     #[serde(skip)]
     logs_removed: bool,
+    /// Every event as it is ingested, for Live Tail sessions (not persisted).
+    #[serde(skip)]
+    live: LiveFeed,
 }
+
+/// A log event as Live Tail streams it: what was ingested, where, as it happened.
+#[derive(Debug, Clone)]
+pub struct LiveEvent {
+    pub group: std::sync::Arc<str>,
+    pub stream: std::sync::Arc<str>,
+    pub timestamp: i64,
+    pub ingestion_time: i64,
+    pub message: std::sync::Arc<str>,
+}
+
+/// The feed of ingested events. Bounded: a session that falls behind learns how many it
+/// missed (and reports its results as sampled, as Live Tail does under load).
+#[derive(Debug)]
+pub struct LiveFeed(tokio::sync::broadcast::Sender<LiveEvent>);
+
+impl Default for LiveFeed {
+    fn default() -> Self {
+        LiveFeed(tokio::sync::broadcast::channel(LIVE_FEED_CAPACITY).0)
+    }
+}
+
+/// Events a Live Tail session may fall behind by before it misses some.
+const LIVE_FEED_CAPACITY: usize = 8192;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Function {
@@ -456,6 +483,16 @@ impl Db {
             message: message.into(),
         };
         let cost = event.cost();
+        // Only when someone is tailing: otherwise the feed costs nothing.
+        if self.live.0.receiver_count() > 0 {
+            let _ = self.live.0.send(LiveEvent {
+                group: group.name.as_str().into(),
+                stream: stream.name.as_str().into(),
+                timestamp: event.timestamp,
+                ingestion_time: event.ingestion_time,
+                message: event.message.clone(),
+            });
+        }
         stream.events.push(event);
         group.bytes += cost;
         if group.bytes > MAX_GROUP_BYTES {
@@ -465,6 +502,11 @@ impl Db {
             group.expire(now_ms());
         }
         self.changed();
+    }
+
+    /// A Live Tail session's view of every event ingested from now on.
+    pub fn subscribe_live(&self) -> tokio::sync::broadcast::Receiver<LiveEvent> {
+        self.live.0.subscribe()
     }
 
     /// A function caught mid-create or mid-update by a crash (kill -9 while unpacking) would

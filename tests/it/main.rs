@@ -8,7 +8,8 @@
 //! - `faults`, `aws_edges`, `least_privilege`: AWS's harder edges and failures, reproduced;
 //! - `trust`: the local cloud under hostile input, crashes and stops;
 //! - `security`: no web page reaches the control plane; limits on memory, time and size;
-//! - `watch`: `faqctl local --watch` on an edited copy of the project.
+//! - `watch`: `faqctl local --watch` on an edited copy of the project;
+//! - `livetail`: `logs --follow` on Live Tail, its fallback, and `logs --request-id`.
 
 mod common;
 
@@ -19,6 +20,7 @@ mod build;
 mod cli;
 mod faults;
 mod least_privilege;
+mod livetail;
 mod local;
 mod moto;
 mod package;
