@@ -659,6 +659,7 @@ async fn logs_follow_prints_new_events_once_and_stops_on_ctrl_c() {
         .env_remove("AWS_ENDPOINT_URL")
         .args(["logs", "--follow"])
         .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let (lines_tx, lines) = std::sync::mpsc::channel();
@@ -688,6 +689,18 @@ async fn logs_follow_prints_new_events_once_and_stops_on_ctrl_c() {
     assert!(
         status.success(),
         "Ctrl-C ends logs --follow cleanly: {status}"
+    );
+    // moto serves no Live Tail: the follow said so, once, and polled.
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(
+        stderr
+            .matches(
+                "note: following by polling FilterLogEvents (Live Tail is not available here: "
+            )
+            .count(),
+        1,
+        "{stderr}"
     );
 }
 
