@@ -237,6 +237,13 @@ impl Names {
 /// The tag that marks what faqctl created, so that it is found again and never duplicated.
 pub const MANAGED_BY: (&str, &str) = ("managed-by", "faqctl");
 
+/// The tag with which faqctl marks when (ms since the epoch) it created a REST API. API
+/// Gateway's createdDate has one-second resolution: two deploys that race to create the API
+/// can make two in the same second, and every reader must agree, at any moment, which one is
+/// the original. This settles it for good (the one serving a stage does not: that changes as
+/// the racing deploys go on, so each could keep its own and delete the other's).
+pub const CREATED_TAG: &str = "faqctl-created";
+
 fn check_function_name(name: &str) -> anyhow::Result<()> {
     let ok = (1..=64).contains(&name.len())
         && name

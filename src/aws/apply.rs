@@ -25,7 +25,7 @@ use crate::plan::{
     Change, Desired, Observed, ACCESS_LOG_FORMAT, APIGW_PRINCIPAL, AUTHORIZATION, HANDLER,
     INTEGRATION_METHOD, INVOKE_ACTION, RUNTIME, STATEMENT_ID,
 };
-use crate::settings::{arn_account, RestApiId, MANAGED_BY};
+use crate::settings::{arn_account, RestApiId, CREATED_TAG, MANAGED_BY};
 
 /// Another run changed the same thing at the same moment (two deploys racing): the change is
 /// not wrong, the plan is stale. `deploy` observes again and re-plans.
@@ -209,6 +209,11 @@ pub async fn apply(
         }
         Change::DeleteRestApi { id, .. } => delete_rest_api(clients, id).await?,
         Change::CreateRestApi { name } => {
+            let created = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis())
+                .unwrap_or_default()
+                .to_string();
             let output = retry_eventual(
                 || {
                     clients
@@ -222,6 +227,7 @@ pub async fn apply(
                                 .build(),
                         )
                         .tags(MANAGED_BY.0, MANAGED_BY.1)
+                        .tags(CREATED_TAG, &created)
                         .send()
                 },
                 concurrent_modification,

@@ -11,7 +11,7 @@ use crate::plan::{
     execution_log_group, ApiState, FunctionState, IntegrationState, LogGroupState, MethodState,
     Observed, PermissionState, StageState, STATEMENT_ID,
 };
-use crate::settings::{Names, RestApiId, MANAGED_BY};
+use crate::settings::{Names, RestApiId, CREATED_TAG, MANAGED_BY};
 
 /// Reads everything a plan compares against. `api_logs` is the wanted API Gateway logging
 /// (`None`: as the stage has it): the account's CloudWatch role (GetAccount) is read only when
@@ -25,7 +25,7 @@ pub async fn observe(
     let (function, log_group, apis, access_log_group) = tokio::try_join!(
         get_function(clients, &names.function),
         describe_log_group(clients, &log_group_name),
-        find_apis(clients, &names.api, &names.stage),
+        find_apis(clients, &names.api),
         describe_log_group(clients, &access_group_name),
     )?;
     let permission = match &function {
@@ -156,9 +156,11 @@ async fn describe_log_group(
 
 /// The REST APIs named `name` and tagged managed-by=faqctl, in the one order every command
 /// uses to pick the API it works on (the first is kept, the rest are duplicates): oldest
-/// first; createdDate has one-second resolution, so two racing deploys can tie, and then the
-/// one already serving `stage` wins, then the lower id — so every run agrees.
-pub async fn find_apis(clients: &Clients, name: &str, stage: &str) -> anyhow::Result<Vec<RestApi>> {
+/// first. createdDate has one-second resolution, so two racing deploys can tie; then the
+/// creation time faqctl tagged each with (`faqctl-created`, ms) decides, an API without it
+/// last, then the lower id. The order depends on nothing that changes, so every run, at any
+/// moment, agrees on it.
+pub async fn find_apis(clients: &Clients, name: &str) -> anyhow::Result<Vec<RestApi>> {
     let mut pages = clients
         .apigateway
         .get_rest_apis()
@@ -181,28 +183,24 @@ pub async fn find_apis(clients: &Clients, name: &str, stage: &str) -> anyhow::Re
                 .cloned(),
         );
     }
-    let created = |api: &RestApi| api.created_date().map(|d| d.secs()).unwrap_or(i64::MAX);
-    let mut keyed = Vec::with_capacity(found.len());
-    for api in &found {
-        // The stage is asked for only where it decides something: a tie on createdDate.
-        let tied = found
-            .iter()
-            .filter(|other| created(other) == created(api))
-            .count()
-            > 1;
-        let unstaged = tied
-            && get_stage(clients, api.id().unwrap_or_default(), stage)
-                .await?
-                .is_none();
-        keyed.push((
-            created(api),
-            unstaged,
-            api.id().unwrap_or_default().to_string(),
-        ));
-    }
-    let mut ordered: Vec<(_, RestApi)> = keyed.into_iter().zip(found).collect();
-    ordered.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(ordered.into_iter().map(|(_, api)| api).collect())
+    found.sort_by_cached_key(api_order);
+    Ok(found)
+}
+
+/// The key of `find_apis`' order: createdDate (seconds), then faqctl's creation tag (ms; an
+/// API without it after those with it), then the id.
+fn api_order(api: &RestApi) -> (i64, i64, String) {
+    let created = api.created_date().map(|d| d.secs()).unwrap_or(i64::MAX);
+    let created_ms = api
+        .tags()
+        .and_then(|tags| tags.get(CREATED_TAG))
+        .and_then(|value| value.parse::<i64>().ok())
+        .unwrap_or(i64::MAX);
+    (
+        created,
+        created_ms,
+        api.id().unwrap_or_default().to_string(),
+    )
 }
 
 fn api_state(api: &RestApi) -> ApiState {

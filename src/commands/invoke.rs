@@ -72,7 +72,7 @@ pub async fn run(remote: &RemoteArgs, args: InvokeArgs, printer: &Printer) -> an
     let clients = Clients::new(&aws);
 
     if args.http {
-        let api = aws::find_apis(&clients, &names.api, &names.stage)
+        let api = aws::find_apis(&clients, &names.api)
             .await?
             .into_iter()
             .next()

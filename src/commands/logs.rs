@@ -178,7 +178,7 @@ pub async fn run(remote: &RemoteArgs, args: LogsArgs, printer: &Printer) -> anyh
 /// The API's execution log group; `None` when there is no API (an error reading it, e.g.
 /// AccessDenied, is reported, never taken for "no API").
 async fn api_source(clients: &Clients, names: &Names) -> anyhow::Result<Option<LogGroupSource>> {
-    let id = crate::aws::find_apis(clients, &names.api, &names.stage)
+    let id = crate::aws::find_apis(clients, &names.api)
         .await?
         .into_iter()
         .next()
