@@ -328,6 +328,14 @@ fn route(
                             .collect()
                     })
                     .unwrap_or_else(|| vec!["EDGE".into()]),
+                binary_media_types: request["binaryMediaTypes"]
+                    .as_array()
+                    .map(|t| {
+                        t.iter()
+                            .filter_map(|v| v.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
                 tags: string_map(&request["tags"]),
                 root_id,
                 resources,
@@ -846,6 +854,7 @@ fn rest_api_json(api: &RestApi) -> Value {
         "createdDate": api.created,
         "apiKeySource": "HEADER",
         "endpointConfiguration": { "types": api.endpoint_types },
+        "binaryMediaTypes": api.binary_media_types,
         "tags": api.tags,
         "rootResourceId": api.root_id,
         "disableExecuteApiEndpoint": false,

@@ -46,6 +46,14 @@ pub async fn handle(cloud: &Arc<Cloud>, request: StageRequest<'_>) -> Response {
             .map(|stage| (stage.settings.clone(), api_region(&db, request.api_id)))
     };
     let mut trace = Trace::new(&request_id);
+    // X-Ray's id of the request: in the event's headers and on the answer, as AWS sends both.
+    let trace_id = format!(
+        "Root=1-{:08x}-{}",
+        now_ms() / 1000,
+        (0..24)
+            .map(|_| char::from_digit(fastrand::u32(..16), 16).unwrap_or('0'))
+            .collect::<String>()
+    );
     let throttled = settings.as_ref().is_some_and(|(settings, _)| {
         cloud.throttle(
             request.api_id,
@@ -60,7 +68,7 @@ pub async fn handle(cloud: &Arc<Cloud>, request: StageRequest<'_>) -> Response {
         ));
         message(429, "Too Many Requests", "TooManyRequestsException")
     } else {
-        serve(cloud, &request, &request_id, &mut trace).await
+        serve(cloud, &request, &request_id, &trace_id, &mut trace).await
     };
     if let Some((settings, region)) = settings {
         write_api_logs(
@@ -73,7 +81,7 @@ pub async fn handle(cloud: &Arc<Cloud>, request: StageRequest<'_>) -> Response {
             started,
         );
     }
-    with_ids(response, &request_id)
+    with_ids(response, &request_id, &trace_id)
 }
 
 fn api_region(db: &super::state::Db, api_id: &str) -> String {
@@ -117,10 +125,19 @@ async fn serve(
     cloud: &Arc<Cloud>,
     request: &StageRequest<'_>,
     request_id: &str,
+    trace_id: &str,
     trace: &mut Trace,
 ) -> Response {
     let route = resolve(&cloud.db(), request);
-    let (resource, function_name, path_parameters, region, stage_variables) = match route {
+    let Route {
+        resource,
+        function: function_name,
+        parameters: path_parameters,
+        region,
+        variables: stage_variables,
+        deployment_id,
+        binary_media_types,
+    } = match route {
         Ok(route) => route,
         Err(response) => return response,
     };
@@ -170,7 +187,11 @@ async fn serve(
         &resource,
         path_parameters,
         stage_variables,
-        request_id,
+        &Ids {
+            request: request_id,
+            trace: trace_id,
+            deployment: &deployment_id,
+        },
     );
     let invoked = Instant::now();
     let result = cloud
@@ -196,7 +217,8 @@ async fn serve(
         trace.error(format!("Lambda execution failed with status 200 due to customer function error: {detail}. Lambda request id: {}", result.request_id));
         return message(502, "Internal server error", "InternalServerErrorException");
     }
-    match proxy_response(&result.payload) {
+    let binary = accepts_binary(request.headers, &binary_media_types);
+    match proxy_response(&result.payload, binary) {
         Ok(response) => response,
         Err(_) => {
             trace.integration_error = Some("Malformed Lambda proxy response".into());
@@ -338,13 +360,24 @@ fn stream_for(api_id: &str, stage: &str) -> String {
     )
 }
 
-type Route = (
-    Resource,
-    String,
-    Option<BTreeMap<String, String>>,
-    String,
-    BTreeMap<String, String>,
-);
+/// What a stage request resolves to.
+struct Route {
+    resource: Resource,
+    /// The function the integration calls.
+    function: String,
+    parameters: Option<BTreeMap<String, String>>,
+    region: String,
+    variables: BTreeMap<String, String>,
+    deployment_id: String,
+    binary_media_types: Vec<String>,
+}
+
+/// The ids a proxy event carries.
+struct Ids<'a> {
+    request: &'a str,
+    trace: &'a str,
+    deployment: &'a str,
+}
 
 /// Finds the deployed resource and method, and the function its integration calls.
 fn resolve(db: &super::state::Db, request: &StageRequest<'_>) -> Result<Route, Response> {
@@ -401,13 +434,15 @@ fn resolve(db: &super::state::Db, request: &StageRequest<'_>) -> Result<Route, R
             "InternalServerErrorException",
         ));
     };
-    Ok((
-        resource.clone(),
+    Ok(Route {
+        resource: resource.clone(),
         function,
         parameters,
-        api.region.clone(),
-        stage.variables.clone(),
-    ))
+        region: api.region.clone(),
+        variables: stage.variables.clone(),
+        deployment_id: stage.deployment_id.clone(),
+        binary_media_types: api.binary_media_types.clone(),
+    })
 }
 
 /// The resource whose path matches: literal segments first, then `{param}`, then `{proxy+}`.
@@ -436,7 +471,15 @@ fn match_resource<'a>(
                 if i >= wanted.len() {
                     matched = false;
                 } else {
-                    parameters.insert(name.to_string(), wanted[i..].join("/"));
+                    // As AWS gives it: the rest of the path as sent, `//` and all, without
+                    // its trailing slash (recorded: `proxy-value//double-slash`).
+                    let rest = path
+                        .trim_start_matches('/')
+                        .splitn(i + 1, '/')
+                        .nth(i)
+                        .unwrap_or_default()
+                        .trim_end_matches('/');
+                    parameters.insert(name.to_string(), rest.to_string());
                 }
                 break;
             }
@@ -462,6 +505,51 @@ fn match_resource<'a>(
         }
     }
     best.map(|(_, resource, parameters)| (resource, (!parameters.is_empty()).then_some(parameters)))
+}
+
+/// Whether the request accepts one of the API's binary media types (`*/*` and `type/*`
+/// wildcards on either side), so that a base64 proxy response is decoded for it.
+fn accepts_binary(headers: &HeaderMap, binary_media_types: &[String]) -> bool {
+    if binary_media_types.is_empty() {
+        return false;
+    }
+    let accept = headers
+        .get("accept")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let matches = |a: &str, b: &str| {
+        let (a_type, a_sub) = a.split_once('/').unwrap_or((a, "*"));
+        let (b_type, b_sub) = b.split_once('/').unwrap_or((b, "*"));
+        (a_type == "*" || b_type == "*" || a_type.eq_ignore_ascii_case(b_type))
+            && (a_sub == "*" || b_sub == "*" || a_sub.eq_ignore_ascii_case(b_sub))
+    };
+    accept
+        .split(',')
+        .map(|item| item.split(';').next().unwrap_or_default().trim())
+        .filter(|item| !item.is_empty())
+        .any(|item| {
+            binary_media_types
+                .iter()
+                .any(|binary| matches(item, binary))
+        })
+}
+
+/// `$context.requestTime` as AWS writes it: `10/Jul/2024:12:28:36 +0000`.
+fn aws_request_time(ms: i64) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let time = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms.max(0) as u64);
+    // 2024-07-10T12:28:36Z
+    let text = humantime::format_rfc3339_seconds(time).to_string();
+    let month = text[5..7].parse::<usize>().unwrap_or(1).clamp(1, 12);
+    format!(
+        "{}/{}/{}:{} +0000",
+        &text[8..10],
+        MONTHS[month - 1],
+        &text[0..4],
+        &text[11..19]
+    )
 }
 
 /// The execution log group API Gateway writes a stage's logs to (its own name, AWS's form).
@@ -490,13 +578,12 @@ fn proxy_event(
     resource: &Resource,
     path_parameters: Option<BTreeMap<String, String>>,
     stage_variables: BTreeMap<String, String>,
-    request_id: &str,
+    ids: &Ids<'_>,
 ) -> Value {
+    let request_id = ids.request;
     let mut headers = Map::new();
     let mut multi_headers: Map<String, Value> = Map::new();
-    for (name, value) in request.headers {
-        let Ok(value) = value.to_str() else { continue };
-        let name = canonical(name.as_str());
+    let mut add_header = |name: String, value: &str| {
         headers.insert(name.clone(), json!(value));
         if let Some(values) = multi_headers
             .entry(name)
@@ -505,7 +592,28 @@ fn proxy_event(
         {
             values.push(json!(value));
         }
+    };
+    for (name, value) in request.headers {
+        let Ok(value) = value.to_str() else { continue };
+        // API Gateway sets these itself (below).
+        if ["x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id"].contains(&name.as_str()) {
+            continue;
+        }
+        add_header(canonical(name.as_str()), value);
     }
+    // What API Gateway adds (recorded: X-Forwarded-For/-Port/-Proto and X-Amzn-Trace-Id on
+    // every event): who called, on which port, over what, and the trace id.
+    if !request.headers.contains_key("x-forwarded-for") {
+        add_header("X-Forwarded-For".into(), "127.0.0.1");
+    }
+    let port = request
+        .host
+        .rsplit_once(':')
+        .map(|(_, port)| port.to_string())
+        .unwrap_or_else(|| "80".into());
+    add_header("X-Forwarded-Port".into(), &port);
+    add_header("X-Forwarded-Proto".into(), "http");
+    add_header("X-Amzn-Trace-Id".into(), ids.trace);
     let mut query = Map::new();
     let mut multi_query: Map<String, Value> = Map::new();
     for pair in request
@@ -555,7 +663,7 @@ fn proxy_event(
         .trim()
         .to_string();
     let now = now_ms();
-    let request_time = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let request_time = aws_request_time(now);
     json!({
         "resource": resource.path,
         "path": request.path,
@@ -568,6 +676,7 @@ fn proxy_event(
         "stageVariables": if stage_variables.is_empty() { Value::Null } else { json!(stage_variables) },
         "requestContext": {
             "resourceId": resource.id,
+            "deploymentId": ids.deployment,
             "resourcePath": resource.path,
             "httpMethod": request.method.as_str(),
             "extendedRequestId": random_id(16),
@@ -610,7 +719,7 @@ fn canonical(name: &str) -> String {
 }
 
 /// Turns a Lambda proxy response into HTTP, refusing the shapes API Gateway refuses.
-fn proxy_response(payload: &[u8]) -> Result<Response, String> {
+fn proxy_response(payload: &[u8], binary: bool) -> Result<Response, String> {
     let value: Value = serde_json::from_slice(payload).map_err(|e| format!("not JSON: {e}"))?;
     let object = value.as_object().ok_or("not a JSON object")?;
     for key in object.keys() {
@@ -621,14 +730,19 @@ fn proxy_response(payload: &[u8]) -> Result<Response, String> {
             return Err(format!("unexpected field {key}"));
         }
     }
+    // Recorded: `{}` is malformed, but a result without statusCode (`{"headers": …}`) is 200.
+    if object.is_empty() {
+        return Err("an empty result".into());
+    }
     let status = match &object.get("statusCode") {
+        None => Some(200),
         Some(Value::Number(n)) => n.as_u64(),
         Some(Value::String(s)) => s.parse().ok(),
         _ => None,
     }
     .and_then(|s| u16::try_from(s).ok())
     .and_then(|s| StatusCode::from_u16(s).ok())
-    .ok_or("statusCode is missing or not a status")?;
+    .ok_or("statusCode is not a status")?;
     let base64 = match object.get("isBase64Encoded") {
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,
@@ -636,7 +750,9 @@ fn proxy_response(payload: &[u8]) -> Result<Response, String> {
     };
     let body = match object.get("body") {
         None | Some(Value::Null) => Vec::new(),
-        Some(Value::String(text)) if base64 => base64::engine::general_purpose::STANDARD
+        // Decoded only when the API serves the request's Accept as binary; otherwise AWS sends
+        // the base64 text as it is (recorded: `invoke-api-b64-encoded-true`).
+        Some(Value::String(text)) if base64 && binary => base64::engine::general_purpose::STANDARD
             .decode(text)
             .map_err(|_| "body is not base64")?,
         Some(Value::String(text)) => text.clone().into_bytes(),
@@ -656,15 +772,8 @@ fn proxy_response(payload: &[u8]) -> Result<Response, String> {
         response.headers_mut().append(name, value);
         Ok(())
     };
-    match object.get("headers") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(headers)) => {
-            for (name, value) in headers {
-                add(name, value)?;
-            }
-        }
-        Some(_) => return Err("headers is not an object".into()),
-    }
+    // multiValueHeaders first, then headers: a name in both gets both values, in that order
+    // (recorded: `invoke-api-multi-headers-overwrite` → "value-multi, value-solo").
     match object.get("multiValueHeaders") {
         None | Some(Value::Null) => {}
         Some(Value::Object(headers)) => {
@@ -678,6 +787,15 @@ fn proxy_response(payload: &[u8]) -> Result<Response, String> {
             }
         }
         Some(_) => return Err("multiValueHeaders is not an object".into()),
+    }
+    match object.get("headers") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(headers)) => {
+            for (name, value) in headers {
+                add(name, value)?;
+            }
+        }
+        Some(_) => return Err("headers is not an object".into()),
     }
     if !response.headers().contains_key("content-type") {
         response
@@ -700,9 +818,12 @@ fn message(status: u16, text: &str, kind: &str) -> Response {
     response
 }
 
-fn with_ids(mut response: Response, request_id: &str) -> Response {
+fn with_ids(mut response: Response, request_id: &str, trace_id: &str) -> Response {
     if let Ok(value) = HeaderValue::from_str(request_id) {
         response.headers_mut().insert("x-amzn-requestid", value);
+    }
+    if let Ok(value) = HeaderValue::from_str(trace_id) {
+        response.headers_mut().insert("x-amzn-trace-id", value);
     }
     if let Ok(value) = HeaderValue::from_str(&random_id(16)) {
         response.headers_mut().insert("x-amz-apigw-id", value);
@@ -742,7 +863,7 @@ mod tests {
     #[test]
     fn malformed_proxy_responses_are_refused() {
         for bad in [
-            r#"{"body":"x"}"#,
+            r#"{}"#,
             r#"{"statusCode":"abc"}"#,
             r#"{"statusCode":200,"body":{"q":1}}"#,
             r#"{"statusCode":200,"unexpected":1}"#,
@@ -750,10 +871,16 @@ mod tests {
             r#""just a string""#,
             r#"not json"#,
         ] {
-            assert!(proxy_response(bad.as_bytes()).is_err(), "{bad}");
+            assert!(proxy_response(bad.as_bytes(), false).is_err(), "{bad}");
         }
-        let ok =
-            proxy_response(br#"{"statusCode":201,"headers":{"X-A":"1"},"body":"hi"}"#).unwrap();
+        // No statusCode, but a response: 200.
+        let body_only = proxy_response(br#"{"body":"x"}"#, false).unwrap();
+        assert_eq!(body_only.status(), 200);
+        let ok = proxy_response(
+            br#"{"statusCode":201,"headers":{"X-A":"1"},"body":"hi"}"#,
+            false,
+        )
+        .unwrap();
         assert_eq!(ok.status(), 201);
         assert_eq!(ok.headers()["x-a"], "1");
         assert_eq!(ok.headers()["content-type"], "application/json");

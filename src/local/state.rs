@@ -131,6 +131,10 @@ pub struct RestApi {
     pub region: String,
     pub created: i64,
     pub endpoint_types: Vec<String>,
+    /// Media types served as binary: a proxy response's base64 body is decoded only for a
+    /// request that accepts one of them (AWS: "Lambda proxy integrations and binary support").
+    #[serde(default)]
+    pub binary_media_types: Vec<String>,
     pub tags: BTreeMap<String, String>,
     pub root_id: String,
     pub resources: BTreeMap<String, Resource>,

@@ -9,7 +9,8 @@
 //! - `trust`: the local cloud under hostile input, crashes and stops;
 //! - `security`: no web page reaches the control plane; limits on memory, time and size;
 //! - `watch`: `faqctl local --watch` on an edited copy of the project;
-//! - `livetail`: `logs --follow` on Live Tail, its fallback, and `logs --request-id`.
+//! - `livetail`: `logs --follow` on Live Tail, its fallback, and `logs --request-id`;
+//! - `parity`: proxy events and responses against behaviour recorded on real AWS.
 
 mod common;
 
@@ -24,6 +25,7 @@ mod livetail;
 mod local;
 mod moto;
 mod package;
+mod parity;
 mod pipeline;
 mod security;
 mod trust;

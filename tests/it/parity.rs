@@ -1,0 +1,511 @@
+//! Parity with behaviour recorded on real AWS: each case below is a request LocalStack sent to
+//! a real REST API with a Lambda proxy integration, and what AWS answered (the recordings are
+//! LocalStack's AWS-validated snapshots; the source of each case is named beside it). The same
+//! requests go to the local cloud, through a function that echoes its event or answers with
+//! the result it is sent, and the answers must agree with AWS's on every recorded value (ids,
+//! times and CloudFront's values differ by nature and are not compared).
+
+use std::time::Duration;
+
+use aws_sdk_apigateway::types::IntegrationType;
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::{FunctionCode, Runtime};
+use serde_json::{json, Value};
+
+use crate::common;
+
+use common::{Sdk, ROLE_ARN};
+use faqctl::local::{LocalCloud, LocalConfig};
+
+/// localstack/localstack tests/aws/services/apigateway/test_apigateway_lambda.py, the handler of
+/// `test_aws_proxy_response_payload_format_validation` and the echo of
+/// `test_lambda_aws_proxy_integration`, as a custom runtime: a POST's body is returned as the
+/// function's result; any other request gets its own event back as the body.
+const ECHO: &str = r#"#!/usr/bin/env python3
+import json, os, urllib.request
+api = os.environ["AWS_LAMBDA_RUNTIME_API"]
+base = "http://" + api + "/2018-06-01/runtime/invocation/"
+while True:
+    with urllib.request.urlopen(base + "next") as r:
+        request_id = r.headers["Lambda-Runtime-Aws-Request-Id"]
+        event = json.loads(r.read())
+    if event.get("httpMethod") == "POST":
+        result = json.loads(event["body"])
+    else:
+        result = {"statusCode": 200, "body": json.dumps(event)}
+    answer = urllib.request.Request(base + request_id + "/response", data=json.dumps(result).encode(), method="POST")
+    urllib.request.urlopen(answer).read()
+"#;
+
+const STAGE: &str = "test";
+
+/// A REST API like the recordings': `/{proxy+}` (GET and POST) and `/hardcoded` (GET), each a
+/// Lambda proxy integration of the echo function, deployed to stage `test`. Returns the stage's
+/// base URL.
+async fn echo_api(cloud: &LocalCloud) -> String {
+    let sdk = Sdk::at(&cloud.endpoint()).await;
+    let zip = faqctl::package::write_zip(&[("bootstrap", 0o755, ECHO.as_bytes())]).unwrap();
+    let function = sdk
+        .lambda
+        .create_function()
+        .function_name("Echo")
+        .runtime(Runtime::Providedal2023)
+        .handler("bootstrap")
+        .role(ROLE_ARN)
+        .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
+        .send()
+        .await
+        .unwrap();
+    let function_arn = function.function_arn().unwrap().to_string();
+    use aws_sdk_lambda::client::Waiters;
+    sdk.lambda
+        .wait_until_function_active_v2()
+        .function_name("Echo")
+        .wait(Duration::from_secs(30))
+        .await
+        .unwrap();
+    let api = sdk
+        .apigateway
+        .create_rest_api()
+        .name("parity")
+        .send()
+        .await
+        .unwrap();
+    let api_id = api.id().unwrap().to_string();
+    let resources = sdk
+        .apigateway
+        .get_resources()
+        .rest_api_id(&api_id)
+        .send()
+        .await
+        .unwrap();
+    let root = resources.items()[0].id().unwrap().to_string();
+    let uri = format!(
+        "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+    );
+    for (part, methods) in [
+        ("{proxy+}", vec!["GET", "POST"]),
+        ("hardcoded", vec!["GET"]),
+    ] {
+        let resource = sdk
+            .apigateway
+            .create_resource()
+            .rest_api_id(&api_id)
+            .parent_id(&root)
+            .path_part(part)
+            .send()
+            .await
+            .unwrap();
+        let id = resource.id().unwrap();
+        for method in methods {
+            sdk.apigateway
+                .put_method()
+                .rest_api_id(&api_id)
+                .resource_id(id)
+                .http_method(method)
+                .authorization_type("NONE")
+                .send()
+                .await
+                .unwrap();
+            sdk.apigateway
+                .put_integration()
+                .rest_api_id(&api_id)
+                .resource_id(id)
+                .http_method(method)
+                .r#type(IntegrationType::AwsProxy)
+                .integration_http_method("POST")
+                .uri(&uri)
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    sdk.lambda
+        .add_permission()
+        .function_name("Echo")
+        .statement_id("parity")
+        .action("lambda:InvokeFunction")
+        .principal("apigateway.amazonaws.com")
+        .source_arn(format!(
+            "arn:aws:execute-api:us-east-1:000000000000:{api_id}/*"
+        ))
+        .send()
+        .await
+        .unwrap();
+    sdk.apigateway
+        .create_deployment()
+        .rest_api_id(&api_id)
+        .stage_name(STAGE)
+        .send()
+        .await
+        .unwrap();
+    format!(
+        "{}/restapis/{api_id}/{STAGE}/_user_request_",
+        cloud.endpoint()
+    )
+}
+
+async fn event_of(url: &str, headers: &[(&str, &str)]) -> Value {
+    let mut request = reqwest::Client::new()
+        .get(url)
+        .header("User-Agent", "python-requests/testing");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), 200, "{url}");
+    serde_json::from_str(&response.text().await.unwrap()).unwrap()
+}
+
+/// test_lambda_aws_proxy_integration: the proxy event, for a path and query variant each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_proxy_event_is_built_as_aws_builds_it() {
+    let cloud = common::local_cloud(LocalConfig::default()).await;
+    let base = echo_api(&cloud).await;
+
+    // "invocation-payload-without-trailing-slash"
+    let event = event_of(
+        &format!("{base}/proxy-value"),
+        &[("Authorization", "random-value"), ("tEsT-HEADeR", "aValUE")],
+    )
+    .await;
+    assert_eq!(event["path"], "/proxy-value");
+    assert_eq!(event["resource"], "/{proxy+}");
+    assert_eq!(event["pathParameters"], json!({"proxy": "proxy-value"}));
+    assert_eq!(event["queryStringParameters"], Value::Null);
+    assert_eq!(event["multiValueQueryStringParameters"], Value::Null);
+    assert_eq!(event["stageVariables"], Value::Null);
+    assert_eq!(event["body"], Value::Null);
+    assert_eq!(event["isBase64Encoded"], false);
+    assert_eq!(event["httpMethod"], "GET");
+    let context = &event["requestContext"];
+    let keys: Vec<&str> = context
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "accountId",
+            "apiId",
+            "deploymentId",
+            "domainName",
+            "domainPrefix",
+            "extendedRequestId",
+            "httpMethod",
+            "identity",
+            "path",
+            "protocol",
+            "requestId",
+            "requestTime",
+            "requestTimeEpoch",
+            "resourceId",
+            "resourcePath",
+            "stage"
+        ],
+        "the recorded requestContext members, no more, no fewer"
+    );
+    assert_eq!(context["path"], "/test/proxy-value");
+    assert_eq!(context["resourcePath"], "/{proxy+}");
+    assert_eq!(context["stage"], STAGE);
+    assert_eq!(context["protocol"], "HTTP/1.1");
+    assert_eq!(context["httpMethod"], "GET");
+    assert!(context["deploymentId"]
+        .as_str()
+        .is_some_and(|d| !d.is_empty()));
+    // AWS's own time format, e.g. 10/Jul/2024:12:28:36 +0000.
+    let time = context["requestTime"].as_str().unwrap();
+    assert!(
+        regex::Regex::new(r"^\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2} \+0000$")
+            .unwrap()
+            .is_match(time),
+        "{time}"
+    );
+    assert!(context["requestTimeEpoch"].is_i64());
+    let identity: Vec<&str> = context["identity"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        identity,
+        [
+            "accessKey",
+            "accountId",
+            "caller",
+            "cognitoAuthenticationProvider",
+            "cognitoAuthenticationType",
+            "cognitoIdentityId",
+            "cognitoIdentityPoolId",
+            "principalOrgId",
+            "sourceIp",
+            "user",
+            "userAgent",
+            "userArn"
+        ]
+    );
+    assert_eq!(context["identity"]["userAgent"], "python-requests/testing");
+    // The headers API Gateway adds: who called, on which port, over what, and a trace id.
+    let headers = &event["headers"];
+    assert_eq!(headers["Authorization"], "random-value");
+    assert_eq!(headers["User-Agent"], "python-requests/testing");
+    assert!(headers["X-Forwarded-For"].as_str().is_some(), "{headers}");
+    assert!(headers["X-Forwarded-Port"].as_str().is_some(), "{headers}");
+    assert!(headers["X-Forwarded-Proto"].as_str().is_some(), "{headers}");
+    assert!(
+        headers["X-Amzn-Trace-Id"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("Root=1-")),
+        "{headers}"
+    );
+    assert_eq!(
+        event["multiValueHeaders"]["X-Forwarded-Proto"],
+        json!([headers["X-Forwarded-Proto"]])
+    );
+
+    // "invocation-payload-with-trailing-slash": the slash is in `path`, not in the proxy value.
+    let event = event_of(&format!("{base}/proxy-value/"), &[]).await;
+    assert_eq!(event["path"], "/proxy-value/");
+    assert_eq!(event["requestContext"]["path"], "/test/proxy-value/");
+    assert_eq!(event["pathParameters"], json!({"proxy": "proxy-value"}));
+
+    // "invocation-payload-with-double-slash"
+    let event = event_of(&format!("{base}/proxy-value//double-slash"), &[]).await;
+    assert_eq!(event["path"], "/proxy-value//double-slash");
+    assert_eq!(
+        event["requestContext"]["path"],
+        "/test/proxy-value//double-slash"
+    );
+    assert_eq!(
+        event["pathParameters"],
+        json!({"proxy": "proxy-value//double-slash"})
+    );
+
+    // "invocation-payload-with-trailing-slash-and-query-params"
+    let event = event_of(&format!("{base}/proxy-value/?urlparam=test"), &[]).await;
+    assert_eq!(event["queryStringParameters"], json!({"urlparam": "test"}));
+    assert_eq!(
+        event["multiValueQueryStringParameters"],
+        json!({"urlparam": ["test"]})
+    );
+    assert_eq!(event["pathParameters"], json!({"proxy": "proxy-value"}));
+
+    // "invocation-payload-with-path-encoded-email": the path as sent, escapes and all.
+    let event = event_of(
+        &format!("{base}/proxy-value/api/user/test%2Balias@gmail.com/plus/test+alias@gmail.com"),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        event["path"],
+        "/proxy-value/api/user/test%2Balias@gmail.com/plus/test+alias@gmail.com"
+    );
+    assert_eq!(
+        event["pathParameters"],
+        json!({"proxy": "proxy-value/api/user/test%2Balias@gmail.com/plus/test+alias@gmail.com"})
+    );
+
+    // "invocation-payload-with-params-encoding": the query decoded, `+` as a space.
+    let event = event_of(
+        &format!("{base}/proxy-value/api?dateTimeOffset=2023-06-12T18:05:10.123456+00:00&email=test%2Balias@gmail.com&plus=test+alias@gmail.com&url=https://www.google.com/&whitespace=foo%20bar&zhash=abort/"),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        event["queryStringParameters"],
+        json!({
+            "dateTimeOffset": "2023-06-12T18:05:10.123456 00:00",
+            "email": "test+alias@gmail.com",
+            "plus": "test alias@gmail.com",
+            "url": "https://www.google.com/",
+            "whitespace": "foo bar",
+            "zhash": "abort/"
+        })
+    );
+
+    // "invocation-payload-with-params-encoding-multi": the last value single, all of them multi.
+    let event = event_of(
+        &format!(
+            "{base}/proxy-value?category=electronics&category=books&price=10&price=20&price=30"
+        ),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        event["queryStringParameters"],
+        json!({"category": "books", "price": "30"})
+    );
+    assert_eq!(
+        event["multiValueQueryStringParameters"],
+        json!({"category": ["electronics", "books"], "price": ["10", "20", "30"]})
+    );
+
+    // "invocation-hardcoded": a plain resource has no path parameters.
+    let event = event_of(&format!("{base}/hardcoded"), &[]).await;
+    assert_eq!(event["resource"], "/hardcoded");
+    assert_eq!(event["path"], "/hardcoded");
+    assert_eq!(event["pathParameters"], Value::Null);
+    cloud.stop().await;
+}
+
+/// A recorded case: its name, the function's result, and what the caller got: status, body,
+/// and a header it saw.
+type ResponseCase = (
+    &'static str,
+    Value,
+    u16,
+    &'static str,
+    Option<(&'static str, &'static str)>,
+);
+
+/// test_aws_proxy_response_payload_format_validation: what the function returns, and what the
+/// caller gets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proxy_responses_are_read_as_aws_reads_them() {
+    let cloud = common::local_cloud(LocalConfig::default()).await;
+    let base = echo_api(&cloud).await;
+    let internal = r#"{"message": "Internal server error"}"#;
+    let cases: Vec<ResponseCase> = vec![
+        (
+            "invoke-api-no-body",
+            json!({"statusCode": 200}),
+            200,
+            "",
+            None,
+        ),
+        (
+            "invoke-api-with-headers",
+            json!({"statusCode": 200, "headers": {"test-header": "value", "header-bool": true}}),
+            200,
+            "",
+            Some(("header-bool", "true")),
+        ),
+        (
+            "invoke-api-with-headers-null",
+            json!({"statusCode": 200, "headers": null}),
+            200,
+            "",
+            Some(("content-type", "application/json")),
+        ),
+        (
+            "invoke-api-wrong-format",
+            json!({"statusCode": 200, "wrongValue": "value"}),
+            502,
+            internal,
+            None,
+        ),
+        ("invoke-api-empty-response", json!({}), 502, internal, None),
+        (
+            // Without binaryMediaTypes on the API, a base64 body is sent as it is.
+            "invoke-api-b64-encoded-true",
+            json!({"statusCode": 200, "body": "dGVzdC1kYXRh", "isBase64Encoded": true}),
+            200,
+            "dGVzdC1kYXRh",
+            None,
+        ),
+        (
+            "invoke-api-b64-encoded-false",
+            json!({"statusCode": 200, "body": "dGVzdC1kYXRh"}),
+            200,
+            "dGVzdC1kYXRh",
+            None,
+        ),
+        (
+            "invoke-api-multi-headers-valid",
+            json!({"statusCode": 200, "multiValueHeaders": {"test-multi": ["value1", "value2"]}}),
+            200,
+            "",
+            Some(("test-multi", "value1, value2")),
+        ),
+        (
+            "invoke-api-multi-headers-overwrite",
+            json!({"statusCode": 200, "multiValueHeaders": {"test-multi": ["value-multi"]}, "headers": {"test-multi": "value-solo"}}),
+            200,
+            "",
+            Some(("test-multi", "value-multi, value-solo")),
+        ),
+        (
+            "invoke-api-multi-headers-overwrite-casing",
+            json!({"statusCode": 200, "multiValueHeaders": {"tesT-Multi": ["value-multi"]}, "headers": {"test-multi": "value-solo"}}),
+            200,
+            "",
+            Some(("test-multi", "value-multi, value-solo")),
+        ),
+        (
+            "invoke-api-multi-headers-invalid",
+            json!({"statusCode": 200, "multiValueHeaders": {"test-multi-invalid": "value1"}}),
+            502,
+            internal,
+            None,
+        ),
+        (
+            "invoke-api-invalid-status-code",
+            json!({"statusCode": "test"}),
+            502,
+            internal,
+            None,
+        ),
+        (
+            "invoke-api-status-code-str",
+            json!({"statusCode": "201"}),
+            201,
+            "",
+            None,
+        ),
+        (
+            "invoke-api-just-string",
+            json!("justAString"),
+            502,
+            internal,
+            None,
+        ),
+        (
+            // No statusCode at all, but a response: AWS answers 200.
+            "invoke-api-only-headers",
+            json!({"headers": {"test-header": "value"}}),
+            200,
+            "",
+            Some(("test-header", "value")),
+        ),
+    ];
+    let client = reqwest::Client::new();
+    for (case, result, status, body, header) in cases {
+        let response = client
+            .post(format!("{base}/anything"))
+            .body(result.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), status, "{case}");
+        // Every answer carries API Gateway's ids and trace header, as AWS's do.
+        for name in ["x-amzn-requestid", "x-amz-apigw-id", "x-amzn-trace-id"] {
+            assert!(response.headers().contains_key(name), "{case}: {name}");
+        }
+        let seen = header.map(|(name, _)| {
+            response
+                .headers()
+                .get_all(name)
+                .iter()
+                .map(|v| v.to_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+        let text = response.text().await.unwrap();
+        if body.starts_with('{') {
+            assert_eq!(
+                serde_json::from_str::<Value>(&text).unwrap(),
+                serde_json::from_str::<Value>(body).unwrap(),
+                "{case}"
+            );
+        } else {
+            assert_eq!(text, body, "{case}");
+        }
+        if let (Some((_, expected)), Some(seen)) = (header, seen) {
+            assert_eq!(seen, expected, "{case}");
+        }
+    }
+    cloud.stop().await;
+}
