@@ -556,8 +556,8 @@ impl Env {
             tokio::select! {
                 status = child.wait() => {
                     let text = match status {
-                        Ok(status) => status.to_string(),
-                        Err(e) => e.to_string(),
+                        Ok(status) => exit_text(status),
+                        Err(e) => format!("Runtime exited with error: {e}"),
                     };
                     let _ = exit_tx.send(Some(text));
                 }
@@ -636,8 +636,7 @@ impl Env {
                     Err(_) => (runtime_exit(request_id, "the environment stopped"), true, false),
                 },
                 _ = wait_exit(&mut exited) => {
-                    let status = exited.borrow().clone().unwrap_or_default();
-                    let text = format!("Runtime exited with error: {status}");
+                    let text = exited.borrow().clone().unwrap_or_default();
                     self.write(format!("RequestId: {request_id} Error: {text}\nRuntime.ExitError"));
                     (runtime_exit(request_id, &text), true, false)
                 }
@@ -651,8 +650,16 @@ impl Env {
                         humantime::format_rfc3339_millis(std::time::SystemTime::now()),
                         timeout.as_secs()
                     );
-                    self.write(message.clone());
-                    (json!({ "errorMessage": message }).to_string().into_bytes(), true, false)
+                    self.write(message);
+                    // Lambda's answer today (recorded: test_lambda_invoke_with_timeout).
+                    let payload = json!({
+                        "errorType": "Sandbox.Timedout",
+                        "errorMessage": format!(
+                            "RequestId: {request_id} Error: Task timed out after {}.00 seconds",
+                            timeout.as_secs()
+                        ),
+                    });
+                    (payload.to_string().into_bytes(), true, false)
                 }
             }
         };
@@ -816,6 +823,32 @@ fn write_log(
         return;
     }
     db.append_log(group, region, stream, now_ms(), line + "\n");
+}
+
+/// How Lambda words a runtime's exit (its init is written in Go, so Go's wording: recorded
+/// "Runtime exited with error: exit status 127", and for a clean exit "Runtime exited without
+/// providing a reason").
+fn exit_text(status: std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(0), _) => "Runtime exited without providing a reason".into(),
+        (Some(code), _) => format!("Runtime exited with error: exit status {code}"),
+        (None, Some(signal)) => {
+            let name = match signal {
+                libc::SIGKILL => "killed".to_string(),
+                libc::SIGSEGV => "segmentation fault".into(),
+                libc::SIGABRT => "aborted".into(),
+                libc::SIGTERM => "terminated".into(),
+                libc::SIGINT => "interrupt".into(),
+                libc::SIGBUS => "bus error".into(),
+                libc::SIGFPE => "floating point exception".into(),
+                libc::SIGILL => "illegal instruction".into(),
+                other => other.to_string(),
+            };
+            format!("Runtime exited with error: signal: {name}")
+        }
+        (None, None) => "Runtime exited without providing a reason".into(),
+    }
 }
 
 fn runtime_exit(request_id: &str, text: &str) -> Vec<u8> {

@@ -389,7 +389,7 @@ async fn an_arm64_function_under_qemu_times_out_and_exits_as_lambda_reports_it()
         exited["errorMessage"]
             .as_str()
             .unwrap()
-            .ends_with("Error: Runtime exited with error: exit status: 3"),
+            .ends_with("Error: Runtime exited with error: exit status 3"),
         "{exited}"
     );
     cloud.stop().await;

@@ -437,11 +437,14 @@ async fn timeouts_and_crashes_are_reported_as_lambda_reports_them() {
     assert_eq!(response.function_error(), Some("Unhandled"));
     let payload: serde_json::Value =
         serde_json::from_slice(response.payload().unwrap().as_ref()).unwrap();
-    assert!(
-        payload["errorMessage"]
-            .as_str()
-            .unwrap()
-            .ends_with("Task timed out after 1.00 seconds"),
+    // As recorded on AWS (LocalStack's test_lambda.snapshot.json,
+    // TestLambdaBehavior::test_lambda_invoke_with_timeout).
+    assert_eq!(payload["errorType"], "Sandbox.Timedout", "{payload}");
+    let request_id =
+        aws_sdk_lambda::operation::RequestId::request_id(&response).unwrap_or_default();
+    assert_eq!(
+        payload["errorMessage"],
+        format!("RequestId: {request_id} Error: Task timed out after 1.00 seconds"),
         "{payload}"
     );
     assert!(log_messages(&sdk)
@@ -466,13 +469,26 @@ async fn timeouts_and_crashes_are_reported_as_lambda_reports_them() {
         payload["errorMessage"]
             .as_str()
             .unwrap()
-            .ends_with("Error: Runtime exited with error: exit status: 3"),
+            .ends_with("Error: Runtime exited with error: exit status 3"),
         "{payload}"
     );
     let messages = log_messages(&sdk).await;
     assert!(
         messages.iter().any(|m| m == "about to crash\n"),
         "stderr is logged: {messages:?}"
+    );
+    // A runtime that ends cleanly mid-invocation (recorded:
+    // TestLambdaErrors::test_lambda_runtime_exit).
+    sdk.replace_code(common::script_zip("exit 0")).await;
+    let payload: serde_json::Value =
+        serde_json::from_slice(sdk.invoke().await.payload().unwrap().as_ref()).unwrap();
+    assert_eq!(payload["errorType"], "Runtime.ExitError");
+    assert!(
+        payload["errorMessage"]
+            .as_str()
+            .unwrap()
+            .ends_with("Error: Runtime exited without providing a reason"),
+        "{payload}"
     );
 
     // The next invocation gets a fresh environment and works again with working code.
