@@ -225,6 +225,10 @@ fn with_function(
 }
 
 pub fn configuration(f: &Function) -> Value {
+    // The members and their states as recorded on AWS (LocalStack's test_lambda_api.snapshot.json,
+    // TestLambdaFunction::test_function_lifecycle): Environment always, with no variables as
+    // `{}`; while creating, State Pending with its reason and code and no LastUpdateStatus;
+    // while updating, LastUpdateStatus InProgress with AWS's own reason and code.
     let mut value = json!({
         "FunctionName": f.name,
         "FunctionArn": f.arn,
@@ -238,23 +242,59 @@ pub fn configuration(f: &Function) -> Value {
         "LastModified": f.last_modified,
         "CodeSha256": f.code_sha256,
         "Version": "$LATEST",
+        "Environment": { "Variables": f.environment },
         "RevisionId": format!("00000000-0000-0000-0000-{:012}", f.revision),
         "State": f.state,
-        "LastUpdateStatus": f.last_update_status,
         "PackageType": "Zip",
         "Architectures": f.architectures,
         "EphemeralStorage": { "Size": 512 },
+        "SnapStart": { "ApplyOn": "None", "OptimizationStatus": "Off" },
+        "RuntimeVersionConfig": {
+            // A runtime version belongs to no account: arn:aws:lambda:REGION::runtime:HASH.
+            "RuntimeVersionArn": format!(
+                "arn:{}:lambda:{}::runtime:{}",
+                super::state::partition(&f.region).0,
+                f.region,
+                runtime_version(&f.runtime)
+            ),
+        },
         "LoggingConfig": { "LogFormat": "Text", "LogGroup": format!("/aws/lambda/{}", f.name) },
         "TracingConfig": { "Mode": "PassThrough" },
     });
-    if !f.environment.is_empty() {
-        value["Environment"] = json!({ "Variables": f.environment });
-    }
-    if let Some(reason) = &f.state_reason {
-        value["StateReason"] = json!(reason);
-        value["LastUpdateStatusReason"] = json!(reason);
+    match f.state.as_str() {
+        "Pending" => {
+            value["StateReason"] = json!("The function is being created.");
+            value["StateReasonCode"] = json!("Creating");
+        }
+        "Failed" => {
+            value["StateReason"] = json!(f.state_reason.clone().unwrap_or_default());
+            value["StateReasonCode"] = json!("InternalError");
+            value["LastUpdateStatus"] = json!(f.last_update_status);
+        }
+        _ => {
+            value["LastUpdateStatus"] = json!(f.last_update_status);
+            match f.last_update_status.as_str() {
+                "InProgress" => {
+                    value["LastUpdateStatusReason"] = json!("The function is being created.");
+                    value["LastUpdateStatusReasonCode"] = json!("Creating");
+                }
+                "Failed" => {
+                    value["LastUpdateStatusReason"] =
+                        json!(f.state_reason.clone().unwrap_or_default());
+                    value["LastUpdateStatusReasonCode"] = json!("InternalError");
+                }
+                _ => {}
+            }
+        }
     }
     value
+}
+
+/// A stable stand-in for the runtime version's hash in RuntimeVersionArn.
+fn runtime_version(runtime: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(runtime.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The code a request carries: a zip (base64 in JSON), checked as Lambda checks it.

@@ -509,3 +509,175 @@ async fn proxy_responses_are_read_as_aws_reads_them() {
     }
     cloud.stop().await;
 }
+
+/// A control-plane call as raw HTTP, to see the members of the answer, not what an SDK keeps.
+async fn lambda_call(
+    cloud: &LocalCloud,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> Value {
+    let mut request = reqwest::Client::new()
+        .request(method, format!("{}{path}", cloud.endpoint()))
+        .header(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0",
+        );
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body.to_string());
+    }
+    let response = request.send().await.unwrap();
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
+    serde_json::from_str(&response.text().await.unwrap()).unwrap()
+}
+
+fn members(value: &Value) -> Vec<&str> {
+    value
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
+/// test_lambda_api.snapshot.json, TestLambdaFunction::test_function_lifecycle: the members of
+/// a function's configuration while it is created, once active, and while it is updated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_functions_configuration_has_the_members_aws_answers_with_at_each_state() {
+    use base64::Engine;
+    let cloud = common::local_cloud(LocalConfig {
+        settle: Duration::from_millis(300),
+        ..LocalConfig::default()
+    })
+    .await;
+    let zip = std::fs::read(common::zip()).unwrap();
+    let created = lambda_call(
+        &cloud,
+        reqwest::Method::POST,
+        "/2015-03-31/functions",
+        Some(json!({
+            "FunctionName": "Life",
+            "Runtime": "provided.al2023",
+            "Handler": "bootstrap",
+            "Role": ROLE_ARN,
+            "Code": { "ZipFile": base64::engine::general_purpose::STANDARD.encode(&zip) },
+        })),
+    )
+    .await;
+    let recorded_create = [
+        "Architectures",
+        "CodeSha256",
+        "CodeSize",
+        "Description",
+        "Environment",
+        "EphemeralStorage",
+        "FunctionArn",
+        "FunctionName",
+        "Handler",
+        "LastModified",
+        "LoggingConfig",
+        "MemorySize",
+        "PackageType",
+        "RevisionId",
+        "Role",
+        "Runtime",
+        "RuntimeVersionConfig",
+        "SnapStart",
+        "State",
+        "StateReason",
+        "StateReasonCode",
+        "Timeout",
+        "TracingConfig",
+        "Version",
+    ];
+    assert_eq!(members(&created), recorded_create);
+    assert_eq!(created["State"], "Pending");
+    assert_eq!(created["StateReason"], "The function is being created.");
+    assert_eq!(created["StateReasonCode"], "Creating");
+    assert_eq!(created["Environment"], json!({"Variables": {}}));
+    assert_eq!(
+        created["SnapStart"],
+        json!({"ApplyOn": "None", "OptimizationStatus": "Off"})
+    );
+
+    let path = "/2015-03-31/functions/Life/configuration";
+    let active = common::until(Duration::from_secs(10), || async {
+        lambda_call(&cloud, reqwest::Method::GET, path, None).await["State"] == "Active"
+    })
+    .await;
+    assert!(active);
+    let got = lambda_call(&cloud, reqwest::Method::GET, path, None).await;
+    let recorded_active = [
+        "Architectures",
+        "CodeSha256",
+        "CodeSize",
+        "Description",
+        "Environment",
+        "EphemeralStorage",
+        "FunctionArn",
+        "FunctionName",
+        "Handler",
+        "LastModified",
+        "LastUpdateStatus",
+        "LoggingConfig",
+        "MemorySize",
+        "PackageType",
+        "RevisionId",
+        "Role",
+        "Runtime",
+        "RuntimeVersionConfig",
+        "SnapStart",
+        "State",
+        "Timeout",
+        "TracingConfig",
+        "Version",
+    ];
+    assert_eq!(members(&got), recorded_active);
+    assert_eq!(got["LastUpdateStatus"], "Successful");
+
+    let updated = lambda_call(
+        &cloud,
+        reqwest::Method::PUT,
+        path,
+        Some(json!({ "Environment": { "Variables": { "ENV_A": "a" } } })),
+    )
+    .await;
+    let recorded_update = [
+        "Architectures",
+        "CodeSha256",
+        "CodeSize",
+        "Description",
+        "Environment",
+        "EphemeralStorage",
+        "FunctionArn",
+        "FunctionName",
+        "Handler",
+        "LastModified",
+        "LastUpdateStatus",
+        "LastUpdateStatusReason",
+        "LastUpdateStatusReasonCode",
+        "LoggingConfig",
+        "MemorySize",
+        "PackageType",
+        "RevisionId",
+        "Role",
+        "Runtime",
+        "RuntimeVersionConfig",
+        "SnapStart",
+        "State",
+        "Timeout",
+        "TracingConfig",
+        "Version",
+    ];
+    assert_eq!(members(&updated), recorded_update);
+    assert_eq!(updated["LastUpdateStatus"], "InProgress");
+    assert_eq!(updated["LastUpdateStatusReasonCode"], "Creating");
+    assert_eq!(updated["Environment"], json!({"Variables": {"ENV_A": "a"}}));
+    cloud.stop().await;
+}
