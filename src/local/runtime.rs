@@ -483,7 +483,22 @@ impl Env {
             .current_dir(&function.code_dir)
             // Nothing of the host's environment (credentials, tokens) reaches the function.
             .env_clear()
-            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+            // As provided.al2023 sets them (recorded: test_introspection_invoke
+            // [provided.al2023]), with /var/runtime and /var/task mapped to the code dir.
+            .env(
+                "PATH",
+                "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin",
+            )
+            .env(
+                "LD_LIBRARY_PATH",
+                format!(
+                    "/var/lang/lib:/lib64:/usr/lib64:{root}:{root}/lib:{root}:{root}/lib:/opt/lib"
+                ),
+            )
+            .env("AWS_XRAY_CONTEXT_MISSING", "LOG_ERROR")
+            .env("AWS_XRAY_DAEMON_ADDRESS", "169.254.79.129:2000")
+            .env("_AWS_XRAY_DAEMON_ADDRESS", "169.254.79.129")
+            .env("_AWS_XRAY_DAEMON_PORT", "2000")
             .env("LANG", "en_US.UTF-8")
             .env("TZ", ":UTC")
             .env("_HANDLER", &function.handler)

@@ -681,3 +681,101 @@ async fn a_functions_configuration_has_the_members_aws_answers_with_at_each_stat
     assert_eq!(updated["Environment"], json!({"Variables": {"ENV_A": "a"}}));
     cloud.stop().await;
 }
+
+/// test_lambda_common.snapshot.json, test_introspection_invoke[provided.al2023]: the names of
+/// the environment variables a provided.al2023 function runs with (a runtime client sets
+/// `_X_AMZN_TRACE_ID` from each event, as the recorded one did; this one does too).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_function_runs_with_the_environment_provided_al2023_gives_it() {
+    const INTROSPECT: &str = r#"#!/usr/bin/env python3
+import json, os, urllib.request
+base = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime/invocation/"
+while True:
+    with urllib.request.urlopen(base + "next") as r:
+        request_id = r.headers["Lambda-Runtime-Aws-Request-Id"]
+        os.environ["_X_AMZN_TRACE_ID"] = r.headers.get("Lambda-Runtime-Trace-Id", "")
+        r.read()
+    answer = json.dumps({"names": sorted(os.environ), "path": os.environ.get("PATH"), "arn_header": r.headers.get("Lambda-Runtime-Invoked-Function-Arn")})
+    urllib.request.urlopen(urllib.request.Request(base + request_id + "/response", data=answer.encode(), method="POST")).read()
+"#;
+    let cloud = common::local_cloud(LocalConfig::default()).await;
+    let sdk = Sdk::at(&cloud.endpoint()).await;
+    let zip = faqctl::package::write_zip(&[("bootstrap", 0o755, INTROSPECT.as_bytes())]).unwrap();
+    sdk.lambda
+        .create_function()
+        .function_name("Introspect")
+        .runtime(Runtime::Providedal2023)
+        .handler("function.handler")
+        .role(ROLE_ARN)
+        .environment(
+            aws_sdk_lambda::types::Environment::builder()
+                .variables("TEST_KEY", "TEST_VAL")
+                .build(),
+        )
+        .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
+        .send()
+        .await
+        .unwrap();
+    use aws_sdk_lambda::client::Waiters;
+    sdk.lambda
+        .wait_until_function_active_v2()
+        .function_name("Introspect")
+        .wait(Duration::from_secs(30))
+        .await
+        .unwrap();
+    let invoked = sdk
+        .lambda
+        .invoke()
+        .function_name("Introspect")
+        .send()
+        .await
+        .unwrap();
+    let result: Value = serde_json::from_slice(invoked.payload().unwrap().as_ref()).unwrap();
+    let names: Vec<&str> = result["names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .filter(|n| *n != "LC_CTYPE") // set by Python itself for its own locale
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_DEFAULT_REGION",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+            "AWS_LAMBDA_FUNCTION_NAME",
+            "AWS_LAMBDA_FUNCTION_VERSION",
+            "AWS_LAMBDA_INITIALIZATION_TYPE",
+            "AWS_LAMBDA_LOG_GROUP_NAME",
+            "AWS_LAMBDA_LOG_STREAM_NAME",
+            "AWS_LAMBDA_RUNTIME_API",
+            "AWS_REGION",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_XRAY_CONTEXT_MISSING",
+            "AWS_XRAY_DAEMON_ADDRESS",
+            "LAMBDA_RUNTIME_DIR",
+            "LAMBDA_TASK_ROOT",
+            "LANG",
+            "LD_LIBRARY_PATH",
+            "PATH",
+            "TEST_KEY",
+            "TZ",
+            "_AWS_XRAY_DAEMON_ADDRESS",
+            "_AWS_XRAY_DAEMON_PORT",
+            "_HANDLER",
+            "_X_AMZN_TRACE_ID"
+        ]
+    );
+    assert_eq!(
+        result["path"],
+        "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin"
+    );
+    // The unqualified invoke's ARN, as recorded (`invoked_function_arn`).
+    assert_eq!(
+        result["arn_header"],
+        "arn:aws:lambda:us-east-1:000000000000:function:Introspect"
+    );
+    cloud.stop().await;
+}
