@@ -694,6 +694,8 @@ impl Env {
                 report.push_str(&format!("\tInit Duration: {init:.2} ms"));
             }
         }
+        // Each field ends with a tab, the last one too (recorded: "…\tInit Duration: N ms\t\n").
+        report.push('\t');
         // Let the pipe readers catch up, so the function's own lines precede END.
         tokio::task::yield_now().await;
         self.write(format!("END RequestId: {request_id}"));

@@ -410,6 +410,13 @@ async fn a_cold_starts_init_is_reported_apart_from_the_invocations_duration() {
     };
     // As on Lambda: Duration runs from the event's delivery, the init is reported apart.
     assert!(field("Init Duration: ") >= 1000.0, "{report}");
+    // And framed as recorded on AWS (LocalStack's lambda snapshots): tab after each field.
+    assert!(
+        regex::Regex::new(r"^REPORT RequestId: [0-9a-f-]{36}\tDuration: \d+\.\d{2} ms\tBilled Duration: \d+ ms\tMemory Size: 128 MB\tMax Memory Used: \d+ MB\tInit Duration: \d+\.\d{2} ms\t\n$")
+            .unwrap()
+            .is_match(report),
+        "{report:?}"
+    );
     assert!(field("Duration: ") < 1000.0, "{report}");
     cloud.stop().await;
 }
