@@ -164,6 +164,14 @@ fn assert_each_once(lines: &[Value]) {
     assert!(repeated.is_empty(), "printed more than once: {repeated:?}");
 }
 
+/// How many of the function's REPORT lines were printed.
+fn reports(lines: &[Value]) -> usize {
+    messages(lines, "function")
+        .iter()
+        .filter(|m| m.starts_with("REPORT RequestId: "))
+        .count()
+}
+
 async fn report_count(cloud: &LocalCloud) -> usize {
     let sdk = Sdk::at(&cloud.endpoint()).await;
     let events = sdk
@@ -215,11 +223,7 @@ async fn follow_source_all_streams_the_three_groups_through_one_live_tail_sessio
                             .starts_with(&format!("({id}) Method completed"))
                 });
                 access && api
-            }) && messages(seen, "function")
-                .iter()
-                .filter(|m| m.starts_with("REPORT RequestId: "))
-                .count()
-                == 4
+            }) && reports(seen) == 4
         })
         .await;
     assert!(arrived, "{:#?}\n{}", following.seen, following.stderr());
@@ -267,13 +271,7 @@ async fn a_session_that_ends_is_renewed_without_a_line_lost_or_repeated() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let all_reported = following
-        .until(Duration::from_secs(30), |seen| {
-            messages(seen, "function")
-                .iter()
-                .filter(|m| m.starts_with("REPORT RequestId: "))
-                .count()
-                >= sent
-        })
+        .until(Duration::from_secs(30), |seen| reports(seen) >= sent)
         .await;
     assert!(all_reported, "{}", following.stderr());
     assert!(
@@ -283,11 +281,7 @@ async fn a_session_that_ends_is_renewed_without_a_line_lost_or_repeated() {
     );
     let lines = following.stop();
     assert_each_once(&lines);
-    let reports = messages(&lines, "function")
-        .iter()
-        .filter(|m| m.starts_with("REPORT RequestId: "))
-        .count();
-    assert_eq!(reports, sent);
+    assert_eq!(reports(&lines), sent);
     assert_eq!(report_count(&cloud).await, sent);
     cloud.stop().await;
 }
@@ -344,13 +338,7 @@ async fn without_live_tail_the_follow_polls_through_a_minute_of_throttling_and_l
     assert!(calls(&cloud, "FilterLogEvents (fault)") > throttled_from);
     admin.delete(&faults).send().await.unwrap();
     let all = following
-        .until(Duration::from_secs(40), |seen| {
-            messages(seen, "function")
-                .iter()
-                .filter(|m| m.starts_with("REPORT RequestId: "))
-                .count()
-                >= sent
-        })
+        .until(Duration::from_secs(40), |seen| reports(seen) >= sent)
         .await;
     assert!(all, "{}", following.stderr());
     assert!(
