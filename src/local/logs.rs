@@ -467,16 +467,20 @@ mod live_tail {
                 return;
             }
             let ends = tokio::time::Instant::now() + limit;
+            let mut heartbeat = tokio::time::interval(HEARTBEAT);
             loop {
                 let mut results = Vec::new();
                 let mut sampled = false;
+                // An update goes out with results, or once a second without (a heartbeat):
+                // events of other groups, or filtered out, send nothing.
+                let mut beat = false;
                 tokio::select! {
                     received = feed.recv() => match received {
                         Ok(live) => session.keep(&live, &mut results),
                         Err(RecvError::Lagged(_)) => sampled = true,
                         Err(RecvError::Closed) => return,
                     },
-                    _ = tokio::time::sleep(HEARTBEAT) => {}
+                    _ = heartbeat.tick() => beat = true,
                     _ = tokio::time::sleep_until(ends) => {
                         let _ = frames.send(exception(
                             "SessionTimeoutException",
@@ -496,6 +500,10 @@ mod live_tail {
                         Err(_) => break,
                     }
                 }
+                if results.is_empty() && !sampled && !beat {
+                    continue;
+                }
+                heartbeat.reset();
                 let update = json!({
                     "sessionMetadata": { "sampled": sampled },
                     "sessionResults": results,
