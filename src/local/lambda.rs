@@ -33,22 +33,47 @@ pub const MAX_CODE_REQUEST: usize = 69_905_067;
 pub enum Op {
     CreateFunction,
     ListFunctions,
-    GetFunction { name: String },
-    DeleteFunction { name: String },
-    GetFunctionConfiguration { name: String },
-    UpdateFunctionConfiguration { name: String },
-    UpdateFunctionCode { name: String },
-    AddPermission { name: String },
-    GetPolicy { name: String },
-    RemovePermission { name: String, sid: String },
-    Invoke { name: String },
-    TagResource { arn: String },
-    ListTags { arn: String },
+    GetFunction {
+        name: String,
+    },
+    DeleteFunction {
+        name: String,
+    },
+    GetFunctionConfiguration {
+        name: String,
+    },
+    UpdateFunctionConfiguration {
+        name: String,
+    },
+    UpdateFunctionCode {
+        name: String,
+    },
+    AddPermission {
+        name: String,
+    },
+    GetPolicy {
+        name: String,
+    },
+    RemovePermission {
+        name: String,
+        sid: String,
+    },
+    /// `qualifier`: the `Qualifier` query parameter, or the `:qualifier` of the name or ARN.
+    Invoke {
+        name: String,
+        qualifier: Option<String>,
+    },
+    TagResource {
+        arn: String,
+    },
+    ListTags {
+        arn: String,
+    },
     Unknown,
 }
 
 impl Op {
-    pub fn parse(method: &Method, path: &str) -> Op {
+    pub fn parse(method: &Method, path: &str, query: Option<&str>) -> Op {
         let segments: Vec<String> = path
             .trim_matches('/')
             .split('/')
@@ -78,7 +103,10 @@ impl Op {
                 name: name(n),
                 sid: sid.to_string(),
             },
-            ("POST", ["2015-03-31", "functions", n, "invocations"]) => Op::Invoke { name: name(n) },
+            ("POST", ["2015-03-31", "functions", n, "invocations"]) => Op::Invoke {
+                name: name(n),
+                qualifier: query_parameter(query, "Qualifier").or_else(|| qualifier_of(n)),
+            },
             ("POST", ["2017-03-31", "tags", arn]) => Op::TagResource { arn: name(arn) },
             ("GET", ["2017-03-31", "tags", arn]) => Op::ListTags { arn: name(arn) },
             _ => Op::Unknown,
@@ -164,7 +192,9 @@ impl Op {
             Op::AddPermission { name } => add_permission(cloud, region, &name, body),
             Op::GetPolicy { name } => get_policy(cloud, region, &name),
             Op::RemovePermission { name, sid } => remove_permission(cloud, region, &name, &sid),
-            Op::Invoke { name } => invoke(cloud, region, &name, body, headers).await,
+            Op::Invoke { name, qualifier } => {
+                invoke(cloud, region, &name, qualifier.as_deref(), body, headers).await
+            }
             Op::TagResource { arn } => tag_resource(cloud, region, &arn, body),
             Op::ListTags { arn } => list_tags(cloud, region, &arn),
             Op::Unknown => rest_error(
@@ -177,6 +207,25 @@ impl Op {
 }
 
 /// A function name, or an ARN ending in one.
+/// The qualifier a function name or ARN carries (`FAQ:$LATEST`, `arn:…:function:FAQ:5`).
+fn qualifier_of(name_or_arn: &str) -> Option<String> {
+    let name = name_or_arn
+        .rsplit(":function:")
+        .next()
+        .unwrap_or(name_or_arn);
+    name.split_once(':')
+        .map(|(_, qualifier)| qualifier.to_string())
+}
+
+/// A query parameter's decoded value.
+fn query_parameter(query: Option<&str>, wanted: &str) -> Option<String> {
+    query?
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(key, _)| *key == wanted)
+        .map(|(_, value)| decode_segment(value))
+}
+
 fn name_of(name_or_arn: &str) -> &str {
     name_or_arn
         .rsplit(":function:")
@@ -792,6 +841,7 @@ async fn invoke(
     cloud: &Arc<Cloud>,
     region: &str,
     name: &str,
+    qualifier: Option<&str>,
     body: &[u8],
     headers: &axum::http::HeaderMap,
 ) -> Response {
@@ -816,10 +866,24 @@ async fn invoke(
             "Could not parse request body into json: Could not parse payload into json",
         );
     }
-    let function = match ready_function(cloud, region, name) {
+    let mut function = match ready_function(cloud, region, name) {
         Ok(function) => function,
         Err(response) => return response,
     };
+    // Functions here have no published versions or aliases: `$LATEST` is the one qualifier
+    // that exists, and a qualified invoke tells the runtime the qualified ARN (recorded:
+    // invocation_result_payload_qualified, "…:function:NAME:$LATEST").
+    match qualifier {
+        None => {}
+        Some("$LATEST") => function.arn = format!("{}:$LATEST", function.arn),
+        Some(other) => {
+            return rest_error(
+                404,
+                "ResourceNotFoundException",
+                &format!("Function not found: {}:{other}", function.arn),
+            )
+        }
+    }
     let result = cloud.runtimes.invoke(&function, payload).await;
     let mut response = Response::new(Body::from(result.payload));
     response

@@ -732,5 +732,31 @@ while True:
         result["arn_header"],
         "arn:aws:lambda:us-east-1:000000000000:function:Introspect"
     );
+    // A qualified one's (`invocation_result_payload_qualified`): the ARN with `:$LATEST`.
+    let qualified = sdk
+        .lambda
+        .invoke()
+        .function_name("Introspect")
+        .qualifier("$LATEST")
+        .send()
+        .await
+        .unwrap();
+    let result: Value = serde_json::from_slice(qualified.payload().unwrap().as_ref()).unwrap();
+    assert_eq!(
+        result["arn_header"],
+        "arn:aws:lambda:us-east-1:000000000000:function:Introspect:$LATEST"
+    );
+    // A version that was never published does not exist, by query or by name.
+    for call in [
+        sdk.lambda
+            .invoke()
+            .function_name("Introspect")
+            .qualifier("5"),
+        sdk.lambda.invoke().function_name("Introspect:5"),
+    ] {
+        let error = call.send().await.unwrap_err();
+        let error = error.into_service_error();
+        assert!(error.is_resource_not_found_exception(), "{error:?}");
+    }
     cloud.stop().await;
 }
