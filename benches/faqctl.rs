@@ -344,23 +344,7 @@ async fn bench() {
     let state = tempfile::tempdir().unwrap();
     let cloud = start(Some(state.path().to_path_buf())).await;
     let endpoint = cloud.endpoint();
-    let mut command = faqctl(&endpoint);
-    command.args([
-        "deploy",
-        "--zip",
-        &zip,
-        "--role-arn",
-        ROLE,
-        "--output",
-        "json",
-        // Above the default stage throttling (10/s, burst 20): the bench measures the data path.
-        "--throttle-rate",
-        "10000",
-        "--throttle-burst",
-        "5000",
-    ]);
-    let deployed: serde_json::Value = serde_json::from_slice(&run(command).await.1.stdout).unwrap();
-    let url = deployed["invoke_url"].as_str().unwrap().to_string();
+    let url = deploy_unthrottled(&endpoint, &zip, &[]).await;
     let client = reqwest::Client::new();
     let first = Instant::now();
     assert_eq!(client.get(&url).send().await.unwrap().status(), 200);
@@ -387,13 +371,7 @@ async fn bench() {
         "< 4 MB",
     );
 
-    let mut stage = Vec::with_capacity(LATENCY_REQUESTS);
-    for _ in 0..LATENCY_REQUESTS {
-        let started = Instant::now();
-        let response = client.get(&url).send().await.unwrap();
-        let _ = response.bytes().await.unwrap();
-        stage.push(started.elapsed());
-    }
+    let mut stage = sequential_gets(&client, &url, LATENCY_REQUESTS).await;
     table.row(
         "warm GET via stage URL, 1 client: p50 / p99",
         format!(
@@ -488,6 +466,38 @@ async fn bench() {
     let _ = table.0.len();
 }
 
+/// Deploys `zip` (with `extra` flags) with stage throttling above what the bench sends (the
+/// default is 10/s, burst 20: the bench measures the data path); returns the stage URL.
+async fn deploy_unthrottled(endpoint: &str, zip: &str, extra: &[&str]) -> String {
+    let mut command = faqctl(endpoint);
+    command
+        .args([
+            "deploy",
+            "--zip",
+            zip,
+            "--role-arn",
+            ROLE,
+            "--output",
+            "json",
+        ])
+        .args(["--throttle-rate", "10000", "--throttle-burst", "5000"])
+        .args(extra);
+    let deployed: serde_json::Value = serde_json::from_slice(&run(command).await.1.stdout).unwrap();
+    deployed["invoke_url"].as_str().unwrap().to_string()
+}
+
+/// `count` GETs of `url`, one after the other: how long each took.
+async fn sequential_gets(client: &reqwest::Client, url: &str, count: usize) -> Vec<Duration> {
+    let mut times = Vec::with_capacity(count);
+    for _ in 0..count {
+        let started = Instant::now();
+        let response = client.get(url).send().await.unwrap();
+        let _ = response.bytes().await.unwrap();
+        times.push(started.elapsed());
+    }
+    times
+}
+
 /// Requests per latency figure under qemu-user (each is ~10× slower than native).
 const ARM64_REQUESTS: usize = 300;
 
@@ -530,24 +540,7 @@ async fn arm64_section(table: &mut Table, x86_64_size: Option<u64>) {
     let cloud = start(Some(state.path().to_path_buf())).await;
     let endpoint = cloud.endpoint();
     let zip = package.zip.display().to_string();
-    let mut command = faqctl(&endpoint);
-    command.args([
-        "deploy",
-        "--zip",
-        &zip,
-        "--arch",
-        "arm64",
-        "--role-arn",
-        ROLE,
-        "--output",
-        "json",
-        "--throttle-rate",
-        "10000",
-        "--throttle-burst",
-        "5000",
-    ]);
-    let deployed: serde_json::Value = serde_json::from_slice(&run(command).await.1.stdout).unwrap();
-    let url = deployed["invoke_url"].as_str().unwrap().to_string();
+    let url = deploy_unthrottled(&endpoint, &zip, &["--arch", "arm64"]).await;
     let client = reqwest::Client::new();
     let first = Instant::now();
     assert_eq!(client.get(&url).send().await.unwrap().status(), 200);
@@ -563,13 +556,7 @@ async fn arm64_section(table: &mut Table, x86_64_size: Option<u64>) {
         ms(first_request),
         "",
     );
-    let mut stage = Vec::with_capacity(ARM64_REQUESTS);
-    for _ in 0..ARM64_REQUESTS {
-        let started = Instant::now();
-        let response = client.get(&url).send().await.unwrap();
-        let _ = response.bytes().await.unwrap();
-        stage.push(started.elapsed());
-    }
+    let mut stage = sequential_gets(&client, &url, ARM64_REQUESTS).await;
     table.row(
         "arm64 warm GET via stage URL, emulated: p50 / p99",
         format!(

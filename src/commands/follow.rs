@@ -281,7 +281,8 @@ fn print(follow: &Follow<'_>, mut lines: Vec<LogLine>, newest: &mut i64) -> bool
     print_lines(&lines, follow.mark, follow.format)
 }
 
-fn no_logs_yet(follow: &Follow<'_>) -> anyhow::Error {
+/// None of the groups exists: what to do first.
+pub(super) fn no_logs_yet(follow: &Follow<'_>) -> anyhow::Error {
     let groups: Vec<&str> = follow.sources.iter().map(|s| s.group.as_str()).collect();
     let hint = if follow.sources.iter().any(|s| s.label == "function") {
         "deploy and invoke first"
@@ -373,8 +374,7 @@ async fn poll(follow: &Follow<'_>, printed: &mut Printed, from: i64) -> anyhow::
                 let fresh = printed.fresh_window(source.label, lines, group.cursor);
                 group.cursor = cursor;
                 printed.forget_before(source.label, cursor);
-                let mut newest = 0;
-                if !print(follow, fresh, &mut newest) {
+                if !print(follow, fresh, &mut group.newest) {
                     return Ok(());
                 }
                 interval = (interval / 2).max(POLL_INTERVAL);

@@ -214,17 +214,7 @@ pub async fn tail(
         }
     }
     if found == 0 {
-        let groups: Vec<&str> = followed.sources.iter().map(|s| s.group.as_str()).collect();
-        let hint = if followed.sources.iter().any(|s| s.label == "function") {
-            "deploy and invoke first"
-        } else {
-            "deploy with --api-logs and send a request to the stage URL first"
-        };
-        bail!(
-            "no logs yet: {hint} (log group {} does not exist in {})",
-            groups.join(", "),
-            followed.clients.region
-        );
+        return Err(super::follow::no_logs_yet(followed));
     }
     lines.sort_by_key(|line| line.timestamp_ms);
     print_lines(&lines, followed.mark, followed.format);
