@@ -266,6 +266,25 @@ where
                     from: origin,
                 });
             }
+            let (origin, use_file) = from("cors_origins", file.cors_origins.is_some());
+            // No origin is the default (clap records no source for an empty list).
+            let origin = if origin == "not set" {
+                "default".to_string()
+            } else {
+                origin
+            };
+            if use_file {
+                function.cors_origins = file.cors_origins.clone().unwrap_or_default();
+            }
+            sources.push(Source {
+                setting: "cors-origins",
+                value: if function.cors_origins.is_empty() {
+                    "(none)".into()
+                } else {
+                    function.cors_origins.join(", ")
+                },
+                from: origin,
+            });
         }
     }
     Ok((cli, sources))

@@ -3,12 +3,15 @@
 //! PURE: no I/O, no clock, no randomness. `aws::observe` fills `Observed`, `aws::apply` runs
 //! the changes, `faqctl plan` prints them.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Serialize;
 
 use crate::partition::{arn_partition, Location};
-use crate::settings::{arn_account, ApiName, Arch, FunctionName, Names, RestApiId, StageName};
+use crate::settings::{
+    arn_account, ApiName, Arch, CorsOrigins, FunctionName, Names, RestApiId, StageName,
+};
 
 pub const RUNTIME: &str = "provided.al2023";
 pub const HANDLER: &str = "bootstrap";
@@ -21,6 +24,12 @@ pub const AUTHORIZATION: &str = "NONE";
 pub const INTEGRATION_TYPE: &str = "AWS_PROXY";
 /// Lambda proxy integrations always call Lambda's Invoke API with POST.
 pub const INTEGRATION_METHOD: &str = "POST";
+/// The function's variable listing the origins it answers with `Access-Control-Allow-Origin`.
+pub const CORS_ENV: &str = faq_function::CORS_ORIGINS_ENV;
+/// What a preflight may ask for: the API Gateway console's "Enable CORS" headers.
+pub const CORS_ALLOW_HEADERS: &str =
+    "Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token";
+pub const CORS_ALLOW_METHODS: &str = "GET,OPTIONS";
 
 /// What a deploy converges to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +53,8 @@ pub struct Desired {
     /// Stage-wide throttling: steady requests per second, and burst.
     pub throttle_rate: u32,
     pub throttle_burst: u32,
+    /// Web origins allowed to fetch the FAQ from a page (`--cors-origin`); empty: no CORS.
+    pub cors_origins: CorsOrigins,
 }
 
 /// The access log format faqctl sets: one JSON object per request.
@@ -102,6 +113,8 @@ pub struct FunctionState {
     pub architectures: Vec<String>,
     pub code_sha256: String,
     pub last_modified: String,
+    /// Its environment variables (`FAQ_CORS_ORIGINS` among them when CORS is on).
+    pub environment: BTreeMap<String, String>,
     /// Whether it carries managed-by=faqctl; `None` when the caller may not read its tags
     /// (GetFunction's `TagsError` without `lambda:ListTags`): unknown is not "missing", and
     /// no change is ever planned from it.
@@ -121,6 +134,8 @@ pub struct ApiState {
     pub root_resource_id: Option<String>,
     pub method: Option<MethodState>,
     pub integration: Option<IntegrationState>,
+    /// `OPTIONS /`, the CORS preflight, as read back (`None`: no such method).
+    pub preflight: Option<Preflight>,
     pub stage: Option<StageState>,
     /// The execution log group API Gateway made itself for this API's stage (it sets no
     /// retention, and nothing deletes it with the API).
@@ -137,6 +152,88 @@ pub struct IntegrationState {
     pub kind: String,
     pub http_method: String,
     pub uri: String,
+}
+
+/// The CORS preflight method `OPTIONS /`: a MOCK integration that answers 200 with the
+/// `Access-Control-Allow-*` headers, with no call to the function (what AWS's "Enable CORS"
+/// makes for a REST API). Only the members faqctl sets are compared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preflight {
+    pub authorization: String,
+    /// `None`: the method has no integration (a deploy stopped half-way).
+    pub integration_type: Option<String>,
+    pub request_templates: BTreeMap<String, String>,
+    /// Status code → `method.response.header.*` → required.
+    pub method_responses: BTreeMap<String, BTreeMap<String, bool>>,
+    /// Status code → its integration response.
+    pub integration_responses: BTreeMap<String, IntegrationResponseState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntegrationResponseState {
+    pub parameters: BTreeMap<String, String>,
+    pub templates: BTreeMap<String, String>,
+}
+
+impl Preflight {
+    /// The preflight for `origins` (not empty). One origin (or `*`) is a static header; for
+    /// several, the response template sets `Access-Control-Allow-Origin` to the request's
+    /// `Origin` when it is one of them (a header can hold only one origin), and to nothing
+    /// otherwise, so the browser refuses any other page. `Vary: Origin` keeps caches from
+    /// serving one page's answer to another.
+    pub fn wanted(origins: &CorsOrigins) -> Preflight {
+        let header = |name: &str| format!("method.response.header.{name}");
+        let quoted = |value: &str| format!("'{value}'");
+        let mut parameters = BTreeMap::from([
+            (
+                header("Access-Control-Allow-Headers"),
+                quoted(CORS_ALLOW_HEADERS),
+            ),
+            (
+                header("Access-Control-Allow-Methods"),
+                quoted(CORS_ALLOW_METHODS),
+            ),
+        ]);
+        let mut templates = BTreeMap::new();
+        match origins.as_slice() {
+            [one] => {
+                parameters.insert(header("Access-Control-Allow-Origin"), quoted(one));
+            }
+            several => {
+                let test = several
+                    .iter()
+                    .map(|o| format!("$origin == \"{o}\""))
+                    .collect::<Vec<_>>()
+                    .join(" || ");
+                templates.insert(
+                    "application/json".to_string(),
+                    format!("#set($origin = $input.params(\"Origin\"))\n#if({test})\n#set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)\n#end\n"),
+                );
+            }
+        }
+        if origins.as_slice() != ["*"] {
+            parameters.insert(header("Vary"), quoted("Origin"));
+        }
+        let mut declared: BTreeMap<String, bool> =
+            parameters.keys().map(|k| (k.clone(), false)).collect();
+        declared.insert(header("Access-Control-Allow-Origin"), false);
+        Preflight {
+            authorization: AUTHORIZATION.to_string(),
+            integration_type: Some("MOCK".to_string()),
+            request_templates: BTreeMap::from([(
+                "application/json".to_string(),
+                r#"{"statusCode": 200}"#.to_string(),
+            )]),
+            method_responses: BTreeMap::from([("200".to_string(), declared)]),
+            integration_responses: BTreeMap::from([(
+                "200".to_string(),
+                IntegrationResponseState {
+                    parameters,
+                    templates,
+                },
+            )]),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -204,6 +301,8 @@ pub enum Change {
     UpdateFunctionConfiguration {
         name: FunctionName,
         fields: Vec<&'static str>,
+        /// The whole environment to set, when it changes (Lambda replaces it whole).
+        environment: Option<BTreeMap<String, String>>,
     },
     TagFunction {
         name: FunctionName,
@@ -220,6 +319,16 @@ pub enum Change {
         from: String,
     },
     PutIntegration,
+    /// The CORS preflight `OPTIONS /` goes (to be made again, or for good).
+    DeletePreflight {
+        reason: &'static str,
+    },
+    PutPreflightMethod,
+    PutPreflightIntegration,
+    PutPreflightMethodResponse,
+    PutPreflightIntegrationResponse {
+        origins: CorsOrigins,
+    },
     RemovePermission {
         name: FunctionName,
     },
@@ -261,6 +370,11 @@ impl Change {
             Change::PutMethod => "PutMethod",
             Change::UpdateMethod { .. } => "UpdateMethod",
             Change::PutIntegration => "PutIntegration",
+            Change::DeletePreflight { .. } => "DeleteMethod",
+            Change::PutPreflightMethod => "PutMethod",
+            Change::PutPreflightIntegration => "PutIntegration",
+            Change::PutPreflightMethodResponse => "PutMethodResponse",
+            Change::PutPreflightIntegrationResponse { .. } => "PutIntegrationResponse",
             Change::RemovePermission { .. } => "RemovePermission",
             Change::AddPermission { .. } => "AddPermission",
             Change::CreateDeployment { .. } => "CreateDeployment",
@@ -293,7 +407,7 @@ impl fmt::Display for Change {
                 }
                 write!(f, ")")
             }
-            Change::UpdateFunctionConfiguration { name, fields } => write!(
+            Change::UpdateFunctionConfiguration { name, fields, .. } => write!(
                 f,
                 "~ update configuration of function {name} ({})",
                 fields.join(", ")
@@ -308,6 +422,33 @@ impl fmt::Display for Change {
             Change::PutIntegration => {
                 write!(f, "~ set integration of GET / to the function (AWS_PROXY)")
             }
+            Change::DeletePreflight { reason } => {
+                write!(
+                    f,
+                    "- delete method OPTIONS / (the CORS preflight; {reason})"
+                )
+            }
+            Change::PutPreflightMethod => {
+                write!(
+                    f,
+                    "+ create method OPTIONS / (the CORS preflight, authorization NONE)"
+                )
+            }
+            Change::PutPreflightIntegration => {
+                write!(
+                    f,
+                    "~ set integration of OPTIONS / to MOCK (answers 200 itself)"
+                )
+            }
+            Change::PutPreflightMethodResponse => write!(
+                f,
+                "~ declare the Access-Control-Allow-* headers of OPTIONS / 200"
+            ),
+            Change::PutPreflightIntegrationResponse { origins } => write!(
+                f,
+                "~ answer the preflight for origin {} (methods {CORS_ALLOW_METHODS})",
+                origins.as_slice().join(", ")
+            ),
             Change::RemovePermission { name } => {
                 write!(f, "- remove permission {STATEMENT_ID} from function {name}")
             }
@@ -420,8 +561,10 @@ pub fn plan_deploy(desired: &Desired, observed: &Observed) -> Result<Vec<Change>
             }
             let fields = diff_configuration(desired, function);
             if !fields.is_empty() {
+                let environment = function_environment(desired, &function.environment);
                 changes.push(Change::UpdateFunctionConfiguration {
                     name: names.function.clone(),
+                    environment: (environment != function.environment).then_some(environment),
                     fields,
                 });
             }
@@ -495,6 +638,7 @@ pub fn plan_deploy(desired: &Desired, observed: &Observed) -> Result<Vec<Change>
             });
             changes.push(Change::PutMethod);
             changes.push(Change::PutIntegration);
+            plan_preflight(desired, None, &mut changes);
             api_changed = true;
             permission_fine = false;
         }
@@ -523,6 +667,7 @@ pub fn plan_deploy(desired: &Desired, observed: &Observed) -> Result<Vec<Change>
                 changes.push(Change::PutIntegration);
                 changed = true;
             }
+            changed |= plan_preflight(desired, api.preflight.as_ref(), &mut changes);
             api_changed = changed || api.stage.is_none();
             permission_fine = permission_ok(&api.id);
         }
@@ -545,6 +690,56 @@ pub fn plan_deploy(desired: &Desired, observed: &Observed) -> Result<Vec<Change>
     }
     plan_api_logging(desired, observed, kept, &mut changes)?;
     Ok(changes)
+}
+
+/// The CORS preflight `OPTIONS /`: made when origins are wanted, made again whole when any part
+/// of it differs (a deploy stopped half-way, other origins, a hand edit), deleted when no
+/// origin is wanted. The stage keeps serving its deployed snapshot meanwhile, so browsers see
+/// the new preflight only with the deployment that follows. Returns whether anything changed.
+fn plan_preflight(
+    desired: &Desired,
+    observed: Option<&Preflight>,
+    changes: &mut Vec<Change>,
+) -> bool {
+    if desired.cors_origins.is_empty() {
+        if observed.is_some() {
+            changes.push(Change::DeletePreflight {
+                reason: "no --cors-origin",
+            });
+            return true;
+        }
+        return false;
+    }
+    let wanted = Preflight::wanted(&desired.cors_origins);
+    match observed {
+        Some(preflight) if *preflight == wanted => return false,
+        Some(_) => changes.push(Change::DeletePreflight {
+            reason: "made again as wanted",
+        }),
+        None => {}
+    }
+    changes.push(Change::PutPreflightMethod);
+    changes.push(Change::PutPreflightIntegration);
+    changes.push(Change::PutPreflightMethodResponse);
+    changes.push(Change::PutPreflightIntegrationResponse {
+        origins: desired.cors_origins.clone(),
+    });
+    true
+}
+
+/// The function's environment as wanted: what it has, with `FAQ_CORS_ORIGINS` set to the
+/// origins (or removed when there are none). Other variables are left as they are.
+pub fn function_environment(
+    desired: &Desired,
+    current: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let mut environment = current.clone();
+    if desired.cors_origins.is_empty() {
+        environment.remove(CORS_ENV);
+    } else {
+        environment.insert(CORS_ENV.to_string(), desired.cors_origins.to_env());
+    }
+    environment
 }
 
 /// API Gateway's logging and the stage's throttling: the account role, the access log group,
@@ -661,6 +856,9 @@ fn diff_configuration(desired: &Desired, function: &FunctionState) -> Vec<&'stat
     if function.handler != HANDLER {
         fields.push("handler");
     }
+    if function_environment(desired, &function.environment) != function.environment {
+        fields.push("cors origins");
+    }
     fields
 }
 
@@ -732,6 +930,7 @@ mod tests {
             apigw_logs_role_arn: None,
             throttle_rate: 10,
             throttle_burst: 20,
+            cors_origins: CorsOrigins::default(),
         }
     }
 
@@ -763,6 +962,7 @@ mod tests {
                 http_method: "POST".into(),
                 uri: Location::new("us-east-1").integration_uri(FUNCTION_ARN),
             }),
+            preflight: None,
             stage: Some(stage(false)),
             execution_log_group: None,
         }
@@ -781,6 +981,7 @@ mod tests {
                 architectures: vec!["x86_64".into()],
                 code_sha256: "new-sha".into(),
                 last_modified: "2026-11-24T04:40:00.000+0000".into(),
+                environment: BTreeMap::new(),
                 tagged: Some(true),
             }),
             log_group: Some(LogGroupState {
@@ -1205,5 +1406,177 @@ mod tests {
             retention_days: Some(14),
         });
         assert!(plan_deploy(&desired(), &observed).unwrap().is_empty());
+    }
+
+    fn with_origins(origins: &[&str]) -> Desired {
+        let mut wanted = desired();
+        wanted.cors_origins =
+            CorsOrigins::parse(&origins.iter().map(|o| o.to_string()).collect::<Vec<_>>()).unwrap();
+        wanted
+    }
+
+    /// `converged()` with CORS on for `wanted`'s origins, and another variable of the user's.
+    fn converged_with_cors(wanted: &Desired) -> Observed {
+        let mut observed = converged();
+        let function = observed.function.as_mut().unwrap();
+        function.environment = BTreeMap::from([
+            ("THEIRS".to_string(), "kept".to_string()),
+            (CORS_ENV.to_string(), wanted.cors_origins.to_env()),
+        ]);
+        observed.apis[0].preflight = Some(Preflight::wanted(&wanted.cors_origins));
+        observed
+    }
+
+    #[test]
+    fn cors_adds_the_preflight_and_the_functions_variable_then_redeploys_as_a_no_op() {
+        let wanted = with_origins(&["https://www.example.com"]);
+        let changes = plan_deploy(&wanted, &converged()).unwrap();
+        assert_eq!(
+            operations(&changes),
+            [
+                "UpdateFunctionConfiguration",
+                "PutMethod",
+                "PutIntegration",
+                "PutMethodResponse",
+                "PutIntegrationResponse",
+                "CreateDeployment"
+            ]
+        );
+        assert_eq!(
+            changes[0],
+            Change::UpdateFunctionConfiguration {
+                name: "FAQ".into(),
+                fields: vec!["cors origins"],
+                environment: Some(BTreeMap::from([(
+                    CORS_ENV.to_string(),
+                    "https://www.example.com".to_string()
+                )])),
+            }
+        );
+        assert_eq!(
+            changes[4].to_string(),
+            "~ answer the preflight for origin https://www.example.com (methods GET,OPTIONS)"
+        );
+        assert!(plan(&wanted, &converged_with_cors(&wanted)).is_empty());
+        // A cold deploy makes the preflight with the API, before its first deployment.
+        let cold = plan(&wanted, &Observed::default());
+        let put_method = cold.iter().position(|o| *o == "PutIntegrationResponse");
+        let deploy = cold.iter().position(|o| *o == "CreateDeployment");
+        assert!(put_method < deploy, "{cold:?}");
+    }
+
+    #[test]
+    fn other_origins_make_the_preflight_again_and_keep_the_users_variables() {
+        let before = with_origins(&["https://www.example.com"]);
+        let after = with_origins(&["https://www.example.com", "http://localhost:8080"]);
+        let changes = plan_deploy(&after, &converged_with_cors(&before)).unwrap();
+        assert_eq!(
+            operations(&changes),
+            [
+                "UpdateFunctionConfiguration",
+                "DeleteMethod",
+                "PutMethod",
+                "PutIntegration",
+                "PutMethodResponse",
+                "PutIntegrationResponse",
+                "CreateDeployment"
+            ]
+        );
+        let Change::UpdateFunctionConfiguration { environment, .. } = &changes[0] else {
+            panic!("{changes:?}")
+        };
+        assert_eq!(
+            environment.as_ref().unwrap(),
+            &BTreeMap::from([
+                ("THEIRS".to_string(), "kept".to_string()),
+                (
+                    CORS_ENV.to_string(),
+                    "http://localhost:8080,https://www.example.com".to_string()
+                ),
+            ])
+        );
+        // A preflight a deploy left half-made (no integration yet) is made again too.
+        let mut half = converged_with_cors(&before);
+        half.apis[0].preflight.as_mut().unwrap().integration_type = None;
+        half.apis[0]
+            .preflight
+            .as_mut()
+            .unwrap()
+            .integration_responses
+            .clear();
+        assert_eq!(
+            plan(&before, &half),
+            [
+                "DeleteMethod",
+                "PutMethod",
+                "PutIntegration",
+                "PutMethodResponse",
+                "PutIntegrationResponse",
+                "CreateDeployment"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_deploy_without_origins_removes_cors() {
+        let before = with_origins(&["*"]);
+        let changes = plan_deploy(&desired(), &converged_with_cors(&before)).unwrap();
+        assert_eq!(
+            operations(&changes),
+            [
+                "UpdateFunctionConfiguration",
+                "DeleteMethod",
+                "CreateDeployment"
+            ]
+        );
+        let Change::UpdateFunctionConfiguration { environment, .. } = &changes[0] else {
+            panic!("{changes:?}")
+        };
+        assert_eq!(
+            environment.as_ref().unwrap(),
+            &BTreeMap::from([("THEIRS".to_string(), "kept".to_string())])
+        );
+        assert_eq!(
+            changes[1].to_string(),
+            "- delete method OPTIONS / (the CORS preflight; no --cors-origin)"
+        );
+    }
+
+    #[test]
+    fn the_preflight_allows_one_origin_statically_and_several_by_template() {
+        let header = |p: &Preflight, name: &str| {
+            p.integration_responses["200"]
+                .parameters
+                .get(&format!("method.response.header.{name}"))
+                .cloned()
+        };
+        let one = Preflight::wanted(&with_origins(&["https://a.example"]).cors_origins);
+        assert_eq!(
+            header(&one, "Access-Control-Allow-Origin").as_deref(),
+            Some("'https://a.example'")
+        );
+        assert_eq!(header(&one, "Vary").as_deref(), Some("'Origin'"));
+        assert!(one.integration_responses["200"].templates.is_empty());
+        let any = Preflight::wanted(&with_origins(&["*"]).cors_origins);
+        assert_eq!(
+            header(&any, "Access-Control-Allow-Origin").as_deref(),
+            Some("'*'")
+        );
+        assert_eq!(header(&any, "Vary"), None);
+        let two = Preflight::wanted(
+            &with_origins(&["https://a.example", "https://b.example"]).cors_origins,
+        );
+        assert_eq!(header(&two, "Access-Control-Allow-Origin"), None);
+        assert_eq!(
+            two.integration_responses["200"].templates["application/json"],
+            "#set($origin = $input.params(\"Origin\"))\n#if($origin == \"https://a.example\" || $origin == \"https://b.example\")\n#set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)\n#end\n"
+        );
+        // Every header the integration response maps is declared on the method response.
+        for preflight in [one, any, two] {
+            let declared = &preflight.method_responses["200"];
+            for name in preflight.integration_responses["200"].parameters.keys() {
+                assert!(declared.contains_key(name), "{name}");
+            }
+        }
     }
 }

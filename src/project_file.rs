@@ -1,5 +1,5 @@
 //! `faqctl.toml`: the settings a project sets once (names, role, region, architecture,
-//! memory, timeout, retention), so that `faqctl deploy` alone does the right thing. Flags and FAQCTL_*
+//! memory, timeout, retention, CORS origins), so that `faqctl deploy` alone does the right thing. Flags and FAQCTL_*
 //! environment variables override it. Unknown keys are an error, not a silent typo.
 
 use std::path::{Path, PathBuf};
@@ -22,6 +22,8 @@ pub struct ProjectFile {
     pub log_retention_days: Option<i32>,
     /// `x86_64` or `arm64`.
     pub arch: Option<crate::settings::Arch>,
+    /// The `--cors-origin` values: `cors-origins = ["https://www.example.com"]`.
+    pub cors_origins: Option<Vec<String>>,
     /// Where it was read from (none: no file).
     #[serde(skip)]
     pub path: Option<PathBuf>,

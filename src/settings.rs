@@ -299,6 +299,69 @@ pub fn check_role_arn(arn: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The web origins allowed to fetch the FAQ from a browser (`--cors-origin`), in the exact
+/// form a browser sends in `Origin` (`https://faq.example.com`, `http://localhost:8080`):
+/// sorted, without duplicates. Empty: no CORS at all, the API answers no preflight. `*` alone
+/// allows every origin.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CorsOrigins(Vec<String>);
+
+impl CorsOrigins {
+    /// Checks each origin and puts it in the browser's form: lowercase scheme and host, no
+    /// default port (`https://Example.com:443` is `https://example.com`). A path, query,
+    /// credentials or another scheme than http(s) is refused, naming the value: a browser
+    /// never sends them in `Origin`, so such an entry could never match.
+    pub fn parse(values: &[String]) -> anyhow::Result<CorsOrigins> {
+        let mut origins = Vec::new();
+        for value in values {
+            if value == "*" {
+                origins.push(value.clone());
+                continue;
+            }
+            let invalid = |why: &str| {
+                anyhow::anyhow!(
+                    "--cors-origin {value:?} is not a web origin: {why}; write it as a browser sends it in the Origin header, scheme://host[:port] with nothing after, e.g. https://www.example.com or http://localhost:8080 (or * for any origin)"
+                )
+            };
+            let url = url::Url::parse(value).map_err(|e| invalid(&e.to_string()))?;
+            if !matches!(url.scheme(), "http" | "https") {
+                return Err(invalid("only http and https pages have an origin to allow"));
+            }
+            if !url.username().is_empty() || url.password().is_some() {
+                return Err(invalid("it has credentials"));
+            }
+            if url.query().is_some() || url.fragment().is_some() {
+                return Err(invalid("it has a query or fragment"));
+            }
+            let rest = value.split_once("://").map_or("", |(_, rest)| rest);
+            if rest.contains('/') {
+                return Err(invalid("it has a path (even a trailing /)"));
+            }
+            origins.push(url.origin().ascii_serialization());
+        }
+        origins.sort();
+        origins.dedup();
+        if origins.len() > 1 && origins.iter().any(|o| o == "*") {
+            bail!("--cors-origin * allows every origin, so it cannot be combined with other origins ({}): pass either * alone or the origins to allow", origins.iter().filter(|o| *o != "*").cloned().collect::<Vec<_>>().join(", "));
+        }
+        Ok(CorsOrigins(origins))
+    }
+
+    /// The origins, sorted.
+    pub fn as_slice(&self) -> &[String] {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The value of the function's `FAQ_CORS_ORIGINS` variable: the origins, comma-separated.
+    pub fn to_env(&self) -> String {
+        self.0.join(",")
+    }
+}
+
 /// The account an ARN belongs to (its fifth field).
 pub fn arn_account(arn: &str) -> Option<&str> {
     arn.split(':').nth(4).filter(|a| !a.is_empty())
@@ -411,5 +474,47 @@ mod tests {
             Some("123456789012")
         );
         assert_eq!(arn_account("nope"), None);
+    }
+
+    #[test]
+    fn cors_origins_are_put_in_the_form_a_browser_sends() {
+        let origins = |values: &[&str]| {
+            CorsOrigins::parse(&values.iter().map(|v| v.to_string()).collect::<Vec<_>>())
+        };
+        let parsed = origins(&[
+            "https://WWW.Example.com:443",
+            "http://localhost:8080",
+            "https://www.example.com",
+        ])
+        .unwrap();
+        assert_eq!(
+            parsed.as_slice(),
+            ["http://localhost:8080", "https://www.example.com"]
+        );
+        assert_eq!(
+            parsed.to_env(),
+            "http://localhost:8080,https://www.example.com"
+        );
+        assert_eq!(origins(&["*"]).unwrap().as_slice(), ["*"]);
+        assert!(origins(&[]).unwrap().is_empty());
+        for (bad, why) in [
+            ("https://example.com/", "it has a path"),
+            ("https://example.com/faq", "it has a path"),
+            ("example.com", "relative URL without a base"),
+            ("ftp://example.com", "only http and https"),
+            ("https://user@example.com", "it has credentials"),
+            ("https://example.com?x=1", "it has a query"),
+        ] {
+            let message = origins(&[bad]).unwrap_err().to_string();
+            assert!(
+                message.starts_with(&format!("--cors-origin {bad:?} is not a web origin: "))
+                    && message.contains(why),
+                "{bad}: {message}"
+            );
+        }
+        let mixed = origins(&["*", "https://a.example"])
+            .unwrap_err()
+            .to_string();
+        assert!(mixed.contains("cannot be combined"), "{mixed}");
     }
 }

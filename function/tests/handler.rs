@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use aws_lambda_events::encodings::Body;
-use faq_function::{handle, Entry, Faq};
+use faq_function::{handle, Cors, Entry, Faq};
 use serde_json::{json, Value};
 
 fn faq() -> Faq {
@@ -92,4 +92,51 @@ fn many_random_picks_all_come_from_the_faq_and_vary() {
     }
     // 500 uniform picks from 19 miss any one entry with probability (18/19)^500 ≈ 2e-12.
     assert_eq!(seen.len(), 19, "picks should cover every entry: {seen:?}");
+}
+
+/// The proxy GET with an `Origin` header as a browser sends it.
+fn proxy_get_from(origin: &str) -> Value {
+    let mut event = proxy_get();
+    event["headers"]["origin"] = json!(origin);
+    event
+}
+
+#[test]
+fn a_listed_origin_is_allowed_to_read_the_answer_and_others_are_not() {
+    let cors = Cors::from_env_value(Some("http://localhost:8080,https://www.example.com"));
+    let faq = faq();
+    for (origin, allowed) in [
+        ("https://www.example.com", Some("https://www.example.com")),
+        ("http://localhost:8080", Some("http://localhost:8080")),
+        ("https://evil.example", None),
+        ("https://www.example.com.evil.example", None),
+    ] {
+        let event = proxy_get_from(origin);
+        let mut outcome = handle(&faq, &event, |_| 0);
+        cors.add_headers(&event, &mut outcome.response);
+        let headers = &outcome.response.headers;
+        assert_eq!(
+            headers
+                .get("access-control-allow-origin")
+                .map(|v| v.to_str().unwrap()),
+            allowed,
+            "{origin}"
+        );
+        assert_eq!(headers["vary"], "Origin", "{origin}");
+    }
+}
+
+#[test]
+fn without_origins_no_cors_header_is_added_and_star_allows_any() {
+    let event = proxy_get_from("https://www.example.com");
+    let mut outcome = handle(&faq(), &event, |_| 0);
+    Cors::from_env_value(None).add_headers(&event, &mut outcome.response);
+    assert!(outcome
+        .response
+        .headers
+        .get("access-control-allow-origin")
+        .is_none());
+    assert!(outcome.response.headers.get("vary").is_none());
+    Cors::from_env_value(Some("*")).add_headers(&event, &mut outcome.response);
+    assert_eq!(outcome.response.headers["access-control-allow-origin"], "*");
 }

@@ -11,7 +11,7 @@ use aws_sdk_apigateway::types::{
 };
 use aws_sdk_lambda::client::Waiters;
 use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{Architecture, FunctionCode, Runtime};
+use aws_sdk_lambda::types::{Architecture, Environment, FunctionCode, Runtime};
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -22,8 +22,8 @@ use super::{
 };
 use crate::partition::Location;
 use crate::plan::{
-    Change, Desired, Observed, ACCESS_LOG_FORMAT, APIGW_PRINCIPAL, AUTHORIZATION, HANDLER,
-    INTEGRATION_METHOD, INVOKE_ACTION, RUNTIME, STATEMENT_ID,
+    function_environment, Change, Desired, Observed, Preflight, ACCESS_LOG_FORMAT, APIGW_PRINCIPAL,
+    AUTHORIZATION, HANDLER, INTEGRATION_METHOD, INVOKE_ACTION, RUNTIME, STATEMENT_ID,
 };
 use crate::settings::{arn_account, RestApiId, CREATED_TAG, MANAGED_BY};
 
@@ -104,6 +104,9 @@ pub async fn apply(
                 .map_err(|e| sdk_error("PutRetentionPolicy", name, e))?;
         }
         Change::CreateFunction { name } => {
+            let environment = function_environment(desired, &Default::default());
+            let wanted_environment =
+                (!environment.is_empty()).then(|| environment_of(&environment));
             let role = desired
                 .role_arn
                 .as_deref()
@@ -126,6 +129,7 @@ pub async fn apply(
                         .code(FunctionCode::builder().zip_file(Blob::new(code)).build())
                         .description("FAQ microservice, deployed by faqctl")
                         .tags(MANAGED_BY.0, MANAGED_BY.1)
+                        .set_environment(wanted_environment.clone())
                         .customize()
                         .config_override(upload(code.len()))
                         .send()
@@ -166,7 +170,10 @@ pub async fn apply(
             .map_err(|e| sdk_error("UpdateFunctionCode", name, e))?;
             wait_updated(clients, name).await?;
         }
-        Change::UpdateFunctionConfiguration { name, .. } => {
+        Change::UpdateFunctionConfiguration {
+            name, environment, ..
+        } => {
+            let environment = environment.as_ref().map(environment_of);
             retry_propagation(
                 clients,
                 "UpdateFunctionConfiguration",
@@ -179,7 +186,8 @@ pub async fn apply(
                         .memory_size(desired.memory_mb)
                         .timeout(desired.timeout_s)
                         .runtime(Runtime::from(RUNTIME))
-                        .handler(HANDLER);
+                        .handler(HANDLER)
+                        .set_environment(environment.clone());
                     if let Some(role) = &desired.role_arn {
                         call = call.role(role);
                     }
@@ -314,6 +322,135 @@ pub async fn apply(
             )
             .await
             .map_err(|e| api_error("PutIntegration", &format!("GET / of {api}"), api, e))?;
+        }
+        Change::DeletePreflight { .. } => {
+            let (api, root) = context.api()?;
+            let result = retry_eventual(
+                || {
+                    clients
+                        .apigateway
+                        .delete_method()
+                        .rest_api_id(api)
+                        .resource_id(root)
+                        .http_method("OPTIONS")
+                        .send()
+                },
+                concurrent_modification,
+            )
+            .await;
+            done_unless(result, "NotFoundException", "DeleteMethod", "OPTIONS /")?;
+        }
+        Change::PutPreflightMethod => {
+            let (api, root) = context.api()?;
+            retry_eventual(
+                || {
+                    clients
+                        .apigateway
+                        .put_method()
+                        .rest_api_id(api)
+                        .resource_id(root)
+                        .http_method("OPTIONS")
+                        .authorization_type(AUTHORIZATION)
+                        .send()
+                },
+                concurrent_modification,
+            )
+            .await
+            .map_err(|e| {
+                if has_code(&e, "ConflictException") {
+                    anyhow::Error::new(Race(format!(
+                        "PutMethod OPTIONS / of {api}: the method exists now"
+                    )))
+                } else {
+                    api_error("PutMethod", &format!("OPTIONS / of {api}"), api, e)
+                }
+            })?;
+        }
+        Change::PutPreflightIntegration => {
+            let (api, root) = context.api()?;
+            let wanted = Preflight::wanted(&desired.cors_origins);
+            retry_eventual(
+                || {
+                    clients
+                        .apigateway
+                        .put_integration()
+                        .rest_api_id(api)
+                        .resource_id(root)
+                        .http_method("OPTIONS")
+                        .r#type(IntegrationType::Mock)
+                        .set_request_templates(Some(
+                            wanted.request_templates.clone().into_iter().collect(),
+                        ))
+                        .send()
+                },
+                concurrent_modification,
+            )
+            .await
+            .map_err(|e| api_error("PutIntegration", &format!("OPTIONS / of {api}"), api, e))?;
+        }
+        Change::PutPreflightMethodResponse => {
+            let (api, root) = context.api()?;
+            let wanted = Preflight::wanted(&desired.cors_origins);
+            for (status, parameters) in &wanted.method_responses {
+                retry_eventual(
+                    || {
+                        clients
+                            .apigateway
+                            .put_method_response()
+                            .rest_api_id(api)
+                            .resource_id(root)
+                            .http_method("OPTIONS")
+                            .status_code(status)
+                            .set_response_parameters(Some(parameters.clone().into_iter().collect()))
+                            .send()
+                    },
+                    concurrent_modification,
+                )
+                .await
+                .map_err(|e| {
+                    api_error(
+                        "PutMethodResponse",
+                        &format!("OPTIONS / {status} of {api}"),
+                        api,
+                        e,
+                    )
+                })?;
+            }
+        }
+        Change::PutPreflightIntegrationResponse { origins } => {
+            let (api, root) = context.api()?;
+            let wanted = Preflight::wanted(origins);
+            for (status, response) in &wanted.integration_responses {
+                retry_eventual(
+                    || {
+                        clients
+                            .apigateway
+                            .put_integration_response()
+                            .rest_api_id(api)
+                            .resource_id(root)
+                            .http_method("OPTIONS")
+                            .status_code(status)
+                            .set_response_parameters(Some(
+                                response.parameters.clone().into_iter().collect(),
+                            ))
+                            .set_response_templates(
+                                (!response.templates.is_empty())
+                                    .then(|| response.templates.clone().into_iter().collect()),
+                            )
+                            .send()
+                    },
+                    concurrent_modification,
+                )
+                .await
+                .map_err(|e| {
+                    api_error(
+                        "PutIntegrationResponse",
+                        &format!("OPTIONS / {status} of {api}"),
+                        api,
+                        e,
+                    )
+                })?;
+            }
         }
         Change::RemovePermission { name } => {
             let result = retry_eventual(
@@ -713,4 +850,11 @@ async fn wait_updated(clients: &Clients, name: &str) -> anyhow::Result<()> {
             )
         })?;
     Ok(())
+}
+
+/// Lambda's `Environment` for a set of variables.
+fn environment_of(variables: &std::collections::BTreeMap<String, String>) -> Environment {
+    Environment::builder()
+        .set_variables(Some(variables.clone().into_iter().collect()))
+        .build()
 }

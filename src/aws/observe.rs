@@ -1,6 +1,8 @@
 //! Reads the live state: the function, its log group, the managed REST API(s) with their
-//! GET method, integration and stage, and our statement in the function's policy. Read calls
+//! GET method, integration, CORS preflight and stage, and our statement in the function's policy. Read calls
 //! only; "not found" is a normal answer and becomes `None`.
+
+use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Context;
 use aws_sdk_apigateway::types::RestApi;
@@ -8,8 +10,8 @@ use serde_json::Value;
 
 use super::{sdk_error, Clients};
 use crate::plan::{
-    execution_log_group, ApiState, FunctionState, IntegrationState, LogGroupState, MethodState,
-    Observed, PermissionState, StageState, STATEMENT_ID,
+    execution_log_group, ApiState, FunctionState, IntegrationResponseState, IntegrationState,
+    LogGroupState, MethodState, Observed, PermissionState, Preflight, StageState, STATEMENT_ID,
 };
 use crate::settings::{Names, RestApiId, CREATED_TAG, MANAGED_BY};
 
@@ -94,6 +96,19 @@ async fn get_function(clients: &Clients, name: &str) -> anyhow::Result<Option<Fu
         .configuration()
         .with_context(|| format!("GetFunction {name} returned no configuration"))?;
     let arn = config.function_arn().unwrap_or_default().to_string();
+    // Variables Lambda cannot decrypt come back as an error instead: never plan over them.
+    if let Some(error) = config.environment().and_then(|e| e.error()) {
+        anyhow::bail!(
+            "function {name}: Lambda cannot read its environment variables ({}: {}), so faqctl cannot update them without losing some; fix the function's KMS key or variables first",
+            error.error_code().unwrap_or("unknown error"),
+            error.message().unwrap_or_default()
+        );
+    }
+    let environment = config
+        .environment()
+        .and_then(|e| e.variables())
+        .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
     let tagged = match (output.tags(), output.tags_error()) {
         // Lambda returns Tags only to a caller allowed lambda:ListTags; otherwise a TagsError.
         (_, Some(_)) => list_tags(clients, name, &arn).await?,
@@ -116,6 +131,7 @@ async fn get_function(clients: &Clients, name: &str) -> anyhow::Result<Option<Fu
             .collect(),
         code_sha256: config.code_sha256().unwrap_or_default().to_string(),
         last_modified: config.last_modified().unwrap_or_default().to_string(),
+        environment,
         tagged,
     }))
 }
@@ -210,6 +226,7 @@ fn api_state(api: &RestApi) -> ApiState {
         root_resource_id: api.root_resource_id().map(str::to_string),
         method: None,
         integration: None,
+        preflight: None,
         stage: None,
         execution_log_group: None,
     }
@@ -222,12 +239,14 @@ async fn observe_api(clients: &Clients, api: RestApi, stage: &str) -> anyhow::Re
         state.root_resource_id = get_root_resource(clients, &id).await?;
     }
     if let Some(root) = state.root_resource_id.clone() {
-        let (method, integration) = tokio::try_join!(
+        let (method, integration, preflight) = tokio::try_join!(
             get_method(clients, &id, &root),
             get_integration(clients, &id, &root),
+            get_preflight(clients, &id, &root),
         )?;
         state.method = method;
         state.integration = integration;
+        state.preflight = preflight;
     }
     let group = execution_log_group(&id, stage);
     let (stage, group) = tokio::try_join!(
@@ -281,6 +300,75 @@ async fn get_method(
         }
         Err(e) => Err(sdk_error("GetMethod", &format!("GET / of {api_id}"), e)),
     }
+}
+
+/// `OPTIONS /` with its integration and responses, in one GetMethod.
+async fn get_preflight(
+    clients: &Clients,
+    api_id: &str,
+    resource_id: &str,
+) -> anyhow::Result<Option<Preflight>> {
+    let method = match clients
+        .apigateway
+        .get_method()
+        .rest_api_id(api_id)
+        .resource_id(resource_id)
+        .http_method("OPTIONS")
+        .send()
+        .await
+    {
+        Ok(method) => method,
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|e| e.is_not_found_exception()) =>
+        {
+            return Ok(None)
+        }
+        Err(e) => return Err(sdk_error("GetMethod", &format!("OPTIONS / of {api_id}"), e)),
+    };
+    // API Gateway answers a template or parameter it keeps no value for as null.
+    let strings = |map: Option<&HashMap<String, String>>| -> BTreeMap<String, String> {
+        map.into_iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    };
+    let integration = method.method_integration();
+    Ok(Some(Preflight {
+        authorization: method.authorization_type().unwrap_or_default().to_string(),
+        integration_type: integration
+            .and_then(|i| i.r#type())
+            .map(|t| t.as_str().to_string()),
+        request_templates: strings(integration.and_then(|i| i.request_templates())),
+        method_responses: method
+            .method_responses()
+            .into_iter()
+            .flatten()
+            .map(|(status, response)| {
+                let parameters = response
+                    .response_parameters()
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, v)| (k.clone(), *v))
+                    .collect();
+                (status.clone(), parameters)
+            })
+            .collect(),
+        integration_responses: integration
+            .and_then(|i| i.integration_responses())
+            .into_iter()
+            .flatten()
+            .map(|(status, response)| {
+                (
+                    status.clone(),
+                    IntegrationResponseState {
+                        parameters: strings(response.response_parameters()),
+                        templates: strings(response.response_templates()),
+                    },
+                )
+            })
+            .collect(),
+    }))
 }
 
 async fn get_integration(

@@ -16,7 +16,8 @@ use crate::output::Printer;
 use crate::package::{PackageOutput, Profile};
 use crate::plan::{plan_deploy, Change, ChangeOutput, Desired};
 use crate::settings::{
-    check_role_arn, Arch, FunctionName, NameArgs, Names, RemoteArgs, RestApiId, StageName,
+    check_role_arn, Arch, CorsOrigins, FunctionName, NameArgs, Names, RemoteArgs, RestApiId,
+    StageName,
 };
 
 #[derive(Debug, Args)]
@@ -82,6 +83,17 @@ pub struct FunctionArgs {
     /// Stage-wide burst limit, requests.
     #[arg(long, value_name = "REQUESTS", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=5000))]
     pub throttle_burst: u32,
+    /// A web origin whose pages may fetch the FAQ (CORS), as a browser sends it:
+    /// `https://www.example.com`, `http://localhost:8080`, or `*` for any. Repeat it for more.
+    /// Adds the preflight `OPTIONS /` (a MOCK integration) and has the function send
+    /// `Access-Control-Allow-Origin`. None by default: a deploy without it removes CORS.
+    #[arg(
+        long = "cors-origin",
+        value_name = "ORIGIN",
+        env = "FAQCTL_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub cors_origins: Vec<String>,
 }
 
 /// The retention values CloudWatch Logs accepts.
@@ -150,6 +162,7 @@ impl FunctionArgs {
             apigw_logs_role_arn: self.apigw_logs_role_arn.clone(),
             throttle_rate: self.throttle_rate,
             throttle_burst: self.throttle_burst,
+            cors_origins: CorsOrigins::parse(&self.cors_origins)?,
         })
     }
 }

@@ -74,6 +74,7 @@ pub async fn run(
         apigw_logs_role_arn: None,
         throttle_rate: 0,
         throttle_burst: 0,
+        cors_origins: Default::default(),
     };
     let mut context = ApplyContext::new(&observed);
     let mut applied = Vec::new();

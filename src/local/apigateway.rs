@@ -11,7 +11,8 @@ use axum::response::Response;
 use serde_json::{json, Value};
 
 use super::state::{
-    now_secs, random_id, Deployment, Integration, Method, Resource, RestApi, Stage,
+    now_secs, random_id, Deployment, Integration, IntegrationResponse, Method, Resource, RestApi,
+    Stage,
 };
 use super::wire::{decode_segment, empty, json, parse_body, rest_error, string_map};
 
@@ -83,6 +84,24 @@ pub enum Op {
         status: String,
     },
     GetMethodResponse {
+        id: String,
+        rid: String,
+        verb: String,
+        status: String,
+    },
+    PutIntegrationResponse {
+        id: String,
+        rid: String,
+        verb: String,
+        status: String,
+    },
+    GetIntegrationResponse {
+        id: String,
+        rid: String,
+        verb: String,
+        status: String,
+    },
+    DeleteIntegrationResponse {
         id: String,
         rid: String,
         verb: String,
@@ -206,6 +225,37 @@ impl Op {
                     status: status.to_string(),
                 }
             }
+            (
+                call @ ("PUT" | "GET" | "DELETE"),
+                ["restapis", id, "resources", rid, "methods", method, "integration", "responses", status],
+            ) => {
+                let (id, rid, verb, status) = (
+                    id.to_string(),
+                    rid.to_string(),
+                    method.to_string(),
+                    status.to_string(),
+                );
+                match call {
+                    "PUT" => Op::PutIntegrationResponse {
+                        id,
+                        rid,
+                        verb,
+                        status,
+                    },
+                    "GET" => Op::GetIntegrationResponse {
+                        id,
+                        rid,
+                        verb,
+                        status,
+                    },
+                    _ => Op::DeleteIntegrationResponse {
+                        id,
+                        rid,
+                        verb,
+                        status,
+                    },
+                }
+            }
             ("POST", ["restapis", id, "deployments"]) => {
                 Op::CreateDeployment { id: id.to_string() }
             }
@@ -259,6 +309,9 @@ impl Op {
             Op::DeleteIntegration { .. } => "DeleteIntegration",
             Op::PutMethodResponse { .. } => "PutMethodResponse",
             Op::GetMethodResponse { .. } => "GetMethodResponse",
+            Op::PutIntegrationResponse { .. } => "PutIntegrationResponse",
+            Op::GetIntegrationResponse { .. } => "GetIntegrationResponse",
+            Op::DeleteIntegrationResponse { .. } => "DeleteIntegrationResponse",
             Op::CreateDeployment { .. } => "CreateDeployment",
             Op::GetDeployments { .. } => "GetDeployments",
             Op::GetDeployment { .. } => "GetDeployment",
@@ -471,7 +524,19 @@ fn route(
                 kind: kind.to_string(),
                 http_method: request["httpMethod"].as_str().map(str::to_string),
                 uri: request["uri"].as_str().map(str::to_string),
+                request_templates: string_map(&request["requestTemplates"]),
+                responses: BTreeMap::new(),
             };
+            if !matches!(kind, "HTTP" | "AWS" | "MOCK" | "HTTP_PROXY" | "AWS_PROXY") {
+                return Err(bad_request(&format!(
+                    "Invalid integration type specified: {kind}"
+                )));
+            }
+            if kind != "MOCK" && integration.uri.is_none() {
+                return Err(bad_request(&format!(
+                    "Enumeration value for IntegrationType must be non-empty; a {kind} integration needs a uri"
+                )));
+            }
             if kind == "AWS_PROXY" {
                 if integration.http_method.as_deref() != Some("POST") {
                     return Err(bad_request("Integrations of type 'AWS_PROXY' currently only supports Lambda function and Firehose stream invocations with POST"));
@@ -484,15 +549,9 @@ fn route(
                     ));
                 }
             }
+            let response = json(201, &integration_json(&integration));
             method.integration = Some(integration);
-            Ok(json(
-                201,
-                &integration_json(method.integration.as_ref().unwrap_or(&Integration {
-                    kind: String::new(),
-                    http_method: None,
-                    uri: None,
-                })),
-            ))
+            Ok(response)
         }
         Op::GetIntegration { id, rid, verb } => {
             let resource = resource(db, id, rid)?;
@@ -545,6 +604,83 @@ fn route(
                 .and_then(|m| m.responses.get(status.as_str()))
             {
                 Some(response) => Ok(json(200, response)),
+                None => Err(not_found("Invalid Response status code specified")),
+            }
+        }
+        Op::PutIntegrationResponse {
+            id,
+            rid,
+            verb,
+            status,
+        } => {
+            let resource = resource_mut(db, id, rid)?;
+            let Some(method) = resource.methods.get_mut(verb.as_str()) else {
+                return Err(not_found("Invalid Method identifier specified"));
+            };
+            let Some(declared) = method.responses.get(status.as_str()) else {
+                return Err(not_found("Invalid Response status code specified"));
+            };
+            let declared = declared["responseParameters"].clone();
+            let Some(integration) = method.integration.as_mut() else {
+                return Err(not_found("Invalid Integration identifier specified"));
+            };
+            let parameters = string_map(&request["responseParameters"]);
+            // As AWS checks them: each target a header the method response declares, each
+            // source a quoted literal or an integration response value.
+            for (target, source) in &parameters {
+                let valid_source =
+                    (source.len() >= 2 && source.starts_with('\'') && source.ends_with('\''))
+                        || source.starts_with("integration.response.header.")
+                        || source.starts_with("integration.response.body")
+                        || source.starts_with("context.")
+                        || source.starts_with("stageVariables.");
+                if declared.get(target).is_none() || !valid_source {
+                    return Err(bad_request(&format!(
+                        "Invalid mapping expression specified: Validation Result: warnings : [], errors : [Invalid mapping expression specified: {source}, {target}]"
+                    )));
+                }
+            }
+            let response = IntegrationResponse {
+                status_code: status.to_string(),
+                selection_pattern: request["selectionPattern"].as_str().map(str::to_string),
+                parameters,
+                templates: string_map(&request["responseTemplates"]),
+            };
+            let answer = json(201, &integration_response_json(&response));
+            integration.responses.insert(status.to_string(), response);
+            Ok(answer)
+        }
+        Op::GetIntegrationResponse {
+            id,
+            rid,
+            verb,
+            status,
+        } => {
+            let resource = resource(db, id, rid)?;
+            match resource
+                .methods
+                .get(verb.as_str())
+                .and_then(|m| m.integration.as_ref())
+                .and_then(|i| i.responses.get(status.as_str()))
+            {
+                Some(response) => Ok(json(200, &integration_response_json(response))),
+                None => Err(not_found("Invalid Response status code specified")),
+            }
+        }
+        Op::DeleteIntegrationResponse {
+            id,
+            rid,
+            verb,
+            status,
+        } => {
+            let resource = resource_mut(db, id, rid)?;
+            match resource
+                .methods
+                .get_mut(verb.as_str())
+                .and_then(|m| m.integration.as_mut())
+                .and_then(|i| i.responses.remove(status.as_str()))
+            {
+                Some(_) => Ok(empty(204)),
                 None => Err(not_found("Invalid Response status code specified")),
             }
         }
@@ -896,15 +1032,45 @@ fn method_json(method: &Method) -> Value {
 }
 
 fn integration_json(integration: &Integration) -> Value {
-    json!({
+    let mut value = json!({
         "type": integration.kind,
-        "httpMethod": integration.http_method,
-        "uri": integration.uri,
         "passthroughBehavior": "WHEN_NO_MATCH",
         "timeoutInMillis": 29000,
         "cacheNamespace": "faqctl",
         "cacheKeyParameters": [],
-    })
+    });
+    if let Some(method) = &integration.http_method {
+        value["httpMethod"] = json!(method);
+    }
+    if let Some(uri) = &integration.uri {
+        value["uri"] = json!(uri);
+    }
+    if !integration.request_templates.is_empty() {
+        value["requestTemplates"] = json!(integration.request_templates);
+    }
+    if !integration.responses.is_empty() {
+        let responses: BTreeMap<&String, Value> = integration
+            .responses
+            .iter()
+            .map(|(status, response)| (status, integration_response_json(response)))
+            .collect();
+        value["integrationResponses"] = json!(responses);
+    }
+    value
+}
+
+fn integration_response_json(response: &IntegrationResponse) -> Value {
+    let mut value = json!({ "statusCode": response.status_code });
+    if let Some(pattern) = &response.selection_pattern {
+        value["selectionPattern"] = json!(pattern);
+    }
+    if !response.parameters.is_empty() {
+        value["responseParameters"] = json!(response.parameters);
+    }
+    if !response.templates.is_empty() {
+        value["responseTemplates"] = json!(response.templates);
+    }
+    value
 }
 
 fn deployment_json(deployment: &Deployment) -> Value {

@@ -18,7 +18,10 @@ use base64::Engine;
 use serde_json::{json, Map, Value};
 
 use super::iam::glob;
-use super::state::{new_request_id, now_ms, random_id, Resource, StageSettings, ACCOUNT};
+use super::state::{
+    new_request_id, now_ms, random_id, Method as ApiMethod, Resource, StageSettings, ACCOUNT,
+};
+use super::vtl::{self, TemplateInput};
 use super::wire::decode_segment;
 use super::Cloud;
 
@@ -131,7 +134,7 @@ async fn serve(
     let route = resolve(&cloud.db(), request);
     let Route {
         resource,
-        function: function_name,
+        target,
         parameters: path_parameters,
         region,
         variables: stage_variables,
@@ -147,6 +150,39 @@ async fn serve(
         "HTTP Method: {}, Resource Path: {}",
         request.method, request.path
     ));
+    let function_name = match target {
+        Target::Lambda(name) => name,
+        Target::Mock(method) => {
+            let input = TemplateInput {
+                path: path_parameters.unwrap_or_default(),
+                query: request
+                    .query
+                    .map(|q| {
+                        q.split('&')
+                            .map(|pair| {
+                                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                                (decode_segment(k), decode_segment(v))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                headers: request
+                    .headers
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
+                    .collect(),
+                context: BTreeMap::from([
+                    ("requestId".to_string(), request_id.to_string()),
+                    ("httpMethod".to_string(), request.method.to_string()),
+                    ("resourcePath".to_string(), resource.path.clone()),
+                    ("stage".to_string(), request.stage.to_string()),
+                    ("deploymentId".to_string(), deployment_id.clone()),
+                ]),
+                stage_variables,
+            };
+            return mock(request, &method, &input, trace);
+        }
+    };
     let internal = || message(500, "Internal server error", "InternalServerErrorException");
     let function = {
         let db = cloud.db();
@@ -363,13 +399,20 @@ fn stream_for(api_id: &str, stage: &str) -> String {
 /// What a stage request resolves to.
 struct Route {
     resource: Resource,
-    /// The function the integration calls.
-    function: String,
+    target: Target,
     parameters: Option<BTreeMap<String, String>>,
     region: String,
     variables: BTreeMap<String, String>,
     deployment_id: String,
     binary_media_types: Vec<String>,
+}
+
+/// What the method's integration calls.
+enum Target {
+    /// A Lambda proxy integration of this function.
+    Lambda(String),
+    /// A MOCK integration: API Gateway answers from the method's own mapping.
+    Mock(ApiMethod),
 }
 
 /// The ids a proxy event carries.
@@ -411,6 +454,21 @@ fn resolve(db: &super::state::Db, request: &StageRequest<'_>) -> Result<Route, R
         // Unsigned requests to an IAM/Cognito/custom-authorised method.
         return Err(missing());
     }
+    if method
+        .integration
+        .as_ref()
+        .is_some_and(|i| i.kind == "MOCK")
+    {
+        return Ok(Route {
+            resource: resource.clone(),
+            target: Target::Mock(method.clone()),
+            parameters,
+            region: api.region.clone(),
+            variables: stage.variables.clone(),
+            deployment_id: stage.deployment_id.clone(),
+            binary_media_types: api.binary_media_types.clone(),
+        });
+    }
     let function = method
         .integration
         .as_ref()
@@ -436,13 +494,170 @@ fn resolve(db: &super::state::Db, request: &StageRequest<'_>) -> Result<Route, R
     };
     Ok(Route {
         resource: resource.clone(),
-        function,
+        target: Target::Lambda(function),
         parameters,
         region: api.region.clone(),
         variables: stage.variables.clone(),
         deployment_id: stage.deployment_id.clone(),
         binary_media_types: api.binary_media_types.clone(),
     })
+}
+
+/// A MOCK integration's answer, as API Gateway makes it: the request template (for the
+/// request's content type, `application/json` when it has none) gives `statusCode`; the
+/// integration response whose selection pattern matches it (or the default one) maps the
+/// method response's headers and renders its body; `$context.responseOverride` has the last
+/// word. A mapping that cannot be applied is a 500, with AWS's words in the execution log.
+fn mock(
+    request: &StageRequest<'_>,
+    method: &ApiMethod,
+    input: &TemplateInput,
+    trace: &mut Trace,
+) -> Response {
+    let internal = || message(500, "Internal server error", "InternalServerErrorException");
+    let Some(integration) = &method.integration else {
+        return internal();
+    };
+    let media_type = |name: &str| {
+        request
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                v.split([';', ','])
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_ascii_lowercase()
+            })
+            .filter(|v| !v.is_empty())
+    };
+    let content_type = media_type("content-type").unwrap_or_else(|| "application/json".into());
+    let mut status = 200;
+    if let Some(template) = integration.request_templates.get(&content_type) {
+        let rendered = match vtl::render(template, input) {
+            Ok(rendered) => rendered,
+            Err(e) => {
+                trace.error(format!(
+                    "Execution failed due to configuration error: Unable to transform request: {e}"
+                ));
+                return internal();
+            }
+        };
+        let code = serde_json::from_str::<Value>(&rendered.body)
+            .ok()
+            .map(|v| v["statusCode"].clone());
+        match code {
+            Some(Value::Number(n)) => status = n.as_u64().unwrap_or(200) as u16,
+            Some(Value::String(n)) => status = n.parse().unwrap_or(200),
+            _ => {}
+        }
+    }
+    trace.info(format!(
+        "Received response. Status: {status}, Integration latency: 0 ms"
+    ));
+    let status_text = status.to_string();
+    let selected = integration
+        .responses
+        .values()
+        .find(|r| {
+            r.selection_pattern.as_deref().is_some_and(|pattern| {
+                regex::Regex::new(&format!("^(?:{pattern})$"))
+                    .is_ok_and(|re| re.is_match(&status_text))
+            })
+        })
+        .or_else(|| {
+            integration.responses.values().find(|r| {
+                r.selection_pattern
+                    .as_deref()
+                    .unwrap_or_default()
+                    .is_empty()
+            })
+        });
+    let Some(selected) = selected else {
+        trace.error(format!("Execution failed due to configuration error: No match for output mapping and no default output mapping specified for Endpoint Response Type: {status}"));
+        return internal();
+    };
+    if !method.responses.contains_key(&selected.status_code) {
+        trace.error(format!(
+            "Execution failed due to configuration error: Output mapping refers to an invalid method response: {}",
+            selected.status_code
+        ));
+        return internal();
+    }
+    let mut headers = Vec::new();
+    for (target, source) in &selected.parameters {
+        let Some(name) = target.strip_prefix("method.response.header.") else {
+            continue;
+        };
+        let value =
+            if let Some(literal) = source.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
+                Some(literal.to_string())
+            } else if let Some(key) = source.strip_prefix("context.") {
+                input.context.get(key).cloned()
+            } else if let Some(key) = source.strip_prefix("stageVariables.") {
+                input.stage_variables.get(key).cloned()
+            } else {
+                // integration.response.*: a MOCK integration has no headers or body to map.
+                None
+            };
+        if let Some(value) = value {
+            headers.push((name.to_string(), value));
+        }
+    }
+    // The template for the Accept header's type, else application/json, else the first.
+    let accept = media_type("accept");
+    let template = accept
+        .as_deref()
+        .and_then(|a| selected.templates.get_key_value(a))
+        .or_else(|| selected.templates.get_key_value("application/json"))
+        .or_else(|| selected.templates.iter().next());
+    let mut body = String::new();
+    let mut content_type = "application/json".to_string();
+    let mut final_status = selected.status_code.clone();
+    if let Some((media, template)) = template {
+        match vtl::render(template, input) {
+            Ok(rendered) => {
+                body = rendered.body;
+                content_type = media.clone();
+                headers.extend(rendered.header_overrides);
+                if let Some(status) = rendered.status_override {
+                    final_status = status;
+                }
+            }
+            Err(e) => {
+                trace.error(format!(
+                    "Execution failed due to configuration error: Unable to transform response: {e}"
+                ));
+                return internal();
+            }
+        }
+    }
+    let Some(code) = final_status
+        .parse::<u16>()
+        .ok()
+        .and_then(|c| StatusCode::from_u16(c).ok())
+    else {
+        trace.error(format!(
+            "Execution failed due to configuration error: invalid status code {final_status}"
+        ));
+        return internal();
+    };
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = code;
+    if let Ok(value) = HeaderValue::from_str(&content_type) {
+        response.headers_mut().insert("content-type", value);
+    }
+    for (name, value) in headers {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    trace.info(format!("Method completed with status: {}", code.as_u16()));
+    response
 }
 
 /// The resource whose path matches: literal segments first, then `{param}`, then `{proxy+}`.

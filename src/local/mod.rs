@@ -33,6 +33,7 @@ mod router;
 mod runtime;
 mod server;
 mod state;
+mod vtl;
 mod wire;
 
 pub use emulation::check_runnable;

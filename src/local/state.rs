@@ -165,6 +165,24 @@ pub struct Integration {
     pub kind: String,
     pub http_method: Option<String>,
     pub uri: Option<String>,
+    /// Content type → mapping template (non-proxy integrations; MOCK reads `statusCode`).
+    #[serde(default)]
+    pub request_templates: BTreeMap<String, String>,
+    /// Status code → integration response (non-proxy integrations).
+    #[serde(default)]
+    pub responses: BTreeMap<String, IntegrationResponse>,
+}
+
+/// How a non-proxy integration's result becomes the method response with this status.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IntegrationResponse {
+    pub status_code: String,
+    /// Matched against the integration's status (MOCK) or error; `None`: the default response.
+    pub selection_pattern: Option<String>,
+    /// `method.response.header.X` → source (`'static'`, `integration.response.header.Y`, …).
+    pub parameters: BTreeMap<String, String>,
+    /// Content type → mapping template.
+    pub templates: BTreeMap<String, String>,
 }
 
 /// A deployment is a snapshot: the stage serves it, not the live resources.

@@ -10,7 +10,8 @@
 //! - `security`: no web page reaches the control plane; limits on memory, time and size;
 //! - `watch`: `faqctl local --watch` on an edited copy of the project;
 //! - `livetail`: `logs --follow` on Live Tail, its fallback, and `logs --request-id`;
-//! - `parity`: proxy events and responses against behaviour recorded on real AWS.
+//! - `parity`: proxy events and responses against behaviour recorded on real AWS;
+//! - `cors`: `--cors-origin`, the preflight, and a page in headless Chromium.
 
 mod common;
 
@@ -19,6 +20,7 @@ mod arm64;
 mod aws_edges;
 mod build;
 mod cli;
+mod cors;
 mod faults;
 mod least_privilege;
 mod livetail;

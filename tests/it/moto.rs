@@ -195,6 +195,66 @@ async fn a_redeploy_without_changes_makes_no_writes_and_plan_agrees() {
         .stdout("No changes: FAQ is up to date.\n");
 }
 
+/// moto models the MOCK integration, method and integration responses the CORS preflight is
+/// made of: the preflight is made, read back equal (a redeploy is a no-op), and removed.
+#[tokio::test]
+async fn cors_origins_converge_and_are_removed() {
+    let moto = Moto::start();
+    deploy(&moto);
+    let with_cors = |origins: &[&str]| {
+        let mut command = faqctl_at(&moto.endpoint);
+        command.args(["deploy", "--zip", &zip()]);
+        for origin in origins {
+            command.args(["--cors-origin", origin]);
+        }
+        json_ok(&mut command)
+    };
+    let origins = ["https://www.example.com", "http://localhost:8080"];
+    let added = with_cors(&origins);
+    assert_eq!(
+        operations(&added),
+        [
+            "UpdateFunctionConfiguration",
+            "PutMethod",
+            "PutIntegration",
+            "PutMethodResponse",
+            "PutIntegrationResponse",
+            "CreateDeployment"
+        ]
+    );
+    // moto 5.2 replaces the stage on every CreateDeployment, losing its settings (AWS keeps
+    // them): the next deploy restores the throttling, and has nothing else to do.
+    let stage_only = ["UpdateStage".to_string()];
+    assert_eq!(operations(&with_cors(&origins)), stage_only);
+    assert_eq!(operations(&with_cors(&origins)), Vec::<String>::new());
+    let sdk = Sdk::at(&moto.endpoint).await;
+    let config = sdk
+        .lambda
+        .get_function_configuration()
+        .function_name("FAQ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        config
+            .environment()
+            .and_then(|e| e.variables())
+            .and_then(|v| v.get("FAQ_CORS_ORIGINS"))
+            .map(String::as_str),
+        Some("http://localhost:8080,https://www.example.com")
+    );
+    assert_eq!(
+        operations(&with_cors(&[])),
+        [
+            "UpdateFunctionConfiguration",
+            "DeleteMethod",
+            "CreateDeployment"
+        ]
+    );
+    assert_eq!(operations(&with_cors(&[])), stage_only);
+    assert_eq!(operations(&with_cors(&[])), Vec::<String>::new());
+}
+
 #[tokio::test]
 async fn a_code_change_updates_only_the_code() {
     let moto = Moto::start();

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use faq_function::{faq::FAQ_FILE_NAME, handle, Faq};
+use faq_function::{faq::FAQ_FILE_NAME, handle, Cors, Faq, CORS_ORIGINS_ENV};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
 
@@ -37,9 +37,13 @@ async fn main() -> Result<(), Error> {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("."));
     let faq: &'static Faq = Box::leak(Box::new(Faq::load(&root.join(FAQ_FILE_NAME))?));
+    let cors: &'static Cors = Box::leak(Box::new(Cors::from_env_value(
+        std::env::var(CORS_ORIGINS_ENV).ok().as_deref(),
+    )));
 
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let outcome = handle(faq, &event.payload, |n| fastrand::usize(..n));
+        let mut outcome = handle(faq, &event.payload, |n| fastrand::usize(..n));
+        cors.add_headers(&event.payload, &mut outcome.response);
         if let Some(index) = outcome.selected {
             println!("Quote selected: {index}");
         }
