@@ -179,8 +179,9 @@ async fn serve(
                     ("deploymentId".to_string(), deployment_id.clone()),
                 ]),
                 stage_variables,
+                overrides: BTreeMap::new(),
             };
-            return mock(request, &method, &input, trace);
+            return mock(request, &method, input, trace);
         }
     };
     let internal = || message(500, "Internal server error", "InternalServerErrorException");
@@ -396,6 +397,24 @@ fn stream_for(api_id: &str, stage: &str) -> String {
     )
 }
 
+/// Request headers a Lambda proxy event never carries (recorded: LocalStack's
+/// test_apigateway_integrations, `test_apigateway_header_remapping_aws[AWS_PROXY]`, where the
+/// client sent each of them; and `Content-Length` in test_lambda_aws_proxy_integration's POST).
+const DROPPED_HEADERS: [&str; 12] = [
+    "connection",
+    "content-length",
+    "content-md5",
+    "expect",
+    "max-forwards",
+    "proxy-authenticate",
+    "server",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "www-authenticate",
+];
+
 /// What a stage request resolves to.
 struct Route {
     resource: Resource,
@@ -511,7 +530,7 @@ fn resolve(db: &super::state::Db, request: &StageRequest<'_>) -> Result<Route, R
 fn mock(
     request: &StageRequest<'_>,
     method: &ApiMethod,
-    input: &TemplateInput,
+    mut input: TemplateInput,
     trace: &mut Trace,
 ) -> Response {
     let internal = || message(500, "Internal server error", "InternalServerErrorException");
@@ -535,7 +554,7 @@ fn mock(
     let content_type = media_type("content-type").unwrap_or_else(|| "application/json".into());
     let mut status = 200;
     if let Some(template) = integration.request_templates.get(&content_type) {
-        let rendered = match vtl::render(template, input) {
+        let rendered = match vtl::render(template, &input) {
             Ok(rendered) => rendered,
             Err(e) => {
                 trace.error(format!(
@@ -552,6 +571,9 @@ fn mock(
             Some(Value::String(n)) => status = n.parse().unwrap_or(200),
             _ => {}
         }
+        // Overrides are final: set here, they hold for the response (recorded:
+        // test_integration_mock_with_response_override_in_request_template).
+        input.overrides = rendered.overrides;
     }
     trace.info(format!(
         "Received response. Status: {status}, Integration latency: 0 ms"
@@ -614,16 +636,13 @@ fn mock(
         .or_else(|| selected.templates.iter().next());
     let mut body = String::new();
     let mut content_type = "application/json".to_string();
-    let mut final_status = selected.status_code.clone();
+    let mut overrides = input.overrides.clone();
     if let Some((media, template)) = template {
-        match vtl::render(template, input) {
+        match vtl::render(template, &input) {
             Ok(rendered) => {
                 body = rendered.body;
                 content_type = media.clone();
-                headers.extend(rendered.header_overrides);
-                if let Some(status) = rendered.status_override {
-                    final_status = status;
-                }
+                overrides = rendered.overrides;
             }
             Err(e) => {
                 trace.error(format!(
@@ -633,6 +652,19 @@ fn mock(
             }
         }
     }
+    let overridden = vtl::Rendered {
+        body: String::new(),
+        overrides,
+    };
+    headers.extend(
+        overridden
+            .header_overrides()
+            .map(|(k, v)| (k.to_string(), v.to_string())),
+    );
+    let final_status = overridden
+        .status_override()
+        .unwrap_or(&selected.status_code)
+        .to_string();
     let Some(code) = final_status
         .parse::<u16>()
         .ok()
@@ -810,8 +842,10 @@ fn proxy_event(
     };
     for (name, value) in request.headers {
         let Ok(value) = value.to_str() else { continue };
-        // API Gateway sets these itself (below).
-        if ["x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id"].contains(&name.as_str()) {
+        // API Gateway sets these itself (below), and drops the hop-by-hop and framing ones.
+        if ["x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id"].contains(&name.as_str())
+            || DROPPED_HEADERS.contains(&name.as_str())
+        {
             continue;
         }
         add_header(canonical(name.as_str()), value);

@@ -35,12 +35,15 @@ pub enum Op {
     ListFunctions,
     GetFunction {
         name: String,
+        qualifier: Option<String>,
     },
     DeleteFunction {
         name: String,
+        qualifier: Option<String>,
     },
     GetFunctionConfiguration {
         name: String,
+        qualifier: Option<String>,
     },
     UpdateFunctionConfiguration {
         name: String,
@@ -84,10 +87,19 @@ impl Op {
         match (method.as_str(), segments.as_slice()) {
             ("POST", ["2015-03-31", "functions"]) => Op::CreateFunction,
             ("GET", ["2015-03-31", "functions"]) => Op::ListFunctions,
-            ("GET", ["2015-03-31", "functions", n]) => Op::GetFunction { name: name(n) },
-            ("DELETE", ["2015-03-31", "functions", n]) => Op::DeleteFunction { name: name(n) },
+            ("GET", ["2015-03-31", "functions", n]) => Op::GetFunction {
+                name: name(n),
+                qualifier: query_parameter(query, "Qualifier"),
+            },
+            ("DELETE", ["2015-03-31", "functions", n]) => Op::DeleteFunction {
+                name: name(n),
+                qualifier: query_parameter(query, "Qualifier"),
+            },
             ("GET", ["2015-03-31", "functions", n, "configuration"]) => {
-                Op::GetFunctionConfiguration { name: name(n) }
+                Op::GetFunctionConfiguration {
+                    name: name(n),
+                    qualifier: query_parameter(query, "Qualifier"),
+                }
             }
             ("PUT", ["2015-03-31", "functions", n, "configuration"]) => {
                 Op::UpdateFunctionConfiguration { name: name(n) }
@@ -105,7 +117,7 @@ impl Op {
             },
             ("POST", ["2015-03-31", "functions", n, "invocations"]) => Op::Invoke {
                 name: name(n),
-                qualifier: query_parameter(query, "Qualifier").or_else(|| qualifier_of(n)),
+                qualifier: query_parameter(query, "Qualifier"),
             },
             ("POST", ["2017-03-31", "tags", arn]) => Op::TagResource { arn: name(arn) },
             ("GET", ["2017-03-31", "tags", arn]) => Op::ListTags { arn: name(arn) },
@@ -178,10 +190,16 @@ impl Op {
         match self {
             Op::CreateFunction => create_function(cloud, region, body, parsed).await,
             Op::ListFunctions => list_functions(cloud),
-            Op::GetFunction { name } => get_function(cloud, region, &name),
-            Op::DeleteFunction { name } => delete_function(cloud, region, &name),
-            Op::GetFunctionConfiguration { name } => {
-                with_function(cloud, region, &name, |f| json(200, &configuration(f)))
+            Op::GetFunction { name, qualifier } => {
+                get_function(cloud, region, &name, qualifier.as_deref())
+            }
+            Op::DeleteFunction { name, qualifier } => {
+                delete_function(cloud, region, &name, qualifier.as_deref())
+            }
+            Op::GetFunctionConfiguration { name, qualifier } => {
+                with_version(cloud, region, &name, qualifier.as_deref(), |f| {
+                    json(200, &configuration(f))
+                })
             }
             Op::UpdateFunctionConfiguration { name } => {
                 update_configuration(cloud, region, &name, body)
@@ -206,7 +224,6 @@ impl Op {
     }
 }
 
-/// A function name, or an ARN ending in one.
 /// The qualifier a function name or ARN carries (`FAQ:$LATEST`, `arn:…:function:FAQ:5`).
 fn qualifier_of(name_or_arn: &str) -> Option<String> {
     let name = name_or_arn
@@ -234,6 +251,63 @@ fn name_of(name_or_arn: &str) -> &str {
         .split(':')
         .next()
         .unwrap_or(name_or_arn)
+}
+
+/// The version a request names: the `Qualifier` parameter, or the one its function name or ARN
+/// carries; both, when they differ, are refused (recorded: test_ops_with_arn_qualifier_mismatch).
+fn qualifier(name: &str, parameter: Option<&str>) -> Result<Option<String>, Response> {
+    match (qualifier_of(name), parameter) {
+        (Some(derived), Some(given)) if derived != given => Err(invalid(
+            "The derived qualifier from the function name does not match the specified qualifier.",
+        )),
+        (derived, given) => Ok(given.map(str::to_string).or(derived)),
+    }
+}
+
+/// A function ARN of another region names nothing here (recorded: test_get_function_wrong_region).
+fn check_region(region: &str, name: &str) -> Result<(), Response> {
+    let parts: Vec<&str> = name.split(':').collect();
+    match parts.as_slice() {
+        ["arn", _, "lambda", other, ..] if *other != region => Err(rest_error(
+            404,
+            "ResourceNotFoundException",
+            &format!("Functions from '{other}' are not reachable in this region ('{region}')"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Runs `f` on the function's `$LATEST`: functions here have no published versions, so any
+/// other qualifier is not found, as a version AWS never published (recorded:
+/// test_ops_on_nonexisting_version, and `…:NAME:$LATEST` in the message when qualified).
+fn with_version(
+    cloud: &Cloud,
+    region: &str,
+    name: &str,
+    parameter: Option<&str>,
+    f: impl FnOnce(&Function) -> Response,
+) -> Response {
+    let qualifier = match qualifier(name, parameter) {
+        Ok(qualifier) => qualifier,
+        Err(response) => return response,
+    };
+    if let Err(response) = check_region(region, name) {
+        return response;
+    }
+    let db = cloud.db();
+    let (arn, found) = match db.function(name_of(name)) {
+        Some(function) => (function.arn.clone(), Some(function)),
+        None => (function_arn(region, name_of(name)), None),
+    };
+    match (found, qualifier.as_deref()) {
+        (Some(function), None | Some("$LATEST")) => f(function),
+        (_, Some(qualifier)) => rest_error(
+            404,
+            "ResourceNotFoundException",
+            &format!("Function not found: {arn}:{qualifier}"),
+        ),
+        (None, None) => not_found(region, name),
+    }
 }
 
 fn not_found(region: &str, name: &str) -> Response {
@@ -266,6 +340,9 @@ fn with_function(
     name: &str,
     f: impl FnOnce(&Function) -> Response,
 ) -> Response {
+    if let Err(response) = check_region(region, name) {
+        return response;
+    }
     let db = cloud.db();
     match db.function(name_of(name)) {
         Some(function) => f(function),
@@ -558,8 +635,8 @@ fn list_functions(cloud: &Cloud) -> Response {
     json(200, &json!({ "Functions": functions }))
 }
 
-fn get_function(cloud: &Cloud, region: &str, name: &str) -> Response {
-    with_function(cloud, region, name, |f| {
+fn get_function(cloud: &Cloud, region: &str, name: &str, qualifier: Option<&str>) -> Response {
+    with_version(cloud, region, name, qualifier, |f| {
         let mut output = json!({
             "Configuration": configuration(f),
             "Code": { "RepositoryType": "S3", "Location": format!("file://{}", f.code_dir.display()) },
@@ -582,9 +659,28 @@ fn get_function(cloud: &Cloud, region: &str, name: &str) -> Response {
     })
 }
 
-fn delete_function(cloud: &Cloud, region: &str, name: &str) -> Response {
+/// Deletes the function; with a qualifier, that version only (recorded:
+/// test_ops_with_arn_qualifier_mismatch, test_delete_on_nonexisting_version): `$LATEST` is
+/// refused, and any other version — none is ever published here — is deleted already.
+fn delete_function(cloud: &Cloud, region: &str, name: &str, parameter: Option<&str>) -> Response {
+    let qualifier = match qualifier(name, parameter) {
+        Ok(qualifier) => qualifier,
+        Err(response) => return response,
+    };
+    if qualifier.as_deref() == Some("$LATEST") {
+        return invalid("$LATEST version cannot be deleted without deleting the function.");
+    }
+    if let Err(response) = check_region(region, name) {
+        return response;
+    }
     let mut db = cloud.db();
     let name = name_of(name).to_string();
+    if qualifier.is_some() {
+        return match db.function(&name) {
+            Some(_) => empty(204),
+            None => not_found(region, &name),
+        };
+    }
     match db.remove_function(&name) {
         Some(function) => {
             db.changed();
@@ -866,6 +962,10 @@ async fn invoke(
             "Could not parse request body into json: Could not parse payload into json",
         );
     }
+    let qualifier = match self::qualifier(name, qualifier) {
+        Ok(qualifier) => qualifier,
+        Err(response) => return response,
+    };
     let mut function = match ready_function(cloud, region, name) {
         Ok(function) => function,
         Err(response) => return response,
@@ -873,7 +973,7 @@ async fn invoke(
     // Functions here have no published versions or aliases: `$LATEST` is the one qualifier
     // that exists, and a qualified invoke tells the runtime the qualified ARN (recorded:
     // invocation_result_payload_qualified, "…:function:NAME:$LATEST").
-    match qualifier {
+    match qualifier.as_deref() {
         None => {}
         Some("$LATEST") => function.arn = format!("{}:$LATEST", function.arn),
         Some(other) => {
@@ -918,6 +1018,7 @@ async fn invoke(
 /// The function as it is now, if it can run: invoking a Pending or Failed function is an
 /// error, as on Lambda.
 fn ready_function(cloud: &Cloud, region: &str, name: &str) -> Result<Function, Response> {
+    check_region(region, name)?;
     let db = cloud.db();
     let Some(function) = db.function(name_of(name)) else {
         return Err(not_found(region, name));

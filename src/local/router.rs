@@ -623,7 +623,10 @@ mod tests {
                 &uri("/2015-03-31/functions/FAQ"),
                 &signed("lambda")
             ),
-            Target::Service(Call::Lambda(lambda::Op::GetFunction { name: "FAQ".into() }))
+            Target::Service(Call::Lambda(lambda::Op::GetFunction {
+                name: "FAQ".into(),
+                qualifier: None
+            }))
         );
         assert_eq!(
             target(&Method::GET, &uri("/restapis"), &signed("apigateway")),

@@ -19,14 +19,30 @@ pub struct TemplateInput {
     /// `$context.*` (`requestId`, `httpMethod`, `resourcePath`, `stage`, …).
     pub context: BTreeMap<String, String>,
     pub stage_variables: BTreeMap<String, String>,
+    /// `$context.responseOverride.*` as set so far (by the request template, for the response
+    /// template): `status`, `header.NAME`, or any other path, which later templates can read.
+    pub overrides: BTreeMap<String, String>,
 }
 
-/// A rendered template: the text, and what it set through `$context.responseOverride`.
+/// A rendered template: the text, and every `$context.responseOverride.*` set so far (the
+/// input's, and the template's own).
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Rendered {
     pub body: String,
-    pub header_overrides: BTreeMap<String, String>,
-    pub status_override: Option<String>,
+    pub overrides: BTreeMap<String, String>,
+}
+
+impl Rendered {
+    /// The response headers the overrides set (`header.NAME`).
+    pub fn header_overrides(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.overrides
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix("header.")?, v.as_str())))
+    }
+
+    pub fn status_override(&self) -> Option<&str> {
+        self.overrides.get("status").map(String::as_str)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -97,7 +113,10 @@ pub fn render(template: &str, input: &TemplateInput) -> Result<Rendered, String>
     let mut run = Run {
         input,
         vars: BTreeMap::new(),
-        out: Rendered::default(),
+        out: Rendered {
+            body: String::new(),
+            overrides: input.overrides.clone(),
+        },
     };
     run.nodes(&nodes)?;
     Ok(run.out)
@@ -485,33 +504,26 @@ impl Run<'_> {
         Ok(())
     }
 
-    fn names(reference: &Reference) -> Result<Vec<&str>, String> {
-        reference
-            .parts
+    fn names<'p>(parts: &'p [Part], source: &str) -> Result<Vec<&'p str>, String> {
+        parts
             .iter()
             .map(|part| match part {
                 Part::Name(name) => Ok(name.as_str()),
-                Part::Call(name, _) => Err(format!(
-                    "#set to the result of {name}(…) is not supported in {}",
-                    reference.source
-                )),
+                Part::Call(name, _) => {
+                    Err(format!("calling {name}(…) is not supported in {source}"))
+                }
             })
             .collect()
     }
 
     fn set(&mut self, target: &Reference, value: Val) -> Result<(), String> {
-        let names = Self::names(target)?;
+        let names = Self::names(&target.parts, &target.source)?;
         match names.as_slice() {
             [name] => {
                 self.vars.insert(name.to_string(), value);
             }
-            ["context", "responseOverride", "header", header] => {
-                self.out
-                    .header_overrides
-                    .insert(header.to_string(), value.text());
-            }
-            ["context", "responseOverride", "status"] => {
-                self.out.status_override = Some(value.text());
+            ["context", "responseOverride", path @ ..] if !path.is_empty() => {
+                self.out.overrides.insert(path.join("."), value.text());
             }
             _ => return Err(format!("cannot #set {}", target.source)),
         }
@@ -548,8 +560,15 @@ impl Run<'_> {
                 // API Gateway gives an empty string for a parameter the request does not have.
                 Ok(Val::Str(found.cloned().unwrap_or_default()))
             }
-            [Part::Name(context), Part::Name(key)] if context == "context" => {
-                Ok(lookup(&input.context, key))
+            [Part::Name(context), Part::Name(over), rest @ ..]
+                if context == "context" && over == "responseOverride" && !rest.is_empty() =>
+            {
+                let path = Self::names(rest, &reference.source)?.join(".");
+                Ok(lookup(&self.out.overrides, &path))
+            }
+            [Part::Name(context), rest @ ..] if context == "context" && !rest.is_empty() => {
+                let path = Self::names(rest, &reference.source)?.join(".");
+                Ok(lookup(&input.context, &path))
             }
             [Part::Name(stage), Part::Name(key)] if stage == "stageVariables" => {
                 Ok(lookup(&input.stage_variables, key))
@@ -601,14 +620,11 @@ mod tests {
         let rendered = render(CORS, &input("https://b.example")).unwrap();
         assert_eq!(rendered.body, "");
         assert_eq!(
-            rendered.header_overrides,
-            BTreeMap::from([(
-                "Access-Control-Allow-Origin".to_string(),
-                "https://b.example".to_string()
-            )])
+            rendered.header_overrides().collect::<Vec<_>>(),
+            [("Access-Control-Allow-Origin", "https://b.example")]
         );
         let other = render(CORS, &input("https://c.example")).unwrap();
-        assert!(other.header_overrides.is_empty());
+        assert_eq!(other.header_overrides().count(), 0);
     }
 
     #[test]
@@ -622,8 +638,7 @@ mod tests {
         assert_eq!(
             render("#set($context.responseOverride.status = 404)", &input("o"))
                 .unwrap()
-                .status_override
-                .as_deref(),
+                .status_override(),
             Some("404")
         );
     }

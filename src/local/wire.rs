@@ -37,9 +37,25 @@ pub fn empty(status: u16) -> Response {
     response
 }
 
+/// The errors whose message member Lambda's model spells `Message` (the others, and every
+/// API Gateway error, spell it `message`); the body follows the model, as recorded
+/// (test_lambda_api.snapshot.json: `"Message": "Function not found: …"`).
+const CAPITAL_MESSAGE: [&str; 5] = [
+    "ResourceNotFoundException",
+    "ServiceException",
+    "InvalidRuntimeException",
+    "InvalidZipFileException",
+    "ResourceInUseException",
+];
+
 /// A restJson1 error (Lambda, API Gateway): status, `x-amzn-ErrorType`, `{"message": …}`.
 pub fn rest_error(status: u16, code: &str, message: &str) -> Response {
-    let mut response = json(status, &json!({ "Type": "User", "message": message }));
+    let key = if CAPITAL_MESSAGE.contains(&code) {
+        "Message"
+    } else {
+        "message"
+    };
+    let mut response = json(status, &json!({ "Type": "User", key: message }));
     if let Ok(value) = HeaderValue::from_str(code) {
         response.headers_mut().insert("x-amzn-errortype", value);
     }

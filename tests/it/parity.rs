@@ -367,6 +367,75 @@ async fn the_proxy_event_is_built_as_aws_builds_it() {
     cloud.stop().await;
 }
 
+/// test_apigateway_integrations.snapshot.json, `test_apigateway_header_remapping_aws[AWS_PROXY]`
+/// ("no-param-integration"): the client sent every header below, and the event's `headers` kept
+/// exactly the recorded ones (with those API Gateway adds); the hop-by-hop and framing headers
+/// were dropped. (`Expect` and `Transfer-Encoding`, dropped too, would change how this request
+/// is framed, so they are not sent here; the gateway drops them by the same rule.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_headers_api_gateway_drops_never_reach_the_function() {
+    let cloud = common::local_cloud(LocalConfig::default()).await;
+    let base = echo_api(&cloud).await;
+    let sent = [
+        ("Accept", "application/json"),
+        ("Accept-Charset", "UTF-8"),
+        ("Accept-Encoding", "br"),
+        ("Age", "request_Age"),
+        ("Authorization", "Unauthorized"),
+        ("Connection", "close"),
+        ("Content-Encoding", "deflate"),
+        ("Content-MD5", "request_Content-MD5"),
+        ("Content-Type", "application/json"),
+        ("Date", "request_Date"),
+        ("Max-Forwards", "2"),
+        ("Pragma", "cache"),
+        ("Proxy-Authenticate", "Basic"),
+        ("Range", "bytes=500-999"),
+        ("Referer", "https://example.com/"),
+        ("Server", "https://example.com/"),
+        ("TE", "deflate"),
+        ("Trailer", "Expires"),
+        ("Upgrade", "HTTP/2.0"),
+        ("Warn", "299 localStack/0.0"),
+        ("WWW-Authenticate", "Basic YWxhZGRpbjpvcGVuc2VzYW1l"),
+    ];
+    let event = event_of(&format!("{base}/no-param"), &sent).await;
+    let mut names: Vec<&str> = event["headers"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    names.sort_by_key(|n| n.to_ascii_lowercase());
+    // The recorded names, less `Via` (CloudFront's, which the local cloud has no part of).
+    assert_eq!(
+        names,
+        [
+            "Accept",
+            "Accept-Charset",
+            "Accept-Encoding",
+            "Age",
+            "Authorization",
+            "Content-Encoding",
+            "Content-Type",
+            "Date",
+            "Host",
+            "Pragma",
+            "Range",
+            "Referer",
+            "User-Agent",
+            "Warn",
+            "X-Amzn-Trace-Id",
+            "X-Forwarded-For",
+            "X-Forwarded-Port",
+            "X-Forwarded-Proto",
+        ]
+    );
+    assert_eq!(event["headers"]["Range"], "bytes=500-999");
+    assert_eq!(event["body"], Value::Null);
+    cloud.stop().await;
+}
+
 /// A recorded case: its name, the function's result, and what the caller got: status, body,
 /// and a header it saw.
 type ResponseCase = (
@@ -757,6 +826,348 @@ while True:
         let error = call.send().await.unwrap_err();
         let error = error.into_service_error();
         assert!(error.is_resource_not_found_exception(), "{error:?}");
+    }
+    cloud.stop().await;
+}
+
+/// A Lambda control-plane call as raw HTTP: status, and the body (an error's members as sent).
+async fn lambda_answer(
+    cloud: &LocalCloud,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Option<String>, Value) {
+    let mut request = reqwest::Client::new()
+        .request(method, format!("{}{path}", cloud.endpoint()))
+        .header(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0",
+        );
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body.to_string());
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let code = response
+        .headers()
+        .get("x-amzn-errortype")
+        .map(|v| v.to_str().unwrap().to_string());
+    let text = response.text().await.unwrap();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap()
+    };
+    (status, code, body)
+}
+
+/// test_lambda_api.snapshot.json: what Lambda answers for a function, version or region that
+/// is not there, and for a qualifier that contradicts the name. Each row: the recording, the
+/// request, and the answer (status, error code, and the body as sent: `Message` or `message`
+/// as Lambda's model spells it for that error, and `Type: User`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lambda_names_what_it_cannot_find_as_aws_does() {
+    let cloud = common::local_cloud(LocalConfig::default()).await;
+    let sdk = Sdk::at(&cloud.endpoint()).await;
+    script_function(&sdk, "i-exist", "#!/bin/sh\nsleep 60\n", &[]).await;
+    let arn = |name: &str| format!("arn:aws:lambda:us-east-1:000000000000:function:{name}");
+    let wrong_region = "arn:aws:lambda:eu-central-1:000000000000:function:i-exist";
+    let not_found = |message: String| {
+        (
+            404,
+            "ResourceNotFoundException",
+            json!({"Type": "User", "Message": message}),
+        )
+    };
+    let invalid = |message: &str| {
+        (
+            400,
+            "InvalidParameterValueException",
+            json!({"Type": "User", "message": message}),
+        )
+    };
+    let unreachable = || {
+        not_found(
+            "Functions from 'eu-central-1' are not reachable in this region ('us-east-1')".into(),
+        )
+    };
+    let mismatch = || {
+        invalid(
+            "The derived qualifier from the function name does not match the specified qualifier.",
+        )
+    };
+    let functions = "/2015-03-31/functions";
+    let (get, delete, post) = (
+        reqwest::Method::GET,
+        reqwest::Method::DELETE,
+        reqwest::Method::POST,
+    );
+    type Case = (
+        &'static str,
+        reqwest::Method,
+        String,
+        (u16, &'static str, Value),
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "test_ops_on_nonexisting_fn[get_function]",
+            get.clone(),
+            format!("{functions}/i-dont-exist"),
+            not_found(format!("Function not found: {}", arn("i-dont-exist"))),
+        ),
+        (
+            "test_ops_on_nonexisting_fn[get_function_configuration]",
+            get.clone(),
+            format!("{functions}/i-dont-exist/configuration"),
+            not_found(format!("Function not found: {}", arn("i-dont-exist"))),
+        ),
+        (
+            "test_ops_on_nonexisting_fn[delete_function]",
+            delete.clone(),
+            format!("{functions}/i-dont-exist"),
+            not_found(format!("Function not found: {}", arn("i-dont-exist"))),
+        ),
+        (
+            "test_get_function_wrong_region[get_function]",
+            get.clone(),
+            format!("{functions}/{wrong_region}"),
+            unreachable(),
+        ),
+        (
+            "test_get_function_wrong_region[get_function_configuration]",
+            get.clone(),
+            format!("{functions}/{wrong_region}/configuration"),
+            unreachable(),
+        ),
+        (
+            "test_get_function_wrong_region[delete_function]",
+            delete.clone(),
+            format!("{functions}/{wrong_region}"),
+            unreachable(),
+        ),
+        (
+            "test_get_function_wrong_region[invoke]",
+            post.clone(),
+            format!("{functions}/{wrong_region}/invocations"),
+            unreachable(),
+        ),
+        (
+            "test_ops_with_arn_qualifier_mismatch[get_function] not_match",
+            get.clone(),
+            format!("{functions}/{}:1?Qualifier=$LATEST", arn("some-function")),
+            mismatch(),
+        ),
+        (
+            "test_ops_with_arn_qualifier_mismatch[get_function_configuration] not_match",
+            get.clone(),
+            format!(
+                "{functions}/{}:1/configuration?Qualifier=$LATEST",
+                arn("some-function")
+            ),
+            mismatch(),
+        ),
+        (
+            "test_ops_with_arn_qualifier_mismatch[delete_function] not_match",
+            delete.clone(),
+            format!("{functions}/{}:1?Qualifier=$LATEST", arn("some-function")),
+            mismatch(),
+        ),
+        (
+            "test_ops_with_arn_qualifier_mismatch[get_function] match",
+            get.clone(),
+            format!(
+                "{functions}/{}:$LATEST?Qualifier=$LATEST",
+                arn("some-function")
+            ),
+            not_found(format!(
+                "Function not found: {}:$LATEST",
+                arn("some-function")
+            )),
+        ),
+        (
+            "test_ops_with_arn_qualifier_mismatch[get_function_configuration] match",
+            get.clone(),
+            format!(
+                "{functions}/{}:$LATEST/configuration?Qualifier=$LATEST",
+                arn("some-function")
+            ),
+            not_found(format!(
+                "Function not found: {}:$LATEST",
+                arn("some-function")
+            )),
+        ),
+        (
+            "test_ops_with_arn_qualifier_mismatch[delete_function] match",
+            delete.clone(),
+            format!(
+                "{functions}/{}:$LATEST?Qualifier=$LATEST",
+                arn("some-function")
+            ),
+            invalid("$LATEST version cannot be deleted without deleting the function."),
+        ),
+        (
+            "test_ops_on_nonexisting_version[get_function]",
+            get.clone(),
+            format!("{functions}/i-exist?Qualifier=1221"),
+            not_found(format!("Function not found: {}:1221", arn("i-exist"))),
+        ),
+        (
+            "test_ops_on_nonexisting_version[get_function_configuration]",
+            get.clone(),
+            format!("{functions}/i-exist/configuration?Qualifier=1221"),
+            not_found(format!("Function not found: {}:1221", arn("i-exist"))),
+        ),
+        // test_delete_on_nonexisting_version: deleting a version that does not exist is done
+        // already, twice; then the function goes, and both forms are not found.
+        (
+            "test_delete_on_nonexisting_version (1)",
+            delete.clone(),
+            format!("{functions}/i-exist?Qualifier=1233"),
+            (204, "", Value::Null),
+        ),
+        (
+            "test_delete_on_nonexisting_version (2)",
+            delete.clone(),
+            format!("{functions}/i-exist?Qualifier=1233"),
+            (204, "", Value::Null),
+        ),
+        (
+            "test_delete_on_nonexisting_version (3)",
+            delete.clone(),
+            format!("{functions}/i-exist"),
+            (204, "", Value::Null),
+        ),
+        (
+            "delete_function_response_non_existent",
+            delete.clone(),
+            format!("{functions}/i-exist"),
+            not_found(format!("Function not found: {}", arn("i-exist"))),
+        ),
+        (
+            "delete_function_response_non_existent_with_qualifier",
+            delete.clone(),
+            format!("{functions}/i-exist?Qualifier=1233"),
+            not_found(format!("Function not found: {}", arn("i-exist"))),
+        ),
+        (
+            "test_tag_nonexisting_resource not_found_exception_list",
+            get.clone(),
+            format!("/2017-03-31/tags/{}", arn("i-exist")),
+            not_found(format!("Function not found: {}", arn("i-exist"))),
+        ),
+    ];
+    for (recording, method, path, (status, code, body)) in cases {
+        let (got_status, got_code, got_body) = lambda_answer(&cloud, method, &path, None).await;
+        assert_eq!(
+            (got_status, got_code.unwrap_or_default(), got_body),
+            (status, code.to_string(), body),
+            "{recording}: {path}"
+        );
+    }
+    // test_tag_nonexisting_resource, not_found_exception_tag.
+    let (status, code, body) = lambda_answer(
+        &cloud,
+        post,
+        &format!("/2017-03-31/tags/{}", arn("i-exist")),
+        Some(json!({"Tags": {"a": "b"}})),
+    )
+    .await;
+    assert_eq!(
+        (status, code.as_deref(), body),
+        (
+            404,
+            Some("ResourceNotFoundException"),
+            json!({"Type": "User", "Message": format!("Function not found: {}", arn("i-exist"))})
+        )
+    );
+    cloud.stop().await;
+}
+
+/// test_apigateway_integrations.snapshot.json,
+/// `test_integration_mock_with_response_override_in_request_template[True]` and `[False]`: a
+/// MOCK integration whose request template overrides the status and a header, and sets a
+/// value of its own; the overrides hold for the answer, and the response template (when there
+/// is one) reads them back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mock_integrations_carry_overrides_from_request_to_response_as_aws_does() {
+    let cloud = common::local_cloud(LocalConfig::default()).await;
+    let sdk = Sdk::at(&cloud.endpoint()).await;
+    let request_template = "\n#set($context.responseOverride.status = 444)\n#set($context.responseOverride.header.foo = \"bar\")\n#set($context.responseOverride.custom = \"is also passed around\")\n{\n  \"statusCode\": 200\n}\n";
+    let response_template = "\n#set($statusOverride = $context.responseOverride.status)\n#set($fooHeader = $context.responseOverride.header.foo)\n#set($custom = $context.responseOverride.custom)\n{\n    \"statusOverride\": \"$statusOverride\",\n    \"fooHeader\": \"$fooHeader\",\n    \"custom\": \"$custom\"\n}\n";
+    for with_template in [true, false] {
+        let api = sdk
+            .apigateway
+            .create_rest_api()
+            .name(format!("mock-{with_template}"))
+            .send()
+            .await
+            .unwrap();
+        let (id, root) = (api.id().unwrap(), api.root_resource_id().unwrap());
+        sdk.apigateway
+            .put_method()
+            .rest_api_id(id)
+            .resource_id(root)
+            .http_method("GET")
+            .authorization_type("NONE")
+            .send()
+            .await
+            .unwrap();
+        sdk.apigateway
+            .put_method_response()
+            .rest_api_id(id)
+            .resource_id(root)
+            .http_method("GET")
+            .status_code("200")
+            .send()
+            .await
+            .unwrap();
+        sdk.apigateway
+            .put_integration()
+            .rest_api_id(id)
+            .resource_id(root)
+            .http_method("GET")
+            .integration_http_method("POST")
+            .r#type(IntegrationType::Mock)
+            .request_templates("application/json", request_template)
+            .send()
+            .await
+            .unwrap();
+        let mut response = sdk
+            .apigateway
+            .put_integration_response()
+            .rest_api_id(id)
+            .resource_id(root)
+            .http_method("GET")
+            .status_code("200")
+            .selection_pattern("2\\d{2}");
+        if with_template {
+            response = response.response_templates("application/json", response_template);
+        }
+        response.send().await.unwrap();
+        sdk.apigateway
+            .create_deployment()
+            .rest_api_id(id)
+            .stage_name("dev")
+            .send()
+            .await
+            .unwrap();
+        let answer = reqwest::get(format!("{}/_aws/execute-api/{id}/dev/", cloud.endpoint()))
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 444, "[{with_template}]");
+        assert_eq!(answer.headers()["foo"], "bar", "[{with_template}]");
+        let body = answer.text().await.unwrap();
+        if with_template {
+            let body: Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(
+                body,
+                json!({"custom": "is also passed around", "fooHeader": "bar", "statusOverride": "444"})
+            );
+        } else {
+            assert_eq!(body, "");
+        }
     }
     cloud.stop().await;
 }
