@@ -34,6 +34,8 @@ pub struct StageRequest<'a> {
     pub query: Option<&'a str>,
     pub method: &'a Method,
     pub headers: &'a HeaderMap,
+    /// The header names as the client cased them (lowercase → as sent), when known.
+    pub names: Option<BTreeMap<String, String>>,
     pub body: Bytes,
     pub host: String,
 }
@@ -848,7 +850,11 @@ fn proxy_event(
         {
             continue;
         }
-        add_header(canonical(name.as_str()), value);
+        let sent = request
+            .names
+            .as_ref()
+            .and_then(|names| names.get(name.as_str()).cloned());
+        add_header(sent.unwrap_or_else(|| canonical(name.as_str())), value);
     }
     // What API Gateway adds (recorded: X-Forwarded-For/-Port/-Proto and X-Amzn-Trace-Id on
     // every event): who called, on which port, over what, and the trace id.

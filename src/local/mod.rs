@@ -21,6 +21,7 @@ use std::time::Duration;
 
 mod admin;
 mod apigateway;
+mod casing;
 mod code;
 mod emulation;
 pub mod faults;

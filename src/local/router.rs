@@ -3,6 +3,7 @@
 //! in one place: IAM, rate limits, injected faults, call counts, persistence, and catching a
 //! handler's panic (a bug answers 500 in the API's error shape; the connection stays up).
 
+use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
@@ -13,6 +14,7 @@ use axum::response::Response;
 use futures_util::FutureExt;
 use serde_json::Value;
 
+use super::casing::ConnectionHeads;
 use super::faults::{self, Service};
 use super::{admin, apigateway, gateway, iam, lambda, logs, model, wire, Cloud, DEFAULT_REGION};
 
@@ -152,8 +154,13 @@ fn region(headers: &HeaderMap) -> String {
 /// Serves one request; a panic in a handler becomes a 500 in the API's error shape.
 pub async fn dispatch(State(cloud): State<Arc<Cloud>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
+    // Taken for every request, so that the connection's record stays in step.
+    let names = parts
+        .extensions
+        .get::<Arc<ConnectionHeads>>()
+        .and_then(|heads| heads.take(&parts.headers));
     let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
-    let answer = AssertUnwindSafe(serve(&cloud, &method, &uri, &headers, body))
+    let answer = AssertUnwindSafe(serve(&cloud, &method, &uri, &headers, names, body))
         .catch_unwind()
         .await;
     match answer {
@@ -182,6 +189,7 @@ async fn serve(
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
+    names: Option<BTreeMap<String, String>>,
     body: Body,
 ) -> Response {
     let region = region(headers);
@@ -211,6 +219,7 @@ async fn serve(
                 query: uri.query(),
                 method,
                 headers,
+                names,
                 body,
                 host,
             };

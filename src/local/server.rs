@@ -11,11 +11,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
 use tokio::sync::{broadcast, oneshot, Semaphore};
 use tokio::task::JoinSet;
 
+use super::casing::RecordingIo;
 use super::state::Db;
 use super::{faults, iam, router, runtime, Cloud, Limits, LocalConfig};
 
@@ -243,7 +244,14 @@ async fn serve(
             _ = &mut signal => break,
         };
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(app.clone());
+        // Each request carries its connection's record of header names as sent (see casing.rs).
+        let (stream, heads) = RecordingIo::new(stream);
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+            request.extensions_mut().insert(heads.clone());
+            let mut app = app.clone();
+            async move { tower_service::Service::call(&mut app, request).await }
+        });
         let mut shutdown = notify_shutdown.subscribe();
         let http = http.clone();
         connections.spawn(async move {

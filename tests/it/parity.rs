@@ -162,15 +162,29 @@ async fn script_function(
 }
 
 async fn event_of(url: &str, headers: &[(&str, &str)]) -> Value {
-    let mut request = reqwest::Client::new()
-        .get(url)
-        .header("User-Agent", "python-requests/testing");
+    // As raw HTTP/1.1, so that every header name goes out in the casing written here (an HTTP
+    // client library would lowercase them), with python-requests' own headers, as recorded.
+    let rest = url.strip_prefix("http://").unwrap();
+    let (authority, target) = rest.split_at(rest.find('/').unwrap());
+    let mut request = format!(
+        "GET {target} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: python-requests/testing\r\nAccept-Encoding: gzip, deflate\r\nAccept: */*\r\nConnection: close\r\n"
+    );
     for (name, value) in headers {
-        request = request.header(*name, *value);
+        request.push_str(&format!("{name}: {value}\r\n"));
     }
-    let response = request.send().await.unwrap();
-    assert_eq!(response.status(), 200, "{url}");
-    serde_json::from_str(&response.text().await.unwrap()).unwrap()
+    request.push_str("\r\n");
+    let mut stream = tokio::net::TcpStream::connect(authority).await.unwrap();
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut answer))
+        .await
+        .unwrap()
+        .unwrap();
+    let answer = String::from_utf8(answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200 "), "{url}: {head}");
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{url}: {e}: {body}"))
 }
 
 /// test_lambda_aws_proxy_integration: the proxy event, for a path and query variant each.
@@ -267,6 +281,10 @@ async fn the_proxy_event_is_built_as_aws_builds_it() {
     // The headers API Gateway adds: who called, on which port, over what, and a trace id.
     let headers = &event["headers"];
     assert_eq!(headers["Authorization"], "random-value");
+    // Names in the casing the client sent them.
+    assert_eq!(headers["tEsT-HEADeR"], "aValUE");
+    assert_eq!(event["multiValueHeaders"]["tEsT-HEADeR"], json!(["aValUE"]));
+    assert_eq!(headers["Test-Header"], Value::Null);
     assert_eq!(headers["User-Agent"], "python-requests/testing");
     assert!(headers["X-Forwarded-For"].as_str().is_some(), "{headers}");
     assert!(headers["X-Forwarded-Port"].as_str().is_some(), "{headers}");
