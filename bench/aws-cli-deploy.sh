@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The baseline for the deploy benchmark: the same resources `faqctl deploy` creates, made by
-# hand with the aws CLI, as the lab's console steps would be scripted. Usage:
+# A baseline for the deploy benchmark: the same resources `faqctl deploy` creates (stage
+# throttling included), made by hand with the aws CLI, as the lab's console steps would be
+# scripted; each call pays the CLI's interpreter start-up, as users do. Usage:
 #   bench/aws-cli-deploy.sh ENDPOINT ZIP ROLE_ARN
 set -euo pipefail
 endpoint=$1 zip=$2 role=$3
@@ -23,3 +24,5 @@ aws lambda add-permission --function-name FAQ --statement-id faqctl-apigw-get \
   --action lambda:InvokeFunction --principal apigateway.amazonaws.com \
   --source-arn "arn:aws:execute-api:us-east-1:000000000000:$api/*/GET/" >/dev/null
 aws apigateway create-deployment --rest-api-id "$api" --stage-name myDeployment >/dev/null
+aws apigateway update-stage --rest-api-id "$api" --stage-name myDeployment --patch-operations \
+  'op=replace,path=/*/*/throttling/rateLimit,value=10' 'op=replace,path=/*/*/throttling/burstLimit,value=20' >/dev/null

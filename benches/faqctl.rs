@@ -1,15 +1,17 @@
 //! The benchmark behind `bench/run` (`cargo bench --bench faqctl`): one table of figures, all
-//! on loopback — deploy (faqctl vs a script of `aws` CLI calls), the function (size, cold
-//! start, memory, warm latency, throughput of the stage URL vs `cargo lambda watch`'s Invoke
-//! API serving the same bootstrap), how fast `faqctl logs --follow` shows a new line, the
-//! edit loop, and the arm64 function (size; cold start and latency under qemu-user).
-//! Medians of several runs; figures, not pass/fail: these machines are shared and noisy.
+//! on loopback — deploy (faqctl vs a script of `aws` CLI calls, and vs boto3 in one process),
+//! the function (size, cold start, memory), the data path like for like (the floor: a
+//! minimal HTTP server; the stage URL and Invoke API at 1, 8 and 32 clients, with 1 and 2
+//! workers; `cargo lambda watch`'s function URL and Invoke API serving the same function,
+//! measured by the same load generator in the same run), how fast `faqctl logs --follow`
+//! shows a new line, the edit loop, and the arm64 function (under qemu-user). Each row with a
+//! target says met or MISSED, and the bench exits 1 when one was missed.
 
 use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -24,7 +26,6 @@ use faqctl::package::{self, BuildConfig, Profile};
 const ROLE: &str = "arn:aws:iam::000000000000:role/faqctl-bench";
 const DEPLOY_RUNS: usize = 7;
 const CLI_RUNS: usize = 3;
-const LATENCY_REQUESTS: usize = 2000;
 const LOAD_SECONDS: u64 = 3;
 
 fn main() {
@@ -36,13 +37,28 @@ fn main() {
     runtime.block_on(bench());
 }
 
-struct Table(Vec<(String, String, String)>);
+/// The printed table; the rows with a target say whether it was met, and the bench exits
+/// non-zero when one was missed, so that a regression shows.
+struct Table {
+    missed: Vec<String>,
+}
 
 impl Table {
+    /// A figure with no target.
     fn row(&mut self, metric: &str, value: String, target: &str) {
-        println!("  {metric:<52} {value:<28} {target}");
-        self.0.push((metric.into(), value, target.into()));
+        println!("  {metric:<52} {value:<30} {target}");
     }
+
+    /// A figure against its target.
+    fn check(&mut self, metric: &str, value: String, target: &str, met: bool) {
+        let verdict = if met { "met" } else { "MISSED" };
+        println!("  {metric:<52} {value:<30} {target:<24} {verdict}");
+        if !met {
+            self.missed
+                .push(format!("{metric}: {value} (target {target})"));
+        }
+    }
+
     fn section(&mut self, title: &str) {
         println!("{title}");
     }
@@ -135,6 +151,11 @@ impl Cloud {
 }
 
 async fn start(state_dir: Option<PathBuf>) -> Cloud {
+    start_with(state_dir, &[]).await
+}
+
+/// `start` with more flags for `faqctl local`.
+async fn start_with(state_dir: Option<PathBuf>, extra: &[&str]) -> Cloud {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -143,6 +164,7 @@ async fn start(state_dir: Option<PathBuf>) -> Cloud {
     let mut command = Command::new(env!("CARGO_BIN_EXE_faqctl"));
     command
         .args(["local", "--no-deploy", "--port", &port.to_string()])
+        .args(extra)
         .stdout(Stdio::null())
         .stdin(Stdio::null());
     if let Some(dir) = state_dir {
@@ -196,6 +218,18 @@ async fn reset_calls(cloud: &Cloud) {
 }
 
 async fn bench() {
+    let mut table = run_sections().await;
+    if !table.missed.is_empty() {
+        println!("Missed {} target(s):", table.missed.len());
+        for missed in table.missed.drain(..) {
+            println!("  {missed}");
+        }
+        std::process::exit(1);
+    }
+    println!("Every target met.");
+}
+
+async fn run_sections() -> Table {
     println!(
         "faqctl benchmark — {} cores, {}",
         std::thread::available_parallelism()
@@ -203,19 +237,22 @@ async fn bench() {
             .unwrap_or(1),
         cpu_model()
     );
-    let mut table = Table(Vec::new());
+    let mut table = Table { missed: Vec::new() };
     // `bench/run edit-loop` measures the edit loop alone (it needs no release bootstrap).
     if std::env::args().skip(1).any(|a| a == "edit-loop") {
         edit_loop_section(&mut table).await;
-        return;
+        return table;
     }
     // `bench/run logs`: the follow delays alone (after the build below).
     let logs_only = std::env::args().skip(1).any(|a| a == "logs");
     // `bench/run arm64`: the arm64 figures alone.
     if std::env::args().skip(1).any(|a| a == "arm64") {
         arm64_section(&mut table, None).await;
-        return;
+        return table;
     }
+    // `bench/run http`: the function's data path alone (stage URL, Invoke API, the peer, the
+    // floor, workers, memory).
+    let http_only = std::env::args().skip(1).any(|a| a == "http");
     let package = package::build(
         &BuildConfig {
             manifest_path: workspace().join("Cargo.toml"),
@@ -230,7 +267,11 @@ async fn bench() {
     let zip = package.zip.display().to_string();
     if logs_only {
         logs_section(&mut table, &zip).await;
-        return;
+        return table;
+    }
+    if http_only {
+        http_section(&mut table, &zip).await;
+        return table;
     }
     let scratch = tempfile::tempdir().unwrap();
     let changed = scratch.path().join("changed.zip");
@@ -274,8 +315,13 @@ async fn bench() {
         cloud.stop().await;
     }
     let cold_median = median(cold);
-    table.row("cold deploy: wall time", ms(cold_median), "< 500 ms");
-    table.row(
+    table.check(
+        "cold deploy: wall time",
+        ms(cold_median),
+        "< 500 ms",
+        cold_median < Duration::from_millis(500),
+    );
+    table.check(
         "cold deploy: write calls",
         format!(
             "{} ({})",
@@ -283,15 +329,23 @@ async fn bench() {
             cold_writes.keys().cloned().collect::<Vec<_>>().join(", ")
         ),
         "≤ 10",
+        total(&cold_writes) <= 10,
     );
-    table.row("no-op re-deploy: wall time", ms(median(noop)), "< 100 ms");
-    table.row(
+    let noop_median = median(noop);
+    table.check(
+        "no-op re-deploy: wall time",
+        ms(noop_median),
+        "< 30 ms",
+        noop_median < Duration::from_millis(30),
+    );
+    table.check(
         "no-op re-deploy: write calls",
         total(&noop_writes).to_string(),
         "0",
+        total(&noop_writes) == 0,
     );
     table.row("code-change re-deploy: wall time", ms(median(change)), "");
-    table.row(
+    table.check(
         "code-change re-deploy: write calls",
         format!(
             "{} ({})",
@@ -299,6 +353,38 @@ async fn bench() {
             change_writes.keys().cloned().collect::<Vec<_>>().join(", ")
         ),
         "UpdateFunctionCode only",
+        change_writes.keys().eq(["UpdateFunctionCode"].iter()),
+    );
+    // The fair baseline: boto3 in one process, the same resources, stage settings included.
+    let mut boto3 = Vec::new();
+    let mut boto3_calls = 0;
+    for _ in 0..CLI_RUNS {
+        let cloud = start(None).await;
+        let mut command = Command::new("python3");
+        command
+            .arg(workspace().join("bench/boto3-deploy.py"))
+            .args([&cloud.endpoint(), &zip, ROLE])
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_CONFIG_FILE", "/nonexistent")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+            .stdout(Stdio::null());
+        boto3.push(run(command).await.0);
+        boto3_calls = total(&cloud.calls().await);
+        cloud.stop().await;
+    }
+    let boto3_median = median(boto3);
+    table.row(
+        "boto3 script, one process, same resources",
+        format!("{} ({boto3_calls} calls)", ms(boto3_median)),
+        "",
+    );
+    let over_boto3 = boto3_median.as_secs_f64() / cold_median.as_secs_f64();
+    table.check(
+        "faqctl cold deploy speed-up over boto3",
+        format!("{over_boto3:.1}×"),
+        "≥ 5×",
+        over_boto3 >= 5.0,
     );
     let mut cli = Vec::new();
     let mut cli_calls = 0;
@@ -321,18 +407,17 @@ async fn bench() {
         format!("{} ({cli_calls} calls)", ms(cli_median)),
         "",
     );
-    table.row(
+    let over_cli = cli_median.as_secs_f64() / cold_median.as_secs_f64();
+    table.check(
         "faqctl cold deploy speed-up over the aws CLI",
-        format!(
-            "{:.1}×",
-            cli_median.as_secs_f64() / cold_median.as_secs_f64()
-        ),
+        format!("{over_cli:.1}×"),
         "≥ 10×",
+        over_cli >= 10.0,
     );
 
     // 2. The function.
     table.section("The function (bootstrap on the local cloud)");
-    table.row(
+    table.check(
         "zip size",
         format!(
             "{} bytes ({:.0} KB)",
@@ -340,6 +425,7 @@ async fn bench() {
             package.size as f64 / 1024.0
         ),
         "< 450 KB",
+        package.size < 450 * 1024,
     );
     let state = tempfile::tempdir().unwrap();
     let cloud = start(Some(state.path().to_path_buf())).await;
@@ -355,105 +441,27 @@ async fn bench() {
         format!("{init:.2} ms"),
         "",
     );
-    table.row(
+    table.check(
         "cold start: spawn → first response",
         format!("{:.2} ms", init + duration),
         "< 5 ms",
+        init + duration < 5.0,
     );
     table.row(
         "cold start: first GET through the stage URL",
         ms(first_request),
         "",
     );
-    table.row(
+    let rss = peak_rss_kb(state.path());
+    table.check(
         "peak RSS of one environment (VmHWM)",
-        format!("{:.1} MB", peak_rss_kb(state.path()) as f64 / 1024.0),
+        format!("{:.1} MB", rss as f64 / 1024.0),
         "< 4 MB",
+        rss < 4 * 1024,
     );
 
-    let mut stage = sequential_gets(&client, &url, LATENCY_REQUESTS).await;
-    table.row(
-        "warm GET via stage URL, 1 client: p50 / p99",
-        format!(
-            "{} / {}",
-            us(percentile(&mut stage, 0.5)),
-            us(percentile(&mut stage, 0.99))
-        ),
-        "p50 < 200 µs",
-    );
-    let invoke_url = format!("{endpoint}/2015-03-31/functions/FAQ/invocations");
-    let mut invoke = Vec::with_capacity(LATENCY_REQUESTS);
-    for _ in 0..LATENCY_REQUESTS {
-        let started = Instant::now();
-        let response = client
-            .post(&invoke_url)
-            .body("{}")
-            .header("authorization", SIGNED_LAMBDA)
-            .send()
-            .await
-            .unwrap();
-        let _ = response.bytes().await.unwrap();
-        invoke.push(started.elapsed());
-    }
-    table.row(
-        "warm Invoke API, 1 client: p50 / p99",
-        format!(
-            "{} / {}",
-            us(percentile(&mut invoke, 0.5)),
-            us(percentile(&mut invoke, 0.99))
-        ),
-        "",
-    );
-    let mut ours_32 = 0.0;
-    for clients in [1, 8, 32] {
-        let rate = throughput(&client, Method::Get, &url, clients).await;
-        if clients == 32 {
-            ours_32 = rate;
-        }
-        table.row(
-            &format!("stage URL throughput, {clients} clients"),
-            format!("{rate:.0} req/s"),
-            "",
-        );
-    }
     cloud.stop().await;
-
-    // The peer: cargo lambda watch serving the same bootstrap through its Invoke API.
-    match cargo_lambda_watch().await {
-        Some((mut child, port)) => {
-            let url = format!("http://127.0.0.1:{port}/2015-03-31/functions/bootstrap/invocations");
-            let mut latency = Vec::with_capacity(LATENCY_REQUESTS);
-            for _ in 0..LATENCY_REQUESTS {
-                let started = Instant::now();
-                let response = client.post(&url).body("{}").send().await.unwrap();
-                let _ = response.bytes().await.unwrap();
-                latency.push(started.elapsed());
-            }
-            let peer_32 = throughput(&client, Method::Post, &url, 32).await;
-            table.row(
-                "cargo lambda watch Invoke API, 1 client: p50",
-                us(percentile(&mut latency, 0.5)),
-                "",
-            );
-            table.row(
-                "cargo lambda watch Invoke API, 32 clients",
-                format!("{peer_32:.0} req/s"),
-                "",
-            );
-            table.row(
-                "stage URL vs cargo lambda watch, 32 clients",
-                format!("{:.2}×", ours_32 / peer_32),
-                "≥ 1.5×",
-            );
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        None => table.row(
-            "cargo lambda watch",
-            "not available (pip install cargo-lambda)".into(),
-            "",
-        ),
-    }
+    http_section(&mut table, &zip).await;
 
     // 3. Logs.
     logs_section(&mut table, &zip).await;
@@ -463,7 +471,7 @@ async fn bench() {
 
     // 5. arm64.
     arm64_section(&mut table, Some(package.size)).await;
-    let _ = table.0.len();
+    table
 }
 
 /// Deploys `zip` (with `extra` flags) with stage throttling above what the bench sends (the
@@ -524,7 +532,7 @@ async fn arm64_section(table: &mut Table, x86_64_size: Option<u64>) {
     let versus = x86_64_size
         .map(|x86| format!(", x86_64 {:.0} KB", x86 as f64 / 1024.0))
         .unwrap_or_default();
-    table.row(
+    table.check(
         "arm64 zip size",
         format!(
             "{} bytes ({:.0} KB{versus})",
@@ -532,6 +540,7 @@ async fn arm64_section(table: &mut Table, x86_64_size: Option<u64>) {
             package.size as f64 / 1024.0
         ),
         "< 450 KB",
+        package.size < 450 * 1024,
     );
     if let Err(why) = faqctl::local::check_runnable("arm64") {
         return table.row("arm64 under qemu", format!("not measured: {why}"), "");
@@ -576,20 +585,22 @@ async fn edit_loop_section(table: &mut Table) {
             let e2e = median(rounds.iter().map(|r| r.0).collect());
             let build = median(rounds.iter().map(|r| r.1).collect());
             let swap = median(rounds.iter().map(|r| r.2).collect());
-            table.row(
+            table.check(
                 &format!("save → new code serving (median of {})", rounds.len()),
                 ms(e2e),
                 "< 10 s",
+                e2e < Duration::from_secs(10),
             );
             table.row(
                 "  of which: build (cargo, profile lambda-dev)",
                 ms(build),
                 "",
             );
-            table.row(
+            table.check(
                 "  of which: swap (converge: UpdateFunctionCode)",
                 ms(swap),
                 "< 100 ms",
+                swap < Duration::from_millis(100),
             );
         }
         Err(why) => table.row("edit loop", format!("not measured: {why}"), ""),
@@ -812,43 +823,347 @@ fn peak_rss_kb(state_dir: &Path) -> u64 {
     peak
 }
 
-#[derive(Clone, Copy)]
-enum Method {
-    Get,
-    Post,
+/// One request the load generator repeats.
+#[derive(Clone)]
+struct Target {
+    url: String,
+    /// POST `{}` (an Invoke) instead of GET.
+    post: bool,
+    /// A SigV4-shaped `Authorization` (the local cloud's control plane wants one).
+    authorization: Option<&'static str>,
 }
 
-/// Completed requests per second with `clients` concurrent keep-alive clients.
-async fn throughput(client: &reqwest::Client, method: Method, url: &str, clients: usize) -> f64 {
-    let done = Arc::new(AtomicU64::new(0));
+impl Target {
+    fn get(url: &str) -> Target {
+        Target {
+            url: url.to_string(),
+            post: false,
+            authorization: None,
+        }
+    }
+
+    fn invoke(url: &str, authorization: Option<&'static str>) -> Target {
+        Target {
+            url: url.to_string(),
+            post: true,
+            authorization,
+        }
+    }
+}
+
+/// What `clients` concurrent keep-alive clients got for `LOAD_SECONDS`.
+#[derive(Clone, Copy)]
+struct Load {
+    rate: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+impl Load {
+    fn describe(&self) -> String {
+        format!(
+            "{:.0} req/s, {} / {}",
+            self.rate,
+            us(self.p50),
+            us(self.p99)
+        )
+    }
+}
+
+/// `clients` concurrent keep-alive clients repeat `target` for `LOAD_SECONDS` (after a short
+/// warm-up): completed requests per second, and the latency of each, p50 and p99. The same
+/// generator measures every side.
+async fn load(target: &Target, clients: usize) -> Load {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .build()
+        .unwrap();
     let stop = Arc::new(AtomicBool::new(false));
+    let measuring = Arc::new(AtomicBool::new(false));
     let mut tasks = Vec::new();
     for _ in 0..clients {
-        let (client, url, done, stop) =
-            (client.clone(), url.to_string(), done.clone(), stop.clone());
+        let (client, target, stop, measuring) = (
+            client.clone(),
+            target.clone(),
+            stop.clone(),
+            measuring.clone(),
+        );
         tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
             while !stop.load(Ordering::Relaxed) {
-                let request = match method {
-                    Method::Get => client.get(&url),
-                    Method::Post => client.post(&url).body("{}"),
+                let mut request = if target.post {
+                    client.post(&target.url).body("{}")
+                } else {
+                    client.get(&target.url)
                 };
-                if let Ok(response) = request.send().await {
-                    if response.status().is_success() && response.bytes().await.is_ok() {
-                        done.fetch_add(1, Ordering::Relaxed);
+                if let Some(authorization) = target.authorization {
+                    request = request.header("authorization", authorization);
+                }
+                let started = Instant::now();
+                let ok = match request.send().await {
+                    Ok(response) => {
+                        response.status().is_success() && response.bytes().await.is_ok()
                     }
+                    Err(_) => false,
+                };
+                if ok && measuring.load(Ordering::Relaxed) {
+                    latencies.push(started.elapsed());
                 }
             }
+            latencies
         }));
     }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    measuring.store(true, Ordering::Relaxed);
     let started = Instant::now();
     tokio::time::sleep(Duration::from_secs(LOAD_SECONDS)).await;
-    stop.store(true, Ordering::Relaxed);
-    let count = done.load(Ordering::Relaxed);
+    measuring.store(false, Ordering::Relaxed);
     let elapsed = started.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    let mut all = Vec::new();
     for task in tasks {
-        let _ = task.await;
+        all.extend(task.await.unwrap_or_default());
     }
-    count as f64 / elapsed.as_secs_f64()
+    assert!(!all.is_empty(), "no request to {} succeeded", target.url);
+    Load {
+        rate: all.len() as f64 / elapsed.as_secs_f64(),
+        p50: percentile(&mut all, 0.5),
+        p99: percentile(&mut all, 0.99),
+    }
+}
+
+/// The floor: a minimal HTTP/1.1 server on loopback (hyper on a thread of its own, as lean as
+/// a server gets) answering every request with one FAQ entry from memory. What the stage URL
+/// costs beyond it is the local cloud's own work.
+fn floor_server(body: String) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    listener.set_nonblocking(true).unwrap();
+    let body = axum::body::Bytes::from(body);
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let _ = stream.set_nodelay(true);
+                let body = body.clone();
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |_request| {
+                        let body = body.clone();
+                        async move {
+                            let mut response =
+                                hyper::Response::new(http_body_util::Full::new(body));
+                            response.headers_mut().insert(
+                                "content-type",
+                                hyper::header::HeaderValue::from_static("application/json"),
+                            );
+                            Ok::<_, std::convert::Infallible>(response)
+                        }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+    });
+    url
+}
+
+/// A process's memory from /proc (`VmRSS`, or `VmHWM` for its peak), in KB.
+fn process_memory_kb(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| {
+            line.strip_prefix(field)
+                .and_then(|rest| rest.trim_start_matches(':').split_whitespace().next())
+                .and_then(|kb| kb.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+const CLIENTS: [usize; 3] = [1, 8, 32];
+
+/// The data path, like for like: the same load generator, in the same run, against the floor,
+/// the stage URL and the Invoke API of `faqctl local` (with its default workers, and with the
+/// other count), and `cargo lambda watch`'s function URL and Invoke API serving the same
+/// function.
+async fn http_section(table: &mut Table, zip: &str) {
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    table.section("The floor: a minimal HTTP server on loopback, the FAQ body from memory");
+    let faq = faq_function::Faq::load(&workspace().join("faq.json")).unwrap();
+    let floor_url = floor_server(serde_json::to_string(&faq.questions[0]).unwrap());
+    let mut floor = BTreeMap::new();
+    for clients in CLIENTS {
+        let figures = load(&Target::get(&floor_url), clients).await;
+        table.row(
+            &format!("floor, {clients} client(s): req/s, p50 / p99"),
+            figures.describe(),
+            "",
+        );
+        floor.insert(clients, figures);
+    }
+
+    let mut ours = BTreeMap::new();
+    let mut invoke = BTreeMap::new();
+    let mut other_workers = BTreeMap::new();
+    let other = if cores == 1 { 2 } else { 1 };
+    for workers in [cores, other] {
+        let default = workers == cores;
+        table.section(&format!(
+            "faqctl local, {workers} worker(s){}",
+            if default { " (the default here)" } else { "" }
+        ));
+        let cloud = start_with(None, &["--workers", &workers.to_string()]).await;
+        let endpoint = cloud.endpoint();
+        let url = deploy_unthrottled(&endpoint, zip, &[]).await;
+        let stage = Target::get(&url);
+        let _ = load(&stage, 1).await;
+        let idle = process_memory_kb(cloud.child.id(), "VmRSS");
+        for clients in CLIENTS {
+            let figures = load(&stage, clients).await;
+            table.row(
+                &format!("stage URL, {clients} client(s): req/s, p50 / p99"),
+                figures.describe(),
+                "",
+            );
+            if default {
+                ours.insert(clients, figures);
+            } else {
+                other_workers.insert(clients, figures);
+            }
+        }
+        if default {
+            let peak = process_memory_kb(cloud.child.id(), "VmHWM");
+            table.row(
+                "RSS of faqctl local: idle / peak under 32 clients",
+                format!(
+                    "{:.1} MB / {:.1} MB",
+                    idle as f64 / 1024.0,
+                    peak as f64 / 1024.0
+                ),
+                "",
+            );
+            let invoke_target = Target::invoke(
+                &format!("{endpoint}/2015-03-31/functions/FAQ/invocations"),
+                Some(SIGNED_LAMBDA),
+            );
+            for clients in CLIENTS {
+                let figures = load(&invoke_target, clients).await;
+                table.row(
+                    &format!("Invoke API, {clients} client(s): req/s, p50 / p99"),
+                    figures.describe(),
+                    "",
+                );
+                invoke.insert(clients, figures);
+            }
+        }
+        cloud.stop().await;
+    }
+
+    table.section("The stage URL against the floor");
+    let p50 = ours[&1].p50;
+    table.check(
+        "stage URL, 1 client: p50",
+        us(p50),
+        "≤ 150 µs",
+        p50 <= Duration::from_micros(150),
+    );
+    table.row(
+        "stage URL p50 overhead over the floor, 1 client",
+        format!(
+            "{:.0} µs",
+            (p50.as_secs_f64() - floor[&1].p50.as_secs_f64()) * 1e6
+        ),
+        "",
+    );
+    for clients in CLIENTS {
+        table.row(
+            &format!("stage URL throughput, share of the floor's, {clients} client(s)"),
+            format!("{:.0}%", 100.0 * ours[&clients].rate / floor[&clients].rate),
+            "",
+        );
+    }
+    table.row(
+        &format!("stage URL, 32 clients: {cores} vs {other} worker(s)"),
+        format!(
+            "{:.0} vs {:.0} req/s",
+            ours[&32].rate, other_workers[&32].rate
+        ),
+        "",
+    );
+
+    table.section("cargo lambda watch serving the same function: function URL, Invoke API");
+    let Some((mut child, port)) = cargo_lambda_watch().await else {
+        table.check(
+            "cargo lambda watch",
+            "not available (pip install cargo-lambda)".into(),
+            "measured",
+            false,
+        );
+        return;
+    };
+    let furl = Target::get(&format!("http://127.0.0.1:{port}/lambda-url/bootstrap/"));
+    let peer_invoke = Target::invoke(
+        &format!("http://127.0.0.1:{port}/2015-03-31/functions/bootstrap/invocations"),
+        None,
+    );
+    let (mut peer_furl, mut peer_inv) = (BTreeMap::new(), BTreeMap::new());
+    for clients in CLIENTS {
+        let figures = load(&furl, clients).await;
+        table.row(
+            &format!("function URL, {clients} client(s): req/s, p50 / p99"),
+            figures.describe(),
+            "",
+        );
+        peer_furl.insert(clients, figures);
+    }
+    for clients in CLIENTS {
+        let figures = load(&peer_invoke, clients).await;
+        table.row(
+            &format!("Invoke API, {clients} client(s): req/s, p50 / p99"),
+            figures.describe(),
+            "",
+        );
+        peer_inv.insert(clients, figures);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+
+    table.section("faqctl local vs cargo lambda watch, the same path");
+    for clients in CLIENTS {
+        let ratio = ours[&clients].rate / peer_furl[&clients].rate;
+        let label = format!("stage URL vs function URL, {clients} client(s): req/s");
+        if clients == 32 {
+            table.check(&label, format!("{ratio:.2}×"), "≥ 1.5×", ratio >= 1.5);
+        } else {
+            table.row(&label, format!("{ratio:.2}×"), "");
+        }
+    }
+    table.check(
+        "stage URL vs function URL, 1 client: p50",
+        format!("{} vs {}", us(ours[&1].p50), us(peer_furl[&1].p50)),
+        "lower",
+        ours[&1].p50 < peer_furl[&1].p50,
+    );
+    for clients in CLIENTS {
+        let ratio = invoke[&clients].rate / peer_inv[&clients].rate;
+        let label = format!("Invoke API vs Invoke API, {clients} client(s): req/s");
+        if clients == 32 {
+            table.check(&label, format!("{ratio:.2}×"), "≥ 1.5×", ratio >= 1.5);
+        } else {
+            table.row(&label, format!("{ratio:.2}×"), "");
+        }
+    }
 }
 
 /// Starts `cargo lambda watch` on the function crate (same profile as `faqctl build`).
@@ -923,14 +1238,20 @@ async fn logs_section(table: &mut Table, zip: &str) {
         ),
     ] {
         let delays = follow_delays(&endpoint, poll).await;
-        table.row(
+        let (middle, worst) = (
+            median(delays.clone()),
+            delays.iter().copied().max().unwrap_or_default(),
+        );
+        let met = if poll {
+            worst < Duration::from_millis(1500)
+        } else {
+            middle < Duration::from_millis(100)
+        };
+        table.check(
             label,
-            format!(
-                "{} / {}",
-                ms(median(delays.clone())),
-                ms(delays.iter().copied().max().unwrap_or_default())
-            ),
+            format!("{} / {}", ms(middle), ms(worst)),
             target,
+            met,
         );
     }
     cloud.stop().await;

@@ -31,12 +31,18 @@ fn main() -> ExitCode {
         }
     };
     let printer = output::Printer::with(cli.global.output, cli.global.verbose, cli.global.quiet);
-    // One worker thread: the CLI's work is I/O-bound, and the local cloud measured faster
-    // with one (202 µs vs 226 µs per request at 1 client, the same requests/s at 32 under
-    // wrk) because a request no longer hops between workers; the other core is left to the
-    // functions' bootstrap processes.
+    // The CLI's work is I/O-bound: one worker thread. The local cloud serves with
+    // `--workers`, by default one per CPU the machine offers (bench/run shows 1 and 2).
+    let workers = match &cli.command {
+        cli::Command::Local(args) => args.workers.map(usize::from).unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        }),
+        _ => 1,
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
+        .worker_threads(workers)
         .enable_all()
         .build()
     {

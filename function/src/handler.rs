@@ -14,34 +14,58 @@ use crate::Faq;
 pub struct Outcome {
     pub selected: Option<usize>,
     pub response: ApiGatewayProxyResponse,
+    /// The event's payload format: the answer goes back in the same one.
+    pub format: PayloadFormat,
+}
+
+/// Which kind of HTTP event came in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayloadFormat {
+    /// API Gateway REST (v1) proxy events, and direct invokes.
+    V1,
+    /// HTTP API (v2) and function URL events (`"version": "2.0"`): the answer has `cookies`.
+    V2,
+}
+
+impl Outcome {
+    /// The response as the runtime sends it back: a v2 answer carries `cookies` (empty), which
+    /// function URL clients such as `cargo lambda watch` require.
+    pub fn to_wire(&self) -> Value {
+        let mut wire = serde_json::to_value(&self.response).unwrap_or_default();
+        if self.format == PayloadFormat::V2 {
+            wire["cookies"] = Value::Array(Vec::new());
+        }
+        wire
+    }
 }
 
 /// Answers one event.
 ///
 /// An API Gateway REST (v1) proxy event (it has `httpMethod`) gets a random entry for `GET`
-/// and `405` for any other method. Any other event — a direct invoke such as `{}`, the lab's
+/// and `405` for any other method; so does an HTTP API (v2) or function URL event, answered
+/// in its own format. Any other event — a direct invoke such as `{}`, the lab's
 /// "test the function in isolation" — gets a random entry in the same response shape.
 /// `pick(n)` must return an index below `n`.
 pub fn handle(faq: &Faq, event: &Value, pick: impl FnOnce(usize) -> usize) -> Outcome {
+    // An HTTP API (v2) or function URL event: the method is in requestContext.http (some
+    // serialisers, e.g. aws_lambda_events', also write an `httpMethod` at the top).
+    if event.get("version").and_then(Value::as_str) == Some("2.0") {
+        let method = event["requestContext"]["http"]["method"]
+            .as_str()
+            .unwrap_or_default();
+        if method != "GET" {
+            let mut outcome = not_allowed(method);
+            outcome.format = PayloadFormat::V2;
+            return outcome;
+        }
+        let mut outcome = pick_entry(faq, pick);
+        outcome.format = PayloadFormat::V2;
+        return outcome;
+    }
     if event.get("httpMethod").is_some() {
         match ApiGatewayProxyRequest::deserialize(event) {
             Ok(request) if request.http_method == Method::GET => {}
-            Ok(request) => {
-                let mut response = json_response(
-                    405,
-                    &serde_json::json!({
-                        "message": format!("method {} is not allowed: use GET", request.http_method)
-                    })
-                    .to_string(),
-                );
-                response
-                    .headers
-                    .insert(header::ALLOW, HeaderValue::from_static("GET"));
-                return Outcome {
-                    selected: None,
-                    response,
-                };
-            }
+            Ok(request) => return not_allowed(request.http_method.as_str()),
             Err(e) => {
                 let body = serde_json::json!({
                     "message": format!("not a valid API Gateway proxy event: {e}")
@@ -49,10 +73,15 @@ pub fn handle(faq: &Faq, event: &Value, pick: impl FnOnce(usize) -> usize) -> Ou
                 return Outcome {
                     selected: None,
                     response: json_response(400, &body.to_string()),
+                    format: PayloadFormat::V1,
                 };
             }
         }
     }
+    pick_entry(faq, pick)
+}
+
+fn pick_entry(faq: &Faq, pick: impl FnOnce(usize) -> usize) -> Outcome {
     let index = pick(faq.questions.len());
     let entry = &faq.questions[index];
     // Serialising two strings cannot fail.
@@ -60,6 +89,23 @@ pub fn handle(faq: &Faq, event: &Value, pick: impl FnOnce(usize) -> usize) -> Ou
     Outcome {
         selected: Some(index),
         response: json_response(200, &body),
+        format: PayloadFormat::V1,
+    }
+}
+
+fn not_allowed(method: &str) -> Outcome {
+    let mut response = json_response(
+        405,
+        &serde_json::json!({ "message": format!("method {method} is not allowed: use GET") })
+            .to_string(),
+    );
+    response
+        .headers
+        .insert(header::ALLOW, HeaderValue::from_static("GET"));
+    Outcome {
+        selected: None,
+        response,
+        format: PayloadFormat::V1,
     }
 }
 

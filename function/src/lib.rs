@@ -9,4 +9,4 @@ pub mod handler;
 
 pub use cors::{Cors, CORS_ORIGINS_ENV};
 pub use faq::{Entry, Faq, FaqError};
-pub use handler::{handle, Outcome};
+pub use handler::{handle, Outcome, PayloadFormat};

@@ -140,3 +140,47 @@ fn without_origins_no_cors_header_is_added_and_star_allows_any() {
     Cors::from_env_value(Some("*")).add_headers(&event, &mut outcome.response);
     assert_eq!(outcome.response.headers["access-control-allow-origin"], "*");
 }
+
+/// A function URL event as `cargo lambda watch` builds it (an HTTP API v2 event, which
+/// aws_lambda_events serialises with a top-level `httpMethod` besides `requestContext.http`).
+fn function_url_event(method: &str) -> Value {
+    json!({
+        "type": null, "methodArn": null, "httpMethod": method, "identitySource": null,
+        "authorizationToken": null, "resource": null, "version": "2.0", "routeKey": "$default",
+        "rawPath": "/", "rawQueryString": null, "cookies": null,
+        "headers": {"host": "127.0.0.1:9000", "accept": "*/*"},
+        "queryStringParameters": {}, "pathParameters": {}, "stageVariables": {},
+        "body": null, "isBase64Encoded": false,
+        "requestContext": {
+            "routeKey": "$default", "accountId": null, "stage": "$default", "requestId": "r",
+            "apiId": null, "domainName": "localhost", "domainPrefix": "bootstrap",
+            "time": "01/Dec/2026:19:02:42 +0000", "timeEpoch": 1796151762,
+            "http": {"method": method, "path": "/", "protocol": "http", "sourceIp": "127.0.0.1", "userAgent": "cargo-lambda"}
+        }
+    })
+}
+
+#[test]
+fn a_function_url_get_returns_an_entry_in_the_v2_response_format() {
+    let faq = faq();
+    let outcome = handle(&faq, &function_url_event("GET"), |_| 3);
+    assert_eq!(outcome.selected, Some(3));
+    let wire = outcome.to_wire();
+    assert_eq!(wire["statusCode"], 200);
+    assert_eq!(wire["cookies"], json!([]));
+    let entry: Entry = serde_json::from_str(wire["body"].as_str().unwrap()).unwrap();
+    assert_eq!(entry, faq.questions[3]);
+    // What a function URL client reads it as (cookies are required there).
+    let parsed: aws_lambda_events::apigw::ApiGatewayV2httpResponse =
+        serde_json::from_value(wire).unwrap();
+    assert_eq!(parsed.status_code, 200);
+
+    let post = handle(&faq, &function_url_event("POST"), |_| panic!("no pick"));
+    assert_eq!(post.response.status_code, 405);
+    assert_eq!(post.to_wire()["cookies"], json!([]));
+    // A REST (v1) answer has no cookies member.
+    assert_eq!(
+        handle(&faq, &proxy_get(), |_| 0).to_wire().get("cookies"),
+        None
+    );
+}

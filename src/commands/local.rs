@@ -76,6 +76,10 @@ pub struct LocalArgs {
     /// Execution environments per function at most.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub max_environments: u16,
+    /// Threads serving requests (the async runtime's workers). Default: one per CPU the
+    /// machine offers; the functions' `bootstrap` processes run beside them.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub workers: Option<u16>,
     #[command(flatten)]
     pub names: NameArgs,
     #[command(flatten)]

@@ -47,7 +47,7 @@ async fn main() -> Result<(), Error> {
         if let Some(index) = outcome.selected {
             println!("Quote selected: {index}");
         }
-        Ok::<_, Error>(outcome.response)
+        Ok::<_, Error>(outcome.to_wire())
     }))
     .await
 }
