@@ -996,9 +996,6 @@ const CLIENTS: [usize; 3] = [1, 8, 32];
 /// other count), and `cargo lambda watch`'s function URL and Invoke API serving the same
 /// function.
 async fn http_section(table: &mut Table, zip: &str) {
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
     table.section("The floor: a minimal HTTP server on loopback, the FAQ body from memory");
     let faq = faq_function::Faq::load(&workspace().join("faq.json")).unwrap();
     let floor_url = floor_server(serde_json::to_string(&faq.questions[0]).unwrap());
@@ -1016,9 +1013,11 @@ async fn http_section(table: &mut Table, zip: &str) {
     let mut ours = BTreeMap::new();
     let mut invoke = BTreeMap::new();
     let mut other_workers = BTreeMap::new();
-    let other = if cores == 1 { 2 } else { 1 };
-    for workers in [cores, other] {
-        let default = workers == cores;
+    // The default (the CPUs but one), and the other of 1 and 2.
+    let default_workers = faqctl::commands::local::default_workers();
+    let other = if default_workers == 1 { 2 } else { 1 };
+    for workers in [default_workers, other] {
+        let default = workers == default_workers;
         table.section(&format!(
             "faqctl local, {workers} worker(s){}",
             if default { " (the default here)" } else { "" }
@@ -1094,7 +1093,7 @@ async fn http_section(table: &mut Table, zip: &str) {
         );
     }
     table.row(
-        &format!("stage URL, 32 clients: {cores} vs {other} worker(s)"),
+        &format!("stage URL, 32 clients: {default_workers} (default) vs {other} worker(s)"),
         format!(
             "{:.0} vs {:.0} req/s",
             ours[&32].rate, other_workers[&32].rate

@@ -32,13 +32,14 @@ fn main() -> ExitCode {
     };
     let printer = output::Printer::with(cli.global.output, cli.global.verbose, cli.global.quiet);
     // The CLI's work is I/O-bound: one worker thread. The local cloud serves with
-    // `--workers`, by default one per CPU the machine offers (bench/run shows 1 and 2).
+    // `--workers`, by default one per CPU the machine offers but one, which the functions'
+    // bootstrap processes need (on 2 cores, 1 worker served 7,500 req/s at p50 302 µs and 2
+    // workers 6,800 req/s at 373 µs: README, Performance).
     let workers = match &cli.command {
-        cli::Command::Local(args) => args.workers.map(usize::from).unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        }),
+        cli::Command::Local(args) => args
+            .workers
+            .map(usize::from)
+            .unwrap_or_else(faqctl::commands::local::default_workers),
         _ => 1,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()

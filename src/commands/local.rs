@@ -77,7 +77,7 @@ pub struct LocalArgs {
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub max_environments: u16,
     /// Threads serving requests (the async runtime's workers). Default: one per CPU the
-    /// machine offers; the functions' `bootstrap` processes run beside them.
+    /// machine offers but one, left to the functions' `bootstrap` processes (at least 1).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub workers: Option<u16>,
     #[command(flatten)]
@@ -86,6 +86,16 @@ pub struct LocalArgs {
     pub function: FunctionArgs,
     #[command(flatten)]
     pub source: SourceArgs,
+}
+
+/// `--workers` when not given: the machine's CPUs but one, which the functions'
+/// `bootstrap` processes need beside the server (at least 1).
+pub fn default_workers() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .saturating_sub(1)
+        .max(1)
 }
 
 pub async fn run(args: LocalArgs, global: &RemoteArgs, printer: &Printer) -> anyhow::Result<Exit> {
