@@ -254,29 +254,7 @@ pub async fn apply(
         }
         Change::PutMethod => {
             let (api, root) = context.api()?;
-            retry_eventual(
-                || {
-                    clients
-                        .apigateway
-                        .put_method()
-                        .rest_api_id(api)
-                        .resource_id(root)
-                        .http_method("GET")
-                        .authorization_type(AUTHORIZATION)
-                        .send()
-                },
-                concurrent_modification,
-            )
-            .await
-            .map_err(|e| {
-                if has_code(&e, "ConflictException") {
-                    anyhow::Error::new(Race(format!(
-                        "PutMethod GET / of {api}: the method exists now"
-                    )))
-                } else {
-                    api_error("PutMethod", &format!("GET / of {api}"), api, e)
-                }
-            })?;
+            put_method(clients, api, root, "GET").await?;
         }
         Change::UpdateMethod { .. } => {
             let (api, root) = context.api()?;
@@ -342,29 +320,7 @@ pub async fn apply(
         }
         Change::PutPreflightMethod => {
             let (api, root) = context.api()?;
-            retry_eventual(
-                || {
-                    clients
-                        .apigateway
-                        .put_method()
-                        .rest_api_id(api)
-                        .resource_id(root)
-                        .http_method("OPTIONS")
-                        .authorization_type(AUTHORIZATION)
-                        .send()
-                },
-                concurrent_modification,
-            )
-            .await
-            .map_err(|e| {
-                if has_code(&e, "ConflictException") {
-                    anyhow::Error::new(Race(format!(
-                        "PutMethod OPTIONS / of {api}: the method exists now"
-                    )))
-                } else {
-                    api_error("PutMethod", &format!("OPTIONS / of {api}"), api, e)
-                }
-            })?;
+            put_method(clients, api, root, "OPTIONS").await?;
         }
         Change::PutPreflightIntegration => {
             let (api, root) = context.api()?;
@@ -849,6 +805,35 @@ async fn wait_updated(clients: &Clients, name: &str) -> anyhow::Result<()> {
                 DisplayErrorContext(&e)
             )
         })?;
+    Ok(())
+}
+
+/// PutMethod `verb /` with authorization NONE (the FAQ's GET, the CORS preflight's OPTIONS);
+/// a method that exists already means another deploy made it meanwhile.
+async fn put_method(clients: &Clients, api: &str, root: &str, verb: &str) -> anyhow::Result<()> {
+    retry_eventual(
+        || {
+            clients
+                .apigateway
+                .put_method()
+                .rest_api_id(api)
+                .resource_id(root)
+                .http_method(verb)
+                .authorization_type(AUTHORIZATION)
+                .send()
+        },
+        concurrent_modification,
+    )
+    .await
+    .map_err(|e| {
+        if has_code(&e, "ConflictException") {
+            anyhow::Error::new(Race(format!(
+                "PutMethod {verb} / of {api}: the method exists now"
+            )))
+        } else {
+            api_error("PutMethod", &format!("{verb} / of {api}"), api, e)
+        }
+    })?;
     Ok(())
 }
 
