@@ -163,8 +163,8 @@ async fn serve(
             request.method, request.path
         )
     });
-    let function_name = match target {
-        Target::Lambda(name) => name,
+    let (function_name, qualifier) = match target {
+        Target::Lambda(name, qualifier) => (name, qualifier),
         Target::Mock(method) => {
             let input = TemplateInput {
                 path: path_parameters.unwrap_or_default(),
@@ -216,12 +216,21 @@ async fn serve(
                 request.api_id, request.stage, request.method, resource.path
             ),
         );
-        if !allows(&function.policy, &source) {
+        // A qualified ARN invokes that version or alias, under its own resource policy.
+        let Some(named) = super::versions::resolve(function, qualifier.as_deref()) else {
+            trace.error(format!(
+                "Execution failed due to configuration error: Function not found: {}:{}",
+                function.arn,
+                qualifier.unwrap_or_default()
+            ));
+            return internal();
+        };
+        if !allows(&named.policy, &source) {
             // AWS's own words in the execution log; the caller gets a plain 500.
             trace.error("Execution failed due to configuration error: Invalid permissions on Lambda function".into());
             return internal();
         }
-        function.clone()
+        super::versions::pick(function, named)
     };
     if function.state != "Active" || function.code_dir.as_os_str().is_empty() {
         trace.error(format!(
@@ -438,8 +447,9 @@ struct Route {
 
 /// What the method's integration calls.
 enum Target {
-    /// A Lambda proxy integration of this function.
-    Lambda(String),
+    /// A Lambda proxy integration of this function, and the qualifier its ARN carries (a
+    /// version or an alias, `FAQ:live`).
+    Lambda(String, Option<String>),
     /// A MOCK integration: API Gateway answers from the method's own mapping.
     Mock(ApiMethod),
 }
@@ -506,13 +516,11 @@ fn resolve(db: &super::state::Db, request: &StageRequest<'_>) -> Result<Route, R
         .and_then(|uri| uri.split("/functions/").nth(1))
         .and_then(|rest| rest.strip_suffix("/invocations"))
         .map(|arn| {
-            arn.rsplit(":function:")
-                .next()
-                .unwrap_or(arn)
-                .split(':')
-                .next()
-                .unwrap_or(arn)
-                .to_string()
+            let name = arn.rsplit(":function:").next().unwrap_or(arn);
+            match name.split_once(':') {
+                Some((name, qualifier)) => (name.to_string(), Some(qualifier.to_string())),
+                None => (name.to_string(), None),
+            }
         });
     let Some(function) = function else {
         return Err(message(
@@ -523,7 +531,7 @@ fn resolve(db: &super::state::Db, request: &StageRequest<'_>) -> Result<Route, R
     };
     Ok(Route {
         resource: resource.clone(),
-        target: Target::Lambda(function),
+        target: Target::Lambda(function.0, function.1),
         parameters,
         region: api.region.clone(),
         variables: stage.variables.clone(),

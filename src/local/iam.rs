@@ -243,6 +243,7 @@ pub fn needs(
     operation: &str,
     method: &Method,
     path: &str,
+    query: Option<&str>,
     region: &str,
     body: &[u8],
 ) -> Vec<Need> {
@@ -254,10 +255,27 @@ pub fn needs(
                 .split('/')
                 .map(decode_segment)
                 .collect();
+            // A version or alias (`Qualifier`, or `NAME:QUALIFIER`) is its own resource, the
+            // qualified ARN: a policy on `function:NAME` alone does not reach it (IAM matches
+            // ARNs as strings; `function:NAME:*` does).
+            let parameter = query.and_then(|q| {
+                q.split('&')
+                    .filter_map(|pair| pair.split_once('='))
+                    .find(|(key, _)| *key == "Qualifier")
+                    .map(|(_, value)| decode_segment(value))
+            });
             let function = |name: &str| {
                 let name = name.rsplit(":function:").next().unwrap_or(name);
-                let name = name.split(':').next().unwrap_or(name);
-                arn(region, "lambda", &format!("function:{name}"))
+                let (name, qualifier) = match name.split_once(':') {
+                    Some((name, qualifier)) => (name, Some(qualifier.to_string())),
+                    None => (name, parameter.clone()),
+                };
+                match qualifier {
+                    Some(qualifier) => {
+                        arn(region, "lambda", &format!("function:{name}:{qualifier}"))
+                    }
+                    None => arn(region, "lambda", &format!("function:{name}")),
+                }
             };
             let resource = match segments.as_slice() {
                 [_, _, name, ..] if segments[1] == "functions" => function(name),
@@ -405,6 +423,7 @@ mod tests {
             "CreateFunction",
             &Method::POST,
             "/2015-03-31/functions",
+            None,
             "cn-north-1",
             br#"{"FunctionName":"FAQ","Role":"arn:aws-cn:iam::1:role/r","Tags":{"a":"b"}}"#,
         );
@@ -426,15 +445,48 @@ mod tests {
             "Invoke",
             &Method::POST,
             "/2015-03-31/functions/FAQ/invocations",
+            None,
             "us-east-1",
             b"{}",
         );
         assert_eq!(invoke[0].action, "lambda:InvokeFunction");
+        assert_eq!(
+            invoke[0].resource,
+            "arn:aws:lambda:us-east-1:000000000000:function:FAQ"
+        );
+        // A version or alias is the qualified ARN, by parameter or in the name.
+        let qualified = needs(
+            Service::Lambda,
+            "Invoke",
+            &Method::POST,
+            "/2015-03-31/functions/FAQ/invocations",
+            Some("Qualifier=7"),
+            "us-east-1",
+            b"{}",
+        );
+        assert_eq!(
+            qualified[0].resource,
+            "arn:aws:lambda:us-east-1:000000000000:function:FAQ:7"
+        );
+        let alias = needs(
+            Service::Lambda,
+            "Invoke",
+            &Method::POST,
+            "/2015-03-31/functions/FAQ%3Alive/invocations",
+            None,
+            "us-east-1",
+            b"",
+        );
+        assert_eq!(
+            alias[0].resource,
+            "arn:aws:lambda:us-east-1:000000000000:function:FAQ:live"
+        );
         let account = needs(
             Service::ApiGateway,
             "GetAccount",
             &Method::GET,
             "/account",
+            None,
             "us-east-1",
             b"",
         );
@@ -450,6 +502,7 @@ mod tests {
             "DescribeLogGroups",
             &Method::POST,
             "/",
+            None,
             "us-east-1",
             br#"{"logGroupNamePrefix":"/aws/lambda/FAQ"}"#,
         );

@@ -53,13 +53,45 @@ pub enum Op {
     },
     AddPermission {
         name: String,
+        qualifier: Option<String>,
     },
     GetPolicy {
         name: String,
+        qualifier: Option<String>,
     },
     RemovePermission {
         name: String,
         sid: String,
+        qualifier: Option<String>,
+    },
+    PublishVersion {
+        name: String,
+    },
+    ListVersionsByFunction {
+        name: String,
+        marker: Option<String>,
+        max_items: Option<String>,
+    },
+    CreateAlias {
+        name: String,
+    },
+    GetAlias {
+        name: String,
+        alias: String,
+    },
+    UpdateAlias {
+        name: String,
+        alias: String,
+    },
+    DeleteAlias {
+        name: String,
+        alias: String,
+    },
+    ListAliases {
+        name: String,
+        function_version: Option<String>,
+        marker: Option<String>,
+        max_items: Option<String>,
     },
     /// `qualifier`: the `Qualifier` query parameter, or the `:qualifier` of the name or ARN.
     Invoke {
@@ -107,13 +139,47 @@ impl Op {
             ("PUT", ["2015-03-31", "functions", n, "code"]) => {
                 Op::UpdateFunctionCode { name: name(n) }
             }
-            ("POST", ["2015-03-31", "functions", n, "policy"]) => {
-                Op::AddPermission { name: name(n) }
-            }
-            ("GET", ["2015-03-31", "functions", n, "policy"]) => Op::GetPolicy { name: name(n) },
+            ("POST", ["2015-03-31", "functions", n, "policy"]) => Op::AddPermission {
+                name: name(n),
+                qualifier: query_parameter(query, "Qualifier"),
+            },
+            ("GET", ["2015-03-31", "functions", n, "policy"]) => Op::GetPolicy {
+                name: name(n),
+                qualifier: query_parameter(query, "Qualifier"),
+            },
             ("DELETE", ["2015-03-31", "functions", n, "policy", sid]) => Op::RemovePermission {
                 name: name(n),
                 sid: sid.to_string(),
+                qualifier: query_parameter(query, "Qualifier"),
+            },
+            ("POST", ["2015-03-31", "functions", n, "versions"]) => {
+                Op::PublishVersion { name: name(n) }
+            }
+            ("GET", ["2015-03-31", "functions", n, "versions"]) => Op::ListVersionsByFunction {
+                name: name(n),
+                marker: query_parameter(query, "Marker"),
+                max_items: query_parameter(query, "MaxItems"),
+            },
+            ("POST", ["2015-03-31", "functions", n, "aliases"]) => {
+                Op::CreateAlias { name: name(n) }
+            }
+            ("GET", ["2015-03-31", "functions", n, "aliases"]) => Op::ListAliases {
+                name: name(n),
+                function_version: query_parameter(query, "FunctionVersion"),
+                marker: query_parameter(query, "Marker"),
+                max_items: query_parameter(query, "MaxItems"),
+            },
+            ("GET", ["2015-03-31", "functions", n, "aliases", a]) => Op::GetAlias {
+                name: name(n),
+                alias: a.to_string(),
+            },
+            ("PUT", ["2015-03-31", "functions", n, "aliases", a]) => Op::UpdateAlias {
+                name: name(n),
+                alias: a.to_string(),
+            },
+            ("DELETE", ["2015-03-31", "functions", n, "aliases", a]) => Op::DeleteAlias {
+                name: name(n),
+                alias: a.to_string(),
             },
             ("POST", ["2015-03-31", "functions", n, "invocations"]) => Op::Invoke {
                 name: name(n),
@@ -138,6 +204,13 @@ impl Op {
             Op::AddPermission { .. } => "AddPermission",
             Op::GetPolicy { .. } => "GetPolicy",
             Op::RemovePermission { .. } => "RemovePermission",
+            Op::PublishVersion { .. } => "PublishVersion",
+            Op::ListVersionsByFunction { .. } => "ListVersionsByFunction",
+            Op::CreateAlias { .. } => "CreateAlias",
+            Op::GetAlias { .. } => "GetAlias",
+            Op::UpdateAlias { .. } => "UpdateAlias",
+            Op::DeleteAlias { .. } => "DeleteAlias",
+            Op::ListAliases { .. } => "ListAliases",
             Op::Invoke { .. } => "Invoke",
             Op::TagResource { .. } => "TagResource",
             Op::ListTags { .. } => "ListTags",
@@ -170,6 +243,9 @@ impl Op {
                 | Op::GetFunction { .. }
                 | Op::GetFunctionConfiguration { .. }
                 | Op::GetPolicy { .. }
+                | Op::ListVersionsByFunction { .. }
+                | Op::GetAlias { .. }
+                | Op::ListAliases { .. }
                 | Op::ListTags { .. }
                 | Op::Invoke { .. }
                 | Op::Unknown
@@ -207,9 +283,46 @@ impl Op {
             Op::UpdateFunctionCode { name } => {
                 update_code(cloud, region, &name, body, parsed).await
             }
-            Op::AddPermission { name } => add_permission(cloud, region, &name, body),
-            Op::GetPolicy { name } => get_policy(cloud, region, &name),
-            Op::RemovePermission { name, sid } => remove_permission(cloud, region, &name, &sid),
+            Op::AddPermission { name, qualifier } => {
+                add_permission(cloud, region, &name, qualifier.as_deref(), body)
+            }
+            Op::GetPolicy { name, qualifier } => {
+                get_policy(cloud, region, &name, qualifier.as_deref())
+            }
+            Op::RemovePermission {
+                name,
+                sid,
+                qualifier,
+            } => remove_permission(cloud, region, &name, &sid, qualifier.as_deref()),
+            Op::PublishVersion { name } => super::versions::publish(cloud, region, &name, body),
+            Op::ListVersionsByFunction {
+                name,
+                marker,
+                max_items,
+            } => super::versions::list(cloud, region, &name, marker, max_items),
+            Op::CreateAlias { name } => super::versions::create_alias(cloud, region, &name, body),
+            Op::GetAlias { name, alias } => {
+                super::versions::get_alias(cloud, region, &name, &alias)
+            }
+            Op::UpdateAlias { name, alias } => {
+                super::versions::update_alias(cloud, region, &name, &alias, body)
+            }
+            Op::DeleteAlias { name, alias } => {
+                super::versions::delete_alias(cloud, region, &name, &alias)
+            }
+            Op::ListAliases {
+                name,
+                function_version,
+                marker,
+                max_items,
+            } => super::versions::list_aliases(
+                cloud,
+                region,
+                &name,
+                function_version,
+                marker,
+                max_items,
+            ),
             Op::Invoke { name, qualifier } => {
                 invoke(cloud, region, &name, qualifier.as_deref(), body, headers).await
             }
@@ -243,7 +356,7 @@ fn query_parameter(query: Option<&str>, wanted: &str) -> Option<String> {
         .map(|(_, value)| decode_segment(value))
 }
 
-fn name_of(name_or_arn: &str) -> &str {
+pub(super) fn name_of(name_or_arn: &str) -> &str {
     name_or_arn
         .rsplit(":function:")
         .next()
@@ -265,7 +378,7 @@ fn qualifier(name: &str, parameter: Option<&str>) -> Result<Option<String>, Resp
 }
 
 /// A function ARN of another region names nothing here (recorded: test_get_function_wrong_region).
-fn check_region(region: &str, name: &str) -> Result<(), Response> {
+pub(super) fn check_region(region: &str, name: &str) -> Result<(), Response> {
     let parts: Vec<&str> = name.split(':').collect();
     match parts.as_slice() {
         ["arn", _, "lambda", other, ..] if *other != region => Err(rest_error(
@@ -277,9 +390,9 @@ fn check_region(region: &str, name: &str) -> Result<(), Response> {
     }
 }
 
-/// Runs `f` on the function's `$LATEST`: functions here have no published versions, so any
-/// other qualifier is not found, as a version AWS never published (recorded:
-/// test_ops_on_nonexisting_version, and `…:NAME:$LATEST` in the message when qualified).
+/// Runs `f` on what the qualifier names: `$LATEST`, a published version, or an alias' version
+/// (its FunctionArn qualified as asked); anything else is not found, with `:QUALIFIER` in the
+/// message (recorded: test_ops_on_nonexisting_version, get_function_alias_notfound_exc).
 fn with_version(
     cloud: &Cloud,
     region: &str,
@@ -295,22 +408,34 @@ fn with_version(
         return response;
     }
     let db = cloud.db();
-    let (arn, found) = match db.function(name_of(name)) {
-        Some(function) => (function.arn.clone(), Some(function)),
-        None => (function_arn(region, name_of(name)), None),
+    let Some(function) = db.function(name_of(name)) else {
+        return match qualifier {
+            Some(qualifier) => rest_error(
+                404,
+                "ResourceNotFoundException",
+                &format!(
+                    "Function not found: {}:{qualifier}",
+                    function_arn(region, name_of(name))
+                ),
+            ),
+            None => not_found(region, name),
+        };
     };
-    match (found, qualifier.as_deref()) {
-        (Some(function), None | Some("$LATEST")) => f(function),
-        (_, Some(qualifier)) => rest_error(
+    match super::versions::resolve(function, qualifier.as_deref()) {
+        Some(named) => f(&named.function),
+        None => rest_error(
             404,
             "ResourceNotFoundException",
-            &format!("Function not found: {arn}:{qualifier}"),
+            &format!(
+                "Function not found: {}:{}",
+                function.arn,
+                qualifier.unwrap_or_default()
+            ),
         ),
-        (None, None) => not_found(region, name),
     }
 }
 
-fn not_found(region: &str, name: &str) -> Response {
+pub(super) fn not_found(region: &str, name: &str) -> Response {
     rest_error(
         404,
         "ResourceNotFoundException",
@@ -330,24 +455,8 @@ fn check_architectures(architectures: &[String]) -> Result<(), Response> {
     Ok(())
 }
 
-fn invalid(message: &str) -> Response {
+pub(super) fn invalid(message: &str) -> Response {
     rest_error(400, "InvalidParameterValueException", message)
-}
-
-fn with_function(
-    cloud: &Cloud,
-    region: &str,
-    name: &str,
-    f: impl FnOnce(&Function) -> Response,
-) -> Response {
-    if let Err(response) = check_region(region, name) {
-        return response;
-    }
-    let db = cloud.db();
-    match db.function(name_of(name)) {
-        Some(function) => f(function),
-        None => not_found(region, name),
-    }
 }
 
 pub fn configuration(f: &Function) -> Value {
@@ -367,9 +476,9 @@ pub fn configuration(f: &Function) -> Value {
         "MemorySize": f.memory,
         "LastModified": f.last_modified,
         "CodeSha256": f.code_sha256,
-        "Version": "$LATEST",
+        "Version": f.version,
         "Environment": { "Variables": f.environment },
-        "RevisionId": format!("00000000-0000-0000-0000-{:012}", f.revision),
+        "RevisionId": super::versions::revision_id(f.revision),
         "State": f.state,
         "PackageType": "Zip",
         "Architectures": f.architectures,
@@ -556,6 +665,10 @@ async fn create_function(
         last_update_status: "InProgress".into(),
         tags: string_map(&request["Tags"]),
         policy: Vec::new(),
+        version: "$LATEST".into(),
+        versions: Default::default(),
+        last_version: 0,
+        aliases: Default::default(),
     };
     let response = json(201, &configuration(&function));
     {
@@ -609,8 +722,12 @@ async fn finish_in_background(
             Ok(()) => {
                 // The previous revision's files go: a state dir must not grow with every
                 // deploy. Environments still running it have read what they need.
+                // A published version keeps its code (the revision's dir) until it is deleted.
                 let previous = std::mem::replace(&mut function.code_dir, dir);
-                if !previous.as_os_str().is_empty() && previous != function.code_dir {
+                if !previous.as_os_str().is_empty()
+                    && previous != function.code_dir
+                    && !function.version_uses(&previous)
+                {
                     let _ = std::fs::remove_dir_all(previous);
                 }
                 function.state = "Active".into();
@@ -645,7 +762,7 @@ fn get_function(cloud: &Cloud, region: &str, name: &str, qualifier: Option<&str>
         // for lambda:ListTags"; otherwise a TagsError in their place.
         let list_tags = super::iam::Need {
             action: "lambda:ListTags".into(),
-            resource: f.arn.clone(),
+            resource: function_arn(&f.region, &f.name),
         };
         if cloud.iam.allows(&list_tags.action, &list_tags.resource) {
             output["Tags"] = json!(f.tags);
@@ -661,7 +778,8 @@ fn get_function(cloud: &Cloud, region: &str, name: &str, qualifier: Option<&str>
 
 /// Deletes the function; with a qualifier, that version only (recorded:
 /// test_ops_with_arn_qualifier_mismatch, test_delete_on_nonexisting_version): `$LATEST` is
-/// refused, and any other version — none is ever published here — is deleted already.
+/// refused, a version an alias routes to too, and a version that does not exist is deleted
+/// already.
 fn delete_function(cloud: &Cloud, region: &str, name: &str, parameter: Option<&str>) -> Response {
     let qualifier = match qualifier(name, parameter) {
         Ok(qualifier) => qualifier,
@@ -675,11 +793,26 @@ fn delete_function(cloud: &Cloud, region: &str, name: &str, parameter: Option<&s
     }
     let mut db = cloud.db();
     let name = name_of(name).to_string();
-    if qualifier.is_some() {
-        return match db.function(&name) {
-            Some(_) => empty(204),
-            None => not_found(region, &name),
+    if let Some(qualifier) = qualifier {
+        let Some(function) = db.function_mut(&name) else {
+            return not_found(region, &name);
         };
+        let deleted = match super::versions::delete_version(function, &qualifier) {
+            Ok(deleted) => deleted,
+            Err(response) => return response,
+        };
+        if let Some(deleted) = deleted {
+            // Its code goes unless `$LATEST` or another version still runs it.
+            let shared =
+                function.code_dir == deleted.code_dir || function.version_uses(&deleted.code_dir);
+            db.changed();
+            drop(db);
+            cloud.runtimes.retire_version(&name, &deleted.version);
+            if !shared {
+                let _ = std::fs::remove_dir_all(&deleted.code_dir);
+            }
+        }
+        return empty(204);
     }
     match db.remove_function(&name) {
         Some(function) => {
@@ -775,7 +908,7 @@ fn update_configuration(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8
     );
     db.changed();
     drop(db);
-    cloud.runtimes.retire(&function_name);
+    cloud.runtimes.retire_version(&function_name, "$LATEST");
     // The code stays where it is; only the status settles later.
     let cloud = cloud.clone();
     let tracked = cloud.clone();
@@ -833,19 +966,39 @@ async fn update_code(
         db.changed();
         (response, function_name, revision)
     };
-    cloud.runtimes.retire(&function_name);
+    cloud.runtimes.retire_version(&function_name, "$LATEST");
     finish_in_background(cloud, function_name, revision, code, false).await;
     response
 }
 
-fn add_permission(cloud: &Cloud, region: &str, name: &str, body: &[u8]) -> Response {
+/// AddPermission: the statement goes to the policy of what `Qualifier` names (a version or an
+/// alias has its own; recorded: test_lambda_permission_fn_versioning), its `Resource` the
+/// qualified ARN.
+fn add_permission(
+    cloud: &Cloud,
+    region: &str,
+    name: &str,
+    parameter: Option<&str>,
+    body: &[u8],
+) -> Response {
     let request = match parse_body(body) {
         Ok(request) => request,
         Err(message) => return invalid(&message),
     };
+    let qualifier = match qualifier(name, parameter) {
+        Ok(qualifier) => qualifier,
+        Err(response) => return response,
+    };
+    if let Err(response) = check_region(region, name) {
+        return response;
+    }
     let mut db = cloud.db();
     let Some(function) = db.function_mut(name_of(name)) else {
         return not_found(region, name);
+    };
+    let resource = match &qualifier {
+        Some(q) => format!("{}:{q}", function.arn),
+        None => function.arn.clone(),
     };
     let sid = request["StatementId"].as_str().unwrap_or_default();
     let (Some(action), Some(principal)) =
@@ -856,7 +1009,14 @@ fn add_permission(cloud: &Cloud, region: &str, name: &str, body: &[u8]) -> Respo
     if sid.is_empty() {
         return invalid("StatementId is required");
     }
-    if function.policy.iter().any(|s| s["Sid"] == sid) {
+    let Some(policy) = super::versions::policy_mut(function, qualifier.as_deref()) else {
+        return rest_error(
+            404,
+            "ResourceNotFoundException",
+            &format!("Function not found: {resource}"),
+        );
+    };
+    if policy.iter().any(|s| s["Sid"] == sid) {
         return rest_error(409, "ResourceConflictException", &format!("The statement id ({sid}) provided already exists. Please provide a new statement id, or remove the existing statement."));
     }
     let principal = if principal.contains('.') {
@@ -869,41 +1029,87 @@ fn add_permission(cloud: &Cloud, region: &str, name: &str, body: &[u8]) -> Respo
         "Effect": "Allow",
         "Principal": principal,
         "Action": action,
-        "Resource": function.arn,
+        "Resource": resource,
     });
     if let Some(source) = request["SourceArn"].as_str() {
         statement["Condition"] = json!({ "ArnLike": { "AWS:SourceArn": source } });
     }
-    function.policy.push(statement.clone());
+    policy.push(statement.clone());
     db.changed();
     json(201, &json!({ "Statement": statement.to_string() }))
 }
 
-fn get_policy(cloud: &Cloud, region: &str, name: &str) -> Response {
-    with_function(cloud, region, name, |f| {
-        if f.policy.is_empty() {
-            return rest_error(
-                404,
-                "ResourceNotFoundException",
-                "The resource you requested does not exist.",
-            );
-        }
-        let policy = json!({ "Version": "2012-10-17", "Id": "default", "Statement": f.policy });
-        json(
-            200,
-            &json!({ "Policy": policy.to_string(), "RevisionId": format!("00000000-0000-0000-0000-{:012}", f.revision) }),
-        )
-    })
+/// The policy of what `Qualifier` names; none yet is "The resource you requested does not
+/// exist." (recorded: get_policy_after_publishing_new_version).
+fn get_policy(cloud: &Cloud, region: &str, name: &str, parameter: Option<&str>) -> Response {
+    let qualifier = match qualifier(name, parameter) {
+        Ok(qualifier) => qualifier,
+        Err(response) => return response,
+    };
+    if let Err(response) = check_region(region, name) {
+        return response;
+    }
+    let db = cloud.db();
+    let Some(function) = db.function(name_of(name)) else {
+        return not_found(region, name);
+    };
+    let Some(named) = super::versions::resolve(function, qualifier.as_deref()) else {
+        return rest_error(
+            404,
+            "ResourceNotFoundException",
+            &format!(
+                "Function not found: {}:{}",
+                function.arn,
+                qualifier.unwrap_or_default()
+            ),
+        );
+    };
+    if named.policy.is_empty() {
+        return rest_error(
+            404,
+            "ResourceNotFoundException",
+            "The resource you requested does not exist.",
+        );
+    }
+    let policy = json!({ "Version": "2012-10-17", "Id": "default", "Statement": named.policy });
+    json(
+        200,
+        &json!({ "Policy": policy.to_string(), "RevisionId": super::versions::revision_id(function.revision) }),
+    )
 }
 
-fn remove_permission(cloud: &Cloud, region: &str, name: &str, sid: &str) -> Response {
+fn remove_permission(
+    cloud: &Cloud,
+    region: &str,
+    name: &str,
+    sid: &str,
+    parameter: Option<&str>,
+) -> Response {
+    let qualifier = match qualifier(name, parameter) {
+        Ok(qualifier) => qualifier,
+        Err(response) => return response,
+    };
+    if let Err(response) = check_region(region, name) {
+        return response;
+    }
     let mut db = cloud.db();
     let Some(function) = db.function_mut(name_of(name)) else {
         return not_found(region, name);
     };
-    let before = function.policy.len();
-    function.policy.retain(|s| s["Sid"] != sid);
-    if function.policy.len() == before {
+    let arn = function.arn.clone();
+    let Some(policy) = super::versions::policy_mut(function, qualifier.as_deref()) else {
+        return rest_error(
+            404,
+            "ResourceNotFoundException",
+            &format!(
+                "Function not found: {arn}:{}",
+                qualifier.unwrap_or_default()
+            ),
+        );
+    };
+    let before = policy.len();
+    policy.retain(|s| s["Sid"] != sid);
+    if policy.len() == before {
         return rest_error(
             404,
             "ResourceNotFoundException",
@@ -966,33 +1172,23 @@ async fn invoke(
         Ok(qualifier) => qualifier,
         Err(response) => return response,
     };
-    let mut function = match ready_function(cloud, region, name) {
+    // A qualified invoke tells the runtime the qualified ARN (recorded:
+    // invocation_result_payload_qualified, "…:function:NAME:$LATEST"); an alias runs the
+    // version its routing draws, and says which in X-Amz-Executed-Version.
+    let function = match ready_function(cloud, region, name, qualifier.as_deref()) {
         Ok(function) => function,
         Err(response) => return response,
     };
-    // Functions here have no published versions or aliases: `$LATEST` is the one qualifier
-    // that exists, and a qualified invoke tells the runtime the qualified ARN (recorded:
-    // invocation_result_payload_qualified, "…:function:NAME:$LATEST").
-    match qualifier.as_deref() {
-        None => {}
-        Some("$LATEST") => function.arn = format!("{}:$LATEST", function.arn),
-        Some(other) => {
-            return rest_error(
-                404,
-                "ResourceNotFoundException",
-                &format!("Function not found: {}:{other}", function.arn),
-            )
-        }
-    }
     let result = cloud.runtimes.invoke(&function, payload).await;
     let mut response = Response::new(Body::from(result.payload));
     response
         .headers_mut()
         .insert("content-type", HeaderValue::from_static("application/json"));
-    response.headers_mut().insert(
-        "x-amz-executed-version",
-        HeaderValue::from_static("$LATEST"),
-    );
+    if let Ok(version) = HeaderValue::from_str(&function.version) {
+        response
+            .headers_mut()
+            .insert("x-amz-executed-version", version);
+    }
     if let Ok(id) = HeaderValue::from_str(&result.request_id) {
         response.headers_mut().insert("x-amzn-requestid", id);
     }
@@ -1015,17 +1211,35 @@ async fn invoke(
     response
 }
 
-/// The function as it is now, if it can run: invoking a Pending or Failed function is an
-/// error, as on Lambda.
-fn ready_function(cloud: &Cloud, region: &str, name: &str) -> Result<Function, Response> {
+/// What an invocation runs, if it can: the version the qualifier names (for an alias, the
+/// one its routing draws), with `arn` the ARN it was invoked by. Invoking a Pending or Failed
+/// function is an error, as on Lambda.
+fn ready_function(
+    cloud: &Cloud,
+    region: &str,
+    name: &str,
+    qualifier: Option<&str>,
+) -> Result<Function, Response> {
     check_region(region, name)?;
     let db = cloud.db();
     let Some(function) = db.function(name_of(name)) else {
         return Err(not_found(region, name));
     };
-    match function.state.as_str() {
-        "Active" if !function.code_dir.as_os_str().is_empty() => Ok(function.clone()),
-        "Failed" => Err(rest_error(502, "InvalidRuntimeException", &format!("The function could not be started: {}", function.state_reason.clone().unwrap_or_default()))),
-        _ => Err(rest_error(409, "ResourceConflictException", &format!("The operation cannot be performed at this time. The function is currently in the following state: {}", function.state))),
+    let Some(named) = super::versions::resolve(function, qualifier) else {
+        return Err(rest_error(
+            404,
+            "ResourceNotFoundException",
+            &format!(
+                "Function not found: {}:{}",
+                function.arn,
+                qualifier.unwrap_or_default()
+            ),
+        ));
+    };
+    let chosen = super::versions::pick(function, named);
+    match chosen.state.as_str() {
+        "Active" if !chosen.code_dir.as_os_str().is_empty() => Ok(chosen),
+        "Failed" => Err(rest_error(502, "InvalidRuntimeException", &format!("The function could not be started: {}", chosen.state_reason.clone().unwrap_or_default()))),
+        _ => Err(rest_error(409, "ResourceConflictException", &format!("The operation cannot be performed at this time. The function is currently in the following state: {}", chosen.state))),
     }
 }

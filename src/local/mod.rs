@@ -34,6 +34,7 @@ mod router;
 mod runtime;
 mod server;
 mod state;
+mod versions;
 mod vtl;
 mod wire;
 

@@ -275,14 +275,72 @@ impl Check<'_> {
                                     e.split_once("constraint: ").map(|(_, r)| r.to_string())
                                 })
                                 .collect();
-                            self.errors.push(format!(
-                                "Value at '{at}' failed to satisfy constraint: Map keys must satisfy constraint: [{}]",
-                                reasons.join(", ")
-                            ));
+                            let weights = inner
+                                .is_some_and(|i| matches!(i.kind.as_str(), "double" | "float"));
+                            if weights {
+                                // Routing weights name the entry and every constraint of the
+                                // key (recorded: routing_config_exc_version_latest).
+                                let mut all = Vec::new();
+                                if let Some(max) = key.max {
+                                    all.push(format!(
+                                        "Member must have length less than or equal to {max}"
+                                    ));
+                                }
+                                if let Some(min) = key.min {
+                                    all.push(format!(
+                                        "Member must have length greater than or equal to {min}"
+                                    ));
+                                }
+                                if let Some(pattern) = &key.pattern {
+                                    all.push(format!(
+                                        "Member must satisfy regular expression pattern: {pattern}"
+                                    ));
+                                }
+                                let shown =
+                                    v.as_f64().map(java_double).unwrap_or_else(|| v.to_string());
+                                self.errors.push(format!(
+                                    "Value '{{{k}={shown}}}' at '{at}' failed to satisfy constraint: Map keys must satisfy constraint: [{}]",
+                                    all.join(", ")
+                                ));
+                            } else {
+                                self.errors.push(format!(
+                                    "Value at '{at}' failed to satisfy constraint: Map keys must satisfy constraint: [{}]",
+                                    reasons.join(", ")
+                                ));
+                            }
                         }
                     }
                     if let Some(inner) = inner {
+                        let before = self.errors.len();
                         self.value(inner, v, &format!("{at}.{k}"))?;
+                        // A number out of range is named as the whole entry, with every
+                        // constraint of the value's shape, in AWS's (Java's) words (recorded:
+                        // test_notfound_and_invalid_routingconfigs, routing_config_exc_toohigh).
+                        if self.errors.len() > before
+                            && matches!(inner.kind.as_str(), "double" | "float")
+                        {
+                            self.errors.truncate(before);
+                            let mut all = Vec::new();
+                            if let Some(max) = inner.max {
+                                all.push(format!(
+                                    "Member must have value less than or equal to {}",
+                                    java_double(max)
+                                ));
+                            }
+                            if let Some(min) = inner.min {
+                                all.push(format!(
+                                    "Member must have value greater than or equal to {}",
+                                    java_double(min)
+                                ));
+                            }
+                            all.push("Member must not be null".to_string());
+                            let shown =
+                                v.as_f64().map(java_double).unwrap_or_else(|| v.to_string());
+                            self.errors.push(format!(
+                                "Value '{{{k}={shown}}}' at '{at}' failed to satisfy constraint: Map value must satisfy constraint: [{}]",
+                                all.join(", ")
+                            ));
+                        }
                     }
                 }
             }
@@ -430,6 +488,15 @@ impl Check<'_> {
                 self.errors.push(format!("Value '{value}' at '{at}' failed to satisfy constraint: Member must have value less than or equal to {max}"));
             }
         }
+    }
+}
+
+/// A double as Java prints it, as AWS's messages do: `1.0`, `-1.0`, `0.5`.
+fn java_double(number: f64) -> String {
+    if number.fract() == 0.0 && number.abs() < 1e15 {
+        format!("{number:.1}")
+    } else {
+        number.to_string()
     }
 }
 

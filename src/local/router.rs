@@ -500,7 +500,15 @@ async fn call_service(
 ) -> Response {
     let (service, operation) = (call.service(), call.name());
     // IAM first, as AWS authorizes before it throttles or does anything.
-    let needs = iam::needs(service, operation, method, uri.path(), region, body);
+    let needs = iam::needs(
+        service,
+        operation,
+        method,
+        uri.path(),
+        uri.query(),
+        region,
+        body,
+    );
     if let Some(missing) = cloud.iam.missing(&needs) {
         cloud.db().count(&format!("{operation} (denied)"));
         return iam::access_denied(service, &missing, region);

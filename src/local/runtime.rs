@@ -41,10 +41,13 @@ pub struct InvokeResult {
     pub log: String,
 }
 
+/// Function name → version (`$LATEST`, `3`) → its pool.
+type Pools = HashMap<String, HashMap<String, Arc<Pool>>>;
+
 /// Every function's pool of environments.
 pub struct Runtimes {
     db: Arc<Mutex<Db>>,
-    pools: Arc<Mutex<HashMap<String, Arc<Pool>>>>,
+    pools: Arc<Mutex<Pools>>,
     max_environments: usize,
     /// The process groups of every environment alive: each `bootstrap` leads its own, so that
     /// what it forks ends with it (after a timeout, a retirement or shutdown).
@@ -116,7 +119,10 @@ impl Runtimes {
 
     fn pool(&self, function: &Function) -> Arc<Pool> {
         let mut pools = lock(&self.pools);
-        match pools.get(&function.name) {
+        match pools
+            .get(&function.name)
+            .and_then(|versions| versions.get(&function.version))
+        {
             Some(pool)
                 if pool.revision == function.revision && pool.code_dir == function.code_dir =>
             {
@@ -130,7 +136,10 @@ impl Runtimes {
                     permits: Arc::new(Semaphore::new(self.max_environments)),
                 });
                 // Replacing the pool drops its idle environments: their processes are killed.
-                pools.insert(function.name.clone(), pool.clone());
+                pools
+                    .entry(function.name.clone())
+                    .or_default()
+                    .insert(function.version.clone(), pool.clone());
                 pool
             }
         }
@@ -140,6 +149,14 @@ impl Runtimes {
     /// deleted). Busy ones end when their invocation does.
     pub fn retire(&self, name: &str) {
         lock(&self.pools).remove(name);
+    }
+
+    /// Ends the environments of one version of a function (`$LATEST` changed, or a version was
+    /// deleted); the other versions' stay warm.
+    pub fn retire_version(&self, name: &str, version: &str) {
+        if let Some(versions) = lock(&self.pools).get_mut(name) {
+            versions.remove(version);
+        }
     }
 
     /// Ends every environment, busy ones included, with every process they started; no new
@@ -191,6 +208,7 @@ impl Runtimes {
             if healthy {
                 let current = lock(&pools)
                     .get(&function.name)
+                    .and_then(|versions| versions.get(&function.version))
                     .is_some_and(|p| Arc::ptr_eq(p, &pool));
                 if current {
                     lock(&pool.idle).push(env);
@@ -474,7 +492,7 @@ impl Env {
         });
 
         let env_id = random_id(32);
-        let stream = format!("{}/[$LATEST]{env_id}", date_path(now_ms()));
+        let stream = format!("{}/[{}]{env_id}", date_path(now_ms()), function.version);
         let group = format!("/aws/lambda/{}", function.name);
         let root = function.code_dir.display().to_string();
         let mut command = tokio::process::Command::new(&launch.program);
@@ -508,7 +526,7 @@ impl Env {
             .env("AWS_DEFAULT_REGION", &function.region)
             .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
             .env("AWS_LAMBDA_FUNCTION_NAME", &function.name)
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", &function.version)
             .env(
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
                 function.memory.to_string(),
@@ -622,7 +640,10 @@ impl Env {
         payload: Vec<u8>,
     ) -> (InvokeResult, bool) {
         lock(&self.log).clear();
-        self.write(format!("START RequestId: {request_id} Version: $LATEST"));
+        self.write(format!(
+            "START RequestId: {request_id} Version: {}",
+            function.version
+        ));
         let started = Instant::now();
         *lock(&self.api.delivered) = None;
         let timeout = Duration::from_secs(function.timeout.max(1));

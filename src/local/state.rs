@@ -121,6 +121,76 @@ pub struct Function {
     pub tags: BTreeMap<String, String>,
     /// Resource policy statements, as IAM writes them.
     pub policy: Vec<Value>,
+    /// `$LATEST`, or the number of the published version this is a snapshot of.
+    #[serde(default = "latest")]
+    pub version: String,
+    /// The published versions (PublishVersion), each a snapshot of `$LATEST` as it was, with a
+    /// policy of its own; empty in a snapshot.
+    #[serde(default)]
+    pub versions: BTreeMap<u64, Function>,
+    /// The highest version number ever published: numbers are never reused, even once the
+    /// version is deleted.
+    #[serde(default)]
+    pub last_version: u64,
+    #[serde(default)]
+    pub aliases: BTreeMap<String, Alias>,
+}
+
+fn latest() -> String {
+    "$LATEST".to_string()
+}
+
+impl Function {
+    /// The function's configuration alone: without its versions and aliases (what one
+    /// invocation needs, cheap to clone).
+    pub fn snapshot(&self) -> Function {
+        Function {
+            name: self.name.clone(),
+            arn: self.arn.clone(),
+            region: self.region.clone(),
+            runtime: self.runtime.clone(),
+            role: self.role.clone(),
+            handler: self.handler.clone(),
+            description: self.description.clone(),
+            timeout: self.timeout,
+            memory: self.memory,
+            architectures: self.architectures.clone(),
+            environment: self.environment.clone(),
+            code_sha256: self.code_sha256.clone(),
+            code_size: self.code_size,
+            revision: self.revision,
+            code_dir: self.code_dir.clone(),
+            last_modified: self.last_modified.clone(),
+            state: self.state.clone(),
+            state_reason: self.state_reason.clone(),
+            last_update_status: self.last_update_status.clone(),
+            tags: self.tags.clone(),
+            policy: self.policy.clone(),
+            version: self.version.clone(),
+            versions: BTreeMap::new(),
+            last_version: self.last_version,
+            aliases: BTreeMap::new(),
+        }
+    }
+
+    /// Whether a published version still runs the code in `dir` (then it must stay).
+    pub fn version_uses(&self, dir: &Path) -> bool {
+        self.versions.values().any(|v| v.code_dir == dir)
+    }
+}
+
+/// A function alias: a name for a version, and optionally a second version that gets a
+/// share of the invocations (`RoutingConfig.AdditionalVersionWeights`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Alias {
+    pub name: String,
+    pub function_version: String,
+    pub description: String,
+    /// Additional version → its share of invocations, 0.0 to 1.0 (at most one entry).
+    pub weights: BTreeMap<String, f64>,
+    pub revision_id: String,
+    /// The alias' own resource policy.
+    pub policy: Vec<Value>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

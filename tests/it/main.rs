@@ -11,7 +11,8 @@
 //! - `watch`: `faqctl local --watch` on an edited copy of the project;
 //! - `livetail`: `logs --follow` on Live Tail, its fallback, and `logs --request-id`;
 //! - `parity`: proxy events and responses against behaviour recorded on real AWS;
-//! - `cors`: `--cors-origin`, the preflight, and a page in headless Chromium.
+//! - `cors`: `--cors-origin`, the preflight, and a page in headless Chromium;
+//! - `versions`: Lambda versions and aliases on the local cloud, against AWS recordings.
 
 mod common;
 
@@ -31,4 +32,5 @@ mod parity;
 mod pipeline;
 mod security;
 mod trust;
+mod versions;
 mod watch;

@@ -849,7 +849,7 @@ while True:
 }
 
 /// A Lambda control-plane call as raw HTTP: status, and the body (an error's members as sent).
-async fn lambda_answer(
+pub(crate) async fn lambda_answer(
     cloud: &LocalCloud,
     method: reqwest::Method,
     path: &str,

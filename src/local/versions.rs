@@ -1,0 +1,536 @@
+//! Lambda's versions and aliases (restJson1, `/2015-03-31/functions/{name}/versions|aliases`):
+//! PublishVersion snapshots `$LATEST` (code, configuration) under the next number, never
+//! reused; an alias names a version and may send a share of the invocations to a second one
+//! (`RoutingConfig`), which Invoke and the stage URLs really honour. Each version and alias has a
+//! resource policy of its own. Shapes, errors and words as recorded on AWS (LocalStack's
+//! test_lambda_api.snapshot.json: TestLambdaVersions, TestLambdaAlias, TestLambdaPermissions).
+
+#![allow(clippy::result_large_err)]
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::response::Response;
+use serde_json::{json, Value};
+
+use super::lambda::{check_region, configuration, invalid, name_of, not_found};
+use super::state::{lambda_timestamp, new_request_id, Alias, Function};
+use super::wire::{empty, json, parse_body, rest_error};
+use super::Cloud;
+
+/// The most items a List call answers with when the caller sets no `MaxItems` (Lambda's 50).
+const DEFAULT_MAX_ITEMS: usize = 50;
+
+/// The version a number or `$LATEST` names on a function.
+pub fn version<'a>(function: &'a Function, number: &str) -> Option<&'a Function> {
+    if number == "$LATEST" {
+        return Some(function);
+    }
+    function.versions.get(&number.parse::<u64>().ok()?)
+}
+
+/// What a qualifier names: the configuration it runs, with `arn` set to the ARN it is invoked
+/// by (`…:FAQ`, `…:FAQ:$LATEST`, `…:FAQ:3`, `…:FAQ:live`), and the resource policy that
+/// decides who may invoke it. For an alias with routing weights, `pick` chooses the version.
+pub struct Named {
+    pub function: Function,
+    pub policy: Vec<Value>,
+    pub alias: Option<Alias>,
+}
+
+/// Resolves a qualifier; `None` when it names nothing on this function.
+pub fn resolve(function: &Function, qualifier: Option<&str>) -> Option<Named> {
+    let base = &function.arn;
+    match qualifier {
+        None => Some(Named {
+            function: function.snapshot(),
+            policy: function.policy.clone(),
+            alias: None,
+        }),
+        Some("$LATEST") => {
+            let mut latest = function.snapshot();
+            latest.arn = format!("{base}:$LATEST");
+            Some(Named {
+                function: latest,
+                policy: function.policy.clone(),
+                alias: None,
+            })
+        }
+        Some(q) if q.bytes().all(|b| b.is_ascii_digit()) => {
+            let published = version(function, q)?;
+            Some(Named {
+                function: published.snapshot(),
+                policy: published.policy.clone(),
+                alias: None,
+            })
+        }
+        Some(alias) => {
+            let alias = function.aliases.get(alias)?;
+            let mut primary = version(function, &alias.function_version)?.snapshot();
+            primary.arn = format!("{base}:{}", alias.name);
+            Some(Named {
+                function: primary,
+                policy: alias.policy.clone(),
+                alias: Some(alias.clone()),
+            })
+        }
+    }
+}
+
+/// The version an invocation of `named` runs: an alias' additional version for its share of
+/// invocations (drawn at random per invocation, as Lambda does), else the primary one. The
+/// invoked ARN stays the alias'.
+pub fn pick(function: &Function, named: Named) -> Function {
+    let Some(alias) = &named.alias else {
+        return named.function;
+    };
+    for (additional, weight) in &alias.weights {
+        if fastrand::f64() < *weight {
+            if let Some(chosen) = version(function, additional) {
+                let mut chosen = chosen.snapshot();
+                chosen.arn = named.function.arn.clone();
+                return chosen;
+            }
+        }
+    }
+    named.function
+}
+
+/// The policy statements a qualifier names, to change them.
+pub fn policy_mut<'a>(
+    function: &'a mut Function,
+    qualifier: Option<&str>,
+) -> Option<&'a mut Vec<Value>> {
+    match qualifier {
+        None | Some("$LATEST") => Some(&mut function.policy),
+        Some(q) if q.bytes().all(|b| b.is_ascii_digit()) => function
+            .versions
+            .get_mut(&q.parse::<u64>().ok()?)
+            .map(|v| &mut v.policy),
+        Some(alias) => function.aliases.get_mut(alias).map(|a| &mut a.policy),
+    }
+}
+
+/// Whether two configurations would run the same: PublishVersion makes no new version when
+/// nothing changed since the last one.
+fn same_configuration(a: &Function, b: &Function) -> bool {
+    a.code_sha256 == b.code_sha256
+        && a.runtime == b.runtime
+        && a.role == b.role
+        && a.handler == b.handler
+        && a.timeout == b.timeout
+        && a.memory == b.memory
+        && a.architectures == b.architectures
+        && a.environment == b.environment
+}
+
+fn function_not_found(function: &Function, qualifier: &str) -> Response {
+    rest_error(
+        404,
+        "ResourceNotFoundException",
+        &format!("Function not found: {}:{qualifier}", function.arn),
+    )
+}
+
+/// PublishVersion: `$LATEST` as it is now becomes the next version, unless nothing changed
+/// since the last one, which is answered again (recorded: test_version_lifecycle's third
+/// publish). Refused while an update is in progress, and when `CodeSha256` or `RevisionId`
+/// no longer match (recorded: test_publish_with_wrong_sha256).
+pub fn publish(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8]) -> Response {
+    if let Err(response) = check_region(region, name) {
+        return response;
+    }
+    let request = match parse_body(body) {
+        Ok(request) => request,
+        Err(message) => return invalid(&message),
+    };
+    let mut db = cloud.db();
+    let Some(function) = db.function_mut(name_of(name)) else {
+        return not_found(region, name);
+    };
+    if function.state != "Active" || function.last_update_status == "InProgress" {
+        return rest_error(409, "ResourceConflictException", &format!("The operation cannot be performed at this time. An update is in progress for resource: {}", function.arn));
+    }
+    if let Some(sha) = request["CodeSha256"].as_str() {
+        if sha != function.code_sha256 {
+            return invalid(&format!("CodeSHA256 ({sha}) is different from current CodeSHA256 in $LATEST ({}). Please try again with the CodeSHA256 in $LATEST.", function.code_sha256));
+        }
+    }
+    if let Some(revision) = request["RevisionId"].as_str() {
+        if revision != revision_id(function.revision) {
+            return rest_error(412, "PreconditionFailedException", "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
+        }
+    }
+    if let Some((_, last)) = function.versions.last_key_value() {
+        if same_configuration(last, function) {
+            return json(201, &configuration(last));
+        }
+    }
+    function.last_version += 1;
+    let number = function.last_version;
+    let mut published = function.snapshot();
+    published.version = number.to_string();
+    published.arn = format!("{}:{number}", function.arn);
+    published.description = request["Description"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    published.last_modified = lambda_timestamp();
+    published.policy = Vec::new();
+    let response = json(201, &configuration(&published));
+    function.versions.insert(number, published);
+    db.changed();
+    response
+}
+
+/// The RevisionId a function's revision counter answers with.
+pub fn revision_id(revision: u64) -> String {
+    format!("00000000-0000-0000-0000-{revision:012}")
+}
+
+/// ListVersionsByFunction: `$LATEST` first (with its ARN qualified, and without its state, as
+/// recorded), then each published version by number; `Marker` / `MaxItems` page through them.
+pub fn list(
+    cloud: &Cloud,
+    region: &str,
+    name: &str,
+    marker: Option<String>,
+    max_items: Option<String>,
+) -> Response {
+    if let Err(response) = check_region(region, name) {
+        return response;
+    }
+    let db = cloud.db();
+    let Some(function) = db.function(name_of(name)) else {
+        return not_found(region, name);
+    };
+    let mut latest = configuration(function);
+    latest["FunctionArn"] = json!(format!("{}:$LATEST", function.arn));
+    if let Some(object) = latest.as_object_mut() {
+        for member in [
+            "State",
+            "StateReason",
+            "StateReasonCode",
+            "LastUpdateStatus",
+            "LastUpdateStatusReason",
+            "LastUpdateStatusReasonCode",
+            "RuntimeVersionConfig",
+        ] {
+            object.remove(member);
+        }
+    }
+    let all: Vec<Value> = std::iter::once(latest)
+        .chain(function.versions.values().map(configuration))
+        .collect();
+    page(all, "Versions", marker, max_items)
+}
+
+/// One page of `items` under `key`, with `NextMarker` (the index to go on from) when more are
+/// left.
+fn page(
+    items: Vec<Value>,
+    key: &str,
+    marker: Option<String>,
+    max_items: Option<String>,
+) -> Response {
+    let start = match marker.as_deref().map(str::parse::<usize>) {
+        None => 0,
+        Some(Ok(start)) if start <= items.len() => start,
+        Some(_) => return invalid("Invalid Marker"),
+    };
+    let max = match max_items.as_deref().map(str::parse::<usize>) {
+        None => DEFAULT_MAX_ITEMS,
+        Some(Ok(max)) if (1..=10_000).contains(&max) => max,
+        Some(_) => return invalid("MaxItems must be between 1 and 10000"),
+    };
+    let end = (start + max).min(items.len());
+    let mut output = json!({ key: items[start..end] });
+    if end < items.len() {
+        output["NextMarker"] = json!(end.to_string());
+    }
+    json(200, &output)
+}
+
+fn alias_output(function: &Function, alias: &Alias) -> Value {
+    let mut output = json!({
+        "AliasArn": format!("{}:{}", function.arn, alias.name),
+        "Name": alias.name,
+        "FunctionVersion": alias.function_version,
+        "Description": alias.description,
+        "RevisionId": alias.revision_id,
+    });
+    if !alias.weights.is_empty() {
+        output["RoutingConfig"] = json!({ "AdditionalVersionWeights": alias.weights });
+    }
+    output
+}
+
+/// The routing of an alias, checked as Lambda checks it (recorded:
+/// test_notfound_and_invalid_routingconfigs): at most one additional version, a weight
+/// from 0 to 1, a published version other than the primary, and no weights for `$LATEST`.
+fn routing(
+    function: &Function,
+    primary: &str,
+    value: &Value,
+) -> Result<BTreeMap<String, f64>, Response> {
+    let mut weights = BTreeMap::new();
+    let Some(map) = value["AdditionalVersionWeights"].as_object() else {
+        return Ok(weights);
+    };
+    if map.len() > 1 {
+        return Err(invalid(
+            "Number of items in AdditionalVersionWeights cannot be greater than 1",
+        ));
+    }
+    for (version, weight) in map {
+        let weight = weight.as_f64().unwrap_or(f64::NAN);
+        if !(0.0..=1.0).contains(&weight) {
+            return Err(rest_error(400, "ValidationException", &format!("1 validation error detected: Value '{{{version}={weight:?}}}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]")));
+        }
+        if version.is_empty() || !version.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(rest_error(400, "ValidationException", &format!("1 validation error detected: Value '{{{version}={weight:?}}}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+]")));
+        }
+        if primary == "$LATEST" {
+            return Err(invalid(
+                "$LATEST is not supported for an alias pointing to more than 1 version",
+            ));
+        }
+        if version == primary {
+            return Err(invalid(&format!("Invalid function version {version}. Function version {version} is already included in routing configuration.")));
+        }
+        if self::version(function, version).is_none() {
+            return Err(function_not_found(function, version));
+        }
+        weights.insert(version.clone(), weight);
+    }
+    Ok(weights)
+}
+
+/// An alias name as Lambda's model allows it: `(?!^[0-9]+$)([a-zA-Z0-9-_]+)`, 1 to 128.
+fn check_alias_name(alias: &str) -> Result<(), Response> {
+    let shaped = !alias.is_empty()
+        && alias.len() <= 128
+        && alias
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && !alias.bytes().all(|b| b.is_ascii_digit());
+    if shaped {
+        Ok(())
+    } else {
+        Err(rest_error(400, "ValidationException", &format!("1 validation error detected: Value '{alias}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)")))
+    }
+}
+
+pub fn create_alias(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8]) -> Response {
+    if let Err(response) = check_region(region, name) {
+        return response;
+    }
+    let request = match parse_body(body) {
+        Ok(request) => request,
+        Err(message) => return invalid(&message),
+    };
+    let alias_name = request["Name"].as_str().unwrap_or_default().to_string();
+    if let Err(response) = check_alias_name(&alias_name) {
+        return response;
+    }
+    let target = request["FunctionVersion"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let mut db = cloud.db();
+    let Some(function) = db.function_mut(name_of(name)) else {
+        return not_found(region, name);
+    };
+    if version(function, &target).is_none() {
+        return function_not_found(function, &target);
+    }
+    let weights = match routing(function, &target, &request["RoutingConfig"]) {
+        Ok(weights) => weights,
+        Err(response) => return response,
+    };
+    if function.aliases.contains_key(&alias_name) {
+        return rest_error(
+            409,
+            "ResourceConflictException",
+            &format!("Alias already exists: {}:{alias_name}", function.arn),
+        );
+    }
+    let alias = Alias {
+        name: alias_name.clone(),
+        function_version: target,
+        description: request["Description"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        weights,
+        revision_id: new_request_id(),
+        policy: Vec::new(),
+    };
+    let response = json(201, &alias_output(function, &alias));
+    function.aliases.insert(alias_name, alias);
+    db.changed();
+    response
+}
+
+pub fn get_alias(cloud: &Cloud, region: &str, name: &str, alias: &str) -> Response {
+    if let Err(response) = check_region(region, name) {
+        return response;
+    }
+    let db = cloud.db();
+    let Some(function) = db.function(name_of(name)) else {
+        return not_found(region, name);
+    };
+    match function.aliases.get(alias) {
+        Some(found) => json(200, &alias_output(function, found)),
+        None => rest_error(
+            404,
+            "ResourceNotFoundException",
+            &format!("Cannot find alias arn: {}:{alias}", function.arn),
+        ),
+    }
+}
+
+/// UpdateAlias: each member given replaces the alias' one (an empty `AdditionalVersionWeights`
+/// ends the routing); `RevisionId`, when given, must be the alias' current one, so that two
+/// writers cannot both move it.
+pub fn update_alias(
+    cloud: &Arc<Cloud>,
+    region: &str,
+    name: &str,
+    alias: &str,
+    body: &[u8],
+) -> Response {
+    if let Err(response) = check_region(region, name) {
+        return response;
+    }
+    let request = match parse_body(body) {
+        Ok(request) => request,
+        Err(message) => return invalid(&message),
+    };
+    let mut db = cloud.db();
+    let Some(function) = db.function_mut(name_of(name)) else {
+        return not_found(region, name);
+    };
+    let Some(current) = function.aliases.get(alias).cloned() else {
+        return rest_error(
+            404,
+            "ResourceNotFoundException",
+            &format!("Alias not found: {}:{alias}", function.arn),
+        );
+    };
+    if let Some(revision) = request["RevisionId"].as_str() {
+        if revision != current.revision_id {
+            return rest_error(412, "PreconditionFailedException", "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
+        }
+    }
+    let target = request["FunctionVersion"]
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| current.function_version.clone());
+    if version(function, &target).is_none() {
+        return function_not_found(function, &target);
+    }
+    let weights = if request["RoutingConfig"].is_object() {
+        match routing(function, &target, &request["RoutingConfig"]) {
+            Ok(weights) => weights,
+            Err(response) => return response,
+        }
+    } else {
+        // The routing kept must still make sense with the new primary version.
+        let kept = json!({ "AdditionalVersionWeights": current.weights });
+        match routing(function, &target, &kept) {
+            Ok(weights) => weights,
+            Err(response) => return response,
+        }
+    };
+    let updated = Alias {
+        function_version: target,
+        description: request["Description"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or(current.description),
+        weights,
+        revision_id: new_request_id(),
+        ..current
+    };
+    let response = json(200, &alias_output(function, &updated));
+    function.aliases.insert(alias.to_string(), updated);
+    db.changed();
+    response
+}
+
+/// DeleteAlias: 204, also for an alias that does not exist (recorded:
+/// test_non_existent_alias_deletion).
+pub fn delete_alias(cloud: &Arc<Cloud>, region: &str, name: &str, alias: &str) -> Response {
+    if let Err(response) = check_region(region, name) {
+        return response;
+    }
+    let mut db = cloud.db();
+    let Some(function) = db.function_mut(name_of(name)) else {
+        return not_found(region, name);
+    };
+    if function.aliases.remove(alias).is_some() {
+        db.changed();
+    }
+    empty(204)
+}
+
+pub fn list_aliases(
+    cloud: &Cloud,
+    region: &str,
+    name: &str,
+    function_version: Option<String>,
+    marker: Option<String>,
+    max_items: Option<String>,
+) -> Response {
+    if let Err(response) = check_region(region, name) {
+        return response;
+    }
+    let db = cloud.db();
+    let Some(function) = db.function(name_of(name)) else {
+        return not_found(region, name);
+    };
+    let aliases: Vec<Value> = function
+        .aliases
+        .values()
+        .filter(|a| {
+            function_version
+                .as_deref()
+                .is_none_or(|v| a.function_version == v || a.weights.contains_key(v))
+        })
+        .map(|a| alias_output(function, a))
+        .collect();
+    page(aliases, "Aliases", marker, max_items)
+}
+
+/// Deletes a published version (DeleteFunction with a number): refused while an alias routes
+/// to it; a version that does not exist is deleted already (recorded:
+/// test_delete_on_nonexisting_version). Returns the version deleted, whose code may go.
+pub fn delete_version(
+    function: &mut Function,
+    qualifier: &str,
+) -> Result<Option<Function>, Response> {
+    let Ok(number) = qualifier.parse::<u64>() else {
+        // An alias is not deleted with DeleteFunction.
+        return Err(invalid(&format!(
+            "Deletion of aliases is not supported through DeleteFunction: use DeleteAlias for {qualifier}"
+        )));
+    };
+    let using: Vec<&str> = function
+        .aliases
+        .values()
+        .filter(|a| a.function_version == qualifier || a.weights.contains_key(qualifier))
+        .map(|a| a.name.as_str())
+        .collect();
+    if !using.is_empty() {
+        return Err(rest_error(
+            409,
+            "ResourceConflictException",
+            &format!(
+                "Unable to delete version because the following aliases reference it: [{}]",
+                using.join(", ")
+            ),
+        ));
+    }
+    Ok(function.versions.remove(&number))
+}
