@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The fair baseline for the deploy benchmark: the same resources `faqctl deploy` creates
-(log group with retention, function, REST API with GET / → Lambda proxy, permission,
-deployment, stage throttling), made by boto3 in one process, so interpreter start-up is paid
+(log group with retention, function, a version that is invoked once before the alias `live`
+is made to name it, REST API with GET / → the alias, the alias' permission, deployment, stage
+throttling), made by boto3 in one process, so interpreter start-up is paid
 once, as a deploy script in Python would. Usage:
     bench/boto3-deploy.py ENDPOINT ZIP ROLE_ARN
 """
@@ -31,6 +32,10 @@ arn = lam.create_function(
 lam.get_waiter("function_active_v2").wait(
     FunctionName="FAQ", WaiterConfig={"Delay": 0.05, "MaxAttempts": 600}
 )
+version = lam.publish_version(FunctionName="FAQ")["Version"]
+gate = lam.invoke(FunctionName="FAQ", Qualifier=version, Payload=b'{"httpMethod":"GET","path":"/"}')
+assert gate["StatusCode"] == 200 and "FunctionError" not in gate, gate
+arn = lam.create_alias(FunctionName="FAQ", Name="live", FunctionVersion=version)["AliasArn"]
 api = apigw.create_rest_api(
     name="FAQ-API", endpointConfiguration={"types": ["REGIONAL"]}, tags={"managed-by": "faqctl"}
 )
@@ -48,6 +53,7 @@ apigw.put_integration(
 )
 lam.add_permission(
     FunctionName="FAQ",
+    Qualifier="live",
     StatementId="faqctl-apigw-get",
     Action="lambda:InvokeFunction",
     Principal="apigateway.amazonaws.com",

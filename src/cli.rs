@@ -19,7 +19,8 @@ Exit codes (the same with --output json):
   0  success (plan --detailed-exitcode: no changes)
   1  error, including a bad command line or bad input
   2  plan --detailed-exitcode: changes are pending
-  3  deploy --smoke-test: deployed, but the stage URL did not answer with a FAQ entry";
+  3  deploy --smoke-test: deployed, but the stage URL did not answer with a FAQ entry
+  4  deploy: the new version failed the gate; the alias did not move (users kept the old one)";
 
 /// Deploy the FAQ microservice (AWS Lambda behind an API Gateway REST API) to AWS, or run the
 /// very same thing on an embedded local cloud.
@@ -81,6 +82,16 @@ pub enum Command {
         after_help = "Examples:\n  faqctl status\n  faqctl status --output json | jq -r .invoke_url"
     )]
     Status(commands::status::StatusArgs),
+    /// List the function's versions (number, CodeSha256, when, commit) and which one the alias
+    /// sends users to, with what weight.
+    #[command(
+        after_help = "Examples:\n  faqctl history\n  faqctl history --output json | jq '.versions[] | select(.weight > 0)'"
+    )]
+    History(commands::history::HistoryArgs),
+    /// Send users back to the previous version (or --to VERSION) in one write: the alias moves,
+    /// instantly; nothing is built or published.
+    #[command(after_help = "Examples:\n  faqctl rollback\n  faqctl rollback --to 7 --output json")]
+    Rollback(commands::rollback::RollbackArgs),
     /// Invoke the function directly, or GET the stage URL with --http.
     #[command(
         after_help = "Examples:\n  faqctl invoke\n  faqctl invoke --log --payload '{\"httpMethod\":\"GET\"}'\n  faqctl invoke --http"
@@ -214,6 +225,8 @@ where
         Command::Plan(args) => Some((&mut args.deploy.names, Some(&mut args.deploy.function))),
         Command::Local(args) => Some((&mut args.names, Some(&mut args.function))),
         Command::Status(args) => Some((&mut args.names, None)),
+        Command::History(args) => Some((&mut args.names, None)),
+        Command::Rollback(args) => Some((&mut args.names, None)),
         Command::Invoke(args) => Some((&mut args.names, None)),
         Command::Logs(args) => Some((&mut args.names, None)),
         Command::Destroy(args) => Some((&mut args.names, None)),

@@ -62,7 +62,11 @@ fn main() -> ExitCode {
         Ok(code) => code.into(),
         Err(error) => {
             eprintln!("error: {error:#}");
-            Exit::Error.into()
+            if error.downcast_ref::<faqctl::aws::GateFailed>().is_some() {
+                Exit::GateFailed.into()
+            } else {
+                Exit::Error.into()
+            }
         }
     }
 }

@@ -55,6 +55,27 @@ pub struct Desired {
     pub throttle_burst: u32,
     /// Web origins allowed to fetch the FAQ from a page (`--cors-origin`); empty: no CORS.
     pub cors_origins: CorsOrigins,
+    /// The git commit the code was built from, when deployed from a git checkout: carried in
+    /// the description of the version it publishes.
+    pub commit: Option<String>,
+    /// Whether a new version must pass the gate before the alias moves to it (`--no-gate`
+    /// turns it off, for emulators that cannot run code, such as moto).
+    pub gate: bool,
+    /// Published versions kept at most (`--keep-versions`); older ones are deleted, but never
+    /// the live one, nor the one before it (what `faqctl rollback` goes back to).
+    pub keep_versions: usize,
+}
+
+impl Desired {
+    /// The description of a version this deploy publishes: its CodeSha256 and, when known, the
+    /// commit (Lambda allows 256 characters).
+    pub fn version_description(&self) -> String {
+        let mut description = format!("faqctl: CodeSha256 {}", self.code_sha256);
+        if let Some(commit) = &self.commit {
+            description.push_str(&format!("; commit {commit}"));
+        }
+        description.chars().take(256).collect()
+    }
 }
 
 /// The access log format faqctl sets: one JSON object per request.
@@ -94,8 +115,13 @@ pub struct Observed {
     /// The REST APIs with the wanted name and the managed-by=faqctl tag, oldest first. The first
     /// is the one kept; any other is a duplicate to delete.
     pub apis: Vec<ApiState>,
-    /// Our statement in the function's resource policy.
+    /// Our statement in the unqualified function's resource policy: where deploys before
+    /// versions put it; removed once the stage invokes the alias.
     pub permission: Option<PermissionState>,
+    /// The alias users reach the function through, as read back.
+    pub alias: Option<AliasState>,
+    /// Our statement in the alias' resource policy.
+    pub alias_permission: Option<PermissionState>,
     /// The account's CloudWatch role for API Gateway logging.
     pub account_cloudwatch_role: Option<String>,
     /// The access log group faqctl made.
@@ -119,6 +145,47 @@ pub struct FunctionState {
     /// (GetFunction's `TagsError` without `lambda:ListTags`): unknown is not "missing", and
     /// no change is ever planned from it.
     pub tagged: Option<bool>,
+    /// Its published versions, oldest first.
+    pub versions: Vec<VersionState>,
+}
+
+/// A published version: what it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionState {
+    pub number: u64,
+    pub code_sha256: String,
+    pub role: String,
+    pub memory_mb: i32,
+    pub timeout_s: i32,
+    pub architectures: Vec<String>,
+    pub environment: BTreeMap<String, String>,
+    pub description: String,
+    pub last_modified: String,
+}
+
+/// The alias, as read back: its version, and the share of invocations a second version gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AliasState {
+    pub version: String,
+    /// The additional version and its weight in basis points (1/10,000), when routing.
+    pub additional: Option<(String, u32)>,
+}
+
+/// The version a change acts on: the one this deploy publishes (its number is known only
+/// then), or one that exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VersionRef {
+    Published,
+    Existing(u64),
+}
+
+impl fmt::Display for VersionRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VersionRef::Published => write!(f, "the new version"),
+            VersionRef::Existing(n) => write!(f, "version {n}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -307,6 +374,35 @@ pub enum Change {
     TagFunction {
         name: FunctionName,
     },
+    /// `$LATEST` as it is now becomes a version.
+    PublishVersion {
+        name: FunctionName,
+        description: String,
+    },
+    /// The version is invoked directly with a GET proxy event and must answer 200 with a FAQ
+    /// entry before any traffic moves (an Invoke: no write).
+    Gate {
+        name: FunctionName,
+        version: VersionRef,
+    },
+    CreateAlias {
+        name: FunctionName,
+        alias: String,
+        version: VersionRef,
+    },
+    /// A published version beyond `--keep-versions` goes (DeleteFunction with its number).
+    DeleteVersion {
+        name: FunctionName,
+        version: u64,
+        keep: usize,
+    },
+    /// The alias moves, whole, to the version (any routing ends).
+    UpdateAlias {
+        name: FunctionName,
+        alias: String,
+        from: String,
+        version: VersionRef,
+    },
     DeleteRestApi {
         id: RestApiId,
         reason: &'static str,
@@ -329,11 +425,14 @@ pub enum Change {
     PutPreflightIntegrationResponse {
         origins: CorsOrigins,
     },
+    /// `qualifier`: the alias' policy, or (`None`) the unqualified function's.
     RemovePermission {
         name: FunctionName,
+        qualifier: Option<String>,
     },
     AddPermission {
         name: FunctionName,
+        qualifier: Option<String>,
     },
     CreateDeployment {
         stage: StageName,
@@ -365,6 +464,11 @@ impl Change {
             Change::UpdateFunctionCode { .. } => "UpdateFunctionCode",
             Change::UpdateFunctionConfiguration { .. } => "UpdateFunctionConfiguration",
             Change::TagFunction { .. } => "TagResource",
+            Change::PublishVersion { .. } => "PublishVersion",
+            Change::Gate { .. } => "Invoke",
+            Change::CreateAlias { .. } => "CreateAlias",
+            Change::DeleteVersion { .. } => "DeleteFunction",
+            Change::UpdateAlias { .. } => "UpdateAlias",
             Change::DeleteRestApi { .. } => "DeleteRestApi",
             Change::CreateRestApi { .. } => "CreateRestApi",
             Change::PutMethod => "PutMethod",
@@ -413,6 +517,32 @@ impl fmt::Display for Change {
                 fields.join(", ")
             ),
             Change::TagFunction { name } => write!(f, "~ tag function {name} managed-by=faqctl"),
+            Change::PublishVersion { name, .. } => {
+                write!(f, "+ publish a version of function {name}")
+            }
+            Change::Gate { name, version } => write!(
+                f,
+                "? gate: invoke {version} of {name} with a GET event; it must answer 200 with a FAQ entry"
+            ),
+            Change::CreateAlias {
+                name,
+                alias,
+                version,
+            } => write!(f, "+ create alias {name}:{alias} → {version}"),
+            Change::DeleteVersion {
+                name,
+                version,
+                keep,
+            } => write!(
+                f,
+                "- delete version {version} of function {name} (beyond --keep-versions {keep})"
+            ),
+            Change::UpdateAlias {
+                name,
+                alias,
+                from,
+                version,
+            } => write!(f, "~ move alias {name}:{alias} from {from} to {version}"),
             Change::DeleteRestApi { id, reason } => write!(f, "- delete REST API {id} ({reason})"),
             Change::CreateRestApi { name } => write!(f, "+ create REST API {name}"),
             Change::PutMethod => write!(f, "+ create method GET / (authorization NONE)"),
@@ -420,7 +550,7 @@ impl fmt::Display for Change {
                 write!(f, "~ set authorization of GET / to NONE (was {from})")
             }
             Change::PutIntegration => {
-                write!(f, "~ set integration of GET / to the function (AWS_PROXY)")
+                write!(f, "~ set integration of GET / to the function's alias (AWS_PROXY)")
             }
             Change::DeletePreflight { reason } => {
                 write!(
@@ -449,12 +579,31 @@ impl fmt::Display for Change {
                 "~ answer the preflight for origin {} (methods {CORS_ALLOW_METHODS})",
                 origins.as_slice().join(", ")
             ),
-            Change::RemovePermission { name } => {
+            Change::RemovePermission {
+                name,
+                qualifier: None,
+            } => {
                 write!(f, "- remove permission {STATEMENT_ID} from function {name}")
             }
-            Change::AddPermission { name } => write!(
+            Change::RemovePermission {
+                name,
+                qualifier: Some(q),
+            } => {
+                write!(f, "- remove permission {STATEMENT_ID} from {name}:{q}")
+            }
+            Change::AddPermission {
+                name,
+                qualifier: None,
+            } => write!(
                 f,
                 "+ allow API Gateway to invoke function {name} ({STATEMENT_ID})"
+            ),
+            Change::AddPermission {
+                name,
+                qualifier: Some(q),
+            } => write!(
+                f,
+                "+ allow API Gateway to invoke {name}:{q} ({STATEMENT_ID})"
             ),
             Change::CreateDeployment { stage } => write!(f, "+ deploy the API to stage {stage}"),
             Change::UpdateAccount { role } => {
@@ -599,6 +748,41 @@ pub fn plan_deploy(desired: &Desired, observed: &Observed) -> Result<Vec<Change>
         Some(_) => {}
     }
 
+    // Versions and the alias: a change of code or configuration is published as a version,
+    // which must pass the gate before the alias (what users reach) moves to it, whole.
+    let target = plan_version(desired, observed, &mut changes);
+    let alias_target = match &target {
+        VersionRef::Existing(n) => Some(*n),
+        VersionRef::Published => None,
+    };
+    let alias_ok = match (&observed.alias, &target) {
+        (Some(alias), VersionRef::Existing(n)) => {
+            alias.version == n.to_string() && alias.additional.is_none()
+        }
+        _ => false,
+    };
+    if !alias_ok {
+        if desired.gate {
+            changes.push(Change::Gate {
+                name: names.function.clone(),
+                version: target.clone(),
+            });
+        }
+        changes.push(match &observed.alias {
+            None => Change::CreateAlias {
+                name: names.function.clone(),
+                alias: desired.names.alias.clone(),
+                version: target,
+            },
+            Some(alias) => Change::UpdateAlias {
+                name: names.function.clone(),
+                alias: desired.names.alias.clone(),
+                from: alias.describe(),
+                version: target,
+            },
+        });
+    }
+
     let (kept, duplicates) = match observed.apis.split_first() {
         Some((kept, rest)) => (Some(kept), rest),
         None => (None, &[][..]),
@@ -619,9 +803,9 @@ pub fn plan_deploy(desired: &Desired, observed: &Observed) -> Result<Vec<Change>
     let function_arn = function_arn(desired, observed).unwrap_or_default();
     let account = arn_account(&function_arn).unwrap_or_default().to_string();
     let location = Location::new(&desired.region);
-    let wanted_uri = location.integration_uri(&function_arn);
+    let wanted_uri = location.integration_uri(&format!("{function_arn}:{}", desired.names.alias));
     let permission_ok = |api_id: &str| {
-        observed.permission.as_ref().is_some_and(|p| {
+        observed.alias_permission.as_ref().is_some_and(|p| {
             p.principal.as_deref() == Some(APIGW_PRINCIPAL)
                 && p.action.as_deref() == Some(INVOKE_ACTION)
                 && p.source_arn.as_deref()
@@ -673,23 +857,136 @@ pub fn plan_deploy(desired: &Desired, observed: &Observed) -> Result<Vec<Change>
         }
     }
 
+    // The alias' permission is in place before a deployment makes the stage invoke the alias,
+    // so that the stage never answers 5xx on the way.
     if !permission_fine {
-        if observed.permission.is_some() {
+        if observed.alias_permission.is_some() {
             changes.push(Change::RemovePermission {
                 name: names.function.clone(),
+                qualifier: Some(desired.names.alias.clone()),
             });
         }
         changes.push(Change::AddPermission {
             name: names.function.clone(),
+            qualifier: Some(desired.names.alias.clone()),
         });
     }
+    // A deployment made before versions: its integration invokes the unqualified function.
+    let unqualified_uri = location.integration_uri(&function_arn);
+    let migrating = kept
+        .and_then(|api| api.integration.as_ref())
+        .is_some_and(|i| i.uri == unqualified_uri);
     if api_changed {
         changes.push(Change::CreateDeployment {
             stage: names.stage.clone(),
         });
+        // The unqualified function's statement (deploys before versions) goes once the stage
+        // invokes the alias: after that deployment, never before it.
+        if migrating && observed.permission.is_some() {
+            changes.push(Change::RemovePermission {
+                name: names.function.clone(),
+                qualifier: None,
+            });
+        }
     }
     plan_api_logging(desired, observed, kept, &mut changes)?;
+    plan_prune(desired, observed, &alias_target, &mut changes);
     Ok(changes)
+}
+
+/// Versions beyond `--keep-versions` go, oldest first, after the alias has moved (version
+/// storage counts against Lambda's code storage quota). Never pruned: the version the alias
+/// will name, what it names now (and any version it routes to), and the newest one below the
+/// live one, which `faqctl rollback` goes back to.
+fn plan_prune(
+    desired: &Desired,
+    observed: &Observed,
+    target: &Option<u64>,
+    changes: &mut Vec<Change>,
+) {
+    let Some(function) = &observed.function else {
+        return;
+    };
+    let publishing = target.is_none();
+    let total = function.versions.len() + usize::from(publishing);
+    if total <= desired.keep_versions {
+        return;
+    }
+    let mut protected: Vec<u64> = Vec::new();
+    protected.extend(*target);
+    if let Some(alias) = &observed.alias {
+        protected.extend(alias.version.parse::<u64>().ok());
+        if let Some((additional, _)) = &alias.additional {
+            protected.extend(additional.parse::<u64>().ok());
+        }
+    }
+    // The one `rollback` would go back to: below the live version (the newest existing one,
+    // when a new version is being published).
+    let live = target.unwrap_or(u64::MAX);
+    protected.extend(
+        function
+            .versions
+            .iter()
+            .rev()
+            .map(|v| v.number)
+            .find(|n| *n < live),
+    );
+    let mut excess = total - desired.keep_versions;
+    for version in &function.versions {
+        if excess == 0 {
+            break;
+        }
+        if protected.contains(&version.number) {
+            continue;
+        }
+        changes.push(Change::DeleteVersion {
+            name: desired.names.function.clone(),
+            version: version.number,
+            keep: desired.keep_versions,
+        });
+        excess -= 1;
+    }
+}
+
+/// The version the alias should name: the newest published one that is exactly what is wanted
+/// ($LATEST's code and configuration once this plan's updates are made), or a new one.
+fn plan_version(desired: &Desired, observed: &Observed, changes: &mut Vec<Change>) -> VersionRef {
+    let matching = observed.function.as_ref().and_then(|function| {
+        let environment = function_environment(desired, &function.environment);
+        let role = desired.role_arn.as_deref().unwrap_or(&function.role);
+        function.versions.iter().rev().find(|v| {
+            v.code_sha256 == desired.code_sha256
+                && v.role == role
+                && v.memory_mb == desired.memory_mb
+                && v.timeout_s == desired.timeout_s
+                && v.architectures == [desired.architecture.lambda_name()]
+                && v.environment == environment
+        })
+    });
+    match matching {
+        Some(version) => VersionRef::Existing(version.number),
+        None => {
+            changes.push(Change::PublishVersion {
+                name: desired.names.function.clone(),
+                description: desired.version_description(),
+            });
+            VersionRef::Published
+        }
+    }
+}
+
+impl AliasState {
+    /// "version 3", or "version 3 + 10% to version 4" while routing.
+    pub fn describe(&self) -> String {
+        match &self.additional {
+            None => format!("version {}", self.version),
+            Some((other, weight)) => format!(
+                "version {} + {}% to version {other}",
+                self.version,
+                f64::from(*weight) / 100.0
+            ),
+        }
+    }
 }
 
 /// The CORS preflight `OPTIONS /`: made when origins are wanted, made again whole when any part
@@ -882,11 +1179,7 @@ pub fn plan_destroy(names: &Names, observed: &Observed) -> Vec<Change> {
         })
         .collect();
     if observed.function.is_some() {
-        if observed.permission.is_some() {
-            changes.push(Change::RemovePermission {
-                name: names.function.clone(),
-            });
-        }
+        // Its policies, versions and aliases go with it.
         changes.push(Change::DeleteFunction {
             name: names.function.clone(),
         });
@@ -918,6 +1211,7 @@ mod tests {
                 function: "FAQ".into(),
                 api: "FAQ-API".into(),
                 stage: "myDeployment".into(),
+                alias: "live".into(),
             },
             region: "us-east-1".into(),
             role_arn: Some(ROLE.into()),
@@ -931,6 +1225,24 @@ mod tests {
             throttle_rate: 10,
             throttle_burst: 20,
             cors_origins: CorsOrigins::default(),
+            commit: None,
+            gate: true,
+            keep_versions: 10,
+        }
+    }
+
+    /// Version `number` as `desired()` wants it, with `sha` as its code.
+    fn version(number: u64, sha: &str) -> VersionState {
+        VersionState {
+            number,
+            code_sha256: sha.into(),
+            role: ROLE.into(),
+            memory_mb: 128,
+            timeout_s: 3,
+            architectures: vec!["x86_64".into()],
+            environment: BTreeMap::new(),
+            description: format!("faqctl: CodeSha256 {sha}"),
+            last_modified: "2026-11-24T04:40:00.000+0000".into(),
         }
     }
 
@@ -960,7 +1272,7 @@ mod tests {
             integration: Some(IntegrationState {
                 kind: "AWS_PROXY".into(),
                 http_method: "POST".into(),
-                uri: Location::new("us-east-1").integration_uri(FUNCTION_ARN),
+                uri: Location::new("us-east-1").integration_uri(&format!("{FUNCTION_ARN}:live")),
             }),
             preflight: None,
             stage: Some(stage(false)),
@@ -983,12 +1295,18 @@ mod tests {
                 last_modified: "2026-11-24T04:40:00.000+0000".into(),
                 environment: BTreeMap::new(),
                 tagged: Some(true),
+                versions: vec![version(1, "old-sha"), version(2, "new-sha")],
             }),
             log_group: Some(LogGroupState {
                 retention_days: Some(14),
             }),
             apis: vec![api("abc123", 100)],
-            permission: Some(PermissionState {
+            permission: None,
+            alias: Some(AliasState {
+                version: "2".into(),
+                additional: None,
+            }),
+            alias_permission: Some(PermissionState {
                 principal: Some(APIGW_PRINCIPAL.into()),
                 action: Some(INVOKE_ACTION.into()),
                 source_arn: Some(
@@ -1016,6 +1334,9 @@ mod tests {
                 "CreateFunction",
                 "CreateLogGroup",
                 "PutRetentionPolicy",
+                "PublishVersion",
+                "Invoke",
+                "CreateAlias",
                 "CreateRestApi",
                 "PutMethod",
                 "PutIntegration",
@@ -1051,14 +1372,26 @@ mod tests {
         let mut wanted = desired();
         wanted.architecture = Arch::Arm64;
         let changes = plan_deploy(&wanted, &converged()).unwrap();
-        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(
+            operations(&changes),
+            [
+                "UpdateFunctionCode",
+                "PublishVersion",
+                "Invoke",
+                "UpdateAlias"
+            ]
+        );
         assert_eq!(
             changes[0].to_string(),
             "~ update code of function FAQ (new-sha → new-sha; architecture x86_64 → arm64)"
         );
-        // Once the function runs on arm64, nothing is left to do.
+        // Once the function runs on arm64, and a version of it is live, nothing is left to do.
         let mut observed = converged();
         observed.function.as_mut().unwrap().architectures = vec!["arm64".into()];
+        let mut arm = version(3, "new-sha");
+        arm.architectures = vec!["arm64".into()];
+        observed.function.as_mut().unwrap().versions.push(arm);
+        observed.alias.as_mut().unwrap().version = "3".into();
         assert_eq!(plan_deploy(&wanted, &observed).unwrap(), []);
         // A code change alone says nothing of the architecture.
         wanted.code_sha256 = "newer".into();
@@ -1075,7 +1408,12 @@ mod tests {
             (
                 "new code",
                 |_, d| d.code_sha256 = "newer".into(),
-                vec!["UpdateFunctionCode"],
+                vec![
+                    "UpdateFunctionCode",
+                    "PublishVersion",
+                    "Invoke",
+                    "UpdateAlias",
+                ],
             ),
             (
                 "arm64 function",
@@ -1085,17 +1423,32 @@ mod tests {
             (
                 "memory",
                 |_, d| d.memory_mb = 256,
-                vec!["UpdateFunctionConfiguration"],
+                vec![
+                    "UpdateFunctionConfiguration",
+                    "PublishVersion",
+                    "Invoke",
+                    "UpdateAlias",
+                ],
             ),
             (
                 "timeout",
                 |_, d| d.timeout_s = 10,
-                vec!["UpdateFunctionConfiguration"],
+                vec![
+                    "UpdateFunctionConfiguration",
+                    "PublishVersion",
+                    "Invoke",
+                    "UpdateAlias",
+                ],
             ),
             (
                 "another role",
                 |_, d| d.role_arn = Some("arn:aws:iam::123456789012:role/other".into()),
-                vec!["UpdateFunctionConfiguration"],
+                vec![
+                    "UpdateFunctionConfiguration",
+                    "PublishVersion",
+                    "Invoke",
+                    "UpdateAlias",
+                ],
             ),
             (
                 "runtime changed by hand",
@@ -1154,13 +1507,13 @@ mod tests {
             ),
             (
                 "permission removed",
-                |o, _| o.permission = None,
+                |o, _| o.alias_permission = None,
                 vec!["AddPermission"],
             ),
             (
                 "permission too broad",
                 |o, _| {
-                    o.permission.as_mut().unwrap().source_arn =
+                    o.alias_permission.as_mut().unwrap().source_arn =
                         Some("arn:aws:execute-api:us-east-1:123456789012:abc123/*".into())
                 },
                 vec!["RemovePermission", "AddPermission"],
@@ -1193,12 +1546,182 @@ mod tests {
                 |o, _| o.apis.push(api("dup456", 200)),
                 vec!["DeleteRestApi"],
             ),
+            (
+                "alias moved by hand",
+                |o, _| o.alias.as_mut().unwrap().version = "1".into(),
+                vec!["Invoke", "UpdateAlias"],
+            ),
+            (
+                "alias routing by hand",
+                |o, _| o.alias.as_mut().unwrap().additional = Some(("1".into(), 1000)),
+                vec!["Invoke", "UpdateAlias"],
+            ),
+            (
+                "alias deleted",
+                |o, _| o.alias = None,
+                vec!["Invoke", "CreateAlias"],
+            ),
+            (
+                "version deleted",
+                |o, _| {
+                    o.function.as_mut().unwrap().versions.pop();
+                },
+                vec!["PublishVersion", "Invoke", "UpdateAlias"],
+            ),
         ];
         for (drift, apply, expected) in cases {
             let (mut observed, mut wanted) = (converged(), desired());
             apply(&mut observed, &mut wanted);
             assert_eq!(plan(&wanted, &observed), expected, "{drift}");
         }
+    }
+
+    /// A deployment made before versions (the integration and the permission on the
+    /// unqualified function) converges to the alias form with no moment of 5xx: the alias and
+    /// its permission exist before the deployment that makes the stage invoke the alias, and
+    /// the old statement goes only after it.
+    #[test]
+    fn a_deployment_without_versions_converges_to_the_alias_without_a_gap() {
+        let mut observed = converged();
+        let function = observed.function.as_mut().unwrap();
+        function.versions.clear();
+        observed.alias = None;
+        observed.permission = observed.alias_permission.take();
+        observed.apis[0].integration.as_mut().unwrap().uri =
+            Location::new("us-east-1").integration_uri(FUNCTION_ARN);
+        let changes = plan_deploy(&desired(), &observed).unwrap();
+        assert_eq!(
+            operations(&changes),
+            [
+                "PublishVersion",
+                "Invoke",
+                "CreateAlias",
+                "PutIntegration",
+                "AddPermission",
+                "CreateDeployment",
+                "RemovePermission"
+            ]
+        );
+        assert_eq!(
+            changes[6],
+            Change::RemovePermission {
+                name: "FAQ".into(),
+                qualifier: None
+            }
+        );
+    }
+
+    /// A deploy stopped after PublishVersion (or after the gate) goes on from there: the
+    /// version is not published again, the gate runs again, then the alias moves.
+    #[test]
+    fn a_deploy_stopped_after_publishing_goes_on_without_publishing_again() {
+        let mut observed = converged();
+        observed.alias.as_mut().unwrap().version = "1".into();
+        let changes = plan_deploy(&desired(), &observed).unwrap();
+        assert_eq!(
+            changes,
+            [
+                Change::Gate {
+                    name: "FAQ".into(),
+                    version: VersionRef::Existing(2)
+                },
+                Change::UpdateAlias {
+                    name: "FAQ".into(),
+                    alias: "live".into(),
+                    from: "version 1".into(),
+                    version: VersionRef::Existing(2)
+                }
+            ]
+        );
+        assert_eq!(
+            changes[1].to_string(),
+            "~ move alias FAQ:live from version 1 to version 2"
+        );
+        // The newest matching version is the one chosen.
+        observed
+            .function
+            .as_mut()
+            .unwrap()
+            .versions
+            .push(version(3, "new-sha"));
+        let changes = plan_deploy(&desired(), &observed).unwrap();
+        assert_eq!(
+            changes[0],
+            Change::Gate {
+                name: "FAQ".into(),
+                version: VersionRef::Existing(3)
+            }
+        );
+        // With --no-gate (moto), the alias moves without the invoke.
+        let mut ungated = desired();
+        ungated.gate = false;
+        assert_eq!(plan(&ungated, &observed), ["UpdateAlias"]);
+    }
+
+    /// Beyond --keep-versions the oldest versions go, after everything else; never the live
+    /// one, nor the one before it, nor one the alias routes to.
+    #[test]
+    fn versions_beyond_the_limit_are_pruned_oldest_first_but_never_live_or_previous() {
+        let mut observed = converged();
+        let function = observed.function.as_mut().unwrap();
+        function.versions = (1..=5).map(|n| version(n, "old-sha")).collect();
+        function.versions.push(version(6, "new-sha"));
+        observed.alias.as_mut().unwrap().version = "6".into();
+        let mut wanted = desired();
+        wanted.keep_versions = 3;
+        let changes = plan_deploy(&wanted, &observed).unwrap();
+        let deleted: Vec<String> = changes.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            deleted,
+            [
+                "- delete version 1 of function FAQ (beyond --keep-versions 3)",
+                "- delete version 2 of function FAQ (beyond --keep-versions 3)",
+                "- delete version 3 of function FAQ (beyond --keep-versions 3)"
+            ]
+        );
+        // A new version counts: it is published, passes the gate, the alias moves; then the
+        // oldest go, but not 6 (live until now) nor 1 when the alias still routes to it.
+        wanted.code_sha256 = "newest".into();
+        observed.alias.as_mut().unwrap().additional = Some(("1".into(), 500));
+        let changes = plan_deploy(&wanted, &observed).unwrap();
+        assert_eq!(
+            operations(&changes),
+            [
+                "UpdateFunctionCode",
+                "PublishVersion",
+                "Invoke",
+                "UpdateAlias",
+                "DeleteFunction",
+                "DeleteFunction",
+                "DeleteFunction",
+                "DeleteFunction"
+            ]
+        );
+        let versions: Vec<u64> = changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::DeleteVersion { version, .. } => Some(*version),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(versions, [2, 3, 4, 5]);
+        // Within the limit: nothing.
+        wanted.keep_versions = 10;
+        assert!(!operations(&plan_deploy(&wanted, &observed).unwrap()).contains(&"DeleteFunction"));
+    }
+
+    #[test]
+    fn a_new_version_carries_the_code_sha_and_the_commit() {
+        let mut wanted = desired();
+        wanted.commit = Some("0123456789ab".into());
+        let changes = plan_deploy(&wanted, &Observed::default()).unwrap();
+        assert_eq!(
+            changes[3],
+            Change::PublishVersion {
+                name: "FAQ".into(),
+                description: "faqctl: CodeSha256 new-sha; commit 0123456789ab".into()
+            }
+        );
     }
 
     #[test]
@@ -1239,12 +1762,7 @@ mod tests {
         let names = desired().names;
         assert_eq!(
             operations(&plan_destroy(&names, &converged())),
-            [
-                "DeleteRestApi",
-                "RemovePermission",
-                "DeleteFunction",
-                "DeleteLogGroup"
-            ]
+            ["DeleteRestApi", "DeleteFunction", "DeleteLogGroup"]
         );
         assert!(plan_destroy(&names, &Observed::default()).is_empty());
         let partial = Observed {
@@ -1269,10 +1787,13 @@ mod tests {
                 "+ create function FAQ",
                 "+ create log group /aws/lambda/FAQ",
                 "~ set retention of log group /aws/lambda/FAQ to 14 days",
+                "+ publish a version of function FAQ",
+                "? gate: invoke the new version of FAQ with a GET event; it must answer 200 with a FAQ entry",
+                "+ create alias FAQ:live → the new version",
                 "+ create REST API FAQ-API",
                 "+ create method GET / (authorization NONE)",
-                "~ set integration of GET / to the function (AWS_PROXY)",
-                "+ allow API Gateway to invoke function FAQ (faqctl-apigw-get)",
+                "~ set integration of GET / to the function's alias (AWS_PROXY)",
+                "+ allow API Gateway to invoke FAQ:live (faqctl-apigw-get)",
                 "+ deploy the API to stage myDeployment",
                 "~ update stage myDeployment (throttling)",
             ]
@@ -1368,7 +1889,7 @@ mod tests {
         let changes = plan_destroy(&desired().names, &observed);
         let deleted: Vec<String> = changes.iter().map(ToString::to_string).collect();
         assert_eq!(
-            &deleted[5..],
+            &deleted[4..],
             [
                 "- delete log group /aws/apigateway/FAQ-API/myDeployment",
                 "- delete log group API-Gateway-Execution-Logs_abc123/myDeployment",
@@ -1423,6 +1944,10 @@ mod tests {
             ("THEIRS".to_string(), "kept".to_string()),
             (CORS_ENV.to_string(), wanted.cors_origins.to_env()),
         ]);
+        let environment = function.environment.clone();
+        for version in &mut function.versions {
+            version.environment = environment.clone();
+        }
         observed.apis[0].preflight = Some(Preflight::wanted(&wanted.cors_origins));
         observed
     }
@@ -1435,6 +1960,9 @@ mod tests {
             operations(&changes),
             [
                 "UpdateFunctionConfiguration",
+                "PublishVersion",
+                "Invoke",
+                "UpdateAlias",
                 "PutMethod",
                 "PutIntegration",
                 "PutMethodResponse",
@@ -1454,7 +1982,7 @@ mod tests {
             }
         );
         assert_eq!(
-            changes[4].to_string(),
+            changes[7].to_string(),
             "~ answer the preflight for origin https://www.example.com (methods GET,OPTIONS)"
         );
         assert!(plan(&wanted, &converged_with_cors(&wanted)).is_empty());
@@ -1474,6 +2002,9 @@ mod tests {
             operations(&changes),
             [
                 "UpdateFunctionConfiguration",
+                "PublishVersion",
+                "Invoke",
+                "UpdateAlias",
                 "DeleteMethod",
                 "PutMethod",
                 "PutIntegration",
@@ -1525,6 +2056,9 @@ mod tests {
             operations(&changes),
             [
                 "UpdateFunctionConfiguration",
+                "PublishVersion",
+                "Invoke",
+                "UpdateAlias",
                 "DeleteMethod",
                 "CreateDeployment"
             ]
@@ -1537,7 +2071,7 @@ mod tests {
             &BTreeMap::from([("THEIRS".to_string(), "kept".to_string())])
         );
         assert_eq!(
-            changes[1].to_string(),
+            changes[4].to_string(),
             "- delete method OPTIONS / (the CORS preflight; no --cors-origin)"
         );
     }

@@ -125,6 +125,15 @@ pub struct NameArgs {
         env = "FAQCTL_STAGE"
     )]
     pub stage: String,
+    /// The function's alias users reach it through: the API invokes it, and a deploy moves
+    /// it to a new version only after that version passed the gate.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "live",
+        env = "FAQCTL_ALIAS"
+    )]
+    pub alias: String,
 }
 
 /// Strings that are easily swapped get a type each: a function name cannot be passed where a
@@ -212,6 +221,8 @@ pub struct Names {
     pub function: FunctionName,
     pub api: ApiName,
     pub stage: StageName,
+    /// The alias users reach the function through.
+    pub alias: String,
 }
 
 impl NameArgs {
@@ -219,10 +230,12 @@ impl NameArgs {
         check_function_name(&self.function_name)?;
         check_api_name(&self.api_name)?;
         check_stage_name(&self.stage)?;
+        check_alias_name(&self.alias)?;
         Ok(Names {
             function: FunctionName(self.function_name.clone()),
             api: ApiName(self.api_name.clone()),
             stage: StageName(self.stage.clone()),
+            alias: self.alias.clone(),
         })
     }
 }
@@ -271,6 +284,22 @@ fn check_stage_name(name: &str) -> anyhow::Result<()> {
     if !ok {
         bail!(
             "--stage {name:?} is not a valid stage name: use 1 to 128 letters, digits, `-` or `_`"
+        );
+    }
+    Ok(())
+}
+
+/// An alias name as Lambda's model allows it: 1 to 128 of `[A-Za-z0-9_-]`, not all digits
+/// (that would be a version number).
+fn check_alias_name(name: &str) -> anyhow::Result<()> {
+    let ok = (1..=128).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && !name.chars().all(|c| c.is_ascii_digit());
+    if !ok {
+        bail!(
+            "--alias {name:?} is not a valid alias name: use 1 to 128 letters, digits, `-` or `_`, not all digits (a number names a version)"
         );
     }
     Ok(())
@@ -419,6 +448,7 @@ mod tests {
                 function_name: f.into(),
                 api_name: a.into(),
                 stage: s.into(),
+                alias: "live".into(),
             }
             .resolve()
         };

@@ -22,10 +22,16 @@ use super::{
 };
 use crate::partition::Location;
 use crate::plan::{
-    function_environment, Change, Desired, Observed, Preflight, ACCESS_LOG_FORMAT, APIGW_PRINCIPAL,
-    AUTHORIZATION, HANDLER, INTEGRATION_METHOD, INVOKE_ACTION, RUNTIME, STATEMENT_ID,
+    function_environment, Change, Desired, Observed, Preflight, VersionRef, ACCESS_LOG_FORMAT,
+    APIGW_PRINCIPAL, AUTHORIZATION, HANDLER, INTEGRATION_METHOD, INVOKE_ACTION, RUNTIME,
+    STATEMENT_ID,
 };
 use crate::settings::{arn_account, RestApiId, CREATED_TAG, MANAGED_BY};
+
+/// The new version failed the gate: the alias was not touched, so users never saw it.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct GateFailed(pub String);
 
 /// Another run changed the same thing at the same moment (two deploys racing): the change is
 /// not wrong, the plan is stale. `deploy` observes again and re-plans.
@@ -40,6 +46,8 @@ const FUNCTION_WAIT: Duration = Duration::from_secs(300);
 #[derive(Debug, Clone, Default)]
 pub struct ApplyContext {
     pub function_arn: Option<String>,
+    /// The version this deploy published (PublishVersion's answer).
+    pub published: Option<u64>,
     pub api_id: Option<RestApiId>,
     pub root_resource_id: Option<String>,
 }
@@ -49,6 +57,7 @@ impl ApplyContext {
         let kept = observed.apis.first();
         ApplyContext {
             function_arn: observed.function.as_ref().map(|f| f.arn.clone()),
+            published: None,
             api_id: kept.map(|api| api.id.clone()),
             root_resource_id: kept.and_then(|api| api.root_resource_id.clone()),
         }
@@ -58,6 +67,17 @@ impl ApplyContext {
         self.function_arn
             .as_deref()
             .context("internal: the function's ARN is not known at this step")
+    }
+
+    /// The number a planned version stands for.
+    fn version(&self, version: &VersionRef) -> anyhow::Result<String> {
+        match version {
+            VersionRef::Existing(n) => Ok(n.to_string()),
+            VersionRef::Published => self
+                .published
+                .map(|n| n.to_string())
+                .context("internal: no version was published before this step"),
+        }
     }
 
     fn api(&self) -> anyhow::Result<(&str, &str)> {
@@ -280,8 +300,95 @@ pub async fn apply(
             .await
             .map_err(|e| api_error("UpdateMethod", &format!("GET / of {api}"), api, e))?;
         }
+        Change::PublishVersion { name, description } => {
+            // With the CodeSha256 uploaded: if another deploy changed $LATEST meanwhile, Lambda
+            // refuses, and the plan is made again.
+            let output = retry_eventual(
+                || {
+                    clients
+                        .lambda
+                        .publish_version()
+                        .function_name(name)
+                        .code_sha256(&desired.code_sha256)
+                        .description(description)
+                        .send()
+                },
+                |e| has_code(e, "ResourceConflictException"),
+            )
+            .await
+            .map_err(|e| {
+                if has_code(&e, "InvalidParameterValueException")
+                    || has_code(&e, "PreconditionFailedException")
+                {
+                    anyhow::Error::new(Race(format!(
+                        "PublishVersion {name}: $LATEST is no longer the code this deploy uploaded"
+                    )))
+                } else {
+                    sdk_error("PublishVersion", name, e)
+                }
+            })?;
+            let number = output
+                .version()
+                .and_then(|v| v.parse::<u64>().ok())
+                .context("PublishVersion answered no version number")?;
+            context.published = Some(number);
+        }
+        Change::Gate { name, version } => {
+            let version = context.version(version)?;
+            gate(clients, name, &version).await?;
+        }
+        Change::CreateAlias {
+            name,
+            alias,
+            version,
+        } => {
+            let version = context.version(version)?;
+            clients
+                .lambda
+                .create_alias()
+                .function_name(name)
+                .name(alias)
+                .function_version(&version)
+                .description("what users reach: moved by faqctl deploy and rollback")
+                .send()
+                .await
+                .map_err(|e| {
+                    if already_exists(&e) {
+                        anyhow::Error::new(Race(format!(
+                            "CreateAlias {name}:{alias}: it exists now"
+                        )))
+                    } else {
+                        sdk_error("CreateAlias", &format!("{name}:{alias}"), e)
+                    }
+                })?;
+        }
+        Change::DeleteVersion { name, version, .. } => {
+            let result = clients
+                .lambda
+                .delete_function()
+                .function_name(name)
+                .qualifier(version.to_string())
+                .send()
+                .await;
+            done_unless(
+                result,
+                "ResourceNotFoundException",
+                "DeleteFunction",
+                &format!("{name}:{version}"),
+            )?;
+        }
+        Change::UpdateAlias {
+            name,
+            alias,
+            version,
+            ..
+        } => {
+            let version = context.version(version)?;
+            update_alias(clients, name, alias, &version, None).await?;
+        }
         Change::PutIntegration => {
-            let uri = Location::new(&desired.region).integration_uri(context.function_arn()?);
+            let alias_arn = format!("{}:{}", context.function_arn()?, desired.names.alias);
+            let uri = Location::new(&desired.region).integration_uri(&alias_arn);
             let (api, root) = context.api()?;
             retry_eventual(
                 || {
@@ -408,13 +515,14 @@ pub async fn apply(
                 })?;
             }
         }
-        Change::RemovePermission { name } => {
+        Change::RemovePermission { name, qualifier } => {
             let result = retry_eventual(
                 || {
                     clients
                         .lambda
                         .remove_permission()
                         .function_name(name)
+                        .set_qualifier(qualifier.clone())
                         .statement_id(STATEMENT_ID)
                         .send()
                 },
@@ -428,7 +536,7 @@ pub async fn apply(
                 name,
             )?;
         }
-        Change::AddPermission { name } => {
+        Change::AddPermission { name, qualifier } => {
             let function_arn = context.function_arn()?.to_string();
             let account = arn_account(&function_arn)
                 .context("internal: the function's ARN has no account")?;
@@ -443,6 +551,7 @@ pub async fn apply(
                         .lambda
                         .add_permission()
                         .function_name(name)
+                        .set_qualifier(qualifier.clone())
                         .statement_id(STATEMENT_ID)
                         .action(INVOKE_ACTION)
                         .principal(APIGW_PRINCIPAL)
@@ -842,4 +951,163 @@ fn environment_of(variables: &std::collections::BTreeMap<String, String>) -> Env
     Environment::builder()
         .set_variables(Some(variables.clone().into_iter().collect()))
         .build()
+}
+
+/// Moves the alias to `version`, with `additional` (version, weight 0–1) getting that share of
+/// the invocations, or none: one write.
+pub async fn update_alias(
+    clients: &Clients,
+    name: &str,
+    alias: &str,
+    version: &str,
+    additional: Option<(&str, f64)>,
+) -> anyhow::Result<()> {
+    let weights: std::collections::HashMap<String, f64> = additional
+        .map(|(v, w)| (v.to_string(), w))
+        .into_iter()
+        .collect();
+    clients
+        .lambda
+        .update_alias()
+        .function_name(name)
+        .name(alias)
+        .function_version(version)
+        .routing_config(
+            aws_sdk_lambda::types::AliasRoutingConfiguration::builder()
+                .set_additional_version_weights(Some(weights))
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| sdk_error("UpdateAlias", &format!("{name}:{alias}"), e))?;
+    Ok(())
+}
+
+/// A GET request to `/` as API Gateway sends it to a proxy integration (REST, v1), for the gate.
+pub fn gate_event() -> serde_json::Value {
+    serde_json::json!({
+        "resource": "/",
+        "path": "/",
+        "httpMethod": "GET",
+        "headers": {"Accept": "application/json", "User-Agent": "faqctl-gate"},
+        "multiValueHeaders": {"Accept": ["application/json"], "User-Agent": ["faqctl-gate"]},
+        "queryStringParameters": null,
+        "multiValueQueryStringParameters": null,
+        "pathParameters": null,
+        "stageVariables": null,
+        "requestContext": {
+            "resourcePath": "/",
+            "httpMethod": "GET",
+            "path": "/",
+            "stage": "faqctl-gate",
+            "requestId": "faqctl-gate",
+            "identity": {"sourceIp": "127.0.0.1", "userAgent": "faqctl-gate"}
+        },
+        "body": null,
+        "isBase64Encoded": false
+    })
+}
+
+/// The gate: the version, invoked directly (`NAME:VERSION`) with a GET proxy event, must answer
+/// 200 with a FAQ entry. Otherwise `GateFailed`, saying what it answered.
+async fn gate(clients: &Clients, name: &str, version: &str) -> anyhow::Result<()> {
+    let qualified = format!("{name}:{version}");
+    let event = serde_json::to_vec(&gate_event())?;
+    let invoked = super::calls::invoke(clients, &qualified, &event, true)
+        .await?
+        .with_context(|| format!("the gate could not invoke {qualified}: it does not exist"))?;
+    let verdict = gate_verdict(&invoked.payload, invoked.function_error.as_deref());
+    match verdict {
+        Ok(()) => Ok(()),
+        Err(why) => {
+            let tail = invoked
+                .log
+                .as_deref()
+                .map(|log| {
+                    let lines: Vec<&str> = log.lines().rev().take(8).collect();
+                    let lines: Vec<&str> = lines.into_iter().rev().collect();
+                    format!("; its log ends:\n  {}", lines.join("\n  "))
+                })
+                .unwrap_or_default();
+            Err(anyhow::Error::new(GateFailed(format!(
+                "version {version} of {name} failed the gate: {why}{tail}"
+            ))))
+        }
+    }
+}
+
+/// Whether an answer to the gate's event is a FAQ entry served with 200; if not, why.
+pub fn gate_verdict(payload: &[u8], function_error: Option<&str>) -> Result<(), String> {
+    let text = String::from_utf8_lossy(payload);
+    let shown: String = text.chars().take(300).collect();
+    if let Some(kind) = function_error {
+        return Err(format!("the function failed ({kind}): {shown}"));
+    }
+    let answer: serde_json::Value = serde_json::from_slice(payload)
+        .map_err(|_| format!("its answer is not JSON (API Gateway would answer 502): {shown}"))?;
+    let status = match &answer["statusCode"] {
+        serde_json::Value::Number(n) => n.as_u64(),
+        serde_json::Value::String(s) => s.parse().ok(),
+        _ => None,
+    };
+    if status != Some(200) {
+        return Err(format!(
+            "it answered statusCode {}, not 200: {shown}",
+            answer["statusCode"]
+        ));
+    }
+    let body = answer["body"].as_str().unwrap_or_default();
+    match serde_json::from_str::<faq_function::Entry>(body) {
+        Ok(entry) if !entry.q.is_empty() && !entry.a.is_empty() => Ok(()),
+        _ => Err(format!("its body is not a FAQ entry: {shown}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::gate_verdict;
+
+    /// The gate passes a FAQ entry served with 200 and nothing else: each row is an answer a
+    /// broken build gives (API Gateway would turn most of them into a 502).
+    #[test]
+    fn the_gate_passes_only_a_faq_entry_served_with_200() {
+        let entry = r#"{\"q\":\"What?\",\"a\":\"That.\"}"#;
+        let ok = format!(r#"{{"statusCode":200,"body":"{entry}"}}"#);
+        assert_eq!(gate_verdict(ok.as_bytes(), None), Ok(()));
+        let as_string = format!(r#"{{"statusCode":"200","body":"{entry}"}}"#);
+        assert_eq!(gate_verdict(as_string.as_bytes(), None), Ok(()));
+        let cases: [(&str, Option<&str>, &str); 7] = [
+            (
+                r#"{"errorType":"Boom"}"#,
+                Some("Unhandled"),
+                "the function failed (Unhandled)",
+            ),
+            ("not json", None, "its answer is not JSON"),
+            (
+                r#"{"statusCode":500,"body":"{}"}"#,
+                None,
+                "it answered statusCode 500, not 200",
+            ),
+            (
+                r#"{"body":"{}"}"#,
+                None,
+                "it answered statusCode null, not 200",
+            ),
+            (
+                r#"{"statusCode":200,"body":{"q":"x","a":"y"}}"#,
+                None,
+                "its body is not a FAQ entry",
+            ),
+            (
+                r#"{"statusCode":200,"body":"{\"q\":\"\",\"a\":\"y\"}"}"#,
+                None,
+                "its body is not a FAQ entry",
+            ),
+            (r#"{"statusCode":200}"#, None, "its body is not a FAQ entry"),
+        ];
+        for (payload, error, why) in cases {
+            let verdict = gate_verdict(payload.as_bytes(), error).unwrap_err();
+            assert!(verdict.starts_with(why), "{payload}: {verdict}");
+        }
+    }
 }

@@ -16,13 +16,15 @@ mod calls;
 mod config;
 mod observe;
 
-pub use apply::{apply, ApplyContext, Race, Refused};
+pub use apply::{
+    apply, gate_event, gate_verdict, update_alias, ApplyContext, GateFailed, Race, Refused,
+};
 pub use calls::{
     filter_all_log_events, filter_log_events, filter_log_events_page, invoke, log_group_arns,
     start_live_tail, Invoked, LiveTailStream, LogQuery, LogsError,
 };
 pub use config::{AwsConfig, Endpoints, DEFAULT_QUOTA_WAIT, MAX_ATTEMPTS};
-pub use observe::{find_apis, observe};
+pub use observe::{find_apis, get_alias, list_versions, observe};
 
 /// The three service clients, built from one `SdkConfig`.
 #[derive(Clone, Debug)]

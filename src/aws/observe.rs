@@ -10,8 +10,9 @@ use serde_json::Value;
 
 use super::{sdk_error, Clients};
 use crate::plan::{
-    execution_log_group, ApiState, FunctionState, IntegrationResponseState, IntegrationState,
-    LogGroupState, MethodState, Observed, PermissionState, Preflight, StageState, STATEMENT_ID,
+    execution_log_group, AliasState, ApiState, FunctionState, IntegrationResponseState,
+    IntegrationState, LogGroupState, MethodState, Observed, PermissionState, Preflight, StageState,
+    VersionState, STATEMENT_ID,
 };
 use crate::settings::{Names, RestApiId, CREATED_TAG, MANAGED_BY};
 
@@ -30,9 +31,13 @@ pub async fn observe(
         find_apis(clients, &names.api),
         describe_log_group(clients, &access_group_name),
     )?;
-    let permission = match &function {
-        Some(_) => get_policy_statement(clients, &names.function).await?,
-        None => None,
+    let (permission, alias, alias_permission) = match &function {
+        Some(_) => tokio::try_join!(
+            get_policy_statement(clients, &names.function, None),
+            get_alias(clients, &names.function, &names.alias),
+            get_policy_statement(clients, &names.function, Some(&names.alias)),
+        )?,
+        None => (None, None, None),
     };
     let mut observed_apis = Vec::with_capacity(apis.len());
     for api in apis {
@@ -56,6 +61,8 @@ pub async fn observe(
         log_group,
         apis: observed_apis,
         permission,
+        alias,
+        alias_permission,
         account_cloudwatch_role,
         access_log_group,
     })
@@ -73,6 +80,78 @@ async fn get_account_role(clients: &Clients) -> anyhow::Result<Option<String>> {
         .cloudwatch_role_arn()
         .filter(|r| !r.is_empty())
         .map(str::to_string))
+}
+
+/// The alias, if it exists.
+pub async fn get_alias(
+    clients: &Clients,
+    function: &str,
+    alias: &str,
+) -> anyhow::Result<Option<AliasState>> {
+    match clients
+        .lambda
+        .get_alias()
+        .function_name(function)
+        .name(alias)
+        .send()
+        .await
+    {
+        Ok(output) => Ok(Some(AliasState {
+            version: output.function_version().unwrap_or_default().to_string(),
+            additional: output
+                .routing_config()
+                .and_then(|r| r.additional_version_weights())
+                .and_then(|w| w.iter().next())
+                .map(|(version, weight)| (version.clone(), (weight * 10_000.0).round() as u32)),
+        })),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|e| e.is_resource_not_found_exception()) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(sdk_error("GetAlias", &format!("{function}:{alias}"), e)),
+    }
+}
+
+/// The function's published versions, oldest first (`$LATEST` left out).
+pub async fn list_versions(clients: &Clients, name: &str) -> anyhow::Result<Vec<VersionState>> {
+    let mut pages = clients
+        .lambda
+        .list_versions_by_function()
+        .function_name(name)
+        .into_paginator()
+        .send();
+    let mut versions = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| sdk_error("ListVersionsByFunction", name, e))?;
+        for config in page.versions() {
+            let Some(number) = config.version().and_then(|v| v.parse::<u64>().ok()) else {
+                continue;
+            };
+            versions.push(VersionState {
+                number,
+                code_sha256: config.code_sha256().unwrap_or_default().to_string(),
+                role: config.role().unwrap_or_default().to_string(),
+                memory_mb: config.memory_size().unwrap_or_default(),
+                timeout_s: config.timeout().unwrap_or_default(),
+                architectures: config
+                    .architectures()
+                    .iter()
+                    .map(|a| a.as_str().to_string())
+                    .collect(),
+                environment: config
+                    .environment()
+                    .and_then(|e| e.variables())
+                    .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .unwrap_or_default(),
+                description: config.description().unwrap_or_default().to_string(),
+                last_modified: config.last_modified().unwrap_or_default().to_string(),
+            });
+        }
+    }
+    versions.sort_by_key(|v| v.number);
+    Ok(versions)
 }
 
 async fn get_function(clients: &Clients, name: &str) -> anyhow::Result<Option<FunctionState>> {
@@ -133,6 +212,7 @@ async fn get_function(clients: &Clients, name: &str) -> anyhow::Result<Option<Fu
         last_modified: config.last_modified().unwrap_or_default().to_string(),
         environment,
         tagged,
+        versions: list_versions(clients, name).await?,
     }))
 }
 
@@ -448,14 +528,18 @@ async fn get_stage(
     }
 }
 
+/// Our statement in the policy of the function or, with `qualifier`, of that alias (none yet,
+/// or no such alias: `None`).
 async fn get_policy_statement(
     clients: &Clients,
     function: &str,
+    qualifier: Option<&str>,
 ) -> anyhow::Result<Option<PermissionState>> {
     let policy = match clients
         .lambda
         .get_policy()
         .function_name(function)
+        .set_qualifier(qualifier.map(str::to_string))
         .send()
         .await
     {

@@ -94,6 +94,16 @@ pub struct FunctionArgs {
         value_delimiter = ','
     )]
     pub cors_origins: Vec<String>,
+    /// Move the alias to a new version without invoking it first. Only for emulators that
+    /// cannot run code (moto): on AWS and the local cloud, a version that fails the gate never
+    /// gets traffic.
+    #[arg(long, env = "FAQCTL_NO_GATE")]
+    pub no_gate: bool,
+    /// Published versions to keep (each counts against Lambda's code storage quota); older
+    /// ones are deleted after the alias moves. The live version and the one before it (what
+    /// `faqctl rollback` goes back to) are never deleted.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(2..=1000))]
+    pub keep_versions: u64,
 }
 
 /// The retention values CloudWatch Logs accepts.
@@ -163,6 +173,9 @@ impl FunctionArgs {
             throttle_rate: self.throttle_rate,
             throttle_burst: self.throttle_burst,
             cors_origins: CorsOrigins::parse(&self.cors_origins)?,
+            commit: None,
+            gate: !self.no_gate,
+            keep_versions: self.keep_versions as usize,
         })
     }
 }
@@ -282,12 +295,13 @@ pub async fn run(
         .source
         .package(&names.function, Profile::LambdaRelease, printer)?;
     let aws = remote.load().await?;
-    let desired = args.function.desired(
+    let mut desired = args.function.desired(
         &names,
         &aws.region,
         &package.code_sha256,
         package.architecture,
     )?;
+    desired.commit = git_commit(&args.source.project.manifest_path);
     let mut output = converge(&aws, &desired, &package, printer).await?;
     if command.smoke_test {
         let step = printer.step(format!("smoke test: GET {}", output.invoke_url));
@@ -323,6 +337,24 @@ pub async fn run(
         watched = watch(watcher, target, printer, |reload| printer.result_line(&reload.output)) => watched?,
     }
     Ok(Exit::Success)
+}
+
+/// The commit checked out where the project is (12 hex digits), when it is a git checkout and
+/// git is installed: a new version's description carries it.
+pub fn git_commit(manifest_path: &std::path::Path) -> Option<String> {
+    let dir = match manifest_path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => std::path::Path::new("."),
+    };
+    let output = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let commit = String::from_utf8(output.stdout).ok()?.trim().to_string();
+    (output.status.success() && !commit.is_empty()).then_some(commit)
 }
 
 /// Rounds of observe → plan → apply at most. A further round runs only when a round created
@@ -411,7 +443,9 @@ pub async fn apply_all(
         aws::apply(clients, desired, code, context, change)
             .await
             .map_err(|e| {
-                let advice = if e.downcast_ref::<aws::Refused>().is_some() {
+                let advice = if e.downcast_ref::<aws::GateFailed>().is_some() {
+                    "the alias was not touched, so users are still on what they had; fix the code and deploy again (the version stays, and `faqctl history` lists it)"
+                } else if e.downcast_ref::<aws::Refused>().is_some() {
                     "AWS refused the input, so running the same command again will not help until it is fixed"
                 } else {
                     "the steps before it are done, and running the same command again finishes the rest"

@@ -75,6 +75,9 @@ pub async fn run(
         throttle_rate: 0,
         throttle_burst: 0,
         cors_origins: Default::default(),
+        commit: None,
+        gate: false,
+        keep_versions: 0,
     };
     let mut context = ApplyContext::new(&observed);
     let mut applied = Vec::new();

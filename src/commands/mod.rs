@@ -15,6 +15,9 @@ pub enum Exit {
     Changes = 2,
     /// `deploy --smoke-test`: deployed, but the stage URL did not answer with a FAQ entry.
     SmokeTestFailed = 3,
+    /// `deploy`: the new version failed the gate; the alias was not moved, so users are still
+    /// on what they had.
+    GateFailed = 4,
 }
 
 impl From<Exit> for std::process::ExitCode {
@@ -27,10 +30,12 @@ pub mod build;
 pub mod deploy;
 pub mod destroy;
 pub mod follow;
+pub mod history;
 pub mod invoke;
 pub mod local;
 pub mod logs;
 pub mod plan;
+pub mod rollback;
 pub mod status;
 pub mod watch;
 
@@ -45,6 +50,8 @@ pub async fn run(
         Command::Deploy(args) => deploy::run(remote, args, printer).await,
         Command::Plan(args) => plan::run(remote, args, sources, printer).await,
         Command::Status(args) => status::run(remote, args, printer).await,
+        Command::History(args) => history::run(remote, args, printer).await,
+        Command::Rollback(args) => rollback::run(remote, args, printer).await,
         Command::Invoke(args) => invoke::run(remote, args, printer).await,
         Command::Logs(args) => logs::run(remote, args, printer).await,
         Command::Destroy(args) => destroy::run(remote, args, printer).await,

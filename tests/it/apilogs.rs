@@ -159,6 +159,7 @@ async fn api_gateway_logs_explain_what_the_caller_only_sees_as_5xx() {
     sdk.lambda
         .remove_permission()
         .function_name("FAQ")
+        .qualifier("live")
         .statement_id("faqctl-apigw-get")
         .send()
         .await

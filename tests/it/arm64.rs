@@ -142,7 +142,7 @@ async fn an_arm64_function_runs_on_the_local_cloud_under_qemu_and_the_architectu
     };
 
     let deployed = deploy(arm64_zip.clone(), "arm64").await;
-    assert_eq!(operations(&deployed).len(), 9, "{deployed}");
+    assert_eq!(operations(&deployed).len(), 12, "{deployed}");
     assert_eq!(architectures(&sdk).await, ["arm64"]);
     let url = deployed["invoke_url"].as_str().unwrap().to_string();
     get_entry(&url).await;
@@ -163,7 +163,7 @@ async fn an_arm64_function_runs_on_the_local_cloud_under_qemu_and_the_architectu
                 .iter()
                 .filter(|m| m.starts_with("REPORT RequestId: ") && m.contains("Max Memory Used: "))
                 .count()
-                == 2
+                == 3 // the deploy's gate, then the two GETs
     })
     .await;
     assert!(logged, "the arm64 function's log lines did not arrive");
@@ -175,20 +175,40 @@ async fn an_arm64_function_runs_on_the_local_cloud_under_qemu_and_the_architectu
         command
     })
     .await;
-    assert_eq!(operations(&planned), ["UpdateFunctionCode"]);
+    assert_eq!(
+        operations(&planned),
+        [
+            "UpdateFunctionCode",
+            "PublishVersion",
+            "Invoke",
+            "UpdateAlias"
+        ]
+    );
     let description = planned["changes"][0]["description"].as_str().unwrap();
     assert!(
         description.ends_with("; architecture arm64 → x86_64)"),
         "{description}"
     );
     let switched = deploy(common::zip(), "x86_64").await;
-    assert_eq!(operations(&switched), ["UpdateFunctionCode"]);
+    assert_eq!(
+        operations(&switched),
+        [
+            "UpdateFunctionCode",
+            "PublishVersion",
+            "Invoke",
+            "UpdateAlias"
+        ]
+    );
     assert_eq!(architectures(&sdk).await, ["x86_64"]);
     get_entry(&url).await;
 
     // And to arm64 again; then nothing is left to do.
+    // Version 1 is that arm64 build: it passes the gate again and goes live, unpublished.
     let again = deploy(arm64_zip.clone(), "arm64").await;
-    assert_eq!(operations(&again), ["UpdateFunctionCode"]);
+    assert_eq!(
+        operations(&again),
+        ["UpdateFunctionCode", "Invoke", "UpdateAlias"]
+    );
     assert_eq!(architectures(&sdk).await, ["arm64"]);
     get_entry(&url).await;
     let noop = deploy(arm64_zip, "arm64").await;

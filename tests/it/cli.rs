@@ -142,7 +142,9 @@ async fn every_json_document_has_a_stable_shape() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_smoke_test_exits_3_after_deploying() {
     let cloud = common::local_cloud(LocalConfig::default()).await;
-    // A real bootstrap without its faq.json: it deploys, but fails at init.
+    // A real bootstrap without its faq.json: it deploys, but fails at init. The gate would stop
+    // it before the alias moves (exit 4, `safe::`); without the gate, the smoke test is what
+    // catches it.
     let dir = tempfile::tempdir().unwrap();
     let broken = dir.path().join("no-faq.zip");
     std::fs::write(
@@ -154,6 +156,7 @@ async fn a_failed_smoke_test_exits_3_after_deploying() {
     command
         .args([
             "deploy",
+            "--no-gate",
             "--smoke-test",
             "--smoke-timeout",
             "2s",

@@ -113,6 +113,9 @@ async fn listed_origins_get_the_preflight_and_the_answer_and_a_redeploy_keeps_it
         operations(&one),
         [
             "UpdateFunctionConfiguration",
+            "PublishVersion",
+            "Invoke",
+            "UpdateAlias",
             "DeleteMethod",
             "PutMethod",
             "PutIntegration",
@@ -134,6 +137,9 @@ async fn listed_origins_get_the_preflight_and_the_answer_and_a_redeploy_keeps_it
         operations(&none),
         [
             "UpdateFunctionConfiguration",
+            "PublishVersion",
+            "Invoke",
+            "UpdateAlias",
             "DeleteMethod",
             "CreateDeployment"
         ]

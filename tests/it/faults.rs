@@ -34,10 +34,12 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-const COLD_WRITES: [&str; 9] = [
+const COLD_WRITES: [&str; 11] = [
     "CreateFunction",
     "CreateLogGroup",
     "PutRetentionPolicy",
+    "PublishVersion",
+    "CreateAlias",
     "CreateRestApi",
     "PutMethod",
     "PutIntegration",
@@ -46,9 +48,38 @@ const COLD_WRITES: [&str; 9] = [
     "UpdateStage",
 ];
 
+/// The steps of a cold deploy: its writes, and the gate (an Invoke) between PublishVersion and
+/// CreateAlias.
+const COLD_STEPS: usize = COLD_WRITES.len() + 1;
+
 /// Exactly one of everything, wired together, serving, and nothing left to do.
 async fn assert_converged(cloud: &LocalCloud) {
     let sdk = Sdk::at(&cloud.endpoint()).await;
+    // One version, published once however often the deploy was cut short or raced, and the
+    // alias on it.
+    let versions = sdk
+        .lambda
+        .list_versions_by_function()
+        .function_name("FAQ")
+        .send()
+        .await
+        .unwrap();
+    let numbers: Vec<&str> = versions
+        .versions()
+        .iter()
+        .filter_map(|v| v.version())
+        .collect();
+    assert_eq!(numbers, ["$LATEST", "1"], "one version");
+    let alias = sdk
+        .lambda
+        .get_alias()
+        .function_name("FAQ")
+        .name("live")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(alias.function_version(), Some("1"));
+    assert_eq!(alias.routing_config(), None);
     let functions = sdk.lambda.list_functions().send().await.unwrap();
     assert_eq!(functions.functions().len(), 1, "one function");
     let apis = sdk.api_ids("FAQ-API").await;
@@ -57,6 +88,7 @@ async fn assert_converged(cloud: &LocalCloud) {
         .lambda
         .get_policy()
         .function_name("FAQ")
+        .qualifier("live")
         .send()
         .await
         .unwrap();
@@ -146,7 +178,7 @@ async fn beyond_the_retry_bound_deploy_fails_clearly_and_the_next_one_converges(
     assert_eq!(output.status.code(), Some(1));
     let message = stderr(&output);
     assert!(
-        message.starts_with("error: stopped at step 4 of 9 (CreateRestApi); the steps before it are done, and running the same command again finishes the rest: CreateRestApi FAQ-API failed: TooManyRequestsException: Too Many Requests"),
+        message.starts_with("error: stopped at step 7 of 12 (CreateRestApi); the steps before it are done, and running the same command again finishes the rest: CreateRestApi FAQ-API failed: TooManyRequestsException: Too Many Requests"),
         "{message}"
     );
     let output = run(deploy_command(&cloud)).await;
@@ -203,7 +235,7 @@ async fn a_role_that_never_works_is_refused_before_anything_is_written() {
     assert_eq!(output.status.code(), Some(1));
     let message = stderr(&output);
     assert!(
-        message.starts_with("error: stopped at step 1 of 9 (CreateFunction); AWS refused the input, so running the same command again will not help until it is fixed: "),
+        message.starts_with("error: stopped at step 1 of 12 (CreateFunction); AWS refused the input, so running the same command again will not help until it is fixed: "),
         "{message}"
     );
     assert!(message.contains("Lambda cannot assume the role arn:aws:iam::123456789012:role/faq-lambda-role: check that it exists and that its trust policy allows lambda.amazonaws.com (sts:AssumeRole), or pass another --role-arn"), "{message}");
@@ -235,7 +267,7 @@ async fn post_faults(cloud: &LocalCloud, spec: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_after_any_step_is_finished_by_the_next_deploy() {
-    for step in 1..=COLD_WRITES.len() {
+    for step in 1..=COLD_STEPS {
         let cloud = start(None, false).await;
         let mut crashing = deploy_command(&cloud);
         crashing.env("FAQCTL_CRASH_AFTER_STEP", step.to_string());

@@ -219,6 +219,7 @@ async fn deploy_scenario(cloud: &LocalCloud, policy: &Value) -> Result<(), Strin
     sdk.lambda
         .remove_permission()
         .function_name("FAQ")
+        .qualifier("live")
         .statement_id("faqctl-apigw-get")
         .send()
         .await
@@ -226,6 +227,7 @@ async fn deploy_scenario(cloud: &LocalCloud, policy: &Value) -> Result<(), Strin
     sdk.lambda
         .add_permission()
         .function_name("FAQ")
+        .qualifier("live")
         .statement_id("faqctl-apigw-get")
         .action("lambda:InvokeFunction")
         .principal("apigateway.amazonaws.com")
@@ -239,7 +241,10 @@ async fn deploy_scenario(cloud: &LocalCloud, policy: &Value) -> Result<(), Strin
     let changed = common::changed_zip(dir.path());
     let mut args = deploy_args(changed.to_str().unwrap());
     args.extend(["--memory".to_string(), "256".to_string()]);
-    steps(cloud, vec![args]).await
+    // A third version, with two kept: the first is pruned (DeleteFunction of version 1).
+    let mut third = deploy_args(&zip());
+    third.extend(["--memory", "256", "--keep-versions", "2"].map(str::to_string));
+    steps(cloud, vec![args, third]).await
 }
 
 async fn published_policy_is_exactly_enough(command: &'static str) {

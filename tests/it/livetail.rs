@@ -223,7 +223,7 @@ async fn follow_source_all_streams_the_three_groups_through_one_live_tail_sessio
                             .starts_with(&format!("({id}) Method completed"))
                 });
                 access && api
-            }) && reports(seen) == 4
+            }) && reports(seen) == 5 // the deploy's gate, the first GET, and these three
         })
         .await;
     assert!(arrived, "{:#?}\n{}", following.seen, following.stderr());
@@ -241,7 +241,7 @@ async fn follow_source_all_streams_the_three_groups_through_one_live_tail_sessio
             .iter()
             .filter(|m| m.starts_with("Quote selected: "))
             .count(),
-        4,
+        5, // the deploy's gate, then four GETs
         "{function:#?}"
     );
     cloud.stop().await;
@@ -281,8 +281,9 @@ async fn a_session_that_ends_is_renewed_without_a_line_lost_or_repeated() {
     );
     let lines = following.stop();
     assert_each_once(&lines);
-    assert_eq!(reports(&lines), sent);
-    assert_eq!(report_count(&cloud).await, sent);
+    // Every GET, and the deploy's gate before them.
+    assert_eq!(reports(&lines), sent + 1);
+    assert_eq!(report_count(&cloud).await, sent + 1);
     cloud.stop().await;
 }
 
@@ -398,10 +399,11 @@ async fn request_id_shows_one_request_across_access_api_and_function_logs() {
     let url = deploy(&cloud).await;
     let ids = [get(&url).await, get(&url).await, get(&url).await];
     let id = &ids[1];
-    // The lines are written as the requests finish; wait for the third's REPORT.
+    // The lines are written as the requests finish; wait for the third's REPORT (after the
+    // deploy's gate's).
     assert!(
         common::until(Duration::from_secs(10), || async {
-            report_count(&cloud).await == 3
+            report_count(&cloud).await == 4
         })
         .await
     );

@@ -83,7 +83,7 @@ async fn log_messages(sdk: &Sdk) -> Vec<String> {
 async fn the_whole_service_runs_on_the_local_cloud() {
     let cloud = start(None).await;
     let deployed = deploy(&cloud).await;
-    assert_eq!(operations(&deployed).len(), 9, "{deployed}");
+    assert_eq!(operations(&deployed).len(), 12, "{deployed}");
     let (api, port) = (
         deployed["api_id"].as_str().unwrap().to_string(),
         cloud.address.port(),
@@ -153,7 +153,7 @@ async fn the_whole_service_runs_on_the_local_cloud() {
             .iter()
             .filter(|m| m.starts_with("Quote selected: "))
             .count(),
-        6,
+        7, // the deploy's gate, then six requests
         "{messages:#?}"
     );
     assert_eq!(
@@ -161,20 +161,20 @@ async fn the_whole_service_runs_on_the_local_cloud() {
             .iter()
             .filter(|m| m.starts_with("START RequestId: "))
             .count(),
-        6
+        7
     );
     assert_eq!(
         messages
             .iter()
             .filter(|m| m.starts_with("END RequestId: "))
             .count(),
-        6
+        7
     );
     let reports: Vec<&&str> = messages
         .iter()
         .filter(|m| m.starts_with("REPORT RequestId: "))
         .collect();
-    assert_eq!(reports.len(), 6);
+    assert_eq!(reports.len(), 7);
     assert!(
         reports[0].contains("\tBilled Duration: ")
             && reports[0].contains("\tMemory Size: 128 MB\tMax Memory Used: "),
@@ -191,9 +191,11 @@ async fn the_whole_service_runs_on_the_local_cloud() {
         "a warm environment has no init: {}",
         reports[1]
     );
+    // The stage invokes the alias `live`: its version's environments log to streams named
+    // for that version.
     let stream = lines[0]["stream"].as_str().unwrap();
     assert!(
-        stream.starts_with(&format!("{}/[$LATEST]", chrono_today())),
+        stream.starts_with(&format!("{}/[1]", chrono_today())),
         "{stream}"
     );
 
@@ -227,8 +229,20 @@ async fn the_whole_service_runs_on_the_local_cloud() {
         command
     })
     .await;
-    assert_eq!(operations(&updated), ["UpdateFunctionCode"]);
-    assert_eq!(writes(&cloud.calls()), ["UpdateFunctionCode"]);
+    // The new code goes out as version 2, passes the gate, and then the alias moves to it.
+    assert_eq!(
+        operations(&updated),
+        [
+            "UpdateFunctionCode",
+            "PublishVersion",
+            "Invoke",
+            "UpdateAlias"
+        ]
+    );
+    assert_eq!(
+        writes(&cloud.calls()),
+        ["PublishVersion", "UpdateAlias", "UpdateFunctionCode"]
+    );
     let (status, body) = get(deployed["invoke_url"].as_str().unwrap()).await;
     assert_eq!(
         (status, body.as_str()),
@@ -244,12 +258,7 @@ async fn the_whole_service_runs_on_the_local_cloud() {
     .await;
     assert_eq!(
         operations(&destroyed),
-        [
-            "DeleteRestApi",
-            "RemovePermission",
-            "DeleteFunction",
-            "DeleteLogGroup"
-        ]
+        ["DeleteRestApi", "DeleteFunction", "DeleteLogGroup"]
     );
     assert!(sdk
         .lambda
@@ -324,6 +333,7 @@ async fn api_gateway_failures_look_as_they_do_on_aws() {
     sdk.lambda
         .remove_permission()
         .function_name("FAQ")
+        .qualifier("live")
         .statement_id("faqctl-apigw-get")
         .send()
         .await
@@ -337,6 +347,7 @@ async fn api_gateway_failures_look_as_they_do_on_aws() {
     sdk.lambda
         .add_permission()
         .function_name("FAQ")
+        .qualifier("live")
         .statement_id("other")
         .action("lambda:InvokeFunction")
         .principal("apigateway.amazonaws.com")
@@ -391,16 +402,23 @@ async fn a_cold_starts_init_is_reported_apart_from_the_invocations_duration() {
     ))
     .await;
     sdk.invoke().await;
+    // The deploy's gate made the first REPORT; this invocation's is the second.
     let report = common::until(Duration::from_secs(10), || async {
         log_messages(&sdk)
             .await
             .iter()
-            .any(|m| m.starts_with("REPORT "))
+            .filter(|m| m.starts_with("REPORT "))
+            .count()
+            >= 2
     })
     .await;
     assert!(report);
     let messages = log_messages(&sdk).await;
-    let report = messages.iter().find(|m| m.starts_with("REPORT ")).unwrap();
+    let report = messages
+        .iter()
+        .filter(|m| m.starts_with("REPORT "))
+        .nth(1)
+        .unwrap();
     let field = |name: &str| -> f64 {
         report
             .split('\t')
@@ -698,8 +716,9 @@ async fn the_aws_cli_works_against_the_local_cloud_unchanged() {
         .iter()
         .map(|e| e["message"].as_str().unwrap())
         .collect();
-    assert_eq!(messages.len(), 1, "{messages:?}");
-    assert!(messages[0].starts_with("Quote selected: "));
+    // The deploy's gate, then this invoke.
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages.iter().all(|m| m.starts_with("Quote selected: ")));
     cloud.stop().await;
 }
 

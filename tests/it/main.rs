@@ -12,7 +12,8 @@
 //! - `livetail`: `logs --follow` on Live Tail, its fallback, and `logs --request-id`;
 //! - `parity`: proxy events and responses against behaviour recorded on real AWS;
 //! - `cors`: `--cors-origin`, the preflight, and a page in headless Chromium;
-//! - `versions`: Lambda versions and aliases on the local cloud, against AWS recordings.
+//! - `versions`: Lambda versions and aliases on the local cloud, against AWS recordings;
+//! - `safe`: safe deploys (a version per change, the gate, the alias `live`).
 
 mod common;
 
@@ -30,6 +31,7 @@ mod moto;
 mod package;
 mod parity;
 mod pipeline;
+mod safe;
 mod security;
 mod trust;
 mod versions;

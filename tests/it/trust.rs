@@ -204,10 +204,32 @@ async fn old_code_revisions_are_removed_and_errors_name_the_callers_region() {
         .unwrap();
         sdk.replace_code(zip).await;
     }
-    let revisions = std::fs::read_dir(dir.path().join("code").join("FAQ"))
-        .unwrap()
-        .count();
-    assert_eq!(revisions, 1, "only the current revision stays on disk");
+    // Each replacement went live as a version (versions keep their code until deleted);
+    // deleting them leaves only what `$LATEST` runs.
+    let revisions = || {
+        std::fs::read_dir(dir.path().join("code").join("FAQ"))
+            .unwrap()
+            .count()
+    };
+    assert_eq!(revisions(), 3, "versions 1, 2 and 3 (which $LATEST runs)");
+    sdk.lambda
+        .update_alias()
+        .function_name("FAQ")
+        .name("live")
+        .function_version("$LATEST")
+        .send()
+        .await
+        .unwrap();
+    for version in ["1", "2", "3"] {
+        sdk.lambda
+            .delete_function()
+            .function_name("FAQ")
+            .qualifier(version)
+            .send()
+            .await
+            .unwrap();
+    }
+    assert_eq!(revisions(), 1, "only the current revision stays on disk");
 
     // Out-of-range settings are refused on update as on create.
     let refused = sdk

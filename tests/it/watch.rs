@@ -175,7 +175,7 @@ async fn a_saved_change_is_served_on_the_same_url_and_a_broken_one_never_takes_i
     assert_eq!(content_type, "application/json");
     assert!(!first.is_empty());
 
-    // A new faq.json: served on the same URL, by one UpdateFunctionCode.
+    // A new faq.json: served on the same URL, as a new version that passed the gate.
     let edited = "Is this the FAQ saved a moment ago?";
     save_faq(project.path(), edited);
     watching
@@ -190,7 +190,7 @@ async fn a_saved_change_is_served_on_the_same_url_and_a_broken_one_never_takes_i
     assert!(
         watching
             .stderr()
-            .contains("(1 change(s): UpdateFunctionCode)"),
+            .contains("(4 change(s): UpdateFunctionCode, PublishVersion, Invoke, UpdateAlias)"),
         "{}",
         watching.stderr()
     );
@@ -250,13 +250,16 @@ async fn deploy_watch_redeploys_each_save_to_any_endpoint() {
     let first = watching.next_document(FIRST_BUILD);
     assert_eq!(
         common::operations(&first).len(),
-        9,
+        11, // moto runs no code: no gate
         "a cold deploy: {first}"
     );
 
     save_faq(project.path(), "Was this deployed by deploy --watch?");
     let second = watching.next_document(REBUILD);
-    assert_eq!(common::operations(&second), ["UpdateFunctionCode"]);
+    assert_eq!(
+        common::operations(&second),
+        ["UpdateFunctionCode", "PublishVersion", "UpdateAlias"]
+    );
     assert_eq!(second["api_id"], first["api_id"], "the same API");
     assert_ne!(second["code_sha256"], first["code_sha256"]);
     let sdk = common::Sdk::at(&moto.endpoint).await;
