@@ -25,12 +25,16 @@ pub async fn observe(
     api_logs: Option<bool>,
 ) -> anyhow::Result<Observed> {
     let (log_group_name, access_group_name) = (names.log_group(), names.access_log_group());
-    let (function, log_group, apis, access_log_group) = tokio::try_join!(
+    let (mut function, versions, log_group, apis, access_log_group) = tokio::try_join!(
         get_function(clients, &names.function),
+        list_versions(clients, &names.function),
         describe_log_group(clients, &log_group_name),
         find_apis(clients, &names.api),
         describe_log_group(clients, &access_group_name),
     )?;
+    if let Some(function) = &mut function {
+        function.versions = versions;
+    }
     let (permission, alias, alias_permission) = match &function {
         Some(_) => tokio::try_join!(
             get_policy_statement(clients, &names.function, None),
@@ -114,7 +118,8 @@ pub async fn get_alias(
     }
 }
 
-/// The function's published versions, oldest first (`$LATEST` left out).
+/// The function's published versions, oldest first (`$LATEST` left out); none when the
+/// function does not exist.
 pub async fn list_versions(clients: &Clients, name: &str) -> anyhow::Result<Vec<VersionState>> {
     let mut pages = clients
         .lambda
@@ -124,7 +129,17 @@ pub async fn list_versions(clients: &Clients, name: &str) -> anyhow::Result<Vec<
         .send();
     let mut versions = Vec::new();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| sdk_error("ListVersionsByFunction", name, e))?;
+        let page = match page {
+            Ok(page) => page,
+            // No function (yet): no versions.
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
+            {
+                return Ok(Vec::new())
+            }
+            Err(e) => return Err(sdk_error("ListVersionsByFunction", name, e)),
+        };
         for config in page.versions() {
             let Some(number) = config.version().and_then(|v| v.parse::<u64>().ok()) else {
                 continue;
@@ -212,7 +227,8 @@ async fn get_function(clients: &Clients, name: &str) -> anyhow::Result<Option<Fu
         last_modified: config.last_modified().unwrap_or_default().to_string(),
         environment,
         tagged,
-        versions: list_versions(clients, name).await?,
+        // Read beside GetFunction, in `observe`.
+        versions: Vec::new(),
     }))
 }
 
