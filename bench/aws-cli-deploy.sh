@@ -13,7 +13,7 @@ arn=$(aws lambda create-function --function-name FAQ --runtime provided.al2023 -
   --architectures x86_64 --role "$role" --zip-file "fileb://$zip" --tags managed-by=faqctl --query FunctionArn)
 aws lambda wait function-active-v2 --function-name FAQ
 version=$(aws lambda publish-version --function-name FAQ --query Version)
-aws lambda invoke --function-name FAQ --qualifier "$version" --cli-binary-format raw-in-base64-out \
+aws lambda invoke --function-name FAQ --qualifier "$version" \
   --payload '{"httpMethod":"GET","path":"/"}' /dev/null >/dev/null
 arn=$(aws lambda create-alias --function-name FAQ --name live --function-version "$version" --query AliasArn)
 api=$(aws apigateway create-rest-api --name FAQ-API --endpoint-configuration types=REGIONAL \

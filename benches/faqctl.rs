@@ -253,6 +253,8 @@ async fn run_sections() -> Table {
     // `bench/run http`: the function's data path alone (stage URL, Invoke API, the peer, the
     // floor, workers, memory).
     let http_only = std::env::args().skip(1).any(|a| a == "http");
+    // `bench/run deploy`: the deploy and function figures alone.
+    let deploy_only = std::env::args().skip(1).any(|a| a == "deploy");
     let package = package::build(
         &BuildConfig {
             manifest_path: workspace().join("Cargo.toml"),
@@ -465,6 +467,9 @@ async fn run_sections() -> Table {
     );
 
     cloud.stop().await;
+    if deploy_only {
+        return table;
+    }
     http_section(&mut table, &zip).await;
 
     // 3. Logs.

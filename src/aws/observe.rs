@@ -25,9 +25,13 @@ pub async fn observe(
     api_logs: Option<bool>,
 ) -> anyhow::Result<Observed> {
     let (log_group_name, access_group_name) = (names.log_group(), names.access_log_group());
-    let (mut function, versions, log_group, apis, access_log_group) = tokio::try_join!(
+    // Everything that does not depend on another read, at once (a function that does not
+    // exist has no versions, alias or policy: those answer "not found").
+    let (mut function, versions, alias, alias_permission, log_group, apis, access_log_group) = tokio::try_join!(
         get_function(clients, &names.function),
         list_versions(clients, &names.function),
+        get_alias(clients, &names.function, &names.alias),
+        get_policy_statement(clients, &names.function, Some(&names.alias)),
         describe_log_group(clients, &log_group_name),
         find_apis(clients, &names.api),
         describe_log_group(clients, &access_group_name),
@@ -35,18 +39,21 @@ pub async fn observe(
     if let Some(function) = &mut function {
         function.versions = versions;
     }
-    let (permission, alias, alias_permission) = match &function {
-        Some(_) => tokio::try_join!(
-            get_policy_statement(clients, &names.function, None),
-            get_alias(clients, &names.function, &names.alias),
-            get_policy_statement(clients, &names.function, Some(&names.alias)),
-        )?,
-        None => (None, None, None),
-    };
     let mut observed_apis = Vec::with_capacity(apis.len());
     for api in apis {
         observed_apis.push(observe_api(clients, api, &names.stage).await?);
     }
+    // The unqualified function's statement matters only while the stage still invokes the
+    // unqualified function (a deployment made before versions): read it only then.
+    let unqualified = format!(":function:{}/invocations", names.function);
+    let legacy = observed_apis
+        .first()
+        .and_then(|api| api.integration.as_ref())
+        .is_some_and(|i| i.uri.ends_with(&unqualified));
+    let permission = match &function {
+        Some(_) if legacy => get_policy_statement(clients, &names.function, None).await?,
+        _ => None,
+    };
     // Kept in `find_apis`'s order (oldest, then lowest id): the one rule every command uses to
     // pick the API it works on, so deploy, invoke, logs and status always agree.
     let logging = api_logs.unwrap_or_else(|| {
