@@ -410,29 +410,24 @@ fn with_version(
     let db = cloud.db();
     let Some(function) = db.function(name_of(name)) else {
         return match qualifier {
-            Some(qualifier) => rest_error(
-                404,
-                "ResourceNotFoundException",
-                &format!(
-                    "Function not found: {}:{qualifier}",
-                    function_arn(region, name_of(name))
-                ),
-            ),
+            Some(qualifier) => version_not_found(&function_arn(region, name_of(name)), &qualifier),
             None => not_found(region, name),
         };
     };
     match super::versions::resolve(function, qualifier.as_deref()) {
         Some(named) => f(&named.function),
-        None => rest_error(
-            404,
-            "ResourceNotFoundException",
-            &format!(
-                "Function not found: {}:{}",
-                function.arn,
-                qualifier.unwrap_or_default()
-            ),
-        ),
+        None => version_not_found(&function.arn, qualifier.as_deref().unwrap_or_default()),
     }
+}
+
+/// What Lambda answers for a version or alias that does not exist: "Function not found:
+/// ARN:QUALIFIER" (recorded: test_ops_on_nonexisting_version, get_function_alias_notfound_exc).
+pub(super) fn version_not_found(arn: &str, qualifier: &str) -> Response {
+    rest_error(
+        404,
+        "ResourceNotFoundException",
+        &format!("Function not found: {arn}:{qualifier}"),
+    )
 }
 
 pub(super) fn not_found(region: &str, name: &str) -> Response {
@@ -1009,12 +1004,9 @@ fn add_permission(
     if sid.is_empty() {
         return invalid("StatementId is required");
     }
+    let arn = function.arn.clone();
     let Some(policy) = super::versions::policy_mut(function, qualifier.as_deref()) else {
-        return rest_error(
-            404,
-            "ResourceNotFoundException",
-            &format!("Function not found: {resource}"),
-        );
+        return version_not_found(&arn, qualifier.as_deref().unwrap_or_default());
     };
     if policy.iter().any(|s| s["Sid"] == sid) {
         return rest_error(409, "ResourceConflictException", &format!("The statement id ({sid}) provided already exists. Please provide a new statement id, or remove the existing statement."));
@@ -1054,15 +1046,7 @@ fn get_policy(cloud: &Cloud, region: &str, name: &str, parameter: Option<&str>) 
         return not_found(region, name);
     };
     let Some(named) = super::versions::resolve(function, qualifier.as_deref()) else {
-        return rest_error(
-            404,
-            "ResourceNotFoundException",
-            &format!(
-                "Function not found: {}:{}",
-                function.arn,
-                qualifier.unwrap_or_default()
-            ),
-        );
+        return version_not_found(&function.arn, qualifier.as_deref().unwrap_or_default());
     };
     if named.policy.is_empty() {
         return rest_error(
@@ -1098,14 +1082,7 @@ fn remove_permission(
     };
     let arn = function.arn.clone();
     let Some(policy) = super::versions::policy_mut(function, qualifier.as_deref()) else {
-        return rest_error(
-            404,
-            "ResourceNotFoundException",
-            &format!(
-                "Function not found: {arn}:{}",
-                qualifier.unwrap_or_default()
-            ),
-        );
+        return version_not_found(&arn, qualifier.as_deref().unwrap_or_default());
     };
     let before = policy.len();
     policy.retain(|s| s["Sid"] != sid);
@@ -1226,14 +1203,9 @@ fn ready_function(
         return Err(not_found(region, name));
     };
     let Some(named) = super::versions::resolve(function, qualifier) else {
-        return Err(rest_error(
-            404,
-            "ResourceNotFoundException",
-            &format!(
-                "Function not found: {}:{}",
-                function.arn,
-                qualifier.unwrap_or_default()
-            ),
+        return Err(version_not_found(
+            &function.arn,
+            qualifier.unwrap_or_default(),
         ));
     };
     let chosen = super::versions::pick(function, named);

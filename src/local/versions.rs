@@ -13,7 +13,7 @@ use std::sync::Arc;
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use super::lambda::{check_region, configuration, invalid, name_of, not_found};
+use super::lambda::{check_region, configuration, invalid, name_of, not_found, version_not_found};
 use super::state::{lambda_timestamp, new_request_id, Alias, Function};
 use super::wire::{empty, json, parse_body, rest_error};
 use super::Cloud;
@@ -125,11 +125,7 @@ fn same_configuration(a: &Function, b: &Function) -> bool {
 }
 
 fn function_not_found(function: &Function, qualifier: &str) -> Response {
-    rest_error(
-        404,
-        "ResourceNotFoundException",
-        &format!("Function not found: {}:{qualifier}", function.arn),
-    )
+    version_not_found(&function.arn, qualifier)
 }
 
 /// PublishVersion: `$LATEST` as it is now becomes the next version, unless nothing changed
