@@ -20,7 +20,9 @@ Exit codes (the same with --output json):
   1  error, including a bad command line or bad input
   2  plan --detailed-exitcode: changes are pending
   3  deploy --smoke-test: deployed, but the stage URL did not answer with a FAQ entry
-  4  deploy: the new version failed the gate; the alias did not move (users kept the old one)";
+  4  deploy: the new version failed the gate; the alias did not move (users kept the old one)
+  5  deploy --traffic canary|linear: the new version had errors (or an --alarm fired) while
+     traffic shifted; the alias is back on the version it was on";
 
 /// Deploy the FAQ microservice (AWS Lambda behind an API Gateway REST API) to AWS, or run the
 /// very same thing on an embedded local cloud.
@@ -69,7 +71,7 @@ pub enum Command {
     /// Build (or take --zip) and converge AWS to it: function, log group, REST API, GET method,
     /// permission and stage. Idempotent: a re-run with nothing changed makes no write call.
     #[command(
-        after_help = "Examples:\n  faqctl deploy --role-arn arn:aws:iam::123456789012:role/lambda-basic-execution\n  faqctl deploy --zip target/lambda/FAQ/bootstrap.zip --output json --smoke-test\n  faqctl deploy --local\n  faqctl deploy --watch --output json   # deploy again on every save"
+        after_help = "Examples:\n  faqctl deploy --role-arn arn:aws:iam::123456789012:role/lambda-basic-execution\n  faqctl deploy --zip target/lambda/FAQ/bootstrap.zip --output json --smoke-test\n  faqctl deploy --local\n  faqctl deploy --traffic canary:10:5 --alarm faq-5xx   # 10% for 5 min, watched, then all\n  faqctl deploy --watch --output json   # deploy again on every save"
     )]
     Deploy(commands::deploy::DeployCommandArgs),
     /// Show what `deploy` would change, without changing anything.

@@ -64,6 +64,8 @@ fn main() -> ExitCode {
             eprintln!("error: {error:#}");
             if error.downcast_ref::<faqctl::aws::GateFailed>().is_some() {
                 Exit::GateFailed.into()
+            } else if error.downcast_ref::<faqctl::aws::RolledBack>().is_some() {
+                Exit::RolledBack.into()
             } else {
                 Exit::Error.into()
             }

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::partition::{arn_partition, Location};
 use crate::settings::{
-    arn_account, ApiName, Arch, CorsOrigins, FunctionName, Names, RestApiId, StageName,
+    arn_account, ApiName, Arch, CorsOrigins, FunctionName, Names, RestApiId, StageName, Traffic,
 };
 
 pub const RUNTIME: &str = "provided.al2023";
@@ -64,6 +64,10 @@ pub struct Desired {
     /// Published versions kept at most (`--keep-versions`); older ones are deleted, but never
     /// the live one, nor the one before it (what `faqctl rollback` goes back to).
     pub keep_versions: usize,
+    /// How the alias moves to a new version (`--traffic`): all at once, or in watched steps.
+    pub traffic: Traffic,
+    /// CloudWatch alarms that stop a gradual shift when in ALARM (`--alarm`).
+    pub alarms: Vec<String>,
 }
 
 impl Desired {
@@ -396,12 +400,14 @@ pub enum Change {
         version: u64,
         keep: usize,
     },
-    /// The alias moves, whole, to the version (any routing ends).
+    /// The alias moves, whole, to the version (any routing ends); with `shift`, in steps from
+    /// `shift.0` (the version it is on), the new version's health watched between them.
     UpdateAlias {
         name: FunctionName,
         alias: String,
         from: String,
         version: VersionRef,
+        shift: Option<(String, Traffic)>,
     },
     DeleteRestApi {
         id: RestApiId,
@@ -542,7 +548,14 @@ impl fmt::Display for Change {
                 alias,
                 from,
                 version,
-            } => write!(f, "~ move alias {name}:{alias} from {from} to {version}"),
+                shift,
+            } => {
+                write!(f, "~ move alias {name}:{alias} from {from} to {version}")?;
+                match shift {
+                    Some((_, traffic)) => write!(f, ": {traffic}, watching its errors"),
+                    None => Ok(()),
+                }
+            }
             Change::DeleteRestApi { id, reason } => write!(f, "- delete REST API {id} ({reason})"),
             Change::CreateRestApi { name } => write!(f, "+ create REST API {name}"),
             Change::PutMethod => write!(f, "+ create method GET / (authorization NONE)"),
@@ -774,12 +787,22 @@ pub fn plan_deploy(desired: &Desired, observed: &Observed) -> Result<Vec<Change>
                 alias: desired.names.alias.clone(),
                 version: target,
             },
-            Some(alias) => Change::UpdateAlias {
-                name: names.function.clone(),
-                alias: desired.names.alias.clone(),
-                from: alias.describe(),
-                version: target,
-            },
+            Some(alias) => {
+                // Gradually only from another version: an alias already on the target (with
+                // routing left by a stopped shift) or after a rollback to it moves at once.
+                let onto_another = match &target {
+                    VersionRef::Existing(n) => alias.version != n.to_string(),
+                    VersionRef::Published => true,
+                };
+                let gradual = desired.traffic.is_gradual() && onto_another;
+                Change::UpdateAlias {
+                    name: names.function.clone(),
+                    alias: desired.names.alias.clone(),
+                    from: alias.describe(),
+                    version: target,
+                    shift: gradual.then(|| (alias.version.clone(), desired.traffic)),
+                }
+            }
         });
     }
 
@@ -1228,6 +1251,8 @@ mod tests {
             commit: None,
             gate: true,
             keep_versions: 10,
+            traffic: Traffic::AllAtOnce,
+            alarms: vec![],
         }
     }
 
@@ -1629,13 +1654,50 @@ mod tests {
                     name: "FAQ".into(),
                     alias: "live".into(),
                     from: "version 1".into(),
-                    version: VersionRef::Existing(2)
+                    version: VersionRef::Existing(2),
+                    shift: None,
                 }
             ]
         );
         assert_eq!(
             changes[1].to_string(),
             "~ move alias FAQ:live from version 1 to version 2"
+        );
+        // With --traffic, the alias moves from the version it is on in watched steps.
+        let mut gradual = desired();
+        gradual.traffic = "canary:10:5".parse().unwrap();
+        let changes = plan_deploy(&gradual, &observed).unwrap();
+        assert!(
+            matches!(&changes[1], Change::UpdateAlias { shift: Some((from, _)), .. } if from == "1"),
+            "{changes:?}"
+        );
+        assert_eq!(
+            changes[1].to_string(),
+            "~ move alias FAQ:live from version 1 to version 2: canary 10% for 5m, then all, watching its errors"
+        );
+        // A shift stopped half-way (routing left on the alias) starts again from the version
+        // the alias is on; an alias already on the target only has its routing cleared.
+        let mut stopped = observed.clone();
+        stopped.alias = Some(AliasState {
+            version: "1".into(),
+            additional: Some(("2".into(), 1000)),
+        });
+        let changes = plan_deploy(&gradual, &stopped).unwrap();
+        assert!(
+            matches!(&changes[1], Change::UpdateAlias { shift: Some((from, _)), .. } if from == "1"),
+            "{changes:?}"
+        );
+        stopped.alias = Some(AliasState {
+            version: "2".into(),
+            additional: Some(("1".into(), 1000)),
+        });
+        let changes = plan_deploy(&gradual, &stopped).unwrap();
+        assert!(
+            matches!(
+                changes.last(),
+                Some(Change::UpdateAlias { shift: None, .. })
+            ),
+            "{changes:?}"
         );
         // The newest matching version is the one chosen.
         observed

@@ -2,6 +2,7 @@
 //! names, the role ARN, the region. Pure: no I/O (loading the AWS configuration and checking
 //! the endpoint is `aws::config`'s).
 
+use std::fmt;
 use std::time::Duration;
 
 use anyhow::bail;
@@ -417,6 +418,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn traffic_forms_are_read_with_minutes_or_units_and_give_their_steps() {
+        let minute = Duration::from_secs(60);
+        assert_eq!("all-at-once".parse(), Ok(Traffic::AllAtOnce));
+        assert_eq!(Traffic::AllAtOnce.steps(), vec![]);
+        let canary: Traffic = "canary:10:5".parse().unwrap();
+        assert_eq!(canary.steps(), vec![(10, 5 * minute)]);
+        assert_eq!(canary.to_string(), "canary 10% for 5m, then all");
+        let linear: Traffic = "linear:30:30s".parse().unwrap();
+        let half = Duration::from_secs(30);
+        assert_eq!(linear.steps(), vec![(30, half), (60, half), (90, half)]);
+        assert_eq!(
+            "linear:50:1".parse::<Traffic>().unwrap().steps(),
+            vec![(50, minute)]
+        );
+        for bad in [
+            "canary",
+            "canary:0:5",
+            "canary:100:5",
+            "canary:10:0",
+            "canary:10:2d",
+            "blue:10:5",
+            "linear:10:soon",
+            "canary:1.5:5",
+        ] {
+            let error = bad.parse::<Traffic>().unwrap_err();
+            assert!(error.contains(&format!("{bad:?}")), "{error}");
+        }
+        assert!(check_alarm_names(&["a".into(), "a".into()]).unwrap() == ["a"]);
+        assert!(check_alarm_names(&[String::new()]).is_err());
+    }
+
+    #[test]
     fn role_arns_are_checked_for_shape() {
         for good in [
             "arn:aws:iam::123456789012:role/lambda-basic-execution",
@@ -547,4 +580,120 @@ mod tests {
             .to_string();
         assert!(mixed.contains("cannot be combined"), "{mixed}");
     }
+}
+
+/// How a new version takes over the alias (`--traffic`): all at once after the gate, or in
+/// steps of the alias' routing weights, the new version's health watched between them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Traffic {
+    #[default]
+    AllAtOnce,
+    /// `canary:PCT:WAIT`: PCT % of invocations for WAIT, then all.
+    Canary { percent: u32, wait: Duration },
+    /// `linear:PCT:EVERY`: PCT % more every EVERY, until all.
+    Linear { percent: u32, every: Duration },
+}
+
+/// The longest a traffic step may be held: a deploy step in CI should not outlive a day.
+const MAX_TRAFFIC_WAIT: Duration = Duration::from_secs(24 * 3600);
+
+impl Traffic {
+    pub fn is_gradual(&self) -> bool {
+        !matches!(self, Traffic::AllAtOnce)
+    }
+
+    /// The steps before all traffic moves: the new version's share (percent) and how long it
+    /// is held there.
+    pub fn steps(&self) -> Vec<(u32, Duration)> {
+        match *self {
+            Traffic::AllAtOnce => vec![],
+            Traffic::Canary { percent, wait } => vec![(percent, wait)],
+            Traffic::Linear { percent, every } => (1..)
+                .map(|k| k * percent)
+                .take_while(|share| *share < 100)
+                .map(|share| (share, every))
+                .collect(),
+        }
+    }
+}
+
+impl std::str::FromStr for Traffic {
+    type Err = String;
+
+    /// `all-at-once`, `canary:PCT:WAIT` or `linear:PCT:EVERY`; PCT a whole 1–99, WAIT minutes
+    /// (`5`) or a duration with its unit (`30s`, `2m`, `1h`).
+    fn from_str(value: &str) -> Result<Traffic, String> {
+        let usage = "use all-at-once, canary:PERCENT:MINUTES (e.g. canary:10:5) or linear:PERCENT:EVERY_MINUTES (e.g. linear:25:2); a time may also carry its unit (30s, 2m, 1h)";
+        if value == "all-at-once" {
+            return Ok(Traffic::AllAtOnce);
+        }
+        let parts: Vec<&str> = value.split(':').collect();
+        let [kind, percent, time] = parts.as_slice() else {
+            return Err(format!("{value:?} is not a traffic form: {usage}"));
+        };
+        let percent: u32 = percent
+            .parse()
+            .ok()
+            .filter(|p| (1..=99).contains(p))
+            .ok_or_else(|| {
+                format!("{value:?}: the share of traffic must be a whole percentage from 1 to 99, not {percent:?} ({usage})")
+            })?;
+        let wait = match time.parse::<u64>() {
+            Ok(minutes) => Duration::from_secs(minutes.saturating_mul(60)),
+            Err(_) => humantime::parse_duration(time)
+                .map_err(|e| format!("{value:?}: {time:?} is not a time ({e}); {usage}"))?,
+        };
+        if wait.is_zero() || wait > MAX_TRAFFIC_WAIT {
+            return Err(format!(
+                "{value:?}: each step must last more than 0 s and at most 24 h"
+            ));
+        }
+        match *kind {
+            "canary" => Ok(Traffic::Canary { percent, wait }),
+            "linear" => Ok(Traffic::Linear {
+                percent,
+                every: wait,
+            }),
+            _ => Err(format!(
+                "{value:?}: {kind:?} is not a traffic form; {usage}"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Traffic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let time = |d: &Duration| humantime::format_duration(*d).to_string();
+        match self {
+            Traffic::AllAtOnce => write!(f, "all at once"),
+            Traffic::Canary { percent, wait } => {
+                write!(f, "canary {percent}% for {}, then all", time(wait))
+            }
+            Traffic::Linear { percent, every } => {
+                write!(f, "linear {percent}% more every {}, until all", time(every))
+            }
+        }
+    }
+}
+
+/// `--alarm` names: CloudWatch alarm names (1–255 characters), at most 100 (what one
+/// DescribeAlarms reads), without duplicates.
+pub fn check_alarm_names(names: &[String]) -> anyhow::Result<Vec<String>> {
+    let mut checked: Vec<String> = Vec::new();
+    for name in names {
+        let length = name.chars().count();
+        if !(1..=255).contains(&length) || name.chars().any(char::is_control) {
+            bail!("--alarm {name:?} is not a CloudWatch alarm name: it must be 1 to 255 characters, with no control characters");
+        }
+        if !checked.contains(name) {
+            checked.push(name.clone());
+        }
+    }
+    if checked.len() > 100 {
+        bail!(
+            "--alarm is given {} times: faqctl watches at most 100 alarms (one DescribeAlarms); use a composite alarm for more",
+            checked.len()
+        );
+    }
+    Ok(checked)
 }

@@ -50,6 +50,8 @@ pub struct ApplyContext {
     pub published: Option<u64>,
     pub api_id: Option<RestApiId>,
     pub root_resource_id: Option<String>,
+    /// The steps of a gradual shift done so far (`--traffic`).
+    pub traffic: Vec<super::TrafficStep>,
 }
 
 impl ApplyContext {
@@ -60,6 +62,7 @@ impl ApplyContext {
             published: None,
             api_id: kept.map(|api| api.id.clone()),
             root_resource_id: kept.and_then(|api| api.root_resource_id.clone()),
+            traffic: Vec::new(),
         }
     }
 
@@ -381,10 +384,26 @@ pub async fn apply(
             name,
             alias,
             version,
+            shift,
             ..
         } => {
             let version = context.version(version)?;
-            update_alias(clients, name, alias, &version, None).await?;
+            match shift {
+                Some((from, traffic)) => {
+                    super::shift::shift(
+                        clients,
+                        name,
+                        alias,
+                        from,
+                        &version,
+                        traffic,
+                        &desired.alarms,
+                        &mut context.traffic,
+                    )
+                    .await?
+                }
+                None => update_alias(clients, name, alias, &version, None).await?,
+            }
         }
         Change::PutIntegration => {
             let alias_arn = format!("{}:{}", context.function_arn()?, desired.names.alias);

@@ -38,6 +38,7 @@ pub struct Endpoints {
     pub lambda: Option<String>,
     pub apigateway: Option<String>,
     pub logs: Option<String>,
+    pub cloudwatch: Option<String>,
 }
 
 impl Endpoints {
@@ -61,12 +62,13 @@ impl Endpoints {
             lambda: service("Lambda"),
             apigateway: service("API Gateway"),
             logs: service("CloudWatch Logs"),
+            cloudwatch: service("CloudWatch"),
         }
     }
 
     /// The distinct endpoints in use.
     fn in_use(&self) -> Vec<&str> {
-        let mut urls: Vec<&str> = [&self.lambda, &self.apigateway, &self.logs]
+        let mut urls: Vec<&str> = [&self.lambda, &self.apigateway, &self.logs, &self.cloudwatch]
             .into_iter()
             .flatten()
             .map(String::as_str)

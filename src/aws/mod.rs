@@ -15,6 +15,7 @@ mod apply;
 mod calls;
 mod config;
 mod observe;
+mod shift;
 
 pub use apply::{
     apply, gate_event, gate_verdict, update_alias, ApplyContext, GateFailed, Race, Refused,
@@ -25,6 +26,7 @@ pub use calls::{
 };
 pub use config::{AwsConfig, Endpoints, DEFAULT_QUOTA_WAIT, MAX_ATTEMPTS};
 pub use observe::{find_apis, get_alias, list_versions, observe};
+pub use shift::{health, RolledBack, TrafficStep};
 
 /// The three service clients, built from one `SdkConfig`.
 #[derive(Clone, Debug)]
@@ -32,6 +34,7 @@ pub struct Clients {
     pub lambda: aws_sdk_lambda::Client,
     pub apigateway: aws_sdk_apigateway::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub region: String,
     /// API Gateway's endpoint when not AWS: where the stage URLs are served.
     pub apigateway_endpoint: Option<String>,
@@ -58,6 +61,7 @@ impl Clients {
             lambda: aws_sdk_lambda::Client::new(&config.sdk),
             apigateway: aws_sdk_apigateway::Client::new(&config.sdk),
             logs,
+            cloudwatch: aws_sdk_cloudwatch::Client::new(&config.sdk),
             region: config.region.clone(),
             apigateway_endpoint: config.endpoints.apigateway.clone(),
             quota_wait: config.quota_wait,

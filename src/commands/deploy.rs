@@ -16,8 +16,8 @@ use crate::output::Printer;
 use crate::package::{PackageOutput, Profile};
 use crate::plan::{plan_deploy, Change, ChangeOutput, Desired};
 use crate::settings::{
-    check_role_arn, Arch, CorsOrigins, FunctionName, NameArgs, Names, RemoteArgs, RestApiId,
-    StageName,
+    check_alarm_names, check_role_arn, Arch, CorsOrigins, FunctionName, NameArgs, Names,
+    RemoteArgs, RestApiId, StageName, Traffic,
 };
 
 #[derive(Debug, Args)]
@@ -104,6 +104,26 @@ pub struct FunctionArgs {
     /// `faqctl rollback` goes back to) are never deleted.
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(2..=1000))]
     pub keep_versions: u64,
+    /// How a new version takes over the alias after the gate: `all-at-once`, or
+    /// `canary:PCT:MINUTES` (PCT % of invocations for that long, then all) or
+    /// `linear:PCT:EVERY_MINUTES` (PCT % more each time). Between steps faqctl reads the new
+    /// version's Errors and Invocations from CloudWatch (and the --alarm alarms): on an error it
+    /// moves the alias back and exits 5. Times may carry a unit: `30s`, `2m`, `1h`.
+    #[arg(long, value_name = "FORM", env = "FAQCTL_TRAFFIC", default_value = "all-at-once", value_parser = parse_traffic)]
+    pub traffic: Traffic,
+    /// A CloudWatch alarm that stops a gradual shift when it is in ALARM (the alias moves back,
+    /// exit 5). Repeat it for more; it must exist. Needs --traffic canary or linear.
+    #[arg(
+        long = "alarm",
+        value_name = "NAME",
+        env = "FAQCTL_ALARMS",
+        value_delimiter = ','
+    )]
+    pub alarms: Vec<String>,
+}
+
+fn parse_traffic(value: &str) -> Result<Traffic, String> {
+    value.parse()
 }
 
 /// The retention values CloudWatch Logs accepts.
@@ -159,6 +179,12 @@ impl FunctionArgs {
                 RETENTION_DAYS
             );
         }
+        let alarms = check_alarm_names(&self.alarms)?;
+        if !alarms.is_empty() && !self.traffic.is_gradual() {
+            anyhow::bail!(
+                "--alarm is watched while traffic shifts, and --traffic is all-at-once: add --traffic canary:PCT:MINUTES or linear:PCT:EVERY_MINUTES (e.g. --traffic canary:10:5)"
+            );
+        }
         Ok(Desired {
             names: names.clone(),
             region: region.to_string(),
@@ -176,6 +202,8 @@ impl FunctionArgs {
             commit: None,
             gate: !self.no_gate,
             keep_versions: self.keep_versions as usize,
+            traffic: self.traffic,
+            alarms,
         })
     }
 }
@@ -191,6 +219,9 @@ pub struct DeployOutput {
     pub stage: StageName,
     pub invoke_url: String,
     pub changes: Vec<ChangeOutput>,
+    /// The steps of a gradual shift (`--traffic canary|linear`), the last at 100 %.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub traffic: Vec<aws::TrafficStep>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smoke_test: Option<SmokeTestOutput>,
 }
@@ -214,6 +245,17 @@ impl fmt::Display for DeployOutput {
                 writeln!(f, "{}", change.description)?;
             }
             writeln!(f, "Applied {} change(s).", self.changes.len())?;
+        }
+        for step in &self.traffic {
+            let held = match step.percent {
+                100 => "from then on".to_string(),
+                _ => format!("for {:.0} s", step.held_s),
+            };
+            writeln!(
+                f,
+                "traffic     {:>3}% on version {} {held} ({} errors in {} invocations through the alias so far)",
+                step.percent, step.version, step.errors, step.invocations
+            )?;
         }
         writeln!(f, "function    {}", self.function_arn)?;
         writeln!(f, "CodeSha256  {}", self.code_sha256)?;
@@ -372,6 +414,7 @@ pub async fn converge(
     let clients = Clients::new(aws).with_progress(printer.reports_progress());
     let names = &desired.names;
     let mut applied = Vec::new();
+    let mut traffic = Vec::new();
     let mut context;
     let mut round = 0;
     loop {
@@ -393,6 +436,7 @@ pub async fn converge(
             printer,
         )
         .await;
+        traffic.append(&mut context.traffic);
         let created_api = changes
             .iter()
             .any(|c| matches!(c, Change::CreateRestApi { .. }));
@@ -422,6 +466,7 @@ pub async fn converge(
         api_id,
         stage: names.stage.clone(),
         changes: applied.iter().map(ChangeOutput::from).collect(),
+        traffic,
         smoke_test: None,
     })
 }
@@ -445,6 +490,8 @@ pub async fn apply_all(
             .map_err(|e| {
                 let advice = if e.downcast_ref::<aws::GateFailed>().is_some() {
                     "the alias was not touched, so users are still on what they had; fix the code and deploy again (the version stays, and `faqctl history` lists it)"
+                } else if e.downcast_ref::<aws::RolledBack>().is_some() {
+                    "users are on the version they had; fix the code and deploy again (the version stays, and `faqctl history` lists it)"
                 } else if e.downcast_ref::<aws::Refused>().is_some() {
                     "AWS refused the input, so running the same command again will not help until it is fixed"
                 } else {

@@ -78,6 +78,8 @@ pub async fn run(
         commit: None,
         gate: false,
         keep_versions: 0,
+        traffic: Default::default(),
+        alarms: vec![],
     };
     let mut context = ApplyContext::new(&observed);
     let mut applied = Vec::new();

@@ -270,7 +270,7 @@ impl fmt::Display for LocalOutput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "faqctl local: Lambda, API Gateway and CloudWatch Logs on {}",
+            "faqctl local: Lambda, API Gateway, CloudWatch Logs and CloudWatch on {}",
             self.endpoint
         )?;
         let Some(deployed) = &self.deployed else {

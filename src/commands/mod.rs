@@ -18,6 +18,9 @@ pub enum Exit {
     /// `deploy`: the new version failed the gate; the alias was not moved, so users are still
     /// on what they had.
     GateFailed = 4,
+    /// `deploy --traffic canary|linear`: the new version had errors (or an `--alarm` fired)
+    /// while traffic shifted; the alias is back on the version it was on.
+    RolledBack = 5,
 }
 
 impl From<Exit> for std::process::ExitCode {

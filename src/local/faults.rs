@@ -55,6 +55,7 @@ pub enum Service {
     Lambda,
     ApiGateway,
     Logs,
+    CloudWatch,
 }
 
 /// The most one `*count` (and one operation's whole queue) may hold: far more than any test
@@ -204,7 +205,8 @@ impl Faults {
             // CloudWatch Logs' quota: FilterLogEvents 5 transactions per second per account and
             // region ("CloudWatch Logs quotas"), shared by every follower and job.
             (Service::Logs, "FilterLogEvents") => ("FilterLogEvents", 5.0, 5.0),
-            (Service::ApiGateway, "Execute") | (Service::Lambda | Service::Logs, _) => return None,
+            (Service::ApiGateway, "Execute")
+            | (Service::Lambda | Service::Logs | Service::CloudWatch, _) => return None,
             // The documented per-account limits:
             // https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
             // ("API Gateway quotas for configuring and running a REST API").
@@ -345,6 +347,10 @@ pub fn respond(fault: &Fault, service: Service) -> Option<Response> {
     let response = match (fault, service) {
         (Fault::Slow(_) | Fault::Lost | Fault::Gather { .. }, _) => return None,
         (Fault::Reset, _) => return Some(reset()),
+        (Fault::Throttle, Service::CloudWatch) => super::cloudwatch::error(400, "Throttling", "Rate exceeded"),
+        (Fault::Status(503), Service::CloudWatch) => super::cloudwatch::error(503, "ServiceUnavailable", "Service unavailable (injected fault)"),
+        (Fault::Status(status), Service::CloudWatch) => super::cloudwatch::error(*status, "InternalServiceError", "Internal failure (injected fault)"),
+        (Fault::Conflict, Service::CloudWatch) => super::cloudwatch::error(429, "ConcurrentModificationException", "More than one process tried to modify a resource at the same time. (injected fault)"),
         (Fault::Throttle, Service::Logs) => json11_error("ThrottlingException", "Rate exceeded"),
         (Fault::Throttle, Service::Lambda) => rest_error(429, "TooManyRequestsException", "Rate exceeded"),
         (Fault::Throttle, Service::ApiGateway) => rest_error(429, "TooManyRequestsException", "Too Many Requests"),

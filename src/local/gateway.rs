@@ -254,6 +254,11 @@ async fn serve(
     );
     let invoked = Instant::now();
     let result = cloud.runtimes.invoke(&function, event).await;
+    cloud.record_invocation(
+        &function,
+        result.function_error.is_some(),
+        invoked.elapsed(),
+    );
     let latency = invoked.elapsed().as_millis();
     trace.integration_latency = Some(latency);
     trace.integration_request_id = Some(result.request_id.clone());

@@ -247,7 +247,10 @@ pub fn needs(
     region: &str,
     body: &[u8],
 ) -> Vec<Need> {
-    let request: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let request: Value = match service {
+        Service::CloudWatch => super::cloudwatch::decode(body).unwrap_or(Value::Null),
+        _ => serde_json::from_slice(body).unwrap_or(Value::Null),
+    };
     match service {
         Service::Lambda => {
             let segments: Vec<String> = path
@@ -315,6 +318,25 @@ pub fn needs(
             }
             needs
         }
+        // Alarms are resources (`alarm:NAME`); reading metrics is account-wide ("*").
+        Service::CloudWatch => {
+            let names: Vec<&str> = request["AlarmNames"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .chain(request["AlarmName"].as_str())
+                .collect();
+            let action = format!("cloudwatch:{operation}");
+            match operation {
+                "GetMetricData" => vec![need(&action, "*".to_string())],
+                _ if names.is_empty() => vec![need(&action, arn(region, "cloudwatch", "alarm:*"))],
+                _ => names
+                    .iter()
+                    .map(|name| need(&action, arn(region, "cloudwatch", &format!("alarm:{name}"))))
+                    .collect(),
+            }
+        }
         Service::Logs if operation == "StartLiveTail" => {
             // On each log group of the session (given by ARN).
             let groups = request["logGroupIdentifiers"].as_array();
@@ -366,6 +388,7 @@ pub fn access_denied(service: Service, need: &Need, region: &str) -> Response {
     let message = denial(need, region);
     match service {
         Service::Logs => json11_error("AccessDeniedException", &message),
+        Service::CloudWatch => super::cloudwatch::error(403, "AccessDenied", &message),
         Service::Lambda | Service::ApiGateway => rest_error(403, "AccessDeniedException", &message),
     }
 }

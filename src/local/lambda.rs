@@ -1156,7 +1156,13 @@ async fn invoke(
         Ok(function) => function,
         Err(response) => return response,
     };
+    let started = std::time::Instant::now();
     let result = cloud.runtimes.invoke(&function, payload).await;
+    cloud.record_invocation(
+        &function,
+        result.function_error.is_some(),
+        started.elapsed(),
+    );
     let mut response = Response::new(Body::from(result.payload));
     response
         .headers_mut()

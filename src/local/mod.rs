@@ -1,5 +1,5 @@
 //! The embedded local cloud: one HTTP server on loopback that real AWS clients (the SDK for
-//! Rust, the `aws` CLI, boto3) accept as Lambda, API Gateway and CloudWatch Logs.
+//! Rust, the `aws` CLI, boto3) accept as Lambda, API Gateway, CloudWatch Logs and CloudWatch (metrics and alarms).
 //!
 //! - `server`: the listener, a bound on connections, graceful shutdown (after mini-redis);
 //! - `router`: each request parsed once (stage URL, admin, or one API's `Op`), with IAM, rate
@@ -22,6 +22,7 @@ use std::time::Duration;
 mod admin;
 mod apigateway;
 mod casing;
+mod cloudwatch;
 mod code;
 mod emulation;
 pub mod faults;
@@ -140,6 +141,8 @@ pub struct Cloud {
     faults: faults::Faults,
     iam: iam::Iam,
     throttles: Mutex<std::collections::HashMap<String, faults::Bucket>>,
+    /// CloudWatch's `AWS/Lambda` metrics of the invocations run (in memory, per minute).
+    metrics: Mutex<cloudwatch::Metrics>,
     /// The address it listens on: a name the control plane answers to (`Host`).
     bind: IpAddr,
     limits: Limits,
@@ -151,6 +154,27 @@ pub struct Cloud {
 impl Cloud {
     fn db(&self) -> MutexGuard<'_, Db> {
         lock(&self.db)
+    }
+
+    fn metrics(&self) -> MutexGuard<'_, cloudwatch::Metrics> {
+        lock(&self.metrics)
+    }
+
+    /// Publishes an invocation's metrics, as Lambda does after each one: `function` is what
+    /// ran, its `arn` the ARN it was invoked by (an alias', a version's, or none).
+    fn record_invocation(&self, function: &state::Function, error: bool, took: Duration) {
+        let mut parts = function.arn.split(':');
+        let region = parts.nth(3).unwrap_or(DEFAULT_REGION);
+        let qualifier = function.arn.splitn(8, ':').nth(7);
+        let invocation = cloudwatch::Invocation {
+            region,
+            function: &function.name,
+            qualifier,
+            executed_version: &function.version,
+            error,
+            duration_ms: took.as_secs_f64() * 1000.0,
+        };
+        self.metrics().record(&invocation, state::now_ms());
     }
 
     /// Whether a stage's throttling refuses a request now (token bucket per API stage).

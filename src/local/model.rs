@@ -68,6 +68,8 @@ static LAMBDA: LazyLock<Model> = LazyLock::new(|| parse(include_str!("models/lam
 static APIGATEWAY: LazyLock<Model> =
     LazyLock::new(|| parse(include_str!("models/apigateway.json")));
 static LOGS: LazyLock<Model> = LazyLock::new(|| parse(include_str!("models/logs.json")));
+static CLOUDWATCH: LazyLock<Model> =
+    LazyLock::new(|| parse(include_str!("models/cloudwatch.json")));
 
 /// Why a request was refused before its handler saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +90,7 @@ impl Invalid {
                     Service::Lambda => "ValidationException",
                     Service::ApiGateway => "BadRequestException",
                     Service::Logs => "InvalidParameterException",
+                    Service::CloudWatch => "ValidationError",
                 };
                 let count = errors.len();
                 let plural = if count == 1 { "" } else { "s" };
@@ -117,6 +120,7 @@ fn model(service: Service) -> &'static Model {
         Service::Lambda => &LAMBDA,
         Service::ApiGateway => &APIGATEWAY,
         Service::Logs => &LOGS,
+        Service::CloudWatch => &CLOUDWATCH,
     }
 }
 

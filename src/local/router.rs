@@ -16,7 +16,9 @@ use serde_json::Value;
 
 use super::casing::ConnectionHeads;
 use super::faults::{self, Service};
-use super::{admin, apigateway, gateway, iam, lambda, logs, model, wire, Cloud, DEFAULT_REGION};
+use super::{
+    admin, apigateway, cloudwatch, gateway, iam, lambda, logs, model, wire, Cloud, DEFAULT_REGION,
+};
 
 /// One control-plane call, parsed once: the API it is for and its operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +26,7 @@ pub enum Call {
     Lambda(lambda::Op),
     ApiGateway(apigateway::Op),
     Logs(&'static str),
+    CloudWatch(&'static str),
 }
 
 impl Call {
@@ -32,6 +35,7 @@ impl Call {
             Call::Lambda(_) => Service::Lambda,
             Call::ApiGateway(_) => Service::ApiGateway,
             Call::Logs(_) => Service::Logs,
+            Call::CloudWatch(_) => Service::CloudWatch,
         }
     }
 
@@ -40,7 +44,7 @@ impl Call {
         match self {
             Call::Lambda(op) => op.name(),
             Call::ApiGateway(op) => op.name(),
-            Call::Logs(op) => op,
+            Call::Logs(op) | Call::CloudWatch(op) => op,
         }
     }
 
@@ -50,6 +54,7 @@ impl Call {
             Call::Lambda(op) => op.writes(),
             Call::ApiGateway(op) => op.writes(),
             Call::Logs(op) => logs::writes(op),
+            Call::CloudWatch(op) => cloudwatch::writes(op),
         }
     }
 }
@@ -122,13 +127,16 @@ fn target(method: &Method, uri: &Uri, headers: &HeaderMap) -> Target {
         let target = headers.get("x-amz-target").and_then(|t| t.to_str().ok());
         Target::Service(Call::Logs(logs::operation(target)))
     };
+    let cloudwatch = || Target::Service(Call::CloudWatch(cloudwatch::operation(path)));
     match service.as_deref() {
         Some("lambda") => lambda(),
+        Some("monitoring") => cloudwatch(),
         Some("apigateway") => apigateway(),
         Some("logs") => logs(),
         Some(other) => Target::Unknown(other.to_string()),
         None if path.starts_with("/2015-03-31/") || path.starts_with("/2017-03-31/") => lambda(),
         None if path.starts_with("/restapis") || path.starts_with("/tags/") => apigateway(),
+        None if cloudwatch::is_cloudwatch_path(path) => cloudwatch(),
         None if headers
             .get("x-amz-target")
             .is_some_and(|t| t.as_bytes().starts_with(b"Logs_")) =>
@@ -229,7 +237,7 @@ async fn serve(
         Target::Unknown(service) => wire::rest_error(
             400,
             "UnrecognizedClientException",
-            &format!("faqctl local emulates the services lambda, apigateway and logs; this request is for {service:?}"),
+            &format!("faqctl local emulates the services lambda, apigateway, logs and monitoring (CloudWatch); this request is for {service:?}"),
         ),
         Target::Service(call) => call_service(cloud, call, method, uri, headers, &region, &body).await,
     }
@@ -274,6 +282,17 @@ impl Target {
                     &format!(
                         "Request must be smaller than {} bytes for the {op} operation",
                         logs::MAX_REQUEST_BYTES
+                    ),
+                ),
+            ),
+            Target::Service(Call::CloudWatch(op)) => (
+                cloudwatch::MAX_REQUEST_BYTES,
+                cloudwatch::error(
+                    413,
+                    "RequestEntityTooLarge",
+                    &format!(
+                        "Request must be smaller than {} bytes for the {op} operation",
+                        cloudwatch::MAX_REQUEST_BYTES
                     ),
                 ),
             ),
@@ -379,6 +398,7 @@ async fn read_body(
             );
             let mut answer = match target.service() {
                 Service::Logs => wire::json11_error("RequestTimeout", &message),
+                Service::CloudWatch => cloudwatch::error(408, "RequestTimeout", &message),
                 _ => wire::rest_error(408, "RequestTimeoutException", &message),
             };
             *answer.status_mut() = axum::http::StatusCode::REQUEST_TIMEOUT;
@@ -419,6 +439,7 @@ impl Refusal {
         };
         let mut response = match service {
             Service::Logs => wire::json11_error(code, &message),
+            Service::CloudWatch => cloudwatch::error(403, code, &message),
             Service::Lambda | Service::ApiGateway => wire::rest_error(403, code, &message),
         };
         *response.status_mut() = axum::http::StatusCode::FORBIDDEN;
@@ -521,6 +542,7 @@ async fn call_service(
             let (code, message) = invalid.code_and_message(service);
             return match service {
                 Service::Logs => wire::json11_error(code, &message),
+                Service::CloudWatch => cloudwatch::error(400, code, &message),
                 _ => wire::rest_error(400, code, &message),
             };
         }
@@ -565,6 +587,10 @@ async fn call_service(
             Ok(request) => logs::apply(cloud, op, region, request).await,
             Err(message) => wire::json11_error("SerializationException", &message),
         },
+        Call::CloudWatch(op) => match json.map_or_else(|| cloudwatch::decode(body), Ok) {
+            Ok(request) => cloudwatch::apply(cloud, op, region, &request),
+            Err(message) => cloudwatch::error(400, "SerializationException", &message),
+        },
     };
     if writes && response.status().is_success() {
         cloud.db().changed();
@@ -591,6 +617,8 @@ async fn validate(
     let json_body = model::json_body(service, operation);
     let json = if !json_body {
         None
+    } else if service == Service::CloudWatch {
+        cloudwatch::decode(body).ok()
     } else if body.len() > 256 * 1024 {
         let owned = body.clone();
         tokio::task::spawn_blocking(move || wire::parse_body(&owned).ok())

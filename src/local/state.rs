@@ -55,6 +55,9 @@ pub struct Db {
     /// API Gateway's account-level CloudWatch role.
     #[serde(default)]
     apigw_cloudwatch_role: Option<String>,
+    /// CloudWatch metric alarms, by `region/name`.
+    #[serde(default)]
+    alarms: BTreeMap<String, super::cloudwatch::Alarm>,
     /// Operation → how many times it was served (not persisted).
     #[serde(skip)]
     calls: BTreeMap<String, u64>,
@@ -443,6 +446,14 @@ impl Db {
     /// The function whose ARN this is (tags are addressed by ARN).
     pub fn function_by_arn_mut(&mut self, arn: &str) -> Option<&mut Function> {
         self.functions.values_mut().find(|f| f.arn == arn)
+    }
+
+    pub fn alarms(&self) -> &BTreeMap<String, super::cloudwatch::Alarm> {
+        &self.alarms
+    }
+
+    pub fn alarms_mut(&mut self) -> &mut BTreeMap<String, super::cloudwatch::Alarm> {
+        &mut self.alarms
     }
 
     pub fn functions(&self) -> impl Iterator<Item = &Function> {

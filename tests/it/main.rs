@@ -13,7 +13,8 @@
 //! - `parity`: proxy events and responses against behaviour recorded on real AWS;
 //! - `cors`: `--cors-origin`, the preflight, and a page in headless Chromium;
 //! - `versions`: Lambda versions and aliases on the local cloud, against AWS recordings;
-//! - `safe`: safe deploys (a version per change, the gate, the alias `live`).
+//! - `safe`: safe deploys (a version per change, the gate, the alias `live`);
+//! - `shift`: gradual traffic shifting, watched in the local cloud's CloudWatch, and rollback.
 
 mod common;
 
@@ -33,6 +34,7 @@ mod parity;
 mod pipeline;
 mod safe;
 mod security;
+mod shift;
 mod trust;
 mod versions;
 mod watch;

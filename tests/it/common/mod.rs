@@ -290,6 +290,7 @@ pub struct Sdk {
     pub lambda: aws_sdk_lambda::Client,
     pub apigateway: aws_sdk_apigateway::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
 }
 
 impl Sdk {
@@ -310,6 +311,7 @@ impl Sdk {
             lambda: aws_sdk_lambda::Client::new(&config),
             apigateway: aws_sdk_apigateway::Client::new(&config),
             logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
         }
     }
 

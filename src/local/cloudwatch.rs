@@ -1,0 +1,914 @@
+//! CloudWatch (`monitoring`), the part a gradual deploy reads: the `AWS/Lambda` metrics of the
+//! invocations the local cloud really ran (GetMetricData), and metric alarms (PutMetricAlarm,
+//! DescribeAlarms, SetAlarmState, DeleteAlarms). In the protocol aws-sdk-cloudwatch speaks,
+//! Smithy RPC v2 CBOR: `POST /service/GraniteServiceVersion20100801/operation/{Operation}`,
+//! `smithy-protocol: rpc-v2-cbor`, CBOR bodies (read and written with the SDK's own codec),
+//! timestamps as tag 1 epoch seconds, errors as `__type` with the query code CloudWatch's
+//! `awsQueryCompatible` clients read from `x-amzn-query-error`.
+//!
+//! Metrics are kept per minute (CloudWatch's standard resolution) in memory: they start empty
+//! with each run of the local cloud. Alarms are state, kept across restarts; their state moves
+//! only by SetAlarmState (the local cloud does not evaluate alarms: see the README).
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_smithy_cbor::data::Type;
+use aws_smithy_cbor::{Decoder, Encoder};
+use aws_smithy_types::DateTime;
+use axum::body::Body;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::state::{arn, new_request_id, now_ms};
+use super::Cloud;
+
+/// The path every operation is posted to, before the operation's name.
+const PATH: &str = "/service/GraniteServiceVersion20100801/operation/";
+
+/// The CloudWatch operations the local cloud serves.
+const OPERATIONS: [&str; 5] = [
+    "GetMetricData",
+    "DescribeAlarms",
+    "PutMetricAlarm",
+    "SetAlarmState",
+    "DeleteAlarms",
+];
+
+/// The largest request taken (CloudWatch's 1 MB for a POST).
+pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
+
+/// Metric data queries per GetMetricData (CloudWatch's quota).
+const MAX_QUERIES: usize = 500;
+/// Data points one GetMetricData may return (CloudWatch's quota).
+const MAX_DATAPOINTS: u64 = 100_800;
+
+/// The operation a request is for, parsed once: one of `OPERATIONS`, or "Unknown".
+pub fn operation(path: &str) -> &'static str {
+    path.strip_prefix(PATH)
+        .and_then(|op| OPERATIONS.iter().find(|known| **known == op))
+        .copied()
+        .unwrap_or("Unknown")
+}
+
+/// Whether a request's path is CloudWatch's (for unsigned routing).
+pub fn is_cloudwatch_path(path: &str) -> bool {
+    path.starts_with(PATH)
+}
+
+/// Whether an operation changes state (and so the state is saved after it).
+pub fn writes(operation: &str) -> bool {
+    matches!(
+        operation,
+        "PutMetricAlarm" | "SetAlarmState" | "DeleteAlarms"
+    )
+}
+
+// ---- CBOR ----------------------------------------------------------------------------------
+
+/// A CBOR body as JSON (what the service model validates and the handlers read): maps, lists,
+/// text, numbers, booleans; a timestamp (tag 1) becomes its epoch seconds.
+pub fn decode(bytes: &[u8]) -> Result<Value, String> {
+    if bytes.is_empty() {
+        return Ok(Value::Object(Map::new()));
+    }
+    let mut decoder = Decoder::new(bytes);
+    let value = item(&mut decoder, 0)?;
+    if decoder.position() != bytes.len() {
+        return Err("trailing bytes after the CBOR item".into());
+    }
+    Ok(value)
+}
+
+fn item(decoder: &mut Decoder, depth: usize) -> Result<Value, String> {
+    if depth > 64 {
+        return Err("the CBOR body nests too deeply".into());
+    }
+    let error = |e: aws_smithy_cbor::decode::DeserializeError| e.to_string();
+    let number = |n: f64| serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number);
+    Ok(match decoder.datatype().map_err(error)? {
+        Type::Bool => Value::Bool(decoder.boolean().map_err(error)?),
+        Type::Null | Type::Undefined => {
+            decoder.skip().map_err(error)?;
+            Value::Null
+        }
+        Type::U8 | Type::U16 | Type::U32 | Type::I8 | Type::I16 | Type::I32 | Type::I64 => {
+            Value::from(decoder.long().map_err(error)?)
+        }
+        Type::U64 | Type::Int => {
+            let n = decoder
+                .long()
+                .map_err(|_| "an integer out of range".to_string())?;
+            Value::from(n)
+        }
+        Type::F16 | Type::F32 | Type::F64 => number(decoder.double().map_err(error)?),
+        Type::String | Type::StringIndef => Value::String(decoder.string().map_err(error)?),
+        Type::Bytes | Type::BytesIndef => {
+            use base64::Engine;
+            let blob = decoder.blob().map_err(error)?;
+            Value::String(base64::engine::general_purpose::STANDARD.encode(blob.as_ref()))
+        }
+        Type::Tag => number(decoder.timestamp().map_err(error)?.as_secs_f64()),
+        Type::Array | Type::ArrayIndef => {
+            let mut items = Vec::new();
+            match decoder.list().map_err(error)? {
+                Some(n) => {
+                    for _ in 0..n {
+                        items.push(item(decoder, depth + 1)?);
+                    }
+                }
+                None => loop {
+                    if decoder.datatype().map_err(error)? == Type::Break {
+                        decoder.skip().map_err(error)?;
+                        break;
+                    }
+                    items.push(item(decoder, depth + 1)?);
+                },
+            }
+            Value::Array(items)
+        }
+        Type::Map | Type::MapIndef => {
+            let mut map = Map::new();
+            let mut entry = |decoder: &mut Decoder| -> Result<(), String> {
+                let key = decoder.string().map_err(error)?;
+                let value = item(decoder, depth + 1)?;
+                map.insert(key, value);
+                Ok(())
+            };
+            match decoder.map().map_err(error)? {
+                Some(n) => {
+                    for _ in 0..n {
+                        entry(decoder)?;
+                    }
+                }
+                None => loop {
+                    if decoder.datatype().map_err(error)? == Type::Break {
+                        decoder.skip().map_err(error)?;
+                        break;
+                    }
+                    entry(decoder)?;
+                },
+            }
+            Value::Object(map)
+        }
+        other => return Err(format!("unexpected CBOR item {other:?}")),
+    })
+}
+
+/// What an answer holds, as CBOR writes it (a timestamp is tag 1, epoch seconds).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Out {
+    Map(Vec<(&'static str, Out)>),
+    List(Vec<Out>),
+    Text(String),
+    Number(f64),
+    Integer(i64),
+    Bool(bool),
+    /// Milliseconds since the epoch.
+    Time(i64),
+}
+
+impl Out {
+    fn text(s: impl Into<String>) -> Out {
+        Out::Text(s.into())
+    }
+
+    fn write(&self, encoder: &mut Encoder) {
+        match self {
+            Out::Map(entries) => {
+                encoder.map(entries.len());
+                for (key, value) in entries {
+                    encoder.str(key);
+                    value.write(encoder);
+                }
+            }
+            Out::List(items) => {
+                encoder.array(items.len());
+                for item in items {
+                    item.write(encoder);
+                }
+            }
+            Out::Text(s) => {
+                encoder.str(s);
+            }
+            Out::Number(n) => {
+                encoder.double(*n);
+            }
+            Out::Integer(n) => {
+                encoder.long(*n);
+            }
+            Out::Bool(b) => {
+                encoder.boolean(*b);
+            }
+            Out::Time(ms) => {
+                encoder.timestamp(&DateTime::from_millis(*ms));
+            }
+        }
+    }
+
+    fn encode(&self) -> Vec<u8> {
+        let mut encoder = Encoder::new(Vec::new());
+        self.write(&mut encoder);
+        encoder.into_writer()
+    }
+}
+
+fn respond(status: u16, body: Vec<u8>) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let headers = response.headers_mut();
+    headers.insert("smithy-protocol", HeaderValue::from_static("rpc-v2-cbor"));
+    headers.insert("content-type", HeaderValue::from_static("application/cbor"));
+    if let Ok(id) = HeaderValue::from_str(&new_request_id()) {
+        headers.insert("x-amzn-requestid", id);
+    }
+    response
+}
+
+/// A success.
+fn ok(body: Out) -> Response {
+    respond(200, body.encode())
+}
+
+/// A CloudWatch error: `__type` (the Smithy shape) in the body, and the query code AWS's
+/// clients show (`x-amzn-query-error: Code;Sender`), as recorded for rpc-v2-cbor
+/// (test_set_alarm_invalid_input: `ValidationError` for a `ValidationException`,
+/// `ResourceNotFound` answered 404 with an empty message).
+pub fn error(status: u16, code: &str, message: &str) -> Response {
+    let shape = match code {
+        "ValidationError" => "ValidationException",
+        "InvalidParameterValue" => "InvalidParameterValueException",
+        "InvalidParameterCombination" => "InvalidParameterCombinationException",
+        "MissingParameter" => "MissingRequiredParameterException",
+        "AccessDenied" => "AccessDeniedException",
+        "Throttling" => "ThrottlingException",
+        other => other,
+    };
+    let body = Out::Map(vec![
+        (
+            "__type",
+            Out::text(format!("com.amazonaws.cloudwatch#{shape}")),
+        ),
+        ("message", Out::text(message)),
+    ]);
+    let mut response = respond(status, body.encode());
+    if let Ok(value) = HeaderValue::from_str(&format!("{code};Sender")) {
+        response.headers_mut().insert("x-amzn-query-error", value);
+    }
+    response
+}
+
+fn invalid(message: &str) -> Response {
+    error(400, "InvalidParameterValue", message)
+}
+
+// ---- metrics -------------------------------------------------------------------------------
+
+/// A metric's identity: namespace, name and dimensions (sorted by name, as CloudWatch
+/// matches them: a query names every dimension of the metric, no more, no fewer).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct MetricKey {
+    region: String,
+    namespace: String,
+    name: String,
+    dimensions: Vec<(String, String)>,
+}
+
+/// One minute of one metric.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Stats {
+    sum: f64,
+    count: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Stats {
+    fn of(value: f64) -> Stats {
+        Stats {
+            sum: value,
+            count: 1.0,
+            min: value,
+            max: value,
+        }
+    }
+
+    fn add(&mut self, other: &Stats) {
+        self.sum += other.sum;
+        self.count += other.count;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+    }
+
+    fn get(&self, stat: &str) -> f64 {
+        match stat {
+            "Sum" => self.sum,
+            "SampleCount" => self.count,
+            "Minimum" => self.min,
+            "Maximum" => self.max,
+            _ => self.sum / self.count,
+        }
+    }
+}
+
+const MINUTE_MS: i64 = 60_000;
+
+/// The metrics the local cloud has published: metric → minute (ms since the epoch) → stats.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    series: HashMap<MetricKey, BTreeMap<i64, Stats>>,
+}
+
+/// One invocation, as Lambda reports it to CloudWatch.
+pub struct Invocation<'a> {
+    pub region: &'a str,
+    pub function: &'a str,
+    /// The qualifier it was invoked with (`live`, `3`), if any.
+    pub qualifier: Option<&'a str>,
+    /// The version that ran.
+    pub executed_version: &'a str,
+    pub error: bool,
+    pub duration_ms: f64,
+}
+
+impl Metrics {
+    fn put(&mut self, key: MetricKey, at_ms: i64, value: f64) {
+        let minute = at_ms.div_euclid(MINUTE_MS) * MINUTE_MS;
+        self.series
+            .entry(key)
+            .or_default()
+            .entry(minute)
+            .and_modify(|s| s.add(&Stats::of(value)))
+            .or_insert_with(|| Stats::of(value));
+    }
+
+    /// Publishes `Invocations`, `Errors` and `Duration` in `AWS/Lambda` with the dimension sets
+    /// Lambda uses: none, `FunctionName`, `FunctionName`+`Resource` (a qualified invocation:
+    /// `NAME:QUALIFIER`), and for an alias also `ExecutedVersion` (the version its routing
+    /// drew). Errors are function errors (`X-Amz-Function-Error`), 0 otherwise.
+    pub fn record(&mut self, invocation: &Invocation, at_ms: i64) {
+        let mut sets: Vec<Vec<(String, String)>> = vec![
+            vec![],
+            vec![("FunctionName".into(), invocation.function.into())],
+        ];
+        if let Some(qualifier) = invocation.qualifier {
+            let resource = format!("{}:{qualifier}", invocation.function);
+            sets.push(vec![
+                ("FunctionName".into(), invocation.function.into()),
+                ("Resource".into(), resource.clone()),
+            ]);
+            let alias = qualifier != "$LATEST" && qualifier.parse::<u64>().is_err();
+            if alias {
+                sets.push(vec![
+                    ("ExecutedVersion".into(), invocation.executed_version.into()),
+                    ("FunctionName".into(), invocation.function.into()),
+                    ("Resource".into(), resource),
+                ]);
+            }
+        }
+        let values = [
+            ("Invocations", 1.0),
+            ("Errors", if invocation.error { 1.0 } else { 0.0 }),
+            ("Duration", invocation.duration_ms),
+        ];
+        for dimensions in sets {
+            for (name, value) in values {
+                let key = MetricKey {
+                    region: invocation.region.to_string(),
+                    namespace: "AWS/Lambda".into(),
+                    name: name.into(),
+                    dimensions: dimensions.clone(),
+                };
+                self.put(key, at_ms, value);
+            }
+        }
+    }
+}
+
+/// One metric data query, read.
+struct Query {
+    id: String,
+    label: Option<String>,
+    key: MetricKey,
+    period_s: i64,
+    stat: String,
+    return_data: bool,
+}
+
+fn get_metric_data(cloud: &Cloud, region: &str, request: &Value) -> Response {
+    let (Some(start), Some(end)) = (request["StartTime"].as_f64(), request["EndTime"].as_f64())
+    else {
+        return error(
+            400,
+            "MissingParameter",
+            "StartTime and EndTime are required",
+        );
+    };
+    if start >= end {
+        // Recorded: test_invalid_amount_of_datapoints, error-invalid-time-frame.
+        return invalid("The parameter StartTime must be less than the parameter EndTime.");
+    }
+    let raw = request["MetricDataQueries"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if raw.is_empty() || raw.len() > MAX_QUERIES {
+        return invalid(&format!(
+            "The collection MetricDataQueries must not be empty and must not have more than {MAX_QUERIES} members."
+        ));
+    }
+    let mut queries = Vec::new();
+    let mut ids = std::collections::HashSet::new();
+    for (i, query) in raw.iter().enumerate() {
+        let at = format!("MetricDataQueries.member.{}", i + 1);
+        let id = query["Id"].as_str().unwrap_or_default().to_string();
+        let id_ok = id.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+            && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !id_ok {
+            return error(
+                400,
+                "ValidationError",
+                &format!("The value {id} for parameter {at}.Id is not valid: it must start with a lowercase letter and contain only letters, numbers and underscores."),
+            );
+        }
+        if !ids.insert(id.clone()) {
+            return invalid(&format!(
+                "The value {id} for parameter {at}.Id is not unique."
+            ));
+        }
+        if query.get("Expression").is_some_and(|e| !e.is_null()) {
+            return invalid(&format!(
+                "{at}.Expression: faqctl local does not evaluate metric math; query each metric with MetricStat"
+            ));
+        }
+        let stat = &query["MetricStat"];
+        if stat.is_null() {
+            return error(
+                400,
+                "MissingParameter",
+                &format!("The parameter {at}.MetricStat or {at}.Expression must be specified."),
+            );
+        }
+        let period_s = stat["Period"].as_i64().unwrap_or(0);
+        if !(period_s % 60 == 0 || [1, 5, 10, 30].contains(&period_s)) || period_s <= 0 {
+            return invalid(&format!(
+                "The parameter {at}.MetricStat.Period must be 1, 5, 10, 30, or a multiple of 60."
+            ));
+        }
+        let stat_name = stat["Stat"].as_str().unwrap_or_default().to_string();
+        if !["Sum", "SampleCount", "Average", "Minimum", "Maximum"].contains(&stat_name.as_str()) {
+            return invalid(&format!(
+                "The value {stat_name} for parameter {at}.MetricStat.Stat is not supported by faqctl local: use Sum, SampleCount, Average, Minimum or Maximum."
+            ));
+        }
+        let metric = &stat["Metric"];
+        let mut dimensions: Vec<(String, String)> = metric["Dimensions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|d| {
+                (
+                    d["Name"].as_str().unwrap_or_default().to_string(),
+                    d["Value"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        dimensions.sort();
+        queries.push(Query {
+            id,
+            label: query["Label"].as_str().map(str::to_string),
+            key: MetricKey {
+                region: region.to_string(),
+                namespace: metric["Namespace"].as_str().unwrap_or_default().to_string(),
+                name: metric["MetricName"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                dimensions,
+            },
+            period_s,
+            stat: stat_name,
+            return_data: query["ReturnData"].as_bool().unwrap_or(true),
+        });
+    }
+    let start_ms = (start * 1000.0) as i64;
+    let end_ms = (end * 1000.0) as i64;
+    let requested: u64 = queries
+        .iter()
+        .map(|q| ((end_ms - start_ms) / (q.period_s * 1000)).max(1) as u64)
+        .sum();
+    if requested > MAX_DATAPOINTS {
+        return error(
+            400,
+            "InvalidParameterCombination",
+            &format!("You have requested up to {requested} datapoints, which exceeds the limit of {MAX_DATAPOINTS}. You may reduce the datapoints requested by increasing Period, or decreasing the time range."),
+        );
+    }
+    let ascending = request["ScanBy"].as_str() == Some("TimestampAscending");
+    let metrics = cloud.metrics();
+    let mut results = Vec::new();
+    for query in queries.iter().filter(|q| q.return_data) {
+        // Periods of a minute or more start on the whole minute (CloudWatch rounds StartTime
+        // down); each bucket aggregates the minutes it covers.
+        let period_ms = query.period_s * 1000;
+        let first = if query.period_s >= 60 {
+            start_ms.div_euclid(MINUTE_MS) * MINUTE_MS
+        } else {
+            start_ms.div_euclid(period_ms) * period_ms
+        };
+        let mut buckets: BTreeMap<i64, Stats> = BTreeMap::new();
+        if let Some(series) = metrics.series.get(&query.key) {
+            for (minute, stats) in series.range(first..end_ms) {
+                let bucket = first + (minute - first).div_euclid(period_ms) * period_ms;
+                buckets
+                    .entry(bucket)
+                    .and_modify(|s| s.add(stats))
+                    .or_insert(*stats);
+            }
+        }
+        let mut points: Vec<(i64, f64)> = buckets
+            .iter()
+            .map(|(at, stats)| (*at, stats.get(&query.stat)))
+            .collect();
+        if !ascending {
+            points.reverse();
+        }
+        let same_name = queries
+            .iter()
+            .filter(|q| q.return_data && q.key.name == query.key.name)
+            .count();
+        // Recorded (test_get_metric_data_with_zero_and_labels): the metric's name, and the
+        // statistic too when several queries ask for the same metric.
+        let label = query.label.clone().unwrap_or_else(|| {
+            if same_name > 1 {
+                format!("{} {}", query.key.name, query.stat)
+            } else {
+                query.key.name.clone()
+            }
+        });
+        results.push(Out::Map(vec![
+            ("Id", Out::text(&query.id)),
+            ("Label", Out::Text(label)),
+            (
+                "Timestamps",
+                Out::List(points.iter().map(|(at, _)| Out::Time(*at)).collect()),
+            ),
+            (
+                "Values",
+                Out::List(points.iter().map(|(_, v)| Out::Number(*v)).collect()),
+            ),
+            ("StatusCode", Out::text("Complete")),
+        ]));
+    }
+    ok(Out::Map(vec![
+        ("MetricDataResults", Out::List(results)),
+        ("Messages", Out::List(vec![])),
+    ]))
+}
+
+// ---- alarms --------------------------------------------------------------------------------
+
+/// A metric alarm: its configuration as PutMetricAlarm gave it, and its state.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Alarm {
+    pub name: String,
+    pub arn: String,
+    /// PutMetricAlarm's members (but `Tags`), as given.
+    pub config: Value,
+    pub state: String,
+    pub reason: String,
+    pub configured_ms: i64,
+    pub state_updated_ms: i64,
+    pub state_transitioned_ms: i64,
+}
+
+impl Alarm {
+    fn describe(&self) -> Out {
+        let c = &self.config;
+        let text_list = |key: &str| {
+            Out::List(
+                c[key]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(Out::text)
+                    .collect(),
+            )
+        };
+        let mut entries = vec![
+            ("AlarmName", Out::text(&self.name)),
+            ("AlarmArn", Out::text(&self.arn)),
+        ];
+        if let Some(d) = c["AlarmDescription"].as_str() {
+            entries.push(("AlarmDescription", Out::text(d)));
+        }
+        entries.extend([
+            (
+                "AlarmConfigurationUpdatedTimestamp",
+                Out::Time(self.configured_ms),
+            ),
+            (
+                "ActionsEnabled",
+                Out::Bool(c["ActionsEnabled"].as_bool().unwrap_or(true)),
+            ),
+            ("OKActions", text_list("OKActions")),
+            ("AlarmActions", text_list("AlarmActions")),
+            (
+                "InsufficientDataActions",
+                text_list("InsufficientDataActions"),
+            ),
+            ("StateValue", Out::text(&self.state)),
+            ("StateReason", Out::text(&self.reason)),
+            ("StateUpdatedTimestamp", Out::Time(self.state_updated_ms)),
+        ]);
+        for key in [
+            "MetricName",
+            "Namespace",
+            "Statistic",
+            "ExtendedStatistic",
+            "Unit",
+        ] {
+            if let Some(v) = c[key].as_str() {
+                entries.push((key, Out::text(v)));
+            }
+        }
+        let dimensions = c["Dimensions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|d| {
+                Out::Map(vec![
+                    ("Name", Out::text(d["Name"].as_str().unwrap_or_default())),
+                    ("Value", Out::text(d["Value"].as_str().unwrap_or_default())),
+                ])
+            })
+            .collect();
+        entries.push(("Dimensions", Out::List(dimensions)));
+        for key in ["Period", "EvaluationPeriods", "DatapointsToAlarm"] {
+            if let Some(v) = c[key].as_i64() {
+                entries.push((key, Out::Integer(v)));
+            }
+        }
+        if let Some(v) = c["Threshold"].as_f64() {
+            entries.push(("Threshold", Out::Number(v)));
+        }
+        for key in ["ComparisonOperator", "TreatMissingData"] {
+            if let Some(v) = c[key].as_str() {
+                entries.push((key, Out::text(v)));
+            }
+        }
+        entries.push((
+            "StateTransitionedTimestamp",
+            Out::Time(self.state_transitioned_ms),
+        ));
+        Out::Map(entries)
+    }
+}
+
+fn alarm_key(region: &str, name: &str) -> String {
+    format!("{region}/{name}")
+}
+
+fn put_metric_alarm(cloud: &Cloud, region: &str, request: &Value) -> Response {
+    let Some(name) = request["AlarmName"].as_str() else {
+        return error(
+            400,
+            "MissingParameter",
+            "The parameter AlarmName is required.",
+        );
+    };
+    let has_metric = request["MetricName"].is_string();
+    let has_metrics = request["Metrics"].as_array().is_some_and(|m| !m.is_empty());
+    if has_metric == has_metrics {
+        return error(
+            400,
+            "ValidationError",
+            "Exactly one element of the metrics list should return data.",
+        );
+    }
+    if has_metrics {
+        return invalid(
+            "faqctl local keeps alarms on one metric (MetricName), not metric math (Metrics)",
+        );
+    }
+    if request["Statistic"].is_string() == request["ExtendedStatistic"].is_string() {
+        return error(
+            400,
+            "InvalidParameterCombination",
+            "Exactly one of Statistic or ExtendedStatistic must be specified.",
+        );
+    }
+    let mut config = request.clone();
+    if let Some(object) = config.as_object_mut() {
+        object.remove("Tags");
+    }
+    let now = now_ms();
+    let mut db = cloud.db();
+    let alarms = db.alarms_mut();
+    let key = alarm_key(region, name);
+    match alarms.get_mut(&key) {
+        Some(alarm) => {
+            alarm.config = config;
+            alarm.configured_ms = now;
+        }
+        None => {
+            alarms.insert(
+                key,
+                Alarm {
+                    name: name.to_string(),
+                    arn: arn(region, "cloudwatch", &format!("alarm:{name}")),
+                    config,
+                    state: "INSUFFICIENT_DATA".into(),
+                    reason: "Unchecked: Initial alarm creation".into(),
+                    configured_ms: now,
+                    state_updated_ms: now,
+                    state_transitioned_ms: now,
+                },
+            );
+        }
+    }
+    ok(Out::Map(vec![]))
+}
+
+fn describe_alarms(cloud: &Cloud, region: &str, request: &Value) -> Response {
+    let names: Vec<&str> = request["AlarmNames"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let prefix = request["AlarmNamePrefix"].as_str();
+    if prefix.is_some() && !names.is_empty() {
+        return error(
+            400,
+            "InvalidParameterCombination",
+            "AlarmNamePrefix and AlarmNames are mutually exclusive",
+        );
+    }
+    let state = request["StateValue"].as_str();
+    let types: Vec<&str> = request["AlarmTypes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let metric_alarms = types.is_empty() || types.contains(&"MetricAlarm");
+    let limit = request["MaxRecords"].as_u64().unwrap_or(50) as usize;
+    let after = request["NextToken"].as_str().unwrap_or_default();
+    let db = cloud.db();
+    let prefix_key = alarm_key(region, "");
+    let mut found: Vec<&Alarm> = db
+        .alarms()
+        .range(prefix_key.clone()..)
+        .take_while(|(k, _)| k.starts_with(&prefix_key))
+        .map(|(_, a)| a)
+        .filter(|_| metric_alarms)
+        .filter(|a| names.is_empty() || names.contains(&a.name.as_str()))
+        .filter(|a| prefix.is_none_or(|p| a.name.starts_with(p)))
+        .filter(|a| state.is_none_or(|s| a.state == s))
+        .filter(|a| after.is_empty() || a.name.as_str() > after)
+        .collect();
+    let more = found.len() > limit;
+    found.truncate(limit);
+    let mut entries = vec![
+        (
+            "MetricAlarms",
+            Out::List(found.iter().map(|a| a.describe()).collect()),
+        ),
+        ("CompositeAlarms", Out::List(vec![])),
+    ];
+    if more {
+        if let Some(last) = found.last() {
+            entries.push(("NextToken", Out::text(&last.name)));
+        }
+    }
+    ok(Out::Map(entries))
+}
+
+fn set_alarm_state(cloud: &Cloud, region: &str, request: &Value) -> Response {
+    let name = request["AlarmName"].as_str().unwrap_or_default();
+    let state = request["StateValue"].as_str().unwrap_or_default();
+    let reason = request["StateReason"].as_str().unwrap_or_default();
+    let mut db = cloud.db();
+    let Some(alarm) = db.alarms_mut().get_mut(&alarm_key(region, name)) else {
+        // Recorded: test_set_alarm_invalid_input, error-resource-not-found (404, no message).
+        return error(404, "ResourceNotFound", "");
+    };
+    let now = now_ms();
+    if alarm.state != state {
+        alarm.state_transitioned_ms = now;
+    }
+    alarm.state = state.to_string();
+    alarm.reason = reason.to_string();
+    alarm.state_updated_ms = now;
+    ok(Out::Map(vec![]))
+}
+
+fn delete_alarms(cloud: &Cloud, region: &str, request: &Value) -> Response {
+    let names: Vec<&str> = request["AlarmNames"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let mut db = cloud.db();
+    let alarms = db.alarms_mut();
+    if let Some(missing) = names
+        .iter()
+        .find(|n| !alarms.contains_key(&alarm_key(region, n)))
+    {
+        return error(
+            404,
+            "ResourceNotFound",
+            &format!("An alarm named {missing} does not exist."),
+        );
+    }
+    for name in names {
+        alarms.remove(&alarm_key(region, name));
+    }
+    ok(Out::Map(vec![]))
+}
+
+/// Serves one CloudWatch operation (its body already read from CBOR and checked against the
+/// service model).
+pub fn apply(cloud: &Cloud, operation: &str, region: &str, request: &Value) -> Response {
+    match operation {
+        "GetMetricData" => get_metric_data(cloud, region, request),
+        "DescribeAlarms" => describe_alarms(cloud, region, request),
+        "PutMetricAlarm" => put_metric_alarm(cloud, region, request),
+        "SetAlarmState" => set_alarm_state(cloud, region, request),
+        "DeleteAlarms" => delete_alarms(cloud, region, request),
+        _ => error(
+            400,
+            "UnknownOperationException",
+            "faqctl local's CloudWatch serves GetMetricData, DescribeAlarms, PutMetricAlarm, SetAlarmState and DeleteAlarms",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cbor_reads_back_what_it_writes_with_timestamps_as_seconds() {
+        let out = Out::Map(vec![
+            ("Id", Out::text("errors")),
+            ("Values", Out::List(vec![Out::Number(1.5), Out::Integer(3)])),
+            ("At", Out::Time(1_700_000_000_250)),
+            ("Ok", Out::Bool(true)),
+        ]);
+        let value = decode(&out.encode()).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"Id": "errors", "Values": [1.5, 3], "At": 1_700_000_000.25, "Ok": true})
+        );
+        assert!(decode(&[0xff, 0x00]).is_err());
+        assert_eq!(decode(b"").unwrap(), serde_json::json!({}));
+    }
+
+    #[test]
+    fn an_alias_invocation_is_counted_per_executed_version() {
+        let mut metrics = Metrics::default();
+        let invocation = |error, qualifier| Invocation {
+            region: "us-east-1",
+            function: "FAQ",
+            qualifier,
+            executed_version: "2",
+            error,
+            duration_ms: 3.0,
+        };
+        metrics.record(&invocation(false, Some("live")), 60_000);
+        metrics.record(&invocation(true, Some("live")), 61_000);
+        metrics.record(&invocation(true, Some("2")), 62_000);
+        metrics.record(&invocation(false, None), 63_000);
+        let sum = |name: &str, dims: &[(&str, &str)]| {
+            let key = MetricKey {
+                region: "us-east-1".into(),
+                namespace: "AWS/Lambda".into(),
+                name: name.into(),
+                dimensions: dims
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            };
+            metrics.series.get(&key).map(|s| s[&60_000].sum)
+        };
+        let by_version = [
+            ("ExecutedVersion", "2"),
+            ("FunctionName", "FAQ"),
+            ("Resource", "FAQ:live"),
+        ];
+        assert_eq!(sum("Invocations", &by_version), Some(2.0));
+        assert_eq!(sum("Errors", &by_version), Some(1.0));
+        assert_eq!(sum("Invocations", &[("FunctionName", "FAQ")]), Some(4.0));
+        assert_eq!(sum("Errors", &[]), Some(2.0));
+        // A version invoked directly (the gate) has no ExecutedVersion dimension.
+        assert_eq!(
+            sum("Errors", &[("FunctionName", "FAQ"), ("Resource", "FAQ:2")]),
+            Some(1.0)
+        );
+    }
+}
