@@ -493,3 +493,83 @@ async fn cloudwatch_answers_in_rpc_v2_cbor_with_the_errors_aws_recorded() {
     );
     cloud.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shift_survives_faults_and_one_killed_midway_is_finished_by_the_next_deploy() {
+    let cloud = common::local_cloud(LocalConfig::default()).await;
+    let sdk = Sdk::at(&cloud.endpoint()).await;
+    let good = std::path::PathBuf::from(common::zip());
+    json_ok_async(deploy_command(&cloud, &good, &[])).await;
+    let dir = tempfile::tempdir().unwrap();
+    let changed = common::changed_zip(dir.path());
+
+    // Killed while the new version has its 50 %: the weights stay on the alias.
+    let mut killed = common::faqctl_process(&cloud.endpoint());
+    killed
+        .args(["deploy", "--role-arn", ROLE_ARN, "--zip"])
+        .arg(&changed)
+        .args(["--traffic", "canary:50:60s"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = killed.spawn().unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while alias(&sdk).await.1.is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the shift never began"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        alias(&sdk).await,
+        ("1".to_string(), vec![("2".to_string(), 0.5)])
+    );
+
+    // The next deploy shifts again from version 1, through faults on each of its writes and
+    // reads (the SDK retries them), and ends with the alias whole on version 2.
+    let response = common::admin()
+        .post(format!("{}/_faqctl/faults", cloud.endpoint()))
+        .body("UpdateAlias=503*2,GetMetricData=throttle*2,GetAlias=reset*1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let deployed = json_ok_async(deploy_command(
+        &cloud,
+        &changed,
+        &["--traffic", "canary:50:1s"],
+    ))
+    .await;
+    let shares: Vec<u64> = deployed["traffic"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["percent"].as_u64().unwrap())
+        .collect();
+    assert_eq!(shares, [50, 100]);
+    assert_eq!(alias(&sdk).await, ("2".to_string(), vec![]));
+    let calls = cloud.calls();
+    assert_eq!(calls["UpdateAlias (fault)"], 2, "{calls:?}");
+    assert_eq!(calls["GetMetricData (fault)"], 2, "{calls:?}");
+    // Nothing was published twice: version 2 passed the gate again and took over.
+    let versions = sdk
+        .lambda
+        .list_versions_by_function()
+        .function_name("FAQ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(versions.versions().len(), 3, "$LATEST, 1 and 2");
+    // A no-op redeploy after it writes nothing and shifts nothing.
+    let again = json_ok_async(deploy_command(
+        &cloud,
+        &changed,
+        &["--traffic", "canary:50:1s"],
+    ))
+    .await;
+    assert_eq!(again["changes"], serde_json::json!([]));
+    assert!(again.get("traffic").is_none(), "{again}");
+    cloud.stop().await;
+}
