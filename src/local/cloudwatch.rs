@@ -10,7 +10,7 @@
 //! with each run of the local cloud. Alarms are state, kept across restarts; their state moves
 //! only by SetAlarmState (the local cloud does not evaluate alarms: see the README).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use aws_smithy_cbor::data::Type;
 use aws_smithy_cbor::{Decoder, Encoder};
@@ -285,15 +285,6 @@ struct Stats {
 }
 
 impl Stats {
-    fn of(value: f64) -> Stats {
-        Stats {
-            sum: value,
-            count: 1.0,
-            min: value,
-            max: value,
-        }
-    }
-
     fn add(&mut self, other: &Stats) {
         self.sum += other.sum;
         self.count += other.count;
@@ -314,10 +305,101 @@ impl Stats {
 
 const MINUTE_MS: i64 = 60_000;
 
-/// The metrics the local cloud has published: metric → minute (ms since the epoch) → stats.
+/// One minute of invocations from one source: what every `AWS/Lambda` statistic of them is
+/// computed from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Minute {
+    count: f64,
+    errors: f64,
+    duration_sum: f64,
+    duration_min: f64,
+    duration_max: f64,
+}
+
+impl Minute {
+    fn add(&mut self, error: bool, duration_ms: f64) {
+        self.count += 1.0;
+        self.errors += f64::from(u8::from(error));
+        self.duration_sum += duration_ms;
+        self.duration_min = self.duration_min.min(duration_ms);
+        self.duration_max = self.duration_max.max(duration_ms);
+    }
+
+    /// The statistics of `metric` over these invocations (each is one data point: 1 per
+    /// invocation, 0 or 1 error, its duration).
+    fn stats(&self, metric: &str) -> Option<Stats> {
+        let count = self.count;
+        Some(match metric {
+            "Invocations" => Stats {
+                sum: count,
+                count,
+                min: 1.0,
+                max: 1.0,
+            },
+            "Errors" => Stats {
+                sum: self.errors,
+                count,
+                min: if self.errors >= count { 1.0 } else { 0.0 },
+                max: if self.errors > 0.0 { 1.0 } else { 0.0 },
+            },
+            "Duration" => Stats {
+                sum: self.duration_sum,
+                count,
+                min: self.duration_min,
+                max: self.duration_max,
+            },
+            _ => return None,
+        })
+    }
+}
+
+/// Who ran: a function, invoked by a qualifier (or none), running a version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Source {
+    region: String,
+    function: String,
+    qualifier: Option<String>,
+    version: String,
+}
+
+impl Source {
+    /// Whether Lambda publishes this source's invocations under `dimensions` (sorted): none,
+    /// `FunctionName`, `FunctionName`+`Resource` (a qualified invocation: `NAME:QUALIFIER`),
+    /// and through an alias also `ExecutedVersion` (the version its routing drew).
+    fn published_as(&self, dimensions: &[(String, String)]) -> bool {
+        let resource = |r: &str| {
+            self.qualifier.as_deref().is_some_and(|q| {
+                r.strip_prefix(self.function.as_str())
+                    .and_then(|rest| rest.strip_prefix(':'))
+                    == Some(q)
+            })
+        };
+        let alias = self
+            .qualifier
+            .as_deref()
+            .is_some_and(|q| q != "$LATEST" && q.parse::<u64>().is_err());
+        let pairs: Vec<(&str, &str)> = dimensions
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        match pairs.as_slice() {
+            [] => true,
+            [("FunctionName", f)] => *f == self.function,
+            [("FunctionName", f), ("Resource", r)] => *f == self.function && resource(r),
+            [("ExecutedVersion", v), ("FunctionName", f), ("Resource", r)] => {
+                alias && *v == self.version && *f == self.function && resource(r)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The invocations the local cloud has run, per source and minute: the `AWS/Lambda` metrics
+/// are computed from them when asked (recording one is a lookup among a few sources, with no
+/// allocation once its source is known).
 #[derive(Debug, Default)]
 pub struct Metrics {
-    series: HashMap<MetricKey, BTreeMap<i64, Stats>>,
+    sources: Vec<(Source, BTreeMap<i64, Minute>)>,
 }
 
 /// One invocation, as Lambda reports it to CloudWatch.
@@ -333,56 +415,63 @@ pub struct Invocation<'a> {
 }
 
 impl Metrics {
-    fn put(&mut self, key: MetricKey, at_ms: i64, value: f64) {
+    /// Records one invocation at `at_ms`: its `Invocations`, `Errors` (function errors,
+    /// `X-Amz-Function-Error`) and `Duration`.
+    pub fn record(&mut self, invocation: &Invocation, at_ms: i64) {
+        let found = self.sources.iter().position(|(s, _)| {
+            s.function == invocation.function
+                && s.version == invocation.executed_version
+                && s.qualifier.as_deref() == invocation.qualifier
+                && s.region == invocation.region
+        });
+        let index = found.unwrap_or_else(|| {
+            self.sources.push((
+                Source {
+                    region: invocation.region.to_string(),
+                    function: invocation.function.to_string(),
+                    qualifier: invocation.qualifier.map(str::to_string),
+                    version: invocation.executed_version.to_string(),
+                },
+                BTreeMap::new(),
+            ));
+            self.sources.len() - 1
+        });
         let minute = at_ms.div_euclid(MINUTE_MS) * MINUTE_MS;
-        self.series
-            .entry(key)
-            .or_default()
+        self.sources[index]
+            .1
             .entry(minute)
-            .and_modify(|s| s.add(&Stats::of(value)))
-            .or_insert_with(|| Stats::of(value));
+            .or_insert(Minute {
+                count: 0.0,
+                errors: 0.0,
+                duration_sum: 0.0,
+                duration_min: f64::INFINITY,
+                duration_max: f64::NEG_INFINITY,
+            })
+            .add(invocation.error, invocation.duration_ms);
     }
 
-    /// Publishes `Invocations`, `Errors` and `Duration` in `AWS/Lambda` with the dimension sets
-    /// Lambda uses: none, `FunctionName`, `FunctionName`+`Resource` (a qualified invocation:
-    /// `NAME:QUALIFIER`), and for an alias also `ExecutedVersion` (the version its routing
-    /// drew). Errors are function errors (`X-Amz-Function-Error`), 0 otherwise.
-    pub fn record(&mut self, invocation: &Invocation, at_ms: i64) {
-        let mut sets: Vec<Vec<(String, String)>> = vec![
-            vec![],
-            vec![("FunctionName".into(), invocation.function.into())],
-        ];
-        if let Some(qualifier) = invocation.qualifier {
-            let resource = format!("{}:{qualifier}", invocation.function);
-            sets.push(vec![
-                ("FunctionName".into(), invocation.function.into()),
-                ("Resource".into(), resource.clone()),
-            ]);
-            let alias = qualifier != "$LATEST" && qualifier.parse::<u64>().is_err();
-            if alias {
-                sets.push(vec![
-                    ("ExecutedVersion".into(), invocation.executed_version.into()),
-                    ("FunctionName".into(), invocation.function.into()),
-                    ("Resource".into(), resource),
-                ]);
-            }
+    /// A metric's statistics per minute, from every source published under its dimensions.
+    fn series(&self, key: &MetricKey) -> BTreeMap<i64, Stats> {
+        let mut series: BTreeMap<i64, Stats> = BTreeMap::new();
+        if key.namespace != "AWS/Lambda" {
+            return series;
         }
-        let values = [
-            ("Invocations", 1.0),
-            ("Errors", if invocation.error { 1.0 } else { 0.0 }),
-            ("Duration", invocation.duration_ms),
-        ];
-        for dimensions in sets {
-            for (name, value) in values {
-                let key = MetricKey {
-                    region: invocation.region.to_string(),
-                    namespace: "AWS/Lambda".into(),
-                    name: name.into(),
-                    dimensions: dimensions.clone(),
+        let sources = self
+            .sources
+            .iter()
+            .filter(|(s, _)| s.region == key.region && s.published_as(&key.dimensions));
+        for (_, minutes) in sources {
+            for (minute, invocations) in minutes {
+                let Some(stats) = invocations.stats(&key.name) else {
+                    continue;
                 };
-                self.put(key, at_ms, value);
+                series
+                    .entry(*minute)
+                    .and_modify(|s| s.add(&stats))
+                    .or_insert(stats);
             }
         }
+        series
     }
 }
 
@@ -518,14 +607,12 @@ fn get_metric_data(cloud: &Cloud, region: &str, request: &Value) -> Response {
             start_ms.div_euclid(period_ms) * period_ms
         };
         let mut buckets: BTreeMap<i64, Stats> = BTreeMap::new();
-        if let Some(series) = metrics.series.get(&query.key) {
-            for (minute, stats) in series.range(first..end_ms) {
-                let bucket = first + (minute - first).div_euclid(period_ms) * period_ms;
-                buckets
-                    .entry(bucket)
-                    .and_modify(|s| s.add(stats))
-                    .or_insert(*stats);
-            }
+        for (minute, stats) in metrics.series(&query.key).range(first..end_ms) {
+            let bucket = first + (minute - first).div_euclid(period_ms) * period_ms;
+            buckets
+                .entry(bucket)
+                .and_modify(|s| s.add(stats))
+                .or_insert(*stats);
         }
         let mut points: Vec<(i64, f64)> = buckets
             .iter()
@@ -894,7 +981,7 @@ mod tests {
                     .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect(),
             };
-            metrics.series.get(&key).map(|s| s[&60_000].sum)
+            metrics.series(&key).get(&60_000).map(|s| s.sum)
         };
         let by_version = [
             ("ExecutedVersion", "2"),

@@ -573,3 +573,41 @@ async fn a_shift_survives_faults_and_one_killed_midway_is_finished_by_the_next_d
     assert!(again.get("traffic").is_none(), "{again}");
     cloud.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_gradual_deploys_at_once_end_in_one_version_wholly_live() {
+    let cloud = common::local_cloud(LocalConfig::default()).await;
+    let sdk = Sdk::at(&cloud.endpoint()).await;
+    let good = std::path::PathBuf::from(common::zip());
+    json_ok_async(deploy_command(&cloud, &good, &[])).await;
+    let dir = tempfile::tempdir().unwrap();
+    let changed = common::changed_zip(dir.path());
+    let one = tokio::spawn(run(deploy_command(
+        &cloud,
+        &changed,
+        &["--traffic", "linear:50:1s"],
+    )));
+    let two = tokio::spawn(run(deploy_command(
+        &cloud,
+        &changed,
+        &["--traffic", "canary:50:1s"],
+    )));
+    for output in [one.await.unwrap(), two.await.unwrap()] {
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    // One new version (Lambda publishes an unchanged $LATEST once), wholly live.
+    let versions = sdk
+        .lambda
+        .list_versions_by_function()
+        .function_name("FAQ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(versions.versions().len(), 3, "$LATEST, 1 and 2");
+    assert_eq!(alias(&sdk).await, ("2".to_string(), vec![]));
+    cloud.stop().await;
+}
