@@ -25,23 +25,36 @@ pub async fn observe(
     api_logs: Option<bool>,
 ) -> anyhow::Result<Observed> {
     let (log_group_name, access_group_name) = (names.log_group(), names.access_log_group());
+    // The API's reads wait on the API's id; they run while the function's are under way.
+    let apis = async {
+        let apis = find_apis(clients, &names.api).await?;
+        let mut observed = Vec::with_capacity(apis.len());
+        for api in apis {
+            observed.push(observe_api(clients, api, &names.stage).await?);
+        }
+        Ok::<_, anyhow::Error>(observed)
+    };
     // Everything that does not depend on another read, at once (a function that does not
     // exist has no versions, alias or policy: those answer "not found").
-    let (mut function, versions, alias, alias_permission, log_group, apis, access_log_group) = tokio::try_join!(
+    let (
+        mut function,
+        versions,
+        alias,
+        alias_permission,
+        log_group,
+        observed_apis,
+        access_log_group,
+    ) = tokio::try_join!(
         get_function(clients, &names.function),
         list_versions(clients, &names.function),
         get_alias(clients, &names.function, &names.alias),
         get_policy_statement(clients, &names.function, Some(&names.alias)),
         describe_log_group(clients, &log_group_name),
-        find_apis(clients, &names.api),
+        apis,
         describe_log_group(clients, &access_group_name),
     )?;
     if let Some(function) = &mut function {
         function.versions = versions;
-    }
-    let mut observed_apis = Vec::with_capacity(apis.len());
-    for api in apis {
-        observed_apis.push(observe_api(clients, api, &names.stage).await?);
     }
     // The unqualified function's statement matters only while the stage still invokes the
     // unqualified function (a deployment made before versions): read it only then.
@@ -341,21 +354,28 @@ async fn observe_api(clients: &Clients, api: RestApi, stage: &str) -> anyhow::Re
     if state.root_resource_id.is_none() {
         state.root_resource_id = get_root_resource(clients, &id).await?;
     }
-    if let Some(root) = state.root_resource_id.clone() {
-        let (method, integration, preflight) = tokio::try_join!(
-            get_method(clients, &id, &root),
-            get_integration(clients, &id, &root),
-            get_preflight(clients, &id, &root),
-        )?;
-        state.method = method;
-        state.integration = integration;
-        state.preflight = preflight;
-    }
+    // The root's method, integration and preflight beside the stage and its log group: one
+    // round of reads.
+    let root = state.root_resource_id.clone();
+    let root_reads = async {
+        match &root {
+            Some(root) => tokio::try_join!(
+                get_method(clients, &id, root),
+                get_integration(clients, &id, root),
+                get_preflight(clients, &id, root),
+            ),
+            None => Ok((None, None, None)),
+        }
+    };
     let group = execution_log_group(&id, stage);
-    let (stage, group) = tokio::try_join!(
+    let ((method, integration, preflight), stage, group) = tokio::try_join!(
+        root_reads,
         get_stage(clients, &id, stage),
         describe_log_group(clients, &group)
     )?;
+    state.method = method;
+    state.integration = integration;
+    state.preflight = preflight;
     state.stage = stage;
     state.execution_log_group = group;
     Ok(state)

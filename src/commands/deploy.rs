@@ -333,17 +333,25 @@ pub async fn run(
         )),
         false => None,
     };
+    // Three independent things at once: the AWS configuration (and the endpoint's check) and
+    // `git rev-parse` on the runtime's worker, the package (read, hashed, checked; or built) on
+    // this thread. Each is a few milliseconds of a no-op redeploy.
+    let loading = tokio::spawn({
+        let remote = remote.clone();
+        async move { remote.load().await }
+    });
+    let commit = tokio::spawn(git_commit(args.source.project.manifest_path.clone()));
     let package = args
         .source
         .package(&names.function, Profile::LambdaRelease, printer)?;
-    let aws = remote.load().await?;
+    let aws = loading.await.context("loading the AWS configuration")??;
     let mut desired = args.function.desired(
         &names,
         &aws.region,
         &package.code_sha256,
         package.architecture,
     )?;
-    desired.commit = git_commit(&args.source.project.manifest_path);
+    desired.commit = commit.await.unwrap_or_default();
     let mut output = converge(&aws, &desired, &package, printer).await?;
     if command.smoke_test {
         let step = printer.step(format!("smoke test: GET {}", output.invoke_url));
@@ -383,17 +391,19 @@ pub async fn run(
 
 /// The commit checked out where the project is (12 hex digits), when it is a git checkout and
 /// git is installed: a new version's description carries it.
-pub fn git_commit(manifest_path: &std::path::Path) -> Option<String> {
+pub async fn git_commit(manifest_path: std::path::PathBuf) -> Option<String> {
     let dir = match manifest_path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => std::path::Path::new("."),
     };
-    let output = std::process::Command::new("git")
+    let output = tokio::process::Command::new("git")
         .arg("-C")
         .arg(dir)
         .args(["rev-parse", "--short=12", "HEAD"])
+        .stdin(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .output()
+        .await
         .ok()?;
     let commit = String::from_utf8(output.stdout).ok()?.trim().to_string();
     (output.status.success() && !commit.is_empty()).then_some(commit)
