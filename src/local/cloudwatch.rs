@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::state::{arn, new_request_id, now_ms};
+use super::wire::strings;
 use super::Cloud;
 
 /// The path every operation is posted to, before the operation's name.
@@ -673,17 +674,8 @@ pub struct Alarm {
 impl Alarm {
     fn describe(&self) -> Out {
         let c = &self.config;
-        let text_list = |key: &str| {
-            Out::List(
-                c[key]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .map(Out::text)
-                    .collect(),
-            )
-        };
+        let text_list =
+            |key: &str| Out::List(strings(&c[key]).into_iter().map(Out::text).collect());
         let mut entries = vec![
             ("AlarmName", Out::text(&self.name)),
             ("AlarmArn", Out::text(&self.arn)),
@@ -820,12 +812,7 @@ fn put_metric_alarm(cloud: &Cloud, region: &str, request: &Value) -> Response {
 }
 
 fn describe_alarms(cloud: &Cloud, region: &str, request: &Value) -> Response {
-    let names: Vec<&str> = request["AlarmNames"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
+    let names: Vec<&str> = strings(&request["AlarmNames"]);
     let prefix = request["AlarmNamePrefix"].as_str();
     if prefix.is_some() && !names.is_empty() {
         return error(
@@ -835,12 +822,7 @@ fn describe_alarms(cloud: &Cloud, region: &str, request: &Value) -> Response {
         );
     }
     let state = request["StateValue"].as_str();
-    let types: Vec<&str> = request["AlarmTypes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
+    let types: Vec<&str> = strings(&request["AlarmTypes"]);
     let metric_alarms = types.is_empty() || types.contains(&"MetricAlarm");
     let limit = request["MaxRecords"].as_u64().unwrap_or(50) as usize;
     let after = request["NextToken"].as_str().unwrap_or_default();
@@ -894,12 +876,7 @@ fn set_alarm_state(cloud: &Cloud, region: &str, request: &Value) -> Response {
 }
 
 fn delete_alarms(cloud: &Cloud, region: &str, request: &Value) -> Response {
-    let names: Vec<&str> = request["AlarmNames"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
+    let names: Vec<&str> = strings(&request["AlarmNames"]);
     let mut db = cloud.db();
     let alarms = db.alarms_mut();
     if let Some(missing) = names

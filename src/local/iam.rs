@@ -320,13 +320,8 @@ pub fn needs(
         }
         // Alarms are resources (`alarm:NAME`); reading metrics is account-wide ("*").
         Service::CloudWatch => {
-            let names: Vec<&str> = request["AlarmNames"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .chain(request["AlarmName"].as_str())
-                .collect();
+            let mut names = super::wire::strings(&request["AlarmNames"]);
+            names.extend(request["AlarmName"].as_str());
             let action = format!("cloudwatch:{operation}");
             match operation {
                 "GetMetricData" => vec![need(&action, "*".to_string())],
@@ -339,11 +334,8 @@ pub fn needs(
         }
         Service::Logs if operation == "StartLiveTail" => {
             // On each log group of the session (given by ARN).
-            let groups = request["logGroupIdentifiers"].as_array();
-            let needs: Vec<Need> = groups
+            let needs: Vec<Need> = super::wire::strings(&request["logGroupIdentifiers"])
                 .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
                 .map(|group| need("logs:StartLiveTail", format!("{group}:*")))
                 .collect();
             if needs.is_empty() {

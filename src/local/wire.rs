@@ -90,6 +90,16 @@ pub fn parse_body(body: &[u8]) -> Result<Value, String> {
     }
 }
 
+/// The strings of a JSON list (names, ARNs); anything else is none.
+pub fn strings(value: &Value) -> Vec<&str> {
+    value
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect()
+}
+
 /// A JSON object of strings (tags, environment variables) as a map; anything else is empty.
 pub fn string_map(value: &Value) -> std::collections::BTreeMap<String, String> {
     value

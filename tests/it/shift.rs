@@ -85,6 +85,34 @@ async fn alias(sdk: &Sdk) -> (String, Vec<(String, f64)>) {
     (alias.function_version().unwrap().to_string(), weights)
 }
 
+/// Waits (up to a minute) until the alias routes a share to another version: a shift began.
+async fn until_shifting(sdk: &Sdk) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while alias(sdk).await.1.is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the shift never began"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The function's versions, as ListVersionsByFunction names them.
+async fn version_names(sdk: &Sdk) -> Vec<String> {
+    let listed = sdk
+        .lambda
+        .list_versions_by_function()
+        .function_name("FAQ")
+        .send()
+        .await
+        .unwrap();
+    listed
+        .versions()
+        .iter()
+        .filter_map(|v| v.version().map(str::to_string))
+        .collect()
+}
+
 /// A package whose bootstrap answers its first invocation with a FAQ entry (the gate's) and
 /// fails every one after it: a version that breaks once it has traffic
 /// (`function/examples/fails_after_first.rs`, built here as the tests are).
@@ -360,14 +388,7 @@ async fn an_alarm_that_fires_mid_shift_rolls_back_and_a_missing_alarm_moves_noth
         &["--traffic", "canary:10:60s", "--alarm", "faq-errors"],
     )));
     // Once the canary has its 10 %, the alarm fires.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while alias(&sdk).await.1.is_empty() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the shift never began"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    until_shifting(&sdk).await;
     assert_eq!(
         alias(&sdk).await,
         ("1".to_string(), vec![("2".to_string(), 0.1)])
@@ -512,14 +533,7 @@ async fn a_shift_survives_faults_and_one_killed_midway_is_finished_by_the_next_d
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
     let mut child = killed.spawn().unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while alias(&sdk).await.1.is_empty() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the shift never began"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    until_shifting(&sdk).await;
     child.kill().unwrap();
     child.wait().unwrap();
     assert_eq!(
@@ -554,14 +568,7 @@ async fn a_shift_survives_faults_and_one_killed_midway_is_finished_by_the_next_d
     assert_eq!(calls["UpdateAlias (fault)"], 2, "{calls:?}");
     assert_eq!(calls["GetMetricData (fault)"], 2, "{calls:?}");
     // Nothing was published twice: version 2 passed the gate again and took over.
-    let versions = sdk
-        .lambda
-        .list_versions_by_function()
-        .function_name("FAQ")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(versions.versions().len(), 3, "$LATEST, 1 and 2");
+    assert_eq!(version_names(&sdk).await, ["$LATEST", "1", "2"]);
     // A no-op redeploy after it writes nothing and shifts nothing.
     let again = json_ok_async(deploy_command(
         &cloud,
@@ -600,14 +607,7 @@ async fn two_gradual_deploys_at_once_end_in_one_version_wholly_live() {
         );
     }
     // One new version (Lambda publishes an unchanged $LATEST once), wholly live.
-    let versions = sdk
-        .lambda
-        .list_versions_by_function()
-        .function_name("FAQ")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(versions.versions().len(), 3, "$LATEST, 1 and 2");
+    assert_eq!(version_names(&sdk).await, ["$LATEST", "1", "2"]);
     assert_eq!(alias(&sdk).await, ("2".to_string(), vec![]));
     cloud.stop().await;
 }
