@@ -465,6 +465,20 @@ async fn run_sections() -> Table {
         "< 4 MB",
         rss < 4 * 1024,
     );
+    // A warm environment must not grow with the invocations it serves (each brings a new
+    // trace ID to `_X_AMZN_TRACE_ID`: glibc's setenv kept every one, README "The function").
+    let _ = sequential_gets(&client, &url, WARM_GETS).await;
+    let warm_rss = peak_rss_kb(state.path());
+    table.check(
+        &format!("peak RSS of one environment after {WARM_GETS} more GETs"),
+        format!(
+            "{:.1} MB (+{} KB)",
+            warm_rss as f64 / 1024.0,
+            warm_rss.saturating_sub(rss)
+        ),
+        "< 4 MB",
+        warm_rss < 4 * 1024,
+    );
 
     cloud.stop().await;
     if deploy_only {
@@ -808,6 +822,9 @@ async fn first_report(endpoint: &str) -> (f64, f64) {
     };
     (field("Init Duration: "), field("Duration: "))
 }
+
+/// Warm invocations after which an environment's memory is read again.
+const WARM_GETS: usize = 20_000;
 
 /// The highest VmHWM of the bootstrap processes running from `state_dir`.
 fn peak_rss_kb(state_dir: &Path) -> u64 {

@@ -1,7 +1,7 @@
 //! Records what the bootstrap is compiled for (the Rust target and every enabled target
 //! feature, as rustc reports them with the build's RUSTFLAGS and target-cpu), so that
 //! `faqctl build` can read it back from the binary and refuse instructions Lambda's CPUs may
-//! not have. Only `src/bin/bootstrap.rs` embeds it.
+//! not have. Only `src/bin/bootstrap/main.rs` embeds it.
 
 fn main() {
     let target = std::env::var("TARGET").unwrap_or_default();

@@ -33,7 +33,7 @@ pub const BOOTSTRAP: &str = "bootstrap";
 /// The cargo profile the function is built with for AWS (see the workspace Cargo.toml).
 pub const LAMBDA_PROFILE: &str = "lambda-release";
 /// The ELF section where the function crate records what it was compiled for
-/// (function/build.rs, function/src/bin/bootstrap.rs).
+/// (function/build.rs, function/src/bin/bootstrap/main.rs).
 pub const BUILD_RECORD_SECTION: &str = ".faqctl.build";
 
 /// The CPU features Lambda promises on an architecture: a bootstrap compiled to use more can

@@ -126,3 +126,129 @@ async fn bootstrap_answers_a_proxy_get_through_the_runtime_api() {
     assert_eq!(entry, faq.questions[index]);
     child.kill().await.unwrap();
 }
+
+/// A Runtime API that hands out `total` proxy events, each with its own request and trace ID as
+/// Lambda gives them, and reads the bootstrap's resident memory when it asks for event
+/// `warm` and again when it asks for one more after the last.
+#[derive(Clone)]
+struct Busy {
+    served: Arc<std::sync::atomic::AtomicUsize>,
+    warm: usize,
+    total: usize,
+    pid: Arc<std::sync::OnceLock<u32>>,
+    memory: mpsc::UnboundedSender<u64>,
+    event: Arc<Vec<u8>>,
+}
+
+fn resident_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
+        .unwrap()
+}
+
+async fn busy_next(State(api): State<Busy>) -> axum::response::Response {
+    let n = api.served.fetch_add(1, Ordering::SeqCst);
+    if n == api.warm || n == api.total {
+        let pid = *api.pid.get().expect("the bootstrap was started");
+        let _ = api.memory.send(resident_kb(pid));
+    }
+    if n >= api.total {
+        std::future::pending::<()>().await;
+    }
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        "lambda-runtime-aws-request-id",
+        format!("8476a536-e9f4-11e8-9739-{n:012x}").parse().unwrap(),
+    );
+    headers.insert(
+        "lambda-runtime-deadline-ms",
+        "4102444800000".parse().unwrap(),
+    );
+    headers.insert(
+        "lambda-runtime-invoked-function-arn",
+        "arn:aws:lambda:us-east-1:123456789012:function:FAQ"
+            .parse()
+            .unwrap(),
+    );
+    headers.insert(
+        "lambda-runtime-trace-id",
+        format!("Root=1-5bef4de7-{n:024x};Parent={n:016x};Sampled=1")
+            .parse()
+            .unwrap(),
+    );
+    headers.insert("content-type", "application/json".parse().unwrap());
+    (headers, api.event.to_vec()).into_response()
+}
+
+/// A warm environment on Lambda serves invocation after invocation, and the runtime puts each
+/// one's trace ID in `_X_AMZN_TRACE_ID`. With glibc's `setenv` every ID stayed in memory for
+/// good (~112 bytes each: a 128 MB function would run out after about a million); the
+/// bootstrap's own `setenv` frees the one it replaces, so its memory stays flat.
+#[tokio::test]
+async fn a_warm_environment_keeps_its_memory_flat_over_thousands_of_invocations() {
+    const WARM: usize = 500;
+    const TOTAL: usize = 4_500;
+    let (memory, mut readings) = mpsc::unbounded_channel();
+    let api = Busy {
+        served: Arc::default(),
+        warm: WARM,
+        total: TOTAL,
+        pid: Arc::default(),
+        memory,
+        event: Arc::new(include_bytes!("data/apigw_proxy_request.json").to_vec()),
+    };
+    let pid = api.pid.clone();
+    let app = Router::new()
+        .route("/2018-06-01/runtime/invocation/next", get(busy_next))
+        .route(
+            "/2018-06-01/runtime/invocation/{id}/{kind}",
+            post(|UrlPath((_, kind)): UrlPath<(String, String)>| async move {
+                assert_eq!(kind, "response");
+                axum::http::StatusCode::ACCEPTED
+            }),
+        )
+        .with_state(api);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let task_root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_bootstrap"))
+        .env_clear()
+        .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", "FAQ")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("LAMBDA_TASK_ROOT", &task_root)
+        .env("_HANDLER", "bootstrap")
+        .env(
+            "_X_AMZN_TRACE_ID",
+            "Root=1-00000000-000000000000000000000000",
+        )
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the bootstrap binary starts");
+    pid.set(child.id().unwrap()).unwrap();
+
+    let mut memory = Vec::new();
+    for _ in 0..2 {
+        let kb = tokio::time::timeout(Duration::from_secs(120), readings.recv())
+            .await
+            .expect("the bootstrap serves the invocations within 120 s")
+            .unwrap();
+        memory.push(kb);
+    }
+    let (warm, after) = (memory[0], memory[1]);
+    let grown_kb = after.saturating_sub(warm);
+    // glibc's setenv kept ~700 KB over these 4,000 invocations.
+    assert!(
+        grown_kb < 256,
+        "the bootstrap's resident memory grew by {grown_kb} KB ({warm} KB → {after} KB) over {} warm invocations",
+        TOTAL - WARM
+    );
+    child.kill().await.unwrap();
+}

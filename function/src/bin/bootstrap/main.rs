@@ -1,6 +1,8 @@
 //! The Lambda runtime glue for the `provided.al2023` runtime: load the FAQ once per execution
 //! environment, then serve events through the Lambda Runtime API until the environment ends.
 
+mod setenv;
+
 use std::path::PathBuf;
 
 use faq_function::{faq::FAQ_FILE_NAME, handle, Cors, Faq, CORS_ORIGINS_ENV};
