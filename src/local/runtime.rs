@@ -204,7 +204,7 @@ impl Runtimes {
         let request = request_id.clone();
         let (report, invocation) = oneshot::channel();
         self.tasks.spawn(async move {
-            let (result, healthy) = env.invoke(&function, &request, payload).await;
+            let (result, healthy, handed) = env.invoke(&function, &request, payload).await;
             if healthy {
                 let current = lock(&pools)
                     .get(&function.name)
@@ -215,6 +215,9 @@ impl Runtimes {
                 }
             }
             drop(permit);
+            // The runtime's 202 waits for this. Woken after it, the caller runs first on this
+            // worker (the task woken last does), so its answer goes out before the 202.
+            drop(handed);
             let _ = report.send(result);
         });
         invocation.await.unwrap_or_else(|_| {
@@ -250,18 +253,27 @@ enum Outcome {
     Error(Vec<u8>),
 }
 
+/// An outcome on its way to the invocation, with what the Runtime API waits on before it
+/// acknowledges the runtime's post: the caller's answer goes out first, and the runtime's 202
+/// (which it follows at once with its next `/next`) is off the caller's path.
+struct Delivery {
+    outcome: Outcome,
+    /// Sent or dropped once the caller has its result.
+    handed: oneshot::Sender<()>,
+}
+
 struct Invocation {
     request_id: String,
     payload: Vec<u8>,
     deadline_ms: i64,
     function_arn: String,
-    respond: oneshot::Sender<Outcome>,
+    respond: oneshot::Sender<Delivery>,
 }
 
 /// The Runtime API of one environment.
 struct RuntimeApi {
     queue: tokio::sync::Mutex<mpsc::Receiver<Invocation>>,
-    pending: Mutex<HashMap<String, oneshot::Sender<Outcome>>>,
+    pending: Mutex<HashMap<String, oneshot::Sender<Delivery>>>,
     first_next: Mutex<Option<Instant>>,
     /// When the runtime took the current invocation: REPORT's Duration starts there, as on
     /// Lambda (a cold start's Init is reported apart, as Init Duration).
@@ -325,7 +337,7 @@ async fn respond(
     body: Body,
 ) -> Response {
     match read_payload(&headers, body).await {
-        Payload::Whole(body) => complete(&api, &id, Outcome::Response(body.to_vec())),
+        Payload::Whole(body) => complete(&api, &id, Outcome::Response(body.to_vec())).await,
         Payload::TooLarge(size) => {
             // The caller gets Lambda's error; the runtime gets the Runtime API's 413.
             let shown = size.map(|n| format!(" ({n} bytes)")).unwrap_or_default();
@@ -333,13 +345,14 @@ async fn respond(
                 "errorType": "Function.ResponseSizeTooLarge",
                 "errorMessage": format!("Response payload size{shown} exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes)."),
             });
-            let answered = complete(&api, &id, Outcome::Error(error.to_string().into_bytes()));
+            let answered =
+                complete(&api, &id, Outcome::Error(error.to_string().into_bytes())).await;
             if answered.status() != StatusCode::ACCEPTED {
                 return answered;
             }
             too_large()
         }
-        Payload::Cut => complete(&api, &id, Outcome::Error(cut_short())),
+        Payload::Cut => complete(&api, &id, Outcome::Error(cut_short())).await,
     }
 }
 
@@ -350,16 +363,16 @@ async fn report_error(
     body: Body,
 ) -> Response {
     match read_payload(&headers, body).await {
-        Payload::Whole(body) => complete(&api, &id, Outcome::Error(body.to_vec())),
+        Payload::Whole(body) => complete(&api, &id, Outcome::Error(body.to_vec())).await,
         Payload::TooLarge(_) => {
             let error = json!({
                 "errorType": "Function.ResponseSizeTooLarge",
                 "errorMessage": format!("Error payload size exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes)."),
             });
-            let _ = complete(&api, &id, Outcome::Error(error.to_string().into_bytes()));
+            let _ = complete(&api, &id, Outcome::Error(error.to_string().into_bytes())).await;
             too_large()
         }
-        Payload::Cut => complete(&api, &id, Outcome::Error(cut_short())),
+        Payload::Cut => complete(&api, &id, Outcome::Error(cut_short())).await,
     }
 }
 
@@ -411,13 +424,19 @@ fn too_large() -> Response {
     response
 }
 
-/// Hands an invocation's outcome to whoever waits for it; an unknown id is the runtime's error.
-fn complete(api: &RuntimeApi, id: &str, outcome: Outcome) -> Response {
-    let Some(sender) = lock(&api.pending).remove(id) else {
+/// Hands an invocation's outcome to whoever waits for it, and answers the runtime once the
+/// caller has its result; an unknown id is the runtime's error.
+async fn complete(api: &RuntimeApi, id: &str, outcome: Outcome) -> Response {
+    let sender = lock(&api.pending).remove(id);
+    let Some(sender) = sender else {
         let error = json!({"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"});
         return (StatusCode::BAD_REQUEST, axum::Json(error)).into_response();
     };
-    let _ = sender.send(outcome);
+    let (handed, caller_answered) = oneshot::channel();
+    if sender.send(Delivery { outcome, handed }).is_ok() {
+        // Dropped unsent (the invocation ended another way) is as good as sent.
+        let _ = caller_answered.await;
+    }
     (StatusCode::ACCEPTED, axum::Json(json!({"status": "OK"}))).into_response()
 }
 
@@ -632,13 +651,14 @@ impl Env {
         );
     }
 
-    /// Runs one invocation; returns the result and whether the environment can be reused.
+    /// Runs one invocation; returns the result, whether the environment can be reused, and
+    /// what the Runtime API's 202 waits on (to be dropped once the caller has the result).
     async fn invoke(
         &mut self,
         function: &Function,
         request_id: &str,
         payload: Vec<u8>,
-    ) -> (InvokeResult, bool) {
+    ) -> (InvokeResult, bool, Option<oneshot::Sender<()>>) {
         lock(&self.log).clear();
         self.write(format!(
             "START RequestId: {request_id} Version: {}",
@@ -658,6 +678,7 @@ impl Env {
         let mut exited = self.exited.clone();
         let mut init_errors = self.init_errors.clone();
         let sent = self.queue.send(invocation).await.is_ok();
+        let mut handed = None;
         let (payload, error, healthy) = if !sent {
             (
                 runtime_exit(request_id, "the environment stopped"),
@@ -666,9 +687,14 @@ impl Env {
             )
         } else {
             tokio::select! {
-                outcome = response => match outcome {
-                    Ok(Outcome::Response(body)) => (body, false, true),
-                    Ok(Outcome::Error(body)) => (error_payload(body), true, true),
+                delivery = response => match delivery {
+                    Ok(Delivery { outcome, handed: sender }) => {
+                        handed = Some(sender);
+                        match outcome {
+                            Outcome::Response(body) => (body, false, true),
+                            Outcome::Error(body) => (error_payload(body), true, true),
+                        }
+                    }
                     Err(_) => (runtime_exit(request_id, "the environment stopped"), true, false),
                 },
                 _ = wait_exit(&mut exited) => {
@@ -732,7 +758,7 @@ impl Env {
             function_error: error.then(|| "Unhandled".to_string()),
             log: log[tail_start..].to_string(),
         };
-        (result, healthy)
+        (result, healthy, handed)
     }
 
     /// Peak resident memory of the process (VmHWM), in MB, rounded up. Read from /proc at
