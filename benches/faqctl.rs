@@ -1002,6 +1002,66 @@ fn floor_server(body: String) -> String {
     url
 }
 
+/// A relay on a thread of its own: each request is sent on to `upstream` over a kept-alive
+/// connection (one per incoming connection), and its answer returned.
+fn relay_server(upstream: &str) -> String {
+    let upstream: std::net::SocketAddr = upstream
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .parse()
+        .unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    listener.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(async move {
+                    let next = tokio::net::TcpStream::connect(upstream).await.unwrap();
+                    let _ = next.set_nodelay(true);
+                    let (sender, connection) =
+                        hyper::client::conn::http1::handshake::<
+                            _,
+                            http_body_util::Empty<axum::body::Bytes>,
+                        >(hyper_util::rt::TokioIo::new(next))
+                        .await
+                        .unwrap();
+                    tokio::spawn(connection);
+                    let sender = Arc::new(tokio::sync::Mutex::new(sender));
+                    let service = hyper::service::service_fn(move |_request| {
+                        let sender = sender.clone();
+                        async move {
+                            let request = hyper::Request::get("/")
+                                .body(http_body_util::Empty::new())
+                                .unwrap();
+                            let answer = sender.lock().await.send_request(request).await?;
+                            let (parts, body) = answer.into_parts();
+                            let body = http_body_util::BodyExt::collect(body).await?.to_bytes();
+                            Ok::<_, hyper::Error>(hyper::Response::from_parts(
+                                parts,
+                                http_body_util::Full::new(body),
+                            ))
+                        }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+    });
+    url
+}
+
 /// A process's memory from /proc (`VmRSS`, or `VmHWM` for its peak), in KB.
 fn process_memory_kb(pid: u32, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -1035,6 +1095,15 @@ async fn http_section(table: &mut Table, zip: &str) {
         );
         floor.insert(clients, figures);
     }
+    // A stage URL's request makes two loopback exchanges, whatever serves it: caller ↔ local
+    // cloud, then local cloud ↔ bootstrap (the event as the answer to its /next, its answer
+    // as a POST). The relay makes the same two with nothing else between.
+    let relay = load(&Target::get(&relay_server(&floor_url)), 1).await;
+    table.row(
+        "floor, two exchanges (a relay in front), 1 client: p50",
+        relay.describe(),
+        "",
+    );
 
     let mut ours = BTreeMap::new();
     let mut invoke = BTreeMap::new();
@@ -1108,6 +1177,14 @@ async fn http_section(table: &mut Table, zip: &str) {
         format!(
             "{:.0} µs",
             (p50.as_secs_f64() - floor[&1].p50.as_secs_f64()) * 1e6
+        ),
+        "",
+    );
+    table.row(
+        "stage URL p50 over the two-exchange floor, 1 client",
+        format!(
+            "{:.0} µs (the function's and the local cloud's work)",
+            (p50.as_secs_f64() - relay.p50.as_secs_f64()) * 1e6
         ),
         "",
     );
