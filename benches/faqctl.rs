@@ -962,54 +962,75 @@ async fn load(target: &Target, clients: usize) -> Load {
 /// a server gets) answering every request with one FAQ entry from memory. What the stage URL
 /// costs beyond it is the local cloud's own work.
 fn floor_server(body: String) -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/", listener.local_addr().unwrap());
-    listener.set_nonblocking(true).unwrap();
     let body = axum::body::Bytes::from(body);
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let _ = stream.set_nodelay(true);
+    serve_on_thread(move |stream| {
+        let body = body.clone();
+        async move {
+            let service = hyper::service::service_fn(move |_request| {
                 let body = body.clone();
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |_request| {
-                        let body = body.clone();
-                        async move {
-                            let mut response =
-                                hyper::Response::new(http_body_util::Full::new(body));
-                            response.headers_mut().insert(
-                                "content-type",
-                                hyper::header::HeaderValue::from_static("application/json"),
-                            );
-                            Ok::<_, std::convert::Infallible>(response)
-                        }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
-    });
-    url
+                async move {
+                    let mut response = hyper::Response::new(http_body_util::Full::new(body));
+                    response.headers_mut().insert(
+                        "content-type",
+                        hyper::header::HeaderValue::from_static("application/json"),
+                    );
+                    Ok::<_, std::convert::Infallible>(response)
+                }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .await;
+        }
+    })
 }
 
-/// A relay on a thread of its own: each request is sent on to `upstream` over a kept-alive
-/// connection (one per incoming connection), and its answer returned.
+/// A relay: each request is sent on to `upstream` over a kept-alive connection (one per
+/// incoming connection), and its answer returned.
 fn relay_server(upstream: &str) -> String {
     let upstream: std::net::SocketAddr = upstream
         .trim_start_matches("http://")
         .trim_end_matches('/')
         .parse()
         .unwrap();
+    serve_on_thread(move |stream| async move {
+        let next = tokio::net::TcpStream::connect(upstream).await.unwrap();
+        let _ = next.set_nodelay(true);
+        let (sender, connection) = hyper::client::conn::http1::handshake::<
+            _,
+            http_body_util::Empty<axum::body::Bytes>,
+        >(hyper_util::rt::TokioIo::new(next))
+        .await
+        .unwrap();
+        tokio::spawn(connection);
+        let sender = Arc::new(tokio::sync::Mutex::new(sender));
+        let service = hyper::service::service_fn(move |_request| {
+            let sender = sender.clone();
+            async move {
+                let request = hyper::Request::get("/")
+                    .body(http_body_util::Empty::new())
+                    .unwrap();
+                let answer = sender.lock().await.send_request(request).await?;
+                let (parts, body) = answer.into_parts();
+                let body = http_body_util::BodyExt::collect(body).await?.to_bytes();
+                Ok::<_, hyper::Error>(hyper::Response::from_parts(
+                    parts,
+                    http_body_util::Full::new(body),
+                ))
+            }
+        });
+        let _ = hyper::server::conn::http1::Builder::new()
+            .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+            .await;
+    })
+}
+
+/// A loopback server on a thread of its own (a single-threaded runtime): each connection, with
+/// Nagle off, is handed to `serve` in a task of its own. Returns its URL.
+fn serve_on_thread<F, Fut>(serve: F) -> String
+where
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/", listener.local_addr().unwrap());
     listener.set_nonblocking(true).unwrap();
@@ -1025,37 +1046,7 @@ fn relay_server(upstream: &str) -> String {
                     continue;
                 };
                 let _ = stream.set_nodelay(true);
-                tokio::spawn(async move {
-                    let next = tokio::net::TcpStream::connect(upstream).await.unwrap();
-                    let _ = next.set_nodelay(true);
-                    let (sender, connection) =
-                        hyper::client::conn::http1::handshake::<
-                            _,
-                            http_body_util::Empty<axum::body::Bytes>,
-                        >(hyper_util::rt::TokioIo::new(next))
-                        .await
-                        .unwrap();
-                    tokio::spawn(connection);
-                    let sender = Arc::new(tokio::sync::Mutex::new(sender));
-                    let service = hyper::service::service_fn(move |_request| {
-                        let sender = sender.clone();
-                        async move {
-                            let request = hyper::Request::get("/")
-                                .body(http_body_util::Empty::new())
-                                .unwrap();
-                            let answer = sender.lock().await.send_request(request).await?;
-                            let (parts, body) = answer.into_parts();
-                            let body = http_body_util::BodyExt::collect(body).await?.to_bytes();
-                            Ok::<_, hyper::Error>(hyper::Response::from_parts(
-                                parts,
-                                http_body_util::Full::new(body),
-                            ))
-                        }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                        .await;
-                });
+                tokio::spawn(serve(stream));
             }
         });
     });

@@ -68,6 +68,34 @@ async fn init_error(State(api): State<RuntimeApi>, body: axum::body::Bytes) -> i
     axum::http::StatusCode::ACCEPTED
 }
 
+/// Serves `app` on a loopback port of its own.
+async fn serve(app: Router) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    address
+}
+
+fn task_root() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The bootstrap binary with the environment Lambda gives it, against the Runtime API at
+/// `address`, with the repository's faq.json in its task root.
+fn bootstrap(address: std::net::SocketAddr) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_bootstrap"));
+    command
+        .env_clear()
+        .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", "FAQ")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("LAMBDA_TASK_ROOT", task_root())
+        .env("_HANDLER", "bootstrap")
+        .kill_on_drop(true);
+    command
+}
+
 #[tokio::test]
 async fn bootstrap_answers_a_proxy_get_through_the_runtime_api() {
     let (results, mut received) = mpsc::unbounded_channel();
@@ -80,21 +108,8 @@ async fn bootstrap_answers_a_proxy_get_through_the_runtime_api() {
         .route("/2018-06-01/runtime/invocation/{id}/{kind}", post(report))
         .route("/2018-06-01/runtime/init/error", post(init_error))
         .with_state(api);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-
-    let task_root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_bootstrap"))
-        .env_clear()
-        .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
-        .env("AWS_LAMBDA_FUNCTION_NAME", "FAQ")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("LAMBDA_TASK_ROOT", &task_root)
-        .env("_HANDLER", "bootstrap")
+    let mut child = bootstrap(serve(app).await)
         .stdout(Stdio::piped())
-        .kill_on_drop(true)
         .spawn()
         .expect("the bootstrap binary starts");
     let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
@@ -122,7 +137,7 @@ async fn bootstrap_answers_a_proxy_get_through_the_runtime_api() {
         .unwrap_or_else(|| panic!("unexpected log line {line:?}"))
         .parse()
         .unwrap();
-    let faq = Faq::load(&task_root.join("faq.json")).unwrap();
+    let faq = Faq::load(&task_root().join("faq.json")).unwrap();
     assert_eq!(entry, faq.questions[index]);
     child.kill().await.unwrap();
 }
@@ -211,25 +226,12 @@ async fn a_warm_environment_keeps_its_memory_flat_over_thousands_of_invocations(
             }),
         )
         .with_state(api);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-
-    let task_root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_bootstrap"))
-        .env_clear()
-        .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
-        .env("AWS_LAMBDA_FUNCTION_NAME", "FAQ")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("LAMBDA_TASK_ROOT", &task_root)
-        .env("_HANDLER", "bootstrap")
+    let mut child = bootstrap(serve(app).await)
         .env(
             "_X_AMZN_TRACE_ID",
             "Root=1-00000000-000000000000000000000000",
         )
         .stdout(Stdio::null())
-        .kill_on_drop(true)
         .spawn()
         .expect("the bootstrap binary starts");
     pid.set(child.id().unwrap()).unwrap();
