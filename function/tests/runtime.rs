@@ -26,14 +26,10 @@ struct RuntimeApi {
     results: mpsc::UnboundedSender<(String, String, Value)>,
 }
 
-/// Hands out one proxy event, then holds every later `/next` open, as Lambda does between
-/// invocations.
-async fn next(State(api): State<RuntimeApi>) -> impl IntoResponse {
-    if api.handed_out.swap(true, Ordering::SeqCst) {
-        std::future::pending::<()>().await;
-    }
+/// The headers Lambda's Runtime API sends with an event.
+fn invocation_headers(request_id: &str, trace_id: &str) -> HeaderMap {
     let mut headers = HeaderMap::new();
-    headers.insert("lambda-runtime-aws-request-id", REQUEST_ID.parse().unwrap());
+    headers.insert("lambda-runtime-aws-request-id", request_id.parse().unwrap());
     headers.insert(
         "lambda-runtime-deadline-ms",
         "4102444800000".parse().unwrap(),
@@ -44,10 +40,17 @@ async fn next(State(api): State<RuntimeApi>) -> impl IntoResponse {
             .parse()
             .unwrap(),
     );
-    headers.insert(
-        "lambda-runtime-trace-id",
-        "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700".parse().unwrap(),
-    );
+    headers.insert("lambda-runtime-trace-id", trace_id.parse().unwrap());
+    headers
+}
+
+/// Hands out one proxy event, then holds every later `/next` open, as Lambda does between
+/// invocations.
+async fn next(State(api): State<RuntimeApi>) -> impl IntoResponse {
+    if api.handed_out.swap(true, Ordering::SeqCst) {
+        std::future::pending::<()>().await;
+    }
+    let headers = invocation_headers(REQUEST_ID, "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700");
     let event: Value = serde_json::from_str(include_str!("data/apigw_proxy_request.json")).unwrap();
     (headers, Json(event))
 }
@@ -173,26 +176,9 @@ async fn busy_next(State(api): State<Busy>) -> axum::response::Response {
     if n >= api.total {
         std::future::pending::<()>().await;
     }
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        "lambda-runtime-aws-request-id",
-        format!("8476a536-e9f4-11e8-9739-{n:012x}").parse().unwrap(),
-    );
-    headers.insert(
-        "lambda-runtime-deadline-ms",
-        "4102444800000".parse().unwrap(),
-    );
-    headers.insert(
-        "lambda-runtime-invoked-function-arn",
-        "arn:aws:lambda:us-east-1:123456789012:function:FAQ"
-            .parse()
-            .unwrap(),
-    );
-    headers.insert(
-        "lambda-runtime-trace-id",
-        format!("Root=1-5bef4de7-{n:024x};Parent={n:016x};Sampled=1")
-            .parse()
-            .unwrap(),
+    let mut headers = invocation_headers(
+        &format!("8476a536-e9f4-11e8-9739-{n:012x}"),
+        &format!("Root=1-5bef4de7-{n:024x};Parent={n:016x};Sampled=1"),
     );
     headers.insert("content-type", "application/json".parse().unwrap());
     (headers, api.event.to_vec()).into_response()

@@ -97,20 +97,16 @@ async fn until_shifting(sdk: &Sdk) {
     }
 }
 
-/// The function's versions, as ListVersionsByFunction names them.
-async fn version_names(sdk: &Sdk) -> Vec<String> {
-    let listed = sdk
-        .lambda
-        .list_versions_by_function()
-        .function_name("FAQ")
-        .send()
-        .await
-        .unwrap();
-    listed
-        .versions()
-        .iter()
-        .filter_map(|v| v.version().map(str::to_string))
-        .collect()
+/// A local cloud with FAQ deployed (version 1 live through the alias), and a changed package
+/// to deploy next (in the returned folder).
+async fn deployed_with_a_change() -> (LocalCloud, Sdk, tempfile::TempDir, std::path::PathBuf) {
+    let cloud = common::local_cloud(LocalConfig::default()).await;
+    let sdk = Sdk::at(&cloud.endpoint()).await;
+    let good = std::path::PathBuf::from(common::zip());
+    json_ok_async(deploy_command(&cloud, &good, &[])).await;
+    let dir = tempfile::tempdir().unwrap();
+    let changed = common::changed_zip(dir.path());
+    (cloud, sdk, dir, changed)
 }
 
 /// A package whose bootstrap answers its first invocation with a FAQ entry (the gate's) and
@@ -341,12 +337,7 @@ async fn version_totals(sdk: &Sdk, version: &str) -> (f64, f64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_alarm_that_fires_mid_shift_rolls_back_and_a_missing_alarm_moves_nothing() {
-    let cloud = common::local_cloud(LocalConfig::default()).await;
-    let sdk = Sdk::at(&cloud.endpoint()).await;
-    let good = std::path::PathBuf::from(common::zip());
-    json_ok_async(deploy_command(&cloud, &good, &[])).await;
-    let dir = tempfile::tempdir().unwrap();
-    let changed = common::changed_zip(dir.path());
+    let (cloud, sdk, _dir, changed) = deployed_with_a_change().await;
 
     // An alarm that does not exist is refused before any traffic moves.
     let output = run(deploy_command(
@@ -517,12 +508,7 @@ async fn cloudwatch_answers_in_rpc_v2_cbor_with_the_errors_aws_recorded() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shift_survives_faults_and_one_killed_midway_is_finished_by_the_next_deploy() {
-    let cloud = common::local_cloud(LocalConfig::default()).await;
-    let sdk = Sdk::at(&cloud.endpoint()).await;
-    let good = std::path::PathBuf::from(common::zip());
-    json_ok_async(deploy_command(&cloud, &good, &[])).await;
-    let dir = tempfile::tempdir().unwrap();
-    let changed = common::changed_zip(dir.path());
+    let (cloud, sdk, _dir, changed) = deployed_with_a_change().await;
 
     // Killed while the new version has its 50 %: the weights stay on the alias.
     let mut killed = common::faqctl_process(&cloud.endpoint());
@@ -568,7 +554,7 @@ async fn a_shift_survives_faults_and_one_killed_midway_is_finished_by_the_next_d
     assert_eq!(calls["UpdateAlias (fault)"], 2, "{calls:?}");
     assert_eq!(calls["GetMetricData (fault)"], 2, "{calls:?}");
     // Nothing was published twice: version 2 passed the gate again and took over.
-    assert_eq!(version_names(&sdk).await, ["$LATEST", "1", "2"]);
+    assert_eq!(sdk.version_names("FAQ").await, ["$LATEST", "1", "2"]);
     // A no-op redeploy after it writes nothing and shifts nothing.
     let again = json_ok_async(deploy_command(
         &cloud,
@@ -583,12 +569,7 @@ async fn a_shift_survives_faults_and_one_killed_midway_is_finished_by_the_next_d
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_gradual_deploys_at_once_end_in_one_version_wholly_live() {
-    let cloud = common::local_cloud(LocalConfig::default()).await;
-    let sdk = Sdk::at(&cloud.endpoint()).await;
-    let good = std::path::PathBuf::from(common::zip());
-    json_ok_async(deploy_command(&cloud, &good, &[])).await;
-    let dir = tempfile::tempdir().unwrap();
-    let changed = common::changed_zip(dir.path());
+    let (cloud, sdk, _dir, changed) = deployed_with_a_change().await;
     let one = tokio::spawn(run(deploy_command(
         &cloud,
         &changed,
@@ -607,7 +588,7 @@ async fn two_gradual_deploys_at_once_end_in_one_version_wholly_live() {
         );
     }
     // One new version (Lambda publishes an unchanged $LATEST once), wholly live.
-    assert_eq!(version_names(&sdk).await, ["$LATEST", "1", "2"]);
+    assert_eq!(sdk.version_names("FAQ").await, ["$LATEST", "1", "2"]);
     assert_eq!(alias(&sdk).await, ("2".to_string(), vec![]));
     cloud.stop().await;
 }

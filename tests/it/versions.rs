@@ -194,17 +194,7 @@ async fn published_versions_keep_what_latest_was() {
     );
 
     // list_versions_result_after_third_publish, …_after_deletion_of_first_version.
-    let listed: Vec<String> = sdk
-        .lambda
-        .list_versions_by_function()
-        .function_name("V")
-        .send()
-        .await
-        .unwrap()
-        .versions()
-        .iter()
-        .map(|v| v.version().unwrap().to_string())
-        .collect();
+    let listed: Vec<String> = sdk.version_names("V").await;
     assert_eq!(listed, ["$LATEST", "1", "2"]);
     sdk.lambda
         .delete_function()
@@ -213,17 +203,7 @@ async fn published_versions_keep_what_latest_was() {
         .send()
         .await
         .unwrap();
-    let listed: Vec<String> = sdk
-        .lambda
-        .list_versions_by_function()
-        .function_name("V")
-        .send()
-        .await
-        .unwrap()
-        .versions()
-        .iter()
-        .map(|v| v.version().unwrap().to_string())
-        .collect();
+    let listed: Vec<String> = sdk.version_names("V").await;
     assert_eq!(listed, ["$LATEST", "2"]);
     // A deleted version is gone for good, and its number is never given again.
     let (status, _, body) = lambda_answer(

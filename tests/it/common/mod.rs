@@ -433,6 +433,22 @@ impl Sdk {
             .map(|a| a.id().unwrap().to_string())
             .collect()
     }
+
+    /// The versions of `function`, as ListVersionsByFunction names them.
+    pub async fn version_names(&self, function: &str) -> Vec<String> {
+        let listed = self
+            .lambda
+            .list_versions_by_function()
+            .function_name(function)
+            .send()
+            .await
+            .unwrap();
+        listed
+            .versions()
+            .iter()
+            .filter_map(|v| v.version().map(str::to_string))
+            .collect()
+    }
 }
 
 /// The built package with different FAQ data: same bootstrap, other CodeSha256.
