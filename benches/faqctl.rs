@@ -466,7 +466,7 @@ async fn run_sections() -> Table {
         rss < 4 * 1024,
     );
     // A warm environment must not grow with the invocations it serves (each brings a new
-    // trace ID to `_X_AMZN_TRACE_ID`: glibc's setenv kept every one, README "The function").
+    // trace ID to `_X_AMZN_TRACE_ID`: glibc's setenv kept every one, docs/function.md).
     let _ = sequential_gets(&client, &url, WARM_GETS).await;
     let warm_rss = peak_rss_kb(state.path());
     table.check(

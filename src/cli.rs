@@ -22,13 +22,17 @@ Exit codes (the same with --output json):
   3  deploy --smoke-test: deployed, but the stage URL did not answer with a FAQ entry
   4  deploy: the new version failed the gate; the alias did not move (users kept the old one)
   5  deploy --traffic canary|linear: the new version had errors (or an --alarm fired) while
-     traffic shifted; the alias is back on the version it was on";
+     traffic shifted; the alias is back on the version it was on
+  6  deploy: the gate could not run the new version at all (the endpoint runs no function
+     code, as moto); the alias did not move; --no-gate deploys there";
 
 /// Deploy the FAQ microservice (AWS Lambda behind an API Gateway REST API) to AWS, or run the
 /// very same thing on an embedded local cloud.
 ///
 /// Settings come from flags, then FAQCTL_* environment variables, then `faqctl.toml` in the
 /// current folder, then defaults. AWS region and credentials come from the standard AWS chain.
+/// An environment variable for an on/off flag (FAQCTL_NO_GATE) takes 1/0, true/false, yes/no
+/// or on/off.
 #[derive(Debug, Parser)]
 #[command(name = "faqctl", version, propagate_version = true, after_help = EXIT_CODES)]
 pub struct Cli {
@@ -38,7 +42,9 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Flags every command takes, listed apart from each command's own in `--help`.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Result format on stdout: `text` for people, `json` for pipelines (one JSON document).
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
@@ -281,23 +287,42 @@ where
                     from: origin,
                 });
             }
-            let (origin, use_file) = from("cors_origins", file.cors_origins.is_some());
-            // No origin is the default (clap records no source for an empty list).
-            let origin = if origin == "not set" {
-                "default".to_string()
-            } else {
-                origin
-            };
-            if use_file {
-                function.cors_origins = file.cors_origins.clone().unwrap_or_default();
+            for (setting, id, file_value, target) in [
+                (
+                    "cors-origins",
+                    "cors_origins",
+                    &file.cors_origins,
+                    &mut function.cors_origins,
+                ),
+                ("alarms", "alarms", &file.alarms, &mut function.alarms),
+            ] {
+                let (origin, use_file) = from(id, file_value.is_some());
+                // An empty list is the default (clap records no source for it).
+                let origin = if origin == "not set" {
+                    "default".to_string()
+                } else {
+                    origin
+                };
+                if let (true, Some(values)) = (use_file, file_value) {
+                    *target = values.clone();
+                }
+                sources.push(Source {
+                    setting,
+                    value: if target.is_empty() {
+                        "(none)".into()
+                    } else {
+                        target.join(", ")
+                    },
+                    from: origin,
+                });
+            }
+            let (origin, use_file) = from("traffic", file.traffic.is_some());
+            if let (true, Some(traffic)) = (use_file, file.traffic) {
+                function.traffic = traffic;
             }
             sources.push(Source {
-                setting: "cors-origins",
-                value: if function.cors_origins.is_empty() {
-                    "(none)".into()
-                } else {
-                    function.cors_origins.join(", ")
-                },
+                setting: "traffic",
+                value: function.traffic.to_string(),
                 from: origin,
             });
         }

@@ -8,7 +8,7 @@ use faqctl::commands::Exit;
 use faqctl::{commands, output};
 
 // The local cloud allocates on every request (HTTP, JSON, log lines); glibc's malloc was
-// the largest single cost in its profile. mimalloc cut it (see README, Performance).
+// the largest single cost in its profile. mimalloc cut it (see docs/performance.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -34,7 +34,7 @@ fn main() -> ExitCode {
     // The CLI's work is I/O-bound: one worker thread. The local cloud serves with
     // `--workers`, by default one per CPU the machine offers but one, which the functions'
     // bootstrap processes need (on 2 cores, 1 worker served 7,500 req/s at p50 302 µs and 2
-    // workers 6,800 req/s at 373 µs: README, Performance).
+    // workers 6,800 req/s at 373 µs: docs/performance.md).
     let workers = match &cli.command {
         cli::Command::Local(args) => args
             .workers
@@ -66,6 +66,8 @@ fn main() -> ExitCode {
                 Exit::GateFailed.into()
             } else if error.downcast_ref::<faqctl::aws::RolledBack>().is_some() {
                 Exit::RolledBack.into()
+            } else if error.downcast_ref::<faqctl::aws::GateCannotRun>().is_some() {
+                Exit::GateCannotRun.into()
             } else {
                 Exit::Error.into()
             }

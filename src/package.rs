@@ -192,6 +192,12 @@ impl Profile {
         }
     }
 
+    /// The zip's comment, which says the profile (read back by `--zip`: a development build
+    /// is refused for anything but the local cloud). Not unpacked: the function never sees it.
+    pub fn zip_comment(self) -> String {
+        format!("faqctl build, cargo profile {}", self.name())
+    }
+
     /// Deflate level: the smallest zip for AWS, the quickest for the local cloud.
     fn compression_level(self) -> i64 {
         match self {
@@ -337,9 +343,49 @@ pub fn build(config: &BuildConfig, printer: &Printer) -> anyhow::Result<PackageO
     } else {
         command.stderr(Stdio::piped());
     }
-    let output = command.output().map_err(cannot_run_cargo)?;
+    // Where no progress is shown, a build over a second says so on stderr: a first build can
+    // take minutes, and silence looks like a hang.
+    let slow = (!printer.shows_progress() && !printer.quiet()).then(|| {
+        SlowNotice::after(
+            std::time::Duration::from_secs(1),
+            format!("{} (over a second: cargo is compiling)", building(config)),
+        )
+    });
+    let output = command.output().map_err(cannot_run_cargo);
+    drop(slow);
+    let output = output?;
     let (bootstrap, target_dir) = built_bootstrap(config, &how, &output)?;
     package_bootstrap(config, &bootstrap, &target_dir)
+}
+
+/// A line printed on stderr if it is not dropped within `after`.
+struct SlowNotice {
+    done: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl SlowNotice {
+    fn after(after: std::time::Duration, line: String) -> SlowNotice {
+        let (done, wait) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(after) {
+                eprintln!("{line}");
+            }
+        });
+        SlowNotice {
+            done: Some(done),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for SlowNotice {
+    fn drop(&mut self) {
+        drop(self.done.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 /// The same as `build`, for a long-running command (`--watch`): cargo runs without blocking
@@ -527,20 +573,46 @@ fn package_bootstrap(
     let bytes = write_zip_at(
         &[(BOOTSTRAP, 0o755, &bootstrap), (FAQ_FILE_NAME, 0o644, &faq)],
         config.profile.compression_level(),
+        &config.profile.zip_comment(),
     )?;
-    // target/lambda/FAQ/bootstrap.zip as cargo-lambda writes it; arm64 in a folder of its own,
-    // so that builds for both architectures can sit side by side.
-    let mut dir = target_dir.join("lambda").join(&config.function_name);
-    if config.arch != Arch::X86_64 {
-        dir.push(config.arch.lambda_name());
-    }
-    let zip = dir.join("bootstrap.zip");
+    let zip = zip_path(
+        target_dir,
+        &config.function_name,
+        config.arch,
+        config.profile,
+    );
+    let dir = zip.parent().unwrap_or(target_dir).to_path_buf();
     check_archive(&zip.display().to_string(), &bytes)?;
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     std::fs::write(&zip, &bytes).with_context(|| format!("cannot write {}", zip.display()))?;
     let mut output = package_output(zip, bytes, config.arch, cpu);
     output.profile = Some(config.profile);
     Ok(output)
+}
+
+/// Where a build writes its zip: for AWS, `target/lambda/FAQ/bootstrap.zip` as cargo-lambda
+/// writes it; any other profile in a folder of its own (`target/lambda/FAQ/lambda-dev/…`), so
+/// that the local cloud's build never takes the place of the one for AWS; arm64 in a folder
+/// of its own, so that builds for both architectures sit side by side.
+pub fn zip_path(target_dir: &Path, function_name: &str, arch: Arch, profile: Profile) -> PathBuf {
+    let mut dir = target_dir.join("lambda").join(function_name);
+    if arch != Arch::X86_64 {
+        dir.push(arch.lambda_name());
+    }
+    if profile != Profile::LambdaRelease {
+        dir.push(profile.name());
+    }
+    dir.join("bootstrap.zip")
+}
+
+/// The profile a zip was built with, from the comment `faqctl build` writes in it (none for a
+/// zip made otherwise).
+pub fn zip_profile(bytes: &[u8]) -> Option<Profile> {
+    let archive = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+    let comment = std::str::from_utf8(archive.comment()).ok()?;
+    [Profile::LambdaRelease, Profile::LambdaDev]
+        .into_iter()
+        .find(|p| comment == p.zip_comment())
 }
 
 /// Reads a prebuilt zip (`--zip PATH`) and runs the same checks as `build`, for `arch`.
@@ -552,7 +624,10 @@ pub fn load_zip(path: &Path, arch: Arch) -> anyhow::Result<PackageOutput> {
         )
     })?;
     let cpu = check_zip(&path.display().to_string(), &bytes, arch)?;
-    Ok(package_output(path.to_path_buf(), bytes, arch, cpu))
+    let profile = zip_profile(&bytes);
+    let mut output = package_output(path.to_path_buf(), bytes, arch, cpu);
+    output.profile = profile;
+    Ok(output)
 }
 
 fn package_output(
@@ -739,12 +814,19 @@ fn max_glibc(elf: &goblin::elf::Elf) -> Option<GlibcVersion> {
 
 /// Writes a zip whose bytes depend only on the entries: fixed order, timestamps and modes.
 pub fn write_zip(entries: &[(&str, u32, &[u8])]) -> anyhow::Result<Vec<u8>> {
-    write_zip_at(entries, 9)
+    write_zip_at(entries, 9, "")
 }
 
 /// `write_zip` at a deflate level (1 fastest, 9 smallest).
-fn write_zip_at(entries: &[(&str, u32, &[u8])], level: i64) -> anyhow::Result<Vec<u8>> {
+fn write_zip_at(
+    entries: &[(&str, u32, &[u8])],
+    level: i64,
+    comment: &str,
+) -> anyhow::Result<Vec<u8>> {
     let mut writer = ZipWriter::new(Cursor::new(Vec::new()));
+    writer
+        .set_comment(comment)
+        .context("cannot set the zip's comment")?;
     for (name, mode, data) in entries {
         let options = SimpleFileOptions::default()
             .compression_method(CompressionMethod::Deflated)
@@ -878,19 +960,918 @@ mod tests {
         assert!(matches!(error, PackageError::PathEscape { .. }), "{error}");
     }
 
+    // Lambda's quotas as AWS documents them (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html):
+    // 50 MB for a zip uploaded directly, 250 MB unzipped; MB there is MiB, as the error Lambda
+    // answers with says ("Unzipped size must be smaller than 262144000 bytes"). Written out, not
+    // taken from the constants under test.
+    const LAMBDA_ZIPPED_LIMIT: usize = 52_428_800;
+    const LAMBDA_UNZIPPED_LIMIT: usize = 262_144_000;
+
     #[test]
-    fn packages_over_lambdas_size_limits_are_refused() {
-        let zipped = vec![0u8; MAX_ZIPPED_BYTES as usize + 1];
-        assert!(matches!(
-            check_zip("big.zip", &zipped, Arch::X86_64),
-            Err(PackageError::TooLargeZipped { .. })
-        ));
-        // Zeros deflate to almost nothing: a small zip that unpacks past 250 MB.
-        let huge = vec![0u8; MAX_UNZIPPED_BYTES as usize + 1];
-        let bytes = zip_of(&[("bootstrap", 0o755, b"x"), ("data", 0o644, &huge)]);
-        let error = check_zip("bomb.zip", &bytes, Arch::X86_64).unwrap_err();
+    fn a_zip_of_exactly_50_mb_is_uploaded_and_one_byte_more_is_refused() {
+        // Not a zip at all: refused for that, so the size check let it through.
+        let at_limit = vec![0u8; LAMBDA_ZIPPED_LIMIT];
+        let error = check_archive("big.zip", &at_limit).unwrap_err();
+        assert!(matches!(error, PackageError::NotAZip { .. }), "{error}");
+        let over = vec![0u8; LAMBDA_ZIPPED_LIMIT + 1];
+        assert_eq!(
+            check_archive("big.zip", &over).unwrap_err().to_string(),
+            "big.zip: 52428801 bytes zipped, over Lambda's limit of 52428800 bytes for a direct upload"
+        );
+    }
+
+    #[test]
+    fn a_package_of_exactly_250_mb_unzipped_is_accepted_and_one_byte_more_is_refused() {
+        // Zeros deflate to almost nothing: small zips that unpack to the limit and just past it.
+        let bootstrap: &[u8] = b"#!/bin/sh\n";
+        let mut data = vec![0u8; LAMBDA_UNZIPPED_LIMIT - bootstrap.len()];
+        let at_limit = write_zip_at(
+            &[("bootstrap", 0o755, bootstrap), ("data", 0o644, &data)],
+            1,
+            "",
+        )
+        .unwrap();
+        assert_eq!(check_archive("pkg.zip", &at_limit).unwrap(), bootstrap);
+        data.push(0);
+        let over = write_zip_at(
+            &[("bootstrap", 0o755, bootstrap), ("data", 0o644, &data)],
+            1,
+            "",
+        )
+        .unwrap();
+        assert_eq!(
+            check_archive("pkg.zip", &over).unwrap_err().to_string(),
+            "pkg.zip: 262144001 bytes unzipped, over Lambda's limit of 262144000 bytes"
+        );
+    }
+
+    #[test]
+    fn the_archive_check_returns_the_bootstrap_it_found() {
+        let bytes = zip_of(&[
+            ("faq.json", 0o644, b"{}"),
+            ("bootstrap", 0o755, b"#!/bin/sh\necho hi\n"),
+        ]);
+        assert_eq!(
+            check_archive("pkg.zip", &bytes).unwrap(),
+            b"#!/bin/sh\necho hi\n"
+        );
+    }
+
+    #[test]
+    fn a_bootstrap_that_nobody_may_execute_is_refused_and_any_execute_bit_will_do() {
+        for mode in [0o644, 0o600, 0o666] {
+            let bytes = zip_of(&[("bootstrap", mode, b"#!/bin/sh\n")]);
+            let error = check_archive("pkg.zip", &bytes).unwrap_err().to_string();
+            assert_eq!(
+                error,
+                format!("pkg.zip: `bootstrap` is not executable (mode 100{mode:o}); zip it with mode 0755")
+            );
+        }
+        // Lambda runs the bootstrap as a user of its own: an execute bit for anyone is enough
+        // for the check (what Lambda then makes of it is its business).
+        for mode in [0o755, 0o700, 0o744, 0o645, 0o641] {
+            let bytes = zip_of(&[("bootstrap", mode, b"#!/bin/sh\n")]);
+            assert!(check_archive("pkg.zip", &bytes).is_ok(), "mode {mode:o}");
+        }
+    }
+
+    #[test]
+    fn a_zip_without_a_bootstrap_at_its_root_is_refused() {
+        for entries in [
+            &[("faq.json", 0o644, &b"{}"[..])][..],
+            &[("bin/bootstrap", 0o755, &b"#!/bin/sh\n"[..])][..],
+        ] {
+            assert_eq!(
+                check_archive("pkg.zip", &zip_of(entries)).unwrap_err().to_string(),
+                "pkg.zip: no `bootstrap` at the root of the zip; the provided.al2023 runtime starts /var/task/bootstrap"
+            );
+        }
+    }
+
+    #[test]
+    fn entries_that_would_unpack_outside_the_function_directory_are_refused() {
+        for name in ["../evil", "/etc/evil", "a/../../evil"] {
+            let bytes = zip_of(&[("bootstrap", 0o755, b"#!/bin/sh\n"), (name, 0o644, b"x")]);
+            assert_eq!(
+                check_archive("pkg.zip", &bytes).unwrap_err().to_string(),
+                format!("pkg.zip: entry `{name}` would be unpacked outside the function's directory (absolute path, `..` or a link); rebuild the zip with `faqctl build`"),
+            );
+        }
+        // Names that merely look odd stay inside.
+        let bytes = zip_of(&[
+            ("bootstrap", 0o755, b"#!/bin/sh\n"),
+            ("a/..b/c", 0o644, b"x"),
+        ]);
+        assert!(check_archive("pkg.zip", &bytes).is_ok());
+    }
+
+    // ELF constants from the System V ABI and glibc's elf.h.
+    const ET_REL: u16 = 1;
+    const ET_EXEC: u16 = 2;
+    const ET_DYN: u16 = 3;
+    const EM_X86_64: u16 = 62;
+    const EM_AARCH64: u16 = 183;
+    const EM_RISCV: u16 = 243;
+
+    /// The smallest 64-bit little-endian ELF file the checks read as a bootstrap: the header,
+    /// a PT_LOAD and a PT_DYNAMIC naming the dynamic string table, a version-needs section
+    /// (`.gnu.version_r`) asking libc.so.6 for each `GLIBC_x.y` in `glibc`, and `extra`
+    /// sections (name, contents), such as the build record. No code: nothing runs it.
+    fn elf(machine: u16, e_type: u16, glibc: &[&str], extra: &[(&str, &[u8])]) -> Vec<u8> {
+        const SHT_PROGBITS: u32 = 1;
+        const SHT_STRTAB: u32 = 3;
+        const SHT_DYNAMIC: u32 = 6;
+        const SHT_GNU_VERNEED: u32 = 0x6fff_fffe;
+        const DT_NULL: u64 = 0;
+        const DT_STRTAB: u64 = 5;
+        const DT_STRSZ: u64 = 10;
+        const HEADERS: usize = 64 + 2 * 56;
+
+        let mut dynstr = b"\0libc.so.6\0".to_vec();
+        let mut vernaux_names = Vec::new();
+        for version in glibc {
+            vernaux_names.push(dynstr.len() as u32);
+            dynstr.extend(format!("GLIBC_{version}\0").bytes());
+        }
+        let mut verneed = Vec::new();
+        if !glibc.is_empty() {
+            verneed.extend(1u16.to_le_bytes()); // vn_version
+            verneed.extend((glibc.len() as u16).to_le_bytes()); // vn_cnt
+            verneed.extend(1u32.to_le_bytes()); // vn_file: "libc.so.6"
+            verneed.extend(16u32.to_le_bytes()); // vn_aux: the Vernaux entries follow
+            verneed.extend(0u32.to_le_bytes()); // vn_next: the only Verneed
+            for (i, name) in vernaux_names.iter().enumerate() {
+                verneed.extend(0u32.to_le_bytes()); // vna_hash (not read)
+                verneed.extend(0u16.to_le_bytes()); // vna_flags
+                verneed.extend((i as u16 + 2).to_le_bytes()); // vna_other
+                verneed.extend(name.to_le_bytes()); // vna_name
+                let next: u32 = if i + 1 < glibc.len() { 16 } else { 0 };
+                verneed.extend(next.to_le_bytes());
+            }
+        }
+        // Sections: (name, type, contents, link, info); .dynstr is section 1.
+        let dynstr_offset = HEADERS as u64;
+        let mut dynamic = Vec::new();
+        for (tag, value) in [
+            (DT_STRTAB, dynstr_offset),
+            (DT_STRSZ, dynstr.len() as u64),
+            (DT_NULL, 0),
+        ] {
+            dynamic.extend(tag.to_le_bytes());
+            dynamic.extend(value.to_le_bytes());
+        }
+        let mut sections: Vec<(&str, u32, Vec<u8>, u32, u32)> = vec![
+            (".dynstr", SHT_STRTAB, dynstr, 0, 0),
+            (".dynamic", SHT_DYNAMIC, dynamic, 1, 0),
+        ];
+        if !glibc.is_empty() {
+            sections.push((".gnu.version_r", SHT_GNU_VERNEED, verneed, 1, 1));
+        }
+        for (name, contents) in extra {
+            sections.push((name, SHT_PROGBITS, contents.to_vec(), 0, 0));
+        }
+        let mut shstrtab = b"\0".to_vec();
+        let mut name_offsets = Vec::new();
+        for (name, ..) in &sections {
+            name_offsets.push(shstrtab.len() as u32);
+            shstrtab.extend(name.bytes());
+            shstrtab.push(0);
+        }
+        name_offsets.push(shstrtab.len() as u32);
+        shstrtab.extend(b".shstrtab\0");
+        sections.push((".shstrtab", SHT_STRTAB, shstrtab, 0, 0));
+
+        // Contents one after the other, 8-aligned, after the headers; section headers last.
+        let mut body = Vec::new();
+        let mut placed = Vec::new();
+        for (_, _, contents, ..) in &sections {
+            while (HEADERS + body.len()) % 8 != 0 {
+                body.push(0);
+            }
+            placed.push(((HEADERS + body.len()) as u64, contents.len() as u64));
+            body.extend(contents);
+        }
+        while (HEADERS + body.len()) % 8 != 0 {
+            body.push(0);
+        }
+        let shoff = (HEADERS + body.len()) as u64;
+        let total = shoff + 64 * (sections.len() as u64 + 1);
+
+        let mut out = Vec::new();
+        out.extend(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0"); // 64-bit, little-endian, v1
+        out.extend(e_type.to_le_bytes());
+        out.extend(machine.to_le_bytes());
+        out.extend(1u32.to_le_bytes()); // e_version
+        out.extend(0u64.to_le_bytes()); // e_entry
+        out.extend(64u64.to_le_bytes()); // e_phoff
+        out.extend(shoff.to_le_bytes());
+        out.extend(0u32.to_le_bytes()); // e_flags
+        for half in [
+            64u16,
+            56,
+            2,
+            64,
+            sections.len() as u16 + 1,
+            sections.len() as u16,
+        ] {
+            // e_ehsize, e_phentsize, e_phnum, e_shentsize, e_shnum, e_shstrndx
+            out.extend(half.to_le_bytes());
+        }
+        let (dynamic_offset, dynamic_size) = placed[1];
+        // PT_LOAD maps the whole file at address 0, so addresses are file offsets.
+        for (p_type, offset, size) in [(1u32, 0, total), (2, dynamic_offset, dynamic_size)] {
+            out.extend(p_type.to_le_bytes());
+            out.extend(4u32.to_le_bytes()); // p_flags: R
+            out.extend(offset.to_le_bytes()); // p_offset
+            out.extend(offset.to_le_bytes()); // p_vaddr
+            out.extend(offset.to_le_bytes()); // p_paddr
+            out.extend(size.to_le_bytes()); // p_filesz
+            out.extend(size.to_le_bytes()); // p_memsz
+            out.extend(8u64.to_le_bytes()); // p_align
+        }
+        out.extend(body);
+        out.extend([0u8; 64]); // the null section
+        for (i, (_, sh_type, _, link, info)) in sections.iter().enumerate() {
+            let (offset, size) = placed[i];
+            out.extend(name_offsets[i].to_le_bytes());
+            out.extend(sh_type.to_le_bytes());
+            out.extend(0u64.to_le_bytes()); // sh_flags
+            out.extend(offset.to_le_bytes()); // sh_addr
+            out.extend(offset.to_le_bytes()); // sh_offset
+            out.extend(size.to_le_bytes());
+            out.extend(link.to_le_bytes());
+            out.extend(info.to_le_bytes());
+            out.extend(1u64.to_le_bytes()); // sh_addralign
+            out.extend(0u64.to_le_bytes()); // sh_entsize
+        }
+        assert_eq!(out.len() as u64, total);
+        out
+    }
+
+    /// A dynamically linked x86_64 bootstrap needing these glibc versions, no build record.
+    fn x86_64_needing(glibc: &[&str]) -> Vec<u8> {
+        elf(EM_X86_64, ET_DYN, glibc, &[])
+    }
+
+    /// A bootstrap with a build record section holding `record` (NUL-padded, as the function
+    /// crate's static is).
+    fn recorded(machine: u16, record: &str) -> Vec<u8> {
+        let mut section = record.as_bytes().to_vec();
+        section.resize(record.len() + 16, 0);
+        elf(
+            machine,
+            ET_DYN,
+            &["2.2.5"],
+            &[(BUILD_RECORD_SECTION, &section)],
+        )
+    }
+
+    #[test]
+    fn a_bootstrap_needing_glibc_2_34_is_accepted_for_al2023() {
+        // 2.34 is Amazon Linux 2023's own: the newest a bootstrap may ask for.
+        let bootstrap = x86_64_needing(&["2.2.5", "2.34", "2.3"]);
+        assert_eq!(
+            check_bootstrap("bootstrap", &bootstrap, Arch::X86_64).unwrap(),
+            CpuCheck::NotRecorded {
+                baseline: "x86-64-v2"
+            }
+        );
+    }
+
+    #[test]
+    fn a_bootstrap_needing_glibc_2_35_is_refused_for_al2023() {
+        for (arch, machine, target) in [
+            (Arch::X86_64, EM_X86_64, "x86_64-unknown-linux-gnu"),
+            (Arch::Arm64, EM_AARCH64, "aarch64-unknown-linux-gnu"),
+        ] {
+            let bootstrap = elf(machine, ET_DYN, &["2.2.5", "2.35", "2.34"], &[]);
+            assert_eq!(
+                check_bootstrap("bootstrap", &bootstrap, arch)
+                    .unwrap_err()
+                    .to_string(),
+                format!("bootstrap: `bootstrap` needs GLIBC_2.35 but provided.al2023 has glibc 2.34; build it with `faqctl build --arch {arch}` (pinned to glibc 2.34) or `cargo zigbuild --target {target}.2.34`")
+            );
+        }
+        // A newer major version is newer, whatever its minor.
+        let error = check_bootstrap("bootstrap", &x86_64_needing(&["3.0"]), Arch::X86_64)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("needs GLIBC_3.0 but"), "{error}");
+    }
+
+    #[test]
+    fn a_static_bootstrap_needs_no_glibc_at_all() {
+        let bootstrap = elf(EM_X86_64, ET_EXEC, &[], &[]);
+        assert!(check_bootstrap("bootstrap", &bootstrap, Arch::X86_64).is_ok());
+    }
+
+    #[test]
+    fn a_bootstrap_for_another_machine_is_refused_and_says_which_arch_would_run_it() {
+        let aarch64 = x86_64_needing(&[]);
+        let aarch64 = {
+            let mut b = aarch64;
+            b[18..20].copy_from_slice(&EM_AARCH64.to_le_bytes());
+            b
+        };
+        assert_eq!(
+            check_machine("bootstrap", &aarch64, Arch::X86_64)
+                .unwrap_err()
+                .to_string(),
+            "bootstrap: `bootstrap` is built for AARCH64, but the function runs on x86_64; build it with `faqctl build --arch x86_64` (target x86_64-unknown-linux-gnu), or deploy this one with `--arch arm64`"
+        );
+        let x86_64 = x86_64_needing(&[]);
+        assert_eq!(
+            check_machine("bootstrap", &x86_64, Arch::Arm64)
+                .unwrap_err()
+                .to_string(),
+            "bootstrap: `bootstrap` is built for X86_64, but the function runs on arm64; build it with `faqctl build --arch arm64` (target aarch64-unknown-linux-gnu), or deploy this one with `--arch x86_64`"
+        );
+        // A machine Lambda has no functions on: nothing to deploy it as.
+        let riscv = elf(EM_RISCV, ET_DYN, &[], &[]);
+        assert_eq!(
+            check_bootstrap("bootstrap", &riscv, Arch::X86_64)
+                .unwrap_err()
+                .to_string(),
+            "bootstrap: `bootstrap` is built for RISCV, but the function runs on x86_64; build it with `faqctl build --arch x86_64` (target x86_64-unknown-linux-gnu)"
+        );
+        // Each machine passes for its own architecture.
+        assert!(check_machine("bootstrap", &aarch64, Arch::Arm64).is_ok());
+        assert!(check_machine("bootstrap", &x86_64, Arch::X86_64).is_ok());
+    }
+
+    #[test]
+    fn an_elf_object_file_is_not_an_executable_bootstrap() {
+        let object = elf(EM_X86_64, ET_REL, &[], &[]);
+        assert_eq!(
+            check_machine("bootstrap", &object, Arch::X86_64)
+                .unwrap_err()
+                .to_string(),
+            "bootstrap: `bootstrap` is not an ELF executable (ELF type REL is not an executable); build it for x86_64-unknown-linux-gnu (`faqctl build --arch x86_64`)"
+        );
+        for e_type in [ET_EXEC, ET_DYN] {
+            assert!(
+                check_machine("bootstrap", &elf(EM_X86_64, e_type, &[], &[]), Arch::X86_64).is_ok()
+            );
+        }
+        let error = check_machine("bootstrap", b"#!/bin/sh\n", Arch::Arm64)
+            .unwrap_err()
+            .to_string();
         assert!(
-            matches!(error, PackageError::TooLargeUnzipped { .. }),
+            error.starts_with("bootstrap: `bootstrap` is not an ELF executable (")
+                && error.ends_with(
+                    "); build it for aarch64-unknown-linux-gnu (`faqctl build --arch arm64`)"
+                ),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_build_record_is_read_back_from_its_section() {
+        let bootstrap = recorded(
+            EM_X86_64,
+            "faqctl-build-record;target=x86_64-unknown-linux-gnu;features=fxsr,sse,sse2",
+        );
+        let elf = goblin::elf::Elf::parse(&bootstrap).unwrap();
+        assert_eq!(
+            BuildRecord::read(&elf, &bootstrap),
+            Some(BuildRecord {
+                target: "x86_64-unknown-linux-gnu".into(),
+                features: vec!["fxsr".into(), "sse".into(), "sse2".into()],
+            })
+        );
+        // Fields in any order, unknown ones ignored, no features at all.
+        let bootstrap = recorded(
+            EM_AARCH64,
+            "faqctl-build-record;features=;profile=lambda-release;target=aarch64-unknown-linux-gnu",
+        );
+        let elf = goblin::elf::Elf::parse(&bootstrap).unwrap();
+        assert_eq!(
+            BuildRecord::read(&elf, &bootstrap),
+            Some(BuildRecord {
+                target: "aarch64-unknown-linux-gnu".into(),
+                features: vec![],
+            })
+        );
+    }
+
+    #[test]
+    fn a_malformed_or_missing_build_record_reads_as_none() {
+        for record in [
+            // Not ours.
+            "some-other-record;target=x86_64-unknown-linux-gnu;features=sse2",
+            // No target: the record is incomplete.
+            "faqctl-build-record;features=sse2",
+            "",
+        ] {
+            let bootstrap = recorded(EM_X86_64, record);
+            let elf = goblin::elf::Elf::parse(&bootstrap).unwrap();
+            assert_eq!(BuildRecord::read(&elf, &bootstrap), None, "{record:?}");
+        }
+        // The record under another section name is not read.
+        let bootstrap = elf(
+            EM_X86_64,
+            ET_DYN,
+            &[],
+            &[(".faqctl.other", b"faqctl-build-record;target=x;features=\0")],
+        );
+        let parsed = goblin::elf::Elf::parse(&bootstrap).unwrap();
+        assert_eq!(BuildRecord::read(&parsed, &bootstrap), None);
+        // A section that points past the end of the file is not read either.
+        let mut truncated = recorded(EM_X86_64, "faqctl-build-record;target=x;features=");
+        let headers = goblin::elf::Elf::parse(&truncated).unwrap().section_headers;
+        let index = headers.iter().position(|s| s.sh_type == 1).unwrap(); // SHT_PROGBITS
+        let shoff = u64::from_le_bytes(truncated[40..48].try_into().unwrap()) as usize;
+        let sh_size = shoff + 64 * index + 32;
+        let past_the_end = truncated.len() as u64;
+        truncated[sh_size..sh_size + 8].copy_from_slice(&past_the_end.to_le_bytes());
+        let parsed = goblin::elf::Elf::parse(&truncated).unwrap();
+        assert_eq!(BuildRecord::read(&parsed, &truncated), None);
+    }
+
+    #[test]
+    fn a_recorded_bootstrap_within_lambdas_cpu_baseline_passes_with_its_features() {
+        let bootstrap = recorded(
+            EM_X86_64,
+            "faqctl-build-record;target=x86_64-unknown-linux-gnu;features=crt-static,fxsr,sse,sse2,sse4.2,popcnt",
+        );
+        assert_eq!(
+            check_bootstrap("bootstrap", &bootstrap, Arch::X86_64).unwrap(),
+            CpuCheck::WithinBaseline {
+                baseline: "x86-64-v2",
+                features: ["crt-static", "fxsr", "sse", "sse2", "sse4.2", "popcnt"]
+                    .map(String::from)
+                    .to_vec(),
+            }
+        );
+    }
+
+    #[test]
+    fn a_bootstrap_compiled_for_cpu_features_beyond_lambdas_is_refused_naming_them() {
+        let bootstrap = recorded(
+            EM_AARCH64,
+            "faqctl-build-record;target=aarch64-unknown-linux-gnu;features=neon,lse,sve,sve2,crt-static",
+        );
+        assert_eq!(
+            check_bootstrap("bootstrap", &bootstrap, Arch::Arm64)
+                .unwrap_err()
+                .to_string(),
+            "bootstrap: `bootstrap` was compiled to use sve, sve2 (target features beyond Graviton2 (neoverse-n1), all that Lambda promises on arm64): it can die of SIGILL on Lambda's CPUs. Remove `-C target-cpu` / `-C target-feature` from RUSTFLAGS, CARGO_ENCODED_RUSTFLAGS or .cargo/config.toml and build again"
+        );
+    }
+
+    #[test]
+    fn only_cpu_features_beyond_the_baseline_count_and_crt_static_is_not_one() {
+        let features = ["sse2", "avx2", "crt-static", "popcnt", "avx512f"].map(String::from);
+        assert_eq!(
+            CpuBaseline::of(Arch::X86_64).beyond(&features),
+            ["avx2", "avx512f"]
+        );
+        let features = ["neon", "dotprod", "sve", "crt-static"].map(String::from);
+        assert_eq!(CpuBaseline::of(Arch::Arm64).beyond(&features), ["sve"]);
+        assert!(CpuBaseline::of(Arch::Arm64).beyond(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_zip_is_checked_with_its_bootstrap_and_named_in_the_messages() {
+        let bytes = zip_of(&[("bootstrap", 0o755, &x86_64_needing(&["2.35"]))]);
+        let error = check_zip("pkg.zip", &bytes, Arch::X86_64)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("pkg.zip: `bootstrap` needs GLIBC_2.35"),
+            "{error}"
+        );
+        let bytes = zip_of(&[("bootstrap", 0o755, &x86_64_needing(&["2.34"]))]);
+        assert_eq!(
+            check_zip("pkg.zip", &bytes, Arch::X86_64).unwrap(),
+            CpuCheck::NotRecorded {
+                baseline: "x86-64-v2"
+            }
+        );
+    }
+
+    #[test]
+    fn a_prebuilt_zip_is_loaded_with_its_size_hash_and_checks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bootstrap.zip");
+        let bytes = zip_of(&[("bootstrap", 0o755, &x86_64_needing(&["2.34"]))]);
+        std::fs::write(&path, &bytes).unwrap();
+        let loaded = load_zip(&path, Arch::X86_64).unwrap();
+        assert_eq!(loaded.zip, path);
+        assert_eq!(loaded.size, bytes.len() as u64);
+        assert_eq!(loaded.code_sha256, code_sha256(&bytes));
+        assert_eq!(loaded.bytes, bytes);
+        assert_eq!(loaded.profile, None);
+        assert_eq!(loaded.architecture, Arch::X86_64);
+        assert_eq!(
+            loaded.cpu,
+            CpuCheck::NotRecorded {
+                baseline: "x86-64-v2"
+            }
+        );
+        let error = load_zip(&path, Arch::Arm64).unwrap_err().to_string();
+        assert!(
+            error.contains("is built for X86_64, but the function runs on arm64"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn build_prints_what_it_made_line_by_line() {
+        let mut output = package_output(
+            PathBuf::from("target/lambda/FAQ/bootstrap.zip"),
+            b"zip".to_vec(),
+            Arch::X86_64,
+            CpuCheck::WithinBaseline {
+                baseline: "x86-64-v2",
+                features: vec!["sse2".into()],
+            },
+        );
+        output.profile = Some(Profile::LambdaRelease);
+        assert_eq!(
+            output.to_string(),
+            format!(
+                "zip         target/lambda/FAQ/bootstrap.zip\n\
+                 size        3 bytes\n\
+                 profile     lambda-release (size-optimised, for AWS)\n\
+                 arch        x86_64 (x86_64-unknown-linux-gnu)\n\
+                 CPU         within Lambda's baseline x86-64-v2\n\
+                 CodeSha256  {}",
+                code_sha256(b"zip")
+            )
+        );
+        // A prebuilt zip has no profile.
+        let output = package_output(
+            PathBuf::from("pkg.zip"),
+            vec![],
+            Arch::Arm64,
+            CpuCheck::NotRecorded {
+                baseline: "Graviton2 (neoverse-n1)",
+            },
+        );
+        assert_eq!(
+            output.to_string(),
+            "zip         pkg.zip\n\
+             size        0 bytes\n\
+             arch        arm64 (aarch64-unknown-linux-gnu)\n\
+             CPU         not recorded in the binary, so not compared with Graviton2 (neoverse-n1)\n\
+             CodeSha256  47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+        );
+        assert_eq!(
+            CpuCheck::NotChecked.to_string(),
+            "not checked (a build for the local cloud)"
+        );
+    }
+
+    #[test]
+    fn the_progress_line_says_how_and_in_which_profile_it_builds() {
+        let host = Arch::host().expect("tests run on x86_64 or arm64");
+        let other = match host {
+            Arch::X86_64 => Arch::Arm64,
+            Arch::Arm64 => Arch::X86_64,
+        };
+        let config = |arch, profile| BuildConfig {
+            manifest_path: "Cargo.toml".into(),
+            faq_path: "faq.json".into(),
+            function_name: "FAQ".into(),
+            profile,
+            arch,
+        };
+        assert_eq!(
+            building(&config(host, Profile::LambdaRelease)),
+            format!("building bootstrap for {host} (cargo, profile lambda-release: size-optimised, for AWS)…")
+        );
+        assert_eq!(
+            building(&config(other, Profile::LambdaDev)),
+            format!(
+                "building bootstrap for {other} (cargo zigbuild, target {}.2.34, profile lambda-dev: incremental, for the local cloud)…",
+                other.rust_target()
+            )
+        );
+    }
+
+    #[test]
+    fn the_aws_profile_zips_smaller_than_the_local_clouds() {
+        // Text that compresses, but not trivially: deflate's levels differ on it.
+        let mut text = String::new();
+        let mut state: u32 = 1;
+        for _ in 0..20_000 {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            text.push_str(
+                ["faq ", "lambda ", "answer ", "question ", "\n"][(state >> 16) as usize % 5],
+            );
+            text.push_str(&((state >> 20) % 100).to_string());
+        }
+        let size = |profile: Profile| {
+            write_zip_at(
+                &[("faq.json", 0o644, text.as_bytes())],
+                profile.compression_level(),
+                "",
+            )
+            .unwrap()
+            .len()
+        };
+        let (release, dev) = (size(Profile::LambdaRelease), size(Profile::LambdaDev));
+        assert!(release < dev, "release {release} bytes, dev {dev} bytes");
+        // Both compress: neither stores the text as it is.
+        assert!(dev < text.len() / 2, "dev {dev} bytes of {}", text.len());
+        assert_eq!(
+            size(Profile::LambdaRelease),
+            write_zip(&[("faq.json", 0o644, text.as_bytes())])
+                .unwrap()
+                .len()
+        );
+    }
+
+    #[test]
+    fn profiles_are_named_as_cargo_knows_them() {
+        assert_eq!(Profile::LambdaRelease.to_string(), "lambda-release");
+        assert_eq!(Profile::LambdaDev.to_string(), "lambda-dev");
+        assert_eq!(Profile::LambdaDev.name(), "lambda-dev");
+    }
+
+    /// What cargo answers: its exit code, its JSON messages on stdout, its diagnostics.
+    fn cargo_output(code: i32, stdout: &str, stderr: &str) -> std::process::Output {
+        use std::os::unix::process::ExitStatusExt;
+        std::process::Output {
+            status: std::process::ExitStatus::from_raw(code << 8),
+            stdout: stdout.as_bytes().to_vec(),
+            stderr: stderr.as_bytes().to_vec(),
+        }
+    }
+
+    fn release_config() -> BuildConfig {
+        BuildConfig {
+            manifest_path: "/w/Cargo.toml".into(),
+            faq_path: "/w/faq.json".into(),
+            function_name: "FAQ".into(),
+            profile: Profile::LambdaRelease,
+            arch: Arch::X86_64,
+        }
+    }
+
+    #[test]
+    fn the_bootstrap_and_the_target_directory_are_found_in_cargos_messages() {
+        // The bootstrap's artifact, among others' and messages about it that are no artifact.
+        let messages = [
+            r#"{"reason":"compiler-artifact","target":{"name":"faq_function"},"executable":null}"#,
+            "not JSON: cargo's own line",
+            r#"{"reason":"compiler-artifact","target":{"name":"bootstrap"},"executable":"/w/target/lambda-release/bootstrap"}"#,
+            r#"{"reason":"compiler-artifact","target":{"name":"other"},"executable":"/w/target/lambda-release/other"}"#,
+            r#"{"reason":"compiler-message","target":{"name":"bootstrap"},"executable":"/w/target/lambda-release/wrong"}"#,
+            r#"{"reason":"build-finished","success":true}"#,
+        ]
+        .join("\n");
+        let found = built_bootstrap(
+            &release_config(),
+            &BuildCommand::Native,
+            &cargo_output(0, &messages, ""),
+        )
+        .unwrap();
+        assert_eq!(
+            found,
+            (
+                "/w/target/lambda-release/bootstrap".into(),
+                "/w/target".into()
+            )
+        );
+        // A cross build puts the target triple in between.
+        let messages = r#"{"reason":"compiler-artifact","target":{"name":"bootstrap"},"executable":"/w/target/aarch64-unknown-linux-gnu/lambda-release/bootstrap"}"#;
+        let cross = BuildCommand::Cross {
+            target: "aarch64-unknown-linux-gnu",
+        };
+        let found =
+            built_bootstrap(&release_config(), &cross, &cargo_output(0, messages, "")).unwrap();
+        assert_eq!(found.1, PathBuf::from("/w/target"));
+    }
+
+    #[test]
+    fn a_build_without_a_bootstrap_says_so() {
+        let messages =
+            r#"{"reason":"compiler-artifact","target":{"name":"faq_function"},"executable":null}"#;
+        let error = built_bootstrap(
+            &release_config(),
+            &BuildCommand::Native,
+            &cargo_output(0, messages, ""),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            error,
+            "cargo built no `bootstrap` binary for /w/Cargo.toml; is this the faqctl workspace?"
+        );
+    }
+
+    #[test]
+    fn a_failed_build_repeats_cargos_diagnostics_when_they_were_not_shown() {
+        let error = built_bootstrap(
+            &release_config(),
+            &BuildCommand::Native,
+            &cargo_output(
+                101,
+                "",
+                "error[E0425]: cannot find value `x`\n\n  --> src/lib.rs:1:1\n",
+            ),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            error,
+            "`cargo build --profile lambda-release -p faq-function` failed (exit status: 101) for /w/Cargo.toml\n  error[E0425]: cannot find value `x`\n    --> src/lib.rs:1:1"
+        );
+        let cross = BuildCommand::Cross {
+            target: "aarch64-unknown-linux-gnu",
+        };
+        let error = built_bootstrap(&release_config(), &cross, &cargo_output(101, "", ""))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            error,
+            "`cargo zigbuild --target aarch64-unknown-linux-gnu.2.34 --profile lambda-release -p faq-function` failed (exit status: 101) for /w/Cargo.toml; cargo's diagnostics are above"
+        );
+    }
+
+    #[test]
+    fn cargo_is_asked_for_the_bootstrap_alone_with_json_messages() {
+        let args = |command: Command| -> Vec<String> {
+            command
+                .get_args()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect()
+        };
+        let tail = [
+            "--manifest-path",
+            "/w/Cargo.toml",
+            "--profile",
+            "lambda-dev",
+            "-p",
+            "faq-function",
+            "--bin",
+            "bootstrap",
+            "--message-format",
+            "json-render-diagnostics",
+        ];
+        let native = BuildCommand::Native.command(Path::new("/w/Cargo.toml"), Profile::LambdaDev);
+        assert_eq!(args(native), [&["build"][..], &tail].concat());
+        let cross = BuildCommand::Cross {
+            target: "aarch64-unknown-linux-gnu",
+        }
+        .command(Path::new("/w/Cargo.toml"), Profile::LambdaDev);
+        assert_eq!(
+            args(cross),
+            [
+                &["zigbuild", "--target", "aarch64-unknown-linux-gnu.2.34"][..],
+                &tail
+            ]
+            .concat()
+        );
+    }
+
+    #[test]
+    fn a_build_for_this_machine_needs_plain_cargo_and_one_for_the_other_arch_names_what_is_missing()
+    {
+        let host = Arch::host().expect("tests run on x86_64 or arm64");
+        assert!(matches!(
+            BuildCommand::for_arch(host),
+            Ok(BuildCommand::Native)
+        ));
+        // The other architecture: a cross build, or the list of what this machine lacks for one.
+        let other = match host {
+            Arch::X86_64 => Arch::Arm64,
+            Arch::Arm64 => Arch::X86_64,
+        };
+        let target = other.rust_target();
+        let has_std = rust_target_installed(target);
+        let has_zigbuild = runs(Command::new("cargo-zigbuild").arg("--version"));
+        let has_zig = match std::env::var_os("ZIG") {
+            Some(zig) => runs(Command::new(zig).arg("version")),
+            None => {
+                runs(Command::new("zig").arg("version"))
+                    || runs(Command::new("python3").args(["-m", "ziglang", "version"]))
+            }
+        };
+        match BuildCommand::for_arch(other) {
+            Ok(BuildCommand::Cross { target: cross }) => {
+                assert_eq!(cross, target);
+                assert!(has_std && has_zigbuild && has_zig);
+            }
+            Ok(BuildCommand::Native) => panic!("a native build for {other} on {host}"),
+            Err(error) => {
+                let error = error.to_string();
+                assert!(
+                    error.starts_with(&format!("--arch {other} on this {} machine needs a cross build (cargo zigbuild --target {target}.2.34), and this machine lacks:\n  - ", std::env::consts::ARCH)),
+                    "{error}"
+                );
+                assert!(error.ends_with("\n./scripts/setup-arm64 installs all of it (and qemu-user-static, which runs arm64 functions on the local cloud)"), "{error}");
+                assert_eq!(error.contains("rustup target add"), !has_std, "{error}");
+                assert_eq!(
+                    error.contains("pip install cargo-zigbuild"),
+                    !has_zigbuild,
+                    "{error}"
+                );
+                assert_eq!(error.contains("pip install ziglang"), !has_zig, "{error}");
+                assert!(!(has_std && has_zigbuild && has_zig), "{error}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_tool_runs_when_it_starts_and_exits_0() {
+        assert!(runs(&mut Command::new("true")));
+        assert!(!runs(&mut Command::new("false")));
+        assert!(!runs(&mut Command::new("faqctl-no-such-tool")));
+    }
+
+    #[test]
+    fn the_standard_library_of_this_machines_target_is_installed_and_a_bogus_one_is_not() {
+        let host = Arch::host().expect("tests run on x86_64 or arm64");
+        assert!(rust_target_installed(host.rust_target()));
+        assert!(!rust_target_installed("faqctl-no-such-target"));
+    }
+
+    /// A FAQ the function crate accepts.
+    const FAQ: &[u8] =
+        br#"{"service":"lambda","reference":"r","questions":[{"q":"Why?","a":"Because."}]}"#;
+
+    /// Packages `bootstrap` as `build` does after cargo, in a fresh target directory; returns
+    /// the directory (kept alive) and the result.
+    fn package(
+        bootstrap: &[u8],
+        arch: Arch,
+        profile: Profile,
+    ) -> (tempfile::TempDir, anyhow::Result<PackageOutput>) {
+        let dir = tempfile::tempdir().unwrap();
+        let faq_path = dir.path().join("faq.json");
+        std::fs::write(&faq_path, FAQ).unwrap();
+        let bootstrap_path = dir.path().join("bootstrap");
+        std::fs::write(&bootstrap_path, bootstrap).unwrap();
+        let config = BuildConfig {
+            manifest_path: dir.path().join("Cargo.toml"),
+            faq_path,
+            function_name: "FAQ".into(),
+            profile,
+            arch,
+        };
+        let target = dir.path().join("target");
+        let result = package_bootstrap(&config, &bootstrap_path, &target);
+        (dir, result)
+    }
+
+    #[test]
+    fn a_build_writes_the_zip_where_cargo_lambda_does_arm64_in_a_folder_of_its_own() {
+        let (dir, x86_64) = package(
+            &x86_64_needing(&["2.34"]),
+            Arch::X86_64,
+            Profile::LambdaRelease,
+        );
+        let x86_64 = x86_64.unwrap();
+        let expected = dir.path().join("target/lambda/FAQ/bootstrap.zip");
+        assert_eq!(x86_64.zip, expected);
+        let written = std::fs::read(&expected).unwrap();
+        assert_eq!(written, x86_64.bytes);
+        assert_eq!(x86_64.code_sha256, code_sha256(&written));
+        assert_eq!(x86_64.profile, Some(Profile::LambdaRelease));
+        // The bootstrap, executable, and the FAQ beside it.
+        let mut archive = ZipArchive::new(Cursor::new(&written)).unwrap();
+        assert_eq!(
+            archive.by_name("bootstrap").unwrap().unix_mode(),
+            Some(0o100755)
+        );
+        let mut faq = Vec::new();
+        archive
+            .by_name("faq.json")
+            .unwrap()
+            .read_to_end(&mut faq)
+            .unwrap();
+        assert_eq!(faq, FAQ);
+
+        let arm64 = elf(EM_AARCH64, ET_DYN, &["2.17"], &[]);
+        let (dir, arm64) = package(&arm64, Arch::Arm64, Profile::LambdaRelease);
+        assert_eq!(
+            arm64.unwrap().zip,
+            dir.path().join("target/lambda/FAQ/arm64/bootstrap.zip")
+        );
+    }
+
+    #[test]
+    fn a_build_for_the_local_cloud_checks_the_machine_but_not_aws_glibc_or_cpu() {
+        // This machine's glibc may be newer than AWS's: fine for the local cloud.
+        let bootstrap = x86_64_needing(&["2.39"]);
+        let (_dir, local) = package(&bootstrap, Arch::X86_64, Profile::LambdaDev);
+        let local = local.unwrap();
+        assert_eq!(local.cpu, CpuCheck::NotChecked);
+        assert_eq!(local.profile, Some(Profile::LambdaDev));
+        let (_dir, aws) = package(&bootstrap, Arch::X86_64, Profile::LambdaRelease);
+        let error = format!("{:#}", aws.unwrap_err());
+        assert!(
+            error.contains("needs GLIBC_2.39 but provided.al2023 has glibc 2.34"),
+            "{error}"
+        );
+        // The machine is checked for both.
+        let (_dir, wrong) = package(&bootstrap, Arch::Arm64, Profile::LambdaDev);
+        let error = format!("{:#}", wrong.unwrap_err());
+        assert!(
+            error.contains("is built for X86_64, but the function runs on arm64"),
             "{error}"
         );
     }

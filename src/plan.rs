@@ -8,6 +8,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::ledger::{Event, Kind, Ledger};
 use crate::partition::{arn_partition, Location};
 use crate::settings::{
     arn_account, ApiName, Arch, CorsOrigins, FunctionName, Names, RestApiId, StageName, Traffic,
@@ -167,12 +168,14 @@ pub struct VersionState {
     pub last_modified: String,
 }
 
-/// The alias, as read back: its version, and the share of invocations a second version gets.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The alias, as read back: its version, the share of invocations a second version gets, and
+/// the deployment history faqctl keeps in its description.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AliasState {
     pub version: String,
     /// The additional version and its weight in basis points (1/10,000), when routing.
     pub additional: Option<(String, u32)>,
+    pub history: Ledger,
 }
 
 /// The version a change acts on: the one this deploy publishes (its number is known only
@@ -919,8 +922,8 @@ pub fn plan_deploy(desired: &Desired, observed: &Observed) -> Result<Vec<Change>
 
 /// Versions beyond `--keep-versions` go, oldest first, after the alias has moved (version
 /// storage counts against Lambda's code storage quota). Never pruned: the version the alias
-/// will name, what it names now (and any version it routes to), and the newest one below the
-/// live one, which `faqctl rollback` goes back to.
+/// will name, what it names now (and any version it routes to), and the one `faqctl rollback`
+/// would go back to once the alias has moved (the alias' history says which).
 fn plan_prune(
     desired: &Desired,
     observed: &Observed,
@@ -943,17 +946,7 @@ fn plan_prune(
             protected.extend(additional.parse::<u64>().ok());
         }
     }
-    // The one `rollback` would go back to: below the live version (the newest existing one,
-    // when a new version is being published).
-    let live = target.unwrap_or(u64::MAX);
-    protected.extend(
-        function
-            .versions
-            .iter()
-            .rev()
-            .map(|v| v.number)
-            .find(|n| *n < live),
-    );
+    protected.extend(rollback_target_after(observed, *target));
     let mut excess = total - desired.keep_versions;
     for version in &function.versions {
         if excess == 0 {
@@ -969,6 +962,21 @@ fn plan_prune(
         });
         excess -= 1;
     }
+}
+
+/// Where `faqctl rollback` would go once the alias names `target` (`None`: the version this
+/// deploy publishes, newer than any).
+fn rollback_target_after(observed: &Observed, target: Option<u64>) -> Option<u64> {
+    let alias = observed.alias.as_ref()?;
+    let versions = &observed.function.as_ref()?.versions;
+    let live = target.unwrap_or(u64::MAX);
+    let mut history = alias.history.clone();
+    if let Ok(current) = alias.version.parse::<u64>() {
+        history = history.recorded_live(current, 0);
+    }
+    history
+        .with(Event::new(live, Kind::Live, 0, None))
+        .rollback_target(live, |v| versions.iter().any(|s| s.number == v))
 }
 
 /// The version the alias should name: the newest published one that is exactly what is wanted
@@ -1330,6 +1338,7 @@ mod tests {
             alias: Some(AliasState {
                 version: "2".into(),
                 additional: None,
+                ..AliasState::default()
             }),
             alias_permission: Some(PermissionState {
                 principal: Some(APIGW_PRINCIPAL.into()),
@@ -1681,6 +1690,7 @@ mod tests {
         stopped.alias = Some(AliasState {
             version: "1".into(),
             additional: Some(("2".into(), 1000)),
+            ..AliasState::default()
         });
         let changes = plan_deploy(&gradual, &stopped).unwrap();
         assert!(
@@ -1690,6 +1700,7 @@ mod tests {
         stopped.alias = Some(AliasState {
             version: "2".into(),
             additional: Some(("1".into(), 1000)),
+            ..AliasState::default()
         });
         let changes = plan_deploy(&gradual, &stopped).unwrap();
         assert!(
@@ -1770,6 +1781,30 @@ mod tests {
         // Within the limit: nothing.
         wanted.keep_versions = 10;
         assert!(!operations(&plan_deploy(&wanted, &observed).unwrap()).contains(&"DeleteFunction"));
+    }
+
+    /// Pruning keeps the version `rollback` would go to, as the alias' history tells it: not
+    /// the newest one below the live one when that one failed its gate.
+    #[test]
+    fn pruning_keeps_the_rollback_target_and_not_a_version_that_failed_its_gate() {
+        let mut observed = converged();
+        let function = observed.function.as_mut().unwrap();
+        function.versions = (1..=4).map(|n| version(n, "old-sha")).collect();
+        function.versions.push(version(5, "new-sha"));
+        let alias = observed.alias.as_mut().unwrap();
+        alias.version = "5".into();
+        alias.history = Ledger::parse("faqctl history: 1L10 2L20 3L30 4G40:statusCode-502 5L50");
+        let mut wanted = desired();
+        wanted.keep_versions = 2;
+        let deleted: Vec<u64> = plan_deploy(&wanted, &observed)
+            .unwrap()
+            .iter()
+            .filter_map(|c| match c {
+                Change::DeleteVersion { version, .. } => Some(*version),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(deleted, [1, 2, 4]);
     }
 
     #[test]
@@ -2175,4 +2210,277 @@ mod tests {
             }
         }
     }
+
+    // Cases mutation testing (scripts/mutants) found no test noticing.
+
+    #[test]
+    fn api_logging_counts_as_on_when_either_execution_or_access_logs_are() {
+        let with = |level: Option<&str>, access: bool| StageState {
+            logging_level: level.map(String::from),
+            access_log_destination: access.then(|| "arn:aws:logs:…:log-group:x".to_string()),
+            ..StageState::new(None)
+        };
+        assert!(!with(None, false).logging_on());
+        assert!(!with(Some("OFF"), false).logging_on());
+        assert!(with(Some("INFO"), false).logging_on());
+        assert!(with(Some("ERROR"), false).logging_on());
+        assert!(with(Some("OFF"), true).logging_on());
+        assert!(with(None, true).logging_on());
+    }
+
+    /// Execution logging turned off by hand (in the console) while access logs stay on: API
+    /// logging is still on, so a deploy without --api-logs turns execution logging back on
+    /// rather than removing the access logs.
+    #[test]
+    fn access_logs_on_with_execution_logging_off_keep_api_logs_on() {
+        let mut observed = converged();
+        observed.apis[0].stage = Some(StageState {
+            logging_level: Some("OFF".into()),
+            ..stage(true)
+        });
+        observed.account_cloudwatch_role = Some("arn:aws:iam::123456789012:role/apigw-logs".into());
+        observed.access_log_group = Some(LogGroupState {
+            retention_days: Some(14),
+        });
+        assert_eq!(
+            plan_deploy(&desired(), &observed).unwrap(),
+            [Change::UpdateStage {
+                stage: "myDeployment".into(),
+                fields: vec!["logging"],
+                logs: true,
+                remove_access_log: false
+            }]
+        );
+    }
+
+    /// With API logs on: each part that drifted is set again, and only that part.
+    #[test]
+    fn each_api_logging_drift_is_repaired_by_its_own_call() {
+        type Drift = fn(&mut Observed, &mut Desired);
+        let cases: Vec<(&str, Drift, Vec<String>)> = vec![
+            (
+                "data trace turned on by hand",
+                |o, _| o.apis[0].stage.as_mut().unwrap().data_trace = Some(true),
+                vec!["~ update stage myDeployment (logging)".into()],
+            ),
+            (
+                "access logs sent to another group",
+                |o, _| {
+                    o.apis[0].stage.as_mut().unwrap().access_log_destination =
+                        Some("arn:aws:logs:us-east-1:123456789012:log-group:elsewhere".into())
+                },
+                vec!["~ update stage myDeployment (access logs)".into()],
+            ),
+            (
+                "access log format changed by hand",
+                |o, _| {
+                    o.apis[0].stage.as_mut().unwrap().access_log_format =
+                        Some("$context.requestId".into())
+                },
+                vec!["~ update stage myDeployment (access logs)".into()],
+            ),
+            (
+                "access log group retention changed",
+                |o, _| {
+                    o.access_log_group = Some(LogGroupState {
+                        retention_days: Some(30),
+                    })
+                },
+                vec!["~ set retention of log group /aws/apigateway/FAQ-API/myDeployment to 14 days".into()],
+            ),
+            (
+                "the account role asked for is already set",
+                |_, d| {
+                    d.apigw_logs_role_arn = Some("arn:aws:iam::123456789012:role/apigw-logs".into())
+                },
+                vec![],
+            ),
+            (
+                "another account role asked for",
+                |_, d| {
+                    d.apigw_logs_role_arn = Some("arn:aws:iam::123456789012:role/other".into())
+                },
+                vec!["~ set API Gateway's account CloudWatch role to arn:aws:iam::123456789012:role/other".into()],
+            ),
+        ];
+        for (drift, apply, expected) in cases {
+            let mut observed = converged();
+            observed.apis[0].stage = Some(stage(true));
+            observed.account_cloudwatch_role =
+                Some("arn:aws:iam::123456789012:role/apigw-logs".into());
+            observed.access_log_group = Some(LogGroupState {
+                retention_days: Some(14),
+            });
+            let mut wanted = desired();
+            apply(&mut observed, &mut wanted);
+            let changes: Vec<String> = plan_deploy(&wanted, &observed)
+                .unwrap()
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            assert_eq!(changes, expected, "{drift}");
+        }
+    }
+
+    /// The unqualified function's statement goes only in the deploy that moves the stage from
+    /// the unqualified function to the alias; a deploy that redeploys the API for another
+    /// reason leaves it alone.
+    #[test]
+    fn an_unqualified_permission_is_removed_only_by_a_migration() {
+        let mut observed = converged();
+        observed.permission = observed.alias_permission.clone();
+        observed.apis[0].method = None;
+        assert_eq!(
+            plan(&desired(), &observed),
+            ["PutMethod", "PutIntegration", "CreateDeployment"]
+        );
+        // Migrating, but the unqualified statement is gone already: nothing to remove.
+        let mut observed = converged();
+        observed.apis[0].integration.as_mut().unwrap().uri =
+            Location::new("us-east-1").integration_uri(FUNCTION_ARN);
+        assert_eq!(
+            plan(&desired(), &observed),
+            ["PutIntegration", "CreateDeployment"]
+        );
+    }
+
+    #[test]
+    fn a_permission_for_another_principal_or_action_is_made_again() {
+        type Drift = fn(&mut PermissionState);
+        let cases: Vec<(&str, Drift)> = vec![
+            ("another principal", |p| {
+                p.principal = Some("events.amazonaws.com".into())
+            }),
+            ("another action", |p| {
+                p.action = Some("lambda:GetFunction".into())
+            }),
+            ("no source ARN", |p| p.source_arn = None),
+        ];
+        for (drift, apply) in cases {
+            let mut observed = converged();
+            apply(observed.alias_permission.as_mut().unwrap());
+            assert_eq!(
+                plan_deploy(&desired(), &observed).unwrap(),
+                [
+                    Change::RemovePermission {
+                        name: "FAQ".into(),
+                        qualifier: Some("live".into())
+                    },
+                    Change::AddPermission {
+                        name: "FAQ".into(),
+                        qualifier: Some("live".into())
+                    }
+                ],
+                "{drift}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_integration_of_another_type_or_method_is_put_again() {
+        type Drift = fn(&mut IntegrationState);
+        let cases: Vec<(&str, Drift)> = vec![
+            ("type AWS", |i| i.kind = "AWS".into()),
+            ("method GET", |i| i.http_method = "GET".into()),
+        ];
+        for (drift, apply) in cases {
+            let mut observed = converged();
+            apply(observed.apis[0].integration.as_mut().unwrap());
+            assert_eq!(
+                plan(&desired(), &observed),
+                ["PutIntegration", "CreateDeployment"],
+                "{drift}"
+            );
+        }
+    }
+
+    // ---- plan_prune: which versions go beyond --keep-versions -----------------------------
+    // Never the version the alias will name or names now (nor one it routes to), and never the
+    // one `faqctl rollback` would go back to once the alias has moved, as the history in the
+    // alias' description tells it.
+
+    /// The versions a plan deletes, in order.
+    fn pruned(changes: &[Change]) -> Vec<u64> {
+        changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::DeleteVersion { version, .. } => Some(*version),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Versions 1..=newest of the same configuration, each made live in turn up to `live`,
+    /// where the alias is.
+    fn with_versions(newest: u64, live: u64) -> Observed {
+        let mut observed = converged();
+        let function = observed.function.as_mut().unwrap();
+        function.versions = (1..newest).map(|n| version(n, "old-sha")).collect();
+        function.versions.push(version(newest, "new-sha"));
+        let alias = observed.alias.as_mut().unwrap();
+        alias.version = live.to_string();
+        alias.history = (1..=live).fold(Ledger::default(), |history, v| {
+            history.with(Event::new(v, Kind::Live, v, None))
+        });
+        observed
+    }
+
+    #[test]
+    fn prune_spares_the_version_before_the_live_one_when_it_is_next_in_line() {
+        let mut wanted = desired();
+        wanted.keep_versions = 1;
+        // 5 is live, 4 is what rollback goes to: only 1, 2 and 3 go, though that keeps 2.
+        let changes = plan_deploy(&wanted, &with_versions(5, 5)).unwrap();
+        assert_eq!(pruned(&changes), [1, 2, 3]);
+        assert_eq!(
+            changes[0].to_string(),
+            "- delete version 1 of function FAQ (beyond --keep-versions 1)"
+        );
+    }
+
+    #[test]
+    fn prune_spares_the_live_version_when_publishing_a_new_one() {
+        let mut wanted = desired();
+        wanted.keep_versions = 2;
+        wanted.code_sha256 = "newest".into();
+        // 3 (live until the alias moves) becomes what rollback goes to; with the new one that
+        // makes 2 kept.
+        let changes = plan_deploy(&wanted, &with_versions(3, 3)).unwrap();
+        assert_eq!(pruned(&changes), [1, 2]);
+    }
+
+    #[test]
+    fn prune_deletes_nothing_within_the_limit_or_when_only_protected_versions_are_over_it() {
+        let mut wanted = desired();
+        wanted.keep_versions = 3;
+        assert!(pruned(&plan_deploy(&wanted, &with_versions(3, 3)).unwrap()).is_empty());
+        // One over the limit, but 1 is what rollback goes to and 2 is live.
+        wanted.keep_versions = 1;
+        assert!(pruned(&plan_deploy(&wanted, &with_versions(2, 2)).unwrap()).is_empty());
+        // The alias going to 2 again (what the project wants) from 4: 2 is to be live, 4 (live
+        // until the alias moves) is what rollback then goes back to; 1 and 3 go.
+        let mut observed = with_versions(4, 4);
+        let function = observed.function.as_mut().unwrap();
+        function.versions[1].code_sha256 = "new-sha".into();
+        function.versions[2].code_sha256 = "other-sha".into();
+        function.versions[3].code_sha256 = "other-sha".into();
+        let changes = plan_deploy(&wanted, &observed).unwrap();
+        assert_eq!(
+            operations(&changes),
+            ["Invoke", "UpdateAlias", "DeleteFunction", "DeleteFunction"]
+        );
+        assert_eq!(pruned(&changes), [1, 3]);
+    }
+    #[test]
+    fn prune_protects_the_rollback_target_that_still_exists() {
+        // History 1, 2, 4 live; version 2 is gone: rollback from 4 would go to 1, so 3 goes.
+        let mut observed = with_versions(4, 4);
+        let function = observed.function.as_mut().unwrap();
+        function.versions.retain(|v| v.number != 2);
+        observed.alias.as_mut().unwrap().history = Ledger::parse("faqctl history: 1L1 2L2 4L4");
+        let mut wanted = desired();
+        wanted.keep_versions = 1;
+        assert_eq!(pruned(&plan_deploy(&wanted, &observed).unwrap()), [3]);
+    }
+    // ---- end of plan_prune ---------------------------------------------------------------
 }

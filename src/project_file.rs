@@ -1,6 +1,7 @@
 //! `faqctl.toml`: the settings a project sets once (names, role, region, architecture,
-//! memory, timeout, retention, CORS origins), so that `faqctl deploy` alone does the right thing. Flags and FAQCTL_*
-//! environment variables override it. Unknown keys are an error, not a silent typo.
+//! memory, timeout, retention, CORS origins, traffic shifting and its alarms), so that
+//! `faqctl deploy` alone does the right thing. Flags and FAQCTL_* environment variables
+//! override it. Unknown keys and bad values are an error that names the line, not a silent typo.
 
 use std::path::{Path, PathBuf};
 
@@ -24,6 +25,11 @@ pub struct ProjectFile {
     pub arch: Option<crate::settings::Arch>,
     /// The `--cors-origin` values: `cors-origins = ["https://www.example.com"]`.
     pub cors_origins: Option<Vec<String>>,
+    /// `--traffic`: `traffic = "canary:10:5"` (checked as the flag is).
+    #[serde(default, deserialize_with = "from_str")]
+    pub traffic: Option<crate::settings::Traffic>,
+    /// The `--alarm` names: `alarms = ["faq-5xx"]`.
+    pub alarms: Option<Vec<String>>,
     /// Where it was read from (none: no file).
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -64,6 +70,16 @@ impl ProjectFile {
     }
 }
 
+/// A value read with its type's `FromStr`, so the file accepts exactly what the flag does.
+fn from_str<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr<Err = String>,
+{
+    let text = String::deserialize(deserializer)?;
+    text.parse().map(Some).map_err(serde::de::Error::custom)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,6 +93,29 @@ mod tests {
         .unwrap();
         assert_eq!(file.memory, Some(256));
         assert_eq!(file.region.as_deref(), Some("eu-west-1"));
+    }
+
+    #[test]
+    fn traffic_and_alarms_are_read_as_the_flags_read_them() {
+        let file = ProjectFile::parse(
+            "faqctl.toml",
+            "traffic = \"canary:10:5\"\nalarms = [\"faq-5xx\", \"faq-latency\"]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            file.traffic,
+            Some("canary:10:5".parse::<crate::settings::Traffic>().unwrap())
+        );
+        assert_eq!(
+            file.alarms,
+            Some(vec!["faq-5xx".to_string(), "faq-latency".to_string()])
+        );
+        let error =
+            ProjectFile::parse("faqctl.toml", "stage = \"x\"\ntraffic = \"canary:150:5\"\n")
+                .unwrap_err()
+                .to_string();
+        assert!(error.starts_with("faqctl.toml (line 2): "), "{error}");
+        assert!(error.contains("150"), "{error}");
     }
 
     #[test]

@@ -10,6 +10,7 @@ use clap::Args;
 
 /// Where AWS is: region, profile, endpoint. Credentials come from the standard chain.
 #[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct RemoteArgs {
     /// AWS region (default: the standard chain: AWS_REGION, the profile's `region`).
     #[arg(long, global = true, value_name = "REGION")]

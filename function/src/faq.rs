@@ -33,23 +33,29 @@ pub struct Entry {
 
 #[derive(Debug, thiserror::Error)]
 pub enum FaqError {
-    #[error("{file}: cannot read it: {source}")]
-    Read {
-        file: String,
-        #[source]
-        source: std::io::Error,
-    },
+    /// The cause is in the message (not a `source`), so an error chain prints it once.
+    #[error("{file}: cannot read it ({cause}){}", read_hint(cause))]
+    Read { file: String, cause: std::io::Error },
     #[error("{file}: {problem}")]
     Invalid { file: String, problem: String },
+}
+
+/// What to do when the FAQ file is not there: run in the project, or name the file.
+fn read_hint(cause: &std::io::Error) -> &'static str {
+    if cause.kind() == std::io::ErrorKind::NotFound {
+        ": run faqctl in the project's folder (where faq.json and Cargo.toml are), or pass the file with --faq PATH"
+    } else {
+        ""
+    }
 }
 
 impl Faq {
     /// Reads and validates a FAQ file.
     pub fn load(path: &Path) -> Result<Faq, FaqError> {
         let file = path.display().to_string();
-        let read_error = |source| FaqError::Read {
+        let read_error = |cause| FaqError::Read {
             file: file.clone(),
-            source,
+            cause,
         };
         let size = std::fs::metadata(path).map_err(read_error)?.len();
         if size > MAX_FAQ_BYTES {

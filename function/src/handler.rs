@@ -63,7 +63,7 @@ pub fn handle(faq: &Faq, event: &Value, pick: impl FnOnce(usize) -> usize) -> Ou
     }
     // A REST (v1) proxy event: only its method decides the answer, so only the method is read
     // (deserialising the whole event into `ApiGatewayProxyRequest`, header maps and all, was
-    // the largest part of the function's own work per request: README, Performance).
+    // the largest part of the function's own work per request: docs/performance.md).
     if let Some(method) = event.get("httpMethod") {
         match method.as_str().map(|m| Method::from_bytes(m.as_bytes())) {
             Some(Ok(method)) if method == Method::GET => {}

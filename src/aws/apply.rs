@@ -12,6 +12,7 @@ use aws_sdk_apigateway::types::{
 use aws_sdk_lambda::client::Waiters;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Architecture, Environment, FunctionCode, Runtime};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -20,18 +21,45 @@ use super::observe::get_root_resource;
 use super::{
     iam_propagation_window, retry_eventual, retry_propagation, retry_quota, sdk_error, Clients,
 };
+use crate::ledger::{self, Event, Kind, Ledger};
 use crate::partition::Location;
 use crate::plan::{
-    function_environment, Change, Desired, Observed, Preflight, VersionRef, ACCESS_LOG_FORMAT,
-    APIGW_PRINCIPAL, AUTHORIZATION, HANDLER, INTEGRATION_METHOD, INVOKE_ACTION, RUNTIME,
-    STATEMENT_ID,
+    function_environment, AliasState, Change, Desired, Observed, Preflight, VersionRef,
+    ACCESS_LOG_FORMAT, APIGW_PRINCIPAL, AUTHORIZATION, HANDLER, INTEGRATION_METHOD, INVOKE_ACTION,
+    RUNTIME, STATEMENT_ID,
 };
 use crate::settings::{arn_account, RestApiId, CREATED_TAG, MANAGED_BY};
 
 /// The new version failed the gate: the alias was not touched, so users never saw it.
 #[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct GateFailed {
+    pub message: String,
+    /// Why, in a word the alias' history keeps (`statusCode-502`, `Unhandled`, `not-json`).
+    pub code: String,
+}
+
+/// The gate could not run the version at all: the endpoint answered its Invoke in a way that
+/// shows it runs no function code (moto without Docker). Not a verdict on the version; exit 6.
+#[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct GateFailed(pub String);
+pub struct GateCannotRun(pub String);
+
+/// Why an answer to the gate's event is not a FAQ entry served with 200.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GateRefusal {
+    pub code: String,
+    pub why: String,
+}
+
+impl GateRefusal {
+    fn new(code: impl Into<String>, why: String) -> Self {
+        GateRefusal {
+            code: ledger::short_reason(&code.into()),
+            why,
+        }
+    }
+}
 
 /// Another run changed the same thing at the same moment (two deploys racing): the change is
 /// not wrong, the plan is stale. `deploy` observes again and re-plans.
@@ -52,6 +80,8 @@ pub struct ApplyContext {
     pub root_resource_id: Option<String>,
     /// The steps of a gradual shift done so far (`--traffic`).
     pub traffic: Vec<super::TrafficStep>,
+    /// The alias as observed: where its history (its description) is appended to.
+    pub alias: Option<AliasState>,
 }
 
 impl ApplyContext {
@@ -63,6 +93,18 @@ impl ApplyContext {
             api_id: kept.map(|api| api.id.clone()),
             root_resource_id: kept.and_then(|api| api.root_resource_id.clone()),
             traffic: Vec::new(),
+            alias: observed.alias.clone(),
+        }
+    }
+
+    /// The alias' history as this deploy found it, sure to name what the alias is on now.
+    fn history(&self) -> Ledger {
+        match &self.alias {
+            Some(alias) => match alias.version.parse::<u64>() {
+                Ok(current) => alias.history.recorded_live(current, now()),
+                Err(_) => alias.history.clone(),
+            },
+            None => Ledger::default(),
         }
     }
 
@@ -337,8 +379,11 @@ pub async fn apply(
             context.published = Some(number);
         }
         Change::Gate { name, version } => {
-            let version = context.version(version)?;
-            gate(clients, name, &version).await?;
+            let number = context.version(version)?;
+            if let Err(failed) = gate(clients, name, &number).await {
+                record_gate_failure(clients, desired, context, &number, &failed).await;
+                return Err(failed);
+            }
         }
         Change::CreateAlias {
             name,
@@ -352,7 +397,11 @@ pub async fn apply(
                 .function_name(name)
                 .name(alias)
                 .function_version(&version)
-                .description("what users reach: moved by faqctl deploy and rollback")
+                .description(
+                    Ledger::default()
+                        .with(live_event(desired, &version))
+                        .description(),
+                )
                 .send()
                 .await
                 .map_err(|e| {
@@ -388,21 +437,28 @@ pub async fn apply(
             ..
         } => {
             let version = context.version(version)?;
+            let history = context.history();
             match shift {
                 Some((from, traffic)) => {
                     super::shift::shift(
                         clients,
                         name,
                         alias,
-                        from,
-                        &version,
+                        (from, &version),
                         traffic,
                         &desired.alarms,
+                        &super::shift::History {
+                            before: &history,
+                            live: live_event(desired, &version).kind,
+                        },
                         &mut context.traffic,
                     )
                     .await?
                 }
-                None => update_alias(clients, name, alias, &version, None).await?,
+                None => {
+                    let moved = history.with(live_event(desired, &version));
+                    update_alias(clients, name, alias, &version, None, &moved).await?
+                }
             }
         }
         Change::PutIntegration => {
@@ -759,10 +815,14 @@ pub async fn apply(
 /// is gone: two deploys that both created one each delete the newer when they observe again,
 /// so the deploy that created the newer finds it deleted under it. That is a lost race, not a
 /// failure: the next round observes and works on the API that was kept.
-fn api_error<E, R>(operation: &str, target: &str, api: &str, error: SdkError<E, R>) -> anyhow::Error
+fn api_error<E>(
+    operation: &str,
+    target: &str,
+    api: &str,
+    error: SdkError<E, HttpResponse>,
+) -> anyhow::Error
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
 {
     if has_code(&error, "NotFoundException") {
         anyhow::Error::new(Race(format!(
@@ -885,15 +945,14 @@ async fn delete_rest_api(clients: &Clients, id: &str) -> anyhow::Result<()> {
 
 /// A call's result, with one error code counted as done: deleting what is already gone,
 /// creating what another writer made meanwhile. Any other error is reported.
-fn done_unless<T, E, R>(
-    result: Result<T, SdkError<E, R>>,
+fn done_unless<T, E>(
+    result: Result<T, SdkError<E, HttpResponse>>,
     done_code: &str,
     operation: &str,
     target: &str,
 ) -> anyhow::Result<()>
 where
     E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
 {
     match result {
         Ok(_) => Ok(()),
@@ -974,12 +1033,74 @@ fn environment_of(variables: &std::collections::BTreeMap<String, String>) -> Env
 
 /// Moves the alias to `version`, with `additional` (version, weight 0–1) getting that share of
 /// the invocations, or none: one write.
+/// The event a deploy's move of the alias to `version` writes in its history.
+fn live_event(desired: &Desired, version: &str) -> Event {
+    let kind = if desired.gate {
+        Kind::Live
+    } else {
+        Kind::LiveUngated
+    };
+    Event::new(version.parse().unwrap_or_default(), kind, now(), None)
+}
+
+/// Unix seconds, for the alias' history.
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs()
+}
+
+/// A version that failed its gate is written in the alias' history (its description only: the
+/// alias does not move), so that `rollback` never goes to it. Best effort: the deploy fails
+/// with the gate's own error either way, and with no alias yet there is nowhere to write.
+async fn record_gate_failure(
+    clients: &Clients,
+    desired: &Desired,
+    context: &ApplyContext,
+    version: &str,
+    failed: &anyhow::Error,
+) {
+    let Some(reason) = failed.downcast_ref::<GateFailed>().map(|g| g.code.as_str()) else {
+        return;
+    };
+    if context.alias.is_none() {
+        return;
+    }
+    let event = Event::new(
+        version.parse().unwrap_or_default(),
+        Kind::GateFailed,
+        now(),
+        Some(reason),
+    );
+    let description = context.history().with(event).description();
+    let result = clients
+        .lambda
+        .update_alias()
+        .function_name(desired.names.function.as_str())
+        .name(&desired.names.alias)
+        .description(description)
+        .send()
+        .await;
+    if let Err(e) = result {
+        eprintln!(
+            "warning: the gate's failure could not be written in {}:{}'s history: {}",
+            desired.names.function,
+            desired.names.alias,
+            DisplayErrorContext(&e)
+        );
+    }
+}
+
+/// Moves the alias (with `additional`: routing that share to a second version) and writes
+/// `history` as its description.
 pub async fn update_alias(
     clients: &Clients,
     name: &str,
     alias: &str,
     version: &str,
     additional: Option<(&str, f64)>,
+    history: &Ledger,
 ) -> anyhow::Result<()> {
     let weights: std::collections::HashMap<String, f64> = additional
         .map(|(v, w)| (v.to_string(), w))
@@ -991,6 +1112,7 @@ pub async fn update_alias(
         .function_name(name)
         .name(alias)
         .function_version(version)
+        .description(history.description())
         .routing_config(
             aws_sdk_lambda::types::AliasRoutingConfiguration::builder()
                 .set_additional_version_weights(Some(weights))
@@ -1032,13 +1154,15 @@ pub fn gate_event() -> serde_json::Value {
 async fn gate(clients: &Clients, name: &str, version: &str) -> anyhow::Result<()> {
     let qualified = format!("{name}:{version}");
     let event = serde_json::to_vec(&gate_event())?;
-    let invoked = super::calls::invoke(clients, &qualified, &event, true)
-        .await?
-        .with_context(|| format!("the gate could not invoke {qualified}: it does not exist"))?;
+    let invoked = match super::calls::invoke(clients, &qualified, &event, true).await {
+        Ok(invoked) => invoked,
+        Err(e) => return Err(gate_cannot_run(clients, name, version, e)),
+    }
+    .with_context(|| format!("the gate could not invoke {qualified}: it does not exist"))?;
     let verdict = gate_verdict(&invoked.payload, invoked.function_error.as_deref());
     match verdict {
         Ok(()) => Ok(()),
-        Err(why) => {
+        Err(GateRefusal { code, why }) => {
             let tail = invoked
                 .log
                 .as_deref()
@@ -1048,37 +1172,76 @@ async fn gate(clients: &Clients, name: &str, version: &str) -> anyhow::Result<()
                     format!("; its log ends:\n  {}", lines.join("\n  "))
                 })
                 .unwrap_or_default();
-            Err(anyhow::Error::new(GateFailed(format!(
-                "version {version} of {name} failed the gate: {why}{tail}"
-            ))))
+            Err(anyhow::Error::new(GateFailed {
+                message: format!("version {version} of {name} failed the gate: {why}{tail}"),
+                code,
+            }))
         }
     }
 }
 
+/// An Invoke answered with no Lambda error code (an HTML 500, an empty 501) says the endpoint
+/// does not run functions: the error names it, what it answered, and `--no-gate`.
+fn gate_cannot_run(
+    clients: &Clients,
+    name: &str,
+    version: &str,
+    error: anyhow::Error,
+) -> anyhow::Error {
+    let Some(call) = error
+        .chain()
+        .find_map(|e| e.downcast_ref::<super::CallFailed>())
+        .filter(|c| c.code.is_none() && c.status.is_some())
+    else {
+        return error;
+    };
+    let endpoint = clients
+        .lambda_endpoint
+        .as_deref()
+        .unwrap_or("Lambda's endpoint");
+    anyhow::Error::new(GateCannotRun(format!(
+        "the gate could not run version {version} of {name}: {endpoint} answered its Invoke without a Lambda error code ({}), so it does not run function code (moto, for one, runs none without Docker); the version is published and the alias was not touched. To deploy there without the gate, pass --no-gate (or set FAQCTL_NO_GATE=1)",
+        call.message.split_once(" failed: ").map_or(call.message.as_str(), |(_, m)| m)
+    )))
+}
+
 /// Whether an answer to the gate's event is a FAQ entry served with 200; if not, why.
-pub fn gate_verdict(payload: &[u8], function_error: Option<&str>) -> Result<(), String> {
+pub fn gate_verdict(payload: &[u8], function_error: Option<&str>) -> Result<(), GateRefusal> {
     let text = String::from_utf8_lossy(payload);
     let shown: String = text.chars().take(300).collect();
     if let Some(kind) = function_error {
-        return Err(format!("the function failed ({kind}): {shown}"));
+        return Err(GateRefusal::new(
+            kind,
+            format!("the function failed ({kind}): {shown}"),
+        ));
     }
-    let answer: serde_json::Value = serde_json::from_slice(payload)
-        .map_err(|_| format!("its answer is not JSON (API Gateway would answer 502): {shown}"))?;
+    let answer: serde_json::Value = serde_json::from_slice(payload).map_err(|_| {
+        GateRefusal::new(
+            "not-json",
+            format!("its answer is not JSON (API Gateway would answer 502): {shown}"),
+        )
+    })?;
     let status = match &answer["statusCode"] {
         serde_json::Value::Number(n) => n.as_u64(),
         serde_json::Value::String(s) => s.parse().ok(),
         _ => None,
     };
     if status != Some(200) {
-        return Err(format!(
-            "it answered statusCode {}, not 200: {shown}",
-            answer["statusCode"]
+        return Err(GateRefusal::new(
+            format!("statusCode-{}", answer["statusCode"]),
+            format!(
+                "it answered statusCode {}, not 200: {shown}",
+                answer["statusCode"]
+            ),
         ));
     }
     let body = answer["body"].as_str().unwrap_or_default();
     match serde_json::from_str::<faq_function::Entry>(body) {
         Ok(entry) if !entry.q.is_empty() && !entry.a.is_empty() => Ok(()),
-        _ => Err(format!("its body is not a FAQ entry: {shown}")),
+        _ => Err(GateRefusal::new(
+            "not-a-faq-entry",
+            format!("its body is not a FAQ entry: {shown}"),
+        )),
     }
 }
 
@@ -1095,38 +1258,49 @@ mod tests {
         assert_eq!(gate_verdict(ok.as_bytes(), None), Ok(()));
         let as_string = format!(r#"{{"statusCode":"200","body":"{entry}"}}"#);
         assert_eq!(gate_verdict(as_string.as_bytes(), None), Ok(()));
-        let cases: [(&str, Option<&str>, &str); 7] = [
+        let cases: [(&str, Option<&str>, &str, &str); 7] = [
             (
                 r#"{"errorType":"Boom"}"#,
                 Some("Unhandled"),
+                "Unhandled",
                 "the function failed (Unhandled)",
             ),
-            ("not json", None, "its answer is not JSON"),
+            ("not json", None, "not-json", "its answer is not JSON"),
             (
                 r#"{"statusCode":500,"body":"{}"}"#,
                 None,
+                "statusCode-500",
                 "it answered statusCode 500, not 200",
             ),
             (
                 r#"{"body":"{}"}"#,
                 None,
+                "statusCode-null",
                 "it answered statusCode null, not 200",
             ),
             (
                 r#"{"statusCode":200,"body":{"q":"x","a":"y"}}"#,
                 None,
+                "not-a-faq-entry",
                 "its body is not a FAQ entry",
             ),
             (
                 r#"{"statusCode":200,"body":"{\"q\":\"\",\"a\":\"y\"}"}"#,
                 None,
+                "not-a-faq-entry",
                 "its body is not a FAQ entry",
             ),
-            (r#"{"statusCode":200}"#, None, "its body is not a FAQ entry"),
+            (
+                r#"{"statusCode":200}"#,
+                None,
+                "not-a-faq-entry",
+                "its body is not a FAQ entry",
+            ),
         ];
-        for (payload, error, why) in cases {
-            let verdict = gate_verdict(payload.as_bytes(), error).unwrap_err();
-            assert!(verdict.starts_with(why), "{payload}: {verdict}");
+        for (payload, error, code, why) in cases {
+            let refusal = gate_verdict(payload.as_bytes(), error).unwrap_err();
+            assert!(refusal.why.starts_with(why), "{payload}: {refusal:?}");
+            assert_eq!(refusal.code, code, "{payload}");
         }
     }
 }

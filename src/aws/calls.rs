@@ -23,6 +23,9 @@ pub struct Invoked {
     pub payload: Vec<u8>,
     /// The tail of the execution log, decoded (with `tail`).
     pub log: Option<String>,
+    /// The version that ran (`X-Amz-Executed-Version`): through an alias, the one its routing
+    /// drew.
+    pub executed_version: Option<String>,
 }
 
 /// Lambda's longest function timeout: what an Invoke may take when the function's own timeout
@@ -107,6 +110,7 @@ pub async fn invoke(
             .payload()
             .map(|p| p.as_ref().to_vec())
             .unwrap_or_default(),
+        executed_version: response.executed_version().map(str::to_string),
         log: response.log_result().map(|encoded| {
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(encoded)

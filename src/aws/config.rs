@@ -93,6 +93,7 @@ impl RemoteArgs {
     /// Loads the standard chain with these overrides and checks that a region was found.
     pub async fn load(&self) -> anyhow::Result<AwsConfig> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(https_client())
             // Throttling (API Gateway's control plane is 1 CreateDeployment per 5 s) is retried
             // by the SDK with backoff; give it room to get through.
             .retry_config(
@@ -109,6 +110,11 @@ impl RemoteArgs {
                     .build(),
             );
         let mut endpoint_url = self.endpoint_url.clone();
+        let endpoint_from = if self.local && endpoint_url.is_none() {
+            "FAQCTL_LOCAL_ENDPOINT (used by --local)"
+        } else {
+            "--endpoint-url"
+        };
         if self.local {
             // The local cloud checks no signature: any credentials do, and none may exist here.
             endpoint_url = endpoint_url.or_else(|| Some(local_endpoint()));
@@ -133,7 +139,7 @@ impl RemoteArgs {
             loader = loader.profile_name(profile);
         }
         if let Some(url) = &endpoint_url {
-            check_endpoint_url(url)?;
+            check_endpoint_url(url, endpoint_from)?;
             loader = loader.endpoint_url(url);
         }
         let mut sdk = loader.load().await;
@@ -155,6 +161,9 @@ impl RemoteArgs {
         for url in endpoints.in_use() {
             check_reachable(url, self.local).await?;
         }
+        if endpoints.lambda.is_none() {
+            check_region_resolves(&region).await?;
+        }
         Ok(AwsConfig {
             sdk,
             region,
@@ -162,6 +171,57 @@ impl RemoteArgs {
             quota_wait: self.quota_wait.unwrap_or(DEFAULT_QUOTA_WAIT),
         })
     }
+}
+
+impl AwsConfig {
+    /// Whether Lambda's endpoint is a `faqctl local` (its admin API answers its health): a
+    /// development build may go there.
+    pub async fn is_local_cloud(&self) -> bool {
+        let Some(endpoint) = &self.endpoints.lambda else {
+            return false;
+        };
+        // reqwest takes rustls' process default provider (Cargo.toml): ring, as the SDK's.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let Ok(client) = reqwest::Client::builder()
+            .timeout(Duration::from_secs(3))
+            .build()
+        else {
+            return false;
+        };
+        let response = client
+            .get(format!("{}/_faqctl/health", endpoint.trim_end_matches('/')))
+            .header(
+                "authorization",
+                "AWS4-HMAC-SHA256 Credential=faqctl/20260101/us-east-1/faqctl/aws4_request, SignedHeaders=host, Signature=0",
+            )
+            .send()
+            .await;
+        match response {
+            Ok(r) if r.status() == 200 => r.bytes().await.is_ok_and(|body| {
+                serde_json::from_slice::<serde_json::Value>(&body)
+                    .is_ok_and(|v| v["status"] == "running")
+            }),
+            _ => false,
+        }
+    }
+}
+
+/// The SDK's HTTPS client: its default one (hyper 1.x, rustls, the machine's root
+/// certificates, proxies from `HTTPS_PROXY` / `NO_PROXY`), with ring as rustls' cryptography
+/// instead of aws-lc, whose C build was the longest single step of a fresh build.
+fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::{proxy::ProxyConfig, tls, Builder, ConnectorBuilder};
+    Builder::new().build_with_connector_fn(|settings, components| {
+        let mut connector = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    })
 }
 
 /// The SDK's HTTP client for an `http://` endpoint (the local cloud, moto): the default one
@@ -176,7 +236,7 @@ fn plain_http_client() -> anyhow::Result<aws_smithy_runtime_api::client::http::S
         .context("building the HTTP client")?;
     Ok(aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(
-            tls::rustls_provider::CryptoMode::AwsLc,
+            tls::rustls_provider::CryptoMode::Ring,
         ))
         .tls_context(context)
         .build_https())
@@ -215,11 +275,32 @@ async fn check_reachable(url: &str, local: bool) -> anyhow::Result<()> {
     }
 }
 
-fn check_endpoint_url(url: &str) -> anyhow::Result<()> {
+/// A region name of the right shape that AWS does not serve (`eu-west-10`) would have the SDK
+/// retry a failing DNS lookup for seconds: one lookup of Lambda's host says so at once.
+async fn check_region_resolves(region: &str) -> anyhow::Result<()> {
+    let host = format!(
+        "lambda.{region}.{}",
+        crate::partition::Partition::of(region).dns_suffix
+    );
+    let lookup = tokio::net::lookup_host((host.clone(), 443));
+    match tokio::time::timeout(Duration::from_secs(5), lookup).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => bail!(
+            "region {region}: {host} does not resolve ({e}): either {region} is not a region AWS serves (check --region, AWS_REGION or the profile's `region`; e.g. eu-west-1), or this machine has no DNS"
+        ),
+        Err(_) => bail!(
+            "region {region}: looking up {host} took over 5 s: check this machine's DNS and network"
+        ),
+    }
+}
+
+/// The endpoint's URL is a URL; `from` names where it came from (the flag, or
+/// FAQCTL_LOCAL_ENDPOINT for `--local`).
+fn check_endpoint_url(url: &str, from: &str) -> anyhow::Result<()> {
     let ok = (url.starts_with("http://") || url.starts_with("https://"))
         && url.split("://").nth(1).is_some_and(|rest| !rest.is_empty());
     if !ok {
-        bail!("--endpoint-url {url:?} is not a URL: expected e.g. http://127.0.0.1:4566");
+        bail!("{from} {url:?} is not a URL: expected e.g. http://127.0.0.1:4566");
     }
     Ok(())
 }

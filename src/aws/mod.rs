@@ -18,7 +18,8 @@ mod observe;
 mod shift;
 
 pub use apply::{
-    apply, gate_event, gate_verdict, update_alias, ApplyContext, GateFailed, Race, Refused,
+    apply, gate_event, gate_verdict, now, update_alias, ApplyContext, GateCannotRun, GateFailed,
+    GateRefusal, Race, Refused,
 };
 pub use calls::{
     filter_all_log_events, filter_log_events, filter_log_events_page, invoke, log_group_arns,
@@ -26,7 +27,7 @@ pub use calls::{
 };
 pub use config::{AwsConfig, Endpoints, DEFAULT_QUOTA_WAIT, MAX_ATTEMPTS};
 pub use observe::{find_apis, get_alias, list_versions, observe};
-pub use shift::{health, RolledBack, TrafficStep};
+pub use shift::{health, History, RolledBack, TrafficStep};
 
 /// The three service clients, built from one `SdkConfig`.
 #[derive(Clone, Debug)]
@@ -38,6 +39,8 @@ pub struct Clients {
     pub region: String,
     /// API Gateway's endpoint when not AWS: where the stage URLs are served.
     pub apigateway_endpoint: Option<String>,
+    /// Lambda's endpoint when not AWS (named in errors that depend on what answers).
+    pub lambda_endpoint: Option<String>,
     /// How long a call throttled by an account quota may keep waiting (`--quota-wait`).
     pub quota_wait: Duration,
     /// Say on stderr when a quota makes a call wait (the printer shows progress).
@@ -64,6 +67,7 @@ impl Clients {
             cloudwatch: aws_sdk_cloudwatch::Client::new(&config.sdk),
             region: config.region.clone(),
             apigateway_endpoint: config.endpoints.apigateway.clone(),
+            lambda_endpoint: config.endpoints.lambda.clone(),
             quota_wait: config.quota_wait,
             progress: false,
         }
@@ -109,37 +113,137 @@ impl aws_smithy_runtime_api::client::interceptors::Intercept for NoHostPrefix {
     }
 }
 
+/// A call AWS (or the endpoint) did not do. `transient` when trying again may succeed as it
+/// is (throttled, 5xx, a conflict with work in progress, no answer at all); otherwise AWS
+/// refused the call itself (no permission, a bad value, not found), and a re-run cannot help
+/// until that is fixed.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct CallFailed {
+    pub message: String,
+    pub code: Option<String>,
+    pub status: Option<u16>,
+    pub transient: bool,
+}
+
+/// Error codes AWS uses for "not now": throttling and work in progress (API Gateway's 409
+/// "concurrent modification", Lambda's update in progress).
+const TRANSIENT_CODES: [&str; 8] = [
+    "Throttling",
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "ConflictException",
+    "ResourceConflictException",
+    "ServiceUnavailable",
+    "ServiceException",
+];
+
 /// An SDK error with its whole cause chain (service code, message, transport error).
 /// A service error reads `Code: message` (what AWS said); any other failure (connection,
-/// timeout, credentials) is shown with its whole cause chain.
-pub fn sdk_error<E, R>(operation: &str, target: &str, error: SdkError<E, R>) -> anyhow::Error
+/// timeout, credentials) is shown with its whole cause chain. An answer with no error code
+/// (not AWS's error shape) names its HTTP status and the start of its body.
+pub fn sdk_error<E>(
+    operation: &str,
+    target: &str,
+    error: SdkError<E, HttpResponse>,
+) -> anyhow::Error
 where
     E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
 {
-    match &error {
+    let status = error.raw_status();
+    let code = error.code().map(str::to_string);
+    let (message, transient) = match &error {
         SdkError::ServiceError(context) => {
             let service = context.err();
-            anyhow::anyhow!(
-                "{operation} {target} failed: {}: {}",
-                service.code().unwrap_or("UnknownError"),
-                service.message().unwrap_or("(no message)")
-            )
+            let message = match (service.code(), status.clone()) {
+                (None, Some((status, body))) => format!(
+                    "{operation} {target} failed: the endpoint answered HTTP {status} with no AWS error code: {}",
+                    if body.is_empty() { "(empty body)".to_string() } else { body }
+                ),
+                (code, _) => format!(
+                    "{operation} {target} failed: {}: {}",
+                    code.unwrap_or("UnknownError"),
+                    service.message().unwrap_or("(no message)")
+                ),
+            };
+            let transient = status.as_ref().is_some_and(|(s, _)| *s >= 500 || *s == 429)
+                || service.code().is_some_and(|c| TRANSIENT_CODES.contains(&c));
+            (message, transient)
         }
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
             let chain = cause_chain(&error);
-            let hint = if chain.contains("loading credentials") {
-                "no AWS credentials were found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pass --profile, or run `aws configure` / `aws sso login`"
+            let (hint, transient) = if chain.contains("loading credentials") {
+                ("no AWS credentials were found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pass --profile, or run `aws configure` / `aws sso login`", false)
             } else {
-                "check that the endpoint is reachable (--endpoint-url / AWS_ENDPOINT_URL) and the network is up"
+                ("check that the endpoint is reachable (--endpoint-url / AWS_ENDPOINT_URL) and the network is up", true)
             };
-            anyhow::anyhow!("{operation} {target} failed: {chain}; {hint}")
+            (
+                format!("{operation} {target} failed: {chain}; {hint}"),
+                transient,
+            )
         }
-        _ => anyhow::anyhow!(
-            "{operation} {target} failed: {}",
-            DisplayErrorContext(&error)
+        SdkError::ResponseError(_) => (
+            format!(
+                "{operation} {target} failed: {}",
+                DisplayErrorContext(&error)
+            ),
+            true,
         ),
+        _ => (
+            format!(
+                "{operation} {target} failed: {}",
+                DisplayErrorContext(&error)
+            ),
+            false,
+        ),
+    };
+    anyhow::Error::new(CallFailed {
+        message,
+        code,
+        status: status.map(|(s, _)| s),
+        transient,
+    })
+}
+
+/// The HTTP status and the start of the body of a raw answer, where there is one.
+trait RawStatus {
+    fn raw_status(&self) -> Option<(u16, String)>;
+}
+
+impl<E> RawStatus for SdkError<E, HttpResponse> {
+    fn raw_status(&self) -> Option<(u16, String)> {
+        let response = self.raw_response()?;
+        let body = response
+            .body()
+            .bytes()
+            .map(|b| {
+                String::from_utf8_lossy(b)
+                    .chars()
+                    .take(200)
+                    .collect::<String>()
+            })
+            .unwrap_or_default();
+        let body = body.split_whitespace().collect::<Vec<_>>().join(" ");
+        Some((response.status().as_u16(), body))
     }
+}
+
+/// Whether an error (or one it was caused by) is a call AWS refused for good (not transient):
+/// a re-run fails the same way until its cause is fixed.
+pub fn refused_call(error: &anyhow::Error) -> Option<&CallFailed> {
+    error
+        .chain()
+        .find_map(|e| e.downcast_ref::<CallFailed>())
+        .filter(|c| !c.transient)
+}
+
+/// Whether an error is a call that failed for a transient reason.
+pub fn transient_call(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .find_map(|e| e.downcast_ref::<CallFailed>())
+        .is_some_and(|c| c.transient)
 }
 
 /// `outer: inner: innermost`, without the Debug dump DisplayErrorContext appends.

@@ -9,6 +9,7 @@ use aws_sdk_apigateway::types::RestApi;
 use serde_json::Value;
 
 use super::{sdk_error, Clients};
+use crate::ledger::Ledger;
 use crate::plan::{
     execution_log_group, AliasState, ApiState, FunctionState, IntegrationResponseState,
     IntegrationState, LogGroupState, MethodState, Observed, PermissionState, Preflight, StageState,
@@ -127,6 +128,7 @@ pub async fn get_alias(
                 .and_then(|r| r.additional_version_weights())
                 .and_then(|w| w.iter().next())
                 .map(|(version, weight)| (version.clone(), (weight * 10_000.0).round() as u32)),
+            history: Ledger::parse(output.description().unwrap_or_default()),
         })),
         Err(e)
             if e.as_service_error()

@@ -11,7 +11,26 @@ use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, 
 use serde::Serialize;
 
 use super::{sdk_error, update_alias, Clients, Refused};
+use crate::ledger::{Event, Kind, Ledger};
 use crate::settings::Traffic;
+
+/// The alias' history a shift writes: as it was (`before`, during the steps), with the new
+/// version live as `live` at the end, or with it rolled back.
+pub struct History<'a> {
+    pub before: &'a Ledger,
+    pub live: Kind,
+}
+
+impl History<'_> {
+    fn rolled_back(&self, to: &str, code: &str) -> Ledger {
+        self.before.with(Event::new(
+            to.parse().unwrap_or_default(),
+            Kind::ShiftRolledBack,
+            super::apply::now(),
+            Some(code),
+        ))
+    }
+}
 
 /// A shift stopped because the new version was not healthy: the alias is back on the version it
 /// was on (users saw the new one only in their share of the steps). Exit code 5.
@@ -45,16 +64,20 @@ pub struct Health {
 }
 
 impl Health {
-    /// Why the new version is unhealthy, if it is.
+    /// Why the new version is unhealthy, if it is: every reason seen (its errors and the
+    /// alarms often fire together, and the alarm names what the user chose to watch).
     fn problem(&self) -> Option<String> {
+        let mut problems = Vec::new();
         if self.errors > 0 {
-            return Some(format!(
+            problems.push(format!(
                 "{} of its {} invocations failed (CloudWatch AWS/Lambda Errors)",
                 self.errors, self.invocations
             ));
         }
-        (!self.alarming.is_empty())
-            .then(|| format!("alarm {} is in ALARM", self.alarming.join(", ")))
+        if !self.alarming.is_empty() {
+            problems.push(format!("alarm {} is in ALARM", self.alarming.join(", ")));
+        }
+        (!problems.is_empty()).then(|| problems.join(" and "))
     }
 }
 
@@ -75,10 +98,10 @@ pub async fn shift(
     clients: &Clients,
     name: &str,
     alias: &str,
-    from: &str,
-    to: &str,
+    (from, to): (&str, &str),
     traffic: &Traffic,
     alarms: &[String],
+    history: &History<'_>,
     steps_done: &mut Vec<TrafficStep>,
 ) -> anyhow::Result<()> {
     let began = SystemTime::now();
@@ -104,6 +127,7 @@ pub async fn shift(
             alias,
             from,
             Some((to, f64::from(percent) / 100.0)),
+            history.before,
         )
         .await?;
         say(
@@ -119,12 +143,19 @@ pub async fn shift(
                 Ok(seen) => seen,
                 Err(e) => {
                     let why = format!("its health could not be read ({e:#})");
-                    return Err(roll_back(clients, name, alias, from, to, &why).await);
+                    let back = history.rolled_back(to, "health-unreadable");
+                    return Err(roll_back(clients, name, alias, (from, to), &why, &back).await);
                 }
             };
             if let Some(problem) = seen.problem() {
                 steps_done.push(step(percent, to, started, &seen));
-                return Err(roll_back(clients, name, alias, from, to, &problem).await);
+                let code = if seen.alarming.is_empty() {
+                    "errors"
+                } else {
+                    "alarm"
+                };
+                let back = history.rolled_back(to, code);
+                return Err(roll_back(clients, name, alias, (from, to), &problem, &back).await);
             }
             let now = tokio::time::Instant::now();
             if now >= deadline {
@@ -145,7 +176,13 @@ pub async fn shift(
         steps_done.push(step(percent, to, started, &seen));
     }
     let started = SystemTime::now();
-    update_alias(clients, name, alias, to, None).await?;
+    let live = history.before.with(Event::new(
+        to.parse().unwrap_or_default(),
+        history.live,
+        super::apply::now(),
+        None,
+    ));
+    update_alias(clients, name, alias, to, None, &live).await?;
     steps_done.push(step(
         100,
         to,
@@ -180,11 +217,11 @@ async fn roll_back(
     clients: &Clients,
     name: &str,
     alias: &str,
-    from: &str,
-    to: &str,
+    (from, to): (&str, &str),
     why: &str,
+    history: &Ledger,
 ) -> anyhow::Error {
-    match update_alias(clients, name, alias, from, None).await {
+    match update_alias(clients, name, alias, from, None, history).await {
         Ok(()) => anyhow::Error::new(RolledBack(format!(
             "version {to} of {name} was rolled back during the traffic shift: {why}; {name}:{alias} is on version {from} again"
         ))),
@@ -312,8 +349,12 @@ mod tests {
             .problem()
             .unwrap()
             .contains("1 of its 40 invocations failed"));
-        seen.errors = 0;
         seen.alarming = vec!["faq-5xx".into()];
+        assert_eq!(
+            seen.problem().unwrap(),
+            "1 of its 40 invocations failed (CloudWatch AWS/Lambda Errors) and alarm faq-5xx is in ALARM"
+        );
+        seen.errors = 0;
         assert_eq!(seen.problem().unwrap(), "alarm faq-5xx is in ALARM");
     }
 

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use clap::Args;
 use serde::Serialize;
 
@@ -50,6 +50,11 @@ pub struct DeployCommandArgs {
     /// as for AWS. A build that fails is printed and what is deployed stays.
     #[arg(long, conflicts_with_all = ["zip", "smoke_test"])]
     pub watch: bool,
+    /// Deploy a zip built with a development profile (`lambda-dev`, what `faqctl local`
+    /// builds: unoptimised, unchecked against AWS's glibc) to something other than the local
+    /// cloud. Refused without it: such a build is for the local cloud only.
+    #[arg(long)]
+    pub allow_dev_build: bool,
 }
 
 /// The function's settings.
@@ -71,7 +76,7 @@ pub struct FunctionArgs {
     /// API Gateway's execution logs (INFO) and access logs (JSON, to
     /// /aws/apigateway/{api}/{stage}). Off by default; once on it stays on (it is read back
     /// from the stage) until `--api-logs=false`.
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", value_parser = clap::builder::BoolishValueParser::new())]
     pub api_logs: Option<bool>,
     /// An existing IAM role API Gateway writes logs with (account-wide, set once per region
     /// with UpdateAccount). Needed for --api-logs when the account has none.
@@ -97,11 +102,11 @@ pub struct FunctionArgs {
     /// Move the alias to a new version without invoking it first. Only for emulators that
     /// cannot run code (moto): on AWS and the local cloud, a version that fails the gate never
     /// gets traffic.
-    #[arg(long, env = "FAQCTL_NO_GATE")]
+    #[arg(long, env = "FAQCTL_NO_GATE", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_gate: bool,
     /// Published versions to keep (each counts against Lambda's code storage quota); older
-    /// ones are deleted after the alias moves. The live version and the one before it (what
-    /// `faqctl rollback` goes back to) are never deleted.
+    /// ones are deleted after the alias moves. The live version and the one `faqctl rollback`
+    /// would go back to (the last one live before it and healthy) are never deleted.
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(2..=1000))]
     pub keep_versions: u64,
     /// How a new version takes over the alias after the gate: `all-at-once`, or
@@ -343,8 +348,18 @@ pub async fn run(
     let commit = tokio::spawn(git_commit(args.source.project.manifest_path.clone()));
     let package = args
         .source
-        .package(&names.function, Profile::LambdaRelease, printer)?;
+        .package(&names.function, profile_for(remote), printer)?;
     let aws = loading.await.context("loading the AWS configuration")??;
+    if package.profile == Some(Profile::LambdaDev)
+        && !command.allow_dev_build
+        && !(remote.local || aws.is_local_cloud().await)
+    {
+        bail!(
+            "{}: this zip was built with the development profile lambda-dev (by `faqctl local`), which is for the local cloud only: unoptimised and not checked against AWS's runtime; deploy the release build (`faqctl build` writes it to target/lambda/{}/bootstrap.zip, or leave out --zip), or pass --allow-dev-build to deploy it anyway",
+            package.zip.display(),
+            names.function
+        );
+    }
     let mut desired = args.function.desired(
         &names,
         &aws.region,
@@ -387,6 +402,17 @@ pub async fn run(
         watched = watch(watcher, target, printer, |reload| printer.result_line(&reload.output)) => watched?,
     }
     Ok(Exit::Success)
+}
+
+/// The profile a deploy builds with: the one `faqctl local` uses for the local cloud (`--local`),
+/// so that `plan --local` after `faqctl local` compares like with like; the size-optimised one
+/// for anything else.
+pub fn profile_for(remote: &RemoteArgs) -> Profile {
+    if remote.local {
+        Profile::LambdaDev
+    } else {
+        Profile::LambdaRelease
+    }
 }
 
 /// The commit checked out where the project is (12 hex digits), when it is a git checkout and
@@ -498,15 +524,7 @@ pub async fn apply_all(
         aws::apply(clients, desired, code, context, change)
             .await
             .map_err(|e| {
-                let advice = if e.downcast_ref::<aws::GateFailed>().is_some() {
-                    "the alias was not touched, so users are still on what they had; fix the code and deploy again (the version stays, and `faqctl history` lists it)"
-                } else if e.downcast_ref::<aws::RolledBack>().is_some() {
-                    "users are on the version they had; fix the code and deploy again (the version stays, and `faqctl history` lists it)"
-                } else if e.downcast_ref::<aws::Refused>().is_some() {
-                    "AWS refused the input, so running the same command again will not help until it is fixed"
-                } else {
-                    "the steps before it are done, and running the same command again finishes the rest"
-                };
+                let advice = advice(&e);
                 e.context(format!(
                     "stopped at step {} of {} ({}); {advice}",
                     step + 1,
@@ -522,6 +540,34 @@ pub async fn apply_all(
         }
     }
     Ok(())
+}
+
+/// What a user should do after a step failed: "running the same command again finishes the
+/// rest" only where that is true (a transient failure: throttled, 5xx, no answer).
+fn advice(e: &anyhow::Error) -> String {
+    if e.downcast_ref::<aws::GateFailed>().is_some() {
+        "the alias was not touched, so users are still on what they had; fix the code and deploy again (the version stays, and `faqctl history` lists it)".into()
+    } else if e.downcast_ref::<aws::GateCannotRun>().is_some() {
+        "the steps before it are done; running the same command again stops here again".into()
+    } else if e.downcast_ref::<aws::RolledBack>().is_some() {
+        "users are on the version they had; fix the code and deploy again (the version stays, and `faqctl history` lists it)".into()
+    } else if e.downcast_ref::<aws::Refused>().is_some() {
+        "AWS refused the input, so running the same command again will not help until it is fixed"
+            .into()
+    } else if let Some(call) = aws::refused_call(e) {
+        let what = match call.code.as_deref() {
+            Some(code) if code.contains("AccessDenied") || code == "UnauthorizedException" => {
+                "the caller is not allowed this call: grant it (the policies faqctl needs are in iam/)".to_string()
+            }
+            Some(code) => format!("AWS refused the call ({code}): fix what it names"),
+            None => "the endpoint refused the call: fix what it names".to_string(),
+        };
+        format!("{what}; the steps before it are done, and running the same command again will fail the same way until then")
+    } else if aws::transient_call(e) {
+        "that looks transient (throttled, a server error or no answer): the steps before it are done, and running the same command again finishes the rest".into()
+    } else {
+        "the steps before it are done; once the cause above is fixed, running the same command again continues from there".into()
+    }
 }
 
 /// Test hook: `FAQCTL_CRASH_AFTER_STEP=k` aborts the process right after step k, so that tests

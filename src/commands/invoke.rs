@@ -1,5 +1,6 @@
 //! `faqctl invoke`: call the function directly (Lambda Invoke, the lab's "test the function in
-//! isolation"), or `--http`: GET the stage URL as a browser would.
+//! isolation") through the alias users reach (what the stage serves; `--qualifier` picks
+//! another), saying which version answered; or `--http`: GET the stage URL as a browser would.
 
 use std::fmt;
 use std::time::Duration;
@@ -25,14 +26,39 @@ pub struct InvokeArgs {
     #[arg(long)]
     pub log: bool,
     /// GET the stage URL through API Gateway instead of invoking the function directly.
-    #[arg(long, conflicts_with_all = ["payload", "log"])]
+    #[arg(long, conflicts_with_all = ["payload", "log", "qualifier"])]
     pub http: bool,
+    /// What to invoke: by default the alias users reach (--alias, `live`), so the version the
+    /// stage serves answers; `$LATEST` for the code last uploaded, or a version number.
+    #[arg(long, value_name = "QUALIFIER", value_parser = parse_qualifier)]
+    pub qualifier: Option<String>,
+}
+
+/// `$LATEST`, a version number, or an alias name (Lambda's Qualifier pattern).
+fn parse_qualifier(value: &str) -> Result<String, String> {
+    let ok = value == "$LATEST"
+        || (!value.is_empty()
+            && value.len() <= 128
+            && value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+    if ok {
+        Ok(value.to_string())
+    } else {
+        Err(format!(
+            "{value:?} is not a qualifier: give '$LATEST' (quoted, so the shell keeps the $), a version number from `faqctl history`, or an alias name"
+        ))
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct InvokeOutput {
     pub schema_version: u32,
     pub function_name: crate::settings::FunctionName,
+    /// What was invoked: the alias, `$LATEST` or a version.
+    pub qualifier: String,
+    /// The version that answered (through an alias, the one its routing drew).
+    pub executed_version: Option<String>,
     pub status_code: i32,
     pub function_error: Option<String>,
     pub payload: Value,
@@ -91,23 +117,36 @@ pub async fn run(remote: &RemoteArgs, args: InvokeArgs, printer: &Printer) -> an
         return Ok(Exit::Success);
     }
 
-    let invoked = aws::invoke(
-        &clients,
-        &names.function,
-        &serde_json::to_vec(&payload)?,
-        args.log,
-    )
-    .await?
-    .with_context(|| {
-        format!(
-            "function {} does not exist in {}: run `faqctl deploy` first",
-            names.function, aws.region
-        )
-    })?;
+    let qualifier = args.qualifier.unwrap_or_else(|| names.alias.clone());
+    let target = format!("{}:{qualifier}", names.function);
+    let invoked = aws::invoke(&clients, &target, &serde_json::to_vec(&payload)?, args.log)
+        .await?
+        .with_context(|| {
+            format!(
+                "{target} does not exist in {}: run `faqctl deploy` first (or pick what to invoke with --qualifier: '$LATEST', or a version from `faqctl history`)",
+                aws.region
+            )
+        })?;
+    // The answer is stdout's; which version gave it goes beside it on stderr (in JSON, the
+    // document's `executed_version`; on a failure, the error names it).
+    let answered = invoked
+        .executed_version
+        .as_deref()
+        .map(|v| format!("{target} (version {v})"))
+        .unwrap_or_else(|| target.clone());
+    if invoked.function_error.is_none()
+        && invoked.executed_version.is_some()
+        && printer.format() == crate::output::OutputFormat::Text
+        && !printer.quiet()
+    {
+        eprintln!("{answered} answered");
+    }
     let raw = invoked.payload.as_slice();
     let output = InvokeOutput {
-        schema_version: 1,
+        schema_version: 2,
         function_name: names.function.clone(),
+        qualifier,
+        executed_version: invoked.executed_version,
         status_code: invoked.status_code,
         function_error: invoked.function_error,
         payload: serde_json::from_slice(raw)
@@ -123,13 +162,16 @@ pub async fn run(remote: &RemoteArgs, args: InvokeArgs, printer: &Printer) -> an
             .as_str()
             .map(str::to_string)
             .unwrap_or_else(|| output.payload.to_string());
-        bail!("function {} failed ({kind}): {message}", names.function);
+        bail!("function {answered} failed ({kind}): {message}");
     }
     Ok(Exit::Success)
 }
 
 /// GETs a URL, following nothing, with a bounded wait.
 pub async fn http_get(url: &str) -> anyhow::Result<HttpOutput> {
+    // reqwest is built without a crypto provider of its own (Cargo.toml): it takes rustls'
+    // process default, ring, as the SDK's client does. A second install is a harmless no-op.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .connect_timeout(Duration::from_secs(5))

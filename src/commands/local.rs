@@ -60,7 +60,7 @@ pub struct LocalArgs {
     #[arg(long)]
     pub enforce_rate_limits: bool,
     /// Judge every call as IAM would, against this identity policy (a JSON policy document,
-    /// e.g. one of the README's per-command policies): calls it does not allow answer
+    /// e.g. one of the per-command policies in iam/): calls it does not allow answer
     /// AccessDeniedException, and GetFunction withholds Tags without lambda:ListTags. Can be
     /// set at run time: POST the document to /_faqctl/iam.
     #[arg(long, value_name = "FILE")]
@@ -274,7 +274,18 @@ impl fmt::Display for LocalOutput {
             self.endpoint
         )?;
         let Some(deployed) = &self.deployed else {
-            return write!(f, "Serving only (--no-deploy). Deploy into it with `faqctl deploy --local`. Ctrl-C stops it.");
+            let deploy = if self.endpoint == format!("http://127.0.0.1:{DEFAULT_PORT}") {
+                "faqctl deploy --local".to_string()
+            } else {
+                format!(
+                    "FAQCTL_LOCAL_ENDPOINT={} faqctl deploy --local",
+                    self.endpoint
+                )
+            };
+            return write!(
+                f,
+                "Serving only (--no-deploy). Deploy into it with `{deploy}`. Ctrl-C stops it."
+            );
         };
         let mut built = match deployed.profile {
             Some(profile) => format!(", built with cargo profile {profile}"),

@@ -21,6 +21,9 @@ pub enum Exit {
     /// `deploy --traffic canary|linear`: the new version had errors (or an `--alarm` fired)
     /// while traffic shifted; the alias is back on the version it was on.
     RolledBack = 5,
+    /// `deploy`: the gate could not run the new version at all (the endpoint runs no function
+    /// code, as moto); `--no-gate` deploys there.
+    GateCannotRun = 6,
 }
 
 impl From<Exit> for std::process::ExitCode {

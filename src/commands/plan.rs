@@ -11,7 +11,6 @@ use crate::aws::{self, Clients};
 use crate::cli::Source;
 use crate::commands::Exit;
 use crate::output::Printer;
-use crate::package::Profile;
 use crate::plan::{plan_deploy, ChangeOutput};
 use crate::settings::RemoteArgs;
 
@@ -64,9 +63,10 @@ pub async fn run(
     deploy
         .function
         .desired(&names, "us-east-1", "", deploy.source.project.arch)?;
-    let package = deploy
-        .source
-        .package(&names.function, Profile::LambdaRelease, printer)?;
+    let package =
+        deploy
+            .source
+            .package(&names.function, super::deploy::profile_for(remote), printer)?;
     let aws = remote.load().await?;
     let desired = deploy.function.desired(
         &names,

@@ -7,10 +7,20 @@
 //! `awsQueryCompatible` clients read from `x-amzn-query-error`.
 //!
 //! Metrics are kept per minute (CloudWatch's standard resolution) in memory: they start empty
-//! with each run of the local cloud. Alarms are state, kept across restarts; their state moves
-//! only by SetAlarmState (the local cloud does not evaluate alarms: see the README).
+//! with each run of the local cloud. Alarms are state, kept across restarts.
+//!
+//! Alarms are evaluated from those metrics as CloudWatch evaluates them (`evaluate`: M out of
+//! N, missing data, AWS's reasons), on read: DescribeAlarms evaluates each alarm it answers
+//! for at that moment, against the periods up to the one still running (the local cloud
+//! publishes an invocation's metrics at once), before it filters by state. On AWS a scheduler
+//! evaluates every alarm each minute; evaluating on read gives what that evaluation would give
+//! now, costs nothing while nobody looks, needs no timer, and leaves recording an invocation
+//! (the stage URL's data path) as it was. A state set by SetAlarmState holds until the alarm's
+//! next evaluation, as on AWS: one evaluation interval (a minute; 10 s for a high-resolution
+//! period) after it, reads leave it as set.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use aws_smithy_cbor::data::Type;
 use aws_smithy_cbor::{Decoder, Encoder};
@@ -24,6 +34,8 @@ use serde_json::{Map, Value};
 use super::state::{arn, new_request_id, now_ms};
 use super::wire::strings;
 use super::Cloud;
+
+mod evaluate;
 
 /// The path every operation is posted to, before the operation's name.
 const PATH: &str = "/service/GraniteServiceVersion20100801/operation/";
@@ -451,8 +463,9 @@ impl Metrics {
             .add(invocation.error, invocation.duration_ms);
     }
 
-    /// A metric's statistics per minute, from every source published under its dimensions.
-    fn series(&self, key: &MetricKey) -> BTreeMap<i64, Stats> {
+    /// A metric's statistics per minute in `minutes`, from every source published under its
+    /// dimensions.
+    fn series(&self, key: &MetricKey, minutes: Range<i64>) -> BTreeMap<i64, Stats> {
         let mut series: BTreeMap<i64, Stats> = BTreeMap::new();
         if key.namespace != "AWS/Lambda" {
             return series;
@@ -461,8 +474,8 @@ impl Metrics {
             .sources
             .iter()
             .filter(|(s, _)| s.region == key.region && s.published_as(&key.dimensions));
-        for (_, minutes) in sources {
-            for (minute, invocations) in minutes {
+        for (_, recorded) in sources {
+            for (minute, invocations) in recorded.range(minutes.clone()) {
                 let Some(stats) = invocations.stats(&key.name) else {
                     continue;
                 };
@@ -473,6 +486,42 @@ impl Metrics {
             }
         }
         series
+    }
+
+    /// An alarm's evaluation range at `now_ms`: `count` periods of `period_ms` (aligned as
+    /// CloudWatch aligns them), the last the one running at `now_ms`, oldest first, each with
+    /// its statistics if an invocation was recorded in it. A minute's invocations count in the
+    /// period that minute starts in.
+    fn periods(
+        &self,
+        key: &MetricKey,
+        period_ms: i64,
+        count: usize,
+        now_ms: i64,
+    ) -> Vec<(i64, Option<Stats>)> {
+        let last = now_ms.div_euclid(period_ms) * period_ms;
+        let first = last - (count.max(1) as i64 - 1) * period_ms;
+        let mut periods: Vec<(i64, Option<Stats>)> = (0..count.max(1) as i64)
+            .map(|i| (first + i * period_ms, None))
+            .collect();
+        for (minute, stats) in &self.series(key, first..last + period_ms) {
+            let index = (minute - first).div_euclid(period_ms) as usize;
+            if let Some((_, slot)) = periods.get_mut(index) {
+                match slot {
+                    Some(sum) => sum.add(stats),
+                    None => *slot = Some(*stats),
+                }
+            }
+        }
+        periods
+    }
+}
+
+/// The unit Lambda publishes a metric in (an alarm with another `Unit` sees no data).
+fn lambda_unit(metric: &str) -> &'static str {
+    match metric {
+        "Duration" => "Milliseconds",
+        _ => "Count",
     }
 }
 
@@ -608,7 +657,7 @@ fn get_metric_data(cloud: &Cloud, region: &str, request: &Value) -> Response {
             start_ms.div_euclid(period_ms) * period_ms
         };
         let mut buckets: BTreeMap<i64, Stats> = BTreeMap::new();
-        for (minute, stats) in metrics.series(&query.key).range(first..end_ms) {
+        for (minute, stats) in &metrics.series(&query.key, first..end_ms) {
             let bucket = first + (minute - first).div_euclid(period_ms) * period_ms;
             buckets
                 .entry(bucket)
@@ -666,12 +715,72 @@ pub struct Alarm {
     pub config: Value,
     pub state: String,
     pub reason: String,
+    /// `StateReasonData` (JSON), from the evaluation or the SetAlarmState that set the state.
+    #[serde(default)]
+    pub reason_data: Option<String>,
     pub configured_ms: i64,
     pub state_updated_ms: i64,
     pub state_transitioned_ms: i64,
+    /// Until when a state set by SetAlarmState holds: the alarm's next evaluation.
+    #[serde(default)]
+    pub held_until_ms: i64,
 }
 
 impl Alarm {
+    /// A new alarm: INSUFFICIENT_DATA until it is evaluated, in AWS's words (recorded,
+    /// test_put_metric_alarm: "Unchecked: Initial alarm creation").
+    fn new(region: &str, name: &str, config: Value, now: i64) -> Alarm {
+        Alarm {
+            name: name.to_string(),
+            arn: arn(region, "cloudwatch", &format!("alarm:{name}")),
+            config,
+            state: "INSUFFICIENT_DATA".into(),
+            reason: "Unchecked: Initial alarm creation".into(),
+            reason_data: None,
+            configured_ms: now,
+            state_updated_ms: now,
+            state_transitioned_ms: now,
+            held_until_ms: 0,
+        }
+    }
+
+    /// Moves the alarm to the state `range` calls for at `now` (`rule` read from its
+    /// configuration), unless a state set by SetAlarmState still holds. Only a transition is
+    /// recorded: an alarm that stays in its state keeps its reason, as on AWS. Returns whether
+    /// it transitioned.
+    fn evaluate(&mut self, rule: &evaluate::Rule, range: &[evaluate::Period], now: i64) -> bool {
+        if now < self.held_until_ms {
+            return false;
+        }
+        match evaluate::evaluate(rule, range, now) {
+            Some(outcome) if outcome.state != self.state => {
+                self.state = outcome.state.to_string();
+                self.reason = outcome.reason;
+                self.reason_data = Some(outcome.reason_data);
+                self.state_updated_ms = now;
+                self.state_transitioned_ms = now;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// SetAlarmState: "This temporary state change lasts only until the next alarm comparison
+    /// occurs", which CloudWatch makes within an evaluation interval; until then reads leave
+    /// it as set.
+    fn set_state(&mut self, state: &str, reason: &str, data: Option<&str>, now: i64) {
+        if self.state != state {
+            self.state_transitioned_ms = now;
+        }
+        self.state = state.to_string();
+        self.reason = reason.to_string();
+        self.reason_data = data.map(str::to_string);
+        self.state_updated_ms = now;
+        let interval =
+            evaluate::Rule::from_config(&self.config).map_or(60_000, |r| r.interval_ms());
+        self.held_until_ms = now + interval;
+    }
+
     fn describe(&self) -> Out {
         let c = &self.config;
         let text_list =
@@ -700,8 +809,11 @@ impl Alarm {
             ),
             ("StateValue", Out::text(&self.state)),
             ("StateReason", Out::text(&self.reason)),
-            ("StateUpdatedTimestamp", Out::Time(self.state_updated_ms)),
         ]);
+        if let Some(data) = &self.reason_data {
+            entries.push(("StateReasonData", Out::text(data)));
+        }
+        entries.push(("StateUpdatedTimestamp", Out::Time(self.state_updated_ms)));
         for key in [
             "MetricName",
             "Namespace",
@@ -793,19 +905,7 @@ fn put_metric_alarm(cloud: &Cloud, region: &str, request: &Value) -> Response {
             alarm.configured_ms = now;
         }
         None => {
-            alarms.insert(
-                key,
-                Alarm {
-                    name: name.to_string(),
-                    arn: arn(region, "cloudwatch", &format!("alarm:{name}")),
-                    config,
-                    state: "INSUFFICIENT_DATA".into(),
-                    reason: "Unchecked: Initial alarm creation".into(),
-                    configured_ms: now,
-                    state_updated_ms: now,
-                    state_transitioned_ms: now,
-                },
-            );
+            alarms.insert(key, Alarm::new(region, name, config, now));
         }
     }
     ok(Out::Map(vec![]))
@@ -826,6 +926,17 @@ fn describe_alarms(cloud: &Cloud, region: &str, request: &Value) -> Response {
     let metric_alarms = types.is_empty() || types.contains(&"MetricAlarm");
     let limit = request["MaxRecords"].as_u64().unwrap_or(50) as usize;
     let after = request["NextToken"].as_str().unwrap_or_default();
+    if metric_alarms {
+        evaluate_alarms(
+            cloud,
+            region,
+            |a| {
+                (names.is_empty() || names.contains(&a.name.as_str()))
+                    && prefix.is_none_or(|p| a.name.starts_with(p))
+            },
+            now_ms(),
+        );
+    }
     let db = cloud.db();
     let prefix_key = alarm_key(region, "");
     let mut found: Vec<&Alarm> = db
@@ -856,6 +967,102 @@ fn describe_alarms(cloud: &Cloud, region: &str, request: &Value) -> Response {
     ok(Out::Map(entries))
 }
 
+/// Evaluates the region's metric alarms that `selected` picks, at `now` (see the module's
+/// doc), and records each transition. The metrics are read without the state's lock held, and
+/// an alarm reconfigured or set meanwhile is left as it is.
+fn evaluate_alarms(cloud: &Cloud, region: &str, selected: impl Fn(&Alarm) -> bool, now: i64) {
+    let prefix = alarm_key(region, "");
+    let due: Vec<(String, i64, evaluate::Rule, MetricKey)> = {
+        let db = cloud.db();
+        db.alarms()
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .filter(|(_, a)| now >= a.held_until_ms && selected(a))
+            .filter_map(|(k, a)| {
+                let rule = evaluate::Rule::from_config(&a.config)?;
+                Some((
+                    k.clone(),
+                    a.configured_ms,
+                    rule,
+                    alarm_metric(region, &a.config),
+                ))
+            })
+            .collect()
+    };
+    if due.is_empty() {
+        return;
+    }
+    let ranges: Vec<Vec<evaluate::Period>> = {
+        let metrics = cloud.metrics();
+        due.iter()
+            .map(|(_, _, rule, metric)| evaluation_range(&metrics, rule, metric, now))
+            .collect()
+    };
+    let mut db = cloud.db();
+    let mut transitioned = false;
+    for ((key, configured_ms, rule, _), range) in due.iter().zip(ranges) {
+        match db.alarms_mut().get_mut(key) {
+            Some(alarm) if alarm.configured_ms == *configured_ms => {
+                transitioned |= alarm.evaluate(rule, &range, now);
+            }
+            _ => {}
+        }
+    }
+    if transitioned {
+        db.changed();
+    }
+}
+
+/// The datapoints of an alarm's evaluation range at `now`, in its statistic (none where the
+/// alarm asks for another unit than the metric's).
+fn evaluation_range(
+    metrics: &Metrics,
+    rule: &evaluate::Rule,
+    metric: &MetricKey,
+    now: i64,
+) -> Vec<evaluate::Period> {
+    let unit_ok = rule
+        .unit
+        .as_deref()
+        .is_none_or(|u| u == lambda_unit(&metric.name));
+    metrics
+        .periods(metric, rule.period_s * 1000, rule.range(), now)
+        .into_iter()
+        .map(|(at_ms, stats)| evaluate::Period {
+            at_ms,
+            point: stats.filter(|_| unit_ok).map(|s| evaluate::Datapoint {
+                value: s.get(&rule.statistic),
+                samples: s.count,
+            }),
+        })
+        .collect()
+}
+
+/// The metric an alarm watches: its namespace, name and dimensions.
+fn alarm_metric(region: &str, config: &Value) -> MetricKey {
+    let mut dimensions: Vec<(String, String)> = config["Dimensions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|d| {
+            (
+                d["Name"].as_str().unwrap_or_default().to_string(),
+                d["Value"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    dimensions.sort();
+    MetricKey {
+        region: region.to_string(),
+        namespace: config["Namespace"].as_str().unwrap_or_default().to_string(),
+        name: config["MetricName"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        dimensions,
+    }
+}
+
 fn set_alarm_state(cloud: &Cloud, region: &str, request: &Value) -> Response {
     let name = request["AlarmName"].as_str().unwrap_or_default();
     let state = request["StateValue"].as_str().unwrap_or_default();
@@ -865,13 +1072,7 @@ fn set_alarm_state(cloud: &Cloud, region: &str, request: &Value) -> Response {
         // Recorded: test_set_alarm_invalid_input, error-resource-not-found (404, no message).
         return error(404, "ResourceNotFound", "");
     };
-    let now = now_ms();
-    if alarm.state != state {
-        alarm.state_transitioned_ms = now;
-    }
-    alarm.state = state.to_string();
-    alarm.reason = reason.to_string();
-    alarm.state_updated_ms = now;
+    alarm.set_state(state, reason, request["StateReasonData"].as_str(), now_ms());
     ok(Out::Map(vec![]))
 }
 
@@ -958,7 +1159,10 @@ mod tests {
                     .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect(),
             };
-            metrics.series(&key).get(&60_000).map(|s| s.sum)
+            metrics
+                .series(&key, 0..i64::MAX)
+                .get(&60_000)
+                .map(|s| s.sum)
         };
         let by_version = [
             ("ExecutedVersion", "2"),
@@ -974,5 +1178,154 @@ mod tests {
             sum("Errors", &[("FunctionName", "FAQ"), ("Resource", "FAQ:2")]),
             Some(1.0)
         );
+    }
+
+    /// An alarm as PutMetricAlarm stores it, evaluated against `metrics` at `now`.
+    fn evaluated(alarm: &mut Alarm, metrics: &Metrics, now: i64) -> bool {
+        let rule = evaluate::Rule::from_config(&alarm.config).unwrap();
+        let metric = alarm_metric("us-east-1", &alarm.config);
+        let range = evaluation_range(metrics, &rule, &metric, now);
+        alarm.evaluate(&rule, &range, now)
+    }
+
+    fn canary_errors_alarm(extra: Value) -> Alarm {
+        let mut config = serde_json::json!({
+            "AlarmName": "faq-canary-errors",
+            "Namespace": "AWS/Lambda",
+            "MetricName": "Errors",
+            "Dimensions": [
+                {"Name": "Resource", "Value": "FAQ:live"},
+                {"Name": "FunctionName", "Value": "FAQ"},
+            ],
+            "Statistic": "Sum",
+            "Period": 60,
+            "EvaluationPeriods": 2,
+            "DatapointsToAlarm": 1,
+            "Threshold": 0.0,
+            "ComparisonOperator": "GreaterThanThreshold",
+            "TreatMissingData": "notBreaching",
+        });
+        for (key, value) in extra.as_object().unwrap() {
+            config[key] = value.clone();
+        }
+        Alarm::new("us-east-1", "faq-canary-errors", config, 0)
+    }
+
+    fn through_live(error: bool, version: &str) -> Invocation<'_> {
+        Invocation {
+            region: "us-east-1",
+            function: "FAQ",
+            qualifier: Some("live"),
+            executed_version: version,
+            error,
+            duration_ms: 2.0,
+        }
+    }
+
+    /// 2026-03-12T11:58:00Z.
+    const T: i64 = 1_773_316_680_000;
+
+    #[test]
+    fn an_alarm_is_evaluated_from_the_invocations_recorded_through_the_alias() {
+        let mut metrics = Metrics::default();
+        let mut alarm = canary_errors_alarm(serde_json::json!({}));
+        // Users get answers from version 1: within the threshold.
+        metrics.record(&through_live(false, "1"), T - 50_000);
+        assert!(evaluated(&mut alarm, &metrics, T - 40_000));
+        assert_eq!(alarm.state, "OK");
+        assert_eq!(
+            alarm.reason,
+            "Threshold Crossed: 1 out of the last 2 datapoints [0.0 (12/03/26 11:57:00)] was not greater than the threshold (0.0) and 1 missing datapoint was treated as [NonBreaching] (minimum 2 datapoints for ALARM -> OK transition)."
+        );
+        // The canary fails twice in the minute that is still running: ALARM at once.
+        metrics.record(&through_live(false, "1"), T + 1_000);
+        metrics.record(&through_live(true, "2"), T + 2_000);
+        metrics.record(&through_live(true, "2"), T + 3_000);
+        assert!(evaluated(&mut alarm, &metrics, T + 4_000));
+        assert_eq!(alarm.state, "ALARM");
+        assert_eq!(
+            alarm.reason,
+            "Threshold Crossed: 1 out of the last 2 datapoints [2.0 (12/03/26 11:58:00)] was greater than the threshold (0.0) (minimum 1 datapoint for OK -> ALARM transition)."
+        );
+        assert_eq!(
+            (alarm.state_updated_ms, alarm.state_transitioned_ms),
+            (T + 4_000, T + 4_000)
+        );
+        let data: Value = serde_json::from_str(alarm.reason_data.as_deref().unwrap()).unwrap();
+        assert_eq!(data["queryDate"], "2026-03-12T11:58:04.000+0000");
+        assert_eq!(data["startDate"], "2026-03-12T11:57:00.000+0000");
+        assert_eq!(data["recentDatapoints"], serde_json::json!([0.0, 2.0]));
+        assert_eq!(
+            data["evaluatedDatapoints"][0],
+            serde_json::json!({"timestamp": "2026-03-12T11:58:00.000+0000", "sampleCount": 3.0, "value": 2.0})
+        );
+        // Evaluated again with the same outcome: no transition, the reason stays.
+        assert!(!evaluated(&mut alarm, &metrics, T + 5_000));
+        assert_eq!(alarm.state_updated_ms, T + 4_000);
+        // Two minutes of version 1 only: back to OK.
+        metrics.record(&through_live(false, "1"), T + 61_000);
+        metrics.record(&through_live(false, "1"), T + 121_000);
+        assert!(evaluated(&mut alarm, &metrics, T + 122_000));
+        assert_eq!(alarm.state, "OK");
+        // An alarm in another unit than Lambda's sees no data (here: not breaching).
+        let mut seconds = canary_errors_alarm(serde_json::json!({"Unit": "Seconds"}));
+        seconds.state = "ALARM".into();
+        assert!(evaluated(&mut seconds, &metrics, T + 4_000));
+        assert!(seconds
+            .reason
+            .starts_with("Threshold Crossed: no datapoints were received for 2 periods"));
+    }
+
+    #[test]
+    fn a_new_alarm_without_data_stays_unchecked() {
+        let metrics = Metrics::default();
+        let mut alarm = canary_errors_alarm(serde_json::json!({"TreatMissingData": "missing"}));
+        assert!(!evaluated(&mut alarm, &metrics, T));
+        assert_eq!(
+            (alarm.state.as_str(), alarm.reason.as_str()),
+            ("INSUFFICIENT_DATA", "Unchecked: Initial alarm creation")
+        );
+        assert_eq!(alarm.reason_data, None);
+        // A percentile is not evaluated (`evaluate_alarms` passes it over): it keeps its state.
+        let p99 =
+            canary_errors_alarm(serde_json::json!({"Statistic": null, "ExtendedStatistic": "p99"}));
+        assert_eq!(evaluate::Rule::from_config(&p99.config), None);
+    }
+
+    #[test]
+    fn a_state_set_by_set_alarm_state_holds_until_the_next_evaluation() {
+        let mut metrics = Metrics::default();
+        metrics.record(&through_live(false, "1"), T + 1_000);
+        let mut alarm = canary_errors_alarm(serde_json::json!({}));
+        assert!(evaluated(&mut alarm, &metrics, T + 2_000));
+        assert_eq!(alarm.state, "OK");
+        alarm.set_state("ALARM", "testing the rollback", None, T + 3_000);
+        assert_eq!(alarm.state_transitioned_ms, T + 3_000);
+        // Reads within the minute leave it as set, whatever the data (and new data) say.
+        metrics.record(&through_live(false, "1"), T + 30_000);
+        for at in [T + 3_000, T + 40_000, T + 62_999] {
+            assert!(!evaluated(&mut alarm, &metrics, at));
+            assert_eq!(
+                (alarm.state.as_str(), alarm.reason.as_str()),
+                ("ALARM", "testing the rollback")
+            );
+        }
+        // The next evaluation puts it where the data are.
+        assert!(evaluated(&mut alarm, &metrics, T + 63_000));
+        assert_eq!(alarm.state, "OK");
+        assert!(
+            alarm.reason.starts_with("Threshold Crossed: "),
+            "{}",
+            alarm.reason
+        );
+        // Set to the state the data call for, it keeps the reason it was given.
+        alarm.set_state("OK", "all good", Some(r#"{"why":"test"}"#), T + 70_000);
+        assert!(!evaluated(&mut alarm, &metrics, T + 200_000));
+        assert_eq!(alarm.reason, "all good");
+        assert_eq!(alarm.reason_data.as_deref(), Some(r#"{"why":"test"}"#));
+        // A high-resolution alarm is evaluated every 10 seconds.
+        let mut fast = canary_errors_alarm(serde_json::json!({"Period": 10}));
+        fast.set_state("ALARM", "testing", None, T);
+        assert_eq!(fast.held_until_ms, T + 10_000);
     }
 }

@@ -961,7 +961,7 @@ fn proxy_event(
         is_base64_encoded: base64,
     };
     // Straight to bytes from borrowed parts: building a serde_json::Value first cost ~10 µs
-    // per request (README, Performance).
+    // per request (docs/performance.md).
     serde_json::to_vec(&event).unwrap_or_default()
 }
 

@@ -150,6 +150,6 @@ fn a_missing_faq_file_is_named_in_the_error() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
-            "error: no/such/faq.json: cannot read it:",
+            "error: no/such/faq.json: cannot read it (No such file or directory (os error 2)): run faqctl in the project's folder (where faq.json and Cargo.toml are), or pass the file with --faq PATH\n",
         ));
 }

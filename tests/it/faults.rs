@@ -170,7 +170,7 @@ async fn beyond_the_retry_bound_deploy_fails_clearly_and_the_next_one_converges(
     assert_eq!(output.status.code(), Some(1));
     let message = stderr(&output);
     assert!(
-        message.starts_with("error: stopped at step 7 of 12 (CreateRestApi); the steps before it are done, and running the same command again finishes the rest: CreateRestApi FAQ-API failed: TooManyRequestsException: Too Many Requests"),
+        message.starts_with("error: stopped at step 7 of 12 (CreateRestApi); that looks transient (throttled, a server error or no answer): the steps before it are done, and running the same command again finishes the rest: CreateRestApi FAQ-API failed: TooManyRequestsException: Too Many Requests"),
         "{message}"
     );
     let output = run(deploy_command(&cloud)).await;

@@ -1,4 +1,4 @@
-//! Least privilege: each command works with exactly the IAM policy the README publishes for it
+//! Least privilege: each command works with exactly the IAM policy docs/iam.md publishes for it
 //! (`iam/*.json`), and with any one of its actions taken away it fails with a message naming
 //! that action. The local cloud judges every call against the policy as IAM would; GetFunction
 //! withholds Tags from a caller without `lambda:ListTags`, so a CI role without it must still see
@@ -15,7 +15,7 @@ use serde_json::Value;
 
 const LOGS_ROLE: &str = "arn:aws:iam::123456789012:role/apigw-logs";
 
-/// A published policy, with the README's placeholders filled in as the tests' roles.
+/// A published policy, with docs/iam.md's placeholders filled in as the tests' roles.
 fn policy(command: &str) -> Value {
     let path = common::workspace()
         .join("iam")

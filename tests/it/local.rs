@@ -385,7 +385,7 @@ async fn api_gateway_failures_look_as_they_do_on_aws() {
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&output.stderr),
-        "error: function FAQ failed (Unhandled): it broke\n"
+        "error: function FAQ:live (version 3) failed (Unhandled): it broke\n"
     );
     cloud.stop().await;
 }

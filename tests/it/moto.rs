@@ -567,20 +567,55 @@ async fn destroy_leaves_nothing_and_a_second_destroy_says_so() {
 #[tokio::test]
 async fn destroy_without_yes_off_a_terminal_refuses_and_deletes_nothing() {
     let moto = Moto::start();
-    deploy(&moto);
+    let deployed = deploy(&moto);
     faqctl_at(&moto.endpoint)
         .args(["destroy"])
         .assert()
         .code(1)
         .stderr("error: destroy deletes resources and is not at a terminal to ask: pass --yes to confirm\n");
+    // Every resource is still there, one by one: the function with its version and alias, its
+    // log group, the API with its stage…
     let sdk = Sdk::at(&moto.endpoint).await;
-    assert!(sdk
+    let function = sdk.function().await;
+    assert_eq!(
+        function.configuration().unwrap().function_arn(),
+        deployed["function_arn"].as_str()
+    );
+    let alias = sdk
         .lambda
-        .get_function()
+        .get_alias()
         .function_name("FAQ")
+        .name("live")
         .send()
         .await
-        .is_ok());
+        .unwrap();
+    assert_eq!(alias.function_version(), Some("1"));
+    let groups = sdk
+        .logs
+        .describe_log_groups()
+        .log_group_name_prefix("/aws/lambda/FAQ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        groups.log_groups()[0].log_group_name(),
+        Some("/aws/lambda/FAQ")
+    );
+    let api_id = deployed["api_id"].as_str().unwrap();
+    assert_eq!(sdk.api_ids("FAQ-API").await, [api_id]);
+    sdk.apigateway
+        .get_stage()
+        .rest_api_id(api_id)
+        .stage_name("myDeployment")
+        .send()
+        .await
+        .unwrap();
+    // …and as deployed, down to the method, integration and permission: nothing to change.
+    faqctl_at(&moto.endpoint)
+        .args(["plan", "--zip", &zip(), "--detailed-exitcode"])
+        .assert()
+        .code(0)
+        .stdout("No changes: FAQ is up to date.\n");
 }
 
 #[tokio::test]
@@ -846,4 +881,65 @@ async fn the_sdks_own_aws_endpoint_url_is_honoured() {
         .starts_with(&format!("{}/_aws/execute-api/", moto.endpoint)));
     let sdk = Sdk::at(&moto.endpoint).await;
     assert_eq!(sdk.api_ids("FAQ-API").await.len(), 1);
+}
+
+/// moto runs no function code: a deploy with the gate on stops at it and says why (the
+/// endpoint, what it answered, `--no-gate`), exits 6, and never claims that running it again
+/// finishes; `FAQCTL_NO_GATE=1` (as CI writes it) then deploys.
+#[tokio::test]
+async fn a_gate_that_cannot_run_on_moto_says_why_and_no_gate_deploys() {
+    let moto = Moto::start();
+    let mut gated = faqctl_at(&moto.endpoint);
+    gated
+        .env_remove("FAQCTL_NO_GATE")
+        .args(["deploy", "--zip", &zip(), "--role-arn", ROLE_ARN]);
+    let output = gated.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(6), "{stderr}");
+    for expected in [
+        "(Invoke); the steps before it are done; running the same command again stops here again",
+        &format!(
+            "the gate could not run version 1 of FAQ: {} answered its Invoke without a Lambda error code (the endpoint answered HTTP 500",
+            moto.endpoint
+        ),
+        "so it does not run function code",
+        "pass --no-gate (or set FAQCTL_NO_GATE=1)",
+    ] {
+        assert!(stderr.contains(expected), "{expected:?} in {stderr}");
+    }
+    assert!(!stderr.contains("finishes the rest"), "{stderr}");
+    // The alias was never made: users reach nothing broken.
+    let sdk = Sdk::at(&moto.endpoint).await;
+    assert!(sdk
+        .lambda
+        .get_alias()
+        .function_name("FAQ")
+        .name("live")
+        .send()
+        .await
+        .is_err());
+
+    for value in ["1", "yes", "on"] {
+        let mut ungated = faqctl_at(&moto.endpoint);
+        ungated.env("FAQCTL_NO_GATE", value).args([
+            "deploy",
+            "--zip",
+            &zip(),
+            "--role-arn",
+            ROLE_ARN,
+        ]);
+        let deployed = json_ok(&mut ungated);
+        assert!(deployed["invoke_url"].is_string(), "{value}: {deployed}");
+    }
+    // And an off value keeps the gate (the deploy is a no-op now, so nothing is invoked).
+    let mut off = faqctl_at(&moto.endpoint);
+    off.env("FAQCTL_NO_GATE", "0")
+        .args(["plan", "--zip", &zip()]);
+    assert_eq!(operations(&json_ok(&mut off)), Vec::<String>::new());
+    let mut bad = faqctl_at(&moto.endpoint);
+    bad.env("FAQCTL_NO_GATE", "maybe")
+        .args(["plan", "--zip", &zip()]);
+    let output = bad.output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("maybe"));
 }

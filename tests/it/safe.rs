@@ -186,6 +186,76 @@ async fn a_broken_bootstrap_is_stopped_at_the_gate_and_users_stay_on_the_old_ver
     );
     assert_eq!(alias_version(&sdk).await, "3");
     assert_eq!(question(&url).await, "Changed?");
+
+    // Good (1), broken (2, stopped at the gate), good (3): a rollback goes to 1, never to 2.
+    let command = |args: &[&str]| {
+        let mut command = faqctl_at(&cloud.endpoint());
+        command.args(args);
+        command
+    };
+    let rolled = json_ok_async(command(&["rollback"])).await;
+    assert_eq!((&rolled["from"], &rolled["to"]), (&3.into(), &1.into()));
+    assert_eq!(alias_version(&sdk).await, "1");
+    assert_ne!(question(&url).await, "Changed?");
+    // `invoke` runs what the stage serves (the alias), and says which version answered.
+    let invoked = json_ok_async(command(&["invoke", "--payload", r#"{"httpMethod":"GET"}"#])).await;
+    assert_eq!(invoked["qualifier"], "live");
+    assert_eq!(invoked["executed_version"], "1");
+    let body: Value = serde_json::from_str(invoked["payload"]["body"].as_str().unwrap()).unwrap();
+    assert_ne!(body["q"], "Changed?");
+    let output = run(command(&["invoke", "--payload", r#"{"httpMethod":"GET"}"#])).await;
+    assert!(String::from_utf8_lossy(&output.stderr).contains("FAQ:live (version 1) answered"));
+    // `--qualifier '$LATEST'` runs the code last uploaded (version 3's).
+    let latest = json_ok_async(command(&[
+        "invoke",
+        "--qualifier",
+        "$LATEST",
+        "--payload",
+        r#"{"httpMethod":"GET"}"#,
+    ]))
+    .await;
+    assert_eq!(latest["executed_version"], "$LATEST");
+    assert!(latest["payload"]["body"]
+        .as_str()
+        .unwrap()
+        .contains("Changed?"));
+    // `history` tells each version's story from the alias' own description.
+    let history = json_ok_async(command(&["history"])).await;
+    let by_version = |n: u64| {
+        history["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["version"] == n)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(by_version(2)["gate"], "failed");
+    assert_eq!(by_version(2)["gate_reason"], "Unhandled");
+    assert_eq!(by_version(2)["live"], serde_json::json!([]));
+    assert_eq!(by_version(3)["gate"], "passed");
+    assert!(by_version(3)["rolled_back"].is_string());
+    assert_eq!(by_version(1)["live"].as_array().unwrap().len(), 2);
+    assert!(by_version(1)["live"][1]["to"].is_null());
+    // `status` shows what is live, and $LATEST apart (it is version 3's code).
+    let status = json_ok_async(command(&["status"])).await;
+    assert_eq!(status["function"]["live"][0]["version"], 1);
+    assert_eq!(status["function"]["live"][0]["weight"], 1.0);
+    assert_eq!(
+        status["function"]["latest_not_live"]["code_sha256"],
+        by_version(3)["code_sha256"]
+    );
+    // A version that failed its gate is refused by name, unless forced.
+    let output = run(command(&["rollback", "--to", "2"])).await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains(
+        "--to 2: version 2 of FAQ failed its gate (Unhandled): users would get a version that does not serve the FAQ"
+    ));
+    assert_eq!(alias_version(&sdk).await, "1");
+    // Nothing healthy before 1: said, and nothing changes.
+    let output = run(command(&["rollback"])).await;
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(alias_version(&sdk).await, "1");
     cloud.stop().await;
 }
 
@@ -373,7 +443,7 @@ async fn rollback_is_one_write_and_history_shows_what_is_live() {
     let rolled = json_ok_async(command(&["rollback"])).await;
     assert_eq!(
         (&rolled["from"], &rolled["to"], &rolled["changed"]),
-        (&"version 2".into(), &1.into(), &true.into())
+        (&2.into(), &1.into(), &true.into())
     );
     let calls = cloud.calls();
     let writes: Vec<&String> = calls
@@ -386,11 +456,13 @@ async fn rollback_is_one_write_and_history_shows_what_is_live() {
     let history = json_ok_async(command(&["history"])).await;
     assert_eq!(history["versions"][1]["weight"], 1.0);
 
-    // Nothing before version 1; an unknown version is named with the ones there are.
+    // Nothing before version 1 (2 was rolled back from); an unknown version is named with the
+    // ones there are.
     let output = run(command(&["rollback"])).await;
     assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr)
-        .contains("FAQ:live is on version 1, and there is no version before it to roll back to"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains(
+        "no version of FAQ was live before version 1 and healthy (per FAQ:live's history, which faqctl keeps in its description): nothing was changed; pick one with --to VERSION"
+    ));
     let output = run(command(&["rollback", "--to", "9"])).await;
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr)

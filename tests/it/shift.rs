@@ -205,6 +205,140 @@ async fn a_canary_that_starts_failing_is_rolled_back_automatically() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_alarm_on_the_canarys_errors_rolls_the_shift_back() {
+    let cloud = common::local_cloud(LocalConfig::default()).await;
+    let sdk = Sdk::at(&cloud.endpoint()).await;
+    let good = std::path::PathBuf::from(common::zip());
+    let first = json_ok_async(deploy_command(&cloud, &good, &[])).await;
+    let url = first["invoke_url"].as_str().unwrap().to_string();
+
+    // The alarm a user would keep on what the stage's users get: errors through FAQ:live,
+    // whichever version answered, 1 of the last 2 minutes above 0, no data being fine.
+    let dimension = |n: &str, v: &str| Dimension::builder().name(n).value(v).build();
+    sdk.cloudwatch
+        .put_metric_alarm()
+        .alarm_name("faq-live-errors")
+        .namespace("AWS/Lambda")
+        .metric_name("Errors")
+        .dimensions(dimension("FunctionName", "FAQ"))
+        .dimensions(dimension("Resource", "FAQ:live"))
+        .statistic(Statistic::Sum)
+        .period(60)
+        .evaluation_periods(2)
+        .datapoints_to_alarm(1)
+        .threshold(0.0)
+        .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+        .treat_missing_data("notBreaching")
+        .send()
+        .await
+        .unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let (client, seen) = hit_stage(url.clone(), stop.clone());
+    // Version 1's answers are within the threshold: the local cloud's CloudWatch says OK.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let alarm = describe_alarm(&sdk, "faq-live-errors").await;
+        if alarm.state_value() == Some(&StateValue::Ok) {
+            let reason = alarm.state_reason().unwrap_or_default();
+            assert!(reason.starts_with("Threshold Crossed: "), "{reason}");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the alarm never went OK: {alarm:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    // Held for a minute: only the health check can end it early.
+    let output = run(deploy_command(
+        &cloud,
+        &fails_after_the_gate(dir.path()),
+        &["--traffic", "canary:50:60s", "--alarm", "faq-live-errors"],
+    ))
+    .await;
+    stop.store(true, Ordering::Relaxed);
+    client.await.unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(5), "{stderr}");
+    assert!(
+        stderr.contains("version 2 of FAQ was rolled back during the traffic shift: "),
+        "{stderr}"
+    );
+    // The shift's own error count and the alarm see the same failures in the same health
+    // read (the alarm is evaluated when DescribeAlarms reads it): both are named.
+    assert!(
+        stderr.contains("alarm faq-live-errors is in ALARM; FAQ:live is on version 1 again"),
+        "{stderr}"
+    );
+    assert_eq!(alias(&sdk).await, ("1".to_string(), vec![]));
+    let seen = std::mem::take(&mut *seen.lock().unwrap());
+    assert!(
+        seen.statuses.get(&502).is_some_and(|n| *n > 0),
+        "{:?}",
+        seen.statuses
+    );
+
+    // The alarm is in ALARM because CloudWatch evaluated the canary's errors, in AWS's words:
+    // nobody set its state.
+    let alarm = describe_alarm(&sdk, "faq-live-errors").await;
+    assert_eq!(alarm.state_value(), Some(&StateValue::Alarm));
+    let reason = alarm.state_reason().unwrap_or_default();
+    assert!(
+        reason.starts_with("Threshold Crossed: ")
+            && reason.contains(" out of the last 2 datapoints ["),
+        "{reason}"
+    );
+    // (With a minute of no data in the last 2, "and 1 missing datapoint was treated as
+    // [NonBreaching]" comes before the minimum.)
+    assert!(
+        reason.contains("] was greater than the threshold (0.0)")
+            || reason.contains("] were greater than the threshold (0.0)"),
+        "{reason}"
+    );
+    assert!(
+        reason.ends_with(" (minimum 1 datapoint for OK -> ALARM transition)."),
+        "{reason}"
+    );
+    let data: Value = serde_json::from_str(alarm.state_reason_data().unwrap()).unwrap();
+    assert_eq!(data["version"], "1.0");
+    assert_eq!(data["statistic"], "Sum");
+    assert_eq!(data["period"], 60);
+    assert_eq!(data["threshold"], 0.0);
+    assert!(
+        data["recentDatapoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v.as_f64().unwrap() > 0.0),
+        "{data}"
+    );
+    assert_eq!(
+        alarm.state_updated_timestamp(),
+        alarm.state_transitioned_timestamp()
+    );
+    assert!(
+        !cloud.calls().contains_key("SetAlarmState"),
+        "{:?}",
+        cloud.calls()
+    );
+    cloud.stop().await;
+}
+
+/// The metric alarm `name`, as DescribeAlarms answers it.
+async fn describe_alarm(sdk: &Sdk, name: &str) -> aws_sdk_cloudwatch::types::MetricAlarm {
+    let described = sdk
+        .cloudwatch
+        .describe_alarms()
+        .alarm_names(name)
+        .send()
+        .await
+        .unwrap();
+    described.metric_alarms()[0].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_healthy_linear_shift_moves_step_by_step_and_reports_each_step() {
     let cloud = common::local_cloud(LocalConfig::default()).await;
     let sdk = Sdk::at(&cloud.endpoint()).await;

@@ -229,7 +229,65 @@ async fn a_saved_change_is_served_on_the_same_url_and_a_broken_one_never_takes_i
     assert_eq!(served["UpdateFunctionCode"], 2, "{served}");
     assert_eq!(served["CreateFunction"], 1, "{served}");
     assert_eq!(served["CreateRestApi"], 1, "the same API and URL: {served}");
+
+    // `plan --local` builds as `local` does (the same development profile, the same zip), so
+    // right after it there is nothing to change.
+    let mut plan = Command::new(env!("CARGO_BIN_EXE_faqctl"));
+    plan.args(["plan", "--local"])
+        .env("FAQCTL_LOCAL_ENDPOINT", endpoint)
+        .env("CARGO_TARGET_DIR", target_dir().join("watch-dev"))
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL");
+    project_args(&mut plan, project.path());
+    let planned = plan.output().unwrap();
+    assert!(planned.status.success(), "{planned:?}");
+    assert!(
+        String::from_utf8_lossy(&planned.stdout).starts_with("No changes"),
+        "{}",
+        String::from_utf8_lossy(&planned.stdout)
+    );
+    // That build has a zip of its own, never the one for AWS, and says what it is.
+    let dev_zip = target_dir().join("watch-dev/lambda/FAQ/lambda-dev/bootstrap.zip");
+    let bytes = std::fs::read(&dev_zip).unwrap();
+    assert_eq!(
+        faqctl::package::zip_profile(&bytes),
+        Some(faqctl::package::Profile::LambdaDev)
+    );
     assert!(watching.interrupt(), "Ctrl-C ends it cleanly");
+
+    // Deployed anywhere but the local cloud, that zip is refused unless asked for.
+    let moto = common::Moto::start();
+    let mut deploy = common::faqctl_at(&moto.endpoint);
+    deploy
+        .args(["deploy", "--role-arn", common::ROLE_ARN, "--zip"])
+        .arg(&dev_zip);
+    let refused = deploy.output().unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("this zip was built with the development profile lambda-dev (by `faqctl local`), which is for the local cloud only")
+            && stderr.contains("--allow-dev-build"),
+        "{stderr}"
+    );
+    let sdk = common::Sdk::at(&moto.endpoint).await;
+    assert!(sdk
+        .lambda
+        .get_function()
+        .function_name("FAQ")
+        .send()
+        .await
+        .is_err());
+    let mut allowed = common::faqctl_at(&moto.endpoint);
+    allowed
+        .args([
+            "deploy",
+            "--allow-dev-build",
+            "--role-arn",
+            common::ROLE_ARN,
+            "--zip",
+        ])
+        .arg(&dev_zip);
+    common::json_ok(&mut allowed);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

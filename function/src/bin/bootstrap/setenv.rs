@@ -7,7 +7,7 @@
 //! environment grew by ~112 bytes per invocation, for good: a 128 MB function would run out of
 //! memory after about a million warm invocations. The leaked strings, interleaved with the
 //! runtime's own allocations, also fragmented the heap: after 60,000 invocations, malloc's
-//! free-list walks were a fifth of the function's CPU time (README, "The function").
+//! free-list walks were a fifth of the function's CPU time (docs/function.md).
 //!
 //! A program's own definition of a libc function is the one the linker binds the program's
 //! calls to. This one installs `NAME=value` with `putenv`, which keeps the string itself in
