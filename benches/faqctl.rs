@@ -614,11 +614,7 @@ async fn edit_loop_section(table: &mut Table) {
                 "< 10 s",
                 e2e < Duration::from_secs(10),
             );
-            table.row(
-                "  of which: build (cargo, profile lambda-dev)",
-                ms(build),
-                "",
-            );
+            table.row("  of which: build (cargo, profile dev)", ms(build), "");
             table.check(
                 "  of which: swap (converge: UpdateFunctionCode)",
                 ms(swap),

@@ -170,9 +170,10 @@ pub enum Profile {
     /// For AWS: smallest binary, fastest cold start (LTO, opt-level z, one codegen unit), and
     /// checked against provided.al2023's glibc. `build` and `deploy` use it.
     LambdaRelease,
-    /// For the local cloud (`faqctl local`): incremental, no LTO, so a one-line change
-    /// rebuilds in seconds. Runs on this machine, so AWS's glibc bound is not checked.
-    LambdaDev,
+    /// For the local cloud (`faqctl local`): cargo's `dev` profile, incremental, no LTO, so a
+    /// one-line change rebuilds in seconds, and with the dependencies `cargo run` compiled for
+    /// the CLI. Runs on this machine, so AWS's glibc bound is not checked.
+    Dev,
 }
 
 impl Profile {
@@ -180,7 +181,7 @@ impl Profile {
     pub fn name(self) -> &'static str {
         match self {
             Profile::LambdaRelease => LAMBDA_PROFILE,
-            Profile::LambdaDev => "lambda-dev",
+            Profile::Dev => "dev",
         }
     }
 
@@ -188,7 +189,7 @@ impl Profile {
     fn purpose(self) -> &'static str {
         match self {
             Profile::LambdaRelease => "size-optimised, for AWS",
-            Profile::LambdaDev => "incremental, for the local cloud",
+            Profile::Dev => "incremental, for the local cloud",
         }
     }
 
@@ -202,7 +203,7 @@ impl Profile {
     fn compression_level(self) -> i64 {
         match self {
             Profile::LambdaRelease => 9,
-            Profile::LambdaDev => 1,
+            Profile::Dev => 1,
         }
     }
 }
@@ -502,17 +503,20 @@ impl BuildCommand {
                     .arg(format!("{target}.{RUNTIME_GLIBC}"));
             }
         }
+        command.arg("--manifest-path").arg(manifest).args([
+            "--profile",
+            profile.name(),
+            "-p",
+            "faq-function",
+        ]);
+        if profile == Profile::Dev {
+            // The CLI's package too, only for its features: the function's dependencies are
+            // then resolved as `cargo run` resolved them, and reused (see the workspace
+            // Cargo.toml's `[profile.dev.package.faq-function]`).
+            command.args(["-p", env!("CARGO_PKG_NAME")]);
+        }
         command
-            .arg("--manifest-path")
-            .arg(manifest)
-            .args([
-                "--profile",
-                profile.name(),
-                "-p",
-                "faq-function",
-                "--bin",
-                BOOTSTRAP,
-            ])
+            .args(["--bin", BOOTSTRAP])
             .args(["--message-format", "json-render-diagnostics"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped());
@@ -564,7 +568,7 @@ fn package_bootstrap(
     let shown = bootstrap_path.display().to_string();
     let cpu = match config.profile {
         Profile::LambdaRelease => check_bootstrap(&shown, &bootstrap, config.arch)?,
-        Profile::LambdaDev => {
+        Profile::Dev => {
             check_machine(&shown, &bootstrap, config.arch)?;
             CpuCheck::NotChecked
         }
@@ -591,7 +595,7 @@ fn package_bootstrap(
 }
 
 /// Where a build writes its zip: for AWS, `target/lambda/FAQ/bootstrap.zip` as cargo-lambda
-/// writes it; any other profile in a folder of its own (`target/lambda/FAQ/lambda-dev/…`), so
+/// writes it; any other profile in a folder of its own (`target/lambda/FAQ/dev/…`), so
 /// that the local cloud's build never takes the place of the one for AWS; arm64 in a folder
 /// of its own, so that builds for both architectures sit side by side.
 pub fn zip_path(target_dir: &Path, function_name: &str, arch: Arch, profile: Profile) -> PathBuf {
@@ -610,7 +614,11 @@ pub fn zip_path(target_dir: &Path, function_name: &str, arch: Arch, profile: Pro
 pub fn zip_profile(bytes: &[u8]) -> Option<Profile> {
     let archive = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
     let comment = std::str::from_utf8(archive.comment()).ok()?;
-    [Profile::LambdaRelease, Profile::LambdaDev]
+    // Before the local cloud's build moved to cargo's `dev` profile, it had one of its own.
+    if comment == "faqctl build, cargo profile lambda-dev" {
+        return Some(Profile::Dev);
+    }
+    [Profile::LambdaRelease, Profile::Dev]
         .into_iter()
         .find(|p| comment == p.zip_comment())
 }
@@ -682,8 +690,13 @@ fn built_bootstrap(
             }
         };
         bail!(
-            "`{cargo} --profile {} -p faq-function` failed ({}) for {}{}",
+            "`{cargo} --profile {} -p faq-function{}` failed ({}) for {}{}",
             config.profile,
+            if config.profile == Profile::Dev {
+                " -p faqctl"
+            } else {
+                ""
+            },
             output.status,
             manifest.display(),
             if kept.is_empty() {
@@ -1542,9 +1555,9 @@ mod tests {
             format!("building bootstrap for {host} (cargo, profile lambda-release: size-optimised, for AWS)…")
         );
         assert_eq!(
-            building(&config(other, Profile::LambdaDev)),
+            building(&config(other, Profile::Dev)),
             format!(
-                "building bootstrap for {other} (cargo zigbuild, target {}.2.34, profile lambda-dev: incremental, for the local cloud)…",
+                "building bootstrap for {other} (cargo zigbuild, target {}.2.34, profile dev: incremental, for the local cloud)…",
                 other.rust_target()
             )
         );
@@ -1571,7 +1584,7 @@ mod tests {
             .unwrap()
             .len()
         };
-        let (release, dev) = (size(Profile::LambdaRelease), size(Profile::LambdaDev));
+        let (release, dev) = (size(Profile::LambdaRelease), size(Profile::Dev));
         assert!(release < dev, "release {release} bytes, dev {dev} bytes");
         // Both compress: neither stores the text as it is.
         assert!(dev < text.len() / 2, "dev {dev} bytes of {}", text.len());
@@ -1586,8 +1599,8 @@ mod tests {
     #[test]
     fn profiles_are_named_as_cargo_knows_them() {
         assert_eq!(Profile::LambdaRelease.to_string(), "lambda-release");
-        assert_eq!(Profile::LambdaDev.to_string(), "lambda-dev");
-        assert_eq!(Profile::LambdaDev.name(), "lambda-dev");
+        assert_eq!(Profile::Dev.to_string(), "dev");
+        assert_eq!(Profile::Dev.name(), "dev");
     }
 
     /// What cargo answers: its exit code, its JSON messages on stdout, its diagnostics.
@@ -1703,20 +1716,22 @@ mod tests {
             "--manifest-path",
             "/w/Cargo.toml",
             "--profile",
-            "lambda-dev",
+            "dev",
             "-p",
             "faq-function",
+            "-p",
+            "faqctl",
             "--bin",
             "bootstrap",
             "--message-format",
             "json-render-diagnostics",
         ];
-        let native = BuildCommand::Native.command(Path::new("/w/Cargo.toml"), Profile::LambdaDev);
+        let native = BuildCommand::Native.command(Path::new("/w/Cargo.toml"), Profile::Dev);
         assert_eq!(args(native), [&["build"][..], &tail].concat());
         let cross = BuildCommand::Cross {
             target: "aarch64-unknown-linux-gnu",
         }
-        .command(Path::new("/w/Cargo.toml"), Profile::LambdaDev);
+        .command(Path::new("/w/Cargo.toml"), Profile::Dev);
         assert_eq!(
             args(cross),
             [
@@ -1854,13 +1869,28 @@ mod tests {
     }
 
     #[test]
+    fn a_zip_says_its_profile_and_one_from_the_former_lambda_dev_profile_is_a_dev_build() {
+        let zip = |comment: &str| {
+            write_zip_at(&[(BOOTSTRAP, 0o755, b"\x7fELF".as_slice())], 1, comment).unwrap()
+        };
+        for profile in [Profile::LambdaRelease, Profile::Dev] {
+            assert_eq!(zip_profile(&zip(&profile.zip_comment())), Some(profile));
+        }
+        assert_eq!(
+            zip_profile(&zip("faqctl build, cargo profile lambda-dev")),
+            Some(Profile::Dev)
+        );
+        assert_eq!(zip_profile(&zip("made by hand")), None);
+    }
+
+    #[test]
     fn a_build_for_the_local_cloud_checks_the_machine_but_not_aws_glibc_or_cpu() {
         // This machine's glibc may be newer than AWS's: fine for the local cloud.
         let bootstrap = x86_64_needing(&["2.39"]);
-        let (_dir, local) = package(&bootstrap, Arch::X86_64, Profile::LambdaDev);
+        let (_dir, local) = package(&bootstrap, Arch::X86_64, Profile::Dev);
         let local = local.unwrap();
         assert_eq!(local.cpu, CpuCheck::NotChecked);
-        assert_eq!(local.profile, Some(Profile::LambdaDev));
+        assert_eq!(local.profile, Some(Profile::Dev));
         let (_dir, aws) = package(&bootstrap, Arch::X86_64, Profile::LambdaRelease);
         let error = format!("{:#}", aws.unwrap_err());
         assert!(
@@ -1868,7 +1898,7 @@ mod tests {
             "{error}"
         );
         // The machine is checked for both.
-        let (_dir, wrong) = package(&bootstrap, Arch::Arm64, Profile::LambdaDev);
+        let (_dir, wrong) = package(&bootstrap, Arch::Arm64, Profile::Dev);
         let error = format!("{:#}", wrong.unwrap_err());
         assert!(
             error.contains("is built for X86_64, but the function runs on arm64"),

@@ -50,7 +50,7 @@ pub struct DeployCommandArgs {
     /// as for AWS. A build that fails is printed and what is deployed stays.
     #[arg(long, conflicts_with_all = ["zip", "smoke_test"])]
     pub watch: bool,
-    /// Deploy a zip built with a development profile (`lambda-dev`, what `faqctl local`
+    /// Deploy a zip built with a development profile (`dev`, what `faqctl local`
     /// builds: unoptimised, unchecked against AWS's glibc) to something other than the local
     /// cloud. Refused without it: such a build is for the local cloud only.
     #[arg(long)]
@@ -350,12 +350,12 @@ pub async fn run(
         .source
         .package(&names.function, profile_for(remote), printer)?;
     let aws = loading.await.context("loading the AWS configuration")??;
-    if package.profile == Some(Profile::LambdaDev)
+    if package.profile == Some(Profile::Dev)
         && !command.allow_dev_build
         && !(remote.local || aws.is_local_cloud().await)
     {
         bail!(
-            "{}: this zip was built with the development profile lambda-dev (by `faqctl local`), which is for the local cloud only: unoptimised and not checked against AWS's runtime; deploy the release build (`faqctl build` writes it to target/lambda/{}/bootstrap.zip, or leave out --zip), or pass --allow-dev-build to deploy it anyway",
+            "{}: this zip was built with the development profile dev (by `faqctl local`), which is for the local cloud only: unoptimised and not checked against AWS's runtime; deploy the release build (`faqctl build` writes it to target/lambda/{}/bootstrap.zip, or leave out --zip), or pass --allow-dev-build to deploy it anyway",
             package.zip.display(),
             names.function
         );
@@ -409,7 +409,7 @@ pub async fn run(
 /// for anything else.
 pub fn profile_for(remote: &RemoteArgs) -> Profile {
     if remote.local {
-        Profile::LambdaDev
+        Profile::Dev
     } else {
         Profile::LambdaRelease
     }

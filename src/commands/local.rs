@@ -164,7 +164,7 @@ pub async fn run(args: LocalArgs, global: &RemoteArgs, printer: &Printer) -> any
     };
     let package = args
         .source
-        .package(&names.function, Profile::LambdaDev, printer)?;
+        .package(&names.function, Profile::Dev, printer)?;
     let aws = remote.load().await?;
     let desired = function.desired(
         &names,
@@ -220,7 +220,7 @@ pub async fn run(args: LocalArgs, global: &RemoteArgs, printer: &Printer) -> any
             let build = args
                 .source
                 .project
-                .build_config(&names.function, Profile::LambdaDev);
+                .build_config(&names.function, Profile::Dev);
             let target = Target {
                 aws: &aws,
                 function: &function,

@@ -166,7 +166,7 @@ async fn a_saved_change_is_served_on_the_same_url_and_a_broken_one_never_takes_i
     project_args(&mut command, project.path());
     let watching = Watching::spawn(command);
     let served = watching.next_document(FIRST_BUILD);
-    assert_eq!(served["deployed"]["profile"], "lambda-dev", "{served}");
+    assert_eq!(served["deployed"]["profile"], "dev", "{served}");
     assert_eq!(served["deployed"]["architecture"], "x86_64", "{served}");
     let url = served["deployed"]["stage_urls"][0].as_str().unwrap();
     let endpoint = served["endpoint"].as_str().unwrap();
@@ -247,11 +247,11 @@ async fn a_saved_change_is_served_on_the_same_url_and_a_broken_one_never_takes_i
         String::from_utf8_lossy(&planned.stdout)
     );
     // That build has a zip of its own, never the one for AWS, and says what it is.
-    let dev_zip = target_dir().join("watch-dev/lambda/FAQ/lambda-dev/bootstrap.zip");
+    let dev_zip = target_dir().join("watch-dev/lambda/FAQ/dev/bootstrap.zip");
     let bytes = std::fs::read(&dev_zip).unwrap();
     assert_eq!(
         faqctl::package::zip_profile(&bytes),
-        Some(faqctl::package::Profile::LambdaDev)
+        Some(faqctl::package::Profile::Dev)
     );
     assert!(watching.interrupt(), "Ctrl-C ends it cleanly");
 
@@ -265,7 +265,7 @@ async fn a_saved_change_is_served_on_the_same_url_and_a_broken_one_never_takes_i
     assert_eq!(refused.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(
-        stderr.contains("this zip was built with the development profile lambda-dev (by `faqctl local`), which is for the local cloud only")
+        stderr.contains("this zip was built with the development profile dev (by `faqctl local`), which is for the local cloud only")
             && stderr.contains("--allow-dev-build"),
         "{stderr}"
     );
