@@ -26,6 +26,9 @@ pub struct Invoked {
     /// The version that ran (`X-Amz-Executed-Version`): through an alias, the one its routing
     /// drew.
     pub executed_version: Option<String>,
+    /// Lambda's request id for this invocation (`x-amzn-RequestId`): the one its START, END and
+    /// REPORT log lines name, so `faqctl logs --request-id` finds them.
+    pub request_id: Option<String>,
 }
 
 /// Lambda's longest function timeout: what an Invoke may take when the function's own timeout
@@ -111,6 +114,7 @@ pub async fn invoke(
             .map(|p| p.as_ref().to_vec())
             .unwrap_or_default(),
         executed_version: response.executed_version().map(str::to_string),
+        request_id: aws_types::request_id::RequestId::request_id(&response).map(str::to_string),
         log: response.log_result().map(|encoded| {
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(encoded)

@@ -59,6 +59,8 @@ pub struct InvokeOutput {
     pub qualifier: String,
     /// The version that answered (through an alias, the one its routing drew).
     pub executed_version: Option<String>,
+    /// Lambda's request id for the invocation: `faqctl logs --request-id` shows its lines.
+    pub request_id: Option<String>,
     pub status_code: i32,
     pub function_error: Option<String>,
     pub payload: Value,
@@ -147,6 +149,7 @@ pub async fn run(remote: &RemoteArgs, args: InvokeArgs, printer: &Printer) -> an
         function_name: names.function.clone(),
         qualifier,
         executed_version: invoked.executed_version,
+        request_id: invoked.request_id,
         status_code: invoked.status_code,
         function_error: invoked.function_error,
         payload: serde_json::from_slice(raw)

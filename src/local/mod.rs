@@ -35,6 +35,7 @@ mod router;
 mod runtime;
 mod server;
 mod state;
+mod sts;
 mod versions;
 mod vtl;
 mod wire;

@@ -17,7 +17,8 @@ use serde_json::Value;
 use super::casing::ConnectionHeads;
 use super::faults::{self, Service};
 use super::{
-    admin, apigateway, cloudwatch, gateway, iam, lambda, logs, model, wire, Cloud, DEFAULT_REGION,
+    admin, apigateway, cloudwatch, gateway, iam, lambda, logs, model, sts, wire, Cloud,
+    DEFAULT_REGION,
 };
 
 /// One control-plane call, parsed once: the API it is for and its operation.
@@ -68,6 +69,8 @@ enum Target {
         path: String,
     },
     Admin,
+    /// STS (GetCallerIdentity): who the caller is.
+    Sts,
     /// A control-plane call to one of the emulated APIs, parsed once.
     Service(Call),
     Unknown(String),
@@ -133,6 +136,7 @@ fn target(method: &Method, uri: &Uri, headers: &HeaderMap) -> Target {
         Some("monitoring") => cloudwatch(),
         Some("apigateway") => apigateway(),
         Some("logs") => logs(),
+        Some("sts") => Target::Sts,
         Some(other) => Target::Unknown(other.to_string()),
         None if path.starts_with("/2015-03-31/") || path.starts_with("/2017-03-31/") => lambda(),
         None if path.starts_with("/restapis") || path.starts_with("/tags/") => apigateway(),
@@ -234,10 +238,14 @@ async fn serve(
             gateway::handle(cloud, request).await
         }
         Target::Admin => admin::handle(cloud, method, uri.path(), &body),
+        Target::Sts => {
+            cloud.db().count(&sts::action(&body));
+            sts::handle(&region, &body)
+        }
         Target::Unknown(service) => wire::rest_error(
             400,
             "UnrecognizedClientException",
-            &format!("faqctl local emulates the services lambda, apigateway, logs and monitoring (CloudWatch); this request is for {service:?}"),
+            &format!("faqctl local emulates the services lambda, apigateway, logs, monitoring (CloudWatch) and sts (GetCallerIdentity); this request is for {service:?}"),
         ),
         Target::Service(call) => call_service(cloud, call, method, uri, headers, &region, &body).await,
     }
@@ -307,7 +315,7 @@ impl Target {
                     ),
                 ),
             ),
-            Target::Admin | Target::Unknown(_) => (
+            Target::Admin | Target::Sts | Target::Unknown(_) => (
                 ADMIN,
                 wire::rest_error(
                     413,

@@ -824,3 +824,58 @@ async fn an_invocation_during_a_code_update_runs_the_old_code_and_the_next_ones_
     }
     cloud.stop().await;
 }
+
+/// STS's GetCallerIdentity, as the AWS SDK asks it (query protocol, XML answer): the local
+/// cloud's one identity, in the partition of the region asked; an action STS lacks here is
+/// answered as STS answers one it does not know.
+#[tokio::test]
+async fn get_caller_identity_names_the_local_account_and_role_in_the_regions_partition() {
+    let cloud = start(None).await;
+    let endpoint = format!("http://{}", cloud.address);
+    for (region, partition) in [("us-east-1", "aws"), ("cn-north-1", "aws-cn")] {
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(region))
+            .endpoint_url(&endpoint)
+            .credentials_provider(aws_sdk_lambda::config::Credentials::new(
+                "test",
+                "test",
+                None,
+                None,
+                "faqctl-tests",
+            ))
+            .load()
+            .await;
+        let identity = aws_sdk_sts::Client::new(&config)
+            .get_caller_identity()
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(identity.account(), Some("000000000000"));
+        assert_eq!(
+            identity.arn(),
+            Some(
+                format!("arn:{partition}:sts::000000000000:assumed-role/faqctl-local/faqctl")
+                    .as_str()
+            )
+        );
+        assert_eq!(identity.user_id(), Some("AROAFAQCTLLOCAL000001:faqctl"));
+    }
+
+    let answer = reqwest::Client::new()
+        .post(&endpoint)
+        .header(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=0",
+        )
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("Action=AssumeRole&Version=2011-06-15")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 400);
+    let body = answer.text().await.unwrap();
+    assert!(
+        body.contains("<Code>InvalidAction</Code><Message>Could not find operation AssumeRole for version 2011-06-15</Message>"),
+        "{body}"
+    );
+}

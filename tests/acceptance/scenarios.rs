@@ -1,0 +1,630 @@
+//! The scenarios: what a user does with faqctl, end to end, each step checked as the user
+//! would see it. Every wait is bounded by the target's propagation time and says how long it
+//! took.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure, Context};
+use serde_json::Value;
+
+use crate::run::Ctx;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Scenario {
+    pub name: &'static str,
+    pub about: &'static str,
+    /// Runs only against the local cloud (it needs the local cloud's admin API).
+    pub local_only: bool,
+}
+
+pub const ALL: &[Scenario] = &[
+    Scenario {
+        name: "lifecycle",
+        about: "cold deploy, the stage URL, invoke, logs --follow, plan, a change through the gate, a broken bootstrap stopped at it, rollback, API logs and --request-id, CORS, destroy twice",
+        local_only: false,
+    },
+    Scenario {
+        name: "refusals",
+        about: "a role Lambda cannot assume and a name Lambda refuses: a clear error, nothing left",
+        local_only: false,
+    },
+    Scenario {
+        name: "least-privilege",
+        about: "each command with exactly its published IAM policy (iam/*.json)",
+        local_only: true,
+    },
+    Scenario {
+        name: "guard",
+        about: "--aws refuses without the right FAQCTL_ACCEPTANCE_ACCOUNT before any write, and --sweep deletes only old runs (the local cloud standing in for AWS)",
+        local_only: true,
+    },
+];
+
+pub async fn run(scenario: Scenario, ctx: &Ctx<'_>) -> anyhow::Result<()> {
+    match scenario.name {
+        "lifecycle" => lifecycle(ctx).await,
+        "refusals" => refusals(ctx).await,
+        "least-privilege" => least_privilege(ctx).await,
+        "guard" => guard(ctx).await,
+        other => bail!("no scenario {other}"),
+    }
+}
+
+fn step(what: std::fmt::Arguments) {
+    println!("  {what}");
+}
+
+const ORIGIN: &str = "https://www.example.com";
+
+/// A stage URL's answer.
+struct Answer {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: String,
+}
+
+async fn get(url: &str, origin: Option<&str>) -> anyhow::Result<Answer> {
+    let mut request = reqwest::Client::new().get(url);
+    if let Some(origin) = origin {
+        request = request.header("origin", origin);
+    }
+    let response = request.send().await?;
+    Ok(Answer {
+        status: response.status().as_u16(),
+        headers: response.headers().clone(),
+        body: response.text().await?,
+    })
+}
+
+/// GETs `url` until `accept` holds for the answer, for at most `limit`; the answer and how
+/// long it took.
+async fn wait_for(
+    url: &str,
+    origin: Option<&str>,
+    limit: Duration,
+    what: &str,
+    accept: impl Fn(&Answer) -> bool,
+) -> anyhow::Result<(Answer, Duration)> {
+    let started = Instant::now();
+    let mut last = String::from("no answer");
+    while started.elapsed() < limit {
+        match get(url, origin).await {
+            Ok(answer) if accept(&answer) => return Ok((answer, started.elapsed())),
+            Ok(answer) => last = format!("HTTP {} {}", answer.status, answer.body),
+            Err(error) => last = error.to_string(),
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    bail!(
+        "{url} did not {what} within {} s; last: {last}",
+        limit.as_secs()
+    )
+}
+
+/// The FAQ entry in a stage URL's or Invoke's body.
+fn entry(body: &str) -> Option<(String, String)> {
+    let value: Value = serde_json::from_str(body).ok()?;
+    Some((value["q"].as_str()?.into(), value["a"].as_str()?.into()))
+}
+
+/// The live version(s), from `faqctl status`.
+async fn live(ctx: &Ctx<'_>) -> anyhow::Result<Vec<u64>> {
+    let status = ctx.ok(&["status"]).await?;
+    Ok(status["function"]["live"]
+        .as_array()
+        .context("status names no live version")?
+        .iter()
+        .filter_map(|v| v["version"].as_u64())
+        .collect())
+}
+
+fn path(p: &std::path::Path) -> &str {
+    p.to_str().unwrap_or_default()
+}
+
+async fn lifecycle(ctx: &Ctx<'_>) -> anyhow::Result<()> {
+    let limit = ctx.target.propagation;
+    let good = path(&ctx.zips.good);
+    let deployed = ctx
+        .ok(&["deploy", "--zip", good, "--role-arn", &ctx.target.role_arn])
+        .await?;
+    let (arn, api_id, url) = (
+        deployed["function_arn"].as_str().unwrap_or_default(),
+        deployed["api_id"].as_str().unwrap_or_default(),
+        deployed["invoke_url"]
+            .as_str()
+            .context("deploy printed no invoke_url")?
+            .to_string(),
+    );
+    ctx.tag(arn, api_id).await?;
+    step(format_args!(
+        "deployed {} ({} changes)",
+        ctx.function,
+        deployed["changes"].as_array().map_or(0, Vec::len)
+    ));
+
+    let (answer, took) = wait_for(&url, None, limit, "answer a FAQ", |a| {
+        a.status == 200 && entry(&a.body).is_some()
+    })
+    .await?;
+    step(format_args!(
+        "the stage URL answered a FAQ after {:.1} s: {}",
+        took.as_secs_f64(),
+        answer.body
+    ));
+
+    let mut follow = ctx
+        .faqctl(&["logs", "--follow", "--since", "5m", "--output", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .context("cannot start `faqctl logs --follow`")?;
+    let invoked = ctx.ok(&["invoke"]).await?;
+    ensure!(
+        invoked["status_code"] == 200 && invoked["function_error"].is_null(),
+        "invoke: {invoked}"
+    );
+    ensure!(
+        invoked["executed_version"] == "1",
+        "invoke ran {} where version 1 is live",
+        invoked["executed_version"]
+    );
+    let body = invoked["payload"]["body"].as_str().unwrap_or_default();
+    ensure!(
+        entry(body).is_some(),
+        "invoke answered no FAQ entry: {invoked}"
+    );
+    let request_id = invoked["request_id"]
+        .as_str()
+        .context("invoke named no request id")?
+        .to_string();
+    step(format_args!(
+        "invoke: version 1 answered (request {request_id})"
+    ));
+
+    let stdout = follow.stdout.take().context("logs --follow's stdout")?;
+    let seen = tokio::time::timeout(limit, async {
+        use tokio::io::AsyncBufReadExt;
+        let mut lines = tokio::io::BufReader::new(stdout).lines();
+        let mut started = false;
+        while let Ok(Some(line)) = lines.next_line().await {
+            let event: Value = serde_json::from_str(&line).unwrap_or_default();
+            let message = event["message"].as_str().unwrap_or_default();
+            started |= message.starts_with("START") && message.contains(&request_id);
+            if started && message.starts_with("Quote selected: ") {
+                return Some(message.to_string());
+            }
+        }
+        None
+    })
+    .await;
+    let _ = follow.kill().await;
+    match seen {
+        Ok(Some(line)) => step(format_args!(
+            "logs --follow showed that request's line: {line}"
+        )),
+        Ok(None) => bail!("logs --follow ended without the line of request {request_id}"),
+        Err(_) => bail!(
+            "logs --follow showed no `Quote selected` line of request {request_id} within {} s",
+            limit.as_secs()
+        ),
+    }
+
+    let plan = ctx.ok(&["plan", "--zip", good]).await?;
+    ensure!(
+        plan["changes"].as_array().is_some_and(Vec::is_empty),
+        "plan after deploy: {plan}"
+    );
+    step(format_args!("plan: no changes"));
+
+    ctx.ok(&["deploy", "--zip", path(&ctx.zips.changed)])
+        .await?;
+    ensure!(
+        live(ctx).await? == [2],
+        "after a good change, status says live {:?}",
+        live(ctx).await?
+    );
+    let (_, took) = wait_for(&url, None, limit, "answer the changed FAQ", |a| {
+        a.body.contains("Is this the changed FAQ?")
+    })
+    .await?;
+    step(format_args!(
+        "a change passed the gate: version 2 live, served after {:.1} s",
+        took.as_secs_f64()
+    ));
+
+    let stderr = ctx
+        .fails(4, &["deploy", "--zip", path(&ctx.zips.broken)])
+        .await?;
+    ensure!(
+        stderr.contains("gate"),
+        "a broken bootstrap's deploy said:\n{stderr}"
+    );
+    ensure!(
+        live(ctx).await? == [2],
+        "after a broken deploy, status says live {:?}",
+        live(ctx).await?
+    );
+    step(format_args!(
+        "a broken bootstrap was stopped at the gate (exit 4); version 2 still live"
+    ));
+
+    let rolled = ctx.ok(&["rollback"]).await?;
+    ensure!(
+        rolled["to"] == 1,
+        "rollback went to {} where version 1 was the last live and healthy",
+        rolled["to"]
+    );
+    ensure!(
+        live(ctx).await? == [1],
+        "after rollback, status says live {:?}",
+        live(ctx).await?
+    );
+    wait_for(&url, None, limit, "answer the original FAQ again", |a| {
+        a.status == 200 && entry(&a.body).is_some() && !a.body.contains("changed FAQ")
+    })
+    .await?;
+    step(format_args!(
+        "rollback: version 1 live again (never the broken 3)"
+    ));
+
+    let mut args = vec![
+        "deploy",
+        "--zip",
+        good,
+        "--api-logs",
+        "--cors-origin",
+        ORIGIN,
+    ];
+    if let Some(role) = &ctx.target.apigw_logs_role_arn {
+        args.extend(["--apigw-logs-role-arn", role]);
+    }
+    ctx.ok(&args).await?;
+    let (answer, took) = wait_for(&url, Some(ORIGIN), limit, "allow the listed origin", |a| {
+        a.status == 200
+            && a.headers
+                .get("access-control-allow-origin")
+                .is_some_and(|v| v == ORIGIN)
+    })
+    .await?;
+    step(format_args!(
+        "CORS: GET from {ORIGIN} allowed after {:.1} s",
+        took.as_secs_f64()
+    ));
+    let preflight = reqwest::Client::new()
+        .request(reqwest::Method::OPTIONS, &url)
+        .header("origin", ORIGIN)
+        .header("access-control-request-method", "GET")
+        .send()
+        .await?;
+    let allowed = preflight
+        .headers()
+        .get("access-control-allow-methods")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    ensure!(
+        preflight.status().is_success() && allowed.contains("GET"),
+        "the preflight answered {} with Access-Control-Allow-Methods {allowed:?}",
+        preflight.status()
+    );
+    step(format_args!("CORS: the preflight allows {allowed}"));
+
+    let gateway_id = answer
+        .headers
+        .get("x-amzn-requestid")
+        .and_then(|v| v.to_str().ok())
+        .context("the stage answered no x-amzn-RequestId")?
+        .to_string();
+    let started = Instant::now();
+    loop {
+        let ran = ctx
+            .run(&["logs", "--request-id", &gateway_id, "--output", "json"])
+            .await?;
+        let sources: Vec<String> = ran
+            .stdout
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter_map(|e| e["source"].as_str().map(str::to_string))
+            .collect();
+        if ran.code == 0
+            && ["access", "api", "function"]
+                .iter()
+                .all(|s| sources.iter().any(|x| x == s))
+        {
+            step(format_args!(
+                "logs --request-id: {} lines (access, API Gateway, function) after {:.1} s",
+                sources.len(),
+                started.elapsed().as_secs_f64()
+            ));
+            break;
+        }
+        if started.elapsed() > limit {
+            bail!(
+                "logs --request-id {gateway_id} showed {sources:?} after {} s (exit {}): {}",
+                limit.as_secs(),
+                ran.code,
+                ran.stderr
+            );
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+
+    let destroyed = ctx.ok(&["destroy", "--yes", "--quota-wait", "5m"]).await?;
+    ensure!(
+        destroyed["changes"]
+            .as_array()
+            .is_some_and(|c| !c.is_empty()),
+        "destroy: {destroyed}"
+    );
+    let again = ctx.ok(&["destroy", "--yes", "--quota-wait", "5m"]).await?;
+    ensure!(
+        again["changes"].as_array().is_some_and(Vec::is_empty),
+        "a second destroy: {again}"
+    );
+    let status = ctx.ok(&["status"]).await?;
+    ensure!(status["deployed"] == false, "after destroy: {status}");
+    step(format_args!(
+        "destroy, twice: everything gone, the second a no-op"
+    ));
+    Ok(())
+}
+
+async fn refusals(ctx: &Ctx<'_>) -> anyhow::Result<()> {
+    let good = path(&ctx.zips.good);
+    // A role Lambda cannot assume: on AWS one that does not exist in the account; the local
+    // cloud does not model which roles exist, so it is told to answer as Lambda does for one.
+    let role = format!(
+        "arn:aws:iam::{}:role/faqctl-acc-{}-does-not-exist",
+        ctx.target.account, ctx.id
+    );
+    if ctx.target.is_local() {
+        ctx.target
+            .admin(
+                reqwest::Method::POST,
+                "/_faqctl/faults",
+                "CreateFunction=role*1000",
+            )
+            .await?;
+    }
+    let mut deploy = ctx.faqctl(&["deploy", "--zip", good, "--role-arn", &role]);
+    // Lambda cannot tell "not yet propagated" from "never": faqctl waits for IAM, briefly here.
+    let wait = if ctx.target.is_local() {
+        "2000"
+    } else {
+        "15000"
+    };
+    deploy.env("FAQCTL_IAM_WAIT_MS", wait);
+    let ran = ctx.run_command(deploy).await;
+    if ctx.target.is_local() {
+        ctx.target
+            .admin(reqwest::Method::DELETE, "/_faqctl/faults", "")
+            .await?;
+    }
+    let ran = ran?;
+    ensure!(
+        ran.code == 1 && ran.stderr.contains("cannot be assumed") && ran.stderr.contains(&role),
+        "a deploy with a role Lambda cannot assume exited {}:\n{}",
+        ran.code,
+        ran.stderr
+    );
+    let status = ctx.ok(&["status"]).await?;
+    ensure!(
+        status["deployed"] == false,
+        "a refused deploy left: {status}"
+    );
+    step(format_args!(
+        "a role Lambda cannot assume: refused, named, nothing deployed"
+    ));
+
+    let stderr = ctx
+        .fails(
+            1,
+            &[
+                "deploy",
+                "--zip",
+                good,
+                "--role-arn",
+                &ctx.target.role_arn,
+                "--function-name",
+                "FAQ acc!",
+            ],
+        )
+        .await?;
+    ensure!(
+        stderr.contains("\"FAQ acc!\" is not a valid Lambda function name"),
+        "a function name Lambda refuses:\n{stderr}"
+    );
+    step(format_args!(
+        "a function name Lambda refuses: refused before any call"
+    ));
+    Ok(())
+}
+
+/// The published policies with this scenario's names and roles in place of the defaults.
+fn policy(ctx: &Ctx<'_>, command: &str) -> anyhow::Result<String> {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("iam/{command}.json"));
+    let text = std::fs::read_to_string(&file).with_context(|| file.display().to_string())?;
+    Ok(text
+        .replace("function:FAQ\"", &format!("function:{}\"", ctx.function))
+        .replace("function:FAQ:", &format!("function:{}:", ctx.function))
+        .replace(
+            "/aws/lambda/FAQ:",
+            &format!("/aws/lambda/{}:", ctx.function),
+        )
+        .replace(
+            "/aws/apigateway/FAQ-API/",
+            &format!("/aws/apigateway/{}/", ctx.api),
+        )
+        .replace("YOUR-LAMBDA-ROLE", "faqctl-acceptance")
+        .replace("YOUR-APIGW-LOGS-ROLE", "faqctl-acceptance-apigw-logs"))
+}
+
+async fn least_privilege(ctx: &Ctx<'_>) -> anyhow::Result<()> {
+    let outcome = least_privilege_steps(ctx).await;
+    ctx.target
+        .admin(reqwest::Method::DELETE, "/_faqctl/iam", "")
+        .await?;
+    outcome
+}
+
+async fn least_privilege_steps(ctx: &Ctx<'_>) -> anyhow::Result<()> {
+    let good = path(&ctx.zips.good);
+    let steps: [(&str, Vec<&str>); 6] = [
+        (
+            "deploy",
+            vec!["deploy", "--zip", good, "--role-arn", &ctx.target.role_arn],
+        ),
+        ("plan", vec!["plan", "--zip", good]),
+        ("plan", vec!["status"]),
+        ("invoke", vec!["invoke"]),
+        ("logs", vec!["logs", "--since", "5m"]),
+        ("destroy", vec!["destroy", "--yes", "--quota-wait", "5m"]),
+    ];
+    for (policy_of, args) in steps {
+        ctx.target
+            .admin(
+                reqwest::Method::POST,
+                "/_faqctl/iam",
+                &policy(ctx, policy_of)?,
+            )
+            .await?;
+        let ran = ctx.run(&args).await?;
+        ensure!(
+            ran.code == 0,
+            "`faqctl {}` with exactly iam/{policy_of}.json exited {}:\n{}",
+            args.join(" "),
+            ran.code,
+            ran.stderr
+        );
+        step(format_args!("faqctl {} with iam/{policy_of}.json", args[0]));
+    }
+    Ok(())
+}
+
+/// The suite's own `--aws` guard and `--sweep`, with the local cloud standing in for AWS (it
+/// answers sts:GetCallerIdentity for account 000000000000).
+async fn guard(ctx: &Ctx<'_>) -> anyhow::Result<()> {
+    let endpoint = ctx.target.endpoint.as_deref().context("a local cloud")?;
+    let suite = |account: Option<&str>, args: &[&str]| {
+        let mut command = tokio::process::Command::new(std::env::current_exe().unwrap_or_default());
+        command
+            .arg("--aws")
+            .args(args)
+            .env_remove("AWS_PROFILE")
+            .env("AWS_ENDPOINT_URL", endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_CONFIG_FILE", "/nonexistent/faqctl-acceptance/config")
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                "/nonexistent/faqctl-acceptance/credentials",
+            )
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("FAQCTL_ROLE_ARN", &ctx.target.role_arn)
+            .env_remove("FAQCTL_ACCEPTANCE_ACCOUNT")
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true);
+        if let Some(account) = account {
+            command.env("FAQCTL_ACCEPTANCE_ACCOUNT", account);
+        }
+        command
+    };
+    let calls = || async {
+        let answer = reqwest::Client::new()
+            .get(format!("{endpoint}/_faqctl/calls"))
+            .header("authorization", "AWS4-HMAC-SHA256 Credential=testing/20261203/us-east-1/faqctl/aws4_request, SignedHeaders=host, Signature=0")
+            .send()
+            .await?
+            .text()
+            .await?;
+        let answer: Value = serde_json::from_str(&answer)?;
+        anyhow::Ok(answer["calls"].clone())
+    };
+    for (account, says) in [
+        (None, "set FAQCTL_ACCEPTANCE_ACCOUNT to the 12-digit id of the account your credentials are for"),
+        (Some("123456789012"), "FAQCTL_ACCEPTANCE_ACCOUNT is 123456789012, but your credentials are for account 000000000000"),
+    ] {
+        ctx.target.admin(reqwest::Method::DELETE, "/_faqctl/calls", "").await?;
+        let ran = ctx.run_command(suite(account, &[])).await?;
+        ensure!(
+            ran.code == 2 && ran.stderr.contains(says) && ran.stderr.contains("nothing was done"),
+            "--aws with FAQCTL_ACCEPTANCE_ACCOUNT={account:?} exited {}:\n{}{}",
+            ran.code,
+            ran.stdout,
+            ran.stderr
+        );
+        let calls = calls().await?;
+        let made: Vec<&String> = calls.as_object().map(|c| c.keys().collect()).unwrap_or_default();
+        ensure!(
+            made.iter().all(|op| *op == "GetCallerIdentity"),
+            "--aws refused, but after calling {made:?}"
+        );
+        step(format_args!("--aws with FAQCTL_ACCEPTANCE_ACCOUNT={account:?}: refused before any write ({made:?})"));
+    }
+
+    // Two runs' leftovers: one started two hours ago (killed), one just now (still running).
+    let old = format!("20200101T000000Z-{:04x}", fastrand::u16(..));
+    let mut leftovers = Vec::new();
+    for id in [old.as_str(), ctx.id.as_str()] {
+        let (function, api) = (format!("FAQ-acc-{id}"), format!("FAQ-API-acc-{id}"));
+        let mut deploy = ctx.target.faqctl();
+        deploy
+            .args([
+                "deploy",
+                "--zip",
+                path(&ctx.zips.good),
+                "--role-arn",
+                &ctx.target.role_arn,
+            ])
+            .args([
+                "--function-name",
+                &function,
+                "--api-name",
+                &api,
+                "--output",
+                "json",
+                "--quiet",
+            ]);
+        let ran = ctx.run_command(deploy).await?;
+        ensure!(ran.code == 0, "deploying a leftover: {}", ran.stderr);
+        let deployed: Value = serde_json::from_str(&ran.stdout)?;
+        let arn = deployed["function_arn"].as_str().unwrap_or_default();
+        let api_id = deployed["api_id"].as_str().unwrap_or_default();
+        crate::run::tag(ctx.target, id, arn, api_id).await?;
+        leftovers.push(function);
+    }
+    let ran = ctx
+        .run_command(suite(Some("000000000000"), &["--sweep"]))
+        .await?;
+    ensure!(
+        ran.code == 0,
+        "--sweep exited {}:\n{}{}",
+        ran.code,
+        ran.stdout,
+        ran.stderr
+    );
+    let names: Vec<String> = ctx
+        .target
+        .lambda()
+        .list_functions()
+        .send()
+        .await?
+        .functions()
+        .iter()
+        .filter_map(|f| f.function_name().map(str::to_string))
+        .collect();
+    ensure!(
+        !names.contains(&leftovers[0]) && names.contains(&leftovers[1]),
+        "--sweep left {names:?} (it should delete {} and keep {}):\n{}",
+        leftovers[0],
+        leftovers[1],
+        ran.stdout
+    );
+    step(format_args!(
+        "--sweep deleted the run of 2020 and kept the one under an hour old"
+    ));
+    // The young one is this scenario's own names: its clean-up deletes it.
+    Ok(())
+}
