@@ -237,7 +237,8 @@ pub fn glob(pattern: &str, text: &str) -> bool {
 /// operation names (Invoke is `lambda:InvokeFunction`; tagging on create also needs
 /// `lambda:TagResource`; passing a role needs `iam:PassRole` on it); API Gateway's are the HTTP
 /// verbs on `arn:…:apigateway:{region}::{path}`; CloudWatch Logs' are the operation names on
-/// the log group (`…:log-group:{name}:*`), tagging on create also needing `logs:TagResource`.
+/// the log group (`…:log-group:{name}:*`), tagging on create also needing `logs:TagResource`,
+/// but for DescribeLogGroups, which the Reference scopes to no resource type: on `*`.
 pub fn needs(
     service: Service,
     operation: &str,
@@ -347,11 +348,21 @@ pub fn needs(
                 needs
             }
         }
+        // The Reference lists no resource type for DescribeLogGroups, so only a statement on
+        // "*" grants it; one on `log-group:*` does not (docs/iam.md, "DescribeLogGroups").
+        Service::Logs if operation == "DescribeLogGroups" => {
+            vec![need("logs:DescribeLogGroups", "*".to_string())]
+        }
         Service::Logs => {
-            let resource = match request["logGroupName"].as_str() {
+            // A group is named by `logGroupName`, or by `logGroupIdentifier` (its name or ARN).
+            let group = request["logGroupName"]
+                .as_str()
+                .or_else(|| request["logGroupIdentifier"].as_str())
+                .map(|g| g.rsplit(":log-group:").next().unwrap_or(g));
+            let resource = match group {
                 Some(group) => arn(region, "logs", &format!("log-group:{group}:*")),
-                // What IAM checks for DescribeLogGroups and other account-wide reads.
-                None => arn(region, "logs", "log-group::log-stream:"),
+                // No group named (the model's validation refuses the request next).
+                None => arn(region, "logs", "log-group:*"),
             };
             let mut needs = vec![need(&format!("logs:{operation}"), resource.clone())];
             if operation == "CreateLogGroup"
@@ -521,9 +532,39 @@ mod tests {
             "us-east-1",
             br#"{"logGroupNamePrefix":"/aws/lambda/FAQ"}"#,
         );
-        assert_eq!(
-            logs[0].resource,
-            "arn:aws:logs:us-east-1:000000000000:log-group::log-stream:"
+        assert_eq!(logs, [need("logs:DescribeLogGroups", "*".into())]);
+        let by_arn = needs(
+            Service::Logs,
+            "FilterLogEvents",
+            &Method::POST,
+            "/",
+            None,
+            "us-east-1",
+            br#"{"logGroupIdentifier":"arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/FAQ"}"#,
         );
+        assert_eq!(
+            by_arn[0].resource,
+            "arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/FAQ:*"
+        );
+    }
+
+    #[test]
+    fn describe_log_groups_is_granted_only_on_every_resource() {
+        // The Service Authorization Reference lists no resource type for it: a statement on
+        // the account's log groups does not reach it, one on "*" does.
+        let iam = Iam::default();
+        let describe = &needs(
+            Service::Logs,
+            "DescribeLogGroups",
+            &Method::POST,
+            "/",
+            None,
+            "us-east-1",
+            b"{}",
+        )[0];
+        iam.set_policy(r#"{"Statement":[{"Effect":"Allow","Action":"logs:DescribeLogGroups","Resource":"arn:aws:logs:*:*:log-group:*"}]}"#).unwrap();
+        assert!(!iam.allows(&describe.action, &describe.resource));
+        iam.set_policy(r#"{"Statement":[{"Effect":"Allow","Action":"logs:DescribeLogGroups","Resource":"*"}]}"#).unwrap();
+        assert!(iam.allows(&describe.action, &describe.resource));
     }
 }

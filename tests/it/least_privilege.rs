@@ -356,3 +356,29 @@ async fn a_caller_without_list_tags_sees_its_own_deployment_as_converged() {
     fresh.stop().await;
     cloud.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn describe_log_groups_is_granted_only_by_a_statement_on_every_resource() {
+    // AWS's Service Authorization Reference lists no resource type for logs:DescribeLogGroups,
+    // so the published policies grant it on "*" (docs/iam.md); a statement on the account's log
+    // groups is refused, as parliament says it would be.
+    let cloud = common::local_cloud(LocalConfig::default()).await;
+    let sdk = Sdk::at(&cloud.endpoint()).await;
+    let grant = |resource: &str| {
+        serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Action": "logs:DescribeLogGroups", "Resource": resource}]})
+    };
+    set_policy(&cloud, Some(&grant("arn:aws:logs:*:*:log-group:*"))).await;
+    let refused = sdk.logs.describe_log_groups().send().await.unwrap_err();
+    let message = format!(
+        "{}",
+        aws_smithy_types::error::display::DisplayErrorContext(&refused)
+    );
+    assert!(
+        message.contains("not authorized to perform: logs:DescribeLogGroups on resource: *"),
+        "{message}"
+    );
+    set_policy(&cloud, Some(&grant("*"))).await;
+    sdk.logs.describe_log_groups().send().await.unwrap();
+    cloud.stop().await;
+}

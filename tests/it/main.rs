@@ -28,6 +28,7 @@ mod cors;
 mod docs;
 mod faults;
 mod least_privilege;
+mod lint;
 mod livetail;
 mod local;
 mod moto;
