@@ -15,7 +15,11 @@
 //! - `docs`: every link in README.md and docs/ resolves; the README stays a short front door;
 //! - `versions`: Lambda versions and aliases on the local cloud, against AWS recordings;
 //! - `safe`: safe deploys (a version per change, the gate, the alias `live`);
-//! - `shift`: gradual traffic shifting, watched in the local cloud's CloudWatch, and rollback.
+//! - `shift`: gradual traffic shifting, watched in the local cloud's CloudWatch, and rollback;
+//! - `lint`: the workflows (actionlint) and the published IAM policies (parliament).
+//!
+//! The acceptance suite, end to end through the binary, is a target of its own:
+//! `tests/acceptance/` (`./scripts/acceptance`).
 
 mod common;
 
