@@ -564,37 +564,49 @@ async fn guard(ctx: &Ctx<'_>) -> anyhow::Result<()> {
         step(format_args!("--aws with FAQCTL_ACCEPTANCE_ACCOUNT={account:?}: refused before any write ({made:?})"));
     }
 
-    // Two runs' leftovers: one started two hours ago (killed), one just now (still running).
+    // Two runs' leftovers: a whole deployment of a run that started in 2020 (killed), and a
+    // function of a run that started now (still running; only a function, so that the suite
+    // waits out DeleteRestApi's quota once less).
     let old = format!("20200101T000000Z-{:04x}", fastrand::u16(..));
-    let mut leftovers = Vec::new();
-    for id in [old.as_str(), ctx.id.as_str()] {
-        let (function, api) = (format!("FAQ-acc-{id}"), format!("FAQ-API-acc-{id}"));
-        let mut deploy = ctx.target.faqctl();
-        deploy
-            .args([
-                "deploy",
-                "--zip",
-                path(&ctx.zips.good),
-                "--role-arn",
-                &ctx.target.role_arn,
-            ])
-            .args([
-                "--function-name",
-                &function,
-                "--api-name",
-                &api,
-                "--output",
-                "json",
-                "--quiet",
-            ]);
-        let ran = ctx.run_command(deploy).await?;
-        ensure!(ran.code == 0, "deploying a leftover: {}", ran.stderr);
-        let deployed: Value = serde_json::from_str(&ran.stdout)?;
-        let arn = deployed["function_arn"].as_str().unwrap_or_default();
-        let api_id = deployed["api_id"].as_str().unwrap_or_default();
-        crate::run::tag(ctx.target, id, arn, api_id).await?;
-        leftovers.push(function);
-    }
+    let mut deploy = ctx.target.faqctl();
+    deploy
+        .args([
+            "deploy",
+            "--zip",
+            path(&ctx.zips.good),
+            "--role-arn",
+            &ctx.target.role_arn,
+        ])
+        .args([
+            "--function-name",
+            &format!("FAQ-acc-{old}"),
+            "--api-name",
+            &format!("FAQ-API-acc-{old}"),
+        ])
+        .args(["--output", "json", "--quiet"]);
+    let ran = ctx.run_command(deploy).await?;
+    ensure!(ran.code == 0, "deploying a leftover: {}", ran.stderr);
+    let deployed: Value = serde_json::from_str(&ran.stdout)?;
+    let arn = deployed["function_arn"].as_str().unwrap_or_default();
+    let api_id = deployed["api_id"].as_str().unwrap_or_default();
+    crate::run::tag(ctx.target, &old, arn, api_id).await?;
+    ctx.target
+        .lambda()
+        .create_function()
+        .function_name(&ctx.function)
+        .runtime(aws_sdk_lambda::types::Runtime::Providedal2023)
+        .handler("bootstrap")
+        .role(&ctx.target.role_arn)
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(std::fs::read(&ctx.zips.good)?.into())
+                .build(),
+        )
+        .tags(crate::run::TAG, &ctx.id)
+        .send()
+        .await
+        .context("lambda:CreateFunction")?;
+    let leftovers = [format!("FAQ-acc-{old}"), ctx.function.clone()];
     let ran = ctx
         .run_command(suite(Some("000000000000"), &["--sweep"]))
         .await?;
