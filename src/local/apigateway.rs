@@ -14,7 +14,9 @@ use super::state::{
     now_secs, random_id, Deployment, Integration, IntegrationResponse, Method, Resource, RestApi,
     Stage,
 };
-use super::wire::{decode_segment, empty, json, parse_body, rest_error, string_map};
+use super::wire::{
+    decode_segment, empty, json, parse_body, query_parameter, rest_error, string_map,
+};
 
 /// One API Gateway operation, parsed once from the request's method and path (as mini-redis
 /// parses a `Command`): `name()` for call counts, faults and IAM; `apply` does the work.
@@ -24,7 +26,11 @@ pub const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
     CreateRestApi,
-    GetRestApis,
+    /// `limit` (25 by default, at most 500) and `position`, as the query gives them.
+    GetRestApis {
+        limit: Option<String>,
+        position: Option<String>,
+    },
     GetRestApi {
         id: String,
     },
@@ -147,7 +153,7 @@ pub enum Op {
 }
 
 impl Op {
-    pub fn parse(method: &HttpMethod, path: &str) -> Op {
+    pub fn parse(method: &HttpMethod, path: &str, query: Option<&str>) -> Op {
         let segments: Vec<String> = path
             .trim_matches('/')
             .split('/')
@@ -156,7 +162,10 @@ impl Op {
         let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
         match (method.as_str(), segments.as_slice()) {
             ("POST", ["restapis"]) => Op::CreateRestApi,
-            ("GET", ["restapis"]) => Op::GetRestApis,
+            ("GET", ["restapis"]) => Op::GetRestApis {
+                limit: query_parameter(query, "limit"),
+                position: query_parameter(query, "position"),
+            },
             ("GET", ["restapis", id]) => Op::GetRestApi { id: id.to_string() },
             ("DELETE", ["restapis", id]) => Op::DeleteRestApi { id: id.to_string() },
             ("GET", ["restapis", id, "resources"]) => Op::GetResources { id: id.to_string() },
@@ -294,7 +303,7 @@ impl Op {
     pub fn name(&self) -> &'static str {
         match self {
             Op::CreateRestApi => "CreateRestApi",
-            Op::GetRestApis => "GetRestApis",
+            Op::GetRestApis { .. } => "GetRestApis",
             Op::GetRestApi { .. } => "GetRestApi",
             Op::DeleteRestApi { .. } => "DeleteRestApi",
             Op::GetResources { .. } => "GetResources",
@@ -399,9 +408,25 @@ fn route(
             db.insert_api(api);
             Ok(response)
         }
-        Op::GetRestApis => {
+        Op::GetRestApis { limit, position } => {
+            // API Gateway's documented page: 25 by default, at most 500.
+            let size = match limit.as_deref().map(str::parse::<usize>) {
+                None => 25,
+                Some(Ok(size)) if (1..=500).contains(&size) => size,
+                Some(_) => {
+                    return Err(bad_request("Invalid limit: must be between 1 and 500"));
+                }
+            };
             let items: Vec<Value> = db.apis().map(rest_api_json).collect();
-            Ok(json(200, &json!({ "item": items })))
+            let Ok(offset) = super::paging::offset(position.as_deref(), items.len()) else {
+                return Err(bad_request("Invalid position parameter"));
+            };
+            let (items, next) = super::paging::page(items, offset, size);
+            let mut output = json!({ "item": items });
+            if let Some(next) = next {
+                output["position"] = json!(next);
+            }
+            Ok(json(200, &output))
         }
         Op::GetRestApi { id } => api(db, id).map(|a| json(200, &rest_api_json(a))),
         Op::DeleteRestApi { id } => match db.remove_api(id.as_str()) {

@@ -18,7 +18,9 @@ use serde_json::{json, Value};
 use super::code::{self, CodeError};
 use super::runtime::function_arn;
 use super::state::{lambda_timestamp, Function};
-use super::wire::{decode_segment, empty, json, parse_body, rest_error, string_map};
+use super::wire::{
+    decode_segment, empty, json, parse_body, query_parameter, rest_error, string_map,
+};
 use super::Cloud;
 
 /// Lambda's limit for a synchronous invocation's request payload.
@@ -32,7 +34,10 @@ pub const MAX_CODE_REQUEST: usize = 69_905_067;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
     CreateFunction,
-    ListFunctions,
+    ListFunctions {
+        marker: Option<String>,
+        max_items: Option<String>,
+    },
     GetFunction {
         name: String,
         qualifier: Option<String>,
@@ -118,7 +123,10 @@ impl Op {
         let name = |n: &str| n.to_string();
         match (method.as_str(), segments.as_slice()) {
             ("POST", ["2015-03-31", "functions"]) => Op::CreateFunction,
-            ("GET", ["2015-03-31", "functions"]) => Op::ListFunctions,
+            ("GET", ["2015-03-31", "functions"]) => Op::ListFunctions {
+                marker: query_parameter(query, "Marker"),
+                max_items: query_parameter(query, "MaxItems"),
+            },
             ("GET", ["2015-03-31", "functions", n]) => Op::GetFunction {
                 name: name(n),
                 qualifier: query_parameter(query, "Qualifier"),
@@ -195,7 +203,7 @@ impl Op {
     pub fn name(&self) -> &'static str {
         match self {
             Op::CreateFunction => "CreateFunction",
-            Op::ListFunctions => "ListFunctions",
+            Op::ListFunctions { .. } => "ListFunctions",
             Op::GetFunction { .. } => "GetFunction",
             Op::DeleteFunction { .. } => "DeleteFunction",
             Op::GetFunctionConfiguration { .. } => "GetFunctionConfiguration",
@@ -239,7 +247,7 @@ impl Op {
     pub fn writes(&self) -> bool {
         !matches!(
             self,
-            Op::ListFunctions
+            Op::ListFunctions { .. }
                 | Op::GetFunction { .. }
                 | Op::GetFunctionConfiguration { .. }
                 | Op::GetPolicy { .. }
@@ -265,7 +273,7 @@ impl Op {
     ) -> Response {
         match self {
             Op::CreateFunction => create_function(cloud, region, body, parsed).await,
-            Op::ListFunctions => list_functions(cloud),
+            Op::ListFunctions { marker, max_items } => list_functions(cloud, marker, max_items),
             Op::GetFunction { name, qualifier } => {
                 get_function(cloud, region, &name, qualifier.as_deref())
             }
@@ -348,13 +356,6 @@ fn qualifier_of(name_or_arn: &str) -> Option<String> {
 }
 
 /// A query parameter's decoded value.
-fn query_parameter(query: Option<&str>, wanted: &str) -> Option<String> {
-    query?
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(key, _)| *key == wanted)
-        .map(|(_, value)| decode_segment(value))
-}
 
 pub(super) fn name_of(name_or_arn: &str) -> &str {
     name_or_arn
@@ -741,10 +742,12 @@ async fn finish_in_background(
     });
 }
 
-fn list_functions(cloud: &Cloud) -> Response {
+/// ListFunctions pages by `Marker`: "ListFunctions returns a maximum of 50 items in each
+/// response, even if you set the number higher" (its API reference).
+fn list_functions(cloud: &Cloud, marker: Option<String>, max_items: Option<String>) -> Response {
     let db = cloud.db();
     let functions: Vec<Value> = db.functions().map(configuration).collect();
-    json(200, &json!({ "Functions": functions }))
+    super::versions::page(functions, "Functions", marker, max_items, 50)
 }
 
 fn get_function(cloud: &Cloud, region: &str, name: &str, qualifier: Option<&str>) -> Response {

@@ -138,7 +138,15 @@ fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response 
                     value
                 })
                 .collect();
-            json11(&json!({ "logGroups": groups }))
+            let (groups, next) = match page_of(groups, &body) {
+                Ok(page) => page,
+                Err(refusal) => return refusal,
+            };
+            let mut output = json!({ "logGroups": groups });
+            if let Some(next) = next {
+                output["nextToken"] = json!(next);
+            }
+            json11(&output)
         }
         "CreateLogStream" => {
             let stream = body["logStreamName"]
@@ -180,10 +188,8 @@ fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response 
             if body["descending"] == true {
                 streams.reverse();
             }
-            let limit = body["limit"].as_u64().unwrap_or(50) as usize;
             let streams: Vec<Value> = streams
                 .into_iter()
-                .take(limit)
                 .map(|s| {
                     json!({
                         "logStreamName": s.name,
@@ -196,7 +202,15 @@ fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response 
                     })
                 })
                 .collect();
-            json11(&json!({ "logStreams": streams }))
+            let (streams, next) = match page_of(streams, &body) {
+                Ok(page) => page,
+                Err(refusal) => return refusal,
+            };
+            let mut output = json!({ "logStreams": streams });
+            if let Some(next) = next {
+                output["nextToken"] = json!(next);
+            }
+            json11(&output)
         }
         "PutLogEvents" => {
             let stream = body["logStreamName"]
@@ -314,19 +328,28 @@ fn candidates(group: &LogGroup, body: &Value) -> Vec<(Arc<str>, LogEvent)> {
     events
 }
 
+/// A page of DescribeLogGroups or DescribeLogStreams: `limit` items (50, their default and
+/// maximum) from `nextToken` on.
+fn page_of(items: Vec<Value>, body: &Value) -> Result<(Vec<Value>, Option<String>), Response> {
+    let Ok(offset) = super::paging::offset(body["nextToken"].as_str(), items.len()) else {
+        return Err(json11_error(
+            "InvalidParameterException",
+            "The specified nextToken is invalid.",
+        ));
+    };
+    let size = body["limit"]
+        .as_u64()
+        .map_or(50, |l| l.clamp(1, 50) as usize);
+    Ok(super::paging::page(items, offset, size))
+}
+
 fn filter_log_events(candidates: Vec<(Arc<str>, LogEvent)>, body: &Value) -> Response {
     // A token is one this server gave out; anything else is refused, as AWS refuses it.
-    let offset: usize = match body["nextToken"].as_str() {
-        None => 0,
-        Some(token) => match token.strip_prefix("faqctl-").and_then(|t| t.parse().ok()) {
-            Some(offset) => offset,
-            None => {
-                return json11_error(
-                    "InvalidParameterException",
-                    "The specified nextToken is invalid.",
-                )
-            }
-        },
+    let Ok(offset) = super::paging::offset(body["nextToken"].as_str(), usize::MAX) else {
+        return json11_error(
+            "InvalidParameterException",
+            "The specified nextToken is invalid.",
+        );
     };
     let pattern = FilterPattern::parse(body["filterPattern"].as_str().unwrap_or_default());
     let mut events: Vec<(Arc<str>, LogEvent)> = candidates
@@ -355,7 +378,7 @@ fn filter_log_events(candidates: Vec<(Arc<str>, LogEvent)>, body: &Value) -> Res
         .collect();
     let mut response = json!({ "events": page, "searchedLogStreams": [] });
     if offset + limit < events.len() {
-        response["nextToken"] = json!(format!("faqctl-{}", offset + limit));
+        response["nextToken"] = json!(super::paging::token(offset + limit));
     }
     json11(&response)
 }

@@ -31,6 +31,7 @@ mod iam;
 mod lambda;
 mod logs;
 mod model;
+mod paging;
 mod router;
 mod runtime;
 mod server;

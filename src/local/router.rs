@@ -125,7 +125,13 @@ fn target(method: &Method, uri: &Uri, headers: &HeaderMap) -> Target {
         .and_then(|credential| credential.split(['/', ',']).nth(3))
         .map(str::to_string);
     let lambda = || Target::Service(Call::Lambda(lambda::Op::parse(method, path, uri.query())));
-    let apigateway = || Target::Service(Call::ApiGateway(apigateway::Op::parse(method, path)));
+    let apigateway = || {
+        Target::Service(Call::ApiGateway(apigateway::Op::parse(
+            method,
+            path,
+            uri.query(),
+        )))
+    };
     let logs = || {
         let target = headers.get("x-amz-target").and_then(|t| t.to_str().ok());
         Target::Service(Call::Logs(logs::operation(target)))
@@ -683,7 +689,10 @@ mod tests {
         );
         assert_eq!(
             target(&Method::GET, &uri("/restapis"), &signed("apigateway")),
-            Target::Service(Call::ApiGateway(apigateway::Op::GetRestApis))
+            Target::Service(Call::ApiGateway(apigateway::Op::GetRestApis {
+                limit: None,
+                position: None
+            }))
         );
         assert_eq!(
             target(&Method::GET, &uri("/"), &signed("logs")),

@@ -218,16 +218,21 @@ pub fn list(
     let all: Vec<Value> = std::iter::once(latest)
         .chain(function.versions.values().map(configuration))
         .collect();
-    page(all, "Versions", marker, max_items)
+    // "ListVersionsByFunction returns a maximum of 50 items in each response, even if you
+    // set the number higher" (its API reference).
+    page(all, "Versions", marker, max_items, 50)
 }
 
 /// One page of `items` under `key`, with `NextMarker` (the index to go on from) when more are
 /// left.
-fn page(
+/// One page of a Lambda list: `MaxItems` (1 to 10,000; 50 when absent) but never more than
+/// `most`, and `NextMarker` for the rest.
+pub(super) fn page(
     items: Vec<Value>,
     key: &str,
     marker: Option<String>,
     max_items: Option<String>,
+    most: usize,
 ) -> Response {
     let start = match marker.as_deref().map(str::parse::<usize>) {
         None => 0,
@@ -239,7 +244,7 @@ fn page(
         Some(Ok(max)) if (1..=10_000).contains(&max) => max,
         Some(_) => return invalid("MaxItems must be between 1 and 10000"),
     };
-    let end = (start + max).min(items.len());
+    let end = (start + max.min(most)).min(items.len());
     let mut output = json!({ key: items[start..end] });
     if end < items.len() {
         output["NextMarker"] = json!(end.to_string());
@@ -496,7 +501,7 @@ pub fn list_aliases(
         })
         .map(|a| alias_output(function, a))
         .collect();
-    page(aliases, "Aliases", marker, max_items)
+    page(aliases, "Aliases", marker, max_items, 10_000)
 }
 
 /// Deletes a published version (DeleteFunction with a number): refused while an alias routes

@@ -186,3 +186,12 @@ mod tests {
         assert_eq!(decode_segment("%ff"), "\u{fffd}");
     }
 }
+
+/// One parameter of a query string, percent-decoded; `None` when absent.
+pub fn query_parameter(query: Option<&str>, wanted: &str) -> Option<String> {
+    query?
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(key, _)| *key == wanted)
+        .map(|(_, value)| decode_segment(value))
+}

@@ -879,3 +879,138 @@ async fn get_caller_identity_names_the_local_account_and_role_in_the_regions_par
         "{body}"
     );
 }
+
+/// List operations hand out pages as AWS's do (GetRestApis 25 by default and 500 at most,
+/// ListFunctions at most 50 whatever MaxItems says, DescribeLogGroups 50), with a token for
+/// the rest that the SDK's paginators follow to every item once; and faqctl, which must see
+/// every REST API of its name, reads past the first page.
+#[tokio::test]
+async fn list_operations_page_as_aws_does_and_faqctl_reads_every_page() {
+    let cloud = start(None).await;
+    let sdk = Sdk::at(&cloud.endpoint()).await;
+    deploy(&cloud).await;
+    for n in 0..500 {
+        sdk.apigateway
+            .create_rest_api()
+            .name(format!("other-{n}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let first = sdk.apigateway.get_rest_apis().send().await.unwrap();
+    assert_eq!(first.items().len(), 25);
+    let position = first.position().expect("a position for the rest");
+    let second = sdk
+        .apigateway
+        .get_rest_apis()
+        .position(position)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(second.items().len(), 25);
+    assert!(second.position().is_some_and(|p| p != position));
+    let all: Vec<_> = sdk
+        .apigateway
+        .get_rest_apis()
+        .limit(500)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .unwrap();
+    let mut ids: Vec<&str> = all.iter().filter_map(|a| a.id()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 501, "every REST API once");
+    let refused = sdk
+        .apigateway
+        .get_rest_apis()
+        .position("not-ours")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.into_service_error().meta().code(),
+        Some("BadRequestException")
+    );
+
+    // faqctl asks for pages of 500 (the most API Gateway gives) and reads both, to learn that
+    // FAQ-API is the only API of its name.
+    common::admin()
+        .delete(format!("{}/_faqctl/calls", cloud.endpoint()))
+        .send()
+        .await
+        .unwrap();
+    let status = json_ok_async({
+        let mut command = faqctl_at(&cloud.endpoint());
+        command.arg("status");
+        command
+    })
+    .await;
+    assert_eq!(status["api"]["name"], "FAQ-API", "{status}");
+    assert_eq!(
+        cloud.calls().get("GetRestApis"),
+        Some(&2),
+        "{:?}",
+        cloud.calls()
+    );
+
+    for n in 0..52 {
+        sdk.lambda
+            .create_function()
+            .function_name(format!("other-{n}"))
+            .runtime(aws_sdk_lambda::types::Runtime::Providedal2023)
+            .handler("bootstrap")
+            .role(common::ROLE_ARN)
+            .code(
+                aws_sdk_lambda::types::FunctionCode::builder()
+                    .zip_file(Blob::new(common::script_zip("true")))
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let page = sdk
+        .lambda
+        .list_functions()
+        .max_items(1000)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.functions().len(),
+        50,
+        "ListFunctions answers at most 50"
+    );
+    let rest = sdk
+        .lambda
+        .list_functions()
+        .marker(page.next_marker().expect("a marker for the rest"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((rest.functions().len(), rest.next_marker()), (3, None));
+
+    let before = sdk.logs.describe_log_groups().send().await.unwrap();
+    let faqs = before.log_groups().len();
+    for n in 0..(53 - faqs) {
+        sdk.logs
+            .create_log_group()
+            .log_group_name(format!("other-{n}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let groups = sdk.logs.describe_log_groups().send().await.unwrap();
+    assert_eq!(groups.log_groups().len(), 50);
+    let rest = sdk
+        .logs
+        .describe_log_groups()
+        .next_token(groups.next_token().expect("a token for the rest"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((rest.log_groups().len(), rest.next_token()), (3, None));
+}
