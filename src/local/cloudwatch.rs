@@ -535,6 +535,23 @@ struct Query {
     return_data: bool,
 }
 
+/// A metric's dimensions (`[{"Name": …, "Value": …}]`) as its key holds them: sorted pairs.
+fn dimensions(list: &Value) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = list
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|d| {
+            (
+                d["Name"].as_str().unwrap_or_default().to_string(),
+                d["Value"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    pairs.sort();
+    pairs
+}
+
 fn get_metric_data(cloud: &Cloud, region: &str, request: &Value) -> Response {
     let (Some(start), Some(end)) = (request["StartTime"].as_f64(), request["EndTime"].as_f64())
     else {
@@ -602,18 +619,7 @@ fn get_metric_data(cloud: &Cloud, region: &str, request: &Value) -> Response {
             ));
         }
         let metric = &stat["Metric"];
-        let mut dimensions: Vec<(String, String)> = metric["Dimensions"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|d| {
-                (
-                    d["Name"].as_str().unwrap_or_default().to_string(),
-                    d["Value"].as_str().unwrap_or_default().to_string(),
-                )
-            })
-            .collect();
-        dimensions.sort();
+        let dimensions = dimensions(&metric["Dimensions"]);
         queries.push(Query {
             id,
             label: query["Label"].as_str().map(str::to_string),
@@ -633,10 +639,12 @@ fn get_metric_data(cloud: &Cloud, region: &str, request: &Value) -> Response {
     }
     let start_ms = (start * 1000.0) as i64;
     let end_ms = (end * 1000.0) as i64;
-    let requested: u64 = queries
-        .iter()
-        .map(|q| ((end_ms - start_ms) / (q.period_s * 1000)).max(1) as u64)
-        .sum();
+    // Saturating: times far apart (or far from now) must give "too many datapoints", never
+    // an overflow.
+    let requested: u64 = queries.iter().fold(0, |total: u64, q| {
+        let periods = (end_ms.saturating_sub(start_ms) / (q.period_s * 1000)).max(1) as u64;
+        total.saturating_add(periods)
+    });
     if requested > MAX_DATAPOINTS {
         return error(
             400,
@@ -1040,18 +1048,7 @@ fn evaluation_range(
 
 /// The metric an alarm watches: its namespace, name and dimensions.
 fn alarm_metric(region: &str, config: &Value) -> MetricKey {
-    let mut dimensions: Vec<(String, String)> = config["Dimensions"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|d| {
-            (
-                d["Name"].as_str().unwrap_or_default().to_string(),
-                d["Value"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect();
-    dimensions.sort();
+    let dimensions = dimensions(&config["Dimensions"]);
     MetricKey {
         region: region.to_string(),
         namespace: config["Namespace"].as_str().unwrap_or_default().to_string(),

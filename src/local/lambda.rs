@@ -23,6 +23,8 @@ use super::wire::{
 };
 use super::Cloud;
 
+/// Lambda's limit for an asynchronous (`Event`) invocation's payload.
+const MAX_EVENT_PAYLOAD: usize = 1024 * 1024;
 /// Lambda's limit for a synchronous invocation's request payload.
 pub const MAX_INVOKE_PAYLOAD: usize = 6 * 1024 * 1024;
 /// The largest CreateFunction / UpdateFunctionCode request Lambda takes, in its own words
@@ -355,8 +357,6 @@ fn qualifier_of(name_or_arn: &str) -> Option<String> {
         .map(|(_, qualifier)| qualifier.to_string())
 }
 
-/// A query parameter's decoded value.
-
 pub(super) fn name_of(name_or_arn: &str) -> &str {
     name_or_arn
         .rsplit(":function:")
@@ -607,6 +607,15 @@ async fn create_function(
     if let Err(response) = check_role(&role, region) {
         return response;
     }
+    if let Err(response) = check_environment(&request) {
+        return response;
+    }
+    if request["Tags"]
+        .as_object()
+        .is_some_and(|t| t.len() > MAX_TAGS)
+    {
+        return too_many_tags();
+    }
     let architectures = request["Architectures"]
         .as_array()
         .map(|a| {
@@ -843,6 +852,60 @@ fn check_role(role: &str, region: &str) -> Result<(), Response> {
     Ok(())
 }
 
+/// The variables a function may not set: the runtime's own (Lambda's developer guide,
+/// "Defined runtime environment variables", the reserved ones).
+const RESERVED_ENVIRONMENT: [&str; 18] = [
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+];
+/// The most bytes a function's variables take, as Lambda measures them (their JSON).
+const MAX_ENVIRONMENT_BYTES: usize = 4096;
+/// The most tags a function carries.
+const MAX_TAGS: usize = 50;
+
+/// A function's variables as Lambda checks them: none of the runtime's reserved keys (as
+/// reported from AWS), and at most 4 KB of JSON (recorded:
+/// test_large_environment_variables_fails; 4096 bytes pass).
+fn check_environment(request: &Value) -> Result<(), Response> {
+    let Some(variables) = request["Environment"]["Variables"].as_object() else {
+        return Ok(());
+    };
+    let reserved: Vec<&str> = variables
+        .keys()
+        .map(String::as_str)
+        .filter(|k| RESERVED_ENVIRONMENT.contains(k))
+        .collect();
+    if !reserved.is_empty() {
+        return Err(invalid(&format!("Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: {}", reserved.join(", "))));
+    }
+    let measured = Value::Object(variables.clone()).to_string();
+    if measured.len() > MAX_ENVIRONMENT_BYTES {
+        return Err(invalid(&format!("Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {measured}")));
+    }
+    Ok(())
+}
+
+/// Recorded (test_tag_limits): CreateFunction and TagResource beyond 50 tags.
+fn too_many_tags() -> Response {
+    invalid("Number of tags exceeds resource tag limit.")
+}
+
 /// Refuses a change while the last one is still being applied, as Lambda does.
 fn conflict_if_busy(function: &Function) -> Option<Response> {
     (function.last_update_status == "InProgress").then(|| {
@@ -866,6 +929,9 @@ fn update_configuration(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8
         if let Err(response) = check_role(role, &function.region) {
             return response;
         }
+    }
+    if let Err(response) = check_environment(&request) {
+        return response;
     }
     // The same ranges CreateFunction checks (Lambda's model: MemorySize 128–10240,
     // Timeout 1–900), before anything changes.
@@ -994,6 +1060,9 @@ fn add_permission(
     let Some(function) = db.function_mut(name_of(name)) else {
         return not_found(region, name);
     };
+    if qualifier.as_deref() == Some("$LATEST") {
+        return invalid("We currently do not support adding policies for $LATEST.");
+    }
     let resource = match &qualifier {
         Some(q) => format!("{}:{q}", function.arn),
         None => function.arn.clone(),
@@ -1014,10 +1083,10 @@ fn add_permission(
     if policy.iter().any(|s| s["Sid"] == sid) {
         return rest_error(409, "ResourceConflictException", &format!("The statement id ({sid}) provided already exists. Please provide a new statement id, or remove the existing statement."));
     }
-    let principal = if principal.contains('.') {
-        json!({ "Service": principal })
-    } else {
-        json!({ "AWS": principal })
+    let Some(principal) = policy_principal(principal, super::state::partition(region).0) else {
+        return invalid(
+            "The provided principal was invalid. Please check the principal and try again.",
+        );
     };
     let mut statement = json!({
         "Sid": sid,
@@ -1026,12 +1095,60 @@ fn add_permission(
         "Action": action,
         "Resource": resource,
     });
-    if let Some(source) = request["SourceArn"].as_str() {
-        statement["Condition"] = json!({ "ArnLike": { "AWS:SourceArn": source } });
+    if let Some(condition) = policy_condition(&request) {
+        statement["Condition"] = condition;
     }
     policy.push(statement.clone());
     db.changed();
     json(201, &json!({ "Statement": statement.to_string() }))
+}
+
+/// A permission's principal as Lambda writes it in the policy (recorded:
+/// test_add_lambda_permission_fields): `*` as is, an account id as its root user's ARN, an
+/// ARN as `{"AWS": …}`, a service as `{"Service": …}`; anything else is not a principal.
+fn policy_principal(principal: &str, partition: &str) -> Option<Value> {
+    if principal == "*" {
+        return Some(json!("*"));
+    }
+    if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(json!({ "AWS": format!("arn:{partition}:iam::{principal}:root") }));
+    }
+    if principal.starts_with("arn:") {
+        return Some(json!({ "AWS": principal }));
+    }
+    let service = principal
+        .strip_suffix(".amazonaws.com")
+        .or_else(|| principal.strip_suffix(".amazonaws.com.cn"))?;
+    (!service.is_empty()
+        && service
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-'))
+    .then(|| json!({ "Service": principal }))
+}
+
+/// A permission's conditions, as Lambda writes them (recorded: test_add_lambda_permission_fields,
+/// key add_permission_optional_fields): `StringEquals` for SourceAccount, FunctionUrlAuthType,
+/// PrincipalOrgID and EventSourceToken (AWS's own casing of each key), `ArnLike` for SourceArn.
+fn policy_condition(request: &Value) -> Option<Value> {
+    let mut equals = serde_json::Map::new();
+    for (member, key) in [
+        ("SourceAccount", "AWS:SourceAccount"),
+        ("FunctionUrlAuthType", "lambda:FunctionUrlAuthType"),
+        ("PrincipalOrgID", "aws:PrincipalOrgID"),
+        ("EventSourceToken", "lambda:EventSourceToken"),
+    ] {
+        if let Some(value) = request[member].as_str() {
+            equals.insert(key.into(), json!(value));
+        }
+    }
+    let mut condition = serde_json::Map::new();
+    if !equals.is_empty() {
+        condition.insert("StringEquals".into(), Value::Object(equals));
+    }
+    if let Some(source) = request["SourceArn"].as_str() {
+        condition.insert("ArnLike".into(), json!({ "AWS:SourceArn": source }));
+    }
+    (!condition.is_empty()).then_some(Value::Object(condition))
 }
 
 /// The policy of what `Qualifier` names; none yet is "The resource you requested does not
@@ -1081,12 +1198,28 @@ fn remove_permission(
     }
     let mut db = cloud.db();
     let Some(function) = db.function_mut(name_of(name)) else {
-        return not_found(region, name);
+        // Recorded (remove_permission_fn_doesnotexist): not "Function not found".
+        return rest_error(
+            404,
+            "ResourceNotFoundException",
+            &format!(
+                "No policy found for: {}",
+                function_arn(region, name_of(name))
+            ),
+        );
     };
     let arn = function.arn.clone();
     let Some(policy) = super::versions::policy_mut(function, qualifier.as_deref()) else {
         return version_not_found(&arn, qualifier.as_deref().unwrap_or_default());
     };
+    if policy.is_empty() {
+        // Recorded: remove_permission_policy_doesnotexist.
+        return rest_error(
+            404,
+            "ResourceNotFoundException",
+            "No policy is associated with the given resource.",
+        );
+    }
     let before = policy.len();
     policy.retain(|s| s["Sid"] != sid);
     if policy.len() == before {
@@ -1106,7 +1239,15 @@ fn tag_resource(cloud: &Cloud, region: &str, arn: &str, body: &[u8]) -> Response
     let Some(function) = db.function_by_arn_mut(arn) else {
         return not_found(region, arn);
     };
-    function.tags.extend(string_map(&request["Tags"]));
+    let tags = string_map(&request["Tags"]);
+    let added = tags
+        .keys()
+        .filter(|k| !function.tags.contains_key(*k))
+        .count();
+    if function.tags.len() + added > MAX_TAGS {
+        return too_many_tags();
+    }
+    function.tags.extend(tags);
     db.changed();
     empty(204)
 }
@@ -1136,6 +1277,21 @@ async fn invoke(
             ),
         );
     }
+    let invocation_type = headers
+        .get("x-amz-invocation-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("RequestResponse");
+    if invocation_type == "Event" && body.len() > MAX_EVENT_PAYLOAD {
+        // As AWS words it (its Invoke reference: 1 MB for asynchronous invocations).
+        return rest_error(
+            413,
+            "RequestEntityTooLargeException",
+            &format!(
+                "{} byte payload is too large for the Event invocation type (limit {MAX_EVENT_PAYLOAD} bytes)",
+                body.len()
+            ),
+        );
+    }
     let payload = if body.is_empty() {
         b"{}".to_vec()
     } else {
@@ -1159,6 +1315,13 @@ async fn invoke(
         Ok(function) => function,
         Err(response) => return response,
     };
+    match invocation_type {
+        // Recorded (test_invocation_type_dry_run): 204, no body, nothing run; the caller's
+        // permission was checked before (the router judges every call).
+        "DryRun" => return empty(204),
+        "Event" => return invoke_event(cloud, function, payload),
+        _ => {}
+    }
     let started = std::time::Instant::now();
     let result = cloud.runtimes.invoke(&function, payload).await;
     cloud.record_invocation(
@@ -1193,6 +1356,37 @@ async fn invoke(
         if let Ok(value) = HeaderValue::from_str(&encoded) {
             response.headers_mut().insert("x-amz-log-result", value);
         }
+    }
+    response
+}
+
+/// An `Event` invocation (recorded: test_invocation_type_event): 202 at once, no body, the
+/// request id the function's log lines will name; the function runs queued, and when it fails
+/// Lambda runs it twice more, one minute and then two minutes later (the developer guide,
+/// "Asynchronous invocation").
+fn invoke_event(cloud: &Arc<Cloud>, function: Function, payload: Vec<u8>) -> Response {
+    let request_id = super::state::new_request_id();
+    let (cloud, id) = (Arc::clone(cloud), request_id.clone());
+    tokio::spawn(async move {
+        for retry_after in [Some(60), Some(120), None] {
+            let started = std::time::Instant::now();
+            let result = cloud
+                .runtimes
+                .invoke_as(&function, payload.clone(), id.clone())
+                .await;
+            let failed = result.function_error.is_some();
+            cloud.record_invocation(&function, failed, started.elapsed());
+            match retry_after {
+                Some(seconds) if failed && !cloud.runtimes.is_shut_down() => {
+                    tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
+                }
+                _ => break,
+            }
+        }
+    });
+    let mut response = empty(202);
+    if let Ok(id) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-amzn-requestid", id);
     }
     response
 }

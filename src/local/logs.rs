@@ -3,6 +3,9 @@
 //! patterns and nextToken paging, and Live Tail (`StartLiveTail`): events streamed as they are
 //! ingested, in AWS's event-stream framing (`application/vnd.amazon.eventstream`).
 
+// An early answer is a whole HTTP response; boxing it buys nothing at this scale.
+#![allow(clippy::result_large_err)]
+
 use axum::response::Response;
 use serde_json::{json, Value};
 
@@ -131,6 +134,10 @@ fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response 
                         "arn": format!("{}:*", g.arn()),
                         "logGroupArn": g.arn(),
                         "storedBytes": g.bytes,
+                        // Recorded (test_describe_log_groups_with_prefix, 2026): every group
+                        // has a class and says whether it is protected from deletion.
+                        "logGroupClass": "STANDARD",
+                        "deletionProtectionEnabled": false,
                     });
                     if let Some(days) = g.retention_days {
                         value["retentionInDays"] = json!(days);
@@ -138,7 +145,7 @@ fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response 
                     value
                 })
                 .collect();
-            let (groups, next) = match page_of(groups, &body) {
+            let (groups, next) = match page_of(groups, body) {
                 Ok(page) => page,
                 Err(refusal) => return refusal,
             };
@@ -202,7 +209,7 @@ fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response 
                     })
                 })
                 .collect();
-            let (streams, next) = match page_of(streams, &body) {
+            let (streams, next) = match page_of(streams, body) {
                 Ok(page) => page,
                 Err(refusal) => return refusal,
             };
@@ -226,8 +233,20 @@ fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response 
                     "The specified log stream does not exist.",
                 );
             }
+            let events = body["logEvents"].as_array().cloned().unwrap_or_default();
+            let times: Vec<i64> = events
+                .iter()
+                .filter_map(|e| e["timestamp"].as_i64())
+                .collect();
+            if times.windows(2).any(|pair| pair[1] < pair[0]) {
+                // Recorded: test_put_log_events_wrong_order.
+                return json11_error(
+                    "InvalidParameterException",
+                    "Log events in a single PutLogEvents request must be in chronological order.",
+                );
+            }
             let region = group.region.clone();
-            for event in body["logEvents"].as_array().cloned().unwrap_or_default() {
+            for event in events {
                 let timestamp = event["timestamp"].as_i64().unwrap_or_else(now_ms);
                 let message = event["message"].as_str().unwrap_or_default().to_string();
                 db.append_log(&name, &region, &stream, timestamp, message);
@@ -486,8 +505,13 @@ mod live_tail {
             start["logStreamNamePrefixes"] = json!(session.stream_prefixes);
         }
         cloud.tasks.spawn(async move {
-            if frames.send(event("sessionStart", &start)).await.is_err() {
-                return;
+            // First the stream's `initial-response` (the operation's other output members:
+            // none), as every AWS event stream opens; botocore refuses a stream without it
+            // ("First event was not of type initial-response"), the Rust SDK takes either.
+            for (kind, payload) in [("initial-response", json!({})), ("sessionStart", start)] {
+                if frames.send(event(kind, &payload)).await.is_err() {
+                    return;
+                }
             }
             let ends = tokio::time::Instant::now() + limit;
             let mut heartbeat = tokio::time::interval(HEARTBEAT);

@@ -159,6 +159,11 @@ impl Runtimes {
         }
     }
 
+    /// Whether `shutdown` ran: nothing runs any more (an `Event` invocation is not retried).
+    pub fn is_shut_down(&self) -> bool {
+        self.closed.load(std::sync::atomic::Ordering::Acquire)
+    }
+
     /// Ends every environment, busy ones included, with every process they started; no new
     /// one starts after this.
     pub fn shutdown(&self) {
@@ -170,7 +175,17 @@ impl Runtimes {
 
     /// Runs one invocation on a warm environment, or a new one.
     pub async fn invoke(&self, function: &Function, payload: Vec<u8>) -> InvokeResult {
-        let request_id = new_request_id();
+        self.invoke_as(function, payload, new_request_id()).await
+    }
+
+    /// `invoke` under a request id the caller already gave out (an `Event` invocation's 202
+    /// names it before the function runs, and every retry runs under it).
+    pub async fn invoke_as(
+        &self,
+        function: &Function,
+        payload: Vec<u8>,
+        request_id: String,
+    ) -> InvokeResult {
         let pool = self.pool(function);
         let Ok(permit) = pool.permits.clone().acquire_owned().await else {
             return failure(

@@ -167,6 +167,15 @@ pub fn decode_segment(segment: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// One parameter of a query string, percent-decoded; `None` when absent.
+pub fn query_parameter(query: Option<&str>, wanted: &str) -> Option<String> {
+    query?
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(key, _)| *key == wanted)
+        .map(|(_, value)| decode_segment(value))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,13 +194,4 @@ mod tests {
         assert_eq!(decode_segment("%é"), "%é");
         assert_eq!(decode_segment("%ff"), "\u{fffd}");
     }
-}
-
-/// One parameter of a query string, percent-decoded; `None` when absent.
-pub fn query_parameter(query: Option<&str>, wanted: &str) -> Option<String> {
-    query?
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(key, _)| *key == wanted)
-        .map(|(_, value)| decode_segment(value))
 }

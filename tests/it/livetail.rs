@@ -466,3 +466,50 @@ async fn request_id_shows_one_request_across_access_api_and_function_logs() {
         .contains("error: no log line of request 00000000-0000-0000-0000-000000000000 since"));
     cloud.stop().await;
 }
+
+/// boto3 (a second SDK, and the strictest reader of event streams) opens a Live Tail session:
+/// the stream starts with the `initial-response` event botocore requires, then `sessionStart`.
+#[tokio::test]
+async fn boto3_reads_a_live_tail_session_from_its_initial_response_on() {
+    let cloud = common::local_cloud(LocalConfig::default()).await;
+    let sdk = common::Sdk::at(&cloud.endpoint()).await;
+    sdk.logs
+        .create_log_group()
+        .log_group_name("tailed")
+        .send()
+        .await
+        .unwrap();
+    let script = r#"
+import boto3, botocore.config, json, os
+# StartLiveTail's endpoint has the host prefix `streaming-`, which an IP address cannot take.
+logs = boto3.client("logs", endpoint_url=os.environ["ENDPOINT"], region_name="us-east-1",
+                    aws_access_key_id="test", aws_secret_access_key="test",
+                    config=botocore.config.Config(inject_host_prefix=False))
+answer = logs.start_live_tail(
+    logGroupIdentifiers=["arn:aws:logs:us-east-1:000000000000:log-group:tailed"])
+for event in answer["responseStream"]:
+    print(json.dumps(sorted(event)))
+    break
+"#;
+    let endpoint = cloud.endpoint();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("python3")
+            .args(["-c", script])
+            .env("ENDPOINT", endpoint)
+            .env_remove("AWS_PROFILE")
+            .env("AWS_CONFIG_FILE", "/nonexistent/faqctl-test/config")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "boto3's start_live_tail failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        r#"["sessionStart"]"#
+    );
+}

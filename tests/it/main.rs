@@ -16,6 +16,7 @@
 //! - `versions`: Lambda versions and aliases on the local cloud, against AWS recordings;
 //! - `safe`: safe deploys (a version per change, the gate, the alias `live`);
 //! - `shift`: gradual traffic shifting, watched in the local cloud's CloudWatch, and rollback;
+//! - `recorded`: answers to requests faqctl does not make, as AWS recorded them;
 //! - `lint`: the workflows (actionlint) and the published IAM policies (parliament).
 //!
 //! The acceptance suite, end to end through the binary, is a target of its own:
@@ -39,6 +40,7 @@ mod moto;
 mod package;
 mod parity;
 mod pipeline;
+mod recorded;
 mod safe;
 mod security;
 mod shift;

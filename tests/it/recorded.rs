@@ -1,0 +1,471 @@
+//! Answers the local cloud gives as AWS recorded them (LocalStack's AWS-validated snapshots,
+//! `tests/aws/services/lambda_/test_lambda_api.snapshot.json`, `test_lambda.snapshot.json`,
+//! `logs/test_logs_*.snapshot.json`; each test names its keys), for requests no faqctl command
+//! makes but any AWS client may: a local cloud gentler than AWS here would let a tool pass
+//! locally and fail in an account.
+
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::{FunctionCode, InvocationType, Runtime};
+use serde_json::Value;
+
+use crate::common::{self, Sdk};
+use faqctl::local::{LocalCloud, LocalConfig};
+
+async fn start() -> (LocalCloud, Sdk) {
+    let cloud = common::local_cloud(LocalConfig::default()).await;
+    let sdk = Sdk::at(&cloud.endpoint()).await;
+    (cloud, sdk)
+}
+
+/// A function whose bootstrap logs a line and answers `{}`.
+async fn create(sdk: &Sdk, name: &str) {
+    sdk.lambda
+        .create_function()
+        .function_name(name)
+        .runtime(Runtime::Providedal2023)
+        .handler("bootstrap")
+        .role(common::ROLE_ARN)
+        .code(
+            FunctionCode::builder()
+                .zip_file(Blob::new(common::script_zip(
+                    r#"echo "ran $id"; post /2018-06-01/runtime/invocation/$id/response '{}'"#,
+                )))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Until Lambda has finished creating or updating the function.
+async fn ready(sdk: &Sdk, name: &str) {
+    let done = common::until(std::time::Duration::from_secs(30), || async {
+        let configuration = sdk
+            .lambda
+            .get_function_configuration()
+            .function_name(name)
+            .send()
+            .await
+            .unwrap();
+        configuration.state() == Some(&aws_sdk_lambda::types::State::Active)
+            && configuration.last_update_status()
+                == Some(&aws_sdk_lambda::types::LastUpdateStatus::Successful)
+    })
+    .await;
+    assert!(done, "{name} never became ready");
+}
+
+/// The service error's code and message.
+fn refusal<E, R>(error: aws_sdk_lambda::error::SdkError<E, R>) -> (String, String)
+where
+    E: aws_sdk_lambda::error::ProvideErrorMetadata,
+{
+    use aws_sdk_lambda::error::ProvideErrorMetadata;
+    (
+        error.code().unwrap_or_default().to_string(),
+        error.message().unwrap_or_default().to_string(),
+    )
+}
+
+/// test_permission_exceptions, test_add_lambda_permission_fields,
+/// test_remove_multi_permissions.
+#[tokio::test]
+async fn permissions_are_written_and_refused_as_lambda_does() {
+    let (_cloud, sdk) = start().await;
+    let missing = sdk
+        .lambda
+        .remove_permission()
+        .function_name("nothing-here")
+        .statement_id("s")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refusal(missing),
+        (
+            "ResourceNotFoundException".into(),
+            "No policy found for: arn:aws:lambda:us-east-1:000000000000:function:nothing-here"
+                .into()
+        )
+    );
+    create(&sdk, "perms").await;
+    let no_policy = sdk
+        .lambda
+        .remove_permission()
+        .function_name("perms")
+        .statement_id("s")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refusal(no_policy),
+        (
+            "ResourceNotFoundException".into(),
+            "No policy is associated with the given resource.".into()
+        )
+    );
+    let latest = sdk
+        .lambda
+        .add_permission()
+        .function_name("perms")
+        .qualifier("$LATEST")
+        .statement_id("s")
+        .action("lambda:InvokeFunction")
+        .principal("s3.amazonaws.com")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refusal(latest).1,
+        "We currently do not support adding policies for $LATEST."
+    );
+    let bad = sdk
+        .lambda
+        .add_permission()
+        .function_name("perms")
+        .statement_id("s")
+        .action("lambda:InvokeFunction")
+        .principal("invalid.nonaws.com")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refusal(bad),
+        (
+            "InvalidParameterValueException".into(),
+            "The provided principal was invalid. Please check the principal and try again.".into()
+        )
+    );
+
+    let statement = |answer: Option<&str>| -> Value {
+        serde_json::from_str(answer.unwrap_or_default()).unwrap()
+    };
+    let wildcard = sdk
+        .lambda
+        .add_permission()
+        .function_name("perms")
+        .statement_id("wildcard")
+        .action("lambda:InvokeFunction")
+        .principal("*")
+        .source_account("111111111111")
+        .send()
+        .await
+        .unwrap();
+    let wildcard = statement(wildcard.statement());
+    assert_eq!(wildcard["Principal"], "*");
+    assert_eq!(
+        wildcard["Condition"],
+        serde_json::json!({ "StringEquals": { "AWS:SourceAccount": "111111111111" } })
+    );
+    let account = sdk
+        .lambda
+        .add_permission()
+        .function_name("perms")
+        .statement_id("account")
+        .action("lambda:InvokeFunction")
+        .principal("111111111111")
+        .send()
+        .await
+        .unwrap();
+    let account = statement(account.statement());
+    assert_eq!(
+        account["Principal"],
+        serde_json::json!({ "AWS": "arn:aws:iam::111111111111:root" })
+    );
+    assert!(account.get("Condition").is_none(), "{account}");
+    let all = sdk
+        .lambda
+        .add_permission()
+        .function_name("perms")
+        .statement_id("all")
+        .action("lambda:InvokeFunctionUrl")
+        .principal("*")
+        .source_arn("arn:aws:s3:::test-bucket")
+        .source_account("111111111111")
+        .principal_org_id("o-1234567890")
+        .function_url_auth_type(aws_sdk_lambda::types::FunctionUrlAuthType::None)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        statement(all.statement())["Condition"],
+        serde_json::json!({
+            "StringEquals": {
+                "AWS:SourceAccount": "111111111111",
+                "lambda:FunctionUrlAuthType": "NONE",
+                "aws:PrincipalOrgID": "o-1234567890"
+            },
+            "ArnLike": { "AWS:SourceArn": "arn:aws:s3:::test-bucket" }
+        })
+    );
+    let gone = sdk
+        .lambda
+        .remove_permission()
+        .function_name("perms")
+        .statement_id("non-existent")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refusal(gone).1,
+        "Statement non-existent is not found in resource policy."
+    );
+}
+
+/// test_large_environment_variables_fails (4096 bytes pass, 4097 fail), the reserved keys,
+/// test_tag_limits.
+#[tokio::test]
+async fn environments_and_tags_beyond_lambdas_limits_are_refused() {
+    let (_cloud, sdk) = start().await;
+    create(&sdk, "limits").await;
+    let configure = |variables: Vec<(&str, String)>| {
+        let mut environment = aws_sdk_lambda::types::Environment::builder();
+        for (key, value) in variables {
+            environment = environment.variables(key, value);
+        }
+        sdk.lambda
+            .update_function_configuration()
+            .function_name("limits")
+            .environment(environment.build())
+            .send()
+    };
+    // {"BIG":"…"} is 10 bytes of JSON around the value.
+    configure(vec![("BIG", "x".repeat(4086))]).await.unwrap();
+    ready(&sdk, "limits").await;
+    let over = configure(vec![("BIG", "x".repeat(4087))])
+        .await
+        .unwrap_err();
+    let (code, message) = refusal(over);
+    assert_eq!(code, "InvalidParameterValueException");
+    assert!(
+        message.starts_with("Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {\"BIG\":\"xxx"),
+        "{message}"
+    );
+    let reserved = configure(vec![
+        ("AWS_REGION", "eu-west-1".into()),
+        ("MINE", "1".into()),
+        ("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:1".into()),
+    ])
+    .await
+    .unwrap_err();
+    assert_eq!(
+        refusal(reserved).1,
+        "Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: AWS_LAMBDA_RUNTIME_API, AWS_REGION"
+    );
+
+    let arn = "arn:aws:lambda:us-east-1:000000000000:function:limits";
+    let mut tag = sdk.lambda.tag_resource().resource(arn);
+    for n in 0..50 {
+        tag = tag.tags(format!("k{n}"), "v");
+    }
+    tag.send().await.unwrap();
+    let beyond = sdk
+        .lambda
+        .tag_resource()
+        .resource(arn)
+        .tags("one-more", "v")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refusal(beyond),
+        (
+            "InvalidParameterValueException".into(),
+            "Number of tags exceeds resource tag limit.".into()
+        )
+    );
+    // Re-tagging a key it has already is no new tag.
+    sdk.lambda
+        .tag_resource()
+        .resource(arn)
+        .tags("k0", "w")
+        .send()
+        .await
+        .unwrap();
+}
+
+/// test_invocation_type_dry_run (204, nothing run), test_invocation_type_event (202 at once,
+/// run queued, under the request id the 202 named), and the Event payload limit.
+#[tokio::test]
+async fn dry_run_runs_nothing_and_event_answers_202_then_runs() {
+    let (cloud, sdk) = start().await;
+    create(&sdk, "types").await;
+    ready(&sdk, "types").await;
+    let dry = sdk
+        .lambda
+        .invoke()
+        .function_name("types")
+        .invocation_type(InvocationType::DryRun)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dry.status_code(), 204);
+    assert_eq!(dry.executed_version(), None);
+    assert!(dry.payload().is_none_or(|p| p.as_ref().is_empty()));
+
+    let event = sdk
+        .lambda
+        .invoke()
+        .function_name("types")
+        .invocation_type(InvocationType::Event)
+        .payload(Blob::new(r#"{"hello":1}"#))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(event.status_code(), 202);
+    assert!(event.payload().is_none_or(|p| p.as_ref().is_empty()));
+    let id = aws_types::request_id::RequestId::request_id(&event)
+        .unwrap()
+        .to_string();
+    let ran = common::until(std::time::Duration::from_secs(30), || {
+        let sdk = &sdk;
+        let id = id.clone();
+        async move {
+            let events = sdk
+                .logs
+                .filter_log_events()
+                .log_group_name("/aws/lambda/types")
+                .send()
+                .await;
+            events.is_ok_and(|e| {
+                e.events().iter().any(|e| {
+                    e.message()
+                        .is_some_and(|m| m.contains(&format!("ran {id}")))
+                })
+            })
+        }
+    })
+    .await;
+    assert!(ran, "the Event invocation {id} never ran");
+    // The dry run ran nothing: one invocation in all.
+    assert_eq!(cloud.calls().get("Invoke"), Some(&2));
+    let lines = sdk
+        .logs
+        .filter_log_events()
+        .log_group_name("/aws/lambda/types")
+        .filter_pattern("START")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lines.events().len(), 1, "{:?}", lines.events());
+
+    let big = sdk
+        .lambda
+        .invoke()
+        .function_name("types")
+        .invocation_type(InvocationType::Event)
+        .payload(Blob::new(format!("\"{}\"", "x".repeat(1024 * 1024))))
+        .send()
+        .await
+        .unwrap_err();
+    let raw = big.raw_response().map(|r| r.status().as_u16());
+    assert_eq!(raw, Some(413));
+    assert_eq!(
+        refusal(big).1,
+        "1048578 byte payload is too large for the Event invocation type (limit 1048576 bytes)"
+    );
+}
+
+/// test_put_log_events_wrong_order; test_describe_log_groups_with_prefix (every group has a
+/// class and a deletion protection flag).
+#[tokio::test]
+async fn log_events_out_of_order_are_refused_and_groups_have_aws_members() {
+    let (cloud, sdk) = start().await;
+    sdk.logs
+        .create_log_group()
+        .log_group_name("ordered")
+        .send()
+        .await
+        .unwrap();
+    sdk.logs
+        .create_log_stream()
+        .log_group_name("ordered")
+        .log_stream_name("s")
+        .send()
+        .await
+        .unwrap();
+    let event = |t: i64| {
+        aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+            .timestamp(t)
+            .message("m")
+            .build()
+            .unwrap()
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let refused = sdk
+        .logs
+        .put_log_events()
+        .log_group_name("ordered")
+        .log_stream_name("s")
+        .log_events(event(now))
+        .log_events(event(now - 1000))
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        (refused.meta().code(), refused.meta().message()),
+        (
+            Some("InvalidParameterException"),
+            Some("Log events in a single PutLogEvents request must be in chronological order.")
+        )
+    );
+    let answer = reqwest::Client::new()
+        .post(cloud.endpoint())
+        .header("x-amz-target", "Logs_20140328.DescribeLogGroups")
+        .header("content-type", "application/x-amz-json-1.1")
+        .header(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/logs/aws4_request, SignedHeaders=host, Signature=0",
+        )
+        .body(r#"{"logGroupNamePrefix":"ordered"}"#)
+        .send()
+        .await
+        .unwrap();
+    let groups: Value = serde_json::from_str(&answer.text().await.unwrap()).unwrap();
+    let group = &groups["logGroups"][0];
+    assert_eq!(group["logGroupClass"], "STANDARD", "{group}");
+    assert_eq!(group["deletionProtectionEnabled"], false, "{group}");
+}
+
+/// GetMetricData over times as far apart as a timestamp allows asks for too many datapoints
+/// (AWS's InvalidParameterCombination), and never overflows the local cloud's arithmetic.
+#[tokio::test]
+async fn metric_data_over_the_widest_times_is_too_many_datapoints() {
+    use aws_sdk_cloudwatch::primitives::DateTime;
+    use aws_sdk_cloudwatch::types::{Metric, MetricDataQuery, MetricStat};
+    let (_cloud, sdk) = start().await;
+    let query = MetricDataQuery::builder()
+        .id("errors")
+        .metric_stat(
+            MetricStat::builder()
+                .metric(
+                    Metric::builder()
+                        .namespace("AWS/Lambda")
+                        .metric_name("Errors")
+                        .build(),
+                )
+                .period(60)
+                .stat("Sum")
+                .build(),
+        )
+        .build();
+    let refused = sdk
+        .cloudwatch
+        .get_metric_data()
+        .start_time(DateTime::from_secs(-(1 << 53)))
+        .end_time(DateTime::from_secs(1 << 53))
+        .metric_data_queries(query)
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        aws_sdk_cloudwatch::error::ProvideErrorMetadata::code(&refused),
+        Some("InvalidParameterCombination"),
+        "{refused:?}"
+    );
+}
