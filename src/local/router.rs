@@ -642,9 +642,9 @@ async fn validate(
     } else {
         wire::parse_body(body).ok()
     };
-    if json_body && json.is_none() {
-        return Ok(None);
-    }
+    // A body that is not a JSON object is the handler's to answer in its own words; the path,
+    // query and headers are checked all the same (`?MaxItems=0` with a body of `[]` is still
+    // refused).
     model::validate(
         service,
         operation,

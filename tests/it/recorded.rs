@@ -469,3 +469,55 @@ async fn metric_data_over_the_widest_times_is_too_many_datapoints() {
         "{refused:?}"
     );
 }
+
+/// The service model judges the path, query and headers even when the body is not a JSON
+/// object, and its patterns with look-around too (an alias name is not all digits, nor
+/// `bad!alias`).
+#[tokio::test]
+async fn the_model_checks_every_location_and_every_pattern() {
+    let (cloud, sdk) = start().await;
+    create(&sdk, "checked").await;
+    let lambda = |method: reqwest::Method, path: &str, body: &'static str| {
+        reqwest::Client::new()
+            .request(method, format!("{}{path}", cloud.endpoint()))
+            .header(
+                "authorization",
+                "AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0",
+            )
+            .body(body)
+            .send()
+    };
+    for (method, path, body) in [
+        (
+            reqwest::Method::GET,
+            "/2015-03-31/functions/checked/versions?MaxItems=0",
+            "[]",
+        ),
+        (
+            reqwest::Method::DELETE,
+            "/2015-03-31/functions/checked/aliases/bad!alias",
+            "",
+        ),
+        (
+            reqwest::Method::DELETE,
+            "/2015-03-31/functions/checked/aliases/123",
+            "",
+        ),
+    ] {
+        let answer = lambda(method.clone(), path, body).await.unwrap();
+        let status = answer.status().as_u16();
+        let code = answer
+            .headers()
+            .get("x-amzn-errortype")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let text = answer.text().await.unwrap();
+        assert_eq!(
+            (status, code.as_str()),
+            (400, "ValidationException"),
+            "{method} {path}: {text}"
+        );
+        assert!(text.contains("1 validation error detected"), "{text}");
+    }
+}
