@@ -151,6 +151,14 @@ impl RemoteArgs {
         {
             sdk = sdk.to_builder().http_client(plain_http_client()?).build();
         }
+        // FAQCTL_RECORD: the services' calls only (the credential providers keep the client
+        // they were built with).
+        if let (Some(client), Some(_)) = (sdk.http_client(), super::record::requested()) {
+            sdk = sdk
+                .to_builder()
+                .http_client(super::record::wrap(client)?)
+                .build();
+        }
         let region = sdk
             .region()
             .map(|r| r.to_string())

@@ -14,7 +14,10 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 mod apply;
 mod calls;
 mod config;
+pub mod dvr;
 mod observe;
+pub mod record;
+pub mod scrub;
 mod shift;
 
 pub use apply::{

@@ -45,7 +45,28 @@ pub mod rollback;
 pub mod status;
 pub mod watch;
 
+/// Runs one command; with `FAQCTL_RECORD` set, its AWS calls are written out on the way out,
+/// whatever the outcome (a failed run's calls are the ones worth reading).
 pub async fn run(
+    command: Command,
+    remote: &RemoteArgs,
+    sources: &[Source],
+    printer: &Printer,
+) -> anyhow::Result<Exit> {
+    let outcome = dispatch(command, remote, sources, printer).await;
+    match (outcome, crate::aws::record::finish()) {
+        (Ok(exit), Ok(())) => Ok(exit),
+        (Ok(_), Err(recording)) => Err(recording),
+        (Err(error), Ok(())) => Err(error),
+        // The command's own error is the one to act on (and main prints it last).
+        (Err(error), Err(recording)) => {
+            eprintln!("error: {recording:#}");
+            Err(error)
+        }
+    }
+}
+
+async fn dispatch(
     command: Command,
     remote: &RemoteArgs,
     sources: &[Source],
