@@ -41,6 +41,7 @@ mod package;
 mod parity;
 mod pipeline;
 mod recorded;
+mod replay;
 mod safe;
 mod security;
 mod shift;
