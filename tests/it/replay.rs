@@ -200,8 +200,12 @@ async fn replay(file: &Path, endpoint: &str) -> Result<(), String> {
         if retried(&exchanges, at) {
             continue;
         }
+        // JSON-RPC APIs (CloudWatch Logs) all POST to `/`: the target names the operation.
+        let target = header(&exchange.request.headers, "x-amz-target")
+            .map(|target| format!(" ({target})"))
+            .unwrap_or_default();
         let what = format!(
-            "{name}: request #{at}, {} {}",
+            "{name}: request #{at}, {} {}{target}",
             exchange.request.method,
             exchange.path_and_query()
         );
