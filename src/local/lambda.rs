@@ -906,6 +906,23 @@ fn too_many_tags() -> Response {
     invalid("Number of tags exceeds resource tag limit.")
 }
 
+/// A `RevisionId` that is not the function's current one: 412, naming the call that reads the
+/// current one (recorded: TestLambdaRevisions::test_function_revisions_basic).
+pub(super) fn stale_revision(
+    request: &Value,
+    function: &Function,
+    read_with: &str,
+) -> Option<Response> {
+    let given = request["RevisionId"].as_str()?;
+    (given != super::versions::revision_id(function.revision)).then(|| {
+        rest_error(
+            412,
+            "PreconditionFailedException",
+            &format!("The Revision Id provided does not match the latest Revision Id. Call the {read_with} API to retrieve the latest Revision Id"),
+        )
+    })
+}
+
 /// Refuses a change while the last one is still being applied, as Lambda does.
 fn conflict_if_busy(function: &Function) -> Option<Response> {
     (function.last_update_status == "InProgress").then(|| {
@@ -924,6 +941,9 @@ fn update_configuration(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8
     };
     if let Some(conflict) = conflict_if_busy(function) {
         return conflict;
+    }
+    if let Some(stale) = stale_revision(&request, function, "GetFunction/GetAlias") {
+        return stale;
     }
     if let Some(role) = request["Role"].as_str() {
         if let Err(response) = check_role(role, &function.region) {
@@ -1017,6 +1037,9 @@ async fn update_code(
         if let Some(conflict) = conflict_if_busy(function) {
             return conflict;
         }
+        if let Some(stale) = stale_revision(&request, function, "GetFunction/GetAlias") {
+            return stale;
+        }
         function.code_sha256 = code_sha256;
         function.code_size = code.len() as u64;
         if let Some(architectures) = architectures {
@@ -1062,6 +1085,9 @@ fn add_permission(
     };
     if qualifier.as_deref() == Some("$LATEST") {
         return invalid("We currently do not support adding policies for $LATEST.");
+    }
+    if let Some(stale) = stale_revision(&request, function, "GetPolicy") {
+        return stale;
     }
     let resource = match &qualifier {
         Some(q) => format!("{}:{q}", function.arn),

@@ -152,10 +152,8 @@ pub fn publish(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8]) -> Res
             return invalid(&format!("CodeSHA256 ({sha}) is different from current CodeSHA256 in $LATEST ({}). Please try again with the CodeSHA256 in $LATEST.", function.code_sha256));
         }
     }
-    if let Some(revision) = request["RevisionId"].as_str() {
-        if revision != revision_id(function.revision) {
-            return rest_error(412, "PreconditionFailedException", "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
-        }
+    if let Some(stale) = super::lambda::stale_revision(&request, function, "GetFunction/GetAlias") {
+        return stale;
     }
     if let Some((_, last)) = function.versions.last_key_value() {
         if same_configuration(last, function) {

@@ -521,3 +521,79 @@ async fn the_model_checks_every_location_and_every_pattern() {
         assert!(text.contains("1 validation error detected"), "{text}");
     }
 }
+
+/// A stale `RevisionId` is a 412 on every call that takes one (recorded:
+/// TestLambdaRevisions::test_function_revisions_basic), the current one goes through.
+#[tokio::test]
+async fn a_stale_revision_id_is_refused_with_412() {
+    let (_cloud, sdk) = start().await;
+    create(&sdk, "revised").await;
+    ready(&sdk, "revised").await;
+    let current = |sdk: &Sdk| {
+        let lambda = sdk.lambda.clone();
+        async move {
+            lambda
+                .get_function_configuration()
+                .function_name("revised")
+                .send()
+                .await
+                .unwrap()
+                .revision_id()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let before = current(&sdk).await;
+    sdk.lambda
+        .update_function_configuration()
+        .function_name("revised")
+        .revision_id(&before)
+        .timeout(5)
+        .send()
+        .await
+        .unwrap();
+    ready(&sdk, "revised").await;
+    let stale = sdk
+        .lambda
+        .update_function_configuration()
+        .function_name("revised")
+        .revision_id(&before)
+        .timeout(6)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(stale.raw_response().map(|r| r.status().as_u16()), Some(412));
+    assert_eq!(
+        refusal(stale),
+        (
+            "PreconditionFailedException".into(),
+            "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id".into()
+        )
+    );
+    let stale = sdk
+        .lambda
+        .add_permission()
+        .function_name("revised")
+        .statement_id("s")
+        .action("lambda:InvokeFunction")
+        .principal("s3.amazonaws.com")
+        .revision_id(&before)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refusal(stale).1,
+        "The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id"
+    );
+    let now = current(&sdk).await;
+    sdk.lambda
+        .add_permission()
+        .function_name("revised")
+        .statement_id("s")
+        .action("lambda:InvokeFunction")
+        .principal("s3.amazonaws.com")
+        .revision_id(now)
+        .send()
+        .await
+        .unwrap();
+}
