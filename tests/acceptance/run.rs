@@ -357,30 +357,21 @@ async fn destroy(target: &Target, function: &str, api: &str) -> anyhow::Result<(
 }
 
 /// Deletes the resources of runs that started more than `age` ago: functions and REST APIs
-/// named after a run (`FAQ-acc-<id>`, `FAQ-API-acc-<id>`) or tagged `faqctl-acceptance`.
+/// named after a run (`FAQ-acc-<id>`, `FAQ-API-acc-<id>`), and REST APIs tagged
+/// `faqctl-acceptance` (GetRestApis answers with the tags).
 pub async fn sweep(target: &Target, age: Duration) -> anyhow::Result<()> {
     let mut ids = std::collections::BTreeSet::new();
     let lambda = target.lambda();
     let mut functions = lambda.list_functions().into_paginator().send();
     while let Some(page) = functions.next().await {
         for function in page.context("lambda:ListFunctions")?.functions() {
-            let (Some(name), Some(arn)) = (function.function_name(), function.function_arn())
-            else {
-                continue;
-            };
-            let Some(named) = name.strip_prefix(FUNCTION_PREFIX) else {
-                continue;
-            };
-            // The name carries the run id (a run killed before it tagged is found too).
-            if run_started(named).is_some() {
+            // The name carries the run id (a run killed before it tagged is found too), so
+            // no ListTags per function.
+            let named = function
+                .function_name()
+                .and_then(|n| n.strip_prefix(FUNCTION_PREFIX));
+            if let Some(named) = named.filter(|n| run_started(n).is_some()) {
                 ids.insert(named.to_string());
-            }
-            let tags = lambda.list_tags().resource(arn).send().await;
-            if let Some(id) = tags
-                .ok()
-                .and_then(|t| t.tags().and_then(|t| t.get(TAG).cloned()))
-            {
-                ids.insert(id);
             }
         }
     }

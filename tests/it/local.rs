@@ -833,18 +833,7 @@ async fn get_caller_identity_names_the_local_account_and_role_in_the_regions_par
     let cloud = start(None).await;
     let endpoint = format!("http://{}", cloud.address);
     for (region, partition) in [("us-east-1", "aws"), ("cn-north-1", "aws-cn")] {
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new(region))
-            .endpoint_url(&endpoint)
-            .credentials_provider(aws_sdk_lambda::config::Credentials::new(
-                "test",
-                "test",
-                None,
-                None,
-                "faqctl-tests",
-            ))
-            .load()
-            .await;
+        let config = common::sdk_config(&endpoint, region).await;
         let identity = aws_sdk_sts::Client::new(&config)
             .get_caller_identity()
             .send()

@@ -285,6 +285,22 @@ fn urlencode(text: &str) -> String {
         .collect()
 }
 
+/// The SDK's configuration for an emulator: its endpoint, a region, the tests' dummy keys.
+pub async fn sdk_config(endpoint: &str, region: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(region.to_string()))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_lambda::config::Credentials::new(
+            "test",
+            "test",
+            None,
+            None,
+            "faqctl-tests",
+        ))
+        .load()
+        .await
+}
+
 /// SDK clients of our own, for independent reads and out-of-band changes.
 pub struct Sdk {
     pub lambda: aws_sdk_lambda::Client,
@@ -295,18 +311,7 @@ pub struct Sdk {
 
 impl Sdk {
     pub async fn at(endpoint: &str) -> Sdk {
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new("us-east-1"))
-            .endpoint_url(endpoint)
-            .credentials_provider(aws_sdk_lambda::config::Credentials::new(
-                "test",
-                "test",
-                None,
-                None,
-                "faqctl-tests",
-            ))
-            .load()
-            .await;
+        let config = sdk_config(endpoint, "us-east-1").await;
         Sdk {
             lambda: aws_sdk_lambda::Client::new(&config),
             apigateway: aws_sdk_apigateway::Client::new(&config),
