@@ -11,9 +11,11 @@
 //! Supported policy elements: Effect, Action, Resource (strings or lists, `*` and `?`);
 //! anything else (NotAction, Condition, …) is refused when the policy is set, never ignored.
 
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
+use std::time::SystemTime;
 
-use axum::http::Method;
+use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use serde_json::Value;
 
@@ -22,7 +24,7 @@ use super::state::{arn, partition, ACCOUNT};
 use super::wire::{decode_segment, json11_error, rest_error};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Statement {
+pub struct Statement {
     allow: bool,
     actions: Vec<String>,
     resources: Vec<String>,
@@ -30,11 +32,93 @@ struct Statement {
 
 #[derive(Debug, Default)]
 struct Rules {
-    /// The identity policy; `None` allows everything not denied.
+    /// The local identity's policy; `None` allows everything not denied.
     policy: Option<Vec<Statement>>,
     /// Actions denied whatever the policy says.
     denied: Vec<String>,
+    /// IAM roles (iam:CreateRole), by name.
+    roles: BTreeMap<String, Role>,
+    /// Role sessions (sts:AssumeRole), by access key id.
+    sessions: HashMap<String, Session>,
 }
+
+/// An IAM role: who may assume it (its trust policy) and what its sessions may do (its inline
+/// policies, iam:PutRolePolicy). Kept in memory: roles do not outlive the local cloud.
+#[derive(Debug, Clone)]
+pub struct Role {
+    pub name: String,
+    pub path: String,
+    pub id: String,
+    /// The trust policy as it was sent.
+    pub trust: String,
+    trusted: Vec<Trust>,
+    pub description: Option<String>,
+    pub max_session_seconds: u32,
+    pub created: SystemTime,
+    pub tags: Vec<(String, String)>,
+    /// Inline policies: name, then the document as sent and as parsed.
+    pub policies: BTreeMap<String, (String, Vec<Statement>)>,
+}
+
+/// One Allow or Deny statement of a trust policy.
+#[derive(Debug, Clone)]
+struct Trust {
+    allow: bool,
+    actions: Vec<String>,
+    /// `Principal: {"AWS": …}` (or `"*"`); services (`{"Service": …}`) never match a caller here.
+    principals: Vec<String>,
+}
+
+/// Temporary credentials a role session was issued.
+#[derive(Debug, Clone)]
+struct Session {
+    role: String,
+    name: String,
+    token: String,
+    expires: SystemTime,
+}
+
+/// Who signed a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// The local cloud's own identity (any long-term key, e.g. `testing`): judged by the
+    /// policy it is given (`--iam-policy`), everything allowed without one.
+    Local,
+    /// A session of an IAM role (sts:AssumeRole): judged by the role's inline policies.
+    Session { role: String, name: String },
+}
+
+impl Caller {
+    /// Its ARN, as IAM's refusals and sts:GetCallerIdentity name it.
+    pub fn arn(&self, partition: &str) -> String {
+        let (role, name) = match self {
+            Caller::Local => ("faqctl-local", "faqctl"),
+            Caller::Session { role, name } => (role.as_str(), name.as_str()),
+        };
+        format!("arn:{partition}:sts::{ACCOUNT}:assumed-role/{role}/{name}")
+    }
+
+    /// The role its session belongs to, as a trust policy names it.
+    fn role_arn(&self, partition: &str) -> String {
+        let role = match self {
+            Caller::Local => "faqctl-local",
+            Caller::Session { role, .. } => role,
+        };
+        format!("arn:{partition}:iam::{ACCOUNT}:role/{role}")
+    }
+}
+
+/// Why a request's credentials were not taken: an error code and IAM's sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadCredentials {
+    pub code: &'static str,
+    pub message: &'static str,
+}
+
+const INVALID_TOKEN: BadCredentials = BadCredentials {
+    code: "UnrecognizedClientException",
+    message: "The security token included in the request is invalid.",
+};
 
 #[derive(Debug, Default)]
 pub struct Iam {
@@ -82,9 +166,190 @@ impl Iam {
         Ok(())
     }
 
-    /// Back to allowing everything.
+    /// Back to allowing the local identity everything (roles and sessions stay).
     pub fn clear(&self) {
-        *self.rules() = Rules::default();
+        let mut rules = self.rules();
+        rules.policy = None;
+        rules.denied.clear();
+    }
+
+    /// Who signed a request: a role session, by the access key id in its `Authorization`
+    /// (with the session token it was issued in `X-Amz-Security-Token`), or the local identity.
+    /// A temporary key (`ASIA…`) the local cloud never issued, a wrong token or an expired
+    /// session is refused, as AWS refuses them.
+    pub fn caller(&self, headers: &HeaderMap) -> Result<Caller, BadCredentials> {
+        let key = headers
+            .get("authorization")
+            .and_then(|h| h.to_str().ok())
+            .and_then(|auth| auth.split("Credential=").nth(1))
+            .and_then(|credential| credential.split('/').next())
+            .unwrap_or_default();
+        let token = headers
+            .get("x-amz-security-token")
+            .and_then(|h| h.to_str().ok());
+        let rules = self.rules();
+        let Some(session) = rules.sessions.get(key) else {
+            return if key.starts_with("ASIA") {
+                Err(INVALID_TOKEN)
+            } else {
+                Ok(Caller::Local)
+            };
+        };
+        if token != Some(session.token.as_str()) {
+            return Err(INVALID_TOKEN);
+        }
+        if session.expires <= SystemTime::now() {
+            return Err(BadCredentials {
+                code: "ExpiredTokenException",
+                message: "The security token included in the request is expired",
+            });
+        }
+        Ok(Caller::Session {
+            role: session.role.clone(),
+            name: session.name.clone(),
+        })
+    }
+
+    /// A copy of a role.
+    pub fn role(&self, name: &str) -> Option<Role> {
+        self.rules().roles.get(name).cloned()
+    }
+
+    pub fn roles(&self) -> Vec<Role> {
+        self.rules().roles.values().cloned().collect()
+    }
+
+    /// Creates a role (iam:CreateRole); `Err` names what is wrong with its trust policy.
+    pub fn create_role(
+        &self,
+        name: &str,
+        path: &str,
+        trust: &str,
+        description: Option<String>,
+        max_session_seconds: u32,
+        tags: Vec<(String, String)>,
+    ) -> Result<Role, RoleError> {
+        let trusted = parse_trust(trust).map_err(RoleError::Malformed)?;
+        let mut rules = self.rules();
+        if rules
+            .roles
+            .keys()
+            .any(|existing| existing.eq_ignore_ascii_case(name))
+        {
+            return Err(RoleError::Exists);
+        }
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        let role = Role {
+            name: name.to_string(),
+            path: path.to_string(),
+            id: format!("AROA{}", random_from(ALPHABET, 17)),
+            trust: trust.to_string(),
+            trusted,
+            description,
+            max_session_seconds,
+            created: SystemTime::now(),
+            tags,
+            policies: BTreeMap::new(),
+        };
+        rules.roles.insert(name.to_string(), role.clone());
+        Ok(role)
+    }
+
+    /// Deletes a role (iam:DeleteRole), refused while it has inline policies, as IAM does.
+    pub fn delete_role(&self, name: &str) -> Result<(), RoleError> {
+        let mut rules = self.rules();
+        match rules.roles.get(name) {
+            None => Err(RoleError::NoSuchRole),
+            Some(role) if !role.policies.is_empty() => Err(RoleError::HasPolicies),
+            Some(_) => {
+                rules.roles.remove(name);
+                Ok(())
+            }
+        }
+    }
+
+    /// Puts an inline policy on a role (iam:PutRolePolicy).
+    pub fn put_role_policy(
+        &self,
+        role: &str,
+        policy: &str,
+        document: &str,
+    ) -> Result<(), RoleError> {
+        let statements = parse_policy(document).map_err(RoleError::Malformed)?;
+        let mut rules = self.rules();
+        let role = rules.roles.get_mut(role).ok_or(RoleError::NoSuchRole)?;
+        role.policies
+            .insert(policy.to_string(), (document.to_string(), statements));
+        Ok(())
+    }
+
+    /// Deletes a role's inline policy (iam:DeleteRolePolicy).
+    pub fn delete_role_policy(&self, role: &str, policy: &str) -> Result<(), RoleError> {
+        let mut rules = self.rules();
+        let role = rules.roles.get_mut(role).ok_or(RoleError::NoSuchRole)?;
+        role.policies
+            .remove(policy)
+            .map(drop)
+            .ok_or(RoleError::NoSuchPolicy)
+    }
+
+    /// A session of `role` for `caller` (sts:AssumeRole), if the role's trust policy lets the
+    /// caller assume it: its access key id, secret and token.
+    pub fn assume_role(
+        &self,
+        caller: &Caller,
+        partition: &str,
+        role: &str,
+        session: &str,
+        seconds: u32,
+    ) -> Result<(Role, Credentials), AssumeError> {
+        let mut rules = self.rules();
+        let Some(found) = rules.roles.get(role) else {
+            return Err(AssumeError::NotTrusted);
+        };
+        let principals = [
+            "*".to_string(),
+            ACCOUNT.to_string(),
+            format!("arn:{partition}:iam::{ACCOUNT}:root"),
+            caller.role_arn(partition),
+            caller.arn(partition),
+        ];
+        let matches = |t: &Trust| {
+            t.actions
+                .iter()
+                .any(|a| glob(&a.to_ascii_lowercase(), "sts:assumerole"))
+                && t.principals.iter().any(|p| principals.contains(p))
+        };
+        if !found.trusted.iter().any(|t| t.allow && matches(t))
+            || found.trusted.iter().any(|t| !t.allow && matches(t))
+        {
+            return Err(AssumeError::NotTrusted);
+        }
+        if seconds > found.max_session_seconds {
+            return Err(AssumeError::TooLong(found.max_session_seconds));
+        }
+        let found = found.clone();
+        const KEY: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        const SECRET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let credentials = Credentials {
+            access_key_id: format!("ASIA{}", random_from(KEY, 16)),
+            secret_access_key: random_from(SECRET, 40),
+            session_token: format!("FwoGZXIvYXdzEFAQCTL{}", random_from(SECRET, 200)),
+            expires: SystemTime::now() + std::time::Duration::from_secs(u64::from(seconds)),
+        };
+        // Sessions past their time are of no use to anyone: forget them.
+        let now = SystemTime::now();
+        rules.sessions.retain(|_, s| s.expires > now);
+        rules.sessions.insert(
+            credentials.access_key_id.clone(),
+            Session {
+                role: role.to_string(),
+                name: session.to_string(),
+                token: credentials.session_token.clone(),
+                expires: credentials.expires,
+            },
+        );
+        Ok((found, credentials))
     }
 
     pub fn describe(&self) -> Value {
@@ -96,8 +361,9 @@ impl Iam {
     }
 
     /// Whether the caller may perform `action` on `resource`: not denied, and (with a policy)
-    /// allowed by a statement and denied by none.
-    pub fn allows(&self, action: &str, resource: &str) -> bool {
+    /// allowed by a statement and denied by none. A role session has its role's inline
+    /// policies, and nothing without them.
+    pub fn allows(&self, caller: &Caller, action: &str, resource: &str) -> bool {
         let rules = self.rules();
         if rules
             .denied
@@ -106,8 +372,20 @@ impl Iam {
         {
             return false;
         }
-        let Some(statements) = &rules.policy else {
-            return true;
+        let role_statements: Vec<Statement>;
+        let statements = match caller {
+            Caller::Local => match &rules.policy {
+                Some(statements) => statements,
+                None => return true,
+            },
+            Caller::Session { role, .. } => {
+                role_statements = rules
+                    .roles
+                    .get(role)
+                    .map(|r| r.policies.values().flat_map(|(_, s)| s.clone()).collect())
+                    .unwrap_or_default();
+                &role_statements
+            }
         };
         let matches = |s: &Statement| {
             s.actions
@@ -120,12 +398,99 @@ impl Iam {
     }
 
     /// The first of a request's needs the caller lacks.
-    pub fn missing(&self, needs: &[Need]) -> Option<Need> {
+    pub fn missing(&self, caller: &Caller, needs: &[Need]) -> Option<Need> {
         needs
             .iter()
-            .find(|n| !self.allows(&n.action, &n.resource))
+            .find(|n| !self.allows(caller, &n.action, &n.resource))
             .cloned()
     }
+}
+
+/// What iam:CreateRole, DeleteRole, PutRolePolicy or DeleteRolePolicy could not do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoleError {
+    Exists,
+    NoSuchRole,
+    NoSuchPolicy,
+    HasPolicies,
+    Malformed(String),
+}
+
+/// Why sts:AssumeRole gave no session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssumeError {
+    /// No such role, or its trust policy does not name the caller: AWS does not say which.
+    NotTrusted,
+    /// More seconds than the role's maximum session duration.
+    TooLong(u32),
+}
+
+/// A role session's temporary credentials.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: String,
+    pub expires: SystemTime,
+}
+
+fn random_from(alphabet: &[u8], len: usize) -> String {
+    (0..len)
+        .map(|_| alphabet[fastrand::usize(..alphabet.len())] as char)
+        .collect()
+}
+
+/// A trust policy: Allow or Deny statements of `sts:AssumeRole` for principals.
+fn parse_trust(document: &str) -> Result<Vec<Trust>, String> {
+    let policy: Value =
+        serde_json::from_str(document).map_err(|e| format!("the policy is not JSON: {e}"))?;
+    let statements = match &policy["Statement"] {
+        Value::Array(list) => list.clone(),
+        one @ Value::Object(_) => vec![one.clone()],
+        _ => return Err("the policy has no Statement".into()),
+    };
+    let mut parsed = Vec::new();
+    for statement in statements {
+        let Some(fields) = statement.as_object() else {
+            return Err("each Statement must be an object".into());
+        };
+        if let Some(other) = fields
+            .keys()
+            .find(|k| !matches!(k.as_str(), "Sid" | "Effect" | "Action" | "Principal"))
+        {
+            return Err(format!(
+                "the local cloud's IAM does not evaluate {other} in a trust policy: use Effect, Action and Principal"
+            ));
+        }
+        let allow = match statement["Effect"].as_str() {
+            Some("Allow") => true,
+            Some("Deny") => false,
+            _ => return Err("each statement needs Effect Allow or Deny".into()),
+        };
+        let actions = strings(&statement["Action"], "Action")?;
+        let principals = match &statement["Principal"] {
+            Value::String(star) if star == "*" => vec!["*".to_string()],
+            Value::Object(kinds) if !kinds.is_empty() => {
+                let mut aws = Vec::new();
+                for (kind, value) in kinds {
+                    let named = strings(value, "Principal")?;
+                    match kind.as_str() {
+                        "AWS" => aws.extend(named),
+                        "Service" | "Federated" | "CanonicalUser" => {}
+                        other => return Err(format!("Principal {other:?} is not a principal type: use AWS, Service, Federated or CanonicalUser")),
+                    }
+                }
+                aws
+            }
+            _ => return Err("each trust policy statement needs a Principal".into()),
+        };
+        parsed.push(Trust {
+            allow,
+            actions,
+            principals,
+        });
+    }
+    Ok(parsed)
 }
 
 fn check_action(action: &str) -> Result<(), String> {
@@ -376,10 +741,10 @@ pub fn needs(
 }
 
 /// IAM's sentence for a refused action.
-pub fn denial(need: &Need, region: &str) -> String {
+pub fn denial(caller: &Caller, need: &Need, region: &str) -> String {
     format!(
-        "User: arn:{}:sts::{ACCOUNT}:assumed-role/faqctl-local/faqctl is not authorized to perform: {} on resource: {} because no identity-based policy allows the {} action",
-        partition(region).0,
+        "User: {} is not authorized to perform: {} on resource: {} because no identity-based policy allows the {} action",
+        caller.arn(partition(region).0),
         need.action,
         need.resource,
         need.action
@@ -387,12 +752,28 @@ pub fn denial(need: &Need, region: &str) -> String {
 }
 
 /// The refusal, in the service's own protocol.
-pub fn access_denied(service: Service, need: &Need, region: &str) -> Response {
-    let message = denial(need, region);
+pub fn access_denied(service: Service, caller: &Caller, need: &Need, region: &str) -> Response {
+    let message = denial(caller, need, region);
     match service {
         Service::Logs => json11_error("AccessDeniedException", &message),
         Service::CloudWatch => super::cloudwatch::error(403, "AccessDenied", &message),
         Service::Lambda | Service::ApiGateway => rest_error(403, "AccessDeniedException", &message),
+    }
+}
+
+/// Credentials refused, in the service's own protocol (CloudWatch names an unknown token
+/// `InvalidClientTokenId`, as its query and JSON protocols do).
+pub fn bad_credentials(service: Service, refusal: &BadCredentials) -> Response {
+    match service {
+        Service::Logs => json11_error(refusal.code, refusal.message),
+        Service::CloudWatch => {
+            let code = match refusal.code {
+                "UnrecognizedClientException" => "InvalidClientTokenId",
+                other => other,
+            };
+            super::cloudwatch::error(403, code, refusal.message)
+        }
+        Service::Lambda | Service::ApiGateway => rest_error(403, refusal.code, refusal.message),
     }
 }
 
@@ -404,7 +785,7 @@ mod tests {
     fn a_policy_allows_only_what_it_names_and_a_deny_wins() {
         let iam = Iam::default();
         assert!(
-            iam.allows("lambda:GetFunction", "anything"),
+            iam.allows(&Caller::Local, "lambda:GetFunction", "anything"),
             "no policy: all"
         );
         iam.set_policy(r#"{"Version":"2012-10-17","Statement":[
@@ -412,25 +793,34 @@ mod tests {
             {"Effect":"Allow","Action":"apigateway:GET","Resource":["arn:aws:apigateway:*::/restapis","arn:aws:apigateway:*::/restapis/*"]},
             {"Effect":"Deny","Action":"lambda:GetPolicy","Resource":"*"}]}"#).unwrap();
         let function = "arn:aws:lambda:us-east-1:000000000000:function:FAQ";
-        assert!(iam.allows("lambda:GetFunction", function));
+        assert!(iam.allows(&Caller::Local, "lambda:GetFunction", function));
         assert!(
-            iam.allows("LAMBDA:getfunction", function),
+            iam.allows(&Caller::Local, "LAMBDA:getfunction", function),
             "actions ignore case"
         );
         assert!(!iam.allows(
+            &Caller::Local,
             "lambda:GetFunction",
             "arn:aws:lambda:us-east-1:000000000000:function:Other"
         ));
-        assert!(!iam.allows("lambda:GetPolicy", function), "Deny wins");
+        assert!(
+            !iam.allows(&Caller::Local, "lambda:GetPolicy", function),
+            "Deny wins"
+        );
         assert!(iam.allows(
+            &Caller::Local,
             "apigateway:GET",
             "arn:aws:apigateway:us-east-1::/restapis/abc/stages/s"
         ));
-        assert!(!iam.allows("apigateway:GET", "arn:aws:apigateway:us-east-1::/account"));
+        assert!(!iam.allows(
+            &Caller::Local,
+            "apigateway:GET",
+            "arn:aws:apigateway:us-east-1::/account"
+        ));
         iam.deny("lambda:GetFunction").unwrap();
-        assert!(!iam.allows("lambda:GetFunction", function));
+        assert!(!iam.allows(&Caller::Local, "lambda:GetFunction", function));
         iam.clear();
-        assert!(iam.allows("lambda:GetPolicy", function));
+        assert!(iam.allows(&Caller::Local, "lambda:GetPolicy", function));
         for bad in [
             "nope",
             r#"{"Statement":[{"Effect":"Allow","Action":"lambda:*"}]}"#,
@@ -563,8 +953,8 @@ mod tests {
             b"{}",
         )[0];
         iam.set_policy(r#"{"Statement":[{"Effect":"Allow","Action":"logs:DescribeLogGroups","Resource":"arn:aws:logs:*:*:log-group:*"}]}"#).unwrap();
-        assert!(!iam.allows(&describe.action, &describe.resource));
+        assert!(!iam.allows(&Caller::Local, &describe.action, &describe.resource));
         iam.set_policy(r#"{"Statement":[{"Effect":"Allow","Action":"logs:DescribeLogGroups","Resource":"*"}]}"#).unwrap();
-        assert!(iam.allows(&describe.action, &describe.resource));
+        assert!(iam.allows(&Caller::Local, &describe.action, &describe.resource));
     }
 }

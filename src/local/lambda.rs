@@ -277,7 +277,12 @@ impl Op {
             Op::CreateFunction => create_function(cloud, region, body, parsed).await,
             Op::ListFunctions { marker, max_items } => list_functions(cloud, marker, max_items),
             Op::GetFunction { name, qualifier } => {
-                get_function(cloud, region, &name, qualifier.as_deref())
+                // The caller was judged before the handler ran: its credentials are good.
+                let caller = cloud
+                    .iam
+                    .caller(headers)
+                    .unwrap_or(super::iam::Caller::Local);
+                get_function(cloud, &caller, region, &name, qualifier.as_deref())
             }
             Op::DeleteFunction { name, qualifier } => {
                 delete_function(cloud, region, &name, qualifier.as_deref())
@@ -759,7 +764,13 @@ fn list_functions(cloud: &Cloud, marker: Option<String>, max_items: Option<Strin
     super::versions::page(functions, "Functions", marker, max_items, 50)
 }
 
-fn get_function(cloud: &Cloud, region: &str, name: &str, qualifier: Option<&str>) -> Response {
+fn get_function(
+    cloud: &Cloud,
+    caller: &super::iam::Caller,
+    region: &str,
+    name: &str,
+    qualifier: Option<&str>,
+) -> Response {
     with_version(cloud, region, name, qualifier, |f| {
         let mut output = json!({
             "Configuration": configuration(f),
@@ -771,12 +782,15 @@ fn get_function(cloud: &Cloud, region: &str, name: &str, qualifier: Option<&str>
             action: "lambda:ListTags".into(),
             resource: function_arn(&f.region, &f.name),
         };
-        if cloud.iam.allows(&list_tags.action, &list_tags.resource) {
+        if cloud
+            .iam
+            .allows(caller, &list_tags.action, &list_tags.resource)
+        {
             output["Tags"] = json!(f.tags);
         } else {
             output["TagsError"] = json!({
                 "ErrorCode": "AccessDeniedException",
-                "Message": super::iam::denial(&list_tags, &f.region),
+                "Message": super::iam::denial(caller, &list_tags, &f.region),
             });
         }
         json(200, &output)

@@ -32,6 +32,8 @@ mod lambda;
 mod logs;
 mod model;
 mod paging;
+mod query;
+mod roles;
 mod router;
 mod runtime;
 mod server;

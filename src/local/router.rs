@@ -17,8 +17,8 @@ use serde_json::Value;
 use super::casing::ConnectionHeads;
 use super::faults::{self, Service};
 use super::{
-    admin, apigateway, cloudwatch, gateway, iam, lambda, logs, model, sts, wire, Cloud,
-    DEFAULT_REGION,
+    admin, apigateway, cloudwatch, gateway, iam, lambda, logs, model, query, roles, state, sts,
+    wire, Cloud, DEFAULT_REGION,
 };
 
 /// One control-plane call, parsed once: the API it is for and its operation.
@@ -69,8 +69,10 @@ enum Target {
         path: String,
     },
     Admin,
-    /// STS (GetCallerIdentity): who the caller is.
+    /// STS (GetCallerIdentity, AssumeRole): who the caller is, role sessions.
     Sts,
+    /// IAM's roles and their inline policies.
+    Iam,
     /// A control-plane call to one of the emulated APIs, parsed once.
     Service(Call),
     Unknown(String),
@@ -143,6 +145,7 @@ fn target(method: &Method, uri: &Uri, headers: &HeaderMap) -> Target {
         Some("apigateway") => apigateway(),
         Some("logs") => logs(),
         Some("sts") => Target::Sts,
+        Some("iam") => Target::Iam,
         Some(other) => Target::Unknown(other.to_string()),
         None if path.starts_with("/2015-03-31/") || path.starts_with("/2017-03-31/") => lambda(),
         None if path.starts_with("/restapis") || path.starts_with("/tags/") => apigateway(),
@@ -244,14 +247,36 @@ async fn serve(
             gateway::handle(cloud, request).await
         }
         Target::Admin => admin::handle(cloud, method, uri.path(), &body),
-        Target::Sts => {
-            cloud.db().count(&sts::action(&body));
-            sts::handle(&region, &body)
+        Target::Sts | Target::Iam => {
+            let action = query::action(&body);
+            let caller = match cloud.iam.caller(headers) {
+                Ok(caller) => caller,
+                Err(refusal) => {
+                    cloud.db().count(&format!("{action} (bad credentials)"));
+                    // STS and IAM name an unknown or wrong token InvalidClientTokenId.
+                    let code = match refusal.code {
+                        "UnrecognizedClientException" => "InvalidClientTokenId",
+                        other => other,
+                    };
+                    let namespace = if target == Target::Sts {
+                        "https://sts.amazonaws.com/doc/2011-06-15/"
+                    } else {
+                        "https://iam.amazonaws.com/doc/2010-05-08/"
+                    };
+                    return query::error(namespace, 403, &state::new_request_id(), code, refusal.message);
+                }
+            };
+            cloud.db().count(&action);
+            if target == Target::Sts {
+                sts::handle(&cloud.iam, &caller, &region, &body)
+            } else {
+                roles::handle(&cloud.iam, &caller, &region, &body)
+            }
         }
         Target::Unknown(service) => wire::rest_error(
             400,
             "UnrecognizedClientException",
-            &format!("faqctl local emulates the services lambda, apigateway, logs, monitoring (CloudWatch) and sts (GetCallerIdentity); this request is for {service:?}"),
+            &format!("faqctl local emulates the services lambda, apigateway, logs, monitoring (CloudWatch), sts (GetCallerIdentity, AssumeRole) and iam (roles and their inline policies); this request is for {service:?}"),
         ),
         Target::Service(call) => call_service(cloud, call, method, uri, headers, &region, &body).await,
     }
@@ -321,7 +346,7 @@ impl Target {
                     ),
                 ),
             ),
-            Target::Admin | Target::Sts | Target::Unknown(_) => (
+            Target::Admin | Target::Sts | Target::Iam | Target::Unknown(_) => (
                 ADMIN,
                 wire::rest_error(
                     413,
@@ -534,7 +559,15 @@ async fn call_service(
     body: &Bytes,
 ) -> Response {
     let (service, operation) = (call.service(), call.name());
-    // IAM first, as AWS authorizes before it throttles or does anything.
+    // Whose credentials, then IAM, as AWS authenticates and authorizes before it throttles
+    // or does anything.
+    let caller = match cloud.iam.caller(headers) {
+        Ok(caller) => caller,
+        Err(refusal) => {
+            cloud.db().count(&format!("{operation} (bad credentials)"));
+            return iam::bad_credentials(service, &refusal);
+        }
+    };
     let needs = iam::needs(
         service,
         operation,
@@ -544,9 +577,9 @@ async fn call_service(
         region,
         body,
     );
-    if let Some(missing) = cloud.iam.missing(&needs) {
+    if let Some(missing) = cloud.iam.missing(&caller, &needs) {
         cloud.db().count(&format!("{operation} (denied)"));
-        return iam::access_denied(service, &missing, region);
+        return iam::access_denied(service, &caller, &missing, region);
     }
     // Every member against AWS's service model, before any handler sees the request.
     let json = match validate(service, operation, uri, headers, body).await {

@@ -1,83 +1,135 @@
-//! AWS STS, the one operation a caller uses to learn who it is: `GetCallerIdentity`, in STS's
-//! query protocol (a form-encoded POST, an XML answer in the `2011-06-15` namespace). The
-//! local cloud has one identity, the one its IAM refusals name
-//! (`assumed-role/faqctl-local/faqctl` in account 000000000000), so a tool that checks which
-//! account it is about to write to (the acceptance suite's `--aws` guard) can be tested here.
-//! Every other STS action answers `InvalidAction`, as STS does for an action it lacks; no
-//! credentials are issued.
+//! AWS STS in its query protocol (a form-encoded POST, an XML answer in the `2011-06-15`
+//! namespace): `GetCallerIdentity`, who the caller is (the local identity,
+//! `assumed-role/faqctl-local/faqctl` in account 000000000000, or a role session), and
+//! `AssumeRole`, temporary credentials for a role whose trust policy names the caller (see
+//! `roles`), judged afterwards by that role's inline policies. The acceptance suite's `--aws`
+//! guard and its per-command IAM scenario run here as on AWS. Every other STS action answers
+//! `InvalidAction`, as STS does for an action it lacks.
 
-use axum::body::Body;
-use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 
+use super::iam::{AssumeError, Caller, Iam};
+use super::query;
 use super::state::{new_request_id, partition, ACCOUNT};
 
 const NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
-/// The role id part of an assumed role's `UserId` (`AROA` and 17 characters, as IAM makes them).
+/// The role id part of the local identity's `UserId` (`AROA` and 17 characters, as IAM makes
+/// them).
 const ROLE_ID: &str = "AROAFAQCTLLOCAL000001";
 
-/// The action a query-protocol request names (`Action=GetCallerIdentity&Version=2011-06-15`).
-pub fn action(body: &[u8]) -> String {
-    url::form_urlencoded::parse(body)
-        .find(|(key, _)| key == "Action")
-        .map(|(_, value)| value.into_owned())
-        .unwrap_or_default()
-}
-
-/// Answers one STS request.
-pub fn handle(region: &str, body: &[u8]) -> Response {
-    let action = action(body);
+/// Answers one STS request from `caller`.
+pub fn handle(iam: &Iam, caller: &Caller, region: &str, body: &[u8]) -> Response {
+    let parameters = query::parameters(body);
     let request_id = new_request_id();
-    match action.as_str() {
-        "GetCallerIdentity" => xml(
-            200,
-            &request_id,
-            format!(
-                "<GetCallerIdentityResponse xmlns=\"{NAMESPACE}\"><GetCallerIdentityResult>\
-                 <Arn>arn:{}:sts::{ACCOUNT}:assumed-role/faqctl-local/faqctl</Arn>\
-                 <UserId>{ROLE_ID}:faqctl</UserId><Account>{ACCOUNT}</Account>\
-                 </GetCallerIdentityResult><ResponseMetadata><RequestId>{request_id}</RequestId>\
-                 </ResponseMetadata></GetCallerIdentityResponse>",
-                partition(region).0
-            ),
-        ),
-        "" => error(&request_id, "MissingAction", "Missing Action"),
+    let error = |status, code: &str, message: &str| {
+        query::error(NAMESPACE, status, &request_id, code, message)
+    };
+    let partition = partition(region).0;
+    match parameters.get("Action").map(String::as_str).unwrap_or_default() {
+        "GetCallerIdentity" => {
+            let user_id = match caller {
+                Caller::Local => format!("{ROLE_ID}:faqctl"),
+                Caller::Session { role, name } => format!(
+                    "{}:{name}",
+                    iam.role(role).map(|r| r.id).unwrap_or_else(|| ROLE_ID.into())
+                ),
+            };
+            let result = format!(
+                "<Arn>{}</Arn><UserId>{}</UserId><Account>{ACCOUNT}</Account>",
+                caller.arn(partition),
+                query::escape(&user_id)
+            );
+            query::answer(NAMESPACE, "GetCallerIdentity", &request_id, Some(&result))
+        }
+        "AssumeRole" => {
+            let role_arn = parameters.get("RoleArn").cloned().unwrap_or_default();
+            let session = parameters
+                .get("RoleSessionName")
+                .cloned()
+                .unwrap_or_default();
+            if let Some(problem) = super::roles::invalid("roleArn", Some(&role_arn), 20, 2048, None)
+                .or_else(|| {
+                    super::roles::invalid(
+                        "roleSessionName",
+                        Some(&session),
+                        2,
+                        64,
+                        Some(super::roles::NAME_CHARACTERS),
+                    )
+                })
+            {
+                return error(400, "ValidationError", &problem);
+            }
+            let seconds = match parameters.get("DurationSeconds") {
+                None => 3600,
+                Some(text) => match text.parse::<u32>() {
+                    Ok(seconds) if (900..=43_200).contains(&seconds) => seconds,
+                    _ => {
+                        return error(
+                            400,
+                            "ValidationError",
+                            &format!("1 validation error detected: Value '{text}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200"),
+                        )
+                    }
+                },
+            };
+            let refused = || {
+                error(
+                    403,
+                    "AccessDenied",
+                    &format!(
+                        "User: {} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
+                        caller.arn(partition)
+                    ),
+                )
+            };
+            // arn:PARTITION:iam::ACCOUNT:role/PATH/NAME: only this account's roles exist here.
+            let name = match role_arn.split(':').collect::<Vec<_>>().as_slice() {
+                ["arn", p, "iam", "", account, resource]
+                    if *p == partition && *account == ACCOUNT && resource.starts_with("role/") =>
+                {
+                    resource.rsplit('/').next().unwrap_or_default().to_string()
+                }
+                _ => return refused(),
+            };
+            // The caller's own identity policy must allow sts:AssumeRole on the role too.
+            if !iam.allows(caller, "sts:AssumeRole", &role_arn) {
+                return refused();
+            }
+            match iam.assume_role(caller, partition, &name, &session, seconds) {
+                Ok((role, credentials)) => {
+                    let result = format!(
+                        "<Credentials><AccessKeyId>{}</AccessKeyId><SecretAccessKey>{}</SecretAccessKey>\
+                         <SessionToken>{}</SessionToken><Expiration>{}</Expiration></Credentials>\
+                         <AssumedRoleUser><AssumedRoleId>{}:{}</AssumedRoleId><Arn>{}</Arn></AssumedRoleUser>",
+                        credentials.access_key_id,
+                        query::escape(&credentials.secret_access_key),
+                        query::escape(&credentials.session_token),
+                        query::timestamp(credentials.expires),
+                        role.id,
+                        query::escape(&session),
+                        query::escape(
+                            &Caller::Session { role: role.name.clone(), name: session.clone() }
+                                .arn(partition)
+                        ),
+                    );
+                    query::answer(NAMESPACE, "AssumeRole", &request_id, Some(&result))
+                }
+                Err(AssumeError::NotTrusted) => refused(),
+                Err(AssumeError::TooLong(_)) => error(
+                    400,
+                    "ValidationError",
+                    "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+                ),
+            }
+        }
+        "" => error(400, "MissingAction", "Missing Action"),
         other => error(
-            &request_id,
+            400,
             "InvalidAction",
             &format!(
-                "Could not find operation {} for version 2011-06-15",
-                escape(other)
+                "Could not find operation {other} for version 2011-06-15 (faqctl local emulates STS's GetCallerIdentity and AssumeRole)"
             ),
         ),
     }
-}
-
-fn error(request_id: &str, code: &str, message: &str) -> Response {
-    xml(
-        400,
-        request_id,
-        format!(
-            "<ErrorResponse xmlns=\"{NAMESPACE}\"><Error><Type>Sender</Type><Code>{code}</Code>\
-             <Message>{message}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
-        ),
-    )
-}
-
-fn xml(status: u16, request_id: &str, body: String) -> Response {
-    let mut response = Response::new(Body::from(body));
-    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    let headers = response.headers_mut();
-    headers.insert("content-type", HeaderValue::from_static("text/xml"));
-    if let Ok(value) = HeaderValue::from_str(request_id) {
-        headers.insert("x-amzn-requestid", value);
-    }
-    response
-}
-
-/// An action name as it may appear in XML text.
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }

@@ -13,6 +13,7 @@
 //! It is a test target without libtest's harness: `cargo test` runs it against the local cloud
 //! with the rest of the suite; the script passes its flags through.
 
+mod roles;
 mod run;
 mod scenarios;
 mod target;

@@ -192,7 +192,7 @@ fn run_id() -> String {
 }
 
 /// When a run id's run started.
-fn run_started(id: &str) -> Option<SystemTime> {
+pub fn run_started(id: &str) -> Option<SystemTime> {
     let stamp = id.get(..16)?;
     let b = stamp.as_bytes();
     if b.get(8) != Some(&b'T') || b.get(15) != Some(&b'Z') {
@@ -303,9 +303,12 @@ impl<'a> Ctx<'a> {
         tag(self.target, &self.id, function_arn, api_id).await
     }
 
-    /// Deletes whatever the scenario made (a no-op when it made nothing).
+    /// Deletes whatever the scenario made (a no-op when it made nothing): its function, REST
+    /// API and test roles.
     pub async fn clean_up(&self) -> anyhow::Result<()> {
-        destroy(self.target, &self.function, &self.api).await
+        let destroyed = destroy(self.target, &self.function, &self.api).await;
+        let roles = crate::roles::delete_run(self.target, &self.id).await;
+        destroyed.and(roles)
     }
 }
 
@@ -357,8 +360,9 @@ async fn destroy(target: &Target, function: &str, api: &str) -> anyhow::Result<(
 }
 
 /// Deletes the resources of runs that started more than `age` ago: functions and REST APIs
-/// named after a run (`FAQ-acc-<id>`, `FAQ-API-acc-<id>`), and REST APIs tagged
-/// `faqctl-acceptance` (GetRestApis answers with the tags).
+/// named after a run (`FAQ-acc-<id>`, `FAQ-API-acc-<id>`), REST APIs tagged
+/// `faqctl-acceptance` (GetRestApis answers with the tags), and the test roles under
+/// `/faqctl-acceptance/` (`faqctl-acc-<id>-<command>`).
 pub async fn sweep(target: &Target, age: Duration) -> anyhow::Result<()> {
     let mut ids = std::collections::BTreeSet::new();
     let lambda = target.lambda();
@@ -418,6 +422,7 @@ pub async fn sweep(target: &Target, age: Duration) -> anyhow::Result<()> {
             None => println!("sweep: {TAG}={id} is not a run id of this suite: left alone"),
         }
     }
-    println!("sweep: {swept} run(s) deleted");
+    let roles = crate::roles::sweep(target, cutoff).await?;
+    println!("sweep: {swept} run(s) and {roles} test role(s) deleted");
     Ok(())
 }

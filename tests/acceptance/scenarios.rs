@@ -30,8 +30,8 @@ pub const ALL: &[Scenario] = &[
     },
     Scenario {
         name: "least-privilege",
-        about: "each command with exactly its published IAM policy (iam/*.json)",
-        local_only: true,
+        about: "each command run by a role with exactly its published IAM policy (iam/*.json); a command outside its policy refused",
+        local_only: false,
     },
     Scenario {
         name: "guard",
@@ -445,6 +445,13 @@ async fn refusals(ctx: &Ctx<'_>) -> anyhow::Result<()> {
 fn policy(ctx: &Ctx<'_>, command: &str) -> anyhow::Result<String> {
     let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("iam/{command}.json"));
     let text = std::fs::read_to_string(&file).with_context(|| file.display().to_string())?;
+    let role_name = |arn: &str| arn.rsplit('/').next().unwrap_or_default().to_string();
+    let logs_role = ctx
+        .target
+        .apigw_logs_role_arn
+        .as_deref()
+        .map(role_name)
+        .unwrap_or_else(|| "faqctl-acceptance-apigw-logs".into());
     Ok(text
         .replace("function:FAQ\"", &format!("function:{}\"", ctx.function))
         .replace("function:FAQ:", &format!("function:{}:", ctx.function))
@@ -456,20 +463,37 @@ fn policy(ctx: &Ctx<'_>, command: &str) -> anyhow::Result<String> {
             "/aws/apigateway/FAQ-API/",
             &format!("/aws/apigateway/{}/", ctx.api),
         )
-        .replace("YOUR-LAMBDA-ROLE", "faqctl-acceptance")
-        .replace("YOUR-APIGW-LOGS-ROLE", "faqctl-acceptance-apigw-logs"))
+        .replace("YOUR-LAMBDA-ROLE", &role_name(&ctx.target.role_arn))
+        .replace("YOUR-APIGW-LOGS-ROLE", &logs_role))
 }
 
+/// Each command run by a role that has exactly its published policy: IAM's own judgement, on
+/// AWS as on the local cloud. The suite makes the roles and deletes them with the run.
 async fn least_privilege(ctx: &Ctx<'_>) -> anyhow::Result<()> {
-    let outcome = least_privilege_steps(ctx).await;
-    ctx.target
-        .admin(reqwest::Method::DELETE, "/_faqctl/iam", "")
-        .await?;
-    outcome
-}
-
-async fn least_privilege_steps(ctx: &Ctx<'_>) -> anyhow::Result<()> {
     let good = path(&ctx.zips.good);
+    let mut sessions = std::collections::BTreeMap::new();
+    for command in ["deploy", "plan", "invoke", "logs", "destroy"] {
+        let arn =
+            crate::roles::create(ctx.target, &ctx.id, command, &policy(ctx, command)?).await?;
+        let session = crate::roles::assume(ctx.target, &arn, &format!("faqctl-{command}")).await?;
+        sessions.insert(command, (arn, session));
+    }
+    step(format_args!(
+        "five roles under {}, each with one command's policy, assumed",
+        crate::roles::PATH
+    ));
+    // As whom: the role session's credentials, nothing of the caller's own.
+    let as_role = |command: &str, args: &[&str]| {
+        let (_, session) = &sessions[command];
+        let mut faqctl = ctx.faqctl(args);
+        faqctl
+            .env_remove("AWS_PROFILE")
+            .env("AWS_REGION", &ctx.target.region)
+            .env("AWS_ACCESS_KEY_ID", &session.access_key_id)
+            .env("AWS_SECRET_ACCESS_KEY", &session.secret_access_key)
+            .env("AWS_SESSION_TOKEN", &session.session_token);
+        faqctl
+    };
     let steps: [(&str, Vec<&str>); 6] = [
         (
             "deploy",
@@ -481,23 +505,57 @@ async fn least_privilege_steps(ctx: &Ctx<'_>) -> anyhow::Result<()> {
         ("logs", vec!["logs", "--since", "5m"]),
         ("destroy", vec!["destroy", "--yes", "--quota-wait", "5m"]),
     ];
-    for (policy_of, args) in steps {
-        ctx.target
-            .admin(
-                reqwest::Method::POST,
-                "/_faqctl/iam",
-                &policy(ctx, policy_of)?,
-            )
-            .await?;
-        let ran = ctx.run(&args).await?;
+    for (index, (policy_of, args)) in steps.into_iter().enumerate() {
+        // A role's new policy can take seconds to apply on AWS: a refusal is tried again
+        // within the propagation time there, never on the local cloud.
+        let started = Instant::now();
+        let ran = loop {
+            let ran = ctx.run_command(as_role(policy_of, &args)).await?;
+            let refused = ran.stderr.contains("is not authorized to perform")
+                || ran
+                    .stderr
+                    .contains("security token included in the request is invalid");
+            if ran.code == 0
+                || !refused
+                || ctx.target.is_local()
+                || started.elapsed() >= ctx.target.propagation
+            {
+                break ran;
+            }
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        };
         ensure!(
             ran.code == 0,
-            "`faqctl {}` with exactly iam/{policy_of}.json exited {}:\n{}",
+            "`faqctl {}` as {} (exactly iam/{policy_of}.json) exited {}:\n{}",
             args.join(" "),
+            sessions[policy_of].0,
             ran.code,
             ran.stderr
         );
-        step(format_args!("faqctl {} with iam/{policy_of}.json", args[0]));
+        step(format_args!(
+            "faqctl {} as a role with exactly iam/{policy_of}.json",
+            args[0]
+        ));
+        if index == 3 {
+            // The roles are real limits: invoke's policy cannot destroy.
+            let ran = ctx
+                .run_command(as_role("invoke", &["destroy", "--yes"]))
+                .await?;
+            ensure!(
+                ran.code != 0 && ran.stderr.contains("is not authorized to perform"),
+                "`faqctl destroy` with only iam/invoke.json exited {}:\n{}",
+                ran.code,
+                ran.stderr
+            );
+            let status = ctx.ok(&["status"]).await?;
+            ensure!(
+                status["deployed"] == true,
+                "a refused destroy changed: {status}"
+            );
+            step(format_args!(
+                "faqctl destroy as the invoke role: refused by IAM, nothing deleted"
+            ));
+        }
     }
     Ok(())
 }
@@ -606,6 +664,11 @@ async fn guard(ctx: &Ctx<'_>) -> anyhow::Result<()> {
         .send()
         .await
         .context("lambda:CreateFunction")?;
+    // And a test role of each run (the young one is this scenario's own: its clean-up
+    // deletes it).
+    let invoke_policy = policy(ctx, "invoke")?;
+    crate::roles::create(ctx.target, &old, "invoke", &invoke_policy).await?;
+    crate::roles::create(ctx.target, &ctx.id, "invoke", &invoke_policy).await?;
     let leftovers = [format!("FAQ-acc-{old}"), ctx.function.clone()];
     let ran = ctx
         .run_command(suite(Some("000000000000"), &["--sweep"]))
@@ -634,8 +697,20 @@ async fn guard(ctx: &Ctx<'_>) -> anyhow::Result<()> {
         leftovers[1],
         ran.stdout
     );
+    let roles: Vec<String> = crate::roles::list(ctx.target)
+        .await?
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    ensure!(
+        !roles.contains(&crate::roles::name(&old, "invoke"))
+            && roles.contains(&crate::roles::name(&ctx.id, "invoke")),
+        "--sweep left the roles {roles:?} (it should delete the one of {old} and keep the one of {}):\n{}",
+        ctx.id,
+        ran.stdout
+    );
     step(format_args!(
-        "--sweep deleted the run of 2020 and kept the one under an hour old"
+        "--sweep deleted the run of 2020 (its function, REST API and test role) and kept the one under an hour old"
     ));
     // The young one is this scenario's own names: its clean-up deletes it.
     Ok(())

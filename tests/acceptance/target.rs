@@ -207,6 +207,21 @@ impl Target {
         aws_sdk_lambda::Client::new(&self.config)
     }
 
+    pub fn iam(&self) -> aws_sdk_iam::Client {
+        aws_sdk_iam::Client::new(&self.config)
+    }
+
+    /// The partition the region is in (`aws`, `aws-cn`, `aws-us-gov`), as ARNs name it.
+    pub fn partition(&self) -> &'static str {
+        if self.region.starts_with("cn-") {
+            "aws-cn"
+        } else if self.region.starts_with("us-gov-") {
+            "aws-us-gov"
+        } else {
+            "aws"
+        }
+    }
+
     pub fn apigateway(&self) -> aws_sdk_apigateway::Client {
         aws_sdk_apigateway::Client::new(&self.config)
     }

@@ -131,6 +131,28 @@ const ACCEPTED: &[Accepted] = &[
                  faqctl-apigw-get, its SourceArn the API's GET /): Add/RemovePermission reach \
                  only function:FAQ and its versions; iam:PassRole as above",
     },
+    Accepted {
+        file: "iam/acceptance.json",
+        issue: "PRIVILEGE_ESCALATION",
+        key: "PutRolePolicy",
+        reason: "the acceptance suite's own role makes one test role per command with exactly \
+                 that command's policy and assumes it (docs/acceptance.md): only roles under \
+                 /faqctl-acceptance/, and CreateRole/PutRolePolicy only with the permissions \
+                 boundary faqctl-acceptance-boundary, which caps what any test role can do",
+    },
+    Accepted {
+        file: "iam/acceptance.json",
+        issue: "PERMISSIONS_MANAGEMENT_ACTIONS",
+        key: "iam:createrole iam:deleterole iam:deleterolepolicy iam:putrolepolicy",
+        reason: "the test roles' life cycle, as above: under /faqctl-acceptance/ only",
+    },
+    Accepted {
+        file: "iam/acceptance.json",
+        issue: "CREDENTIALS_EXPOSURE",
+        key: "sts:assumerole",
+        reason: "the suite runs each command with a test role's session: sts:AssumeRole on \
+                 roles under /faqctl-acceptance/ only",
+    },
 ];
 
 /// parliament over `args`, every finding down to INFO and the community auditors too.

@@ -857,14 +857,14 @@ async fn get_caller_identity_names_the_local_account_and_role_in_the_regions_par
             "AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=0",
         )
         .header("content-type", "application/x-www-form-urlencoded")
-        .body("Action=AssumeRole&Version=2011-06-15")
+        .body("Action=GetSessionToken&Version=2011-06-15")
         .send()
         .await
         .unwrap();
     assert_eq!(answer.status(), 400);
     let body = answer.text().await.unwrap();
     assert!(
-        body.contains("<Code>InvalidAction</Code><Message>Could not find operation AssumeRole for version 2011-06-15</Message>"),
+        body.contains("<Code>InvalidAction</Code><Message>Could not find operation GetSessionToken for version 2011-06-15 (faqctl local emulates STS's GetCallerIdentity and AssumeRole)</Message>"),
         "{body}"
     );
 }

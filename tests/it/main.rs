@@ -42,6 +42,7 @@ mod parity;
 mod pipeline;
 mod recorded;
 mod replay;
+mod roles;
 mod safe;
 mod security;
 mod shift;
