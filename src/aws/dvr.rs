@@ -3,7 +3,8 @@
 //! that faqctl can scrub and append what the SDK recorded and a replayer can read it back,
 //! while the SDK's `ReplayingClient` still loads every file faqctl writes. One addition the
 //! SDK's reader ignores: `placeholders`, the fingerprints that keep a file's placeholders
-//! consistent across the invocations appended to it (`scrub`). Pure: no I/O.
+//! consistent across the invocations appended to it (`scrub`), and `packages`, what each
+//! uploaded zip held, so that a replay can rebuild it. Pure: no I/O.
 //!
 //! A file is a list of events, each on one connection: the request's head, its body in
 //! chunks, its end, then the same for the response. Everything here works on `Exchange`s,
@@ -27,6 +28,34 @@ pub struct Traffic {
     /// Placeholder (`<rest-api-id:1>`) → fingerprint of the live value it stands for.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub placeholders: BTreeMap<String, String>,
+    /// Zip placeholder (`<zip:1>`) → what that upload held.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub packages: BTreeMap<String, Package>,
+}
+
+/// What an uploaded zip held: each file's name, mode, size and SHA-256, and the content of the
+/// small ones (at most `Package::KEPT_BYTES`, base64), so that a replay can rebuild an upload
+/// from them and this build's large files (the bootstrap), which a recording never holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Package {
+    pub files: Vec<PackageFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageFile {
+    pub name: String,
+    /// Unix permission bits (`0o755` = 493).
+    pub mode: u32,
+    pub size: u64,
+    pub sha256: String,
+    /// The content, base64, when the file is small enough to keep.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+}
+
+impl Package {
+    /// Files up to this size are kept whole (a FAQ's data, a config); larger ones by digest.
+    pub const KEPT_BYTES: u64 = 64 * 1024;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,6 +180,7 @@ impl Traffic {
             docs: Some(docs.to_string()),
             version: VERSION.to_string(),
             placeholders: BTreeMap::new(),
+            packages: BTreeMap::new(),
         }
     }
 

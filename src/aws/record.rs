@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
-use super::dvr::{Exchange, Traffic};
+use super::dvr::{Exchange, Package, PackageFile, Traffic};
 use super::scrub;
 
 #[cfg(feature = "record")]
@@ -92,7 +92,13 @@ pub fn append(path: &Path, recorded: Vec<Exchange>) -> anyhow::Result<()> {
     };
     let mut exchanges = traffic.exchanges();
     let mut placeholders: BTreeMap<String, String> = std::mem::take(&mut traffic.placeholders);
+    let uploads = uploads(&recorded);
     exchanges.extend(scrub::scrub(recorded, &mut placeholders));
+    for (zip, package) in uploads {
+        if let Some(placeholder) = scrub::placeholder_of(&placeholders, &zip) {
+            traffic.packages.entry(placeholder).or_insert(package);
+        }
+    }
     traffic.placeholders = placeholders;
     traffic.set_exchanges(&exchanges);
     let mut text = serde_json::to_string_pretty(&traffic)?;
@@ -102,6 +108,54 @@ pub fn append(path: &Path, recorded: Vec<Exchange>) -> anyhow::Result<()> {
     file.write_all(text.as_bytes())?;
     file.sync_all()?;
     Ok(())
+}
+
+/// The zips uploaded in a batch of exchanges (CreateFunction's `Code.ZipFile`,
+/// UpdateFunctionCode's `ZipFile`, base64), each with what it holds.
+fn uploads(exchanges: &[Exchange]) -> Vec<(String, Package)> {
+    let mut found = Vec::new();
+    for exchange in exchanges {
+        let Ok(json) = serde_json::from_slice::<serde_json::Value>(&exchange.request_body) else {
+            continue;
+        };
+        for zip in [&json["ZipFile"], &json["Code"]["ZipFile"]] {
+            if let Some(zip) = zip.as_str() {
+                if let Some(package) = package_of(zip) {
+                    found.push((zip.to_string(), package));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// What a base64 zip holds; `None` if it is not one.
+fn package_of(zip: &str) -> Option<Package> {
+    use sha2::{Digest, Sha256};
+    let bytes = aws_smithy_types::base64::decode(zip).ok()?;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
+    let mut files = Vec::new();
+    for index in 0..archive.len() {
+        let mut file = archive.by_index(index).ok()?;
+        if file.is_dir() {
+            continue;
+        }
+        let mut content = Vec::new();
+        file.read_to_end(&mut content).ok()?;
+        let size = content.len() as u64;
+        files.push(PackageFile {
+            name: file.name().ok()?.to_string(),
+            mode: file.unix_mode().unwrap_or(0o644) & 0o777,
+            size,
+            sha256: Sha256::digest(&content)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+            content: (size <= Package::KEPT_BYTES)
+                .then(|| aws_smithy_types::base64::encode(&content)),
+        });
+    }
+    Some(Package { files })
 }
 
 /// An advisory lock for the file's lifetime (released when it is closed).
@@ -166,6 +220,65 @@ mod tests {
         ids.dedup();
         assert_eq!(ids, [0, 1, 2], "each request its own connection id");
         assert_eq!(traffic.docs.as_deref(), Some(DOCS));
+    }
+
+    /// A CreateFunction uploading `zip` (base64).
+    fn upload(zip: &str) -> Exchange {
+        let mut exchange = created("abcdef1234");
+        exchange.request.uri = "http://127.0.0.1:4566/2015-03-31/functions".into();
+        exchange.request_body =
+            format!(r#"{{"FunctionName":"FAQ","Code":{{"ZipFile":"{zip}"}}}}"#).into_bytes();
+        exchange.response_body = br#"{"FunctionName":"FAQ"}"#.to_vec();
+        exchange
+    }
+
+    #[test]
+    fn each_distinct_upload_keeps_what_it_held_small_files_whole() {
+        let big = vec![7u8; (Package::KEPT_BYTES + 1) as usize];
+        let one =
+            crate::package::write_zip(&[("bootstrap", 0o755, &big), ("faq.json", 0o644, b"{}")])
+                .unwrap();
+        let two = crate::package::write_zip(&[("bootstrap", 0o755, &big)]).unwrap();
+        let (one, two) = (
+            aws_smithy_types::base64::encode(&one),
+            aws_smithy_types::base64::encode(&two),
+        );
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("scenario.json");
+        append(&path, vec![upload(&one)]).unwrap();
+        append(&path, vec![upload(&two), upload(&one)]).unwrap();
+
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            !text.contains(&one) && !text.contains(&two),
+            "no zip is kept whole"
+        );
+        let traffic: Traffic = serde_json::from_str(&text).unwrap();
+        let bodies: Vec<String> = traffic
+            .exchanges()
+            .iter()
+            .map(|e| String::from_utf8(e.request_body.clone()).unwrap())
+            .collect();
+        assert!(
+            bodies[0].contains("<zip:1>")
+                && bodies[1].contains("<zip:2>")
+                && bodies[2].contains("<zip:1>")
+        );
+        let first = &traffic.packages["<zip:1>"].files;
+        assert_eq!(first.len(), 2);
+        assert_eq!(
+            (first[0].name.as_str(), first[0].mode, first[0].size),
+            ("bootstrap", 0o755, big.len() as u64)
+        );
+        assert_eq!(first[0].content, None, "a large file by digest only");
+        assert_eq!(first[0].sha256.len(), 64);
+        assert_eq!(
+            first[1].content.as_deref(),
+            Some("e30="),
+            "a small file whole"
+        );
+        let second = &traffic.packages["<zip:2>"].files;
+        assert_eq!(second.len(), 1);
     }
 
     #[test]

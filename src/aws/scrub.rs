@@ -218,6 +218,15 @@ impl Table {
     }
 }
 
+/// The placeholder a value was given, if it was given one.
+pub fn placeholder_of(placeholders: &BTreeMap<String, String>, value: &str) -> Option<String> {
+    let fingerprint = fingerprint(value);
+    placeholders
+        .iter()
+        .find(|(_, f)| **f == fingerprint)
+        .map(|(placeholder, _)| placeholder.clone())
+}
+
 /// A value's fingerprint: enough to recognise it again, not to read it back.
 fn fingerprint(value: &str) -> String {
     let digest = Sha256::digest(value.as_bytes());

@@ -6,7 +6,9 @@
 //!
 //! The recorded ids are placeholders (`<rest-api-id:1>`): the replay learns what each stands
 //! for from the first live answer that carries it and puts that value in the later requests.
-//! The uploaded zip (`<zip:1>`) is this build's package; the account is the local cloud's.
+//! An uploaded zip (`<zip:N>`) is rebuilt from what the recording says it held (`packages`:
+//! its small files whole, its large ones, the bootstrap, from this build's package), or is this
+//! build's package when the recording says nothing of it; the account is the local cloud's.
 //! The local cloud checks a signature's shape, not its value (`router::sigv4_shaped`), so
 //! each request gets a SigV4-shaped `Authorization` with the recorded region and service.
 
@@ -15,7 +17,7 @@ mod compare;
 use std::path::{Path, PathBuf};
 
 use aws_smithy_types::base64;
-use faqctl::aws::dvr::{Exchange, Traffic};
+use faqctl::aws::dvr::{Exchange, Package, Traffic};
 use faqctl::aws::scrub::{parse_placeholder, placeholders_in, ACCOUNT};
 use faqctl::local::LocalConfig;
 
@@ -175,6 +177,52 @@ async fn without_the_record_feature_faqctl_record_says_how_to_build_one_that_rec
     );
 }
 
+/// A recorded upload is rebuilt from its manifest: its small files as recorded, its bootstrap
+/// this build's; a file neither kept nor built is named.
+#[test]
+fn a_recorded_package_is_rebuilt_from_its_manifest_and_this_builds_bootstrap() {
+    use faqctl::aws::dvr::PackageFile;
+    let built = &common::built_package().bytes;
+    let file = |name: &str, content: Option<&[u8]>| PackageFile {
+        name: name.into(),
+        mode: if name == "bootstrap" { 0o755 } else { 0o644 },
+        size: 1,
+        sha256: "0".repeat(64),
+        content: content.map(base64::encode),
+    };
+    let package = Package {
+        files: vec![
+            file("bootstrap", None),
+            file("faq.json", Some(b"{\"questions\":[]}")),
+        ],
+    };
+    let zip = rebuild("<zip:2>", &package, built).unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+    let read = |archive: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>, name: &str| {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut archive.by_name(name).unwrap(), &mut bytes).unwrap();
+        bytes
+    };
+    assert_eq!(read(&mut archive, "faq.json"), b"{\"questions\":[]}");
+    let mut built_archive = zip::ZipArchive::new(std::io::Cursor::new(built.clone())).unwrap();
+    assert_eq!(
+        read(&mut archive, "bootstrap"),
+        read(&mut built_archive, "bootstrap")
+    );
+    assert_eq!(
+        archive.by_name("bootstrap").unwrap().unix_mode().unwrap() & 0o777,
+        0o755
+    );
+
+    let missing = Package {
+        files: vec![file("lib/huge.so", None)],
+    };
+    assert_eq!(
+        rebuild("<zip:3>", &missing, built).unwrap_err(),
+        "<zip:3> held lib/huge.so (1 bytes), which the recording does not keep and this build's package does not have"
+    );
+}
+
 fn read(file: &Path) -> Traffic {
     let text = std::fs::read_to_string(file).unwrap();
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
@@ -191,8 +239,9 @@ async fn replay_on_a_fresh_cloud(file: &Path) -> Result<(), String> {
 /// differs ends the replay (what follows it would differ because of it).
 async fn replay(file: &Path, endpoint: &str) -> Result<(), String> {
     let name = file.file_name().unwrap_or_default().to_string_lossy();
-    let exchanges = read(file).exchanges();
-    let mut replayer = Replayer::new(endpoint);
+    let traffic = read(file);
+    let exchanges = traffic.exchanges();
+    let mut replayer = Replayer::new(endpoint, traffic.packages);
     for (at, exchange) in exchanges.iter().enumerate() {
         let Some(recorded) = exchange.answer() else {
             continue;
@@ -209,10 +258,6 @@ async fn replay(file: &Path, endpoint: &str) -> Result<(), String> {
             exchange.request.method,
             exchange.path_and_query()
         );
-        let live = replayer
-            .send(exchange)
-            .await
-            .map_err(|e| format!("{what}: {e}"))?;
         let recorded = Answer::new(
             recorded.status,
             header(&recorded.headers, "x-amzn-errortype"),
@@ -220,12 +265,45 @@ async fn replay(file: &Path, endpoint: &str) -> Result<(), String> {
         );
         // Lambda Invoke's payload is what the function answered: its shape is compared.
         let shape_only = exchange.path_and_query().contains("/invocations");
-        let differences = compare(&recorded, &live, shape_only, &mut replayer.learned);
-        if !differences.is_empty() {
-            return Err(format!("{what}:\n  {}", differences.join("\n  ")));
+        // A read the client made while waiting for something (a log line, a state) may come
+        // too early on a replay that runs faster than the recording: it is asked again, as the
+        // client would, until it agrees or READ_WAIT has passed.
+        let started = std::time::Instant::now();
+        loop {
+            let live = replayer
+                .send(exchange)
+                .await
+                .map_err(|e| format!("{what}: {e}"))?;
+            let mut learned = replayer.learned.clone();
+            let differences = compare(&recorded, &live, shape_only, &mut learned);
+            if differences.is_empty() {
+                replayer.learned = learned;
+                break;
+            }
+            if !is_read(exchange) || started.elapsed() >= READ_WAIT {
+                return Err(format!("{what}:\n  {}", differences.join("\n  ")));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
     }
     Ok(())
+}
+
+/// How long a read may take to agree with the recording (see `replay`).
+const READ_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// A request that changes nothing: a GET, or a JSON-RPC call whose operation reads.
+fn is_read(exchange: &Exchange) -> bool {
+    if exchange.request.method == "GET" {
+        return true;
+    }
+    header(&exchange.request.headers, "x-amz-target")
+        .and_then(|target| target.rsplit('.').next())
+        .is_some_and(|operation| {
+            ["Describe", "Filter", "Get", "List"]
+                .iter()
+                .any(|read| operation.starts_with(read))
+        })
 }
 
 /// An attempt the client made again (throttled, a 5xx, or an error followed by the same
@@ -258,24 +336,49 @@ struct Replayer {
     endpoint: String,
     client: reqwest::Client,
     learned: Learned,
-    /// This build's package, for `<zip:N>`.
-    zip: String,
+    /// What each `<zip:N>` held, as recorded.
+    packages: std::collections::BTreeMap<String, Package>,
+    /// Each `<zip:N>` as rebuilt, base64.
+    rebuilt: std::collections::BTreeMap<String, String>,
     account: String,
 }
 
 impl Replayer {
-    fn new(endpoint: &str) -> Replayer {
+    fn new(endpoint: &str, packages: std::collections::BTreeMap<String, Package>) -> Replayer {
         let role = faqctl::local::local_role_arn(faqctl::local::DEFAULT_REGION);
         Replayer {
             endpoint: endpoint.trim_end_matches('/').to_string(),
             client: reqwest::Client::new(),
             learned: Learned::new(),
-            zip: base64::encode(&common::built_package().bytes),
+            packages,
+            rebuilt: std::collections::BTreeMap::new(),
             account: role.split(':').nth(4).unwrap_or_default().to_string(),
         }
     }
 
+    /// `<zip:N>` for this replay: rebuilt from the recorded manifest, or this build's package.
+    fn zip(&mut self, token: &str) -> Result<String, String> {
+        if let Some(zip) = self.rebuilt.get(token) {
+            return Ok(zip.clone());
+        }
+        let built = &common::built_package().bytes;
+        let zip = match self.packages.get(token) {
+            None => base64::encode(built),
+            Some(package) => base64::encode(&rebuild(token, package, built)?),
+        };
+        self.rebuilt.insert(token.to_string(), zip.clone());
+        Ok(zip)
+    }
+
     async fn send(&mut self, exchange: &Exchange) -> Result<Answer, String> {
+        // Every zip the request uploads, rebuilt first: substituting cannot fail.
+        if let Ok(body) = std::str::from_utf8(&exchange.request_body) {
+            for (_, token) in placeholders_in(body) {
+                if matches!(parse_placeholder(token), Some(("zip", Some(_)))) {
+                    self.zip(token)?;
+                }
+            }
+        }
         let path = self.substitute(exchange.path_and_query());
         let url = format!("{}{path}", self.endpoint);
         let method = reqwest::Method::from_bytes(exchange.request.method.as_bytes())
@@ -325,7 +428,7 @@ impl Replayer {
         for (range, token) in placeholders_in(text) {
             out.push_str(&text[last..range.start]);
             let value = match parse_placeholder(token) {
-                Some(("zip", Some(_))) => self.zip.clone(),
+                Some(("zip", Some(_))) => self.zip(token).unwrap_or_default(),
                 Some((label, Some(number))) => self
                     .learned
                     .entry(token.to_string())
@@ -342,6 +445,41 @@ impl Replayer {
         out.push_str(&text[last..]);
         out.replace(ACCOUNT, &self.account)
     }
+}
+
+/// A recorded upload made again: each file it held, whole from the recording when it kept the
+/// content, else this build's file of that name (the bootstrap: a recording never holds it).
+fn rebuild(token: &str, package: &Package, built: &[u8]) -> Result<Vec<u8>, String> {
+    let mut archive =
+        zip::ZipArchive::new(std::io::Cursor::new(built)).map_err(|e| e.to_string())?;
+    let mut files: Vec<(String, u32, Vec<u8>)> = Vec::new();
+    for file in &package.files {
+        let bytes = match &file.content {
+            Some(content) => {
+                base64::decode(content).map_err(|e| format!("{token}: {}: {e}", file.name))?
+            }
+            None => {
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(
+                    &mut archive.by_name(&file.name).map_err(|_| {
+                        format!(
+                            "{token} held {} ({} bytes), which the recording does not keep and this build's package does not have",
+                            file.name, file.size
+                        )
+                    })?,
+                    &mut bytes,
+                )
+                .map_err(|e| e.to_string())?;
+                bytes
+            }
+        };
+        files.push((file.name.clone(), file.mode, bytes));
+    }
+    let entries: Vec<(&str, u32, &[u8])> = files
+        .iter()
+        .map(|(name, mode, bytes)| (name.as_str(), *mode, bytes.as_slice()))
+        .collect();
+    faqctl::package::write_zip(&entries).map_err(|e| e.to_string())
 }
 
 /// The recorded credential scope's region and service (where the call went).
