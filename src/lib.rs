@@ -5,7 +5,8 @@ pub mod aws;
 pub mod cli;
 pub mod commands;
 pub mod ledger;
-pub mod local;
+/// The local cloud, its own crate (`local/`): `faqctl::local` for the CLI, tests and benches.
+pub use faqctl_local as local;
 pub mod output;
 pub mod package;
 pub mod partition;

@@ -13,13 +13,15 @@ use std::sync::Arc;
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use super::lambda::{check_region, configuration, invalid, name_of, not_found, version_not_found};
-use super::state::{lambda_timestamp, new_request_id, Alias, Function};
+use super::clock::lambda_timestamp;
+use super::function::{
+    check_region, configuration, invalid, name_of, not_found, page, stale_revision,
+    version_not_found,
+};
+use super::ids::new_request_id;
+use super::state::{Alias, Function, State, UpdateStatus};
 use super::wire::{empty, json, parse_body, rest_error};
 use super::Cloud;
-
-/// The most items a List call answers with when the caller sets no `MaxItems` (Lambda's 50).
-const DEFAULT_MAX_ITEMS: usize = 50;
 
 /// The version a number or `$LATEST` names on a function.
 pub fn version<'a>(function: &'a Function, number: &str) -> Option<&'a Function> {
@@ -144,7 +146,7 @@ pub fn publish(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8]) -> Res
     let Some(function) = db.function_mut(name_of(name)) else {
         return not_found(region, name);
     };
-    if function.state != "Active" || function.last_update_status == "InProgress" {
+    if function.state != State::Active || function.last_update_status == UpdateStatus::InProgress {
         return rest_error(409, "ResourceConflictException", &format!("The operation cannot be performed at this time. An update is in progress for resource: {}", function.arn));
     }
     if let Some(sha) = request["CodeSha256"].as_str() {
@@ -152,7 +154,7 @@ pub fn publish(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8]) -> Res
             return invalid(&format!("CodeSHA256 ({sha}) is different from current CodeSHA256 in $LATEST ({}). Please try again with the CodeSHA256 in $LATEST.", function.code_sha256));
         }
     }
-    if let Some(stale) = super::lambda::stale_revision(&request, function, "GetFunction/GetAlias") {
+    if let Some(stale) = stale_revision(&request, function, "GetFunction/GetAlias") {
         return stale;
     }
     if let Some((_, last)) = function.versions.last_key_value() {
@@ -175,11 +177,6 @@ pub fn publish(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8]) -> Res
     function.versions.insert(number, published);
     db.changed();
     response
-}
-
-/// The RevisionId a function's revision counter answers with.
-pub fn revision_id(revision: u64) -> String {
-    format!("00000000-0000-0000-0000-{revision:012}")
 }
 
 /// ListVersionsByFunction: `$LATEST` first (with its ARN qualified, and without its state, as
@@ -219,35 +216,6 @@ pub fn list(
     // "ListVersionsByFunction returns a maximum of 50 items in each response, even if you
     // set the number higher" (its API reference).
     page(all, "Versions", marker, max_items, 50)
-}
-
-/// One page of `items` under `key`, with `NextMarker` (the index to go on from) when more are
-/// left.
-/// One page of a Lambda list: `MaxItems` (1 to 10,000; 50 when absent) but never more than
-/// `most`, and `NextMarker` for the rest.
-pub(super) fn page(
-    items: Vec<Value>,
-    key: &str,
-    marker: Option<String>,
-    max_items: Option<String>,
-    most: usize,
-) -> Response {
-    let start = match marker.as_deref().map(str::parse::<usize>) {
-        None => 0,
-        Some(Ok(start)) if start <= items.len() => start,
-        Some(_) => return invalid("Invalid Marker"),
-    };
-    let max = match max_items.as_deref().map(str::parse::<usize>) {
-        None => DEFAULT_MAX_ITEMS,
-        Some(Ok(max)) if (1..=10_000).contains(&max) => max,
-        Some(_) => return invalid("MaxItems must be between 1 and 10000"),
-    };
-    let end = (start + max.min(most)).min(items.len());
-    let mut output = json!({ key: items[start..end] });
-    if end < items.len() {
-        output["NextMarker"] = json!(end.to_string());
-    }
-    json(200, &output)
 }
 
 fn alias_output(function: &Function, alias: &Alias) -> Value {

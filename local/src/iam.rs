@@ -19,8 +19,8 @@ use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use serde_json::Value;
 
+use super::arns::{arn, partition, ACCOUNT};
 use super::faults::Service;
-use super::state::{arn, partition, ACCOUNT};
 use super::wire::{decode_segment, json11_error, rest_error};
 
 #[derive(Debug, Clone, PartialEq, Eq)]

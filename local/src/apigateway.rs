@@ -10,9 +10,10 @@ use axum::http::Method as HttpMethod;
 use axum::response::Response;
 use serde_json::{json, Value};
 
+use super::clock::now_secs;
+use super::ids::random_id;
 use super::state::{
-    now_secs, random_id, Deployment, Integration, IntegrationResponse, Method, Resource, RestApi,
-    Stage,
+    Deployment, Integration, IntegrationResponse, Method, Resource, RestApi, Stage,
 };
 use super::wire::{
     decode_segment, empty, json, parse_body, query_parameter, rest_error, string_map,
@@ -855,8 +856,7 @@ fn route(
                         })?);
                     }
                     (Some("replace"), Some("/accessLogSettings/destinationArn"), Some(value)) => {
-                        let prefix =
-                            format!("arn:{}:logs:", super::state::partition(&api_region).0);
+                        let prefix = format!("arn:{}:logs:", super::arns::partition(&api_region).0);
                         if !value.starts_with(&prefix) || !value.contains(":log-group:") {
                             return Err(bad_request(&format!(
                                 "Invalid ARN specified in the request: {value}"

@@ -11,7 +11,8 @@ use serde_json::{json, Value};
 
 use std::sync::Arc;
 
-use super::state::{now_ms, Db, LogEvent, LogGroup, LogStream};
+use super::clock::now_ms;
+use super::state::{Db, LogEvent, LogGroup, LogStream};
 use super::wire::{json11, json11_error, string_map};
 use super::Cloud;
 
@@ -420,7 +421,8 @@ mod live_tail {
     use serde_json::{json, Value};
     use tokio::sync::broadcast::error::RecvError;
 
-    use super::super::state::{partition, LiveEvent, ACCOUNT};
+    use super::super::arns::{partition, ACCOUNT};
+    use super::super::state::LiveEvent;
     use super::super::wire::json11_error;
     use super::super::Cloud;
     use super::FilterPattern;

@@ -1,18 +1,23 @@
-//! The embedded local cloud: one HTTP server on loopback that real AWS clients (the SDK for
-//! Rust, the `aws` CLI, boto3) accept as Lambda, API Gateway, CloudWatch Logs and CloudWatch (metrics and alarms).
+//! The embedded local cloud (`faqctl local`): one HTTP server on loopback that real AWS clients
+//! (the SDK for Rust, the `aws` CLI, boto3) accept as Lambda, API Gateway, CloudWatch Logs,
+//! CloudWatch (metrics and alarms), IAM roles and STS.
 //!
 //! - `server`: the listener, a bound on connections, graceful shutdown (after mini-redis);
 //! - `router`: each request parsed once (stage URL, admin, or one API's `Op`), with IAM, rate
 //!   limits, faults, call counts, persistence and panic catching in one place; `admin`;
-//! - one module per emulated API (`lambda`, `apigateway`, `logs`), each an `Op` enum with
-//!   `parse`, `name` and `apply`; `runtime` (execution environments and the Runtime API),
-//!   `gateway` (stage URLs), `emulation` (arm64 under qemu-user), `iam`, `faults`, `code` (zip checks), `state` (the `Db` and its
-//!   debounced writer).
+//! - one module per emulated API (`lambda` with `versions`, `apigateway`, `logs`, `cloudwatch`,
+//!   `sts`, `roles`), each with its operations; `function` (what Lambda's operations share);
+//!   `runtime` (execution environments and the Runtime API), `execute_api` (the stage URLs'
+//!   data plane), `vtl`, `emulation` (arm64 under qemu-user), `iam` (the judge), `faults`,
+//!   `code` (zip checks), `model` (AWS's service models), `state` (the `Db` and its debounced
+//!   writer);
+//! - leaves that import nothing of the crate: `arns`, `clock`, `ids`, `tasks` (the task set),
+//!   `alarm`, `paging`, `query`, `casing`. No two modules import each other, even through
+//!   others (`tests::no_module_imports_itself_through_others`).
 //!
-//! It stands alone: it imports nothing from the client side (`plan`, `settings`, `package`,
-//! `aws`, `cli`, `commands`), and keeps its own copies of AWS's rules, taken from AWS's service
-//! models and documentation — an emulator that borrowed the client's rules could never catch
-//! the client's mistakes.
+//! It stands alone, a crate that depends on nothing of the CLI: it keeps its own copies of
+//! AWS's rules, taken from AWS's service models and documentation — an emulator that borrowed
+//! the client's rules could never catch the client's mistakes.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
@@ -20,14 +25,19 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 mod admin;
+mod alarm;
 mod apigateway;
+mod arns;
 mod casing;
+mod clock;
 mod cloudwatch;
 mod code;
 mod emulation;
+mod execute_api;
 pub mod faults;
-mod gateway;
+mod function;
 mod iam;
+mod ids;
 mod lambda;
 mod logs;
 mod model;
@@ -39,6 +49,7 @@ mod runtime;
 mod server;
 mod state;
 mod sts;
+mod tasks;
 mod versions;
 mod vtl;
 mod wire;
@@ -57,8 +68,8 @@ pub const DEFAULT_REGION: &str = "us-east-1";
 pub fn local_role_arn(region: &str) -> String {
     format!(
         "arn:{}:iam::{}:role/faqctl-local",
-        state::partition(region).0,
-        state::ACCOUNT
+        arns::partition(region).0,
+        arns::ACCOUNT
     )
 }
 
@@ -139,7 +150,7 @@ pub struct Cloud {
     db: Arc<Mutex<Db>>,
     runtimes: runtime::Runtimes,
     /// What handlers start in the background (settling a function's state), tracked.
-    tasks: Arc<server::Tasks>,
+    tasks: Arc<tasks::Tasks>,
     dir: PathBuf,
     settle: Duration,
     faults: faults::Faults,
@@ -178,7 +189,7 @@ impl Cloud {
             error,
             duration_ms: took.as_secs_f64() * 1000.0,
         };
-        self.metrics().record(&invocation, state::now_ms());
+        self.metrics().record(&invocation, clock::now_ms());
     }
 
     /// Whether a stage's throttling refuses a request now (token bucket per API stage).
@@ -206,4 +217,85 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// The modules each module of the crate imports (`super::x`, `super::{x, y}`), tests left
+    /// out.
+    fn imports() -> BTreeMap<String, BTreeSet<String>> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut sources = BTreeMap::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "rs") {
+                let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+                let text = std::fs::read_to_string(&path).unwrap();
+                let code = text
+                    .split("#[cfg(test)]")
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                sources.insert(name, code);
+            }
+        }
+        let names: BTreeSet<String> = sources.keys().cloned().collect();
+        let word = regex::Regex::new(r"[a-z_]+").unwrap();
+        let single = regex::Regex::new(r"super::([a-z_]+)").unwrap();
+        let group = regex::Regex::new(r"super::\{([^}]*)\}").unwrap();
+        let mut graph = BTreeMap::new();
+        for (name, code) in &sources {
+            let mut used = BTreeSet::new();
+            for found in single.captures_iter(code) {
+                used.insert(found[1].to_string());
+            }
+            for found in group.captures_iter(code) {
+                for item in word.find_iter(&found[1]) {
+                    used.insert(item.as_str().to_string());
+                }
+            }
+            used.retain(|m| names.contains(m) && m != name && m != "lib");
+            graph.insert(name.clone(), used);
+        }
+        graph
+    }
+
+    #[test]
+    fn no_module_imports_itself_through_others() {
+        let graph = imports();
+        assert!(graph.len() > 20, "the modules were read: {graph:?}");
+        // A path back to `start` from each module it imports is a circle.
+        for (start, direct) in &graph {
+            let mut seen = BTreeSet::new();
+            let mut stack: Vec<(String, Vec<String>)> = direct
+                .iter()
+                .map(|m| (m.clone(), vec![start.clone(), m.clone()]))
+                .collect();
+            while let Some((at, path)) = stack.pop() {
+                assert!(
+                    at != *start,
+                    "an import circle: {} (break it with a leaf module, as arns, clock, ids and tasks are)",
+                    path.join(" -> ")
+                );
+                if seen.insert(at.clone()) {
+                    for next in &graph[&at] {
+                        let mut longer = path.clone();
+                        longer.push(next.clone());
+                        stack.push((next.clone(), longer));
+                    }
+                }
+            }
+        }
+        for leaf in [
+            "arns", "clock", "ids", "tasks", "alarm", "paging", "query", "casing",
+        ] {
+            assert!(
+                graph[leaf].is_empty(),
+                "{leaf} is a leaf, but imports {:?}",
+                graph[leaf]
+            );
+        }
+    }
 }

@@ -21,8 +21,10 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::sync::{mpsc, oneshot, watch, Semaphore};
 
-use super::server::Tasks;
-use super::state::{date_path, new_request_id, now_ms, random_id, Db, Function};
+use super::clock::{date_path, now_ms};
+use super::ids::{new_request_id, random_id};
+use super::state::{Db, Function};
+use super::tasks::Tasks;
 
 /// Lambda's limit for a synchronous response payload, in bytes as AWS states it ("exceeded
 /// maximum allowed payload size (6291556 bytes)").
@@ -955,7 +957,7 @@ fn error_payload(body: Vec<u8>) -> Vec<u8> {
 
 /// The ARN a function has in the local cloud.
 pub fn function_arn(region: &str, name: &str) -> String {
-    super::state::arn(region, "lambda", &format!("function:{name}"))
+    super::arns::arn(region, "lambda", &format!("function:{name}"))
 }
 
 #[cfg(test)]

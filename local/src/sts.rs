@@ -8,9 +8,10 @@
 
 use axum::response::Response;
 
+use super::arns::{partition, ACCOUNT};
 use super::iam::{AssumeError, Caller, Iam};
+use super::ids::new_request_id;
 use super::query;
-use super::state::{new_request_id, partition, ACCOUNT};
 
 const NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 /// The role id part of the local identity's `UserId` (`AROA` and 17 characters, as IAM makes

@@ -15,9 +15,14 @@ use axum::response::Response;
 use base64::Engine;
 use serde_json::{json, Value};
 
+use super::clock::lambda_timestamp;
 use super::code::{self, CodeError};
+use super::function::{
+    check_region, configuration, invalid, name_of, not_found, page, revision_id, stale_revision,
+    version_not_found,
+};
 use super::runtime::function_arn;
-use super::state::{lambda_timestamp, Function};
+use super::state::{Function, State, UpdateStatus};
 use super::wire::{
     decode_segment, empty, json, parse_body, query_parameter, rest_error, string_map,
 };
@@ -362,16 +367,6 @@ fn qualifier_of(name_or_arn: &str) -> Option<String> {
         .map(|(_, qualifier)| qualifier.to_string())
 }
 
-pub(super) fn name_of(name_or_arn: &str) -> &str {
-    name_or_arn
-        .rsplit(":function:")
-        .next()
-        .unwrap_or(name_or_arn)
-        .split(':')
-        .next()
-        .unwrap_or(name_or_arn)
-}
-
 /// The version a request names: the `Qualifier` parameter, or the one its function name or ARN
 /// carries; both, when they differ, are refused (recorded: test_ops_with_arn_qualifier_mismatch).
 fn qualifier(name: &str, parameter: Option<&str>) -> Result<Option<String>, Response> {
@@ -380,19 +375,6 @@ fn qualifier(name: &str, parameter: Option<&str>) -> Result<Option<String>, Resp
             "The derived qualifier from the function name does not match the specified qualifier.",
         )),
         (derived, given) => Ok(given.map(str::to_string).or(derived)),
-    }
-}
-
-/// A function ARN of another region names nothing here (recorded: test_get_function_wrong_region).
-pub(super) fn check_region(region: &str, name: &str) -> Result<(), Response> {
-    let parts: Vec<&str> = name.split(':').collect();
-    match parts.as_slice() {
-        ["arn", _, "lambda", other, ..] if *other != region => Err(rest_error(
-            404,
-            "ResourceNotFoundException",
-            &format!("Functions from '{other}' are not reachable in this region ('{region}')"),
-        )),
-        _ => Ok(()),
     }
 }
 
@@ -426,27 +408,6 @@ fn with_version(
     }
 }
 
-/// What Lambda answers for a version or alias that does not exist: "Function not found:
-/// ARN:QUALIFIER" (recorded: test_ops_on_nonexisting_version, get_function_alias_notfound_exc).
-pub(super) fn version_not_found(arn: &str, qualifier: &str) -> Response {
-    rest_error(
-        404,
-        "ResourceNotFoundException",
-        &format!("Function not found: {arn}:{qualifier}"),
-    )
-}
-
-pub(super) fn not_found(region: &str, name: &str) -> Response {
-    rest_error(
-        404,
-        "ResourceNotFoundException",
-        &format!(
-            "Function not found: {}",
-            function_arn(region, name_of(name))
-        ),
-    )
-}
-
 /// Beyond AWS's own rules (the service model's enum): a function this machine cannot run is
 /// refused when it is deployed, not on every request after.
 fn check_architectures(architectures: &[String]) -> Result<(), Response> {
@@ -454,83 +415,6 @@ fn check_architectures(architectures: &[String]) -> Result<(), Response> {
         super::emulation::check_runnable(architecture).map_err(|message| invalid(&message))?;
     }
     Ok(())
-}
-
-pub(super) fn invalid(message: &str) -> Response {
-    rest_error(400, "InvalidParameterValueException", message)
-}
-
-pub fn configuration(f: &Function) -> Value {
-    // The members and their states as recorded on AWS (LocalStack's test_lambda_api.snapshot.json,
-    // TestLambdaFunction::test_function_lifecycle): Environment always, with no variables as
-    // `{}`; while creating, State Pending with its reason and code and no LastUpdateStatus;
-    // while updating, LastUpdateStatus InProgress with AWS's own reason and code.
-    let mut value = json!({
-        "FunctionName": f.name,
-        "FunctionArn": f.arn,
-        "Runtime": f.runtime,
-        "Role": f.role,
-        "Handler": f.handler,
-        "CodeSize": f.code_size,
-        "Description": f.description,
-        "Timeout": f.timeout,
-        "MemorySize": f.memory,
-        "LastModified": f.last_modified,
-        "CodeSha256": f.code_sha256,
-        "Version": f.version,
-        "Environment": { "Variables": f.environment },
-        "RevisionId": super::versions::revision_id(f.revision),
-        "State": f.state,
-        "PackageType": "Zip",
-        "Architectures": f.architectures,
-        "EphemeralStorage": { "Size": 512 },
-        "SnapStart": { "ApplyOn": "None", "OptimizationStatus": "Off" },
-        "RuntimeVersionConfig": {
-            // A runtime version belongs to no account: arn:aws:lambda:REGION::runtime:HASH.
-            "RuntimeVersionArn": format!(
-                "arn:{}:lambda:{}::runtime:{}",
-                super::state::partition(&f.region).0,
-                f.region,
-                runtime_version(&f.runtime)
-            ),
-        },
-        "LoggingConfig": { "LogFormat": "Text", "LogGroup": format!("/aws/lambda/{}", f.name) },
-        "TracingConfig": { "Mode": "PassThrough" },
-    });
-    match f.state.as_str() {
-        "Pending" => {
-            value["StateReason"] = json!("The function is being created.");
-            value["StateReasonCode"] = json!("Creating");
-        }
-        "Failed" => {
-            value["StateReason"] = json!(f.state_reason.clone().unwrap_or_default());
-            value["StateReasonCode"] = json!("InternalError");
-            value["LastUpdateStatus"] = json!(f.last_update_status);
-        }
-        _ => {
-            value["LastUpdateStatus"] = json!(f.last_update_status);
-            match f.last_update_status.as_str() {
-                "InProgress" => {
-                    value["LastUpdateStatusReason"] = json!("The function is being created.");
-                    value["LastUpdateStatusReasonCode"] = json!("Creating");
-                }
-                "Failed" => {
-                    value["LastUpdateStatusReason"] =
-                        json!(f.state_reason.clone().unwrap_or_default());
-                    value["LastUpdateStatusReasonCode"] = json!("InternalError");
-                }
-                _ => {}
-            }
-        }
-    }
-    value
-}
-
-/// A stable stand-in for the runtime version's hash in RuntimeVersionArn.
-fn runtime_version(runtime: &str) -> String {
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(runtime.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The code a request carries: a zip (base64 in JSON), checked as Lambda checks it.
@@ -670,9 +554,9 @@ async fn create_function(
         revision: 1,
         code_dir: PathBuf::new(),
         last_modified: lambda_timestamp(),
-        state: "Pending".into(),
+        state: State::Pending,
         state_reason: Some("The function is being created.".into()),
-        last_update_status: "InProgress".into(),
+        last_update_status: UpdateStatus::InProgress,
         tags: string_map(&request["Tags"]),
         policy: Vec::new(),
         version: "$LATEST".into(),
@@ -740,15 +624,15 @@ async fn finish_in_background(
                 {
                     let _ = std::fs::remove_dir_all(previous);
                 }
-                function.state = "Active".into();
+                function.state = State::Active;
                 function.state_reason = None;
-                function.last_update_status = "Successful".into();
+                function.last_update_status = UpdateStatus::Successful;
             }
             Err(reason) => {
                 if creating {
-                    function.state = "Failed".into();
+                    function.state = State::Failed;
                 }
-                function.last_update_status = "Failed".into();
+                function.last_update_status = UpdateStatus::Failed;
                 function.state_reason = Some(reason);
             }
         }
@@ -761,7 +645,7 @@ async fn finish_in_background(
 fn list_functions(cloud: &Cloud, marker: Option<String>, max_items: Option<String>) -> Response {
     let db = cloud.db();
     let functions: Vec<Value> = db.functions().map(configuration).collect();
-    super::versions::page(functions, "Functions", marker, max_items, 50)
+    page(functions, "Functions", marker, max_items, 50)
 }
 
 fn get_function(
@@ -858,7 +742,7 @@ fn check_role(role: &str, region: &str) -> Result<(), Response> {
     if !shaped {
         return Err(invalid(&format!("1 validation error detected: Value '{role}' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{{12}}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")));
     }
-    if role.split(':').nth(1) != Some(super::state::partition(region).0) {
+    if role.split(':').nth(1) != Some(super::arns::partition(region).0) {
         return Err(invalid(
             "The role defined for the function cannot be assumed by Lambda.",
         ));
@@ -920,26 +804,9 @@ fn too_many_tags() -> Response {
     invalid("Number of tags exceeds resource tag limit.")
 }
 
-/// A `RevisionId` that is not the function's current one: 412, naming the call that reads the
-/// current one (recorded: TestLambdaRevisions::test_function_revisions_basic).
-pub(super) fn stale_revision(
-    request: &Value,
-    function: &Function,
-    read_with: &str,
-) -> Option<Response> {
-    let given = request["RevisionId"].as_str()?;
-    (given != super::versions::revision_id(function.revision)).then(|| {
-        rest_error(
-            412,
-            "PreconditionFailedException",
-            &format!("The Revision Id provided does not match the latest Revision Id. Call the {read_with} API to retrieve the latest Revision Id"),
-        )
-    })
-}
-
 /// Refuses a change while the last one is still being applied, as Lambda does.
 fn conflict_if_busy(function: &Function) -> Option<Response> {
-    (function.last_update_status == "InProgress").then(|| {
+    (function.last_update_status == UpdateStatus::InProgress).then(|| {
         rest_error(409, "ResourceConflictException", &format!("The operation cannot be performed at this time. An update is in progress for resource: {}", function.arn))
     })
 }
@@ -997,7 +864,7 @@ fn update_configuration(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8
     }
     function.revision += 1;
     function.last_modified = lambda_timestamp();
-    function.last_update_status = "InProgress".into();
+    function.last_update_status = UpdateStatus::InProgress;
     let response = json(200, &configuration(function));
     let (function_name, revision, code_dir) = (
         function.name.clone(),
@@ -1016,7 +883,7 @@ fn update_configuration(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8
         if let Some(function) = db.function_mut(&function_name) {
             if function.revision == revision {
                 function.code_dir = code_dir;
-                function.last_update_status = "Successful".into();
+                function.last_update_status = UpdateStatus::Successful;
                 db.changed();
             }
         }
@@ -1061,7 +928,7 @@ async fn update_code(
         }
         function.revision += 1;
         function.last_modified = lambda_timestamp();
-        function.last_update_status = "InProgress".into();
+        function.last_update_status = UpdateStatus::InProgress;
         let response = json(200, &configuration(function));
         let (function_name, revision) = (function.name.clone(), function.revision);
         db.changed();
@@ -1123,7 +990,7 @@ fn add_permission(
     if policy.iter().any(|s| s["Sid"] == sid) {
         return rest_error(409, "ResourceConflictException", &format!("The statement id ({sid}) provided already exists. Please provide a new statement id, or remove the existing statement."));
     }
-    let Some(principal) = policy_principal(principal, super::state::partition(region).0) else {
+    let Some(principal) = policy_principal(principal, super::arns::partition(region).0) else {
         return invalid(
             "The provided principal was invalid. Please check the principal and try again.",
         );
@@ -1218,7 +1085,7 @@ fn get_policy(cloud: &Cloud, region: &str, name: &str, parameter: Option<&str>) 
     let policy = json!({ "Version": "2012-10-17", "Id": "default", "Statement": named.policy });
     json(
         200,
-        &json!({ "Policy": policy.to_string(), "RevisionId": super::versions::revision_id(function.revision) }),
+        &json!({ "Policy": policy.to_string(), "RevisionId": revision_id(function.revision) }),
     )
 }
 
@@ -1405,7 +1272,7 @@ async fn invoke(
 /// Lambda runs it twice more, one minute and then two minutes later (the developer guide,
 /// "Asynchronous invocation").
 fn invoke_event(cloud: &Arc<Cloud>, function: Function, payload: Vec<u8>) -> Response {
-    let request_id = super::state::new_request_id();
+    let request_id = super::ids::new_request_id();
     let (cloud, id) = (Arc::clone(cloud), request_id.clone());
     tokio::spawn(async move {
         for retry_after in [Some(60), Some(120), None] {
@@ -1452,9 +1319,9 @@ fn ready_function(
         ));
     };
     let chosen = super::versions::pick(function, named);
-    match chosen.state.as_str() {
-        "Active" if !chosen.code_dir.as_os_str().is_empty() => Ok(chosen),
-        "Failed" => Err(rest_error(502, "InvalidRuntimeException", &format!("The function could not be started: {}", chosen.state_reason.clone().unwrap_or_default()))),
+    match chosen.state {
+        State::Active if !chosen.code_dir.as_os_str().is_empty() => Ok(chosen),
+        State::Failed => Err(rest_error(502, "InvalidRuntimeException", &format!("The function could not be started: {}", chosen.state_reason.clone().unwrap_or_default()))),
         _ => Err(rest_error(409, "ResourceConflictException", &format!("The operation cannot be performed at this time. The function is currently in the following state: {}", chosen.state))),
     }
 }

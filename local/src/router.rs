@@ -17,7 +17,7 @@ use serde_json::Value;
 use super::casing::ConnectionHeads;
 use super::faults::{self, Service};
 use super::{
-    admin, apigateway, cloudwatch, gateway, iam, lambda, logs, model, query, roles, state, sts,
+    admin, apigateway, cloudwatch, execute_api, iam, ids, lambda, logs, model, query, roles, sts,
     wire, Cloud, DEFAULT_REGION,
 };
 
@@ -233,7 +233,7 @@ async fn serve(
                 .and_then(|h| h.to_str().ok())
                 .unwrap_or_default()
                 .to_string();
-            let request = gateway::StageRequest {
+            let request = execute_api::StageRequest {
                 api_id: &api_id,
                 stage: &stage,
                 path: &path,
@@ -244,7 +244,7 @@ async fn serve(
                 body,
                 host,
             };
-            gateway::handle(cloud, request).await
+            execute_api::handle(cloud, request).await
         }
         Target::Admin => admin::handle(cloud, method, uri.path(), &body),
         Target::Sts | Target::Iam => {
@@ -263,7 +263,7 @@ async fn serve(
                     } else {
                         "https://iam.amazonaws.com/doc/2010-05-08/"
                     };
-                    return query::error(namespace, 403, &state::new_request_id(), code, refusal.message);
+                    return query::error(namespace, 403, &ids::new_request_id(), code, refusal.message);
                 }
             };
             cloud.db().count(&action);

@@ -18,6 +18,7 @@ use tokio::task::JoinSet;
 
 use super::casing::RecordingIo;
 use super::state::Db;
+use super::tasks::Tasks;
 use super::{faults, iam, router, runtime, Cloud, Limits, LocalConfig};
 
 /// File descriptors kept free for everything but connections: environments' pipes, the
@@ -172,38 +173,6 @@ impl Drop for LocalCloud {
             server.abort();
         }
         self.finish();
-    }
-}
-
-/// Every background task of the local cloud — settle tasks, invocations, each environment's
-/// Runtime API, pipe readers and process waiters — in one `JoinSet`, so that `stop()` ends
-/// them all and nothing outlives it.
-#[derive(Default)]
-pub struct Tasks(Mutex<JoinSet<()>>);
-
-impl Tasks {
-    /// Starts a tracked task; its handle aborts it (e.g. when an environment is dropped).
-    pub fn spawn(
-        &self,
-        task: impl std::future::Future<Output = ()> + Send + 'static,
-    ) -> tokio::task::AbortHandle {
-        let mut tasks = super::lock(&self.0);
-        // Finished tasks leave their slot until joined: reap them as new ones come.
-        while tasks.try_join_next().is_some() {}
-        tasks.spawn(task)
-    }
-
-    /// Waits up to `grace` for every task to end, then aborts the rest and waits for them.
-    async fn finish(&self, grace: Duration) {
-        let mut tasks = std::mem::take(&mut *super::lock(&self.0));
-        let deadline = tokio::time::Instant::now() + grace;
-        while let Ok(Some(_)) = tokio::time::timeout_at(deadline, tasks.join_next()).await {}
-        tasks.shutdown().await;
-    }
-
-    /// Aborts every task (when the local cloud is dropped without `stop()`).
-    fn abort(&self) {
-        super::lock(&self.0).abort_all();
     }
 }
 

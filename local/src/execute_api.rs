@@ -17,10 +17,11 @@ use axum::response::Response;
 use base64::Engine;
 use serde_json::{json, Value};
 
+use super::arns::ACCOUNT;
+use super::clock::now_ms;
 use super::iam::glob;
-use super::state::{
-    new_request_id, now_ms, random_id, Method as ApiMethod, Resource, StageSettings, ACCOUNT,
-};
+use super::ids::{new_request_id, random_id};
+use super::state::{Method as ApiMethod, Resource, StageSettings, State};
 use super::vtl::{self, TemplateInput};
 use super::wire::decode_segment;
 use super::Cloud;
@@ -208,7 +209,7 @@ async fn serve(
         };
         // In the region's partition: a permission written for another one never matches
         // (AWS answers 500 there too).
-        let source = super::state::arn(
+        let source = super::arns::arn(
             &region,
             "execute-api",
             &format!(
@@ -232,14 +233,14 @@ async fn serve(
         }
         super::versions::pick(function, named)
     };
-    if function.state != "Active" || function.code_dir.as_os_str().is_empty() {
+    if function.state != State::Active || function.code_dir.as_os_str().is_empty() {
         trace.error(format!(
             "Execution failed due to configuration error: the function is {}",
             function.state
         ));
         return internal();
     }
-    let dns_suffix = super::state::partition(&region).1;
+    let dns_suffix = super::arns::partition(&region).1;
     trace.info(|| format!("Endpoint request URI: https://lambda.{region}.{dns_suffix}/2015-03-31/functions/{}/invocations", function.arn));
     let event = proxy_event(
         request,

@@ -5,9 +5,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+
+use super::arns::arn;
+use super::clock::now_ms;
 use serde_json::Value;
 
 /// What one log group keeps at most, in memory and on disk: its messages plus
@@ -17,34 +20,37 @@ pub const MAX_GROUP_BYTES: usize = 32 * 1024 * 1024;
 /// What an event costs beyond its message: its timestamps, id and bookkeeping.
 pub const EVENT_OVERHEAD: usize = 64;
 
-/// The account every local ARN is in (LocalStack uses the same).
-pub const ACCOUNT: &str = "000000000000";
+/// A function's `State`, in Lambda's words (its model's `State` enum, the states the local
+/// cloud goes through: created `Pending`, then `Active`, or `Failed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum State {
+    Pending,
+    Active,
+    Failed,
+}
 
-/// The partition of a region: its ARN prefix and DNS suffix, as AWS's partition table has
-/// them (`cn-*` → aws-cn / amazonaws.com.cn, `us-gov-*` → aws-us-gov, `eusc-*` → aws-eusc /
-/// amazonaws.eu). The local cloud keeps its own copy: it must not share the client's rules.
-pub fn partition(region: &str) -> (&'static str, &'static str) {
-    if region.starts_with("cn-") {
-        ("aws-cn", "amazonaws.com.cn")
-    } else if region.starts_with("us-gov-") {
-        ("aws-us-gov", "amazonaws.com")
-    } else if region.starts_with("us-isob-") {
-        ("aws-iso-b", "sc2s.sgov.gov")
-    } else if region.starts_with("us-iso-") {
-        ("aws-iso", "c2s.ic.gov")
-    } else if region.starts_with("eusc-") {
-        ("aws-eusc", "amazonaws.eu")
-    } else {
-        ("aws", "amazonaws.com")
+/// A function's `LastUpdateStatus` (its model's `LastUpdateStatus` enum).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UpdateStatus {
+    InProgress,
+    Successful,
+    Failed,
+}
+
+impl State {
+    fn as_str(self) -> &'static str {
+        match self {
+            State::Pending => "Pending",
+            State::Active => "Active",
+            State::Failed => "Failed",
+        }
     }
 }
 
-/// An ARN of the local account in a region's partition.
-pub fn arn(region: &str, service: &str, resource: &str) -> String {
-    format!(
-        "arn:{}:{service}:{region}:{ACCOUNT}:{resource}",
-        partition(region).0
-    )
+impl std::fmt::Display for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -57,7 +63,7 @@ pub struct Db {
     apigw_cloudwatch_role: Option<String>,
     /// CloudWatch metric alarms, by `region/name`.
     #[serde(default)]
-    alarms: BTreeMap<String, super::cloudwatch::Alarm>,
+    alarms: BTreeMap<String, super::alarm::Alarm>,
     /// Operation → how many times it was served (not persisted).
     #[serde(skip)]
     calls: BTreeMap<String, u64>,
@@ -118,9 +124,9 @@ pub struct Function {
     /// Where the current code is unpacked.
     pub code_dir: PathBuf,
     pub last_modified: String,
-    pub state: String,
+    pub state: State,
     pub state_reason: Option<String>,
-    pub last_update_status: String,
+    pub last_update_status: UpdateStatus,
     pub tags: BTreeMap<String, String>,
     /// Resource policy statements, as IAM writes them.
     pub policy: Vec<Value>,
@@ -164,9 +170,9 @@ impl Function {
             revision: self.revision,
             code_dir: self.code_dir.clone(),
             last_modified: self.last_modified.clone(),
-            state: self.state.clone(),
+            state: self.state,
             state_reason: self.state_reason.clone(),
-            last_update_status: self.last_update_status.clone(),
+            last_update_status: self.last_update_status,
             tags: self.tags.clone(),
             policy: self.policy.clone(),
             version: self.version.clone(),
@@ -448,11 +454,11 @@ impl Db {
         self.functions.values_mut().find(|f| f.arn == arn)
     }
 
-    pub fn alarms(&self) -> &BTreeMap<String, super::cloudwatch::Alarm> {
+    pub fn alarms(&self) -> &BTreeMap<String, super::alarm::Alarm> {
         &self.alarms
     }
 
-    pub fn alarms_mut(&mut self) -> &mut BTreeMap<String, super::cloudwatch::Alarm> {
+    pub fn alarms_mut(&mut self) -> &mut BTreeMap<String, super::alarm::Alarm> {
         &mut self.alarms
     }
 
@@ -621,14 +627,14 @@ impl Db {
         const REASON: &str =
             "faqctl local stopped while this change was in progress; deploy the code again";
         for function in self.functions.values_mut() {
-            let creating = function.state == "Pending";
-            if !creating && function.last_update_status != "InProgress" {
+            let creating = function.state == State::Pending;
+            if !creating && function.last_update_status != UpdateStatus::InProgress {
                 continue;
             }
             if creating {
-                function.state = "Failed".into();
+                function.state = State::Failed;
             }
-            function.last_update_status = "Failed".into();
+            function.last_update_status = UpdateStatus::Failed;
             function.state_reason = Some(REASON.into());
             function.code_sha256 = String::new();
         }
@@ -739,14 +745,14 @@ mod tests {
         let db = Db::load(dir.path()).unwrap();
         let updated = &db.functions["FAQ"];
         assert_eq!(
-            (updated.state.as_str(), updated.last_update_status.as_str()),
-            ("Active", "Failed")
+            (updated.state, updated.last_update_status),
+            (State::Active, UpdateStatus::Failed)
         );
         assert_eq!(updated.code_sha256, "", "the next deploy uploads again");
         let created = &db.functions["NEW"];
         assert_eq!(
-            (created.state.as_str(), created.last_update_status.as_str()),
-            ("Failed", "Failed")
+            (created.state, created.last_update_status),
+            (State::Failed, UpdateStatus::Failed)
         );
     }
 }
@@ -1003,61 +1009,4 @@ static EVENT_IDS: AtomicU64 = AtomicU64::new(1);
 
 fn next_event_id() -> u64 {
     EVENT_IDS.fetch_add(1, Ordering::Relaxed)
-}
-
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
-}
-
-pub fn now_secs() -> i64 {
-    now_ms() / 1000
-}
-
-/// `2026-11-24T05:10:00.000+0000`, Lambda's LastModified format.
-pub fn lambda_timestamp() -> String {
-    let text = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
-    text.trim_end_matches('Z').to_string() + "+0000"
-}
-
-/// `2026/11/24` for log stream names.
-pub fn date_path(ms: i64) -> String {
-    let time = UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64);
-    let text = humantime::format_rfc3339_seconds(time).to_string();
-    text[..10].replace('-', "/")
-}
-
-/// A random id of `len` lowercase letters and digits, like API Gateway's.
-pub fn random_id(len: usize) -> String {
-    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    (0..len)
-        .map(|_| ALPHABET[fastrand::usize(..ALPHABET.len())] as char)
-        .collect()
-}
-
-/// A UUID-shaped request id.
-pub fn new_request_id() -> String {
-    let hex = |n: usize| -> String {
-        (0..n)
-            .map(|_| char::from_digit(fastrand::u32(..16), 16).unwrap_or('0'))
-            .collect()
-    };
-    format!("{}-{}-{}-{}-{}", hex(8), hex(4), hex(4), hex(4), hex(12))
-}
-
-#[cfg(test)]
-mod load_tests {
-    use super::*;
-
-    #[test]
-    fn stream_dates_and_timestamps_have_aws_shapes() {
-        assert_eq!(date_path(1_795_322_400_123), "2026/11/22");
-        let stamp = lambda_timestamp();
-        assert!(stamp.ends_with("+0000") && stamp.len() == 28, "{stamp}");
-        let id = new_request_id();
-        assert_eq!(id.len(), 36);
-        assert_eq!(random_id(10).len(), 10);
-    }
 }

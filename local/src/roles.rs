@@ -12,9 +12,10 @@ use std::collections::BTreeMap;
 
 use axum::response::Response;
 
+use super::arns::{partition, ACCOUNT};
 use super::iam::{Caller, Iam, Role, RoleError};
+use super::ids::new_request_id;
 use super::query;
-use super::state::{new_request_id, partition, ACCOUNT};
 
 const NAMESPACE: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
 /// What IAM allows in role, policy and session names.

@@ -24,7 +24,7 @@ fn json_with(status: u16, value: &Value, content_type: &'static str) -> Response
         .insert("content-type", HeaderValue::from_static(content_type));
     response.headers_mut().insert(
         "x-amzn-requestid",
-        HeaderValue::from_str(&super::state::new_request_id())
+        HeaderValue::from_str(&super::ids::new_request_id())
             .unwrap_or(HeaderValue::from_static("0")),
     );
     response

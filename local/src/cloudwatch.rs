@@ -28,10 +28,12 @@ use aws_smithy_types::DateTime;
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::state::{arn, new_request_id, now_ms};
+use super::alarm::Alarm;
+use super::arns::arn;
+use super::clock::now_ms;
+use super::ids::new_request_id;
 use super::wire::strings;
 use super::Cloud;
 
@@ -713,26 +715,6 @@ fn get_metric_data(cloud: &Cloud, region: &str, request: &Value) -> Response {
 }
 
 // ---- alarms --------------------------------------------------------------------------------
-
-/// A metric alarm: its configuration as PutMetricAlarm gave it, and its state.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Alarm {
-    pub name: String,
-    pub arn: String,
-    /// PutMetricAlarm's members (but `Tags`), as given.
-    pub config: Value,
-    pub state: String,
-    pub reason: String,
-    /// `StateReasonData` (JSON), from the evaluation or the SetAlarmState that set the state.
-    #[serde(default)]
-    pub reason_data: Option<String>,
-    pub configured_ms: i64,
-    pub state_updated_ms: i64,
-    pub state_transitioned_ms: i64,
-    /// Until when a state set by SetAlarmState holds: the alarm's next evaluation.
-    #[serde(default)]
-    pub held_until_ms: i64,
-}
 
 impl Alarm {
     /// A new alarm: INSUFFICIENT_DATA until it is evaluated, in AWS's words (recorded,

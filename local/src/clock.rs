@@ -1,0 +1,40 @@
+//! Time, as the APIs write it: epoch milliseconds and seconds, Lambda's `LastModified`, and the
+//! date in a log stream's name.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+pub fn now_secs() -> i64 {
+    now_ms() / 1000
+}
+
+/// `2026-11-24T05:10:00.000+0000`, Lambda's LastModified format.
+pub fn lambda_timestamp() -> String {
+    let text = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
+    text.trim_end_matches('Z').to_string() + "+0000"
+}
+
+/// `2026/11/24` for log stream names.
+pub fn date_path(ms: i64) -> String {
+    let time = UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64);
+    let text = humantime::format_rfc3339_seconds(time).to_string();
+    text[..10].replace('-', "/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_dates_and_timestamps_have_aws_shapes() {
+        assert_eq!(date_path(1_795_322_400_123), "2026/11/22");
+        let stamp = lambda_timestamp();
+        assert!(stamp.ends_with("+0000") && stamp.len() == 28, "{stamp}");
+    }
+}
