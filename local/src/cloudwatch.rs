@@ -43,7 +43,7 @@ mod evaluate;
 const PATH: &str = "/service/GraniteServiceVersion20100801/operation/";
 
 /// The CloudWatch operations the local cloud serves.
-const OPERATIONS: [&str; 5] = [
+pub const OPERATIONS: [&str; 5] = [
     "GetMetricData",
     "DescribeAlarms",
     "PutMetricAlarm",

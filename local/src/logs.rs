@@ -20,7 +20,7 @@ use super::Cloud;
 const PAGE: usize = 10_000;
 
 /// The CloudWatch Logs operations the local cloud serves.
-const OPERATIONS: [&str; 12] = [
+pub const OPERATIONS: [&str; 12] = [
     "CreateLogGroup",
     "DeleteLogGroup",
     "PutRetentionPolicy",

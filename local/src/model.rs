@@ -19,11 +19,22 @@ use super::wire::decode_segment;
 #[derive(Debug, Deserialize)]
 struct Model {
     operations: HashMap<String, Operation>,
+    /// The service's other operations: their HTTP bindings, to name what is not emulated.
+    #[serde(default)]
+    not_emulated: BTreeMap<String, Binding>,
     shapes: HashMap<String, Shape>,
 }
 
 #[derive(Debug, Deserialize)]
+struct Binding {
+    method: String,
+    uri: String,
+}
+
+#[derive(Debug, Deserialize)]
 struct Operation {
+    #[cfg_attr(not(test), allow(dead_code))]
+    method: String,
     uri: String,
     input: Option<String>,
 }
@@ -122,6 +133,79 @@ fn model(service: Service) -> &'static Model {
         Service::Logs => &LOGS,
         Service::CloudWatch => &CLOUDWATCH,
     }
+}
+
+/// The operations of `service` the local cloud emulates, as its model lists them (sorted).
+pub fn emulated(service: Service) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = model(service)
+        .operations
+        .keys()
+        .map(String::as_str)
+        .collect();
+    names.sort_unstable();
+    names
+}
+
+#[cfg(test)]
+/// The method and URI template of an emulated operation (`POST`,
+/// `/2015-03-31/functions/{FunctionName}/policy`).
+pub fn binding(service: Service, operation: &str) -> Option<(&'static str, &'static str)> {
+    let model = model(service);
+    let op = model.operations.get(operation)?;
+    Some((op.method.as_str(), op.uri.as_str()))
+}
+
+/// The operation of `service`'s model that the local cloud does not emulate and a request is
+/// for: by the operation's name (a JSON-RPC target, a CBOR path's last segment), or else by its
+/// HTTP binding, the most specific URI template that matches (`{Name}` one segment, `{Name+}`
+/// the rest).
+pub fn not_emulated(
+    service: Service,
+    method: &str,
+    path: &str,
+    name: Option<&str>,
+) -> Option<&'static str> {
+    let model = model(service);
+    if let Some(name) = name {
+        return model
+            .not_emulated
+            .get_key_value(name)
+            .map(|(known, _)| known.as_str());
+    }
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    model
+        .not_emulated
+        .iter()
+        .filter(|(_, binding)| binding.method.eq_ignore_ascii_case(method))
+        .filter_map(|(known, binding)| {
+            let template = binding.uri.split('?').next().unwrap_or_default();
+            template_literals(template, &segments).map(|literals| (literals, known.as_str()))
+        })
+        .max_by_key(|(literals, _)| *literals)
+        .map(|(_, known)| known)
+}
+
+/// How many literal segments a URI template matched a path with, if it matched.
+fn template_literals(template: &str, path: &[&str]) -> Option<usize> {
+    let parts: Vec<&str> = template.trim_start_matches('/').split('/').collect();
+    let mut literals = 0;
+    for (index, part) in parts.iter().enumerate() {
+        if part.starts_with('{') && part.ends_with("+}") {
+            return (path.len() > index && path[index..].iter().all(|s| !s.is_empty()))
+                .then_some(literals);
+        }
+        let segment = path.get(index)?;
+        if part.starts_with('{') && part.ends_with('}') {
+            if segment.is_empty() {
+                return None;
+            }
+        } else if part != segment {
+            return None;
+        } else {
+            literals += 1;
+        }
+    }
+    (parts.len() == path.len()).then_some(literals)
 }
 
 /// Whether the operation's body is JSON members (not a payload passed through, as Invoke's).

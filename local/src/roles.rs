@@ -24,8 +24,16 @@ pub const NAME_CHARACTERS: &str = "+=,.@-_";
 const TRUST_POLICY_CHARACTERS: usize = 2048;
 const INLINE_POLICY_CHARACTERS: usize = 10_240;
 
-/// The operations emulated, for the answer to any other.
-const EMULATED: &str = "CreateRole, GetRole, ListRoles, DeleteRole, PutRolePolicy, ListRolePolicies and DeleteRolePolicy";
+/// The operations emulated (each a function below), for the answer to any other and the docs.
+pub const OPERATIONS: [&str; 7] = [
+    "CreateRole",
+    "DeleteRole",
+    "DeleteRolePolicy",
+    "GetRole",
+    "ListRolePolicies",
+    "ListRoles",
+    "PutRolePolicy",
+];
 
 /// A member's problem in IAM's validation words, if it has one: missing, too short or long, or
 /// outside `[\w{extra}]` when `characters` says so.
@@ -261,7 +269,7 @@ pub fn handle(iam: &Iam, caller: &Caller, region: &str, body: &[u8]) -> Response
         other => request.error(
             400,
             "InvalidAction",
-            &format!("Could not find operation {other} for version 2010-05-08 (faqctl local emulates IAM's {EMULATED})"),
+            &format!("Could not find operation {other} for version 2010-05-08 (faqctl local emulates IAM's {})", OPERATIONS.join(", ")),
         ),
     }
 }

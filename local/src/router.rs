@@ -549,6 +549,54 @@ fn own_name(host: &str, bind: std::net::IpAddr) -> bool {
     }
 }
 
+/// What each API is called in its own documentation.
+fn title(service: Service) -> &'static str {
+    match service {
+        Service::Lambda => "Lambda",
+        Service::ApiGateway => "API Gateway",
+        Service::Logs => "CloudWatch Logs",
+        Service::CloudWatch => "CloudWatch",
+    }
+}
+
+/// An operation the local cloud does not emulate, in the service's `UnknownOperationException`
+/// shape: named, with the operations it does emulate, when the service's model has it; said to
+/// be no operation of the service otherwise.
+fn unknown_operation(
+    service: Service,
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+) -> Response {
+    let name = match service {
+        Service::Logs => headers
+            .get("x-amz-target")
+            .and_then(|t| t.to_str().ok())
+            .map(|t| t.rsplit('.').next().unwrap_or(t)),
+        Service::CloudWatch => path.rsplit('/').next(),
+        Service::Lambda | Service::ApiGateway => None,
+    };
+    let asked = match name {
+        Some(name) => name.to_string(),
+        None => format!("{method} {path}"),
+    };
+    let title = title(service);
+    let message = match model::not_emulated(service, method.as_str(), path, name) {
+        Some(operation) => format!(
+            "faqctl local does not emulate {title}'s {operation} operation ({asked}); it emulates {}",
+            model::emulated(service).join(", ")
+        ),
+        None => format!("{asked} is not an operation of {title}"),
+    };
+    match service {
+        Service::Logs => wire::json11_error("UnknownOperationException", &message),
+        Service::CloudWatch => cloudwatch::error(400, "UnknownOperationException", &message),
+        Service::Lambda | Service::ApiGateway => {
+            wire::rest_error(404, "UnknownOperationException", &message)
+        }
+    }
+}
+
 async fn call_service(
     cloud: &Arc<Cloud>,
     call: Call,
@@ -559,6 +607,12 @@ async fn call_service(
     body: &Bytes,
 ) -> Response {
     let (service, operation) = (call.service(), call.name());
+    // An operation it does not emulate is answered before anything else, as AWS answers one it
+    // does not know: there is nothing to authorize.
+    if operation == "Unknown" {
+        cloud.db().count(operation);
+        return unknown_operation(service, method, uri.path(), headers);
+    }
     // Whose credentials, then IAM, as AWS authenticates and authorizes before it throttles
     // or does anything.
     let caller = match cloud.iam.caller(headers) {
@@ -694,6 +748,187 @@ async fn validate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A request the SDK would send for `operation` of `service`, from its model's binding.
+    fn request_for(service: Service, operation: &str) -> (Method, Uri, HeaderMap) {
+        let scope = match service {
+            Service::Lambda => "lambda",
+            Service::ApiGateway => "apigateway",
+            Service::Logs => "logs",
+            Service::CloudWatch => "monitoring",
+        };
+        let mut headers = headers(&[(
+            "authorization",
+            &format!("AWS4-HMAC-SHA256 Credential=k/20261203/us-east-1/{scope}/aws4_request, SignedHeaders=host, Signature=0"),
+        )]);
+        let (method, template) = model::binding(service, operation).unwrap();
+        if service == Service::Logs {
+            headers.insert(
+                "x-amz-target",
+                format!("Logs_20140328.{operation}").parse().unwrap(),
+            );
+        }
+        // CloudWatch's model binds the query protocol (POST /); the SDK speaks RPC v2 CBOR.
+        let cbor = format!("/service/GraniteServiceVersion20100801/operation/{operation}");
+        let template = if service == Service::CloudWatch {
+            cbor.as_str()
+        } else {
+            template
+        };
+        let (path, query) = template.split_once('?').unwrap_or((template, ""));
+        let filled: Vec<String> = path
+            .split('/')
+            .map(|part| match part {
+                p if p.ends_with("+}") => "a1/b2".to_string(),
+                p if p.starts_with('{') => "x1".to_string(),
+                p => p.to_string(),
+            })
+            .collect();
+        let uri = if query.is_empty() {
+            filled.join("/")
+        } else {
+            format!("{}?{query}", filled.join("/"))
+        };
+        (method.parse().unwrap(), uri.parse().unwrap(), headers)
+    }
+
+    /// Every operation the models say is emulated is one the router parses to that operation,
+    /// and nothing else is: the operation enums, the models and the docs' table agree.
+    #[test]
+    fn each_emulated_operation_is_routed_to_its_handler() {
+        let mut wrong = Vec::new();
+        for service in [
+            Service::Lambda,
+            Service::ApiGateway,
+            Service::Logs,
+            Service::CloudWatch,
+        ] {
+            for operation in model::emulated(service) {
+                let (method, uri, headers) = request_for(service, operation);
+                match target(&method, &uri, &headers) {
+                    Target::Service(call) if call.name() == operation => {}
+                    other => wrong.push(format!("{operation}: {method} {uri} went to {other:?}")),
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+        // And the other way: what the JSON-RPC APIs route is what their models list.
+        for (service, routed) in [
+            (Service::Logs, &logs::OPERATIONS[..]),
+            (Service::CloudWatch, &cloudwatch::OPERATIONS[..]),
+        ] {
+            let mut routed = routed.to_vec();
+            routed.sort_unstable();
+            assert_eq!(routed, model::emulated(service), "{service:?}");
+        }
+    }
+
+    /// docs/local-cloud.md's table of emulated operations, made from the models (which the test
+    /// above holds to the operation enums) and the STS and IAM handlers' lists.
+    fn operations_table() -> String {
+        let mut table = String::from("| API | operations `faqctl local` emulates |\n|---|---|\n");
+        for service in [
+            Service::Lambda,
+            Service::ApiGateway,
+            Service::Logs,
+            Service::CloudWatch,
+        ] {
+            table.push_str(&format!(
+                "| {} | {} |\n",
+                title(service),
+                model::emulated(service).join(", ")
+            ));
+        }
+        table.push_str(&format!("| STS | {} |\n", sts::OPERATIONS.join(", ")));
+        table.push_str(&format!("| IAM | {} |\n", roles::OPERATIONS.join(", ")));
+        table
+    }
+
+    #[test]
+    fn the_docs_list_exactly_the_emulated_operations() {
+        const BEGIN: &str = "<!-- operations: generated by local/src/router.rs; FAQCTL_UPDATE_DOCS=1 cargo test -p faqctl-local rewrites it -->\n";
+        const END: &str = "<!-- end of operations -->";
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/local-cloud.md");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let start = text
+            .find(BEGIN)
+            .expect("docs/local-cloud.md has the operations markers")
+            + BEGIN.len();
+        let end = text[start..].find(END).expect("the end marker") + start;
+        let table = operations_table();
+        if text[start..end] != table && std::env::var_os("FAQCTL_UPDATE_DOCS").is_some() {
+            std::fs::write(&path, format!("{}{table}{}", &text[..start], &text[end..])).unwrap();
+            return;
+        }
+        assert_eq!(
+            text[start..end],
+            table,
+            "docs/local-cloud.md lists other operations than the local cloud emulates: run FAQCTL_UPDATE_DOCS=1 cargo test -p faqctl-local"
+        );
+    }
+
+    /// An operation a service has but the local cloud does not emulate is named; a request for
+    /// no operation at all is said to be none.
+    #[test]
+    fn an_operation_not_emulated_is_named_in_the_services_shape() {
+        let answer = |service, method: &str, path: &str, target: Option<&str>| {
+            let mut headers = HeaderMap::new();
+            if let Some(target) = target {
+                headers.insert("x-amz-target", target.parse().unwrap());
+            }
+            unknown_operation(service, &method.parse().unwrap(), path, &headers)
+        };
+        let layers = answer(Service::Lambda, "GET", "/2018-10-31/layers", None);
+        assert_eq!(layers.status(), 404);
+        assert_eq!(
+            layers.headers()["x-amzn-errortype"],
+            "UnknownOperationException"
+        );
+        let keys = answer(Service::ApiGateway, "GET", "/apikeys/abc123", None);
+        assert_eq!(keys.status(), 404);
+        let body = |response: Response| async move {
+            let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            serde_json::from_slice::<Value>(&bytes).unwrap()
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let message = runtime.block_on(body(layers))["message"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            message.starts_with("faqctl local does not emulate Lambda's ListLayers operation (GET /2018-10-31/layers); it emulates AddPermission, CreateAlias,"),
+            "{message}"
+        );
+        let message = runtime.block_on(body(keys))["message"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            message.starts_with("faqctl local does not emulate API Gateway's GetApiKey operation"),
+            "{message}"
+        );
+        let logs = answer(
+            Service::Logs,
+            "POST",
+            "/",
+            Some("Logs_20140328.PutQueryDefinition"),
+        );
+        assert_eq!(logs.status(), 400);
+        let logs = runtime.block_on(body(logs));
+        assert_eq!(logs["__type"], "UnknownOperationException");
+        assert!(logs["message"].as_str().unwrap().starts_with(
+            "faqctl local does not emulate CloudWatch Logs's PutQueryDefinition operation"
+        ));
+        let none = answer(Service::Logs, "POST", "/", Some("Logs_20140328.Explode"));
+        assert_eq!(
+            runtime.block_on(body(none))["message"],
+            "Explode is not an operation of CloudWatch Logs"
+        );
+    }
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut map = HeaderMap::new();

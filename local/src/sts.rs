@@ -14,6 +14,8 @@ use super::ids::new_request_id;
 use super::query;
 
 const NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
+/// The operations emulated, for the answer to any other and the docs.
+pub const OPERATIONS: [&str; 2] = ["AssumeRole", "GetCallerIdentity"];
 /// The role id part of the local identity's `UserId` (`AROA` and 17 characters, as IAM makes
 /// them).
 const ROLE_ID: &str = "AROAFAQCTLLOCAL000001";
@@ -129,7 +131,8 @@ pub fn handle(iam: &Iam, caller: &Caller, region: &str, body: &[u8]) -> Response
             400,
             "InvalidAction",
             &format!(
-                "Could not find operation {other} for version 2011-06-15 (faqctl local emulates STS's GetCallerIdentity and AssumeRole)"
+                "Could not find operation {other} for version 2011-06-15 (faqctl local emulates STS's {})",
+                OPERATIONS.join(", ")
             ),
         ),
     }

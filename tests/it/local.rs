@@ -864,7 +864,7 @@ async fn get_caller_identity_names_the_local_account_and_role_in_the_regions_par
     assert_eq!(answer.status(), 400);
     let body = answer.text().await.unwrap();
     assert!(
-        body.contains("<Code>InvalidAction</Code><Message>Could not find operation GetSessionToken for version 2011-06-15 (faqctl local emulates STS's GetCallerIdentity and AssumeRole)</Message>"),
+        body.contains("<Code>InvalidAction</Code><Message>Could not find operation GetSessionToken for version 2011-06-15 (faqctl local emulates STS's AssumeRole, GetCallerIdentity)</Message>"),
         "{body}"
     );
 }
