@@ -364,6 +364,35 @@ fn route(
             let Some(name) = request["name"].as_str().filter(|n| !n.is_empty()) else {
                 return Err(bad_request("Invalid API name specified"));
             };
+            // API Gateway's own checks, in its words (recorded:
+            // test_create_rest_api_with_optional_params, ..._with_endpoint_configuration).
+            if request["description"].as_str() == Some("") {
+                return Err(bad_request("Description cannot be an empty string"));
+            }
+            let compression = &request["minimumCompressionSize"];
+            if !compression.is_null()
+                && !compression
+                    .as_i64()
+                    .is_some_and(|size| (0..=10_485_760).contains(&size))
+            {
+                return Err(bad_request(
+                    "Invalid minimum compression size, must be between 0 and 10485760",
+                ));
+            }
+            let types = &request["endpointConfiguration"]["types"];
+            match types.as_array().map(Vec::len) {
+                Some(0) => {
+                    return Err(bad_request(
+                        "REGIONAL Configuration and EDGE Configuration cannot be both DISABLED.",
+                    ))
+                }
+                Some(1) | None => {}
+                Some(_) => {
+                    return Err(bad_request(
+                        "Cannot create an api with multiple Endpoint Types.",
+                    ))
+                }
+            }
             let id = random_id(10);
             let root_id = random_id(10);
             let mut resources = BTreeMap::new();
@@ -399,6 +428,12 @@ fn route(
                             .collect()
                     })
                     .unwrap_or_default(),
+                version: request["version"].as_str().map(str::to_string),
+                minimum_compression_size: compression.as_i64(),
+                ip_address_type: request["endpointConfiguration"]["ipAddressType"]
+                    .as_str()
+                    .unwrap_or("ipv4")
+                    .to_string(),
                 tags: string_map(&request["tags"]),
                 root_id,
                 resources,
@@ -432,7 +467,7 @@ fn route(
         Op::GetRestApi { id } => api(db, id).map(|a| json(200, &rest_api_json(a))),
         Op::DeleteRestApi { id } => match db.remove_api(id.as_str()) {
             Some(_) => Ok(empty(202)),
-            None => Err(not_found("Invalid API identifier specified")),
+            None => Err(no_api(id)),
         },
         Op::GetResources { id } => api(db, id).map(|a| {
             let items: Vec<Value> = a.resources.values().map(resource_json).collect();
@@ -462,6 +497,29 @@ fn route(
                     "Another resource with the same parent already has this name: {part}"
                 )));
             }
+            // A greedy variable takes the rest of the path, and a parent has one variable
+            // child at most (recorded: test_create_proxy_resource_validation).
+            if let Some(greedy) = parent
+                .path_part
+                .as_deref()
+                .filter(|p| p.starts_with('{') && p.ends_with("+}"))
+            {
+                return Err(bad_request(&format!(
+                    "Cannot create a child of a resource with a greedy path variable: {greedy}"
+                )));
+            }
+            if part.starts_with('{') {
+                let sibling = api.resources.values().find_map(|r| {
+                    r.path_part.as_deref().filter(|p| {
+                        r.parent_id.as_deref() == Some(parent.id.as_str()) && p.starts_with('{')
+                    })
+                });
+                if let Some(sibling) = sibling {
+                    return Err(bad_request(&format!(
+                        "A sibling ({sibling}) of this resource already has a variable path part -- only one is allowed"
+                    )));
+                }
+            }
             let resource = Resource {
                 id: random_id(6),
                 parent_id: Some(parent.id),
@@ -481,6 +539,7 @@ fn route(
             let Some(authorization) = request["authorizationType"].as_str() else {
                 return Err(bad_request("Invalid authorization type specified"));
             };
+            check_method_references(authorization, request)?;
             let method = Method {
                 http_method: verb.to_string(),
                 authorization_type: authorization.to_string(),
@@ -961,14 +1020,46 @@ fn conflict(message: &str) -> Response {
     rest_error(409, "ConflictException", message)
 }
 
+/// What a method refers to must exist (recorded: test_put_method_validation): an authorizer
+/// for CUSTOM and COGNITO_USER_POOLS, a request validator, each request model. The local cloud
+/// emulates no authorizers and no request validators, so none can be named; a REST API's
+/// models are the two API Gateway makes with it, `Empty` and `Error`.
+fn check_method_references(authorization: &str, request: &Value) -> Result<(), Response> {
+    if matches!(authorization, "CUSTOM" | "COGNITO_USER_POOLS") {
+        return Err(bad_request("Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer."));
+    }
+    if request["requestValidatorId"].is_string() {
+        return Err(bad_request(
+            "Invalid Request Validator identifier specified",
+        ));
+    }
+    if let Some(models) = request["requestModels"].as_object() {
+        for model in models.values().filter_map(Value::as_str) {
+            if !matches!(model, "Empty" | "Error") {
+                return Err(bad_request(&format!(
+                    "Invalid model identifier specified: {model}"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// API Gateway's answer for a REST API that does not exist: its id, with the account
+/// (recorded: test_get_api_case_insensitive, test_update_rest_api_invalid_api_id).
+fn no_api(id: &str) -> Response {
+    not_found(&format!(
+        "Invalid API identifier specified {}:{id}",
+        super::arns::ACCOUNT
+    ))
+}
+
 fn api<'a>(db: &'a super::state::Db, id: &str) -> Result<&'a RestApi, Response> {
-    db.api(id)
-        .ok_or_else(|| not_found("Invalid API identifier specified"))
+    db.api(id).ok_or_else(|| no_api(id))
 }
 
 fn api_mut<'a>(db: &'a mut super::state::Db, id: &str) -> Result<&'a mut RestApi, Response> {
-    db.api_mut(id)
-        .ok_or_else(|| not_found("Invalid API identifier specified"))
+    db.api_mut(id).ok_or_else(|| no_api(id))
 }
 
 fn resource<'a>(db: &'a super::state::Db, id: &str, rid: &str) -> Result<&'a Resource, Response> {
@@ -1007,19 +1098,35 @@ fn tagged_mut<'a>(
     }
 }
 
+/// A REST API as API Gateway answers it: members unset or empty (`description`, `version`,
+/// `binaryMediaTypes`, `tags`, `minimumCompressionSize`) left out, `ipAddressType` always in
+/// the endpoint configuration (recorded: test_create_rest_api_with_optional_params).
 fn rest_api_json(api: &RestApi) -> Value {
-    json!({
+    let mut value = json!({
         "id": api.id,
         "name": api.name,
-        "description": api.description,
         "createdDate": api.created,
         "apiKeySource": "HEADER",
-        "endpointConfiguration": { "types": api.endpoint_types },
-        "binaryMediaTypes": api.binary_media_types,
-        "tags": api.tags,
+        "endpointConfiguration": { "types": api.endpoint_types, "ipAddressType": api.ip_address_type },
         "rootResourceId": api.root_id,
         "disableExecuteApiEndpoint": false,
-    })
+    });
+    if let Some(description) = &api.description {
+        value["description"] = json!(description);
+    }
+    if let Some(version) = &api.version {
+        value["version"] = json!(version);
+    }
+    if let Some(size) = api.minimum_compression_size {
+        value["minimumCompressionSize"] = json!(size);
+    }
+    if !api.binary_media_types.is_empty() {
+        value["binaryMediaTypes"] = json!(api.binary_media_types);
+    }
+    if !api.tags.is_empty() {
+        value["tags"] = json!(api.tags);
+    }
+    value
 }
 
 fn resource_json(resource: &Resource) -> Value {

@@ -214,11 +214,23 @@ pub struct RestApi {
     /// request that accepts one of them (AWS: "Lambda proxy integrations and binary support").
     #[serde(default)]
     pub binary_media_types: Vec<String>,
+    /// CreateRestApi's `version`, `minimumCompressionSize` and endpoint `ipAddressType`
+    /// (`ipv4` unless asked otherwise), answered as given.
+    #[serde(default)]
+    pub version: Option<String>,
+    #[serde(default)]
+    pub minimum_compression_size: Option<i64>,
+    #[serde(default = "ipv4")]
+    pub ip_address_type: String,
     pub tags: BTreeMap<String, String>,
     pub root_id: String,
     pub resources: BTreeMap<String, Resource>,
     pub deployments: BTreeMap<String, Deployment>,
     pub stages: BTreeMap<String, Stage>,
+}
+
+fn ipv4() -> String {
+    "ipv4".into()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

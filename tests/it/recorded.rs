@@ -597,3 +597,211 @@ async fn a_stale_revision_id_is_refused_with_412() {
         .await
         .unwrap();
 }
+
+/// API Gateway's service error: code and message.
+fn apigw_refusal<E, R>(error: aws_sdk_apigateway::error::SdkError<E, R>) -> (String, String)
+where
+    E: aws_sdk_apigateway::error::ProvideErrorMetadata,
+{
+    use aws_sdk_apigateway::error::ProvideErrorMetadata;
+    (
+        error.code().unwrap_or_default().to_string(),
+        error.message().unwrap_or_default().to_string(),
+    )
+}
+
+/// test_apigateway_api.snapshot.json: test_create_rest_api_with_optional_params,
+/// test_create_rest_api_with_endpoint_configuration, test_get_api_case_insensitive,
+/// test_create_proxy_resource_validation, test_put_method_validation.
+#[tokio::test]
+async fn rest_apis_resources_and_methods_are_checked_and_answered_as_recorded() {
+    use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType};
+    let (cloud, sdk) = start().await;
+    let api = &sdk.apigateway;
+    let bad = |code: &str, message: &str| {
+        (
+            "BadRequestException".to_string(),
+            message.to_string(),
+            code.to_string(),
+        )
+    };
+    let refused = |(code, message): (String, String)| (code, message, String::new());
+    let cases = [
+        (
+            api.create_rest_api()
+                .name("a")
+                .description("")
+                .send()
+                .await
+                .map(drop),
+            bad("", "Description cannot be an empty string"),
+        ),
+        (
+            api.create_rest_api()
+                .name("a")
+                .minimum_compression_size(-1)
+                .send()
+                .await
+                .map(drop),
+            bad(
+                "",
+                "Invalid minimum compression size, must be between 0 and 10485760",
+            ),
+        ),
+        (
+            api.create_rest_api()
+                .name("a")
+                .endpoint_configuration(
+                    EndpointConfiguration::builder()
+                        .set_types(Some(vec![]))
+                        .build(),
+                )
+                .send()
+                .await
+                .map(drop),
+            bad(
+                "",
+                "REGIONAL Configuration and EDGE Configuration cannot be both DISABLED.",
+            ),
+        ),
+        (
+            api.create_rest_api()
+                .name("a")
+                .endpoint_configuration(
+                    EndpointConfiguration::builder()
+                        .types(EndpointType::Regional)
+                        .types(EndpointType::Edge)
+                        .build(),
+                )
+                .send()
+                .await
+                .map(drop),
+            bad("", "Cannot create an api with multiple Endpoint Types."),
+        ),
+    ];
+    for (outcome, (code, message, _)) in cases {
+        let (got_code, got_message, _) = refused(apigw_refusal(outcome.unwrap_err()));
+        assert_eq!((got_code, got_message), (code, message));
+    }
+
+    let created = api
+        .create_rest_api()
+        .name("a")
+        .version("v1")
+        .send()
+        .await
+        .unwrap();
+    let id = created.id().unwrap().to_string();
+    let text = reqwest::Client::new()
+        .get(format!("{}/restapis/{id}", cloud.endpoint()))
+        .header("authorization", "AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/apigateway/aws4_request, SignedHeaders=host, Signature=0")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let answered: Value = serde_json::from_str(&text).unwrap();
+    let mut members: Vec<&str> = answered
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    members.sort_unstable();
+    assert_eq!(
+        members,
+        [
+            "apiKeySource",
+            "createdDate",
+            "disableExecuteApiEndpoint",
+            "endpointConfiguration",
+            "id",
+            "name",
+            "rootResourceId",
+            "version"
+        ],
+        "unset and empty members are left out: {text}"
+    );
+    assert_eq!(
+        answered["endpointConfiguration"],
+        serde_json::json!({"types": ["EDGE"], "ipAddressType": "ipv4"})
+    );
+
+    let missing = id.to_uppercase();
+    let (code, message) = apigw_refusal(
+        api.get_rest_api()
+            .rest_api_id(&missing)
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        (code.as_str(), message),
+        (
+            "NotFoundException",
+            format!("Invalid API identifier specified 000000000000:{missing}")
+        )
+    );
+
+    let root = created.root_resource_id().unwrap();
+    let resource = |parent: &str, part: &str| {
+        api.create_resource()
+            .rest_api_id(&id)
+            .parent_id(parent)
+            .path_part(part)
+            .send()
+    };
+    let proxy = resource(root, "{proxy+}").await.unwrap();
+    let (_, message) = apigw_refusal(resource(root, "{other}").await.unwrap_err());
+    assert_eq!(message, "A sibling ({proxy+}) of this resource already has a variable path part -- only one is allowed");
+    let (_, message) = apigw_refusal(resource(proxy.id().unwrap(), "child").await.unwrap_err());
+    assert_eq!(
+        message,
+        "Cannot create a child of a resource with a greedy path variable: {proxy+}"
+    );
+    let parent = resource(root, "parent").await.unwrap();
+    resource(parent.id().unwrap(), "{child+}")
+        .await
+        .expect("a greedy child elsewhere is fine");
+
+    let method = || {
+        api.put_method()
+            .rest_api_id(&id)
+            .resource_id(root)
+            .http_method("GET")
+    };
+    let (_, message) = apigw_refusal(
+        method()
+            .authorization_type("CUSTOM")
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(message, "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer.");
+    let (_, message) = apigw_refusal(
+        method()
+            .authorization_type("NONE")
+            .request_validator_id("abc")
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(message, "Invalid Request Validator identifier specified");
+    let (_, message) = apigw_refusal(
+        method()
+            .authorization_type("NONE")
+            .request_models("application/json", "petModel")
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(message, "Invalid model identifier specified: petModel");
+    method()
+        .authorization_type("NONE")
+        .request_models("application/json", "Empty")
+        .send()
+        .await
+        .expect("Empty is every API's model");
+    cloud.stop().await;
+}
