@@ -59,6 +59,26 @@ pub fn not_found(region: &str, name: &str) -> Response {
 pub fn invalid(message: &str) -> Response {
     rest_error(400, "InvalidParameterValueException", message)
 }
+/// A function's configuration as the list operations answer it (ListFunctions,
+/// ListVersionsByFunction's `$LATEST`): without its state and runtime version, as recorded.
+pub fn listed(f: &Function) -> Value {
+    let mut value = configuration(f);
+    if let Some(object) = value.as_object_mut() {
+        for member in [
+            "State",
+            "StateReason",
+            "StateReasonCode",
+            "LastUpdateStatus",
+            "LastUpdateStatusReason",
+            "LastUpdateStatusReasonCode",
+            "RuntimeVersionConfig",
+        ] {
+            object.remove(member);
+        }
+    }
+    value
+}
+
 pub fn configuration(f: &Function) -> Value {
     // The members and their states as recorded on AWS (LocalStack's test_lambda_api.snapshot.json,
     // TestLambdaFunction::test_function_lifecycle): Environment always, with no variables as

@@ -18,8 +18,8 @@ use serde_json::{json, Value};
 use super::clock::lambda_timestamp;
 use super::code::{self, CodeError};
 use super::function::{
-    check_region, configuration, invalid, name_of, not_found, page, revision_id, stale_revision,
-    version_not_found,
+    check_region, configuration, invalid, listed, name_of, not_found, page, revision_id,
+    stale_revision, version_not_found,
 };
 use super::runtime::function_arn;
 use super::state::{Function, State, UpdateStatus};
@@ -42,6 +42,8 @@ pub const MAX_CODE_REQUEST: usize = 69_905_067;
 pub enum Op {
     CreateFunction,
     ListFunctions {
+        /// `FunctionVersion=ALL`: published versions too.
+        all: bool,
         marker: Option<String>,
         max_items: Option<String>,
     },
@@ -131,6 +133,7 @@ impl Op {
         match (method.as_str(), segments.as_slice()) {
             ("POST", ["2015-03-31", "functions"]) => Op::CreateFunction,
             ("GET", ["2015-03-31", "functions"]) => Op::ListFunctions {
+                all: query_parameter(query, "FunctionVersion").as_deref() == Some("ALL"),
                 marker: query_parameter(query, "Marker"),
                 max_items: query_parameter(query, "MaxItems"),
             },
@@ -280,7 +283,11 @@ impl Op {
     ) -> Response {
         match self {
             Op::CreateFunction => create_function(cloud, region, body, parsed).await,
-            Op::ListFunctions { marker, max_items } => list_functions(cloud, marker, max_items),
+            Op::ListFunctions {
+                all,
+                marker,
+                max_items,
+            } => list_functions(cloud, all, marker, max_items),
             Op::GetFunction { name, qualifier } => {
                 // The caller was judged before the handler ran: its credentials are good.
                 let caller = cloud
@@ -564,7 +571,21 @@ async fn create_function(
         last_version: 0,
         aliases: Default::default(),
     };
-    let response = json(201, &configuration(&function));
+    let mut function = function;
+    let mut answered = configuration(&function);
+    // Publish: version 1 is made with the function, Pending as it is, and settles with it;
+    // the answer is the function's, unqualified, with Version 1 (recorded:
+    // test_publish_version_on_create).
+    if request["Publish"].as_bool() == Some(true) {
+        let mut published = function.snapshot();
+        published.version = "1".into();
+        published.arn = format!("{}:1", function.arn);
+        published.policy = Vec::new();
+        function.last_version = 1;
+        function.versions.insert(1, published);
+        answered["Version"] = json!("1");
+    }
+    let response = json(201, &answered);
     {
         let mut db = cloud.db();
         // Another create may have won while the code was read.
@@ -636,15 +657,47 @@ async fn finish_in_background(
                 function.state_reason = Some(reason);
             }
         }
+        // A version published with the function (CreateFunction's Publish) settles with it.
+        if creating {
+            let (state, status, reason, code_dir) = (
+                function.state,
+                function.last_update_status,
+                function.state_reason.clone(),
+                function.code_dir.clone(),
+            );
+            if let Some(first) = function.versions.get_mut(&1) {
+                first.state = state;
+                first.last_update_status = status;
+                first.state_reason = reason;
+                first.code_dir = code_dir;
+            }
+        }
         db.changed();
     });
 }
 
 /// ListFunctions pages by `Marker`: "ListFunctions returns a maximum of 50 items in each
 /// response, even if you set the number higher" (its API reference).
-fn list_functions(cloud: &Cloud, marker: Option<String>, max_items: Option<String>) -> Response {
+/// With `FunctionVersion=ALL`, each function's `$LATEST` (its ARN qualified) and every
+/// published version; the items without their state, as recorded (test_list_functions).
+fn list_functions(
+    cloud: &Cloud,
+    all: bool,
+    marker: Option<String>,
+    max_items: Option<String>,
+) -> Response {
     let db = cloud.db();
-    let functions: Vec<Value> = db.functions().map(configuration).collect();
+    let mut functions: Vec<Value> = Vec::new();
+    for function in db.functions() {
+        let mut latest = listed(function);
+        if all {
+            latest["FunctionArn"] = json!(format!("{}:$LATEST", function.arn));
+            functions.push(latest);
+            functions.extend(function.versions.values().map(listed));
+        } else {
+            functions.push(latest);
+        }
+    }
     page(functions, "Functions", marker, max_items, 50)
 }
 
@@ -670,7 +723,11 @@ fn get_function(
             .iam
             .allows(caller, &list_tags.action, &list_tags.resource)
         {
-            output["Tags"] = json!(f.tags);
+            // Lambda leaves Tags out of a function that has none (recorded:
+            // test_publish_version_on_create's get_function_result).
+            if !f.tags.is_empty() {
+                output["Tags"] = json!(f.tags);
+            }
         } else {
             output["TagsError"] = json!({
                 "ErrorCode": "AccessDeniedException",

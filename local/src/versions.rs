@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use super::clock::lambda_timestamp;
 use super::function::{
-    check_region, configuration, invalid, name_of, not_found, page, stale_revision,
+    check_region, configuration, invalid, listed, name_of, not_found, page, stale_revision,
     version_not_found,
 };
 use super::ids::new_request_id;
@@ -195,21 +195,8 @@ pub fn list(
     let Some(function) = db.function(name_of(name)) else {
         return not_found(region, name);
     };
-    let mut latest = configuration(function);
+    let mut latest = listed(function);
     latest["FunctionArn"] = json!(format!("{}:$LATEST", function.arn));
-    if let Some(object) = latest.as_object_mut() {
-        for member in [
-            "State",
-            "StateReason",
-            "StateReasonCode",
-            "LastUpdateStatus",
-            "LastUpdateStatusReason",
-            "LastUpdateStatusReasonCode",
-            "RuntimeVersionConfig",
-        ] {
-            object.remove(member);
-        }
-    }
     let all: Vec<Value> = std::iter::once(latest)
         .chain(function.versions.values().map(configuration))
         .collect();

@@ -805,3 +805,99 @@ async fn rest_apis_resources_and_methods_are_checked_and_answered_as_recorded() 
         .expect("Empty is every API's model");
     cloud.stop().await;
 }
+
+/// test_lambda_api.snapshot.json: test_publish_version_on_create, test_list_functions.
+#[tokio::test]
+async fn publish_on_create_lists_of_all_versions_and_untagged_functions_are_as_recorded() {
+    let (cloud, sdk) = start().await;
+    let created = sdk
+        .lambda
+        .create_function()
+        .function_name("P")
+        .runtime(Runtime::Providedal2023)
+        .handler("bootstrap")
+        .role(common::ROLE_ARN)
+        .publish(true)
+        .code(
+            FunctionCode::builder()
+                .zip_file(Blob::new(common::script_zip(
+                    r#"post /2018-06-01/runtime/invocation/$id/response '{}'"#,
+                )))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.version(), Some("1"));
+    assert!(
+        created.function_arn().unwrap().ends_with(":function:P"),
+        "unqualified"
+    );
+    ready(&sdk, "P").await;
+    let first = sdk
+        .lambda
+        .get_function_configuration()
+        .function_name("P")
+        .qualifier("1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        first.state(),
+        Some(&aws_sdk_lambda::types::State::Active),
+        "version 1 settled with the function"
+    );
+    let ran = sdk
+        .lambda
+        .invoke()
+        .function_name("P")
+        .qualifier("1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ran.status_code(), 200);
+
+    let all = sdk
+        .lambda
+        .list_functions()
+        .function_version(aws_sdk_lambda::types::FunctionVersion::All)
+        .send()
+        .await
+        .unwrap();
+    let arns: Vec<&str> = all
+        .functions()
+        .iter()
+        .filter_map(|f| f.function_arn())
+        .collect();
+    assert_eq!(
+        arns,
+        [
+            "arn:aws:lambda:us-east-1:000000000000:function:P:$LATEST",
+            "arn:aws:lambda:us-east-1:000000000000:function:P:1"
+        ]
+    );
+    assert!(all
+        .functions()
+        .iter()
+        .all(|f| f.state().is_none() && f.last_update_status().is_none()));
+    let default = sdk.lambda.list_functions().send().await.unwrap();
+    let arns: Vec<&str> = default
+        .functions()
+        .iter()
+        .filter_map(|f| f.function_arn())
+        .collect();
+    assert_eq!(arns, ["arn:aws:lambda:us-east-1:000000000000:function:P"]);
+
+    let got = sdk
+        .lambda
+        .get_function()
+        .function_name("P")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        got.tags().is_none(),
+        "no Tags member for a function without tags"
+    );
+    cloud.stop().await;
+}
