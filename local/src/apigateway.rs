@@ -532,6 +532,12 @@ fn route(
             Ok(response)
         }
         Op::PutMethod { id, rid, verb } => {
+            if !matches!(
+                verb.as_str(),
+                "GET" | "PUT" | "POST" | "DELETE" | "PATCH" | "OPTIONS" | "HEAD" | "ANY"
+            ) {
+                return Err(bad_request("Invalid HttpMethod specified. Valid options are GET,PUT,POST,DELETE,PATCH,OPTIONS,HEAD,ANY"));
+            }
             let resource = resource_mut(db, id, rid)?;
             if resource.methods.contains_key(verb.as_str()) {
                 return Err(conflict("Method already exists for this resource"));
@@ -1062,10 +1068,11 @@ fn api_mut<'a>(db: &'a mut super::state::Db, id: &str) -> Result<&'a mut RestApi
     db.api_mut(id).ok_or_else(|| no_api(id))
 }
 
+/// A resource of an API; API Gateway names the resource whether it or its API is missing
+/// (recorded: test_put_method_validation, test_get_integration_non_existent).
 fn resource<'a>(db: &'a super::state::Db, id: &str, rid: &str) -> Result<&'a Resource, Response> {
-    api(db, id)?
-        .resources
-        .get(rid)
+    db.api(id)
+        .and_then(|a| a.resources.get(rid))
         .ok_or_else(|| not_found("Invalid Resource identifier specified"))
 }
 
@@ -1074,9 +1081,8 @@ fn resource_mut<'a>(
     id: &str,
     rid: &str,
 ) -> Result<&'a mut Resource, Response> {
-    api_mut(db, id)?
-        .resources
-        .get_mut(rid)
+    db.api_mut(id)
+        .and_then(|a| a.resources.get_mut(rid))
         .ok_or_else(|| not_found("Invalid Resource identifier specified"))
 }
 

@@ -442,31 +442,8 @@ fn random_from(alphabet: &[u8], len: usize) -> String {
 
 /// A trust policy: Allow or Deny statements of `sts:AssumeRole` for principals.
 fn parse_trust(document: &str) -> Result<Vec<Trust>, String> {
-    let policy: Value =
-        serde_json::from_str(document).map_err(|e| format!("the policy is not JSON: {e}"))?;
-    let statements = match &policy["Statement"] {
-        Value::Array(list) => list.clone(),
-        one @ Value::Object(_) => vec![one.clone()],
-        _ => return Err("the policy has no Statement".into()),
-    };
     let mut parsed = Vec::new();
-    for statement in statements {
-        let Some(fields) = statement.as_object() else {
-            return Err("each Statement must be an object".into());
-        };
-        if let Some(other) = fields
-            .keys()
-            .find(|k| !matches!(k.as_str(), "Sid" | "Effect" | "Action" | "Principal"))
-        {
-            return Err(format!(
-                "the local cloud's IAM does not evaluate {other} in a trust policy: use Effect, Action and Principal"
-            ));
-        }
-        let allow = match statement["Effect"].as_str() {
-            Some("Allow") => true,
-            Some("Deny") => false,
-            _ => return Err("each statement needs Effect Allow or Deny".into()),
-        };
+    for (allow, statement) in statements(document, "Principal", " in a trust policy")? {
         let actions = strings(&statement["Action"], "Action")?;
         let principals = match &statement["Principal"] {
             Value::String(star) if star == "*" => vec!["*".to_string()],
@@ -528,7 +505,10 @@ fn strings(value: &Value, element: &str) -> Result<Vec<String>, String> {
     }
 }
 
-fn parse_policy(document: &str) -> Result<Vec<Statement>, String> {
+/// A policy's statements, each with whether it allows: objects of `Sid`, `Effect`, `Action`
+/// and `element` (what this kind of policy names: `Resource`, or a trust policy's
+/// `Principal`) only, so that nothing it cannot evaluate is ignored.
+fn statements(document: &str, element: &str, kind: &str) -> Result<Vec<(bool, Value)>, String> {
     const MAX_POLICY_BYTES: usize = 64 * 1024;
     if document.len() > MAX_POLICY_BYTES {
         return Err(format!("the policy is over {MAX_POLICY_BYTES} bytes"));
@@ -547,10 +527,10 @@ fn parse_policy(document: &str) -> Result<Vec<Statement>, String> {
         };
         if let Some(other) = fields
             .keys()
-            .find(|k| !matches!(k.as_str(), "Sid" | "Effect" | "Action" | "Resource"))
+            .find(|k| !matches!(k.as_str(), "Sid" | "Effect" | "Action") && *k != element)
         {
             return Err(format!(
-                "the local cloud's IAM does not evaluate {other}: use Effect, Action and Resource"
+                "the local cloud's IAM does not evaluate {other}{kind}: use Effect, Action and {element}"
             ));
         }
         let allow = match statement["Effect"].as_str() {
@@ -558,6 +538,14 @@ fn parse_policy(document: &str) -> Result<Vec<Statement>, String> {
             Some("Deny") => false,
             _ => return Err("each statement needs Effect Allow or Deny".into()),
         };
+        parsed.push((allow, statement));
+    }
+    Ok(parsed)
+}
+
+fn parse_policy(document: &str) -> Result<Vec<Statement>, String> {
+    let mut parsed = Vec::new();
+    for (allow, statement) in statements(document, "Resource", "")? {
         let actions = strings(&statement["Action"], "Action")?;
         for action in &actions {
             if action != "*" {
@@ -769,6 +757,7 @@ pub fn bad_credentials(service: Service, refusal: &BadCredentials) -> Response {
         Service::CloudWatch => {
             let code = match refusal.code {
                 "UnrecognizedClientException" => "InvalidClientTokenId",
+                "ExpiredTokenException" => "ExpiredToken",
                 other => other,
             };
             super::cloudwatch::error(403, code, refusal.message)

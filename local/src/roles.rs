@@ -67,7 +67,7 @@ fn policy_characters(document: &str) -> usize {
     document.chars().filter(|c| !c.is_whitespace()).count()
 }
 
-fn role_arn(partition: &str, role: &Role) -> String {
+pub fn role_arn(partition: &str, role: &Role) -> String {
     format!(
         "arn:{partition}:iam::{ACCOUNT}:role{}{}",
         role.path, role.name
@@ -77,7 +77,10 @@ fn role_arn(partition: &str, role: &Role) -> String {
 /// A role as IAM's XML has it (the trust policy URL-encoded, as IAM answers it); `tags` for
 /// CreateRole and GetRole, not ListRoles.
 fn role_xml(partition: &str, role: &Role, tags: bool) -> String {
-    let trust: String = url::form_urlencoded::byte_serialize(role.trust.as_bytes()).collect();
+    // Percent-encoded, spaces as %20, as IAM answers it.
+    let trust: String = url::form_urlencoded::byte_serialize(role.trust.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20");
     let description = role
         .description
         .as_ref()
@@ -107,7 +110,7 @@ fn role_xml(partition: &str, role: &Role, tags: bool) -> String {
         role.max_session_seconds,
         role.id,
         role.name,
-        role_arn(partition, role),
+        query::escape(&role_arn(partition, role)),
         query::timestamp(role.created),
     )
 }
@@ -290,8 +293,24 @@ fn create_role(request: &Request, resource: &str) -> Response {
             )
         })
         .or_else(|| {
-            (!(path.starts_with('/') && path.ends_with('/') && path.len() <= 512)).then(|| {
-                "The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.".to_string()
+            // IAM's pattern: `/`, or `/` printable ASCII `/`, at most 512 characters.
+            let printable = path.bytes().all(|b| (0x21..=0x7e).contains(&b));
+            (!(path == "/"
+                || (path.len() >= 2
+                    && path.len() <= 512
+                    && path.starts_with('/')
+                    && path.ends_with('/')
+                    && printable)))
+                .then(|| {
+                    "The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.".to_string()
+                })
+        })
+        .or_else(|| {
+            // Description: tab, newlines and printable Latin-1 only.
+            request.get("Description").and_then(|d| {
+                d.chars()
+                    .any(|c| !matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{a1}'..='\u{ff}'))
+                    .then(|| format!("1 validation error detected: Value '{d}' at 'description' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*"))
             })
         });
     if let Some(problem) = problem {
@@ -320,6 +339,17 @@ fn create_role(request: &Request, resource: &str) -> Response {
         let value = request
             .get(&format!("Tags.member.{n}.Value"))
             .unwrap_or_default();
+        // Tag keys (1-128) and values (0-256) of letters, digits, spaces and `_.:/=+-@`.
+        let allowed = |text: &str| {
+            text.chars()
+                .all(|c| c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c))
+        };
+        if key.is_empty() || key.chars().count() > 128 || !allowed(key) {
+            return request.invalid(format!("1 validation error detected: Value '{key}' at 'tags.{n}.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{{L}}\\p{{Z}}\\p{{N}}_.:/=+\\-@]+"));
+        }
+        if value.chars().count() > 256 || !allowed(value) {
+            return request.invalid(format!("1 validation error detected: Value '{value}' at 'tags.{n}.member.value' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{{L}}\\p{{Z}}\\p{{N}}_.:/=+\\-@]*"));
+        }
         tags.push((key.to_string(), value.to_string()));
     }
     if request.get("PermissionsBoundary").is_some() {
@@ -378,6 +408,13 @@ fn get_role(request: &Request) -> Response {
 
 fn list_roles(request: &Request) -> Response {
     let prefix = request.get("PathPrefix").unwrap_or("/");
+    // IAM's pattern for a prefix: `/`, then printable ASCII, at most 512 characters.
+    if !(prefix.starts_with('/')
+        && prefix.len() <= 512
+        && prefix.bytes().all(|b| (0x21..=0x7f).contains(&b)))
+    {
+        return request.invalid(format!("1 validation error detected: Value '{}' at 'pathPrefix' failed to satisfy constraint: Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*", prefix));
+    }
     let roles: Vec<Role> = request
         .iam
         .roles()

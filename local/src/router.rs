@@ -256,6 +256,7 @@ async fn serve(
                     // STS and IAM name an unknown or wrong token InvalidClientTokenId.
                     let code = match refusal.code {
                         "UnrecognizedClientException" => "InvalidClientTokenId",
+                        "ExpiredTokenException" => "ExpiredToken",
                         other => other,
                     };
                     let namespace = if target == Target::Sts {

@@ -45,24 +45,29 @@ pub fn handle(iam: &Iam, caller: &Caller, region: &str, body: &[u8]) -> Response
             query::answer(NAMESPACE, "GetCallerIdentity", &request_id, Some(&result))
         }
         "AssumeRole" => {
+            if let Some(problem) = super::roles::invalid(
+                "roleArn",
+                parameters.get("RoleArn").map(String::as_str),
+                20,
+                2048,
+                None,
+            )
+            .or_else(|| {
+                super::roles::invalid(
+                    "roleSessionName",
+                    parameters.get("RoleSessionName").map(String::as_str),
+                    2,
+                    64,
+                    Some(super::roles::NAME_CHARACTERS),
+                )
+            }) {
+                return error(400, "ValidationError", &problem);
+            }
             let role_arn = parameters.get("RoleArn").cloned().unwrap_or_default();
             let session = parameters
                 .get("RoleSessionName")
                 .cloned()
                 .unwrap_or_default();
-            if let Some(problem) = super::roles::invalid("roleArn", Some(&role_arn), 20, 2048, None)
-                .or_else(|| {
-                    super::roles::invalid(
-                        "roleSessionName",
-                        Some(&session),
-                        2,
-                        64,
-                        Some(super::roles::NAME_CHARACTERS),
-                    )
-                })
-            {
-                return error(400, "ValidationError", &problem);
-            }
             let seconds = match parameters.get("DurationSeconds") {
                 None => 3600,
                 Some(text) => match text.parse::<u32>() {
@@ -86,19 +91,20 @@ pub fn handle(iam: &Iam, caller: &Caller, region: &str, body: &[u8]) -> Response
                     ),
                 )
             };
-            // arn:PARTITION:iam::ACCOUNT:role/PATH/NAME: only this account's roles exist here.
-            let name = match role_arn.split(':').collect::<Vec<_>>().as_slice() {
-                ["arn", p, "iam", "", account, resource]
-                    if *p == partition && *account == ACCOUNT && resource.starts_with("role/") =>
-                {
-                    resource.rsplit('/').next().unwrap_or_default().to_string()
-                }
-                _ => return refused(),
+            // arn:PARTITION:iam::ACCOUNT:role/PATH/NAME names a role only if it is that role's
+            // whole ARN, path included: only this account's roles exist here.
+            let name = role_arn.rsplit('/').next().unwrap_or_default();
+            let Some(role) = iam.role(name) else {
+                return refused();
             };
+            if super::roles::role_arn(partition, &role) != role_arn {
+                return refused();
+            }
             // The caller's own identity policy must allow sts:AssumeRole on the role too.
             if !iam.allows(caller, "sts:AssumeRole", &role_arn) {
                 return refused();
             }
+            let name = role.name;
             match iam.assume_role(caller, partition, &name, &session, seconds) {
                 Ok((role, credentials)) => {
                     let result = format!(

@@ -179,8 +179,8 @@ pub fn publish(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8]) -> Res
     response
 }
 
-/// ListVersionsByFunction: `$LATEST` first (with its ARN qualified, and without its state, as
-/// recorded), then each published version by number; `Marker` / `MaxItems` page through them.
+/// ListVersionsByFunction: `$LATEST` first (with its ARN qualified), then each published
+/// version by number, none with its state (recorded: test_publish_version_on_create); `Marker` / `MaxItems` page through them.
 pub fn list(
     cloud: &Cloud,
     region: &str,
@@ -198,7 +198,7 @@ pub fn list(
     let mut latest = listed(function);
     latest["FunctionArn"] = json!(format!("{}:$LATEST", function.arn));
     let all: Vec<Value> = std::iter::once(latest)
-        .chain(function.versions.values().map(configuration))
+        .chain(function.versions.values().map(listed))
         .collect();
     // "ListVersionsByFunction returns a maximum of 50 items in each response, even if you
     // set the number higher" (its API reference).

@@ -214,12 +214,14 @@ pub async fn list(target: &Target) -> anyhow::Result<Vec<(String, String)>> {
     Ok(roles)
 }
 
-/// Deletes the roles of run `id`.
+/// The commands a run makes roles for (the least-privilege scenario; the guard's one too).
+pub const COMMANDS: [&str; 5] = ["deploy", "plan", "invoke", "logs", "destroy"];
+
+/// Deletes the roles of run `id`, by their names: IAM lists a new role only eventually, so a
+/// clean-up right after a failed CreateRole or PutRolePolicy must not depend on ListRoles.
 pub async fn delete_run(target: &Target, id: &str) -> anyhow::Result<()> {
-    for (name, of) in list(target).await? {
-        if of == id {
-            delete(target, &name).await?;
-        }
+    for command in COMMANDS {
+        delete(target, &name(id, command)).await?;
     }
     Ok(())
 }

@@ -307,6 +307,7 @@ impl<'a> Ctx<'a> {
     /// API and test roles.
     pub async fn clean_up(&self) -> anyhow::Result<()> {
         let destroyed = destroy(self.target, &self.function, &self.api).await;
+        // By name, not by listing: a role made a moment ago may not be listed yet.
         let roles = crate::roles::delete_run(self.target, &self.id).await;
         destroyed.and(roles)
     }

@@ -445,7 +445,12 @@ async fn refusals(ctx: &Ctx<'_>) -> anyhow::Result<()> {
 fn policy(ctx: &Ctx<'_>, command: &str) -> anyhow::Result<String> {
     let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("iam/{command}.json"));
     let text = std::fs::read_to_string(&file).with_context(|| file.display().to_string())?;
-    let role_name = |arn: &str| arn.rsplit('/').next().unwrap_or_default().to_string();
+    // Everything after `:role/`, its path included (`service-role/x`), as PassRole matches it.
+    let role_name = |arn: &str| {
+        arn.split_once(":role/")
+            .map(|(_, name)| name.to_string())
+            .unwrap_or_default()
+    };
     let logs_role = ctx
         .target
         .apigw_logs_role_arn

@@ -803,6 +803,32 @@ async fn rest_apis_resources_and_methods_are_checked_and_answered_as_recorded() 
         .send()
         .await
         .expect("Empty is every API's model");
+    let (_, message) = apigw_refusal(
+        api.put_method()
+            .rest_api_id(&id)
+            .resource_id(root)
+            .http_method("WRONG")
+            .authorization_type("NONE")
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(message, "Invalid HttpMethod specified. Valid options are GET,PUT,POST,DELETE,PATCH,OPTIONS,HEAD,ANY");
+    // Below a resource, a missing API is a missing resource (recorded: wrong-api).
+    let (code, message) = apigw_refusal(
+        api.put_method()
+            .rest_api_id("nosuchapi1")
+            .resource_id(root)
+            .http_method("GET")
+            .authorization_type("NONE")
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        (code.as_str(), message.as_str()),
+        ("NotFoundException", "Invalid Resource identifier specified")
+    );
     cloud.stop().await;
 }
 

@@ -459,6 +459,8 @@ fn rebuild(token: &str, package: &Package, built: &[u8]) -> Result<Vec<u8>, Stri
                 base64::decode(content).map_err(|e| format!("{token}: {}: {e}", file.name))?
             }
             None => {
+                // This build's file stands in only for the bootstrap (built again here); any
+                // other large file must be the very one recorded.
                 let mut bytes = Vec::new();
                 std::io::Read::read_to_end(
                     &mut archive.by_name(&file.name).map_err(|_| {
@@ -470,6 +472,12 @@ fn rebuild(token: &str, package: &Package, built: &[u8]) -> Result<Vec<u8>, Stri
                     &mut bytes,
                 )
                 .map_err(|e| e.to_string())?;
+                if file.name != "bootstrap" && sha256(&bytes) != file.sha256 {
+                    return Err(format!(
+                        "{token} held {} ({} bytes, not kept), and this build's file of that name differs from it",
+                        file.name, file.size
+                    ));
+                }
                 bytes
             }
         };
@@ -480,6 +488,14 @@ fn rebuild(token: &str, package: &Package, built: &[u8]) -> Result<Vec<u8>, Stri
         .map(|(name, mode, bytes)| (name.as_str(), *mode, bytes.as_slice()))
         .collect();
     faqctl::package::write_zip(&entries).map_err(|e| e.to_string())
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The recorded credential scope's region and service (where the call went).

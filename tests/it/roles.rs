@@ -233,6 +233,42 @@ async fn only_whom_a_trust_policy_names_may_assume_the_role() {
             Some(format!("User: arn:aws:sts::000000000000:assumed-role/faqctl-local/faqctl is not authorized to perform: sts:AssumeRole on resource: {arn}").as_str()),
         );
     }
+    // A role's ARN is its path and name: the name under another path is no role.
+    iam.create_role()
+        .role_name("pathed")
+        .path("/p/")
+        .assume_role_policy_document(TRUST_THE_ACCOUNT)
+        .send()
+        .await
+        .unwrap();
+    for arn in [
+        "arn:aws:iam::000000000000:role/pathed",
+        "arn:aws:iam::000000000000:role/q/pathed",
+    ] {
+        let error = sts
+            .assume_role()
+            .role_arn(arn)
+            .role_session_name("tester")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(error.code(), Some("AccessDenied"), "{arn}");
+    }
+    sts.assume_role()
+        .role_arn("arn:aws:iam::000000000000:role/p/pathed")
+        .role_session_name("tester")
+        .send()
+        .await
+        .expect("its whole ARN");
+    let error = iam
+        .create_role()
+        .role_name("spaced")
+        .path("/a b/")
+        .assume_role_policy_document(TRUST_THE_ACCOUNT)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), Some("ValidationError"), "IAM's path pattern");
     // Longer than the role's maximum session: IAM's own words.
     iam.create_role()
         .role_name("short")
@@ -272,6 +308,6 @@ async fn only_whom_a_trust_policy_names_may_assume_the_role() {
     assert_eq!(error.code(), Some("MalformedPolicyDocument"));
     let roles = iam.list_roles().send().await.unwrap();
     let names: Vec<&str> = roles.roles().iter().map(|r| r.role_name()).collect();
-    assert_eq!(names, ["other", "service", "short"]);
+    assert_eq!(names, ["other", "pathed", "service", "short"]);
     cloud.stop().await;
 }
