@@ -73,6 +73,9 @@ struct Trust {
 #[derive(Debug, Clone)]
 struct Session {
     role: String,
+    /// The role's id when the session began: a role deleted and made again under the same
+    /// name is another role, whose policies the old session does not get.
+    role_id: String,
     name: String,
     token: String,
     expires: SystemTime,
@@ -85,7 +88,11 @@ pub enum Caller {
     /// policy it is given (`--iam-policy`), everything allowed without one.
     Local,
     /// A session of an IAM role (sts:AssumeRole): judged by the role's inline policies.
-    Session { role: String, name: String },
+    Session {
+        role: String,
+        role_id: String,
+        name: String,
+    },
 }
 
 impl Caller {
@@ -93,7 +100,7 @@ impl Caller {
     pub fn arn(&self, partition: &str) -> String {
         let (role, name) = match self {
             Caller::Local => ("faqctl-local", "faqctl"),
-            Caller::Session { role, name } => (role.as_str(), name.as_str()),
+            Caller::Session { role, name, .. } => (role.as_str(), name.as_str()),
         };
         format!("arn:{partition}:sts::{ACCOUNT}:assumed-role/{role}/{name}")
     }
@@ -206,6 +213,7 @@ impl Iam {
         }
         Ok(Caller::Session {
             role: session.role.clone(),
+            role_id: session.role_id.clone(),
             name: session.name.clone(),
         })
     }
@@ -344,6 +352,7 @@ impl Iam {
             credentials.access_key_id.clone(),
             Session {
                 role: role.to_string(),
+                role_id: found.id.clone(),
                 name: session.to_string(),
                 token: credentials.session_token.clone(),
                 expires: credentials.expires,
@@ -378,10 +387,11 @@ impl Iam {
                 Some(statements) => statements,
                 None => return true,
             },
-            Caller::Session { role, .. } => {
+            Caller::Session { role, role_id, .. } => {
                 role_statements = rules
                     .roles
                     .get(role)
+                    .filter(|r| r.id == *role_id)
                     .map(|r| r.policies.values().flat_map(|(_, s)| s.clone()).collect())
                     .unwrap_or_default();
                 &role_statements

@@ -32,10 +32,7 @@ pub fn handle(iam: &Iam, caller: &Caller, region: &str, body: &[u8]) -> Response
         "GetCallerIdentity" => {
             let user_id = match caller {
                 Caller::Local => format!("{ROLE_ID}:faqctl"),
-                Caller::Session { role, name } => format!(
-                    "{}:{name}",
-                    iam.role(role).map(|r| r.id).unwrap_or_else(|| ROLE_ID.into())
-                ),
+                Caller::Session { role_id, name, .. } => format!("{role_id}:{name}"),
             };
             let result = format!(
                 "<Arn>{}</Arn><UserId>{}</UserId><Account>{ACCOUNT}</Account>",
@@ -81,6 +78,16 @@ pub fn handle(iam: &Iam, caller: &Caller, region: &str, body: &[u8]) -> Response
                     }
                 },
             };
+            // Every caller here is itself a role session (the local identity is
+            // assumed-role/faqctl-local), so every AssumeRole is role chaining, which AWS
+            // limits to an hour.
+            if seconds > 3600 {
+                return error(
+                    400,
+                    "ValidationError",
+                    "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
+                );
+            }
             let refused = || {
                 error(
                     403,
@@ -118,7 +125,11 @@ pub fn handle(iam: &Iam, caller: &Caller, region: &str, body: &[u8]) -> Response
                         role.id,
                         query::escape(&session),
                         query::escape(
-                            &Caller::Session { role: role.name.clone(), name: session.clone() }
+                            &Caller::Session {
+                                role: role.name.clone(),
+                                role_id: role.id.clone(),
+                                name: session.clone(),
+                            }
                                 .arn(partition)
                         ),
                     );

@@ -188,6 +188,34 @@ async fn a_role_session_may_do_exactly_what_its_inline_policy_allows() {
     let error = lambda.list_functions().send().await.unwrap_err();
     assert_eq!(error.code(), Some("AccessDeniedException"));
     iam.delete_role().role_name("reader").send().await.unwrap();
+    // A role made again under the same name is another role: the old session gets nothing.
+    iam.create_role()
+        .role_name("reader")
+        .path("/tests/")
+        .assume_role_policy_document(TRUST_THE_ACCOUNT)
+        .send()
+        .await
+        .unwrap();
+    iam.put_role_policy()
+        .role_name("reader")
+        .policy_name("list")
+        .policy_document(LIST_FUNCTIONS)
+        .send()
+        .await
+        .unwrap();
+    let error = lambda.list_functions().send().await.unwrap_err();
+    assert_eq!(
+        error.code(),
+        Some("AccessDeniedException"),
+        "a session of the deleted role"
+    );
+    iam.delete_role_policy()
+        .role_name("reader")
+        .policy_name("list")
+        .send()
+        .await
+        .unwrap();
+    iam.delete_role().role_name("reader").send().await.unwrap();
     let gone = iam.get_role().role_name("reader").send().await.unwrap_err();
     assert_eq!(gone.code(), Some("NoSuchEntity"));
     assert_eq!(
@@ -269,7 +297,7 @@ async fn only_whom_a_trust_policy_names_may_assume_the_role() {
         .await
         .unwrap_err();
     assert_eq!(error.code(), Some("ValidationError"), "IAM's path pattern");
-    // Longer than the role's maximum session: IAM's own words.
+    // Longer than role chaining allows: STS's own words.
     iam.create_role()
         .role_name("short")
         .assume_role_policy_document(TRUST_THE_ACCOUNT)
@@ -287,7 +315,8 @@ async fn only_whom_a_trust_policy_names_may_assume_the_role() {
     assert_eq!(error.code(), Some("ValidationError"));
     assert_eq!(
         error.message(),
-        Some("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+        Some("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."),
+        "every caller here is a role session, so this is role chaining"
     );
     // A role name IAM refuses, and a trust policy that is not one.
     let error = iam
