@@ -59,12 +59,63 @@ const MAX_QUERIES: usize = 500;
 /// Data points one GetMetricData may return (CloudWatch's quota).
 const MAX_DATAPOINTS: u64 = 100_800;
 
-/// The operation a request is for, parsed once: one of `OPERATIONS`, or "Unknown".
-pub fn operation(path: &str) -> &'static str {
-    path.strip_prefix(PATH)
+/// The operation a request is for, parsed once: one of `OPERATIONS`, or "Unknown". RPC v2
+/// CBOR names it in the path; awsJson1.0 (what boto3 speaks to CloudWatch) in `X-Amz-Target`.
+pub fn operation(path: &str, target: Option<&str>) -> &'static str {
+    let named = match target {
+        Some(target) => target.strip_prefix(JSON_TARGET),
+        None => path.strip_prefix(PATH),
+    };
+    named
         .and_then(|op| OPERATIONS.iter().find(|known| **known == op))
         .copied()
         .unwrap_or("Unknown")
+}
+
+/// awsJson1.0's target prefix for CloudWatch (`X-Amz-Target: GraniteServiceVersion20100801.GetMetricData`).
+const JSON_TARGET: &str = "GraniteServiceVersion20100801.";
+
+/// Whether a request speaks awsJson1.0 (its content type, or a CloudWatch target) rather than
+/// RPC v2 CBOR: then it is read as JSON and answered in JSON.
+pub fn speaks_json(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get("content-type")
+        .is_some_and(|t| t.as_bytes().starts_with(b"application/x-amz-json-1.0"))
+        || headers
+            .get("x-amz-target")
+            .is_some_and(|t| t.as_bytes().starts_with(JSON_TARGET.as_bytes()))
+}
+
+/// A request's members as the handlers read them: JSON (timestamps as epoch seconds, as
+/// awsJson1.0 sends them) or CBOR (its timestamps made epoch seconds too).
+pub fn read(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<Value, String> {
+    if speaks_json(headers) {
+        if body.is_empty() {
+            return Ok(Value::Object(Map::new()));
+        }
+        serde_json::from_slice(body).map_err(|e| format!("the request body is not JSON: {e}"))
+    } else {
+        decode(body)
+    }
+}
+
+/// An answer made in CBOR, turned into awsJson1.0's for a client that speaks it: the same
+/// members (timestamps as epoch seconds), `application/x-amz-json-1.0`; errors keep `__type`
+/// and the `x-amzn-query-error` code, as AWS's awsQueryCompatible JSON answers have them.
+pub async fn as_json(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let value = decode(&bytes).unwrap_or_else(|_| Value::Object(Map::new()));
+    parts.headers.remove("smithy-protocol");
+    parts.headers.insert(
+        "content-type",
+        HeaderValue::from_static("application/x-amz-json-1.0"),
+    );
+    let text = serde_json::to_vec(&value).unwrap_or_default();
+    parts.headers.remove("content-length");
+    Response::from_parts(parts, Body::from(text))
 }
 
 /// Whether a request's path is CloudWatch's (for unsigned routing).

@@ -138,7 +138,10 @@ fn target(method: &Method, uri: &Uri, headers: &HeaderMap) -> Target {
         let target = headers.get("x-amz-target").and_then(|t| t.to_str().ok());
         Target::Service(Call::Logs(logs::operation(target)))
     };
-    let cloudwatch = || Target::Service(Call::CloudWatch(cloudwatch::operation(path)));
+    let cloudwatch = || {
+        let target = headers.get("x-amz-target").and_then(|t| t.to_str().ok());
+        Target::Service(Call::CloudWatch(cloudwatch::operation(path, target)))
+    };
     match service.as_deref() {
         Some("lambda") => lambda(),
         Some("monitoring") => cloudwatch(),
@@ -279,7 +282,16 @@ async fn serve(
             "UnrecognizedClientException",
             &format!("faqctl local emulates the services lambda, apigateway, logs, monitoring (CloudWatch), sts (GetCallerIdentity, AssumeRole) and iam (roles and their inline policies); this request is for {service:?}"),
         ),
-        Target::Service(call) => call_service(cloud, call, method, uri, headers, &region, &body).await,
+        Target::Service(call) => {
+            // CloudWatch in awsJson1.0 (boto3): every answer, errors included, made JSON.
+            let json = call.service() == Service::CloudWatch && cloudwatch::speaks_json(headers);
+            let answer = call_service(cloud, call, method, uri, headers, &region, &body).await;
+            if json {
+                cloudwatch::as_json(answer).await
+            } else {
+                answer
+            }
+        }
     }
 }
 
@@ -574,7 +586,11 @@ fn unknown_operation(
             .get("x-amz-target")
             .and_then(|t| t.to_str().ok())
             .map(|t| t.rsplit('.').next().unwrap_or(t)),
-        Service::CloudWatch => path.rsplit('/').next(),
+        Service::CloudWatch => headers
+            .get("x-amz-target")
+            .and_then(|t| t.to_str().ok())
+            .map(|t| t.rsplit('.').next().unwrap_or(t))
+            .or_else(|| path.rsplit('/').next()),
         Service::Lambda | Service::ApiGateway => None,
     };
     let asked = match name {
@@ -689,7 +705,7 @@ async fn call_service(
             Ok(request) => logs::apply(cloud, op, region, request).await,
             Err(message) => wire::json11_error("SerializationException", &message),
         },
-        Call::CloudWatch(op) => match json.map_or_else(|| cloudwatch::decode(body), Ok) {
+        Call::CloudWatch(op) => match json.map_or_else(|| cloudwatch::read(headers, body), Ok) {
             Ok(request) => cloudwatch::apply(cloud, op, region, &request),
             Err(message) => cloudwatch::error(400, "SerializationException", &message),
         },
@@ -720,7 +736,7 @@ async fn validate(
     let json = if !json_body {
         None
     } else if service == Service::CloudWatch {
-        cloudwatch::decode(body).ok()
+        cloudwatch::read(headers, body).ok()
     } else if body.len() > 256 * 1024 {
         let owned = body.clone();
         tokio::task::spawn_blocking(move || wire::parse_body(&owned).ok())

@@ -927,3 +927,55 @@ async fn publish_on_create_lists_of_all_versions_and_untagged_functions_are_as_r
     );
     cloud.stop().await;
 }
+
+/// CloudWatch in awsJson1.0, the protocol AWS serves beside RPC v2 CBOR (and some SDKs speak):
+/// the same operations, read and answered in JSON, timestamps as epoch seconds, errors with
+/// `__type` and the query error code.
+#[tokio::test]
+async fn cloudwatch_answers_aws_json_1_0_as_well_as_cbor() {
+    let (cloud, _sdk) = start().await;
+    let call = |operation: &str, body: &str| {
+        reqwest::Client::new()
+            .post(format!("{}/", cloud.endpoint()))
+            .header("authorization", "AWS4-HMAC-SHA256 Credential=t/20261203/us-east-1/monitoring/aws4_request, SignedHeaders=host, Signature=0")
+            .header("content-type", "application/x-amz-json-1.0")
+            .header("x-amz-target", format!("GraniteServiceVersion20100801.{operation}"))
+            .body(body.to_string())
+            .send()
+    };
+    let put = call("PutMetricAlarm", r#"{"AlarmName":"j1","MetricName":"Errors","Namespace":"AWS/Lambda","Statistic":"Sum","Period":60,"EvaluationPeriods":1,"Threshold":0,"ComparisonOperator":"GreaterThanThreshold"}"#).await.unwrap();
+    assert_eq!(put.status(), 200);
+    assert_eq!(put.headers()["content-type"], "application/x-amz-json-1.0");
+    let described = call("DescribeAlarms", r#"{"AlarmNames":["j1"]}"#)
+        .await
+        .unwrap();
+    let described: Value = serde_json::from_str(&described.text().await.unwrap()).unwrap();
+    let alarm = &described["MetricAlarms"][0];
+    assert_eq!(alarm["AlarmName"], "j1");
+    assert_eq!(alarm["StateValue"], "INSUFFICIENT_DATA");
+    assert!(
+        alarm["StateUpdatedTimestamp"].is_f64(),
+        "epoch seconds: {alarm}"
+    );
+    let missing = call(
+        "SetAlarmState",
+        r#"{"AlarmName":"nope","StateValue":"OK","StateReason":"x"}"#,
+    )
+    .await
+    .unwrap();
+    assert_eq!(missing.status(), 404);
+    assert_eq!(
+        missing.headers()["x-amzn-query-error"],
+        "ResourceNotFound;Sender"
+    );
+    let body: Value = serde_json::from_str(&missing.text().await.unwrap()).unwrap();
+    assert_eq!(body["__type"], "com.amazonaws.cloudwatch#ResourceNotFound");
+    let invalid = call("DescribeAlarms", r#"{"MaxRecords":0}"#).await.unwrap();
+    assert_eq!(invalid.status(), 400);
+    assert_eq!(
+        invalid.headers()["content-type"],
+        "application/x-amz-json-1.0",
+        "errors before the handler are JSON too"
+    );
+    cloud.stop().await;
+}
