@@ -364,35 +364,7 @@ fn route(
             let Some(name) = request["name"].as_str().filter(|n| !n.is_empty()) else {
                 return Err(bad_request("Invalid API name specified"));
             };
-            // API Gateway's own checks, in its words (recorded:
-            // test_create_rest_api_with_optional_params, ..._with_endpoint_configuration).
-            if request["description"].as_str() == Some("") {
-                return Err(bad_request("Description cannot be an empty string"));
-            }
-            let compression = &request["minimumCompressionSize"];
-            if !compression.is_null()
-                && !compression
-                    .as_i64()
-                    .is_some_and(|size| (0..=10_485_760).contains(&size))
-            {
-                return Err(bad_request(
-                    "Invalid minimum compression size, must be between 0 and 10485760",
-                ));
-            }
-            let types = &request["endpointConfiguration"]["types"];
-            match types.as_array().map(Vec::len) {
-                Some(0) => {
-                    return Err(bad_request(
-                        "REGIONAL Configuration and EDGE Configuration cannot be both DISABLED.",
-                    ))
-                }
-                Some(1) | None => {}
-                Some(_) => {
-                    return Err(bad_request(
-                        "Cannot create an api with multiple Endpoint Types.",
-                    ))
-                }
-            }
+            check_new_rest_api(request)?;
             let id = random_id(10);
             let root_id = random_id(10);
             let mut resources = BTreeMap::new();
@@ -429,7 +401,7 @@ fn route(
                     })
                     .unwrap_or_default(),
                 version: request["version"].as_str().map(str::to_string),
-                minimum_compression_size: compression.as_i64(),
+                minimum_compression_size: request["minimumCompressionSize"].as_i64(),
                 ip_address_type: request["endpointConfiguration"]["ipAddressType"]
                     .as_str()
                     .unwrap_or("ipv4")
@@ -497,29 +469,7 @@ fn route(
                     "Another resource with the same parent already has this name: {part}"
                 )));
             }
-            // A greedy variable takes the rest of the path, and a parent has one variable
-            // child at most (recorded: test_create_proxy_resource_validation).
-            if let Some(greedy) = parent
-                .path_part
-                .as_deref()
-                .filter(|p| p.starts_with('{') && p.ends_with("+}"))
-            {
-                return Err(bad_request(&format!(
-                    "Cannot create a child of a resource with a greedy path variable: {greedy}"
-                )));
-            }
-            if part.starts_with('{') {
-                let sibling = api.resources.values().find_map(|r| {
-                    r.path_part.as_deref().filter(|p| {
-                        r.parent_id.as_deref() == Some(parent.id.as_str()) && p.starts_with('{')
-                    })
-                });
-                if let Some(sibling) = sibling {
-                    return Err(bad_request(&format!(
-                        "A sibling ({sibling}) of this resource already has a variable path part -- only one is allowed"
-                    )));
-                }
-            }
+            check_variable_part(api, &parent, part)?;
             let resource = Resource {
                 id: random_id(6),
                 parent_id: Some(parent.id),
@@ -1024,6 +974,66 @@ fn bad_request(message: &str) -> Response {
 
 fn conflict(message: &str) -> Response {
     rest_error(409, "ConflictException", message)
+}
+
+/// CreateRestApi's own checks, in API Gateway's words (recorded:
+/// test_create_rest_api_with_optional_params, test_create_rest_api_with_endpoint_configuration).
+fn check_new_rest_api(request: &Value) -> Result<(), Response> {
+    if request["description"].as_str() == Some("") {
+        return Err(bad_request("Description cannot be an empty string"));
+    }
+    let compression = &request["minimumCompressionSize"];
+    if !compression.is_null()
+        && !compression
+            .as_i64()
+            .is_some_and(|size| (0..=10_485_760).contains(&size))
+    {
+        return Err(bad_request(
+            "Invalid minimum compression size, must be between 0 and 10485760",
+        ));
+    }
+    let types = &request["endpointConfiguration"]["types"];
+    match types.as_array().map(Vec::len) {
+        Some(0) => {
+            return Err(bad_request(
+                "REGIONAL Configuration and EDGE Configuration cannot be both DISABLED.",
+            ))
+        }
+        Some(1) | None => {}
+        Some(_) => {
+            return Err(bad_request(
+                "Cannot create an api with multiple Endpoint Types.",
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// A greedy variable takes the rest of the path, and a parent has one variable child at most
+/// (recorded: test_create_proxy_resource_validation).
+fn check_variable_part(api: &RestApi, parent: &Resource, part: &str) -> Result<(), Response> {
+    if let Some(greedy) = parent
+        .path_part
+        .as_deref()
+        .filter(|p| p.starts_with('{') && p.ends_with("+}"))
+    {
+        return Err(bad_request(&format!(
+            "Cannot create a child of a resource with a greedy path variable: {greedy}"
+        )));
+    }
+    if part.starts_with('{') {
+        let sibling = api.resources.values().find_map(|r| {
+            r.path_part.as_deref().filter(|p| {
+                r.parent_id.as_deref() == Some(parent.id.as_str()) && p.starts_with('{')
+            })
+        });
+        if let Some(sibling) = sibling {
+            return Err(bad_request(&format!(
+                "A sibling ({sibling}) of this resource already has a variable path part -- only one is allowed"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// What a method refers to must exist (recorded: test_put_method_validation): an authorizer

@@ -381,21 +381,18 @@ impl Iam {
         {
             return false;
         }
-        let role_statements: Vec<Statement>;
-        let statements = match caller {
+        // Borrowed, not copied: this runs on every request a session signs.
+        let statements: Vec<&Statement> = match caller {
             Caller::Local => match &rules.policy {
-                Some(statements) => statements,
+                Some(statements) => statements.iter().collect(),
                 None => return true,
             },
-            Caller::Session { role, role_id, .. } => {
-                role_statements = rules
-                    .roles
-                    .get(role)
-                    .filter(|r| r.id == *role_id)
-                    .map(|r| r.policies.values().flat_map(|(_, s)| s.clone()).collect())
-                    .unwrap_or_default();
-                &role_statements
-            }
+            Caller::Session { role, role_id, .. } => rules
+                .roles
+                .get(role)
+                .filter(|r| r.id == *role_id)
+                .map(|r| r.policies.values().flat_map(|(_, s)| s).collect())
+                .unwrap_or_default(),
         };
         let matches = |s: &Statement| {
             s.actions

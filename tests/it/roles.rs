@@ -12,6 +12,19 @@ use faqctl::local::LocalConfig;
 const TRUST_THE_ACCOUNT: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:root"},"Action":"sts:AssumeRole"}]}"#;
 const LIST_FUNCTIONS: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"lambda:ListFunctions","Resource":"*"}]}"#;
 
+/// CreateRole for `name` at `path`, trusting `trust`.
+fn new_role(
+    iam: &aws_sdk_iam::Client,
+    name: &str,
+    path: &str,
+    trust: &str,
+) -> aws_sdk_iam::operation::create_role::builders::CreateRoleFluentBuilder {
+    iam.create_role()
+        .role_name(name)
+        .path(path)
+        .assume_role_policy_document(trust)
+}
+
 /// SDK clients signed with a role session's credentials.
 async fn as_session(
     endpoint: &str,
@@ -40,11 +53,7 @@ async fn a_role_session_may_do_exactly_what_its_inline_policy_allows() {
     let iam = aws_sdk_iam::Client::new(&config);
     let sts = aws_sdk_sts::Client::new(&config);
 
-    let created = iam
-        .create_role()
-        .role_name("reader")
-        .path("/tests/")
-        .assume_role_policy_document(TRUST_THE_ACCOUNT)
+    let created = new_role(&iam, "reader", "/tests/", TRUST_THE_ACCOUNT)
         .send()
         .await
         .unwrap();
@@ -56,10 +65,7 @@ async fn a_role_session_may_do_exactly_what_its_inline_policy_allows() {
         .assume_role_policy_document()
         .unwrap()
         .starts_with("%7B%22Version%22"));
-    let again = iam
-        .create_role()
-        .role_name("READER")
-        .assume_role_policy_document(TRUST_THE_ACCOUNT)
+    let again = new_role(&iam, "READER", "/", TRUST_THE_ACCOUNT)
         .send()
         .await
         .unwrap_err();
@@ -189,10 +195,7 @@ async fn a_role_session_may_do_exactly_what_its_inline_policy_allows() {
     assert_eq!(error.code(), Some("AccessDeniedException"));
     iam.delete_role().role_name("reader").send().await.unwrap();
     // A role made again under the same name is another role: the old session gets nothing.
-    iam.create_role()
-        .role_name("reader")
-        .path("/tests/")
-        .assume_role_policy_document(TRUST_THE_ACCOUNT)
+    new_role(&iam, "reader", "/tests/", TRUST_THE_ACCOUNT)
         .send()
         .await
         .unwrap();
@@ -235,12 +238,7 @@ async fn only_whom_a_trust_policy_names_may_assume_the_role() {
     let other_account = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
     let lambda_only = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}}"#;
     for (name, trust) in [("other", other_account), ("service", lambda_only)] {
-        iam.create_role()
-            .role_name(name)
-            .assume_role_policy_document(trust)
-            .send()
-            .await
-            .unwrap();
+        new_role(&iam, name, "/", trust).send().await.unwrap();
     }
     for arn in [
         "arn:aws:iam::000000000000:role/other",
@@ -262,10 +260,7 @@ async fn only_whom_a_trust_policy_names_may_assume_the_role() {
         );
     }
     // A role's ARN is its path and name: the name under another path is no role.
-    iam.create_role()
-        .role_name("pathed")
-        .path("/p/")
-        .assume_role_policy_document(TRUST_THE_ACCOUNT)
+    new_role(&iam, "pathed", "/p/", TRUST_THE_ACCOUNT)
         .send()
         .await
         .unwrap();
@@ -288,19 +283,13 @@ async fn only_whom_a_trust_policy_names_may_assume_the_role() {
         .send()
         .await
         .expect("its whole ARN");
-    let error = iam
-        .create_role()
-        .role_name("spaced")
-        .path("/a b/")
-        .assume_role_policy_document(TRUST_THE_ACCOUNT)
+    let error = new_role(&iam, "spaced", "/a b/", TRUST_THE_ACCOUNT)
         .send()
         .await
         .unwrap_err();
     assert_eq!(error.code(), Some("ValidationError"), "IAM's path pattern");
     // Longer than role chaining allows: STS's own words.
-    iam.create_role()
-        .role_name("short")
-        .assume_role_policy_document(TRUST_THE_ACCOUNT)
+    new_role(&iam, "short", "/", TRUST_THE_ACCOUNT)
         .send()
         .await
         .unwrap();
@@ -319,21 +308,12 @@ async fn only_whom_a_trust_policy_names_may_assume_the_role() {
         "every caller here is a role session, so this is role chaining"
     );
     // A role name IAM refuses, and a trust policy that is not one.
-    let error = iam
-        .create_role()
-        .role_name("no spaces")
-        .assume_role_policy_document(TRUST_THE_ACCOUNT)
+    let error = new_role(&iam, "no spaces", "/", TRUST_THE_ACCOUNT)
         .send()
         .await
         .unwrap_err();
     assert_eq!(error.code(), Some("ValidationError"));
-    let error = iam
-        .create_role()
-        .role_name("broken")
-        .assume_role_policy_document("{")
-        .send()
-        .await
-        .unwrap_err();
+    let error = new_role(&iam, "broken", "/", "{").send().await.unwrap_err();
     assert_eq!(error.code(), Some("MalformedPolicyDocument"));
     let roles = iam.list_roles().send().await.unwrap();
     let names: Vec<&str> = roles.roles().iter().map(|r| r.role_name()).collect();
