@@ -399,48 +399,56 @@ impl LogGroup {
 
     /// Drops the oldest events until the group holds at most nine tenths of
     /// `MAX_GROUP_BYTES`; streams left empty go too.
+    ///
+    /// One merge of the streams' heads (each stream is in arrival order, ids rise) finds how
+    /// many events each stream gives up, then each stream is cut once: the work is linear in
+    /// what is dropped plus one move of each stream's rest, however the streams interleave
+    /// (32 environments writing one group at once used to cost a move per event dropped).
     fn trim(&mut self) {
+        use std::cmp::Reverse;
+        use std::collections::BinaryHeap;
         let target = MAX_GROUP_BYTES / 10 * 9;
-        while self.bytes > target {
-            // The stream holding the oldest event (each stream is in arrival order).
-            let Some(oldest) = self
-                .streams
-                .values()
-                .filter_map(|s| s.events.first().map(|e| (e.id, s.name.clone())))
-                .min()
-                .map(|(_, name)| name)
-            else {
-                self.bytes = 0;
+        let mut excess = self.bytes.saturating_sub(target);
+        if excess == 0 {
+            return;
+        }
+        let mut streams: Vec<&mut LogStream> = self.streams.values_mut().collect();
+        let mut cut = vec![0usize; streams.len()];
+        // (id of the stream's next event to drop, stream's index)
+        let mut heads: BinaryHeap<Reverse<(u64, usize)>> = streams
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.events.first().map(|e| Reverse((e.id, i))))
+            .collect();
+        let mut freed = 0;
+        while excess > 0 {
+            let Some(Reverse((_, i))) = heads.pop() else {
                 break;
             };
-            let next_oldest = self
-                .streams
-                .values()
-                .filter(|s| s.name != oldest)
-                .filter_map(|s| s.events.first().map(|e| e.id))
-                .min()
-                .unwrap_or(u64::MAX);
-            let Some(stream) = self.streams.get_mut(&oldest) else {
-                break;
-            };
-            // Drop from this stream until it is no longer the oldest or the group fits.
-            let mut freed = 0;
-            let count = stream
-                .events
-                .iter()
-                .take_while(|e| {
-                    let take = e.id < next_oldest && self.bytes - freed > target;
-                    if take {
-                        freed += e.cost();
-                    }
-                    take
-                })
-                .count();
-            stream.events.drain(..count.max(1));
-            self.bytes -= freed;
-            if stream.events.is_empty() {
-                self.streams.remove(&oldest);
+            let cost = streams[i].events[cut[i]].cost();
+            freed += cost;
+            excess = excess.saturating_sub(cost);
+            cut[i] += 1;
+            if let Some(next) = streams[i].events.get(cut[i]) {
+                heads.push(Reverse((next.id, i)));
             }
+        }
+        let mut emptied = Vec::new();
+        for (stream, count) in streams.iter_mut().zip(&cut) {
+            if *count > 0 {
+                stream.events.drain(..*count);
+                if stream.events.is_empty() {
+                    emptied.push(stream.name.clone());
+                }
+            }
+        }
+        self.bytes -= freed;
+        if heads.is_empty() {
+            // Nothing is left: whatever the count said, nothing is held.
+            self.bytes = 0;
+        }
+        for name in emptied {
+            self.streams.remove(&name);
         }
     }
 
@@ -745,6 +753,68 @@ mod tests {
             .collect();
         assert_eq!(messages, ["new"]);
         assert_eq!(group.bytes, 3 + EVENT_OVERHEAD);
+    }
+
+    #[test]
+    fn many_environments_writing_one_group_keep_its_newest_events_and_an_idle_stream() {
+        let mut db = Db::default();
+        db.append_log(
+            "/aws/lambda/F",
+            "us-east-1",
+            "idle",
+            now_ms(),
+            "first".into(),
+        );
+        let line = "y".repeat(2 * 1024);
+        // 32 streams interleaved event by event, 2.5x the cap in all.
+        let total = 5 * MAX_GROUP_BYTES / 2 / line.len();
+        for i in 0..total {
+            let stream = format!("env-{}", i % 32);
+            db.append_log(
+                "/aws/lambda/F",
+                "us-east-1",
+                &stream,
+                now_ms(),
+                format!("{i} {line}"),
+            );
+        }
+        let group = &db.log_groups["/aws/lambda/F"];
+        assert!(group.bytes <= MAX_GROUP_BYTES, "{} bytes kept", group.bytes);
+        let mut kept: Vec<usize> = group
+            .streams
+            .values()
+            .flat_map(|s| &s.events)
+            .map(|e| e.message.split(' ').next().unwrap().parse().unwrap())
+            .collect();
+        kept.sort();
+        let expected: Vec<usize> = (total - kept.len()..total).collect();
+        assert_eq!(kept, expected, "the newest are kept, the oldest went");
+        assert_eq!(
+            group.streams.len(),
+            32,
+            "the emptied stream went, the others stay"
+        );
+        assert!(!group.streams.contains_key("idle"));
+        // A stream made but not written to is not dropped by a trim.
+        let group = db.log_groups.get_mut("/aws/lambda/F").unwrap();
+        group.streams.insert(
+            "made".into(),
+            LogStream {
+                name: "made".into(),
+                created: now_ms(),
+                events: Vec::new(),
+            },
+        );
+        for i in 0..MAX_GROUP_BYTES / line.len() / 5 {
+            db.append_log(
+                "/aws/lambda/F",
+                "us-east-1",
+                "env-0",
+                now_ms(),
+                format!("{i} {line}"),
+            );
+        }
+        assert!(db.log_groups["/aws/lambda/F"].streams.contains_key("made"));
     }
 
     #[test]
