@@ -425,7 +425,7 @@ fn route(
                     return Err(bad_request("Invalid limit: must be between 1 and 500"));
                 }
             };
-            let items: Vec<Value> = db.apis().map(rest_api_json).collect();
+            let items: Vec<Value> = db.apis(region).map(rest_api_json).collect();
             let Ok(offset) = super::paging::offset(position.as_deref(), items.len()) else {
                 return Err(bad_request("Invalid position parameter"));
             };
@@ -436,18 +436,20 @@ fn route(
             }
             Ok(json(200, &output))
         }
-        Op::GetRestApi { id } => api(db, id).map(|a| json(200, &rest_api_json(a))),
-        Op::DeleteRestApi { id } => match db.remove_api(id.as_str()) {
+        Op::GetRestApi { id } => api(db, region, id).map(|a| json(200, &rest_api_json(a))),
+        Op::DeleteRestApi { id } => match db.remove_api(region, id.as_str()) {
             Some(_) => Ok(empty(202)),
             None => Err(no_api(id)),
         },
-        Op::GetResources { id } => api(db, id).map(|a| {
+        Op::GetResources { id } => api(db, region, id).map(|a| {
             let items: Vec<Value> = a.resources.values().map(resource_json).collect();
             json(200, &json!({ "item": items }))
         }),
-        Op::GetResource { id, rid } => resource(db, id, rid).map(|r| json(200, &resource_json(r))),
+        Op::GetResource { id, rid } => {
+            resource(db, region, id, rid).map(|r| json(200, &resource_json(r)))
+        }
         Op::CreateResource { id, parent } => {
-            let api = api_mut(db, id)?;
+            let api = api_mut(db, region, id)?;
             let Some(parent) = api.resources.get(parent.as_str()).cloned() else {
                 return Err(not_found("Invalid Resource identifier specified"));
             };
@@ -488,7 +490,7 @@ fn route(
             ) {
                 return Err(bad_request("Invalid HttpMethod specified. Valid options are GET,PUT,POST,DELETE,PATCH,OPTIONS,HEAD,ANY"));
             }
-            let resource = resource_mut(db, id, rid)?;
+            let resource = resource_mut(db, region, id, rid)?;
             if resource.methods.contains_key(verb.as_str()) {
                 return Err(conflict("Method already exists for this resource"));
             }
@@ -508,21 +510,21 @@ fn route(
             Ok(response)
         }
         Op::GetMethod { id, rid, verb } => {
-            let resource = resource(db, id, rid)?;
+            let resource = resource(db, region, id, rid)?;
             match resource.methods.get(verb.as_str()) {
                 Some(method) => Ok(json(200, &method_json(method))),
                 None => Err(not_found("Invalid Method identifier specified")),
             }
         }
         Op::DeleteMethod { id, rid, verb } => {
-            let resource = resource_mut(db, id, rid)?;
+            let resource = resource_mut(db, region, id, rid)?;
             match resource.methods.remove(verb.as_str()) {
                 Some(_) => Ok(empty(204)),
                 None => Err(not_found("Invalid Method identifier specified")),
             }
         }
         Op::UpdateMethod { id, rid, verb } => {
-            let resource = resource_mut(db, id, rid)?;
+            let resource = resource_mut(db, region, id, rid)?;
             let Some(live) = resource.methods.get_mut(verb.as_str()) else {
                 return Err(not_found("Invalid Method identifier specified"));
             };
@@ -552,7 +554,7 @@ fn route(
             Ok(response)
         }
         Op::PutIntegration { id, rid, verb } => {
-            let resource = resource_mut(db, id, rid)?;
+            let resource = resource_mut(db, region, id, rid)?;
             let Some(method) = resource.methods.get_mut(verb.as_str()) else {
                 return Err(not_found("Invalid Method identifier specified"));
             };
@@ -595,7 +597,7 @@ fn route(
             Ok(response)
         }
         Op::GetIntegration { id, rid, verb } => {
-            let resource = resource(db, id, rid)?;
+            let resource = resource(db, region, id, rid)?;
             match resource
                 .methods
                 .get(verb.as_str())
@@ -606,7 +608,7 @@ fn route(
             }
         }
         Op::DeleteIntegration { id, rid, verb } => {
-            let resource = resource_mut(db, id, rid)?;
+            let resource = resource_mut(db, region, id, rid)?;
             match resource
                 .methods
                 .get_mut(verb.as_str())
@@ -622,7 +624,7 @@ fn route(
             verb,
             status,
         } => {
-            let resource = resource_mut(db, id, rid)?;
+            let resource = resource_mut(db, region, id, rid)?;
             let Some(method) = resource.methods.get_mut(verb.as_str()) else {
                 return Err(not_found("Invalid Method identifier specified"));
             };
@@ -638,7 +640,7 @@ fn route(
             verb,
             status,
         } => {
-            let resource = resource(db, id, rid)?;
+            let resource = resource(db, region, id, rid)?;
             match resource
                 .methods
                 .get(verb.as_str())
@@ -654,7 +656,7 @@ fn route(
             verb,
             status,
         } => {
-            let resource = resource_mut(db, id, rid)?;
+            let resource = resource_mut(db, region, id, rid)?;
             let Some(method) = resource.methods.get_mut(verb.as_str()) else {
                 return Err(not_found("Invalid Method identifier specified"));
             };
@@ -697,7 +699,7 @@ fn route(
             verb,
             status,
         } => {
-            let resource = resource(db, id, rid)?;
+            let resource = resource(db, region, id, rid)?;
             match resource
                 .methods
                 .get(verb.as_str())
@@ -714,7 +716,7 @@ fn route(
             verb,
             status,
         } => {
-            let resource = resource_mut(db, id, rid)?;
+            let resource = resource_mut(db, region, id, rid)?;
             match resource
                 .methods
                 .get_mut(verb.as_str())
@@ -726,7 +728,7 @@ fn route(
             }
         }
         Op::CreateDeployment { id } => {
-            let api = api_mut(db, id)?;
+            let api = api_mut(db, region, id)?;
             let methods: Vec<&Method> = api
                 .resources
                 .values()
@@ -766,19 +768,19 @@ fn route(
             api.deployments.insert(deployment.id.clone(), deployment);
             Ok(response)
         }
-        Op::GetDeployments { id } => api(db, id).map(|a| {
+        Op::GetDeployments { id } => api(db, region, id).map(|a| {
             let items: Vec<Value> = a.deployments.values().map(deployment_json).collect();
             json(200, &json!({ "item": items }))
         }),
         Op::GetDeployment { id, did } => {
-            let api = api(db, id)?;
+            let api = api(db, region, id)?;
             match api.deployments.get(did.as_str()) {
                 Some(deployment) => Ok(json(200, &deployment_json(deployment))),
                 None => Err(not_found("Invalid Deployment identifier specified")),
             }
         }
         Op::CreateStage { id } => {
-            let api = api_mut(db, id)?;
+            let api = api_mut(db, region, id)?;
             let (Some(name), Some(deployment)) = (
                 request["stageName"].as_str(),
                 request["deploymentId"].as_str(),
@@ -806,27 +808,27 @@ fn route(
             api.stages.insert(name.into(), stage);
             Ok(response)
         }
-        Op::GetStages { id } => api(db, id).map(|a| {
+        Op::GetStages { id } => api(db, region, id).map(|a| {
             let items: Vec<Value> = a.stages.values().map(stage_json).collect();
             json(200, &json!({ "item": items }))
         }),
         Op::GetStage { id, name } => {
-            let api = api(db, id)?;
+            let api = api(db, region, id)?;
             match api.stages.get(name.as_str()) {
                 Some(stage) => Ok(json(200, &stage_json(stage))),
                 None => Err(not_found("Invalid stage identifier specified")),
             }
         }
         Op::DeleteStage { id, name } => {
-            let api = api_mut(db, id)?;
+            let api = api_mut(db, region, id)?;
             match api.stages.remove(name.as_str()) {
                 Some(_) => Ok(empty(202)),
                 None => Err(not_found("Invalid stage identifier specified")),
             }
         }
         Op::UpdateStage { id, name } => {
-            let account_role = db.account_role().map(str::to_string);
-            let api = api_mut(db, id)?;
+            let account_role = db.account_role(region).map(str::to_string);
+            let api = api_mut(db, region, id)?;
             let deployments: Vec<String> = api.deployments.keys().cloned().collect();
             let api_region = api.region.clone();
             let Some(live) = api.stages.get_mut(name.as_str()) else {
@@ -916,7 +918,7 @@ fn route(
             *live = stage;
             Ok(response)
         }
-        Op::GetAccount => Ok(json(200, &account_json(db))),
+        Op::GetAccount => Ok(json(200, &account_json(db, region))),
         Op::UpdateAccount => {
             for operation in patch_operations(request) {
                 match (operation["op"].as_str(), operation["path"].as_str()) {
@@ -927,7 +929,7 @@ fn route(
                                 "The role ARN is not well formed: {role}"
                             )));
                         }
-                        db.set_account_role((!role.is_empty()).then(|| role.to_string()));
+                        db.set_account_role(region, (!role.is_empty()).then(|| role.to_string()));
                     }
                     _ => {
                         return Err(bad_request(&format!(
@@ -936,17 +938,17 @@ fn route(
                     }
                 }
             }
-            Ok(json(200, &account_json(db)))
+            Ok(json(200, &account_json(db, region)))
         }
         Op::TagResource { arn } => {
             let tags = string_map(&request["tags"]);
-            tagged_mut(db, arn).map(|target| {
+            tagged_mut(db, region, arn).map(|target| {
                 target.extend(tags);
                 empty(204)
             })
         }
         Op::GetTags { arn } => {
-            tagged_mut(db, arn).map(|target| json(200, &json!({ "tags": target })))
+            tagged_mut(db, region, arn).map(|target| json(200, &json!({ "tags": target })))
         }
         Op::Unknown => Err(rest_error(
             404,
@@ -1070,28 +1072,38 @@ fn no_api(id: &str) -> Response {
     ))
 }
 
-fn api<'a>(db: &'a super::state::Db, id: &str) -> Result<&'a RestApi, Response> {
-    db.api(id).ok_or_else(|| no_api(id))
+fn api<'a>(db: &'a super::state::Db, region: &str, id: &str) -> Result<&'a RestApi, Response> {
+    db.api(region, id).ok_or_else(|| no_api(id))
 }
 
-fn api_mut<'a>(db: &'a mut super::state::Db, id: &str) -> Result<&'a mut RestApi, Response> {
-    db.api_mut(id).ok_or_else(|| no_api(id))
+fn api_mut<'a>(
+    db: &'a mut super::state::Db,
+    region: &str,
+    id: &str,
+) -> Result<&'a mut RestApi, Response> {
+    db.api_mut(region, id).ok_or_else(|| no_api(id))
 }
 
 /// A resource of an API; API Gateway names the resource whether it or its API is missing
 /// (recorded: test_put_method_validation, test_get_integration_non_existent).
-fn resource<'a>(db: &'a super::state::Db, id: &str, rid: &str) -> Result<&'a Resource, Response> {
-    db.api(id)
+fn resource<'a>(
+    db: &'a super::state::Db,
+    region: &str,
+    id: &str,
+    rid: &str,
+) -> Result<&'a Resource, Response> {
+    db.api(region, id)
         .and_then(|a| a.resources.get(rid))
         .ok_or_else(|| not_found("Invalid Resource identifier specified"))
 }
 
 fn resource_mut<'a>(
     db: &'a mut super::state::Db,
+    region: &str,
     id: &str,
     rid: &str,
 ) -> Result<&'a mut Resource, Response> {
-    db.api_mut(id)
+    db.api_mut(region, id)
         .and_then(|a| a.resources.get_mut(rid))
         .ok_or_else(|| not_found("Invalid Resource identifier specified"))
 }
@@ -1099,13 +1111,14 @@ fn resource_mut<'a>(
 /// The tags of `arn:aws:apigateway:{region}::/restapis/{id}[/stages/{name}]`.
 fn tagged_mut<'a>(
     db: &'a mut super::state::Db,
+    region: &str,
     arn: &str,
 ) -> Result<&'a mut BTreeMap<String, String>, Response> {
     let path = arn.split("::").nth(1).unwrap_or_default();
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     match parts.as_slice() {
-        ["restapis", id] => Ok(&mut api_mut(db, id)?.tags),
-        ["restapis", id, "stages", name] => api_mut(db, id)?
+        ["restapis", id] => Ok(&mut api_mut(db, region, id)?.tags),
+        ["restapis", id, "stages", name] => api_mut(db, region, id)?
             .stages
             .get_mut(*name)
             .map(|s| &mut s.tags)
@@ -1225,9 +1238,9 @@ fn deployment_json(deployment: &Deployment) -> Value {
     json!({ "id": deployment.id, "description": deployment.description, "createdDate": deployment.created })
 }
 
-fn account_json(db: &super::state::Db) -> Value {
+fn account_json(db: &super::state::Db, region: &str) -> Value {
     json!({
-        "cloudwatchRoleArn": db.account_role(),
+        "cloudwatchRoleArn": db.account_role(region),
         "throttleSettings": { "burstLimit": 5000, "rateLimit": 10000.0 },
         "apiKeyVersion": "4",
     })

@@ -47,7 +47,7 @@ pub async fn handle(cloud: &Arc<Cloud>, request: StageRequest<'_>) -> Response {
     let settings = {
         let mut db = cloud.db();
         db.count("Execute");
-        db.api(request.api_id)
+        db.api_by_id(request.api_id)
             .and_then(|api| api.stages.get(request.stage))
             .map(|stage| (stage.settings.clone(), api_region(&db, request.api_id)))
     };
@@ -94,7 +94,9 @@ pub async fn handle(cloud: &Arc<Cloud>, request: StageRequest<'_>) -> Response {
 }
 
 fn api_region(db: &super::state::Db, api_id: &str) -> String {
-    db.api(api_id).map(|a| a.region.clone()).unwrap_or_default()
+    db.api_by_id(api_id)
+        .map(|a| a.region.clone())
+        .unwrap_or_default()
 }
 
 /// What happened to one request, for API Gateway's execution and access logs.
@@ -164,8 +166,8 @@ async fn serve(
             request.method, request.path
         )
     });
-    let (function_name, qualifier) = match target {
-        Target::Lambda(name, qualifier) => (name, qualifier),
+    let (function_region, function_name, qualifier) = match target {
+        Target::Lambda(region, name, qualifier) => (region, name, qualifier),
         Target::Mock(method) => {
             let input = TemplateInput {
                 path: path_parameters.unwrap_or_default(),
@@ -201,7 +203,7 @@ async fn serve(
     let internal = || message(500, "Internal server error", "InternalServerErrorException");
     let function = {
         let db = cloud.db();
-        let Some(function) = db.function(&function_name) else {
+        let Some(function) = db.function(&function_region, &function_name) else {
             trace.error(format!(
                 "Execution failed due to configuration error: Function not found: {function_name}"
             ));
@@ -453,9 +455,9 @@ struct Route {
 
 /// What the method's integration calls.
 enum Target {
-    /// A Lambda proxy integration of this function, and the qualifier its ARN carries (a
-    /// version or an alias, `FAQ:live`).
-    Lambda(String, Option<String>),
+    /// A Lambda proxy integration of this function (its region and name), and the qualifier
+    /// its ARN carries (a version or an alias, `FAQ:live`).
+    Lambda(String, String, Option<String>),
     /// A MOCK integration: API Gateway answers from the method's own mapping.
     Mock(ApiMethod),
 }
@@ -476,7 +478,7 @@ fn resolve(db: &super::state::Db, request: &StageRequest<'_>) -> Result<Route, R
             "MissingAuthenticationTokenException",
         )
     };
-    let Some(api) = db.api(request.api_id) else {
+    let Some(api) = db.api_by_id(request.api_id) else {
         return Err(message(404, "Not Found", "NotFoundException"));
     };
     let Some(stage) = api.stages.get(request.stage) else {
@@ -522,10 +524,13 @@ fn resolve(db: &super::state::Db, request: &StageRequest<'_>) -> Result<Route, R
         .and_then(|uri| uri.split("/functions/").nth(1))
         .and_then(|rest| rest.strip_suffix("/invocations"))
         .map(|arn| {
+            // The function lives in the region its ARN names (an integration may call one of
+            // another region, as on AWS).
+            let region = arn.split(':').nth(3).unwrap_or(&api.region).to_string();
             let name = arn.rsplit(":function:").next().unwrap_or(arn);
             match name.split_once(':') {
-                Some((name, qualifier)) => (name.to_string(), Some(qualifier.to_string())),
-                None => (name.to_string(), None),
+                Some((name, qualifier)) => (region, name.to_string(), Some(qualifier.to_string())),
+                None => (region, name.to_string(), None),
             }
         });
     let Some(function) = function else {
@@ -537,7 +542,7 @@ fn resolve(db: &super::state::Db, request: &StageRequest<'_>) -> Result<Route, R
     };
     Ok(Route {
         resource: resource.clone(),
-        target: Target::Lambda(function.0, function.1),
+        target: Target::Lambda(function.0, function.1, function.2),
         parameters,
         region: api.region.clone(),
         variables: stage.variables.clone(),

@@ -287,7 +287,7 @@ impl Op {
                 all,
                 marker,
                 max_items,
-            } => list_functions(cloud, all, marker, max_items),
+            } => list_functions(cloud, region, all, marker, max_items),
             Op::GetFunction { name, qualifier } => {
                 // The caller was judged before the handler ran: its credentials are good.
                 let caller = cloud
@@ -403,7 +403,7 @@ fn with_version(
         return response;
     }
     let db = cloud.db();
-    let Some(function) = db.function(name_of(name)) else {
+    let Some(function) = db.function(region, name_of(name)) else {
         return match qualifier {
             Some(qualifier) => version_not_found(&function_arn(region, name_of(name)), &qualifier),
             None => not_found(region, name),
@@ -528,7 +528,7 @@ async fn create_function(
     if !(128..=10240).contains(&memory) || !(1..=900).contains(&timeout) {
         return invalid("MemorySize must be 128 to 10240 MB and Timeout 1 to 900 seconds");
     }
-    if cloud.db().function(&name).is_some() {
+    if cloud.db().function(region, &name).is_some() {
         return rest_error(
             409,
             "ResourceConflictException",
@@ -589,7 +589,7 @@ async fn create_function(
     {
         let mut db = cloud.db();
         // Another create may have won while the code was read.
-        if db.function(&name).is_some() {
+        if db.function(region, &name).is_some() {
             return rest_error(
                 409,
                 "ResourceConflictException",
@@ -599,7 +599,7 @@ async fn create_function(
         db.insert_function(function);
         db.changed();
     }
-    finish_in_background(cloud, name, 1, code, true).await;
+    finish_in_background(cloud, region, name, 1, code, true).await;
     response
 }
 
@@ -607,6 +607,7 @@ async fn create_function(
 /// Successful, or Failed: the call itself answers Pending / InProgress, as Lambda does.
 async fn finish_in_background(
     cloud: &Arc<Cloud>,
+    region: &str,
     name: String,
     revision: u64,
     code: Vec<u8>,
@@ -615,7 +616,8 @@ async fn finish_in_background(
     // The code is unpacked before the call returns (milliseconds for a function this size),
     // so that the state can settle right after it, as fast as the client can ask; on a
     // blocking thread, so that a large zip stalls no other request.
-    let dir = cloud.code_dir(&name, revision);
+    let dir = cloud.code_dir(region, &name, revision);
+    let region = region.to_string();
     let target = dir.clone();
     let unpacked = tokio::task::spawn_blocking(move || code::unpack(&code, &target))
         .await
@@ -627,7 +629,7 @@ async fn finish_in_background(
             tokio::time::sleep(cloud.settle).await;
         }
         let mut db = cloud.db();
-        let Some(function) = db.function_mut(&name) else {
+        let Some(function) = db.function_mut(&region, &name) else {
             return;
         };
         if function.revision != revision {
@@ -682,13 +684,14 @@ async fn finish_in_background(
 /// published version; the items without their state, as recorded (test_list_functions).
 fn list_functions(
     cloud: &Cloud,
+    region: &str,
     all: bool,
     marker: Option<String>,
     max_items: Option<String>,
 ) -> Response {
     let db = cloud.db();
     let mut functions: Vec<Value> = Vec::new();
-    for function in db.functions() {
+    for function in db.functions(region) {
         let mut latest = listed(function);
         if all {
             latest["FunctionArn"] = json!(format!("{}:$LATEST", function.arn));
@@ -756,7 +759,7 @@ fn delete_function(cloud: &Cloud, region: &str, name: &str, parameter: Option<&s
     let mut db = cloud.db();
     let name = name_of(name).to_string();
     if let Some(qualifier) = qualifier {
-        let Some(function) = db.function_mut(&name) else {
+        let Some(function) = db.function_mut(region, &name) else {
             return not_found(region, &name);
         };
         let deleted = match super::versions::delete_version(function, &qualifier) {
@@ -769,18 +772,20 @@ fn delete_function(cloud: &Cloud, region: &str, name: &str, parameter: Option<&s
                 function.code_dir == deleted.code_dir || function.version_uses(&deleted.code_dir);
             db.changed();
             drop(db);
-            cloud.runtimes.retire_version(&name, &deleted.version);
+            cloud
+                .runtimes
+                .retire_version(region, &name, &deleted.version);
             if !shared {
                 let _ = std::fs::remove_dir_all(&deleted.code_dir);
             }
         }
         return empty(204);
     }
-    match db.remove_function(&name) {
+    match db.remove_function(region, &name) {
         Some(function) => {
             db.changed();
             drop(db);
-            cloud.runtimes.retire(&name);
+            cloud.runtimes.retire(region, &name);
             if let Some(parent) = function.code_dir.parent() {
                 let _ = std::fs::remove_dir_all(parent);
             }
@@ -874,7 +879,7 @@ fn update_configuration(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8
         Err(message) => return invalid(&message),
     };
     let mut db = cloud.db();
-    let Some(function) = db.function_mut(name_of(name)) else {
+    let Some(function) = db.function_mut(region, name_of(name)) else {
         return not_found(region, name);
     };
     if let Some(conflict) = conflict_if_busy(function) {
@@ -930,14 +935,17 @@ fn update_configuration(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8
     );
     db.changed();
     drop(db);
-    cloud.runtimes.retire_version(&function_name, "$LATEST");
+    cloud
+        .runtimes
+        .retire_version(region, &function_name, "$LATEST");
     // The code stays where it is; only the status settles later.
+    let region = region.to_string();
     let cloud = cloud.clone();
     let tracked = cloud.clone();
     tracked.tasks.spawn(async move {
         tokio::time::sleep(cloud.settle).await;
         let mut db = cloud.db();
-        if let Some(function) = db.function_mut(&function_name) {
+        if let Some(function) = db.function_mut(&region, &function_name) {
             if function.revision == revision {
                 function.code_dir = code_dir;
                 function.last_update_status = UpdateStatus::Successful;
@@ -969,7 +977,7 @@ async fn update_code(
     }
     let (response, function_name, revision) = {
         let mut db = cloud.db();
-        let Some(function) = db.function_mut(name_of(name)) else {
+        let Some(function) = db.function_mut(region, name_of(name)) else {
             return not_found(region, name);
         };
         if let Some(conflict) = conflict_if_busy(function) {
@@ -991,8 +999,10 @@ async fn update_code(
         db.changed();
         (response, function_name, revision)
     };
-    cloud.runtimes.retire_version(&function_name, "$LATEST");
-    finish_in_background(cloud, function_name, revision, code, false).await;
+    cloud
+        .runtimes
+        .retire_version(region, &function_name, "$LATEST");
+    finish_in_background(cloud, region, function_name, revision, code, false).await;
     response
 }
 
@@ -1018,7 +1028,7 @@ fn add_permission(
         return response;
     }
     let mut db = cloud.db();
-    let Some(function) = db.function_mut(name_of(name)) else {
+    let Some(function) = db.function_mut(region, name_of(name)) else {
         return not_found(region, name);
     };
     if qualifier.as_deref() == Some("$LATEST") {
@@ -1126,7 +1136,7 @@ fn get_policy(cloud: &Cloud, region: &str, name: &str, parameter: Option<&str>) 
         return response;
     }
     let db = cloud.db();
-    let Some(function) = db.function(name_of(name)) else {
+    let Some(function) = db.function(region, name_of(name)) else {
         return not_found(region, name);
     };
     let Some(named) = super::versions::resolve(function, qualifier.as_deref()) else {
@@ -1161,7 +1171,7 @@ fn remove_permission(
         return response;
     }
     let mut db = cloud.db();
-    let Some(function) = db.function_mut(name_of(name)) else {
+    let Some(function) = db.function_mut(region, name_of(name)) else {
         // Recorded (remove_permission_fn_doesnotexist): not "Function not found".
         return rest_error(
             404,
@@ -1366,7 +1376,7 @@ fn ready_function(
 ) -> Result<Function, Response> {
     check_region(region, name)?;
     let db = cloud.db();
-    let Some(function) = db.function(name_of(name)) else {
+    let Some(function) = db.function(region, name_of(name)) else {
         return Err(not_found(region, name));
     };
     let Some(named) = super::versions::resolve(function, qualifier) else {

@@ -204,9 +204,10 @@ impl Cloud {
         !bucket.take(burst as f64, rate)
     }
 
-    fn code_dir(&self, function: &str, revision: u64) -> PathBuf {
+    fn code_dir(&self, region: &str, function: &str, revision: u64) -> PathBuf {
         self.dir
             .join("code")
+            .join(region)
             .join(function)
             .join(revision.to_string())
     }

@@ -70,7 +70,7 @@ fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response 
         .unwrap_or_default()
         .to_string();
     // Nothing older than a group's retention is ever read.
-    if let Some(group) = db.log_group_mut(&name) {
+    if let Some(group) = db.log_group_mut(region, &name) {
         group.expire(now_ms());
     }
     match operation {
@@ -83,7 +83,7 @@ fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response 
             if name.len() > 512 || !name.chars().all(allowed) {
                 return json11_error("InvalidParameterException", &format!("1 validation error detected: Value '{name}' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+"));
             }
-            if db.log_group(&name).is_some() {
+            if db.log_group(region, &name).is_some() {
                 return json11_error(
                     "ResourceAlreadyExistsException",
                     "The specified log group already exists",
@@ -94,7 +94,7 @@ fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response 
             db.insert_log_group(group);
             json11(&json!({}))
         }
-        "DeleteLogGroup" => match db.remove_log_group(&name) {
+        "DeleteLogGroup" => match db.remove_log_group(region, &name) {
             Some(_) => json11(&json!({})),
             None => missing_group(),
         },
@@ -107,7 +107,7 @@ fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response 
             if !ALLOWED.contains(&days) {
                 return json11_error("InvalidParameterException", &format!("1 validation error detected: Value '{days}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: {ALLOWED:?}"));
             }
-            match db.log_group_mut(&name) {
+            match db.log_group_mut(region, &name) {
                 Some(group) => {
                     group.retention_days = Some(days);
                     json11(&json!({}))
@@ -115,7 +115,7 @@ fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response 
                 None => missing_group(),
             }
         }
-        "DeleteRetentionPolicy" => match db.log_group_mut(&name) {
+        "DeleteRetentionPolicy" => match db.log_group_mut(region, &name) {
             Some(group) => {
                 group.retention_days = None;
                 json11(&json!({}))
@@ -125,7 +125,7 @@ fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response 
         "DescribeLogGroups" => {
             let prefix = body["logGroupNamePrefix"].as_str().unwrap_or_default();
             let groups: Vec<Value> = db
-                .log_groups()
+                .log_groups(region)
                 .filter(|g| g.name.starts_with(prefix))
                 .map(|g| {
                     let mut value = json!({
@@ -161,7 +161,7 @@ fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response 
                 .as_str()
                 .unwrap_or_default()
                 .to_string();
-            let Some(group) = db.log_group_mut(&name) else {
+            let Some(group) = db.log_group_mut(region, &name) else {
                 return missing_group();
             };
             if group.streams.contains_key(&stream) {
@@ -181,7 +181,7 @@ fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response 
             json11(&json!({}))
         }
         "DescribeLogStreams" => {
-            let Some(group) = db.log_group(&name) else {
+            let Some(group) = db.log_group(region, &name) else {
                 return missing_group();
             };
             let prefix = body["logStreamNamePrefix"].as_str().unwrap_or_default();
@@ -225,7 +225,7 @@ fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response 
                 .as_str()
                 .unwrap_or_default()
                 .to_string();
-            let Some(group) = db.log_group(&name) else {
+            let Some(group) = db.log_group(region, &name) else {
                 return missing_group();
             };
             if !group.streams.contains_key(&stream) {
@@ -256,7 +256,7 @@ fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response 
         }
         "GetLogEvents" => {
             let stream = body["logStreamName"].as_str().unwrap_or_default();
-            let Some(group) = db.log_group(&name) else {
+            let Some(group) = db.log_group(region, &name) else {
                 return missing_group();
             };
             let Some(stream) = group.streams.get(stream) else {
@@ -275,7 +275,7 @@ fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response 
                 &json!({ "events": events, "nextForwardToken": "f/end", "nextBackwardToken": "b/start" }),
             )
         }
-        "ListTagsLogGroup" => match db.log_group(&name) {
+        "ListTagsLogGroup" => match db.log_group(region, &name) {
             Some(group) => json11(&json!({ "tags": group.tags })),
             None => missing_group(),
         },
@@ -306,7 +306,7 @@ pub async fn apply(cloud: &Cloud, operation: &str, region: &str, body: Value) ->
     let candidates = {
         let mut db = cloud.db();
         let name = body["logGroupName"].as_str().unwrap_or_default();
-        match db.log_group_mut(name) {
+        match db.log_group_mut(region, name) {
             Some(group) => {
                 group.expire(now_ms());
                 candidates(group, &body)
@@ -462,7 +462,7 @@ mod live_tail {
                         &format!("{identifier} is not a log group ARN of this account and region: Live Tail takes log groups by ARN ({prefix}NAME)"),
                     );
                 };
-                if name.ends_with('*') || db.log_group(name).is_none() {
+                if name.ends_with('*') || db.log_group(region, name).is_none() {
                     return json11_error(
                         "ResourceNotFoundException",
                         &format!("The specified log group does not exist: {identifier}"),
@@ -484,6 +484,7 @@ mod live_tail {
             .unwrap_or_default()
             .to_string();
         let session = Session {
+            region: region.to_string(),
             groups,
             streams,
             stream_prefixes,
@@ -577,6 +578,8 @@ mod live_tail {
     }
 
     struct Session {
+        /// The region its log groups are in.
+        region: String,
         /// Log group name → the identifier the caller gave.
         groups: HashMap<String, String>,
         streams: Vec<String>,
@@ -586,6 +589,9 @@ mod live_tail {
 
     impl Session {
         fn keep(&self, live: &LiveEvent, results: &mut Vec<Value>) {
+            if *live.region != *self.region {
+                return;
+            }
             let Some(identifier) = self.groups.get(&*live.group) else {
                 return;
             };

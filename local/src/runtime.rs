@@ -43,7 +43,7 @@ pub struct InvokeResult {
     pub log: String,
 }
 
-/// Function name → version (`$LATEST`, `3`) → its pool.
+/// Function (`region/name`, see `pool_key`) → version (`$LATEST`, `3`) → its pool.
 type Pools = HashMap<String, HashMap<String, Arc<Pool>>>;
 
 /// Every function's pool of environments.
@@ -121,8 +121,9 @@ impl Runtimes {
 
     fn pool(&self, function: &Function) -> Arc<Pool> {
         let mut pools = lock(&self.pools);
+        let key = pool_key(&function.region, &function.name);
         match pools
-            .get(&function.name)
+            .get(&key)
             .and_then(|versions| versions.get(&function.version))
         {
             Some(pool)
@@ -139,7 +140,7 @@ impl Runtimes {
                 });
                 // Replacing the pool drops its idle environments: their processes are killed.
                 pools
-                    .entry(function.name.clone())
+                    .entry(key)
                     .or_default()
                     .insert(function.version.clone(), pool.clone());
                 pool
@@ -149,14 +150,14 @@ impl Runtimes {
 
     /// Ends every environment of a function (its code or configuration changed, or it was
     /// deleted). Busy ones end when their invocation does.
-    pub fn retire(&self, name: &str) {
-        lock(&self.pools).remove(name);
+    pub fn retire(&self, region: &str, name: &str) {
+        lock(&self.pools).remove(&pool_key(region, name));
     }
 
     /// Ends the environments of one version of a function (`$LATEST` changed, or a version was
     /// deleted); the other versions' stay warm.
-    pub fn retire_version(&self, name: &str, version: &str) {
-        if let Some(versions) = lock(&self.pools).get_mut(name) {
+    pub fn retire_version(&self, region: &str, name: &str, version: &str) {
+        if let Some(versions) = lock(&self.pools).get_mut(&pool_key(region, name)) {
             versions.remove(version);
         }
     }
@@ -224,7 +225,7 @@ impl Runtimes {
             let (result, healthy, handed) = env.invoke(&function, &request, payload).await;
             if healthy {
                 let current = lock(&pools)
-                    .get(&function.name)
+                    .get(&pool_key(&function.region, &function.name))
                     .and_then(|versions| versions.get(&function.version))
                     .is_some_and(|p| Arc::ptr_eq(p, &pool));
                 if current {
@@ -245,6 +246,11 @@ impl Runtimes {
             )
         })
     }
+}
+
+/// A function's place among the pools: functions of one name in two regions are two.
+fn pool_key(region: &str, name: &str) -> String {
+    format!("{region}/{name}")
 }
 
 fn failure(request_id: &str, kind: &str, message: &str) -> InvokeResult {
@@ -900,7 +906,7 @@ fn write_log(
     }
     let mut db = lock(db);
     // `only_while`: the function this output comes from, if it must still exist.
-    if only_while.is_some_and(|name| db.function(name).is_none()) {
+    if only_while.is_some_and(|name| db.function(region, name).is_none()) {
         return;
     }
     db.append_log(group, region, stream, now_ms(), line + "\n");

@@ -55,11 +55,18 @@ impl std::fmt::Display for State {
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Db {
-    functions: BTreeMap<String, Function>,
-    apis: BTreeMap<String, RestApi>,
-    log_groups: BTreeMap<String, LogGroup>,
-    /// API Gateway's account-level CloudWatch role.
+    /// Each resource lives in one region, as on AWS: another region does not see it.
+    #[serde(with = "by_region")]
+    functions: Regional<Function>,
+    #[serde(with = "by_region")]
+    apis: Regional<RestApi>,
+    #[serde(with = "by_region")]
+    log_groups: Regional<LogGroup>,
+    /// API Gateway's CloudWatch role, an account setting of each region (UpdateAccount).
     #[serde(default)]
+    apigw_cloudwatch_roles: BTreeMap<String, String>,
+    /// The one role of a state saved before settings were regional: taken as every region's.
+    #[serde(default, skip_serializing)]
     apigw_cloudwatch_role: Option<String>,
     /// CloudWatch metric alarms, by `region/name`.
     #[serde(default)]
@@ -82,6 +89,7 @@ pub struct Db {
 /// A log event as Live Tail streams it: what was ingested, where, as it happened.
 #[derive(Debug, Clone)]
 pub struct LiveEvent {
+    pub region: std::sync::Arc<str>,
     pub group: std::sync::Arc<str>,
     pub stream: std::sync::Arc<str>,
     pub timestamp: i64,
@@ -97,6 +105,77 @@ pub struct LiveFeed(tokio::sync::broadcast::Sender<LiveEvent>);
 impl Default for LiveFeed {
     fn default() -> Self {
         LiveFeed(tokio::sync::broadcast::channel(LIVE_FEED_CAPACITY).0)
+    }
+}
+
+/// Region → name (or id) → resource.
+type Regional<T> = BTreeMap<String, BTreeMap<String, T>>;
+
+/// A resource's place: its region, and its name (or id) there.
+pub trait Placed {
+    fn region(&self) -> &str;
+    fn key(&self) -> &str;
+}
+
+impl Placed for Function {
+    fn region(&self) -> &str {
+        &self.region
+    }
+    fn key(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Placed for RestApi {
+    fn region(&self) -> &str {
+        &self.region
+    }
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Placed for LogGroup {
+    fn region(&self) -> &str {
+        &self.region
+    }
+    fn key(&self) -> &str {
+        &self.name
+    }
+}
+
+fn place<T: Placed>(map: &mut Regional<T>, value: T) {
+    let region = map.entry(value.region().to_string()).or_default();
+    region.insert(value.key().to_string(), value);
+}
+
+/// A regional map on disk: one flat map keyed `region/name` (each value names its region, so
+/// a state saved before resources were regional, keyed by name alone, loads the same).
+mod by_region {
+    use super::{place, Placed, Regional};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<T: Serialize, S: Serializer>(
+        map: &Regional<T>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(map.iter().flat_map(|(region, resources)| {
+            resources
+                .iter()
+                .map(move |(key, value)| (format!("{region}/{key}"), value))
+        }))
+    }
+
+    pub fn deserialize<'de, T: Deserialize<'de> + Placed, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Regional<T>, D::Error> {
+        let flat = BTreeMap::<String, T>::deserialize(deserializer)?;
+        let mut map = Regional::new();
+        for value in flat.into_values() {
+            place(&mut map, value);
+        }
+        Ok(map)
     }
 }
 
@@ -461,17 +540,21 @@ impl LogGroup {
 /// invariants that span fields (a deleted log group makes the writer rewrite `logs.jsonl`)
 /// are kept here.
 impl Db {
-    pub fn function(&self, name: &str) -> Option<&Function> {
-        self.functions.get(name)
+    pub fn function(&self, region: &str, name: &str) -> Option<&Function> {
+        self.functions.get(region)?.get(name)
     }
 
-    pub fn function_mut(&mut self, name: &str) -> Option<&mut Function> {
-        self.functions.get_mut(name)
+    pub fn function_mut(&mut self, region: &str, name: &str) -> Option<&mut Function> {
+        self.functions.get_mut(region)?.get_mut(name)
     }
 
-    /// The function whose ARN this is (tags are addressed by ARN).
+    /// The function whose ARN this is (tags are addressed by ARN); the ARN names its region.
     pub fn function_by_arn_mut(&mut self, arn: &str) -> Option<&mut Function> {
-        self.functions.values_mut().find(|f| f.arn == arn)
+        let region = arn.split(':').nth(3)?;
+        self.functions
+            .get_mut(region)?
+            .values_mut()
+            .find(|f| f.arn == arn)
     }
 
     pub fn alarms(&self) -> &BTreeMap<String, super::alarm::Alarm> {
@@ -482,70 +565,104 @@ impl Db {
         &mut self.alarms
     }
 
-    pub fn functions(&self) -> impl Iterator<Item = &Function> {
-        self.functions.values()
+    /// The functions of one region, by name.
+    pub fn functions(&self, region: &str) -> impl Iterator<Item = &Function> {
+        self.functions
+            .get(region)
+            .into_iter()
+            .flat_map(|f| f.values())
     }
 
-    /// Adds a function under its name.
+    /// Adds a function under its region and name.
     pub fn insert_function(&mut self, function: Function) {
-        self.functions.insert(function.name.clone(), function);
+        place(&mut self.functions, function);
     }
 
-    pub fn remove_function(&mut self, name: &str) -> Option<Function> {
-        self.functions.remove(name)
+    pub fn remove_function(&mut self, region: &str, name: &str) -> Option<Function> {
+        self.functions.get_mut(region)?.remove(name)
     }
 
-    pub fn api(&self, id: &str) -> Option<&RestApi> {
-        self.apis.get(id)
+    pub fn api(&self, region: &str, id: &str) -> Option<&RestApi> {
+        self.apis.get(region)?.get(id)
     }
 
-    pub fn api_mut(&mut self, id: &str) -> Option<&mut RestApi> {
-        self.apis.get_mut(id)
+    pub fn api_mut(&mut self, region: &str, id: &str) -> Option<&mut RestApi> {
+        self.apis.get_mut(region)?.get_mut(id)
     }
 
-    pub fn apis(&self) -> impl Iterator<Item = &RestApi> {
-        self.apis.values()
+    /// A REST API by its id alone, whatever its region: a stage URL of the local cloud names
+    /// no region (ids are unique across regions, as on AWS).
+    pub fn api_by_id(&self, id: &str) -> Option<&RestApi> {
+        self.apis.values().find_map(|apis| apis.get(id))
     }
 
-    /// Adds a REST API under its id.
+    /// The REST APIs of one region, by id.
+    pub fn apis(&self, region: &str) -> impl Iterator<Item = &RestApi> {
+        self.apis.get(region).into_iter().flat_map(|a| a.values())
+    }
+
+    /// Adds a REST API under its region and id.
     pub fn insert_api(&mut self, api: RestApi) {
-        self.apis.insert(api.id.clone(), api);
+        place(&mut self.apis, api);
     }
 
-    pub fn remove_api(&mut self, id: &str) -> Option<RestApi> {
-        self.apis.remove(id)
+    pub fn remove_api(&mut self, region: &str, id: &str) -> Option<RestApi> {
+        self.apis.get_mut(region)?.remove(id)
     }
 
-    /// API Gateway's account-level CloudWatch role (UpdateAccount's `cloudwatchRoleArn`).
-    pub fn account_role(&self) -> Option<&str> {
-        self.apigw_cloudwatch_role.as_deref()
+    /// API Gateway's CloudWatch role in a region (UpdateAccount's `cloudwatchRoleArn`).
+    pub fn account_role(&self, region: &str) -> Option<&str> {
+        self.apigw_cloudwatch_roles
+            .get(region)
+            .map(String::as_str)
+            .or(self.apigw_cloudwatch_role.as_deref())
     }
 
-    pub fn set_account_role(&mut self, role: Option<String>) {
-        self.apigw_cloudwatch_role = role;
+    pub fn set_account_role(&mut self, region: &str, role: Option<String>) {
+        // A state's region-less role, once one region's is set, stays each other region's.
+        if let Some(old) = self.apigw_cloudwatch_role.take() {
+            for other in self.apis.keys() {
+                self.apigw_cloudwatch_roles
+                    .entry(other.clone())
+                    .or_insert_with(|| old.clone());
+            }
+        }
+        match role {
+            Some(role) => self.apigw_cloudwatch_roles.insert(region.to_string(), role),
+            None => self.apigw_cloudwatch_roles.remove(region),
+        };
     }
 
-    pub fn log_group(&self, name: &str) -> Option<&LogGroup> {
-        self.log_groups.get(name)
+    pub fn log_group(&self, region: &str, name: &str) -> Option<&LogGroup> {
+        self.log_groups.get(region)?.get(name)
     }
 
-    pub fn log_group_mut(&mut self, name: &str) -> Option<&mut LogGroup> {
-        self.log_groups.get_mut(name)
+    pub fn log_group_mut(&mut self, region: &str, name: &str) -> Option<&mut LogGroup> {
+        self.log_groups.get_mut(region)?.get_mut(name)
     }
 
-    pub fn log_groups(&self) -> impl Iterator<Item = &LogGroup> {
-        self.log_groups.values()
+    /// The log groups of one region, by name.
+    pub fn log_groups(&self, region: &str) -> impl Iterator<Item = &LogGroup> {
+        self.log_groups
+            .get(region)
+            .into_iter()
+            .flat_map(|g| g.values())
     }
 
-    /// Adds a log group under its name.
+    /// Every log group of every region.
+    fn every_log_group(&self) -> impl Iterator<Item = &LogGroup> {
+        self.log_groups.values().flat_map(|g| g.values())
+    }
+
+    /// Adds a log group under its region and name.
     pub fn insert_log_group(&mut self, group: LogGroup) {
-        self.log_groups.insert(group.name.clone(), group);
+        place(&mut self.log_groups, group);
     }
 
     /// Removes a log group and its events; the writer then rewrites the event log from memory
     /// instead of appending to it.
-    pub fn remove_log_group(&mut self, name: &str) -> Option<LogGroup> {
-        let removed = self.log_groups.remove(name);
+    pub fn remove_log_group(&mut self, region: &str, name: &str) -> Option<LogGroup> {
+        let removed = self.log_groups.get_mut(region)?.remove(name);
         if removed.is_some() {
             self.logs_removed = true;
         }
@@ -586,11 +703,14 @@ impl Db {
         message: String,
     ) {
         // Look up before inserting: no key is allocated for a group and stream that exist.
-        if !self.log_groups.contains_key(group) {
-            self.log_groups
-                .insert(group.to_string(), LogGroup::new(group, region));
+        if self.log_group(region, group).is_none() {
+            self.insert_log_group(LogGroup::new(group, region));
         }
-        let Some(group) = self.log_groups.get_mut(group) else {
+        let Some(group) = self
+            .log_groups
+            .get_mut(region)
+            .and_then(|groups| groups.get_mut(group))
+        else {
             return;
         };
         if !group.streams.contains_key(stream) {
@@ -615,6 +735,7 @@ impl Db {
         // Only when someone is tailing: otherwise the feed costs nothing.
         if self.live.0.receiver_count() > 0 {
             let _ = self.live.0.send(LiveEvent {
+                region: group.region.as_str().into(),
                 group: group.name.as_str().into(),
                 stream: stream.name.as_str().into(),
                 timestamp: event.timestamp,
@@ -646,7 +767,7 @@ impl Db {
     fn settle_interrupted(&mut self) {
         const REASON: &str =
             "faqctl local stopped while this change was in progress; deploy the code again";
-        for function in self.functions.values_mut() {
+        for function in self.functions.values_mut().flat_map(|f| f.values_mut()) {
             let creating = function.state == State::Pending;
             if !creating && function.last_update_status != UpdateStatus::InProgress {
                 continue;
@@ -680,7 +801,7 @@ impl Db {
                 })?;
                 read_events(dir, &mut db);
                 let mut events = 0;
-                for group in db.log_groups.values_mut() {
+                for group in db.log_groups.values_mut().flat_map(|g| g.values_mut()) {
                     group.recount();
                     if group.bytes > MAX_GROUP_BYTES {
                         group.trim();
@@ -719,7 +840,7 @@ mod tests {
                 format!("{i} {line}"),
             );
         }
-        let group = &db.log_groups["/aws/lambda/F"];
+        let group = db.log_group("us-east-1", "/aws/lambda/F").unwrap();
         assert!(group.bytes <= MAX_GROUP_BYTES, "{} bytes kept", group.bytes);
         let counted: usize = group
             .streams
@@ -743,7 +864,7 @@ mod tests {
         let week_ago = now_ms() - 8 * 86_400_000;
         db.append_log("/old", "us-east-1", "s", week_ago, "old".into());
         db.append_log("/old", "us-east-1", "s", now_ms(), "new".into());
-        let group = db.log_groups.get_mut("/old").unwrap();
+        let group = db.log_group_mut("us-east-1", "/old").unwrap();
         group.retention_days = Some(7);
         group.expire(now_ms());
         let messages: Vec<&str> = group.streams["s"]
@@ -778,7 +899,7 @@ mod tests {
                 format!("{i} {line}"),
             );
         }
-        let group = &db.log_groups["/aws/lambda/F"];
+        let group = db.log_group("us-east-1", "/aws/lambda/F").unwrap();
         assert!(group.bytes <= MAX_GROUP_BYTES, "{} bytes kept", group.bytes);
         let mut kept: Vec<usize> = group
             .streams
@@ -796,7 +917,7 @@ mod tests {
         );
         assert!(!group.streams.contains_key("idle"));
         // A stream made but not written to is not dropped by a trim.
-        let group = db.log_groups.get_mut("/aws/lambda/F").unwrap();
+        let group = db.log_group_mut("us-east-1", "/aws/lambda/F").unwrap();
         group.streams.insert(
             "made".into(),
             LogStream {
@@ -814,7 +935,11 @@ mod tests {
                 format!("{i} {line}"),
             );
         }
-        assert!(db.log_groups["/aws/lambda/F"].streams.contains_key("made"));
+        assert!(db
+            .log_group("us-east-1", "/aws/lambda/F")
+            .unwrap()
+            .streams
+            .contains_key("made"));
     }
 
     #[test]
@@ -825,13 +950,13 @@ mod tests {
             "apis":{},"log_groups":{}}"#;
         std::fs::write(dir.path().join("state.json"), state).unwrap();
         let db = Db::load(dir.path()).unwrap();
-        let updated = &db.functions["FAQ"];
+        let updated = db.function("us-east-1", "FAQ").unwrap();
         assert_eq!(
             (updated.state, updated.last_update_status),
             (State::Active, UpdateStatus::Failed)
         );
         assert_eq!(updated.code_sha256, "", "the next deploy uploads again");
-        let created = &db.functions["NEW"];
+        let created = db.function("us-east-1", "NEW").unwrap();
         assert_eq!(
             (created.state, created.last_update_status),
             (State::Failed, UpdateStatus::Failed)
@@ -893,7 +1018,7 @@ impl Writer {
                     // the events that came since the last write.
                     let (bytes, rewrite, events) = {
                         let mut db = db.lock().unwrap_or_else(|p| p.into_inner());
-                        let kept: usize = db.log_groups.values().map(|g| g.bytes).sum();
+                        let kept: usize = db.every_log_group().map(|g| g.bytes).sum();
                         let rewrite = std::mem::take(&mut db.logs_removed)
                             || log.bytes > 3 * kept + LOG_FILE_SLACK;
                         let after = if rewrite { 0 } else { log.written_up_to };
@@ -949,6 +1074,9 @@ const LOG_FILE_SLACK: usize = 8 * 1024 * 1024;
 /// One line of `logs.jsonl`: an event and where it belongs.
 #[derive(Serialize, Deserialize)]
 struct EventLine {
+    /// Absent in a file written before log groups were regional: the group of that name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    region: Option<std::sync::Arc<str>>,
     group: std::sync::Arc<str>,
     stream: std::sync::Arc<str>,
     #[serde(flatten)]
@@ -959,8 +1087,9 @@ struct EventLine {
 /// under the lock without copying a message (they are shared), written after it is released.
 fn new_events(db: &Db, after: u64) -> Vec<EventLine> {
     let mut lines = Vec::new();
-    for group in db.log_groups.values() {
+    for group in db.every_log_group() {
         let group_name: std::sync::Arc<str> = group.name.as_str().into();
+        let region: std::sync::Arc<str> = group.region.as_str().into();
         for stream in group.streams.values() {
             let start = stream.events.partition_point(|e| e.id <= after);
             if start == stream.events.len() {
@@ -968,6 +1097,7 @@ fn new_events(db: &Db, after: u64) -> Vec<EventLine> {
             }
             let stream_name: std::sync::Arc<str> = stream.name.as_str().into();
             lines.extend(stream.events[start..].iter().map(|event| EventLine {
+                region: Some(region.clone()),
                 group: group_name.clone(),
                 stream: stream_name.clone(),
                 event: event.clone(),
@@ -1054,7 +1184,14 @@ fn read_events(dir: &Path, db: &mut Db) {
         let Ok(line) = serde_json::from_str::<EventLine>(&line) else {
             continue;
         };
-        let Some(group) = db.log_groups.get_mut(&*line.group) else {
+        let group = match &line.region {
+            Some(region) => db.log_group_mut(region, &line.group),
+            None => db
+                .log_groups
+                .values_mut()
+                .find_map(|groups| groups.get_mut(&*line.group)),
+        };
+        let Some(group) = group else {
             continue;
         };
         let stream = group

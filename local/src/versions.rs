@@ -143,7 +143,7 @@ pub fn publish(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8]) -> Res
         Err(message) => return invalid(&message),
     };
     let mut db = cloud.db();
-    let Some(function) = db.function_mut(name_of(name)) else {
+    let Some(function) = db.function_mut(region, name_of(name)) else {
         return not_found(region, name);
     };
     if function.state != State::Active || function.last_update_status == UpdateStatus::InProgress {
@@ -192,7 +192,7 @@ pub fn list(
         return response;
     }
     let db = cloud.db();
-    let Some(function) = db.function(name_of(name)) else {
+    let Some(function) = db.function(region, name_of(name)) else {
         return not_found(region, name);
     };
     let mut latest = listed(function);
@@ -292,7 +292,7 @@ pub fn create_alias(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8]) -
         .unwrap_or_default()
         .to_string();
     let mut db = cloud.db();
-    let Some(function) = db.function_mut(name_of(name)) else {
+    let Some(function) = db.function_mut(region, name_of(name)) else {
         return not_found(region, name);
     };
     if version(function, &target).is_none() {
@@ -331,7 +331,7 @@ pub fn get_alias(cloud: &Cloud, region: &str, name: &str, alias: &str) -> Respon
         return response;
     }
     let db = cloud.db();
-    let Some(function) = db.function(name_of(name)) else {
+    let Some(function) = db.function(region, name_of(name)) else {
         return not_found(region, name);
     };
     match function.aliases.get(alias) {
@@ -362,7 +362,7 @@ pub fn update_alias(
         Err(message) => return invalid(&message),
     };
     let mut db = cloud.db();
-    let Some(function) = db.function_mut(name_of(name)) else {
+    let Some(function) = db.function_mut(region, name_of(name)) else {
         return not_found(region, name);
     };
     let Some(current) = function.aliases.get(alias).cloned() else {
@@ -420,7 +420,7 @@ pub fn delete_alias(cloud: &Arc<Cloud>, region: &str, name: &str, alias: &str) -
         return response;
     }
     let mut db = cloud.db();
-    let Some(function) = db.function_mut(name_of(name)) else {
+    let Some(function) = db.function_mut(region, name_of(name)) else {
         return not_found(region, name);
     };
     if function.aliases.remove(alias).is_some() {
@@ -441,7 +441,7 @@ pub fn list_aliases(
         return response;
     }
     let db = cloud.db();
-    let Some(function) = db.function(name_of(name)) else {
+    let Some(function) = db.function(region, name_of(name)) else {
         return not_found(region, name);
     };
     let aliases: Vec<Value> = function

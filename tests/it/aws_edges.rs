@@ -467,3 +467,102 @@ async fn per_service_endpoint_variables_are_honoured_everywhere() {
     );
     cloud.stop().await;
 }
+
+/// Every resource lives in one region, as on AWS: the same names deployed in two regions are
+/// two functions, two REST APIs and two log groups; a third region sees none of them (not
+/// found, in its own words and ARNs); destroying one region's leaves the other's serving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_region_keeps_its_own_resources() {
+    let cloud = start(None, false).await;
+    let endpoint = cloud.endpoint();
+    let in_region = |region: &str, args: &[&str]| {
+        let mut command = faqctl_at(&endpoint);
+        command.env("AWS_REGION", region).args(args);
+        command
+    };
+    let deploy_args = ["deploy", "--zip", &zip(), "--role-arn", ROLE_ARN];
+    let east = json_ok_async(in_region("us-east-1", &deploy_args)).await;
+    let west = json_ok_async(in_region("eu-west-1", &deploy_args)).await;
+    assert!(
+        operations(&west).contains(&"CreateFunction".to_string())
+            && operations(&west).contains(&"CreateRestApi".to_string()),
+        "eu-west-1 starts empty, whatever us-east-1 holds: {west}"
+    );
+    assert_ne!(east["api_id"], west["api_id"]);
+    assert!(west["function_arn"]
+        .as_str()
+        .unwrap()
+        .starts_with("arn:aws:lambda:eu-west-1:"));
+    for deployed in [&east, &west] {
+        let response = reqwest::get(deployed["invoke_url"].as_str().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{deployed}");
+    }
+
+    let sdk = common::Sdk::in_region(&endpoint, "eu-west-1").await;
+    let functions = sdk.lambda.list_functions().send().await.unwrap();
+    let arns: Vec<&str> = functions
+        .functions()
+        .iter()
+        .filter_map(|f| f.function_arn())
+        .collect();
+    assert_eq!(arns, [west["function_arn"].as_str().unwrap()], "{arns:?}");
+    let apis = sdk.apigateway.get_rest_apis().send().await.unwrap();
+    let ids: Vec<&str> = apis.items().iter().filter_map(|a| a.id()).collect();
+    assert_eq!(ids, [west["api_id"].as_str().unwrap()]);
+
+    // A region where nothing was deployed.
+    let other = common::Sdk::in_region(&endpoint, "ap-southeast-2").await;
+    let missing = other
+        .lambda
+        .get_function()
+        .function_name("FAQ")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(missing.is_resource_not_found_exception(), "{missing:?}");
+    assert_eq!(
+        missing.meta().message(),
+        Some("Function not found: arn:aws:lambda:ap-southeast-2:000000000000:function:FAQ")
+    );
+    let missing = other
+        .apigateway
+        .get_rest_api()
+        .rest_api_id(east["api_id"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(missing.is_not_found_exception(), "{missing:?}");
+    let groups = other.logs.describe_log_groups().send().await.unwrap();
+    assert!(groups.log_groups().is_empty(), "{groups:?}");
+    let missing = other
+        .logs
+        .filter_log_events()
+        .log_group_name("/aws/lambda/FAQ")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(missing.is_resource_not_found_exception(), "{missing:?}");
+
+    // Destroying eu-west-1's leaves us-east-1's whole.
+    json_ok_async(in_region("eu-west-1", &["destroy", "--yes"])).await;
+    let gone = sdk.lambda.list_functions().send().await.unwrap();
+    assert!(gone.functions().is_empty(), "{gone:?}");
+    let response = reqwest::get(east["invoke_url"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let east_sdk = common::Sdk::at(&endpoint).await;
+    east_sdk
+        .lambda
+        .get_function()
+        .function_name("FAQ")
+        .send()
+        .await
+        .expect("us-east-1's function stays");
+    cloud.stop().await;
+}

@@ -207,7 +207,7 @@ async fn old_code_revisions_are_removed_and_errors_name_the_callers_region() {
     // Each replacement went live as a version (versions keep their code until deleted);
     // deleting them leaves only what `$LATEST` runs.
     let revisions = || {
-        std::fs::read_dir(dir.path().join("code").join("FAQ"))
+        std::fs::read_dir(dir.path().join("code").join("us-east-1").join("FAQ"))
             .unwrap()
             .count()
     };

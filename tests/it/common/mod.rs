@@ -311,7 +311,11 @@ pub struct Sdk {
 
 impl Sdk {
     pub async fn at(endpoint: &str) -> Sdk {
-        let config = sdk_config(endpoint, "us-east-1").await;
+        Sdk::in_region(endpoint, "us-east-1").await
+    }
+
+    pub async fn in_region(endpoint: &str, region: &str) -> Sdk {
+        let config = sdk_config(endpoint, region).await;
         Sdk {
             lambda: aws_sdk_lambda::Client::new(&config),
             apigateway: aws_sdk_apigateway::Client::new(&config),
