@@ -755,6 +755,8 @@ fn route(
                     .or_insert_with(|| Stage {
                         name: stage.to_string(),
                         deployment_id: String::new(),
+                        previous_deployment: None,
+                        deployed_at: 0,
                         description: request["stageDescription"].as_str().map(str::to_string),
                         created: now,
                         last_updated: now,
@@ -762,7 +764,7 @@ fn route(
                         tags: BTreeMap::new(),
                         settings: Default::default(),
                     });
-                entry.deployment_id = deployment.id.clone();
+                entry.point_at(&deployment.id);
                 entry.last_updated = now;
             }
             api.deployments.insert(deployment.id.clone(), deployment);
@@ -794,9 +796,11 @@ fn route(
                 return Err(conflict("Stage already exists"));
             }
             let now = now_secs();
-            let stage = Stage {
+            let mut stage = Stage {
                 name: name.into(),
-                deployment_id: deployment.into(),
+                deployment_id: String::new(),
+                previous_deployment: None,
+                deployed_at: 0,
                 description: request["description"].as_str().map(str::to_string),
                 created: now,
                 last_updated: now,
@@ -804,6 +808,7 @@ fn route(
                 tags: string_map(&request["tags"]),
                 settings: Default::default(),
             };
+            stage.point_at(deployment);
             let response = json(201, &stage_json(&stage));
             api.stages.insert(name.into(), stage);
             Ok(response)
@@ -845,7 +850,7 @@ fn route(
                     (Some("replace"), Some("/deploymentId"), Some(value))
                         if deployments.iter().any(|d| d == value) =>
                     {
-                        stage.deployment_id = value.into()
+                        stage.point_at(value)
                     }
                     (Some("replace"), Some("/description"), Some(value)) => {
                         stage.description = Some(value.into())

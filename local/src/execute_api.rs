@@ -145,7 +145,7 @@ async fn serve(
     trace_id: &str,
     trace: &mut Trace,
 ) -> Response {
-    let route = resolve(&cloud.db(), request);
+    let route = resolve(&cloud.db(), request, cloud.timing.deployment);
     let Route {
         resource,
         target,
@@ -470,7 +470,12 @@ struct Ids<'a> {
 }
 
 /// Finds the deployed resource and method, and the function its integration calls.
-fn resolve(db: &super::state::Db, request: &StageRequest<'_>) -> Result<Route, Response> {
+/// `propagation`: how long a stage's change of deployment takes to reach its URL.
+fn resolve(
+    db: &super::state::Db,
+    request: &StageRequest<'_>,
+    propagation: std::time::Duration,
+) -> Result<Route, Response> {
     let missing = || {
         message(
             403,
@@ -484,7 +489,10 @@ fn resolve(db: &super::state::Db, request: &StageRequest<'_>) -> Result<Route, R
     let Some(stage) = api.stages.get(request.stage) else {
         return Err(missing());
     };
-    let Some(deployment) = api.deployments.get(&stage.deployment_id) else {
+    let Some(deployment) = stage
+        .serving(propagation)
+        .and_then(|id| api.deployments.get(id))
+    else {
         return Err(missing());
     };
     let Some((resource, parameters)) = match_resource(&deployment.resources, request.path) else {
@@ -512,7 +520,7 @@ fn resolve(db: &super::state::Db, request: &StageRequest<'_>) -> Result<Route, R
             parameters,
             region: api.region.clone(),
             variables: stage.variables.clone(),
-            deployment_id: stage.deployment_id.clone(),
+            deployment_id: deployment.id.clone(),
             binary_media_types: api.binary_media_types.clone(),
         });
     }
@@ -546,7 +554,7 @@ fn resolve(db: &super::state::Db, request: &StageRequest<'_>) -> Result<Route, R
         parameters,
         region: api.region.clone(),
         variables: stage.variables.clone(),
-        deployment_id: stage.deployment_id.clone(),
+        deployment_id: deployment.id.clone(),
         binary_media_types: api.binary_media_types.clone(),
     })
 }

@@ -500,7 +500,7 @@ async fn create_function(
         return invalid(&format!("1 validation error detected: Value '{name}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+"));
     }
     let role = request["Role"].as_str().unwrap_or_default().to_string();
-    if let Err(response) = check_role(&role, region) {
+    if let Err(response) = check_role(&role, region).and_then(|()| check_propagated(cloud, &role)) {
         return response;
     }
     if let Err(response) = check_environment(&request) {
@@ -812,6 +812,25 @@ fn check_role(role: &str, region: &str) -> Result<(), Response> {
     Ok(())
 }
 
+/// Under AWS's timing, a role created here moments ago cannot be assumed by Lambda yet, in
+/// Lambda's words (see `timing`); a role made elsewhere (only its ARN is known) can.
+fn check_propagated(cloud: &Cloud, role: &str) -> Result<(), Response> {
+    if cloud.timing.role.is_zero() {
+        return Ok(());
+    }
+    let name = role.rsplit('/').next().unwrap_or(role);
+    let young = cloud.iam.role(name).is_some_and(|made| {
+        role.ends_with(&format!(":role{}{}", made.path, made.name))
+            && made.created.elapsed().unwrap_or_default() < cloud.timing.role
+    });
+    if young {
+        return Err(invalid(
+            "The role defined for the function cannot be assumed by Lambda.",
+        ));
+    }
+    Ok(())
+}
+
 /// The variables a function may not set: the runtime's own (Lambda's developer guide,
 /// "Defined runtime environment variables", the reserved ones).
 const RESERVED_ENVIRONMENT: [&str; 18] = [
@@ -889,7 +908,9 @@ fn update_configuration(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8
         return stale;
     }
     if let Some(role) = request["Role"].as_str() {
-        if let Err(response) = check_role(role, &function.region) {
+        if let Err(response) =
+            check_role(role, &function.region).and_then(|()| check_propagated(cloud, role))
+        {
             return response;
         }
     }

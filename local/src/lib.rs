@@ -50,6 +50,7 @@ mod server;
 mod state;
 mod sts;
 mod tasks;
+mod timing;
 mod versions;
 mod vtl;
 mod wire;
@@ -94,6 +95,9 @@ pub struct LocalConfig {
     /// How long a new function stays Pending (and an update InProgress) after the call
     /// answered; 0 settles as soon as the call is answered.
     pub settle: Duration,
+    /// Take as long as AWS does (`--aws-timing`): Pending and InProgress, a stage's new
+    /// deployment, a new role's propagation (see `timing` for the figures and sources).
+    pub aws_timing: bool,
     /// Time limits and a bound on connections, so that no client can hold the server.
     pub limits: Limits,
     /// How long a Live Tail session lasts before it ends with SessionTimeoutException (3 hours
@@ -139,6 +143,7 @@ impl Default for LocalConfig {
             iam_policy: None,
             deny: None,
             settle: Duration::ZERO,
+            aws_timing: false,
             limits: Limits::default(),
             live_tail_limit: LIVE_TAIL_LIMIT,
         }
@@ -153,6 +158,8 @@ pub struct Cloud {
     tasks: Arc<tasks::Tasks>,
     dir: PathBuf,
     settle: Duration,
+    /// How long a stage's new deployment and a new role take to be seen.
+    timing: timing::Timing,
     faults: faults::Faults,
     iam: iam::Iam,
     throttles: Mutex<std::collections::HashMap<String, faults::Bucket>>,

@@ -78,12 +78,18 @@ impl LocalCloud {
             super::lock(&db).persist_in(&dir, weak);
         }
         let tasks = Arc::new(Tasks::default());
+        let timing = if config.aws_timing {
+            super::timing::Timing::AWS
+        } else {
+            super::timing::Timing::INSTANT
+        };
         let cloud = Arc::new(Cloud {
             db: db.clone(),
             runtimes: runtime::Runtimes::new(db, config.max_environments, tasks.clone()),
             tasks,
             dir,
-            settle: config.settle,
+            settle: config.settle.max(timing.settle),
+            timing,
             faults: injected,
             iam: permissions,
             throttles: Mutex::new(std::collections::HashMap::new()),

@@ -368,6 +368,12 @@ pub struct Deployment {
 pub struct Stage {
     pub name: String,
     pub deployment_id: String,
+    /// The deployment it served before `deployment_id`, and when it changed (epoch ms): under
+    /// AWS's timing the URL serves the previous one until the change has propagated.
+    #[serde(default)]
+    pub previous_deployment: Option<String>,
+    #[serde(default)]
+    pub deployed_at: i64,
     pub description: Option<String>,
     pub created: i64,
     pub last_updated: i64,
@@ -375,6 +381,26 @@ pub struct Stage {
     pub tags: BTreeMap<String, String>,
     #[serde(default)]
     pub settings: StageSettings,
+}
+
+impl Stage {
+    /// Points the stage at another deployment (CreateDeployment, CreateStage, UpdateStage).
+    pub fn point_at(&mut self, deployment: &str) {
+        if self.deployment_id != deployment {
+            let previous = std::mem::replace(&mut self.deployment_id, deployment.to_string());
+            self.previous_deployment = (!previous.is_empty()).then_some(previous);
+            self.deployed_at = now_ms();
+        }
+    }
+
+    /// The deployment its URL serves now, when a change takes `propagation` to be seen.
+    pub fn serving(&self, propagation: Duration) -> Option<&str> {
+        if now_ms() - self.deployed_at < propagation.as_millis() as i64 {
+            self.previous_deployment.as_deref()
+        } else {
+            Some(&self.deployment_id)
+        }
+    }
 }
 
 /// A stage's `*/*` method settings and access logging.

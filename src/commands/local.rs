@@ -59,6 +59,12 @@ pub struct LocalArgs {
     /// FilterLogEvents, 5 per second (ThrottlingException).
     #[arg(long)]
     pub enforce_rate_limits: bool,
+    /// Take as long as AWS does: a new function stays Pending and an update InProgress for
+    /// 3 s, a stage's new deployment reaches its URL after 5 s (the old one serves until
+    /// then), a role created here cannot be assumed by Lambda for 10 s. So the SDK's waiters,
+    /// the 409s of a busy function and faqctl's retries run as they do on AWS.
+    #[arg(long)]
+    pub aws_timing: bool,
     /// Judge every call as IAM would, against this identity policy (a JSON policy document,
     /// e.g. one of the per-command policies in iam/): calls it does not allow answer
     /// AccessDeniedException, and GetFunction withholds Tags without lambda:ListTags. Can be
@@ -130,6 +136,7 @@ pub async fn run(args: LocalArgs, global: &RemoteArgs, printer: &Printer) -> any
         iam_policy,
         deny: args.deny.clone(),
         settle: std::time::Duration::ZERO,
+        aws_timing: args.aws_timing,
         limits: Default::default(),
         live_tail_limit: crate::local::LIVE_TAIL_LIMIT,
     })

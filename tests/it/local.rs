@@ -825,6 +825,149 @@ async fn an_invocation_during_a_code_update_runs_the_old_code_and_the_next_ones_
     cloud.stop().await;
 }
 
+/// `faqctl local --aws-timing`: a new function is Pending and an update InProgress for
+/// seconds, a stage's new deployment reaches its URL seconds later, a role made a moment ago
+/// cannot be assumed by Lambda yet; a second update meets 409 and a stale RevisionId 412.
+/// faqctl deploys through all of it (waiters, retries), changes the code and destroys.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_aws_timing_faqctl_deploys_changes_and_destroys_through_waiters_and_retries() {
+    let cloud = common::local_cloud(LocalConfig {
+        aws_timing: true,
+        ..LocalConfig::default()
+    })
+    .await;
+    let endpoint = cloud.endpoint();
+    let config = common::sdk_config(&endpoint, "us-east-1").await;
+    let iam = aws_sdk_iam::Client::new(&config);
+    let role = iam
+        .create_role()
+        .role_name("faq-fresh")
+        .assume_role_policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+        )
+        .send()
+        .await
+        .unwrap()
+        .role()
+        .unwrap()
+        .arn()
+        .to_string();
+    let role_made = std::time::Instant::now();
+
+    let deployed = json_ok_async({
+        let mut command = faqctl_at(&endpoint);
+        command.args([
+            "deploy",
+            "--zip",
+            &zip(),
+            "--role-arn",
+            &role,
+            "--smoke-test",
+        ]);
+        command
+    })
+    .await;
+    assert!(
+        role_made.elapsed() >= Duration::from_secs(10),
+        "CreateFunction was refused until the role had propagated, and retried"
+    );
+    assert_eq!(deployed["smoke_test"]["passed"], true, "{deployed}");
+    let url = deployed["invoke_url"].as_str().unwrap();
+    assert_eq!(get(url).await.0, 200);
+
+    // A stage pointed at a deployment is not routed until the change has propagated.
+    let sdk = Sdk::at(&endpoint).await;
+    let api = deployed["api_id"].as_str().unwrap();
+    let stage = sdk
+        .apigateway
+        .get_stage()
+        .rest_api_id(api)
+        .stage_name("myDeployment")
+        .send()
+        .await
+        .unwrap();
+    sdk.apigateway
+        .create_stage()
+        .rest_api_id(api)
+        .stage_name("second")
+        .deployment_id(stage.deployment_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let staged = std::time::Instant::now();
+    let second = url.replace("/myDeployment/", "/second/");
+    assert_eq!(get(&second).await.0, 403, "not routed yet");
+    assert!(
+        common::until(Duration::from_secs(30), || async {
+            get(&second).await.0 == 200
+        })
+        .await
+    );
+    assert!(staged.elapsed() >= Duration::from_secs(5));
+
+    // Lambda is busy for seconds after an update: a second one is refused (409), a RevisionId
+    // read before the update is stale (412).
+    let before = sdk
+        .function()
+        .await
+        .configuration()
+        .unwrap()
+        .revision_id()
+        .unwrap()
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let changed = common::changed_zip(dir.path());
+    let update = || {
+        sdk.lambda
+            .update_function_code()
+            .function_name("FAQ")
+            .zip_file(Blob::new(std::fs::read(&changed).unwrap()))
+            .send()
+    };
+    let first = update().await.unwrap();
+    assert_eq!(first.last_update_status().unwrap().as_str(), "InProgress");
+    let busy = update().await.unwrap_err();
+    assert_eq!(busy.raw_response().map(|r| r.status().as_u16()), Some(409));
+    sdk.wait_updated().await;
+    let stale = sdk
+        .lambda
+        .update_function_configuration()
+        .function_name("FAQ")
+        .revision_id(&before)
+        .timeout(6)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(stale.raw_response().map(|r| r.status().as_u16()), Some(412));
+
+    // faqctl's own code change (a version, the gate, the alias) waits each step out.
+    let started = std::time::Instant::now();
+    let again = json_ok_async({
+        let mut command = faqctl_at(&endpoint);
+        command.args(["deploy", "--zip", &zip(), "--role-arn", &role]);
+        command
+    })
+    .await;
+    assert!(
+        operations(&again).contains(&"UpdateFunctionCode".to_string()),
+        "{again}"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(3),
+        "waited for Successful"
+    );
+    assert_eq!(get(url).await.0, 200);
+
+    json_ok_async({
+        let mut command = faqctl_at(&endpoint);
+        command.args(["destroy", "--yes"]);
+        command
+    })
+    .await;
+    assert_eq!(get(url).await.0, 404, "the API is gone");
+    cloud.stop().await;
+}
+
 /// STS's GetCallerIdentity, as the AWS SDK asks it (query protocol, XML answer): the local
 /// cloud's one identity, in the partition of the region asked; an action STS lacks here is
 /// answered as STS answers one it does not know.
