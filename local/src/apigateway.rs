@@ -628,7 +628,13 @@ fn route(
             let Some(method) = resource.methods.get_mut(verb.as_str()) else {
                 return Err(not_found("Invalid Method identifier specified"));
             };
-            let response = json!({ "statusCode": status, "responseModels": request["responseModels"], "responseParameters": request["responseParameters"] });
+            // Members not sent are left out of the answer, as AWS leaves them.
+            let mut response = json!({ "statusCode": status });
+            for member in ["responseModels", "responseParameters"] {
+                if !request[member].is_null() {
+                    response[member] = request[member].clone();
+                }
+            }
             method
                 .responses
                 .insert(status.to_string(), response.clone());
@@ -1240,15 +1246,22 @@ fn integration_response_json(response: &IntegrationResponse) -> Value {
 }
 
 fn deployment_json(deployment: &Deployment) -> Value {
-    json!({ "id": deployment.id, "description": deployment.description, "createdDate": deployment.created })
+    let mut value = json!({ "id": deployment.id, "createdDate": deployment.created });
+    if let Some(description) = &deployment.description {
+        value["description"] = json!(description);
+    }
+    value
 }
 
 fn account_json(db: &super::state::Db, region: &str) -> Value {
-    json!({
-        "cloudwatchRoleArn": db.account_role(region),
+    let mut value = json!({
         "throttleSettings": { "burstLimit": 5000, "rateLimit": 10000.0 },
         "apiKeyVersion": "4",
-    })
+    });
+    if let Some(role) = db.account_role(region) {
+        value["cloudwatchRoleArn"] = json!(role);
+    }
+    value
 }
 
 fn stage_json(stage: &Stage) -> Value {
@@ -1278,17 +1291,28 @@ fn stage_json(stage: &Stage) -> Value {
     value
 }
 
+/// A stage as API Gateway answers it: unset or empty `description`, `variables` and `tags`
+/// left out, `cacheClusterStatus` always there (recorded:
+/// test_get_stages_filters_by_deployment_id).
 fn stage_json_base(stage: &Stage) -> Value {
-    json!({
+    let mut value = json!({
         "stageName": stage.name,
         "deploymentId": stage.deployment_id,
-        "description": stage.description,
         "createdDate": stage.created,
         "lastUpdatedDate": stage.last_updated,
-        "variables": stage.variables,
-        "tags": stage.tags,
         "methodSettings": {},
         "tracingEnabled": false,
         "cacheClusterEnabled": false,
-    })
+        "cacheClusterStatus": "NOT_AVAILABLE",
+    });
+    if let Some(description) = &stage.description {
+        value["description"] = json!(description);
+    }
+    if !stage.variables.is_empty() {
+        value["variables"] = json!(stage.variables);
+    }
+    if !stage.tags.is_empty() {
+        value["tags"] = json!(stage.tags);
+    }
+    value
 }

@@ -37,6 +37,7 @@ struct Operation {
     method: String,
     uri: String,
     input: Option<String>,
+    output: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -59,6 +60,9 @@ struct Shape {
     sensitive: bool,
     /// The member that is the whole HTTP body (Invoke's `Payload`).
     payload: Option<String>,
+    /// A timestamp's format on the wire when not the protocol's default.
+    #[serde(rename = "timestampFormat")]
+    timestamp_format: Option<String>,
     #[serde(skip)]
     compiled: OnceLock<Option<fancy_regex::Regex>>,
 }
@@ -217,6 +221,142 @@ pub fn json_body(service: Service, operation: &str) -> bool {
         .and_then(|op| op.input.as_deref())
         .and_then(|input| model.shapes.get(input))
         .is_some_and(|shape| shape.payload.is_none())
+}
+
+/// Checks a successful answer's JSON body against the operation's output shape in the model:
+/// every member it has is one of the shape's (by its name on the wire), of the member's type,
+/// never `null` (AWS leaves an unset member out), an enum's value one of the enum's. Returns
+/// what does not conform, each as `path: problem`. Operations whose output is a payload
+/// passed through (Invoke) or that have no output shape are not checked.
+pub fn check_answer(service: Service, operation: &str, body: &Value) -> Vec<String> {
+    let model = model(service);
+    let Some(output) = model
+        .operations
+        .get(operation)
+        .and_then(|op| op.output.as_deref())
+    else {
+        return Vec::new();
+    };
+    if model.shapes.get(output).is_none_or(|s| s.payload.is_some()) {
+        return Vec::new();
+    }
+    let mut problems = Vec::new();
+    conforms(model, output, body, "", &mut problems);
+    problems
+}
+
+fn conforms(model: &Model, name: &str, value: &Value, path: &str, problems: &mut Vec<String>) {
+    let Some(shape) = model.shapes.get(name) else {
+        return;
+    };
+    let here = if path.is_empty() { "the answer" } else { path };
+    let mut wrong = |expected: &str| {
+        problems.push(format!(
+            "{here}: {} where the model's {name} is a {expected}",
+            kind_of(value)
+        ))
+    };
+    if value.is_null() {
+        problems.push(format!("{here}: null (AWS leaves an unset member out)"));
+        return;
+    }
+    match shape.kind.as_str() {
+        "structure" => {
+            let Some(object) = value.as_object() else {
+                return wrong("structure");
+            };
+            for (key, member_value) in object {
+                let member = shape.members.iter().find(|(member, binding)| {
+                    binding.location.is_none()
+                        && binding.location_name.as_deref().unwrap_or(member) == key
+                });
+                let child = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                match member {
+                    Some((_, binding)) => {
+                        conforms(model, &binding.shape, member_value, &child, problems)
+                    }
+                    None => problems.push(format!("{child}: not a member of {name}")),
+                }
+            }
+        }
+        "list" => {
+            let Some(items) = value.as_array() else {
+                return wrong("list");
+            };
+            if let Some(member) = &shape.member {
+                for (index, item) in items.iter().enumerate() {
+                    conforms(model, member, item, &format!("{path}[{index}]"), problems);
+                }
+            }
+        }
+        "map" => {
+            let Some(entries) = value.as_object() else {
+                return wrong("map");
+            };
+            if let Some(member) = &shape.value {
+                for (key, item) in entries {
+                    conforms(model, member, item, &format!("{path}.{key}"), problems);
+                }
+            }
+        }
+        "string" => match value.as_str() {
+            None => wrong("string"),
+            Some(text) => {
+                if let Some(allowed) = &shape.allowed {
+                    if !allowed.iter().any(|a| a == text) && !recorded_beyond_the_model(name, text)
+                    {
+                        problems.push(format!(
+                            "{here}: \"{}\" is not one of {name}'s values",
+                            shown(text)
+                        ));
+                    }
+                }
+            }
+        },
+        "integer" | "long" => {
+            if !(value.is_i64() || value.is_u64()) {
+                wrong("whole number")
+            }
+        }
+        "double" | "float" => {
+            if !value.is_number() {
+                wrong("number")
+            }
+        }
+        "boolean" => {
+            if !value.is_boolean() {
+                wrong("boolean")
+            }
+        }
+        "timestamp" => {
+            let text = matches!(
+                shape.timestamp_format.as_deref(),
+                Some("iso8601" | "rfc822")
+            );
+            if text && !value.is_string() {
+                wrong("timestamp written as text")
+            } else if !text && !value.is_number() {
+                wrong("timestamp in epoch seconds")
+            }
+        }
+        "blob" => {
+            if !value.is_string() {
+                wrong("blob (base64 text)")
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Values AWS answers that its model's enums lack: where the two disagree, AWS wins.
+fn recorded_beyond_the_model(shape: &str, value: &str) -> bool {
+    // A function being created: LastUpdateStatus InProgress, reason code "Creating" (42 of
+    // LocalStack's AWS-validated Lambda recordings, e.g. test_lambda_api's create_response).
+    matches!((shape, value), ("LastUpdateStatusReasonCode", "Creating"))
 }
 
 /// Checks a request to `operation` of `service` against the service's model. Operations the
@@ -817,5 +957,33 @@ mod tests {
             },
         );
         assert!(matches!(result, Err(Invalid::Constraints(_))), "{result:?}");
+    }
+
+    #[test]
+    fn an_answer_is_held_to_the_operations_output_shape() {
+        use serde_json::json;
+        // As AWS answers: members by their wire names (`item` for `items`), numbers as epoch
+        // seconds, nested shapes checked too.
+        let good = json!({"item": [{"id": "a1", "name": "FAQ-API", "createdDate": 1764720000,
+            "endpointConfiguration": {"types": ["REGIONAL"], "ipAddressType": "ipv4"}}]});
+        assert_eq!(
+            check_answer(Service::ApiGateway, "GetRestApis", &good),
+            Vec::<String>::new()
+        );
+        let bad = json!({"item": [{"id": "a1", "createdDate": "yesterday", "tags": null,
+            "endpointConfiguration": {"types": ["GLOBAL"]}, "colour": "red"}]});
+        let mut problems = check_answer(Service::ApiGateway, "GetRestApis", &bad);
+        problems.sort();
+        assert_eq!(
+            problems,
+            [
+                "item[0].colour: not a member of RestApi",
+                "item[0].createdDate: a string where the model's Timestamp is a timestamp in epoch seconds",
+                "item[0].endpointConfiguration.types[0]: \"GLOBAL\" is not one of EndpointType's values",
+                "item[0].tags: null (AWS leaves an unset member out)",
+            ]
+        );
+        // A payload passed through (Invoke's) is not a shape to hold it to.
+        assert!(check_answer(Service::Lambda, "Invoke", &json!([1, 2])).is_empty());
     }
 }

@@ -719,7 +719,41 @@ async fn call_service(
     if lost {
         return faults::reset();
     }
+    if cfg!(debug_assertions) {
+        return conforming(service, operation, response).await;
+    }
     response
+}
+
+/// In a debug build (the tests, `cargo run`): a successful JSON answer checked against the
+/// operation's output shape in AWS's model. One that does not conform is the local cloud's
+/// own bug, made loud: a 500 naming each member that does not, so that no test passes on an
+/// answer AWS would never give. Release builds answer as they are.
+async fn conforming(service: Service, operation: &str, response: Response) -> Response {
+    let json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|t| t.to_str().ok())
+        .is_some_and(|t| t.contains("json"));
+    if !response.status().is_success() || !json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024 * 1024).await else {
+        return wire::rest_error(500, "InternalFailure", "the answer could not be read back");
+    };
+    if let Ok(value) = serde_json::from_slice::<Value>(&bytes) {
+        let problems = model::check_answer(service, operation, &value);
+        if !problems.is_empty() {
+            let message = format!(
+                "faqctl local's answer to {operation} does not conform to AWS's model: {}",
+                problems.join("; ")
+            );
+            eprintln!("faqctl local: {message}");
+            return wire::rest_error(500, "InternalFailure", &message);
+        }
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// A request against its service's model. A large body is parsed off the async workers; a
