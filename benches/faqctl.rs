@@ -896,6 +896,33 @@ impl Load {
 /// warm-up): completed requests per second, and the latency of each, p50 and p99. The same
 /// generator measures every side.
 async fn load(target: &Target, clients: usize) -> Load {
+    load_measuring(target, clients, None).await.0
+}
+
+/// CPU seconds per request served: the server's process alone, and with its descendants (the
+/// function processes it runs).
+#[derive(Clone, Copy)]
+struct CpuPerRequest {
+    process: f64,
+    tree: f64,
+}
+
+/// `load`, and the CPU the process `pid` (the local cloud; `cargo lambda watch`), alone and
+/// with its descendants (the bootstraps; the function), spent per request in the window.
+async fn load_with_cpu(target: &Target, clients: usize, pid: u32) -> (Load, CpuPerRequest) {
+    let (figures, cpu) = load_measuring(target, clients, Some(pid)).await;
+    let cpu = cpu.unwrap_or(CpuPerRequest {
+        process: f64::NAN,
+        tree: f64::NAN,
+    });
+    (figures, cpu)
+}
+
+async fn load_measuring(
+    target: &Target,
+    clients: usize,
+    pid: Option<u32>,
+) -> (Load, Option<CpuPerRequest>) {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(clients)
         .build()
@@ -936,22 +963,122 @@ async fn load(target: &Target, clients: usize) -> Load {
         }));
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
+    let cpu_before = pid.map(tree_cpu_seconds);
     measuring.store(true, Ordering::Relaxed);
     let started = Instant::now();
     tokio::time::sleep(Duration::from_secs(LOAD_SECONDS)).await;
     measuring.store(false, Ordering::Relaxed);
     let elapsed = started.elapsed();
+    let cpu = pid.map(tree_cpu_seconds).zip(cpu_before);
     stop.store(true, Ordering::Relaxed);
     let mut all = Vec::new();
     for task in tasks {
         all.extend(task.await.unwrap_or_default());
     }
     assert!(!all.is_empty(), "no request to {} succeeded", target.url);
-    Load {
-        rate: all.len() as f64 / elapsed.as_secs_f64(),
+    let served = all.len() as f64;
+    let figures = Load {
+        rate: served / elapsed.as_secs_f64(),
         p50: percentile(&mut all, 0.5),
         p99: percentile(&mut all, 0.99),
+    };
+    let per_request = cpu.map(
+        |((process, tree), (process_before, tree_before))| CpuPerRequest {
+            process: (process - process_before) / served,
+            tree: (tree - tree_before) / served,
+        },
+    );
+    (figures, per_request)
+}
+
+/// `clients` keep-alive clients GET `url` for `windows` × `window`: the requests served (2xx)
+/// in each window, as a rate. A store whose work grows with what it holds shows as a falling
+/// rate once it is full, which a few seconds of load never reach.
+async fn sustained(url: &str, clients: usize, windows: usize, window: Duration) -> Vec<f64> {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .build()
+        .unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let served = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (client, url, stop, served) = (
+            client.clone(),
+            url.to_string(),
+            stop.clone(),
+            served.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                if let Ok(response) = client.get(&url).send().await {
+                    if response.status().is_success() && response.bytes().await.is_ok() {
+                        served.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        }));
     }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut rates = Vec::new();
+    let mut last = (Instant::now(), served.load(Ordering::Relaxed));
+    for _ in 0..windows {
+        tokio::time::sleep(window).await;
+        let now = (Instant::now(), served.load(Ordering::Relaxed));
+        rates.push((now.1 - last.1) as f64 / (now.0 - last.0).as_secs_f64());
+        last = now;
+    }
+    stop.store(true, Ordering::Relaxed);
+    for task in tasks {
+        let _ = task.await;
+    }
+    rates
+}
+
+/// The CPU time (user + system, every thread) of `pid` alone, and of `pid` with every process
+/// descended from it, in seconds, from `/proc` (a descendant's time counts while it runs, not
+/// only once it has exited).
+fn tree_cpu_seconds(pid: u32) -> (f64, f64) {
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    let mut parent = BTreeMap::new();
+    let mut cpu = BTreeMap::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(id) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // After the command's closing parenthesis: state ppid … utime (14th) stime (15th).
+        let Some(rest) = stat.rsplit_once(')').map(|(_, rest)| rest) else {
+            continue;
+        };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let number = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|f| f.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        parent.insert(id, number(1) as u32);
+        cpu.insert(id, number(11) + number(12));
+    }
+    let in_tree = |mut id: u32| {
+        while id > 1 {
+            if id == pid {
+                return true;
+            }
+            id = parent.get(&id).copied().unwrap_or(0);
+        }
+        false
+    };
+    let alone = cpu.get(&pid).copied().unwrap_or(0) as f64 / ticks;
+    let tree = cpu
+        .iter()
+        .filter(|(id, _)| in_tree(**id))
+        .map(|(_, t)| *t as f64 / ticks)
+        .sum();
+    (alone, tree)
 }
 
 /// The floor: a minimal HTTP/1.1 server on loopback (hyper on a thread of its own, as lean as
@@ -1063,6 +1190,9 @@ fn process_memory_kb(pid: u32, field: &str) -> u64 {
 }
 
 const CLIENTS: [usize; 3] = [1, 8, 32];
+/// The sustained run: twelve windows of five seconds.
+const SUSTAINED_WINDOWS: usize = 12;
+const SUSTAINED_WINDOW: Duration = Duration::from_secs(5);
 
 /// The data path, like for like: the same load generator, in the same run, against the floor,
 /// the stage URL and the Invoke API of `faqctl local` (with its default workers, and with the
@@ -1093,6 +1223,7 @@ async fn http_section(table: &mut Table, zip: &str) {
     );
 
     let mut ours = BTreeMap::new();
+    let mut ours_cpu = None;
     let mut invoke = BTreeMap::new();
     let mut other_workers = BTreeMap::new();
     // The default (the CPUs but one), and the other of 1 and 2.
@@ -1111,12 +1242,20 @@ async fn http_section(table: &mut Table, zip: &str) {
         let _ = load(&stage, 1).await;
         let idle = process_memory_kb(cloud.child.id(), "VmRSS");
         for clients in CLIENTS {
-            let figures = load(&stage, clients).await;
+            let (figures, cpu) = load_with_cpu(&stage, clients, cloud.child.id()).await;
             table.row(
                 &format!("stage URL, {clients} client(s): req/s, p50 / p99"),
                 figures.describe(),
                 "",
             );
+            if default && clients == 32 {
+                ours_cpu = Some(cpu);
+                table.row(
+                    "CPU per stage request, 32 clients: faqctl local / with its bootstraps",
+                    format!("{:.0} µs / {:.0} µs", cpu.process * 1e6, cpu.tree * 1e6),
+                    "",
+                );
+            }
             if default {
                 ours.insert(clients, figures);
             } else {
@@ -1124,6 +1263,40 @@ async fn http_section(table: &mut Table, zip: &str) {
             }
         }
         if default {
+            // A minute of load: the rate must hold once the function's log group is full
+            // (its 32 MB bound is reached after ~50,000 requests, in the first seconds here).
+            let rates = sustained(&url, 32, SUSTAINED_WINDOWS, SUSTAINED_WINDOW).await;
+            let first = rates[0];
+            let minute = rates.iter().sum::<f64>() / rates.len() as f64;
+            let last = rates[rates.len() - 1];
+            let worst = rates.iter().copied().fold(f64::INFINITY, f64::min);
+            table.row(
+                "stage URL, 32 clients, a minute: req/s per 5 s",
+                rates
+                    .iter()
+                    .map(|r| format!("{r:.0}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                "",
+            );
+            table.check(
+                "stage URL, 32 clients: the minute's rate vs its first 5 s",
+                format!(
+                    "{:.0}% ({minute:.0} vs {first:.0} req/s; last 5 s {:.0}%, worst {:.0}%)",
+                    100.0 * minute / first,
+                    100.0 * last / first,
+                    100.0 * worst / first
+                ),
+                "≥ 90%",
+                minute >= 0.9 * first,
+            );
+            let rss = process_memory_kb(cloud.child.id(), "VmRSS") as f64 / 1024.0;
+            table.check(
+                "RSS of faqctl local after the minute (log group at its 32 MB bound)",
+                format!("{rss:.1} MB"),
+                "≤ 256 MB",
+                rss <= 256.0,
+            );
             let peak = process_memory_kb(cloud.child.id(), "VmHWM");
             table.row(
                 "RSS of faqctl local: idle / peak under 32 clients",
@@ -1207,13 +1380,22 @@ async fn http_section(table: &mut Table, zip: &str) {
         None,
     );
     let (mut peer_furl, mut peer_inv) = (BTreeMap::new(), BTreeMap::new());
+    let mut peer_cpu = None;
     for clients in CLIENTS {
-        let figures = load(&furl, clients).await;
+        let (figures, cpu) = load_with_cpu(&furl, clients, child.id()).await;
         table.row(
             &format!("function URL, {clients} client(s): req/s, p50 / p99"),
             figures.describe(),
             "",
         );
+        if clients == 32 {
+            peer_cpu = Some(cpu);
+            table.row(
+                "CPU per function URL request, 32 clients: cargo lambda watch / with its function",
+                format!("{:.0} µs / {:.0} µs", cpu.process * 1e6, cpu.tree * 1e6),
+                "",
+            );
+        }
         peer_furl.insert(clients, figures);
     }
     for clients in CLIENTS {
@@ -1238,12 +1420,41 @@ async fn http_section(table: &mut Table, zip: &str) {
             table.row(&label, format!("{ratio:.2}×"), "");
         }
     }
+    let ratio = ours[&1].p50.as_secs_f64() / peer_furl[&1].p50.as_secs_f64();
     table.check(
         "stage URL vs function URL, 1 client: p50",
-        format!("{} vs {}", us(ours[&1].p50), us(peer_furl[&1].p50)),
-        "lower",
-        ours[&1].p50 < peer_furl[&1].p50,
+        format!(
+            "{ratio:.2}× ({} vs {})",
+            us(ours[&1].p50),
+            us(peer_furl[&1].p50)
+        ),
+        "≤ 0.9×",
+        ratio <= 0.9,
     );
+    if let (Some(ours), Some(peer)) = (ours_cpu, peer_cpu) {
+        // The server's own work per request (the measure), then with the function.
+        let ratio = ours.process / peer.process;
+        table.check(
+            "CPU per request, faqctl local vs cargo lambda watch, 32 clients",
+            format!(
+                "{ratio:.2}× ({:.0} vs {:.0} µs)",
+                ours.process * 1e6,
+                peer.process * 1e6
+            ),
+            "≤ 0.5×",
+            ratio <= 0.5,
+        );
+        table.row(
+            "CPU per request with the function processes, 32 clients",
+            format!(
+                "{:.2}× ({:.0} vs {:.0} µs)",
+                ours.tree / peer.tree,
+                ours.tree * 1e6,
+                peer.tree * 1e6
+            ),
+            "",
+        );
+    }
     for clients in CLIENTS {
         let ratio = invoke[&clients].rate / peer_inv[&clients].rate;
         let label = format!("Invoke API vs Invoke API, {clients} client(s): req/s");

@@ -317,21 +317,9 @@ fn conforms(model: &Model, name: &str, value: &Value, path: &str, problems: &mut
                 }
             }
         },
-        "integer" | "long" => {
-            if !(value.is_i64() || value.is_u64()) {
-                wrong("whole number")
-            }
-        }
-        "double" | "float" => {
-            if !value.is_number() {
-                wrong("number")
-            }
-        }
-        "boolean" => {
-            if !value.is_boolean() {
-                wrong("boolean")
-            }
-        }
+        "integer" | "long" if !(value.is_i64() || value.is_u64()) => wrong("whole number"),
+        "double" | "float" if !value.is_number() => wrong("number"),
+        "boolean" if !value.is_boolean() => wrong("boolean"),
         "timestamp" => {
             let text = matches!(
                 shape.timestamp_format.as_deref(),
@@ -343,11 +331,7 @@ fn conforms(model: &Model, name: &str, value: &Value, path: &str, problems: &mut
                 wrong("timestamp in epoch seconds")
             }
         }
-        "blob" => {
-            if !value.is_string() {
-                wrong("blob (base64 text)")
-            }
-        }
+        "blob" if !value.is_string() => wrong("blob (base64 text)"),
         _ => {}
     }
 }
