@@ -502,6 +502,16 @@ fn route(
                 http_method: verb.to_string(),
                 authorization_type: authorization.to_string(),
                 api_key_required: request["apiKeyRequired"].as_bool().unwrap_or(false),
+                operation_name: request["operationName"].as_str().map(str::to_string),
+                request_parameters: request["requestParameters"]
+                    .as_object()
+                    .map(|p| {
+                        p.iter()
+                            .map(|(k, v)| (k.clone(), v.as_bool().unwrap_or(false)))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                request_models: string_map(&request["requestModels"]),
                 integration: None,
                 responses: BTreeMap::new(),
             };
@@ -531,23 +541,15 @@ fn route(
             // All operations or none, as AWS applies a PATCH: work on a copy, keep it at the end.
             let mut method = live.clone();
             for operation in patch_operations(request) {
-                match (
-                    operation["op"].as_str(),
-                    operation["path"].as_str(),
-                    operation["value"].as_str(),
-                ) {
-                    (Some("replace"), Some("/authorizationType"), Some(value)) => {
-                        method.authorization_type = value.to_string()
-                    }
-                    (Some("replace"), Some("/apiKeyRequired"), Some(value)) => {
-                        method.api_key_required = value == "true"
-                    }
-                    _ => {
-                        return Err(bad_request(&format!(
-                            "Invalid patch operation specified: {operation}"
-                        )))
-                    }
-                }
+                patch_method(&mut method, &operation)?;
+            }
+            // Checked once every operation is in (recorded: wrong-auth-type, wrong-auth-id);
+            // the local cloud has no authorizers, so none is valid.
+            if matches!(
+                method.authorization_type.as_str(),
+                "CUSTOM" | "COGNITO_USER_POOLS"
+            ) {
+                return Err(bad_request("Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer."));
             }
             let response = json(200, &method_json(&method));
             *live = method;
@@ -970,6 +972,87 @@ fn route(
 }
 
 /// The `patchOperations` of an Update* request (none when absent).
+/// One operation of UpdateMethod's PATCH, as API Gateway takes it (its developer guide's
+/// "PATCH operations" for a method, and the answers recorded on AWS in
+/// test_update_method and test_update_method_validation): `/requestParameters/{name}` and
+/// `/requestModels/{contentType}` (its `/` written `~1`) take add, remove and replace; the
+/// method's own members replace only; any other path is refused, naming it.
+fn patch_method(method: &mut Method, operation: &Value) -> Result<(), Response> {
+    let op = operation["op"].as_str().unwrap_or_default();
+    let path = operation["path"].as_str();
+    let value = operation["value"].as_str();
+    if !matches!(op, "add" | "remove" | "replace" | "copy" | "move" | "test") {
+        return Err(bad_request(
+            "Invalid patch operation specified. Must be 'add'|'remove'|'replace'",
+        ));
+    }
+    let Some(path) = path else {
+        return Err(bad_request("Invalid patch path null"));
+    };
+    let invalid_path = || bad_request(&format!("Invalid patch path {path}"));
+    let replace_only =
+        || bad_request("Invalid patch operation specified. Must be one of: [replace]");
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["requestParameters", name] if !name.is_empty() => match op {
+            "add" | "replace" => {
+                let required = value == Some("true");
+                method.request_parameters.insert(name.to_string(), required);
+            }
+            "remove" => {
+                method.request_parameters.remove(*name);
+            }
+            _ => return Err(invalid_path()),
+        },
+        ["requestModels", content_type] if !content_type.is_empty() => {
+            let content_type = content_type.replace("~1", "/").replace("~0", "~");
+            match op {
+                "add" | "replace" => {
+                    let model = value.unwrap_or_default();
+                    if !matches!(model, "Empty" | "Error") {
+                        return Err(bad_request(&format!(
+                            "Invalid model identifier specified: {model}"
+                        )));
+                    }
+                    method
+                        .request_models
+                        .insert(content_type, model.to_string());
+                }
+                "remove" => {
+                    method.request_models.remove(&content_type);
+                }
+                _ => return Err(invalid_path()),
+            }
+        }
+        [member @ ("operationName"
+        | "apiKeyRequired"
+        | "authorizationType"
+        | "authorizerId"
+        | "authorizationScopes"
+        | "requestValidatorId")] => {
+            if op != "replace" {
+                return Err(replace_only());
+            }
+            let value = value.unwrap_or_default();
+            match *member {
+                "operationName" => method.operation_name = Some(value.to_string()),
+                "apiKeyRequired" => method.api_key_required = value == "true",
+                "authorizationType" => method.authorization_type = value.to_string(),
+                // Without an authorizer type that uses one, AWS ignores the id (recorded:
+                // skip-auth-id-with-wrong-type); with one, the check after the patch refuses it.
+                "authorizerId" | "authorizationScopes" => {}
+                _ => {
+                    return Err(bad_request(
+                        "Invalid Request Validator identifier specified",
+                    ))
+                }
+            }
+        }
+        _ => return Err(invalid_path()),
+    }
+    Ok(())
+}
+
 fn patch_operations(request: &Value) -> Vec<Value> {
     request["patchOperations"]
         .as_array()
@@ -1194,6 +1277,15 @@ fn method_json(method: &Method) -> Value {
         "authorizationType": method.authorization_type,
         "apiKeyRequired": method.api_key_required,
     });
+    if let Some(name) = &method.operation_name {
+        value["operationName"] = json!(name);
+    }
+    if !method.request_parameters.is_empty() {
+        value["requestParameters"] = json!(method.request_parameters);
+    }
+    if !method.request_models.is_empty() {
+        value["requestModels"] = json!(method.request_models);
+    }
     if let Some(integration) = &method.integration {
         value["methodIntegration"] = integration_json(integration);
     }

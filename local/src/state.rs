@@ -326,6 +326,14 @@ pub struct Method {
     pub http_method: String,
     pub authorization_type: String,
     pub api_key_required: bool,
+    #[serde(default)]
+    pub operation_name: Option<String>,
+    /// `method.request.querystring.name` → required.
+    #[serde(default)]
+    pub request_parameters: BTreeMap<String, bool>,
+    /// Content type → model name.
+    #[serde(default)]
+    pub request_models: BTreeMap<String, String>,
     pub integration: Option<Integration>,
     pub responses: BTreeMap<String, Value>,
 }

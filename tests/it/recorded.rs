@@ -979,3 +979,189 @@ async fn cloudwatch_answers_aws_json_1_0_as_well_as_cbor() {
     );
     cloud.stop().await;
 }
+
+/// test_update_method and test_update_method_validation (test_apigateway_api.snapshot.json):
+/// UpdateMethod's PATCH as API Gateway takes it: request parameters and models added, replaced
+/// and removed by their own paths (a content type's `/` as `~1`), the method's members
+/// replaced only, any other path refused naming it, an authorizer type without an authorizer
+/// refused, an authorizer id ignored while the method needs none.
+#[tokio::test]
+async fn update_method_patches_as_api_gateway_does() {
+    use aws_sdk_apigateway::types::{Op, PatchOperation};
+    let (_cloud, sdk) = start().await;
+    let api = sdk
+        .apigateway
+        .create_rest_api()
+        .name("patched")
+        .send()
+        .await
+        .unwrap();
+    let (api_id, root) = (api.id().unwrap(), api.root_resource_id().unwrap());
+    let patch = |op: Op, path: &str, value: &str| {
+        PatchOperation::builder()
+            .op(op)
+            .path(path)
+            .value(value)
+            .build()
+    };
+    let update = |verb: &'static str, operations: Vec<PatchOperation>| {
+        sdk.apigateway
+            .update_method()
+            .rest_api_id(api_id)
+            .resource_id(root)
+            .http_method(verb)
+            .set_patch_operations(Some(operations))
+            .send()
+    };
+    let missing = update("GET", vec![patch(Op::Replace, "/operationName", "x")])
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refusal(missing),
+        (
+            "NotFoundException".into(),
+            "Invalid Method identifier specified".into()
+        )
+    );
+    sdk.apigateway
+        .put_method()
+        .rest_api_id(api_id)
+        .resource_id(root)
+        .http_method("ANY")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+
+    let added = update(
+        "ANY",
+        vec![
+            patch(
+                Op::Add,
+                "/requestParameters/method.request.querystring.optional",
+                "true",
+            ),
+            patch(Op::Add, "/requestModels/application~1json", "Empty"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        added
+            .request_models()
+            .unwrap()
+            .get("application/json")
+            .map(String::as_str),
+        Some("Empty")
+    );
+    assert_eq!(
+        added
+            .request_parameters()
+            .unwrap()
+            .get("method.request.querystring.optional"),
+        Some(&true)
+    );
+    let replaced = update(
+        "ANY",
+        vec![
+            patch(Op::Replace, "/operationName", "ReplacedOperationName"),
+            patch(Op::Replace, "/apiKeyRequired", "true"),
+            patch(Op::Replace, "/authorizationType", "AWS_IAM"),
+            patch(
+                Op::Replace,
+                "/requestParameters/method.request.querystring.optional",
+                "false",
+            ),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(replaced.operation_name(), Some("ReplacedOperationName"));
+    assert_eq!(replaced.api_key_required(), Some(true));
+    assert_eq!(replaced.authorization_type(), Some("AWS_IAM"));
+    assert_eq!(
+        replaced
+            .request_parameters()
+            .unwrap()
+            .get("method.request.querystring.optional"),
+        Some(&false)
+    );
+    let removed = update(
+        "ANY",
+        vec![
+            patch(
+                Op::Remove,
+                "/requestParameters/method.request.querystring.optional",
+                "true",
+            ),
+            patch(Op::Remove, "/requestModels/application~1json", "Empty"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert!(removed.request_parameters().is_none() && removed.request_models().is_none());
+    assert_eq!(removed.operation_name(), Some("ReplacedOperationName"));
+
+    // Back to an open method, then what API Gateway refuses, in its words.
+    update(
+        "ANY",
+        vec![
+            patch(Op::Replace, "/authorizationType", "NONE"),
+            patch(Op::Replace, "/apiKeyRequired", "whatever"),
+        ],
+    )
+    .await
+    .unwrap();
+    for (operation, message) in [
+        (
+            patch(Op::Add, "/operationName", "operationName"),
+            "Invalid patch operation specified. Must be one of: [replace]",
+        ),
+        (
+            patch(Op::Add, "/requestValidatorId", "wrong-id"),
+            "Invalid patch operation specified. Must be one of: [replace]",
+        ),
+        (
+            patch(Op::Add, "/httpMethod", "PUT"),
+            "Invalid patch path /httpMethod",
+        ),
+        (
+            patch(Op::Replace, "/requestParameters", "method.request.querystring.optional=false"),
+            "Invalid patch path /requestParameters",
+        ),
+        (
+            patch(Op::Add, "/requestModels/application/json", "Empty"),
+            "Invalid patch path /requestModels/application/json",
+        ),
+        (
+            patch(Op::Replace, "/authorizationType", "CUSTOM"),
+            "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer.",
+        ),
+        (
+            patch(Op::Replace, "/requestValidatorId", "fake-id"),
+            "Invalid Request Validator identifier specified",
+        ),
+    ] {
+        let refused = update("ANY", vec![operation]).await.unwrap_err();
+        assert_eq!(
+            refusal(refused),
+            ("BadRequestException".into(), message.into())
+        );
+    }
+    // An authorizer id while the method needs none: ignored, as recorded.
+    let skipped = update("ANY", vec![patch(Op::Replace, "/authorizerId", "abc123")])
+        .await
+        .unwrap();
+    assert_eq!(skipped.authorizer_id(), None);
+    assert_eq!(skipped.api_key_required(), Some(false));
+    let refused = update(
+        "ANY",
+        vec![
+            patch(Op::Replace, "/authorizationType", "CUSTOM"),
+            patch(Op::Replace, "/authorizerId", "abc123"),
+        ],
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refusal(refused).1, "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer.");
+}
