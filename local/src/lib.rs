@@ -12,7 +12,7 @@
 //!   `code` (zip checks), `model` (AWS's service models), `state` (the `Db` and its debounced
 //!   writer);
 //! - leaves that import nothing of the crate: `arns`, `clock`, `ids`, `tasks` (the task set),
-//!   `alarm`, `paging`, `query`, `casing`. No two modules import each other, even through
+//!   `alarm`, `paging`, `query`, `casing`, `timing`. No two modules import each other, even through
 //!   others (`tests::no_module_imports_itself_through_others`).
 //!
 //! It stands alone, a crate that depends on nothing of the CLI: it keeps its own copies of
@@ -297,7 +297,7 @@ mod tests {
             }
         }
         for leaf in [
-            "arns", "clock", "ids", "tasks", "alarm", "paging", "query", "casing",
+            "arns", "clock", "ids", "tasks", "alarm", "paging", "query", "casing", "timing",
         ] {
             assert!(
                 graph[leaf].is_empty(),
