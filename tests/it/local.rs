@@ -867,8 +867,10 @@ async fn under_aws_timing_faqctl_deploys_changes_and_destroys_through_waiters_an
         command
     })
     .await;
+    // `role_made` is taken once CreateRole has answered, a moment after the role's clock
+    // started: the bound allows for that moment.
     assert!(
-        role_made.elapsed() >= Duration::from_secs(10),
+        role_made.elapsed() >= Duration::from_secs(9),
         "CreateFunction was refused until the role had propagated, and retried"
     );
     assert_eq!(deployed["smoke_test"]["passed"], true, "{deployed}");
@@ -896,14 +898,21 @@ async fn under_aws_timing_faqctl_deploys_changes_and_destroys_through_waiters_an
         .unwrap();
     let staged = std::time::Instant::now();
     let second = url.replace("/myDeployment/", "/second/");
-    assert_eq!(get(&second).await.0, 403, "not routed yet");
+    let first_answer = get(&second).await.0;
+    // Judged only when it was surely asked within the 5 s (a loaded machine may stall).
+    if staged.elapsed() < Duration::from_secs(3) {
+        assert_eq!(first_answer, 403, "not routed yet");
+    }
     assert!(
         common::until(Duration::from_secs(30), || async {
             get(&second).await.0 == 200
         })
         .await
     );
-    assert!(staged.elapsed() >= Duration::from_secs(5));
+    assert!(
+        staged.elapsed() >= Duration::from_secs(4),
+        "routed only once the change had propagated"
+    );
 
     // Lambda is busy for seconds after an update: a second one is refused (409), a RevisionId
     // read before the update is stale (412).
