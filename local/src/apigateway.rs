@@ -885,7 +885,18 @@ fn route(
                             bad_request("throttling burstLimit must be a whole number")
                         })?);
                     }
-                    (Some("replace"), Some("/accessLogSettings/destinationArn"), Some(value)) => {
+                    // Access logging's paths, as recorded on AWS
+                    // (test_stage_access_log_settings, ..._validation).
+                    (
+                        Some("add" | "replace"),
+                        Some("/accessLogSettings/destinationArn" | "/accessLogSettings/format"),
+                        Some(""),
+                    ) => return Err(bad_request("Access Log value must not be empty")),
+                    (
+                        Some("add" | "replace"),
+                        Some("/accessLogSettings/destinationArn"),
+                        Some(value),
+                    ) => {
                         let prefix = format!("arn:{}:logs:", super::arns::partition(&api_region).0);
                         if !value.starts_with(&prefix) || !value.contains(":log-group:") {
                             return Err(bad_request(&format!(
@@ -894,12 +905,25 @@ fn route(
                         }
                         stage.settings.access_log_destination = Some(value.into());
                     }
-                    (Some("replace"), Some("/accessLogSettings/format"), Some(value)) => {
+                    (Some("add" | "replace"), Some("/accessLogSettings/format"), Some(value)) => {
                         stage.settings.access_log_format = Some(value.into())
                     }
                     (Some("remove"), Some("/accessLogSettings"), _) => {
                         stage.settings.access_log_destination = None;
                         stage.settings.access_log_format = None;
+                    }
+                    // Its members are not removed one by one (AWS's words, trailing space
+                    // and all).
+                    (Some("remove"), Some(path), _) if path.starts_with("/accessLogSettings/") => {
+                        return Err(bad_request(&format!(
+                            "Cannot remove method setting {} because there is no method setting for this method ",
+                            &path[1..]
+                        )))
+                    }
+                    (Some("add" | "replace"), Some(path), _)
+                        if path == "/accessLogSettings" || path.starts_with("/accessLogSettings/") =>
+                    {
+                        return Err(bad_request("Invalid accessLogSettings path. Must be one of : [/accessLogSettings/destinationArn, /accessLogSettings/format]"))
                     }
                     (Some("replace"), Some(path), Some(value))
                         if path.starts_with("/variables/") =>
@@ -1377,8 +1401,10 @@ fn stage_json(stage: &Stage) -> Value {
         }});
     }
     if let Some(destination) = &settings.access_log_destination {
-        value["accessLogSettings"] =
-            json!({ "destinationArn": destination, "format": settings.access_log_format });
+        value["accessLogSettings"] = json!({ "destinationArn": destination });
+        if let Some(format) = &settings.access_log_format {
+            value["accessLogSettings"]["format"] = json!(format);
+        }
     }
     value
 }

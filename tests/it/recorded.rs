@@ -1165,3 +1165,139 @@ async fn update_method_patches_as_api_gateway_does() {
     .unwrap_err();
     assert_eq!(refusal(refused).1, "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer.");
 }
+
+/// test_stage_access_log_settings and test_stage_access_log_settings_validation
+/// (test_apigateway_api.snapshot.json): a stage's access logging is set through
+/// `/accessLogSettings/destinationArn` and `/format` (add or replace), removed only whole; the
+/// answer has no `format` until one is set; anything else is refused in API Gateway's words.
+#[tokio::test]
+async fn stage_access_log_settings_patch_as_api_gateway_does() {
+    use aws_sdk_apigateway::types::{IntegrationType, Op, PatchOperation};
+    let (_cloud, sdk) = start().await;
+    let patch = |op: Op, path: &str, value: Option<&str>| {
+        PatchOperation::builder()
+            .op(op)
+            .path(path)
+            .set_value(value.map(str::to_string))
+            .build()
+    };
+    sdk.apigateway
+        .update_account()
+        .patch_operations(patch(
+            Op::Replace,
+            "/cloudwatchRoleArn",
+            Some("arn:aws:iam::000000000000:role/apigateway-logs"),
+        ))
+        .send()
+        .await
+        .unwrap();
+    let api = sdk
+        .apigateway
+        .create_rest_api()
+        .name("logged")
+        .send()
+        .await
+        .unwrap();
+    let (api_id, root) = (api.id().unwrap(), api.root_resource_id().unwrap());
+    sdk.apigateway
+        .put_method()
+        .rest_api_id(api_id)
+        .resource_id(root)
+        .http_method("GET")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    sdk.apigateway
+        .put_integration()
+        .rest_api_id(api_id)
+        .resource_id(root)
+        .http_method("GET")
+        .r#type(IntegrationType::Mock)
+        .send()
+        .await
+        .unwrap();
+    sdk.apigateway
+        .create_deployment()
+        .rest_api_id(api_id)
+        .stage_name("dev")
+        .send()
+        .await
+        .unwrap();
+    let update = |operation: PatchOperation| {
+        sdk.apigateway
+            .update_stage()
+            .rest_api_id(api_id)
+            .stage_name("dev")
+            .patch_operations(operation)
+            .send()
+    };
+    let group = "arn:aws:logs:us-east-1:000000000000:log-group:access";
+    let added = update(patch(
+        Op::Add,
+        "/accessLogSettings/destinationArn",
+        Some(group),
+    ))
+    .await
+    .unwrap();
+    let settings = added.access_log_settings().unwrap();
+    assert_eq!(settings.destination_arn(), Some(group));
+    assert_eq!(settings.format(), None, "no format until one is set");
+    let formatted = update(patch(
+        Op::Add,
+        "/accessLogSettings/format",
+        Some("$context.requestId $context.identity.sourceIp"),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        formatted.access_log_settings().unwrap().format(),
+        Some("$context.requestId $context.identity.sourceIp")
+    );
+
+    let invalid_path = "Invalid accessLogSettings path. Must be one of : [/accessLogSettings/destinationArn, /accessLogSettings/format]";
+    let cannot_remove = |member: &str| {
+        format!("Cannot remove method setting accessLogSettings/{member} because there is no method setting for this method ")
+    };
+    for (operation, message) in [
+        (
+            patch(Op::Add, "/accessLogSettings/randomValue", Some("updated")),
+            invalid_path.to_string(),
+        ),
+        (
+            patch(Op::Replace, "/accessLogSettings/*", Some("updated")),
+            invalid_path.to_string(),
+        ),
+        (
+            patch(Op::Add, "/accessLogSettings", Some("test")),
+            invalid_path.to_string(),
+        ),
+        (
+            patch(
+                Op::Remove,
+                "/accessLogSettings/randomValue",
+                Some("updated"),
+            ),
+            cannot_remove("randomValue"),
+        ),
+        (
+            patch(Op::Remove, "/accessLogSettings/destinationArn", None),
+            cannot_remove("destinationArn"),
+        ),
+        (
+            patch(Op::Replace, "/accessLogSettings/destinationArn", Some("")),
+            "Access Log value must not be empty".to_string(),
+        ),
+        (
+            patch(Op::Replace, "/accessLogSettings/format", Some("")),
+            "Access Log value must not be empty".to_string(),
+        ),
+    ] {
+        let refused = update(operation).await.unwrap_err();
+        assert_eq!(refusal(refused), ("BadRequestException".into(), message));
+    }
+    let removed = update(patch(Op::Remove, "/accessLogSettings", None))
+        .await
+        .unwrap();
+    assert!(removed.access_log_settings().is_none());
+}
