@@ -24,6 +24,8 @@ use axum::http::HeaderValue;
 use axum::response::Response;
 use serde_json::json;
 
+use super::error::{AwsError, Protocol};
+use super::shapes::logs::ErrorCode as LogsError;
 use super::wire::{json11_error, rest_error};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -351,14 +353,13 @@ pub fn respond(fault: &Fault, service: Service) -> Option<Response> {
         (Fault::Status(503), Service::CloudWatch) => super::cloudwatch::error(503, "ServiceUnavailable", "Service unavailable (injected fault)"),
         (Fault::Status(status), Service::CloudWatch) => super::cloudwatch::error(*status, "InternalServiceError", "Internal failure (injected fault)"),
         (Fault::Conflict, Service::CloudWatch) => super::cloudwatch::error(429, "ConcurrentModificationException", "More than one process tried to modify a resource at the same time. (injected fault)"),
-        (Fault::Throttle, Service::Logs) => json11_error("ThrottlingException", "Rate exceeded"),
+        (Fault::Throttle, Service::Logs) => json11_error(LogsError::ThrottlingException, "Rate exceeded"),
         (Fault::Throttle, Service::Lambda) => rest_error(429, "TooManyRequestsException", "Rate exceeded"),
         (Fault::Throttle, Service::ApiGateway) => rest_error(429, "TooManyRequestsException", "Too Many Requests"),
-        (Fault::Status(503), Service::Logs) => json11_error("ServiceUnavailableException", "Service unavailable (injected fault)"),
+        (Fault::Status(503), Service::Logs) => json11_error(LogsError::ServiceUnavailableException, "Service unavailable (injected fault)"),
         (Fault::Status(status), Service::Logs) => {
-            let mut response = json11_error("InternalFailure", "Internal failure (injected fault)");
-            *response.status_mut() = axum::http::StatusCode::from_u16(*status).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-            response
+            let failure = AwsError::new(LogsError::InternalFailure, "Internal failure (injected fault)");
+            super::wire::error(Protocol::AwsJson11, &failure.with_status(*status))
         }
         (Fault::Status(503), _) => rest_error(503, "ServiceUnavailableException", "Service unavailable (injected fault)"),
         (Fault::Status(status), Service::Lambda) => rest_error(*status, "ServiceException", "Internal service error (injected fault)"),
@@ -366,7 +367,7 @@ pub fn respond(fault: &Fault, service: Service) -> Option<Response> {
         (Fault::Conflict, Service::Lambda) => rest_error(409, "ResourceConflictException", "The operation cannot be performed at this time. An update is in progress for resource (injected fault)"),
         // AWS's words exactly: clients match on them.
         (Fault::Conflict, Service::ApiGateway) => rest_error(409, "ConflictException", "Unable to complete operation due to concurrent modification. Please try again later."),
-        (Fault::Conflict, Service::Logs) => json11_error("OperationAbortedException", "Multiple requests to modify the same resource were in conflict. (injected fault)"),
+        (Fault::Conflict, Service::Logs) => json11_error(LogsError::OperationAbortedException, "Multiple requests to modify the same resource were in conflict. (injected fault)"),
         (Fault::Role, Service::Lambda) => rest_error(400, "InvalidParameterValueException", "The role defined for the function cannot be assumed by Lambda."),
         (Fault::Role, _) => rest_error(400, "BadRequestException", "the role fault applies to Lambda (CreateFunction, UpdateFunctionConfiguration) only"),
         (Fault::AccountRole, Service::ApiGateway) => rest_error(400, "BadRequestException", "The role ARN does not have required permissions set to API Gateway"),

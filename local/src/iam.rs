@@ -21,6 +21,7 @@ use serde_json::Value;
 
 use super::arns::{arn, partition, ACCOUNT};
 use super::faults::Service;
+use super::shapes::logs::ErrorCode as LogsError;
 use super::wire::{decode_segment, json11_error, rest_error};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -750,7 +751,7 @@ pub fn denial(caller: &Caller, need: &Need, region: &str) -> String {
 pub fn access_denied(service: Service, caller: &Caller, need: &Need, region: &str) -> Response {
     let message = denial(caller, need, region);
     match service {
-        Service::Logs => json11_error("AccessDeniedException", &message),
+        Service::Logs => json11_error(LogsError::AccessDeniedException, &message),
         Service::CloudWatch => super::cloudwatch::error(403, "AccessDenied", &message),
         Service::Lambda | Service::ApiGateway => rest_error(403, "AccessDeniedException", &message),
     }
@@ -760,7 +761,10 @@ pub fn access_denied(service: Service, caller: &Caller, need: &Need, region: &st
 /// `InvalidClientTokenId`, as its query and JSON protocols do).
 pub fn bad_credentials(service: Service, refusal: &BadCredentials) -> Response {
     match service {
-        Service::Logs => json11_error(refusal.code, refusal.message),
+        Service::Logs => json11_error(
+            LogsError::from_code(refusal.code).unwrap_or(LogsError::UnrecognizedClientException),
+            refusal.message,
+        ),
         Service::CloudWatch => {
             let code = match refusal.code {
                 "UnrecognizedClientException" => "InvalidClientTokenId",

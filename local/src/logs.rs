@@ -3,336 +3,509 @@
 //! patterns and nextToken paging, and Live Tail (`StartLiveTail`): events streamed as they are
 //! ingested, in AWS's event-stream framing (`application/vnd.amazon.eventstream`).
 
-// An early answer is a whole HTTP response; boxing it buys nothing at this scale.
-#![allow(clippy::result_large_err)]
-
 use axum::response::Response;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 
 use std::sync::Arc;
 
 use super::clock::now_ms;
+use super::error::{AwsError, Protocol};
+pub use super::shapes::logs::Operation;
+use super::shapes::logs::{
+    CreateLogGroupRequest, CreateLogStreamRequest, DeleteLogGroupRequest,
+    DeleteRetentionPolicyRequest, DescribeLogGroupsRequest, DescribeLogGroupsResponse,
+    DescribeLogStreamsRequest, DescribeLogStreamsResponse, ErrorCode, FilterLogEventsRequest,
+    FilterLogEventsResponse, FilteredLogEvent, GetLogEventsRequest, GetLogEventsResponse,
+    InputLogEvent, ListTagsLogGroupRequest, ListTagsLogGroupResponse, LogGroup as LogGroupShape,
+    LogGroupClass, LogStream as LogStreamShape, OrderBy, OutputLogEvent, PutLogEventsRequest,
+    PutLogEventsResponse, PutRetentionPolicyRequest, RejectedLogEventsInfo, Request,
+};
 use super::state::{Db, LogEvent, LogGroup, LogStream};
-use super::wire::{json11, json11_error, string_map};
+use super::wire;
 use super::Cloud;
 
 /// Events per FilterLogEvents page when the caller gives no limit (AWS: up to 10,000 / 1 MB).
 const PAGE: usize = 10_000;
 
-/// The CloudWatch Logs operations the local cloud serves.
-pub const OPERATIONS: [&str; 12] = [
-    "CreateLogGroup",
-    "DeleteLogGroup",
-    "PutRetentionPolicy",
-    "DeleteRetentionPolicy",
-    "DescribeLogGroups",
-    "CreateLogStream",
-    "DescribeLogStreams",
-    "PutLogEvents",
-    "GetLogEvents",
-    "FilterLogEvents",
-    "ListTagsLogGroup",
-    "StartLiveTail",
-];
-
 /// The operation of an awsJson1.1 request (`X-Amz-Target: Logs_20140328.<Operation>`), parsed
-/// once: one of `OPERATIONS`, or "Unknown".
-pub fn operation(target: Option<&str>) -> &'static str {
+/// once: `None` when it is not one the local cloud emulates.
+pub fn operation(target: Option<&str>) -> Option<Operation> {
     target
         .and_then(|t| t.strip_prefix("Logs_20140328."))
-        .and_then(|op| OPERATIONS.iter().find(|known| **known == op))
-        .copied()
-        .unwrap_or("Unknown")
+        .and_then(Operation::from_name)
 }
 
-/// Whether an operation changes state (and so the state is saved after it).
 /// The largest request taken: twice PutLogEvents' 1,048,576-byte batch, leaving room for
 /// the JSON around the messages.
 pub const MAX_REQUEST_BYTES: usize = 2 * 1024 * 1024;
 
-pub fn writes(operation: &str) -> bool {
-    ![
-        "Describe",
-        "Get",
-        "Filter",
-        "List",
-        "StartLiveTail",
-        "Unknown",
-    ]
-    .iter()
-    .any(|read| operation.starts_with(read))
+/// Whether an operation changes state (and so the state is saved after it).
+pub fn writes(operation: Operation) -> bool {
+    !matches!(
+        operation,
+        Operation::DescribeLogGroups
+            | Operation::DescribeLogStreams
+            | Operation::GetLogEvents
+            | Operation::FilterLogEvents
+            | Operation::ListTagsLogGroup
+            | Operation::StartLiveTail
+    )
 }
 
-/// Every operation but FilterLogEvents (which `apply` serves off the lock).
-fn handle(db: &mut Db, operation: &str, region: &str, body: &Value) -> Response {
-    let name = body["logGroupName"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    // Nothing older than a group's retention is ever read.
-    if let Some(group) = db.log_group_mut(region, &name) {
-        group.expire(now_ms());
-    }
-    match operation {
-        "CreateLogGroup" => {
-            if name.is_empty() {
-                return json11_error("InvalidParameterException", "logGroupName is required");
-            }
-            // The service model's constraint on LogGroupName: 1 to 512 of [\.\-_/#A-Za-z0-9].
-            let allowed = |c: char| c.is_ascii_alphanumeric() || "._-/#".contains(c);
-            if name.len() > 512 || !name.chars().all(allowed) {
-                return json11_error("InvalidParameterException", &format!("1 validation error detected: Value '{name}' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+"));
-            }
-            if db.log_group(region, &name).is_some() {
-                return json11_error(
-                    "ResourceAlreadyExistsException",
-                    "The specified log group already exists",
-                );
-            }
-            let mut group = LogGroup::new(&name, region);
-            group.tags = string_map(&body["tags"]);
-            db.insert_log_group(group);
-            json11(&json!({}))
-        }
-        "DeleteLogGroup" => match db.remove_log_group(region, &name) {
-            Some(_) => json11(&json!({})),
-            None => missing_group(),
-        },
-        "PutRetentionPolicy" => {
-            let days = body["retentionInDays"].as_i64().unwrap_or_default();
-            const ALLOWED: [i64; 22] = [
-                1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
-                2557, 2922, 3288, 3653,
-            ];
-            if !ALLOWED.contains(&days) {
-                return json11_error("InvalidParameterException", &format!("1 validation error detected: Value '{days}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: {ALLOWED:?}"));
-            }
-            match db.log_group_mut(region, &name) {
-                Some(group) => {
-                    group.retention_days = Some(days);
-                    json11(&json!({}))
-                }
-                None => missing_group(),
-            }
-        }
-        "DeleteRetentionPolicy" => match db.log_group_mut(region, &name) {
-            Some(group) => {
-                group.retention_days = None;
-                json11(&json!({}))
-            }
-            None => missing_group(),
-        },
-        "DescribeLogGroups" => {
-            let prefix = body["logGroupNamePrefix"].as_str().unwrap_or_default();
-            let groups: Vec<Value> = db
-                .log_groups(region)
-                .filter(|g| g.name.starts_with(prefix))
-                .map(|g| {
-                    let mut value = json!({
-                        "logGroupName": g.name,
-                        "creationTime": g.created,
-                        "metricFilterCount": 0,
-                        "arn": format!("{}:*", g.arn()),
-                        "logGroupArn": g.arn(),
-                        "storedBytes": g.bytes,
-                        // Recorded (test_describe_log_groups_with_prefix, 2026): every group
-                        // has a class and says whether it is protected from deletion.
-                        "logGroupClass": "STANDARD",
-                        "deletionProtectionEnabled": false,
-                    });
-                    if let Some(days) = g.retention_days {
-                        value["retentionInDays"] = json!(days);
-                    }
-                    value
-                })
-                .collect();
-            let (groups, next) = match page_of(groups, body) {
-                Ok(page) => page,
-                Err(refusal) => return refusal,
-            };
-            let mut output = json!({ "logGroups": groups });
-            if let Some(next) = next {
-                output["nextToken"] = json!(next);
-            }
-            json11(&output)
-        }
-        "CreateLogStream" => {
-            let stream = body["logStreamName"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            let Some(group) = db.log_group_mut(region, &name) else {
-                return missing_group();
-            };
-            if group.streams.contains_key(&stream) {
-                return json11_error(
-                    "ResourceAlreadyExistsException",
-                    "The specified log stream already exists",
-                );
-            }
-            group.streams.insert(
-                stream.clone(),
-                LogStream {
-                    name: stream,
-                    created: now_ms(),
-                    events: Vec::new(),
-                },
-            );
-            json11(&json!({}))
-        }
-        "DescribeLogStreams" => {
-            let Some(group) = db.log_group(region, &name) else {
-                return missing_group();
-            };
-            let prefix = body["logStreamNamePrefix"].as_str().unwrap_or_default();
-            let mut streams: Vec<&LogStream> = group
-                .streams
-                .values()
-                .filter(|s| s.name.starts_with(prefix))
-                .collect();
-            if body["orderBy"] == "LastEventTime" {
-                streams.sort_by_key(|s| s.events.last().map(|e| e.timestamp).unwrap_or(s.created));
-            }
-            if body["descending"] == true {
-                streams.reverse();
-            }
-            let streams: Vec<Value> = streams
-                .into_iter()
-                .map(|s| {
-                    json!({
-                        "logStreamName": s.name,
-                        "creationTime": s.created,
-                        "firstEventTimestamp": s.events.first().map(|e| e.timestamp),
-                        "lastEventTimestamp": s.events.last().map(|e| e.timestamp),
-                        "lastIngestionTime": s.events.last().map(|e| e.ingestion_time),
-                        "arn": format!("{}:log-stream:{}", group.arn(), s.name),
-                        "storedBytes": 0,
-                    })
-                })
-                .collect();
-            let (streams, next) = match page_of(streams, body) {
-                Ok(page) => page,
-                Err(refusal) => return refusal,
-            };
-            let mut output = json!({ "logStreams": streams });
-            if let Some(next) = next {
-                output["nextToken"] = json!(next);
-            }
-            json11(&output)
-        }
-        "PutLogEvents" => {
-            let stream = body["logStreamName"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            let Some(group) = db.log_group(region, &name) else {
-                return missing_group();
-            };
-            if !group.streams.contains_key(&stream) {
-                return json11_error(
-                    "ResourceNotFoundException",
-                    "The specified log stream does not exist.",
-                );
-            }
-            let events = body["logEvents"].as_array().cloned().unwrap_or_default();
-            let times: Vec<i64> = events
-                .iter()
-                .filter_map(|e| e["timestamp"].as_i64())
-                .collect();
-            if times.windows(2).any(|pair| pair[1] < pair[0]) {
-                // Recorded: test_put_log_events_wrong_order.
-                return json11_error(
-                    "InvalidParameterException",
-                    "Log events in a single PutLogEvents request must be in chronological order.",
-                );
-            }
-            let region = group.region.clone();
-            for event in events {
-                let timestamp = event["timestamp"].as_i64().unwrap_or_else(now_ms);
-                let message = event["message"].as_str().unwrap_or_default().to_string();
-                db.append_log(&name, &region, &stream, timestamp, message);
-            }
-            json11(&json!({ "nextSequenceToken": "1" }))
-        }
-        "GetLogEvents" => {
-            let stream = body["logStreamName"].as_str().unwrap_or_default();
-            let Some(group) = db.log_group(region, &name) else {
-                return missing_group();
-            };
-            let Some(stream) = group.streams.get(stream) else {
-                return json11_error(
-                    "ResourceNotFoundException",
-                    "The specified log stream does not exist.",
-                );
-            };
-            let start = body["startTime"].as_i64().unwrap_or(i64::MIN);
-            let end = body["endTime"].as_i64().unwrap_or(i64::MAX);
-            let events: Vec<Value> = stream.events.iter()
-                .filter(|e| e.timestamp >= start && e.timestamp < end)
-                .map(|e| json!({"timestamp": e.timestamp, "message": e.message, "ingestionTime": e.ingestion_time}))
-                .collect();
-            json11(
-                &json!({ "events": events, "nextForwardToken": "f/end", "nextBackwardToken": "b/start" }),
+/// An error of CloudWatch Logs, as it answers it.
+pub fn error(code: ErrorCode, message: &str) -> Response {
+    wire::error(Protocol::AwsJson11, &AwsError::new(code, message))
+}
+
+/// What an operation answers: its output shape, or an error.
+type Answer<T> = Result<T, AwsError>;
+
+/// Serves an operation: its body parsed into the operation's typed input, then one function
+/// per operation. FilterLogEvents takes its events under the lock (cheaply: messages are
+/// shared) and matches, sorts and pages them on a blocking thread, after releasing it: a search
+/// over a full log group stalls neither the other requests nor the async workers. StartLiveTail
+/// answers an event stream.
+pub async fn apply(cloud: &Cloud, operation: Operation, region: &str, body: Value) -> Response {
+    let request = match Request::parse(operation, body) {
+        Ok(request) => request,
+        Err(e) => {
+            return error(
+                ErrorCode::SerializationException,
+                &format!("the request body does not match {}: {e}", operation.name()),
             )
         }
-        "ListTagsLogGroup" => match db.log_group(region, &name) {
-            Some(group) => json11(&json!({ "tags": group.tags })),
-            None => missing_group(),
-        },
-        _ => json11_error(
-            "UnknownOperationException",
-            "faqctl local does not emulate this CloudWatch Logs operation",
-        ),
+    };
+    let answer = match request {
+        Request::StartLiveTail(input) => return live_tail::start(cloud, region, input),
+        Request::FilterLogEvents(input) => filter_log_events(cloud, region, input).await,
+        request => serve(&mut cloud.db(), region, request),
+    };
+    match answer {
+        Ok(output) => wire::json11(&output),
+        Err(refusal) => wire::error(Protocol::AwsJson11, &refusal),
     }
 }
 
-fn missing_group() -> Response {
-    json11_error(
-        "ResourceNotFoundException",
+/// Every operation that answers at once, under the lock.
+fn serve(db: &mut Db, region: &str, request: Request) -> Answer<Value> {
+    match request {
+        Request::CreateLogGroup(input) => create_log_group(db, region, input).map(empty),
+        Request::DeleteLogGroup(input) => delete_log_group(db, region, input).map(empty),
+        Request::PutRetentionPolicy(input) => put_retention_policy(db, region, input).map(empty),
+        Request::DeleteRetentionPolicy(input) => {
+            delete_retention_policy(db, region, input).map(empty)
+        }
+        Request::DescribeLogGroups(input) => describe_log_groups(db, region, input).map(json),
+        Request::CreateLogStream(input) => create_log_stream(db, region, input).map(empty),
+        Request::DescribeLogStreams(input) => describe_log_streams(db, region, input).map(json),
+        Request::PutLogEvents(input) => put_log_events(db, region, input).map(json),
+        Request::GetLogEvents(input) => get_log_events(db, region, input).map(json),
+        Request::ListTagsLogGroup(input) => list_tags_log_group(db, region, input).map(json),
+        // Served by `apply` off the lock.
+        Request::FilterLogEvents(_) | Request::StartLiveTail(_) => Err(AwsError::new(
+            ErrorCode::InternalFailure,
+            "served outside the lock",
+        )),
+    }
+}
+
+fn json<T: Serialize>(output: T) -> Value {
+    // A generated output shape is plain data: it always serializes.
+    serde_json::to_value(output).unwrap_or_default()
+}
+
+fn empty(_: ()) -> Value {
+    Value::Object(Default::default())
+}
+
+fn missing_group() -> AwsError {
+    AwsError::new(
+        ErrorCode::ResourceNotFoundException,
         "The specified log group does not exist.",
     )
 }
 
-/// Serves an operation. FilterLogEvents takes its events under the lock (cheaply: messages
-/// are shared) and matches, sorts and pages them on a blocking thread, after releasing it: a
-/// search over a full log group stalls neither the other requests nor the async workers.
-pub async fn apply(cloud: &Cloud, operation: &str, region: &str, body: Value) -> Response {
-    if operation == "StartLiveTail" {
-        return live_tail::start(cloud, region, &body);
+fn missing_stream() -> AwsError {
+    AwsError::new(
+        ErrorCode::ResourceNotFoundException,
+        "The specified log stream does not exist.",
+    )
+}
+
+fn invalid(message: impl Into<String>) -> AwsError {
+    AwsError::new(ErrorCode::InvalidParameterException, message)
+}
+
+/// The log group an operation names, by `logGroupName` or by `logGroupIdentifier` (its name
+/// or its ARN, with or without the `:*` DescribeLogGroups writes), never both.
+fn group_name(name: Option<String>, identifier: Option<String>) -> Answer<String> {
+    match (name, identifier) {
+        (Some(_), Some(_)) => Err(invalid(
+            "LogGroup name and LogGroup identifier are mutually exclusive parameters: give one of logGroupName and logGroupIdentifier.",
+        )),
+        (Some(name), None) => Ok(name),
+        (None, Some(identifier)) => Ok(match identifier.split_once(":log-group:") {
+            Some((_, name)) => name.trim_end_matches(":*").to_string(),
+            None => identifier,
+        }),
+        (None, None) => Err(invalid(
+            "Either logGroupName or logGroupIdentifier must be given.",
+        )),
     }
-    if operation != "FilterLogEvents" {
-        return handle(&mut cloud.db(), operation, region, &body);
+}
+
+/// A log group, with what its retention no longer keeps gone: nothing older is ever read.
+fn group_mut<'a>(db: &'a mut Db, region: &str, name: &str) -> Answer<&'a mut LogGroup> {
+    let group = db.log_group_mut(region, name).ok_or_else(missing_group)?;
+    group.expire(now_ms());
+    Ok(group)
+}
+
+fn create_log_group(db: &mut Db, region: &str, input: CreateLogGroupRequest) -> Answer<()> {
+    let name = input.log_group_name;
+    if db.log_group(region, &name).is_some() {
+        return Err(AwsError::new(
+            ErrorCode::ResourceAlreadyExistsException,
+            "The specified log group already exists",
+        ));
     }
+    let mut group = LogGroup::new(&name, region);
+    group.tags = input.tags.unwrap_or_default();
+    db.insert_log_group(group);
+    Ok(())
+}
+
+fn delete_log_group(db: &mut Db, region: &str, input: DeleteLogGroupRequest) -> Answer<()> {
+    db.remove_log_group(region, &input.log_group_name)
+        .map(drop)
+        .ok_or_else(missing_group)
+}
+
+fn put_retention_policy(db: &mut Db, region: &str, input: PutRetentionPolicyRequest) -> Answer<()> {
+    let days = i64::from(input.retention_in_days);
+    // The days CloudWatch Logs offers (its documentation; the model types them as any integer).
+    const ALLOWED: [i64; 22] = [
+        1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+        2922, 3288, 3653,
+    ];
+    if !ALLOWED.contains(&days) {
+        return Err(invalid(format!("1 validation error detected: Value '{days}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: {ALLOWED:?}")));
+    }
+    group_mut(db, region, &input.log_group_name)?.retention_days = Some(days);
+    Ok(())
+}
+
+fn delete_retention_policy(
+    db: &mut Db,
+    region: &str,
+    input: DeleteRetentionPolicyRequest,
+) -> Answer<()> {
+    group_mut(db, region, &input.log_group_name)?.retention_days = None;
+    Ok(())
+}
+
+fn describe_log_groups(
+    db: &mut Db,
+    region: &str,
+    input: DescribeLogGroupsRequest,
+) -> Answer<DescribeLogGroupsResponse> {
+    if input.log_group_name_prefix.is_some() && input.log_group_name_pattern.is_some() {
+        // Recorded: test_describe_log_groups_prefix_and_pattern_error.
+        return Err(invalid(
+            "LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.",
+        ));
+    }
+    let prefix = input.log_group_name_prefix.unwrap_or_default();
+    // A case-sensitive substring search (the API reference; recorded:
+    // test_describe_log_groups_with_pattern). Every local group is of the STANDARD class.
+    let pattern = input.log_group_name_pattern.unwrap_or_default();
+    let class_wanted = input
+        .log_group_class
+        .is_none_or(|class| class == LogGroupClass::Standard);
+    let groups: Vec<LogGroupShape> = db
+        .log_groups(region)
+        .filter(|g| class_wanted && g.name.starts_with(&prefix) && g.name.contains(&pattern))
+        .map(|g| LogGroupShape {
+            log_group_name: Some(g.name.clone()),
+            creation_time: Some(g.created),
+            metric_filter_count: Some(0),
+            arn: Some(format!("{}:*", g.arn())),
+            log_group_arn: Some(g.arn()),
+            stored_bytes: Some(g.bytes as i64),
+            retention_in_days: g.retention_days.map(|days| days as i32),
+            // Recorded (test_describe_log_groups_with_prefix, 2026): every group has a class
+            // and says whether it is protected from deletion.
+            log_group_class: Some(LogGroupClass::Standard),
+            deletion_protection_enabled: Some(false),
+            ..Default::default()
+        })
+        .collect();
+    let (groups, next_token) = page_of(groups, input.next_token.as_deref(), input.limit)?;
+    Ok(DescribeLogGroupsResponse {
+        log_groups: Some(groups),
+        next_token,
+    })
+}
+
+fn create_log_stream(db: &mut Db, region: &str, input: CreateLogStreamRequest) -> Answer<()> {
+    let group = group_mut(db, region, &input.log_group_name)?;
+    let stream = input.log_stream_name;
+    if group.streams.contains_key(&stream) {
+        return Err(AwsError::new(
+            ErrorCode::ResourceAlreadyExistsException,
+            "The specified log stream already exists",
+        ));
+    }
+    group.streams.insert(
+        stream.clone(),
+        LogStream {
+            name: stream,
+            created: now_ms(),
+            events: Vec::new(),
+        },
+    );
+    Ok(())
+}
+
+fn describe_log_streams(
+    db: &mut Db,
+    region: &str,
+    input: DescribeLogStreamsRequest,
+) -> Answer<DescribeLogStreamsResponse> {
+    let name = group_name(input.log_group_name, input.log_group_identifier)?;
+    let group = group_mut(db, region, &name)?;
+    let prefix = input.log_stream_name_prefix.unwrap_or_default();
+    let mut streams: Vec<&LogStream> = group
+        .streams
+        .values()
+        .filter(|s| s.name.starts_with(&prefix))
+        .collect();
+    if input.order_by == Some(OrderBy::LastEventTime) {
+        streams.sort_by_key(|s| s.events.last().map(|e| e.timestamp).unwrap_or(s.created));
+    }
+    if input.descending == Some(true) {
+        streams.reverse();
+    }
+    let streams: Vec<LogStreamShape> = streams
+        .into_iter()
+        .map(|s| LogStreamShape {
+            log_stream_name: Some(s.name.clone()),
+            creation_time: Some(s.created),
+            first_event_timestamp: s.events.first().map(|e| e.timestamp),
+            last_event_timestamp: s.events.last().map(|e| e.timestamp),
+            last_ingestion_time: s.events.last().map(|e| e.ingestion_time),
+            arn: Some(format!("{}:log-stream:{}", group.arn(), s.name)),
+            stored_bytes: Some(0),
+            ..Default::default()
+        })
+        .collect();
+    let (streams, next_token) = page_of(streams, input.next_token.as_deref(), input.limit)?;
+    Ok(DescribeLogStreamsResponse {
+        log_streams: Some(streams),
+        next_token,
+    })
+}
+
+fn put_log_events(
+    db: &mut Db,
+    region: &str,
+    input: PutLogEventsRequest,
+) -> Answer<PutLogEventsResponse> {
+    let (name, stream) = (input.log_group_name, input.log_stream_name);
+    let group = group_mut(db, region, &name)?;
+    if !group.streams.contains_key(&stream) {
+        return Err(missing_stream());
+    }
+    if input
+        .log_events
+        .windows(2)
+        .any(|pair| pair[1].timestamp < pair[0].timestamp)
+    {
+        // Recorded: test_put_log_events_wrong_order.
+        return Err(invalid(
+            "Log events in a single PutLogEvents request must be in chronological order.",
+        ));
+    }
+    let span = match (input.log_events.first(), input.log_events.last()) {
+        (Some(first), Some(last)) => last.timestamp - first.timestamp,
+        _ => 0,
+    };
+    if span > DAY_MS {
+        // The API reference: "A batch of log events in a single request cannot span more than
+        // 24 hours. Otherwise, the operation fails."
+        return Err(invalid(
+            "The batch of log events in a single PutLogEvents request cannot span more than 24 hours.",
+        ));
+    }
+    let (kept, rejected) = admitted(&input.log_events, now_ms(), group.retention_days);
+    let region = group.region.clone();
+    for event in input.log_events.into_iter().take(kept.end).skip(kept.start) {
+        db.append_log(&name, &region, &stream, event.timestamp, event.message);
+    }
+    Ok(PutLogEventsResponse {
+        next_sequence_token: Some("1".into()),
+        rejected_log_events_info: rejected,
+        ..Default::default()
+    })
+}
+
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+/// Which events of a (chronological) batch are stored, and what is said of the others, as the
+/// API reference says: none more than 2 hours in the future (`tooNewLogEventStartIndex`, the
+/// first of them), none more than 14 days in the past (`tooOldLogEventEndIndex`, one past the
+/// last of them) nor older than the group's retention (`expiredLogEventEndIndex`, likewise).
+/// Recorded: test_put_log_events_too_old, test_put_log_events_too_new.
+fn admitted(
+    events: &[InputLogEvent],
+    now: i64,
+    retention_days: Option<i64>,
+) -> (std::ops::Range<usize>, Option<RejectedLogEventsInfo>) {
+    let count_before = |cutoff: i64| events.iter().take_while(|e| e.timestamp < cutoff).count();
+    let too_old = count_before(now - 14 * DAY_MS);
+    let expired = retention_days.map_or(0, |days| count_before(now - days * DAY_MS));
+    let too_new = events
+        .iter()
+        .position(|e| e.timestamp > now + 2 * 3600 * 1000)
+        .unwrap_or(events.len());
+    let rejected = RejectedLogEventsInfo {
+        too_old_log_event_end_index: (too_old > 0).then_some(too_old as i32),
+        expired_log_event_end_index: (expired > too_old).then_some(expired as i32),
+        too_new_log_event_start_index: (too_new < events.len()).then_some(too_new as i32),
+    };
+    let first = too_old.max(expired).min(too_new);
+    let said = rejected != RejectedLogEventsInfo::default();
+    (first..too_new, said.then_some(rejected))
+}
+
+fn get_log_events(
+    db: &mut Db,
+    region: &str,
+    input: GetLogEventsRequest,
+) -> Answer<GetLogEventsResponse> {
+    let name = group_name(input.log_group_name, input.log_group_identifier)?;
+    let group = group_mut(db, region, &name)?;
+    let stream = group
+        .streams
+        .get(&input.log_stream_name)
+        .ok_or_else(missing_stream)?;
+    let start = input.start_time.unwrap_or(i64::MIN);
+    let end = input.end_time.unwrap_or(i64::MAX);
+    let events: Vec<&LogEvent> = stream
+        .events
+        .iter()
+        .filter(|e| e.timestamp >= start && e.timestamp < end)
+        .collect();
+    let (from, to) = log_events_window(
+        events.len(),
+        input.next_token.as_deref(),
+        input.limit,
+        input.start_from_head.unwrap_or(false),
+    )?;
+    let events = events[from..to]
+        .iter()
+        .map(|e| OutputLogEvent {
+            timestamp: Some(e.timestamp),
+            message: Some(e.message.to_string()),
+            ingestion_time: Some(e.ingestion_time),
+        })
+        .collect();
+    Ok(GetLogEventsResponse {
+        events: Some(events),
+        next_forward_token: Some(format!("f/{to:056}")),
+        next_backward_token: Some(format!("b/{from:056}")),
+    })
+}
+
+/// The slice of a stream's `len` events one GetLogEvents page holds, as the API reference
+/// says: at most `limit` (default and maximum 10,000); without a token, the newest events, or
+/// the oldest with `startFromHead`; `f/N` the page after event N, `b/N` the page before it. At
+/// the end, the forward token is the one given (AWS: "the same token you passed in"). A token
+/// this server did not give out is refused (recorded: test_get_log_events_invalid_token).
+fn log_events_window(
+    len: usize,
+    token: Option<&str>,
+    limit: Option<i32>,
+    start_from_head: bool,
+) -> Answer<(usize, usize)> {
+    let limit = limit.map_or(PAGE, |l| l.max(1) as usize).min(PAGE);
+    let at = |digits: &str| digits.parse::<usize>().ok().filter(|at| *at <= len);
+    let bad_token = || invalid("The specified nextToken is invalid.");
+    Ok(match token {
+        None if start_from_head => (0, limit.min(len)),
+        None => (len.saturating_sub(limit), len),
+        Some(token) => match token.split_at_checked(2) {
+            Some(("f/", digits)) => {
+                let from = at(digits).ok_or_else(bad_token)?;
+                (from, from.saturating_add(limit).min(len))
+            }
+            Some(("b/", digits)) => {
+                let to = at(digits).ok_or_else(bad_token)?;
+                (to.saturating_sub(limit), to)
+            }
+            _ => return Err(bad_token()),
+        },
+    })
+}
+
+fn list_tags_log_group(
+    db: &mut Db,
+    region: &str,
+    input: ListTagsLogGroupRequest,
+) -> Answer<ListTagsLogGroupResponse> {
+    let group = group_mut(db, region, &input.log_group_name)?;
+    Ok(ListTagsLogGroupResponse {
+        tags: Some(group.tags.clone()),
+    })
+}
+
+/// A page of DescribeLogGroups or DescribeLogStreams: `limit` items (50, their default and
+/// maximum) from `nextToken` on.
+fn page_of<T>(
+    items: Vec<T>,
+    next_token: Option<&str>,
+    limit: Option<i32>,
+) -> Answer<(Vec<T>, Option<String>)> {
+    let offset = super::paging::offset(next_token, items.len())
+        .map_err(|()| invalid("The specified nextToken is invalid."))?;
+    let size = limit.map_or(50, |l| l.clamp(1, 50) as usize);
+    Ok(super::paging::page(items, offset, size))
+}
+
+async fn filter_log_events(
+    cloud: &Cloud,
+    region: &str,
+    input: FilterLogEventsRequest,
+) -> Answer<Value> {
+    let name = group_name(
+        input.log_group_name.clone(),
+        input.log_group_identifier.clone(),
+    )?;
     let candidates = {
         let mut db = cloud.db();
-        let name = body["logGroupName"].as_str().unwrap_or_default();
-        match db.log_group_mut(region, name) {
-            Some(group) => {
-                group.expire(now_ms());
-                candidates(group, &body)
-            }
-            None => return missing_group(),
-        }
+        candidates(group_mut(&mut db, region, &name)?, &input)
     };
-    tokio::task::spawn_blocking(move || filter_log_events(candidates, &body))
+    tokio::task::spawn_blocking(move || search(candidates, input).map(json))
         .await
-        .unwrap_or_else(|_| json11_error("ServiceUnavailableException", "the search failed"))
+        .unwrap_or_else(|_| {
+            Err(AwsError::new(
+                ErrorCode::ServiceUnavailableException,
+                "the search failed",
+            ))
+        })
 }
 
 /// The events of the streams and time range asked for, with their stream's name.
-fn candidates(group: &LogGroup, body: &Value) -> Vec<(Arc<str>, LogEvent)> {
-    let start = body["startTime"].as_i64().unwrap_or(i64::MIN);
-    let end = body["endTime"].as_i64().unwrap_or(i64::MAX);
-    let wanted_streams: Option<Vec<&str>> = body["logStreamNames"]
-        .as_array()
-        .map(|list| list.iter().filter_map(Value::as_str).collect());
-    let prefix = body["logStreamNamePrefix"].as_str().unwrap_or_default();
+fn candidates(group: &LogGroup, input: &FilterLogEventsRequest) -> Vec<(Arc<str>, LogEvent)> {
+    let start = input.start_time.unwrap_or(i64::MIN);
+    let end = input.end_time.unwrap_or(i64::MAX);
+    let wanted_streams = input.log_stream_names.as_ref();
+    let prefix = input.log_stream_name_prefix.as_deref().unwrap_or_default();
     let mut events = Vec::new();
     for stream in group.streams.values() {
         let wanted = stream.name.starts_with(prefix)
-            && wanted_streams
-                .as_ref()
-                .is_none_or(|names| names.contains(&stream.name.as_str()));
+            && wanted_streams.is_none_or(|names| names.contains(&stream.name));
         if !wanted {
             continue;
         }
@@ -348,59 +521,40 @@ fn candidates(group: &LogGroup, body: &Value) -> Vec<(Arc<str>, LogEvent)> {
     events
 }
 
-/// A page of DescribeLogGroups or DescribeLogStreams: `limit` items (50, their default and
-/// maximum) from `nextToken` on.
-fn page_of(items: Vec<Value>, body: &Value) -> Result<(Vec<Value>, Option<String>), Response> {
-    let Ok(offset) = super::paging::offset(body["nextToken"].as_str(), items.len()) else {
-        return Err(json11_error(
-            "InvalidParameterException",
-            "The specified nextToken is invalid.",
-        ));
-    };
-    let size = body["limit"]
-        .as_u64()
-        .map_or(50, |l| l.clamp(1, 50) as usize);
-    Ok(super::paging::page(items, offset, size))
-}
-
-fn filter_log_events(candidates: Vec<(Arc<str>, LogEvent)>, body: &Value) -> Response {
+fn search(
+    candidates: Vec<(Arc<str>, LogEvent)>,
+    input: FilterLogEventsRequest,
+) -> Answer<FilterLogEventsResponse> {
     // A token is one this server gave out; anything else is refused, as AWS refuses it.
-    let Ok(offset) = super::paging::offset(body["nextToken"].as_str(), usize::MAX) else {
-        return json11_error(
-            "InvalidParameterException",
-            "The specified nextToken is invalid.",
-        );
-    };
-    let pattern = FilterPattern::parse(body["filterPattern"].as_str().unwrap_or_default());
+    let offset = super::paging::offset(input.next_token.as_deref(), usize::MAX)
+        .map_err(|()| invalid("The specified nextToken is invalid."))?;
+    let pattern = FilterPattern::parse(input.filter_pattern.as_deref().unwrap_or_default());
     let mut events: Vec<(Arc<str>, LogEvent)> = candidates
         .into_iter()
         .filter(|(_, e)| pattern.matches(&e.message))
         .collect();
     events.sort_by_key(|(_, e)| (e.timestamp, e.id));
-    let limit = body["limit"]
-        .as_u64()
-        .map(|l| l as usize)
-        .unwrap_or(PAGE)
+    let limit = input
+        .limit
+        .map_or(PAGE, |l| l.max(1) as usize)
         .clamp(1, PAGE);
-    let page: Vec<Value> = events
+    let page = events
         .iter()
         .skip(offset)
         .take(limit)
-        .map(|(stream, e)| {
-            json!({
-                "logStreamName": stream,
-                "timestamp": e.timestamp,
-                "message": e.message,
-                "ingestionTime": e.ingestion_time,
-                "eventId": format!("{:020}{:016}", e.timestamp.max(0), e.id),
-            })
+        .map(|(stream, e)| FilteredLogEvent {
+            log_stream_name: Some(stream.to_string()),
+            timestamp: Some(e.timestamp),
+            message: Some(e.message.to_string()),
+            ingestion_time: Some(e.ingestion_time),
+            event_id: Some(format!("{:020}{:016}", e.timestamp.max(0), e.id)),
         })
         .collect();
-    let mut response = json!({ "events": page, "searchedLogStreams": [] });
-    if offset + limit < events.len() {
-        response["nextToken"] = json!(super::paging::token(offset + limit));
-    }
-    json11(&response)
+    Ok(FilterLogEventsResponse {
+        events: Some(page),
+        searched_log_streams: Some(Vec::new()),
+        next_token: (offset + limit < events.len()).then(|| super::paging::token(offset + limit)),
+    })
 }
 
 mod live_tail {
@@ -422,31 +576,35 @@ mod live_tail {
     use tokio::sync::broadcast::error::RecvError;
 
     use super::super::arns::{partition, ACCOUNT};
+    use super::super::error::{AwsError, Protocol};
+    use super::super::shapes::logs::{
+        ErrorCode, LiveTailSessionLogEvent, LiveTailSessionMetadata, LiveTailSessionStart,
+        LiveTailSessionUpdate, StartLiveTailRequest,
+    };
     use super::super::state::LiveEvent;
-    use super::super::wire::json11_error;
+    use super::super::wire;
     use super::super::Cloud;
-    use super::FilterPattern;
+    use super::{invalid, FilterPattern};
 
     /// Events per `sessionUpdate` at most (AWS: 500 a second, then sampling).
     const BATCH: usize = 500;
     /// How often an idle session is told it is still alive.
     const HEARTBEAT: Duration = Duration::from_secs(1);
 
-    pub fn start(cloud: &Cloud, region: &str, body: &Value) -> Response {
-        let identifiers: Vec<String> = body["logGroupIdentifiers"]
-            .as_array()
-            .map(|list| {
-                list.iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
-        if identifiers.is_empty() || identifiers.len() > 10 {
-            return json11_error(
-                "InvalidParameterException",
-                "logGroupIdentifiers must name 1 to 10 log groups",
-            );
+    pub fn start(cloud: &Cloud, region: &str, input: StartLiveTailRequest) -> Response {
+        match session(cloud, region, input) {
+            Ok((session, start)) => stream(cloud, session, start),
+            Err(refusal) => wire::error(Protocol::AwsJson11, &refusal),
         }
+    }
+
+    /// The session asked for, and its `sessionStart` event; or why there is none.
+    fn session(
+        cloud: &Cloud,
+        region: &str,
+        input: StartLiveTailRequest,
+    ) -> Result<(Session, LiveTailSessionStart), AwsError> {
+        let identifiers = input.log_group_identifiers;
         // Live Tail takes log groups by ARN (without the `:*` of DescribeLogGroups' `arn`).
         let prefix = format!(
             "arn:{}:logs:{region}:{ACCOUNT}:log-group:",
@@ -457,32 +615,34 @@ mod live_tail {
             let db = cloud.db();
             for identifier in &identifiers {
                 let Some(name) = identifier.strip_prefix(&prefix) else {
-                    return json11_error(
-                        "InvalidParameterException",
-                        &format!("{identifier} is not a log group ARN of this account and region: Live Tail takes log groups by ARN ({prefix}NAME)"),
-                    );
+                    return Err(invalid(format!("{identifier} is not a log group ARN of this account and region: Live Tail takes log groups by ARN ({prefix}NAME)")));
                 };
                 if name.ends_with('*') || db.log_group(region, name).is_none() {
-                    return json11_error(
-                        "ResourceNotFoundException",
-                        &format!("The specified log group does not exist: {identifier}"),
-                    );
+                    return Err(AwsError::new(
+                        ErrorCode::ResourceNotFoundException,
+                        format!("The specified log group does not exist: {identifier}"),
+                    ));
                 }
                 groups.insert(name.to_string(), identifier.clone());
             }
         }
-        let streams: Vec<String> = string_list(&body["logStreamNames"]);
-        let stream_prefixes: Vec<String> = string_list(&body["logStreamNamePrefixes"]);
+        let streams = input.log_stream_names.unwrap_or_default();
+        let stream_prefixes = input.log_stream_name_prefixes.unwrap_or_default();
         if (!streams.is_empty() || !stream_prefixes.is_empty()) && identifiers.len() != 1 {
-            return json11_error(
-                "InvalidParameterException",
+            return Err(invalid(
                 "logStreamNames and logStreamNamePrefixes need exactly one log group",
-            );
+            ));
         }
-        let pattern_text = body["logEventFilterPattern"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
+        let pattern_text = input.log_event_filter_pattern.unwrap_or_default();
+        let start = LiveTailSessionStart {
+            request_id: Some(uuid()),
+            session_id: Some(uuid()),
+            log_group_identifiers: Some(identifiers),
+            log_event_filter_pattern: Some(pattern_text.clone()),
+            log_stream_names: (!streams.is_empty()).then(|| streams.clone()),
+            log_stream_name_prefixes: (!stream_prefixes.is_empty())
+                .then(|| stream_prefixes.clone()),
+        };
         let session = Session {
             region: region.to_string(),
             groups,
@@ -490,28 +650,25 @@ mod live_tail {
             stream_prefixes,
             pattern: FilterPattern::parse(&pattern_text),
         };
+        Ok((session, start))
+    }
+
+    /// The answer: an event stream fed by a task that lives as long as the session.
+    fn stream(cloud: &Cloud, session: Session, start: LiveTailSessionStart) -> Response {
         // Subscribed before answering: nothing ingested after the answer is missed.
         let mut feed = cloud.db().subscribe_live();
         let mut closing = cloud.closing.subscribe();
         let limit = cloud.live_tail_limit;
         let (frames, out) = tokio::sync::mpsc::channel::<Bytes>(16);
-        let mut start = json!({
-            "requestId": uuid(),
-            "sessionId": uuid(),
-            "logGroupIdentifiers": identifiers,
-            "logEventFilterPattern": pattern_text,
-        });
-        if !session.streams.is_empty() {
-            start["logStreamNames"] = json!(session.streams);
-        }
-        if !session.stream_prefixes.is_empty() {
-            start["logStreamNamePrefixes"] = json!(session.stream_prefixes);
-        }
         cloud.tasks.spawn(async move {
             // First the stream's `initial-response` (the operation's other output members:
             // none), as every AWS event stream opens; botocore refuses a stream without it
             // ("First event was not of type initial-response"), the Rust SDK takes either.
-            for (kind, payload) in [("initial-response", json!({})), ("sessionStart", start)] {
+            let opening = [
+                ("initial-response", json!({})),
+                ("sessionStart", super::json(start)),
+            ];
+            for (kind, payload) in opening {
                 if frames.send(event(kind, &payload)).await.is_err() {
                     return;
                 }
@@ -554,11 +711,17 @@ mod live_tail {
                     continue;
                 }
                 heartbeat.reset();
-                let update = json!({
-                    "sessionMetadata": { "sampled": sampled },
-                    "sessionResults": results,
-                });
-                if frames.send(event("sessionUpdate", &update)).await.is_err() {
+                let update = LiveTailSessionUpdate {
+                    session_metadata: Some(LiveTailSessionMetadata {
+                        sampled: Some(sampled),
+                    }),
+                    session_results: Some(results),
+                };
+                if frames
+                    .send(event("sessionUpdate", &super::json(update)))
+                    .await
+                    .is_err()
+                {
                     // The client went away: the session ends with it.
                     return;
                 }
@@ -574,7 +737,9 @@ mod live_tail {
             .header("content-type", "application/vnd.amazon.eventstream")
             .header("x-amzn-requestid", uuid())
             .body(body)
-            .unwrap_or_else(|_| json11_error("ServiceUnavailableException", "cannot stream"))
+            .unwrap_or_else(|_| {
+                super::error(ErrorCode::ServiceUnavailableException, "cannot stream")
+            })
     }
 
     struct Session {
@@ -588,7 +753,7 @@ mod live_tail {
     }
 
     impl Session {
-        fn keep(&self, live: &LiveEvent, results: &mut Vec<Value>) {
+        fn keep(&self, live: &LiveEvent, results: &mut Vec<LiveTailSessionLogEvent>) {
             if *live.region != *self.region {
                 return;
             }
@@ -604,25 +769,14 @@ mod live_tail {
             if !stream_wanted || !self.pattern.matches(&live.message) || results.len() >= BATCH {
                 return;
             }
-            results.push(json!({
-                "logGroupIdentifier": identifier,
-                "logStreamName": &*live.stream,
-                "message": &*live.message,
-                "timestamp": live.timestamp,
-                "ingestionTime": live.ingestion_time,
-            }));
+            results.push(LiveTailSessionLogEvent {
+                log_group_identifier: Some(identifier.clone()),
+                log_stream_name: Some(live.stream.to_string()),
+                message: Some(live.message.to_string()),
+                timestamp: Some(live.timestamp),
+                ingestion_time: Some(live.ingestion_time),
+            });
         }
-    }
-
-    fn string_list(value: &Value) -> Vec<String> {
-        value
-            .as_array()
-            .map(|list| {
-                list.iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
     }
 
     fn uuid() -> String {
@@ -758,7 +912,122 @@ impl FilterPattern {
 
 #[cfg(test)]
 mod tests {
-    use super::FilterPattern;
+    use super::*;
+
+    /// The generated types read and write an answer recorded on AWS member for member
+    /// (test_describe_log_groups_with_prefix, its placeholders filled): names, presence, types.
+    #[test]
+    fn generated_shapes_round_trip_an_answer_recorded_on_aws() {
+        let recorded = serde_json::json!({"logGroups": [{
+            "arn": "arn:aws:logs:us-east-1:111111111111:log-group:g:*",
+            "creationTime": 1_770_000_000_000_i64,
+            "deletionProtectionEnabled": false,
+            "logGroupArn": "arn:aws:logs:us-east-1:111111111111:log-group:g",
+            "logGroupClass": "STANDARD",
+            "logGroupName": "g",
+            "metricFilterCount": 0,
+            "storedBytes": 0
+        }]});
+        let typed: DescribeLogGroupsResponse = serde_json::from_value(recorded.clone()).unwrap();
+        assert_eq!(
+            typed.log_groups.as_ref().unwrap()[0].log_group_class,
+            Some(LogGroupClass::Standard)
+        );
+        assert_eq!(serde_json::to_value(&typed).unwrap(), recorded);
+        // An unset member is absent, as AWS leaves it out, never null.
+        let empty = serde_json::to_string(&DescribeLogStreamsResponse::default()).unwrap();
+        assert_eq!(empty, "{}");
+    }
+
+    #[test]
+    fn events_too_old_expired_or_too_new_are_left_out_and_said() {
+        let now = 1_800_000_000_000_i64;
+        let at = |timestamps: &[i64]| -> Vec<InputLogEvent> {
+            timestamps
+                .iter()
+                .map(|t| InputLogEvent {
+                    timestamp: *t,
+                    message: "m".into(),
+                })
+                .collect()
+        };
+        // Recorded: one event 30 days old, one a day ahead.
+        let (kept, said) = admitted(&at(&[now - 30 * DAY_MS]), now, None);
+        assert_eq!(kept.len(), 0);
+        assert_eq!(said.unwrap().too_old_log_event_end_index, Some(1));
+        let (kept, said) = admitted(&at(&[now + DAY_MS]), now, None);
+        assert_eq!(kept.len(), 0);
+        assert_eq!(said.unwrap().too_new_log_event_start_index, Some(0));
+        // Mixed: 20 days old, 5 days old under a 3-day retention, now, 3 hours ahead.
+        let batch = at(&[
+            now - 20 * DAY_MS,
+            now - 5 * DAY_MS,
+            now,
+            now + 3 * 3600 * 1000,
+        ]);
+        let (kept, said) = admitted(&batch, now, Some(3));
+        assert_eq!(kept, 2..3);
+        assert_eq!(
+            said,
+            Some(RejectedLogEventsInfo {
+                too_old_log_event_end_index: Some(1),
+                expired_log_event_end_index: Some(2),
+                too_new_log_event_start_index: Some(3),
+            })
+        );
+        // Within bounds: all kept, nothing said.
+        assert_eq!(admitted(&at(&[now - DAY_MS, now]), now, None), (0..2, None));
+    }
+
+    #[test]
+    fn get_log_events_pages_from_the_tail_or_the_head_with_its_tokens() {
+        // Newest first page by default, oldest with startFromHead.
+        assert_eq!(log_events_window(25, None, Some(10), false), Ok((15, 25)));
+        assert_eq!(log_events_window(25, None, Some(10), true), Ok((0, 10)));
+        let f = |n: usize| format!("f/{n:056}");
+        let b = |n: usize| format!("b/{n:056}");
+        assert_eq!(
+            log_events_window(25, Some(&f(10)), Some(10), true),
+            Ok((10, 20))
+        );
+        assert_eq!(
+            log_events_window(25, Some(&f(20)), Some(10), true),
+            Ok((20, 25))
+        );
+        // At the end the page is empty and its forward token the one given.
+        assert_eq!(
+            log_events_window(25, Some(&f(25)), Some(10), true),
+            Ok((25, 25))
+        );
+        assert_eq!(
+            log_events_window(25, Some(&b(15)), Some(10), false),
+            Ok((5, 15))
+        );
+        for bad in ["invalid-token", "f/26", "x/1", "f/", ""] {
+            assert_eq!(
+                log_events_window(25, Some(bad), None, false)
+                    .unwrap_err()
+                    .message,
+                "The specified nextToken is invalid.",
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_group_is_named_by_name_or_by_identifier_never_both() {
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(group_name(some("g"), None), Ok("g".into()));
+        assert_eq!(group_name(None, some("g")), Ok("g".into()));
+        let arn = "arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/FAQ";
+        assert_eq!(group_name(None, some(arn)), Ok("/aws/lambda/FAQ".into()));
+        assert_eq!(
+            group_name(None, Some(format!("{arn}:*"))),
+            Ok("/aws/lambda/FAQ".into())
+        );
+        assert!(group_name(some("g"), some("g")).is_err());
+        assert!(group_name(None, None).is_err());
+    }
 
     #[test]
     fn simple_filter_patterns_match_as_cloudwatch_does() {

@@ -100,6 +100,21 @@ impl Invalid {
     pub fn code_and_message(&self, service: Service) -> (&'static str, String) {
         match self {
             Invalid::Type(message) => ("SerializationException", message.clone()),
+            // Recorded (test_create_log_group_invalid_name_length): CloudWatch Logs answers a
+            // name over its 512 characters in its own words, not the model's.
+            Invalid::Constraints(errors)
+                if service == Service::Logs
+                    && errors.iter().any(|e| {
+                        ["logGroupName", "logStreamName"].iter().any(|member| {
+                            e.contains(&format!("at '{member}' failed to satisfy constraint: Member must have length less than or equal to 512"))
+                        })
+                    }) =>
+            {
+                (
+                    "InvalidParameterException",
+                    "Invalid LogGroup or LogStream, both must have length less than or equal to 512.".into(),
+                )
+            }
             Invalid::Constraints(errors) => {
                 let code = match service {
                     Service::Lambda => "ValidationException",

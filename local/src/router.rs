@@ -15,7 +15,9 @@ use futures_util::FutureExt;
 use serde_json::Value;
 
 use super::casing::ConnectionHeads;
+use super::error::{AwsError, Protocol};
 use super::faults::{self, Service};
+use super::shapes::logs::ErrorCode;
 use super::{
     admin, apigateway, cloudwatch, execute_api, iam, ids, lambda, logs, model, query, roles, sts,
     wire, Cloud, DEFAULT_REGION,
@@ -26,7 +28,8 @@ use super::{
 pub enum Call {
     Lambda(lambda::Op),
     ApiGateway(apigateway::Op),
-    Logs(&'static str),
+    /// `None`: an operation it does not emulate.
+    Logs(Option<logs::Operation>),
     CloudWatch(&'static str),
 }
 
@@ -45,7 +48,8 @@ impl Call {
         match self {
             Call::Lambda(op) => op.name(),
             Call::ApiGateway(op) => op.name(),
-            Call::Logs(op) | Call::CloudWatch(op) => op,
+            Call::Logs(op) => op.map_or("Unknown", logs::Operation::name),
+            Call::CloudWatch(op) => op,
         }
     }
 
@@ -54,7 +58,7 @@ impl Call {
         match self {
             Call::Lambda(op) => op.writes(),
             Call::ApiGateway(op) => op.writes(),
-            Call::Logs(op) => logs::writes(op),
+            Call::Logs(op) => op.is_some_and(logs::writes),
             Call::CloudWatch(op) => cloudwatch::writes(op),
         }
     }
@@ -326,14 +330,15 @@ impl Target {
                 (limit, answer)
             }
             // PutLogEvents' documented maximum batch, 1,048,576 bytes, bounds every Logs call.
-            Target::Service(Call::Logs(op)) => (
+            Target::Service(call @ Call::Logs(_)) => (
                 logs::MAX_REQUEST_BYTES,
                 json11_status(
                     413,
-                    "InvalidParameterException",
+                    ErrorCode::InvalidParameterException,
                     &format!(
-                        "Request must be smaller than {} bytes for the {op} operation",
-                        logs::MAX_REQUEST_BYTES
+                        "Request must be smaller than {} bytes for the {} operation",
+                        logs::MAX_REQUEST_BYTES,
+                        call.name()
                     ),
                 ),
             ),
@@ -371,11 +376,11 @@ impl Target {
     }
 }
 
-fn json11_status(status: u16, code: &str, message: &str) -> Response {
-    let mut response = wire::json11_error(code, message);
-    *response.status_mut() =
-        axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::BAD_REQUEST);
-    response
+fn json11_status(status: u16, code: ErrorCode, message: &str) -> Response {
+    wire::error(
+        Protocol::AwsJson11,
+        &AwsError::new(code, message).with_status(status),
+    )
 }
 
 /// Reads a request's body: a `Content-Length` over the operation's limit is refused before a
@@ -449,7 +454,7 @@ async fn read_body(
                 timeout.as_secs_f64()
             );
             let mut answer = match target.service() {
-                Service::Logs => wire::json11_error("RequestTimeout", &message),
+                Service::Logs => json11_status(408, ErrorCode::RequestTimeout, &message),
                 Service::CloudWatch => cloudwatch::error(408, "RequestTimeout", &message),
                 _ => wire::rest_error(408, "RequestTimeoutException", &message),
             };
@@ -490,7 +495,7 @@ impl Refusal {
             ),
         };
         let mut response = match service {
-            Service::Logs => wire::json11_error(code, &message),
+            Service::Logs => wire::json11_error(ErrorCode::AccessDeniedException, &message),
             Service::CloudWatch => cloudwatch::error(403, code, &message),
             Service::Lambda | Service::ApiGateway => wire::rest_error(403, code, &message),
         };
@@ -606,7 +611,7 @@ fn unknown_operation(
         None => format!("{asked} is not an operation of {title}"),
     };
     match service {
-        Service::Logs => wire::json11_error("UnknownOperationException", &message),
+        Service::Logs => wire::json11_error(ErrorCode::UnknownOperationException, &message),
         Service::CloudWatch => cloudwatch::error(400, "UnknownOperationException", &message),
         Service::Lambda | Service::ApiGateway => {
             wire::rest_error(404, "UnknownOperationException", &message)
@@ -659,7 +664,10 @@ async fn call_service(
             cloud.db().count(&format!("{operation} (invalid)"));
             let (code, message) = invalid.code_and_message(service);
             return match service {
-                Service::Logs => wire::json11_error(code, &message),
+                Service::Logs => wire::json11_error(
+                    ErrorCode::from_code(code).unwrap_or(ErrorCode::InvalidParameterException),
+                    &message,
+                ),
                 Service::CloudWatch => cloudwatch::error(400, code, &message),
                 _ => wire::rest_error(400, code, &message),
             };
@@ -669,7 +677,7 @@ async fn call_service(
         cloud.db().count(&format!("{operation} (throttled)"));
         if service == Service::Logs {
             // CloudWatch Logs throttles in its own shape, and says nothing of when to return.
-            return wire::json11_error("ThrottlingException", "Rate exceeded");
+            return wire::json11_error(ErrorCode::ThrottlingException, "Rate exceeded");
         }
         // AWS says when to come back (botocore: TooManyRequestsException.retryAfterSeconds,
         // header Retry-After, whole seconds).
@@ -701,9 +709,11 @@ async fn call_service(
     let response = match call {
         Call::Lambda(op) => op.apply(cloud, region, body, json, headers).await,
         Call::ApiGateway(op) => op.apply(&mut cloud.db(), region, body),
-        Call::Logs(op) => match json.map_or_else(|| wire::parse_body(body), Ok) {
-            Ok(request) => logs::apply(cloud, op, region, request).await,
-            Err(message) => wire::json11_error("SerializationException", &message),
+        Call::Logs(op) => match (op, json.map_or_else(|| wire::parse_body(body), Ok)) {
+            (Some(op), Ok(request)) => logs::apply(cloud, op, region, request).await,
+            (_, Err(message)) => logs::error(ErrorCode::SerializationException, &message),
+            // Answered before anything else (`unknown_operation`).
+            (None, _) => logs::error(ErrorCode::UnknownOperationException, "unknown operation"),
         },
         Call::CloudWatch(op) => match json.map_or_else(|| cloudwatch::read(headers, body), Ok) {
             Ok(request) => cloudwatch::apply(cloud, op, region, &request),
@@ -865,10 +875,13 @@ mod tests {
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
         // And the other way: what the JSON-RPC APIs route is what their models list.
         for (service, routed) in [
-            (Service::Logs, &logs::OPERATIONS[..]),
-            (Service::CloudWatch, &cloudwatch::OPERATIONS[..]),
+            (
+                Service::Logs,
+                logs::Operation::ALL.map(logs::Operation::name).to_vec(),
+            ),
+            (Service::CloudWatch, cloudwatch::OPERATIONS.to_vec()),
         ] {
-            let mut routed = routed.to_vec();
+            let mut routed = routed;
             routed.sort_unstable();
             assert_eq!(routed, model::emulated(service), "{service:?}");
         }
@@ -1015,7 +1028,7 @@ mod tests {
         );
         assert_eq!(
             target(&Method::GET, &uri("/"), &signed("logs")),
-            Target::Service(Call::Logs("Unknown"))
+            Target::Service(Call::Logs(None))
         );
         assert_eq!(
             target(&Method::GET, &uri("/"), &signed("s3")),

@@ -6,6 +6,9 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Value};
 
+use super::error::{AwsError, Protocol};
+use super::shapes::logs::ErrorCode as LogsError;
+
 /// A JSON response with a status.
 pub fn json(status: u16, value: &Value) -> Response {
     json_with(status, value, "application/json")
@@ -62,18 +65,21 @@ pub fn rest_error(status: u16, code: &str, message: &str) -> Response {
     response
 }
 
-/// An awsJson1.1 error (CloudWatch Logs): 400 and `{"__type": code, "message": …}`.
-pub fn json11_error(code: &str, message: &str) -> Response {
-    let status = if code == "ServiceUnavailableException" {
-        503
-    } else {
-        400
-    };
-    json_with(
-        status,
-        &json!({ "__type": code, "message": message }),
-        "application/x-amz-json-1.1",
-    )
+/// An awsJson1.1 error (CloudWatch Logs): `{"__type": code, "message": …}`, with the status
+/// its model gives the code.
+pub fn json11_error(code: LogsError, message: &str) -> Response {
+    error(Protocol::AwsJson11, &AwsError::new(code, message))
+}
+
+/// An error in its protocol's shape: the one place an `AwsError` becomes an answer.
+pub fn error(protocol: Protocol, error: &AwsError) -> Response {
+    match protocol {
+        Protocol::AwsJson11 => json_with(
+            error.status,
+            &json!({ "__type": error.code, "message": error.message }),
+            "application/x-amz-json-1.1",
+        ),
+    }
 }
 
 /// Parses a JSON request body; an empty body is `{}`.

@@ -1301,3 +1301,193 @@ async fn stage_access_log_settings_patch_as_api_gateway_does() {
         .unwrap();
     assert!(removed.access_log_settings().is_none());
 }
+
+/// CloudWatch Logs as recorded on AWS (logs/test_logs_groups.snapshot.json:
+/// test_create_log_group_invalid_name_length, test_describe_log_groups_prefix_and_pattern_error,
+/// test_describe_log_groups_with_pattern, test_list_log_groups_with_pattern;
+/// test_logs_events.snapshot.json: test_put_log_events_too_old, test_put_log_events_too_new,
+/// test_get_log_events_invalid_token, test_get_log_events_limit_validation,
+/// test_resource_does_not_exist, test_get_log_events_using_log_group_identifier;
+/// test_logs_filter_events.snapshot.json: test_filter_log_events_limit_validation,
+/// test_filter_log_events_unknown_token).
+#[tokio::test]
+async fn log_groups_and_events_answer_as_recorded_on_aws() {
+    let (_cloud, sdk) = start().await;
+    let logs = &sdk.logs;
+    let long = "a".repeat(513);
+    let refused = refusal(
+        logs.create_log_group()
+            .log_group_name(&long)
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        refused,
+        (
+            "InvalidParameterException".into(),
+            "Invalid LogGroup or LogStream, both must have length less than or equal to 512."
+                .into()
+        )
+    );
+    for name in ["test-pattern-ab12cd", "other-group"] {
+        logs.create_log_group()
+            .log_group_name(name)
+            .send()
+            .await
+            .unwrap();
+    }
+    let refused = refusal(
+        logs.describe_log_groups()
+            .log_group_name_prefix("test")
+            .log_group_name_pattern("ab12cd")
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        refused,
+        (
+            "InvalidParameterException".into(),
+            "LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters."
+                .into()
+        )
+    );
+    let names = |answer: aws_sdk_cloudwatchlogs::operation::describe_log_groups::DescribeLogGroupsOutput| -> Vec<String> {
+        answer
+            .log_groups()
+            .iter()
+            .filter_map(|g| g.log_group_name().map(str::to_string))
+            .collect()
+    };
+    let found = logs
+        .describe_log_groups()
+        .log_group_name_pattern("ab12cd")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(names(found), ["test-pattern-ab12cd"]);
+    // Case-sensitive, and no match is an empty list.
+    let none = logs
+        .describe_log_groups()
+        .log_group_name_pattern("AB12CD")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(names(none), Vec::<String>::new());
+
+    // Missing group, then missing stream, in AWS's words.
+    let missing = |group: &'static str| {
+        logs.get_log_events()
+            .log_group_name(group)
+            .log_stream_name("s")
+            .send()
+    };
+    assert_eq!(
+        refusal(missing("nowhere").await.unwrap_err()),
+        (
+            "ResourceNotFoundException".into(),
+            "The specified log group does not exist.".into()
+        )
+    );
+    assert_eq!(
+        refusal(missing("other-group").await.unwrap_err()),
+        (
+            "ResourceNotFoundException".into(),
+            "The specified log stream does not exist.".into()
+        )
+    );
+
+    logs.create_log_stream()
+        .log_group_name("other-group")
+        .log_stream_name("s")
+        .send()
+        .await
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let day = 86_400_000;
+    let put = |t: i64, message: &'static str| {
+        logs.put_log_events()
+            .log_group_name("other-group")
+            .log_stream_name("s")
+            .log_events(
+                aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                    .timestamp(t)
+                    .message(message)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+    };
+    let old = put(now - 30 * day, "too old").await.unwrap();
+    let info = old
+        .rejected_log_events_info()
+        .expect("the old event is said to be rejected");
+    assert_eq!(info.too_old_log_event_end_index(), Some(1));
+    let new = put(now + day, "too new").await.unwrap();
+    let info = new
+        .rejected_log_events_info()
+        .expect("the future event is said to be rejected");
+    assert_eq!(info.too_new_log_event_start_index(), Some(0));
+    let kept = put(now, "kept").await.unwrap();
+    assert!(kept.rejected_log_events_info().is_none());
+
+    // Only the event within bounds was stored; by name, by identifier (name or ARN) alike.
+    let arn = "arn:aws:logs:us-east-1:000000000000:log-group:other-group";
+    for (name, identifier) in [
+        (Some("other-group"), None),
+        (None, Some("other-group")),
+        (None, Some(arn)),
+    ] {
+        let answer = logs
+            .get_log_events()
+            .set_log_group_name(name.map(str::to_string))
+            .set_log_group_identifier(identifier.map(str::to_string))
+            .log_stream_name("s")
+            .send()
+            .await
+            .unwrap();
+        let messages: Vec<&str> = answer.events().iter().filter_map(|e| e.message()).collect();
+        assert_eq!(messages, ["kept"], "{name:?} {identifier:?}");
+    }
+
+    let get = || {
+        logs.get_log_events()
+            .log_group_name("other-group")
+            .log_stream_name("s")
+    };
+    let filter = || logs.filter_log_events().log_group_name("other-group");
+    let invalid_token = (
+        "InvalidParameterException".to_string(),
+        "The specified nextToken is invalid.".to_string(),
+    );
+    let too_many = (
+        "InvalidParameterException".to_string(),
+        "1 validation error detected: Value '10001' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 10000".to_string(),
+    );
+    assert_eq!(
+        refusal(get().next_token("invalid-token").send().await.unwrap_err()),
+        invalid_token
+    );
+    assert_eq!(
+        refusal(get().limit(10001).send().await.unwrap_err()),
+        too_many
+    );
+    assert_eq!(
+        refusal(
+            filter()
+                .next_token("invalid-token")
+                .send()
+                .await
+                .unwrap_err()
+        ),
+        invalid_token
+    );
+    assert_eq!(
+        refusal(filter().limit(10001).send().await.unwrap_err()),
+        too_many
+    );
+}
