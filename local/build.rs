@@ -20,20 +20,46 @@ use std::path::Path;
 use serde_json::Value;
 
 /// The services whose operations take and give generated types, and their protocol's rules.
-const TYPED: [&str; 1] = ["logs"];
+const TYPED: [&str; 2] = ["logs", "cloudwatch"];
 
-/// Errors AWS answers for every operation of an awsJson API, that its models do not list
-/// (AWS's "Common Errors" page: throttling, a body it cannot read, an operation it does not
-/// know, its own failure), with their HTTP status.
-const COMMON_ERRORS: [(&str, u16); 7] = [
-    ("ThrottlingException", 400),
-    ("ExpiredTokenException", 400),
-    ("RequestTimeout", 408),
-    ("SerializationException", 400),
-    ("UnknownOperationException", 400),
-    ("ValidationException", 400),
-    ("InternalFailure", 500),
-];
+/// Errors AWS answers for every operation of an API that its model does not list (AWS's
+/// "Common Errors" page: credentials, throttling, a body it cannot read, an operation it does
+/// not know, its own failure), per service: the shape (`__type`), the code its clients see
+/// (CloudWatch's query-compatible codes differ from its shapes), and the HTTP status.
+fn common_errors(service: &str) -> &'static [(&'static str, &'static str, u16)] {
+    match service {
+        "logs" => &[
+            ("ThrottlingException", "ThrottlingException", 400),
+            ("ExpiredTokenException", "ExpiredTokenException", 400),
+            ("RequestTimeout", "RequestTimeout", 408),
+            ("SerializationException", "SerializationException", 400),
+            (
+                "UnknownOperationException",
+                "UnknownOperationException",
+                400,
+            ),
+            ("ValidationException", "ValidationException", 400),
+            ("InternalFailure", "InternalFailure", 500),
+        ],
+        "cloudwatch" => &[
+            ("AccessDeniedException", "AccessDenied", 403),
+            ("ThrottlingException", "Throttling", 400),
+            ("ServiceUnavailable", "ServiceUnavailable", 503),
+            ("ValidationException", "ValidationError", 400),
+            ("InvalidClientTokenId", "InvalidClientTokenId", 403),
+            ("ExpiredToken", "ExpiredToken", 403),
+            ("RequestTimeout", "RequestTimeout", 408),
+            ("RequestEntityTooLarge", "RequestEntityTooLarge", 413),
+            ("SerializationException", "SerializationException", 400),
+            (
+                "UnknownOperationException",
+                "UnknownOperationException",
+                400,
+            ),
+        ],
+        other => panic!("no common errors listed for {other}"),
+    }
+}
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
@@ -43,7 +69,7 @@ fn main() {
         println!("cargo:rerun-if-changed={source}");
         let text = std::fs::read_to_string(&source).expect("the vendored model is readable");
         let model: Value = serde_json::from_str(&text).expect("the vendored model is JSON");
-        let code = Generator::new(&model).generate();
+        let code = Generator::new(&model, common_errors(service)).generate();
         std::fs::write(Path::new(&out).join(format!("{service}.rs")), code)
             .expect("OUT_DIR is writable");
     }
@@ -52,14 +78,16 @@ fn main() {
 struct Generator<'a> {
     shapes: &'a serde_json::Map<String, Value>,
     operations: &'a serde_json::Map<String, Value>,
+    common: &'static [(&'static str, &'static str, u16)],
     out: String,
 }
 
 impl<'a> Generator<'a> {
-    fn new(model: &'a Value) -> Self {
+    fn new(model: &'a Value, common: &'static [(&'static str, &'static str, u16)]) -> Self {
         Generator {
             shapes: model["shapes"].as_object().expect("shapes"),
             operations: model["operations"].as_object().expect("operations"),
+            common,
             out: String::new(),
         }
     }
@@ -221,42 +249,55 @@ impl<'a> Generator<'a> {
     }
 
     fn error_codes(&mut self) {
-        let mut errors: BTreeMap<String, u16> = BTreeMap::new();
-        for op in self.operations.values() {
-            for error in op["errors"].as_array().into_iter().flatten() {
-                let name = str_of(error);
-                let shape = self.shape(name);
-                let status = shape["error"]["httpStatusCode"].as_u64().map_or_else(
-                    // awsJson: a client's error is a 400; the service's own fault a 500, or a
-                    // 503 when it says it is unavailable.
-                    || match (shape.get("fault").is_some(), name) {
-                        (true, "ServiceUnavailableException") => 503,
-                        (true, _) => 500,
-                        (false, _) => 400,
-                    },
-                    |status| status as u16,
-                );
-                errors.insert(name.to_string(), status);
+        // Shape → (code, status): every error shape of the model, then the common ones.
+        let mut errors: BTreeMap<String, (String, u16)> = BTreeMap::new();
+        for (name, shape) in self.shapes {
+            if shape.get("exception").is_none() {
+                continue;
             }
+            let code = shape["error"]["code"].as_str().unwrap_or(name);
+            let status = shape["error"]["httpStatusCode"].as_u64().map_or_else(
+                // awsJson: a client's error is a 400; the service's own fault a 500, or a 503
+                // when it says it is unavailable.
+                || match (shape.get("fault").is_some(), name.as_str()) {
+                    (true, "ServiceUnavailableException") => 503,
+                    (true, _) => 500,
+                    (false, _) => 400,
+                },
+                |status| status as u16,
+            );
+            errors.insert(name.clone(), (code.to_string(), status));
         }
-        for (name, status) in COMMON_ERRORS {
-            errors.entry(name.to_string()).or_insert(status);
+        for (shape, code, status) in self.common {
+            errors
+                .entry(shape.to_string())
+                .or_insert((code.to_string(), *status));
         }
         let mut o = String::new();
-        o.push_str("/// The errors the model names for the emulated operations, and AWS's common errors.\n#[derive(Debug, Clone, Copy, PartialEq, Eq)]\npub enum ErrorCode {\n");
+        o.push_str("/// The model's error shapes, and AWS's common errors.\n#[derive(Debug, Clone, Copy, PartialEq, Eq)]\npub enum ErrorCode {\n");
         for name in errors.keys() {
             let _ = writeln!(o, "    {name},");
         }
-        o.push_str("}\n\nimpl ErrorCode {\n    /// The code AWS answers (`__type`, `x-amzn-ErrorType`).\n    pub fn code(self) -> &'static str {\n        match self {\n");
+        let _ = writeln!(
+            o,
+            "}}\n\nimpl ErrorCode {{\n    pub const ALL: [ErrorCode; {}] = [{}];\n",
+            errors.len(),
+            errors
+                .keys()
+                .map(|n| format!("ErrorCode::{n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        o.push_str("    /// The code AWS's clients see (`__type` in JSON, `x-amzn-ErrorType`, the query code).\n    pub fn code(self) -> &'static str {\n        match self {\n");
+        for (name, (code, _)) in &errors {
+            let _ = writeln!(o, "            ErrorCode::{name} => \"{code}\",");
+        }
+        o.push_str("        }\n    }\n\n    /// The error's shape in the model (`__type` in RPC v2 CBOR).\n    pub fn shape(self) -> &'static str {\n        match self {\n");
         for name in errors.keys() {
             let _ = writeln!(o, "            ErrorCode::{name} => \"{name}\",");
         }
-        o.push_str("        }\n    }\n\n    /// The error of a code, if the model or AWS's common errors have it.\n    pub fn from_code(code: &str) -> Option<ErrorCode> {\n        match code {\n");
-        for name in errors.keys() {
-            let _ = writeln!(o, "            \"{name}\" => Some(ErrorCode::{name}),");
-        }
-        o.push_str("            _ => None,\n        }\n    }\n\n    /// The HTTP status AWS answers it with.\n    pub fn status(self) -> u16 {\n        match self {\n");
-        for (name, status) in &errors {
+        o.push_str("        }\n    }\n\n    /// The error of a code, if the model or AWS's common errors have it.\n    pub fn from_code(code: &str) -> Option<ErrorCode> {\n        ErrorCode::ALL.into_iter().find(|e| e.code() == code)\n    }\n\n    /// The HTTP status AWS answers it with.\n    pub fn status(self) -> u16 {\n        match self {\n");
+        for (name, (_, status)) in &errors {
             let _ = writeln!(o, "            ErrorCode::{name} => {status},");
         }
         o.push_str("        }\n    }\n}\n\n");

@@ -23,33 +23,31 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use aws_smithy_cbor::data::Type;
-use aws_smithy_cbor::{Decoder, Encoder};
-use aws_smithy_types::DateTime;
+use aws_smithy_cbor::Decoder;
 use axum::body::Body;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::HeaderValue;
 use axum::response::Response;
 use serde_json::{Map, Value};
 
 use super::alarm::Alarm;
 use super::arns::arn;
 use super::clock::now_ms;
-use super::ids::new_request_id;
-use super::wire::strings;
+use super::error::{AwsError, Protocol};
+use super::faults::Service;
+use super::model;
+pub use super::shapes::cloudwatch::Operation;
+use super::shapes::cloudwatch::{
+    AlarmType, DeleteAlarmsInput, DescribeAlarmsInput, DescribeAlarmsOutput, Dimension, ErrorCode,
+    GetMetricDataInput, GetMetricDataOutput, MetricAlarm, MetricDataResult, PutMetricAlarmInput,
+    Request, ScanBy, SetAlarmStateInput, StatusCode,
+};
+use super::wire;
 use super::Cloud;
 
 mod evaluate;
 
 /// The path every operation is posted to, before the operation's name.
 const PATH: &str = "/service/GraniteServiceVersion20100801/operation/";
-
-/// The CloudWatch operations the local cloud serves.
-pub const OPERATIONS: [&str; 5] = [
-    "GetMetricData",
-    "DescribeAlarms",
-    "PutMetricAlarm",
-    "SetAlarmState",
-    "DeleteAlarms",
-];
 
 /// The largest request taken (CloudWatch's 1 MB for a POST).
 pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
@@ -59,17 +57,15 @@ const MAX_QUERIES: usize = 500;
 /// Data points one GetMetricData may return (CloudWatch's quota).
 const MAX_DATAPOINTS: u64 = 100_800;
 
-/// The operation a request is for, parsed once: one of `OPERATIONS`, or "Unknown". RPC v2
-/// CBOR names it in the path; awsJson1.0 (what boto3 speaks to CloudWatch) in `X-Amz-Target`.
-pub fn operation(path: &str, target: Option<&str>) -> &'static str {
+/// The operation a request is for, parsed once: `None` when it is not one the local cloud
+/// emulates. RPC v2 CBOR names it in the path; awsJson1.0 (what boto3 speaks to CloudWatch)
+/// in `X-Amz-Target`.
+pub fn operation(path: &str, target: Option<&str>) -> Option<Operation> {
     let named = match target {
         Some(target) => target.strip_prefix(JSON_TARGET),
         None => path.strip_prefix(PATH),
     };
-    named
-        .and_then(|op| OPERATIONS.iter().find(|known| **known == op))
-        .copied()
-        .unwrap_or("Unknown")
+    named.and_then(Operation::from_name)
 }
 
 /// awsJson1.0's target prefix for CloudWatch (`X-Amz-Target: GraniteServiceVersion20100801.GetMetricData`).
@@ -124,10 +120,10 @@ pub fn is_cloudwatch_path(path: &str) -> bool {
 }
 
 /// Whether an operation changes state (and so the state is saved after it).
-pub fn writes(operation: &str) -> bool {
+pub fn writes(operation: Operation) -> bool {
     matches!(
         operation,
-        "PutMetricAlarm" | "SetAlarmState" | "DeleteAlarms"
+        Operation::PutMetricAlarm | Operation::SetAlarmState | Operation::DeleteAlarms
     )
 }
 
@@ -222,112 +218,28 @@ fn item(decoder: &mut Decoder, depth: usize) -> Result<Value, String> {
     })
 }
 
-/// What an answer holds, as CBOR writes it (a timestamp is tag 1, epoch seconds).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Out {
-    Map(Vec<(&'static str, Out)>),
-    List(Vec<Out>),
-    Text(String),
-    Number(f64),
-    Integer(i64),
-    Bool(bool),
-    /// Milliseconds since the epoch.
-    Time(i64),
+/// A success: the operation's output written as its model types each member.
+fn ok<T: serde::Serialize>(operation: Operation, output: T) -> Response {
+    let value = serde_json::to_value(output).unwrap_or_default();
+    wire::cbor(
+        200,
+        model::output_cbor(Service::CloudWatch, operation.name(), &value),
+    )
 }
 
-impl Out {
-    fn text(s: impl Into<String>) -> Out {
-        Out::Text(s.into())
-    }
-
-    fn write(&self, encoder: &mut Encoder) {
-        match self {
-            Out::Map(entries) => {
-                encoder.map(entries.len());
-                for (key, value) in entries {
-                    encoder.str(key);
-                    value.write(encoder);
-                }
-            }
-            Out::List(items) => {
-                encoder.array(items.len());
-                for item in items {
-                    item.write(encoder);
-                }
-            }
-            Out::Text(s) => {
-                encoder.str(s);
-            }
-            Out::Number(n) => {
-                encoder.double(*n);
-            }
-            Out::Integer(n) => {
-                encoder.long(*n);
-            }
-            Out::Bool(b) => {
-                encoder.boolean(*b);
-            }
-            Out::Time(ms) => {
-                encoder.timestamp(&DateTime::from_millis(*ms));
-            }
-        }
-    }
-
-    fn encode(&self) -> Vec<u8> {
-        let mut encoder = Encoder::new(Vec::new());
-        self.write(&mut encoder);
-        encoder.into_writer()
-    }
-}
-
-fn respond(status: u16, body: Vec<u8>) -> Response {
-    let mut response = Response::new(Body::from(body));
-    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    let headers = response.headers_mut();
-    headers.insert("smithy-protocol", HeaderValue::from_static("rpc-v2-cbor"));
-    headers.insert("content-type", HeaderValue::from_static("application/cbor"));
-    if let Ok(id) = HeaderValue::from_str(&new_request_id()) {
-        headers.insert("x-amzn-requestid", id);
-    }
-    response
-}
-
-/// A success.
-fn ok(body: Out) -> Response {
-    respond(200, body.encode())
-}
-
-/// A CloudWatch error: `__type` (the Smithy shape) in the body, and the query code AWS's
+/// A CloudWatch error: `__type` (the model's shape) in the body, and the query code AWS's
 /// clients show (`x-amzn-query-error: Code;Sender`), as recorded for rpc-v2-cbor
 /// (test_set_alarm_invalid_input: `ValidationError` for a `ValidationException`,
 /// `ResourceNotFound` answered 404 with an empty message).
-pub fn error(status: u16, code: &str, message: &str) -> Response {
-    let shape = match code {
-        "ValidationError" => "ValidationException",
-        "InvalidParameterValue" => "InvalidParameterValueException",
-        "InvalidParameterCombination" => "InvalidParameterCombinationException",
-        "MissingParameter" => "MissingRequiredParameterException",
-        "AccessDenied" => "AccessDeniedException",
-        "Throttling" => "ThrottlingException",
-        other => other,
-    };
-    let body = Out::Map(vec![
-        (
-            "__type",
-            Out::text(format!("com.amazonaws.cloudwatch#{shape}")),
-        ),
-        ("message", Out::text(message)),
-    ]);
-    let mut response = respond(status, body.encode());
-    if let Ok(value) = HeaderValue::from_str(&format!("{code};Sender")) {
-        response.headers_mut().insert("x-amzn-query-error", value);
-    }
-    response
+pub fn error(code: ErrorCode, message: &str) -> Response {
+    wire::cbor_error(code, message)
 }
 
-fn invalid(message: &str) -> Response {
-    error(400, "InvalidParameterValue", message)
+fn invalid(message: impl Into<String>) -> AwsError {
+    AwsError::new(ErrorCode::InvalidParameterValueException, message)
 }
+
+type Answer<T> = Result<T, AwsError>;
 
 // ---- metrics -------------------------------------------------------------------------------
 
@@ -605,89 +517,78 @@ fn dimensions(list: &Value) -> Vec<(String, String)> {
     pairs
 }
 
-fn get_metric_data(cloud: &Cloud, region: &str, request: &Value) -> Response {
-    let (Some(start), Some(end)) = (request["StartTime"].as_f64(), request["EndTime"].as_f64())
-    else {
-        return error(
-            400,
-            "MissingParameter",
-            "StartTime and EndTime are required",
-        );
-    };
+fn get_metric_data(
+    cloud: &Cloud,
+    region: &str,
+    input: GetMetricDataInput,
+) -> Answer<GetMetricDataOutput> {
+    let (start, end) = (input.start_time, input.end_time);
     if start >= end {
         // Recorded: test_invalid_amount_of_datapoints, error-invalid-time-frame.
-        return invalid("The parameter StartTime must be less than the parameter EndTime.");
-    }
-    let raw = request["MetricDataQueries"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    if raw.is_empty() || raw.len() > MAX_QUERIES {
-        return invalid(&format!(
-            "The collection MetricDataQueries must not be empty and must not have more than {MAX_QUERIES} members."
+        return Err(invalid(
+            "The parameter StartTime must be less than the parameter EndTime.",
         ));
+    }
+    let raw = input.metric_data_queries;
+    if raw.is_empty() || raw.len() > MAX_QUERIES {
+        return Err(invalid(format!(
+            "The collection MetricDataQueries must not be empty and must not have more than {MAX_QUERIES} members."
+        )));
     }
     let mut queries = Vec::new();
     let mut ids = std::collections::HashSet::new();
-    for (i, query) in raw.iter().enumerate() {
+    for (i, query) in raw.into_iter().enumerate() {
         let at = format!("MetricDataQueries.member.{}", i + 1);
-        let id = query["Id"].as_str().unwrap_or_default().to_string();
+        let id = query.id;
         let id_ok = id.chars().next().is_some_and(|c| c.is_ascii_lowercase())
             && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !id_ok {
-            return error(
-                400,
-                "ValidationError",
-                &format!("The value {id} for parameter {at}.Id is not valid: it must start with a lowercase letter and contain only letters, numbers and underscores."),
-            );
+            return Err(AwsError::new(
+                ErrorCode::ValidationException,
+                format!("The value {id} for parameter {at}.Id is not valid: it must start with a lowercase letter and contain only letters, numbers and underscores."),
+            ));
         }
         if !ids.insert(id.clone()) {
-            return invalid(&format!(
+            return Err(invalid(format!(
                 "The value {id} for parameter {at}.Id is not unique."
-            ));
+            )));
         }
-        if query.get("Expression").is_some_and(|e| !e.is_null()) {
-            return invalid(&format!(
+        if query.expression.is_some() {
+            return Err(invalid(format!(
                 "{at}.Expression: faqctl local does not evaluate metric math; query each metric with MetricStat"
+            )));
+        }
+        let Some(stat) = query.metric_stat else {
+            return Err(AwsError::new(
+                ErrorCode::MissingRequiredParameterException,
+                format!("The parameter {at}.MetricStat or {at}.Expression must be specified."),
             ));
-        }
-        let stat = &query["MetricStat"];
-        if stat.is_null() {
-            return error(
-                400,
-                "MissingParameter",
-                &format!("The parameter {at}.MetricStat or {at}.Expression must be specified."),
-            );
-        }
-        let period_s = stat["Period"].as_i64().unwrap_or(0);
+        };
+        let period_s = i64::from(stat.period);
         if !(period_s % 60 == 0 || [1, 5, 10, 30].contains(&period_s)) || period_s <= 0 {
-            return invalid(&format!(
+            return Err(invalid(format!(
                 "The parameter {at}.MetricStat.Period must be 1, 5, 10, 30, or a multiple of 60."
-            ));
+            )));
         }
-        let stat_name = stat["Stat"].as_str().unwrap_or_default().to_string();
-        if !["Sum", "SampleCount", "Average", "Minimum", "Maximum"].contains(&stat_name.as_str()) {
-            return invalid(&format!(
-                "The value {stat_name} for parameter {at}.MetricStat.Stat is not supported by faqctl local: use Sum, SampleCount, Average, Minimum or Maximum."
-            ));
+        if !["Sum", "SampleCount", "Average", "Minimum", "Maximum"].contains(&stat.stat.as_str()) {
+            return Err(invalid(format!(
+                "The value {} for parameter {at}.MetricStat.Stat is not supported by faqctl local: use Sum, SampleCount, Average, Minimum or Maximum.",
+                stat.stat
+            )));
         }
-        let metric = &stat["Metric"];
-        let dimensions = dimensions(&metric["Dimensions"]);
+        let metric = stat.metric;
         queries.push(Query {
             id,
-            label: query["Label"].as_str().map(str::to_string),
+            label: query.label,
             key: MetricKey {
                 region: region.to_string(),
-                namespace: metric["Namespace"].as_str().unwrap_or_default().to_string(),
-                name: metric["MetricName"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-                dimensions,
+                namespace: metric.namespace.unwrap_or_default(),
+                name: metric.metric_name.unwrap_or_default(),
+                dimensions: sorted_pairs(metric.dimensions.unwrap_or_default()),
             },
             period_s,
-            stat: stat_name,
-            return_data: query["ReturnData"].as_bool().unwrap_or(true),
+            stat: stat.stat,
+            return_data: query.return_data.unwrap_or(true),
         });
     }
     let start_ms = (start * 1000.0) as i64;
@@ -699,13 +600,12 @@ fn get_metric_data(cloud: &Cloud, region: &str, request: &Value) -> Response {
         total.saturating_add(periods)
     });
     if requested > MAX_DATAPOINTS {
-        return error(
-            400,
-            "InvalidParameterCombination",
-            &format!("You have requested up to {requested} datapoints, which exceeds the limit of {MAX_DATAPOINTS}. You may reduce the datapoints requested by increasing Period, or decreasing the time range."),
-        );
+        return Err(AwsError::new(
+            ErrorCode::InvalidParameterCombinationException,
+            format!("You have requested up to {requested} datapoints, which exceeds the limit of {MAX_DATAPOINTS}. You may reduce the datapoints requested by increasing Period, or decreasing the time range."),
+        ));
     }
-    let ascending = request["ScanBy"].as_str() == Some("TimestampAscending");
+    let ascending = input.scan_by == Some(ScanBy::TimestampAscending);
     let metrics = cloud.metrics();
     let mut results = Vec::new();
     for query in queries.iter().filter(|q| q.return_data) {
@@ -745,24 +645,33 @@ fn get_metric_data(cloud: &Cloud, region: &str, request: &Value) -> Response {
                 query.key.name.clone()
             }
         });
-        results.push(Out::Map(vec![
-            ("Id", Out::text(&query.id)),
-            ("Label", Out::Text(label)),
-            (
-                "Timestamps",
-                Out::List(points.iter().map(|(at, _)| Out::Time(*at)).collect()),
-            ),
-            (
-                "Values",
-                Out::List(points.iter().map(|(_, v)| Out::Number(*v)).collect()),
-            ),
-            ("StatusCode", Out::text("Complete")),
-        ]));
+        results.push(MetricDataResult {
+            id: Some(query.id.clone()),
+            label: Some(label),
+            timestamps: Some(points.iter().map(|(at, _)| seconds(*at)).collect()),
+            values: Some(points.iter().map(|(_, v)| *v).collect()),
+            status_code: Some(StatusCode::Complete),
+            messages: None,
+        });
     }
-    ok(Out::Map(vec![
-        ("MetricDataResults", Out::List(results)),
-        ("Messages", Out::List(vec![])),
-    ]))
+    Ok(GetMetricDataOutput {
+        metric_data_results: Some(results),
+        messages: Some(Vec::new()),
+        next_token: None,
+    })
+}
+
+/// Milliseconds since the epoch as a timestamp member holds them: seconds.
+fn seconds(ms: i64) -> f64 {
+    ms as f64 / 1000.0
+}
+
+/// A metric's dimensions as its key holds them: sorted pairs.
+fn sorted_pairs(dimensions: Vec<Dimension>) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> =
+        dimensions.into_iter().map(|d| (d.name, d.value)).collect();
+    pairs.sort();
+    pairs
 }
 
 // ---- alarms --------------------------------------------------------------------------------
@@ -822,80 +731,42 @@ impl Alarm {
         self.held_until_ms = now + interval;
     }
 
-    fn describe(&self) -> Out {
-        let c = &self.config;
-        let text_list =
-            |key: &str| Out::List(strings(&c[key]).into_iter().map(Out::text).collect());
-        let mut entries = vec![
-            ("AlarmName", Out::text(&self.name)),
-            ("AlarmArn", Out::text(&self.arn)),
-        ];
-        if let Some(d) = c["AlarmDescription"].as_str() {
-            entries.push(("AlarmDescription", Out::text(d)));
+    /// The alarm as DescribeAlarms answers it, from the configuration PutMetricAlarm stored.
+    fn describe(&self) -> MetricAlarm {
+        // Stored from a PutMetricAlarmInput (or, before, its JSON as sent): always readable.
+        let c: PutMetricAlarmInput =
+            serde_json::from_value(self.config.clone()).unwrap_or_else(|_| PutMetricAlarmInput {
+                alarm_name: self.name.clone(),
+                ..Default::default()
+            });
+        MetricAlarm {
+            alarm_name: Some(self.name.clone()),
+            alarm_arn: Some(self.arn.clone()),
+            alarm_description: c.alarm_description,
+            alarm_configuration_updated_timestamp: Some(seconds(self.configured_ms)),
+            actions_enabled: Some(c.actions_enabled.unwrap_or(true)),
+            ok_actions: Some(c.ok_actions.unwrap_or_default()),
+            alarm_actions: Some(c.alarm_actions.unwrap_or_default()),
+            insufficient_data_actions: Some(c.insufficient_data_actions.unwrap_or_default()),
+            state_value: serde_json::from_value(Value::String(self.state.clone())).ok(),
+            state_reason: Some(self.reason.clone()),
+            state_reason_data: self.reason_data.clone(),
+            state_updated_timestamp: Some(seconds(self.state_updated_ms)),
+            metric_name: c.metric_name,
+            namespace: c.namespace,
+            statistic: c.statistic,
+            extended_statistic: c.extended_statistic,
+            unit: c.unit,
+            dimensions: Some(c.dimensions.unwrap_or_default()),
+            period: c.period,
+            evaluation_periods: c.evaluation_periods,
+            datapoints_to_alarm: c.datapoints_to_alarm,
+            threshold: c.threshold,
+            comparison_operator: c.comparison_operator,
+            treat_missing_data: c.treat_missing_data,
+            state_transitioned_timestamp: Some(seconds(self.state_transitioned_ms)),
+            ..Default::default()
         }
-        entries.extend([
-            (
-                "AlarmConfigurationUpdatedTimestamp",
-                Out::Time(self.configured_ms),
-            ),
-            (
-                "ActionsEnabled",
-                Out::Bool(c["ActionsEnabled"].as_bool().unwrap_or(true)),
-            ),
-            ("OKActions", text_list("OKActions")),
-            ("AlarmActions", text_list("AlarmActions")),
-            (
-                "InsufficientDataActions",
-                text_list("InsufficientDataActions"),
-            ),
-            ("StateValue", Out::text(&self.state)),
-            ("StateReason", Out::text(&self.reason)),
-        ]);
-        if let Some(data) = &self.reason_data {
-            entries.push(("StateReasonData", Out::text(data)));
-        }
-        entries.push(("StateUpdatedTimestamp", Out::Time(self.state_updated_ms)));
-        for key in [
-            "MetricName",
-            "Namespace",
-            "Statistic",
-            "ExtendedStatistic",
-            "Unit",
-        ] {
-            if let Some(v) = c[key].as_str() {
-                entries.push((key, Out::text(v)));
-            }
-        }
-        let dimensions = c["Dimensions"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|d| {
-                Out::Map(vec![
-                    ("Name", Out::text(d["Name"].as_str().unwrap_or_default())),
-                    ("Value", Out::text(d["Value"].as_str().unwrap_or_default())),
-                ])
-            })
-            .collect();
-        entries.push(("Dimensions", Out::List(dimensions)));
-        for key in ["Period", "EvaluationPeriods", "DatapointsToAlarm"] {
-            if let Some(v) = c[key].as_i64() {
-                entries.push((key, Out::Integer(v)));
-            }
-        }
-        if let Some(v) = c["Threshold"].as_f64() {
-            entries.push(("Threshold", Out::Number(v)));
-        }
-        for key in ["ComparisonOperator", "TreatMissingData"] {
-            if let Some(v) = c[key].as_str() {
-                entries.push((key, Out::text(v)));
-            }
-        }
-        entries.push((
-            "StateTransitionedTimestamp",
-            Out::Time(self.state_transitioned_ms),
-        ));
-        Out::Map(entries)
     }
 }
 
@@ -903,81 +774,73 @@ fn alarm_key(region: &str, name: &str) -> String {
     format!("{region}/{name}")
 }
 
-fn put_metric_alarm(cloud: &Cloud, region: &str, request: &Value) -> Response {
-    let Some(name) = request["AlarmName"].as_str() else {
-        return error(
-            400,
-            "MissingParameter",
-            "The parameter AlarmName is required.",
-        );
-    };
-    let has_metric = request["MetricName"].is_string();
-    let has_metrics = request["Metrics"].as_array().is_some_and(|m| !m.is_empty());
+fn put_metric_alarm(cloud: &Cloud, region: &str, input: PutMetricAlarmInput) -> Answer<()> {
+    let has_metric = input.metric_name.is_some();
+    let has_metrics = input.metrics.as_ref().is_some_and(|m| !m.is_empty());
     if has_metric == has_metrics {
-        return error(
-            400,
-            "ValidationError",
+        return Err(AwsError::new(
+            ErrorCode::ValidationException,
             "Exactly one element of the metrics list should return data.",
-        );
+        ));
     }
     if has_metrics {
-        return invalid(
+        return Err(invalid(
             "faqctl local keeps alarms on one metric (MetricName), not metric math (Metrics)",
-        );
+        ));
     }
-    if request["Statistic"].is_string() == request["ExtendedStatistic"].is_string() {
-        return error(
-            400,
-            "InvalidParameterCombination",
+    if input.statistic.is_some() == input.extended_statistic.is_some() {
+        return Err(AwsError::new(
+            ErrorCode::InvalidParameterCombinationException,
             "Exactly one of Statistic or ExtendedStatistic must be specified.",
-        );
+        ));
     }
-    let mut config = request.clone();
-    if let Some(object) = config.as_object_mut() {
-        object.remove("Tags");
-    }
+    let name = input.alarm_name.clone();
+    let config = serde_json::to_value(PutMetricAlarmInput {
+        tags: None,
+        ..input
+    })
+    .unwrap_or_default();
     let now = now_ms();
     let mut db = cloud.db();
     let alarms = db.alarms_mut();
-    let key = alarm_key(region, name);
+    let key = alarm_key(region, &name);
     match alarms.get_mut(&key) {
         Some(alarm) => {
             alarm.config = config;
             alarm.configured_ms = now;
         }
         None => {
-            alarms.insert(key, Alarm::new(region, name, config, now));
+            alarms.insert(key, Alarm::new(region, &name, config, now));
         }
     }
-    ok(Out::Map(vec![]))
+    Ok(())
 }
 
-fn describe_alarms(cloud: &Cloud, region: &str, request: &Value) -> Response {
-    let names: Vec<&str> = strings(&request["AlarmNames"]);
-    let prefix = request["AlarmNamePrefix"].as_str();
+fn describe_alarms(
+    cloud: &Cloud,
+    region: &str,
+    input: DescribeAlarmsInput,
+) -> Answer<DescribeAlarmsOutput> {
+    let names = input.alarm_names.unwrap_or_default();
+    let prefix = input.alarm_name_prefix;
     if prefix.is_some() && !names.is_empty() {
-        return error(
-            400,
-            "InvalidParameterCombination",
+        return Err(AwsError::new(
+            ErrorCode::InvalidParameterCombinationException,
             "AlarmNamePrefix and AlarmNames are mutually exclusive",
-        );
+        ));
     }
-    let state = request["StateValue"].as_str();
-    let types: Vec<&str> = strings(&request["AlarmTypes"]);
-    let metric_alarms = types.is_empty() || types.contains(&"MetricAlarm");
-    let limit = request["MaxRecords"].as_u64().unwrap_or(50) as usize;
-    let after = request["NextToken"].as_str().unwrap_or_default();
+    let named = |a: &Alarm| {
+        (names.is_empty() || names.contains(&a.name))
+            && prefix.as_deref().is_none_or(|p| a.name.starts_with(p))
+    };
+    let types = input.alarm_types.unwrap_or_default();
+    let metric_alarms = types.is_empty() || types.contains(&AlarmType::MetricAlarm);
+    let limit = input.max_records.map_or(50, |n| n.max(1) as usize);
+    let after = input.next_token.unwrap_or_default();
     if metric_alarms {
-        evaluate_alarms(
-            cloud,
-            region,
-            |a| {
-                (names.is_empty() || names.contains(&a.name.as_str()))
-                    && prefix.is_none_or(|p| a.name.starts_with(p))
-            },
-            now_ms(),
-        );
+        evaluate_alarms(cloud, region, named, now_ms());
     }
+    let state = input.state_value.map(|s| s.as_str());
     let db = cloud.db();
     let prefix_key = alarm_key(region, "");
     let mut found: Vec<&Alarm> = db
@@ -985,27 +848,19 @@ fn describe_alarms(cloud: &Cloud, region: &str, request: &Value) -> Response {
         .range(prefix_key.clone()..)
         .take_while(|(k, _)| k.starts_with(&prefix_key))
         .map(|(_, a)| a)
-        .filter(|_| metric_alarms)
-        .filter(|a| names.is_empty() || names.contains(&a.name.as_str()))
-        .filter(|a| prefix.is_none_or(|p| a.name.starts_with(p)))
+        .filter(|a| metric_alarms && named(a))
         .filter(|a| state.is_none_or(|s| a.state == s))
-        .filter(|a| after.is_empty() || a.name.as_str() > after)
+        .filter(|a| after.is_empty() || a.name > after)
         .collect();
     let more = found.len() > limit;
     found.truncate(limit);
-    let mut entries = vec![
-        (
-            "MetricAlarms",
-            Out::List(found.iter().map(|a| a.describe()).collect()),
-        ),
-        ("CompositeAlarms", Out::List(vec![])),
-    ];
-    if more {
-        if let Some(last) = found.last() {
-            entries.push(("NextToken", Out::text(&last.name)));
-        }
-    }
-    ok(Out::Map(entries))
+    Ok(DescribeAlarmsOutput {
+        metric_alarms: Some(found.iter().map(|a| a.describe()).collect()),
+        composite_alarms: Some(Vec::new()),
+        next_token: more
+            .then(|| found.last().map(|last| last.name.clone()))
+            .flatten(),
+    })
 }
 
 /// Evaluates the region's metric alarms that `selected` picks, at `now` (see the module's
@@ -1093,73 +948,105 @@ fn alarm_metric(region: &str, config: &Value) -> MetricKey {
     }
 }
 
-fn set_alarm_state(cloud: &Cloud, region: &str, request: &Value) -> Response {
-    let name = request["AlarmName"].as_str().unwrap_or_default();
-    let state = request["StateValue"].as_str().unwrap_or_default();
-    let reason = request["StateReason"].as_str().unwrap_or_default();
+fn set_alarm_state(cloud: &Cloud, region: &str, input: SetAlarmStateInput) -> Answer<()> {
     let mut db = cloud.db();
-    let Some(alarm) = db.alarms_mut().get_mut(&alarm_key(region, name)) else {
+    let Some(alarm) = db
+        .alarms_mut()
+        .get_mut(&alarm_key(region, &input.alarm_name))
+    else {
         // Recorded: test_set_alarm_invalid_input, error-resource-not-found (404, no message).
-        return error(404, "ResourceNotFound", "");
+        return Err(AwsError::new(ErrorCode::ResourceNotFound, ""));
     };
-    alarm.set_state(state, reason, request["StateReasonData"].as_str(), now_ms());
-    ok(Out::Map(vec![]))
+    alarm.set_state(
+        input.state_value.as_str(),
+        &input.state_reason,
+        input.state_reason_data.as_deref(),
+        now_ms(),
+    );
+    Ok(())
 }
 
-fn delete_alarms(cloud: &Cloud, region: &str, request: &Value) -> Response {
-    let names: Vec<&str> = strings(&request["AlarmNames"]);
+fn delete_alarms(cloud: &Cloud, region: &str, input: DeleteAlarmsInput) -> Answer<()> {
     let mut db = cloud.db();
     let alarms = db.alarms_mut();
-    if let Some(missing) = names
+    if let Some(missing) = input
+        .alarm_names
         .iter()
         .find(|n| !alarms.contains_key(&alarm_key(region, n)))
     {
-        return error(
-            404,
-            "ResourceNotFound",
-            &format!("An alarm named {missing} does not exist."),
-        );
+        return Err(AwsError::new(
+            ErrorCode::ResourceNotFound,
+            format!("An alarm named {missing} does not exist."),
+        ));
     }
-    for name in names {
+    for name in &input.alarm_names {
         alarms.remove(&alarm_key(region, name));
     }
-    ok(Out::Map(vec![]))
+    Ok(())
 }
 
-/// Serves one CloudWatch operation (its body already read from CBOR and checked against the
-/// service model).
-pub fn apply(cloud: &Cloud, operation: &str, region: &str, request: &Value) -> Response {
-    match operation {
-        "GetMetricData" => get_metric_data(cloud, region, request),
-        "DescribeAlarms" => describe_alarms(cloud, region, request),
-        "PutMetricAlarm" => put_metric_alarm(cloud, region, request),
-        "SetAlarmState" => set_alarm_state(cloud, region, request),
-        "DeleteAlarms" => delete_alarms(cloud, region, request),
-        _ => error(
-            400,
-            "UnknownOperationException",
-            "faqctl local's CloudWatch serves GetMetricData, DescribeAlarms, PutMetricAlarm, SetAlarmState and DeleteAlarms",
-        ),
-    }
+/// Serves one CloudWatch operation (its body already read from CBOR or JSON and checked
+/// against the service model): the body parsed into the operation's typed input, then one
+/// function per operation.
+pub fn apply(cloud: &Cloud, operation: Operation, region: &str, request: Value) -> Response {
+    let request = match Request::parse(operation, request) {
+        Ok(request) => request,
+        Err(e) => {
+            return error(
+                ErrorCode::SerializationException,
+                &format!("the request does not match {}: {e}", operation.name()),
+            )
+        }
+    };
+    let answer = match request {
+        Request::GetMetricData(input) => {
+            get_metric_data(cloud, region, input).map(|out| ok(operation, out))
+        }
+        Request::DescribeAlarms(input) => {
+            describe_alarms(cloud, region, input).map(|out| ok(operation, out))
+        }
+        Request::PutMetricAlarm(input) => {
+            put_metric_alarm(cloud, region, input).map(|()| ok(operation, ()))
+        }
+        Request::SetAlarmState(input) => {
+            set_alarm_state(cloud, region, input).map(|()| ok(operation, ()))
+        }
+        Request::DeleteAlarms(input) => {
+            delete_alarms(cloud, region, input).map(|()| ok(operation, ()))
+        }
+    };
+    answer.unwrap_or_else(|refusal| wire::error(Protocol::RpcV2Cbor, &refusal))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// An answer is written as the model types it: timestamps as tag 1, read back as epoch
+    /// seconds; integers as integers; doubles as doubles; unset members absent.
     #[test]
-    fn cbor_reads_back_what_it_writes_with_timestamps_as_seconds() {
-        let out = Out::Map(vec![
-            ("Id", Out::text("errors")),
-            ("Values", Out::List(vec![Out::Number(1.5), Out::Integer(3)])),
-            ("At", Out::Time(1_700_000_000_250)),
-            ("Ok", Out::Bool(true)),
-        ]);
-        let value = decode(&out.encode()).unwrap();
+    fn answers_are_written_in_cbor_as_the_model_types_them_and_read_back() {
+        let output = GetMetricDataOutput {
+            metric_data_results: Some(vec![MetricDataResult {
+                id: Some("errors".into()),
+                timestamps: Some(vec![1_700_000_000.25]),
+                values: Some(vec![1.5, 3.0]),
+                status_code: Some(StatusCode::Complete),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        };
+        let value = serde_json::to_value(&output).unwrap();
+        let bytes = model::output_cbor(Service::CloudWatch, "GetMetricData", &value);
         assert_eq!(
-            value,
-            serde_json::json!({"Id": "errors", "Values": [1.5, 3], "At": 1_700_000_000.25, "Ok": true})
+            decode(&bytes).unwrap(),
+            serde_json::json!({"MetricDataResults": [{
+                "Id": "errors", "Timestamps": [1_700_000_000.25], "Values": [1.5, 3.0],
+                "StatusCode": "Complete"
+            }]})
         );
+        // The timestamp is CBOR tag 1, not a bare number.
+        assert!(bytes.windows(2).any(|w| w == [0xc1, 0xfb]), "{bytes:02x?}");
         assert!(decode(&[0xff, 0x00]).is_err());
         assert_eq!(decode(b"").unwrap(), serde_json::json!({}));
     }

@@ -5,6 +5,7 @@
 /// An error code of a service's model: its name and the HTTP status AWS answers it with.
 pub trait Code: Copy {
     fn code(self) -> &'static str;
+    fn shape(self) -> &'static str;
     fn status(self) -> u16;
 }
 
@@ -14,12 +15,17 @@ pub trait Code: Copy {
 pub enum Protocol {
     /// CloudWatch Logs: `{"__type": code, "message": …}`.
     AwsJson11,
+    /// CloudWatch: `{"__type": "com.amazonaws.cloudwatch#Shape", "message": …}` in CBOR, and
+    /// the query code in `x-amzn-query-error` (awsJson1.0 answers are the same, made JSON).
+    RpcV2Cbor,
 }
 
 /// An error as AWS answers it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AwsError {
     pub code: &'static str,
+    /// The error's shape in the model (the code, but for CloudWatch's query-compatible codes).
+    pub shape: &'static str,
     pub status: u16,
     pub message: String,
 }
@@ -28,6 +34,7 @@ impl AwsError {
     pub fn new(code: impl Code, message: impl Into<String>) -> AwsError {
         AwsError {
             code: code.code(),
+            shape: code.shape(),
             status: code.status(),
             message: message.into(),
         }

@@ -25,8 +25,9 @@ use axum::response::Response;
 use serde_json::json;
 
 use super::error::{AwsError, Protocol};
+use super::shapes::cloudwatch::ErrorCode as CloudWatchError;
 use super::shapes::logs::ErrorCode as LogsError;
-use super::wire::{json11_error, rest_error};
+use super::wire::{cbor_error, json11_error, rest_error};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
@@ -349,10 +350,13 @@ pub fn respond(fault: &Fault, service: Service) -> Option<Response> {
     let response = match (fault, service) {
         (Fault::Slow(_) | Fault::Lost | Fault::Gather { .. }, _) => return None,
         (Fault::Reset, _) => return Some(reset()),
-        (Fault::Throttle, Service::CloudWatch) => super::cloudwatch::error(400, "Throttling", "Rate exceeded"),
-        (Fault::Status(503), Service::CloudWatch) => super::cloudwatch::error(503, "ServiceUnavailable", "Service unavailable (injected fault)"),
-        (Fault::Status(status), Service::CloudWatch) => super::cloudwatch::error(*status, "InternalServiceError", "Internal failure (injected fault)"),
-        (Fault::Conflict, Service::CloudWatch) => super::cloudwatch::error(429, "ConcurrentModificationException", "More than one process tried to modify a resource at the same time. (injected fault)"),
+        (Fault::Throttle, Service::CloudWatch) => cbor_error(CloudWatchError::ThrottlingException, "Rate exceeded"),
+        (Fault::Status(503), Service::CloudWatch) => cbor_error(CloudWatchError::ServiceUnavailable, "Service unavailable (injected fault)"),
+        (Fault::Status(status), Service::CloudWatch) => {
+            let failure = AwsError::new(CloudWatchError::InternalServiceFault, "Internal failure (injected fault)");
+            super::wire::error(Protocol::RpcV2Cbor, &failure.with_status(*status))
+        },
+        (Fault::Conflict, Service::CloudWatch) => cbor_error(CloudWatchError::ConcurrentModificationException, "More than one process tried to modify a resource at the same time. (injected fault)"),
         (Fault::Throttle, Service::Logs) => json11_error(LogsError::ThrottlingException, "Rate exceeded"),
         (Fault::Throttle, Service::Lambda) => rest_error(429, "TooManyRequestsException", "Rate exceeded"),
         (Fault::Throttle, Service::ApiGateway) => rest_error(429, "TooManyRequestsException", "Too Many Requests"),

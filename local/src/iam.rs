@@ -21,6 +21,7 @@ use serde_json::Value;
 
 use super::arns::{arn, partition, ACCOUNT};
 use super::faults::Service;
+use super::shapes::cloudwatch::ErrorCode as CloudWatchError;
 use super::shapes::logs::ErrorCode as LogsError;
 use super::wire::{decode_segment, json11_error, rest_error};
 
@@ -752,7 +753,9 @@ pub fn access_denied(service: Service, caller: &Caller, need: &Need, region: &st
     let message = denial(caller, need, region);
     match service {
         Service::Logs => json11_error(LogsError::AccessDeniedException, &message),
-        Service::CloudWatch => super::cloudwatch::error(403, "AccessDenied", &message),
+        Service::CloudWatch => {
+            super::cloudwatch::error(CloudWatchError::AccessDeniedException, &message)
+        }
         Service::Lambda | Service::ApiGateway => rest_error(403, "AccessDeniedException", &message),
     }
 }
@@ -767,11 +770,10 @@ pub fn bad_credentials(service: Service, refusal: &BadCredentials) -> Response {
         ),
         Service::CloudWatch => {
             let code = match refusal.code {
-                "UnrecognizedClientException" => "InvalidClientTokenId",
-                "ExpiredTokenException" => "ExpiredToken",
-                other => other,
+                "ExpiredTokenException" => CloudWatchError::ExpiredToken,
+                _ => CloudWatchError::InvalidClientTokenId,
             };
-            super::cloudwatch::error(403, code, refusal.message)
+            super::cloudwatch::error(code, refusal.message)
         }
         Service::Lambda | Service::ApiGateway => rest_error(403, refusal.code, refusal.message),
     }

@@ -243,6 +243,89 @@ pub fn json_body(service: Service, operation: &str) -> bool {
 /// never `null` (AWS leaves an unset member out), an enum's value one of the enum's. Returns
 /// what does not conform, each as `path: problem`. Operations whose output is a payload
 /// passed through (Invoke) or that have no output shape are not checked.
+/// An operation's answer in RPC v2 CBOR, each member written as its output shape types it:
+/// a timestamp as tag 1 (epoch seconds, which the JSON answer holds), an integer or a long as
+/// a CBOR integer, a double as a double; members the shape does not have are left out.
+pub fn output_cbor(service: Service, operation: &str, value: &Value) -> Vec<u8> {
+    let model = model(service);
+    let mut encoder = aws_smithy_cbor::Encoder::new(Vec::new());
+    match model
+        .operations
+        .get(operation)
+        .and_then(|op| op.output.as_deref())
+    {
+        Some(output) => write_cbor(model, output, value, &mut encoder),
+        None => {
+            encoder.map(0);
+        }
+    }
+    encoder.into_writer()
+}
+
+fn write_cbor(model: &Model, name: &str, value: &Value, encoder: &mut aws_smithy_cbor::Encoder) {
+    let Some(shape) = model.shapes.get(name) else {
+        encoder.null();
+        return;
+    };
+    match (shape.kind.as_str(), value) {
+        ("structure", Value::Object(object)) => {
+            let present: Vec<(&String, &Member, &Value)> = shape
+                .members
+                .iter()
+                .filter_map(|(member, m)| Some((member, m, object.get(member)?)))
+                .filter(|(_, _, v)| !v.is_null())
+                .collect();
+            encoder.map(present.len());
+            for (member, m, v) in present {
+                encoder.str(member);
+                write_cbor(model, &m.shape, v, encoder);
+            }
+        }
+        ("list", Value::Array(items)) => {
+            encoder.array(items.len());
+            for item in items {
+                write_cbor(
+                    model,
+                    shape.member.as_deref().unwrap_or_default(),
+                    item,
+                    encoder,
+                );
+            }
+        }
+        ("map", Value::Object(object)) => {
+            encoder.map(object.len());
+            for (key, v) in object {
+                encoder.str(key);
+                write_cbor(
+                    model,
+                    shape.value.as_deref().unwrap_or_default(),
+                    v,
+                    encoder,
+                );
+            }
+        }
+        ("timestamp", Value::Number(n)) => {
+            let seconds = n.as_f64().unwrap_or_default();
+            encoder.timestamp(&aws_smithy_types::DateTime::from_secs_f64(seconds));
+        }
+        ("integer" | "long", Value::Number(n)) => {
+            encoder.long(n.as_i64().unwrap_or_default());
+        }
+        ("double" | "float", Value::Number(n)) => {
+            encoder.double(n.as_f64().unwrap_or_default());
+        }
+        ("boolean", Value::Bool(b)) => {
+            encoder.boolean(*b);
+        }
+        (_, Value::String(text)) => {
+            encoder.str(text);
+        }
+        _ => {
+            encoder.null();
+        }
+    }
+}
+
 pub fn check_answer(service: Service, operation: &str, body: &Value) -> Vec<String> {
     let model = model(service);
     let Some(output) = model

@@ -17,6 +17,7 @@ use serde_json::Value;
 use super::casing::ConnectionHeads;
 use super::error::{AwsError, Protocol};
 use super::faults::{self, Service};
+use super::shapes::cloudwatch::ErrorCode as CloudWatchError;
 use super::shapes::logs::ErrorCode;
 use super::{
     admin, apigateway, cloudwatch, execute_api, iam, ids, lambda, logs, model, query, roles, sts,
@@ -30,7 +31,8 @@ pub enum Call {
     ApiGateway(apigateway::Op),
     /// `None`: an operation it does not emulate.
     Logs(Option<logs::Operation>),
-    CloudWatch(&'static str),
+    /// `None`: an operation it does not emulate.
+    CloudWatch(Option<cloudwatch::Operation>),
 }
 
 impl Call {
@@ -49,7 +51,7 @@ impl Call {
             Call::Lambda(op) => op.name(),
             Call::ApiGateway(op) => op.name(),
             Call::Logs(op) => op.map_or("Unknown", logs::Operation::name),
-            Call::CloudWatch(op) => op,
+            Call::CloudWatch(op) => op.map_or("Unknown", cloudwatch::Operation::name),
         }
     }
 
@@ -59,7 +61,7 @@ impl Call {
             Call::Lambda(op) => op.writes(),
             Call::ApiGateway(op) => op.writes(),
             Call::Logs(op) => op.is_some_and(logs::writes),
-            Call::CloudWatch(op) => cloudwatch::writes(op),
+            Call::CloudWatch(op) => op.is_some_and(cloudwatch::writes),
         }
     }
 }
@@ -342,14 +344,14 @@ impl Target {
                     ),
                 ),
             ),
-            Target::Service(Call::CloudWatch(op)) => (
+            Target::Service(call @ Call::CloudWatch(_)) => (
                 cloudwatch::MAX_REQUEST_BYTES,
                 cloudwatch::error(
-                    413,
-                    "RequestEntityTooLarge",
+                    CloudWatchError::RequestEntityTooLarge,
                     &format!(
-                        "Request must be smaller than {} bytes for the {op} operation",
-                        cloudwatch::MAX_REQUEST_BYTES
+                        "Request must be smaller than {} bytes for the {} operation",
+                        cloudwatch::MAX_REQUEST_BYTES,
+                        call.name()
                     ),
                 ),
             ),
@@ -455,7 +457,7 @@ async fn read_body(
             );
             let mut answer = match target.service() {
                 Service::Logs => json11_status(408, ErrorCode::RequestTimeout, &message),
-                Service::CloudWatch => cloudwatch::error(408, "RequestTimeout", &message),
+                Service::CloudWatch => cloudwatch::error(CloudWatchError::RequestTimeout, &message),
                 _ => wire::rest_error(408, "RequestTimeoutException", &message),
             };
             *answer.status_mut() = axum::http::StatusCode::REQUEST_TIMEOUT;
@@ -496,7 +498,9 @@ impl Refusal {
         };
         let mut response = match service {
             Service::Logs => wire::json11_error(ErrorCode::AccessDeniedException, &message),
-            Service::CloudWatch => cloudwatch::error(403, code, &message),
+            Service::CloudWatch => {
+                cloudwatch::error(CloudWatchError::AccessDeniedException, &message)
+            }
             Service::Lambda | Service::ApiGateway => wire::rest_error(403, code, &message),
         };
         *response.status_mut() = axum::http::StatusCode::FORBIDDEN;
@@ -612,7 +616,9 @@ fn unknown_operation(
     };
     match service {
         Service::Logs => wire::json11_error(ErrorCode::UnknownOperationException, &message),
-        Service::CloudWatch => cloudwatch::error(400, "UnknownOperationException", &message),
+        Service::CloudWatch => {
+            cloudwatch::error(CloudWatchError::UnknownOperationException, &message)
+        }
         Service::Lambda | Service::ApiGateway => {
             wire::rest_error(404, "UnknownOperationException", &message)
         }
@@ -668,7 +674,11 @@ async fn call_service(
                     ErrorCode::from_code(code).unwrap_or(ErrorCode::InvalidParameterException),
                     &message,
                 ),
-                Service::CloudWatch => cloudwatch::error(400, code, &message),
+                Service::CloudWatch => cloudwatch::error(
+                    CloudWatchError::from_code(code)
+                        .unwrap_or(CloudWatchError::ValidationException),
+                    &message,
+                ),
                 _ => wire::rest_error(400, code, &message),
             };
         }
@@ -716,8 +726,15 @@ async fn call_service(
             (None, _) => logs::error(ErrorCode::UnknownOperationException, "unknown operation"),
         },
         Call::CloudWatch(op) => match json.map_or_else(|| cloudwatch::read(headers, body), Ok) {
-            Ok(request) => cloudwatch::apply(cloud, op, region, &request),
-            Err(message) => cloudwatch::error(400, "SerializationException", &message),
+            Ok(request) => match op {
+                Some(op) => cloudwatch::apply(cloud, op, region, request),
+                // Answered before anything else (`unknown_operation`).
+                None => cloudwatch::error(
+                    CloudWatchError::UnknownOperationException,
+                    "unknown operation",
+                ),
+            },
+            Err(message) => cloudwatch::error(CloudWatchError::SerializationException, &message),
         },
     };
     if writes && response.status().is_success() {
@@ -879,7 +896,12 @@ mod tests {
                 Service::Logs,
                 logs::Operation::ALL.map(logs::Operation::name).to_vec(),
             ),
-            (Service::CloudWatch, cloudwatch::OPERATIONS.to_vec()),
+            (
+                Service::CloudWatch,
+                cloudwatch::Operation::ALL
+                    .map(cloudwatch::Operation::name)
+                    .to_vec(),
+            ),
         ] {
             let mut routed = routed;
             routed.sort_unstable();

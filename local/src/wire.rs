@@ -7,6 +7,7 @@ use axum::response::Response;
 use serde_json::{json, Value};
 
 use super::error::{AwsError, Protocol};
+use super::shapes::cloudwatch::ErrorCode as CloudWatchError;
 use super::shapes::logs::ErrorCode as LogsError;
 
 /// A JSON response with a status.
@@ -71,6 +72,11 @@ pub fn json11_error(code: LogsError, message: &str) -> Response {
     error(Protocol::AwsJson11, &AwsError::new(code, message))
 }
 
+/// An RPC v2 CBOR error (CloudWatch), with the status and query code its model gives the code.
+pub fn cbor_error(code: CloudWatchError, message: &str) -> Response {
+    error(Protocol::RpcV2Cbor, &AwsError::new(code, message))
+}
+
 /// An error in its protocol's shape: the one place an `AwsError` becomes an answer.
 pub fn error(protocol: Protocol, error: &AwsError) -> Response {
     match protocol {
@@ -79,7 +85,40 @@ pub fn error(protocol: Protocol, error: &AwsError) -> Response {
             &json!({ "__type": error.code, "message": error.message }),
             "application/x-amz-json-1.1",
         ),
+        Protocol::RpcV2Cbor => {
+            let mut encoder = aws_smithy_cbor::Encoder::new(Vec::new());
+            encoder
+                .map(2)
+                .str("__type")
+                .str(&format!("com.amazonaws.cloudwatch#{}", error.shape))
+                .str("message")
+                .str(&error.message);
+            let mut response = cbor(error.status, encoder.into_writer());
+            // The query code AWS's clients show, and whose fault it is.
+            let fault = if error.status >= 500 {
+                "Receiver"
+            } else {
+                "Sender"
+            };
+            if let Ok(value) = HeaderValue::from_str(&format!("{};{fault}", error.code)) {
+                response.headers_mut().insert("x-amzn-query-error", value);
+            }
+            response
+        }
     }
+}
+
+/// An RPC v2 CBOR answer (CloudWatch).
+pub fn cbor(status: u16, body: Vec<u8>) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let headers = response.headers_mut();
+    headers.insert("smithy-protocol", HeaderValue::from_static("rpc-v2-cbor"));
+    headers.insert("content-type", HeaderValue::from_static("application/cbor"));
+    if let Ok(id) = HeaderValue::from_str(&super::ids::new_request_id()) {
+        headers.insert("x-amzn-requestid", id);
+    }
+    response
 }
 
 /// Parses a JSON request body; an empty body is `{}`.
