@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use super::clock::now_secs;
 use super::ids::random_id;
 use super::state::{
-    Deployment, Integration, IntegrationResponse, Method, Resource, RestApi, Stage,
+    Db, Deployment, Integration, IntegrationResponse, Method, Resource, RestApi, Stage,
 };
 use super::wire::{
     decode_segment, empty, json, parse_body, query_parameter, rest_error, string_map,
@@ -353,646 +353,832 @@ impl Op {
     }
 }
 
-fn route(
-    db: &mut super::state::Db,
-    op: &Op,
-    region: &str,
-    request: &Value,
-) -> Result<Response, Response> {
+/// One function per operation: the dispatch.
+fn route(db: &mut Db, op: &Op, region: &str, request: &Value) -> Result<Response, Response> {
     match op {
-        Op::CreateRestApi => {
-            let Some(name) = request["name"].as_str().filter(|n| !n.is_empty()) else {
-                return Err(bad_request("Invalid API name specified"));
-            };
-            check_new_rest_api(request)?;
-            let id = random_id(10);
-            let root_id = random_id(10);
-            let mut resources = BTreeMap::new();
-            resources.insert(
-                root_id.clone(),
-                Resource {
-                    id: root_id.clone(),
-                    parent_id: None,
-                    path_part: None,
-                    path: "/".into(),
-                    methods: BTreeMap::new(),
-                },
-            );
-            let api = RestApi {
-                id: id.clone(),
-                name: name.to_string(),
-                description: request["description"].as_str().map(str::to_string),
-                region: region.to_string(),
-                created: now_secs(),
-                endpoint_types: request["endpointConfiguration"]["types"]
-                    .as_array()
-                    .map(|t| {
-                        t.iter()
-                            .filter_map(|v| v.as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_else(|| vec!["EDGE".into()]),
-                binary_media_types: request["binaryMediaTypes"]
-                    .as_array()
-                    .map(|t| {
-                        t.iter()
-                            .filter_map(|v| v.as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                version: request["version"].as_str().map(str::to_string),
-                minimum_compression_size: request["minimumCompressionSize"].as_i64(),
-                ip_address_type: request["endpointConfiguration"]["ipAddressType"]
-                    .as_str()
-                    .unwrap_or("ipv4")
-                    .to_string(),
-                tags: string_map(&request["tags"]),
-                root_id,
-                resources,
-                deployments: BTreeMap::new(),
-                stages: BTreeMap::new(),
-            };
-            let response = json(201, &rest_api_json(&api));
-            db.insert_api(api);
-            Ok(response)
-        }
+        Op::CreateRestApi => create_rest_api(db, region, request),
         Op::GetRestApis { limit, position } => {
-            // API Gateway's documented page: 25 by default, at most 500.
-            let size = match limit.as_deref().map(str::parse::<usize>) {
-                None => 25,
-                Some(Ok(size)) if (1..=500).contains(&size) => size,
-                Some(_) => {
-                    return Err(bad_request("Invalid limit: must be between 1 and 500"));
-                }
-            };
-            let items: Vec<Value> = db.apis(region).map(rest_api_json).collect();
-            let Ok(offset) = super::paging::offset(position.as_deref(), items.len()) else {
-                return Err(bad_request("Invalid position parameter"));
-            };
-            let (items, next) = super::paging::page(items, offset, size);
-            let mut output = json!({ "item": items });
-            if let Some(next) = next {
-                output["position"] = json!(next);
-            }
-            Ok(json(200, &output))
+            get_rest_apis(db, region, limit.as_deref(), position.as_deref())
         }
-        Op::GetRestApi { id } => api(db, region, id).map(|a| json(200, &rest_api_json(a))),
-        Op::DeleteRestApi { id } => match db.remove_api(region, id.as_str()) {
-            Some(_) => Ok(empty(202)),
-            None => Err(no_api(id)),
-        },
-        Op::GetResources { id } => api(db, region, id).map(|a| {
-            let items: Vec<Value> = a.resources.values().map(resource_json).collect();
-            json(200, &json!({ "item": items }))
-        }),
-        Op::GetResource { id, rid } => {
-            resource(db, region, id, rid).map(|r| json(200, &resource_json(r)))
-        }
-        Op::CreateResource { id, parent } => {
-            let api = api_mut(db, region, id)?;
-            let Some(parent) = api.resources.get(parent.as_str()).cloned() else {
-                return Err(not_found("Invalid Resource identifier specified"));
-            };
-            let Some(part) = request["pathPart"]
-                .as_str()
-                .filter(|p| !p.is_empty() && !p.contains('/'))
-            else {
-                return Err(bad_request(
-                    "Resource's path part must be a non-empty string without /",
-                ));
-            };
-            let path = if parent.path == "/" {
-                format!("/{part}")
-            } else {
-                format!("{}/{part}", parent.path)
-            };
-            if api.resources.values().any(|r| r.path == path) {
-                return Err(conflict(&format!(
-                    "Another resource with the same parent already has this name: {part}"
-                )));
-            }
-            check_variable_part(api, &parent, part)?;
-            let resource = Resource {
-                id: random_id(6),
-                parent_id: Some(parent.id),
-                path_part: Some(part.to_string()),
-                path,
-                methods: BTreeMap::new(),
-            };
-            let response = json(201, &resource_json(&resource));
-            api.resources.insert(resource.id.clone(), resource);
-            Ok(response)
-        }
-        Op::PutMethod { id, rid, verb } => {
-            if !matches!(
-                verb.as_str(),
-                "GET" | "PUT" | "POST" | "DELETE" | "PATCH" | "OPTIONS" | "HEAD" | "ANY"
-            ) {
-                return Err(bad_request("Invalid HttpMethod specified. Valid options are GET,PUT,POST,DELETE,PATCH,OPTIONS,HEAD,ANY"));
-            }
-            let resource = resource_mut(db, region, id, rid)?;
-            if resource.methods.contains_key(verb.as_str()) {
-                return Err(conflict("Method already exists for this resource"));
-            }
-            let Some(authorization) = request["authorizationType"].as_str() else {
-                return Err(bad_request("Invalid authorization type specified"));
-            };
-            check_method_references(authorization, request)?;
-            let method = Method {
-                http_method: verb.to_string(),
-                authorization_type: authorization.to_string(),
-                api_key_required: request["apiKeyRequired"].as_bool().unwrap_or(false),
-                operation_name: request["operationName"].as_str().map(str::to_string),
-                request_parameters: request["requestParameters"]
-                    .as_object()
-                    .map(|p| {
-                        p.iter()
-                            .map(|(k, v)| (k.clone(), v.as_bool().unwrap_or(false)))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                request_models: string_map(&request["requestModels"]),
-                integration: None,
-                responses: BTreeMap::new(),
-            };
-            let response = json(201, &method_json(&method));
-            resource.methods.insert(verb.to_string(), method);
-            Ok(response)
-        }
-        Op::GetMethod { id, rid, verb } => {
-            let resource = resource(db, region, id, rid)?;
-            match resource.methods.get(verb.as_str()) {
-                Some(method) => Ok(json(200, &method_json(method))),
-                None => Err(not_found("Invalid Method identifier specified")),
-            }
-        }
-        Op::DeleteMethod { id, rid, verb } => {
-            let resource = resource_mut(db, region, id, rid)?;
-            match resource.methods.remove(verb.as_str()) {
-                Some(_) => Ok(empty(204)),
-                None => Err(not_found("Invalid Method identifier specified")),
-            }
-        }
-        Op::UpdateMethod { id, rid, verb } => {
-            let resource = resource_mut(db, region, id, rid)?;
-            let Some(live) = resource.methods.get_mut(verb.as_str()) else {
-                return Err(not_found("Invalid Method identifier specified"));
-            };
-            // All operations or none, as AWS applies a PATCH: work on a copy, keep it at the end.
-            let mut method = live.clone();
-            for operation in patch_operations(request) {
-                patch_method(&mut method, &operation)?;
-            }
-            // Checked once every operation is in (recorded: wrong-auth-type, wrong-auth-id);
-            // the local cloud has no authorizers, so none is valid.
-            if matches!(
-                method.authorization_type.as_str(),
-                "CUSTOM" | "COGNITO_USER_POOLS"
-            ) {
-                return Err(bad_request("Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer."));
-            }
-            let response = json(200, &method_json(&method));
-            *live = method;
-            Ok(response)
-        }
-        Op::PutIntegration { id, rid, verb } => {
-            let resource = resource_mut(db, region, id, rid)?;
-            let Some(method) = resource.methods.get_mut(verb.as_str()) else {
-                return Err(not_found("Invalid Method identifier specified"));
-            };
-            let Some(kind) = request["type"].as_str() else {
-                return Err(bad_request(
-                    "Enumeration value for IntegrationType must be non-empty",
-                ));
-            };
-            let integration = Integration {
-                kind: kind.to_string(),
-                http_method: request["httpMethod"].as_str().map(str::to_string),
-                uri: request["uri"].as_str().map(str::to_string),
-                request_templates: string_map(&request["requestTemplates"]),
-                responses: BTreeMap::new(),
-            };
-            if !matches!(kind, "HTTP" | "AWS" | "MOCK" | "HTTP_PROXY" | "AWS_PROXY") {
-                return Err(bad_request(&format!(
-                    "Invalid integration type specified: {kind}"
-                )));
-            }
-            if kind != "MOCK" && integration.uri.is_none() {
-                return Err(bad_request(&format!(
-                    "Enumeration value for IntegrationType must be non-empty; a {kind} integration needs a uri"
-                )));
-            }
-            if kind == "AWS_PROXY" {
-                if integration.http_method.as_deref() != Some("POST") {
-                    return Err(bad_request("Integrations of type 'AWS_PROXY' currently only supports Lambda function and Firehose stream invocations with POST"));
-                }
-                if !integration.uri.as_deref().is_some_and(|u| {
-                    u.contains(":lambda:path/2015-03-31/functions/") && u.ends_with("/invocations")
-                }) {
-                    return Err(bad_request(
-                        "AWS ARN for integration must contain path or action",
-                    ));
-                }
-            }
-            let response = json(201, &integration_json(&integration));
-            method.integration = Some(integration);
-            Ok(response)
-        }
-        Op::GetIntegration { id, rid, verb } => {
-            let resource = resource(db, region, id, rid)?;
-            match resource
-                .methods
-                .get(verb.as_str())
-                .and_then(|m| m.integration.as_ref())
-            {
-                Some(integration) => Ok(json(200, &integration_json(integration))),
-                None => Err(not_found("Invalid Integration identifier specified")),
-            }
-        }
-        Op::DeleteIntegration { id, rid, verb } => {
-            let resource = resource_mut(db, region, id, rid)?;
-            match resource
-                .methods
-                .get_mut(verb.as_str())
-                .and_then(|m| m.integration.take())
-            {
-                Some(_) => Ok(empty(204)),
-                None => Err(not_found("Invalid Integration identifier specified")),
-            }
-        }
+        Op::GetRestApi { id } => get_rest_api(db, region, id),
+        Op::DeleteRestApi { id } => delete_rest_api(db, region, id),
+        Op::GetResources { id } => get_resources(db, region, id),
+        Op::GetResource { id, rid } => get_resource(db, region, id, rid),
+        Op::CreateResource { id, parent } => create_resource(db, region, request, id, parent),
+        Op::PutMethod { id, rid, verb } => put_method(db, region, request, id, rid, verb),
+        Op::GetMethod { id, rid, verb } => get_method(db, region, id, rid, verb),
+        Op::DeleteMethod { id, rid, verb } => delete_method(db, region, id, rid, verb),
+        Op::UpdateMethod { id, rid, verb } => update_method(db, region, request, id, rid, verb),
+        Op::PutIntegration { id, rid, verb } => put_integration(db, region, request, id, rid, verb),
+        Op::GetIntegration { id, rid, verb } => get_integration(db, region, id, rid, verb),
+        Op::DeleteIntegration { id, rid, verb } => delete_integration(db, region, id, rid, verb),
         Op::PutMethodResponse {
             id,
             rid,
             verb,
             status,
-        } => {
-            let resource = resource_mut(db, region, id, rid)?;
-            let Some(method) = resource.methods.get_mut(verb.as_str()) else {
-                return Err(not_found("Invalid Method identifier specified"));
-            };
-            // Members not sent are left out of the answer, as AWS leaves them.
-            let mut response = json!({ "statusCode": status });
-            for member in ["responseModels", "responseParameters"] {
-                if !request[member].is_null() {
-                    response[member] = request[member].clone();
-                }
-            }
-            method
-                .responses
-                .insert(status.to_string(), response.clone());
-            Ok(json(201, &response))
-        }
+        } => put_method_response(db, region, request, id, rid, verb, status),
         Op::GetMethodResponse {
             id,
             rid,
             verb,
             status,
-        } => {
-            let resource = resource(db, region, id, rid)?;
-            match resource
-                .methods
-                .get(verb.as_str())
-                .and_then(|m| m.responses.get(status.as_str()))
-            {
-                Some(response) => Ok(json(200, response)),
-                None => Err(not_found("Invalid Response status code specified")),
-            }
-        }
+        } => get_method_response(db, region, id, rid, verb, status),
         Op::PutIntegrationResponse {
             id,
             rid,
             verb,
             status,
-        } => {
-            let resource = resource_mut(db, region, id, rid)?;
-            let Some(method) = resource.methods.get_mut(verb.as_str()) else {
-                return Err(not_found("Invalid Method identifier specified"));
-            };
-            let Some(declared) = method.responses.get(status.as_str()) else {
-                return Err(not_found("Invalid Response status code specified"));
-            };
-            let declared = declared["responseParameters"].clone();
-            let Some(integration) = method.integration.as_mut() else {
-                return Err(not_found("Invalid Integration identifier specified"));
-            };
-            let parameters = string_map(&request["responseParameters"]);
-            // As AWS checks them: each target a header the method response declares, each
-            // source a quoted literal or an integration response value.
-            for (target, source) in &parameters {
-                let valid_source =
-                    (source.len() >= 2 && source.starts_with('\'') && source.ends_with('\''))
-                        || source.starts_with("integration.response.header.")
-                        || source.starts_with("integration.response.body")
-                        || source.starts_with("context.")
-                        || source.starts_with("stageVariables.");
-                if declared.get(target).is_none() || !valid_source {
-                    return Err(bad_request(&format!(
-                        "Invalid mapping expression specified: Validation Result: warnings : [], errors : [Invalid mapping expression specified: {source}, {target}]"
-                    )));
-                }
-            }
-            let response = IntegrationResponse {
-                status_code: status.to_string(),
-                selection_pattern: request["selectionPattern"].as_str().map(str::to_string),
-                parameters,
-                templates: string_map(&request["responseTemplates"]),
-            };
-            let answer = json(201, &integration_response_json(&response));
-            integration.responses.insert(status.to_string(), response);
-            Ok(answer)
-        }
+        } => put_integration_response(db, region, request, id, rid, verb, status),
         Op::GetIntegrationResponse {
             id,
             rid,
             verb,
             status,
-        } => {
-            let resource = resource(db, region, id, rid)?;
-            match resource
-                .methods
-                .get(verb.as_str())
-                .and_then(|m| m.integration.as_ref())
-                .and_then(|i| i.responses.get(status.as_str()))
-            {
-                Some(response) => Ok(json(200, &integration_response_json(response))),
-                None => Err(not_found("Invalid Response status code specified")),
-            }
-        }
+        } => get_integration_response(db, region, id, rid, verb, status),
         Op::DeleteIntegrationResponse {
             id,
             rid,
             verb,
             status,
-        } => {
-            let resource = resource_mut(db, region, id, rid)?;
-            match resource
-                .methods
-                .get_mut(verb.as_str())
-                .and_then(|m| m.integration.as_mut())
-                .and_then(|i| i.responses.remove(status.as_str()))
-            {
-                Some(_) => Ok(empty(204)),
-                None => Err(not_found("Invalid Response status code specified")),
-            }
-        }
-        Op::CreateDeployment { id } => {
-            let api = api_mut(db, region, id)?;
-            let methods: Vec<&Method> = api
-                .resources
-                .values()
-                .flat_map(|r| r.methods.values())
-                .collect();
-            if methods.is_empty() {
-                return Err(bad_request("The REST API doesn't contain any methods"));
-            }
-            if methods.iter().any(|m| m.integration.is_none()) {
-                return Err(bad_request("No integration defined for method"));
-            }
-            let deployment = Deployment {
-                id: random_id(6),
-                description: request["description"].as_str().map(str::to_string),
-                created: now_secs(),
-                resources: api.resources.clone(),
-            };
-            let response = json(201, &deployment_json(&deployment));
-            if let Some(stage) = request["stageName"].as_str().filter(|s| !s.is_empty()) {
-                let now = now_secs();
-                let entry = api
-                    .stages
-                    .entry(stage.to_string())
-                    .or_insert_with(|| Stage {
-                        name: stage.to_string(),
-                        deployment_id: String::new(),
-                        previous_deployment: None,
-                        deployed_at: 0,
-                        description: request["stageDescription"].as_str().map(str::to_string),
-                        created: now,
-                        last_updated: now,
-                        variables: string_map(&request["variables"]),
-                        tags: BTreeMap::new(),
-                        settings: Default::default(),
-                    });
-                entry.point_at(&deployment.id);
-                entry.last_updated = now;
-            }
-            api.deployments.insert(deployment.id.clone(), deployment);
-            Ok(response)
-        }
-        Op::GetDeployments { id } => api(db, region, id).map(|a| {
-            let items: Vec<Value> = a.deployments.values().map(deployment_json).collect();
-            json(200, &json!({ "item": items }))
-        }),
-        Op::GetDeployment { id, did } => {
-            let api = api(db, region, id)?;
-            match api.deployments.get(did.as_str()) {
-                Some(deployment) => Ok(json(200, &deployment_json(deployment))),
-                None => Err(not_found("Invalid Deployment identifier specified")),
-            }
-        }
-        Op::CreateStage { id } => {
-            let api = api_mut(db, region, id)?;
-            let (Some(name), Some(deployment)) = (
-                request["stageName"].as_str(),
-                request["deploymentId"].as_str(),
-            ) else {
-                return Err(bad_request("stageName and deploymentId are required"));
-            };
-            if !api.deployments.contains_key(deployment) {
-                return Err(bad_request("Invalid deployment identifier specified"));
-            }
-            if api.stages.contains_key(name) {
-                return Err(conflict("Stage already exists"));
-            }
-            let now = now_secs();
-            let mut stage = Stage {
-                name: name.into(),
-                deployment_id: String::new(),
-                previous_deployment: None,
-                deployed_at: 0,
-                description: request["description"].as_str().map(str::to_string),
-                created: now,
-                last_updated: now,
-                variables: string_map(&request["variables"]),
-                tags: string_map(&request["tags"]),
-                settings: Default::default(),
-            };
-            stage.point_at(deployment);
-            let response = json(201, &stage_json(&stage));
-            api.stages.insert(name.into(), stage);
-            Ok(response)
-        }
-        Op::GetStages { id } => api(db, region, id).map(|a| {
-            let items: Vec<Value> = a.stages.values().map(stage_json).collect();
-            json(200, &json!({ "item": items }))
-        }),
-        Op::GetStage { id, name } => {
-            let api = api(db, region, id)?;
-            match api.stages.get(name.as_str()) {
-                Some(stage) => Ok(json(200, &stage_json(stage))),
-                None => Err(not_found("Invalid stage identifier specified")),
-            }
-        }
-        Op::DeleteStage { id, name } => {
-            let api = api_mut(db, region, id)?;
-            match api.stages.remove(name.as_str()) {
-                Some(_) => Ok(empty(202)),
-                None => Err(not_found("Invalid stage identifier specified")),
-            }
-        }
-        Op::UpdateStage { id, name } => {
-            let account_role = db.account_role(region).map(str::to_string);
-            let api = api_mut(db, region, id)?;
-            let deployments: Vec<String> = api.deployments.keys().cloned().collect();
-            let api_region = api.region.clone();
-            let Some(live) = api.stages.get_mut(name.as_str()) else {
-                return Err(not_found("Invalid stage identifier specified"));
-            };
-            // All operations or none, as AWS applies a PATCH: work on a copy, keep it at the end.
-            let mut stage = live.clone();
-            for operation in patch_operations(request) {
-                match (
-                    operation["op"].as_str(),
-                    operation["path"].as_str(),
-                    operation["value"].as_str(),
-                ) {
-                    (Some("replace"), Some("/deploymentId"), Some(value))
-                        if deployments.iter().any(|d| d == value) =>
-                    {
-                        stage.point_at(value)
-                    }
-                    (Some("replace"), Some("/description"), Some(value)) => {
-                        stage.description = Some(value.into())
-                    }
-                    (Some("replace"), Some("/*/*/logging/loglevel"), Some(value)) => {
-                        if !matches!(value, "OFF" | "ERROR" | "INFO") {
-                            return Err(bad_request(&format!(
-                                "Invalid method setting value specified: {value}"
-                            )));
-                        }
-                        stage.settings.logging_level = Some(value.into());
-                    }
-                    (Some("replace"), Some("/*/*/logging/dataTrace"), Some(value)) => {
-                        stage.settings.data_trace = value == "true"
-                    }
-                    (Some("replace"), Some("/*/*/throttling/rateLimit"), Some(value)) => {
-                        stage.settings.throttle_rate =
-                            Some(value.parse().map_err(|_| {
-                                bad_request("throttling rateLimit must be a number")
-                            })?);
-                    }
-                    (Some("replace"), Some("/*/*/throttling/burstLimit"), Some(value)) => {
-                        stage.settings.throttle_burst = Some(value.parse().map_err(|_| {
-                            bad_request("throttling burstLimit must be a whole number")
-                        })?);
-                    }
-                    // Access logging's paths, as recorded on AWS
-                    // (test_stage_access_log_settings, ..._validation).
-                    (
-                        Some("add" | "replace"),
-                        Some("/accessLogSettings/destinationArn" | "/accessLogSettings/format"),
-                        Some(""),
-                    ) => return Err(bad_request("Access Log value must not be empty")),
-                    (
-                        Some("add" | "replace"),
-                        Some("/accessLogSettings/destinationArn"),
-                        Some(value),
-                    ) => {
-                        let prefix = format!("arn:{}:logs:", super::arns::partition(&api_region).0);
-                        if !value.starts_with(&prefix) || !value.contains(":log-group:") {
-                            return Err(bad_request(&format!(
-                                "Invalid ARN specified in the request: {value}"
-                            )));
-                        }
-                        stage.settings.access_log_destination = Some(value.into());
-                    }
-                    (Some("add" | "replace"), Some("/accessLogSettings/format"), Some(value)) => {
-                        stage.settings.access_log_format = Some(value.into())
-                    }
-                    (Some("remove"), Some("/accessLogSettings"), _) => {
-                        stage.settings.access_log_destination = None;
-                        stage.settings.access_log_format = None;
-                    }
-                    // Its members are not removed one by one (AWS's words, trailing space
-                    // and all).
-                    (Some("remove"), Some(path), _) if path.starts_with("/accessLogSettings/") => {
-                        return Err(bad_request(&format!(
-                            "Cannot remove method setting {} because there is no method setting for this method ",
-                            &path[1..]
-                        )))
-                    }
-                    (Some("add" | "replace"), Some(path), _)
-                        if path == "/accessLogSettings" || path.starts_with("/accessLogSettings/") =>
-                    {
-                        return Err(bad_request("Invalid accessLogSettings path. Must be one of : [/accessLogSettings/destinationArn, /accessLogSettings/format]"))
-                    }
-                    (Some("replace"), Some(path), Some(value))
-                        if path.starts_with("/variables/") =>
-                    {
-                        stage
-                            .variables
-                            .insert(path["/variables/".len()..].into(), value.into());
-                    }
-                    _ => {
-                        return Err(bad_request(&format!(
-                            "Invalid patch operation specified: {operation}"
-                        )))
-                    }
-                }
-            }
-            let logging = stage
-                .settings
-                .logging_level
-                .as_deref()
-                .is_some_and(|l| l != "OFF")
-                || stage.settings.access_log_destination.is_some();
-            if logging && account_role.is_none() {
-                return Err(bad_request(
-                    "CloudWatch Logs role ARN must be set in account settings to enable logging",
-                ));
-            }
-            stage.last_updated = now_secs();
-            let response = json(200, &stage_json(&stage));
-            *live = stage;
-            Ok(response)
-        }
-        Op::GetAccount => Ok(json(200, &account_json(db, region))),
-        Op::UpdateAccount => {
-            for operation in patch_operations(request) {
-                match (operation["op"].as_str(), operation["path"].as_str()) {
-                    (Some("replace"), Some("/cloudwatchRoleArn")) => {
-                        let role = operation["value"].as_str().unwrap_or_default();
-                        if !role.is_empty() && !super::wire::role_shaped(role) {
-                            return Err(bad_request(&format!(
-                                "The role ARN is not well formed: {role}"
-                            )));
-                        }
-                        db.set_account_role(region, (!role.is_empty()).then(|| role.to_string()));
-                    }
-                    _ => {
-                        return Err(bad_request(&format!(
-                            "Invalid patch operation specified: {operation}"
-                        )))
-                    }
-                }
-            }
-            Ok(json(200, &account_json(db, region)))
-        }
-        Op::TagResource { arn } => {
-            let tags = string_map(&request["tags"]);
-            tagged_mut(db, region, arn).map(|target| {
-                target.extend(tags);
-                empty(204)
-            })
-        }
-        Op::GetTags { arn } => {
-            tagged_mut(db, region, arn).map(|target| json(200, &json!({ "tags": target })))
-        }
+        } => delete_integration_response(db, region, id, rid, verb, status),
+        Op::CreateDeployment { id } => create_deployment(db, region, request, id),
+        Op::GetDeployments { id } => get_deployments(db, region, id),
+        Op::GetDeployment { id, did } => get_deployment(db, region, id, did),
+        Op::CreateStage { id } => create_stage(db, region, request, id),
+        Op::GetStages { id } => get_stages(db, region, id),
+        Op::GetStage { id, name } => get_stage(db, region, id, name),
+        Op::DeleteStage { id, name } => delete_stage(db, region, id, name),
+        Op::UpdateStage { id, name } => update_stage(db, region, request, id, name),
+        Op::GetAccount => get_account(db, region),
+        Op::UpdateAccount => update_account(db, region, request),
+        Op::TagResource { arn } => tag_resource(db, region, request, arn),
+        Op::GetTags { arn } => get_tags(db, region, arn),
         Op::Unknown => Err(rest_error(
             404,
             "UnknownOperationException",
             "faqctl local does not emulate this API Gateway operation",
         )),
     }
+}
+
+fn create_rest_api(db: &mut Db, region: &str, request: &Value) -> Result<Response, Response> {
+    let Some(name) = request["name"].as_str().filter(|n| !n.is_empty()) else {
+        return Err(bad_request("Invalid API name specified"));
+    };
+    check_new_rest_api(request)?;
+    let id = random_id(10);
+    let root_id = random_id(10);
+    let mut resources = BTreeMap::new();
+    resources.insert(
+        root_id.clone(),
+        Resource {
+            id: root_id.clone(),
+            parent_id: None,
+            path_part: None,
+            path: "/".into(),
+            methods: BTreeMap::new(),
+        },
+    );
+    let api = RestApi {
+        id: id.clone(),
+        name: name.to_string(),
+        description: request["description"].as_str().map(str::to_string),
+        region: region.to_string(),
+        created: now_secs(),
+        endpoint_types: request["endpointConfiguration"]["types"]
+            .as_array()
+            .map(|t| {
+                t.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_else(|| vec!["EDGE".into()]),
+        binary_media_types: request["binaryMediaTypes"]
+            .as_array()
+            .map(|t| {
+                t.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        version: request["version"].as_str().map(str::to_string),
+        minimum_compression_size: request["minimumCompressionSize"].as_i64(),
+        ip_address_type: request["endpointConfiguration"]["ipAddressType"]
+            .as_str()
+            .unwrap_or("ipv4")
+            .to_string(),
+        tags: string_map(&request["tags"]),
+        root_id,
+        resources,
+        deployments: BTreeMap::new(),
+        stages: BTreeMap::new(),
+    };
+    let response = json(201, &rest_api_json(&api));
+    db.insert_api(api);
+    Ok(response)
+}
+
+fn get_rest_apis(
+    db: &mut Db,
+    region: &str,
+    limit: Option<&str>,
+    position: Option<&str>,
+) -> Result<Response, Response> {
+    // API Gateway's documented page: 25 by default, at most 500.
+    let size = match limit.map(str::parse::<usize>) {
+        None => 25,
+        Some(Ok(size)) if (1..=500).contains(&size) => size,
+        Some(_) => {
+            return Err(bad_request("Invalid limit: must be between 1 and 500"));
+        }
+    };
+    let items: Vec<Value> = db.apis(region).map(rest_api_json).collect();
+    let Ok(offset) = super::paging::offset(position, items.len()) else {
+        return Err(bad_request("Invalid position parameter"));
+    };
+    let (items, next) = super::paging::page(items, offset, size);
+    let mut output = json!({ "item": items });
+    if let Some(next) = next {
+        output["position"] = json!(next);
+    }
+    Ok(json(200, &output))
+}
+
+fn get_rest_api(db: &mut Db, region: &str, id: &str) -> Result<Response, Response> {
+    api(db, region, id).map(|a| json(200, &rest_api_json(a)))
+}
+
+fn delete_rest_api(db: &mut Db, region: &str, id: &str) -> Result<Response, Response> {
+    match db.remove_api(region, id) {
+        Some(_) => Ok(empty(202)),
+        None => Err(no_api(id)),
+    }
+}
+
+fn get_resources(db: &mut Db, region: &str, id: &str) -> Result<Response, Response> {
+    api(db, region, id).map(|a| {
+        let items: Vec<Value> = a.resources.values().map(resource_json).collect();
+        json(200, &json!({ "item": items }))
+    })
+}
+
+fn get_resource(db: &mut Db, region: &str, id: &str, rid: &str) -> Result<Response, Response> {
+    resource(db, region, id, rid).map(|r| json(200, &resource_json(r)))
+}
+
+fn create_resource(
+    db: &mut Db,
+    region: &str,
+    request: &Value,
+    id: &str,
+    parent: &str,
+) -> Result<Response, Response> {
+    let api = api_mut(db, region, id)?;
+    let Some(parent) = api.resources.get(parent).cloned() else {
+        return Err(not_found("Invalid Resource identifier specified"));
+    };
+    let Some(part) = request["pathPart"]
+        .as_str()
+        .filter(|p| !p.is_empty() && !p.contains('/'))
+    else {
+        return Err(bad_request(
+            "Resource's path part must be a non-empty string without /",
+        ));
+    };
+    let path = if parent.path == "/" {
+        format!("/{part}")
+    } else {
+        format!("{}/{part}", parent.path)
+    };
+    if api.resources.values().any(|r| r.path == path) {
+        return Err(conflict(&format!(
+            "Another resource with the same parent already has this name: {part}"
+        )));
+    }
+    check_variable_part(api, &parent, part)?;
+    let resource = Resource {
+        id: random_id(6),
+        parent_id: Some(parent.id),
+        path_part: Some(part.to_string()),
+        path,
+        methods: BTreeMap::new(),
+    };
+    let response = json(201, &resource_json(&resource));
+    api.resources.insert(resource.id.clone(), resource);
+    Ok(response)
+}
+
+fn put_method(
+    db: &mut Db,
+    region: &str,
+    request: &Value,
+    id: &str,
+    rid: &str,
+    verb: &str,
+) -> Result<Response, Response> {
+    if !matches!(
+        verb,
+        "GET" | "PUT" | "POST" | "DELETE" | "PATCH" | "OPTIONS" | "HEAD" | "ANY"
+    ) {
+        return Err(bad_request("Invalid HttpMethod specified. Valid options are GET,PUT,POST,DELETE,PATCH,OPTIONS,HEAD,ANY"));
+    }
+    let resource = resource_mut(db, region, id, rid)?;
+    if resource.methods.contains_key(verb) {
+        return Err(conflict("Method already exists for this resource"));
+    }
+    let Some(authorization) = request["authorizationType"].as_str() else {
+        return Err(bad_request("Invalid authorization type specified"));
+    };
+    check_method_references(authorization, request)?;
+    let method = Method {
+        http_method: verb.to_string(),
+        authorization_type: authorization.to_string(),
+        api_key_required: request["apiKeyRequired"].as_bool().unwrap_or(false),
+        operation_name: request["operationName"].as_str().map(str::to_string),
+        request_parameters: request["requestParameters"]
+            .as_object()
+            .map(|p| {
+                p.iter()
+                    .map(|(k, v)| (k.clone(), v.as_bool().unwrap_or(false)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        request_models: string_map(&request["requestModels"]),
+        integration: None,
+        responses: BTreeMap::new(),
+    };
+    let response = json(201, &method_json(&method));
+    resource.methods.insert(verb.to_string(), method);
+    Ok(response)
+}
+
+fn get_method(
+    db: &mut Db,
+    region: &str,
+    id: &str,
+    rid: &str,
+    verb: &str,
+) -> Result<Response, Response> {
+    let resource = resource(db, region, id, rid)?;
+    match resource.methods.get(verb) {
+        Some(method) => Ok(json(200, &method_json(method))),
+        None => Err(not_found("Invalid Method identifier specified")),
+    }
+}
+
+fn delete_method(
+    db: &mut Db,
+    region: &str,
+    id: &str,
+    rid: &str,
+    verb: &str,
+) -> Result<Response, Response> {
+    let resource = resource_mut(db, region, id, rid)?;
+    match resource.methods.remove(verb) {
+        Some(_) => Ok(empty(204)),
+        None => Err(not_found("Invalid Method identifier specified")),
+    }
+}
+
+fn update_method(
+    db: &mut Db,
+    region: &str,
+    request: &Value,
+    id: &str,
+    rid: &str,
+    verb: &str,
+) -> Result<Response, Response> {
+    let resource = resource_mut(db, region, id, rid)?;
+    let Some(live) = resource.methods.get_mut(verb) else {
+        return Err(not_found("Invalid Method identifier specified"));
+    };
+    // All operations or none, as AWS applies a PATCH: work on a copy, keep it at the end.
+    let mut method = live.clone();
+    for operation in patch_operations(request) {
+        patch_method(&mut method, &operation)?;
+    }
+    // Checked once every operation is in (recorded: wrong-auth-type, wrong-auth-id);
+    // the local cloud has no authorizers, so none is valid.
+    if matches!(
+        method.authorization_type.as_str(),
+        "CUSTOM" | "COGNITO_USER_POOLS"
+    ) {
+        return Err(bad_request("Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer."));
+    }
+    let response = json(200, &method_json(&method));
+    *live = method;
+    Ok(response)
+}
+
+fn put_integration(
+    db: &mut Db,
+    region: &str,
+    request: &Value,
+    id: &str,
+    rid: &str,
+    verb: &str,
+) -> Result<Response, Response> {
+    let resource = resource_mut(db, region, id, rid)?;
+    let Some(method) = resource.methods.get_mut(verb) else {
+        return Err(not_found("Invalid Method identifier specified"));
+    };
+    let Some(kind) = request["type"].as_str() else {
+        return Err(bad_request(
+            "Enumeration value for IntegrationType must be non-empty",
+        ));
+    };
+    let integration = Integration {
+        kind: kind.to_string(),
+        http_method: request["httpMethod"].as_str().map(str::to_string),
+        uri: request["uri"].as_str().map(str::to_string),
+        request_templates: string_map(&request["requestTemplates"]),
+        responses: BTreeMap::new(),
+    };
+    if !matches!(kind, "HTTP" | "AWS" | "MOCK" | "HTTP_PROXY" | "AWS_PROXY") {
+        return Err(bad_request(&format!(
+            "Invalid integration type specified: {kind}"
+        )));
+    }
+    if kind != "MOCK" && integration.uri.is_none() {
+        return Err(bad_request(&format!(
+                "Enumeration value for IntegrationType must be non-empty; a {kind} integration needs a uri"
+            )));
+    }
+    if kind == "AWS_PROXY" {
+        if integration.http_method.as_deref() != Some("POST") {
+            return Err(bad_request("Integrations of type 'AWS_PROXY' currently only supports Lambda function and Firehose stream invocations with POST"));
+        }
+        if !integration.uri.as_deref().is_some_and(|u| {
+            u.contains(":lambda:path/2015-03-31/functions/") && u.ends_with("/invocations")
+        }) {
+            return Err(bad_request(
+                "AWS ARN for integration must contain path or action",
+            ));
+        }
+    }
+    let response = json(201, &integration_json(&integration));
+    method.integration = Some(integration);
+    Ok(response)
+}
+
+fn get_integration(
+    db: &mut Db,
+    region: &str,
+    id: &str,
+    rid: &str,
+    verb: &str,
+) -> Result<Response, Response> {
+    let resource = resource(db, region, id, rid)?;
+    match resource
+        .methods
+        .get(verb)
+        .and_then(|m| m.integration.as_ref())
+    {
+        Some(integration) => Ok(json(200, &integration_json(integration))),
+        None => Err(not_found("Invalid Integration identifier specified")),
+    }
+}
+
+fn delete_integration(
+    db: &mut Db,
+    region: &str,
+    id: &str,
+    rid: &str,
+    verb: &str,
+) -> Result<Response, Response> {
+    let resource = resource_mut(db, region, id, rid)?;
+    match resource
+        .methods
+        .get_mut(verb)
+        .and_then(|m| m.integration.take())
+    {
+        Some(_) => Ok(empty(204)),
+        None => Err(not_found("Invalid Integration identifier specified")),
+    }
+}
+
+fn put_method_response(
+    db: &mut Db,
+    region: &str,
+    request: &Value,
+    id: &str,
+    rid: &str,
+    verb: &str,
+    status: &str,
+) -> Result<Response, Response> {
+    let resource = resource_mut(db, region, id, rid)?;
+    let Some(method) = resource.methods.get_mut(verb) else {
+        return Err(not_found("Invalid Method identifier specified"));
+    };
+    // Members not sent are left out of the answer, as AWS leaves them.
+    let mut response = json!({ "statusCode": status });
+    for member in ["responseModels", "responseParameters"] {
+        if !request[member].is_null() {
+            response[member] = request[member].clone();
+        }
+    }
+    method
+        .responses
+        .insert(status.to_string(), response.clone());
+    Ok(json(201, &response))
+}
+
+fn get_method_response(
+    db: &mut Db,
+    region: &str,
+    id: &str,
+    rid: &str,
+    verb: &str,
+    status: &str,
+) -> Result<Response, Response> {
+    let resource = resource(db, region, id, rid)?;
+    match resource
+        .methods
+        .get(verb)
+        .and_then(|m| m.responses.get(status))
+    {
+        Some(response) => Ok(json(200, response)),
+        None => Err(not_found("Invalid Response status code specified")),
+    }
+}
+
+fn put_integration_response(
+    db: &mut Db,
+    region: &str,
+    request: &Value,
+    id: &str,
+    rid: &str,
+    verb: &str,
+    status: &str,
+) -> Result<Response, Response> {
+    let resource = resource_mut(db, region, id, rid)?;
+    let Some(method) = resource.methods.get_mut(verb) else {
+        return Err(not_found("Invalid Method identifier specified"));
+    };
+    let Some(declared) = method.responses.get(status) else {
+        return Err(not_found("Invalid Response status code specified"));
+    };
+    let declared = declared["responseParameters"].clone();
+    let Some(integration) = method.integration.as_mut() else {
+        return Err(not_found("Invalid Integration identifier specified"));
+    };
+    let parameters = string_map(&request["responseParameters"]);
+    // As AWS checks them: each target a header the method response declares, each
+    // source a quoted literal or an integration response value.
+    for (target, source) in &parameters {
+        let valid_source =
+            (source.len() >= 2 && source.starts_with('\'') && source.ends_with('\''))
+                || source.starts_with("integration.response.header.")
+                || source.starts_with("integration.response.body")
+                || source.starts_with("context.")
+                || source.starts_with("stageVariables.");
+        if declared.get(target).is_none() || !valid_source {
+            return Err(bad_request(&format!(
+                    "Invalid mapping expression specified: Validation Result: warnings : [], errors : [Invalid mapping expression specified: {source}, {target}]"
+                )));
+        }
+    }
+    let response = IntegrationResponse {
+        status_code: status.to_string(),
+        selection_pattern: request["selectionPattern"].as_str().map(str::to_string),
+        parameters,
+        templates: string_map(&request["responseTemplates"]),
+    };
+    let answer = json(201, &integration_response_json(&response));
+    integration.responses.insert(status.to_string(), response);
+    Ok(answer)
+}
+
+fn get_integration_response(
+    db: &mut Db,
+    region: &str,
+    id: &str,
+    rid: &str,
+    verb: &str,
+    status: &str,
+) -> Result<Response, Response> {
+    let resource = resource(db, region, id, rid)?;
+    match resource
+        .methods
+        .get(verb)
+        .and_then(|m| m.integration.as_ref())
+        .and_then(|i| i.responses.get(status))
+    {
+        Some(response) => Ok(json(200, &integration_response_json(response))),
+        None => Err(not_found("Invalid Response status code specified")),
+    }
+}
+
+fn delete_integration_response(
+    db: &mut Db,
+    region: &str,
+    id: &str,
+    rid: &str,
+    verb: &str,
+    status: &str,
+) -> Result<Response, Response> {
+    let resource = resource_mut(db, region, id, rid)?;
+    match resource
+        .methods
+        .get_mut(verb)
+        .and_then(|m| m.integration.as_mut())
+        .and_then(|i| i.responses.remove(status))
+    {
+        Some(_) => Ok(empty(204)),
+        None => Err(not_found("Invalid Response status code specified")),
+    }
+}
+
+fn create_deployment(
+    db: &mut Db,
+    region: &str,
+    request: &Value,
+    id: &str,
+) -> Result<Response, Response> {
+    let api = api_mut(db, region, id)?;
+    let methods: Vec<&Method> = api
+        .resources
+        .values()
+        .flat_map(|r| r.methods.values())
+        .collect();
+    if methods.is_empty() {
+        return Err(bad_request("The REST API doesn't contain any methods"));
+    }
+    if methods.iter().any(|m| m.integration.is_none()) {
+        return Err(bad_request("No integration defined for method"));
+    }
+    let deployment = Deployment {
+        id: random_id(6),
+        description: request["description"].as_str().map(str::to_string),
+        created: now_secs(),
+        resources: api.resources.clone(),
+    };
+    let response = json(201, &deployment_json(&deployment));
+    if let Some(stage) = request["stageName"].as_str().filter(|s| !s.is_empty()) {
+        let now = now_secs();
+        let entry = api
+            .stages
+            .entry(stage.to_string())
+            .or_insert_with(|| Stage {
+                name: stage.to_string(),
+                deployment_id: String::new(),
+                previous_deployment: None,
+                deployed_at: 0,
+                description: request["stageDescription"].as_str().map(str::to_string),
+                created: now,
+                last_updated: now,
+                variables: string_map(&request["variables"]),
+                tags: BTreeMap::new(),
+                settings: Default::default(),
+            });
+        entry.point_at(&deployment.id);
+        entry.last_updated = now;
+    }
+    api.deployments.insert(deployment.id.clone(), deployment);
+    Ok(response)
+}
+
+fn get_deployments(db: &mut Db, region: &str, id: &str) -> Result<Response, Response> {
+    api(db, region, id).map(|a| {
+        let items: Vec<Value> = a.deployments.values().map(deployment_json).collect();
+        json(200, &json!({ "item": items }))
+    })
+}
+
+fn get_deployment(db: &mut Db, region: &str, id: &str, did: &str) -> Result<Response, Response> {
+    let api = api(db, region, id)?;
+    match api.deployments.get(did) {
+        Some(deployment) => Ok(json(200, &deployment_json(deployment))),
+        None => Err(not_found("Invalid Deployment identifier specified")),
+    }
+}
+
+fn create_stage(
+    db: &mut Db,
+    region: &str,
+    request: &Value,
+    id: &str,
+) -> Result<Response, Response> {
+    let api = api_mut(db, region, id)?;
+    let (Some(name), Some(deployment)) = (
+        request["stageName"].as_str(),
+        request["deploymentId"].as_str(),
+    ) else {
+        return Err(bad_request("stageName and deploymentId are required"));
+    };
+    if !api.deployments.contains_key(deployment) {
+        return Err(bad_request("Invalid deployment identifier specified"));
+    }
+    if api.stages.contains_key(name) {
+        return Err(conflict("Stage already exists"));
+    }
+    let now = now_secs();
+    let mut stage = Stage {
+        name: name.into(),
+        deployment_id: String::new(),
+        previous_deployment: None,
+        deployed_at: 0,
+        description: request["description"].as_str().map(str::to_string),
+        created: now,
+        last_updated: now,
+        variables: string_map(&request["variables"]),
+        tags: string_map(&request["tags"]),
+        settings: Default::default(),
+    };
+    stage.point_at(deployment);
+    let response = json(201, &stage_json(&stage));
+    api.stages.insert(name.into(), stage);
+    Ok(response)
+}
+
+fn get_stages(db: &mut Db, region: &str, id: &str) -> Result<Response, Response> {
+    api(db, region, id).map(|a| {
+        let items: Vec<Value> = a.stages.values().map(stage_json).collect();
+        json(200, &json!({ "item": items }))
+    })
+}
+
+fn get_stage(db: &mut Db, region: &str, id: &str, name: &str) -> Result<Response, Response> {
+    let api = api(db, region, id)?;
+    match api.stages.get(name) {
+        Some(stage) => Ok(json(200, &stage_json(stage))),
+        None => Err(not_found("Invalid stage identifier specified")),
+    }
+}
+
+fn delete_stage(db: &mut Db, region: &str, id: &str, name: &str) -> Result<Response, Response> {
+    let api = api_mut(db, region, id)?;
+    match api.stages.remove(name) {
+        Some(_) => Ok(empty(202)),
+        None => Err(not_found("Invalid stage identifier specified")),
+    }
+}
+
+fn update_stage(
+    db: &mut Db,
+    region: &str,
+    request: &Value,
+    id: &str,
+    name: &str,
+) -> Result<Response, Response> {
+    let account_role = db.account_role(region).map(str::to_string);
+    let api = api_mut(db, region, id)?;
+    let deployments: Vec<String> = api.deployments.keys().cloned().collect();
+    let api_region = api.region.clone();
+    let Some(live) = api.stages.get_mut(name) else {
+        return Err(not_found("Invalid stage identifier specified"));
+    };
+    // All operations or none, as AWS applies a PATCH: work on a copy, keep it at the end.
+    let mut stage = live.clone();
+    for operation in patch_operations(request) {
+        match (
+                operation["op"].as_str(),
+                operation["path"].as_str(),
+                operation["value"].as_str(),
+            ) {
+                (Some("replace"), Some("/deploymentId"), Some(value))
+                    if deployments.iter().any(|d| d == value) =>
+                {
+                    stage.point_at(value)
+                }
+                (Some("replace"), Some("/description"), Some(value)) => {
+                    stage.description = Some(value.into())
+                }
+                (Some("replace"), Some("/*/*/logging/loglevel"), Some(value)) => {
+                    if !matches!(value, "OFF" | "ERROR" | "INFO") {
+                        return Err(bad_request(&format!(
+                            "Invalid method setting value specified: {value}"
+                        )));
+                    }
+                    stage.settings.logging_level = Some(value.into());
+                }
+                (Some("replace"), Some("/*/*/logging/dataTrace"), Some(value)) => {
+                    stage.settings.data_trace = value == "true"
+                }
+                (Some("replace"), Some("/*/*/throttling/rateLimit"), Some(value)) => {
+                    stage.settings.throttle_rate =
+                        Some(value.parse().map_err(|_| {
+                            bad_request("throttling rateLimit must be a number")
+                        })?);
+                }
+                (Some("replace"), Some("/*/*/throttling/burstLimit"), Some(value)) => {
+                    stage.settings.throttle_burst = Some(value.parse().map_err(|_| {
+                        bad_request("throttling burstLimit must be a whole number")
+                    })?);
+                }
+                // Access logging's paths, as recorded on AWS
+                // (test_stage_access_log_settings, ..._validation).
+                (
+                    Some("add" | "replace"),
+                    Some("/accessLogSettings/destinationArn" | "/accessLogSettings/format"),
+                    Some(""),
+                ) => return Err(bad_request("Access Log value must not be empty")),
+                (
+                    Some("add" | "replace"),
+                    Some("/accessLogSettings/destinationArn"),
+                    Some(value),
+                ) => {
+                    let prefix = format!("arn:{}:logs:", super::arns::partition(&api_region).0);
+                    if !value.starts_with(&prefix) || !value.contains(":log-group:") {
+                        return Err(bad_request(&format!(
+                            "Invalid ARN specified in the request: {value}"
+                        )));
+                    }
+                    stage.settings.access_log_destination = Some(value.into());
+                }
+                (Some("add" | "replace"), Some("/accessLogSettings/format"), Some(value)) => {
+                    stage.settings.access_log_format = Some(value.into())
+                }
+                (Some("remove"), Some("/accessLogSettings"), _) => {
+                    stage.settings.access_log_destination = None;
+                    stage.settings.access_log_format = None;
+                }
+                // Its members are not removed one by one (AWS's words, trailing space
+                // and all).
+                (Some("remove"), Some(path), _) if path.starts_with("/accessLogSettings/") => {
+                    return Err(bad_request(&format!(
+                        "Cannot remove method setting {} because there is no method setting for this method ",
+                        &path[1..]
+                    )))
+                }
+                (Some("add" | "replace"), Some(path), _)
+                    if path == "/accessLogSettings" || path.starts_with("/accessLogSettings/") =>
+                {
+                    return Err(bad_request("Invalid accessLogSettings path. Must be one of : [/accessLogSettings/destinationArn, /accessLogSettings/format]"))
+                }
+                (Some("replace"), Some(path), Some(value))
+                    if path.starts_with("/variables/") =>
+                {
+                    stage
+                        .variables
+                        .insert(path["/variables/".len()..].into(), value.into());
+                }
+                _ => {
+                    return Err(bad_request(&format!(
+                        "Invalid patch operation specified: {operation}"
+                    )))
+                }
+            }
+    }
+    let logging = stage
+        .settings
+        .logging_level
+        .as_deref()
+        .is_some_and(|l| l != "OFF")
+        || stage.settings.access_log_destination.is_some();
+    if logging && account_role.is_none() {
+        return Err(bad_request(
+            "CloudWatch Logs role ARN must be set in account settings to enable logging",
+        ));
+    }
+    stage.last_updated = now_secs();
+    let response = json(200, &stage_json(&stage));
+    *live = stage;
+    Ok(response)
+}
+
+fn get_account(db: &mut Db, region: &str) -> Result<Response, Response> {
+    Ok(json(200, &account_json(db, region)))
+}
+
+fn update_account(db: &mut Db, region: &str, request: &Value) -> Result<Response, Response> {
+    for operation in patch_operations(request) {
+        match (operation["op"].as_str(), operation["path"].as_str()) {
+            (Some("replace"), Some("/cloudwatchRoleArn")) => {
+                let role = operation["value"].as_str().unwrap_or_default();
+                if !role.is_empty() && !super::wire::role_shaped(role) {
+                    return Err(bad_request(&format!(
+                        "The role ARN is not well formed: {role}"
+                    )));
+                }
+                db.set_account_role(region, (!role.is_empty()).then(|| role.to_string()));
+            }
+            _ => {
+                return Err(bad_request(&format!(
+                    "Invalid patch operation specified: {operation}"
+                )))
+            }
+        }
+    }
+    Ok(json(200, &account_json(db, region)))
+}
+
+fn tag_resource(
+    db: &mut Db,
+    region: &str,
+    request: &Value,
+    arn: &str,
+) -> Result<Response, Response> {
+    let tags = string_map(&request["tags"]);
+    tagged_mut(db, region, arn).map(|target| {
+        target.extend(tags);
+        empty(204)
+    })
+}
+
+fn get_tags(db: &mut Db, region: &str, arn: &str) -> Result<Response, Response> {
+    tagged_mut(db, region, arn).map(|target| json(200, &json!({ "tags": target })))
 }
 
 /// The `patchOperations` of an Update* request (none when absent).
