@@ -47,9 +47,10 @@ pub async fn handle(cloud: &Arc<Cloud>, request: StageRequest<'_>) -> Response {
     let settings = {
         let mut db = cloud.db();
         db.count("Execute");
-        db.api_by_id(request.api_id)
-            .and_then(|api| api.stages.get(request.stage))
-            .map(|stage| (stage.settings.clone(), api_region(&db, request.api_id)))
+        db.api_by_id(request.api_id).and_then(|api| {
+            let stage = api.stages.get(request.stage)?;
+            Some((stage.settings.clone(), api.region.clone()))
+        })
     };
     let info_enabled = settings
         .as_ref()
@@ -91,12 +92,6 @@ pub async fn handle(cloud: &Arc<Cloud>, request: StageRequest<'_>) -> Response {
         );
     }
     with_ids(response, &request_id, &trace_id)
-}
-
-fn api_region(db: &super::state::Db, api_id: &str) -> String {
-    db.api_by_id(api_id)
-        .map(|a| a.region.clone())
-        .unwrap_or_default()
 }
 
 /// What happened to one request, for API Gateway's execution and access logs.

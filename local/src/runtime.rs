@@ -43,8 +43,17 @@ pub struct InvokeResult {
     pub log: String,
 }
 
-/// Function (`region/name`, see `pool_key`) → version (`$LATEST`, `3`) → its pool.
-type Pools = HashMap<String, HashMap<String, Arc<Pool>>>;
+/// Region → function → version (`$LATEST`, `3`) → its pool: functions of one name in two
+/// regions are two, and finding a pool allocates nothing.
+type Pools = HashMap<String, HashMap<String, HashMap<String, Arc<Pool>>>>;
+
+/// The pool of one version of a function, if it has one.
+fn pool_of<'a>(pools: &'a Pools, function: &Function) -> Option<&'a Arc<Pool>> {
+    pools
+        .get(&function.region)?
+        .get(&function.name)?
+        .get(&function.version)
+}
 
 /// Every function's pool of environments.
 pub struct Runtimes {
@@ -121,11 +130,7 @@ impl Runtimes {
 
     fn pool(&self, function: &Function) -> Arc<Pool> {
         let mut pools = lock(&self.pools);
-        let key = pool_key(&function.region, &function.name);
-        match pools
-            .get(&key)
-            .and_then(|versions| versions.get(&function.version))
-        {
+        match pool_of(&pools, function) {
             Some(pool)
                 if pool.revision == function.revision && pool.code_dir == function.code_dir =>
             {
@@ -140,7 +145,9 @@ impl Runtimes {
                 });
                 // Replacing the pool drops its idle environments: their processes are killed.
                 pools
-                    .entry(key)
+                    .entry(function.region.clone())
+                    .or_default()
+                    .entry(function.name.clone())
                     .or_default()
                     .insert(function.version.clone(), pool.clone());
                 pool
@@ -151,13 +158,18 @@ impl Runtimes {
     /// Ends every environment of a function (its code or configuration changed, or it was
     /// deleted). Busy ones end when their invocation does.
     pub fn retire(&self, region: &str, name: &str) {
-        lock(&self.pools).remove(&pool_key(region, name));
+        if let Some(functions) = lock(&self.pools).get_mut(region) {
+            functions.remove(name);
+        }
     }
 
     /// Ends the environments of one version of a function (`$LATEST` changed, or a version was
     /// deleted); the other versions' stay warm.
     pub fn retire_version(&self, region: &str, name: &str, version: &str) {
-        if let Some(versions) = lock(&self.pools).get_mut(&pool_key(region, name)) {
+        if let Some(versions) = lock(&self.pools)
+            .get_mut(region)
+            .and_then(|functions| functions.get_mut(name))
+        {
             versions.remove(version);
         }
     }
@@ -224,10 +236,8 @@ impl Runtimes {
         self.tasks.spawn(async move {
             let (result, healthy, handed) = env.invoke(&function, &request, payload).await;
             if healthy {
-                let current = lock(&pools)
-                    .get(&pool_key(&function.region, &function.name))
-                    .and_then(|versions| versions.get(&function.version))
-                    .is_some_and(|p| Arc::ptr_eq(p, &pool));
+                let current =
+                    pool_of(&lock(&pools), &function).is_some_and(|p| Arc::ptr_eq(p, &pool));
                 if current {
                     lock(&pool.idle).push(env);
                 }
@@ -246,11 +256,6 @@ impl Runtimes {
             )
         })
     }
-}
-
-/// A function's place among the pools: functions of one name in two regions are two.
-fn pool_key(region: &str, name: &str) -> String {
-    format!("{region}/{name}")
 }
 
 fn failure(request_id: &str, kind: &str, message: &str) -> InvokeResult {
