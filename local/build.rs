@@ -20,7 +20,7 @@ use std::path::Path;
 use serde_json::Value;
 
 /// The services whose operations take and give generated types, and their protocol's rules.
-const TYPED: [&str; 2] = ["logs", "cloudwatch"];
+const TYPED: [&str; 3] = ["logs", "cloudwatch", "apigateway"];
 
 /// Errors AWS answers for every operation of an API that its model does not list (AWS's
 /// "Common Errors" page: credentials, throttling, a body it cannot read, an operation it does
@@ -56,6 +56,25 @@ fn common_errors(service: &str) -> &'static [(&'static str, &'static str, u16)] 
                 "UnknownOperationException",
                 400,
             ),
+        ],
+        // restJson1: `x-amzn-ErrorType` and the status.
+        "apigateway" => &[
+            ("AccessDeniedException", "AccessDeniedException", 403),
+            (
+                "UnrecognizedClientException",
+                "UnrecognizedClientException",
+                403,
+            ),
+            ("ExpiredTokenException", "ExpiredTokenException", 403),
+            ("RequestTimeoutException", "RequestTimeoutException", 408),
+            ("RequestTooLargeException", "RequestTooLargeException", 413),
+            ("SerializationException", "SerializationException", 400),
+            (
+                "UnknownOperationException",
+                "UnknownOperationException",
+                404,
+            ),
+            ("InternalFailure", "InternalFailure", 500),
         ],
         other => panic!("no common errors listed for {other}"),
     }
@@ -118,8 +137,8 @@ impl<'a> Generator<'a> {
             "long" => "i64".into(),
             "boolean" => "bool".into(),
             "double" | "float" => "f64".into(),
-            // awsJson: a timestamp is epoch seconds, a JSON number.
-            "timestamp" => "f64".into(),
+            // Epoch seconds (every typed protocol's default): `shapes::Timestamp`.
+            "timestamp" => "super::Timestamp".into(),
             "list" => format!("Vec<{}>", self.rust_type(str_of(&shape["member"]))),
             "map" => format!(
                 "std::collections::BTreeMap<String, {}>",

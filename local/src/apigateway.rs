@@ -8,425 +8,107 @@ use std::collections::BTreeMap;
 
 use axum::http::Method as HttpMethod;
 use axum::response::Response;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::clock::now_secs;
+use super::error::{AwsError, Protocol};
+use super::faults::Service;
 use super::ids::random_id;
+use super::model;
+use super::shapes::apigateway as shape;
+use super::shapes::apigateway::ErrorCode;
+pub use super::shapes::apigateway::Operation;
+use super::shapes::apigateway::{
+    CreateDeploymentRequest, CreateResourceRequest, CreateRestApiRequest, CreateStageRequest,
+    DeleteIntegrationRequest, DeleteIntegrationResponseRequest, DeleteMethodRequest,
+    DeleteRestApiRequest, DeleteStageRequest, GetAccountRequest, GetDeploymentRequest,
+    GetDeploymentsRequest, GetIntegrationRequest, GetIntegrationResponseRequest, GetMethodRequest,
+    GetMethodResponseRequest, GetResourceRequest, GetResourcesRequest, GetRestApiRequest,
+    GetRestApisRequest, GetStageRequest, GetStagesRequest, GetTagsRequest, PatchOperation,
+    PutIntegrationRequest, PutIntegrationResponseRequest, PutMethodRequest,
+    PutMethodResponseRequest, Request, TagResourceRequest, UpdateAccountRequest,
+    UpdateMethodRequest, UpdateStageRequest,
+};
+use super::shapes::Timestamp;
 use super::state::{
     Db, Deployment, Integration, IntegrationResponse, Method, Resource, RestApi, Stage,
 };
-use super::wire::{
-    decode_segment, empty, json, parse_body, query_parameter, rest_error, string_map,
-};
+use super::wire::empty;
 
-/// One API Gateway operation, parsed once from the request's method and path (as mini-redis
-/// parses a `Command`): `name()` for call counts, faults and IAM; `apply` does the work.
 /// The largest control-plane request taken: API Gateway's 10 MB payload quota.
 pub const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Op {
-    CreateRestApi,
-    /// `limit` (25 by default, at most 500) and `position`, as the query gives them.
-    GetRestApis {
-        limit: Option<String>,
-        position: Option<String>,
-    },
-    GetRestApi {
-        id: String,
-    },
-    DeleteRestApi {
-        id: String,
-    },
-    GetResources {
-        id: String,
-    },
-    GetResource {
-        id: String,
-        rid: String,
-    },
-    CreateResource {
-        id: String,
-        parent: String,
-    },
-    PutMethod {
-        id: String,
-        rid: String,
-        verb: String,
-    },
-    GetMethod {
-        id: String,
-        rid: String,
-        verb: String,
-    },
-    DeleteMethod {
-        id: String,
-        rid: String,
-        verb: String,
-    },
-    UpdateMethod {
-        id: String,
-        rid: String,
-        verb: String,
-    },
-    PutIntegration {
-        id: String,
-        rid: String,
-        verb: String,
-    },
-    GetIntegration {
-        id: String,
-        rid: String,
-        verb: String,
-    },
-    DeleteIntegration {
-        id: String,
-        rid: String,
-        verb: String,
-    },
-    PutMethodResponse {
-        id: String,
-        rid: String,
-        verb: String,
-        status: String,
-    },
-    GetMethodResponse {
-        id: String,
-        rid: String,
-        verb: String,
-        status: String,
-    },
-    PutIntegrationResponse {
-        id: String,
-        rid: String,
-        verb: String,
-        status: String,
-    },
-    GetIntegrationResponse {
-        id: String,
-        rid: String,
-        verb: String,
-        status: String,
-    },
-    DeleteIntegrationResponse {
-        id: String,
-        rid: String,
-        verb: String,
-        status: String,
-    },
-    CreateDeployment {
-        id: String,
-    },
-    GetDeployments {
-        id: String,
-    },
-    GetDeployment {
-        id: String,
-        did: String,
-    },
-    CreateStage {
-        id: String,
-    },
-    GetStages {
-        id: String,
-    },
-    GetStage {
-        id: String,
-        name: String,
-    },
-    DeleteStage {
-        id: String,
-        name: String,
-    },
-    UpdateStage {
-        id: String,
-        name: String,
-    },
-    GetAccount,
-    UpdateAccount,
-    TagResource {
-        arn: String,
-    },
-    GetTags {
-        arn: String,
-    },
-    Unknown,
+/// The operation a request is for, by its method and path against the URI templates of the
+/// operations AWS's model binds (the most specific that matches); `None` when it is not one
+/// the local cloud emulates.
+pub fn operation(method: &HttpMethod, path: &str) -> Option<Operation> {
+    model::route(Service::ApiGateway, method.as_str(), path).and_then(Operation::from_name)
 }
 
-impl Op {
-    pub fn parse(method: &HttpMethod, path: &str, query: Option<&str>) -> Op {
-        let segments: Vec<String> = path
-            .trim_matches('/')
-            .split('/')
-            .map(decode_segment)
-            .collect();
-        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-        match (method.as_str(), segments.as_slice()) {
-            ("POST", ["restapis"]) => Op::CreateRestApi,
-            ("GET", ["restapis"]) => Op::GetRestApis {
-                limit: query_parameter(query, "limit"),
-                position: query_parameter(query, "position"),
-            },
-            ("GET", ["restapis", id]) => Op::GetRestApi { id: id.to_string() },
-            ("DELETE", ["restapis", id]) => Op::DeleteRestApi { id: id.to_string() },
-            ("GET", ["restapis", id, "resources"]) => Op::GetResources { id: id.to_string() },
-            ("GET", ["restapis", id, "resources", rid]) => Op::GetResource {
-                id: id.to_string(),
-                rid: rid.to_string(),
-            },
-            ("POST", ["restapis", id, "resources", parent]) => Op::CreateResource {
-                id: id.to_string(),
-                parent: parent.to_string(),
-            },
-            ("PUT", ["restapis", id, "resources", rid, "methods", verb]) => Op::PutMethod {
-                id: id.to_string(),
-                rid: rid.to_string(),
-                verb: verb.to_string(),
-            },
-            ("GET", ["restapis", id, "resources", rid, "methods", verb]) => Op::GetMethod {
-                id: id.to_string(),
-                rid: rid.to_string(),
-                verb: verb.to_string(),
-            },
-            ("DELETE", ["restapis", id, "resources", rid, "methods", verb]) => Op::DeleteMethod {
-                id: id.to_string(),
-                rid: rid.to_string(),
-                verb: verb.to_string(),
-            },
-            ("PATCH", ["restapis", id, "resources", rid, "methods", verb]) => Op::UpdateMethod {
-                id: id.to_string(),
-                rid: rid.to_string(),
-                verb: verb.to_string(),
-            },
-            ("PUT", ["restapis", id, "resources", rid, "methods", verb, "integration"]) => {
-                Op::PutIntegration {
-                    id: id.to_string(),
-                    rid: rid.to_string(),
-                    verb: verb.to_string(),
-                }
-            }
-            ("GET", ["restapis", id, "resources", rid, "methods", verb, "integration"]) => {
-                Op::GetIntegration {
-                    id: id.to_string(),
-                    rid: rid.to_string(),
-                    verb: verb.to_string(),
-                }
-            }
-            ("DELETE", ["restapis", id, "resources", rid, "methods", verb, "integration"]) => {
-                Op::DeleteIntegration {
-                    id: id.to_string(),
-                    rid: rid.to_string(),
-                    verb: verb.to_string(),
-                }
-            }
-            ("PUT", ["restapis", id, "resources", rid, "methods", verb, "responses", status]) => {
-                Op::PutMethodResponse {
-                    id: id.to_string(),
-                    rid: rid.to_string(),
-                    verb: verb.to_string(),
-                    status: status.to_string(),
-                }
-            }
-            ("GET", ["restapis", id, "resources", rid, "methods", verb, "responses", status]) => {
-                Op::GetMethodResponse {
-                    id: id.to_string(),
-                    rid: rid.to_string(),
-                    verb: verb.to_string(),
-                    status: status.to_string(),
-                }
-            }
-            (
-                call @ ("PUT" | "GET" | "DELETE"),
-                ["restapis", id, "resources", rid, "methods", method, "integration", "responses", status],
-            ) => {
-                let (id, rid, verb, status) = (
-                    id.to_string(),
-                    rid.to_string(),
-                    method.to_string(),
-                    status.to_string(),
-                );
-                match call {
-                    "PUT" => Op::PutIntegrationResponse {
-                        id,
-                        rid,
-                        verb,
-                        status,
-                    },
-                    "GET" => Op::GetIntegrationResponse {
-                        id,
-                        rid,
-                        verb,
-                        status,
-                    },
-                    _ => Op::DeleteIntegrationResponse {
-                        id,
-                        rid,
-                        verb,
-                        status,
-                    },
-                }
-            }
-            ("POST", ["restapis", id, "deployments"]) => {
-                Op::CreateDeployment { id: id.to_string() }
-            }
-            ("GET", ["restapis", id, "deployments"]) => Op::GetDeployments { id: id.to_string() },
-            ("GET", ["restapis", id, "deployments", did]) => Op::GetDeployment {
-                id: id.to_string(),
-                did: did.to_string(),
-            },
-            ("POST", ["restapis", id, "stages"]) => Op::CreateStage { id: id.to_string() },
-            ("GET", ["restapis", id, "stages"]) => Op::GetStages { id: id.to_string() },
-            ("GET", ["restapis", id, "stages", name]) => Op::GetStage {
-                id: id.to_string(),
-                name: name.to_string(),
-            },
-            ("DELETE", ["restapis", id, "stages", name]) => Op::DeleteStage {
-                id: id.to_string(),
-                name: name.to_string(),
-            },
-            ("PATCH", ["restapis", id, "stages", name]) => Op::UpdateStage {
-                id: id.to_string(),
-                name: name.to_string(),
-            },
-            ("GET", ["account"]) => Op::GetAccount,
-            ("PATCH", ["account"]) => Op::UpdateAccount,
-            ("PUT", ["tags", arn]) => Op::TagResource {
-                arn: arn.to_string(),
-            },
-            ("GET", ["tags", arn]) => Op::GetTags {
-                arn: arn.to_string(),
-            },
-            _ => Op::Unknown,
-        }
-    }
-
-    /// The AWS operation's name.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Op::CreateRestApi => "CreateRestApi",
-            Op::GetRestApis { .. } => "GetRestApis",
-            Op::GetRestApi { .. } => "GetRestApi",
-            Op::DeleteRestApi { .. } => "DeleteRestApi",
-            Op::GetResources { .. } => "GetResources",
-            Op::GetResource { .. } => "GetResource",
-            Op::CreateResource { .. } => "CreateResource",
-            Op::PutMethod { .. } => "PutMethod",
-            Op::GetMethod { .. } => "GetMethod",
-            Op::DeleteMethod { .. } => "DeleteMethod",
-            Op::UpdateMethod { .. } => "UpdateMethod",
-            Op::PutIntegration { .. } => "PutIntegration",
-            Op::GetIntegration { .. } => "GetIntegration",
-            Op::DeleteIntegration { .. } => "DeleteIntegration",
-            Op::PutMethodResponse { .. } => "PutMethodResponse",
-            Op::GetMethodResponse { .. } => "GetMethodResponse",
-            Op::PutIntegrationResponse { .. } => "PutIntegrationResponse",
-            Op::GetIntegrationResponse { .. } => "GetIntegrationResponse",
-            Op::DeleteIntegrationResponse { .. } => "DeleteIntegrationResponse",
-            Op::CreateDeployment { .. } => "CreateDeployment",
-            Op::GetDeployments { .. } => "GetDeployments",
-            Op::GetDeployment { .. } => "GetDeployment",
-            Op::CreateStage { .. } => "CreateStage",
-            Op::GetStages { .. } => "GetStages",
-            Op::GetStage { .. } => "GetStage",
-            Op::DeleteStage { .. } => "DeleteStage",
-            Op::UpdateStage { .. } => "UpdateStage",
-            Op::GetAccount => "GetAccount",
-            Op::UpdateAccount => "UpdateAccount",
-            Op::TagResource { .. } => "TagResource",
-            Op::GetTags { .. } => "GetTags",
-            Op::Unknown => "Unknown",
-        }
-    }
-
-    /// Whether it changes state (and so the state is saved after it).
-    pub fn writes(&self) -> bool {
-        !self.name().starts_with("Get") && *self != Op::Unknown
-    }
-
-    /// Performs the operation on the state. `region` is the request's (its SigV4 scope).
-    pub fn apply(&self, db: &mut super::state::Db, region: &str, body: &[u8]) -> Response {
-        let request = match parse_body(body) {
-            Ok(request) => request,
-            Err(message) => return bad_request(&message),
-        };
-        route(db, self, region, &request).unwrap_or_else(|error| error)
-    }
+/// Whether an operation changes state (and so the state is saved after it).
+pub fn writes(operation: Operation) -> bool {
+    !operation.name().starts_with("Get")
 }
 
-/// One function per operation: the dispatch.
-fn route(db: &mut Db, op: &Op, region: &str, request: &Value) -> Result<Response, Response> {
-    match op {
-        Op::CreateRestApi => create_rest_api(db, region, request),
-        Op::GetRestApis { limit, position } => {
-            get_rest_apis(db, region, limit.as_deref(), position.as_deref())
+/// Performs an operation on the state: its typed input (the path's, query's and body's
+/// members, held to the model) to one function per operation, as mini-redis applies a
+/// `Command`. `region` is the request's (its SigV4 scope).
+pub fn apply(db: &mut Db, operation: Operation, region: &str, input: Value) -> Response {
+    let request = match Request::parse(operation, input) {
+        Ok(request) => request,
+        Err(e) => {
+            return error(
+                ErrorCode::SerializationException,
+                &format!("the request does not match {}: {e}", operation.name()),
+            )
         }
-        Op::GetRestApi { id } => get_rest_api(db, region, id),
-        Op::DeleteRestApi { id } => delete_rest_api(db, region, id),
-        Op::GetResources { id } => get_resources(db, region, id),
-        Op::GetResource { id, rid } => get_resource(db, region, id, rid),
-        Op::CreateResource { id, parent } => create_resource(db, region, request, id, parent),
-        Op::PutMethod { id, rid, verb } => put_method(db, region, request, id, rid, verb),
-        Op::GetMethod { id, rid, verb } => get_method(db, region, id, rid, verb),
-        Op::DeleteMethod { id, rid, verb } => delete_method(db, region, id, rid, verb),
-        Op::UpdateMethod { id, rid, verb } => update_method(db, region, request, id, rid, verb),
-        Op::PutIntegration { id, rid, verb } => put_integration(db, region, request, id, rid, verb),
-        Op::GetIntegration { id, rid, verb } => get_integration(db, region, id, rid, verb),
-        Op::DeleteIntegration { id, rid, verb } => delete_integration(db, region, id, rid, verb),
-        Op::PutMethodResponse {
-            id,
-            rid,
-            verb,
-            status,
-        } => put_method_response(db, region, request, id, rid, verb, status),
-        Op::GetMethodResponse {
-            id,
-            rid,
-            verb,
-            status,
-        } => get_method_response(db, region, id, rid, verb, status),
-        Op::PutIntegrationResponse {
-            id,
-            rid,
-            verb,
-            status,
-        } => put_integration_response(db, region, request, id, rid, verb, status),
-        Op::GetIntegrationResponse {
-            id,
-            rid,
-            verb,
-            status,
-        } => get_integration_response(db, region, id, rid, verb, status),
-        Op::DeleteIntegrationResponse {
-            id,
-            rid,
-            verb,
-            status,
-        } => delete_integration_response(db, region, id, rid, verb, status),
-        Op::CreateDeployment { id } => create_deployment(db, region, request, id),
-        Op::GetDeployments { id } => get_deployments(db, region, id),
-        Op::GetDeployment { id, did } => get_deployment(db, region, id, did),
-        Op::CreateStage { id } => create_stage(db, region, request, id),
-        Op::GetStages { id } => get_stages(db, region, id),
-        Op::GetStage { id, name } => get_stage(db, region, id, name),
-        Op::DeleteStage { id, name } => delete_stage(db, region, id, name),
-        Op::UpdateStage { id, name } => update_stage(db, region, request, id, name),
-        Op::GetAccount => get_account(db, region),
-        Op::UpdateAccount => update_account(db, region, request),
-        Op::TagResource { arn } => tag_resource(db, region, request, arn),
-        Op::GetTags { arn } => get_tags(db, region, arn),
-        Op::Unknown => Err(rest_error(
-            404,
-            "UnknownOperationException",
-            "faqctl local does not emulate this API Gateway operation",
-        )),
-    }
-}
-
-fn create_rest_api(db: &mut Db, region: &str, request: &Value) -> Result<Response, Response> {
-    let Some(name) = request["name"].as_str().filter(|n| !n.is_empty()) else {
-        return Err(bad_request("Invalid API name specified"));
     };
-    check_new_rest_api(request)?;
+    let answer = match request {
+        Request::CreateRestApi(input) => create_rest_api(db, region, input),
+        Request::GetRestApis(input) => get_rest_apis(db, region, input),
+        Request::GetRestApi(input) => get_rest_api(db, region, input),
+        Request::DeleteRestApi(input) => delete_rest_api(db, region, input),
+        Request::GetResources(input) => get_resources(db, region, input),
+        Request::GetResource(input) => get_resource(db, region, input),
+        Request::CreateResource(input) => create_resource(db, region, input),
+        Request::PutMethod(input) => put_method(db, region, input),
+        Request::GetMethod(input) => get_method(db, region, input),
+        Request::DeleteMethod(input) => delete_method(db, region, input),
+        Request::UpdateMethod(input) => update_method(db, region, input),
+        Request::PutIntegration(input) => put_integration(db, region, input),
+        Request::GetIntegration(input) => get_integration(db, region, input),
+        Request::DeleteIntegration(input) => delete_integration(db, region, input),
+        Request::PutMethodResponse(input) => put_method_response(db, region, input),
+        Request::GetMethodResponse(input) => get_method_response(db, region, input),
+        Request::PutIntegrationResponse(input) => put_integration_response(db, region, input),
+        Request::GetIntegrationResponse(input) => get_integration_response(db, region, input),
+        Request::DeleteIntegrationResponse(input) => delete_integration_response(db, region, input),
+        Request::CreateDeployment(input) => create_deployment(db, region, input),
+        Request::GetDeployments(input) => get_deployments(db, region, input),
+        Request::GetDeployment(input) => get_deployment(db, region, input),
+        Request::CreateStage(input) => create_stage(db, region, input),
+        Request::GetStages(input) => get_stages(db, region, input),
+        Request::GetStage(input) => get_stage(db, region, input),
+        Request::DeleteStage(input) => delete_stage(db, region, input),
+        Request::UpdateStage(input) => update_stage(db, region, input),
+        Request::GetAccount(input) => get_account(db, region, input),
+        Request::UpdateAccount(input) => update_account(db, region, input),
+        Request::TagResource(input) => tag_resource(db, region, input),
+        Request::GetTags(input) => get_tags(db, region, input),
+    };
+    answer.unwrap_or_else(|refusal| refusal)
+}
+
+fn create_rest_api(
+    db: &mut Db,
+    region: &str,
+    input: CreateRestApiRequest,
+) -> Result<Response, Response> {
+    if input.name.is_empty() {
+        return Err(bad_request("Invalid API name specified"));
+    }
+    check_new_rest_api(&input)?;
+    let endpoint = input.endpoint_configuration.unwrap_or_default();
     let id = random_id(10);
     let root_id = random_id(10);
     let mut resources = BTreeMap::new();
@@ -442,33 +124,22 @@ fn create_rest_api(db: &mut Db, region: &str, request: &Value) -> Result<Respons
     );
     let api = RestApi {
         id: id.clone(),
-        name: name.to_string(),
-        description: request["description"].as_str().map(str::to_string),
+        name: input.name,
+        description: input.description,
         region: region.to_string(),
         created: now_secs(),
-        endpoint_types: request["endpointConfiguration"]["types"]
-            .as_array()
-            .map(|t| {
-                t.iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            })
+        endpoint_types: endpoint
+            .types
+            .map(|types| types.iter().map(|t| t.as_str().to_string()).collect())
             .unwrap_or_else(|| vec!["EDGE".into()]),
-        binary_media_types: request["binaryMediaTypes"]
-            .as_array()
-            .map(|t| {
-                t.iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        version: request["version"].as_str().map(str::to_string),
-        minimum_compression_size: request["minimumCompressionSize"].as_i64(),
-        ip_address_type: request["endpointConfiguration"]["ipAddressType"]
-            .as_str()
-            .unwrap_or("ipv4")
+        binary_media_types: input.binary_media_types.unwrap_or_default(),
+        version: input.version,
+        minimum_compression_size: input.minimum_compression_size.map(i64::from),
+        ip_address_type: endpoint
+            .ip_address_type
+            .map_or("ipv4", |t| t.as_str())
             .to_string(),
-        tags: string_map(&request["tags"]),
+        tags: input.tags.unwrap_or_default(),
         root_id,
         resources,
         deployments: BTreeMap::new(),
@@ -482,66 +153,89 @@ fn create_rest_api(db: &mut Db, region: &str, request: &Value) -> Result<Respons
 fn get_rest_apis(
     db: &mut Db,
     region: &str,
-    limit: Option<&str>,
-    position: Option<&str>,
+    input: GetRestApisRequest,
 ) -> Result<Response, Response> {
+    let (limit, position) = (input.limit, input.position.as_deref());
     // API Gateway's documented page: 25 by default, at most 500.
-    let size = match limit.map(str::parse::<usize>) {
+    let size = match limit {
         None => 25,
-        Some(Ok(size)) if (1..=500).contains(&size) => size,
+        Some(size) if (1..=500).contains(&size) => size as usize,
         Some(_) => {
             return Err(bad_request("Invalid limit: must be between 1 and 500"));
         }
     };
-    let items: Vec<Value> = db.apis(region).map(rest_api_json).collect();
+    let items: Vec<shape::RestApi> = db.apis(region).map(rest_api_json).collect();
     let Ok(offset) = super::paging::offset(position, items.len()) else {
         return Err(bad_request("Invalid position parameter"));
     };
-    let (items, next) = super::paging::page(items, offset, size);
-    let mut output = json!({ "item": items });
-    if let Some(next) = next {
-        output["position"] = json!(next);
-    }
-    Ok(json(200, &output))
+    let (items, position) = super::paging::page(items, offset, size);
+    Ok(json(
+        200,
+        &shape::RestApis {
+            items: Some(items),
+            position,
+        },
+    ))
 }
 
-fn get_rest_api(db: &mut Db, region: &str, id: &str) -> Result<Response, Response> {
+fn get_rest_api(db: &mut Db, region: &str, input: GetRestApiRequest) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id.clone();
     api(db, region, id).map(|a| json(200, &rest_api_json(a)))
 }
 
-fn delete_rest_api(db: &mut Db, region: &str, id: &str) -> Result<Response, Response> {
+fn delete_rest_api(
+    db: &mut Db,
+    region: &str,
+    input: DeleteRestApiRequest,
+) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id.clone();
     match db.remove_api(region, id) {
         Some(_) => Ok(empty(202)),
         None => Err(no_api(id)),
     }
 }
 
-fn get_resources(db: &mut Db, region: &str, id: &str) -> Result<Response, Response> {
+fn get_resources(
+    db: &mut Db,
+    region: &str,
+    input: GetResourcesRequest,
+) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id.clone();
     api(db, region, id).map(|a| {
-        let items: Vec<Value> = a.resources.values().map(resource_json).collect();
-        json(200, &json!({ "item": items }))
+        let items = a.resources.values().map(resource_json).collect();
+        json(
+            200,
+            &shape::Resources {
+                items: Some(items),
+                position: None,
+            },
+        )
     })
 }
 
-fn get_resource(db: &mut Db, region: &str, id: &str, rid: &str) -> Result<Response, Response> {
+fn get_resource(
+    db: &mut Db,
+    region: &str,
+    input: GetResourceRequest,
+) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id.clone();
+    let rid: &str = &input.resource_id.clone();
     resource(db, region, id, rid).map(|r| json(200, &resource_json(r)))
 }
 
 fn create_resource(
     db: &mut Db,
     region: &str,
-    request: &Value,
-    id: &str,
-    parent: &str,
+    input: CreateResourceRequest,
 ) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id.clone();
+    let parent: &str = &input.parent_id.clone();
     let api = api_mut(db, region, id)?;
     let Some(parent) = api.resources.get(parent).cloned() else {
         return Err(not_found("Invalid Resource identifier specified"));
     };
-    let Some(part) = request["pathPart"]
-        .as_str()
-        .filter(|p| !p.is_empty() && !p.contains('/'))
-    else {
+    let part = input.path_part.as_str();
+    if part.is_empty() || part.contains('/') {
         return Err(bad_request(
             "Resource's path part must be a non-empty string without /",
         ));
@@ -569,14 +263,10 @@ fn create_resource(
     Ok(response)
 }
 
-fn put_method(
-    db: &mut Db,
-    region: &str,
-    request: &Value,
-    id: &str,
-    rid: &str,
-    verb: &str,
-) -> Result<Response, Response> {
+fn put_method(db: &mut Db, region: &str, input: PutMethodRequest) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id.clone();
+    let rid: &str = &input.resource_id.clone();
+    let verb: &str = &input.http_method.clone();
     if !matches!(
         verb,
         "GET" | "PUT" | "POST" | "DELETE" | "PATCH" | "OPTIONS" | "HEAD" | "ANY"
@@ -587,24 +277,15 @@ fn put_method(
     if resource.methods.contains_key(verb) {
         return Err(conflict("Method already exists for this resource"));
     }
-    let Some(authorization) = request["authorizationType"].as_str() else {
-        return Err(bad_request("Invalid authorization type specified"));
-    };
-    check_method_references(authorization, request)?;
+    let authorization = input.authorization_type.as_str();
+    check_method_references(authorization, &input)?;
     let method = Method {
         http_method: verb.to_string(),
         authorization_type: authorization.to_string(),
-        api_key_required: request["apiKeyRequired"].as_bool().unwrap_or(false),
-        operation_name: request["operationName"].as_str().map(str::to_string),
-        request_parameters: request["requestParameters"]
-            .as_object()
-            .map(|p| {
-                p.iter()
-                    .map(|(k, v)| (k.clone(), v.as_bool().unwrap_or(false)))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        request_models: string_map(&request["requestModels"]),
+        api_key_required: input.api_key_required.unwrap_or(false),
+        operation_name: input.operation_name.clone(),
+        request_parameters: input.request_parameters.clone().unwrap_or_default(),
+        request_models: input.request_models.clone().unwrap_or_default(),
         integration: None,
         responses: BTreeMap::new(),
     };
@@ -613,13 +294,10 @@ fn put_method(
     Ok(response)
 }
 
-fn get_method(
-    db: &mut Db,
-    region: &str,
-    id: &str,
-    rid: &str,
-    verb: &str,
-) -> Result<Response, Response> {
+fn get_method(db: &mut Db, region: &str, input: GetMethodRequest) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id.clone();
+    let rid: &str = &input.resource_id.clone();
+    let verb: &str = &input.http_method.clone();
     let resource = resource(db, region, id, rid)?;
     match resource.methods.get(verb) {
         Some(method) => Ok(json(200, &method_json(method))),
@@ -630,10 +308,11 @@ fn get_method(
 fn delete_method(
     db: &mut Db,
     region: &str,
-    id: &str,
-    rid: &str,
-    verb: &str,
+    input: DeleteMethodRequest,
 ) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id.clone();
+    let rid: &str = &input.resource_id.clone();
+    let verb: &str = &input.http_method.clone();
     let resource = resource_mut(db, region, id, rid)?;
     match resource.methods.remove(verb) {
         Some(_) => Ok(empty(204)),
@@ -644,18 +323,18 @@ fn delete_method(
 fn update_method(
     db: &mut Db,
     region: &str,
-    request: &Value,
-    id: &str,
-    rid: &str,
-    verb: &str,
+    input: UpdateMethodRequest,
 ) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id.clone();
+    let rid: &str = &input.resource_id.clone();
+    let verb: &str = &input.http_method.clone();
     let resource = resource_mut(db, region, id, rid)?;
     let Some(live) = resource.methods.get_mut(verb) else {
         return Err(not_found("Invalid Method identifier specified"));
     };
     // All operations or none, as AWS applies a PATCH: work on a copy, keep it at the end.
     let mut method = live.clone();
-    for operation in patch_operations(request) {
+    for operation in patch_operations(input.patch_operations) {
         patch_method(&mut method, &operation)?;
     }
     // Checked once every operation is in (recorded: wrong-auth-type, wrong-auth-id);
@@ -674,25 +353,21 @@ fn update_method(
 fn put_integration(
     db: &mut Db,
     region: &str,
-    request: &Value,
-    id: &str,
-    rid: &str,
-    verb: &str,
+    input: PutIntegrationRequest,
 ) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id.clone();
+    let rid: &str = &input.resource_id.clone();
+    let verb: &str = &input.http_method.clone();
     let resource = resource_mut(db, region, id, rid)?;
     let Some(method) = resource.methods.get_mut(verb) else {
         return Err(not_found("Invalid Method identifier specified"));
     };
-    let Some(kind) = request["type"].as_str() else {
-        return Err(bad_request(
-            "Enumeration value for IntegrationType must be non-empty",
-        ));
-    };
+    let kind = input.r#type.as_str();
     let integration = Integration {
         kind: kind.to_string(),
-        http_method: request["httpMethod"].as_str().map(str::to_string),
-        uri: request["uri"].as_str().map(str::to_string),
-        request_templates: string_map(&request["requestTemplates"]),
+        http_method: input.integration_http_method.clone(),
+        uri: input.uri.clone(),
+        request_templates: input.request_templates.clone().unwrap_or_default(),
         responses: BTreeMap::new(),
     };
     if !matches!(kind, "HTTP" | "AWS" | "MOCK" | "HTTP_PROXY" | "AWS_PROXY") {
@@ -725,10 +400,11 @@ fn put_integration(
 fn get_integration(
     db: &mut Db,
     region: &str,
-    id: &str,
-    rid: &str,
-    verb: &str,
+    input: GetIntegrationRequest,
 ) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id.clone();
+    let rid: &str = &input.resource_id.clone();
+    let verb: &str = &input.http_method.clone();
     let resource = resource(db, region, id, rid)?;
     match resource
         .methods
@@ -743,10 +419,11 @@ fn get_integration(
 fn delete_integration(
     db: &mut Db,
     region: &str,
-    id: &str,
-    rid: &str,
-    verb: &str,
+    input: DeleteIntegrationRequest,
 ) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id.clone();
+    let rid: &str = &input.resource_id.clone();
+    let verb: &str = &input.http_method.clone();
     let resource = resource_mut(db, region, id, rid)?;
     match resource
         .methods
@@ -761,37 +438,38 @@ fn delete_integration(
 fn put_method_response(
     db: &mut Db,
     region: &str,
-    request: &Value,
-    id: &str,
-    rid: &str,
-    verb: &str,
-    status: &str,
+    input: PutMethodResponseRequest,
 ) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id.clone();
+    let rid: &str = &input.resource_id.clone();
+    let verb: &str = &input.http_method.clone();
+    let status: &str = &input.status_code.clone();
     let resource = resource_mut(db, region, id, rid)?;
     let Some(method) = resource.methods.get_mut(verb) else {
         return Err(not_found("Invalid Method identifier specified"));
     };
     // Members not sent are left out of the answer, as AWS leaves them.
-    let mut response = json!({ "statusCode": status });
-    for member in ["responseModels", "responseParameters"] {
-        if !request[member].is_null() {
-            response[member] = request[member].clone();
-        }
-    }
-    method
-        .responses
-        .insert(status.to_string(), response.clone());
+    let response = shape::MethodResponse {
+        status_code: Some(status.to_string()),
+        response_models: input.response_models.clone(),
+        response_parameters: input.response_parameters.clone(),
+    };
+    method.responses.insert(
+        status.to_string(),
+        serde_json::to_value(&response).unwrap_or_default(),
+    );
     Ok(json(201, &response))
 }
 
 fn get_method_response(
     db: &mut Db,
     region: &str,
-    id: &str,
-    rid: &str,
-    verb: &str,
-    status: &str,
+    input: GetMethodResponseRequest,
 ) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id.clone();
+    let rid: &str = &input.resource_id.clone();
+    let verb: &str = &input.http_method.clone();
+    let status: &str = &input.status_code.clone();
     let resource = resource(db, region, id, rid)?;
     match resource
         .methods
@@ -806,12 +484,12 @@ fn get_method_response(
 fn put_integration_response(
     db: &mut Db,
     region: &str,
-    request: &Value,
-    id: &str,
-    rid: &str,
-    verb: &str,
-    status: &str,
+    input: PutIntegrationResponseRequest,
 ) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id.clone();
+    let rid: &str = &input.resource_id.clone();
+    let verb: &str = &input.http_method.clone();
+    let status: &str = &input.status_code.clone();
     let resource = resource_mut(db, region, id, rid)?;
     let Some(method) = resource.methods.get_mut(verb) else {
         return Err(not_found("Invalid Method identifier specified"));
@@ -823,7 +501,7 @@ fn put_integration_response(
     let Some(integration) = method.integration.as_mut() else {
         return Err(not_found("Invalid Integration identifier specified"));
     };
-    let parameters = string_map(&request["responseParameters"]);
+    let parameters = input.response_parameters.clone().unwrap_or_default();
     // As AWS checks them: each target a header the method response declares, each
     // source a quoted literal or an integration response value.
     for (target, source) in &parameters {
@@ -841,9 +519,9 @@ fn put_integration_response(
     }
     let response = IntegrationResponse {
         status_code: status.to_string(),
-        selection_pattern: request["selectionPattern"].as_str().map(str::to_string),
+        selection_pattern: input.selection_pattern.clone(),
         parameters,
-        templates: string_map(&request["responseTemplates"]),
+        templates: input.response_templates.clone().unwrap_or_default(),
     };
     let answer = json(201, &integration_response_json(&response));
     integration.responses.insert(status.to_string(), response);
@@ -853,11 +531,12 @@ fn put_integration_response(
 fn get_integration_response(
     db: &mut Db,
     region: &str,
-    id: &str,
-    rid: &str,
-    verb: &str,
-    status: &str,
+    input: GetIntegrationResponseRequest,
 ) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id.clone();
+    let rid: &str = &input.resource_id.clone();
+    let verb: &str = &input.http_method.clone();
+    let status: &str = &input.status_code.clone();
     let resource = resource(db, region, id, rid)?;
     match resource
         .methods
@@ -873,11 +552,12 @@ fn get_integration_response(
 fn delete_integration_response(
     db: &mut Db,
     region: &str,
-    id: &str,
-    rid: &str,
-    verb: &str,
-    status: &str,
+    input: DeleteIntegrationResponseRequest,
 ) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id.clone();
+    let rid: &str = &input.resource_id.clone();
+    let verb: &str = &input.http_method.clone();
+    let status: &str = &input.status_code.clone();
     let resource = resource_mut(db, region, id, rid)?;
     match resource
         .methods
@@ -893,9 +573,9 @@ fn delete_integration_response(
 fn create_deployment(
     db: &mut Db,
     region: &str,
-    request: &Value,
-    id: &str,
+    input: CreateDeploymentRequest,
 ) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id.clone();
     let api = api_mut(db, region, id)?;
     let methods: Vec<&Method> = api
         .resources
@@ -910,12 +590,12 @@ fn create_deployment(
     }
     let deployment = Deployment {
         id: random_id(6),
-        description: request["description"].as_str().map(str::to_string),
+        description: input.description.clone(),
         created: now_secs(),
         resources: api.resources.clone(),
     };
     let response = json(201, &deployment_json(&deployment));
-    if let Some(stage) = request["stageName"].as_str().filter(|s| !s.is_empty()) {
+    if let Some(stage) = input.stage_name.as_deref().filter(|s| !s.is_empty()) {
         let now = now_secs();
         let entry = api
             .stages
@@ -925,10 +605,10 @@ fn create_deployment(
                 deployment_id: String::new(),
                 previous_deployment: None,
                 deployed_at: 0,
-                description: request["stageDescription"].as_str().map(str::to_string),
+                description: input.stage_description.clone(),
                 created: now,
                 last_updated: now,
-                variables: string_map(&request["variables"]),
+                variables: input.variables.clone().unwrap_or_default(),
                 tags: BTreeMap::new(),
                 settings: Default::default(),
             });
@@ -939,14 +619,31 @@ fn create_deployment(
     Ok(response)
 }
 
-fn get_deployments(db: &mut Db, region: &str, id: &str) -> Result<Response, Response> {
+fn get_deployments(
+    db: &mut Db,
+    region: &str,
+    input: GetDeploymentsRequest,
+) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id.clone();
     api(db, region, id).map(|a| {
-        let items: Vec<Value> = a.deployments.values().map(deployment_json).collect();
-        json(200, &json!({ "item": items }))
+        let items = a.deployments.values().map(deployment_json).collect();
+        json(
+            200,
+            &shape::Deployments {
+                items: Some(items),
+                position: None,
+            },
+        )
     })
 }
 
-fn get_deployment(db: &mut Db, region: &str, id: &str, did: &str) -> Result<Response, Response> {
+fn get_deployment(
+    db: &mut Db,
+    region: &str,
+    input: GetDeploymentRequest,
+) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id.clone();
+    let did: &str = &input.deployment_id.clone();
     let api = api(db, region, id)?;
     match api.deployments.get(did) {
         Some(deployment) => Ok(json(200, &deployment_json(deployment))),
@@ -957,16 +654,11 @@ fn get_deployment(db: &mut Db, region: &str, id: &str, did: &str) -> Result<Resp
 fn create_stage(
     db: &mut Db,
     region: &str,
-    request: &Value,
-    id: &str,
+    input: CreateStageRequest,
 ) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id.clone();
     let api = api_mut(db, region, id)?;
-    let (Some(name), Some(deployment)) = (
-        request["stageName"].as_str(),
-        request["deploymentId"].as_str(),
-    ) else {
-        return Err(bad_request("stageName and deploymentId are required"));
-    };
+    let (name, deployment) = (input.stage_name.as_str(), input.deployment_id.as_str());
     if !api.deployments.contains_key(deployment) {
         return Err(bad_request("Invalid deployment identifier specified"));
     }
@@ -979,11 +671,11 @@ fn create_stage(
         deployment_id: String::new(),
         previous_deployment: None,
         deployed_at: 0,
-        description: request["description"].as_str().map(str::to_string),
+        description: input.description.clone(),
         created: now,
         last_updated: now,
-        variables: string_map(&request["variables"]),
-        tags: string_map(&request["tags"]),
+        variables: input.variables.clone().unwrap_or_default(),
+        tags: input.tags.clone().unwrap_or_default(),
         settings: Default::default(),
     };
     stage.point_at(deployment);
@@ -992,14 +684,24 @@ fn create_stage(
     Ok(response)
 }
 
-fn get_stages(db: &mut Db, region: &str, id: &str) -> Result<Response, Response> {
+fn get_stages(db: &mut Db, region: &str, input: GetStagesRequest) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id.clone();
     api(db, region, id).map(|a| {
-        let items: Vec<Value> = a.stages.values().map(stage_json).collect();
-        json(200, &json!({ "item": items }))
+        // GetStages' deploymentId: only the stages pointing at that deployment.
+        let wanted = input.deployment_id.as_deref();
+        let item = a
+            .stages
+            .values()
+            .filter(|s| wanted.is_none_or(|d| s.deployment_id == d))
+            .map(stage_json)
+            .collect();
+        json(200, &shape::Stages { item: Some(item) })
     })
 }
 
-fn get_stage(db: &mut Db, region: &str, id: &str, name: &str) -> Result<Response, Response> {
+fn get_stage(db: &mut Db, region: &str, input: GetStageRequest) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id.clone();
+    let name: &str = &input.stage_name.clone();
     let api = api(db, region, id)?;
     match api.stages.get(name) {
         Some(stage) => Ok(json(200, &stage_json(stage))),
@@ -1007,7 +709,13 @@ fn get_stage(db: &mut Db, region: &str, id: &str, name: &str) -> Result<Response
     }
 }
 
-fn delete_stage(db: &mut Db, region: &str, id: &str, name: &str) -> Result<Response, Response> {
+fn delete_stage(
+    db: &mut Db,
+    region: &str,
+    input: DeleteStageRequest,
+) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id.clone();
+    let name: &str = &input.stage_name.clone();
     let api = api_mut(db, region, id)?;
     match api.stages.remove(name) {
         Some(_) => Ok(empty(202)),
@@ -1018,10 +726,10 @@ fn delete_stage(db: &mut Db, region: &str, id: &str, name: &str) -> Result<Respo
 fn update_stage(
     db: &mut Db,
     region: &str,
-    request: &Value,
-    id: &str,
-    name: &str,
+    input: UpdateStageRequest,
 ) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id.clone();
+    let name: &str = &input.stage_name.clone();
     let account_role = db.account_role(region).map(str::to_string);
     let api = api_mut(db, region, id)?;
     let deployments: Vec<String> = api.deployments.keys().cloned().collect();
@@ -1031,7 +739,7 @@ fn update_stage(
     };
     // All operations or none, as AWS applies a PATCH: work on a copy, keep it at the end.
     let mut stage = live.clone();
-    for operation in patch_operations(request) {
+    for operation in patch_operations(input.patch_operations) {
         match (
                 operation["op"].as_str(),
                 operation["path"].as_str(),
@@ -1138,12 +846,17 @@ fn update_stage(
     Ok(response)
 }
 
-fn get_account(db: &mut Db, region: &str) -> Result<Response, Response> {
+fn get_account(db: &mut Db, region: &str, input: GetAccountRequest) -> Result<Response, Response> {
+    let _ = input;
     Ok(json(200, &account_json(db, region)))
 }
 
-fn update_account(db: &mut Db, region: &str, request: &Value) -> Result<Response, Response> {
-    for operation in patch_operations(request) {
+fn update_account(
+    db: &mut Db,
+    region: &str,
+    input: UpdateAccountRequest,
+) -> Result<Response, Response> {
+    for operation in patch_operations(input.patch_operations) {
         match (operation["op"].as_str(), operation["path"].as_str()) {
             (Some("replace"), Some("/cloudwatchRoleArn")) => {
                 let role = operation["value"].as_str().unwrap_or_default();
@@ -1167,18 +880,26 @@ fn update_account(db: &mut Db, region: &str, request: &Value) -> Result<Response
 fn tag_resource(
     db: &mut Db,
     region: &str,
-    request: &Value,
-    arn: &str,
+    input: TagResourceRequest,
 ) -> Result<Response, Response> {
-    let tags = string_map(&request["tags"]);
+    let arn: &str = &input.resource_arn.clone();
+    let tags = input.tags;
     tagged_mut(db, region, arn).map(|target| {
         target.extend(tags);
         empty(204)
     })
 }
 
-fn get_tags(db: &mut Db, region: &str, arn: &str) -> Result<Response, Response> {
-    tagged_mut(db, region, arn).map(|target| json(200, &json!({ "tags": target })))
+fn get_tags(db: &mut Db, region: &str, input: GetTagsRequest) -> Result<Response, Response> {
+    let arn: &str = &input.resource_arn.clone();
+    tagged_mut(db, region, arn).map(|target| {
+        json(
+            200,
+            &shape::Tags {
+                tags: Some(target.clone()),
+            },
+        )
+    })
 }
 
 /// The `patchOperations` of an Update* request (none when absent).
@@ -1263,43 +984,52 @@ fn patch_method(method: &mut Method, operation: &Value) -> Result<(), Response> 
     Ok(())
 }
 
-fn patch_operations(request: &Value) -> Vec<Value> {
-    request["patchOperations"]
-        .as_array()
-        .cloned()
+/// The `patchOperations` of an Update* request (none when absent), each as the JSON it was
+/// sent as, which the PATCH rules read path by path.
+fn patch_operations(operations: Option<Vec<PatchOperation>>) -> Vec<Value> {
+    operations
         .unwrap_or_default()
+        .into_iter()
+        .filter_map(|operation| serde_json::to_value(operation).ok())
+        .collect()
+}
+
+/// An error of API Gateway, with the status its model gives the code.
+pub fn error(code: ErrorCode, message: &str) -> Response {
+    super::wire::error(Protocol::RestJson1, &AwsError::new(code, message))
 }
 
 fn not_found(message: &str) -> Response {
-    rest_error(404, "NotFoundException", message)
+    error(ErrorCode::NotFoundException, message)
 }
 
 fn bad_request(message: &str) -> Response {
-    rest_error(400, "BadRequestException", message)
+    error(ErrorCode::BadRequestException, message)
 }
 
 fn conflict(message: &str) -> Response {
-    rest_error(409, "ConflictException", message)
+    error(ErrorCode::ConflictException, message)
 }
 
 /// CreateRestApi's own checks, in API Gateway's words (recorded:
 /// test_create_rest_api_with_optional_params, test_create_rest_api_with_endpoint_configuration).
-fn check_new_rest_api(request: &Value) -> Result<(), Response> {
-    if request["description"].as_str() == Some("") {
+fn check_new_rest_api(input: &CreateRestApiRequest) -> Result<(), Response> {
+    if input.description.as_deref() == Some("") {
         return Err(bad_request("Description cannot be an empty string"));
     }
-    let compression = &request["minimumCompressionSize"];
-    if !compression.is_null()
-        && !compression
-            .as_i64()
-            .is_some_and(|size| (0..=10_485_760).contains(&size))
+    if input
+        .minimum_compression_size
+        .is_some_and(|size| !(0..=10_485_760).contains(&size))
     {
         return Err(bad_request(
             "Invalid minimum compression size, must be between 0 and 10485760",
         ));
     }
-    let types = &request["endpointConfiguration"]["types"];
-    match types.as_array().map(Vec::len) {
+    let types = input
+        .endpoint_configuration
+        .as_ref()
+        .and_then(|e| e.types.as_ref());
+    match types.map(Vec::len) {
         Some(0) => {
             return Err(bad_request(
                 "REGIONAL Configuration and EDGE Configuration cannot be both DISABLED.",
@@ -1346,18 +1076,18 @@ fn check_variable_part(api: &RestApi, parent: &Resource, part: &str) -> Result<(
 /// for CUSTOM and COGNITO_USER_POOLS, a request validator, each request model. The local cloud
 /// emulates no authorizers and no request validators, so none can be named; a REST API's
 /// models are the two API Gateway makes with it, `Empty` and `Error`.
-fn check_method_references(authorization: &str, request: &Value) -> Result<(), Response> {
+fn check_method_references(authorization: &str, input: &PutMethodRequest) -> Result<(), Response> {
     if matches!(authorization, "CUSTOM" | "COGNITO_USER_POOLS") {
         return Err(bad_request("Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer."));
     }
-    if request["requestValidatorId"].is_string() {
+    if input.request_validator_id.is_some() {
         return Err(bad_request(
             "Invalid Request Validator identifier specified",
         ));
     }
-    if let Some(models) = request["requestModels"].as_object() {
-        for model in models.values().filter_map(Value::as_str) {
-            if !matches!(model, "Empty" | "Error") {
+    if let Some(models) = &input.request_models {
+        for model in models.values() {
+            if !matches!(model.as_str(), "Empty" | "Error") {
                 return Err(bad_request(&format!(
                     "Invalid model identifier specified: {model}"
                 )));
@@ -1434,189 +1164,208 @@ fn tagged_mut<'a>(
 /// A REST API as API Gateway answers it: members unset or empty (`description`, `version`,
 /// `binaryMediaTypes`, `tags`, `minimumCompressionSize`) left out, `ipAddressType` always in
 /// the endpoint configuration (recorded: test_create_rest_api_with_optional_params).
-fn rest_api_json(api: &RestApi) -> Value {
-    let mut value = json!({
-        "id": api.id,
-        "name": api.name,
-        "createdDate": api.created,
-        "apiKeySource": "HEADER",
-        "endpointConfiguration": { "types": api.endpoint_types, "ipAddressType": api.ip_address_type },
-        "rootResourceId": api.root_id,
-        "disableExecuteApiEndpoint": false,
-    });
-    if let Some(description) = &api.description {
-        value["description"] = json!(description);
-    }
-    if let Some(version) = &api.version {
-        value["version"] = json!(version);
-    }
-    if let Some(size) = api.minimum_compression_size {
-        value["minimumCompressionSize"] = json!(size);
-    }
-    if !api.binary_media_types.is_empty() {
-        value["binaryMediaTypes"] = json!(api.binary_media_types);
-    }
-    if !api.tags.is_empty() {
-        value["tags"] = json!(api.tags);
-    }
-    value
+/// A value of one of the model's enums from the string the state keeps.
+fn enum_of<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
+    serde_json::from_value(Value::String(text.to_string())).ok()
 }
 
-fn resource_json(resource: &Resource) -> Value {
-    let mut value = json!({ "id": resource.id, "path": resource.path });
-    if let Some(parent) = &resource.parent_id {
-        value["parentId"] = json!(parent);
-    }
-    if let Some(part) = &resource.path_part {
-        value["pathPart"] = json!(part);
-    }
-    if !resource.methods.is_empty() {
-        let methods: serde_json::Map<String, Value> = resource
-            .methods
-            .iter()
-            .map(|(k, m)| (k.clone(), method_json(m)))
-            .collect();
-        value["resourceMethods"] = Value::Object(methods);
-    }
-    value
+/// A non-empty collection, or none: API Gateway leaves an empty one out.
+fn some_if<T: IsEmpty>(collection: &T) -> Option<T> {
+    (!collection.is_empty()).then(|| collection.clone())
 }
 
-fn method_json(method: &Method) -> Value {
-    let mut value = json!({
-        "httpMethod": method.http_method,
-        "authorizationType": method.authorization_type,
-        "apiKeyRequired": method.api_key_required,
-    });
-    if let Some(name) = &method.operation_name {
-        value["operationName"] = json!(name);
-    }
-    if !method.request_parameters.is_empty() {
-        value["requestParameters"] = json!(method.request_parameters);
-    }
-    if !method.request_models.is_empty() {
-        value["requestModels"] = json!(method.request_models);
-    }
-    if let Some(integration) = &method.integration {
-        value["methodIntegration"] = integration_json(integration);
-    }
-    if !method.responses.is_empty() {
-        value["methodResponses"] = json!(method.responses);
-    }
-    value
+trait IsEmpty: Clone {
+    fn is_empty(&self) -> bool;
 }
 
-fn integration_json(integration: &Integration) -> Value {
-    let mut value = json!({
-        "type": integration.kind,
-        "passthroughBehavior": "WHEN_NO_MATCH",
-        "timeoutInMillis": 29000,
-        "cacheNamespace": "faqctl",
-        "cacheKeyParameters": [],
-    });
-    if let Some(method) = &integration.http_method {
-        value["httpMethod"] = json!(method);
+impl<T: Clone> IsEmpty for Vec<T> {
+    fn is_empty(&self) -> bool {
+        Vec::is_empty(self)
     }
-    if let Some(uri) = &integration.uri {
-        value["uri"] = json!(uri);
-    }
-    if !integration.request_templates.is_empty() {
-        value["requestTemplates"] = json!(integration.request_templates);
-    }
-    if !integration.responses.is_empty() {
-        let responses: BTreeMap<&String, Value> = integration
-            .responses
-            .iter()
-            .map(|(status, response)| (status, integration_response_json(response)))
-            .collect();
-        value["integrationResponses"] = json!(responses);
-    }
-    value
 }
 
-fn integration_response_json(response: &IntegrationResponse) -> Value {
-    let mut value = json!({ "statusCode": response.status_code });
-    if let Some(pattern) = &response.selection_pattern {
-        value["selectionPattern"] = json!(pattern);
+impl<K: Clone, V: Clone> IsEmpty for BTreeMap<K, V> {
+    fn is_empty(&self) -> bool {
+        BTreeMap::is_empty(self)
     }
-    if !response.parameters.is_empty() {
-        value["responseParameters"] = json!(response.parameters);
-    }
-    if !response.templates.is_empty() {
-        value["responseTemplates"] = json!(response.templates);
-    }
-    value
 }
 
-fn deployment_json(deployment: &Deployment) -> Value {
-    let mut value = json!({ "id": deployment.id, "createdDate": deployment.created });
-    if let Some(description) = &deployment.description {
-        value["description"] = json!(description);
+fn rest_api_json(api: &RestApi) -> shape::RestApi {
+    shape::RestApi {
+        id: Some(api.id.clone()),
+        name: Some(api.name.clone()),
+        created_date: Some(Timestamp::from_secs(api.created)),
+        api_key_source: Some(shape::ApiKeySourceType::Header),
+        endpoint_configuration: Some(shape::EndpointConfiguration {
+            types: Some(
+                api.endpoint_types
+                    .iter()
+                    .filter_map(|t| enum_of(t))
+                    .collect(),
+            ),
+            ip_address_type: enum_of(&api.ip_address_type),
+            vpc_endpoint_ids: None,
+        }),
+        root_resource_id: Some(api.root_id.clone()),
+        disable_execute_api_endpoint: Some(false),
+        description: api.description.clone(),
+        version: api.version.clone(),
+        minimum_compression_size: api.minimum_compression_size.map(|size| size as i32),
+        binary_media_types: some_if(&api.binary_media_types),
+        tags: some_if(&api.tags),
+        ..Default::default()
     }
-    value
 }
 
-fn account_json(db: &super::state::Db, region: &str) -> Value {
-    let mut value = json!({
-        "throttleSettings": { "burstLimit": 5000, "rateLimit": 10000.0 },
-        "apiKeyVersion": "4",
-    });
-    if let Some(role) = db.account_role(region) {
-        value["cloudwatchRoleArn"] = json!(role);
+fn resource_json(resource: &Resource) -> shape::Resource {
+    shape::Resource {
+        id: Some(resource.id.clone()),
+        path: Some(resource.path.clone()),
+        parent_id: resource.parent_id.clone(),
+        path_part: resource.path_part.clone(),
+        resource_methods: (!resource.methods.is_empty()).then(|| {
+            resource
+                .methods
+                .iter()
+                .map(|(verb, method)| (verb.clone(), method_json(method)))
+                .collect()
+        }),
     }
-    value
 }
 
-fn stage_json(stage: &Stage) -> Value {
-    let settings = &stage.settings;
-    let mut value = stage_json_base(stage);
-    if settings.logging_level.is_some()
-        || settings.throttle_rate.is_some()
-        || settings.throttle_burst.is_some()
-    {
-        value["methodSettings"] = json!({ "*/*": {
-            "metricsEnabled": false,
-            "loggingLevel": settings.logging_level.clone().unwrap_or_else(|| "OFF".into()),
-            "dataTraceEnabled": settings.data_trace,
-            "throttlingBurstLimit": settings.throttle_burst.unwrap_or(5000),
-            "throttlingRateLimit": settings.throttle_rate.unwrap_or(10000.0),
-            "cachingEnabled": false,
-            "cacheTtlInSeconds": 300,
-            "cacheDataEncrypted": false,
-            "requireAuthorizationForCacheControl": true,
-            "unauthorizedCacheControlHeaderStrategy": "SUCCEED_WITH_RESPONSE_HEADER",
-        }});
+fn method_json(method: &Method) -> shape::Method {
+    shape::Method {
+        http_method: Some(method.http_method.clone()),
+        authorization_type: Some(method.authorization_type.clone()),
+        api_key_required: Some(method.api_key_required),
+        operation_name: method.operation_name.clone(),
+        request_parameters: some_if(&method.request_parameters),
+        request_models: some_if(&method.request_models),
+        method_integration: method.integration.as_ref().map(integration_json),
+        method_responses: (!method.responses.is_empty()).then(|| {
+            method
+                .responses
+                .iter()
+                .filter_map(|(status, response)| {
+                    Some((
+                        status.clone(),
+                        serde_json::from_value(response.clone()).ok()?,
+                    ))
+                })
+                .collect()
+        }),
+        ..Default::default()
     }
-    if let Some(destination) = &settings.access_log_destination {
-        value["accessLogSettings"] = json!({ "destinationArn": destination });
-        if let Some(format) = &settings.access_log_format {
-            value["accessLogSettings"]["format"] = json!(format);
-        }
+}
+
+fn integration_json(integration: &Integration) -> shape::Integration {
+    shape::Integration {
+        r#type: enum_of(&integration.kind),
+        passthrough_behavior: Some("WHEN_NO_MATCH".into()),
+        timeout_in_millis: Some(29000),
+        cache_namespace: Some("faqctl".into()),
+        cache_key_parameters: Some(Vec::new()),
+        http_method: integration.http_method.clone(),
+        uri: integration.uri.clone(),
+        request_templates: some_if(&integration.request_templates),
+        integration_responses: (!integration.responses.is_empty()).then(|| {
+            integration
+                .responses
+                .iter()
+                .map(|(status, response)| (status.clone(), integration_response_json(response)))
+                .collect()
+        }),
+        ..Default::default()
     }
-    value
+}
+
+fn integration_response_json(response: &IntegrationResponse) -> shape::IntegrationResponse {
+    shape::IntegrationResponse {
+        status_code: Some(response.status_code.clone()),
+        selection_pattern: response.selection_pattern.clone(),
+        response_parameters: some_if(&response.parameters),
+        response_templates: some_if(&response.templates),
+        content_handling: None,
+    }
+}
+
+fn deployment_json(deployment: &Deployment) -> shape::Deployment {
+    shape::Deployment {
+        id: Some(deployment.id.clone()),
+        created_date: Some(Timestamp::from_secs(deployment.created)),
+        description: deployment.description.clone(),
+        api_summary: None,
+    }
+}
+
+fn account_json(db: &super::state::Db, region: &str) -> shape::Account {
+    shape::Account {
+        throttle_settings: Some(shape::ThrottleSettings {
+            burst_limit: Some(5000),
+            rate_limit: Some(10000.0),
+        }),
+        api_key_version: Some("4".into()),
+        cloudwatch_role_arn: db.account_role(region).map(str::to_string),
+        features: None,
+    }
 }
 
 /// A stage as API Gateway answers it: unset or empty `description`, `variables` and `tags`
 /// left out, `cacheClusterStatus` always there (recorded:
-/// test_get_stages_filters_by_deployment_id).
-fn stage_json_base(stage: &Stage) -> Value {
-    let mut value = json!({
-        "stageName": stage.name,
-        "deploymentId": stage.deployment_id,
-        "createdDate": stage.created,
-        "lastUpdatedDate": stage.last_updated,
-        "methodSettings": {},
-        "tracingEnabled": false,
-        "cacheClusterEnabled": false,
-        "cacheClusterStatus": "NOT_AVAILABLE",
-    });
-    if let Some(description) = &stage.description {
-        value["description"] = json!(description);
+/// test_get_stages_filters_by_deployment_id); `*/*` method settings once any is set.
+fn stage_json(stage: &Stage) -> shape::Stage {
+    let settings = &stage.settings;
+    let mut method_settings = BTreeMap::new();
+    if settings.logging_level.is_some()
+        || settings.throttle_rate.is_some()
+        || settings.throttle_burst.is_some()
+    {
+        method_settings.insert(
+            "*/*".to_string(),
+            shape::MethodSetting {
+                metrics_enabled: Some(false),
+                logging_level: Some(
+                    settings
+                        .logging_level
+                        .clone()
+                        .unwrap_or_else(|| "OFF".into()),
+                ),
+                data_trace_enabled: Some(settings.data_trace),
+                throttling_burst_limit: Some(settings.throttle_burst.unwrap_or(5000) as i32),
+                throttling_rate_limit: Some(settings.throttle_rate.unwrap_or(10000.0)),
+                caching_enabled: Some(false),
+                cache_ttl_in_seconds: Some(300),
+                cache_data_encrypted: Some(false),
+                require_authorization_for_cache_control: Some(true),
+                unauthorized_cache_control_header_strategy: Some(
+                    shape::UnauthorizedCacheControlHeaderStrategy::SucceedWithResponseHeader,
+                ),
+            },
+        );
     }
-    if !stage.variables.is_empty() {
-        value["variables"] = json!(stage.variables);
+    shape::Stage {
+        stage_name: Some(stage.name.clone()),
+        deployment_id: Some(stage.deployment_id.clone()),
+        created_date: Some(Timestamp::from_secs(stage.created)),
+        last_updated_date: Some(Timestamp::from_secs(stage.last_updated)),
+        method_settings: Some(method_settings),
+        tracing_enabled: Some(false),
+        cache_cluster_enabled: Some(false),
+        cache_cluster_status: Some(shape::CacheClusterStatus::NotAvailable),
+        description: stage.description.clone(),
+        variables: some_if(&stage.variables),
+        tags: some_if(&stage.tags),
+        access_log_settings: settings.access_log_destination.as_ref().map(|destination| {
+            shape::AccessLogSettings {
+                destination_arn: Some(destination.clone()),
+                format: settings.access_log_format.clone(),
+            }
+        }),
+        ..Default::default()
     }
-    if !stage.tags.is_empty() {
-        value["tags"] = json!(stage.tags);
-    }
-    value
+}
+
+/// An answer: the status and the output shape as JSON.
+fn json<T: serde::Serialize>(status: u16, output: &T) -> Response {
+    super::wire::json(status, &serde_json::to_value(output).unwrap_or_default())
 }

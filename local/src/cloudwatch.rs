@@ -41,6 +41,7 @@ use super::shapes::cloudwatch::{
     GetMetricDataInput, GetMetricDataOutput, MetricAlarm, MetricDataResult, PutMetricAlarmInput,
     Request, ScanBy, SetAlarmStateInput, StatusCode,
 };
+use super::shapes::Timestamp;
 use super::wire;
 use super::Cloud;
 
@@ -591,8 +592,8 @@ fn get_metric_data(
             return_data: query.return_data.unwrap_or(true),
         });
     }
-    let start_ms = (start * 1000.0) as i64;
-    let end_ms = (end * 1000.0) as i64;
+    let start_ms = (start.0 * 1000.0) as i64;
+    let end_ms = (end.0 * 1000.0) as i64;
     // Saturating: times far apart (or far from now) must give "too many datapoints", never
     // an overflow.
     let requested: u64 = queries.iter().fold(0, |total: u64, q| {
@@ -661,9 +662,9 @@ fn get_metric_data(
     })
 }
 
-/// Milliseconds since the epoch as a timestamp member holds them: seconds.
-fn seconds(ms: i64) -> f64 {
-    ms as f64 / 1000.0
+/// Milliseconds since the epoch as a timestamp member.
+fn seconds(ms: i64) -> Timestamp {
+    Timestamp::from_millis(ms)
 }
 
 /// A metric's dimensions as its key holds them: sorted pairs.
@@ -1029,7 +1030,7 @@ mod tests {
         let output = GetMetricDataOutput {
             metric_data_results: Some(vec![MetricDataResult {
                 id: Some("errors".into()),
-                timestamps: Some(vec![1_700_000_000.25]),
+                timestamps: Some(vec![Timestamp(1_700_000_000.25)]),
                 values: Some(vec![1.5, 3.0]),
                 status_code: Some(StatusCode::Complete),
                 ..Default::default()

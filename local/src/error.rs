@@ -13,6 +13,8 @@ pub trait Code: Copy {
 /// operations become typed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
+    /// API Gateway: the status, `x-amzn-ErrorType` and `{"message": …}`.
+    RestJson1,
     /// CloudWatch Logs: `{"__type": code, "message": …}`.
     AwsJson11,
     /// CloudWatch: `{"__type": "com.amazonaws.cloudwatch#Shape", "message": …}` in CBOR, and

@@ -204,6 +204,92 @@ pub fn not_emulated(
         .map(|(_, known)| known)
 }
 
+/// The emulated operation of `service` a request is for, by its HTTP binding: the most
+/// specific of the model's URI templates that matches the method and path (`{Name}` one
+/// segment, `{Name+}` the rest). The route table of a restJson1 API, from its model.
+pub fn route(service: Service, method: &str, path: &str) -> Option<&'static str> {
+    let model = model(service);
+    let trimmed = path.trim_matches('/');
+    let segments: Vec<&str> = trimmed.split('/').collect();
+    model
+        .operations
+        .iter()
+        .filter(|(_, op)| op.method.eq_ignore_ascii_case(method))
+        .filter_map(|(name, op)| {
+            let template = op.uri.split('?').next().unwrap_or_default();
+            template_literals(template.trim_end_matches('/'), &segments)
+                .map(|literals| (literals, name.as_str()))
+        })
+        .max_by_key(|(literals, _)| *literals)
+        .map(|(_, name)| name)
+}
+
+/// An operation's input as one JSON object, for its generated type to read: the body's members
+/// with those the model binds to the path, the query string and headers, each under its name
+/// on the wire (`restapi_id`, `limit`) and typed as its shape says (a number, a boolean, a
+/// list of strings; a string otherwise).
+pub fn input(service: Service, operation: &str, request: &Request) -> Value {
+    let model = model(service);
+    let mut object = request
+        .body
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let Some(op) = model.operations.get(operation) else {
+        return Value::Object(object);
+    };
+    let Some(shape) = op.input.as_deref().and_then(|name| model.shapes.get(name)) else {
+        return Value::Object(object);
+    };
+    let labels = uri_labels(&op.uri, request.path);
+    let query = query_pairs(request.query);
+    for member in shape.members.values() {
+        let (Some(location), Some(name)) =
+            (member.location.as_deref(), member.location_name.as_deref())
+        else {
+            continue;
+        };
+        let text = match location {
+            "uri" => labels.get(name).cloned(),
+            "querystring" => query.get(name).cloned(),
+            "header" => request
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+            _ => None,
+        };
+        let Some(text) = text else { continue };
+        let kind = model
+            .shapes
+            .get(&member.shape)
+            .map_or("string", |s| s.kind.as_str());
+        let value = match kind {
+            "integer" | "long" => text
+                .parse::<i64>()
+                .map(Value::from)
+                .unwrap_or(Value::String(text)),
+            "double" | "float" => text
+                .parse::<f64>()
+                .map(Value::from)
+                .unwrap_or(Value::String(text)),
+            "boolean" => match text.as_str() {
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                _ => Value::String(text),
+            },
+            "list" => Value::Array(
+                text.split(',')
+                    .map(|t| Value::String(t.to_string()))
+                    .collect(),
+            ),
+            _ => Value::String(text),
+        };
+        object.insert(name.to_string(), value);
+    }
+    Value::Object(object)
+}
+
 /// How many literal segments a URI template matched a path with, if it matched.
 fn template_literals(template: &str, path: &[&str]) -> Option<usize> {
     let parts: Vec<&str> = template.trim_start_matches('/').split('/').collect();
@@ -1039,6 +1125,63 @@ mod tests {
             },
         );
         assert!(matches!(result, Err(Invalid::Constraints(_))), "{result:?}");
+    }
+
+    /// A restJson1 request is routed by the model's URI templates, and its input gathers the
+    /// path's, the query's and the body's members under their wire names, typed as the model
+    /// says.
+    #[test]
+    fn requests_are_routed_and_read_by_the_models_bindings() {
+        let route = |method: &str, path: &str| route(Service::ApiGateway, method, path);
+        assert_eq!(route("GET", "/restapis"), Some("GetRestApis"));
+        assert_eq!(route("GET", "/restapis/a1/"), Some("GetRestApi"));
+        assert_eq!(
+            route(
+                "PUT",
+                "/restapis/a1/resources/r1/methods/GET/integration/responses/200"
+            ),
+            Some("PutIntegrationResponse")
+        );
+        assert_eq!(
+            route("GET", "/tags/arn%3Aaws%3Aapigateway%3A%3A%2Frestapis%2Fa1"),
+            Some("GetTags")
+        );
+        assert_eq!(route("POST", "/restapis/a1/authorizers"), None);
+        let headers = HeaderMap::new();
+        let body = json!({"authorizationType": "NONE"});
+        let input = input(
+            Service::ApiGateway,
+            "PutMethod",
+            &Request {
+                path: "/restapis/a1/resources/r1/methods/GET",
+                query: None,
+                headers: &headers,
+                body: Some(&body),
+            },
+        );
+        assert_eq!(
+            input,
+            json!({"authorizationType": "NONE", "restapi_id": "a1", "resource_id": "r1", "http_method": "GET"})
+        );
+        let listed = input_of(
+            "GetRestApis",
+            "/restapis",
+            Some("limit=25&position=faqctl-3"),
+        );
+        assert_eq!(listed, json!({"limit": 25, "position": "faqctl-3"}));
+    }
+
+    fn input_of(operation: &str, path: &str, query: Option<&str>) -> Value {
+        input(
+            Service::ApiGateway,
+            operation,
+            &Request {
+                path,
+                query,
+                headers: &HeaderMap::new(),
+                body: None,
+            },
+        )
     }
 
     #[test]

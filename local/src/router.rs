@@ -28,7 +28,8 @@ use super::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Call {
     Lambda(lambda::Op),
-    ApiGateway(apigateway::Op),
+    /// `None`: an operation it does not emulate.
+    ApiGateway(Option<apigateway::Operation>),
     /// `None`: an operation it does not emulate.
     Logs(Option<logs::Operation>),
     /// `None`: an operation it does not emulate.
@@ -49,7 +50,7 @@ impl Call {
     pub fn name(&self) -> &'static str {
         match self {
             Call::Lambda(op) => op.name(),
-            Call::ApiGateway(op) => op.name(),
+            Call::ApiGateway(op) => op.map_or("Unknown", apigateway::Operation::name),
             Call::Logs(op) => op.map_or("Unknown", logs::Operation::name),
             Call::CloudWatch(op) => op.map_or("Unknown", cloudwatch::Operation::name),
         }
@@ -59,7 +60,7 @@ impl Call {
     fn writes(&self) -> bool {
         match self {
             Call::Lambda(op) => op.writes(),
-            Call::ApiGateway(op) => op.writes(),
+            Call::ApiGateway(op) => op.is_some_and(apigateway::writes),
             Call::Logs(op) => op.is_some_and(logs::writes),
             Call::CloudWatch(op) => op.is_some_and(cloudwatch::writes),
         }
@@ -133,13 +134,7 @@ fn target(method: &Method, uri: &Uri, headers: &HeaderMap) -> Target {
         .and_then(|credential| credential.split(['/', ',']).nth(3))
         .map(str::to_string);
     let lambda = || Target::Service(Call::Lambda(lambda::Op::parse(method, path, uri.query())));
-    let apigateway = || {
-        Target::Service(Call::ApiGateway(apigateway::Op::parse(
-            method,
-            path,
-            uri.query(),
-        )))
-    };
+    let apigateway = || Target::Service(Call::ApiGateway(apigateway::operation(method, path)));
     let logs = || {
         let target = headers.get("x-amz-target").and_then(|t| t.to_str().ok());
         Target::Service(Call::Logs(logs::operation(target)))
@@ -718,7 +713,24 @@ async fn call_service(
     let writes = call.writes();
     let response = match call {
         Call::Lambda(op) => op.apply(cloud, region, body, json, headers).await,
-        Call::ApiGateway(op) => op.apply(&mut cloud.db(), region, body),
+        Call::ApiGateway(op) => match (op, json.map_or_else(|| wire::parse_body(body), Ok)) {
+            (Some(op), Ok(members)) => {
+                let input = model::input(
+                    service,
+                    op.name(),
+                    &model::Request {
+                        path: uri.path(),
+                        query: uri.query(),
+                        headers,
+                        body: Some(&members),
+                    },
+                );
+                apigateway::apply(&mut cloud.db(), op, region, input)
+            }
+            (_, Err(message)) => wire::rest_error(400, "BadRequestException", &message),
+            // Answered before anything else (`unknown_operation`).
+            (None, _) => wire::rest_error(404, "UnknownOperationException", "unknown operation"),
+        },
         Call::Logs(op) => match (op, json.map_or_else(|| wire::parse_body(body), Ok)) {
             (Some(op), Ok(request)) => logs::apply(cloud, op, region, request).await,
             (_, Err(message)) => logs::error(ErrorCode::SerializationException, &message),
@@ -1043,10 +1055,7 @@ mod tests {
         );
         assert_eq!(
             target(&Method::GET, &uri("/restapis"), &signed("apigateway")),
-            Target::Service(Call::ApiGateway(apigateway::Op::GetRestApis {
-                limit: None,
-                position: None
-            }))
+            Target::Service(Call::ApiGateway(Some(apigateway::Operation::GetRestApis)))
         );
         assert_eq!(
             target(&Method::GET, &uri("/"), &signed("logs")),
@@ -1092,9 +1101,7 @@ mod tests {
                 &uri("/restapis/abc/resources"),
                 &signed("apigateway")
             ),
-            Target::Service(Call::ApiGateway(apigateway::Op::GetResources {
-                id: "abc".into()
-            }))
+            Target::Service(Call::ApiGateway(Some(apigateway::Operation::GetResources)))
         );
     }
 }

@@ -80,6 +80,7 @@ pub fn cbor_error(code: CloudWatchError, message: &str) -> Response {
 /// An error in its protocol's shape: the one place an `AwsError` becomes an answer.
 pub fn error(protocol: Protocol, error: &AwsError) -> Response {
     match protocol {
+        Protocol::RestJson1 => rest_error(error.status, error.code, &error.message),
         Protocol::AwsJson11 => json_with(
             error.status,
             &json!({ "__type": error.code, "message": error.message }),

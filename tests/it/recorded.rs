@@ -1491,3 +1491,69 @@ async fn log_groups_and_events_answer_as_recorded_on_aws() {
         too_many
     );
 }
+
+/// test_get_stages_filters_by_deployment_id: GetStages with a deploymentId answers only the
+/// stages pointing at that deployment, each stage as recorded (its cache cluster's status,
+/// empty method settings, no empty variables or tags).
+#[tokio::test]
+async fn get_stages_filters_by_deployment_as_recorded() {
+    use aws_sdk_apigateway::types::IntegrationType;
+    let (_cloud, sdk) = start().await;
+    let gw = &sdk.apigateway;
+    let api = gw.create_rest_api().name("staged").send().await.unwrap();
+    let (api_id, root) = (api.id().unwrap(), api.root_resource_id().unwrap());
+    gw.put_method()
+        .rest_api_id(api_id)
+        .resource_id(root)
+        .http_method("GET")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    gw.put_integration()
+        .rest_api_id(api_id)
+        .resource_id(root)
+        .http_method("GET")
+        .r#type(IntegrationType::Mock)
+        .send()
+        .await
+        .unwrap();
+    let mut deployments = Vec::new();
+    for stage in ["stage1", "stage2"] {
+        let deployment = gw
+            .create_deployment()
+            .rest_api_id(api_id)
+            .stage_name(stage)
+            .send()
+            .await
+            .unwrap();
+        deployments.push(deployment.id().unwrap().to_string());
+    }
+    let names =
+        |stages: aws_sdk_apigateway::operation::get_stages::GetStagesOutput| -> Vec<String> {
+            stages
+                .item()
+                .iter()
+                .map(|s| s.stage_name().unwrap_or_default().to_string())
+                .collect()
+        };
+    let all = gw.get_stages().rest_api_id(api_id).send().await.unwrap();
+    let stage = &all.item()[0];
+    assert_eq!(
+        stage.cache_cluster_status(),
+        Some(&aws_sdk_apigateway::types::CacheClusterStatus::NotAvailable)
+    );
+    assert!(stage.method_settings().unwrap().is_empty());
+    assert!(stage.variables().is_none() && stage.tags().is_none());
+    assert_eq!(names(all), ["stage1", "stage2"]);
+    for (deployment, stage) in deployments.iter().zip(["stage1", "stage2"]) {
+        let only = gw
+            .get_stages()
+            .rest_api_id(api_id)
+            .deployment_id(deployment)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(names(only), [stage]);
+    }
+}
