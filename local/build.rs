@@ -20,7 +20,7 @@ use std::path::Path;
 use serde_json::Value;
 
 /// The services whose operations take and give generated types, and their protocol's rules.
-const TYPED: [&str; 3] = ["logs", "cloudwatch", "apigateway"];
+const TYPED: [&str; 4] = ["logs", "cloudwatch", "apigateway", "lambda"];
 
 /// Errors AWS answers for every operation of an API that its model does not list (AWS's
 /// "Common Errors" page: credentials, throttling, a body it cannot read, an operation it does
@@ -61,6 +61,11 @@ fn common_errors(service: &str) -> &'static [(&'static str, &'static str, u16)] 
         "apigateway" => &[
             ("AccessDeniedException", "AccessDeniedException", 403),
             (
+                "MissingAuthenticationTokenException",
+                "MissingAuthenticationTokenException",
+                403,
+            ),
+            (
                 "UnrecognizedClientException",
                 "UnrecognizedClientException",
                 403,
@@ -68,6 +73,35 @@ fn common_errors(service: &str) -> &'static [(&'static str, &'static str, u16)] 
             ("ExpiredTokenException", "ExpiredTokenException", 403),
             ("RequestTimeoutException", "RequestTimeoutException", 408),
             ("RequestTooLargeException", "RequestTooLargeException", 413),
+            ("SerializationException", "SerializationException", 400),
+            (
+                "UnknownOperationException",
+                "UnknownOperationException",
+                404,
+            ),
+            ("InternalFailure", "InternalFailure", 500),
+        ],
+        // restJson1, as Lambda answers: `x-amzn-ErrorType` and the status.
+        "lambda" => &[
+            ("AccessDeniedException", "AccessDeniedException", 403),
+            (
+                "MissingAuthenticationTokenException",
+                "MissingAuthenticationTokenException",
+                403,
+            ),
+            (
+                "UnrecognizedClientException",
+                "UnrecognizedClientException",
+                403,
+            ),
+            ("ExpiredTokenException", "ExpiredTokenException", 403),
+            ("ValidationException", "ValidationException", 400),
+            (
+                "RequestEntityTooLargeException",
+                "RequestEntityTooLargeException",
+                413,
+            ),
+            ("RequestTimeoutException", "RequestTimeoutException", 408),
             ("SerializationException", "SerializationException", 400),
             (
                 "UnknownOperationException",

@@ -11,7 +11,6 @@ use axum::response::Response;
 use serde_json::Value;
 
 use super::clock::now_secs;
-use super::error::{AwsError, Protocol};
 use super::faults::Service;
 use super::ids::random_id;
 use super::model;
@@ -996,7 +995,7 @@ fn patch_operations(operations: Option<Vec<PatchOperation>>) -> Vec<Value> {
 
 /// An error of API Gateway, with the status its model gives the code.
 pub fn error(code: ErrorCode, message: &str) -> Response {
-    super::wire::error(Protocol::RestJson1, &AwsError::new(code, message))
+    super::wire::apigateway_error(code, message)
 }
 
 fn not_found(message: &str) -> Response {

@@ -25,9 +25,11 @@ use axum::response::Response;
 use serde_json::json;
 
 use super::error::{AwsError, Protocol};
+use super::shapes::apigateway::ErrorCode as ApiGatewayError;
 use super::shapes::cloudwatch::ErrorCode as CloudWatchError;
+use super::shapes::lambda::ErrorCode as LambdaError;
 use super::shapes::logs::ErrorCode as LogsError;
-use super::wire::{cbor_error, json11_error, rest_error};
+use super::wire::{apigateway_error, cbor_error, json11_error, lambda_error, rest_error};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
@@ -344,6 +346,11 @@ impl std::fmt::Debug for Shown<'_> {
     }
 }
 
+/// A failure answered with the status the fault names, in restJson1's shape.
+fn rest_failure(error: AwsError, status: u16) -> Response {
+    super::wire::error(Protocol::RestJson1, &error.with_status(status))
+}
+
 /// The answer a fault gives, in the service's own protocol. `None` for `Slow`, `Lost` and
 /// `Gather`, which serve the call.
 pub fn respond(fault: &Fault, service: Service) -> Option<Response> {
@@ -358,24 +365,25 @@ pub fn respond(fault: &Fault, service: Service) -> Option<Response> {
         },
         (Fault::Conflict, Service::CloudWatch) => cbor_error(CloudWatchError::ConcurrentModificationException, "More than one process tried to modify a resource at the same time. (injected fault)"),
         (Fault::Throttle, Service::Logs) => json11_error(LogsError::ThrottlingException, "Rate exceeded"),
-        (Fault::Throttle, Service::Lambda) => rest_error(429, "TooManyRequestsException", "Rate exceeded"),
-        (Fault::Throttle, Service::ApiGateway) => rest_error(429, "TooManyRequestsException", "Too Many Requests"),
+        (Fault::Throttle, Service::Lambda) => lambda_error(LambdaError::TooManyRequestsException, "Rate exceeded"),
+        (Fault::Throttle, Service::ApiGateway) => apigateway_error(ApiGatewayError::TooManyRequestsException, "Too Many Requests"),
         (Fault::Status(503), Service::Logs) => json11_error(LogsError::ServiceUnavailableException, "Service unavailable (injected fault)"),
         (Fault::Status(status), Service::Logs) => {
             let failure = AwsError::new(LogsError::InternalFailure, "Internal failure (injected fault)");
             super::wire::error(Protocol::AwsJson11, &failure.with_status(*status))
         }
+        (Fault::Status(503), Service::ApiGateway) => apigateway_error(ApiGatewayError::ServiceUnavailableException, "Service unavailable (injected fault)"),
         (Fault::Status(503), _) => rest_error(503, "ServiceUnavailableException", "Service unavailable (injected fault)"),
-        (Fault::Status(status), Service::Lambda) => rest_error(*status, "ServiceException", "Internal service error (injected fault)"),
-        (Fault::Status(status), Service::ApiGateway) => rest_error(*status, "InternalFailure", "Internal server error (injected fault)"),
-        (Fault::Conflict, Service::Lambda) => rest_error(409, "ResourceConflictException", "The operation cannot be performed at this time. An update is in progress for resource (injected fault)"),
+        (Fault::Status(status), Service::Lambda) => rest_failure(AwsError::new(LambdaError::ServiceException, "Internal service error (injected fault)"), *status),
+        (Fault::Status(status), Service::ApiGateway) => rest_failure(AwsError::new(ApiGatewayError::InternalFailure, "Internal server error (injected fault)"), *status),
+        (Fault::Conflict, Service::Lambda) => lambda_error(LambdaError::ResourceConflictException, "The operation cannot be performed at this time. An update is in progress for resource (injected fault)"),
         // AWS's words exactly: clients match on them.
-        (Fault::Conflict, Service::ApiGateway) => rest_error(409, "ConflictException", "Unable to complete operation due to concurrent modification. Please try again later."),
+        (Fault::Conflict, Service::ApiGateway) => apigateway_error(ApiGatewayError::ConflictException, "Unable to complete operation due to concurrent modification. Please try again later."),
         (Fault::Conflict, Service::Logs) => json11_error(LogsError::OperationAbortedException, "Multiple requests to modify the same resource were in conflict. (injected fault)"),
-        (Fault::Role, Service::Lambda) => rest_error(400, "InvalidParameterValueException", "The role defined for the function cannot be assumed by Lambda."),
+        (Fault::Role, Service::Lambda) => lambda_error(LambdaError::InvalidParameterValueException, "The role defined for the function cannot be assumed by Lambda."),
         (Fault::Role, _) => rest_error(400, "BadRequestException", "the role fault applies to Lambda (CreateFunction, UpdateFunctionConfiguration) only"),
-        (Fault::AccountRole, Service::ApiGateway) => rest_error(400, "BadRequestException", "The role ARN does not have required permissions set to API Gateway"),
-        (Fault::AccountLogs, Service::ApiGateway) => rest_error(400, "BadRequestException", "API Gateway could not successfully write to CloudWatch Logs using the ARN specified"),
+        (Fault::AccountRole, Service::ApiGateway) => apigateway_error(ApiGatewayError::BadRequestException, "The role ARN does not have required permissions set to API Gateway"),
+        (Fault::AccountLogs, Service::ApiGateway) => apigateway_error(ApiGatewayError::BadRequestException, "API Gateway could not successfully write to CloudWatch Logs using the ARN specified"),
         (Fault::AccountRole | Fault::AccountLogs, _) => rest_error(400, "BadRequestException", "the account-role and account-logs faults apply to API Gateway's UpdateAccount only"),
     };
     Some(response)

@@ -10,8 +10,10 @@ use axum::response::Response;
 use serde_json::{json, Value};
 
 use super::runtime::function_arn;
+pub use super::shapes::lambda::ErrorCode;
 use super::state::{Function, State, UpdateStatus};
-use super::wire::{json, rest_error};
+use super::wire::json;
+pub use super::wire::lambda_error;
 
 /// The most items a List call answers with when the caller sets no `MaxItems` (Lambda's 50).
 const DEFAULT_MAX_ITEMS: usize = 50;
@@ -29,9 +31,8 @@ pub fn name_of(name_or_arn: &str) -> &str {
 pub fn check_region(region: &str, name: &str) -> Result<(), Response> {
     let parts: Vec<&str> = name.split(':').collect();
     match parts.as_slice() {
-        ["arn", _, "lambda", other, ..] if *other != region => Err(rest_error(
-            404,
-            "ResourceNotFoundException",
+        ["arn", _, "lambda", other, ..] if *other != region => Err(lambda_error(
+            ErrorCode::ResourceNotFoundException,
             &format!("Functions from '{other}' are not reachable in this region ('{region}')"),
         )),
         _ => Ok(()),
@@ -40,16 +41,14 @@ pub fn check_region(region: &str, name: &str) -> Result<(), Response> {
 /// What Lambda answers for a version or alias that does not exist: "Function not found:
 /// ARN:QUALIFIER" (recorded: test_ops_on_nonexisting_version, get_function_alias_notfound_exc).
 pub fn version_not_found(arn: &str, qualifier: &str) -> Response {
-    rest_error(
-        404,
-        "ResourceNotFoundException",
+    lambda_error(
+        ErrorCode::ResourceNotFoundException,
         &format!("Function not found: {arn}:{qualifier}"),
     )
 }
 pub fn not_found(region: &str, name: &str) -> Response {
-    rest_error(
-        404,
-        "ResourceNotFoundException",
+    lambda_error(
+        ErrorCode::ResourceNotFoundException,
         &format!(
             "Function not found: {}",
             function_arn(region, name_of(name))
@@ -57,7 +56,7 @@ pub fn not_found(region: &str, name: &str) -> Response {
     )
 }
 pub fn invalid(message: &str) -> Response {
-    rest_error(400, "InvalidParameterValueException", message)
+    lambda_error(ErrorCode::InvalidParameterValueException, message)
 }
 /// A function's configuration as the list operations answer it (ListFunctions,
 /// ListVersionsByFunction's `$LATEST`): without its state and runtime version, as recorded.
@@ -155,10 +154,7 @@ fn runtime_version(runtime: &str) -> String {
 pub fn stale_revision(request: &Value, function: &Function, read_with: &str) -> Option<Response> {
     let given = request["RevisionId"].as_str()?;
     (given != revision_id(function.revision)).then(|| {
-        rest_error(
-            412,
-            "PreconditionFailedException",
-            &format!("The Revision Id provided does not match the latest Revision Id. Call the {read_with} API to retrieve the latest Revision Id"),
+        lambda_error(ErrorCode::PreconditionFailedException, &format!("The Revision Id provided does not match the latest Revision Id. Call the {read_with} API to retrieve the latest Revision Id"),
         )
     })
 }

@@ -21,9 +21,11 @@ use serde_json::Value;
 
 use super::arns::{arn, partition, ACCOUNT};
 use super::faults::Service;
+use super::shapes::apigateway::ErrorCode as ApiGatewayError;
 use super::shapes::cloudwatch::ErrorCode as CloudWatchError;
+use super::shapes::lambda::ErrorCode as LambdaError;
 use super::shapes::logs::ErrorCode as LogsError;
-use super::wire::{decode_segment, json11_error, rest_error};
+use super::wire::{apigateway_error, decode_segment, json11_error, lambda_error};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Statement {
@@ -756,7 +758,8 @@ pub fn access_denied(service: Service, caller: &Caller, need: &Need, region: &st
         Service::CloudWatch => {
             super::cloudwatch::error(CloudWatchError::AccessDeniedException, &message)
         }
-        Service::Lambda | Service::ApiGateway => rest_error(403, "AccessDeniedException", &message),
+        Service::Lambda => lambda_error(LambdaError::AccessDeniedException, &message),
+        Service::ApiGateway => apigateway_error(ApiGatewayError::AccessDeniedException, &message),
     }
 }
 
@@ -775,7 +778,16 @@ pub fn bad_credentials(service: Service, refusal: &BadCredentials) -> Response {
             };
             super::cloudwatch::error(code, refusal.message)
         }
-        Service::Lambda | Service::ApiGateway => rest_error(403, refusal.code, refusal.message),
+        Service::Lambda => lambda_error(
+            LambdaError::from_code(refusal.code)
+                .unwrap_or(LambdaError::UnrecognizedClientException),
+            refusal.message,
+        ),
+        Service::ApiGateway => apigateway_error(
+            ApiGatewayError::from_code(refusal.code)
+                .unwrap_or(ApiGatewayError::UnrecognizedClientException),
+            refusal.message,
+        ),
     }
 }
 

@@ -18,14 +18,12 @@ use serde_json::{json, Value};
 use super::clock::lambda_timestamp;
 use super::code::{self, CodeError};
 use super::function::{
-    check_region, configuration, invalid, listed, name_of, not_found, page, revision_id,
-    stale_revision, version_not_found,
+    check_region, configuration, invalid, lambda_error, listed, name_of, not_found, page,
+    revision_id, stale_revision, version_not_found, ErrorCode,
 };
 use super::runtime::function_arn;
 use super::state::{Function, State, UpdateStatus};
-use super::wire::{
-    decode_segment, empty, json, parse_body, query_parameter, rest_error, string_map,
-};
+use super::wire::{decode_segment, empty, json, parse_body, query_parameter, string_map};
 use super::Cloud;
 
 /// Lambda's limit for an asynchronous (`Event`) invocation's payload.
@@ -355,9 +353,8 @@ impl Op {
             }
             Op::TagResource { arn } => tag_resource(cloud, region, &arn, body),
             Op::ListTags { arn } => list_tags(cloud, region, &arn),
-            Op::Unknown => rest_error(
-                404,
-                "UnknownOperationException",
+            Op::Unknown => lambda_error(
+                ErrorCode::UnknownOperationException,
                 "faqctl local does not emulate this Lambda operation",
             ),
         }
@@ -433,7 +430,7 @@ fn code_of(request: &mut Value, field: &str) -> Result<Vec<u8>, Response> {
         .decode(encoded)
         .map_err(|_| invalid("ZipFile is not valid base64"))?;
     code::check(&bytes).map_err(|e| match e {
-        CodeError::TooLargeZipped => rest_error(413, "RequestEntityTooLargeException", &format!("Request must be smaller than {MAX_CODE_REQUEST} bytes for the CreateFunction operation")),
+        CodeError::TooLargeZipped => lambda_error(ErrorCode::RequestEntityTooLargeException, &format!("Request must be smaller than {MAX_CODE_REQUEST} bytes for the CreateFunction operation")),
         other => invalid(&format!("Could not unzip uploaded file. Please check your file, then try to upload again. ({other})")),
     })?;
     Ok(bytes)
@@ -469,9 +466,8 @@ async fn read_code_request(
         Ok((request, code, sha))
     });
     read.await.unwrap_or_else(|_| {
-        Err(rest_error(
-            500,
-            "ServiceException",
+        Err(lambda_error(
+            ErrorCode::ServiceException,
             "faqctl local could not read the code",
         ))
     })
@@ -529,9 +525,8 @@ async fn create_function(
         return invalid("MemorySize must be 128 to 10240 MB and Timeout 1 to 900 seconds");
     }
     if cloud.db().function(region, &name).is_some() {
-        return rest_error(
-            409,
-            "ResourceConflictException",
+        return lambda_error(
+            ErrorCode::ResourceConflictException,
             &format!("Function already exist: {name}"),
         );
     }
@@ -590,9 +585,8 @@ async fn create_function(
         let mut db = cloud.db();
         // Another create may have won while the code was read.
         if db.function(region, &name).is_some() {
-            return rest_error(
-                409,
-                "ResourceConflictException",
+            return lambda_error(
+                ErrorCode::ResourceConflictException,
                 &format!("Function already exist: {name}"),
             );
         }
@@ -888,7 +882,7 @@ fn too_many_tags() -> Response {
 /// Refuses a change while the last one is still being applied, as Lambda does.
 fn conflict_if_busy(function: &Function) -> Option<Response> {
     (function.last_update_status == UpdateStatus::InProgress).then(|| {
-        rest_error(409, "ResourceConflictException", &format!("The operation cannot be performed at this time. An update is in progress for resource: {}", function.arn))
+        lambda_error(ErrorCode::ResourceConflictException, &format!("The operation cannot be performed at this time. An update is in progress for resource: {}", function.arn))
     })
 }
 
@@ -1076,7 +1070,7 @@ fn add_permission(
         return version_not_found(&arn, qualifier.as_deref().unwrap_or_default());
     };
     if policy.iter().any(|s| s["Sid"] == sid) {
-        return rest_error(409, "ResourceConflictException", &format!("The statement id ({sid}) provided already exists. Please provide a new statement id, or remove the existing statement."));
+        return lambda_error(ErrorCode::ResourceConflictException, &format!("The statement id ({sid}) provided already exists. Please provide a new statement id, or remove the existing statement."));
     }
     let Some(principal) = policy_principal(principal, super::arns::partition(region).0) else {
         return invalid(
@@ -1164,9 +1158,8 @@ fn get_policy(cloud: &Cloud, region: &str, name: &str, parameter: Option<&str>) 
         return version_not_found(&function.arn, qualifier.as_deref().unwrap_or_default());
     };
     if named.policy.is_empty() {
-        return rest_error(
-            404,
-            "ResourceNotFoundException",
+        return lambda_error(
+            ErrorCode::ResourceNotFoundException,
             "The resource you requested does not exist.",
         );
     }
@@ -1194,9 +1187,8 @@ fn remove_permission(
     let mut db = cloud.db();
     let Some(function) = db.function_mut(region, name_of(name)) else {
         // Recorded (remove_permission_fn_doesnotexist): not "Function not found".
-        return rest_error(
-            404,
-            "ResourceNotFoundException",
+        return lambda_error(
+            ErrorCode::ResourceNotFoundException,
             &format!(
                 "No policy found for: {}",
                 function_arn(region, name_of(name))
@@ -1209,18 +1201,16 @@ fn remove_permission(
     };
     if policy.is_empty() {
         // Recorded: remove_permission_policy_doesnotexist.
-        return rest_error(
-            404,
-            "ResourceNotFoundException",
+        return lambda_error(
+            ErrorCode::ResourceNotFoundException,
             "No policy is associated with the given resource.",
         );
     }
     let before = policy.len();
     policy.retain(|s| s["Sid"] != sid);
     if policy.len() == before {
-        return rest_error(
-            404,
-            "ResourceNotFoundException",
+        return lambda_error(
+            ErrorCode::ResourceNotFoundException,
             &format!("Statement {sid} is not found in resource policy."),
         );
     }
@@ -1264,9 +1254,8 @@ async fn invoke(
     headers: &axum::http::HeaderMap,
 ) -> Response {
     if body.len() > MAX_INVOKE_PAYLOAD {
-        return rest_error(
-            413,
-            "RequestTooLargeException",
+        return lambda_error(
+            ErrorCode::RequestTooLargeException,
             &format!(
                 "Request must be smaller than {MAX_INVOKE_PAYLOAD} bytes for the Invoke operation"
             ),
@@ -1278,10 +1267,7 @@ async fn invoke(
         .unwrap_or("RequestResponse");
     if invocation_type == "Event" && body.len() > MAX_EVENT_PAYLOAD {
         // As AWS words it (its Invoke reference: 1 MB for asynchronous invocations).
-        return rest_error(
-            413,
-            "RequestEntityTooLargeException",
-            &format!(
+        return lambda_error(ErrorCode::RequestEntityTooLargeException, &format!(
                 "{} byte payload is too large for the Event invocation type (limit {MAX_EVENT_PAYLOAD} bytes)",
                 body.len()
             ),
@@ -1293,9 +1279,8 @@ async fn invoke(
         body.to_vec()
     };
     if serde_json::from_slice::<Value>(&payload).is_err() {
-        return rest_error(
-            400,
-            "InvalidRequestContentException",
+        return lambda_error(
+            ErrorCode::InvalidRequestContentException,
             "Could not parse request body into json: Could not parse payload into json",
         );
     }
@@ -1409,7 +1394,7 @@ fn ready_function(
     let chosen = super::versions::pick(function, named);
     match chosen.state {
         State::Active if !chosen.code_dir.as_os_str().is_empty() => Ok(chosen),
-        State::Failed => Err(rest_error(502, "InvalidRuntimeException", &format!("The function could not be started: {}", chosen.state_reason.clone().unwrap_or_default()))),
-        _ => Err(rest_error(409, "ResourceConflictException", &format!("The operation cannot be performed at this time. The function is currently in the following state: {}", chosen.state))),
+        State::Failed => Err(lambda_error(ErrorCode::InvalidRuntimeException, &format!("The function could not be started: {}", chosen.state_reason.clone().unwrap_or_default()))),
+        _ => Err(lambda_error(ErrorCode::ResourceConflictException, &format!("The operation cannot be performed at this time. The function is currently in the following state: {}", chosen.state))),
     }
 }

@@ -17,7 +17,9 @@ use serde_json::Value;
 use super::casing::ConnectionHeads;
 use super::error::{AwsError, Protocol};
 use super::faults::{self, Service};
+use super::shapes::apigateway::ErrorCode as ApiGatewayError;
 use super::shapes::cloudwatch::ErrorCode as CloudWatchError;
+use super::shapes::lambda::ErrorCode as LambdaError;
 use super::shapes::logs::ErrorCode;
 use super::{
     admin, apigateway, cloudwatch, execute_api, iam, ids, lambda, logs, model, query, roles, sts,
@@ -453,7 +455,12 @@ async fn read_body(
             let mut answer = match target.service() {
                 Service::Logs => json11_status(408, ErrorCode::RequestTimeout, &message),
                 Service::CloudWatch => cloudwatch::error(CloudWatchError::RequestTimeout, &message),
-                _ => wire::rest_error(408, "RequestTimeoutException", &message),
+                Service::Lambda => {
+                    wire::lambda_error(LambdaError::RequestTimeoutException, &message)
+                }
+                Service::ApiGateway => {
+                    wire::apigateway_error(ApiGatewayError::RequestTimeoutException, &message)
+                }
             };
             *answer.status_mut() = axum::http::StatusCode::REQUEST_TIMEOUT;
             Err(close(answer))
@@ -496,7 +503,14 @@ impl Refusal {
             Service::CloudWatch => {
                 cloudwatch::error(CloudWatchError::AccessDeniedException, &message)
             }
-            Service::Lambda | Service::ApiGateway => wire::rest_error(403, code, &message),
+            Service::Lambda => wire::lambda_error(
+                LambdaError::from_code(code).unwrap_or(LambdaError::AccessDeniedException),
+                &message,
+            ),
+            Service::ApiGateway => wire::apigateway_error(
+                ApiGatewayError::from_code(code).unwrap_or(ApiGatewayError::AccessDeniedException),
+                &message,
+            ),
         };
         *response.status_mut() = axum::http::StatusCode::FORBIDDEN;
         response
@@ -614,8 +628,9 @@ fn unknown_operation(
         Service::CloudWatch => {
             cloudwatch::error(CloudWatchError::UnknownOperationException, &message)
         }
-        Service::Lambda | Service::ApiGateway => {
-            wire::rest_error(404, "UnknownOperationException", &message)
+        Service::Lambda => wire::lambda_error(LambdaError::UnknownOperationException, &message),
+        Service::ApiGateway => {
+            wire::apigateway_error(ApiGatewayError::UnknownOperationException, &message)
         }
     }
 }
@@ -674,7 +689,15 @@ async fn call_service(
                         .unwrap_or(CloudWatchError::ValidationException),
                     &message,
                 ),
-                _ => wire::rest_error(400, code, &message),
+                Service::Lambda => wire::lambda_error(
+                    LambdaError::from_code(code).unwrap_or(LambdaError::ValidationException),
+                    &message,
+                ),
+                Service::ApiGateway => wire::apigateway_error(
+                    ApiGatewayError::from_code(code)
+                        .unwrap_or(ApiGatewayError::BadRequestException),
+                    &message,
+                ),
             };
         }
     };
@@ -686,7 +709,18 @@ async fn call_service(
         }
         // AWS says when to come back (botocore: TooManyRequestsException.retryAfterSeconds,
         // header Retry-After, whole seconds).
-        let mut response = wire::rest_error(429, "TooManyRequestsException", "Too Many Requests");
+        let mut response = match service {
+            Service::Lambda => {
+                wire::lambda_error(LambdaError::TooManyRequestsException, "Too Many Requests")
+            }
+            Service::CloudWatch => {
+                cloudwatch::error(CloudWatchError::ThrottlingException, "Rate exceeded")
+            }
+            _ => wire::apigateway_error(
+                ApiGatewayError::TooManyRequestsException,
+                "Too Many Requests",
+            ),
+        };
         response.headers_mut().insert(
             "retry-after",
             axum::http::HeaderValue::from(wait.as_secs_f64().ceil().max(1.0) as u64),
@@ -727,9 +761,14 @@ async fn call_service(
                 );
                 apigateway::apply(&mut cloud.db(), op, region, input)
             }
-            (_, Err(message)) => wire::rest_error(400, "BadRequestException", &message),
+            (_, Err(message)) => {
+                wire::apigateway_error(ApiGatewayError::BadRequestException, &message)
+            }
             // Answered before anything else (`unknown_operation`).
-            (None, _) => wire::rest_error(404, "UnknownOperationException", "unknown operation"),
+            (None, _) => wire::apigateway_error(
+                ApiGatewayError::UnknownOperationException,
+                "unknown operation",
+            ),
         },
         Call::Logs(op) => match (op, json.map_or_else(|| wire::parse_body(body), Ok)) {
             (Some(op), Ok(request)) => logs::apply(cloud, op, region, request).await,

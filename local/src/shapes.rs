@@ -83,6 +83,23 @@ pub mod apigateway {
     }
 }
 
+#[allow(dead_code, clippy::large_enum_variant, clippy::enum_variant_names)]
+pub mod lambda {
+    include!(concat!(env!("OUT_DIR"), "/lambda.rs"));
+
+    impl super::super::error::Code for ErrorCode {
+        fn code(self) -> &'static str {
+            ErrorCode::code(self)
+        }
+        fn shape(self) -> &'static str {
+            ErrorCode::shape(self)
+        }
+        fn status(self) -> u16 {
+            ErrorCode::status(self)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Timestamp;

@@ -15,12 +15,12 @@ use serde_json::{json, Value};
 
 use super::clock::lambda_timestamp;
 use super::function::{
-    check_region, configuration, invalid, listed, name_of, not_found, page, stale_revision,
-    version_not_found,
+    check_region, configuration, invalid, lambda_error, listed, name_of, not_found, page,
+    stale_revision, version_not_found, ErrorCode,
 };
 use super::ids::new_request_id;
 use super::state::{Alias, Function, State, UpdateStatus};
-use super::wire::{empty, json, parse_body, rest_error};
+use super::wire::{empty, json, parse_body};
 use super::Cloud;
 
 /// The version a number or `$LATEST` names on a function.
@@ -147,7 +147,7 @@ pub fn publish(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8]) -> Res
         return not_found(region, name);
     };
     if function.state != State::Active || function.last_update_status == UpdateStatus::InProgress {
-        return rest_error(409, "ResourceConflictException", &format!("The operation cannot be performed at this time. An update is in progress for resource: {}", function.arn));
+        return lambda_error(ErrorCode::ResourceConflictException, &format!("The operation cannot be performed at this time. An update is in progress for resource: {}", function.arn));
     }
     if let Some(sha) = request["CodeSha256"].as_str() {
         if sha != function.code_sha256 {
@@ -239,10 +239,10 @@ fn routing(
     for (version, weight) in map {
         let weight = weight.as_f64().unwrap_or(f64::NAN);
         if !(0.0..=1.0).contains(&weight) {
-            return Err(rest_error(400, "ValidationException", &format!("1 validation error detected: Value '{{{version}={weight:?}}}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]")));
+            return Err(lambda_error(ErrorCode::ValidationException, &format!("1 validation error detected: Value '{{{version}={weight:?}}}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]")));
         }
         if version.is_empty() || !version.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(rest_error(400, "ValidationException", &format!("1 validation error detected: Value '{{{version}={weight:?}}}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+]")));
+            return Err(lambda_error(ErrorCode::ValidationException, &format!("1 validation error detected: Value '{{{version}={weight:?}}}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+]")));
         }
         if primary == "$LATEST" {
             return Err(invalid(
@@ -271,7 +271,7 @@ fn check_alias_name(alias: &str) -> Result<(), Response> {
     if shaped {
         Ok(())
     } else {
-        Err(rest_error(400, "ValidationException", &format!("1 validation error detected: Value '{alias}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)")))
+        Err(lambda_error(ErrorCode::ValidationException, &format!("1 validation error detected: Value '{alias}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)")))
     }
 }
 
@@ -303,9 +303,8 @@ pub fn create_alias(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8]) -
         Err(response) => return response,
     };
     if function.aliases.contains_key(&alias_name) {
-        return rest_error(
-            409,
-            "ResourceConflictException",
+        return lambda_error(
+            ErrorCode::ResourceConflictException,
             &format!("Alias already exists: {}:{alias_name}", function.arn),
         );
     }
@@ -336,9 +335,8 @@ pub fn get_alias(cloud: &Cloud, region: &str, name: &str, alias: &str) -> Respon
     };
     match function.aliases.get(alias) {
         Some(found) => json(200, &alias_output(function, found)),
-        None => rest_error(
-            404,
-            "ResourceNotFoundException",
+        None => lambda_error(
+            ErrorCode::ResourceNotFoundException,
             &format!("Cannot find alias arn: {}:{alias}", function.arn),
         ),
     }
@@ -366,15 +364,14 @@ pub fn update_alias(
         return not_found(region, name);
     };
     let Some(current) = function.aliases.get(alias).cloned() else {
-        return rest_error(
-            404,
-            "ResourceNotFoundException",
+        return lambda_error(
+            ErrorCode::ResourceNotFoundException,
             &format!("Alias not found: {}:{alias}", function.arn),
         );
     };
     if let Some(revision) = request["RevisionId"].as_str() {
         if revision != current.revision_id {
-            return rest_error(412, "PreconditionFailedException", "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
+            return lambda_error(ErrorCode::PreconditionFailedException, "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
         }
     }
     let target = request["FunctionVersion"]
@@ -477,9 +474,8 @@ pub fn delete_version(
         .map(|a| a.name.as_str())
         .collect();
     if !using.is_empty() {
-        return Err(rest_error(
-            409,
-            "ResourceConflictException",
+        return Err(lambda_error(
+            ErrorCode::ResourceConflictException,
             &format!(
                 "Unable to delete version because the following aliases reference it: [{}]",
                 using.join(", ")

@@ -7,7 +7,9 @@ use axum::response::Response;
 use serde_json::{json, Value};
 
 use super::error::{AwsError, Protocol};
+use super::shapes::apigateway::ErrorCode as ApiGatewayError;
 use super::shapes::cloudwatch::ErrorCode as CloudWatchError;
+use super::shapes::lambda::ErrorCode as LambdaError;
 use super::shapes::logs::ErrorCode as LogsError;
 
 /// A JSON response with a status.
@@ -70,6 +72,16 @@ pub fn rest_error(status: u16, code: &str, message: &str) -> Response {
 /// its model gives the code.
 pub fn json11_error(code: LogsError, message: &str) -> Response {
     error(Protocol::AwsJson11, &AwsError::new(code, message))
+}
+
+/// A Lambda error (restJson1), with the status its model gives the code.
+pub fn lambda_error(code: LambdaError, message: &str) -> Response {
+    error(Protocol::RestJson1, &AwsError::new(code, message))
+}
+
+/// An API Gateway error (restJson1), with the status its model gives the code.
+pub fn apigateway_error(code: ApiGatewayError, message: &str) -> Response {
+    error(Protocol::RestJson1, &AwsError::new(code, message))
 }
 
 /// An RPC v2 CBOR error (CloudWatch), with the status and query code its model gives the code.
