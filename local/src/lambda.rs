@@ -1383,7 +1383,13 @@ fn ready_function(
     check_region(region, name)?;
     let db = cloud.db();
     let Some(function) = db.function(region, name_of(name)) else {
-        return Err(not_found(region, name));
+        // Invoke names the version it looked for: `$LATEST` when none was given (recorded:
+        // test_function_name_and_qualifier_validation, function_name_too_long-invoke and
+        // lowercase_latest_qualifier-invoke).
+        return Err(version_not_found(
+            &function_arn(region, name_of(name)),
+            qualifier.unwrap_or("$LATEST"),
+        ));
     };
     let Some(named) = super::versions::resolve(function, qualifier) else {
         return Err(version_not_found(

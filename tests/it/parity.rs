@@ -965,6 +965,26 @@ async fn lambda_names_what_it_cannot_find_as_aws_does() {
             format!("{functions}/{wrong_region}"),
             unreachable(),
         ),
+        // test_function_name_and_qualifier_validation: Invoke names the version it looked
+        // for, `$LATEST` when none was given, the qualifier as given otherwise.
+        (
+            "test_function_name_and_qualifier_validation[function_name_too_long-invoke]",
+            post.clone(),
+            format!("{functions}/{}/invocations", "a".repeat(65)),
+            not_found(format!(
+                "Function not found: {}:$LATEST",
+                arn(&"a".repeat(65))
+            )),
+        ),
+        (
+            "test_function_name_and_qualifier_validation[lowercase_latest_qualifier-invoke]",
+            post.clone(),
+            format!("{functions}/my-function/invocations?Qualifier=$latest"),
+            not_found(format!(
+                "Function not found: {}:$latest",
+                arn("my-function")
+            )),
+        ),
         (
             "test_get_function_wrong_region[invoke]",
             post.clone(),
