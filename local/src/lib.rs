@@ -3,7 +3,7 @@
 //! CloudWatch (metrics and alarms), IAM roles and STS.
 //!
 //! - `server`: the listener, a bound on connections, graceful shutdown (after mini-redis);
-//! - `router`: each request parsed once (stage URL, admin, or one API's `Op`), with IAM, rate
+//! - `router`: each request parsed once (stage URL, admin, or one API's operation), with IAM, rate
 //!   limits, faults, call counts, persistence and panic catching in one place; `admin`;
 //! - one module per emulated API (`lambda` with `versions`, `apigateway`, `logs`, `cloudwatch`,
 //!   `sts`, `roles`), each with its operations; `function` (what Lambda's operations share);

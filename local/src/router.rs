@@ -20,7 +20,7 @@ use super::faults::{self, Service};
 use super::shapes::apigateway::ErrorCode as ApiGatewayError;
 use super::shapes::cloudwatch::ErrorCode as CloudWatchError;
 use super::shapes::lambda::ErrorCode as LambdaError;
-use super::shapes::logs::ErrorCode;
+use super::shapes::logs::ErrorCode as LogsError;
 use super::{
     admin, apigateway, cloudwatch, execute_api, iam, ids, lambda, logs, model, query, roles, sts,
     wire, Cloud, DEFAULT_REGION,
@@ -333,7 +333,7 @@ impl Target {
                 logs::MAX_REQUEST_BYTES,
                 json11_status(
                     413,
-                    ErrorCode::InvalidParameterException,
+                    LogsError::InvalidParameterException,
                     &format!(
                         "Request must be smaller than {} bytes for the {} operation",
                         logs::MAX_REQUEST_BYTES,
@@ -375,7 +375,7 @@ impl Target {
     }
 }
 
-fn json11_status(status: u16, code: ErrorCode, message: &str) -> Response {
+fn json11_status(status: u16, code: LogsError, message: &str) -> Response {
     wire::error(
         Protocol::AwsJson11,
         &AwsError::new(code, message).with_status(status),
@@ -453,7 +453,7 @@ async fn read_body(
                 timeout.as_secs_f64()
             );
             let mut answer = match target.service() {
-                Service::Logs => json11_status(408, ErrorCode::RequestTimeout, &message),
+                Service::Logs => json11_status(408, LogsError::RequestTimeout, &message),
                 Service::CloudWatch => cloudwatch::error(CloudWatchError::RequestTimeout, &message),
                 Service::Lambda => {
                     wire::lambda_error(LambdaError::RequestTimeoutException, &message)
@@ -499,7 +499,7 @@ impl Refusal {
             ),
         };
         let mut response = match service {
-            Service::Logs => wire::json11_error(ErrorCode::AccessDeniedException, &message),
+            Service::Logs => wire::json11_error(LogsError::AccessDeniedException, &message),
             Service::CloudWatch => {
                 cloudwatch::error(CloudWatchError::AccessDeniedException, &message)
             }
@@ -624,7 +624,7 @@ fn unknown_operation(
         None => format!("{asked} is not an operation of {title}"),
     };
     match service {
-        Service::Logs => wire::json11_error(ErrorCode::UnknownOperationException, &message),
+        Service::Logs => wire::json11_error(LogsError::UnknownOperationException, &message),
         Service::CloudWatch => {
             cloudwatch::error(CloudWatchError::UnknownOperationException, &message)
         }
@@ -681,7 +681,7 @@ async fn call_service(
             let (code, message) = invalid.code_and_message(service);
             return match service {
                 Service::Logs => wire::json11_error(
-                    ErrorCode::from_code(code).unwrap_or(ErrorCode::InvalidParameterException),
+                    LogsError::from_code(code).unwrap_or(LogsError::InvalidParameterException),
                     &message,
                 ),
                 Service::CloudWatch => cloudwatch::error(
@@ -705,7 +705,7 @@ async fn call_service(
         cloud.db().count(&format!("{operation} (throttled)"));
         if service == Service::Logs {
             // CloudWatch Logs throttles in its own shape, and says nothing of when to return.
-            return wire::json11_error(ErrorCode::ThrottlingException, "Rate exceeded");
+            return wire::json11_error(LogsError::ThrottlingException, "Rate exceeded");
         }
         // AWS says when to come back (botocore: TooManyRequestsException.retryAfterSeconds,
         // header Retry-After, whole seconds).
@@ -772,9 +772,9 @@ async fn call_service(
         },
         Call::Logs(op) => match (op, json.map_or_else(|| wire::parse_body(body), Ok)) {
             (Some(op), Ok(request)) => logs::apply(cloud, op, region, request).await,
-            (_, Err(message)) => logs::error(ErrorCode::SerializationException, &message),
+            (_, Err(message)) => logs::error(LogsError::SerializationException, &message),
             // Answered before anything else (`unknown_operation`).
-            (None, _) => logs::error(ErrorCode::UnknownOperationException, "unknown operation"),
+            (None, _) => logs::error(LogsError::UnknownOperationException, "unknown operation"),
         },
         Call::CloudWatch(op) => match json.map_or_else(|| cloudwatch::read(headers, body), Ok) {
             Ok(request) => match op {
