@@ -11,6 +11,7 @@ use axum::response::Response;
 use serde_json::Value;
 
 use super::clock::now_secs;
+use super::error::Protocol;
 use super::faults::Service;
 use super::ids::random_id;
 use super::model;
@@ -32,7 +33,7 @@ use super::shapes::Timestamp;
 use super::state::{
     Db, Deployment, Integration, IntegrationResponse, Method, Resource, RestApi, Stage,
 };
-use super::wire::empty;
+use super::wire::{empty, json};
 
 /// The largest control-plane request taken: API Gateway's 10 MB payload quota.
 pub const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
@@ -55,12 +56,7 @@ pub fn writes(operation: Operation) -> bool {
 pub fn apply(db: &mut Db, operation: Operation, region: &str, input: Value) -> Response {
     let request = match Request::parse(operation, input) {
         Ok(request) => request,
-        Err(e) => {
-            return error(
-                ErrorCode::SerializationException,
-                &format!("the request does not match {}: {e}", operation.name()),
-            )
-        }
+        Err(e) => return super::wire::error(Protocol::RestJson1, &e),
     };
     let answer = match request {
         Request::CreateRestApi(input) => create_rest_api(db, region, input),
@@ -178,7 +174,7 @@ fn get_rest_apis(
 }
 
 fn get_rest_api(db: &mut Db, region: &str, input: GetRestApiRequest) -> Result<Response, Response> {
-    let id: &str = &input.rest_api_id.clone();
+    let id: &str = &input.rest_api_id;
     api(db, region, id).map(|a| json(200, &rest_api_json(a)))
 }
 
@@ -187,7 +183,7 @@ fn delete_rest_api(
     region: &str,
     input: DeleteRestApiRequest,
 ) -> Result<Response, Response> {
-    let id: &str = &input.rest_api_id.clone();
+    let id: &str = &input.rest_api_id;
     match db.remove_api(region, id) {
         Some(_) => Ok(empty(202)),
         None => Err(no_api(id)),
@@ -199,7 +195,7 @@ fn get_resources(
     region: &str,
     input: GetResourcesRequest,
 ) -> Result<Response, Response> {
-    let id: &str = &input.rest_api_id.clone();
+    let id: &str = &input.rest_api_id;
     api(db, region, id).map(|a| {
         let items = a.resources.values().map(resource_json).collect();
         json(
@@ -217,8 +213,8 @@ fn get_resource(
     region: &str,
     input: GetResourceRequest,
 ) -> Result<Response, Response> {
-    let id: &str = &input.rest_api_id.clone();
-    let rid: &str = &input.resource_id.clone();
+    let id: &str = &input.rest_api_id;
+    let rid: &str = &input.resource_id;
     resource(db, region, id, rid).map(|r| json(200, &resource_json(r)))
 }
 
@@ -227,8 +223,8 @@ fn create_resource(
     region: &str,
     input: CreateResourceRequest,
 ) -> Result<Response, Response> {
-    let id: &str = &input.rest_api_id.clone();
-    let parent: &str = &input.parent_id.clone();
+    let id: &str = &input.rest_api_id;
+    let parent: &str = &input.parent_id;
     let api = api_mut(db, region, id)?;
     let Some(parent) = api.resources.get(parent).cloned() else {
         return Err(not_found("Invalid Resource identifier specified"));
@@ -263,9 +259,9 @@ fn create_resource(
 }
 
 fn put_method(db: &mut Db, region: &str, input: PutMethodRequest) -> Result<Response, Response> {
-    let id: &str = &input.rest_api_id.clone();
-    let rid: &str = &input.resource_id.clone();
-    let verb: &str = &input.http_method.clone();
+    let id: &str = &input.rest_api_id;
+    let rid: &str = &input.resource_id;
+    let verb: &str = &input.http_method;
     if !matches!(
         verb,
         "GET" | "PUT" | "POST" | "DELETE" | "PATCH" | "OPTIONS" | "HEAD" | "ANY"
@@ -294,9 +290,9 @@ fn put_method(db: &mut Db, region: &str, input: PutMethodRequest) -> Result<Resp
 }
 
 fn get_method(db: &mut Db, region: &str, input: GetMethodRequest) -> Result<Response, Response> {
-    let id: &str = &input.rest_api_id.clone();
-    let rid: &str = &input.resource_id.clone();
-    let verb: &str = &input.http_method.clone();
+    let id: &str = &input.rest_api_id;
+    let rid: &str = &input.resource_id;
+    let verb: &str = &input.http_method;
     let resource = resource(db, region, id, rid)?;
     match resource.methods.get(verb) {
         Some(method) => Ok(json(200, &method_json(method))),
@@ -309,9 +305,9 @@ fn delete_method(
     region: &str,
     input: DeleteMethodRequest,
 ) -> Result<Response, Response> {
-    let id: &str = &input.rest_api_id.clone();
-    let rid: &str = &input.resource_id.clone();
-    let verb: &str = &input.http_method.clone();
+    let id: &str = &input.rest_api_id;
+    let rid: &str = &input.resource_id;
+    let verb: &str = &input.http_method;
     let resource = resource_mut(db, region, id, rid)?;
     match resource.methods.remove(verb) {
         Some(_) => Ok(empty(204)),
@@ -324,16 +320,16 @@ fn update_method(
     region: &str,
     input: UpdateMethodRequest,
 ) -> Result<Response, Response> {
-    let id: &str = &input.rest_api_id.clone();
-    let rid: &str = &input.resource_id.clone();
-    let verb: &str = &input.http_method.clone();
+    let id: &str = &input.rest_api_id;
+    let rid: &str = &input.resource_id;
+    let verb: &str = &input.http_method;
     let resource = resource_mut(db, region, id, rid)?;
     let Some(live) = resource.methods.get_mut(verb) else {
         return Err(not_found("Invalid Method identifier specified"));
     };
     // All operations or none, as AWS applies a PATCH: work on a copy, keep it at the end.
     let mut method = live.clone();
-    for operation in patch_operations(input.patch_operations) {
+    for operation in input.patch_operations.unwrap_or_default() {
         patch_method(&mut method, &operation)?;
     }
     // Checked once every operation is in (recorded: wrong-auth-type, wrong-auth-id);
@@ -354,9 +350,9 @@ fn put_integration(
     region: &str,
     input: PutIntegrationRequest,
 ) -> Result<Response, Response> {
-    let id: &str = &input.rest_api_id.clone();
-    let rid: &str = &input.resource_id.clone();
-    let verb: &str = &input.http_method.clone();
+    let id: &str = &input.rest_api_id;
+    let rid: &str = &input.resource_id;
+    let verb: &str = &input.http_method;
     let resource = resource_mut(db, region, id, rid)?;
     let Some(method) = resource.methods.get_mut(verb) else {
         return Err(not_found("Invalid Method identifier specified"));
@@ -401,9 +397,9 @@ fn get_integration(
     region: &str,
     input: GetIntegrationRequest,
 ) -> Result<Response, Response> {
-    let id: &str = &input.rest_api_id.clone();
-    let rid: &str = &input.resource_id.clone();
-    let verb: &str = &input.http_method.clone();
+    let id: &str = &input.rest_api_id;
+    let rid: &str = &input.resource_id;
+    let verb: &str = &input.http_method;
     let resource = resource(db, region, id, rid)?;
     match resource
         .methods
@@ -420,9 +416,9 @@ fn delete_integration(
     region: &str,
     input: DeleteIntegrationRequest,
 ) -> Result<Response, Response> {
-    let id: &str = &input.rest_api_id.clone();
-    let rid: &str = &input.resource_id.clone();
-    let verb: &str = &input.http_method.clone();
+    let id: &str = &input.rest_api_id;
+    let rid: &str = &input.resource_id;
+    let verb: &str = &input.http_method;
     let resource = resource_mut(db, region, id, rid)?;
     match resource
         .methods
@@ -439,10 +435,10 @@ fn put_method_response(
     region: &str,
     input: PutMethodResponseRequest,
 ) -> Result<Response, Response> {
-    let id: &str = &input.rest_api_id.clone();
-    let rid: &str = &input.resource_id.clone();
-    let verb: &str = &input.http_method.clone();
-    let status: &str = &input.status_code.clone();
+    let id: &str = &input.rest_api_id;
+    let rid: &str = &input.resource_id;
+    let verb: &str = &input.http_method;
+    let status: &str = &input.status_code;
     let resource = resource_mut(db, region, id, rid)?;
     let Some(method) = resource.methods.get_mut(verb) else {
         return Err(not_found("Invalid Method identifier specified"));
@@ -465,10 +461,10 @@ fn get_method_response(
     region: &str,
     input: GetMethodResponseRequest,
 ) -> Result<Response, Response> {
-    let id: &str = &input.rest_api_id.clone();
-    let rid: &str = &input.resource_id.clone();
-    let verb: &str = &input.http_method.clone();
-    let status: &str = &input.status_code.clone();
+    let id: &str = &input.rest_api_id;
+    let rid: &str = &input.resource_id;
+    let verb: &str = &input.http_method;
+    let status: &str = &input.status_code;
     let resource = resource(db, region, id, rid)?;
     match resource
         .methods
@@ -485,10 +481,10 @@ fn put_integration_response(
     region: &str,
     input: PutIntegrationResponseRequest,
 ) -> Result<Response, Response> {
-    let id: &str = &input.rest_api_id.clone();
-    let rid: &str = &input.resource_id.clone();
-    let verb: &str = &input.http_method.clone();
-    let status: &str = &input.status_code.clone();
+    let id: &str = &input.rest_api_id;
+    let rid: &str = &input.resource_id;
+    let verb: &str = &input.http_method;
+    let status: &str = &input.status_code;
     let resource = resource_mut(db, region, id, rid)?;
     let Some(method) = resource.methods.get_mut(verb) else {
         return Err(not_found("Invalid Method identifier specified"));
@@ -532,10 +528,10 @@ fn get_integration_response(
     region: &str,
     input: GetIntegrationResponseRequest,
 ) -> Result<Response, Response> {
-    let id: &str = &input.rest_api_id.clone();
-    let rid: &str = &input.resource_id.clone();
-    let verb: &str = &input.http_method.clone();
-    let status: &str = &input.status_code.clone();
+    let id: &str = &input.rest_api_id;
+    let rid: &str = &input.resource_id;
+    let verb: &str = &input.http_method;
+    let status: &str = &input.status_code;
     let resource = resource(db, region, id, rid)?;
     match resource
         .methods
@@ -553,10 +549,10 @@ fn delete_integration_response(
     region: &str,
     input: DeleteIntegrationResponseRequest,
 ) -> Result<Response, Response> {
-    let id: &str = &input.rest_api_id.clone();
-    let rid: &str = &input.resource_id.clone();
-    let verb: &str = &input.http_method.clone();
-    let status: &str = &input.status_code.clone();
+    let id: &str = &input.rest_api_id;
+    let rid: &str = &input.resource_id;
+    let verb: &str = &input.http_method;
+    let status: &str = &input.status_code;
     let resource = resource_mut(db, region, id, rid)?;
     match resource
         .methods
@@ -574,7 +570,7 @@ fn create_deployment(
     region: &str,
     input: CreateDeploymentRequest,
 ) -> Result<Response, Response> {
-    let id: &str = &input.rest_api_id.clone();
+    let id: &str = &input.rest_api_id;
     let api = api_mut(db, region, id)?;
     let methods: Vec<&Method> = api
         .resources
@@ -623,7 +619,7 @@ fn get_deployments(
     region: &str,
     input: GetDeploymentsRequest,
 ) -> Result<Response, Response> {
-    let id: &str = &input.rest_api_id.clone();
+    let id: &str = &input.rest_api_id;
     api(db, region, id).map(|a| {
         let items = a.deployments.values().map(deployment_json).collect();
         json(
@@ -641,8 +637,8 @@ fn get_deployment(
     region: &str,
     input: GetDeploymentRequest,
 ) -> Result<Response, Response> {
-    let id: &str = &input.rest_api_id.clone();
-    let did: &str = &input.deployment_id.clone();
+    let id: &str = &input.rest_api_id;
+    let did: &str = &input.deployment_id;
     let api = api(db, region, id)?;
     match api.deployments.get(did) {
         Some(deployment) => Ok(json(200, &deployment_json(deployment))),
@@ -655,7 +651,7 @@ fn create_stage(
     region: &str,
     input: CreateStageRequest,
 ) -> Result<Response, Response> {
-    let id: &str = &input.rest_api_id.clone();
+    let id: &str = &input.rest_api_id;
     let api = api_mut(db, region, id)?;
     let (name, deployment) = (input.stage_name.as_str(), input.deployment_id.as_str());
     if !api.deployments.contains_key(deployment) {
@@ -684,7 +680,7 @@ fn create_stage(
 }
 
 fn get_stages(db: &mut Db, region: &str, input: GetStagesRequest) -> Result<Response, Response> {
-    let id: &str = &input.rest_api_id.clone();
+    let id: &str = &input.rest_api_id;
     api(db, region, id).map(|a| {
         // GetStages' deploymentId: only the stages pointing at that deployment.
         let wanted = input.deployment_id.as_deref();
@@ -699,8 +695,8 @@ fn get_stages(db: &mut Db, region: &str, input: GetStagesRequest) -> Result<Resp
 }
 
 fn get_stage(db: &mut Db, region: &str, input: GetStageRequest) -> Result<Response, Response> {
-    let id: &str = &input.rest_api_id.clone();
-    let name: &str = &input.stage_name.clone();
+    let id: &str = &input.rest_api_id;
+    let name: &str = &input.stage_name;
     let api = api(db, region, id)?;
     match api.stages.get(name) {
         Some(stage) => Ok(json(200, &stage_json(stage))),
@@ -713,8 +709,8 @@ fn delete_stage(
     region: &str,
     input: DeleteStageRequest,
 ) -> Result<Response, Response> {
-    let id: &str = &input.rest_api_id.clone();
-    let name: &str = &input.stage_name.clone();
+    let id: &str = &input.rest_api_id;
+    let name: &str = &input.stage_name;
     let api = api_mut(db, region, id)?;
     match api.stages.remove(name) {
         Some(_) => Ok(empty(202)),
@@ -727,8 +723,8 @@ fn update_stage(
     region: &str,
     input: UpdateStageRequest,
 ) -> Result<Response, Response> {
-    let id: &str = &input.rest_api_id.clone();
-    let name: &str = &input.stage_name.clone();
+    let id: &str = &input.rest_api_id;
+    let name: &str = &input.stage_name;
     let account_role = db.account_role(region).map(str::to_string);
     let api = api_mut(db, region, id)?;
     let deployments: Vec<String> = api.deployments.keys().cloned().collect();
@@ -738,11 +734,11 @@ fn update_stage(
     };
     // All operations or none, as AWS applies a PATCH: work on a copy, keep it at the end.
     let mut stage = live.clone();
-    for operation in patch_operations(input.patch_operations) {
+    for operation in input.patch_operations.unwrap_or_default() {
         match (
-                operation["op"].as_str(),
-                operation["path"].as_str(),
-                operation["value"].as_str(),
+                operation.op.map(shape::Op::as_str),
+                operation.path.as_deref(),
+                operation.value.as_deref(),
             ) {
                 (Some("replace"), Some("/deploymentId"), Some(value))
                     if deployments.iter().any(|d| d == value) =>
@@ -823,7 +819,8 @@ fn update_stage(
                 }
                 _ => {
                     return Err(bad_request(&format!(
-                        "Invalid patch operation specified: {operation}"
+                        "Invalid patch operation specified: {}",
+                        serde_json::to_string(&operation).unwrap_or_default()
                     )))
                 }
             }
@@ -855,10 +852,13 @@ fn update_account(
     region: &str,
     input: UpdateAccountRequest,
 ) -> Result<Response, Response> {
-    for operation in patch_operations(input.patch_operations) {
-        match (operation["op"].as_str(), operation["path"].as_str()) {
+    for operation in input.patch_operations.unwrap_or_default() {
+        match (
+            operation.op.map(shape::Op::as_str),
+            operation.path.as_deref(),
+        ) {
             (Some("replace"), Some("/cloudwatchRoleArn")) => {
-                let role = operation["value"].as_str().unwrap_or_default();
+                let role = operation.value.as_deref().unwrap_or_default();
                 if !role.is_empty() && !super::wire::role_shaped(role) {
                     return Err(bad_request(&format!(
                         "The role ARN is not well formed: {role}"
@@ -868,7 +868,8 @@ fn update_account(
             }
             _ => {
                 return Err(bad_request(&format!(
-                    "Invalid patch operation specified: {operation}"
+                    "Invalid patch operation specified: {}",
+                    serde_json::to_string(&operation).unwrap_or_default()
                 )))
             }
         }
@@ -881,7 +882,7 @@ fn tag_resource(
     region: &str,
     input: TagResourceRequest,
 ) -> Result<Response, Response> {
-    let arn: &str = &input.resource_arn.clone();
+    let arn: &str = &input.resource_arn;
     let tags = input.tags;
     tagged_mut(db, region, arn).map(|target| {
         target.extend(tags);
@@ -890,7 +891,7 @@ fn tag_resource(
 }
 
 fn get_tags(db: &mut Db, region: &str, input: GetTagsRequest) -> Result<Response, Response> {
-    let arn: &str = &input.resource_arn.clone();
+    let arn: &str = &input.resource_arn;
     tagged_mut(db, region, arn).map(|target| {
         json(
             200,
@@ -901,16 +902,15 @@ fn get_tags(db: &mut Db, region: &str, input: GetTagsRequest) -> Result<Response
     })
 }
 
-/// The `patchOperations` of an Update* request (none when absent).
 /// One operation of UpdateMethod's PATCH, as API Gateway takes it (its developer guide's
 /// "PATCH operations" for a method, and the answers recorded on AWS in
 /// test_update_method and test_update_method_validation): `/requestParameters/{name}` and
 /// `/requestModels/{contentType}` (its `/` written `~1`) take add, remove and replace; the
 /// method's own members replace only; any other path is refused, naming it.
-fn patch_method(method: &mut Method, operation: &Value) -> Result<(), Response> {
-    let op = operation["op"].as_str().unwrap_or_default();
-    let path = operation["path"].as_str();
-    let value = operation["value"].as_str();
+fn patch_method(method: &mut Method, operation: &PatchOperation) -> Result<(), Response> {
+    let op = operation.op.map_or("", shape::Op::as_str);
+    let path = operation.path.as_deref();
+    let value = operation.value.as_deref();
     if !matches!(op, "add" | "remove" | "replace" | "copy" | "move" | "test") {
         return Err(bad_request(
             "Invalid patch operation specified. Must be 'add'|'remove'|'replace'",
@@ -981,16 +981,6 @@ fn patch_method(method: &mut Method, operation: &Value) -> Result<(), Response> 
         _ => return Err(invalid_path()),
     }
     Ok(())
-}
-
-/// The `patchOperations` of an Update* request (none when absent), each as the JSON it was
-/// sent as, which the PATCH rules read path by path.
-fn patch_operations(operations: Option<Vec<PatchOperation>>) -> Vec<Value> {
-    operations
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|operation| serde_json::to_value(operation).ok())
-        .collect()
 }
 
 /// An error of API Gateway, with the status its model gives the code.
@@ -1362,9 +1352,4 @@ fn stage_json(stage: &Stage) -> shape::Stage {
         }),
         ..Default::default()
     }
-}
-
-/// An answer: the status and the output shape as JSON.
-fn json<T: serde::Serialize>(status: u16, output: &T) -> Response {
-    super::wire::json(status, &serde_json::to_value(output).unwrap_or_default())
 }

@@ -992,12 +992,7 @@ fn delete_alarms(cloud: &Cloud, region: &str, input: DeleteAlarmsInput) -> Answe
 pub fn apply(cloud: &Cloud, operation: Operation, region: &str, request: Value) -> Response {
     let request = match Request::parse(operation, request) {
         Ok(request) => request,
-        Err(e) => {
-            return error(
-                ErrorCode::SerializationException,
-                &format!("the request does not match {}: {e}", operation.name()),
-            )
-        }
+        Err(e) => return wire::error(Protocol::RpcV2Cbor, &e),
     };
     let answer = match request {
         Request::GetMetricData(input) => {

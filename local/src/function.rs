@@ -7,12 +7,16 @@
 #![allow(clippy::result_large_err)]
 
 use axum::response::Response;
-use serde_json::{json, Value};
 
 use super::runtime::function_arn;
 pub use super::shapes::lambda::ErrorCode;
+use super::shapes::lambda::{
+    Architecture, EnvironmentResponse, EphemeralStorage, FunctionConfiguration, LastUpdateStatus,
+    LastUpdateStatusReasonCode, LogFormat, LoggingConfig, PackageType, Runtime,
+    RuntimeVersionConfig, SnapStartApplyOn, SnapStartOptimizationStatus, SnapStartResponse,
+    State as ModelState, StateReasonCode, TracingConfigResponse, TracingMode,
+};
 use super::state::{Function, State, UpdateStatus};
-use super::wire::json;
 pub use super::wire::lambda_error;
 
 /// The most items a List call answers with when the caller sets no `MaxItems` (Lambda's 50).
@@ -60,88 +64,114 @@ pub fn invalid(message: &str) -> Response {
 }
 /// A function's configuration as the list operations answer it (ListFunctions,
 /// ListVersionsByFunction's `$LATEST`): without its state and runtime version, as recorded.
-pub fn listed(f: &Function) -> Value {
-    let mut value = configuration(f);
-    if let Some(object) = value.as_object_mut() {
-        for member in [
-            "State",
-            "StateReason",
-            "StateReasonCode",
-            "LastUpdateStatus",
-            "LastUpdateStatusReason",
-            "LastUpdateStatusReasonCode",
-            "RuntimeVersionConfig",
-        ] {
-            object.remove(member);
-        }
+pub fn listed(f: &Function) -> FunctionConfiguration {
+    FunctionConfiguration {
+        state: None,
+        state_reason: None,
+        state_reason_code: None,
+        last_update_status: None,
+        last_update_status_reason: None,
+        last_update_status_reason_code: None,
+        runtime_version_config: None,
+        ..configuration(f)
     }
-    value
 }
 
-pub fn configuration(f: &Function) -> Value {
-    // The members and their states as recorded on AWS (LocalStack's test_lambda_api.snapshot.json,
-    // TestLambdaFunction::test_function_lifecycle): Environment always, with no variables as
-    // `{}`; while creating, State Pending with its reason and code and no LastUpdateStatus;
-    // while updating, LastUpdateStatus InProgress with AWS's own reason and code.
-    let mut value = json!({
-        "FunctionName": f.name,
-        "FunctionArn": f.arn,
-        "Runtime": f.runtime,
-        "Role": f.role,
-        "Handler": f.handler,
-        "CodeSize": f.code_size,
-        "Description": f.description,
-        "Timeout": f.timeout,
-        "MemorySize": f.memory,
-        "LastModified": f.last_modified,
-        "CodeSha256": f.code_sha256,
-        "Version": f.version,
-        "Environment": { "Variables": f.environment },
-        "RevisionId": revision_id(f.revision),
-        "State": f.state,
-        "PackageType": "Zip",
-        "Architectures": f.architectures,
-        "EphemeralStorage": { "Size": 512 },
-        "SnapStart": { "ApplyOn": "None", "OptimizationStatus": "Off" },
-        "RuntimeVersionConfig": {
+/// A function's configuration as Lambda answers it. The members and their states as recorded
+/// on AWS (LocalStack's test_lambda_api.snapshot.json, TestLambdaFunction::
+/// test_function_lifecycle): Environment always, with no variables as `{}`; while creating,
+/// State Pending with its reason and code and no LastUpdateStatus; while updating,
+/// LastUpdateStatus InProgress with AWS's own reason and code.
+pub fn configuration(f: &Function) -> FunctionConfiguration {
+    let mut out = FunctionConfiguration {
+        function_name: Some(f.name.clone()),
+        function_arn: Some(f.arn.clone()),
+        // Refused at CreateFunction unless the model has it.
+        runtime: Runtime::from_value(&f.runtime),
+        role: Some(f.role.clone()),
+        handler: Some(f.handler.clone()),
+        code_size: Some(f.code_size as i64),
+        description: Some(f.description.clone()),
+        timeout: Some(f.timeout as i32),
+        memory_size: Some(f.memory as i32),
+        last_modified: Some(f.last_modified.clone()),
+        code_sha256: Some(f.code_sha256.clone()),
+        version: Some(f.version.clone()),
+        environment: Some(EnvironmentResponse {
+            variables: Some(f.environment.clone()),
+            error: None,
+        }),
+        revision_id: Some(revision_id(f.revision)),
+        state: Some(match f.state {
+            State::Pending => ModelState::Pending,
+            State::Active => ModelState::Active,
+            State::Failed => ModelState::Failed,
+        }),
+        package_type: Some(PackageType::Zip),
+        architectures: Some(
+            f.architectures
+                .iter()
+                .filter_map(|a| Architecture::from_value(a))
+                .collect(),
+        ),
+        ephemeral_storage: Some(EphemeralStorage { size: 512 }),
+        snap_start: Some(SnapStartResponse {
+            apply_on: Some(SnapStartApplyOn::None),
+            optimization_status: Some(SnapStartOptimizationStatus::Off),
+        }),
+        runtime_version_config: Some(RuntimeVersionConfig {
             // A runtime version belongs to no account: arn:aws:lambda:REGION::runtime:HASH.
-            "RuntimeVersionArn": format!(
+            runtime_version_arn: Some(format!(
                 "arn:{}:lambda:{}::runtime:{}",
                 super::arns::partition(&f.region).0,
                 f.region,
                 runtime_version(&f.runtime)
-            ),
-        },
-        "LoggingConfig": { "LogFormat": "Text", "LogGroup": format!("/aws/lambda/{}", f.name) },
-        "TracingConfig": { "Mode": "PassThrough" },
-    });
+            )),
+            error: None,
+        }),
+        logging_config: Some(LoggingConfig {
+            log_format: Some(LogFormat::Text),
+            log_group: Some(format!("/aws/lambda/{}", f.name)),
+            ..Default::default()
+        }),
+        tracing_config: Some(TracingConfigResponse {
+            mode: Some(TracingMode::PassThrough),
+        }),
+        ..Default::default()
+    };
+    let status = match f.last_update_status {
+        UpdateStatus::InProgress => LastUpdateStatus::InProgress,
+        UpdateStatus::Successful => LastUpdateStatus::Successful,
+        UpdateStatus::Failed => LastUpdateStatus::Failed,
+    };
     match f.state {
         State::Pending => {
-            value["StateReason"] = json!("The function is being created.");
-            value["StateReasonCode"] = json!("Creating");
+            out.state_reason = Some("The function is being created.".into());
+            out.state_reason_code = Some(StateReasonCode::Creating);
         }
         State::Failed => {
-            value["StateReason"] = json!(f.state_reason.clone().unwrap_or_default());
-            value["StateReasonCode"] = json!("InternalError");
-            value["LastUpdateStatus"] = json!(f.last_update_status);
+            out.state_reason = Some(f.state_reason.clone().unwrap_or_default());
+            out.state_reason_code = Some(StateReasonCode::InternalError);
+            out.last_update_status = Some(status);
         }
         State::Active => {
-            value["LastUpdateStatus"] = json!(f.last_update_status);
+            out.last_update_status = Some(status);
             match f.last_update_status {
                 UpdateStatus::InProgress => {
-                    value["LastUpdateStatusReason"] = json!("The function is being created.");
-                    value["LastUpdateStatusReasonCode"] = json!("Creating");
+                    out.last_update_status_reason = Some("The function is being created.".into());
+                    out.last_update_status_reason_code = Some(LastUpdateStatusReasonCode::Creating);
                 }
                 UpdateStatus::Failed => {
-                    value["LastUpdateStatusReason"] =
-                        json!(f.state_reason.clone().unwrap_or_default());
-                    value["LastUpdateStatusReasonCode"] = json!("InternalError");
+                    out.last_update_status_reason =
+                        Some(f.state_reason.clone().unwrap_or_default());
+                    out.last_update_status_reason_code =
+                        Some(LastUpdateStatusReasonCode::InternalError);
                 }
                 UpdateStatus::Successful => {}
             }
         }
     }
-    value
+    out
 }
 /// A stable stand-in for the runtime version's hash in RuntimeVersionArn.
 fn runtime_version(runtime: &str) -> String {
@@ -151,8 +181,12 @@ fn runtime_version(runtime: &str) -> String {
 }
 /// A `RevisionId` that is not the function's current one: 412, naming the call that reads the
 /// current one (recorded: TestLambdaRevisions::test_function_revisions_basic).
-pub fn stale_revision(request: &Value, function: &Function, read_with: &str) -> Option<Response> {
-    let given = request["RevisionId"].as_str()?;
+pub fn stale_revision(
+    given: Option<&str>,
+    function: &Function,
+    read_with: &str,
+) -> Option<Response> {
+    let given = given?;
     (given != revision_id(function.revision)).then(|| {
         lambda_error(ErrorCode::PreconditionFailedException, &format!("The Revision Id provided does not match the latest Revision Id. Call the {read_with} API to retrieve the latest Revision Id"),
         )
@@ -162,31 +196,27 @@ pub fn stale_revision(request: &Value, function: &Function, read_with: &str) -> 
 pub fn revision_id(revision: u64) -> String {
     format!("00000000-0000-0000-0000-{revision:012}")
 }
-/// One page of `items` under `key`, with `NextMarker` (the index to go on from) when more are
-/// left.
 /// One page of a Lambda list: `MaxItems` (1 to 10,000; 50 when absent) but never more than
-/// `most`, and `NextMarker` for the rest.
-pub fn page(
-    items: Vec<Value>,
-    key: &str,
+/// `most`, from `Marker` (the index to go on from), and the `NextMarker` for the rest.
+pub fn page<T>(
+    mut items: Vec<T>,
     marker: Option<String>,
-    max_items: Option<String>,
+    max_items: Option<i32>,
     most: usize,
-) -> Response {
+) -> Result<(Vec<T>, Option<String>), Response> {
     let start = match marker.as_deref().map(str::parse::<usize>) {
         None => 0,
         Some(Ok(start)) if start <= items.len() => start,
-        Some(_) => return invalid("Invalid Marker"),
+        Some(_) => return Err(invalid("Invalid Marker")),
     };
-    let max = match max_items.as_deref().map(str::parse::<usize>) {
+    let max = match max_items {
         None => DEFAULT_MAX_ITEMS,
-        Some(Ok(max)) if (1..=10_000).contains(&max) => max,
-        Some(_) => return invalid("MaxItems must be between 1 and 10000"),
+        Some(max @ 1..=10_000) => max as usize,
+        Some(_) => return Err(invalid("MaxItems must be between 1 and 10000")),
     };
     let end = (start + max.min(most)).min(items.len());
-    let mut output = json!({ key: items[start..end] });
-    if end < items.len() {
-        output["NextMarker"] = json!(end.to_string());
-    }
-    json(200, &output)
+    let next = (end < items.len()).then(|| end.to_string());
+    items.truncate(end);
+    items.drain(..start);
+    Ok((items, next))
 }

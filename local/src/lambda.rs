@@ -6,6 +6,7 @@
 // An early answer is a whole HTTP response; boxing it buys nothing at this scale.
 #![allow(clippy::result_large_err)]
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -17,13 +18,25 @@ use serde_json::{json, Value};
 
 use super::clock::lambda_timestamp;
 use super::code::{self, CodeError};
+use super::error::Protocol;
+use super::faults::Service;
 use super::function::{
     check_region, configuration, invalid, lambda_error, listed, name_of, not_found, page,
     revision_id, stale_revision, version_not_found, ErrorCode,
 };
+use super::model;
 use super::runtime::function_arn;
+pub use super::shapes::lambda::Operation;
+use super::shapes::lambda::{
+    AddPermissionRequest, AddPermissionResponse, Architecture, CreateFunctionRequest,
+    DeleteFunctionRequest, FunctionCodeLocation, FunctionConfiguration, FunctionUrlAuthType,
+    FunctionVersion, GetFunctionRequest, GetFunctionResponse, GetPolicyRequest, GetPolicyResponse,
+    InvocationRequest, InvocationType, ListFunctionsRequest, ListFunctionsResponse,
+    ListTagsResponse, LogType, RemovePermissionRequest, Request, Runtime, TagResourceRequest,
+    TagsError, UpdateFunctionCodeRequest, UpdateFunctionConfigurationRequest,
+};
 use super::state::{Function, State, UpdateStatus};
-use super::wire::{decode_segment, empty, json, parse_body, query_parameter, string_map};
+use super::wire::{empty, json};
 use super::Cloud;
 
 /// Lambda's limit for an asynchronous (`Event`) invocation's payload.
@@ -34,330 +47,105 @@ pub const MAX_INVOKE_PAYLOAD: usize = 6 * 1024 * 1024;
 /// ("Request must be smaller than 69905067 bytes for the CreateFunction operation").
 pub const MAX_CODE_REQUEST: usize = 69_905_067;
 
-/// One Lambda operation, parsed once from the request's method and path (as mini-redis parses
-/// a `Command` from a frame): `name()` for call counts, faults and IAM; `apply` does the work.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Op {
-    CreateFunction,
-    ListFunctions {
-        /// `FunctionVersion=ALL`: published versions too.
-        all: bool,
-        marker: Option<String>,
-        max_items: Option<String>,
-    },
-    GetFunction {
-        name: String,
-        qualifier: Option<String>,
-    },
-    DeleteFunction {
-        name: String,
-        qualifier: Option<String>,
-    },
-    GetFunctionConfiguration {
-        name: String,
-        qualifier: Option<String>,
-    },
-    UpdateFunctionConfiguration {
-        name: String,
-    },
-    UpdateFunctionCode {
-        name: String,
-    },
-    AddPermission {
-        name: String,
-        qualifier: Option<String>,
-    },
-    GetPolicy {
-        name: String,
-        qualifier: Option<String>,
-    },
-    RemovePermission {
-        name: String,
-        sid: String,
-        qualifier: Option<String>,
-    },
-    PublishVersion {
-        name: String,
-    },
-    ListVersionsByFunction {
-        name: String,
-        marker: Option<String>,
-        max_items: Option<String>,
-    },
-    CreateAlias {
-        name: String,
-    },
-    GetAlias {
-        name: String,
-        alias: String,
-    },
-    UpdateAlias {
-        name: String,
-        alias: String,
-    },
-    DeleteAlias {
-        name: String,
-        alias: String,
-    },
-    ListAliases {
-        name: String,
-        function_version: Option<String>,
-        marker: Option<String>,
-        max_items: Option<String>,
-    },
-    /// `qualifier`: the `Qualifier` query parameter, or the `:qualifier` of the name or ARN.
-    Invoke {
-        name: String,
-        qualifier: Option<String>,
-    },
-    TagResource {
-        arn: String,
-    },
-    ListTags {
-        arn: String,
-    },
-    Unknown,
+/// The emulated operation a request is for, by the model's HTTP bindings (the most specific
+/// URI template that matches); `None` for one it does not emulate.
+pub fn operation(method: &Method, path: &str) -> Option<Operation> {
+    model::route(Service::Lambda, method.as_str(), path).and_then(Operation::from_name)
 }
 
-impl Op {
-    pub fn parse(method: &Method, path: &str, query: Option<&str>) -> Op {
-        let segments: Vec<String> = path
-            .trim_matches('/')
-            .split('/')
-            .map(decode_segment)
-            .collect();
-        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-        let name = |n: &str| n.to_string();
-        match (method.as_str(), segments.as_slice()) {
-            ("POST", ["2015-03-31", "functions"]) => Op::CreateFunction,
-            ("GET", ["2015-03-31", "functions"]) => Op::ListFunctions {
-                all: query_parameter(query, "FunctionVersion").as_deref() == Some("ALL"),
-                marker: query_parameter(query, "Marker"),
-                max_items: query_parameter(query, "MaxItems"),
-            },
-            ("GET", ["2015-03-31", "functions", n]) => Op::GetFunction {
-                name: name(n),
-                qualifier: query_parameter(query, "Qualifier"),
-            },
-            ("DELETE", ["2015-03-31", "functions", n]) => Op::DeleteFunction {
-                name: name(n),
-                qualifier: query_parameter(query, "Qualifier"),
-            },
-            ("GET", ["2015-03-31", "functions", n, "configuration"]) => {
-                Op::GetFunctionConfiguration {
-                    name: name(n),
-                    qualifier: query_parameter(query, "Qualifier"),
-                }
-            }
-            ("PUT", ["2015-03-31", "functions", n, "configuration"]) => {
-                Op::UpdateFunctionConfiguration { name: name(n) }
-            }
-            ("PUT", ["2015-03-31", "functions", n, "code"]) => {
-                Op::UpdateFunctionCode { name: name(n) }
-            }
-            ("POST", ["2015-03-31", "functions", n, "policy"]) => Op::AddPermission {
-                name: name(n),
-                qualifier: query_parameter(query, "Qualifier"),
-            },
-            ("GET", ["2015-03-31", "functions", n, "policy"]) => Op::GetPolicy {
-                name: name(n),
-                qualifier: query_parameter(query, "Qualifier"),
-            },
-            ("DELETE", ["2015-03-31", "functions", n, "policy", sid]) => Op::RemovePermission {
-                name: name(n),
-                sid: sid.to_string(),
-                qualifier: query_parameter(query, "Qualifier"),
-            },
-            ("POST", ["2015-03-31", "functions", n, "versions"]) => {
-                Op::PublishVersion { name: name(n) }
-            }
-            ("GET", ["2015-03-31", "functions", n, "versions"]) => Op::ListVersionsByFunction {
-                name: name(n),
-                marker: query_parameter(query, "Marker"),
-                max_items: query_parameter(query, "MaxItems"),
-            },
-            ("POST", ["2015-03-31", "functions", n, "aliases"]) => {
-                Op::CreateAlias { name: name(n) }
-            }
-            ("GET", ["2015-03-31", "functions", n, "aliases"]) => Op::ListAliases {
-                name: name(n),
-                function_version: query_parameter(query, "FunctionVersion"),
-                marker: query_parameter(query, "Marker"),
-                max_items: query_parameter(query, "MaxItems"),
-            },
-            ("GET", ["2015-03-31", "functions", n, "aliases", a]) => Op::GetAlias {
-                name: name(n),
-                alias: a.to_string(),
-            },
-            ("PUT", ["2015-03-31", "functions", n, "aliases", a]) => Op::UpdateAlias {
-                name: name(n),
-                alias: a.to_string(),
-            },
-            ("DELETE", ["2015-03-31", "functions", n, "aliases", a]) => Op::DeleteAlias {
-                name: name(n),
-                alias: a.to_string(),
-            },
-            ("POST", ["2015-03-31", "functions", n, "invocations"]) => Op::Invoke {
-                name: name(n),
-                qualifier: query_parameter(query, "Qualifier"),
-            },
-            ("POST", ["2017-03-31", "tags", arn]) => Op::TagResource { arn: name(arn) },
-            ("GET", ["2017-03-31", "tags", arn]) => Op::ListTags { arn: name(arn) },
-            _ => Op::Unknown,
-        }
-    }
+/// Whether it changes state (and so the state is saved after it).
+pub fn writes(operation: Operation) -> bool {
+    !matches!(
+        operation,
+        Operation::ListFunctions
+            | Operation::GetFunction
+            | Operation::GetFunctionConfiguration
+            | Operation::GetPolicy
+            | Operation::ListVersionsByFunction
+            | Operation::GetAlias
+            | Operation::ListAliases
+            | Operation::ListTags
+            | Operation::Invoke
+    )
+}
 
-    /// The AWS operation's name.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Op::CreateFunction => "CreateFunction",
-            Op::ListFunctions { .. } => "ListFunctions",
-            Op::GetFunction { .. } => "GetFunction",
-            Op::DeleteFunction { .. } => "DeleteFunction",
-            Op::GetFunctionConfiguration { .. } => "GetFunctionConfiguration",
-            Op::UpdateFunctionConfiguration { .. } => "UpdateFunctionConfiguration",
-            Op::UpdateFunctionCode { .. } => "UpdateFunctionCode",
-            Op::AddPermission { .. } => "AddPermission",
-            Op::GetPolicy { .. } => "GetPolicy",
-            Op::RemovePermission { .. } => "RemovePermission",
-            Op::PublishVersion { .. } => "PublishVersion",
-            Op::ListVersionsByFunction { .. } => "ListVersionsByFunction",
-            Op::CreateAlias { .. } => "CreateAlias",
-            Op::GetAlias { .. } => "GetAlias",
-            Op::UpdateAlias { .. } => "UpdateAlias",
-            Op::DeleteAlias { .. } => "DeleteAlias",
-            Op::ListAliases { .. } => "ListAliases",
-            Op::Invoke { .. } => "Invoke",
-            Op::TagResource { .. } => "TagResource",
-            Op::ListTags { .. } => "ListTags",
-            Op::Unknown => "Unknown",
-        }
-    }
+/// Whether a request carries code (a zip, base64 in JSON).
+fn uploads_code(operation: Option<Operation>) -> bool {
+    matches!(
+        operation,
+        Some(Operation::CreateFunction | Operation::UpdateFunctionCode)
+    )
+}
 
-    /// Whether it changes state (and so the state is saved after it).
-    /// The largest request Lambda takes for it: a 50 MB zip, base64 in JSON, for code
-    /// uploads; the 6 MB payload quota for Invoke and everything else.
-    pub fn max_request_bytes(&self) -> usize {
-        match self {
-            Op::CreateFunction | Op::UpdateFunctionCode { .. } => MAX_CODE_REQUEST,
-            _ => MAX_INVOKE_PAYLOAD,
-        }
+/// The largest request Lambda takes for it: a 50 MB zip, base64 in JSON, for code uploads;
+/// the 6 MB payload quota for Invoke and everything else.
+pub fn max_request_bytes(operation: Option<Operation>) -> usize {
+    if uploads_code(operation) {
+        MAX_CODE_REQUEST
+    } else {
+        MAX_INVOKE_PAYLOAD
     }
+}
 
-    /// The error code Lambda answers beyond `max_request_bytes`.
-    pub fn too_large_code(&self) -> &'static str {
-        match self {
-            Op::CreateFunction | Op::UpdateFunctionCode { .. } => "RequestEntityTooLargeException",
-            _ => "RequestTooLargeException",
-        }
+/// The error Lambda answers beyond `max_request_bytes`.
+pub fn too_large(operation: Option<Operation>) -> ErrorCode {
+    if uploads_code(operation) {
+        ErrorCode::RequestEntityTooLargeException
+    } else {
+        ErrorCode::RequestTooLargeException
     }
+}
 
-    pub fn writes(&self) -> bool {
-        !matches!(
-            self,
-            Op::ListFunctions { .. }
-                | Op::GetFunction { .. }
-                | Op::GetFunctionConfiguration { .. }
-                | Op::GetPolicy { .. }
-                | Op::ListVersionsByFunction { .. }
-                | Op::GetAlias { .. }
-                | Op::ListAliases { .. }
-                | Op::ListTags { .. }
-                | Op::Invoke { .. }
-                | Op::Unknown
-        )
-    }
-
-    /// Performs the operation. `region` is the request's (its SigV4 scope).
-    /// Serves the operation; `parsed` is the body already parsed (and validated) by the router,
-    /// when it is JSON.
-    pub async fn apply(
-        self,
-        cloud: &Arc<Cloud>,
-        region: &str,
-        body: &[u8],
-        parsed: Option<Value>,
-        headers: &axum::http::HeaderMap,
-    ) -> Response {
-        match self {
-            Op::CreateFunction => create_function(cloud, region, body, parsed).await,
-            Op::ListFunctions {
-                all,
-                marker,
-                max_items,
-            } => list_functions(cloud, region, all, marker, max_items),
-            Op::GetFunction { name, qualifier } => {
-                // The caller was judged before the handler ran: its credentials are good.
-                let caller = cloud
-                    .iam
-                    .caller(headers)
-                    .unwrap_or(super::iam::Caller::Local);
-                get_function(cloud, &caller, region, &name, qualifier.as_deref())
-            }
-            Op::DeleteFunction { name, qualifier } => {
-                delete_function(cloud, region, &name, qualifier.as_deref())
-            }
-            Op::GetFunctionConfiguration { name, qualifier } => {
-                with_version(cloud, region, &name, qualifier.as_deref(), |f| {
-                    json(200, &configuration(f))
-                })
-            }
-            Op::UpdateFunctionConfiguration { name } => {
-                update_configuration(cloud, region, &name, body)
-            }
-            Op::UpdateFunctionCode { name } => {
-                update_code(cloud, region, &name, body, parsed).await
-            }
-            Op::AddPermission { name, qualifier } => {
-                add_permission(cloud, region, &name, qualifier.as_deref(), body)
-            }
-            Op::GetPolicy { name, qualifier } => {
-                get_policy(cloud, region, &name, qualifier.as_deref())
-            }
-            Op::RemovePermission {
-                name,
-                sid,
-                qualifier,
-            } => remove_permission(cloud, region, &name, &sid, qualifier.as_deref()),
-            Op::PublishVersion { name } => super::versions::publish(cloud, region, &name, body),
-            Op::ListVersionsByFunction {
-                name,
-                marker,
-                max_items,
-            } => super::versions::list(cloud, region, &name, marker, max_items),
-            Op::CreateAlias { name } => super::versions::create_alias(cloud, region, &name, body),
-            Op::GetAlias { name, alias } => {
-                super::versions::get_alias(cloud, region, &name, &alias)
-            }
-            Op::UpdateAlias { name, alias } => {
-                super::versions::update_alias(cloud, region, &name, &alias, body)
-            }
-            Op::DeleteAlias { name, alias } => {
-                super::versions::delete_alias(cloud, region, &name, &alias)
-            }
-            Op::ListAliases {
-                name,
-                function_version,
-                marker,
-                max_items,
-            } => super::versions::list_aliases(
-                cloud,
-                region,
-                &name,
-                function_version,
-                marker,
-                max_items,
-            ),
-            Op::Invoke { name, qualifier } => {
-                invoke(cloud, region, &name, qualifier.as_deref(), body, headers).await
-            }
-            Op::TagResource { arn } => tag_resource(cloud, region, &arn, body),
-            Op::ListTags { arn } => list_tags(cloud, region, &arn),
-            Op::Unknown => lambda_error(
-                ErrorCode::UnknownOperationException,
-                "faqctl local does not emulate this Lambda operation",
-            ),
+/// Performs an operation: its typed input (the path's, query's, headers' and body's members,
+/// held to the model) to one function per operation, as mini-redis applies a `Command`.
+/// `region` is the request's (its SigV4 scope); `body` is Invoke's payload.
+pub async fn apply(
+    cloud: &Arc<Cloud>,
+    operation: Operation,
+    region: &str,
+    input: Value,
+    body: &[u8],
+    headers: &axum::http::HeaderMap,
+) -> Response {
+    // Parsing moves the members (a code upload's zip is not copied).
+    let request = match Request::parse(operation, input) {
+        Ok(request) => request,
+        Err(e) => return super::wire::error(Protocol::RestJson1, &e),
+    };
+    match request {
+        Request::CreateFunction(input) => create_function(cloud, region, input).await,
+        Request::ListFunctions(input) => list_functions(cloud, region, input),
+        Request::GetFunction(input) => {
+            // The caller was judged before the handler ran: its credentials are good.
+            let caller = cloud
+                .iam
+                .caller(headers)
+                .unwrap_or(super::iam::Caller::Local);
+            get_function(cloud, &caller, region, input)
         }
+        Request::DeleteFunction(input) => delete_function(cloud, region, input),
+        Request::GetFunctionConfiguration(input) => with_version(
+            cloud,
+            region,
+            &input.function_name,
+            input.qualifier.as_deref(),
+            |f| json(200, &configuration(f)),
+        ),
+        Request::UpdateFunctionConfiguration(input) => update_configuration(cloud, region, input),
+        Request::UpdateFunctionCode(input) => update_code(cloud, region, input).await,
+        Request::AddPermission(input) => add_permission(cloud, region, input),
+        Request::GetPolicy(input) => get_policy(cloud, region, input),
+        Request::RemovePermission(input) => remove_permission(cloud, region, input),
+        Request::PublishVersion(input) => super::versions::publish(cloud, region, input),
+        Request::ListVersionsByFunction(input) => super::versions::list(cloud, region, input),
+        Request::CreateAlias(input) => super::versions::create_alias(cloud, region, input),
+        Request::GetAlias(input) => super::versions::get_alias(cloud, region, input),
+        Request::UpdateAlias(input) => super::versions::update_alias(cloud, region, input),
+        Request::DeleteAlias(input) => super::versions::delete_alias(cloud, region, input),
+        Request::ListAliases(input) => super::versions::list_aliases(cloud, region, input),
+        Request::Invoke(input) => invoke(cloud, region, input, body).await,
+        Request::TagResource(input) => tag_resource(cloud, region, input),
+        Request::ListTags(input) => list_tags(cloud, region, &input.resource),
     }
 }
 
@@ -421,49 +209,32 @@ fn check_architectures(architectures: &[String]) -> Result<(), Response> {
     Ok(())
 }
 
-/// The code a request carries: a zip (base64 in JSON), checked as Lambda checks it.
-fn code_of(request: &mut Value, field: &str) -> Result<Vec<u8>, Response> {
-    let encoded = request[field].as_str().ok_or_else(|| {
-        invalid("faqctl local takes the code as ZipFile; S3 and container images are not emulated")
-    })?;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(encoded)
-        .map_err(|_| invalid("ZipFile is not valid base64"))?;
-    code::check(&bytes).map_err(|e| match e {
-        CodeError::TooLargeZipped => lambda_error(ErrorCode::RequestEntityTooLargeException, &format!("Request must be smaller than {MAX_CODE_REQUEST} bytes for the CreateFunction operation")),
-        other => invalid(&format!("Could not unzip uploaded file. Please check your file, then try to upload again. ({other})")),
-    })?;
-    Ok(bytes)
+fn architecture_names(architectures: &[Architecture]) -> Vec<String> {
+    architectures
+        .iter()
+        .map(|a| a.as_str().to_string())
+        .collect()
 }
 
-/// A request that carries code, read off the async workers: parsing tens of megabytes of
-/// JSON, decoding the base64, checking the zip and hashing it take long enough to stall
-/// every other request if done on them. The zip leaves the request (it is not kept twice).
-async fn read_code_request(
-    body: &[u8],
-    parsed: Option<Value>,
-    in_code: bool,
-) -> Result<(Value, Vec<u8>, String), Response> {
-    // The router has parsed a JSON body already; otherwise parse it for its error.
-    let unparsed = parsed.is_none().then(|| body.to_vec());
+/// The code a request carries (a zip, base64 in JSON), checked as Lambda checks it, with its
+/// SHA-256; off the async workers: decoding, checking and hashing tens of megabytes take long
+/// enough to stall every other request if done on them.
+async fn read_code(zip_file: Option<String>) -> Result<(Vec<u8>, String), Response> {
+    let Some(encoded) = zip_file else {
+        return Err(invalid(
+            "faqctl local takes the code as ZipFile; S3 and container images are not emulated",
+        ));
+    };
     let read = tokio::task::spawn_blocking(move || {
-        let mut request = match (parsed, unparsed) {
-            (Some(parsed), _) => parsed,
-            (None, body) => {
-                parse_body(&body.unwrap_or_default()).map_err(|message| invalid(&message))?
-            }
-        };
-        let holder = if in_code {
-            &mut request["Code"]
-        } else {
-            &mut request
-        };
-        let code = code_of(holder, "ZipFile")?;
-        if let Some(object) = holder.as_object_mut() {
-            object.remove("ZipFile");
-        }
-        let sha = code::sha256(&code);
-        Ok((request, code, sha))
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .map_err(|_| invalid("ZipFile is not valid base64"))?;
+        code::check(&bytes).map_err(|e| match e {
+            CodeError::TooLargeZipped => lambda_error(ErrorCode::RequestEntityTooLargeException, &format!("Request must be smaller than {MAX_CODE_REQUEST} bytes for the CreateFunction operation")),
+            other => invalid(&format!("Could not unzip uploaded file. Please check your file, then try to upload again. ({other})")),
+        })?;
+        let sha = code::sha256(&bytes);
+        Ok((bytes, sha))
     });
     read.await.unwrap_or_else(|_| {
         Err(lambda_error(
@@ -473,20 +244,29 @@ async fn read_code_request(
     })
 }
 
+/// The ranges CreateFunction and UpdateFunctionConfiguration check (Lambda's model:
+/// MemorySize 128–10240, Timeout 1–900), before anything changes.
+fn check_sizes(memory: Option<i32>, timeout: Option<i32>) -> Result<(), Response> {
+    if memory.is_some_and(|m| !(128..=10240).contains(&m))
+        || timeout.is_some_and(|t| !(1..=900).contains(&t))
+    {
+        return Err(invalid(
+            "MemorySize must be 128 to 10240 MB and Timeout 1 to 900 seconds",
+        ));
+    }
+    Ok(())
+}
+
 async fn create_function(
     cloud: &Arc<Cloud>,
     region: &str,
-    body: &[u8],
-    parsed: Option<Value>,
+    input: CreateFunctionRequest,
 ) -> Response {
-    let (request, code, code_sha256) = match read_code_request(body, parsed, true).await {
+    let (code, code_sha256) = match read_code(input.code.zip_file).await {
         Ok(read) => read,
         Err(response) => return response,
     };
-    let name = request["FunctionName"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let name = input.function_name;
     if name.is_empty()
         || name.len() > 64
         || !name
@@ -495,34 +275,26 @@ async fn create_function(
     {
         return invalid(&format!("1 validation error detected: Value '{name}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+"));
     }
-    let role = request["Role"].as_str().unwrap_or_default().to_string();
+    let role = input.role;
     if let Err(response) = check_role(&role, region).and_then(|()| check_propagated(cloud, &role)) {
         return response;
     }
-    if let Err(response) = check_environment(&request) {
+    let variables = input.environment.and_then(|e| e.variables);
+    if let Err(response) = check_environment(variables.as_ref()) {
         return response;
     }
-    if request["Tags"]
-        .as_object()
-        .is_some_and(|t| t.len() > MAX_TAGS)
-    {
+    let tags = input.tags.unwrap_or_default();
+    if tags.len() > MAX_TAGS {
         return too_many_tags();
     }
-    let architectures = request["Architectures"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_else(|| vec!["x86_64".to_string()]);
+    let architectures = input
+        .architectures
+        .map_or_else(|| vec!["x86_64".to_string()], |a| architecture_names(&a));
     if let Err(response) = check_architectures(&architectures) {
         return response;
     }
-    let memory = request["MemorySize"].as_u64().unwrap_or(128);
-    let timeout = request["Timeout"].as_u64().unwrap_or(3);
-    if !(128..=10240).contains(&memory) || !(1..=900).contains(&timeout) {
-        return invalid("MemorySize must be 128 to 10240 MB and Timeout 1 to 900 seconds");
+    if let Err(response) = check_sizes(input.memory_size, input.timeout) {
+        return response;
     }
     if cloud.db().function(region, &name).is_some() {
         return lambda_error(
@@ -530,27 +302,21 @@ async fn create_function(
             &format!("Function already exist: {name}"),
         );
     }
-    let function = Function {
+    let mut function = Function {
         arn: function_arn(region, &name),
         name: name.clone(),
         region: region.to_string(),
-        runtime: request["Runtime"]
-            .as_str()
-            .unwrap_or("provided.al2023")
+        runtime: input
+            .runtime
+            .map_or("provided.al2023", Runtime::as_str)
             .to_string(),
         role,
-        handler: request["Handler"]
-            .as_str()
-            .unwrap_or("bootstrap")
-            .to_string(),
-        description: request["Description"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string(),
-        timeout,
-        memory,
+        handler: input.handler.unwrap_or_else(|| "bootstrap".into()),
+        description: input.description.unwrap_or_default(),
+        timeout: input.timeout.map_or(3, |t| t as u64),
+        memory: input.memory_size.map_or(128, |m| m as u64),
         architectures,
-        environment: string_map(&request["Environment"]["Variables"]),
+        environment: variables.unwrap_or_default(),
         code_sha256,
         code_size: code.len() as u64,
         revision: 1,
@@ -559,26 +325,25 @@ async fn create_function(
         state: State::Pending,
         state_reason: Some("The function is being created.".into()),
         last_update_status: UpdateStatus::InProgress,
-        tags: string_map(&request["Tags"]),
+        tags,
         policy: Vec::new(),
         version: "$LATEST".into(),
         versions: Default::default(),
         last_version: 0,
         aliases: Default::default(),
     };
-    let mut function = function;
     let mut answered = configuration(&function);
     // Publish: version 1 is made with the function, Pending as it is, and settles with it;
     // the answer is the function's, unqualified, with Version 1 (recorded:
     // test_publish_version_on_create).
-    if request["Publish"].as_bool() == Some(true) {
+    if input.publish == Some(true) {
         let mut published = function.snapshot();
         published.version = "1".into();
         published.arn = format!("{}:1", function.arn);
         published.policy = Vec::new();
         function.last_version = 1;
         function.versions.insert(1, published);
-        answered["Version"] = json!("1");
+        answered.version = Some("1".into());
     }
     let response = json(201, &answered);
     {
@@ -676,40 +441,49 @@ async fn finish_in_background(
 /// response, even if you set the number higher" (its API reference).
 /// With `FunctionVersion=ALL`, each function's `$LATEST` (its ARN qualified) and every
 /// published version; the items without their state, as recorded (test_list_functions).
-fn list_functions(
-    cloud: &Cloud,
-    region: &str,
-    all: bool,
-    marker: Option<String>,
-    max_items: Option<String>,
-) -> Response {
+fn list_functions(cloud: &Cloud, region: &str, input: ListFunctionsRequest) -> Response {
+    let all = input.function_version == Some(FunctionVersion::All);
     let db = cloud.db();
-    let mut functions: Vec<Value> = Vec::new();
+    let mut functions: Vec<FunctionConfiguration> = Vec::new();
     for function in db.functions(region) {
         let mut latest = listed(function);
         if all {
-            latest["FunctionArn"] = json!(format!("{}:$LATEST", function.arn));
+            latest.function_arn = Some(format!("{}:$LATEST", function.arn));
             functions.push(latest);
             functions.extend(function.versions.values().map(listed));
         } else {
             functions.push(latest);
         }
     }
-    page(functions, "Functions", marker, max_items, 50)
+    match page(functions, input.marker, input.max_items, 50) {
+        Ok((functions, next_marker)) => json(
+            200,
+            &ListFunctionsResponse {
+                functions: Some(functions),
+                next_marker,
+            },
+        ),
+        Err(refusal) => refusal,
+    }
 }
 
 fn get_function(
     cloud: &Cloud,
     caller: &super::iam::Caller,
     region: &str,
-    name: &str,
-    qualifier: Option<&str>,
+    input: GetFunctionRequest,
 ) -> Response {
+    let (name, qualifier) = (&input.function_name, input.qualifier.as_deref());
     with_version(cloud, region, name, qualifier, |f| {
-        let mut output = json!({
-            "Configuration": configuration(f),
-            "Code": { "RepositoryType": "S3", "Location": format!("file://{}", f.code_dir.display()) },
-        });
+        let mut output = GetFunctionResponse {
+            configuration: Some(configuration(f)),
+            code: Some(FunctionCodeLocation {
+                repository_type: Some("S3".into()),
+                location: Some(format!("file://{}", f.code_dir.display())),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
         // Lambda's model: "Lambda returns tag data only if you have explicit allow permissions
         // for lambda:ListTags"; otherwise a TagsError in their place.
         let list_tags = super::iam::Need {
@@ -723,12 +497,12 @@ fn get_function(
             // Lambda leaves Tags out of a function that has none (recorded:
             // test_publish_version_on_create's get_function_result).
             if !f.tags.is_empty() {
-                output["Tags"] = json!(f.tags);
+                output.tags = Some(f.tags.clone());
             }
         } else {
-            output["TagsError"] = json!({
-                "ErrorCode": "AccessDeniedException",
-                "Message": super::iam::denial(caller, &list_tags, &f.region),
+            output.tags_error = Some(TagsError {
+                error_code: "AccessDeniedException".into(),
+                message: super::iam::denial(caller, &list_tags, &f.region),
             });
         }
         json(200, &output)
@@ -739,8 +513,9 @@ fn get_function(
 /// test_ops_with_arn_qualifier_mismatch, test_delete_on_nonexisting_version): `$LATEST` is
 /// refused, a version an alias routes to too, and a version that does not exist is deleted
 /// already.
-fn delete_function(cloud: &Cloud, region: &str, name: &str, parameter: Option<&str>) -> Response {
-    let qualifier = match qualifier(name, parameter) {
+fn delete_function(cloud: &Cloud, region: &str, input: DeleteFunctionRequest) -> Response {
+    let name = input.function_name.as_str();
+    let qualifier = match qualifier(name, input.qualifier.as_deref()) {
         Ok(qualifier) => qualifier,
         Err(response) => return response,
     };
@@ -855,8 +630,8 @@ const MAX_TAGS: usize = 50;
 /// A function's variables as Lambda checks them: none of the runtime's reserved keys (as
 /// reported from AWS), and at most 4 KB of JSON (recorded:
 /// test_large_environment_variables_fails; 4096 bytes pass).
-fn check_environment(request: &Value) -> Result<(), Response> {
-    let Some(variables) = request["Environment"]["Variables"].as_object() else {
+fn check_environment(variables: Option<&BTreeMap<String, String>>) -> Result<(), Response> {
+    let Some(variables) = variables else {
         return Ok(());
     };
     let reserved: Vec<&str> = variables
@@ -867,7 +642,7 @@ fn check_environment(request: &Value) -> Result<(), Response> {
     if !reserved.is_empty() {
         return Err(invalid(&format!("Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: {}", reserved.join(", "))));
     }
-    let measured = Value::Object(variables.clone()).to_string();
+    let measured = serde_json::to_string(variables).unwrap_or_default();
     if measured.len() > MAX_ENVIRONMENT_BYTES {
         return Err(invalid(&format!("Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {measured}")));
     }
@@ -886,11 +661,12 @@ fn conflict_if_busy(function: &Function) -> Option<Response> {
     })
 }
 
-fn update_configuration(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8]) -> Response {
-    let request = match parse_body(body) {
-        Ok(request) => request,
-        Err(message) => return invalid(&message),
-    };
+fn update_configuration(
+    cloud: &Arc<Cloud>,
+    region: &str,
+    input: UpdateFunctionConfigurationRequest,
+) -> Response {
+    let name = input.function_name.as_str();
     let mut db = cloud.db();
     let Some(function) = db.function_mut(region, name_of(name)) else {
         return not_found(region, name);
@@ -898,46 +674,48 @@ fn update_configuration(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8
     if let Some(conflict) = conflict_if_busy(function) {
         return conflict;
     }
-    if let Some(stale) = stale_revision(&request, function, "GetFunction/GetAlias") {
+    if let Some(stale) = stale_revision(
+        input.revision_id.as_deref(),
+        function,
+        "GetFunction/GetAlias",
+    ) {
         return stale;
     }
-    if let Some(role) = request["Role"].as_str() {
+    if let Some(role) = input.role.as_deref() {
         if let Err(response) =
             check_role(role, &function.region).and_then(|()| check_propagated(cloud, role))
         {
             return response;
         }
     }
-    if let Err(response) = check_environment(&request) {
-        return response;
-    }
-    // The same ranges CreateFunction checks (Lambda's model: MemorySize 128–10240,
-    // Timeout 1–900), before anything changes.
-    let memory = request["MemorySize"].as_u64();
-    let timeout = request["Timeout"].as_u64();
-    if memory.is_some_and(|m| !(128..=10240).contains(&m))
-        || timeout.is_some_and(|t| !(1..=900).contains(&t))
-    {
-        return invalid("MemorySize must be 128 to 10240 MB and Timeout 1 to 900 seconds");
-    }
-    if let Some(memory) = memory {
-        function.memory = memory;
-    }
-    if let Some(timeout) = timeout {
-        function.timeout = timeout;
-    }
-    for (field, target) in [
-        ("Runtime", &mut function.runtime),
-        ("Handler", &mut function.handler),
-        ("Role", &mut function.role),
-        ("Description", &mut function.description),
-    ] {
-        if let Some(value) = request[field].as_str() {
-            *target = value.to_string();
+    if let Some(environment) = &input.environment {
+        if let Err(response) = check_environment(environment.variables.as_ref()) {
+            return response;
         }
     }
-    if request["Environment"].is_object() {
-        function.environment = string_map(&request["Environment"]["Variables"]);
+    if let Err(response) = check_sizes(input.memory_size, input.timeout) {
+        return response;
+    }
+    if let Some(memory) = input.memory_size {
+        function.memory = memory as u64;
+    }
+    if let Some(timeout) = input.timeout {
+        function.timeout = timeout as u64;
+    }
+    if let Some(runtime) = input.runtime {
+        function.runtime = runtime.as_str().to_string();
+    }
+    for (value, target) in [
+        (input.handler, &mut function.handler),
+        (input.role, &mut function.role),
+        (input.description, &mut function.description),
+    ] {
+        if let Some(value) = value {
+            *target = value;
+        }
+    }
+    if let Some(environment) = input.environment {
+        function.environment = environment.variables.unwrap_or_default();
     }
     function.revision += 1;
     function.last_modified = lambda_timestamp();
@@ -974,19 +752,14 @@ fn update_configuration(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8
 async fn update_code(
     cloud: &Arc<Cloud>,
     region: &str,
-    name: &str,
-    body: &[u8],
-    parsed: Option<Value>,
+    input: UpdateFunctionCodeRequest,
 ) -> Response {
-    let (request, code, code_sha256) = match read_code_request(body, parsed, false).await {
+    let (code, code_sha256) = match read_code(input.zip_file).await {
         Ok(read) => read,
         Err(response) => return response,
     };
-    let architectures: Option<Vec<String>> = request["Architectures"].as_array().map(|a| {
-        a.iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect()
-    });
+    let name = input.function_name.as_str();
+    let architectures: Option<Vec<String>> = input.architectures.as_deref().map(architecture_names);
     if let Err(response) = check_architectures(architectures.as_deref().unwrap_or_default()) {
         return response;
     }
@@ -998,7 +771,11 @@ async fn update_code(
         if let Some(conflict) = conflict_if_busy(function) {
             return conflict;
         }
-        if let Some(stale) = stale_revision(&request, function, "GetFunction/GetAlias") {
+        if let Some(stale) = stale_revision(
+            input.revision_id.as_deref(),
+            function,
+            "GetFunction/GetAlias",
+        ) {
             return stale;
         }
         function.code_sha256 = code_sha256;
@@ -1024,18 +801,9 @@ async fn update_code(
 /// AddPermission: the statement goes to the policy of what `Qualifier` names (a version or an
 /// alias has its own; recorded: test_lambda_permission_fn_versioning), its `Resource` the
 /// qualified ARN.
-fn add_permission(
-    cloud: &Cloud,
-    region: &str,
-    name: &str,
-    parameter: Option<&str>,
-    body: &[u8],
-) -> Response {
-    let request = match parse_body(body) {
-        Ok(request) => request,
-        Err(message) => return invalid(&message),
-    };
-    let qualifier = match qualifier(name, parameter) {
+fn add_permission(cloud: &Cloud, region: &str, input: AddPermissionRequest) -> Response {
+    let name = input.function_name.as_str();
+    let qualifier = match qualifier(name, input.qualifier.as_deref()) {
         Ok(qualifier) => qualifier,
         Err(response) => return response,
     };
@@ -1049,27 +817,19 @@ fn add_permission(
     if qualifier.as_deref() == Some("$LATEST") {
         return invalid("We currently do not support adding policies for $LATEST.");
     }
-    if let Some(stale) = stale_revision(&request, function, "GetPolicy") {
+    if let Some(stale) = stale_revision(input.revision_id.as_deref(), function, "GetPolicy") {
         return stale;
     }
     let resource = match &qualifier {
         Some(q) => format!("{}:{q}", function.arn),
         None => function.arn.clone(),
     };
-    let sid = request["StatementId"].as_str().unwrap_or_default();
-    let (Some(action), Some(principal)) =
-        (request["Action"].as_str(), request["Principal"].as_str())
-    else {
-        return invalid("Action and Principal are required");
-    };
-    if sid.is_empty() {
-        return invalid("StatementId is required");
-    }
+    let (sid, action, principal) = (&input.statement_id, &input.action, &input.principal);
     let arn = function.arn.clone();
     let Some(policy) = super::versions::policy_mut(function, qualifier.as_deref()) else {
         return version_not_found(&arn, qualifier.as_deref().unwrap_or_default());
     };
-    if policy.iter().any(|s| s["Sid"] == sid) {
+    if policy.iter().any(|s| s["Sid"] == sid.as_str()) {
         return lambda_error(ErrorCode::ResourceConflictException, &format!("The statement id ({sid}) provided already exists. Please provide a new statement id, or remove the existing statement."));
     }
     let Some(principal) = policy_principal(principal, super::arns::partition(region).0) else {
@@ -1084,12 +844,17 @@ fn add_permission(
         "Action": action,
         "Resource": resource,
     });
-    if let Some(condition) = policy_condition(&request) {
+    if let Some(condition) = policy_condition(&input) {
         statement["Condition"] = condition;
     }
     policy.push(statement.clone());
     db.changed();
-    json(201, &json!({ "Statement": statement.to_string() }))
+    json(
+        201,
+        &AddPermissionResponse {
+            statement: Some(statement.to_string()),
+        },
+    )
 }
 
 /// A permission's principal as Lambda writes it in the policy (recorded:
@@ -1118,15 +883,23 @@ fn policy_principal(principal: &str, partition: &str) -> Option<Value> {
 /// A permission's conditions, as Lambda writes them (recorded: test_add_lambda_permission_fields,
 /// key add_permission_optional_fields): `StringEquals` for SourceAccount, FunctionUrlAuthType,
 /// PrincipalOrgID and EventSourceToken (AWS's own casing of each key), `ArnLike` for SourceArn.
-fn policy_condition(request: &Value) -> Option<Value> {
+fn policy_condition(input: &AddPermissionRequest) -> Option<Value> {
     let mut equals = serde_json::Map::new();
-    for (member, key) in [
-        ("SourceAccount", "AWS:SourceAccount"),
-        ("FunctionUrlAuthType", "lambda:FunctionUrlAuthType"),
-        ("PrincipalOrgID", "aws:PrincipalOrgID"),
-        ("EventSourceToken", "lambda:EventSourceToken"),
+    for (value, key) in [
+        (input.source_account.as_deref(), "AWS:SourceAccount"),
+        (
+            input
+                .function_url_auth_type
+                .map(FunctionUrlAuthType::as_str),
+            "lambda:FunctionUrlAuthType",
+        ),
+        (input.principal_org_id.as_deref(), "aws:PrincipalOrgID"),
+        (
+            input.event_source_token.as_deref(),
+            "lambda:EventSourceToken",
+        ),
     ] {
-        if let Some(value) = request[member].as_str() {
+        if let Some(value) = value {
             equals.insert(key.into(), json!(value));
         }
     }
@@ -1134,7 +907,7 @@ fn policy_condition(request: &Value) -> Option<Value> {
     if !equals.is_empty() {
         condition.insert("StringEquals".into(), Value::Object(equals));
     }
-    if let Some(source) = request["SourceArn"].as_str() {
+    if let Some(source) = &input.source_arn {
         condition.insert("ArnLike".into(), json!({ "AWS:SourceArn": source }));
     }
     (!condition.is_empty()).then_some(Value::Object(condition))
@@ -1142,8 +915,9 @@ fn policy_condition(request: &Value) -> Option<Value> {
 
 /// The policy of what `Qualifier` names; none yet is "The resource you requested does not
 /// exist." (recorded: get_policy_after_publishing_new_version).
-fn get_policy(cloud: &Cloud, region: &str, name: &str, parameter: Option<&str>) -> Response {
-    let qualifier = match qualifier(name, parameter) {
+fn get_policy(cloud: &Cloud, region: &str, input: GetPolicyRequest) -> Response {
+    let name = input.function_name.as_str();
+    let qualifier = match qualifier(name, input.qualifier.as_deref()) {
         Ok(qualifier) => qualifier,
         Err(response) => return response,
     };
@@ -1166,18 +940,16 @@ fn get_policy(cloud: &Cloud, region: &str, name: &str, parameter: Option<&str>) 
     let policy = json!({ "Version": "2012-10-17", "Id": "default", "Statement": named.policy });
     json(
         200,
-        &json!({ "Policy": policy.to_string(), "RevisionId": revision_id(function.revision) }),
+        &GetPolicyResponse {
+            policy: Some(policy.to_string()),
+            revision_id: Some(revision_id(function.revision)),
+        },
     )
 }
 
-fn remove_permission(
-    cloud: &Cloud,
-    region: &str,
-    name: &str,
-    sid: &str,
-    parameter: Option<&str>,
-) -> Response {
-    let qualifier = match qualifier(name, parameter) {
+fn remove_permission(cloud: &Cloud, region: &str, input: RemovePermissionRequest) -> Response {
+    let (name, sid) = (input.function_name.as_str(), input.statement_id.as_str());
+    let qualifier = match qualifier(name, input.qualifier.as_deref()) {
         Ok(qualifier) => qualifier,
         Err(response) => return response,
     };
@@ -1218,13 +990,12 @@ fn remove_permission(
     empty(204)
 }
 
-fn tag_resource(cloud: &Cloud, region: &str, arn: &str, body: &[u8]) -> Response {
+fn tag_resource(cloud: &Cloud, region: &str, input: TagResourceRequest) -> Response {
     let mut db = cloud.db();
-    let request = parse_body(body).unwrap_or_default();
-    let Some(function) = db.function_by_arn_mut(arn) else {
-        return not_found(region, arn);
+    let Some(function) = db.function_by_arn_mut(&input.resource) else {
+        return not_found(region, &input.resource);
     };
-    let tags = string_map(&request["Tags"]);
+    let tags = input.tags;
     let added = tags
         .keys()
         .filter(|k| !function.tags.contains_key(*k))
@@ -1240,7 +1011,12 @@ fn tag_resource(cloud: &Cloud, region: &str, arn: &str, body: &[u8]) -> Response
 fn list_tags(cloud: &Cloud, region: &str, arn: &str) -> Response {
     let mut db = cloud.db();
     match db.function_by_arn_mut(arn) {
-        Some(function) => json(200, &json!({ "Tags": function.tags })),
+        Some(function) => json(
+            200,
+            &ListTagsResponse {
+                tags: Some(function.tags.clone()),
+            },
+        ),
         None => not_found(region, arn),
     }
 }
@@ -1248,11 +1024,10 @@ fn list_tags(cloud: &Cloud, region: &str, arn: &str) -> Response {
 async fn invoke(
     cloud: &Arc<Cloud>,
     region: &str,
-    name: &str,
-    qualifier: Option<&str>,
+    input: InvocationRequest,
     body: &[u8],
-    headers: &axum::http::HeaderMap,
 ) -> Response {
+    let (name, qualifier) = (input.function_name.as_str(), input.qualifier.as_deref());
     if body.len() > MAX_INVOKE_PAYLOAD {
         return lambda_error(
             ErrorCode::RequestTooLargeException,
@@ -1261,11 +1036,10 @@ async fn invoke(
             ),
         );
     }
-    let invocation_type = headers
-        .get("x-amz-invocation-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("RequestResponse");
-    if invocation_type == "Event" && body.len() > MAX_EVENT_PAYLOAD {
+    let invocation_type = input
+        .invocation_type
+        .unwrap_or(InvocationType::RequestResponse);
+    if invocation_type == InvocationType::Event && body.len() > MAX_EVENT_PAYLOAD {
         // As AWS words it (its Invoke reference: 1 MB for asynchronous invocations).
         return lambda_error(ErrorCode::RequestEntityTooLargeException, &format!(
                 "{} byte payload is too large for the Event invocation type (limit {MAX_EVENT_PAYLOAD} bytes)",
@@ -1298,9 +1072,9 @@ async fn invoke(
     match invocation_type {
         // Recorded (test_invocation_type_dry_run): 204, no body, nothing run; the caller's
         // permission was checked before (the router judges every call).
-        "DryRun" => return empty(204),
-        "Event" => return invoke_event(cloud, function, payload),
-        _ => {}
+        InvocationType::DryRun => return empty(204),
+        InvocationType::Event => return invoke_event(cloud, function, payload),
+        InvocationType::RequestResponse => {}
     }
     let started = std::time::Instant::now();
     let result = cloud.runtimes.invoke(&function, payload).await;
@@ -1328,10 +1102,7 @@ async fn invoke(
     {
         response.headers_mut().insert("x-amz-function-error", error);
     }
-    let tail = headers
-        .get("x-amz-log-type")
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"Tail"));
-    if tail {
+    if input.log_type == Some(LogType::Tail) {
         let encoded = base64::engine::general_purpose::STANDARD.encode(result.log.as_bytes());
         if let Ok(value) = HeaderValue::from_str(&encoded) {
             response.headers_mut().insert("x-amz-log-result", value);

@@ -69,12 +69,7 @@ type Answer<T> = Result<T, AwsError>;
 pub async fn apply(cloud: &Cloud, operation: Operation, region: &str, body: Value) -> Response {
     let request = match Request::parse(operation, body) {
         Ok(request) => request,
-        Err(e) => {
-            return error(
-                ErrorCode::SerializationException,
-                &format!("the request body does not match {}: {e}", operation.name()),
-            )
-        }
+        Err(e) => return wire::error(Protocol::AwsJson11, &e),
     };
     let answer = match request {
         Request::StartLiveTail(input) => return live_tail::start(cloud, region, input),

@@ -29,7 +29,8 @@ use super::{
 /// One control-plane call, parsed once: the API it is for and its operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Call {
-    Lambda(lambda::Op),
+    /// `None`: an operation it does not emulate.
+    Lambda(Option<lambda::Operation>),
     /// `None`: an operation it does not emulate.
     ApiGateway(Option<apigateway::Operation>),
     /// `None`: an operation it does not emulate.
@@ -51,7 +52,7 @@ impl Call {
     /// The AWS operation's name (call counts, faults, IAM).
     pub fn name(&self) -> &'static str {
         match self {
-            Call::Lambda(op) => op.name(),
+            Call::Lambda(op) => op.map_or("Unknown", lambda::Operation::name),
             Call::ApiGateway(op) => op.map_or("Unknown", apigateway::Operation::name),
             Call::Logs(op) => op.map_or("Unknown", logs::Operation::name),
             Call::CloudWatch(op) => op.map_or("Unknown", cloudwatch::Operation::name),
@@ -61,7 +62,7 @@ impl Call {
     /// Whether it changes state (and so the state is saved after it).
     fn writes(&self) -> bool {
         match self {
-            Call::Lambda(op) => op.writes(),
+            Call::Lambda(op) => op.is_some_and(lambda::writes),
             Call::ApiGateway(op) => op.is_some_and(apigateway::writes),
             Call::Logs(op) => op.is_some_and(logs::writes),
             Call::CloudWatch(op) => op.is_some_and(cloudwatch::writes),
@@ -135,7 +136,7 @@ fn target(method: &Method, uri: &Uri, headers: &HeaderMap) -> Target {
         .and_then(|auth| auth.split("Credential=").nth(1))
         .and_then(|credential| credential.split(['/', ',']).nth(3))
         .map(str::to_string);
-    let lambda = || Target::Service(Call::Lambda(lambda::Op::parse(method, path, uri.query())));
+    let lambda = || Target::Service(Call::Lambda(lambda::operation(method, path)));
     let apigateway = || Target::Service(Call::ApiGateway(apigateway::operation(method, path)));
     let logs = || {
         let target = headers.get("x-amz-target").and_then(|t| t.to_str().ok());
@@ -316,14 +317,13 @@ impl Target {
                 10 * 1024 * 1024,
                 wire::json(413, &serde_json::json!({ "message": "Request Too Long" })),
             ),
-            Target::Service(Call::Lambda(op)) => {
-                let limit = op.max_request_bytes();
-                let answer = wire::rest_error(
-                    413,
-                    op.too_large_code(),
+            Target::Service(call @ Call::Lambda(op)) => {
+                let limit = lambda::max_request_bytes(*op);
+                let answer = wire::lambda_error(
+                    lambda::too_large(*op),
                     &format!(
                         "Request must be smaller than {limit} bytes for the {} operation",
-                        op.name()
+                        call.name()
                     ),
                 );
                 (limit, answer)
@@ -746,19 +746,49 @@ async fn call_service(
     cloud.db().count(operation);
     let writes = call.writes();
     let response = match call {
-        Call::Lambda(op) => op.apply(cloud, region, body, json, headers).await,
+        Call::Lambda(op) => match (op, json) {
+            // A body of members that is no JSON object, in Lambda's words (its model's
+            // InvalidRequestContentException: "The request body could not be parsed as JSON").
+            (Some(op), None) if model::json_body(service, op.name()) => wire::lambda_error(
+                LambdaError::InvalidRequestContentException,
+                &format!(
+                    "Could not parse request body into json: {}",
+                    wire::parse_body(body).err().unwrap_or_default()
+                ),
+            ),
+            (Some(op), json) => {
+                let members = match json {
+                    Some(Value::Object(members)) => members,
+                    // A payload (Invoke's), passed through as it is.
+                    _ => serde_json::Map::new(),
+                };
+                let bindings = model::Request {
+                    path: uri.path(),
+                    query: uri.query(),
+                    headers,
+                    body: None,
+                };
+                let input = model::input(service, op.name(), &bindings, members);
+                lambda::apply(cloud, op, region, input, body, headers).await
+            }
+            // Answered before anything else (`unknown_operation`).
+            (None, _) => {
+                wire::lambda_error(LambdaError::UnknownOperationException, "unknown operation")
+            }
+        },
         Call::ApiGateway(op) => match (op, json.map_or_else(|| wire::parse_body(body), Ok)) {
             (Some(op), Ok(members)) => {
-                let input = model::input(
-                    service,
-                    op.name(),
-                    &model::Request {
-                        path: uri.path(),
-                        query: uri.query(),
-                        headers,
-                        body: Some(&members),
-                    },
-                );
+                let members = match members {
+                    Value::Object(members) => members,
+                    _ => serde_json::Map::new(),
+                };
+                let bindings = model::Request {
+                    path: uri.path(),
+                    query: uri.query(),
+                    headers,
+                    body: None,
+                };
+                let input = model::input(service, op.name(), &bindings, members);
                 apigateway::apply(&mut cloud.db(), op, region, input)
             }
             (_, Err(message)) => {
@@ -1087,10 +1117,7 @@ mod tests {
                 &uri("/2015-03-31/functions/FAQ"),
                 &signed("lambda")
             ),
-            Target::Service(Call::Lambda(lambda::Op::GetFunction {
-                name: "FAQ".into(),
-                qualifier: None
-            }))
+            Target::Service(Call::Lambda(Some(lambda::Operation::GetFunction)))
         );
         assert_eq!(
             target(&Method::GET, &uri("/restapis"), &signed("apigateway")),

@@ -31,74 +31,21 @@ impl serde::Serialize for Timestamp {
     }
 }
 
-// The whole model is generated; each service's handlers use what they emulate of it.
-#[allow(dead_code, clippy::large_enum_variant, clippy::enum_variant_names)]
-pub mod logs {
-    include!(concat!(env!("OUT_DIR"), "/logs.rs"));
-
-    impl super::super::error::Code for ErrorCode {
-        fn code(self) -> &'static str {
-            ErrorCode::code(self)
+/// A service's generated module: its types, and `impl error::Code` for its `ErrorCode`. The
+/// whole model is generated; each service's handlers use what they emulate of it.
+macro_rules! service {
+    ($name:ident, $file:literal) => {
+        #[allow(dead_code, clippy::large_enum_variant, clippy::enum_variant_names)]
+        pub mod $name {
+            include!(concat!(env!("OUT_DIR"), "/", $file));
         }
-        fn shape(self) -> &'static str {
-            ErrorCode::shape(self)
-        }
-        fn status(self) -> u16 {
-            ErrorCode::status(self)
-        }
-    }
+    };
 }
 
-#[allow(dead_code, clippy::large_enum_variant, clippy::enum_variant_names)]
-pub mod cloudwatch {
-    include!(concat!(env!("OUT_DIR"), "/cloudwatch.rs"));
-
-    impl super::super::error::Code for ErrorCode {
-        fn code(self) -> &'static str {
-            ErrorCode::code(self)
-        }
-        fn shape(self) -> &'static str {
-            ErrorCode::shape(self)
-        }
-        fn status(self) -> u16 {
-            ErrorCode::status(self)
-        }
-    }
-}
-
-#[allow(dead_code, clippy::large_enum_variant, clippy::enum_variant_names)]
-pub mod apigateway {
-    include!(concat!(env!("OUT_DIR"), "/apigateway.rs"));
-
-    impl super::super::error::Code for ErrorCode {
-        fn code(self) -> &'static str {
-            ErrorCode::code(self)
-        }
-        fn shape(self) -> &'static str {
-            ErrorCode::shape(self)
-        }
-        fn status(self) -> u16 {
-            ErrorCode::status(self)
-        }
-    }
-}
-
-#[allow(dead_code, clippy::large_enum_variant, clippy::enum_variant_names)]
-pub mod lambda {
-    include!(concat!(env!("OUT_DIR"), "/lambda.rs"));
-
-    impl super::super::error::Code for ErrorCode {
-        fn code(self) -> &'static str {
-            ErrorCode::code(self)
-        }
-        fn shape(self) -> &'static str {
-            ErrorCode::shape(self)
-        }
-        fn status(self) -> u16 {
-            ErrorCode::status(self)
-        }
-    }
-}
+service!(logs, "logs.rs");
+service!(cloudwatch, "cloudwatch.rs");
+service!(apigateway, "apigateway.rs");
+service!(lambda, "lambda.rs");
 
 #[cfg(test)]
 mod tests {

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::response::Response;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::clock::lambda_timestamp;
 use super::function::{
@@ -19,8 +19,14 @@ use super::function::{
     stale_revision, version_not_found, ErrorCode,
 };
 use super::ids::new_request_id;
+use super::shapes::lambda::{
+    AliasConfiguration, AliasRoutingConfiguration, CreateAliasRequest, DeleteAliasRequest,
+    FunctionConfiguration, GetAliasRequest, ListAliasesRequest, ListAliasesResponse,
+    ListVersionsByFunctionRequest, ListVersionsByFunctionResponse, PublishVersionRequest,
+    UpdateAliasRequest,
+};
 use super::state::{Alias, Function, State, UpdateStatus};
-use super::wire::{empty, json, parse_body};
+use super::wire::{empty, json};
 use super::Cloud;
 
 /// The version a number or `$LATEST` names on a function.
@@ -134,14 +140,11 @@ fn function_not_found(function: &Function, qualifier: &str) -> Response {
 /// since the last one, which is answered again (recorded: test_version_lifecycle's third
 /// publish). Refused while an update is in progress, and when `CodeSha256` or `RevisionId`
 /// no longer match (recorded: test_publish_with_wrong_sha256).
-pub fn publish(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8]) -> Response {
+pub fn publish(cloud: &Arc<Cloud>, region: &str, input: PublishVersionRequest) -> Response {
+    let name = input.function_name.as_str();
     if let Err(response) = check_region(region, name) {
         return response;
     }
-    let request = match parse_body(body) {
-        Ok(request) => request,
-        Err(message) => return invalid(&message),
-    };
     let mut db = cloud.db();
     let Some(function) = db.function_mut(region, name_of(name)) else {
         return not_found(region, name);
@@ -149,12 +152,16 @@ pub fn publish(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8]) -> Res
     if function.state != State::Active || function.last_update_status == UpdateStatus::InProgress {
         return lambda_error(ErrorCode::ResourceConflictException, &format!("The operation cannot be performed at this time. An update is in progress for resource: {}", function.arn));
     }
-    if let Some(sha) = request["CodeSha256"].as_str() {
-        if sha != function.code_sha256 {
+    if let Some(sha) = &input.code_sha256 {
+        if *sha != function.code_sha256 {
             return invalid(&format!("CodeSHA256 ({sha}) is different from current CodeSHA256 in $LATEST ({}). Please try again with the CodeSHA256 in $LATEST.", function.code_sha256));
         }
     }
-    if let Some(stale) = stale_revision(&request, function, "GetFunction/GetAlias") {
+    if let Some(stale) = stale_revision(
+        input.revision_id.as_deref(),
+        function,
+        "GetFunction/GetAlias",
+    ) {
         return stale;
     }
     if let Some((_, last)) = function.versions.last_key_value() {
@@ -167,10 +174,7 @@ pub fn publish(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8]) -> Res
     let mut published = function.snapshot();
     published.version = number.to_string();
     published.arn = format!("{}:{number}", function.arn);
-    published.description = request["Description"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    published.description = input.description.unwrap_or_default();
     published.last_modified = lambda_timestamp();
     published.policy = Vec::new();
     let response = json(201, &configuration(&published));
@@ -181,13 +185,8 @@ pub fn publish(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8]) -> Res
 
 /// ListVersionsByFunction: `$LATEST` first (with its ARN qualified), then each published
 /// version by number, none with its state (recorded: test_publish_version_on_create); `Marker` / `MaxItems` page through them.
-pub fn list(
-    cloud: &Cloud,
-    region: &str,
-    name: &str,
-    marker: Option<String>,
-    max_items: Option<String>,
-) -> Response {
+pub fn list(cloud: &Cloud, region: &str, input: ListVersionsByFunctionRequest) -> Response {
+    let name = input.function_name.as_str();
     if let Err(response) = check_region(region, name) {
         return response;
     }
@@ -196,27 +195,35 @@ pub fn list(
         return not_found(region, name);
     };
     let mut latest = listed(function);
-    latest["FunctionArn"] = json!(format!("{}:$LATEST", function.arn));
-    let all: Vec<Value> = std::iter::once(latest)
+    latest.function_arn = Some(format!("{}:$LATEST", function.arn));
+    let all: Vec<FunctionConfiguration> = std::iter::once(latest)
         .chain(function.versions.values().map(listed))
         .collect();
     // "ListVersionsByFunction returns a maximum of 50 items in each response, even if you
     // set the number higher" (its API reference).
-    page(all, "Versions", marker, max_items, 50)
+    match page(all, input.marker, input.max_items, 50) {
+        Ok((versions, next_marker)) => json(
+            200,
+            &ListVersionsByFunctionResponse {
+                versions: Some(versions),
+                next_marker,
+            },
+        ),
+        Err(refusal) => refusal,
+    }
 }
 
-fn alias_output(function: &Function, alias: &Alias) -> Value {
-    let mut output = json!({
-        "AliasArn": format!("{}:{}", function.arn, alias.name),
-        "Name": alias.name,
-        "FunctionVersion": alias.function_version,
-        "Description": alias.description,
-        "RevisionId": alias.revision_id,
-    });
-    if !alias.weights.is_empty() {
-        output["RoutingConfig"] = json!({ "AdditionalVersionWeights": alias.weights });
+fn alias_output(function: &Function, alias: &Alias) -> AliasConfiguration {
+    AliasConfiguration {
+        alias_arn: Some(format!("{}:{}", function.arn, alias.name)),
+        name: Some(alias.name.clone()),
+        function_version: Some(alias.function_version.clone()),
+        description: Some(alias.description.clone()),
+        revision_id: Some(alias.revision_id.clone()),
+        routing_config: (!alias.weights.is_empty()).then(|| AliasRoutingConfiguration {
+            additional_version_weights: Some(alias.weights.clone()),
+        }),
     }
-    output
 }
 
 /// The routing of an alias, checked as Lambda checks it (recorded:
@@ -225,19 +232,16 @@ fn alias_output(function: &Function, alias: &Alias) -> Value {
 fn routing(
     function: &Function,
     primary: &str,
-    value: &Value,
+    map: &BTreeMap<String, f64>,
 ) -> Result<BTreeMap<String, f64>, Response> {
     let mut weights = BTreeMap::new();
-    let Some(map) = value["AdditionalVersionWeights"].as_object() else {
-        return Ok(weights);
-    };
     if map.len() > 1 {
         return Err(invalid(
             "Number of items in AdditionalVersionWeights cannot be greater than 1",
         ));
     }
     for (version, weight) in map {
-        let weight = weight.as_f64().unwrap_or(f64::NAN);
+        let weight = *weight;
         if !(0.0..=1.0).contains(&weight) {
             return Err(lambda_error(ErrorCode::ValidationException, &format!("1 validation error detected: Value '{{{version}={weight:?}}}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]")));
         }
@@ -260,6 +264,13 @@ fn routing(
     Ok(weights)
 }
 
+/// The weights a RoutingConfig asks for; none when it names none.
+fn weights_of(config: Option<AliasRoutingConfiguration>) -> BTreeMap<String, f64> {
+    config
+        .and_then(|c| c.additional_version_weights)
+        .unwrap_or_default()
+}
+
 /// An alias name as Lambda's model allows it: `(?!^[0-9]+$)([a-zA-Z0-9-_]+)`, 1 to 128.
 fn check_alias_name(alias: &str) -> Result<(), Response> {
     let shaped = !alias.is_empty()
@@ -275,22 +286,16 @@ fn check_alias_name(alias: &str) -> Result<(), Response> {
     }
 }
 
-pub fn create_alias(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8]) -> Response {
+pub fn create_alias(cloud: &Arc<Cloud>, region: &str, input: CreateAliasRequest) -> Response {
+    let name = input.function_name.as_str();
     if let Err(response) = check_region(region, name) {
         return response;
     }
-    let request = match parse_body(body) {
-        Ok(request) => request,
-        Err(message) => return invalid(&message),
-    };
-    let alias_name = request["Name"].as_str().unwrap_or_default().to_string();
+    let alias_name = input.name.clone();
     if let Err(response) = check_alias_name(&alias_name) {
         return response;
     }
-    let target = request["FunctionVersion"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let target = input.function_version.clone();
     let mut db = cloud.db();
     let Some(function) = db.function_mut(region, name_of(name)) else {
         return not_found(region, name);
@@ -298,7 +303,7 @@ pub fn create_alias(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8]) -
     if version(function, &target).is_none() {
         return function_not_found(function, &target);
     }
-    let weights = match routing(function, &target, &request["RoutingConfig"]) {
+    let weights = match routing(function, &target, &weights_of(input.routing_config)) {
         Ok(weights) => weights,
         Err(response) => return response,
     };
@@ -311,10 +316,7 @@ pub fn create_alias(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8]) -
     let alias = Alias {
         name: alias_name.clone(),
         function_version: target,
-        description: request["Description"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string(),
+        description: input.description.unwrap_or_default(),
         weights,
         revision_id: new_request_id(),
         policy: Vec::new(),
@@ -325,7 +327,8 @@ pub fn create_alias(cloud: &Arc<Cloud>, region: &str, name: &str, body: &[u8]) -
     response
 }
 
-pub fn get_alias(cloud: &Cloud, region: &str, name: &str, alias: &str) -> Response {
+pub fn get_alias(cloud: &Cloud, region: &str, input: GetAliasRequest) -> Response {
+    let (name, alias) = (input.function_name.as_str(), input.name.as_str());
     if let Err(response) = check_region(region, name) {
         return response;
     }
@@ -345,20 +348,11 @@ pub fn get_alias(cloud: &Cloud, region: &str, name: &str, alias: &str) -> Respon
 /// UpdateAlias: each member given replaces the alias' one (an empty `AdditionalVersionWeights`
 /// ends the routing); `RevisionId`, when given, must be the alias' current one, so that two
 /// writers cannot both move it.
-pub fn update_alias(
-    cloud: &Arc<Cloud>,
-    region: &str,
-    name: &str,
-    alias: &str,
-    body: &[u8],
-) -> Response {
+pub fn update_alias(cloud: &Arc<Cloud>, region: &str, input: UpdateAliasRequest) -> Response {
+    let (name, alias) = (input.function_name.as_str(), input.name.as_str());
     if let Err(response) = check_region(region, name) {
         return response;
     }
-    let request = match parse_body(body) {
-        Ok(request) => request,
-        Err(message) => return invalid(&message),
-    };
     let mut db = cloud.db();
     let Some(function) = db.function_mut(region, name_of(name)) else {
         return not_found(region, name);
@@ -369,37 +363,31 @@ pub fn update_alias(
             &format!("Alias not found: {}:{alias}", function.arn),
         );
     };
-    if let Some(revision) = request["RevisionId"].as_str() {
-        if revision != current.revision_id {
+    if let Some(revision) = &input.revision_id {
+        if *revision != current.revision_id {
             return lambda_error(ErrorCode::PreconditionFailedException, "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
         }
     }
-    let target = request["FunctionVersion"]
-        .as_str()
-        .map(str::to_string)
+    let target = input
+        .function_version
+        .clone()
         .unwrap_or_else(|| current.function_version.clone());
     if version(function, &target).is_none() {
         return function_not_found(function, &target);
     }
-    let weights = if request["RoutingConfig"].is_object() {
-        match routing(function, &target, &request["RoutingConfig"]) {
-            Ok(weights) => weights,
-            Err(response) => return response,
-        }
-    } else {
-        // The routing kept must still make sense with the new primary version.
-        let kept = json!({ "AdditionalVersionWeights": current.weights });
-        match routing(function, &target, &kept) {
-            Ok(weights) => weights,
-            Err(response) => return response,
-        }
+    // Without a RoutingConfig, the routing kept must still make sense with the new primary
+    // version.
+    let asked = match input.routing_config.clone() {
+        Some(config) => weights_of(Some(config)),
+        None => current.weights.clone(),
+    };
+    let weights = match routing(function, &target, &asked) {
+        Ok(weights) => weights,
+        Err(response) => return response,
     };
     let updated = Alias {
         function_version: target,
-        description: request["Description"]
-            .as_str()
-            .map(str::to_string)
-            .unwrap_or(current.description),
+        description: input.description.clone().unwrap_or(current.description),
         weights,
         revision_id: new_request_id(),
         ..current
@@ -412,7 +400,8 @@ pub fn update_alias(
 
 /// DeleteAlias: 204, also for an alias that does not exist (recorded:
 /// test_non_existent_alias_deletion).
-pub fn delete_alias(cloud: &Arc<Cloud>, region: &str, name: &str, alias: &str) -> Response {
+pub fn delete_alias(cloud: &Arc<Cloud>, region: &str, input: DeleteAliasRequest) -> Response {
+    let (name, alias) = (input.function_name.as_str(), input.name.as_str());
     if let Err(response) = check_region(region, name) {
         return response;
     }
@@ -426,14 +415,8 @@ pub fn delete_alias(cloud: &Arc<Cloud>, region: &str, name: &str, alias: &str) -
     empty(204)
 }
 
-pub fn list_aliases(
-    cloud: &Cloud,
-    region: &str,
-    name: &str,
-    function_version: Option<String>,
-    marker: Option<String>,
-    max_items: Option<String>,
-) -> Response {
+pub fn list_aliases(cloud: &Cloud, region: &str, input: ListAliasesRequest) -> Response {
+    let (name, function_version) = (input.function_name.as_str(), input.function_version);
     if let Err(response) = check_region(region, name) {
         return response;
     }
@@ -441,7 +424,7 @@ pub fn list_aliases(
     let Some(function) = db.function(region, name_of(name)) else {
         return not_found(region, name);
     };
-    let aliases: Vec<Value> = function
+    let aliases: Vec<AliasConfiguration> = function
         .aliases
         .values()
         .filter(|a| {
@@ -451,7 +434,16 @@ pub fn list_aliases(
         })
         .map(|a| alias_output(function, a))
         .collect();
-    page(aliases, "Aliases", marker, max_items, 10_000)
+    match page(aliases, input.marker, input.max_items, 10_000) {
+        Ok((aliases, next_marker)) => json(
+            200,
+            &ListAliasesResponse {
+                aliases: Some(aliases),
+                next_marker,
+            },
+        ),
+        Err(refusal) => refusal,
+    }
 }
 
 /// Deletes a published version (DeleteFunction with a number): refused while an alias routes

@@ -12,8 +12,9 @@ use super::shapes::cloudwatch::ErrorCode as CloudWatchError;
 use super::shapes::lambda::ErrorCode as LambdaError;
 use super::shapes::logs::ErrorCode as LogsError;
 
-/// A JSON response with a status.
-pub fn json(status: u16, value: &Value) -> Response {
+/// A JSON response with a status: a `Value`, or an output shape as its members' wire names
+/// say.
+pub fn json<T: serde::Serialize + ?Sized>(status: u16, value: &T) -> Response {
     json_with(status, value, "application/json")
 }
 
@@ -22,8 +23,12 @@ pub fn json11(value: &Value) -> Response {
     json_with(200, value, "application/x-amz-json-1.1")
 }
 
-fn json_with(status: u16, value: &Value, content_type: &'static str) -> Response {
-    let mut response = Response::new(Body::from(value.to_string()));
+fn json_with<T: serde::Serialize + ?Sized>(
+    status: u16,
+    value: &T,
+    content_type: &'static str,
+) -> Response {
+    let mut response = Response::new(Body::from(serde_json::to_vec(value).unwrap_or_default()));
     *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     response
         .headers_mut()
@@ -158,18 +163,6 @@ pub fn strings(value: &Value) -> Vec<&str> {
         .collect()
 }
 
-/// A JSON object of strings (tags, environment variables) as a map; anything else is empty.
-pub fn string_map(value: &Value) -> std::collections::BTreeMap<String, String> {
-    value
-        .as_object()
-        .map(|map| {
-            map.iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// An IAM role ARN as AWS's service models constrain it (Lambda's `RoleArn`:
 /// `arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+`). The local cloud's own
 /// copy of the rule: it must not borrow the client's validators.
@@ -223,15 +216,6 @@ pub fn decode_segment(segment: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
-}
-
-/// One parameter of a query string, percent-decoded; `None` when absent.
-pub fn query_parameter(query: Option<&str>, wanted: &str) -> Option<String> {
-    query?
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(key, _)| *key == wanted)
-        .map(|(_, value)| decode_segment(value))
 }
 
 #[cfg(test)]

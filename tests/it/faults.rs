@@ -580,9 +580,11 @@ async fn the_local_cloud_answers_bad_requests_as_aws_would_and_keeps_serving() {
         .await
         .unwrap();
     assert_eq!(response.status(), 400);
+    // Lambda's model: InvalidRequestContentException, "The request body could not be parsed
+    // as JSON".
     assert_eq!(
         response.headers()["x-amzn-errortype"],
-        "InvalidParameterValueException"
+        "InvalidRequestContentException"
     );
     let response = client
         .get(format!("{endpoint}/2015-03-31/no/such/thing"))
