@@ -375,21 +375,46 @@ fn put_integration(
                 "Enumeration value for IntegrationType must be non-empty; a {kind} integration needs a uri"
             )));
     }
-    if kind == "AWS_PROXY" {
-        if integration.http_method.as_deref() != Some("POST") {
-            return Err(bad_request("Integrations of type 'AWS_PROXY' currently only supports Lambda function and Firehose stream invocations with POST"));
-        }
-        if !integration.uri.as_deref().is_some_and(|u| {
-            u.contains(":lambda:path/2015-03-31/functions/") && u.ends_with("/invocations")
-        }) {
-            return Err(bad_request(
-                "AWS ARN for integration must contain path or action",
-            ));
-        }
+    if kind == "AWS_PROXY" && integration.http_method.as_deref() != Some("POST") {
+        return Err(bad_request("Integrations of type 'AWS_PROXY' currently only supports Lambda function and Firehose stream invocations with POST"));
+    }
+    if let ("AWS" | "AWS_PROXY", Some(uri)) = (kind, integration.uri.as_deref()) {
+        check_aws_uri(kind, uri)?;
     }
     let response = json(201, &integration_json(&integration));
     method.integration = Some(integration);
     Ok(response)
+}
+
+/// An AWS or AWS_PROXY integration's URI, as API Gateway checks it (recorded:
+/// test_put_integration_aws_proxy_uri): an ARN, `arn:PARTITION:apigateway:REGION:SERVICE:`
+/// then `path/…` or `action/…`; for AWS_PROXY, Lambda's Invoke path
+/// (`lambda:path/2015-03-31/functions/FUNCTION_ARN/invocations`), the local cloud emulating
+/// no Firehose.
+fn check_aws_uri(kind: &str, uri: &str) -> Result<(), Response> {
+    if !uri.starts_with("arn:") {
+        return Err(bad_request("Invalid ARN specified in the request"));
+    }
+    let parts: Vec<&str> = uri.splitn(6, ':').collect();
+    let (service, rest) = match parts.as_slice() {
+        [_, _, _, _, service, rest] if rest.starts_with("path/") || rest.starts_with("action/") => {
+            (*service, *rest)
+        }
+        _ => {
+            return Err(bad_request(
+                "AWS ARN for integration must contain path or action",
+            ))
+        }
+    };
+    let invokes_lambda = service == "lambda"
+        && rest
+            .strip_prefix("path/2015-03-31/functions/")
+            .and_then(|function| function.strip_suffix("/invocations"))
+            .is_some_and(|function| !function.is_empty());
+    if kind == "AWS_PROXY" && !invokes_lambda {
+        return Err(bad_request("Integrations of type 'AWS_PROXY' currently only supports Lambda function and Firehose stream invocations."));
+    }
+    Ok(())
 }
 
 fn get_integration(

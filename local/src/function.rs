@@ -97,8 +97,10 @@ pub fn configuration(f: &Function) -> FunctionConfiguration {
         last_modified: Some(f.last_modified.clone()),
         code_sha256: Some(f.code_sha256.clone()),
         version: Some(f.version.clone()),
-        environment: Some(EnvironmentResponse {
-            variables: Some(f.environment.clone()),
+        // Only when it was given one (recorded: test_lambda_concurrent_code_updates, a function
+        // created without one; LocalStack's other fixtures always pass `{"Variables": {}}`).
+        environment: f.environment.as_ref().map(|variables| EnvironmentResponse {
+            variables: Some(variables.clone()),
             error: None,
         }),
         revision_id: Some(revision_id(f.revision)),

@@ -279,7 +279,7 @@ async fn create_function(
     if let Err(response) = check_role(&role, region).and_then(|()| check_propagated(cloud, &role)) {
         return response;
     }
-    let variables = input.environment.and_then(|e| e.variables);
+    let variables = input.environment.map(|e| e.variables.unwrap_or_default());
     if let Err(response) = check_environment(variables.as_ref()) {
         return response;
     }
@@ -316,7 +316,7 @@ async fn create_function(
         timeout: input.timeout.map_or(3, |t| t as u64),
         memory: input.memory_size.map_or(128, |m| m as u64),
         architectures,
-        environment: variables.unwrap_or_default(),
+        environment: variables,
         code_sha256,
         code_size: code.len() as u64,
         revision: 1,
@@ -418,6 +418,10 @@ async fn finish_in_background(
                 function.state_reason = Some(reason);
             }
         }
+        // Settling is a revision of its own: AWS answers another RevisionId once a create or
+        // an update is applied (recorded: test_function_lifecycle, uuid:1 Pending, uuid:2
+        // Active; test_redundant_updates).
+        function.revision += 1;
         // A version published with the function (CreateFunction's Publish) settles with it.
         if creating {
             let (state, status, reason, code_dir) = (
@@ -715,7 +719,7 @@ fn update_configuration(
         }
     }
     if let Some(environment) = input.environment {
-        function.environment = environment.variables.unwrap_or_default();
+        function.environment = Some(environment.variables.unwrap_or_default());
     }
     function.revision += 1;
     function.last_modified = lambda_timestamp();
@@ -742,6 +746,8 @@ fn update_configuration(
             if function.revision == revision {
                 function.code_dir = code_dir;
                 function.last_update_status = UpdateStatus::Successful;
+                // A revision of its own, as in `finish_in_background`.
+                function.revision += 1;
                 db.changed();
             }
         }

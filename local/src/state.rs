@@ -194,7 +194,8 @@ pub struct Function {
     pub timeout: u64,
     pub memory: u64,
     pub architectures: Vec<String>,
-    pub environment: BTreeMap<String, String>,
+    /// Its variables, if it was ever given an `Environment` (AWS answers none otherwise).
+    pub environment: Option<BTreeMap<String, String>>,
     pub code_sha256: String,
     pub code_size: u64,
     /// Bumped by every code or configuration change: environments of an older revision are

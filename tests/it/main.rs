@@ -46,6 +46,7 @@ mod roles;
 mod safe;
 mod security;
 mod shift;
+mod snapshot_replay;
 mod trust;
 mod versions;
 mod watch;

@@ -701,6 +701,9 @@ async fn a_functions_configuration_has_the_members_aws_answers_with_at_each_stat
             "Runtime": "provided.al2023",
             "Handler": "bootstrap",
             "Role": ROLE_ARN,
+            // As the recorded test's fixture (LocalStack's testutil) creates it: with an empty
+            // Environment, which AWS answers back (without one, it answers none).
+            "Environment": { "Variables": {} },
             "Code": { "ZipFile": base64::engine::general_purpose::STANDARD.encode(&zip) },
         })),
     )
