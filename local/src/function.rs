@@ -122,13 +122,7 @@ pub fn configuration(f: &Function) -> FunctionConfiguration {
             optimization_status: Some(SnapStartOptimizationStatus::Off),
         }),
         runtime_version_config: Some(RuntimeVersionConfig {
-            // A runtime version belongs to no account: arn:aws:lambda:REGION::runtime:HASH.
-            runtime_version_arn: Some(format!(
-                "arn:{}:lambda:{}::runtime:{}",
-                super::arns::partition(&f.region).0,
-                f.region,
-                runtime_version(&f.runtime)
-            )),
+            runtime_version_arn: Some(super::arns::runtime_version_arn(&f.region, &f.runtime)),
             error: None,
         }),
         logging_config: Some(LoggingConfig {
@@ -174,12 +168,6 @@ pub fn configuration(f: &Function) -> FunctionConfiguration {
         }
     }
     out
-}
-/// A stable stand-in for the runtime version's hash in RuntimeVersionArn.
-fn runtime_version(runtime: &str) -> String {
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(runtime.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 /// A `RevisionId` that is not the function's current one: 412, naming the call that reads the
 /// current one (recorded: TestLambdaRevisions::test_function_revisions_basic).

@@ -542,6 +542,23 @@ impl Env {
         let stream = format!("{}/[{}]{env_id}", date_path(now_ms()), function.version);
         let group = format!("/aws/lambda/{}", function.name);
         let root = function.code_dir.display().to_string();
+        let log = Arc::new(Mutex::new(String::new()));
+        // An environment's log stream opens with the runtime's version, before anything the
+        // bootstrap prints while it starts (recorded: test_lambda.snapshot.json's log_events,
+        // "INIT_START Runtime Version: python:3.10.v11\tRuntime Version ARN: arn:…").
+        write_log(
+            &db,
+            &group,
+            &function.region,
+            &stream,
+            &log,
+            format!(
+                "INIT_START Runtime Version: {}\tRuntime Version ARN: {}",
+                super::arns::runtime_version_name(&function.runtime),
+                super::arns::runtime_version_arn(&function.region, &function.runtime)
+            ),
+            None,
+        );
         let mut command = tokio::process::Command::new(&launch.program);
         command
             .args(&launch.args)
@@ -598,7 +615,6 @@ impl Env {
         let pid = child.id();
         let pgid = pid.and_then(|p| i32::try_from(p).ok()).unwrap_or(0);
         groups.add(pgid);
-        let log = Arc::new(Mutex::new(String::new()));
         for pipe in [
             child
                 .stdout

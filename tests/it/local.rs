@@ -170,6 +170,31 @@ async fn the_whole_service_runs_on_the_local_cloud() {
             .count(),
         7
     );
+    // Each environment's stream opens with the runtime's version, once, before its first
+    // START (as recorded on AWS: "INIT_START Runtime Version: …\tRuntime Version ARN: …").
+    let mut streams: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for line in &lines {
+        streams
+            .entry(line["stream"].as_str().unwrap())
+            .or_default()
+            .push(line["message"].as_str().unwrap());
+    }
+    for (stream, said) in &streams {
+        assert_eq!(
+            said[0],
+            "INIT_START Runtime Version: provided:al2023.v1\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:0c7a6b68ae8de5940afe217dbb81f77b9fcad26466e440a79ad48af42a49669c",
+            "{stream}: {said:#?}"
+        );
+        assert!(
+            said[1].starts_with("START RequestId: "),
+            "{stream}: {said:#?}"
+        );
+        assert_eq!(
+            said.iter().filter(|m| m.starts_with("INIT_START")).count(),
+            1,
+            "{stream}: {said:#?}"
+        );
+    }
     let reports: Vec<&&str> = messages
         .iter()
         .filter(|m| m.starts_with("REPORT RequestId: "))
