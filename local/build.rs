@@ -58,9 +58,11 @@ fn common_errors(service: &str) -> &'static [(&'static str, &'static str, u16)] 
                 400,
             ),
         ],
-        // restJson1: `x-amzn-ErrorType` and the status.
+        // restJson1: `x-amzn-ErrorType` and the status. ValidationException: a request
+        // outside the model's constraints (recorded in LocalStack's API Gateway snapshots).
         "apigateway" => &[
             ("AccessDeniedException", "AccessDeniedException", 403),
+            ("ValidationException", "ValidationException", 400),
             (
                 "MissingAuthenticationTokenException",
                 "MissingAuthenticationTokenException",

@@ -117,22 +117,30 @@ fn create_rest_api(
             methods: BTreeMap::new(),
         },
     );
+    let endpoint_types: Vec<String> = endpoint
+        .types
+        .map(|types| types.iter().map(|t| t.as_str().to_string()).collect())
+        .unwrap_or_else(|| vec!["EDGE".into()]);
+    // A private API is dual-stack unless asked otherwise, the others IPv4 (recorded:
+    // test_create_rest_api_verify_defaults).
+    let default_ip = if endpoint_types.iter().any(|t| t == "PRIVATE") {
+        "dualstack"
+    } else {
+        "ipv4"
+    };
     let api = RestApi {
         id: id.clone(),
         name: input.name,
         description: input.description,
         region: region.to_string(),
         created: now_secs(),
-        endpoint_types: endpoint
-            .types
-            .map(|types| types.iter().map(|t| t.as_str().to_string()).collect())
-            .unwrap_or_else(|| vec!["EDGE".into()]),
+        endpoint_types,
         binary_media_types: input.binary_media_types.unwrap_or_default(),
         version: input.version,
         minimum_compression_size: input.minimum_compression_size.map(i64::from),
         ip_address_type: endpoint
             .ip_address_type
-            .map_or("ipv4", |t| t.as_str())
+            .map_or(default_ip, |t| t.as_str())
             .to_string(),
         tags: input.tags.unwrap_or_default(),
         root_id,
@@ -426,11 +434,11 @@ fn get_integration(
     let rid: &str = &input.resource_id;
     let verb: &str = &input.http_method;
     let resource = resource(db, region, id, rid)?;
-    match resource
-        .methods
-        .get(verb)
-        .and_then(|m| m.integration.as_ref())
-    {
+    // The method first, then its integration (recorded: test_get_integration_non_existent).
+    let Some(method) = resource.methods.get(verb) else {
+        return Err(not_found("Invalid Method identifier specified"));
+    };
+    match &method.integration {
         Some(integration) => Ok(json(200, &integration_json(integration))),
         None => Err(not_found("Invalid Integration identifier specified")),
     }
@@ -514,10 +522,14 @@ fn put_integration_response(
     let Some(method) = resource.methods.get_mut(verb) else {
         return Err(not_found("Invalid Method identifier specified"));
     };
-    let Some(declared) = method.responses.get(status) else {
-        return Err(not_found("Invalid Response status code specified"));
-    };
-    let declared = declared["responseParameters"].clone();
+    // A status the method does not declare is taken all the same (recorded:
+    // test_delete_integration_response_errors's put-integration-response); only its
+    // response parameters need the method response's headers.
+    let declared = method
+        .responses
+        .get(status)
+        .map(|declared| declared["responseParameters"].clone())
+        .unwrap_or_default();
     let Some(integration) = method.integration.as_mut() else {
         return Err(not_found("Invalid Integration identifier specified"));
     };
@@ -558,12 +570,16 @@ fn get_integration_response(
     let verb: &str = &input.http_method;
     let status: &str = &input.status_code;
     let resource = resource(db, region, id, rid)?;
-    match resource
-        .methods
-        .get(verb)
-        .and_then(|m| m.integration.as_ref())
-        .and_then(|i| i.responses.get(status))
-    {
+    // The method, its integration, then the status, each named (recorded:
+    // TestApigatewayIntegrationResponse's wrong_method, invalid_integration,
+    // wrong_status_code).
+    let Some(method) = resource.methods.get(verb) else {
+        return Err(not_found("Invalid Method identifier specified"));
+    };
+    let Some(integration) = &method.integration else {
+        return Err(not_found("Invalid Integration identifier specified"));
+    };
+    match integration.responses.get(status) {
         Some(response) => Ok(json(200, &integration_response_json(response))),
         None => Err(not_found("Invalid Response status code specified")),
     }
@@ -579,12 +595,16 @@ fn delete_integration_response(
     let verb: &str = &input.http_method;
     let status: &str = &input.status_code;
     let resource = resource_mut(db, region, id, rid)?;
-    match resource
+    // A missing method is a missing integration here (recorded:
+    // test_delete_integration_response_errors, non-existent-method and bad-method).
+    let Some(integration) = resource
         .methods
         .get_mut(verb)
         .and_then(|m| m.integration.as_mut())
-        .and_then(|i| i.responses.remove(status))
-    {
+    else {
+        return Err(not_found("Invalid Integration identifier specified"));
+    };
+    match integration.responses.remove(status) {
         Some(_) => Ok(empty(204)),
         None => Err(not_found("Invalid Response status code specified")),
     }

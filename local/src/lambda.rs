@@ -231,6 +231,11 @@ async fn read_code(zip_file: Option<String>) -> Result<(Vec<u8>, String), Respon
             .map_err(|_| invalid("ZipFile is not valid base64"))?;
         code::check(&bytes).map_err(|e| match e {
             CodeError::TooLargeZipped => lambda_error(ErrorCode::RequestEntityTooLargeException, &format!("Request must be smaller than {MAX_CODE_REQUEST} bytes for the CreateFunction operation")),
+            // In AWS's words, no more (recorded: test_create_lambda_exceptions, invalid_zip_exc).
+            CodeError::NotAZip(_) | CodeError::PathEscape(_) => invalid("Could not unzip uploaded file. Please check your file, then try to upload again."),
+            // Lambda's quota, in its words.
+            CodeError::TooLargeUnzipped(_) => invalid(&format!("Unzipped size must be smaller than {} bytes", code::MAX_UNZIPPED_BYTES)),
+            // The local cloud's own check (AWS finds out at the first Invoke).
             other => invalid(&format!("Could not unzip uploaded file. Please check your file, then try to upload again. ({other})")),
         })?;
         let sha = code::sha256(&bytes);

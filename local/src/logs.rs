@@ -136,8 +136,10 @@ fn invalid(message: impl Into<String>) -> AwsError {
 /// or its ARN, with or without the `:*` DescribeLogGroups writes), never both.
 fn group_name(name: Option<String>, identifier: Option<String>) -> Answer<String> {
     match (name, identifier) {
-        (Some(_), Some(_)) => Err(invalid(
-            "LogGroup name and LogGroup identifier are mutually exclusive parameters: give one of logGroupName and logGroupIdentifier.",
+        // Recorded: test_describe_log_streams_with_log_group_identifier.
+        (Some(_), Some(_)) => Err(AwsError::new(
+            ErrorCode::ValidationException,
+            "LogGroup name and LogGroup ARN are mutually exclusive parameters.",
         )),
         (Some(name), None) => Ok(name),
         (None, Some(identifier)) => Ok(match identifier.split_once(":log-group:") {

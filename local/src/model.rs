@@ -86,6 +86,23 @@ static LOGS: LazyLock<Model> = LazyLock::new(|| parse(include_str!("models/logs.
 static CLOUDWATCH: LazyLock<Model> =
     LazyLock::new(|| parse(include_str!("models/cloudwatch.json")));
 
+/// Where a body member is, as AWS names it in a validation error: API Gateway under its
+/// operation's input (`createRestApiInput.endpointConfiguration.types`, recorded:
+/// test_create_rest_api_verify_defaults, test_put_integration_wrong_type), the others by the
+/// member alone; members bound to the path, query or headers are named alone everywhere
+/// (`statusCode`, `limit`).
+fn body_at(service: Service, operation: &str, member: &str) -> String {
+    match service {
+        Service::ApiGateway => format!("{}Input.{}", lower_camel(operation), lower_camel(member)),
+        _ => lower_camel(member),
+    }
+}
+
+/// The runtimes Lambda names when it refuses one, in its order, as recorded on AWS on
+/// 2026-01-12 (test_lambda_api.snapshot.json, test_create_lambda_exceptions): the ones a
+/// function can be created with then, a subset of the model's enum.
+const LAMBDA_RUNTIMES: &str = "nodejs20.x, python3.14, provided.al2023, python3.12, python3.13, nodejs24.x, nodejs22.x, java25, python3.10, python3.11, java21, ruby3.3, ruby3.4, ruby3.2, python3.8, python3.9, java17, nodejs16.x, dotnet10, dotnet8, java11, dotnet6, nodejs18.x, provided.al2, java8.al2";
+
 /// Why a request was refused before its handler saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Invalid {
@@ -115,10 +132,33 @@ impl Invalid {
                     "Invalid LogGroup or LogStream, both must have length less than or equal to 512.".into(),
                 )
             }
+            // Recorded (test_create_lambda_exceptions, test_update_lambda_exceptions): Lambda
+            // answers a runtime it does not know in its own words, naming the runtimes it
+            // takes today, not the model's enum.
+            Invalid::Constraints(errors)
+                if service == Service::Lambda
+                    && errors.iter().any(|e| e.contains("at 'runtime' failed to satisfy constraint: Member must satisfy enum value set")) =>
+            {
+                let error = errors
+                    .iter()
+                    .find(|e| e.contains("at 'runtime'"))
+                    .map(String::as_str)
+                    .unwrap_or_default();
+                let value = error
+                    .strip_prefix("Value '")
+                    .and_then(|rest| rest.split_once("' at 'runtime'"))
+                    .map_or("", |(value, _)| value);
+                (
+                    "InvalidParameterValueException",
+                    format!("Value {value} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [{LAMBDA_RUNTIMES}] or be a valid ARN"),
+                )
+            }
             Invalid::Constraints(errors) => {
                 let code = match service {
                     Service::Lambda => "ValidationException",
-                    Service::ApiGateway => "BadRequestException",
+                    // Recorded: every "validation error detected" of API Gateway's recordings
+                    // (16 in LocalStack's) is a ValidationException.
+                    Service::ApiGateway => "ValidationException",
                     Service::Logs => "InvalidParameterException",
                     Service::CloudWatch => "ValidationError",
                 };
@@ -586,7 +626,8 @@ pub fn validate(service: Service, operation: &str, request: &Request) -> Result<
                     && body_members.get(name).is_none_or(Value::is_null)
                 {
                     check.errors.push(format!(
-                        "Value null at '{at}' failed to satisfy constraint: Member must not be null"
+                        "Value null at '{}' failed to satisfy constraint: Member must not be null",
+                        body_at(service, operation, name)
                     ));
                 }
             }
@@ -602,7 +643,7 @@ pub fn validate(service: Service, operation: &str, request: &Request) -> Result<
     for (name, value) in &body_members {
         let member = &input.members[name];
         if let Some(shape) = model.shapes.get(&member.shape) {
-            check.value(shape, value, &lower_camel(name))?;
+            check.value(shape, value, &body_at(service, operation, name))?;
         }
     }
     if check.errors.is_empty() {
@@ -655,8 +696,37 @@ impl Check<'_> {
                 let Some(items) = value.as_array() else {
                     return wrong("a list");
                 };
-                self.length(shape, items.len(), value, at);
+                // As Java writes a list: `[x86_64, arm64]` (recorded:
+                // test_create_lambda_exceptions, multiple_architectures).
+                let shown = format!(
+                    "[{}]",
+                    items
+                        .iter()
+                        .map(|item| item
+                            .as_str()
+                            .map_or_else(|| item.to_string(), str::to_string))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                if let Some(max) = shape.max.filter(|max| items.len() as f64 > *max) {
+                    self.errors.push(format!("Value '{shown}' at '{at}' failed to satisfy constraint: Member must have length less than or equal to {max}"));
+                } else {
+                    self.length(shape, items.len(), value, at);
+                }
                 if let Some(member) = shape.member.as_ref().and_then(|m| self.model.shapes.get(m)) {
+                    // An enum's members are judged as one constraint of the list (recorded:
+                    // uppercase_architecture, "Member must satisfy constraint: [Member must
+                    // satisfy enum value set: [x86_64, arm64], Member must not be null]").
+                    if let Some(allowed) = &member.allowed {
+                        let outside = items.iter().any(|item| {
+                            item.as_str()
+                                .is_some_and(|text| !allowed.iter().any(|a| a == text))
+                        });
+                        if outside {
+                            self.errors.push(format!("Value '{shown}' at '{at}' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [{}], Member must not be null]", allowed.join(", ")));
+                            return Ok(());
+                        }
+                    }
                     for (i, item) in items.iter().enumerate() {
                         self.value(member, item, &format!("{at}.{}.member", i + 1))?;
                     }

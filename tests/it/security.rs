@@ -631,7 +631,7 @@ async fn values_aws_would_refuse_are_refused_with_its_error_codes() {
         (config, r#"{"MemorySize":0}"#.to_string(), 400, "ValidationException", "greater than or equal to 128"),
         (config, r#"{"Timeout":18446744073709551615}"#.to_string(), 400, "SerializationException", "32-bit integer"),
         (config, r#"{"Environment":{"Variables":{"A\u0000B":"x"}}}"#.to_string(), 400, "ValidationException", "Map keys must satisfy constraint"),
-        ("apigateway PATCH /restapis/nope/stages/myDeployment", r#"{"patchOperations":"replace"}"#.to_string(), 400, "SerializationException", "'patchOperations' must be a list"),
+        ("apigateway PATCH /restapis/nope/stages/myDeployment", r#"{"patchOperations":"replace"}"#.to_string(), 400, "SerializationException", "'updateStageInput.patchOperations' must be a list"),
         ("logs POST / @FilterLogEvents", r#"{"logGroupName":"/aws/lambda/FAQ","limit":-1}"#.to_string(), 400, "InvalidParameterException", "Member must have value greater than or equal to 1"),
         ("logs POST / @FilterLogEvents", r#"{"logGroupName":"/aws/lambda/FAQ","limit":1e30}"#.to_string(), 400, "SerializationException", "'limit' must be a whole number"),
         ("logs POST / @FilterLogEvents", r#"{"logGroupName":"/aws/lambda/FAQ","startTime":"yesterday"}"#.to_string(), 400, "SerializationException", "'startTime' must be a whole number"),

@@ -657,7 +657,12 @@ async fn oversized_headers_bodies_and_zip_bombs_are_refused_cleanly() {
         .unwrap_err();
     let error = refused.into_service_error();
     assert!(error.is_invalid_parameter_value_exception(), "{error:?}");
-    assert!(error.to_string().contains("unzipped"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("Unzipped size must be smaller than 262144000 bytes"),
+        "{error}"
+    );
     // An Invoke payload over Lambda's 6 MB.
     deploy(&cloud).await;
     let too_big = sdk
