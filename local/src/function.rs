@@ -186,9 +186,23 @@ pub fn stale_revision(
 pub fn revision_id(revision: u64) -> String {
     format!("00000000-0000-0000-0000-{revision:012}")
 }
+/// A Lambda list's answer: one `page` of `items`, in the operation's output shape.
+pub fn paged<T, O: serde::Serialize>(
+    items: Vec<T>,
+    marker: Option<String>,
+    max_items: Option<i32>,
+    most: usize,
+    output: impl FnOnce(Vec<T>, Option<String>) -> O,
+) -> Response {
+    match page(items, marker, max_items, most) {
+        Ok((items, next_marker)) => super::wire::json(200, &output(items, next_marker)),
+        Err(refusal) => refusal,
+    }
+}
+
 /// One page of a Lambda list: `MaxItems` (1 to 10,000; 50 when absent) but never more than
 /// `most`, from `Marker` (the index to go on from), and the `NextMarker` for the rest.
-pub fn page<T>(
+fn page<T>(
     mut items: Vec<T>,
     marker: Option<String>,
     max_items: Option<i32>,

@@ -21,7 +21,7 @@ use super::code::{self, CodeError};
 use super::error::Protocol;
 use super::faults::Service;
 use super::function::{
-    check_region, configuration, invalid, lambda_error, listed, name_of, not_found, page,
+    check_region, configuration, invalid, lambda_error, listed, name_of, not_found, paged,
     revision_id, stale_revision, version_not_found, ErrorCode,
 };
 use super::model;
@@ -464,16 +464,16 @@ fn list_functions(cloud: &Cloud, region: &str, input: ListFunctionsRequest) -> R
             functions.push(latest);
         }
     }
-    match page(functions, input.marker, input.max_items, 50) {
-        Ok((functions, next_marker)) => json(
-            200,
-            &ListFunctionsResponse {
-                functions: Some(functions),
-                next_marker,
-            },
-        ),
-        Err(refusal) => refusal,
-    }
+    paged(
+        functions,
+        input.marker,
+        input.max_items,
+        50,
+        |functions, next_marker| ListFunctionsResponse {
+            functions: Some(functions),
+            next_marker,
+        },
+    )
 }
 
 fn get_function(

@@ -696,41 +696,7 @@ impl Check<'_> {
                 let Some(items) = value.as_array() else {
                     return wrong("a list");
                 };
-                // As Java writes a list: `[x86_64, arm64]` (recorded:
-                // test_create_lambda_exceptions, multiple_architectures).
-                let shown = format!(
-                    "[{}]",
-                    items
-                        .iter()
-                        .map(|item| item
-                            .as_str()
-                            .map_or_else(|| item.to_string(), str::to_string))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
-                if let Some(max) = shape.max.filter(|max| items.len() as f64 > *max) {
-                    self.errors.push(format!("Value '{shown}' at '{at}' failed to satisfy constraint: Member must have length less than or equal to {max}"));
-                } else {
-                    self.length(shape, items.len(), value, at);
-                }
-                if let Some(member) = shape.member.as_ref().and_then(|m| self.model.shapes.get(m)) {
-                    // An enum's members are judged as one constraint of the list (recorded:
-                    // uppercase_architecture, "Member must satisfy constraint: [Member must
-                    // satisfy enum value set: [x86_64, arm64], Member must not be null]").
-                    if let Some(allowed) = &member.allowed {
-                        let outside = items.iter().any(|item| {
-                            item.as_str()
-                                .is_some_and(|text| !allowed.iter().any(|a| a == text))
-                        });
-                        if outside {
-                            self.errors.push(format!("Value '{shown}' at '{at}' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [{}], Member must not be null]", allowed.join(", ")));
-                            return Ok(());
-                        }
-                    }
-                    for (i, item) in items.iter().enumerate() {
-                        self.value(member, item, &format!("{at}.{}.member", i + 1))?;
-                    }
-                }
+                self.list(shape, items, value, at)?;
             }
             "map" => {
                 let Some(entries) = value.as_object() else {
@@ -943,6 +909,52 @@ impl Check<'_> {
                 ));
             }
         }
+    }
+
+    /// A list: its length (the list shown as Java writes it), then its members.
+    fn list(
+        &mut self,
+        shape: &Shape,
+        items: &[Value],
+        value: &Value,
+        at: &str,
+    ) -> Result<(), Invalid> {
+        // As Java writes a list: `[x86_64, arm64]` (recorded:
+        // test_create_lambda_exceptions, multiple_architectures).
+        let shown = format!(
+            "[{}]",
+            items
+                .iter()
+                .map(|item| item
+                    .as_str()
+                    .map_or_else(|| item.to_string(), str::to_string))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        if let Some(max) = shape.max.filter(|max| items.len() as f64 > *max) {
+            self.errors.push(format!("Value '{shown}' at '{at}' failed to satisfy constraint: Member must have length less than or equal to {max}"));
+        } else {
+            self.length(shape, items.len(), value, at);
+        }
+        if let Some(member) = shape.member.as_ref().and_then(|m| self.model.shapes.get(m)) {
+            // An enum's members are judged as one constraint of the list (recorded:
+            // uppercase_architecture, "Member must satisfy constraint: [Member must
+            // satisfy enum value set: [x86_64, arm64], Member must not be null]").
+            if let Some(allowed) = &member.allowed {
+                let outside = items.iter().any(|item| {
+                    item.as_str()
+                        .is_some_and(|text| !allowed.iter().any(|a| a == text))
+                });
+                if outside {
+                    self.errors.push(format!("Value '{shown}' at '{at}' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [{}], Member must not be null]", allowed.join(", ")));
+                    return Ok(());
+                }
+            }
+            for (i, item) in items.iter().enumerate() {
+                self.value(member, item, &format!("{at}.{}.member", i + 1))?;
+            }
+        }
+        Ok(())
     }
 
     fn length(&mut self, shape: &Shape, length: usize, value: &Value, at: &str) {

@@ -757,18 +757,8 @@ async fn call_service(
                 ),
             ),
             (Some(op), json) => {
-                let members = match json {
-                    Some(Value::Object(members)) => members,
-                    // A payload (Invoke's), passed through as it is.
-                    _ => serde_json::Map::new(),
-                };
-                let bindings = model::Request {
-                    path: uri.path(),
-                    query: uri.query(),
-                    headers,
-                    body: None,
-                };
-                let input = model::input(service, op.name(), &bindings, members);
+                // Invoke's payload is passed through as it is, not read as members.
+                let input = rest_input(service, op.name(), uri, headers, json);
                 lambda::apply(cloud, op, region, input, body, headers).await
             }
             // Answered before anything else (`unknown_operation`).
@@ -778,17 +768,7 @@ async fn call_service(
         },
         Call::ApiGateway(op) => match (op, json.map_or_else(|| wire::parse_body(body), Ok)) {
             (Some(op), Ok(members)) => {
-                let members = match members {
-                    Value::Object(members) => members,
-                    _ => serde_json::Map::new(),
-                };
-                let bindings = model::Request {
-                    path: uri.path(),
-                    query: uri.query(),
-                    headers,
-                    body: None,
-                };
-                let input = model::input(service, op.name(), &bindings, members);
+                let input = rest_input(service, op.name(), uri, headers, Some(members));
                 apigateway::apply(&mut cloud.db(), op, region, input)
             }
             (_, Err(message)) => {
@@ -867,6 +847,28 @@ async fn conforming(service: Service, operation: &str, response: Response) -> Re
 /// A request against its service's model. A large body is parsed off the async workers; a
 /// body that is not JSON is left to the handler, which answers it in its own words.
 /// Returns the body as parsed JSON (parsed once, here, for the handler too).
+/// A REST API operation's input (Lambda's, API Gateway's): its body's members with what the
+/// model binds to the path, query and headers (`model::input`).
+fn rest_input(
+    service: Service,
+    operation: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Option<Value>,
+) -> Value {
+    let members = match body {
+        Some(Value::Object(members)) => members,
+        _ => serde_json::Map::new(),
+    };
+    let bindings = model::Request {
+        path: uri.path(),
+        query: uri.query(),
+        headers,
+        body: None,
+    };
+    model::input(service, operation, &bindings, members)
+}
+
 async fn validate(
     service: Service,
     operation: &'static str,

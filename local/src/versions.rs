@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::clock::lambda_timestamp;
 use super::function::{
-    check_region, configuration, invalid, lambda_error, listed, name_of, not_found, page,
+    check_region, configuration, invalid, lambda_error, listed, name_of, not_found, paged,
     stale_revision, version_not_found, ErrorCode,
 };
 use super::ids::new_request_id;
@@ -201,16 +201,16 @@ pub fn list(cloud: &Cloud, region: &str, input: ListVersionsByFunctionRequest) -
         .collect();
     // "ListVersionsByFunction returns a maximum of 50 items in each response, even if you
     // set the number higher" (its API reference).
-    match page(all, input.marker, input.max_items, 50) {
-        Ok((versions, next_marker)) => json(
-            200,
-            &ListVersionsByFunctionResponse {
-                versions: Some(versions),
-                next_marker,
-            },
-        ),
-        Err(refusal) => refusal,
-    }
+    paged(
+        all,
+        input.marker,
+        input.max_items,
+        50,
+        |versions, next_marker| ListVersionsByFunctionResponse {
+            versions: Some(versions),
+            next_marker,
+        },
+    )
 }
 
 fn alias_output(function: &Function, alias: &Alias) -> AliasConfiguration {
@@ -434,16 +434,16 @@ pub fn list_aliases(cloud: &Cloud, region: &str, input: ListAliasesRequest) -> R
         })
         .map(|a| alias_output(function, a))
         .collect();
-    match page(aliases, input.marker, input.max_items, 10_000) {
-        Ok((aliases, next_marker)) => json(
-            200,
-            &ListAliasesResponse {
-                aliases: Some(aliases),
-                next_marker,
-            },
-        ),
-        Err(refusal) => refusal,
-    }
+    paged(
+        aliases,
+        input.marker,
+        input.max_items,
+        10_000,
+        |aliases, next_marker| ListAliasesResponse {
+            aliases: Some(aliases),
+            next_marker,
+        },
+    )
 }
 
 /// Deletes a published version (DeleteFunction with a number): refused while an alias routes
