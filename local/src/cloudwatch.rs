@@ -858,6 +858,9 @@ fn describe_alarms(
     Ok(DescribeAlarmsOutput {
         metric_alarms: Some(found.iter().map(|a| a.describe()).collect()),
         composite_alarms: Some(Vec::new()),
+        // Recorded (test_describe_minimal_metric_alarm, 2025): no `LogAlarms`, though the
+        // model has the member since botocore 1.44.
+        log_alarms: None,
         next_token: more
             .then(|| found.last().map(|last| last.name.clone()))
             .flatten(),

@@ -103,7 +103,7 @@ pub fn configuration(f: &Function) -> FunctionConfiguration {
             variables: Some(variables.clone()),
             error: None,
         }),
-        revision_id: Some(revision_id(f.revision)),
+        revision_id: Some(revision_id(f)),
         state: Some(match f.state {
             State::Pending => ModelState::Pending,
             State::Active => ModelState::Active,
@@ -177,14 +177,26 @@ pub fn stale_revision(
     read_with: &str,
 ) -> Option<Response> {
     let given = given?;
-    (given != revision_id(function.revision)).then(|| {
+    (given != revision_id(function)).then(|| {
         lambda_error(ErrorCode::PreconditionFailedException, &format!("The Revision Id provided does not match the latest Revision Id. Call the {read_with} API to retrieve the latest Revision Id"),
         )
     })
 }
-/// The RevisionId a function's revision counter answers with.
-pub fn revision_id(revision: u64) -> String {
-    format!("00000000-0000-0000-0000-{revision:012}")
+/// The RevisionId of a function (`$LATEST`) or of a published version: one per version,
+/// configuration revision and mark, so that no two are ever the same.
+pub fn revision_id(function: &Function) -> String {
+    revision_id_of(
+        function.revision_salt,
+        &function.version,
+        function.marks,
+        function.revision,
+    )
+}
+
+/// `revision_id`, of its parts.
+pub fn revision_id_of(salt: u32, version: &str, marks: u64, revision: u64) -> String {
+    let version = version.parse::<u64>().unwrap_or(0);
+    format!("{salt:08x}-0000-{version:04}-{marks:04}-{revision:012}")
 }
 /// A Lambda list's answer: one `page` of `items`, in the operation's output shape.
 pub fn paged<T, O: serde::Serialize>(

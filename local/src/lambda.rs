@@ -44,8 +44,9 @@ const MAX_EVENT_PAYLOAD: usize = 1024 * 1024;
 /// Lambda's limit for a synchronous invocation's request payload.
 pub const MAX_INVOKE_PAYLOAD: usize = 6 * 1024 * 1024;
 /// The largest CreateFunction / UpdateFunctionCode request Lambda takes, in its own words
-/// ("Request must be smaller than 69905067 bytes for the CreateFunction operation").
-pub const MAX_CODE_REQUEST: usize = 69_905_067;
+/// ("Request must be smaller than 70167211 bytes for the CreateFunction operation"; recorded:
+/// test_oversized_request_create_lambda, 2025-11-25).
+pub const MAX_CODE_REQUEST: usize = 70_167_211;
 
 /// The emulated operation a request is for, by the model's HTTP bindings (the most specific
 /// URI template that matches); `None` for one it does not emulate.
@@ -113,7 +114,7 @@ pub async fn apply(
         Err(e) => return super::wire::error(Protocol::RestJson1, &e),
     };
     match request {
-        Request::CreateFunction(input) => create_function(cloud, region, input).await,
+        Request::CreateFunction(input) => create_function(cloud, region, input, body).await,
         Request::ListFunctions(input) => list_functions(cloud, region, input),
         Request::GetFunction(input) => {
             // The caller was judged before the handler ran: its credentials are good.
@@ -131,7 +132,9 @@ pub async fn apply(
             input.qualifier.as_deref(),
             |f| json(200, &configuration(f)),
         ),
-        Request::UpdateFunctionConfiguration(input) => update_configuration(cloud, region, input),
+        Request::UpdateFunctionConfiguration(input) => {
+            update_configuration(cloud, region, input, body)
+        }
         Request::UpdateFunctionCode(input) => update_code(cloud, region, input).await,
         Request::AddPermission(input) => add_permission(cloud, region, input),
         Request::GetPolicy(input) => get_policy(cloud, region, input),
@@ -147,6 +150,33 @@ pub async fn apply(
         Request::TagResource(input) => tag_resource(cloud, region, input),
         Request::ListTags(input) => list_tags(cloud, region, &input.resource),
     }
+}
+
+/// A request's `Environment.Variables` as JSON, in the order the request gave them.
+fn in_request_order(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Request {
+        #[serde(rename = "Environment")]
+        environment: Option<Environment>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Environment {
+        #[serde(rename = "Variables")]
+        variables: Option<indexmap::IndexMap<String, String>>,
+    }
+    let request: Request = serde_json::from_slice(body).ok()?;
+    serde_json::to_string(&request.environment?.variables?).ok()
+}
+
+/// Whether a function name or ARN is of this account: an account id in it must be the local
+/// cloud's.
+fn in_this_account(name_or_arn: &str) -> bool {
+    let account = match name_or_arn.split(':').collect::<Vec<_>>().as_slice() {
+        ["arn", _, "lambda", _, account, ..] => Some(*account),
+        [account, "function", ..] => Some(*account),
+        _ => None,
+    };
+    account.is_none_or(|a| a == super::arns::ACCOUNT)
 }
 
 /// The qualifier a function name or ARN carries (`FAQ:$LATEST`, `arn:…:function:FAQ:5`).
@@ -230,7 +260,8 @@ async fn read_code(zip_file: Option<String>) -> Result<(Vec<u8>, String), Respon
             .decode(encoded)
             .map_err(|_| invalid("ZipFile is not valid base64"))?;
         code::check(&bytes).map_err(|e| match e {
-            CodeError::TooLargeZipped => lambda_error(ErrorCode::RequestEntityTooLargeException, &format!("Request must be smaller than {MAX_CODE_REQUEST} bytes for the CreateFunction operation")),
+            // Checked before the request's size (recorded: test_oversized_zipped_create_lambda).
+            CodeError::TooLargeZipped => lambda_error(ErrorCode::RequestEntityTooLargeException, &format!("Zipped size must be smaller than {} bytes", code::MAX_ZIPPED_BYTES)),
             // In AWS's words, no more (recorded: test_create_lambda_exceptions, invalid_zip_exc).
             CodeError::NotAZip(_) | CodeError::PathEscape(_) => invalid("Could not unzip uploaded file. Please check your file, then try to upload again."),
             // Lambda's quota, in its words.
@@ -266,26 +297,34 @@ async fn create_function(
     cloud: &Arc<Cloud>,
     region: &str,
     input: CreateFunctionRequest,
+    body: &[u8],
 ) -> Response {
     let (code, code_sha256) = match read_code(input.code.zip_file).await {
         Ok(read) => read,
         Err(response) => return response,
     };
-    let name = input.function_name;
-    if name.is_empty()
-        || name.len() > 64
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        return invalid(&format!("1 validation error detected: Value '{name}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+"));
+    // A name, or a full or partial ARN of this region and account (the model's pattern has
+    // been checked); the name in it at most 64 long (recorded: test_function_arns).
+    let given = input.function_name;
+    if let Err(response) = check_region(region, &given) {
+        return response;
+    }
+    if !in_this_account(&given) {
+        return lambda_error(ErrorCode::AccessDeniedException, "");
+    }
+    let name = name_of(&given).to_string();
+    if name.len() > 64 {
+        return invalid(&format!("1 validation error detected: Value '{name}' at 'functionName' failed to satisfy constraint: Member must have length less than or equal to 64"));
+    }
+    if qualifier_of(&given).is_some() {
+        return invalid(&format!("1 validation error detected: Value '{given}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+"));
     }
     let role = input.role;
     if let Err(response) = check_role(&role, region).and_then(|()| check_propagated(cloud, &role)) {
         return response;
     }
     let variables = input.environment.map(|e| e.variables.unwrap_or_default());
-    if let Err(response) = check_environment(variables.as_ref()) {
+    if let Err(response) = check_environment(variables.as_ref(), body) {
         return response;
     }
     let tags = input.tags.unwrap_or_default();
@@ -325,6 +364,8 @@ async fn create_function(
         code_sha256,
         code_size: code.len() as u64,
         revision: 1,
+        marks: 0,
+        revision_salt: fastrand::u32(..),
         code_dir: PathBuf::new(),
         last_modified: lambda_timestamp(),
         state: State::Pending,
@@ -332,6 +373,7 @@ async fn create_function(
         last_update_status: UpdateStatus::InProgress,
         tags,
         policy: Vec::new(),
+        policy_revision: None,
         version: "$LATEST".into(),
         versions: Default::default(),
         last_version: 0,
@@ -363,7 +405,8 @@ async fn create_function(
         db.insert_function(function);
         db.changed();
     }
-    finish_in_background(cloud, region, name, 1, code, true).await;
+    let published = (input.publish == Some(true)).then_some(1);
+    finish_in_background(cloud, region, name, 1, code, true, published).await;
     response
 }
 
@@ -376,6 +419,7 @@ async fn finish_in_background(
     revision: u64,
     code: Vec<u8>,
     creating: bool,
+    published: Option<u64>,
 ) {
     // The code is unpacked before the call returns (milliseconds for a function this size),
     // so that the state can settle right after it, as fast as the client can ask; on a
@@ -427,19 +471,24 @@ async fn finish_in_background(
         // an update is applied (recorded: test_function_lifecycle, uuid:1 Pending, uuid:2
         // Active; test_redundant_updates).
         function.revision += 1;
-        // A version published with the function (CreateFunction's Publish) settles with it.
-        if creating {
+        // A version published with the change (CreateFunction's or UpdateFunctionCode's
+        // Publish) settles with it.
+        if let Some(number) = published {
             let (state, status, reason, code_dir) = (
                 function.state,
                 function.last_update_status,
                 function.state_reason.clone(),
                 function.code_dir.clone(),
             );
-            if let Some(first) = function.versions.get_mut(&1) {
-                first.state = state;
-                first.last_update_status = status;
-                first.state_reason = reason;
-                first.code_dir = code_dir;
+            if let Some(version) = function.versions.get_mut(&number) {
+                version.state = if creating || state == State::Active {
+                    state
+                } else {
+                    State::Failed
+                };
+                version.last_update_status = status;
+                version.state_reason = reason;
+                version.code_dir = code_dir;
             }
         }
         db.changed();
@@ -639,7 +688,10 @@ const MAX_TAGS: usize = 50;
 /// A function's variables as Lambda checks them: none of the runtime's reserved keys (as
 /// reported from AWS), and at most 4 KB of JSON (recorded:
 /// test_large_environment_variables_fails; 4096 bytes pass).
-fn check_environment(variables: Option<&BTreeMap<String, String>>) -> Result<(), Response> {
+fn check_environment(
+    variables: Option<&BTreeMap<String, String>>,
+    body: &[u8],
+) -> Result<(), Response> {
     let Some(variables) = variables else {
         return Ok(());
     };
@@ -653,6 +705,9 @@ fn check_environment(variables: Option<&BTreeMap<String, String>>) -> Result<(),
     }
     let measured = serde_json::to_string(variables).unwrap_or_default();
     if measured.len() > MAX_ENVIRONMENT_BYTES {
+        // AWS shows the variables in the order they were sent (recorded:
+        // test_large_environment_fails_multiple_keys).
+        let measured = in_request_order(body).unwrap_or(measured);
         return Err(invalid(&format!("Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {measured}")));
     }
     Ok(())
@@ -674,6 +729,7 @@ fn update_configuration(
     cloud: &Arc<Cloud>,
     region: &str,
     input: UpdateFunctionConfigurationRequest,
+    body: &[u8],
 ) -> Response {
     let name = input.function_name.as_str();
     let mut db = cloud.db();
@@ -698,7 +754,7 @@ fn update_configuration(
         }
     }
     if let Some(environment) = &input.environment {
-        if let Err(response) = check_environment(environment.variables.as_ref()) {
+        if let Err(response) = check_environment(environment.variables.as_ref(), body) {
             return response;
         }
     }
@@ -774,7 +830,7 @@ async fn update_code(
     if let Err(response) = check_architectures(architectures.as_deref().unwrap_or_default()) {
         return response;
     }
-    let (response, function_name, revision) = {
+    let (response, function_name, revision, published) = {
         let mut db = cloud.db();
         let Some(function) = db.function_mut(region, name_of(name)) else {
             return not_found(region, name);
@@ -797,15 +853,46 @@ async fn update_code(
         function.revision += 1;
         function.last_modified = lambda_timestamp();
         function.last_update_status = UpdateStatus::InProgress;
-        let response = json(200, &configuration(function));
+        // With `Publish`, the new code is a version at once, Pending until the update is
+        // applied, and the answer is that version's (recorded: test_publish_with_update).
+        let published = (input.publish == Some(true)).then(|| {
+            function.last_version += 1;
+            let number = function.last_version;
+            let mut version = function.snapshot();
+            version.version = number.to_string();
+            version.arn = format!("{}:{number}", function.arn);
+            version.policy = Vec::new();
+            version.policy_revision = None;
+            version.marks = 0;
+            version.state = State::Pending;
+            version.state_reason = Some("The function is being created.".into());
+            (number, version)
+        });
+        let response = match &published {
+            Some((_, version)) => json(200, &configuration(version)),
+            None => json(200, &configuration(function)),
+        };
+        let published = published.map(|(number, version)| {
+            function.versions.insert(number, version);
+            number
+        });
         let (function_name, revision) = (function.name.clone(), function.revision);
         db.changed();
-        (response, function_name, revision)
+        (response, function_name, revision, published)
     };
     cloud
         .runtimes
         .retire_version(region, &function_name, "$LATEST");
-    finish_in_background(cloud, region, function_name, revision, code, false).await;
+    finish_in_background(
+        cloud,
+        region,
+        function_name,
+        revision,
+        code,
+        false,
+        published,
+    )
+    .await;
     response
 }
 
@@ -828,19 +915,19 @@ fn add_permission(cloud: &Cloud, region: &str, input: AddPermissionRequest) -> R
     if qualifier.as_deref() == Some("$LATEST") {
         return invalid("We currently do not support adding policies for $LATEST.");
     }
-    if let Some(stale) = stale_revision(input.revision_id.as_deref(), function, "GetPolicy") {
-        return stale;
-    }
     let resource = match &qualifier {
         Some(q) => format!("{}:{q}", function.arn),
         None => function.arn.clone(),
     };
     let (sid, action, principal) = (&input.statement_id, &input.action, &input.principal);
     let arn = function.arn.clone();
-    let Some(policy) = super::versions::policy_mut(function, qualifier.as_deref()) else {
+    let Some(mut policy) = super::versions::policy_mut(function, qualifier.as_deref()) else {
         return version_not_found(&arn, qualifier.as_deref().unwrap_or_default());
     };
-    if policy.iter().any(|s| s["Sid"] == sid.as_str()) {
+    if let Some(stale) = stale_policy(input.revision_id.as_deref(), &policy) {
+        return stale;
+    }
+    if policy.statements.iter().any(|s| s["Sid"] == sid.as_str()) {
         return lambda_error(ErrorCode::ResourceConflictException, &format!("The statement id ({sid}) provided already exists. Please provide a new statement id, or remove the existing statement."));
     }
     let Some(principal) = policy_principal(principal, super::arns::partition(region).0) else {
@@ -858,7 +945,8 @@ fn add_permission(cloud: &Cloud, region: &str, input: AddPermissionRequest) -> R
     if let Some(condition) = policy_condition(&input) {
         statement["Condition"] = condition;
     }
-    policy.push(statement.clone());
+    policy.statements.push(statement.clone());
+    policy.changed();
     db.changed();
     json(
         201,
@@ -866,6 +954,15 @@ fn add_permission(cloud: &Cloud, region: &str, input: AddPermissionRequest) -> R
             statement: Some(statement.to_string()),
         },
     )
+}
+
+/// A `RevisionId` that is not the policy's current one: 412, naming GetPolicy (recorded:
+/// test_function_revisions_permissions, test_lambda_permission_fn_versioning).
+fn stale_policy(given: Option<&str>, policy: &super::versions::PolicyMut) -> Option<Response> {
+    let given = given?;
+    (given != policy.revision_id()).then(|| {
+        lambda_error(ErrorCode::PreconditionFailedException, "The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id")
+    })
 }
 
 /// A permission's principal as Lambda writes it in the policy (recorded:
@@ -953,7 +1050,17 @@ fn get_policy(cloud: &Cloud, region: &str, input: GetPolicyRequest) -> Response 
         200,
         &GetPolicyResponse {
             policy: Some(policy.to_string()),
-            revision_id: Some(revision_id(function.revision)),
+            revision_id: Some(match &named.alias {
+                Some(alias) => alias
+                    .policy_revision
+                    .clone()
+                    .unwrap_or_else(|| alias.revision_id.clone()),
+                None => named
+                    .function
+                    .policy_revision
+                    .clone()
+                    .unwrap_or_else(|| revision_id(&named.function)),
+            }),
         },
     )
 }
@@ -979,29 +1086,39 @@ fn remove_permission(cloud: &Cloud, region: &str, input: RemovePermissionRequest
         );
     };
     let arn = function.arn.clone();
-    let Some(policy) = super::versions::policy_mut(function, qualifier.as_deref()) else {
+    let Some(mut policy) = super::versions::policy_mut(function, qualifier.as_deref()) else {
         return version_not_found(&arn, qualifier.as_deref().unwrap_or_default());
     };
-    if policy.is_empty() {
+    if policy.statements.is_empty() {
         // Recorded: remove_permission_policy_doesnotexist.
         return lambda_error(
             ErrorCode::ResourceNotFoundException,
             "No policy is associated with the given resource.",
         );
     }
-    let before = policy.len();
-    policy.retain(|s| s["Sid"] != sid);
-    if policy.len() == before {
+    if let Some(stale) = stale_policy(input.revision_id.as_deref(), &policy) {
+        return stale;
+    }
+    let before = policy.statements.len();
+    policy.statements.retain(|s| s["Sid"] != sid);
+    if policy.statements.len() == before {
         return lambda_error(
             ErrorCode::ResourceNotFoundException,
             &format!("Statement {sid} is not found in resource policy."),
         );
     }
+    policy.changed();
     db.changed();
     empty(204)
 }
 
 fn tag_resource(cloud: &Cloud, region: &str, input: TagResourceRequest) -> Response {
+    if qualifier_of(&input.resource).is_some() {
+        // Recorded: test_tag_versions (a version's ARN, and `$LATEST`'s).
+        return invalid(
+            "Tags on function aliases and versions are not supported. Please specify a function ARN.",
+        );
+    }
     let mut db = cloud.db();
     let Some(function) = db.function_by_arn_mut(&input.resource) else {
         return not_found(region, &input.resource);

@@ -201,6 +201,15 @@ pub struct Function {
     /// Bumped by every code or configuration change: environments of an older revision are
     /// retired.
     pub revision: u64,
+    /// Bumped by the changes that give it a new RevisionId without changing what runs: a
+    /// permission added or removed, a version published (recorded:
+    /// test_function_revisions_permissions, test_function_revisions_version_and_alias).
+    #[serde(default)]
+    pub marks: u64,
+    /// Drawn when the function is created: its RevisionIds are no other function's, as AWS's
+    /// are unique (recorded: test_function_arns, two functions, two RevisionIds).
+    #[serde(default)]
+    pub revision_salt: u32,
     /// Where the current code is unpacked.
     pub code_dir: PathBuf,
     pub last_modified: String,
@@ -210,6 +219,10 @@ pub struct Function {
     pub tags: BTreeMap<String, String>,
     /// Resource policy statements, as IAM writes them.
     pub policy: Vec<Value>,
+    /// The policy's RevisionId: its owner's RevisionId when it last changed (a publish gives
+    /// `$LATEST` a new one but leaves its policy's; recorded: test_lambda_permission_fn_versioning).
+    #[serde(default)]
+    pub policy_revision: Option<String>,
     /// `$LATEST`, or the number of the published version this is a snapshot of.
     #[serde(default = "latest")]
     pub version: String,
@@ -248,6 +261,8 @@ impl Function {
             code_sha256: self.code_sha256.clone(),
             code_size: self.code_size,
             revision: self.revision,
+            marks: self.marks,
+            revision_salt: self.revision_salt,
             code_dir: self.code_dir.clone(),
             last_modified: self.last_modified.clone(),
             state: self.state,
@@ -255,6 +270,7 @@ impl Function {
             last_update_status: self.last_update_status,
             tags: self.tags.clone(),
             policy: self.policy.clone(),
+            policy_revision: self.policy_revision.clone(),
             version: self.version.clone(),
             versions: BTreeMap::new(),
             last_version: self.last_version,
@@ -280,6 +296,9 @@ pub struct Alias {
     pub revision_id: String,
     /// The alias' own resource policy.
     pub policy: Vec<Value>,
+    /// Its policy's RevisionId, as a function's.
+    #[serde(default)]
+    pub policy_revision: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -16,7 +16,7 @@ use serde_json::Value;
 use super::clock::lambda_timestamp;
 use super::function::{
     check_region, configuration, invalid, lambda_error, listed, name_of, not_found, paged,
-    stale_revision, version_not_found, ErrorCode,
+    revision_id_of, stale_revision, version_not_found, ErrorCode,
 };
 use super::ids::new_request_id;
 use super::shapes::lambda::{
@@ -104,18 +104,99 @@ pub fn pick(function: &Function, named: Named) -> Function {
     named.function
 }
 
-/// The policy statements a qualifier names, to change them.
+/// The resource policy a qualifier names, to change it: its statements, and the RevisionIds
+/// a change is made against and gives.
+pub struct PolicyMut<'a> {
+    pub statements: &'a mut Vec<Value>,
+    revision: &'a mut Option<String>,
+    owner: Owner<'a>,
+}
+
+/// Whose policy it is: a function's (`$LATEST` or a version) or an alias'.
+enum Owner<'a> {
+    Function {
+        salt: u32,
+        version: &'a str,
+        marks: &'a mut u64,
+        revision: u64,
+    },
+    Alias(&'a mut String),
+}
+
+impl PolicyMut<'_> {
+    /// The RevisionId a change must name: the policy's, or, before it has one, its owner's
+    /// (recorded: test_lambda_permission_fn_versioning adds to an alias by the alias' own).
+    pub fn revision_id(&self) -> String {
+        self.revision.clone().unwrap_or_else(|| match &self.owner {
+            Owner::Function {
+                salt,
+                version,
+                marks,
+                revision,
+            } => revision_id_of(*salt, version, **marks, *revision),
+            Owner::Alias(id) => id.to_string(),
+        })
+    }
+
+    /// After a change: the owner has a new RevisionId, and the policy that one (recorded:
+    /// test_function_revisions_permissions: "function revision is the same as policy revision").
+    pub fn changed(&mut self) {
+        let id = match &mut self.owner {
+            Owner::Function {
+                salt,
+                version,
+                marks,
+                revision,
+            } => {
+                **marks += 1;
+                revision_id_of(*salt, version, **marks, *revision)
+            }
+            Owner::Alias(id) => {
+                **id = new_request_id();
+                id.to_string()
+            }
+        };
+        *self.revision = Some(id);
+    }
+}
+
+/// The policy a qualifier names, to change it.
 pub fn policy_mut<'a>(
     function: &'a mut Function,
     qualifier: Option<&str>,
-) -> Option<&'a mut Vec<Value>> {
+) -> Option<PolicyMut<'a>> {
+    let of_function = |f: &'a mut Function| {
+        let Function {
+            policy,
+            policy_revision,
+            version,
+            marks,
+            revision,
+            revision_salt,
+            ..
+        } = f;
+        PolicyMut {
+            statements: policy,
+            revision: policy_revision,
+            owner: Owner::Function {
+                salt: *revision_salt,
+                version,
+                marks,
+                revision: *revision,
+            },
+        }
+    };
     match qualifier {
-        None | Some("$LATEST") => Some(&mut function.policy),
+        None | Some("$LATEST") => Some(of_function(function)),
         Some(q) if q.bytes().all(|b| b.is_ascii_digit()) => function
             .versions
             .get_mut(&q.parse::<u64>().ok()?)
-            .map(|v| &mut v.policy),
-        Some(alias) => function.aliases.get_mut(alias).map(|a| &mut a.policy),
+            .map(of_function),
+        Some(alias) => function.aliases.get_mut(alias).map(|a| PolicyMut {
+            statements: &mut a.policy,
+            revision: &mut a.policy_revision,
+            owner: Owner::Alias(&mut a.revision_id),
+        }),
     }
 }
 
@@ -177,6 +258,11 @@ pub fn publish(cloud: &Arc<Cloud>, region: &str, input: PublishVersionRequest) -
     published.description = input.description.unwrap_or_default();
     published.last_modified = lambda_timestamp();
     published.policy = Vec::new();
+    published.policy_revision = None;
+    published.marks = 0;
+    // A publish gives `$LATEST` a new RevisionId too (recorded:
+    // test_function_revisions_version_and_alias, get_function_latest_rev3).
+    function.marks += 1;
     let response = json(201, &configuration(&published));
     function.versions.insert(number, published);
     db.changed();
@@ -320,6 +406,7 @@ pub fn create_alias(cloud: &Arc<Cloud>, region: &str, input: CreateAliasRequest)
         weights,
         revision_id: new_request_id(),
         policy: Vec::new(),
+        policy_revision: None,
     };
     let response = json(201, &alias_output(function, &alias));
     function.aliases.insert(alias_name, alias);

@@ -295,7 +295,7 @@ async fn an_over_limit_content_length_is_refused_before_the_body_is_read() {
             "lambda",
             100 * 1024 * 1024,
             "RequestEntityTooLargeException",
-            "69905067",
+            "70167211",
         ),
         (
             "/restapis",

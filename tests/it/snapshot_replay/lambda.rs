@@ -1,0 +1,916 @@
+//! Lambda's recorded tests (LocalStack's `tests/aws/services/lambda_/`).
+
+use serde_json::{json, Value};
+
+use super::{Answer, Replay, Service};
+use crate::common;
+use faqctl::local::LocalConfig;
+
+/// A Python 3.12 function, with `extra` members: as LocalStack's `create_lambda_function`
+/// fixture makes one (`fixture`), or with only what the test passes to CreateFunction.
+async fn create_function(replay: &Replay, name: &str, extra: Value) -> Answer {
+    let mut body = json!({
+        "FunctionName": name,
+        "Runtime": "python3.12",
+        "Handler": "handler.handler",
+        "Role": "arn:aws:iam::000000000000:role/lambda-replay-role",
+        "Code": { "ZipFile": zip_base64("echo") },
+    });
+    for (member, value) in extra.as_object().unwrap() {
+        body[member] = value.clone();
+    }
+    replay
+        .call(Service::Lambda, "POST", "/2015-03-31/functions", Some(body))
+        .await
+}
+
+/// What LocalStack's `create_lambda_function` fixture adds (its `testutil`): a 30 s timeout
+/// and an empty `Environment`.
+fn fixture() -> Value {
+    json!({ "Timeout": 30, "Environment": { "Variables": {} } })
+}
+
+fn base64_of(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn zip_base64(marker: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(common::script_zip(&format!(
+        "printf '{{\"{marker}\":1}}' > /tmp/out"
+    )))
+}
+
+/// Waits (bounded) until the function's last change is applied, as the SDK's
+/// `function_updated_v2` / `function_active_v2` waiters do.
+async fn settled(replay: &Replay, name: &str) {
+    let path = format!("/2015-03-31/functions/{name}/configuration");
+    let settled = common::until(std::time::Duration::from_secs(30), || async {
+        let answer = replay.call(Service::Lambda, "GET", &path, None).await;
+        answer.body["State"] == "Active" && answer.body["LastUpdateStatus"] == "Successful"
+    })
+    .await;
+    assert!(settled, "{name} did not settle");
+}
+
+/// test_lambda_api.py::TestLambdaFunction::test_lambda_concurrent_config_updates and
+/// ..._code_updates: a second update while the first is applied is a 409 in Lambda's words.
+#[tokio::test]
+async fn a_second_update_while_one_is_applied_is_refused_as_recorded() {
+    for (test, code) in [
+        (
+            "TestLambdaFunction::test_lambda_concurrent_config_updates",
+            false,
+        ),
+        (
+            "TestLambdaFunction::test_lambda_concurrent_code_updates",
+            true,
+        ),
+    ] {
+        // Each change takes two seconds to apply, as AWS takes a moment: the second update
+        // comes while the first is in progress.
+        let mut replay = Replay::start_with(
+            "lambda_-test_lambda_api.snapshot.json",
+            test,
+            LocalConfig {
+                settle: std::time::Duration::from_secs(2),
+                ..LocalConfig::default()
+            },
+        )
+        .await;
+        let name = "test-lambda-concurrent";
+        // The code-update test creates its function by CreateFunction itself: no
+        // Environment, the default timeout.
+        let extra = if code { json!({}) } else { fixture() };
+        let created = create_function(&replay, name, extra).await;
+        if code {
+            replay.check("create-function-response", &created);
+        } else {
+            replay.check_in(
+                "create-function-response",
+                "CreateFunctionResponse",
+                &created,
+            );
+        }
+        settled(&replay, name).await;
+        let update = |variable: &'static str| {
+            let (path, body) = if code {
+                (
+                    format!("/2015-03-31/functions/{name}/code"),
+                    json!({ "ZipFile": zip_base64(variable) }),
+                )
+            } else {
+                (
+                    format!("/2015-03-31/functions/{name}/configuration"),
+                    json!({ "Environment": { "Variables": { "TEST": variable } } }),
+                )
+            };
+            let replay = &replay;
+            async move { replay.call(Service::Lambda, "PUT", &path, Some(body)).await }
+        };
+        let first = update("TEST1").await;
+        assert_eq!(first.status, 200, "{first:?}");
+        let second = update("TEST2").await;
+        replay.check("update-during-in-progress-update-exc", &second);
+        replay.stop().await;
+    }
+}
+
+/// test_lambda_api.py::TestLambdaFunction::test_create_lambda_exceptions and
+/// test_update_lambda_exceptions: a role, a runtime, architectures and a zip Lambda refuses,
+/// each in its words.
+#[tokio::test]
+async fn a_functions_bad_settings_are_refused_as_recorded() {
+    let mut replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaFunction::test_create_lambda_exceptions",
+    )
+    .await;
+    let name = "invalid-function";
+    for (key, extra) in [
+        ("invalid_role_arn_exc", json!({ "Role": "r1" })),
+        (
+            "invalid_runtime_exc",
+            json!({ "Runtime": "non-existent-runtime" }),
+        ),
+        ("uppercase_runtime_exc", json!({ "Runtime": "PYTHON3.9" })),
+        (
+            "multiple_architectures",
+            json!({ "Architectures": ["x86_64", "arm64"] }),
+        ),
+        (
+            "uppercase_architecture",
+            json!({ "Architectures": ["X86_64"] }),
+        ),
+        (
+            "invalid_zip_exc",
+            json!({
+                "Runtime": "python3.9",
+                "Code": { "ZipFile": base64_of(b"this is not a zipfile, just a random string") },
+            }),
+        ),
+    ] {
+        let mut extra = extra;
+        extra["Handler"] = json!("index.handler");
+        extra["PackageType"] = json!("Zip");
+        let answer = create_function(&replay, name, extra).await;
+        replay.check(key, &answer);
+    }
+    replay.stop().await;
+
+    let mut replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaFunction::test_update_lambda_exceptions",
+    )
+    .await;
+    let created = create_function(&replay, name, json!({})).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    settled(&replay, name).await;
+    let path = format!("/2015-03-31/functions/{name}/configuration");
+    for (key, body) in [
+        ("invalid_role_arn_exc", json!({ "Role": "r1" })),
+        (
+            "invalid_runtime_exc",
+            json!({ "Runtime": "non-existent-runtime" }),
+        ),
+        ("uppercase_runtime_exc", json!({ "Runtime": "PYTHON3.9" })),
+    ] {
+        let answer = replay.call(Service::Lambda, "PUT", &path, Some(body)).await;
+        replay.check(key, &answer);
+    }
+    replay.stop().await;
+}
+
+/// test_lambda_api.py::TestLambdaFunction::test_redundant_updates: the same change twice is
+/// applied twice, each a new revision.
+#[tokio::test]
+async fn a_redundant_update_is_applied_again_as_recorded() {
+    let mut replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaFunction::test_redundant_updates",
+    )
+    .await;
+    let name = "fn-redundant";
+    let mut extra = fixture();
+    extra["Description"] = json!("Initial description");
+    let created = create_function(&replay, name, extra).await;
+    replay.check_in("create_response", "CreateFunctionResponse", &created);
+    settled(&replay, name).await;
+    let configuration = format!("/2015-03-31/functions/{name}/configuration");
+    let function = format!("/2015-03-31/functions/{name}");
+    let describe = json!({ "Description": "1st update description" });
+    let first = replay
+        .call(
+            Service::Lambda,
+            "PUT",
+            &configuration,
+            Some(describe.clone()),
+        )
+        .await;
+    replay.check("first_update_result", &first);
+    settled(&replay, name).await;
+    let read = replay
+        .call(Service::Lambda, "GET", &configuration, None)
+        .await;
+    replay.check("get_fn_config_result", &read);
+    let read = replay.call(Service::Lambda, "GET", &function, None).await;
+    replay.check("get_fn_result", &read);
+    let again = replay
+        .call(Service::Lambda, "PUT", &configuration, Some(describe))
+        .await;
+    replay.check("redundant_update_result", &again);
+    settled(&replay, name).await;
+    let read = replay.call(Service::Lambda, "GET", &function, None).await;
+    replay.check("get_fn_result_after_redundant_update", &read);
+    replay.stop().await;
+}
+
+/// GetFunction, of a version or an alias when `qualifier` names one.
+async fn get_function(replay: &Replay, name: &str, qualifier: Option<&str>) -> Answer {
+    let query = qualifier
+        .map(|q| format!("?Qualifier={q}"))
+        .unwrap_or_default();
+    let path = format!("/2015-03-31/functions/{name}{query}");
+    replay.call(Service::Lambda, "GET", &path, None).await
+}
+
+/// AddPermission, on what `qualifier` names when it names something.
+async fn add_permission(
+    replay: &Replay,
+    name: &str,
+    qualifier: Option<&str>,
+    statement: Value,
+) -> Answer {
+    let query = qualifier
+        .map(|q| format!("?Qualifier={q}"))
+        .unwrap_or_default();
+    let path = format!("/2015-03-31/functions/{name}/policy{query}");
+    replay
+        .call(Service::Lambda, "POST", &path, Some(statement))
+        .await
+}
+
+/// GetPolicy, of what `qualifier` names when it names something.
+async fn get_policy(replay: &Replay, name: &str, qualifier: Option<&str>) -> Answer {
+    let query = qualifier
+        .map(|q| format!("?Qualifier={q}"))
+        .unwrap_or_default();
+    let path = format!("/2015-03-31/functions/{name}/policy{query}");
+    replay.call(Service::Lambda, "GET", &path, None).await
+}
+
+/// The statement LocalStack's permission tests add: S3, for the bucket `test-bucket`.
+fn s3_statement(sid: &str) -> Value {
+    json!({
+        "Action": "lambda:InvokeFunction",
+        "StatementId": sid,
+        "Principal": "s3.amazonaws.com",
+        "SourceArn": "arn:aws:s3:::test-bucket",
+    })
+}
+
+/// test_lambda.py::TestLambdaBaseFeatures::test_function_state: Pending when created,
+/// Active once settled.
+#[tokio::test]
+async fn a_function_is_pending_then_active_as_recorded() {
+    let mut replay = Replay::start(
+        "lambda_-test_lambda.snapshot.json",
+        "TestLambdaBaseFeatures::test_function_state",
+    )
+    .await;
+    let name = "test-function-state";
+    let created = create_function(&replay, name, json!({})).await;
+    replay.check("create-fn-response", &created);
+    settled(&replay, name).await;
+    let read = get_function(&replay, name, None).await;
+    replay.check("get-fn-response", &read);
+    replay.stop().await;
+}
+
+/// test_lambda_api.py::TestLambdaTag::test_create_tag_on_fn_create: tags given to
+/// CreateFunction, in GetFunction and ListTags.
+#[tokio::test]
+async fn tags_given_at_creation_are_answered_as_recorded() {
+    let mut replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaTag::test_create_tag_on_fn_create",
+    )
+    .await;
+    let name = "fn-tags-on-create";
+    let mut extra = fixture();
+    extra["Tags"] = json!({ "testtag": "tag-custom" });
+    let created = create_function(&replay, name, extra).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    settled(&replay, name).await;
+    let read = get_function(&replay, name, None).await;
+    replay.check("get_function_result", &read);
+    let arn = read.body["Configuration"]["FunctionArn"].as_str().unwrap();
+    let tags = replay
+        .call(
+            Service::Lambda,
+            "GET",
+            &format!("/2017-03-31/tags/{arn}"),
+            None,
+        )
+        .await;
+    replay.check("list_tags_result", &tags);
+    replay.stop().await;
+}
+
+/// test_lambda_api.py::TestLambdaTags::test_tag_versions: a version's ARN and `$LATEST`'s
+/// take no tags.
+#[tokio::test]
+async fn a_version_takes_no_tags_as_recorded() {
+    let mut replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaTags::test_tag_versions",
+    )
+    .await;
+    let name = "fn-tag-versions";
+    let mut extra = fixture();
+    extra["Tags"] = json!({ "key_a": "value_a" });
+    let created = create_function(&replay, name, extra).await;
+    let arn = created.body["FunctionArn"].as_str().unwrap().to_string();
+    settled(&replay, name).await;
+    let published = replay
+        .call(
+            Service::Lambda,
+            "POST",
+            &format!("/2015-03-31/functions/{name}/versions"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(published.status, 201, "{published:?}");
+    let version_arn = published.body["FunctionArn"].as_str().unwrap().to_string();
+    let tags = json!({ "Tags": {
+        "key_b": "value_b", "key_c": "value_c", "key_d": "value_d", "key_e": "value_e",
+    }});
+    for (key, resource) in [
+        ("tag_resource_exception", version_arn),
+        ("tag_resource_latest_exception", format!("{arn}:$LATEST")),
+    ] {
+        let answer = replay
+            .call(
+                Service::Lambda,
+                "POST",
+                &format!("/2017-03-31/tags/{resource}"),
+                Some(tags.clone()),
+            )
+            .await;
+        replay.check(key, &answer);
+    }
+    replay.stop().await;
+}
+
+/// test_lambda_api.py::TestLambdaSizeLimits::test_lambda_envvars_near_limit_succeeds and
+/// test_large_environment_fails_multiple_keys: 4 KB of environment is taken, one byte more
+/// over two keys is not, and nothing is created.
+#[tokio::test]
+async fn an_environment_of_4_kb_is_the_limit_as_recorded() {
+    let mut replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaSizeLimits::test_lambda_envvars_near_limit_succeeds",
+    )
+    .await;
+    let name = "large-envvar-lambda-ok";
+    // 4 KB less the JSON around one variable (`{"":""}`), less the key.
+    let mut extra = fixture();
+    extra["Environment"] = json!({ "Variables": { "LARGE_VAR": "x".repeat(4 * 1024 - 7 - 9) } });
+    let created = create_function(&replay, name, extra).await;
+    replay.check_in(
+        "successful_create_fn_result",
+        "CreateFunctionResponse",
+        &created,
+    );
+    replay.stop().await;
+
+    let mut replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaSizeLimits::test_large_environment_fails_multiple_keys",
+    )
+    .await;
+    let name = "large-envvar-lambda-too-large";
+    // The variables in the test's order (AWS measures them as sent).
+    let body = json!({
+        "FunctionName": name,
+        "Runtime": "python3.12",
+        "Handler": "handler.handler",
+        "Role": "arn:aws:iam::000000000000:role/lambda-replay-role",
+        "Code": { "ZipFile": zip_base64("echo") },
+        "Timeout": 30,
+    })
+    .to_string();
+    let environment = format!(
+        r#","Environment":{{"Variables":{{"SMALL_VAR":"ok","LARGE_VAR":"{}"}}}}}}"#,
+        "x".repeat(4064)
+    );
+    let body = format!("{}{environment}", body.strip_suffix('}').unwrap());
+    let refused = replay
+        .call_text(Service::Lambda, "POST", "/2015-03-31/functions", Some(body))
+        .await;
+    replay.check("failured_create_fn_result_multi_key", &refused);
+    let read = get_function(&replay, name, None).await;
+    assert_eq!(
+        read.code.as_deref(),
+        Some("ResourceNotFoundException"),
+        "{read:?}"
+    );
+    replay.stop().await;
+}
+
+/// test_lambda_api.py::TestLambdaPermissions::test_add_lambda_permission_aws and
+/// test_create_multiple_lambda_permissions: a statement as AddPermission answers it, and the
+/// policy holding one or two.
+#[tokio::test]
+async fn permissions_are_added_as_recorded() {
+    let mut replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaPermissions::test_add_lambda_permission_aws",
+    )
+    .await;
+    let name = "lambda_func-permission";
+    let created = create_function(&replay, name, fixture()).await;
+    replay.check_in("create_lambda", "CreateFunctionResponse", &created);
+    settled(&replay, name).await;
+    let added = add_permission(&replay, name, None, s3_statement("s3")).await;
+    replay.check("add_permission", &added);
+    let policy = get_policy(&replay, name, None).await;
+    replay.check("get_policy", &policy);
+    replay.stop().await;
+
+    let mut replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaPermissions::test_create_multiple_lambda_permissions",
+    )
+    .await;
+    let name = "test-function-permissions";
+    create_function(&replay, name, fixture()).await;
+    settled(&replay, name).await;
+    for (key, sid, principal) in [
+        ("add_permission_response_1", "logs", "logs.amazonaws.com"),
+        (
+            "add_permission_response_2",
+            "kinesis",
+            "kinesis.amazonaws.com",
+        ),
+    ] {
+        let statement = json!({
+            "Action": "lambda:InvokeFunction",
+            "StatementId": sid,
+            "Principal": principal,
+        });
+        let added = add_permission(&replay, name, None, statement).await;
+        replay.check(key, &added);
+    }
+    let policy = get_policy(&replay, name, None).await;
+    replay.check("policy_after_2_add", &policy);
+    replay.stop().await;
+}
+
+/// test_lambda_api.py::TestLambdaRevisions::test_function_revisions_version_and_alias: which
+/// calls give a function, a version and an alias a new RevisionId, and a stale one refused.
+#[tokio::test]
+async fn revisions_of_versions_and_aliases_are_as_recorded() {
+    let mut replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaRevisions::test_function_revisions_version_and_alias",
+    )
+    .await;
+    let name = "fn-revisions-versions";
+    let created = create_function(&replay, name, fixture()).await;
+    replay.check_in(
+        "create_function_response_rev1",
+        "CreateFunctionResponse",
+        &created,
+    );
+    settled(&replay, name).await;
+    let active = get_function(&replay, name, None).await;
+    replay.check("get_function_active_rev2", &active);
+    let revision = active.body["Configuration"]["RevisionId"].clone();
+    let versions = format!("/2015-03-31/functions/{name}/versions");
+    let stale = replay
+        .call(
+            Service::Lambda,
+            "POST",
+            &versions,
+            Some(json!({ "RevisionId": "wrong" })),
+        )
+        .await;
+    replay.check("publish_version_revision_exception", &stale);
+    let published = replay
+        .call(
+            Service::Lambda,
+            "POST",
+            &versions,
+            Some(json!({ "RevisionId": revision })),
+        )
+        .await;
+    replay.check("publish_version_response_rev_v1", &published);
+    let read = get_function(&replay, name, Some("1")).await;
+    replay.check("get_function_published_version_rev_v2", &read);
+    let read = get_function(&replay, name, None).await;
+    replay.check("get_function_latest_rev3", &read);
+    let aliases = format!("/2015-03-31/functions/{name}/aliases");
+    let alias = replay
+        .call(
+            Service::Lambda,
+            "POST",
+            &aliases,
+            Some(json!({ "Name": "revision_alias", "FunctionVersion": "1" })),
+        )
+        .await;
+    replay.check("create_alias_response_rev_a1", &alias);
+    let read = get_function(&replay, name, None).await;
+    replay.check("get_function_latest_rev4", &read);
+    let read = get_function(&replay, name, Some("1")).await;
+    replay.check("get_function_published_version_rev_v3", &read);
+    let alias_path = format!("{aliases}/revision_alias");
+    let stale = replay
+        .call(
+            Service::Lambda,
+            "PUT",
+            &alias_path,
+            Some(json!({ "RevisionId": "wrong" })),
+        )
+        .await;
+    replay.check("update_alias_revision_exception", &stale);
+    let updated = replay
+        .call(
+            Service::Lambda,
+            "PUT",
+            &alias_path,
+            Some(json!({
+                "Description": "something changed",
+                "RevisionId": alias.body["RevisionId"],
+            })),
+        )
+        .await;
+    replay.check("update_alias_response_rev_a2", &updated);
+    replay.stop().await;
+}
+
+/// test_lambda_api.py::TestLambdaRevisions::test_function_revisions_permissions (its one
+/// recorded answer): a stale RevisionId on AddPermission names GetPolicy.
+#[tokio::test]
+async fn a_stale_revision_on_a_permission_is_refused_as_recorded() {
+    let mut replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaRevisions::test_function_revisions_permissions",
+    )
+    .await;
+    let name = "fn-revisions-permissions";
+    create_function(&replay, name, fixture()).await;
+    settled(&replay, name).await;
+    let mut statement = json!({
+        "StatementId": "s3",
+        "Action": "lambda:InvokeFunction",
+        "Principal": "s3.amazonaws.com",
+    });
+    statement["RevisionId"] = json!("wrong");
+    let stale = add_permission(&replay, name, None, statement.clone()).await;
+    replay.check("add_permission_revision_exception", &stale);
+    // The rest of the test, which AWS's recording no longer holds: the current RevisionId is
+    // taken, and the policy's RevisionId is then the function's.
+    let revision =
+        get_function(&replay, name, None).await.body["Configuration"]["RevisionId"].clone();
+    statement["RevisionId"] = revision.clone();
+    let added = add_permission(&replay, name, None, statement).await;
+    assert_eq!(added.status, 201, "{added:?}");
+    let policy = get_policy(&replay, name, None).await;
+    let after = get_function(&replay, name, None).await.body["Configuration"]["RevisionId"].clone();
+    assert_ne!(policy.body["RevisionId"], revision);
+    assert_eq!(policy.body["RevisionId"], after);
+    replay.stop().await;
+}
+
+/// test_lambda_api.py::TestLambdaPermissions::test_lambda_permission_fn_versioning: a policy
+/// per function, version and alias, each with its own RevisionId.
+#[tokio::test]
+async fn permissions_of_versions_and_aliases_are_as_recorded() {
+    let mut replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaPermissions::test_lambda_permission_fn_versioning",
+    )
+    .await;
+    let name = "lambda_func-versioning";
+    create_function(&replay, name, fixture()).await;
+    settled(&replay, name).await;
+    let added = add_permission(&replay, name, None, s3_statement("s3")).await;
+    replay.check("add_permission", &added);
+    let policy = get_policy(&replay, name, None).await;
+    replay.check("get_policy", &policy);
+    let published = replay
+        .call(
+            Service::Lambda,
+            "POST",
+            &format!("/2015-03-31/functions/{name}/versions"),
+            Some(json!({})),
+        )
+        .await;
+    replay.check("publish_version_result", &published);
+    let read = get_function(&replay, name, None).await;
+    replay.check("get_function_result_after_publishing", &read);
+    let policy = get_policy(&replay, name, None).await;
+    replay.check("get_policy_after_publishing_latest", &policy);
+    let none = get_policy(&replay, name, Some("1")).await;
+    replay.check("get_policy_after_publishing_new_version", &none);
+    let added = add_permission(&replay, &format!("{name}:1"), Some("1"), s3_statement("s3")).await;
+    assert_eq!(added.status, 201, "{added:?}");
+    let policy = get_policy(&replay, name, Some("1")).await;
+    replay.check("get_policy_version", &policy);
+    let alias = replay
+        .call(
+            Service::Lambda,
+            "POST",
+            &format!("/2015-03-31/functions/{name}/aliases"),
+            Some(json!({ "Name": "permission-alias", "FunctionVersion": "1" })),
+        )
+        .await;
+    replay.check("create_alias_response", &alias);
+    let read = replay
+        .call(
+            Service::Lambda,
+            "GET",
+            &format!("/2015-03-31/functions/{name}/aliases/permission-alias"),
+            None,
+        )
+        .await;
+    replay.check("get_alias", &read);
+    let mut statement = s3_statement("s3");
+    statement["RevisionId"] = json!("wrong");
+    let stale = add_permission(&replay, name, Some("permission-alias"), statement.clone()).await;
+    replay.check("add_permission_alias_revision_exception", &stale);
+    statement["RevisionId"] = alias.body["RevisionId"].clone();
+    let added = add_permission(
+        &replay,
+        &format!("{name}:permission-alias"),
+        Some("permission-alias"),
+        statement,
+    )
+    .await;
+    assert_eq!(added.status, 201, "{added:?}");
+    let policy = get_policy(&replay, name, Some("permission-alias")).await;
+    replay.check("get_policy_alias", &policy);
+    let policy = get_policy(&replay, name, None).await;
+    replay.check("get_policy_after_adding_to_new_version", &policy);
+    let mut statement = s3_statement("s3_2");
+    statement["RevisionId"] = policy.body["RevisionId"].clone();
+    let added = add_permission(&replay, name, None, statement).await;
+    assert_eq!(added.status, 201, "{added:?}");
+    let policy = get_policy(&replay, name, None).await;
+    replay.check("get_policy_after_adding_2", &policy);
+    replay.stop().await;
+}
+
+/// test_lambda_api.py::TestLambdaVersions::test_publish_with_update: UpdateFunctionCode with
+/// `Publish` answers the new version, Pending, while `$LATEST` is still InProgress.
+#[tokio::test]
+async fn an_update_that_publishes_answers_the_version_as_recorded() {
+    // The update takes two seconds to apply, as AWS takes a moment: the reads come while it
+    // is in progress.
+    let mut replay = Replay::start_with(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaVersions::test_publish_with_update",
+        LocalConfig {
+            settle: std::time::Duration::from_secs(2),
+            ..LocalConfig::default()
+        },
+    )
+    .await;
+    let name = "fn-publish-with-update";
+    let created = create_function(
+        &replay,
+        name,
+        json!({ "Handler": "index.handler", "PackageType": "Zip" }),
+    )
+    .await;
+    replay.check("create_response", &created);
+    settled(&replay, name).await;
+    let read = get_function(&replay, name, None).await;
+    replay.check("get_function_result", &read);
+    let updated = replay
+        .call(
+            Service::Lambda,
+            "PUT",
+            &format!("/2015-03-31/functions/{name}/code"),
+            Some(json!({ "ZipFile": zip_base64("version"), "Publish": true })),
+        )
+        .await;
+    replay.check("update_function_code_result", &updated);
+    let read = get_function(&replay, name, Some("1")).await;
+    replay.check("get_function_version_result", &read);
+    let read = get_function(&replay, name, Some("$LATEST")).await;
+    replay.check("get_function_latest_result", &read);
+    replay.stop().await;
+}
+
+/// test_lambda_api.py::TestLambdaFunction::test_function_arns: a function created by its ARN
+/// or a partial one; names and ARNs Lambda refuses.
+#[tokio::test]
+async fn functions_named_by_arn_are_created_and_refused_as_recorded() {
+    let mut replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaFunction::test_function_arns",
+    )
+    .await;
+    let arn = "arn:aws:lambda:us-east-1:000000000000:function:test-function-arn";
+    let created = create_function(&replay, arn, fixture()).await;
+    replay.check_in(
+        "create-function-arn-response",
+        "CreateFunctionResponse",
+        &created,
+    );
+    let partial = "000000000000:function:test-partial-arn";
+    // AWS's test zipped its code again, with another time in the zip: another hash.
+    let mut extra = fixture();
+    extra["Code"] = json!({ "ZipFile": zip_base64("echo again") });
+    let created = create_function(&replay, partial, extra).await;
+    replay.check_in(
+        "create-function-partial-arn-response",
+        "CreateFunctionResponse",
+        &created,
+    );
+    let prefix = "arn:aws:lambda:us-east-1:000000000000:function:";
+    for (key, name) in [
+        (
+            "invalid_function_name_exc",
+            "invalid:function:name".to_string(),
+        ),
+        ("long_function_name_exc", "a".repeat(65)),
+        (
+            "long_function_arn_exc",
+            format!("{prefix}{}", "a".repeat(140 - prefix.len() + 1)),
+        ),
+        (
+            "function_arn_other_region_exc",
+            "arn:aws:lambda:ap-southeast-1:000000000000:function:test-function-arn-2".to_string(),
+        ),
+        (
+            "function_arn_other_account_exc",
+            "arn:aws:lambda:us-east-1:123456789012:function:test-function-arn-3".to_string(),
+        ),
+    ] {
+        let refused = create_function(
+            &replay,
+            &name,
+            json!({ "Handler": "index.handler", "PackageType": "Zip" }),
+        )
+        .await;
+        replay.check(key, &refused);
+    }
+    replay.stop().await;
+}
+
+/// test_lambda_api.py::TestLambdaFunction::test_invalid_invoke: a name that is no function
+/// name, in the model's words.
+#[tokio::test]
+async fn an_invoke_of_no_function_name_is_refused_as_recorded() {
+    let mut replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaFunction::test_invalid_invoke",
+    )
+    .await;
+    let answer = replay
+        .call(
+            Service::Lambda,
+            "POST",
+            "/2015-03-31/functions/arn:aws:lambda:us-east-1:123400000000@function:myfn/invocations",
+            Some(json!({})),
+        )
+        .await;
+    replay.check("invoke_function_name_pattern_exc", &answer);
+    replay.stop().await;
+}
+
+/// test_lambda.py::TestLambdaFeatures::test_invoke_exceptions: Invoke names the version it
+/// looked for.
+#[tokio::test]
+async fn an_invoke_of_a_missing_function_is_refused_as_recorded() {
+    let mut replay = Replay::start(
+        "lambda_-test_lambda.snapshot.json",
+        "TestLambdaFeatures::test_invoke_exceptions",
+    )
+    .await;
+    let answer = replay
+        .call(
+            Service::Lambda,
+            "POST",
+            "/2015-03-31/functions/doesnotexist/invocations",
+            None,
+        )
+        .await;
+    replay.check("invoke_function_doesnotexist", &answer);
+    replay.stop().await;
+}
+
+/// test_lambda_api.py::TestLambdaAlias::test_alias_naming: an alias named like a date is
+/// taken and invoked; a number is not an alias name.
+#[tokio::test]
+async fn alias_names_are_taken_and_refused_as_recorded() {
+    let mut replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaAlias::test_alias_naming",
+    )
+    .await;
+    let name = "alias-fn-naming";
+    // A bootstrap that answers every event, so that the invocation the test makes is served.
+    let code = base64_of(&common::script_zip(
+        r#"post "/2018-06-01/runtime/invocation/$id/response" '{}'"#,
+    ));
+    let created = create_function(
+        &replay,
+        name,
+        json!({
+            "Handler": "index.handler",
+            "PackageType": "Zip",
+            "Code": { "ZipFile": code },
+            "Environment": { "Variables": { "testenv": "staging" } },
+        }),
+    )
+    .await;
+    replay.check("create_response", &created);
+    settled(&replay, name).await;
+    let published = replay
+        .call(
+            Service::Lambda,
+            "POST",
+            &format!("/2015-03-31/functions/{name}/versions"),
+            Some(json!({})),
+        )
+        .await;
+    replay.check("publish_v1", &published);
+    let aliases = format!("/2015-03-31/functions/{name}/aliases");
+    let alias =
+        json!({ "Name": "2024-01-02", "FunctionVersion": "1", "Description": "custom-alias" });
+    let created = replay
+        .call(Service::Lambda, "POST", &aliases, Some(alias))
+        .await;
+    replay.check("create_alias_date", &created);
+    let read = replay
+        .call(
+            Service::Lambda,
+            "GET",
+            &format!("{aliases}/2024-01-02"),
+            None,
+        )
+        .await;
+    replay.check("get_alias_date", &read);
+    let invoked = replay
+        .call(
+            Service::Lambda,
+            "POST",
+            &format!("/2015-03-31/functions/{name}:2024-01-02/invocations"),
+            None,
+        )
+        .await;
+    assert_eq!(invoked.status, 200, "{invoked:?}");
+    let number = json!({ "Name": "2024", "FunctionVersion": "1", "Description": "custom-alias" });
+    let refused = replay
+        .call(Service::Lambda, "POST", &aliases, Some(number))
+        .await;
+    replay.check("create_alias_number_exception", &refused);
+    replay.stop().await;
+}
+
+/// A zip of one stored (uncompressed) file of `size` bytes, base64: code of a known zipped size.
+fn stored_zip_base64(size: usize) -> String {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored)
+        .large_file(true);
+    zip.start_file("handler.py", options).unwrap();
+    zip.write_all(&vec![b'#'; size]).unwrap();
+    base64_of(&zip.finish().unwrap().into_inner())
+}
+
+/// test_lambda_api.py::TestLambdaSizeLimits::test_oversized_zipped_create_lambda and
+/// test_oversized_request_create_lambda: the zip's size is checked first (50 MB), then the
+/// request's (70167211 bytes).
+#[tokio::test]
+async fn oversized_code_and_requests_are_refused_as_recorded() {
+    const ZIPPED: usize = 52_428_800;
+    for (test, zip_size, environment) in [
+        (
+            "TestLambdaSizeLimits::test_oversized_zipped_create_lambda",
+            ZIPPED,
+            None,
+        ),
+        (
+            "TestLambdaSizeLimits::test_oversized_request_create_lambda",
+            ZIPPED - 1024 - 200,
+            Some(70_167_211 - ZIPPED + 1024 * 1024),
+        ),
+    ] {
+        let mut replay = Replay::start("lambda_-test_lambda_api.snapshot.json", test).await;
+        let mut extra =
+            json!({ "Timeout": 10, "Code": { "ZipFile": stored_zip_base64(zip_size) } });
+        if let Some(size) = environment {
+            extra["Environment"] = json!({ "Variables": { "largeKey": "#".repeat(size) } });
+        }
+        let refused = create_function(&replay, "test_lambda_oversized", extra).await;
+        replay.check("invalid_param_exc", &refused);
+        replay.stop().await;
+    }
+}

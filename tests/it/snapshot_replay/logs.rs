@@ -1,0 +1,153 @@
+//! CloudWatch Logs' recorded tests (LocalStack's `tests/aws/services/logs/`).
+
+use serde_json::json;
+
+use super::{Replay, Service};
+
+/// test_logs_groups.py::TestLogsGroups::test_create_log_group_duplicate_error.
+#[tokio::test]
+async fn a_log_group_created_twice_is_refused_as_recorded() {
+    let mut replay = Replay::start(
+        "logs-test_logs_groups.snapshot.json",
+        "TestLogsGroups::test_create_log_group_duplicate_error",
+    )
+    .await;
+    let group = json!({ "logGroupName": "test-log-group-duplicate" });
+    let created = replay
+        .call(
+            Service::Logs("CreateLogGroup"),
+            "POST",
+            "/",
+            Some(group.clone()),
+        )
+        .await;
+    assert_eq!(created.status, 200);
+    let again = replay
+        .call(Service::Logs("CreateLogGroup"), "POST", "/", Some(group))
+        .await;
+    replay.check("error-duplicate-log-group", &again);
+    replay.stop().await;
+}
+
+/// A log group and a stream in it, as LocalStack's `logs_log_group` / `logs_log_stream`
+/// fixtures make them.
+async fn log_group_and_stream(replay: &Replay, group: &str, stream: &str) {
+    for (op, body) in [
+        ("CreateLogGroup", json!({ "logGroupName": group })),
+        (
+            "CreateLogStream",
+            json!({ "logGroupName": group, "logStreamName": stream }),
+        ),
+    ] {
+        let answer = replay
+            .call(Service::Logs(op), "POST", "/", Some(body))
+            .await;
+        assert_eq!(answer.status, 200, "{op}: {answer:?}");
+    }
+}
+
+/// test_logs_groups.py::TestLogsGroupsTags::test_create_log_group_with_tags.
+#[tokio::test]
+async fn a_log_groups_tags_given_at_creation_are_listed_as_recorded() {
+    let mut replay = Replay::start(
+        "logs-test_logs_groups.snapshot.json",
+        "TestLogsGroupsTags::test_create_log_group_with_tags",
+    )
+    .await;
+    let group = json!({ "logGroupName": "test-log-group-tags", "tags": { "env": "testing" } });
+    let created = replay
+        .call(Service::Logs("CreateLogGroup"), "POST", "/", Some(group))
+        .await;
+    assert_eq!(created.status, 200, "{created:?}");
+    let listed = replay
+        .call(
+            Service::Logs("ListTagsLogGroup"),
+            "POST",
+            "/",
+            Some(json!({ "logGroupName": "test-log-group-tags" })),
+        )
+        .await;
+    replay.check("list-tags-after-create", &listed);
+    replay.stop().await;
+}
+
+/// test_logs_events.py::TestLogsEvents::test_put_log_events_to_invalid_stream.
+#[tokio::test]
+async fn events_for_a_missing_stream_are_refused_as_recorded() {
+    let mut replay = Replay::start(
+        "logs-test_logs_events.snapshot.json",
+        "TestLogsEvents::test_put_log_events_to_invalid_stream",
+    )
+    .await;
+    log_group_and_stream(&replay, "test-log-group-events", "test-log-stream").await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let put = replay
+        .call(
+            Service::Logs("PutLogEvents"),
+            "POST",
+            "/",
+            Some(json!({
+                "logGroupName": "test-log-group-events",
+                "logStreamName": "invalid-stream",
+                "logEvents": [{ "timestamp": now, "message": "test" }],
+            })),
+        )
+        .await;
+    replay.check("error-invalid-stream", &put);
+    replay.stop().await;
+}
+
+/// test_logs_streams.py::TestLogsStreams::test_describe_log_streams_with_log_group_identifier
+/// and test_log_stream_arn_format: a stream as DescribeLogStreams answers it, by the group's
+/// name, its identifier (name or ARN), and never both.
+#[tokio::test]
+async fn log_streams_are_described_as_recorded() {
+    let (group, stream) = ("test-log-group-streams", "test-log-stream-1");
+    let mut replay = Replay::start(
+        "logs-test_logs_streams.snapshot.json",
+        "TestLogsStreams::test_log_stream_arn_format",
+    )
+    .await;
+    log_group_and_stream(&replay, group, stream).await;
+    let described = replay
+        .call(
+            Service::Logs("DescribeLogStreams"),
+            "POST",
+            "/",
+            Some(json!({ "logGroupName": group })),
+        )
+        .await;
+    replay.check("describe-log-streams-with-arn", &described);
+    replay.stop().await;
+
+    let mut replay = Replay::start(
+        "logs-test_logs_streams.snapshot.json",
+        "TestLogsStreams::test_describe_log_streams_with_log_group_identifier",
+    )
+    .await;
+    log_group_and_stream(&replay, group, stream).await;
+    let arn = format!("arn:aws:logs:us-east-1:000000000000:log-group:{group}");
+    for (key, body) in [
+        (
+            "describe-streams-identifier-name",
+            json!({ "logGroupIdentifier": group }),
+        ),
+        (
+            "describe-streams-identifier-arn",
+            json!({ "logGroupIdentifier": arn }),
+        ),
+        (
+            "error-both-name-and-identifier",
+            json!({ "logGroupName": group, "logGroupIdentifier": group }),
+        ),
+    ] {
+        let answer = replay
+            .call(Service::Logs("DescribeLogStreams"), "POST", "/", Some(body))
+            .await;
+        replay.check(key, &answer);
+    }
+    replay.stop().await;
+}

@@ -1,0 +1,359 @@
+//! AWS's answers, replayed whole: each test here makes, against the local cloud, the calls one
+//! of LocalStack's AWS-validated tests made against AWS, and holds every answer to what AWS
+//! answered (the recording kept in `tests/aws-recordings/`, copied by `scripts/aws-snapshots`):
+//! the status, the error code and message, and every member of a body, no more and no fewer.
+//!
+//! A recording's values are AWS's, with LocalStack's stand-ins for what differs per run:
+//! `<id:1>` (any value, but the same one wherever `<id:1>` appears in the test), `datetime` /
+//! `timestamp` (any time), `<region>`, `<partition>` and the account `111111111111` inside a
+//! string (the local cloud's own).
+
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
+
+use crate::common;
+use faqctl::local::{LocalCloud, LocalConfig};
+
+/// One recorded test's answers, by the key its test matched them under.
+fn recording(file: &str, test: &str) -> Value {
+    let path = common::workspace().join("tests/aws-recordings").join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let snapshot: Value = serde_json::from_str(&text).unwrap();
+    let content = &snapshot["tests"][test]["recorded-content"];
+    assert!(
+        content.is_object(),
+        "{}: no recording of {test}",
+        path.display()
+    );
+    content.clone()
+}
+
+/// The API a call is for, and how it is addressed on the wire.
+#[derive(Clone, Copy)]
+enum Service {
+    Lambda,
+    ApiGateway,
+    /// CloudWatch Logs (awsJson1.1), by operation.
+    Logs(&'static str),
+    /// CloudWatch over awsJson1.0, by operation.
+    CloudWatch(&'static str),
+}
+
+/// An answer as the replay reads it.
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    /// The error code (`x-amzn-ErrorType`, or the body's `__type`), on an error.
+    code: Option<String>,
+    body: Value,
+}
+
+struct Replay {
+    cloud: LocalCloud,
+    client: reqwest::Client,
+    recorded: Value,
+    test: String,
+    stand_ins: StandIns,
+}
+
+/// What each `<name:n>` of a recording stands for in this run.
+#[derive(Default)]
+struct StandIns {
+    bound: HashMap<String, String>,
+}
+
+impl Replay {
+    async fn start(file: &str, test: &str) -> Replay {
+        Replay::start_with(file, test, LocalConfig::default()).await
+    }
+
+    async fn start_with(file: &str, test: &str, config: LocalConfig) -> Replay {
+        Replay {
+            cloud: common::local_cloud(config).await,
+            client: reqwest::Client::new(),
+            recorded: recording(file, test),
+            test: test.to_string(),
+            stand_ins: StandIns::default(),
+        }
+    }
+
+    async fn call(
+        &self,
+        service: Service,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Answer {
+        self.call_text(service, method, path, body.map(|b| b.to_string()))
+            .await
+    }
+
+    /// `call`, with the body as written (its members in the order the test gives them).
+    async fn call_text(
+        &self,
+        service: Service,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+    ) -> Answer {
+        let (scope, target, content_type) = match service {
+            Service::Lambda => ("lambda", None, "application/json"),
+            Service::ApiGateway => ("apigateway", None, "application/json"),
+            Service::Logs(op) => (
+                "logs",
+                Some(format!("Logs_20140328.{op}")),
+                "application/x-amz-json-1.1",
+            ),
+            Service::CloudWatch(op) => (
+                "monitoring",
+                Some(format!("GraniteServiceVersion20100801.{op}")),
+                "application/x-amz-json-1.0",
+            ),
+        };
+        let url = format!("{}{path}", self.cloud.endpoint());
+        let mut request = self
+            .client
+            .request(method.parse().unwrap(), url)
+            .header(
+                "authorization",
+                format!("AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/{scope}/aws4_request, SignedHeaders=host, Signature=0"),
+            )
+            .header("content-type", content_type);
+        if let Some(target) = target {
+            request = request.header("x-amz-target", target);
+        }
+        if let Some(body) = body {
+            request = request.body(body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let header_code = response
+            .headers()
+            .get("x-amzn-errortype")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(':').next().unwrap_or(v).to_string());
+        let text = response.text().await.unwrap();
+        let body: Value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        let mut body = body;
+        if let (Service::ApiGateway, Some(object)) = (service, body.as_object_mut()) {
+            // The model's wire name for a list's `items` (botocore reads it back as `items`).
+            if let Some(items) = object.remove("item") {
+                object.insert("items".into(), items);
+            }
+        }
+        if let (Service::Lambda, Some(object)) = (service, body.as_object_mut()) {
+            // A policy and a statement are JSON documents in a string; LocalStack records them
+            // parsed.
+            for member in ["Policy", "Statement"] {
+                if let Some(Value::String(document)) = object.get(member) {
+                    if let Ok(parsed) = serde_json::from_str::<Value>(document) {
+                        object.insert(member.into(), parsed);
+                    }
+                }
+            }
+        }
+        let code = header_code.or_else(|| {
+            body["__type"]
+                .as_str()
+                .map(|t| t.rsplit('#').next().unwrap_or(t).to_string())
+        });
+        Answer { status, code, body }
+    }
+
+    /// Holds an answer to what AWS answered under `key`.
+    fn check(&mut self, key: &str, answer: &Answer) {
+        let recorded = self.recorded[key].clone();
+        self.check_against(key, recorded, answer);
+    }
+
+    /// `check`, for a recording that wraps the answer in `member` (LocalStack's
+    /// `create_lambda_function` records `{"CreateFunctionResponse": …}`).
+    fn check_in(&mut self, key: &str, member: &str, answer: &Answer) {
+        let recorded = self.recorded[key][member].clone();
+        self.check_against(&format!("{key}.{member}"), recorded, answer);
+    }
+
+    fn check_against(&mut self, key: &str, recorded: Value, answer: &Answer) {
+        assert!(
+            recorded.is_object(),
+            "{}: nothing recorded under {key}",
+            self.test
+        );
+        let at = format!("{} {key}", self.test);
+        assert_eq!(
+            Some(u64::from(answer.status)),
+            recorded["ResponseMetadata"]["HTTPStatusCode"].as_u64(),
+            "{at}: status ({answer:?})"
+        );
+        if let Some(error) = recorded.get("Error") {
+            assert_eq!(
+                answer.code.as_deref(),
+                error["Code"].as_str(),
+                "{at}: error code ({answer:?})"
+            );
+            let message = answer.body["message"]
+                .as_str()
+                .or_else(|| answer.body["Message"].as_str());
+            if error["Message"].is_null() {
+                // AWS answered the error with no message at all.
+                assert_eq!(message, None, "{at}: a message AWS did not give");
+                return;
+            }
+            let message = message.unwrap_or_else(|| panic!("{at}: no message ({answer:?})"));
+            self.stand_ins.matches(
+                &error["Message"],
+                &json!(message),
+                &format!("{at}: message"),
+            );
+            return;
+        }
+        let mut expected = recorded;
+        expected.as_object_mut().unwrap().remove("ResponseMetadata");
+        let actual = if answer.body.is_null() {
+            json!({})
+        } else {
+            answer.body.clone()
+        };
+        self.stand_ins.matches(&expected, &actual, &at);
+    }
+
+    async fn stop(self) {
+        self.cloud.stop().await;
+    }
+}
+
+impl StandIns {
+    /// Holds `actual` to `expected`, recursively: the same members, items and values, but
+    /// where a stand-in is recorded.
+    fn matches(&mut self, expected: &Value, actual: &Value, at: &str) {
+        match (expected, actual) {
+            (Value::Object(want), Value::Object(got)) => {
+                let mut wanted: Vec<&String> = want.keys().collect();
+                let mut given: Vec<&String> = got.keys().collect();
+                wanted.sort();
+                given.sort();
+                assert_eq!(given, wanted, "{at}: members ({actual})");
+                for (name, value) in want {
+                    self.matches(value, &got[name], &format!("{at}.{name}"));
+                }
+            }
+            (Value::Array(want), Value::Array(got)) => {
+                assert_eq!(got.len(), want.len(), "{at}: items ({actual})");
+                for (i, (w, g)) in want.iter().zip(got).enumerate() {
+                    self.matches(w, g, &format!("{at}[{i}]"));
+                }
+            }
+            // A code's hash, as LocalStack's `lambda_api` transformer writes it.
+            (Value::String(want), Value::String(_)) if want == "code-sha256" => {}
+            (Value::String(want), _)
+                if ["datetime", "timestamp", "date"].contains(&want.as_str()) =>
+            {
+                assert!(
+                    actual.is_number() || actual.is_string(),
+                    "{at}: a time, not {actual}"
+                );
+            }
+            // What LocalStack replaces whatever it is, unnumbered: any value.
+            (Value::String(want), Value::String(_) | Value::Number(_))
+                if ["<code-size>", "<location>"].contains(&want.as_str()) => {}
+            (Value::String(want), Value::String(got)) if want.contains('<') => {
+                self.bind(want, got, at)
+            }
+            // A number AWS's recording stands in for (`"CodeSize": "<code-size>"`).
+            (Value::String(want), Value::Number(got))
+                if want.starts_with('<') && want.ends_with('>') =>
+            {
+                self.bind(want, &got.to_string(), at)
+            }
+            (Value::String(want), Value::String(got)) => {
+                assert_eq!(got.replace("000000000000", "111111111111"), *want, "{at}")
+            }
+            (Value::Number(want), Value::Number(got)) => {
+                assert_eq!(got.as_f64(), want.as_f64(), "{at}")
+            }
+            _ => assert_eq!(actual, expected, "{at}"),
+        }
+    }
+
+    /// A recorded string with stand-ins (`<id:1>`, `arn:<partition>:…:111111111111:…`): the
+    /// answer must be the same string around them, and each named stand-in the same value
+    /// wherever it appears.
+    fn bind(&mut self, want: &str, got: &str, at: &str) {
+        let stand_in = regex::Regex::new(r"<[^<>]+>").unwrap();
+        let mut pattern = String::from("^");
+        let mut names = Vec::new();
+        let mut last = 0;
+        for found in stand_in.find_iter(want) {
+            pattern.push_str(&regex::escape(&want[last..found.start()]));
+            pattern.push_str("(.+?)");
+            names.push(found.as_str().to_string());
+            last = found.end();
+        }
+        pattern.push_str(&regex::escape(&want[last..]));
+        pattern.push('$');
+        let pattern = pattern.replace("111111111111", r"\d{12}");
+        let captures = regex::Regex::new(&pattern)
+            .unwrap()
+            .captures(got)
+            .unwrap_or_else(|| panic!("{at}: {got:?} is not {want:?}"));
+        for (name, value) in names.iter().zip(captures.iter().skip(1)) {
+            let value = value.unwrap().as_str().to_string();
+            // A numbered stand-in (`<uuid:3>`) is one value, and another number another one.
+            if name.contains(':') {
+                if let Some((other, _)) = self.bound.iter().find(|(other, bound)| {
+                    *other != name && other.contains(':') && **bound == value
+                }) {
+                    panic!("{at}: {value} stood for {other} before, not {name}");
+                }
+            }
+            let bound = self.bound.entry(name.clone()).or_insert(value.clone());
+            assert_eq!(*bound, value, "{at}: {name} stood for {bound} before");
+        }
+    }
+}
+
+/// The replay is strict: a member AWS does not answer, one it answers that is missing, another
+/// value, or a stand-in standing for two values each fail it.
+#[test]
+fn the_replay_refuses_what_aws_did_not_answer() {
+    let recorded = json!({"id": "<id:1>", "items": [{"id": "<id:1>", "n": 1}], "at": "datetime"});
+    let fails = |actual: Value| {
+        std::panic::catch_unwind(|| StandIns::default().matches(&recorded, &actual, "t")).is_err()
+    };
+    assert!(!fails(
+        json!({"id": "a1", "items": [{"id": "a1", "n": 1.0}], "at": 1770000000})
+    ));
+    assert!(fails(
+        json!({"id": "a1", "items": [{"id": "a1", "n": 1}], "at": 1, "tags": {}})
+    ));
+    assert!(fails(json!({"id": "a1", "items": [{"id": "a1", "n": 1}]})));
+    assert!(fails(
+        json!({"id": "a1", "items": [{"id": "a1", "n": 2}], "at": 1})
+    ));
+    assert!(fails(
+        json!({"id": "a1", "items": [{"id": "b2", "n": 1}], "at": 1})
+    ));
+    let arn = json!("arn:<partition>:cloudwatch:<region>:111111111111:alarm:<name:1>");
+    let mut stand_ins = StandIns::default();
+    stand_ins.matches(
+        &arn,
+        &json!("arn:aws:cloudwatch:us-east-1:000000000000:alarm:a"),
+        "t",
+    );
+    assert!(std::panic::catch_unwind(move || stand_ins.matches(
+        &arn,
+        &json!("arn:aws:cloudwatch:us-east-1:000000000000:alarm:b"),
+        "t"
+    ))
+    .is_err());
+}
+
+mod apigateway;
+mod cloudwatch;
+mod lambda;
+mod logs;
