@@ -1076,6 +1076,19 @@ fn check_new_rest_api(input: &CreateRestApiRequest) -> Result<(), Response> {
             ))
         }
     }
+    // Recorded: test_create_rest_api_private_type (a private API is reached over VPC
+    // endpoints, which are dual-stack).
+    let private = types.is_some_and(|t| t.iter().any(|t| t.as_str() == "PRIVATE"));
+    let ipv4 = input
+        .endpoint_configuration
+        .as_ref()
+        .and_then(|e| e.ip_address_type.as_ref())
+        .is_some_and(|ip| ip.as_str() == "ipv4");
+    if private && ipv4 {
+        return Err(bad_request(
+            "Only dualstack ipAddressType is supported for Private APIs.",
+        ));
+    }
     Ok(())
 }
 

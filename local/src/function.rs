@@ -11,12 +11,13 @@ use axum::response::Response;
 use super::runtime::function_arn;
 pub use super::shapes::lambda::ErrorCode;
 use super::shapes::lambda::{
-    Architecture, EnvironmentResponse, EphemeralStorage, FunctionConfiguration, LastUpdateStatus,
-    LastUpdateStatusReasonCode, LogFormat, LoggingConfig, PackageType, Runtime,
-    RuntimeVersionConfig, SnapStartApplyOn, SnapStartOptimizationStatus, SnapStartResponse,
-    State as ModelState, StateReasonCode, TracingConfigResponse, TracingMode,
+    ApplicationLogLevel, Architecture, EnvironmentResponse, EphemeralStorage,
+    FunctionConfiguration, LastUpdateStatus, LastUpdateStatusReasonCode, LogFormat, LoggingConfig,
+    PackageType, Runtime, RuntimeVersionConfig, SnapStartApplyOn, SnapStartOptimizationStatus,
+    SnapStartResponse, State as ModelState, StateReasonCode, SystemLogLevel, TracingConfigResponse,
+    TracingMode,
 };
-use super::state::{Function, State, UpdateStatus};
+use super::state::{Function, Logging, State, UpdateStatus};
 pub use super::wire::lambda_error;
 
 /// The most items a List call answers with when the caller sets no `MaxItems` (Lambda's 50).
@@ -126,9 +127,14 @@ pub fn configuration(f: &Function) -> FunctionConfiguration {
             error: None,
         }),
         logging_config: Some(LoggingConfig {
-            log_format: Some(LogFormat::Text),
-            log_group: Some(format!("/aws/lambda/{}", f.name)),
-            ..Default::default()
+            log_format: Some(if f.logging.json {
+                LogFormat::Json
+            } else {
+                LogFormat::Text
+            }),
+            application_log_level: f.logging.application_level,
+            system_log_level: f.logging.system_level,
+            log_group: Some(f.log_group()),
         }),
         tracing_config: Some(TracingConfigResponse {
             mode: Some(TracingMode::PassThrough),
@@ -169,6 +175,35 @@ pub fn configuration(f: &Function) -> FunctionConfiguration {
     }
     out
 }
+/// A `LoggingConfig` asked for, over the one a function has, as Lambda merges it (recorded:
+/// TestLoggingConfig's tests): each member given replaces its own; a JSON format has both
+/// levels (INFO unless given), a Text one neither; a level asked for with a Text format is
+/// refused (in AWS's words, as LocalStack's provider keeps them).
+pub fn merge_logging(current: &Logging, asked: LoggingConfig) -> Result<Logging, Response> {
+    let json = asked
+        .log_format
+        .map_or(current.json, |f| f == LogFormat::Json);
+    if !json && (asked.application_log_level.is_some() || asked.system_log_level.is_some()) {
+        return Err(invalid("LogLevel is not supported when LogFormat is set to \"Text\". Remove LogLevel from your request or change the LogFormat to \"JSON\" and try again."));
+    }
+    Ok(Logging {
+        json,
+        application_level: json.then(|| {
+            asked
+                .application_log_level
+                .or(current.application_level)
+                .unwrap_or(ApplicationLogLevel::Info)
+        }),
+        system_level: json.then(|| {
+            asked
+                .system_log_level
+                .or(current.system_level)
+                .unwrap_or(SystemLogLevel::Info)
+        }),
+        log_group: asked.log_group.or_else(|| current.log_group.clone()),
+    })
+}
+
 /// A `RevisionId` that is not the function's current one: 412, naming the call that reads the
 /// current one (recorded: TestLambdaRevisions::test_function_revisions_basic).
 pub fn stale_revision(

@@ -21,8 +21,8 @@ use super::code::{self, CodeError};
 use super::error::Protocol;
 use super::faults::Service;
 use super::function::{
-    check_region, configuration, invalid, lambda_error, listed, name_of, not_found, paged,
-    revision_id, stale_revision, version_not_found, ErrorCode,
+    check_region, configuration, invalid, lambda_error, listed, merge_logging, name_of, not_found,
+    paged, revision_id, stale_revision, version_not_found, ErrorCode,
 };
 use super::model;
 use super::runtime::function_arn;
@@ -35,7 +35,7 @@ use super::shapes::lambda::{
     ListTagsResponse, LogType, RemovePermissionRequest, Request, Runtime, TagResourceRequest,
     TagsError, UpdateFunctionCodeRequest, UpdateFunctionConfigurationRequest,
 };
-use super::state::{Function, State, UpdateStatus};
+use super::state::{Function, Logging, State, UpdateStatus};
 use super::wire::{empty, json};
 use super::Cloud;
 
@@ -340,6 +340,13 @@ async fn create_function(
     if let Err(response) = check_sizes(input.memory_size, input.timeout) {
         return response;
     }
+    let logging = match input.logging_config {
+        Some(asked) => match merge_logging(&Logging::default(), asked) {
+            Ok(logging) => logging,
+            Err(response) => return response,
+        },
+        None => Logging::default(),
+    };
     if cloud.db().function(region, &name).is_some() {
         return lambda_error(
             ErrorCode::ResourceConflictException,
@@ -372,6 +379,7 @@ async fn create_function(
         state_reason: Some("The function is being created.".into()),
         last_update_status: UpdateStatus::InProgress,
         tags,
+        logging,
         policy: Vec::new(),
         policy_revision: None,
         version: "$LATEST".into(),
@@ -761,6 +769,13 @@ fn update_configuration(
     if let Err(response) = check_sizes(input.memory_size, input.timeout) {
         return response;
     }
+    let logging = match input
+        .logging_config
+        .map(|asked| merge_logging(&function.logging, asked))
+    {
+        Some(Err(response)) => return response,
+        merged => merged.and_then(Result::ok),
+    };
     if let Some(memory) = input.memory_size {
         function.memory = memory as u64;
     }
@@ -778,6 +793,9 @@ fn update_configuration(
         if let Some(value) = value {
             *target = value;
         }
+    }
+    if let Some(logging) = logging {
+        function.logging = logging;
     }
     if let Some(environment) = input.environment {
         function.environment = Some(environment.variables.unwrap_or_default());

@@ -540,7 +540,7 @@ impl Env {
 
         let env_id = random_id(32);
         let stream = format!("{}/[{}]{env_id}", date_path(now_ms()), function.version);
-        let group = format!("/aws/lambda/{}", function.name);
+        let group = function.log_group();
         let root = function.code_dir.display().to_string();
         let log = Arc::new(Mutex::new(String::new()));
         // An environment's log stream opens with the runtime's version, before anything the

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::arns::arn;
 use super::clock::now_ms;
+use super::shapes::lambda::{ApplicationLogLevel, SystemLogLevel};
 use serde_json::Value;
 
 /// What one log group keeps at most, in memory and on disk: its messages plus
@@ -217,6 +218,9 @@ pub struct Function {
     pub state_reason: Option<String>,
     pub last_update_status: UpdateStatus,
     pub tags: BTreeMap<String, String>,
+    /// Its `LoggingConfig`.
+    #[serde(default)]
+    pub logging: Logging,
     /// Resource policy statements, as IAM writes them.
     pub policy: Vec<Value>,
     /// The policy's RevisionId: its owner's RevisionId when it last changed (a publish gives
@@ -269,6 +273,7 @@ impl Function {
             state_reason: self.state_reason.clone(),
             last_update_status: self.last_update_status,
             tags: self.tags.clone(),
+            logging: self.logging.clone(),
             policy: self.policy.clone(),
             policy_revision: self.policy_revision.clone(),
             version: self.version.clone(),
@@ -281,6 +286,27 @@ impl Function {
     /// Whether a published version still runs the code in `dir` (then it must stay).
     pub fn version_uses(&self, dir: &Path) -> bool {
         self.versions.values().any(|v| v.code_dir == dir)
+    }
+}
+
+/// A function's `LoggingConfig`: the format of its system logs, the levels a JSON format
+/// filters by (both set with JSON, neither with Text), and the log group its logs go to when it
+/// is not `/aws/lambda/NAME`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Logging {
+    pub json: bool,
+    pub application_level: Option<ApplicationLogLevel>,
+    pub system_level: Option<SystemLogLevel>,
+    pub log_group: Option<String>,
+}
+
+impl Function {
+    /// The log group its logs go to.
+    pub fn log_group(&self) -> String {
+        self.logging
+            .log_group
+            .clone()
+            .unwrap_or_else(|| format!("/aws/lambda/{}", self.name))
     }
 }
 

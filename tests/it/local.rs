@@ -1180,3 +1180,93 @@ async fn list_operations_page_as_aws_does_and_faqctl_reads_every_page() {
         .unwrap();
     assert_eq!((rest.log_groups().len(), rest.next_token()), (3, None));
 }
+
+/// A function's `LoggingConfig.LogGroup` is where its logs go, as on AWS: the START, what the
+/// bootstrap prints and REPORT land in that group, and nothing in `/aws/lambda/NAME`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_functions_own_log_group_gets_its_logs() {
+    let cloud = common::local_cloud(LocalConfig::default()).await;
+    let sdk = Sdk::at(&cloud.endpoint()).await;
+    let code = common::script_zip(
+        r#"echo "hello from the custom group"; post /2018-06-01/runtime/invocation/$id/response '{}'"#,
+    );
+    sdk.lambda
+        .create_function()
+        .function_name("custom-group")
+        .runtime(aws_sdk_lambda::types::Runtime::Providedal2023)
+        .handler("bootstrap")
+        .role(common::ROLE_ARN)
+        .logging_config(
+            aws_sdk_lambda::types::LoggingConfig::builder()
+                .log_group("/faq/custom")
+                .build(),
+        )
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(Blob::new(code))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let active = common::until(Duration::from_secs(30), || async {
+        let read = sdk
+            .lambda
+            .get_function_configuration()
+            .function_name("custom-group")
+            .send()
+            .await
+            .unwrap();
+        read.state() == Some(&aws_sdk_lambda::types::State::Active)
+    })
+    .await;
+    assert!(active, "the function did not become Active");
+    let invoked = sdk
+        .lambda
+        .invoke()
+        .function_name("custom-group")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invoked.function_error(), None);
+    let messages = |group: &'static str| {
+        let logs = sdk.logs.clone();
+        async move {
+            logs.filter_log_events()
+                .log_group_name(group)
+                .send()
+                .await
+                .map(|found| {
+                    found
+                        .events()
+                        .iter()
+                        .map(|e| e.message().unwrap_or_default().to_string())
+                        .collect::<Vec<_>>()
+                })
+        }
+    };
+    let logged = common::until(Duration::from_secs(10), || async {
+        messages("/faq/custom")
+            .await
+            .is_ok_and(|m| m.iter().any(|line| line.starts_with("REPORT RequestId:")))
+    })
+    .await;
+    let lines = messages("/faq/custom").await.unwrap();
+    assert!(logged, "no REPORT in /faq/custom: {lines:?}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("START RequestId:")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("hello from the custom group")),
+        "{lines:?}"
+    );
+    let default_group = messages("/aws/lambda/custom-group").await;
+    assert!(
+        default_group.as_ref().map_or(true, Vec::is_empty),
+        "logs in the default group too: {default_group:?}"
+    );
+    cloud.stop().await;
+}

@@ -524,3 +524,83 @@ async fn aws_proxy_uris_are_refused_as_recorded() {
     }
     replay.stop().await;
 }
+
+/// test_apigateway_api.py::TestApiGatewayApiRestApi::test_create_rest_api_with_tags,
+/// test_create_rest_api_with_binary_media_types and test_create_rest_api_private_type: what
+/// CreateRestApi keeps and answers, and what it refuses of a private API.
+#[tokio::test]
+async fn rest_apis_are_created_with_their_settings_as_recorded() {
+    let mut replay = Replay::start(
+        "apigateway-test_apigateway_api.snapshot.json",
+        "TestApiGatewayApiRestApi::test_create_rest_api_with_tags",
+    )
+    .await;
+    let created = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            "/restapis",
+            Some(json!({
+                "name": "test-api-tags",
+                "description": "this is my api",
+                "tags": { "MY_TAG1": "MY_VALUE1" },
+            })),
+        )
+        .await;
+    replay.check("create-rest-api-w-tags", &created);
+    let id = created.body["id"].as_str().unwrap();
+    let read = replay
+        .call(Service::ApiGateway, "GET", &format!("/restapis/{id}"), None)
+        .await;
+    replay.check("get-rest-api-w-tags", &read);
+    let listed = replay
+        .call(Service::ApiGateway, "GET", "/restapis", None)
+        .await;
+    replay.check("get-rest-apis-w-tags", &listed);
+    replay.stop().await;
+
+    let mut replay = Replay::start(
+        "apigateway-test_apigateway_api.snapshot.json",
+        "TestApiGatewayApiRestApi::test_create_rest_api_with_binary_media_types",
+    )
+    .await;
+    let created = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            "/restapis",
+            Some(json!({ "name": "test-api-binary", "binaryMediaTypes": ["image/png"] })),
+        )
+        .await;
+    replay.check("create-with-binary-media", &created);
+    replay.stop().await;
+
+    let mut replay = Replay::start(
+        "apigateway-test_apigateway_api.snapshot.json",
+        "TestApiGatewayApiRestApi::test_create_rest_api_private_type",
+    )
+    .await;
+    for (key, body) in [
+        (
+            "create-with-private-type-and-ipv4-ip-address-type",
+            json!({ "name": "test-api-private",
+                    "endpointConfiguration": { "ipAddressType": "ipv4", "types": ["PRIVATE"] } }),
+        ),
+        (
+            "create-with-private-type-and-wrong-ip-address-type",
+            json!({ "name": "test-api-private",
+                    "endpointConfiguration": { "ipAddressType": "wrong", "types": ["PRIVATE"] } }),
+        ),
+        (
+            "create-with-private-type-and-ipv4-ip-address-type-and-empty-description",
+            json!({ "name": "test-api-private", "description": "",
+                    "endpointConfiguration": { "ipAddressType": "ipv4", "types": ["PRIVATE"] } }),
+        ),
+    ] {
+        let refused = replay
+            .call(Service::ApiGateway, "POST", "/restapis", Some(body))
+            .await;
+        replay.check(key, &refused);
+    }
+    replay.stop().await;
+}

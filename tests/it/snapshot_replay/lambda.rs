@@ -914,3 +914,101 @@ async fn oversized_code_and_requests_are_refused_as_recorded() {
         replay.stop().await;
     }
 }
+
+/// LocalStack's TestLoggingConfig: its tests' function (MemorySize 256, Timeout 5), created with
+/// `logging` if some, read back, then updated to each of `updates` and read back, each answer
+/// held to the keys the test recorded it under.
+async fn logging_config_lifecycle(
+    test: &str,
+    logging: Option<Value>,
+    updates: &[(Value, &str, &str)],
+) {
+    let mut replay = Replay::start("lambda_-test_lambda_api.snapshot.json", test).await;
+    let name = "fn-logging-config";
+    let mut extra = fixture();
+    extra["MemorySize"] = json!(256);
+    extra["Timeout"] = json!(5);
+    if let Some(logging) = logging {
+        extra["LoggingConfig"] = logging;
+    }
+    let created = create_function(&replay, name, extra).await;
+    replay.check_in("create_response", "CreateFunctionResponse", &created);
+    settled(&replay, name).await;
+    let read = get_function(&replay, name, None).await;
+    replay.check("get_function_response", &read);
+    let configuration = format!("/2015-03-31/functions/{name}/configuration");
+    let read = replay
+        .call(Service::Lambda, "GET", &configuration, None)
+        .await;
+    replay.check("function_config", &read);
+    for (logging, updated_key, read_key) in updates {
+        let updated = replay
+            .call(
+                Service::Lambda,
+                "PUT",
+                &configuration,
+                Some(json!({ "LoggingConfig": logging })),
+            )
+            .await;
+        replay.check(updated_key, &updated);
+        settled(&replay, name).await;
+        let read = replay
+            .call(Service::Lambda, "GET", &configuration, None)
+            .await;
+        replay.check(read_key, &read);
+    }
+    replay.stop().await;
+}
+
+/// test_lambda_api.py::TestLoggingConfig's tests: a JSON format has both log levels (INFO
+/// unless given), a Text one neither, a log group of its own is kept, an update changes only
+/// what it names.
+#[tokio::test]
+async fn logging_configurations_are_kept_as_recorded() {
+    let json_format = json!({ "LogFormat": "JSON" });
+    logging_config_lifecycle(
+        "TestLoggingConfig::test_function_advanced_logging_configuration",
+        Some(json_format.clone()),
+        &[(
+            json!({ "LogFormat": "JSON", "ApplicationLogLevel": "INFO",
+                    "SystemLogLevel": "INFO", "LogGroup": "cool_lambda" }),
+            "updated_config",
+            "received_config",
+        )],
+    )
+    .await;
+    logging_config_lifecycle(
+        "TestLoggingConfig::test_advanced_logging_configuration_format_switch",
+        None,
+        &[
+            (json_format.clone(), "updated_config", "received_config"),
+            (
+                json!({ "LogFormat": "Text" }),
+                "updated_config_v2",
+                "received_config_v2",
+            ),
+        ],
+    )
+    .await;
+    for (variant, partial) in [
+        ("partial_config0", json_format.clone()),
+        (
+            "partial_config1",
+            json!({ "LogFormat": "JSON", "ApplicationLogLevel": "DEBUG" }),
+        ),
+        (
+            "partial_config2",
+            json!({ "LogFormat": "JSON", "SystemLogLevel": "DEBUG" }),
+        ),
+        ("partial_config3", json!({ "LogGroup": "cool_lambda" })),
+    ] {
+        logging_config_lifecycle(
+            &format!(
+                "TestLoggingConfig::test_function_partial_advanced_logging_configuration_update[{variant}]"
+            ),
+            None,
+            &[(partial, "updated_config", "received_config")],
+        )
+        .await;
+    }
+}
