@@ -282,6 +282,7 @@ fn put_method(db: &mut Db, region: &str, input: PutMethodRequest) -> Result<Resp
     }
     let authorization = input.authorization_type.as_str();
     check_method_references(authorization, &input)?;
+    check_request_parameters(input.request_parameters.as_ref())?;
     let method = Method {
         http_method: verb.to_string(),
         authorization_type: authorization.to_string(),
@@ -366,18 +367,50 @@ fn put_integration(
         return Err(not_found("Invalid Method identifier specified"));
     };
     let kind = input.r#type.as_str();
+    let http = matches!(kind, "HTTP" | "HTTP_PROXY");
     let integration = Integration {
         kind: kind.to_string(),
         http_method: input.integration_http_method.clone(),
-        uri: input.uri.clone(),
+        // A MOCK integration calls nothing: its URI is not kept (recorded:
+        // test_put_integration_validation, not-required-integration-method-MOCK).
+        uri: input.uri.clone().filter(|_| kind != "MOCK"),
         request_templates: input.request_templates.clone().unwrap_or_default(),
         responses: BTreeMap::new(),
+        credentials: input.credentials.clone(),
+        connection_type: http.then(|| {
+            input
+                .connection_type
+                .map_or("INTERNET", |c| c.as_str())
+                .to_string()
+        }),
+        cache_namespace: Some(
+            input
+                .cache_namespace
+                .clone()
+                .unwrap_or_else(|| rid.to_string()),
+        ),
     };
     if !matches!(kind, "HTTP" | "AWS" | "MOCK" | "HTTP_PROXY" | "AWS_PROXY") {
         return Err(bad_request(&format!(
             "Invalid integration type specified: {kind}"
         )));
     }
+    // Recorded (test_put_integration_validation): HTTP, HTTP_PROXY and AWS name the method
+    // they call, checked before their URI.
+    if matches!(kind, "HTTP" | "HTTP_PROXY" | "AWS") && integration.http_method.is_none() {
+        return Err(bad_request(
+            "Enumeration value for HttpMethod must be non-empty",
+        ));
+    }
+    if let (true, Some(uri)) = (http, integration.uri.as_deref()) {
+        let endpoint = url::Url::parse(uri)
+            .ok()
+            .filter(|url| matches!(url.scheme(), "http" | "https") && url.host_str().is_some());
+        if endpoint.is_none() {
+            return Err(bad_request("Invalid HTTP endpoint specified for URI"));
+        }
+    }
+    check_content_types(input.request_templates.as_ref())?;
     if kind != "MOCK" && integration.uri.is_none() {
         return Err(bad_request(&format!(
                 "Enumeration value for IntegrationType must be non-empty; a {kind} integration needs a uri"
@@ -533,6 +566,7 @@ fn put_integration_response(
     let Some(integration) = method.integration.as_mut() else {
         return Err(not_found("Invalid Integration identifier specified"));
     };
+    check_content_types(input.response_templates.as_ref())?;
     let parameters = input.response_parameters.clone().unwrap_or_default();
     // As AWS checks them: each target a header the method response declares, each
     // source a quoted literal or an integration response value.
@@ -1045,6 +1079,55 @@ fn conflict(message: &str) -> Response {
     error(ErrorCode::ConflictException, message)
 }
 
+/// The content types a map of templates is keyed by, as API Gateway checks them: a media type,
+/// `type/subtype` (recorded: test_integration_response_invalid_responsetemplates).
+fn check_content_types(templates: Option<&BTreeMap<String, String>>) -> Result<(), Response> {
+    for content_type in templates.into_iter().flat_map(|t| t.keys()) {
+        let media_type = content_type
+            .split_once('/')
+            .is_some_and(|(kind, subtype)| !kind.trim().is_empty() && !subtype.trim().is_empty());
+        if !media_type {
+            return Err(bad_request(&format!(
+                "Validation Result: warnings : [], errors : [Invalid content type specified: {content_type}]"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A method's request parameters, as API Gateway checks them: each named
+/// `method.request.{path|querystring|header|multivaluequerystring|multivalueheader}.NAME`
+/// (recorded: test_put_integration_request_parameter_bool_type), and a name in one place only
+/// (recorded: test_method_request_parameters).
+fn check_request_parameters(parameters: Option<&BTreeMap<String, bool>>) -> Result<(), Response> {
+    let mut names = std::collections::BTreeSet::new();
+    for expression in parameters.into_iter().flat_map(|p| p.keys()) {
+        let name = expression
+            .strip_prefix("method.request.")
+            .and_then(|rest| rest.split_once('.'))
+            .filter(|(place, name)| {
+                matches!(
+                    *place,
+                    "path"
+                        | "querystring"
+                        | "header"
+                        | "multivaluequerystring"
+                        | "multivalueheader"
+                ) && !name.is_empty()
+            })
+            .map(|(_, name)| name);
+        let Some(name) = name else {
+            return Err(bad_request(&format!("Invalid mapping expression specified: Validation Result: warnings : [], errors : [Invalid mapping expression specified: {expression}]")));
+        };
+        if !names.insert(name) {
+            return Err(bad_request(
+                "Parameter names must be unique across querystring, header and path",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// CreateRestApi's own checks, in API Gateway's words (recorded:
 /// test_create_rest_api_with_optional_params, test_create_rest_api_with_endpoint_configuration).
 fn check_new_rest_api(input: &CreateRestApiRequest) -> Result<(), Response> {
@@ -1310,8 +1393,10 @@ fn integration_json(integration: &Integration) -> shape::Integration {
         r#type: enum_of(&integration.kind),
         passthrough_behavior: Some("WHEN_NO_MATCH".into()),
         timeout_in_millis: Some(29000),
-        cache_namespace: Some("faqctl".into()),
+        cache_namespace: integration.cache_namespace.clone(),
         cache_key_parameters: Some(Vec::new()),
+        credentials: integration.credentials.clone(),
+        connection_type: integration.connection_type.as_deref().and_then(enum_of),
         http_method: integration.http_method.clone(),
         uri: integration.uri.clone(),
         request_templates: some_if(&integration.request_templates),

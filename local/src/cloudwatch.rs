@@ -858,9 +858,9 @@ fn describe_alarms(
     Ok(DescribeAlarmsOutput {
         metric_alarms: Some(found.iter().map(|a| a.describe()).collect()),
         composite_alarms: Some(Vec::new()),
-        // Recorded (test_describe_minimal_metric_alarm, 2025): no `LogAlarms`, though the
-        // model has the member since botocore 1.44.
-        log_alarms: None,
+        // AWS answers it since October 2025 (recorded: test_basic_operations_multiple_protocols,
+        // validated 2025-12-17); the local cloud has no log alarms.
+        log_alarms: Some(Vec::new()),
         next_token: more
             .then(|| found.last().map(|last| last.name.clone()))
             .flatten(),

@@ -454,7 +454,7 @@ enum Target {
     /// its ARN carries (a version or an alias, `FAQ:live`).
     Lambda(String, String, Option<String>),
     /// A MOCK integration: API Gateway answers from the method's own mapping.
-    Mock(ApiMethod),
+    Mock(Box<ApiMethod>),
 }
 
 /// The ids a proxy event carries.
@@ -511,7 +511,7 @@ fn resolve(
     {
         return Ok(Route {
             resource: resource.clone(),
-            target: Target::Mock(method.clone()),
+            target: Target::Mock(Box::new(method.clone())),
             parameters,
             region: api.region.clone(),
             variables: stage.variables.clone(),

@@ -152,6 +152,40 @@ pub async fn apply(
     }
 }
 
+/// Runtimes in Lambda's model that it no longer takes for a create or an update: the eight
+/// recorded on AWS (test_create_deprecated_function_runtime_with_validation_enabled, 2025),
+/// and those its runtime deprecation policy blocked before them.
+const BLOCKED_RUNTIMES: &[&str] = &[
+    "java8",
+    "go1.x",
+    "provided",
+    "ruby2.7",
+    "nodejs14.x",
+    "python3.7",
+    "dotnetcore3.1",
+    "nodejs12.x",
+    "nodejs",
+    "nodejs4.3",
+    "nodejs4.3-edge",
+    "nodejs6.10",
+    "nodejs8.10",
+    "nodejs10.x",
+    "python2.7",
+    "python3.6",
+    "dotnetcore1.0",
+    "dotnetcore2.0",
+    "dotnetcore2.1",
+    "ruby2.5",
+];
+
+/// A runtime Lambda no longer takes, refused in its words.
+fn check_runtime_supported(runtime: Option<Runtime>) -> Result<(), Response> {
+    match runtime.map(Runtime::as_str) {
+        Some(name) if BLOCKED_RUNTIMES.contains(&name) => Err(invalid(&format!("The runtime parameter of {name} is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions."))),
+        _ => Ok(()),
+    }
+}
+
 /// A request's `Environment.Variables` as JSON, in the order the request gave them.
 fn in_request_order(body: &[u8]) -> Option<String> {
     #[derive(serde::Deserialize)]
@@ -338,6 +372,9 @@ async fn create_function(
         return response;
     }
     if let Err(response) = check_sizes(input.memory_size, input.timeout) {
+        return response;
+    }
+    if let Err(response) = check_runtime_supported(input.runtime) {
         return response;
     }
     let logging = match input.logging_config {
@@ -767,6 +804,9 @@ fn update_configuration(
         }
     }
     if let Err(response) = check_sizes(input.memory_size, input.timeout) {
+        return response;
+    }
+    if let Err(response) = check_runtime_supported(input.runtime) {
         return response;
     }
     let logging = match input

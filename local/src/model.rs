@@ -588,6 +588,7 @@ pub fn validate(service: Service, operation: &str, request: &Request) -> Result<
     };
     let mut check = Check {
         model,
+        service,
         errors: Vec::new(),
     };
     let labels = uri_labels(&op.uri, request.path);
@@ -655,7 +656,29 @@ pub fn validate(service: Service, operation: &str, request: &Request) -> Result<
 
 struct Check<'m> {
     model: &'m Model,
+    service: Service,
     errors: Vec<String>,
+}
+
+/// The order AWS lists an enum's values in when it refuses one, where it is not the model's
+/// (AWS's servers list a Java set, in its own order), as recorded on AWS:
+/// test_put_integration_wrong_type (IntegrationType, 2025) and
+/// test_create_rest_api_verify_defaults (EndpointType, 2025).
+const RECORDED_ENUM_ORDERS: &[&[&str]] = &[
+    &["HTTP", "MOCK", "AWS_PROXY", "HTTP_PROXY", "AWS"],
+    &["PRIVATE", "EDGE", "REGIONAL"],
+];
+
+/// An enum's values as AWS lists them in a refusal: its recorded order if there is one, else
+/// the model's.
+fn enum_listing(allowed: &[String]) -> String {
+    let recorded = RECORDED_ENUM_ORDERS.iter().find(|order| {
+        order.len() == allowed.len() && order.iter().all(|v| allowed.iter().any(|a| a == v))
+    });
+    match recorded {
+        Some(order) => order.join(", "),
+        None => allowed.join(", "),
+    }
 }
 
 impl Check<'_> {
@@ -788,6 +811,21 @@ impl Check<'_> {
             }
             "string" => {
                 let Some(text) = value.as_str() else {
+                    // API Gateway's server names the Java class it read instead (recorded:
+                    // test_put_integration_request_parameter_bool_type,
+                    // test_integration_response_invalid_responsetemplates).
+                    let read = match value {
+                        Value::Bool(_) => Some("java.lang.Boolean"),
+                        Value::Number(_) => {
+                            Some("com.amazon.coral.value.json.numbers.TruncatingBigNumber")
+                        }
+                        _ => None,
+                    };
+                    if let (Service::ApiGateway, Some(class)) = (self.service, read) {
+                        return Err(Invalid::Type(format!(
+                            "class {class} can not be converted to an String"
+                        )));
+                    }
                     return wrong("a string");
                 };
                 self.string(shape, text, at);
@@ -889,7 +927,7 @@ impl Check<'_> {
             if !allowed.iter().any(|a| a == text) {
                 fail(format!(
                     "Member must satisfy enum value set: [{}]",
-                    allowed.join(", ")
+                    enum_listing(allowed)
                 ));
             }
         }
@@ -946,7 +984,13 @@ impl Check<'_> {
                         .is_some_and(|text| !allowed.iter().any(|a| a == text))
                 });
                 if outside {
-                    self.errors.push(format!("Value '{shown}' at '{at}' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [{}], Member must not be null]", allowed.join(", ")));
+                    // Lambda adds "Member must not be null"; API Gateway does not (recorded:
+                    // create-with-empty-ip-address-type-and-wrong-type).
+                    let not_null = match self.service {
+                        Service::ApiGateway => "",
+                        _ => ", Member must not be null",
+                    };
+                    self.errors.push(format!("Value '{shown}' at '{at}' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [{}]{not_null}]", enum_listing(allowed)));
                     return Ok(());
                 }
             }
@@ -1086,6 +1130,7 @@ mod tests {
         let alias = &LAMBDA.shapes["Alias"];
         let mut check = Check {
             model: &LAMBDA,
+            service: Service::Lambda,
             errors: Vec::new(),
         };
         check.text(alias, "bad!alias", "name").unwrap_or(());

@@ -395,6 +395,16 @@ pub struct Integration {
     /// Status code → integration response (non-proxy integrations).
     #[serde(default)]
     pub responses: BTreeMap<String, IntegrationResponse>,
+    /// The role API Gateway assumes to call an AWS service, as given.
+    #[serde(default)]
+    pub credentials: Option<String>,
+    /// `INTERNET` or `VPC_LINK`, for HTTP and HTTP_PROXY integrations.
+    #[serde(default)]
+    pub connection_type: Option<String>,
+    /// The cache's group of parameters: the resource's id unless given ("By default, API
+    /// Gateway uses the resource ID as the cacheNamespace", its API reference).
+    #[serde(default)]
+    pub cache_namespace: Option<String>,
 }
 
 /// How a non-proxy integration's result becomes the method response with this status.

@@ -421,9 +421,8 @@ async fn a_resource_under_a_missing_parent_is_refused_as_recorded() {
 }
 
 /// test_apigateway_api.py::TestApiGatewayApiRestApi::test_create_rest_api_verify_defaults:
-/// a REST API's endpoint defaults per type. Its fifth key (an unknown endpoint type) is not
-/// replayed: AWS lists the enum as `[PRIVATE, EDGE, REGIONAL]`, an order that is neither the
-/// model's nor derivable from it.
+/// a REST API's endpoint defaults per type, and an unknown type refused (the enum listed in
+/// AWS's own order, `[PRIVATE, EDGE, REGIONAL]`).
 #[tokio::test]
 async fn rest_api_endpoint_defaults_are_as_recorded() {
     let mut replay = Replay::start(
@@ -444,10 +443,19 @@ async fn rest_api_endpoint_defaults_are_as_recorded() {
             Some("PRIVATE"),
         ),
         ("create-with-empty-default", "test-api-default", None),
+        (
+            "create-with-empty-ip-address-type-and-wrong-type",
+            "test-api-wrong",
+            Some("wrong"),
+        ),
     ] {
         let mut body = json!({ "name": name });
         if let Some(types) = types {
             body["endpointConfiguration"] = json!({ "types": [types] });
+        }
+        if types == Some("wrong") {
+            // Refused for the type before the empty description is looked at.
+            body["description"] = json!("");
         }
         let answer = replay
             .call(Service::ApiGateway, "POST", "/restapis", Some(body))
@@ -601,6 +609,448 @@ async fn rest_apis_are_created_with_their_settings_as_recorded() {
             .call(Service::ApiGateway, "POST", "/restapis", Some(body))
             .await;
         replay.check(key, &refused);
+    }
+    replay.stop().await;
+}
+
+/// test_apigateway_integrations.py::test_put_integration_validation: which integration types
+/// need an `integrationHttpMethod`, and the URIs each type refuses.
+#[tokio::test]
+async fn integrations_are_put_and_refused_by_type_as_recorded() {
+    let mut replay = Replay::start(
+        "apigateway-test_apigateway_integrations.snapshot.json",
+        "test_put_integration_validation",
+    )
+    .await;
+    let api = create_rest_api(&replay, "test-apigw", None).await.body;
+    let (id, root) = (
+        api["id"].as_str().unwrap(),
+        api["rootResourceId"].as_str().unwrap(),
+    );
+    let method = method_path(id, root, "GET");
+    let put = replay
+        .call(
+            Service::ApiGateway,
+            "PUT",
+            &method,
+            Some(json!({ "authorizationType": "NONE" })),
+        )
+        .await;
+    assert_eq!(put.status, 201, "{put:?}");
+    let put = replay
+        .call(
+            Service::ApiGateway,
+            "PUT",
+            &format!("{method}/responses/200"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(put.status, 201, "{put:?}");
+    let integration = format!("{method}/integration");
+    let role = "arn:aws:iam::000000000000:role/service-role/testfunction-role-oe783psq";
+    let s3 = "arn:aws:apigateway:us-east-1:s3:path/b/k";
+    let lambda = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:MyLambda/invocations";
+    let mut calls = Vec::new();
+    for kind in ["HTTP", "HTTP_PROXY", "AWS"] {
+        calls.push((
+            format!("required-integration-method-{kind}"),
+            json!({ "type": kind, "uri": "http://example.com" }),
+        ));
+    }
+    calls.push((
+        "not-required-integration-method-MOCK".into(),
+        json!({ "type": "MOCK", "uri": "http://example.com" }),
+    ));
+    for kind in ["HTTP", "HTTP_PROXY"] {
+        calls.push((
+            format!("http-method-{kind}"),
+            json!({ "type": kind, "uri": "http://example.com", "httpMethod": "POST" }),
+        ));
+    }
+    calls.push((
+        "aws-integration-AWS".into(),
+        json!({ "type": "AWS", "uri": s3, "httpMethod": "POST", "credentials": role }),
+    ));
+    for kind in ["AWS", "AWS_PROXY"] {
+        calls.push((
+            format!("aws-integration-type-{kind}"),
+            json!({ "type": kind, "uri": lambda, "httpMethod": "POST" }),
+        ));
+    }
+    calls.push((
+        "no-s3-support-AWS_PROXY".into(),
+        json!({ "type": "AWS_PROXY", "uri": s3, "httpMethod": "POST", "credentials": role }),
+    ));
+    for kind in ["HTTP", "HTTP_PROXY"] {
+        calls.push((
+            format!("invalid-uri-{kind}"),
+            json!({ "type": kind, "uri": "non-valid-http", "httpMethod": "POST" }),
+        ));
+    }
+    calls.push((
+        "invalid-uri-not-an-arn".into(),
+        json!({ "type": "AWS", "uri": "non-valid-arn", "httpMethod": "POST" }),
+    ));
+    calls.push((
+        "invalid-uri-invalid-arn".into(),
+        json!({ "type": "AWS", "uri": "arn:aws:iam::0000000000:role/service-role/asdf",
+                "httpMethod": "POST" }),
+    ));
+    for (key, body) in calls {
+        let answer = replay
+            .call(Service::ApiGateway, "PUT", &integration, Some(body))
+            .await;
+        replay.check(&key, &answer);
+    }
+    replay.stop().await;
+}
+
+/// An API with a method and its MOCK integration, as TestApigatewayIntegration's tests make
+/// them: the API's id, its root resource's, and the method's path.
+async fn api_with_mock(replay: &Replay, description: &str, verb: &str) -> (String, String, String) {
+    let api = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            "/restapis",
+            Some(json!({ "name": "test-api-integration", "description": description })),
+        )
+        .await
+        .body;
+    let (id, root) = (
+        api["id"].as_str().unwrap().to_string(),
+        api["rootResourceId"].as_str().unwrap().to_string(),
+    );
+    let method = method_path(&id, &root, verb);
+    let put = replay
+        .call(
+            Service::ApiGateway,
+            "PUT",
+            &method,
+            Some(json!({ "authorizationType": "NONE" })),
+        )
+        .await;
+    assert_eq!(put.status, 201, "{put:?}");
+    let put = replay
+        .call(
+            Service::ApiGateway,
+            "PUT",
+            &format!("{method}/integration"),
+            Some(json!({
+                "type": "MOCK",
+                "httpMethod": "GET",
+                "requestTemplates": { "application/json": "{\"statusCode\": 200}" },
+            })),
+        )
+        .await;
+    assert_eq!(put.status, 201, "{put:?}");
+    (id, root, method)
+}
+
+/// test_apigateway_api.py::TestApigatewayIntegration::test_put_integration_wrong_type and
+/// test_put_integration_request_parameter_bool_type: an unknown integration type, and
+/// request parameters that are not strings, refused in AWS's words.
+#[tokio::test]
+async fn integrations_of_no_type_or_with_bad_parameters_are_refused_as_recorded() {
+    let mut replay = Replay::start(
+        "apigateway-test_apigateway_api.snapshot.json",
+        "TestApigatewayIntegration::test_put_integration_wrong_type",
+    )
+    .await;
+    let api = create_rest_api(
+        &replay,
+        "test-api-type",
+        Some("APIGW test PutIntegration Types"),
+    )
+    .await
+    .body;
+    let method = method_path(
+        api["id"].as_str().unwrap(),
+        api["rootResourceId"].as_str().unwrap(),
+        "GET",
+    );
+    let refused = replay
+        .call(
+            Service::ApiGateway,
+            "PUT",
+            &format!("{method}/integration"),
+            Some(json!({ "type": "HTTPS_PROXY" })),
+        )
+        .await;
+    replay.check("put-integration-wrong-type", &refused);
+    replay.stop().await;
+
+    let mut replay = Replay::start(
+        "apigateway-test_apigateway_api.snapshot.json",
+        "TestApigatewayIntegration::test_put_integration_request_parameter_bool_type",
+    )
+    .await;
+    let api = create_rest_api(
+        &replay,
+        "test-api-parameters",
+        Some("APIGW test PutIntegration RequestParam"),
+    )
+    .await
+    .body;
+    let (id, root) = (
+        api["id"].as_str().unwrap(),
+        api["rootResourceId"].as_str().unwrap(),
+    );
+    let put = replay
+        .call(
+            Service::ApiGateway,
+            "PUT",
+            &method_path(id, root, "GET"),
+            Some(json!({
+                "authorizationType": "NONE",
+                "requestParameters": { "method.request.path.testPath": true },
+            })),
+        )
+        .await;
+    replay.check("bool-method", &put);
+    let refused = replay
+        .call(
+            Service::ApiGateway,
+            "PUT",
+            &method_path(id, root, "POST"),
+            Some(json!({
+                "authorizationType": "NONE",
+                "requestParameters": { "method.request.path.testPath": true, "true": true },
+            })),
+        )
+        .await;
+    replay.check("put-method-request-param-wrong-type", &refused);
+    let integration = format!("{}/integration", method_path(id, root, "GET"));
+    for (key, parameters) in [
+        (
+            "put-integration-request-param-wrong-type",
+            json!({ "true": true }),
+        ),
+        (
+            "put-integration-request-param-bool-value",
+            json!({ "integration.request.path.testPath": true }),
+        ),
+    ] {
+        let refused = replay
+            .call(
+                Service::ApiGateway,
+                "PUT",
+                &integration,
+                Some(json!({ "type": "HTTP_PROXY", "requestParameters": parameters })),
+            )
+            .await;
+        replay.check(key, &refused);
+    }
+    replay.stop().await;
+}
+
+/// test_apigateway_api.py::TestApigatewayIntegration::test_put_integration_response_templates
+/// (its third key) and TestApigatewayIntegrationResponse::
+/// test_integration_response_invalid_responsetemplates: an integration response without
+/// templates, and templates refused. The first two keys (a template of `null` or `""`, which
+/// AWS keeps as `null`) are not replayed: the local cloud's maps of strings hold no `null`
+/// (docs/parity.md).
+#[tokio::test]
+async fn integration_response_templates_are_kept_and_refused_as_recorded() {
+    let mut replay = Replay::start(
+        "apigateway-test_apigateway_api.snapshot.json",
+        "TestApigatewayIntegration::test_put_integration_response_templates",
+    )
+    .await;
+    let (_, _, method) =
+        api_with_mock(&replay, "testing PutIntegrationResponse method exc", "POST").await;
+    let response = format!("{method}/integration/responses/200");
+    let put = replay
+        .call(
+            Service::ApiGateway,
+            "PUT",
+            &response,
+            Some(json!({ "selectionPattern": "" })),
+        )
+        .await;
+    replay.check("put-integration-no-response-template", &put);
+    replay.stop().await;
+
+    let mut replay = Replay::start(
+        "apigateway-test_apigateway_api.snapshot.json",
+        "TestApigatewayIntegrationResponse::test_integration_response_invalid_responsetemplates",
+    )
+    .await;
+    let (_, _, method) = api_with_mock(&replay, "APIGW test wrong api", "GET").await;
+    let response = format!("{method}/integration/responses/200");
+    for (key, templates) in [
+        (
+            "put-integration-response-invalid-responseTemplates-1",
+            json!({ "application/json": 123 }),
+        ),
+        (
+            "put-integration-response-invalid-responseTemplates-2",
+            json!({ "123": "{\"statusCode\": 200}" }),
+        ),
+    ] {
+        let refused = replay
+            .call(
+                Service::ApiGateway,
+                "PUT",
+                &response,
+                Some(json!({ "selectionPattern": "", "responseTemplates": templates })),
+            )
+            .await;
+        replay.check(key, &refused);
+    }
+    replay.stop().await;
+}
+
+/// test_apigateway_api.py::TestApiGatewayApiMethod::test_method_request_parameters: a
+/// method's request parameters kept and read back; one name in two places refused.
+#[tokio::test]
+async fn method_request_parameters_are_kept_and_refused_as_recorded() {
+    let mut replay = Replay::start(
+        "apigateway-test_apigateway_api.snapshot.json",
+        "TestApiGatewayApiMethod::test_method_request_parameters",
+    )
+    .await;
+    let api = create_rest_api(
+        &replay,
+        "test-api-parameters",
+        Some("testing resource method request params"),
+    )
+    .await
+    .body;
+    let (id, root) = (
+        api["id"].as_str().unwrap(),
+        api["rootResourceId"].as_str().unwrap(),
+    );
+    let any = method_path(id, root, "ANY");
+    let put = replay
+        .call(
+            Service::ApiGateway,
+            "PUT",
+            &any,
+            Some(json!({
+                "authorizationType": "NONE",
+                "requestParameters": {
+                    "method.request.querystring.q_optional": false,
+                    "method.request.querystring.q_required": true,
+                    "method.request.header.h_optional": false,
+                    "method.request.header.h_required": true,
+                },
+            })),
+        )
+        .await;
+    replay.check("put-method-request-params-response", &put);
+    let read = replay.call(Service::ApiGateway, "GET", &any, None).await;
+    replay.check("get-method-request-params-response", &read);
+    let refused = replay
+        .call(
+            Service::ApiGateway,
+            "PUT",
+            &method_path(id, root, "GET"),
+            Some(json!({
+                "authorizationType": "NONE",
+                "requestParameters": {
+                    "method.request.querystring.optional": false,
+                    "method.request.header.optional": false,
+                },
+            })),
+        )
+        .await;
+    replay.check("req-params-same-name", &refused);
+    replay.stop().await;
+}
+
+/// test_apigateway_common.py::TestApigatewayRouting::test_routing_not_found: a route that
+/// exists is served; an unknown path and a method the resource lacks are both API Gateway's
+/// 403 MissingAuthenticationTokenException.
+#[tokio::test]
+async fn unknown_routes_answer_a_missing_token_as_recorded() {
+    let mut replay = Replay::start(
+        "apigateway-test_apigateway_common.snapshot.json",
+        "TestApigatewayRouting::test_routing_not_found",
+    )
+    .await;
+    let api = create_rest_api(&replay, "test-notfound", None).await.body;
+    let (id, root) = (
+        api["id"].as_str().unwrap(),
+        api["rootResourceId"].as_str().unwrap(),
+    );
+    let resource = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            &format!("/restapis/{id}/resources/{root}"),
+            Some(json!({ "pathPart": "existing" })),
+        )
+        .await
+        .body;
+    let method = method_path(id, resource["id"].as_str().unwrap(), "GET");
+    for (path, body) in [
+        (method.clone(), json!({ "authorizationType": "NONE" })),
+        (format!("{method}/responses/200"), json!({})),
+        (
+            format!("{method}/integration"),
+            json!({ "type": "MOCK",
+                    "requestTemplates": { "application/json": "{\"statusCode\": 200}" } }),
+        ),
+        (
+            format!("{method}/integration/responses/200"),
+            json!({ "selectionPattern": "",
+                    "responseTemplates": {
+                        "application/json": "{\"statusCode\": 200, \"message\": \"exists\"}" } }),
+        ),
+    ] {
+        let put = replay
+            .call(Service::ApiGateway, "PUT", &path, Some(body))
+            .await;
+        assert_eq!(put.status, 201, "{path}: {put:?}");
+    }
+    let deployed = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            &format!("/restapis/{id}/deployments"),
+            Some(json!({ "stageName": "dev" })),
+        )
+        .await;
+    assert_eq!(deployed.status, 201, "{deployed:?}");
+    // The execute-api host form the test used, on the local cloud's port.
+    let port = replay.cloud.address.port();
+    let request = |method: &str, path: &str| {
+        replay
+            .client
+            .request(
+                method.parse().unwrap(),
+                format!("http://127.0.0.1:{port}/dev{path}"),
+            )
+            .header("host", format!("{id}.execute-api.localhost:{port}"))
+            .send()
+    };
+    let served = request("GET", "/existing").await.unwrap();
+    assert!(served.status().is_success(), "{}", served.status());
+    let body: serde_json::Value = serde_json::from_str(&served.text().await.unwrap()).unwrap();
+    let recorded = replay.recorded["working-route"].clone();
+    replay
+        .stand_ins
+        .matches(&recorded, &body, "test_routing_not_found working-route");
+    for (key, method, path) in [
+        ("not-found", "GET", "/random-non-existing"),
+        ("wrong-method", "POST", "/existing"),
+    ] {
+        let refused = request(method, path).await.unwrap();
+        assert_eq!(refused.status().as_u16(), 403, "{key}");
+        let error_type = refused
+            .headers()
+            .get("x-amzn-errortype")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let content: serde_json::Value =
+            serde_json::from_str(&refused.text().await.unwrap()).unwrap();
+        let recorded = replay.recorded[key].clone();
+        replay.stand_ins.matches(
+            &recorded,
+            &json!({ "content": content, "errorType": error_type }),
+            &format!("test_routing_not_found {key}"),
+        );
     }
     replay.stop().await;
 }

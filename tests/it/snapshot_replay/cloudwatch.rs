@@ -170,3 +170,25 @@ async fn alarms_come_back_as_given_as_recorded() {
     replay.check("describe-alarms", &described);
     replay.stop().await;
 }
+
+/// test_cloudwatch.py::TestCloudWatchMultiProtocol::test_basic_operations_multiple_protocols
+/// [json], its first call (the rest needs PutMetricData, which the local cloud does not
+/// emulate): DescribeAlarms of an account with no alarms, `LogAlarms` included.
+#[tokio::test]
+async fn no_alarms_are_described_as_recorded() {
+    let mut replay = Replay::start(
+        "cloudwatch-test_cloudwatch.snapshot.json",
+        "TestCloudWatchMultiProtocol::test_basic_operations_multiple_protocols[json]",
+    )
+    .await;
+    let described = replay
+        .call(
+            Service::CloudWatch("DescribeAlarms"),
+            "POST",
+            "/",
+            Some(json!({})),
+        )
+        .await;
+    replay.check("describe-alarms", &described);
+    replay.stop().await;
+}

@@ -1012,3 +1012,31 @@ async fn logging_configurations_are_kept_as_recorded() {
         .await;
     }
 }
+
+/// test_lambda_api.py::TestRuntimeValidation::
+/// test_create_deprecated_function_runtime_with_validation_enabled: a runtime Lambda no longer
+/// takes, refused in its words.
+#[tokio::test]
+async fn deprecated_runtimes_are_refused_as_recorded() {
+    for runtime in [
+        "java8",
+        "go1.x",
+        "provided",
+        "ruby2.7",
+        "nodejs14.x",
+        "python3.7",
+        "dotnetcore3.1",
+        "nodejs12.x",
+    ] {
+        let mut replay = Replay::start(
+            "lambda_-test_lambda_api.snapshot.json",
+            &format!("TestRuntimeValidation::test_create_deprecated_function_runtime_with_validation_enabled[{runtime}]"),
+        )
+        .await;
+        let mut extra = fixture();
+        extra["Runtime"] = json!(runtime);
+        let refused = create_function(&replay, "fn-deprecated-runtime", extra).await;
+        replay.check("deprecation_error", &refused);
+        replay.stop().await;
+    }
+}
