@@ -662,11 +662,13 @@ struct Check<'m> {
 
 /// The order AWS lists an enum's values in when it refuses one, where it is not the model's
 /// (AWS's servers list a Java set, in its own order), as recorded on AWS:
-/// test_put_integration_wrong_type (IntegrationType, 2025) and
-/// test_create_rest_api_verify_defaults (EndpointType, 2025).
+/// test_put_integration_wrong_type (IntegrationType, 2025),
+/// test_create_rest_api_verify_defaults (EndpointType, 2025) and test_set_alarm_invalid_input
+/// (CloudWatch's StateValue, 2025).
 const RECORDED_ENUM_ORDERS: &[&[&str]] = &[
     &["HTTP", "MOCK", "AWS_PROXY", "HTTP_PROXY", "AWS"],
     &["PRIVATE", "EDGE", "REGIONAL"],
+    &["INSUFFICIENT_DATA", "ALARM", "OK"],
 ];
 
 /// An enum's values as AWS lists them in a refusal: its recorded order if there is one, else

@@ -64,6 +64,8 @@ enum Service {
     Logs(&'static str),
     /// CloudWatch over awsJson1.0, by operation.
     CloudWatch(&'static str),
+    /// CloudWatch over Smithy RPC v2 CBOR, by operation.
+    CloudWatchCbor(&'static str),
 }
 
 /// An answer as the replay reads it.
@@ -82,6 +84,28 @@ struct Replay {
     recorded_on: (u32, u32, u32),
     test: String,
     stand_ins: StandIns,
+}
+
+/// A CBOR answer as JSON: a timestamp (tag 1) as its epoch seconds, as the recordings' JSON
+/// writes it after LocalStack's transformers.
+fn json_of(value: ciborium::Value) -> Value {
+    use ciborium::Value as Cbor;
+    match value {
+        Cbor::Integer(n) => json!(i128::from(n) as i64),
+        Cbor::Float(f) => json!(f),
+        Cbor::Text(text) => json!(text),
+        Cbor::Bool(b) => json!(b),
+        Cbor::Null => Value::Null,
+        Cbor::Tag(_, inner) => json_of(*inner),
+        Cbor::Array(items) => Value::Array(items.into_iter().map(json_of).collect()),
+        Cbor::Map(entries) => Value::Object(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k.as_text().unwrap_or_default().to_string(), json_of(v)))
+                .collect(),
+        ),
+        other => panic!("a CBOR value the replay does not read: {other:?}"),
+    }
 }
 
 /// What each `<name:n>` of a recording stands for in this run.
@@ -113,8 +137,15 @@ impl Replay {
         path: &str,
         body: Option<Value>,
     ) -> Answer {
-        self.call_text(service, method, path, body.map(|b| b.to_string()))
-            .await
+        let body = body.map(|body| match service {
+            Service::CloudWatchCbor(_) => {
+                let mut bytes = Vec::new();
+                ciborium::into_writer(&body, &mut bytes).unwrap();
+                bytes
+            }
+            _ => body.to_string().into_bytes(),
+        });
+        self.call_bytes(service, method, path, body).await
     }
 
     /// `call`, with the body as written (its members in the order the test gives them).
@@ -124,6 +155,17 @@ impl Replay {
         method: &str,
         path: &str,
         body: Option<String>,
+    ) -> Answer {
+        self.call_bytes(service, method, path, body.map(String::into_bytes))
+            .await
+    }
+
+    async fn call_bytes(
+        &self,
+        service: Service,
+        method: &str,
+        path: &str,
+        body: Option<Vec<u8>>,
     ) -> Answer {
         let (scope, target, content_type) = match service {
             Service::Lambda => ("lambda", None, "application/json"),
@@ -138,6 +180,13 @@ impl Replay {
                 Some(format!("GraniteServiceVersion20100801.{op}")),
                 "application/x-amz-json-1.0",
             ),
+            Service::CloudWatchCbor(_) => ("monitoring", None, "application/cbor"),
+        };
+        let path = match service {
+            Service::CloudWatchCbor(op) => {
+                format!("/service/GraniteServiceVersion20100801/operation/{op}")
+            }
+            _ => path.to_string(),
         };
         let url = format!("{}{path}", self.cloud.endpoint());
         let mut request = self
@@ -151,20 +200,30 @@ impl Replay {
         if let Some(target) = target {
             request = request.header("x-amz-target", target);
         }
+        if let Service::CloudWatchCbor(_) = service {
+            request = request
+                .header("smithy-protocol", "rpc-v2-cbor")
+                .header("accept", "application/cbor");
+        }
         if let Some(body) = body {
             request = request.body(body);
         }
         let response = request.send().await.unwrap();
         let status = response.status().as_u16();
-        let header_code = response
-            .headers()
-            .get("x-amzn-errortype")
+        // CloudWatch names its error by the query protocol's code, which botocore reports
+        // (`x-amzn-query-error: ValidationError;Sender`).
+        let header_code = ["x-amzn-query-error", "x-amzn-errortype"]
+            .iter()
+            .find_map(|name| response.headers().get(*name))
             .and_then(|v| v.to_str().ok())
-            .map(|v| v.split(':').next().unwrap_or(v).to_string());
-        let text = response.text().await.unwrap();
-        let body: Value = if text.is_empty() {
+            .map(|v| v.split([':', ';']).next().unwrap_or(v).to_string());
+        let bytes = response.bytes().await.unwrap();
+        let body: Value = if bytes.is_empty() {
             Value::Null
+        } else if let Service::CloudWatchCbor(_) = service {
+            json_of(ciborium::from_reader(&bytes[..]).unwrap())
         } else {
+            let text = String::from_utf8_lossy(&bytes).to_string();
             serde_json::from_str(&text).unwrap_or(Value::String(text))
         };
         let mut body = body;
@@ -234,6 +293,15 @@ impl Replay {
             if error["Message"].is_null() {
                 // AWS answered the error with no message at all.
                 assert_eq!(message, None, "{at}: a message AWS did not give");
+                return;
+            }
+            if error["Message"] == "" {
+                // An empty message: none, or an empty one.
+                assert_eq!(
+                    message.unwrap_or_default(),
+                    "",
+                    "{at}: a message AWS did not give"
+                );
                 return;
             }
             let message = message.unwrap_or_else(|| panic!("{at}: no message ({answer:?})"));
