@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 use super::arns::ACCOUNT;
 use super::clock::now_ms;
 use super::iam::glob;
-use super::ids::{new_request_id, random_id};
+use super::ids::{new_request_id, random_hex, random_id};
 use super::state::{Method as ApiMethod, Resource, StageSettings, State};
 use super::vtl::{self, TemplateInput};
 use super::wire::decode_segment;
@@ -57,13 +57,7 @@ pub async fn handle(cloud: &Arc<Cloud>, request: StageRequest<'_>) -> Response {
         .is_some_and(|(settings, _)| settings.logging_level.as_deref() == Some("INFO"));
     let mut trace = Trace::new(&request_id, info_enabled);
     // X-Ray's id of the request: in the event's headers and on the answer, as AWS sends both.
-    let trace_id = format!(
-        "Root=1-{:08x}-{}",
-        now_ms() / 1000,
-        (0..24)
-            .map(|_| char::from_digit(fastrand::u32(..16), 16).unwrap_or('0'))
-            .collect::<String>()
-    );
+    let trace_id = format!("Root=1-{:08x}-{}", now_ms() / 1000, random_hex(24));
     let throttled = settings.as_ref().is_some_and(|(settings, _)| {
         cloud.throttle(
             request.api_id,
@@ -437,9 +431,16 @@ const DROPPED_HEADERS: [&str; 12] = [
     "www-authenticate",
 ];
 
+/// The matched resource, as far as a request needs it (a clone of the whole `Resource`, its
+/// methods and integrations included, was made for every request before).
+struct RouteResource {
+    id: String,
+    path: String,
+}
+
 /// What a stage request resolves to.
 struct Route {
-    resource: Resource,
+    resource: RouteResource,
     target: Target,
     parameters: Option<BTreeMap<String, String>>,
     region: String,
@@ -510,7 +511,10 @@ fn resolve(
         .is_some_and(|i| i.kind == "MOCK")
     {
         return Ok(Route {
-            resource: resource.clone(),
+            resource: RouteResource {
+                id: resource.id.clone(),
+                path: resource.path.clone(),
+            },
             target: Target::Mock(Box::new(method.clone())),
             parameters,
             region: api.region.clone(),
@@ -544,7 +548,10 @@ fn resolve(
         ));
     };
     Ok(Route {
-        resource: resource.clone(),
+        resource: RouteResource {
+            id: resource.id.clone(),
+            path: resource.path.clone(),
+        },
         target: Target::Lambda(function.0, function.1, function.2),
         parameters,
         region: api.region.clone(),
@@ -852,7 +859,7 @@ fn allows(policy: &[Value], source: &str) -> bool {
 
 fn proxy_event(
     request: &StageRequest<'_>,
-    resource: &Resource,
+    resource: &RouteResource,
     path_parameters: Option<BTreeMap<String, String>>,
     stage_variables: BTreeMap<String, String>,
     ids: &Ids<'_>,
@@ -1080,6 +1087,16 @@ fn canonical(name: &str) -> String {
 
 /// Turns a Lambda proxy response into HTTP, refusing the shapes API Gateway refuses.
 fn proxy_response(payload: &[u8], binary: bool) -> Result<Response, String> {
+    // The common shape is read into borrowed, typed parts: parsing the whole payload into a
+    // `serde_json::Value` tree (and freeing it) was the largest single piece of a stage
+    // request's own work. Whatever that reading does not take goes the general way below,
+    // which decides every refusal, so the answer is the same either way.
+    if let Some(response) = serde_json::from_slice::<FastProxyResponse>(payload)
+        .ok()
+        .and_then(|fast| fast.into_response(binary))
+    {
+        return Ok(response);
+    }
     let value: Value = serde_json::from_slice(payload).map_err(|e| format!("not JSON: {e}"))?;
     let object = value.as_object().ok_or("not a JSON object")?;
     for key in object.keys() {
@@ -1165,6 +1182,143 @@ fn proxy_response(payload: &[u8], binary: bool) -> Result<Response, String> {
     Ok(response)
 }
 
+/// A proxy response in its common shape: only the five members, each at most once, a numeric
+/// `statusCode`, string header values, and header names in strictly ascending order (so that
+/// they come out in the order the general path's `serde_json::Map` gives them, sorted or
+/// insertion-ordered alike). Anything else fails to deserialise here and takes the general
+/// path.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct FastProxyResponse<'a> {
+    // `null` is refused (a plain u64), as the general path refuses it; absent is 200.
+    #[serde(default, deserialize_with = "present_u64")]
+    status_code: Option<u64>,
+    #[serde(default, borrow = "'a")]
+    headers: Option<SortedPairs<'a, Text<'a>>>,
+    #[serde(default, borrow = "'a")]
+    multi_value_headers: Option<SortedPairs<'a, Vec<Text<'a>>>>,
+    #[serde(default, borrow = "'a")]
+    body: Option<Text<'a>>,
+    #[serde(default)]
+    is_base64_encoded: Option<bool>,
+}
+
+fn present_u64<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    <u64 as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
+impl FastProxyResponse<'_> {
+    /// The response, or `None` for the general path to decide (it also tells `{}`, refused,
+    /// from members that are all `null`, accepted).
+    fn into_response(self, binary: bool) -> Option<Response> {
+        let FastProxyResponse {
+            status_code,
+            headers,
+            multi_value_headers,
+            body,
+            is_base64_encoded,
+        } = self;
+        if status_code.is_none()
+            && headers.is_none()
+            && multi_value_headers.is_none()
+            && body.is_none()
+            && is_base64_encoded.is_none()
+        {
+            return None;
+        }
+        let status = u16::try_from(status_code.unwrap_or(200)).ok()?;
+        let status = StatusCode::from_u16(status).ok()?;
+        let body = match body {
+            None => Vec::new(),
+            Some(Text(text)) if is_base64_encoded == Some(true) && binary => {
+                base64::engine::general_purpose::STANDARD
+                    .decode(&*text)
+                    .ok()?
+            }
+            Some(Text(text)) => text.into_owned().into_bytes(),
+        };
+        let mut response = Response::new(Body::from(body));
+        *response.status_mut() = status;
+        let map = response.headers_mut();
+        let mut add = |name: &str, value: &str| -> Option<()> {
+            map.append(
+                HeaderName::from_bytes(name.as_bytes()).ok()?,
+                HeaderValue::from_str(value).ok()?,
+            );
+            Some(())
+        };
+        for (name, values) in multi_value_headers.iter().flat_map(|m| &m.0) {
+            for value in values {
+                add(name, &value.0)?;
+            }
+        }
+        for (name, value) in headers.iter().flat_map(|h| &h.0) {
+            add(name, &value.0)?;
+        }
+        if !response.headers().contains_key("content-type") {
+            response
+                .headers_mut()
+                .insert("content-type", HeaderValue::from_static("application/json"));
+        }
+        Some(response)
+    }
+}
+
+/// A JSON string, borrowed from the payload when it has no escapes.
+struct Text<'a>(std::borrow::Cow<'a, str>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visitor<'a> {
+            type Value = Text<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Text<'a>, E> {
+                Ok(Text(std::borrow::Cow::Borrowed(text)))
+            }
+            fn visit_str<E>(self, text: &str) -> Result<Text<'a>, E> {
+                Ok(Text(std::borrow::Cow::Owned(text.to_string())))
+            }
+            fn visit_string<E>(self, text: String) -> Result<Text<'a>, E> {
+                Ok(Text(std::borrow::Cow::Owned(text)))
+            }
+        }
+        deserializer.deserialize_str(Visitor(std::marker::PhantomData))
+    }
+}
+
+/// A JSON object's members in document order, refused unless their names strictly ascend.
+struct SortedPairs<'a, V>(Vec<(std::borrow::Cow<'a, str>, V)>);
+
+impl<'de: 'a, 'a, V: serde::Deserialize<'de>> serde::Deserialize<'de> for SortedPairs<'a, V> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<'a, V>(std::marker::PhantomData<(&'a (), V)>);
+        impl<'de: 'a, 'a, V: serde::Deserialize<'de>> serde::de::Visitor<'de> for Visitor<'a, V> {
+            type Value = SortedPairs<'a, V>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object with names in ascending order")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SortedPairs<'a, V>, A::Error> {
+                let mut pairs: Vec<(std::borrow::Cow<'a, str>, V)> = Vec::new();
+                while let Some(Text(name)) = map.next_key::<Text<'a>>()? {
+                    if pairs.last().is_some_and(|(last, _)| *last >= name) {
+                        return Err(serde::de::Error::custom("names out of order"));
+                    }
+                    let value = map.next_value()?;
+                    pairs.push((name, value));
+                }
+                Ok(SortedPairs(pairs))
+            }
+        }
+        deserializer.deserialize_map(Visitor(std::marker::PhantomData))
+    }
+}
+
 fn message(status: u16, text: &str, kind: &str) -> Response {
     let mut response = Response::new(Body::from(json!({ "message": text }).to_string()));
     *response.status_mut() =
@@ -1244,6 +1398,71 @@ mod tests {
         assert_eq!(ok.status(), 201);
         assert_eq!(ok.headers()["x-a"], "1");
         assert_eq!(ok.headers()["content-type"], "application/json");
+    }
+
+    /// The typed reading of the common shape answers as the general path does, and leaves to
+    /// it every shape it does not take.
+    #[test]
+    fn proxy_responses_read_typed_answer_as_the_general_path() {
+        let general = |payload: &str, binary: bool| -> Option<(u16, Vec<(String, String)>)> {
+            // The general path alone: what `proxy_response` did before the typed reading.
+            let fast = serde_json::from_slice::<FastProxyResponse>(payload.as_bytes())
+                .ok()
+                .and_then(|f| f.into_response(binary));
+            let answer = proxy_response(payload.as_bytes(), binary).ok()?;
+            let headers = |r: &Response| {
+                r.headers()
+                    .iter()
+                    .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or("?").to_string()))
+                    .collect::<Vec<_>>()
+            };
+            if let Some(fast) = &fast {
+                assert_eq!(fast.status(), answer.status(), "{payload}");
+                assert_eq!(headers(fast), headers(&answer), "{payload}");
+            }
+            Some((answer.status().as_u16(), headers(&answer)))
+        };
+        // The FAQ function's answer, as aws_lambda_events writes it.
+        let faq = r#"{"statusCode":200,"headers":{"content-type":"application/json"},"multiValueHeaders":{},"body":"{\"q\":\"Q?\",\"a\":\"A.\"}","isBase64Encoded":false}"#;
+        assert!(serde_json::from_slice::<FastProxyResponse>(faq.as_bytes())
+            .ok()
+            .and_then(|f| f.into_response(false))
+            .is_some());
+        assert_eq!(
+            general(faq, false),
+            Some((
+                200,
+                vec![("content-type".into(), "application/json".into())]
+            ))
+        );
+        for (payload, taken_typed) in [
+            (r#"{"body":null}"#, false),
+            (r#"{"statusCode":null}"#, false),
+            (r#"{"statusCode":"201"}"#, false),
+            (r#"{"statusCode":200.0}"#, false),
+            (r#"{"statusCode":99999}"#, false),
+            (r#"{"statusCode":200,"statusCode":201}"#, false),
+            (r#"{"statusCode":200,"headers":{"b":"1","a":"2"}}"#, false),
+            (r#"{"statusCode":200,"headers":{"a":"1","a":"2"}}"#, false),
+            (r#"{"statusCode":200,"headers":{"a":1}}"#, false),
+            (r#"{"statusCode":200,"headers":{"bad name":"1"}}"#, false),
+            (
+                r#"{"headers":{"x":"1"},"multiValueHeaders":{"x":["0","2"]},"body":"b"}"#,
+                true,
+            ),
+            (r#"{"body":"aGk=","isBase64Encoded":true}"#, true),
+            (r#"{"body":"not base64!","isBase64Encoded":true}"#, true),
+            (r#"{"body":"\u00e9t\u00e9"}"#, true),
+        ] {
+            let typed = serde_json::from_slice::<FastProxyResponse>(payload.as_bytes())
+                .ok()
+                .and_then(|f| f.into_response(false))
+                .is_some();
+            assert_eq!(typed, taken_typed, "{payload}");
+            for binary in [false, true] {
+                general(payload, binary);
+            }
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -230,14 +231,17 @@ impl Runtimes {
         // goes away (a closed connection, a client timeout) neither cuts it short nor kills
         // the warm environment, which goes back to the pool afterwards.
         let pools = self.pools.clone();
-        let function = function.clone();
+        let function = Invoked::of(function);
         let request = request_id.clone();
         let (report, invocation) = oneshot::channel();
         self.tasks.spawn(async move {
             let (result, healthy, handed) = env.invoke(&function, &request, payload).await;
             if healthy {
-                let current =
-                    pool_of(&lock(&pools), &function).is_some_and(|p| Arc::ptr_eq(p, &pool));
+                let current = lock(&pools)
+                    .get(&function.region)
+                    .and_then(|functions| functions.get(&function.name))
+                    .and_then(|versions| versions.get(&function.version))
+                    .is_some_and(|p| Arc::ptr_eq(p, &pool));
                 if current {
                     lock(&pool.idle).push(env);
                 }
@@ -255,6 +259,30 @@ impl Runtimes {
                 "the invocation was cut off: the local cloud is shutting down",
             )
         })
+    }
+}
+
+/// What an invocation's task needs of its function: cloning the whole `Function` (policy,
+/// tags, environment) for every invocation cost more than the hand-off itself.
+struct Invoked {
+    region: String,
+    name: String,
+    version: String,
+    arn: String,
+    timeout: u64,
+    memory: u64,
+}
+
+impl Invoked {
+    fn of(function: &Function) -> Invoked {
+        Invoked {
+            region: function.region.clone(),
+            name: function.name.clone(),
+            version: function.version.clone(),
+            arn: function.arn.clone(),
+            timeout: function.timeout,
+            memory: function.memory,
+        }
     }
 }
 
@@ -465,12 +493,24 @@ async fn complete(api: &RuntimeApi, id: &str, outcome: Outcome) -> Response {
         // Dropped unsent (the invocation ended another way) is as good as sent.
         let _ = caller_answered.await;
     }
-    (StatusCode::ACCEPTED, axum::Json(json!({"status": "OK"}))).into_response()
+    accepted()
+}
+
+/// The Runtime API's 202 `{"status":"OK"}`, as `axum::Json` wrote it, without building and
+/// serialising a JSON value for every post.
+fn accepted() -> Response {
+    let mut response = Response::new(Body::from(Bytes::from_static(br#"{"status":"OK"}"#)));
+    *response.status_mut() = StatusCode::ACCEPTED;
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 async fn init_error(State(api): State<Arc<RuntimeApi>>, body: Bytes) -> Response {
     let _ = api.init_error.send(Some(body.to_vec()));
-    (StatusCode::ACCEPTED, axum::Json(json!({"status": "OK"}))).into_response()
+    accepted()
 }
 
 /// One execution environment: the process, its Runtime API and its log stream.
@@ -486,6 +526,10 @@ struct Env {
     spawned: Instant,
     memory_read: Option<(Instant, u64)>,
     init_reported: bool,
+    /// The invocation's timeout. One timer for the environment's life, moved forward for each
+    /// invocation: a new timer earlier than every other the runtime holds makes it wake its
+    /// I/O driver (an eventfd write) on every invocation; a moved one is never earlier.
+    timeout: Pin<Box<tokio::time::Sleep>>,
     stream: String,
     /// The current invocation's log lines (START clears it).
     log: Arc<Mutex<String>>,
@@ -675,6 +719,7 @@ impl Env {
             spawned,
             memory_read: None,
             init_reported: false,
+            timeout: Box::pin(tokio::time::sleep(Duration::ZERO)),
             stream,
             log,
             db,
@@ -699,7 +744,7 @@ impl Env {
     /// what the Runtime API's 202 waits on (to be dropped once the caller has the result).
     async fn invoke(
         &mut self,
-        function: &Function,
+        function: &Invoked,
         request_id: &str,
         payload: Vec<u8>,
     ) -> (InvokeResult, bool, Option<oneshot::Sender<()>>) {
@@ -722,6 +767,9 @@ impl Env {
         let mut exited = self.exited.clone();
         let mut init_errors = self.init_errors.clone();
         let sent = self.queue.send(invocation).await.is_ok();
+        self.timeout
+            .as_mut()
+            .reset(tokio::time::Instant::now() + timeout);
         let mut handed = None;
         let (payload, error, healthy) = if !sent {
             (
@@ -750,7 +798,7 @@ impl Env {
                     let body = init_errors.borrow().clone().unwrap_or_default();
                     (error_payload(body), true, false)
                 }
-                _ = tokio::time::sleep(timeout) => {
+                _ = self.timeout.as_mut() => {
                     let message = format!(
                         "{} {request_id} Task timed out after {}.00 seconds",
                         humantime::format_rfc3339_millis(std::time::SystemTime::now()),
