@@ -6,6 +6,7 @@
 //! process prints goes to `/aws/lambda/{name}`, framed by START, END and REPORT.
 
 use std::collections::HashMap;
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::process::Stdio;
@@ -530,6 +531,10 @@ struct Env {
     /// invocation: a new timer earlier than every other the runtime holds makes it wake its
     /// I/O driver (an eventfd write) on every invocation; a moved one is never earlier.
     timeout: Pin<Box<tokio::time::Sleep>>,
+    /// Asks the pipe readers to log what the function has printed so far.
+    catch_up: watch::Sender<u64>,
+    /// Each pipe reader's latest catch-up done.
+    caught_up: Vec<watch::Receiver<u64>>,
     stream: String,
     /// The current invocation's log lines (START clears it).
     log: Arc<Mutex<String>>,
@@ -659,19 +664,22 @@ impl Env {
         let pid = child.id();
         let pgid = pid.and_then(|p| i32::try_from(p).ok()).unwrap_or(0);
         groups.add(pgid);
-        for pipe in [
-            child
-                .stdout
-                .take()
-                .map(|p| Box::new(p) as Box<dyn AsyncRead + Send + Unpin>),
-            child
-                .stderr
-                .take()
-                .map(|p| Box::new(p) as Box<dyn AsyncRead + Send + Unpin>),
-        ]
-        .into_iter()
-        .flatten()
-        {
+        // END waits until each pipe reader has logged what the function printed before it
+        // answered: a request to catch up (`asked`), and each reader's answer (`caught_up`).
+        let (asked_tx, asked) = watch::channel(0u64);
+        let mut caught_up = Vec::new();
+        let stdout = child.stdout.take().map(|p| {
+            let fd = p.as_raw_fd();
+            (Box::new(p) as Box<dyn AsyncRead + Send + Unpin>, fd)
+        });
+        let stderr = child.stderr.take().map(|p| {
+            let fd = p.as_raw_fd();
+            (Box::new(p) as Box<dyn AsyncRead + Send + Unpin>, fd)
+        });
+        for (pipe, fd) in [stdout, stderr].into_iter().flatten() {
+            let (caught_up_tx, caught_up_rx) = watch::channel(0u64);
+            caught_up.push(caught_up_rx);
+            let mut asked = asked.clone();
             let (db, group, stream, region, log, name) = (
                 db.clone(),
                 group.clone(),
@@ -682,7 +690,31 @@ impl Env {
             );
             tasks.spawn(async move {
                 let mut reader = BufReader::new(pipe);
-                while let Some(line) = read_line_bounded(&mut reader).await {
+                loop {
+                    if reader.buffer().is_empty() {
+                        // Nothing held here and nothing left in the pipe: every line printed
+                        // so far is logged, so a catch-up asked for is done. (This task alone
+                        // reads the pipe, so nothing can be between the two.)
+                        if pipe_pending(fd) == 0 {
+                            caught_up_tx.send_replace(*asked.borrow_and_update());
+                        }
+                        // `fill_buf` consumes nothing: cancelling it loses nothing.
+                        tokio::select! {
+                            filled = reader.fill_buf() => match filled {
+                                Ok(buffer) if !buffer.is_empty() => {}
+                                _ => break,
+                            },
+                            changed = asked.changed() => {
+                                if changed.is_err() {
+                                    break;
+                                }
+                                continue;
+                            }
+                        }
+                    }
+                    let Some(line) = read_line_bounded(&mut reader).await else {
+                        break;
+                    };
                     // What an environment prints while it is being ended after DeleteFunction
                     // (a client's "connection closed") is not logged: it would create the log
                     // group again right after `destroy` deleted it.
@@ -720,6 +752,8 @@ impl Env {
             memory_read: None,
             init_reported: false,
             timeout: Box::pin(tokio::time::sleep(Duration::ZERO)),
+            catch_up: asked_tx,
+            caught_up,
             stream,
             log,
             db,
@@ -835,8 +869,18 @@ impl Env {
         }
         // Each field ends with a tab, the last one too (recorded: "…\tInit Duration: N ms\t\n").
         report.push('\t');
-        // Let the pipe readers catch up, so the function's own lines precede END.
-        tokio::task::yield_now().await;
+        // The function's own lines precede END, as on AWS: what it printed before it answered
+        // is in its pipes by now; the readers log it first (bounded: a function that never
+        // stops printing does not hold the answer up for more than a moment).
+        self.catch_up.send_modify(|asked| *asked += 1);
+        let asked = *self.catch_up.borrow();
+        for reader in &mut self.caught_up {
+            let _ = tokio::time::timeout(
+                Duration::from_millis(200),
+                reader.wait_for(|done| *done >= asked),
+            )
+            .await;
+        }
         self.write(format!("END RequestId: {request_id}"));
         self.write(report);
         let log = lock(&self.log).clone();
@@ -928,6 +972,19 @@ async fn read_line_bounded<R: AsyncBufRead + Unpin>(reader: &mut R) -> Option<St
             skip_line(reader).await;
             return Some(String::from_utf8_lossy(&line).into_owned());
         }
+    }
+}
+
+/// The bytes waiting in a pipe (FIONREAD); 0 when it cannot tell.
+fn pipe_pending(fd: std::os::fd::RawFd) -> libc::c_int {
+    let mut pending: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one c_int through the pointer, which points at `pending`; `fd`
+    // is the pipe its reader task owns, open for as long as that task runs.
+    let status = unsafe { libc::ioctl(fd, libc::FIONREAD, &mut pending) };
+    if status == 0 {
+        pending
+    } else {
+        0
     }
 }
 
