@@ -429,12 +429,8 @@ async fn create_function(
     // the answer is the function's, unqualified, with Version 1 (recorded:
     // test_publish_version_on_create).
     if input.publish == Some(true) {
-        let mut published = function.snapshot();
-        published.version = "1".into();
-        published.arn = format!("{}:1", function.arn);
-        published.policy = Vec::new();
-        function.last_version = 1;
-        function.versions.insert(1, published);
+        let (number, published) = super::versions::new_version(&mut function);
+        function.versions.insert(number, published);
         answered.version = Some("1".into());
     }
     let response = json(201, &answered);
@@ -914,14 +910,7 @@ async fn update_code(
         // With `Publish`, the new code is a version at once, Pending until the update is
         // applied, and the answer is that version's (recorded: test_publish_with_update).
         let published = (input.publish == Some(true)).then(|| {
-            function.last_version += 1;
-            let number = function.last_version;
-            let mut version = function.snapshot();
-            version.version = number.to_string();
-            version.arn = format!("{}:{number}", function.arn);
-            version.policy = Vec::new();
-            version.policy_revision = None;
-            version.marks = 0;
+            let (number, mut version) = super::versions::new_version(function);
             version.state = State::Pending;
             version.state_reason = Some("The function is being created.".into());
             (number, version)

@@ -250,16 +250,9 @@ pub fn publish(cloud: &Arc<Cloud>, region: &str, input: PublishVersionRequest) -
             return json(201, &configuration(last));
         }
     }
-    function.last_version += 1;
-    let number = function.last_version;
-    let mut published = function.snapshot();
-    published.version = number.to_string();
-    published.arn = format!("{}:{number}", function.arn);
+    let (number, mut published) = new_version(function);
     published.description = input.description.unwrap_or_default();
     published.last_modified = lambda_timestamp();
-    published.policy = Vec::new();
-    published.policy_revision = None;
-    published.marks = 0;
     // A publish gives `$LATEST` a new RevisionId too (recorded:
     // test_function_revisions_version_and_alias, get_function_latest_rev3).
     function.marks += 1;
@@ -267,6 +260,20 @@ pub fn publish(cloud: &Arc<Cloud>, region: &str, input: PublishVersionRequest) -
     function.versions.insert(number, published);
     db.changed();
     response
+}
+
+/// The next version of a function: `$LATEST` as it is now, numbered, with no policy of its
+/// own yet (PublishVersion, and CreateFunction's and UpdateFunctionCode's `Publish`).
+pub fn new_version(function: &mut Function) -> (u64, Function) {
+    function.last_version += 1;
+    let number = function.last_version;
+    let mut version = function.snapshot();
+    version.version = number.to_string();
+    version.arn = format!("{}:{number}", function.arn);
+    version.policy = Vec::new();
+    version.policy_revision = None;
+    version.marks = 0;
+    (number, version)
 }
 
 /// ListVersionsByFunction: `$LATEST` first (with its ARN qualified), then each published

@@ -21,13 +21,20 @@ use faqctl::local::{LocalCloud, LocalConfig};
 /// 2025-09-19, in all of those of 2025-10-06 on.
 const ANSWERED_SINCE: &[(&str, (u32, u32, u32))] = &[("LogAlarms", (2025, 10, 6))];
 
-/// A recording's date (LocalStack writes `19-09-2025, 21:47:20`), as (year, month, day).
-fn recorded_on(file: &str, test: &str) -> (u32, u32, u32) {
+/// One recorded test, read once: its answers, by the key its test matched them under, and
+/// the day it was recorded (LocalStack writes `19-09-2025, 21:47:20`), as (year, month, day).
+fn recording(file: &str, test: &str) -> (Value, (u32, u32, u32)) {
     let path = common::workspace().join("tests/aws-recordings").join(file);
-    let snapshot: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let date = snapshot["tests"][test]["recorded-date"]
-        .as_str()
-        .unwrap_or_default();
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut snapshot: Value = serde_json::from_str(&text).unwrap();
+    let entry = snapshot["tests"][test].take();
+    let content = &entry["recorded-content"];
+    assert!(
+        content.is_object(),
+        "{}: no recording of {test}",
+        path.display()
+    );
+    let date = entry["recorded-date"].as_str().unwrap_or_default();
     let day: Vec<u32> = date
         .split([',', ' '])
         .next()
@@ -35,24 +42,11 @@ fn recorded_on(file: &str, test: &str) -> (u32, u32, u32) {
         .split('-')
         .filter_map(|part| part.parse().ok())
         .collect();
-    match day.as_slice() {
+    let day = match day.as_slice() {
         [d, m, y] => (*y, *m, *d),
         _ => panic!("{file} {test}: no recorded date ({date:?})"),
-    }
-}
-
-/// One recorded test's answers, by the key its test matched them under.
-fn recording(file: &str, test: &str) -> Value {
-    let path = common::workspace().join("tests/aws-recordings").join(file);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let snapshot: Value = serde_json::from_str(&text).unwrap();
-    let content = &snapshot["tests"][test]["recorded-content"];
-    assert!(
-        content.is_object(),
-        "{}: no recording of {test}",
-        path.display()
-    );
-    content.clone()
+    };
+    (content.clone(), day)
 }
 
 /// The API a call is for, and how it is addressed on the wire.
@@ -120,11 +114,12 @@ impl Replay {
     }
 
     async fn start_with(file: &str, test: &str, config: LocalConfig) -> Replay {
+        let (recorded, recorded_on) = recording(file, test);
         Replay {
             cloud: common::local_cloud(config).await,
             client: reqwest::Client::new(),
-            recorded: recording(file, test),
-            recorded_on: recorded_on(file, test),
+            recorded,
+            recorded_on,
             test: test.to_string(),
             stand_ins: StandIns::default(),
         }
