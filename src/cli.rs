@@ -115,6 +115,12 @@ pub enum Command {
         after_help = "Examples:\n  faqctl destroy          # asks first, at a terminal\n  faqctl destroy --yes    # in CI"
     )]
     Destroy(commands::destroy::DestroyArgs),
+    /// API keys for third-party developers, in the stage's usage plan (deploy with
+    /// --api-key-required first).
+    #[command(
+        after_help = "Examples:\n  faqctl keys create acme-corp            # prints the value once\n  faqctl keys create acme-corp --output json | jq -r '.keys[0].value'\n  faqctl keys list\n  faqctl keys revoke acme-corp"
+    )]
+    Keys(commands::keys::KeysArgs),
     /// Run the whole service on this machine: start the embedded local cloud (Lambda, API
     /// Gateway, CloudWatch Logs on 127.0.0.1:4566), deploy into it, serve the stage URL and
     /// follow the logs until Ctrl-C. No AWS account, no Docker.
@@ -238,6 +244,7 @@ where
         Command::Invoke(args) => Some((&mut args.names, None)),
         Command::Logs(args) => Some((&mut args.names, None)),
         Command::Destroy(args) => Some((&mut args.names, None)),
+        Command::Keys(args) => Some((&mut args.names, None)),
         Command::Build(args) => {
             let (origin, use_file) = from("function_name", file.function_name.is_some());
             if use_file {
@@ -325,9 +332,67 @@ where
                 value: function.traffic.to_string(),
                 from: origin,
             });
+            fold_api_keys(function, &file, &from, &mut sources);
         }
     }
     Ok((cli, sources))
+}
+
+/// `api-key-required` and the `usage-plan-*` settings: a flag, then the file, else kept as
+/// deployed.
+fn fold_api_keys(
+    function: &mut commands::deploy::FunctionArgs,
+    file: &ProjectFile,
+    from: &dyn Fn(&str, bool) -> (String, bool),
+    sources: &mut Vec<Source>,
+) {
+    let kept = || "(as deployed)".to_string();
+    let (origin, use_file) = from("api_key_required", file.api_key_required.is_some());
+    if use_file {
+        function.api_key_required = file.api_key_required;
+    }
+    sources.push(Source {
+        setting: "api-key-required",
+        value: function
+            .api_key_required
+            .map_or_else(kept, |v| v.to_string()),
+        from: origin,
+    });
+    for (setting, id, file_value, target) in [
+        (
+            "usage-plan-rate",
+            "usage_plan_rate",
+            file.usage_plan_rate,
+            &mut function.usage_plan_rate,
+        ),
+        (
+            "usage-plan-burst",
+            "usage_plan_burst",
+            file.usage_plan_burst,
+            &mut function.usage_plan_burst,
+        ),
+    ] {
+        let (origin, use_file) = from(id, file_value.is_some());
+        if use_file {
+            *target = file_value;
+        }
+        sources.push(Source {
+            setting,
+            value: target.map_or_else(kept, |v| v.to_string()),
+            from: origin,
+        });
+    }
+    let (origin, use_file) = from("usage_plan_quota", file.usage_plan_quota.is_some());
+    if use_file {
+        function.usage_plan_quota = file.usage_plan_quota;
+    }
+    sources.push(Source {
+        setting: "usage-plan-quota",
+        value: function
+            .usage_plan_quota
+            .map_or_else(kept, |q| q.to_string()),
+        from: origin,
+    });
 }
 
 fn fold_names(

@@ -11,7 +11,8 @@ use serde::Serialize;
 use crate::ledger::{Event, Kind, Ledger};
 use crate::partition::{arn_partition, Location};
 use crate::settings::{
-    arn_account, ApiName, Arch, CorsOrigins, FunctionName, Names, RestApiId, StageName, Traffic,
+    arn_account, ApiName, Arch, CorsOrigins, FunctionName, Names, Quota, RestApiId, StageName,
+    Traffic,
 };
 
 pub const RUNTIME: &str = "provided.al2023";
@@ -69,6 +70,19 @@ pub struct Desired {
     pub traffic: Traffic,
     /// CloudWatch alarms that stop a gradual shift when in ALARM (`--alarm`).
     pub alarms: Vec<String>,
+    /// API keys on the GET method and the usage plan they are served through.
+    pub api_keys: ApiKeySettings,
+}
+
+/// `--api-key-required` and `--usage-plan-*`: whether the GET method requires an API key
+/// (`x-api-key`), and the usage plan (`{api}-{stage}`) that binds the stage with a throttle and
+/// a quota per key. `None`s keep what is deployed, as `--api-logs` does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ApiKeySettings {
+    pub required: Option<bool>,
+    /// Requests per second and burst, per key.
+    pub throttle: Option<(u32, u32)>,
+    pub quota: Option<Quota>,
 }
 
 impl Desired {
@@ -131,6 +145,22 @@ pub struct Observed {
     pub account_cloudwatch_role: Option<String>,
     /// The access log group faqctl made.
     pub access_log_group: Option<LogGroupState>,
+    /// faqctl's usage plan for the stage (read when API keys are or were wanted).
+    pub usage_plan: Option<UsagePlanState>,
+}
+
+/// The usage plan `{api}-{stage}` (tagged managed-by=faqctl), as read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsagePlanState {
+    pub id: String,
+    /// (REST API id, stage) pairs it binds.
+    pub stages: Vec<(String, String)>,
+    /// Requests per second (in thousandths: the API answers a double) and burst.
+    pub throttle: Option<(i64, i64)>,
+    /// Limit and period (`DAY`, `WEEK`, `MONTH`).
+    pub quota: Option<(i64, String)>,
+    /// The ids of the keys `faqctl keys create` made for it.
+    pub keys: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -219,6 +249,7 @@ pub struct ApiState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MethodState {
     pub authorization: String,
+    pub api_key_required: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -423,6 +454,10 @@ pub enum Change {
     UpdateMethod {
         from: String,
     },
+    /// The GET method's `apiKeyRequired` (a new deployment makes it live).
+    SetApiKeyRequired {
+        required: bool,
+    },
     PutIntegration,
     /// The CORS preflight `OPTIONS /` goes (to be made again, or for good).
     DeletePreflight {
@@ -461,6 +496,27 @@ pub enum Change {
     DeleteLogGroup {
         name: String,
     },
+    /// The usage plan `name`, binding the stage, with the wanted throttle and quota.
+    CreateUsagePlan {
+        name: String,
+    },
+    /// The plan's members that differ from what is wanted (`stage`, `throttle`, `quota`).
+    UpdateUsagePlan {
+        id: String,
+        fields: Vec<&'static str>,
+    },
+    /// The plan lets go of its stages (API Gateway refuses to delete a plan that has some).
+    UnbindUsagePlan {
+        id: String,
+        stages: Vec<(String, String)>,
+    },
+    DeleteUsagePlan {
+        id: String,
+    },
+    /// A key `faqctl keys create` made for the plan.
+    DeleteApiKey {
+        id: String,
+    },
 }
 
 impl Change {
@@ -495,6 +551,11 @@ impl Change {
             Change::UpdateStage { .. } => "UpdateStage",
             Change::DeleteFunction { .. } => "DeleteFunction",
             Change::DeleteLogGroup { .. } => "DeleteLogGroup",
+            Change::SetApiKeyRequired { .. } => "UpdateMethod",
+            Change::CreateUsagePlan { .. } => "CreateUsagePlan",
+            Change::UpdateUsagePlan { .. } | Change::UnbindUsagePlan { .. } => "UpdateUsagePlan",
+            Change::DeleteUsagePlan { .. } => "DeleteUsagePlan",
+            Change::DeleteApiKey { .. } => "DeleteApiKey",
         }
     }
 }
@@ -630,6 +691,24 @@ impl fmt::Display for Change {
             }
             Change::DeleteFunction { name } => write!(f, "- delete function {name}"),
             Change::DeleteLogGroup { name } => write!(f, "- delete log group {name}"),
+            Change::SetApiKeyRequired { required: true } => {
+                write!(f, "~ require an API key (x-api-key) on GET /")
+            }
+            Change::SetApiKeyRequired { required: false } => {
+                write!(f, "~ stop requiring an API key on GET /")
+            }
+            Change::CreateUsagePlan { name } => {
+                write!(f, "+ create usage plan {name} for the stage's API keys")
+            }
+            Change::UpdateUsagePlan { id, fields } => {
+                write!(f, "~ update usage plan {id} ({})", fields.join(", "))
+            }
+            Change::UnbindUsagePlan { id, stages } => {
+                let stages: Vec<String> = stages.iter().map(|(a, s)| format!("{a}:{s}")).collect();
+                write!(f, "~ unbind usage plan {id} from {}", stages.join(", "))
+            }
+            Change::DeleteUsagePlan { id } => write!(f, "- delete usage plan {id}"),
+            Change::DeleteApiKey { id } => write!(f, "- delete API key {id}"),
         }
     }
 }
@@ -854,20 +933,32 @@ pub fn plan_deploy(desired: &Desired, observed: &Observed) -> Result<Vec<Change>
         }
         Some(api) => {
             let mut changed = false;
+            // A method made anew has no integration yet; one secured by hand gets its
+            // integration set again too. A key requirement alone touches neither.
+            let mut reintegrate = false;
             match &api.method {
                 None => {
                     changes.push(Change::PutMethod);
                     changed = true;
+                    reintegrate = true;
                 }
-                Some(method) if method.authorization != AUTHORIZATION => {
-                    changes.push(Change::UpdateMethod {
-                        from: method.authorization.clone(),
-                    });
-                    changed = true;
+                Some(method) => {
+                    if method.authorization != AUTHORIZATION {
+                        changes.push(Change::UpdateMethod {
+                            from: method.authorization.clone(),
+                        });
+                        changed = true;
+                        reintegrate = true;
+                    }
+                    if let Some(required) = desired.api_keys.required {
+                        if required != method.api_key_required {
+                            changes.push(Change::SetApiKeyRequired { required });
+                            changed = true;
+                        }
+                    }
                 }
-                Some(_) => {}
             }
-            let integration_ok = !changed
+            let integration_ok = !reintegrate
                 && api.integration.as_ref().is_some_and(|i| {
                     i.kind == INTEGRATION_TYPE
                         && i.http_method == INTEGRATION_METHOD
@@ -916,8 +1007,60 @@ pub fn plan_deploy(desired: &Desired, observed: &Observed) -> Result<Vec<Change>
         }
     }
     plan_api_logging(desired, observed, kept, &mut changes)?;
+    plan_usage_plan(desired, observed, kept, &mut changes);
     plan_prune(desired, observed, &alias_target, &mut changes);
     Ok(changes)
+}
+
+/// The usage plan API keys reach the stage through: made (binding the stage) once the stage
+/// exists and keys are required; its stage, throttle and quota kept as wanted. When keys are
+/// no longer required the plan stays, with its keys, for the day they are again; `destroy`
+/// removes it.
+fn plan_usage_plan(
+    desired: &Desired,
+    observed: &Observed,
+    kept: Option<&ApiState>,
+    changes: &mut Vec<Change>,
+) {
+    let wanted = &desired.api_keys;
+    let required = wanted.required.unwrap_or_else(|| {
+        kept.and_then(|api| api.method.as_ref())
+            .is_some_and(|m| m.api_key_required)
+    });
+    if !required {
+        return;
+    }
+    let Some(plan) = &observed.usage_plan else {
+        changes.push(Change::CreateUsagePlan {
+            name: desired.names.usage_plan(),
+        });
+        return;
+    };
+    let mut fields = Vec::new();
+    let bound = kept.is_some_and(|api| {
+        plan.stages
+            .iter()
+            .any(|(a, s)| *a == api.id.as_str() && *s == desired.names.stage.as_str())
+    });
+    if !bound {
+        fields.push("stage");
+    }
+    if let Some((rate, burst)) = wanted.throttle {
+        if plan.throttle != Some((i64::from(rate) * 1000, i64::from(burst))) {
+            fields.push("throttle");
+        }
+    }
+    if let Some(quota) = wanted.quota {
+        if plan.quota != Some((i64::from(quota.limit), quota.period.as_aws().to_string())) {
+            fields.push("quota");
+        }
+    }
+    if !fields.is_empty() {
+        changes.push(Change::UpdateUsagePlan {
+            id: plan.id.clone(),
+            fields,
+        });
+    }
 }
 
 /// Versions beyond `--keep-versions` go, oldest first, after the alias has moved (version
@@ -1192,14 +1335,29 @@ fn diff_configuration(desired: &Desired, function: &FunctionState) -> Vec<&'stat
 
 /// The ordered delete calls that remove everything faqctl made. Empty when nothing is left.
 pub fn plan_destroy(names: &Names, observed: &Observed) -> Vec<Change> {
-    let mut changes: Vec<Change> = observed
-        .apis
-        .iter()
-        .map(|api| Change::DeleteRestApi {
-            id: api.id.clone(),
-            reason: "with its stage and deployments",
-        })
-        .collect();
+    let mut changes = Vec::new();
+    // First the keys faqctl made, then the usage plan (freed of its stages, as API Gateway
+    // asks), while the stages it binds still exist.
+    if let Some(plan) = &observed.usage_plan {
+        changes.extend(
+            plan.keys
+                .iter()
+                .map(|id| Change::DeleteApiKey { id: id.clone() }),
+        );
+        if !plan.stages.is_empty() {
+            changes.push(Change::UnbindUsagePlan {
+                id: plan.id.clone(),
+                stages: plan.stages.clone(),
+            });
+        }
+        changes.push(Change::DeleteUsagePlan {
+            id: plan.id.clone(),
+        });
+    }
+    changes.extend(observed.apis.iter().map(|api| Change::DeleteRestApi {
+        id: api.id.clone(),
+        reason: "with its stage and deployments",
+    }));
     // API Gateway's own execution log groups outlive their APIs: delete them too.
     let execution_log_groups: Vec<Change> = observed
         .apis
@@ -1261,6 +1419,7 @@ mod tests {
             keep_versions: 10,
             traffic: Traffic::AllAtOnce,
             alarms: vec![],
+            api_keys: ApiKeySettings::default(),
         }
     }
 
@@ -1301,6 +1460,7 @@ mod tests {
             root_resource_id: Some("root".into()),
             method: Some(MethodState {
                 authorization: "NONE".into(),
+                api_key_required: false,
             }),
             integration: Some(IntegrationState {
                 kind: "AWS_PROXY".into(),
@@ -1349,6 +1509,7 @@ mod tests {
             }),
             account_cloudwatch_role: None,
             access_log_group: None,
+            usage_plan: None,
         }
     }
 
@@ -2483,4 +2644,101 @@ mod tests {
         assert_eq!(pruned(&plan_deploy(&wanted, &observed).unwrap()), [3]);
     }
     // ---- end of plan_prune ---------------------------------------------------------------
+
+    fn keyed(rate_burst: Option<(u32, u32)>, quota: Option<Quota>) -> Desired {
+        let mut wanted = desired();
+        wanted.api_keys = ApiKeySettings {
+            required: Some(true),
+            throttle: rate_burst,
+            quota,
+        };
+        wanted
+    }
+
+    #[test]
+    fn api_keys_require_the_method_then_a_usage_plan_bound_to_the_stage() {
+        let quota: Quota = "100/day".parse().unwrap();
+        let wanted = keyed(Some((5, 10)), Some(quota));
+        let changes = plan_deploy(&wanted, &converged()).unwrap();
+        assert_eq!(
+            changes,
+            vec![
+                Change::SetApiKeyRequired { required: true },
+                Change::CreateDeployment {
+                    stage: "myDeployment".into()
+                },
+                Change::CreateUsagePlan {
+                    name: "FAQ-API-myDeployment".into()
+                },
+            ]
+        );
+
+        // Made as wanted: nothing to do, and `None`s keep what is deployed.
+        let mut observed = converged();
+        observed.apis[0].method.as_mut().unwrap().api_key_required = true;
+        observed.usage_plan = Some(UsagePlanState {
+            id: "plan01".into(),
+            stages: vec![("abc123".into(), "myDeployment".into())],
+            throttle: Some((5000, 10)),
+            quota: Some((100, "DAY".into())),
+            keys: vec![],
+        });
+        assert_eq!(plan_deploy(&wanted, &observed).unwrap(), vec![]);
+        assert_eq!(plan_deploy(&keyed(None, None), &observed).unwrap(), vec![]);
+        let mut kept = desired();
+        kept.api_keys.required = None;
+        assert_eq!(plan_deploy(&kept, &observed).unwrap(), vec![]);
+
+        // Another quota, a plan that lost its stage: one update names both.
+        let other = keyed(None, Some("1000/month".parse().unwrap()));
+        let mut unbound = observed.clone();
+        unbound.usage_plan.as_mut().unwrap().stages.clear();
+        assert_eq!(
+            plan_deploy(&other, &unbound).unwrap(),
+            vec![Change::UpdateUsagePlan {
+                id: "plan01".into(),
+                fields: vec!["stage", "quota"],
+            }]
+        );
+
+        // Turned off: the method stops requiring a key; the plan (and its keys) stay.
+        let mut off = desired();
+        off.api_keys.required = Some(false);
+        assert_eq!(
+            plan_deploy(&off, &observed).unwrap(),
+            vec![
+                Change::SetApiKeyRequired { required: false },
+                Change::CreateDeployment {
+                    stage: "myDeployment".into()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn destroy_removes_faqctls_keys_then_frees_and_deletes_the_plan_before_the_api() {
+        let mut observed = converged();
+        observed.usage_plan = Some(UsagePlanState {
+            id: "plan01".into(),
+            stages: vec![("abc123".into(), "myDeployment".into())],
+            throttle: None,
+            quota: None,
+            keys: vec!["key1".into()],
+        });
+        let changes = plan_destroy(&desired().names, &observed);
+        let head: Vec<&Change> = changes.iter().take(3).collect();
+        assert_eq!(
+            head,
+            vec![
+                &Change::DeleteApiKey { id: "key1".into() },
+                &Change::UnbindUsagePlan {
+                    id: "plan01".into(),
+                    stages: vec![("abc123".into(), "myDeployment".into())],
+                },
+                &Change::DeleteUsagePlan {
+                    id: "plan01".into()
+                },
+            ]
+        );
+    }
 }

@@ -1,5 +1,6 @@
 //! `faqctl.toml`: the settings a project sets once (names, role, region, architecture,
-//! memory, timeout, retention, CORS origins, traffic shifting and its alarms), so that
+//! memory, timeout, retention, CORS origins, traffic shifting and its alarms, API keys and
+//! their usage plan), so that
 //! `faqctl deploy` alone does the right thing. Flags and FAQCTL_* environment variables
 //! override it. Unknown keys and bad values are an error that names the line, not a silent typo.
 
@@ -30,6 +31,14 @@ pub struct ProjectFile {
     pub traffic: Option<crate::settings::Traffic>,
     /// The `--alarm` names: `alarms = ["faq-5xx"]`.
     pub alarms: Option<Vec<String>>,
+    /// `--api-key-required`: `api-key-required = true`.
+    pub api_key_required: Option<bool>,
+    /// `--usage-plan-rate` and `--usage-plan-burst`, per API key.
+    pub usage_plan_rate: Option<u32>,
+    pub usage_plan_burst: Option<u32>,
+    /// `--usage-plan-quota`: `usage-plan-quota = "1000/day"` (checked as the flag is).
+    #[serde(default, deserialize_with = "from_str")]
+    pub usage_plan_quota: Option<crate::settings::Quota>,
     /// Where it was read from (none: no file).
     #[serde(skip)]
     pub path: Option<PathBuf>,

@@ -698,3 +698,107 @@ pub fn check_alarm_names(names: &[String]) -> anyhow::Result<Vec<String>> {
     }
     Ok(checked)
 }
+
+/// A usage plan's quota (`--usage-plan-quota N/day|week|month`): requests per key and period,
+/// counted in UTC as API Gateway counts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    pub limit: u32,
+    pub period: QuotaPeriod,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuotaPeriod {
+    Day,
+    Week,
+    Month,
+}
+
+impl QuotaPeriod {
+    /// As API Gateway spells it (`QuotaPeriodType`).
+    pub fn as_aws(self) -> &'static str {
+        match self {
+            QuotaPeriod::Day => "DAY",
+            QuotaPeriod::Week => "WEEK",
+            QuotaPeriod::Month => "MONTH",
+        }
+    }
+
+    pub fn from_aws(text: &str) -> Option<QuotaPeriod> {
+        match text {
+            "DAY" => Some(QuotaPeriod::Day),
+            "WEEK" => Some(QuotaPeriod::Week),
+            "MONTH" => Some(QuotaPeriod::Month),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Quota {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let period = match self.period {
+            QuotaPeriod::Day => "day",
+            QuotaPeriod::Week => "week",
+            QuotaPeriod::Month => "month",
+        };
+        write!(f, "{}/{period}", self.limit)
+    }
+}
+
+impl std::str::FromStr for Quota {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Quota, String> {
+        let usage = "write it as REQUESTS/PERIOD, PERIOD one of day, week, month (e.g. 1000/day)";
+        let Some((limit, period)) = value.split_once('/') else {
+            return Err(format!("{value:?} is not a quota: {usage}"));
+        };
+        let limit: u32 = limit
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| *n >= 1 && *n <= i32::MAX as u32)
+            .ok_or_else(|| {
+                format!("{value:?}: {limit:?} is not a number of requests from 1 up; {usage}")
+            })?;
+        let period = match period.trim().to_ascii_lowercase().as_str() {
+            "day" => QuotaPeriod::Day,
+            "week" => QuotaPeriod::Week,
+            "month" => QuotaPeriod::Month,
+            other => return Err(format!("{value:?}: {other:?} is not a period; {usage}")),
+        };
+        Ok(Quota { limit, period })
+    }
+}
+
+impl Names {
+    /// The usage plan API keys reach the stage through: one per API and stage.
+    pub fn usage_plan(&self) -> String {
+        format!("{}-{}", self.api, self.stage)
+    }
+}
+
+/// The tag naming the usage plan an API key was made for (`faqctl keys create`), so that
+/// `keys list` and `destroy` find faqctl's keys and never anyone else's.
+pub const USAGE_PLAN_TAG: &str = "faqctl-usage-plan";
+
+#[cfg(test)]
+mod quota_tests {
+    use super::*;
+
+    #[test]
+    fn quotas_read_as_requests_per_period() {
+        assert_eq!(
+            "1000/day".parse::<Quota>(),
+            Ok(Quota {
+                limit: 1000,
+                period: QuotaPeriod::Day
+            })
+        );
+        assert_eq!("5/Month".parse::<Quota>().unwrap().to_string(), "5/month");
+        for bad in ["1000", "0/day", "x/week", "10/year", "-1/day"] {
+            let error = bad.parse::<Quota>().unwrap_err();
+            assert!(error.contains("day, week, month"), "{bad}: {error}");
+        }
+    }
+}

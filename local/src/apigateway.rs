@@ -33,6 +33,7 @@ use super::shapes::Timestamp;
 use super::state::{
     Db, Deployment, Integration, IntegrationResponse, Method, Resource, RestApi, Stage,
 };
+use super::usage_plans;
 use super::wire::{empty, json};
 
 /// The largest control-plane request taken: API Gateway's 10 MB payload quota.
@@ -90,6 +91,21 @@ pub fn apply(db: &mut Db, operation: Operation, region: &str, input: Value) -> R
         Request::UpdateAccount(input) => update_account(db, region, input),
         Request::TagResource(input) => tag_resource(db, region, input),
         Request::GetTags(input) => get_tags(db, region, input),
+        Request::CreateApiKey(input) => usage_plans::create_api_key(db, region, input),
+        Request::GetApiKey(input) => usage_plans::get_api_key(db, region, input),
+        Request::GetApiKeys(input) => usage_plans::get_api_keys(db, region, input),
+        Request::UpdateApiKey(input) => usage_plans::update_api_key(db, region, input),
+        Request::DeleteApiKey(input) => usage_plans::delete_api_key(db, region, input),
+        Request::CreateUsagePlan(input) => usage_plans::create_usage_plan(db, region, input),
+        Request::GetUsagePlan(input) => usage_plans::get_usage_plan(db, region, input),
+        Request::GetUsagePlans(input) => usage_plans::get_usage_plans(db, region, input),
+        Request::UpdateUsagePlan(input) => usage_plans::update_usage_plan(db, region, input),
+        Request::DeleteUsagePlan(input) => usage_plans::delete_usage_plan(db, region, input),
+        Request::CreateUsagePlanKey(input) => usage_plans::create_usage_plan_key(db, region, input),
+        Request::GetUsagePlanKey(input) => usage_plans::get_usage_plan_key(db, region, input),
+        Request::GetUsagePlanKeys(input) => usage_plans::get_usage_plan_keys(db, region, input),
+        Request::DeleteUsagePlanKey(input) => usage_plans::delete_usage_plan_key(db, region, input),
+        Request::GetUsage(input) => usage_plans::get_usage(db, region, input),
     };
     answer.unwrap_or_else(|refusal| refusal)
 }
@@ -193,7 +209,13 @@ fn delete_rest_api(
 ) -> Result<Response, Response> {
     let id: &str = &input.rest_api_id;
     match db.remove_api(region, id) {
-        Some(_) => Ok(empty(202)),
+        Some(_) => {
+            // Its stages leave the usage plans that bound them.
+            for plan in db.usage_plans_mut(region) {
+                plan.api_stages.retain(|(api, _)| api != id);
+            }
+            Ok(empty(202))
+        }
         None => Err(no_api(id)),
     }
 }

@@ -22,6 +22,7 @@ use super::clock::now_ms;
 use super::iam::glob;
 use super::ids::{new_request_id, random_hex, random_id};
 use super::state::{Method as ApiMethod, Resource, StageSettings, State};
+use super::usage_plans::{self, Refusal};
 use super::vtl::{self, TemplateInput};
 use super::wire::decode_segment;
 use super::Cloud;
@@ -143,11 +144,18 @@ async fn serve(
         variables: stage_variables,
         deployment_id,
         binary_media_types,
+        api_key_required,
     } = match route {
         Ok(route) => route,
         Err(response) => return response,
     };
     trace.resource_path = resource.path.clone();
+    // The usage plan's check comes before the execution starts, as API Gateway logs it.
+    if api_key_required {
+        if let Err(refused) = check_api_key(cloud, request, &region, &resource, trace) {
+            return refused;
+        }
+    }
     trace.info(|| format!("Starting execution for request: {request_id}"));
     trace.info(|| {
         format!(
@@ -282,6 +290,92 @@ async fn serve(
             message(502, "Internal server error", "InternalServerErrorException")
         }
     }
+}
+
+/// A method that requires an API key: the request's `x-api-key` must be an enabled key of a
+/// usage plan that binds this stage (403 `Forbidden` otherwise), within the plan's throttle for
+/// that key (429 `Too Many Requests`) and its quota (429 `Limit Exceeded`); a request admitted
+/// counts against the key's quota (and GetUsage). The execution log lines are API Gateway's
+/// (its logs as users quote them; the quota's line is modelled on the throttle's).
+fn check_api_key(
+    cloud: &Cloud,
+    request: &StageRequest<'_>,
+    region: &str,
+    resource: &RouteResource,
+    trace: &mut Trace,
+) -> Result<(), Response> {
+    let value = request
+        .headers
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty());
+    let now = now_ms() / 1000;
+    let admitted = usage_plans::admit(
+        &cloud.db(),
+        region,
+        request.api_id,
+        request.stage,
+        value,
+        now,
+    );
+    let masked = value.map(mask).unwrap_or_default();
+    let (api, stage, method) = (request.api_id, request.stage, request.method);
+    let request_id = trace.request_id.clone();
+    trace.info(|| {
+        format!("Verifying Usage Plan for request: {request_id}. API Key: {masked} API Stage: {api}/{stage}")
+    });
+    let admitted = match admitted {
+        Ok(admitted) => admitted,
+        Err(Refusal::Forbidden) => {
+            trace.error(format!(
+                "API Key {masked} not authorized because method '{method} {}' requires API Key and API Key is not associated with a Usage Plan for API Stage {api}/{stage}: No Usage Plan found for key and API Stage",
+                resource.path
+            ));
+            return Err(message(403, "Forbidden", "ForbiddenException"));
+        }
+        Err(Refusal::QuotaExceeded) => {
+            trace.error(format!(
+                "Key quota exceeded for RestApi {api}, Stage {stage}, Resource {}, HttpMethod {method}. Usage Plan quota exceeded",
+                resource.id
+            ));
+            return Err(message(429, "Limit Exceeded", "LimitExceededException"));
+        }
+    };
+    if let Some((rate, burst)) = admitted.throttle {
+        let bucket = format!("usage-plan {}", admitted.plan);
+        if cloud.throttle(&bucket, &admitted.key, Some(rate), Some(burst)) {
+            trace.error(format!(
+                "Key throttle limit exceeded for RestApi {api}, Stage {stage}, Resource {}, HttpMethod {method}. Limit: {rate:.2} Burst: {burst}",
+                resource.id
+            ));
+            return Err(message(
+                429,
+                "Too Many Requests",
+                "TooManyRequestsException",
+            ));
+        }
+    }
+    trace.info(|| {
+        format!(
+            "API Key {masked} authorized because method '{method} {}' requires API Key and request matched Usage Plan for API Stage {api}/{stage}",
+            resource.path
+        )
+    });
+    trace.info(|| {
+        format!("Usage Plan check succeeded for API Key {masked} and API Stage {api}/{stage}")
+    });
+    usage_plans::count(&mut cloud.db(), region, &admitted, now);
+    Ok(())
+}
+
+/// An API key as API Gateway writes it in its logs: all but its last six characters starred.
+fn mask(value: &str) -> String {
+    let count = value.chars().count();
+    value
+        .chars()
+        .enumerate()
+        .map(|(i, c)| if i + 6 < count { '*' } else { c })
+        .collect()
 }
 
 /// Writes API Gateway's execution log lines (INFO: all; ERROR: failures) and the access log
@@ -447,6 +541,8 @@ struct Route {
     variables: BTreeMap<String, String>,
     deployment_id: String,
     binary_media_types: Vec<String>,
+    /// The method requires an API key (`x-api-key`) of a usage plan that binds the stage.
+    api_key_required: bool,
 }
 
 /// What the method's integration calls.
@@ -521,6 +617,7 @@ fn resolve(
             variables: stage.variables.clone(),
             deployment_id: deployment.id.clone(),
             binary_media_types: api.binary_media_types.clone(),
+            api_key_required: method.api_key_required,
         });
     }
     let function = method
@@ -558,6 +655,7 @@ fn resolve(
         variables: stage.variables.clone(),
         deployment_id: deployment.id.clone(),
         binary_media_types: api.binary_media_types.clone(),
+        api_key_required: method.api_key_required,
     })
 }
 

@@ -55,6 +55,7 @@ mod state;
 mod sts;
 mod tasks;
 mod timing;
+mod usage_plans;
 mod versions;
 mod vtl;
 mod wire;

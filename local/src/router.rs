@@ -1051,7 +1051,12 @@ mod tests {
             layers.headers()["x-amzn-errortype"],
             "UnknownOperationException"
         );
-        let keys = answer(Service::ApiGateway, "GET", "/apikeys/abc123", None);
+        let keys = answer(
+            Service::ApiGateway,
+            "GET",
+            "/domainnames/faq.example.com",
+            None,
+        );
         assert_eq!(keys.status(), 404);
         let body = |response: Response| async move {
             let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
@@ -1075,7 +1080,8 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(
-            message.starts_with("faqctl local does not emulate API Gateway's GetApiKey operation"),
+            message
+                .starts_with("faqctl local does not emulate API Gateway's GetDomainName operation"),
             "{message}"
         );
         let logs = answer(

@@ -63,6 +63,11 @@ pub struct Db {
     apis: Regional<RestApi>,
     #[serde(with = "by_region")]
     log_groups: Regional<LogGroup>,
+    /// API Gateway's API keys, by id, and usage plans, by id.
+    #[serde(default, with = "by_region")]
+    api_keys: Regional<ApiKey>,
+    #[serde(default, with = "by_region")]
+    usage_plans: Regional<UsagePlan>,
     /// API Gateway's CloudWatch role, an account setting of each region (UpdateAccount).
     #[serde(default)]
     apigw_cloudwatch_roles: BTreeMap<String, String>,
@@ -128,6 +133,24 @@ impl Placed for Function {
 }
 
 impl Placed for RestApi {
+    fn region(&self) -> &str {
+        &self.region
+    }
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Placed for ApiKey {
+    fn region(&self) -> &str {
+        &self.region
+    }
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Placed for UsagePlan {
     fn region(&self) -> &str {
         &self.region
     }
@@ -467,6 +490,58 @@ impl Stage {
     }
 }
 
+/// An API key (CreateApiKey): what a caller sends in `x-api-key` to a method that requires
+/// one, served only through a usage plan that binds the stage.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApiKey {
+    pub id: String,
+    pub region: String,
+    pub name: String,
+    pub value: String,
+    pub description: Option<String>,
+    pub customer_id: Option<String>,
+    pub enabled: bool,
+    pub created: i64,
+    pub last_updated: i64,
+    pub tags: BTreeMap<String, String>,
+    /// Creation order (lists are newest first; `created` has one-second resolution).
+    #[serde(default)]
+    pub seq: u64,
+}
+
+/// A usage plan: the stages it binds, its throttle and quota, its keys, and what each key used
+/// (requests served per UTC day, for the quota and GetUsage).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UsagePlan {
+    pub id: String,
+    pub region: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// (REST API id, stage name).
+    pub api_stages: Vec<(String, String)>,
+    /// Requests per second and burst.
+    pub throttle: Option<(Option<f64>, Option<i64>)>,
+    /// Limit, period (`DAY`, `WEEK`, `MONTH`) and offset.
+    pub quota: Option<Quota>,
+    pub tags: BTreeMap<String, String>,
+    /// Its API keys' ids.
+    pub keys: Vec<String>,
+    /// Key id → UTC day (days since the epoch) → requests served.
+    #[serde(default)]
+    pub usage: BTreeMap<String, BTreeMap<i64, u64>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Quota {
+    pub limit: i64,
+    pub period: String,
+    /// Requests taken off the limit in the first period (the one holding `since`).
+    pub offset: i64,
+    /// The UTC day (since the epoch) the quota was set.
+    #[serde(default)]
+    pub since: i64,
+}
+
 /// A stage's `*/*` method settings and access logging.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct StageSettings {
@@ -698,6 +773,71 @@ impl Db {
 
     pub fn remove_api(&mut self, region: &str, id: &str) -> Option<RestApi> {
         self.apis.get_mut(region)?.remove(id)
+    }
+
+    pub fn api_key(&self, region: &str, id: &str) -> Option<&ApiKey> {
+        self.api_keys.get(region)?.get(id)
+    }
+
+    pub fn api_key_mut(&mut self, region: &str, id: &str) -> Option<&mut ApiKey> {
+        self.api_keys.get_mut(region)?.get_mut(id)
+    }
+
+    /// The API keys of one region, by id.
+    pub fn api_keys(&self, region: &str) -> impl Iterator<Item = &ApiKey> {
+        self.api_keys
+            .get(region)
+            .into_iter()
+            .flat_map(|k| k.values())
+    }
+
+    pub fn insert_api_key(&mut self, key: ApiKey) {
+        place(&mut self.api_keys, key);
+    }
+
+    /// Removes a key, and it from every usage plan of its region.
+    pub fn remove_api_key(&mut self, region: &str, id: &str) -> Option<ApiKey> {
+        let key = self.api_keys.get_mut(region)?.remove(id)?;
+        for plan in self
+            .usage_plans
+            .get_mut(region)
+            .into_iter()
+            .flat_map(|p| p.values_mut())
+        {
+            plan.keys.retain(|k| k != id);
+        }
+        Some(key)
+    }
+
+    pub fn usage_plan(&self, region: &str, id: &str) -> Option<&UsagePlan> {
+        self.usage_plans.get(region)?.get(id)
+    }
+
+    pub fn usage_plan_mut(&mut self, region: &str, id: &str) -> Option<&mut UsagePlan> {
+        self.usage_plans.get_mut(region)?.get_mut(id)
+    }
+
+    /// The usage plans of one region, by id.
+    pub fn usage_plans(&self, region: &str) -> impl Iterator<Item = &UsagePlan> {
+        self.usage_plans
+            .get(region)
+            .into_iter()
+            .flat_map(|p| p.values())
+    }
+
+    pub fn usage_plans_mut(&mut self, region: &str) -> impl Iterator<Item = &mut UsagePlan> {
+        self.usage_plans
+            .get_mut(region)
+            .into_iter()
+            .flat_map(|p| p.values_mut())
+    }
+
+    pub fn insert_usage_plan(&mut self, plan: UsagePlan) {
+        place(&mut self.usage_plans, plan);
+    }
+
+    pub fn remove_usage_plan(&mut self, region: &str, id: &str) -> Option<UsagePlan> {
+        self.usage_plans.get_mut(region)?.remove(id)
     }
 
     /// API Gateway's CloudWatch role in a region (UpdateAccount's `cloudwatchRoleArn`).

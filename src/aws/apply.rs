@@ -319,7 +319,8 @@ pub async fn apply(
         }
         Change::PutMethod => {
             let (api, root) = context.api()?;
-            put_method(clients, api, root, "GET").await?;
+            let key_required = desired.api_keys.required.unwrap_or(false);
+            put_method(clients, api, root, "GET", key_required).await?;
         }
         Change::UpdateMethod { .. } => {
             let (api, root) = context.api()?;
@@ -502,7 +503,7 @@ pub async fn apply(
         }
         Change::PutPreflightMethod => {
             let (api, root) = context.api()?;
-            put_method(clients, api, root, "OPTIONS").await?;
+            put_method(clients, api, root, "OPTIONS", false).await?;
         }
         Change::PutPreflightIntegration => {
             let (api, root) = context.api()?;
@@ -798,6 +799,37 @@ pub async fn apply(
                 .await;
             done_unless(result, "ResourceNotFoundException", "DeleteFunction", name)?;
         }
+        Change::SetApiKeyRequired { required } => {
+            let (api, root) = context.api()?;
+            retry_eventual(
+                || {
+                    clients
+                        .apigateway
+                        .update_method()
+                        .rest_api_id(api)
+                        .resource_id(root)
+                        .http_method("GET")
+                        .patch_operations(
+                            PatchOperation::builder()
+                                .op(Op::Replace)
+                                .path("/apiKeyRequired")
+                                .value(required.to_string())
+                                .build(),
+                        )
+                        .send()
+                },
+                concurrent_modification,
+            )
+            .await
+            .map_err(|e| api_error("UpdateMethod", &format!("GET / of {api}"), api, e))?;
+        }
+        Change::CreateUsagePlan { .. }
+        | Change::UpdateUsagePlan { .. }
+        | Change::UnbindUsagePlan { .. }
+        | Change::DeleteUsagePlan { .. }
+        | Change::DeleteApiKey { .. } => {
+            super::usage::apply(clients, desired, context.api_id.as_deref(), change).await?
+        }
         Change::DeleteLogGroup { name } => {
             let result = clients
                 .logs
@@ -997,7 +1029,13 @@ async fn wait_updated(clients: &Clients, name: &str) -> anyhow::Result<()> {
 
 /// PutMethod `verb /` with authorization NONE (the FAQ's GET, the CORS preflight's OPTIONS);
 /// a method that exists already means another deploy made it meanwhile.
-async fn put_method(clients: &Clients, api: &str, root: &str, verb: &str) -> anyhow::Result<()> {
+async fn put_method(
+    clients: &Clients,
+    api: &str,
+    root: &str,
+    verb: &str,
+    api_key_required: bool,
+) -> anyhow::Result<()> {
     retry_eventual(
         || {
             clients
@@ -1007,6 +1045,7 @@ async fn put_method(clients: &Clients, api: &str, root: &str, verb: &str) -> any
                 .resource_id(root)
                 .http_method(verb)
                 .authorization_type(AUTHORIZATION)
+                .api_key_required(api_key_required)
                 .send()
         },
         concurrent_modification,

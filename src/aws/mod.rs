@@ -19,6 +19,7 @@ mod observe;
 pub mod record;
 pub mod scrub;
 mod shift;
+pub mod usage;
 
 pub use apply::{
     apply, gate_event, gate_verdict, now, update_alias, ApplyContext, GateCannotRun, GateFailed,

@@ -20,10 +20,14 @@ use crate::settings::{Names, RestApiId, CREATED_TAG, MANAGED_BY};
 /// Reads everything a plan compares against. `api_logs` is the wanted API Gateway logging
 /// (`None`: as the stage has it): the account's CloudWatch role (GetAccount) is read only when
 /// logging is on, so that a caller that never logs needs no `apigateway:GET` on `/account`.
+/// `api_keys` likewise: the usage plan is read when API keys are wanted or the GET method
+/// requires one, so that a caller that never uses keys needs no `apigateway:GET` on
+/// `/usageplans`.
 pub async fn observe(
     clients: &Clients,
     names: &Names,
     api_logs: Option<bool>,
+    api_keys: Option<bool>,
 ) -> anyhow::Result<Observed> {
     let (log_group_name, access_group_name) = (names.log_group(), names.access_log_group());
     // The API's reads wait on the API's id; they run while the function's are under way.
@@ -81,7 +85,19 @@ pub async fn observe(
     } else {
         None
     };
+    let keys = api_keys.unwrap_or_else(|| {
+        observed_apis
+            .first()
+            .and_then(|api| api.method.as_ref())
+            .is_some_and(|m| m.api_key_required)
+    });
+    let usage_plan = if keys {
+        super::usage::find_plan(clients, names, false).await?
+    } else {
+        None
+    };
     Ok(Observed {
+        usage_plan,
         function,
         log_group,
         apis: observed_apis,
@@ -416,6 +432,7 @@ async fn get_method(
     {
         Ok(method) => Ok(Some(MethodState {
             authorization: method.authorization_type().unwrap_or_default().to_string(),
+            api_key_required: method.api_key_required().unwrap_or(false),
         })),
         Err(e)
             if e.as_service_error()

@@ -14,9 +14,9 @@ use crate::aws::{self, ApplyContext, Clients, Race};
 use crate::commands::Exit;
 use crate::output::Printer;
 use crate::package::{PackageOutput, Profile};
-use crate::plan::{plan_deploy, Change, ChangeOutput, Desired};
+use crate::plan::{plan_deploy, ApiKeySettings, Change, ChangeOutput, Desired};
 use crate::settings::{
-    check_alarm_names, check_role_arn, Arch, CorsOrigins, FunctionName, NameArgs, Names,
+    check_alarm_names, check_role_arn, Arch, CorsOrigins, FunctionName, NameArgs, Names, Quota,
     RemoteArgs, RestApiId, StageName, Traffic,
 };
 
@@ -125,6 +125,27 @@ pub struct FunctionArgs {
         value_delimiter = ','
     )]
     pub alarms: Vec<String>,
+    /// Require an API key (`x-api-key`) on GET / (for third-party developers: `faqctl keys
+    /// create NAME` makes one), served through the usage plan `{api}-{stage}`, which a deploy
+    /// makes and binds to the stage. Off by default; once on it stays on (it is read back
+    /// from the method) until `--api-key-required=false`.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", value_parser = clap::builder::BoolishValueParser::new())]
+    pub api_key_required: Option<bool>,
+    /// The usage plan's steady rate per API key, requests per second (with
+    /// --usage-plan-burst). Kept as deployed when not given.
+    #[arg(long, value_name = "RPS", requires = "usage_plan_burst", value_parser = clap::value_parser!(u32).range(1..=10000))]
+    pub usage_plan_rate: Option<u32>,
+    /// The usage plan's burst per API key, requests (with --usage-plan-rate).
+    #[arg(long, value_name = "REQUESTS", requires = "usage_plan_rate", value_parser = clap::value_parser!(u32).range(1..=5000))]
+    pub usage_plan_burst: Option<u32>,
+    /// The usage plan's quota per API key: `N/day`, `N/week` or `N/month` (UTC periods).
+    /// Kept as deployed when not given.
+    #[arg(long, value_name = "N/PERIOD", value_parser = parse_quota)]
+    pub usage_plan_quota: Option<Quota>,
+}
+
+fn parse_quota(value: &str) -> Result<Quota, String> {
+    value.parse()
 }
 
 fn parse_traffic(value: &str) -> Result<Traffic, String> {
@@ -185,6 +206,17 @@ impl FunctionArgs {
             );
         }
         let alarms = check_alarm_names(&self.alarms)?;
+        if self.usage_plan_rate.is_some() != self.usage_plan_burst.is_some() {
+            anyhow::bail!(
+                "a usage plan's throttle is a rate and a burst: give both --usage-plan-rate and --usage-plan-burst (usage-plan-rate and usage-plan-burst in faqctl.toml)"
+            );
+        }
+        let plan_settings = self.usage_plan_rate.is_some() || self.usage_plan_quota.is_some();
+        if plan_settings && self.api_key_required != Some(true) {
+            anyhow::bail!(
+                "--usage-plan-rate, --usage-plan-burst and --usage-plan-quota set the usage plan that API keys are served through: add --api-key-required (or `api-key-required = true` in faqctl.toml)"
+            );
+        }
         if !alarms.is_empty() && !self.traffic.is_gradual() {
             anyhow::bail!(
                 "--alarm is watched while traffic shifts, and --traffic is all-at-once: add --traffic canary:PCT:MINUTES or linear:PCT:EVERY_MINUTES (e.g. --traffic canary:10:5)"
@@ -209,6 +241,11 @@ impl FunctionArgs {
             keep_versions: self.keep_versions as usize,
             traffic: self.traffic,
             alarms,
+            api_keys: ApiKeySettings {
+                required: self.api_key_required,
+                throttle: self.usage_plan_rate.zip(self.usage_plan_burst),
+                quota: self.usage_plan_quota,
+            },
         })
     }
 }
@@ -456,7 +493,8 @@ pub async fn converge(
     loop {
         round += 1;
         printer.progress(format!("reading the live state in {}…", aws.region));
-        let observed = aws::observe(&clients, names, desired.api_logs).await?;
+        let observed =
+            aws::observe(&clients, names, desired.api_logs, desired.api_keys.required).await?;
         let changes = plan_deploy(desired, &observed)?;
         context = ApplyContext::new(&observed);
         if changes.is_empty() {

@@ -55,7 +55,9 @@ pub async fn run(
     let names = args.names.resolve()?;
     let aws = remote.load().await?;
     let clients = Clients::new(&aws).with_progress(printer.reports_progress());
-    let observed = aws::observe(&clients, &names, Some(false)).await?;
+    let mut observed = aws::observe(&clients, &names, Some(false), Some(false)).await?;
+    // The usage plan and the keys faqctl made for it go too.
+    observed.usage_plan = aws::usage::find_plan(&clients, &names, true).await?;
     let changes = plan_destroy(&names, &observed);
     if !changes.is_empty() && !args.yes {
         confirm(&changes, &aws.region)?;
@@ -80,6 +82,7 @@ pub async fn run(
         keep_versions: 0,
         traffic: Default::default(),
         alarms: vec![],
+        api_keys: Default::default(),
     };
     let mut context = ApplyContext::new(&observed);
     let mut applied = Vec::new();

@@ -38,6 +38,7 @@ pub mod destroy;
 pub mod follow;
 pub mod history;
 pub mod invoke;
+pub mod keys;
 pub mod local;
 pub mod logs;
 pub mod plan;
@@ -82,6 +83,7 @@ async fn dispatch(
         Command::Invoke(args) => invoke::run(remote, args, printer).await,
         Command::Logs(args) => logs::run(remote, args, printer).await,
         Command::Destroy(args) => destroy::run(remote, args, printer).await,
+        Command::Keys(args) => keys::run(remote, args, printer).await,
         Command::Local(args) => local::run(args, remote, printer).await,
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "faqctl", &mut std::io::stdout());

@@ -74,7 +74,13 @@ pub async fn run(
         &package.code_sha256,
         package.architecture,
     )?;
-    let observed = aws::observe(&Clients::new(&aws), &names, desired.api_logs).await?;
+    let observed = aws::observe(
+        &Clients::new(&aws),
+        &names,
+        desired.api_logs,
+        desired.api_keys.required,
+    )
+    .await?;
     let changes = plan_deploy(&desired, &observed)?;
     let output = PlanOutput {
         schema_version: 1,

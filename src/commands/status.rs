@@ -128,7 +128,7 @@ pub async fn run(remote: &RemoteArgs, args: StatusArgs, printer: &Printer) -> an
     let names = args.names.resolve()?;
     let aws_config = remote.load().await?;
     let clients = Clients::new(&aws_config);
-    let observed = aws::observe(&clients, &names, Some(false)).await?;
+    let observed = aws::observe(&clients, &names, Some(false), Some(false)).await?;
     let api = observed.apis.first().map(|api| ApiStatus {
         name: names.api.clone(),
         id: api.id.clone(),

@@ -34,6 +34,11 @@ pub const ALL: &[Scenario] = &[
         local_only: false,
     },
     Scenario {
+        name: "api-keys",
+        about: "--api-key-required with a usage plan's quota: refused without a key, a partner's key served until its quota then 429, keys list counts it, a revoked key refused, plan converged, destroy takes the plan",
+        local_only: false,
+    },
+    Scenario {
         name: "guard",
         about: "--aws refuses without the right FAQCTL_ACCEPTANCE_ACCOUNT before any write, and --sweep deletes only old runs (the local cloud standing in for AWS)",
         local_only: true,
@@ -46,6 +51,7 @@ pub async fn run(scenario: Scenario, ctx: &Ctx<'_>) -> anyhow::Result<()> {
         "refusals" => refusals(ctx).await,
         "least-privilege" => least_privilege(ctx).await,
         "guard" => guard(ctx).await,
+        "api-keys" => api_keys(ctx).await,
         other => bail!("no scenario {other}"),
     }
 }
@@ -116,6 +122,160 @@ async fn live(ctx: &Ctx<'_>) -> anyhow::Result<Vec<u64>> {
         .iter()
         .filter_map(|v| v["version"].as_u64())
         .collect())
+}
+
+/// GETs `url` with the API key `key` (as `x-api-key`) until `accept` holds, for at most
+/// `limit`, 250 ms apart; the answer (status, `x-amzn-ErrorType`, body) and how long it took.
+async fn wait_with_key(
+    url: &str,
+    key: Option<&str>,
+    limit: Duration,
+    what: &str,
+    accept: impl Fn(u16, &str) -> bool,
+) -> anyhow::Result<((u16, String, String), Duration)> {
+    let started = Instant::now();
+    let mut last = String::from("no answer");
+    while started.elapsed() < limit {
+        let mut request = reqwest::Client::new().get(url);
+        if let Some(key) = key {
+            request = request.header("x-api-key", key);
+        }
+        match request.send().await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let kind = response
+                    .headers()
+                    .get("x-amzn-errortype")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_string();
+                let body = response.text().await.unwrap_or_default();
+                if accept(status, &kind) {
+                    return Ok(((status, kind, body), started.elapsed()));
+                }
+                last = format!("HTTP {status} {kind} {body}");
+            }
+            Err(error) => last = error.to_string(),
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    bail!(
+        "{url} did not {what} within {} s; last: {last}",
+        limit.as_secs()
+    )
+}
+
+/// API keys for a partner: the method requires one, the partner's key is served within its
+/// usage plan's quota and refused after it, and once revoked; `destroy` takes the plan.
+async fn api_keys(ctx: &Ctx<'_>) -> anyhow::Result<()> {
+    // API Gateway takes a while to honour a new or revoked key (LocalStack's recording of
+    // test_api_key_required_for_methods waited up to two minutes on AWS).
+    let limit = ctx.target.propagation.max(Duration::from_secs(150));
+    let good = path(&ctx.zips.good);
+    let keyed = [
+        "--api-key-required",
+        "--usage-plan-rate",
+        "10",
+        "--usage-plan-burst",
+        "20",
+        "--usage-plan-quota",
+        "5/day",
+    ];
+    let mut args = vec!["deploy", "--zip", good, "--role-arn", &ctx.target.role_arn];
+    args.extend(keyed);
+    let deployed = ctx.ok(&args).await?;
+    let (arn, api_id, url) = (
+        deployed["function_arn"].as_str().unwrap_or_default(),
+        deployed["api_id"].as_str().unwrap_or_default(),
+        deployed["invoke_url"]
+            .as_str()
+            .context("deploy printed no invoke_url")?
+            .to_string(),
+    );
+    ctx.tag(arn, api_id).await?;
+    let ((_, kind, body), took) = wait_with_key(
+        &url,
+        None,
+        limit,
+        "refuse a request without a key",
+        |s, _| s == 403,
+    )
+    .await?;
+    ensure!(
+        kind == "ForbiddenException" && body == r#"{"message":"Forbidden"}"#,
+        "no key: {kind} {body}"
+    );
+    step(format_args!(
+        "deployed with API keys required; no key: 403 Forbidden (after {:.1} s)",
+        took.as_secs_f64()
+    ));
+
+    let created = ctx.ok(&["keys", "create", "partner"]).await?;
+    let key = created["keys"][0]["value"]
+        .as_str()
+        .context("keys create printed no value")?
+        .to_string();
+    let (_, took) = wait_with_key(
+        &url,
+        Some(&key),
+        limit,
+        "serve the partner's key",
+        |s, _| s == 200,
+    )
+    .await?;
+    step(format_args!(
+        "a partner's key made and served after {:.1} s",
+        took.as_secs_f64()
+    ));
+    // The quota is 5 a day; API Gateway applies it on a best-effort basis, so a few more may
+    // pass before the refusal.
+    let ((_, kind, body), _) = wait_with_key(
+        &url,
+        Some(&key),
+        Duration::from_secs(60),
+        "refuse the key over its quota",
+        |s, _| s == 429,
+    )
+    .await?;
+    ensure!(
+        kind == "LimitExceededException" && body == r#"{"message":"Limit Exceeded"}"#,
+        "over the quota: {kind} {body}"
+    );
+    let listed = ctx.ok(&["keys", "list"]).await?;
+    let used = listed["keys"][0]["used_today"].as_i64().unwrap_or_default();
+    ensure!(
+        used >= 5,
+        "keys list counts {used} requests today: {listed}"
+    );
+    step(format_args!(
+        "over its quota of 5 a day: 429 Limit Exceeded; keys list counts {used}"
+    ));
+
+    let mut plan = vec!["plan", "--zip", good, "--detailed-exitcode"];
+    plan.extend(keyed);
+    let ran = ctx.run(&plan).await?;
+    ensure!(
+        ran.code == 0,
+        "plan after deploy exited {}: {}{}",
+        ran.code,
+        ran.stdout,
+        ran.stderr
+    );
+    ctx.ok(&["keys", "revoke", "partner"]).await?;
+    wait_with_key(&url, Some(&key), limit, "refuse a revoked key", |s, _| {
+        s == 403
+    })
+    .await?;
+    step(format_args!("plan converged; the revoked key refused"));
+
+    let destroyed = ctx.ok(&["destroy", "--yes"]).await?;
+    let ops = destroyed.to_string();
+    ensure!(
+        ops.contains("DeleteUsagePlan"),
+        "destroy left the usage plan: {destroyed}"
+    );
+    step(format_args!("destroyed, usage plan included"));
+    Ok(())
 }
 
 fn path(p: &std::path::Path) -> &str {

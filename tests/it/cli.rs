@@ -55,6 +55,7 @@ fn help_texts_show_examples_and_exit_codes() {
         vec!["invoke", "--help"],
         vec!["logs", "--help"],
         vec!["destroy", "--help"],
+        vec!["keys", "--help"],
         vec!["local", "--help"],
         vec!["build", "--help"],
     ] {

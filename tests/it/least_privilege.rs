@@ -137,6 +137,24 @@ async fn deployed(cloud: &LocalCloud) {
     steps(cloud, vec![deploy_args(&zip())]).await.unwrap();
 }
 
+/// Deployed with API keys required (the usage plan made) and a key made for a partner; a
+/// re-deploy then reads the plan too.
+async fn deployed_with_keys(cloud: &LocalCloud) {
+    set_policy(cloud, None).await;
+    let mut args = deploy_args(&zip());
+    args.push("--api-key-required".into());
+    steps(
+        cloud,
+        vec![
+            args.clone(),
+            ["keys", "create", "acme-corp"].map(str::to_string).to_vec(),
+            args,
+        ],
+    )
+    .await
+    .unwrap();
+}
+
 /// Everything each command does, under `policy`: the setup runs unrestricted.
 async fn scenario(command: &str, policy: &Value) -> Result<(), String> {
     let cloud = common::local_cloud(LocalConfig::default()).await;
@@ -178,9 +196,23 @@ async fn scenario(command: &str, policy: &Value) -> Result<(), String> {
             steps(&cloud, vec![vec!["logs".into()], all]).await
         }
         "destroy" => {
-            deployed(&cloud).await;
+            deployed_with_keys(&cloud).await;
             set_policy(&cloud, Some(policy)).await;
             steps(&cloud, vec![vec!["destroy".into(), "--yes".into()]]).await
+        }
+        "keys" => {
+            deployed_with_keys(&cloud).await;
+            set_policy(&cloud, Some(policy)).await;
+            let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+            steps(
+                &cloud,
+                vec![
+                    args(&["keys", "create", "globex"]),
+                    args(&["keys", "list"]),
+                    args(&["keys", "revoke", "globex"]),
+                ],
+            )
+            .await
         }
         other => panic!("no scenario for {other}"),
     };
@@ -294,6 +326,11 @@ async fn invoke_needs_exactly_its_published_policy() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logs_need_exactly_their_published_policy() {
     published_policy_is_exactly_enough("logs").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_need_exactly_their_published_policy() {
+    published_policy_is_exactly_enough("keys").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

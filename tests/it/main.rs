@@ -12,6 +12,7 @@
 //! - `livetail`: `logs --follow` on Live Tail, its fallback, and `logs --request-id`;
 //! - `parity`: proxy events and responses against behaviour recorded on real AWS;
 //! - `cors`: `--cors-origin`, the preflight, and a page in headless Chromium;
+//! - `api_keys`: `--api-key-required`, usage plans, `faqctl keys`, enforced on the stage URL;
 //! - `docs`: every link in README.md and docs/ resolves; the README stays a short front door;
 //! - `versions`: Lambda versions and aliases on the local cloud, against AWS recordings;
 //! - `safe`: safe deploys (a version per change, the gate, the alias `live`);
@@ -24,6 +25,7 @@
 
 mod common;
 
+mod api_keys;
 mod apilogs;
 mod arm64;
 mod aws_edges;

@@ -943,3 +943,55 @@ async fn a_gate_that_cannot_run_on_moto_says_why_and_no_gate_deploys() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("maybe"));
 }
+
+/// `--api-key-required` with a usage plan's throttle and quota on moto (which models the
+/// control plane but enforces nothing): deployed, planned to no change, redeployed without
+/// the flags with no write, and destroyed with the plan.
+#[tokio::test]
+async fn api_keys_and_their_usage_plan_deploy_plan_to_no_change_and_destroy() {
+    let moto = Moto::start();
+    let keyed = [
+        "--api-key-required",
+        "--usage-plan-rate",
+        "5",
+        "--usage-plan-burst",
+        "10",
+        "--usage-plan-quota",
+        "1000/day",
+    ];
+    let deployed = json_ok(
+        faqctl_at(&moto.endpoint)
+            .args(["deploy", "--zip", &zip(), "--role-arn", ROLE_ARN])
+            .args(keyed),
+    );
+    assert!(
+        operations(&deployed).contains(&"CreateUsagePlan".to_string()),
+        "{deployed}"
+    );
+    let sdk = Sdk::at(&moto.endpoint).await;
+    let plans = sdk.apigateway.get_usage_plans().send().await.unwrap();
+    let plan = &plans.items()[0];
+    assert_eq!(plan.name(), Some("FAQ-API-myDeployment"));
+    assert_eq!(plan.quota().map(|q| q.limit()), Some(1000));
+    assert_eq!(plan.throttle().map(|t| t.burst_limit()), Some(10));
+    let api = sdk.api_ids("FAQ-API").await[0].clone();
+    assert_eq!(plan.api_stages()[0].api_id(), Some(api.as_str()));
+
+    faqctl_at(&moto.endpoint)
+        .args(["plan", "--zip", &zip(), "--detailed-exitcode"])
+        .args(keyed)
+        .assert()
+        .code(0);
+    let redeployed = json_ok(faqctl_at(&moto.endpoint).args(["deploy", "--zip", &zip()]));
+    assert_eq!(redeployed["changes"], serde_json::json!([]), "{redeployed}");
+
+    let destroyed = json_ok(faqctl_at(&moto.endpoint).args(["destroy", "--yes"]));
+    for op in ["UpdateUsagePlan", "DeleteUsagePlan", "DeleteRestApi"] {
+        assert!(
+            operations(&destroyed).contains(&op.to_string()),
+            "{op}: {destroyed}"
+        );
+    }
+    let plans = sdk.apigateway.get_usage_plans().send().await.unwrap();
+    assert!(plans.items().is_empty(), "{plans:?}");
+}

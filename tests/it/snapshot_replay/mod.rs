@@ -461,3 +461,4 @@ mod apigateway;
 mod cloudwatch;
 mod lambda;
 mod logs;
+mod usage_plans;
