@@ -346,6 +346,15 @@ fn fold_api_keys(
     from: &dyn Fn(&str, bool) -> (String, bool),
     sources: &mut Vec<Source>,
 ) {
+    let (origin, use_file) = from("auth", file.auth.is_some());
+    if let (true, Some(auth)) = (use_file, file.auth) {
+        function.auth = auth;
+    }
+    sources.push(Source {
+        setting: "auth",
+        value: function.auth.to_string(),
+        from: origin,
+    });
     let kept = || "(as deployed)".to_string();
     let (origin, use_file) = from("api_key_required", file.api_key_required.is_some());
     if use_file {

@@ -11,8 +11,8 @@ use serde::Serialize;
 use crate::ledger::{Event, Kind, Ledger};
 use crate::partition::{arn_partition, Location};
 use crate::settings::{
-    arn_account, ApiName, Arch, CorsOrigins, FunctionName, Names, Quota, RestApiId, StageName,
-    Traffic,
+    arn_account, ApiName, Arch, Auth, CorsOrigins, FunctionName, Names, Quota, RestApiId,
+    StageName, Traffic,
 };
 
 pub const RUNTIME: &str = "provided.al2023";
@@ -72,6 +72,8 @@ pub struct Desired {
     pub alarms: Vec<String>,
     /// API keys on the GET method and the usage plan they are served through.
     pub api_keys: ApiKeySettings,
+    /// Who may call GET / (`--auth`): anyone, or IAM-signed callers.
+    pub auth: Auth,
 }
 
 /// `--api-key-required` and `--usage-plan-*`: whether the GET method requires an API key
@@ -450,9 +452,12 @@ pub enum Change {
     CreateRestApi {
         name: ApiName,
     },
-    PutMethod,
+    PutMethod {
+        authorization: &'static str,
+    },
     UpdateMethod {
         from: String,
+        to: &'static str,
     },
     /// The GET method's `apiKeyRequired` (a new deployment makes it live).
     SetApiKeyRequired {
@@ -536,7 +541,7 @@ impl Change {
             Change::UpdateAlias { .. } => "UpdateAlias",
             Change::DeleteRestApi { .. } => "DeleteRestApi",
             Change::CreateRestApi { .. } => "CreateRestApi",
-            Change::PutMethod => "PutMethod",
+            Change::PutMethod { .. } => "PutMethod",
             Change::UpdateMethod { .. } => "UpdateMethod",
             Change::PutIntegration => "PutIntegration",
             Change::DeletePreflight { .. } => "DeleteMethod",
@@ -622,9 +627,11 @@ impl fmt::Display for Change {
             }
             Change::DeleteRestApi { id, reason } => write!(f, "- delete REST API {id} ({reason})"),
             Change::CreateRestApi { name } => write!(f, "+ create REST API {name}"),
-            Change::PutMethod => write!(f, "+ create method GET / (authorization NONE)"),
-            Change::UpdateMethod { from } => {
-                write!(f, "~ set authorization of GET / to NONE (was {from})")
+            Change::PutMethod { authorization } => {
+                write!(f, "+ create method GET / (authorization {authorization})")
+            }
+            Change::UpdateMethod { from, to } => {
+                write!(f, "~ set authorization of GET / to {to} (was {from})")
             }
             Change::PutIntegration => {
                 write!(f, "~ set integration of GET / to the function's alias (AWS_PROXY)")
@@ -925,7 +932,9 @@ pub fn plan_deploy(desired: &Desired, observed: &Observed) -> Result<Vec<Change>
             changes.push(Change::CreateRestApi {
                 name: names.api.clone(),
             });
-            changes.push(Change::PutMethod);
+            changes.push(Change::PutMethod {
+                authorization: desired.auth.as_aws(),
+            });
             changes.push(Change::PutIntegration);
             plan_preflight(desired, None, &mut changes);
             api_changed = true;
@@ -938,14 +947,17 @@ pub fn plan_deploy(desired: &Desired, observed: &Observed) -> Result<Vec<Change>
             let mut reintegrate = false;
             match &api.method {
                 None => {
-                    changes.push(Change::PutMethod);
+                    changes.push(Change::PutMethod {
+                        authorization: desired.auth.as_aws(),
+                    });
                     changed = true;
                     reintegrate = true;
                 }
                 Some(method) => {
-                    if method.authorization != AUTHORIZATION {
+                    if method.authorization != desired.auth.as_aws() {
                         changes.push(Change::UpdateMethod {
                             from: method.authorization.clone(),
+                            to: desired.auth.as_aws(),
                         });
                         changed = true;
                         reintegrate = true;
@@ -1420,6 +1432,7 @@ mod tests {
             traffic: Traffic::AllAtOnce,
             alarms: vec![],
             api_keys: ApiKeySettings::default(),
+            auth: Auth::None,
         }
     }
 
@@ -2739,6 +2752,35 @@ mod tests {
                     id: "plan01".into()
                 },
             ]
+        );
+    }
+
+    #[test]
+    fn iam_authorization_is_set_on_the_get_method_and_back_to_open() {
+        let mut iam = desired();
+        iam.auth = Auth::Iam;
+        assert_eq!(
+            plan_deploy(&iam, &converged()).unwrap(),
+            vec![
+                Change::UpdateMethod {
+                    from: "NONE".into(),
+                    to: "AWS_IAM"
+                },
+                Change::PutIntegration,
+                Change::CreateDeployment {
+                    stage: "myDeployment".into()
+                },
+            ]
+        );
+        let mut secured = converged();
+        secured.apis[0].method.as_mut().unwrap().authorization = "AWS_IAM".into();
+        assert_eq!(plan_deploy(&iam, &secured).unwrap(), vec![]);
+        let cold = plan_deploy(&iam, &Observed::default()).unwrap();
+        assert!(
+            cold.contains(&Change::PutMethod {
+                authorization: "AWS_IAM"
+            }),
+            "{cold:?}"
         );
     }
 }

@@ -31,6 +31,8 @@ pub struct ProjectFile {
     pub traffic: Option<crate::settings::Traffic>,
     /// The `--alarm` names: `alarms = ["faq-5xx"]`.
     pub alarms: Option<Vec<String>>,
+    /// `--auth`: `auth = "iam"` (or `"none"`).
+    pub auth: Option<crate::settings::Auth>,
     /// `--api-key-required`: `api-key-required = true`.
     pub api_key_required: Option<bool>,
     /// `--usage-plan-rate` and `--usage-plan-burst`, per API key.

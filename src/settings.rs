@@ -802,3 +802,32 @@ mod quota_tests {
         }
     }
 }
+
+/// Who may call GET / (`--auth`): anyone (`none`, the lab's "Security: Open"), or callers who
+/// sign with SigV4 and whose IAM policy allows `execute-api:Invoke` (`iam`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Auth {
+    #[default]
+    None,
+    Iam,
+}
+
+impl Auth {
+    /// The method's `authorizationType`.
+    pub fn as_aws(self) -> &'static str {
+        match self {
+            Auth::None => "NONE",
+            Auth::Iam => "AWS_IAM",
+        }
+    }
+}
+
+impl fmt::Display for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Auth::None => "none",
+            Auth::Iam => "iam",
+        })
+    }
+}

@@ -33,6 +33,8 @@ pub struct StageRequest<'a> {
     pub stage: &'a str,
     /// The path after the stage, starting with `/`.
     pub path: &'a str,
+    /// The whole path as the client sent it (what a SigV4 signature covers).
+    pub raw_path: &'a str,
     pub query: Option<&'a str>,
     pub method: &'a Method,
     pub headers: &'a HeaderMap,
@@ -145,11 +147,21 @@ async fn serve(
         deployment_id,
         binary_media_types,
         api_key_required,
+        authorization,
     } = match route {
         Ok(route) => route,
         Err(response) => return response,
     };
     trace.resource_path = resource.path.clone();
+    // IAM authorization (a SigV4 signature, then the signer's policy), before the usage plan.
+    let signer = if authorization == "AWS_IAM" {
+        match check_signature(cloud, request, &region, &resource, trace) {
+            Ok(signer) => Some(signer),
+            Err(refused) => return refused,
+        }
+    } else {
+        None
+    };
     // The usage plan's check comes before the execution starts, as API Gateway logs it.
     if api_key_required {
         if let Err(refused) = check_api_key(cloud, request, &region, &resource, trace) {
@@ -250,6 +262,7 @@ async fn serve(
             request: request_id,
             trace: trace_id,
             deployment: &deployment_id,
+            signer: signer.as_ref(),
         },
     );
     let invoked = Instant::now();
@@ -290,6 +303,139 @@ async fn serve(
             message(502, "Internal server error", "InternalServerErrorException")
         }
     }
+}
+
+/// A method authorized by IAM (`AWS_IAM`): the request must be signed with SigV4 for
+/// `execute-api` in the API's region by credentials the local cloud knows (its defaults, those
+/// `--credentials` adds, or a role session it issued), and the signer's policy must allow
+/// `execute-api:Invoke` on the method's ARN. Each refusal is API Gateway's 403, in its words.
+fn check_signature(
+    cloud: &Cloud,
+    request: &StageRequest<'_>,
+    region: &str,
+    resource: &RouteResource,
+    trace: &mut Trace,
+) -> Result<Signer, Response> {
+    use super::sigv4::{self, Refusal as SigRefusal};
+    let refuse = |trace: &mut Trace, text: &str, kind: &str| {
+        trace.error(format!("Authorization failed: {kind}"));
+        Err(message(403, text, kind))
+    };
+    let auth = match sigv4::parse(request.headers) {
+        Ok(auth) => auth,
+        Err(SigRefusal::Missing) => {
+            return refuse(
+                trace,
+                "Missing Authentication Token",
+                "MissingAuthenticationTokenException",
+            )
+        }
+        Err(SigRefusal::Malformed(text)) => {
+            return refuse(trace, &text, "IncompleteSignatureException")
+        }
+        Err(_) => return refuse(trace, "Forbidden", "ForbiddenException"),
+    };
+    if auth.service != "execute-api" {
+        return refuse(
+            trace,
+            &format!(
+                "Credential should be scoped to correct service: 'execute-api'. Authorization={}",
+                request
+                    .headers
+                    .get("authorization")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+            ),
+            "InvalidSignatureException",
+        );
+    }
+    if auth.region != region {
+        return refuse(
+            trace,
+            &format!(
+                "Credential should be scoped to a valid region, not '{}'. ",
+                auth.region
+            ),
+            "InvalidSignatureException",
+        );
+    }
+    let caller = match cloud.iam.caller(request.headers) {
+        Ok(caller) => caller,
+        Err(bad) => return refuse(trace, bad.message, bad.code),
+    };
+    let Some(secret) = cloud.iam.secret(&auth.access_key) else {
+        return refuse(
+            trace,
+            "The security token included in the request is invalid.",
+            "UnrecognizedClientException",
+        );
+    };
+    let signed = sigv4::Request {
+        method: request.method.as_str(),
+        path: request.raw_path,
+        query: request.query,
+        headers: request.headers,
+        body: &request.body,
+    };
+    match sigv4::verify(&auth, &secret, &signed, now_ms() / 1000) {
+        Ok(()) => {}
+        Err(SigRefusal::Expired(text)) => {
+            return refuse(trace, &text, "InvalidSignatureException")
+        }
+        Err(SigRefusal::Mismatch {
+            canonical,
+            string_to_sign,
+        }) => {
+            return refuse(
+                trace,
+                &format!("The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.\n\nThe Canonical String for this request should have been\n'{canonical}'\n\nThe String-to-Sign should have been\n'{string_to_sign}'\n"),
+                "InvalidSignatureException",
+            )
+        }
+        Err(SigRefusal::Malformed(text)) => {
+            return refuse(trace, &text, "IncompleteSignatureException")
+        }
+        Err(SigRefusal::Missing) => {
+            return refuse(
+                trace,
+                "Missing Authentication Token",
+                "MissingAuthenticationTokenException",
+            )
+        }
+    }
+    let partition = super::arns::partition(region).0;
+    let user_arn = caller.arn(partition);
+    let method_arn = super::arns::arn(
+        region,
+        "execute-api",
+        &format!(
+            "{}/{}/{}{}",
+            request.api_id, request.stage, request.method, resource.path
+        ),
+    );
+    if !cloud.iam.allows(&caller, "execute-api:Invoke", &method_arn) {
+        trace.error(format!(
+            "Authorization failed: {user_arn} is not authorized to perform: execute-api:Invoke on resource: {method_arn}"
+        ));
+        // API Gateway spells this one's member `Message`.
+        let mut response = message(
+            403,
+            &format!("User: {user_arn} is not authorized to perform: execute-api:Invoke on resource: {method_arn}"),
+            "AccessDeniedException",
+        );
+        *response.body_mut() = Body::from(
+            json!({ "Message": format!("User: {user_arn} is not authorized to perform: execute-api:Invoke on resource: {method_arn}") })
+                .to_string(),
+        );
+        return Err(response);
+    }
+    trace.info(|| format!("Authorization succeeded: {user_arn}"));
+    Ok(Signer {
+        access_key: auth.access_key,
+        account_id: ACCOUNT.to_string(),
+        caller: caller.unique_id(),
+        user_arn,
+    })
 }
 
 /// A method that requires an API key: the request's `x-api-key` must be an enabled key of a
@@ -543,6 +689,8 @@ struct Route {
     binary_media_types: Vec<String>,
     /// The method requires an API key (`x-api-key`) of a usage plan that binds the stage.
     api_key_required: bool,
+    /// The method's authorization: `NONE` or `AWS_IAM` (a signed request).
+    authorization: String,
 }
 
 /// What the method's integration calls.
@@ -559,6 +707,17 @@ struct Ids<'a> {
     request: &'a str,
     trace: &'a str,
     deployment: &'a str,
+    /// Who signed the request, for a method authorized by IAM.
+    signer: Option<&'a Signer>,
+}
+
+/// The identity of a signed request, as the proxy event's `requestContext.identity` has it.
+pub struct Signer {
+    access_key: String,
+    account_id: String,
+    /// `AROA…:session` for a role session.
+    caller: String,
+    user_arn: String,
 }
 
 /// Finds the deployed resource and method, and the function its integration calls.
@@ -597,8 +756,8 @@ fn resolve(
     let Some(method) = method else {
         return Err(missing());
     };
-    if method.authorization_type != "NONE" {
-        // Unsigned requests to an IAM/Cognito/custom-authorised method.
+    if !matches!(method.authorization_type.as_str(), "NONE" | "AWS_IAM") {
+        // A Cognito or custom authorizer, which the local cloud does not run.
         return Err(missing());
     }
     if method
@@ -618,6 +777,7 @@ fn resolve(
             deployment_id: deployment.id.clone(),
             binary_media_types: api.binary_media_types.clone(),
             api_key_required: method.api_key_required,
+            authorization: method.authorization_type.clone(),
         });
     }
     let function = method
@@ -656,6 +816,7 @@ fn resolve(
         deployment_id: deployment.id.clone(),
         binary_media_types: api.binary_media_types.clone(),
         api_key_required: method.api_key_required,
+        authorization: method.authorization_type.clone(),
     })
 }
 
@@ -1053,15 +1214,15 @@ fn proxy_event(
             request_id: ids.request,
             identity: Identity {
                 cognito_identity_pool_id: None,
-                account_id: None,
+                account_id: ids.signer.map(|s| s.account_id.as_str()),
                 cognito_identity_id: None,
-                caller: None,
+                caller: ids.signer.map(|s| s.caller.as_str()),
                 principal_org_id: None,
-                access_key: None,
+                access_key: ids.signer.map(|s| s.access_key.as_str()),
                 cognito_authentication_type: None,
                 cognito_authentication_provider: None,
-                user_arn: None,
-                user: None,
+                user_arn: ids.signer.map(|s| s.user_arn.as_str()),
+                user: ids.signer.map(|s| s.caller.as_str()),
                 source_ip,
                 user_agent: request
                     .headers

@@ -44,7 +44,14 @@ struct Rules {
     roles: BTreeMap<String, Role>,
     /// Role sessions (sts:AssumeRole), by access key id.
     sessions: HashMap<String, Session>,
+    /// Long-term credentials the local identity signs with beyond the defaults (`faqctl
+    /// local --credentials`): access key id → secret.
+    credentials: BTreeMap<String, String>,
 }
+
+/// The long-term credentials the local identity signs with unless told otherwise: faqctl's
+/// own (`--local`) and moto's, which most tools default to.
+pub const DEFAULT_CREDENTIALS: [(&str, &str); 2] = [("test", "test"), ("testing", "testing")];
 
 /// An IAM role: who may assume it (its trust policy) and what its sessions may do (its inline
 /// policies, iam:PutRolePolicy). Kept in memory: roles do not outlive the local cloud.
@@ -82,6 +89,8 @@ struct Session {
     role_id: String,
     name: String,
     token: String,
+    /// The secret it signs with.
+    secret: String,
     expires: SystemTime,
 }
 
@@ -107,6 +116,15 @@ impl Caller {
             Caller::Session { role, name, .. } => (role.as_str(), name.as_str()),
         };
         format!("arn:{partition}:sts::{ACCOUNT}:assumed-role/{role}/{name}")
+    }
+
+    /// Its unique id as API Gateway's `requestContext.identity.caller` gives it: the role's id
+    /// and the session's name.
+    pub fn unique_id(&self) -> String {
+        match self {
+            Caller::Local => "AROAFAQCTLLOCALIDENTITY:faqctl".to_string(),
+            Caller::Session { role_id, name, .. } => format!("{role_id}:{name}"),
+        }
     }
 
     /// The role its session belongs to, as a trust policy names it.
@@ -175,6 +193,26 @@ impl Iam {
         }
         self.rules().denied.extend(parsed);
         Ok(())
+    }
+
+    /// Adds long-term credentials the local identity may sign with.
+    pub fn add_credentials(&self, pairs: impl IntoIterator<Item = (String, String)>) {
+        self.rules().credentials.extend(pairs);
+    }
+
+    /// The secret an access key id signs with: a session's, or long-term credentials' (the
+    /// defaults and those added); `None` for a key the local cloud does not know.
+    pub fn secret(&self, access_key: &str) -> Option<String> {
+        let rules = self.rules();
+        if let Some(session) = rules.sessions.get(access_key) {
+            return Some(session.secret.clone());
+        }
+        rules.credentials.get(access_key).cloned().or_else(|| {
+            DEFAULT_CREDENTIALS
+                .iter()
+                .find(|(key, _)| *key == access_key)
+                .map(|(_, secret)| secret.to_string())
+        })
     }
 
     /// Back to allowing the local identity everything (roles and sessions stay).
@@ -359,6 +397,7 @@ impl Iam {
                 role_id: found.id.clone(),
                 name: session.to_string(),
                 token: credentials.session_token.clone(),
+                secret: credentials.secret_access_key.clone(),
                 expires: credentials.expires,
             },
         );

@@ -51,6 +51,7 @@ mod router;
 mod runtime;
 mod server;
 mod shapes;
+mod sigv4;
 mod state;
 mod sts;
 mod tasks;
@@ -97,6 +98,9 @@ pub struct LocalConfig {
     pub iam_policy: Option<String>,
     /// IAM actions the caller may not perform, comma-separated (`lambda:ListTags`).
     pub deny: Option<String>,
+    /// Long-term credentials (access key id, secret) a signed stage request may use beyond
+    /// `test`/`test` and `testing`/`testing`; a method authorized by IAM verifies signatures.
+    pub credentials: Vec<(String, String)>,
     /// How long a new function stays Pending (and an update InProgress) after the call
     /// answered; 0 settles as soon as the call is answered.
     pub settle: Duration,
@@ -146,6 +150,7 @@ impl Default for LocalConfig {
             faults: None,
             enforce_rate_limits: false,
             iam_policy: None,
+            credentials: Vec::new(),
             deny: None,
             settle: Duration::ZERO,
             aws_timing: false,

@@ -244,6 +244,7 @@ async fn serve(
                 api_id: &api_id,
                 stage: &stage,
                 path: &path,
+                raw_path: uri.path(),
                 query: uri.query(),
                 method,
                 headers,

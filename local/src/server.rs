@@ -62,6 +62,7 @@ impl LocalCloud {
                 .map_err(|e| anyhow::anyhow!("--faults: {e}"))?;
         }
         let permissions = iam::Iam::default();
+        permissions.add_credentials(config.credentials.iter().cloned());
         if let Some(policy) = &config.iam_policy {
             permissions
                 .set_policy(policy)

@@ -317,12 +317,12 @@ pub async fn apply(
             };
             context.api_id = Some(RestApiId::from_aws(&id));
         }
-        Change::PutMethod => {
+        Change::PutMethod { authorization } => {
             let (api, root) = context.api()?;
             let key_required = desired.api_keys.required.unwrap_or(false);
-            put_method(clients, api, root, "GET", key_required).await?;
+            put_method(clients, api, root, "GET", authorization, key_required).await?;
         }
-        Change::UpdateMethod { .. } => {
+        Change::UpdateMethod { to, .. } => {
             let (api, root) = context.api()?;
             retry_eventual(
                 || {
@@ -336,7 +336,7 @@ pub async fn apply(
                             PatchOperation::builder()
                                 .op(Op::Replace)
                                 .path("/authorizationType")
-                                .value(AUTHORIZATION)
+                                .value(*to)
                                 .build(),
                         )
                         .send()
@@ -503,7 +503,7 @@ pub async fn apply(
         }
         Change::PutPreflightMethod => {
             let (api, root) = context.api()?;
-            put_method(clients, api, root, "OPTIONS", false).await?;
+            put_method(clients, api, root, "OPTIONS", AUTHORIZATION, false).await?;
         }
         Change::PutPreflightIntegration => {
             let (api, root) = context.api()?;
@@ -1034,6 +1034,7 @@ async fn put_method(
     api: &str,
     root: &str,
     verb: &str,
+    authorization: &str,
     api_key_required: bool,
 ) -> anyhow::Result<()> {
     retry_eventual(
@@ -1044,7 +1045,7 @@ async fn put_method(
                 .rest_api_id(api)
                 .resource_id(root)
                 .http_method(verb)
-                .authorization_type(AUTHORIZATION)
+                .authorization_type(authorization)
                 .api_key_required(api_key_required)
                 .send()
         },

@@ -19,6 +19,7 @@ mod observe;
 pub mod record;
 pub mod scrub;
 mod shift;
+pub mod sign;
 pub mod usage;
 
 pub use apply::{

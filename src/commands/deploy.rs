@@ -16,8 +16,8 @@ use crate::output::Printer;
 use crate::package::{PackageOutput, Profile};
 use crate::plan::{plan_deploy, ApiKeySettings, Change, ChangeOutput, Desired};
 use crate::settings::{
-    check_alarm_names, check_role_arn, Arch, CorsOrigins, FunctionName, NameArgs, Names, Quota,
-    RemoteArgs, RestApiId, StageName, Traffic,
+    check_alarm_names, check_role_arn, Arch, Auth, CorsOrigins, FunctionName, NameArgs, Names,
+    Quota, RemoteArgs, RestApiId, StageName, Traffic,
 };
 
 #[derive(Debug, Args)]
@@ -142,6 +142,11 @@ pub struct FunctionArgs {
     /// Kept as deployed when not given.
     #[arg(long, value_name = "N/PERIOD", value_parser = parse_quota)]
     pub usage_plan_quota: Option<Quota>,
+    /// Who may call GET /: `none` (anyone: the lab's "Security: Open"), or `iam` (callers
+    /// who sign the request with SigV4, service `execute-api`, and whose IAM policy allows
+    /// `execute-api:Invoke` on it; `faqctl invoke --http` signs).
+    #[arg(long, value_enum, value_name = "WHO", env = "FAQCTL_AUTH", default_value_t = Auth::None)]
+    pub auth: Auth,
 }
 
 fn parse_quota(value: &str) -> Result<Quota, String> {
@@ -246,6 +251,7 @@ impl FunctionArgs {
                 throttle: self.usage_plan_rate.zip(self.usage_plan_burst),
                 quota: self.usage_plan_quota,
             },
+            auth: self.auth,
         })
     }
 }
@@ -317,7 +323,11 @@ impl fmt::Display for DeployOutput {
 
 /// GETs the stage URL until it answers 200 with a FAQ entry, or `timeout` has passed (a new
 /// stage, and a new permission, can take tens of seconds to answer on AWS).
-pub async fn smoke_test(url: &str, timeout: std::time::Duration) -> SmokeTestOutput {
+pub async fn smoke_test(
+    url: &str,
+    headers: &[(String, String)],
+    timeout: std::time::Duration,
+) -> SmokeTestOutput {
     let started = std::time::Instant::now();
     let mut delay = crate::aws::retry_base_delay();
     let mut last = SmokeTestOutput {
@@ -328,7 +338,7 @@ pub async fn smoke_test(url: &str, timeout: std::time::Duration) -> SmokeTestOut
     };
     for attempt in 1.. {
         last.attempts = attempt;
-        match super::invoke::http_get(url).await {
+        match super::invoke::http_get(url, headers).await {
             Ok(response) => {
                 last.status = Some(response.status);
                 match serde_json::from_str::<faq_function::Entry>(&response.body) {
@@ -365,8 +375,14 @@ pub async fn run(
     args.function = args.function.for_remote(remote);
     let names = args.names.resolve()?;
     // Validate what needs no network first, then build: bad input fails before any AWS call.
-    args.function
+    let checked = args
+        .function
         .desired(&names, "us-east-1", "", args.source.project.arch)?;
+    if command.smoke_test && checked.api_keys.required == Some(true) {
+        bail!(
+            "--smoke-test GETs the stage URL without an API key, which --api-key-required refuses (403): deploy without --smoke-test, then `faqctl keys create smoke-test` and `faqctl invoke --http --api-key VALUE`"
+        );
+    }
     // With --watch: listening for Ctrl-C, and watching, before the first build.
     let mut watching = match command.watch {
         true => Some((
@@ -407,7 +423,14 @@ pub async fn run(
     let mut output = converge(&aws, &desired, &package, printer).await?;
     if command.smoke_test {
         let step = printer.step(format!("smoke test: GET {}", output.invoke_url));
-        let smoke = smoke_test(&output.invoke_url, command.smoke_timeout).await;
+        // A method authorized by IAM takes only signed requests.
+        let headers = match desired.auth {
+            Auth::Iam => aws::sign::signed_get_headers(&aws, &output.invoke_url)
+                .await?
+                .unwrap_or_default(),
+            Auth::None => Vec::new(),
+        };
+        let smoke = smoke_test(&output.invoke_url, &headers, command.smoke_timeout).await;
         step.done();
         let passed = smoke.passed;
         let detail = smoke.detail.clone();

@@ -83,6 +83,7 @@ pub async fn run(
         traffic: Default::default(),
         alarms: vec![],
         api_keys: Default::default(),
+        auth: Default::default(),
     };
     let mut context = ApplyContext::new(&observed);
     let mut applied = Vec::new();

@@ -25,9 +25,15 @@ pub struct InvokeArgs {
     /// Also show the tail of the execution log (Lambda's LogType=Tail), on stderr.
     #[arg(long)]
     pub log: bool,
-    /// GET the stage URL through API Gateway instead of invoking the function directly.
+    /// GET the stage URL through API Gateway instead of invoking the function directly; the
+    /// request is signed (SigV4, `execute-api`) with your credentials, as a method authorized
+    /// by IAM (`deploy --auth iam`) needs.
     #[arg(long, conflicts_with_all = ["payload", "log", "qualifier"])]
     pub http: bool,
+    /// With --http: the API key to send (`x-api-key`), for a method that requires one
+    /// (`deploy --api-key-required`; `faqctl keys create` makes keys).
+    #[arg(long, value_name = "KEY", requires = "http", env = "FAQCTL_API_KEY")]
+    pub api_key: Option<String>,
     /// What to invoke: by default the alias users reach (--alias, `live`), so the version the
     /// stage serves answers; `$LATEST` for the code last uploaded, or a version number.
     #[arg(long, value_name = "QUALIFIER", value_parser = parse_qualifier)]
@@ -111,7 +117,13 @@ pub async fn run(remote: &RemoteArgs, args: InvokeArgs, printer: &Printer) -> an
                 )
             })?;
         let url = clients.invoke_url(api.id().unwrap_or_default(), &names.stage);
-        let output = http_get(&url).await?;
+        let mut headers = aws::sign::signed_get_headers(&aws, &url)
+            .await?
+            .unwrap_or_default();
+        if let Some(key) = &args.api_key {
+            headers.push(("x-api-key".into(), key.clone()));
+        }
+        let output = http_get(&url, &headers).await?;
         printer.result(&output)?;
         if !(200..300).contains(&output.status) {
             bail!("GET {url} answered HTTP {}", output.status);
@@ -171,7 +183,7 @@ pub async fn run(remote: &RemoteArgs, args: InvokeArgs, printer: &Printer) -> an
 }
 
 /// GETs a URL, following nothing, with a bounded wait.
-pub async fn http_get(url: &str) -> anyhow::Result<HttpOutput> {
+pub async fn http_get(url: &str, headers: &[(String, String)]) -> anyhow::Result<HttpOutput> {
     // reqwest is built without a crypto provider of its own (Cargo.toml): it takes rustls'
     // process default, ring, as the SDK's client does. A second install is a harmless no-op.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -180,8 +192,11 @@ pub async fn http_get(url: &str) -> anyhow::Result<HttpOutput> {
         .connect_timeout(Duration::from_secs(5))
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
-    let response = client
-        .get(url)
+    let mut request = client.get(url);
+    for (name, value) in headers {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    let response = request
         .send()
         .await
         .with_context(|| format!("GET {url} failed: check the URL and your network"))?;

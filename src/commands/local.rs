@@ -74,6 +74,12 @@ pub struct LocalArgs {
     /// IAM actions the caller may not perform, e.g. `lambda:ListTags,apigateway:DELETE`.
     #[arg(long, value_name = "ACTIONS")]
     pub deny: Option<String>,
+    /// More credentials a stage request to a method authorized by IAM (`deploy --auth iam`)
+    /// may be signed with, in the AWS shared-credentials format (`[name]`,
+    /// `aws_access_key_id = …`, `aws_secret_access_key = …`). `test`/`test` and
+    /// `testing`/`testing` are always known.
+    #[arg(long, value_name = "FILE")]
+    pub credentials: Option<PathBuf>,
     /// Rebuild and redeploy when function/, the FAQ file or the workspace manifest is saved:
     /// the same function, API and URL serve the new code; a build that fails is printed and
     /// the previous code keeps serving.
@@ -116,7 +122,7 @@ pub async fn run(args: LocalArgs, global: &RemoteArgs, printer: &Printer) -> any
     }
     if !args.bind.is_loopback() {
         eprintln!(
-            "warning: --bind {} exposes the local cloud beyond this machine; it verifies no credentials (any signed request is served), so anyone who can reach it can deploy and run code",
+            "warning: --bind {} exposes the local cloud beyond this machine; it verifies no credentials on its control plane (any signed request is served; only a stage method authorized by IAM checks signatures), so anyone who can reach it can deploy and run code",
             args.bind
         );
     }
@@ -126,7 +132,12 @@ pub async fn run(args: LocalArgs, global: &RemoteArgs, printer: &Printer) -> any
         })?),
         None => None,
     };
+    let credentials = match &args.credentials {
+        Some(path) => read_credentials(path)?,
+        None => Vec::new(),
+    };
     let cloud = LocalCloud::start(LocalConfig {
+        credentials,
         bind: args.bind,
         port: args.port,
         state_dir: args.state_dir.clone(),
@@ -319,5 +330,77 @@ impl fmt::Display for LocalOutput {
             f,
             "Following the function's logs here; Ctrl-C stops the local cloud."
         )
+    }
+}
+
+/// The (access key id, secret) pairs of an AWS shared-credentials file (`--credentials`).
+fn read_credentials(path: &std::path::Path) -> anyhow::Result<Vec<(String, String)>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("--credentials {}: cannot read it: {e}", path.display()))?;
+    let mut pairs = Vec::new();
+    let (mut key, mut secret): (Option<String>, Option<String>) = (None, None);
+    let mut flush = |key: &mut Option<String>, secret: &mut Option<String>, line: usize| {
+        match (key.take(), secret.take()) {
+            (Some(k), Some(s)) => {
+                pairs.push((k, s));
+                Ok(())
+            }
+            (None, None) => Ok(()),
+            _ => Err(anyhow::anyhow!(
+                "--credentials {} (before line {line}): a profile needs both aws_access_key_id and aws_secret_access_key",
+                path.display()
+            )),
+        }
+    };
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            flush(&mut key, &mut secret, number + 1)?;
+        } else if let Some((name, value)) = line.split_once('=') {
+            match name.trim() {
+                "aws_access_key_id" => key = Some(value.trim().to_string()),
+                "aws_secret_access_key" => secret = Some(value.trim().to_string()),
+                _ => {}
+            }
+        }
+    }
+    flush(&mut key, &mut secret, text.lines().count() + 1)?;
+    if pairs.is_empty() {
+        anyhow::bail!(
+            "--credentials {}: no profile with aws_access_key_id and aws_secret_access_key",
+            path.display()
+        );
+    }
+    Ok(pairs)
+}
+
+#[cfg(test)]
+mod credentials_tests {
+    use super::read_credentials;
+
+    #[test]
+    fn credentials_are_read_from_the_shared_file_format_and_half_profiles_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("credentials");
+        std::fs::write(
+            &path,
+            "[partner]\naws_access_key_id = AKIAPARTNER\naws_secret_access_key = s3cr3t\n\n[ci]\naws_access_key_id=AKIACI\naws_secret_access_key=other\nregion = eu-west-1\n",
+        )
+        .unwrap();
+        assert_eq!(
+            read_credentials(&path).unwrap(),
+            vec![
+                ("AKIAPARTNER".to_string(), "s3cr3t".to_string()),
+                ("AKIACI".to_string(), "other".to_string())
+            ]
+        );
+        std::fs::write(&path, "[half]\naws_access_key_id = AKIAHALF\n[next]\n").unwrap();
+        let error = read_credentials(&path).unwrap_err().to_string();
+        assert!(
+            error.contains("needs both aws_access_key_id and aws_secret_access_key"),
+            "{error}"
+        );
+        std::fs::write(&path, "").unwrap();
+        assert!(read_credentials(&path).is_err());
     }
 }

@@ -34,8 +34,8 @@ pub const ALL: &[Scenario] = &[
         local_only: false,
     },
     Scenario {
-        name: "api-keys",
-        about: "--api-key-required with a usage plan's quota: refused without a key, a partner's key served until its quota then 429, keys list counts it, a revoked key refused, plan converged, destroy takes the plan",
+        name: "access-control",
+        about: "--auth iam: unsigned refused, invoke --http (signed) served; then --api-key-required with a usage plan's quota: refused without a key, a partner's key served until its quota then 429, keys list counts it, a revoked key refused, plan converged, destroy takes the plan",
         local_only: false,
     },
     Scenario {
@@ -51,7 +51,7 @@ pub async fn run(scenario: Scenario, ctx: &Ctx<'_>) -> anyhow::Result<()> {
         "refusals" => refusals(ctx).await,
         "least-privilege" => least_privilege(ctx).await,
         "guard" => guard(ctx).await,
-        "api-keys" => api_keys(ctx).await,
+        "access-control" => access_control(ctx).await,
         other => bail!("no scenario {other}"),
     }
 }
@@ -181,6 +181,7 @@ async fn api_keys(ctx: &Ctx<'_>) -> anyhow::Result<()> {
         "--usage-plan-quota",
         "5/day",
     ];
+    // `--auth none` (the default): open to anyone with a key again.
     let mut args = vec!["deploy", "--zip", good, "--role-arn", &ctx.target.role_arn];
     args.extend(keyed);
     let deployed = ctx.ok(&args).await?;
@@ -275,6 +276,72 @@ async fn api_keys(ctx: &Ctx<'_>) -> anyhow::Result<()> {
         "destroy left the usage plan: {destroyed}"
     );
     step(format_args!("destroyed, usage plan included"));
+    Ok(())
+}
+
+/// IAM authorization, then API keys, on one deployment (one REST API: API Gateway's
+/// DeleteRestApi quota paces every destroy).
+async fn access_control(ctx: &Ctx<'_>) -> anyhow::Result<()> {
+    iam_auth(ctx).await?;
+    api_keys(ctx).await
+}
+
+/// IAM authorization: GET / takes only signed requests of a caller IAM allows.
+async fn iam_auth(ctx: &Ctx<'_>) -> anyhow::Result<()> {
+    let limit = ctx.target.propagation;
+    let good = path(&ctx.zips.good);
+    let deployed = ctx
+        .ok(&[
+            "deploy",
+            "--zip",
+            good,
+            "--role-arn",
+            &ctx.target.role_arn,
+            "--auth",
+            "iam",
+        ])
+        .await?;
+    let (arn, api_id, url) = (
+        deployed["function_arn"].as_str().unwrap_or_default(),
+        deployed["api_id"].as_str().unwrap_or_default(),
+        deployed["invoke_url"]
+            .as_str()
+            .context("deploy printed no invoke_url")?
+            .to_string(),
+    );
+    ctx.tag(arn, api_id).await?;
+    let ((_, kind, _), took) =
+        wait_with_key(&url, None, limit, "refuse an unsigned request", |s, _| {
+            s == 403
+        })
+        .await?;
+    ensure!(
+        kind == "MissingAuthenticationTokenException",
+        "unsigned: {kind}"
+    );
+    step(format_args!(
+        "deployed with --auth iam; unsigned: 403 Missing Authentication Token (after {:.1} s)",
+        took.as_secs_f64()
+    ));
+    let started = Instant::now();
+    loop {
+        let ran = ctx.run(&["invoke", "--http", "--output", "json"]).await?;
+        if ran.code == 0 {
+            break;
+        }
+        ensure!(
+            started.elapsed() < limit,
+            "invoke --http (signed) was not served within {} s: {}{}",
+            limit.as_secs(),
+            ran.stdout,
+            ran.stderr
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    step(format_args!(
+        "invoke --http, signed with the caller's credentials: served after {:.1} s",
+        started.elapsed().as_secs_f64()
+    ));
     Ok(())
 }
 

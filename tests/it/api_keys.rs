@@ -76,8 +76,16 @@ async fn a_partners_key_works_until_its_quota_and_is_refused_after_it_or_once_re
         forbidden
     );
 
-    // Three requests a day: served, then refused with the quota's own answer.
-    for _ in 0..3 {
+    // Three requests a day (`invoke --http --api-key` the first): served, then refused with
+    // the quota's own answer.
+    let invoked = json_ok_async({
+        let mut command = faqctl_at(&cloud.endpoint());
+        command.args(["invoke", "--http", "--api-key", &key]);
+        command
+    })
+    .await;
+    assert_eq!(invoked["status"], 200, "{invoked}");
+    for _ in 0..2 {
         let (status, _, body) = get(&url, Some(&key)).await;
         assert_eq!(status, 200, "{body}");
         assert!(body.contains("\"q\""), "a FAQ entry: {body}");

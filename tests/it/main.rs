@@ -12,6 +12,7 @@
 //! - `livetail`: `logs --follow` on Live Tail, its fallback, and `logs --request-id`;
 //! - `parity`: proxy events and responses against behaviour recorded on real AWS;
 //! - `cors`: `--cors-origin`, the preflight, and a page in headless Chromium;
+//! - `iam_auth`: `--auth iam`, signed requests verified by the local cloud;
 //! - `api_keys`: `--api-key-required`, usage plans, `faqctl keys`, enforced on the stage URL;
 //! - `docs`: every link in README.md and docs/ resolves; the README stays a short front door;
 //! - `versions`: Lambda versions and aliases on the local cloud, against AWS recordings;
@@ -34,6 +35,7 @@ mod cli;
 mod cors;
 mod docs;
 mod faults;
+mod iam_auth;
 mod least_privilege;
 mod lint;
 mod livetail;

@@ -995,3 +995,61 @@ async fn api_keys_and_their_usage_plan_deploy_plan_to_no_change_and_destroy() {
     let plans = sdk.apigateway.get_usage_plans().send().await.unwrap();
     assert!(plans.items().is_empty(), "{plans:?}");
 }
+
+/// `--auth iam` on moto: the GET method's authorization is AWS_IAM, a plan agrees, and one
+/// without it plans to open it again.
+#[tokio::test]
+async fn iam_authorization_deploys_and_plans_to_no_change() {
+    let moto = Moto::start();
+    json_ok(
+        faqctl_at(&moto.endpoint)
+            .args(["deploy", "--zip", &zip(), "--role-arn", ROLE_ARN])
+            .args(["--auth", "iam"]),
+    );
+    let sdk = Sdk::at(&moto.endpoint).await;
+    let api = sdk.api_ids("FAQ-API").await[0].clone();
+    let root = sdk
+        .apigateway
+        .get_resources()
+        .rest_api_id(&api)
+        .send()
+        .await
+        .unwrap()
+        .items()
+        .iter()
+        .find(|r| r.path() == Some("/"))
+        .and_then(|r| r.id().map(str::to_string))
+        .unwrap();
+    let method = |sdk: &Sdk| {
+        sdk.apigateway
+            .get_method()
+            .rest_api_id(&api)
+            .resource_id(&root)
+            .http_method("GET")
+            .send()
+    };
+    assert_eq!(
+        method(&sdk).await.unwrap().authorization_type(),
+        Some("AWS_IAM")
+    );
+    faqctl_at(&moto.endpoint)
+        .args([
+            "plan",
+            "--zip",
+            &zip(),
+            "--detailed-exitcode",
+            "--auth",
+            "iam",
+        ])
+        .assert()
+        .code(0);
+    // Open again would be an UpdateMethod of /authorizationType, which moto answers with a
+    // 500 of its own (the local cloud applies it, tests/it/iam_auth.rs): planned here only.
+    faqctl_at(&moto.endpoint)
+        .args(["plan", "--zip", &zip(), "--detailed-exitcode"])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains(
+            "set authorization of GET / to NONE (was AWS_IAM)",
+        ));
+}
