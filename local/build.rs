@@ -567,7 +567,8 @@ fn upper_camel(value: &str) -> String {
             }
         }
     }
-    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+    // A digit first, or a word Rust keeps for itself (`SELF`), takes a `V` before it.
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) || out == "Self" {
         out.insert(0, 'V');
     }
     out

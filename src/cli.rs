@@ -121,6 +121,9 @@ pub enum Command {
         after_help = "Examples:\n  faqctl keys create acme-corp            # prints the value once\n  faqctl keys create acme-corp --output json | jq -r '.keys[0].value'\n  faqctl keys list\n  faqctl keys revoke acme-corp"
     )]
     Keys(commands::keys::KeysArgs),
+    /// The stage's response cache (deploy with --cache-ttl): `flush` empties it.
+    #[command(after_help = "Examples:\n  faqctl cache flush\n  faqctl cache flush --output json")]
+    Cache(commands::cache::CacheArgs),
     /// Run the whole service on this machine: start the embedded local cloud (Lambda, API
     /// Gateway, CloudWatch Logs on 127.0.0.1:4566), deploy into it, serve the stage URL and
     /// follow the logs until Ctrl-C. No AWS account, no Docker.
@@ -245,6 +248,7 @@ where
         Command::Logs(args) => Some((&mut args.names, None)),
         Command::Destroy(args) => Some((&mut args.names, None)),
         Command::Keys(args) => Some((&mut args.names, None)),
+        Command::Cache(args) => Some((&mut args.names, None)),
         Command::Build(args) => {
             let (origin, use_file) = from("function_name", file.function_name.is_some());
             if use_file {
@@ -356,6 +360,40 @@ fn fold_api_keys(
         from: origin,
     });
     let kept = || "(as deployed)".to_string();
+    let (origin, use_file) = from("cache_ttl", file.cache_ttl.is_some());
+    if use_file {
+        function.cache_ttl = file.cache_ttl;
+    }
+    sources.push(Source {
+        setting: "cache-ttl",
+        value: function.cache_ttl.map_or_else(kept, |t| t.to_string()),
+        from: origin,
+    });
+    for (setting, id, file_value, target) in [
+        ("domain", "domain", &file.domain, &mut function.domain),
+        (
+            "certificate-arn",
+            "certificate_arn",
+            &file.certificate_arn,
+            &mut function.certificate_arn,
+        ),
+        (
+            "base-path",
+            "base_path",
+            &file.base_path,
+            &mut function.base_path,
+        ),
+    ] {
+        let (origin, use_file) = from(id, file_value.is_some());
+        if use_file {
+            *target = file_value.clone();
+        }
+        sources.push(Source {
+            setting,
+            value: target.clone().unwrap_or_else(kept),
+            from: origin,
+        });
+    }
     let (origin, use_file) = from("api_key_required", file.api_key_required.is_some());
     if use_file {
         function.api_key_required = file.api_key_required;

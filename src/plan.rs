@@ -74,7 +74,28 @@ pub struct Desired {
     pub api_keys: ApiKeySettings,
     /// Who may call GET / (`--auth`): anyone, or IAM-signed callers.
     pub auth: Auth,
+    /// A custom domain name serving the stage (`--domain`); `None` keeps what exists.
+    pub domain: Option<DomainSettings>,
+    /// The stage's response cache (`--cache-ttl`): `Some(0)` off, `Some(s)` a 0.5 GB cache
+    /// cluster keeping GET answers `s` seconds, `None` as it is.
+    pub cache_ttl: Option<u32>,
 }
+
+/// The size (GB) of the cache cluster faqctl asks for: the smallest.
+pub const CACHE_SIZE: &str = "0.5";
+
+/// `--domain NAME --certificate-arn ARN [--base-path PATH]`: a REGIONAL custom domain name
+/// (TLS 1.2) with the certificate (an existing ACM certificate in the region), and a base path
+/// mapping to the stage (`(none)`: the domain's root).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainSettings {
+    pub name: String,
+    pub certificate_arn: String,
+    pub base_path: String,
+}
+
+/// The base path of a mapping at the domain's root.
+pub const NO_BASE_PATH: &str = "(none)";
 
 /// `--api-key-required` and `--usage-plan-*`: whether the GET method requires an API key
 /// (`x-api-key`), and the usage plan (`{api}-{stage}`) that binds the stage with a throttle and
@@ -149,6 +170,21 @@ pub struct Observed {
     pub access_log_group: Option<LogGroupState>,
     /// faqctl's usage plan for the stage (read when API keys are or were wanted).
     pub usage_plan: Option<UsagePlanState>,
+    /// The custom domain name wanted (deploy) or faqctl's ones (destroy), as read back.
+    pub domains: Vec<DomainState>,
+}
+
+/// A custom domain name, as read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainState {
+    pub name: String,
+    pub certificate_arn: Option<String>,
+    pub regional_domain_name: Option<String>,
+    pub hosted_zone_id: Option<String>,
+    /// Made by faqctl (tag managed-by=faqctl): destroy deletes it.
+    pub managed: bool,
+    /// Base path → (REST API id, stage).
+    pub mappings: BTreeMap<String, (String, String)>,
 }
 
 /// The usage plan `{api}-{stage}` (tagged managed-by=faqctl), as read back.
@@ -354,6 +390,10 @@ pub struct StageState {
     pub throttle_burst: Option<i64>,
     pub access_log_destination: Option<String>,
     pub access_log_format: Option<String>,
+    /// The cache cluster's size (GB), when it is on.
+    pub cache_cluster: Option<String>,
+    /// `*/*` caching's TTL (seconds), when caching is on.
+    pub cache_ttl: Option<i64>,
 }
 
 impl StageState {
@@ -367,6 +407,8 @@ impl StageState {
             throttle_burst: None,
             access_log_destination: None,
             access_log_format: None,
+            cache_cluster: None,
+            cache_ttl: None,
         }
     }
 
@@ -522,6 +564,33 @@ pub enum Change {
     DeleteApiKey {
         id: String,
     },
+    CreateDomainName {
+        name: String,
+    },
+    /// The base path mapping of the domain to the stage.
+    CreateBasePathMapping {
+        domain: String,
+        base_path: String,
+    },
+    /// The mapping points at another API or stage: repointed.
+    UpdateBasePathMapping {
+        domain: String,
+        base_path: String,
+    },
+    DeleteBasePathMapping {
+        domain: String,
+        base_path: String,
+    },
+    DeleteDomainName {
+        name: String,
+    },
+    /// The stage's cache: a 0.5 GB cluster and `*/*` caching for `ttl` seconds, or (0) off.
+    /// `region` names the price.
+    SetStageCache {
+        stage: StageName,
+        ttl: u32,
+        region: String,
+    },
 }
 
 impl Change {
@@ -561,6 +630,12 @@ impl Change {
             Change::UpdateUsagePlan { .. } | Change::UnbindUsagePlan { .. } => "UpdateUsagePlan",
             Change::DeleteUsagePlan { .. } => "DeleteUsagePlan",
             Change::DeleteApiKey { .. } => "DeleteApiKey",
+            Change::CreateDomainName { .. } => "CreateDomainName",
+            Change::CreateBasePathMapping { .. } => "CreateBasePathMapping",
+            Change::UpdateBasePathMapping { .. } => "UpdateBasePathMapping",
+            Change::DeleteBasePathMapping { .. } => "DeleteBasePathMapping",
+            Change::DeleteDomainName { .. } => "DeleteDomainName",
+            Change::SetStageCache { .. } => "UpdateStage",
         }
     }
 }
@@ -716,6 +791,29 @@ impl fmt::Display for Change {
             }
             Change::DeleteUsagePlan { id } => write!(f, "- delete usage plan {id}"),
             Change::DeleteApiKey { id } => write!(f, "- delete API key {id}"),
+            Change::CreateDomainName { name } => {
+                write!(f, "+ create custom domain name {name} (REGIONAL, TLS 1.2)")
+            }
+            Change::CreateBasePathMapping { domain, base_path } => {
+                write!(f, "+ map {domain} base path {base_path} to the stage")
+            }
+            Change::UpdateBasePathMapping { domain, base_path } => {
+                write!(f, "~ point {domain} base path {base_path} at the stage")
+            }
+            Change::DeleteBasePathMapping { domain, base_path } => {
+                write!(f, "- delete the mapping of {domain} base path {base_path}")
+            }
+            Change::DeleteDomainName { name } => write!(f, "- delete custom domain name {name}"),
+            Change::SetStageCache { stage, ttl: 0, .. } => {
+                write!(f, "~ turn off stage {stage}'s cache (its cluster is deleted)")
+            }
+            Change::SetStageCache { stage, ttl, region } => {
+                write!(
+                    f,
+                    "~ turn on stage {stage}'s {CACHE_SIZE} GB cache, GET answers kept {ttl} s ({})",
+                    cache_price(region)
+                )
+            }
         }
     }
 }
@@ -738,6 +836,18 @@ impl From<&Change> for ChangeOutput {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
+    #[error("custom domain name {domain} exists with certificate {has}, and --certificate-arn is {wanted}: faqctl does not replace a domain's certificate; pass --certificate-arn {has}, or change it in API Gateway's console")]
+    DomainCertificate {
+        domain: String,
+        has: String,
+        wanted: String,
+    },
+    #[error("--certificate-arn {arn} is not an ACM certificate in {region}: a REGIONAL custom domain name needs one in the API's own region (arn:{partition}:acm:{region}:ACCOUNT:certificate/ID); request or import it in ACM there (faqctl never creates certificates)")]
+    CertificateRegion {
+        arn: String,
+        region: String,
+        partition: &'static str,
+    },
     #[error("function {0} does not exist yet and needs an execution role: pass --role-arn (or set FAQCTL_ROLE_ARN) with an existing IAM role that Lambda can assume")]
     RoleRequired(FunctionName),
     #[error("--api-logs needs API Gateway's account-level CloudWatch role, and this account has none in {0}: API Gateway writes execution and access logs with one role per account and region. Pass --apigw-logs-role-arn with an existing IAM role that trusts apigateway.amazonaws.com and has the managed policy AmazonAPIGatewayPushToCloudWatchLogs; faqctl sets it (UpdateAccount) but never creates IAM roles")]
@@ -1020,8 +1130,106 @@ pub fn plan_deploy(desired: &Desired, observed: &Observed) -> Result<Vec<Change>
     }
     plan_api_logging(desired, observed, kept, &mut changes)?;
     plan_usage_plan(desired, observed, kept, &mut changes);
+    plan_domain(desired, observed, kept, &mut changes)?;
+    plan_cache(desired, kept, &mut changes);
     plan_prune(desired, observed, &alias_target, &mut changes);
     Ok(changes)
+}
+
+/// What a 0.5 GB cache cluster costs while it exists, as API Gateway's price list gives it
+/// (https://aws.amazon.com/api-gateway/pricing/: $0.020 an hour in US East (N. Virginia));
+/// the local cloud has no price list for other regions, so it names the page.
+pub fn cache_price(region: &str) -> String {
+    match region {
+        "us-east-1" => {
+            "billed while it exists: $0.020 an hour in us-east-1, about $14.60 a month".into()
+        }
+        other => format!(
+            "billed hourly while it exists; the 0.5 GB price in {other} is on https://aws.amazon.com/api-gateway/pricing/"
+        ),
+    }
+}
+
+/// The stage's cache as wanted (`--cache-ttl`): a 0.5 GB cluster with `*/*` caching for the
+/// TTL, or none; after the deployment that makes the stage.
+fn plan_cache(desired: &Desired, kept: Option<&ApiState>, changes: &mut Vec<Change>) {
+    let Some(ttl) = desired.cache_ttl else {
+        return;
+    };
+    let stage = kept.and_then(|api| api.stage.as_ref());
+    let (cluster, caching) =
+        stage.map_or((None, None), |s| (s.cache_cluster.as_deref(), s.cache_ttl));
+    let converged = if ttl == 0 {
+        cluster.is_none()
+    } else {
+        cluster == Some(CACHE_SIZE) && caching == Some(i64::from(ttl))
+    };
+    if !converged {
+        changes.push(Change::SetStageCache {
+            stage: desired.names.stage.clone(),
+            ttl,
+            region: desired.region.clone(),
+        });
+    }
+}
+
+/// The custom domain name and its mapping to the stage, once the stage exists: the domain
+/// made when missing (a domain that exists, faqctl's or not, is used as it is, but must have
+/// the certificate asked for), the mapping made or pointed at this API's stage.
+fn plan_domain(
+    desired: &Desired,
+    observed: &Observed,
+    kept: Option<&ApiState>,
+    changes: &mut Vec<Change>,
+) -> Result<(), PlanError> {
+    let Some(wanted) = &desired.domain else {
+        return Ok(());
+    };
+    let partition = crate::partition::Partition::of(&desired.region).name;
+    let in_region = wanted
+        .certificate_arn
+        .strip_prefix(&format!("arn:{partition}:acm:{}:", desired.region))
+        .is_some_and(|rest| rest.contains(":certificate/"));
+    if !in_region {
+        return Err(PlanError::CertificateRegion {
+            arn: wanted.certificate_arn.clone(),
+            region: desired.region.clone(),
+            partition,
+        });
+    }
+    let found = observed.domains.iter().find(|d| d.name == wanted.name);
+    match found {
+        None => changes.push(Change::CreateDomainName {
+            name: wanted.name.clone(),
+        }),
+        Some(domain) => {
+            if let Some(certificate) = &domain.certificate_arn {
+                if *certificate != wanted.certificate_arn {
+                    return Err(PlanError::DomainCertificate {
+                        domain: wanted.name.clone(),
+                        has: certificate.clone(),
+                        wanted: wanted.certificate_arn.clone(),
+                    });
+                }
+            }
+        }
+    }
+    let mapping = found.and_then(|d| d.mappings.get(&wanted.base_path));
+    let ours = |api: &str, stage: &str| {
+        kept.is_some_and(|k| k.id.as_str() == api) && stage == desired.names.stage.as_str()
+    };
+    match mapping {
+        None => changes.push(Change::CreateBasePathMapping {
+            domain: wanted.name.clone(),
+            base_path: wanted.base_path.clone(),
+        }),
+        Some((api, stage)) if !ours(api, stage) => changes.push(Change::UpdateBasePathMapping {
+            domain: wanted.name.clone(),
+            base_path: wanted.base_path.clone(),
+        }),
+        Some(_) => {}
+    }
+    Ok(())
 }
 
 /// The usage plan API keys reach the stage through: made (binding the stage) once the stage
@@ -1348,6 +1556,24 @@ fn diff_configuration(desired: &Desired, function: &FunctionState) -> Vec<&'stat
 /// The ordered delete calls that remove everything faqctl made. Empty when nothing is left.
 pub fn plan_destroy(names: &Names, observed: &Observed) -> Vec<Change> {
     let mut changes = Vec::new();
+    // The mappings to this API go before it (API Gateway refuses to delete a mapped API), and
+    // the domain names faqctl made with them.
+    let apis: Vec<&str> = observed.apis.iter().map(|a| a.id.as_str()).collect();
+    for domain in &observed.domains {
+        for (base_path, (api, _)) in &domain.mappings {
+            if apis.contains(&api.as_str()) {
+                changes.push(Change::DeleteBasePathMapping {
+                    domain: domain.name.clone(),
+                    base_path: base_path.clone(),
+                });
+            }
+        }
+        if domain.managed {
+            changes.push(Change::DeleteDomainName {
+                name: domain.name.clone(),
+            });
+        }
+    }
     // First the keys faqctl made, then the usage plan (freed of its stages, as API Gateway
     // asks), while the stages it binds still exist.
     if let Some(plan) = &observed.usage_plan {
@@ -1433,6 +1659,8 @@ mod tests {
             alarms: vec![],
             api_keys: ApiKeySettings::default(),
             auth: Auth::None,
+            domain: None,
+            cache_ttl: None,
         }
     }
 
@@ -1463,6 +1691,8 @@ mod tests {
                 "arn:aws:logs:us-east-1:123456789012:log-group:/aws/apigateway/FAQ-API/myDeployment".into()
             }),
             access_log_format: logs.then(|| ACCESS_LOG_FORMAT.into()),
+            cache_cluster: None,
+            cache_ttl: None,
         }
     }
 
@@ -1523,6 +1753,7 @@ mod tests {
             account_cloudwatch_role: None,
             access_log_group: None,
             usage_plan: None,
+            domains: vec![],
         }
     }
 
@@ -2782,5 +3013,111 @@ mod tests {
             }),
             "{cold:?}"
         );
+    }
+
+    #[test]
+    fn a_custom_domain_is_made_then_mapped_and_repointed_and_destroy_unmaps_it_first() {
+        let mut wanted = desired();
+        wanted.domain = Some(DomainSettings {
+            name: "faq.example.com".into(),
+            certificate_arn: "arn:aws:acm:us-east-1:123456789012:certificate/abc".into(),
+            base_path: NO_BASE_PATH.into(),
+        });
+        assert_eq!(
+            plan_deploy(&wanted, &converged()).unwrap(),
+            vec![
+                Change::CreateDomainName {
+                    name: "faq.example.com".into()
+                },
+                Change::CreateBasePathMapping {
+                    domain: "faq.example.com".into(),
+                    base_path: NO_BASE_PATH.into()
+                },
+            ]
+        );
+        let mut observed = converged();
+        let mut domain = DomainState {
+            name: "faq.example.com".into(),
+            certificate_arn: Some("arn:aws:acm:us-east-1:123456789012:certificate/abc".into()),
+            regional_domain_name: Some("d-abc.execute-api.us-east-1.amazonaws.com".into()),
+            hosted_zone_id: Some("Z1UJRXOUMOOFQ8".into()),
+            managed: true,
+            mappings: BTreeMap::from([(
+                NO_BASE_PATH.to_string(),
+                ("abc123".to_string(), "myDeployment".to_string()),
+            )]),
+        };
+        observed.domains = vec![domain.clone()];
+        assert_eq!(plan_deploy(&wanted, &observed).unwrap(), vec![]);
+        domain.mappings.insert(
+            NO_BASE_PATH.into(),
+            ("other".to_string(), "myDeployment".to_string()),
+        );
+        observed.domains = vec![domain.clone()];
+        assert_eq!(
+            plan_deploy(&wanted, &observed).unwrap(),
+            vec![Change::UpdateBasePathMapping {
+                domain: "faq.example.com".into(),
+                base_path: NO_BASE_PATH.into()
+            }]
+        );
+        // A certificate of another region is refused before any call.
+        let mut elsewhere = wanted.clone();
+        elsewhere.domain.as_mut().unwrap().certificate_arn =
+            "arn:aws:acm:eu-west-1:123456789012:certificate/abc".into();
+        assert!(matches!(
+            plan_deploy(&elsewhere, &converged()),
+            Err(PlanError::CertificateRegion { .. })
+        ));
+        // Destroy: the mapping to the API before the API, then the domain faqctl made.
+        domain.mappings.insert(
+            NO_BASE_PATH.into(),
+            ("abc123".to_string(), "myDeployment".to_string()),
+        );
+        observed.domains = vec![domain];
+        let changes = plan_destroy(&wanted.names, &observed);
+        assert_eq!(
+            changes[..2],
+            [
+                Change::DeleteBasePathMapping {
+                    domain: "faq.example.com".into(),
+                    base_path: NO_BASE_PATH.into()
+                },
+                Change::DeleteDomainName {
+                    name: "faq.example.com".into()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_cache_is_turned_on_with_its_price_and_off_again() {
+        let mut cached = desired();
+        cached.cache_ttl = Some(300);
+        let changes = plan_deploy(&cached, &converged()).unwrap();
+        assert_eq!(
+            changes,
+            vec![Change::SetStageCache {
+                stage: "myDeployment".into(),
+                ttl: 300,
+                region: "us-east-1".into()
+            }]
+        );
+        assert!(changes[0]
+            .to_string()
+            .contains("$0.020 an hour in us-east-1"));
+        let mut observed = converged();
+        let stage = observed.apis[0].stage.as_mut().unwrap();
+        stage.cache_cluster = Some("0.5".into());
+        stage.cache_ttl = Some(300);
+        assert_eq!(plan_deploy(&cached, &observed).unwrap(), vec![]);
+        let mut off = desired();
+        off.cache_ttl = Some(0);
+        assert!(matches!(
+            plan_deploy(&off, &observed).unwrap()[..],
+            [Change::SetStageCache { ttl: 0, .. }]
+        ));
+        assert_eq!(plan_deploy(&off, &converged()).unwrap(), vec![]);
+        assert!(cache_price("eu-west-1").contains("aws.amazon.com/api-gateway/pricing"));
     }
 }

@@ -31,6 +31,12 @@ pub struct ProjectFile {
     pub traffic: Option<crate::settings::Traffic>,
     /// The `--alarm` names: `alarms = ["faq-5xx"]`.
     pub alarms: Option<Vec<String>>,
+    /// `--domain`, `--certificate-arn`, `--base-path`: the custom domain name.
+    pub domain: Option<String>,
+    pub certificate_arn: Option<String>,
+    pub base_path: Option<String>,
+    /// `--cache-ttl`: `cache-ttl = 300` (0: off).
+    pub cache_ttl: Option<u32>,
     /// `--auth`: `auth = "iam"` (or `"none"`).
     pub auth: Option<crate::settings::Auth>,
     /// `--api-key-required`: `api-key-required = true`.

@@ -10,7 +10,8 @@ use axum::http::Method as HttpMethod;
 use axum::response::Response;
 use serde_json::Value;
 
-use super::clock::now_secs;
+use super::clock::{now_ms, now_secs};
+use super::domains;
 use super::error::Protocol;
 use super::faults::Service;
 use super::ids::random_id;
@@ -21,12 +22,12 @@ pub use super::shapes::apigateway::Operation;
 use super::shapes::apigateway::{
     CreateDeploymentRequest, CreateResourceRequest, CreateRestApiRequest, CreateStageRequest,
     DeleteIntegrationRequest, DeleteIntegrationResponseRequest, DeleteMethodRequest,
-    DeleteRestApiRequest, DeleteStageRequest, GetAccountRequest, GetDeploymentRequest,
-    GetDeploymentsRequest, GetIntegrationRequest, GetIntegrationResponseRequest, GetMethodRequest,
-    GetMethodResponseRequest, GetResourceRequest, GetResourcesRequest, GetRestApiRequest,
-    GetRestApisRequest, GetStageRequest, GetStagesRequest, GetTagsRequest, PatchOperation,
-    PutIntegrationRequest, PutIntegrationResponseRequest, PutMethodRequest,
-    PutMethodResponseRequest, Request, TagResourceRequest, UpdateAccountRequest,
+    DeleteRestApiRequest, DeleteStageRequest, FlushStageCacheRequest, GetAccountRequest,
+    GetDeploymentRequest, GetDeploymentsRequest, GetIntegrationRequest,
+    GetIntegrationResponseRequest, GetMethodRequest, GetMethodResponseRequest, GetResourceRequest,
+    GetResourcesRequest, GetRestApiRequest, GetRestApisRequest, GetStageRequest, GetStagesRequest,
+    GetTagsRequest, PatchOperation, PutIntegrationRequest, PutIntegrationResponseRequest,
+    PutMethodRequest, PutMethodResponseRequest, Request, TagResourceRequest, UpdateAccountRequest,
     UpdateMethodRequest, UpdateStageRequest,
 };
 use super::shapes::Timestamp;
@@ -106,6 +107,22 @@ pub fn apply(db: &mut Db, operation: Operation, region: &str, input: Value) -> R
         Request::GetUsagePlanKeys(input) => usage_plans::get_usage_plan_keys(db, region, input),
         Request::DeleteUsagePlanKey(input) => usage_plans::delete_usage_plan_key(db, region, input),
         Request::GetUsage(input) => usage_plans::get_usage(db, region, input),
+        Request::FlushStageCache(input) => flush_stage_cache(db, region, input),
+        Request::CreateDomainName(input) => domains::create_domain_name(db, region, input),
+        Request::GetDomainName(input) => domains::get_domain_name(db, region, input),
+        Request::GetDomainNames(input) => domains::get_domain_names(db, region, input),
+        Request::DeleteDomainName(input) => domains::delete_domain_name(db, region, input),
+        Request::CreateBasePathMapping(input) => {
+            domains::create_base_path_mapping(db, region, input)
+        }
+        Request::GetBasePathMapping(input) => domains::get_base_path_mapping(db, region, input),
+        Request::GetBasePathMappings(input) => domains::get_base_path_mappings(db, region, input),
+        Request::UpdateBasePathMapping(input) => {
+            domains::update_base_path_mapping(db, region, input)
+        }
+        Request::DeleteBasePathMapping(input) => {
+            domains::delete_base_path_mapping(db, region, input)
+        }
     };
     answer.unwrap_or_else(|refusal| refusal)
 }
@@ -208,6 +225,11 @@ fn delete_rest_api(
     input: DeleteRestApiRequest,
 ) -> Result<Response, Response> {
     let id: &str = &input.rest_api_id;
+    if db.api(region, id).is_some() && domains::mapped_on(db, region, id).is_some() {
+        return Err(bad_request(&format!(
+            "Deleting RestApi {id} failed. Please remove all base path mappings related to the RestApi in your domains."
+        )));
+    }
     match db.remove_api(region, id) {
         Some(_) => {
             // Its stages leave the usage plans that bound them.
@@ -827,6 +849,7 @@ fn update_stage(
     let id: &str = &input.rest_api_id;
     let name: &str = &input.stage_name;
     let account_role = db.account_role(region).map(str::to_string);
+    let provisioning = db.cache_provisioning_ms;
     let api = api_mut(db, region, id)?;
     let deployments: Vec<String> = api.deployments.keys().cloned().collect();
     let api_region = api.region.clone();
@@ -856,6 +879,43 @@ fn update_stage(
                         )));
                     }
                     stage.settings.logging_level = Some(value.into());
+                }
+                // The cache cluster and `*/*` caching (API Gateway's "Enable API caching").
+                (Some("replace"), Some("/cacheClusterEnabled"), Some(value)) => {
+                    if value == "true" {
+                        if stage.settings.cache_cluster_size.is_none() {
+                            stage.settings.cache_cluster_size = Some("0.5".into());
+                            stage.settings.cache_cluster_ready = now_ms() + provisioning;
+                        }
+                    } else {
+                        stage.settings.cache_cluster_size = None;
+                    }
+                }
+                (Some("replace"), Some("/cacheClusterSize"), Some(value)) => {
+                    if !CACHE_SIZES.contains(&value) {
+                        return Err(bad_request(&format!(
+                            "Invalid cache cluster size specified: {value}"
+                        )));
+                    }
+                    if stage.settings.cache_cluster_size.as_deref() != Some(value) {
+                        stage.settings.cache_cluster_size = Some(value.into());
+                        stage.settings.cache_cluster_ready = now_ms() + provisioning;
+                    }
+                }
+                (Some("replace"), Some("/*/*/caching/enabled"), Some(value)) => {
+                    stage.settings.caching_enabled = value == "true"
+                }
+                (Some("replace"), Some("/*/*/caching/ttlInSeconds"), Some(value)) => {
+                    match value.parse::<i64>() {
+                        Ok(ttl) if (0..=3600).contains(&ttl) => {
+                            stage.settings.cache_ttl = Some(ttl)
+                        }
+                        _ => {
+                            return Err(bad_request(&format!(
+                                "Invalid method setting value specified: {value}"
+                            )))
+                        }
+                    }
                 }
                 (Some("replace"), Some("/*/*/logging/dataTrace"), Some(value)) => {
                     stage.settings.data_trace = value == "true"
@@ -939,8 +999,27 @@ fn update_stage(
     }
     stage.last_updated = now_secs();
     let response = json(200, &stage_json(&stage));
+    let cleared = stage.settings.cache_cluster_size.is_none() || !stage.settings.caching_enabled;
     *live = stage;
+    if cleared {
+        db.stage_caches.remove(&format!("{id}/{name}"));
+    }
     Ok(response)
+}
+
+/// FlushStageCache: every answer the stage's cache keeps goes.
+fn flush_stage_cache(
+    db: &mut Db,
+    region: &str,
+    input: FlushStageCacheRequest,
+) -> Result<Response, Response> {
+    let api = api(db, region, &input.rest_api_id)?;
+    if !api.stages.contains_key(&input.stage_name) {
+        return Err(not_found("Invalid stage identifier specified"));
+    }
+    db.stage_caches
+        .remove(&format!("{}/{}", input.rest_api_id, input.stage_name));
+    Ok(empty(202))
 }
 
 fn get_account(db: &mut Db, region: &str, input: GetAccountRequest) -> Result<Response, Response> {
@@ -1467,12 +1546,17 @@ fn account_json(db: &super::state::Db, region: &str) -> shape::Account {
 /// A stage as API Gateway answers it: unset or empty `description`, `variables` and `tags`
 /// left out, `cacheClusterStatus` always there (recorded:
 /// test_get_stages_filters_by_deployment_id); `*/*` method settings once any is set.
+/// The sizes (GB) of a stage's cache cluster, as the model lists them.
+const CACHE_SIZES: [&str; 8] = ["0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237"];
+
 fn stage_json(stage: &Stage) -> shape::Stage {
     let settings = &stage.settings;
     let mut method_settings = BTreeMap::new();
     if settings.logging_level.is_some()
         || settings.throttle_rate.is_some()
         || settings.throttle_burst.is_some()
+        || settings.caching_enabled
+        || settings.cache_ttl.is_some()
     {
         method_settings.insert(
             "*/*".to_string(),
@@ -1487,8 +1571,8 @@ fn stage_json(stage: &Stage) -> shape::Stage {
                 data_trace_enabled: Some(settings.data_trace),
                 throttling_burst_limit: Some(settings.throttle_burst.unwrap_or(5000) as i32),
                 throttling_rate_limit: Some(settings.throttle_rate.unwrap_or(10000.0)),
-                caching_enabled: Some(false),
-                cache_ttl_in_seconds: Some(300),
+                caching_enabled: Some(settings.caching_enabled),
+                cache_ttl_in_seconds: Some(settings.cache_ttl.unwrap_or(300) as i32),
                 cache_data_encrypted: Some(false),
                 require_authorization_for_cache_control: Some(true),
                 unauthorized_cache_control_header_strategy: Some(
@@ -1504,8 +1588,15 @@ fn stage_json(stage: &Stage) -> shape::Stage {
         last_updated_date: Some(Timestamp::from_secs(stage.last_updated)),
         method_settings: Some(method_settings),
         tracing_enabled: Some(false),
-        cache_cluster_enabled: Some(false),
-        cache_cluster_status: Some(shape::CacheClusterStatus::NotAvailable),
+        cache_cluster_enabled: Some(settings.cache_cluster_size.is_some()),
+        cache_cluster_size: settings.cache_cluster_size.as_deref().and_then(enum_of),
+        cache_cluster_status: Some(match &settings.cache_cluster_size {
+            None => shape::CacheClusterStatus::NotAvailable,
+            Some(_) if now_ms() < settings.cache_cluster_ready => {
+                shape::CacheClusterStatus::CreateInProgress
+            }
+            Some(_) => shape::CacheClusterStatus::Available,
+        }),
         description: stage.description.clone(),
         variables: some_if(&stage.variables),
         tags: some_if(&stage.tags),

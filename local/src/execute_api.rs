@@ -209,6 +209,16 @@ async fn serve(
             return mock(request, &method, input, trace);
         }
     };
+    // The stage's cache (after authorization and the usage plan, before the integration): a
+    // GET it holds an answer for is answered from it, the function not run.
+    let cache = cache_slot(cloud, request, &resource);
+    if let Some(slot) = &cache {
+        let refresh = invalidates(cloud, request, &region, &resource);
+        if let Some(hit) = cached(cloud, slot).filter(|_| !refresh) {
+            trace.info(|| "Sending cached response".to_string());
+            return hit;
+        }
+    }
     let internal = || message(500, "Internal server error", "InternalServerErrorException");
     let function = {
         let db = cloud.db();
@@ -293,7 +303,10 @@ async fn serve(
     }
     let binary = accepts_binary(request.headers, &binary_media_types);
     match proxy_response(&result.payload, binary) {
-        Ok(response) => response,
+        Ok(response) => match cache {
+            Some(slot) if response.status().is_success() => keep(cloud, &slot, response).await,
+            _ => response,
+        },
         Err(_) => {
             trace.integration_error = Some("Malformed Lambda proxy response".into());
             trace.error(
@@ -303,6 +316,135 @@ async fn serve(
             message(502, "Internal server error", "InternalServerErrorException")
         }
     }
+}
+
+/// Where a request's answer is kept in its stage's cache: the stage, the method and resource
+/// path (API Gateway's default cache key, no parameters declared), and for how long (s).
+struct CacheSlot {
+    stage: String,
+    key: String,
+    ttl: i64,
+}
+
+/// The cache slot of a GET to a stage whose cache cluster is AVAILABLE and caching on.
+fn cache_slot(
+    cloud: &Cloud,
+    request: &StageRequest<'_>,
+    resource: &RouteResource,
+) -> Option<CacheSlot> {
+    if request.method != Method::GET {
+        return None;
+    }
+    let db = cloud.db();
+    let settings = &db
+        .api_by_id(request.api_id)?
+        .stages
+        .get(request.stage)?
+        .settings;
+    let ttl = settings.cache_ttl.unwrap_or(300);
+    let on = settings.cache_cluster_size.is_some()
+        && settings.caching_enabled
+        && ttl > 0
+        && now_ms() >= settings.cache_cluster_ready;
+    on.then(|| CacheSlot {
+        stage: format!("{}/{}", request.api_id, request.stage),
+        key: format!("GET {}", resource.path),
+        ttl,
+    })
+}
+
+/// Whether a request's `Cache-Control: max-age=0` makes the cache fetch afresh: only for a
+/// caller allowed `execute-api:InvalidateCache` on the method (a signed request), as a
+/// stage's defaults say (`requireAuthorizationForCacheControl`); anyone else's is ignored.
+fn invalidates(
+    cloud: &Cloud,
+    request: &StageRequest<'_>,
+    region: &str,
+    resource: &RouteResource,
+) -> bool {
+    let asks = request
+        .headers
+        .get("cache-control")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|d| d.trim() == "max-age=0"));
+    if !asks {
+        return false;
+    }
+    let Ok(auth) = super::sigv4::parse(request.headers) else {
+        return false;
+    };
+    let (Ok(caller), Some(secret)) = (
+        cloud.iam.caller(request.headers),
+        cloud.iam.secret(&auth.access_key),
+    ) else {
+        return false;
+    };
+    let signed = super::sigv4::Request {
+        method: request.method.as_str(),
+        path: request.raw_path,
+        query: request.query,
+        headers: request.headers,
+        body: &request.body,
+    };
+    if super::sigv4::verify(&auth, &secret, &signed, now_ms() / 1000).is_err() {
+        return false;
+    }
+    let method_arn = super::arns::arn(
+        region,
+        "execute-api",
+        &format!(
+            "{}/{}/{}{}",
+            request.api_id, request.stage, request.method, resource.path
+        ),
+    );
+    cloud
+        .iam
+        .allows(&caller, "execute-api:InvalidateCache", &method_arn)
+}
+
+/// The answer the cache holds for the slot, if it has not expired.
+fn cached(cloud: &Cloud, slot: &CacheSlot) -> Option<Response> {
+    let db = cloud.db();
+    let hit = db.stage_caches.get(&slot.stage)?.get(&slot.key)?;
+    if hit.expires <= now_ms() {
+        return None;
+    }
+    let mut response = Response::new(Body::from(hit.body.clone()));
+    *response.status_mut() = StatusCode::from_u16(hit.status).unwrap_or(StatusCode::OK);
+    for (name, value) in &hit.headers {
+        if let (Ok(name), Ok(value)) = (
+            axum::http::HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_bytes(value),
+        ) {
+            response.headers_mut().append(name, value);
+        }
+    }
+    Some(response)
+}
+
+/// Keeps a served answer in the stage's cache for the slot's TTL, and answers it.
+async fn keep(cloud: &Cloud, slot: &CacheSlot, response: Response) -> Response {
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return message(502, "Internal server error", "InternalServerErrorException");
+    };
+    let entry = super::state::Cached {
+        expires: now_ms() + slot.ttl * 1000,
+        status: parts.status.as_u16(),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec()))
+            .collect(),
+        body: bytes.to_vec(),
+    };
+    cloud
+        .db()
+        .stage_caches
+        .entry(slot.stage.clone())
+        .or_default()
+        .insert(slot.key.clone(), entry);
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 /// A method authorized by IAM (`AWS_IAM`): the request must be signed with SigV4 for

@@ -34,6 +34,7 @@ mod casing;
 mod clock;
 mod cloudwatch;
 mod code;
+mod domains;
 mod emulation;
 mod error;
 mod execute_api;

@@ -88,6 +88,21 @@ enum Target {
     Unknown(String),
 }
 
+/// The `Host` of a request that may be for a custom domain name: a DNS name, not an address,
+/// `localhost` or an AWS endpoint's host.
+fn custom_host(headers: &HeaderMap) -> Option<&str> {
+    let host = headers.get("host")?.to_str().ok()?;
+    let name = host.split(':').next().unwrap_or(host);
+    let ours = name.parse::<std::net::IpAddr>().is_ok()
+        || name == "localhost"
+        || name.ends_with(".localhost")
+        || name.ends_with(".amazonaws.com")
+        || name.ends_with(".amazonaws.com.cn")
+        || name.starts_with('[')
+        || !name.contains('.');
+    (!ours).then_some(host)
+}
+
 /// Routes by stage URL form, then by the SigV4 credential scope's service, then by shape.
 fn target(method: &Method, uri: &Uri, headers: &HeaderMap) -> Target {
     let path = uri.path();
@@ -221,7 +236,31 @@ async fn serve(
     body: Body,
 ) -> Response {
     let region = region(headers);
-    let target = target(method, uri, headers);
+    let mut target = target(method, uri, headers);
+    // A custom domain name (`Host: faq.example.com`): its base path mapping picks the stage.
+    if !matches!(target, Target::Stage { .. }) {
+        if let Some(host) = custom_host(headers) {
+            let routed = {
+                let db = cloud.db();
+                db.has_domains()
+                    .then(|| super::domains::route(&db, host, uri.path()))
+                    .flatten()
+            };
+            match routed {
+                Some(Ok((api_id, stage, path))) => {
+                    target = Target::Stage {
+                        api_id,
+                        stage,
+                        path,
+                    }
+                }
+                Some(Err(())) => {
+                    return wire::rest_error(403, "ForbiddenException", "Forbidden");
+                }
+                None => {}
+            }
+        }
+    }
     // Everything but a stage URL is the control plane: it creates and runs code, so no web
     // page may reach it (stage URLs stay open, as on AWS).
     if !matches!(target, Target::Stage { .. }) {
@@ -1052,12 +1091,7 @@ mod tests {
             layers.headers()["x-amzn-errortype"],
             "UnknownOperationException"
         );
-        let keys = answer(
-            Service::ApiGateway,
-            "GET",
-            "/domainnames/faq.example.com",
-            None,
-        );
+        let keys = answer(Service::ApiGateway, "GET", "/vpclinks/abc123", None);
         assert_eq!(keys.status(), 404);
         let body = |response: Response| async move {
             let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
@@ -1081,8 +1115,7 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(
-            message
-                .starts_with("faqctl local does not emulate API Gateway's GetDomainName operation"),
+            message.starts_with("faqctl local does not emulate API Gateway's GetVpcLink operation"),
             "{message}"
         );
         let logs = answer(

@@ -84,6 +84,7 @@ impl LocalCloud {
         } else {
             super::timing::Timing::INSTANT
         };
+        super::lock(&db).cache_provisioning_ms = timing.cache_cluster.as_millis() as i64;
         let cloud = Arc::new(Cloud {
             db: db.clone(),
             runtimes: runtime::Runtimes::new(db, config.max_environments, tasks.clone()),

@@ -68,6 +68,9 @@ pub struct Db {
     api_keys: Regional<ApiKey>,
     #[serde(default, with = "by_region")]
     usage_plans: Regional<UsagePlan>,
+    /// API Gateway's custom domain names, by name.
+    #[serde(default, with = "by_region")]
+    domains: Regional<DomainName>,
     /// API Gateway's CloudWatch role, an account setting of each region (UpdateAccount).
     #[serde(default)]
     apigw_cloudwatch_roles: BTreeMap<String, String>,
@@ -80,6 +83,12 @@ pub struct Db {
     /// Operation → how many times it was served (not persisted).
     #[serde(skip)]
     calls: BTreeMap<String, u64>,
+    /// The stages' caches: `api/stage` → cache key → answer (in memory, as a cache cluster's).
+    #[serde(skip)]
+    pub stage_caches: BTreeMap<String, BTreeMap<String, Cached>>,
+    /// How long a cache cluster takes to be AVAILABLE (`--aws-timing`: AWS's minutes).
+    #[serde(skip)]
+    pub cache_provisioning_ms: i64,
     /// Told of every change, when the state is kept on disk.
     #[serde(skip)]
     writer: Option<Writer>,
@@ -147,6 +156,15 @@ impl Placed for ApiKey {
     }
     fn key(&self) -> &str {
         &self.id
+    }
+}
+
+impl Placed for DomainName {
+    fn region(&self) -> &str {
+        &self.region
+    }
+    fn key(&self) -> &str {
+        &self.name
     }
 }
 
@@ -490,6 +508,22 @@ impl Stage {
     }
 }
 
+/// A custom domain name (CreateDomainName, REGIONAL) and its base path mappings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DomainName {
+    pub name: String,
+    pub region: String,
+    pub certificate_arn: String,
+    /// `d-xxxxxxxxxx.execute-api.REGION.amazonaws.com`: what DNS points the name at.
+    pub regional_domain_name: String,
+    pub hosted_zone_id: String,
+    pub security_policy: String,
+    pub created: i64,
+    pub tags: BTreeMap<String, String>,
+    /// Base path (`(none)` for the empty one) → (REST API id, stage).
+    pub mappings: BTreeMap<String, (String, String)>,
+}
+
 /// An API key (CreateApiKey): what a caller sends in `x-api-key` to a method that requires
 /// one, served only through a usage plan that binds the stage.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -551,6 +585,26 @@ pub struct StageSettings {
     pub throttle_burst: Option<i64>,
     pub access_log_destination: Option<String>,
     pub access_log_format: Option<String>,
+    /// The stage's cache cluster (`cacheClusterEnabled`, its size in GB) and when it is
+    /// AVAILABLE (epoch ms: it takes minutes on AWS).
+    #[serde(default)]
+    pub cache_cluster_size: Option<String>,
+    #[serde(default)]
+    pub cache_cluster_ready: i64,
+    /// `*/*` caching: on, and for how long an answer is kept.
+    #[serde(default)]
+    pub caching_enabled: bool,
+    #[serde(default)]
+    pub cache_ttl: Option<i64>,
+}
+
+/// An answer kept in a stage's cache: until when, its status, headers and body.
+#[derive(Debug, Clone)]
+pub struct Cached {
+    pub expires: i64,
+    pub status: u16,
+    pub headers: Vec<(String, Vec<u8>)>,
+    pub body: Vec<u8>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -807,6 +861,41 @@ impl Db {
             plan.keys.retain(|k| k != id);
         }
         Some(key)
+    }
+
+    pub fn domain(&self, region: &str, name: &str) -> Option<&DomainName> {
+        self.domains.get(region)?.get(name)
+    }
+
+    pub fn domain_mut(&mut self, region: &str, name: &str) -> Option<&mut DomainName> {
+        self.domains.get_mut(region)?.get_mut(name)
+    }
+
+    /// The custom domain names of one region, by name.
+    pub fn domains(&self, region: &str) -> impl Iterator<Item = &DomainName> {
+        self.domains
+            .get(region)
+            .into_iter()
+            .flat_map(|d| d.values())
+    }
+
+    /// A custom domain by its name alone, whatever its region: a request to it names no
+    /// region (names are unique across an account's regions here).
+    pub fn domain_by_name(&self, name: &str) -> Option<&DomainName> {
+        self.domains.values().find_map(|d| d.get(name))
+    }
+
+    /// Whether any custom domain exists (the stage URL's hot path looks no further if not).
+    pub fn has_domains(&self) -> bool {
+        self.domains.values().any(|d| !d.is_empty())
+    }
+
+    pub fn insert_domain(&mut self, domain: DomainName) {
+        place(&mut self.domains, domain);
+    }
+
+    pub fn remove_domain(&mut self, region: &str, name: &str) -> Option<DomainName> {
+        self.domains.get_mut(region)?.remove(name)
     }
 
     pub fn usage_plan(&self, region: &str, id: &str) -> Option<&UsagePlan> {

@@ -28,6 +28,9 @@ pub struct Timing {
     pub deployment: Duration,
     /// A role created here, before Lambda can assume it.
     pub role: Duration,
+    /// A stage's cache cluster, before it is AVAILABLE ("Creating or deleting a cache takes
+    /// about 4 minutes", API Gateway developer guide, "Cache settings for REST APIs").
+    pub cache_cluster: Duration,
 }
 
 impl Timing {
@@ -36,6 +39,7 @@ impl Timing {
         settle: Duration::ZERO,
         deployment: Duration::ZERO,
         role: Duration::ZERO,
+        cache_cluster: Duration::ZERO,
     };
 
     /// As long as AWS takes (see the module's sources).
@@ -43,5 +47,6 @@ impl Timing {
         settle: Duration::from_secs(3),
         deployment: Duration::from_secs(5),
         role: Duration::from_secs(10),
+        cache_cluster: Duration::from_secs(4 * 60),
     };
 }

@@ -82,6 +82,8 @@ pub struct ApplyContext {
     pub traffic: Vec<super::TrafficStep>,
     /// The alias as observed: where its history (its description) is appended to.
     pub alias: Option<AliasState>,
+    /// The custom domain's regional domain name and hosted zone (what DNS points at).
+    pub domain_target: Option<(String, String)>,
 }
 
 impl ApplyContext {
@@ -94,6 +96,10 @@ impl ApplyContext {
             root_resource_id: kept.and_then(|api| api.root_resource_id.clone()),
             traffic: Vec::new(),
             alias: observed.alias.clone(),
+            domain_target: observed
+                .domains
+                .first()
+                .and_then(|d| d.regional_domain_name.clone().zip(d.hosted_zone_id.clone())),
         }
     }
 
@@ -822,6 +828,54 @@ pub async fn apply(
             )
             .await
             .map_err(|e| api_error("UpdateMethod", &format!("GET / of {api}"), api, e))?;
+        }
+        Change::SetStageCache { stage, ttl, .. } => {
+            let (api, _) = context.api()?;
+            let replace = |path: &str, value: String| {
+                PatchOperation::builder()
+                    .op(Op::Replace)
+                    .path(path)
+                    .value(value)
+                    .build()
+            };
+            let operations = if *ttl == 0 {
+                vec![
+                    replace("/*/*/caching/enabled", "false".into()),
+                    replace("/cacheClusterEnabled", "false".into()),
+                ]
+            } else {
+                vec![
+                    replace("/cacheClusterEnabled", "true".into()),
+                    replace("/cacheClusterSize", crate::plan::CACHE_SIZE.into()),
+                    replace("/*/*/caching/enabled", "true".into()),
+                    replace("/*/*/caching/ttlInSeconds", ttl.to_string()),
+                ]
+            };
+            retry_eventual(
+                || {
+                    clients
+                        .apigateway
+                        .update_stage()
+                        .rest_api_id(api)
+                        .stage_name(stage.as_str())
+                        .set_patch_operations(Some(operations.clone()))
+                        .send()
+                },
+                concurrent_modification,
+            )
+            .await
+            .map_err(|e| api_error("UpdateStage", &format!("{stage} of {api}"), api, e))?;
+        }
+        Change::CreateDomainName { .. }
+        | Change::CreateBasePathMapping { .. }
+        | Change::UpdateBasePathMapping { .. }
+        | Change::DeleteBasePathMapping { .. }
+        | Change::DeleteDomainName { .. } => {
+            let made =
+                super::domains::apply(clients, desired, context.api_id.as_deref(), change).await?;
+            if made.is_some() {
+                context.domain_target = made;
+            }
         }
         Change::CreateUsagePlan { .. }
         | Change::UpdateUsagePlan { .. }

@@ -14,6 +14,7 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 mod apply;
 mod calls;
 mod config;
+pub mod domains;
 pub mod dvr;
 mod observe;
 pub mod record;

@@ -97,6 +97,7 @@ pub async fn observe(
         None
     };
     Ok(Observed {
+        domains: Vec::new(),
         usage_plan,
         function,
         log_group,
@@ -578,6 +579,15 @@ async fn get_stage(
                     .and_then(|a| a.destination_arn())
                     .map(str::to_string),
                 access_log_format: access.and_then(|a| a.format()).map(str::to_string),
+                cache_cluster: output.cache_cluster_enabled().then(|| {
+                    output
+                        .cache_cluster_size()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default()
+                }),
+                cache_ttl: all
+                    .filter(|m| m.caching_enabled())
+                    .map(|m| i64::from(m.cache_ttl_in_seconds())),
             }))
         }
         Err(e)

@@ -14,7 +14,7 @@ use crate::aws::{self, ApplyContext, Clients, Race};
 use crate::commands::Exit;
 use crate::output::Printer;
 use crate::package::{PackageOutput, Profile};
-use crate::plan::{plan_deploy, ApiKeySettings, Change, ChangeOutput, Desired};
+use crate::plan::{plan_deploy, ApiKeySettings, Change, ChangeOutput, Desired, DomainSettings};
 use crate::settings::{
     check_alarm_names, check_role_arn, Arch, Auth, CorsOrigins, FunctionName, NameArgs, Names,
     Quota, RemoteArgs, RestApiId, StageName, Traffic,
@@ -147,6 +147,25 @@ pub struct FunctionArgs {
     /// `execute-api:Invoke` on it; `faqctl invoke --http` signs).
     #[arg(long, value_enum, value_name = "WHO", env = "FAQCTL_AUTH", default_value_t = Auth::None)]
     pub auth: Auth,
+    /// Serve the stage at a custom domain name too (e.g. `faq.example.com`): a REGIONAL
+    /// domain with TLS 1.2 and a mapping to the stage (the stage's name is not in its URLs).
+    /// The deploy prints the DNS record to create. Kept as it is when not given; `destroy`
+    /// removes it.
+    #[arg(long, value_name = "NAME", requires = "certificate_arn")]
+    pub domain: Option<String>,
+    /// The domain's certificate: an existing ACM certificate in the API's region (faqctl
+    /// never creates certificates).
+    #[arg(long, value_name = "ARN", requires = "domain")]
+    pub certificate_arn: Option<String>,
+    /// The path under the domain that reaches the stage (`v1` → https://NAME/v1/); none by
+    /// default (the domain's root).
+    #[arg(long, value_name = "PATH", requires = "domain")]
+    pub base_path: Option<String>,
+    /// Cache GET answers at API Gateway for this many seconds (up to 3600; 0 turns the cache
+    /// off): a 0.5 GB cache cluster on the stage, billed by the hour while it exists (`plan`
+    /// says how much). `faqctl cache flush` empties it. Kept as it is when not given.
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(0..=3600))]
+    pub cache_ttl: Option<u32>,
 }
 
 fn parse_quota(value: &str) -> Result<Quota, String> {
@@ -185,6 +204,47 @@ impl FunctionArgs {
             self.apigw_logs_role_arn.get_or_insert(role);
         }
         self
+    }
+
+    /// `--domain`, `--certificate-arn` and `--base-path`, checked.
+    fn domain_settings(&self) -> anyhow::Result<Option<DomainSettings>> {
+        let (Some(name), certificate) = (&self.domain, &self.certificate_arn) else {
+            if self.certificate_arn.is_some() || self.base_path.is_some() {
+                bail!("--certificate-arn and --base-path belong to a custom domain: add --domain NAME (or `domain` in faqctl.toml)");
+            }
+            return Ok(None);
+        };
+        let Some(certificate) = certificate else {
+            bail!("--domain {name} needs --certificate-arn: an existing ACM certificate for it in the API's region");
+        };
+        let name = name.to_ascii_lowercase();
+        let labels_ok = name.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+        if name.len() > 253 || !name.contains('.') || !labels_ok {
+            bail!("--domain {name:?} is not a domain name: use a fully qualified name such as faq.example.com");
+        }
+        let base_path = match self.base_path.as_deref().map(|p| p.trim_matches('/')) {
+            None | Some("") => crate::plan::NO_BASE_PATH.to_string(),
+            Some(path) => {
+                if !path
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c))
+                {
+                    bail!("--base-path {path:?}: one path segment of letters, digits and -._~ (API Gateway REST APIs take no / in a base path), e.g. v1");
+                }
+                path.to_string()
+            }
+        };
+        Ok(Some(DomainSettings {
+            name,
+            certificate_arn: certificate.clone(),
+            base_path,
+        }))
     }
 
     /// Checks the settings and builds the desired state (before any AWS call).
@@ -252,6 +312,8 @@ impl FunctionArgs {
                 quota: self.usage_plan_quota,
             },
             auth: self.auth,
+            domain: self.domain_settings()?,
+            cache_ttl: self.cache_ttl,
         })
     }
 }
@@ -272,6 +334,20 @@ pub struct DeployOutput {
     pub traffic: Vec<aws::TrafficStep>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smoke_test: Option<SmokeTestOutput>,
+    /// The custom domain name (`--domain`) and the DNS record it needs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub custom_domain: Option<CustomDomainOutput>,
+}
+
+/// A custom domain's URL and the DNS record to create for it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CustomDomainOutput {
+    pub name: String,
+    pub url: String,
+    /// A CNAME (or Route 53 alias A record) from `name` to this regional domain name.
+    pub regional_domain_name: String,
+    /// The hosted zone a Route 53 alias record names.
+    pub regional_hosted_zone_id: String,
 }
 
 /// What `--smoke-test` saw.
@@ -309,6 +385,13 @@ impl fmt::Display for DeployOutput {
         writeln!(f, "CodeSha256  {}", self.code_sha256)?;
         writeln!(f, "API         {} (stage {})", self.api_id, self.stage)?;
         write!(f, "invoke URL  {}", self.invoke_url)?;
+        if let Some(domain) = &self.custom_domain {
+            write!(
+                f,
+                "\ndomain URL  {}\nDNS record  {} CNAME {} (or a Route 53 alias A record to it, hosted zone {})",
+                domain.url, domain.name, domain.regional_domain_name, domain.regional_hosted_zone_id
+            )?;
+        }
         if let Some(smoke) = &self.smoke_test {
             let verdict = if smoke.passed { "passed" } else { "FAILED" };
             write!(
@@ -516,8 +599,14 @@ pub async fn converge(
     loop {
         round += 1;
         printer.progress(format!("reading the live state in {}…", aws.region));
-        let observed =
+        let mut observed =
             aws::observe(&clients, names, desired.api_logs, desired.api_keys.required).await?;
+        if let Some(domain) = &desired.domain {
+            observed.domains = aws::domains::find(&clients, &domain.name)
+                .await?
+                .into_iter()
+                .collect();
+        }
         let changes = plan_deploy(desired, &observed)?;
         context = ApplyContext::new(&observed);
         if changes.is_empty() {
@@ -565,6 +654,19 @@ pub async fn converge(
         changes: applied.iter().map(ChangeOutput::from).collect(),
         traffic,
         smoke_test: None,
+        custom_domain: desired.domain.as_ref().and_then(|domain| {
+            let (regional, zone) = context.domain_target.clone()?;
+            let path = match domain.base_path.as_str() {
+                crate::plan::NO_BASE_PATH => String::new(),
+                base => format!("{base}/"),
+            };
+            Some(CustomDomainOutput {
+                url: format!("https://{}/{path}", domain.name),
+                name: domain.name.clone(),
+                regional_domain_name: regional,
+                regional_hosted_zone_id: zone,
+            })
+        }),
     })
 }
 

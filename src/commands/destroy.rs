@@ -58,6 +58,9 @@ pub async fn run(
     let mut observed = aws::observe(&clients, &names, Some(false), Some(false)).await?;
     // The usage plan and the keys faqctl made for it go too.
     observed.usage_plan = aws::usage::find_plan(&clients, &names, true).await?;
+    // The custom domains mapped to the API, and those faqctl made for it.
+    let apis: Vec<_> = observed.apis.iter().map(|a| a.id.clone()).collect();
+    observed.domains = aws::domains::find_all(&clients, &names.api, &apis).await?;
     let changes = plan_destroy(&names, &observed);
     if !changes.is_empty() && !args.yes {
         confirm(&changes, &aws.region)?;
@@ -84,6 +87,8 @@ pub async fn run(
         alarms: vec![],
         api_keys: Default::default(),
         auth: Default::default(),
+        domain: None,
+        cache_ttl: None,
     };
     let mut context = ApplyContext::new(&observed);
     let mut applied = Vec::new();

@@ -33,6 +33,7 @@ impl From<Exit> for std::process::ExitCode {
 }
 
 pub mod build;
+pub mod cache;
 pub mod deploy;
 pub mod destroy;
 pub mod follow;
@@ -84,6 +85,7 @@ async fn dispatch(
         Command::Logs(args) => logs::run(remote, args, printer).await,
         Command::Destroy(args) => destroy::run(remote, args, printer).await,
         Command::Keys(args) => keys::run(remote, args, printer).await,
+        Command::Cache(args) => cache::run(remote, args, printer).await,
         Command::Local(args) => local::run(args, remote, printer).await,
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "faqctl", &mut std::io::stdout());

@@ -74,13 +74,20 @@ pub async fn run(
         &package.code_sha256,
         package.architecture,
     )?;
-    let observed = aws::observe(
-        &Clients::new(&aws),
+    let clients = Clients::new(&aws);
+    let mut observed = aws::observe(
+        &clients,
         &names,
         desired.api_logs,
         desired.api_keys.required,
     )
     .await?;
+    if let Some(domain) = &desired.domain {
+        observed.domains = aws::domains::find(&clients, &domain.name)
+            .await?
+            .into_iter()
+            .collect();
+    }
     let changes = plan_deploy(&desired, &observed)?;
     let output = PlanOutput {
         schema_version: 1,

@@ -200,6 +200,14 @@ async fn scenario(command: &str, policy: &Value) -> Result<(), String> {
             set_policy(&cloud, Some(policy)).await;
             steps(&cloud, vec![vec!["destroy".into(), "--yes".into()]]).await
         }
+        "cache" => {
+            set_policy(&cloud, None).await;
+            let mut args = deploy_args(&zip());
+            args.extend(["--cache-ttl".to_string(), "60".to_string()]);
+            steps(&cloud, vec![args]).await.unwrap();
+            set_policy(&cloud, Some(policy)).await;
+            steps(&cloud, vec![vec!["cache".into(), "flush".into()]]).await
+        }
         "keys" => {
             deployed_with_keys(&cloud).await;
             set_policy(&cloud, Some(policy)).await;
@@ -326,6 +334,11 @@ async fn invoke_needs_exactly_its_published_policy() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logs_need_exactly_their_published_policy() {
     published_policy_is_exactly_enough("logs").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cache_flush_needs_exactly_its_published_policy() {
+    published_policy_is_exactly_enough("cache").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

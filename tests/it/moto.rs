@@ -1053,3 +1053,67 @@ async fn iam_authorization_deploys_and_plans_to_no_change() {
             "set authorization of GET / to NONE (was AWS_IAM)",
         ));
 }
+
+/// `--domain` on moto (which models domain names but serves none): the domain and its
+/// mapping deployed, planned to no change, and destroyed with the API.
+#[tokio::test]
+async fn a_custom_domain_deploys_plans_to_no_change_and_destroys() {
+    let moto = Moto::start();
+    let domain = [
+        "--domain",
+        "faq.example.com",
+        "--certificate-arn",
+        "arn:aws:acm:us-east-1:123456789012:certificate/abc",
+    ];
+    let deployed = json_ok(
+        faqctl_at(&moto.endpoint)
+            .args(["deploy", "--zip", &zip(), "--role-arn", ROLE_ARN])
+            .args(domain),
+    );
+    for op in ["CreateDomainName", "CreateBasePathMapping"] {
+        assert!(
+            operations(&deployed).contains(&op.to_string()),
+            "{op}: {deployed}"
+        );
+    }
+    faqctl_at(&moto.endpoint)
+        .args(["plan", "--zip", &zip(), "--detailed-exitcode"])
+        .args(domain)
+        .assert()
+        .code(0);
+    let destroyed = json_ok(faqctl_at(&moto.endpoint).args(["destroy", "--yes"]));
+    for op in ["DeleteBasePathMapping", "DeleteDomainName", "DeleteRestApi"] {
+        assert!(
+            operations(&destroyed).contains(&op.to_string()),
+            "{op}: {destroyed}"
+        );
+    }
+}
+
+/// `--cache-ttl` on moto (which keeps stage settings but caches nothing): the cache cluster
+/// and caching set, planned to no change.
+#[tokio::test]
+async fn a_stage_cache_deploys_and_plans_to_no_change() {
+    let moto = Moto::start();
+    json_ok(
+        faqctl_at(&moto.endpoint)
+            .args(["deploy", "--zip", &zip(), "--role-arn", ROLE_ARN])
+            .args(["--cache-ttl", "300"]),
+    );
+    let sdk = Sdk::at(&moto.endpoint).await;
+    let api = sdk.api_ids("FAQ-API").await[0].clone();
+    let stage = sdk
+        .apigateway
+        .get_stage()
+        .rest_api_id(&api)
+        .stage_name("myDeployment")
+        .send()
+        .await
+        .unwrap();
+    assert!(stage.cache_cluster_enabled());
+    faqctl_at(&moto.endpoint)
+        .args(["plan", "--zip", &zip(), "--detailed-exitcode"])
+        .args(["--cache-ttl", "300"])
+        .assert()
+        .code(0);
+}
