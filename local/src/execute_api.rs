@@ -44,6 +44,19 @@ pub struct StageRequest<'a> {
     pub host: String,
 }
 
+impl StageRequest<'_> {
+    /// The request as a SigV4 signature covers it.
+    fn signed(&self) -> super::sigv4::Request<'_> {
+        super::sigv4::Request {
+            method: self.method.as_str(),
+            path: self.raw_path,
+            query: self.query,
+            headers: self.headers,
+            body: &self.body,
+        }
+    }
+}
+
 pub async fn handle(cloud: &Arc<Cloud>, request: StageRequest<'_>) -> Response {
     let started = Instant::now();
     let request_id = new_request_id();
@@ -379,14 +392,7 @@ fn invalidates(
     ) else {
         return false;
     };
-    let signed = super::sigv4::Request {
-        method: request.method.as_str(),
-        path: request.raw_path,
-        query: request.query,
-        headers: request.headers,
-        body: &request.body,
-    };
-    if super::sigv4::verify(&auth, &secret, &signed, now_ms() / 1000).is_err() {
+    if super::sigv4::verify(&auth, &secret, &request.signed(), now_ms() / 1000).is_err() {
         return false;
     }
     let method_arn = super::arns::arn(
@@ -512,14 +518,7 @@ fn check_signature(
             "UnrecognizedClientException",
         );
     };
-    let signed = sigv4::Request {
-        method: request.method.as_str(),
-        path: request.raw_path,
-        query: request.query,
-        headers: request.headers,
-        body: &request.body,
-    };
-    match sigv4::verify(&auth, &secret, &signed, now_ms() / 1000) {
+    match sigv4::verify(&auth, &secret, &request.signed(), now_ms() / 1000) {
         Ok(()) => {}
         Err(SigRefusal::Expired(text)) => {
             return refuse(trace, &text, "InvalidSignatureException")

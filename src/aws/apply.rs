@@ -330,27 +330,7 @@ pub async fn apply(
         }
         Change::UpdateMethod { to, .. } => {
             let (api, root) = context.api()?;
-            retry_eventual(
-                || {
-                    clients
-                        .apigateway
-                        .update_method()
-                        .rest_api_id(api)
-                        .resource_id(root)
-                        .http_method("GET")
-                        .patch_operations(
-                            PatchOperation::builder()
-                                .op(Op::Replace)
-                                .path("/authorizationType")
-                                .value(*to)
-                                .build(),
-                        )
-                        .send()
-                },
-                concurrent_modification,
-            )
-            .await
-            .map_err(|e| api_error("UpdateMethod", &format!("GET / of {api}"), api, e))?;
+            patch_get_method(clients, api, root, "/authorizationType", to).await?;
         }
         Change::PublishVersion { name, description } => {
             // With the CodeSha256 uploaded: if another deploy changed $LATEST meanwhile, Lambda
@@ -807,64 +787,11 @@ pub async fn apply(
         }
         Change::SetApiKeyRequired { required } => {
             let (api, root) = context.api()?;
-            retry_eventual(
-                || {
-                    clients
-                        .apigateway
-                        .update_method()
-                        .rest_api_id(api)
-                        .resource_id(root)
-                        .http_method("GET")
-                        .patch_operations(
-                            PatchOperation::builder()
-                                .op(Op::Replace)
-                                .path("/apiKeyRequired")
-                                .value(required.to_string())
-                                .build(),
-                        )
-                        .send()
-                },
-                concurrent_modification,
-            )
-            .await
-            .map_err(|e| api_error("UpdateMethod", &format!("GET / of {api}"), api, e))?;
+            patch_get_method(clients, api, root, "/apiKeyRequired", &required.to_string()).await?;
         }
         Change::SetStageCache { stage, ttl, .. } => {
             let (api, _) = context.api()?;
-            let replace = |path: &str, value: String| {
-                PatchOperation::builder()
-                    .op(Op::Replace)
-                    .path(path)
-                    .value(value)
-                    .build()
-            };
-            let operations = if *ttl == 0 {
-                vec![
-                    replace("/*/*/caching/enabled", "false".into()),
-                    replace("/cacheClusterEnabled", "false".into()),
-                ]
-            } else {
-                vec![
-                    replace("/cacheClusterEnabled", "true".into()),
-                    replace("/cacheClusterSize", crate::plan::CACHE_SIZE.into()),
-                    replace("/*/*/caching/enabled", "true".into()),
-                    replace("/*/*/caching/ttlInSeconds", ttl.to_string()),
-                ]
-            };
-            retry_eventual(
-                || {
-                    clients
-                        .apigateway
-                        .update_stage()
-                        .rest_api_id(api)
-                        .stage_name(stage.as_str())
-                        .set_patch_operations(Some(operations.clone()))
-                        .send()
-                },
-                concurrent_modification,
-            )
-            .await
-            .map_err(|e| api_error("UpdateStage", &format!("{stage} of {api}"), api, e))?;
+            set_stage_cache(clients, api, stage, *ttl).await?;
         }
         Change::CreateDomainName { .. }
         | Change::CreateBasePathMapping { .. }
@@ -1078,6 +1005,83 @@ async fn wait_updated(clients: &Clients, name: &str) -> anyhow::Result<()> {
                 DisplayErrorContext(&e)
             )
         })?;
+    Ok(())
+}
+
+/// One `replace` of the GET / method's member at `path` (UpdateMethod).
+async fn patch_get_method(
+    clients: &Clients,
+    api: &str,
+    root: &str,
+    path: &str,
+    value: &str,
+) -> anyhow::Result<()> {
+    retry_eventual(
+        || {
+            clients
+                .apigateway
+                .update_method()
+                .rest_api_id(api)
+                .resource_id(root)
+                .http_method("GET")
+                .patch_operations(
+                    PatchOperation::builder()
+                        .op(Op::Replace)
+                        .path(path)
+                        .value(value)
+                        .build(),
+                )
+                .send()
+        },
+        concurrent_modification,
+    )
+    .await
+    .map_err(|e| api_error("UpdateMethod", &format!("GET / of {api}"), api, e))?;
+    Ok(())
+}
+
+/// The stage's cache (UpdateStage): a 0.5 GB cluster with `*/*` caching for `ttl` seconds,
+/// or (0) neither.
+async fn set_stage_cache(
+    clients: &Clients,
+    api: &str,
+    stage: &str,
+    ttl: u32,
+) -> anyhow::Result<()> {
+    let replace = |path: &str, value: String| {
+        PatchOperation::builder()
+            .op(Op::Replace)
+            .path(path)
+            .value(value)
+            .build()
+    };
+    let operations = if ttl == 0 {
+        vec![
+            replace("/*/*/caching/enabled", "false".into()),
+            replace("/cacheClusterEnabled", "false".into()),
+        ]
+    } else {
+        vec![
+            replace("/cacheClusterEnabled", "true".into()),
+            replace("/cacheClusterSize", crate::plan::CACHE_SIZE.into()),
+            replace("/*/*/caching/enabled", "true".into()),
+            replace("/*/*/caching/ttlInSeconds", ttl.to_string()),
+        ]
+    };
+    retry_eventual(
+        || {
+            clients
+                .apigateway
+                .update_stage()
+                .rest_api_id(api)
+                .stage_name(stage)
+                .set_patch_operations(Some(operations.clone()))
+                .send()
+        },
+        concurrent_modification,
+    )
+    .await
+    .map_err(|e| api_error("UpdateStage", &format!("{stage} of {api}"), api, e))?;
     Ok(())
 }
 
