@@ -10,9 +10,11 @@ use axum::http::Method as HttpMethod;
 use axum::response::Response;
 use serde_json::Value;
 
+use super::api_models;
 use super::clock::{now_ms, now_secs};
 use super::domains;
 use super::error::Protocol;
+use super::export;
 use super::faults::Service;
 use super::ids::random_id;
 use super::model;
@@ -32,7 +34,7 @@ use super::shapes::apigateway::{
 };
 use super::shapes::Timestamp;
 use super::state::{
-    Db, Deployment, Integration, IntegrationResponse, Method, Resource, RestApi, Stage,
+    ApiModel, Db, Deployment, Integration, IntegrationResponse, Method, Resource, RestApi, Stage,
 };
 use super::usage_plans;
 use super::wire::{empty, json};
@@ -108,6 +110,12 @@ pub fn apply(db: &mut Db, operation: Operation, region: &str, input: Value) -> R
         Request::DeleteUsagePlanKey(input) => usage_plans::delete_usage_plan_key(db, region, input),
         Request::GetUsage(input) => usage_plans::get_usage(db, region, input),
         Request::FlushStageCache(input) => flush_stage_cache(db, region, input),
+        Request::CreateModel(input) => api_models::create_model(db, region, input),
+        Request::GetModel(input) => api_models::get_model(db, region, input),
+        Request::GetModels(input) => api_models::get_models(db, region, input),
+        Request::UpdateModel(input) => api_models::update_model(db, region, input),
+        Request::DeleteModel(input) => api_models::delete_model(db, region, input),
+        Request::GetExport(input) => export::get_export(db, region, input),
         Request::CreateDomainName(input) => domains::create_domain_name(db, region, input),
         Request::GetDomainName(input) => domains::get_domain_name(db, region, input),
         Request::GetDomainNames(input) => domains::get_domain_names(db, region, input),
@@ -178,6 +186,7 @@ fn create_rest_api(
         tags: input.tags.unwrap_or_default(),
         root_id,
         resources,
+        models: api_models::defaults(),
         deployments: BTreeMap::new(),
         stages: BTreeMap::new(),
     };
@@ -320,12 +329,12 @@ fn put_method(db: &mut Db, region: &str, input: PutMethodRequest) -> Result<Resp
     ) {
         return Err(bad_request("Invalid HttpMethod specified. Valid options are GET,PUT,POST,DELETE,PATCH,OPTIONS,HEAD,ANY"));
     }
-    let resource = resource_mut(db, region, id, rid)?;
+    let (resource, models) = resource_and_models_mut(db, region, id, rid)?;
     if resource.methods.contains_key(verb) {
         return Err(conflict("Method already exists for this resource"));
     }
     let authorization = input.authorization_type.as_str();
-    check_method_references(authorization, &input)?;
+    check_method_references(authorization, &input, models)?;
     check_request_parameters(input.request_parameters.as_ref())?;
     let method = Method {
         http_method: verb.to_string(),
@@ -376,14 +385,14 @@ fn update_method(
     let id: &str = &input.rest_api_id;
     let rid: &str = &input.resource_id;
     let verb: &str = &input.http_method;
-    let resource = resource_mut(db, region, id, rid)?;
+    let (resource, models) = resource_and_models_mut(db, region, id, rid)?;
     let Some(live) = resource.methods.get_mut(verb) else {
         return Err(not_found("Invalid Method identifier specified"));
     };
     // All operations or none, as AWS applies a PATCH: work on a copy, keep it at the end.
     let mut method = live.clone();
     for operation in input.patch_operations.unwrap_or_default() {
-        patch_method(&mut method, &operation)?;
+        patch_method(&mut method, &operation, models)?;
     }
     // Checked once every operation is in (recorded: wrong-auth-type, wrong-auth-id);
     // the local cloud has no authorizers, so none is valid.
@@ -419,6 +428,7 @@ fn put_integration(
         // test_put_integration_validation, not-required-integration-method-MOCK).
         uri: input.uri.clone().filter(|_| kind != "MOCK"),
         request_templates: input.request_templates.clone().unwrap_or_default(),
+        request_parameters: input.request_parameters.clone().unwrap_or_default(),
         responses: BTreeMap::new(),
         credentials: input.credentials.clone(),
         connection_type: http.then(|| {
@@ -549,10 +559,13 @@ fn put_method_response(
     let rid: &str = &input.resource_id;
     let verb: &str = &input.http_method;
     let status: &str = &input.status_code;
-    let resource = resource_mut(db, region, id, rid)?;
+    let (resource, models) = resource_and_models_mut(db, region, id, rid)?;
     let Some(method) = resource.methods.get_mut(verb) else {
         return Err(not_found("Invalid Method identifier specified"));
     };
+    if let Some(named) = &input.response_models {
+        api_models::check_known(models, named.values())?;
+    }
     // Members not sent are left out of the answer, as AWS leaves them.
     let response = shape::MethodResponse {
         status_code: Some(status.to_string()),
@@ -711,6 +724,7 @@ fn create_deployment(
         description: input.description.clone(),
         created: now_secs(),
         resources: api.resources.clone(),
+        models: api.models.clone(),
     };
     let response = json(201, &deployment_json(&deployment));
     if let Some(stage) = input.stage_name.as_deref().filter(|s| !s.is_empty()) {
@@ -1087,7 +1101,11 @@ fn get_tags(db: &mut Db, region: &str, input: GetTagsRequest) -> Result<Response
 /// test_update_method and test_update_method_validation): `/requestParameters/{name}` and
 /// `/requestModels/{contentType}` (its `/` written `~1`) take add, remove and replace; the
 /// method's own members replace only; any other path is refused, naming it.
-fn patch_method(method: &mut Method, operation: &PatchOperation) -> Result<(), Response> {
+fn patch_method(
+    method: &mut Method,
+    operation: &PatchOperation,
+    models: &BTreeMap<String, ApiModel>,
+) -> Result<(), Response> {
     let op = operation.op.map_or("", shape::Op::as_str);
     let path = operation.path.as_deref();
     let value = operation.value.as_deref();
@@ -1118,15 +1136,9 @@ fn patch_method(method: &mut Method, operation: &PatchOperation) -> Result<(), R
             let content_type = content_type.replace("~1", "/").replace("~0", "~");
             match op {
                 "add" | "replace" => {
-                    let model = value.unwrap_or_default();
-                    if !matches!(model, "Empty" | "Error") {
-                        return Err(bad_request(&format!(
-                            "Invalid model identifier specified: {model}"
-                        )));
-                    }
-                    method
-                        .request_models
-                        .insert(content_type, model.to_string());
+                    let model = value.unwrap_or_default().to_string();
+                    api_models::check_known(models, [&model])?;
+                    method.request_models.insert(content_type, model);
                 }
                 "remove" => {
                     method.request_models.remove(&content_type);
@@ -1305,9 +1317,12 @@ fn check_variable_part(api: &RestApi, parent: &Resource, part: &str) -> Result<(
 
 /// What a method refers to must exist (recorded: test_put_method_validation): an authorizer
 /// for CUSTOM and COGNITO_USER_POOLS, a request validator, each request model. The local cloud
-/// emulates no authorizers and no request validators, so none can be named; a REST API's
-/// models are the two API Gateway makes with it, `Empty` and `Error`.
-fn check_method_references(authorization: &str, input: &PutMethodRequest) -> Result<(), Response> {
+/// emulates no authorizers and no request validators, so none can be named.
+fn check_method_references(
+    authorization: &str,
+    input: &PutMethodRequest,
+    models: &BTreeMap<String, ApiModel>,
+) -> Result<(), Response> {
     if matches!(authorization, "CUSTOM" | "COGNITO_USER_POOLS") {
         return Err(bad_request("Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer."));
     }
@@ -1316,14 +1331,8 @@ fn check_method_references(authorization: &str, input: &PutMethodRequest) -> Res
             "Invalid Request Validator identifier specified",
         ));
     }
-    if let Some(models) = &input.request_models {
-        for model in models.values() {
-            if !matches!(model.as_str(), "Empty" | "Error") {
-                return Err(bad_request(&format!(
-                    "Invalid model identifier specified: {model}"
-                )));
-            }
-        }
+    if let Some(named) = &input.request_models {
+        api_models::check_known(models, named.values())?;
     }
     Ok(())
 }
@@ -1360,6 +1369,22 @@ fn resource<'a>(
     db.api(region, id)
         .and_then(|a| a.resources.get(rid))
         .ok_or_else(|| not_found("Invalid Resource identifier specified"))
+}
+
+/// A resource of an API and the API's models, which what the resource's methods name must be.
+fn resource_and_models_mut<'a>(
+    db: &'a mut super::state::Db,
+    region: &str,
+    id: &str,
+    rid: &str,
+) -> Result<(&'a mut Resource, &'a BTreeMap<String, ApiModel>), Response> {
+    let missing = || not_found("Invalid Resource identifier specified");
+    let api = db.api_mut(region, id).ok_or_else(missing)?;
+    let RestApi {
+        resources, models, ..
+    } = api;
+    let resource = resources.get_mut(rid).ok_or_else(missing)?;
+    Ok((resource, models))
 }
 
 fn resource_mut<'a>(
@@ -1501,6 +1526,7 @@ fn integration_json(integration: &Integration) -> shape::Integration {
         http_method: integration.http_method.clone(),
         uri: integration.uri.clone(),
         request_templates: some_if(&integration.request_templates),
+        request_parameters: some_if(&integration.request_parameters),
         integration_responses: (!integration.responses.is_empty()).then(|| {
             integration
                 .responses

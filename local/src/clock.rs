@@ -27,6 +27,12 @@ pub fn date_path(ms: i64) -> String {
     text[..10].replace('-', "/")
 }
 
+/// `2026-11-24T10:20:30Z`: seconds since the epoch as an ISO 8601 date and time, UTC.
+pub fn iso8601_seconds(secs: i64) -> String {
+    let time = UNIX_EPOCH + Duration::from_secs(secs.max(0) as u64);
+    humantime::format_rfc3339_seconds(time).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,6 +28,7 @@ use std::time::Duration;
 
 mod admin;
 mod alarm;
+mod api_models;
 mod apigateway;
 mod arns;
 mod casing;
@@ -38,6 +39,7 @@ mod domains;
 mod emulation;
 mod error;
 mod execute_api;
+mod export;
 pub mod faults;
 mod function;
 mod iam;

@@ -285,10 +285,27 @@ pub fn input(
     };
     let labels = uri_labels(&op.uri, request.path);
     let query = query_pairs(request.query);
-    for member in shape.members.values() {
+    for (member_name, member) in &shape.members {
         let (Some(location), Some(name)) =
             (member.location.as_deref(), member.location_name.as_deref())
         else {
+            // A map in the query string with no name of its own (GetExport's `parameters`):
+            // the query's pairs that no other member names.
+            if member.location.as_deref() == Some("querystring") {
+                let named: Vec<&str> = shape
+                    .members
+                    .values()
+                    .filter_map(|m| m.location_name.as_deref())
+                    .collect();
+                let rest: serde_json::Map<String, Value> = query
+                    .iter()
+                    .filter(|(k, _)| !named.contains(&k.as_str()))
+                    .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                    .collect();
+                if !rest.is_empty() {
+                    object.insert(member_name.clone(), Value::Object(rest));
+                }
+            }
             continue;
         };
         let text = match location {

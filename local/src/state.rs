@@ -391,8 +391,22 @@ pub struct RestApi {
     pub tags: BTreeMap<String, String>,
     pub root_id: String,
     pub resources: BTreeMap<String, Resource>,
+    /// Its models by name: `Empty` and `Error`, which CreateRestApi makes, and those created.
+    #[serde(default)]
+    pub models: BTreeMap<String, ApiModel>,
     pub deployments: BTreeMap<String, Deployment>,
     pub stages: BTreeMap<String, Stage>,
+}
+
+/// A model (a JSON schema that describes a payload), as CreateModel made it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApiModel {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub content_type: String,
+    /// The schema's text, as sent.
+    pub schema: Option<String>,
 }
 
 fn ipv4() -> String {
@@ -433,6 +447,9 @@ pub struct Integration {
     /// Content type → mapping template (non-proxy integrations; MOCK reads `statusCode`).
     #[serde(default)]
     pub request_templates: BTreeMap<String, String>,
+    /// `integration.request.*` → its source (`method.request.path.id`, `'static'`), as given.
+    #[serde(default)]
+    pub request_parameters: BTreeMap<String, String>,
     /// Status code → integration response (non-proxy integrations).
     #[serde(default)]
     pub responses: BTreeMap<String, IntegrationResponse>,
@@ -467,6 +484,9 @@ pub struct Deployment {
     pub description: Option<String>,
     pub created: i64,
     pub resources: BTreeMap<String, Resource>,
+    /// The API's models when it was made: what the stage's export describes.
+    #[serde(default)]
+    pub models: BTreeMap<String, ApiModel>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
