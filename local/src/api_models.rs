@@ -357,8 +357,15 @@ pub fn delete_model(
 
 /// Where a model is in use: a method request (`method request: {path}/{METHOD}`, recorded as
 /// `//ANY` for ANY on the root: test_put_method_model), a method response, or another model.
+///
+/// With several methods naming it, AWS names one: `/test/ANY` over `//ANY` in the one recording
+/// (test_put_method_model's delete-model-used-by-2-method), by a rule no recording shows.
+/// Resources are keyed by random ids, so their order would pick one at random; they are read in
+/// reverse order of path instead, which is stable and gives AWS's answer there.
 fn referenced_at(api: &RestApi, name: &str) -> Option<String> {
-    for resource in api.resources.values() {
+    let mut resources: Vec<_> = api.resources.values().collect();
+    resources.sort_by(|a, b| b.path.cmp(&a.path));
+    for resource in resources {
         for (verb, method) in &resource.methods {
             let place = format!("{}/{verb}", resource.path);
             if method.request_models.values().any(|m| m == name) {
