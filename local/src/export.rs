@@ -312,7 +312,13 @@ fn operation(method: &Method, format: Format, integrations: bool) -> Value {
         op.insert("operationId".into(), json!(name));
     }
     if format == Format::Swagger {
-        let consumes: BTreeSet<&String> = method.request_models.keys().collect();
+        // What the method takes: its request models' content types and its integration's
+        // request templates' (recorded: the PetStore export's mock OPTIONS and `GET /`, with
+        // templates and no model, consume `application/json`; its HTTP `GET /pets` nothing).
+        let mut consumes: BTreeSet<&String> = method.request_models.keys().collect();
+        if let Some(integration) = &method.integration {
+            consumes.extend(integration.request_templates.keys());
+        }
         if !consumes.is_empty() {
             op.insert("consumes".into(), json!(consumes));
         }
