@@ -102,6 +102,32 @@ fn json_of(value: ciborium::Value) -> Value {
     }
 }
 
+/// A model's `schema` (in a Model, or in each of a Models' items) parsed, as the recordings
+/// hold it: on the wire it is JSON text in a string (the service model's `Model.schema` is a
+/// String), and LocalStack's snapshot library parses a string that holds a JSON document before
+/// it records it. Only a string is parsed, and anything else fails here, so an answer that
+/// sends the schema as an object (which the SDKs would refuse) cannot match the recording.
+fn parse_model_schemas(body: &mut Value) {
+    let models: Vec<&mut Value> = if body.get("schema").is_some() {
+        vec![body]
+    } else if let Some(Value::Array(items)) = body.get_mut("items") {
+        items.iter_mut().collect()
+    } else {
+        vec![]
+    };
+    for model in models {
+        let Some(schema) = model.get_mut("schema") else {
+            continue;
+        };
+        let Value::String(text) = &*schema else {
+            panic!("a model's schema is a JSON string on the wire, not {schema}");
+        };
+        if let Ok(parsed @ (Value::Object(_) | Value::Array(_))) = serde_json::from_str(text) {
+            *schema = parsed;
+        }
+    }
+}
+
 /// What each `<name:n>` of a recording stands for in this run.
 #[derive(Default)]
 struct StandIns {
@@ -227,6 +253,9 @@ impl Replay {
             if let Some(items) = object.remove("item") {
                 object.insert("items".into(), items);
             }
+        }
+        if let Service::ApiGateway = service {
+            parse_model_schemas(&mut body);
         }
         if let (Service::Lambda, Some(object)) = (service, body.as_object_mut()) {
             // A policy and a statement are JSON documents in a string; LocalStack records them
@@ -461,4 +490,5 @@ mod apigateway;
 mod cloudwatch;
 mod lambda;
 mod logs;
+mod models;
 mod usage_plans;
