@@ -21,6 +21,7 @@
 //! - `safe`: safe deploys (a version per change, the gate, the alias `live`);
 //! - `shift`: gradual traffic shifting, watched in the local cloud's CloudWatch, and rollback;
 //! - `recorded`: answers to requests faqctl does not make, as AWS recorded them;
+//! - `export`: GetExport's documents against those AWS exported, and openapi-spec-validator;
 //! - `lint`: the workflows (actionlint) and the published IAM policies (parliament).
 //!
 //! The acceptance suite, end to end through the binary, is a target of its own:
@@ -38,6 +39,7 @@ mod cli;
 mod cors;
 mod docs;
 mod domains;
+mod export;
 mod faults;
 mod iam_auth;
 mod least_privilege;
