@@ -124,6 +124,12 @@ pub enum Command {
     /// The stage's response cache (deploy with --cache-ttl): `flush` empties it.
     #[command(after_help = "Examples:\n  faqctl cache flush\n  faqctl cache flush --output json")]
     Cache(commands::cache::CacheArgs),
+    /// Print the deployed API's contract as an OpenAPI document (API Gateway's export of
+    /// the stage): OpenAPI 3.0 or Swagger 2.0, JSON or YAML.
+    #[command(
+        after_help = "Examples:\n  faqctl export > faq-api.json\n  faqctl export --format swagger --yaml -o faq-api.yaml\n  faqctl export --extensions -o faq-api.json --output json"
+    )]
+    Export(commands::export::ExportArgs),
     /// Run the whole service on this machine: start the embedded local cloud (Lambda, API
     /// Gateway, CloudWatch Logs on 127.0.0.1:4566), deploy into it, serve the stage URL and
     /// follow the logs until Ctrl-C. No AWS account, no Docker.
@@ -249,6 +255,7 @@ where
         Command::Destroy(args) => Some((&mut args.names, None)),
         Command::Keys(args) => Some((&mut args.names, None)),
         Command::Cache(args) => Some((&mut args.names, None)),
+        Command::Export(args) => Some((&mut args.names, None)),
         Command::Build(args) => {
             let (origin, use_file) = from("function_name", file.function_name.is_some());
             if use_file {
@@ -357,6 +364,15 @@ fn fold_api_keys(
     sources.push(Source {
         setting: "auth",
         value: function.auth.to_string(),
+        from: origin,
+    });
+    let (origin, use_file) = from("response_model", file.response_model.is_some());
+    if let (true, Some(model)) = (use_file, file.response_model) {
+        function.response_model = model;
+    }
+    sources.push(Source {
+        setting: "response-model",
+        value: function.response_model.to_string(),
         from: origin,
     });
     let kept = || "(as deployed)".to_string();

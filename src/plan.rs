@@ -32,6 +32,22 @@ pub const CORS_ENV: &str = faq_function::CORS_ORIGINS_ENV;
 pub const CORS_ALLOW_HEADERS: &str =
     "Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token";
 pub const CORS_ALLOW_METHODS: &str = "GET,OPTIONS";
+/// The model of GET /'s answer (`--response-model`), and the content type it describes.
+pub const MODEL_NAME: &str = "FaqEntry";
+pub const MODEL_CONTENT_TYPE: &str = "application/json";
+/// `FaqEntry`: one entry of `faq.json` as GET / answers it (JSON Schema draft 4, the version
+/// API Gateway's models are written in).
+pub const MODEL_SCHEMA: &str = r#"{
+  "$schema": "http://json-schema.org/draft-04/schema#",
+  "title": "FaqEntry",
+  "description": "One question of the FAQ and its answer, as GET / answers it.",
+  "type": "object",
+  "properties": {
+    "q": { "type": "string", "description": "The question." },
+    "a": { "type": "string", "description": "The answer." }
+  },
+  "required": ["q", "a"]
+}"#;
 
 /// What a deploy converges to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +90,8 @@ pub struct Desired {
     pub api_keys: ApiKeySettings,
     /// Who may call GET / (`--auth`): anyone, or IAM-signed callers.
     pub auth: Auth,
+    /// Whether GET /'s 200 response carries the model `FaqEntry` (`--response-model`).
+    pub response_model: bool,
     /// A custom domain name serving the stage (`--domain`); `None` keeps what exists.
     pub domain: Option<DomainSettings>,
     /// The stage's response cache (`--cache-ttl`): `Some(0)` off, `Some(s)` a 0.5 GB cache
@@ -275,6 +293,8 @@ pub struct ApiState {
     pub created: i64,
     pub root_resource_id: Option<String>,
     pub method: Option<MethodState>,
+    /// The schema of the model `FaqEntry` (`None`: no such model).
+    pub model_schema: Option<String>,
     pub integration: Option<IntegrationState>,
     /// `OPTIONS /`, the CORS preflight, as read back (`None`: no such method).
     pub preflight: Option<Preflight>,
@@ -288,6 +308,18 @@ pub struct ApiState {
 pub struct MethodState {
     pub authorization: String,
     pub api_key_required: bool,
+    /// The 200 response's models (content type → model); `None`: no 200 response.
+    pub response_models: Option<BTreeMap<String, String>>,
+}
+
+impl MethodState {
+    /// Whether the 200 response is described by the FAQ's model, and by nothing else.
+    pub fn has_contract(&self) -> bool {
+        self.response_models.as_ref().is_some_and(|models| {
+            models.len() == 1
+                && models.get(MODEL_CONTENT_TYPE).map(String::as_str) == Some(MODEL_NAME)
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -506,6 +538,17 @@ pub enum Change {
         required: bool,
     },
     PutIntegration,
+    /// The model `FaqEntry` (the FAQ's contract) is made.
+    CreateModel,
+    /// Its schema is set back to faqctl's.
+    UpdateModel,
+    /// GET /'s 200 response, described by `FaqEntry`.
+    PutMethodResponse,
+    /// GET /'s 200 response goes (described otherwise, or the contract is no longer wanted).
+    DeleteMethodResponse {
+        reason: &'static str,
+    },
+    DeleteModel,
     /// The CORS preflight `OPTIONS /` goes (to be made again, or for good).
     DeletePreflight {
         reason: &'static str,
@@ -613,6 +656,11 @@ impl Change {
             Change::PutMethod { .. } => "PutMethod",
             Change::UpdateMethod { .. } => "UpdateMethod",
             Change::PutIntegration => "PutIntegration",
+            Change::CreateModel => "CreateModel",
+            Change::UpdateModel => "UpdateModel",
+            Change::PutMethodResponse => "PutMethodResponse",
+            Change::DeleteMethodResponse { .. } => "DeleteMethodResponse",
+            Change::DeleteModel => "DeleteModel",
             Change::DeletePreflight { .. } => "DeleteMethod",
             Change::PutPreflightMethod => "PutMethod",
             Change::PutPreflightIntegration => "PutIntegration",
@@ -711,6 +759,20 @@ impl fmt::Display for Change {
             Change::PutIntegration => {
                 write!(f, "~ set integration of GET / to the function's alias (AWS_PROXY)")
             }
+            Change::CreateModel => write!(
+                f,
+                "+ create model {MODEL_NAME} (q and a, strings: the FAQ's contract)"
+            ),
+            Change::UpdateModel => {
+                write!(f, "~ set the schema of model {MODEL_NAME} back to faqctl's")
+            }
+            Change::PutMethodResponse => {
+                write!(f, "~ describe GET / 200 with model {MODEL_NAME}")
+            }
+            Change::DeleteMethodResponse { reason } => {
+                write!(f, "- delete the 200 response of GET / ({reason})")
+            }
+            Change::DeleteModel => write!(f, "- delete model {MODEL_NAME}"),
             Change::DeletePreflight { reason } => {
                 write!(
                     f,
@@ -1046,6 +1108,7 @@ pub fn plan_deploy(desired: &Desired, observed: &Observed) -> Result<Vec<Change>
                 authorization: desired.auth.as_aws(),
             });
             changes.push(Change::PutIntegration);
+            plan_contract(desired, None, &mut changes);
             plan_preflight(desired, None, &mut changes);
             api_changed = true;
             permission_fine = false;
@@ -1090,6 +1153,7 @@ pub fn plan_deploy(desired: &Desired, observed: &Observed) -> Result<Vec<Change>
                 changes.push(Change::PutIntegration);
                 changed = true;
             }
+            changed |= plan_contract(desired, Some(api), &mut changes);
             changed |= plan_preflight(desired, api.preflight.as_ref(), &mut changes);
             api_changed = changed || api.stage.is_none();
             permission_fine = permission_ok(&api.id);
@@ -1418,6 +1482,56 @@ fn plan_preflight(
     true
 }
 
+/// The FAQ's contract (`--response-model`): the model `FaqEntry` with faqctl's schema, and GET
+/// /'s 200 response described by it; or (off) neither, the response before the model it
+/// names (API Gateway refuses to delete a model in use). `api`: the REST API as it is (`None`:
+/// made by this deploy). A GET method made again has no responses. Returns whether anything
+/// changed (a new deployment makes it what the stage's export describes).
+fn plan_contract(desired: &Desired, api: Option<&ApiState>, changes: &mut Vec<Change>) -> bool {
+    let schema = api.and_then(|a| a.model_schema.as_deref());
+    let method = api.and_then(|a| a.method.as_ref());
+    let before = changes.len();
+    if desired.response_model {
+        match schema {
+            None => changes.push(Change::CreateModel),
+            Some(schema) if !same_schema(schema, MODEL_SCHEMA) => changes.push(Change::UpdateModel),
+            Some(_) => {}
+        }
+        match method {
+            Some(method) if method.has_contract() => {}
+            Some(method) if method.response_models.is_some() => {
+                changes.push(Change::DeleteMethodResponse {
+                    reason: "described by another model; made again",
+                });
+                changes.push(Change::PutMethodResponse);
+            }
+            _ => changes.push(Change::PutMethodResponse),
+        }
+    } else {
+        if method.is_some_and(MethodState::has_contract) {
+            changes.push(Change::DeleteMethodResponse {
+                reason: "--response-model=false",
+            });
+        }
+        if schema.is_some() {
+            changes.push(Change::DeleteModel);
+        }
+    }
+    changes.len() > before
+}
+
+/// Whether two schemas say the same (API Gateway keeps the text as sent; compared as JSON so
+/// that a reformatting is no drift).
+fn same_schema(a: &str, b: &str) -> bool {
+    match (
+        serde_json::from_str::<serde_json::Value>(a),
+        serde_json::from_str::<serde_json::Value>(b),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
 /// The function's environment as wanted: what it has, with `FAQ_CORS_ORIGINS` set to the
 /// origins (or removed when there are none). Other variables are left as they are.
 pub fn function_environment(
@@ -1659,6 +1773,7 @@ mod tests {
             alarms: vec![],
             api_keys: ApiKeySettings::default(),
             auth: Auth::None,
+            response_model: true,
             domain: None,
             cache_ttl: None,
         }
@@ -1704,7 +1819,12 @@ mod tests {
             method: Some(MethodState {
                 authorization: "NONE".into(),
                 api_key_required: false,
+                response_models: Some(BTreeMap::from([(
+                    MODEL_CONTENT_TYPE.into(),
+                    MODEL_NAME.into(),
+                )])),
             }),
+            model_schema: Some(MODEL_SCHEMA.into()),
             integration: Some(IntegrationState {
                 kind: "AWS_PROXY".into(),
                 http_method: "POST".into(),
@@ -1779,6 +1899,8 @@ mod tests {
                 "CreateRestApi",
                 "PutMethod",
                 "PutIntegration",
+                "CreateModel",
+                "PutMethodResponse",
                 "AddPermission",
                 "CreateDeployment",
                 "UpdateStage"
@@ -1922,7 +2044,48 @@ mod tests {
             (
                 "method deleted",
                 |o, _| o.apis[0].method = None,
-                vec!["PutMethod", "PutIntegration", "CreateDeployment"],
+                vec![
+                    "PutMethod",
+                    "PutIntegration",
+                    "PutMethodResponse",
+                    "CreateDeployment",
+                ],
+            ),
+            (
+                "model deleted",
+                |o, _| {
+                    o.apis[0].model_schema = None;
+                },
+                vec!["CreateModel", "CreateDeployment"],
+            ),
+            (
+                "model's schema edited by hand",
+                |o, _| o.apis[0].model_schema = Some(r#"{"type":"object"}"#.into()),
+                vec!["UpdateModel", "CreateDeployment"],
+            ),
+            (
+                "the 200 response deleted",
+                |o, _| o.apis[0].method.as_mut().unwrap().response_models = None,
+                vec!["PutMethodResponse", "CreateDeployment"],
+            ),
+            (
+                "the 200 response described by another model",
+                |o, _| {
+                    o.apis[0].method.as_mut().unwrap().response_models = Some(BTreeMap::from([(
+                        "application/json".into(),
+                        "Empty".into(),
+                    )]))
+                },
+                vec![
+                    "DeleteMethodResponse",
+                    "PutMethodResponse",
+                    "CreateDeployment",
+                ],
+            ),
+            (
+                "the contract no longer wanted",
+                |_, d| d.response_model = false,
+                vec!["DeleteMethodResponse", "DeleteModel", "CreateDeployment"],
             ),
             (
                 "method secured by hand",
@@ -1964,6 +2127,8 @@ mod tests {
                     "CreateRestApi",
                     "PutMethod",
                     "PutIntegration",
+                    "CreateModel",
+                    "PutMethodResponse",
                     "RemovePermission",
                     "AddPermission",
                     "CreateDeployment",
@@ -2295,6 +2460,8 @@ mod tests {
                 "+ create REST API FAQ-API",
                 "+ create method GET / (authorization NONE)",
                 "~ set integration of GET / to the function's alias (AWS_PROXY)",
+                "+ create model FaqEntry (q and a, strings: the FAQ's contract)",
+                "~ describe GET / 200 with model FaqEntry",
                 "+ allow API Gateway to invoke FAQ:live (faqctl-apigw-get)",
                 "+ deploy the API to stage myDeployment",
                 "~ update stage myDeployment (throttling)",
@@ -2737,7 +2904,12 @@ mod tests {
         observed.apis[0].method = None;
         assert_eq!(
             plan(&desired(), &observed),
-            ["PutMethod", "PutIntegration", "CreateDeployment"]
+            [
+                "PutMethod",
+                "PutIntegration",
+                "PutMethodResponse",
+                "CreateDeployment"
+            ]
         );
         // Migrating, but the unqualified statement is gone already: nothing to remove.
         let mut observed = converged();

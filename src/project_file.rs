@@ -39,6 +39,8 @@ pub struct ProjectFile {
     pub cache_ttl: Option<u32>,
     /// `--auth`: `auth = "iam"` (or `"none"`).
     pub auth: Option<crate::settings::Auth>,
+    /// `--response-model`: `response-model = false` leaves the FAQ's model out.
+    pub response_model: Option<bool>,
     /// `--api-key-required`: `api-key-required = true`.
     pub api_key_required: Option<bool>,
     /// `--usage-plan-rate` and `--usage-plan-burst`, per API key.

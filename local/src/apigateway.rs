@@ -24,8 +24,8 @@ pub use super::shapes::apigateway::Operation;
 use super::shapes::apigateway::{
     CreateDeploymentRequest, CreateResourceRequest, CreateRestApiRequest, CreateStageRequest,
     DeleteIntegrationRequest, DeleteIntegrationResponseRequest, DeleteMethodRequest,
-    DeleteRestApiRequest, DeleteStageRequest, FlushStageCacheRequest, GetAccountRequest,
-    GetDeploymentRequest, GetDeploymentsRequest, GetIntegrationRequest,
+    DeleteMethodResponseRequest, DeleteRestApiRequest, DeleteStageRequest, FlushStageCacheRequest,
+    GetAccountRequest, GetDeploymentRequest, GetDeploymentsRequest, GetIntegrationRequest,
     GetIntegrationResponseRequest, GetMethodRequest, GetMethodResponseRequest, GetResourceRequest,
     GetResourcesRequest, GetRestApiRequest, GetRestApisRequest, GetStageRequest, GetStagesRequest,
     GetTagsRequest, PatchOperation, PutIntegrationRequest, PutIntegrationResponseRequest,
@@ -79,6 +79,7 @@ pub fn apply(db: &mut Db, operation: Operation, region: &str, input: Value) -> R
         Request::DeleteIntegration(input) => delete_integration(db, region, input),
         Request::PutMethodResponse(input) => put_method_response(db, region, input),
         Request::GetMethodResponse(input) => get_method_response(db, region, input),
+        Request::DeleteMethodResponse(input) => delete_method_response(db, region, input),
         Request::PutIntegrationResponse(input) => put_integration_response(db, region, input),
         Request::GetIntegrationResponse(input) => get_integration_response(db, region, input),
         Request::DeleteIntegrationResponse(input) => delete_integration_response(db, region, input),
@@ -595,6 +596,25 @@ fn get_method_response(
         .and_then(|m| m.responses.get(status))
     {
         Some(response) => Ok(json(200, response)),
+        None => Err(not_found("Invalid Response status code specified")),
+    }
+}
+
+fn delete_method_response(
+    db: &mut Db,
+    region: &str,
+    input: DeleteMethodResponseRequest,
+) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id;
+    let rid: &str = &input.resource_id;
+    let verb: &str = &input.http_method;
+    let status: &str = &input.status_code;
+    let resource = resource_mut(db, region, id, rid)?;
+    let Some(method) = resource.methods.get_mut(verb) else {
+        return Err(not_found("Invalid Method identifier specified"));
+    };
+    match method.responses.remove(status) {
+        Some(_) => Ok(empty(204)),
         None => Err(not_found("Invalid Response status code specified")),
     }
 }

@@ -77,8 +77,17 @@ pub fn get_export(
             ));
         }
     };
+    // AWS answers a request with no Accept header 400 "Unable to build exporter: null"
+    // (cognitect-labs/aws-api#158, quoting AWS); the SDKs send `application/json` unless told
+    // otherwise.
     let yaml = match input.accepts.as_deref().map(str::trim) {
-        None | Some("") | Some("*/*") | Some("application/json") => false,
+        None | Some("") => {
+            return Err(error(
+                ErrorCode::BadRequestException,
+                "Unable to build exporter: null",
+            ));
+        }
+        Some("*/*") | Some("application/json") => false,
         Some("application/yaml") => true,
         Some(other) => {
             return Err(error(
@@ -142,13 +151,10 @@ pub fn get_export(
     } else {
         (serde_json::to_string(&document).unwrap_or_default(), "json")
     };
-    // With no Accept header AWS answers application/octet-stream (recorded); with one, the
-    // type asked for (the model: "This will correspond to a valid 'accept' type").
-    let content_type = match input.accepts.as_deref().map(str::trim) {
-        Some("application/json") => "application/json",
-        Some("application/yaml") => "application/yaml",
-        _ => "application/octet-stream",
-    };
+    // AWS answers `application/octet-stream` when asked for JSON (recorded: botocore sends
+    // `Accept: application/json`; and cognitect-labs/aws-api#158), and is taken to do the same
+    // for YAML (no recording of it).
+    let content_type = "application/octet-stream";
     let disposition = format!(
         "attachment; filename=\"{}_{version}.{extension}\"",
         input.export_type

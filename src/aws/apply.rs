@@ -26,7 +26,7 @@ use crate::partition::Location;
 use crate::plan::{
     function_environment, AliasState, Change, Desired, Observed, Preflight, VersionRef,
     ACCESS_LOG_FORMAT, APIGW_PRINCIPAL, AUTHORIZATION, HANDLER, INTEGRATION_METHOD, INVOKE_ACTION,
-    RUNTIME, STATEMENT_ID,
+    MODEL_CONTENT_TYPE, MODEL_NAME, MODEL_SCHEMA, RUNTIME, STATEMENT_ID,
 };
 use crate::settings::{arn_account, RestApiId, CREATED_TAG, MANAGED_BY};
 
@@ -789,6 +789,14 @@ pub async fn apply(
             let (api, root) = context.api()?;
             patch_get_method(clients, api, root, "/apiKeyRequired", &required.to_string()).await?;
         }
+        Change::CreateModel
+        | Change::UpdateModel
+        | Change::PutMethodResponse
+        | Change::DeleteMethodResponse { .. }
+        | Change::DeleteModel => {
+            let (api, root) = context.api()?;
+            apply_contract(clients, api, root, change).await?;
+        }
         Change::SetStageCache { stage, ttl, .. } => {
             let (api, _) = context.api()?;
             set_stage_cache(clients, api, stage, *ttl).await?;
@@ -1037,6 +1045,113 @@ async fn patch_get_method(
     )
     .await
     .map_err(|e| api_error("UpdateMethod", &format!("GET / of {api}"), api, e))?;
+    Ok(())
+}
+
+/// The FAQ's contract: the model `FaqEntry` and GET /'s 200 response described by it. A
+/// model or response that exists already (another deploy made it meanwhile) is as wanted; one
+/// already gone is gone.
+async fn apply_contract(
+    clients: &Clients,
+    api: &str,
+    root: &str,
+    change: &Change,
+) -> anyhow::Result<()> {
+    let apigw = &clients.apigateway;
+    let model = format!("{MODEL_NAME} of {api}");
+    let response = format!("GET / 200 of {api}");
+    match change {
+        Change::CreateModel => {
+            let result = retry_eventual(
+                || {
+                    apigw
+                        .create_model()
+                        .rest_api_id(api)
+                        .name(MODEL_NAME)
+                        .content_type(MODEL_CONTENT_TYPE)
+                        .description("One entry of the FAQ, as GET / answers it (faqctl)")
+                        .schema(MODEL_SCHEMA)
+                        .send()
+                },
+                concurrent_modification,
+            )
+            .await;
+            done_unless(result, "ConflictException", "CreateModel", &model)?;
+        }
+        Change::UpdateModel => {
+            let schema = PatchOperation::builder()
+                .op(Op::Replace)
+                .path("/schema")
+                .value(MODEL_SCHEMA)
+                .build();
+            retry_eventual(
+                || {
+                    apigw
+                        .update_model()
+                        .rest_api_id(api)
+                        .model_name(MODEL_NAME)
+                        .patch_operations(schema.clone())
+                        .send()
+                },
+                concurrent_modification,
+            )
+            .await
+            .map_err(|e| api_error("UpdateModel", &model, api, e))?;
+        }
+        Change::PutMethodResponse => {
+            retry_eventual(
+                || {
+                    apigw
+                        .put_method_response()
+                        .rest_api_id(api)
+                        .resource_id(root)
+                        .http_method("GET")
+                        .status_code("200")
+                        .response_models(MODEL_CONTENT_TYPE, MODEL_NAME)
+                        .send()
+                },
+                concurrent_modification,
+            )
+            .await
+            .map_err(|e| api_error("PutMethodResponse", &response, api, e))?;
+        }
+        Change::DeleteMethodResponse { .. } => {
+            let result = retry_eventual(
+                || {
+                    apigw
+                        .delete_method_response()
+                        .rest_api_id(api)
+                        .resource_id(root)
+                        .http_method("GET")
+                        .status_code("200")
+                        .send()
+                },
+                concurrent_modification,
+            )
+            .await;
+            done_unless(
+                result,
+                "NotFoundException",
+                "DeleteMethodResponse",
+                &response,
+            )?;
+        }
+        Change::DeleteModel => {
+            let result = retry_eventual(
+                || {
+                    apigw
+                        .delete_model()
+                        .rest_api_id(api)
+                        .model_name(MODEL_NAME)
+                        .send()
+                },
+                concurrent_modification,
+            )
+            .await;
+            done_unless(result, "NotFoundException", "DeleteModel", &model)?;
+        }
+        _ => unreachable!("not a change of the FAQ's contract: {change}"),
+    }
     Ok(())
 }
 

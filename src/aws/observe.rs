@@ -13,7 +13,7 @@ use crate::ledger::Ledger;
 use crate::plan::{
     execution_log_group, AliasState, ApiState, FunctionState, IntegrationResponseState,
     IntegrationState, LogGroupState, MethodState, Observed, PermissionState, Preflight, StageState,
-    VersionState, STATEMENT_ID,
+    VersionState, MODEL_NAME, STATEMENT_ID,
 };
 use crate::settings::{Names, RestApiId, CREATED_TAG, MANAGED_BY};
 
@@ -360,6 +360,7 @@ fn api_state(api: &RestApi) -> ApiState {
         created: api.created_date().map(|d| d.secs()).unwrap_or_default(),
         root_resource_id: api.root_resource_id().map(str::to_string),
         method: None,
+        model_schema: None,
         integration: None,
         preflight: None,
         stage: None,
@@ -387,12 +388,14 @@ async fn observe_api(clients: &Clients, api: RestApi, stage: &str) -> anyhow::Re
         }
     };
     let group = execution_log_group(&id, stage);
-    let ((method, integration, preflight), stage, group) = tokio::try_join!(
+    let ((method, integration, preflight), stage, group, model_schema) = tokio::try_join!(
         root_reads,
         get_stage(clients, &id, stage),
-        describe_log_group(clients, &group)
+        describe_log_group(clients, &group),
+        get_model(clients, &id),
     )?;
     state.method = method;
+    state.model_schema = model_schema;
     state.integration = integration;
     state.preflight = preflight;
     state.stage = stage;
@@ -434,6 +437,16 @@ async fn get_method(
         Ok(method) => Ok(Some(MethodState {
             authorization: method.authorization_type().unwrap_or_default().to_string(),
             api_key_required: method.api_key_required().unwrap_or(false),
+            response_models: method.method_responses().and_then(|responses| {
+                let ok = responses.get("200")?;
+                Some(
+                    ok.response_models()
+                        .into_iter()
+                        .flatten()
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect(),
+                )
+            }),
         })),
         Err(e)
             if e.as_service_error()
@@ -442,6 +455,31 @@ async fn get_method(
             Ok(None)
         }
         Err(e) => Err(sdk_error("GetMethod", &format!("GET / of {api_id}"), e)),
+    }
+}
+
+/// The schema of the model `FaqEntry` (the FAQ's contract); `None` when there is no such model.
+async fn get_model(clients: &Clients, api_id: &str) -> anyhow::Result<Option<String>> {
+    match clients
+        .apigateway
+        .get_model()
+        .rest_api_id(api_id)
+        .model_name(MODEL_NAME)
+        .send()
+        .await
+    {
+        Ok(model) => Ok(Some(model.schema().unwrap_or_default().to_string())),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|e| e.is_not_found_exception()) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(sdk_error(
+            "GetModel",
+            &format!("{MODEL_NAME} of {api_id}"),
+            e,
+        )),
     }
 }
 

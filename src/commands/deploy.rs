@@ -147,6 +147,11 @@ pub struct FunctionArgs {
     /// `execute-api:Invoke` on it; `faqctl invoke --http` signs).
     #[arg(long, value_enum, value_name = "WHO", env = "FAQCTL_AUTH", default_value_t = Auth::None)]
     pub auth: Auth,
+    /// Publish the FAQ's contract: the model `FaqEntry` (JSON Schema draft 4: `q` and `a`,
+    /// strings, required) on GET /'s 200 response, which `faqctl export` then describes.
+    /// On by default; `--response-model=false` takes it away.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_value_t = true, default_missing_value = "true", action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
+    pub response_model: bool,
     /// Serve the stage at a custom domain name too (e.g. `faq.example.com`): a REGIONAL
     /// domain with TLS 1.2 and a mapping to the stage (the stage's name is not in its URLs).
     /// The deploy prints the DNS record to create. Kept as it is when not given; `destroy`
@@ -312,6 +317,7 @@ impl FunctionArgs {
                 quota: self.usage_plan_quota,
             },
             auth: self.auth,
+            response_model: self.response_model,
             domain: self.domain_settings()?,
             cache_ttl: self.cache_ttl,
         })

@@ -87,6 +87,7 @@ pub async fn run(
         alarms: vec![],
         api_keys: Default::default(),
         auth: Default::default(),
+        response_model: false,
         domain: None,
         cache_ttl: None,
     };

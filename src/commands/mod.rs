@@ -36,6 +36,7 @@ pub mod build;
 pub mod cache;
 pub mod deploy;
 pub mod destroy;
+pub mod export;
 pub mod follow;
 pub mod history;
 pub mod invoke;
@@ -86,6 +87,7 @@ async fn dispatch(
         Command::Destroy(args) => destroy::run(remote, args, printer).await,
         Command::Keys(args) => keys::run(remote, args, printer).await,
         Command::Cache(args) => cache::run(remote, args, printer).await,
+        Command::Export(args) => export::run(remote, args, printer).await,
         Command::Local(args) => local::run(args, remote, printer).await,
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "faqctl", &mut std::io::stdout());

@@ -409,6 +409,30 @@ async fn lifecycle(ctx: &Ctx<'_>) -> anyhow::Result<()> {
         "invoke: version 1 answered (request {request_id})"
     ));
 
+    // The FAQ's contract, as the target exports it: the stage's OpenAPI document describes GET
+    // / 200 with the model FaqEntry.
+    let dir = tempfile::tempdir().context("a folder for the export")?;
+    let file = dir.path().join("faq-api.json");
+    let exported = ctx.ok(&["export", "-o", path(&file)]).await?;
+    let text = std::fs::read_to_string(&file).context("the exported document")?;
+    let document: Value = serde_json::from_str(&text)
+        .with_context(|| format!("export wrote no JSON ({exported}): {text}"))?;
+    let reference = &document["paths"]["/"]["get"]["responses"]["200"]["content"]
+        ["application/json"]["schema"]["$ref"];
+    ensure!(
+        document["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.0"))
+            && reference == "#/components/schemas/FaqEntry"
+            && document["components"]["schemas"]["FaqEntry"]["required"]
+                == serde_json::json!(["q", "a"]),
+        "the export does not describe GET / 200 with FaqEntry: {document}"
+    );
+    step(format_args!(
+        "export: OpenAPI {} with FaqEntry on GET / 200 ({} bytes)",
+        document["openapi"], exported["bytes"]
+    ));
+
     let stdout = follow.stdout.take().context("logs --follow's stdout")?;
     let seen = tokio::time::timeout(limit, async {
         use tokio::io::AsyncBufReadExt;

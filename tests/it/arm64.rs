@@ -142,7 +142,7 @@ async fn an_arm64_function_runs_on_the_local_cloud_under_qemu_and_the_architectu
     };
 
     let deployed = deploy(arm64_zip.clone(), "arm64").await;
-    assert_eq!(operations(&deployed).len(), 12, "{deployed}");
+    assert_eq!(operations(&deployed).len(), 14, "{deployed}");
     assert_eq!(architectures(&sdk).await, ["arm64"]);
     let url = deployed["invoke_url"].as_str().unwrap().to_string();
     get_entry(&url).await;

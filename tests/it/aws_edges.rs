@@ -292,13 +292,15 @@ async fn concurrent_modification_is_retried_on_every_api_gateway_write() {
         "CreateRestApi",
         "PutMethod",
         "PutIntegration",
+        "CreateModel",
+        "PutMethodResponse",
         "CreateDeployment",
         "UpdateStage",
     ];
     let spec: Vec<String> = writes.iter().map(|op| format!("{op}=conflict*3")).collect();
     let cloud = start(Some(&spec.join(",")), false).await;
     let deployed = json_ok_async(deploy(&cloud, "FAQ", "FAQ-API")).await;
-    assert_eq!(operations(&deployed).len(), 12, "{deployed}");
+    assert_eq!(operations(&deployed).len(), 14, "{deployed}");
     let calls = cloud.calls();
     for op in writes {
         assert_eq!(calls[&format!("{op} (fault)")], 3, "{op}: {calls:?}");

@@ -170,7 +170,7 @@ async fn beyond_the_retry_bound_deploy_fails_clearly_and_the_next_one_converges(
     assert_eq!(output.status.code(), Some(1));
     let message = stderr(&output);
     assert!(
-        message.starts_with("error: stopped at step 7 of 12 (CreateRestApi); that looks transient (throttled, a server error or no answer): the steps before it are done, and running the same command again finishes the rest: CreateRestApi FAQ-API failed: TooManyRequestsException: Too Many Requests"),
+        message.starts_with("error: stopped at step 7 of 14 (CreateRestApi); that looks transient (throttled, a server error or no answer): the steps before it are done, and running the same command again finishes the rest: CreateRestApi FAQ-API failed: TooManyRequestsException: Too Many Requests"),
         "{message}"
     );
     let output = run(deploy_command(&cloud)).await;
@@ -227,7 +227,7 @@ async fn a_role_that_never_works_is_refused_before_anything_is_written() {
     assert_eq!(output.status.code(), Some(1));
     let message = stderr(&output);
     assert!(
-        message.starts_with("error: stopped at step 1 of 12 (CreateFunction); AWS refused the input, so running the same command again will not help until it is fixed: "),
+        message.starts_with("error: stopped at step 1 of 14 (CreateFunction); AWS refused the input, so running the same command again will not help until it is fixed: "),
         "{message}"
     );
     assert!(message.contains("Lambda cannot assume the role arn:aws:iam::123456789012:role/faq-lambda-role: check that it exists and that its trust policy allows lambda.amazonaws.com (sts:AssumeRole), or pass another --role-arn"), "{message}");

@@ -208,6 +208,19 @@ async fn scenario(command: &str, policy: &Value) -> Result<(), String> {
             set_policy(&cloud, Some(policy)).await;
             steps(&cloud, vec![vec!["cache".into(), "flush".into()]]).await
         }
+        "export" => {
+            deployed(&cloud).await;
+            set_policy(&cloud, Some(policy)).await;
+            let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+            steps(
+                &cloud,
+                vec![
+                    args(&["export"]),
+                    args(&["export", "--format", "swagger", "--yaml", "--extensions"]),
+                ],
+            )
+            .await
+        }
         "keys" => {
             deployed_with_keys(&cloud).await;
             set_policy(&cloud, Some(policy)).await;
@@ -339,6 +352,11 @@ async fn logs_need_exactly_their_published_policy() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cache_flush_needs_exactly_its_published_policy() {
     published_policy_is_exactly_enough("cache").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_needs_exactly_its_published_policy() {
+    published_policy_is_exactly_enough("export").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -83,7 +83,7 @@ async fn log_messages(sdk: &Sdk) -> Vec<String> {
 async fn the_whole_service_runs_on_the_local_cloud() {
     let cloud = start(None).await;
     let deployed = deploy(&cloud).await;
-    assert_eq!(operations(&deployed).len(), 12, "{deployed}");
+    assert_eq!(operations(&deployed).len(), 14, "{deployed}");
     let (api, port) = (
         deployed["api_id"].as_str().unwrap().to_string(),
         cloud.address.port(),

@@ -36,6 +36,7 @@ mod aws_edges;
 mod build;
 mod cache;
 mod cli;
+mod contract;
 mod cors;
 mod docs;
 mod domains;

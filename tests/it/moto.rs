@@ -16,7 +16,7 @@ fn deploy(moto: &Moto) -> serde_json::Value {
 
 /// A cold deploy on moto: moto cannot run code, so there is no gate (`--no-gate`, set by
 /// `faqctl_at` for moto's endpoints); everything else as on AWS.
-const COLD_DEPLOY: [&str; 11] = [
+const COLD_DEPLOY: [&str; 13] = [
     "CreateFunction",
     "CreateLogGroup",
     "PutRetentionPolicy",
@@ -25,6 +25,8 @@ const COLD_DEPLOY: [&str; 11] = [
     "CreateRestApi",
     "PutMethod",
     "PutIntegration",
+    "CreateModel",
+    "PutMethodResponse",
     "AddPermission",
     "CreateDeployment",
     "UpdateStage",
@@ -439,6 +441,7 @@ async fn each_resource_deleted_out_of_band_is_recreated() {
         [
             "PutMethod",
             "PutIntegration",
+            "PutMethodResponse",
             "CreateDeployment",
             "UpdateStage"
         ]
@@ -457,6 +460,8 @@ async fn each_resource_deleted_out_of_band_is_recreated() {
             "CreateRestApi",
             "PutMethod",
             "PutIntegration",
+            "CreateModel",
+            "PutMethodResponse",
             "RemovePermission",
             "AddPermission",
             "CreateDeployment",

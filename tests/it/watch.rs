@@ -308,7 +308,7 @@ async fn deploy_watch_redeploys_each_save_to_any_endpoint() {
     let first = watching.next_document(FIRST_BUILD);
     assert_eq!(
         common::operations(&first).len(),
-        11, // moto runs no code: no gate
+        13, // moto runs no code: no gate
         "a cold deploy: {first}"
     );
 
