@@ -88,12 +88,18 @@ pub struct HttpOutput {
     pub schema_version: u32,
     pub url: String,
     pub status: u16,
+    /// API Gateway's request id (`x-amzn-RequestId`): what `faqctl logs --request-id` takes.
+    pub request_id: Option<String>,
     pub body: String,
 }
 
 impl fmt::Display for HttpOutput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "HTTP {} from {}", self.status, self.url)?;
+        write!(f, "HTTP {} from {}", self.status, self.url)?;
+        match &self.request_id {
+            Some(id) => writeln!(f, " (request {id})")?,
+            None => writeln!(f)?,
+        }
         write!(f, "{}", self.body)
     }
 }
@@ -201,6 +207,11 @@ pub async fn http_get(url: &str, headers: &[(String, String)]) -> anyhow::Result
         .await
         .with_context(|| format!("GET {url} failed: check the URL and your network"))?;
     let status = response.status().as_u16();
+    let request_id = response
+        .headers()
+        .get("x-amzn-requestid")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let body = response
         .text()
         .await
@@ -209,6 +220,7 @@ pub async fn http_get(url: &str, headers: &[(String, String)]) -> anyhow::Result
         schema_version: 1,
         url: url.to_string(),
         status,
+        request_id,
         body,
     })
 }

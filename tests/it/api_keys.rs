@@ -234,33 +234,6 @@ async fn request_id(url: &str, key: Option<&str>) -> (u16, String) {
     (response.status().as_u16(), id)
 }
 
-/// API Gateway's execution log lines of one request, by `logs --request-id` (they are written
-/// as the request ends: waited for, within a bound).
-async fn execution_lines(cloud: &LocalCloud, id: &str) -> Vec<String> {
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let found = common::until(std::time::Duration::from_secs(10), || {
-        let mut command = faqctl_at(&cloud.endpoint());
-        command.args(["logs", "--request-id", id, "--output", "json"]);
-        let seen = seen.clone();
-        async move {
-            let output = common::run(command).await;
-            let lines: Vec<String> = common::json_lines(&output.stdout)
-                .iter()
-                .filter(|l| l["source"] == "api")
-                .filter_map(|l| l["message"].as_str().map(str::to_string))
-                .collect();
-            let done =
-                output.status.success() && lines.iter().any(|l| l.contains("Method completed"));
-            *seen.lock().unwrap() = lines;
-            done
-        }
-    })
-    .await;
-    let lines = seen.lock().unwrap().clone();
-    assert!(found, "no execution log lines of {id}: {lines:#?}");
-    lines
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn logs_request_id_explains_a_refused_key_and_an_exceeded_quota() {
     let cloud = common::local_cloud(LocalConfig::default()).await;
@@ -279,7 +252,7 @@ async fn logs_request_id_explains_a_refused_key_and_an_exceeded_quota() {
     let url = deployed["invoke_url"].as_str().unwrap().to_string();
     let (status, id) = request_id(&url, None).await;
     assert_eq!(status, 403);
-    let lines = execution_lines(&cloud, &id).await;
+    let lines = common::execution_lines(&cloud, &id).await;
     assert!(
         lines.iter().any(|l| l.contains(
             "not authorized because method 'GET /' requires API Key and API Key is not associated with a Usage Plan"
@@ -298,7 +271,7 @@ async fn logs_request_id_explains_a_refused_key_and_an_exceeded_quota() {
     assert_eq!(request_id(&url, Some(&key)).await.0, 200);
     let (status, id) = request_id(&url, Some(&key)).await;
     assert_eq!(status, 429);
-    let lines = execution_lines(&cloud, &id).await;
+    let lines = common::execution_lines(&cloud, &id).await;
     let masked = format!("{}{}", "*".repeat(34), &key[34..]);
     assert!(
         lines

@@ -155,3 +155,65 @@ async fn the_proxy_event_names_the_signer() {
         "{identity}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn logs_request_id_explains_each_iam_refusal() {
+    let cloud = common::local_cloud(LocalConfig::default()).await;
+    deploy(
+        &cloud,
+        &[
+            "--zip",
+            &zip(),
+            "--auth",
+            "iam",
+            "--api-logs",
+            "--apigw-logs-role-arn",
+            "arn:aws:iam::123456789012:role/apigw-logs",
+        ],
+    )
+    .await;
+    // A wrong secret, then a signer IAM does not allow: `invoke --http` names each request.
+    let (code, refused) = invoke_http(&cloud, "not-the-secret").await;
+    assert_eq!((code, refused["status"].as_u64()), (Some(1), Some(403)));
+    let id = refused["request_id"].as_str().unwrap();
+    let lines = common::execution_lines(&cloud, id).await;
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("Authorization failed: InvalidSignatureException")),
+        "{lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("Method completed with status: 403")),
+        "{lines:#?}"
+    );
+
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{ "Effect": "Allow", "Action": "apigateway:GET", "Resource": "*" }]
+    });
+    let set = common::admin()
+        .post(format!("{}/_faqctl/iam", cloud.endpoint()))
+        .body(policy.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert!(set.status().is_success());
+    let (code, denied) = invoke_http(&cloud, "test").await;
+    assert_eq!((code, denied["status"].as_u64()), (Some(1), Some(403)));
+    // `logs` itself runs as the same caller: let it read again first.
+    common::admin()
+        .delete(format!("{}/_faqctl/iam", cloud.endpoint()))
+        .send()
+        .await
+        .unwrap();
+    let lines = common::execution_lines(&cloud, denied["request_id"].as_str().unwrap()).await;
+    assert!(
+        lines.iter().any(|l| l.contains("Authorization failed: ")
+            && l.contains("is not authorized to perform: execute-api:Invoke on resource: ")),
+        "{lines:#?}"
+    );
+    cloud.stop().await;
+}

@@ -780,7 +780,8 @@ async fn logs_follow_prints_new_events_once_and_stops_on_ctrl_c() {
         .send()
         .await
         .unwrap();
-    let put = |message: &'static str| {
+    let put = |message: &str| {
+        let message = message.to_string();
         let logs = sdk.logs.clone();
         async move {
             let now = std::time::SystemTime::now()
@@ -829,9 +830,16 @@ async fn logs_follow_prints_new_events_once_and_stops_on_ctrl_c() {
     assert!(next().ends_with(" s Quote selected: 1"));
     put("Quote selected: 2").await;
     assert!(next().ends_with(" s Quote selected: 2"));
-    // Several more polls pass: nothing is printed twice.
-    std::thread::sleep(std::time::Duration::from_millis(2500));
-    assert!(lines.try_recv().is_err(), "an event was printed twice");
+    // More polls pass, each waited for by the event it brings: an event printed twice would
+    // come before the next one.
+    for n in 3..=4 {
+        put(&format!("Quote selected: {n}")).await;
+        let line = next();
+        assert!(
+            line.ends_with(&format!(" s Quote selected: {n}")),
+            "an event was printed twice: {line}"
+        );
+    }
 
     std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])

@@ -580,3 +580,30 @@ where
     }
     condition().await
 }
+
+/// API Gateway's execution log lines of one request, by `logs --request-id` (written as the
+/// request ends: waited for, within a bound).
+pub async fn execution_lines(cloud: &faqctl::local::LocalCloud, id: &str) -> Vec<String> {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let found = until(std::time::Duration::from_secs(10), || {
+        let mut command = faqctl_at(&cloud.endpoint());
+        command.args(["logs", "--request-id", id, "--output", "json"]);
+        let seen = seen.clone();
+        async move {
+            let output = run(command).await;
+            let lines: Vec<String> = json_lines(&output.stdout)
+                .iter()
+                .filter(|l| l["source"] == "api")
+                .filter_map(|l| l["message"].as_str().map(str::to_string))
+                .collect();
+            let done =
+                output.status.success() && lines.iter().any(|l| l.contains("Method completed"));
+            *seen.lock().unwrap() = lines;
+            done
+        }
+    })
+    .await;
+    let lines = seen.lock().unwrap().clone();
+    assert!(found, "no execution log lines of {id}: {lines:#?}");
+    lines
+}
