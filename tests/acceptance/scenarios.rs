@@ -35,7 +35,7 @@ pub const ALL: &[Scenario] = &[
     },
     Scenario {
         name: "access-control",
-        about: "--auth iam: unsigned refused, invoke --http (signed) served; then --api-key-required with a usage plan's quota: refused without a key, a partner's key served until its quota then 429, keys list counts it, a revoked key refused, plan converged, destroy takes the plan",
+        about: "--auth iam: unsigned refused, invoke --http (signed) served; then --api-key-required with a usage plan's quota: refused without a key, a partner's key served until its quota then 429, keys list counts it, a revoked key refused, plan converged; then --cache-ttl: answers from the cache, cache flush, --cache-ttl 0 off; --domain: the FAQ through the custom domain; destroy takes the plan and the domain",
         local_only: false,
     },
     Scenario {
@@ -268,22 +268,195 @@ async fn api_keys(ctx: &Ctx<'_>) -> anyhow::Result<()> {
     })
     .await?;
     step(format_args!("plan converged; the revoked key refused"));
+    Ok(())
+}
 
+/// IAM authorization, API keys, then a response cache and a custom domain, on one deployment
+/// (one REST API: API Gateway's DeleteRestApi quota paces every destroy); `destroy` takes the
+/// usage plan and the domain with it.
+async fn access_control(ctx: &Ctx<'_>) -> anyhow::Result<()> {
+    iam_auth(ctx).await?;
+    api_keys(ctx).await?;
+    let domain = cache_and_domain(ctx).await?;
     let destroyed = ctx.ok(&["destroy", "--yes"]).await?;
     let ops = destroyed.to_string();
     ensure!(
         ops.contains("DeleteUsagePlan"),
         "destroy left the usage plan: {destroyed}"
     );
-    step(format_args!("destroyed, usage plan included"));
+    if let Some(domain) = domain {
+        ensure!(
+            ops.contains("DeleteDomainName") && ops.contains(&domain),
+            "destroy left the domain {domain}: {destroyed}"
+        );
+    }
+    step(format_args!(
+        "destroyed, usage plan and custom domain included"
+    ));
     Ok(())
 }
 
-/// IAM authorization, then API keys, on one deployment (one REST API: API Gateway's
-/// DeleteRestApi quota paces every destroy).
-async fn access_control(ctx: &Ctx<'_>) -> anyhow::Result<()> {
-    iam_auth(ctx).await?;
-    api_keys(ctx).await
+/// The custom domain and its certificate: on the local cloud a name of this run's own (any
+/// certificate of the region will do there); on AWS the ones named by
+/// `FAQCTL_ACCEPTANCE_DOMAIN` and `FAQCTL_ACCEPTANCE_CERTIFICATE_ARN` (an issued ACM
+/// certificate for it: faqctl never makes one), `None` when they are not set.
+fn custom_domain(ctx: &Ctx<'_>) -> Option<(String, String)> {
+    if ctx.target.is_local() {
+        let name = format!("faq-{}.example.com", ctx.id.to_lowercase());
+        let certificate = format!(
+            "arn:{}:acm:{}:{}:certificate/0a1b2c3d-acceptance",
+            ctx.target.partition(),
+            ctx.target.region,
+            ctx.target.account
+        );
+        return Some((name, certificate));
+    }
+    let name = std::env::var("FAQCTL_ACCEPTANCE_DOMAIN").ok()?;
+    let certificate = std::env::var("FAQCTL_ACCEPTANCE_CERTIFICATE_ARN").ok()?;
+    Some((name, certificate))
+}
+
+/// GETs `https://{domain}/` (on the local cloud: its endpoint with `Host: {domain}`, as API
+/// Gateway routes by the name asked for; on AWS: the regional domain name's address, so that
+/// no DNS record is needed) until it answers a FAQ, for at most `limit`.
+async fn get_through_domain(
+    ctx: &Ctx<'_>,
+    domain: &str,
+    regional: &str,
+    limit: Duration,
+) -> anyhow::Result<(String, Duration)> {
+    let (client, url) = match &ctx.target.endpoint {
+        Some(endpoint) => (reqwest::Client::new(), format!("{endpoint}/")),
+        None => {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let address = tokio::net::lookup_host((regional, 443))
+                .await
+                .with_context(|| format!("cannot resolve {regional}"))?
+                .next()
+                .with_context(|| format!("{regional} has no address"))?;
+            let client = reqwest::Client::builder()
+                .resolve(domain, address)
+                .build()
+                .context("an HTTPS client")?;
+            (client, format!("https://{domain}/"))
+        }
+    };
+    let started = Instant::now();
+    let mut last = String::from("no answer");
+    while started.elapsed() < limit {
+        let mut request = client.get(&url);
+        if ctx.target.endpoint.is_some() {
+            request = request.header("host", domain);
+        }
+        match request.send().await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let body = response.text().await.unwrap_or_default();
+                if status == 200 && entry(&body).is_some() {
+                    return Ok((body, started.elapsed()));
+                }
+                last = format!("HTTP {status} {body}");
+            }
+            Err(error) => last = error.to_string(),
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    bail!(
+        "{url} (Host {domain}) did not answer a FAQ within {} s; last: {last}",
+        limit.as_secs()
+    )
+}
+
+/// A response cache and a custom domain on the same deployment: within the TTL every answer is
+/// the cached one, `cache flush` empties it, `--cache-ttl 0` lets answers vary again; the
+/// domain serves the FAQ. The domain's name, when one was made.
+async fn cache_and_domain(ctx: &Ctx<'_>) -> anyhow::Result<Option<String>> {
+    // A cache cluster takes about 4 minutes to be made on AWS (and as long to go).
+    let limit = ctx.target.propagation.max(Duration::from_secs(360));
+    let good = path(&ctx.zips.good);
+    let domain = custom_domain(ctx);
+    let mut args = vec![
+        "deploy",
+        "--zip",
+        good,
+        "--role-arn",
+        &ctx.target.role_arn,
+        "--api-key-required=false",
+        "--cache-ttl",
+        "300",
+    ];
+    if let Some((name, certificate)) = &domain {
+        args.extend(["--domain", name, "--certificate-arn", certificate]);
+    }
+    let deployed = ctx.ok(&args).await?;
+    let url = deployed["invoke_url"]
+        .as_str()
+        .context("deploy printed no invoke_url")?
+        .to_string();
+    // Five answers in a row the same: the cache (19 entries answered at random would agree
+    // so by chance once in 130,000 tries).
+    let started = Instant::now();
+    let mut run = (String::new(), 0);
+    while run.1 < 5 {
+        ensure!(
+            started.elapsed() < limit,
+            "the stage's answers did not come from a cache within {} s",
+            limit.as_secs()
+        );
+        let answer = get(&url, None).await?;
+        if answer.status != 200 || answer.body != run.0 {
+            run = (answer.body, 1);
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        } else {
+            run.1 += 1;
+        }
+    }
+    step(format_args!(
+        "--cache-ttl 300: five answers in a row from the cache (after {:.1} s)",
+        started.elapsed().as_secs_f64()
+    ));
+    ctx.ok(&["cache", "flush"]).await?;
+    step(format_args!("cache flush: done"));
+
+    let mut made = None;
+    match (&domain, deployed["custom_domain"]["regional_domain_name"].as_str()) {
+        (Some((name, _)), Some(regional)) => {
+            let (body, took) = get_through_domain(ctx, name, regional, limit).await?;
+            step(format_args!(
+                "--domain {name}: the FAQ through the domain after {:.1} s: {body}",
+                took.as_secs_f64()
+            ));
+            made = Some(name.clone());
+        }
+        (Some(_), None) => bail!("deploy --domain named no regional domain name: {deployed}"),
+        (None, _) => step(format_args!(
+            "custom domain skipped: set FAQCTL_ACCEPTANCE_DOMAIN and FAQCTL_ACCEPTANCE_CERTIFICATE_ARN (an issued ACM certificate for it in {})",
+            ctx.target.region
+        )),
+    }
+
+    ctx.ok(&["deploy", "--zip", good, "--cache-ttl", "0"])
+        .await?;
+    let started = Instant::now();
+    let mut previous = String::new();
+    loop {
+        let answer = get(&url, None).await?;
+        if answer.status == 200 && !previous.is_empty() && answer.body != previous {
+            break;
+        }
+        ensure!(
+            started.elapsed() < limit,
+            "the answers still came from a cache {} s after --cache-ttl 0",
+            limit.as_secs()
+        );
+        previous = answer.body;
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    step(format_args!(
+        "--cache-ttl 0: answers vary again after {:.1} s",
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(made)
 }
 
 /// IAM authorization: GET / takes only signed requests of a caller IAM allows.
