@@ -960,67 +960,8 @@ pub fn plan_deploy(desired: &Desired, observed: &Observed) -> Result<Vec<Change>
         check_role_partition("--apigw-logs-role-arn", role, &desired.region)?;
     }
 
-    match &observed.function {
-        None => {
-            if desired.role_arn.is_none() {
-                return Err(PlanError::RoleRequired(names.function.clone()));
-            }
-            changes.push(Change::CreateFunction {
-                name: names.function.clone(),
-            });
-        }
-        Some(function) => {
-            // The architecture is set with the code (UpdateFunctionCode's Architectures): a
-            // binary for the other one is never live, not even for a moment.
-            let arch_changes = function.architectures != [desired.architecture.lambda_name()];
-            if function.code_sha256 != desired.code_sha256 || arch_changes {
-                changes.push(Change::UpdateFunctionCode {
-                    name: names.function.clone(),
-                    from: function.code_sha256.clone(),
-                    to: desired.code_sha256.clone(),
-                    from_arch: arch_changes.then(|| function.architectures.join(",")),
-                    to_arch: desired.architecture,
-                });
-            }
-            let fields = diff_configuration(desired, function);
-            if !fields.is_empty() {
-                let environment = function_environment(desired, &function.environment);
-                changes.push(Change::UpdateFunctionConfiguration {
-                    name: names.function.clone(),
-                    environment: (environment != function.environment).then_some(environment),
-                    fields,
-                });
-            }
-            if function.tagged == Some(false) {
-                changes.push(Change::TagFunction {
-                    name: names.function.clone(),
-                });
-            }
-        }
-    }
-
-    // After the function: CreateFunction is the write most likely to be refused for the
-    // input (a role that does not exist or cannot be assumed), so it goes first and a refused
-    // deploy leaves nothing behind. A log group Lambda made meanwhile counts as created.
-    let log_group = names.log_group();
-    match &observed.log_group {
-        None => {
-            changes.push(Change::CreateLogGroup {
-                name: log_group.clone(),
-            });
-            changes.push(Change::PutRetentionPolicy {
-                name: log_group,
-                days: desired.log_retention_days,
-            });
-        }
-        Some(group) if group.retention_days != Some(desired.log_retention_days) => {
-            changes.push(Change::PutRetentionPolicy {
-                name: log_group,
-                days: desired.log_retention_days,
-            });
-        }
-        Some(_) => {}
-    }
+    plan_function(desired, observed, &mut changes)?;
+    plan_log_group(desired, observed, &mut changes);
 
     // Versions and the alias: a change of code or configuration is published as a version,
     // which must pass the gate before the alias (what users reach) moves to it, whole.
@@ -1029,44 +970,7 @@ pub fn plan_deploy(desired: &Desired, observed: &Observed) -> Result<Vec<Change>
         VersionRef::Existing(n) => Some(*n),
         VersionRef::Published => None,
     };
-    let alias_ok = match (&observed.alias, &target) {
-        (Some(alias), VersionRef::Existing(n)) => {
-            alias.version == n.to_string() && alias.additional.is_none()
-        }
-        _ => false,
-    };
-    if !alias_ok {
-        if desired.gate {
-            changes.push(Change::Gate {
-                name: names.function.clone(),
-                version: target.clone(),
-            });
-        }
-        changes.push(match &observed.alias {
-            None => Change::CreateAlias {
-                name: names.function.clone(),
-                alias: desired.names.alias.clone(),
-                version: target,
-            },
-            Some(alias) => {
-                // Gradually only from another version: an alias already on the target (with
-                // routing left by a stopped shift) or after a rollback to it moves at once.
-                let onto_another = match &target {
-                    VersionRef::Existing(n) => alias.version != n.to_string(),
-                    VersionRef::Published => true,
-                };
-                let gradual = desired.traffic.is_gradual() && onto_another;
-                Change::UpdateAlias {
-                    name: names.function.clone(),
-                    alias: desired.names.alias.clone(),
-                    from: alias.describe(),
-                    version: target,
-                    shift: gradual.then(|| (alias.version.clone(), desired.traffic)),
-                }
-            }
-        });
-    }
-
+    plan_alias(desired, observed, target, &mut changes);
     let (kept, duplicates) = match observed.apis.split_first() {
         Some((kept, rest)) => (Some(kept), rest),
         None => (None, &[][..]),
@@ -1097,68 +1001,8 @@ pub fn plan_deploy(desired: &Desired, observed: &Observed) -> Result<Vec<Change>
         })
     };
 
-    let api_changed;
-    let permission_fine;
-    match kept {
-        None => {
-            changes.push(Change::CreateRestApi {
-                name: names.api.clone(),
-            });
-            changes.push(Change::PutMethod {
-                authorization: desired.auth.as_aws(),
-            });
-            changes.push(Change::PutIntegration);
-            plan_contract(desired, None, &mut changes);
-            plan_preflight(desired, None, &mut changes);
-            api_changed = true;
-            permission_fine = false;
-        }
-        Some(api) => {
-            let mut changed = false;
-            // A method made anew has no integration yet; one secured by hand gets its
-            // integration set again too. A key requirement alone touches neither.
-            let mut reintegrate = false;
-            match &api.method {
-                None => {
-                    changes.push(Change::PutMethod {
-                        authorization: desired.auth.as_aws(),
-                    });
-                    changed = true;
-                    reintegrate = true;
-                }
-                Some(method) => {
-                    if method.authorization != desired.auth.as_aws() {
-                        changes.push(Change::UpdateMethod {
-                            from: method.authorization.clone(),
-                            to: desired.auth.as_aws(),
-                        });
-                        changed = true;
-                        reintegrate = true;
-                    }
-                    if let Some(required) = desired.api_keys.required {
-                        if required != method.api_key_required {
-                            changes.push(Change::SetApiKeyRequired { required });
-                            changed = true;
-                        }
-                    }
-                }
-            }
-            let integration_ok = !reintegrate
-                && api.integration.as_ref().is_some_and(|i| {
-                    i.kind == INTEGRATION_TYPE
-                        && i.http_method == INTEGRATION_METHOD
-                        && i.uri == wanted_uri
-                });
-            if !integration_ok {
-                changes.push(Change::PutIntegration);
-                changed = true;
-            }
-            changed |= plan_contract(desired, Some(api), &mut changes);
-            changed |= plan_preflight(desired, api.preflight.as_ref(), &mut changes);
-            api_changed = changed || api.stage.is_none();
-            permission_fine = permission_ok(&api.id);
-        }
-    }
+    let api_changed = plan_rest_api(desired, kept, &wanted_uri, &mut changes);
+    let permission_fine = kept.is_some_and(|api| permission_ok(&api.id));
 
     // The alias' permission is in place before a deployment makes the stage invoke the alias,
     // so that the stage never answers 5xx on the way.
@@ -1198,6 +1042,191 @@ pub fn plan_deploy(desired: &Desired, observed: &Observed) -> Result<Vec<Change>
     plan_cache(desired, kept, &mut changes);
     plan_prune(desired, observed, &alias_target, &mut changes);
     Ok(changes)
+}
+
+/// The REST API's own parts: made whole (`kept` is `None`), or its GET method, integration,
+/// contract and preflight brought to what is wanted. Whether the stage needs a new deployment.
+fn plan_rest_api(
+    desired: &Desired,
+    kept: Option<&ApiState>,
+    wanted_uri: &str,
+    changes: &mut Vec<Change>,
+) -> bool {
+    let Some(api) = kept else {
+        changes.push(Change::CreateRestApi {
+            name: desired.names.api.clone(),
+        });
+        changes.push(Change::PutMethod {
+            authorization: desired.auth.as_aws(),
+        });
+        changes.push(Change::PutIntegration);
+        plan_contract(desired, None, changes);
+        plan_preflight(desired, None, changes);
+        return true;
+    };
+    let mut changed = false;
+    // A method made anew has no integration yet; one secured by hand gets its
+    // integration set again too. A key requirement alone touches neither.
+    let mut reintegrate = false;
+    match &api.method {
+        None => {
+            changes.push(Change::PutMethod {
+                authorization: desired.auth.as_aws(),
+            });
+            changed = true;
+            reintegrate = true;
+        }
+        Some(method) => {
+            if method.authorization != desired.auth.as_aws() {
+                changes.push(Change::UpdateMethod {
+                    from: method.authorization.clone(),
+                    to: desired.auth.as_aws(),
+                });
+                changed = true;
+                reintegrate = true;
+            }
+            if let Some(required) = desired.api_keys.required {
+                if required != method.api_key_required {
+                    changes.push(Change::SetApiKeyRequired { required });
+                    changed = true;
+                }
+            }
+        }
+    }
+    let integration_ok = !reintegrate
+        && api.integration.as_ref().is_some_and(|i| {
+            i.kind == INTEGRATION_TYPE && i.http_method == INTEGRATION_METHOD && i.uri == wanted_uri
+        });
+    if !integration_ok {
+        changes.push(Change::PutIntegration);
+        changed = true;
+    }
+    changed |= plan_contract(desired, Some(api), changes);
+    changed |= plan_preflight(desired, api.preflight.as_ref(), changes);
+    changed || api.stage.is_none()
+}
+
+/// The function: created (with the role, which must be given then), or its code,
+/// configuration and tag brought to what is wanted.
+fn plan_function(
+    desired: &Desired,
+    observed: &Observed,
+    changes: &mut Vec<Change>,
+) -> Result<(), PlanError> {
+    let names = &desired.names;
+    match &observed.function {
+        None => {
+            if desired.role_arn.is_none() {
+                return Err(PlanError::RoleRequired(names.function.clone()));
+            }
+            changes.push(Change::CreateFunction {
+                name: names.function.clone(),
+            });
+        }
+        Some(function) => {
+            // The architecture is set with the code (UpdateFunctionCode's Architectures): a
+            // binary for the other one is never live, not even for a moment.
+            let arch_changes = function.architectures != [desired.architecture.lambda_name()];
+            if function.code_sha256 != desired.code_sha256 || arch_changes {
+                changes.push(Change::UpdateFunctionCode {
+                    name: names.function.clone(),
+                    from: function.code_sha256.clone(),
+                    to: desired.code_sha256.clone(),
+                    from_arch: arch_changes.then(|| function.architectures.join(",")),
+                    to_arch: desired.architecture,
+                });
+            }
+            let fields = diff_configuration(desired, function);
+            if !fields.is_empty() {
+                let environment = function_environment(desired, &function.environment);
+                changes.push(Change::UpdateFunctionConfiguration {
+                    name: names.function.clone(),
+                    environment: (environment != function.environment).then_some(environment),
+                    fields,
+                });
+            }
+            if function.tagged == Some(false) {
+                changes.push(Change::TagFunction {
+                    name: names.function.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The function's log group, made by faqctl with its retention (so that `destroy` can take it).
+fn plan_log_group(desired: &Desired, observed: &Observed, changes: &mut Vec<Change>) {
+    let names = &desired.names;
+    // After the function: CreateFunction is the write most likely to be refused for the
+    // input (a role that does not exist or cannot be assumed), so it goes first and a refused
+    // deploy leaves nothing behind. A log group Lambda made meanwhile counts as created.
+    let log_group = names.log_group();
+    match &observed.log_group {
+        None => {
+            changes.push(Change::CreateLogGroup {
+                name: log_group.clone(),
+            });
+            changes.push(Change::PutRetentionPolicy {
+                name: log_group,
+                days: desired.log_retention_days,
+            });
+        }
+        Some(group) if group.retention_days != Some(desired.log_retention_days) => {
+            changes.push(Change::PutRetentionPolicy {
+                name: log_group,
+                days: desired.log_retention_days,
+            });
+        }
+        Some(_) => {}
+    }
+}
+
+/// The alias: made, or moved (at once or gradually) to `target`, after the gate.
+fn plan_alias(
+    desired: &Desired,
+    observed: &Observed,
+    target: VersionRef,
+    changes: &mut Vec<Change>,
+) {
+    let names = &desired.names;
+    let alias_ok = match (&observed.alias, &target) {
+        (Some(alias), VersionRef::Existing(n)) => {
+            alias.version == n.to_string() && alias.additional.is_none()
+        }
+        _ => false,
+    };
+    if !alias_ok {
+        if desired.gate {
+            changes.push(Change::Gate {
+                name: names.function.clone(),
+                version: target.clone(),
+            });
+        }
+        changes.push(match &observed.alias {
+            None => Change::CreateAlias {
+                name: names.function.clone(),
+                alias: desired.names.alias.clone(),
+                version: target,
+            },
+            Some(alias) => {
+                // Gradually only from another version: an alias already on the target (with
+                // routing left by a stopped shift) or after a rollback to it moves at once.
+                let onto_another = match &target {
+                    VersionRef::Existing(n) => alias.version != n.to_string(),
+                    VersionRef::Published => true,
+                };
+                let gradual = desired.traffic.is_gradual() && onto_another;
+                Change::UpdateAlias {
+                    name: names.function.clone(),
+                    alias: desired.names.alias.clone(),
+                    from: alias.describe(),
+                    version: target,
+                    shift: gradual.then(|| (alias.version.clone(), desired.traffic)),
+                }
+            }
+        });
+    }
 }
 
 /// What a 0.5 GB cache cluster costs while it exists, as API Gateway's price list gives it
