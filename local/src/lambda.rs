@@ -601,7 +601,9 @@ fn get_function(
 /// Deletes the function; with a qualifier, that version only (recorded:
 /// test_ops_with_arn_qualifier_mismatch, test_delete_on_nonexisting_version): `$LATEST` is
 /// refused, a version an alias routes to too, and a version that does not exist is deleted
-/// already.
+/// already. A qualifier in an alias' form is refused before the function is looked for, in
+/// AWS's words (recorded: test_function_name_and_qualifier_validation[qualifier_too_long1-
+/// delete_function], an alias-like qualifier of a function that does not exist).
 fn delete_function(cloud: &Cloud, region: &str, input: DeleteFunctionRequest) -> Response {
     let name = input.function_name.as_str();
     let qualifier = match qualifier(name, input.qualifier.as_deref()) {
