@@ -6,6 +6,8 @@
 // An answer is an HTTP response, as every handler here returns: not worth boxing.
 #![allow(clippy::result_large_err)]
 
+use std::sync::LazyLock;
+
 use axum::response::Response;
 
 use super::runtime::function_arn;
@@ -23,14 +25,53 @@ pub use super::wire::lambda_error;
 /// The most items a List call answers with when the caller sets no `MaxItems` (Lambda's 50).
 const DEFAULT_MAX_ITEMS: usize = 50;
 
+/// A function's name or ARN as Lambda's model reads a `FunctionName` (its pattern, anchored,
+/// each part a group): `NAME`, `NAME:QUALIFIER`, `function:NAME`, `ACCOUNT:function:NAME` and
+/// `arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME:QUALIFIER`, every part where the pattern
+/// puts it. So `arn:aws:lambda:REGION:ACCOUNT:function` names the function `function` (recorded:
+/// test_function_name_and_qualifier_validation[incomplete_arn-*], "Function not found:
+/// …:function:function").
+static FUNCTION_NAME: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(concat!(
+        r"^(?:arn:(?:aws[a-zA-Z-]*)?:lambda:)?",
+        r"(?:(?:eusc-)?[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d:)?(?:\d{12}:)?(?:function:)?",
+        r"([a-zA-Z0-9_.-]+)(?::(\$LATEST(?:\.PUBLISHED)?|[a-zA-Z0-9_-]+))?$",
+    ))
+    .expect("the FunctionName pattern compiles")
+});
+
+/// The name and the qualifier a function name or ARN carries; `None` for one outside the
+/// model's pattern (which the model refuses before any handler runs).
+fn name_parts(name_or_arn: &str) -> Option<(&str, Option<&str>)> {
+    let parts = FUNCTION_NAME.captures(name_or_arn)?;
+    let name = parts.get(1)?.as_str();
+    Some((name, parts.get(2).map(|q| q.as_str())))
+}
+
 pub fn name_of(name_or_arn: &str) -> &str {
-    name_or_arn
+    match name_parts(name_or_arn) {
+        Some((name, _)) => name,
+        None => name_or_arn
+            .rsplit(":function:")
+            .next()
+            .unwrap_or(name_or_arn)
+            .split(':')
+            .next()
+            .unwrap_or(name_or_arn),
+    }
+}
+
+/// The qualifier a function name or ARN carries (`FAQ:$LATEST`, `arn:…:function:FAQ:5`).
+pub fn qualifier_of(name_or_arn: &str) -> Option<String> {
+    if let Some((_, qualifier)) = name_parts(name_or_arn) {
+        return qualifier.map(str::to_string);
+    }
+    let name = name_or_arn
         .rsplit(":function:")
         .next()
-        .unwrap_or(name_or_arn)
-        .split(':')
-        .next()
-        .unwrap_or(name_or_arn)
+        .unwrap_or(name_or_arn);
+    name.split_once(':')
+        .map(|(_, qualifier)| qualifier.to_string())
 }
 /// A function ARN of another region names nothing here (recorded: test_get_function_wrong_region).
 pub fn check_region(region: &str, name: &str) -> Result<(), Response> {

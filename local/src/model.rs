@@ -917,10 +917,14 @@ impl Check<'_> {
     }
 
     fn string(&mut self, shape: &Shape, text: &str, at: &str) {
+        // The value is quoted whole, however long, as AWS quotes it (recorded: a function name
+        // of 364 characters, test_function_name_and_qualifier_validation's
+        // full_arn_and_qualifier_too_long_and_invalid_region-create_function; a filterPattern
+        // of 1,025, test_put_metric_filter_invalid_filter_pattern).
         let value = if shape.sensitive {
             String::new()
         } else {
-            format!(" '{}'", shown(text))
+            format!(" '{text}'")
         };
         let mut fail = |constraint: String| {
             self.errors.push(format!(

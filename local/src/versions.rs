@@ -364,15 +364,19 @@ fn weights_of(config: Option<AliasRoutingConfiguration>) -> BTreeMap<String, f64
         .unwrap_or_default()
 }
 
-/// An alias name as Lambda's model allows it: `(?!^[0-9]+$)([a-zA-Z0-9-_]+)`, 1 to 128.
-fn check_alias_name(alias: &str) -> Result<(), Response> {
-    let shaped = !alias.is_empty()
-        && alias.len() <= 128
-        && alias
+/// Whether a name has an alias' form, Lambda's model's `(?!^[0-9]+$)([a-zA-Z0-9-_]+)`: not a
+/// version number, and not `$LATEST` either.
+pub fn is_alias_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        && !alias.bytes().all(|b| b.is_ascii_digit());
-    if shaped {
+        && !name.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// An alias name as Lambda's model allows it: `(?!^[0-9]+$)([a-zA-Z0-9-_]+)`, 1 to 128.
+fn check_alias_name(alias: &str) -> Result<(), Response> {
+    if is_alias_name(alias) && alias.len() <= 128 {
         Ok(())
     } else {
         Err(lambda_error(ErrorCode::ValidationException, &format!("1 validation error detected: Value '{alias}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)")))
@@ -548,10 +552,9 @@ pub fn delete_version(
     qualifier: &str,
 ) -> Result<Option<Function>, Response> {
     let Ok(number) = qualifier.parse::<u64>() else {
-        // An alias is not deleted with DeleteFunction.
-        return Err(invalid(&format!(
-            "Deletion of aliases is not supported through DeleteFunction: use DeleteAlias for {qualifier}"
-        )));
+        // An alias' name was refused before (DeleteFunction); anything else that is no
+        // number (`$latest`) names no version, and so is deleted already.
+        return Ok(None);
     };
     let using: Vec<&str> = function
         .aliases

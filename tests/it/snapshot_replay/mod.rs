@@ -489,6 +489,7 @@ fn the_replay_refuses_what_aws_did_not_answer() {
 mod apigateway;
 mod cloudwatch;
 mod lambda;
+mod lambda_names;
 mod logs;
 mod models;
 mod usage_plans;
