@@ -16,22 +16,25 @@ mod calls;
 mod config;
 pub mod domains;
 pub mod dvr;
+mod function;
+mod gate;
 mod observe;
+mod preflight;
 pub mod record;
+mod rest_api;
 pub mod scrub;
 mod shift;
 pub mod sign;
 pub mod usage;
 
-pub use apply::{
-    apply, gate_event, gate_verdict, now, update_alias, ApplyContext, GateCannotRun, GateFailed,
-    GateRefusal, Race, Refused,
-};
+pub use apply::{apply, now, ApplyContext, Race, Refused};
 pub use calls::{
     filter_all_log_events, filter_log_events, filter_log_events_page, invoke, log_group_arns,
     start_live_tail, Invoked, LiveTailStream, LogQuery, LogsError,
 };
 pub use config::{AwsConfig, Endpoints, DEFAULT_QUOTA_WAIT, MAX_ATTEMPTS};
+pub use function::update_alias;
+pub use gate::{gate_event, gate_verdict, GateCannotRun, GateFailed, GateRefusal};
 pub use observe::{find_apis, get_alias, list_versions, observe};
 pub use shift::{health, History, RolledBack, TrafficStep};
 
