@@ -445,8 +445,6 @@ fn environment_of(variables: &std::collections::BTreeMap<String, String>) -> Env
         .build()
 }
 
-/// Moves the alias to `version`, with `additional` (version, weight 0–1) getting that share of
-/// the invocations, or none: one write.
 /// The event a deploy's move of the alias to `version` writes in its history.
 fn live_event(desired: &Desired, version: &str) -> Event {
     let kind = if desired.gate {
