@@ -201,8 +201,43 @@ where
             _ => ("not set".into(), false),
         }
     };
+    fold_region(&mut cli, &file, &from, &mut sources);
+    fold_arch(&mut cli, &file, &from, &mut sources);
+    let names = match &mut cli.command {
+        Command::Deploy(args) => Some((&mut args.deploy.names, Some(&mut args.deploy.function))),
+        Command::Plan(args) => Some((&mut args.deploy.names, Some(&mut args.deploy.function))),
+        Command::Local(args) => Some((&mut args.names, Some(&mut args.function))),
+        Command::Status(args) => Some((&mut args.names, None)),
+        Command::History(args) => Some((&mut args.names, None)),
+        Command::Rollback(args) => Some((&mut args.names, None)),
+        Command::Invoke(args) => Some((&mut args.names, None)),
+        Command::Logs(args) => Some((&mut args.names, None)),
+        Command::Destroy(args) => Some((&mut args.names, None)),
+        Command::Keys(args) => Some((&mut args.names, None)),
+        Command::Cache(args) => Some((&mut args.names, None)),
+        Command::Export(args) => Some((&mut args.names, None)),
+        Command::Build(args) => {
+            fold_function_name(args, &file, &from, &mut sources);
+            None
+        }
+        Command::Completions { .. } => None,
+    };
+    if let Some((names, function)) = names {
+        fold_names(names, &file, &from, &mut sources);
+        if let Some(function) = function {
+            fold_function(function, &file, &from, &mut sources);
+        }
+    }
+    Ok((cli, sources))
+}
 
-    // The region: a flag, then the file, then the AWS chain (AWS_REGION, the profile).
+/// The region: a flag, then the file, then the AWS chain (AWS_REGION, the profile).
+fn fold_region(
+    cli: &mut Cli,
+    file: &ProjectFile,
+    from: &dyn Fn(&str, bool) -> (String, bool),
+    sources: &mut Vec<Source>,
+) {
     let (region_from, use_file) = from("region", file.region.is_some());
     if use_file {
         cli.global.remote.region = file.region.clone();
@@ -222,8 +257,16 @@ where
             .unwrap_or_else(|| "(AWS_REGION or the profile)".into()),
         from: region_from,
     });
+}
 
-    // The architecture: a flag or FAQCTL_ARCH, then the file, then x86_64.
+/// The architecture, for the commands that build: a flag or FAQCTL_ARCH, then the file, then
+/// x86_64.
+fn fold_arch(
+    cli: &mut Cli,
+    file: &ProjectFile,
+    from: &dyn Fn(&str, bool) -> (String, bool),
+    sources: &mut Vec<Source>,
+) {
     let project = match &mut cli.command {
         Command::Build(args) => Some(&mut args.project),
         Command::Deploy(args) => Some(&mut args.deploy.source.project),
@@ -242,111 +285,105 @@ where
             from: origin,
         });
     }
+}
 
-    let names = match &mut cli.command {
-        Command::Deploy(args) => Some((&mut args.deploy.names, Some(&mut args.deploy.function))),
-        Command::Plan(args) => Some((&mut args.deploy.names, Some(&mut args.deploy.function))),
-        Command::Local(args) => Some((&mut args.names, Some(&mut args.function))),
-        Command::Status(args) => Some((&mut args.names, None)),
-        Command::History(args) => Some((&mut args.names, None)),
-        Command::Rollback(args) => Some((&mut args.names, None)),
-        Command::Invoke(args) => Some((&mut args.names, None)),
-        Command::Logs(args) => Some((&mut args.names, None)),
-        Command::Destroy(args) => Some((&mut args.names, None)),
-        Command::Keys(args) => Some((&mut args.names, None)),
-        Command::Cache(args) => Some((&mut args.names, None)),
-        Command::Export(args) => Some((&mut args.names, None)),
-        Command::Build(args) => {
-            let (origin, use_file) = from("function_name", file.function_name.is_some());
-            if use_file {
-                args.function_name = file.function_name.clone().unwrap_or_default();
-            }
-            sources.push(Source {
-                setting: "function-name",
-                value: args.function_name.clone(),
-                from: origin,
-            });
-            None
-        }
-        Command::Completions { .. } => None,
-    };
-    if let Some((names, function)) = names {
-        fold_names(names, &file, &from, &mut sources);
-        if let Some(function) = function {
-            let (origin, use_file) = from("role_arn", file.role_arn.is_some());
-            if use_file {
-                function.role_arn = file.role_arn.clone();
-            }
-            sources.push(Source {
-                setting: "role-arn",
-                value: function
-                    .role_arn
-                    .clone()
-                    .unwrap_or_else(|| "(keep the function's)".into()),
-                from: origin,
-            });
-            for (setting, id, file_value, target) in [
-                ("memory", "memory", file.memory, &mut function.memory),
-                ("timeout", "timeout", file.timeout, &mut function.timeout),
-                (
-                    "log-retention-days",
-                    "log_retention_days",
-                    file.log_retention_days,
-                    &mut function.log_retention_days,
-                ),
-            ] {
-                let (origin, use_file) = from(id, file_value.is_some());
-                if let (true, Some(value)) = (use_file, file_value) {
-                    *target = value;
-                }
-                sources.push(Source {
-                    setting,
-                    value: target.to_string(),
-                    from: origin,
-                });
-            }
-            for (setting, id, file_value, target) in [
-                (
-                    "cors-origins",
-                    "cors_origins",
-                    &file.cors_origins,
-                    &mut function.cors_origins,
-                ),
-                ("alarms", "alarms", &file.alarms, &mut function.alarms),
-            ] {
-                let (origin, use_file) = from(id, file_value.is_some());
-                // An empty list is the default (clap records no source for it).
-                let origin = if origin == "not set" {
-                    "default".to_string()
-                } else {
-                    origin
-                };
-                if let (true, Some(values)) = (use_file, file_value) {
-                    *target = values.clone();
-                }
-                sources.push(Source {
-                    setting,
-                    value: if target.is_empty() {
-                        "(none)".into()
-                    } else {
-                        target.join(", ")
-                    },
-                    from: origin,
-                });
-            }
-            let (origin, use_file) = from("traffic", file.traffic.is_some());
-            if let (true, Some(traffic)) = (use_file, file.traffic) {
-                function.traffic = traffic;
-            }
-            sources.push(Source {
-                setting: "traffic",
-                value: function.traffic.to_string(),
-                from: origin,
-            });
-            fold_api_keys(function, &file, &from, &mut sources);
-        }
+/// `build`'s function name: a flag, then the file.
+fn fold_function_name(
+    args: &mut commands::build::BuildArgs,
+    file: &ProjectFile,
+    from: &dyn Fn(&str, bool) -> (String, bool),
+    sources: &mut Vec<Source>,
+) {
+    let (origin, use_file) = from("function_name", file.function_name.is_some());
+    if use_file {
+        args.function_name = file.function_name.clone().unwrap_or_default();
     }
-    Ok((cli, sources))
+    sources.push(Source {
+        setting: "function-name",
+        value: args.function_name.clone(),
+        from: origin,
+    });
+}
+
+/// The function's settings for `deploy`, `plan` and `local`: a flag, then the file, else the
+/// default or as deployed.
+fn fold_function(
+    function: &mut commands::deploy::FunctionArgs,
+    file: &ProjectFile,
+    from: &dyn Fn(&str, bool) -> (String, bool),
+    sources: &mut Vec<Source>,
+) {
+    let (origin, use_file) = from("role_arn", file.role_arn.is_some());
+    if use_file {
+        function.role_arn = file.role_arn.clone();
+    }
+    sources.push(Source {
+        setting: "role-arn",
+        value: function
+            .role_arn
+            .clone()
+            .unwrap_or_else(|| "(keep the function's)".into()),
+        from: origin,
+    });
+    for (setting, id, file_value, target) in [
+        ("memory", "memory", file.memory, &mut function.memory),
+        ("timeout", "timeout", file.timeout, &mut function.timeout),
+        (
+            "log-retention-days",
+            "log_retention_days",
+            file.log_retention_days,
+            &mut function.log_retention_days,
+        ),
+    ] {
+        let (origin, use_file) = from(id, file_value.is_some());
+        if let (true, Some(value)) = (use_file, file_value) {
+            *target = value;
+        }
+        sources.push(Source {
+            setting,
+            value: target.to_string(),
+            from: origin,
+        });
+    }
+    for (setting, id, file_value, target) in [
+        (
+            "cors-origins",
+            "cors_origins",
+            &file.cors_origins,
+            &mut function.cors_origins,
+        ),
+        ("alarms", "alarms", &file.alarms, &mut function.alarms),
+    ] {
+        let (origin, use_file) = from(id, file_value.is_some());
+        // An empty list is the default (clap records no source for it).
+        let origin = if origin == "not set" {
+            "default".to_string()
+        } else {
+            origin
+        };
+        if let (true, Some(values)) = (use_file, file_value) {
+            *target = values.clone();
+        }
+        sources.push(Source {
+            setting,
+            value: if target.is_empty() {
+                "(none)".into()
+            } else {
+                target.join(", ")
+            },
+            from: origin,
+        });
+    }
+    let (origin, use_file) = from("traffic", file.traffic.is_some());
+    if let (true, Some(traffic)) = (use_file, file.traffic) {
+        function.traffic = traffic;
+    }
+    sources.push(Source {
+        setting: "traffic",
+        value: function.traffic.to_string(),
+        from: origin,
+    });
+    fold_api_keys(function, file, from, sources);
 }
 
 /// `api-key-required` and the `usage-plan-*` settings: a flag, then the file, else kept as

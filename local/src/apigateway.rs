@@ -893,132 +893,13 @@ fn update_stage(
     // All operations or none, as AWS applies a PATCH: work on a copy, keep it at the end.
     let mut stage = live.clone();
     for operation in input.patch_operations.unwrap_or_default() {
-        match (
-                operation.op.map(shape::Op::as_str),
-                operation.path.as_deref(),
-                operation.value.as_deref(),
-            ) {
-                (Some("replace"), Some("/deploymentId"), Some(value))
-                    if deployments.iter().any(|d| d == value) =>
-                {
-                    stage.point_at(value)
-                }
-                (Some("replace"), Some("/description"), Some(value)) => {
-                    stage.description = Some(value.into())
-                }
-                (Some("replace"), Some("/*/*/logging/loglevel"), Some(value)) => {
-                    if !matches!(value, "OFF" | "ERROR" | "INFO") {
-                        return Err(bad_request(&format!(
-                            "Invalid method setting value specified: {value}"
-                        )));
-                    }
-                    stage.settings.logging_level = Some(value.into());
-                }
-                // The cache cluster and `*/*` caching (API Gateway's "Enable API caching").
-                (Some("replace"), Some("/cacheClusterEnabled"), Some(value)) => {
-                    if value == "true" {
-                        if stage.settings.cache_cluster_size.is_none() {
-                            stage.settings.cache_cluster_size = Some("0.5".into());
-                            stage.settings.cache_cluster_ready = now_ms() + provisioning;
-                        }
-                    } else {
-                        stage.settings.cache_cluster_size = None;
-                    }
-                }
-                (Some("replace"), Some("/cacheClusterSize"), Some(value)) => {
-                    if !CACHE_SIZES.contains(&value) {
-                        return Err(bad_request(&format!(
-                            "Invalid cache cluster size specified: {value}"
-                        )));
-                    }
-                    if stage.settings.cache_cluster_size.as_deref() != Some(value) {
-                        stage.settings.cache_cluster_size = Some(value.into());
-                        stage.settings.cache_cluster_ready = now_ms() + provisioning;
-                    }
-                }
-                (Some("replace"), Some("/*/*/caching/enabled"), Some(value)) => {
-                    stage.settings.caching_enabled = value == "true"
-                }
-                (Some("replace"), Some("/*/*/caching/ttlInSeconds"), Some(value)) => {
-                    match value.parse::<i64>() {
-                        Ok(ttl) if (0..=3600).contains(&ttl) => {
-                            stage.settings.cache_ttl = Some(ttl)
-                        }
-                        _ => {
-                            return Err(bad_request(&format!(
-                                "Invalid method setting value specified: {value}"
-                            )))
-                        }
-                    }
-                }
-                (Some("replace"), Some("/*/*/logging/dataTrace"), Some(value)) => {
-                    stage.settings.data_trace = value == "true"
-                }
-                (Some("replace"), Some("/*/*/throttling/rateLimit"), Some(value)) => {
-                    stage.settings.throttle_rate =
-                        Some(value.parse().map_err(|_| {
-                            bad_request("throttling rateLimit must be a number")
-                        })?);
-                }
-                (Some("replace"), Some("/*/*/throttling/burstLimit"), Some(value)) => {
-                    stage.settings.throttle_burst = Some(value.parse().map_err(|_| {
-                        bad_request("throttling burstLimit must be a whole number")
-                    })?);
-                }
-                // Access logging's paths, as recorded on AWS
-                // (test_stage_access_log_settings, ..._validation).
-                (
-                    Some("add" | "replace"),
-                    Some("/accessLogSettings/destinationArn" | "/accessLogSettings/format"),
-                    Some(""),
-                ) => return Err(bad_request("Access Log value must not be empty")),
-                (
-                    Some("add" | "replace"),
-                    Some("/accessLogSettings/destinationArn"),
-                    Some(value),
-                ) => {
-                    let prefix = format!("arn:{}:logs:", super::arns::partition(&api_region).0);
-                    if !value.starts_with(&prefix) || !value.contains(":log-group:") {
-                        return Err(bad_request(&format!(
-                            "Invalid ARN specified in the request: {value}"
-                        )));
-                    }
-                    stage.settings.access_log_destination = Some(value.into());
-                }
-                (Some("add" | "replace"), Some("/accessLogSettings/format"), Some(value)) => {
-                    stage.settings.access_log_format = Some(value.into())
-                }
-                (Some("remove"), Some("/accessLogSettings"), _) => {
-                    stage.settings.access_log_destination = None;
-                    stage.settings.access_log_format = None;
-                }
-                // Its members are not removed one by one (AWS's words, trailing space
-                // and all).
-                (Some("remove"), Some(path), _) if path.starts_with("/accessLogSettings/") => {
-                    return Err(bad_request(&format!(
-                        "Cannot remove method setting {} because there is no method setting for this method ",
-                        &path[1..]
-                    )))
-                }
-                (Some("add" | "replace"), Some(path), _)
-                    if path == "/accessLogSettings" || path.starts_with("/accessLogSettings/") =>
-                {
-                    return Err(bad_request("Invalid accessLogSettings path. Must be one of : [/accessLogSettings/destinationArn, /accessLogSettings/format]"))
-                }
-                (Some("replace"), Some(path), Some(value))
-                    if path.starts_with("/variables/") =>
-                {
-                    stage
-                        .variables
-                        .insert(path["/variables/".len()..].into(), value.into());
-                }
-                _ => {
-                    return Err(bad_request(&format!(
-                        "Invalid patch operation specified: {}",
-                        serde_json::to_string(&operation).unwrap_or_default()
-                    )))
-                }
-            }
+        patch_stage(
+            &mut stage,
+            &operation,
+            &deployments,
+            &api_region,
+            provisioning,
+        )?;
     }
     let logging = stage
         .settings
@@ -1039,6 +920,168 @@ fn update_stage(
         db.stage_caches.remove(&format!("{id}/{name}"));
     }
     Ok(response)
+}
+
+/// One operation of UpdateStage's PATCH, as API Gateway takes it: the deployment, the
+/// description, the `*/*` method settings, access logging and stage variables; any other
+/// path is refused, naming the operation.
+fn patch_stage(
+    stage: &mut Stage,
+    operation: &PatchOperation,
+    deployments: &[String],
+    api_region: &str,
+    provisioning: i64,
+) -> Result<(), Response> {
+    match (
+        operation.op.map(shape::Op::as_str),
+        operation.path.as_deref(),
+        operation.value.as_deref(),
+    ) {
+        (Some("replace"), Some("/deploymentId"), Some(value))
+            if deployments.iter().any(|d| d == value) =>
+        {
+            stage.point_at(value)
+        }
+        (Some("replace"), Some("/description"), Some(value)) => {
+            stage.description = Some(value.into())
+        }
+        (Some("replace"), Some("/*/*/logging/loglevel"), Some(value)) => {
+            if !matches!(value, "OFF" | "ERROR" | "INFO") {
+                return Err(bad_request(&format!(
+                    "Invalid method setting value specified: {value}"
+                )));
+            }
+            stage.settings.logging_level = Some(value.into());
+        }
+        // The cache cluster and `*/*` caching (API Gateway's "Enable API caching").
+        (Some("replace"), Some("/cacheClusterEnabled"), Some(value)) => {
+            enable_cache_cluster(stage, value, provisioning)
+        }
+        (Some("replace"), Some("/cacheClusterSize"), Some(value)) => {
+            resize_cache_cluster(stage, value, provisioning)?
+        }
+        (Some("replace"), Some("/*/*/caching/enabled"), Some(value)) => {
+            stage.settings.caching_enabled = value == "true"
+        }
+        (Some("replace"), Some("/*/*/caching/ttlInSeconds"), Some(value)) => {
+            set_cache_ttl(stage, value)?
+        }
+        (Some("replace"), Some("/*/*/logging/dataTrace"), Some(value)) => {
+            stage.settings.data_trace = value == "true"
+        }
+        (Some("replace"), Some("/*/*/throttling/rateLimit"), Some(value)) => {
+            stage.settings.throttle_rate =
+                Some(value.parse().map_err(|_| {
+                    bad_request("throttling rateLimit must be a number")
+                })?);
+        }
+        (Some("replace"), Some("/*/*/throttling/burstLimit"), Some(value)) => {
+            stage.settings.throttle_burst = Some(value.parse().map_err(|_| {
+                bad_request("throttling burstLimit must be a whole number")
+            })?);
+        }
+        // Access logging's paths, as recorded on AWS
+        // (test_stage_access_log_settings, ..._validation).
+        (
+            Some("add" | "replace"),
+            Some("/accessLogSettings/destinationArn" | "/accessLogSettings/format"),
+            Some(""),
+        ) => return Err(bad_request("Access Log value must not be empty")),
+        (
+            Some("add" | "replace"),
+            Some("/accessLogSettings/destinationArn"),
+            Some(value),
+        ) => set_access_log_destination(stage, value, api_region)?,
+        (Some("add" | "replace"), Some("/accessLogSettings/format"), Some(value)) => {
+            stage.settings.access_log_format = Some(value.into())
+        }
+        (Some("remove"), Some("/accessLogSettings"), _) => {
+            stage.settings.access_log_destination = None;
+            stage.settings.access_log_format = None;
+        }
+        // Its members are not removed one by one (AWS's words, trailing space
+        // and all).
+        (Some("remove"), Some(path), _) if path.starts_with("/accessLogSettings/") => {
+            return Err(bad_request(&format!(
+                "Cannot remove method setting {} because there is no method setting for this method ",
+                &path[1..]
+            )))
+        }
+        (Some("add" | "replace"), Some(path), _)
+            if path == "/accessLogSettings" || path.starts_with("/accessLogSettings/") =>
+        {
+            return Err(bad_request("Invalid accessLogSettings path. Must be one of : [/accessLogSettings/destinationArn, /accessLogSettings/format]"))
+        }
+        (Some("replace"), Some(path), Some(value))
+            if path.starts_with("/variables/") =>
+        {
+            stage
+                .variables
+                .insert(path["/variables/".len()..].into(), value.into());
+        }
+        _ => {
+            return Err(bad_request(&format!(
+                "Invalid patch operation specified: {}",
+                serde_json::to_string(operation).unwrap_or_default()
+            )))
+        }
+    }
+    Ok(())
+}
+
+/// `/cacheClusterEnabled`: a new cluster is 0.5 GB and takes a while to provision.
+fn enable_cache_cluster(stage: &mut Stage, value: &str, provisioning: i64) {
+    if value == "true" {
+        if stage.settings.cache_cluster_size.is_none() {
+            stage.settings.cache_cluster_size = Some("0.5".into());
+            stage.settings.cache_cluster_ready = now_ms() + provisioning;
+        }
+    } else {
+        stage.settings.cache_cluster_size = None;
+    }
+}
+
+/// `/cacheClusterSize`: one of API Gateway's sizes; a change provisions the cluster again.
+fn resize_cache_cluster(stage: &mut Stage, value: &str, provisioning: i64) -> Result<(), Response> {
+    if !CACHE_SIZES.contains(&value) {
+        return Err(bad_request(&format!(
+            "Invalid cache cluster size specified: {value}"
+        )));
+    }
+    if stage.settings.cache_cluster_size.as_deref() != Some(value) {
+        stage.settings.cache_cluster_size = Some(value.into());
+        stage.settings.cache_cluster_ready = now_ms() + provisioning;
+    }
+    Ok(())
+}
+
+/// `/*/*/caching/ttlInSeconds`: 0 to 3600 seconds.
+fn set_cache_ttl(stage: &mut Stage, value: &str) -> Result<(), Response> {
+    match value.parse::<i64>() {
+        Ok(ttl) if (0..=3600).contains(&ttl) => stage.settings.cache_ttl = Some(ttl),
+        _ => {
+            return Err(bad_request(&format!(
+                "Invalid method setting value specified: {value}"
+            )))
+        }
+    }
+    Ok(())
+}
+
+/// `/accessLogSettings/destinationArn`: a log group's ARN in the API's partition.
+fn set_access_log_destination(
+    stage: &mut Stage,
+    value: &str,
+    api_region: &str,
+) -> Result<(), Response> {
+    let prefix = format!("arn:{}:logs:", super::arns::partition(api_region).0);
+    if !value.starts_with(&prefix) || !value.contains(":log-group:") {
+        return Err(bad_request(&format!(
+            "Invalid ARN specified in the request: {value}"
+        )));
+    }
+    stage.settings.access_log_destination = Some(value.into());
+    Ok(())
 }
 
 /// FlushStageCache: every answer the stage's cache keeps goes.

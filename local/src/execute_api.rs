@@ -21,7 +21,10 @@ use super::arns::ACCOUNT;
 use super::clock::now_ms;
 use super::iam::glob;
 use super::ids::{new_request_id, random_hex, random_id};
-use super::state::{Method as ApiMethod, Resource, StageSettings, State};
+use super::runtime::InvokeResult;
+use super::state::{
+    Function, Integration, IntegrationResponse, Method as ApiMethod, Resource, StageSettings, State,
+};
 use super::usage_plans::{self, Refusal};
 use super::vtl::{self, TemplateInput};
 use super::wire::decode_segment;
@@ -191,34 +194,14 @@ async fn serve(
     let (function_region, function_name, qualifier) = match target {
         Target::Lambda(region, name, qualifier) => (region, name, qualifier),
         Target::Mock(method) => {
-            let input = TemplateInput {
-                path: path_parameters.unwrap_or_default(),
-                query: request
-                    .query
-                    .map(|q| {
-                        q.split('&')
-                            .map(|pair| {
-                                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-                                (decode_segment(k), decode_segment(v))
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                headers: request
-                    .headers
-                    .iter()
-                    .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
-                    .collect(),
-                context: BTreeMap::from([
-                    ("requestId".to_string(), request_id.to_string()),
-                    ("httpMethod".to_string(), request.method.to_string()),
-                    ("resourcePath".to_string(), resource.path.clone()),
-                    ("stage".to_string(), request.stage.to_string()),
-                    ("deploymentId".to_string(), deployment_id.clone()),
-                ]),
+            let input = mock_input(
+                request,
+                request_id,
+                &resource,
+                &deployment_id,
+                path_parameters,
                 stage_variables,
-                overrides: BTreeMap::new(),
-            };
+            );
             return mock(request, &method, input, trace);
         }
     };
@@ -232,48 +215,17 @@ async fn serve(
             return hit;
         }
     }
-    let internal = || message(500, "Internal server error", "InternalServerErrorException");
-    let function = {
-        let db = cloud.db();
-        let Some(function) = db.function(&function_region, &function_name) else {
-            trace.error(format!(
-                "Execution failed due to configuration error: Function not found: {function_name}"
-            ));
-            return internal();
-        };
-        // In the region's partition: a permission written for another one never matches
-        // (AWS answers 500 there too).
-        let source = super::arns::arn(
-            &region,
-            "execute-api",
-            &format!(
-                "{}/{}/{}{}",
-                request.api_id, request.stage, request.method, resource.path
-            ),
-        );
-        // A qualified ARN invokes that version or alias, under its own resource policy.
-        let Some(named) = super::versions::resolve(function, qualifier.as_deref()) else {
-            trace.error(format!(
-                "Execution failed due to configuration error: Function not found: {}:{}",
-                function.arn,
-                qualifier.unwrap_or_default()
-            ));
-            return internal();
-        };
-        if !allows(&named.policy, &source) {
-            // AWS's own words in the execution log; the caller gets a plain 500.
-            trace.error("Execution failed due to configuration error: Invalid permissions on Lambda function".into());
-            return internal();
-        }
-        super::versions::pick(function, named)
+    let function = match integrated_function(
+        cloud,
+        request,
+        &region,
+        &resource,
+        (function_region, function_name, qualifier),
+        trace,
+    ) {
+        Ok(function) => function,
+        Err(refused) => return refused,
     };
-    if function.state != State::Active || function.code_dir.as_os_str().is_empty() {
-        trace.error(format!(
-            "Execution failed due to configuration error: the function is {}",
-            function.state
-        ));
-        return internal();
-    }
     let dns_suffix = super::arns::partition(&region).1;
     trace.info(|| format!("Endpoint request URI: https://lambda.{region}.{dns_suffix}/2015-03-31/functions/{}/invocations", function.arn));
     let event = proxy_event(
@@ -288,13 +240,117 @@ async fn serve(
             signer: signer.as_ref(),
         },
     );
+    let result = invoke_function(cloud, &function, event, trace).await;
+    proxy_answer(cloud, request, &result, &binary_media_types, cache, trace).await
+}
+
+/// What a MOCK integration's mapping templates see: the request's path, query string and
+/// headers, its context, and the stage's variables.
+fn mock_input(
+    request: &StageRequest<'_>,
+    request_id: &str,
+    resource: &RouteResource,
+    deployment_id: &str,
+    path_parameters: Option<BTreeMap<String, String>>,
+    stage_variables: BTreeMap<String, String>,
+) -> TemplateInput {
+    TemplateInput {
+        path: path_parameters.unwrap_or_default(),
+        query: request
+            .query
+            .map(|q| {
+                q.split('&')
+                    .map(|pair| {
+                        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                        (decode_segment(k), decode_segment(v))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        headers: request
+            .headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
+            .collect(),
+        context: BTreeMap::from([
+            ("requestId".to_string(), request_id.to_string()),
+            ("httpMethod".to_string(), request.method.to_string()),
+            ("resourcePath".to_string(), resource.path.clone()),
+            ("stage".to_string(), request.stage.to_string()),
+            ("deploymentId".to_string(), deployment_id.to_string()),
+        ]),
+        stage_variables,
+        overrides: BTreeMap::new(),
+    }
+}
+
+/// The function a Lambda integration invokes: the version or alias its ARN names (an alias's
+/// weights pick one), if it exists, lets the API invoke it and is ready to run; otherwise a
+/// 500, the reason in the execution log. The `Db` lock is held only while it is looked up.
+fn integrated_function(
+    cloud: &Cloud,
+    request: &StageRequest<'_>,
+    region: &str,
+    resource: &RouteResource,
+    (function_region, function_name, qualifier): (String, String, Option<String>),
+    trace: &mut Trace,
+) -> Result<Function, Response> {
+    let internal = || message(500, "Internal server error", "InternalServerErrorException");
+    let function = {
+        let db = cloud.db();
+        let Some(function) = db.function(&function_region, &function_name) else {
+            trace.error(format!(
+                "Execution failed due to configuration error: Function not found: {function_name}"
+            ));
+            return Err(internal());
+        };
+        // In the region's partition: a permission written for another one never matches
+        // (AWS answers 500 there too).
+        let source = super::arns::arn(
+            region,
+            "execute-api",
+            &format!(
+                "{}/{}/{}{}",
+                request.api_id, request.stage, request.method, resource.path
+            ),
+        );
+        // A qualified ARN invokes that version or alias, under its own resource policy.
+        let Some(named) = super::versions::resolve(function, qualifier.as_deref()) else {
+            trace.error(format!(
+                "Execution failed due to configuration error: Function not found: {}:{}",
+                function.arn,
+                qualifier.unwrap_or_default()
+            ));
+            return Err(internal());
+        };
+        if !allows(&named.policy, &source) {
+            // AWS's own words in the execution log; the caller gets a plain 500.
+            trace.error("Execution failed due to configuration error: Invalid permissions on Lambda function".into());
+            return Err(internal());
+        }
+        super::versions::pick(function, named)
+    };
+    if function.state != State::Active || function.code_dir.as_os_str().is_empty() {
+        trace.error(format!(
+            "Execution failed due to configuration error: the function is {}",
+            function.state
+        ));
+        return Err(internal());
+    }
+    Ok(function)
+}
+
+/// Runs the function on the proxy event, counting the invocation in its metrics and noting the
+/// integration's latency and request id for the execution and access logs.
+async fn invoke_function(
+    cloud: &Cloud,
+    function: &Function,
+    event: Vec<u8>,
+    trace: &mut Trace,
+) -> InvokeResult {
     let invoked = Instant::now();
-    let result = cloud.runtimes.invoke(&function, event).await;
-    cloud.record_invocation(
-        &function,
-        result.function_error.is_some(),
-        invoked.elapsed(),
-    );
+    let result = cloud.runtimes.invoke(function, event).await;
+    cloud.record_invocation(function, result.function_error.is_some(), invoked.elapsed());
     let latency = invoked.elapsed().as_millis();
     trace.integration_latency = Some(latency);
     trace.integration_request_id = Some(result.request_id.clone());
@@ -305,6 +361,19 @@ async fn serve(
             result.request_id
         )
     });
+    result
+}
+
+/// The stage's answer from the function's: its proxy response (kept in the stage's cache when
+/// the request has a slot there), or a 502 for a function error or a malformed response.
+async fn proxy_answer(
+    cloud: &Cloud,
+    request: &StageRequest<'_>,
+    result: &InvokeResult,
+    binary_media_types: &[String],
+    cache: Option<CacheSlot>,
+    trace: &mut Trace,
+) -> Response {
     if result.function_error.is_some() {
         let detail = serde_json::from_slice::<Value>(&result.payload)
             .ok()
@@ -314,7 +383,7 @@ async fn serve(
         trace.error(format!("Lambda execution failed with status 200 due to customer function error: {detail}. Lambda request id: {}", result.request_id));
         return message(502, "Internal server error", "InternalServerErrorException");
     }
-    let binary = accepts_binary(request.headers, &binary_media_types);
+    let binary = accepts_binary(request.headers, binary_media_types);
     match proxy_response(&result.payload, binary) {
         Ok(response) => match cache {
             Some(slot) if response.status().is_success() => keep(cloud, &slot, response).await,
@@ -976,63 +1045,12 @@ fn mock(
     let Some(integration) = &method.integration else {
         return internal();
     };
-    let media_type = |name: &str| {
-        request
-            .headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| {
-                v.split([';', ','])
-                    .next()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_ascii_lowercase()
-            })
-            .filter(|v| !v.is_empty())
+    let status = match mock_status(request, integration, &mut input, trace) {
+        Ok(status) => status,
+        Err(refused) => return refused,
     };
-    let content_type = media_type("content-type").unwrap_or_else(|| "application/json".into());
-    let mut status = 200;
-    if let Some(template) = integration.request_templates.get(&content_type) {
-        let rendered = match vtl::render(template, &input) {
-            Ok(rendered) => rendered,
-            Err(e) => {
-                trace.error(format!(
-                    "Execution failed due to configuration error: Unable to transform request: {e}"
-                ));
-                return internal();
-            }
-        };
-        let code = serde_json::from_str::<Value>(&rendered.body)
-            .ok()
-            .map(|v| v["statusCode"].clone());
-        match code {
-            Some(Value::Number(n)) => status = n.as_u64().unwrap_or(200) as u16,
-            Some(Value::String(n)) => status = n.parse().unwrap_or(200),
-            _ => {}
-        }
-        // Overrides are final: set here, they hold for the response (recorded:
-        // test_integration_mock_with_response_override_in_request_template).
-        input.overrides = rendered.overrides;
-    }
     trace.info(|| format!("Received response. Status: {status}, Integration latency: 0 ms"));
-    let status_text = status.to_string();
-    let selected = integration
-        .responses
-        .values()
-        .find(|r| {
-            r.selection_pattern.as_deref().is_some_and(|pattern| {
-                regex::Regex::new(&format!("^(?:{pattern})$"))
-                    .is_ok_and(|re| re.is_match(&status_text))
-            })
-        })
-        .or_else(|| {
-            integration.responses.values().find(|r| {
-                r.selection_pattern
-                    .as_deref()
-                    .unwrap_or_default()
-                    .is_empty()
-            })
-        });
+    let selected = select_integration_response(integration, status);
     let Some(selected) = selected else {
         trace.error(format!("Execution failed due to configuration error: No match for output mapping and no default output mapping specified for Endpoint Response Type: {status}"));
         return internal();
@@ -1044,51 +1062,11 @@ fn mock(
         ));
         return internal();
     }
-    let mut headers = Vec::new();
-    for (target, source) in &selected.parameters {
-        let Some(name) = target.strip_prefix("method.response.header.") else {
-            continue;
-        };
-        let value =
-            if let Some(literal) = source.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
-                Some(literal.to_string())
-            } else if let Some(key) = source.strip_prefix("context.") {
-                input.context.get(key).cloned()
-            } else if let Some(key) = source.strip_prefix("stageVariables.") {
-                input.stage_variables.get(key).cloned()
-            } else {
-                // integration.response.*: a MOCK integration has no headers or body to map.
-                None
-            };
-        if let Some(value) = value {
-            headers.push((name.to_string(), value));
-        }
-    }
-    // The template for the Accept header's type, else application/json, else the first.
-    let accept = media_type("accept");
-    let template = accept
-        .as_deref()
-        .and_then(|a| selected.templates.get_key_value(a))
-        .or_else(|| selected.templates.get_key_value("application/json"))
-        .or_else(|| selected.templates.iter().next());
-    let mut body = String::new();
-    let mut content_type = "application/json".to_string();
-    let mut overrides = input.overrides.clone();
-    if let Some((media, template)) = template {
-        match vtl::render(template, &input) {
-            Ok(rendered) => {
-                body = rendered.body;
-                content_type = media.clone();
-                overrides = rendered.overrides;
-            }
-            Err(e) => {
-                trace.error(format!(
-                    "Execution failed due to configuration error: Unable to transform response: {e}"
-                ));
-                return internal();
-            }
-        }
-    }
+    let mut headers = mapped_headers(selected, &input);
+    let (body, content_type, overrides) = match render_mock_body(request, selected, &input, trace) {
+        Ok(rendered) => rendered,
+        Err(refused) => return refused,
+    };
     let overridden = vtl::Rendered {
         body: String::new(),
         overrides,
@@ -1112,9 +1090,163 @@ fn mock(
         ));
         return internal();
     };
+    let response = mock_response(code, body, &content_type, headers);
+    trace.info(|| format!("Method completed with status: {}", code.as_u16()));
+    response
+}
+
+/// A request header's media type (`text/html` of `text/html; charset=utf-8`), lowercase.
+fn media_type(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split([';', ','])
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .filter(|v| !v.is_empty())
+}
+
+/// The MOCK integration's status: the request template's `statusCode` (200 without one), its
+/// `$context.responseOverride` kept in `input` for the response.
+fn mock_status(
+    request: &StageRequest<'_>,
+    integration: &Integration,
+    input: &mut TemplateInput,
+    trace: &mut Trace,
+) -> Result<u16, Response> {
+    let internal = || message(500, "Internal server error", "InternalServerErrorException");
+    let content_type =
+        media_type(request.headers, "content-type").unwrap_or_else(|| "application/json".into());
+    let mut status = 200;
+    if let Some(template) = integration.request_templates.get(&content_type) {
+        let rendered = match vtl::render(template, input) {
+            Ok(rendered) => rendered,
+            Err(e) => {
+                trace.error(format!(
+                    "Execution failed due to configuration error: Unable to transform request: {e}"
+                ));
+                return Err(internal());
+            }
+        };
+        let code = serde_json::from_str::<Value>(&rendered.body)
+            .ok()
+            .map(|v| v["statusCode"].clone());
+        match code {
+            Some(Value::Number(n)) => status = n.as_u64().unwrap_or(200) as u16,
+            Some(Value::String(n)) => status = n.parse().unwrap_or(200),
+            _ => {}
+        }
+        // Overrides are final: set here, they hold for the response (recorded:
+        // test_integration_mock_with_response_override_in_request_template).
+        input.overrides = rendered.overrides;
+    }
+    Ok(status)
+}
+
+/// The integration response for a status: the first whose selection pattern matches it, else
+/// the default one (no pattern).
+fn select_integration_response(
+    integration: &Integration,
+    status: u16,
+) -> Option<&IntegrationResponse> {
+    let status_text = status.to_string();
+    integration
+        .responses
+        .values()
+        .find(|r| {
+            r.selection_pattern.as_deref().is_some_and(|pattern| {
+                regex::Regex::new(&format!("^(?:{pattern})$"))
+                    .is_ok_and(|re| re.is_match(&status_text))
+            })
+        })
+        .or_else(|| {
+            integration.responses.values().find(|r| {
+                r.selection_pattern
+                    .as_deref()
+                    .unwrap_or_default()
+                    .is_empty()
+            })
+        })
+}
+
+/// The method response's headers the integration response maps: literals, `context.*` and
+/// `stageVariables.*`.
+fn mapped_headers(selected: &IntegrationResponse, input: &TemplateInput) -> Vec<(String, String)> {
+    let mut headers = Vec::new();
+    for (target, source) in &selected.parameters {
+        let Some(name) = target.strip_prefix("method.response.header.") else {
+            continue;
+        };
+        let value =
+            if let Some(literal) = source.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
+                Some(literal.to_string())
+            } else if let Some(key) = source.strip_prefix("context.") {
+                input.context.get(key).cloned()
+            } else if let Some(key) = source.strip_prefix("stageVariables.") {
+                input.stage_variables.get(key).cloned()
+            } else {
+                // integration.response.*: a MOCK integration has no headers or body to map.
+                None
+            };
+        if let Some(value) = value {
+            headers.push((name.to_string(), value));
+        }
+    }
+    headers
+}
+
+/// The response body, its content type and the final `$context.responseOverride`, from the
+/// response template for the Accept header's type (none: an empty JSON body).
+fn render_mock_body(
+    request: &StageRequest<'_>,
+    selected: &IntegrationResponse,
+    input: &TemplateInput,
+    trace: &mut Trace,
+) -> Result<(String, String, BTreeMap<String, String>), Response> {
+    let internal = || message(500, "Internal server error", "InternalServerErrorException");
+    // The template for the Accept header's type, else application/json, else the first.
+    let accept = media_type(request.headers, "accept");
+    let template = accept
+        .as_deref()
+        .and_then(|a| selected.templates.get_key_value(a))
+        .or_else(|| selected.templates.get_key_value("application/json"))
+        .or_else(|| selected.templates.iter().next());
+    let mut body = String::new();
+    let mut content_type = "application/json".to_string();
+    let mut overrides = input.overrides.clone();
+    if let Some((media, template)) = template {
+        match vtl::render(template, input) {
+            Ok(rendered) => {
+                body = rendered.body;
+                content_type = media.clone();
+                overrides = rendered.overrides;
+            }
+            Err(e) => {
+                trace.error(format!(
+                    "Execution failed due to configuration error: Unable to transform response: {e}"
+                ));
+                return Err(internal());
+            }
+        }
+    }
+    Ok((body, content_type, overrides))
+}
+
+/// The MOCK integration's HTTP response; a header whose name or value HTTP cannot carry is
+/// left out.
+fn mock_response(
+    code: StatusCode,
+    body: String,
+    content_type: &str,
+    headers: Vec<(String, String)>,
+) -> Response {
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = code;
-    if let Ok(value) = HeaderValue::from_str(&content_type) {
+    if let Ok(value) = HeaderValue::from_str(content_type) {
         response.headers_mut().insert("content-type", value);
     }
     for (name, value) in headers {
@@ -1125,7 +1257,6 @@ fn mock(
             response.headers_mut().insert(name, value);
         }
     }
-    trace.info(|| format!("Method completed with status: {}", code.as_u16()));
     response
 }
 

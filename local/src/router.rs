@@ -717,53 +717,12 @@ async fn call_service(
         Err(invalid) => {
             cloud.db().count(&format!("{operation} (invalid)"));
             let (code, message) = invalid.code_and_message(service);
-            return match service {
-                Service::Logs => wire::json11_error(
-                    LogsError::from_code(code).unwrap_or(LogsError::InvalidParameterException),
-                    &message,
-                ),
-                Service::CloudWatch => cloudwatch::error(
-                    CloudWatchError::from_code(code)
-                        .unwrap_or(CloudWatchError::ValidationException),
-                    &message,
-                ),
-                Service::Lambda => wire::lambda_error(
-                    LambdaError::from_code(code).unwrap_or(LambdaError::ValidationException),
-                    &message,
-                ),
-                Service::ApiGateway => wire::apigateway_error(
-                    ApiGatewayError::from_code(code)
-                        .unwrap_or(ApiGatewayError::BadRequestException),
-                    &message,
-                ),
-            };
+            return invalid_request(service, code, &message);
         }
     };
     if let Some(wait) = cloud.faults.rate_limited(service, operation) {
         cloud.db().count(&format!("{operation} (throttled)"));
-        if service == Service::Logs {
-            // CloudWatch Logs throttles in its own shape, and says nothing of when to return.
-            return wire::json11_error(LogsError::ThrottlingException, "Rate exceeded");
-        }
-        // AWS says when to come back (botocore: TooManyRequestsException.retryAfterSeconds,
-        // header Retry-After, whole seconds).
-        let mut response = match service {
-            Service::Lambda => {
-                wire::lambda_error(LambdaError::TooManyRequestsException, "Too Many Requests")
-            }
-            Service::CloudWatch => {
-                cloudwatch::error(CloudWatchError::ThrottlingException, "Rate exceeded")
-            }
-            _ => wire::apigateway_error(
-                ApiGatewayError::TooManyRequestsException,
-                "Too Many Requests",
-            ),
-        };
-        response.headers_mut().insert(
-            "retry-after",
-            axum::http::HeaderValue::from(wait.as_secs_f64().ceil().max(1.0) as u64),
-        );
-        return response;
+        return throttled(service, wait);
     }
     // A slow answer is computed at once and delivered late, so that what it read is as old
     // as a slow AWS answer's would be; a lost one is served, then dropped.
@@ -783,7 +742,85 @@ async fn call_service(
     }
     cloud.db().count(operation);
     let writes = call.writes();
-    let response = match call {
+    let response = apply_call(cloud, call, json, uri, headers, region, body).await;
+    if writes && response.status().is_success() {
+        cloud.db().changed();
+    }
+    if let Some(delay) = slow {
+        tokio::time::sleep(delay).await;
+    }
+    if lost {
+        return faults::reset();
+    }
+    if cfg!(debug_assertions) {
+        return conforming(service, operation, response).await;
+    }
+    response
+}
+
+/// A request refused by AWS's service model, in the service's own error shape (the model's
+/// code where the service has it, its generic validation error otherwise).
+fn invalid_request(service: Service, code: &str, message: &str) -> Response {
+    match service {
+        Service::Logs => wire::json11_error(
+            LogsError::from_code(code).unwrap_or(LogsError::InvalidParameterException),
+            message,
+        ),
+        Service::CloudWatch => cloudwatch::error(
+            CloudWatchError::from_code(code).unwrap_or(CloudWatchError::ValidationException),
+            message,
+        ),
+        Service::Lambda => wire::lambda_error(
+            LambdaError::from_code(code).unwrap_or(LambdaError::ValidationException),
+            message,
+        ),
+        Service::ApiGateway => wire::apigateway_error(
+            ApiGatewayError::from_code(code).unwrap_or(ApiGatewayError::BadRequestException),
+            message,
+        ),
+    }
+}
+
+/// A throttled call, in the service's own shape; all but CloudWatch Logs say when to return.
+fn throttled(service: Service, wait: std::time::Duration) -> Response {
+    if service == Service::Logs {
+        // CloudWatch Logs throttles in its own shape, and says nothing of when to return.
+        return wire::json11_error(LogsError::ThrottlingException, "Rate exceeded");
+    }
+    // AWS says when to come back (botocore: TooManyRequestsException.retryAfterSeconds,
+    // header Retry-After, whole seconds).
+    let mut response = match service {
+        Service::Lambda => {
+            wire::lambda_error(LambdaError::TooManyRequestsException, "Too Many Requests")
+        }
+        Service::CloudWatch => {
+            cloudwatch::error(CloudWatchError::ThrottlingException, "Rate exceeded")
+        }
+        _ => wire::apigateway_error(
+            ApiGatewayError::TooManyRequestsException,
+            "Too Many Requests",
+        ),
+    };
+    response.headers_mut().insert(
+        "retry-after",
+        axum::http::HeaderValue::from(wait.as_secs_f64().ceil().max(1.0) as u64),
+    );
+    response
+}
+
+/// The operation, handed to its API's handler: the members as the handler takes them, or the
+/// API's own error when the body cannot be read as them.
+async fn apply_call(
+    cloud: &Arc<Cloud>,
+    call: Call,
+    json: Option<Value>,
+    uri: &Uri,
+    headers: &HeaderMap,
+    region: &str,
+    body: &Bytes,
+) -> Response {
+    let service = call.service();
+    match call {
         Call::Lambda(op) => match (op, json) {
             // A body of members that is no JSON object, in Lambda's words (its model's
             // InvalidRequestContentException: "The request body could not be parsed as JSON").
@@ -835,20 +872,7 @@ async fn call_service(
             },
             Err(message) => cloudwatch::error(CloudWatchError::SerializationException, &message),
         },
-    };
-    if writes && response.status().is_success() {
-        cloud.db().changed();
     }
-    if let Some(delay) = slow {
-        tokio::time::sleep(delay).await;
-    }
-    if lost {
-        return faults::reset();
-    }
-    if cfg!(debug_assertions) {
-        return conforming(service, operation, response).await;
-    }
-    response
 }
 
 /// In a debug build (the tests, `cargo run`): a successful JSON answer checked against the

@@ -556,19 +556,7 @@ impl Env {
         groups: Groups,
         tasks: &Tasks,
     ) -> Result<Env, String> {
-        let bootstrap = function.code_dir.join("bootstrap");
-        if !bootstrap.is_file() {
-            return Err(format!(
-                "Couldn't find valid bootstrap(s): [{}]",
-                Path::new("/var/task/bootstrap").display()
-            ));
-        }
-        let architecture = function
-            .architectures
-            .first()
-            .map(String::as_str)
-            .unwrap_or("x86_64");
-        let launch = super::emulation::launch(architecture, &bootstrap)?;
+        let launch = bootstrap_launch(function)?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| format!("cannot open a Runtime API port: {e}"))?;
@@ -590,7 +578,6 @@ impl Env {
         let env_id = random_id(32);
         let stream = format!("{}/[{}]{env_id}", date_path(now_ms()), function.version);
         let group = function.log_group();
-        let root = function.code_dir.display().to_string();
         let log = Arc::new(Mutex::new(String::new()));
         // An environment's log stream opens with the runtime's version, before anything the
         // bootstrap prints while it starts (recorded: test_lambda.snapshot.json's log_events,
@@ -608,55 +595,7 @@ impl Env {
             ),
             None,
         );
-        let mut command = tokio::process::Command::new(&launch.program);
-        command
-            .args(&launch.args)
-            .current_dir(&function.code_dir)
-            // Nothing of the host's environment (credentials, tokens) reaches the function.
-            .env_clear()
-            // As provided.al2023 sets them (recorded: test_introspection_invoke
-            // [provided.al2023]), with /var/runtime and /var/task mapped to the code dir.
-            .env(
-                "PATH",
-                "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin",
-            )
-            .env(
-                "LD_LIBRARY_PATH",
-                format!(
-                    "/var/lang/lib:/lib64:/usr/lib64:{root}:{root}/lib:{root}:{root}/lib:/opt/lib"
-                ),
-            )
-            .env("AWS_XRAY_CONTEXT_MISSING", "LOG_ERROR")
-            .env("AWS_XRAY_DAEMON_ADDRESS", "169.254.79.129:2000")
-            .env("_AWS_XRAY_DAEMON_ADDRESS", "169.254.79.129")
-            .env("_AWS_XRAY_DAEMON_PORT", "2000")
-            .env("LANG", "en_US.UTF-8")
-            .env("TZ", ":UTC")
-            .env("_HANDLER", &function.handler)
-            .env("LAMBDA_TASK_ROOT", &root)
-            .env("LAMBDA_RUNTIME_DIR", &root)
-            .env("AWS_REGION", &function.region)
-            .env("AWS_DEFAULT_REGION", &function.region)
-            .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
-            .env("AWS_LAMBDA_FUNCTION_NAME", &function.name)
-            .env("AWS_LAMBDA_FUNCTION_VERSION", &function.version)
-            .env(
-                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-                function.memory.to_string(),
-            )
-            .env("AWS_LAMBDA_LOG_GROUP_NAME", &group)
-            .env("AWS_LAMBDA_LOG_STREAM_NAME", &stream)
-            .env("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test")
-            .env("AWS_SESSION_TOKEN", "test")
-            .envs(function.environment.iter().flatten())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            // Its own process group, so that ending it ends what it forked.
-            .process_group(0)
-            .kill_on_drop(true);
+        let mut command = bootstrap_command(&launch, function, address, &group, &stream);
         let spawned = Instant::now();
         let mut child = command
             .spawn()
@@ -679,7 +618,7 @@ impl Env {
         for (pipe, fd) in [stdout, stderr].into_iter().flatten() {
             let (caught_up_tx, caught_up_rx) = watch::channel(0u64);
             caught_up.push(caught_up_rx);
-            let mut asked = asked.clone();
+            let asked = asked.clone();
             let (db, group, stream, region, log, name) = (
                 db.clone(),
                 group.clone(),
@@ -688,58 +627,16 @@ impl Env {
                 log.clone(),
                 function.name.clone(),
             );
-            tasks.spawn(async move {
-                let mut reader = BufReader::new(pipe);
-                loop {
-                    if reader.buffer().is_empty() {
-                        // Nothing held here and nothing left in the pipe: every line printed
-                        // so far is logged, so a catch-up asked for is done. (This task alone
-                        // reads the pipe, so nothing can be between the two.)
-                        if pipe_pending(fd) == 0 {
-                            caught_up_tx.send_replace(*asked.borrow_and_update());
-                        }
-                        // `fill_buf` consumes nothing: cancelling it loses nothing.
-                        tokio::select! {
-                            filled = reader.fill_buf() => match filled {
-                                Ok(buffer) if !buffer.is_empty() => {}
-                                _ => break,
-                            },
-                            changed = asked.changed() => {
-                                if changed.is_err() {
-                                    break;
-                                }
-                                continue;
-                            }
-                        }
-                    }
-                    let Some(line) = read_line_bounded(&mut reader).await else {
-                        break;
-                    };
-                    // What an environment prints while it is being ended after DeleteFunction
-                    // (a client's "connection closed") is not logged: it would create the log
-                    // group again right after `destroy` deleted it.
-                    write_log(&db, &group, &region, &stream, &log, line, Some(&name));
-                }
-            });
+            tasks.spawn(log_pipe(pipe, fd, asked, caught_up_tx, move |line| {
+                // What an environment prints while it is being ended after DeleteFunction
+                // (a client's "connection closed") is not logged: it would create the log
+                // group again right after `destroy` deleted it.
+                write_log(&db, &group, &region, &stream, &log, line, Some(&name))
+            }));
         }
         let (kill, kill_rx) = oneshot::channel::<()>();
         let (exit_tx, exited) = watch::channel(None);
-        tasks.spawn(async move {
-            tokio::select! {
-                status = child.wait() => {
-                    let text = match status {
-                        Ok(status) => exit_text(status),
-                        Err(e) => format!("Runtime exited with error: {e}"),
-                    };
-                    let _ = exit_tx.send(Some(text));
-                }
-                _ = kill_rx => {
-                    let _ = child.kill().await;
-                }
-            }
-            // Whichever way it ended, what it forked ends too.
-            groups.kill(pgid);
-        });
+        tasks.spawn(wait_child(child, kill_rx, exit_tx, groups, pgid));
         Ok(Env {
             queue: queue_tx,
             api,
@@ -986,6 +883,148 @@ fn pipe_pending(fd: std::os::fd::RawFd) -> libc::c_int {
     } else {
         0
     }
+}
+
+/// How to start the function's `bootstrap` (itself, or under an emulator for another
+/// architecture); Lambda's words when the code has none.
+fn bootstrap_launch(function: &Function) -> Result<super::emulation::Launch, String> {
+    let bootstrap = function.code_dir.join("bootstrap");
+    if !bootstrap.is_file() {
+        return Err(format!(
+            "Couldn't find valid bootstrap(s): [{}]",
+            Path::new("/var/task/bootstrap").display()
+        ));
+    }
+    let architecture = function
+        .architectures
+        .first()
+        .map(String::as_str)
+        .unwrap_or("x86_64");
+    super::emulation::launch(architecture, &bootstrap)
+}
+
+/// The `bootstrap` process's command: Lambda's environment for a provided runtime (and the
+/// function's own variables), nothing of the host's, in a process group of its own.
+fn bootstrap_command(
+    launch: &super::emulation::Launch,
+    function: &Function,
+    address: std::net::SocketAddr,
+    group: &str,
+    stream: &str,
+) -> tokio::process::Command {
+    let root = function.code_dir.display().to_string();
+    let mut command = tokio::process::Command::new(&launch.program);
+    command
+        .args(&launch.args)
+        .current_dir(&function.code_dir)
+        // Nothing of the host's environment (credentials, tokens) reaches the function.
+        .env_clear()
+        // As provided.al2023 sets them (recorded: test_introspection_invoke
+        // [provided.al2023]), with /var/runtime and /var/task mapped to the code dir.
+        .env(
+            "PATH",
+            "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin",
+        )
+        .env(
+            "LD_LIBRARY_PATH",
+            format!("/var/lang/lib:/lib64:/usr/lib64:{root}:{root}/lib:{root}:{root}/lib:/opt/lib"),
+        )
+        .env("AWS_XRAY_CONTEXT_MISSING", "LOG_ERROR")
+        .env("AWS_XRAY_DAEMON_ADDRESS", "169.254.79.129:2000")
+        .env("_AWS_XRAY_DAEMON_ADDRESS", "169.254.79.129")
+        .env("_AWS_XRAY_DAEMON_PORT", "2000")
+        .env("LANG", "en_US.UTF-8")
+        .env("TZ", ":UTC")
+        .env("_HANDLER", &function.handler)
+        .env("LAMBDA_TASK_ROOT", &root)
+        .env("LAMBDA_RUNTIME_DIR", &root)
+        .env("AWS_REGION", &function.region)
+        .env("AWS_DEFAULT_REGION", &function.region)
+        .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", &function.name)
+        .env("AWS_LAMBDA_FUNCTION_VERSION", &function.version)
+        .env(
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+            function.memory.to_string(),
+        )
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", group)
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", stream)
+        .env("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_SESSION_TOKEN", "test")
+        .envs(function.environment.iter().flatten())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        // Its own process group, so that ending it ends what it forked.
+        .process_group(0)
+        .kill_on_drop(true);
+    command
+}
+
+/// Logs each line a pipe of the process prints, and answers END's catch-up requests once
+/// every line printed so far is logged; ends when the pipe closes.
+async fn log_pipe(
+    pipe: Box<dyn AsyncRead + Send + Unpin>,
+    fd: std::os::fd::RawFd,
+    mut asked: watch::Receiver<u64>,
+    caught_up_tx: watch::Sender<u64>,
+    write: impl Fn(String),
+) {
+    let mut reader = BufReader::new(pipe);
+    loop {
+        if reader.buffer().is_empty() {
+            // Nothing held here and nothing left in the pipe: every line printed
+            // so far is logged, so a catch-up asked for is done. (This task alone
+            // reads the pipe, so nothing can be between the two.)
+            if pipe_pending(fd) == 0 {
+                caught_up_tx.send_replace(*asked.borrow_and_update());
+            }
+            // `fill_buf` consumes nothing: cancelling it loses nothing.
+            tokio::select! {
+                filled = reader.fill_buf() => match filled {
+                    Ok(buffer) if !buffer.is_empty() => {}
+                    _ => break,
+                },
+                changed = asked.changed() => {
+                    if changed.is_err() {
+                        break;
+                    }
+                    continue;
+                }
+            }
+        }
+        let Some(line) = read_line_bounded(&mut reader).await else {
+            break;
+        };
+        write(line);
+    }
+}
+
+/// Waits for the process to exit (what its exit says, for the invocation that sees it) or to
+/// be ended (the `Env` dropped); either way, ends its process group.
+async fn wait_child(
+    mut child: tokio::process::Child,
+    kill_rx: oneshot::Receiver<()>,
+    exit_tx: watch::Sender<Option<String>>,
+    groups: Groups,
+    pgid: i32,
+) {
+    tokio::select! {
+        status = child.wait() => {
+            let text = match status {
+                Ok(status) => exit_text(status),
+                Err(e) => format!("Runtime exited with error: {e}"),
+            };
+            let _ = exit_tx.send(Some(text));
+        }
+        _ = kill_rx => {
+            let _ = child.kill().await;
+        }
+    }
+    // Whichever way it ended, what it forked ends too.
+    groups.kill(pgid);
 }
 
 /// Consumes the rest of an over-long line, through its newline, without keeping it.
