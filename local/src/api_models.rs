@@ -78,8 +78,8 @@ pub fn defaults() -> BTreeMap<String, ApiModel> {
     ])
 }
 
-/// The names of the models a schema refers to (`$ref` anywhere in it, canonical form).
-pub fn references(schema: &Value) -> Vec<String> {
+/// Every `$ref` in a schema, anywhere in it, as written.
+fn ref_targets(schema: &Value) -> Vec<&str> {
     let mut found = Vec::new();
     let mut stack = vec![schema];
     while let Some(value) = stack.pop() {
@@ -87,11 +87,7 @@ pub fn references(schema: &Value) -> Vec<String> {
             Value::Object(members) => {
                 for (key, member) in members {
                     match (key.as_str(), member) {
-                        ("$ref", Value::String(target)) => {
-                            if let Some(name) = canonical_name(target) {
-                                found.push(name.to_string());
-                            }
-                        }
+                        ("$ref", Value::String(target)) => found.push(target.as_str()),
                         _ => stack.push(member),
                     }
                 }
@@ -101,6 +97,15 @@ pub fn references(schema: &Value) -> Vec<String> {
         }
     }
     found
+}
+
+/// The names of the models a schema refers to (`$ref` anywhere in it, canonical form).
+pub fn references(schema: &Value) -> Vec<String> {
+    ref_targets(schema)
+        .into_iter()
+        .filter_map(canonical_name)
+        .map(str::to_string)
+        .collect()
 }
 
 /// The model a canonical reference names (`https://apigateway.amazonaws.com/restapis/{id}/models/{name}`).
@@ -126,31 +131,17 @@ fn check_schema(api: &RestApi, content_type: &str, schema: Option<&str>) -> Resu
             "Invalid model specified: Validation Result: warnings : [], errors : [Invalid model schema specified{detail}]"
         ))
     };
-    let Ok(Value::Object(members)) = serde_json::from_str::<Value>(text) else {
+    let Ok(schema @ Value::Object(_)) = serde_json::from_str::<Value>(text) else {
         return Err(invalid(""));
     };
-    if members.is_empty() {
+    if schema.as_object().is_some_and(|members| members.is_empty()) {
         return Err(empty_schema());
     }
-    let mut stack: Vec<&Value> = members.values().collect();
-    while let Some(value) = stack.pop() {
-        match value {
-            Value::Object(members) => {
-                for (key, member) in members {
-                    match (key.as_str(), member) {
-                        ("$ref", Value::String(target)) => match canonical_name(target) {
-                            Some(name) if api.models.contains_key(name) => {}
-                            Some(_) => return Err(invalid(", Referenced model does not exist")),
-                            None => {
-                                return Err(invalid(", Model reference must be in canonical form"));
-                            }
-                        },
-                        _ => stack.push(member),
-                    }
-                }
-            }
-            Value::Array(items) => stack.extend(items),
-            _ => {}
+    for target in ref_targets(&schema) {
+        match canonical_name(target) {
+            Some(name) if api.models.contains_key(name) => {}
+            Some(_) => return Err(invalid(", Referenced model does not exist")),
+            None => return Err(invalid(", Model reference must be in canonical form")),
         }
     }
     Ok(())
@@ -169,15 +160,8 @@ pub fn model_json(model: &ApiModel) -> shape::Model {
 }
 
 fn api<'a>(db: &'a Db, region: &str, id: &str) -> Result<&'a RestApi, Response> {
-    db.api(region, id).ok_or_else(|| {
-        error(
-            ErrorCode::NotFoundException,
-            &format!(
-                "Invalid API identifier specified {}:{id}",
-                super::arns::ACCOUNT
-            ),
-        )
-    })
+    db.api(region, id)
+        .ok_or_else(|| super::wire::no_rest_api(id))
 }
 
 pub fn create_model(

@@ -1400,13 +1400,8 @@ fn check_method_references(
     Ok(())
 }
 
-/// API Gateway's answer for a REST API that does not exist: its id, with the account
-/// (recorded: test_get_api_case_insensitive, test_update_rest_api_invalid_api_id).
 fn no_api(id: &str) -> Response {
-    not_found(&format!(
-        "Invalid API identifier specified {}:{id}",
-        super::arns::ACCOUNT
-    ))
+    super::wire::no_rest_api(id)
 }
 
 fn api<'a>(db: &'a super::state::Db, region: &str, id: &str) -> Result<&'a RestApi, Response> {

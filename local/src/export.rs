@@ -52,15 +52,9 @@ pub fn get_export(
     input: GetExportRequest,
 ) -> Result<Response, Response> {
     let id: &str = &input.rest_api_id;
-    let api = db.api(region, id).ok_or_else(|| {
-        error(
-            ErrorCode::NotFoundException,
-            &format!(
-                "Invalid API identifier specified {}:{id}",
-                super::arns::ACCOUNT
-            ),
-        )
-    })?;
+    let api = db
+        .api(region, id)
+        .ok_or_else(|| super::wire::no_rest_api(id))?;
     let stage = api.stages.get(&input.stage_name).ok_or_else(|| {
         error(
             ErrorCode::NotFoundException,

@@ -92,6 +92,19 @@ pub fn lambda_error(code: LambdaError, message: &str) -> Response {
 }
 
 /// An API Gateway error (restJson1), with the status its model gives the code.
+/// API Gateway's answer for a REST API that does not exist: its id, with the account
+/// (recorded: test_get_api_case_insensitive, test_update_rest_api_invalid_api_id,
+/// test_model_validation).
+pub fn no_rest_api(id: &str) -> Response {
+    apigateway_error(
+        ApiGatewayError::NotFoundException,
+        &format!(
+            "Invalid API identifier specified {}:{id}",
+            super::arns::ACCOUNT
+        ),
+    )
+}
+
 pub fn apigateway_error(code: ApiGatewayError, message: &str) -> Response {
     error(Protocol::RestJson1, &AwsError::new(code, message))
 }
