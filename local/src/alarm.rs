@@ -22,4 +22,7 @@ pub struct Alarm {
     /// Until when a state set by SetAlarmState holds: the alarm's next evaluation.
     #[serde(default)]
     pub held_until_ms: i64,
+    /// Its tags (key, value), in the order they were first set.
+    #[serde(default)]
+    pub tags: Vec<(String, String)>,
 }

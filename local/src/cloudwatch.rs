@@ -1,6 +1,7 @@
 //! CloudWatch (`monitoring`), the part a gradual deploy reads: the `AWS/Lambda` metrics of the
-//! invocations the local cloud really ran (GetMetricData), and metric alarms (PutMetricAlarm,
-//! DescribeAlarms, SetAlarmState, DeleteAlarms). In the protocol aws-sdk-cloudwatch speaks,
+//! invocations the local cloud really ran and custom metrics (`metric_data`: PutMetricData),
+//! read by GetMetricData, and metric alarms (PutMetricAlarm, DescribeAlarms, SetAlarmState,
+//! DeleteAlarms; their tags: `tags`). In the protocol aws-sdk-cloudwatch speaks,
 //! Smithy RPC v2 CBOR: `POST /service/GraniteServiceVersion20100801/operation/{Operation}`,
 //! `smithy-protocol: rpc-v2-cbor`, CBOR bodies (read and written with the SDK's own codec),
 //! timestamps as tag 1 epoch seconds, errors as `__type` with the query code CloudWatch's
@@ -38,14 +39,17 @@ use super::model;
 pub use super::shapes::cloudwatch::Operation;
 use super::shapes::cloudwatch::{
     AlarmType, DeleteAlarmsInput, DescribeAlarmsInput, DescribeAlarmsOutput, Dimension, ErrorCode,
-    GetMetricDataInput, GetMetricDataOutput, MetricAlarm, MetricDataResult, PutMetricAlarmInput,
-    Request, ScanBy, SetAlarmStateInput, StatusCode,
+    GetMetricDataInput, GetMetricDataOutput, MessageData, MetricAlarm, MetricDataResult,
+    PutMetricAlarmInput, Request, ScanBy, SetAlarmStateInput, StatusCode, Tag, TagResourceOutput,
+    UntagResourceOutput,
 };
 use super::shapes::Timestamp;
 use super::wire;
 use super::Cloud;
 
 mod evaluate;
+mod metric_data;
+mod tags;
 
 /// The path every operation is posted to, before the operation's name.
 const PATH: &str = "/service/GraniteServiceVersion20100801/operation/";
@@ -124,7 +128,11 @@ pub fn is_cloudwatch_path(path: &str) -> bool {
 pub fn writes(operation: Operation) -> bool {
     matches!(
         operation,
-        Operation::PutMetricAlarm | Operation::SetAlarmState | Operation::DeleteAlarms
+        Operation::PutMetricAlarm
+            | Operation::SetAlarmState
+            | Operation::DeleteAlarms
+            | Operation::TagResource
+            | Operation::UntagResource
     )
 }
 
@@ -150,6 +158,13 @@ fn item(decoder: &mut Decoder, depth: usize) -> Result<Value, String> {
     }
     let error = |e: aws_smithy_cbor::decode::DeserializeError| e.to_string();
     let number = |n: f64| serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number);
+    // A non-finite double as JSON protocols write it (what the model and PutMetricData read).
+    let double = |n: f64| match n {
+        n if n.is_nan() => Value::from("NaN"),
+        n if n == f64::INFINITY => Value::from("Infinity"),
+        n if n == f64::NEG_INFINITY => Value::from("-Infinity"),
+        n => number(n),
+    };
     Ok(match decoder.datatype().map_err(error)? {
         Type::Bool => Value::Bool(decoder.boolean().map_err(error)?),
         Type::Null | Type::Undefined => {
@@ -165,7 +180,7 @@ fn item(decoder: &mut Decoder, depth: usize) -> Result<Value, String> {
                 .map_err(|_| "an integer out of range".to_string())?;
             Value::from(n)
         }
-        Type::F16 | Type::F32 | Type::F64 => number(decoder.double().map_err(error)?),
+        Type::F16 | Type::F32 | Type::F64 => double(decoder.double().map_err(error)?),
         Type::String | Type::StringIndef => Value::String(decoder.string().map_err(error)?),
         Type::Bytes | Type::BytesIndef => {
             use base64::Engine;
@@ -379,6 +394,17 @@ impl Source {
 #[derive(Debug, Default)]
 pub struct Metrics {
     sources: Vec<(Source, BTreeMap<i64, Minute>)>,
+    /// The metrics PutMetricData published: per metric, per minute, per unit (`None` for
+    /// data published without one), as CloudWatch keeps each unit's data apart.
+    custom: BTreeMap<MetricKey, BTreeMap<i64, BTreeMap<String, Stats>>>,
+}
+
+/// A metric's statistics per minute in one unit, and the units of all its data in the range
+/// asked for (sorted).
+#[derive(Debug, Default)]
+struct Series {
+    minutes: BTreeMap<i64, Stats>,
+    units: Vec<String>,
 }
 
 /// One invocation, as Lambda reports it to CloudWatch.
@@ -429,11 +455,16 @@ impl Metrics {
             .add(invocation.error, invocation.duration_ms);
     }
 
-    /// A metric's statistics per minute in `minutes`, from every source published under its
-    /// dimensions.
-    fn series(&self, key: &MetricKey, minutes: Range<i64>) -> BTreeMap<i64, Stats> {
-        let mut series: BTreeMap<i64, Stats> = BTreeMap::new();
+    /// A metric's statistics per minute in `minutes`, in `unit` (none: the unit CloudWatch
+    /// picks among the data's, `metric_data::UNIT_ORDER`), from every source published under
+    /// its dimensions.
+    fn series(&self, key: &MetricKey, unit: Option<&str>, minutes: Range<i64>) -> Series {
         if key.namespace != "AWS/Lambda" {
+            return self.custom_series(key, unit, minutes);
+        }
+        let lambda = lambda_unit(&key.name);
+        let mut series = Series::default();
+        if unit.is_some_and(|u| u != lambda) {
             return series;
         }
         let sources = self
@@ -446,10 +477,14 @@ impl Metrics {
                     continue;
                 };
                 series
+                    .minutes
                     .entry(*minute)
                     .and_modify(|s| s.add(&stats))
                     .or_insert(stats);
             }
+        }
+        if !series.minutes.is_empty() {
+            series.units.push(lambda.to_string());
         }
         series
     }
@@ -461,6 +496,7 @@ impl Metrics {
     fn periods(
         &self,
         key: &MetricKey,
+        unit: Option<&str>,
         period_ms: i64,
         count: usize,
         now_ms: i64,
@@ -470,7 +506,7 @@ impl Metrics {
         let mut periods: Vec<(i64, Option<Stats>)> = (0..count.max(1) as i64)
             .map(|i| (first + i * period_ms, None))
             .collect();
-        for (minute, stats) in &self.series(key, first..last + period_ms) {
+        for (minute, stats) in &self.series(key, unit, first..last + period_ms).minutes {
             let index = (minute - first).div_euclid(period_ms) as usize;
             if let Some((_, slot)) = periods.get_mut(index) {
                 match slot {
@@ -498,6 +534,7 @@ struct Query {
     key: MetricKey,
     period_s: i64,
     stat: String,
+    unit: Option<String>,
     return_data: bool,
 }
 
@@ -589,6 +626,7 @@ fn get_metric_data(
             },
             period_s,
             stat: stat.stat,
+            unit: stat.unit.map(|u| u.as_str().to_string()),
             return_data: query.return_data.unwrap_or(true),
         });
     }
@@ -608,58 +646,92 @@ fn get_metric_data(
     }
     let ascending = input.scan_by == Some(ScanBy::TimestampAscending);
     let metrics = cloud.metrics();
-    let mut results = Vec::new();
-    for query in queries.iter().filter(|q| q.return_data) {
-        // Periods of a minute or more start on the whole minute (CloudWatch rounds StartTime
-        // down); each bucket aggregates the minutes it covers.
-        let period_ms = query.period_s * 1000;
-        let first = if query.period_s >= 60 {
-            start_ms.div_euclid(MINUTE_MS) * MINUTE_MS
-        } else {
-            start_ms.div_euclid(period_ms) * period_ms
-        };
-        let mut buckets: BTreeMap<i64, Stats> = BTreeMap::new();
-        for (minute, stats) in &metrics.series(&query.key, first..end_ms) {
-            let bucket = first + (minute - first).div_euclid(period_ms) * period_ms;
-            buckets
-                .entry(bucket)
-                .and_modify(|s| s.add(stats))
-                .or_insert(*stats);
-        }
-        let mut points: Vec<(i64, f64)> = buckets
-            .iter()
-            .map(|(at, stats)| (*at, stats.get(&query.stat)))
-            .collect();
-        if !ascending {
-            points.reverse();
-        }
-        let same_name = queries
-            .iter()
-            .filter(|q| q.return_data && q.key.name == query.key.name)
-            .count();
-        // Recorded (test_get_metric_data_with_zero_and_labels): the metric's name, and the
-        // statistic too when several queries ask for the same metric.
-        let label = query.label.clone().unwrap_or_else(|| {
-            if same_name > 1 {
-                format!("{} {}", query.key.name, query.stat)
-            } else {
-                query.key.name.clone()
-            }
-        });
-        results.push(MetricDataResult {
-            id: Some(query.id.clone()),
-            label: Some(label),
-            timestamps: Some(points.iter().map(|(at, _)| seconds(*at)).collect()),
-            values: Some(points.iter().map(|(_, v)| *v).collect()),
-            status_code: Some(StatusCode::Complete),
-            messages: None,
-        });
-    }
+    let returned: Vec<&Query> = queries.iter().filter(|q| q.return_data).collect();
+    let results = returned
+        .iter()
+        .map(|query| metric_data_result(&metrics, query, &returned, start_ms, end_ms, ascending))
+        .collect();
     Ok(GetMetricDataOutput {
         metric_data_results: Some(results),
         messages: Some(Vec::new()),
         next_token: None,
     })
+}
+
+/// One query's answer: its data in `start_ms..end_ms`, a bucket per period.
+fn metric_data_result(
+    metrics: &Metrics,
+    query: &Query,
+    returned: &[&Query],
+    start_ms: i64,
+    end_ms: i64,
+    ascending: bool,
+) -> MetricDataResult {
+    // Periods of a minute or more start on the whole minute (CloudWatch rounds StartTime
+    // down); each bucket aggregates the minutes it covers.
+    let period_ms = query.period_s * 1000;
+    let first = if query.period_s >= 60 {
+        start_ms.div_euclid(MINUTE_MS) * MINUTE_MS
+    } else {
+        start_ms.div_euclid(period_ms) * period_ms
+    };
+    let series = metrics.series(&query.key, query.unit.as_deref(), first..end_ms);
+    let mut buckets: BTreeMap<i64, Stats> = BTreeMap::new();
+    for (minute, stats) in &series.minutes {
+        let bucket = first + (minute - first).div_euclid(period_ms) * period_ms;
+        buckets
+            .entry(bucket)
+            .and_modify(|s| s.add(stats))
+            .or_insert(*stats);
+    }
+    let mut points: Vec<(i64, f64)> = buckets
+        .iter()
+        .map(|(at, stats)| (*at, stats.get(&query.stat)))
+        .collect();
+    if !ascending {
+        points.reverse();
+    }
+    // Recorded (test_get_metric_data_different_units_no_unit_in_query): a query without a
+    // unit over data in several answers one of them, and says so.
+    let messages = (query.unit.is_none() && series.units.len() > 1).then(|| {
+        vec![MessageData {
+            code: Some("MultipleUnits".into()),
+            value: Some(format!(
+                "Multiple units returned: '[{}]'",
+                series.units.join(", ")
+            )),
+        }]
+    });
+    MetricDataResult {
+        id: Some(query.id.clone()),
+        label: Some(label(query, returned)),
+        timestamps: Some(points.iter().map(|(at, _)| seconds(*at)).collect()),
+        values: Some(points.iter().map(|(_, v)| *v).collect()),
+        status_code: Some(StatusCode::Complete),
+        messages,
+    }
+}
+
+/// A query's label: its own, or the metric's name, followed by the statistic and the period
+/// where other queries of the same metric ask for another (recorded:
+/// test_get_metric_data_with_zero_and_labels, test_label_generation: `metric1 Sum 60`,
+/// `metric1 30`; a unit alone makes no difference).
+fn label(query: &Query, returned: &[&Query]) -> String {
+    if let Some(label) = &query.label {
+        return label.clone();
+    }
+    let same: Vec<&&Query> = returned
+        .iter()
+        .filter(|q| q.key.name == query.key.name)
+        .collect();
+    let mut label = query.key.name.clone();
+    if same.iter().any(|q| q.stat != query.stat) {
+        label = format!("{label} {}", query.stat);
+    }
+    if same.iter().any(|q| q.period_s != query.period_s) {
+        label = format!("{label} {}", query.period_s);
+    }
+    label
 }
 
 /// Milliseconds since the epoch as a timestamp member.
@@ -692,6 +764,7 @@ impl Alarm {
             state_updated_ms: now,
             state_transitioned_ms: now,
             held_until_ms: 0,
+            tags: Vec::new(),
         }
     }
 
@@ -796,6 +869,7 @@ fn put_metric_alarm(cloud: &Cloud, region: &str, input: PutMetricAlarmInput) -> 
         ));
     }
     let name = input.alarm_name.clone();
+    let tags = input.tags.clone().unwrap_or_default();
     let config = serde_json::to_value(PutMetricAlarmInput {
         tags: None,
         ..input
@@ -810,8 +884,12 @@ fn put_metric_alarm(cloud: &Cloud, region: &str, input: PutMetricAlarmInput) -> 
             alarm.config = config;
             alarm.configured_ms = now;
         }
+        // "If you are using this operation to update an existing alarm, any tags you specify
+        // in this parameter are ignored" (PutMetricAlarm's documentation).
         None => {
-            alarms.insert(key, Alarm::new(region, &name, config, now));
+            let mut alarm = Alarm::new(region, &name, config, now);
+            tags::add(&mut alarm, tags)?;
+            alarms.insert(key, alarm);
         }
     }
     Ok(())
@@ -914,23 +992,25 @@ fn evaluate_alarms(cloud: &Cloud, region: &str, selected: impl Fn(&Alarm) -> boo
 }
 
 /// The datapoints of an alarm's evaluation range at `now`, in its statistic (none where the
-/// alarm asks for another unit than the metric's).
+/// alarm asks for a unit the metric's data were not published in).
 fn evaluation_range(
     metrics: &Metrics,
     rule: &evaluate::Rule,
     metric: &MetricKey,
     now: i64,
 ) -> Vec<evaluate::Period> {
-    let unit_ok = rule
-        .unit
-        .as_deref()
-        .is_none_or(|u| u == lambda_unit(&metric.name));
     metrics
-        .periods(metric, rule.period_s * 1000, rule.range(), now)
+        .periods(
+            metric,
+            rule.unit.as_deref(),
+            rule.period_s * 1000,
+            rule.range(),
+            now,
+        )
         .into_iter()
         .map(|(at_ms, stats)| evaluate::Period {
             at_ms,
-            point: stats.filter(|_| unit_ok).map(|s| evaluate::Datapoint {
+            point: stats.map(|s| evaluate::Datapoint {
                 value: s.get(&rule.statistic),
                 samples: s.count,
             }),
@@ -993,6 +1073,11 @@ fn delete_alarms(cloud: &Cloud, region: &str, input: DeleteAlarmsInput) -> Answe
 /// against the service model): the body parsed into the operation's typed input, then one
 /// function per operation.
 pub fn apply(cloud: &Cloud, operation: Operation, region: &str, request: Value) -> Response {
+    if operation == Operation::PutMetricData {
+        if let Some(refusal) = metric_data::non_finite(&request) {
+            return wire::error(Protocol::RpcV2Cbor, &refusal);
+        }
+    }
     let request = match Request::parse(operation, request) {
         Ok(request) => request,
         Err(e) => return wire::error(Protocol::RpcV2Cbor, &e),
@@ -1012,6 +1097,16 @@ pub fn apply(cloud: &Cloud, operation: Operation, region: &str, request: Value) 
         }
         Request::DeleteAlarms(input) => {
             delete_alarms(cloud, region, input).map(|()| ok(operation, ()))
+        }
+        Request::PutMetricData(input) => {
+            metric_data::put_metric_data(cloud, region, input).map(|()| ok(operation, ()))
+        }
+        Request::TagResource(input) => tags::tag_resource(cloud, region, input)
+            .map(|()| ok(operation, TagResourceOutput::default())),
+        Request::UntagResource(input) => tags::untag_resource(cloud, region, input)
+            .map(|()| ok(operation, UntagResourceOutput::default())),
+        Request::ListTagsForResource(input) => {
+            tags::list_tags_for_resource(cloud, region, input).map(|out| ok(operation, out))
         }
     };
     answer.unwrap_or_else(|refusal| wire::error(Protocol::RpcV2Cbor, &refusal))
@@ -1076,7 +1171,8 @@ mod tests {
                     .collect(),
             };
             metrics
-                .series(&key, 0..i64::MAX)
+                .series(&key, None, 0..i64::MAX)
+                .minutes
                 .get(&60_000)
                 .map(|s| s.sum)
         };

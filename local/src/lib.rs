@@ -176,7 +176,8 @@ pub struct Cloud {
     faults: faults::Faults,
     iam: iam::Iam,
     throttles: Mutex<std::collections::HashMap<String, faults::Bucket>>,
-    /// CloudWatch's `AWS/Lambda` metrics of the invocations run (in memory, per minute).
+    /// CloudWatch's metrics: `AWS/Lambda`'s of the invocations run, and those PutMetricData
+    /// published (in memory, per minute).
     metrics: Mutex<cloudwatch::Metrics>,
     /// The address it listens on: a name the control plane answers to (`Host`).
     bind: IpAddr,

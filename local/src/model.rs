@@ -488,6 +488,12 @@ pub fn check_answer(service: Service, operation: &str, body: &Value) -> Vec<Stri
     problems
 }
 
+/// Whether a value is a non-finite double as JSON protocols write it (`"NaN"`, `"Infinity"`,
+/// `"-Infinity"`), and as `cloudwatch::decode` reads CBOR's.
+pub fn is_non_finite(value: &Value) -> bool {
+    matches!(value.as_str(), Some("NaN" | "Infinity" | "-Infinity"))
+}
+
 fn conforms(model: &Model, name: &str, value: &Value, path: &str, problems: &mut Vec<String>) {
     let Some(shape) = model.shapes.get(name) else {
         return;
@@ -561,7 +567,9 @@ fn conforms(model: &Model, name: &str, value: &Value, path: &str, problems: &mut
             }
         },
         "integer" | "long" if !(value.is_i64() || value.is_u64()) => wrong("whole number"),
-        "double" | "float" if !value.is_number() => wrong("number"),
+        // JSON protocols write the non-finite doubles as strings (botocore's `_handle_float`,
+        // Smithy's JSON protocols): read as numbers, and refused where AWS refuses them.
+        "double" | "float" if !value.is_number() && !is_non_finite(value) => wrong("number"),
         "boolean" if !value.is_boolean() => wrong("boolean"),
         "timestamp" => {
             let text = matches!(

@@ -407,7 +407,7 @@ fn reason_data(rule: &Rule, now_ms: i64, evaluated: &[&Period]) -> String {
 }
 
 /// A number as CloudWatch (Java's `Double.toString`) writes it: `0.0`, `21.5`, `1.0E7`.
-fn java_double(value: f64) -> String {
+pub(super) fn java_double(value: f64) -> String {
     if !value.is_finite() {
         return if value.is_nan() {
             "NaN".into()

@@ -184,11 +184,11 @@ async fn alarms_come_back_as_given_as_recorded() {
     }
 }
 
-/// test_cloudwatch.py::TestCloudWatchMultiProtocol::test_basic_operations_multiple_protocols,
-/// its first call (the rest needs PutMetricData, which the local cloud does not emulate):
-/// DescribeAlarms of an account with no alarms, `LogAlarms` included.
+/// test_cloudwatch.py::TestCloudWatchMultiProtocol::test_basic_operations_multiple_protocols:
+/// DescribeAlarms of an account with no alarms (`LogAlarms` included), then data put in two
+/// namespaces (twice the same metric) and read back, summed per minute.
 #[tokio::test]
-async fn no_alarms_are_described_as_recorded() {
+async fn basic_operations_are_answered_as_recorded() {
     for protocol in PROTOCOLS {
         let mut replay = start(
             "TestCloudWatchMultiProtocol::test_basic_operations_multiple_protocols",
@@ -204,8 +204,460 @@ async fn no_alarms_are_described_as_recorded() {
             )
             .await;
         replay.check("describe-alarms", &described);
+        let now = now_s().floor();
+        put_data(
+            &replay,
+            protocol,
+            "test/one",
+            json!([{"MetricName": "someMetric", "Value": 23}]),
+        )
+        .await;
+        put_data(
+            &replay,
+            protocol,
+            "test/one",
+            json!([{"MetricName": "someMetric", "Value": 18}]),
+        )
+        .await;
+        put_data(
+            &replay,
+            protocol,
+            "test/two",
+            json!([{"MetricName": "ug", "Value": 23, "Timestamp": now}]),
+        )
+        .await;
+        let got = get_data(
+            &replay,
+            protocol,
+            json!({
+                "MetricDataQueries": [
+                    {"Id": "some", "MetricStat": {
+                        "Metric": {"Namespace": "test/one", "MetricName": "someMetric"},
+                        "Period": 60, "Stat": "Sum"}},
+                    {"Id": "part", "MetricStat": {
+                        "Metric": {"Namespace": "test/two", "MetricName": "ug"},
+                        "Period": 60, "Stat": "Sum"}},
+                ],
+                "StartTime": now - 60.0,
+                "EndTime": now + 300.0,
+            }),
+        )
+        .await;
+        replay.check("get-metric-data", &got);
         replay.stop().await;
     }
+}
+
+/// Now, in epoch seconds (how awsJson1.0 writes a timestamp; CBOR takes the number too).
+fn now_s() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+/// A parametrized recorded test's replay, over `protocol` (`test[json-Sum]`).
+async fn start_variant(test: &str, protocol: &str, variant: &str) -> Replay {
+    Replay::start(
+        "cloudwatch-test_cloudwatch.snapshot.json",
+        &format!("{test}[{protocol}-{variant}]"),
+    )
+    .await
+}
+
+/// PutMetricData, which must succeed.
+async fn put_data(replay: &Replay, protocol: &str, namespace: &str, data: Value) {
+    let put = replay
+        .call(
+            over(protocol, "PutMetricData"),
+            "POST",
+            "/",
+            Some(json!({"Namespace": namespace, "MetricData": data})),
+        )
+        .await;
+    assert_eq!(put.status, 200, "{put:?}");
+}
+
+/// GetMetricData.
+async fn get_data(replay: &Replay, protocol: &str, input: Value) -> Answer {
+    replay
+        .call(over(protocol, "GetMetricData"), "POST", "/", Some(input))
+        .await
+}
+
+/// A MetricStat query of `namespace`'s `metric1` (the name most recorded tests use).
+fn query(id: &str, namespace: &str, stat: &str, period: u32, unit: Option<&str>) -> Value {
+    let mut metric_stat = json!({
+        "Metric": {"Namespace": namespace, "MetricName": "metric1"},
+        "Period": period,
+        "Stat": stat,
+    });
+    if let Some(unit) = unit {
+        metric_stat["Unit"] = json!(unit);
+    }
+    json!({"Id": id, "MetricStat": metric_stat})
+}
+
+/// GetMetricData of `queries` from a minute before `now` to a minute after (as most recorded
+/// tests ask).
+async fn get_around(replay: &Replay, protocol: &str, queries: Value, now: f64) -> Answer {
+    get_data(
+        replay,
+        protocol,
+        json!({"MetricDataQueries": queries, "StartTime": now - 60.0, "EndTime": now + 60.0}),
+    )
+    .await
+}
+
+/// 50 s, 25 s and a statistic set of 10 samples summing to 55 s.
+fn three_metrics(now: f64) -> [Value; 3] {
+    [
+        json!([{"MetricName": "metric1", "Value": 50, "Unit": "Seconds", "Timestamp": now}]),
+        json!([{"MetricName": "metric2", "Value": 25, "Unit": "Seconds", "Timestamp": now}]),
+        json!([{"MetricName": "metric3", "Unit": "Seconds", "Timestamp": now,
+            "StatisticValues": {"SampleCount": 10, "Sum": 55, "Minimum": 1, "Maximum": 10}}]),
+    ]
+}
+
+/// test_cloudwatch.py::TestCloudwatch::test_put_metric_data_validation: Value with Values, or
+/// with StatisticValues, and Counts not matching Values, refused in AWS's words; Values with
+/// StatisticValues taken.
+#[tokio::test]
+async fn bad_metric_data_is_refused_as_recorded() {
+    for protocol in PROTOCOLS {
+        let mut replay = start("TestCloudwatch::test_put_metric_data_validation", protocol).await;
+        let now = now_s();
+        let set = json!({"SampleCount": 10, "Sum": 55, "Minimum": 1, "Maximum": 10});
+        for (key, datum) in [
+            (
+                "invalid-param-combination",
+                json!({"Value": 1.5, "Values": [1.0, 10.0]}),
+            ),
+            (
+                "invalid-param-value",
+                json!({"Values": [1.0, 10.0], "Counts": [2, 4, 5]}),
+            ),
+            (
+                "invalid-param-combination-2",
+                json!({"Value": 1.5, "StatisticValues": set}),
+            ),
+        ] {
+            let mut datum = datum;
+            datum["MetricName"] = json!("mymetric");
+            datum["Timestamp"] = json!(now);
+            datum["Unit"] = json!("Count");
+            let refused = replay
+                .call(
+                    over(protocol, "PutMetricData"),
+                    "POST",
+                    "/",
+                    Some(json!({"Namespace": "ns-validation", "MetricData": [datum]})),
+                )
+                .await;
+            replay.check(key, &refused);
+        }
+        put_data(
+            &replay,
+            protocol,
+            "ns-validation",
+            json!([{"MetricName": "mymetric", "Timestamp": now, "Values": [1.0, 10.0],
+                "StatisticValues": set, "Unit": "Count"}]),
+        )
+        .await;
+        replay.stop().await;
+    }
+}
+
+/// test_cloudwatch.py::TestCloudwatch::test_get_metric_data_for_multiple_metrics: three
+/// metrics put, each summed under its own name.
+#[tokio::test]
+async fn several_metrics_are_answered_as_recorded() {
+    for protocol in PROTOCOLS {
+        let mut replay = start(
+            "TestCloudwatch::test_get_metric_data_for_multiple_metrics",
+            protocol,
+        )
+        .await;
+        let now = now_s();
+        for data in three_metrics(now) {
+            put_data(&replay, protocol, "test/multiple", data).await;
+        }
+        let queries: Vec<Value> = (1..=3)
+            .map(|n| {
+                let mut q = query(&format!("result{n}"), "test/multiple", "Sum", 60, None);
+                q["MetricStat"]["Metric"]["MetricName"] = json!(format!("metric{n}"));
+                q
+            })
+            .collect();
+        let got = get_around(&replay, protocol, json!(queries), now).await;
+        replay.check("get_metric_data", &got);
+        replay.stop().await;
+    }
+}
+
+/// test_cloudwatch.py::TestCloudwatch::test_get_metric_data_stats: a value and a statistic
+/// set in the same minute, read in each statistic.
+#[tokio::test]
+async fn each_statistic_is_answered_as_recorded() {
+    for protocol in PROTOCOLS {
+        for stat in ["Sum", "SampleCount", "Minimum", "Maximum", "Average"] {
+            let mut replay =
+                start_variant("TestCloudwatch::test_get_metric_data_stats", protocol, stat).await;
+            let now = now_s();
+            put_data(
+                &replay,
+                protocol,
+                "test/stats",
+                json!([{"MetricName": "metric1", "Value": 11, "Unit": "Seconds", "Timestamp": now}]),
+            )
+            .await;
+            let [_, _, set] = three_metrics(now);
+            let mut set = set;
+            set[0]["MetricName"] = json!("metric1");
+            put_data(&replay, protocol, "test/stats", set).await;
+            let queries = json!([query("result1", "test/stats", stat, 60, None)]);
+            let got = get_around(&replay, protocol, queries, now).await;
+            replay.check("get_metric_data", &got);
+            replay.stop().await;
+        }
+    }
+}
+
+/// test_cloudwatch.py::TestCloudwatch::test_get_metric_data_with_dimensions: a query names
+/// every dimension of the metric it reads; data under other dimensions (or none) is another
+/// metric.
+#[tokio::test]
+async fn dimensions_select_the_metric_as_recorded() {
+    for protocol in PROTOCOLS {
+        let mut replay = start(
+            "TestCloudwatch::test_get_metric_data_with_dimensions",
+            protocol,
+        )
+        .await;
+        let now = now_s();
+        for instance in ["one", "two"] {
+            put_data(
+                &replay,
+                protocol,
+                "test/dims",
+                json!([{"MetricName": "metric1", "Value": 11, "Unit": "Seconds", "Timestamp": now,
+                    "Dimensions": [{"Name": "InstanceId", "Value": instance}]}]),
+            )
+            .await;
+        }
+        let [_, _, mut set] = three_metrics(now);
+        set[0]["MetricName"] = json!("metric1");
+        put_data(&replay, protocol, "test/dims", set).await;
+        let mut q = query("result1", "test/dims", "Sum", 60, None);
+        q["MetricStat"]["Metric"]["Dimensions"] = json!([{"Name": "InstanceId", "Value": "one"}]);
+        let got = get_around(&replay, protocol, json!([q]), now).await;
+        replay.check("get_metric_data", &got);
+        replay.stop().await;
+    }
+}
+
+/// test_cloudwatch.py::TestCloudwatch::test_get_metric_with_null_dimensions and
+/// test_get_metric_with_no_results: data put under a dimension is not found by a query with
+/// none, nor data put with none by a query with one: complete, with no values.
+#[tokio::test]
+async fn other_dimensions_find_nothing_as_recorded() {
+    for protocol in PROTOCOLS {
+        let mut replay = start(
+            "TestCloudwatch::test_get_metric_with_null_dimensions",
+            protocol,
+        )
+        .await;
+        put_data(
+            &replay,
+            protocol,
+            "n-null",
+            json!([{"MetricName": "m-test", "Value": 1, "Unit": "Seconds",
+                "Dimensions": [{"Name": "foo", "Value": "bar"}]}]),
+        )
+        .await;
+        let now = now_s();
+        let got = get_data(
+            &replay,
+            protocol,
+            json!({
+                "MetricDataQueries": [{"Id": "m1", "MetricStat": {
+                    "Metric": {"Namespace": "n-null", "MetricName": "m-test", "Dimensions": []},
+                    "Period": 60, "Stat": "Sum"}}],
+                "StartTime": now - 3600.0,
+                "EndTime": now,
+            }),
+        )
+        .await;
+        replay.check("get_metric_with_null_dimensions", &got);
+        replay.stop().await;
+
+        let mut replay = start("TestCloudwatch::test_get_metric_with_no_results", protocol).await;
+        let now = now_s();
+        put_data(
+            &replay,
+            protocol,
+            "n-none",
+            json!([{"MetricName": "m-none", "Value": 1}]),
+        )
+        .await;
+        let got = get_around(
+            &replay,
+            protocol,
+            json!([{"Id": "result", "MetricStat": {
+                "Metric": {"Namespace": "n-none", "MetricName": "m-none",
+                    "Dimensions": [{"Name": "foo", "Value": "bar"}]},
+                "Period": 60, "Stat": "Sum"}}]),
+            now,
+        )
+        .await;
+        replay.check("result", &got);
+        replay.stop().await;
+    }
+}
+
+/// test_cloudwatch.py::TestCloudwatch::test_get_metric_data_with_zero_and_labels: six values
+/// (a zero among them) in one request, read in four statistics, each labelled with it.
+#[tokio::test]
+async fn zero_values_and_labels_are_answered_as_recorded() {
+    for protocol in PROTOCOLS {
+        let mut replay = start(
+            "TestCloudwatch::test_get_metric_data_with_zero_and_labels",
+            protocol,
+        )
+        .await;
+        let now = now_s();
+        let data: Vec<Value> = [0.0, 2.0, 4.0, 3.5, 7.0, 100.0]
+            .iter()
+            .map(|v| json!({"MetricName": "metric1", "Value": v, "Unit": "Seconds"}))
+            .collect();
+        put_data(&replay, protocol, "test/zero", json!(data)).await;
+        let queries: Vec<Value> = ["Average", "Sum", "Minimum", "Maximum"]
+            .iter()
+            .map(|stat| query(&format!("result_{stat}"), "test/zero", stat, 60, None))
+            .collect();
+        let got = get_around(&replay, protocol, json!(queries), now).await;
+        replay.check("get_metric_data_with_zero_and_labels", &got);
+        replay.stop().await;
+    }
+}
+
+/// test_cloudwatch.py::TestCloudwatch::test_label_generation: two queries of one metric,
+/// labelled with the statistic and the period where they differ (the unit never).
+#[tokio::test]
+async fn labels_are_generated_as_recorded() {
+    let pairs: [[(&str, u32, &str); 2]; 7] = [
+        [("Sum", 60, "Seconds"), ("Minimum", 30, "Seconds")],
+        [("Sum", 60, "Seconds"), ("Minimum", 60, "Seconds")],
+        [("Sum", 60, "Seconds"), ("Sum", 30, "Seconds")],
+        [("Sum", 60, "Seconds"), ("Minimum", 30, "Milliseconds")],
+        [("Sum", 60, "Seconds"), ("Minimum", 60, "Milliseconds")],
+        [("Sum", 60, "Seconds"), ("Sum", 30, "Milliseconds")],
+        [("Sum", 60, "Seconds"), ("Sum", 60, "Milliseconds")],
+    ];
+    for protocol in PROTOCOLS {
+        for (i, pair) in pairs.iter().enumerate() {
+            let variant = format!("input_pairs{i}");
+            let mut replay =
+                start_variant("TestCloudwatch::test_label_generation", protocol, &variant).await;
+            let now = now_s();
+            let data: Vec<Value> = [0, 2, 7, 100]
+                .iter()
+                .map(|v| json!({"MetricName": "metric1", "Value": v, "Unit": "Seconds"}))
+                .collect();
+            put_data(&replay, protocol, "test/labels", json!(data)).await;
+            let queries: Vec<Value> = pair
+                .iter()
+                .map(|(stat, period, unit)| {
+                    let id = format!("result_{stat}_{period}_{unit}");
+                    query(&id, "test/labels", stat, *period, Some(unit))
+                })
+                .collect();
+            let got = get_around(&replay, protocol, json!(queries), now).await;
+            replay.check("label_generation", &got);
+            replay.stop().await;
+        }
+    }
+}
+
+/// test_cloudwatch.py::TestCloudwatch::test_get_metric_data_with_different_units and
+/// test_get_metric_data_different_units_no_unit_in_query: data in several units; a query
+/// with a unit reads that unit's, one without reads one unit's and says there were several.
+#[tokio::test]
+async fn units_are_kept_apart_as_recorded() {
+    for protocol in PROTOCOLS {
+        let mut replay = start(
+            "TestCloudwatch::test_get_metric_data_with_different_units",
+            protocol,
+        )
+        .await;
+        let now = now_s();
+        put_data(
+            &replay,
+            protocol,
+            "n-sp-units",
+            json!([
+                {"MetricName": "m-test", "Timestamp": now, "Value": 1, "Unit": "Seconds"},
+                {"MetricName": "m-test", "Timestamp": now, "Value": 1, "Unit": "Count"},
+            ]),
+        )
+        .await;
+        let got = units_query(&replay, protocol, Some("Seconds"), now).await;
+        replay.check("get_metric_data_with_different_units", &got);
+        replay.stop().await;
+
+        let millis = json!({"MetricName": "m-test", "Value": 60000, "Unit": "Milliseconds"});
+        let secs = json!({"MetricName": "m-test", "Value": 60, "Unit": "Seconds"});
+        let count = json!({"MetricName": "m-test", "Value": 5, "Unit": "Count"});
+        let variants = [
+            vec![&millis, &secs],
+            vec![&millis, &secs, &millis, &secs],
+            vec![&millis, &secs, &millis, &secs, &count],
+        ];
+        for (i, data) in variants.iter().enumerate() {
+            let mut replay = start_variant(
+                "TestCloudwatch::test_get_metric_data_different_units_no_unit_in_query",
+                protocol,
+                &format!("metric_data{i}"),
+            )
+            .await;
+            let now = now_s();
+            let data: Vec<Value> = data
+                .iter()
+                .map(|d| {
+                    let mut d = (*d).clone();
+                    d["Timestamp"] = json!(now);
+                    d
+                })
+                .collect();
+            put_data(&replay, protocol, "n-sp-units", json!(data)).await;
+            let got = units_query(&replay, protocol, None, now).await;
+            replay.check("get_metric_data_with_no_unit_specified", &got);
+            replay.stop().await;
+        }
+    }
+}
+
+/// The units tests' query: `m-test`'s Sum over the minute from `now`, in `unit`.
+async fn units_query(replay: &Replay, protocol: &str, unit: Option<&str>, now: f64) -> Answer {
+    let mut metric_stat = json!({
+        "Metric": {"Namespace": "n-sp-units", "MetricName": "m-test"},
+        "Period": 60,
+        "Stat": "Sum",
+    });
+    if let Some(unit) = unit {
+        metric_stat["Unit"] = json!(unit);
+    }
+    get_data(
+        replay,
+        protocol,
+        json!({
+            "MetricDataQueries": [{"Id": "m1", "MetricStat": metric_stat}],
+            "StartTime": now,
+            "EndTime": now + 60.0,
+            "MaxDatapoints": 10,
+        }),
+    )
+    .await
 }
 
 /// test_cloudwatch.py::TestCloudwatch::test_set_alarm_invalid_input: a state outside the enum
@@ -234,4 +686,75 @@ async fn bad_alarm_states_are_refused_as_recorded() {
         }
         replay.stop().await;
     }
+}
+
+/// test_cloudwatch.py::TestCloudwatch::test_store_tags: an alarm made without tags, tagged
+/// with two by its ARN, untagged of one.
+#[tokio::test]
+async fn alarm_tags_are_kept_as_recorded() {
+    for protocol in PROTOCOLS {
+        let mut replay = start("TestCloudwatch::test_store_tags", protocol).await;
+        let put = replay
+            .call(
+                over(protocol, "PutMetricAlarm"),
+                "POST",
+                "/",
+                Some(json!({
+                    "AlarmName": "a-tags",
+                    "Namespace": "test-ns-tags",
+                    "MetricName": "store_tags",
+                    "EvaluationPeriods": 1,
+                    "ComparisonOperator": "GreaterThanThreshold",
+                    "Period": 60,
+                    "Statistic": "Sum",
+                    "Threshold": 30,
+                })),
+            )
+            .await;
+        replay.check("put_metric_alarm", &put);
+        let described = describe(&replay, protocol, "a-tags").await;
+        replay.check("describe_alarms", &described);
+        let arn = described.body["MetricAlarms"][0]["AlarmArn"].clone();
+        let listed = list_tags(&replay, protocol, &arn).await;
+        // The recording's key ends in a space, as LocalStack's test wrote it.
+        replay.check("list_tags_for_resource_empty ", &listed);
+        let tagged = replay
+            .call(
+                over(protocol, "TagResource"),
+                "POST",
+                "/",
+                Some(json!({
+                    "ResourceARN": arn,
+                    "Tags": [{"Key": "tag1", "Value": "foo"}, {"Key": "tag2", "Value": "bar"}],
+                })),
+            )
+            .await;
+        assert_eq!(tagged.status, 200, "{tagged:?}");
+        let listed = list_tags(&replay, protocol, &arn).await;
+        replay.check("list_tags_for_resource", &listed);
+        let untagged = replay
+            .call(
+                over(protocol, "UntagResource"),
+                "POST",
+                "/",
+                Some(json!({ "ResourceARN": arn, "TagKeys": ["tag1"] })),
+            )
+            .await;
+        assert_eq!(untagged.status, 200, "{untagged:?}");
+        let listed = list_tags(&replay, protocol, &arn).await;
+        replay.check("list_tags_for_resource_post_untag", &listed);
+        replay.stop().await;
+    }
+}
+
+/// ListTagsForResource of the resource `arn` names.
+async fn list_tags(replay: &Replay, protocol: &str, arn: &Value) -> Answer {
+    replay
+        .call(
+            over(protocol, "ListTagsForResource"),
+            "POST",
+            "/",
+            Some(json!({ "ResourceARN": arn })),
+        )
+        .await
 }

@@ -386,8 +386,14 @@ impl StandIns {
             (Value::String(want), _)
                 if ["datetime", "timestamp", "date"].contains(&want.as_str()) =>
             {
+                // LocalStack's CloudWatch transformer stands one in for a whole list of times
+                // (GetMetricData's `"Timestamps": "timestamp"`).
+                let time = |v: &Value| v.is_number() || v.is_string();
                 assert!(
-                    actual.is_number() || actual.is_string(),
+                    time(actual)
+                        || actual
+                            .as_array()
+                            .is_some_and(|items| items.iter().all(time)),
                     "{at}: a time, not {actual}"
                 );
             }
@@ -470,6 +476,13 @@ fn the_replay_refuses_what_aws_did_not_answer() {
     ));
     assert!(fails(
         json!({"id": "a1", "items": [{"id": "b2", "n": 1}], "at": 1})
+    ));
+    // A list of times where the recording stands one in for the list; anything else fails.
+    assert!(!fails(
+        json!({"id": "a1", "items": [{"id": "a1", "n": 1}], "at": [1770000000, 1770000060]})
+    ));
+    assert!(fails(
+        json!({"id": "a1", "items": [{"id": "a1", "n": 1}], "at": [{"t": 1}]})
     ));
     let arn = json!("arn:<partition>:cloudwatch:<region>:111111111111:alarm:<name:1>");
     let mut stand_ins = StandIns::default();
