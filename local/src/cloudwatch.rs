@@ -644,18 +644,58 @@ fn get_metric_data(
             format!("You have requested up to {requested} datapoints, which exceeds the limit of {MAX_DATAPOINTS}. You may reduce the datapoints requested by increasing Period, or decreasing the time range."),
         ));
     }
+    let skip = match input.next_token.as_deref() {
+        None => 0,
+        Some(token) => token.parse::<usize>().map_err(|_| {
+            AwsError::new(
+                ErrorCode::InvalidNextToken,
+                format!("The NextToken {token} is not one GetMetricData gave."),
+            )
+        })?,
+    };
     let ascending = input.scan_by == Some(ScanBy::TimestampAscending);
     let metrics = cloud.metrics();
     let returned: Vec<&Query> = queries.iter().filter(|q| q.return_data).collect();
-    let results = returned
+    let mut results: Vec<MetricDataResult> = returned
         .iter()
         .map(|query| metric_data_result(&metrics, query, &returned, start_ms, end_ms, ascending))
         .collect();
+    let max = input
+        .max_datapoints
+        .map_or(MAX_DATAPOINTS as usize, |n| n.max(1) as usize);
+    let next_token = page(&mut results, skip, max);
     Ok(GetMetricDataOutput {
         metric_data_results: Some(results),
         messages: Some(Vec::new()),
-        next_token: None,
+        next_token,
     })
+}
+
+/// MaxDatapoints: an answer holds at most `max` datapoints over all its results, after the
+/// `skip` that earlier pages answered (what their NextToken says); a result with more to come
+/// is `PartialData`, and the answer's NextToken counts what has been answered.
+fn page(results: &mut [MetricDataResult], skip: usize, max: usize) -> Option<String> {
+    let (mut seen, mut taken, mut more) = (0, 0, false);
+    for result in results.iter_mut() {
+        let timestamps = result.timestamps.take().unwrap_or_default();
+        let values = result.values.take().unwrap_or_default();
+        let (mut kept_times, mut kept_values) = (Vec::new(), Vec::new());
+        for (at, value) in timestamps.into_iter().zip(values) {
+            if seen < skip {
+                seen += 1;
+            } else if taken < max {
+                kept_times.push(at);
+                kept_values.push(value);
+                taken += 1;
+            } else {
+                result.status_code = Some(StatusCode::PartialData);
+                more = true;
+            }
+        }
+        result.timestamps = Some(kept_times);
+        result.values = Some(kept_values);
+    }
+    more.then(|| (skip + taken).to_string())
 }
 
 /// One query's answer: its data in `start_ms..end_ms`, a bucket per period.

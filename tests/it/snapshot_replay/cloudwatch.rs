@@ -758,3 +758,154 @@ async fn list_tags(replay: &Replay, protocol: &str, arn: &Value) -> Answer {
         )
         .await
 }
+
+/// test_cloudwatch.py::TestCloudwatch::test_get_metric_data and test_default_ordering,
+/// validated on AWS with assertions but no recording: data summed over the minutes asked for
+/// and none from an hour ahead; ten minutes of data newest first by default, as
+/// `TimestampDescending` orders them and `TimestampAscending` in reverse.
+#[tokio::test]
+async fn metric_data_is_summed_and_ordered_as_validated_on_aws() {
+    for protocol in PROTOCOLS {
+        let replay = start_validated(protocol).await;
+        let now = now_s().floor();
+        for value in [23, 18] {
+            put_data(
+                &replay,
+                protocol,
+                "test/sum",
+                json!([{"MetricName": "someMetric", "Value": value}]),
+            )
+            .await;
+        }
+        let sum_query = |start: f64, end: f64| {
+            json!({
+                "MetricDataQueries": [{"Id": "some", "MetricStat": {
+                    "Metric": {"Namespace": "test/sum", "MetricName": "someMetric"},
+                    "Period": 60, "Stat": "Sum"}}],
+                "StartTime": start,
+                "EndTime": end,
+            })
+        };
+        let got = get_data(&replay, protocol, sum_query(now - 600.0, now + 300.0)).await;
+        let values = got.body["MetricDataResults"][0]["Values"]
+            .as_array()
+            .unwrap();
+        let total: f64 = values.iter().map(|v| v.as_f64().unwrap()).sum();
+        assert_eq!(total, 41.0, "{got:?}");
+        let ahead = get_data(&replay, protocol, sum_query(now + 3600.0, now + 7200.0)).await;
+        assert_eq!(
+            ahead.body["MetricDataResults"][0]["Values"],
+            json!([]),
+            "{ahead:?}"
+        );
+
+        for i in 0..10 {
+            put_data(
+                &replay,
+                protocol,
+                "test/order",
+                json!([{"MetricName": "m-order", "Value": i, "Unit": "Seconds",
+                    "Timestamp": now + f64::from(i) * 60.0}]),
+            )
+            .await;
+        }
+        let mut timestamps = Vec::new();
+        for scan_by in [
+            None,
+            Some("TimestampAscending"),
+            Some("TimestampDescending"),
+        ] {
+            let mut input = json!({
+                "MetricDataQueries": [{"Id": "m1", "MetricStat": {
+                    "Metric": {"Namespace": "test/order", "MetricName": "m-order"},
+                    "Period": 60, "Stat": "Sum"}}],
+                "StartTime": now,
+                "EndTime": now + 600.0,
+                "MaxDatapoints": 10,
+            });
+            if let Some(scan_by) = scan_by {
+                input["ScanBy"] = json!(scan_by);
+            }
+            let got = get_data(&replay, protocol, input).await;
+            let times = got.body["MetricDataResults"][0]["Timestamps"].clone();
+            assert_eq!(times.as_array().map(Vec::len), Some(10), "{got:?}");
+            timestamps.push(times);
+        }
+        let mut ascending = timestamps[1].as_array().unwrap().clone();
+        ascending.reverse();
+        assert_eq!(timestamps[0], timestamps[2]);
+        assert_eq!(timestamps[0], json!(ascending));
+        assert_ne!(timestamps[1], timestamps[2]);
+        replay.stop().await;
+    }
+}
+
+/// test_cloudwatch.py::TestCloudwatch::test_get_metric_data_pagination, validated on AWS with
+/// assertions but no recording: twenty minutes of data read ten datapoints at a time, the
+/// first page with a NextToken, which reads the rest.
+#[tokio::test]
+async fn metric_data_is_paged_as_validated_on_aws() {
+    for protocol in PROTOCOLS {
+        let replay = start_validated(protocol).await;
+        let now = now_s();
+        for i in 0..20 {
+            put_data(
+                &replay,
+                protocol,
+                "n-sp-pages",
+                json!([{"MetricName": "m-pages", "Value": i, "Unit": "Seconds",
+                    "Timestamp": now + f64::from(i) * 60.0}]),
+            )
+            .await;
+        }
+        let mut input = json!({
+            "MetricDataQueries": [{"Id": "m1", "MetricStat": {
+                "Metric": {"Namespace": "n-sp-pages", "MetricName": "m-pages"},
+                "Period": 60, "Stat": "Sum"}}],
+            "StartTime": now,
+            "EndTime": now + 1200.0,
+            "MaxDatapoints": 10,
+        });
+        let first = get_data(&replay, protocol, input.clone()).await;
+        let result = &first.body["MetricDataResults"][0];
+        assert_eq!(
+            result["Values"].as_array().map(Vec::len),
+            Some(10),
+            "{first:?}"
+        );
+        assert_eq!(result["StatusCode"], "PartialData", "{first:?}");
+        let token = first.body["NextToken"].clone();
+        assert!(token.is_string(), "{first:?}");
+        input["NextToken"] = token;
+        let rest = get_data(&replay, protocol, input.clone()).await;
+        let result = &rest.body["MetricDataResults"][0];
+        assert_eq!(
+            result["Values"].as_array().map(Vec::len),
+            Some(10),
+            "{rest:?}"
+        );
+        assert_eq!(result["StatusCode"], "Complete", "{rest:?}");
+        assert_eq!(rest.body.get("NextToken"), None, "{rest:?}");
+        // Newest first: the first page has the later half.
+        let values = |answer: &Answer| answer.body["MetricDataResults"][0]["Values"].clone();
+        assert_eq!(values(&first)[0], json!(19.0));
+        assert_eq!(values(&rest)[9], json!(0.0));
+        input["NextToken"] = json!("not-a-token");
+        let refused = get_data(&replay, protocol, input).await;
+        assert_eq!(
+            (refused.status, refused.code.as_deref()),
+            (400, Some("InvalidNextToken"))
+        );
+        replay.stop().await;
+    }
+}
+
+/// A replay for a test AWS validated with assertions but recorded nothing: the calls and the
+/// checks are the test's own (a recording is only what `Replay` starts from).
+async fn start_validated(protocol: &str) -> Replay {
+    start(
+        "TestCloudWatchMultiProtocol::test_basic_operations_multiple_protocols",
+        protocol,
+    )
+    .await
+}
