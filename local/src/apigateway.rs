@@ -424,9 +424,13 @@ fn put_integration(
     let http = matches!(kind, "HTTP" | "HTTP_PROXY");
     let integration = Integration {
         kind: kind.to_string(),
-        http_method: input.integration_http_method.clone(),
-        // A MOCK integration calls nothing: its URI is not kept (recorded:
-        // test_put_integration_validation, not-required-integration-method-MOCK).
+        // A MOCK integration calls nothing: neither the method nor the URI given is kept
+        // (recorded: test_put_integration_validation, not-required-integration-method-MOCK;
+        // test_integration_mock_with_path_param, `integrationHttpMethod="POST"` not answered).
+        http_method: input
+            .integration_http_method
+            .clone()
+            .filter(|_| kind != "MOCK"),
         uri: input.uri.clone().filter(|_| kind != "MOCK"),
         request_templates: input.request_templates.clone().unwrap_or_default(),
         request_parameters: input.request_parameters.clone().unwrap_or_default(),

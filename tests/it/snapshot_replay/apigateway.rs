@@ -1054,3 +1054,159 @@ async fn unknown_routes_answer_a_missing_token_as_recorded() {
     }
     replay.stop().await;
 }
+
+/// `PUT` at `path` with `body`, which must answer `status`.
+async fn put_ok(replay: &Replay, path: &str, body: serde_json::Value, status: u16) -> Answer {
+    let answer = replay
+        .call(Service::ApiGateway, "PUT", path, Some(body))
+        .await;
+    assert_eq!(answer.status, status, "PUT {path}: {answer:?}");
+    answer
+}
+
+/// test_apigateway_dynamodb.py::test_error_aws_proxy_not_supported: an AWS integration may call
+/// DynamoDB's Query action (with the role the fixture makes), an AWS_PROXY one on the same URI
+/// may not.
+#[tokio::test]
+async fn aws_proxy_to_dynamodb_is_refused_as_recorded() {
+    let mut replay = Replay::start(
+        "apigateway-test_apigateway_dynamodb.snapshot.json",
+        "test_error_aws_proxy_not_supported",
+    )
+    .await;
+    let uri = "arn:aws:apigateway:us-east-1:dynamodb:action/Query";
+    let api = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            "/restapis",
+            Some(json!({ "name": "test-apigw-1a2b3c", "endpointConfiguration": { "types": ["REGIONAL"] } })),
+        )
+        .await
+        .body;
+    let (id, root) = (
+        api["id"].as_str().unwrap(),
+        api["rootResourceId"].as_str().unwrap(),
+    );
+    let resource = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            &format!("/restapis/{id}/resources/{root}"),
+            Some(json!({ "pathPart": "test" })),
+        )
+        .await;
+    assert_eq!(resource.status, 201, "{resource:?}");
+    let method = method_path(id, resource.body["id"].as_str().unwrap(), "POST");
+    put_ok(
+        &replay,
+        &method,
+        json!({ "authorizationType": "NONE", "apiKeyRequired": false, "requestParameters": {} }),
+        201,
+    )
+    .await;
+    let integration = format!("{method}/integration");
+    put_ok(
+        &replay,
+        &integration,
+        json!({
+            "type": "AWS",
+            "httpMethod": "POST",
+            "uri": uri,
+            "credentials": "arn:aws:iam::000000000000:role/role-apigw-1a2b3c",
+            "requestTemplates": {},
+            "requestParameters": {},
+        }),
+        201,
+    )
+    .await;
+    let proxy = replay
+        .call(
+            Service::ApiGateway,
+            "PUT",
+            &integration,
+            Some(json!({ "type": "AWS_PROXY", "httpMethod": "POST", "uri": uri })),
+        )
+        .await;
+    replay.check("create-integration-error", &proxy);
+    replay.stop().await;
+}
+
+/// test_apigateway_integrations.py::test_integration_mock_with_path_param: a MOCK integration
+/// keeps request parameters and a request template that is not JSON (`{statusCode: 200}`, as
+/// the CDK writes), and its stage answers 200 with no body.
+#[tokio::test]
+async fn a_mock_with_a_path_parameter_answers_as_recorded() {
+    let mut replay = Replay::start(
+        "apigateway-test_apigateway_integrations.snapshot.json",
+        "test_integration_mock_with_path_param",
+    )
+    .await;
+    let api = create_rest_api(&replay, "test-api-4d5e6f", Some("this is my api"))
+        .await
+        .body;
+    let (id, root) = (
+        api["id"].as_str().unwrap().to_string(),
+        api["rootResourceId"].as_str().unwrap(),
+    );
+    let resource = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            &format!("/restapis/{id}/resources/{root}"),
+            Some(json!({ "pathPart": "{testPath}" })),
+        )
+        .await;
+    assert_eq!(resource.status, 201, "{resource:?}");
+    let method = method_path(&id, resource.body["id"].as_str().unwrap(), "GET");
+    put_ok(
+        &replay,
+        &method,
+        json!({ "authorizationType": "none", "requestParameters": { "method.request.path.testPath": true } }),
+        201,
+    )
+    .await;
+    put_ok(&replay, &format!("{method}/responses/200"), json!({}), 201).await;
+    let integration = put_ok(
+        &replay,
+        &format!("{method}/integration"),
+        json!({
+            "httpMethod": "POST",
+            "type": "MOCK",
+            "requestParameters": {
+                "integration.request.path.integrationPath": "method.request.path.testPath",
+            },
+            "requestTemplates": { "application/json": "{statusCode: 200}" },
+        }),
+        201,
+    )
+    .await;
+    replay.check("integration", &integration);
+    put_ok(
+        &replay,
+        &format!("{method}/integration/responses/200"),
+        json!({ "selectionPattern": "2\\d{2}", "responseTemplates": {} }),
+        201,
+    )
+    .await;
+    let deployed = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            &format!("/restapis/{id}/deployments"),
+            Some(json!({ "stageName": "dev" })),
+        )
+        .await;
+    assert_eq!(deployed.status, 201, "{deployed:?}");
+    let port = replay.cloud.address.port();
+    let answer = replay
+        .client
+        .get(format!("http://127.0.0.1:{port}/dev/test-path"))
+        .header("host", format!("{id}.execute-api.localhost:{port}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 200);
+    assert_eq!(answer.text().await.unwrap(), "");
+    replay.stop().await;
+}
