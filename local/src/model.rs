@@ -683,6 +683,14 @@ pub fn validate(service: Service, operation: &str, request: &Request) -> Result<
                         body_at(service, operation, name)
                     ));
                 }
+                // API Gateway lists the members' violations in the members' order, wherever
+                // each is bound (recorded: update-method-response-invalid-statuscode-and-
+                // wrong-op, `patchOperations` before the path's `statusCode`).
+                if service == Service::ApiGateway && request.body.is_some_and(Value::is_object) {
+                    if let Some(value) = body_members.remove(name) {
+                        check.value(shape, &value, &body_at(service, operation, name))?;
+                    }
+                }
             }
         }
     }
@@ -721,6 +729,9 @@ const RECORDED_ENUM_ORDERS: &[&[&str]] = &[
     &["HTTP", "MOCK", "AWS_PROXY", "HTTP_PROXY", "AWS"],
     &["PRIVATE", "EDGE", "REGIONAL"],
     &["INSUFFICIENT_DATA", "ALARM", "OK"],
+    // A PATCH operation's op (recorded: test_update_rest_api_concatenation_of_errors,
+    // test_update_method_response_wrong_operations).
+    &["add", "remove", "move", "test", "replace", "copy"],
 ];
 
 /// An enum's values as AWS lists them in a refusal: its recorded order if there is one, else
