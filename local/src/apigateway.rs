@@ -30,12 +30,14 @@ use super::shapes::apigateway::{
     GetResourcesRequest, GetRestApiRequest, GetRestApisRequest, GetStageRequest, GetStagesRequest,
     GetTagsRequest, PatchOperation, PutIntegrationRequest, PutIntegrationResponseRequest,
     PutMethodRequest, PutMethodResponseRequest, Request, TagResourceRequest, UpdateAccountRequest,
-    UpdateMethodRequest, UpdateStageRequest,
+    UpdateIntegrationResponseRequest, UpdateMethodRequest, UpdateMethodResponseRequest,
+    UpdateRestApiRequest, UpdateStageRequest,
 };
 use super::shapes::Timestamp;
 use super::state::{
     ApiModel, Db, Deployment, Integration, IntegrationResponse, Method, Resource, RestApi, Stage,
 };
+use super::updates;
 use super::usage_plans;
 use super::wire::{empty, json};
 
@@ -132,6 +134,9 @@ pub fn apply(db: &mut Db, operation: Operation, region: &str, input: Value) -> R
         Request::DeleteBasePathMapping(input) => {
             domains::delete_base_path_mapping(db, region, input)
         }
+        Request::UpdateRestApi(input) => update_rest_api(db, region, input),
+        Request::UpdateMethodResponse(input) => update_method_response(db, region, input),
+        Request::UpdateIntegrationResponse(input) => update_integration_response(db, region, input),
     };
     answer.unwrap_or_else(|refusal| refusal)
 }
@@ -184,6 +189,12 @@ fn create_rest_api(
             .ip_address_type
             .map_or(default_ip, |t| t.as_str())
             .to_string(),
+        api_key_source: input
+            .api_key_source
+            .map_or("HEADER", |source| source.as_str())
+            .to_string(),
+        disable_execute_api_endpoint: input.disable_execute_api_endpoint.unwrap_or(false),
+        policy: input.policy,
         tags: input.tags.unwrap_or_default(),
         root_id,
         resources,
@@ -194,6 +205,25 @@ fn create_rest_api(
     let response = json(201, &rest_api_json(&api));
     db.insert_api(api);
     Ok(response)
+}
+
+fn update_rest_api(
+    db: &mut Db,
+    region: &str,
+    input: UpdateRestApiRequest,
+) -> Result<Response, Response> {
+    let api = api_mut(db, region, &input.rest_api_id)?;
+    let mut patched = api.clone();
+    updates::patch_rest_api(
+        &mut patched,
+        input.patch_operations.as_deref().unwrap_or_default(),
+    )?;
+    *api = patched;
+    // UpdateRestApi answers `tags` even when there are none (recorded: every
+    // test_update_rest_api_* answer, `"tags": {}`), as CreateRestApi and GetRestApi do not.
+    let mut answer = rest_api_json(api);
+    answer.tags = Some(api.tags.clone());
+    Ok(json(200, &answer))
 }
 
 fn get_rest_apis(
@@ -424,9 +454,13 @@ fn put_integration(
     let http = matches!(kind, "HTTP" | "HTTP_PROXY");
     let integration = Integration {
         kind: kind.to_string(),
-        http_method: input.integration_http_method.clone(),
-        // A MOCK integration calls nothing: its URI is not kept (recorded:
-        // test_put_integration_validation, not-required-integration-method-MOCK).
+        // A MOCK integration calls nothing: neither the method nor the URI given is kept
+        // (recorded: test_put_integration_validation, not-required-integration-method-MOCK;
+        // test_integration_mock_with_path_param, `integrationHttpMethod="POST"` not answered).
+        http_method: input
+            .integration_http_method
+            .clone()
+            .filter(|_| kind != "MOCK"),
         uri: input.uri.clone().filter(|_| kind != "MOCK"),
         request_templates: input.request_templates.clone().unwrap_or_default(),
         request_parameters: input.request_parameters.clone().unwrap_or_default(),
@@ -619,6 +653,27 @@ fn delete_method_response(
     }
 }
 
+fn update_method_response(
+    db: &mut Db,
+    region: &str,
+    input: UpdateMethodResponseRequest,
+) -> Result<Response, Response> {
+    let (resource, models) =
+        resource_and_models_mut(db, region, &input.rest_api_id, &input.resource_id)?;
+    let Some(method) = resource.methods.get_mut(&input.http_method) else {
+        return Err(not_found("Invalid Method identifier specified"));
+    };
+    let Some(stored) = method.responses.get_mut(&input.status_code) else {
+        return Err(not_found("Invalid Response status code specified"));
+    };
+    let mut response: shape::MethodResponse =
+        serde_json::from_value(stored.clone()).unwrap_or_default();
+    let operations = input.patch_operations.as_deref().unwrap_or_default();
+    updates::patch_method_response(&mut response, operations, models)?;
+    *stored = serde_json::to_value(&response).unwrap_or_default();
+    Ok(json(201, &response))
+}
+
 fn put_integration_response(
     db: &mut Db,
     region: &str,
@@ -719,6 +774,29 @@ fn delete_integration_response(
         Some(_) => Ok(empty(204)),
         None => Err(not_found("Invalid Response status code specified")),
     }
+}
+
+fn update_integration_response(
+    db: &mut Db,
+    region: &str,
+    input: UpdateIntegrationResponseRequest,
+) -> Result<Response, Response> {
+    let resource = resource_mut(db, region, &input.rest_api_id, &input.resource_id)?;
+    // The method, its integration, then the status, as GetIntegrationResponse names them.
+    let Some(method) = resource.methods.get_mut(&input.http_method) else {
+        return Err(not_found("Invalid Method identifier specified"));
+    };
+    let Some(integration) = method.integration.as_mut() else {
+        return Err(not_found("Invalid Integration identifier specified"));
+    };
+    let Some(stored) = integration.responses.get_mut(&input.status_code) else {
+        return Err(not_found("Invalid Response status code specified"));
+    };
+    let mut response = stored.clone();
+    let operations = input.patch_operations.as_deref().unwrap_or_default();
+    updates::patch_integration_response(&mut response, operations)?;
+    *stored = response;
+    Ok(json(200, &integration_response_json(stored)))
 }
 
 fn create_deployment(
@@ -1509,7 +1587,7 @@ fn rest_api_json(api: &RestApi) -> shape::RestApi {
         id: Some(api.id.clone()),
         name: Some(api.name.clone()),
         created_date: Some(Timestamp::from_secs(api.created)),
-        api_key_source: Some(shape::ApiKeySourceType::Header),
+        api_key_source: enum_of(&api.api_key_source),
         endpoint_configuration: Some(shape::EndpointConfiguration {
             types: Some(
                 api.endpoint_types
@@ -1521,7 +1599,8 @@ fn rest_api_json(api: &RestApi) -> shape::RestApi {
             vpc_endpoint_ids: None,
         }),
         root_resource_id: Some(api.root_id.clone()),
-        disable_execute_api_endpoint: Some(false),
+        disable_execute_api_endpoint: Some(api.disable_execute_api_endpoint),
+        policy: api.policy.clone(),
         description: api.description.clone(),
         version: api.version.clone(),
         minimum_compression_size: api.minimum_compression_size.map(|size| size as i32),

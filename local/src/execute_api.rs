@@ -966,7 +966,10 @@ fn resolve(
     let Some(method) = method else {
         return Err(missing());
     };
-    if !matches!(method.authorization_type.as_str(), "NONE" | "AWS_IAM") {
+    // API Gateway takes the type in any case (recorded: test_integration_mock_with_path_param
+    // puts `authorizationType="none"`, and its stage answers 200).
+    let authorization = method.authorization_type.to_ascii_uppercase();
+    if !matches!(authorization.as_str(), "NONE" | "AWS_IAM") {
         // A Cognito or custom authorizer, which the local cloud does not run.
         return Err(missing());
     }
@@ -987,7 +990,7 @@ fn resolve(
             deployment_id: deployment.id.clone(),
             binary_media_types: api.binary_media_types.clone(),
             api_key_required: method.api_key_required,
-            authorization: method.authorization_type.clone(),
+            authorization: authorization.clone(),
         });
     }
     let function = method
@@ -1026,7 +1029,7 @@ fn resolve(
         deployment_id: deployment.id.clone(),
         binary_media_types: api.binary_media_types.clone(),
         api_key_required: method.api_key_required,
-        authorization: method.authorization_type.clone(),
+        authorization,
     })
 }
 

@@ -33,7 +33,7 @@ use super::shapes::lambda::{
     FunctionVersion, GetFunctionRequest, GetFunctionResponse, GetPolicyRequest, GetPolicyResponse,
     InvocationRequest, InvocationType, ListFunctionsRequest, ListFunctionsResponse,
     ListTagsResponse, LogType, RemovePermissionRequest, Request, Runtime, TagResourceRequest,
-    TagsError, UpdateFunctionCodeRequest, UpdateFunctionConfigurationRequest,
+    TagsError, UntagResourceRequest, UpdateFunctionCodeRequest, UpdateFunctionConfigurationRequest,
 };
 use super::state::{Function, Logging, State, UpdateStatus};
 use super::wire::{empty, json};
@@ -148,6 +148,7 @@ pub async fn apply(
         Request::ListAliases(input) => super::versions::list_aliases(cloud, region, input),
         Request::Invoke(input) => invoke(cloud, region, input, body).await,
         Request::TagResource(input) => tag_resource(cloud, region, input),
+        Request::UntagResource(input) => untag_resource(cloud, region, input),
         Request::ListTags(input) => list_tags(cloud, region, &input.resource),
     }
 }
@@ -1157,18 +1158,31 @@ fn remove_permission(cloud: &Cloud, region: &str, input: RemovePermissionRequest
     empty(204)
 }
 
-fn tag_resource(cloud: &Cloud, region: &str, input: TagResourceRequest) -> Response {
-    if qualifier_of(&input.resource).is_some() {
-        // Recorded: test_tag_versions (a version's ARN, and `$LATEST`'s).
-        return invalid(
+/// A function's ARN, never a version's or an alias' (recorded: test_tag_versions, and
+/// test_tag_exceptions' qualified ARN of a function that does not exist: the qualifier is
+/// refused before the function is looked for, by TagResource, UntagResource and ListTags).
+fn check_unqualified(resource: &str) -> Result<(), Response> {
+    match qualifier_of(resource) {
+        Some(_) => Err(invalid(
             "Tags on function aliases and versions are not supported. Please specify a function ARN.",
-        );
+        )),
+        None => Ok(()),
+    }
+}
+
+fn tag_resource(cloud: &Cloud, region: &str, input: TagResourceRequest) -> Response {
+    if let Err(refusal) = check_unqualified(&input.resource) {
+        return refusal;
     }
     let mut db = cloud.db();
     let Some(function) = db.function_by_arn_mut(&input.resource) else {
         return not_found(region, &input.resource);
     };
     let tags = input.tags;
+    if tags.is_empty() {
+        // Recorded (TestLambdaTags::test_tag_exceptions, tag_empty_tags), in AWS's words.
+        return invalid("An error occurred and the request cannot be processed.");
+    }
     let added = tags
         .keys()
         .filter(|k| !function.tags.contains_key(*k))
@@ -1177,11 +1191,35 @@ fn tag_resource(cloud: &Cloud, region: &str, input: TagResourceRequest) -> Respo
         return too_many_tags();
     }
     function.tags.extend(tags);
+    // A tag change gives the function a new RevisionId (recorded: TestLambdaTags::
+    // test_tag_lifecycle, a new one after each TagResource and UntagResource).
+    function.marks += 1;
+    db.changed();
+    empty(204)
+}
+
+/// Removes the keys a function has of those named; a key it does not have is no error
+/// (recorded: TestLambdaTag::test_tag_lifecycle, untag_nonexisting_response).
+fn untag_resource(cloud: &Cloud, region: &str, input: UntagResourceRequest) -> Response {
+    if let Err(refusal) = check_unqualified(&input.resource) {
+        return refusal;
+    }
+    let mut db = cloud.db();
+    let Some(function) = db.function_by_arn_mut(&input.resource) else {
+        return not_found(region, &input.resource);
+    };
+    for key in &input.tag_keys {
+        function.tags.remove(key);
+    }
+    function.marks += 1;
     db.changed();
     empty(204)
 }
 
 fn list_tags(cloud: &Cloud, region: &str, arn: &str) -> Response {
+    if let Err(refusal) = check_unqualified(arn) {
+        return refusal;
+    }
     let mut db = cloud.db();
     match db.function_by_arn_mut(arn) {
         Some(function) => json(

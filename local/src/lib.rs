@@ -59,6 +59,7 @@ mod state;
 mod sts;
 mod tasks;
 mod timing;
+mod updates;
 mod usage_plans;
 mod versions;
 mod vtl;

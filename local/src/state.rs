@@ -388,6 +388,16 @@ pub struct RestApi {
     pub minimum_compression_size: Option<i64>,
     #[serde(default = "ipv4")]
     pub ip_address_type: String,
+    /// Where a method that requires an API key reads it: `HEADER` (the default) or
+    /// `AUTHORIZER`, as CreateRestApi or UpdateRestApi set it.
+    #[serde(default = "header")]
+    pub api_key_source: String,
+    /// Kept and answered; the stage URLs are served all the same (see docs/parity.md).
+    #[serde(default)]
+    pub disable_execute_api_endpoint: bool,
+    /// The resource policy's text, as given; answered, not enforced (see docs/parity.md).
+    #[serde(default)]
+    pub policy: Option<String>,
     pub tags: BTreeMap<String, String>,
     pub root_id: String,
     pub resources: BTreeMap<String, Resource>,
@@ -407,6 +417,10 @@ pub struct ApiModel {
     pub content_type: String,
     /// The schema's text, as sent.
     pub schema: Option<String>,
+}
+
+fn header() -> String {
+    "HEADER".into()
 }
 
 fn ipv4() -> String {

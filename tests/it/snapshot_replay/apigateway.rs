@@ -1054,3 +1054,770 @@ async fn unknown_routes_answer_a_missing_token_as_recorded() {
     }
     replay.stop().await;
 }
+
+/// `PUT` at `path` with `body`, which must answer `status`.
+async fn put_ok(replay: &Replay, path: &str, body: serde_json::Value, status: u16) -> Answer {
+    let answer = replay
+        .call(Service::ApiGateway, "PUT", path, Some(body))
+        .await;
+    assert_eq!(answer.status, status, "PUT {path}: {answer:?}");
+    answer
+}
+
+/// test_apigateway_dynamodb.py::test_error_aws_proxy_not_supported: an AWS integration may call
+/// DynamoDB's Query action (with the role the fixture makes), an AWS_PROXY one on the same URI
+/// may not.
+#[tokio::test]
+async fn aws_proxy_to_dynamodb_is_refused_as_recorded() {
+    let mut replay = Replay::start(
+        "apigateway-test_apigateway_dynamodb.snapshot.json",
+        "test_error_aws_proxy_not_supported",
+    )
+    .await;
+    let uri = "arn:aws:apigateway:us-east-1:dynamodb:action/Query";
+    let api = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            "/restapis",
+            Some(json!({ "name": "test-apigw-1a2b3c", "endpointConfiguration": { "types": ["REGIONAL"] } })),
+        )
+        .await
+        .body;
+    let (id, root) = (
+        api["id"].as_str().unwrap(),
+        api["rootResourceId"].as_str().unwrap(),
+    );
+    let resource = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            &format!("/restapis/{id}/resources/{root}"),
+            Some(json!({ "pathPart": "test" })),
+        )
+        .await;
+    assert_eq!(resource.status, 201, "{resource:?}");
+    let method = method_path(id, resource.body["id"].as_str().unwrap(), "POST");
+    put_ok(
+        &replay,
+        &method,
+        json!({ "authorizationType": "NONE", "apiKeyRequired": false, "requestParameters": {} }),
+        201,
+    )
+    .await;
+    let integration = format!("{method}/integration");
+    put_ok(
+        &replay,
+        &integration,
+        json!({
+            "type": "AWS",
+            "httpMethod": "POST",
+            "uri": uri,
+            "credentials": "arn:aws:iam::000000000000:role/role-apigw-1a2b3c",
+            "requestTemplates": {},
+            "requestParameters": {},
+        }),
+        201,
+    )
+    .await;
+    let proxy = replay
+        .call(
+            Service::ApiGateway,
+            "PUT",
+            &integration,
+            Some(json!({ "type": "AWS_PROXY", "httpMethod": "POST", "uri": uri })),
+        )
+        .await;
+    replay.check("create-integration-error", &proxy);
+    replay.stop().await;
+}
+
+/// test_apigateway_integrations.py::test_integration_mock_with_path_param: a MOCK integration
+/// keeps request parameters and a request template that is not JSON (`{statusCode: 200}`, as
+/// the CDK writes), and its stage answers 200 with no body.
+#[tokio::test]
+async fn a_mock_with_a_path_parameter_answers_as_recorded() {
+    let mut replay = Replay::start(
+        "apigateway-test_apigateway_integrations.snapshot.json",
+        "test_integration_mock_with_path_param",
+    )
+    .await;
+    let api = create_rest_api(&replay, "test-api-4d5e6f", Some("this is my api"))
+        .await
+        .body;
+    let (id, root) = (
+        api["id"].as_str().unwrap().to_string(),
+        api["rootResourceId"].as_str().unwrap(),
+    );
+    let resource = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            &format!("/restapis/{id}/resources/{root}"),
+            Some(json!({ "pathPart": "{testPath}" })),
+        )
+        .await;
+    assert_eq!(resource.status, 201, "{resource:?}");
+    let method = method_path(&id, resource.body["id"].as_str().unwrap(), "GET");
+    put_ok(
+        &replay,
+        &method,
+        json!({ "authorizationType": "none", "requestParameters": { "method.request.path.testPath": true } }),
+        201,
+    )
+    .await;
+    put_ok(&replay, &format!("{method}/responses/200"), json!({}), 201).await;
+    let integration = put_ok(
+        &replay,
+        &format!("{method}/integration"),
+        json!({
+            "httpMethod": "POST",
+            "type": "MOCK",
+            "requestParameters": {
+                "integration.request.path.integrationPath": "method.request.path.testPath",
+            },
+            "requestTemplates": { "application/json": "{statusCode: 200}" },
+        }),
+        201,
+    )
+    .await;
+    replay.check("integration", &integration);
+    put_ok(
+        &replay,
+        &format!("{method}/integration/responses/200"),
+        json!({ "selectionPattern": "2\\d{2}", "responseTemplates": {} }),
+        201,
+    )
+    .await;
+    let deployed = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            &format!("/restapis/{id}/deployments"),
+            Some(json!({ "stageName": "dev" })),
+        )
+        .await;
+    assert_eq!(deployed.status, 201, "{deployed:?}");
+    let port = replay.cloud.address.port();
+    let answer = replay
+        .client
+        .get(format!("http://127.0.0.1:{port}/dev/test-path"))
+        .header("host", format!("{id}.execute-api.localhost:{port}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 200);
+    assert_eq!(answer.text().await.unwrap(), "");
+    replay.stop().await;
+}
+
+/// UpdateRestApi: PATCH `/restapis/{id}` with `operations`.
+async fn update_rest_api(replay: &Replay, id: &str, operations: serde_json::Value) -> Answer {
+    replay
+        .call(
+            Service::ApiGateway,
+            "PATCH",
+            &format!("/restapis/{id}"),
+            Some(json!({ "patchOperations": operations })),
+        )
+        .await
+}
+
+/// Each of a recorded test's UpdateRestApi calls, by key, on one API made with `description`.
+async fn rest_api_updates_as_recorded(
+    test: &str,
+    description: Option<&str>,
+    steps: &[(&str, serde_json::Value)],
+) {
+    let mut replay = Replay::start("apigateway-test_apigateway_api.snapshot.json", test).await;
+    let api = create_rest_api(&replay, "test-api-update", description)
+        .await
+        .body;
+    let id = api["id"].as_str().unwrap();
+    for (key, operations) in steps {
+        let answer = update_rest_api(&replay, id, operations.clone()).await;
+        replay.check(key, &answer);
+        if answer.status == 200 {
+            // GetRestApi reads the API back after every accepted update.
+            let read = replay
+                .call(Service::ApiGateway, "GET", &format!("/restapis/{id}"), None)
+                .await;
+            assert_eq!(read.status, 200, "{read:?}");
+        }
+    }
+    replay.stop().await;
+}
+
+/// test_apigateway_api.py::TestApiGatewayApiRestApi::test_update_rest_api_operation_add_remove:
+/// `binaryMediaTypes` patched as a map keyed by the type; a replaced type goes last.
+#[tokio::test]
+async fn binary_media_types_are_patched_as_recorded() {
+    rest_api_updates_as_recorded(
+        "TestApiGatewayApiRestApi::test_update_rest_api_operation_add_remove",
+        Some("this is my api"),
+        &[
+            (
+                "update-rest-api-add",
+                json!([
+                    { "op": "add", "path": "/binaryMediaTypes/image~1png" },
+                    { "op": "add", "path": "/binaryMediaTypes/image~1jpeg" },
+                ]),
+            ),
+            (
+                "update-rest-api-replace",
+                json!([{ "op": "replace", "path": "/binaryMediaTypes/image~1png", "value": "image/gif" }]),
+            ),
+            (
+                "update-rest-api-remove",
+                json!([
+                    { "op": "remove", "path": "/binaryMediaTypes/image~1gif" },
+                    { "op": "remove", "path": "/description" },
+                ]),
+            ),
+        ],
+    )
+    .await;
+}
+
+/// test_apigateway_api.py::TestApiGatewayApiRestApi::test_update_rest_api_compression: 0 to
+/// 10 MB, an empty value turns compression off, replace only.
+#[tokio::test]
+async fn compression_is_patched_as_recorded() {
+    let replace = |value: &str| json!([{ "op": "replace", "path": "/minimumCompressionSize", "value": value }]);
+    rest_api_updates_as_recorded(
+        "TestApiGatewayApiRestApi::test_update_rest_api_compression",
+        Some("this is my api"),
+        &[
+            ("enable-compression", replace("10")),
+            ("disable-compression", replace("")),
+            ("set-compression-zero", replace("0")),
+            ("set-negative-compression", replace("-1")),
+            ("set-string-compression", replace("test")),
+            (
+                "unsupported-operation",
+                json!([{ "op": "add", "path": "/minimumCompressionSize", "value": "10" }]),
+            ),
+        ],
+    )
+    .await;
+}
+
+/// test_apigateway_api.py::TestApiGatewayApiRestApi::test_update_rest_api_behaviour: the
+/// type is read from the path (`/binaryMediaTypes/-` adds `-`), and the list itself is no path.
+#[tokio::test]
+async fn binary_media_types_paths_are_read_as_recorded() {
+    rest_api_updates_as_recorded(
+        "TestApiGatewayApiRestApi::test_update_rest_api_behaviour",
+        Some("this is my api"),
+        &[
+            (
+                "update-rest-api-array",
+                json!([{ "op": "add", "path": "/binaryMediaTypes/-", "value": "image/png" }]),
+            ),
+            (
+                "update-rest-api-add-base-path",
+                json!([{ "op": "add", "path": "/binaryMediaTypes", "value": "image/gif" }]),
+            ),
+            (
+                "update-rest-api-replace-base-path",
+                json!([{ "op": "replace", "path": "/binaryMediaTypes", "value": "image/gif" }]),
+            ),
+            (
+                "update-rest-api-remove-base-path",
+                json!([{ "op": "remove", "path": "/binaryMediaTypes" }]),
+            ),
+        ],
+    )
+    .await;
+}
+
+/// test_apigateway_api.py::TestApiGatewayApiRestApi::test_update_rest_api_ip_address_type: a
+/// private API is dual-stack only; an endpoint type and an IP address type are replaced only.
+#[tokio::test]
+async fn endpoint_configuration_is_patched_as_recorded() {
+    let types = "/endpointConfiguration/types/0";
+    let ip = "/endpointConfiguration/ipAddressType";
+    rest_api_updates_as_recorded(
+        "TestApiGatewayApiRestApi::test_update_rest_api_ip_address_type",
+        None,
+        &[
+            (
+                "update-rest-api-replace-type",
+                json!([
+                    { "op": "replace", "path": types, "value": "EDGE" },
+                    { "op": "replace", "path": types, "value": "REGIONAL" },
+                    { "op": "replace", "path": types, "value": "PRIVATE" },
+                ]),
+            ),
+            (
+                "update-rest-api-replace-to-ipv4-within-private-type",
+                json!([{ "op": "replace", "path": ip, "value": "ipv4" }]),
+            ),
+            (
+                "update-rest-api-wrong-ipAddressType",
+                json!([{ "op": "replace", "path": ip, "value": "wrong" }]),
+            ),
+            (
+                "update-rest-api-wrong-type",
+                json!([{ "op": "replace", "path": types, "value": "wrong" }]),
+            ),
+            (
+                "update-rest-api-invalid-operation-on-ipAddressType",
+                json!([{ "op": "remove", "path": ip, "value": "dualstack" }]),
+            ),
+            (
+                "update-rest-api-invalid-operation-on-type",
+                json!([{ "op": "remove", "path": types, "value": "EDGE" }]),
+            ),
+            (
+                "update-rest-api-replace-ip-address-type",
+                json!([{ "op": "replace", "path": ip, "value": "dualstack" }]),
+            ),
+        ],
+    )
+    .await;
+}
+
+/// test_apigateway_api.py::TestApiGatewayApiRestApi::test_update_rest_api_concatenation_of_errors:
+/// every op outside the model's enum named, in one ValidationException.
+#[tokio::test]
+async fn unknown_patch_ops_are_all_named_as_recorded() {
+    let ip = json!({ "op": "wrong", "path": "/endpointConfiguration/ipAddressType", "value": "dualstack" });
+    let types = json!({ "op": "wrong", "path": "/endpointConfiguration/types/0", "value": "EDGE" });
+    let media = json!({ "op": "wrong", "path": "/binaryMediaTypes", "value": "image/gif" });
+    rest_api_updates_as_recorded(
+        "TestApiGatewayApiRestApi::test_update_rest_api_concatenation_of_errors",
+        None,
+        &[
+            (
+                "update-rest-api-wrong-operations-on-ipAddressType",
+                json!([ip, ip]),
+            ),
+            (
+                "update-rest-api-wrong-operations-on-type",
+                json!([types, types]),
+            ),
+            (
+                "update-rest-api-wrong-operations-on-type-and-on-ip-address-type",
+                json!([ip, types, media]),
+            ),
+        ],
+    )
+    .await;
+}
+
+/// test_apigateway_api.py::TestApiGatewayApiRestApi::test_update_rest_api_invalid_api_id.
+#[tokio::test]
+async fn updating_a_missing_rest_api_is_refused_as_recorded() {
+    let mut replay = Replay::start(
+        "apigateway-test_apigateway_api.snapshot.json",
+        "TestApiGatewayApiRestApi::test_update_rest_api_invalid_api_id",
+    )
+    .await;
+    let answer = update_rest_api(
+        &replay,
+        "api_id",
+        json!([{ "op": "replace", "path": "/apiKeySource", "value": "AUTHORIZER" }]),
+    )
+    .await;
+    replay.check("not-found-update-rest-api", &answer);
+    replay.stop().await;
+}
+
+/// An API with `GET /` integrated with a MOCK and a 200 method response (`response`), as
+/// TestApigatewayMethodResponse's tests make it; its method's path.
+async fn api_with_method_response(replay: &Replay, response: serde_json::Value) -> String {
+    let api = create_rest_api(replay, "test-api-method-response", None)
+        .await
+        .body;
+    let method = method_path(
+        api["id"].as_str().unwrap(),
+        api["rootResourceId"].as_str().unwrap(),
+        "GET",
+    );
+    put_ok(replay, &method, json!({ "authorizationType": "NONE" }), 201).await;
+    put_ok(
+        replay,
+        &format!("{method}/integration"),
+        json!({ "type": "MOCK", "requestTemplates": { "application/json": "{\"statusCode\": 200}" } }),
+        201,
+    )
+    .await;
+    put_ok(replay, &format!("{method}/responses/200"), response, 201).await;
+    method
+}
+
+/// UpdateMethodResponse: PATCH a method's response `status` with `operations`.
+async fn update_method_response(
+    replay: &Replay,
+    method: &str,
+    status: &str,
+    operations: serde_json::Value,
+) -> Answer {
+    replay
+        .call(
+            Service::ApiGateway,
+            "PATCH",
+            &format!("{method}/responses/{status}"),
+            Some(json!({ "patchOperations": operations })),
+        )
+        .await
+}
+
+/// The method response TestApigatewayMethodResponse's tests put: a header, and a model.
+fn header_and_model() -> serde_json::Value {
+    json!({
+        "responseParameters": { "method.response.header.my-header": false },
+        "responseModels": { "application/json": "Empty" },
+    })
+}
+
+/// A recorded test's UpdateMethodResponse calls on 200, by key, on a method response put as
+/// `response`.
+async fn method_response_updates_as_recorded(
+    test: &str,
+    response: serde_json::Value,
+    steps: &[(&str, serde_json::Value)],
+) {
+    let mut replay = Replay::start("apigateway-test_apigateway_api.snapshot.json", test).await;
+    let method = api_with_method_response(&replay, response).await;
+    for (key, operations) in steps {
+        let answer = update_method_response(&replay, &method, "200", operations.clone()).await;
+        replay.check(key, &answer);
+    }
+    replay.stop().await;
+}
+
+/// test_apigateway_api.py::TestApigatewayMethodResponse::test_lifecycle_method_response:
+/// empty maps answered as put; a header and a model added, then replaced; the method lists
+/// them; the response deleted.
+#[tokio::test]
+async fn a_method_responses_lifecycle_answers_as_recorded() {
+    let mut replay = Replay::start(
+        "apigateway-test_apigateway_api.snapshot.json",
+        "TestApigatewayMethodResponse::test_lifecycle_method_response",
+    )
+    .await;
+    let api = create_rest_api(&replay, "test-api-method-response", None)
+        .await
+        .body;
+    let method = method_path(
+        api["id"].as_str().unwrap(),
+        api["rootResourceId"].as_str().unwrap(),
+        "GET",
+    );
+    put_ok(
+        &replay,
+        &method,
+        json!({ "authorizationType": "NONE" }),
+        201,
+    )
+    .await;
+    put_ok(
+        &replay,
+        &format!("{method}/integration"),
+        json!({ "type": "MOCK", "requestTemplates": { "application/json": "{\"statusCode\": 200}" } }),
+        201,
+    )
+    .await;
+    let response = format!("{method}/responses/200");
+    let put = replay
+        .call(
+            Service::ApiGateway,
+            "PUT",
+            &response,
+            Some(json!({ "responseParameters": {}, "responseModels": {} })),
+        )
+        .await;
+    replay.check("put-method-response", &put);
+    let get = replay
+        .call(Service::ApiGateway, "GET", &response, None)
+        .await;
+    replay.check("get-integration-response", &get);
+    for (key, op) in [
+        ("add-method-responses", "add"),
+        ("update-method-responses", "replace"),
+    ] {
+        let answer = update_method_response(
+            &replay,
+            &method,
+            "200",
+            json!([
+                { "op": op, "path": "/responseParameters/method.response.header.my-header", "value": "true" },
+                { "op": op, "path": "/responseModels/application~1json", "value": "Empty" },
+            ]),
+        )
+        .await;
+        replay.check(key, &answer);
+    }
+    let mut read = replay.call(Service::ApiGateway, "GET", &method, None).await;
+    parse_request_templates(&mut read);
+    replay.check("get-method", &read);
+    let deleted = replay
+        .call(Service::ApiGateway, "DELETE", &response, None)
+        .await;
+    replay.check("delete-method-response", &deleted);
+    replay.stop().await;
+}
+
+/// A method's integration's request templates parsed where they hold JSON, as LocalStack's
+/// snapshot library records a string that holds a JSON document.
+fn parse_request_templates(answer: &mut Answer) {
+    let templates = &mut answer.body["methodIntegration"]["requestTemplates"];
+    if let Some(templates) = templates.as_object_mut() {
+        for template in templates.values_mut() {
+            let parsed = template
+                .as_str()
+                .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok());
+            if let Some(parsed @ serde_json::Value::Object(_)) = parsed {
+                *template = parsed;
+            }
+        }
+    }
+}
+
+/// test_apigateway_api.py::TestApigatewayMethodResponse::test_update_method_response: both
+/// maps emptied are left out; added back.
+#[tokio::test]
+async fn a_method_response_is_patched_as_recorded() {
+    let remove = json!([
+        { "op": "remove", "path": "/responseParameters/method.response.header.my-header", "value": "true" },
+        { "op": "remove", "path": "/responseModels/application~1json", "value": "Empty" },
+    ]);
+    let add = json!([
+        { "op": "add", "path": "/responseParameters/method.response.header.my-header", "value": "true" },
+        { "op": "add", "path": "/responseModels/application~1json", "value": "Empty" },
+    ]);
+    method_response_updates_as_recorded(
+        "TestApigatewayMethodResponse::test_update_method_response",
+        header_and_model(),
+        &[
+            ("remove-update-method-response", remove),
+            ("add-update-method-response", add),
+        ],
+    )
+    .await;
+}
+
+/// test_apigateway_api.py::TestApigatewayMethodResponse::
+/// test_update_method_response_wrong_operations: every op outside the model's enum named.
+#[tokio::test]
+async fn a_method_responses_unknown_ops_are_named_as_recorded() {
+    let header = json!({ "op": "wrong_op", "path": "/responseParameters/method.response.header.my-header", "value": "true" });
+    let model =
+        json!({ "op": "wrong_op", "path": "/responseModels/application~1json", "value": "Empty" });
+    let removal =
+        json!({ "op": "remove", "path": "/responseModels/application~1json", "value": "Empty" });
+    method_response_updates_as_recorded(
+        "TestApigatewayMethodResponse::test_update_method_response_wrong_operations",
+        header_and_model(),
+        &[
+            ("update-method-response-wrong-operation-1", json!([header])),
+            ("update-method-response-wrong-operation-2", json!([model])),
+            (
+                "update-method-response-wrong-operation-3",
+                json!([header, model]),
+            ),
+            (
+                "update-method-response-wrong-operation-4",
+                json!([header, model, header, model]),
+            ),
+            (
+                "update-method-response-wrong-operation-5",
+                json!([header, removal, model]),
+            ),
+        ],
+    )
+    .await;
+}
+
+/// test_apigateway_api.py::TestApigatewayMethodResponse::
+/// test_update_method_response_negative_tests: a status not declared, one outside the model's
+/// pattern (with an unknown op: both named, the op first), a missing resource and method.
+#[tokio::test]
+async fn a_missing_method_response_is_named_as_recorded() {
+    let mut replay = Replay::start(
+        "apigateway-test_apigateway_api.snapshot.json",
+        "TestApigatewayMethodResponse::test_update_method_response_negative_tests",
+    )
+    .await;
+    let method = api_with_method_response(&replay, header_and_model()).await;
+    let replace = json!([{ "op": "replace", "path": "/responseParameters/method.response.header.my-header", "value": "true" }]);
+    let wrong_op = json!([{ "op": "wrong_op", "path": "/responseParameters/method.response.header.my-header", "value": "true" }]);
+    let (resource_missing, post) = {
+        let parts: Vec<&str> = method.split('/').collect();
+        (
+            method_path(parts[2], "wrong", "GET"),
+            method_path(parts[2], parts[4], "POST"),
+        )
+    };
+    for (key, path, status, operations) in [
+        (
+            "update-method-response-wrong-statuscode",
+            &method,
+            "201",
+            &replace,
+        ),
+        (
+            "update-method-response-invalid-statuscode",
+            &method,
+            "wrong",
+            &replace,
+        ),
+        (
+            "update-method-response-invalid-statuscode-and-wrong-op",
+            &method,
+            "wrong",
+            &wrong_op,
+        ),
+        (
+            "update-method-response-wrong-resource",
+            &resource_missing,
+            "200",
+            &replace,
+        ),
+        (
+            "update-method-response-wrong-method",
+            &post,
+            "200",
+            &replace,
+        ),
+    ] {
+        let answer = update_method_response(&replay, path, status, operations.clone()).await;
+        replay.check(key, &answer);
+    }
+    replay.stop().await;
+}
+
+/// test_apigateway_api.py::TestApigatewayMethodResponse::
+/// test_update_method_lack_response_parameters_and_models: removing what the response does
+/// not have, and a path that is none.
+#[tokio::test]
+async fn removing_what_a_method_response_lacks_is_refused_as_recorded() {
+    method_response_updates_as_recorded(
+        "TestApigatewayMethodResponse::test_update_method_lack_response_parameters_and_models",
+        json!({}),
+        &[
+            (
+                "update-method-response-operation-without-response-parameters",
+                json!([{ "op": "remove", "path": "/responseParameters/method.response.header.my-header", "value": "true" }]),
+            ),
+            (
+                "update-method-response-operation-without-response-models",
+                json!([{ "op": "remove", "path": "/responseModels/application~1json", "value": "Empty" }]),
+            ),
+            (
+                "update-method-response-operation-with-wrong-path",
+                json!([{ "op": "remove", "path": "/wrong/method.response.header.my-header", "value": "true" }]),
+            ),
+        ],
+    )
+    .await;
+}
+
+/// test_apigateway_api.py::TestApigatewayMethodResponse::test_update_method_wrong_param_names:
+/// replacing or removing a header or a content type the response does not name.
+#[tokio::test]
+async fn a_method_responses_unknown_names_are_refused_as_recorded() {
+    let patch =
+        |op: &str, path: &str, value: &str| json!([{ "op": op, "path": path, "value": value }]);
+    method_response_updates_as_recorded(
+        "TestApigatewayMethodResponse::test_update_method_wrong_param_names",
+        header_and_model(),
+        &[
+            (
+                "update-method-response-operation-with-wrong-param-name-1",
+                patch("replace", "/responseParameters/wrong", "true"),
+            ),
+            (
+                "update-method-response-operation-with-wrong-param-name-2",
+                patch("remove", "/responseParameters/wrong", "true"),
+            ),
+            (
+                "update-method-response-operation-with-wrong-param-name-3",
+                patch("replace", "/responseModels/wrong", "Empty"),
+            ),
+            (
+                "update-method-response-operation-with-wrong-param-name-4",
+                patch("remove", "/responseModels/wrong", "Empty"),
+            ),
+        ],
+    )
+    .await;
+}
+
+/// test_apigateway_api.py::TestApigatewayIntegrationResponse::
+/// test_lifecycle_integration_response: put, read, its selection pattern replaced, put over,
+/// listed by the method, deleted.
+#[tokio::test]
+async fn an_integration_responses_lifecycle_answers_as_recorded() {
+    let mut replay = Replay::start(
+        "apigateway-test_apigateway_api.snapshot.json",
+        "TestApigatewayIntegrationResponse::test_lifecycle_integration_response",
+    )
+    .await;
+    let api = create_rest_api(&replay, "test-api-integration-response", None)
+        .await
+        .body;
+    let method = method_path(
+        api["id"].as_str().unwrap(),
+        api["rootResourceId"].as_str().unwrap(),
+        "GET",
+    );
+    put_ok(
+        &replay,
+        &method,
+        json!({ "authorizationType": "NONE" }),
+        201,
+    )
+    .await;
+    put_ok(
+        &replay,
+        &format!("{method}/integration"),
+        json!({ "type": "MOCK", "requestTemplates": { "application/json": "{\"statusCode\": 200}" } }),
+        201,
+    )
+    .await;
+    let response = format!("{method}/integration/responses/200");
+    let put = replay
+        .call(
+            Service::ApiGateway,
+            "PUT",
+            &response,
+            Some(json!({ "responseTemplates": { "application/json": "\"created\"" }, "selectionPattern": "" })),
+        )
+        .await;
+    replay.check("put-integration-response", &put);
+    let get = replay
+        .call(Service::ApiGateway, "GET", &response, None)
+        .await;
+    replay.check("get-integration-response", &get);
+    let updated = replay
+        .call(
+            Service::ApiGateway,
+            "PATCH",
+            &response,
+            Some(json!({ "patchOperations": [
+                { "op": "replace", "path": "/selectionPattern", "value": "updated-pattern" },
+            ]})),
+        )
+        .await;
+    replay.check("update-integration-response", &updated);
+    let overwritten = replay
+        .call(
+            Service::ApiGateway,
+            "PUT",
+            &response,
+            Some(json!({ "responseTemplates": { "application/json": "overwrite" }, "selectionPattern": "overwrite-pattern" })),
+        )
+        .await;
+    replay.check("overwrite-integration-response", &overwritten);
+    let mut read = replay.call(Service::ApiGateway, "GET", &method, None).await;
+    parse_request_templates(&mut read);
+    replay.check("get-method", &read);
+    let deleted = replay
+        .call(Service::ApiGateway, "DELETE", &response, None)
+        .await;
+    replay.check("delete-integration-response", &deleted);
+    replay.stop().await;
+}

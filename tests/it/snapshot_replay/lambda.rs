@@ -1040,3 +1040,273 @@ async fn deprecated_runtimes_are_refused_as_recorded() {
         replay.stop().await;
     }
 }
+
+/// The path of a resource's tags (TagResource, UntagResource, ListTags), with `query`.
+fn tags_path(resource: &str, query: &str) -> String {
+    format!("/2017-03-31/tags/{resource}{query}")
+}
+
+/// UntagResource's query string: one `tagKeys` per key, as the SDKs write a list.
+fn tag_keys(keys: &[&str]) -> String {
+    let pairs: Vec<String> = keys.iter().map(|k| format!("tagKeys={k}")).collect();
+    format!("?{}", pairs.join("&"))
+}
+
+/// ListTags and GetFunction of `arn`, held to the recording's `…_{suffix}` keys.
+async fn tags_as_recorded(replay: &mut Replay, arn: &str, suffix: &str) {
+    let listed = replay
+        .call(Service::Lambda, "GET", &tags_path(arn, ""), None)
+        .await;
+    replay.check(&format!("list_tags_response_{suffix}"), &listed);
+    let read = get_function(replay, arn, None).await;
+    replay.check(&format!("get_fn_response_{suffix}"), &read);
+}
+
+/// test_lambda_api.py::TestLambdaTags::test_tag_lifecycle: tags added, overwritten and
+/// removed, each change a new RevisionId, the tags gone with the function.
+#[tokio::test]
+async fn a_functions_tags_live_and_die_as_recorded() {
+    let mut replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaTags::test_tag_lifecycle",
+    )
+    .await;
+    let name = "fn-tag-lifecycle";
+    let mut extra = fixture();
+    extra["Tags"] = json!({ "key_a": "value_a" });
+    let created = create_function(&replay, name, extra).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    settled(&replay, name).await;
+    let arn = created.body["FunctionArn"].as_str().unwrap().to_string();
+    let tags = tags_path(&arn, "");
+    tags_as_recorded(&mut replay, &arn, "postfncreate").await;
+    let tagged = replay
+        .call(
+            Service::Lambda,
+            "POST",
+            &tags,
+            Some(json!({ "Tags": {
+                "key_b": "value_b", "key_c": "value_c", "key_d": "value_d", "key_e": "value_e",
+            }})),
+        )
+        .await;
+    replay.check("tag_resource_response", &tagged);
+    tags_as_recorded(&mut replay, &arn, "postaddtags").await;
+    let overwritten = replay
+        .call(
+            Service::Lambda,
+            "POST",
+            &tags,
+            Some(json!({ "Tags": { "key_b": "value_b", "key_c": "value_x" } })),
+        )
+        .await;
+    replay.check("tag_resource_overwrite", &overwritten);
+    tags_as_recorded(&mut replay, &arn, "overwrite").await;
+    for (keys, suffix) in [
+        (&["key_c", "key_d"][..], "postuntag"),
+        (&["key_a", "key_b", "key_e"][..], "postuntagall"),
+    ] {
+        let untagged = replay
+            .call(
+                Service::Lambda,
+                "DELETE",
+                &tags_path(&arn, &tag_keys(keys)),
+                None,
+            )
+            .await;
+        assert_eq!(untagged.status, 204, "{untagged:?}");
+        tags_as_recorded(&mut replay, &arn, suffix).await;
+    }
+    let deleted = replay
+        .call(
+            Service::Lambda,
+            "DELETE",
+            &format!("/2015-03-31/functions/{name}"),
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status, 204, "{deleted:?}");
+    let listed = replay.call(Service::Lambda, "GET", &tags, None).await;
+    replay.check("list_tags_postdelete", &listed);
+    replay.stop().await;
+}
+
+/// test_lambda_api.py::TestLambdaTags::test_tag_exceptions: an ARN of no Lambda resource, a
+/// function that does not exist, a qualified ARN, no keys to remove and no tags to add, each in
+/// AWS's words; a key the function does not have is removed without complaint.
+#[tokio::test]
+async fn tagging_mistakes_are_refused_as_recorded() {
+    let mut replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaTags::test_tag_exceptions",
+    )
+    .await;
+    let name = "fn-tag-exceptions";
+    let created = create_function(&replay, name, fixture()).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    settled(&replay, name).await;
+    let arn = created.body["FunctionArn"].as_str().unwrap().to_string();
+    let missing = arn.replace(name, "doesnotexist");
+    let tag = json!({ "Tags": { "key_a": "value_a" } });
+    for (key, resource) in [
+        ("tag_lambda_invalidarn", "arn:aws:something".to_string()),
+        ("tag_lambda_doesnotexist", missing),
+        ("tag_lambda_qualifier_doesnotexist", format!("{arn}:v1")),
+    ] {
+        let answer = replay
+            .call(
+                Service::Lambda,
+                "POST",
+                &tags_path(&resource, ""),
+                Some(tag.clone()),
+            )
+            .await;
+        replay.check(key, &answer);
+    }
+    let listed = replay
+        .call(Service::Lambda, "GET", &tags_path(&arn, ""), None)
+        .await;
+    replay.check("list_tag_lambda_empty", &listed);
+    for (key, query) in [
+        ("untag_nomatch", tag_keys(&["somekey"])),
+        ("untag_empty_keys", String::new()),
+    ] {
+        let answer = replay
+            .call(Service::Lambda, "DELETE", &tags_path(&arn, &query), None)
+            .await;
+        replay.check(key, &answer);
+    }
+    let empty = replay
+        .call(
+            Service::Lambda,
+            "POST",
+            &tags_path(&arn, ""),
+            Some(json!({ "Tags": {} })),
+        )
+        .await;
+    replay.check("tag_empty_tags", &empty);
+    // One key that exists and one that does not: the one is removed.
+    let two = json!({ "Tags": { "a_key": "a_value", "b_key": "b_value" } });
+    let tagged = replay
+        .call(Service::Lambda, "POST", &tags_path(&arn, ""), Some(two))
+        .await;
+    assert_eq!(tagged.status, 204, "{tagged:?}");
+    let untagged = replay
+        .call(
+            Service::Lambda,
+            "DELETE",
+            &tags_path(&arn, &tag_keys(&["a_key", "c_key"])),
+            None,
+        )
+        .await;
+    assert_eq!(untagged.status, 204, "{untagged:?}");
+    let listed = replay
+        .call(Service::Lambda, "GET", &tags_path(&arn, ""), None)
+        .await;
+    assert_eq!(listed.body["Tags"], json!({ "b_key": "b_value" }));
+    replay.stop().await;
+}
+
+/// test_lambda_api.py::TestLambdaTag::test_tag_lifecycle[lambda_function]: tags added one, then
+/// several, then overlapping; removed one, several, none that exist, and a mix.
+#[tokio::test]
+async fn tags_are_added_and_removed_as_recorded() {
+    let mut replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaTag::test_tag_lifecycle[lambda_function]",
+    )
+    .await;
+    let name = "fn-tag-steps";
+    let created = create_function(&replay, name, fixture()).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    settled(&replay, name).await;
+    let arn = created.body["FunctionArn"].as_str().unwrap().to_string();
+    let tags = tags_path(&arn, "");
+    for (key, tagged) in [
+        ("tag_single_response", json!({ "A": "tag-a" })),
+        (
+            "tag_multiple_response",
+            json!({ "B": "tag-b", "C": "tag-c" }),
+        ),
+        (
+            "tag_overlap_response",
+            json!({ "C": "tag-c-newsuffix", "D": "tag-d" }),
+        ),
+    ] {
+        let answer = replay
+            .call(
+                Service::Lambda,
+                "POST",
+                &tags,
+                Some(json!({ "Tags": tagged })),
+            )
+            .await;
+        replay.check(key, &answer);
+        let listed = replay.call(Service::Lambda, "GET", &tags, None).await;
+        replay.check(&format!("{key}_listtags"), &listed);
+    }
+    for (key, keys) in [
+        ("untag_single_response", &["A"][..]),
+        ("untag_multiple_response", &["B", "C"][..]),
+        ("untag_nonexisting_response", &["F"][..]),
+        ("untag_existing_and_nonexisting_response", &["D", "F"][..]),
+    ] {
+        let answer = replay
+            .call(
+                Service::Lambda,
+                "DELETE",
+                &tags_path(&arn, &tag_keys(keys)),
+                None,
+            )
+            .await;
+        replay.check(key, &answer);
+        let listed = replay.call(Service::Lambda, "GET", &tags, None).await;
+        replay.check(&format!("{key}_listtags"), &listed);
+    }
+    replay.stop().await;
+}
+
+/// test_lambda_api.py::TestLambdaTag::test_tag_exceptions[lambda_function]: a function that
+/// does not exist, for TagResource, UntagResource and ListTags; its ARN with a qualifier; an
+/// ARN of no Lambda resource type.
+#[tokio::test]
+async fn tags_of_a_missing_function_are_refused_as_recorded() {
+    let mut replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaTag::test_tag_exceptions[lambda_function]",
+    )
+    .await;
+    let name = "7b1c0d2e-3f4a-4b5c-8d6e-9f0a1b2c3d4e";
+    let arn = format!("arn:aws:lambda:us-east-1:000000000000:function:{name}");
+    for (key, method, path, body) in [
+        (
+            "not_found_exception_tag",
+            "POST",
+            tags_path(&arn, ""),
+            Some(json!({ "Tags": { "A": "B" } })),
+        ),
+        (
+            "not_found_exception_untag",
+            "DELETE",
+            tags_path(&arn, &tag_keys(&["A"])),
+            None,
+        ),
+        ("not_found_exception_list", "GET", tags_path(&arn, ""), None),
+        (
+            "aliased_arn_exception",
+            "GET",
+            tags_path(&format!("{arn}:alias"), ""),
+            None,
+        ),
+        (
+            "invalid_arn_exception",
+            "GET",
+            tags_path(&arn.replace(":function:", ":foobar:"), ""),
+            None,
+        ),
+    ] {
+        let answer = replay.call(Service::Lambda, method, &path, body).await;
+        replay.check(key, &answer);
+    }
+    replay.stop().await;
+}

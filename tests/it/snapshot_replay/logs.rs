@@ -151,3 +151,61 @@ async fn log_streams_are_described_as_recorded() {
     }
     replay.stop().await;
 }
+
+/// test_logs_streams.py::TestLogsStreams::test_create_log_stream_duplicate_error.
+#[tokio::test]
+async fn a_log_stream_created_twice_is_refused_as_recorded() {
+    let mut replay = Replay::start(
+        "logs-test_logs_streams.snapshot.json",
+        "TestLogsStreams::test_create_log_stream_duplicate_error",
+    )
+    .await;
+    let (group, stream) = ("test-log-group-duplicate", "test-log-stream-1a2b");
+    log_group_and_stream(&replay, group, stream).await;
+    let again = replay
+        .call(
+            Service::Logs("CreateLogStream"),
+            "POST",
+            "/",
+            Some(json!({ "logGroupName": group, "logStreamName": stream })),
+        )
+        .await;
+    replay.check("error-duplicate-log-stream", &again);
+    replay.stop().await;
+}
+
+/// test_logs_streams.py::TestLogsStreams::test_describe_log_streams_with_prefix: only the
+/// streams whose name starts with the prefix, by name.
+#[tokio::test]
+async fn log_streams_are_described_by_prefix_as_recorded() {
+    let mut replay = Replay::start(
+        "logs-test_logs_streams.snapshot.json",
+        "TestLogsStreams::test_describe_log_streams_with_prefix",
+    )
+    .await;
+    let group = "test-log-group-prefix";
+    // A stream the prefix leaves out, so that the filter is seen to filter.
+    log_group_and_stream(&replay, group, "other-stream").await;
+    let prefix = "test-prefix-5e6f";
+    for i in 0..3 {
+        let created = replay
+            .call(
+                Service::Logs("CreateLogStream"),
+                "POST",
+                "/",
+                Some(json!({ "logGroupName": group, "logStreamName": format!("{prefix}-stream-{i}") })),
+            )
+            .await;
+        assert_eq!(created.status, 200, "{created:?}");
+    }
+    let described = replay
+        .call(
+            Service::Logs("DescribeLogStreams"),
+            "POST",
+            "/",
+            Some(json!({ "logGroupName": group, "logStreamNamePrefix": prefix })),
+        )
+        .await;
+    replay.check("describe-streams-with-prefix", &described);
+    replay.stop().await;
+}
