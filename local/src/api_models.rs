@@ -24,6 +24,7 @@ use super::shapes::apigateway::{
     UpdateModelRequest,
 };
 use super::state::{ApiModel, Db, RestApi};
+use super::wire::apigateway_bad_request as bad_request;
 use super::wire::{empty, json};
 
 /// Where a model's `$ref` to another model of the same API points (the canonical form).
@@ -31,10 +32,6 @@ const REF_BASE: &str = "https://apigateway.amazonaws.com/restapis/";
 
 fn error(code: ErrorCode, message: &str) -> Response {
     super::wire::apigateway_error(code, message)
-}
-
-fn bad_request(message: &str) -> Response {
-    error(ErrorCode::BadRequestException, message)
 }
 
 fn no_model(name: &str) -> Response {

@@ -39,6 +39,7 @@ use super::state::{
 };
 use super::updates;
 use super::usage_plans;
+use super::wire::{apigateway_bad_request as bad_request, apigateway_not_found as not_found};
 use super::wire::{empty, json};
 
 /// The largest control-plane request taken: API Gateway's 10 MB payload quota.
@@ -1319,14 +1320,6 @@ fn patch_method(
 /// An error of API Gateway, with the status its model gives the code.
 pub fn error(code: ErrorCode, message: &str) -> Response {
     super::wire::apigateway_error(code, message)
-}
-
-fn not_found(message: &str) -> Response {
-    error(ErrorCode::NotFoundException, message)
-}
-
-fn bad_request(message: &str) -> Response {
-    error(ErrorCode::BadRequestException, message)
 }
 
 fn conflict(message: &str) -> Response {

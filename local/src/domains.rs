@@ -24,6 +24,7 @@ use super::shapes::apigateway::{
 };
 use super::shapes::Timestamp;
 use super::state::{Db, DomainName};
+use super::wire::apigateway_bad_request as bad_request;
 use super::wire::{empty, json};
 
 /// The base path of a mapping with none.
@@ -31,10 +32,6 @@ const NONE: &str = "(none)";
 
 fn error(code: ErrorCode, message: &str) -> Response {
     super::wire::apigateway_error(code, message)
-}
-
-fn bad_request(message: &str) -> Response {
-    error(ErrorCode::BadRequestException, message)
 }
 
 fn no_domain() -> Response {

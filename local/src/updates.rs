@@ -19,16 +19,9 @@ use axum::response::Response;
 
 use super::api_models;
 use super::shapes::apigateway as shape;
-use super::shapes::apigateway::{ErrorCode, PatchOperation};
+use super::shapes::apigateway::PatchOperation;
 use super::state::{ApiModel, IntegrationResponse, RestApi};
-
-fn bad_request(message: &str) -> Response {
-    super::wire::apigateway_error(ErrorCode::BadRequestException, message)
-}
-
-fn not_found(message: &str) -> Response {
-    super::wire::apigateway_error(ErrorCode::NotFoundException, message)
-}
+use super::wire::{apigateway_bad_request as bad_request, apigateway_not_found as not_found};
 
 /// The largest `minimumCompressionSize`, 10 MB.
 const MAX_COMPRESSION_SIZE: i64 = 10_485_760;

@@ -27,6 +27,7 @@ use super::shapes::apigateway::{
 };
 use super::shapes::Timestamp;
 use super::state::{ApiKey, Db, Quota, UsagePlan};
+use super::wire::{apigateway_bad_request as bad_request, apigateway_not_found as not_found};
 use super::wire::{empty, json};
 
 /// The shortest and longest key values API Gateway takes (recorded:
@@ -38,14 +39,6 @@ const DAY: i64 = 86_400;
 
 fn error(code: ErrorCode, message: &str) -> Response {
     super::wire::apigateway_error(code, message)
-}
-
-fn bad_request(message: &str) -> Response {
-    error(ErrorCode::BadRequestException, message)
-}
-
-fn not_found(message: &str) -> Response {
-    error(ErrorCode::NotFoundException, message)
 }
 
 fn conflict(message: &str) -> Response {

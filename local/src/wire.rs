@@ -109,6 +109,16 @@ pub fn apigateway_error(code: ApiGatewayError, message: &str) -> Response {
     error(Protocol::RestJson1, &AwsError::new(code, message))
 }
 
+/// API Gateway's 400 BadRequestException (what every API Gateway module refuses input with).
+pub fn apigateway_bad_request(message: &str) -> Response {
+    apigateway_error(ApiGatewayError::BadRequestException, message)
+}
+
+/// API Gateway's 404 NotFoundException.
+pub fn apigateway_not_found(message: &str) -> Response {
+    apigateway_error(ApiGatewayError::NotFoundException, message)
+}
+
 /// An RPC v2 CBOR error (CloudWatch), with the status and query code its model gives the code.
 pub fn cbor_error(code: CloudWatchError, message: &str) -> Response {
     error(Protocol::RpcV2Cbor, &AwsError::new(code, message))
