@@ -48,6 +48,7 @@ mod lambda;
 mod logs;
 mod model;
 mod paging;
+mod placement;
 mod query;
 mod roles;
 mod router;
@@ -312,8 +313,17 @@ mod tests {
             }
         }
         for leaf in [
-            "arns", "clock", "ids", "tasks", "alarm", "paging", "query", "casing", "timing",
+            "arns",
+            "clock",
+            "ids",
+            "tasks",
+            "alarm",
+            "paging",
+            "query",
+            "casing",
+            "timing",
             "error",
+            "placement",
         ] {
             assert!(
                 graph[leaf].is_empty(),

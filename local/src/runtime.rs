@@ -10,6 +10,7 @@ use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::process::Stdio;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -25,6 +26,7 @@ use tokio::sync::{mpsc, oneshot, watch, Semaphore};
 
 use super::clock::{date_path, now_ms};
 use super::ids::{new_request_id, random_id};
+use super::placement::Placement;
 use super::state::{Db, Function};
 use super::tasks::Tasks;
 
@@ -70,6 +72,26 @@ pub struct Runtimes {
     /// Where invocations, Runtime API servers, pipe readers and process waiters run, so
     /// that the server's stop ends them.
     tasks: Arc<Tasks>,
+    /// Invocations in flight, across every function: one alone is placed beside its worker
+    /// (see `placement`).
+    in_flight: Arc<AtomicUsize>,
+}
+
+/// One invocation counted in flight for as long as it lives.
+struct InFlight(Arc<AtomicUsize>);
+
+impl InFlight {
+    /// Counts one more; and whether it is the only one.
+    fn enter(count: &Arc<AtomicUsize>) -> (InFlight, bool) {
+        let before = count.fetch_add(1, Ordering::AcqRel);
+        (InFlight(count.clone()), before == 0)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// The live environments' process groups.
@@ -127,6 +149,7 @@ impl Runtimes {
             max_environments: max_environments.max(1),
             groups: Groups::default(),
             closed: std::sync::atomic::AtomicBool::new(false),
+            in_flight: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -235,8 +258,12 @@ impl Runtimes {
         let function = Invoked::of(function);
         let request = request_id.clone();
         let (report, invocation) = oneshot::channel();
+        let (flight, alone) = InFlight::enter(&self.in_flight);
         self.tasks.spawn(async move {
+            // Placed on the CPU of the worker running this task, which hands the event over.
+            env.placement.follow(env.pid, alone);
             let (result, healthy, handed) = env.invoke(&function, &request, payload).await;
+            drop(flight);
             if healthy {
                 let current = lock(&pools)
                     .get(&function.region)
@@ -524,6 +551,8 @@ struct Env {
     /// Dropping it kills the process.
     _kill: oneshot::Sender<()>,
     pid: Option<u32>,
+    /// The CPU it is held to while it runs an invocation alone.
+    placement: Placement,
     spawned: Instant,
     memory_read: Option<(Instant, u64)>,
     init_reported: bool,
@@ -645,6 +674,7 @@ impl Env {
             init_errors,
             _kill: kill,
             pid,
+            placement: Placement::default(),
             spawned,
             memory_read: None,
             init_reported: false,

@@ -1270,3 +1270,54 @@ async fn a_functions_own_log_group_gets_its_logs() {
     );
     cloud.stop().await;
 }
+
+/// The CPUs the current process may run on, as /proc lists them ("0-1").
+fn allowed_cpus() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|line| line.strip_prefix("Cpus_allowed_list:"))
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+/// An invocation alone in flight runs on the CPU of the worker that hands it its event, so
+/// that the hand-off is a switch on one CPU rather than a wake-up of an idle one
+/// (docs/performance.md); the function itself reports where it may run.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invocation_alone_in_flight_runs_beside_the_worker_that_hands_it_over() {
+    let cloud = start(None).await;
+    deploy(&cloud).await;
+    let sdk = Sdk::at(&cloud.endpoint()).await;
+    sdk.replace_code(common::script_zip(
+        r#"cpus=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/$$/status)
+  post /2018-06-01/runtime/invocation/$id/response "{\"cpus\":\"$cpus\"}""#,
+    ))
+    .await;
+    let ours = allowed_cpus();
+    for _ in 0..2 {
+        let output = sdk.invoke().await;
+        let answer: serde_json::Value =
+            serde_json::from_slice(output.payload().unwrap().as_ref()).unwrap();
+        let cpus = answer["cpus"].as_str().unwrap();
+        let several = ours.contains(['-', ',']);
+        if several {
+            let cpu: usize = cpus
+                .parse()
+                .unwrap_or_else(|_| panic!("one CPU, not {cpus}"));
+            assert!(
+                ours.split(',').any(|range| match range.split_once('-') {
+                    Some((low, high)) =>
+                        (low.parse().unwrap()..=high.parse().unwrap()).contains(&cpu),
+                    None => range.parse::<usize>().unwrap() == cpu,
+                }),
+                "CPU {cpu} is one of ours ({ours})"
+            );
+        } else {
+            assert_eq!(cpus, ours, "one CPU: nothing to choose");
+        }
+    }
+    cloud.stop().await;
+}
