@@ -241,6 +241,16 @@ async fn serve(
         },
     );
     let result = invoke_function(cloud, &function, event, trace).await;
+    if result.throttled {
+        // Lambda's 429 (the function's reserved concurrency in use) fails the integration:
+        // the caller gets a plain 500, the status in the execution log (inferred from
+        // API Gateway's error handling of Lambda integrations; docs/parity.md).
+        trace.error(format!(
+            "Execution failed due to configuration error: Lambda invocation failed with status: 429. Lambda request id: {}",
+            result.request_id
+        ));
+        return message(500, "Internal server error", "InternalServerErrorException");
+    }
     proxy_answer(cloud, request, &result, &binary_media_types, cache, trace).await
 }
 

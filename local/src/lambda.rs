@@ -28,7 +28,7 @@ use super::model;
 use super::runtime::function_arn;
 pub use super::shapes::lambda::Operation;
 use super::shapes::lambda::{
-    AddPermissionRequest, AddPermissionResponse, Architecture, CreateFunctionRequest,
+    AddPermissionRequest, AddPermissionResponse, Architecture, Concurrency, CreateFunctionRequest,
     DeleteFunctionRequest, FunctionCodeLocation, FunctionConfiguration, FunctionUrlAuthType,
     FunctionVersion, GetFunctionRequest, GetFunctionResponse, GetPolicyRequest, GetPolicyResponse,
     InvocationRequest, InvocationType, ListFunctionsRequest, ListFunctionsResponse,
@@ -150,6 +150,12 @@ pub async fn apply(
         Request::TagResource(input) => tag_resource(cloud, region, input),
         Request::UntagResource(input) => untag_resource(cloud, region, input),
         Request::ListTags(input) => list_tags(cloud, region, &input.resource),
+        Request::PutFunctionConcurrency(input) => super::concurrency::put(cloud, region, input),
+        Request::GetFunctionConcurrency(input) => super::concurrency::get(cloud, region, input),
+        Request::DeleteFunctionConcurrency(input) => {
+            super::concurrency::delete(cloud, region, input)
+        }
+        Request::GetAccountSettings(_) => super::concurrency::account_settings(cloud, region),
     }
 }
 
@@ -414,6 +420,7 @@ async fn create_function(
         versions: Default::default(),
         last_version: 0,
         aliases: Default::default(),
+        reserved_concurrency: None,
     };
     let mut answered = configuration(&function);
     // Publish: version 1 is made with the function, Pending as it is, and settles with it;
@@ -571,6 +578,11 @@ fn get_function(
                 repository_type: Some("S3".into()),
                 location: Some(format!("file://{}", f.code_dir.display())),
                 ..Default::default()
+            }),
+            // Only when reserved (recorded: test_lambda_concurrency_update,
+            // get_function_concurrency_info).
+            concurrency: f.reserved_concurrency.map(|reserved| Concurrency {
+                reserved_concurrent_executions: Some(reserved),
             }),
             ..Default::default()
         };
@@ -1289,6 +1301,9 @@ async fn invoke(
     }
     let started = std::time::Instant::now();
     let result = cloud.runtimes.invoke(&function, payload).await;
+    if result.throttled {
+        return super::concurrency::throttled();
+    }
     cloud.record_invocation(
         &function,
         result.function_error.is_some(),
@@ -1328,29 +1343,57 @@ async fn invoke(
 /// "Asynchronous invocation").
 fn invoke_event(cloud: &Arc<Cloud>, function: Function, payload: Vec<u8>) -> Response {
     let request_id = super::ids::new_request_id();
-    let (cloud, id) = (Arc::clone(cloud), request_id.clone());
-    tokio::spawn(async move {
-        for retry_after in [Some(60), Some(120), None] {
-            let started = std::time::Instant::now();
-            let result = cloud
-                .runtimes
-                .invoke_as(&function, payload.clone(), id.clone())
-                .await;
-            let failed = result.function_error.is_some();
-            cloud.record_invocation(&function, failed, started.elapsed());
-            match retry_after {
-                Some(seconds) if failed && !cloud.runtimes.is_shut_down() => {
-                    tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
-                }
-                _ => break,
-            }
-        }
-    });
+    tokio::spawn(run_event(
+        Arc::clone(cloud),
+        function,
+        payload,
+        request_id.clone(),
+    ));
     let mut response = empty(202);
     if let Ok(id) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-amzn-requestid", id);
     }
     response
+}
+
+/// How long an event waits between a failed run and the next (Lambda's two retries).
+const EVENT_RETRY_DELAYS: [u64; 2] = [60, 120];
+/// How long an event stays queued while its function is throttled (the developer guide,
+/// "Asynchronous invocation": six hours by default).
+const MAX_EVENT_AGE: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
+
+/// Runs a queued event: once, and twice more if it fails. A throttled attempt (the
+/// function's reserved concurrency in use) uses up no retry: the event stays queued and is
+/// tried again, here once a second, for up to `MAX_EVENT_AGE`.
+async fn run_event(cloud: Arc<Cloud>, mut function: Function, payload: Vec<u8>, id: String) {
+    let queued = std::time::Instant::now();
+    let mut failures = 0;
+    while !cloud.runtimes.is_shut_down() {
+        // The reservation as it is now: it may have changed while the event waited.
+        function.reserved_concurrency = cloud
+            .db()
+            .function(&function.region, &function.name)
+            .and_then(|f| f.reserved_concurrency);
+        let started = std::time::Instant::now();
+        let result = cloud
+            .runtimes
+            .invoke_as(&function, payload.clone(), id.clone())
+            .await;
+        if result.throttled {
+            if queued.elapsed() >= MAX_EVENT_AGE {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            continue;
+        }
+        let failed = result.function_error.is_some();
+        cloud.record_invocation(&function, failed, started.elapsed());
+        let Some(delay) = EVENT_RETRY_DELAYS.get(failures).filter(|_| failed) else {
+            return;
+        };
+        failures += 1;
+        tokio::time::sleep(std::time::Duration::from_secs(*delay)).await;
+    }
 }
 
 /// What an invocation runs, if it can: the version the qualifier names (for an alias, the

@@ -35,6 +35,7 @@ mod casing;
 mod clock;
 mod cloudwatch;
 mod code;
+mod concurrency;
 mod domains;
 mod emulation;
 mod error;
@@ -67,6 +68,7 @@ mod vtl;
 mod wire;
 
 pub use emulation::check_runnable;
+pub use placement::Mode as PlacementMode;
 pub use runtime::InvokeResult;
 pub use server::LocalCloud;
 use state::Db;
@@ -95,6 +97,8 @@ pub struct LocalConfig {
     pub state_dir: Option<PathBuf>,
     /// Execution environments per function at most (more requests wait for one).
     pub max_environments: usize,
+    /// When an invocation alone in flight runs on its worker's CPU (see `placement`).
+    pub placement: PlacementMode,
     /// Faults to inject from the start (see `faults` for the spec).
     pub faults: Option<String>,
     /// Enforce API Gateway's control-plane rate limits (429 beyond them).
@@ -152,6 +156,7 @@ impl Default for LocalConfig {
             port: DEFAULT_PORT,
             state_dir: None,
             max_environments: 8,
+            placement: PlacementMode::Auto,
             faults: None,
             enforce_rate_limits: false,
             iam_policy: None,

@@ -8,7 +8,40 @@
 //! worker's own CPU the same hand-off is a switch between two processes, one of which is about
 //! to wait: measured with the bench's load generator at 1 client on 2 vCPUs, the stage URL's
 //! p50 went from 269–290 µs to 182–186 µs with the two placed together (docs/performance.md).
-//! Under concurrent load the two cores are needed by both, so nothing is placed then.
+//! Under concurrent load the two cores are needed by both, so nothing is placed then; nor
+//! while the machine is oversubscribed (`Mode::Auto`): a process held to one CPU behind a
+//! build could not move to the other, and invocations that took milliseconds took seconds.
+
+/// When environments are placed (`faqctl local --placement`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// While the machine is not oversubscribed: no more tasks ready to run than CPUs
+    /// (`/proc/loadavg`, read at most every 50 ms). A process held to one busy CPU could not
+    /// move to the other, so under a build or a test suite nothing is held.
+    #[default]
+    Auto,
+    /// Whenever an invocation is alone, however busy the machine.
+    Always,
+    /// Never: the kernel places every process.
+    Off,
+}
+
+impl Mode {
+    /// Whether an invocation alone in flight is placed now.
+    pub fn places(self) -> bool {
+        match self {
+            Mode::Auto => os::machine_quiet(),
+            Mode::Always => true,
+            Mode::Off => false,
+        }
+    }
+}
+
+/// Whether `running` tasks ready to run (the reader among them) leave the machine's `cpus`
+/// enough: no more of them than CPUs.
+pub fn quiet(running: usize, cpus: usize) -> bool {
+    running <= cpus
+}
 
 /// One environment's placement: the CPU it is held to, if any.
 #[derive(Debug, Default)]
@@ -42,12 +75,50 @@ impl Placement {
 
 #[cfg(target_os = "linux")]
 mod os {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
     use std::sync::OnceLock;
+    use std::time::Instant;
+
+    /// Whether the machine is quiet (`super::quiet` of `/proc/loadavg`'s running tasks and
+    /// the CPUs this process may use), read at most every 50 ms.
+    pub fn machine_quiet() -> bool {
+        static START: OnceLock<Instant> = OnceLock::new();
+        static READ_AT_MS: AtomicU64 = AtomicU64::new(0);
+        static QUIET: AtomicBool = AtomicBool::new(false);
+        let Some(cpus) = allowed_count() else {
+            return false;
+        };
+        let now = START.get_or_init(Instant::now).elapsed().as_millis() as u64 + 1;
+        let read_at = READ_AT_MS.load(Ordering::Relaxed);
+        if read_at != 0 && now.saturating_sub(read_at) < 50 {
+            return QUIET.load(Ordering::Relaxed);
+        }
+        READ_AT_MS.store(now, Ordering::Relaxed);
+        // "0.52 0.58 0.59 2/345 6789": the fourth field is running/total.
+        let running = std::fs::read_to_string("/proc/loadavg")
+            .ok()
+            .and_then(|text| {
+                let field = text.split_whitespace().nth(3)?;
+                field.split('/').next()?.parse::<usize>().ok()
+            });
+        let quiet = running.is_some_and(|running| super::quiet(running, cpus));
+        QUIET.store(quiet, Ordering::Relaxed);
+        quiet
+    }
 
     /// The CPUs this process may run on, read once: "free" means these, as the process was
     /// started with them (a `taskset` around `faqctl local` is kept).
     fn allowed() -> Option<&'static libc::cpu_set_t> {
-        static ALLOWED: OnceLock<Option<libc::cpu_set_t>> = OnceLock::new();
+        allowed_and_count().map(|(set, _)| set)
+    }
+
+    /// How many CPUs `allowed` holds.
+    fn allowed_count() -> Option<usize> {
+        allowed_and_count().map(|(_, count)| *count)
+    }
+
+    fn allowed_and_count() -> Option<&'static (libc::cpu_set_t, usize)> {
+        static ALLOWED: OnceLock<Option<(libc::cpu_set_t, usize)>> = OnceLock::new();
         ALLOWED
             .get_or_init(|| {
                 // SAFETY: an all-zero cpu_set_t is a valid empty set, and sched_getaffinity
@@ -59,7 +130,8 @@ mod os {
                         std::mem::size_of::<libc::cpu_set_t>(),
                         &mut set,
                     );
-                    (read == 0 && libc::CPU_COUNT(&set) > 1).then_some(set)
+                    let count = libc::CPU_COUNT(&set) as usize;
+                    (read == 0 && count > 1).then_some((set, count))
                 }
             })
             .as_ref()
@@ -120,6 +192,10 @@ mod os {
 
 #[cfg(not(target_os = "linux"))]
 mod os {
+    pub fn machine_quiet() -> bool {
+        false
+    }
+
     pub fn current_cpu() -> Option<usize> {
         None
     }
@@ -142,6 +218,16 @@ mod tests {
             .unwrap()
             .trim()
             .to_string()
+    }
+
+    #[test]
+    fn the_machine_is_quiet_while_no_more_tasks_are_ready_than_cpus() {
+        assert!(quiet(1, 2));
+        assert!(quiet(2, 2));
+        assert!(!quiet(3, 2));
+        assert!(!quiet(9, 8));
+        assert!(Mode::Always.places());
+        assert!(!Mode::Off.places());
     }
 
     #[test]

@@ -26,7 +26,7 @@ use tokio::sync::{mpsc, oneshot, watch, Semaphore};
 
 use super::clock::{date_path, now_ms};
 use super::ids::{new_request_id, random_id};
-use super::placement::Placement;
+use super::placement::{Mode as PlacementMode, Placement};
 use super::state::{Db, Function};
 use super::tasks::Tasks;
 
@@ -45,6 +45,8 @@ pub struct InvokeResult {
     pub function_error: Option<String>,
     /// The invocation's log lines (for `LogType: Tail`).
     pub log: String,
+    /// Not run: the function's reserved concurrency was all in use (Lambda's 429).
+    pub throttled: bool,
 }
 
 /// Region → function → version (`$LATEST`, `3`) → its pool: functions of one name in two
@@ -75,6 +77,53 @@ pub struct Runtimes {
     /// Invocations in flight, across every function: one alone is placed beside its worker
     /// (see `placement`).
     in_flight: Arc<AtomicUsize>,
+    /// When a lone invocation is placed.
+    placement: PlacementMode,
+    /// Invocations in flight per function (region, name), its versions together, counted for
+    /// the functions with a reserved concurrency only: what the reservation bounds.
+    reserved: Arc<Mutex<HashMap<(String, String), usize>>>,
+}
+
+/// One invocation counted against its function's reserved concurrency while it lives.
+struct Reservation {
+    counts: Arc<Mutex<HashMap<(String, String), usize>>>,
+    key: (String, String),
+}
+
+impl Reservation {
+    /// A place within `function`'s reserved concurrency, if it has one and one is free;
+    /// `Err` when all are in use (for 0, always). `Ok(None)`: nothing reserved, nothing held.
+    fn take(
+        counts: &Arc<Mutex<HashMap<(String, String), usize>>>,
+        function: &Function,
+    ) -> Result<Option<Reservation>, ()> {
+        let Some(limit) = function.reserved_concurrency else {
+            return Ok(None);
+        };
+        let key = (function.region.clone(), function.name.clone());
+        let mut held = lock(counts);
+        let running = held.entry(key.clone()).or_insert(0);
+        if *running >= usize::try_from(limit).unwrap_or(0) {
+            return Err(());
+        }
+        *running += 1;
+        Ok(Some(Reservation {
+            counts: counts.clone(),
+            key,
+        }))
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        let mut held = lock(&self.counts);
+        if let Some(running) = held.get_mut(&self.key) {
+            *running = running.saturating_sub(1);
+            if *running == 0 {
+                held.remove(&self.key);
+            }
+        }
+    }
 }
 
 /// One invocation counted in flight for as long as it lives.
@@ -141,7 +190,12 @@ struct Pool {
 }
 
 impl Runtimes {
-    pub fn new(db: Arc<Mutex<Db>>, max_environments: usize, tasks: Arc<Tasks>) -> Runtimes {
+    pub fn new(
+        db: Arc<Mutex<Db>>,
+        max_environments: usize,
+        placement: PlacementMode,
+        tasks: Arc<Tasks>,
+    ) -> Runtimes {
         Runtimes {
             tasks,
             db,
@@ -150,6 +204,8 @@ impl Runtimes {
             groups: Groups::default(),
             closed: std::sync::atomic::AtomicBool::new(false),
             in_flight: Arc::new(AtomicUsize::new(0)),
+            placement,
+            reserved: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
@@ -226,6 +282,12 @@ impl Runtimes {
         payload: Vec<u8>,
         request_id: String,
     ) -> InvokeResult {
+        let Ok(reservation) = Reservation::take(&self.reserved, function) else {
+            return InvokeResult {
+                throttled: true,
+                ..failure(&request_id, "TooManyRequestsException", "Rate Exceeded.")
+            };
+        };
         let pool = self.pool(function);
         let Ok(permit) = pool.permits.clone().acquire_owned().await else {
             return failure(
@@ -259,11 +321,13 @@ impl Runtimes {
         let request = request_id.clone();
         let (report, invocation) = oneshot::channel();
         let (flight, alone) = InFlight::enter(&self.in_flight);
+        let placed = alone && self.placement.places();
         self.tasks.spawn(async move {
             // Placed on the CPU of the worker running this task, which hands the event over.
-            env.placement.follow(env.pid, alone);
+            env.placement.follow(env.pid, placed);
             let (result, healthy, handed) = env.invoke(&function, &request, payload).await;
             drop(flight);
+            drop(reservation);
             if healthy {
                 let current = lock(&pools)
                     .get(&function.region)
@@ -322,6 +386,7 @@ fn failure(request_id: &str, kind: &str, message: &str) -> InvokeResult {
             .into_bytes(),
         function_error: Some("Unhandled".into()),
         log: String::new(),
+        throttled: false,
     }
 }
 
@@ -820,6 +885,7 @@ impl Env {
             payload,
             function_error: error.then(|| "Unhandled".to_string()),
             log: log[tail_start..].to_string(),
+            throttled: false,
         };
         (result, healthy, handed)
     }

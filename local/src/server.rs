@@ -87,7 +87,12 @@ impl LocalCloud {
         super::lock(&db).cache_provisioning_ms = timing.cache_cluster.as_millis() as i64;
         let cloud = Arc::new(Cloud {
             db: db.clone(),
-            runtimes: runtime::Runtimes::new(db, config.max_environments, tasks.clone()),
+            runtimes: runtime::Runtimes::new(
+                db,
+                config.max_environments,
+                config.placement,
+                tasks.clone(),
+            ),
             tasks,
             dir,
             settle: config.settle.max(timing.settle),

@@ -281,6 +281,11 @@ pub struct Function {
     pub last_version: u64,
     #[serde(default)]
     pub aliases: BTreeMap<String, Alias>,
+    /// Its reserved concurrency (PutFunctionConcurrency): at most this many invocations of
+    /// it, all versions together, run at once; 0 switches it off. A version's copy is its
+    /// function's as of the invocation (`versions::pick`).
+    #[serde(default)]
+    pub reserved_concurrency: Option<i32>,
 }
 
 fn latest() -> String {
@@ -321,6 +326,7 @@ impl Function {
             versions: BTreeMap::new(),
             last_version: self.last_version,
             aliases: BTreeMap::new(),
+            reserved_concurrency: self.reserved_concurrency,
         }
     }
 

@@ -89,6 +89,13 @@ pub fn resolve(function: &Function, qualifier: Option<&str>) -> Option<Named> {
 /// invocations (drawn at random per invocation, as Lambda does), else the primary one. The
 /// invoked ARN stays the alias'.
 pub fn pick(function: &Function, named: Named) -> Function {
+    let mut chosen = pick_version(function, named);
+    // Reserved concurrency is the function's, whichever version runs.
+    chosen.reserved_concurrency = function.reserved_concurrency;
+    chosen
+}
+
+fn pick_version(function: &Function, named: Named) -> Function {
     let Some(alias) = &named.alias else {
         return named.function;
     };

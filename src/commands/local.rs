@@ -92,12 +92,35 @@ pub struct LocalArgs {
     /// machine offers but one, left to the functions' `bootstrap` processes (at least 1).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub workers: Option<u16>,
+    /// Whether a function's process runs on the CPU of the worker that hands it its event
+    /// while its invocation is the only one in flight (a hand-off on one CPU, instead of
+    /// waking another): `auto` while the machine is not oversubscribed, `always`, or `off`.
+    #[arg(long, value_enum, default_value_t = Placement::Auto)]
+    pub placement: Placement,
     #[command(flatten)]
     pub names: NameArgs,
     #[command(flatten)]
     pub function: FunctionArgs,
     #[command(flatten)]
     pub source: SourceArgs,
+}
+
+/// `--placement`'s values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Placement {
+    Auto,
+    Always,
+    Off,
+}
+
+impl From<Placement> for crate::local::PlacementMode {
+    fn from(placement: Placement) -> Self {
+        match placement {
+            Placement::Auto => crate::local::PlacementMode::Auto,
+            Placement::Always => crate::local::PlacementMode::Always,
+            Placement::Off => crate::local::PlacementMode::Off,
+        }
+    }
 }
 
 /// `--workers` when not given: the machine's CPUs but one, which the functions'
@@ -142,6 +165,7 @@ pub async fn run(args: LocalArgs, global: &RemoteArgs, printer: &Printer) -> any
         port: args.port,
         state_dir: args.state_dir.clone(),
         max_environments: args.max_environments.into(),
+        placement: args.placement.into(),
         faults: args.faults.clone(),
         enforce_rate_limits: args.enforce_rate_limits,
         iam_policy,

@@ -1288,7 +1288,12 @@ fn allowed_cpus() -> String {
 #[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invocation_alone_in_flight_runs_beside_the_worker_that_hands_it_over() {
-    let cloud = start(None).await;
+    // `always`: the test suite keeps the machine busy, where `auto` holds nothing.
+    let cloud = common::local_cloud(LocalConfig {
+        placement: faqctl::local::PlacementMode::Always,
+        ..LocalConfig::default()
+    })
+    .await;
     deploy(&cloud).await;
     let sdk = Sdk::at(&cloud.endpoint()).await;
     sdk.replace_code(common::script_zip(
@@ -1319,5 +1324,104 @@ async fn an_invocation_alone_in_flight_runs_beside_the_worker_that_hands_it_over
             assert_eq!(cpus, ours, "one CPU: nothing to choose");
         }
     }
+    cloud.stop().await;
+}
+
+/// Reserved concurrency holds: at 0 the function is switched off (Invoke's 429 in Lambda's
+/// words, a 500 at the stage URL, and an Event invocation stays queued until it may run); at
+/// 1 a second invocation while the first runs is throttled; deleted, it runs again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reserved_concurrency_throttles_invocations_beyond_it() {
+    let cloud = start(None).await;
+    let deployed = deploy(&cloud).await;
+    let url = deployed["invoke_url"].as_str().unwrap().to_string();
+    let sdk = Sdk::at(&cloud.endpoint()).await;
+    let reserve = |n: i32| {
+        sdk.lambda
+            .put_function_concurrency()
+            .function_name("FAQ")
+            .reserved_concurrent_executions(n)
+            .send()
+    };
+    reserve(0).await.unwrap();
+    let refused = sdk.lambda.invoke().function_name("FAQ").send().await;
+    let error = refused.unwrap_err().into_service_error();
+    let aws_sdk_lambda::operation::invoke::InvokeError::TooManyRequestsException(throttled) = error
+    else {
+        panic!("not throttled: {error:?}");
+    };
+    assert_eq!(throttled.message(), Some("Rate Exceeded."));
+    assert_eq!(
+        throttled.reason().map(|r| r.as_str()),
+        Some("ReservedFunctionConcurrentInvocationLimitExceeded")
+    );
+    assert_eq!(get(&url).await.0, 500, "the stage's integration fails");
+    let queued = sdk
+        .lambda
+        .invoke()
+        .function_name("FAQ")
+        .invocation_type(aws_sdk_lambda::types::InvocationType::Event)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(queued.status_code(), 202);
+    let event_id = {
+        use aws_sdk_lambda::operation::RequestId;
+        queued.request_id().unwrap().to_string()
+    };
+    sdk.lambda
+        .delete_function_concurrency()
+        .function_name("FAQ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(get(&url).await.0, 200, "runs again once deleted");
+    let ran = common::until(Duration::from_secs(10), || async {
+        let found = sdk
+            .logs
+            .filter_log_events()
+            .log_group_name("/aws/lambda/FAQ")
+            .filter_pattern(format!("\"START RequestId: {event_id}\""))
+            .send()
+            .await
+            .unwrap();
+        !found.events().is_empty()
+    })
+    .await;
+    assert!(
+        ran,
+        "the queued event ran once the function was switched on"
+    );
+
+    // One at a time: a function that waits for a file, the first invocation holds the place.
+    let dir = tempfile::tempdir().unwrap();
+    let (started, go) = (dir.path().join("started"), dir.path().join("go"));
+    sdk.replace_code(common::script_zip(&format!(
+        r#"touch {started}; while [ ! -e {go} ]; do sleep 0.05; done
+  post /2018-06-01/runtime/invocation/$id/response '{{"ok":true}}'"#,
+        started = started.display(),
+        go = go.display()
+    )))
+    .await;
+    reserve(1).await.unwrap();
+    let first = tokio::spawn({
+        let lambda = sdk.lambda.clone();
+        async move { lambda.invoke().function_name("FAQ").send().await }
+    });
+    assert!(
+        common::eventually(Duration::from_secs(10), || started.exists()).await,
+        "the first invocation started"
+    );
+    let second = sdk.lambda.invoke().function_name("FAQ").send().await;
+    assert!(
+        matches!(
+            second.unwrap_err().into_service_error(),
+            aws_sdk_lambda::operation::invoke::InvokeError::TooManyRequestsException(_)
+        ),
+        "the second is throttled while the first runs"
+    );
+    std::fs::write(&go, "").unwrap();
+    let first = first.await.unwrap().unwrap();
+    assert_eq!(first.status_code(), 200);
     cloud.stop().await;
 }

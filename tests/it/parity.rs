@@ -963,6 +963,12 @@ async fn lambda_names_what_it_cannot_find_as_aws_does() {
             unreachable(),
         ),
         (
+            "test_get_function_wrong_region[get_function_concurrency]",
+            get.clone(),
+            format!("/2019-09-30/functions/{wrong_region}/concurrency"),
+            unreachable(),
+        ),
+        (
             "test_get_function_wrong_region[delete_function]",
             delete.clone(),
             format!("{functions}/{wrong_region}"),

@@ -77,8 +77,8 @@ async fn invoke(sdk: &Sdk, qualifier: &str) -> (String, String) {
         .send()
         .await
         .unwrap();
-    assert_eq!(output.function_error(), None);
     let payload: Value = serde_json::from_slice(output.payload().unwrap().as_ref()).unwrap();
+    assert_eq!(output.function_error(), None, "{payload}");
     (
         output.executed_version().unwrap().to_string(),
         payload["body"].as_str().unwrap().to_string(),

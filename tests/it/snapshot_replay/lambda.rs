@@ -1310,3 +1310,235 @@ async fn tags_of_a_missing_function_are_refused_as_recorded() {
     }
     replay.stop().await;
 }
+
+/// The path of a function's reserved concurrency: PUT and DELETE are of 2017-10-31, GET of
+/// 2019-09-30, as Lambda's model binds them.
+fn concurrency_path(method: &str, name: &str) -> String {
+    let version = if method == "GET" {
+        "2019-09-30"
+    } else {
+        "2017-10-31"
+    };
+    format!("/{version}/functions/{name}/concurrency")
+}
+
+async fn concurrency(replay: &Replay, method: &str, name: &str, reserved: Option<i64>) -> Answer {
+    let body = reserved.map(|n| json!({ "ReservedConcurrentExecutions": n }));
+    replay
+        .call(
+            Service::Lambda,
+            method,
+            &concurrency_path(method, name),
+            body,
+        )
+        .await
+}
+
+async fn account_settings(replay: &Replay) -> Answer {
+    replay
+        .call(Service::Lambda, "GET", "/2016-08-19/account-settings", None)
+        .await
+}
+
+/// test_lambda_api.py::TestLambdaReservedConcurrency::test_function_concurrency_exceptions:
+/// a function that does not exist (named with `:$LATEST`, whatever the value asked), and a
+/// qualified ARN, refused.
+#[tokio::test]
+async fn reserved_concurrency_mistakes_are_refused_as_recorded() {
+    let mut replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaReservedConcurrency::test_function_concurrency_exceptions",
+    )
+    .await;
+    for (key, reserved) in [
+        (
+            "put_function_concurrency_with_function_name_doesnotexist",
+            1,
+        ),
+        (
+            "put_function_concurrency_with_function_name_doesnotexist_and_invalid_concurrency",
+            0,
+        ),
+    ] {
+        let answer = concurrency(&replay, "PUT", "doesnotexist", Some(reserved)).await;
+        replay.check(key, &answer);
+    }
+    let name = "fn-concurrency-exc";
+    let created = create_function(&replay, name, fixture()).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    let qualified = format!("{}:$LATEST", created.body["FunctionArn"].as_str().unwrap());
+    let answer = concurrency(&replay, "PUT", &qualified, Some(0)).await;
+    replay.check("put_function_concurrency_with_qualified_arn", &answer);
+    replay.stop().await;
+}
+
+/// test_lambda_api.py::TestLambdaReservedConcurrency::test_function_concurrency_limits: a
+/// reservation over the account's limit, and one at it, both leave less than the unreserved
+/// minimum, refused in one wording.
+#[tokio::test]
+async fn reserved_concurrency_is_held_to_the_accounts_limits_as_recorded() {
+    let mut replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaReservedConcurrency::test_function_concurrency_limits",
+    )
+    .await;
+    let name = "fn-concurrency-limits";
+    let created = create_function(&replay, name, fixture()).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    let settings = account_settings(&replay).await;
+    let limit = settings.body["AccountLimit"]["ConcurrentExecutions"]
+        .as_i64()
+        .unwrap();
+    let over = concurrency(&replay, "PUT", name, Some(limit + 1)).await;
+    replay.check("put_function_concurrency_account_limit_exceeded", &over);
+    let at = concurrency(&replay, "PUT", name, Some(limit)).await;
+    replay.check("put_function_concurrency_below_unreserved_min_value", &at);
+    replay.stop().await;
+}
+
+/// test_lambda_api.py::TestLambdaReservedConcurrency::test_function_concurrency: 0, then 1,
+/// read back, deleted (204), read back as nothing; then the most the account leaves.
+#[tokio::test]
+async fn reserved_concurrency_lives_and_dies_as_recorded() {
+    let mut replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaReservedConcurrency::test_function_concurrency",
+    )
+    .await;
+    let name = "fn-concurrency";
+    let created = create_function(&replay, name, fixture()).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    let zero = concurrency(&replay, "PUT", name, Some(0)).await;
+    replay.check("put_function_concurrency_with_reserved_0", &zero);
+    let one = concurrency(&replay, "PUT", name, Some(1)).await;
+    replay.check("put_function_concurrency_with_reserved_1", &one);
+    let got = concurrency(&replay, "GET", name, None).await;
+    replay.check("get_function_concurrency", &got);
+    let deleted = concurrency(&replay, "DELETE", name, None).await;
+    replay.check("delete_response", &deleted);
+    let after = concurrency(&replay, "GET", name, None).await;
+    replay.check("get_function_concurrency_after_delete", &after);
+    // The test's own assertion: the account's unreserved executions less its minimum of 101
+    // (the test's figure) can be reserved.
+    let settings = account_settings(&replay).await;
+    let unreserved = settings.body["AccountLimit"]["UnreservedConcurrentExecutions"]
+        .as_i64()
+        .unwrap();
+    let most = concurrency(&replay, "PUT", name, Some(unreserved - 101)).await;
+    assert_eq!(most.status, 200, "{most:?}");
+    assert_eq!(most.body["ReservedConcurrentExecutions"], unreserved - 101);
+    replay.stop().await;
+}
+
+/// test_lambda_api.py::TestLambdaAccountSettings::test_account_settings: the members of the
+/// account's limits and usage (their values are the account's; the test records the names).
+#[tokio::test]
+async fn account_settings_have_the_recorded_members() {
+    let replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaAccountSettings::test_account_settings",
+    )
+    .await;
+    let answer = account_settings(&replay).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let recorded = &replay.recorded["acc_settings_modded"];
+    for part in ["AccountLimit", "AccountUsage"] {
+        let mut members: Vec<&String> = answer.body[part].as_object().unwrap().keys().collect();
+        members.sort();
+        let names: Vec<Value> = members.into_iter().map(|m| json!(m)).collect();
+        assert_eq!(Value::Array(names), recorded[part], "{part}");
+    }
+    replay.stop().await;
+}
+
+/// test_lambda_api.py::TestLambdaAccountSettings::test_account_settings_total_code_size_config_update:
+/// a new function adds its code to the account's TotalCodeSize, a configuration change adds
+/// nothing, and a version published after it adds the code again.
+#[tokio::test]
+async fn total_code_size_counts_functions_and_versions_as_recorded() {
+    let replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaAccountSettings::test_account_settings_total_code_size_config_update",
+    )
+    .await;
+    let total = |answer: Answer| {
+        answer.body["AccountUsage"]["TotalCodeSize"]
+            .as_i64()
+            .unwrap()
+    };
+    let recorded = replay.recorded.clone();
+    let before = total(account_settings(&replay).await);
+    let name = "fn-code-size";
+    let created = create_function(&replay, name, fixture()).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    settled(&replay, name).await;
+    let created_total = total(account_settings(&replay).await);
+    assert_eq!(
+        json!(created_total - before > 200),
+        recorded["is_total_code_size_diff_create_function_more_than_200"]
+    );
+    let updated = replay
+        .call(
+            Service::Lambda,
+            "PUT",
+            &format!("/2015-03-31/functions/{name}/configuration"),
+            Some(json!({ "Runtime": "nodejs20.x" })),
+        )
+        .await;
+    assert_eq!(updated.status, 200, "{updated:?}");
+    settled(&replay, name).await;
+    let updated_total = total(account_settings(&replay).await);
+    assert_eq!(
+        json!(updated_total - created_total),
+        recorded["total_code_size_diff_update_function_configuration"]
+    );
+    let published = replay
+        .call(
+            Service::Lambda,
+            "POST",
+            &format!("/2015-03-31/functions/{name}/versions"),
+            Some(json!({ "Description": "actually publish the config update" })),
+        )
+        .await;
+    assert_eq!(published.status, 201, "{published:?}");
+    let published_total = total(account_settings(&replay).await);
+    assert_eq!(
+        json!(published_total - updated_total > 200),
+        recorded["is_total_code_size_diff_publish_version_after_config_update_more_than_200"]
+    );
+    replay.stop().await;
+}
+
+/// test_lambda.py::TestLambdaConcurrency::test_lambda_concurrency_crud and
+/// test_lambda_concurrency_update: none reserved, 0 or 3 reserved and read back (GetFunction
+/// then has `Concurrency`), deleted.
+#[tokio::test]
+async fn reserved_concurrency_is_read_back_as_recorded() {
+    for (test, reserved) in [
+        ("TestLambdaConcurrency::test_lambda_concurrency_crud", 0),
+        ("TestLambdaConcurrency::test_lambda_concurrency_update", 3),
+    ] {
+        let mut replay = Replay::start("lambda_-test_lambda.snapshot.json", test).await;
+        let name = "fn-concurrency-crud";
+        let created = create_function(&replay, name, fixture()).await;
+        assert_eq!(created.status, 201, "{created:?}");
+        settled(&replay, name).await;
+        if reserved == 0 {
+            let default = concurrency(&replay, "GET", name, None).await;
+            replay.check("get_function_concurrency_default", &default);
+        }
+        let put = concurrency(&replay, "PUT", name, Some(reserved)).await;
+        replay.check("put_function_concurrency", &put);
+        let got = concurrency(&replay, "GET", name, None).await;
+        replay.check("get_function_concurrency_updated", &got);
+        if reserved == 3 {
+            let info = get_function(&replay, name, None).await;
+            replay.check_partly("get_function_concurrency_info", &["Concurrency"], &info);
+        }
+        let deleted = concurrency(&replay, "DELETE", name, None).await;
+        assert_eq!(deleted.status, 204, "{deleted:?}");
+        let after = concurrency(&replay, "GET", name, None).await;
+        replay.check("get_function_concurrency_deleted", &after);
+        replay.stop().await;
+    }
+}

@@ -1,0 +1,165 @@
+//! A function's reserved concurrency (PutFunctionConcurrency, GetFunctionConcurrency,
+//! DeleteFunctionConcurrency) and the account's limits and usage (GetAccountSettings), as
+//! Lambda answers them. The runtime holds a function to its reservation: an invocation beyond
+//! it is throttled (`runtime::Runtimes::invoke_as`, `throttled` below).
+
+// A refusal is the answer itself (a Response), as in the other Lambda modules.
+#![allow(clippy::result_large_err)]
+
+use axum::http::HeaderValue;
+use axum::response::Response;
+use serde_json::json;
+
+use super::code::MAX_ZIPPED_BYTES;
+use super::function::{check_region, invalid, name_of, qualifier_of, version_not_found};
+use super::runtime::function_arn;
+use super::shapes::lambda::{
+    AccountLimit, AccountUsage, DeleteFunctionConcurrencyRequest, GetAccountSettingsResponse,
+    GetFunctionConcurrencyRequest, GetFunctionConcurrencyResponse, PutFunctionConcurrencyRequest,
+};
+use super::state::{Db, Function};
+use super::wire::{empty, json};
+use super::Cloud;
+
+/// Lambda's default quota of concurrent executions per account and Region (the developer
+/// guide, "Lambda quotas": 1,000).
+pub const ACCOUNT_CONCURRENCY: i64 = 1000;
+/// What reservations must leave unreserved (the developer guide, "Configuring reserved
+/// concurrency": Lambda keeps 100 for functions without a reservation).
+pub const MIN_UNRESERVED: i64 = 100;
+/// The quotas GetAccountSettings answers beside it (the developer guide, "Lambda quotas"):
+/// 75 GB of code, 250 MB unzipped.
+const TOTAL_CODE_SIZE: i64 = 80_530_636_800;
+const CODE_SIZE_UNZIPPED: i64 = 262_144_000;
+
+/// The operations here take a function, never a version or an alias (recorded:
+/// test_function_concurrency_exceptions, put_function_concurrency_with_qualified_arn).
+fn check_unqualified(name: &str) -> Result<(), Response> {
+    match qualifier_of(name) {
+        Some(_) => Err(invalid(
+            "This operation is permitted on Lambda functions only. Aliases and versions do not support this operation. Please specify either a function name or an unqualified function ARN.",
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The function a request names, or Lambda's answer: a qualifier refused, another region's
+/// ARN, or "Function not found: ARN:$LATEST" (recorded: test_function_concurrency_exceptions,
+/// test_get_function_wrong_region[get_function_concurrency]).
+fn function<'a>(db: &'a mut Db, region: &str, name: &str) -> Result<&'a mut Function, Response> {
+    check_unqualified(name)?;
+    check_region(region, name)?;
+    let name = name_of(name);
+    let missing = || version_not_found(&function_arn(region, name), "$LATEST");
+    db.function_mut(region, name).ok_or_else(missing)
+}
+
+/// What the account's other functions reserve, in `region`.
+fn reserved_by_others(db: &Db, region: &str, name: &str) -> i64 {
+    db.functions(region)
+        .filter(|f| f.name != name)
+        .filter_map(|f| f.reserved_concurrency)
+        .map(i64::from)
+        .sum()
+}
+
+pub fn put(cloud: &Cloud, region: &str, input: PutFunctionConcurrencyRequest) -> Response {
+    let mut db = cloud.db();
+    let reserved = input.reserved_concurrent_executions;
+    let name = match function(&mut db, region, &input.function_name) {
+        Ok(f) => f.name.clone(),
+        Err(refusal) => return refusal,
+    };
+    // Zero is always taken (it reserves nothing: the function is switched off); anything
+    // else must leave the account's unreserved minimum (recorded:
+    // test_function_concurrency_limits, both over the account's limit and at it).
+    if reserved > 0
+        && reserved_by_others(&db, region, &name) + i64::from(reserved)
+            > ACCOUNT_CONCURRENCY - MIN_UNRESERVED
+    {
+        return invalid(&format!("Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED}]."));
+    }
+    if let Some(f) = db.function_mut(region, &name) {
+        f.reserved_concurrency = Some(reserved);
+    }
+    db.changed();
+    json(200, &json!({ "ReservedConcurrentExecutions": reserved }))
+}
+
+pub fn get(cloud: &Cloud, region: &str, input: GetFunctionConcurrencyRequest) -> Response {
+    let mut db = cloud.db();
+    match function(&mut db, region, &input.function_name) {
+        // None reserved: an answer with no member (recorded: get_function_concurrency_default).
+        Ok(f) => json(
+            200,
+            &GetFunctionConcurrencyResponse {
+                reserved_concurrent_executions: f.reserved_concurrency,
+            },
+        ),
+        Err(refusal) => refusal,
+    }
+}
+
+pub fn delete(cloud: &Cloud, region: &str, input: DeleteFunctionConcurrencyRequest) -> Response {
+    let mut db = cloud.db();
+    match function(&mut db, region, &input.function_name) {
+        Ok(f) => {
+            f.reserved_concurrency = None;
+            db.changed();
+            empty(204)
+        }
+        Err(refusal) => refusal,
+    }
+}
+
+/// The account's limits and what its functions use, in `region`: the code of every function
+/// and published version counts toward TotalCodeSize (recorded:
+/// test_account_settings_total_code_size_config_update: a configuration change adds nothing,
+/// a version published after it adds its code again).
+pub fn account_settings(cloud: &Cloud, region: &str) -> Response {
+    let db = cloud.db();
+    let reserved: i64 = db
+        .functions(region)
+        .filter_map(|f| f.reserved_concurrency)
+        .map(i64::from)
+        .sum();
+    let code: i64 = db
+        .functions(region)
+        .flat_map(|f| std::iter::once(f).chain(f.versions.values()))
+        .map(|f| f.code_size as i64)
+        .sum();
+    json(
+        200,
+        &GetAccountSettingsResponse {
+            account_limit: Some(AccountLimit {
+                code_size_unzipped: Some(CODE_SIZE_UNZIPPED),
+                code_size_zipped: Some(MAX_ZIPPED_BYTES as i64),
+                concurrent_executions: Some(ACCOUNT_CONCURRENCY as i32),
+                total_code_size: Some(TOTAL_CODE_SIZE),
+                unreserved_concurrent_executions: Some((ACCOUNT_CONCURRENCY - reserved) as i32),
+            }),
+            account_usage: Some(AccountUsage {
+                function_count: Some(db.functions(region).count() as i64),
+                total_code_size: Some(code),
+            }),
+        },
+    )
+}
+
+/// Invoke's answer for an invocation beyond the function's reserved concurrency (recorded:
+/// TestLambdaConcurrency::test_lambda_concurrency_block, invoke_latest_first_exc).
+pub fn throttled() -> Response {
+    let mut response = json(
+        429,
+        &json!({
+            "Reason": "ReservedFunctionConcurrentInvocationLimitExceeded",
+            "Type": "User",
+            "message": "Rate Exceeded.",
+        }),
+    );
+    response.headers_mut().insert(
+        "x-amzn-errortype",
+        HeaderValue::from_static("TooManyRequestsException"),
+    );
+    response
+}
