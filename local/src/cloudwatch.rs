@@ -5,7 +5,9 @@
 //! Smithy RPC v2 CBOR: `POST /service/GraniteServiceVersion20100801/operation/{Operation}`,
 //! `smithy-protocol: rpc-v2-cbor`, CBOR bodies (read and written with the SDK's own codec),
 //! timestamps as tag 1 epoch seconds, errors as `__type` with the query code CloudWatch's
-//! `awsQueryCompatible` clients read from `x-amzn-query-error`.
+//! `awsQueryCompatible` clients read from `x-amzn-query-error`. awsJson1.0 and the query
+//! protocol (`Speaks`) reach the same handlers: their requests are read into the same members
+//! (`read`), and the CBOR answer is made JSON (`as_json`) or XML (`as_query`) on the way out.
 //!
 //! Metrics are kept per minute (CloudWatch's standard resolution) in memory: they start empty
 //! with each run of the local cloud. Alarms are state, kept across restarts.
@@ -65,7 +67,7 @@ const MAX_DATAPOINTS: u64 = 100_800;
 
 /// The operation a request is for, parsed once: `None` when it is not one the local cloud
 /// emulates. RPC v2 CBOR names it in the path; awsJson1.0 (what boto3 speaks to CloudWatch)
-/// in `X-Amz-Target`.
+/// in `X-Amz-Target`; the query protocol in its body (`query_operation`, once it is read).
 pub fn operation(path: &str, target: Option<&str>) -> Option<Operation> {
     let named = match target {
         Some(target) => target.strip_prefix(JSON_TARGET),

@@ -1369,6 +1369,67 @@ fn query_pairs(query: Option<&str>) -> HashMap<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// awsQuery's parameters are read into the members the JSON protocols carry, and an answer
+    /// is written back as XML, both as CloudWatch's model types each member.
+    #[test]
+    fn query_parameters_and_xml_answers_follow_the_model() {
+        let params: BTreeMap<String, String> = [
+            ("MetricDataQueries.member.1.Id", "m1"),
+            (
+                "MetricDataQueries.member.1.MetricStat.Metric.Namespace",
+                "n",
+            ),
+            (
+                "MetricDataQueries.member.1.MetricStat.Metric.Dimensions",
+                "",
+            ),
+            ("MetricDataQueries.member.1.MetricStat.Period", "60"),
+            ("MetricDataQueries.member.1.ReturnData", "false"),
+            ("MetricDataQueries.member.2.Id", "m2"),
+            ("StartTime", "2026-01-01T00:00:00Z"),
+            ("EndTime", "2026-01-01T00:00:01.5Z"),
+            ("MaxDatapoints", "ten"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(
+            query_input(Service::CloudWatch, "GetMetricData", &params),
+            serde_json::json!({
+                "MetricDataQueries": [
+                    {"Id": "m1", "ReturnData": false, "MetricStat": {
+                        "Metric": {"Namespace": "n", "Dimensions": []}, "Period": 60}},
+                    {"Id": "m2"},
+                ],
+                "StartTime": 1_767_225_600.0,
+                "EndTime": 1_767_225_601.5,
+                // Not a number: kept as given, for validation to refuse.
+                "MaxDatapoints": "ten",
+            })
+        );
+        let answer = serde_json::json!({
+            "MetricDataResults": [{"Id": "m1", "Values": [41.0, 0.5], "StatusCode": "Complete",
+                "Timestamps": [1_767_225_600.0, 1_767_225_601.5], "Label": "a<b"}],
+            "Messages": [],
+            "NextToken": null,
+        });
+        assert_eq!(
+            output_xml(Service::CloudWatch, "GetMetricData", &answer).unwrap(),
+            "<Messages></Messages><MetricDataResults><member><Id>m1</Id><Label>a&lt;b</Label>\
+             <StatusCode>Complete</StatusCode><Timestamps><member>2026-01-01T00:00:00Z</member>\
+             <member>2026-01-01T00:00:01.500Z</member></Timestamps><Values><member>41.0</member>\
+             <member>0.5</member></Values></member></MetricDataResults>"
+        );
+        assert_eq!(
+            output_xml(
+                Service::CloudWatch,
+                "PutMetricAlarm",
+                &serde_json::json!({})
+            ),
+            None
+        );
+    }
     use serde_json::json;
 
     fn check(service: Service, op: &str, path: &str, body: Value) -> Result<(), Invalid> {
