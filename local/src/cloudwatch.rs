@@ -5,7 +5,9 @@
 //! Smithy RPC v2 CBOR: `POST /service/GraniteServiceVersion20100801/operation/{Operation}`,
 //! `smithy-protocol: rpc-v2-cbor`, CBOR bodies (read and written with the SDK's own codec),
 //! timestamps as tag 1 epoch seconds, errors as `__type` with the query code CloudWatch's
-//! `awsQueryCompatible` clients read from `x-amzn-query-error`.
+//! `awsQueryCompatible` clients read from `x-amzn-query-error`. awsJson1.0 and the query
+//! protocol (`Speaks`) reach the same handlers: their requests are read into the same members
+//! (`read`), and the CBOR answer is made JSON (`as_json`) or XML (`as_query`) on the way out.
 //!
 //! Metrics are kept per minute (CloudWatch's standard resolution) in memory: they start empty
 //! with each run of the local cloud. Alarms are state, kept across restarts.
@@ -36,6 +38,7 @@ use super::clock::now_ms;
 use super::error::{AwsError, Protocol};
 use super::faults::Service;
 use super::model;
+use super::query;
 pub use super::shapes::cloudwatch::Operation;
 use super::shapes::cloudwatch::{
     AlarmType, DeleteAlarmsInput, DescribeAlarmsInput, DescribeAlarmsOutput, Dimension, ErrorCode,
@@ -64,7 +67,7 @@ const MAX_DATAPOINTS: u64 = 100_800;
 
 /// The operation a request is for, parsed once: `None` when it is not one the local cloud
 /// emulates. RPC v2 CBOR names it in the path; awsJson1.0 (what boto3 speaks to CloudWatch)
-/// in `X-Amz-Target`.
+/// in `X-Amz-Target`; the query protocol in its body (`query_operation`, once it is read).
 pub fn operation(path: &str, target: Option<&str>) -> Option<Operation> {
     let named = match target {
         Some(target) => target.strip_prefix(JSON_TARGET),
@@ -76,28 +79,131 @@ pub fn operation(path: &str, target: Option<&str>) -> Option<Operation> {
 /// awsJson1.0's target prefix for CloudWatch (`X-Amz-Target: GraniteServiceVersion20100801.GetMetricData`).
 const JSON_TARGET: &str = "GraniteServiceVersion20100801.";
 
-/// Whether a request speaks awsJson1.0 (its content type, or a CloudWatch target) rather than
-/// RPC v2 CBOR: then it is read as JSON and answered in JSON.
-pub fn speaks_json(headers: &axum::http::HeaderMap) -> bool {
-    headers
-        .get("content-type")
-        .is_some_and(|t| t.as_bytes().starts_with(b"application/x-amz-json-1.0"))
-        || headers
+/// The namespace of CloudWatch's query-protocol answers.
+const QUERY_NAMESPACE: &str = "http://monitoring.amazonaws.com/doc/2010-08-01/";
+
+/// Which of CloudWatch's protocols a request speaks: it is answered in the same one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Speaks {
+    /// Smithy RPC v2 CBOR (the AWS SDK for Rust; the handlers' own answers).
+    Cbor,
+    /// awsJson1.0 (boto3 by default): its content type, or a CloudWatch target.
+    Json,
+    /// awsQuery (older clients, boto3 with the query protocol): a form-encoded `POST /`
+    /// naming its `Action`, with neither a target nor a `smithy-protocol` header.
+    Query,
+}
+
+/// The protocol a request speaks.
+pub fn speaks(headers: &axum::http::HeaderMap) -> Speaks {
+    let content_type = |prefix: &[u8]| {
+        headers
+            .get("content-type")
+            .is_some_and(|t| t.as_bytes().starts_with(prefix))
+    };
+    let target = headers.get("x-amz-target");
+    if content_type(b"application/x-amz-json-1.0")
+        || target.is_some_and(|t| t.as_bytes().starts_with(JSON_TARGET.as_bytes()))
+    {
+        Speaks::Json
+    } else if content_type(b"application/x-www-form-urlencoded")
+        && target.is_none()
+        && !headers.contains_key("smithy-protocol")
+    {
+        Speaks::Query
+    } else {
+        Speaks::Cbor
+    }
+}
+
+/// The operation a query-protocol request names (`Action=PutMetricData`), if emulated.
+pub fn query_operation(body: &[u8]) -> Option<Operation> {
+    Operation::from_name(&query::action(body))
+}
+
+/// The name a request gives its operation, emulated or not: the target's, the action's, or
+/// the CBOR path's last segment.
+pub fn named(headers: &axum::http::HeaderMap, path: &str, body: &[u8]) -> Option<String> {
+    match speaks(headers) {
+        Speaks::Query => Some(query::action(body)),
+        _ => headers
             .get("x-amz-target")
-            .is_some_and(|t| t.as_bytes().starts_with(JSON_TARGET.as_bytes()))
+            .and_then(|t| t.to_str().ok())
+            .map(|t| t.rsplit('.').next().unwrap_or(t).to_string())
+            .or_else(|| path.rsplit('/').next().map(str::to_string)),
+    }
 }
 
 /// A request's members as the handlers read them: JSON (timestamps as epoch seconds, as
-/// awsJson1.0 sends them) or CBOR (its timestamps made epoch seconds too).
+/// awsJson1.0 sends them), CBOR (its timestamps made epoch seconds too) or query parameters
+/// (read as the operation's input shape says, `model::query_input`).
 pub fn read(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<Value, String> {
-    if speaks_json(headers) {
-        if body.is_empty() {
-            return Ok(Value::Object(Map::new()));
+    match speaks(headers) {
+        Speaks::Json if body.is_empty() => Ok(Value::Object(Map::new())),
+        Speaks::Json => {
+            serde_json::from_slice(body).map_err(|e| format!("the request body is not JSON: {e}"))
         }
-        serde_json::from_slice(body).map_err(|e| format!("the request body is not JSON: {e}"))
-    } else {
-        decode(body)
+        Speaks::Query => Ok(query_members(body)),
+        Speaks::Cbor => decode(body),
     }
+}
+
+/// A query request's members: its operation's input read from the form.
+fn query_members(body: &[u8]) -> Value {
+    let operation = query_operation(body).map_or("", Operation::name);
+    model::query_input(Service::CloudWatch, operation, &query::parameters(body))
+}
+
+/// A request's members whatever its protocol, for what reads them before the protocol is
+/// known (IAM's resources): CBOR, else JSON, else query parameters. A form body never reads
+/// as one CBOR item (it begins `Action=`), nor as JSON.
+pub fn members(body: &[u8]) -> Value {
+    decode(body)
+        .ok()
+        .or_else(|| serde_json::from_slice(body).ok())
+        .unwrap_or_else(|| query_members(body))
+}
+
+/// An answer made in CBOR, turned into the query protocol's for a client that speaks it: a
+/// success as `<{Action}Response><{Action}Result>` with the output written from the model
+/// (`model::output_xml`), an error as `<ErrorResponse>` with the query code and status AWS's
+/// model gives it (the `x-amzn-query-error` the CBOR answer carries). The status and the other
+/// headers (`Retry-After`, the request id) stay.
+pub async fn as_query(response: Response, action: &str) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let value = decode(&bytes).unwrap_or_else(|_| Value::Object(Map::new()));
+    let request_id = parts
+        .headers
+        .get("x-amzn-requestid")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let xml = if parts.status.is_success() {
+        let operation = Operation::from_name(action).map_or("", Operation::name);
+        let result = model::output_xml(Service::CloudWatch, operation, &value);
+        query::answer_body(QUERY_NAMESPACE, action, &request_id, result.as_deref())
+    } else {
+        let code = parts
+            .headers
+            .get("x-amzn-query-error")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .unwrap_or("InternalFailure")
+            .to_string();
+        let message = value["message"].as_str().unwrap_or_default();
+        let status = parts.status.as_u16();
+        query::error_body(QUERY_NAMESPACE, status, &request_id, &code, message)
+    };
+    for header in ["smithy-protocol", "x-amzn-query-error", "content-length"] {
+        parts.headers.remove(header);
+    }
+    parts
+        .headers
+        .insert("content-type", HeaderValue::from_static("text/xml"));
+    Response::from_parts(parts, Body::from(xml))
 }
 
 /// An answer made in CBOR, turned into awsJson1.0's for a client that speaks it: the same

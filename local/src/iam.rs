@@ -652,7 +652,7 @@ pub fn needs(
     body: &[u8],
 ) -> Vec<Need> {
     let request: Value = match service {
-        Service::CloudWatch => super::cloudwatch::decode(body).unwrap_or(Value::Null),
+        Service::CloudWatch => super::cloudwatch::members(body),
         _ => serde_json::from_slice(body).unwrap_or(Value::Null),
     };
     match service {

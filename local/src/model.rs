@@ -412,11 +412,6 @@ pub fn json_body(service: Service, operation: &str) -> bool {
         .is_some_and(|shape| shape.payload.is_none())
 }
 
-/// Checks a successful answer's JSON body against the operation's output shape in the model:
-/// every member it has is one of the shape's (by its name on the wire), of the member's type,
-/// never `null` (AWS leaves an unset member out), an enum's value one of the enum's. Returns
-/// what does not conform, each as `path: problem`. Operations whose output is a payload
-/// passed through (Invoke) or that have no output shape are not checked.
 /// An operation's answer in RPC v2 CBOR, each member written as its output shape types it:
 /// a timestamp as tag 1 (epoch seconds, which the JSON answer holds), an integer or a long as
 /// a CBOR integer, a double as a double; members the shape does not have are left out.
@@ -500,6 +495,182 @@ fn write_cbor(model: &Model, name: &str, value: &Value, encoder: &mut aws_smithy
     }
 }
 
+// ---- the query protocol (CloudWatch's awsQuery) -------------------------------------------
+
+/// An operation's input read from awsQuery's form parameters, as its input shape says: the
+/// same members the JSON protocols carry. A structure's members are `Prefix.Member`, a list's
+/// items `Prefix.member.N` (from 1; an empty list is `Prefix=` with no value), a map's entries
+/// `Prefix.entry.N.key` / `.value`; a timestamp is ISO 8601 (read as epoch seconds, as
+/// awsJson1.0 sends it), numbers and booleans are text. A value that is not of its member's
+/// type is kept as the text it is, for `validate` to refuse. (CloudWatch's model has no
+/// `locationName` or `flattened` traits, so none is read.)
+pub fn query_input(service: Service, operation: &str, params: &BTreeMap<String, String>) -> Value {
+    let model = model(service);
+    model
+        .operations
+        .get(operation)
+        .and_then(|op| op.input.as_deref())
+        .and_then(|input| read_query(model, input, "", params))
+        .unwrap_or_else(|| Value::Object(serde_json::Map::new()))
+}
+
+/// The value at `prefix` of shape `name`, or `None` when the request has none.
+fn read_query(
+    model: &Model,
+    name: &str,
+    prefix: &str,
+    params: &BTreeMap<String, String>,
+) -> Option<Value> {
+    let shape = model.shapes.get(name)?;
+    let at = |suffix: &str| {
+        if prefix.is_empty() {
+            suffix.to_string()
+        } else {
+            format!("{prefix}.{suffix}")
+        }
+    };
+    match shape.kind.as_str() {
+        "structure" => {
+            let members: serde_json::Map<String, Value> = shape
+                .members
+                .iter()
+                .filter_map(|(member, m)| {
+                    Some((
+                        member.clone(),
+                        read_query(model, &m.shape, &at(member), params)?,
+                    ))
+                })
+                .collect();
+            (prefix.is_empty() || !members.is_empty()).then_some(Value::Object(members))
+        }
+        "list" => {
+            let item = shape.member.as_deref().unwrap_or_default();
+            let items: Vec<Value> = (1..)
+                .map_while(|n| read_query(model, item, &at(&format!("member.{n}")), params))
+                .collect();
+            match params.get(prefix) {
+                Some(empty) if items.is_empty() && empty.is_empty() => Some(Value::Array(items)),
+                _ => (!items.is_empty()).then_some(Value::Array(items)),
+            }
+        }
+        "map" => {
+            let (key, value) = (
+                shape.key.as_deref().unwrap_or_default(),
+                shape.value.as_deref().unwrap_or_default(),
+            );
+            let entries: serde_json::Map<String, Value> = (1..)
+                .map_while(|n| {
+                    let entry = at(&format!("entry.{n}"));
+                    let k = read_query(model, key, &format!("{entry}.key"), params)?;
+                    let v = read_query(model, value, &format!("{entry}.value"), params)?;
+                    Some((k.as_str().unwrap_or_default().to_string(), v))
+                })
+                .collect();
+            (!entries.is_empty()).then_some(Value::Object(entries))
+        }
+        kind => params.get(prefix).map(|text| query_scalar(kind, text)),
+    }
+}
+
+/// One awsQuery value as the JSON protocols carry it.
+fn query_scalar(kind: &str, text: &str) -> Value {
+    let typed = match kind {
+        "integer" | "long" => text.parse::<i64>().ok().map(Value::from),
+        "double" | "float" => text
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number),
+        "boolean" => text.parse::<bool>().ok().map(Value::Bool),
+        "timestamp" => humantime::parse_rfc3339_weak(text)
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .and_then(|d| serde_json::Number::from_f64(d.as_secs_f64()))
+            .map(Value::Number)
+            .or_else(|| text.parse::<f64>().ok().map(Value::from)),
+        _ => None,
+    };
+    typed.unwrap_or_else(|| Value::String(text.to_string()))
+}
+
+/// An operation's answer in awsQuery's XML, the content of its `<{Operation}Result>` element,
+/// each member written as its output shape types it: a list's items as `<member>`, a map's
+/// entries as `<entry><key>…</key><value>…</value></entry>`, a timestamp in ISO 8601, a
+/// double as Java prints it (`30.0`), as AWS does; unset members absent. `None` for an
+/// operation without an output shape (its answer has no result element).
+pub fn output_xml(service: Service, operation: &str, value: &Value) -> Option<String> {
+    let model = model(service);
+    let output = model.operations.get(operation)?.output.as_deref()?;
+    let mut xml = String::new();
+    write_xml(model, output, value, &mut xml);
+    Some(xml)
+}
+
+fn write_xml(model: &Model, name: &str, value: &Value, xml: &mut String) {
+    let Some(shape) = model.shapes.get(name) else {
+        return;
+    };
+    let element = |xml: &mut String, tag: &str, shape: &str, value: &Value| {
+        xml.push_str(&format!("<{tag}>"));
+        write_xml(model, shape, value, xml);
+        xml.push_str(&format!("</{tag}>"));
+    };
+    match (shape.kind.as_str(), value) {
+        ("structure", Value::Object(object)) => {
+            for (member, m) in &shape.members {
+                match object.get(member) {
+                    None | Some(Value::Null) => {}
+                    Some(v) => element(xml, member, &m.shape, v),
+                }
+            }
+        }
+        ("list", Value::Array(items)) => {
+            for item in items {
+                element(
+                    xml,
+                    "member",
+                    shape.member.as_deref().unwrap_or_default(),
+                    item,
+                );
+            }
+        }
+        ("map", Value::Object(object)) => {
+            for (key, v) in object {
+                xml.push_str(&format!("<entry><key>{}</key>", super::query::escape(key)));
+                element(xml, "value", shape.value.as_deref().unwrap_or_default(), v);
+                xml.push_str("</entry>");
+            }
+        }
+        ("timestamp", Value::Number(n)) => xml.push_str(&iso8601(n.as_f64().unwrap_or_default())),
+        ("integer" | "long", Value::Number(n)) => {
+            xml.push_str(&n.as_i64().unwrap_or_default().to_string())
+        }
+        ("double" | "float", Value::Number(n)) => {
+            xml.push_str(&java_double(n.as_f64().unwrap_or_default()))
+        }
+        ("boolean", Value::Bool(b)) => xml.push_str(&b.to_string()),
+        (_, Value::String(text)) => xml.push_str(&super::query::escape(text)),
+        _ => {}
+    }
+}
+
+/// Epoch seconds in ISO 8601 (UTC), with milliseconds when the time has them, as CloudWatch's
+/// XML writes its times (`2025-09-19T20:32:27.123Z`, `2025-09-19T20:32:00Z`).
+fn iso8601(seconds: f64) -> String {
+    let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs_f64(seconds.max(0.0));
+    if (seconds * 1000.0).round() % 1000.0 == 0.0 {
+        humantime::format_rfc3339_seconds(time).to_string()
+    } else {
+        humantime::format_rfc3339_millis(time).to_string()
+    }
+}
+
+/// Checks a successful answer's JSON body against the operation's output shape in the model:
+/// every member it has is one of the shape's (by its name on the wire), of the member's type,
+/// never `null` (AWS leaves an unset member out), an enum's value one of the enum's. Returns
+/// what does not conform, each as `path: problem`. Operations whose output is a payload
+/// passed through (Invoke) or that have no output shape are not checked.
 pub fn check_answer(service: Service, operation: &str, body: &Value) -> Vec<String> {
     let model = model(service);
     let Some(output) = model
@@ -1198,6 +1369,67 @@ fn query_pairs(query: Option<&str>) -> HashMap<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// awsQuery's parameters are read into the members the JSON protocols carry, and an answer
+    /// is written back as XML, both as CloudWatch's model types each member.
+    #[test]
+    fn query_parameters_and_xml_answers_follow_the_model() {
+        let params: BTreeMap<String, String> = [
+            ("MetricDataQueries.member.1.Id", "m1"),
+            (
+                "MetricDataQueries.member.1.MetricStat.Metric.Namespace",
+                "n",
+            ),
+            (
+                "MetricDataQueries.member.1.MetricStat.Metric.Dimensions",
+                "",
+            ),
+            ("MetricDataQueries.member.1.MetricStat.Period", "60"),
+            ("MetricDataQueries.member.1.ReturnData", "false"),
+            ("MetricDataQueries.member.2.Id", "m2"),
+            ("StartTime", "2026-01-01T00:00:00Z"),
+            ("EndTime", "2026-01-01T00:00:01.5Z"),
+            ("MaxDatapoints", "ten"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(
+            query_input(Service::CloudWatch, "GetMetricData", &params),
+            serde_json::json!({
+                "MetricDataQueries": [
+                    {"Id": "m1", "ReturnData": false, "MetricStat": {
+                        "Metric": {"Namespace": "n", "Dimensions": []}, "Period": 60}},
+                    {"Id": "m2"},
+                ],
+                "StartTime": 1_767_225_600.0,
+                "EndTime": 1_767_225_601.5,
+                // Not a number: kept as given, for validation to refuse.
+                "MaxDatapoints": "ten",
+            })
+        );
+        let answer = serde_json::json!({
+            "MetricDataResults": [{"Id": "m1", "Values": [41.0, 0.5], "StatusCode": "Complete",
+                "Timestamps": [1_767_225_600.0, 1_767_225_601.5], "Label": "a<b"}],
+            "Messages": [],
+            "NextToken": null,
+        });
+        assert_eq!(
+            output_xml(Service::CloudWatch, "GetMetricData", &answer).unwrap(),
+            "<Messages></Messages><MetricDataResults><member><Id>m1</Id><Label>a&lt;b</Label>\
+             <StatusCode>Complete</StatusCode><Timestamps><member>2026-01-01T00:00:00Z</member>\
+             <member>2026-01-01T00:00:01.500Z</member></Timestamps><Values><member>41.0</member>\
+             <member>0.5</member></Values></member></MetricDataResults>"
+        );
+        assert_eq!(
+            output_xml(
+                Service::CloudWatch,
+                "PutMetricAlarm",
+                &serde_json::json!({})
+            ),
+            None
+        );
+    }
     use serde_json::json;
 
     fn check(service: Service, op: &str, path: &str, body: Value) -> Result<(), Invalid> {

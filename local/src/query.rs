@@ -1,6 +1,9 @@
-//! AWS's query protocol, as STS and IAM speak it: a form-encoded POST naming its `Action`, an
-//! XML answer in the service's namespace (`<ActionResponse><ActionResult>…`), and errors as
-//! `<ErrorResponse><Error><Type>Sender</Type><Code>…</Code><Message>…</Message></Error>`.
+//! AWS's query protocol, as STS, IAM and CloudWatch speak it: a form-encoded POST naming its
+//! `Action`, an XML answer in the service's namespace (`<ActionResponse><ActionResult>…`), and
+//! errors as `<ErrorResponse><Error><Type>Sender</Type><Code>…</Code><Message>…</Message></Error>`.
+//! Only the envelope lives here: what goes inside it is the service's (STS and IAM write their
+//! results by hand; CloudWatch's are read and written from its model, `model::query_input` and
+//! `model::output_xml`).
 
 use std::collections::BTreeMap;
 
@@ -25,15 +28,25 @@ pub fn action(body: &[u8]) -> String {
 /// `<{action}Response xmlns=…><{action}Result>{result}</{action}Result><ResponseMetadata>…`;
 /// with no result, only the metadata (as IAM answers DeleteRole).
 pub fn answer(namespace: &str, action: &str, request_id: &str, result: Option<&str>) -> Response {
-    let result = result
-        .map(|r| format!("<{action}Result>{r}</{action}Result>"))
-        .unwrap_or_default();
     xml(
         200,
         request_id,
-        format!(
-            "<{action}Response xmlns=\"{namespace}\">{result}<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{action}Response>"
-        ),
+        answer_body(namespace, action, request_id, result),
+    )
+}
+
+/// The XML of a successful answer (`answer`'s body).
+pub fn answer_body(
+    namespace: &str,
+    action: &str,
+    request_id: &str,
+    result: Option<&str>,
+) -> String {
+    let result = result
+        .map(|r| format!("<{action}Result>{r}</{action}Result>"))
+        .unwrap_or_default();
+    format!(
+        "<{action}Response xmlns=\"{namespace}\">{result}<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{action}Response>"
     )
 }
 
@@ -48,11 +61,29 @@ pub fn error(
     xml(
         status,
         request_id,
-        format!(
-            "<ErrorResponse xmlns=\"{namespace}\"><Error><Type>Sender</Type><Code>{code}</Code>\
-             <Message>{}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>",
-            escape(message)
-        ),
+        error_body(namespace, status, request_id, code, message),
+    )
+}
+
+/// The XML of an error (`error`'s body): `Receiver` when the fault is AWS's (a 5xx), and no
+/// `Message` at all for an error AWS gives none (recorded, test_set_alarm_invalid_input[query]:
+/// `ResourceNotFound` with no message).
+pub fn error_body(
+    namespace: &str,
+    status: u16,
+    request_id: &str,
+    code: &str,
+    message: &str,
+) -> String {
+    let fault = if status >= 500 { "Receiver" } else { "Sender" };
+    let message = if message.is_empty() {
+        String::new()
+    } else {
+        format!("<Message>{}</Message>", escape(message))
+    };
+    format!(
+        "<ErrorResponse xmlns=\"{namespace}\"><Error><Type>{fault}</Type><Code>{}</Code>{message}</Error><RequestId>{request_id}</RequestId></ErrorResponse>",
+        escape(code)
     )
 }
 

@@ -327,13 +327,23 @@ async fn serve(
             &format!("faqctl local emulates the services lambda, apigateway, logs, monitoring (CloudWatch), sts (GetCallerIdentity, AssumeRole) and iam (roles and their inline policies); this request is for {service:?}"),
         ),
         Target::Service(call) => {
-            // CloudWatch in awsJson1.0 (boto3): every answer, errors included, made JSON.
-            let json = call.service() == Service::CloudWatch && cloudwatch::speaks_json(headers);
+            // CloudWatch in awsJson1.0 (boto3) or the query protocol: the same handlers, every
+            // answer, errors included, made JSON or XML.
+            let speaks = (call.service() == Service::CloudWatch).then(|| cloudwatch::speaks(headers));
+            let call = match (call, speaks) {
+                // A query request names its operation in the body.
+                (Call::CloudWatch(_), Some(cloudwatch::Speaks::Query)) => {
+                    Call::CloudWatch(cloudwatch::query_operation(&body))
+                }
+                (call, _) => call,
+            };
             let answer = call_service(cloud, call, method, uri, headers, &region, &body).await;
-            if json {
-                cloudwatch::as_json(answer).await
-            } else {
-                answer
+            match speaks {
+                Some(cloudwatch::Speaks::Json) => cloudwatch::as_json(answer).await,
+                Some(cloudwatch::Speaks::Query) => {
+                    cloudwatch::as_query(answer, &query::action(&body)).await
+                }
+                _ => answer,
             }
         }
     }
@@ -636,19 +646,17 @@ fn unknown_operation(
     method: &Method,
     path: &str,
     headers: &HeaderMap,
+    body: &[u8],
 ) -> Response {
     let name = match service {
         Service::Logs => headers
             .get("x-amz-target")
             .and_then(|t| t.to_str().ok())
-            .map(|t| t.rsplit('.').next().unwrap_or(t)),
-        Service::CloudWatch => headers
-            .get("x-amz-target")
-            .and_then(|t| t.to_str().ok())
-            .map(|t| t.rsplit('.').next().unwrap_or(t))
-            .or_else(|| path.rsplit('/').next()),
+            .map(|t| t.rsplit('.').next().unwrap_or(t).to_string()),
+        Service::CloudWatch => cloudwatch::named(headers, path, body),
         Service::Lambda | Service::ApiGateway => None,
     };
+    let name = name.as_deref();
     let asked = match name {
         Some(name) => name.to_string(),
         None => format!("{method} {path}"),
@@ -687,7 +695,7 @@ async fn call_service(
     // does not know: there is nothing to authorize.
     if operation == "Unknown" {
         cloud.db().count(operation);
-        return unknown_operation(service, method, uri.path(), headers);
+        return unknown_operation(service, method, uri.path(), headers, body);
     }
     // Whose credentials, then IAM, as AWS authenticates and authorizes before it throttles
     // or does anything.
@@ -1107,7 +1115,7 @@ mod tests {
             if let Some(target) = target {
                 headers.insert("x-amz-target", target.parse().unwrap());
             }
-            unknown_operation(service, &method.parse().unwrap(), path, &headers)
+            unknown_operation(service, &method.parse().unwrap(), path, &headers, b"")
         };
         let layers = answer(Service::Lambda, "GET", "/2018-10-31/layers", None);
         assert_eq!(layers.status(), 404);

@@ -986,6 +986,69 @@ async fn cloudwatch_answers_aws_json_1_0_as_well_as_cbor() {
     cloud.stop().await;
 }
 
+/// CloudWatch in the query protocol, the third AWS serves: a form-encoded `POST /` naming its
+/// `Action` is answered in XML in CloudWatch's namespace, nested members and lists read from
+/// the form; an error in `<ErrorResponse>` with the query code and status; an action it does
+/// not emulate named in the same shape.
+#[tokio::test]
+async fn cloudwatch_answers_the_query_protocol_in_xml() {
+    let (cloud, _sdk) = start().await;
+    let call = |form: &str| {
+        reqwest::Client::new()
+            .post(format!("{}/", cloud.endpoint()))
+            .header("authorization", "AWS4-HMAC-SHA256 Credential=t/20261203/us-east-1/monitoring/aws4_request, SignedHeaders=host, Signature=0")
+            .header("content-type", "application/x-www-form-urlencoded; charset=utf-8")
+            .body(format!("{form}&Version=2010-08-01"))
+            .send()
+    };
+    let put = call("Action=PutMetricAlarm&AlarmName=q1&MetricName=Errors&Namespace=AWS%2FLambda&Statistic=Sum&Period=60&EvaluationPeriods=1&Threshold=0.5&ComparisonOperator=GreaterThanThreshold&Dimensions.member.1.Name=FunctionName&Dimensions.member.1.Value=FAQ").await.unwrap();
+    assert_eq!(put.status(), 200);
+    assert_eq!(put.headers()["content-type"], "text/xml");
+    let text = put.text().await.unwrap();
+    assert!(
+        text.starts_with("<PutMetricAlarmResponse xmlns=\"http://monitoring.amazonaws.com/doc/2010-08-01/\"><ResponseMetadata><RequestId>"),
+        "{text}"
+    );
+    let described = call("Action=DescribeAlarms&AlarmNames.member.1=q1")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for part in [
+        "<DescribeAlarmsResponse xmlns=\"http://monitoring.amazonaws.com/doc/2010-08-01/\"><DescribeAlarmsResult>",
+        "<AlarmName>q1</AlarmName>",
+        "<Dimensions><member><Name>FunctionName</Name><Value>FAQ</Value></member></Dimensions>",
+        "<Threshold>0.5</Threshold>",
+        "<Period>60</Period>",
+        "<OKActions></OKActions>",
+        "<ActionsEnabled>true</ActionsEnabled>",
+    ] {
+        assert!(described.contains(part), "{part} in {described}");
+    }
+    let missing = call("Action=SetAlarmState&AlarmName=nope&StateValue=OK&StateReason=x")
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    let text = missing.text().await.unwrap();
+    assert!(
+        text.contains("<Error><Type>Sender</Type><Code>ResourceNotFound</Code></Error>"),
+        "{text}"
+    );
+    let invalid = call("Action=DescribeAlarms&MaxRecords=0").await.unwrap();
+    assert_eq!(invalid.status(), 400);
+    let text = invalid.text().await.unwrap();
+    assert!(text.starts_with("<ErrorResponse"), "{text}");
+    let unknown = call("Action=ListMetrics").await.unwrap();
+    let text = unknown.text().await.unwrap();
+    assert!(
+        text.contains("<Code>UnknownOperationException</Code><Message>faqctl local does not emulate CloudWatch's ListMetrics operation (ListMetrics)"),
+        "{text}"
+    );
+    assert!(text.starts_with("<ErrorResponse"), "{text}");
+    cloud.stop().await;
+}
+
 /// test_update_method and test_update_method_validation (test_apigateway_api.snapshot.json):
 /// UpdateMethod's PATCH as API Gateway takes it: request parameters and models added, replaced
 /// and removed by their own paths (a content type's `/` as `~1`), the method's members

@@ -1,19 +1,21 @@
 //! CloudWatch's recorded tests (LocalStack's `tests/aws/services/cloudwatch/`). Each was
-//! recorded over each of CloudWatch's protocols; the local cloud serves two of them, and each
-//! test here replays both: awsJson1.0 (`[json]`) and RPC v2 CBOR (`[smithy-rpc-v2-cbor]`, what
-//! the AWS SDK for Rust speaks).
+//! recorded over each of CloudWatch's three protocols, and each test here replays all three:
+//! awsJson1.0 (`[json]`), RPC v2 CBOR (`[smithy-rpc-v2-cbor]`, what the AWS SDK for Rust
+//! speaks) and the query protocol (`[query]`: form parameters in, XML out, read back as
+//! botocore reads it, `super::query`).
 
 use serde_json::{json, Value};
 
 use super::{Answer, Replay, Service};
 
 /// The protocols replayed, by the name LocalStack's test ids give them.
-const PROTOCOLS: [&str; 2] = ["json", "smithy-rpc-v2-cbor"];
+const PROTOCOLS: [&str; 3] = ["json", "smithy-rpc-v2-cbor", "query"];
 
 /// A CloudWatch operation over one of `PROTOCOLS`.
 fn over(protocol: &str, operation: &'static str) -> Service {
     match protocol {
         "json" => Service::CloudWatch(operation),
+        "query" => Service::CloudWatchQuery(operation),
         _ => Service::CloudWatchCbor(operation),
     }
 }
@@ -195,13 +197,14 @@ async fn basic_operations_are_answered_as_recorded() {
             protocol,
         )
         .await;
+        // The test posts by hand (its `cloudwatch_http_client`), and records a query answer as
+        // xmltodict reads the XML.
+        let by_hand = |operation| match protocol {
+            "query" => Service::CloudWatchQueryHttp(operation),
+            _ => over(protocol, operation),
+        };
         let described = replay
-            .call(
-                over(protocol, "DescribeAlarms"),
-                "POST",
-                "/",
-                Some(json!({})),
-            )
+            .call(by_hand("DescribeAlarms"), "POST", "/", Some(json!({})))
             .await;
         replay.check("describe-alarms", &described);
         let now = now_s().floor();
@@ -226,10 +229,12 @@ async fn basic_operations_are_answered_as_recorded() {
             json!([{"MetricName": "ug", "Value": 23, "Timestamp": now}]),
         )
         .await;
-        let got = get_data(
-            &replay,
-            protocol,
-            json!({
+        let got = replay
+            .call(
+                by_hand("GetMetricData"),
+                "POST",
+                "/",
+                Some(json!({
                 "MetricDataQueries": [
                     {"Id": "some", "MetricStat": {
                         "Metric": {"Namespace": "test/one", "MetricName": "someMetric"},
@@ -240,9 +245,9 @@ async fn basic_operations_are_answered_as_recorded() {
                 ],
                 "StartTime": now - 60.0,
                 "EndTime": now + 300.0,
-            }),
-        )
-        .await;
+                })),
+            )
+            .await;
         replay.check("get-metric-data", &got);
         replay.stop().await;
     }
@@ -745,6 +750,82 @@ async fn alarm_tags_are_kept_as_recorded() {
         replay.check("list_tags_for_resource_post_untag", &listed);
         replay.stop().await;
     }
+}
+
+/// test_cloudwatch.py::TestCloudwatch::test_tagging_metric_alarm: an alarm made with a tag,
+/// tagged with two more, untagged of one, deleted; its ARN then lists no tags (200, not an
+/// error). The test sorts each answer's `Tags` by key before it matches them.
+#[tokio::test]
+async fn alarm_tags_from_creation_to_deletion_are_listed_as_recorded() {
+    for protocol in PROTOCOLS {
+        let mut replay = start("TestCloudwatch::test_tagging_metric_alarm", protocol).await;
+        let put = replay
+            .call(
+                over(protocol, "PutMetricAlarm"),
+                "POST",
+                "/",
+                Some(json!({
+                    "AlarmName": "a-tagging",
+                    "Namespace": "test-ns-tagging",
+                    "MetricName": "store_tags",
+                    "EvaluationPeriods": 1,
+                    "ComparisonOperator": "GreaterThanThreshold",
+                    "Period": 60,
+                    "Statistic": "Sum",
+                    "Threshold": 30,
+                    "Tags": [{"Key": "Environment", "Value": "Production"}],
+                })),
+            )
+            .await;
+        replay.check("put_metric_alarm", &put);
+        let described = describe(&replay, protocol, "a-tagging").await;
+        let arn = described.body["MetricAlarms"][0]["AlarmArn"].clone();
+        let listed = sorted_tags(list_tags(&replay, protocol, &arn).await);
+        replay.check("list_tags_for_resource_after_creation", &listed);
+        let tags = json!([{"Key": "tag1", "Value": "foo"}, {"Key": "tag2", "Value": "bar"}]);
+        let tagged = post(
+            &replay,
+            protocol,
+            "TagResource",
+            json!({"ResourceARN": arn, "Tags": tags}),
+        )
+        .await;
+        assert_eq!(tagged.status, 200, "{tagged:?}");
+        let listed = sorted_tags(list_tags(&replay, protocol, &arn).await);
+        replay.check("list_tags_for_resource_updated", &listed);
+        let untag = json!({"ResourceARN": arn, "TagKeys": ["tag1"]});
+        let untagged = post(&replay, protocol, "UntagResource", untag).await;
+        assert_eq!(untagged.status, 200, "{untagged:?}");
+        let listed = sorted_tags(list_tags(&replay, protocol, &arn).await);
+        replay.check("list_tags_for_resource_post_untag", &listed);
+        let deleted = post(
+            &replay,
+            protocol,
+            "DeleteAlarms",
+            json!({"AlarmNames": ["a-tagging"]}),
+        )
+        .await;
+        assert_eq!(deleted.status, 200, "{deleted:?}");
+        let listed = sorted_tags(list_tags(&replay, protocol, &arn).await);
+        replay.check("list_tags_for_deleted_resource", &listed);
+        replay.stop().await;
+    }
+}
+
+/// `operation` with the members `input`, over `protocol`.
+async fn post(replay: &Replay, protocol: &str, operation: &'static str, input: Value) -> Answer {
+    replay
+        .call(over(protocol, operation), "POST", "/", Some(input))
+        .await
+}
+
+/// An answer's `Tags` sorted by key, as LocalStack's `SortingTransformer("Tags", …)` sorted
+/// them before recording.
+fn sorted_tags(mut answer: Answer) -> Answer {
+    if let Some(tags) = answer.body["Tags"].as_array_mut() {
+        tags.sort_by(|a, b| a["Key"].as_str().cmp(&b["Key"].as_str()));
+    }
+    answer
 }
 
 /// ListTagsForResource of the resource `arn` names.
