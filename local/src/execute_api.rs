@@ -281,6 +281,7 @@ fn mock_input(
         ]),
         stage_variables,
         overrides: BTreeMap::new(),
+        request_overrides: BTreeMap::new(),
     }
 }
 
@@ -1073,6 +1074,7 @@ fn mock(
     let overridden = vtl::Rendered {
         body: String::new(),
         overrides,
+        ..Default::default()
     };
     headers.extend(
         overridden
@@ -1146,6 +1148,7 @@ fn mock_status(
         // Overrides are final: set here, they hold for the response (recorded:
         // test_integration_mock_with_response_override_in_request_template).
         input.overrides = rendered.overrides;
+        input.request_overrides = rendered.request_overrides;
     }
     Ok(status)
 }
