@@ -4,7 +4,12 @@ use serde_json::{json, Value};
 
 use super::{Answer, Replay, Service};
 
-async fn create_rest_api(replay: &Replay, name: &str, description: Option<&str>) -> Answer {
+/// CreateRestApi with `name` and, if given, `description`.
+pub(super) async fn create_rest_api(
+    replay: &Replay,
+    name: &str,
+    description: Option<&str>,
+) -> Answer {
     let mut body = json!({ "name": name });
     if let Some(description) = description {
         body["description"] = json!(description);
@@ -96,7 +101,7 @@ async fn rest_apis_list_and_delete_as_recorded() {
 }
 
 /// The path of a method, its integration or an integration response.
-fn method_path(api: &str, resource: &str, verb: &str) -> String {
+pub(super) fn method_path(api: &str, resource: &str, verb: &str) -> String {
     format!("/restapis/{api}/resources/{resource}/methods/{verb}")
 }
 
@@ -1056,7 +1061,12 @@ async fn unknown_routes_answer_a_missing_token_as_recorded() {
 }
 
 /// `PUT` at `path` with `body`, which must answer `status`.
-async fn put_ok(replay: &Replay, path: &str, body: serde_json::Value, status: u16) -> Answer {
+pub(super) async fn put_ok(
+    replay: &Replay,
+    path: &str,
+    body: serde_json::Value,
+    status: u16,
+) -> Answer {
     let answer = replay
         .call(Service::ApiGateway, "PUT", path, Some(body))
         .await;
@@ -1825,14 +1835,14 @@ async fn an_integration_responses_lifecycle_answers_as_recorded() {
 /// How a recorded test addressed a stage: `{api}.execute-api.localhost/{stage}/…` by the Host
 /// header, or the path-based `/restapis/{api}/{stage}/_user_request_/…`.
 #[derive(Clone, Copy)]
-enum StageUrl {
+pub(super) enum StageUrl {
     HostBased,
     PathBased,
 }
 
 /// Calls a stage URL (`path` starts with `/`) with `method` and `Content-Type:
 /// application/json`, as the recorded tests' `requests` did; the answer as the replay reads it.
-async fn invoke_stage(
+pub(super) async fn invoke_stage(
     replay: &Replay,
     url: StageUrl,
     (api, stage, path): (&str, &str, &str),
