@@ -589,7 +589,14 @@ impl Run<'_> {
                 Node::Ref(reference) => {
                     let value = self.value(reference)?;
                     match value {
-                        Val::Null if !reference.silent => self.out.body.push_str(&reference.source),
+                        // A stage variable the stage lacks prints as nothing (recorded:
+                        // test_invoking_canary_deployment's `nonExistingDefault`).
+                        Val::Null
+                            if !reference.silent
+                                && !reference.source.contains("stageVariables.") =>
+                        {
+                            self.out.body.push_str(&reference.source)
+                        }
                         value => self.out.body.push_str(&value.text()),
                     }
                 }

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use super::apigateway::{create_rest_api, method_path, put_ok};
+use super::apigateway::{create_rest_api, invoke_stage, method_path, put_ok, StageUrl};
 use super::{Answer, Replay, Service};
 
 const FILE: &str = "apigateway-test_apigateway_canary.snapshot.json";
@@ -424,5 +424,90 @@ async fn a_canary_is_promoted_by_copy_as_recorded() {
     replay.check("get-stage", &get_stage(&replay, &api, "dev").await);
     let promoted = update_stage(&replay, &api, "dev", promote).await;
     replay.check("update-stage-with-copy-2", &promoted);
+    replay.stop().await;
+}
+
+/// The response template test_invoking_canary_deployment puts, answering `message`: the stage
+/// variables (one the stage lacks, one no canary overrides) and `$context.isCanaryRequest`.
+fn canary_template(message: &str) -> String {
+    json!({
+        "statusCode": 200,
+        "message": message,
+        "variable": "$stageVariables.testVar",
+        "nonExistingDefault": "$stageVariables.noStageVar",
+        "nonOverridden": "$stageVariables.defaultVar",
+        "isCanary": "$context.isCanaryRequest",
+    })
+    .to_string()
+}
+
+/// UpdateIntegrationResponse of the integration response at `path`: its JSON template
+/// replaced by `canary_template(message)`.
+async fn replace_template(replay: &Replay, path: &str, message: &str) -> Answer {
+    let operations = json!({ "patchOperations": [{
+        "op": "replace",
+        "path": "/responseTemplates/application~1json",
+        "value": canary_template(message),
+    }] });
+    replay
+        .call(Service::ApiGateway, "PATCH", path, Some(operations))
+        .await
+}
+
+/// TestCanaryDeployments::test_invoking_canary_deployment: a canary with 0% of the traffic
+/// serves none of it; with 100% it serves all of it, its stage variable overrides on top of
+/// the stage's (the two cases a recording can hold to an answer).
+#[tokio::test]
+async fn a_canary_serves_its_share_of_the_stage_as_recorded() {
+    let mut replay = Replay::start(
+        FILE,
+        "TestCanaryDeployments::test_invoking_canary_deployment",
+    )
+    .await;
+    let (api, root) = api_for_deployment(&replay).await;
+    let response = format!(
+        "{}/integration/responses/200",
+        method_path(&api, &root, "GET")
+    );
+    assert_eq!(
+        replace_template(&replay, &response, "default deployment")
+            .await
+            .status,
+        200
+    );
+    let first = create_deployment(
+        &replay,
+        &api,
+        json!({ "stageName": "dev", "variables": { "testVar": "default", "defaultVar": "default" } }),
+    )
+    .await;
+    replay.check("create-deployment-1", &first);
+    assert_eq!(
+        replace_template(&replay, &response, "canary deployment")
+            .await
+            .status,
+        200
+    );
+    let second = create_deployment(
+        &replay,
+        &api,
+        json!({
+            "stageName": "dev",
+            "canarySettings": {
+                "percentTraffic": 0,
+                "stageVariableOverrides": { "testVar": "canary", "noStageVar": "canary" },
+            },
+        }),
+    )
+    .await;
+    replay.check("create-deployment-2", &second);
+    let answer = invoke_stage(&replay, StageUrl::PathBased, (&api, "dev", "/"), "GET").await;
+    replay.check("response-deployment-1", &answer);
+    let operations =
+        json!([{ "op": "replace", "path": "/canarySettings/percentTraffic", "value": "100.0" }]);
+    let updated = update_stage(&replay, &api, "dev", operations).await;
+    replay.check("update-stage", &updated);
+    let answer = invoke_stage(&replay, StageUrl::PathBased, (&api, "dev", "/"), "GET").await;
+    replay.check("response-canary-deployment", &answer);
     replay.stop().await;
 }
