@@ -11,6 +11,7 @@ use axum::response::Response;
 use serde_json::Value;
 
 use super::api_models;
+use super::canary;
 use super::clock::{now_ms, now_secs};
 use super::domains;
 use super::error::Protocol;
@@ -818,6 +819,10 @@ fn create_deployment(
     if methods.iter().any(|m| m.integration.is_none()) {
         return Err(bad_request("No integration defined for method"));
     }
+    let stage_name = input.stage_name.as_deref();
+    if input.canary_settings.is_some() {
+        canary::check_deployment_stage(stage_name, stage_name.and_then(|s| api.stages.get(s)))?;
+    }
     let deployment = Deployment {
         id: random_id(6),
         description: input.description.clone(),
@@ -842,8 +847,13 @@ fn create_deployment(
                 variables: input.variables.clone().unwrap_or_default(),
                 tags: BTreeMap::new(),
                 settings: Default::default(),
+                canary: None,
             });
-        entry.point_at(&deployment.id);
+        // A canary release leaves the stage's own deployment as it was.
+        match &input.canary_settings {
+            Some(settings) => entry.canary = Some(canary::of_deployment(settings, &deployment.id)),
+            None => entry.point_at(&deployment.id),
+        }
         entry.last_updated = now;
     }
     api.deployments.insert(deployment.id.clone(), deployment);
@@ -908,8 +918,13 @@ fn create_stage(
         variables: input.variables.clone().unwrap_or_default(),
         tags: input.tags.clone().unwrap_or_default(),
         settings: Default::default(),
+        canary: None,
     };
     stage.point_at(deployment);
+    if let Some(settings) = &input.canary_settings {
+        let deployments: Vec<String> = api.deployments.keys().cloned().collect();
+        stage.canary = Some(canary::of_create_stage(settings, deployment, &deployments)?);
+    }
     let response = json(201, &stage_json(&stage));
     api.stages.insert(name.into(), stage);
     Ok(response)
@@ -1011,6 +1026,9 @@ fn patch_stage(
     api_region: &str,
     provisioning: i64,
 ) -> Result<(), Response> {
+    if canary::owns(operation) {
+        return canary::patch(stage, operation, deployments);
+    }
     match (
         operation.op.map(shape::Op::as_str),
         operation.path.as_deref(),
@@ -1756,6 +1774,7 @@ fn stage_json(stage: &Stage) -> shape::Stage {
         description: stage.description.clone(),
         variables: some_if(&stage.variables),
         tags: some_if(&stage.tags),
+        canary_settings: stage.canary.as_ref().map(canary::json),
         access_log_settings: settings.access_log_destination.as_ref().map(|destination| {
             shape::AccessLogSettings {
                 destination_arn: Some(destination.clone()),

@@ -160,6 +160,7 @@ async fn serve(
         parameters: path_parameters,
         region,
         variables: stage_variables,
+        canary,
         deployment_id,
         binary_media_types,
         api_key_required,
@@ -194,7 +195,7 @@ async fn serve(
     let (function_region, function_name, qualifier) = match target {
         Target::Lambda(region, name, qualifier) => (region, name, qualifier),
         Target::Mock(method) => {
-            let input = mock_input(
+            let mut input = mock_input(
                 request,
                 request_id,
                 &resource,
@@ -202,6 +203,9 @@ async fn serve(
                 path_parameters,
                 stage_variables,
             );
+            input
+                .context
+                .insert("isCanaryRequest".into(), canary.to_string());
             return mock(request, &method, input, trace);
         }
     };
@@ -291,6 +295,7 @@ fn mock_input(
         ]),
         stage_variables,
         overrides: BTreeMap::new(),
+        request_overrides: BTreeMap::new(),
     }
 }
 
@@ -905,6 +910,8 @@ struct Route {
     parameters: Option<BTreeMap<String, String>>,
     region: String,
     variables: BTreeMap<String, String>,
+    /// The request went to the stage's canary (`$context.isCanaryRequest`).
+    canary: bool,
     deployment_id: String,
     binary_media_types: Vec<String>,
     /// The method requires an API key (`x-api-key`) of a usage plan that binds the stage.
@@ -940,6 +947,11 @@ pub struct Signer {
     user_arn: String,
 }
 
+/// Whether a request goes to a canary that takes `percent` of the stage's traffic.
+fn falls_to_canary(percent: f64) -> bool {
+    percent >= 100.0 || (percent > 0.0 && fastrand::f64() * 100.0 < percent)
+}
+
 /// Finds the deployed resource and method, and the function its integration calls.
 /// `propagation`: how long a stage's change of deployment takes to reach its URL.
 fn resolve(
@@ -960,10 +972,20 @@ fn resolve(
     let Some(stage) = api.stages.get(request.stage) else {
         return Err(missing());
     };
-    let Some(deployment) = stage
-        .serving(propagation)
-        .and_then(|id| api.deployments.get(id))
-    else {
+    // The canary, when the stage has one and this request falls in its share.
+    let canary = stage
+        .canary
+        .as_ref()
+        .filter(|c| falls_to_canary(c.percent_traffic));
+    let serving = match canary {
+        Some(canary) => Some(canary.deployment_id.as_str()),
+        None => stage.serving(propagation),
+    };
+    let mut variables = stage.variables.clone();
+    if let Some(canary) = canary {
+        variables.extend(canary.stage_variable_overrides.clone());
+    }
+    let Some(deployment) = serving.and_then(|id| api.deployments.get(id)) else {
         return Err(missing());
     };
     let Some((resource, parameters)) = match_resource(&deployment.resources, request.path) else {
@@ -996,7 +1018,8 @@ fn resolve(
             target: Target::Mock(Box::new(method.clone())),
             parameters,
             region: api.region.clone(),
-            variables: stage.variables.clone(),
+            variables,
+            canary: canary.is_some(),
             deployment_id: deployment.id.clone(),
             binary_media_types: api.binary_media_types.clone(),
             api_key_required: method.api_key_required,
@@ -1035,7 +1058,8 @@ fn resolve(
         target: Target::Lambda(function.0, function.1, function.2),
         parameters,
         region: api.region.clone(),
-        variables: stage.variables.clone(),
+        variables,
+        canary: canary.is_some(),
         deployment_id: deployment.id.clone(),
         binary_media_types: api.binary_media_types.clone(),
         api_key_required: method.api_key_required,
@@ -1083,6 +1107,7 @@ fn mock(
     let overridden = vtl::Rendered {
         body: String::new(),
         overrides,
+        ..Default::default()
     };
     headers.extend(
         overridden
@@ -1156,6 +1181,7 @@ fn mock_status(
         // Overrides are final: set here, they hold for the response (recorded:
         // test_integration_mock_with_response_override_in_request_template).
         input.overrides = rendered.overrides;
+        input.request_overrides = rendered.request_overrides;
     }
     Ok(status)
 }
@@ -1892,6 +1918,14 @@ fn with_ids(mut response: Response, request_id: &str, trace_id: &str) -> Respons
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_canary_takes_none_all_or_about_its_share_of_requests() {
+        assert!((0..1000).all(|_| !falls_to_canary(0.0)));
+        assert!((0..1000).all(|_| falls_to_canary(100.0)));
+        let taken = (0..10_000).filter(|_| falls_to_canary(25.0)).count();
+        assert!((2_000..3_000).contains(&taken), "{taken}");
+    }
 
     #[test]
     fn arn_like_globs_match_as_iam_does() {

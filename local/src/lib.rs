@@ -31,6 +31,7 @@ mod alarm;
 mod api_models;
 mod apigateway;
 mod arns;
+mod canary;
 mod casing;
 mod clock;
 mod cloudwatch;

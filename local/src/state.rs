@@ -526,6 +526,19 @@ pub struct Stage {
     pub tags: BTreeMap<String, String>,
     #[serde(default)]
     pub settings: StageSettings,
+    /// The stage's canary release, if it has one.
+    #[serde(default)]
+    pub canary: Option<Canary>,
+}
+
+/// A stage's canary (`canarySettings`): the deployment that serves `percent_traffic` percent
+/// of the stage's requests, with its stage variables overridden.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Canary {
+    pub deployment_id: String,
+    pub percent_traffic: f64,
+    pub stage_variable_overrides: BTreeMap<String, String>,
+    pub use_stage_cache: bool,
 }
 
 impl Stage {

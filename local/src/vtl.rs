@@ -1,10 +1,12 @@
 //! Mapping templates, as API Gateway runs them for non-proxy integrations (MOCK here): the
 //! part of the Velocity Template Language they are written in — text with `$references`,
-//! `#set`, `#if`/`#elseif`/`#else`/`#end`, `==`/`!=`/`||`/`&&`/`!`, string, number and boolean
-//! literals, `$input.params(name)`, `$context.*`, `$stageVariables.*`, and the
-//! `$context.responseOverride.header.*` / `.status` overrides. Anything else (macros,
-//! `#foreach`, `$util`, `$input.json`, …) is refused with a message naming it, rather than
-//! rendered differently from AWS.
+//! `#set`, `#if`/`#elseif`/`#else`/`#end`, `==`/`!=`/`||`/`&&`/`!`, string, number, boolean
+//! and map (`{}`) literals, `$input.params(name)` and `$input.params()` (its `path`,
+//! `querystring` and `header` maps), `$context.*`, `$stageVariables.*`, index notation
+//! (`$m[$k]`) and a map's `put`/`get`, `$util.base64Encode`/`base64Decode`/`parseJson`/
+//! `urlEncode`/`urlDecode`, and the `$context.responseOverride.*` / `$context.requestOverride.*`
+//! overrides. Anything else (macros, `#foreach`, other `$util` functions, `$input.json`, …) is
+//! refused with a message naming it, rather than rendered differently from AWS.
 
 use std::collections::BTreeMap;
 
@@ -22,14 +24,19 @@ pub struct TemplateInput {
     /// `$context.responseOverride.*` as set so far (by the request template, for the response
     /// template): `status`, `header.NAME`, or any other path, which later templates can read.
     pub overrides: BTreeMap<String, String>,
+    /// `$context.requestOverride.*` as set so far (`path.NAME`, `querystring.NAME`,
+    /// `header.NAME`): a MOCK integration's request template passes data to its response
+    /// template this way (recorded: test_integration_mock_with_request_overrides_in_response_template).
+    pub request_overrides: BTreeMap<String, String>,
 }
 
-/// A rendered template: the text, and every `$context.responseOverride.*` set so far (the
-/// input's, and the template's own).
+/// A rendered template: the text, and every `$context.responseOverride.*` and
+/// `$context.requestOverride.*` set so far (the input's, and the template's own).
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Rendered {
     pub body: String,
     pub overrides: BTreeMap<String, String>,
+    pub request_overrides: BTreeMap<String, String>,
 }
 
 impl Rendered {
@@ -40,26 +47,72 @@ impl Rendered {
             .filter_map(|(k, v)| Some((k.strip_prefix("header.")?, v.as_str())))
     }
 
+    /// The response status the overrides set (`status`), if any.
     pub fn status_override(&self) -> Option<&str> {
         self.overrides.get("status").map(String::as_str)
     }
 }
 
+/// A template's value: Velocity's null, a string, boolean, integer, or (from `{}`,
+/// `$input.params()` or `$util.parseJson`) a map or a list.
 #[derive(Debug, Clone, PartialEq)]
 enum Val {
     Null,
     Str(String),
     Bool(bool),
     Num(i64),
+    Map(BTreeMap<String, Val>),
+    List(Vec<Val>),
 }
 
 impl Val {
+    /// The value as Velocity prints it (a map and a list as Java prints them: `{k=v, …}`,
+    /// `[a, …]`).
     fn text(&self) -> String {
         match self {
             Val::Null => String::new(),
             Val::Str(s) => s.clone(),
             Val::Bool(b) => b.to_string(),
             Val::Num(n) => n.to_string(),
+            Val::Map(map) => {
+                let entries: Vec<String> = map
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", v.text()))
+                    .collect();
+                format!("{{{}}}", entries.join(", "))
+            }
+            Val::List(items) => {
+                let items: Vec<String> = items.iter().map(Val::text).collect();
+                format!("[{}]", items.join(", "))
+            }
+        }
+    }
+
+    /// A map of strings, as a template sees it.
+    fn of_strings<'k>(entries: impl IntoIterator<Item = (&'k String, &'k String)>) -> Val {
+        Val::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k.clone(), Val::Str(v.clone())))
+                .collect(),
+        )
+    }
+
+    /// A JSON document's value (`$util.parseJson`); a number that is not an integer is kept
+    /// as its text.
+    fn of_json(json: &serde_json::Value) -> Val {
+        use serde_json::Value;
+        match json {
+            Value::Null => Val::Null,
+            Value::Bool(b) => Val::Bool(*b),
+            Value::Number(n) => n.as_i64().map_or_else(|| Val::Str(n.to_string()), Val::Num),
+            Value::String(s) => Val::Str(s.clone()),
+            Value::Array(items) => Val::List(items.iter().map(Val::of_json).collect()),
+            Value::Object(map) => Val::Map(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), Val::of_json(v)))
+                    .collect(),
+            ),
         }
     }
 
@@ -68,10 +121,30 @@ impl Val {
     }
 }
 
+/// One step of a reference: `.name`, `.name(args)` or `[index]`.
 #[derive(Debug, Clone)]
 enum Part {
     Name(String),
     Call(String, Vec<Expr>),
+    Index(Expr),
+}
+
+/// A step of a reference with its index and arguments evaluated: a key (a name or an index),
+/// or a method call.
+#[derive(Debug)]
+enum Seg {
+    Key(String),
+    Call(String, Vec<Val>),
+}
+
+impl Seg {
+    /// The step's key, if it is no call.
+    fn key(&self) -> Option<&str> {
+        match self {
+            Seg::Key(key) => Some(key),
+            Seg::Call(..) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -85,6 +158,8 @@ struct Reference {
 #[derive(Debug, Clone)]
 enum Expr {
     Literal(Val),
+    /// `{k: v, …}`.
+    Map(Vec<(Expr, Expr)>),
     Ref(Reference),
     Not(Box<Expr>),
     Compare(Box<Expr>, bool, Box<Expr>),
@@ -116,6 +191,7 @@ pub fn render(template: &str, input: &TemplateInput) -> Result<Rendered, String>
         out: Rendered {
             body: String::new(),
             overrides: input.overrides.clone(),
+            request_overrides: input.request_overrides.clone(),
         },
     };
     run.nodes(&nodes)?;
@@ -347,6 +423,12 @@ impl<'a> Parser<'a> {
             } else {
                 parts.push(Part::Name(name));
             }
+            while self.peek() == Some(b'[') {
+                self.at += 1;
+                let index = self.expr()?;
+                self.expect("]")?;
+                parts.push(Part::Index(index));
+            }
             let bytes = self.text.as_bytes();
             if bytes.get(self.at) == Some(&b'.')
                 && bytes.get(self.at + 1).copied().is_some_and(is_id_start)
@@ -437,6 +519,7 @@ impl<'a> Parser<'a> {
                 Ok(Expr::Literal(Val::Str(value.to_string())))
             }
             Some(b'$') => Ok(Expr::Ref(self.reference()?)),
+            Some(b'{') => self.map_literal(),
             Some(c) if c.is_ascii_digit() || c == b'-' => {
                 let start = self.at;
                 self.at += 1;
@@ -464,6 +547,34 @@ impl<'a> Parser<'a> {
     }
 }
 
+impl Parser<'_> {
+    /// `{}` or `{key: value, …}`.
+    fn map_literal(&mut self) -> Result<Expr, String> {
+        self.at += 1;
+        let mut entries = Vec::new();
+        self.skip_spaces();
+        if self.peek() == Some(b'}') {
+            self.at += 1;
+            return Ok(Expr::Map(entries));
+        }
+        loop {
+            let key = self.expr()?;
+            self.expect(":")?;
+            let value = self.expr()?;
+            entries.push((key, value));
+            self.skip_spaces();
+            match self.peek() {
+                Some(b',') => self.at += 1,
+                Some(b'}') => {
+                    self.at += 1;
+                    return Ok(Expr::Map(entries));
+                }
+                _ => return Err("expected , or } in a map".into()),
+            }
+        }
+    }
+}
+
 struct Run<'a> {
     input: &'a TemplateInput,
     vars: BTreeMap<String, Val>,
@@ -478,7 +589,14 @@ impl Run<'_> {
                 Node::Ref(reference) => {
                     let value = self.value(reference)?;
                     match value {
-                        Val::Null if !reference.silent => self.out.body.push_str(&reference.source),
+                        // A stage variable the stage lacks prints as nothing (recorded:
+                        // test_invoking_canary_deployment's `nonExistingDefault`).
+                        Val::Null
+                            if !reference.silent
+                                && !reference.source.contains("stageVariables.") =>
+                        {
+                            self.out.body.push_str(&reference.source)
+                        }
                         value => self.out.body.push_str(&value.text()),
                     }
                 }
@@ -504,48 +622,128 @@ impl Run<'_> {
         Ok(())
     }
 
-    fn names<'p>(parts: &'p [Part], source: &str) -> Result<Vec<&'p str>, String> {
+    /// A reference's steps, its indexes and arguments evaluated.
+    fn segments(&mut self, parts: &[Part]) -> Result<Vec<Seg>, String> {
         parts
             .iter()
-            .map(|part| match part {
-                Part::Name(name) => Ok(name.as_str()),
-                Part::Call(name, _) => {
-                    Err(format!("calling {name}(…) is not supported in {source}"))
-                }
+            .map(|part| {
+                Ok(match part {
+                    Part::Name(name) => Seg::Key(name.clone()),
+                    Part::Index(index) => Seg::Key(self.eval(index)?.text()),
+                    Part::Call(name, args) => Seg::Call(
+                        name.clone(),
+                        args.iter()
+                            .map(|arg| self.eval(arg))
+                            .collect::<Result<_, _>>()?,
+                    ),
+                })
+            })
+            .collect()
+    }
+
+    /// The keys of steps that must all be keys (a `#set` target, an override's path).
+    fn keys<'s>(segs: &'s [Seg], source: &str) -> Result<Vec<&'s str>, String> {
+        segs.iter()
+            .map(|seg| {
+                seg.key()
+                    .ok_or_else(|| format!("calling a method is not supported in {source}"))
             })
             .collect()
     }
 
     fn set(&mut self, target: &Reference, value: Val) -> Result<(), String> {
-        let names = Self::names(&target.parts, &target.source)?;
-        match names.as_slice() {
+        let segs = self.segments(&target.parts)?;
+        let keys = Self::keys(&segs, &target.source)?;
+        match keys.as_slice() {
             [name] => {
                 self.vars.insert(name.to_string(), value);
             }
-            ["context", "responseOverride", path @ ..] if !path.is_empty() => {
-                self.out.overrides.insert(path.join("."), value.text());
+            ["context", which @ ("responseOverride" | "requestOverride"), path @ ..]
+                if !path.is_empty() =>
+            {
+                self.overrides_mut(which)
+                    .insert(path.join("."), value.text());
+            }
+            [name, path @ .., last] if !["input", "context", "util"].contains(name) => {
+                let Some(Val::Map(map)) = self.var_at(name, path) else {
+                    return Err(format!("cannot #set {}: not a map", target.source));
+                };
+                map.insert(last.to_string(), value);
             }
             _ => return Err(format!("cannot #set {}", target.source)),
         }
         Ok(())
     }
 
-    fn value(&self, reference: &Reference) -> Result<Val, String> {
-        let input = self.input;
-        let lookup = |map: &BTreeMap<String, String>, key: &str| {
-            map.get(key).map_or(Val::Null, |v| Val::Str(v.clone()))
-        };
-        match reference.parts.as_slice() {
-            [Part::Name(name)] if name != "input" && name != "context" => {
-                Ok(self.vars.get(name).cloned().unwrap_or(Val::Null))
-            }
-            [Part::Name(input_), Part::Call(call, args)]
-                if input_ == "input" && call == "params" =>
+    /// The variable `name`, followed through the maps `path` names.
+    fn var_at(&mut self, name: &str, path: &[&str]) -> Option<&mut Val> {
+        let mut value = self.vars.get_mut(name)?;
+        for key in path {
+            let Val::Map(map) = value else { return None };
+            value = map.get_mut(*key)?;
+        }
+        Some(value)
+    }
+
+    /// `$context.responseOverride`'s or `$context.requestOverride`'s entries.
+    fn overrides_mut(&mut self, which: &str) -> &mut BTreeMap<String, String> {
+        if which == "requestOverride" {
+            &mut self.out.request_overrides
+        } else {
+            &mut self.out.overrides
+        }
+    }
+
+    fn value(&mut self, reference: &Reference) -> Result<Val, String> {
+        let segs = self.segments(&reference.parts)?;
+        let unsupported = || format!("{} is not supported here", reference.source);
+        match segs.as_slice() {
+            [Seg::Key(input), Seg::Call(call, args), rest @ ..]
+                if input == "input" && call == "params" =>
             {
-                let [arg] = args.as_slice() else {
-                    return Err("$input.params() without a name is not supported".into());
-                };
-                let name = self.eval(arg)?.text();
+                navigate(self.params(args)?, rest, &reference.source)
+            }
+            [Seg::Key(util), Seg::Call(call, args), rest @ ..] if util == "util" => {
+                let value = util_call(call, args).ok_or_else(unsupported)?;
+                navigate(value, rest, &reference.source)
+            }
+            [Seg::Key(context), Seg::Key(which), rest @ ..]
+                if context == "context"
+                    && (which == "responseOverride" || which == "requestOverride") =>
+            {
+                self.override_value(which, rest, &reference.source)
+            }
+            [Seg::Key(context), rest @ ..] if context == "context" && !rest.is_empty() => {
+                let path = Self::keys(rest, &reference.source)?.join(".");
+                Ok(lookup(&self.input.context, &path))
+            }
+            [Seg::Key(stage), Seg::Key(key)] if stage == "stageVariables" => {
+                Ok(lookup(&self.input.stage_variables, key))
+            }
+            [Seg::Key(name), rest @ ..]
+                if !["input", "context", "util"].contains(&name.as_str()) =>
+            {
+                self.var_value(name, rest, &reference.source)
+            }
+            _ => Err(unsupported()),
+        }
+    }
+
+    /// `$input.params(name)` (the path's, else the query string's, else the header's value,
+    /// an empty string when the request has none) or `$input.params()` (all three maps).
+    fn params(&self, args: &[Val]) -> Result<Val, String> {
+        let input = self.input;
+        match args {
+            [] => Ok(Val::Map(BTreeMap::from([
+                ("path".to_string(), Val::of_strings(&input.path)),
+                ("querystring".to_string(), Val::of_strings(&input.query)),
+                (
+                    "header".to_string(),
+                    Val::of_strings(input.headers.iter().map(|(k, v)| (k, v))),
+                ),
+            ]))),
+            [name] => {
+                let name = name.text();
                 let found = input
                     .path
                     .get(&name)
@@ -557,29 +755,86 @@ impl Run<'_> {
                             .find(|(k, _)| k.eq_ignore_ascii_case(&name))
                             .map(|(_, v)| v)
                     });
-                // API Gateway gives an empty string for a parameter the request does not have.
                 Ok(Val::Str(found.cloned().unwrap_or_default()))
             }
-            [Part::Name(context), Part::Name(over), rest @ ..]
-                if context == "context" && over == "responseOverride" && !rest.is_empty() =>
-            {
-                let path = Self::names(rest, &reference.source)?.join(".");
-                Ok(lookup(&self.out.overrides, &path))
-            }
-            [Part::Name(context), rest @ ..] if context == "context" && !rest.is_empty() => {
-                let path = Self::names(rest, &reference.source)?.join(".");
-                Ok(lookup(&input.context, &path))
-            }
-            [Part::Name(stage), Part::Name(key)] if stage == "stageVariables" => {
-                Ok(lookup(&input.stage_variables, key))
-            }
-            _ => Err(format!("{} is not supported here", reference.source)),
+            _ => Err("$input.params takes one name or none".into()),
         }
     }
 
-    fn eval(&self, expr: &Expr) -> Result<Val, String> {
+    /// A variable's value followed through `rest`; a map's `put(key, value)` at the end sets
+    /// the entry (answering the value it replaced, as Java's `Map.put` does).
+    fn var_value(&mut self, name: &str, rest: &[Seg], source: &str) -> Result<Val, String> {
+        if let [path @ .., Seg::Call(call, args)] = rest {
+            if call == "put" {
+                let [key, value] = args.as_slice() else {
+                    return Err(format!("put takes a key and a value in {source}"));
+                };
+                let path = Self::keys(path, source)?;
+                let Some(Val::Map(map)) = self.var_at(name, &path) else {
+                    return Err(format!("{source}: not a map"));
+                };
+                return Ok(map.insert(key.text(), value.clone()).unwrap_or(Val::Null));
+            }
+        }
+        let value = self.vars.get(name).cloned().unwrap_or(Val::Null);
+        navigate(value, rest, source)
+    }
+
+    /// An override's value: an entry (`.path.body`, `.querystring["foo"]`), the entries under
+    /// a prefix as a map (`.querystring`), or a `put` into them.
+    fn override_value(&mut self, which: &str, rest: &[Seg], source: &str) -> Result<Val, String> {
+        if let [path @ .., Seg::Call(call, args)] = rest {
+            let mut keys: Vec<String> = Self::keys(path, source)?
+                .into_iter()
+                .map(str::to_string)
+                .collect();
+            return match (call.as_str(), args.as_slice()) {
+                ("put", [key, value]) => {
+                    keys.push(key.text());
+                    let replaced = self
+                        .overrides_mut(which)
+                        .insert(keys.join("."), value.text());
+                    Ok(replaced.map_or(Val::Null, Val::Str))
+                }
+                ("get", [key]) => {
+                    keys.push(key.text());
+                    Ok(lookup(self.overrides_mut(which), &keys.join(".")))
+                }
+                _ => Err(format!("calling {call}(…) is not supported in {source}")),
+            };
+        }
+        let path = Self::keys(rest, source)?.join(".");
+        let entries = self.overrides_mut(which);
+        if let Some(value) = entries.get(&path) {
+            return Ok(Val::Str(value.clone()));
+        }
+        let prefix = if path.is_empty() {
+            path
+        } else {
+            format!("{path}.")
+        };
+        let under: BTreeMap<String, Val> = entries
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.to_string(), Val::Str(v.clone()))))
+            .collect();
+        Ok(if under.is_empty() && !prefix.is_empty() {
+            Val::Null
+        } else {
+            Val::Map(under)
+        })
+    }
+
+    fn eval(&mut self, expr: &Expr) -> Result<Val, String> {
         Ok(match expr {
             Expr::Literal(value) => value.clone(),
+            Expr::Map(entries) => {
+                let mut map = BTreeMap::new();
+                for (key, value) in entries {
+                    let key = self.eval(key)?.text();
+                    map.insert(key, self.eval(value)?);
+                }
+                Val::Map(map)
+            }
             Expr::Ref(reference) => self.value(reference)?,
             Expr::Not(inner) => Val::Bool(!self.eval(inner)?.truthy()),
             Expr::Compare(left, equal, right) => {
@@ -599,6 +854,60 @@ impl Run<'_> {
             }
         })
     }
+}
+
+/// A string map's entry as a template value (null when absent).
+fn lookup(map: &BTreeMap<String, String>, key: &str) -> Val {
+    map.get(key).map_or(Val::Null, |v| Val::Str(v.clone()))
+}
+
+/// `value` followed through `rest`: a key (or `get(key)`) reads a map's entry (null on
+/// anything else, as Velocity's property of a missing value is); `size()` counts.
+fn navigate(mut value: Val, rest: &[Seg], source: &str) -> Result<Val, String> {
+    for seg in rest {
+        value = match (seg, value) {
+            (Seg::Key(key), Val::Map(mut map)) => map.remove(key).unwrap_or(Val::Null),
+            (Seg::Call(call, args), Val::Map(mut map)) if call == "get" && args.len() == 1 => {
+                map.remove(&args[0].text()).unwrap_or(Val::Null)
+            }
+            (Seg::Key(_), _) => Val::Null,
+            (Seg::Call(call, args), value) if call == "size" && args.is_empty() => {
+                let size = match &value {
+                    Val::Map(map) => map.len(),
+                    Val::List(items) => items.len(),
+                    other => other.text().chars().count(),
+                };
+                Val::Num(size as i64)
+            }
+            (Seg::Call(call, _), _) => {
+                return Err(format!("calling {call}(…) is not supported in {source}"))
+            }
+        };
+    }
+    Ok(value)
+}
+
+/// The `$util` functions supported, by name; `None` for any other (or other arguments).
+fn util_call(name: &str, args: &[Val]) -> Option<Val> {
+    use base64::Engine as _;
+    let engine = base64::engine::general_purpose::STANDARD;
+    let [arg] = args else { return None };
+    let text = arg.text();
+    Some(match name {
+        "base64Encode" => Val::Str(engine.encode(text.as_bytes())),
+        "base64Decode" => {
+            Val::Str(String::from_utf8_lossy(&engine.decode(text.trim()).ok()?).into_owned())
+        }
+        "parseJson" => Val::of_json(&serde_json::from_str(&text).ok()?),
+        "urlEncode" => Val::Str(url::form_urlencoded::byte_serialize(text.as_bytes()).collect()),
+        "urlDecode" => Val::Str(
+            url::form_urlencoded::parse(format!("x={text}").as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default(),
+        ),
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -640,6 +949,41 @@ mod tests {
                 .unwrap()
                 .status_override(),
             Some("404")
+        );
+    }
+
+    #[test]
+    fn input_params_without_a_name_is_the_three_maps() {
+        let input = TemplateInput {
+            path: BTreeMap::from([("id".into(), "42".into())]),
+            query: BTreeMap::from([("q".into(), "x".into())]),
+            headers: vec![("Accept".into(), "*/*".into())],
+            ..Default::default()
+        };
+        let template = "$input.params().path.id $input.params().querystring.q $input.params().header.Accept $input.params().path.get('id') $input.params().size() $input.params()";
+        assert_eq!(
+            render(template, &input).unwrap().body,
+            "42 x */* 42 3 {header={Accept=*/*}, path={id=42}, querystring={q=x}}"
+        );
+    }
+
+    #[test]
+    fn maps_are_assigned_by_index_and_put() {
+        let template = "#set($m = {})#set($k = 'a')#set($m[$k] = 1)$m.put('b', 'two')#set($m.c = true)$m $m['a'] $m.b\n#set($context.requestOverride.querystring[$k] = 'x')$!context.requestOverride.querystring.put('b', 'y')#set($context[\"requestOverride\"].querystring[\"c\"] = 'z')$context.requestOverride.querystring";
+        let rendered = render(template, &input("o")).unwrap();
+        assert_eq!(
+            rendered.body,
+            "$m.put('b', 'two'){a=1, b=two, c=true} 1 two\n{a=x, b=y, c=z}"
+        );
+        assert_eq!(rendered.request_overrides.len(), 3);
+    }
+
+    #[test]
+    fn util_decodes_and_parses_json() {
+        let template = "#set($body = $util.parseJson($util.base64Decode('eyJtZXNzYWdlIjogInBhdGgxIiwgIm4iOiBbMSwgMl19')))$body.message $body.n $util.base64Encode('hi') $util.urlEncode('a b&c') $util.urlDecode('a+b%26c')";
+        assert_eq!(
+            render(template, &input("o")).unwrap().body,
+            "path1 [1, 2] aGk= a+b%26c a b&c"
         );
     }
 

@@ -1,10 +1,15 @@
 //! API Gateway's recorded tests (LocalStack's `tests/aws/services/apigateway/`).
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::{Answer, Replay, Service};
 
-async fn create_rest_api(replay: &Replay, name: &str, description: Option<&str>) -> Answer {
+/// CreateRestApi with `name` and, if given, `description`.
+pub(super) async fn create_rest_api(
+    replay: &Replay,
+    name: &str,
+    description: Option<&str>,
+) -> Answer {
     let mut body = json!({ "name": name });
     if let Some(description) = description {
         body["description"] = json!(description);
@@ -96,7 +101,7 @@ async fn rest_apis_list_and_delete_as_recorded() {
 }
 
 /// The path of a method, its integration or an integration response.
-fn method_path(api: &str, resource: &str, verb: &str) -> String {
+pub(super) fn method_path(api: &str, resource: &str, verb: &str) -> String {
     format!("/restapis/{api}/resources/{resource}/methods/{verb}")
 }
 
@@ -1056,7 +1061,12 @@ async fn unknown_routes_answer_a_missing_token_as_recorded() {
 }
 
 /// `PUT` at `path` with `body`, which must answer `status`.
-async fn put_ok(replay: &Replay, path: &str, body: serde_json::Value, status: u16) -> Answer {
+pub(super) async fn put_ok(
+    replay: &Replay,
+    path: &str,
+    body: serde_json::Value,
+    status: u16,
+) -> Answer {
     let answer = replay
         .call(Service::ApiGateway, "PUT", path, Some(body))
         .await;
@@ -1819,5 +1829,301 @@ async fn an_integration_responses_lifecycle_answers_as_recorded() {
         .call(Service::ApiGateway, "DELETE", &response, None)
         .await;
     replay.check("delete-integration-response", &deleted);
+    replay.stop().await;
+}
+
+/// How a recorded test addressed a stage: `{api}.execute-api.localhost/{stage}/…` by the Host
+/// header, or the path-based `/restapis/{api}/{stage}/_user_request_/…`.
+#[derive(Clone, Copy)]
+pub(super) enum StageUrl {
+    HostBased,
+    PathBased,
+}
+
+/// Calls a stage URL (`path` starts with `/`) with `method` and `Content-Type:
+/// application/json`, as the recorded tests' `requests` did; the answer as the replay reads it.
+pub(super) async fn invoke_stage(
+    replay: &Replay,
+    url: StageUrl,
+    (api, stage, path): (&str, &str, &str),
+    method: &str,
+) -> Answer {
+    let port = replay.cloud.address.port();
+    let request = match url {
+        StageUrl::HostBased => replay
+            .client
+            .request(
+                method.parse().unwrap(),
+                format!("http://127.0.0.1:{port}/{stage}{path}"),
+            )
+            .header("host", format!("{api}.execute-api.localhost:{port}")),
+        StageUrl::PathBased => replay.client.request(
+            method.parse().unwrap(),
+            format!("http://127.0.0.1:{port}/restapis/{api}/{stage}/_user_request_{path}"),
+        ),
+    };
+    let answer = request
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .unwrap();
+    let status = answer.status().as_u16();
+    let text = answer.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    Answer {
+        status,
+        code: None,
+        body,
+    }
+}
+
+/// CreateDeployment of `api` to a new stage `stage`, which must succeed.
+async fn deploy(replay: &Replay, api: &str, stage: &str) -> Answer {
+    let deployed = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            &format!("/restapis/{api}/deployments"),
+            Some(json!({ "stageName": stage })),
+        )
+        .await;
+    assert_eq!(deployed.status, 201, "{deployed:?}");
+    deployed
+}
+
+/// test_apigateway_basic.py::TestIntegrations::test_mock_integration_response, all twelve
+/// variants (passthrough behaviour × host- or path-based URL × GET or POST): a MOCK
+/// integration's response template reads the path parameter as `$input.params().path.id`.
+#[tokio::test]
+async fn a_mock_response_template_reads_all_params_as_recorded() {
+    for passthrough in ["WHEN_NO_MATCH", "NEVER", "WHEN_NO_TEMPLATES"] {
+        for (url, url_name) in [
+            (StageUrl::PathBased, "PATH_BASED"),
+            (StageUrl::HostBased, "HOST_BASED"),
+        ] {
+            for verb in ["GET", "POST"] {
+                let test = format!(
+                    "TestIntegrations::test_mock_integration_response[{passthrough}-UrlType.{url_name}-{verb}]"
+                );
+                mock_integration_response_as_recorded(&test, passthrough, url, verb).await;
+            }
+        }
+    }
+}
+
+/// One variant of test_mock_integration_response.
+async fn mock_integration_response_as_recorded(
+    test: &str,
+    passthrough: &str,
+    url: StageUrl,
+    verb: &str,
+) {
+    let mut replay = Replay::start("apigateway-test_apigateway_basic.snapshot.json", test).await;
+    let api = create_rest_api(&replay, "mock-api", None).await.body;
+    let (id, root) = (
+        api["id"].as_str().unwrap().to_string(),
+        api["rootResourceId"].as_str().unwrap(),
+    );
+    let resource = put_ok_post(
+        &replay,
+        &format!("/restapis/{id}/resources/{root}"),
+        json!({ "pathPart": "{id}" }),
+    )
+    .await;
+    let method = method_path(&id, resource.body["id"].as_str().unwrap(), verb);
+    put_ok(
+        &replay,
+        &method,
+        json!({ "authorizationType": "NONE" }),
+        201,
+    )
+    .await;
+    put_ok(
+        &replay,
+        &format!("{method}/integration"),
+        json!({
+            "type": "MOCK",
+            "integrationHttpMethod": verb,
+            "passthroughBehavior": passthrough,
+            "requestTemplates": { "application/json": "{\"statusCode\":200}" },
+        }),
+        201,
+    )
+    .await;
+    put_ok(
+        &replay,
+        &format!("{method}/responses/200"),
+        json!({ "responseModels": { "application/json": "Empty" } }),
+        201,
+    )
+    .await;
+    put_ok(
+        &replay,
+        &format!("{method}/integration/responses/200"),
+        json!({ "responseTemplates": {
+            "application/json": "{\"statusCode\": 200, \"id\": $input.params().path.id}"
+        } }),
+        201,
+    )
+    .await;
+    deploy(&replay, &id, "test").await;
+    let answer = invoke_stage(&replay, url, (&id, "test", "/42"), verb).await;
+    replay.check("mock-response", &answer);
+    replay.stop().await;
+}
+
+/// `POST` at `path` with `body`, which must answer 201.
+async fn put_ok_post(replay: &Replay, path: &str, body: serde_json::Value) -> Answer {
+    let answer = replay
+        .call(Service::ApiGateway, "POST", path, Some(body))
+        .await;
+    assert_eq!(answer.status, 201, "{path}: {answer:?}");
+    answer
+}
+
+/// An API whose `GET` on `resource` (a new `{testPath}` resource when `path_param`, else the
+/// root) is a MOCK integration with `request_template` and, for 200 (`2\d{2}`),
+/// `response_template`, deployed to `dev`, as test_apigateway_integrations.py's MOCK tests
+/// make it; the API's id.
+async fn deployed_mock(
+    replay: &Replay,
+    path_param: bool,
+    request_template: &str,
+    response_template: &str,
+) -> String {
+    let api = create_rest_api(replay, "test-api-4d5e6f", Some("this is my api"))
+        .await
+        .body;
+    let id = api["id"].as_str().unwrap().to_string();
+    let mut resource = api["rootResourceId"].as_str().unwrap().to_string();
+    let mut method_request = json!({ "authorizationType": "NONE" });
+    if path_param {
+        let made = put_ok_post(
+            replay,
+            &format!("/restapis/{id}/resources/{resource}"),
+            json!({ "pathPart": "{testPath}" }),
+        )
+        .await;
+        resource = made.body["id"].as_str().unwrap().to_string();
+        method_request["requestParameters"] = json!({ "method.request.path.testPath": true });
+    }
+    let method = method_path(&id, &resource, "GET");
+    put_ok(replay, &method, method_request, 201).await;
+    put_ok(replay, &format!("{method}/responses/200"), json!({}), 201).await;
+    put_ok(
+        replay,
+        &format!("{method}/integration"),
+        json!({
+            "integrationHttpMethod": "POST",
+            "type": "MOCK",
+            "requestParameters": {},
+            "requestTemplates": { "application/json": request_template },
+        }),
+        201,
+    )
+    .await;
+    put_ok(
+        replay,
+        &format!("{method}/integration/responses/200"),
+        json!({
+            "selectionPattern": "2\\d{2}",
+            "responseTemplates": { "application/json": response_template },
+        }),
+        201,
+    )
+    .await;
+    deploy(replay, &id, "dev").await;
+    id
+}
+
+/// test_apigateway_integrations.py::test_integration_mock_with_vtl_map_assignation: a request
+/// template sets `$context.requestOverride.querystring` entries by index, by `put` and through
+/// `$context["requestOverride"]`; the response template reads them back.
+#[tokio::test]
+async fn vtl_map_assignments_reach_the_response_as_recorded() {
+    let mut replay = Replay::start(
+        "apigateway-test_apigateway_integrations.snapshot.json",
+        "test_integration_mock_with_vtl_map_assignation",
+    )
+    .await;
+    let request_template = r#"
+#set($paramName = "foo")
+#set($context.requestOverride.querystring[$paramName] = "bar")
+#set($paramPutName = "putfoo")
+$context.requestOverride.querystring.put($paramPutName, "putBar")
+#set($context["requestOverride"].querystring["nestedfoo"] = "nestedFoo")
+{
+  "statusCode": 200
+}
+"#;
+    let response_template = r#"
+#set($value = $context.requestOverride.querystring["foo"])
+#set($value2 = $context.requestOverride.querystring["putfoo"])
+#set($value3 = $context.requestOverride.querystring["nestedfoo"])
+{
+    "value": "$value",
+    "value2": "$value2",
+    "value3": "$value3"
+}
+"#;
+    let id = deployed_mock(&replay, false, request_template, response_template).await;
+    let answer = invoke_stage(&replay, StageUrl::PathBased, (&id, "dev", "/"), "GET").await;
+    let status = answer.status;
+    let wrapped = Answer {
+        status,
+        code: None,
+        body: json!({ "body": answer.body, "status_code": status }),
+    };
+    replay.check("response", &wrapped);
+    replay.stop().await;
+}
+
+/// test_apigateway_integrations.py::test_integration_mock_with_request_overrides_in_response_template:
+/// the request template decodes the path parameter (`$util.base64Decode`) into
+/// `$context.requestOverride.path.body`; the response template parses it (`$util.parseJson`)
+/// and branches on it.
+#[tokio::test]
+async fn request_overrides_reach_the_response_template_as_recorded() {
+    use base64::Engine as _;
+    let mut replay = Replay::start(
+        "apigateway-test_apigateway_integrations.snapshot.json",
+        "test_integration_mock_with_request_overrides_in_response_template",
+    )
+    .await;
+    let request_template = "#set($body = $util.base64Decode($input.params('testPath')))\n#set($context.requestOverride.path.body = $body)\n{\n  \"statusCode\": 200\n}\n";
+    let response_template = r#"
+#set($body = $util.parseJson($context.requestOverride.path.body))
+#set($inputBody = $body.message)
+#if($inputBody == "path1")
+{
+   "response": "path was path one"
+}
+#elseif($inputBody == "path2")
+{
+   "response": "path was path two"
+}
+#else
+{
+  "response": "this is the else clause"
+}
+#end
+"#;
+    let id = deployed_mock(&replay, true, request_template, response_template).await;
+    for (message, key) in [
+        ("path1", "invoke-path1"),
+        ("path2", "invoke-path2"),
+        ("whatever", "invoke-path-else"),
+    ] {
+        let data = base64::engine::general_purpose::STANDARD
+            .encode(json!({ "message": message }).to_string().replace(':', ": "));
+        let answer = invoke_stage(
+            &replay,
+            StageUrl::PathBased,
+            (&id, "dev", &format!("/{data}")),
+            "GET",
+        )
+        .await;
+        replay.check(key, &answer);
+    }
     replay.stop().await;
 }

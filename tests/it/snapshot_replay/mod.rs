@@ -546,6 +546,7 @@ fn the_replay_refuses_what_aws_did_not_answer() {
 }
 
 mod apigateway;
+mod canary;
 mod cloudwatch;
 mod lambda;
 mod lambda_names;
