@@ -11,13 +11,12 @@ use axum::response::Response;
 use serde_json::json;
 
 use super::code::MAX_ZIPPED_BYTES;
-use super::function::{check_region, invalid, name_of, qualifier_of, version_not_found};
-use super::runtime::function_arn;
+use super::function::{invalid, unqualified_mut as function};
 use super::shapes::lambda::{
     AccountLimit, AccountUsage, DeleteFunctionConcurrencyRequest, GetAccountSettingsResponse,
     GetFunctionConcurrencyRequest, GetFunctionConcurrencyResponse, PutFunctionConcurrencyRequest,
 };
-use super::state::{Db, Function};
+use super::state::Db;
 use super::wire::{empty, json};
 use super::Cloud;
 
@@ -31,28 +30,6 @@ pub const MIN_UNRESERVED: i64 = 100;
 /// 75 GB of code, 250 MB unzipped.
 const TOTAL_CODE_SIZE: i64 = 80_530_636_800;
 const CODE_SIZE_UNZIPPED: i64 = 262_144_000;
-
-/// The operations here take a function, never a version or an alias (recorded:
-/// test_function_concurrency_exceptions, put_function_concurrency_with_qualified_arn).
-fn check_unqualified(name: &str) -> Result<(), Response> {
-    match qualifier_of(name) {
-        Some(_) => Err(invalid(
-            "This operation is permitted on Lambda functions only. Aliases and versions do not support this operation. Please specify either a function name or an unqualified function ARN.",
-        )),
-        None => Ok(()),
-    }
-}
-
-/// The function a request names, or Lambda's answer: a qualifier refused, another region's
-/// ARN, or "Function not found: ARN:$LATEST" (recorded: test_function_concurrency_exceptions,
-/// test_get_function_wrong_region[get_function_concurrency]).
-fn function<'a>(db: &'a mut Db, region: &str, name: &str) -> Result<&'a mut Function, Response> {
-    check_unqualified(name)?;
-    check_region(region, name)?;
-    let name = name_of(name);
-    let missing = || version_not_found(&function_arn(region, name), "$LATEST");
-    db.function_mut(region, name).ok_or_else(missing)
-}
 
 /// What the account's other functions reserve, in `region`.
 fn reserved_by_others(db: &Db, region: &str, name: &str) -> i64 {

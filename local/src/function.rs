@@ -19,7 +19,7 @@ use super::shapes::lambda::{
     SnapStartResponse, State as ModelState, StateReasonCode, SystemLogLevel, TracingConfigResponse,
     TracingMode,
 };
-use super::state::{Function, Logging, State, UpdateStatus};
+use super::state::{Db, Function, Logging, State, UpdateStatus};
 pub use super::wire::lambda_error;
 
 /// The most items a List call answers with when the caller sets no `MaxItems` (Lambda's 50).
@@ -311,4 +311,31 @@ fn page<T>(
     items.truncate(end);
     items.drain(..start);
     Ok((items, next))
+}
+
+/// A function-level operation (reserved concurrency, recursion) takes a function, never a
+/// version or an alias (recorded: test_function_concurrency_exceptions,
+/// put_function_concurrency_with_qualified_arn).
+fn check_unqualified(name: &str) -> Result<(), Response> {
+    match qualifier_of(name) {
+        Some(_) => Err(invalid(
+            "This operation is permitted on Lambda functions only. Aliases and versions do not support this operation. Please specify either a function name or an unqualified function ARN.",
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The function a request names, or Lambda's answer: a qualifier refused, another region's
+/// ARN, or "Function not found: ARN:$LATEST" (recorded: test_function_concurrency_exceptions,
+/// test_get_function_wrong_region[get_function_concurrency]).
+pub fn unqualified_mut<'a>(
+    db: &'a mut Db,
+    region: &str,
+    name: &str,
+) -> Result<&'a mut Function, Response> {
+    check_unqualified(name)?;
+    check_region(region, name)?;
+    let name = name_of(name);
+    let missing = || version_not_found(&function_arn(region, name), "$LATEST");
+    db.function_mut(region, name).ok_or_else(missing)
 }

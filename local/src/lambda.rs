@@ -156,6 +156,8 @@ pub async fn apply(
             super::concurrency::delete(cloud, region, input)
         }
         Request::GetAccountSettings(_) => super::concurrency::account_settings(cloud, region),
+        Request::PutFunctionRecursionConfig(input) => super::recursion::put(cloud, region, input),
+        Request::GetFunctionRecursionConfig(input) => super::recursion::get(cloud, region, input),
     }
 }
 
@@ -421,6 +423,7 @@ async fn create_function(
         last_version: 0,
         aliases: Default::default(),
         reserved_concurrency: None,
+        recursion_allowed: false,
     };
     let mut answered = configuration(&function);
     // Publish: version 1 is made with the function, Pending as it is, and settles with it;

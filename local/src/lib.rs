@@ -52,6 +52,7 @@ mod model;
 mod paging;
 mod placement;
 mod query;
+mod recursion;
 mod roles;
 mod router;
 mod runtime;

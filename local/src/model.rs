@@ -911,6 +911,8 @@ const RECORDED_ENUM_ORDERS: &[&[&str]] = &[
     // A PATCH operation's op (recorded: test_update_rest_api_concatenation_of_errors,
     // test_update_method_response_wrong_operations).
     &["add", "remove", "move", "test", "replace", "copy"],
+    // Lambda's RecursiveLoop (recorded: test_put_function_recursion_config_invalid_value).
+    &["Terminate", "Allow"],
 ];
 
 /// An enum's values as AWS lists them in a refusal: its recorded order if there is one, else

@@ -286,6 +286,10 @@ pub struct Function {
     /// function's as of the invocation (`versions::pick`).
     #[serde(default)]
     pub reserved_concurrency: Option<i32>,
+    /// Its recursive loop detection is `Allow` (PutFunctionRecursionConfig); `Terminate`,
+    /// Lambda's default, otherwise.
+    #[serde(default)]
+    pub recursion_allowed: bool,
 }
 
 fn latest() -> String {
@@ -327,6 +331,7 @@ impl Function {
             last_version: self.last_version,
             aliases: BTreeMap::new(),
             reserved_concurrency: self.reserved_concurrency,
+            recursion_allowed: self.recursion_allowed,
         }
     }
 

@@ -1542,3 +1542,67 @@ async fn reserved_concurrency_is_read_back_as_recorded() {
         replay.stop().await;
     }
 }
+
+/// The path of a function's recursion config (Lambda's model: 2024-08-31).
+fn recursion_path(name: &str) -> String {
+    format!("/2024-08-31/functions/{name}/recursion-config")
+}
+
+/// test_lambda_api.py::TestLambdaRecursion: `Terminate` until set, `Allow` once set and read
+/// back, and a value outside the model's enum refused in the model's words.
+#[tokio::test]
+async fn recursion_configs_are_answered_as_recorded() {
+    let mut replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaRecursion::test_put_function_recursion_config_default_terminate",
+    )
+    .await;
+    let name = "fn-recursion";
+    let created = create_function(&replay, name, fixture()).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    let default = replay
+        .call(Service::Lambda, "GET", &recursion_path(name), None)
+        .await;
+    replay.check("get_recursion_default_terminate_response", &default);
+    replay.stop().await;
+
+    let mut replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaRecursion::test_put_function_recursion_config_allow",
+    )
+    .await;
+    let created = create_function(&replay, name, fixture()).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    let put = replay
+        .call(
+            Service::Lambda,
+            "PUT",
+            &recursion_path(name),
+            Some(json!({ "RecursiveLoop": "Allow" })),
+        )
+        .await;
+    replay.check("put_recursion_config_response", &put);
+    let got = replay
+        .call(Service::Lambda, "GET", &recursion_path(name), None)
+        .await;
+    replay.check("get_recursion_config_response", &got);
+    replay.stop().await;
+
+    let mut replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaRecursion::test_put_function_recursion_config_invalid_value",
+    )
+    .await;
+    let created = create_function(&replay, name, fixture()).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    let refused = replay
+        .call(
+            Service::Lambda,
+            "PUT",
+            &recursion_path(name),
+            Some(json!({ "RecursiveLoop": "InvalidValue" })),
+        )
+        .await;
+    replay.check("put_recursion_invalid_value_error", &refused);
+    replay.stop().await;
+}
