@@ -917,7 +917,7 @@ struct Route {
     /// The method requires an API key (`x-api-key`) of a usage plan that binds the stage.
     api_key_required: bool,
     /// The method's authorization: `NONE` or `AWS_IAM` (a signed request).
-    authorization: String,
+    authorization: &'static str,
 }
 
 /// What the method's integration calls.
@@ -1000,11 +1000,15 @@ fn resolve(
     };
     // API Gateway takes the type in any case (recorded: test_integration_mock_with_path_param
     // puts `authorizationType="none"`, and its stage answers 200).
-    let authorization = method.authorization_type.to_ascii_uppercase();
-    if !matches!(authorization.as_str(), "NONE" | "AWS_IAM") {
+    // Read in place: no new string per request.
+    let authorization = if method.authorization_type.eq_ignore_ascii_case("NONE") {
+        "NONE"
+    } else if method.authorization_type.eq_ignore_ascii_case("AWS_IAM") {
+        "AWS_IAM"
+    } else {
         // A Cognito or custom authorizer, which the local cloud does not run.
         return Err(missing());
-    }
+    };
     if method
         .integration
         .as_ref()
@@ -1023,7 +1027,7 @@ fn resolve(
             deployment_id: deployment.id.clone(),
             binary_media_types: api.binary_media_types.clone(),
             api_key_required: method.api_key_required,
-            authorization: authorization.clone(),
+            authorization,
         });
     }
     let function = method
