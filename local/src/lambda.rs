@@ -158,6 +158,21 @@ pub async fn apply(
         Request::GetAccountSettings(_) => super::concurrency::account_settings(cloud, region),
         Request::PutFunctionRecursionConfig(input) => super::recursion::put(cloud, region, input),
         Request::GetFunctionRecursionConfig(input) => super::recursion::get(cloud, region, input),
+        Request::PutFunctionEventInvokeConfig(input) => {
+            super::event_config::put(cloud, region, input)
+        }
+        Request::UpdateFunctionEventInvokeConfig(input) => {
+            super::event_config::update(cloud, region, input)
+        }
+        Request::GetFunctionEventInvokeConfig(input) => {
+            super::event_config::get(cloud, region, input)
+        }
+        Request::DeleteFunctionEventInvokeConfig(input) => {
+            super::event_config::delete(cloud, region, input)
+        }
+        Request::ListFunctionEventInvokeConfigs(input) => {
+            super::event_config::list(cloud, region, input)
+        }
     }
 }
 
@@ -424,6 +439,7 @@ async fn create_function(
         aliases: Default::default(),
         reserved_concurrency: None,
         recursion_allowed: false,
+        event_configs: BTreeMap::new(),
     };
     let mut answered = configuration(&function);
     // Publish: version 1 is made with the function, Pending as it is, and settles with it;
@@ -1359,43 +1375,47 @@ fn invoke_event(cloud: &Arc<Cloud>, function: Function, payload: Vec<u8>) -> Res
     response
 }
 
-/// How long an event waits between a failed run and the next (Lambda's two retries).
+/// How long an event waits between a failed run and the next (Lambda's two retries at most).
 const EVENT_RETRY_DELAYS: [u64; 2] = [60, 120];
-/// How long an event stays queued while its function is throttled (the developer guide,
-/// "Asynchronous invocation": six hours by default).
-const MAX_EVENT_AGE: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
 
-/// Runs a queued event: once, and twice more if it fails. A throttled attempt (the
-/// function's reserved concurrency in use) uses up no retry: the event stays queued and is
-/// tried again, here once a second, for up to `MAX_EVENT_AGE`.
+/// Runs a queued event: once, and again after a failure as many times as its version's
+/// `MaximumRetryAttempts` allows (two by default). A throttled attempt (the function's reserved
+/// concurrency in use) uses up no retry: the event stays queued and is tried again, here once
+/// a second, until it is older than `MaximumEventAgeInSeconds` (six hours by default), and is
+/// then dropped, as Lambda drops it.
 async fn run_event(cloud: Arc<Cloud>, mut function: Function, payload: Vec<u8>, id: String) {
     let queued = std::time::Instant::now();
     let mut failures = 0;
     while !cloud.runtimes.is_shut_down() {
-        // The reservation as it is now: it may have changed while the event waited.
-        function.reserved_concurrency = cloud
-            .db()
-            .function(&function.region, &function.name)
-            .and_then(|f| f.reserved_concurrency);
+        // The function's settings as they are now: they may have changed while it waited.
+        let (retries, max_age) = {
+            let db = cloud.db();
+            let current = db.function(&function.region, &function.name);
+            function.reserved_concurrency = current.and_then(|f| f.reserved_concurrency);
+            current.map_or(super::event_config::DEFAULT_LIMITS, |f| {
+                super::event_config::limits(f, &function.version)
+            })
+        };
+        if queued.elapsed() > max_age {
+            return;
+        }
         let started = std::time::Instant::now();
         let result = cloud
             .runtimes
             .invoke_as(&function, payload.clone(), id.clone())
             .await;
         if result.throttled {
-            if queued.elapsed() >= MAX_EVENT_AGE {
-                return;
-            }
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             continue;
         }
         let failed = result.function_error.is_some();
         cloud.record_invocation(&function, failed, started.elapsed());
-        let Some(delay) = EVENT_RETRY_DELAYS.get(failures).filter(|_| failed) else {
+        if !failed || failures >= retries {
             return;
-        };
+        }
+        let delay = EVENT_RETRY_DELAYS[failures.min(EVENT_RETRY_DELAYS.len() - 1)];
         failures += 1;
-        tokio::time::sleep(std::time::Duration::from_secs(*delay)).await;
+        tokio::time::sleep(std::time::Duration::from_secs(delay)).await;
     }
 }
 

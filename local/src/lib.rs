@@ -40,6 +40,7 @@ mod concurrency;
 mod domains;
 mod emulation;
 mod error;
+mod event_config;
 mod execute_api;
 mod export;
 pub mod faults;

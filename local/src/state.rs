@@ -290,6 +290,19 @@ pub struct Function {
     /// Lambda's default, otherwise.
     #[serde(default)]
     pub recursion_allowed: bool,
+    /// Its asynchronous invocation settings, per qualifier (`$LATEST`, a version, an alias).
+    #[serde(default)]
+    pub event_configs: BTreeMap<String, EventConfig>,
+}
+
+/// What PutFunctionEventInvokeConfig keeps for one qualifier.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct EventConfig {
+    pub retries: Option<i32>,
+    pub max_age_seconds: Option<i32>,
+    pub on_success: Option<String>,
+    pub on_failure: Option<String>,
+    pub last_modified_ms: i64,
 }
 
 fn latest() -> String {
@@ -332,6 +345,7 @@ impl Function {
             aliases: BTreeMap::new(),
             reserved_concurrency: self.reserved_concurrency,
             recursion_allowed: self.recursion_allowed,
+            event_configs: self.event_configs.clone(),
         }
     }
 

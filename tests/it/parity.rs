@@ -969,6 +969,30 @@ async fn lambda_names_what_it_cannot_find_as_aws_does() {
             unreachable(),
         ),
         (
+            "test_get_function_wrong_region[get_function_event_invoke_config]",
+            get.clone(),
+            format!("/2019-09-25/functions/{wrong_region}/event-invoke-config"),
+            unreachable(),
+        ),
+        (
+            "test_ops_on_nonexisting_version[get_function_event_invoke_config]",
+            get.clone(),
+            "/2019-09-25/functions/i-exist/event-invoke-config?Qualifier=1221".into(),
+            not_found(format!(
+                "The function {}:1221 doesn't have an EventInvokeConfig",
+                arn("i-exist")
+            )),
+        ),
+        (
+            "test_ops_on_nonexisting_fn[get_function_event_invoke_config]",
+            get.clone(),
+            "/2019-09-25/functions/i-dont-exist/event-invoke-config".into(),
+            not_found(format!(
+                "The function {}:$LATEST doesn't have an EventInvokeConfig",
+                arn("i-dont-exist")
+            )),
+        ),
+        (
             "test_get_function_wrong_region[delete_function]",
             delete.clone(),
             format!("{functions}/{wrong_region}"),

@@ -1606,3 +1606,129 @@ async fn recursion_configs_are_answered_as_recorded() {
     replay.check("put_recursion_invalid_value_error", &refused);
     replay.stop().await;
 }
+
+/// The path of a function's event invoke config (Lambda's model: 2019-09-25), with `query`.
+fn event_config_path(name: &str, query: &str) -> String {
+    format!("/2019-09-25/functions/{name}/event-invoke-config{query}")
+}
+
+/// test_lambda_api.py::TestLambdaEventInvokeConfig::test_lambda_eventinvokeconfig_lifecycle:
+/// Put replaces, Update merges, `$LATEST` by default; a published version has none until it
+/// is given one; List pages by MaxItems and Marker; Delete leaves the version's.
+#[tokio::test]
+async fn event_invoke_configs_live_and_die_as_recorded() {
+    let mut replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaEventInvokeConfig::test_lambda_eventinvokeconfig_lifecycle",
+    )
+    .await;
+    let name = "fn-eventinvoke";
+    let created = create_function(&replay, name, fixture()).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    settled(&replay, name).await;
+    let config = event_config_path(name, "");
+    for (key, method, body) in [
+        (
+            "put_invokeconfig_retries_0",
+            "PUT",
+            json!({ "MaximumRetryAttempts": 0 }),
+        ),
+        (
+            "put_invokeconfig_eventage_60",
+            "PUT",
+            json!({ "MaximumEventAgeInSeconds": 60 }),
+        ),
+        (
+            "update_invokeconfig_eventage_nochange",
+            "POST",
+            json!({ "MaximumEventAgeInSeconds": 60 }),
+        ),
+        (
+            "update_invokeconfig_retries",
+            "POST",
+            json!({ "MaximumRetryAttempts": 1 }),
+        ),
+    ] {
+        let answer = replay
+            .call(Service::Lambda, method, &config, Some(body))
+            .await;
+        replay.check(key, &answer);
+    }
+    let got = replay.call(Service::Lambda, "GET", &config, None).await;
+    replay.check("get_invokeconfig", &got);
+    let latest = event_config_path(name, "?Qualifier=$LATEST");
+    let got = replay.call(Service::Lambda, "GET", &latest, None).await;
+    replay.check("get_invokeconfig_latest", &got);
+    let list = format!("/2019-09-25/functions/{name}/event-invoke-config/list");
+    let listed = replay.call(Service::Lambda, "GET", &list, None).await;
+    replay.check("list_single_invokeconfig", &listed);
+    let published = replay
+        .call(
+            Service::Lambda,
+            "POST",
+            &format!("/2015-03-31/functions/{name}/versions"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(published.status, 201, "{published:?}");
+    let version = event_config_path(name, "?Qualifier=1");
+    let none = replay.call(Service::Lambda, "GET", &version, None).await;
+    replay.check("get_invokeconfig_postpublish", &none);
+    let put = replay
+        .call(
+            Service::Lambda,
+            "PUT",
+            &version,
+            Some(json!({ "MaximumEventAgeInSeconds": 120 })),
+        )
+        .await;
+    replay.check("put_published_invokeconfig", &put);
+    let got = replay.call(Service::Lambda, "GET", &version, None).await;
+    replay.check("get_published_invokeconfig", &got);
+    // The test's own assertions on paging: one per page, both ARNs across the two pages.
+    let first = replay
+        .call(Service::Lambda, "GET", &format!("{list}?MaxItems=1"), None)
+        .await;
+    let all = replay.call(Service::Lambda, "GET", &list, None).await;
+    assert_eq!(
+        first.body["FunctionEventInvokeConfigs"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        all.body["FunctionEventInvokeConfigs"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let marker = first.body["NextMarker"].as_str().unwrap();
+    let rest = replay
+        .call(
+            Service::Lambda,
+            "GET",
+            &format!("{list}?MaxItems=1&Marker={marker}"),
+            None,
+        )
+        .await;
+    let arns = |answer: &Answer| -> Vec<String> {
+        answer.body["FunctionEventInvokeConfigs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["FunctionArn"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let mut paged = [arns(&first), arns(&rest)].concat();
+    let mut every = arns(&all);
+    paged.sort();
+    every.sort();
+    assert_eq!(paged, every);
+    let deleted = replay.call(Service::Lambda, "DELETE", &config, None).await;
+    assert_eq!(deleted.status, 204, "{deleted:?}");
+    let listed = replay.call(Service::Lambda, "GET", &list, None).await;
+    replay.check("list_paging_nolimit_postdelete", &listed);
+    replay.stop().await;
+}
