@@ -820,8 +820,9 @@ fn create_deployment(
         return Err(bad_request("No integration defined for method"));
     }
     let stage_name = input.stage_name.as_deref();
-    if input.canary_settings.is_some() {
+    if let Some(settings) = &input.canary_settings {
         canary::check_deployment_stage(stage_name, stage_name.and_then(|s| api.stages.get(s)))?;
+        canary::check_percent(settings.percent_traffic)?;
     }
     let deployment = Deployment {
         id: random_id(6),

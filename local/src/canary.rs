@@ -26,6 +26,18 @@ fn no_such_deployment() -> Response {
     bad_request("Deployment id does not exist")
 }
 
+/// A canary's `percentTraffic`, 0 to 100 wherever it is given (CreateStage,
+/// CreateDeployment, UpdateStage), refused in the words UpdateStage uses (inferred: no
+/// recording shows AWS's refusal).
+pub fn check_percent(percent: Option<f64>) -> Result<(), Response> {
+    match percent {
+        Some(p) if !(0.0..=100.0).contains(&p) => Err(bad_request(&format!(
+            "Invalid value for percentTraffic: {p}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// CreateStage's `canarySettings`: its deployment must exist (the stage's own when it names
 /// none, inferred from the API reference).
 pub fn of_create_stage(
@@ -40,6 +52,7 @@ pub fn of_create_stage(
     if !deployments.contains(&deployment_id) {
         return Err(no_such_deployment());
     }
+    check_percent(settings.percent_traffic)?;
     Ok(Canary {
         deployment_id,
         percent_traffic: settings.percent_traffic.unwrap_or(0.0),

@@ -40,6 +40,7 @@ fn reserved_by_others(db: &Db, region: &str, name: &str) -> i64 {
         .sum()
 }
 
+/// PutFunctionConcurrency: reserves `ReservedConcurrentExecutions` for the function.
 pub fn put(cloud: &Cloud, region: &str, input: PutFunctionConcurrencyRequest) -> Response {
     let mut db = cloud.db();
     let reserved = input.reserved_concurrent_executions;
@@ -63,6 +64,7 @@ pub fn put(cloud: &Cloud, region: &str, input: PutFunctionConcurrencyRequest) ->
     json(200, &json!({ "ReservedConcurrentExecutions": reserved }))
 }
 
+/// GetFunctionConcurrency: the reservation, if any.
 pub fn get(cloud: &Cloud, region: &str, input: GetFunctionConcurrencyRequest) -> Response {
     let mut db = cloud.db();
     match function(&mut db, region, &input.function_name) {
@@ -77,6 +79,7 @@ pub fn get(cloud: &Cloud, region: &str, input: GetFunctionConcurrencyRequest) ->
     }
 }
 
+/// DeleteFunctionConcurrency: the function is held to the account's unreserved pool again.
 pub fn delete(cloud: &Cloud, region: &str, input: DeleteFunctionConcurrencyRequest) -> Response {
     let mut db = cloud.db();
     match function(&mut db, region, &input.function_name) {

@@ -133,6 +133,7 @@ fn asked(
     }
 }
 
+/// PutFunctionEventInvokeConfig: the qualifier's settings replaced by those given.
 pub fn put(cloud: &Cloud, region: &str, input: PutFunctionEventInvokeConfigRequest) -> Response {
     let changes = asked(
         input.maximum_retry_attempts,
@@ -143,6 +144,7 @@ pub fn put(cloud: &Cloud, region: &str, input: PutFunctionEventInvokeConfigReque
     store(cloud, region, name, true, changes)
 }
 
+/// UpdateFunctionEventInvokeConfig: those given merged into the qualifier's settings.
 pub fn update(
     cloud: &Cloud,
     region: &str,
@@ -167,6 +169,7 @@ fn none_for(arn: &str, qualifier: &str) -> Response {
     )
 }
 
+/// GetFunctionEventInvokeConfig.
 pub fn get(cloud: &Cloud, region: &str, input: GetFunctionEventInvokeConfigRequest) -> Response {
     let name = input.function_name.as_str();
     if let Err(refusal) = check_region(region, name) {
@@ -186,6 +189,7 @@ pub fn get(cloud: &Cloud, region: &str, input: GetFunctionEventInvokeConfigReque
     }
 }
 
+/// DeleteFunctionEventInvokeConfig: the qualifier's settings removed (404 when it has none).
 pub fn delete(
     cloud: &Cloud,
     region: &str,
@@ -204,6 +208,7 @@ pub fn delete(
     empty(204)
 }
 
+/// ListFunctionEventInvokeConfigs: every qualifier's, paged by MaxItems and Marker.
 pub fn list(cloud: &Cloud, region: &str, input: ListFunctionEventInvokeConfigsRequest) -> Response {
     let mut db = cloud.db();
     let name = input.function_name.as_str();

@@ -365,6 +365,10 @@ async fn invoke_function(
 ) -> InvokeResult {
     let invoked = Instant::now();
     let result = cloud.runtimes.invoke(function, event).await;
+    if result.throttled {
+        // Not run: neither an invocation nor an error in the function's metrics (as Invoke).
+        return result;
+    }
     cloud.record_invocation(function, result.function_error.is_some(), invoked.elapsed());
     let latency = invoked.elapsed().as_millis();
     trace.integration_latency = Some(latency);

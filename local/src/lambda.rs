@@ -1362,7 +1362,8 @@ async fn invoke(
 /// "Asynchronous invocation").
 fn invoke_event(cloud: &Arc<Cloud>, function: Function, payload: Vec<u8>) -> Response {
     let request_id = super::ids::new_request_id();
-    tokio::spawn(run_event(
+    // Tracked, so that the server's stop ends a queued event with everything else.
+    cloud.tasks.spawn(run_event(
         Arc::clone(cloud),
         function,
         payload,
@@ -1398,6 +1399,11 @@ async fn run_event(cloud: Arc<Cloud>, mut function: Function, payload: Vec<u8>, 
         };
         if queued.elapsed() > max_age {
             return;
+        }
+        if !cloud.runtimes.may_run(&function) {
+            // Throttled: checked before the payload is copied for an attempt.
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            continue;
         }
         let started = std::time::Instant::now();
         let result = cloud

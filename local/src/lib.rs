@@ -47,6 +47,7 @@ pub mod faults;
 mod function;
 mod iam;
 mod ids;
+mod java;
 mod lambda;
 mod logs;
 mod model;

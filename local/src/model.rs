@@ -6,6 +6,7 @@
 //! '0' at 'memorySize' failed to satisfy constraint: Member must have value greater than or
 //! equal to 128").
 
+use super::java::double as java_double;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{LazyLock, OnceLock};
 
@@ -1276,15 +1277,6 @@ impl Check<'_> {
                 self.errors.push(format!("Value '{value}' at '{at}' failed to satisfy constraint: Member must have value less than or equal to {max}"));
             }
         }
-    }
-}
-
-/// A double as Java prints it, as AWS's messages do: `1.0`, `-1.0`, `0.5`.
-fn java_double(number: f64) -> String {
-    if number.fract() == 0.0 && number.abs() < 1e15 {
-        format!("{number:.1}")
-    } else {
-        number.to_string()
     }
 }
 

@@ -1,6 +1,7 @@
 //! Where a function's process runs. While an invocation is the only one in flight, its
-//! environment is placed on the CPU of the worker that hands it the event; once two are in
-//! flight, every environment is free again and the kernel spreads them.
+//! environment is placed on the CPU of the worker that hands it the event; an invocation that
+//! starts while another is in flight frees its environment (each environment is placed or
+//! freed as its own next invocation starts), and the kernel spreads them.
 //!
 //! Why: one stage request crosses the worker and the bootstrap twice (the event, then the
 //! answer), and each is a wake-up. On a VM whose idle vCPUs halt (`guest_halt_poll_ns` 0, as

@@ -16,6 +16,7 @@ use super::shapes::lambda::{
 use super::wire::json;
 use super::Cloud;
 
+/// PutFunctionRecursionConfig: `Allow` or `Terminate`.
 pub fn put(cloud: &Cloud, region: &str, input: PutFunctionRecursionConfigRequest) -> Response {
     let mut db = cloud.db();
     match unqualified_mut(&mut db, region, &input.function_name) {
@@ -33,6 +34,7 @@ pub fn put(cloud: &Cloud, region: &str, input: PutFunctionRecursionConfigRequest
     }
 }
 
+/// GetFunctionRecursionConfig: `Terminate` until set.
 pub fn get(cloud: &Cloud, region: &str, input: GetFunctionRecursionConfigRequest) -> Response {
     let mut db = cloud.db();
     match unqualified_mut(&mut db, region, &input.function_name) {

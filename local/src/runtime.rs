@@ -81,22 +81,22 @@ pub struct Runtimes {
     placement: PlacementMode,
     /// Invocations in flight per function (region, name), its versions together, counted for
     /// the functions with a reserved concurrency only: what the reservation bounds.
-    reserved: Arc<Mutex<HashMap<(String, String), usize>>>,
+    reserved: Arc<ReservedCounts>,
 }
+
+/// Invocations in flight per function (region, name), for those with a reservation.
+type ReservedCounts = Mutex<HashMap<(String, String), usize>>;
 
 /// One invocation counted against its function's reserved concurrency while it lives.
 struct Reservation {
-    counts: Arc<Mutex<HashMap<(String, String), usize>>>,
+    counts: Arc<ReservedCounts>,
     key: (String, String),
 }
 
 impl Reservation {
     /// A place within `function`'s reserved concurrency, if it has one and one is free;
     /// `Err` when all are in use (for 0, always). `Ok(None)`: nothing reserved, nothing held.
-    fn take(
-        counts: &Arc<Mutex<HashMap<(String, String), usize>>>,
-        function: &Function,
-    ) -> Result<Option<Reservation>, ()> {
+    fn take(counts: &Arc<ReservedCounts>, function: &Function) -> Result<Option<Reservation>, ()> {
         let Some(limit) = function.reserved_concurrency else {
             return Ok(None);
         };
@@ -267,6 +267,18 @@ impl Runtimes {
             .store(true, std::sync::atomic::Ordering::Release);
         lock(&self.pools).clear();
         self.groups.kill_all();
+    }
+
+    /// Whether `function`'s reserved concurrency (if any) has a place free now.
+    pub fn may_run(&self, function: &Function) -> bool {
+        let Some(limit) = function.reserved_concurrency else {
+            return true;
+        };
+        let running = lock(&self.reserved)
+            .get(&(function.region.clone(), function.name.clone()))
+            .copied()
+            .unwrap_or(0);
+        running < usize::try_from(limit).unwrap_or(0)
     }
 
     /// Runs one invocation on a warm environment, or a new one.

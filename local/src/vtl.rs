@@ -900,8 +900,10 @@ fn util_call(name: &str, args: &[Val]) -> Option<Val> {
         }
         "parseJson" => Val::of_json(&serde_json::from_str(&text).ok()?),
         "urlEncode" => Val::Str(url::form_urlencoded::byte_serialize(text.as_bytes()).collect()),
+        // As Java's URLDecoder: `+` is a space, `%XX` a byte, and `&` only a character (the
+        // form parser would cut the value there, so it is escaped first).
         "urlDecode" => Val::Str(
-            url::form_urlencoded::parse(format!("x={text}").as_bytes())
+            url::form_urlencoded::parse(format!("x={}", text.replace('&', "%26")).as_bytes())
                 .next()
                 .map(|(_, v)| v.into_owned())
                 .unwrap_or_default(),
@@ -980,10 +982,10 @@ mod tests {
 
     #[test]
     fn util_decodes_and_parses_json() {
-        let template = "#set($body = $util.parseJson($util.base64Decode('eyJtZXNzYWdlIjogInBhdGgxIiwgIm4iOiBbMSwgMl19')))$body.message $body.n $util.base64Encode('hi') $util.urlEncode('a b&c') $util.urlDecode('a+b%26c')";
+        let template = "#set($body = $util.parseJson($util.base64Decode('eyJtZXNzYWdlIjogInBhdGgxIiwgIm4iOiBbMSwgMl19')))$body.message $body.n $util.base64Encode('hi') $util.urlEncode('a b&c') $util.urlDecode('a+b%26c') $util.urlDecode('a&b=c')";
         assert_eq!(
             render(template, &input("o")).unwrap().body,
-            "path1 [1, 2] aGk= a+b%26c a b&c"
+            "path1 [1, 2] aGk= a+b%26c a b&c a&b=c"
         );
     }
 

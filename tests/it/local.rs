@@ -1282,12 +1282,13 @@ fn allowed_cpus() -> String {
         .to_string()
 }
 
-/// An invocation alone in flight runs on the CPU of the worker that hands it its event, so
-/// that the hand-off is a switch on one CPU rather than a wake-up of an idle one
-/// (docs/performance.md); the function itself reports where it may run.
+/// An invocation alone in flight is held to one CPU (the one its worker hands the event over
+/// on, which a test cannot see from outside), so that the hand-off is a switch on one CPU
+/// rather than a wake-up of an idle one (docs/performance.md); the function itself reports
+/// where it may run.
 #[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_invocation_alone_in_flight_runs_beside_the_worker_that_hands_it_over() {
+async fn an_invocation_alone_in_flight_is_held_to_a_single_cpu() {
     // `always`: the test suite keeps the machine busy, where `auto` holds nothing.
     let cloud = common::local_cloud(LocalConfig {
         placement: faqctl::local::PlacementMode::Always,

@@ -12,6 +12,8 @@
 
 use serde_json::Value;
 
+use crate::java::double as java_double;
+
 /// How a datapoint is compared with the threshold (the four static-threshold operators; the
 /// anomaly-detection ones need a band from metric math, which the local cloud does not keep).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -406,30 +408,6 @@ fn reason_data(rule: &Rule, now_ms: i64, evaluated: &[&Period]) -> String {
     out
 }
 
-/// A number as CloudWatch (Java's `Double.toString`) writes it: `0.0`, `21.5`, `1.0E7`.
-pub(super) fn java_double(value: f64) -> String {
-    if !value.is_finite() {
-        return if value.is_nan() {
-            "NaN".into()
-        } else if value > 0.0 {
-            "Infinity".into()
-        } else {
-            "-Infinity".into()
-        };
-    }
-    let magnitude = value.abs();
-    if magnitude == 0.0 || (1e-3..1e7).contains(&magnitude) {
-        return format!("{value:?}");
-    }
-    let text = format!("{value:e}");
-    let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
-    if mantissa.contains('.') {
-        format!("{mantissa}E{exponent}")
-    } else {
-        format!("{mantissa}.0E{exponent}")
-    }
-}
-
 fn rfc3339(ms: i64) -> String {
     let time = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms.max(0) as u64);
     humantime::format_rfc3339_millis(time).to_string()
@@ -698,21 +676,5 @@ mod tests {
             ),
             "{reason}"
         );
-    }
-
-    #[test]
-    fn numbers_are_written_as_java_writes_doubles() {
-        for (value, text) in [
-            (0.0, "0.0"),
-            (1.0, "1.0"),
-            (21.5, "21.5"),
-            (0.005, "0.005"),
-            (1234567.0, "1234567.0"),
-            (1.0e7, "1.0E7"),
-            (2.5e-4, "2.5E-4"),
-            (-3.0, "-3.0"),
-        ] {
-            assert_eq!(java_double(value), text);
-        }
     }
 }

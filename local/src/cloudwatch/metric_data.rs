@@ -7,10 +7,10 @@ use std::ops::Range;
 
 use serde_json::Value;
 
-use super::evaluate::java_double;
 use super::{invalid, sorted_pairs, Answer, MetricKey, Metrics, Series, Stats, MINUTE_MS};
 use crate::clock::now_ms;
 use crate::error::AwsError;
+use crate::java::double as java_double;
 use crate::model::is_non_finite;
 use crate::shapes::cloudwatch::{ErrorCode, MetricDatum, PutMetricDataInput};
 use crate::Cloud;

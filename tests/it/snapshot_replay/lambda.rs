@@ -1393,6 +1393,13 @@ async fn reserved_concurrency_is_held_to_the_accounts_limits_as_recorded() {
     replay.check("put_function_concurrency_account_limit_exceeded", &over);
     let at = concurrency(&replay, "PUT", name, Some(limit)).await;
     replay.check("put_function_concurrency_below_unreserved_min_value", &at);
+    // The boundary, from the account's own figures: all but the unreserved minimum (100, the
+    // developer guide's) can be reserved, one more cannot.
+    let unreserved_minimum = 100;
+    let most = concurrency(&replay, "PUT", name, Some(limit - unreserved_minimum)).await;
+    assert_eq!(most.status, 200, "{most:?}");
+    let one_more = concurrency(&replay, "PUT", name, Some(limit - unreserved_minimum + 1)).await;
+    assert_eq!(one_more.status, 400, "{one_more:?}");
     replay.stop().await;
 }
 

@@ -320,6 +320,11 @@ impl Replay {
         let mut kept = json!({ "ResponseMetadata": recorded["ResponseMetadata"].clone() });
         let mut body = json!({});
         for member in members {
+            assert!(
+                !recorded[*member].is_null(),
+                "{}: {key} recorded no {member}",
+                self.test
+            );
             kept[*member] = recorded[*member].clone();
             body[*member] = answer.body[*member].clone();
         }
