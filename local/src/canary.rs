@@ -53,15 +53,28 @@ pub fn of_create_stage(
         return Err(no_such_deployment());
     }
     check_percent(settings.percent_traffic)?;
-    Ok(Canary {
+    Ok(given(
         deployment_id,
-        percent_traffic: settings.percent_traffic.unwrap_or(0.0),
-        stage_variable_overrides: settings
-            .stage_variable_overrides
-            .clone()
-            .unwrap_or_default(),
-        use_stage_cache: settings.use_stage_cache.unwrap_or(false),
-    })
+        settings.percent_traffic,
+        settings.stage_variable_overrides.as_ref(),
+        settings.use_stage_cache,
+    ))
+}
+
+/// A canary from the members a request gave (CreateStage's or CreateDeployment's), AWS's
+/// defaults for the others: no traffic, no overrides, its own cache.
+fn given(
+    deployment_id: String,
+    percent_traffic: Option<f64>,
+    overrides: Option<&std::collections::BTreeMap<String, String>>,
+    use_stage_cache: Option<bool>,
+) -> Canary {
+    Canary {
+        deployment_id,
+        percent_traffic: percent_traffic.unwrap_or(0.0),
+        stage_variable_overrides: overrides.cloned().unwrap_or_default(),
+        use_stage_cache: use_stage_cache.unwrap_or(false),
+    }
 }
 
 /// CreateDeployment's `canarySettings`: a canary release to a stage that already exists,
@@ -86,15 +99,12 @@ pub fn check_deployment_stage(
 /// The canary a CreateDeployment with `canarySettings` gives its stage: the new deployment,
 /// replacing any canary the stage had (the stage's own deployment is left as it was).
 pub fn of_deployment(settings: &shape::DeploymentCanarySettings, deployment_id: &str) -> Canary {
-    Canary {
-        deployment_id: deployment_id.to_string(),
-        percent_traffic: settings.percent_traffic.unwrap_or(0.0),
-        stage_variable_overrides: settings
-            .stage_variable_overrides
-            .clone()
-            .unwrap_or_default(),
-        use_stage_cache: settings.use_stage_cache.unwrap_or(false),
-    }
+    given(
+        deployment_id.to_string(),
+        settings.percent_traffic,
+        settings.stage_variable_overrides.as_ref(),
+        settings.use_stage_cache,
+    )
 }
 
 /// The canary as a stage answers it: `stageVariableOverrides` left out when empty.

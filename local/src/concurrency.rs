@@ -31,10 +31,10 @@ pub const MIN_UNRESERVED: i64 = 100;
 const TOTAL_CODE_SIZE: i64 = 80_530_636_800;
 const CODE_SIZE_UNZIPPED: i64 = 262_144_000;
 
-/// What the account's other functions reserve, in `region`.
-fn reserved_by_others(db: &Db, region: &str, name: &str) -> i64 {
+/// What the account's functions reserve in `region`, but the one named `except`.
+fn reserved_in(db: &Db, region: &str, except: Option<&str>) -> i64 {
     db.functions(region)
-        .filter(|f| f.name != name)
+        .filter(|f| Some(f.name.as_str()) != except)
         .filter_map(|f| f.reserved_concurrency)
         .map(i64::from)
         .sum()
@@ -52,7 +52,7 @@ pub fn put(cloud: &Cloud, region: &str, input: PutFunctionConcurrencyRequest) ->
     // else must leave the account's unreserved minimum (recorded:
     // test_function_concurrency_limits, both over the account's limit and at it).
     if reserved > 0
-        && reserved_by_others(&db, region, &name) + i64::from(reserved)
+        && reserved_in(&db, region, Some(&name)) + i64::from(reserved)
             > ACCOUNT_CONCURRENCY - MIN_UNRESERVED
     {
         return invalid(&format!("Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED}]."));
@@ -98,11 +98,7 @@ pub fn delete(cloud: &Cloud, region: &str, input: DeleteFunctionConcurrencyReque
 /// a version published after it adds its code again).
 pub fn account_settings(cloud: &Cloud, region: &str) -> Response {
     let db = cloud.db();
-    let reserved: i64 = db
-        .functions(region)
-        .filter_map(|f| f.reserved_concurrency)
-        .map(i64::from)
-        .sum();
+    let reserved = reserved_in(&db, region, None);
     let code: i64 = db
         .functions(region)
         .flat_map(|f| std::iter::once(f).chain(f.versions.values()))
