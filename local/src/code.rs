@@ -32,8 +32,9 @@ pub enum CodeError {
     NotExecutable(u32),
 }
 
-/// Checks a zip as Lambda does before accepting it.
-pub fn check(bytes: &[u8]) -> Result<(), CodeError> {
+/// Checks a zip as Lambda does before accepting it, and (the local cloud's own check) that a
+/// runtime which runs the code's `bootstrap` has one.
+pub fn check(bytes: &[u8], needs_bootstrap: bool) -> Result<(), CodeError> {
     if bytes.len() as u64 > MAX_ZIPPED_BYTES {
         return Err(CodeError::TooLargeZipped);
     }
@@ -61,6 +62,7 @@ pub fn check(bytes: &[u8]) -> Result<(), CodeError> {
         return Err(CodeError::TooLargeUnzipped(unzipped));
     }
     match bootstrap_mode {
+        _ if !needs_bootstrap => Ok(()),
         None => Err(CodeError::NoBootstrap),
         Some(mode) if mode & 0o111 == 0 => Err(CodeError::NotExecutable(mode)),
         Some(_) => Ok(()),
@@ -129,21 +131,26 @@ mod tests {
 
     #[test]
     fn code_is_checked_as_lambda_checks_it() {
-        assert!(check(&zip(&[("bootstrap", 0o755, b"#!/bin/sh")])).is_ok());
-        assert!(matches!(check(b"not a zip"), Err(CodeError::NotAZip(_))));
+        assert!(check(&zip(&[("bootstrap", 0o755, b"#!/bin/sh")]), true).is_ok());
         assert!(matches!(
-            check(&zip(&[("faq.json", 0o644, b"{}")])),
-            Err(CodeError::NoBootstrap)
+            check(b"not a zip", true),
+            Err(CodeError::NotAZip(_))
         ));
         assert!(matches!(
-            check(&zip(&[("bootstrap", 0o644, b"x")])),
+            check(&zip(&[("faq.json", 0o644, b"{}")]), true),
+            Err(CodeError::NoBootstrap)
+        ));
+        // A managed runtime's code has a handler module instead.
+        assert!(check(&zip(&[("handler.py", 0o644, b"")]), false).is_ok());
+        assert!(matches!(
+            check(&zip(&[("bootstrap", 0o644, b"x")]), true),
             Err(CodeError::NotExecutable(_))
         ));
         assert!(matches!(
-            check(&zip(&[
-                ("bootstrap", 0o755, b"x"),
-                ("../evil", 0o644, b"x")
-            ])),
+            check(
+                &zip(&[("bootstrap", 0o755, b"x"), ("../evil", 0o644, b"x")]),
+                true
+            ),
             Err(CodeError::PathEscape(_))
         ));
         let dir = tempfile::tempdir().unwrap();

@@ -297,7 +297,12 @@ fn architecture_names(architectures: &[Architecture]) -> Vec<String> {
 /// The code a request carries (a zip, base64 in JSON), checked as Lambda checks it, with its
 /// SHA-256; off the async workers: decoding, checking and hashing tens of megabytes take long
 /// enough to stall every other request if done on them.
-async fn read_code(zip_file: Option<String>) -> Result<(Vec<u8>, String), Response> {
+async fn read_code(
+    zip_file: Option<String>,
+    runtime: Option<&str>,
+) -> Result<(Vec<u8>, String), Response> {
+    // A managed runtime (Python, Node.js) runs the handler, not a bootstrap of the code.
+    let needs_bootstrap = runtime.and_then(super::managed::Family::of).is_none();
     let Some(encoded) = zip_file else {
         return Err(invalid(
             "faqctl local takes the code as ZipFile; S3 and container images are not emulated",
@@ -307,7 +312,7 @@ async fn read_code(zip_file: Option<String>) -> Result<(Vec<u8>, String), Respon
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(encoded)
             .map_err(|_| invalid("ZipFile is not valid base64"))?;
-        code::check(&bytes).map_err(|e| match e {
+        code::check(&bytes, needs_bootstrap).map_err(|e| match e {
             // Checked before the request's size (recorded: test_oversized_zipped_create_lambda).
             CodeError::TooLargeZipped => lambda_error(ErrorCode::RequestEntityTooLargeException, &format!("Zipped size must be smaller than {} bytes", code::MAX_ZIPPED_BYTES)),
             // In AWS's words, no more (recorded: test_create_lambda_exceptions, invalid_zip_exc).
@@ -347,7 +352,8 @@ async fn create_function(
     input: CreateFunctionRequest,
     body: &[u8],
 ) -> Response {
-    let (code, code_sha256) = match read_code(input.code.zip_file).await {
+    let runtime = input.runtime.map(Runtime::as_str);
+    let (code, code_sha256) = match read_code(input.code.zip_file, runtime).await {
         Ok(read) => read,
         Err(response) => return response,
     };
@@ -905,7 +911,11 @@ async fn update_code(
     region: &str,
     input: UpdateFunctionCodeRequest,
 ) -> Response {
-    let (code, code_sha256) = match read_code(input.zip_file).await {
+    let runtime = cloud
+        .db()
+        .function(region, name_of(&input.function_name))
+        .map(|f| f.runtime.clone());
+    let (code, code_sha256) = match read_code(input.zip_file, runtime.as_deref()).await {
         Ok(read) => read,
         Err(response) => return response,
     };

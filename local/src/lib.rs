@@ -50,6 +50,7 @@ mod ids;
 mod java;
 mod lambda;
 mod logs;
+mod managed;
 mod model;
 mod paging;
 mod placement;

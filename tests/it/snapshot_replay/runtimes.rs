@@ -1,0 +1,272 @@
+//! LocalStack's multiruntime tests (`test_lambda_common.py`) for the managed runtimes the local
+//! cloud runs, Python and Node.js: each scenario's handler as LocalStack's
+//! `functions/common/<scenario>/` has it, created as its `multiruntime_lambda` fixture creates
+//! it, each recorded variant replayed on its own runtime.
+
+use serde_json::{json, Value};
+
+use super::{Answer, Replay, Service};
+use faqctl::package;
+
+const FILE: &str = "lambda_-test_lambda_common.snapshot.json";
+
+const PYTHON: &[&str] = &[
+    "python3.8",
+    "python3.9",
+    "python3.10",
+    "python3.11",
+    "python3.12",
+    "python3.13",
+    "python3.14",
+];
+const NODE: &[&str] = &[
+    "nodejs16.x",
+    "nodejs18.x",
+    "nodejs20.x",
+    "nodejs22.x",
+    "nodejs24.x",
+];
+
+/// The scenarios' handlers, verbatim from LocalStack (Apache-2.0).
+fn handler_source(scenario: &str, python: bool) -> &'static str {
+    match (scenario, python) {
+        ("echo", true) => "import json\n\n\ndef handler(event, ctx):\n    print(json.dumps(event))\n    return event\n",
+        ("echo", false) => "exports.handler = async function(event, context) {\n    return event\n};\n",
+        ("introspection", true) => r#"import json
+import os
+
+
+def handler(event, context):
+    print(json.dumps(event))
+    return {
+        "environment": dict(os.environ),
+        "ctx": {
+            "function_name": context.function_name,
+            "function_version": context.function_version,
+            "invoked_function_arn": context.invoked_function_arn,
+            "memory_limit_in_mb": context.memory_limit_in_mb,
+            "aws_request_id": context.aws_request_id,
+            "log_group_name": context.log_group_name,
+            "log_stream_name": context.log_stream_name,
+            "remaining_time_in_millis": context.get_remaining_time_in_millis(),
+        },
+        "packages": [],
+    }
+"#,
+        ("introspection", false) => r#"exports.handler = async function(event, context) {
+    return {environment: process.env, ctx: {
+            function_name: context.functionName,
+            function_version: context.functionVersion,
+            invoked_function_arn: context.invokedFunctionArn,
+            memory_limit_in_mb: context.memoryLimitInMb,
+            aws_request_id: context.awsRequestId,
+            log_group_name: context.logGroupName,
+            log_stream_name: context.logStreamName,
+            remaining_time_in_millis: context.getRemainingTimeInMillis(),
+        }, packages: []}
+};
+"#,
+        ("uncaughtexception", true) => "import json\n\n\ndef handler(event, ctx):\n    print(json.dumps(event))\n    raise Exception(f\"Failed: {event.get('error_msg')}\")\n",
+        ("uncaughtexception", false) => "exports.handler = async function(event, context) {\n    throw Error(`Error: ${event.error_msg}`)\n};\n",
+        _ => unreachable!("no scenario {scenario}"),
+    }
+}
+
+/// The scenario's code as a zip, with `extra` files (name, mode, content) beside the handler.
+fn scenario_zip(scenario: &str, runtime: &str, extra: &[(&str, u32, &[u8])]) -> Vec<u8> {
+    let python = runtime.starts_with("python");
+    let name = if python { "handler.py" } else { "index.js" };
+    let mut files: Vec<(&str, u32, &[u8])> =
+        vec![(name, 0o644, handler_source(scenario, python).as_bytes())];
+    files.extend_from_slice(extra);
+    package::write_zip(&files).unwrap()
+}
+
+/// CreateFunction as the `multiruntime_lambda` fixture makes it: the runtime's handler name,
+/// a role, the scenario's zip, and what the test adds.
+async fn create(replay: &Replay, runtime: &str, zip: &[u8], extra: Value) -> (String, Answer) {
+    use base64::Engine;
+    let name = format!("multiruntime-{}", runtime.replace('.', "-"));
+    let handler = if runtime.starts_with("python") {
+        "handler.handler"
+    } else {
+        "index.handler"
+    };
+    let mut body = json!({
+        "FunctionName": name,
+        "Runtime": runtime,
+        "Handler": handler,
+        "Role": "arn:aws:iam::000000000000:role/lambda-replay-role",
+        "Code": { "ZipFile": base64::engine::general_purpose::STANDARD.encode(zip) },
+    });
+    for (member, value) in extra.as_object().unwrap() {
+        body[member] = value.clone();
+    }
+    let answer = replay
+        .call(Service::Lambda, "POST", "/2015-03-31/functions", Some(body))
+        .await;
+    assert_eq!(answer.status, 201, "{runtime}: {:?}", answer.body);
+    let path = format!("/2015-03-31/functions/{name}/configuration");
+    let active = crate::common::until(std::time::Duration::from_secs(30), || async {
+        replay.call(Service::Lambda, "GET", &path, None).await.body["State"] == "Active"
+    })
+    .await;
+    assert!(active, "{name} did not become Active");
+    (name, answer)
+}
+
+fn key(test: &str, runtime: &str) -> String {
+    format!("TestLambdaRuntimesCommon::{test}[{runtime}]")
+}
+
+/// The environment a function printed, with what is this machine's in place of AWS's: the
+/// code's directory stands where AWS has /var/runtime (named first) and /var/task, and the
+/// Runtime API listens on a loopback port of its own (docs/parity.md lists both).
+fn as_on_aws(payload: &mut Value) {
+    let environment = &mut payload["environment"];
+    let root = environment["LAMBDA_TASK_ROOT"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for (name, value) in environment.as_object_mut().unwrap() {
+        let Value::String(text) = value else { continue };
+        *text = match name.as_str() {
+            "LAMBDA_TASK_ROOT" | "PWD" => text.replace(&root, "/var/task"),
+            "AWS_LAMBDA_RUNTIME_API" => "169.254.100.1:9001".into(),
+            _ => text
+                .replacen(&root, "/var/runtime", 2)
+                .replace(&root, "/var/task"),
+        };
+    }
+}
+
+/// test_echo_invoke: every kind of JSON payload (5 MB of it too, and none) comes back as sent.
+/// Its recording holds no answers; what it asserted is asserted here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn echo_invoke_on_every_managed_runtime() {
+    let large = json!({ "hello": "obi wan!".repeat(128 * 1024 * 5) });
+    let payloads = [
+        json!({"hello": "world"}),
+        json!({"hello": "'\" some other ''\"\" quotes, a emoji 🥳 and some brackets {[}}[([]))"}),
+        large,
+        json!(true),
+        json!(false),
+        Value::Null,
+        json!([1, 2]),
+        json!(1),
+    ];
+    for runtime in PYTHON.iter().chain(NODE) {
+        let replay = Replay::start(FILE, &key("test_echo_invoke", runtime)).await;
+        let zip = scenario_zip("echo", runtime, &[]);
+        let (name, _) = create(
+            &replay,
+            runtime,
+            &zip,
+            json!({"MemorySize": 1024, "Timeout": 5}),
+        )
+        .await;
+        for payload in &payloads {
+            let answer = replay
+                .invoke(&name, Some(payload.to_string().into_bytes()))
+                .await;
+            assert_eq!(answer.body["StatusCode"], 200, "{runtime}");
+            assert!(
+                answer.body.get("FunctionError").is_none(),
+                "{runtime}: {:.300}",
+                answer.body.to_string()
+            );
+            assert_eq!(answer.body["Payload"], *payload, "{runtime}");
+        }
+        // No payload at all: the handler gets (and echoes) `{}`.
+        let answer = replay.invoke(&name, None).await;
+        assert_eq!(answer.body["StatusCode"], 200, "{runtime}");
+        assert!(answer.body.get("FunctionError").is_none(), "{runtime}");
+        assert_eq!(answer.body["Payload"], json!({}), "{runtime}");
+        replay.stop().await;
+    }
+}
+
+/// test_introspection_invoke: the environment, the context, unqualified and as `:$LATEST`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn introspection_invoke_on_every_managed_runtime() {
+    for runtime in PYTHON.iter().chain(NODE) {
+        let mut replay = Replay::start(FILE, &key("test_introspection_invoke", runtime)).await;
+        let zip = scenario_zip("introspection", runtime, &[]);
+        let extra =
+            json!({"MemorySize": 1024, "Environment": {"Variables": {"TEST_KEY": "TEST_VAL"}}});
+        let (name, created) = create(&replay, runtime, &zip, extra).await;
+        replay.check("create_function_result", &created);
+        let arn = created.body["FunctionArn"].as_str().unwrap().to_string();
+        for (target, recorded) in [
+            (name.clone(), "invocation_result_payload"),
+            (
+                format!("{arn}:$LATEST"),
+                "invocation_result_payload_qualified",
+            ),
+        ] {
+            let answer = replay
+                .invoke(&target, Some(br#"{"simple": "payload"}"#.to_vec()))
+                .await;
+            assert_eq!(answer.body["StatusCode"], 200, "{runtime}");
+            let mut payload = answer.body["Payload"].clone();
+            as_on_aws(&mut payload);
+            let answer = Answer {
+                status: 200,
+                code: None,
+                body: payload,
+            };
+            replay.check(recorded, &answer);
+        }
+        replay.stop().await;
+    }
+}
+
+/// test_uncaught_exception_invoke: the error each runtime answers for an exception the handler
+/// does not catch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uncaught_exceptions_on_every_managed_runtime() {
+    for runtime in PYTHON.iter().chain(NODE) {
+        let mut replay = Replay::start(FILE, &key("test_uncaught_exception_invoke", runtime)).await;
+        let zip = scenario_zip("uncaughtexception", runtime, &[]);
+        let (name, created) = create(&replay, runtime, &zip, json!({"MemorySize": 1024})).await;
+        replay.check("create_function_result", &created);
+        let answer = replay
+            .invoke(&name, Some(br#"{"error_msg": "some_error_msg"}"#.to_vec()))
+            .await;
+        replay.check("error_result", &answer);
+        replay.stop().await;
+    }
+}
+
+/// test_runtime_wrapper_invoke: `AWS_LAMBDA_EXEC_WRAPPER` names a script of the code that
+/// runs the runtime (and sets a variable the handler sees).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runtime_wrapper_runs_the_runtime_on_every_managed_runtime() {
+    let wrapper: &[u8] =
+        b"#!/bin/bash\n          export WRAPPER_VAR=test-value-1\n          exec \"$@\"\n        ";
+    for runtime in PYTHON.iter().chain(NODE) {
+        let mut replay = Replay::start(FILE, &key("test_runtime_wrapper_invoke", runtime)).await;
+        let zip = scenario_zip(
+            "introspection",
+            runtime,
+            &[("environment_wrapper", 0o755, wrapper)],
+        );
+        let extra = json!({"MemorySize": 1024, "Environment": {"Variables": {"AWS_LAMBDA_EXEC_WRAPPER": "/var/task/environment_wrapper"}}});
+        let (name, created) = create(&replay, runtime, &zip, extra).await;
+        replay.check("create_function_result", &created);
+        let answer = replay
+            .invoke(&name, Some(br#"{"simple": "payload"}"#.to_vec()))
+            .await;
+        assert_eq!(answer.body["StatusCode"], 200, "{runtime}");
+        let payload = &answer.body["Payload"];
+        assert!(
+            payload["ctx"].is_object() && payload["packages"].is_array(),
+            "{runtime}: {payload}"
+        );
+        assert_eq!(
+            payload["environment"]["WRAPPER_VAR"], "test-value-1",
+            "{runtime}"
+        );
+        replay.stop().await;
+    }
+}
