@@ -119,13 +119,28 @@ pub fn launch(family: Family, function: &Function) -> Result<Launch, String> {
             args,
         });
     };
-    let wrapper = task_path(&function.code_dir, wrapper);
-    args.insert(0, interpreter.into());
+    // As the runtime's own bootstrap (a shell script) checks and runs it, with its words
+    // and exit codes (recorded: test_lambda_runtime_wrapper_not_found, "exit status 127").
+    let mut wrapped: Vec<OsString> = vec![
+        "-c".into(),
+        WRAPPER_CHECK.into(),
+        wrapper.into(),
+        task_path(&function.code_dir, wrapper).into(),
+        interpreter.into(),
+    ];
+    wrapped.append(&mut args);
     Ok(Launch {
-        program: wrapper,
-        args,
+        program: PathBuf::from("/bin/bash"),
+        args: wrapped,
     })
 }
+
+/// `$0`: the wrapper as the function names it; `$1`: where it is here; then the runtime's
+/// command.
+const WRAPPER_CHECK: &str = r#"wrapper="$0"; path="$1"; shift
+if [ ! -f "$path" ]; then echo "$wrapper: does not exist"; exit 127; fi
+if [ ! -x "$path" ]; then echo "$wrapper: is not an executable"; exit 126; fi
+exec -- "$path" "$@""#;
 
 /// A path the function names as on AWS (`/var/task/…`), in the code's directory here.
 fn task_path(code_dir: &Path, path: &str) -> PathBuf {

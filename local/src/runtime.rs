@@ -695,17 +695,24 @@ impl Env {
             &stream,
             &log,
             format!(
-                "INIT_START Runtime Version: {}\tRuntime Version ARN: {}",
+                "INIT_START Runtime Version: {}\tRuntime Version ARN: {}\n",
                 super::arns::runtime_version_name(&function.runtime),
                 super::arns::runtime_version_arn(&function.region, &function.runtime)
             ),
             None,
         );
         let mut command = bootstrap_command(&launch, function, address, &group, &stream);
+        // A managed runtime's client writes its logging records and error reports, framed, to
+        // a descriptor of their own (AWS's `_LAMBDA_TELEMETRY_LOG_FD`).
+        let telemetry = match super::managed::Family::of(&function.runtime) {
+            Some(_) => Some(telemetry_pipe(&mut command)?),
+            None => None,
+        };
         let spawned = Instant::now();
-        let mut child = command
-            .spawn()
-            .map_err(|e| format!("cannot start bootstrap: {e}"))?;
+        let spawned_child = command.spawn();
+        // The child has its copy of the write end (or none, if it did not start).
+        let telemetry = telemetry.map(|(read, _write)| read);
+        let mut child = spawned_child.map_err(|e| format!("cannot start bootstrap: {e}"))?;
         let pid = child.id();
         let pgid = pid.and_then(|p| i32::try_from(p).ok()).unwrap_or(0);
         groups.add(pgid);
@@ -721,7 +728,21 @@ impl Env {
             let fd = p.as_raw_fd();
             (Box::new(p) as Box<dyn AsyncRead + Send + Unpin>, fd)
         });
-        for (pipe, fd) in [stdout, stderr].into_iter().flatten() {
+        let telemetry = match telemetry {
+            Some(read) => {
+                let fd = read.as_raw_fd();
+                let receiver = tokio::net::unix::pipe::Receiver::from_owned_fd(read)
+                    .map_err(|e| format!("cannot read the runtime's log descriptor: {e}"))?;
+                Some((Box::new(receiver) as Box<dyn AsyncRead + Send + Unpin>, fd))
+            }
+            None => None,
+        };
+        let pipes = [
+            stdout.map(|(p, fd)| (p, fd, Framing::Lines)),
+            stderr.map(|(p, fd)| (p, fd, Framing::Lines)),
+            telemetry.map(|(p, fd)| (p, fd, Framing::Frames)),
+        ];
+        for (pipe, fd, framing) in pipes.into_iter().flatten() {
             let (caught_up_tx, caught_up_rx) = watch::channel(0u64);
             caught_up.push(caught_up_rx);
             let asked = asked.clone();
@@ -733,12 +754,19 @@ impl Env {
                 log.clone(),
                 function.name.clone(),
             );
-            tasks.spawn(log_pipe(pipe, fd, asked, caught_up_tx, move |line| {
-                // What an environment prints while it is being ended after DeleteFunction
-                // (a client's "connection closed") is not logged: it would create the log
-                // group again right after `destroy` deleted it.
-                write_log(&db, &group, &region, &stream, &log, line, Some(&name))
-            }));
+            tasks.spawn(log_pipe(
+                pipe,
+                fd,
+                framing,
+                asked,
+                caught_up_tx,
+                move |line| {
+                    // What an environment prints while it is being ended after DeleteFunction
+                    // (a client's "connection closed") is not logged: it would create the log
+                    // group again right after `destroy` deleted it.
+                    write_log(&db, &group, &region, &stream, &log, line, Some(&name))
+                },
+            ));
         }
         let (kill, kill_rx) = oneshot::channel::<()>();
         let (exit_tx, exited) = watch::channel(None);
@@ -766,6 +794,7 @@ impl Env {
         })
     }
 
+    /// Logs one line of the platform's own (START, END, REPORT, …).
     fn write(&self, line: String) {
         write_log(
             &self.db,
@@ -773,7 +802,7 @@ impl Env {
             &self.region,
             &self.stream,
             &self.log,
-            line,
+            line + "\n",
             None,
         );
     }
@@ -993,11 +1022,54 @@ fn pipe_pending(fd: std::os::fd::RawFd) -> libc::c_int {
     }
 }
 
+/// A pipe whose write end the process gets as descriptor 3, named by
+/// `_LAMBDA_TELEMETRY_LOG_FD`; both ends, the write end to be dropped once the process has
+/// started.
+fn telemetry_pipe(
+    command: &mut tokio::process::Command,
+) -> Result<(std::os::fd::OwnedFd, std::os::fd::OwnedFd), String> {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: pipe2 writes two descriptors into `fds`, which has room for them.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(format!(
+            "cannot open the runtime's log descriptor: {}",
+            std::io::Error::last_os_error()
+        ));
+    }
+    // SAFETY: both descriptors were just opened and are owned by nothing else.
+    let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    let source = write.as_raw_fd();
+    command.env("_LAMBDA_TELEMETRY_LOG_FD", "3");
+    // SAFETY: between fork and exec only async-signal-safe calls: dup2 and fcntl.
+    unsafe {
+        command.pre_exec(move || {
+            if source == 3 {
+                // Already 3: keep it open across exec.
+                let flags = libc::fcntl(3, libc::F_GETFD);
+                if flags < 0 || libc::fcntl(3, libc::F_SETFD, flags & !libc::FD_CLOEXEC) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            } else if libc::dup2(source, 3) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    Ok((read, write))
+}
+
 /// How to start the function's `bootstrap` (itself, or under an emulator for another
 /// architecture), or a managed runtime's client; Lambda's words when the code has none.
 fn bootstrap_launch(function: &Function) -> Result<super::emulation::Launch, String> {
     if let Some(family) = super::managed::Family::of(&function.runtime) {
         return super::managed::launch(family, function);
+    }
+    if !function.runtime.is_empty() && !function.runtime.starts_with("provided") {
+        return Err(format!(
+            "faqctl local does not run {} functions: it runs provided.al2023 and provided.al2 (the code's bootstrap), python3.x and nodejs*.x",
+            function.runtime
+        ));
     }
     let bootstrap = function.code_dir.join("bootstrap");
     if !bootstrap.is_file() {
@@ -1101,6 +1173,7 @@ fn bootstrap_command(
 async fn log_pipe(
     pipe: Box<dyn AsyncRead + Send + Unpin>,
     fd: std::os::fd::RawFd,
+    framing: Framing,
     mut asked: watch::Receiver<u64>,
     caught_up_tx: watch::Sender<u64>,
     write: impl Fn(String),
@@ -1128,11 +1201,50 @@ async fn log_pipe(
                 }
             }
         }
-        let Some(line) = read_line_bounded(&mut reader).await else {
-            break;
+        let event = match framing {
+            // Lambda splits what a process prints into lines, and logs no empty one
+            // (recorded: test_multi_line_prints, "multi\n", "line\n", … for a print that
+            // begins and ends with a line break).
+            Framing::Lines => match read_line_bounded(&mut reader).await {
+                Some(line) if line.is_empty() => continue,
+                Some(line) => line + "\n",
+                None => break,
+            },
+            Framing::Frames => match read_frame(&mut reader).await {
+                Some(event) => event,
+                None => break,
+            },
         };
-        write(line);
+        write(event);
     }
+}
+
+/// How a pipe's output is cut into log events.
+#[derive(Clone, Copy)]
+enum Framing {
+    /// Each line one event (stdout, stderr).
+    Lines,
+    /// Each frame one event, line breaks and all: the telemetry log descriptor a managed
+    /// runtime's client writes its logging records and error reports to, as AWS's
+    /// `_LAMBDA_TELEMETRY_LOG_FD` (a frame: type 0xa55a0003, length and a timestamp in
+    /// microseconds, big-endian, then the message).
+    Frames,
+}
+
+/// One frame's message; `None` at the end (or on a frame that is not one).
+async fn read_frame<R: AsyncBufRead + Unpin>(reader: &mut R) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut header = [0u8; 16];
+    reader.read_exact(&mut header).await.ok()?;
+    let kind = u32::from_be_bytes(header[0..4].try_into().ok()?);
+    if kind != 0xa55a_0003 {
+        return None;
+    }
+    let length = u32::from_be_bytes(header[4..8].try_into().ok()?) as usize;
+    let mut message = vec![0u8; length];
+    reader.read_exact(&mut message).await.ok()?;
+    message.truncate(MAX_LINE_BYTES);
+    Some(String::from_utf8_lossy(&message).into_owned())
 }
 
 /// Waits for the process to exit (what its exit says, for the invocation that sees it) or to
@@ -1180,6 +1292,8 @@ async fn skip_line<R: AsyncBufRead + Unpin>(reader: &mut R) {
     }
 }
 
+/// Logs one event, as given (a line ends with its line break; a runtime's framed record may
+/// not).
 fn write_log(
     db: &Mutex<Db>,
     group: &str,
@@ -1193,7 +1307,10 @@ fn write_log(
         // Only the tail is ever needed (`LogType: Tail`): keep at most twice that.
         let mut buffer = lock(log);
         buffer.push_str(&line);
-        buffer.push('\n');
+        // In the tail, each event on a line of its own.
+        if !line.ends_with('\n') {
+            buffer.push('\n');
+        }
         if buffer.len() > 2 * LOG_TAIL_BYTES {
             let cut = buffer.len() - LOG_TAIL_BYTES;
             let cut = (cut..buffer.len())
@@ -1207,7 +1324,7 @@ fn write_log(
     if only_while.is_some_and(|name| db.function(region, name).is_none()) {
         return;
     }
-    db.append_log(group, region, stream, now_ms(), line + "\n");
+    db.append_log(group, region, stream, now_ms(), line);
 }
 
 /// How Lambda words a runtime's exit (its init is written in Go, so Go's wording: recorded

@@ -36,13 +36,32 @@ function request(method, route, body, headers) {
   });
 }
 
+// The descriptor AWS's platform reads log records from, each a frame: one log event, its line
+// breaks kept. The handler never sees the variable.
+const TELEMETRY_FD = process.env._LAMBDA_TELEMETRY_LOG_FD ? Number(process.env._LAMBDA_TELEMETRY_LOG_FD) : undefined;
+delete process.env._LAMBDA_TELEMETRY_LOG_FD;
+
+function logEvent(text) {
+  if (TELEMETRY_FD === undefined) {
+    process.stdout.write(text.replace(/\n/g, "\r") + "\n");
+    return;
+  }
+  const data = Buffer.from(text, "utf8");
+  const header = Buffer.alloc(16);
+  header.writeUInt32BE(0xa55a0003, 0);
+  header.writeUInt32BE(data.length, 4);
+  header.writeBigUInt64BE(BigInt(Date.now()) * 1000n, 8);
+  const frame = Buffer.concat([header, data]);
+  let written = 0;
+  while (written < frame.length) written += fs.writeSync(TELEMETRY_FD, frame, written);
+}
+
 // console.* as the Node.js runtime writes them: time, request id, level, then the message,
-// one log event (its line breaks kept as \r on stdout).
+// each call one log event.
 function patchConsole() {
   const write = (level) =>
     function (...args) {
-      const message = util.format(...args).replace(/\n/g, "\r");
-      process.stdout.write(`${new Date().toISOString()}\t${currentRequestId}\t${level}\t${message}\n`);
+      logEvent(`${new Date().toISOString()}\t${currentRequestId}\t${level}\t${util.format(...args)}\n`);
     };
   console.log = write("INFO");
   console.info = write("INFO");
@@ -127,7 +146,10 @@ async function loadHandler(fullHandler) {
 
 async function postError(route, error) {
   const body = errorBody(error);
-  console.error("Invoke Error", JSON.stringify(body));
+  const logged = { errorType: body.errorType, errorMessage: body.errorMessage };
+  if (error && error.code !== undefined) logged.code = error.code;
+  logged.stack = body.trace || [];
+  console.error(route === "init/error" ? "Uncaught Exception" : "Invoke Error", "\t" + JSON.stringify(logged));
   await request("POST", route, JSON.stringify(body), {
     "Content-Type": "application/json",
     "Lambda-Runtime-Function-Error-Type": body.errorType,

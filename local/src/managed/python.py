@@ -5,6 +5,8 @@
 import importlib
 import json
 import os
+import re
+import struct
 import sys
 import time
 import traceback
@@ -14,6 +16,25 @@ TASK_ROOT = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
 # Paths of the code as the function sees them on AWS.
 SHOWN_ROOT = "/var/task"
 API = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime/"
+
+
+# The descriptor AWS's platform reads logging records and error reports from, each a frame:
+# one log event, its line breaks kept. The handler never sees the variable.
+_TELEMETRY_FD = os.environ.pop("_LAMBDA_TELEMETRY_LOG_FD", None)
+_TELEMETRY = int(_TELEMETRY_FD) if _TELEMETRY_FD else None
+
+
+def log_event(text):
+    """One log event: a frame on the telemetry descriptor, else a line of stdout."""
+    if _TELEMETRY is None:
+        sys.stdout.write(text.replace("\n", "\r") + "\n")
+        sys.stdout.flush()
+        return
+    data = text.encode("utf-8", errors="replace")
+    frame = struct.pack(">IIQ", 0xA55A0003, len(data), int(time.time() * 1000000)) + data
+    view = memoryview(frame)
+    while view:
+        view = view[os.write(_TELEMETRY, view):]
 
 
 def post(path, body, error_type=None):
@@ -46,14 +67,29 @@ def frames(tb):
     return traceback.format_list(entries)
 
 
+LEADING_SPACES = re.compile(r"^ +")
+
+
 def log_error(result):
-    lines = ["[ERROR] {}: {}".format(result["errorType"], result["errorMessage"])]
+    """An error report as awslambdaric logs it: one event, the trace's indentation in
+    no-break spaces (recorded: test_invocation_type_event_error)."""
+    description = "[ERROR]"
+    if result.get("errorType"):
+        description += " " + result["errorType"]
+    if result.get("errorMessage"):
+        if result.get("errorType"):
+            description += ":"
+        description += " " + result["errorMessage"]
+    lines = [description]
     if result.get("stackTrace") is not None:
         lines.append("Traceback (most recent call last):")
-        lines.extend(entry.rstrip("\n") for entry in result["stackTrace"])
-    # One log event, as AWS's framed log writes it.
-    sys.stdout.write("\r".join(lines) + "\n")
-    sys.stdout.flush()
+        for entry in result["stackTrace"]:
+            if entry == "":
+                lines.append("")
+                continue
+            for line in entry.splitlines():
+                lines.append(LEADING_SPACES.sub(lambda m: "\u00a0" * len(m.group()), line))
+    log_event("\n".join(lines))
 
 
 class Fault(Exception):
@@ -181,17 +217,24 @@ def setup_logging():
 
         def format(self, record):
             record.aws_request_id = RequestIdFilter.request_id
-            text = super().format(record)
-            return text.replace("\n", "\r")
+            return super().format(record)
 
-    handler = logging.StreamHandler(sys.stdout)
+    class EventHandler(logging.Handler):
+        """Each record one log event."""
+
+        def emit(self, record):
+            try:
+                log_event(self.format(record))
+            except Exception:
+                self.handleError(record)
+
+    handler = EventHandler()
     handler.setFormatter(
         Formatter(
             "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
             "%Y-%m-%dT%H:%M:%S",
         )
     )
-    handler.terminator = ""
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.WARNING)

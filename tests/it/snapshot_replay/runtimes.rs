@@ -270,3 +270,112 @@ async fn a_runtime_wrapper_runs_the_runtime_on_every_managed_runtime() {
         replay.stop().await;
     }
 }
+
+/// The messages of a function's log events, in order, once `done` holds for them (bounded).
+async fn log_messages(
+    replay: &Replay,
+    name: &str,
+    done: impl Fn(&[String]) -> bool,
+) -> Vec<String> {
+    let read = || async {
+        let body = json!({ "logGroupName": format!("/aws/lambda/{name}") });
+        let answer = replay
+            .call(Service::Logs("FilterLogEvents"), "POST", "/", Some(body))
+            .await;
+        answer.body["events"]
+            .as_array()
+            .map(|events| {
+                events
+                    .iter()
+                    .map(|e| e["message"].as_str().unwrap_or_default().to_string())
+                    .collect::<Vec<String>>()
+            })
+            .unwrap_or_default()
+    };
+    let found = crate::common::until(std::time::Duration::from_secs(10), || async {
+        done(&read().await)
+    })
+    .await;
+    let messages = read().await;
+    assert!(
+        found,
+        "{name}: the log never held what was awaited: {messages:#?}"
+    );
+    messages
+}
+
+/// How the runtimes' output becomes log events, as AWS recorded it: what a Python function
+/// prints is one event per line, with no empty ones (test_multi_line_prints), and an error
+/// report is one event, its trace indented with no-break spaces and no final line break
+/// (test_invocation_type_event_error, python3.10); a logging record is one event too, line
+/// breaks and all; each `console.log` of a Node.js function is one event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn output_becomes_log_events_as_recorded() {
+    let replay = Replay::start(FILE, &key("test_echo_invoke", "python3.12")).await;
+    let python: &[u8] = br#"import logging
+
+logger = logging.getLogger()
+logger.setLevel(logging.INFO)
+
+
+class CustomException(Exception):
+    pass
+
+
+def handler(event, context):
+    print("\nmulti\nline\nstring\nanother\rline\n")
+    logger.info("a record\nof two lines")
+    raise CustomException("some error occurred")
+"#;
+    let zip = package::write_zip(&[("handler.py", 0o644, python)]).unwrap();
+    let (name, _) = create(&replay, "python3.12", &zip, json!({})).await;
+    let answer = replay.invoke(&name, Some(b"{}".to_vec())).await;
+    assert_eq!(answer.body["FunctionError"], "Unhandled");
+    assert_eq!(answer.body["Payload"]["errorType"], "CustomException");
+    let messages = log_messages(&replay, &name, |m| {
+        m.iter().any(|m| m.starts_with("REPORT"))
+    })
+    .await;
+    let own: Vec<&str> = messages
+        .iter()
+        .map(String::as_str)
+        .filter(|m| {
+            !m.starts_with("INIT_START")
+                && !m.starts_with("START")
+                && !m.starts_with("END")
+                && !m.starts_with("REPORT")
+        })
+        .collect();
+    assert_eq!(own.len(), 6, "{own:#?}");
+    assert_eq!(
+        own[..4],
+        ["multi\n", "line\n", "string\n", "another\rline\n"]
+    );
+    let record = regex::Regex::new(r"^\[INFO\]\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\t[0-9a-f-]{36}\ta record\nof two lines\n$").unwrap();
+    assert!(record.is_match(own[4]), "{:?}", own[4]);
+    assert_eq!(
+        own[5],
+        "[ERROR] CustomException: some error occurred\nTraceback (most recent call last):\n\u{a0}\u{a0}File \"/var/task/handler.py\", line 14, in handler\n\u{a0}\u{a0}\u{a0}\u{a0}raise CustomException(\"some error occurred\")"
+    );
+
+    let node: &[u8] = b"exports.handler = async function(event) {\n  console.log('one\\ntwo', {a: 1});\n  console.error('bad');\n  return 1;\n};\n";
+    let zip = package::write_zip(&[("index.js", 0o644, node)]).unwrap();
+    let (name, _) = create(&replay, "nodejs20.x", &zip, json!({})).await;
+    let answer = replay.invoke(&name, Some(b"{}".to_vec())).await;
+    assert_eq!(answer.body["Payload"], 1);
+    let messages = log_messages(&replay, &name, |m| {
+        m.iter().any(|m| m.starts_with("REPORT"))
+    })
+    .await;
+    let line = regex::Regex::new(
+        r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\t[0-9a-f-]{36}\t(INFO|ERROR)\t",
+    )
+    .unwrap();
+    let own: Vec<String> = messages
+        .iter()
+        .filter(|m| line.is_match(m))
+        .map(|m| line.replace(m, "$1 ").into_owned())
+        .collect();
+    assert_eq!(own, ["INFO one\ntwo { a: 1 }\n", "ERROR bad\n"]);
+    replay.stop().await;
+}
