@@ -194,6 +194,26 @@ async fn serve(
     });
     let (function_region, function_name, qualifier) = match target {
         Target::Lambda(region, name, qualifier) => (region, name, qualifier),
+        Target::LambdaCustom(function_region, name, qualifier, method) => {
+            let mut input = mock_input(
+                request,
+                request_id,
+                &resource,
+                &deployment_id,
+                path_parameters,
+                stage_variables,
+            );
+            input
+                .context
+                .insert("isCanaryRequest".into(), canary.to_string());
+            let target = (function_region, name, qualifier);
+            let called = Called {
+                region: &region,
+                resource: &resource,
+                method: &method,
+            };
+            return custom_lambda(cloud, request, &called, target, input, trace).await;
+        }
         Target::Mock(method) => {
             let mut input = mock_input(
                 request,
@@ -225,6 +245,7 @@ async fn serve(
         &region,
         &resource,
         (function_region, function_name, qualifier),
+        None,
         trace,
     ) {
         Ok(function) => function,
@@ -256,6 +277,165 @@ async fn serve(
         return message(500, "Internal server error", "InternalServerErrorException");
     }
     proxy_answer(cloud, request, &result, &binary_media_types, cache, trace).await
+}
+
+/// The route a custom integration was reached by.
+struct Called<'a> {
+    region: &'a str,
+    resource: &'a RouteResource,
+    method: &'a ApiMethod,
+}
+
+/// A Lambda custom (`AWS`) integration, as API Gateway runs one: the request template for the
+/// request's content type (`application/json` when it has none) makes the payload, or the
+/// body passes through as it is (`WHEN_NO_MATCH`, the default); the function's error message
+/// (none on success) picks the integration response by its selection pattern, else the
+/// default one; its template (for the Accept header's type) renders the answer, or the
+/// function's payload passes through.
+async fn custom_lambda(
+    cloud: &Arc<Cloud>,
+    request: &StageRequest<'_>,
+    called: &Called<'_>,
+    target: (String, String, Option<String>),
+    mut input: TemplateInput,
+    trace: &mut Trace,
+) -> Response {
+    let internal = || message(500, "Internal server error", "InternalServerErrorException");
+    let Some(integration) = &called.method.integration else {
+        return internal();
+    };
+    let function = match integrated_function(
+        cloud,
+        request,
+        called.region,
+        called.resource,
+        target,
+        integration.credentials.as_deref(),
+        trace,
+    ) {
+        Ok(function) => function,
+        Err(refused) => return refused,
+    };
+    let content_type =
+        media_type(request.headers, "content-type").unwrap_or_else(|| "application/json".into());
+    let payload = match integration.request_templates.get(&content_type) {
+        Some(template) => match vtl::render(template, &input) {
+            Ok(rendered) => {
+                input.overrides = rendered.overrides;
+                input.request_overrides = rendered.request_overrides;
+                rendered.body
+            }
+            Err(e) => {
+                trace.error(format!(
+                    "Execution failed due to configuration error: Unable to transform request: {e}"
+                ));
+                return internal();
+            }
+        },
+        None => input.body.clone(),
+    };
+    trace.info(|| format!("Endpoint request body after transformations: {payload}"));
+    // An empty body reaches the function as Invoke's empty payload does: `{}`.
+    let payload = if payload.trim().is_empty() {
+        b"{}".to_vec()
+    } else {
+        payload.into_bytes()
+    };
+    let result = invoke_function(cloud, &function, payload, trace).await;
+    if result.throttled {
+        trace.error(format!(
+            "Execution failed due to configuration error: Lambda invocation failed with status: 429. Lambda request id: {}",
+            result.request_id
+        ));
+        return internal();
+    }
+    let answer = String::from_utf8_lossy(&result.payload).into_owned();
+    // A function error is matched by its message; success by nothing, so the default.
+    let error_message = result.function_error.as_ref().map(|_| {
+        serde_json::from_slice::<Value>(&result.payload)
+            .ok()
+            .and_then(|v| v["errorMessage"].as_str().map(str::to_string))
+            .unwrap_or_default()
+    });
+    let selected = select_by_pattern(integration, error_message.as_deref());
+    let Some(selected) = selected else {
+        trace.error("Execution failed due to configuration error: No match for output mapping and no default output mapping specified for Endpoint Response Type: 200".into());
+        return internal();
+    };
+    if !called.method.responses.contains_key(&selected.status_code) {
+        trace.error(format!(
+            "Execution failed due to configuration error: Output mapping refers to an invalid method response: {}",
+            selected.status_code
+        ));
+        return internal();
+    }
+    input.body = answer.clone();
+    let mut headers = mapped_headers(selected, &input);
+    let (body, content_type, overrides) = if selected.templates.is_empty() {
+        (
+            answer,
+            "application/json".to_string(),
+            input.overrides.clone(),
+        )
+    } else {
+        match render_mock_body(request, selected, &input, trace) {
+            Ok(rendered) => rendered,
+            Err(refused) => return refused,
+        }
+    };
+    let overridden = vtl::Rendered {
+        body: String::new(),
+        overrides,
+        ..Default::default()
+    };
+    headers.extend(
+        overridden
+            .header_overrides()
+            .map(|(k, v)| (k.to_string(), v.to_string())),
+    );
+    let final_status = overridden
+        .status_override()
+        .unwrap_or(&selected.status_code)
+        .to_string();
+    let Some(code) = final_status
+        .parse::<u16>()
+        .ok()
+        .and_then(|c| StatusCode::from_u16(c).ok())
+    else {
+        trace.error(format!(
+            "Execution failed due to configuration error: invalid status code {final_status}"
+        ));
+        return internal();
+    };
+    trace.info(|| format!("Method completed with status: {}", code.as_u16()));
+    mock_response(code, body, &content_type, headers)
+}
+
+/// The integration response whose selection pattern matches `text` whole (a Lambda error's
+/// message), else the default one (no pattern, or an empty one).
+fn select_by_pattern<'i>(
+    integration: &'i Integration,
+    text: Option<&str>,
+) -> Option<&'i IntegrationResponse> {
+    text.and_then(|text| {
+        integration.responses.values().find(|r| {
+            r.selection_pattern
+                .as_deref()
+                .filter(|p| !p.is_empty())
+                .is_some_and(|pattern| {
+                    regex::Regex::new(&format!("^(?s:{pattern})$"))
+                        .is_ok_and(|re| re.is_match(text))
+                })
+        })
+    })
+    .or_else(|| {
+        integration.responses.values().find(|r| {
+            r.selection_pattern
+                .as_deref()
+                .unwrap_or_default()
+                .is_empty()
+        })
+    })
 }
 
 /// What a MOCK integration's mapping templates see: the request's path, query string and
@@ -296,6 +476,7 @@ fn mock_input(
         stage_variables,
         overrides: BTreeMap::new(),
         request_overrides: BTreeMap::new(),
+        body: String::from_utf8_lossy(&request.body).into_owned(),
     }
 }
 
@@ -308,6 +489,7 @@ fn integrated_function(
     region: &str,
     resource: &RouteResource,
     (function_region, function_name, qualifier): (String, String, Option<String>),
+    credentials: Option<&str>,
     trace: &mut Trace,
 ) -> Result<Function, Response> {
     let internal = || message(500, "Internal server error", "InternalServerErrorException");
@@ -338,7 +520,21 @@ fn integrated_function(
             ));
             return Err(internal());
         };
-        if !allows(&named.policy, &source) {
+        // With `credentials`, the integration calls as that role: its policies, not the
+        // function's resource policy, decide (a role this IAM does not know is taken as
+        // given, as a function's execution role is).
+        let permitted = match credentials {
+            Some(role) => cloud
+                .iam
+                .role_allows(
+                    role.rsplit('/').next().unwrap_or(role),
+                    "lambda:InvokeFunction",
+                    &named.function.arn,
+                )
+                .unwrap_or(true),
+            None => allows(&named.policy, &source),
+        };
+        if !permitted {
             // AWS's own words in the execution log; the caller gets a plain 500.
             trace.error("Execution failed due to configuration error: Invalid permissions on Lambda function".into());
             return Err(internal());
@@ -931,6 +1127,9 @@ enum Target {
     Lambda(String, String, Option<String>),
     /// A MOCK integration: API Gateway answers from the method's own mapping.
     Mock(Box<ApiMethod>),
+    /// A Lambda custom (`AWS`, non-proxy) integration: the function, its qualifier, and the
+    /// method whose mapping templates and integration responses shape the call and answer.
+    LambdaCustom(String, String, Option<String>, Box<ApiMethod>),
 }
 
 /// The ids a proxy event carries.
@@ -1034,11 +1233,13 @@ fn resolve(
             authorization,
         });
     }
+    let kind = method.integration.as_ref().map(|i| i.kind.as_str());
     let function = method
         .integration
         .as_ref()
-        .filter(|i| i.kind == "AWS_PROXY")
+        .filter(|i| i.kind == "AWS_PROXY" || i.kind == "AWS")
         .and_then(|i| i.uri.as_deref())
+        .filter(|uri| uri.contains(":lambda:path/"))
         .and_then(|uri| uri.split("/functions/").nth(1))
         .and_then(|rest| rest.strip_suffix("/invocations"))
         .map(|arn| {
@@ -1063,7 +1264,12 @@ fn resolve(
             id: resource.id.clone(),
             path: resource.path.clone(),
         },
-        target: Target::Lambda(function.0, function.1, function.2),
+        target: match kind {
+            Some("AWS") => {
+                Target::LambdaCustom(function.0, function.1, function.2, Box::new(method.clone()))
+            }
+            _ => Target::Lambda(function.0, function.1, function.2),
+        },
         parameters,
         region: api.region.clone(),
         variables,

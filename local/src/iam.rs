@@ -447,6 +447,19 @@ impl Iam {
             && !statements.iter().any(|s| !s.allow && matches(s))
     }
 
+    /// Whether a role this IAM knows lets a session of it perform `action` on `resource`
+    /// (as API Gateway's integration `credentials` are judged); `None` for a role it does not
+    /// know.
+    pub fn role_allows(&self, role: &str, action: &str, resource: &str) -> Option<bool> {
+        let role_id = self.rules().roles.get(role)?.id.clone();
+        let caller = Caller::Session {
+            role: role.to_string(),
+            role_id,
+            name: "apigateway".to_string(),
+        };
+        Some(self.allows(&caller, action, resource))
+    }
+
     /// The first of a request's needs the caller lacks.
     pub fn missing(&self, caller: &Caller, needs: &[Need]) -> Option<Need> {
         needs

@@ -28,6 +28,9 @@ pub struct TemplateInput {
     /// `header.NAME`): a MOCK integration's request template passes data to its response
     /// template this way (recorded: test_integration_mock_with_request_overrides_in_response_template).
     pub request_overrides: BTreeMap<String, String>,
+    /// The payload `$input.body`, `$input.json(…)` and `$input.path(…)` read: the request's
+    /// body in a request template, the integration's answer in a response template.
+    pub body: String,
 }
 
 /// A rendered template: the text, and every `$context.responseOverride.*` and
@@ -703,6 +706,23 @@ impl Run<'_> {
             {
                 navigate(self.params(args)?, rest, &reference.source)
             }
+            [Seg::Key(input), Seg::Key(body)] if input == "input" && body == "body" => {
+                Ok(Val::Str(self.input.body.clone()))
+            }
+            [Seg::Key(input), Seg::Call(call, args), rest @ ..]
+                if input == "input" && (call == "json" || call == "path") =>
+            {
+                let [path] = args.as_slice() else {
+                    return Err(format!("$input.{call} takes one JSONPath"));
+                };
+                let selected = json_path(&self.input.body, &path.text())?;
+                let value = match call.as_str() {
+                    // The selection as JSON text ("null" when there is none).
+                    "json" => Val::Str(selected.as_ref().map_or("null".into(), |v| v.to_string())),
+                    _ => selected.as_ref().map_or(Val::Null, Val::of_json),
+                };
+                navigate(value, rest, &reference.source)
+            }
             [Seg::Key(util), Seg::Call(call, args), rest @ ..] if util == "util" => {
                 let value = util_call(call, args).ok_or_else(unsupported)?;
                 navigate(value, rest, &reference.source)
@@ -887,6 +907,65 @@ fn navigate(mut value: Val, rest: &[Seg], source: &str) -> Result<Val, String> {
     Ok(value)
 }
 
+/// What a JSONPath of `$input.json` / `$input.path` selects of the payload: `$`, then
+/// `.name`, `['name']` and `[index]` steps. A payload that is not JSON is a string; a step
+/// that finds nothing selects nothing.
+fn json_path(body: &str, path: &str) -> Result<Option<serde_json::Value>, String> {
+    use serde_json::Value;
+    let document = if body.trim().is_empty() {
+        Value::Object(Default::default())
+    } else {
+        serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.to_string()))
+    };
+    let Some(mut rest) = path.trim().strip_prefix('$') else {
+        return Err(format!("the JSONPath {path:?} does not start at $"));
+    };
+    let mut current = Some(document);
+    while !rest.is_empty() {
+        let (step, after): (Step, &str) = if let Some(tail) = rest.strip_prefix('.') {
+            let end = tail.find(['.', '[']).unwrap_or(tail.len());
+            if end == 0 {
+                return Err(format!("the JSONPath {path:?} is not supported here"));
+            }
+            (Step::Name(tail[..end].to_string()), &tail[end..])
+        } else if let Some(tail) = rest.strip_prefix('[') {
+            let end = tail
+                .find(']')
+                .ok_or_else(|| format!("the JSONPath {path:?} has an open ["))?;
+            let inside = tail[..end].trim();
+            let step = match inside
+                .strip_prefix('\'')
+                .and_then(|n| n.strip_suffix('\''))
+                .or_else(|| inside.strip_prefix('"').and_then(|n| n.strip_suffix('"')))
+            {
+                Some(name) => Step::Name(name.to_string()),
+                None => Step::Index(
+                    inside
+                        .parse()
+                        .map_err(|_| format!("the JSONPath {path:?} is not supported here"))?,
+                ),
+            };
+            (step, &tail[end + 1..])
+        } else {
+            return Err(format!("the JSONPath {path:?} is not supported here"));
+        };
+        current = match (step, current) {
+            (Step::Name(name), Some(Value::Object(mut map))) => map.remove(&name),
+            (Step::Index(i), Some(Value::Array(mut items))) if i < items.len() => {
+                Some(items.swap_remove(i))
+            }
+            _ => None,
+        };
+        rest = after;
+    }
+    Ok(current)
+}
+
+enum Step {
+    Name(String),
+    Index(usize),
+}
+
 /// The `$util` functions supported, by name; `None` for any other (or other arguments).
 fn util_call(name: &str, args: &[Val]) -> Option<Val> {
     use base64::Engine as _;
@@ -987,6 +1066,24 @@ mod tests {
             render(template, &input("o")).unwrap().body,
             "path1 [1, 2] aGk= a+b%26c a b&c a&b=c"
         );
+    }
+
+    #[test]
+    fn the_payload_is_read_by_json_path() {
+        let input = TemplateInput {
+            body: r#"{"a": {"b": [1, {"c": "x"}]}, "s": "t", "n": null}"#.into(),
+            ..Default::default()
+        };
+        let template = "$input.json('$') | $input.json('$.a.b[1]') | $input.path('$.a.b[1].c') | $input.path('$[\"s\"]') | $input.json('$.missing') | $input.path('$.a').b.size() | $input.body";
+        assert_eq!(
+            render(template, &input).unwrap().body,
+            r#"{"a":{"b":[1,{"c":"x"}]},"n":null,"s":"t"} | {"c":"x"} | x | t | null | 2 | {"a": {"b": [1, {"c": "x"}]}, "s": "t", "n": null}"#
+        );
+        let text = TemplateInput {
+            body: "plain".into(),
+            ..Default::default()
+        };
+        assert_eq!(render("$input.json('$')", &text).unwrap().body, "\"plain\"");
     }
 
     #[test]

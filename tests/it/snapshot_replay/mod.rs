@@ -614,6 +614,7 @@ fn the_replay_refuses_what_aws_did_not_answer() {
 }
 
 mod apigateway;
+mod apigateway_lambda;
 mod canary;
 mod cloudwatch;
 mod lambda;

@@ -1,0 +1,401 @@
+//! API Gateway's Lambda custom (`AWS`, non-proxy) integrations, from LocalStack's
+//! `test_apigateway_lambda.py`: the request template (or the body as it is) is the function's
+//! payload, API Gateway calls it as the integration's role (`credentials`), and the function's
+//! error message picks the integration response. The handlers are LocalStack's (Apache-2.0),
+//! verbatim.
+
+use serde_json::{json, Value};
+
+use super::{Answer, Replay, Service};
+use faqctl::package;
+
+const FILE: &str = "apigateway-test_apigateway_lambda.snapshot.json";
+
+/// LocalStack's `lambda_echo.py`.
+const ECHO: &str = "import json\n\n\ndef handler(event, context):\n    # Just print the event that was passed to the Lambda\n    print(json.dumps(event))\n    return event\n";
+
+/// LocalStack's `lambda_select_pattern.py`.
+const SELECT_PATTERN: &str = r#"def handler(event, context):
+    status_code = event["statusCode"]
+    match status_code:
+        case "200":
+            return "Pass"
+        case "400":
+            raise Exception("Error: Raising four hundred from within the Lambda function")
+        case "500":
+            raise Exception("Error: Raising five hundred from within the Lambda function")
+        case _:
+            return "Error Value in the json request should either be 400 or 500 to demonstrate"
+"#;
+
+/// `APIGATEWAY_ASSUME_ROLE_POLICY`, and the policy `create_role_with_policy` attaches.
+const TRUST_API_GATEWAY: &str = r#"{"Version":"2012-10-17","Statement":{"Sid":"","Effect":"Allow","Principal":{"Service":"apigateway.amazonaws.com"},"Action":"sts:AssumeRole"}}"#;
+const INVOKE_ANY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"lambda:InvokeFunction","Resource":"*"}]}"#;
+
+/// The role API Gateway calls the function as (`create_role_with_policy`), by its ARN.
+async fn invocation_role(replay: &Replay) -> String {
+    let endpoint = replay.cloud.endpoint();
+    let config = crate::common::sdk_config(&endpoint, "us-east-1").await;
+    let iam = aws_sdk_iam::Client::new(&config);
+    let role = iam
+        .create_role()
+        .role_name("apigw-invoke-lambda")
+        .assume_role_policy_document(TRUST_API_GATEWAY)
+        .send()
+        .await
+        .unwrap();
+    iam.put_role_policy()
+        .role_name("apigw-invoke-lambda")
+        .policy_name("invoke")
+        .policy_document(INVOKE_ANY)
+        .send()
+        .await
+        .unwrap();
+    role.role().unwrap().arn().to_string()
+}
+
+/// A Python 3.12 function of `source` (as `file`.py, handler `file.handler`), Active; its
+/// ARN.
+async fn function(replay: &Replay, name: &str, file: &str, source: &str) -> String {
+    use base64::Engine;
+    let zip = package::write_zip(&[(&format!("{file}.py"), 0o644, source.as_bytes())]).unwrap();
+    let body = json!({
+        "FunctionName": name,
+        "Runtime": "python3.12",
+        "Handler": format!("{file}.handler"),
+        "Role": "arn:aws:iam::000000000000:role/lambda-replay-role",
+        "Code": { "ZipFile": base64::engine::general_purpose::STANDARD.encode(zip) },
+    });
+    let created = replay
+        .call(Service::Lambda, "POST", "/2015-03-31/functions", Some(body))
+        .await;
+    assert_eq!(created.status, 201, "{created:?}");
+    let path = format!("/2015-03-31/functions/{name}/configuration");
+    let active = crate::common::until(std::time::Duration::from_secs(30), || async {
+        replay.call(Service::Lambda, "GET", &path, None).await.body["State"] == "Active"
+    })
+    .await;
+    assert!(active, "{name} did not become Active");
+    created.body["FunctionArn"].as_str().unwrap().to_string()
+}
+
+/// An API with one resource `path_part` under the root: (api id, resource id).
+async fn api_with_resource(replay: &Replay, path_part: &str) -> (String, String) {
+    let api = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            "/restapis",
+            Some(json!({ "name": "test-api" })),
+        )
+        .await
+        .body;
+    let id = api["id"].as_str().unwrap().to_string();
+    let root = api["rootResourceId"].as_str().unwrap();
+    let resource = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            &format!("/restapis/{id}/resources/{root}"),
+            Some(json!({ "pathPart": path_part })),
+        )
+        .await
+        .body;
+    (id, resource["id"].as_str().unwrap().to_string())
+}
+
+/// An integration's answer as LocalStack records it: a mapping template that is a JSON
+/// document parsed.
+fn templates_parsed(mut answer: Answer) -> Answer {
+    if let Some(Value::Object(templates)) = answer.body.get_mut("requestTemplates") {
+        for template in templates.values_mut() {
+            if let Some(parsed) = template
+                .as_str()
+                .and_then(|t| serde_json::from_str::<Value>(t).ok())
+            {
+                *template = parsed;
+            }
+        }
+    }
+    answer
+}
+
+/// A request to the stage URL (host-based), with a JSON body when given.
+async fn stage(
+    replay: &Replay,
+    method: &str,
+    (api, stage, path): (&str, &str, &str),
+    body: Option<Value>,
+) -> Answer {
+    let port = replay.cloud.address.port();
+    let mut request = replay
+        .client
+        .request(
+            method.parse().unwrap(),
+            format!("http://127.0.0.1:{port}/{stage}{path}"),
+        )
+        .header("host", format!("{api}.execute-api.localhost:{port}"));
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body.to_string());
+    }
+    let answer = request.send().await.unwrap();
+    let status = answer.status().as_u16();
+    let text = answer.text().await.unwrap();
+    Answer {
+        status,
+        code: None,
+        body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    }
+}
+
+fn uri(function_arn: &str) -> String {
+    format!(
+        "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+    )
+}
+
+/// test_lambda_aws_integration: no templates, so the request's body is the payload and the
+/// function's answer the response.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_custom_integration_passes_the_body_through_as_recorded() {
+    let mut replay = Replay::start(FILE, "test_lambda_aws_integration").await;
+    let arn = function(&replay, "test-echo", "lambda_echo", ECHO).await;
+    let role = invocation_role(&replay).await;
+    let (api, resource) = api_with_resource(&replay, "test").await;
+    let method = format!("/restapis/{api}/resources/{resource}/methods/POST");
+    let answer = replay
+        .call(
+            Service::ApiGateway,
+            "PUT",
+            &method,
+            Some(json!({ "authorizationType": "NONE" })),
+        )
+        .await;
+    replay.check("put-method", &answer);
+    let body =
+        json!({ "type": "AWS", "httpMethod": "POST", "uri": uri(&arn), "credentials": role });
+    let answer = replay
+        .call(
+            Service::ApiGateway,
+            "PUT",
+            &format!("{method}/integration"),
+            Some(body),
+        )
+        .await;
+    replay.check("put-integration", &answer);
+    let answer = replay
+        .call(
+            Service::ApiGateway,
+            "PUT",
+            &format!("{method}/integration/responses/200"),
+            Some(json!({})),
+        )
+        .await;
+    replay.check("put-integration-response", &answer);
+    let answer = replay
+        .call(
+            Service::ApiGateway,
+            "PUT",
+            &format!("{method}/responses/200"),
+            Some(json!({})),
+        )
+        .await;
+    replay.check("put-method-response", &answer);
+    let deployed = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            &format!("/restapis/{api}/deployments"),
+            Some(json!({ "stageName": "api" })),
+        )
+        .await;
+    assert_eq!(deployed.status, 201, "{deployed:?}");
+    let answer = stage(
+        &replay,
+        "POST",
+        (&api, "api", "/test"),
+        Some(json!({"message": "hello world"})),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    replay.check("lambda-aws-integration", &answer);
+    replay.stop().await;
+}
+
+/// test_lambda_aws_integration_with_request_template: the request template makes the payload
+/// from the query string (a `Signature` parameter is just another one); then the integration
+/// is deleted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_template_makes_the_payload_as_recorded() {
+    let mut replay = Replay::start(FILE, "test_lambda_aws_integration_with_request_template").await;
+    let arn = function(&replay, "test-echo", "lambda_echo", ECHO).await;
+    let role = invocation_role(&replay).await;
+    let (api, resource) = api_with_resource(&replay, "test").await;
+    let method = format!("/restapis/{api}/resources/{resource}/methods/GET");
+    let answer = replay
+        .call(
+            Service::ApiGateway,
+            "PUT",
+            &method,
+            Some(json!({ "authorizationType": "NONE", "requestParameters": { "method.request.querystring.param1": false } })),
+        )
+        .await;
+    replay.check("put-method", &answer);
+    let answer = replay
+        .call(
+            Service::ApiGateway,
+            "PUT",
+            &format!("{method}/responses/200"),
+            Some(json!({})),
+        )
+        .await;
+    replay.check("put-method-response", &answer);
+    let body = json!({
+        "type": "AWS",
+        "httpMethod": "POST",
+        "uri": uri(&arn),
+        "credentials": role,
+        "requestTemplates": { "application/json": "{\"param1\": \"$input.params('param1')\"}" },
+    });
+    let answer = replay
+        .call(
+            Service::ApiGateway,
+            "PUT",
+            &format!("{method}/integration"),
+            Some(body),
+        )
+        .await;
+    replay.check("put-integration", &templates_parsed(answer));
+    let answer = replay
+        .call(
+            Service::ApiGateway,
+            "PUT",
+            &format!("{method}/integration/responses/200"),
+            Some(json!({ "selectionPattern": "" })),
+        )
+        .await;
+    replay.check("put-integration-response", &answer);
+    let deployed = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            &format!("/restapis/{api}/deployments"),
+            Some(json!({ "stageName": "api" })),
+        )
+        .await;
+    assert_eq!(deployed.status, 201, "{deployed:?}");
+    for (key, path) in [
+        ("lambda-aws-integration-1", "/test?param1=foobar"),
+        (
+            "lambda-aws-integration-2",
+            "/test?param1=foobar&Signature=1",
+        ),
+    ] {
+        let answer = stage(&replay, "GET", (&api, "api", path), None).await;
+        assert_eq!(answer.status, 200, "{answer:?}");
+        replay.check(key, &answer);
+    }
+    let answer = replay
+        .call(
+            Service::ApiGateway,
+            "DELETE",
+            &format!("{method}/integration"),
+            None,
+        )
+        .await;
+    replay.check("delete-integration", &answer);
+    let answer = replay
+        .call(
+            Service::ApiGateway,
+            "GET",
+            &format!("{method}/integration"),
+            None,
+        )
+        .await;
+    replay.check("get-integration-after-delete", &answer);
+    replay.stop().await;
+}
+
+/// test_lambda_selection_patterns: a function error's message picks the integration response
+/// whose pattern matches it whole (`.*four hundred.*` before `.+`); success takes the default
+/// one, never the response whose pattern is its status (`200` → 504).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_functions_error_message_picks_the_response_as_recorded() {
+    let mut replay = Replay::start(FILE, "test_lambda_selection_patterns").await;
+    let role = invocation_role(&replay).await;
+    let arn = function(
+        &replay,
+        "test-select",
+        "lambda_select_pattern",
+        SELECT_PATTERN,
+    )
+    .await;
+    let (api, resource) = api_with_resource(&replay, "{statusCode}").await;
+    let method = format!("/restapis/{api}/resources/{resource}/methods/GET");
+    let setup = [
+        (method.clone(), json!({ "authorizationType": "NONE" })),
+        (
+            format!("{method}/integration"),
+            json!({
+                "type": "AWS",
+                "httpMethod": "POST",
+                "uri": uri(&arn),
+                "credentials": role,
+                "requestTemplates": { "application/json": "{\"statusCode\": \"$input.params('statusCode')\"}" },
+            }),
+        ),
+        (format!("{method}/responses/200"), json!({})),
+        (format!("{method}/responses/405"), json!({})),
+        (format!("{method}/responses/502"), json!({})),
+        (
+            format!("{method}/integration/responses/200"),
+            json!({ "selectionPattern": "" }),
+        ),
+        (
+            format!("{method}/integration/responses/405"),
+            json!({ "selectionPattern": ".*four hundred.*" }),
+        ),
+        (
+            format!("{method}/integration/responses/502"),
+            json!({ "selectionPattern": ".+" }),
+        ),
+        (
+            format!("{method}/integration/responses/504"),
+            json!({ "selectionPattern": "200" }),
+        ),
+    ];
+    for (path, body) in setup {
+        let answer = replay
+            .call(Service::ApiGateway, "PUT", &path, Some(body))
+            .await;
+        assert_eq!(answer.status, 201, "{path}: {answer:?}");
+    }
+    let deployed = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            &format!("/restapis/{api}/deployments"),
+            Some(json!({ "stageName": "dev" })),
+        )
+        .await;
+    assert_eq!(deployed.status, 201, "{deployed:?}");
+    for (status, expected) in [(200, 200), (400, 405), (500, 502)] {
+        let answer = stage(&replay, "GET", (&api, "dev", &format!("/{status}")), None).await;
+        assert_eq!(answer.status, expected, "{answer:?}");
+        let key = format!("lambda-selection-pattern-{status}");
+        if replay.recorded[&key].is_string() {
+            // The function's answer, a JSON string ("Pass"), passed through.
+            assert_eq!(answer.body, replay.recorded[&key], "{key}");
+        } else {
+            // Recorded from a raw request: its body alone (the status is asserted above).
+            let body = Answer {
+                status: 200,
+                ..answer
+            };
+            replay.check(&key, &body);
+        }
+    }
+    replay.stop().await;
+}
