@@ -182,6 +182,9 @@ def setup_logging():
         def format(self, record):
             record.aws_request_id = RequestIdFilter.request_id
             text = super().format(record)
+            # A record's lines are one log event; the format's own last newline ends it.
+            if text.endswith("\n"):
+                return text[:-1].replace("\n", "\r") + "\n"
             return text.replace("\n", "\r")
 
     handler = logging.StreamHandler(sys.stdout)
