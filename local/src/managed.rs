@@ -119,10 +119,16 @@ pub fn launch(family: Family, function: &Function) -> Result<Launch, String> {
             args,
         });
     };
+    // Started by a shell, as AWS's bootstrap script starts it: a wrapper that is missing or
+    // cannot run ends the runtime with the shell's status (recorded:
+    // test_lambda_runtime_wrapper_not_found, "Runtime exited with error: exit status 127").
     let wrapper = task_path(&function.code_dir, wrapper);
     args.insert(0, interpreter.into());
+    args.insert(0, wrapper.into());
+    args.insert(0, "exec \"$0\" \"$@\"".into());
+    args.insert(0, "-c".into());
     Ok(Launch {
-        program: wrapper,
+        program: PathBuf::from("/bin/sh"),
         args,
     })
 }
