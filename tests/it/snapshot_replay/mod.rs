@@ -619,6 +619,7 @@ mod canary;
 mod cloudwatch;
 mod lambda;
 mod lambda_names;
+mod lambda_runtimes;
 mod logs;
 mod models;
 mod query;
