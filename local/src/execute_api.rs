@@ -76,7 +76,7 @@ pub async fn handle(cloud: &Arc<Cloud>, request: StageRequest<'_>) -> Response {
         .is_some_and(|(settings, _)| settings.logging_level.as_deref() == Some("INFO"));
     let mut trace = Trace::new(&request_id, info_enabled);
     // X-Ray's id of the request: in the event's headers and on the answer, as AWS sends both.
-    let trace_id = format!("Root=1-{:08x}-{}", now_ms() / 1000, random_hex(24));
+    let trace_id = trace_id_of(request.headers);
     let throttled = settings.as_ref().is_some_and(|(settings, _)| {
         cloud.throttle(
             request.api_id,
@@ -192,8 +192,10 @@ async fn serve(
             request.method, request.path
         )
     });
-    let (function_region, function_name, qualifier) = match target {
-        Target::Lambda(region, name, qualifier) => (region, name, qualifier),
+    let (function_region, function_name, qualifier, proxy_credentials) = match target {
+        Target::Lambda(region, name, qualifier, credentials) => {
+            (region, name, qualifier, credentials)
+        }
         Target::LambdaCustom(function_region, name, qualifier, method) => {
             let mut input = mock_input(
                 request,
@@ -245,7 +247,7 @@ async fn serve(
         &region,
         &resource,
         (function_region, function_name, qualifier),
-        None,
+        proxy_credentials.as_deref(),
         trace,
     ) {
         Ok(function) => function,
@@ -1122,9 +1124,10 @@ struct Route {
 
 /// What the method's integration calls.
 enum Target {
-    /// A Lambda proxy integration of this function (its region and name), and the qualifier
-    /// its ARN carries (a version or an alias, `FAQ:live`).
-    Lambda(String, String, Option<String>),
+    /// A Lambda proxy integration of this function (its region and name), the qualifier its
+    /// ARN carries (a version or an alias, `FAQ:live`), and the role it calls as
+    /// (`credentials`), if any.
+    Lambda(String, String, Option<String>, Option<String>),
     /// A MOCK integration: API Gateway answers from the method's own mapping.
     Mock(Box<ApiMethod>),
     /// A Lambda custom (`AWS`, non-proxy) integration: the function, its qualifier, and the
@@ -1268,7 +1271,15 @@ fn resolve(
             Some("AWS") => {
                 Target::LambdaCustom(function.0, function.1, function.2, Box::new(method.clone()))
             }
-            _ => Target::Lambda(function.0, function.1, function.2),
+            _ => Target::Lambda(
+                function.0,
+                function.1,
+                function.2,
+                method
+                    .integration
+                    .as_ref()
+                    .and_then(|i| i.credentials.clone()),
+            ),
         },
         parameters,
         region: api.region.clone(),
@@ -1342,7 +1353,8 @@ fn mock(
         ));
         return internal();
     };
-    let response = mock_response(code, body, &content_type, headers);
+    let mut response = mock_response(code, body, &content_type, headers);
+    response.extensions_mut().insert(Mocked);
     trace.info(|| format!("Method completed with status: {}", code.as_u16()));
     response
 }
@@ -1487,6 +1499,38 @@ fn render_mock_body(
         }
     }
     Ok((body, content_type, overrides))
+}
+
+/// Marks a MOCK integration's answer, which carries no trace id.
+#[derive(Clone, Copy)]
+struct Mocked;
+
+/// The request's X-Ray trace id: the caller's `X-Amzn-Trace-Id` when it names a root, with a
+/// parent of API Gateway's own when it names none (recorded: test_invocation_trace_id, the
+/// caller's `Root=…;Parent=…;Sampled=1` kept whole, a bare root given another parent); else
+/// a new root.
+fn trace_id_of(headers: &HeaderMap) -> String {
+    let given = headers
+        .get("x-amzn-trace-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.split(';').any(|part| part.trim().starts_with("Root=")));
+    match given {
+        Some(given) if given.split(';').any(|p| p.trim().starts_with("Parent=")) => {
+            given.to_string()
+        }
+        Some(given) => {
+            let mut parts: Vec<&str> = given.split(';').map(str::trim).collect();
+            let parent = format!("Parent={}", random_hex(16));
+            let sampled = parts.iter().any(|p| p.starts_with("Sampled="));
+            parts.insert(1.min(parts.len()), &parent);
+            let mut id = parts.join(";");
+            if !sampled {
+                id.push_str(";Sampled=0");
+            }
+            id
+        }
+        None => format!("Root=1-{:08x}-{}", now_ms() / 1000, random_hex(24)),
+    }
 }
 
 /// The MOCK integration's HTTP response; a header whose name or value HTTP cannot carry is
@@ -2120,7 +2164,20 @@ fn with_ids(mut response: Response, request_id: &str, trace_id: &str) -> Respons
     if let Ok(value) = HeaderValue::from_str(request_id) {
         response.headers_mut().insert("x-amzn-requestid", value);
     }
-    if let Ok(value) = HeaderValue::from_str(trace_id) {
+    // A MOCK integration's answer carries no trace id (recorded: test_invocation_trace_id,
+    // "normal-req-headers-MOCK"); a Lambda integration's does.
+    let mocked = response.extensions().get::<Mocked>().is_some();
+    if let Ok(value) =
+        HeaderValue::from_str(trace_id).map_err(drop).and_then(
+            |v| {
+                if mocked {
+                    Err(())
+                } else {
+                    Ok(v)
+                }
+            },
+        )
+    {
         response.headers_mut().insert("x-amzn-trace-id", value);
     }
     if let Ok(value) = HeaderValue::from_str(&random_id(16)) {
@@ -2132,6 +2189,26 @@ fn with_ids(mut response: Response, request_id: &str, trace_id: &str) -> Respons
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_callers_trace_id_is_kept_and_a_bare_root_given_a_parent() {
+        let with = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert("x-amzn-trace-id", HeaderValue::from_str(value).unwrap());
+            trace_id_of(&headers)
+        };
+        let full = "Root=1-3152b799-8954dae64eda91bc9a23a7e8;Parent=7fa8c0f79203be72;Sampled=1";
+        assert_eq!(with(full), full);
+        let small = with("Root=1-3152b799-8954dae64eda91bc9a23a7e8");
+        let parts: Vec<&str> = small.split(';').collect();
+        assert_eq!(parts[0], "Root=1-3152b799-8954dae64eda91bc9a23a7e8");
+        assert!(
+            parts[1].starts_with("Parent=") && parts[1].len() == 23,
+            "{small}"
+        );
+        assert!(trace_id_of(&HeaderMap::new()).starts_with("Root=1-"));
+        assert!(with("garbage").starts_with("Root=1-"));
+    }
 
     #[test]
     fn a_canary_takes_none_all_or_about_its_share_of_requests() {

@@ -399,3 +399,175 @@ async fn a_functions_error_message_picks_the_response_as_recorded() {
     }
     replay.stop().await;
 }
+
+/// LocalStack's `lambda_aws_proxy.py`.
+const AWS_PROXY: &str = "import json\n\n\ndef handler(event, context):\n    # Just print the event that was passed to the Lambda\n    print(json.dumps(event))\n    return {\n        \"statusCode\": 200,\n        \"body\": json.dumps(event),\n        \"isBase64Encoded\": False,\n    }\n";
+
+/// A stage answer's headers, lowercase, as the test records them: its content length as
+/// LocalStack's stand-in.
+async fn stage_headers(
+    replay: &Replay,
+    (api, stage, path): (&str, &str, &str),
+    trace: Option<&str>,
+) -> Answer {
+    let port = replay.cloud.address.port();
+    let mut request = replay
+        .client
+        .get(format!("http://127.0.0.1:{port}/{stage}{path}"))
+        .header("host", format!("{api}.execute-api.localhost:{port}"));
+    if let Some(trace) = trace {
+        request = request.header("x-amzn-trace-id", trace);
+    }
+    let answer = request.send().await.unwrap();
+    assert!(answer.status().is_success(), "{path}: {}", answer.status());
+    let mut headers = serde_json::Map::new();
+    for (name, value) in answer.headers() {
+        let value = value.to_str().unwrap().to_string();
+        let value = match name.as_str() {
+            "content-length" => {
+                assert!(value.parse::<u64>().is_ok(), "{value}");
+                "content-length".to_string()
+            }
+            _ => value,
+        };
+        headers.insert(name.as_str().to_string(), Value::String(value));
+    }
+    Answer {
+        status: 200,
+        code: None,
+        body: Value::Object(headers),
+    }
+}
+
+/// test_apigateway_common.py::TestApiGatewayCommon::test_invocation_trace_id: a MOCK
+/// integration answers with no trace id; a Lambda proxy integration (called as its role)
+/// answers with one, the caller's kept whole, a bare root given a parent of API Gateway's.
+/// What CloudFront adds in front of API Gateway (`via`, `x-amz-cf-id`, `x-amz-cf-pop`,
+/// `x-cache`) and HTTP/1.1's implicit `connection: keep-alive` are left out of the recorded
+/// headers (docs/parity.md).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trace_ids_are_answered_as_recorded() {
+    let mut replay = Replay::start(
+        "apigateway-test_apigateway_common.snapshot.json",
+        "TestApiGatewayCommon::test_invocation_trace_id",
+    )
+    .await;
+    for recorded in replay.recorded.as_object_mut().unwrap().values_mut() {
+        if let Some(headers) = recorded.as_object_mut() {
+            for name in [
+                "via",
+                "x-amz-cf-id",
+                "x-amz-cf-pop",
+                "x-cache",
+                "connection",
+            ] {
+                headers.remove(name);
+            }
+        }
+    }
+    let (api, path_resource) = api_with_resource(&replay, "path").await;
+    let method = format!("/restapis/{api}/resources/{path_resource}/methods/GET");
+    let mock = [
+        (method.clone(), json!({ "authorizationType": "NONE" })),
+        (format!("{method}/responses/200"), json!({})),
+        (
+            format!("{method}/integration"),
+            json!({ "type": "MOCK", "requestTemplates": { "application/json": "{\"statusCode\": 200}" } }),
+        ),
+        (
+            format!("{method}/integration/responses/200"),
+            json!({ "selectionPattern": "", "responseTemplates": { "application/json": "{\"statusCode\": 200}" } }),
+        ),
+    ];
+    for (path, body) in mock {
+        let answer = replay
+            .call(Service::ApiGateway, "PUT", &path, Some(body))
+            .await;
+        assert_eq!(answer.status, 201, "{path}: {answer:?}");
+    }
+    let arn = function(&replay, "test-trace-id", "lambda_aws_proxy", AWS_PROXY).await;
+    let registered = Answer {
+        status: 200,
+        code: None,
+        body: json!({ "FunctionName": "test-trace-id", "FunctionArn": arn }),
+    };
+    replay.check("register-lambda", &registered);
+    let role = invocation_role(&replay).await;
+    let root = replay
+        .call(
+            Service::ApiGateway,
+            "GET",
+            &format!("/restapis/{api}/resources"),
+            None,
+        )
+        .await
+        .body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["path"] == "/")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let proxy = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            &format!("/restapis/{api}/resources/{root}"),
+            Some(json!({ "pathPart": "{proxy+}" })),
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let method = format!("/restapis/{api}/resources/{proxy}/methods/ANY");
+    for (path, body) in [
+        (method.clone(), json!({ "authorizationType": "NONE" })),
+        (
+            format!("{method}/integration"),
+            json!({ "type": "AWS_PROXY", "httpMethod": "POST", "uri": uri(&arn), "credentials": role }),
+        ),
+    ] {
+        let answer = replay
+            .call(Service::ApiGateway, "PUT", &path, Some(body))
+            .await;
+        assert_eq!(answer.status, 201, "{path}: {answer:?}");
+    }
+    let deployed = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            &format!("/restapis/{api}/deployments"),
+            Some(json!({ "stageName": "dev" })),
+        )
+        .await;
+    assert_eq!(deployed.status, 201, "{deployed:?}");
+
+    let full = "Root=1-3152b799-8954dae64eda91bc9a23a7e8;Parent=7fa8c0f79203be72;Sampled=1";
+    let small = "Root=1-3152b799-8954dae64eda91bc9a23a7e8";
+    let answer = stage_headers(&replay, (&api, "dev", "/path"), None).await;
+    assert!(answer.body.get("x-amzn-trace-id").is_none(), "{answer:?}");
+    replay.check("normal-req-headers-MOCK", &answer);
+    let answer = stage_headers(&replay, (&api, "dev", "/path"), Some(full)).await;
+    replay.check("trace-id-req-headers-MOCK", &answer);
+    let answer = stage_headers(&replay, (&api, "dev", "/proxy-value"), None).await;
+    replay.check("normal-req-headers-AWS_PROXY", &answer);
+    let answer = stage_headers(&replay, (&api, "dev", "/proxy-value"), Some(full)).await;
+    assert!(answer.body["x-amzn-trace-id"]
+        .as_str()
+        .unwrap()
+        .contains(full));
+    replay.check("trace-id-req-headers-AWS_PROXY", &answer);
+    let answer = stage_headers(&replay, (&api, "dev", "/proxy-value"), Some(small)).await;
+    let trace = answer.body["x-amzn-trace-id"].as_str().unwrap().to_string();
+    assert!(trace.contains(small), "{trace}");
+    assert_ne!(
+        trace.split(';').nth(1),
+        Some("Parent=7fa8c0f79203be72"),
+        "{trace}"
+    );
+    replay.check("trace-id-small-req-headers-AWS_PROXY", &answer);
+    replay.stop().await;
+}
