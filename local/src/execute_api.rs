@@ -474,6 +474,23 @@ fn mock_input(
             ("resourcePath".to_string(), resource.path.clone()),
             ("stage".to_string(), request.stage.to_string()),
             ("deploymentId".to_string(), deployment_id.to_string()),
+            ("apiId".to_string(), request.api_id.to_string()),
+            (
+                "path".to_string(),
+                format!("/{}{}", request.stage, request.path),
+            ),
+            ("protocol".to_string(), "HTTP/1.1".to_string()),
+            // The caller: over loopback, this machine.
+            ("identity.sourceIp".to_string(), "127.0.0.1".to_string()),
+            (
+                "identity.userAgent".to_string(),
+                request
+                    .headers
+                    .get("user-agent")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_string(),
+            ),
         ]),
         stage_variables,
         overrides: BTreeMap::new(),

@@ -176,6 +176,8 @@ enum Node {
     Ref(Reference),
     Set(Reference, Expr),
     If(Vec<(Expr, Vec<Node>)>, Vec<Node>),
+    /// `#foreach($name in expr)`: the body once per item.
+    Foreach(String, Expr, Vec<Node>),
 }
 
 /// Renders `template` for `input`.
@@ -317,6 +319,30 @@ impl<'a> Parser<'a> {
                             }
                         }
                         nodes.push(Node::If(branches, otherwise));
+                        None
+                    }
+                    "foreach" => {
+                        self.expect("(")?;
+                        self.expect("$")?;
+                        let name: String = self
+                            .rest()
+                            .chars()
+                            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                            .collect();
+                        if name.is_empty() {
+                            return Err("#foreach names no variable".into());
+                        }
+                        self.at += name.len();
+                        self.expect("in")?;
+                        let items = self.expr()?;
+                        self.expect(")")?;
+                        self.line_end(own_line);
+                        let (body, end) = self.nodes()?;
+                        let Some(("end", own)) = end else {
+                            return Err("#foreach without #end".into());
+                        };
+                        ends_line = own;
+                        nodes.push(Node::Foreach(name, items, body));
                         None
                     }
                     "elseif" => Some("elseif"),
@@ -513,7 +539,12 @@ impl<'a> Parser<'a> {
                     return Err("a string literal is not closed".into());
                 };
                 let value = &rest[..end];
-                if quote == b'"' && value.contains('$') {
+                // A `$` that starts no reference (`"$"`, a JSONPath) is text, as in Velocity.
+                let interpolates = value.match_indices('$').any(|(i, _)| {
+                    let after = value[i + 1..].trim_start_matches(['!', '{']);
+                    after.as_bytes().first().copied().is_some_and(is_id_start)
+                });
+                if quote == b'"' && interpolates {
                     return Err(format!(
                         "references inside \"…\" strings are not supported: {value:?}"
                     ));
@@ -618,6 +649,34 @@ impl Run<'_> {
                     }
                     if !taken {
                         self.nodes(otherwise)?;
+                    }
+                }
+                Node::Foreach(name, items, body) => {
+                    // A map's values, a list's items (Velocity iterates both); nothing else.
+                    let items = match self.eval(items)? {
+                        Val::List(items) => items,
+                        Val::Map(map) => map.into_values().collect(),
+                        _ => Vec::new(),
+                    };
+                    let count = items.len();
+                    let saved = (self.vars.remove(name), self.vars.remove("foreach"));
+                    for (index, item) in items.into_iter().enumerate() {
+                        self.vars.insert(name.clone(), item);
+                        let state = BTreeMap::from([
+                            ("hasNext".to_string(), Val::Bool(index + 1 < count)),
+                            ("index".to_string(), Val::Num(index as i64)),
+                            ("count".to_string(), Val::Num(index as i64 + 1)),
+                            ("first".to_string(), Val::Bool(index == 0)),
+                            ("last".to_string(), Val::Bool(index + 1 == count)),
+                        ]);
+                        self.vars.insert("foreach".into(), Val::Map(state));
+                        self.nodes(body)?;
+                    }
+                    for (key, value) in [(name.as_str(), saved.0), ("foreach", saved.1)] {
+                        match value {
+                            Some(value) => self.vars.insert(key.to_string(), value),
+                            None => self.vars.remove(key),
+                        };
                     }
                 }
             }
@@ -891,6 +950,20 @@ fn navigate(mut value: Val, rest: &[Seg], source: &str) -> Result<Val, String> {
                 map.remove(&args[0].text()).unwrap_or(Val::Null)
             }
             (Seg::Key(_), _) => Val::Null,
+            (Seg::Call(call, args), Val::Map(map)) if call == "keySet" && args.is_empty() => {
+                Val::List(map.into_keys().map(Val::Str).collect())
+            }
+            (Seg::Call(call, args), value) if call == "toString" && args.is_empty() => {
+                Val::Str(value.text())
+            }
+            (Seg::Call(call, args), value) if call == "contains" && args.len() == 1 => {
+                let wanted = args[0].text();
+                Val::Bool(match &value {
+                    Val::List(items) => items.iter().any(|i| i.text() == wanted),
+                    Val::Map(map) => map.contains_key(&wanted),
+                    other => other.text().contains(&wanted),
+                })
+            }
             (Seg::Call(call, args), value) if call == "size" && args.is_empty() => {
                 let size = match &value {
                     Val::Map(map) => map.len(),
@@ -966,6 +1039,34 @@ enum Step {
     Index(usize),
 }
 
+/// A string in JavaScript's string rules, as `$util.escapeJavaScript` (Apache Commons'
+/// `escapeJavaScript`) writes it: quotes, `\\` and `/` escaped, control characters by their
+/// escapes, and everything beyond ASCII as `\\uXXXX`.
+fn escape_javascript(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\'' => out.push_str("\\'"),
+            '\\' => out.push_str("\\\\"),
+            '/' => out.push_str("\\/"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04X}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The `$util` functions supported, by name; `None` for any other (or other arguments).
 fn util_call(name: &str, args: &[Val]) -> Option<Val> {
     use base64::Engine as _;
@@ -978,6 +1079,7 @@ fn util_call(name: &str, args: &[Val]) -> Option<Val> {
             Val::Str(String::from_utf8_lossy(&engine.decode(text.trim()).ok()?).into_owned())
         }
         "parseJson" => Val::of_json(&serde_json::from_str(&text).ok()?),
+        "escapeJavaScript" => Val::Str(escape_javascript(&text)),
         "urlEncode" => Val::Str(url::form_urlencoded::byte_serialize(text.as_bytes()).collect()),
         // As Java's URLDecoder: `+` is a space, `%XX` a byte, and `&` only a character (the
         // form parser would cut the value there, so it is escaped first).
@@ -1087,10 +1189,24 @@ mod tests {
     }
 
     #[test]
+    fn foreach_walks_a_maps_keys_and_values() {
+        let input = TemplateInput {
+            query: BTreeMap::from([("a".into(), "1".into()), ("b".into(), "x\"/y".into())]),
+            ..Default::default()
+        };
+        let template = "#set($q = $input.params().querystring)\n{\n#foreach($k in $q.keySet())\n\"$k\": \"$util.escapeJavaScript($q.get($k))\"#if($foreach.hasNext),#end\n#end\n}\n#foreach($v in $q)$foreach.count=$v #end$q.toString().contains('x\"') $q.keySet().contains('b')";
+        assert_eq!(
+            render(template, &input).unwrap().body,
+            "{\n\"a\": \"1\",\n\"b\": \"x\\\"\\/y\"\n}\n1=1 2=x\"/y true true"
+        );
+        assert_eq!(escape_javascript("é'\n"), "\\u00E9\\'\\n");
+    }
+
+    #[test]
     fn what_is_not_supported_is_refused_by_name() {
         for (template, named) in [
-            ("#foreach($x in $y)#end", "#foreach"),
-            ("$util.escapeJavaScript('x')", "$util.escapeJavaScript('x')"),
+            ("#macro(x)#end", "#macro"),
+            ("$util.qr('x')", "$util.qr('x')"),
             ("#if(true)", "#if without #end"),
             ("#end", "#end"),
         ] {

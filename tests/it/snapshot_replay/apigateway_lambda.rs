@@ -571,3 +571,133 @@ async fn trace_ids_are_answered_as_recorded() {
     replay.check("trace-id-small-req-headers-AWS_PROXY", &answer);
     replay.stop().await;
 }
+
+/// LocalStack's `lambda_mapping_responses.py`.
+const MAPPING_RESPONSES: &str = "def handler(event, context):\n    body = event.get(\"body\")\n    status_code = body.get(\"httpStatus\")\n    if int(status_code) >= 400:\n        return {\"statusCode\": 200, \"body\": \"customerror\"}\n    else:\n        return {\"statusCode\": 200, \"body\": \"noerror\"}\n";
+
+/// LocalStack's `tests/aws/files/request-template.vm`.
+const REQUEST_TEMPLATE_VM: &str = r##"#set($allParams = $input.params())
+#set($jsonBody = $input.json('$'))
+#set($path = $allParams.get('path'))
+#set($querystring = $allParams.get('querystring'))
+#set($header = $allParams.get('header'))
+#set($stage = $context.stage)
+{
+"apiContext": {
+"apiId": "$context.apiId",
+"method": "$context.httpMethod",
+"sourceIp": "$context.identity.sourceIp",
+"userAgent": "$context.identity.userAgent",
+"path": "$context.path",
+"protocol": "$context.protocol",
+"requestId": "$context.requestId",
+"stage": "$stage"
+},
+"path": {
+"parameterMap": {
+#foreach($paramName in $path.keySet())
+"$paramName": "$util.escapeJavaScript($path.get($paramName))"#if($foreach.hasNext),#end
+#end
+}
+},
+"querystring": {
+"parameterMap":{
+#foreach($paramName in $querystring.keySet())
+"$paramName": "$util.escapeJavaScript($querystring.get($paramName))"#if($foreach.hasNext),#end
+#end
+}
+},
+"header": {
+"parameterMap": {
+#foreach($paramName in $header.keySet())
+"$paramName": "$util.escapeJavaScript($header.get($paramName))"#if($foreach.hasNext),#end
+#end
+}
+},
+"body": $jsonBody
+}
+"##;
+
+/// LocalStack's `tests/aws/files/response-template.vm`.
+const RESPONSE_TEMPLATE_VM: &str = r##"#set($inputRoot = $input.path('$'))
+$input.json("$")
+#if($inputRoot.toString().contains("customerror"))
+    #set($context.responseOverride.status = 400)
+#else
+    #set($context.responseOverride.status = 202)
+#end
+"##;
+
+/// test_lambda_aws_integration_response_with_mapping_templates: a request template built of
+/// `#foreach` loops over the request's parameters wraps the body for the function, and the
+/// response template sets the status from what the function answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mapping_templates_shape_the_call_and_the_status_as_recorded() {
+    let mut replay = Replay::start(
+        FILE,
+        "test_lambda_aws_integration_response_with_mapping_templates",
+    )
+    .await;
+    let arn = function(
+        &replay,
+        "test-mapping",
+        "lambda_mapping_responses",
+        MAPPING_RESPONSES,
+    )
+    .await;
+    let role = invocation_role(&replay).await;
+    let (api, resource) = api_with_resource(&replay, "test").await;
+    let method = format!("/restapis/{api}/resources/{resource}/methods/POST");
+    let setup = [
+        (method.clone(), json!({ "authorizationType": "NONE" })),
+        (format!("{method}/responses/200"), json!({})),
+        (format!("{method}/responses/400"), json!({})),
+        (
+            format!("{method}/integration"),
+            json!({
+                "type": "AWS",
+                "httpMethod": "POST",
+                "uri": uri(&arn),
+                "credentials": role,
+                "requestTemplates": { "application/json": REQUEST_TEMPLATE_VM },
+            }),
+        ),
+        (
+            format!("{method}/integration/responses/200"),
+            json!({ "selectionPattern": "", "responseTemplates": { "application/json": RESPONSE_TEMPLATE_VM } }),
+        ),
+    ];
+    for (path, body) in setup {
+        let answer = replay
+            .call(Service::ApiGateway, "PUT", &path, Some(body))
+            .await;
+        assert_eq!(answer.status, 201, "{path}: {answer:?}");
+    }
+    let deployed = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            &format!("/restapis/{api}/deployments"),
+            Some(json!({ "stageName": "api" })),
+        )
+        .await;
+    assert_eq!(deployed.status, 201, "{deployed:?}");
+    for (key, body, status) in [
+        ("response-template-202", json!({"httpStatus": "200"}), 202),
+        (
+            "response-template-400",
+            json!({"httpStatus": "400", "errorMessage": "Test Bad request"}),
+            400,
+        ),
+    ] {
+        let answer = stage(&replay, "POST", (&api, "api", "/test"), Some(body)).await;
+        assert_eq!(answer.status, status, "{answer:?}");
+        let recorded = Answer {
+            status: 200,
+            code: None,
+            body: json!({ "statusCode": answer.status, "body": answer.body }),
+        };
+        replay.check(key, &recorded);
+    }
+    replay.stop().await;
+}
