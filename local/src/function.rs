@@ -104,6 +104,16 @@ pub fn not_found(region: &str, name: &str) -> Response {
 pub fn invalid(message: &str) -> Response {
     lambda_error(ErrorCode::InvalidParameterValueException, message)
 }
+/// The version a request names: the `Qualifier` parameter, or the one its function name or ARN
+/// carries; both, when they differ, are refused (recorded: test_ops_with_arn_qualifier_mismatch).
+pub fn qualifier(name: &str, parameter: Option<&str>) -> Result<Option<String>, Response> {
+    match (qualifier_of(name), parameter) {
+        (Some(derived), Some(given)) if derived != given => Err(invalid(
+            "The derived qualifier from the function name does not match the specified qualifier.",
+        )),
+        (derived, given) => Ok(given.map(str::to_string).or(derived)),
+    }
+}
 /// A function's configuration as the list operations answer it (ListFunctions,
 /// ListVersionsByFunction's `$LATEST`): without its state and runtime version, as recorded.
 pub fn listed(f: &Function) -> FunctionConfiguration {

@@ -22,7 +22,7 @@ use super::error::Protocol;
 use super::faults::Service;
 use super::function::{
     check_region, configuration, invalid, lambda_error, listed, merge_logging, name_of, not_found,
-    paged, qualifier_of, revision_id, stale_revision, version_not_found, ErrorCode,
+    paged, qualifier, qualifier_of, revision_id, stale_revision, version_not_found, ErrorCode,
 };
 use super::model;
 use super::runtime::function_arn;
@@ -235,17 +235,6 @@ fn in_this_account(name_or_arn: &str) -> bool {
         _ => None,
     };
     account.is_none_or(|a| a == super::arns::ACCOUNT)
-}
-
-/// The version a request names: the `Qualifier` parameter, or the one its function name or ARN
-/// carries; both, when they differ, are refused (recorded: test_ops_with_arn_qualifier_mismatch).
-fn qualifier(name: &str, parameter: Option<&str>) -> Result<Option<String>, Response> {
-    match (qualifier_of(name), parameter) {
-        (Some(derived), Some(given)) if derived != given => Err(invalid(
-            "The derived qualifier from the function name does not match the specified qualifier.",
-        )),
-        (derived, given) => Ok(given.map(str::to_string).or(derived)),
-    }
 }
 
 /// Runs `f` on what the qualifier names: `$LATEST`, a published version, or an alias' version

@@ -990,3 +990,110 @@ async fn start_validated(protocol: &str) -> Replay {
     )
     .await
 }
+
+/// test_cloudwatch_metrics.py's handlers (TEST_SUCCESSFUL_LAMBDA, TEST_FAILING_LAMBDA),
+/// verbatim from LocalStack (Apache-2.0): the leading newline puts the raise on line 3.
+const SUCCESSFUL_HANDLER: &str =
+    "\ndef handler(event, context):\n    return {\"success\": \"ok\"}\n";
+const FAILING_HANDLER: &str =
+    "\ndef handler(event, context):\n    raise Exception('fail on purpose')\n";
+
+/// A python3.9 function running `source` as `handler.py`, made as LocalStack's
+/// `create_lambda_function` fixture makes it, and Active.
+async fn python_function(replay: &Replay, name: &str, source: &str) {
+    use base64::Engine;
+    let zip = faqctl::package::write_zip(&[("handler.py", 0o644, source.as_bytes())]).unwrap();
+    let created = replay
+        .call(
+            Service::Lambda,
+            "POST",
+            "/2015-03-31/functions",
+            Some(json!({
+                "FunctionName": name,
+                "Runtime": "python3.9",
+                "Handler": "handler.handler",
+                "Role": "arn:aws:iam::000000000000:role/lambda-replay-role",
+                "Timeout": 30,
+                "Environment": { "Variables": {} },
+                "Code": { "ZipFile": base64::engine::general_purpose::STANDARD.encode(zip) },
+            })),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{created:?}");
+    let path = format!("/2015-03-31/functions/{name}/configuration");
+    let active = crate::common::until(std::time::Duration::from_secs(30), || async {
+        replay.call(Service::Lambda, "GET", &path, None).await.body["State"] == "Active"
+    })
+    .await;
+    assert!(active, "{name} did not become Active");
+}
+
+/// The test's `_wait_for_lambda_metric`: GetMetricData of the function's `metric` in
+/// `AWS/Lambda`, its hourly Sum over the last hour, asked until its values are `[1.0]` (the
+/// local cloud counts an invocation when it ends, so at once here; bounded).
+async fn lambda_metric(replay: &Replay, name: &str, metric: &str) -> Answer {
+    let input = |now: f64| {
+        json!({
+            "MetricDataQueries": [{
+                "Id": "m1",
+                "MetricStat": {
+                    "Metric": {
+                        "Namespace": "AWS/Lambda",
+                        "MetricName": metric,
+                        "Dimensions": [{"Name": "FunctionName", "Value": name}],
+                    },
+                    "Period": 3600,
+                    "Stat": "Sum",
+                },
+            }],
+            "StartTime": now - 3600.0,
+            "EndTime": now,
+        })
+    };
+    let counted = crate::common::until(std::time::Duration::from_secs(20), || async {
+        let answer = get_data(replay, "json", input(now_s())).await;
+        answer.body["MetricDataResults"][0]["Values"] == json!([1.0])
+    })
+    .await;
+    assert!(counted, "{name}: {metric} never reached [1.0]");
+    get_data(replay, "json", input(now_s())).await
+}
+
+/// test_cloudwatch_metrics.py::TestCloudWatchLambdaMetrics::test_lambda_invoke_successful: a
+/// Python function invoked once is one `Invocations` in `AWS/Lambda`, by its name.
+#[tokio::test]
+async fn a_lambda_invocation_is_counted_as_recorded() {
+    let mut replay = Replay::start(
+        "cloudwatch-test_cloudwatch_metrics.snapshot.json",
+        "TestCloudWatchLambdaMetrics::test_lambda_invoke_successful",
+    )
+    .await;
+    let name = "fn-cw-ok";
+    python_function(&replay, name, SUCCESSFUL_HANDLER).await;
+    let invoked = replay.invoke(name, None).await;
+    assert_eq!(invoked.status, 200, "{invoked:?}");
+    replay.check("invoke", &invoked);
+    let data = lambda_metric(&replay, name, "Invocations").await;
+    replay.check("get-metric-data", &data);
+    replay.stop().await;
+}
+
+/// test_cloudwatch_metrics.py::TestCloudWatchLambdaMetrics::test_lambda_invoke_error: a
+/// Python function that raises, invoked once, is one `Invocations` and one `Errors`.
+#[tokio::test]
+async fn a_failed_lambda_invocation_is_counted_as_recorded() {
+    let mut replay = Replay::start(
+        "cloudwatch-test_cloudwatch_metrics.snapshot.json",
+        "TestCloudWatchLambdaMetrics::test_lambda_invoke_error",
+    )
+    .await;
+    let name = "fn-cw-error";
+    python_function(&replay, name, FAILING_HANDLER).await;
+    let invoked = replay.invoke(name, None).await;
+    replay.check("invoke", &invoked);
+    let invocations = lambda_metric(&replay, name, "Invocations").await;
+    replay.check("get-metric-data-invocations", &invocations);
+    let errors = lambda_metric(&replay, name, "Errors").await;
+    replay.check("get-metric-data-errors", &errors);
+    replay.stop().await;
+}

@@ -1739,3 +1739,503 @@ async fn event_invoke_configs_live_and_die_as_recorded() {
     replay.check("list_paging_nolimit_postdelete", &listed);
     replay.stop().await;
 }
+
+/// test_lambda_api.py::TestLambdaEventInvokeConfig::test_lambda_eventinvokeconfig_exceptions:
+/// a config needs one setting at least; a destination must be another function that exists, of
+/// a service that takes records, and match the model's pattern; a qualifier in the name and
+/// one given must agree; Update changes a config and makes none; Get and Delete name the
+/// version that has none, Put, Update and List say the function does not exist.
+#[tokio::test]
+async fn event_invoke_configs_are_refused_as_recorded() {
+    let mut replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaEventInvokeConfig::test_lambda_eventinvokeconfig_exceptions",
+    )
+    .await;
+    let (name, other) = ("fn-eventinvoke", "fn-eventinvoke-2");
+    for function in [name, other] {
+        let created = create_function(&replay, function, fixture()).await;
+        assert_eq!(created.status, 201, "{created:?}");
+        settled(&replay, function).await;
+    }
+    let arn_of = |function: &str| {
+        let path = format!("/2015-03-31/functions/{function}");
+        let replay = &replay;
+        async move {
+            let got = replay.call(Service::Lambda, "GET", &path, None).await;
+            got.body["Configuration"]["FunctionArn"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let (fn_arn, fn_arn_2) = (arn_of(name).await, arn_of(other).await);
+    let published = replay
+        .call(
+            Service::Lambda,
+            "POST",
+            &format!("/2015-03-31/functions/{name}/versions"),
+            Some(json!({})),
+        )
+        .await;
+    replay.check("fn_version_result", &published);
+    let alias = replay
+        .call(
+            Service::Lambda,
+            "POST",
+            &format!("/2015-03-31/functions/{name}/aliases"),
+            Some(json!({ "Name": "eventinvokealias", "FunctionVersion": "1" })),
+        )
+        .await;
+    replay.check("fn_alias_result", &alias);
+    let alias_arn = alias.body["AliasArn"].as_str().unwrap().to_string();
+    let fake_arn = fn_arn.replace(&format!(":function:{name}"), ":function:doesnotexist");
+    let retry_once = json!({ "MaximumRetryAttempts": 1 });
+    let on_success =
+        |arn: &str| json!({ "DestinationConfig": { "OnSuccess": { "Destination": arn } } });
+    // (key, method, function name, qualifier, body), in the test's order.
+    let calls: Vec<(&str, &str, String, Option<&str>, Value)> = vec![
+        (
+            "put_functionname_name_notfound",
+            "PUT",
+            "doesnotexist".into(),
+            None,
+            retry_once.clone(),
+        ),
+        (
+            "put_functionname_arn_notfound",
+            "PUT",
+            fake_arn.clone(),
+            None,
+            retry_once.clone(),
+        ),
+        (
+            "put_functionname_nootherargs",
+            "PUT",
+            "doesnotexist".into(),
+            None,
+            json!({}),
+        ),
+        (
+            "put_destination_lambda_doesntexist",
+            "PUT",
+            name.into(),
+            None,
+            on_success(&fake_arn),
+        ),
+        (
+            "put_destination_recursive",
+            "PUT",
+            name.into(),
+            None,
+            on_success(&fn_arn),
+        ),
+        (
+            "put_destination_other_lambda",
+            "PUT",
+            name.into(),
+            None,
+            on_success(&fn_arn_2),
+        ),
+        (
+            "put_destination_invalid_service_arn",
+            "PUT",
+            name.into(),
+            None,
+            on_success(&fn_arn.replace(":lambda:", ":iam:")),
+        ),
+        (
+            "put_destination_success_no_destination_arn",
+            "PUT",
+            name.into(),
+            None,
+            json!({ "DestinationConfig": { "OnSuccess": {} } }),
+        ),
+        (
+            "put_destination_failure_no_destination_arn",
+            "PUT",
+            name.into(),
+            None,
+            json!({ "DestinationConfig": { "OnFailure": {} } }),
+        ),
+        (
+            "put_destination_invalid_arn_pattern",
+            "PUT",
+            name.into(),
+            None,
+            json!({ "DestinationConfig": { "OnFailure": {
+                "Destination": fn_arn.replace(":lambda:", ":_-/!lambda:")
+            } } }),
+        ),
+        (
+            "put_destination_latest",
+            "PUT",
+            name.into(),
+            None,
+            retry_once.clone(),
+        ),
+        (
+            "put_destination_latest_explicit_qualifier",
+            "PUT",
+            name.into(),
+            Some("$LATEST"),
+            retry_once.clone(),
+        ),
+        (
+            "put_destination_version",
+            "PUT",
+            name.into(),
+            Some("1"),
+            retry_once.clone(),
+        ),
+        (
+            "put_alias_functionname_qualifier",
+            "PUT",
+            name.into(),
+            Some("eventinvokealias"),
+            retry_once.clone(),
+        ),
+        (
+            "put_alias_doesnotexist",
+            "PUT",
+            name.into(),
+            Some("eventinvokealiasdoesnotexist"),
+            retry_once.clone(),
+        ),
+        (
+            "put_alias_qualifiedarn",
+            "PUT",
+            alias_arn.clone(),
+            None,
+            retry_once.clone(),
+        ),
+        (
+            "put_alias_qualifiedarn_qualifier",
+            "PUT",
+            alias_arn.clone(),
+            Some("eventinvokealias"),
+            retry_once.clone(),
+        ),
+        (
+            "put_alias_qualifiedarn_qualifierconflict",
+            "PUT",
+            alias_arn.clone(),
+            Some("eventinvokealiasdoesnotexist"),
+            retry_once.clone(),
+        ),
+        (
+            "put_alias_shorthand",
+            "PUT",
+            format!("{name}:eventinvokealias"),
+            None,
+            retry_once.clone(),
+        ),
+        (
+            "put_alias_shorthand_qualifier",
+            "PUT",
+            format!("{name}:eventinvokealias"),
+            Some("eventinvokealias"),
+            retry_once.clone(),
+        ),
+        (
+            "put_alias_shorthand_qualifierconflict",
+            "PUT",
+            format!("{name}:eventinvokealias"),
+            Some("eventinvokealiasdoesnotexist"),
+            retry_once.clone(),
+        ),
+        (
+            "put_version_shorthand",
+            "PUT",
+            format!("{name}:1"),
+            None,
+            retry_once.clone(),
+        ),
+        (
+            "put_shorthand_qualifier_match",
+            "PUT",
+            format!("{name}:$LATEST"),
+            Some("$LATEST"),
+            retry_once.clone(),
+        ),
+        (
+            "put_shorthand_qualifier_mismatch_1",
+            "PUT",
+            format!("{name}:1"),
+            Some("$LATEST"),
+            retry_once.clone(),
+        ),
+        (
+            "put_shorthand_qualifier_mismatch_2",
+            "PUT",
+            format!("{name}:$LATEST"),
+            Some("1"),
+            retry_once.clone(),
+        ),
+        (
+            "put_shorthand_qualifier_mismatch_3",
+            "PUT",
+            format!("{name}:1"),
+            Some("eventinvokealias"),
+            retry_once.clone(),
+        ),
+        (
+            "put_maxevent_maxvalue_result",
+            "PUT",
+            name.into(),
+            None,
+            json!({ "MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 21600 }),
+        ),
+        (
+            "put_pre_overwrite",
+            "PUT",
+            name.into(),
+            None,
+            json!({ "MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 60 }),
+        ),
+        (
+            "put_post_overwrite",
+            "PUT",
+            name.into(),
+            None,
+            json!({ "MaximumRetryAttempts": 0 }),
+        ),
+        (
+            "second_overwrite_existing_response",
+            "PUT",
+            name.into(),
+            None,
+            json!({ "MaximumRetryAttempts": 0 }),
+        ),
+        ("get_post_overwrite", "GET", name.into(), None, Value::Null),
+        (
+            "pre_update_response",
+            "PUT",
+            name.into(),
+            None,
+            json!({ "MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 60 }),
+        ),
+        (
+            "update_response",
+            "POST",
+            name.into(),
+            None,
+            json!({ "MaximumRetryAttempts": 0 }),
+        ),
+        (
+            "update_response_existing",
+            "POST",
+            name.into(),
+            None,
+            json!({ "MaximumRetryAttempts": 0 }),
+        ),
+    ];
+    let config_path = |function: &str, qualifier: Option<&str>| {
+        let query = qualifier.map_or(String::new(), |q| format!("?Qualifier={q}"));
+        event_config_path(function, &query)
+    };
+    for (key, method, function, qualifier, body) in calls {
+        let body = (!body.is_null()).then_some(body);
+        let answer = replay
+            .call(
+                Service::Lambda,
+                method,
+                &config_path(&function, qualifier),
+                body,
+            )
+            .await;
+        replay.check(key, &answer);
+    }
+    // The test's own assertions after Update: the retries changed, the age kept.
+    let got = replay
+        .call(Service::Lambda, "GET", &config_path(name, None), None)
+        .await;
+    assert_eq!(got.body["MaximumRetryAttempts"], 0, "{got:?}");
+    assert_eq!(got.body["MaximumEventAgeInSeconds"], 60, "{got:?}");
+    let list = format!("/2019-09-25/functions/{name}/event-invoke-config/list");
+    let mut listed = replay.call(Service::Lambda, "GET", &list, None).await;
+    // LocalStack's SortingTransformer: the configs by FunctionArn.
+    if let Some(configs) = listed.body["FunctionEventInvokeConfigs"].as_array_mut() {
+        configs.sort_by_key(|c| c["FunctionArn"].as_str().unwrap_or_default().to_string());
+    }
+    replay.check("list_configs", &listed);
+    let paged = replay
+        .call(Service::Lambda, "GET", &format!("{list}?MaxItems=2"), None)
+        .await;
+    assert_eq!(
+        paged.body["FunctionEventInvokeConfigs"]
+            .as_array()
+            .map(Vec::len),
+        Some(2),
+        "{paged:?}"
+    );
+    assert!(paged.body["NextMarker"].is_string(), "{paged:?}");
+    for (key, qualifier) in [
+        ("delete_latest", "$LATEST"),
+        ("delete_version", "1"),
+        ("delete_alias", "eventinvokealias"),
+    ] {
+        let deleted = replay
+            .call(
+                Service::Lambda,
+                "DELETE",
+                &config_path(name, Some(qualifier)),
+                None,
+            )
+            .await;
+        replay.check(key, &deleted);
+    }
+    let listed = replay.call(Service::Lambda, "GET", &list, None).await;
+    replay.check("list_configs_postdelete", &listed);
+    let no_list = "/2019-09-25/functions/doesnotexist/event-invoke-config/list";
+    for (key, method, path, body) in [
+        (
+            "delete_function_not_found",
+            "DELETE",
+            config_path(name, None),
+            None,
+        ),
+        (
+            "delete_function_doesnotexist",
+            "DELETE",
+            config_path("doesnotexist", None),
+            None,
+        ),
+        (
+            "list_function_doesnotexist",
+            "GET",
+            no_list.to_string(),
+            None,
+        ),
+        (
+            "get_function_doesnotexist",
+            "GET",
+            config_path("doesnotexist", None),
+            None,
+        ),
+        (
+            "get_qualifier_doesnotexist",
+            "GET",
+            config_path(name, Some("doesnotexist")),
+            None,
+        ),
+        (
+            "update_eventinvokeconfig_function_doesnotexist",
+            "POST",
+            config_path("doesnotexist", None),
+            Some(json!({ "MaximumRetryAttempts": 0 })),
+        ),
+        (
+            "get_eventinvokeconfig_doesnotexist",
+            "GET",
+            config_path(&alias_arn, None),
+            None,
+        ),
+        (
+            "update_eventinvokeconfig_config_doesnotexist_with_qualifier",
+            "POST",
+            config_path(&alias_arn, None),
+            Some(json!({ "MaximumRetryAttempts": 0 })),
+        ),
+        (
+            "update_eventinvokeconfig_config_doesnotexist_without_qualifier",
+            "POST",
+            config_path(&fn_arn, None),
+            Some(json!({ "MaximumRetryAttempts": 0 })),
+        ),
+    ] {
+        let answer = replay.call(Service::Lambda, method, &path, body).await;
+        replay.check(key, &answer);
+    }
+    replay.stop().await;
+}
+
+/// test_lambda_api.py::TestLambdaFunction::test_ops_on_nonexisting_fn[get_function_concurrency]:
+/// a function that does not exist has no concurrency, named by its ARN.
+#[tokio::test]
+async fn a_missing_functions_concurrency_is_not_found_as_recorded() {
+    let mut replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaFunction::test_ops_on_nonexisting_fn[get_function_concurrency]",
+    )
+    .await;
+    let got = replay
+        .call(
+            Service::Lambda,
+            "GET",
+            "/2019-09-30/functions/i-dont-exist-4f2a/concurrency",
+            None,
+        )
+        .await;
+    replay.check("not_found_exception", &got);
+    replay.stop().await;
+}
+
+/// test_lambda_api.py::TestPartialARNMatching::test_update_function_configuration_full_arn
+/// (recorded with no answers: the test's own assertions): UpdateFunctionConfiguration takes the
+/// function by its full ARN, its name and its partial ARN (`ACCOUNT:function:NAME`), each
+/// update applied before the next.
+#[tokio::test]
+async fn a_function_is_updated_by_its_full_or_partial_arn() {
+    let replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestPartialARNMatching::test_update_function_configuration_full_arn",
+    )
+    .await;
+    let name = "fn-partial-arn";
+    let mut extra = fixture();
+    extra["MemorySize"] = json!(256);
+    extra["Timeout"] = json!(5);
+    let created = create_function(&replay, name, extra).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    settled(&replay, name).await;
+    let full_arn = created.body["FunctionArn"].as_str().unwrap().to_string();
+    let partial_arn = full_arn
+        .rsplitn(4, ':')
+        .take(3)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect::<Vec<_>>()
+        .join(":");
+    assert_eq!(partial_arn, format!("000000000000:function:{name}"));
+    for given in [full_arn.as_str(), name, partial_arn.as_str()] {
+        let updated = replay
+            .call(
+                Service::Lambda,
+                "PUT",
+                &format!("/2015-03-31/functions/{given}/configuration"),
+                Some(json!({
+                    "Description": "Changed-Description",
+                    "MemorySize": 512,
+                    "Timeout": 10,
+                    "Environment": { "Variables": { "ENV_A": "a" } },
+                })),
+            )
+            .await;
+        assert_eq!(updated.status, 200, "{given}: {updated:?}");
+        assert_eq!(updated.body["FunctionName"], name, "{given}");
+        settled(&replay, name).await;
+    }
+    let got = replay
+        .call(
+            Service::Lambda,
+            "GET",
+            &format!("/2015-03-31/functions/{name}/configuration"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (
+            &got.body["Description"],
+            &got.body["MemorySize"],
+            &got.body["Timeout"]
+        ),
+        (&json!("Changed-Description"), &json!(512), &json!(10))
+    );
+    assert_eq!(
+        got.body["Environment"],
+        json!({ "Variables": { "ENV_A": "a" } })
+    );
+    replay.stop().await;
+}

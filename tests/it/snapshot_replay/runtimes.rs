@@ -379,3 +379,80 @@ def handler(event, context):
     assert_eq!(own, ["INFO one\ntwo { a: 1 }\n", "ERROR bad\n"]);
     replay.stop().await;
 }
+
+/// An echo bootstrap for the `provided` runtimes, of this project's own (bash, speaking the
+/// Runtime API over `/dev/tcp` as `crate::common::script_zip` does): LocalStack's
+/// (`functions/common/echo/provided/src/bootstrap`, sourcing `function.sh`) is a `#!/bin/sh`
+/// script with `set -o pipefail`, `source` and curl, which runs where `sh` is bash (Amazon
+/// Linux) but not under this machine's dash. Like LocalStack's, it answers each event with
+/// the event itself; it does not also print the event to the log. The event is kept in a file
+/// and its length counted in bytes (`LC_ALL=C`), so a 5 MB event and one with multi-byte
+/// characters go back whole.
+const PROVIDED_ECHO: &str = r#"#!/bin/bash
+export LC_ALL=C
+host=${AWS_LAMBDA_RUNTIME_API%:*}; port=${AWS_LAMBDA_RUNTIME_API#*:}
+event=$(mktemp)
+while true; do
+  exec 3<>/dev/tcp/$host/$port
+  printf 'GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: runtime\r\nConnection: close\r\n\r\n' >&3
+  id=""
+  while IFS= read -r line <&3; do
+    line=${line%$'\r'}; [ -z "$line" ] && break
+    case "${line,,}" in lambda-runtime-aws-request-id:*) id=${line#*: };; esac
+  done
+  cat <&3 >"$event"; exec 3<&-
+  exec 3<>/dev/tcp/$host/$port
+  printf 'POST /2018-06-01/runtime/invocation/%s/response HTTP/1.1\r\nHost: runtime\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n' "$id" "$(wc -c <"$event")" >&3
+  cat "$event" >&3
+  cat <&3 >/dev/null; exec 3<&-
+done
+"#;
+
+/// test_lambda_common.py::TestLambdaRuntimesCommon::test_echo_invoke[provided.al2023] and
+/// [provided.al2] (recorded with no answers: the test's own assertions): an echo function of
+/// 1024 MB and 5 s answers each payload with itself, with no FunctionError: an object, one
+/// with quotes, an emoji and brackets, one over 5 MB, true, false, null, a list, a number, and
+/// `{}` for an invoke with no payload.
+#[tokio::test]
+async fn provided_runtimes_echo_as_the_recorded_test_asserts() {
+    for runtime in ["provided.al2023", "provided.al2"] {
+        let replay = Replay::start(FILE, &key("test_echo_invoke", runtime)).await;
+        let zip = package::write_zip(&[("bootstrap", 0o755, PROVIDED_ECHO.as_bytes())]).unwrap();
+        let (name, _) = create(
+            &replay,
+            runtime,
+            &zip,
+            json!({ "Handler": "function.handler", "MemorySize": 1024, "Timeout": 5 }),
+        )
+        .await;
+        let payloads = [
+            json!({"hello": "world"}),
+            json!({"hello": "'\" some other ''\"\" quotes, a emoji 🥳 and some brackets {[}}[([]))"}),
+            json!({"hello": "obi wan!".repeat(128 * 1024 * 5)}),
+            json!(true),
+            json!(false),
+            Value::Null,
+            json!([1, 2]),
+            json!(1),
+        ];
+        for payload in payloads {
+            let answer = replay
+                .invoke(&name, Some(payload.to_string().into_bytes()))
+                .await;
+            let shown = |v: &Value| v.to_string().chars().take(200).collect::<String>();
+            assert_eq!(answer.status, 200, "{runtime} {}", shown(&payload));
+            assert!(
+                answer.body["Payload"] == payload,
+                "{runtime}: {} came back as {}",
+                shown(&payload),
+                shown(&answer.body["Payload"])
+            );
+            assert!(answer.body.get("FunctionError").is_none(), "{runtime}");
+        }
+        let answer = replay.invoke(&name, None).await;
+        assert_eq!(answer.status, 200, "{runtime}: {answer:?}");
+        assert_eq!(answer.body["Payload"], json!({}), "{runtime}");
+        assert!(answer.body.get("FunctionError").is_none(), "{runtime}");
+        replay.stop().await;
+    }
+}
