@@ -1234,3 +1234,60 @@ async fn a_multi_line_print_is_logged_a_line_an_event() {
     }
     replay.stop().await;
 }
+
+/// LocalStack's `lambda_integration.py`, verbatim (Apache-2.0): it imports boto3, which AWS's
+/// Python runtimes carry and this machine's python3 has (`scripts/test` installs it with moto).
+const LAMBDA_INTEGRATION: &str = include_str!("functions/lambda_integration.py");
+
+/// test_lambda_runtimes.py::TestPythonRuntimes::test_handler_in_submodule, every Python
+/// variant: a handler in a package's submodule (`localstack_package.def.main.handler`, `def`
+/// a keyword but a package's name all the same) is found and run. Nothing recorded; what the
+/// test asserted is asserted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_in_a_submodule_is_found_on_every_python_runtime() {
+    use base64::Engine;
+    let zip = package::write_zip(&[
+        ("localstack_package/__init__.py", 0o644, b""),
+        ("localstack_package/def/__init__.py", 0o644, b""),
+        (
+            "localstack_package/def/main.py",
+            0o644,
+            LAMBDA_INTEGRATION.as_bytes(),
+        ),
+    ])
+    .unwrap();
+    let zip = base64::engine::general_purpose::STANDARD.encode(zip);
+    for runtime in [
+        "python3.8",
+        "python3.9",
+        "python3.10",
+        "python3.11",
+        "python3.12",
+        "python3.13",
+        "python3.14",
+    ] {
+        let replay = Replay::start(
+            RUNTIMES,
+            &format!("TestPythonRuntimes::test_handler_in_submodule[{runtime}]"),
+        )
+        .await;
+        let name = format!("test-function-{}", runtime.replace('.', "-"));
+        create_fixture(
+            &replay,
+            &name,
+            runtime,
+            "localstack_package.def.main.handler",
+            zip.clone(),
+            json!({}),
+        )
+        .await;
+        let answer = invoke(&replay, &name, None, Some(b"{}"), &[]).await;
+        assert_eq!(answer.status, 200, "{runtime}");
+        assert!(
+            answer.body.get("FunctionError").is_none(),
+            "{runtime}: {answer:?}"
+        );
+        assert_eq!(answer.body["Payload"]["event"], json!({}), "{runtime}");
+        replay.stop().await;
+    }
+}
