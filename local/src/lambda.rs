@@ -1262,6 +1262,28 @@ fn list_tags(cloud: &Cloud, region: &str, arn: &str) -> Response {
     }
 }
 
+/// Invoke's `ClientContext` as the runtime gets it: the JSON its base64 holds.
+fn decode_client_context(encoded: &str) -> Result<String, Response> {
+    let refused = || {
+        lambda_error(
+            ErrorCode::InvalidRequestContentException,
+            "Client context must be a valid Base64-encoded JSON object.",
+        )
+    };
+    if encoded.len() > 3583 {
+        return Err(invalid(
+            "Client context must be no more than 3583 bytes after Base64 encoding.",
+        ));
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|_| refused())?;
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(_)) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
+        _ => Err(refused()),
+    }
+}
+
 async fn invoke(
     cloud: &Arc<Cloud>,
     region: &str,
@@ -1299,6 +1321,13 @@ async fn invoke(
             "Could not parse request body into json: Could not parse payload into json",
         );
     }
+    // The caller's client context: base64 of a JSON document, at most 3583 bytes (Invoke's
+    // reference), handed to the runtime decoded.
+    let client_context = match input.client_context.as_deref().map(decode_client_context) {
+        None => None,
+        Some(Ok(context)) => Some(context),
+        Some(Err(response)) => return response,
+    };
     let qualifier = match self::qualifier(name, qualifier) {
         Ok(qualifier) => qualifier,
         Err(response) => return response,
@@ -1318,7 +1347,15 @@ async fn invoke(
         InvocationType::RequestResponse => {}
     }
     let started = std::time::Instant::now();
-    let result = cloud.runtimes.invoke(&function, payload).await;
+    let result = cloud
+        .runtimes
+        .invoke_as(
+            &function,
+            payload,
+            super::ids::new_request_id(),
+            client_context,
+        )
+        .await;
     if result.throttled {
         return super::concurrency::throttled();
     }
@@ -1407,7 +1444,7 @@ async fn run_event(cloud: Arc<Cloud>, mut function: Function, payload: Vec<u8>, 
         let started = std::time::Instant::now();
         let result = cloud
             .runtimes
-            .invoke_as(&function, payload.clone(), id.clone())
+            .invoke_as(&function, payload.clone(), id.clone(), None)
             .await;
         if result.throttled {
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;

@@ -283,16 +283,20 @@ impl Runtimes {
 
     /// Runs one invocation on a warm environment, or a new one.
     pub async fn invoke(&self, function: &Function, payload: Vec<u8>) -> InvokeResult {
-        self.invoke_as(function, payload, new_request_id()).await
+        self.invoke_as(function, payload, new_request_id(), None)
+            .await
     }
 
     /// `invoke` under a request id the caller already gave out (an `Event` invocation's 202
     /// names it before the function runs, and every retry runs under it).
+    /// `invoke`, under a request id given, with the caller's client context (Invoke's
+    /// `ClientContext`, decoded) for the runtime.
     pub async fn invoke_as(
         &self,
         function: &Function,
         payload: Vec<u8>,
         request_id: String,
+        client_context: Option<String>,
     ) -> InvokeResult {
         let Ok(reservation) = Reservation::take(&self.reserved, function) else {
             return InvokeResult {
@@ -337,7 +341,9 @@ impl Runtimes {
         self.tasks.spawn(async move {
             // Placed on the CPU of the worker running this task, which hands the event over.
             env.placement.follow(env.pid, placed);
-            let (result, healthy, handed) = env.invoke(&function, &request, payload).await;
+            let (result, healthy, handed) = env
+                .invoke(&function, &request, payload, client_context)
+                .await;
             drop(flight);
             drop(reservation);
             if healthy {
@@ -428,6 +434,8 @@ struct Invocation {
     payload: Vec<u8>,
     deadline_ms: i64,
     function_arn: String,
+    /// The caller's client context (JSON), for `Lambda-Runtime-Client-Context`.
+    client_context: Option<String>,
     respond: oneshot::Sender<Delivery>,
 }
 
@@ -487,6 +495,9 @@ async fn next(State(api): State<Arc<RuntimeApi>>) -> Response {
         "lambda-runtime-trace-id",
         format!("Root=1-{:08x}-{};Sampled=0", now_ms() / 1000, random_id(24)),
     );
+    if let Some(context) = invocation.client_context {
+        set("lambda-runtime-client-context", context);
+    }
     set("content-type", "application/json".into());
     (StatusCode::OK, headers, invocation.payload).into_response()
 }
@@ -814,6 +825,7 @@ impl Env {
         function: &Invoked,
         request_id: &str,
         payload: Vec<u8>,
+        client_context: Option<String>,
     ) -> (InvokeResult, bool, Option<oneshot::Sender<()>>) {
         lock(&self.log).clear();
         self.write(format!(
@@ -829,6 +841,7 @@ impl Env {
             payload,
             deadline_ms: now_ms() + timeout.as_millis() as i64,
             function_arn: function.arn.clone(),
+            client_context,
             respond,
         };
         let mut exited = self.exited.clone();

@@ -1291,3 +1291,71 @@ async fn a_handler_in_a_submodule_is_found_on_every_python_runtime() {
         replay.stop().await;
     }
 }
+
+/// LocalStack's `lambda_integration.js`, verbatim: a callback-style Node.js handler.
+const NODE_INTEGRATION: &str = "exports.handler = function(event, context, callback) {\n\tconsole.log('Node.js Lambda handler executing.');\n\tvar result = {context};\n\tif (callback) {\n\t\tcallback(null, result);\n\t} else {\n\t\tcontext.succeed(result);\n\t}\n};\n";
+
+/// test_lambda.py::TestLambdaFeatures::test_lambda_with_context (recorded on nodejs16.x): a
+/// callback-style handler gets the invoke's `ClientContext` (base64 JSON) as
+/// `context.clientContext`, and its context serialises to the recorded members. The
+/// recording's CreateFunction answer (2022) predates members AWS answers today
+/// (`LoggingConfig`, `RuntimeVersionConfig`, …, in the newer recordings), so only the
+/// invocation is held to it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_context_reaches_a_callback_handler_as_recorded() {
+    use base64::Engine;
+    let mut replay = Replay::start(LAMBDA, "TestLambdaFeatures::test_lambda_with_context").await;
+    let name = "test-function-context";
+    create_fixture(
+        &replay,
+        name,
+        "nodejs16.x",
+        "lambda_integration.handler",
+        zip_of("lambda_integration.js", NODE_INTEGRATION),
+        json!({}),
+    )
+    .await;
+    let context = r#"{"custom": {"foo": "bar"}, "client": {"snap": ["crackle", "pop"]}, "env": {"fizz": "buzz"}}"#;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(context);
+    let answer = invoke(
+        &replay,
+        name,
+        None,
+        Some(b"{}"),
+        &[("x-amz-client-context", encoded.as_str())],
+    )
+    .await;
+    assert_eq!(
+        answer.body["Payload"]["context"]["clientContext"]["custom"]["foo"],
+        "bar"
+    );
+    replay.check("invocation", &answer);
+    let logged = common::until(Duration::from_secs(10), || async {
+        let body = json!({ "logGroupName": format!("/aws/lambda/{name}") });
+        let events = replay
+            .call(Service::Logs("FilterLogEvents"), "POST", "/", Some(body))
+            .await
+            .body["events"]
+            .clone();
+        events.as_array().is_some_and(|events| {
+            events.iter().any(|e| {
+                e["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("Node.js Lambda handler executing."))
+            })
+        })
+    })
+    .await;
+    assert!(logged, "the handler's line was never logged");
+    // A client context that is not base64 of a JSON object is refused.
+    let refused = invoke(
+        &replay,
+        name,
+        None,
+        Some(b"{}"),
+        &[("x-amz-client-context", "not base64!")],
+    )
+    .await;
+    assert_eq!(refused.status, 400, "{refused:?}");
+    replay.stop().await;
+}
