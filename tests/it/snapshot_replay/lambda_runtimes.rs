@@ -1359,3 +1359,54 @@ async fn a_client_context_reaches_a_callback_handler_as_recorded() {
     assert_eq!(refused.status, 400, "{refused:?}");
     replay.stop().await;
 }
+
+/// LocalStack's `lambda_timeout.py`, verbatim.
+const PYTHON_TIMEOUT: &str = "import logging\nimport time\n\n\ndef handler(event, context):\n    try:\n        print(\"starting wait\")\n        time.sleep(event[\"wait\"])\n        print(\"done waiting\")\n    except Exception as e:\n        print(\"exception while waiting\")\n        logging.error(e)\n";
+
+/// test_lambda.py::TestLambdaBehavior::test_lambda_invoke_no_timeout: a function of a 2 s
+/// timeout that waits 1 s answers `null`, and logs both of its lines.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wait_within_the_timeout_completes_as_recorded() {
+    use base64::Engine;
+    let mut replay =
+        Replay::start(LAMBDA, "TestLambdaBehavior::test_lambda_invoke_no_timeout").await;
+    let name = "test_lambda_no_timeout";
+    let zip = package::write_zip(&[("handler.py", 0o644, PYTHON_TIMEOUT.as_bytes())]).unwrap();
+    let body = json!({
+        "FunctionName": name,
+        "Runtime": "python3.12",
+        "Handler": "handler.handler",
+        "Role": "arn:aws:iam::000000000000:role/lambda-test-role",
+        "Code": { "ZipFile": base64::engine::general_purpose::STANDARD.encode(zip) },
+        "Timeout": 2,
+        "Environment": { "Variables": {} },
+        "Tags": {},
+    });
+    let created = create(&replay, body).await;
+    replay.check_in("create-result", "CreateFunctionResponse", &created);
+    let answer = invoke(&replay, name, None, Some(br#"{"wait": 1}"#), &[]).await;
+    replay.check("invoke-result", &answer);
+    let both = common::until(Duration::from_secs(10), || async {
+        let body = json!({ "logGroupName": format!("/aws/lambda/{name}") });
+        let events = replay
+            .call(Service::Logs("FilterLogEvents"), "POST", "/", Some(body))
+            .await
+            .body["events"]
+            .clone();
+        let messages: Vec<String> = events
+            .as_array()
+            .map(|events| {
+                events
+                    .iter()
+                    .filter_map(|e| e["message"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        ["starting wait", "done waiting"]
+            .iter()
+            .all(|line| messages.iter().any(|m| m.contains(line)))
+    })
+    .await;
+    assert!(both, "both lines were not logged");
+    replay.stop().await;
+}
