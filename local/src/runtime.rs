@@ -432,7 +432,8 @@ struct Delivery {
 struct Invocation {
     request_id: String,
     payload: Vec<u8>,
-    deadline_ms: i64,
+    /// The function's timeout: the deadline is counted from when the runtime takes the event.
+    timeout_ms: i64,
     function_arn: String,
     /// The caller's client context (JSON), for `Lambda-Runtime-Client-Context`.
     client_context: Option<String>,
@@ -448,7 +449,13 @@ struct RuntimeApi {
     /// Lambda (a cold start's Init is reported apart, as Init Duration).
     delivered: Mutex<Option<Instant>>,
     init_error: watch::Sender<Option<Vec<u8>>>,
+    /// Told each time the runtime takes an event: a cold start's timeout starts there.
+    taken: tokio::sync::Notify,
 }
+
+/// How long a cold start's init may take before the invocation's timeout starts anyway
+/// (Lambda's init phase is limited to 10 seconds, its developer guide's "Init phase").
+const INIT_LIMIT: Duration = Duration::from_secs(10);
 
 fn runtime_routes(api: Arc<RuntimeApi>) -> Router {
     Router::new()
@@ -473,6 +480,7 @@ async fn next(State(api): State<Arc<RuntimeApi>>) -> Response {
     };
     *lock(&api.delivered) = Some(Instant::now());
     lock(&api.pending).insert(invocation.request_id.clone(), invocation.respond);
+    api.taken.notify_one();
     let mut headers = HeaderMap::new();
     let mut set = |name: &'static str, value: String| {
         if let Ok(value) = value.parse() {
@@ -485,7 +493,7 @@ async fn next(State(api): State<Arc<RuntimeApi>>) -> Response {
     );
     set(
         "lambda-runtime-deadline-ms",
-        invocation.deadline_ms.to_string(),
+        (now_ms() + invocation.timeout_ms).to_string(),
     );
     set(
         "lambda-runtime-invoked-function-arn",
@@ -684,6 +692,7 @@ impl Env {
             queue: tokio::sync::Mutex::new(queue_rx),
             pending: Mutex::new(HashMap::new()),
             first_next: Mutex::new(None),
+            taken: tokio::sync::Notify::new(),
             delivered: Mutex::new(None),
             init_error,
         });
@@ -839,7 +848,7 @@ impl Env {
         let invocation = Invocation {
             request_id: request_id.to_string(),
             payload,
-            deadline_ms: now_ms() + timeout.as_millis() as i64,
+            timeout_ms: timeout.as_millis() as i64,
             function_arn: function.arn.clone(),
             client_context,
             respond,
@@ -847,6 +856,17 @@ impl Env {
         let mut exited = self.exited.clone();
         let mut init_errors = self.init_errors.clone();
         let sent = self.queue.send(invocation).await.is_ok();
+        if sent && !self.init_reported {
+            // A cold start: the timeout runs from when the runtime takes the event, its init
+            // apart, as on Lambda (a warm runtime is already waiting for it).
+            let (mut exits, mut errors) = (exited.clone(), init_errors.clone());
+            tokio::select! {
+                _ = self.api.taken.notified() => {}
+                _ = wait_exit(&mut exits) => {}
+                _ = wait_init_error(&mut errors) => {}
+                _ = tokio::time::sleep(INIT_LIMIT) => {}
+            }
+        }
         self.timeout
             .as_mut()
             .reset(tokio::time::Instant::now() + timeout);
