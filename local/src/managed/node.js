@@ -116,6 +116,12 @@ async function loadModule(modulePath) {
 }
 
 async function loadHandler(fullHandler) {
+  if (fullHandler.includes("..")) {
+    throw new Fault(
+      "Runtime.MalformedHandlerName",
+      `'${fullHandler}' is not a valid handler name. Use absolute paths when specifying root directories in handler names.`,
+    );
+  }
   const slash = fullHandler.lastIndexOf("/");
   const dir = fullHandler.slice(0, slash + 1);
   const rest = fullHandler.slice(slash + 1);

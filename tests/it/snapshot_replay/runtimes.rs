@@ -456,3 +456,79 @@ async fn provided_runtimes_echo_as_the_recorded_test_asserts() {
         replay.stop().await;
     }
 }
+
+/// A handler that cannot be loaded fails each invoke as AWS's runtime clients fail it (their
+/// sources; no recording has these): Python's `Runtime.ImportModuleError` and
+/// `Runtime.HandlerNotFound` with an empty `requestId`, Node.js's `Runtime.HandlerNotFound` and
+/// a handler name reaching out of the task root refused; a runtime the local cloud does not
+/// run says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_that_cannot_be_loaded_fails_as_the_runtime_clients_fail_it() {
+    let replay = Replay::start(FILE, &key("test_echo_invoke", "python3.12")).await;
+    let python =
+        package::write_zip(&[("handler.py", 0o644, b"def handler(e, c):\n    return 1\n")])
+            .unwrap();
+    let node =
+        package::write_zip(&[("index.js", 0o644, b"exports.handler = async () => 1;\n")]).unwrap();
+    let cases: [(&str, &str, &[u8], Value); 4] = [
+        (
+            "python3.12",
+            "nothere.handler",
+            &python,
+            json!({"errorMessage": "Unable to import module 'nothere': No module named 'nothere'", "errorType": "Runtime.ImportModuleError", "requestId": "", "stackTrace": []}),
+        ),
+        (
+            "python3.12",
+            "handler.missing",
+            &python,
+            json!({"errorMessage": "Handler 'missing' missing on module 'handler'", "errorType": "Runtime.HandlerNotFound", "requestId": "", "stackTrace": []}),
+        ),
+        (
+            "nodejs20.x",
+            "index.missing",
+            &node,
+            json!({"errorType": "Runtime.HandlerNotFound", "errorMessage": "index.missing is undefined or not exported"}),
+        ),
+        (
+            "nodejs20.x",
+            "../index.handler",
+            &node,
+            json!({"errorType": "Runtime.MalformedHandlerName", "errorMessage": "'../index.handler' is not a valid handler name. Use absolute paths when specifying root directories in handler names."}),
+        ),
+    ];
+    for (i, (runtime, handler, zip, expected)) in cases.into_iter().enumerate() {
+        use base64::Engine;
+        let name = format!("unloadable-{i}");
+        let body = json!({
+            "FunctionName": name,
+            "Runtime": runtime,
+            "Handler": handler,
+            "Role": "arn:aws:iam::000000000000:role/lambda-replay-role",
+            "Code": { "ZipFile": base64::engine::general_purpose::STANDARD.encode(zip) },
+        });
+        let created = replay
+            .call(Service::Lambda, "POST", "/2015-03-31/functions", Some(body))
+            .await;
+        assert_eq!(created.status, 201, "{created:?}");
+        let path = format!("/2015-03-31/functions/{name}/configuration");
+        let active = crate::common::until(std::time::Duration::from_secs(30), || async {
+            replay.call(Service::Lambda, "GET", &path, None).await.body["State"] == "Active"
+        })
+        .await;
+        assert!(active);
+        // Twice: the failure is the same on a fresh start.
+        for _ in 0..2 {
+            let answer = replay.invoke(&name, Some(b"{}".to_vec())).await;
+            assert_eq!(
+                answer.body["FunctionError"], "Unhandled",
+                "{handler}: {answer:?}"
+            );
+            let mut payload = answer.body["Payload"].clone();
+            if let Some(object) = payload.as_object_mut() {
+                object.remove("trace");
+            }
+            assert_eq!(payload, expected, "{runtime} {handler}");
+        }
+    }
+    replay.stop().await;
+}
