@@ -359,85 +359,16 @@ async fn custom_lambda(
             .and_then(|v| v["errorMessage"].as_str().map(str::to_string))
             .unwrap_or_default()
     });
-    let selected = select_by_pattern(integration, error_message.as_deref());
-    let Some(selected) = selected else {
-        trace.error("Execution failed due to configuration error: No match for output mapping and no default output mapping specified for Endpoint Response Type: 200".into());
-        return internal();
-    };
-    if !called.method.responses.contains_key(&selected.status_code) {
-        trace.error(format!(
-            "Execution failed due to configuration error: Output mapping refers to an invalid method response: {}",
-            selected.status_code
-        ));
-        return internal();
-    }
+    let selected = select_integration_response(integration, error_message.as_deref());
     input.body = answer.clone();
-    let mut headers = mapped_headers(selected, &input);
-    let (body, content_type, overrides) = if selected.templates.is_empty() {
-        (
-            answer,
-            "application/json".to_string(),
-            input.overrides.clone(),
-        )
-    } else {
-        match render_mock_body(request, selected, &input, trace) {
-            Ok(rendered) => rendered,
-            Err(refused) => return refused,
-        }
-    };
-    let overridden = vtl::Rendered {
-        body: String::new(),
-        overrides,
-        ..Default::default()
-    };
-    headers.extend(
-        overridden
-            .header_overrides()
-            .map(|(k, v)| (k.to_string(), v.to_string())),
-    );
-    let final_status = overridden
-        .status_override()
-        .unwrap_or(&selected.status_code)
-        .to_string();
-    let Some(code) = final_status
-        .parse::<u16>()
-        .ok()
-        .and_then(|c| StatusCode::from_u16(c).ok())
-    else {
-        trace.error(format!(
-            "Execution failed due to configuration error: invalid status code {final_status}"
-        ));
-        return internal();
-    };
-    trace.info(|| format!("Method completed with status: {}", code.as_u16()));
-    mock_response(code, body, &content_type, headers)
-}
-
-/// The integration response whose selection pattern matches `text` whole (a Lambda error's
-/// message), else the default one (no pattern, or an empty one).
-fn select_by_pattern<'i>(
-    integration: &'i Integration,
-    text: Option<&str>,
-) -> Option<&'i IntegrationResponse> {
-    text.and_then(|text| {
-        integration.responses.values().find(|r| {
-            r.selection_pattern
-                .as_deref()
-                .filter(|p| !p.is_empty())
-                .is_some_and(|pattern| {
-                    regex::Regex::new(&format!("^(?s:{pattern})$"))
-                        .is_ok_and(|re| re.is_match(text))
-                })
-        })
-    })
-    .or_else(|| {
-        integration.responses.values().find(|r| {
-            r.selection_pattern
-                .as_deref()
-                .unwrap_or_default()
-                .is_empty()
-        })
-    })
+    answer_selected(
+        request,
+        called.method,
+        selected,
+        &input,
+        Some(&answer),
+        trace,
+    )
 }
 
 /// What a MOCK integration's mapping templates see: the request's path, query string and
@@ -1329,9 +1260,31 @@ fn mock(
         Err(refused) => return refused,
     };
     trace.info(|| format!("Received response. Status: {status}, Integration latency: 0 ms"));
-    let selected = select_integration_response(integration, status);
-    let Some(selected) = selected else {
+    let selected = select_integration_response(integration, Some(&status.to_string()));
+    if selected.is_none() {
         trace.error(format!("Execution failed due to configuration error: No match for output mapping and no default output mapping specified for Endpoint Response Type: {status}"));
+        return internal();
+    }
+    let mut response = answer_selected(request, method, selected, &input, None, trace);
+    response.extensions_mut().insert(Mocked);
+    response
+}
+
+/// The method's answer from the integration response selected (none: AWS's 500): the
+/// method response it names must exist; its header mappings, its template for the Accept
+/// header's type (or, with none, `passthrough`: a Lambda integration's payload) and the
+/// templates' `$context.responseOverride` make the answer.
+fn answer_selected(
+    request: &StageRequest<'_>,
+    method: &ApiMethod,
+    selected: Option<&IntegrationResponse>,
+    input: &TemplateInput,
+    passthrough: Option<&str>,
+    trace: &mut Trace,
+) -> Response {
+    let internal = || message(500, "Internal server error", "InternalServerErrorException");
+    let Some(selected) = selected else {
+        trace.error("Execution failed due to configuration error: No match for output mapping and no default output mapping specified for Endpoint Response Type: 200".into());
         return internal();
     };
     if !method.responses.contains_key(&selected.status_code) {
@@ -1341,10 +1294,17 @@ fn mock(
         ));
         return internal();
     }
-    let mut headers = mapped_headers(selected, &input);
-    let (body, content_type, overrides) = match render_mock_body(request, selected, &input, trace) {
-        Ok(rendered) => rendered,
-        Err(refused) => return refused,
+    let mut headers = mapped_headers(selected, input);
+    let (body, content_type, overrides) = match passthrough {
+        Some(payload) if selected.templates.is_empty() => (
+            payload.to_string(),
+            "application/json".to_string(),
+            input.overrides.clone(),
+        ),
+        _ => match render_mock_body(request, selected, input, trace) {
+            Ok(rendered) => rendered,
+            Err(refused) => return refused,
+        },
     };
     let overridden = vtl::Rendered {
         body: String::new(),
@@ -1370,10 +1330,8 @@ fn mock(
         ));
         return internal();
     };
-    let mut response = mock_response(code, body, &content_type, headers);
-    response.extensions_mut().insert(Mocked);
     trace.info(|| format!("Method completed with status: {}", code.as_u16()));
-    response
+    mock_response(code, body, &content_type, headers)
 }
 
 /// A request header's media type (`text/html` of `text/html; charset=utf-8`), lowercase.
@@ -1429,30 +1387,33 @@ fn mock_status(
     Ok(status)
 }
 
-/// The integration response for a status: the first whose selection pattern matches it, else
-/// the default one (no pattern).
-fn select_integration_response(
-    integration: &Integration,
-    status: u16,
-) -> Option<&IntegrationResponse> {
-    let status_text = status.to_string();
-    integration
-        .responses
-        .values()
-        .find(|r| {
-            r.selection_pattern.as_deref().is_some_and(|pattern| {
-                regex::Regex::new(&format!("^(?:{pattern})$"))
-                    .is_ok_and(|re| re.is_match(&status_text))
-            })
+/// The integration response whose selection pattern matches `text` whole (a MOCK
+/// integration's status, a Lambda function's error message; nothing for a function's
+/// success), else the default one (no pattern, or an empty one). As Java's regular
+/// expressions, `.` matches no line break (AWS's guide has `(\n|.)+` for a message of
+/// several lines).
+fn select_integration_response<'i>(
+    integration: &'i Integration,
+    text: Option<&str>,
+) -> Option<&'i IntegrationResponse> {
+    text.and_then(|text| {
+        integration.responses.values().find(|r| {
+            r.selection_pattern
+                .as_deref()
+                .filter(|p| !p.is_empty())
+                .is_some_and(|pattern| {
+                    regex::Regex::new(&format!("^(?:{pattern})$")).is_ok_and(|re| re.is_match(text))
+                })
         })
-        .or_else(|| {
-            integration.responses.values().find(|r| {
-                r.selection_pattern
-                    .as_deref()
-                    .unwrap_or_default()
-                    .is_empty()
-            })
+    })
+    .or_else(|| {
+        integration.responses.values().find(|r| {
+            r.selection_pattern
+                .as_deref()
+                .unwrap_or_default()
+                .is_empty()
         })
+    })
 }
 
 /// The method response's headers the integration response maps: literals, `context.*` and
@@ -2183,19 +2144,10 @@ fn with_ids(mut response: Response, request_id: &str, trace_id: &str) -> Respons
     }
     // A MOCK integration's answer carries no trace id (recorded: test_invocation_trace_id,
     // "normal-req-headers-MOCK"); a Lambda integration's does.
-    let mocked = response.extensions().get::<Mocked>().is_some();
-    if let Ok(value) =
-        HeaderValue::from_str(trace_id).map_err(drop).and_then(
-            |v| {
-                if mocked {
-                    Err(())
-                } else {
-                    Ok(v)
-                }
-            },
-        )
-    {
-        response.headers_mut().insert("x-amzn-trace-id", value);
+    if response.extensions().get::<Mocked>().is_none() {
+        if let Ok(value) = HeaderValue::from_str(trace_id) {
+            response.headers_mut().insert("x-amzn-trace-id", value);
+        }
     }
     if let Ok(value) = HeaderValue::from_str(&random_id(16)) {
         response.headers_mut().insert("x-amz-apigw-id", value);

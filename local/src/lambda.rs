@@ -1279,9 +1279,28 @@ fn decode_client_context(encoded: &str) -> Result<String, Response> {
         .decode(encoded.trim())
         .map_err(|_| refused())?;
     match serde_json::from_slice::<Value>(&bytes) {
-        Ok(Value::Object(_)) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
+        // Written again on one line, everything beyond ASCII escaped: an HTTP header carries
+        // it to the runtime.
+        Ok(value @ Value::Object(_)) => Ok(ascii_json(&value)),
         _ => Err(refused()),
     }
+}
+
+/// JSON text with every character beyond ASCII written as `\uXXXX`.
+fn ascii_json(value: &Value) -> String {
+    let text = value.to_string();
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
 }
 
 async fn invoke(

@@ -50,13 +50,18 @@ impl Family {
 /// `node` on this machine's PATH, resolved to the real binary (a version manager's shim needs
 /// the host's environment, which the function never gets).
 fn interpreter(family: Family) -> Result<PathBuf, String> {
-    static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    static NODE: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    static NODE: OnceLock<PathBuf> = OnceLock::new();
     let cell = match family {
         Family::Python => &PYTHON,
         Family::Node => &NODE,
     };
-    cell.get_or_init(|| find(family)).clone()
+    if let Some(found) = cell.get() {
+        return Ok(found.clone());
+    }
+    // Only what was found is kept: an interpreter installed later is found then.
+    let found = find(family)?;
+    Ok(cell.get_or_init(|| found).clone())
 }
 
 fn find(family: Family) -> Result<PathBuf, String> {

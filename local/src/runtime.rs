@@ -890,9 +890,17 @@ impl Env {
                     Err(_) => (runtime_exit(request_id, "the environment stopped"), true, false),
                 },
                 _ = wait_exit(&mut exited) => {
-                    let text = exited.borrow().clone().unwrap_or_default();
-                    self.write(format!("RequestId: {request_id} Error: {text}\nRuntime.ExitError"));
-                    (runtime_exit(request_id, &text), true, false)
+                    // A runtime that reported its init error and then exited (Node.js's client
+                    // does both) answers its error, whichever of the two the select saw first.
+                    let reported = init_errors.borrow().clone();
+                    match reported {
+                        Some(body) => (error_payload(body), true, false),
+                        None => {
+                            let text = exited.borrow().clone().unwrap_or_default();
+                            self.write(format!("RequestId: {request_id} Error: {text}\nRuntime.ExitError"));
+                            (runtime_exit(request_id, &text), true, false)
+                        }
+                    }
                 }
                 _ = wait_init_error(&mut init_errors) => {
                     let body = init_errors.borrow().clone().unwrap_or_default();
@@ -1166,12 +1174,13 @@ fn bootstrap_command(
         .env("AWS_LAMBDA_LOG_GROUP_NAME", group)
         .env("AWS_LAMBDA_LOG_STREAM_NAME", stream)
         .env("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
-        // Temporary credentials of the environment's own, each value its own as on AWS
-        // (recorded: test_introspection_invoke, three stand-ins); not a session the local
-        // cloud knows (docs/parity.md).
+        // Credentials of the environment's own, each value its own as on AWS (recorded:
+        // test_introspection_invoke, three stand-ins). Not `ASIA…`: the local cloud refuses a
+        // temporary key it did not issue, and a function calls it as the local identity
+        // (docs/parity.md).
         .env(
             "AWS_ACCESS_KEY_ID",
-            format!("ASIA{}", random_id(16).to_ascii_uppercase()),
+            format!("AKIA{}", random_id(16).to_ascii_uppercase()),
         )
         .env("AWS_SECRET_ACCESS_KEY", random_id(40))
         .env(
@@ -1206,7 +1215,7 @@ fn bootstrap_command(
 async fn log_pipe(
     pipe: Box<dyn AsyncRead + Send + Unpin>,
     fd: std::os::fd::RawFd,
-    framing: Framing,
+    mut framing: Framing,
     mut asked: watch::Receiver<u64>,
     caught_up_tx: watch::Sender<u64>,
     write: impl Fn(String),
@@ -1244,8 +1253,14 @@ async fn log_pipe(
                 None => break,
             },
             Framing::Frames => match read_frame(&mut reader).await {
-                Some(event) => event,
-                None => break,
+                Frame::Event(event) => event,
+                Frame::Garbled(bytes) => {
+                    // Logged as text, and so is all that follows: the reader keeps draining
+                    // the descriptor, so the runtime's writes never fail.
+                    framing = Framing::Lines;
+                    String::from_utf8_lossy(&bytes).into_owned()
+                }
+                Frame::End => break,
             },
         };
         write(event);
@@ -1264,20 +1279,42 @@ enum Framing {
     Frames,
 }
 
-/// One frame's message; `None` at the end (or on a frame that is not one).
-async fn read_frame<R: AsyncBufRead + Unpin>(reader: &mut R) -> Option<String> {
+/// What the telemetry descriptor held next.
+enum Frame {
+    /// A frame's message (its first `MAX_LINE_BYTES`; the rest is read and dropped).
+    Event(String),
+    /// Bytes that are no frame's header (the function wrote to the descriptor itself): the
+    /// rest of the stream is read as lines.
+    Garbled(Vec<u8>),
+    End,
+}
+
+async fn read_frame<R: AsyncBufRead + Unpin>(reader: &mut R) -> Frame {
     use tokio::io::AsyncReadExt;
     let mut header = [0u8; 16];
-    reader.read_exact(&mut header).await.ok()?;
-    let kind = u32::from_be_bytes(header[0..4].try_into().ok()?);
-    if kind != 0xa55a_0003 {
-        return None;
+    if reader.read_exact(&mut header).await.is_err() {
+        return Frame::End;
     }
-    let length = u32::from_be_bytes(header[4..8].try_into().ok()?) as usize;
-    let mut message = vec![0u8; length];
-    reader.read_exact(&mut message).await.ok()?;
-    message.truncate(MAX_LINE_BYTES);
-    Some(String::from_utf8_lossy(&message).into_owned())
+    if header[0..4] != 0xa55a_0003u32.to_be_bytes() {
+        return Frame::Garbled(header.to_vec());
+    }
+    let length = u32::from_be_bytes([header[4], header[5], header[6], header[7]]) as u64;
+    // Never more than an event's worth in memory, whatever the length says.
+    let kept = length.min(MAX_LINE_BYTES as u64);
+    let mut message = Vec::with_capacity(kept as usize);
+    let read = (&mut *reader)
+        .take(kept)
+        .read_to_end(&mut message)
+        .await
+        .unwrap_or(0);
+    if (read as u64) < kept {
+        return Frame::End;
+    }
+    let rest = length - kept;
+    if rest > 0 {
+        let _ = tokio::io::copy(&mut (&mut *reader).take(rest), &mut tokio::io::sink()).await;
+    }
+    Frame::Event(String::from_utf8_lossy(&message).into_owned())
 }
 
 /// Waits for the process to exit (what its exit says, for the invocation that sees it) or to

@@ -8,6 +8,7 @@ import os
 import re
 import struct
 import sys
+import threading
 import time
 import traceback
 import urllib.request
@@ -16,6 +17,8 @@ TASK_ROOT = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
 # Paths of the code as the function sees them on AWS.
 SHOWN_ROOT = "/var/task"
 API = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime/"
+# The Runtime API is reached directly, whatever proxy the function's environment names.
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 # The descriptor AWS's platform reads logging records and error reports from, each a frame:
@@ -24,8 +27,17 @@ _TELEMETRY_FD = os.environ.pop("_LAMBDA_TELEMETRY_LOG_FD", None)
 _TELEMETRY = int(_TELEMETRY_FD) if _TELEMETRY_FD else None
 
 
+_LOG_LOCK = threading.Lock()
+
+
 def log_event(text):
-    """One log event: a frame on the telemetry descriptor, else a line of stdout."""
+    """One log event: a frame on the telemetry descriptor, else a line of stdout. One frame at
+    a time, whichever thread logs."""
+    with _LOG_LOCK:
+        _write_event(text)
+
+
+def _write_event(text):
     if _TELEMETRY is None:
         sys.stdout.write(text.replace("\n", "\r") + "\n")
         sys.stdout.flush()
@@ -46,7 +58,7 @@ def post(path, body, error_type=None):
     # "Response payload size exceeded maximum allowed payload size (6291556 bytes).").
     request = urllib.request.Request(API + path, data=iter((body,)), method="POST", headers=headers)
     try:
-        with urllib.request.urlopen(request) as answer:
+        with OPENER.open(request) as answer:
             answer.read()
     except urllib.error.HTTPError as refused:
         refused.read()
@@ -176,6 +188,7 @@ class LambdaContext:
             self.client_context.custom = client_context.get("custom")
             self.client_context.env = client_context.get("env")
             client = client_context.get("client")
+            client = client if isinstance(client, dict) else None
             self.client_context.client = None
             if client:
                 self.client_context.client = Client()
@@ -278,7 +291,7 @@ def main():
         handler = None
         fault = e
     while True:
-        with urllib.request.urlopen(API + "invocation/next") as answer:
+        with OPENER.open(API + "invocation/next") as answer:
             headers = answer.headers
             body = answer.read()
         request_id = headers.get("Lambda-Runtime-Aws-Request-Id")
@@ -296,16 +309,16 @@ def main():
             log_error(result)
             post("invocation/" + request_id + "/error", json.dumps(result).encode(), "Runtime.UnmarshalError")
             continue
-        identity = json.loads(headers.get("Lambda-Runtime-Cognito-Identity") or "null")
-        client_context = json.loads(headers.get("Lambda-Runtime-Client-Context") or "null")
-        context = LambdaContext(
-            request_id,
-            int(headers.get("Lambda-Runtime-Deadline-Ms", "0")),
-            headers.get("Lambda-Runtime-Invoked-Function-Arn"),
-            identity,
-            client_context,
-        )
         try:
+            identity = json.loads(headers.get("Lambda-Runtime-Cognito-Identity") or "null")
+            client_context = json.loads(headers.get("Lambda-Runtime-Client-Context") or "null")
+            context = LambdaContext(
+                request_id,
+                int(headers.get("Lambda-Runtime-Deadline-Ms", "0")),
+                headers.get("Lambda-Runtime-Invoked-Function-Arn"),
+                identity if isinstance(identity, dict) else None,
+                client_context if isinstance(client_context, dict) else None,
+            )
             output = handler(event, context)
         except Exception as e:
             result = error_result(type(e).__name__, str(e), request_id, frames(sys.exc_info()[2]))
