@@ -1,0 +1,333 @@
+//! Lambda's function URL configurations (LocalStack's `test_lambda_api.py::TestLambdaUrl`,
+//! `test_lambda.py::TestLambdaURL`'s control-plane tests).
+
+use serde_json::{json, Value};
+
+use super::{Answer, Replay, Service};
+use faqctl::package;
+
+const API: &str = "lambda_-test_lambda_api.snapshot.json";
+const FEATURES: &str = "lambda_-test_lambda.snapshot.json";
+
+/// LocalStack's `functions/lambda_handler.js` (TEST_LAMBDA_NODEJS).
+const NODEJS_HANDLER: &str = r#"exports.handler = async (event) => {
+   console.log(JSON.stringify(event))
+   return {
+     statusCode: 200,
+     body: JSON.stringify(`response from localstack lambda: ${JSON.stringify(event)}`),
+     isBase64Encoded: false,
+     headers: {}
+   }
+}
+"#;
+
+/// LocalStack's `functions/lambda_echo.py` (TEST_LAMBDA_PYTHON_ECHO).
+const PYTHON_ECHO: &str = "import json\n\n\ndef handler(event, context):\n    # Just print the event that was passed to the Lambda\n    print(json.dumps(event))\n    return event\n";
+
+/// LocalStack's `functions/lambda_echo_json_body.py` (TEST_LAMBDA_PYTHON_ECHO_JSON_BODY), but
+/// its docstring.
+const PYTHON_ECHO_JSON_BODY: &str = "import json\n\n\ndef handler(event, context):\n    # Just print the event that was passed to the Lambda\n    print(json.dumps(event))\n    return json.loads(event[\"body\"])\n";
+
+/// A function as LocalStack's `create_lambda_function` fixture makes it (a 30 s timeout and
+/// an empty `Environment`), or with `extra` in place of those: `file` as the handler's
+/// module, waited for until Active, as the fixture does.
+async fn create_function(
+    replay: &Replay,
+    name: &str,
+    runtime: &str,
+    handler: &str,
+    (file, source): (&str, &str),
+    extra: Value,
+) {
+    use base64::Engine;
+    let zip = package::write_zip(&[(file, 0o644, source.as_bytes())]).unwrap();
+    let mut body = json!({
+        "FunctionName": name,
+        "Runtime": runtime,
+        "Handler": handler,
+        "Role": "arn:aws:iam::000000000000:role/lambda-replay-role",
+        "Code": { "ZipFile": base64::engine::general_purpose::STANDARD.encode(zip) },
+        "Timeout": 30,
+        "Environment": { "Variables": {} },
+    });
+    for (member, value) in extra.as_object().unwrap() {
+        body[member] = value.clone();
+    }
+    let created = replay
+        .call(Service::Lambda, "POST", "/2015-03-31/functions", Some(body))
+        .await;
+    assert_eq!(created.status, 201, "{created:?}");
+    let path = format!("/2015-03-31/functions/{name}/configuration");
+    let active = crate::common::until(std::time::Duration::from_secs(30), || async {
+        replay.call(Service::Lambda, "GET", &path, None).await.body["State"] == "Active"
+    })
+    .await;
+    assert!(active, "{name} did not become Active");
+}
+
+/// The fixture's Node.js 20 function of LocalStack's `lambda_handler.js`.
+async fn create_nodejs(replay: &Replay, name: &str) {
+    let code = ("lambda_handler.js", NODEJS_HANDLER);
+    let handler = "lambda_handler.handler";
+    create_function(replay, name, "nodejs20.x", handler, code, json!({})).await;
+}
+
+async fn publish(replay: &Replay, name: &str) -> Answer {
+    let path = format!("/2015-03-31/functions/{name}/versions");
+    replay
+        .call(Service::Lambda, "POST", &path, Some(json!({})))
+        .await
+}
+
+async fn create_alias(replay: &Replay, name: &str, alias: Value) -> Answer {
+    let path = format!("/2015-03-31/functions/{name}/aliases");
+    replay
+        .call(Service::Lambda, "POST", &path, Some(alias))
+        .await
+}
+
+/// The URL config's path (`/url`, or `/urls` to list), with a `Qualifier` if given.
+fn url_path(name: &str, qualifier: Option<&str>) -> String {
+    let query = qualifier
+        .map(|q| format!("?Qualifier={}", q.replace('$', "%24")))
+        .unwrap_or_default();
+    format!("/2021-10-31/functions/{name}/url{query}")
+}
+
+/// Calls one URL config operation: `method` on the URL config of `name` (and `qualifier`).
+async fn url(
+    replay: &Replay,
+    method: &str,
+    name: &str,
+    qualifier: Option<&str>,
+    body: Option<Value>,
+) -> Answer {
+    let path = url_path(name, qualifier);
+    replay.call(Service::Lambda, method, &path, body).await
+}
+
+async fn list(replay: &Replay, name: &str, query: &str) -> Answer {
+    let path = format!("/2021-10-31/functions/{name}/urls{query}");
+    replay.call(Service::Lambda, "GET", &path, None).await
+}
+
+/// test_url_config_lifecycle: created (201, no LastModifiedTime, no InvokeMode), a second
+/// one refused, read back (InvokeMode `BUFFERED`), updated, deleted, gone.
+#[tokio::test]
+async fn a_function_url_lives_and_dies_as_recorded() {
+    let mut replay = Replay::start(API, "TestLambdaUrl::test_url_config_lifecycle").await;
+    let name = "test-function-urllife";
+    create_nodejs(&replay, name).await;
+    let none = json!({ "AuthType": "NONE" });
+    let created = url(&replay, "POST", name, None, Some(none.clone())).await;
+    replay.check("url_creation", &created);
+    let again = url(&replay, "POST", name, None, Some(none)).await;
+    replay.check("failed_duplication", &again);
+    let got = url(&replay, "GET", name, None, None).await;
+    replay.check("get_url_config", &got);
+    let iam = json!({ "AuthType": "AWS_IAM" });
+    let updated = url(&replay, "PUT", name, None, Some(iam)).await;
+    replay.check("updated_url_config", &updated);
+    let deleted = url(&replay, "DELETE", name, None, None).await;
+    assert_eq!(deleted.status, 204, "{deleted:?}");
+    let gone = url(&replay, "GET", name, None, None).await;
+    replay.check("failed_getter", &gone);
+    replay.stop().await;
+}
+
+/// test_url_config_list_paging: a function's and its alias' URLs listed, paged by MaxItems
+/// and Marker (the test's own assertions); a missing function refused.
+#[tokio::test]
+async fn function_urls_are_listed_and_paged_as_recorded() {
+    let mut replay = Replay::start(API, "TestLambdaUrl::test_url_config_list_paging").await;
+    let name = "test-function-urlpaging";
+    let alias = "urlalias";
+    create_nodejs(&replay, name).await;
+    let version = publish(&replay, name).await;
+    replay.check("fn_version_result", &version);
+    let aliased = json!({ "Name": alias, "FunctionVersion": "1" });
+    let aliased = create_alias(&replay, name, aliased).await;
+    replay.check("create_alias_result", &aliased);
+    let missing = list(&replay, "doesnotexist", "").await;
+    replay.check("list_function_notfound", &missing);
+    let empty = list(&replay, name, "").await;
+    replay.check("list_all_empty", &empty);
+    let none = json!({ "AuthType": "NONE" });
+    let of_function = url(&replay, "POST", name, None, Some(none.clone())).await;
+    replay.check("url_config_fn", &of_function);
+    let qualified = format!("{name}:{alias}");
+    let of_alias = url(&replay, "POST", &qualified, Some(alias), Some(none)).await;
+    replay.check("url_config_alias", &of_alias);
+    let all = list(&replay, name, "").await;
+    replay.check("list_all", &all);
+    let urls: Vec<&Value> = vec![
+        &of_function.body["FunctionUrl"],
+        &of_alias.body["FunctionUrl"],
+    ];
+    let first = list(&replay, name, "?MaxItems=1").await;
+    let first_items = first.body["FunctionUrlConfigs"].as_array().unwrap();
+    assert_eq!(first_items.len(), 1, "{first:?}");
+    assert!(urls.contains(&&first_items[0]["FunctionUrl"]));
+    let two = list(&replay, name, "?MaxItems=2").await;
+    let two_items = two.body["FunctionUrlConfigs"].as_array().unwrap();
+    assert_eq!(two_items.len(), 2, "{two:?}");
+    assert!(two_items.iter().all(|c| urls.contains(&&c["FunctionUrl"])));
+    let marker = first.body["NextMarker"].as_str().unwrap();
+    let rest = list(&replay, name, &format!("?MaxItems=1&Marker={marker}")).await;
+    let rest_items = rest.body["FunctionUrlConfigs"].as_array().unwrap();
+    assert_eq!(rest_items.len(), 1, "{rest:?}");
+    assert!(urls.contains(&&rest_items[0]["FunctionUrl"]));
+    assert_ne!(rest_items[0]["FunctionUrl"], first_items[0]["FunctionUrl"]);
+    replay.stop().await;
+}
+
+/// test_url_config_exceptions: each operation's refusals of a missing function (by name and
+/// by ARN), a version as qualifier, a missing alias, a qualifier unlike the one in the name,
+/// `$LATEST`, and (but Create) a missing config. AWS answered Delete's mismatched qualifier
+/// with an internal failure (not recorded); the local cloud refuses it as Get does.
+#[tokio::test]
+async fn function_url_mistakes_are_refused_as_recorded() {
+    let mut replay = Replay::start(API, "TestLambdaUrl::test_url_config_exceptions").await;
+    let name = "test-function-urlexc";
+    let alias = "urlalias";
+    create_nodejs(&replay, name).await;
+    let version = publish(&replay, name).await;
+    replay.check("fn_version_result", &version);
+    let aliased = json!({ "Name": alias, "FunctionVersion": "1" });
+    let aliased = create_alias(&replay, name, aliased).await;
+    replay.check("create_alias_result", &aliased);
+    let got = replay
+        .call(
+            Service::Lambda,
+            "GET",
+            &format!("/2015-03-31/functions/{name}"),
+            None,
+        )
+        .await;
+    let arn = got.body["Configuration"]["FunctionArn"].as_str().unwrap();
+    let arn_doesnotexist = arn.replace(name, "doesnotexist");
+    let mismatched = format!("{name}:{alias}-doesnotmatch");
+    let cases: Vec<(&str, &str, Option<&str>)> = vec![
+        ("name_doesnotexist", "doesnotexist", None),
+        ("arn_doesnotexist", &arn_doesnotexist, None),
+        ("name_doesnotexist_qualifier", "doesnotexist", Some("1")),
+        ("qualifier_version", name, Some("1")),
+        ("qualifier_version_doesnotexist", name, Some("2")),
+        ("qualifier_alias_doesnotexist", name, Some("v1")),
+        ("qualifier_alias_doesnotmatch_arn", &mismatched, Some(alias)),
+        ("qualifier_latest", name, Some("$LATEST")),
+    ];
+    for (prefix, method, body) in [
+        ("create", "POST", Some(json!({ "AuthType": "NONE" }))),
+        ("get", "GET", None),
+        ("delete", "DELETE", None),
+        ("update", "PUT", Some(json!({ "AuthType": "AWS_IAM" }))),
+    ] {
+        let config_doesnotexist = ("config_doesnotexist", name, None);
+        let extra = (prefix != "create").then_some(config_doesnotexist);
+        for (case, function, qualifier) in cases.iter().copied().chain(extra) {
+            let answer = url(&replay, method, function, qualifier, body.clone()).await;
+            let key = format!("{prefix}_function_url_config_{case}");
+            if key == "delete_function_url_config_qualifier_alias_doesnotmatch_arn" {
+                assert_eq!(answer.status, 400, "{answer:?}");
+                assert_eq!(
+                    answer.code.as_deref(),
+                    Some("InvalidParameterValueException")
+                );
+                continue;
+            }
+            replay.check(&key, &answer);
+        }
+    }
+    replay.stop().await;
+}
+
+/// test_url_config_deletion_without_qualifier: deleting the function's URL leaves its alias'.
+#[tokio::test]
+async fn deleting_a_functions_url_leaves_its_alias_url_as_recorded() {
+    let mut replay = Replay::start(
+        API,
+        "TestLambdaUrl::test_url_config_deletion_without_qualifier",
+    )
+    .await;
+    let name = "alias-fn-urldel";
+    let alias = "test-alias";
+    let environment = json!({ "Environment": { "Variables": { "testenv": "staging" } } });
+    let code = ("index.py", PYTHON_ECHO);
+    create_function(
+        &replay,
+        name,
+        "python3.12",
+        "index.handler",
+        code,
+        environment,
+    )
+    .await;
+    let version = publish(&replay, name).await;
+    assert_eq!(version.status, 201, "{version:?}");
+    let aliased = json!({ "Name": alias, "FunctionVersion": "1", "Description": "custom-alias" });
+    let aliased = create_alias(&replay, name, aliased).await;
+    assert_eq!(aliased.status, 201, "{aliased:?}");
+    let none = json!({ "AuthType": "NONE" });
+    let created = url(&replay, "POST", name, None, Some(none.clone())).await;
+    replay.check("url_creation", &created);
+    let of_alias = url(&replay, "POST", name, Some(alias), Some(none)).await;
+    replay.check("url_with_alias_creation", &of_alias);
+    let got = url(&replay, "GET", name, None, None).await;
+    replay.check("get_url_config", &got);
+    let got = url(&replay, "GET", name, Some(alias), None).await;
+    replay.check("get_url_config_with_alias", &got);
+    let deleted = url(&replay, "DELETE", name, None, None).await;
+    replay.check("delete_function_url_config", &deleted);
+    let gone = url(&replay, "GET", name, None, None).await;
+    replay.check("get_url_config_after_deletion", &gone);
+    let kept = url(&replay, "GET", name, Some(alias), None).await;
+    replay.check("get_url_config_with_alias_after_deletion", &kept);
+    replay.stop().await;
+}
+
+/// test_lambda.py::TestLambdaURL::test_lambda_update_function_url_config: the invoke mode
+/// given at creation, changed by an update, kept by an update without one.
+#[tokio::test]
+async fn a_function_urls_invoke_mode_is_kept_as_recorded() {
+    let mut replay = Replay::start(
+        FEATURES,
+        "TestLambdaURL::test_lambda_update_function_url_config",
+    )
+    .await;
+    let name = "test-fnurl-echo-update";
+    create_nodejs(&replay, name).await;
+    let buffered = json!({ "AuthType": "NONE", "InvokeMode": "BUFFERED" });
+    let created = url(&replay, "POST", name, None, Some(buffered)).await;
+    replay.check("create_lambda_url_config", &created);
+    let got = url(&replay, "GET", name, None, None).await;
+    replay.check("get_url_config", &got);
+    let stream = json!({ "InvokeMode": "RESPONSE_STREAM" });
+    let modified = url(&replay, "PUT", name, None, Some(stream)).await;
+    replay.check("modify_lambda_url_config", &modified);
+    let got = url(&replay, "GET", name, None, None).await;
+    replay.check("get_url_config_2", &got);
+    let unchanged = url(&replay, "PUT", name, None, Some(json!({}))).await;
+    replay.check("modify_lambda_url_config_none", &unchanged);
+    let got = url(&replay, "GET", name, None, None).await;
+    replay.check("get_url_config_3", &got);
+    replay.stop().await;
+}
+
+/// test_lambda.py::TestLambdaURL::test_lambda_url_invalid_invoke_mode: the model's refusal.
+#[tokio::test]
+async fn an_unknown_invoke_mode_is_refused_as_recorded() {
+    let mut replay = Replay::start(
+        FEATURES,
+        "TestLambdaURL::test_lambda_url_invalid_invoke_mode",
+    )
+    .await;
+    let name = "test-fn-echo-invokemode";
+    let code = ("lambda_echo_json_body.py", PYTHON_ECHO_JSON_BODY);
+    let handler = "lambda_echo_json_body.handler";
+    create_function(&replay, name, "python3.12", handler, code, json!({})).await;
+    let unknown = json!({ "AuthType": "NONE", "InvokeMode": "UNKNOWN" });
+    let refused = url(&replay, "POST", name, None, Some(unknown)).await;
+    replay.check("invoke_function_invalid_invoke_type", &refused);
+    replay.stop().await;
+}
