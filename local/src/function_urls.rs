@@ -26,7 +26,7 @@ use super::wire::{empty, json};
 use super::Cloud;
 
 /// The qualifier a function URL is kept under when none is given.
-const LATEST: &str = "$LATEST";
+pub const LATEST: &str = "$LATEST";
 
 /// How the operation words a function, or an alias, that does not exist: Create, Update and
 /// List as a function (`Function does not exist`), Get and Delete as the config itself
@@ -93,7 +93,7 @@ fn target<'a>(
 }
 
 /// The ARN a URL answers for its qualifier: the function's own for `$LATEST`, the alias's.
-fn arn_of(function: &Function, qualifier: &str) -> String {
+pub fn arn_of(function: &Function, qualifier: &str) -> String {
     if qualifier == LATEST {
         function.arn.clone()
     } else {
@@ -286,9 +286,4 @@ pub fn list(cloud: &Cloud, region: &str, input: ListFunctionUrlConfigsRequest) -
             next_marker: next,
         }
     })
-}
-
-/// The URL configs of a deleted alias go with it.
-pub fn forget_alias(function: &mut Function, alias: &str) {
-    function.url_configs.remove(alias);
 }

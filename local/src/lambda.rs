@@ -1452,7 +1452,7 @@ async fn run_event(cloud: Arc<Cloud>, mut function: Function, payload: Vec<u8>, 
 /// What an invocation runs, if it can: the version the qualifier names (for an alias, the
 /// one its routing draws), with `arn` the ARN it was invoked by. Invoking a Pending or Failed
 /// function is an error, as on Lambda.
-fn ready_function(
+pub(super) fn ready_function(
     cloud: &Cloud,
     region: &str,
     name: &str,

@@ -68,6 +68,7 @@ mod sts;
 mod tasks;
 mod timing;
 mod updates;
+mod url_invoke;
 mod usage_plans;
 mod versions;
 mod vtl;

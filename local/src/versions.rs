@@ -517,7 +517,7 @@ pub fn delete_alias(cloud: &Arc<Cloud>, region: &str, input: DeleteAliasRequest)
     if function.aliases.remove(alias).is_some() {
         // Its URL goes with it (recorded: test_lambda_url_persists_after_alias_delete, the
         // URL answers 403 once the alias is gone).
-        super::function_urls::forget_alias(function, alias);
+        function.url_configs.remove(alias);
         db.changed();
     }
     empty(204)

@@ -331,3 +331,154 @@ async fn an_unknown_invoke_mode_is_refused_as_recorded() {
     replay.check("invoke_function_invalid_invoke_type", &refused);
     replay.stop().await;
 }
+
+/// LocalStack's `URL_HANDLER_CODE`, returning `value` (Python).
+fn url_handler(value: &str) -> String {
+    format!("\ndef handler(event, ctx):\n    return {value}\n")
+}
+
+/// A request to a function URL, made to the local cloud with the URL's host as `Host`:
+/// its status, its headers and its body as text.
+async fn request_url(
+    replay: &Replay,
+    function_url: &str,
+    method: &str,
+    path_and_query: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> (u16, reqwest::header::HeaderMap, String) {
+    let host = function_url
+        .trim_start_matches("https://")
+        .trim_end_matches('/');
+    let mut request = replay
+        .client
+        .request(
+            method.parse().unwrap(),
+            format!("{}/{path_and_query}", replay.cloud.endpoint()),
+        )
+        .header("host", host)
+        .body(body);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap();
+    (status, headers, text)
+}
+
+/// A text as LocalStack records it: a JSON object parsed, anything else as it is.
+fn recorded_text(text: &str) -> Value {
+    match serde_json::from_str::<Value>(text) {
+        Ok(object @ Value::Object(_)) => object,
+        _ => Value::String(text.to_string()),
+    }
+}
+
+/// test_lambda.py::TestLambdaURL::test_lambda_url_invocation[*]: a NONE URL that the policy
+/// opens to anyone runs the function; its result answered as the URL answers it.
+#[tokio::test]
+async fn a_function_url_answers_the_functions_result_as_recorded() {
+    for (variant, value) in [
+        ("dict", r#"{"hello": "world"}"#),
+        ("http-response", r#"{"statusCode": 200, "body": "body123"}"#),
+        (
+            "http-response-json",
+            r#"{"statusCode": 200, "body": "{\"hello\": \"world\"}"}"#,
+        ),
+        ("list-mixed", r#"["hello", 3, True]"#),
+        ("string", r#""hello""#),
+        ("integer", "3"),
+        ("float", "3.1"),
+        ("boolean", "True"),
+    ] {
+        let test = format!("TestLambdaURL::test_lambda_url_invocation[{variant}]");
+        let mut replay = Replay::start(FEATURES, &test).await;
+        let name = format!("test-function-url-{variant}");
+        let source = url_handler(value);
+        let code = ("handler.py", source.as_str());
+        create_function(
+            &replay,
+            &name,
+            "python3.12",
+            "handler.handler",
+            code,
+            json!({}),
+        )
+        .await;
+        let none = json!({ "AuthType": "NONE" });
+        let created = url(&replay, "POST", &name, None, Some(none)).await;
+        replay.check("create_lambda_url_config", &created);
+        let permission = json!({
+            "StatementId": "urlPermission",
+            "Action": "lambda:InvokeFunctionUrl",
+            "Principal": "*",
+            "FunctionUrlAuthType": "NONE",
+        });
+        let policy = format!("/2015-03-31/functions/{name}/policy");
+        let added = replay
+            .call(Service::Lambda, "POST", &policy, Some(permission))
+            .await;
+        replay.check("add_permission", &added);
+        let function_url = created.body["FunctionUrl"].as_str().unwrap();
+        let path = "custom_path/extend?test_param=test_value";
+        let body = b"{'key':'value'}".to_vec();
+        let (status, headers, text) =
+            request_url(&replay, function_url, "POST", path, &[], body).await;
+        let header = |name: &str| headers[name].to_str().unwrap().to_string();
+        let answered = json!({
+            "statuscode": status,
+            "headers": {
+                "Content-Type": header("content-type"),
+                "Content-Length": header("content-length"),
+            },
+            "content": recorded_text(&text),
+        });
+        let recorded = replay.recorded["lambda_url_invocation"].clone();
+        let at = format!("{test} lambda_url_invocation");
+        replay.stand_ins.matches(&recorded, &answered, &at);
+        replay.stop().await;
+    }
+}
+
+/// test_lambda.py::TestLambdaPermissions::test_lambda_permission_url_invocation: a NONE URL
+/// without a policy that opens it is refused, 403, in Lambda's words.
+#[tokio::test]
+async fn a_function_url_without_permission_is_refused_as_recorded() {
+    let mut replay = Replay::start(
+        FEATURES,
+        "TestLambdaPermissions::test_lambda_permission_url_invocation",
+    )
+    .await;
+    let name = "test-function-url-noperm";
+    create_nodejs(&replay, name).await;
+    let none = json!({ "AuthType": "NONE" });
+    let created = url(&replay, "POST", name, None, Some(none)).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    let function_url = created.body["FunctionUrl"].as_str().unwrap();
+    let text_plain = [("content-type", "text/plain")];
+    let body = b"text".to_vec();
+    let (status, _, text) = request_url(&replay, function_url, "POST", "", &text_plain, body).await;
+    assert_eq!(status, 403, "{text}");
+    let recorded = replay.recorded["lambda_url_invocation_missing_permission"].clone();
+    let at = "lambda_url_invocation_missing_permission";
+    replay
+        .stand_ins
+        .matches(&recorded, &recorded_text(&text), at);
+    replay.stop().await;
+}
+
+/// test_lambda.py::TestLambdaURL::test_lambda_url_non_existing_url (the test's assertions):
+/// a URL that names no function is a 403 AccessDeniedException, `{"Message":null}`.
+#[tokio::test]
+async fn a_url_of_no_function_is_refused_as_recorded() {
+    let replay = Replay::start(FEATURES, "TestLambdaURL::test_lambda_url_non_existing_url").await;
+    let url = "https://0123456789abcdefghijklmnopqrstuv.lambda-url.us-east-1.on.aws/";
+    let (status, headers, text) = request_url(&replay, url, "GET", "", &[], vec![]).await;
+    assert_eq!(text, r#"{"Message":null}"#);
+    assert_eq!(status, 403);
+    assert_eq!(headers["content-type"], "application/json");
+    assert_eq!(headers["x-amzn-errortype"], "AccessDeniedException");
+    replay.stop().await;
+}
