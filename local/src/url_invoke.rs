@@ -11,7 +11,7 @@
 use axum::response::Response;
 
 use super::function_urls::{arn_of, LATEST};
-use super::shapes::lambda::FunctionUrlAuthType;
+use super::shapes::lambda::{FunctionUrlAuthType, InvokeMode};
 use super::wire::json;
 use super::Cloud;
 
@@ -193,7 +193,11 @@ fn answer(payload: &[u8]) -> Response {
     let mut headers: Vec<(String, String)> = Vec::new();
     let body: Vec<u8> = match &result {
         Value::Object(members) if members.contains_key("statusCode") => {
-            status = members["statusCode"].as_u64().unwrap_or(200) as u16;
+            // A number, or a number in a string (test_lambda_url_headers_and_status: "418").
+            status = match &members["statusCode"] {
+                Value::String(text) => text.trim().parse().unwrap_or(200),
+                other => other.as_u64().unwrap_or(200) as u16,
+            };
             if let Some(Value::Object(given)) = members.get("headers") {
                 for (name, value) in given {
                     let value = match value {
@@ -272,7 +276,7 @@ pub async fn serve(cloud: &std::sync::Arc<Cloud>, request: UrlRequest<'_>) -> Re
                     (
                         f.name.clone(),
                         qualifier.clone(),
-                        c.auth_type,
+                        (c.auth_type, c.invoke_mode),
                         policy,
                         arn_of(f, qualifier),
                     )
@@ -280,7 +284,7 @@ pub async fn serve(cloud: &std::sync::Arc<Cloud>, request: UrlRequest<'_>) -> Re
         });
         found
     };
-    let Some((name, qualifier, auth, policy, arn)) = found else {
+    let Some((name, qualifier, (auth, mode), policy, arn)) = found else {
         return no_url();
     };
     let account = match auth {
@@ -331,6 +335,17 @@ pub async fn serve(cloud: &std::sync::Arc<Cloud>, request: UrlRequest<'_>) -> Re
             502,
             &serde_json::json!({ "Message": "Internal Server Error" }),
         );
+    }
+    if mode == Some(InvokeMode::ResponseStream) {
+        // A streamed URL sends what the function returned as it is: a handler that does not
+        // stream its response is not read as an HTTP response (test_lambda_url_echo_invoke
+        // [RESPONSE_STREAM] reads the handler's `body` member back from the stream).
+        let mut response = Response::new(axum::body::Body::from(result.payload));
+        response.headers_mut().insert(
+            "content-type",
+            axum::http::HeaderValue::from_static("application/json"),
+        );
+        return response;
     }
     answer(&result.payload)
 }

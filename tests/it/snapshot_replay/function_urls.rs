@@ -482,3 +482,115 @@ async fn a_url_of_no_function_is_refused_as_recorded() {
     assert_eq!(headers["x-amzn-errortype"], "AccessDeniedException");
     replay.stop().await;
 }
+
+/// LocalStack's `functions/lambda_url.js` (TEST_LAMBDA_URL).
+const NODEJS_URL_ECHO: &str = "exports.handler = async (event, context) => {\n    return {\n        statusCode: 200,\n        body: JSON.stringify({event,context})\n    }\n}\n";
+
+/// A URL opened to anyone, as LocalStack's tests open one (`add_permission`), checked
+/// against the recording when it has the key.
+async fn open_url(replay: &mut Replay, name: &str) {
+    let permission = json!({
+        "StatementId": "urlPermission",
+        "Action": "lambda:InvokeFunctionUrl",
+        "Principal": "*",
+        "FunctionUrlAuthType": "NONE",
+    });
+    let policy = format!("/2015-03-31/functions/{name}/policy");
+    let added = replay
+        .call(Service::Lambda, "POST", &policy, Some(permission))
+        .await;
+    if replay.recorded.get("add_permission").is_some() {
+        replay.check("add_permission", &added);
+    } else {
+        assert_eq!(added.status, 201, "{added:?}");
+    }
+}
+
+/// test_lambda.py::TestLambdaURL::test_lambda_url_echo_invoke[*]: the event a text body
+/// reaches the function in (as text, not base64), and one without a body (no `body`); a
+/// streamed URL sends the handler's result as it is.
+#[tokio::test]
+async fn a_function_url_passes_the_request_on_as_recorded() {
+    for mode in ["None", "BUFFERED", "RESPONSE_STREAM"] {
+        let test = format!("TestLambdaURL::test_lambda_url_echo_invoke[{mode}]");
+        let mut replay = Replay::start(FEATURES, &test).await;
+        let name = format!("test-fnurl-echo-{}", mode.to_ascii_lowercase());
+        let code = ("lambda_url.js", NODEJS_URL_ECHO);
+        let handler = "lambda_url.handler";
+        create_function(&replay, &name, "nodejs20.x", handler, code, json!({})).await;
+        let mut config = json!({ "AuthType": "NONE" });
+        if mode != "None" {
+            config["InvokeMode"] = json!(mode);
+        }
+        let created = url(&replay, "POST", &name, None, Some(config)).await;
+        replay.check("create_lambda_url_config", &created);
+        open_url(&mut replay, &name).await;
+        let function_url = created.body["FunctionUrl"].as_str().unwrap();
+        let path = "custom_path/extend?test_param=test_value";
+        let text_plain = [("content-type", "text/plain")];
+        let body = b"text".to_vec();
+        let (status, _, text) =
+            request_url(&replay, function_url, "POST", path, &text_plain, body).await;
+        assert_eq!(status, 200, "{mode}: {text}");
+        let answered: Value = serde_json::from_str(&text).unwrap();
+        let event = if mode == "RESPONSE_STREAM" {
+            let body: Value = serde_json::from_str(answered["body"].as_str().unwrap()).unwrap();
+            body["event"].clone()
+        } else {
+            assert_eq!(answered["event"]["body"], "text", "{mode}");
+            assert_eq!(answered["event"]["isBase64Encoded"], false, "{mode}");
+            let (_, _, text) = request_url(&replay, function_url, "POST", path, &[], vec![]).await;
+            serde_json::from_str::<Value>(&text).unwrap()["event"].clone()
+        };
+        assert!(event.get("Body").is_none(), "{mode}: {event}");
+        assert_eq!(event["isBase64Encoded"], false, "{mode}: {event}");
+        replay.stop().await;
+    }
+}
+
+/// test_lambda.py::TestLambdaURL::test_lambda_url_headers_and_status (the test's
+/// assertions): the function's status (a number, or one in a string), headers and body.
+#[tokio::test]
+async fn a_function_url_answers_the_functions_status_and_headers_as_recorded() {
+    let mut replay = Replay::start(
+        FEATURES,
+        "TestLambdaURL::test_lambda_url_headers_and_status",
+    )
+    .await;
+    let name = "test-fnurl-echo-status";
+    let code = ("lambda_echo_json_body.py", PYTHON_ECHO_JSON_BODY);
+    let handler = "lambda_echo_json_body.handler";
+    create_function(&replay, name, "python3.12", handler, code, json!({})).await;
+    let none = json!({ "AuthType": "NONE" });
+    let created = url(&replay, "POST", name, None, Some(none)).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    open_url(&mut replay, name).await;
+    let function_url = created.body["FunctionUrl"].as_str().unwrap();
+    let path = "custom_path/extend?test_param=test_value";
+    let json_type = [("content-type", "application/json")];
+    let event = json!({
+        "statusCode": 201,
+        "headers": {
+            "Content-Type": "application/json",
+            "My-Custom-Header": "Custom Value",
+        },
+        "body": json!({ "message": "hello-world" }).to_string(),
+        "isBase64Encoded": false,
+    });
+    let body = event.to_string().into_bytes();
+    let (status, headers, text) =
+        request_url(&replay, function_url, "POST", path, &json_type, body).await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&text).unwrap(),
+        json!({ "message": "hello-world" })
+    );
+    assert_eq!(status, 201);
+    assert_eq!(headers["my-custom-header"], "Custom Value");
+    let event = json!({ "statusCode": "418", "body": "i'm a teapot", "isBase64Encoded": false });
+    let body = event.to_string().into_bytes();
+    let (status, _, text) =
+        request_url(&replay, function_url, "POST", path, &json_type, body).await;
+    assert_eq!(text, "i'm a teapot");
+    assert_eq!(status, 418);
+    replay.stop().await;
+}
