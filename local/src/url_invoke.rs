@@ -79,6 +79,18 @@ fn is_text(content_type: Option<&str>) -> bool {
     })
 }
 
+/// Headers that end at the front end, not passed on to the function (RFC 9110's
+/// connection-specific fields).
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
 /// A request to a function URL, as it reaches the router.
 pub struct UrlRequest<'a> {
     pub url_id: &'a str,
@@ -98,6 +110,11 @@ fn event(request: &UrlRequest<'_>, account: &str, request_id: &str) -> Vec<u8> {
     let mut cookies = Vec::new();
     for (name, value) in request.headers {
         let Ok(value) = value.to_str() else { continue };
+        // Hop-by-hop headers end at Lambda's front end (test_lambda_url_form_payload: a
+        // client's `Connection: keep-alive` is not in the event).
+        if HOP_BY_HOP.contains(&name.as_str()) {
+            continue;
+        }
         if name == "cookie" {
             cookies.extend(value.split(';').map(|c| json!(c.trim())));
             continue;
@@ -331,10 +348,14 @@ pub async fn serve(cloud: &std::sync::Arc<Cloud>, request: UrlRequest<'_>) -> Re
         started.elapsed(),
     );
     if result.function_error.is_some() {
-        return json(
-            502,
-            &serde_json::json!({ "Message": "Internal Server Error" }),
+        // As AWS answers it (test_lambda_url_invocation_exception): the words alone.
+        let mut response = Response::new(axum::body::Body::from("Internal Server Error"));
+        *response.status_mut() = axum::http::StatusCode::BAD_GATEWAY;
+        response.headers_mut().insert(
+            "content-type",
+            axum::http::HeaderValue::from_static("application/json"),
         );
+        return response;
     }
     if mode == Some(InvokeMode::ResponseStream) {
         // A streamed URL sends what the function returned as it is: a handler that does not

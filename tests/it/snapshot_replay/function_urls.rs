@@ -594,3 +594,238 @@ async fn a_function_url_answers_the_functions_status_and_headers_as_recorded() {
     assert_eq!(status, 418);
     replay.stop().await;
 }
+
+/// LocalStack's `functions/lambda_unhandled_error.py` (TEST_LAMBDA_PYTHON_UNHANDLED_ERROR).
+const PYTHON_UNHANDLED_ERROR: &str = "class CustomException(Exception):\n    pass\n\n\ndef handler(event, context):\n    raise CustomException(\"some error occurred\")\n";
+
+/// test_lambda.py::TestLambdaURL::test_lambda_url_invocation_exception: a function that
+/// fails answers 502, "Internal Server Error".
+#[tokio::test]
+async fn a_failing_function_url_answers_502_as_recorded() {
+    let mut replay = Replay::start(
+        FEATURES,
+        "TestLambdaURL::test_lambda_url_invocation_exception",
+    )
+    .await;
+    let name = "test-function-url-error";
+    let code = ("handler.py", PYTHON_UNHANDLED_ERROR);
+    create_function(
+        &replay,
+        name,
+        "python3.12",
+        "handler.handler",
+        code,
+        json!({}),
+    )
+    .await;
+    let path = format!("/2015-03-31/functions/{name}");
+    let got = replay.call(Service::Lambda, "GET", &path, None).await;
+    replay.check("get_fn_result", &got);
+    let none = json!({ "AuthType": "NONE" });
+    let created = url(&replay, "POST", name, None, Some(none)).await;
+    replay.check("create_lambda_url_config", &created);
+    open_url(&mut replay, name).await;
+    let function_url = created.body["FunctionUrl"].as_str().unwrap();
+    let agent = [("user-agent", "python-requests/testing")];
+    let body = b"{}".to_vec();
+    let (status, _, text) = request_url(&replay, function_url, "POST", "", &agent, body).await;
+    assert_eq!(text, "Internal Server Error");
+    assert_eq!(status, 502);
+    replay.stop().await;
+}
+
+/// test_lambda.py::TestLambdaURL::test_lambda_url_invocation_custom_id and
+/// ..._custom_id_aliased (the tests' assertions): LocalStack's `_custom_id_` tag means nothing
+/// to AWS; the URL of the function, and of an alias of `$LATEST` opened on the alias, answer.
+#[tokio::test]
+async fn a_function_url_of_a_tagged_function_and_of_an_alias_answers_as_recorded() {
+    for aliased in [false, true] {
+        let test = if aliased {
+            "TestLambdaURL::test_lambda_url_invocation_custom_id_aliased"
+        } else {
+            "TestLambdaURL::test_lambda_url_invocation_custom_id"
+        };
+        let replay = Replay::start(FEATURES, test).await;
+        let name = format!("test-function-url-custom-{aliased}");
+        let source = url_handler(r#"{"hello": "world"}"#);
+        let code = ("handler.py", source.as_str());
+        let tags = json!({ "Tags": { "_custom_id_": "my-custom-id" } });
+        create_function(&replay, &name, "python3.12", "handler.handler", code, tags).await;
+        let alias = "myalias";
+        let qualifier = aliased.then_some(alias);
+        if aliased {
+            let to_latest = json!({ "Name": alias, "FunctionVersion": "$LATEST" });
+            let created = create_alias(&replay, &name, to_latest).await;
+            assert_eq!(created.status, 201, "{created:?}");
+        }
+        let none = json!({ "AuthType": "NONE" });
+        let created = url(&replay, "POST", &name, qualifier, Some(none)).await;
+        assert_eq!(created.status, 201, "{created:?}");
+        let permission = json!({
+            "StatementId": "urlPermission",
+            "Action": "lambda:InvokeFunctionUrl",
+            "Principal": "*",
+            "FunctionUrlAuthType": "NONE",
+        });
+        let mut policy = format!("/2015-03-31/functions/{name}/policy");
+        if aliased {
+            policy.push_str(&format!("?Qualifier={alias}"));
+        }
+        let added = replay
+            .call(Service::Lambda, "POST", &policy, Some(permission))
+            .await;
+        assert_eq!(added.status, 201, "{added:?}");
+        let function_url = created.body["FunctionUrl"].as_str().unwrap();
+        let path = "custom_path/extend?test_param=test_value";
+        let body = b"{'key':'value'}".to_vec();
+        let (status, _, text) = request_url(&replay, function_url, "POST", path, &[], body).await;
+        assert_eq!(status, 200, "{test}: {text}");
+        replay.stop().await;
+    }
+}
+
+/// LocalStack's `create_echo_http_server` fixture's handler: the request as httpbin
+/// answers it, from the event.
+const ECHO_HTTP_SERVER: &str = r#"
+import json
+import os
+
+
+def make_response(body: dict, status_code: int = 200):
+    return {
+        "statusCode": status_code,
+        "headers": {"Content-Type": "application/json"},
+        "body": body,
+    }
+
+
+def trim_headers(headers):
+    if not int(os.getenv("TRIM_X_HEADERS", 0)):
+        return headers
+    return {
+        key: value for key, value in headers.items()
+        if not (key.startswith("x-amzn") or key.startswith("x-forwarded-"))
+    }
+
+
+def handler(event, context):
+    print(json.dumps(event))
+    response = {
+        "args": event.get("queryStringParameters", {}),
+        "data": event.get("body", ""),
+        "domain": event["requestContext"].get("domainName", ""),
+        "headers": trim_headers(event.get("headers", {})),
+        "method": event["requestContext"]["http"].get("method", ""),
+        "origin": event["requestContext"]["http"].get("sourceIp", ""),
+        "path": event["requestContext"]["http"].get("path", ""),
+    }
+    return make_response(response)"#;
+
+/// The fixture's echo server with `TRIM_X_HEADERS` set: its function URL, opened to anyone.
+async fn echo_http_server(replay: &mut Replay) -> String {
+    let name = "echo-http-trim";
+    let code = ("handler.py", ECHO_HTTP_SERVER);
+    let environment = json!({ "Environment": { "Variables": { "TRIM_X_HEADERS": "1" } } });
+    create_function(
+        replay,
+        name,
+        "python3.12",
+        "handler.handler",
+        code,
+        environment,
+    )
+    .await;
+    let none = json!({ "AuthType": "NONE" });
+    let created = url(replay, "POST", name, None, Some(none)).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    open_url(replay, name).await;
+    created.body["FunctionUrl"].as_str().unwrap().to_string()
+}
+
+/// The echo's answer, as LocalStack records it: `data` parsed when it holds a JSON object.
+fn echoed(text: &str) -> Value {
+    let mut answer: Value = serde_json::from_str(text).unwrap();
+    if let Some(data) = answer["data"].as_str() {
+        if let Ok(object @ Value::Object(_)) = serde_json::from_str::<Value>(data) {
+            answer["data"] = object;
+        }
+    }
+    answer
+}
+
+/// test_lambda.py::TestLambdaURL::test_lambda_url_echo_http_fixture_trim_x_headers: the
+/// event's query parameters, body, domain, headers (named in lowercase), method, source
+/// address and path, as the function sees them.
+#[tokio::test]
+async fn a_function_url_event_carries_the_request_as_recorded() {
+    let mut replay = Replay::start(
+        FEATURES,
+        "TestLambdaURL::test_lambda_url_echo_http_fixture_trim_x_headers",
+    )
+    .await;
+    let function_url = echo_http_server(&mut replay).await;
+    // What python-requests sends for `requests.post(url, headers=…, json={"foo": "bar"})`.
+    let headers = [
+        ("content-type", "application/json"),
+        ("ExTrA-HeadErs", "With WeiRd CapS"),
+        ("user-agent", "test/echo"),
+        ("accept", "*/*"),
+        ("accept-encoding", "gzip, deflate"),
+        ("connection", "keep-alive"),
+    ];
+    let body = br#"{"foo": "bar"}"#.to_vec();
+    let (status, _, text) = request_url(
+        &replay,
+        &function_url,
+        "POST",
+        "path/1?q=query",
+        &headers,
+        body,
+    )
+    .await;
+    assert_eq!(status, 200, "{text}");
+    let recorded = replay.recorded["url_response"].clone();
+    replay
+        .stand_ins
+        .matches(&recorded, &echoed(&text), "url_response");
+    replay.stop().await;
+}
+
+/// test_lambda.py::TestLambdaURL::test_lambda_url_form_payload: a multipart body reaches the
+/// function in base64, whole; no query is no `queryStringParameters`.
+#[tokio::test]
+async fn a_function_url_event_carries_a_form_in_base64_as_recorded() {
+    let mut replay = Replay::start(FEATURES, "TestLambdaURL::test_lambda_url_form_payload").await;
+    let function_url = echo_http_server(&mut replay).await;
+    let body: &[u8] = b"\r\n--4efd159eae0c4f4e125a5a509e073d85\r\nContent-Disposition: form-data; name=\"formfield\"\r\n\r\nnot a file, just a field\r\n--4efd159eae0c4f4e125a5a509e073d85\r\nContent-Disposition: form-data; name=\"foo\"; filename=\"foo\"\r\nContent-Type: text/plain;\r\n\r\nbar\r\n\r\n--4efd159eae0c4f4e125a5a509e073d85--\r\n";
+    let headers = [
+        (
+            "Content-Type",
+            "multipart/form-data; boundary=4efd159eae0c4f4e125a5a509e073d85",
+        ),
+        ("User-Agent", "python/test-request"),
+        ("accept", "*/*"),
+        ("accept-encoding", "gzip, deflate"),
+        ("connection", "keep-alive"),
+    ];
+    let (status, _, text) = request_url(
+        &replay,
+        &function_url,
+        "POST",
+        "test/value",
+        &headers,
+        body.to_vec(),
+    )
+    .await;
+    assert_eq!(status, 200, "{text}");
+    let answer = echoed(&text);
+    let recorded = replay.recorded["url_response"].clone();
+    replay.stand_ins.matches(&recorded, &answer, "url_response");
+    use base64::Engine;
+    let data = answer["data"].as_str().unwrap();
+    let form = base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .unwrap();
+    assert_eq!(form, body);
+    replay.stop().await;
+}

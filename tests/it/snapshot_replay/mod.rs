@@ -523,9 +523,12 @@ impl StandIns {
             {
                 self.bind(want, &got.to_string(), at)
             }
-            // A function URL, as LocalStack's `key_value("FunctionUrl", "lambda-url")` writes
-            // it: AWS's form, a 32-character id on `lambda-url.REGION.on.aws`.
-            (Value::String(want), Value::String(got)) if want == "lambda-url" => {
+            // A function URL, as LocalStack's `key_value("FunctionUrl", "lambda-url")` (or
+            // with no replacement given, `function-url`) writes it: AWS's form, a
+            // 32-character id on `lambda-url.REGION.on.aws`.
+            (Value::String(want), Value::String(got))
+                if want == "lambda-url" || want == "function-url" =>
+            {
                 let url =
                     regex::Regex::new(r"^https://[a-z0-9]{32}\.lambda-url\.[a-z0-9-]+\.on\.aws/$")
                         .unwrap();
