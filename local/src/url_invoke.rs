@@ -347,7 +347,7 @@ pub async fn serve(cloud: &std::sync::Arc<Cloud>, request: UrlRequest<'_>) -> Re
         result.function_error.is_some(),
         started.elapsed(),
     );
-    if result.function_error.is_some() {
+    let mut response = if result.function_error.is_some() {
         // As AWS answers it (test_lambda_url_invocation_exception): the words alone.
         let mut response = Response::new(axum::body::Body::from("Internal Server Error"));
         *response.status_mut() = axum::http::StatusCode::BAD_GATEWAY;
@@ -355,9 +355,8 @@ pub async fn serve(cloud: &std::sync::Arc<Cloud>, request: UrlRequest<'_>) -> Re
             "content-type",
             axum::http::HeaderValue::from_static("application/json"),
         );
-        return response;
-    }
-    if mode == Some(InvokeMode::ResponseStream) {
+        response
+    } else if mode == Some(InvokeMode::ResponseStream) {
         // A streamed URL sends what the function returned as it is: a handler that does not
         // stream its response is not read as an HTTP response (test_lambda_url_echo_invoke
         // [RESPONSE_STREAM] reads the handler's `body` member back from the stream).
@@ -366,7 +365,13 @@ pub async fn serve(cloud: &std::sync::Arc<Cloud>, request: UrlRequest<'_>) -> Re
             "content-type",
             axum::http::HeaderValue::from_static("application/json"),
         );
-        return response;
+        response
+    } else {
+        answer(&result.payload)
+    };
+    // The invocation's request id, which its log lines name (test_request_id_invoke_url).
+    if let Ok(id) = axum::http::HeaderValue::from_str(&result.request_id) {
+        response.headers_mut().insert("x-amzn-requestid", id);
     }
-    answer(&result.payload)
+    response
 }

@@ -829,3 +829,80 @@ async fn a_function_url_event_carries_a_form_in_base64_as_recorded() {
     assert_eq!(form, body);
     replay.stop().await;
 }
+
+/// test_lambda.py::TestRequestIdHandling::test_request_id_invoke_url: the URL's answer
+/// names the invocation's request id (`x-amzn-RequestId`), the one its END log line names.
+#[tokio::test]
+async fn a_function_urls_request_id_is_the_invocations_as_recorded() {
+    let mut replay = Replay::start(
+        FEATURES,
+        "TestRequestIdHandling::test_request_id_invoke_url",
+    )
+    .await;
+    let name = "test-url-fn-requestid";
+    let source = url_handler("'hi'");
+    let code = ("handler.py", source.as_str());
+    create_function(
+        &replay,
+        name,
+        "python3.12",
+        "handler.handler",
+        code,
+        json!({}),
+    )
+    .await;
+    let none = json!({ "AuthType": "NONE" });
+    let created = url(&replay, "POST", name, None, Some(none)).await;
+    replay.check("create_lambda_url_config", &created);
+    open_url(&mut replay, name).await;
+    let function_url = created.body["FunctionUrl"].as_str().unwrap();
+    let path = "custom_path/extend?test_param=test_value";
+    let body = b"{'key':'value'}".to_vec();
+    let (status, headers, text) = request_url(&replay, function_url, "POST", path, &[], body).await;
+    let answered = json!({
+        "statuscode": status,
+        "headers": { "x-amzn-RequestId": headers["x-amzn-requestid"].to_str().unwrap() },
+        "content": text,
+    });
+    let recorded = replay.recorded["lambda_url_invocation"].clone();
+    replay
+        .stand_ins
+        .matches(&recorded, &answered, "lambda_url_invocation");
+    let group = format!("/aws/lambda/{name}");
+    let ends = || async {
+        let body = json!({ "logGroupName": group });
+        let answer = replay
+            .call(Service::Logs("FilterLogEvents"), "POST", "/", Some(body))
+            .await;
+        let events = answer.body["events"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let reported = events
+            .iter()
+            .any(|e| e["message"].as_str().unwrap_or_default().contains("REPORT"));
+        let ends: Vec<Value> = events
+            .iter()
+            .filter_map(|e| e["message"].as_str())
+            .filter(|m| m.starts_with("END"))
+            .map(|m| json!(m.trim_end()))
+            .collect();
+        reported.then_some(ends)
+    };
+    let found = std::cell::RefCell::new(None);
+    let reported = crate::common::until(std::time::Duration::from_secs(30), || async {
+        let got = ends().await;
+        let some = got.is_some();
+        *found.borrow_mut() = got;
+        some
+    })
+    .await;
+    assert!(reported, "no REPORT line in {group}");
+    let recorded = replay.recorded["end_log_entries"].clone();
+    replay.stand_ins.matches(
+        &recorded,
+        &Value::Array(found.into_inner().unwrap()),
+        "end_log_entries",
+    );
+    replay.stop().await;
+}
