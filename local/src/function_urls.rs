@@ -259,9 +259,10 @@ pub fn delete(cloud: &Cloud, region: &str, input: DeleteFunctionUrlConfigRequest
         Ok(found) => found,
         Err(refusal) => return refusal,
     };
-    if function.url_configs.remove(&qualifier).is_none() {
+    let Some(url) = function.url_configs.remove(&qualifier) else {
         return not_found(Missing::Config);
-    }
+    };
+    function.retired_url_ids.push(url.url_id);
     db.changed();
     empty(204)
 }

@@ -460,6 +460,7 @@ async fn create_function(
         recursion_allowed: false,
         event_configs: BTreeMap::new(),
         url_configs: BTreeMap::new(),
+        retired_url_ids: Vec::new(),
     };
     let mut answered = configuration(&function);
     // Publish: version 1 is made with the function, Pending as it is, and settles with it;

@@ -296,6 +296,11 @@ pub struct Function {
     /// Its function URLs, per qualifier (`$LATEST` or an alias; never a version).
     #[serde(default)]
     pub url_configs: BTreeMap<String, UrlConfig>,
+    /// The ids of its URLs that were deleted (with their alias, or by
+    /// DeleteFunctionUrlConfig): a request to one is refused as a closed URL is, not as a URL
+    /// that never was (recorded: test_lambda_url_persists_after_alias_delete).
+    #[serde(default)]
+    pub retired_url_ids: Vec<String>,
 }
 
 /// What CreateFunctionUrlConfig keeps for one qualifier: the URL's id (its host's first
@@ -363,6 +368,7 @@ impl Function {
             recursion_allowed: self.recursion_allowed,
             event_configs: self.event_configs.clone(),
             url_configs: self.url_configs.clone(),
+            retired_url_ids: self.retired_url_ids.clone(),
         }
     }
 

@@ -302,7 +302,11 @@ pub async fn serve(cloud: &std::sync::Arc<Cloud>, request: UrlRequest<'_>) -> Re
         found
     };
     let Some((name, qualifier, (auth, mode), policy, arn)) = found else {
-        return no_url();
+        let retired = cloud
+            .db()
+            .functions(request.region)
+            .any(|f| f.retired_url_ids.iter().any(|id| id == request.url_id));
+        return if retired { denied() } else { no_url() };
     };
     let account = match auth {
         FunctionUrlAuthType::None => {

@@ -906,3 +906,77 @@ async fn a_function_urls_request_id_is_the_invocations_as_recorded() {
     );
     replay.stop().await;
 }
+
+/// The test's `_invoke_function`: a text POST to the URL; the status, and an error's type
+/// and text.
+async fn invoke_text(replay: &Replay, function_url: &str) -> Value {
+    let text_plain = [("content-type", "text/plain")];
+    let body = b"text".to_vec();
+    let (status, headers, text) =
+        request_url(replay, function_url, "POST", "", &text_plain, body).await;
+    let mut result = json!({ "status_code": status });
+    if let Some(error) = headers.get("x-amzn-errortype") {
+        result["headers"] = json!({ "x-amzn-ErrorType": error.to_str().unwrap() });
+        result["content"] = recorded_text(&text);
+    }
+    result
+}
+
+/// test_lambda.py::TestLambdaURL::test_lambda_url_persists_after_alias_delete: an alias'
+/// URL answers until the alias is deleted; then its config is gone and the URL is refused,
+/// 403, as a closed URL is.
+#[tokio::test]
+async fn an_alias_url_goes_with_its_alias_as_recorded() {
+    let mut replay = Replay::start(
+        FEATURES,
+        "TestLambdaURL::test_lambda_url_persists_after_alias_delete",
+    )
+    .await;
+    let name = "test-fnurl-echo-aliasdel";
+    let alias = "alias-urldel";
+    let code = ("handler.js", NODEJS_URL_ECHO);
+    create_function(
+        &replay,
+        name,
+        "nodejs20.x",
+        "handler.handler",
+        code,
+        json!({}),
+    )
+    .await;
+    let version = publish(&replay, name).await;
+    assert_eq!(version.status, 201, "{version:?}");
+    let aliased = json!({ "Name": alias, "FunctionVersion": "1" });
+    let aliased = create_alias(&replay, name, aliased).await;
+    assert_eq!(aliased.status, 201, "{aliased:?}");
+    let buffered = json!({ "AuthType": "NONE", "InvokeMode": "BUFFERED" });
+    let created = url(&replay, "POST", name, Some(alias), Some(buffered)).await;
+    replay.check("create_lambda_url_config", &created);
+    let permission = json!({
+        "StatementId": "urlPermission",
+        "Action": "lambda:InvokeFunctionUrl",
+        "Principal": "*",
+        "FunctionUrlAuthType": "NONE",
+    });
+    let policy = format!("/2015-03-31/functions/{name}/policy?Qualifier={alias}");
+    let added = replay
+        .call(Service::Lambda, "POST", &policy, Some(permission))
+        .await;
+    assert_eq!(added.status, 201, "{added:?}");
+    let function_url = created.body["FunctionUrl"].as_str().unwrap().to_string();
+    let first = invoke_text(&replay, &function_url).await;
+    let recorded = replay.recorded["invoke_aliased_url_response"].clone();
+    replay
+        .stand_ins
+        .matches(&recorded, &first, "invoke_aliased_url_response");
+    let path = format!("/2015-03-31/functions/{name}/aliases/{alias}");
+    let deleted = replay.call(Service::Lambda, "DELETE", &path, None).await;
+    replay.check("delete_alias_resp", &deleted);
+    let gone = url(&replay, "GET", name, Some(alias), None).await;
+    assert_eq!(gone.status, 404, "{gone:?}");
+    let after = invoke_text(&replay, &function_url).await;
+    let recorded = replay.recorded["invoke_deleted_alias_url_response_delayed"].clone();
+    let at = "invoke_deleted_alias_url_response_delayed";
+    replay.stand_ins.matches(&recorded, &after, at);
+    replay.stop().await;
+}
