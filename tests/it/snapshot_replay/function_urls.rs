@@ -349,6 +349,7 @@ async fn request_url(
 ) -> (u16, reqwest::header::HeaderMap, String) {
     let host = function_url
         .trim_start_matches("https://")
+        .trim_start_matches("http://")
         .trim_end_matches('/');
     let mut request = replay
         .client
@@ -480,6 +481,10 @@ async fn a_url_of_no_function_is_refused_as_recorded() {
     assert_eq!(status, 403);
     assert_eq!(headers["content-type"], "application/json");
     assert_eq!(headers["x-amzn-errortype"], "AccessDeniedException");
+    // The same URL by the local host form (`*.localhost`, docs/local-cloud.md).
+    let local = "http://0123456789abcdefghijklmnopqrstuv.lambda-url.us-east-1.localhost/";
+    let (status, _, text) = request_url(&replay, local, "GET", "", &[], vec![]).await;
+    assert_eq!((status, text.as_str()), (403, r#"{"Message":null}"#));
     replay.stop().await;
 }
 
