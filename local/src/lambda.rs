@@ -66,6 +66,8 @@ pub fn writes(operation: Operation) -> bool {
             | Operation::GetAlias
             | Operation::ListAliases
             | Operation::ListTags
+            | Operation::GetFunctionUrlConfig
+            | Operation::ListFunctionUrlConfigs
             | Operation::Invoke
     )
 }
@@ -173,6 +175,17 @@ pub async fn apply(
         Request::ListFunctionEventInvokeConfigs(input) => {
             super::event_config::list(cloud, region, input)
         }
+        Request::CreateFunctionUrlConfig(input) => {
+            super::function_urls::create(cloud, region, input)
+        }
+        Request::GetFunctionUrlConfig(input) => super::function_urls::get(cloud, region, input),
+        Request::UpdateFunctionUrlConfig(input) => {
+            super::function_urls::update(cloud, region, input)
+        }
+        Request::DeleteFunctionUrlConfig(input) => {
+            super::function_urls::delete(cloud, region, input)
+        }
+        Request::ListFunctionUrlConfigs(input) => super::function_urls::list(cloud, region, input),
     }
 }
 
@@ -435,6 +448,8 @@ async fn create_function(
         reserved_concurrency: None,
         recursion_allowed: false,
         event_configs: BTreeMap::new(),
+        url_configs: BTreeMap::new(),
+        retired_url_ids: Vec::new(),
     };
     let mut answered = configuration(&function);
     // Publish: version 1 is made with the function, Pending as it is, and settles with it;
@@ -1483,7 +1498,7 @@ async fn run_event(cloud: Arc<Cloud>, mut function: Function, payload: Vec<u8>, 
 /// What an invocation runs, if it can: the version the qualifier names (for an alias, the
 /// one its routing draws), with `arn` the ARN it was invoked by. Invoking a Pending or Failed
 /// function is an error, as on Lambda.
-fn ready_function(
+pub(super) fn ready_function(
     cloud: &Cloud,
     region: &str,
     name: &str,

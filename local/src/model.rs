@@ -914,6 +914,8 @@ const RECORDED_ENUM_ORDERS: &[&[&str]] = &[
     &["add", "remove", "move", "test", "replace", "copy"],
     // Lambda's RecursiveLoop (recorded: test_put_function_recursion_config_invalid_value).
     &["Terminate", "Allow"],
+    // Lambda's InvokeMode (recorded: test_lambda_url_invalid_invoke_mode).
+    &["RESPONSE_STREAM", "BUFFERED"],
 ];
 
 /// An enum's values as AWS lists them in a refusal: its recorded order if there is one, else

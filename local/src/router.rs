@@ -78,6 +78,11 @@ enum Target {
         stage: String,
         path: String,
     },
+    /// A Lambda function URL (`Host: URL-ID.lambda-url.REGION.on.aws`).
+    FunctionUrl {
+        url_id: String,
+        region: String,
+    },
     Admin,
     /// STS (GetCallerIdentity, AssumeRole): who the caller is, role sessions.
     Sts,
@@ -110,6 +115,12 @@ fn target(method: &Method, uri: &Uri, headers: &HeaderMap) -> Target {
         .get("host")
         .and_then(|h| h.to_str().ok())
         .unwrap_or_default();
+    if let Some((url_id, rest)) = host.split_once(".lambda-url.") {
+        return Target::FunctionUrl {
+            url_id: url_id.to_ascii_lowercase(),
+            region: rest.split('.').next().unwrap_or_default().to_string(),
+        };
+    }
     if let Some((api_id, _)) = host.split_once(".execute-api.") {
         let rest = path.trim_start_matches('/');
         let (stage, tail) = rest.split_once('/').unwrap_or((rest, ""));
@@ -263,7 +274,7 @@ async fn serve(
     }
     // Everything but a stage URL is the control plane: it creates and runs code, so no web
     // page may reach it (stage URLs stay open, as on AWS).
-    if !matches!(target, Target::Stage { .. }) {
+    if !matches!(target, Target::Stage { .. } | Target::FunctionUrl { .. }) {
         if let Some(refusal) = refuse_browsers(cloud, headers) {
             return refusal.answer(target.service());
         }
@@ -292,6 +303,17 @@ async fn serve(
                 host,
             };
             execute_api::handle(cloud, request).await
+        }
+        Target::FunctionUrl { url_id, region } => {
+            let request = super::url_invoke::UrlRequest {
+                url_id: &url_id,
+                region: &region,
+                method,
+                uri,
+                headers,
+                body: &body,
+            };
+            super::url_invoke::serve(cloud, request).await
         }
         Target::Admin => admin::handle(cloud, method, uri.path(), &body),
         Target::Sts | Target::Iam => {
@@ -363,6 +385,8 @@ impl Target {
         match self {
             // API Gateway's payload quota, 10 MB.
             Target::Stage { .. } => STAGE_MAX_REQUEST_BYTES,
+            // Lambda's synchronous invocation payload quota.
+            Target::FunctionUrl { .. } => lambda::MAX_INVOKE_PAYLOAD,
             Target::Service(Call::Lambda(op)) => lambda::max_request_bytes(*op),
             // PutLogEvents' documented maximum batch, 1,048,576 bytes, bounds every Logs call.
             Target::Service(Call::Logs(_)) => logs::MAX_REQUEST_BYTES,
@@ -406,6 +430,7 @@ impl Target {
                 ),
             ),
             Target::Service(Call::ApiGateway(_))
+            | Target::FunctionUrl { .. }
             | Target::Admin
             | Target::Sts
             | Target::Iam

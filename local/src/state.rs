@@ -293,6 +293,27 @@ pub struct Function {
     /// Its asynchronous invocation settings, per qualifier (`$LATEST`, a version, an alias).
     #[serde(default)]
     pub event_configs: BTreeMap<String, EventConfig>,
+    /// Its function URLs, per qualifier (`$LATEST` or an alias; never a version).
+    #[serde(default)]
+    pub url_configs: BTreeMap<String, UrlConfig>,
+    /// The ids of its URLs that were deleted (with their alias, or by
+    /// DeleteFunctionUrlConfig): a request to one is refused as a closed URL is, not as a URL
+    /// that never was (recorded: test_lambda_url_persists_after_alias_delete).
+    #[serde(default)]
+    pub retired_url_ids: Vec<String>,
+}
+
+/// What CreateFunctionUrlConfig keeps for one qualifier: the URL's id (its host's first
+/// label), and its settings as last given. `invoke_mode` stays unset until one is given (Create
+/// and Update answer it only then; Get and List answer `BUFFERED`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UrlConfig {
+    pub url_id: String,
+    pub auth_type: super::shapes::lambda::FunctionUrlAuthType,
+    pub cors: Option<super::shapes::lambda::Cors>,
+    pub invoke_mode: Option<super::shapes::lambda::InvokeMode>,
+    pub created: String,
+    pub last_modified: String,
 }
 
 /// What PutFunctionEventInvokeConfig keeps for one qualifier.
@@ -346,6 +367,8 @@ impl Function {
             reserved_concurrency: self.reserved_concurrency,
             recursion_allowed: self.recursion_allowed,
             event_configs: self.event_configs.clone(),
+            url_configs: self.url_configs.clone(),
+            retired_url_ids: self.retired_url_ids.clone(),
         }
     }
 

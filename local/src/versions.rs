@@ -515,6 +515,11 @@ pub fn delete_alias(cloud: &Arc<Cloud>, region: &str, input: DeleteAliasRequest)
         return not_found(region, name);
     };
     if function.aliases.remove(alias).is_some() {
+        // Its URL goes with it (recorded: test_lambda_url_persists_after_alias_delete, the
+        // URL answers 403 once the alias is gone).
+        if let Some(url) = function.url_configs.remove(alias) {
+            function.retired_url_ids.push(url.url_id);
+        }
         db.changed();
     }
     empty(204)

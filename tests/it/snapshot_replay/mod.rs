@@ -523,6 +523,17 @@ impl StandIns {
             {
                 self.bind(want, &got.to_string(), at)
             }
+            // A function URL, as LocalStack's `key_value("FunctionUrl", "lambda-url")` (or
+            // with no replacement given, `function-url`) writes it: AWS's form, a
+            // 32-character id on `lambda-url.REGION.on.aws`.
+            (Value::String(want), Value::String(got))
+                if want == "lambda-url" || want == "function-url" =>
+            {
+                let url =
+                    regex::Regex::new(r"^https://[a-z0-9]{32}\.lambda-url\.[a-z0-9-]+\.on\.aws/$")
+                        .unwrap();
+                assert!(url.is_match(got), "{at}: a function URL, not {got:?}")
+            }
             (Value::String(want), Value::String(got)) => {
                 assert_eq!(got.replace("000000000000", "111111111111"), *want, "{at}")
             }
@@ -617,6 +628,7 @@ mod apigateway;
 mod apigateway_lambda;
 mod canary;
 mod cloudwatch;
+mod function_urls;
 mod lambda;
 mod lambda_names;
 mod lambda_runtimes;
