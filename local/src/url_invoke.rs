@@ -341,7 +341,7 @@ pub async fn serve(cloud: &std::sync::Arc<Cloud>, request: UrlRequest<'_>) -> Re
     let started = std::time::Instant::now();
     let result = cloud
         .runtimes
-        .invoke_as(&function, payload, request_id)
+        .invoke_as(&function, payload, request_id, None)
         .await;
     if result.throttled {
         return super::concurrency::throttled();
