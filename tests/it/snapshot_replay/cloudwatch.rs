@@ -1097,3 +1097,268 @@ async fn a_failed_lambda_invocation_is_counted_as_recorded() {
     replay.check("get-metric-data-errors", &errors);
     replay.stop().await;
 }
+
+/// GetMetricStatistics.
+async fn statistics(replay: &Replay, protocol: &str, input: Value) -> Answer {
+    replay
+        .call(
+            over(protocol, "GetMetricStatistics"),
+            "POST",
+            "/",
+            Some(input),
+        )
+        .await
+}
+
+/// test_cloudwatch.py::TestCloudwatch::test_put_metric_data_values_list: a datum of Values
+/// with Counts, read back by GetMetricStatistics as the samples they weigh.
+#[tokio::test]
+async fn weighted_values_are_summarised_as_recorded() {
+    for protocol in PROTOCOLS {
+        let mut replay = start("TestCloudwatch::test_put_metric_data_values_list", protocol).await;
+        let now = now_s();
+        put_data(
+            &replay,
+            protocol,
+            "ns-values",
+            json!([{"MetricName": "test-metric", "Timestamp": now, "Values": [1.0, 10.0],
+                "Counts": [2, 4], "Unit": "Count"}]),
+        )
+        .await;
+        let got = statistics(
+            &replay,
+            protocol,
+            json!({"Namespace": "ns-values", "MetricName": "test-metric",
+                "StartTime": now - 60.0, "EndTime": now + 60.0, "Period": 60,
+                "Statistics": ["SampleCount", "Sum", "Maximum"]}),
+        )
+        .await;
+        replay.check("get_metric_statistics", &got);
+        replay.stop().await;
+    }
+}
+
+/// test_cloudwatch.py::TestCloudwatch::test_get_metric_statistics: ten values in one minute,
+/// every statistic of them in one datapoint, in the unit of data sent with none (`None`).
+#[tokio::test]
+async fn every_statistic_of_a_period_is_answered_as_recorded() {
+    for protocol in PROTOCOLS {
+        let mut replay = start("TestCloudwatch::test_get_metric_statistics", protocol).await;
+        let now = now_s();
+        for i in 0..10 {
+            put_data(
+                &replay,
+                protocol,
+                "test/stats",
+                json!([{"MetricName": "metric", "Value": i, "Timestamp": now + 1.0}]),
+            )
+            .await;
+        }
+        let got = statistics(
+            &replay,
+            protocol,
+            json!({"Namespace": "test/stats", "MetricName": "metric",
+                "StartTime": now - 60.0, "EndTime": now + 60.0, "Period": 60,
+                "Statistics": ["Average", "Sum", "Minimum", "Maximum", "SampleCount"]}),
+        )
+        .await;
+        replay.check("get_metric_statistics", &got);
+        replay.stop().await;
+    }
+}
+
+/// test_cloudwatch.py::TestCloudwatch::test_handle_different_units: data in three units (one
+/// with none), asked with no unit: a datapoint per unit. The test orders them by Average,
+/// largest first, before its snapshot; so does this replay.
+#[tokio::test]
+async fn each_unit_is_a_datapoint_of_its_own_as_recorded() {
+    for protocol in PROTOCOLS {
+        let mut replay = start("TestCloudwatch::test_handle_different_units", protocol).await;
+        let now = now_s();
+        put_data(
+            &replay,
+            protocol,
+            "n-sp-units",
+            json!([
+                {"MetricName": "m-test", "Timestamp": now, "Value": 1, "Unit": "Seconds"},
+                {"MetricName": "m-test", "Timestamp": now, "Value": 5, "Unit": "Count"},
+                {"MetricName": "m-test", "Timestamp": now, "Value": 10},
+            ]),
+        )
+        .await;
+        let mut got = statistics(
+            &replay,
+            protocol,
+            json!({"Namespace": "n-sp-units", "MetricName": "m-test",
+                "StartTime": now - 60.0, "EndTime": now + 60.0, "Period": 60,
+                "Statistics": ["Average"]}),
+        )
+        .await;
+        if let Some(points) = got.body["Datapoints"].as_array_mut() {
+            points.sort_by(|a, b| {
+                let average = |p: &Value| p["Average"].as_f64().unwrap_or_default();
+                average(b).total_cmp(&average(a))
+            });
+        }
+        replay.check("get_metric_statistics_with_different_units", &got);
+        replay.stop().await;
+    }
+}
+
+/// test_cloudwatch.py::TestCloudwatch::test_invalid_amount_of_datapoints: more than 1440
+/// datapoints, and an empty time frame, refused; a day by the minute of a metric with no
+/// data answered with none.
+#[tokio::test]
+async fn too_many_datapoints_are_refused_as_recorded() {
+    for protocol in PROTOCOLS {
+        let mut replay = start(
+            "TestCloudwatch::test_invalid_amount_of_datapoints",
+            protocol,
+        )
+        .await;
+        let now = now_s();
+        let ask = |namespace: &str, end: f64, period: u32| {
+            json!({"Namespace": namespace, "MetricName": "metric_name", "StartTime": now,
+                "EndTime": end, "Period": period, "Statistics": ["SampleCount"]})
+        };
+        let day = now + 86_400.0;
+        let refused = statistics(&replay, protocol, ask("namespace", day, 1)).await;
+        replay.check("error-invalid-amount-datapoints", &refused);
+        let refused = statistics(&replay, protocol, ask("namespace", now, 1)).await;
+        replay.check("error-invalid-time-frame", &refused);
+        let got = statistics(&replay, protocol, ask("namespace_empty", day, 60)).await;
+        replay.check("get-metric-statitics", &got);
+        replay.stop().await;
+    }
+}
+
+/// test_cloudwatch.py::TestCloudwatch::test_multiple_dimensions_statistics: a metric of six
+/// dimensions read by GetMetricData at a 10 s period, and listed by ListMetrics filtered by
+/// all six (the test sorts the listed dimensions by name; ListMetrics answers them so).
+#[tokio::test]
+async fn a_metric_of_many_dimensions_is_read_and_listed_as_recorded() {
+    for protocol in PROTOCOLS {
+        let mut replay = start(
+            "TestCloudwatch::test_multiple_dimensions_statistics",
+            protocol,
+        )
+        .await;
+        let now = now_s();
+        let dimensions = json!([
+            {"Name": "error", "Value": "none"},
+            {"Name": "exception", "Value": "none"},
+            {"Name": "method", "Value": "GET"},
+            {"Name": "outcome", "Value": "SUCCESS"},
+            {"Name": "uri", "Value": "/greetings"},
+            {"Name": "status", "Value": "200"},
+        ]);
+        let name = "http.server.requests.count";
+        for value in [0.0, 5.0] {
+            put_data(
+                &replay,
+                protocol,
+                "test/dims",
+                json!([{"MetricName": name, "Value": value, "Unit": "Count",
+                    "StorageResolution": 1, "Dimensions": dimensions, "Timestamp": now_s()}]),
+            )
+            .await;
+        }
+        let got = get_data(
+            &replay,
+            protocol,
+            json!({
+                "MetricDataQueries": [{"Id": "result1", "MetricStat": {
+                    "Metric": {"Namespace": "test/dims", "MetricName": name,
+                        "Dimensions": dimensions},
+                    "Period": 10, "Stat": "Maximum", "Unit": "Count"}}],
+                "StartTime": now - 60.0,
+                "EndTime": now + 60.0,
+            }),
+        )
+        .await;
+        replay.check("get-metric-stats-max", &got);
+        let listed = replay
+            .call(
+                over(protocol, "ListMetrics"),
+                "POST",
+                "/",
+                Some(json!({"Namespace": "test/dims", "MetricName": name,
+                    "Dimensions": dimensions})),
+            )
+            .await;
+        replay.check("list-metrics", &listed);
+        replay.stop().await;
+    }
+}
+
+/// test_cloudwatch.py::TestCloudwatch::test_enable_disable_alarm_actions: DisableAlarmActions
+/// and EnableAlarmActions turn an alarm's ActionsEnabled off and on, its state set meanwhile
+/// by SetAlarmState. Not replayed: `alarm-state-sqs-msg`, the notification the alarm's SNS
+/// action delivers to an SQS queue (the local cloud emulates neither SNS nor SQS).
+#[tokio::test]
+async fn alarm_actions_are_disabled_and_enabled_as_recorded() {
+    for protocol in PROTOCOLS {
+        let mut replay = start(
+            "TestCloudwatch::test_enable_disable_alarm_actions",
+            protocol,
+        )
+        .await;
+        let topic = "arn:aws:sns:us-east-1:000000000000:alarm-topic";
+        let alarm = "test-alarm-actions";
+        put_alarm(
+            &replay,
+            protocol,
+            json!({
+                "AlarmName": alarm,
+                "AlarmDescription": "testing cloudwatch alarms",
+                "MetricName": "my-metric101",
+                "Namespace": "test/enable-actions",
+                "Period": 10,
+                "Threshold": 2,
+                "Dimensions": [{"Name": "InstanceId", "Value": "abc"}],
+                "Unit": "Seconds",
+                "Statistic": "Average",
+                "OKActions": [topic],
+                "AlarmActions": [topic],
+                "EvaluationPeriods": 2,
+                "ComparisonOperator": "GreaterThanThreshold",
+                "TreatMissingData": "ignore",
+            }),
+        )
+        .await;
+        let described = describe(&replay, protocol, alarm).await;
+        replay.check("describe_alarm", &described);
+        let set_state = |state: &str, reason: &str| json!({"AlarmName": alarm, "StateValue": state, "StateReason": reason});
+        let set = post(
+            &replay,
+            protocol,
+            "SetAlarmState",
+            set_state("ALARM", "testing alarm"),
+        )
+        .await;
+        assert_eq!(set.status, 200, "{set:?}");
+        let described = describe(&replay, protocol, alarm).await;
+        replay.check("alarm-state-describe", &described);
+
+        let names = json!({"AlarmNames": [alarm]});
+        let disabled = post(&replay, protocol, "DisableAlarmActions", names.clone()).await;
+        assert_eq!(disabled.status, 200, "{disabled:?}");
+        let set = post(
+            &replay,
+            protocol,
+            "SetAlarmState",
+            set_state("OK", "testing OK state"),
+        )
+        .await;
+        assert_eq!(set.status, 200, "{set:?}");
+        let described = describe(&replay, protocol, alarm).await;
+        replay.check("describe_alarm_disabled", &described);
+        replay.check("ok-state-action-disabled-describe", &described);
+
+        let enabled = post(&replay, protocol, "EnableAlarmActions", names).await;
+        assert_eq!(enabled.status, 200, "{enabled:?}");
+        let described = describe(&replay, protocol, alarm).await;
+        replay.check("describe_alarm_enabled", &described);
+        replay.stop().await;
+    }
+}
