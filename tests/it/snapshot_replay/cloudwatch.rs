@@ -1362,3 +1362,163 @@ async fn alarm_actions_are_disabled_and_enabled_as_recorded() {
         replay.stop().await;
     }
 }
+
+/// ListMetrics of `input`'s filters: the metrics listed, as (namespace, name) pairs, and the
+/// answer.
+async fn list_metrics(replay: &Replay, protocol: &str, input: Value) -> (Vec<String>, Answer) {
+    let listed = post(replay, protocol, "ListMetrics", input).await;
+    assert_eq!(listed.status, 200, "{listed:?}");
+    let names = listed.body["Metrics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            format!(
+                "{}/{}",
+                m["Namespace"].as_str().unwrap_or_default(),
+                m["MetricName"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    (names, listed)
+}
+
+/// test_cloudwatch.py::TestCloudwatch::test_list_metrics_uniqueness and
+/// test_list_metrics_with_filters, validated on AWS with assertions but no recording: a
+/// metric is listed once however many data it has; a name, a dimension's name, and a
+/// dimension's name and value each narrow the list.
+#[tokio::test]
+async fn metrics_are_listed_once_and_filtered_as_validated_on_aws() {
+    for protocol in PROTOCOLS {
+        let replay = start_validated(protocol).await;
+        let instance = json!([{"Name": "InstanceId", "Value": "i-46cdcd06a11207ab3"}]);
+        for (name, value) in [
+            ("CPUUtilization", 15),
+            ("MemoryUtilization", 30),
+            ("MemoryUtilization", 15),
+        ] {
+            put_data(
+                &replay,
+                protocol,
+                "test/unique",
+                json!([{"MetricName": name, "Dimensions": instance, "Value": value}]),
+            )
+            .await;
+        }
+        let namespace = json!({"Namespace": "test/unique"});
+        let (names, listed) = list_metrics(&replay, protocol, namespace.clone()).await;
+        assert_eq!(names.len(), 2, "{listed:?}");
+        let set = json!({"Maximum": 1.0, "Minimum": 1.0, "SampleCount": 1.0, "Sum": 1.0});
+        put_data(
+            &replay,
+            protocol,
+            "test/unique",
+            json!([{"MetricName": "DiskReadOps", "StatisticValues": set, "Dimensions": instance}]),
+        )
+        .await;
+        let (names, listed) = list_metrics(&replay, protocol, namespace).await;
+        assert_eq!(names.len(), 3, "{listed:?}");
+
+        let data = [
+            json!({"MetricName": "CPUUtilization", "Value": 15}),
+            json!({"MetricName": "MemoryUtilization", "Value": 30,
+                "Dimensions": [{"Name": "InstanceId", "Value": "one"}]}),
+            json!({"MetricName": "DiskReadOps", "Value": 15,
+                "Dimensions": [{"Name": "InstanceId", "Value": "two"}]}),
+            json!({"MetricName": "DiskWriteOps", "StatisticValues": set,
+                "Dimensions": [{"Name": "InstanceId", "Value": "two"}]}),
+        ];
+        for datum in data {
+            put_data(&replay, protocol, "test/filters", json!([datum])).await;
+        }
+        let count = |input: Value| {
+            let replay = &replay;
+            async move { list_metrics(replay, protocol, input).await.0.len() }
+        };
+        assert_eq!(count(json!({"Namespace": "test/filters"})).await, 4);
+        let named = json!({"Namespace": "test/filters", "MetricName": "CPUUtilization"});
+        assert_eq!(count(named).await, 1);
+        let dimension =
+            json!({"Namespace": "test/filters", "Dimensions": [{"Name": "InstanceId"}]});
+        assert_eq!(count(dimension).await, 3);
+        let valued = json!({"Namespace": "test/filters",
+            "Dimensions": [{"Name": "InstanceId", "Value": "two"}]});
+        assert_eq!(count(valued).await, 2);
+        replay.stop().await;
+    }
+}
+
+/// test_cloudwatch.py::TestCloudwatch::test_multiple_dimensions and
+/// test_list_metrics_pagination, validated on AWS with assertions but no recording: a metric
+/// per set of dimensions, whatever the namespace; 500 metrics a page, and a NextToken when
+/// there are more (the 501 metrics put in one request here, the test's in 501).
+#[tokio::test]
+async fn metrics_are_listed_per_dimensions_and_paged_as_validated_on_aws() {
+    for protocol in PROTOCOLS {
+        let replay = start_validated(protocol).await;
+        let namespaces = ["ns1-dims", "ns2-dims", "ns3-dims"];
+        for namespace in namespaces {
+            for i in 0..3 {
+                put_data(
+                    &replay,
+                    protocol,
+                    namespace,
+                    json!([{"MetricName": "someMetric", "Value": 123,
+                        "Dimensions": [{"Name": "foo", "Value": format!("bar-{}", i % 2)}]}]),
+                )
+                .await;
+            }
+        }
+        let (names, listed) = list_metrics(&replay, protocol, json!({})).await;
+        let ours = names
+            .iter()
+            .filter(|n| namespaces.iter().any(|ns| n.starts_with(&format!("{ns}/"))))
+            .count();
+        assert_eq!(ours, 6, "{listed:?}");
+
+        let data: Vec<Value> = (0..=500)
+            .map(|i| json!({"MetricName": format!("m-pages-{i}"), "Value": 21, "Unit": "Seconds"}))
+            .collect();
+        put_data(&replay, protocol, "n-sp-pages", json!(data)).await;
+        let namespace = json!({"Namespace": "n-sp-pages"});
+        let (names, first) = list_metrics(&replay, protocol, namespace.clone()).await;
+        assert_eq!(names.len(), 500, "{first:?}");
+        let token = first.body["NextToken"].clone();
+        assert!(token.is_string(), "{first:?}");
+        let mut next = namespace;
+        next["NextToken"] = token;
+        let (rest, answer) = list_metrics(&replay, protocol, next).await;
+        assert_eq!(rest.len(), 1, "{answer:?}");
+        assert!(!names.contains(&rest[0]), "{answer:?}");
+        assert_eq!(answer.body.get("NextToken"), None, "{answer:?}");
+        replay.stop().await;
+    }
+}
+
+/// test_cloudwatch.py::TestCloudwatch::test_put_metric_uses_utc, validated on AWS with
+/// assertions but no recording: a datum sent with no timestamp is kept at the time it came
+/// in, UTC; a window five hours off (a local time sent as UTC) finds nothing.
+#[tokio::test]
+async fn data_without_a_timestamp_are_kept_in_utc_as_validated_on_aws() {
+    for protocol in PROTOCOLS {
+        let replay = start_validated(protocol).await;
+        let now = now_s();
+        put_data(
+            &replay,
+            protocol,
+            "n-sp-utc",
+            json!([{"MetricName": "m-utc", "Value": 1, "Unit": "Seconds"}]),
+        )
+        .await;
+        let around = |at: f64| {
+            json!({"Namespace": "n-sp-utc", "MetricName": "m-utc", "StartTime": at - 60.0,
+                "EndTime": at + 60.0, "Period": 60, "Statistics": ["Average"]})
+        };
+        let local = statistics(&replay, protocol, around(now - 5.0 * 3600.0)).await;
+        assert_eq!(local.body["Datapoints"], json!([]), "{local:?}");
+        let utc = statistics(&replay, protocol, around(now)).await;
+        let points = utc.body["Datapoints"].as_array().map(Vec::len);
+        assert_eq!(points, Some(1), "{utc:?}");
+        replay.stop().await;
+    }
+}
