@@ -1,7 +1,8 @@
 //! CloudWatch (`monitoring`), the part a gradual deploy reads: the `AWS/Lambda` metrics of the
 //! invocations the local cloud really ran and custom metrics (`metric_data`: PutMetricData),
-//! read by GetMetricData, and metric alarms (PutMetricAlarm, DescribeAlarms, SetAlarmState,
-//! DeleteAlarms; their tags: `tags`). In the protocol aws-sdk-cloudwatch speaks,
+//! read by GetMetricData (and by GetMetricStatistics and ListMetrics: `statistics`), and metric
+//! alarms (PutMetricAlarm, DescribeAlarms, SetAlarmState, DeleteAlarms, EnableAlarmActions,
+//! DisableAlarmActions; their tags: `tags`). In the protocol aws-sdk-cloudwatch speaks,
 //! Smithy RPC v2 CBOR: `POST /service/GraniteServiceVersion20100801/operation/{Operation}`,
 //! `smithy-protocol: rpc-v2-cbor`, CBOR bodies (read and written with the SDK's own codec),
 //! timestamps as tag 1 epoch seconds, errors as `__type` with the query code CloudWatch's
