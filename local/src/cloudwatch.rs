@@ -1,7 +1,8 @@
 //! CloudWatch (`monitoring`), the part a gradual deploy reads: the `AWS/Lambda` metrics of the
 //! invocations the local cloud really ran and custom metrics (`metric_data`: PutMetricData),
-//! read by GetMetricData, and metric alarms (PutMetricAlarm, DescribeAlarms, SetAlarmState,
-//! DeleteAlarms; their tags: `tags`). In the protocol aws-sdk-cloudwatch speaks,
+//! read by GetMetricData (and by GetMetricStatistics and ListMetrics: `statistics`), and metric
+//! alarms (PutMetricAlarm, DescribeAlarms, SetAlarmState, DeleteAlarms, EnableAlarmActions,
+//! DisableAlarmActions; their tags: `tags`). In the protocol aws-sdk-cloudwatch speaks,
 //! Smithy RPC v2 CBOR: `POST /service/GraniteServiceVersion20100801/operation/{Operation}`,
 //! `smithy-protocol: rpc-v2-cbor`, CBOR bodies (read and written with the SDK's own codec),
 //! timestamps as tag 1 epoch seconds, errors as `__type` with the query code CloudWatch's
@@ -52,6 +53,7 @@ use super::Cloud;
 
 mod evaluate;
 mod metric_data;
+mod statistics;
 mod tags;
 
 /// The path every operation is posted to, before the operation's name.
@@ -237,6 +239,8 @@ pub fn writes(operation: Operation) -> bool {
         Operation::PutMetricAlarm
             | Operation::SetAlarmState
             | Operation::DeleteAlarms
+            | Operation::EnableAlarmActions
+            | Operation::DisableAlarmActions
             | Operation::TagResource
             | Operation::UntagResource
     )
@@ -1215,6 +1219,21 @@ fn delete_alarms(cloud: &Cloud, region: &str, input: DeleteAlarmsInput) -> Answe
     Ok(())
 }
 
+/// EnableAlarmActions and DisableAlarmActions: each named alarm's `ActionsEnabled`, as
+/// PutMetricAlarm's would set it. A name with no alarm is passed over (AWS answers these
+/// operations with no error for one; LocalStack's AWS-validated provider does the same), and
+/// the alarm's state, reason and configuration time are left as they are.
+fn set_actions_enabled(cloud: &Cloud, region: &str, names: &[String], enabled: bool) -> Answer<()> {
+    let mut db = cloud.db();
+    for name in names {
+        let alarm = db.alarms_mut().get_mut(&alarm_key(region, name));
+        if let Some(config) = alarm.and_then(|a| a.config.as_object_mut()) {
+            config.insert("ActionsEnabled".into(), Value::Bool(enabled));
+        }
+    }
+    Ok(())
+}
+
 /// Serves one CloudWatch operation (its body already read from CBOR or JSON and checked
 /// against the service model): the body parsed into the operation's typed input, then one
 /// function per operation.
@@ -1246,6 +1265,19 @@ pub fn apply(cloud: &Cloud, operation: Operation, region: &str, request: Value) 
         }
         Request::PutMetricData(input) => {
             metric_data::put_metric_data(cloud, region, input).map(|()| ok(operation, ()))
+        }
+        Request::GetMetricStatistics(input) => {
+            statistics::get_metric_statistics(cloud, region, input).map(|out| ok(operation, out))
+        }
+        Request::ListMetrics(input) => {
+            statistics::list_metrics(cloud, region, input).map(|out| ok(operation, out))
+        }
+        Request::EnableAlarmActions(input) => {
+            set_actions_enabled(cloud, region, &input.alarm_names, true).map(|()| ok(operation, ()))
+        }
+        Request::DisableAlarmActions(input) => {
+            set_actions_enabled(cloud, region, &input.alarm_names, false)
+                .map(|()| ok(operation, ()))
         }
         Request::TagResource(input) => tags::tag_resource(cloud, region, input)
             .map(|()| ok(operation, TagResourceOutput::default())),

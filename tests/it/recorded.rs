@@ -1039,10 +1039,10 @@ async fn cloudwatch_answers_the_query_protocol_in_xml() {
     assert_eq!(invalid.status(), 400);
     let text = invalid.text().await.unwrap();
     assert!(text.starts_with("<ErrorResponse"), "{text}");
-    let unknown = call("Action=ListMetrics").await.unwrap();
+    let unknown = call("Action=ListDashboards").await.unwrap();
     let text = unknown.text().await.unwrap();
     assert!(
-        text.contains("<Code>UnknownOperationException</Code><Message>faqctl local does not emulate CloudWatch's ListMetrics operation (ListMetrics)"),
+        text.contains("<Code>UnknownOperationException</Code><Message>faqctl local does not emulate CloudWatch's ListDashboards operation (ListDashboards)"),
         "{text}"
     );
     assert!(text.starts_with("<ErrorResponse"), "{text}");

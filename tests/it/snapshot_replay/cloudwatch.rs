@@ -1097,3 +1097,428 @@ async fn a_failed_lambda_invocation_is_counted_as_recorded() {
     replay.check("get-metric-data-errors", &errors);
     replay.stop().await;
 }
+
+/// GetMetricStatistics.
+async fn statistics(replay: &Replay, protocol: &str, input: Value) -> Answer {
+    replay
+        .call(
+            over(protocol, "GetMetricStatistics"),
+            "POST",
+            "/",
+            Some(input),
+        )
+        .await
+}
+
+/// test_cloudwatch.py::TestCloudwatch::test_put_metric_data_values_list: a datum of Values
+/// with Counts, read back by GetMetricStatistics as the samples they weigh.
+#[tokio::test]
+async fn weighted_values_are_summarised_as_recorded() {
+    for protocol in PROTOCOLS {
+        let mut replay = start("TestCloudwatch::test_put_metric_data_values_list", protocol).await;
+        let now = now_s();
+        put_data(
+            &replay,
+            protocol,
+            "ns-values",
+            json!([{"MetricName": "test-metric", "Timestamp": now, "Values": [1.0, 10.0],
+                "Counts": [2, 4], "Unit": "Count"}]),
+        )
+        .await;
+        let got = statistics(
+            &replay,
+            protocol,
+            json!({"Namespace": "ns-values", "MetricName": "test-metric",
+                "StartTime": now - 60.0, "EndTime": now + 60.0, "Period": 60,
+                "Statistics": ["SampleCount", "Sum", "Maximum"]}),
+        )
+        .await;
+        replay.check("get_metric_statistics", &got);
+        replay.stop().await;
+    }
+}
+
+/// test_cloudwatch.py::TestCloudwatch::test_get_metric_statistics: ten values in one minute,
+/// every statistic of them in one datapoint, in the unit of data sent with none (`None`).
+#[tokio::test]
+async fn every_statistic_of_a_period_is_answered_as_recorded() {
+    for protocol in PROTOCOLS {
+        let mut replay = start("TestCloudwatch::test_get_metric_statistics", protocol).await;
+        let now = now_s();
+        for i in 0..10 {
+            put_data(
+                &replay,
+                protocol,
+                "test/stats",
+                json!([{"MetricName": "metric", "Value": i, "Timestamp": now + 1.0}]),
+            )
+            .await;
+        }
+        let got = statistics(
+            &replay,
+            protocol,
+            json!({"Namespace": "test/stats", "MetricName": "metric",
+                "StartTime": now - 60.0, "EndTime": now + 60.0, "Period": 60,
+                "Statistics": ["Average", "Sum", "Minimum", "Maximum", "SampleCount"]}),
+        )
+        .await;
+        replay.check("get_metric_statistics", &got);
+        replay.stop().await;
+    }
+}
+
+/// test_cloudwatch.py::TestCloudwatch::test_handle_different_units: data in three units (one
+/// with none), asked with no unit: a datapoint per unit. The test orders them by Average,
+/// largest first, before its snapshot; so does this replay.
+#[tokio::test]
+async fn each_unit_is_a_datapoint_of_its_own_as_recorded() {
+    for protocol in PROTOCOLS {
+        let mut replay = start("TestCloudwatch::test_handle_different_units", protocol).await;
+        let now = now_s();
+        put_data(
+            &replay,
+            protocol,
+            "n-sp-units",
+            json!([
+                {"MetricName": "m-test", "Timestamp": now, "Value": 1, "Unit": "Seconds"},
+                {"MetricName": "m-test", "Timestamp": now, "Value": 5, "Unit": "Count"},
+                {"MetricName": "m-test", "Timestamp": now, "Value": 10},
+            ]),
+        )
+        .await;
+        let mut got = statistics(
+            &replay,
+            protocol,
+            json!({"Namespace": "n-sp-units", "MetricName": "m-test",
+                "StartTime": now - 60.0, "EndTime": now + 60.0, "Period": 60,
+                "Statistics": ["Average"]}),
+        )
+        .await;
+        if let Some(points) = got.body["Datapoints"].as_array_mut() {
+            points.sort_by(|a, b| {
+                let average = |p: &Value| p["Average"].as_f64().unwrap_or_default();
+                average(b).total_cmp(&average(a))
+            });
+        }
+        replay.check("get_metric_statistics_with_different_units", &got);
+        replay.stop().await;
+    }
+}
+
+/// test_cloudwatch.py::TestCloudwatch::test_invalid_amount_of_datapoints: more than 1440
+/// datapoints, and an empty time frame, refused; a day by the minute of a metric with no
+/// data answered with none.
+#[tokio::test]
+async fn too_many_datapoints_are_refused_as_recorded() {
+    for protocol in PROTOCOLS {
+        let mut replay = start(
+            "TestCloudwatch::test_invalid_amount_of_datapoints",
+            protocol,
+        )
+        .await;
+        let now = now_s();
+        let ask = |namespace: &str, end: f64, period: u32| {
+            json!({"Namespace": namespace, "MetricName": "metric_name", "StartTime": now,
+                "EndTime": end, "Period": period, "Statistics": ["SampleCount"]})
+        };
+        let day = now + 86_400.0;
+        let refused = statistics(&replay, protocol, ask("namespace", day, 1)).await;
+        replay.check("error-invalid-amount-datapoints", &refused);
+        let refused = statistics(&replay, protocol, ask("namespace", now, 1)).await;
+        replay.check("error-invalid-time-frame", &refused);
+        let got = statistics(&replay, protocol, ask("namespace_empty", day, 60)).await;
+        replay.check("get-metric-statitics", &got);
+        replay.stop().await;
+    }
+}
+
+/// test_cloudwatch.py::TestCloudwatch::test_multiple_dimensions_statistics: a metric of six
+/// dimensions read by GetMetricData at a 10 s period, and listed by ListMetrics filtered by
+/// all six (the test sorts the listed dimensions by name; ListMetrics answers them so).
+#[tokio::test]
+async fn a_metric_of_many_dimensions_is_read_and_listed_as_recorded() {
+    for protocol in PROTOCOLS {
+        let mut replay = start(
+            "TestCloudwatch::test_multiple_dimensions_statistics",
+            protocol,
+        )
+        .await;
+        let now = now_s();
+        let dimensions = json!([
+            {"Name": "error", "Value": "none"},
+            {"Name": "exception", "Value": "none"},
+            {"Name": "method", "Value": "GET"},
+            {"Name": "outcome", "Value": "SUCCESS"},
+            {"Name": "uri", "Value": "/greetings"},
+            {"Name": "status", "Value": "200"},
+        ]);
+        let name = "http.server.requests.count";
+        for value in [0.0, 5.0] {
+            put_data(
+                &replay,
+                protocol,
+                "test/dims",
+                json!([{"MetricName": name, "Value": value, "Unit": "Count",
+                    "StorageResolution": 1, "Dimensions": dimensions, "Timestamp": now_s()}]),
+            )
+            .await;
+        }
+        let got = get_data(
+            &replay,
+            protocol,
+            json!({
+                "MetricDataQueries": [{"Id": "result1", "MetricStat": {
+                    "Metric": {"Namespace": "test/dims", "MetricName": name,
+                        "Dimensions": dimensions},
+                    "Period": 10, "Stat": "Maximum", "Unit": "Count"}}],
+                "StartTime": now - 60.0,
+                "EndTime": now + 60.0,
+            }),
+        )
+        .await;
+        replay.check("get-metric-stats-max", &got);
+        let listed = replay
+            .call(
+                over(protocol, "ListMetrics"),
+                "POST",
+                "/",
+                Some(json!({"Namespace": "test/dims", "MetricName": name,
+                    "Dimensions": dimensions})),
+            )
+            .await;
+        replay.check("list-metrics", &listed);
+        replay.stop().await;
+    }
+}
+
+/// test_cloudwatch.py::TestCloudwatch::test_enable_disable_alarm_actions: DisableAlarmActions
+/// and EnableAlarmActions turn an alarm's ActionsEnabled off and on, its state set meanwhile
+/// by SetAlarmState. Not replayed: `alarm-state-sqs-msg`, the notification the alarm's SNS
+/// action delivers to an SQS queue (the local cloud emulates neither SNS nor SQS).
+#[tokio::test]
+async fn alarm_actions_are_disabled_and_enabled_as_recorded() {
+    for protocol in PROTOCOLS {
+        let mut replay = start(
+            "TestCloudwatch::test_enable_disable_alarm_actions",
+            protocol,
+        )
+        .await;
+        let topic = "arn:aws:sns:us-east-1:000000000000:alarm-topic";
+        let alarm = "test-alarm-actions";
+        put_alarm(
+            &replay,
+            protocol,
+            json!({
+                "AlarmName": alarm,
+                "AlarmDescription": "testing cloudwatch alarms",
+                "MetricName": "my-metric101",
+                "Namespace": "test/enable-actions",
+                "Period": 10,
+                "Threshold": 2,
+                "Dimensions": [{"Name": "InstanceId", "Value": "abc"}],
+                "Unit": "Seconds",
+                "Statistic": "Average",
+                "OKActions": [topic],
+                "AlarmActions": [topic],
+                "EvaluationPeriods": 2,
+                "ComparisonOperator": "GreaterThanThreshold",
+                "TreatMissingData": "ignore",
+            }),
+        )
+        .await;
+        let described = describe(&replay, protocol, alarm).await;
+        replay.check("describe_alarm", &described);
+        let set_state = |state: &str, reason: &str| json!({"AlarmName": alarm, "StateValue": state, "StateReason": reason});
+        let set = post(
+            &replay,
+            protocol,
+            "SetAlarmState",
+            set_state("ALARM", "testing alarm"),
+        )
+        .await;
+        assert_eq!(set.status, 200, "{set:?}");
+        let described = describe(&replay, protocol, alarm).await;
+        replay.check("alarm-state-describe", &described);
+
+        let names = json!({"AlarmNames": [alarm]});
+        let disabled = post(&replay, protocol, "DisableAlarmActions", names.clone()).await;
+        assert_eq!(disabled.status, 200, "{disabled:?}");
+        let set = post(
+            &replay,
+            protocol,
+            "SetAlarmState",
+            set_state("OK", "testing OK state"),
+        )
+        .await;
+        assert_eq!(set.status, 200, "{set:?}");
+        let described = describe(&replay, protocol, alarm).await;
+        replay.check("describe_alarm_disabled", &described);
+        replay.check("ok-state-action-disabled-describe", &described);
+
+        let enabled = post(&replay, protocol, "EnableAlarmActions", names).await;
+        assert_eq!(enabled.status, 200, "{enabled:?}");
+        let described = describe(&replay, protocol, alarm).await;
+        replay.check("describe_alarm_enabled", &described);
+        replay.stop().await;
+    }
+}
+
+/// ListMetrics of `input`'s filters: the metrics listed, as (namespace, name) pairs, and the
+/// answer.
+async fn list_metrics(replay: &Replay, protocol: &str, input: Value) -> (Vec<String>, Answer) {
+    let listed = post(replay, protocol, "ListMetrics", input).await;
+    assert_eq!(listed.status, 200, "{listed:?}");
+    let names = listed.body["Metrics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            format!(
+                "{}/{}",
+                m["Namespace"].as_str().unwrap_or_default(),
+                m["MetricName"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    (names, listed)
+}
+
+/// test_cloudwatch.py::TestCloudwatch::test_list_metrics_uniqueness and
+/// test_list_metrics_with_filters, validated on AWS with assertions but no recording: a
+/// metric is listed once however many data it has; a name, a dimension's name, and a
+/// dimension's name and value each narrow the list.
+#[tokio::test]
+async fn metrics_are_listed_once_and_filtered_as_validated_on_aws() {
+    for protocol in PROTOCOLS {
+        let replay = start_validated(protocol).await;
+        let instance = json!([{"Name": "InstanceId", "Value": "i-46cdcd06a11207ab3"}]);
+        for (name, value) in [
+            ("CPUUtilization", 15),
+            ("MemoryUtilization", 30),
+            ("MemoryUtilization", 15),
+        ] {
+            put_data(
+                &replay,
+                protocol,
+                "test/unique",
+                json!([{"MetricName": name, "Dimensions": instance, "Value": value}]),
+            )
+            .await;
+        }
+        let namespace = json!({"Namespace": "test/unique"});
+        let (names, listed) = list_metrics(&replay, protocol, namespace.clone()).await;
+        assert_eq!(names.len(), 2, "{listed:?}");
+        let set = json!({"Maximum": 1.0, "Minimum": 1.0, "SampleCount": 1.0, "Sum": 1.0});
+        put_data(
+            &replay,
+            protocol,
+            "test/unique",
+            json!([{"MetricName": "DiskReadOps", "StatisticValues": set, "Dimensions": instance}]),
+        )
+        .await;
+        let (names, listed) = list_metrics(&replay, protocol, namespace).await;
+        assert_eq!(names.len(), 3, "{listed:?}");
+
+        let data = [
+            json!({"MetricName": "CPUUtilization", "Value": 15}),
+            json!({"MetricName": "MemoryUtilization", "Value": 30,
+                "Dimensions": [{"Name": "InstanceId", "Value": "one"}]}),
+            json!({"MetricName": "DiskReadOps", "Value": 15,
+                "Dimensions": [{"Name": "InstanceId", "Value": "two"}]}),
+            json!({"MetricName": "DiskWriteOps", "StatisticValues": set,
+                "Dimensions": [{"Name": "InstanceId", "Value": "two"}]}),
+        ];
+        for datum in data {
+            put_data(&replay, protocol, "test/filters", json!([datum])).await;
+        }
+        let count = |input: Value| {
+            let replay = &replay;
+            async move { list_metrics(replay, protocol, input).await.0.len() }
+        };
+        assert_eq!(count(json!({"Namespace": "test/filters"})).await, 4);
+        let named = json!({"Namespace": "test/filters", "MetricName": "CPUUtilization"});
+        assert_eq!(count(named).await, 1);
+        let dimension =
+            json!({"Namespace": "test/filters", "Dimensions": [{"Name": "InstanceId"}]});
+        assert_eq!(count(dimension).await, 3);
+        let valued = json!({"Namespace": "test/filters",
+            "Dimensions": [{"Name": "InstanceId", "Value": "two"}]});
+        assert_eq!(count(valued).await, 2);
+        replay.stop().await;
+    }
+}
+
+/// test_cloudwatch.py::TestCloudwatch::test_multiple_dimensions and
+/// test_list_metrics_pagination, validated on AWS with assertions but no recording: a metric
+/// per set of dimensions, whatever the namespace; 500 metrics a page, and a NextToken when
+/// there are more (the 501 metrics put in one request here, the test's in 501).
+#[tokio::test]
+async fn metrics_are_listed_per_dimensions_and_paged_as_validated_on_aws() {
+    for protocol in PROTOCOLS {
+        let replay = start_validated(protocol).await;
+        let namespaces = ["ns1-dims", "ns2-dims", "ns3-dims"];
+        for namespace in namespaces {
+            for i in 0..3 {
+                put_data(
+                    &replay,
+                    protocol,
+                    namespace,
+                    json!([{"MetricName": "someMetric", "Value": 123,
+                        "Dimensions": [{"Name": "foo", "Value": format!("bar-{}", i % 2)}]}]),
+                )
+                .await;
+            }
+        }
+        let (names, listed) = list_metrics(&replay, protocol, json!({})).await;
+        let ours = names
+            .iter()
+            .filter(|n| namespaces.iter().any(|ns| n.starts_with(&format!("{ns}/"))))
+            .count();
+        assert_eq!(ours, 6, "{listed:?}");
+
+        let data: Vec<Value> = (0..=500)
+            .map(|i| json!({"MetricName": format!("m-pages-{i}"), "Value": 21, "Unit": "Seconds"}))
+            .collect();
+        put_data(&replay, protocol, "n-sp-pages", json!(data)).await;
+        let namespace = json!({"Namespace": "n-sp-pages"});
+        let (names, first) = list_metrics(&replay, protocol, namespace.clone()).await;
+        assert_eq!(names.len(), 500, "{first:?}");
+        let token = first.body["NextToken"].clone();
+        assert!(token.is_string(), "{first:?}");
+        let mut next = namespace;
+        next["NextToken"] = token;
+        let (rest, answer) = list_metrics(&replay, protocol, next).await;
+        assert_eq!(rest.len(), 1, "{answer:?}");
+        assert!(!names.contains(&rest[0]), "{answer:?}");
+        assert_eq!(answer.body.get("NextToken"), None, "{answer:?}");
+        replay.stop().await;
+    }
+}
+
+/// test_cloudwatch.py::TestCloudwatch::test_put_metric_uses_utc, validated on AWS with
+/// assertions but no recording: a datum sent with no timestamp is kept at the time it came
+/// in, UTC; a window five hours off (a local time sent as UTC) finds nothing.
+#[tokio::test]
+async fn data_without_a_timestamp_are_kept_in_utc_as_validated_on_aws() {
+    for protocol in PROTOCOLS {
+        let replay = start_validated(protocol).await;
+        let now = now_s();
+        put_data(
+            &replay,
+            protocol,
+            "n-sp-utc",
+            json!([{"MetricName": "m-utc", "Value": 1, "Unit": "Seconds"}]),
+        )
+        .await;
+        let around = |at: f64| {
+            json!({"Namespace": "n-sp-utc", "MetricName": "m-utc", "StartTime": at - 60.0,
+                "EndTime": at + 60.0, "Period": 60, "Statistics": ["Average"]})
+        };
+        let local = statistics(&replay, protocol, around(now - 5.0 * 3600.0)).await;
+        assert_eq!(local.body["Datapoints"], json!([]), "{local:?}");
+        let utc = statistics(&replay, protocol, around(now)).await;
+        let points = utc.body["Datapoints"].as_array().map(Vec::len);
+        assert_eq!(points, Some(1), "{utc:?}");
+        replay.stop().await;
+    }
+}
