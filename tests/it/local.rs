@@ -1404,6 +1404,9 @@ async fn reserved_concurrency_throttles_invocations_beyond_it() {
         go = go.display()
     )))
     .await;
+    // Long enough that the first is still running when the second comes, however busy the
+    // machine (FAQ's 3 s could pass between the two on a loaded CI runner).
+    sdk.set_timeout(30).await;
     reserve(1).await.unwrap();
     let first = tokio::spawn({
         let lambda = sdk.lambda.clone();
