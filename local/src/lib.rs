@@ -56,6 +56,7 @@ mod paging;
 mod placement;
 mod query;
 mod recursion;
+mod request_validators;
 mod roles;
 mod router;
 mod runtime;

@@ -431,6 +431,19 @@ pub struct RestApi {
     pub models: BTreeMap<String, ApiModel>,
     pub deployments: BTreeMap<String, Deployment>,
     pub stages: BTreeMap<String, Stage>,
+    /// Its request validators by id (CreateRequestValidator): kept and answered, and what a
+    /// method's `requestValidatorId` must name; not enforced on invocation (see docs/parity.md).
+    #[serde(default)]
+    pub request_validators: BTreeMap<String, RequestValidator>,
+}
+
+/// A request validator, as CreateRequestValidator made it and UpdateRequestValidator changed it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RequestValidator {
+    pub id: String,
+    pub name: Option<String>,
+    pub validate_request_body: bool,
+    pub validate_request_parameters: bool,
 }
 
 /// A model (a JSON schema that describes a payload), as CreateModel made it.
@@ -468,6 +481,9 @@ pub struct Method {
     pub api_key_required: bool,
     #[serde(default)]
     pub operation_name: Option<String>,
+    /// The request validator it names (one of its API's), if any.
+    #[serde(default)]
+    pub request_validator_id: Option<String>,
     /// `method.request.querystring.name` → required.
     #[serde(default)]
     pub request_parameters: BTreeMap<String, bool>,

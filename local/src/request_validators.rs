@@ -1,0 +1,121 @@
+//! API Gateway's request validators (`/restapis/{id}/requestvalidators…`): what a method's
+//! `requestValidatorId` names. They are kept and answered; the stage URL does not enforce
+//! them (see docs/parity.md).
+//!
+//! Sources: API Gateway's service model (shapes, URIs, 201/202) and AWS's answers recorded in
+//! LocalStack's test_apigateway_api.snapshot.json (TestApiGatewayApiRequestValidator).
+
+// An early answer is a whole HTTP response; boxing it buys nothing at this scale.
+#![allow(clippy::result_large_err)]
+
+use axum::response::Response;
+
+use super::ids::random_id;
+use super::shapes::apigateway as shape;
+use super::shapes::apigateway::{
+    CreateRequestValidatorRequest, DeleteRequestValidatorRequest, GetRequestValidatorRequest,
+    GetRequestValidatorsRequest, UpdateRequestValidatorRequest,
+};
+use super::state::{Db, RequestValidator};
+use super::updates;
+use super::wire::{apigateway_bad_request as bad_request, apigateway_not_found as not_found};
+use super::wire::{empty, json};
+
+/// The refusal of a validator that is not there, whether its API is (recorded:
+/// test_invalid_get_request_validator, test_invalid_delete_request_validator).
+fn no_validator() -> Response {
+    not_found("Invalid Request Validator identifier specified")
+}
+
+fn validator_json(validator: &RequestValidator) -> shape::RequestValidator {
+    shape::RequestValidator {
+        id: Some(validator.id.clone()),
+        name: validator.name.clone(),
+        validate_request_body: Some(validator.validate_request_body),
+        validate_request_parameters: Some(validator.validate_request_parameters),
+    }
+}
+
+pub fn create_request_validator(
+    db: &mut Db,
+    region: &str,
+    input: CreateRequestValidatorRequest,
+) -> Result<Response, Response> {
+    // A 400, not the 404 of the other operations (recorded:
+    // test_create_request_validator_invalid_api_id).
+    let Some(api) = db.api_mut(region, &input.rest_api_id) else {
+        return Err(bad_request("Invalid REST API identifier specified"));
+    };
+    let validator = RequestValidator {
+        id: random_id(6),
+        name: input.name,
+        validate_request_body: input.validate_request_body.unwrap_or(false),
+        validate_request_parameters: input.validate_request_parameters.unwrap_or(false),
+    };
+    let response = json(201, &validator_json(&validator));
+    api.request_validators
+        .insert(validator.id.clone(), validator);
+    Ok(response)
+}
+
+pub fn get_request_validator(
+    db: &mut Db,
+    region: &str,
+    input: GetRequestValidatorRequest,
+) -> Result<Response, Response> {
+    db.api(region, &input.rest_api_id)
+        .and_then(|api| api.request_validators.get(&input.request_validator_id))
+        .map(|validator| json(200, &validator_json(validator)))
+        .ok_or_else(no_validator)
+}
+
+pub fn get_request_validators(
+    db: &mut Db,
+    region: &str,
+    input: GetRequestValidatorsRequest,
+) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id;
+    let api = db
+        .api(region, id)
+        .ok_or_else(|| super::wire::no_rest_api(id))?;
+    let items = api
+        .request_validators
+        .values()
+        .map(validator_json)
+        .collect();
+    Ok(json(
+        200,
+        &shape::RequestValidators {
+            items: Some(items),
+            position: None,
+        },
+    ))
+}
+
+pub fn update_request_validator(
+    db: &mut Db,
+    region: &str,
+    input: UpdateRequestValidatorRequest,
+) -> Result<Response, Response> {
+    let live = db
+        .api_mut(region, &input.rest_api_id)
+        .and_then(|api| api.request_validators.get_mut(&input.request_validator_id))
+        .ok_or_else(no_validator)?;
+    // All operations or none: work on a copy, keep it at the end.
+    let mut validator = live.clone();
+    updates::patch_request_validator(&mut validator, &input.patch_operations.unwrap_or_default())?;
+    let response = json(200, &validator_json(&validator));
+    *live = validator;
+    Ok(response)
+}
+
+pub fn delete_request_validator(
+    db: &mut Db,
+    region: &str,
+    input: DeleteRequestValidatorRequest,
+) -> Result<Response, Response> {
+    db.api_mut(region, &input.rest_api_id)
+        .and_then(|api| api.request_validators.remove(&input.request_validator_id))
+        .map(|_| empty(202))
+        .ok_or_else(no_validator)
+}
