@@ -33,8 +33,8 @@ use super::shapes::apigateway::{
     GetRestApisRequest, GetStageRequest, GetStagesRequest, GetTagsRequest, PatchOperation,
     PutIntegrationRequest, PutIntegrationResponseRequest, PutMethodRequest,
     PutMethodResponseRequest, Request, TagResourceRequest, UpdateAccountRequest,
-    UpdateIntegrationResponseRequest, UpdateMethodRequest, UpdateMethodResponseRequest,
-    UpdateResourceRequest, UpdateRestApiRequest, UpdateStageRequest,
+    UpdateIntegrationRequest, UpdateIntegrationResponseRequest, UpdateMethodRequest,
+    UpdateMethodResponseRequest, UpdateResourceRequest, UpdateRestApiRequest, UpdateStageRequest,
 };
 use super::shapes::Timestamp;
 use super::state::{
@@ -141,6 +141,7 @@ pub fn apply(db: &mut Db, operation: Operation, region: &str, input: Value) -> R
         Request::UpdateRestApi(input) => update_rest_api(db, region, input),
         Request::UpdateMethodResponse(input) => update_method_response(db, region, input),
         Request::UpdateIntegrationResponse(input) => update_integration_response(db, region, input),
+        Request::UpdateIntegration(input) => update_integration(db, region, input),
         Request::DeleteResource(input) => delete_resource(db, region, input),
         Request::UpdateResource(input) => update_resource(db, region, input),
         Request::DeleteDeployment(input) => delete_deployment(db, region, input),
@@ -599,6 +600,7 @@ fn put_integration(
                 .map_or("INTERNET", |c| c.as_str())
                 .to_string()
         }),
+        connection_id: input.connection_id.clone().filter(|_| http),
         cache_namespace: Some(
             input
                 .cache_namespace
@@ -640,6 +642,47 @@ fn put_integration(
     }
     let response = json(201, &integration_json(&integration));
     method.integration = Some(integration);
+    Ok(response)
+}
+
+/// UpdateIntegration: the operations on a copy (see `updates::patch_integration`), kept when
+/// all were taken.
+fn update_integration(
+    db: &mut Db,
+    region: &str,
+    input: UpdateIntegrationRequest,
+) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id;
+    let rid: &str = &input.resource_id;
+    let verb: &str = &input.http_method;
+    let resource = resource_mut(db, region, id, rid)?;
+    let Some(method) = resource.methods.get_mut(verb) else {
+        return Err(not_found("Invalid Method identifier specified"));
+    };
+    let Some(live) = method.integration.as_mut() else {
+        return Err(not_found("Invalid Integration identifier specified"));
+    };
+    let mut integration = live.clone();
+    updates::patch_integration(
+        &mut integration,
+        &input.patch_operations.unwrap_or_default(),
+    )?;
+    // What PutIntegration checks of a URI holds for a new one too.
+    let kind = integration.kind.as_str();
+    match (kind, integration.uri.as_deref()) {
+        ("HTTP" | "HTTP_PROXY", Some(uri)) => {
+            let endpoint = url::Url::parse(uri)
+                .ok()
+                .filter(|url| matches!(url.scheme(), "http" | "https") && url.host_str().is_some());
+            if endpoint.is_none() {
+                return Err(bad_request("Invalid HTTP endpoint specified for URI"));
+            }
+        }
+        ("AWS" | "AWS_PROXY", Some(uri)) => check_aws_uri(kind, uri)?,
+        _ => {}
+    }
+    let response = json(200, &integration_json(&integration));
+    *live = integration;
     Ok(response)
 }
 
@@ -1844,6 +1887,7 @@ fn integration_json(integration: &Integration) -> shape::Integration {
         cache_key_parameters: Some(Vec::new()),
         credentials: integration.credentials.clone(),
         connection_type: integration.connection_type.as_deref().and_then(enum_of),
+        connection_id: integration.connection_id.clone(),
         http_method: integration.http_method.clone(),
         uri: integration.uri.clone(),
         request_templates: some_if(&integration.request_templates),

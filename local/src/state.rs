@@ -514,6 +514,9 @@ pub struct Integration {
     /// `INTERNET` or `VPC_LINK`, for HTTP and HTTP_PROXY integrations.
     #[serde(default)]
     pub connection_type: Option<String>,
+    /// The VPC link (or a stage variable that names one) of a `VPC_LINK` connection, as given.
+    #[serde(default)]
+    pub connection_id: Option<String>,
     /// The cache's group of parameters: the resource's id unless given ("By default, API
     /// Gateway uses the resource ID as the cacheNamespace", its API reference).
     #[serde(default)]

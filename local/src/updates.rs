@@ -1,6 +1,7 @@
 //! API Gateway's PATCH operations on a REST API, a method response, an integration response,
-//! a resource and a request validator (UpdateRestApi, UpdateMethodResponse,
-//! UpdateIntegrationResponse, UpdateResource, UpdateRequestValidator), applied in order
+//! a resource, a request validator and an integration (UpdateRestApi, UpdateMethodResponse,
+//! UpdateIntegrationResponse, UpdateResource, UpdateRequestValidator, UpdateIntegration),
+//! applied in order
 //! to what `apigateway` gives it: a copy, which replaces the original only when all of them
 //! were taken, so that a refused request changes nothing. It looks nothing up and answers
 //! nothing but refusals (`apigateway` owns the lookups and the answers).
@@ -9,7 +10,8 @@
 //! and AWS's answers recorded in LocalStack's test_apigateway_api.snapshot.json
 //! (TestApiGatewayApiRestApi::test_update_rest_api_*, TestApigatewayMethodResponse,
 //! TestApigatewayIntegrationResponse::test_lifecycle_integration_response,
-//! TestApiGatewayApiResource::test_update_resource_*, TestApiGatewayApiRequestValidator). An operation the
+//! TestApiGatewayApiResource::test_update_resource_*, TestApiGatewayApiRequestValidator,
+//! TestApigatewayIntegration::test_create_integration_with_vpc_link). An operation the
 //! model does not know (`wrong`) is refused before any of this, by the model's enum.
 
 // An early answer is a whole HTTP response; boxing it buys nothing at this scale.
@@ -22,7 +24,9 @@ use axum::response::Response;
 use super::api_models;
 use super::shapes::apigateway as shape;
 use super::shapes::apigateway::PatchOperation;
-use super::state::{ApiModel, IntegrationResponse, RequestValidator, Resource, RestApi};
+use super::state::{
+    ApiModel, Integration, IntegrationResponse, RequestValidator, Resource, RestApi,
+};
 use super::wire::{apigateway_bad_request as bad_request, apigateway_not_found as not_found};
 
 /// The largest `minimumCompressionSize`, 10 MB.
@@ -422,6 +426,65 @@ pub(super) fn patch_request_validator(
             },
             "/validateRequestBody" => validator.validate_request_body = flag,
             _ => validator.validate_request_parameters = flag,
+        }
+    }
+    Ok(())
+}
+
+/// UpdateIntegration's operations, in order, on `integration`: `/connectionId` (recorded:
+/// test_create_integration_with_vpc_link) and the developer guide's other paths of an
+/// integration the local cloud keeps: `/uri`, `/httpMethod`, `/credentials`,
+/// `/cacheNamespace`, `/connectionType` (`INTERNET` or `VPC_LINK`), all replaced only, and
+/// `/requestTemplates/{contentType}` and `/requestParameters/{name}`, added, replaced or
+/// removed. Any other path is refused, naming it.
+pub(super) fn patch_integration(
+    integration: &mut Integration,
+    operations: &[PatchOperation],
+) -> Result<(), Response> {
+    for operation in operations {
+        let patch = Patch::read(operation)?;
+        let value = patch.value.map(str::to_string);
+        match patch.segments.as_slice() {
+            [member @ ("uri" | "httpMethod" | "credentials" | "cacheNamespace" | "connectionId")] =>
+            {
+                patch.replace_only()?;
+                let slot = match *member {
+                    "uri" => &mut integration.uri,
+                    "httpMethod" => &mut integration.http_method,
+                    "credentials" => &mut integration.credentials,
+                    "cacheNamespace" => &mut integration.cache_namespace,
+                    _ => &mut integration.connection_id,
+                };
+                *slot = value.filter(|v| !v.is_empty());
+            }
+            ["connectionType"] => {
+                patch.replace_only()?;
+                match patch.value {
+                    Some(kind @ ("INTERNET" | "VPC_LINK")) => {
+                        integration.connection_type = Some(kind.to_string())
+                    }
+                    _ => return Err(bad_request(
+                        "Invalid connection type specified. Valid options are INTERNET,VPC_LINK",
+                    )),
+                }
+            }
+            [map @ ("requestTemplates" | "requestParameters"), key] if !key.is_empty() => {
+                let entries = match *map {
+                    "requestTemplates" => &mut integration.request_templates,
+                    _ => &mut integration.request_parameters,
+                };
+                let key = unescape(key);
+                match (patch.op, value) {
+                    ("remove", _) => {
+                        entries.remove(&key);
+                    }
+                    (_, Some(value)) => {
+                        entries.insert(key, value);
+                    }
+                    (_, None) => return Err(patch.invalid_path()),
+                }
+            }
+            _ => return Err(patch.invalid_path()),
         }
     }
     Ok(())

@@ -550,3 +550,55 @@ async fn validator_updates_are_refused_as_recorded() {
     }
     replay.stop().await;
 }
+
+/// test_apigateway_api.py::TestApigatewayIntegration::test_create_integration_with_vpc_link.
+#[tokio::test]
+async fn an_integrations_vpc_link_is_updated_as_recorded() {
+    let mut replay = Replay::start(
+        API_FILE,
+        "TestApigatewayIntegration::test_create_integration_with_vpc_link",
+    )
+    .await;
+    let (api, root) = rest_api(&replay, "test vpc link").await;
+    let method = format!("/restapis/{api}/resources/{root}/methods/GET");
+    let put = call(
+        &replay,
+        "PUT",
+        &method,
+        Some(json!({ "authorizationType": "NONE" })),
+    )
+    .await;
+    assert_eq!(put.status, 201, "{put:?}");
+    let integration = format!("{method}/integration");
+    let put = call(
+        &replay,
+        "PUT",
+        &integration,
+        Some(json!({
+            "type": "HTTP_PROXY",
+            "uri": "http://my-vpclink-test-nlb-1234567890abcdef.us-east-1.amazonaws.com",
+            "httpMethod": "GET",
+            "connectionType": "VPC_LINK",
+            "connectionId": "${stageVariables.vpcLinkId}"
+        })),
+    )
+    .await;
+    replay.check("put-integration-vpc-link", &put);
+    let got = call(&replay, "GET", &integration, None).await;
+    replay.check("get-integration-vpc-link", &got);
+    let updated = call(
+        &replay,
+        "PATCH",
+        &integration,
+        Some(json!({ "patchOperations": [{
+            "op": "replace",
+            "path": "/connectionId",
+            "value": "${stageVariables.vpcLinkIdBeta}"
+        }] })),
+    )
+    .await;
+    replay.check("update-integration-vpc-link", &updated);
+    let got = call(&replay, "GET", &integration, None).await;
+    replay.check("get-integration-update-vpc-link", &got);
+    replay.stop().await;
+}
