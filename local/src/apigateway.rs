@@ -2001,3 +2001,103 @@ fn stage_json(stage: &Stage) -> shape::Stage {
         ..Default::default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const REGION: &str = "us-east-1";
+
+    fn call(db: &mut Db, operation: &str, input: Value) -> u16 {
+        let operation = Operation::from_name(operation).unwrap();
+        apply(db, operation, REGION, input).status().as_u16()
+    }
+
+    fn paths(db: &Db, api: &str) -> Vec<String> {
+        let mut paths: Vec<String> = db
+            .api(REGION, api)
+            .unwrap()
+            .resources
+            .values()
+            .map(|r| r.path.clone())
+            .collect();
+        paths.sort();
+        paths
+    }
+
+    /// UpdateResource's new path part or parent carries the paths below it along.
+    #[test]
+    fn the_resources_below_a_moved_one_follow_it() {
+        let mut db = Db::default();
+        assert_eq!(call(&mut db, "CreateRestApi", json!({ "name": "a" })), 201);
+        let api = db.apis(REGION).next().unwrap();
+        let (id, root) = (api.id.clone(), api.root_id.clone());
+        let create = |db: &mut Db, parent: &str, part: &str| {
+            let input = json!({ "restapi_id": id, "parent_id": parent, "pathPart": part });
+            assert_eq!(call(db, "CreateResource", input), 201);
+            db.api(REGION, &id)
+                .unwrap()
+                .resources
+                .values()
+                .find(|r| r.path_part.as_deref() == Some(part))
+                .unwrap()
+                .id
+                .clone()
+        };
+        let pets = create(&mut db, &root, "pets");
+        let sub = create(&mut db, &pets, "subpets");
+        create(&mut db, &sub, "{id}");
+        let patch = |resource: &str, path: &str, value: &str| {
+            json!({
+                "restapi_id": id, "resource_id": resource,
+                "patchOperations": [{ "op": "replace", "path": path, "value": value }]
+            })
+        };
+        assert_eq!(
+            call(&mut db, "UpdateResource", patch(&pets, "/pathPart", "dogs")),
+            200
+        );
+        assert_eq!(
+            paths(&db, &id),
+            ["/", "/dogs", "/dogs/subpets", "/dogs/subpets/{id}"]
+        );
+        assert_eq!(
+            call(&mut db, "UpdateResource", patch(&sub, "/parentId", &root)),
+            200
+        );
+        assert_eq!(paths(&db, &id), ["/", "/dogs", "/subpets", "/subpets/{id}"]);
+        // Below itself, however far: a cycle.
+        let deep = db
+            .api(REGION, &id)
+            .unwrap()
+            .resources
+            .values()
+            .find(|r| r.path == "/subpets/{id}")
+            .unwrap()
+            .id
+            .clone();
+        assert_eq!(
+            call(&mut db, "UpdateResource", patch(&sub, "/parentId", &deep)),
+            400
+        );
+        assert_eq!(
+            call(
+                &mut db,
+                "DeleteResource",
+                json!({ "restapi_id": id, "resource_id": sub })
+            ),
+            202
+        );
+        assert_eq!(paths(&db, &id), ["/", "/dogs"]);
+        assert_eq!(
+            call(
+                &mut db,
+                "DeleteResource",
+                json!({ "restapi_id": id, "resource_id": root })
+            ),
+            400
+        );
+    }
+}

@@ -119,3 +119,64 @@ pub fn delete_request_validator(
         .map(|_| empty(202))
         .ok_or_else(no_validator)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::apigateway::{apply, Operation};
+    use super::*;
+
+    const REGION: &str = "us-east-1";
+
+    fn call(db: &mut Db, operation: &str, input: serde_json::Value) -> u16 {
+        let operation = Operation::from_name(operation).unwrap();
+        apply(db, operation, REGION, input).status().as_u16()
+    }
+
+    /// PutMethod and UpdateMethod take a validator of the API and refuse one it does not
+    /// have; GetMethod answers the one named.
+    #[test]
+    fn a_method_names_only_a_validator_of_its_api() {
+        let mut db = Db::default();
+        assert_eq!(call(&mut db, "CreateRestApi", json!({ "name": "a" })), 201);
+        let api = db.apis(REGION).next().unwrap();
+        let (id, root) = (api.id.clone(), api.root_id.clone());
+        let made = json!({ "restapi_id": id, "name": "v", "validateRequestBody": true });
+        assert_eq!(call(&mut db, "CreateRequestValidator", made), 201);
+        let validator = db
+            .api(REGION, &id)
+            .unwrap()
+            .request_validators
+            .keys()
+            .next()
+            .unwrap()
+            .clone();
+        let method = |verb: &str, validator: &str| {
+            json!({
+                "restapi_id": id, "resource_id": root, "http_method": verb,
+                "authorizationType": "NONE", "requestValidatorId": validator
+            })
+        };
+        assert_eq!(call(&mut db, "PutMethod", method("GET", "nope")), 400);
+        assert_eq!(call(&mut db, "PutMethod", method("GET", &validator)), 201);
+        let named = |db: &Db| {
+            db.api(REGION, &id).unwrap().resources[&root].methods["GET"]
+                .request_validator_id
+                .clone()
+        };
+        assert_eq!(named(&db), Some(validator.clone()));
+        let patch = |value: &str| {
+            json!({
+                "restapi_id": id, "resource_id": root, "http_method": "GET",
+                "patchOperations": [{ "op": "replace", "path": "/requestValidatorId", "value": value }]
+            })
+        };
+        assert_eq!(call(&mut db, "UpdateMethod", patch("nope")), 400);
+        assert_eq!(named(&db), Some(validator.clone()));
+        assert_eq!(call(&mut db, "UpdateMethod", patch("")), 200);
+        assert_eq!(named(&db), None);
+        assert_eq!(call(&mut db, "UpdateMethod", patch(&validator)), 200);
+        assert_eq!(named(&db), Some(validator));
+    }
+}
