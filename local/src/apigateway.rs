@@ -17,6 +17,7 @@ use super::domains;
 use super::error::Protocol;
 use super::export;
 use super::faults::Service;
+use super::gateway_responses;
 use super::ids::random_id;
 use super::model;
 use super::request_validators;
@@ -142,6 +143,21 @@ pub fn apply(db: &mut Db, operation: Operation, region: &str, input: Value) -> R
         Request::UpdateMethodResponse(input) => update_method_response(db, region, input),
         Request::UpdateIntegrationResponse(input) => update_integration_response(db, region, input),
         Request::UpdateIntegration(input) => update_integration(db, region, input),
+        Request::PutGatewayResponse(input) => {
+            gateway_responses::put_gateway_response(db, region, input)
+        }
+        Request::GetGatewayResponse(input) => {
+            gateway_responses::get_gateway_response(db, region, input)
+        }
+        Request::GetGatewayResponses(input) => {
+            gateway_responses::get_gateway_responses(db, region, input)
+        }
+        Request::UpdateGatewayResponse(input) => {
+            gateway_responses::update_gateway_response(db, region, input)
+        }
+        Request::DeleteGatewayResponse(input) => {
+            gateway_responses::delete_gateway_response(db, region, input)
+        }
         Request::DeleteResource(input) => delete_resource(db, region, input),
         Request::UpdateResource(input) => update_resource(db, region, input),
         Request::DeleteDeployment(input) => delete_deployment(db, region, input),
@@ -225,6 +241,7 @@ fn create_rest_api(
         deployments: BTreeMap::new(),
         stages: BTreeMap::new(),
         request_validators: BTreeMap::new(),
+        gateway_responses: BTreeMap::new(),
     };
     let response = json(201, &rest_api_json(&api));
     db.insert_api(api);

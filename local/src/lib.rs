@@ -45,6 +45,7 @@ mod execute_api;
 mod export;
 pub mod faults;
 mod function;
+mod gateway_responses;
 mod iam;
 mod ids;
 mod java;

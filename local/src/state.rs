@@ -435,6 +435,18 @@ pub struct RestApi {
     /// method's `requestValidatorId` must name; not enforced on invocation (see docs/parity.md).
     #[serde(default)]
     pub request_validators: BTreeMap<String, RequestValidator>,
+    /// The gateway responses set (PutGatewayResponse, UpdateGatewayResponse), by type; a type
+    /// not here answers its default. Answered, not served (see docs/parity.md).
+    #[serde(default)]
+    pub gateway_responses: BTreeMap<String, GatewayResponse>,
+}
+
+/// A gateway response set on an API.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GatewayResponse {
+    pub status_code: Option<String>,
+    pub parameters: BTreeMap<String, String>,
+    pub templates: BTreeMap<String, String>,
 }
 
 /// A request validator, as CreateRequestValidator made it and UpdateRequestValidator changed it.

@@ -25,7 +25,8 @@ use super::api_models;
 use super::shapes::apigateway as shape;
 use super::shapes::apigateway::PatchOperation;
 use super::state::{
-    ApiModel, Integration, IntegrationResponse, RequestValidator, Resource, RestApi,
+    ApiModel, GatewayResponse, Integration, IntegrationResponse, RequestValidator, Resource,
+    RestApi,
 };
 use super::wire::{apigateway_bad_request as bad_request, apigateway_not_found as not_found};
 
@@ -483,6 +484,46 @@ pub(super) fn patch_integration(
                     }
                     (_, None) => return Err(patch.invalid_path()),
                 }
+            }
+            _ => return Err(patch.invalid_path()),
+        }
+    }
+    Ok(())
+}
+
+/// UpdateGatewayResponse's operations, in order, on `response` (recorded:
+/// test_update_gateway_response): `/statusCode` replaced only; `/responseParameters/{name}`
+/// and `/responseTemplates/{contentType}` added, replaced (an entry that is there) or
+/// removed, never to nothing; any other path refused, naming it.
+pub(super) fn patch_gateway_response(
+    response: &mut GatewayResponse,
+    operations: &[PatchOperation],
+) -> Result<(), Response> {
+    for operation in operations {
+        let patch = Patch::read(operation)?;
+        match patch.segments.as_slice() {
+            ["statusCode"] if patch.op == "replace" => {
+                response.status_code = patch.value.map(str::to_string);
+            }
+            [map @ ("responseParameters" | "responseTemplates"), key] if !key.is_empty() => {
+                let entries = match *map {
+                    "responseParameters" => &mut response.parameters,
+                    _ => &mut response.templates,
+                };
+                let key = unescape(key);
+                if patch.op == "remove" {
+                    entries.remove(&key);
+                    continue;
+                }
+                let Some(value) = patch.value.filter(|v| !v.is_empty()) else {
+                    return Err(bad_request(&format!(
+                        "Invalid null or empty value in {map}"
+                    )));
+                };
+                if patch.op == "replace" && !entries.contains_key(&key) {
+                    return Err(not_found("Invalid parameter name specified"));
+                }
+                entries.insert(key, value.to_string());
             }
             _ => return Err(patch.invalid_path()),
         }

@@ -602,3 +602,273 @@ async fn an_integrations_vpc_link_is_updated_as_recorded() {
     replay.check("get-integration-update-vpc-link", &got);
     replay.stop().await;
 }
+
+/// GetGatewayResponses, its items sorted by type (the test's `SortingTransformer`).
+async fn gateway_responses_by_type(replay: &Replay, api: &str) -> Answer {
+    let path = format!("/restapis/{api}/gatewayresponses");
+    let mut answer = call(replay, "GET", &path, None).await;
+    if let Some(items) = answer.body["items"].as_array_mut() {
+        items.sort_by(|a, b| a["responseType"].as_str().cmp(&b["responseType"].as_str()));
+    }
+    answer
+}
+
+/// test_apigateway_api.py::TestApiGatewayGatewayResponse::test_gateway_response_crud.
+#[tokio::test]
+async fn a_gateway_responses_lifecycle_answers_as_recorded() {
+    let mut replay = Replay::start(
+        API_FILE,
+        "TestApiGatewayGatewayResponse::test_gateway_response_crud",
+    )
+    .await;
+    let (api, _) = rest_api(&replay, "APIGW test GatewayResponse").await;
+    let path = format!("/restapis/{api}/gatewayresponses/MISSING_AUTHENTICATION_TOKEN");
+    let got = call(&replay, "GET", &path, None).await;
+    replay.check("get-gateway-response-default", &got);
+    let template = "{\n     \"message\": $context.error.messageString,\n     \"type\":  \"$context.error.responseType\",\n     \"stage\":  \"$context.stage\",\n     \"resourcePath\":  \"$context.resourcePath\",\n     \"stageVariables.a\":  \"$stageVariables.a\",\n     \"statusCode\": \"'404'\"\n}";
+    let put = call(
+        &replay,
+        "PUT",
+        &path,
+        Some(json!({
+            "statusCode": "404",
+            "responseParameters": {
+                "gatewayresponse.header.x-request-path": "method.request.path.petId",
+                "gatewayresponse.header.Access-Control-Allow-Origin": "'a.b.c'",
+                "gatewayresponse.header.x-request-query": "method.request.querystring.q",
+                "gatewayresponse.header.x-request-header": "method.request.header.Accept"
+            },
+            "responseTemplates": { "application/json": template }
+        })),
+    )
+    .await;
+    replay.check("put-gateway-response", &put);
+    let listed = gateway_responses_by_type(&replay, &api).await;
+    replay.check("get-gateway-responses", &listed);
+    let got = call(&replay, "GET", &path, None).await;
+    replay.check("get-gateway-response", &got);
+    let deleted = call(&replay, "DELETE", &path, None).await;
+    replay.check("delete-gateway-response", &deleted);
+    let got = call(&replay, "GET", &path, None).await;
+    replay.check("get-deleted-gw-response", &got);
+    replay.stop().await;
+}
+
+/// test_apigateway_api.py::TestApiGatewayGatewayResponse::test_gateway_response_validation.
+#[tokio::test]
+async fn gateway_responses_are_refused_as_recorded() {
+    let mut replay = Replay::start(
+        API_FILE,
+        "TestApiGatewayGatewayResponse::test_gateway_response_validation",
+    )
+    .await;
+    let (api, _) = rest_api(&replay, "APIGW test GatewayResponse").await;
+    let fake = "/restapis/fake-api-id/gatewayresponses";
+    let answer = call(&replay, "GET", fake, None).await;
+    replay.check("get-gateway-responses-no-api", &answer);
+    let fake_4xx = format!("{fake}/DEFAULT_4XX");
+    let answer = call(&replay, "GET", &fake_4xx, None).await;
+    replay.check("get-gateway-response-no-api", &answer);
+    let answer = call(&replay, "DELETE", &fake_4xx, None).await;
+    replay.check("delete-gateway-response-no-api", &answer);
+    let no_operations = json!({ "patchOperations": [] });
+    let answer = call(&replay, "PATCH", &fake_4xx, Some(no_operations.clone())).await;
+    replay.check("update-gateway-response-no-api", &answer);
+    let path = |kind: &str| format!("/restapis/{api}/gatewayresponses/{kind}");
+    let answer = call(&replay, "DELETE", &path("DEFAULT_4XX"), None).await;
+    replay.check("delete-gateway-response-not-set", &answer);
+    let wrong = path("FAKE_RESPONSE_TYPE");
+    let answer = call(&replay, "GET", &wrong, None).await;
+    replay.check("get-gateway-response-wrong-response-type", &answer);
+    let answer = call(&replay, "DELETE", &wrong, None).await;
+    replay.check("delete-gateway-response-wrong-response-type", &answer);
+    let answer = call(&replay, "PATCH", &wrong, Some(no_operations)).await;
+    replay.check("update-gateway-response-wrong-response-type", &answer);
+    let put = json!({ "statusCode": "404", "responseParameters": {}, "responseTemplates": {} });
+    let answer = call(&replay, "PUT", &wrong, Some(put)).await;
+    replay.check("put-gateway-response-wrong-response-type", &answer);
+    replay.stop().await;
+}
+
+/// A gateway response's templates that hold a JSON document, parsed, as LocalStack's snapshot
+/// library records a string that holds one.
+fn parse_templates(answer: &mut Answer) {
+    if let Some(templates) = answer.body["responseTemplates"].as_object_mut() {
+        for template in templates.values_mut() {
+            if let Some(Ok(parsed @ Value::Object(_))) =
+                template.as_str().map(serde_json::from_str::<Value>)
+            {
+                *template = parsed;
+            }
+        }
+    }
+}
+
+/// test_apigateway_api.py::TestApiGatewayGatewayResponse::test_update_gateway_response.
+#[tokio::test]
+async fn gateway_response_updates_answer_as_recorded() {
+    let mut replay = Replay::start(
+        API_FILE,
+        "TestApiGatewayGatewayResponse::test_update_gateway_response",
+    )
+    .await;
+    let (api, _) = rest_api(&replay, "APIGW test GatewayResponse").await;
+    let path = |kind: &str| format!("/restapis/{api}/gatewayresponses/{kind}");
+    let patch = |operations: Value| Some(json!({ "patchOperations": operations }));
+    let status_444 = json!([{ "op": "replace", "path": "/statusCode", "value": "444" }]);
+    let answer = call(&replay, "PATCH", &path("DEFAULT_4XX"), patch(status_444)).await;
+    replay.check("update-gateway-response-not-set", &answer);
+    let answer = call(&replay, "GET", &path("DEFAULT_4XX"), None).await;
+    replay.check("default-get-gateway-response", &answer);
+    let template = json!({ "application/json": "{\"message\":$context.error.messageString}" });
+    let mut answer = call(
+        &replay,
+        "PUT",
+        &path("DEFAULT_4XX"),
+        Some(json!({
+            "statusCode": "404",
+            "responseParameters": {
+                "gatewayresponse.header.x-request-path": "method.request.path.petId",
+                "gatewayresponse.header.Access-Control-Allow-Origin": "'a.b.c'",
+                "gatewayresponse.header.x-request-query": "method.request.querystring.q",
+                "gatewayresponse.header.x-request-header": "method.request.header.Accept"
+            },
+            "responseTemplates": { "application/json": template.to_string() }
+        })),
+    )
+    .await;
+    parse_templates(&mut answer);
+    replay.check("put-gateway-response", &answer);
+    let operations = json!([
+        { "op": "replace", "path": "/statusCode", "value": "444" },
+        {
+            "op": "replace",
+            "path": "/responseParameters/gatewayresponse.header.Access-Control-Allow-Origin",
+            "value": "'example.com'"
+        },
+        {
+            "op": "add",
+            "path": "/responseTemplates/application~1xml",
+            "value": "<gatewayResponse><message>$context.error.messageString</message><type>$context.error.responseType</type></gatewayResponse>"
+        }
+    ]);
+    let mut answer = call(&replay, "PATCH", &path("DEFAULT_4XX"), patch(operations)).await;
+    parse_templates(&mut answer);
+    replay.check("update-gateway-response", &answer);
+    let mut answer = call(&replay, "GET", &path("DEFAULT_4XX"), None).await;
+    parse_templates(&mut answer);
+    replay.check("get-gateway-response", &answer);
+    let origin = "/responseParameters/gatewayresponse.header.Access-Control-Allow-Origin";
+    for (key, kind, operation) in [
+        (
+            "update-gateway-add-status-code",
+            "DEFAULT_4XX",
+            json!({ "op": "add", "path": "/statusCode", "value": "444" }),
+        ),
+        (
+            "update-gateway-remove-status-code",
+            "DEFAULT_4XX",
+            json!({ "op": "remove", "path": "/statusCode" }),
+        ),
+        (
+            "update-gateway-replace-invalid-parameter",
+            "DEFAULT_5XX",
+            json!({ "op": "replace", "path": origin, "value": "'example.com'" }),
+        ),
+        (
+            "update-gateway-no-path",
+            "DEFAULT_4XX",
+            json!({ "op": "add", "value": "'example.com'" }),
+        ),
+        (
+            "update-gateway-wrong-op",
+            "DEFAULT_4XX",
+            json!({ "op": "wrong-op", "path": "/statusCode", "value": "'example.com'" }),
+        ),
+        (
+            "update-gateway-wrong-path",
+            "DEFAULT_4XX",
+            json!({ "op": "add", "path": "/wrongPath", "value": "'example.com'" }),
+        ),
+        (
+            "update-gateway-replace-invalid-parameter-0-none",
+            "DEFAULT_4XX",
+            json!({ "op": "replace", "path": "/responseTemplates/application~1xml" }),
+        ),
+        (
+            "update-gateway-replace-invalid-parameter-1-none",
+            "DEFAULT_4XX",
+            json!({ "op": "replace", "path": origin }),
+        ),
+    ] {
+        let answer = call(&replay, "PATCH", &path(kind), patch(json!([operation]))).await;
+        replay.check(key, &answer);
+    }
+    replay.stop().await;
+}
+
+/// test_apigateway_api.py::TestApiGatewayGatewayResponse::test_gateway_response_put.
+#[tokio::test]
+async fn gateway_responses_put_and_their_defaults_answer_as_recorded() {
+    let mut replay = Replay::start(
+        API_FILE,
+        "TestApiGatewayGatewayResponse::test_gateway_response_put",
+    )
+    .await;
+    let (api, _) = rest_api(&replay, "APIGW test GatewayResponse").await;
+    let path = |kind: &str| format!("/restapis/{api}/gatewayresponses/{kind}");
+    let template = "{\n     \"message\": $context.error.messageString,\n     \"type\":  \"$context.error.responseType\",\n     \"stage\":  \"$context.stage\",\n     \"resourcePath\":  \"$context.resourcePath\",\n     \"stageVariables.a\":  \"$stageVariables.a\",\n     \"statusCode\": \"'404'\"\n}";
+    let accept =
+        json!({ "gatewayresponse.header.x-request-header": "method.request.header.Accept" });
+    for (key, kind, body) in [
+        (
+            "put-gateway-response-all-value",
+            "MISSING_AUTHENTICATION_TOKEN",
+            json!({
+                "statusCode": "404",
+                "responseParameters": {
+                    "gatewayresponse.header.x-request-path": "method.request.path.petId",
+                    "gatewayresponse.header.Access-Control-Allow-Origin": "'a.b.c'",
+                    "gatewayresponse.header.x-request-query": "method.request.querystring.q",
+                    "gatewayresponse.header.x-request-header": "method.request.header.Accept"
+                },
+                "responseTemplates": { "application/json": template }
+            }),
+        ),
+        (
+            "put-gateway-response-status-only",
+            "MISSING_AUTHENTICATION_TOKEN",
+            json!({ "statusCode": "404" }),
+        ),
+        (
+            "put-gateway-response-response-parameters-only",
+            "MISSING_AUTHENTICATION_TOKEN",
+            json!({ "responseParameters": accept }),
+        ),
+        (
+            "put-gateway-response-response-templates-only",
+            "MISSING_AUTHENTICATION_TOKEN",
+            json!({ "responseTemplates": { "application/json": template } }),
+        ),
+        (
+            "put-gateway-response-default-5xx",
+            "DEFAULT_5XX",
+            json!({
+                "statusCode": "599",
+                "responseParameters": accept,
+                "responseTemplates": { "application/json": template }
+            }),
+        ),
+        (
+            "put-gateway-response-default-ignored",
+            "AUTHORIZER_FAILURE",
+            json!({ "responseParameters": { "gatewayresponse.header.foo": "'bar'" } }),
+        ),
+    ] {
+        let answer = call(&replay, "PUT", &path(kind), Some(body)).await;
+        replay.check(key, &answer);
+    }
+    let listed = gateway_responses_by_type(&replay, &api).await;
+    replay.check("get-gateway-responses", &listed);
+    replay.stop().await;
+}
