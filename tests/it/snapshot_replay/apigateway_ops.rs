@@ -329,6 +329,50 @@ async fn a_deployment_a_stage_serves_is_not_deleted_as_recorded() {
     }
 }
 
+/// test_apigateway_common.py::TestDeployments::test_create_update_deployments.
+#[tokio::test]
+async fn a_deployment_a_stage_moved_off_is_deleted_as_recorded() {
+    let mut replay = Replay::start(
+        COMMON_FILE,
+        "TestDeployments::test_create_update_deployments",
+    )
+    .await;
+    let (api, root) = rest_api(&replay, "deployments").await;
+    let method = format!("/restapis/{api}/resources/{root}/methods/GET");
+    let put = call(
+        &replay,
+        "PUT",
+        &method,
+        Some(json!({ "authorizationType": "NONE" })),
+    )
+    .await;
+    assert_eq!(put.status, 201, "{put:?}");
+    let mock = Some(json!({ "type": "MOCK" }));
+    let integration = call(&replay, "PUT", &format!("{method}/integration"), mock).await;
+    assert_eq!(integration.status, 201, "{integration:?}");
+    let first = deploy(&replay, &api, true).await;
+    let path = |deployment: &str| format!("/restapis/{api}/deployments/{deployment}");
+    let got = call(&replay, "GET", &path(&first), None).await;
+    replay.check("get-deployment-1", &got);
+    let stages = get_stages(&replay, &api).await;
+    replay.check("get-stages", &stages);
+    let refused = call(&replay, "DELETE", &path(&first), None).await;
+    replay.check("delete-deployment-error", &refused);
+    // A new deployment to the stage moves it off the first.
+    let second = deploy(&replay, &api, false).await;
+    let got = call(&replay, "GET", &path(&first), None).await;
+    replay.check("get-deployment-1-after-update", &got);
+    let got = call(&replay, "GET", &path(&second), None).await;
+    replay.check("get-deployment-2", &got);
+    let stages = get_stages(&replay, &api).await;
+    replay.check("get-stages-after-update", &stages);
+    let deleted = call(&replay, "DELETE", &path(&first), None).await;
+    replay.check("delete-deployment-1", &deleted);
+    let refused = call(&replay, "DELETE", &path(&second), None).await;
+    replay.check("delete-deployment-2-error", &refused);
+    replay.stop().await;
+}
+
 /// A validator's path.
 fn validator_path(api: &str, validator: &str) -> String {
     format!("/restapis/{api}/requestvalidators/{validator}")
