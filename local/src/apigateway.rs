@@ -17,22 +17,25 @@ use super::domains;
 use super::error::Protocol;
 use super::export;
 use super::faults::Service;
+use super::gateway_responses;
 use super::ids::random_id;
 use super::model;
+use super::request_validators;
 use super::shapes::apigateway as shape;
 use super::shapes::apigateway::ErrorCode;
 pub use super::shapes::apigateway::Operation;
 use super::shapes::apigateway::{
     CreateDeploymentRequest, CreateResourceRequest, CreateRestApiRequest, CreateStageRequest,
-    DeleteIntegrationRequest, DeleteIntegrationResponseRequest, DeleteMethodRequest,
-    DeleteMethodResponseRequest, DeleteRestApiRequest, DeleteStageRequest, FlushStageCacheRequest,
-    GetAccountRequest, GetDeploymentRequest, GetDeploymentsRequest, GetIntegrationRequest,
-    GetIntegrationResponseRequest, GetMethodRequest, GetMethodResponseRequest, GetResourceRequest,
-    GetResourcesRequest, GetRestApiRequest, GetRestApisRequest, GetStageRequest, GetStagesRequest,
-    GetTagsRequest, PatchOperation, PutIntegrationRequest, PutIntegrationResponseRequest,
-    PutMethodRequest, PutMethodResponseRequest, Request, TagResourceRequest, UpdateAccountRequest,
-    UpdateIntegrationResponseRequest, UpdateMethodRequest, UpdateMethodResponseRequest,
-    UpdateRestApiRequest, UpdateStageRequest,
+    DeleteDeploymentRequest, DeleteIntegrationRequest, DeleteIntegrationResponseRequest,
+    DeleteMethodRequest, DeleteMethodResponseRequest, DeleteResourceRequest, DeleteRestApiRequest,
+    DeleteStageRequest, FlushStageCacheRequest, GetAccountRequest, GetDeploymentRequest,
+    GetDeploymentsRequest, GetIntegrationRequest, GetIntegrationResponseRequest, GetMethodRequest,
+    GetMethodResponseRequest, GetResourceRequest, GetResourcesRequest, GetRestApiRequest,
+    GetRestApisRequest, GetStageRequest, GetStagesRequest, GetTagsRequest, PatchOperation,
+    PutIntegrationRequest, PutIntegrationResponseRequest, PutMethodRequest,
+    PutMethodResponseRequest, Request, TagResourceRequest, UpdateAccountRequest,
+    UpdateIntegrationRequest, UpdateIntegrationResponseRequest, UpdateMethodRequest,
+    UpdateMethodResponseRequest, UpdateResourceRequest, UpdateRestApiRequest, UpdateStageRequest,
 };
 use super::shapes::Timestamp;
 use super::state::{
@@ -139,6 +142,40 @@ pub fn apply(db: &mut Db, operation: Operation, region: &str, input: Value) -> R
         Request::UpdateRestApi(input) => update_rest_api(db, region, input),
         Request::UpdateMethodResponse(input) => update_method_response(db, region, input),
         Request::UpdateIntegrationResponse(input) => update_integration_response(db, region, input),
+        Request::UpdateIntegration(input) => update_integration(db, region, input),
+        Request::PutGatewayResponse(input) => {
+            gateway_responses::put_gateway_response(db, region, input)
+        }
+        Request::GetGatewayResponse(input) => {
+            gateway_responses::get_gateway_response(db, region, input)
+        }
+        Request::GetGatewayResponses(input) => {
+            gateway_responses::get_gateway_responses(db, region, input)
+        }
+        Request::UpdateGatewayResponse(input) => {
+            gateway_responses::update_gateway_response(db, region, input)
+        }
+        Request::DeleteGatewayResponse(input) => {
+            gateway_responses::delete_gateway_response(db, region, input)
+        }
+        Request::DeleteResource(input) => delete_resource(db, region, input),
+        Request::UpdateResource(input) => update_resource(db, region, input),
+        Request::DeleteDeployment(input) => delete_deployment(db, region, input),
+        Request::CreateRequestValidator(input) => {
+            request_validators::create_request_validator(db, region, input)
+        }
+        Request::GetRequestValidator(input) => {
+            request_validators::get_request_validator(db, region, input)
+        }
+        Request::GetRequestValidators(input) => {
+            request_validators::get_request_validators(db, region, input)
+        }
+        Request::UpdateRequestValidator(input) => {
+            request_validators::update_request_validator(db, region, input)
+        }
+        Request::DeleteRequestValidator(input) => {
+            request_validators::delete_request_validator(db, region, input)
+        }
     };
     answer.unwrap_or_else(|refusal| refusal)
 }
@@ -203,6 +240,8 @@ fn create_rest_api(
         models: api_models::defaults(),
         deployments: BTreeMap::new(),
         stages: BTreeMap::new(),
+        request_validators: BTreeMap::new(),
+        gateway_responses: BTreeMap::new(),
     };
     let response = json(201, &rest_api_json(&api));
     db.insert_api(api);
@@ -352,6 +391,107 @@ fn create_resource(
     Ok(response)
 }
 
+/// Deletes a resource and every resource below it, with their methods (recorded:
+/// test_resource_lifecycle, test_delete_resource: 202, the children gone too).
+fn delete_resource(
+    db: &mut Db,
+    region: &str,
+    input: DeleteResourceRequest,
+) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id;
+    let rid: &str = &input.resource_id;
+    let missing = || not_found("Invalid Resource identifier specified");
+    let api = db.api_mut(region, id).ok_or_else(missing)?;
+    let resource = api.resources.get(rid).ok_or_else(missing)?;
+    // The developer guide: the root resource is the API's, not to be deleted on its own.
+    if resource.parent_id.is_none() {
+        return Err(bad_request("Cannot delete the root resource"));
+    }
+    let mut doomed = vec![rid.to_string()];
+    let mut next = 0;
+    while let Some(parent) = doomed.get(next).cloned() {
+        doomed.extend(
+            api.resources
+                .values()
+                .filter(|r| r.parent_id.as_deref() == Some(parent.as_str()))
+                .map(|r| r.id.clone()),
+        );
+        next += 1;
+    }
+    for gone in &doomed {
+        api.resources.remove(gone);
+    }
+    Ok(empty(202))
+}
+
+/// UpdateResource: a new path part or parent (see `updates::patch_resource`), then the paths
+/// of the resource and of all below it follow.
+fn update_resource(
+    db: &mut Db,
+    region: &str,
+    input: UpdateResourceRequest,
+) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id;
+    let rid: &str = &input.resource_id;
+    let mut resource = resource(db, region, id, rid)?.clone();
+    let api = api_mut(db, region, id)?;
+    updates::patch_resource(
+        api,
+        &mut resource,
+        &input.patch_operations.unwrap_or_default(),
+    )?;
+    let moved = api
+        .resources
+        .get(rid)
+        .is_some_and(|r| r.parent_id != resource.parent_id || r.path_part != resource.path_part);
+    if moved {
+        let parent = resource
+            .parent_id
+            .as_deref()
+            .and_then(|p| api.resources.get(p))
+            .cloned()
+            .ok_or_else(|| not_found("Invalid Resource identifier specified"))?;
+        let mut others = api.clone();
+        others.resources.remove(rid);
+        check_variable_part(
+            &others,
+            &parent,
+            resource.path_part.as_deref().unwrap_or_default(),
+        )?;
+        api.resources.insert(rid.to_string(), resource);
+        renew_paths(api, rid);
+    }
+    let resource = &api.resources[rid];
+    Ok(json(200, &resource_json(resource)))
+}
+
+/// The path of `rid` from its parent's and its path part, and so on down its descendants.
+fn renew_paths(api: &mut RestApi, rid: &str) {
+    let mut pending = vec![rid.to_string()];
+    while let Some(id) = pending.pop() {
+        let parent_path = api
+            .resources
+            .get(&id)
+            .and_then(|r| r.parent_id.as_deref())
+            .and_then(|p| api.resources.get(p))
+            .map(|p| p.path.clone());
+        if let (Some(parent_path), Some(resource)) = (parent_path, api.resources.get_mut(&id)) {
+            let part = resource.path_part.clone().unwrap_or_default();
+            resource.path = if parent_path == "/" {
+                format!("/{part}")
+            } else {
+                format!("{parent_path}/{part}")
+            };
+        }
+        pending.extend(
+            api.resources
+                .values()
+                .filter(|r| r.parent_id.as_deref() == Some(id.as_str()))
+                .map(|r| r.id.clone()),
+        );
+    }
+}
+
 fn put_method(db: &mut Db, region: &str, input: PutMethodRequest) -> Result<Response, Response> {
     let id: &str = &input.rest_api_id;
     let rid: &str = &input.resource_id;
@@ -362,18 +502,20 @@ fn put_method(db: &mut Db, region: &str, input: PutMethodRequest) -> Result<Resp
     ) {
         return Err(bad_request("Invalid HttpMethod specified. Valid options are GET,PUT,POST,DELETE,PATCH,OPTIONS,HEAD,ANY"));
     }
+    let validators = validator_ids(db, region, id);
     let (resource, models) = resource_and_models_mut(db, region, id, rid)?;
     if resource.methods.contains_key(verb) {
         return Err(conflict("Method already exists for this resource"));
     }
     let authorization = input.authorization_type.as_str();
-    check_method_references(authorization, &input, models)?;
+    check_method_references(authorization, &input, models, &validators)?;
     check_request_parameters(input.request_parameters.as_ref())?;
     let method = Method {
         http_method: verb.to_string(),
         authorization_type: authorization.to_string(),
         api_key_required: input.api_key_required.unwrap_or(false),
         operation_name: input.operation_name.clone(),
+        request_validator_id: input.request_validator_id.clone(),
         request_parameters: input.request_parameters.clone().unwrap_or_default(),
         request_models: input.request_models.clone().unwrap_or_default(),
         integration: None,
@@ -418,6 +560,7 @@ fn update_method(
     let id: &str = &input.rest_api_id;
     let rid: &str = &input.resource_id;
     let verb: &str = &input.http_method;
+    let validators = validator_ids(db, region, id);
     let (resource, models) = resource_and_models_mut(db, region, id, rid)?;
     let Some(live) = resource.methods.get_mut(verb) else {
         return Err(not_found("Invalid Method identifier specified"));
@@ -425,7 +568,7 @@ fn update_method(
     // All operations or none, as AWS applies a PATCH: work on a copy, keep it at the end.
     let mut method = live.clone();
     for operation in input.patch_operations.unwrap_or_default() {
-        patch_method(&mut method, &operation, models)?;
+        patch_method(&mut method, &operation, models, &validators)?;
     }
     // Checked once every operation is in (recorded: wrong-auth-type, wrong-auth-id);
     // the local cloud has no authorizers, so none is valid.
@@ -474,6 +617,7 @@ fn put_integration(
                 .map_or("INTERNET", |c| c.as_str())
                 .to_string()
         }),
+        connection_id: input.connection_id.clone().filter(|_| http),
         cache_namespace: Some(
             input
                 .cache_namespace
@@ -515,6 +659,47 @@ fn put_integration(
     }
     let response = json(201, &integration_json(&integration));
     method.integration = Some(integration);
+    Ok(response)
+}
+
+/// UpdateIntegration: the operations on a copy (see `updates::patch_integration`), kept when
+/// all were taken.
+fn update_integration(
+    db: &mut Db,
+    region: &str,
+    input: UpdateIntegrationRequest,
+) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id;
+    let rid: &str = &input.resource_id;
+    let verb: &str = &input.http_method;
+    let resource = resource_mut(db, region, id, rid)?;
+    let Some(method) = resource.methods.get_mut(verb) else {
+        return Err(not_found("Invalid Method identifier specified"));
+    };
+    let Some(live) = method.integration.as_mut() else {
+        return Err(not_found("Invalid Integration identifier specified"));
+    };
+    let mut integration = live.clone();
+    updates::patch_integration(
+        &mut integration,
+        &input.patch_operations.unwrap_or_default(),
+    )?;
+    // What PutIntegration checks of a URI holds for a new one too.
+    let kind = integration.kind.as_str();
+    match (kind, integration.uri.as_deref()) {
+        ("HTTP" | "HTTP_PROXY", Some(uri)) => {
+            let endpoint = url::Url::parse(uri)
+                .ok()
+                .filter(|url| matches!(url.scheme(), "http" | "https") && url.host_str().is_some());
+            if endpoint.is_none() {
+                return Err(bad_request("Invalid HTTP endpoint specified for URI"));
+            }
+        }
+        ("AWS" | "AWS_PROXY", Some(uri)) => check_aws_uri(kind, uri)?,
+        _ => {}
+    }
+    let response = json(200, &integration_json(&integration));
+    *live = integration;
     Ok(response)
 }
 
@@ -893,6 +1078,35 @@ fn get_deployment(
     }
 }
 
+/// Deletes a deployment no stage serves, nor serves as its canary (recorded:
+/// test_create_delete_deployments: 400 while a stage points at it, 202 once none does).
+fn delete_deployment(
+    db: &mut Db,
+    region: &str,
+    input: DeleteDeploymentRequest,
+) -> Result<Response, Response> {
+    let id: &str = &input.rest_api_id;
+    let deployment: &str = &input.deployment_id;
+    let api = api_mut(db, region, id)?;
+    if !api.deployments.contains_key(deployment) {
+        return Err(not_found("Invalid Deployment identifier specified"));
+    }
+    let active = api.stages.values().any(|stage| {
+        stage.deployment_id == deployment
+            || stage
+                .canary
+                .as_ref()
+                .is_some_and(|canary| canary.deployment_id == deployment)
+    });
+    if active {
+        return Err(bad_request(
+            "Active stages pointing to this deployment must be moved or deleted",
+        ));
+    }
+    api.deployments.remove(deployment);
+    Ok(empty(202))
+}
+
 fn create_stage(
     db: &mut Db,
     region: &str,
@@ -1266,6 +1480,7 @@ fn patch_method(
     method: &mut Method,
     operation: &PatchOperation,
     models: &BTreeMap<String, ApiModel>,
+    validators: &[String],
 ) -> Result<(), Response> {
     let op = operation.op.map_or("", shape::Op::as_str);
     let path = operation.path.as_deref();
@@ -1324,6 +1539,12 @@ fn patch_method(
                 // Without an authorizer type that uses one, AWS ignores the id (recorded:
                 // skip-auth-id-with-wrong-type); with one, the check after the patch refuses it.
                 "authorizerId" | "authorizationScopes" => {}
+                // An empty value takes the validator off (the developer guide's PATCH
+                // operations for a method); another must name one of the API's.
+                _ if value.is_empty() => method.request_validator_id = None,
+                _ if validators.iter().any(|v| v == value) => {
+                    method.request_validator_id = Some(value.to_string())
+                }
                 _ => {
                     return Err(bad_request(
                         "Invalid Request Validator identifier specified",
@@ -1469,25 +1690,35 @@ fn check_variable_part(api: &RestApi, parent: &Resource, part: &str) -> Result<(
 }
 
 /// What a method refers to must exist (recorded: test_put_method_validation): an authorizer
-/// for CUSTOM and COGNITO_USER_POOLS, a request validator, each request model. The local cloud
-/// emulates no authorizers and no request validators, so none can be named.
+/// for CUSTOM and COGNITO_USER_POOLS, a request validator of the API (`validators`), each
+/// request model. The local cloud emulates no authorizers, so none can be named.
 fn check_method_references(
     authorization: &str,
     input: &PutMethodRequest,
     models: &BTreeMap<String, ApiModel>,
+    validators: &[String],
 ) -> Result<(), Response> {
     if matches!(authorization, "CUSTOM" | "COGNITO_USER_POOLS") {
         return Err(bad_request("Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer."));
     }
-    if input.request_validator_id.is_some() {
-        return Err(bad_request(
-            "Invalid Request Validator identifier specified",
-        ));
+    if let Some(validator) = &input.request_validator_id {
+        if !validators.contains(validator) {
+            return Err(bad_request(
+                "Invalid Request Validator identifier specified",
+            ));
+        }
     }
     if let Some(named) = &input.request_models {
         api_models::check_known(models, named.values())?;
     }
     Ok(())
+}
+
+/// The ids of an API's request validators (none when there is no such API).
+fn validator_ids(db: &Db, region: &str, id: &str) -> Vec<String> {
+    db.api(region, id)
+        .map(|api| api.request_validators.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 fn no_api(id: &str) -> Response {
@@ -1644,6 +1875,7 @@ fn method_json(method: &Method) -> shape::Method {
         authorization_type: Some(method.authorization_type.clone()),
         api_key_required: Some(method.api_key_required),
         operation_name: method.operation_name.clone(),
+        request_validator_id: method.request_validator_id.clone(),
         request_parameters: some_if(&method.request_parameters),
         request_models: some_if(&method.request_models),
         method_integration: method.integration.as_ref().map(integration_json),
@@ -1672,6 +1904,7 @@ fn integration_json(integration: &Integration) -> shape::Integration {
         cache_key_parameters: Some(Vec::new()),
         credentials: integration.credentials.clone(),
         connection_type: integration.connection_type.as_deref().and_then(enum_of),
+        connection_id: integration.connection_id.clone(),
         http_method: integration.http_method.clone(),
         uri: integration.uri.clone(),
         request_templates: some_if(&integration.request_templates),
@@ -1783,5 +2016,105 @@ fn stage_json(stage: &Stage) -> shape::Stage {
             }
         }),
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const REGION: &str = "us-east-1";
+
+    fn call(db: &mut Db, operation: &str, input: Value) -> u16 {
+        let operation = Operation::from_name(operation).unwrap();
+        apply(db, operation, REGION, input).status().as_u16()
+    }
+
+    fn paths(db: &Db, api: &str) -> Vec<String> {
+        let mut paths: Vec<String> = db
+            .api(REGION, api)
+            .unwrap()
+            .resources
+            .values()
+            .map(|r| r.path.clone())
+            .collect();
+        paths.sort();
+        paths
+    }
+
+    /// UpdateResource's new path part or parent carries the paths below it along.
+    #[test]
+    fn the_resources_below_a_moved_one_follow_it() {
+        let mut db = Db::default();
+        assert_eq!(call(&mut db, "CreateRestApi", json!({ "name": "a" })), 201);
+        let api = db.apis(REGION).next().unwrap();
+        let (id, root) = (api.id.clone(), api.root_id.clone());
+        let create = |db: &mut Db, parent: &str, part: &str| {
+            let input = json!({ "restapi_id": id, "parent_id": parent, "pathPart": part });
+            assert_eq!(call(db, "CreateResource", input), 201);
+            db.api(REGION, &id)
+                .unwrap()
+                .resources
+                .values()
+                .find(|r| r.path_part.as_deref() == Some(part))
+                .unwrap()
+                .id
+                .clone()
+        };
+        let pets = create(&mut db, &root, "pets");
+        let sub = create(&mut db, &pets, "subpets");
+        create(&mut db, &sub, "{id}");
+        let patch = |resource: &str, path: &str, value: &str| {
+            json!({
+                "restapi_id": id, "resource_id": resource,
+                "patchOperations": [{ "op": "replace", "path": path, "value": value }]
+            })
+        };
+        assert_eq!(
+            call(&mut db, "UpdateResource", patch(&pets, "/pathPart", "dogs")),
+            200
+        );
+        assert_eq!(
+            paths(&db, &id),
+            ["/", "/dogs", "/dogs/subpets", "/dogs/subpets/{id}"]
+        );
+        assert_eq!(
+            call(&mut db, "UpdateResource", patch(&sub, "/parentId", &root)),
+            200
+        );
+        assert_eq!(paths(&db, &id), ["/", "/dogs", "/subpets", "/subpets/{id}"]);
+        // Below itself, however far: a cycle.
+        let deep = db
+            .api(REGION, &id)
+            .unwrap()
+            .resources
+            .values()
+            .find(|r| r.path == "/subpets/{id}")
+            .unwrap()
+            .id
+            .clone();
+        assert_eq!(
+            call(&mut db, "UpdateResource", patch(&sub, "/parentId", &deep)),
+            400
+        );
+        assert_eq!(
+            call(
+                &mut db,
+                "DeleteResource",
+                json!({ "restapi_id": id, "resource_id": sub })
+            ),
+            202
+        );
+        assert_eq!(paths(&db, &id), ["/", "/dogs"]);
+        assert_eq!(
+            call(
+                &mut db,
+                "DeleteResource",
+                json!({ "restapi_id": id, "resource_id": root })
+            ),
+            400
+        );
     }
 }

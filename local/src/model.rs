@@ -916,6 +916,30 @@ const RECORDED_ENUM_ORDERS: &[&[&str]] = &[
     &["Terminate", "Allow"],
     // Lambda's InvokeMode (recorded: test_lambda_url_invalid_invoke_mode).
     &["RESPONSE_STREAM", "BUFFERED"],
+    // A gateway response's type (recorded: test_gateway_response_validation).
+    &[
+        "REQUEST_TOO_LARGE",
+        "RESOURCE_NOT_FOUND",
+        "AUTHORIZER_CONFIGURATION_ERROR",
+        "MISSING_AUTHENTICATION_TOKEN",
+        "BAD_REQUEST_BODY",
+        "INVALID_SIGNATURE",
+        "INVALID_API_KEY",
+        "BAD_REQUEST_PARAMETERS",
+        "AUTHORIZER_FAILURE",
+        "UNAUTHORIZED",
+        "INTEGRATION_TIMEOUT",
+        "ACCESS_DENIED",
+        "DEFAULT_4XX",
+        "DEFAULT_5XX",
+        "WAF_FILTERED",
+        "QUOTA_EXCEEDED",
+        "THROTTLED",
+        "API_CONFIGURATION_ERROR",
+        "UNSUPPORTED_MEDIA_TYPE",
+        "INTEGRATION_FAILURE",
+        "EXPIRED_TOKEN",
+    ],
 ];
 
 /// An enum's values as AWS lists them in a refusal: its recorded order if there is one, else

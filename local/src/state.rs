@@ -454,6 +454,31 @@ pub struct RestApi {
     pub models: BTreeMap<String, ApiModel>,
     pub deployments: BTreeMap<String, Deployment>,
     pub stages: BTreeMap<String, Stage>,
+    /// Its request validators by id (CreateRequestValidator): kept and answered, and what a
+    /// method's `requestValidatorId` must name; not enforced on invocation (see docs/parity.md).
+    #[serde(default)]
+    pub request_validators: BTreeMap<String, RequestValidator>,
+    /// The gateway responses set (PutGatewayResponse, UpdateGatewayResponse), by type; a type
+    /// not here answers its default. Answered, not served (see docs/parity.md).
+    #[serde(default)]
+    pub gateway_responses: BTreeMap<String, GatewayResponse>,
+}
+
+/// A gateway response set on an API.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GatewayResponse {
+    pub status_code: Option<String>,
+    pub parameters: BTreeMap<String, String>,
+    pub templates: BTreeMap<String, String>,
+}
+
+/// A request validator, as CreateRequestValidator made it and UpdateRequestValidator changed it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RequestValidator {
+    pub id: String,
+    pub name: Option<String>,
+    pub validate_request_body: bool,
+    pub validate_request_parameters: bool,
 }
 
 /// A model (a JSON schema that describes a payload), as CreateModel made it.
@@ -491,6 +516,9 @@ pub struct Method {
     pub api_key_required: bool,
     #[serde(default)]
     pub operation_name: Option<String>,
+    /// The request validator it names (one of its API's), if any.
+    #[serde(default)]
+    pub request_validator_id: Option<String>,
     /// `method.request.querystring.name` → required.
     #[serde(default)]
     pub request_parameters: BTreeMap<String, bool>,
@@ -521,6 +549,9 @@ pub struct Integration {
     /// `INTERNET` or `VPC_LINK`, for HTTP and HTTP_PROXY integrations.
     #[serde(default)]
     pub connection_type: Option<String>,
+    /// The VPC link (or a stage variable that names one) of a `VPC_LINK` connection, as given.
+    #[serde(default)]
+    pub connection_id: Option<String>,
     /// The cache's group of parameters: the resource's id unless given ("By default, API
     /// Gateway uses the resource ID as the cacheNamespace", its API reference).
     #[serde(default)]

@@ -1,5 +1,7 @@
-//! API Gateway's PATCH operations on a REST API, a method response and an integration
-//! response (UpdateRestApi, UpdateMethodResponse, UpdateIntegrationResponse), applied in order
+//! API Gateway's PATCH operations on a REST API, a method response, an integration response,
+//! a resource, a request validator and an integration (UpdateRestApi, UpdateMethodResponse,
+//! UpdateIntegrationResponse, UpdateResource, UpdateRequestValidator, UpdateIntegration),
+//! applied in order
 //! to what `apigateway` gives it: a copy, which replaces the original only when all of them
 //! were taken, so that a refused request changes nothing. It looks nothing up and answers
 //! nothing but refusals (`apigateway` owns the lookups and the answers).
@@ -7,7 +9,9 @@
 //! Sources: the paths and operations of API Gateway's developer guide ("PATCH operations"),
 //! and AWS's answers recorded in LocalStack's test_apigateway_api.snapshot.json
 //! (TestApiGatewayApiRestApi::test_update_rest_api_*, TestApigatewayMethodResponse,
-//! TestApigatewayIntegrationResponse::test_lifecycle_integration_response). An operation the
+//! TestApigatewayIntegrationResponse::test_lifecycle_integration_response,
+//! TestApiGatewayApiResource::test_update_resource_*, TestApiGatewayApiRequestValidator,
+//! TestApigatewayIntegration::test_create_integration_with_vpc_link). An operation the
 //! model does not know (`wrong`) is refused before any of this, by the model's enum.
 
 // An early answer is a whole HTTP response; boxing it buys nothing at this scale.
@@ -20,7 +24,10 @@ use axum::response::Response;
 use super::api_models;
 use super::shapes::apigateway as shape;
 use super::shapes::apigateway::PatchOperation;
-use super::state::{ApiModel, IntegrationResponse, RestApi};
+use super::state::{
+    ApiModel, GatewayResponse, Integration, IntegrationResponse, RequestValidator, Resource,
+    RestApi,
+};
 use super::wire::{apigateway_bad_request as bad_request, apigateway_not_found as not_found};
 
 /// The largest `minimumCompressionSize`, 10 MB.
@@ -311,6 +318,215 @@ fn patch_integration_response_once(
             }
         }
         _ => return Err(patch.invalid_path()),
+    }
+    Ok(())
+}
+
+/// The message API Gateway refuses an UpdateResource or UpdateRequestValidator path with:
+/// an op other than `replace` on a known path, or any op on an unknown one (recorded:
+/// test_update_resource_behaviour, test_invalid_update_request_validator_operations).
+fn replace_only_at(patch: &Patch, paths: &[&str], listed: &str) -> Result<(), Response> {
+    if !paths.contains(&patch.path) {
+        return Err(bad_request(&format!(
+            "Invalid patch path  '{}' specified for op '{}'. Must be one of: [{listed}]",
+            patch.path, patch.op
+        )));
+    }
+    if patch.op != "replace" {
+        return Err(bad_request(&format!(
+            "Invalid patch path  '{}' specified for op '{}'. Please choose supported operations",
+            patch.path, patch.op
+        )));
+    }
+    Ok(())
+}
+
+/// UpdateResource's operations, in order, on `resource` (a copy of one of `api`'s): only
+/// `replace` of `/pathPart` and `/parentId`, neither on the root; the new parent must exist
+/// and not be the resource or below it, and no sibling under it may have the same path part
+/// (recorded: test_update_resource_behaviour, test_update_resource_on_root). The caller
+/// recomputes the paths.
+pub(super) fn patch_resource(
+    api: &RestApi,
+    resource: &mut Resource,
+    operations: &[PatchOperation],
+) -> Result<(), Response> {
+    for operation in operations {
+        let patch = Patch::read(operation)?;
+        replace_only_at(&patch, &["/parentId", "/pathPart"], "/parentId, /pathPart")?;
+        if resource.parent_id.is_none() {
+            return Err(bad_request(&format!(
+                "Root resource cannot update its {}.",
+                patch.path.trim_start_matches('/')
+            )));
+        }
+        let value = patch.value.unwrap_or_default();
+        if patch.path == "/parentId" {
+            if !api.resources.contains_key(value) {
+                return Err(not_found("Invalid Resource identifier specified"));
+            }
+            // The new parent, or any resource above it, being this one would make a cycle.
+            let mut above = Some(value);
+            while let Some(id) = above {
+                if id == resource.id {
+                    return Err(bad_request("Resources cannot be cyclical."));
+                }
+                above = api.resources.get(id).and_then(|r| r.parent_id.as_deref());
+            }
+            resource.parent_id = Some(value.to_string());
+        } else {
+            if value.is_empty() || value.contains('/') {
+                return Err(bad_request(
+                    "Resource's path part must be a non-empty string without /",
+                ));
+            }
+            resource.path_part = Some(value.to_string());
+        }
+        let part = resource.path_part.as_deref();
+        let taken = api.resources.values().any(|r| {
+            r.id != resource.id
+                && r.parent_id == resource.parent_id
+                && r.path_part.as_deref() == part
+        });
+        if taken {
+            return Err(super::wire::apigateway_error(
+                shape::ErrorCode::ConflictException,
+                &format!(
+                    "Another resource with the same parent already has this name: {}",
+                    part.unwrap_or_default()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// UpdateRequestValidator's operations, in order, on `validator`: only `replace` of `/name`
+/// (not blank) and of its two flags (true only for `true`; without a value, false) (recorded:
+/// test_request_validator_lifecycle, test_invalid_update_request_validator_operations).
+pub(super) fn patch_request_validator(
+    validator: &mut RequestValidator,
+    operations: &[PatchOperation],
+) -> Result<(), Response> {
+    for operation in operations {
+        let patch = Patch::read(operation)?;
+        replace_only_at(
+            &patch,
+            &[
+                "/name",
+                "/validateRequestParameters",
+                "/validateRequestBody",
+            ],
+            "/name, /validateRequestParameters, /validateRequestBody",
+        )?;
+        let flag = patch.value.is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        match patch.path {
+            "/name" => match patch.value.filter(|name| !name.is_empty()) {
+                Some(name) => validator.name = Some(name.to_string()),
+                None => return Err(bad_request("Request Validator name cannot be blank")),
+            },
+            "/validateRequestBody" => validator.validate_request_body = flag,
+            _ => validator.validate_request_parameters = flag,
+        }
+    }
+    Ok(())
+}
+
+/// UpdateIntegration's operations, in order, on `integration`: `/connectionId` (recorded:
+/// test_create_integration_with_vpc_link) and the developer guide's other paths of an
+/// integration the local cloud keeps: `/uri`, `/httpMethod`, `/credentials`,
+/// `/cacheNamespace`, `/connectionType` (`INTERNET` or `VPC_LINK`), all replaced only, and
+/// `/requestTemplates/{contentType}` and `/requestParameters/{name}`, added, replaced or
+/// removed. Any other path is refused, naming it.
+pub(super) fn patch_integration(
+    integration: &mut Integration,
+    operations: &[PatchOperation],
+) -> Result<(), Response> {
+    for operation in operations {
+        let patch = Patch::read(operation)?;
+        let value = patch.value.map(str::to_string);
+        match patch.segments.as_slice() {
+            [member @ ("uri" | "httpMethod" | "credentials" | "cacheNamespace" | "connectionId")] =>
+            {
+                patch.replace_only()?;
+                let slot = match *member {
+                    "uri" => &mut integration.uri,
+                    "httpMethod" => &mut integration.http_method,
+                    "credentials" => &mut integration.credentials,
+                    "cacheNamespace" => &mut integration.cache_namespace,
+                    _ => &mut integration.connection_id,
+                };
+                *slot = value.filter(|v| !v.is_empty());
+            }
+            ["connectionType"] => {
+                patch.replace_only()?;
+                match patch.value {
+                    Some(kind @ ("INTERNET" | "VPC_LINK")) => {
+                        integration.connection_type = Some(kind.to_string())
+                    }
+                    _ => return Err(bad_request(
+                        "Invalid connection type specified. Valid options are INTERNET,VPC_LINK",
+                    )),
+                }
+            }
+            [map @ ("requestTemplates" | "requestParameters"), key] if !key.is_empty() => {
+                let entries = match *map {
+                    "requestTemplates" => &mut integration.request_templates,
+                    _ => &mut integration.request_parameters,
+                };
+                let key = unescape(key);
+                match (patch.op, value) {
+                    ("remove", _) => {
+                        entries.remove(&key);
+                    }
+                    (_, Some(value)) => {
+                        entries.insert(key, value);
+                    }
+                    (_, None) => return Err(patch.invalid_path()),
+                }
+            }
+            _ => return Err(patch.invalid_path()),
+        }
+    }
+    Ok(())
+}
+
+/// UpdateGatewayResponse's operations, in order, on `response` (recorded:
+/// test_update_gateway_response): `/statusCode` replaced only; `/responseParameters/{name}`
+/// and `/responseTemplates/{contentType}` added, replaced (an entry that is there) or
+/// removed, never to nothing; any other path refused, naming it.
+pub(super) fn patch_gateway_response(
+    response: &mut GatewayResponse,
+    operations: &[PatchOperation],
+) -> Result<(), Response> {
+    for operation in operations {
+        let patch = Patch::read(operation)?;
+        match patch.segments.as_slice() {
+            ["statusCode"] if patch.op == "replace" => {
+                response.status_code = patch.value.map(str::to_string);
+            }
+            [map @ ("responseParameters" | "responseTemplates"), key] if !key.is_empty() => {
+                let entries = match *map {
+                    "responseParameters" => &mut response.parameters,
+                    _ => &mut response.templates,
+                };
+                let key = unescape(key);
+                if patch.op == "remove" {
+                    entries.remove(&key);
+                    continue;
+                }
+                let Some(value) = patch.value.filter(|v| !v.is_empty()) else {
+                    return Err(bad_request(&format!(
+                        "Invalid null or empty value in {map}"
+                    )));
+                };
+                if patch.op == "replace" && !entries.contains_key(&key) {
+                    return Err(not_found("Invalid parameter name specified"));
+                }
+                entries.insert(key, value.to_string());
+            }
+            _ => return Err(patch.invalid_path()),
+        }
     }
     Ok(())
 }

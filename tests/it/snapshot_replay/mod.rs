@@ -626,6 +626,7 @@ fn the_replay_refuses_what_aws_did_not_answer() {
 
 mod apigateway;
 mod apigateway_lambda;
+mod apigateway_ops;
 mod canary;
 mod cloudwatch;
 mod function_urls;
