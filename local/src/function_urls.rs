@@ -216,8 +216,6 @@ pub fn update(cloud: &Cloud, region: &str, input: UpdateFunctionUrlConfigRequest
         Ok(found) => found,
         Err(refusal) => return refusal,
     };
-    let arn = arn_of(function, &qualifier);
-    let region = function.region.clone();
     let Some(config) = function.url_configs.get_mut(&qualifier) else {
         return not_found(Missing::Config);
     };
@@ -231,14 +229,16 @@ pub fn update(cloud: &Cloud, region: &str, input: UpdateFunctionUrlConfigRequest
         config.invoke_mode = Some(invoke_mode);
     }
     config.last_modified = now();
+    let kept_mode = config.invoke_mode;
+    let c = listed(function, &qualifier, &function.url_configs[&qualifier]);
     let answer = UpdateFunctionUrlConfigResponse {
-        auth_type: config.auth_type,
-        cors: config.cors.clone(),
-        creation_time: config.created.clone(),
-        function_arn: arn,
-        function_url: url_of(config, &region),
-        invoke_mode: config.invoke_mode,
-        last_modified_time: config.last_modified.clone(),
+        auth_type: c.auth_type,
+        cors: c.cors,
+        creation_time: c.creation_time,
+        function_arn: c.function_arn,
+        function_url: c.function_url,
+        invoke_mode: kept_mode,
+        last_modified_time: c.last_modified_time,
     };
     db.changed();
     json(200, &answer)

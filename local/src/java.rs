@@ -1,5 +1,5 @@
 //! How AWS's services, written in Java, print values in their answers and messages: a
-//! double as `Double.toString` writes it. A leaf: CloudWatch's alarm reasons, its query
+//! double as `Double.toString` writes it, a character as a `\u` escape. A leaf: CloudWatch's alarm reasons, its query
 //! protocol's XML and the models' validation messages share it.
 
 /// A number as Java's `Double.toString` writes it: `0.0`, `21.5`, `1.0E7`.
@@ -23,6 +23,19 @@ pub fn double(value: f64) -> String {
         format!("{mantissa}E{exponent}")
     } else {
         format!("{mantissa}.0E{exponent}")
+    }
+}
+
+/// `c` as Java's `\u` escapes of its UTF-16 code units (two for a character beyond the
+/// Basic Multilingual Plane), the hex digits in upper or lower case.
+pub fn push_unicode_escape(out: &mut String, c: char, upper: bool) {
+    let mut units = [0u16; 2];
+    for unit in c.encode_utf16(&mut units) {
+        if upper {
+            out.push_str(&format!("\\u{unit:04X}"));
+        } else {
+            out.push_str(&format!("\\u{unit:04x}"));
+        }
     }
 }
 

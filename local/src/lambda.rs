@@ -1301,7 +1301,7 @@ fn decode_client_context(encoded: &str) -> Result<String, Response> {
     }
 }
 
-/// JSON text with every character beyond ASCII written as `\uXXXX`.
+/// JSON text with every character beyond ASCII written as a `\u` escape of four hex digits.
 fn ascii_json(value: &Value) -> String {
     let text = value.to_string();
     let mut out = String::with_capacity(text.len());
@@ -1309,10 +1309,7 @@ fn ascii_json(value: &Value) -> String {
         if c.is_ascii() {
             out.push(c);
         } else {
-            let mut units = [0u16; 2];
-            for unit in c.encode_utf16(&mut units) {
-                out.push_str(&format!("\\u{unit:04x}"));
-            }
+            super::java::push_unicode_escape(&mut out, c, false);
         }
     }
     out

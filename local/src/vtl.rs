@@ -1041,7 +1041,7 @@ enum Step {
 
 /// A string in JavaScript's string rules, as `$util.escapeJavaScript` (Apache Commons'
 /// `escapeJavaScript`) writes it: quotes, `\\` and `/` escaped, control characters by their
-/// escapes, and everything beyond ASCII as `\\uXXXX`.
+/// escapes, and everything beyond ASCII as a `\\u` escape of four hex digits.
 fn escape_javascript(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -1056,10 +1056,7 @@ fn escape_javascript(text: &str) -> String {
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
             c if (c as u32) < 0x20 || (c as u32) > 0x7f => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    out.push_str(&format!("\\u{unit:04X}"));
-                }
+                super::java::push_unicode_escape(&mut out, c, true)
             }
             c => out.push(c),
         }
