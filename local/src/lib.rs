@@ -77,6 +77,7 @@ mod vtl;
 mod wire;
 
 pub use emulation::check_runnable;
+pub use managed::{java_classes, java_compiler};
 pub use placement::Mode as PlacementMode;
 pub use runtime::InvokeResult;
 pub use server::LocalCloud;

@@ -1,11 +1,12 @@
-//! Lambda's managed runtimes: a `python3.x` or `nodejs*.x` function has no `bootstrap` of its
-//! own; on AWS the runtime's (`/var/runtime/bootstrap`) starts a runtime interface client that
-//! imports the handler `_HANDLER` names from the code and speaks the Runtime API. Here the
-//! same is done by an embedded client (`managed/python.py`, `managed/node.js`) run by this
-//! machine's `python3` or `node`, with the environment AWS gives those runtimes (recorded:
-//! test_lambda_common.snapshot.json, test_introspection_invoke[python3.12] and
-//! [nodejs20.x]). Every version of a family runs on the one interpreter found here:
-//! docs/parity.md lists that difference.
+//! Lambda's managed runtimes: a `python3.x`, `nodejs*.x` or `java*` function has no `bootstrap`
+//! of its own; on AWS the runtime's (`/var/runtime/bootstrap`) starts a runtime interface
+//! client that loads the handler `_HANDLER` names from the code and speaks the Runtime API.
+//! Here the same is done by an embedded client (`managed/python.py`, `managed/node.js`,
+//! `managed/java/`) run by this machine's `python3`, `node` or `java`, with the environment
+//! AWS gives those runtimes (recorded: test_lambda_common.snapshot.json,
+//! test_introspection_invoke[python3.12], [nodejs20.x], [java17] and [java8.al2]). Every
+//! version of a family runs on the one interpreter found here: docs/parity.md lists that
+//! difference.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -16,22 +17,56 @@ use super::state::Function;
 
 const PYTHON_CLIENT: &str = include_str!("managed/python.py");
 const NODE_CLIENT: &str = include_str!("managed/node.js");
+/// The Java client, and the interfaces of AWS's aws-lambda-java-core it loads handlers with:
+/// compiled once with this machine's `javac` (`java_classes`).
+const JAVA_SOURCES: &[(&str, &str)] = &[
+    ("Ric.java", include_str!("managed/java/Ric.java")),
+    ("Context.java", include_str!("managed/java/Context.java")),
+    (
+        "RequestHandler.java",
+        include_str!("managed/java/RequestHandler.java"),
+    ),
+    (
+        "RequestStreamHandler.java",
+        include_str!("managed/java/RequestStreamHandler.java"),
+    ),
+    (
+        "LambdaLogger.java",
+        include_str!("managed/java/LambdaLogger.java"),
+    ),
+    (
+        "LambdaRuntime.java",
+        include_str!("managed/java/LambdaRuntime.java"),
+    ),
+    (
+        "CognitoIdentity.java",
+        include_str!("managed/java/CognitoIdentity.java"),
+    ),
+    (
+        "ClientContext.java",
+        include_str!("managed/java/ClientContext.java"),
+    ),
+    ("Client.java", include_str!("managed/java/Client.java")),
+];
 
 /// A managed runtime's language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
     Python,
     Node,
+    Java,
 }
 
 impl Family {
     /// The family of a runtime AWS manages, or none (`provided.*` runs the code's bootstrap;
-    /// Java, .NET and Ruby are not run here).
+    /// .NET and Ruby are not run here).
     pub fn of(runtime: &str) -> Option<Family> {
         if runtime.starts_with("python3") {
             Some(Family::Python)
         } else if runtime.starts_with("nodejs") {
             Some(Family::Node)
+        } else if runtime.starts_with("java") {
+            Some(Family::Java)
         } else {
             None
         }
@@ -42,7 +77,30 @@ impl Family {
         match self {
             Family::Python => ("python3", "FAQCTL_PYTHON"),
             Family::Node => ("node", "FAQCTL_NODE"),
+            Family::Java => ("java", "FAQCTL_JAVA"),
         }
+    }
+
+    /// What the family's runtimes are called in messages, and the Debian package that brings
+    /// the interpreter.
+    fn named(self) -> (&'static str, &'static str) {
+        match self {
+            Family::Python => ("python3.x", "python3"),
+            Family::Node => ("nodejs*.x", "nodejs"),
+            Family::Java => ("java*", "openjdk-17-jdk-headless"),
+        }
+    }
+}
+
+/// The descriptor a runtime's client writes its framed log events to (AWS's
+/// `_LAMBDA_TELEMETRY_LOG_FD`), or none: java8.al2 and java11 print theirs (recorded: their
+/// environments name none; java17 on show 62). The Python and Node.js clients take the
+/// variable out of the handler's sight, so their number is not seen.
+pub fn telemetry_fd(runtime: &str) -> Option<i32> {
+    match Family::of(runtime)? {
+        Family::Python | Family::Node => Some(3),
+        Family::Java if matches!(runtime, "java8.al2" | "java11" | "java8") => None,
+        Family::Java => Some(62),
     }
 }
 
@@ -52,9 +110,11 @@ impl Family {
 fn interpreter(family: Family) -> Result<PathBuf, String> {
     static PYTHON: OnceLock<PathBuf> = OnceLock::new();
     static NODE: OnceLock<PathBuf> = OnceLock::new();
+    static JAVA: OnceLock<PathBuf> = OnceLock::new();
     let cell = match family {
         Family::Python => &PYTHON,
         Family::Node => &NODE,
+        Family::Java => &JAVA,
     };
     if let Some(found) = cell.get() {
         return Ok(found.clone());
@@ -71,37 +131,118 @@ fn find(family: Family) -> Result<PathBuf, String> {
         Some(path) => Some(path.clone()).filter(|p| p.is_file()),
         None => on_path(name),
     };
+    let (runtimes, package) = family.named();
     let missing = || {
         format!(
-            "faqctl local runs {} functions with this machine's {name}, and found none{}: install it (`apt-get install {}`) or set {variable} to its path",
-            match family {
-                Family::Python => "python3.x",
-                Family::Node => "nodejs*.x",
-            },
+            "faqctl local runs {runtimes} functions with this machine's {name}, and found none{}: install it (`apt-get install {package}`) or set {variable} to its path",
             given
                 .as_ref()
                 .map(|p| format!(" at {variable}={}", p.display()))
                 .unwrap_or_else(|| " on PATH".into()),
-            match family {
-                Family::Python => "python3",
-                Family::Node => "nodejs",
-            }
         )
     };
     let program = program.ok_or_else(missing)?;
     let asked = match family {
         Family::Python => vec!["-c", "import sys; print(sys.executable)"],
         Family::Node => vec!["-e", "console.log(process.execPath)"],
+        Family::Java => vec!["-XshowSettings:properties", "-version"],
     };
     let output = std::process::Command::new(&program)
         .args(asked)
         .output()
         .map_err(|e| format!("{}: {e}", program.display()))?;
-    let real = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    let real = match family {
+        // `java.home = /usr/lib/jvm/…`, among the settings it prints on stderr.
+        Family::Java => String::from_utf8_lossy(&output.stderr)
+            .lines()
+            .find_map(|line| line.trim().strip_prefix("java.home = "))
+            .map(|home| format!("{home}/bin/java"))
+            .unwrap_or_default(),
+        _ => String::from_utf8_lossy(&output.stdout).trim().to_string(),
+    };
     match output.status.success() && !real.is_empty() {
         true => Ok(PathBuf::from(real)),
         false => Err(missing()),
     }
+}
+
+/// The `javac` of the JDK whose `java` runs Java functions.
+pub fn java_compiler() -> Result<PathBuf, String> {
+    let java = interpreter(Family::Java)?;
+    let javac = java.with_file_name("javac");
+    match javac.is_file() {
+        true => Ok(javac),
+        false => Err(format!(
+            "faqctl local compiles its Java runtime client with javac, and {} has none beside it: install a JDK (`apt-get install openjdk-17-jdk-headless`) or set FAQCTL_JAVA to a JDK's java",
+            java.display()
+        )),
+    }
+}
+
+/// The directory of the Java client's classes, with the `com.amazonaws.services.lambda.runtime`
+/// interfaces a handler is compiled against: compiled once per source and JDK with that JDK's
+/// `javac`, into the temporary directory (a directory per content, filled aside and moved in,
+/// so that two local clouds never see half of one).
+pub fn java_classes() -> Result<PathBuf, String> {
+    static CLASSES: OnceLock<PathBuf> = OnceLock::new();
+    if let Some(found) = CLASSES.get() {
+        return Ok(found.clone());
+    }
+    let javac = java_compiler()?;
+    let java = interpreter(Family::Java)?;
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in JAVA_SOURCES
+        .iter()
+        .flat_map(|(name, text)| name.bytes().chain(text.bytes()))
+        .chain(java.to_string_lossy().bytes())
+    {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    let target = std::env::temp_dir().join(format!("faqctl-java-runtime-{hash:016x}"));
+    if !target.join("faqctl/runtime/Ric.class").is_file() {
+        compile_java(&javac, &target)?;
+    }
+    Ok(CLASSES.get_or_init(|| target).clone())
+}
+
+fn compile_java(javac: &Path, target: &Path) -> Result<(), String> {
+    let aside = target.with_extension(format!(
+        "{}.{}",
+        std::process::id(),
+        super::ids::random_hex(8)
+    ));
+    let sources = aside.join("src");
+    let classes = aside.join("classes");
+    let fail = |what: &str, e: &dyn std::fmt::Display| {
+        let _ = std::fs::remove_dir_all(&aside);
+        format!("cannot compile faqctl local's Java runtime client ({what}): {e}")
+    };
+    std::fs::create_dir_all(&sources).map_err(|e| fail("a directory", &e))?;
+    let mut files = Vec::new();
+    for (name, text) in JAVA_SOURCES {
+        let file = sources.join(name);
+        std::fs::write(&file, text).map_err(|e| fail("a source", &e))?;
+        files.push(file);
+    }
+    let output = std::process::Command::new(javac)
+        .arg("-nowarn")
+        .arg("-d")
+        .arg(&classes)
+        .args(&files)
+        .output()
+        .map_err(|e| fail("javac", &e))?;
+    if !output.status.success() {
+        let said = String::from_utf8_lossy(&output.stderr).into_owned();
+        return Err(fail("javac", &said));
+    }
+    // Another local cloud may have put the same classes there first: either is whole.
+    if std::fs::rename(&classes, target).is_err()
+        && !target.join("faqctl/runtime/Ric.class").is_file()
+    {
+        return Err(fail("moving the classes in", &target.display()));
+    }
+    let _ = std::fs::remove_dir_all(&aside);
+    Ok(())
 }
 
 /// How an environment of a managed runtime starts: the interpreter with the runtime
@@ -113,6 +254,7 @@ pub fn launch(family: Family, function: &Function) -> Result<Launch, String> {
         // -s: not the host user's site-packages.
         Family::Python => vec!["-s".into(), "-c".into(), PYTHON_CLIENT.into()],
         Family::Node => vec!["-e".into(), NODE_CLIENT.into()],
+        Family::Java => java_arguments(function.memory)?,
     };
     let wrapper = function
         .environment
@@ -138,6 +280,27 @@ pub fn launch(family: Family, function: &Function) -> Result<Launch, String> {
         program: PathBuf::from("/bin/bash"),
         args: wrapped,
     })
+}
+
+/// The JVM's options as Lambda's Java runtimes set them: a heap of 85 % of the function's
+/// memory (an allocation beyond it is the handler's OutOfMemoryError, as on AWS), the C1
+/// compiler only and the serial collector for a short start; then the client. java.util is
+/// opened to the client, which puts the variables java8.al2 and java11 show into the
+/// environment the handler reads.
+fn java_arguments(memory: u64) -> Result<Vec<OsString>, String> {
+    let classes = java_classes()?;
+    Ok(vec![
+        format!("-XX:MaxHeapSize={}k", memory * 1024 * 85 / 100).into(),
+        "-XX:+TieredCompilation".into(),
+        "-XX:TieredStopAtLevel=1".into(),
+        "-XX:+UseSerialGC".into(),
+        "-Xshare:auto".into(),
+        "--add-opens".into(),
+        "java.base/java.util=ALL-UNNAMED".into(),
+        "-cp".into(),
+        classes.into(),
+        "faqctl.runtime.Ric".into(),
+    ])
 }
 
 /// `$0`: the wrapper as the function names it; `$1`: where it is here; then the runtime's
@@ -166,12 +329,15 @@ pub fn environment(
 ) -> Vec<(&'static str, String)> {
     let mut vars = vec![
         ("AWS_EXECUTION_ENV", format!("AWS_Lambda_{runtime}")),
-        ("PWD", root.to_string()),
-        ("SHLVL", "0".to_string()),
         // Where these runtimes' X-Ray daemon listens (provided.* has another address).
         ("AWS_XRAY_DAEMON_ADDRESS", "169.254.100.1:2000".to_string()),
         ("_AWS_XRAY_DAEMON_ADDRESS", "169.254.100.1".to_string()),
     ];
+    if family != Family::Java {
+        // Their bootstrap is a shell script; Java's launches the JVM with neither.
+        vars.push(("PWD", root.to_string()));
+        vars.push(("SHLVL", "0".to_string()));
+    }
     match family {
         Family::Python => {
             vars.push(("PYTHONPATH", root.to_string()));
@@ -193,6 +359,7 @@ pub fn environment(
                 format!("/opt/nodejs/node{major}/node_modules:/opt/nodejs/node_modules:{root}/node_modules:{root}:{root}"),
             ));
         }
+        Family::Java => {}
     }
     vars
 }
@@ -213,7 +380,8 @@ mod tests {
         assert_eq!(Family::of("python3.12"), Some(Family::Python));
         assert_eq!(Family::of("nodejs20.x"), Some(Family::Node));
         assert_eq!(Family::of("provided.al2023"), None);
-        assert_eq!(Family::of("java21"), None);
+        assert_eq!(Family::of("java21"), Some(Family::Java));
+        assert_eq!(Family::of("ruby3.3"), None);
     }
 
     #[test]

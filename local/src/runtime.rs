@@ -724,8 +724,8 @@ impl Env {
         let mut command = bootstrap_command(&launch, function, address, &group, &stream);
         // A managed runtime's client writes its logging records and error reports, framed, to
         // a descriptor of their own (AWS's `_LAMBDA_TELEMETRY_LOG_FD`).
-        let telemetry = match super::managed::Family::of(&function.runtime) {
-            Some(_) => Some(telemetry_pipe(&mut command)?),
+        let telemetry = match super::managed::telemetry_fd(&function.runtime) {
+            Some(fd) => Some(telemetry_pipe(&mut command, fd)?),
             None => None,
         };
         let spawned = Instant::now();
@@ -1063,11 +1063,12 @@ fn pipe_pending(fd: std::os::fd::RawFd) -> libc::c_int {
     }
 }
 
-/// A pipe whose write end the process gets as descriptor 3, named by
+/// A pipe whose write end the process gets as descriptor `fd`, named by
 /// `_LAMBDA_TELEMETRY_LOG_FD`; both ends, the write end to be dropped once the process has
 /// started.
 fn telemetry_pipe(
     command: &mut tokio::process::Command,
+    fd: i32,
 ) -> Result<(std::os::fd::OwnedFd, std::os::fd::OwnedFd), String> {
     use std::os::fd::{FromRawFd, OwnedFd};
     let mut fds = [0 as libc::c_int; 2];
@@ -1081,17 +1082,17 @@ fn telemetry_pipe(
     // SAFETY: both descriptors were just opened and are owned by nothing else.
     let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
     let source = write.as_raw_fd();
-    command.env("_LAMBDA_TELEMETRY_LOG_FD", "3");
+    command.env("_LAMBDA_TELEMETRY_LOG_FD", fd.to_string());
     // SAFETY: between fork and exec only async-signal-safe calls: dup2 and fcntl.
     unsafe {
         command.pre_exec(move || {
-            if source == 3 {
-                // Already 3: keep it open across exec.
-                let flags = libc::fcntl(3, libc::F_GETFD);
-                if flags < 0 || libc::fcntl(3, libc::F_SETFD, flags & !libc::FD_CLOEXEC) < 0 {
+            if source == fd {
+                // Already there: keep it open across exec.
+                let flags = libc::fcntl(fd, libc::F_GETFD);
+                if flags < 0 || libc::fcntl(fd, libc::F_SETFD, flags & !libc::FD_CLOEXEC) < 0 {
                     return Err(std::io::Error::last_os_error());
                 }
-            } else if libc::dup2(source, 3) < 0 {
+            } else if libc::dup2(source, fd) < 0 {
                 return Err(std::io::Error::last_os_error());
             }
             Ok(())
@@ -1108,7 +1109,7 @@ fn bootstrap_launch(function: &Function) -> Result<super::emulation::Launch, Str
     }
     if !function.runtime.is_empty() && !function.runtime.starts_with("provided") {
         return Err(format!(
-            "faqctl local does not run {} functions: it runs provided.al2023 and provided.al2 (the code's bootstrap), python3.x and nodejs*.x",
+            "faqctl local does not run {} functions: it runs provided.al2023 and provided.al2 (the code's bootstrap), python3.x, nodejs*.x and java*",
             function.runtime
         ));
     }

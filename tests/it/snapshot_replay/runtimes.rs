@@ -1,7 +1,9 @@
 //! LocalStack's multiruntime tests (`test_lambda_common.py`) for the managed runtimes the local
-//! cloud runs, Python and Node.js: each scenario's handler as LocalStack's
+//! cloud runs, Python, Node.js and Java: each scenario's handler as LocalStack's
 //! `functions/common/<scenario>/` has it, created as its `multiruntime_lambda` fixture creates
-//! it, each recorded variant replayed on its own runtime.
+//! it, each recorded variant replayed on its own runtime. The Java handlers are compiled here
+//! with the JDK the local cloud runs them on, against its `com.amazonaws.services.lambda.runtime`
+//! interfaces (LocalStack builds them with Gradle against AWS's jar).
 
 use serde_json::{json, Value};
 
@@ -26,6 +28,12 @@ const NODE: &[&str] = &[
     "nodejs22.x",
     "nodejs24.x",
 ];
+const JAVA: &[&str] = &["java8.al2", "java11", "java17", "java21", "java25"];
+
+/// Every runtime the scenarios are replayed on.
+fn runtimes() -> impl Iterator<Item = &'static &'static str> {
+    PYTHON.iter().chain(NODE).chain(JAVA)
+}
 
 /// The scenarios' handlers, verbatim from LocalStack (Apache-2.0).
 fn handler_source(scenario: &str, python: bool) -> &'static str {
@@ -72,12 +80,146 @@ def handler(event, context):
     }
 }
 
+/// The Java scenarios' `echo/Handler.java`, verbatim from LocalStack (Apache-2.0).
+fn java_source(scenario: &str) -> &'static str {
+    match scenario {
+        "echo" => {
+            r#"package echo;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+
+public class Handler implements RequestStreamHandler {
+  @Override
+  public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+    int n;
+    byte[] buffer = new byte[1024];
+    while((n = input.read(buffer)) > -1) {
+      output.write(buffer,0, n);
+    }
+    output.close();
+  }
+}
+"#
+        }
+        "introspection" => {
+            r#"package echo;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+class ReturnValue {
+    public Map<String, String> environment;
+    public Map<String, String> ctx;
+    public List<String> packages;
+
+    public ReturnValue(Context context) {
+        this.environment = System.getenv();
+        this.ctx = new HashMap<>();
+        this.ctx.put("function_name", context.getFunctionName());
+        this.ctx.put("function_version", context.getFunctionVersion());
+        this.ctx.put("invoked_function_arn", context.getInvokedFunctionArn());
+        this.ctx.put("memory_limit_in_mb", Integer.toString(context.getMemoryLimitInMB()));
+        this.ctx.put("aws_request_id", context.getAwsRequestId());
+        this.ctx.put("log_group_name", context.getLogGroupName());
+        this.ctx.put("log_stream_name", context.getLogStreamName());
+        this.ctx.put("remaining_time_in_millis", Integer.toString(context.getRemainingTimeInMillis()));
+        this.packages = new ArrayList<>();
+    }
+}
+
+public class Handler implements RequestHandler<Map<String, String>, ReturnValue> {
+
+    public ReturnValue handleRequest(Map<String, String> event, Context context) {
+        return new ReturnValue(context);
+    }
+}
+"#
+        }
+        "uncaughtexception" => {
+            r#"package echo;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+
+import java.util.Map;
+
+public class Handler implements RequestHandler<Map<String, String>, Map<String, String>> {
+
+    public Map<String, String> handleRequest(Map<String, String> event, Context context) {
+        throw new RuntimeException("Error: " + event.get("error_msg"));
+    }
+}
+"#
+        }
+        _ => unreachable!("no scenario {scenario}"),
+    }
+}
+
+/// The classes of a Java scenario (path in the zip, bytes), compiled once per scenario with
+/// the local cloud's JDK against its runtime interfaces.
+fn java_classes(scenario: &'static str) -> Vec<(String, Vec<u8>)> {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static COMPILED: Mutex<Option<HashMap<&str, Vec<(String, Vec<u8>)>>>> = Mutex::new(None);
+    let mut compiled = COMPILED.lock().unwrap();
+    let compiled = compiled.get_or_insert_with(HashMap::new);
+    if let Some(classes) = compiled.get(scenario) {
+        return classes.clone();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("src/echo/Handler.java");
+    std::fs::create_dir_all(source.parent().unwrap()).unwrap();
+    std::fs::write(&source, java_source(scenario)).unwrap();
+    let out = dir.path().join("classes");
+    let api = faqctl::local::java_classes().expect("the local cloud's Java runtime classes");
+    let javac = faqctl::local::java_compiler().unwrap();
+    let status = std::process::Command::new(javac)
+        .arg("-cp")
+        .arg(&api)
+        .arg("-d")
+        .arg(&out)
+        .arg(&source)
+        .status()
+        .unwrap();
+    assert!(status.success(), "javac failed on the {scenario} handler");
+    let mut classes = Vec::new();
+    for entry in std::fs::read_dir(out.join("echo")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = format!("echo/{}", path.file_name().unwrap().to_string_lossy());
+        classes.push((name, std::fs::read(&path).unwrap()));
+    }
+    classes.sort();
+    compiled.insert(scenario, classes.clone());
+    classes
+}
+
 /// The scenario's code as a zip, with `extra` files (name, mode, content) beside the handler.
-fn scenario_zip(scenario: &str, runtime: &str, extra: &[(&str, u32, &[u8])]) -> Vec<u8> {
-    let python = runtime.starts_with("python");
-    let name = if python { "handler.py" } else { "index.js" };
-    let mut files: Vec<(&str, u32, &[u8])> =
-        vec![(name, 0o644, handler_source(scenario, python).as_bytes())];
+fn scenario_zip(scenario: &'static str, runtime: &str, extra: &[(&str, u32, &[u8])]) -> Vec<u8> {
+    let owned: Vec<(String, Vec<u8>)> = if runtime.starts_with("java") {
+        java_classes(scenario)
+    } else {
+        let python = runtime.starts_with("python");
+        let name = if python { "handler.py" } else { "index.js" };
+        vec![(
+            name.to_string(),
+            handler_source(scenario, python).as_bytes().to_vec(),
+        )]
+    };
+    let mut files: Vec<(&str, u32, &[u8])> = owned
+        .iter()
+        .map(|(name, bytes)| (name.as_str(), 0o644, bytes.as_slice()))
+        .collect();
     files.extend_from_slice(extra);
     package::write_zip(&files).unwrap()
 }
@@ -89,6 +231,8 @@ async fn create(replay: &Replay, runtime: &str, zip: &[u8], extra: Value) -> (St
     let name = format!("multiruntime-{}", runtime.replace('.', "-"));
     let handler = if runtime.starts_with("python") {
         "handler.handler"
+    } else if runtime.starts_with("java") {
+        "echo.Handler"
     } else {
         "index.handler"
     };
@@ -155,7 +299,7 @@ async fn echo_invoke_on_every_managed_runtime() {
         json!([1, 2]),
         json!(1),
     ];
-    for runtime in PYTHON.iter().chain(NODE) {
+    for runtime in runtimes() {
         let replay = Replay::start(FILE, &key("test_echo_invoke", runtime)).await;
         let zip = scenario_zip("echo", runtime, &[]);
         let (name, _) = create(
@@ -189,7 +333,7 @@ async fn echo_invoke_on_every_managed_runtime() {
 /// test_introspection_invoke: the environment, the context, unqualified and as `:$LATEST`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn introspection_invoke_on_every_managed_runtime() {
-    for runtime in PYTHON.iter().chain(NODE) {
+    for runtime in runtimes() {
         let mut replay = Replay::start(FILE, &key("test_introspection_invoke", runtime)).await;
         let zip = scenario_zip("introspection", runtime, &[]);
         let extra =
@@ -225,7 +369,7 @@ async fn introspection_invoke_on_every_managed_runtime() {
 /// does not catch.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uncaught_exceptions_on_every_managed_runtime() {
-    for runtime in PYTHON.iter().chain(NODE) {
+    for runtime in runtimes() {
         let mut replay = Replay::start(FILE, &key("test_uncaught_exception_invoke", runtime)).await;
         let zip = scenario_zip("uncaughtexception", runtime, &[]);
         let (name, created) = create(&replay, runtime, &zip, json!({"MemorySize": 1024})).await;
@@ -244,7 +388,7 @@ async fn uncaught_exceptions_on_every_managed_runtime() {
 async fn a_runtime_wrapper_runs_the_runtime_on_every_managed_runtime() {
     let wrapper: &[u8] =
         b"#!/bin/bash\n          export WRAPPER_VAR=test-value-1\n          exec \"$@\"\n        ";
-    for runtime in PYTHON.iter().chain(NODE) {
+    for runtime in runtimes() {
         let mut replay = Replay::start(FILE, &key("test_runtime_wrapper_invoke", runtime)).await;
         let zip = scenario_zip(
             "introspection",
