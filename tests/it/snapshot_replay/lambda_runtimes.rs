@@ -1610,3 +1610,97 @@ public class Handler implements RequestHandler<Map<String, String>, String> {
     assert_eq!(payload["errorType"], "java.lang.ClassNotFoundException");
     replay.stop().await;
 }
+
+/// localstack-java-utils' `LambdaHandlerWithInterfaceAndCustom` (Apache-2.0).
+const JAVA_INTERFACE_AND_CUSTOM: &str = r#"package cloud.localstack.sample;
+
+import java.util.Map;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.LambdaLogger;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+
+public class LambdaHandlerWithInterfaceAndCustom implements RequestHandler<Map<String,String>, String> {
+  Gson gson = new GsonBuilder().setPrettyPrinting().create();
+
+  public String handleRequestCustom(Map<String,String> event, Context context)
+  {
+    LambdaLogger logger = context.getLogger();
+    logger.log("CUSTOM HANDLER");
+    logger.log("ENV: " + gson.toJson(System.getenv()));
+    logger.log("EVENT: " + gson.toJson(event));
+    logger.log("EVENT CLASS: " + event.getClass());
+    logger.log("CONTEXT: " + gson.toJson(context));
+    return "CUSTOM";
+  }
+  public String handleRequest(Map<String,String> event, Context context) {
+    LambdaLogger logger = context.getLogger();
+    logger.log("INTERFACE HANDLER");
+    logger.log("ENV: " + gson.toJson(System.getenv()));
+    logger.log("EVENT: " + gson.toJson(event));
+    logger.log("EVENT CLASS: " + event.getClass());
+    logger.log("CONTEXT: " + gson.toJson(context));
+    return "INTERFACE";
+  }
+}
+"#;
+
+/// Where Debian's libgoogle-gson-java puts Gson (`./scripts/test` installs it), which
+/// LocalStack's handler with two methods is built with.
+const GSON: &str = "/usr/share/java/gson.jar";
+
+/// test_lambda_runtimes.py::TestJavaRuntimes::test_java_custom_handler_method_specification:
+/// `Class::method` runs that method, `Class` and `Class::handleRequest` the RequestHandler's;
+/// each answers its name as a JSON string and logs the event (Gson, pretty-printed). The code
+/// is the classes with Gson's jar under `lib/`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_java_handler_method_is_chosen_as_recorded() {
+    use base64::Engine;
+    let gson = std::path::Path::new(GSON);
+    assert!(
+        gson.is_file(),
+        "{GSON} is missing: install libgoogle-gson-java (./scripts/test does)"
+    );
+    let classes = super::compile_java_with(
+        &[(
+            "cloud/localstack/sample/LambdaHandlerWithInterfaceAndCustom.java",
+            JAVA_INTERFACE_AND_CUSTOM,
+        )],
+        &[gson],
+    );
+    let jar = std::fs::read(gson).unwrap();
+    let mut entries: Vec<(&str, u32, &[u8])> = classes
+        .iter()
+        .map(|(name, bytes)| (name.as_str(), 0o644, bytes.as_slice()))
+        .collect();
+    entries.push(("lib/gson.jar", 0o644, jar.as_slice()));
+    let zip =
+        base64::engine::general_purpose::STANDARD.encode(package::write_zip(&entries).unwrap());
+    let class = "cloud.localstack.sample.LambdaHandlerWithInterfaceAndCustom";
+    for (handler, answered) in [
+        (format!("{class}::handleRequestCustom"), "CUSTOM"),
+        (class.to_string(), "INTERFACE"),
+        (format!("{class}::handleRequest"), "INTERFACE"),
+    ] {
+        let test = format!(
+            "TestJavaRuntimes::test_java_custom_handler_method_specification[{handler}-{answered}]"
+        );
+        let mut replay = Replay::start(RUNTIMES, &test).await;
+        replay.recorded["create-result"]["CreateFunctionResponse"]["CodeSha256"] =
+            json!("<code-sha-256:1>");
+        let name = "lambda_handler_test";
+        let created =
+            create_fixture(&replay, name, "java11", &handler, zip.clone(), json!({})).await;
+        replay.check_in("create-result", "CreateFunctionResponse", &created);
+        let answer = invoke(&replay, name, None, Some(br#"{"echo":"echo"}"#), &[]).await;
+        replay.check("invoke-result", &answer);
+        assert_eq!(answer.body["Payload"], format!("\"{answered}\""));
+        // check_lambda_logs(expected_lines=['.*"echo": "echo".*']).
+        let line = regex::Regex::new(r#".*"echo": "echo".*"#).unwrap();
+        logged(&replay, name, |m| m.lines().any(|l| line.is_match(l))).await;
+        replay.stop().await;
+    }
+}

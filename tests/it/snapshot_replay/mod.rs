@@ -628,6 +628,14 @@ fn the_replay_refuses_what_aws_did_not_answer() {
 /// Java functions on, against its `com.amazonaws.services.lambda.runtime` interfaces: each
 /// class file's path under the class root, and its bytes, in path order.
 pub fn compile_java(sources: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
+    compile_java_with(sources, &[])
+}
+
+/// `compile_java`, with libraries (jars) on the class path too.
+pub fn compile_java_with(
+    sources: &[(&str, &str)],
+    libraries: &[&std::path::Path],
+) -> Vec<(String, Vec<u8>)> {
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
     for (path, text) in sources {
@@ -639,9 +647,12 @@ pub fn compile_java(sources: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
     let out = dir.path().join("classes");
     let api = faqctl::local::java_classes().expect("the local cloud's Java runtime classes");
     let javac = faqctl::local::java_compiler().unwrap();
+    let classpath =
+        std::env::join_paths(std::iter::once(api.as_path()).chain(libraries.iter().copied()))
+            .unwrap();
     let status = std::process::Command::new(javac)
         .arg("-cp")
-        .arg(&api)
+        .arg(&classpath)
         .arg("-d")
         .arg(&out)
         .args(&files)
