@@ -1680,6 +1680,7 @@ async fn a_java_handler_method_is_chosen_as_recorded() {
     let zip =
         base64::engine::general_purpose::STANDARD.encode(package::write_zip(&entries).unwrap());
     let class = "cloud.localstack.sample.LambdaHandlerWithInterfaceAndCustom";
+    let line = regex::Regex::new(r#".*"echo": "echo".*"#).unwrap();
     for (handler, answered) in [
         (format!("{class}::handleRequestCustom"), "CUSTOM"),
         (class.to_string(), "INTERFACE"),
@@ -1699,7 +1700,6 @@ async fn a_java_handler_method_is_chosen_as_recorded() {
         replay.check("invoke-result", &answer);
         assert_eq!(answer.body["Payload"], format!("\"{answered}\""));
         // check_lambda_logs(expected_lines=['.*"echo": "echo".*']).
-        let line = regex::Regex::new(r#".*"echo": "echo".*"#).unwrap();
         logged(&replay, name, |m| m.lines().any(|l| line.is_match(l))).await;
         replay.stop().await;
     }
