@@ -205,11 +205,21 @@ async fn old_code_revisions_are_removed_and_errors_name_the_callers_region() {
         sdk.replace_code(zip).await;
     }
     // Each replacement went live as a version (versions keep their code until deleted);
-    // deleting them leaves only what `$LATEST` runs.
+    // deleting them leaves only what `$LATEST` runs. A revision is its unpacked directory and
+    // its zip (GetFunction's Code.Location): both go.
     let revisions = || {
-        std::fs::read_dir(dir.path().join("code").join("us-east-1").join("FAQ"))
-            .unwrap()
-            .count()
+        let entries: Vec<std::path::PathBuf> =
+            std::fs::read_dir(dir.path().join("code").join("us-east-1").join("FAQ"))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+        let dirs = entries.iter().filter(|p| p.is_dir()).count();
+        let zips = entries
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "zip"))
+            .count();
+        assert_eq!(dirs, zips, "each revision's zip beside it: {entries:?}");
+        dirs
     };
     assert_eq!(revisions(), 3, "versions 1, 2 and 3 (which $LATEST runs)");
     sdk.lambda
