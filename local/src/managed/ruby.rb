@@ -40,6 +40,8 @@ module FaqctlRuntime
     def close; end
   end
 
+  # The environment the runtime was started with, for a start afresh (`restart`).
+  STARTED_WITH = ENV.to_h.freeze
   fd = ENV.delete('_LAMBDA_TELEMETRY_LOG_FD')
   telemetry = begin
     fd && IO.new(fd.to_i, 'wb').tap { |io| io.sync = true }
@@ -236,19 +238,31 @@ module FaqctlRuntime
     Logger.prepend(LoggerPatch) if TELEMETRY
     Dir.chdir(TASK_ROOT)
     $LOAD_PATH.unshift(TASK_ROOT) unless $LOAD_PATH.include?(TASK_ROOT)
-    exit_code = 0
     begin
       handler = Handler.new(ENV['_HANDLER'].to_s)
       require handler.file
-      exit_code = loop_invocations(handler)
+      loop_invocations(handler)
     rescue Exception => e # rubocop:disable Lint/RescueException
       # A handler that cannot be loaded (or a fault outside any handler's call).
       error = InitError.new(e)
       log_error(error, 'Init error when loading handler ')
       send_error('init/error', error)
-      exit_code = -4
+      exit(-4)
     end
-    exit(exit_code)
+  end
+
+  # aws_lambda_ric ends its process after a critical error, and Lambda starts the runtime
+  # afresh for the next event; here the client starts afresh in the same process (the local
+  # cloud would take an exit between two events for the next one's failure), with the
+  # environment and descriptors it was started with.
+  def restart
+    $stdout.flush
+    $stderr.flush
+    command = File.binread('/proc/self/cmdline').split("\0")
+    kept = {}
+    telemetry = STARTED_WITH['_LAMBDA_TELEMETRY_LOG_FD']
+    kept[telemetry.to_i] = telemetry.to_i if telemetry
+    exec(STARTED_WITH, *command, unsetenv_others: true, **kept)
   end
 
   def loop_invocations(handler)
@@ -260,12 +274,12 @@ module FaqctlRuntime
       ENV['_X_AMZN_TRACE_ID'] = trace_id if trace_id
       event = answer['Content-Type'] == 'application/json' ? JSON.parse(answer.body) : answer.body
       code = invoke(handler, request_id, event, LambdaContext.new(answer))
-      return code if code
+      restart if code
     end
   end
 
-  # One invocation; the exit code when the environment must end after it (as AWS's client
-  # ends it after a critical error), else nil.
+  # One invocation; the exit code AWS's client ends with after it (a critical error, an answer
+  # it could not send), else nil.
   def invoke(handler, request_id, event, context)
     body, content_type = begin
       handler.call(event, context)

@@ -720,6 +720,62 @@ async fn a_handler_that_cannot_be_loaded_fails_as_the_runtime_clients_fail_it() 
     replay.stop().await;
 }
 
+/// A Ruby handler that cannot be loaded, or whose method is missing, fails each invoke as
+/// aws_lambda_ric fails it (its source; no recording has these): a file that is not there is
+/// an `Init<LoadError>`; a method that is not there a `Function<NoMethodError>`, after which
+/// the runtime starts afresh (the code is loaded again) for the next invoke. What each prints
+/// comes framed, one event per `puts`: the error's report as pretty JSON.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ruby_handler_that_cannot_be_loaded_fails_as_aws_lambda_ric_fails_it() {
+    let source: &[u8] = b"puts 'loaded'\ndef handler(event:, context:)\n  1\nend\n";
+    let zip = package::write_zip(&[("function.rb", 0o644, source)]).unwrap();
+    // The handler, the error, its message's start, and how often the code was loaded.
+    for (handler, error_type, message, loads) in [
+        (
+            "nothere.handler",
+            "Init<LoadError>",
+            "cannot load such file -- nothere",
+            0,
+        ),
+        (
+            "function.missing",
+            "Function<NoMethodError>",
+            "undefined method",
+            2,
+        ),
+    ] {
+        let replay = Replay::start(FILE, &key("test_echo_invoke", "ruby3.3")).await;
+        let (name, _) = create(&replay, "ruby3.3", &zip, json!({ "Handler": handler })).await;
+        for _ in 0..2 {
+            let answer = replay.invoke(&name, Some(b"{}".to_vec())).await;
+            assert_eq!(
+                answer.body["FunctionError"], "Unhandled",
+                "{handler}: {answer:?}"
+            );
+            let payload = &answer.body["Payload"];
+            assert_eq!(payload["errorType"], error_type, "{handler}: {payload}");
+            let said = payload["errorMessage"].as_str().unwrap_or_default();
+            assert!(said.starts_with(message), "{handler}: {payload}");
+            assert!(payload["stackTrace"].is_array(), "{handler}: {payload}");
+        }
+        let messages = log_messages(&replay, &name, |m| {
+            m.iter().filter(|m| m.starts_with("REPORT")).count() >= 2
+        })
+        .await;
+        let reports: Vec<&String> = messages.iter().filter(|m| m.starts_with('{')).collect();
+        assert_eq!(reports.len(), 2, "{messages:#?}");
+        let report: Value = serde_json::from_str(reports[0]).unwrap();
+        assert_eq!(report["errorType"], error_type, "{messages:#?}");
+        assert!(
+            reports[0].starts_with("{\n  \"errorMessage\": "),
+            "{messages:#?}"
+        );
+        let loaded = messages.iter().filter(|m| *m == "loaded\n").count();
+        assert_eq!(loaded, loads, "{handler}: {messages:#?}");
+        replay.stop().await;
+    }
+}
+
 /// A function calls the local cloud with the credentials its environment has, through the
 /// SDK its runtime carries (boto3), at the endpoint its variables name; and a client context
 /// that is JSON but not of the shape a context has fails only that invocation.
