@@ -273,32 +273,31 @@ module FaqctlRuntime
       trace_id = answer['Lambda-Runtime-Trace-Id']
       ENV['_X_AMZN_TRACE_ID'] = trace_id if trace_id
       event = answer['Content-Type'] == 'application/json' ? JSON.parse(answer.body) : answer.body
-      code = invoke(handler, request_id, event, LambdaContext.new(answer))
-      restart if code
+      restart if invoke(handler, request_id, event, LambdaContext.new(answer))
     end
   end
 
-  # One invocation; the exit code AWS's client ends with after it (a critical error, an answer
-  # it could not send), else nil.
+  # One invocation; true when AWS's client would end its process after it (a critical error,
+  # an answer it could not send).
   def invoke(handler, request_id, event, context)
     body, content_type = begin
       handler.call(event, context)
     rescue HandlerError => e
       log_error(e, 'Error raised from handler method')
       send_error("invocation/#{request_id}/error", e)
-      return nil
+      return false
     rescue CriticalError => e
       log_error(e, 'Critical exception from handler')
       send_error("invocation/#{request_id}/error", e)
-      return -1
+      return true
     end
     begin
       post("invocation/#{request_id}/response", body,
            { 'Content-Type' => content_type, 'User-Agent' => USER_AGENT })
-      nil
+      false
     rescue StandardError => e
       send_error("invocation/#{request_id}/error", RuntimeFault.new(e))
-      -2
+      true
     end
   end
 end
