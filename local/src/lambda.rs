@@ -124,7 +124,12 @@ pub async fn apply(
                 .iam
                 .caller(headers)
                 .unwrap_or(super::iam::Caller::Local);
-            get_function(cloud, &caller, region, input)
+            // The code's location names the host the caller reached the local cloud by.
+            let host = headers
+                .get("host")
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("127.0.0.1:4566");
+            get_function(cloud, &caller, region, host, input)
         }
         Request::DeleteFunction(input) => delete_function(cloud, region, input),
         Request::GetFunctionConfiguration(input) => with_version(
@@ -495,9 +500,14 @@ async fn finish_in_background(
     let dir = cloud.code_dir(region, &name, revision);
     let region = region.to_string();
     let target = dir.clone();
-    let unpacked = tokio::task::spawn_blocking(move || code::unpack(&code, &target))
-        .await
-        .unwrap_or_else(|_| Err("unpacking the code failed".to_string()));
+    // The zip is kept beside its files: GetFunction's `Code.Location` serves it.
+    let unpacked = tokio::task::spawn_blocking(move || {
+        code::unpack(&code, &target)?;
+        std::fs::write(super::code_location::zip_of(&target), &code)
+            .map_err(|e| format!("keeping the code's zip: {e}"))
+    })
+    .await
+    .unwrap_or_else(|_| Err("unpacking the code failed".to_string()));
     let cloud = cloud.clone();
     let tracked = cloud.clone();
     tracked.tasks.spawn(async move {
@@ -521,7 +531,7 @@ async fn finish_in_background(
                     && previous != function.code_dir
                     && !function.version_uses(&previous)
                 {
-                    let _ = std::fs::remove_dir_all(previous);
+                    super::code_location::remove(&previous);
                 }
                 function.state = State::Active;
                 function.state_reason = None;
@@ -597,6 +607,7 @@ fn get_function(
     cloud: &Cloud,
     caller: &super::iam::Caller,
     region: &str,
+    host: &str,
     input: GetFunctionRequest,
 ) -> Response {
     let (name, qualifier) = (&input.function_name, input.qualifier.as_deref());
@@ -605,7 +616,15 @@ fn get_function(
             configuration: Some(configuration(f)),
             code: Some(FunctionCodeLocation {
                 repository_type: Some("S3".into()),
-                location: Some(format!("file://{}", f.code_dir.display())),
+                location: Some(super::code_location::location(
+                    host,
+                    &f.region,
+                    &f.name,
+                    &match f.version.as_str() {
+                        "$LATEST" => super::code_location::newest(&f.code_dir, f.revision),
+                        _ => f.code_dir.clone(),
+                    },
+                )),
                 ..Default::default()
             }),
             // Only when reserved (recorded: test_lambda_concurrency_update,
@@ -684,7 +703,7 @@ fn delete_function(cloud: &Cloud, region: &str, input: DeleteFunctionRequest) ->
                 .runtimes
                 .retire_version(region, &name, &deleted.version);
             if !shared {
-                let _ = std::fs::remove_dir_all(&deleted.code_dir);
+                super::code_location::remove(&deleted.code_dir);
             }
         }
         return empty(204);

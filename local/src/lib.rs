@@ -36,6 +36,7 @@ mod casing;
 mod clock;
 mod cloudwatch;
 mod code;
+mod code_location;
 mod concurrency;
 mod domains;
 mod emulation;

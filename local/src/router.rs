@@ -84,6 +84,8 @@ enum Target {
         region: String,
     },
     Admin,
+    /// A function's zip at GetFunction's presigned `Code.Location` (`/_faqctl/code/…`).
+    Code(String),
     /// STS (GetCallerIdentity, AssumeRole): who the caller is, role sessions.
     Sts,
     /// IAM's roles and their inline policies.
@@ -152,6 +154,9 @@ fn target(method: &Method, uri: &Uri, headers: &HeaderMap) -> Target {
                 path: format!("/{}", parts.get(3).unwrap_or(&"")),
             };
         }
+    }
+    if let Some(object) = path.strip_prefix("/_faqctl/code/") {
+        return Target::Code(object.to_string());
     }
     if path.starts_with("/_faqctl/") {
         return Target::Admin;
@@ -274,7 +279,11 @@ async fn serve(
     }
     // Everything but a stage URL is the control plane: it creates and runs code, so no web
     // page may reach it (stage URLs stay open, as on AWS).
-    if !matches!(target, Target::Stage { .. } | Target::FunctionUrl { .. }) {
+    // A code location is presigned: its signature is its authorization, as an S3 URL's.
+    if !matches!(
+        target,
+        Target::Stage { .. } | Target::FunctionUrl { .. } | Target::Code(_)
+    ) {
         if let Some(refusal) = refuse_browsers(cloud, headers) {
             return refusal.answer(target.service());
         }
@@ -316,6 +325,9 @@ async fn serve(
             super::url_invoke::serve(cloud, request).await
         }
         Target::Admin => admin::handle(cloud, method, uri.path(), &body),
+        Target::Code(object) => {
+            super::code_location::serve(&cloud.dir.join("code"), &object, uri.query())
+        }
         Target::Sts | Target::Iam => {
             let action = query::action(&body);
             let caller = match cloud.iam.caller(headers) {
@@ -392,7 +404,7 @@ impl Target {
             Target::Service(Call::Logs(_)) => logs::MAX_REQUEST_BYTES,
             Target::Service(Call::CloudWatch(_)) => cloudwatch::MAX_REQUEST_BYTES,
             Target::Service(Call::ApiGateway(_)) => apigateway::MAX_REQUEST_BYTES,
-            Target::Admin | Target::Sts | Target::Iam | Target::Unknown(_) => {
+            Target::Admin | Target::Code(_) | Target::Sts | Target::Iam | Target::Unknown(_) => {
                 ADMIN_MAX_REQUEST_BYTES
             }
         }
@@ -432,6 +444,7 @@ impl Target {
             Target::Service(Call::ApiGateway(_))
             | Target::FunctionUrl { .. }
             | Target::Admin
+            | Target::Code(_)
             | Target::Sts
             | Target::Iam
             | Target::Unknown(_) => wire::rest_error(

@@ -993,6 +993,18 @@ async fn lambda_names_what_it_cannot_find_as_aws_does() {
             )),
         ),
         (
+            "test_ops_on_nonexisting_fn[get_function_url_config]",
+            get.clone(),
+            "/2021-10-31/functions/i-dont-exist/url".into(),
+            not_found("The resource you requested does not exist.".into()),
+        ),
+        (
+            "test_get_function_wrong_region[get_function_url_config]",
+            get.clone(),
+            format!("/2021-10-31/functions/{wrong_region}/url"),
+            unreachable(),
+        ),
+        (
             "test_get_function_wrong_region[delete_function]",
             delete.clone(),
             format!("{functions}/{wrong_region}"),

@@ -2239,3 +2239,66 @@ async fn a_function_is_updated_by_its_full_or_partial_arn() {
     );
     replay.stop().await;
 }
+
+/// test_lambda_api.py::TestLambdaFunction::test_lambda_code_location_zipfile: GetFunction's
+/// `Code.Location` downloads the zip that was uploaded, byte for byte, and after an update
+/// the new one, even while the update is InProgress; `CodeSha256` and `CodeSize` are that
+/// zip's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_code_location_downloads_the_uploaded_zip_as_recorded() {
+    use sha2::Digest;
+    // A change takes 3 s to apply, so that the read after the update sees it InProgress, as
+    // the test's did on AWS.
+    let mut replay = Replay::start_with(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaFunction::test_lambda_code_location_zipfile",
+        LocalConfig {
+            settle: std::time::Duration::from_secs(3),
+            ..LocalConfig::default()
+        },
+    )
+    .await;
+    let name = "code-function";
+    let first = common::script_zip("printf '{\"first\":1}' > /tmp/out");
+    let extra = json!({ "Handler": "index.handler", "PackageType": "Zip", "Code": { "ZipFile": base64_of(&first) } });
+    let created = create_function(&replay, name, extra).await;
+    replay.check("create-response-zip-file", &created);
+    settled(&replay, name).await;
+    let updated = common::script_zip("printf '{\"second\":2}' > /tmp/out");
+    for (zip, key) in [
+        (first, "get-function-response"),
+        (updated, "get-function-response-updated"),
+    ] {
+        if key.ends_with("updated") {
+            let body = json!({ "ZipFile": base64_of(&zip) });
+            let path = format!("/2015-03-31/functions/{name}/code");
+            let answer = replay.call(Service::Lambda, "PUT", &path, Some(body)).await;
+            replay.check("update-function-response", &answer);
+            // Read at once, while the update is InProgress, as the test reads it.
+        }
+        let answer = get_function(&replay, name, None).await;
+        replay.check(key, &answer);
+        let location = answer.body["Code"]["Location"].as_str().unwrap();
+        let downloaded = replay.client.get(location).send().await.unwrap();
+        let status = downloaded.status();
+        let bytes = downloaded.bytes().await.unwrap();
+        assert_eq!(
+            status,
+            200,
+            "{location}: {}",
+            String::from_utf8_lossy(&bytes)
+        );
+        assert_eq!(bytes.as_ref(), zip.as_slice());
+        let configuration = &answer.body["Configuration"];
+        assert_eq!(
+            configuration["CodeSha256"],
+            base64_of(&sha2::Sha256::digest(&zip))
+        );
+        assert_eq!(configuration["CodeSize"], zip.len());
+        // Altered, the location is refused as S3 refuses a presigned URL.
+        let altered = location.replace("X-Amz-Expires=600", "X-Amz-Expires=6000");
+        let refused = replay.client.get(altered).send().await.unwrap();
+        assert_eq!(refused.status(), 403);
+    }
+    replay.stop().await;
+}

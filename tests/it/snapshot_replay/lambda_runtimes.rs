@@ -1,4 +1,4 @@
-//! LocalStack's recorded Lambda tests whose functions run Python or Node.js code
+//! LocalStack's recorded Lambda tests whose functions run Python, Node.js or Java code
 //! (`test_lambda.py`, `test_lambda_runtimes.py`), replayed on the managed runtimes: the same
 //! calls, each answer held to AWS's. The handlers are LocalStack's
 //! (`tests/aws/services/lambda_/functions/`), copied verbatim (Apache-2.0).
@@ -1409,4 +1409,298 @@ async fn a_wait_within_the_timeout_completes_as_recorded() {
     .await;
     assert!(both, "both lines were not logged");
     replay.stop().await;
+}
+
+/// localstack-java-utils' `SerializedInputLambdaHandler` (Apache-2.0), in the package the
+/// recorded handler names (`cloud.localstack.awssdkv1.sample`; the source found is the same
+/// class in `cloud.localstack.sample`).
+const JAVA_SERIALIZED_INPUT: &str = r#"package cloud.localstack.awssdkv1.sample;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+
+/**
+ * Test Lambda handler class
+ */
+public class SerializedInputLambdaHandler implements RequestHandler<SerializedInputLambdaHandler.S3Input, Object> {
+
+    @Override
+    public Object handleRequest(S3Input input, Context context) {
+        System.err.println(input);
+        input.setValidated(true);
+        return input;
+    }
+
+    public static class S3Input {
+
+        public S3Input() {}
+
+        private String bucket;
+
+        private String key;
+
+        private boolean validated = false;
+
+        public String getBucket() {
+            return bucket;
+        }
+
+        public void setBucket(String bucket) {
+            this.bucket = bucket;
+        }
+
+        public String getKey() {
+            return key;
+        }
+
+        public void setKey(String key) {
+            this.key = key;
+        }
+
+        public void setValidated(boolean validated) {
+            this.validated = validated;
+        }
+
+        public boolean isValidated() {
+            return validated;
+        }
+    }
+}
+"#;
+
+/// test_lambda_runtimes.py::TestJavaRuntimes::test_serializable_input_object on each Java
+/// runtime: the handler's input is a bean, filled from the event through its setters, and
+/// its answer the bean written through its getters. The code is a zip with the classes in a
+/// jar under `lib/`, as the test's `java_zip` fixture packs them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_java_bean_input_is_read_and_answered_as_recorded() {
+    use base64::Engine;
+    let classes = super::compile_java(&[(
+        "cloud/localstack/awssdkv1/sample/SerializedInputLambdaHandler.java",
+        JAVA_SERIALIZED_INPUT,
+    )]);
+    let entries: Vec<(&str, u32, &[u8])> = classes
+        .iter()
+        .map(|(name, bytes)| (name.as_str(), 0o644, bytes.as_slice()))
+        .collect();
+    let jar = package::write_zip(&entries).unwrap();
+    let zip = package::write_zip(&[("lib/test.lambda.jar", 0o644, jar.as_slice())]).unwrap();
+    let zip = base64::engine::general_purpose::STANDARD.encode(zip);
+    for runtime in ["java8.al2", "java11", "java17", "java21", "java25"] {
+        let test = format!("TestJavaRuntimes::test_serializable_input_object[{runtime}]");
+        let mut replay = Replay::start(RUNTIMES, &test).await;
+        // The recording's `key_value("CodeSha256", "<code-sha-256>")`, numbered by the
+        // snapshot library inside its own brackets: one stand-in for the hash.
+        replay.recorded["create-result"]["CreateFunctionResponse"]["CodeSha256"] =
+            json!("<code-sha-256:1>");
+        let name = "test-lambda-serializable";
+        let handler = "cloud.localstack.awssdkv1.sample.SerializedInputLambdaHandler";
+        let created = create_fixture(&replay, name, runtime, handler, zip.clone(), json!({})).await;
+        replay.check_in("create-result", "CreateFunctionResponse", &created);
+        let payload = br#"{"bucket": "test_bucket", "key": "test_key"}"#;
+        let answer = invoke(&replay, name, None, Some(payload), &[]).await;
+        replay.check("invoke-result", &answer);
+        replay.stop().await;
+    }
+}
+
+/// A Java handler's failures as AWS's Java client answers and logs them (its sources; no
+/// recording has the log): a handler class that is not there is `Class not found: …`
+/// (`java.lang.ClassNotFoundException`); an exception is answered with its class, message and
+/// a trace cut where the client's own code begins, and logged as one event on java17 (framed,
+/// `message: type` then the trace) and line by line on java11 (printed); `LambdaLogger.log` is
+/// one event, line breaks and all, on java17.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_java_handlers_failures_are_answered_and_logged_as_the_java_client_does() {
+    use base64::Engine;
+    let replay = Replay::start(
+        RUNTIMES,
+        "TestJavaRuntimes::test_serializable_input_object[java17]",
+    )
+    .await;
+    let source = r#"package echo;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import java.util.Map;
+
+public class Handler implements RequestHandler<Map<String, String>, String> {
+    public String handleRequest(Map<String, String> event, Context context) {
+        context.getLogger().log("two\nlines");
+        if (event.containsKey("fail")) {
+            throw new IllegalStateException("Error: " + event.get("fail"));
+        }
+        return "ok";
+    }
+}
+"#;
+    let classes = super::compile_java(&[("echo/Handler.java", source)]);
+    let entries: Vec<(&str, u32, &[u8])> = classes
+        .iter()
+        .map(|(name, bytes)| (name.as_str(), 0o644, bytes.as_slice()))
+        .collect();
+    let zip =
+        base64::engine::general_purpose::STANDARD.encode(package::write_zip(&entries).unwrap());
+    for (runtime, framed) in [("java17", true), ("java11", false)] {
+        let name = format!("java-failures-{}", runtime.replace('.', "-"));
+        create_fixture(
+            &replay,
+            &name,
+            runtime,
+            "echo.Handler",
+            zip.clone(),
+            json!({}),
+        )
+        .await;
+        let answer = invoke(&replay, &name, None, Some(br#"{}"#), &[]).await;
+        assert_eq!(answer.body["Payload"], "\"ok\"", "{runtime}: {answer:?}");
+        let answer = invoke(&replay, &name, None, Some(br#"{"fail": "boom"}"#), &[]).await;
+        assert_eq!(answer.body["FunctionError"], "Unhandled", "{answer:?}");
+        let payload = &answer.body["Payload"];
+        assert_eq!(payload["errorMessage"], "Error: boom", "{payload}");
+        assert_eq!(payload["errorType"], "java.lang.IllegalStateException");
+        let trace: Vec<&str> = payload["stackTrace"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            trace[0], "echo.Handler.handleRequest(Handler.java:11)",
+            "{trace:?}"
+        );
+        assert!(trace.iter().all(|f| !f.contains("faqctl")), "{trace:?}");
+        let report = "Error: boom: java.lang.IllegalStateException\njava.lang.IllegalStateException: Error: boom\n\tat echo.Handler.handleRequest(Handler.java:11)\n";
+        let events = logged(&replay, &name, |m| m.starts_with("REPORT")).await;
+        let messages: Vec<&str> = events
+            .iter()
+            .map(|e| e["message"].as_str().unwrap_or_default())
+            .collect();
+        if framed {
+            assert!(messages.contains(&"two\nlines"), "{messages:#?}");
+            assert!(
+                messages
+                    .iter()
+                    .any(|m| m.starts_with(report) && m.ends_with("\n\n")),
+                "{messages:#?}"
+            );
+        } else {
+            // Printed, the log is lines: a `log` with no final line break runs into what
+            // comes next, as the client's stdout sink writes it.
+            assert!(messages.contains(&"two\n"), "{messages:#?}");
+            assert!(
+                messages.contains(&"linesError: boom: java.lang.IllegalStateException\n"),
+                "{messages:#?}"
+            );
+            assert!(
+                messages.contains(&"\tat echo.Handler.handleRequest(Handler.java:11)\n"),
+                "{messages:#?}"
+            );
+        }
+    }
+    let name = "java-missing-class";
+    create_fixture(&replay, name, "java17", "echo.Missing", zip, json!({})).await;
+    let answer = invoke(&replay, name, None, Some(b"{}"), &[]).await;
+    assert_eq!(answer.body["FunctionError"], "Unhandled", "{answer:?}");
+    let payload = &answer.body["Payload"];
+    assert_eq!(
+        payload["errorMessage"], "Class not found: echo.Missing",
+        "{payload}"
+    );
+    assert_eq!(payload["errorType"], "java.lang.ClassNotFoundException");
+    replay.stop().await;
+}
+
+/// localstack-java-utils' `LambdaHandlerWithInterfaceAndCustom` (Apache-2.0).
+const JAVA_INTERFACE_AND_CUSTOM: &str = r#"package cloud.localstack.sample;
+
+import java.util.Map;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.LambdaLogger;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+
+public class LambdaHandlerWithInterfaceAndCustom implements RequestHandler<Map<String,String>, String> {
+  Gson gson = new GsonBuilder().setPrettyPrinting().create();
+
+  public String handleRequestCustom(Map<String,String> event, Context context)
+  {
+    LambdaLogger logger = context.getLogger();
+    logger.log("CUSTOM HANDLER");
+    logger.log("ENV: " + gson.toJson(System.getenv()));
+    logger.log("EVENT: " + gson.toJson(event));
+    logger.log("EVENT CLASS: " + event.getClass());
+    logger.log("CONTEXT: " + gson.toJson(context));
+    return "CUSTOM";
+  }
+  public String handleRequest(Map<String,String> event, Context context) {
+    LambdaLogger logger = context.getLogger();
+    logger.log("INTERFACE HANDLER");
+    logger.log("ENV: " + gson.toJson(System.getenv()));
+    logger.log("EVENT: " + gson.toJson(event));
+    logger.log("EVENT CLASS: " + event.getClass());
+    logger.log("CONTEXT: " + gson.toJson(context));
+    return "INTERFACE";
+  }
+}
+"#;
+
+/// Where Debian's libgoogle-gson-java puts Gson (`./scripts/test` installs it), which
+/// LocalStack's handler with two methods is built with.
+const GSON: &str = "/usr/share/java/gson.jar";
+
+/// test_lambda_runtimes.py::TestJavaRuntimes::test_java_custom_handler_method_specification:
+/// `Class::method` runs that method, `Class` and `Class::handleRequest` the RequestHandler's;
+/// each answers its name as a JSON string and logs the event (Gson, pretty-printed). The code
+/// is the classes with Gson's jar under `lib/`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_java_handler_method_is_chosen_as_recorded() {
+    use base64::Engine;
+    let gson = std::path::Path::new(GSON);
+    assert!(
+        gson.is_file(),
+        "{GSON} is missing: install libgoogle-gson-java (./scripts/test does)"
+    );
+    let classes = super::compile_java_with(
+        &[(
+            "cloud/localstack/sample/LambdaHandlerWithInterfaceAndCustom.java",
+            JAVA_INTERFACE_AND_CUSTOM,
+        )],
+        &[gson],
+    );
+    let jar = std::fs::read(gson).unwrap();
+    let mut entries: Vec<(&str, u32, &[u8])> = classes
+        .iter()
+        .map(|(name, bytes)| (name.as_str(), 0o644, bytes.as_slice()))
+        .collect();
+    entries.push(("lib/gson.jar", 0o644, jar.as_slice()));
+    let zip =
+        base64::engine::general_purpose::STANDARD.encode(package::write_zip(&entries).unwrap());
+    let class = "cloud.localstack.sample.LambdaHandlerWithInterfaceAndCustom";
+    let line = regex::Regex::new(r#".*"echo": "echo".*"#).unwrap();
+    for (handler, answered) in [
+        (format!("{class}::handleRequestCustom"), "CUSTOM"),
+        (class.to_string(), "INTERFACE"),
+        (format!("{class}::handleRequest"), "INTERFACE"),
+    ] {
+        let test = format!(
+            "TestJavaRuntimes::test_java_custom_handler_method_specification[{handler}-{answered}]"
+        );
+        let mut replay = Replay::start(RUNTIMES, &test).await;
+        replay.recorded["create-result"]["CreateFunctionResponse"]["CodeSha256"] =
+            json!("<code-sha-256:1>");
+        let name = "lambda_handler_test";
+        let created =
+            create_fixture(&replay, name, "java11", &handler, zip.clone(), json!({})).await;
+        replay.check_in("create-result", "CreateFunctionResponse", &created);
+        let answer = invoke(&replay, name, None, Some(br#"{"echo":"echo"}"#), &[]).await;
+        replay.check("invoke-result", &answer);
+        assert_eq!(answer.body["Payload"], format!("\"{answered}\""));
+        // check_lambda_logs(expected_lines=['.*"echo": "echo".*']).
+        logged(&replay, name, |m| m.lines().any(|l| line.is_match(l))).await;
+        replay.stop().await;
+    }
 }

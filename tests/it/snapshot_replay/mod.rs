@@ -624,6 +624,62 @@ fn the_replay_refuses_what_aws_did_not_answer() {
     .is_err());
 }
 
+/// Java sources (path under the source root, text) compiled with the JDK the local cloud runs
+/// Java functions on, against its `com.amazonaws.services.lambda.runtime` interfaces: each
+/// class file's path under the class root, and its bytes, in path order.
+pub fn compile_java(sources: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
+    compile_java_with(sources, &[])
+}
+
+/// `compile_java`, with libraries (jars) on the class path too.
+pub fn compile_java_with(
+    sources: &[(&str, &str)],
+    libraries: &[&std::path::Path],
+) -> Vec<(String, Vec<u8>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (path, text) in sources {
+        let file = dir.path().join("src").join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, text).unwrap();
+        files.push(file);
+    }
+    let out = dir.path().join("classes");
+    let api = faqctl::local::java_classes().expect("the local cloud's Java runtime classes");
+    let javac = faqctl::local::java_compiler().unwrap();
+    let classpath =
+        std::env::join_paths(std::iter::once(api.as_path()).chain(libraries.iter().copied()))
+            .unwrap();
+    let status = std::process::Command::new(javac)
+        .arg("-cp")
+        .arg(&classpath)
+        .arg("-d")
+        .arg(&out)
+        .args(&files)
+        .status()
+        .unwrap();
+    assert!(status.success(), "javac failed on {sources:?}");
+    let mut classes = Vec::new();
+    let mut pending = vec![out.clone()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let name = path
+                    .strip_prefix(&out)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                classes.push((name, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    classes.sort();
+    classes
+}
+
 mod apigateway;
 mod apigateway_lambda;
 mod apigateway_ops;

@@ -183,50 +183,25 @@ public class Handler implements RequestHandler<Map<String, String>, Map<String, 
     }
 }
 
-/// Files of a zip: each path in it and its bytes.
-type Files = Vec<(String, Vec<u8>)>;
+/// A Java handler's classes: each one's path in the zip, and its bytes.
+type Classes = Vec<(String, Vec<u8>)>;
 
-/// The classes of a Java scenario (path in the zip, bytes), compiled once per scenario with
-/// the local cloud's JDK against its runtime interfaces.
-fn java_classes(scenario: &'static str) -> Files {
+/// The classes of a Java scenario, compiled once per scenario.
+fn java_classes(scenario: &'static str) -> Classes {
     use std::collections::HashMap;
     use std::sync::Mutex;
-    static COMPILED: Mutex<Option<HashMap<&str, Files>>> = Mutex::new(None);
+    static COMPILED: Mutex<Option<HashMap<&str, Classes>>> = Mutex::new(None);
     let mut compiled = COMPILED.lock().unwrap();
     let compiled = compiled.get_or_insert_with(HashMap::new);
-    if let Some(classes) = compiled.get(scenario) {
-        return classes.clone();
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let source = dir.path().join("src/echo/Handler.java");
-    std::fs::create_dir_all(source.parent().unwrap()).unwrap();
-    std::fs::write(&source, java_source(scenario)).unwrap();
-    let out = dir.path().join("classes");
-    let api = faqctl::local::java_classes().expect("the local cloud's Java runtime classes");
-    let javac = faqctl::local::java_compiler().unwrap();
-    let status = std::process::Command::new(javac)
-        .arg("-cp")
-        .arg(&api)
-        .arg("-d")
-        .arg(&out)
-        .arg(&source)
-        .status()
-        .unwrap();
-    assert!(status.success(), "javac failed on the {scenario} handler");
-    let mut classes = Vec::new();
-    for entry in std::fs::read_dir(out.join("echo")).unwrap() {
-        let path = entry.unwrap().path();
-        let name = format!("echo/{}", path.file_name().unwrap().to_string_lossy());
-        classes.push((name, std::fs::read(&path).unwrap()));
-    }
-    classes.sort();
-    compiled.insert(scenario, classes.clone());
-    classes
+    compiled
+        .entry(scenario)
+        .or_insert_with(|| super::compile_java(&[("echo/Handler.java", java_source(scenario))]))
+        .clone()
 }
 
 /// The scenario's code as a zip, with `extra` files (name, mode, content) beside the handler.
 fn scenario_zip(scenario: &'static str, runtime: &str, extra: &[(&str, u32, &[u8])]) -> Vec<u8> {
-    let owned: Files = if runtime.starts_with("java") {
+    let owned: Vec<(String, Vec<u8>)> = if runtime.starts_with("java") {
         java_classes(scenario)
     } else {
         let (language, name) = if runtime.starts_with("python") {

@@ -87,7 +87,7 @@ public final class Ric {
                     HttpRequest.newBuilder(URI.create(API + "invocation/next")).GET().build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             Invocation invocation = new Invocation(next);
-            String trace = invocation.header("lambda-runtime-trace-id");
+            String trace = invocation.traceId;
             if (trace != null) {
                 System.setProperty("com.amazonaws.xray.traceHeader", trace);
                 if (legacyEnvironment != null) {
@@ -379,20 +379,29 @@ public final class Ric {
         }
     }
 
-    /** One event's context, from the Runtime API's headers. */
+    /**
+     * One event's context, from the Runtime API's headers. Only plain values: a handler may
+     * hand its context to a reflective serializer (Gson), as LocalStack's handlers do.
+     */
     static final class Invocation implements Context {
-        final HttpResponse<byte[]> next;
         final String id;
         final long deadline;
+        final String invokedFunctionArn;
+        final String traceId;
+        final String clientContext;
+        final String cognitoIdentity;
 
         Invocation(HttpResponse<byte[]> next) {
-            this.next = next;
-            this.id = header("lambda-runtime-aws-request-id");
-            String deadline = header("lambda-runtime-deadline-ms");
+            this.id = header(next, "lambda-runtime-aws-request-id");
+            String deadline = header(next, "lambda-runtime-deadline-ms");
             this.deadline = deadline == null ? 0 : Long.parseLong(deadline);
+            this.invokedFunctionArn = header(next, "lambda-runtime-invoked-function-arn");
+            this.traceId = header(next, "lambda-runtime-trace-id");
+            this.clientContext = header(next, "lambda-runtime-client-context");
+            this.cognitoIdentity = header(next, "lambda-runtime-cognito-identity");
         }
 
-        String header(String name) {
+        private static String header(HttpResponse<byte[]> next, String name) {
             return next.headers().firstValue(name).orElse(null);
         }
 
@@ -417,11 +426,11 @@ public final class Ric {
         }
 
         public String getInvokedFunctionArn() {
-            return header("lambda-runtime-invoked-function-arn");
+            return invokedFunctionArn;
         }
 
         public CognitoIdentity getIdentity() {
-            Map<?, ?> identity = object(header("lambda-runtime-cognito-identity"));
+            Map<?, ?> identity = object(cognitoIdentity);
             return new CognitoIdentity() {
                 public String getIdentityId() {
                     return string(identity.get("cognitoIdentityId"));
@@ -434,11 +443,10 @@ public final class Ric {
         }
 
         public ClientContext getClientContext() {
-            String given = header("lambda-runtime-client-context");
-            if (given == null) {
+            if (clientContext == null) {
                 return null;
             }
-            Map<?, ?> context = object(given);
+            Map<?, ?> context = object(clientContext);
             Map<?, ?> client = object(context.get("client"));
             return new ClientContext() {
                 public Client getClient() {
