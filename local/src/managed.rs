@@ -1,10 +1,11 @@
-//! Lambda's managed runtimes: a `python3.x`, `nodejs*.x` or `java*` function has no `bootstrap`
-//! of its own; on AWS the runtime's (`/var/runtime/bootstrap`) starts a runtime interface
-//! client that loads the handler `_HANDLER` names from the code and speaks the Runtime API.
-//! Here the same is done by an embedded client (`managed/python.py`, `managed/node.js`,
-//! `managed/java/`) run by this machine's `python3`, `node` or `java`, with the environment
-//! AWS gives those runtimes (recorded: test_lambda_common.snapshot.json,
-//! test_introspection_invoke[python3.12], [nodejs20.x], [java17] and [java8.al2]). Every
+//! Lambda's managed runtimes: a `python3.x`, `nodejs*.x`, `java*` or `ruby3.x` function has no
+//! `bootstrap` of its own; on AWS the runtime's (`/var/runtime/bootstrap`) starts a runtime
+//! interface client that loads the handler `_HANDLER` names from the code and speaks the
+//! Runtime API. Here the same is done by an embedded client (`managed/python.py`,
+//! `managed/node.js`, `managed/java/`, `managed/ruby.rb`) run by this machine's `python3`,
+//! `node`, `java` or `ruby`, with the environment AWS gives those runtimes (recorded:
+//! test_lambda_common.snapshot.json, test_introspection_invoke[python3.12], [nodejs20.x],
+//! [java17], [java8.al2] and [ruby3.3]). Every
 //! version of a family runs on the one interpreter found here: docs/parity.md lists that
 //! difference.
 
@@ -17,6 +18,7 @@ use super::state::Function;
 
 const PYTHON_CLIENT: &str = include_str!("managed/python.py");
 const NODE_CLIENT: &str = include_str!("managed/node.js");
+const RUBY_CLIENT: &str = include_str!("managed/ruby.rb");
 /// The Java client, and the interfaces of AWS's aws-lambda-java-core it loads handlers with:
 /// compiled once with this machine's `javac` (`java_classes`).
 const JAVA_SOURCES: &[(&str, &str)] = &[
@@ -55,11 +57,12 @@ pub enum Family {
     Python,
     Node,
     Java,
+    Ruby,
 }
 
 impl Family {
     /// The family of a runtime AWS manages, or none (`provided.*` runs the code's bootstrap;
-    /// .NET and Ruby are not run here).
+    /// .NET is not run here).
     pub fn of(runtime: &str) -> Option<Family> {
         if runtime.starts_with("python3") {
             Some(Family::Python)
@@ -67,6 +70,8 @@ impl Family {
             Some(Family::Node)
         } else if runtime.starts_with("java") {
             Some(Family::Java)
+        } else if runtime.starts_with("ruby3") {
+            Some(Family::Ruby)
         } else {
             None
         }
@@ -78,6 +83,7 @@ impl Family {
             Family::Python => ("python3", "FAQCTL_PYTHON"),
             Family::Node => ("node", "FAQCTL_NODE"),
             Family::Java => ("java", "FAQCTL_JAVA"),
+            Family::Ruby => ("ruby", "FAQCTL_RUBY"),
         }
     }
 
@@ -88,33 +94,38 @@ impl Family {
             Family::Python => ("python3.x", "python3"),
             Family::Node => ("nodejs*.x", "nodejs"),
             Family::Java => ("java*", "openjdk-17-jdk-headless"),
+            Family::Ruby => ("ruby3.x", "ruby"),
         }
     }
 }
 
 /// The descriptor a runtime's client writes its framed log events to (AWS's
 /// `_LAMBDA_TELEMETRY_LOG_FD`), or none: java8.al2 and java11 print theirs (recorded: their
-/// environments name none; java17 on show 62). The Python and Node.js clients take the
-/// variable out of the handler's sight, so their number is not seen.
+/// environments name none; java17 on show 62). The Python, Node.js and Ruby clients take the
+/// variable out of the handler's sight (recorded: [ruby3.3] shows none, as aws_lambda_ric
+/// deletes it), so their number is not seen.
 pub fn telemetry_fd(runtime: &str) -> Option<i32> {
     match Family::of(runtime)? {
-        Family::Python | Family::Node => Some(3),
+        Family::Python | Family::Node | Family::Ruby => Some(3),
         Family::Java if matches!(runtime, "java8.al2" | "java11" | "java8") => None,
         Family::Java => Some(62),
     }
 }
 
-/// The interpreter of a family, found once: `FAQCTL_PYTHON` / `FAQCTL_NODE`, else `python3` /
-/// `node` on this machine's PATH, resolved to the real binary (a version manager's shim needs
-/// the host's environment, which the function never gets).
+/// The interpreter of a family, found once: `FAQCTL_PYTHON` / `FAQCTL_NODE` / `FAQCTL_JAVA` /
+/// `FAQCTL_RUBY`, else `python3` / `node` / `java` / `ruby` on this machine's PATH, resolved
+/// to the real binary (a version manager's shim needs the host's environment, which the
+/// function never gets).
 fn interpreter(family: Family) -> Result<PathBuf, String> {
     static PYTHON: OnceLock<PathBuf> = OnceLock::new();
     static NODE: OnceLock<PathBuf> = OnceLock::new();
     static JAVA: OnceLock<PathBuf> = OnceLock::new();
+    static RUBY: OnceLock<PathBuf> = OnceLock::new();
     let cell = match family {
         Family::Python => &PYTHON,
         Family::Node => &NODE,
         Family::Java => &JAVA,
+        Family::Ruby => &RUBY,
     };
     if let Some(found) = cell.get() {
         return Ok(found.clone());
@@ -146,6 +157,7 @@ fn find(family: Family) -> Result<PathBuf, String> {
         Family::Python => vec!["-c", "import sys; print(sys.executable)"],
         Family::Node => vec!["-e", "console.log(process.execPath)"],
         Family::Java => vec!["-XshowSettings:properties", "-version"],
+        Family::Ruby => vec!["-e", "print RbConfig.ruby"],
     };
     let output = std::process::Command::new(&program)
         .args(asked)
@@ -255,6 +267,9 @@ pub fn launch(family: Family, function: &Function) -> Result<Launch, String> {
         Family::Python => vec!["-s".into(), "-c".into(), PYTHON_CLIENT.into()],
         Family::Node => vec!["-e".into(), NODE_CLIENT.into()],
         Family::Java => java_arguments(function.memory)?,
+        // Its gems are the function's alone: `environment` names GEM_HOME and GEM_PATH, and
+        // the host's are never on them (nor RUBYOPT: the environment is cleared).
+        Family::Ruby => vec!["-e".into(), RUBY_CLIENT.into()],
     };
     let wrapper = function
         .environment
@@ -319,8 +334,8 @@ fn task_path(code_dir: &Path, path: &str) -> PathBuf {
 }
 
 /// The variables a managed runtime adds to those every runtime has (recorded:
-/// test_introspection_invoke[python3.12] and [nodejs20.x]), with /var/runtime and /var/task
-/// mapped to the code's directory.
+/// test_introspection_invoke[python3.12], [nodejs20.x] and [ruby3.3]), with /var/runtime and
+/// /var/task mapped to the code's directory.
 pub fn environment(
     family: Family,
     runtime: &str,
@@ -360,8 +375,33 @@ pub fn environment(
             ));
         }
         Family::Java => {}
+        Family::Ruby => ruby_environment(runtime, root, &mut vars),
     }
     vars
+}
+
+/// What the Ruby runtimes set besides: the gems' directories of the runtime's Ruby version
+/// (`ruby3.3` → `3.3.0`), aws_lambda_ric's library first on RUBYLIB, and /var/lang's entries
+/// twice on PATH and LD_LIBRARY_PATH (recorded: ruby3.2 to ruby3.4 alike).
+fn ruby_environment(runtime: &str, root: &str, vars: &mut Vec<(&'static str, String)>) {
+    let version = format!("{}.0", runtime.trim_start_matches("ruby"));
+    vars.push(("GEM_HOME", root.to_string()));
+    vars.push((
+        "GEM_PATH",
+        format!("{root}/vendor/bundle/ruby/{version}:/opt/ruby/gems/{version}:{root}:{root}/ruby/{version}"),
+    ));
+    vars.push((
+        "RUBYLIB",
+        format!("{root}/gems/aws_lambda_ric-3.1.3/lib:{root}:{root}/lib:/opt/ruby/lib"),
+    ));
+    vars.push((
+        "PATH",
+        "/var/lang/bin:/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin".to_string(),
+    ));
+    vars.push((
+        "LD_LIBRARY_PATH",
+        format!("/var/lang/lib:/var/lang/lib:/lib64:/usr/lib64:{root}:{root}/lib:{root}:{root}/lib:/opt/lib"),
+    ));
 }
 
 fn environment_of<'a>(
@@ -381,7 +421,8 @@ mod tests {
         assert_eq!(Family::of("nodejs20.x"), Some(Family::Node));
         assert_eq!(Family::of("provided.al2023"), None);
         assert_eq!(Family::of("java21"), Some(Family::Java));
-        assert_eq!(Family::of("ruby3.3"), None);
+        assert_eq!(Family::of("ruby3.3"), Some(Family::Ruby));
+        assert_eq!(Family::of("dotnet8"), None);
     }
 
     #[test]
@@ -398,6 +439,16 @@ mod tests {
         assert!(
             node_path.starts_with("/opt/nodejs/node22/node_modules:"),
             "{node_path}"
+        );
+    }
+
+    #[test]
+    fn ruby_gem_path_names_the_runtimes_ruby_version() {
+        let vars = environment(Family::Ruby, "ruby3.4", "/c", None);
+        let gem_path = &vars.iter().find(|(k, _)| *k == "GEM_PATH").unwrap().1;
+        assert_eq!(
+            gem_path,
+            "/c/vendor/bundle/ruby/3.4.0:/opt/ruby/gems/3.4.0:/c:/c/ruby/3.4.0"
         );
     }
 }

@@ -1109,7 +1109,7 @@ fn bootstrap_launch(function: &Function) -> Result<super::emulation::Launch, Str
     }
     if !function.runtime.is_empty() && !function.runtime.starts_with("provided") {
         return Err(format!(
-            "faqctl local does not run {} functions: it runs provided.al2023 and provided.al2 (the code's bootstrap), python3.x, nodejs*.x and java*",
+            "faqctl local does not run {} functions: it runs provided.al2023 and provided.al2 (the code's bootstrap), python3.x, nodejs*.x, java* and ruby3.x",
             function.runtime
         ));
     }

@@ -1,5 +1,5 @@
 //! LocalStack's multiruntime tests (`test_lambda_common.py`) for the managed runtimes the local
-//! cloud runs, Python, Node.js and Java: each scenario's handler as LocalStack's
+//! cloud runs, Python, Node.js, Java and Ruby: each scenario's handler as LocalStack's
 //! `functions/common/<scenario>/` has it, created as its `multiruntime_lambda` fixture creates
 //! it, each recorded variant replayed on its own runtime. The Java handlers are compiled here
 //! with the JDK the local cloud runs them on, against its `com.amazonaws.services.lambda.runtime`
@@ -29,18 +29,20 @@ const NODE: &[&str] = &[
     "nodejs24.x",
 ];
 const JAVA: &[&str] = &["java8.al2", "java11", "java17", "java21", "java25"];
+const RUBY: &[&str] = &["ruby3.2", "ruby3.3", "ruby3.4"];
 
 /// Every runtime the scenarios are replayed on.
 fn runtimes() -> impl Iterator<Item = &'static &'static str> {
-    PYTHON.iter().chain(NODE).chain(JAVA)
+    PYTHON.iter().chain(NODE).chain(JAVA).chain(RUBY)
 }
 
-/// The scenarios' handlers, verbatim from LocalStack (Apache-2.0).
-fn handler_source(scenario: &str, python: bool) -> &'static str {
-    match (scenario, python) {
-        ("echo", true) => "import json\n\n\ndef handler(event, ctx):\n    print(json.dumps(event))\n    return event\n",
-        ("echo", false) => "exports.handler = async function(event, context) {\n    return event\n};\n",
-        ("introspection", true) => r#"import json
+/// The scenarios' handlers in `language` (`python`, `nodejs` or `ruby`), verbatim from
+/// LocalStack (Apache-2.0).
+fn handler_source(scenario: &str, language: &str) -> &'static str {
+    match (scenario, language) {
+        ("echo", "python") => "import json\n\n\ndef handler(event, ctx):\n    print(json.dumps(event))\n    return event\n",
+        ("echo", "nodejs") => "exports.handler = async function(event, context) {\n    return event\n};\n",
+        ("introspection", "python") => r#"import json
 import os
 
 
@@ -61,7 +63,7 @@ def handler(event, context):
         "packages": [],
     }
 "#,
-        ("introspection", false) => r#"exports.handler = async function(event, context) {
+        ("introspection", "nodejs") => r#"exports.handler = async function(event, context) {
     return {environment: process.env, ctx: {
             function_name: context.functionName,
             function_version: context.functionVersion,
@@ -74,8 +76,23 @@ def handler(event, context):
         }, packages: []}
 };
 "#,
-        ("uncaughtexception", true) => "import json\n\n\ndef handler(event, ctx):\n    print(json.dumps(event))\n    raise Exception(f\"Failed: {event.get('error_msg')}\")\n",
-        ("uncaughtexception", false) => "exports.handler = async function(event, context) {\n    throw Error(`Error: ${event.error_msg}`)\n};\n",
+        ("uncaughtexception", "python") => "import json\n\n\ndef handler(event, ctx):\n    print(json.dumps(event))\n    raise Exception(f\"Failed: {event.get('error_msg')}\")\n",
+        ("uncaughtexception", "nodejs") => "exports.handler = async function(event, context) {\n    throw Error(`Error: ${event.error_msg}`)\n};\n",
+        ("echo", "ruby") => "def handler(event:, context:)\n    event\nend\n",
+        ("introspection", "ruby") => r#"def handler(event:, context:)
+    {"environment" => ENV.to_h, "ctx" => {
+            "function_name" => context.function_name,
+            "function_version" => context.function_version,
+            "invoked_function_arn" => context.invoked_function_arn,
+            "memory_limit_in_mb" => context.memory_limit_in_mb,
+            "aws_request_id" => context.aws_request_id,
+            "log_group_name" => context.log_group_name,
+            "log_stream_name" => context.log_stream_name,
+            "remaining_time_in_millis" => context.get_remaining_time_in_millis()
+    }, "packages" => []}
+end
+"#,
+        ("uncaughtexception", "ruby") => "def handler(event:, context:)\n    raise \"Error: \" + event[\"error_msg\"]\nend\n",
         _ => unreachable!("no scenario {scenario}"),
     }
 }
@@ -187,11 +204,16 @@ fn scenario_zip(scenario: &'static str, runtime: &str, extra: &[(&str, u32, &[u8
     let owned: Vec<(String, Vec<u8>)> = if runtime.starts_with("java") {
         java_classes(scenario)
     } else {
-        let python = runtime.starts_with("python");
-        let name = if python { "handler.py" } else { "index.js" };
+        let (language, name) = if runtime.starts_with("python") {
+            ("python", "handler.py")
+        } else if runtime.starts_with("ruby") {
+            ("ruby", "function.rb")
+        } else {
+            ("nodejs", "index.js")
+        };
         vec![(
             name.to_string(),
-            handler_source(scenario, python).as_bytes().to_vec(),
+            handler_source(scenario, language).as_bytes().to_vec(),
         )]
     };
     let mut files: Vec<(&str, u32, &[u8])> = owned
@@ -211,6 +233,8 @@ async fn create(replay: &Replay, runtime: &str, zip: &[u8], extra: Value) -> (St
         "handler.handler"
     } else if runtime.starts_with("java") {
         "echo.Handler"
+    } else if runtime.starts_with("ruby") {
+        "function.handler"
     } else {
         "index.handler"
     };
@@ -243,8 +267,11 @@ fn key(test: &str, runtime: &str) -> String {
 
 /// The environment a function printed, with what is this machine's in place of AWS's: the
 /// code's directory stands where AWS has /var/runtime (named first) and /var/task, and the
-/// Runtime API listens on a loopback port of its own (docs/parity.md lists both).
+/// Runtime API listens on a loopback port of its own (docs/parity.md lists both). The Ruby
+/// runtimes' gem and library paths name the two in an order of their own.
 fn as_on_aws(payload: &mut Value) {
+    const RUNTIME: &str = "/var/runtime";
+    const TASK: &str = "/var/task";
     let environment = &mut payload["environment"];
     let root = environment["LAMBDA_TASK_ROOT"]
         .as_str()
@@ -252,13 +279,24 @@ fn as_on_aws(payload: &mut Value) {
         .to_string();
     for (name, value) in environment.as_object_mut().unwrap() {
         let Value::String(text) = value else { continue };
-        *text = match name.as_str() {
-            "LAMBDA_TASK_ROOT" | "PWD" => text.replace(&root, "/var/task"),
-            "AWS_LAMBDA_RUNTIME_API" => "169.254.100.1:9001".into(),
-            _ => text
-                .replacen(&root, "/var/runtime", 2)
-                .replace(&root, "/var/task"),
+        let order: &[&str] = match name.as_str() {
+            "LAMBDA_TASK_ROOT" | "PWD" => &[],
+            "AWS_LAMBDA_RUNTIME_API" => {
+                *text = "169.254.100.1:9001".into();
+                continue;
+            }
+            "GEM_PATH" => &[TASK, RUNTIME, RUNTIME],
+            "RUBYLIB" => &[RUNTIME, TASK, RUNTIME],
+            _ => &[RUNTIME, RUNTIME],
         };
+        // The occurrences of the code's directory, in order; the rest are /var/task.
+        let mut parts = text.split(root.as_str());
+        let mut shown = parts.next().unwrap_or_default().to_string();
+        for (i, part) in parts.enumerate() {
+            shown.push_str(order.get(i).copied().unwrap_or(TASK));
+            shown.push_str(part);
+        }
+        *text = shown;
     }
 }
 
@@ -655,6 +693,62 @@ async fn a_handler_that_cannot_be_loaded_fails_as_the_runtime_clients_fail_it() 
         }
     }
     replay.stop().await;
+}
+
+/// A Ruby handler that cannot be loaded, or whose method is missing, fails each invoke as
+/// aws_lambda_ric fails it (its source; no recording has these): a file that is not there is
+/// an `Init<LoadError>`; a method that is not there a `Function<NoMethodError>`, after which
+/// the runtime starts afresh (the code is loaded again) for the next invoke. What each prints
+/// comes framed, one event per `puts`: the error's report as pretty JSON.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ruby_handler_that_cannot_be_loaded_fails_as_aws_lambda_ric_fails_it() {
+    let source: &[u8] = b"puts 'loaded'\ndef handler(event:, context:)\n  1\nend\n";
+    let zip = package::write_zip(&[("function.rb", 0o644, source)]).unwrap();
+    // The handler, the error, its message's start, and how often the code was loaded.
+    for (handler, error_type, message, loads) in [
+        (
+            "nothere.handler",
+            "Init<LoadError>",
+            "cannot load such file -- nothere",
+            0,
+        ),
+        (
+            "function.missing",
+            "Function<NoMethodError>",
+            "undefined method",
+            2,
+        ),
+    ] {
+        let replay = Replay::start(FILE, &key("test_echo_invoke", "ruby3.3")).await;
+        let (name, _) = create(&replay, "ruby3.3", &zip, json!({ "Handler": handler })).await;
+        for _ in 0..2 {
+            let answer = replay.invoke(&name, Some(b"{}".to_vec())).await;
+            assert_eq!(
+                answer.body["FunctionError"], "Unhandled",
+                "{handler}: {answer:?}"
+            );
+            let payload = &answer.body["Payload"];
+            assert_eq!(payload["errorType"], error_type, "{handler}: {payload}");
+            let said = payload["errorMessage"].as_str().unwrap_or_default();
+            assert!(said.starts_with(message), "{handler}: {payload}");
+            assert!(payload["stackTrace"].is_array(), "{handler}: {payload}");
+        }
+        let messages = log_messages(&replay, &name, |m| {
+            m.iter().filter(|m| m.starts_with("REPORT")).count() >= 2
+        })
+        .await;
+        let reports: Vec<&String> = messages.iter().filter(|m| m.starts_with('{')).collect();
+        assert_eq!(reports.len(), 2, "{messages:#?}");
+        let report: Value = serde_json::from_str(reports[0]).unwrap();
+        assert_eq!(report["errorType"], error_type, "{messages:#?}");
+        assert!(
+            reports[0].starts_with("{\n  \"errorMessage\": "),
+            "{messages:#?}"
+        );
+        let loaded = messages.iter().filter(|m| *m == "loaded\n").count();
+        assert_eq!(loaded, loads, "{handler}: {messages:#?}");
+        replay.stop().await;
+    }
 }
 
 /// A function calls the local cloud with the credentials its environment has, through the
