@@ -1015,6 +1015,8 @@ fn create_deployment(
         created: now_secs(),
         resources: api.resources.clone(),
         models: api.models.clone(),
+        request_validators: api.request_validators.clone(),
+        gateway_responses: api.gateway_responses.clone(),
     };
     let response = json(201, &deployment_json(&deployment));
     if let Some(stage) = input.stage_name.as_deref().filter(|s| !s.is_empty()) {

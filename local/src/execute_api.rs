@@ -21,7 +21,9 @@ use super::arns::ACCOUNT;
 use super::clock::now_ms;
 use super::iam::glob;
 use super::ids::{new_request_id, random_hex, random_id};
+use super::request_validation;
 use super::runtime::InvokeResult;
+use super::state::GatewayResponse;
 use super::state::{
     Function, Integration, IntegrationResponse, Method as ApiMethod, Resource, StageSettings, State,
 };
@@ -165,6 +167,8 @@ async fn serve(
         binary_media_types,
         api_key_required,
         authorization,
+        validation,
+        gateway_responses,
     } = match route {
         Ok(route) => route,
         Err(response) => return response,
@@ -192,6 +196,30 @@ async fn serve(
             request.method, request.path
         )
     });
+    if let Some(validation) = &validation {
+        let no_parameters = BTreeMap::new();
+        let checked = request_validation::check(
+            validation,
+            &request_validation::Request {
+                path: path_parameters.as_ref().unwrap_or(&no_parameters),
+                query: request.query,
+                headers: request.headers,
+                body: &request.body,
+            },
+        );
+        if let Err(failure) = checked {
+            trace.error(format!("Request validation failed: {}", failure.message));
+            let input = mock_input(
+                request,
+                request_id,
+                &resource,
+                &deployment_id,
+                path_parameters,
+                stage_variables,
+            );
+            return gateway_response(&gateway_responses, &failure, "BadRequestException", input);
+        }
+    }
     let (function_region, function_name, qualifier, proxy_credentials) = match target {
         Target::Lambda(region, name, qualifier, credentials) => {
             (region, name, qualifier, credentials)
@@ -1068,6 +1096,11 @@ struct Route {
     api_key_required: bool,
     /// The method's authorization: `NONE` or `AWS_IAM` (a signed request).
     authorization: &'static str,
+    /// What the method's request validator checks, if it has one that checks anything.
+    validation: Option<request_validation::Validation>,
+    /// The gateway responses the deployment kept (those set on the API): how the stage
+    /// answers its own errors.
+    gateway_responses: BTreeMap<String, GatewayResponse>,
 }
 
 /// What the method's integration calls.
@@ -1182,6 +1215,8 @@ fn resolve(
             binary_media_types: api.binary_media_types.clone(),
             api_key_required: method.api_key_required,
             authorization,
+            validation: request_validation::of(method, deployment),
+            gateway_responses: deployment.gateway_responses.clone(),
         });
     }
     let kind = method.integration.as_ref().map(|i| i.kind.as_str());
@@ -1237,6 +1272,8 @@ fn resolve(
         binary_media_types: api.binary_media_types.clone(),
         api_key_required: method.api_key_required,
         authorization,
+        validation: request_validation::of(method, deployment),
+        gateway_responses: deployment.gateway_responses.clone(),
     })
 }
 
@@ -2123,6 +2160,80 @@ impl<'de: 'a, 'a, V: serde::Deserialize<'de>> serde::Deserialize<'de> for Sorted
         }
         deserializer.deserialize_map(Visitor(std::marker::PhantomData))
     }
+}
+
+/// The stage's answer to a request it refused itself, as its gateway response for the failure's
+/// type makes it (the one the deployment kept, else the type's default): its status, its
+/// headers (`gatewayresponse.header.*`: literals, `context.*`, `stageVariables.*` and the
+/// request's own `method.request.*`) and its template for JSON, rendered with
+/// `$context.error.*` (the default template gives `{"message":"…"}`, recorded:
+/// test_api_gateway_request_validator). `code` is the error type AWS names in
+/// `x-amzn-ErrorType`.
+fn gateway_response(
+    responses: &BTreeMap<String, GatewayResponse>,
+    failure: &request_validation::Failure,
+    code: &str,
+    mut input: TemplateInput,
+) -> Response {
+    let (response, _) = super::gateway_responses::effective(responses, failure.response_type);
+    let status = response
+        .status_code
+        .as_deref()
+        .and_then(|s| s.parse::<u16>().ok())
+        .unwrap_or(400);
+    let quoted = Value::String(failure.message.clone()).to_string();
+    input.context.extend([
+        ("error.message".to_string(), failure.message.clone()),
+        ("error.messageString".to_string(), quoted.clone()),
+        (
+            "error.responseType".to_string(),
+            failure.response_type.to_string(),
+        ),
+        ("error.validationErrorString".to_string(), String::new()),
+    ]);
+    let template = response
+        .templates
+        .get("application/json")
+        .or_else(|| response.templates.values().next());
+    let body = match template.map(|t| vtl::render(t, &input)) {
+        Some(Ok(rendered)) => rendered.body,
+        // A template that cannot be rendered: the default's answer.
+        Some(Err(_)) => format!("{{\"message\":{quoted}}}"),
+        None => String::new(),
+    };
+    let mut answer = message(status, "", code);
+    *answer.body_mut() = Body::from(body);
+    for (target, source) in &response.parameters {
+        let Some(name) = target.strip_prefix("gatewayresponse.header.") else {
+            continue;
+        };
+        let value =
+            if let Some(literal) = source.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
+                Some(literal.to_string())
+            } else if let Some(key) = source.strip_prefix("context.") {
+                input.context.get(key).cloned()
+            } else if let Some(key) = source.strip_prefix("stageVariables.") {
+                input.stage_variables.get(key).cloned()
+            } else if let Some(key) = source.strip_prefix("method.request.header.") {
+                input
+                    .headers
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                    .map(|(_, v)| v.clone())
+            } else if let Some(key) = source.strip_prefix("method.request.querystring.") {
+                input.query.get(key).cloned()
+            } else if let Some(key) = source.strip_prefix("method.request.path.") {
+                input.path.get(key).cloned()
+            } else {
+                None
+            };
+        if let (Some(value), Ok(name)) = (value, HeaderName::from_bytes(name.as_bytes())) {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                answer.headers_mut().insert(name, value);
+            }
+        }
+    }
+    answer
 }
 
 fn message(status: u16, text: &str, kind: &str) -> Response {

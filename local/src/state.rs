@@ -577,9 +577,17 @@ pub struct Deployment {
     pub description: Option<String>,
     pub created: i64,
     pub resources: BTreeMap<String, Resource>,
-    /// The API's models when it was made: what the stage's export describes.
+    /// The API's models when it was made: what the stage's export describes, and what a
+    /// request body is validated against.
     #[serde(default)]
     pub models: BTreeMap<String, ApiModel>,
+    /// The API's request validators when it was made: a stage enforces those it deployed
+    /// (recorded: test_api_gateway_request_validator redeploys after changing one).
+    #[serde(default)]
+    pub request_validators: BTreeMap<String, RequestValidator>,
+    /// The API's gateway responses set when it was made: how its stage answers its own errors.
+    #[serde(default)]
+    pub gateway_responses: BTreeMap<String, GatewayResponse>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -627,6 +627,7 @@ fn the_replay_refuses_what_aws_did_not_answer() {
 mod apigateway;
 mod apigateway_lambda;
 mod apigateway_ops;
+mod apigateway_validation;
 mod canary;
 mod cloudwatch;
 mod function_urls;
