@@ -258,6 +258,20 @@ async fn serve(
                 .insert("isCanaryRequest".into(), canary.to_string());
             return mock(request, &method, input, trace);
         }
+        Target::Http(method, proxy) => {
+            let mut input = mock_input(
+                request,
+                request_id,
+                &resource,
+                &deployment_id,
+                path_parameters,
+                stage_variables,
+            );
+            input
+                .context
+                .insert("isCanaryRequest".into(), canary.to_string());
+            return http(request, &method, proxy, input, trace_id, trace).await;
+        }
     };
     // The stage's cache (after authorization and the usage plan, before the integration): a
     // GET it holds an answer for is answered from it, the function not run.
@@ -397,6 +411,100 @@ async fn custom_lambda(
         Some(&answer),
         trace,
     )
+}
+
+/// An HTTP or HTTP_PROXY integration, as API Gateway runs one: HTTP_PROXY passes the request
+/// on and the endpoint's answer back (its own headers remapped); HTTP sends the request
+/// template's rendering (or the body, `WHEN_NO_MATCH`), and the endpoint's status picks the
+/// integration response by its selection pattern (else the default one), whose template (or
+/// the endpoint's body) is the answer (recorded: test_http_integration_invoke_status_code_passthrough,
+/// a 400 of the endpoint answered 200 by HTTP's default response, passed through by
+/// HTTP_PROXY). An endpoint not reached is a 500, one that does not answer in the
+/// integration's 29 s a 504, as API Gateway answers them.
+async fn http(
+    request: &StageRequest<'_>,
+    method: &ApiMethod,
+    proxy: bool,
+    mut input: TemplateInput,
+    trace_id: &str,
+    trace: &mut Trace,
+) -> Response {
+    use super::http_integration::{self, Call, Failed};
+    let internal = || message(500, "Internal server error", "InternalServerErrorException");
+    let Some(integration) = &method.integration else {
+        return internal();
+    };
+    let content_type =
+        media_type(request.headers, "content-type").unwrap_or_else(|| "application/json".into());
+    let body = match integration.request_templates.get(&content_type) {
+        Some(template) if !proxy => match vtl::render(template, &input) {
+            Ok(rendered) => {
+                input.overrides = rendered.overrides;
+                input.request_overrides = rendered.request_overrides;
+                rendered.body.into_bytes()
+            }
+            Err(e) => {
+                trace.error(format!(
+                    "Execution failed due to configuration error: Unable to transform request: {e}"
+                ));
+                return internal();
+            }
+        },
+        _ => request.body.to_vec(),
+    };
+    let call = Call {
+        integration,
+        proxy,
+        method: request.method.as_str(),
+        input: &input,
+        query: request.query,
+        headers: request.headers,
+        body,
+        content_type: &content_type,
+        api_id: request.api_id,
+        trace_id,
+    };
+    let outbound = match http_integration::outbound(&call) {
+        Ok(outbound) => outbound,
+        Err(e) => {
+            trace.error(format!("Execution failed due to configuration error: {e}"));
+            return internal();
+        }
+    };
+    trace.info(|| format!("Endpoint request URI: {}", outbound.url));
+    let started = Instant::now();
+    let inbound = match http_integration::send(outbound, std::time::Duration::from_secs(29)).await {
+        Ok(inbound) => inbound,
+        Err(Failed::Timeout) => {
+            trace.integration_error = Some("Endpoint request timed out".into());
+            trace.error("Execution failed due to a timeout error".into());
+            return message(
+                504,
+                "Endpoint request timed out",
+                "InternalServerErrorException",
+            );
+        }
+        Err(Failed::Unreachable(e)) => {
+            trace.integration_error = Some(e.clone());
+            trace.error(format!("Execution failed due to configuration error: {e}"));
+            return internal();
+        }
+    };
+    let latency = started.elapsed().as_millis();
+    trace.integration_latency = Some(latency);
+    trace.info(|| {
+        format!(
+            "Received response. Status: {}, Integration latency: {latency} ms",
+            inbound.status
+        )
+    });
+    if proxy {
+        return http_integration::proxy_answer(inbound);
+    }
+    let selected = select_integration_response(integration, Some(&inbound.status.to_string()));
+    let answer = String::from_utf8_lossy(&inbound.body).into_owned();
+    input.body = answer.clone();
+    answer_selected(request, method, selected, &input, Some(&answer), trace)
 }
 
 /// What a MOCK integration's mapping templates see: the request's path, query string and
@@ -1114,6 +1222,8 @@ enum Target {
     /// A Lambda custom (`AWS`, non-proxy) integration: the function, its qualifier, and the
     /// method whose mapping templates and integration responses shape the call and answer.
     LambdaCustom(String, String, Option<String>, Box<ApiMethod>),
+    /// An HTTP integration (`true`: HTTP_PROXY) of the method: its `uri` is called.
+    Http(Box<ApiMethod>, bool),
 }
 
 /// The ids a proxy event carries.
@@ -1220,6 +1330,25 @@ fn resolve(
         });
     }
     let kind = method.integration.as_ref().map(|i| i.kind.as_str());
+    if let Some(kind @ ("HTTP" | "HTTP_PROXY")) = kind {
+        return Ok(Route {
+            resource: RouteResource {
+                id: resource.id.clone(),
+                path: resource.path.clone(),
+            },
+            target: Target::Http(Box::new(method.clone()), kind == "HTTP_PROXY"),
+            parameters,
+            region: api.region.clone(),
+            variables,
+            canary: canary.is_some(),
+            deployment_id: deployment.id.clone(),
+            binary_media_types: api.binary_media_types.clone(),
+            api_key_required: method.api_key_required,
+            authorization,
+            validation: request_validation::of(method, deployment),
+            gateway_responses: deployment.gateway_responses.clone(),
+        });
+    }
     let function = method
         .integration
         .as_ref()

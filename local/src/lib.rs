@@ -47,6 +47,7 @@ pub mod faults;
 mod function;
 mod function_urls;
 mod gateway_responses;
+mod http_integration;
 mod iam;
 mod ids;
 mod java;

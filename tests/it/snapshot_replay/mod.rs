@@ -625,6 +625,7 @@ fn the_replay_refuses_what_aws_did_not_answer() {
 }
 
 mod apigateway;
+mod apigateway_http;
 mod apigateway_lambda;
 mod apigateway_ops;
 mod apigateway_validation;
