@@ -507,7 +507,13 @@ fn put_method(db: &mut Db, region: &str, input: PutMethodRequest) -> Result<Resp
     if resource.methods.contains_key(verb) {
         return Err(conflict("Method already exists for this resource"));
     }
-    let authorization = input.authorization_type.as_str();
+    // AWS takes `none` in any case and answers it `NONE` (recorded: test_put_integration_responses'
+    // put-method-put); no recording shows another type given in lower case.
+    let authorization = if input.authorization_type.eq_ignore_ascii_case("NONE") {
+        "NONE"
+    } else {
+        input.authorization_type.as_str()
+    };
     check_method_references(authorization, &input, models, &validators)?;
     check_request_parameters(input.request_parameters.as_ref())?;
     let method = Method {
@@ -907,6 +913,14 @@ fn put_integration_response(
         selection_pattern: input.selection_pattern.clone(),
         parameters,
         templates: input.response_templates.clone().unwrap_or_default(),
+        empty_templates_given: input
+            .response_templates
+            .as_ref()
+            .is_some_and(BTreeMap::is_empty),
+        content_handling: input
+            .content_handling
+            .as_ref()
+            .map(|c| c.as_str().to_string()),
     };
     let answer = json(201, &integration_response_json(&response));
     integration.responses.insert(status.to_string(), response);
@@ -1927,8 +1941,12 @@ fn integration_response_json(response: &IntegrationResponse) -> shape::Integrati
         status_code: Some(response.status_code.clone()),
         selection_pattern: response.selection_pattern.clone(),
         response_parameters: some_if(&response.parameters),
-        response_templates: some_if(&response.templates),
-        content_handling: None,
+        response_templates: some_if(&response.templates)
+            .or_else(|| response.empty_templates_given.then(BTreeMap::new)),
+        content_handling: response
+            .content_handling
+            .as_ref()
+            .and_then(|c| serde_json::from_value(serde_json::Value::String(c.clone())).ok()),
     }
 }
 

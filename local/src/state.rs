@@ -568,6 +568,14 @@ pub struct IntegrationResponse {
     pub parameters: BTreeMap<String, String>,
     /// Content type → mapping template.
     pub templates: BTreeMap<String, String>,
+    /// PutIntegrationResponse was given an empty map of templates, which AWS keeps and answers
+    /// as `{}` (recorded: test_put_integration_responses), unlike one never given.
+    #[serde(default)]
+    pub empty_templates_given: bool,
+    /// `CONVERT_TO_BINARY` or `CONVERT_TO_TEXT`, as given: kept and answered (the stage URL
+    /// does not convert).
+    #[serde(default)]
+    pub content_handling: Option<String>,
 }
 
 /// A deployment is a snapshot: the stage serves it, not the live resources.

@@ -516,3 +516,195 @@ async fn an_http_proxy_integration_maps_parameters_as_recorded() {
     match_key(&mut replay, "http-proxy-invocation", recorded, &actual);
     replay.stop().await;
 }
+
+const INTEGRATIONS_FILE: &str = "apigateway-test_apigateway_integrations.snapshot.json";
+
+/// An integration's answer as LocalStack records it: a response template that is a JSON
+/// document parsed.
+fn templates_parsed(mut answer: Answer) -> Answer {
+    if let Some(Value::Object(templates)) = answer.body.get_mut("responseTemplates") {
+        for template in templates.values_mut() {
+            if let Some(parsed) = template
+                .as_str()
+                .and_then(|t| serde_json::from_str::<Value>(t).ok())
+            {
+                *template = parsed;
+            }
+        }
+    }
+    answer
+}
+
+/// A call to API Gateway, whatever it answers.
+async fn api_call(replay: &Replay, verb: &str, path: String, body: Option<Value>) -> Answer {
+    replay.call(Service::ApiGateway, verb, &path, body).await
+}
+
+/// test_put_integration_responses: an HTTP integration's integration response with a status
+/// pattern (`2\d{2}`) and an empty map of templates, kept as given; the stage answers a GET
+/// through it (the endpoint, httpbin's `/post` on AWS, is the loopback echo here); a second
+/// response's `contentHandling`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http_integration_response_selected_by_status_as_recorded() {
+    let mut replay = Replay::start(INTEGRATIONS_FILE, "test_put_integration_responses").await;
+    let echo = echo_server(false, true).await;
+    let api = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            "/restapis",
+            Some(json!({ "name": "my_api", "description": "this is my api" })),
+        )
+        .await
+        .body;
+    let id = api["id"].as_str().unwrap().to_string();
+    let root = api["rootResourceId"].as_str().unwrap().to_string();
+    let method = |verb: &str| format!("/restapis/{id}/resources/{root}/methods/{verb}");
+    let answer = api_call(
+        &replay,
+        "PUT",
+        method("GET"),
+        Some(json!({ "authorizationType": "NONE" })),
+    )
+    .await;
+    replay.check("put-method-get", &answer);
+    let answer = api_call(
+        &replay,
+        "PUT",
+        format!("{}/responses/200", method("GET")),
+        Some(json!({})),
+    )
+    .await;
+    replay.check("put-method-response-get", &answer);
+    let integration = json!({ "type": "HTTP", "uri": echo, "httpMethod": "POST" });
+    let answer = api_call(
+        &replay,
+        "PUT",
+        format!("{}/integration", method("GET")),
+        Some(integration.clone()),
+    )
+    .await;
+    replay.check("put-integration-get", &answer);
+    let response = format!("{}/integration/responses/200", method("GET"));
+    let answer = api_call(
+        &replay,
+        "PUT",
+        response.clone(),
+        Some(json!({ "selectionPattern": "2\\d{2}", "responseTemplates": {} })),
+    )
+    .await;
+    replay.check("put-integration-response-get", &answer);
+    let answer = api_call(&replay, "GET", response.clone(), None).await;
+    replay.check("get-integration-response-get", &answer);
+    let answer = api_call(&replay, "GET", method("GET"), None).await;
+    replay.check("get-method-get", &answer);
+    let answer = api_call(
+        &replay,
+        "POST",
+        format!("/restapis/{id}/deployments"),
+        Some(json!({ "stageName": "local" })),
+    )
+    .await;
+    replay.check("deploy", &answer);
+    let port = replay.cloud.address.port();
+    let served = replay
+        .client
+        .get(format!("http://127.0.0.1:{port}/local/"))
+        .header("host", format!("{id}.execute-api.localhost:{port}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(served.status().as_u16(), 200);
+    // No template: the endpoint's answer passed through.
+    let echoed: Value = serde_json::from_str(&served.text().await.unwrap()).unwrap();
+    assert_eq!(echoed["method"], "POST");
+    let answer = api_call(&replay, "DELETE", response, None).await;
+    replay.check("delete-integration-response-get", &answer);
+    let answer = api_call(&replay, "GET", method("GET"), None).await;
+    replay.check("get-method-get-after-int-resp-delete", &answer);
+    let answer = api_call(
+        &replay,
+        "PUT",
+        method("PUT"),
+        Some(json!({ "authorizationType": "none" })),
+    )
+    .await;
+    replay.check("put-method-put", &answer);
+    let answer = api_call(
+        &replay,
+        "PUT",
+        format!("{}/responses/200", method("PUT")),
+        Some(json!({})),
+    )
+    .await;
+    replay.check("put-method-response-put", &answer);
+    let answer = api_call(
+        &replay,
+        "PUT",
+        format!("{}/integration", method("PUT")),
+        Some(integration),
+    )
+    .await;
+    replay.check("put-integration-put", &answer);
+    let response = format!("{}/integration/responses/200", method("PUT"));
+    let answer = api_call(
+        &replay,
+        "PUT",
+        response.clone(),
+        Some(json!({ "selectionPattern": "2\\d{2}", "contentHandling": "CONVERT_TO_BINARY" })),
+    )
+    .await;
+    replay.check("put-integration-response-put", &answer);
+    let answer = api_call(&replay, "GET", response, None).await;
+    replay.check("get-integration-response-put", &answer);
+    replay.stop().await;
+}
+
+/// test_put_integration_response_with_response_template: an HTTP integration's integration
+/// response, its template kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http_integration_response_template_is_kept_as_recorded() {
+    let mut replay = Replay::start(
+        INTEGRATIONS_FILE,
+        "test_put_integration_response_with_response_template",
+    )
+    .await;
+    let echo = echo_server(false, true).await;
+    let api = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            "/restapis",
+            Some(json!({ "name": "test-apigw" })),
+        )
+        .await
+        .body;
+    let id = api["id"].as_str().unwrap();
+    let root = api["rootResourceId"].as_str().unwrap();
+    let method = format!("/restapis/{id}/resources/{root}/methods/GET");
+    for (path, body) in [
+        ("", json!({ "authorizationType": "NONE" })),
+        ("/responses/200", json!({})),
+        (
+            "/integration",
+            json!({ "type": "HTTP", "uri": echo, "httpMethod": "POST" }),
+        ),
+        (
+            "/integration/responses/200",
+            json!({ "selectionPattern": "foobar", "responseTemplates": { "application/json": json!({ "data": "test" }).to_string() } }),
+        ),
+    ] {
+        let answer = call(&replay, "PUT", &format!("{method}{path}"), body).await;
+        assert_eq!(answer.status, 201, "{path}: {answer:?}");
+    }
+    let answer = replay
+        .call(
+            Service::ApiGateway,
+            "GET",
+            &format!("{method}/integration/responses/200"),
+            None,
+        )
+        .await;
+    replay.check("get-integration-response", &templates_parsed(answer));
+    replay.stop().await;
+}
