@@ -31,6 +31,7 @@ mod alarm;
 mod api_models;
 mod apigateway;
 mod arns;
+mod authorizers;
 mod canary;
 mod casing;
 mod clock;

@@ -629,6 +629,7 @@ mod apigateway_http;
 mod apigateway_lambda;
 mod apigateway_ops;
 mod apigateway_validation;
+mod authorizers;
 mod canary;
 mod cloudwatch;
 mod function_urls;
