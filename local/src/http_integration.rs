@@ -180,16 +180,30 @@ pub fn outbound(call: &Call<'_>) -> Result<Outbound, String> {
         // A non-proxy call carries what API Gateway sets, not the client's headers (recorded:
         // test_http_integration_with_lambda[HTTP], the client's `application/xml` and its
         // user agent not passed).
-        vec![
-            ("accept".to_string(), "application/json".to_string()),
-            ("content-type".to_string(), call.content_type.to_string()),
-            (
-                "user-agent".to_string(),
-                format!("AmazonAPIGateway_{}", call.api_id),
-            ),
-        ]
+        // No body, no content type (recorded: test_apigateway_header_remapping_http[HTTP]'s
+        // no-param-integration, a GET sent as `application/json` reaching the endpoint
+        // without one).
+        let mut headers = vec![("accept".to_string(), "application/json".to_string())];
+        if !call.body.is_empty() {
+            headers.push(("content-type".to_string(), call.content_type.to_string()));
+        }
+        headers.push((
+            "user-agent".to_string(),
+            format!("AmazonAPIGateway_{}", call.api_id),
+        ));
+        headers
     };
+    // Every call states its length, `0` for none, GET included (recorded: the same tests'
+    // `Content-Length: 0`, for HTTP and HTTP_PROXY).
+    headers.push(("content-length".to_string(), call.body.len().to_string()));
     for (name, value) in mapped(call, "header") {
+        // A mapped framing header fails the call (recorded:
+        // test_apigateway_header_remapping_http's content-length and transfer-encoding, a 500).
+        if name.eq_ignore_ascii_case("content-length")
+            || name.eq_ignore_ascii_case("transfer-encoding")
+        {
+            return Err(format!("the integration maps the framing header {name}"));
+        }
         headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
         headers.push((name.to_ascii_lowercase(), value));
     }
@@ -413,5 +427,57 @@ mod tests {
             .headers
             .contains(&("headervar".into(), "mapped-value".into())));
         assert!(!out.headers.iter().any(|(n, _)| n == "host"));
+        assert!(out.headers.contains(&("content-length".into(), "0".into())));
+    }
+
+    /// test_apigateway_header_remapping_http[HTTP]: a GET with no body is sent with API
+    /// Gateway's headers, no content type; a mapped `Content-Length` fails the call.
+    #[test]
+    fn a_call_without_a_body_has_no_content_type_and_no_mapped_framing() {
+        let integration = Integration {
+            kind: "HTTP".into(),
+            http_method: Some("POST".into()),
+            uri: Some("http://127.0.0.1:9/".into()),
+            request_templates: BTreeMap::new(),
+            request_parameters: BTreeMap::new(),
+            responses: BTreeMap::new(),
+            credentials: None,
+            connection_type: None,
+            connection_id: None,
+            cache_namespace: None,
+        };
+        let mut framed = integration.clone();
+        framed.request_parameters.insert(
+            "integration.request.header.Content-Length".into(),
+            "'1'".into(),
+        );
+        let input = input();
+        let headers = HeaderMap::new();
+        let call = |integration| Call {
+            integration,
+            proxy: false,
+            method: "GET",
+            input: &input,
+            query: None,
+            headers: &headers,
+            body: Vec::new(),
+            content_type: "application/json",
+            api_id: "abc",
+            trace_id: "Root=1-2-3",
+        };
+        let out = outbound(&call(&integration)).unwrap();
+        let names: Vec<&str> = out.headers.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "accept",
+                "user-agent",
+                "content-length",
+                "x-amzn-apigateway-api-id",
+                "x-amzn-trace-id"
+            ]
+        );
+        assert_eq!(out.method, "POST");
+        assert!(outbound(&call(&framed)).is_err());
     }
 }
