@@ -11,6 +11,7 @@ use axum::response::Response;
 use serde_json::Value;
 
 use super::api_models;
+use super::authorizers;
 use super::canary;
 use super::clock::{now_ms, now_secs};
 use super::domains;
@@ -176,6 +177,11 @@ pub fn apply(db: &mut Db, operation: Operation, region: &str, input: Value) -> R
         Request::DeleteRequestValidator(input) => {
             request_validators::delete_request_validator(db, region, input)
         }
+        Request::CreateAuthorizer(input) => authorizers::create_authorizer(db, region, input),
+        Request::GetAuthorizer(input) => authorizers::get_authorizer(db, region, input),
+        Request::GetAuthorizers(input) => authorizers::get_authorizers(db, region, input),
+        Request::UpdateAuthorizer(input) => authorizers::update_authorizer(db, region, input),
+        Request::DeleteAuthorizer(input) => authorizers::delete_authorizer(db, region, input),
     };
     answer.unwrap_or_else(|refusal| refusal)
 }
@@ -242,6 +248,7 @@ fn create_rest_api(
         stages: BTreeMap::new(),
         request_validators: BTreeMap::new(),
         gateway_responses: BTreeMap::new(),
+        authorizers: BTreeMap::new(),
     };
     let response = json(201, &rest_api_json(&api));
     db.insert_api(api);
@@ -503,12 +510,19 @@ fn put_method(db: &mut Db, region: &str, input: PutMethodRequest) -> Result<Resp
         return Err(bad_request("Invalid HttpMethod specified. Valid options are GET,PUT,POST,DELETE,PATCH,OPTIONS,HEAD,ANY"));
     }
     let validators = validator_ids(db, region, id);
+    let authorizers = authorizer_ids(db, region, id);
     let (resource, models) = resource_and_models_mut(db, region, id, rid)?;
     if resource.methods.contains_key(verb) {
         return Err(conflict("Method already exists for this resource"));
     }
-    let authorization = input.authorization_type.as_str();
-    check_method_references(authorization, &input, models, &validators)?;
+    // AWS takes `none` in any case and answers it `NONE` (recorded: test_put_integration_responses'
+    // put-method-put); no recording shows another type given in lower case.
+    let authorization = if input.authorization_type.eq_ignore_ascii_case("NONE") {
+        "NONE"
+    } else {
+        input.authorization_type.as_str()
+    };
+    check_method_references(authorization, &input, models, &validators, &authorizers)?;
     check_request_parameters(input.request_parameters.as_ref())?;
     let method = Method {
         http_method: verb.to_string(),
@@ -518,6 +532,11 @@ fn put_method(db: &mut Db, region: &str, input: PutMethodRequest) -> Result<Resp
         request_validator_id: input.request_validator_id.clone(),
         request_parameters: input.request_parameters.clone().unwrap_or_default(),
         request_models: input.request_models.clone().unwrap_or_default(),
+        // Kept for a type that uses one (recorded: test_apigateway_with_custom_authorization_method).
+        authorizer_id: input
+            .authorizer_id
+            .clone()
+            .filter(|_| uses_authorizer(authorization)),
         integration: None,
         responses: BTreeMap::new(),
     };
@@ -561,6 +580,7 @@ fn update_method(
     let rid: &str = &input.resource_id;
     let verb: &str = &input.http_method;
     let validators = validator_ids(db, region, id);
+    let authorizers = authorizer_ids(db, region, id);
     let (resource, models) = resource_and_models_mut(db, region, id, rid)?;
     let Some(live) = resource.methods.get_mut(verb) else {
         return Err(not_found("Invalid Method identifier specified"));
@@ -570,13 +590,18 @@ fn update_method(
     for operation in input.patch_operations.unwrap_or_default() {
         patch_method(&mut method, &operation, models, &validators)?;
     }
-    // Checked once every operation is in (recorded: wrong-auth-type, wrong-auth-id);
-    // the local cloud has no authorizers, so none is valid.
-    if matches!(
-        method.authorization_type.as_str(),
-        "CUSTOM" | "COGNITO_USER_POOLS"
-    ) {
-        return Err(bad_request("Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer."));
+    // Checked once every operation is in (recorded: wrong-auth-type, wrong-auth-id): a type
+    // that uses an authorizer needs one of the API's; another type keeps none.
+    if uses_authorizer(&method.authorization_type) {
+        if !method
+            .authorizer_id
+            .as_ref()
+            .is_some_and(|a| authorizers.contains(a))
+        {
+            return Err(bad_request("Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer."));
+        }
+    } else {
+        method.authorizer_id = None;
     }
     let response = json(200, &method_json(&method));
     *live = method;
@@ -907,6 +932,14 @@ fn put_integration_response(
         selection_pattern: input.selection_pattern.clone(),
         parameters,
         templates: input.response_templates.clone().unwrap_or_default(),
+        empty_templates_given: input
+            .response_templates
+            .as_ref()
+            .is_some_and(BTreeMap::is_empty),
+        content_handling: input
+            .content_handling
+            .as_ref()
+            .map(|c| c.as_str().to_string()),
     };
     let answer = json(201, &integration_response_json(&response));
     integration.responses.insert(status.to_string(), response);
@@ -1015,6 +1048,8 @@ fn create_deployment(
         created: now_secs(),
         resources: api.resources.clone(),
         models: api.models.clone(),
+        request_validators: api.request_validators.clone(),
+        gateway_responses: api.gateway_responses.clone(),
     };
     let response = json(201, &deployment_json(&deployment));
     if let Some(stage) = input.stage_name.as_deref().filter(|s| !s.is_empty()) {
@@ -1538,7 +1573,8 @@ fn patch_method(
                 "authorizationType" => method.authorization_type = value.to_string(),
                 // Without an authorizer type that uses one, AWS ignores the id (recorded:
                 // skip-auth-id-with-wrong-type); with one, the check after the patch refuses it.
-                "authorizerId" | "authorizationScopes" => {}
+                "authorizerId" => method.authorizer_id = Some(value.to_string()),
+                "authorizationScopes" => {}
                 // An empty value takes the validator off (the developer guide's PATCH
                 // operations for a method); another must name one of the API's.
                 _ if value.is_empty() => method.request_validator_id = None,
@@ -1697,8 +1733,14 @@ fn check_method_references(
     input: &PutMethodRequest,
     models: &BTreeMap<String, ApiModel>,
     validators: &[String],
+    authorizers: &[String],
 ) -> Result<(), Response> {
-    if matches!(authorization, "CUSTOM" | "COGNITO_USER_POOLS") {
+    if uses_authorizer(authorization)
+        && !input
+            .authorizer_id
+            .as_ref()
+            .is_some_and(|a| authorizers.contains(a))
+    {
         return Err(bad_request("Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer."));
     }
     if let Some(validator) = &input.request_validator_id {
@@ -1712,6 +1754,18 @@ fn check_method_references(
         api_models::check_known(models, named.values())?;
     }
     Ok(())
+}
+
+/// Whether a method's authorization type names an authorizer.
+fn uses_authorizer(authorization: &str) -> bool {
+    matches!(authorization, "CUSTOM" | "COGNITO_USER_POOLS")
+}
+
+/// The ids of an API's authorizers (none when there is no such API).
+fn authorizer_ids(db: &Db, region: &str, id: &str) -> Vec<String> {
+    db.api(region, id)
+        .map(|api| api.authorizers.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 /// The ids of an API's request validators (none when there is no such API).
@@ -1876,6 +1930,7 @@ fn method_json(method: &Method) -> shape::Method {
         api_key_required: Some(method.api_key_required),
         operation_name: method.operation_name.clone(),
         request_validator_id: method.request_validator_id.clone(),
+        authorizer_id: method.authorizer_id.clone(),
         request_parameters: some_if(&method.request_parameters),
         request_models: some_if(&method.request_models),
         method_integration: method.integration.as_ref().map(integration_json),
@@ -1925,8 +1980,12 @@ fn integration_response_json(response: &IntegrationResponse) -> shape::Integrati
         status_code: Some(response.status_code.clone()),
         selection_pattern: response.selection_pattern.clone(),
         response_parameters: some_if(&response.parameters),
-        response_templates: some_if(&response.templates),
-        content_handling: None,
+        response_templates: some_if(&response.templates)
+            .or_else(|| response.empty_templates_given.then(BTreeMap::new)),
+        content_handling: response
+            .content_handling
+            .as_ref()
+            .and_then(|c| serde_json::from_value(serde_json::Value::String(c.clone())).ok()),
     }
 }
 

@@ -21,7 +21,9 @@ use super::arns::ACCOUNT;
 use super::clock::now_ms;
 use super::iam::glob;
 use super::ids::{new_request_id, random_hex, random_id};
+use super::request_validation;
 use super::runtime::InvokeResult;
+use super::state::GatewayResponse;
 use super::state::{
     Function, Integration, IntegrationResponse, Method as ApiMethod, Resource, StageSettings, State,
 };
@@ -165,6 +167,8 @@ async fn serve(
         binary_media_types,
         api_key_required,
         authorization,
+        validation,
+        gateway_responses,
     } = match route {
         Ok(route) => route,
         Err(response) => return response,
@@ -192,6 +196,30 @@ async fn serve(
             request.method, request.path
         )
     });
+    if let Some(validation) = &validation {
+        let no_parameters = BTreeMap::new();
+        let checked = request_validation::check(
+            validation,
+            &request_validation::Request {
+                path: path_parameters.as_ref().unwrap_or(&no_parameters),
+                query: request.query,
+                headers: request.headers,
+                body: &request.body,
+            },
+        );
+        if let Err(failure) = checked {
+            trace.error(format!("Request validation failed: {}", failure.message));
+            let input = mock_input(
+                request,
+                request_id,
+                &resource,
+                &deployment_id,
+                path_parameters,
+                stage_variables,
+            );
+            return gateway_response(&gateway_responses, &failure, "BadRequestException", input);
+        }
+    }
     let (function_region, function_name, qualifier, proxy_credentials) = match target {
         Target::Lambda(region, name, qualifier, credentials) => {
             (region, name, qualifier, credentials)
@@ -229,6 +257,20 @@ async fn serve(
                 .context
                 .insert("isCanaryRequest".into(), canary.to_string());
             return mock(request, &method, input, trace);
+        }
+        Target::Http(method, proxy) => {
+            let mut input = mock_input(
+                request,
+                request_id,
+                &resource,
+                &deployment_id,
+                path_parameters,
+                stage_variables,
+            );
+            input
+                .context
+                .insert("isCanaryRequest".into(), canary.to_string());
+            return http(request, &method, proxy, input, trace_id, trace).await;
         }
     };
     // The stage's cache (after authorization and the usage plan, before the integration): a
@@ -369,6 +411,100 @@ async fn custom_lambda(
         Some(&answer),
         trace,
     )
+}
+
+/// An HTTP or HTTP_PROXY integration, as API Gateway runs one: HTTP_PROXY passes the request
+/// on and the endpoint's answer back (its own headers remapped); HTTP sends the request
+/// template's rendering (or the body, `WHEN_NO_MATCH`), and the endpoint's status picks the
+/// integration response by its selection pattern (else the default one), whose template (or
+/// the endpoint's body) is the answer (recorded: test_http_integration_invoke_status_code_passthrough,
+/// a 400 of the endpoint answered 200 by HTTP's default response, passed through by
+/// HTTP_PROXY). An endpoint not reached is a 500, one that does not answer in the
+/// integration's 29 s a 504, as API Gateway answers them.
+async fn http(
+    request: &StageRequest<'_>,
+    method: &ApiMethod,
+    proxy: bool,
+    mut input: TemplateInput,
+    trace_id: &str,
+    trace: &mut Trace,
+) -> Response {
+    use super::http_integration::{self, Call, Failed};
+    let internal = || message(500, "Internal server error", "InternalServerErrorException");
+    let Some(integration) = &method.integration else {
+        return internal();
+    };
+    let content_type =
+        media_type(request.headers, "content-type").unwrap_or_else(|| "application/json".into());
+    let body = match integration.request_templates.get(&content_type) {
+        Some(template) if !proxy => match vtl::render(template, &input) {
+            Ok(rendered) => {
+                input.overrides = rendered.overrides;
+                input.request_overrides = rendered.request_overrides;
+                rendered.body.into_bytes()
+            }
+            Err(e) => {
+                trace.error(format!(
+                    "Execution failed due to configuration error: Unable to transform request: {e}"
+                ));
+                return internal();
+            }
+        },
+        _ => request.body.to_vec(),
+    };
+    let call = Call {
+        integration,
+        proxy,
+        method: request.method.as_str(),
+        input: &input,
+        query: request.query,
+        headers: request.headers,
+        body,
+        content_type: &content_type,
+        api_id: request.api_id,
+        trace_id,
+    };
+    let outbound = match http_integration::outbound(&call) {
+        Ok(outbound) => outbound,
+        Err(e) => {
+            trace.error(format!("Execution failed due to configuration error: {e}"));
+            return internal();
+        }
+    };
+    trace.info(|| format!("Endpoint request URI: {}", outbound.url));
+    let started = Instant::now();
+    let inbound = match http_integration::send(outbound, std::time::Duration::from_secs(29)).await {
+        Ok(inbound) => inbound,
+        Err(Failed::Timeout) => {
+            trace.integration_error = Some("Endpoint request timed out".into());
+            trace.error("Execution failed due to a timeout error".into());
+            return message(
+                504,
+                "Endpoint request timed out",
+                "InternalServerErrorException",
+            );
+        }
+        Err(Failed::Unreachable(e)) => {
+            trace.integration_error = Some(e.clone());
+            trace.error(format!("Execution failed due to configuration error: {e}"));
+            return internal();
+        }
+    };
+    let latency = started.elapsed().as_millis();
+    trace.integration_latency = Some(latency);
+    trace.info(|| {
+        format!(
+            "Received response. Status: {}, Integration latency: {latency} ms",
+            inbound.status
+        )
+    });
+    if proxy {
+        return http_integration::proxy_answer(inbound);
+    }
+    let selected = select_integration_response(integration, Some(&inbound.status.to_string()));
+    let answer = String::from_utf8_lossy(&inbound.body).into_owned();
+    input.body = answer.clone();
+    answer_selected(request, method, selected, &input, Some(&answer), trace)
 }
 
 /// What a MOCK integration's mapping templates see: the request's path, query string and
@@ -1068,6 +1204,11 @@ struct Route {
     api_key_required: bool,
     /// The method's authorization: `NONE` or `AWS_IAM` (a signed request).
     authorization: &'static str,
+    /// What the method's request validator checks, if it has one that checks anything.
+    validation: Option<request_validation::Validation>,
+    /// The gateway responses the deployment kept (those set on the API): how the stage
+    /// answers its own errors.
+    gateway_responses: BTreeMap<String, GatewayResponse>,
 }
 
 /// What the method's integration calls.
@@ -1081,6 +1222,8 @@ enum Target {
     /// A Lambda custom (`AWS`, non-proxy) integration: the function, its qualifier, and the
     /// method whose mapping templates and integration responses shape the call and answer.
     LambdaCustom(String, String, Option<String>, Box<ApiMethod>),
+    /// An HTTP integration (`true`: HTTP_PROXY) of the method: its `uri` is called.
+    Http(Box<ApiMethod>, bool),
 }
 
 /// The ids a proxy event carries.
@@ -1182,9 +1325,30 @@ fn resolve(
             binary_media_types: api.binary_media_types.clone(),
             api_key_required: method.api_key_required,
             authorization,
+            validation: request_validation::of(method, deployment),
+            gateway_responses: deployment.gateway_responses.clone(),
         });
     }
     let kind = method.integration.as_ref().map(|i| i.kind.as_str());
+    if let Some(kind @ ("HTTP" | "HTTP_PROXY")) = kind {
+        return Ok(Route {
+            resource: RouteResource {
+                id: resource.id.clone(),
+                path: resource.path.clone(),
+            },
+            target: Target::Http(Box::new(method.clone()), kind == "HTTP_PROXY"),
+            parameters,
+            region: api.region.clone(),
+            variables,
+            canary: canary.is_some(),
+            deployment_id: deployment.id.clone(),
+            binary_media_types: api.binary_media_types.clone(),
+            api_key_required: method.api_key_required,
+            authorization,
+            validation: request_validation::of(method, deployment),
+            gateway_responses: deployment.gateway_responses.clone(),
+        });
+    }
     let function = method
         .integration
         .as_ref()
@@ -1237,6 +1401,8 @@ fn resolve(
         binary_media_types: api.binary_media_types.clone(),
         api_key_required: method.api_key_required,
         authorization,
+        validation: request_validation::of(method, deployment),
+        gateway_responses: deployment.gateway_responses.clone(),
     })
 }
 
@@ -2123,6 +2289,80 @@ impl<'de: 'a, 'a, V: serde::Deserialize<'de>> serde::Deserialize<'de> for Sorted
         }
         deserializer.deserialize_map(Visitor(std::marker::PhantomData))
     }
+}
+
+/// The stage's answer to a request it refused itself, as its gateway response for the failure's
+/// type makes it (the one the deployment kept, else the type's default): its status, its
+/// headers (`gatewayresponse.header.*`: literals, `context.*`, `stageVariables.*` and the
+/// request's own `method.request.*`) and its template for JSON, rendered with
+/// `$context.error.*` (the default template gives `{"message":"…"}`, recorded:
+/// test_api_gateway_request_validator). `code` is the error type AWS names in
+/// `x-amzn-ErrorType`.
+fn gateway_response(
+    responses: &BTreeMap<String, GatewayResponse>,
+    failure: &request_validation::Failure,
+    code: &str,
+    mut input: TemplateInput,
+) -> Response {
+    let (response, _) = super::gateway_responses::effective(responses, failure.response_type);
+    let status = response
+        .status_code
+        .as_deref()
+        .and_then(|s| s.parse::<u16>().ok())
+        .unwrap_or(400);
+    let quoted = Value::String(failure.message.clone()).to_string();
+    input.context.extend([
+        ("error.message".to_string(), failure.message.clone()),
+        ("error.messageString".to_string(), quoted.clone()),
+        (
+            "error.responseType".to_string(),
+            failure.response_type.to_string(),
+        ),
+        ("error.validationErrorString".to_string(), String::new()),
+    ]);
+    let template = response
+        .templates
+        .get("application/json")
+        .or_else(|| response.templates.values().next());
+    let body = match template.map(|t| vtl::render(t, &input)) {
+        Some(Ok(rendered)) => rendered.body,
+        // A template that cannot be rendered: the default's answer.
+        Some(Err(_)) => format!("{{\"message\":{quoted}}}"),
+        None => String::new(),
+    };
+    let mut answer = message(status, "", code);
+    *answer.body_mut() = Body::from(body);
+    for (target, source) in &response.parameters {
+        let Some(name) = target.strip_prefix("gatewayresponse.header.") else {
+            continue;
+        };
+        let value =
+            if let Some(literal) = source.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
+                Some(literal.to_string())
+            } else if let Some(key) = source.strip_prefix("context.") {
+                input.context.get(key).cloned()
+            } else if let Some(key) = source.strip_prefix("stageVariables.") {
+                input.stage_variables.get(key).cloned()
+            } else if let Some(key) = source.strip_prefix("method.request.header.") {
+                input
+                    .headers
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                    .map(|(_, v)| v.clone())
+            } else if let Some(key) = source.strip_prefix("method.request.querystring.") {
+                input.query.get(key).cloned()
+            } else if let Some(key) = source.strip_prefix("method.request.path.") {
+                input.path.get(key).cloned()
+            } else {
+                None
+            };
+        if let (Some(value), Ok(name)) = (value, HeaderName::from_bytes(name.as_bytes())) {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                answer.headers_mut().insert(name, value);
+            }
+        }
+    }
+    answer
 }
 
 fn message(status: u16, text: &str, kind: &str) -> Response {

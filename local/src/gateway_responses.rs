@@ -1,7 +1,8 @@
 //! API Gateway's gateway responses (`/restapis/{id}/gatewayresponses…`): the answer a REST
-//! API gives when a request fails before or outside its integration. The control plane is
-//! emulated: each type's default, and what PutGatewayResponse and UpdateGatewayResponse set,
-//! kept and answered; the stage URL answers its own errors as before (see docs/parity.md).
+//! API gives when a request fails before or outside its integration. Each type's default, and
+//! what PutGatewayResponse and UpdateGatewayResponse set, kept and answered; the stage URL
+//! answers a failed request validation (`BAD_REQUEST_PARAMETERS`, `BAD_REQUEST_BODY`) with
+//! what its deployment kept (`effective`), its other errors as before (see docs/parity.md).
 //!
 //! Sources: API Gateway's service model (shapes, URIs, 201/202), its developer guide
 //! ("Gateway response types for API Gateway": each type's default status code) and AWS's
@@ -77,12 +78,20 @@ fn response_json(kind: &str, response: &GatewayResponse, default: bool) -> shape
     }
 }
 
-/// A type's answer: what was set, else its default; a default whose status is 4xx or 5xx
-/// takes what `DEFAULT_4XX` or `DEFAULT_5XX` set instead, still a default (recorded:
-/// test_gateway_response_put's get-gateway-responses, after DEFAULT_5XX was put).
+/// A type's answer: what was set, else its default (see `effective`).
 fn answer_of(api: &RestApi, kind: &str) -> shape::GatewayResponse {
-    if let Some(set) = api.gateway_responses.get(kind) {
-        return response_json(kind, set, false);
+    let (response, default) = effective(&api.gateway_responses, kind);
+    response_json(kind, &response, default)
+}
+
+/// What a type answers with, and whether that is a default: what was set, else its default;
+/// a default whose status is 4xx or 5xx takes what `DEFAULT_4XX` or `DEFAULT_5XX` set instead,
+/// still a default (recorded: test_gateway_response_put's get-gateway-responses, after
+/// DEFAULT_5XX was put). The stage URL answers its own errors with it, from the responses its
+/// deployment kept.
+pub fn effective(set: &BTreeMap<String, GatewayResponse>, kind: &str) -> (GatewayResponse, bool) {
+    if let Some(set) = set.get(kind) {
+        return (set.clone(), false);
     }
     let mut default = default_of(kind);
     let family = match default
@@ -94,14 +103,14 @@ fn answer_of(api: &RestApi, kind: &str) -> shape::GatewayResponse {
         Some('5') => Some("DEFAULT_5XX"),
         _ => None,
     };
-    if let Some(set) = family.and_then(|f| api.gateway_responses.get(f)) {
+    if let Some(set) = family.and_then(|f| set.get(f)) {
         default = GatewayResponse {
             status_code: set.status_code.clone().or(default.status_code),
             parameters: set.parameters.clone(),
             templates: set.templates.clone(),
         };
     }
-    response_json(kind, &default, true)
+    (default, true)
 }
 
 fn api<'a>(db: &'a Db, region: &str, id: &str) -> Result<&'a RestApi, Response> {

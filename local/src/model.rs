@@ -1624,7 +1624,11 @@ mod tests {
             route("GET", "/tags/arn%3Aaws%3Aapigateway%3A%3A%2Frestapis%2Fa1"),
             Some("GetTags")
         );
-        assert_eq!(route("POST", "/restapis/a1/authorizers"), None);
+        assert_eq!(
+            route("POST", "/restapis/a1/authorizers"),
+            Some("CreateAuthorizer")
+        );
+        assert_eq!(route("POST", "/restapis/a1/documentation/parts"), None);
         let headers = HeaderMap::new();
         let Value::Object(body) = json!({"authorizationType": "NONE"}) else {
             unreachable!()

@@ -454,14 +454,36 @@ pub struct RestApi {
     pub models: BTreeMap<String, ApiModel>,
     pub deployments: BTreeMap<String, Deployment>,
     pub stages: BTreeMap<String, Stage>,
-    /// Its request validators by id (CreateRequestValidator): kept and answered, and what a
-    /// method's `requestValidatorId` must name; not enforced on invocation (see docs/parity.md).
+    /// Its request validators by id (CreateRequestValidator): kept and answered, what a
+    /// method's `requestValidatorId` must name, and enforced as deployed (see docs/parity.md).
     #[serde(default)]
     pub request_validators: BTreeMap<String, RequestValidator>,
     /// The gateway responses set (PutGatewayResponse, UpdateGatewayResponse), by type; a type
-    /// not here answers its default. Answered, not served (see docs/parity.md).
+    /// not here answers its default. Served, as deployed, for a refused request validation.
     #[serde(default)]
     pub gateway_responses: BTreeMap<String, GatewayResponse>,
+    /// Its authorizers by id (CreateAuthorizer): kept, answered and named by methods; not run
+    /// on the stage URL (see docs/parity.md).
+    #[serde(default)]
+    pub authorizers: BTreeMap<String, Authorizer>,
+}
+
+/// An authorizer, as CreateAuthorizer made it and UpdateAuthorizer changed it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Authorizer {
+    pub id: String,
+    pub name: String,
+    /// `TOKEN`, `REQUEST`, `COGNITO_USER_POOLS` or `JWT`.
+    pub kind: String,
+    pub auth_type: Option<String>,
+    pub authorizer_uri: Option<String>,
+    pub authorizer_credentials: Option<String>,
+    pub identity_source: Option<String>,
+    pub identity_validation_expression: Option<String>,
+    pub result_ttl: Option<i64>,
+    pub provider_arns: Option<Vec<String>>,
+    /// A `JWT` authorizer's configuration, as given.
+    pub jwt_configuration: Option<Value>,
 }
 
 /// A gateway response set on an API.
@@ -525,6 +547,9 @@ pub struct Method {
     /// Content type → model name.
     #[serde(default)]
     pub request_models: BTreeMap<String, String>,
+    /// The authorizer (one of its API's) a `CUSTOM` or `COGNITO_USER_POOLS` method names.
+    #[serde(default)]
+    pub authorizer_id: Option<String>,
     pub integration: Option<Integration>,
     pub responses: BTreeMap<String, Value>,
 }
@@ -568,6 +593,14 @@ pub struct IntegrationResponse {
     pub parameters: BTreeMap<String, String>,
     /// Content type → mapping template.
     pub templates: BTreeMap<String, String>,
+    /// PutIntegrationResponse was given an empty map of templates, which AWS keeps and answers
+    /// as `{}` (recorded: test_put_integration_responses), unlike one never given.
+    #[serde(default)]
+    pub empty_templates_given: bool,
+    /// `CONVERT_TO_BINARY` or `CONVERT_TO_TEXT`, as given: kept and answered (the stage URL
+    /// does not convert).
+    #[serde(default)]
+    pub content_handling: Option<String>,
 }
 
 /// A deployment is a snapshot: the stage serves it, not the live resources.
@@ -577,9 +610,17 @@ pub struct Deployment {
     pub description: Option<String>,
     pub created: i64,
     pub resources: BTreeMap<String, Resource>,
-    /// The API's models when it was made: what the stage's export describes.
+    /// The API's models when it was made: what the stage's export describes, and what a
+    /// request body is validated against.
     #[serde(default)]
     pub models: BTreeMap<String, ApiModel>,
+    /// The API's request validators when it was made: a stage enforces those it deployed
+    /// (recorded: test_api_gateway_request_validator redeploys after changing one).
+    #[serde(default)]
+    pub request_validators: BTreeMap<String, RequestValidator>,
+    /// The API's gateway responses set when it was made: how its stage answers its own errors.
+    #[serde(default)]
+    pub gateway_responses: BTreeMap<String, GatewayResponse>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

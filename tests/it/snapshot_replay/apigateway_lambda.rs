@@ -56,7 +56,7 @@ async fn invocation_role(replay: &Replay) -> String {
 
 /// A Python 3.12 function of `source` (as `file`.py, handler `file.handler`), Active; its
 /// ARN.
-async fn function(replay: &Replay, name: &str, file: &str, source: &str) -> String {
+pub(super) async fn function(replay: &Replay, name: &str, file: &str, source: &str) -> String {
     use base64::Engine;
     let zip = package::write_zip(&[(&format!("{file}.py"), 0o644, source.as_bytes())]).unwrap();
     let body = json!({

@@ -681,8 +681,11 @@ pub fn compile_java_with(
 }
 
 mod apigateway;
+mod apigateway_http;
 mod apigateway_lambda;
 mod apigateway_ops;
+mod apigateway_validation;
+mod authorizers;
 mod canary;
 mod cloudwatch;
 mod function_urls;
