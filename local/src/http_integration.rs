@@ -136,8 +136,10 @@ pub fn outbound(call: &Call<'_>) -> Result<Outbound, String> {
     for (name, value) in &call.input.stage_variables {
         uri = uri.replace(&format!("${{stageVariables.{name}}}"), value);
     }
+    // Each value percent-encoded (its `/` kept, for a greedy `{proxy}`): a `?` or `#` in it
+    // stays part of the path.
     for (name, value) in mapped(call, "path") {
-        uri = uri.replace(&format!("{{{name}}}"), &value);
+        uri = uri.replace(&format!("{{{name}}}"), &super::sigv4::encode(&value, false));
     }
     let mut url =
         url::Url::parse(&uri).map_err(|e| format!("Invalid endpoint address {uri}: {e}"))?;
@@ -255,8 +257,9 @@ async fn exchange(outbound: Outbound) -> Result<Inbound, String> {
         hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
             .await
             .map_err(|e| e.to_string())?;
-    // The connection is driven until the answer is read; it ends with the call.
-    let driver = tokio::spawn(connection);
+    // The connection is driven until the answer is read; it ends with the call, however the
+    // call ends (answered, failed, or dropped at its timeout).
+    let driver = AbortOnDrop(tokio::spawn(connection));
     let authority = match outbound.url.port() {
         Some(port) => format!("{host}:{port}"),
         None => host.clone(),
@@ -287,11 +290,11 @@ async fn exchange(outbound: Outbound) -> Result<Inbound, String> {
                 .iter()
                 .filter_map(|(n, v)| Some((n.to_string(), v.to_str().ok()?.to_string())))
                 .collect();
-            let body = answer
-                .into_body()
+            // API Gateway's integration response quota, 10 MB: beyond it the call fails.
+            let body = http_body_util::Limited::new(answer.into_body(), MAX_ANSWER_BYTES)
                 .collect()
                 .await
-                .map_err(|e| e.to_string())?
+                .map_err(|e| format!("the endpoint's answer: {e}"))?
                 .to_bytes();
             Ok(Inbound {
                 status,
@@ -301,8 +304,20 @@ async fn exchange(outbound: Outbound) -> Result<Inbound, String> {
         }
         Err(e) => Err(e),
     };
-    driver.abort();
+    drop(driver);
     result
+}
+
+/// The largest answer an endpoint may give, API Gateway's 10 MB payload quota.
+const MAX_ANSWER_BYTES: usize = 10 * 1024 * 1024;
+
+/// A task aborted when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<Result<(), hyper::Error>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// An HTTP_PROXY integration's answer: the upstream's status, headers and body, the headers

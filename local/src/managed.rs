@@ -193,8 +193,8 @@ pub fn java_compiler() -> Result<PathBuf, String> {
 
 /// The directory of the Java client's classes, with the `com.amazonaws.services.lambda.runtime`
 /// interfaces a handler is compiled against: compiled once per source and JDK with that JDK's
-/// `javac`, into the temporary directory (a directory per content, filled aside and moved in,
-/// so that two local clouds never see half of one).
+/// `javac`, into the user's private cache directory (a directory per content, filled aside and
+/// moved in, so that two local clouds never see half of one).
 pub fn java_classes() -> Result<PathBuf, String> {
     static CLASSES: OnceLock<PathBuf> = OnceLock::new();
     if let Some(found) = CLASSES.get() {
@@ -210,11 +210,42 @@ pub fn java_classes() -> Result<PathBuf, String> {
     {
         hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
     }
-    let target = std::env::temp_dir().join(format!("faqctl-java-runtime-{hash:016x}"));
+    let cache = cache_dir()?;
+    let target = cache.join(format!("java-runtime-{hash:016x}"));
     if !target.join("faqctl/runtime/Ric.class").is_file() {
         compile_java(&javac, &target)?;
     }
     Ok(CLASSES.get_or_init(|| target).clone())
+}
+
+/// The user's own cache directory for faqctl (`$XDG_CACHE_HOME/faqctl`, else
+/// `~/.cache/faqctl`), made private: classes every Java function runs must be nobody else's.
+fn cache_dir() -> Result<PathBuf, String> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
+        .ok_or("neither XDG_CACHE_HOME nor HOME is set: faqctl local keeps its Java runtime client in the user's cache directory")?;
+    let dir = base.join("faqctl");
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let metadata =
+        std::fs::metadata(&dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    // SAFETY: getuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::getuid() };
+    if metadata.uid() != uid || metadata.mode() & 0o022 != 0 {
+        return Err(format!(
+            "{} is not yours alone (owner {}, mode {:o}): faqctl local does not run Java classes from it",
+            dir.display(),
+            metadata.uid(),
+            metadata.mode() & 0o777
+        ));
+    }
+    Ok(dir)
 }
 
 fn compile_java(javac: &Path, target: &Path) -> Result<(), String> {

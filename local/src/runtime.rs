@@ -681,7 +681,14 @@ impl Env {
         groups: Groups,
         tasks: &Tasks,
     ) -> Result<Env, String> {
-        let launch = bootstrap_launch(function)?;
+        // Finding an interpreter, and compiling the Java client the first time, run programs
+        // (javac for seconds): on a blocking thread, not a worker every request shares.
+        let launch = {
+            let function = function.clone();
+            tokio::task::spawn_blocking(move || bootstrap_launch(&function))
+                .await
+                .map_err(|e| format!("cannot start the runtime: {e}"))??
+        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| format!("cannot open a Runtime API port: {e}"))?;

@@ -255,7 +255,7 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 /// Percent-encodes all but RFC 3986's unreserved characters (and `/`, unless `slash`).
-fn encode(text: &str, slash: bool) -> String {
+pub fn encode(text: &str, slash: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         match byte {

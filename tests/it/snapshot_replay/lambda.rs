@@ -2247,13 +2247,13 @@ async fn a_function_is_updated_by_its_full_or_partial_arn() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_code_location_downloads_the_uploaded_zip_as_recorded() {
     use sha2::Digest;
-    // A change takes 3 s to apply, so that the read after the update sees it InProgress, as
-    // the test's did on AWS.
+    // A change takes 10 s to apply, so that the read right after the update sees it
+    // InProgress, as the test's did on AWS, however loaded the machine.
     let mut replay = Replay::start_with(
         "lambda_-test_lambda_api.snapshot.json",
         "TestLambdaFunction::test_lambda_code_location_zipfile",
         LocalConfig {
-            settle: std::time::Duration::from_secs(3),
+            settle: std::time::Duration::from_secs(10),
             ..LocalConfig::default()
         },
     )

@@ -1571,7 +1571,11 @@ public class Handler implements RequestHandler<Map<String, String>, String> {
         );
         assert!(trace.iter().all(|f| !f.contains("faqctl")), "{trace:?}");
         let report = "Error: boom: java.lang.IllegalStateException\njava.lang.IllegalStateException: Error: boom\n\tat echo.Handler.handleRequest(Handler.java:11)\n";
-        let events = logged(&replay, &name, |m| m.starts_with("REPORT")).await;
+        // Until the failed invocation's trace is logged (the first one's REPORT comes before).
+        let events = logged(&replay, &name, |m| {
+            m.contains("\tat echo.Handler.handleRequest(Handler.java:11)")
+        })
+        .await;
         let messages: Vec<&str> = events
             .iter()
             .map(|e| e["message"].as_str().unwrap_or_default())
