@@ -50,8 +50,8 @@ pub const MAX_CODE_REQUEST: usize = 70_167_211;
 
 /// The emulated operation a request is for, by the model's HTTP bindings (the most specific
 /// URI template that matches); `None` for one it does not emulate.
-pub fn operation(method: &Method, path: &str) -> Option<Operation> {
-    model::route(Service::Lambda, method.as_str(), path).and_then(Operation::from_name)
+pub fn operation(method: &Method, path: &str, query: &str) -> Option<Operation> {
+    model::route_query(Service::Lambda, method.as_str(), path, query).and_then(Operation::from_name)
 }
 
 /// Whether it changes state (and so the state is saved after it).
@@ -68,6 +68,8 @@ pub fn writes(operation: Operation) -> bool {
             | Operation::ListTags
             | Operation::GetFunctionUrlConfig
             | Operation::ListFunctionUrlConfigs
+            | Operation::GetProvisionedConcurrencyConfig
+            | Operation::ListProvisionedConcurrencyConfigs
             | Operation::Invoke
     )
 }
@@ -186,6 +188,18 @@ pub async fn apply(
             super::function_urls::delete(cloud, region, input)
         }
         Request::ListFunctionUrlConfigs(input) => super::function_urls::list(cloud, region, input),
+        Request::PutProvisionedConcurrencyConfig(input) => {
+            super::provisioned::put(cloud, region, input)
+        }
+        Request::GetProvisionedConcurrencyConfig(input) => {
+            super::provisioned::get(cloud, region, input)
+        }
+        Request::DeleteProvisionedConcurrencyConfig(input) => {
+            super::provisioned::delete(cloud, region, input)
+        }
+        Request::ListProvisionedConcurrencyConfigs(input) => {
+            super::provisioned::list(cloud, region, input)
+        }
     }
 }
 
@@ -450,6 +464,7 @@ async fn create_function(
         event_configs: BTreeMap::new(),
         url_configs: BTreeMap::new(),
         retired_url_ids: Vec::new(),
+        provisioned: BTreeMap::new(),
     };
     let mut answered = configuration(&function);
     // Publish: version 1 is made with the function, Pending as it is, and settles with it;

@@ -56,6 +56,7 @@ mod managed;
 mod model;
 mod paging;
 mod placement;
+mod provisioned;
 mod query;
 mod recursion;
 mod request_validators;

@@ -263,21 +263,38 @@ pub fn not_emulated(
         .map(|(_, known)| known)
 }
 
+/// `route_query` of a request with no query string.
+pub fn route(service: Service, method: &str, path: &str) -> Option<&'static str> {
+    route_query(service, method, path, "")
+}
+
 /// The emulated operation of `service` a request is for, by its HTTP binding: the most
 /// specific of the model's URI templates that matches the method and path (`{Name}` one
-/// segment, `{Name+}` the rest). The route table of a restJson1 API, from its model.
-pub fn route(service: Service, method: &str, path: &str) -> Option<&'static str> {
+/// segment, `{Name+}` the rest), and whose literal query pairs, if it has any, the request's
+/// `query` carries (ListProvisionedConcurrencyConfigs is GetProvisionedConcurrencyConfig's
+/// path with `?List=ALL`). The route table of a restJson1 API, from its model.
+pub fn route_query(
+    service: Service,
+    method: &str,
+    path: &str,
+    query: &str,
+) -> Option<&'static str> {
     let model = model(service);
     let trimmed = path.trim_matches('/');
     let segments: Vec<&str> = trimmed.split('/').collect();
+    let pairs: Vec<&str> = query.split('&').collect();
     model
         .operations
         .iter()
         .filter(|(_, op)| op.method.eq_ignore_ascii_case(method))
         .filter_map(|(name, op)| {
-            let template = op.uri.split('?').next().unwrap_or_default();
+            let (template, literal_query) = op.uri.split_once('?').unwrap_or((&op.uri, ""));
+            let wanted: Vec<&str> = literal_query.split('&').filter(|p| !p.is_empty()).collect();
+            if !wanted.iter().all(|pair| pairs.contains(pair)) {
+                return None;
+            }
             template_literals(template.trim_end_matches('/'), &segments)
-                .map(|literals| (literals, name.as_str()))
+                .map(|literals| ((literals, wanted.len()), name.as_str()))
         })
         .max_by_key(|(literals, _)| *literals)
         .map(|(_, name)| name)

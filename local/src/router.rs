@@ -162,7 +162,13 @@ fn target(method: &Method, uri: &Uri, headers: &HeaderMap) -> Target {
         .and_then(|auth| auth.split("Credential=").nth(1))
         .and_then(|credential| credential.split(['/', ',']).nth(3))
         .map(str::to_string);
-    let lambda = || Target::Service(Call::Lambda(lambda::operation(method, path)));
+    let lambda = || {
+        Target::Service(Call::Lambda(lambda::operation(
+            method,
+            path,
+            uri.query().unwrap_or_default(),
+        )))
+    };
     let apigateway = || Target::Service(Call::ApiGateway(apigateway::operation(method, path)));
     let logs = || {
         let target = headers.get("x-amz-target").and_then(|t| t.to_str().ok());

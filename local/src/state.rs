@@ -301,6 +301,19 @@ pub struct Function {
     /// that never was (recorded: test_lambda_url_persists_after_alias_delete).
     #[serde(default)]
     pub retired_url_ids: Vec<String>,
+    /// Its provisioned concurrency (PutProvisionedConcurrencyConfig), per qualifier: a
+    /// published version's number or an alias' name, never `$LATEST`.
+    #[serde(default)]
+    pub provisioned: BTreeMap<String, Provisioned>,
+}
+
+/// What PutProvisionedConcurrencyConfig keeps for one qualifier: the executions asked for,
+/// and when (its `LastModified`, and the moment from which it is `READY`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Provisioned {
+    pub requested: i32,
+    pub last_modified: String,
+    pub requested_ms: i64,
 }
 
 /// What CreateFunctionUrlConfig keeps for one qualifier: the URL's id (its host's first
@@ -369,7 +382,37 @@ impl Function {
             event_configs: self.event_configs.clone(),
             url_configs: self.url_configs.clone(),
             retired_url_ids: self.retired_url_ids.clone(),
+            provisioned: self.provisioned.clone(),
         }
+    }
+
+    /// What its provisioned concurrency configs ask for, all qualifiers together.
+    pub fn provisioned_total(&self) -> i64 {
+        self.provisioned
+            .values()
+            .map(|p| i64::from(p.requested))
+            .sum()
+    }
+
+    /// The reserved concurrency an invocation of `version` (through `alias`, if any) is held
+    /// to: the whole reservation for a version or alias with provisioned concurrency; what
+    /// the provisioned configs leave of it for any other (recorded:
+    /// test_reserved_provisioned_overlap, `$LATEST` throttled once they take it all).
+    pub fn reservation_for(&self, version: &str, alias: Option<&str>) -> Option<i32> {
+        let reserved = self.reserved_concurrency?;
+        // An alias' provisioned concurrency serves its version invoked by number, too
+        // (test_provisioned_concurrency_on_alias).
+        let provisioned = self.provisioned.contains_key(version)
+            || alias.is_some_and(|a| self.provisioned.contains_key(a))
+            || self
+                .aliases
+                .values()
+                .any(|a| a.function_version == version && self.provisioned.contains_key(&a.name));
+        if provisioned {
+            return Some(reserved);
+        }
+        let left = i64::from(reserved) - self.provisioned_total();
+        Some(left.max(0) as i32)
     }
 
     /// Whether a published version still runs the code in `dir` (then it must stay).

@@ -635,6 +635,7 @@ mod lambda_names;
 mod lambda_runtimes;
 mod logs;
 mod models;
+mod provisioned;
 mod query;
 mod runtimes;
 mod usage_plans;
