@@ -15,9 +15,8 @@ pub use super::shapes::lambda::ErrorCode;
 use super::shapes::lambda::{
     ApplicationLogLevel, Architecture, EnvironmentResponse, EphemeralStorage,
     FunctionConfiguration, LastUpdateStatus, LastUpdateStatusReasonCode, LogFormat, LoggingConfig,
-    PackageType, Runtime, RuntimeVersionConfig, SnapStartApplyOn, SnapStartOptimizationStatus,
-    SnapStartResponse, State as ModelState, StateReasonCode, SystemLogLevel, TracingConfigResponse,
-    TracingMode,
+    PackageType, Runtime, RuntimeVersionConfig, State as ModelState, StateReasonCode,
+    SystemLogLevel, TracingConfigResponse, TracingMode,
 };
 use super::state::{Db, Function, Logging, State, UpdateStatus};
 pub use super::wire::lambda_error;
@@ -169,10 +168,7 @@ pub fn configuration(f: &Function) -> FunctionConfiguration {
                 .collect(),
         ),
         ephemeral_storage: Some(EphemeralStorage { size: 512 }),
-        snap_start: Some(SnapStartResponse {
-            apply_on: Some(SnapStartApplyOn::None),
-            optimization_status: Some(SnapStartOptimizationStatus::Off),
-        }),
+        snap_start: Some(super::snapstart::response(f.snap_start, &f.version)),
         runtime_version_config: Some(RuntimeVersionConfig {
             runtime_version_arn: Some(super::arns::runtime_version_arn(&f.region, &f.runtime)),
             error: None,

@@ -413,6 +413,11 @@ async fn create_function(
     if let Err(response) = check_runtime_supported(input.runtime) {
         return response;
     }
+    let runtime = input.runtime.map_or("provided.al2023", Runtime::as_str);
+    let snap_start = super::snapstart::asked(input.snap_start.as_ref()).unwrap_or(false);
+    if let Err(response) = super::snapstart::check(runtime, snap_start) {
+        return response;
+    }
     let logging = match input.logging_config {
         Some(asked) => match merge_logging(&Logging::default(), asked) {
             Ok(logging) => logging,
@@ -430,10 +435,7 @@ async fn create_function(
         arn: function_arn(region, &name),
         name: name.clone(),
         region: region.to_string(),
-        runtime: input
-            .runtime
-            .map_or("provided.al2023", Runtime::as_str)
-            .to_string(),
+        runtime: runtime.to_string(),
         role,
         handler: input.handler.unwrap_or_else(|| "bootstrap".into()),
         description: input.description.unwrap_or_default(),
@@ -465,6 +467,7 @@ async fn create_function(
         url_configs: BTreeMap::new(),
         retired_url_ids: Vec::new(),
         provisioned: BTreeMap::new(),
+        snap_start,
     };
     let mut answered = configuration(&function);
     // Publish: version 1 is made with the function, Pending as it is, and settles with it;
@@ -860,6 +863,15 @@ fn update_configuration(
     if let Err(response) = check_runtime_supported(input.runtime) {
         return response;
     }
+    // Judged with the runtime it will have, as it will be.
+    let snap_start =
+        super::snapstart::asked(input.snap_start.as_ref()).unwrap_or(function.snap_start);
+    let runtime = input
+        .runtime
+        .map_or(function.runtime.clone(), |r| r.as_str().to_string());
+    if let Err(response) = super::snapstart::check(&runtime, snap_start) {
+        return response;
+    }
     let logging = match input
         .logging_config
         .map(|asked| merge_logging(&function.logging, asked))
@@ -888,6 +900,7 @@ fn update_configuration(
     if let Some(logging) = logging {
         function.logging = logging;
     }
+    function.snap_start = snap_start;
     if let Some(environment) = input.environment {
         function.environment = Some(environment.variables.unwrap_or_default());
     }

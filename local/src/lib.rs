@@ -66,6 +66,7 @@ mod runtime;
 mod server;
 mod shapes;
 mod sigv4;
+mod snapstart;
 mod state;
 mod sts;
 mod tasks;

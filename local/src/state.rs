@@ -305,6 +305,10 @@ pub struct Function {
     /// published version's number or an alias' name, never `$LATEST`.
     #[serde(default)]
     pub provisioned: BTreeMap<String, Provisioned>,
+    /// SnapStart applies to its published versions (`ApplyOn: PublishedVersions`); a
+    /// version's copy says whether it was published with it on.
+    #[serde(default)]
+    pub snap_start: bool,
 }
 
 /// What PutProvisionedConcurrencyConfig keeps for one qualifier: the executions asked for,
@@ -383,6 +387,7 @@ impl Function {
             url_configs: self.url_configs.clone(),
             retired_url_ids: self.retired_url_ids.clone(),
             provisioned: self.provisioned.clone(),
+            snap_start: self.snap_start,
         }
     }
 

@@ -638,4 +638,5 @@ mod models;
 mod provisioned;
 mod query;
 mod runtimes;
+mod snapstart;
 mod usage_plans;
