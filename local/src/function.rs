@@ -169,6 +169,18 @@ pub fn configuration(f: &Function) -> FunctionConfiguration {
         ),
         ephemeral_storage: Some(EphemeralStorage { size: 512 }),
         snap_start: Some(super::snapstart::response(f.snap_start, &f.version)),
+        // Only when it has some (recorded: test_layer_lifecycle, get_fn_result and
+        // update_fn_config).
+        layers: (!f.layers.is_empty()).then(|| {
+            f.layers
+                .iter()
+                .map(|(arn, size)| super::shapes::lambda::Layer {
+                    arn: Some(arn.clone()),
+                    code_size: Some(*size as i64),
+                    ..Default::default()
+                })
+                .collect()
+        }),
         runtime_version_config: Some(RuntimeVersionConfig {
             runtime_version_arn: Some(super::arns::runtime_version_arn(&f.region, &f.runtime)),
             error: None,

@@ -70,6 +70,10 @@ pub fn writes(operation: Operation) -> bool {
             | Operation::ListFunctionUrlConfigs
             | Operation::GetProvisionedConcurrencyConfig
             | Operation::ListProvisionedConcurrencyConfigs
+            | Operation::GetLayerVersion
+            | Operation::GetLayerVersionByArn
+            | Operation::ListLayers
+            | Operation::ListLayerVersions
             | Operation::Invoke
     )
 }
@@ -200,6 +204,12 @@ pub async fn apply(
         Request::ListProvisionedConcurrencyConfigs(input) => {
             super::provisioned::list(cloud, region, input)
         }
+        Request::PublishLayerVersion(input) => super::layers::publish(cloud, region, input),
+        Request::GetLayerVersion(input) => super::layers::get(cloud, region, input),
+        Request::GetLayerVersionByArn(input) => super::layers::get_by_arn(cloud, region, input),
+        Request::ListLayers(input) => super::layers::list(cloud, region, input),
+        Request::ListLayerVersions(input) => super::layers::list_versions(cloud, region, input),
+        Request::DeleteLayerVersion(input) => super::layers::delete(cloud, region, input),
     }
 }
 
@@ -418,6 +428,11 @@ async fn create_function(
     if let Err(response) = super::snapstart::check(runtime, snap_start) {
         return response;
     }
+    let layers =
+        match super::layers::resolve(cloud, region, input.layers.as_deref().unwrap_or_default()) {
+            Ok(layers) => layers,
+            Err(response) => return response,
+        };
     let logging = match input.logging_config {
         Some(asked) => match merge_logging(&Logging::default(), asked) {
             Ok(logging) => logging,
@@ -468,6 +483,7 @@ async fn create_function(
         retired_url_ids: Vec::new(),
         provisioned: BTreeMap::new(),
         snap_start,
+        layers,
     };
     let mut answered = configuration(&function);
     // Publish: version 1 is made with the function, Pending as it is, and settles with it;
@@ -831,6 +847,14 @@ fn update_configuration(
     body: &[u8],
 ) -> Response {
     let name = input.function_name.as_str();
+    let layers = match input
+        .layers
+        .as_deref()
+        .map(|arns| super::layers::resolve(cloud, region, arns))
+    {
+        Some(Err(response)) => return response,
+        resolved => resolved.and_then(Result::ok),
+    };
     let mut db = cloud.db();
     let Some(function) = db.function_mut(region, name_of(name)) else {
         return not_found(region, name);
@@ -901,6 +925,9 @@ fn update_configuration(
         function.logging = logging;
     }
     function.snap_start = snap_start;
+    if let Some(layers) = layers {
+        function.layers = layers;
+    }
     if let Some(environment) = input.environment {
         function.environment = Some(environment.variables.unwrap_or_default());
     }

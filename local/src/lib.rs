@@ -51,6 +51,7 @@ mod iam;
 mod ids;
 mod java;
 mod lambda;
+mod layers;
 mod logs;
 mod managed;
 mod model;

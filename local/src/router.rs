@@ -1148,7 +1148,12 @@ mod tests {
             }
             unknown_operation(service, &method.parse().unwrap(), path, &headers, b"")
         };
-        let layers = answer(Service::Lambda, "GET", "/2018-10-31/layers", None);
+        let layers = answer(
+            Service::Lambda,
+            "GET",
+            "/2015-03-31/event-source-mappings",
+            None,
+        );
         assert_eq!(layers.status(), 404);
         assert_eq!(
             layers.headers()["x-amzn-errortype"],
@@ -1170,7 +1175,7 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(
-            message.starts_with("faqctl local does not emulate Lambda's ListLayers operation (GET /2018-10-31/layers); it emulates AddPermission, CreateAlias,"),
+            message.starts_with("faqctl local does not emulate Lambda's ListEventSourceMappings operation (GET /2015-03-31/event-source-mappings); it emulates AddPermission, CreateAlias,"),
             "{message}"
         );
         let message = runtime.block_on(body(keys))["message"]

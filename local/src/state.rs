@@ -71,6 +71,9 @@ pub struct Db {
     /// API Gateway's custom domain names, by name.
     #[serde(default, with = "by_region")]
     domains: Regional<DomainName>,
+    /// Lambda's layers, by name.
+    #[serde(default, with = "by_region")]
+    layers: Regional<Layer>,
     /// API Gateway's CloudWatch role, an account setting of each region (UpdateAccount).
     #[serde(default)]
     apigw_cloudwatch_roles: BTreeMap<String, String>,
@@ -175,6 +178,38 @@ impl Placed for UsagePlan {
     fn key(&self) -> &str {
         &self.id
     }
+}
+
+impl Placed for Layer {
+    fn region(&self) -> &str {
+        &self.region
+    }
+    fn key(&self) -> &str {
+        &self.name
+    }
+}
+
+/// A Lambda layer (PublishLayerVersion): its versions, numbered from 1, a number never used
+/// twice even once its version is deleted.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Layer {
+    pub name: String,
+    pub region: String,
+    pub last_version: u64,
+    pub versions: BTreeMap<u64, LayerVersion>,
+}
+
+/// One published version of a layer, as PublishLayerVersion was given it. Its content is
+/// checked and hashed, not kept: no function's environment mounts it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LayerVersion {
+    pub description: String,
+    pub license_info: Option<String>,
+    pub compatible_runtimes: Option<Vec<String>>,
+    pub compatible_architectures: Option<Vec<String>>,
+    pub code_sha256: String,
+    pub code_size: u64,
+    pub created: String,
 }
 
 impl Placed for LogGroup {
@@ -309,6 +344,10 @@ pub struct Function {
     /// version's copy says whether it was published with it on.
     #[serde(default)]
     pub snap_start: bool,
+    /// The layer versions it references (their ARNs), each with its code's size as it was
+    /// when referenced.
+    #[serde(default)]
+    pub layers: Vec<(String, u64)>,
 }
 
 /// What PutProvisionedConcurrencyConfig keeps for one qualifier: the executions asked for,
@@ -388,6 +427,7 @@ impl Function {
             retired_url_ids: self.retired_url_ids.clone(),
             provisioned: self.provisioned.clone(),
             snap_start: self.snap_start,
+            layers: self.layers.clone(),
         }
     }
 
@@ -1035,6 +1075,33 @@ impl Db {
             plan.keys.retain(|k| k != id);
         }
         Some(key)
+    }
+
+    pub fn layer(&self, region: &str, name: &str) -> Option<&Layer> {
+        self.layers.get(region)?.get(name)
+    }
+
+    /// A layer of `region`, made (with no versions) if it is not there.
+    pub fn layer_entry(&mut self, region: &str, name: &str) -> &mut Layer {
+        self.layers
+            .entry(region.to_string())
+            .or_default()
+            .entry(name.to_string())
+            .or_insert_with(|| Layer {
+                name: name.to_string(),
+                region: region.to_string(),
+                last_version: 0,
+                versions: BTreeMap::new(),
+            })
+    }
+
+    pub fn layer_mut(&mut self, region: &str, name: &str) -> Option<&mut Layer> {
+        self.layers.get_mut(region)?.get_mut(name)
+    }
+
+    /// The layers of one region, by name.
+    pub fn layers(&self, region: &str) -> impl Iterator<Item = &Layer> {
+        self.layers.get(region).into_iter().flat_map(|l| l.values())
     }
 
     pub fn domain(&self, region: &str, name: &str) -> Option<&DomainName> {
