@@ -74,6 +74,7 @@ pub fn writes(operation: Operation) -> bool {
             | Operation::GetLayerVersionByArn
             | Operation::ListLayers
             | Operation::ListLayerVersions
+            | Operation::GetLayerVersionPolicy
             | Operation::Invoke
     )
 }
@@ -210,6 +211,13 @@ pub async fn apply(
         Request::ListLayers(input) => super::layers::list(cloud, region, input),
         Request::ListLayerVersions(input) => super::layers::list_versions(cloud, region, input),
         Request::DeleteLayerVersion(input) => super::layers::delete(cloud, region, input),
+        Request::AddLayerVersionPermission(input) => {
+            super::layers::add_permission(cloud, region, input)
+        }
+        Request::RemoveLayerVersionPermission(input) => {
+            super::layers::remove_permission(cloud, region, input)
+        }
+        Request::GetLayerVersionPolicy(input) => super::layers::get_policy(cloud, region, input),
     }
 }
 

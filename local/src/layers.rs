@@ -1,8 +1,10 @@
 //! Lambda layers: PublishLayerVersion, GetLayerVersion, GetLayerVersionByArn, ListLayers,
 //! ListLayerVersions and DeleteLayerVersion, and the `Layers` a function references
-//! (CreateFunction, UpdateFunctionConfiguration), as Lambda answers them (recorded:
-//! TestLambdaLayer). A version's zip is checked, hashed and kept (its `Location`); no
-//! function's environment mounts it at `/opt`.
+//! (CreateFunction, UpdateFunctionConfiguration), and a version's resource policy
+//! (AddLayerVersionPermission, RemoveLayerVersionPermission, GetLayerVersionPolicy), as Lambda
+//! answers them (recorded: TestLambdaLayer). A version's zip is checked, hashed and kept (its
+//! `Location`); no function's environment mounts it at `/opt`, and the policy is kept and
+//! answered, not enforced (every caller is of this account).
 
 // A refusal is the answer itself (a Response), as in the other Lambda modules.
 #![allow(clippy::result_large_err)]
@@ -13,12 +15,14 @@ use base64::Engine;
 use super::clock::lambda_timestamp;
 use super::function::{invalid, lambda_error, paged, ErrorCode};
 use super::shapes::lambda::{
-    DeleteLayerVersionRequest, GetLayerVersionByArnRequest, GetLayerVersionRequest,
-    GetLayerVersionResponse, LayerVersionContentOutput, LayerVersionsListItem, LayersListItem,
-    ListLayerVersionsRequest, ListLayerVersionsResponse, ListLayersRequest, ListLayersResponse,
-    PublishLayerVersionRequest, PublishLayerVersionResponse,
+    AddLayerVersionPermissionRequest, AddLayerVersionPermissionResponse, DeleteLayerVersionRequest,
+    GetLayerVersionByArnRequest, GetLayerVersionPolicyRequest, GetLayerVersionPolicyResponse,
+    GetLayerVersionRequest, GetLayerVersionResponse, LayerVersionContentOutput,
+    LayerVersionsListItem, LayersListItem, ListLayerVersionsRequest, ListLayerVersionsResponse,
+    ListLayersRequest, ListLayersResponse, PublishLayerVersionRequest, PublishLayerVersionResponse,
+    RemoveLayerVersionPermissionRequest,
 };
-use super::state::{Layer, LayerVersion};
+use super::state::{Db, Layer, LayerVersion};
 use super::wire::{empty, json};
 use super::Cloud;
 
@@ -145,6 +149,8 @@ pub fn publish(cloud: &Cloud, region: &str, input: PublishLayerVersionRequest) -
         code_sha256: super::code::sha256(&bytes),
         code_size: bytes.len() as u64,
         created: lambda_timestamp(),
+        policy: Vec::new(),
+        policy_revision: None,
     };
     let mut db = cloud.db();
     let layer = db.layer_entry(region, &name);
@@ -347,4 +353,161 @@ pub fn resolve(
         resolved.push((arn.clone(), size));
     }
     Ok(resolved)
+}
+
+/// The version a policy operation names, or Lambda's answer: a number below 1 refused, a
+/// layer or version that does not exist named by its ARN (recorded:
+/// test_layer_policy_exceptions, layer_permission_*_doesnotexist_*).
+fn policy_target<'a>(
+    db: &'a mut Db,
+    region: &str,
+    name: &str,
+    version: i64,
+) -> Result<(&'a mut LayerVersion, String), Response> {
+    let number = check_number(version)?;
+    let name = name_of(name);
+    let arn = version_arn(region, name, number);
+    match db
+        .layer_mut(region, name)
+        .and_then(|l| l.versions.get_mut(&number))
+    {
+        Some(version) => Ok((version, arn)),
+        None => Err(lambda_error(
+            ErrorCode::ResourceNotFoundException,
+            &format!("Layer version {arn} does not exist."),
+        )),
+    }
+}
+
+/// A RevisionId given that is not the policy's, refused (recorded: layer_permission_wrong_revision
+/// and _remove).
+fn check_revision(version: &LayerVersion, given: Option<&str>) -> Result<(), Response> {
+    match given {
+        Some(given) if version.policy_revision.as_deref() != Some(given) => Err(lambda_error(
+            ErrorCode::PreconditionFailedException,
+            "The Revision Id provided does not match the latest Revision Id. Call the GetLayerPolicy API to retrieve the latest Revision Id",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// AddLayerVersionPermission: a statement allowing `lambda:GetLayerVersion` (the model's only
+/// action) to a principal, 201 with the statement and the policy's new RevisionId.
+pub fn add_permission(
+    cloud: &Cloud,
+    region: &str,
+    input: AddLayerVersionPermissionRequest,
+) -> Response {
+    let mut db = cloud.db();
+    let (version, arn) =
+        match policy_target(&mut db, region, &input.layer_name, input.version_number) {
+            Ok(found) => found,
+            Err(refusal) => return refusal,
+        };
+    if version
+        .policy
+        .iter()
+        .any(|s| s["Sid"] == input.statement_id.as_str())
+    {
+        return lambda_error(
+            ErrorCode::ResourceConflictException,
+            &format!("The statement id ({}) provided already exists. Please provide a new statement id, or remove the existing statement.", input.statement_id),
+        );
+    }
+    if let Err(refusal) = check_revision(version, input.revision_id.as_deref()) {
+        return refusal;
+    }
+    // An account is written as IAM writes it (**inferred**: the recordings grant `*` only).
+    let principal = if input.principal.chars().all(|c| c.is_ascii_digit()) {
+        let (partition, _) = super::arns::partition(region);
+        serde_json::json!({ "AWS": format!("arn:{partition}:iam::{}:root", input.principal) })
+    } else {
+        serde_json::json!(input.principal)
+    };
+    let mut statement = serde_json::json!({
+        "Sid": input.statement_id,
+        "Effect": "Allow",
+        "Principal": principal,
+        "Action": input.action,
+        "Resource": arn,
+    });
+    if let Some(organization) = input.organization_id {
+        statement["Condition"] =
+            serde_json::json!({ "StringEquals": { "aws:PrincipalOrgID": organization } });
+    }
+    version.policy.push(statement.clone());
+    let revision = super::ids::new_request_id();
+    version.policy_revision = Some(revision.clone());
+    db.changed();
+    json(
+        201,
+        &AddLayerVersionPermissionResponse {
+            statement: Some(statement.to_string()),
+            revision_id: Some(revision),
+        },
+    )
+}
+
+/// GetLayerVersionPolicy: the policy, or "No policy is associated with the given resource."
+/// (recorded: layer_permission_nopolicy_get).
+pub fn get_policy(cloud: &Cloud, region: &str, input: GetLayerVersionPolicyRequest) -> Response {
+    let mut db = cloud.db();
+    let (version, _) = match policy_target(&mut db, region, &input.layer_name, input.version_number)
+    {
+        Ok(found) => found,
+        Err(refusal) => return refusal,
+    };
+    if version.policy.is_empty() {
+        return lambda_error(
+            ErrorCode::ResourceNotFoundException,
+            "No policy is associated with the given resource.",
+        );
+    }
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Id": "default",
+        "Statement": version.policy,
+    });
+    json(
+        200,
+        &GetLayerVersionPolicyResponse {
+            policy: Some(policy.to_string()),
+            revision_id: version.policy_revision.clone(),
+        },
+    )
+}
+
+/// RemoveLayerVersionPermission: 204, the policy with a new RevisionId; a statement that is
+/// not there refused (recorded: layer_permission_statementid_doesnotexist_remove).
+pub fn remove_permission(
+    cloud: &Cloud,
+    region: &str,
+    input: RemoveLayerVersionPermissionRequest,
+) -> Response {
+    let mut db = cloud.db();
+    let (version, _) = match policy_target(&mut db, region, &input.layer_name, input.version_number)
+    {
+        Ok(found) => found,
+        Err(refusal) => return refusal,
+    };
+    let Some(index) = version
+        .policy
+        .iter()
+        .position(|s| s["Sid"] == input.statement_id.as_str())
+    else {
+        return lambda_error(
+            ErrorCode::ResourceNotFoundException,
+            &format!(
+                "Statement {} is not found in resource policy.",
+                input.statement_id
+            ),
+        );
+    };
+    if let Err(refusal) = check_revision(version, input.revision_id.as_deref()) {
+        return refusal;
+    }
+    version.policy.remove(index);
+    version.policy_revision = Some(super::ids::new_request_id());
+    db.changed();
+    empty(204)
 }

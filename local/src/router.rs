@@ -1175,7 +1175,7 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(
-            message.starts_with("faqctl local does not emulate Lambda's ListEventSourceMappings operation (GET /2015-03-31/event-source-mappings); it emulates AddPermission, CreateAlias,"),
+            message.starts_with("faqctl local does not emulate Lambda's ListEventSourceMappings operation (GET /2015-03-31/event-source-mappings); it emulates AddLayerVersionPermission, AddPermission, CreateAlias,"),
             "{message}"
         );
         let message = runtime.block_on(body(keys))["message"]

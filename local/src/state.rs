@@ -210,6 +210,12 @@ pub struct LayerVersion {
     pub code_sha256: String,
     pub code_size: u64,
     pub created: String,
+    /// Its resource policy's statements (AddLayerVersionPermission), as IAM writes them.
+    #[serde(default)]
+    pub policy: Vec<Value>,
+    /// The policy's RevisionId, new with each change.
+    #[serde(default)]
+    pub policy_revision: Option<String>,
 }
 
 impl Placed for LogGroup {

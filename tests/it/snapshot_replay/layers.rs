@@ -297,3 +297,116 @@ async fn layers_are_listed_with_their_newest_matching_version() {
     );
     replay.stop().await;
 }
+
+/// AddLayerVersionPermission, as boto3 sends it, with `extra` members.
+async fn add_permission(
+    replay: &Replay,
+    name: &str,
+    version: i64,
+    sid: &str,
+    extra: Value,
+) -> Answer {
+    let mut body = json!({
+        "StatementId": sid,
+        "Action": "lambda:GetLayerVersion",
+        "Principal": "*",
+    });
+    for (member, value) in extra.as_object().unwrap() {
+        body[member] = value.clone();
+    }
+    let path = format!("/2018-10-31/layers/{name}/versions/{version}/policy");
+    replay
+        .call(Service::Lambda, "POST", &path, Some(body))
+        .await
+}
+
+async fn get_policy(replay: &Replay, name: &str, version: i64) -> Answer {
+    get(
+        replay,
+        &format!("/2018-10-31/layers/{name}/versions/{version}/policy"),
+    )
+    .await
+}
+
+async fn remove_permission(
+    replay: &Replay,
+    name: &str,
+    version: i64,
+    sid: &str,
+    revision: Option<&str>,
+) -> Answer {
+    let query = revision.map_or(String::new(), |r| format!("?RevisionId={r}"));
+    let path = format!("/2018-10-31/layers/{name}/versions/{version}/policy/{sid}{query}");
+    replay.call(Service::Lambda, "DELETE", &path, None).await
+}
+
+/// test_layer_policy_lifecycle: two statements added, one removed, each change a new
+/// RevisionId.
+#[tokio::test]
+async fn a_layers_policy_lives_and_dies_as_recorded() {
+    let mut replay = Replay::start(API, "TestLambdaLayer::test_layer_policy_lifecycle").await;
+    let layer = "testlayer-policy";
+    let members =
+        json!({ "CompatibleRuntimes": ["python3.12"], "CompatibleArchitectures": ["x86_64"] });
+    let published = publish(&replay, layer, members).await;
+    replay.check("publish_result", &published);
+    let s1 = add_permission(&replay, layer, 1, "s1", json!({})).await;
+    replay.check("add_policy_s1", &s1);
+    let policy = get_policy(&replay, layer, 1).await;
+    replay.check("get_layer_version_policy", &policy);
+    let revision = policy.body["RevisionId"].clone();
+    let s2 = add_permission(&replay, layer, 1, "s2", json!({ "RevisionId": revision })).await;
+    replay.check("add_policy_s2", &s2);
+    let policy = get_policy(&replay, layer, 1).await;
+    replay.check("get_layer_version_policy_postadd2", &policy);
+    let revision = policy.body["RevisionId"].as_str().unwrap().to_string();
+    let removed = remove_permission(&replay, layer, 1, "s2", Some(&revision)).await;
+    replay.check("remove_s2", &removed);
+    let policy = get_policy(&replay, layer, 1).await;
+    replay.check("get_layer_version_policy_postdeletes2", &policy);
+    replay.stop().await;
+}
+
+/// test_layer_policy_exceptions: no policy yet, an action other than lambda:GetLayerVersion, a
+/// statement id twice, a stale RevisionId, a layer or version that does not exist, a statement
+/// that is not there.
+#[tokio::test]
+async fn a_layers_policy_mistakes_are_refused_as_recorded() {
+    let mut replay = Replay::start(API, "TestLambdaLayer::test_layer_policy_exceptions").await;
+    let layer = "layer4policy";
+    let members =
+        json!({ "CompatibleRuntimes": ["python3.12"], "CompatibleArchitectures": ["x86_64"] });
+    let published = publish(&replay, layer, members).await;
+    replay.check("publish_result", &published);
+    let none = get_policy(&replay, layer, 1).await;
+    replay.check("layer_permission_nopolicy_get", &none);
+    let added = add_permission(&replay, layer, 1, "s1", json!({})).await;
+    replay.check("add_layer_permission_result", &added);
+    let any_action = add_permission(&replay, layer, 1, "s-any", json!({ "Action": "*" })).await;
+    replay.check("layer_permission_action_invalid", &any_action);
+    let twice = add_permission(&replay, layer, 1, "s1", json!({})).await;
+    replay.check("layer_permission_duplicate_statement", &twice);
+    let stale = add_permission(&replay, layer, 1, "s2", json!({ "RevisionId": "wrong" })).await;
+    replay.check("layer_permission_wrong_revision", &stale);
+    let missing = format!("{layer}-doesnotexist");
+    let add = add_permission(&replay, &missing, 1, "s-missing", json!({})).await;
+    replay.check("layer_permission_layername_doesnotexist_add", &add);
+    let got = get_policy(&replay, &missing, 1).await;
+    replay.check("layer_permission_layername_doesnotexist_get", &got);
+    let removed = remove_permission(&replay, &missing, 1, "s1", None).await;
+    replay.check("layer_permission_layername_doesnotexist_remove", &removed);
+    let add = add_permission(&replay, layer, 2, "s-missing", json!({})).await;
+    replay.check("layer_permission_layerversion_doesnotexist_add", &add);
+    let got = get_policy(&replay, layer, 2).await;
+    replay.check("layer_permission_layerversion_doesnotexist_get", &got);
+    let removed = remove_permission(&replay, layer, 2, "s1", None).await;
+    replay.check(
+        "layer_permission_layerversion_doesnotexist_remove",
+        &removed,
+    );
+    let removed = remove_permission(&replay, layer, 1, "doesnotexist", None).await;
+    replay.check("layer_permission_statementid_doesnotexist_remove", &removed);
+    let stale = remove_permission(&replay, layer, 1, "s1", Some("wrong")).await;
+    replay.check("layer_permission_wrong_revision_remove", &stale);
+    replay.stop().await;
+}
