@@ -1522,7 +1522,15 @@ async fn run_event(cloud: Arc<Cloud>, mut function: Function, payload: Vec<u8>, 
         let (retries, max_age) = {
             let db = cloud.db();
             let current = db.function(&function.region, &function.name);
-            function.reserved_concurrency = current.and_then(|f| f.reserved_concurrency);
+            // The alias it was invoked through, if any: the last part of its ARN, when that
+            // is no version.
+            let alias = function
+                .arn
+                .splitn(8, ':')
+                .nth(7)
+                .filter(|q| *q != "$LATEST" && !q.bytes().all(|b| b.is_ascii_digit()));
+            function.reserved_concurrency =
+                current.and_then(|f| f.reservation_for(&function.version, alias));
             current.map_or(super::event_config::DEFAULT_LIMITS, |f| {
                 super::event_config::limits(f, &function.version)
             })
