@@ -898,7 +898,14 @@ pub fn validate(service: Service, operation: &str, request: &Request) -> Result<
             ));
         }
     }
-    for (name, value) in &body_members {
+    let mut ordered: Vec<(&String, &Value)> = body_members.iter().collect();
+    // Lambda judges a layer's runtimes before its architectures, neither the model's order nor
+    // the alphabet's (recorded: test_layer_exceptions,
+    // publish_layer_version_exc_invalid_runtime_arch; the recording wins).
+    if service == Service::Lambda && operation == "PublishLayerVersion" {
+        ordered.sort_by_key(|(name, _)| name.as_str() != "CompatibleRuntimes");
+    }
+    for (name, value) in ordered {
         let member = &input.members[name];
         if let Some(shape) = model.shapes.get(&member.shape) {
             check.value(shape, value, &body_at(service, operation, name))?;
@@ -988,6 +995,15 @@ fn unwrapped(pattern: &str) -> &str {
         pattern
     }
 }
+
+/// The runtimes Lambda names refusing a layer's runtime filter (ListLayers',
+/// ListLayerVersions' `CompatibleRuntime`), and a layer's runtimes (PublishLayerVersion's
+/// `CompatibleRuntimes`, refused as a whole list): sets of AWS's own, not the model's Runtime
+/// enum, in its (Java's) order (recorded: test_layer_exceptions,
+/// list_layers_exc_compatibleruntime_invalid and publish_layer_version_exc_invalid_runtime_arch;
+/// the recording wins over the model).
+const LAYER_FILTER_RUNTIMES: &str = "ruby3.5, ruby2.6, dotnetcore1.0, python3.7, nodejs8.10, nasa, ruby2.7, python2.7-greengrass, dotnetcore2.0, python3.8, java21, dotnet6, dotnetcore2.1, python3.9, java11, nodejs6.10, provided, dotnetcore3.1, dotnet8, java25, java17, nodejs, nodejs4.3, java8.al2, go1.x, dotnet10, nodejs20.x, go1.9, byol, nodejs10.x, provided.al2023, nodejs22.x, python3.10, java8, nodejs12.x, python3.11, nodejs24.x, nodejs8.x, python3.12, nodejs14.x, nodejs8.9, nodejs26.x, python3.13, python3.14, nodejs16.x, python3.15, provided.al2, nodejs4.3-edge, nodejs18.x, ruby3.2, python3.4, ruby3.3, ruby3.4, ruby2.5, python3.6, python2.7";
+const LAYER_RUNTIMES: &str = "nodejs20.x, python3.14, provided.al2023, python3.12, python3.13, nodejs24.x, nodejs22.x, java25, python3.10, python3.11, java21, ruby3.3, ruby3.4, ruby3.2, python3.8, python3.9, java17, nodejs16.x, dotnet10, dotnet8, java11, dotnet6, nodejs18.x, provided.al2, java8.al2";
 
 /// An enum's values as AWS lists them in a refusal: its recorded order if there is one, else
 /// the model's.
@@ -1249,10 +1265,11 @@ impl Check<'_> {
         }
         if let Some(allowed) = &shape.allowed {
             if !allowed.iter().any(|a| a == text) {
-                fail(format!(
-                    "Member must satisfy enum value set: [{}]",
-                    enum_listing(allowed)
-                ));
+                let listing = match (self.service, at) {
+                    (Service::Lambda, "compatibleRuntime") => LAYER_FILTER_RUNTIMES.to_string(),
+                    _ => enum_listing(allowed),
+                };
+                fail(format!("Member must satisfy enum value set: [{listing}]"));
             }
         }
         if let Some(pattern) = &shape.pattern {
@@ -1266,6 +1283,12 @@ impl Check<'_> {
                 .as_ref()
                 .is_some_and(|re| re.is_match(text).is_ok_and(|matched| !matched))
             {
+                // A layer version's ARN, as Lambda prints its pattern (recorded:
+                // get_layer_version_by_arn_exc_invalidarn).
+                let pattern = match (self.service, at) {
+                    (Service::Lambda, "arn") => unwrapped(pattern),
+                    _ => pattern,
+                };
                 fail(format!(
                     "Member must satisfy regular expression pattern: {pattern}"
                 ));
@@ -1307,6 +1330,11 @@ impl Check<'_> {
                     item.as_str()
                         .is_some_and(|text| !allowed.iter().any(|a| a == text))
                 });
+                if outside && matches!(self.service, Service::Lambda) && at == "compatibleRuntimes"
+                {
+                    self.errors.push(format!("Value '{shown}' at '{at}' failed to satisfy constraint: Member must satisfy enum value set: [{LAYER_RUNTIMES}]"));
+                    return Ok(());
+                }
                 if outside {
                     // Lambda adds "Member must not be null"; API Gateway does not (recorded:
                     // create-with-empty-ip-address-type-and-wrong-type).

@@ -410,3 +410,103 @@ async fn a_layers_policy_mistakes_are_refused_as_recorded() {
     replay.check("layer_permission_wrong_revision_remove", &stale);
     replay.stop().await;
 }
+
+/// test_layer_exceptions: filters outside the enums, versions below 1 or not there, a layer's
+/// ARN without a version, deletes of what is not there (204), empty compatibilities (taken),
+/// and runtimes and architectures outside the enums, refused together.
+#[tokio::test]
+async fn layer_mistakes_are_refused_as_recorded() {
+    let mut replay = Replay::start(API, "TestLambdaLayer::test_layer_exceptions").await;
+    let layer = "testlayer-exc-api";
+    let published = publish(
+        &replay,
+        layer,
+        json!({ "CompatibleRuntimes": ["python3.12"], "CompatibleArchitectures": ["x86_64"] }),
+    )
+    .await;
+    replay.check("publish_result", &published);
+    let layer_arn = published.body["LayerArn"].as_str().unwrap().to_string();
+    for (key, path) in [
+        (
+            "list_layers_exc_compatibleruntime_invalid",
+            "/2018-10-31/layers?CompatibleRuntime=runtimedoesnotexist".to_string(),
+        ),
+        (
+            "list_layers_exc_compatiblearchitecture_invalid",
+            "/2018-10-31/layers?CompatibleArchitecture=archdoesnotexist".to_string(),
+        ),
+        (
+            "list_nonexistent_layer",
+            "/2018-10-31/layers/layerdoesnotexist/versions".to_string(),
+        ),
+        (
+            "get_layer_version_exc_layer_doesnotexist",
+            "/2018-10-31/layers/layerdoesnotexist/versions/1".to_string(),
+        ),
+        (
+            "get_layer_version_exc_layer_version_doesnotexist_negative",
+            format!("/2018-10-31/layers/{layer}/versions/-1"),
+        ),
+        (
+            "get_layer_version_exc_layer_version_doesnotexist_zero",
+            format!("/2018-10-31/layers/{layer}/versions/0"),
+        ),
+        (
+            "get_layer_version_exc_layer_version_doesnotexist_2",
+            format!("/2018-10-31/layers/{layer}/versions/2"),
+        ),
+        (
+            "get_layer_version_by_arn_exc_invalidarn",
+            format!("/2018-10-31/layers?find=LayerVersion&Arn={layer_arn}"),
+        ),
+        (
+            "get_layer_version_by_arn_exc_nonexistentversion",
+            format!("/2018-10-31/layers?find=LayerVersion&Arn={layer_arn}:2"),
+        ),
+    ] {
+        let answer = get(&replay, &path).await;
+        replay.check(key, &answer);
+    }
+    for (key, name, version) in [
+        ("delete_nonexistent_response", "layerdoesnotexist", 1),
+        ("delete_nonexistent_version_response", layer, 2),
+        ("delete_layer_response", layer, 1),
+        ("delete_layer_again_response", layer, 1),
+        (
+            "delete_layer_version_exc_layerversion_invalid_version",
+            layer,
+            -1,
+        ),
+    ] {
+        let answer = delete_version(&replay, name, version).await;
+        replay.check(key, &answer);
+    }
+    let empty = publish(
+        &replay,
+        "testlayer-empty",
+        json!({ "CompatibleRuntimes": [], "CompatibleArchitectures": [] }),
+    )
+    .await;
+    replay.check("publish_empty_result", &empty);
+    let invalid = publish(
+        &replay,
+        "testlayer-2-a",
+        json!({ "CompatibleRuntimes": ["invalidruntime"], "CompatibleArchitectures": ["invalidarch"] }),
+    )
+    .await;
+    replay.check("publish_layer_version_exc_invalid_runtime_arch", &invalid);
+    let partly = publish(
+        &replay,
+        "testlayer-2-b",
+        json!({
+            "CompatibleRuntimes": ["invalidruntime", "invalidruntime2", "nodejs20.x"],
+            "CompatibleArchitectures": ["invalidarch", "x86_64"],
+        }),
+    )
+    .await;
+    replay.check(
+        "publish_layer_version_exc_partially_invalid_values",
+        &partly,
+    );
+    replay.stop().await;
+}
