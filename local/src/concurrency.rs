@@ -16,7 +16,7 @@ use super::shapes::lambda::{
     AccountLimit, AccountUsage, DeleteFunctionConcurrencyRequest, GetAccountSettingsResponse,
     GetFunctionConcurrencyRequest, GetFunctionConcurrencyResponse, PutFunctionConcurrencyRequest,
 };
-use super::state::Db;
+use super::state::{Db, Function};
 use super::wire::{empty, json};
 use super::Cloud;
 
@@ -31,23 +31,40 @@ pub const MIN_UNRESERVED: i64 = 100;
 const TOTAL_CODE_SIZE: i64 = 80_530_636_800;
 const CODE_SIZE_UNZIPPED: i64 = 262_144_000;
 
-/// What the account's functions reserve in `region`, but the one named `except`.
+/// What a function holds of the account's concurrency: its reservation, or what its
+/// provisioned concurrency configs ask for beyond it.
+fn held(function: &Function) -> i64 {
+    function
+        .provisioned_total()
+        .max(function.reserved_concurrency.map_or(0, i64::from))
+}
+
+/// What the account's functions hold in `region`, but the one named `except`.
 fn reserved_in(db: &Db, region: &str, except: Option<&str>) -> i64 {
     db.functions(region)
         .filter(|f| Some(f.name.as_str()) != except)
-        .filter_map(|f| f.reserved_concurrency)
-        .map(i64::from)
+        .map(held)
         .sum()
+}
+
+/// The account's concurrency in `region` that no function but `name` holds.
+pub fn unreserved_except(db: &Db, region: &str, name: &str) -> i64 {
+    ACCOUNT_CONCURRENCY - reserved_in(db, region, Some(name))
 }
 
 /// PutFunctionConcurrency: reserves `ReservedConcurrentExecutions` for the function.
 pub fn put(cloud: &Cloud, region: &str, input: PutFunctionConcurrencyRequest) -> Response {
     let mut db = cloud.db();
     let reserved = input.reserved_concurrent_executions;
-    let name = match function(&mut db, region, &input.function_name) {
-        Ok(f) => f.name.clone(),
+    let (name, provisioned) = match function(&mut db, region, &input.function_name) {
+        Ok(f) => (f.name.clone(), f.provisioned_total()),
         Err(refusal) => return refusal,
     };
+    // Recorded (test_reserved_provisioned_overlap, reserved_lower_than_provisioned_exc), with
+    // AWS's spaces.
+    if i64::from(reserved) < provisioned {
+        return invalid(&format!(" ReservedConcurrentExecutions  {reserved} should not be lower than function's total provisioned concurrency [{provisioned}]."));
+    }
     // Zero is always taken (it reserves nothing: the function is switched off); anything
     // else must leave the account's unreserved minimum (recorded:
     // test_function_concurrency_limits, both over the account's limit and at it).

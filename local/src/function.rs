@@ -15,9 +15,8 @@ pub use super::shapes::lambda::ErrorCode;
 use super::shapes::lambda::{
     ApplicationLogLevel, Architecture, EnvironmentResponse, EphemeralStorage,
     FunctionConfiguration, LastUpdateStatus, LastUpdateStatusReasonCode, LogFormat, LoggingConfig,
-    PackageType, Runtime, RuntimeVersionConfig, SnapStartApplyOn, SnapStartOptimizationStatus,
-    SnapStartResponse, State as ModelState, StateReasonCode, SystemLogLevel, TracingConfigResponse,
-    TracingMode,
+    PackageType, Runtime, RuntimeVersionConfig, State as ModelState, StateReasonCode,
+    SystemLogLevel, TracingConfigResponse, TracingMode,
 };
 use super::state::{Db, Function, Logging, State, UpdateStatus};
 pub use super::wire::lambda_error;
@@ -169,9 +168,18 @@ pub fn configuration(f: &Function) -> FunctionConfiguration {
                 .collect(),
         ),
         ephemeral_storage: Some(EphemeralStorage { size: 512 }),
-        snap_start: Some(SnapStartResponse {
-            apply_on: Some(SnapStartApplyOn::None),
-            optimization_status: Some(SnapStartOptimizationStatus::Off),
+        snap_start: Some(super::snapstart::response(f.snap_start, &f.version)),
+        // Only when it has some (recorded: test_layer_lifecycle, get_fn_result and
+        // update_fn_config).
+        layers: (!f.layers.is_empty()).then(|| {
+            f.layers
+                .iter()
+                .map(|(arn, size)| super::shapes::lambda::Layer {
+                    arn: Some(arn.clone()),
+                    code_size: Some(*size as i64),
+                    ..Default::default()
+                })
+                .collect()
         }),
         runtime_version_config: Some(RuntimeVersionConfig {
             runtime_version_arn: Some(super::arns::runtime_version_arn(&f.region, &f.runtime)),

@@ -50,8 +50,8 @@ pub const MAX_CODE_REQUEST: usize = 70_167_211;
 
 /// The emulated operation a request is for, by the model's HTTP bindings (the most specific
 /// URI template that matches); `None` for one it does not emulate.
-pub fn operation(method: &Method, path: &str) -> Option<Operation> {
-    model::route(Service::Lambda, method.as_str(), path).and_then(Operation::from_name)
+pub fn operation(method: &Method, path: &str, query: &str) -> Option<Operation> {
+    model::route_query(Service::Lambda, method.as_str(), path, query).and_then(Operation::from_name)
 }
 
 /// Whether it changes state (and so the state is saved after it).
@@ -68,6 +68,13 @@ pub fn writes(operation: Operation) -> bool {
             | Operation::ListTags
             | Operation::GetFunctionUrlConfig
             | Operation::ListFunctionUrlConfigs
+            | Operation::GetProvisionedConcurrencyConfig
+            | Operation::ListProvisionedConcurrencyConfigs
+            | Operation::GetLayerVersion
+            | Operation::GetLayerVersionByArn
+            | Operation::ListLayers
+            | Operation::ListLayerVersions
+            | Operation::GetLayerVersionPolicy
             | Operation::Invoke
     )
 }
@@ -191,6 +198,31 @@ pub async fn apply(
             super::function_urls::delete(cloud, region, input)
         }
         Request::ListFunctionUrlConfigs(input) => super::function_urls::list(cloud, region, input),
+        Request::PutProvisionedConcurrencyConfig(input) => {
+            super::provisioned::put(cloud, region, input)
+        }
+        Request::GetProvisionedConcurrencyConfig(input) => {
+            super::provisioned::get(cloud, region, input)
+        }
+        Request::DeleteProvisionedConcurrencyConfig(input) => {
+            super::provisioned::delete(cloud, region, input)
+        }
+        Request::ListProvisionedConcurrencyConfigs(input) => {
+            super::provisioned::list(cloud, region, input)
+        }
+        Request::PublishLayerVersion(input) => super::layers::publish(cloud, region, input),
+        Request::GetLayerVersion(input) => super::layers::get(cloud, region, input),
+        Request::GetLayerVersionByArn(input) => super::layers::get_by_arn(cloud, region, input),
+        Request::ListLayers(input) => super::layers::list(cloud, region, input),
+        Request::ListLayerVersions(input) => super::layers::list_versions(cloud, region, input),
+        Request::DeleteLayerVersion(input) => super::layers::delete(cloud, region, input),
+        Request::AddLayerVersionPermission(input) => {
+            super::layers::add_permission(cloud, region, input)
+        }
+        Request::RemoveLayerVersionPermission(input) => {
+            super::layers::remove_permission(cloud, region, input)
+        }
+        Request::GetLayerVersionPolicy(input) => super::layers::get_policy(cloud, region, input),
     }
 }
 
@@ -404,6 +436,16 @@ async fn create_function(
     if let Err(response) = check_runtime_supported(input.runtime) {
         return response;
     }
+    let runtime = input.runtime.map_or("provided.al2023", Runtime::as_str);
+    let snap_start = super::snapstart::asked(input.snap_start.as_ref()).unwrap_or(false);
+    if let Err(response) = super::snapstart::check(runtime, snap_start) {
+        return response;
+    }
+    let layers =
+        match super::layers::resolve(cloud, region, input.layers.as_deref().unwrap_or_default()) {
+            Ok(layers) => layers,
+            Err(response) => return response,
+        };
     let logging = match input.logging_config {
         Some(asked) => match merge_logging(&Logging::default(), asked) {
             Ok(logging) => logging,
@@ -421,10 +463,7 @@ async fn create_function(
         arn: function_arn(region, &name),
         name: name.clone(),
         region: region.to_string(),
-        runtime: input
-            .runtime
-            .map_or("provided.al2023", Runtime::as_str)
-            .to_string(),
+        runtime: runtime.to_string(),
         role,
         handler: input.handler.unwrap_or_else(|| "bootstrap".into()),
         description: input.description.unwrap_or_default(),
@@ -455,6 +494,9 @@ async fn create_function(
         event_configs: BTreeMap::new(),
         url_configs: BTreeMap::new(),
         retired_url_ids: Vec::new(),
+        provisioned: BTreeMap::new(),
+        snap_start,
+        layers,
     };
     let mut answered = configuration(&function);
     // Publish: version 1 is made with the function, Pending as it is, and settles with it;
@@ -832,6 +874,14 @@ fn update_configuration(
     body: &[u8],
 ) -> Response {
     let name = input.function_name.as_str();
+    let layers = match input
+        .layers
+        .as_deref()
+        .map(|arns| super::layers::resolve(cloud, region, arns))
+    {
+        Some(Err(response)) => return response,
+        resolved => resolved.and_then(Result::ok),
+    };
     let mut db = cloud.db();
     let Some(function) = db.function_mut(region, name_of(name)) else {
         return not_found(region, name);
@@ -864,6 +914,15 @@ fn update_configuration(
     if let Err(response) = check_runtime_supported(input.runtime) {
         return response;
     }
+    // Judged with the runtime it will have, as it will be.
+    let snap_start =
+        super::snapstart::asked(input.snap_start.as_ref()).unwrap_or(function.snap_start);
+    let runtime = input
+        .runtime
+        .map_or(function.runtime.clone(), |r| r.as_str().to_string());
+    if let Err(response) = super::snapstart::check(&runtime, snap_start) {
+        return response;
+    }
     let logging = match input
         .logging_config
         .map(|asked| merge_logging(&function.logging, asked))
@@ -891,6 +950,10 @@ fn update_configuration(
     }
     if let Some(logging) = logging {
         function.logging = logging;
+    }
+    function.snap_start = snap_start;
+    if let Some(layers) = layers {
+        function.layers = layers;
     }
     if let Some(environment) = input.environment {
         function.environment = Some(environment.variables.unwrap_or_default());
@@ -1478,7 +1541,15 @@ async fn run_event(cloud: Arc<Cloud>, mut function: Function, payload: Vec<u8>, 
         let (retries, max_age) = {
             let db = cloud.db();
             let current = db.function(&function.region, &function.name);
-            function.reserved_concurrency = current.and_then(|f| f.reserved_concurrency);
+            // The alias it was invoked through, if any: the last part of its ARN, when that
+            // is no version.
+            let alias = function
+                .arn
+                .splitn(8, ':')
+                .nth(7)
+                .filter(|q| *q != "$LATEST" && !q.bytes().all(|b| b.is_ascii_digit()));
+            function.reserved_concurrency =
+                current.and_then(|f| f.reservation_for(&function.version, alias));
             current.map_or(super::event_config::DEFAULT_LIMITS, |f| {
                 super::event_config::limits(f, &function.version)
             })

@@ -263,21 +263,38 @@ pub fn not_emulated(
         .map(|(_, known)| known)
 }
 
+/// `route_query` of a request with no query string.
+pub fn route(service: Service, method: &str, path: &str) -> Option<&'static str> {
+    route_query(service, method, path, "")
+}
+
 /// The emulated operation of `service` a request is for, by its HTTP binding: the most
 /// specific of the model's URI templates that matches the method and path (`{Name}` one
-/// segment, `{Name+}` the rest). The route table of a restJson1 API, from its model.
-pub fn route(service: Service, method: &str, path: &str) -> Option<&'static str> {
+/// segment, `{Name+}` the rest), and whose literal query pairs, if it has any, the request's
+/// `query` carries (ListProvisionedConcurrencyConfigs is GetProvisionedConcurrencyConfig's
+/// path with `?List=ALL`). The route table of a restJson1 API, from its model.
+pub fn route_query(
+    service: Service,
+    method: &str,
+    path: &str,
+    query: &str,
+) -> Option<&'static str> {
     let model = model(service);
     let trimmed = path.trim_matches('/');
     let segments: Vec<&str> = trimmed.split('/').collect();
+    let pairs: Vec<&str> = query.split('&').collect();
     model
         .operations
         .iter()
         .filter(|(_, op)| op.method.eq_ignore_ascii_case(method))
         .filter_map(|(name, op)| {
-            let template = op.uri.split('?').next().unwrap_or_default();
+            let (template, literal_query) = op.uri.split_once('?').unwrap_or((&op.uri, ""));
+            let wanted: Vec<&str> = literal_query.split('&').filter(|p| !p.is_empty()).collect();
+            if !wanted.iter().all(|pair| pairs.contains(pair)) {
+                return None;
+            }
             template_literals(template.trim_end_matches('/'), &segments)
-                .map(|literals| (literals, name.as_str()))
+                .map(|literals| ((literals, wanted.len()), name.as_str()))
         })
         .max_by_key(|(literals, _)| *literals)
         .map(|(_, name)| name)
@@ -881,7 +898,14 @@ pub fn validate(service: Service, operation: &str, request: &Request) -> Result<
             ));
         }
     }
-    for (name, value) in &body_members {
+    let mut ordered: Vec<(&String, &Value)> = body_members.iter().collect();
+    // Lambda judges a layer's runtimes before its architectures, neither the model's order nor
+    // the alphabet's (recorded: test_layer_exceptions,
+    // publish_layer_version_exc_invalid_runtime_arch; the recording wins).
+    if service == Service::Lambda && operation == "PublishLayerVersion" {
+        ordered.sort_by_key(|(name, _)| name.as_str() != "CompatibleRuntimes");
+    }
+    for (name, value) in ordered {
         let member = &input.members[name];
         if let Some(shape) = model.shapes.get(&member.shape) {
             check.value(shape, value, &body_at(service, operation, name))?;
@@ -941,6 +965,45 @@ const RECORDED_ENUM_ORDERS: &[&[&str]] = &[
         "EXPIRED_TOKEN",
     ],
 ];
+
+/// A pattern without the parentheses around the whole of it (`((a)|(b))` as `(a)|(b)`), as
+/// Lambda prints the patterns of a list's members.
+fn unwrapped(pattern: &str) -> &str {
+    let Some(inner) = pattern.strip_prefix('(').and_then(|p| p.strip_suffix(')')) else {
+        return pattern;
+    };
+    // The outer pair must be one group: no prefix of the inner text closes more than it opens.
+    let mut depth = 0i32;
+    let mut escaped = false;
+    for c in inner.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth < 0 {
+                    return pattern;
+                }
+            }
+            _ => {}
+        }
+    }
+    if depth == 0 {
+        inner
+    } else {
+        pattern
+    }
+}
+
+/// The runtimes Lambda names refusing a layer's runtime filter (ListLayers',
+/// ListLayerVersions' `CompatibleRuntime`), and a layer's runtimes (PublishLayerVersion's
+/// `CompatibleRuntimes`, refused as a whole list): sets of AWS's own, not the model's Runtime
+/// enum, in its (Java's) order (recorded: test_layer_exceptions,
+/// list_layers_exc_compatibleruntime_invalid and publish_layer_version_exc_invalid_runtime_arch;
+/// the recording wins over the model).
+const LAYER_FILTER_RUNTIMES: &str = "ruby3.5, ruby2.6, dotnetcore1.0, python3.7, nodejs8.10, nasa, ruby2.7, python2.7-greengrass, dotnetcore2.0, python3.8, java21, dotnet6, dotnetcore2.1, python3.9, java11, nodejs6.10, provided, dotnetcore3.1, dotnet8, java25, java17, nodejs, nodejs4.3, java8.al2, go1.x, dotnet10, nodejs20.x, go1.9, byol, nodejs10.x, provided.al2023, nodejs22.x, python3.10, java8, nodejs12.x, python3.11, nodejs24.x, nodejs8.x, python3.12, nodejs14.x, nodejs8.9, nodejs26.x, python3.13, python3.14, nodejs16.x, python3.15, provided.al2, nodejs4.3-edge, nodejs18.x, ruby3.2, python3.4, ruby3.3, ruby3.4, ruby2.5, python3.6, python2.7";
+const LAYER_RUNTIMES: &str = "nodejs20.x, python3.14, provided.al2023, python3.12, python3.13, nodejs24.x, nodejs22.x, java25, python3.10, python3.11, java21, ruby3.3, ruby3.4, ruby3.2, python3.8, python3.9, java17, nodejs16.x, dotnet10, dotnet8, java11, dotnet6, nodejs18.x, provided.al2, java8.al2";
 
 /// An enum's values as AWS lists them in a refusal: its recorded order if there is one, else
 /// the model's.
@@ -1202,10 +1265,11 @@ impl Check<'_> {
         }
         if let Some(allowed) = &shape.allowed {
             if !allowed.iter().any(|a| a == text) {
-                fail(format!(
-                    "Member must satisfy enum value set: [{}]",
-                    enum_listing(allowed)
-                ));
+                let listing = match (self.service, at) {
+                    (Service::Lambda, "compatibleRuntime") => LAYER_FILTER_RUNTIMES.to_string(),
+                    _ => enum_listing(allowed),
+                };
+                fail(format!("Member must satisfy enum value set: [{listing}]"));
             }
         }
         if let Some(pattern) = &shape.pattern {
@@ -1219,6 +1283,12 @@ impl Check<'_> {
                 .as_ref()
                 .is_some_and(|re| re.is_match(text).is_ok_and(|matched| !matched))
             {
+                // A layer version's ARN, as Lambda prints its pattern (recorded:
+                // get_layer_version_by_arn_exc_invalidarn).
+                let pattern = match (self.service, at) {
+                    (Service::Lambda, "arn") => unwrapped(pattern),
+                    _ => pattern,
+                };
                 fail(format!(
                     "Member must satisfy regular expression pattern: {pattern}"
                 ));
@@ -1260,6 +1330,11 @@ impl Check<'_> {
                     item.as_str()
                         .is_some_and(|text| !allowed.iter().any(|a| a == text))
                 });
+                if outside && matches!(self.service, Service::Lambda) && at == "compatibleRuntimes"
+                {
+                    self.errors.push(format!("Value '{shown}' at '{at}' failed to satisfy constraint: Member must satisfy enum value set: [{LAYER_RUNTIMES}]"));
+                    return Ok(());
+                }
                 if outside {
                     // Lambda adds "Member must not be null"; API Gateway does not (recorded:
                     // create-with-empty-ip-address-type-and-wrong-type).
@@ -1270,6 +1345,37 @@ impl Check<'_> {
                     self.errors.push(format!("Value '{shown}' at '{at}' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [{}]{not_null}]", enum_listing(allowed)));
                     return Ok(());
                 }
+            }
+            // Lambda judges a list of patterned strings as one constraint too, each of the
+            // member's constraints named, its pattern without the parentheses the model wraps
+            // it in (recorded: test_layer_function_exceptions, add_layer_arn_without_version_exc;
+            // the recording wins over the model's spelling).
+            if let (Service::Lambda, Some(pattern)) = (self.service, &member.pattern) {
+                let before = self.errors.len();
+                for (i, item) in items.iter().enumerate() {
+                    self.value(member, item, &format!("{at}.{}.member", i + 1))?;
+                }
+                if self.errors.len() > before {
+                    self.errors.truncate(before);
+                    let mut all = Vec::new();
+                    if let Some(max) = member.max {
+                        all.push(format!(
+                            "Member must have length less than or equal to {max}"
+                        ));
+                    }
+                    if let Some(min) = member.min {
+                        all.push(format!(
+                            "Member must have length greater than or equal to {min}"
+                        ));
+                    }
+                    all.push(format!(
+                        "Member must satisfy regular expression pattern: {}",
+                        unwrapped(pattern)
+                    ));
+                    all.push("Member must not be null".to_string());
+                    self.errors.push(format!("Value '{shown}' at '{at}' failed to satisfy constraint: Member must satisfy constraint: [{}]", all.join(", ")));
+                }
+                return Ok(());
             }
             for (i, item) in items.iter().enumerate() {
                 self.value(member, item, &format!("{at}.{}.member", i + 1))?;
@@ -1389,6 +1495,14 @@ fn query_pairs(query: Option<&str>) -> HashMap<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pattern_loses_only_parentheses_around_the_whole_of_it() {
+        assert_eq!(unwrapped("((a)|(b))"), "(a)|(b)");
+        assert_eq!(unwrapped("(a)|(b)"), "(a)|(b)");
+        assert_eq!(unwrapped("(a\\))"), "a\\)");
+        assert_eq!(unwrapped("[a-z]+"), "[a-z]+");
+    }
 
     /// awsQuery's parameters are read into the members the JSON protocols carry, and an answer
     /// is written back as XML, both as CloudWatch's model types each member.

@@ -167,7 +167,13 @@ fn target(method: &Method, uri: &Uri, headers: &HeaderMap) -> Target {
         .and_then(|auth| auth.split("Credential=").nth(1))
         .and_then(|credential| credential.split(['/', ',']).nth(3))
         .map(str::to_string);
-    let lambda = || Target::Service(Call::Lambda(lambda::operation(method, path)));
+    let lambda = || {
+        Target::Service(Call::Lambda(lambda::operation(
+            method,
+            path,
+            uri.query().unwrap_or_default(),
+        )))
+    };
     let apigateway = || Target::Service(Call::ApiGateway(apigateway::operation(method, path)));
     let logs = || {
         let target = headers.get("x-amz-target").and_then(|t| t.to_str().ok());
@@ -1155,7 +1161,12 @@ mod tests {
             }
             unknown_operation(service, &method.parse().unwrap(), path, &headers, b"")
         };
-        let layers = answer(Service::Lambda, "GET", "/2018-10-31/layers", None);
+        let layers = answer(
+            Service::Lambda,
+            "GET",
+            "/2015-03-31/event-source-mappings",
+            None,
+        );
         assert_eq!(layers.status(), 404);
         assert_eq!(
             layers.headers()["x-amzn-errortype"],
@@ -1177,7 +1188,7 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(
-            message.starts_with("faqctl local does not emulate Lambda's ListLayers operation (GET /2018-10-31/layers); it emulates AddPermission, CreateAlias,"),
+            message.starts_with("faqctl local does not emulate Lambda's ListEventSourceMappings operation (GET /2015-03-31/event-source-mappings); it emulates AddLayerVersionPermission, AddPermission, CreateAlias,"),
             "{message}"
         );
         let message = runtime.block_on(body(keys))["message"]

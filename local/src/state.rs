@@ -71,6 +71,9 @@ pub struct Db {
     /// API Gateway's custom domain names, by name.
     #[serde(default, with = "by_region")]
     domains: Regional<DomainName>,
+    /// Lambda's layers, by name.
+    #[serde(default, with = "by_region")]
+    layers: Regional<Layer>,
     /// API Gateway's CloudWatch role, an account setting of each region (UpdateAccount).
     #[serde(default)]
     apigw_cloudwatch_roles: BTreeMap<String, String>,
@@ -175,6 +178,44 @@ impl Placed for UsagePlan {
     fn key(&self) -> &str {
         &self.id
     }
+}
+
+impl Placed for Layer {
+    fn region(&self) -> &str {
+        &self.region
+    }
+    fn key(&self) -> &str {
+        &self.name
+    }
+}
+
+/// A Lambda layer (PublishLayerVersion): its versions, numbered from 1, a number never used
+/// twice even once its version is deleted.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Layer {
+    pub name: String,
+    pub region: String,
+    pub last_version: u64,
+    pub versions: BTreeMap<u64, LayerVersion>,
+}
+
+/// One published version of a layer, as PublishLayerVersion was given it. Its content is
+/// checked and hashed, not kept: no function's environment mounts it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LayerVersion {
+    pub description: String,
+    pub license_info: Option<String>,
+    pub compatible_runtimes: Option<Vec<String>>,
+    pub compatible_architectures: Option<Vec<String>>,
+    pub code_sha256: String,
+    pub code_size: u64,
+    pub created: String,
+    /// Its resource policy's statements (AddLayerVersionPermission), as IAM writes them.
+    #[serde(default)]
+    pub policy: Vec<Value>,
+    /// The policy's RevisionId, new with each change.
+    #[serde(default)]
+    pub policy_revision: Option<String>,
 }
 
 impl Placed for LogGroup {
@@ -301,6 +342,27 @@ pub struct Function {
     /// that never was (recorded: test_lambda_url_persists_after_alias_delete).
     #[serde(default)]
     pub retired_url_ids: Vec<String>,
+    /// Its provisioned concurrency (PutProvisionedConcurrencyConfig), per qualifier: a
+    /// published version's number or an alias' name, never `$LATEST`.
+    #[serde(default)]
+    pub provisioned: BTreeMap<String, Provisioned>,
+    /// SnapStart applies to its published versions (`ApplyOn: PublishedVersions`); a
+    /// version's copy says whether it was published with it on.
+    #[serde(default)]
+    pub snap_start: bool,
+    /// The layer versions it references (their ARNs), each with its code's size as it was
+    /// when referenced.
+    #[serde(default)]
+    pub layers: Vec<(String, u64)>,
+}
+
+/// What PutProvisionedConcurrencyConfig keeps for one qualifier: the executions asked for,
+/// and when (its `LastModified`, and the moment from which it is `READY`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Provisioned {
+    pub requested: i32,
+    pub last_modified: String,
+    pub requested_ms: i64,
 }
 
 /// What CreateFunctionUrlConfig keeps for one qualifier: the URL's id (its host's first
@@ -369,7 +431,39 @@ impl Function {
             event_configs: self.event_configs.clone(),
             url_configs: self.url_configs.clone(),
             retired_url_ids: self.retired_url_ids.clone(),
+            provisioned: self.provisioned.clone(),
+            snap_start: self.snap_start,
+            layers: self.layers.clone(),
         }
+    }
+
+    /// What its provisioned concurrency configs ask for, all qualifiers together.
+    pub fn provisioned_total(&self) -> i64 {
+        self.provisioned
+            .values()
+            .map(|p| i64::from(p.requested))
+            .sum()
+    }
+
+    /// The reserved concurrency an invocation of `version` (through `alias`, if any) is held
+    /// to: the whole reservation for a version or alias with provisioned concurrency; what
+    /// the provisioned configs leave of it for any other (recorded:
+    /// test_reserved_provisioned_overlap, `$LATEST` throttled once they take it all).
+    pub fn reservation_for(&self, version: &str, alias: Option<&str>) -> Option<i32> {
+        let reserved = self.reserved_concurrency?;
+        // An alias' provisioned concurrency serves its version invoked by number, too
+        // (test_provisioned_concurrency_on_alias).
+        let provisioned = self.provisioned.contains_key(version)
+            || alias.is_some_and(|a| self.provisioned.contains_key(a))
+            || self
+                .aliases
+                .values()
+                .any(|a| a.function_version == version && self.provisioned.contains_key(&a.name));
+        if provisioned {
+            return Some(reserved);
+        }
+        let left = i64::from(reserved) - self.provisioned_total();
+        Some(left.max(0) as i32)
     }
 
     /// Whether a published version still runs the code in `dir` (then it must stay).
@@ -1028,6 +1122,33 @@ impl Db {
             plan.keys.retain(|k| k != id);
         }
         Some(key)
+    }
+
+    pub fn layer(&self, region: &str, name: &str) -> Option<&Layer> {
+        self.layers.get(region)?.get(name)
+    }
+
+    /// A layer of `region`, made (with no versions) if it is not there.
+    pub fn layer_entry(&mut self, region: &str, name: &str) -> &mut Layer {
+        self.layers
+            .entry(region.to_string())
+            .or_default()
+            .entry(name.to_string())
+            .or_insert_with(|| Layer {
+                name: name.to_string(),
+                region: region.to_string(),
+                last_version: 0,
+                versions: BTreeMap::new(),
+            })
+    }
+
+    pub fn layer_mut(&mut self, region: &str, name: &str) -> Option<&mut Layer> {
+        self.layers.get_mut(region)?.get_mut(name)
+    }
+
+    /// The layers of one region, by name.
+    pub fn layers(&self, region: &str) -> impl Iterator<Item = &Layer> {
+        self.layers.get(region).into_iter().flat_map(|l| l.values())
     }
 
     pub fn domain(&self, region: &str, name: &str) -> Option<&DomainName> {

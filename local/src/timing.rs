@@ -16,6 +16,11 @@
 //!   guide, "Troubleshoot IAM: changes that I make are not always immediately visible");
 //!   Lambda answers "The role defined for the function cannot be assumed by Lambda." for about
 //!   ten seconds after CreateRole (observed, and why faqctl retries that error for two minutes).
+//! - provisioned concurrency is `IN_PROGRESS`, then `READY`: about two minutes on AWS for a
+//!   few executions (LocalStack's AWS-validated test_provisioned_concurrency and its
+//!   neighbours take 130 s each, nearly all of it waiting for `READY`). Even the fast timing
+//!   holds it a moment: AWS answers a Get right after the Put `IN_PROGRESS` (recorded:
+//!   get_provisioned_prewait), and a client that waits for `READY` must see it first.
 
 use std::time::Duration;
 
@@ -31,15 +36,19 @@ pub struct Timing {
     /// A stage's cache cluster, before it is AVAILABLE ("Creating or deleting a cache takes
     /// about 4 minutes", API Gateway developer guide, "Cache settings for REST APIs").
     pub cache_cluster: Duration,
+    /// Provisioned concurrency, before it is `READY`.
+    pub provisioned: Duration,
 }
 
 impl Timing {
-    /// Everything settles as soon as the call is answered.
+    /// Everything settles as soon as the call is answered (provisioned concurrency a moment
+    /// after).
     pub const INSTANT: Timing = Timing {
         settle: Duration::ZERO,
         deployment: Duration::ZERO,
         role: Duration::ZERO,
         cache_cluster: Duration::ZERO,
+        provisioned: Duration::from_secs(1),
     };
 
     /// As long as AWS takes (see the module's sources).
@@ -48,5 +57,6 @@ impl Timing {
         deployment: Duration::from_secs(5),
         role: Duration::from_secs(10),
         cache_cluster: Duration::from_secs(4 * 60),
+        provisioned: Duration::from_secs(2 * 60),
     };
 }

@@ -89,9 +89,11 @@ pub fn resolve(function: &Function, qualifier: Option<&str>) -> Option<Named> {
 /// invocations (drawn at random per invocation, as Lambda does), else the primary one. The
 /// invoked ARN stays the alias'.
 pub fn pick(function: &Function, named: Named) -> Function {
+    let alias = named.alias.as_ref().map(|a| a.name.clone());
     let mut chosen = pick_version(function, named);
-    // Reserved concurrency is the function's, whichever version runs.
-    chosen.reserved_concurrency = function.reserved_concurrency;
+    // Reserved concurrency is the function's, whichever version runs, less what provisioned
+    // concurrency keeps for other versions and aliases.
+    chosen.reserved_concurrency = function.reservation_for(&chosen.version, alias.as_deref());
     chosen
 }
 
@@ -520,6 +522,9 @@ pub fn delete_alias(cloud: &Arc<Cloud>, region: &str, input: DeleteAliasRequest)
         if let Some(url) = function.url_configs.remove(alias) {
             function.retired_url_ids.push(url.url_id);
         }
+        // So does its provisioned concurrency (recorded: test_lambda_provisioned_lifecycle,
+        // get_provisioned_alias_postaliasdelete and an empty list after it).
+        function.provisioned.remove(alias);
         db.changed();
     }
     empty(204)
@@ -583,5 +588,7 @@ pub fn delete_version(
             ),
         ));
     }
+    // Its provisioned concurrency goes with it.
+    function.provisioned.remove(qualifier);
     Ok(function.versions.remove(&number))
 }

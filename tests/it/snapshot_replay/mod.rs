@@ -196,6 +196,32 @@ impl Replay {
         path: &str,
         body: Option<Vec<u8>>,
     ) -> Answer {
+        self.call_bytes_in("us-east-1", service, method, path, body)
+            .await
+    }
+
+    /// `call`, signed for another region (a test's `aws_client_factory(region_name=…)`).
+    async fn call_in(
+        &self,
+        region: &str,
+        service: Service,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Answer {
+        let body = body.map(|body| body.to_string().into_bytes());
+        self.call_bytes_in(region, service, method, path, body)
+            .await
+    }
+
+    async fn call_bytes_in(
+        &self,
+        region: &str,
+        service: Service,
+        method: &str,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> Answer {
         let (scope, target, content_type) = match service {
             Service::Lambda => ("lambda", None, "application/json"),
             Service::ApiGateway => ("apigateway", None, "application/json"),
@@ -228,7 +254,7 @@ impl Replay {
             .request(method.parse().unwrap(), url)
             .header(
                 "authorization",
-                format!("AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/{scope}/aws4_request, SignedHeaders=host, Signature=0"),
+                format!("AWS4-HMAC-SHA256 Credential=test/20261124/{region}/{scope}/aws4_request, SignedHeaders=host, Signature=0"),
             )
             .header("content-type", content_type);
         if let Some(target) = target {
@@ -506,10 +532,16 @@ impl StandIns {
                     "{at}: a time, not {actual}"
                 );
             }
-            // What LocalStack replaces whatever it is, unnumbered: any value.
+            // What LocalStack replaces whatever it is, unnumbered (`reference_replacement=False`
+            // in its `lambda_api` transformers): any value.
             (Value::String(want), Value::String(_) | Value::Number(_))
-                if ["<code-size>", "<location>", "<remaining-time-in-millis>"]
-                    .contains(&want.as_str()) => {}
+                if [
+                    "<code-size>",
+                    "<location>",
+                    "<layer-location>",
+                    "<remaining-time-in-millis>",
+                ]
+                .contains(&want.as_str()) => {}
             // A whole value LocalStack replaced, whatever its shape (a runtime's stack trace, a
             // list of lines or one string, as `"stackTrace": "<stack-trace>"`).
             (Value::String(want), Value::String(_) | Value::Array(_))
@@ -692,8 +724,11 @@ mod function_urls;
 mod lambda;
 mod lambda_names;
 mod lambda_runtimes;
+mod layers;
 mod logs;
 mod models;
+mod provisioned;
 mod query;
 mod runtimes;
+mod snapstart;
 mod usage_plans;

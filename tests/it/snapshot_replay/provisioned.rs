@@ -1,0 +1,570 @@
+//! Provisioned concurrency, replayed from LocalStack's test_lambda_api.py
+//! (TestLambdaProvisionedConcurrency) and test_lambda.py (TestLambdaConcurrency).
+//!
+//! Not replayed of those tests: their own assertions that an invocation of a provisioned
+//! version reads `AWS_LAMBDA_INITIALIZATION_TYPE` as `provisioned-concurrency` (the local cloud
+//! starts every environment on demand), and test_provisioned_concurrency_init_failure, whose
+//! function fails only in a provisioned environment's init.
+
+use serde_json::{json, Value};
+
+use super::{Answer, Replay, Service};
+use crate::common;
+
+const API: &str = "lambda_-test_lambda_api.snapshot.json";
+const LAMBDA: &str = "lambda_-test_lambda.snapshot.json";
+
+/// LocalStack's `functions/lambda_echo.py` (TEST_LAMBDA_PYTHON_ECHO).
+const PYTHON_ECHO: &str = "import json\n\n\ndef handler(event, context):\n    # Just print the event that was passed to the Lambda\n    print(json.dumps(event))\n    return event\n";
+
+/// LocalStack's `functions/lambda_invocation_type.py` (TEST_LAMBDA_INVOCATION_TYPE).
+const INVOCATION_TYPE: &str = "import os\nimport time\n\n\ndef handler(event, context):\n    if event.get(\"wait\"):\n        time.sleep(event[\"wait\"])\n    init_type = os.environ[\"AWS_LAMBDA_INITIALIZATION_TYPE\"]\n    print(f\"{init_type=}\")\n    return init_type\n";
+
+/// A python3.12 function running `source` as `handler.py`, made as LocalStack's
+/// `create_lambda_function` fixture makes it (a 30 s timeout, an empty `Environment`), and
+/// waited for until Active.
+async fn python_function(replay: &Replay, name: &str, source: &str) {
+    use base64::Engine;
+    let zip = faqctl::package::write_zip(&[("handler.py", 0o644, source.as_bytes())]).unwrap();
+    let created = replay
+        .call(
+            Service::Lambda,
+            "POST",
+            "/2015-03-31/functions",
+            Some(json!({
+                "FunctionName": name,
+                "Runtime": "python3.12",
+                "Handler": "handler.handler",
+                "Role": "arn:aws:iam::000000000000:role/lambda-replay-role",
+                "Timeout": 30,
+                "Environment": { "Variables": {} },
+                "Code": { "ZipFile": base64::engine::general_purpose::STANDARD.encode(zip) },
+            })),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{created:?}");
+    settled(replay, name).await;
+}
+
+/// Waits (bounded) until the function's last change is applied (`function_updated_v2`).
+async fn settled(replay: &Replay, name: &str) {
+    let path = format!("/2015-03-31/functions/{name}/configuration");
+    let settled = common::until(std::time::Duration::from_secs(30), || async {
+        let answer = replay.call(Service::Lambda, "GET", &path, None).await;
+        answer.body["State"] == "Active" && answer.body["LastUpdateStatus"] == "Successful"
+    })
+    .await;
+    assert!(settled, "{name} did not settle");
+}
+
+async fn publish(replay: &Replay, name: &str) -> Answer {
+    let path = format!("/2015-03-31/functions/{name}/versions");
+    replay
+        .call(Service::Lambda, "POST", &path, Some(json!({})))
+        .await
+}
+
+async fn create_alias(replay: &Replay, name: &str, alias: &str, version: &str) -> Answer {
+    let path = format!("/2015-03-31/functions/{name}/aliases");
+    let body = json!({ "Name": alias, "FunctionVersion": version });
+    replay
+        .call(Service::Lambda, "POST", &path, Some(body))
+        .await
+}
+
+/// Put (with `executions`), Get or Delete of the provisioned concurrency of `name`'s
+/// `qualifier`, as boto3 sends them.
+async fn provisioned(
+    replay: &Replay,
+    method: &str,
+    name: &str,
+    qualifier: &str,
+    executions: Option<i64>,
+) -> Answer {
+    let path = format!(
+        "/2019-09-30/functions/{name}/provisioned-concurrency?Qualifier={}",
+        qualifier.replace('$', "%24")
+    );
+    let body = executions.map(|n| json!({ "ProvisionedConcurrentExecutions": n }));
+    replay.call(Service::Lambda, method, &path, body).await
+}
+
+async fn list(replay: &Replay, name: &str) -> Answer {
+    let path = format!("/2019-09-30/functions/{name}/provisioned-concurrency?List=ALL");
+    replay.call(Service::Lambda, "GET", &path, None).await
+}
+
+/// Waits (bounded) until the config is READY, as LocalStack's `concurrency_update_done`.
+async fn ready(replay: &Replay, name: &str, qualifier: &str) {
+    let ready = common::until(std::time::Duration::from_secs(30), || async {
+        provisioned(replay, "GET", name, qualifier, None).await.body["Status"] == "READY"
+    })
+    .await;
+    assert!(
+        ready,
+        "{name}:{qualifier}'s provisioned concurrency did not become READY"
+    );
+}
+
+fn concurrency_path(method: &str, name: &str) -> String {
+    let version = if method == "GET" {
+        "2019-09-30"
+    } else {
+        "2017-10-31"
+    };
+    format!("/{version}/functions/{name}/concurrency")
+}
+
+async fn reserve(replay: &Replay, name: &str, reserved: i64) -> Answer {
+    let body = json!({ "ReservedConcurrentExecutions": reserved });
+    replay
+        .call(
+            Service::Lambda,
+            "PUT",
+            &concurrency_path("PUT", name),
+            Some(body),
+        )
+        .await
+}
+
+/// test_lambda_api.py::TestLambdaProvisionedConcurrency::test_provisioned_concurrency_exceptions:
+/// Get, List, Delete and Put of a function, version or alias that does not exist, of
+/// `$LATEST`, and of a version with none; 0 refused by the model's bound.
+#[tokio::test]
+async fn provisioned_concurrency_mistakes_are_refused_as_recorded() {
+    let mut replay = Replay::start(
+        API,
+        "TestLambdaProvisionedConcurrency::test_provisioned_concurrency_exceptions",
+    )
+    .await;
+    let name = "fn-provisioned-exc";
+    python_function(&replay, name, PYTHON_ECHO).await;
+    let published = publish(&replay, name).await;
+    replay.check("publish_version_result", &published);
+    let version = published.body["Version"].as_str().unwrap().to_string();
+    let calls: [(&str, &str, &str, &str, Option<i64>); 16] = [
+        (
+            "get_provisioned_config_doesnotexist",
+            "GET",
+            name,
+            &version,
+            None,
+        ),
+        (
+            "get_provisioned_functionname_doesnotexist",
+            "GET",
+            "doesnotexist",
+            "noalias",
+            None,
+        ),
+        (
+            "get_provisioned_qualifier_doesnotexist",
+            "GET",
+            name,
+            "noalias",
+            None,
+        ),
+        (
+            "get_provisioned_version_doesnotexist",
+            "GET",
+            name,
+            "10",
+            None,
+        ),
+        ("get_provisioned_latest", "GET", name, "$LATEST", None),
+        (
+            "delete_provisioned_functionname_doesnotexist",
+            "DELETE",
+            "doesnotexist",
+            &version,
+            None,
+        ),
+        (
+            "delete_provisioned_qualifier_doesnotexist",
+            "DELETE",
+            name,
+            "noalias",
+            None,
+        ),
+        (
+            "delete_provisioned_version_doesnotexist",
+            "DELETE",
+            name,
+            "10",
+            None,
+        ),
+        ("delete_provisioned_latest", "DELETE", name, "$LATEST", None),
+        (
+            "delete_provisioned_config_doesnotexist",
+            "DELETE",
+            name,
+            &version,
+            None,
+        ),
+        (
+            "put_provisioned_invalid_param_0",
+            "PUT",
+            name,
+            &version,
+            Some(0),
+        ),
+        (
+            "put_provisioned_functionname_doesnotexist_alias",
+            "PUT",
+            "doesnotexist",
+            "noalias",
+            Some(1),
+        ),
+        (
+            "put_provisioned_functionname_doesnotexist_version",
+            "PUT",
+            "doesnotexist",
+            "1",
+            Some(1),
+        ),
+        (
+            "put_provisioned_qualifier_doesnotexist",
+            "PUT",
+            name,
+            "doesnotexist",
+            Some(1),
+        ),
+        (
+            "put_provisioned_version_doesnotexist",
+            "PUT",
+            name,
+            "10",
+            Some(1),
+        ),
+        ("put_provisioned_latest", "PUT", name, "$LATEST", Some(1)),
+    ];
+    for (key, method, function, qualifier, executions) in calls.iter().take(5) {
+        let answer = provisioned(&replay, method, function, qualifier, *executions).await;
+        replay.check(key, &answer);
+    }
+    let empty = list(&replay, name).await;
+    replay.check("list_provisioned_noconfigs", &empty);
+    let missing = list(&replay, "doesnotexist").await;
+    replay.check("list_provisioned_functionname_doesnotexist", &missing);
+    for (key, method, function, qualifier, executions) in calls.iter().skip(5) {
+        let answer = provisioned(&replay, method, function, qualifier, *executions).await;
+        replay.check(key, &answer);
+    }
+    replay.stop().await;
+}
+
+/// test_lambda_api.py::TestLambdaProvisionedConcurrency::test_provisioned_concurrency_limits:
+/// more than the account's executions, and all of them (which leaves less than the unreserved
+/// minimum), refused in AWS's words.
+#[tokio::test]
+async fn provisioned_concurrency_is_held_to_the_accounts_limits_as_recorded() {
+    let mut replay = Replay::start(
+        API,
+        "TestLambdaProvisionedConcurrency::test_provisioned_concurrency_limits",
+    )
+    .await;
+    let name = "fn-provisioned-limits";
+    python_function(&replay, name, PYTHON_ECHO).await;
+    let version = publish(&replay, name).await.body["Version"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let settings = replay
+        .call(Service::Lambda, "GET", "/2016-08-19/account-settings", None)
+        .await;
+    let limit = settings.body["AccountLimit"]["ConcurrentExecutions"]
+        .as_i64()
+        .unwrap();
+    let over = provisioned(&replay, "PUT", name, &version, Some(limit + 1)).await;
+    replay.check("put_provisioned_concurrency_account_limit_exceeded", &over);
+    // The test's own assertion: the figure in the message is the account's limit.
+    let message = over.body["message"].as_str().unwrap();
+    assert!(message.ends_with(&format!("[{limit}].")), "{message}");
+    let at = provisioned(&replay, "PUT", name, &version, Some(limit)).await;
+    replay.check(
+        "put_provisioned_concurrency_below_unreserved_min_value",
+        &at,
+    );
+    replay.stop().await;
+}
+
+/// test_lambda_api.py::TestLambdaProvisionedConcurrency::test_lambda_provisioned_lifecycle: a
+/// version provisioned by number refuses its alias, and the other way around; deleting the
+/// alias deletes its config.
+#[tokio::test]
+async fn provisioned_concurrency_lives_and_dies_as_recorded() {
+    let mut replay = Replay::start(
+        API,
+        "TestLambdaProvisionedConcurrency::test_lambda_provisioned_lifecycle",
+    )
+    .await;
+    let name = "fn-provisioned-life";
+    python_function(&replay, name, PYTHON_ECHO).await;
+    let published = publish(&replay, name).await;
+    replay.check("publish_version_result", &published);
+    let version = published.body["Version"].as_str().unwrap().to_string();
+    let alias = "alias-provisioned";
+    let created = create_alias(&replay, name, alias, &version).await;
+    replay.check("create_alias_result", &created);
+    let on_version = provisioned(&replay, "PUT", name, &version, Some(1)).await;
+    replay.check("put_provisioned_on_version", &on_version);
+    let conflict = provisioned(&replay, "PUT", name, alias, Some(1)).await;
+    replay.check("put_provisioned_on_alias_versionconflict", &conflict);
+    ready(&replay, name, &version).await;
+    let deleted = provisioned(&replay, "DELETE", name, &version, None).await;
+    replay.check("delete_provisioned_version", &deleted);
+    let gone = provisioned(&replay, "GET", name, &version, None).await;
+    replay.check("get_provisioned_version_postdelete", &gone);
+    let on_alias = provisioned(&replay, "PUT", name, alias, Some(1)).await;
+    replay.check("put_provisioned_on_alias", &on_alias);
+    let conflict = provisioned(&replay, "PUT", name, &version, Some(1)).await;
+    replay.check("put_provisioned_on_version_conflict", &conflict);
+    let path = format!("/2015-03-31/functions/{name}/aliases/{alias}");
+    let alias_deleted = replay.call(Service::Lambda, "DELETE", &path, None).await;
+    replay.check("delete_alias_result", &alias_deleted);
+    let alias_gone = provisioned(&replay, "GET", name, alias, None).await;
+    replay.check("get_provisioned_alias_postaliasdelete", &alias_gone);
+    let listed = list(&replay, name).await;
+    replay.check("list_response_postdeletes", &listed);
+    replay.stop().await;
+}
+
+/// Put, then Get before and after READY, of a version or an alias (test_lambda.py's
+/// test_provisioned_concurrency and test_provisioned_concurrency_on_alias).
+async fn provisioned_and_ready(replay: &mut Replay, name: &str, qualifier: &str, put_key: &str) {
+    let put = provisioned(replay, "PUT", name, qualifier, Some(5)).await;
+    replay.check(put_key, &put);
+    let prewait = provisioned(replay, "GET", name, qualifier, None).await;
+    replay.check("get_provisioned_prewait", &prewait);
+    ready(replay, name, qualifier).await;
+    let postwait = provisioned(replay, "GET", name, qualifier, None).await;
+    replay.check("get_provisioned_postwait", &postwait);
+}
+
+/// test_lambda.py::TestLambdaConcurrency::test_provisioned_concurrency: IN_PROGRESS with none
+/// allocated, then READY with all; the version and `$LATEST` both run.
+#[tokio::test]
+async fn provisioned_concurrency_becomes_ready_as_recorded() {
+    let mut replay = Replay::start(
+        LAMBDA,
+        "TestLambdaConcurrency::test_provisioned_concurrency",
+    )
+    .await;
+    let name = "fn-provisioned-ready";
+    python_function(&replay, name, INVOCATION_TYPE).await;
+    let version = publish(&replay, name).await.body["Version"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    provisioned_and_ready(&mut replay, name, &version, "put_provisioned_5").await;
+    for qualifier in [version.as_str(), "$LATEST"] {
+        let invoked = replay.invoke(&format!("{name}:{qualifier}"), None).await;
+        assert_eq!(invoked.status, 200, "{invoked:?}");
+    }
+    replay.stop().await;
+}
+
+/// test_lambda.py::TestLambdaConcurrency::test_provisioned_concurrency_on_alias: the same of
+/// an alias; the alias, its version and `$LATEST` all run.
+#[tokio::test]
+async fn an_alias_provisioned_concurrency_becomes_ready_as_recorded() {
+    let mut replay = Replay::start(
+        LAMBDA,
+        "TestLambdaConcurrency::test_provisioned_concurrency_on_alias",
+    )
+    .await;
+    let name = "fn-provisioned-alias";
+    python_function(&replay, name, INVOCATION_TYPE).await;
+    let version = publish(&replay, name).await.body["Version"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let created = create_alias(&replay, name, "live", &version).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    provisioned_and_ready(&mut replay, name, "live", "put_provisioned_5").await;
+    for qualifier in ["live", version.as_str(), "$LATEST"] {
+        let invoked = replay.invoke(&format!("{name}:{qualifier}"), None).await;
+        assert_eq!(invoked.status, 200, "{invoked:?}");
+    }
+    replay.stop().await;
+}
+
+/// test_lambda.py::TestLambdaConcurrency::test_lambda_provisioned_concurrency_scheduling: the
+/// config READY (its one recorded answer).
+#[tokio::test]
+async fn one_provisioned_execution_becomes_ready_as_recorded() {
+    let mut replay = Replay::start(
+        LAMBDA,
+        "TestLambdaConcurrency::test_lambda_provisioned_concurrency_scheduling",
+    )
+    .await;
+    let name = "fn-provisioned-one";
+    python_function(&replay, name, INVOCATION_TYPE).await;
+    let version = publish(&replay, name).await.body["Version"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let put = provisioned(&replay, "PUT", name, &version, Some(1)).await;
+    assert_eq!(put.status, 202, "{put:?}");
+    ready(&replay, name, &version).await;
+    let postwait = provisioned(&replay, "GET", name, &version, None).await;
+    replay.check("get_provisioned_postwait", &postwait);
+    replay.stop().await;
+}
+
+/// test_lambda.py::TestLambdaConcurrency::test_lambda_concurrency_block: a reservation of 1
+/// provisioned whole for version 1 leaves `$LATEST` nothing: it is throttled, the version
+/// runs.
+#[tokio::test]
+async fn provisioned_concurrency_takes_the_reservation_from_latest_as_recorded() {
+    let mut replay = Replay::start(
+        LAMBDA,
+        "TestLambdaConcurrency::test_lambda_concurrency_block",
+    )
+    .await;
+    let name = "fn-concurrency-block";
+    python_function(&replay, name, PYTHON_ECHO).await;
+    let published = publish(&replay, name).await;
+    replay.check("v1_result", &published);
+    let reserved = reserve(&replay, name, 1).await;
+    replay.check("reserved_concurrency_result", &reserved);
+    let hello = Some(br#"{"hello": "world"}"#.to_vec());
+    let latest = format!("{name}:$LATEST");
+    let before = replay.invoke(&latest, hello.clone()).await;
+    replay.check("invoke_latest_before_block", &before);
+    let put = provisioned(&replay, "PUT", name, "1", Some(1)).await;
+    replay.check("provisioned_concurrency_result", &put);
+    ready(&replay, name, "1").await;
+    let first = replay.invoke(&latest, hello.clone()).await;
+    replay.check("invoke_latest_first_exc", &first);
+    let v1 = replay.invoke(&format!("{name}:1"), hello.clone()).await;
+    replay.check("invoke_v1_after_block", &v1);
+    let second = replay.invoke(&latest, hello).await;
+    replay.check("invoke_latest_second_exc", &second);
+    replay.stop().await;
+}
+
+/// test_lambda.py::TestLambdaConcurrency::test_reserved_provisioned_overlap: a reservation is
+/// never below what is provisioned, provisioning never beyond the reservation, and what is
+/// provisioned is kept from `$LATEST`.
+#[tokio::test]
+async fn reserved_and_provisioned_concurrency_overlap_as_recorded() {
+    let mut replay = Replay::start(
+        LAMBDA,
+        "TestLambdaConcurrency::test_reserved_provisioned_overlap",
+    )
+    .await;
+    let name = "fn-provisioned-overlap";
+    python_function(&replay, name, INVOCATION_TYPE).await;
+    let v1 = publish(&replay, name).await.body["Version"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let put = provisioned(&replay, "PUT", name, &v1, Some(2)).await;
+    replay.check("put_provisioned_5", &put);
+    let prewait = provisioned(&replay, "GET", name, &v1, None).await;
+    replay.check("get_provisioned_prewait", &prewait);
+    ready(&replay, name, &v1).await;
+    let postwait = provisioned(&replay, "GET", name, &v1, None).await;
+    replay.check("get_provisioned_postwait", &postwait);
+    let lower = reserve(&replay, name, 1).await;
+    replay.check("reserved_lower_than_provisioned_exc", &lower);
+    let equal = reserve(&replay, name, 2).await;
+    assert_eq!(equal.status, 200, "{equal:?}");
+    let got = replay
+        .call(Service::Lambda, "GET", &concurrency_path("GET", name), None)
+        .await;
+    replay.check("get_concurrency", &got);
+    let latest = replay.invoke(name, None).await;
+    replay.check("reserved_equals_provisioned_latest_invoke_exc", &latest);
+    let on_v1 = replay.invoke(&format!("{name}:{v1}"), None).await;
+    assert_eq!(on_v1.status, 200, "{on_v1:?}");
+    let path = format!("/2015-03-31/functions/{name}/configuration");
+    let updated = replay
+        .call(
+            Service::Lambda,
+            "PUT",
+            &path,
+            Some(json!({ "Timeout": 15 })),
+        )
+        .await;
+    replay.check("update_func_config", &updated);
+    settled(&replay, name).await;
+    let v2 = publish(&replay, name).await.body["Version"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(v1, v2);
+    let another = provisioned(&replay, "PUT", name, &v2, Some(1)).await;
+    replay.check(
+        "reserved_equals_provisioned_another_provisioned_exc",
+        &another,
+    );
+    let increase = provisioned(&replay, "PUT", name, &v1, Some(3)).await;
+    replay.check(
+        "reserved_equals_provisioned_increase_provisioned_exc",
+        &increase,
+    );
+    replay.stop().await;
+}
+
+/// Beyond the recordings, the list: each config under its qualified ARN, READY once ready.
+#[tokio::test]
+async fn provisioned_concurrency_configs_are_listed() {
+    let replay = Replay::start(
+        API,
+        "TestLambdaProvisionedConcurrency::test_lambda_provisioned_lifecycle",
+    )
+    .await;
+    let name = "fn-provisioned-list";
+    python_function(&replay, name, PYTHON_ECHO).await;
+    publish(&replay, name).await;
+    create_alias(&replay, name, "live", "1").await;
+    let path = format!("/2015-03-31/functions/{name}/configuration");
+    let updated = replay
+        .call(
+            Service::Lambda,
+            "PUT",
+            &path,
+            Some(json!({ "Timeout": 15 })),
+        )
+        .await;
+    assert_eq!(updated.status, 200, "{updated:?}");
+    settled(&replay, name).await;
+    assert_eq!(publish(&replay, name).await.body["Version"], "2");
+    provisioned(&replay, "PUT", name, "2", Some(2)).await;
+    provisioned(&replay, "PUT", name, "live", Some(1)).await;
+    ready(&replay, name, "2").await;
+    ready(&replay, name, "live").await;
+    let listed = list(&replay, name).await;
+    assert_eq!(listed.status, 200, "{listed:?}");
+    let items: Vec<(Value, Value, Value)> = listed.body["ProvisionedConcurrencyConfigs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let arn = c["FunctionArn"].as_str().unwrap();
+            (
+                json!(arn.rsplit(':').next().unwrap()),
+                c["AllocatedProvisionedConcurrentExecutions"].clone(),
+                c["Status"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        items,
+        vec![
+            (json!("2"), json!(2), json!("READY")),
+            (json!("live"), json!(1), json!("READY")),
+        ]
+    );
+    // The account's unreserved executions count them.
+    let settings = replay
+        .call(Service::Lambda, "GET", "/2016-08-19/account-settings", None)
+        .await;
+    assert_eq!(
+        settings.body["AccountLimit"]["UnreservedConcurrentExecutions"],
+        997
+    );
+    replay.stop().await;
+}
