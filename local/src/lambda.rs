@@ -340,8 +340,9 @@ async fn read_code(
     zip_file: Option<String>,
     runtime: Option<&str>,
 ) -> Result<(Vec<u8>, String), Response> {
-    // A managed runtime (Python, Node.js) runs the handler, not a bootstrap of the code.
-    let needs_bootstrap = runtime.and_then(super::managed::Family::of).is_none();
+    // Only a provided.* runtime runs a bootstrap of the code; a managed one (the local cloud
+    // runs Python, Node.js, Java and Ruby; .NET it does not run) loads the handler.
+    let needs_bootstrap = runtime.is_none_or(|r| r.starts_with("provided"));
     let Some(encoded) = zip_file else {
         return Err(invalid(
             "faqctl local takes the code as ZipFile; S3 and container images are not emulated",
