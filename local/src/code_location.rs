@@ -29,6 +29,16 @@ pub fn zip_of(code_dir: &Path) -> std::path::PathBuf {
     code_dir.with_extension("zip")
 }
 
+/// Keeps a revision's zip beside its directory: written aside and moved in, so that a download
+/// never reads half of it.
+pub fn keep(code_dir: &Path, zip: &[u8]) -> Result<(), String> {
+    let target = zip_of(code_dir);
+    let aside = code_dir.with_extension("zip.part");
+    std::fs::write(&aside, zip)
+        .and_then(|()| std::fs::rename(&aside, &target))
+        .map_err(|e| format!("keeping the code's zip: {e}"))
+}
+
 /// Removes a revision's code: its directory and its zip.
 pub fn remove(code_dir: &Path) {
     let _ = std::fs::remove_dir_all(code_dir);
@@ -109,7 +119,7 @@ fn s3_error(status: u16, code: &str, message: &str) -> Response {
 
 /// A download of `/_faqctl/code/…`: the zip, if the signature is this process's and has not
 /// expired; S3's answers otherwise.
-pub fn serve(code_root: &Path, object: &str, query: Option<&str>) -> Response {
+pub async fn serve(code_root: &Path, object: &str, query: Option<&str>) -> Response {
     let mut date = None;
     let mut expires = None;
     let mut given = None;
@@ -140,7 +150,7 @@ pub fn serve(code_root: &Path, object: &str, query: Option<&str>) -> Response {
         _ => return s3_error(403, "AccessDenied", "Request has expired"),
     }
     // The signature covers the object's name: it is one this process named.
-    match std::fs::read(code_root.join(object)) {
+    match tokio::fs::read(code_root.join(object)).await {
         Ok(zip) => (
             axum::http::StatusCode::OK,
             [("content-type", "application/zip")],
@@ -155,12 +165,12 @@ pub fn serve(code_root: &Path, object: &str, query: Option<&str>) -> Response {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_location_is_served_only_as_signed_and_in_time() {
+    #[tokio::test]
+    async fn a_location_is_served_only_as_signed_and_in_time() {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("us-east-1/f/3");
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(zip_of(&dir), b"PK-zip").unwrap();
+        keep(&dir, b"PK-zip").unwrap();
         let url = location("127.0.0.1:1", "us-east-1", "f", &dir);
         let (path, query) = url
             .strip_prefix("http://127.0.0.1:1/_faqctl/code/")
@@ -168,18 +178,18 @@ mod tests {
             .split_once('?')
             .unwrap();
         assert_eq!(path, "us-east-1/f/3.zip");
-        let served = serve(root.path(), path, Some(query));
+        let served = serve(root.path(), path, Some(query)).await;
         assert_eq!(served.status(), 200);
-        let altered = serve(root.path(), "us-east-1/g/3.zip", Some(query));
+        let altered = serve(root.path(), "us-east-1/g/3.zip", Some(query)).await;
         assert_eq!(altered.status(), 403);
         let date = amz_date(super::super::clock::now_secs() - EXPIRES - 5);
         let old = format!(
             "X-Amz-Date={date}&X-Amz-Expires=600&X-Amz-Signature={}",
             signature(path, &date)
         );
-        assert_eq!(serve(root.path(), path, Some(&old)).status(), 403);
+        assert_eq!(serve(root.path(), path, Some(&old)).await.status(), 403);
         remove(&dir);
-        assert_eq!(serve(root.path(), path, Some(query)).status(), 404);
+        assert_eq!(serve(root.path(), path, Some(query)).await.status(), 404);
     }
 
     #[test]

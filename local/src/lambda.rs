@@ -546,8 +546,7 @@ async fn finish_in_background(
     // The zip is kept beside its files: GetFunction's `Code.Location` serves it.
     let unpacked = tokio::task::spawn_blocking(move || {
         code::unpack(&code, &target)?;
-        std::fs::write(super::code_location::zip_of(&target), &code)
-            .map_err(|e| format!("keeping the code's zip: {e}"))
+        super::code_location::keep(&target, &code)
     })
     .await
     .unwrap_or_else(|_| Err("unpacking the code failed".to_string()));

@@ -332,7 +332,7 @@ async fn serve(
         }
         Target::Admin => admin::handle(cloud, method, uri.path(), &body),
         Target::Code(object) => {
-            super::code_location::serve(&cloud.dir.join("code"), &object, uri.query())
+            super::code_location::serve(&cloud.dir.join("code"), &object, uri.query()).await
         }
         Target::Sts | Target::Iam => {
             let action = query::action(&body);
