@@ -197,27 +197,26 @@ async fn serve(
         )
     });
     if let Some(validation) = &validation {
-        let no_parameters = BTreeMap::new();
-        let checked = request_validation::check(
-            validation,
-            &request_validation::Request {
-                path: path_parameters.as_ref().unwrap_or(&no_parameters),
-                query: request.query,
-                headers: request.headers,
-                body: &request.body,
-            },
-        );
-        if let Err(failure) = checked {
-            trace.error(format!("Request validation failed: {}", failure.message));
-            let input = mock_input(
+        let input = || {
+            mock_input(
                 request,
                 request_id,
                 &resource,
                 &deployment_id,
-                path_parameters,
-                stage_variables,
-            );
-            return gateway_response(&gateway_responses, &failure, "BadRequestException", input);
+                path_parameters.clone(),
+                stage_variables.clone(),
+            )
+        };
+        let parameters = path_parameters.as_ref();
+        if let Err(refused) = validate(
+            validation,
+            request,
+            parameters,
+            &gateway_responses,
+            input,
+            trace,
+        ) {
+            return refused;
         }
     }
     let (function_region, function_name, qualifier, proxy_credentials) = match target {
@@ -1306,93 +1305,21 @@ fn resolve(
         // A Cognito or custom authorizer, which the local cloud does not run.
         return Err(missing());
     };
-    if method
-        .integration
-        .as_ref()
-        .is_some_and(|i| i.kind == "MOCK")
-    {
-        return Ok(Route {
-            resource: RouteResource {
-                id: resource.id.clone(),
-                path: resource.path.clone(),
-            },
-            target: Target::Mock(Box::new(method.clone())),
-            parameters,
-            region: api.region.clone(),
-            variables,
-            canary: canary.is_some(),
-            deployment_id: deployment.id.clone(),
-            binary_media_types: api.binary_media_types.clone(),
-            api_key_required: method.api_key_required,
-            authorization,
-            validation: request_validation::of(method, deployment),
-            gateway_responses: deployment.gateway_responses.clone(),
-        });
-    }
     let kind = method.integration.as_ref().map(|i| i.kind.as_str());
-    if let Some(kind @ ("HTTP" | "HTTP_PROXY")) = kind {
-        return Ok(Route {
-            resource: RouteResource {
-                id: resource.id.clone(),
-                path: resource.path.clone(),
-            },
-            target: Target::Http(Box::new(method.clone()), kind == "HTTP_PROXY"),
-            parameters,
-            region: api.region.clone(),
-            variables,
-            canary: canary.is_some(),
-            deployment_id: deployment.id.clone(),
-            binary_media_types: api.binary_media_types.clone(),
-            api_key_required: method.api_key_required,
-            authorization,
-            validation: request_validation::of(method, deployment),
-            gateway_responses: deployment.gateway_responses.clone(),
-        });
-    }
-    let function = method
-        .integration
-        .as_ref()
-        .filter(|i| i.kind == "AWS_PROXY" || i.kind == "AWS")
-        .and_then(|i| i.uri.as_deref())
-        .filter(|uri| uri.contains(":lambda:path/"))
-        .and_then(|uri| uri.split("/functions/").nth(1))
-        .and_then(|rest| rest.strip_suffix("/invocations"))
-        .map(|arn| {
-            // The function lives in the region its ARN names (an integration may call one of
-            // another region, as on AWS).
-            let region = arn.split(':').nth(3).unwrap_or(&api.region).to_string();
-            let name = arn.rsplit(":function:").next().unwrap_or(arn);
-            match name.split_once(':') {
-                Some((name, qualifier)) => (region, name.to_string(), Some(qualifier.to_string())),
-                None => (region, name.to_string(), None),
-            }
-        });
-    let Some(function) = function else {
-        return Err(message(
-            500,
-            "Internal server error",
-            "InternalServerErrorException",
-        ));
+    let target = match kind {
+        Some("MOCK") => Target::Mock(Box::new(method.clone())),
+        Some(kind @ ("HTTP" | "HTTP_PROXY")) => {
+            Target::Http(Box::new(method.clone()), kind == "HTTP_PROXY")
+        }
+        _ => lambda_target(method, &api.region, kind == Some("AWS"))
+            .ok_or_else(|| message(500, "Internal server error", "InternalServerErrorException"))?,
     };
     Ok(Route {
         resource: RouteResource {
             id: resource.id.clone(),
             path: resource.path.clone(),
         },
-        target: match kind {
-            Some("AWS") => {
-                Target::LambdaCustom(function.0, function.1, function.2, Box::new(method.clone()))
-            }
-            _ => Target::Lambda(
-                function.0,
-                function.1,
-                function.2,
-                method
-                    .integration
-                    .as_ref()
-                    .and_then(|i| i.credentials.clone()),
-            ),
-        },
+        target,
         parameters,
         region: api.region.clone(),
         variables,
@@ -1403,6 +1330,60 @@ fn resolve(
         authorization,
         validation: request_validation::of(method, deployment),
         gateway_responses: deployment.gateway_responses.clone(),
+    })
+}
+
+/// The function an `AWS_PROXY` or `AWS` (Lambda custom) integration calls, from its URI's
+/// ARN: the function lives in the region its ARN names (an integration may call one of
+/// another region, as on AWS), with the qualifier the ARN ends with, if any.
+fn lambda_target(method: &ApiMethod, api_region: &str, custom: bool) -> Option<Target> {
+    let integration = method.integration.as_ref()?;
+    if integration.kind != "AWS_PROXY" && integration.kind != "AWS" {
+        return None;
+    }
+    let uri = integration.uri.as_deref()?;
+    if !uri.contains(":lambda:path/") {
+        return None;
+    }
+    let arn = uri
+        .split("/functions/")
+        .nth(1)?
+        .strip_suffix("/invocations")?;
+    let region = arn.split(':').nth(3).unwrap_or(api_region).to_string();
+    let name = arn.rsplit(":function:").next().unwrap_or(arn);
+    let (name, qualifier) = match name.split_once(':') {
+        Some((name, qualifier)) => (name.to_string(), Some(qualifier.to_string())),
+        None => (name.to_string(), None),
+    };
+    Some(match custom {
+        true => Target::LambdaCustom(region, name, qualifier, Box::new(method.clone())),
+        false => Target::Lambda(region, name, qualifier, integration.credentials.clone()),
+    })
+}
+
+/// A method's request validation: on a refusal, the deployment's gateway response for it
+/// (`BAD_REQUEST_PARAMETERS` / `BAD_REQUEST_BODY`), rendered with the request's values.
+fn validate(
+    validation: &request_validation::Validation,
+    request: &StageRequest<'_>,
+    path_parameters: Option<&BTreeMap<String, String>>,
+    gateway_responses: &BTreeMap<String, GatewayResponse>,
+    input: impl FnOnce() -> TemplateInput,
+    trace: &mut Trace,
+) -> Result<(), Response> {
+    let no_parameters = BTreeMap::new();
+    let checked = request_validation::check(
+        validation,
+        &request_validation::Request {
+            path: path_parameters.unwrap_or(&no_parameters),
+            query: request.query,
+            headers: request.headers,
+            body: &request.body,
+        },
+    );
+    checked.map_err(|failure| {
+        trace.error(format!("Request validation failed: {}", failure.message));
+        gateway_response(gateway_responses, &failure, "BadRequestException", input())
     })
 }
 
