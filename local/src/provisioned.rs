@@ -161,8 +161,16 @@ pub fn put(cloud: &Cloud, region: &str, input: PutProvisionedConcurrencyConfigRe
         status: Some(ProvisionedConcurrencyStatusEnum::InProgress),
         status_reason: None,
     };
+    // Its environments start initializing now (READY once they have, as `status` tells).
+    let version = super::versions::resolve(function, Some(&qualifier)).map(|named| named.function);
     function.provisioned.insert(qualifier, config);
     db.changed();
+    drop(db);
+    if let Some(version) = version {
+        cloud
+            .runtimes
+            .provision(&version, usize::try_from(requested).unwrap_or(0));
+    }
     json(202, &answer)
 }
 
@@ -215,7 +223,14 @@ pub fn delete(
             Err(refusal) => return refusal,
         };
     if function.provisioned.remove(&qualifier).is_some() {
+        // Its environments go; later invocations start theirs on demand.
+        let version = super::versions::resolve(function, Some(&qualifier))
+            .map(|named| (named.function.name, named.function.version));
         db.changed();
+        drop(db);
+        if let Some((name, version)) = version {
+            cloud.runtimes.retire_version(region, &name, &version);
+        }
     }
     empty(204)
 }

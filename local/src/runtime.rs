@@ -177,6 +177,45 @@ fn kill_group(pgid: i32) {
     }
 }
 
+/// An environment of the pool's provisioned concurrency once one is started, if any is still
+/// starting (bounded by Lambda's init limit); none when none is.
+async fn provisioned_env(pool: &Pool) -> Option<Env> {
+    let deadline = tokio::time::Instant::now() + INIT_LIMIT;
+    while pool.provisioning.load(Ordering::Acquire) > 0 {
+        let signal = pool.provisioned.notified();
+        tokio::pin!(signal);
+        // Registered before the pool is looked at again: a start in between is not missed.
+        signal.as_mut().enable();
+        let idle = lock(&pool.idle).pop();
+        if idle.is_some() {
+            return idle;
+        }
+        if pool.provisioning.load(Ordering::Acquire) == 0
+            || tokio::time::timeout_at(deadline, signal).await.is_err()
+        {
+            break;
+        }
+    }
+    lock(&pool.idle).pop()
+}
+
+/// How an environment came to be: started by an invocation, or ahead of them for provisioned
+/// concurrency (`AWS_LAMBDA_INITIALIZATION_TYPE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Initialization {
+    OnDemand,
+    Provisioned,
+}
+
+impl Initialization {
+    fn as_str(self) -> &'static str {
+        match self {
+            Initialization::OnDemand => "on-demand",
+            Initialization::Provisioned => "provisioned-concurrency",
+        }
+    }
+}
+
 /// The warm environments of one function as it is now: its revision (code or configuration)
 /// and the code they run. An update is `InProgress` while its new code is unpacked: the
 /// revision has moved on but the code has not, and invocations then run the old code (as on
@@ -187,6 +226,10 @@ struct Pool {
     code_dir: PathBuf,
     idle: Mutex<Vec<Env>>,
     permits: Arc<Semaphore>,
+    /// Provisioned environments still starting, and a signal each time one is done: an
+    /// invocation waits for one of them rather than start its own.
+    provisioning: AtomicUsize,
+    provisioned: tokio::sync::Notify,
 }
 
 impl Runtimes {
@@ -223,6 +266,8 @@ impl Runtimes {
                     code_dir: function.code_dir.clone(),
                     idle: Mutex::new(Vec::new()),
                     permits: Arc::new(Semaphore::new(self.max_environments)),
+                    provisioning: AtomicUsize::new(0),
+                    provisioned: tokio::sync::Notify::new(),
                 });
                 // Replacing the pool drops its idle environments: their processes are killed.
                 pools
@@ -233,6 +278,29 @@ impl Runtimes {
                     .insert(function.version.clone(), pool.clone());
                 pool
             }
+        }
+    }
+
+    /// Starts `count` environments of a version ahead of its invocations, as provisioned
+    /// concurrency does (at most `--max-environments` of them): they initialize now, wait
+    /// warm, and show `AWS_LAMBDA_INITIALIZATION_TYPE` as `provisioned-concurrency`. An
+    /// invocation takes one of them before it starts one on demand.
+    pub fn provision(&self, function: &Function, count: usize) {
+        let pool = self.pool(function);
+        let count = count.min(self.max_environments);
+        pool.provisioning.fetch_add(count, Ordering::AcqRel);
+        for _ in 0..count {
+            let (function, db, groups) = (function.clone(), self.db.clone(), self.groups.clone());
+            let (pool, tasks) = (pool.clone(), self.tasks.clone());
+            self.tasks.spawn(async move {
+                let started =
+                    Env::spawn(&function, db, groups, &tasks, Initialization::Provisioned).await;
+                if let Ok(env) = started {
+                    lock(&pool.idle).push(env);
+                }
+                pool.provisioning.fetch_sub(1, Ordering::AcqRel);
+                pool.provisioned.notify_waiters();
+            });
         }
     }
 
@@ -319,11 +387,21 @@ impl Runtimes {
                 "the local cloud is shutting down",
             );
         }
-        let warm = lock(&pool.idle).pop();
+        let idle = lock(&pool.idle).pop();
+        let warm = match idle {
+            Some(env) => Some(env),
+            None => provisioned_env(&pool).await,
+        };
         let mut env = match warm {
             Some(env) => env,
-            None => match Env::spawn(function, self.db.clone(), self.groups.clone(), &self.tasks)
-                .await
+            None => match Env::spawn(
+                function,
+                self.db.clone(),
+                self.groups.clone(),
+                &self.tasks,
+                Initialization::OnDemand,
+            )
+            .await
             {
                 Ok(env) => env,
                 Err(message) => return failure(&request_id, "Runtime.InvalidEntrypoint", &message),
@@ -680,6 +758,7 @@ impl Env {
         db: Arc<Mutex<Db>>,
         groups: Groups,
         tasks: &Tasks,
+        initialization: Initialization,
     ) -> Result<Env, String> {
         // Finding an interpreter, and compiling the Java client the first time, run programs
         // (javac for seconds): on a blocking thread, not a worker every request shares.
@@ -728,7 +807,8 @@ impl Env {
             ),
             None,
         );
-        let mut command = bootstrap_command(&launch, function, address, &group, &stream);
+        let mut command =
+            bootstrap_command(&launch, function, address, &group, &stream, initialization);
         // A managed runtime's client writes its logging records and error reports, framed, to
         // a descriptor of their own (AWS's `_LAMBDA_TELEMETRY_LOG_FD`).
         let telemetry = match super::managed::telemetry_fd(&function.runtime) {
@@ -1143,6 +1223,7 @@ fn bootstrap_command(
     address: std::net::SocketAddr,
     group: &str,
     stream: &str,
+    initialization: Initialization,
 ) -> tokio::process::Command {
     let root = function.code_dir.display().to_string();
     let mut command = tokio::process::Command::new(&launch.program);
@@ -1181,7 +1262,7 @@ fn bootstrap_command(
         )
         .env("AWS_LAMBDA_LOG_GROUP_NAME", group)
         .env("AWS_LAMBDA_LOG_STREAM_NAME", stream)
-        .env("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
+        .env("AWS_LAMBDA_INITIALIZATION_TYPE", initialization.as_str())
         // Credentials of the environment's own, each value its own as on AWS (recorded:
         // test_introspection_invoke, three stand-ins). Not `ASIA…`: the local cloud refuses a
         // temporary key it did not issue, and a function calls it as the local identity

@@ -1,10 +1,11 @@
 //! Provisioned concurrency, replayed from LocalStack's test_lambda_api.py
 //! (TestLambdaProvisionedConcurrency) and test_lambda.py (TestLambdaConcurrency).
 //!
-//! Not replayed of those tests: their own assertions that an invocation of a provisioned
-//! version reads `AWS_LAMBDA_INITIALIZATION_TYPE` as `provisioned-concurrency` (the local cloud
-//! starts every environment on demand), and test_provisioned_concurrency_init_failure, whose
-//! function fails only in a provisioned environment's init.
+//! An invocation of a provisioned version (or of its alias) runs in an environment started
+//! ahead of it and reads `AWS_LAMBDA_INITIALIZATION_TYPE` as `provisioned-concurrency`;
+//! `$LATEST`'s as `on-demand`, as the tests assert. Not replayed:
+//! test_provisioned_concurrency_init_failure, whose function fails only in a provisioned
+//! environment's init (a config never becomes FAILED here).
 
 use serde_json::{json, Value};
 
@@ -357,9 +358,13 @@ async fn provisioned_concurrency_becomes_ready_as_recorded() {
         .unwrap()
         .to_string();
     provisioned_and_ready(&mut replay, name, &version, "put_provisioned_5").await;
-    for qualifier in [version.as_str(), "$LATEST"] {
+    for (qualifier, initialization) in [
+        (version.as_str(), "provisioned-concurrency"),
+        ("$LATEST", "on-demand"),
+    ] {
         let invoked = replay.invoke(&format!("{name}:{qualifier}"), None).await;
         assert_eq!(invoked.status, 200, "{invoked:?}");
+        assert_eq!(invoked.body["Payload"], initialization, "{qualifier}");
     }
     replay.stop().await;
 }
@@ -382,9 +387,14 @@ async fn an_alias_provisioned_concurrency_becomes_ready_as_recorded() {
     let created = create_alias(&replay, name, "live", &version).await;
     assert_eq!(created.status, 201, "{created:?}");
     provisioned_and_ready(&mut replay, name, "live", "put_provisioned_5").await;
-    for qualifier in ["live", version.as_str(), "$LATEST"] {
+    for (qualifier, initialization) in [
+        ("live", "provisioned-concurrency"),
+        (version.as_str(), "provisioned-concurrency"),
+        ("$LATEST", "on-demand"),
+    ] {
         let invoked = replay.invoke(&format!("{name}:{qualifier}"), None).await;
         assert_eq!(invoked.status, 200, "{invoked:?}");
+        assert_eq!(invoked.body["Payload"], initialization, "{qualifier}");
     }
     replay.stop().await;
 }
