@@ -47,14 +47,18 @@ use super::usage_plans;
 use super::wire::{apigateway_bad_request as bad_request, apigateway_not_found as not_found};
 use super::wire::{empty, json};
 
+mod import;
+
 /// The largest control-plane request taken: API Gateway's 10 MB payload quota.
 pub const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
 
 /// The operation a request is for, by its method and path against the URI templates of the
-/// operations AWS's model binds (the most specific that matches); `None` when it is not one
-/// the local cloud emulates.
-pub fn operation(method: &HttpMethod, path: &str) -> Option<Operation> {
-    model::route(Service::ApiGateway, method.as_str(), path).and_then(Operation::from_name)
+/// operations AWS's model binds (the most specific that matches, ImportRestApi's
+/// `?mode=import` before CreateRestApi's bare path); `None` when it is not one the local cloud
+/// emulates.
+pub fn operation(method: &HttpMethod, path: &str, query: &str) -> Option<Operation> {
+    model::route_query(Service::ApiGateway, method.as_str(), path, query)
+        .and_then(Operation::from_name)
 }
 
 /// Whether an operation changes state (and so the state is saved after it).
@@ -125,6 +129,8 @@ pub fn apply(db: &mut Db, operation: Operation, region: &str, input: Value) -> R
         Request::UpdateModel(input) => api_models::update_model(db, region, input),
         Request::DeleteModel(input) => api_models::delete_model(db, region, input),
         Request::GetExport(input) => export::get_export(db, region, input),
+        Request::ImportRestApi(input) => import::import_rest_api(db, region, input),
+        Request::PutRestApi(input) => import::put_rest_api(db, region, input),
         Request::CreateDomainName(input) => domains::create_domain_name(db, region, input),
         Request::GetDomainName(input) => domains::get_domain_name(db, region, input),
         Request::GetDomainNames(input) => domains::get_domain_names(db, region, input),
@@ -191,6 +197,14 @@ fn create_rest_api(
     region: &str,
     input: CreateRestApiRequest,
 ) -> Result<Response, Response> {
+    let api = new_rest_api(region, input)?;
+    let response = json(201, &rest_api_json(&api));
+    db.insert_api(api);
+    Ok(response)
+}
+
+/// A new API as CreateRestApi makes it (ImportRestApi's too), not yet in the state.
+pub(super) fn new_rest_api(region: &str, input: CreateRestApiRequest) -> Result<RestApi, Response> {
     if input.name.is_empty() {
         return Err(bad_request("Invalid API name specified"));
     }
@@ -250,9 +264,7 @@ fn create_rest_api(
         gateway_responses: BTreeMap::new(),
         authorizers: BTreeMap::new(),
     };
-    let response = json(201, &rest_api_json(&api));
-    db.insert_api(api);
-    Ok(response)
+    Ok(api)
 }
 
 fn update_rest_api(
@@ -304,7 +316,14 @@ fn get_rest_apis(
 
 fn get_rest_api(db: &mut Db, region: &str, input: GetRestApiRequest) -> Result<Response, Response> {
     let id: &str = &input.rest_api_id;
-    api(db, region, id).map(|a| json(200, &rest_api_json(a)))
+    // GetRestApi answers `tags` even when there are none (recorded:
+    // test_put_rest_api_mode_binary_media_types' get-rest-api, `"tags": {}`), as
+    // CreateRestApi does not.
+    api(db, region, id).map(|a| {
+        let mut answer = rest_api_json(a);
+        answer.tags = Some(a.tags.clone());
+        json(200, &answer)
+    })
 }
 
 fn delete_rest_api(
@@ -499,7 +518,11 @@ fn renew_paths(api: &mut RestApi, rid: &str) {
     }
 }
 
-fn put_method(db: &mut Db, region: &str, input: PutMethodRequest) -> Result<Response, Response> {
+pub(super) fn put_method(
+    db: &mut Db,
+    region: &str,
+    input: PutMethodRequest,
+) -> Result<Response, Response> {
     let id: &str = &input.rest_api_id;
     let rid: &str = &input.resource_id;
     let verb: &str = &input.http_method;
@@ -608,7 +631,7 @@ fn update_method(
     Ok(response)
 }
 
-fn put_integration(
+pub(super) fn put_integration(
     db: &mut Db,
     region: &str,
     input: PutIntegrationRequest,
@@ -797,7 +820,7 @@ fn delete_integration(
     }
 }
 
-fn put_method_response(
+pub(super) fn put_method_response(
     db: &mut Db,
     region: &str,
     input: PutMethodResponseRequest,
@@ -886,7 +909,7 @@ fn update_method_response(
     Ok(json(201, &response))
 }
 
-fn put_integration_response(
+pub(super) fn put_integration_response(
     db: &mut Db,
     region: &str,
     input: PutIntegrationResponseRequest,
@@ -1879,7 +1902,7 @@ impl<K: Clone, V: Clone> IsEmpty for BTreeMap<K, V> {
     }
 }
 
-fn rest_api_json(api: &RestApi) -> shape::RestApi {
+pub(super) fn rest_api_json(api: &RestApi) -> shape::RestApi {
     shape::RestApi {
         id: Some(api.id.clone()),
         name: Some(api.name.clone()),

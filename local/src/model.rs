@@ -263,7 +263,8 @@ pub fn not_emulated(
         .map(|(_, known)| known)
 }
 
-/// `route_query` of a request with no query string.
+/// `route_query` of a request with no query string (the tests' shorthand).
+#[cfg(test)]
 pub fn route(service: Service, method: &str, path: &str) -> Option<&'static str> {
     route_query(service, method, path, "")
 }

@@ -174,7 +174,13 @@ fn target(method: &Method, uri: &Uri, headers: &HeaderMap) -> Target {
             uri.query().unwrap_or_default(),
         )))
     };
-    let apigateway = || Target::Service(Call::ApiGateway(apigateway::operation(method, path)));
+    let apigateway = || {
+        Target::Service(Call::ApiGateway(apigateway::operation(
+            method,
+            path,
+            uri.query().unwrap_or_default(),
+        )))
+    };
     let logs = || {
         let target = headers.get("x-amz-target").and_then(|t| t.to_str().ok());
         Target::Service(Call::Logs(logs::operation(target)))
@@ -893,6 +899,21 @@ async fn apply_call(
                 wire::lambda_error(LambdaError::UnknownOperationException, "unknown operation")
             }
         },
+        // ImportRestApi's and PutRestApi's body is the document itself (the `body` payload),
+        // handed over as text, not read as members.
+        Call::ApiGateway(Some(op)) if !model::json_body(service, op.name()) => {
+            let mut members = serde_json::Map::new();
+            let text = String::from_utf8_lossy(body).into_owned();
+            members.insert("body".into(), Value::String(text));
+            let input = rest_input(
+                service,
+                op.name(),
+                uri,
+                headers,
+                Some(Value::Object(members)),
+            );
+            apigateway::apply(&mut cloud.db(), op, region, input)
+        }
         Call::ApiGateway(op) => match (op, json.map_or_else(|| wire::parse_body(body), Ok)) {
             (Some(op), Ok(members)) => {
                 let input = rest_input(service, op.name(), uri, headers, Some(members));

@@ -721,6 +721,7 @@ mod authorizers;
 mod canary;
 mod cloudwatch;
 mod function_urls;
+mod import;
 mod lambda;
 mod lambda_names;
 mod lambda_runtimes;
