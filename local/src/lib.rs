@@ -58,6 +58,7 @@ mod lambda;
 mod layers;
 mod logs;
 mod managed;
+mod metric_filters;
 mod model;
 mod paging;
 mod placement;

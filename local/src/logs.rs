@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use super::clock::now_ms;
 use super::error::{AwsError, Protocol};
+use super::metric_filters;
 pub use super::shapes::logs::Operation;
 use super::shapes::logs::{
     CreateLogGroupRequest, CreateLogStreamRequest, DeleteLogGroupRequest,
@@ -50,6 +51,7 @@ pub fn writes(operation: Operation) -> bool {
             | Operation::FilterLogEvents
             | Operation::ListTagsLogGroup
             | Operation::StartLiveTail
+            | Operation::DescribeMetricFilters
     )
 }
 
@@ -97,6 +99,15 @@ fn serve(db: &mut Db, region: &str, request: Request) -> Answer<Value> {
         Request::PutLogEvents(input) => put_log_events(db, region, input).map(json),
         Request::GetLogEvents(input) => get_log_events(db, region, input).map(json),
         Request::ListTagsLogGroup(input) => list_tags_log_group(db, region, input).map(json),
+        Request::PutMetricFilter(input) => {
+            metric_filters::put_metric_filter(db, region, input).map(empty)
+        }
+        Request::DescribeMetricFilters(input) => {
+            metric_filters::describe_metric_filters(db, region, input).map(json)
+        }
+        Request::DeleteMetricFilter(input) => {
+            metric_filters::delete_metric_filter(db, region, input).map(empty)
+        }
         // Served by `apply` off the lock.
         Request::FilterLogEvents(_) | Request::StartLiveTail(_) => Err(AwsError::new(
             ErrorCode::InternalFailure,
