@@ -76,6 +76,7 @@ mod sigv4;
 mod snapstart;
 mod state;
 mod sts;
+mod subscription_filters;
 mod tasks;
 mod timing;
 mod updates;

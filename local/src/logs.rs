@@ -23,6 +23,7 @@ use super::shapes::logs::{
     PutLogEventsResponse, PutRetentionPolicyRequest, RejectedLogEventsInfo, Request,
 };
 use super::state::{Db, LogEvent, LogGroup, LogStream};
+use super::subscription_filters;
 use super::wire;
 use super::Cloud;
 
@@ -52,6 +53,7 @@ pub fn writes(operation: Operation) -> bool {
             | Operation::ListTagsLogGroup
             | Operation::StartLiveTail
             | Operation::DescribeMetricFilters
+            | Operation::DescribeSubscriptionFilters
     )
 }
 
@@ -107,6 +109,15 @@ fn serve(db: &mut Db, region: &str, request: Request) -> Answer<Value> {
         }
         Request::DeleteMetricFilter(input) => {
             metric_filters::delete_metric_filter(db, region, input).map(empty)
+        }
+        Request::PutSubscriptionFilter(input) => {
+            subscription_filters::put_subscription_filter(db, region, input).map(empty)
+        }
+        Request::DescribeSubscriptionFilters(input) => {
+            subscription_filters::describe_subscription_filters(db, region, input).map(json)
+        }
+        Request::DeleteSubscriptionFilter(input) => {
+            subscription_filters::delete_subscription_filter(db, region, input).map(empty)
         }
         // Served by `apply` off the lock.
         Request::FilterLogEvents(_) | Request::StartLiveTail(_) => Err(AwsError::new(

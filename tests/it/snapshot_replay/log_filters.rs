@@ -1,5 +1,5 @@
-//! CloudWatch Logs' metric filters, recorded (LocalStack's
-//! `tests/aws/services/logs/test_logs_metric_filters.py`).
+//! CloudWatch Logs' metric and subscription filters, recorded (LocalStack's
+//! `tests/aws/services/logs/test_logs_metric_filters.py`, `test_logs_subscription_filters.py`).
 
 use serde_json::{json, Value};
 
@@ -283,6 +283,191 @@ async fn a_deleted_metric_filter_is_gone() {
     ] {
         let again = logs(&replay, "DeleteMetricFilter", body).await;
         assert_eq!(again.code.as_deref(), Some("ResourceNotFoundException"));
+    }
+    replay.stop().await;
+}
+
+const SUBSCRIPTION_FILTERS: &str = "logs-test_logs_subscription_filters.snapshot.json";
+
+/// A function of this account, as `create_lambda_function` makes one.
+const FUNCTION: &str = "arn:aws:lambda:us-east-1:000000000000:function:test-lambda-f1";
+
+fn subscription(group: &str, name: &str, pattern: &str, destination: &str) -> Value {
+    json!({
+        "logGroupName": group,
+        "filterName": name,
+        "filterPattern": pattern,
+        "destinationArn": destination,
+    })
+}
+
+/// TestSubscriptionFilters::test_describe_subscription_filters_empty and
+/// ..._log_group_not_found: none yet, and a group that does not exist.
+#[tokio::test]
+async fn subscription_filters_are_described_as_recorded() {
+    let mut replay = Replay::start(
+        SUBSCRIPTION_FILTERS,
+        "TestSubscriptionFilters::test_describe_subscription_filters_empty",
+    )
+    .await;
+    create_group(&replay, "log-group-f1").await;
+    let described = logs(
+        &replay,
+        "DescribeSubscriptionFilters",
+        json!({ "logGroupName": "log-group-f1" }),
+    )
+    .await;
+    replay.check("describe-subscription-filters-empty", &described);
+    replay.stop().await;
+
+    let mut replay = Replay::start(
+        SUBSCRIPTION_FILTERS,
+        "TestSubscriptionFilters::test_describe_subscription_filters_log_group_not_found",
+    )
+    .await;
+    let described = logs(
+        &replay,
+        "DescribeSubscriptionFilters",
+        json!({ "logGroupName": "not-existing-log-group" }),
+    )
+    .await;
+    replay.check("error-log-group-not-found", &described);
+    replay.stop().await;
+}
+
+/// TestSubscriptionFilterUpdates::test_put_subscription_filter_update and
+/// ..._limit_exceeded: a filter put again under its name is replaced; a third is refused.
+#[tokio::test]
+async fn subscription_filters_are_replaced_and_limited_as_recorded() {
+    let group = "log-group-g1";
+    let mut replay = Replay::start(
+        SUBSCRIPTION_FILTERS,
+        "TestSubscriptionFilterUpdates::test_put_subscription_filter_update",
+    )
+    .await;
+    create_group(&replay, group).await;
+    for pattern in ["", "[]"] {
+        let put = logs(
+            &replay,
+            "PutSubscriptionFilter",
+            subscription(group, "test", pattern, FUNCTION),
+        )
+        .await;
+        assert_eq!(put.status, 200, "{put:?}");
+    }
+    let described = logs(
+        &replay,
+        "DescribeSubscriptionFilters",
+        json!({ "logGroupName": group }),
+    )
+    .await;
+    replay.check("updated-filter", &described);
+    replay.stop().await;
+
+    let mut replay = Replay::start(
+        SUBSCRIPTION_FILTERS,
+        "TestSubscriptionFilterUpdates::test_put_subscription_filter_limit_exceeded",
+    )
+    .await;
+    create_group(&replay, group).await;
+    for (name, pattern) in [("test-1", ""), ("test-2", "[]")] {
+        let put = logs(
+            &replay,
+            "PutSubscriptionFilter",
+            subscription(group, name, pattern, FUNCTION),
+        )
+        .await;
+        assert_eq!(put.status, 200, "{put:?}");
+    }
+    let third = logs(
+        &replay,
+        "PutSubscriptionFilter",
+        subscription(group, "test-3", "", FUNCTION),
+    )
+    .await;
+    replay.check("error-limit-exceeded", &third);
+    replay.stop().await;
+}
+
+/// TestSubscriptionFilterUpdates::test_delete_subscription_filter_errors and
+/// ..._put_subscription_filter_errors (another account's function is refused before the
+/// group is looked for; a Kinesis stream without a role), and test_delete_subscription_filter
+/// (validated, no snapshot): a deleted filter is no longer described.
+#[tokio::test]
+async fn subscription_filters_are_refused_and_deleted_as_recorded() {
+    let group = "log-group-h1";
+    let mut replay = Replay::start(
+        SUBSCRIPTION_FILTERS,
+        "TestSubscriptionFilterUpdates::test_delete_subscription_filter_errors",
+    )
+    .await;
+    create_group(&replay, group).await;
+    for (key, body) in [
+        (
+            "error-log-group-not-found",
+            json!({ "logGroupName": "not-existing-log-group", "filterName": "test" }),
+        ),
+        (
+            "error-filter-not-found",
+            json!({ "logGroupName": group, "filterName": "wrong-filter-name" }),
+        ),
+    ] {
+        let refused = logs(&replay, "DeleteSubscriptionFilter", body).await;
+        replay.check(key, &refused);
+    }
+    let put = logs(
+        &replay,
+        "PutSubscriptionFilter",
+        subscription(group, "test", "", FUNCTION),
+    )
+    .await;
+    assert_eq!(put.status, 200, "{put:?}");
+    let deleted = logs(
+        &replay,
+        "DeleteSubscriptionFilter",
+        json!({ "logGroupName": group, "filterName": "test" }),
+    )
+    .await;
+    assert_eq!(deleted.status, 200, "{deleted:?}");
+    let described = logs(
+        &replay,
+        "DescribeSubscriptionFilters",
+        json!({ "logGroupName": group }),
+    )
+    .await;
+    assert_eq!(described.body["subscriptionFilters"], json!([]));
+    replay.stop().await;
+
+    let mut replay = Replay::start(
+        SUBSCRIPTION_FILTERS,
+        "TestSubscriptionFilterUpdates::test_put_subscription_filter_errors",
+    )
+    .await;
+    create_group(&replay, group).await;
+    for (key, group, destination) in [
+        (
+            "error-log-group-not-found",
+            "not-existing-log-group",
+            "arn:aws:lambda:us-east-1:123456789012:function:test",
+        ),
+        (
+            "error-lambda-not-found",
+            group,
+            "arn:aws:lambda:us-east-1:123456789012:function:not-existing",
+        ),
+        (
+            "error-kinesis-not-found",
+            group,
+            "arn:aws:kinesis:us-east-1:123456789012:stream/unknown-stream",
+        ),
+    ] {
+        let refused = logs(
+            &replay,
+            "PutSubscriptionFilter",
+            subscription(group, "test", "", destination),
+        )
+        .await;
+        replay.check(key, &refused);
     }
     replay.stop().await;
 }
