@@ -56,6 +56,7 @@ mod java;
 mod json_schema;
 mod lambda;
 mod layers;
+mod log_tags;
 mod logs;
 mod managed;
 mod metric_filters;

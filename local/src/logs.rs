@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use super::clock::now_ms;
 use super::error::{AwsError, Protocol};
+use super::log_tags;
 use super::metric_filters;
 pub use super::shapes::logs::Operation;
 use super::shapes::logs::{
@@ -54,6 +55,7 @@ pub fn writes(operation: Operation) -> bool {
             | Operation::StartLiveTail
             | Operation::DescribeMetricFilters
             | Operation::DescribeSubscriptionFilters
+            | Operation::ListTagsForResource
     )
 }
 
@@ -109,6 +111,13 @@ fn serve(db: &mut Db, region: &str, request: Request) -> Answer<Value> {
         }
         Request::DeleteMetricFilter(input) => {
             metric_filters::delete_metric_filter(db, region, input).map(empty)
+        }
+        Request::TagLogGroup(input) => log_tags::tag_log_group(db, region, input).map(empty),
+        Request::UntagLogGroup(input) => log_tags::untag_log_group(db, region, input).map(empty),
+        Request::TagResource(input) => log_tags::tag_resource(db, region, input).map(empty),
+        Request::UntagResource(input) => log_tags::untag_resource(db, region, input).map(empty),
+        Request::ListTagsForResource(input) => {
+            log_tags::list_tags_for_resource(db, region, input).map(json)
         }
         Request::PutSubscriptionFilter(input) => {
             subscription_filters::put_subscription_filter(db, region, input).map(empty)
