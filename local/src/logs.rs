@@ -11,6 +11,8 @@ use std::sync::Arc;
 
 use super::clock::now_ms;
 use super::error::{AwsError, Protocol};
+use super::log_tags;
+use super::metric_filters;
 pub use super::shapes::logs::Operation;
 use super::shapes::logs::{
     CreateLogGroupRequest, CreateLogStreamRequest, DeleteLogGroupRequest,
@@ -22,6 +24,7 @@ use super::shapes::logs::{
     PutLogEventsResponse, PutRetentionPolicyRequest, RejectedLogEventsInfo, Request,
 };
 use super::state::{Db, LogEvent, LogGroup, LogStream};
+use super::subscription_filters;
 use super::wire;
 use super::Cloud;
 
@@ -50,6 +53,9 @@ pub fn writes(operation: Operation) -> bool {
             | Operation::FilterLogEvents
             | Operation::ListTagsLogGroup
             | Operation::StartLiveTail
+            | Operation::DescribeMetricFilters
+            | Operation::DescribeSubscriptionFilters
+            | Operation::ListTagsForResource
     )
 }
 
@@ -97,6 +103,31 @@ fn serve(db: &mut Db, region: &str, request: Request) -> Answer<Value> {
         Request::PutLogEvents(input) => put_log_events(db, region, input).map(json),
         Request::GetLogEvents(input) => get_log_events(db, region, input).map(json),
         Request::ListTagsLogGroup(input) => list_tags_log_group(db, region, input).map(json),
+        Request::PutMetricFilter(input) => {
+            metric_filters::put_metric_filter(db, region, input).map(empty)
+        }
+        Request::DescribeMetricFilters(input) => {
+            metric_filters::describe_metric_filters(db, region, input).map(json)
+        }
+        Request::DeleteMetricFilter(input) => {
+            metric_filters::delete_metric_filter(db, region, input).map(empty)
+        }
+        Request::TagLogGroup(input) => log_tags::tag_log_group(db, region, input).map(empty),
+        Request::UntagLogGroup(input) => log_tags::untag_log_group(db, region, input).map(empty),
+        Request::TagResource(input) => log_tags::tag_resource(db, region, input).map(empty),
+        Request::UntagResource(input) => log_tags::untag_resource(db, region, input).map(empty),
+        Request::ListTagsForResource(input) => {
+            log_tags::list_tags_for_resource(db, region, input).map(json)
+        }
+        Request::PutSubscriptionFilter(input) => {
+            subscription_filters::put_subscription_filter(db, region, input).map(empty)
+        }
+        Request::DescribeSubscriptionFilters(input) => {
+            subscription_filters::describe_subscription_filters(db, region, input).map(json)
+        }
+        Request::DeleteSubscriptionFilter(input) => {
+            subscription_filters::delete_subscription_filter(db, region, input).map(empty)
+        }
         // Served by `apply` off the lock.
         Request::FilterLogEvents(_) | Request::StartLiveTail(_) => Err(AwsError::new(
             ErrorCode::InternalFailure,

@@ -876,12 +876,42 @@ pub struct LogGroup {
     pub retention_days: Option<i64>,
     pub tags: BTreeMap<String, String>,
     pub streams: BTreeMap<String, LogStream>,
+    /// Its metric filters, by name.
+    #[serde(default)]
+    pub metric_filters: BTreeMap<String, MetricFilter>,
+    /// Its subscription filters, by name.
+    #[serde(default)]
+    pub subscription_filters: BTreeMap<String, SubscriptionFilter>,
     /// What its events hold, as `MAX_GROUP_BYTES` counts it (recounted on load).
     #[serde(skip)]
     pub bytes: usize,
     /// When `expire` last looked.
     #[serde(skip)]
     expired_at: i64,
+}
+
+/// A log group's metric filter (PutMetricFilter).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MetricFilter {
+    pub name: String,
+    pub pattern: String,
+    pub created: i64,
+    pub transformations: Vec<super::shapes::logs::MetricTransformation>,
+    #[serde(default)]
+    pub apply_on_transformed_logs: bool,
+}
+
+/// A log group's subscription filter (PutSubscriptionFilter).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SubscriptionFilter {
+    pub name: String,
+    pub pattern: String,
+    pub destination_arn: String,
+    pub role_arn: Option<String>,
+    pub distribution: super::shapes::logs::Distribution,
+    #[serde(default)]
+    pub apply_on_transformed_logs: bool,
+    pub created: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -918,6 +948,8 @@ impl LogGroup {
             retention_days: None,
             tags: BTreeMap::new(),
             streams: BTreeMap::new(),
+            metric_filters: BTreeMap::new(),
+            subscription_filters: BTreeMap::new(),
             bytes: 0,
             expired_at: 0,
         }

@@ -209,3 +209,166 @@ async fn log_streams_are_described_by_prefix_as_recorded() {
     replay.check("describe-streams-with-prefix", &described);
     replay.stop().await;
 }
+
+/// test_logs_groups.py::TestLogsGroupsTags::test_tag_log_group, test_untag_log_group and
+/// test_tag_resource_api: tags added, replaced and removed by the group's name or its ARN, the
+/// same tags either way.
+#[tokio::test]
+async fn a_log_groups_tags_are_changed_by_name_or_arn_as_recorded() {
+    let group = "test-tags-a1";
+    let logs = |op| Service::Logs(op);
+    let mut replay = Replay::start(
+        "logs-test_logs_groups.snapshot.json",
+        "TestLogsGroupsTags::test_tag_log_group",
+    )
+    .await;
+    let by_name = json!({ "logGroupName": group });
+    let created = replay
+        .call(logs("CreateLogGroup"), "POST", "/", Some(by_name.clone()))
+        .await;
+    assert_eq!(created.status, 200, "{created:?}");
+    let tagged = replay
+        .call(
+            logs("TagLogGroup"),
+            "POST",
+            "/",
+            Some(json!({ "logGroupName": group, "tags": { "tag_key_1": "tag_value_1" } })),
+        )
+        .await;
+    assert_eq!(tagged.status, 200, "{tagged:?}");
+    let listed = replay
+        .call(logs("ListTagsLogGroup"), "POST", "/", Some(by_name.clone()))
+        .await;
+    replay.check("list-tags-after-tag", &listed);
+    for tags in [
+        json!({ "tag_key_2": "tag_value_2" }),
+        json!({ "tag_key_1": "tag_value_XX" }),
+    ] {
+        let tagged = replay
+            .call(
+                logs("TagLogGroup"),
+                "POST",
+                "/",
+                Some(json!({ "logGroupName": group, "tags": tags })),
+            )
+            .await;
+        assert_eq!(tagged.status, 200, "{tagged:?}");
+    }
+    let listed = replay
+        .call(logs("ListTagsLogGroup"), "POST", "/", Some(by_name.clone()))
+        .await;
+    assert_eq!(
+        listed.body["tags"],
+        json!({ "tag_key_1": "tag_value_XX", "tag_key_2": "tag_value_2" })
+    );
+    replay.stop().await;
+
+    let mut replay = Replay::start(
+        "logs-test_logs_groups.snapshot.json",
+        "TestLogsGroupsTags::test_untag_log_group",
+    )
+    .await;
+    for (op, body) in [
+        ("CreateLogGroup", by_name.clone()),
+        (
+            "TagLogGroup",
+            json!({ "logGroupName": group, "tags": { "tag_key_1": "tag_value_1", "tag_key_2": "tag_value_2" } }),
+        ),
+        (
+            "UntagLogGroup",
+            json!({ "logGroupName": group, "tags": ["tag_key_1"] }),
+        ),
+    ] {
+        let answer = replay.call(logs(op), "POST", "/", Some(body)).await;
+        assert_eq!(answer.status, 200, "{op}: {answer:?}");
+    }
+    let listed = replay
+        .call(logs("ListTagsLogGroup"), "POST", "/", Some(by_name.clone()))
+        .await;
+    replay.check("list-tags-after-untag", &listed);
+    replay.stop().await;
+
+    let mut replay = Replay::start(
+        "logs-test_logs_groups.snapshot.json",
+        "TestLogsGroupsTags::test_tag_resource_api",
+    )
+    .await;
+    let created = replay
+        .call(
+            logs("CreateLogGroup"),
+            "POST",
+            "/",
+            Some(json!({ "logGroupName": group, "tags": { "env": "testing1" } })),
+        )
+        .await;
+    assert_eq!(created.status, 200, "{created:?}");
+    let listed = replay
+        .call(logs("ListTagsLogGroup"), "POST", "/", Some(by_name.clone()))
+        .await;
+    replay.check("list-tags-after-create", &listed);
+    let described = replay
+        .call(
+            logs("DescribeLogGroups"),
+            "POST",
+            "/",
+            Some(json!({ "logGroupNamePrefix": group })),
+        )
+        .await;
+    let arn = described.body["logGroups"][0]["arn"]
+        .as_str()
+        .unwrap()
+        .trim_end_matches([':', '*'])
+        .to_string();
+    let by_arn = json!({ "resourceArn": arn });
+    for (change, after) in [
+        (
+            (
+                "TagResource",
+                json!({ "resourceArn": arn, "tags": { "test1": "val1", "test2": "val2" } }),
+            ),
+            "tag-resource",
+        ),
+        (
+            (
+                "TagLogGroup",
+                json!({ "logGroupName": group, "tags": { "test3": "val3" } }),
+            ),
+            "tag-log-group",
+        ),
+        (
+            (
+                "UntagLogGroup",
+                json!({ "logGroupName": group, "tags": ["test3"] }),
+            ),
+            "",
+        ),
+        (
+            (
+                "UntagResource",
+                json!({ "resourceArn": arn, "tagKeys": ["env", "test1"] }),
+            ),
+            "untag",
+        ),
+    ] {
+        let (op, body) = change;
+        let answer = replay.call(logs(op), "POST", "/", Some(body)).await;
+        assert_eq!(answer.status, 200, "{op}: {answer:?}");
+        if after.is_empty() {
+            continue;
+        }
+        let listed = replay
+            .call(logs("ListTagsLogGroup"), "POST", "/", Some(by_name.clone()))
+            .await;
+        replay.check(&format!("list-tags-log-group-after-{after}"), &listed);
+        let listed = replay
+            .call(
+                logs("ListTagsForResource"),
+                "POST",
+                "/",
+                Some(by_arn.clone()),
+            )
+            .await;
+        replay.check(&format!("list-tags-for-resource-after-{after}"), &listed);
+    }
+    replay.stop().await;
+}

@@ -726,6 +726,7 @@ mod lambda;
 mod lambda_names;
 mod lambda_runtimes;
 mod layers;
+mod log_filters;
 mod logs;
 mod models;
 mod provisioned;
