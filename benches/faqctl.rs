@@ -255,6 +255,8 @@ async fn run_sections() -> Table {
     let http_only = std::env::args().skip(1).any(|a| a == "http");
     // `bench/run deploy`: the deploy and function figures alone.
     let deploy_only = std::env::args().skip(1).any(|a| a == "deploy");
+    // `bench/run minute`: the sustained minute alone, after the same loads as in `http`.
+    let minute_only = std::env::args().skip(1).any(|a| a == "minute");
     let package = package::build(
         &BuildConfig {
             manifest_path: workspace().join("Cargo.toml"),
@@ -273,6 +275,10 @@ async fn run_sections() -> Table {
     }
     if http_only {
         http_section(&mut table, &zip).await;
+        return table;
+    }
+    if minute_only {
+        minute_section(&mut table, &zip).await;
         return table;
     }
     let scratch = tempfile::tempdir().unwrap();
@@ -991,10 +997,52 @@ async fn load_measuring(
     (figures, per_request)
 }
 
-/// `clients` keep-alive clients GET `url` for `windows` × `window`: the requests served (2xx)
-/// in each window, as a rate. A store whose work grows with what it holds shows as a falling
-/// rate once it is full, which a few seconds of load never reach.
-async fn sustained(url: &str, clients: usize, windows: usize, window: Duration) -> Vec<f64> {
+/// One window of the sustained run: its rate, and where the machine's CPU went per request
+/// served in it. A store whose work grows with what it holds shows as the local cloud's CPU
+/// per request rising; a machine that gives less (other processes, the hypervisor's steal)
+/// shows as a falling rate with a flat CPU per request.
+struct Window {
+    rate: f64,
+    /// CPU per request, in µs: the local cloud's process, its bootstraps, the load generator.
+    cloud_us: f64,
+    bootstraps_us: f64,
+    client_us: f64,
+    /// Of the machine's CPU time in the window: stolen by the hypervisor, and idle, in %.
+    steal: f64,
+    idle: f64,
+}
+
+/// The machine's CPU time so far, from `/proc/stat`'s first line: (steal, idle, total), in ticks.
+fn machine_ticks() -> (u64, u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let fields: Vec<u64> = stat
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    let field = |i: usize| fields.get(i).copied().unwrap_or(0);
+    // user nice system idle iowait irq softirq steal (guest time is within user).
+    (field(7), field(3) + field(4), fields.iter().take(8).sum())
+}
+
+/// The CPU time of this process (the load generator, every thread), in seconds.
+fn own_cpu_seconds() -> f64 {
+    tree_cpu_seconds(std::process::id()).0
+}
+
+/// `clients` keep-alive clients GET `url` for `windows` × `window`: each window's rate of
+/// requests served (2xx), and the CPU spent per request in it by the process `pid` (the local
+/// cloud), its descendants and this one, with the machine's steal and idle time.
+async fn sustained(
+    url: &str,
+    clients: usize,
+    windows: usize,
+    window: Duration,
+    pid: u32,
+) -> Vec<Window> {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(clients)
         .build()
@@ -1020,19 +1068,38 @@ async fn sustained(url: &str, clients: usize, windows: usize, window: Duration) 
         }));
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let mut rates = Vec::new();
-    let mut last = (Instant::now(), served.load(Ordering::Relaxed));
+    let sample = || {
+        let (cloud, tree) = tree_cpu_seconds(pid);
+        (
+            Instant::now(),
+            served.load(Ordering::Relaxed),
+            (cloud, tree - cloud, own_cpu_seconds()),
+            machine_ticks(),
+        )
+    };
+    let mut windows_seen = Vec::new();
+    let mut last = sample();
     for _ in 0..windows {
         tokio::time::sleep(window).await;
-        let now = (Instant::now(), served.load(Ordering::Relaxed));
-        rates.push((now.1 - last.1) as f64 / (now.0 - last.0).as_secs_f64());
+        let now = sample();
+        let requests = (now.1 - last.1).max(1) as f64;
+        let per_request = |after: f64, before: f64| (after - before) / requests * 1e6;
+        let total = (now.3 .2 - last.3 .2).max(1) as f64;
+        windows_seen.push(Window {
+            rate: (now.1 - last.1) as f64 / (now.0 - last.0).as_secs_f64(),
+            cloud_us: per_request(now.2 .0, last.2 .0),
+            bootstraps_us: per_request(now.2 .1, last.2 .1),
+            client_us: per_request(now.2 .2, last.2 .2),
+            steal: 100.0 * (now.3 .0 - last.3 .0) as f64 / total,
+            idle: 100.0 * (now.3 .1 - last.3 .1) as f64 / total,
+        });
         last = now;
     }
     stop.store(true, Ordering::Relaxed);
     for task in tasks {
         let _ = task.await;
     }
-    rates
+    windows_seen
 }
 
 /// The CPU time (user + system, every thread) of `pid` alone, and of `pid` with every process
@@ -1194,6 +1261,98 @@ const CLIENTS: [usize; 3] = [1, 8, 32];
 const SUSTAINED_WINDOWS: usize = 12;
 const SUSTAINED_WINDOW: Duration = Duration::from_secs(5);
 
+/// A minute of load at 32 clients on the stage URL `url` of the local cloud `pid`: the rate must
+/// hold once the function's log group is full (its 32 MB bound is reached after ~50,000
+/// requests, in the first seconds here). Each window's CPU per request and the machine's steal
+/// tell a local cloud that does more per request with time from a machine that gives less.
+async fn minute_rows(table: &mut Table, url: &str, pid: u32) {
+    let windows = sustained(url, 32, SUSTAINED_WINDOWS, SUSTAINED_WINDOW, pid).await;
+    let per_window = |figure: &dyn Fn(&Window) -> f64| {
+        windows
+            .iter()
+            .map(|w| format!("{:.0}", figure(w)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    table.row(
+        "stage URL, 32 clients, a minute: req/s per 5 s",
+        per_window(&|w| w.rate),
+        "",
+    );
+    table.row(
+        "  CPU µs per request, per 5 s: faqctl local",
+        per_window(&|w| w.cloud_us),
+        "",
+    );
+    table.row(
+        "  CPU µs per request, per 5 s: its bootstraps",
+        per_window(&|w| w.bootstraps_us),
+        "",
+    );
+    table.row(
+        "  CPU µs per request, per 5 s: the load generator",
+        per_window(&|w| w.client_us),
+        "",
+    );
+    table.row(
+        "  the machine's CPU per 5 s: % stolen / % idle",
+        windows
+            .iter()
+            .map(|w| format!("{:.0}/{:.0}", w.steal, w.idle))
+            .collect::<Vec<_>>()
+            .join(" "),
+        "",
+    );
+    let rates: Vec<f64> = windows.iter().map(|w| w.rate).collect();
+    let first = rates[0];
+    let minute = rates.iter().sum::<f64>() / rates.len() as f64;
+    let last = rates[rates.len() - 1];
+    let worst = rates.iter().copied().fold(f64::INFINITY, f64::min);
+    table.check(
+        "stage URL, 32 clients: the minute's rate vs its first 5 s",
+        format!(
+            "{:.0}% ({minute:.0} vs {first:.0} req/s; last 5 s {:.0}%, worst {:.0}%)",
+            100.0 * minute / first,
+            100.0 * last / first,
+            100.0 * worst / first
+        ),
+        "≥ 90%",
+        minute >= 0.9 * first,
+    );
+    // The local cloud's own work per request, window by window: what the rate's fall would be
+    // if the local cloud did more per request with time, whatever the machine gives.
+    let first_cpu = windows[0].cloud_us;
+    let worst_cpu = windows.iter().map(|w| w.cloud_us).fold(0.0, f64::max);
+    table.check(
+        "faqctl local's CPU per request: its worst 5 s vs its first 5 s",
+        format!(
+            "{:.2}× ({worst_cpu:.0} vs {first_cpu:.0} µs)",
+            worst_cpu / first_cpu
+        ),
+        "≤ 1.1×",
+        worst_cpu <= 1.1 * first_cpu,
+    );
+}
+
+/// The stage URL's sustained minute alone, on `faqctl local` with its default workers, after
+/// the loads the `http` section runs before it (1, 8 and 32 clients).
+async fn minute_section(table: &mut Table, zip: &str) {
+    table.section("faqctl local, a minute of load (the default workers)");
+    let cloud = start(None).await;
+    let url = deploy_unthrottled(&cloud.endpoint(), zip, &[]).await;
+    let stage = Target::get(&url);
+    for clients in CLIENTS {
+        let figures = load(&stage, clients).await;
+        table.row(
+            &format!("stage URL, {clients} client(s): req/s, p50 / p99"),
+            figures.describe(),
+            "",
+        );
+    }
+    minute_rows(table, &url, cloud.child.id()).await;
+    cloud.stop().await;
+}
+
 /// The data path, like for like: the same load generator, in the same run, against the floor,
 /// the stage URL and the Invoke API of `faqctl local` (with its default workers, and with the
 /// other count), and `cargo lambda watch`'s function URL and Invoke API serving the same
@@ -1263,33 +1422,7 @@ async fn http_section(table: &mut Table, zip: &str) {
             }
         }
         if default {
-            // A minute of load: the rate must hold once the function's log group is full
-            // (its 32 MB bound is reached after ~50,000 requests, in the first seconds here).
-            let rates = sustained(&url, 32, SUSTAINED_WINDOWS, SUSTAINED_WINDOW).await;
-            let first = rates[0];
-            let minute = rates.iter().sum::<f64>() / rates.len() as f64;
-            let last = rates[rates.len() - 1];
-            let worst = rates.iter().copied().fold(f64::INFINITY, f64::min);
-            table.row(
-                "stage URL, 32 clients, a minute: req/s per 5 s",
-                rates
-                    .iter()
-                    .map(|r| format!("{r:.0}"))
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                "",
-            );
-            table.check(
-                "stage URL, 32 clients: the minute's rate vs its first 5 s",
-                format!(
-                    "{:.0}% ({minute:.0} vs {first:.0} req/s; last 5 s {:.0}%, worst {:.0}%)",
-                    100.0 * minute / first,
-                    100.0 * last / first,
-                    100.0 * worst / first
-                ),
-                "≥ 90%",
-                minute >= 0.9 * first,
-            );
+            minute_rows(table, &url, cloud.child.id()).await;
             let rss = process_memory_kb(cloud.child.id(), "VmRSS") as f64 / 1024.0;
             table.check(
                 "RSS of faqctl local after the minute (log group at its 32 MB bound)",
