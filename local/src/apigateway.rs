@@ -672,6 +672,12 @@ pub(super) fn put_integration(
                 .clone()
                 .unwrap_or_else(|| rid.to_string()),
         ),
+        content_handling: input
+            .content_handling
+            .as_ref()
+            .map(|c| c.as_str().to_string()),
+        passthrough_behavior: input.passthrough_behavior.clone(),
+        timeout_in_millis: input.timeout_in_millis,
     };
     if !matches!(kind, "HTTP" | "AWS" | "MOCK" | "HTTP_PROXY" | "AWS_PROXY") {
         return Err(bad_request(&format!(
@@ -1976,8 +1982,18 @@ fn method_json(method: &Method) -> shape::Method {
 fn integration_json(integration: &Integration) -> shape::Integration {
     shape::Integration {
         r#type: enum_of(&integration.kind),
-        passthrough_behavior: Some("WHEN_NO_MATCH".into()),
-        timeout_in_millis: Some(29000),
+        passthrough_behavior: Some(
+            integration
+                .passthrough_behavior
+                .clone()
+                .unwrap_or_else(|| "WHEN_NO_MATCH".into()),
+        ),
+        timeout_in_millis: Some(
+            integration
+                .timeout_in_millis
+                .unwrap_or(Integration::DEFAULT_TIMEOUT_MS),
+        ),
+        content_handling: content_handling(integration.content_handling.as_deref()),
         cache_namespace: integration.cache_namespace.clone(),
         cache_key_parameters: Some(Vec::new()),
         credentials: integration.credentials.clone(),
@@ -2005,11 +2021,13 @@ fn integration_response_json(response: &IntegrationResponse) -> shape::Integrati
         response_parameters: some_if(&response.parameters),
         response_templates: some_if(&response.templates)
             .or_else(|| response.empty_templates_given.then(BTreeMap::new)),
-        content_handling: response
-            .content_handling
-            .as_ref()
-            .and_then(|c| serde_json::from_value(serde_json::Value::String(c.clone())).ok()),
+        content_handling: content_handling(response.content_handling.as_deref()),
     }
+}
+
+/// A content handling strategy kept as given, as the model's enum.
+fn content_handling(kept: Option<&str>) -> Option<shape::ContentHandlingStrategy> {
+    serde_json::from_value(serde_json::Value::String(kept?.to_string())).ok()
 }
 
 fn deployment_json(deployment: &Deployment) -> shape::Deployment {

@@ -472,7 +472,11 @@ async fn http(
     };
     trace.info(|| format!("Endpoint request URI: {}", outbound.url));
     let started = Instant::now();
-    let inbound = match http_integration::send(outbound, std::time::Duration::from_secs(29)).await {
+    let timeout = integration
+        .timeout_in_millis
+        .unwrap_or(super::state::Integration::DEFAULT_TIMEOUT_MS);
+    let waited = std::time::Duration::from_millis(timeout.max(0) as u64);
+    let inbound = match http_integration::send(outbound, waited).await {
         Ok(inbound) => inbound,
         Err(Failed::Timeout) => {
             trace.integration_error = Some("Endpoint request timed out".into());

@@ -406,6 +406,7 @@ mod tests {
             connection_type: None,
             connection_id: None,
             cache_namespace: None,
+            ..Default::default()
         };
         let input = input();
         let mut headers = HeaderMap::new();
@@ -460,6 +461,7 @@ mod tests {
             connection_type: None,
             connection_id: None,
             cache_namespace: None,
+            ..Default::default()
         };
         let mut framed = integration.clone();
         framed.request_parameters.insert(

@@ -648,7 +648,7 @@ pub struct Method {
     pub responses: BTreeMap<String, Value>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Integration {
     pub kind: String,
     pub http_method: Option<String>,
@@ -675,6 +675,21 @@ pub struct Integration {
     /// Gateway uses the resource ID as the cacheNamespace", its API reference).
     #[serde(default)]
     pub cache_namespace: Option<String>,
+    /// `CONVERT_TO_TEXT` / `CONVERT_TO_BINARY`, as given (none: the payload passes through).
+    #[serde(default)]
+    pub content_handling: Option<String>,
+    /// `WHEN_NO_MATCH` (none given), `WHEN_NO_TEMPLATES` or `NEVER`.
+    #[serde(default)]
+    pub passthrough_behavior: Option<String>,
+    /// How long API Gateway waits for the integration (none given: 29,000 ms).
+    #[serde(default)]
+    pub timeout_in_millis: Option<i32>,
+}
+
+impl Integration {
+    /// What an integration waits for unless told: "Default: 29,000 ms" (API Gateway's API
+    /// reference, Integration.timeoutInMillis).
+    pub const DEFAULT_TIMEOUT_MS: i32 = 29_000;
 }
 
 /// How a non-proxy integration's result becomes the method response with this status.

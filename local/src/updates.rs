@@ -530,6 +530,24 @@ pub(super) fn patch_integration(
                 };
                 *slot = value.filter(|v| !v.is_empty());
             }
+            ["contentHandling"] => {
+                patch.replace_only()?;
+                integration.content_handling = match patch.value {
+                    Some(strategy @ ("CONVERT_TO_TEXT" | "CONVERT_TO_BINARY")) => {
+                        Some(strategy.to_string())
+                    }
+                    _ => None,
+                };
+            }
+            ["passthroughBehavior"] => {
+                patch.replace_only()?;
+                integration.passthrough_behavior = value.filter(|v| !v.is_empty());
+            }
+            ["timeoutInMillis"] => {
+                patch.replace_only()?;
+                let millis = patch.value.and_then(|v| v.parse::<i32>().ok());
+                integration.timeout_in_millis = Some(millis.ok_or_else(|| patch.invalid_path())?);
+            }
             ["connectionType"] => {
                 patch.replace_only()?;
                 match patch.value {

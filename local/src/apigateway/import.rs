@@ -20,7 +20,7 @@ use crate::gateway_responses;
 use crate::ids::random_id;
 use crate::request_validators;
 use crate::shapes::apigateway::{ImportRestApiRequest, PutRestApiRequest};
-use crate::state::{Db, Resource, RestApi};
+use crate::state::{ApiModel, Db, Resource, RestApi};
 use crate::wire::json as answer;
 use crate::wire::{apigateway_bad_request as bad_request, apigateway_not_found as not_found};
 
@@ -46,6 +46,10 @@ pub fn import_rest_api(
         create["endpointConfiguration"] = json!({ "types": [types] });
     }
     let mut api = api_gw::new_rest_api(region, typed(create)?)?;
+    // An imported API has the document's models alone: not the `Empty` and `Error` that
+    // CreateRestApi makes (recorded: test_import_and_validate_rest_api[swagger-mock-cors.json]'s
+    // GetModels answers no item).
+    api.models.clear();
     describe(&mut api, &doc);
     let id = api.id.clone();
     db.insert_api(api);
@@ -131,7 +135,8 @@ fn describe(api: &mut RestApi, doc: &Value) {
     if let Some(description) = text("/info/description") {
         api.description = Some(description);
     }
-    if let Some(version) = text("/info/version") {
+    // A number is taken as written (recorded: openapi.spec.tf.json's `"version": 1` is "1").
+    if let Some(version) = doc.pointer("/info/version").and_then(|v| text_of(Some(v))) {
         api.version = Some(version);
     }
     if let Some(types) = doc
@@ -254,6 +259,7 @@ fn build(db: &mut Db, region: &str, id: &str, doc: &Value, base: String) -> Resu
                 authorizers: &authorizers,
                 default_validator,
                 shared: item.get("parameters"),
+                path: &full,
             };
             put_operation(db, &target, operation, &context)?;
         }
@@ -308,6 +314,8 @@ struct Context<'a> {
     authorizers: &'a BTreeMap<String, (String, String)>,
     default_validator: Option<&'a str>,
     shared: Option<&'a Value>,
+    /// The resource's path (`/product/{product_id}`).
+    path: &'a str,
 }
 
 /// One operation: its method (replacing one there, as merge does), method responses,
@@ -421,6 +429,18 @@ fn method_input(operation: &Value, context: &Context) -> Value {
             format!("method.request.{place}.{name}"),
             Value::Bool(required),
         );
+    }
+    // A variable of the resource's path is a required path parameter even where the operation
+    // lists none (recorded: swagger-mock-cors.json's GET /product/{product_id}).
+    let variables = context
+        .path
+        .split('/')
+        .filter_map(|part| part.strip_prefix('{')?.strip_suffix('}'))
+        .map(|name| name.trim_end_matches('+'));
+    for name in variables {
+        parameters
+            .entry(format!("method.request.path.{name}"))
+            .or_insert(Value::Bool(true));
     }
     if let Some(content) = operation
         .pointer("/requestBody/content")
@@ -596,17 +616,35 @@ fn put_models(db: &mut Db, region: &str, id: &str, doc: &Value) -> Result<(), Re
     else {
         return Ok(());
     };
+    // Every name first, so that the models may refer to one another in any order, circles
+    // included (recorded: test_import_swagger_api's NewPet → PetType,
+    // test_import_with_circular_models' Person ↔ House); each is then put in its place.
+    if let Some(api) = db.api_mut(region, id) {
+        for name in schemas.keys() {
+            let placeholder = ApiModel {
+                id: String::new(),
+                name: name.clone(),
+                description: None,
+                content_type: "application/json".into(),
+                schema: None,
+            };
+            api.models.insert(name.clone(), placeholder);
+        }
+    }
     for (name, schema) in schemas {
-        let text = schema_text(schema, id);
         if let Some(api) = db.api_mut(region, id) {
             api.models.remove(name);
         }
-        let input = json!({
+        let mut input = json!({
             "restapi_id": id,
             "name": name,
             "contentType": "application/json",
-            "schema": text,
+            "schema": schema_text(schema, id),
         });
+        // The schema's own description is the model's (recorded: the circular models' House).
+        if let Some(description) = schema.get("description").filter(|d| d.is_string()) {
+            input["description"] = description.clone();
+        }
         api_models::create_model(db, region, typed(input)?)?;
     }
     Ok(())
@@ -696,6 +734,19 @@ fn put_authorizers(
                 Some(value) => input[key] = value.clone(),
                 None => {}
             }
+        }
+        // Where the scheme says the token is, unless the authorizer says (recorded:
+        // test_import_swagger_api, `in: header`, `name: Authorization`).
+        let place = match scheme.get("in").and_then(Value::as_str) {
+            Some("header") => Some("header"),
+            Some("query") => Some("querystring"),
+            _ => None,
+        };
+        let scheme_name = scheme.get("name").and_then(Value::as_str);
+        if let (None, Some(place), Some(scheme_name)) =
+            (input.get("identitySource"), place, scheme_name)
+        {
+            input["identitySource"] = json!(format!("method.request.{place}.{scheme_name}"));
         }
         if let Some(auth_type) = scheme.get("x-amazon-apigateway-authtype") {
             input["authType"] = auth_type.clone();

@@ -26,15 +26,15 @@ fn id(answer: &Answer) -> String {
 }
 
 /// A request to the stage URL (host-based), as `requests` sends it: `json` a JSON body.
-struct StageCall<'a> {
-    method: &'a str,
-    query: &'a str,
-    headers: &'a [(&'a str, &'a str)],
-    json: Option<Value>,
+pub(super) struct StageCall<'a> {
+    pub method: &'a str,
+    pub query: &'a str,
+    pub headers: &'a [(&'a str, &'a str)],
+    pub json: Option<Value>,
 }
 
 impl StageCall<'_> {
-    async fn send(&self, replay: &Replay, api: &str, path: &str) -> (u16, Value) {
+    pub async fn send(&self, replay: &Replay, api: &str, path: &str) -> (u16, Value) {
         let port = replay.cloud.address.port();
         let query = if self.query.is_empty() {
             String::new()

@@ -1,13 +1,20 @@
 //! ImportRestApi and PutRestApi (LocalStack's test_apigateway_import.py). The documents
 //! imported are LocalStack's own, copied verbatim into `files/` (see its README).
 
-use serde_json::json;
+use serde_json::{json, Value};
 
+use super::apigateway_validation::StageCall;
 use super::{Answer, Replay, Service};
 
 const FILE: &str = "apigateway-test_apigateway_import.snapshot.json";
 const PULUMI: &str = include_str!("files/openapi.spec.pulumi.json");
 const PETS: &str = include_str!("files/pets.json");
+const TF: &str = include_str!("files/openapi.spec.tf.json");
+const MOCK_CORS: &str = include_str!("files/swagger-mock-cors.json");
+const PETSTORE_AUTHORIZER: &str = include_str!("files/petstore-authorizer.swagger.json");
+const CIRCULAR: &str = include_str!("files/openapi.spec.circular-ref.json");
+const CIRCULAR_VALIDATED: &str =
+    include_str!("files/openapi.spec.circular-ref-with-request-body.json");
 
 /// ImportRestApi of `document`, with the query's parameters (`failonwarnings=true`).
 async fn import(replay: &Replay, query: &str, document: &str) -> Answer {
@@ -91,4 +98,270 @@ async fn put_rest_api_merge_adds_binary_media_types_as_recorded() {
 #[tokio::test]
 async fn put_rest_api_overwrite_replaces_binary_media_types_as_recorded() {
     put_mode_keeps_binary_media_types_as_recorded("overwrite").await;
+}
+
+/// A recorded list's items (`{"items": […]}`) sorted by `member`, as the test sorts them
+/// before it records them (`sorted(…, key=itemgetter(member))`).
+fn sorted_items(mut answer: Answer, member: &str) -> Answer {
+    if let Some(Value::Array(items)) = answer.body.get_mut("items") {
+        items.sort_by(|a, b| a[member].as_str().cmp(&b[member].as_str()));
+    }
+    answer
+}
+
+/// Each of `answer`'s and the recording's resources without `resourceMethods`' `methods`:
+/// what the test's `skip_snapshot_verify` leaves unverified (AWS answered them empty).
+fn without_resource_methods(
+    recorded: &Value,
+    answer: &Answer,
+    methods: &[&str],
+) -> (Value, Answer) {
+    let strip = |body: &Value| {
+        let mut body = body.clone();
+        for item in body["items"].as_array_mut().into_iter().flatten() {
+            if let Some(found) = item
+                .get_mut("resourceMethods")
+                .and_then(Value::as_object_mut)
+            {
+                for method in methods {
+                    found.remove(*method);
+                }
+                if found.is_empty() {
+                    item.as_object_mut().unwrap().remove("resourceMethods");
+                }
+            }
+        }
+        body
+    };
+    let answer = Answer {
+        status: answer.status,
+        code: answer.code.clone(),
+        body: strip(&answer.body),
+    };
+    (strip(recorded), answer)
+}
+
+/// ImportRestApi of `document` with `failonwarnings=true`, checked under `key`; its id.
+async fn import_checked(replay: &mut Replay, key: &str, document: &str) -> String {
+    let imported = import(replay, "&failonwarnings=true", document).await;
+    replay.check(key, &imported);
+    imported.body["id"].as_str().unwrap().to_string()
+}
+
+/// GetResources of `api`, sorted by path and checked under `key` but for the `skipped`
+/// `resourceMethods`; then, as LocalStack's `apigw_snapshot_imported_resources` does, every
+/// method of every resource: GetMethod, GetMethodResponse 200, GetIntegration and
+/// GetIntegrationResponse 200, each checked under its recorded key (`method-pets-get`, …).
+async fn check_imported_resources(replay: &mut Replay, api: &str, key: &str, skipped: &[&str]) {
+    let resources = replay
+        .call(
+            Service::ApiGateway,
+            "GET",
+            &format!("/restapis/{api}/resources"),
+            None,
+        )
+        .await;
+    let resources = sorted_items(resources, "path");
+    let (recorded, answer) = without_resource_methods(&replay.recorded[key], &resources, skipped);
+    replay.check_against(key, recorded, &answer);
+    for resource in resources.body["items"].as_array().unwrap() {
+        let path = resource["path"].as_str().unwrap();
+        let name = if path == "/" { "root" } else { &path[1..] };
+        let id = resource["id"].as_str().unwrap();
+        let methods = resource["resourceMethods"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        for method in methods.keys() {
+            let suffix = format!("{name}-{}", method.to_lowercase());
+            let base = format!("/restapis/{api}/resources/{id}/methods/{method}");
+            for (prefix, path) in [
+                ("method", base.clone()),
+                ("method-response", format!("{base}/responses/200")),
+                ("integration", format!("{base}/integration")),
+                (
+                    "integration-response",
+                    format!("{base}/integration/responses/200"),
+                ),
+            ] {
+                let answer = replay.call(Service::ApiGateway, "GET", &path, None).await;
+                replay.check(&format!("{prefix}-{suffix}"), &answer);
+            }
+        }
+    }
+}
+
+/// GetModels of `api`, sorted by name, checked under `key`.
+async fn check_models(replay: &mut Replay, api: &str, key: &str) {
+    let models = replay
+        .call(
+            Service::ApiGateway,
+            "GET",
+            &format!("/restapis/{api}/models"),
+            None,
+        )
+        .await;
+    replay.check(key, &sorted_items(models, "name"));
+}
+
+/// test_import_and_validate_rest_api: a Terraform example's OpenAPI 3.0 document and a
+/// SAM-synthesized Swagger 2.0 one (mocks answering CORS, Lambda proxies), each imported, then
+/// its models, resources, methods, method responses, integrations and integration responses.
+async fn imports_and_reads_back_as_recorded(document: &str, variant: &str) {
+    let mut replay = Replay::start(
+        FILE,
+        &format!("TestApiGatewayImportRestApi::test_import_and_validate_rest_api[{variant}]"),
+    )
+    .await;
+    let api = import_checked(&mut replay, "import_tf_rest_api", document).await;
+    check_models(&mut replay, &api, "get-models").await;
+    check_imported_resources(&mut replay, &api, "resources", &["GET", "OPTIONS"]).await;
+}
+
+#[tokio::test]
+async fn a_terraform_openapi_document_imports_and_reads_back_as_recorded() {
+    imports_and_reads_back_as_recorded(TF, "openapi.spec.tf.json").await;
+}
+
+#[tokio::test]
+async fn a_sam_swagger_document_with_cors_mocks_imports_and_reads_back_as_recorded() {
+    imports_and_reads_back_as_recorded(MOCK_CORS, "swagger-mock-cors.json").await;
+}
+
+/// test_import_swagger_api: the Pet Store with two Lambda authorizers (one unused), HTTP
+/// integrations, CORS mocks and six models referring to one another. The authorizer's URI and
+/// role are the test's placeholders, which AWS does not resolve at import.
+#[tokio::test]
+async fn the_petstore_with_authorizers_imports_and_reads_back_as_recorded() {
+    let mut replay =
+        Replay::start(FILE, "TestApiGatewayImportRestApi::test_import_swagger_api").await;
+    let document = PETSTORE_AUTHORIZER
+        .replace(
+            "${uri}",
+            "http://petstore.execute-api.us-east-1.amazonaws.com/petstore/pets",
+        )
+        .replace(
+            "arn:aws:iam::account-id:role",
+            "arn:aws:iam::000000000000:role/lambda-su-role",
+        );
+    let api = import_checked(&mut replay, "import-swagger", &document).await;
+    let authorizers = replay
+        .call(
+            Service::ApiGateway,
+            "GET",
+            &format!("/restapis/{api}/authorizers"),
+            None,
+        )
+        .await;
+    let mut authorizers = sorted_items(authorizers, "name");
+    // Skipped by the test (`$.get-authorizers.items[1].authorizerResultTtlInSeconds`).
+    let mut recorded = replay.recorded["get-authorizers"].clone();
+    for body in [&mut recorded, &mut authorizers.body] {
+        if let Some(unused) = body["items"][1].as_object_mut() {
+            unused.remove("authorizerResultTtlInSeconds");
+        }
+    }
+    replay.check_against("get-authorizers", recorded, &authorizers);
+    check_models(&mut replay, &api, "get-models").await;
+    check_imported_resources(&mut replay, &api, "resources", &["GET", "OPTIONS", "POST"]).await;
+}
+
+/// GetModels sorted by name with each schema's `required` sorted, as the test's
+/// `SortingTransformer("required")` records them.
+async fn check_models_sorting_required(replay: &mut Replay, api: &str, key: &str) {
+    let models = replay
+        .call(
+            Service::ApiGateway,
+            "GET",
+            &format!("/restapis/{api}/models"),
+            None,
+        )
+        .await;
+    let mut models = sorted_items(models, "name");
+    // (The replay has parsed each schema, as the recording holds it.)
+    for model in models.body["items"].as_array_mut().into_iter().flatten() {
+        let required = model.get_mut("schema").and_then(|s| s.get_mut("required"));
+        if let Some(required) = required.and_then(Value::as_array_mut) {
+            required.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+        }
+    }
+    replay.check(key, &models);
+}
+
+/// test_import_with_circular_models: Person and House refer to each other; AWS imports them
+/// (each model's description is its schema's).
+#[tokio::test]
+async fn models_referring_to_each_other_import_as_recorded() {
+    let mut replay = Replay::start(
+        FILE,
+        "TestApiGatewayImportRestApi::test_import_with_circular_models",
+    )
+    .await;
+    let api = import_checked(&mut replay, "import-api", CIRCULAR).await;
+    check_models_sorting_required(&mut replay, &api, "get-models").await;
+    check_imported_resources(&mut replay, &api, "resources", &["POST"]).await;
+}
+
+/// test_import_with_circular_models_and_request_validation: the same models, a validator that
+/// checks the body against Person, through House and back: a body that follows them passes
+/// the MOCK integration, one that does not is "Invalid request body", however deep.
+#[tokio::test]
+async fn a_body_is_validated_through_circular_models_as_recorded() {
+    let mut replay = Replay::start(
+        FILE,
+        "TestApiGatewayImportRestApi::test_import_with_circular_models_and_request_validation",
+    )
+    .await;
+    let api = import_checked(&mut replay, "import-api", CIRCULAR_VALIDATED).await;
+    check_models_sorting_required(&mut replay, &api, "get-models").await;
+    let validators = replay
+        .call(
+            Service::ApiGateway,
+            "GET",
+            &format!("/restapis/{api}/requestvalidators"),
+            None,
+        )
+        .await;
+    replay.check("request-validators", &validators);
+    check_imported_resources(&mut replay, &api, "resources", &["POST"]).await;
+    let deployed = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            &format!("/restapis/{api}/deployments"),
+            Some(json!({ "stageName": "local" })),
+        )
+        .await;
+    assert_eq!(deployed.status, 201, "{deployed:?}");
+    let post = |json: Value| StageCall {
+        method: "POST",
+        query: "",
+        headers: &[],
+        json: Some(json),
+    };
+    let valid = json!({
+        "name": "Person1",
+        "b": 2,
+        "house": {
+            "randomProperty": "this is random",
+            "contains": [{ "name": "Person2", "b": 3 }],
+        },
+    });
+    let (status, _) = post(valid).send(&replay, &api, "/person").await;
+    assert_eq!(status, 200);
+    let deep_miss = json!({
+        "name": "Person1",
+        "b": 2,
+        "house": {
+            "randomProperty": "this is random, but I follow House schema except for contains",
+            "contains": [{ "randomObject": "I am not following Person schema" }],
+        },
+    });
+    for wrong in [json!({ "random": "blabla" }), deep_miss] {
+        let (status, body) = post(wrong).send(&replay, &api, "/person").await;
+        assert_eq!(
+            (status, &body["message"]),
+            (400, &json!("Invalid request body"))
+        );
+    }
 }
