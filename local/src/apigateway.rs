@@ -560,6 +560,7 @@ pub(super) fn put_method(
             .authorizer_id
             .clone()
             .filter(|_| uses_authorizer(authorization)),
+        authorization_scopes: input.authorization_scopes.clone().unwrap_or_default(),
         integration: None,
         responses: BTreeMap::new(),
     };
@@ -1586,11 +1587,22 @@ fn patch_method(
                 _ => return Err(invalid_path()),
             }
         }
-        [member @ ("operationName"
-        | "apiKeyRequired"
-        | "authorizationType"
-        | "authorizerId"
-        | "authorizationScopes"
+        // A scope added or removed (UpdateMethod's documented `/authorizationScopes`), or
+        // all of them replaced by one.
+        ["authorizationScopes"] => {
+            let scopes = &mut method.authorization_scopes;
+            match (op, value) {
+                ("add", Some(scope)) if !scopes.iter().any(|s| s == scope) => {
+                    scopes.push(scope.to_string())
+                }
+                ("add", Some(_)) => {}
+                ("remove", Some(scope)) => scopes.retain(|s| s != scope),
+                ("remove", None) => scopes.clear(),
+                ("replace", Some(scope)) => *scopes = vec![scope.to_string()],
+                _ => return Err(invalid_path()),
+            }
+        }
+        [member @ ("operationName" | "apiKeyRequired" | "authorizationType" | "authorizerId"
         | "requestValidatorId")] => {
             if op != "replace" {
                 return Err(replace_only());
@@ -1603,7 +1615,6 @@ fn patch_method(
                 // Without an authorizer type that uses one, AWS ignores the id (recorded:
                 // skip-auth-id-with-wrong-type); with one, the check after the patch refuses it.
                 "authorizerId" => method.authorizer_id = Some(value.to_string()),
-                "authorizationScopes" => {}
                 // An empty value takes the validator off (the developer guide's PATCH
                 // operations for a method); another must name one of the API's.
                 _ if value.is_empty() => method.request_validator_id = None,
@@ -1960,6 +1971,7 @@ fn method_json(method: &Method) -> shape::Method {
         operation_name: method.operation_name.clone(),
         request_validator_id: method.request_validator_id.clone(),
         authorizer_id: method.authorizer_id.clone(),
+        authorization_scopes: some_if(&method.authorization_scopes),
         request_parameters: some_if(&method.request_parameters),
         request_models: some_if(&method.request_models),
         method_integration: method.integration.as_ref().map(integration_json),
@@ -1975,7 +1987,6 @@ fn method_json(method: &Method) -> shape::Method {
                 })
                 .collect()
         }),
-        ..Default::default()
     }
 }
 

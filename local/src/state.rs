@@ -644,6 +644,9 @@ pub struct Method {
     /// The authorizer (one of its API's) a `CUSTOM` or `COGNITO_USER_POOLS` method names.
     #[serde(default)]
     pub authorizer_id: Option<String>,
+    /// The OAuth scopes a `COGNITO_USER_POOLS` method asks of the token, as given.
+    #[serde(default)]
+    pub authorization_scopes: Vec<String>,
     pub integration: Option<Integration>,
     pub responses: BTreeMap<String, Value>,
 }

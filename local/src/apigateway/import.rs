@@ -53,12 +53,17 @@ pub fn import_rest_api(
     describe(&mut api, &doc);
     let id = api.id.clone();
     db.insert_api(api);
-    if let Err(refusal) = build(db, region, &id, &doc, base) {
-        db.remove_api(region, &id);
-        return Err(refusal);
-    }
+    let warnings = match build(db, region, &id, &doc, base, &BTreeMap::new()) {
+        Ok(warnings) => warnings,
+        Err(refusal) => {
+            db.remove_api(region, &id);
+            return Err(refusal);
+        }
+    };
     let api = db.api(region, &id).ok_or_else(|| not_found(INVALID))?;
-    Ok(answer(201, &api_gw::rest_api_json(api)))
+    let mut shape = api_gw::rest_api_json(api);
+    shape.warnings = (!warnings.is_empty()).then_some(warnings);
+    Ok(answer(201, &shape))
 }
 
 /// PutRestApi: the document over an existing API, `overwrite` (the default: what the document
@@ -78,9 +83,7 @@ pub fn put_rest_api(
     let merge = input.mode.as_ref().is_some_and(|m| m.as_str() == "merge");
     let title = title(&doc)?;
     let api = db.api_mut(region, &id).ok_or_else(|| not_found(INVALID))?;
-    if !merge {
-        clear(api);
-    }
+    let kept = if merge { BTreeMap::new() } else { clear(api) };
     api.name = title;
     let kept_types = std::mem::take(&mut api.binary_media_types);
     describe(api, &doc);
@@ -93,22 +96,64 @@ pub fn put_rest_api(
         }
     }
     let base = base_path_mode(input.parameters.as_ref());
-    if let Err(refusal) = build(db, region, &id, &doc, base) {
-        db.insert_api(before);
-        return Err(refusal);
-    }
+    let warnings = match build(db, region, &id, &doc, base, &kept) {
+        Ok(warnings) => warnings,
+        Err(refusal) => {
+            db.insert_api(before);
+            return Err(refusal);
+        }
+    };
     let api = db.api(region, &id).ok_or_else(|| not_found(INVALID))?;
     // PutRestApi answers `tags` even when there are none (recorded:
     // test_put_rest_api_mode_binary_media_types, `"tags": {}`), as UpdateRestApi does.
     let mut shape = api_gw::rest_api_json(api);
     shape.tags = Some(api.tags.clone());
+    shape.warnings = (!warnings.is_empty()).then_some(warnings);
     Ok(answer(200, &shape))
+}
+
+/// A YAML document as JSON: a mapping's keys as text (YAML's `200:` is the JSON's `"200"`, as
+/// AWS takes it: test_import_with_integer_http_status_code), a tag's value as its value.
+fn json_of_yaml(value: serde_norway::Value) -> Value {
+    use serde_norway::Value as Yaml;
+    let text = |key: Yaml| match key {
+        Yaml::String(s) => s,
+        Yaml::Number(n) => n.to_string(),
+        Yaml::Bool(b) => b.to_string(),
+        Yaml::Null => "null".to_string(),
+        other => json_of_yaml(other).to_string(),
+    };
+    match value {
+        Yaml::Null => Value::Null,
+        Yaml::Bool(b) => Value::Bool(b),
+        Yaml::Number(n) => n
+            .as_i64()
+            .map(Value::from)
+            .or_else(|| n.as_u64().map(Value::from))
+            .or_else(|| n.as_f64().map(Value::from))
+            .unwrap_or(Value::Null),
+        Yaml::String(s) => Value::String(s),
+        Yaml::Sequence(items) => Value::Array(items.into_iter().map(json_of_yaml).collect()),
+        Yaml::Mapping(entries) => Value::Object(
+            entries
+                .into_iter()
+                .map(|(key, value)| (text(key), json_of_yaml(value)))
+                .collect(),
+        ),
+        Yaml::Tagged(tagged) => json_of_yaml(tagged.value),
+    }
 }
 
 /// The document as JSON: a Swagger 2.0 or OpenAPI 3.x object, or AWS's words for any other
 /// (recorded: test_import_api_bad_file, a bad YAML and a bad JSON body alike).
 fn read_document(body: &str) -> Result<Value, Response> {
-    let doc: Value = serde_json::from_str(body).map_err(|_| bad_request(INVALID))?;
+    // JSON, or YAML (recorded: test_import_rest_api_with_base_path_oas30's documents).
+    let doc: Value = match serde_json::from_str(body) {
+        Ok(doc) => doc,
+        Err(_) => serde_norway::from_str::<serde_norway::Value>(body)
+            .map(json_of_yaml)
+            .map_err(|_| bad_request(INVALID))?,
+    };
     let swagger = doc.get("swagger").and_then(Value::as_str) == Some("2.0");
     let openapi = doc
         .get("openapi")
@@ -155,8 +200,16 @@ fn describe(api: &mut RestApi, doc: &Value) {
 }
 
 /// Overwrite mode: the API keeps its id, root resource and tags; the rest is the document's.
-fn clear(api: &mut RestApi) {
+/// The ids of the resources it had, by path: a path the document names again keeps its id
+/// (recorded: test_import_rest_api_with_base_path_oas30[ignore], `/test` put over `/test`).
+fn clear(api: &mut RestApi) -> BTreeMap<String, String> {
     let root = api.root_id.clone();
+    let kept = api
+        .resources
+        .values()
+        .filter(|r| r.id != root)
+        .map(|r| (r.path.clone(), r.id.clone()))
+        .collect();
     api.resources.retain(|id, _| *id == root);
     if let Some(root) = api.resources.get_mut(&root) {
         root.methods.clear();
@@ -167,6 +220,7 @@ fn clear(api: &mut RestApi) {
     api.authorizers.clear();
     api.binary_media_types.clear();
     api.description = None;
+    kept
 }
 
 /// How `basepath` folds the document's base path into the resources: `ignore` (the default),
@@ -192,7 +246,19 @@ fn base_path(doc: &Value) -> String {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    if let Some(vars) = server.get("variables").and_then(Value::as_object) {
+    let variables = server.get("variables").and_then(Value::as_object);
+    // "If the API contains only one basePath variable, the Import API feature uses it as the
+    // base path, even if it's not referenced in the server.url" (the developer guide's
+    // "Set the OpenAPI basePath property"; recorded: openapi-basepath-server-variable.yaml).
+    let base_variable = variables
+        .filter(|_| !url.contains("{basePath}"))
+        .and_then(|v| v.get("basePath"))
+        .and_then(|v| v.get("default"))
+        .and_then(Value::as_str);
+    if let Some(base) = base_variable {
+        return base.trim_end_matches('/').to_string();
+    }
+    if let Some(vars) = variables {
         for (name, var) in vars {
             let default = var
                 .get("default")
@@ -209,8 +275,17 @@ fn base_path(doc: &Value) -> String {
 }
 
 /// Everything below the API: models, validators, authorizers, gateway responses, then the
-/// paths' resources and methods.
-fn build(db: &mut Db, region: &str, id: &str, doc: &Value, base: String) -> Result<(), Response> {
+/// paths' resources and methods (a resource at a path in `kept` with that id); what was left
+/// out, as the warnings AWS answers.
+fn build(
+    db: &mut Db,
+    region: &str,
+    id: &str,
+    doc: &Value,
+    base: String,
+    kept: &BTreeMap<String, String>,
+) -> Result<Vec<String>, Response> {
+    let mut warnings = Vec::new();
     put_models(db, region, id, doc)?;
     let validators = put_validators(db, region, id, doc)?;
     let authorizers = put_authorizers(db, region, id, doc);
@@ -220,7 +295,7 @@ fn build(db: &mut Db, region: &str, id: &str, doc: &Value, base: String) -> Resu
         _ => String::new(),
     };
     let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
-        return Ok(());
+        return Ok(warnings);
     };
     let default_validator = doc
         .get("x-amazon-apigateway-request-validator")
@@ -231,7 +306,8 @@ fn build(db: &mut Db, region: &str, id: &str, doc: &Value, base: String) -> Resu
         } else {
             format!("{prefix}{path}")
         };
-        let rid = ensure_resource(db, region, id, &full)?;
+        let rid = ensure_resource(db, region, id, &full, kept)?;
+        let namespace = kept.values().any(|k| *k == rid).then(|| random_id(6));
         let Some(item) = item.as_object() else {
             continue;
         };
@@ -252,6 +328,7 @@ fn build(db: &mut Db, region: &str, id: &str, doc: &Value, base: String) -> Resu
                 api: id,
                 resource: &rid,
                 verb: &verb,
+                namespace: namespace.as_deref(),
             };
             let context = Context {
                 doc,
@@ -261,10 +338,10 @@ fn build(db: &mut Db, region: &str, id: &str, doc: &Value, base: String) -> Resu
                 shared: item.get("parameters"),
                 path: &full,
             };
-            put_operation(db, &target, operation, &context)?;
+            put_operation(db, &target, operation, &context, &mut warnings)?;
         }
     }
-    Ok(())
+    Ok(warnings)
 }
 
 /// `split`: the base path's first segment is dropped, the rest kept before the path.
@@ -278,7 +355,13 @@ fn split_path(base: &str, path: &str) -> String {
 }
 
 /// The resource at `path`, with every resource above it, made where missing.
-fn ensure_resource(db: &mut Db, region: &str, id: &str, path: &str) -> Result<String, Response> {
+fn ensure_resource(
+    db: &mut Db,
+    region: &str,
+    id: &str,
+    path: &str,
+    kept: &BTreeMap<String, String>,
+) -> Result<String, Response> {
     let api = db.api_mut(region, id).ok_or_else(|| not_found(INVALID))?;
     let mut current = api.root_id.clone();
     let mut at = String::new();
@@ -289,7 +372,7 @@ fn ensure_resource(db: &mut Db, region: &str, id: &str, path: &str) -> Result<St
             continue;
         }
         let resource = Resource {
-            id: random_id(6),
+            id: kept.get(&at).cloned().unwrap_or_else(|| random_id(6)),
             parent_id: Some(current.clone()),
             path_part: Some(part.to_string()),
             path: at.clone(),
@@ -306,6 +389,11 @@ struct Target<'a> {
     api: &'a str,
     resource: &'a str,
     verb: &'a str,
+    /// When the resource kept its id from before the overwrite, its integrations' cache
+    /// namespace: a new one, not the id, the same for each of its methods (recorded:
+    /// test_import_rest_api_with_base_path_oas30[ignore], the second document's
+    /// `cacheNamespace` differs from the `/test` it kept).
+    namespace: Option<&'a str>,
 }
 
 struct Context<'a> {
@@ -325,6 +413,7 @@ fn put_operation(
     target: &Target,
     operation: &Value,
     context: &Context,
+    warnings: &mut Vec<String>,
 ) -> Result<(), Response> {
     if let Some(resource) = db
         .api_mut(target.region, target.api)
@@ -361,7 +450,12 @@ fn put_operation(
     api_gw::put_integration(
         db,
         target.region,
-        typed(with(integration_input(integration)))?,
+        typed(with(integration_input(
+            integration,
+            target,
+            context.path,
+            warnings,
+        )))?,
     )?;
     if let Some(responses) = integration.get("responses").and_then(Value::as_object) {
         for (pattern, response) in responses {
@@ -527,12 +621,34 @@ fn method_response_input(status: &str, response: &Value) -> Value {
 }
 
 /// PutIntegration's members from `x-amazon-apigateway-integration` (its enums in any case).
-fn integration_input(integration: &Value) -> Value {
+fn integration_input(
+    integration: &Value,
+    target: &Target,
+    path: &str,
+    warnings: &mut Vec<String>,
+) -> Value {
+    let verb = target.verb;
     let mut input = integration.clone();
     let Some(object) = input.as_object_mut() else {
         return json!({});
     };
     object.remove("responses");
+    if let (Some(namespace), false) = (target.namespace, object.contains_key("cacheNamespace")) {
+        object.insert("cacheNamespace".into(), json!(namespace));
+    }
+    // A request parameter that is not text is left out, with AWS's warning (recorded:
+    // openapi-basepath-url.yaml's `integration.request.header.nothing: true`).
+    if let Some(Value::Object(parameters)) = object.get_mut("requestParameters") {
+        parameters.retain(|name, value| {
+            if value.is_string() {
+                return true;
+            }
+            warnings.push(format!(
+                "Invalid format for 'requestParameters'. Expected type string for property '{name}' of resource '{path}' and method '{verb}' but got '{value}'"
+            ));
+            false
+        });
+    }
     for key in [
         "type",
         "passthroughBehavior",

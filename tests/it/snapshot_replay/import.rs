@@ -12,6 +12,15 @@ const PETS: &str = include_str!("files/pets.json");
 const TF: &str = include_str!("files/openapi.spec.tf.json");
 const MOCK_CORS: &str = include_str!("files/swagger-mock-cors.json");
 const PETSTORE_AUTHORIZER: &str = include_str!("files/petstore-authorizer.swagger.json");
+const BASE_PATH: &str = include_str!("files/swagger.json");
+const GLOBAL_API_KEY: &str = include_str!("files/openapi.spec.global-auth.json");
+const HTTP_METHOD_INTEGRATION: &str = include_str!("files/openapi-http-method-integration.json");
+const COGNITO: &str = include_str!("files/openapi.cognito-auth.json");
+/// The test's stand-in for a function's invocation ARN, which AWS does not resolve at import.
+const PLACEHOLDER_INVOCATION: &str = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:account-id:function:function-name/invocations";
+const BASE_PATH_VARIABLE: &str = include_str!("files/openapi-basepath-server-variable.yaml");
+const BASE_PATH_URL: &str = include_str!("files/openapi-basepath-url.yaml");
+const INTEGER_STATUS: &str = include_str!("files/openapi-method-int.spec.yaml");
 const CIRCULAR: &str = include_str!("files/openapi.spec.circular-ref.json");
 const CIRCULAR_VALIDATED: &str =
     include_str!("files/openapi.spec.circular-ref-with-request-body.json");
@@ -153,6 +162,17 @@ async fn import_checked(replay: &mut Replay, key: &str, document: &str) -> Strin
 /// method of every resource: GetMethod, GetMethodResponse 200, GetIntegration and
 /// GetIntegrationResponse 200, each checked under its recorded key (`method-pets-get`, …).
 async fn check_imported_resources(replay: &mut Replay, api: &str, key: &str, skipped: &[&str]) {
+    check_imported_resources_as(replay, api, key, skipped, "").await
+}
+
+/// `check_imported_resources`, each method's keys under `prefix` (`srv-var-method-test-get`).
+async fn check_imported_resources_as(
+    replay: &mut Replay,
+    api: &str,
+    key: &str,
+    skipped: &[&str],
+    prefix: &str,
+) {
     let resources = replay
         .call(
             Service::ApiGateway,
@@ -175,7 +195,7 @@ async fn check_imported_resources(replay: &mut Replay, api: &str, key: &str, ski
         for method in methods.keys() {
             let suffix = format!("{name}-{}", method.to_lowercase());
             let base = format!("/restapis/{api}/resources/{id}/methods/{method}");
-            for (prefix, path) in [
+            for (kind, path) in [
                 ("method", base.clone()),
                 ("method-response", format!("{base}/responses/200")),
                 ("integration", format!("{base}/integration")),
@@ -185,7 +205,7 @@ async fn check_imported_resources(replay: &mut Replay, api: &str, key: &str, ski
                 ),
             ] {
                 let answer = replay.call(Service::ApiGateway, "GET", &path, None).await;
-                replay.check(&format!("{prefix}-{suffix}"), &answer);
+                replay.check(&format!("{prefix}{kind}-{suffix}"), &answer);
             }
         }
     }
@@ -364,4 +384,250 @@ async fn a_body_is_validated_through_circular_models_as_recorded() {
             (400, &json!("Invalid request body"))
         );
     }
+}
+
+/// test_import_rest_apis_with_base_path_swagger: a Swagger document with `basePath: /base`
+/// put over a new API with `basepath` `ignore`, `prepend` or `split`, then a document with no
+/// base path imported with the same parameter.
+async fn base_path_folds_as_recorded(mode: &str) {
+    let mut replay = Replay::start(
+        FILE,
+        &format!(
+            "TestApiGatewayImportRestApi::test_import_rest_apis_with_base_path_swagger[{mode}]"
+        ),
+    )
+    .await;
+    let created = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            "/restapis",
+            Some(json!({ "name": "restapi-base" })),
+        )
+        .await;
+    let api = created.body["id"].as_str().unwrap().to_string();
+    let document = BASE_PATH
+        .replace(
+            "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:myapi-authorizer-0-22ad13b/invocations",
+            "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:account-id:function:function-name/invocations",
+        )
+        .replace(
+            "arn:aws:iam::000000000000:role/myapi-authorizer-0-authorizer-role-3bd761a",
+            "arn:aws:iam::000000000000:role/lambda-su-role",
+        );
+    let path = format!("/restapis/{api}?mode=overwrite&basepath={mode}");
+    let put = replay
+        .call_text(Service::ApiGateway, "PUT", &path, Some(document))
+        .await;
+    replay.check("put-rest-api-swagger-json", &put);
+    check_imported_resources(
+        &mut replay,
+        &api,
+        "get-resources-swagger-json",
+        &["GET", "OPTIONS"],
+    )
+    .await;
+    let imported = import(&replay, &format!("&basepath={mode}"), PETS).await;
+    assert_eq!(imported.status, 201, "{imported:?}");
+    let second = imported.body["id"].as_str().unwrap().to_string();
+    check_imported_resources(
+        &mut replay,
+        &second,
+        "get-resources-no-base-path-swagger",
+        &["GET", "OPTIONS"],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_base_path_ignored_is_as_recorded() {
+    base_path_folds_as_recorded("ignore").await;
+}
+
+#[tokio::test]
+async fn a_base_path_prepended_is_as_recorded() {
+    base_path_folds_as_recorded("prepend").await;
+}
+
+#[tokio::test]
+async fn a_base_path_split_is_as_recorded() {
+    base_path_folds_as_recorded("split").await;
+}
+
+/// GetAuthorizers of `api`, checked under `key`.
+async fn authorizers(replay: &Replay, api: &str) -> Answer {
+    replay
+        .call(
+            Service::ApiGateway,
+            "GET",
+            &format!("/restapis/{api}/authorizers"),
+            None,
+        )
+        .await
+}
+
+/// test_import_with_global_api_key_authorizer: a REQUEST authorizer that is the API key's
+/// source (`x-amazon-apigateway-api-key-source: AUTHORIZER`), applied to every operation by
+/// the document's global `security`.
+#[tokio::test]
+async fn a_global_authorizer_as_api_key_source_imports_as_recorded() {
+    let mut replay = Replay::start(
+        FILE,
+        "TestApiGatewayImportRestApi::test_import_with_global_api_key_authorizer",
+    )
+    .await;
+    let document = GLOBAL_API_KEY.replace(
+        "${authorizer_lambda_invocation_arn}",
+        PLACEHOLDER_INVOCATION,
+    );
+    let api = import_checked(&mut replay, "import-swagger", &document).await;
+    let found = authorizers(&replay, &api).await;
+    replay.check("get-authorizers", &found);
+    check_imported_resources(&mut replay, &api, "resources", &["GET", "ANY"]).await;
+}
+
+/// test_import_with_http_method_integration: an AWS (Lambda, non-proxy) integration invoked
+/// asynchronously through a static header, and a CORS mock.
+#[tokio::test]
+async fn an_aws_integration_with_its_own_method_imports_as_recorded() {
+    let mut replay = Replay::start(
+        FILE,
+        "TestApiGatewayImportRestApi::test_import_with_http_method_integration",
+    )
+    .await;
+    let document =
+        HTTP_METHOD_INTEGRATION.replace("${lambda_invocation_arn}", PLACEHOLDER_INVOCATION);
+    let imported = import(&replay, "&failonwarnings=true", &document).await;
+    assert_eq!(imported.status, 201, "{imported:?}");
+    let api = imported.body["id"].as_str().unwrap().to_string();
+    check_imported_resources(&mut replay, &api, "resources", &["GET", "OPTIONS"]).await;
+}
+
+/// test_import_with_cognito_auth_identity_source: two Cognito user pool authorizers with their
+/// own identity source, a default one and per-operation overrides with scopes.
+#[tokio::test]
+async fn cognito_authorizers_with_identity_sources_import_as_recorded() {
+    let mut replay = Replay::start(
+        FILE,
+        "TestApiGatewayImportRestApi::test_import_with_cognito_auth_identity_source",
+    )
+    .await;
+    let document = COGNITO.replace(
+        "${cognito_pool_arn}",
+        "arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_ABC123",
+    );
+    let api = import_checked(&mut replay, "import-swagger", &document).await;
+    // The test records the sorted items alone, a list.
+    let found = sorted_items(authorizers(&replay, &api).await, "name");
+    let recorded = replay.recorded["get-authorizers"].clone();
+    replay
+        .stand_ins
+        .matches(&recorded, &found.body["items"], "get-authorizers");
+    check_imported_resources(&mut replay, &api, "resources", &["GET"]).await;
+}
+
+/// Deploys `api` to `local` and GETs `path` there: a MOCK's 200.
+async fn deployed_answers(replay: &Replay, api: &str, path: &str) {
+    let deployed = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            &format!("/restapis/{api}/deployments"),
+            Some(json!({ "stageName": "local" })),
+        )
+        .await;
+    assert_eq!(deployed.status, 201, "{deployed:?}");
+    let get = StageCall {
+        method: "GET",
+        query: "",
+        headers: &[],
+        json: None,
+    };
+    let (status, body) = get.send(replay, api, path).await;
+    assert_eq!(status, 200, "GET {path}: {body}");
+}
+
+/// test_import_rest_api_with_base_path_oas30: two YAML OpenAPI 3.0 documents whose base path
+/// is a server variable (`/base-var`) or in the server URL (`/base-url/part`), each put over
+/// the API with `basepath` `mode`, deployed and called where the mode puts the resource.
+async fn an_oas30_base_path_folds_as_recorded(mode: &str) {
+    let mut replay = Replay::start(
+        FILE,
+        &format!("TestApiGatewayImportRestApi::test_import_rest_api_with_base_path_oas30[{mode}]"),
+    )
+    .await;
+    let created = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            "/restapis",
+            Some(json!({ "name": "restapi-oas30" })),
+        )
+        .await;
+    let api = created.body["id"].as_str().unwrap().to_string();
+    let put_path = format!("/restapis/{api}?mode=overwrite&basepath={mode}");
+    let put = replay
+        .call_text(
+            Service::ApiGateway,
+            "PUT",
+            &put_path,
+            Some(BASE_PATH_VARIABLE.into()),
+        )
+        .await;
+    replay.check("put-rest-api-oas30-srv-var", &put);
+    let key = "get-resources-oas30-srv-var";
+    check_imported_resources_as(&mut replay, &api, key, &["GET", "OPTIONS"], "srv-var-").await;
+    let at = if mode == "prepend" {
+        "/base-var/test"
+    } else {
+        "/test"
+    };
+    deployed_answers(&replay, &api, at).await;
+    let put = replay
+        .call_text(
+            Service::ApiGateway,
+            "PUT",
+            &put_path,
+            Some(BASE_PATH_URL.into()),
+        )
+        .await;
+    replay.check("put-rest-api-oas30-srv-url", &put);
+    let key = "get-resources-oas30-srv-url";
+    check_imported_resources_as(&mut replay, &api, key, &["GET", "OPTIONS"], "srv-url-").await;
+    let at = match mode {
+        "prepend" => "/base-url/part/test",
+        "split" => "/part/test",
+        _ => "/test",
+    };
+    deployed_answers(&replay, &api, at).await;
+}
+
+#[tokio::test]
+async fn an_oas30_base_path_ignored_is_as_recorded() {
+    an_oas30_base_path_folds_as_recorded("ignore").await;
+}
+
+#[tokio::test]
+async fn an_oas30_base_path_prepended_is_as_recorded() {
+    an_oas30_base_path_folds_as_recorded("prepend").await;
+}
+
+#[tokio::test]
+async fn an_oas30_base_path_split_is_as_recorded() {
+    an_oas30_base_path_folds_as_recorded("split").await;
+}
+
+/// test_import_with_integer_http_status_code: YAML lets a status be a number (`200:`,
+/// `statusCode: 200`); AWS takes it as the text.
+#[tokio::test]
+async fn a_yaml_document_with_numeric_statuses_imports_as_recorded() {
+    let mut replay = Replay::start(
+        FILE,
+        "TestApiGatewayImportRestApi::test_import_with_integer_http_status_code",
+    )
+    .await;
+    let imported = import(&replay, "&failonwarnings=true", INTEGER_STATUS).await;
+    assert_eq!(imported.status, 201, "{imported:?}");
+    let api = imported.body["id"].as_str().unwrap().to_string();
+    check_imported_resources(&mut replay, &api, "resources", &["GET"]).await;
 }
