@@ -14,6 +14,7 @@ use super::api_models;
 use super::authorizers;
 use super::canary;
 use super::clock::{now_ms, now_secs};
+use super::documentation;
 use super::domains;
 use super::error::Protocol;
 use super::export;
@@ -35,8 +36,9 @@ use super::shapes::apigateway::{
     GetRestApisRequest, GetStageRequest, GetStagesRequest, GetTagsRequest, PatchOperation,
     PutIntegrationRequest, PutIntegrationResponseRequest, PutMethodRequest,
     PutMethodResponseRequest, Request, TagResourceRequest, UpdateAccountRequest,
-    UpdateIntegrationRequest, UpdateIntegrationResponseRequest, UpdateMethodRequest,
-    UpdateMethodResponseRequest, UpdateResourceRequest, UpdateRestApiRequest, UpdateStageRequest,
+    UpdateDeploymentRequest, UpdateIntegrationRequest, UpdateIntegrationResponseRequest,
+    UpdateMethodRequest, UpdateMethodResponseRequest, UpdateResourceRequest, UpdateRestApiRequest,
+    UpdateStageRequest,
 };
 use super::shapes::Timestamp;
 use super::state::{
@@ -188,6 +190,40 @@ pub fn apply(db: &mut Db, operation: Operation, region: &str, input: Value) -> R
         Request::GetAuthorizers(input) => authorizers::get_authorizers(db, region, input),
         Request::UpdateAuthorizer(input) => authorizers::update_authorizer(db, region, input),
         Request::DeleteAuthorizer(input) => authorizers::delete_authorizer(db, region, input),
+        Request::UpdateDeployment(input) => update_deployment(db, region, input),
+        Request::CreateDocumentationPart(input) => {
+            documentation::create_documentation_part(db, region, input)
+        }
+        Request::GetDocumentationPart(input) => {
+            documentation::get_documentation_part(db, region, input)
+        }
+        Request::GetDocumentationParts(input) => {
+            documentation::get_documentation_parts(db, region, input)
+        }
+        Request::UpdateDocumentationPart(input) => {
+            documentation::update_documentation_part(db, region, input)
+        }
+        Request::DeleteDocumentationPart(input) => {
+            documentation::delete_documentation_part(db, region, input)
+        }
+        Request::ImportDocumentationParts(input) => {
+            documentation::import_documentation_parts(db, region, input)
+        }
+        Request::CreateDocumentationVersion(input) => {
+            documentation::create_documentation_version(db, region, input)
+        }
+        Request::GetDocumentationVersion(input) => {
+            documentation::get_documentation_version(db, region, input)
+        }
+        Request::GetDocumentationVersions(input) => {
+            documentation::get_documentation_versions(db, region, input)
+        }
+        Request::UpdateDocumentationVersion(input) => {
+            documentation::update_documentation_version(db, region, input)
+        }
+        Request::DeleteDocumentationVersion(input) => {
+            documentation::delete_documentation_version(db, region, input)
+        }
     };
     answer.unwrap_or_else(|refusal| refusal)
 }
@@ -263,6 +299,8 @@ pub(super) fn new_rest_api(region: &str, input: CreateRestApiRequest) -> Result<
         request_validators: BTreeMap::new(),
         gateway_responses: BTreeMap::new(),
         authorizers: BTreeMap::new(),
+        documentation_parts: Vec::new(),
+        documentation_versions: BTreeMap::new(),
     };
     Ok(api)
 }
@@ -1092,6 +1130,7 @@ fn create_deployment(
                 tags: BTreeMap::new(),
                 settings: Default::default(),
                 canary: None,
+                documentation_version: None,
             });
         // A canary release leaves the stage's own deployment as it was.
         match &input.canary_settings {
@@ -1134,6 +1173,25 @@ fn get_deployment(
         Some(deployment) => Ok(json(200, &deployment_json(deployment))),
         None => Err(not_found("Invalid Deployment identifier specified")),
     }
+}
+
+/// UpdateDeployment: its description (recorded: test_update_rest_api_deployment).
+fn update_deployment(
+    db: &mut Db,
+    region: &str,
+    input: UpdateDeploymentRequest,
+) -> Result<Response, Response> {
+    let api = api_mut(db, region, &input.rest_api_id)?;
+    let Some(deployment) = api.deployments.get_mut(&input.deployment_id) else {
+        return Err(not_found("Invalid Deployment identifier specified"));
+    };
+    let mut description = deployment.description.clone();
+    updates::patch_description(
+        &mut description,
+        &input.patch_operations.unwrap_or_default(),
+    )?;
+    deployment.description = description;
+    Ok(json(200, &deployment_json(deployment)))
 }
 
 /// Deletes a deployment no stage serves, nor serves as its canary (recorded:
@@ -1179,6 +1237,7 @@ fn create_stage(
     if api.stages.contains_key(name) {
         return Err(conflict("Stage already exists"));
     }
+    documentation::check_version(api, input.documentation_version.as_deref())?;
     let now = now_secs();
     let mut stage = Stage {
         name: name.into(),
@@ -1192,6 +1251,7 @@ fn create_stage(
         tags: input.tags.clone().unwrap_or_default(),
         settings: Default::default(),
         canary: None,
+        documentation_version: input.documentation_version.clone(),
     };
     stage.point_at(deployment);
     if let Some(settings) = &input.canary_settings {
@@ -2091,6 +2151,7 @@ fn stage_json(stage: &Stage) -> shape::Stage {
         variables: some_if(&stage.variables),
         tags: some_if(&stage.tags),
         canary_settings: stage.canary.as_ref().map(canary::json),
+        documentation_version: stage.documentation_version.clone(),
         access_log_settings: settings.access_log_destination.as_ref().map(|destination| {
             shape::AccessLogSettings {
                 destination_arn: Some(destination.clone()),

@@ -39,6 +39,7 @@ mod cloudwatch;
 mod code;
 mod code_location;
 mod concurrency;
+mod documentation;
 mod domains;
 mod emulation;
 mod error;

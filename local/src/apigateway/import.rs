@@ -16,6 +16,7 @@ use serde_json::{json, Map, Value};
 use super as api_gw;
 use crate::api_models;
 use crate::authorizers;
+use crate::documentation;
 use crate::gateway_responses;
 use crate::ids::random_id;
 use crate::request_validators;
@@ -160,6 +161,7 @@ fn clear(api: &mut RestApi) {
     api.request_validators.clear();
     api.gateway_responses.clear();
     api.authorizers.clear();
+    api.documentation_parts.clear();
     api.binary_media_types.clear();
     api.description = None;
 }
@@ -203,13 +205,17 @@ fn base_path(doc: &Value) -> String {
     path.trim_end_matches('/').to_string()
 }
 
-/// Everything below the API: models, validators, authorizers, gateway responses, then the
-/// paths' resources and methods.
+/// Everything below the API: models, validators, authorizers, gateway responses,
+/// documentation parts, then the paths' resources and methods.
 fn build(db: &mut Db, region: &str, id: &str, doc: &Value, base: String) -> Result<(), Response> {
     put_models(db, region, id, doc)?;
     let validators = put_validators(db, region, id, doc)?;
     let authorizers = put_authorizers(db, region, id, doc);
     put_gateway_responses(db, region, id, doc)?;
+    // `x-amazon-apigateway-documentation`'s parts (recorded: test_import_documentation_parts).
+    if let Some(api) = db.api_mut(region, id) {
+        documentation::import_parts(api, documentation::parts_of(doc).0, false);
+    }
     let prefix = match base.as_str() {
         "prepend" => base_path(doc),
         _ => String::new(),
