@@ -60,6 +60,7 @@ mod layers;
 mod log_tags;
 mod logs;
 mod managed;
+mod method_settings;
 mod metric_filters;
 mod model;
 mod paging;

@@ -896,6 +896,26 @@ pub struct StageSettings {
     pub caching_enabled: bool,
     #[serde(default)]
     pub cache_ttl: Option<i64>,
+    /// X-Ray tracing (`tracingEnabled`): kept and answered.
+    #[serde(default)]
+    pub tracing_enabled: bool,
+    /// The settings of single methods (`{resourcePath}/{httpMethod}`, `*/*`'s apart), by
+    /// that key: kept and answered, not applied on the stage URL.
+    #[serde(default)]
+    pub methods: BTreeMap<String, MethodSettings>,
+}
+
+/// One method's settings, as UpdateStage's `/{resourcePath}/{httpMethod}/…` paths set them:
+/// `*/*`'s at the time the first of them was set, then each as set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MethodSettings {
+    pub metrics_enabled: bool,
+    pub logging_level: Option<String>,
+    pub data_trace: bool,
+    pub throttle_burst: i64,
+    pub throttle_rate: f64,
+    pub caching_enabled: bool,
+    pub cache_ttl: i64,
 }
 
 /// An answer kept in a stage's cache: until when, its status, headers and body.

@@ -353,3 +353,117 @@ async fn a_deployments_description_is_updated_as_recorded() {
     replay.check("after-update", &answer);
     replay.stop().await;
 }
+
+/// The tests' `_create_api_with_stage`: `GET /` with a MOCK integration, deployed; a
+/// documentation part and version `v123`; stage `s1` of that deployment naming the version,
+/// checked against `create-stage`. The API's id.
+async fn api_with_stage(replay: &mut Replay) -> String {
+    let api = create_rest_api(replay, "test-api", None).await.body;
+    let (api, root) = (
+        api["id"].as_str().unwrap().to_string(),
+        api["rootResourceId"].as_str().unwrap().to_string(),
+    );
+    let method = method_path(&api, &root, "GET");
+    put_ok(replay, &method, json!({ "authorizationType": "NONE" }), 201).await;
+    let integration = json!({ "type": "MOCK" });
+    put_ok(replay, &format!("{method}/integration"), integration, 201).await;
+    let deployment = call(
+        replay,
+        "POST",
+        &format!("/restapis/{api}/deployments"),
+        None,
+    )
+    .await;
+    assert_eq!(deployment.status, 201, "{deployment:?}");
+    let part = json!({ "location": { "type": "API" }, "properties": "{\"foo\": \"bar\"}" });
+    let parts = format!("/restapis/{api}/documentation/parts");
+    assert_eq!(call(replay, "POST", &parts, Some(part)).await.status, 201);
+    let version = json!({ "documentationVersion": "v123" });
+    let versions = format!("/restapis/{api}/documentation/versions");
+    assert_eq!(
+        call(replay, "POST", &versions, Some(version)).await.status,
+        201
+    );
+    let stage = json!({
+        "stageName": "s1",
+        "deploymentId": id_of(&deployment),
+        "description": "my stage",
+        "documentationVersion": "v123",
+    });
+    let answer = call(
+        replay,
+        "POST",
+        &format!("/restapis/{api}/stages"),
+        Some(stage),
+    )
+    .await;
+    replay.check("create-stage", &answer);
+    api
+}
+
+/// UpdateStage of stage `s1` with `operations`.
+async fn update_stage(replay: &Replay, api: &str, operations: Value) -> Answer {
+    let path = format!("/restapis/{api}/stages/s1");
+    let body = json!({ "patchOperations": operations });
+    call(replay, "PATCH", &path, Some(body)).await
+}
+
+/// TestStages::test_create_update_stages: paths UpdateStage does not have are named with
+/// those it has; a single method's settings start from `*/*`'s and keep their own values
+/// when `*/*`'s change; tracing and variables are set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stage_updates_answer_as_recorded() {
+    let mut replay = Replay::start(COMMON_FILE, "TestStages::test_create_update_stages").await;
+    let api = api_with_stage(&mut replay).await;
+    let replace =
+        |path: &str, value: &str| json!({ "op": "replace", "path": path, "value": value });
+    let answer = update_stage(
+        &replay,
+        &api,
+        json!([replace("/documentation_version", "123")]),
+    )
+    .await;
+    replay.check("error-update-doc-version", &answer);
+    let answer = update_stage(&replay, &api, json!([replace("/tags/tag1", "value1")])).await;
+    replay.check("error-update-tags", &answer);
+    let operations = json!([
+        replace("/description", "stage new"),
+        replace("/variables/var1", "test"),
+        replace("/variables/var2", "test2"),
+        replace("/*/*/throttling/burstLimit", "123"),
+        replace("/*/*/caching/enabled", "true"),
+        replace("/tracingEnabled", "true"),
+        replace("/test/GET/throttling/burstLimit", "124"),
+    ]);
+    let answer = update_stage(&replay, &api, operations).await;
+    replay.check("update-stage", &answer);
+    let answer = call(&replay, "GET", &format!("/restapis/{api}/stages/s1"), None).await;
+    replay.check("get-stage", &answer);
+    let operations = json!([replace("/*/*/throttling/burstLimit", "100")]);
+    let answer = update_stage(&replay, &api, operations).await;
+    replay.check("update-stage-override", &answer);
+    replay.stop().await;
+}
+
+/// TestStages::test_update_stage_remove_wildcard: `*/*`'s settings are removed once there
+/// are some, and refused before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wildcard_settings_are_removed_as_recorded() {
+    let mut replay =
+        Replay::start(COMMON_FILE, "TestStages::test_update_stage_remove_wildcard").await;
+    let api = api_with_stage(&mut replay).await;
+    let stage = format!("/restapis/{api}/stages/s1");
+    let answer = call(&replay, "GET", &stage, None).await;
+    replay.check("get-stage", &answer);
+    let remove = json!([{ "op": "remove", "path": "/*/*" }]);
+    let answer = update_stage(&replay, &api, remove.clone()).await;
+    replay.check("delete-error", &answer);
+    let operations = json!([{ "op": "replace", "path": "/*/*/caching/enabled", "value": "true" }]);
+    let answer = update_stage(&replay, &api, operations).await;
+    replay.check("update-stage", &answer);
+    let answer = update_stage(&replay, &api, remove).await;
+    replay.check("update-stage-reset", &answer);
+    let answer = call(&replay, "GET", &stage, None).await;
+    replay.check("get-stage-after-reset", &answer);
+    replay.stop().await;
+}
