@@ -21,6 +21,14 @@ use super::wire::apigateway_bad_request as bad_request;
 /// own (recorded word for word, its missing commas included).
 const STAGE_PATHS: &str = "[/deploymentId, /description, /cacheClusterEnabled, /cacheClusterSize, /clientCertificateId, /accessLogSettings, /accessLogSettings/destinationArn, /accessLogSettings/format, /{resourcePath}/{httpMethod}/metrics/enabled, /{resourcePath}/{httpMethod}/logging/dataTrace, /{resourcePath}/{httpMethod}/logging/loglevel, /{resourcePath}/{httpMethod}/throttling/burstLimit/{resourcePath}/{httpMethod}/throttling/rateLimit/{resourcePath}/{httpMethod}/caching/ttlInSeconds, /{resourcePath}/{httpMethod}/caching/enabled, /{resourcePath}/{httpMethod}/caching/dataEncrypted, /{resourcePath}/{httpMethod}/caching/requireAuthorizationForCacheControl, /{resourcePath}/{httpMethod}/caching/unauthorizedCacheControlHeaderStrategy, /*/*/metrics/enabled, /*/*/logging/dataTrace, /*/*/logging/loglevel, /*/*/throttling/burstLimit /*/*/throttling/rateLimit /*/*/caching/ttlInSeconds, /*/*/caching/enabled, /*/*/caching/dataEncrypted, /*/*/caching/requireAuthorizationForCacheControl, /*/*/caching/unauthorizedCacheControlHeaderStrategy, /variables/{variable_name}, /tracingEnabled]";
 
+/// UpdateStage's refusal of a path it does not have (recorded: test_create_update_stages in
+/// test_apigateway_canary's and test_apigateway_common's recordings).
+pub fn invalid_stage_path(path: &str) -> Response {
+    bad_request(&format!(
+        "Invalid method setting path: {path}. Must be one of: {STAGE_PATHS}"
+    ))
+}
+
 /// The refusal of a canary whose deployment the API does not have.
 fn no_such_deployment() -> Response {
     bad_request("Deployment id does not exist")
@@ -173,11 +181,7 @@ fn replace(
     deployments: &[String],
 ) -> Result<(), Response> {
     let member = path.strip_prefix("/canarySettings/").unwrap_or_default();
-    let invalid_path = || {
-        bad_request(&format!(
-            "Invalid method setting path: {path}. Must be one of: {STAGE_PATHS}"
-        ))
-    };
+    let invalid_path = || invalid_stage_path(path);
     let known = member == "deploymentId"
         || member == "percentTraffic"
         || member == "useStageCache"

@@ -941,6 +941,22 @@ const RECORDED_ENUM_ORDERS: &[&[&str]] = &[
     &["Terminate", "Allow"],
     // Lambda's InvokeMode (recorded: test_lambda_url_invalid_invoke_mode).
     &["RESPONSE_STREAM", "BUFFERED"],
+    // A documentation part's location type (recorded:
+    // test_invalid_create_documentation_part_operations).
+    &[
+        "RESPONSE_BODY",
+        "RESPONSE",
+        "METHOD",
+        "MODEL",
+        "AUTHORIZER",
+        "RESPONSE_HEADER",
+        "RESOURCE",
+        "PATH_PARAMETER",
+        "REQUEST_BODY",
+        "QUERY_PARAMETER",
+        "API",
+        "REQUEST_HEADER",
+    ],
     // A gateway response's type (recorded: test_gateway_response_validation).
     &[
         "REQUEST_TOO_LARGE",
@@ -1743,7 +1759,11 @@ mod tests {
             route("POST", "/restapis/a1/authorizers"),
             Some("CreateAuthorizer")
         );
-        assert_eq!(route("POST", "/restapis/a1/documentation/parts"), None);
+        assert_eq!(
+            route("POST", "/restapis/a1/documentation/parts"),
+            Some("CreateDocumentationPart")
+        );
+        assert_eq!(route("POST", "/vpclinks"), None);
         let headers = HeaderMap::new();
         let Value::Object(body) = json!({"authorizationType": "NONE"}) else {
             unreachable!()

@@ -560,6 +560,41 @@ pub struct RestApi {
     /// on the stage URL (see docs/parity.md).
     #[serde(default)]
     pub authorizers: BTreeMap<String, Authorizer>,
+    /// Its documentation parts, in the order they were made (GetDocumentationParts answers
+    /// them so: recorded, test_import_documentation_parts).
+    #[serde(default)]
+    pub documentation_parts: Vec<DocumentationPart>,
+    /// Its documentation versions (snapshots of the parts), by version.
+    #[serde(default)]
+    pub documentation_versions: BTreeMap<String, DocumentationVersion>,
+}
+
+/// A documentation part: where it applies and its properties (a JSON document's text).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DocumentationPart {
+    pub id: String,
+    pub location: DocumentationLocation,
+    pub properties: String,
+}
+
+/// What a documentation part documents: its type (`API`, `METHOD`, …) and, as the type
+/// takes them, a path, a method, a status code and a name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentationLocation {
+    pub kind: String,
+    pub path: Option<String>,
+    pub method: Option<String>,
+    pub status_code: Option<String>,
+    pub name: Option<String>,
+}
+
+/// A documentation version: the API's documentation parts when it was made.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DocumentationVersion {
+    pub version: String,
+    pub created: i64,
+    pub description: Option<String>,
+    pub parts: Vec<DocumentationPart>,
 }
 
 /// An authorizer, as CreateAuthorizer made it and UpdateAuthorizer changed it.
@@ -755,6 +790,10 @@ pub struct Stage {
     /// The stage's canary release, if it has one.
     #[serde(default)]
     pub canary: Option<Canary>,
+    /// The documentation version it publishes (CreateStage, CreateDocumentationVersion's
+    /// `stageName`).
+    #[serde(default)]
+    pub documentation_version: Option<String>,
 }
 
 /// A stage's canary (`canarySettings`): the deployment that serves `percent_traffic` percent
@@ -875,6 +914,26 @@ pub struct StageSettings {
     pub caching_enabled: bool,
     #[serde(default)]
     pub cache_ttl: Option<i64>,
+    /// X-Ray tracing (`tracingEnabled`): kept and answered.
+    #[serde(default)]
+    pub tracing_enabled: bool,
+    /// The settings of single methods (`{resourcePath}/{httpMethod}`, `*/*`'s apart), by
+    /// that key: kept and answered, not applied on the stage URL.
+    #[serde(default)]
+    pub methods: BTreeMap<String, MethodSettings>,
+}
+
+/// One method's settings, as UpdateStage's `/{resourcePath}/{httpMethod}/…` paths set them:
+/// `*/*`'s at the time the first of them was set, then each as set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MethodSettings {
+    pub metrics_enabled: bool,
+    pub logging_level: Option<String>,
+    pub data_trace: bool,
+    pub throttle_burst: i64,
+    pub throttle_rate: f64,
+    pub caching_enabled: bool,
+    pub cache_ttl: i64,
 }
 
 /// An answer kept in a stage's cache: until when, its status, headers and body.

@@ -1,6 +1,8 @@
 //! API Gateway's PATCH operations on a REST API, a method response, an integration response,
-//! a resource, a request validator and an integration (UpdateRestApi, UpdateMethodResponse,
-//! UpdateIntegrationResponse, UpdateResource, UpdateRequestValidator, UpdateIntegration),
+//! a resource, a request validator, an integration, a documentation part and a description
+//! (UpdateRestApi, UpdateMethodResponse, UpdateIntegrationResponse, UpdateResource,
+//! UpdateRequestValidator, UpdateIntegration, UpdateDocumentationPart,
+//! UpdateDocumentationVersion, UpdateDeployment),
 //! applied in order
 //! to what `apigateway` gives it: a copy, which replaces the original only when all of them
 //! were taken, so that a refused request changes nothing. It looks nothing up and answers
@@ -500,6 +502,35 @@ pub(super) fn patch_request_validator(
             "/validateRequestBody" => validator.validate_request_body = flag,
             _ => validator.validate_request_parameters = flag,
         }
+    }
+    Ok(())
+}
+
+/// UpdateDocumentationPart's operations, in order, on a part's properties: only `replace`
+/// of `/properties` (recorded: test_invalid_update_documentation_part).
+pub(super) fn patch_documentation_part(
+    properties: &mut String,
+    operations: &[PatchOperation],
+) -> Result<(), Response> {
+    for operation in operations {
+        let patch = Patch::read(operation)?;
+        replace_only_at(&patch, &["/properties"], "/properties")?;
+        *properties = patch.value.unwrap_or_default().to_string();
+    }
+    Ok(())
+}
+
+/// UpdateDocumentationVersion's and UpdateDeployment's operations, in order, on a
+/// description: only `replace` of `/description` (recorded: test_documentation_parts_and_versions,
+/// test_update_rest_api_deployment); an empty value clears it.
+pub(super) fn patch_description(
+    description: &mut Option<String>,
+    operations: &[PatchOperation],
+) -> Result<(), Response> {
+    for operation in operations {
+        let patch = Patch::read(operation)?;
+        replace_only_at(&patch, &["/description"], "/description")?;
+        *description = patch.value.filter(|v| !v.is_empty()).map(str::to_string);
     }
     Ok(())
 }

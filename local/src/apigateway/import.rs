@@ -16,6 +16,7 @@ use serde_json::{json, Map, Value};
 use super as api_gw;
 use crate::api_models;
 use crate::authorizers;
+use crate::documentation;
 use crate::gateway_responses;
 use crate::ids::random_id;
 use crate::request_validators;
@@ -218,6 +219,7 @@ fn clear(api: &mut RestApi) -> BTreeMap<String, String> {
     api.request_validators.clear();
     api.gateway_responses.clear();
     api.authorizers.clear();
+    api.documentation_parts.clear();
     api.binary_media_types.clear();
     api.description = None;
     kept
@@ -274,8 +276,8 @@ fn base_path(doc: &Value) -> String {
     path.trim_end_matches('/').to_string()
 }
 
-/// Everything below the API: models, validators, authorizers, gateway responses, then the
-/// paths' resources and methods (a resource at a path in `kept` with that id); what was left
+/// Everything below the API: models, validators, authorizers, gateway responses,
+/// documentation parts, then the paths' resources and methods (a resource at a path in `kept` with that id); what was left
 /// out, as the warnings AWS answers.
 fn build(
     db: &mut Db,
@@ -290,6 +292,10 @@ fn build(
     let validators = put_validators(db, region, id, doc)?;
     let authorizers = put_authorizers(db, region, id, doc);
     put_gateway_responses(db, region, id, doc)?;
+    // `x-amazon-apigateway-documentation`'s parts (recorded: test_import_documentation_parts).
+    if let Some(api) = db.api_mut(region, id) {
+        documentation::import_parts(api, documentation::parts_of(doc).0, false);
+    }
     let prefix = match base.as_str() {
         "prepend" => base_path(doc),
         _ => String::new(),

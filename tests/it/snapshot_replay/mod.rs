@@ -729,6 +729,7 @@ mod apigateway_validation;
 mod authorizers;
 mod canary;
 mod cloudwatch;
+mod documentation;
 mod function_urls;
 mod import;
 mod lambda;
