@@ -75,6 +75,10 @@ pub fn writes(operation: Operation) -> bool {
             | Operation::ListLayers
             | Operation::ListLayerVersions
             | Operation::GetLayerVersionPolicy
+            | Operation::GetCodeSigningConfig
+            | Operation::ListCodeSigningConfigs
+            | Operation::GetFunctionCodeSigningConfig
+            | Operation::ListFunctionsByCodeSigningConfig
             | Operation::Invoke
     )
 }
@@ -223,6 +227,29 @@ pub async fn apply(
             super::layers::remove_permission(cloud, region, input)
         }
         Request::GetLayerVersionPolicy(input) => super::layers::get_policy(cloud, region, input),
+        Request::CreateCodeSigningConfig(input) => {
+            super::code_signing::create(cloud, region, input)
+        }
+        Request::GetCodeSigningConfig(input) => super::code_signing::get(cloud, region, input),
+        Request::UpdateCodeSigningConfig(input) => {
+            super::code_signing::update(cloud, region, input)
+        }
+        Request::DeleteCodeSigningConfig(input) => {
+            super::code_signing::delete(cloud, region, input)
+        }
+        Request::ListCodeSigningConfigs(input) => super::code_signing::list(cloud, region, input),
+        Request::PutFunctionCodeSigningConfig(input) => {
+            super::code_signing::put_function(cloud, region, input)
+        }
+        Request::GetFunctionCodeSigningConfig(input) => {
+            super::code_signing::get_function(cloud, region, input)
+        }
+        Request::DeleteFunctionCodeSigningConfig(input) => {
+            super::code_signing::delete_function(cloud, region, input)
+        }
+        Request::ListFunctionsByCodeSigningConfig(input) => {
+            super::code_signing::list_functions(cloud, region, input)
+        }
     }
 }
 
@@ -498,6 +525,7 @@ async fn create_function(
         provisioned: BTreeMap::new(),
         snap_start,
         layers,
+        code_signing_config: None,
     };
     let mut answered = configuration(&function);
     // Publish: version 1 is made with the function, Pending as it is, and settles with it;

@@ -38,6 +38,7 @@ mod clock;
 mod cloudwatch;
 mod code;
 mod code_location;
+mod code_signing;
 mod concurrency;
 mod domains;
 mod emulation;

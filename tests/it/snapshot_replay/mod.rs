@@ -720,6 +720,7 @@ mod apigateway_validation;
 mod authorizers;
 mod canary;
 mod cloudwatch;
+mod code_signing;
 mod function_urls;
 mod import;
 mod lambda;

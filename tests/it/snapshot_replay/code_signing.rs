@@ -1,0 +1,267 @@
+//! Lambda's code signing configs, replayed from LocalStack's test_lambda_api.py
+//! (TestCodeSigningConfig, and the function-level not-found cases of TestLambdaFunction).
+
+use serde_json::json;
+
+use super::apigateway_lambda::function;
+use super::{Answer, Replay, Service};
+
+const API: &str = "lambda_-test_lambda_api.snapshot.json";
+
+/// LocalStack's `functions/lambda_echo.py` (TEST_LAMBDA_PYTHON_ECHO).
+const PYTHON_ECHO: &str = "import json\n\n\ndef handler(event, context):\n    print(json.dumps(event))\n    return event\n";
+
+/// A config's path, its ARN percent-encoded as boto3 writes a URI member.
+fn config_path(arn: &str, rest: &str) -> String {
+    format!(
+        "/2020-04-22/code-signing-configs/{}{rest}",
+        arn.replace(':', "%3A").replace('/', "%2F")
+    )
+}
+
+/// A function's code signing config's path.
+fn function_path(name: &str) -> String {
+    format!("/2020-06-30/functions/{name}/code-signing-config")
+}
+
+/// CreateCodeSigningConfig as both tests make it: one signing profile, `Enforce`.
+async fn create_config(replay: &Replay) -> Answer {
+    let body = json!({
+        "Description": "Testing CodeSigning Config",
+        "AllowedPublishers": {
+            "SigningProfileVersionArns": [
+                "arn:aws:signer:us-east-1:000000000000:/signing-profiles/test"
+            ]
+        },
+        "CodeSigningPolicies": { "UntrustedArtifactOnDeployment": "Enforce" },
+    });
+    replay
+        .call(
+            Service::Lambda,
+            "POST",
+            "/2020-04-22/code-signing-configs",
+            Some(body),
+        )
+        .await
+}
+
+/// The ARN CreateCodeSigningConfig answered.
+fn arn_of(created: &Answer) -> String {
+    created.body["CodeSigningConfig"]["CodeSigningConfigArn"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// test_lambda_api.py::TestCodeSigningConfig::test_function_code_signing_config: a config
+/// created, updated, read, put on a function and read there, listed, listed by, and deleted.
+#[tokio::test]
+async fn a_code_signing_config_lives_as_recorded() {
+    let mut replay = Replay::start(
+        API,
+        "TestCodeSigningConfig::test_function_code_signing_config",
+    )
+    .await;
+    let name = "lambda_func-c5c1";
+    function(&replay, name, "handler", PYTHON_ECHO).await;
+    let created = create_config(&replay).await;
+    replay.check("create_code_signing_config", &created);
+    let arn = arn_of(&created);
+    let path = config_path(&arn, "");
+    let body = json!({ "CodeSigningPolicies": { "UntrustedArtifactOnDeployment": "Warn" } });
+    let updated = replay.call(Service::Lambda, "PUT", &path, Some(body)).await;
+    replay.check("update_code_signing_config", &updated);
+    let got = replay.call(Service::Lambda, "GET", &path, None).await;
+    replay.check("get_code_signing_config", &got);
+    let body = json!({ "CodeSigningConfigArn": arn });
+    let put = replay
+        .call(Service::Lambda, "PUT", &function_path(name), Some(body))
+        .await;
+    replay.check("put_function_code_signing_config", &put);
+    let got = replay
+        .call(Service::Lambda, "GET", &function_path(name), None)
+        .await;
+    replay.check("get_function_code_signing_config", &got);
+    let mut listed = replay
+        .call(
+            Service::Lambda,
+            "GET",
+            "/2020-04-22/code-signing-configs",
+            None,
+        )
+        .await;
+    // The test records the list's last config alone.
+    listed.body = listed.body["CodeSigningConfigs"]
+        .as_array()
+        .and_then(|configs| configs.last())
+        .cloned()
+        .unwrap_or_default();
+    let recorded = replay.recorded["list_code_signing_configs"].clone();
+    let mut expected = json!({ "ResponseMetadata": { "HTTPStatusCode": 200 } });
+    for (member, value) in recorded.as_object().unwrap() {
+        expected[member] = value.clone();
+    }
+    replay.check_against("list_code_signing_configs", expected, &listed);
+    let by = replay
+        .call(
+            Service::Lambda,
+            "GET",
+            &config_path(&arn, "/functions"),
+            None,
+        )
+        .await;
+    replay.check("list_functions_by_code_signing_config", &by);
+    // Not deleted while a function uses it (AWS's reference; unrecorded).
+    let in_use = replay.call(Service::Lambda, "DELETE", &path, None).await;
+    assert_eq!(
+        (in_use.status, in_use.code.as_deref()),
+        (409, Some("ResourceConflictException")),
+        "{in_use:?}"
+    );
+    let deleted = replay
+        .call(Service::Lambda, "DELETE", &function_path(name), None)
+        .await;
+    replay.check("delete_function_code_signing_config", &deleted);
+    let deleted = replay.call(Service::Lambda, "DELETE", &path, None).await;
+    replay.check("delete_code_signing_config", &deleted);
+    // Gone: read again, it is not found.
+    let gone = replay.call(Service::Lambda, "GET", &path, None).await;
+    assert_eq!(gone.status, 404, "{gone:?}");
+    replay.stop().await;
+}
+
+/// test_lambda_api.py::TestCodeSigningConfig::test_code_signing_not_found_excs: a config or a
+/// function that is not there, for each operation, in Lambda's words; the config looked for
+/// before the function.
+#[tokio::test]
+async fn code_signing_configs_not_found_are_refused_as_recorded() {
+    let mut replay = Replay::start(
+        API,
+        "TestCodeSigningConfig::test_code_signing_not_found_excs",
+    )
+    .await;
+    let name = "lambda_func-c5c2";
+    let missing = "csc-test-doesnotexist";
+    function(&replay, name, "handler", PYTHON_ECHO).await;
+    let created = create_config(&replay).await;
+    replay.check("create_code_signing_config", &created);
+    let arn = arn_of(&created);
+    let invalid = format!("{}x", &arn[..arn.len() - 1]);
+    let invalid_path = config_path(&invalid, "");
+    let calls = [
+        ("delete_csc_notfound", "DELETE", invalid_path.clone(), None),
+        (
+            "nothing_to_delete_response",
+            "DELETE",
+            function_path(name),
+            None,
+        ),
+        (
+            "delete_function_csc_fnnotfound",
+            "DELETE",
+            function_path(missing),
+            None,
+        ),
+        (
+            "put_function_csc_invalid_fnname",
+            "PUT",
+            function_path(missing),
+            Some(json!({ "CodeSigningConfigArn": arn })),
+        ),
+        (
+            "put_function_csc_invalid_csc_arn",
+            "PUT",
+            function_path(name),
+            Some(json!({ "CodeSigningConfigArn": invalid })),
+        ),
+        (
+            "put_function_csc_invalid_both",
+            "PUT",
+            function_path(missing),
+            Some(json!({ "CodeSigningConfigArn": invalid })),
+        ),
+        (
+            "update_csc_invalid_csc_arn",
+            "PUT",
+            invalid_path.clone(),
+            Some(json!({ "Description": "new-description" })),
+        ),
+        (
+            "update_csc_noupdates",
+            "PUT",
+            invalid_path.clone(),
+            Some(json!({})),
+        ),
+        (
+            "update_csc_noupdate_response",
+            "PUT",
+            config_path(&arn, ""),
+            Some(json!({})),
+        ),
+        ("get_csc_invalid", "GET", invalid_path.clone(), None),
+        (
+            "get_function_csc_fnwithoutcsc",
+            "GET",
+            function_path(name),
+            None,
+        ),
+        (
+            "get_function_csc_nonexistingfn",
+            "GET",
+            function_path(missing),
+            None,
+        ),
+        (
+            "list_functions_by_csc_fnwithoutcsc",
+            "GET",
+            config_path(&arn, "/functions"),
+            None,
+        ),
+        (
+            "list_functions_by_csc_invalid_cscarn",
+            "GET",
+            config_path(&invalid, "/functions"),
+            None,
+        ),
+    ];
+    for (key, method, path, body) in calls {
+        let answer = replay.call(Service::Lambda, method, &path, body).await;
+        replay.check(key, &answer);
+    }
+    replay.stop().await;
+}
+
+/// test_lambda_api.py::TestLambdaFunction::test_get_function_wrong_region and
+/// test_ops_on_nonexisting_fn, [get_function_code_signing_config]: another region's function
+/// ARN is not reachable; a function that is not there is not found.
+#[tokio::test]
+async fn a_function_code_signing_config_elsewhere_is_not_found_as_recorded() {
+    let mut replay = Replay::start(
+        API,
+        "TestLambdaFunction::test_get_function_wrong_region[get_function_code_signing_config]",
+    )
+    .await;
+    function(&replay, "i-exist-c5c3", "handler", PYTHON_ECHO).await;
+    let elsewhere = "arn:aws:lambda:eu-central-1:000000000000:function:i-exist-c5c3";
+    let answer = replay
+        .call(Service::Lambda, "GET", &function_path(elsewhere), None)
+        .await;
+    replay.check("wrong_region_exception", &answer);
+    replay.stop().await;
+
+    let mut replay = Replay::start(
+        API,
+        "TestLambdaFunction::test_ops_on_nonexisting_fn[get_function_code_signing_config]",
+    )
+    .await;
+    let answer = replay
+        .call(
+            Service::Lambda,
+            "GET",
+            &function_path("i-dont-exist-c5c4"),
+            None,
+        )
+        .await;
+    replay.check("not_found_exception", &answer);
+    replay.stop().await;
+}
