@@ -100,6 +100,33 @@ pub fn not_found(region: &str, name: &str) -> Response {
         ),
     )
 }
+/// The most tags a Lambda resource has.
+pub const MAX_TAGS: usize = 50;
+
+pub fn too_many_tags() -> Response {
+    invalid("Number of tags exceeds resource tag limit.")
+}
+
+/// TagResource's tags added to a resource's (a function's, an event source mapping's): none
+/// given refused (recorded: TestLambdaTags::test_tag_exceptions, tag_empty_tags), at most 50
+/// in all.
+pub fn add_tags(
+    existing: &mut std::collections::BTreeMap<String, String>,
+    tags: std::collections::BTreeMap<String, String>,
+) -> Result<(), Response> {
+    if tags.is_empty() {
+        return Err(invalid(
+            "An error occurred and the request cannot be processed.",
+        ));
+    }
+    let added = tags.keys().filter(|k| !existing.contains_key(*k)).count();
+    if existing.len() + added > MAX_TAGS {
+        return Err(too_many_tags());
+    }
+    existing.extend(tags);
+    Ok(())
+}
+
 pub fn invalid(message: &str) -> Response {
     lambda_error(ErrorCode::InvalidParameterValueException, message)
 }

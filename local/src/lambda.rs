@@ -21,8 +21,9 @@ use super::code::{self, CodeError};
 use super::error::Protocol;
 use super::faults::Service;
 use super::function::{
-    check_region, configuration, invalid, lambda_error, listed, merge_logging, name_of, not_found,
-    paged, qualifier, qualifier_of, revision_id, stale_revision, version_not_found, ErrorCode,
+    add_tags, check_region, configuration, invalid, lambda_error, listed, merge_logging, name_of,
+    not_found, paged, qualifier, qualifier_of, revision_id, stale_revision, too_many_tags,
+    version_not_found, ErrorCode, MAX_TAGS,
 };
 use super::model;
 use super::runtime::function_arn;
@@ -79,6 +80,8 @@ pub fn writes(operation: Operation) -> bool {
             | Operation::ListCodeSigningConfigs
             | Operation::GetFunctionCodeSigningConfig
             | Operation::ListFunctionsByCodeSigningConfig
+            | Operation::GetEventSourceMapping
+            | Operation::ListEventSourceMappings
             | Operation::Invoke
     )
 }
@@ -249,6 +252,21 @@ pub async fn apply(
         }
         Request::ListFunctionsByCodeSigningConfig(input) => {
             super::code_signing::list_functions(cloud, region, input)
+        }
+        Request::CreateEventSourceMapping(input) => {
+            super::event_source_mappings::create(cloud, region, input)
+        }
+        Request::GetEventSourceMapping(input) => {
+            super::event_source_mappings::get(cloud, region, input)
+        }
+        Request::ListEventSourceMappings(input) => {
+            super::event_source_mappings::list(cloud, region, input)
+        }
+        Request::UpdateEventSourceMapping(input) => {
+            super::event_source_mappings::update(cloud, region, input)
+        }
+        Request::DeleteEventSourceMapping(input) => {
+            super::event_source_mappings::delete(cloud, region, input)
         }
     }
 }
@@ -852,8 +870,6 @@ const RESERVED_ENVIRONMENT: [&str; 18] = [
 ];
 /// The most bytes a function's variables take, as Lambda measures them (their JSON).
 const MAX_ENVIRONMENT_BYTES: usize = 4096;
-/// The most tags a function carries.
-const MAX_TAGS: usize = 50;
 
 /// A function's variables as Lambda checks them: none of the runtime's reserved keys (as
 /// reported from AWS), and at most 4 KB of JSON (recorded:
@@ -884,10 +900,6 @@ fn check_environment(
 }
 
 /// Recorded (test_tag_limits): CreateFunction and TagResource beyond 50 tags.
-fn too_many_tags() -> Response {
-    invalid("Number of tags exceeds resource tag limit.")
-}
-
 /// Refuses a change while the last one is still being applied, as Lambda does.
 fn conflict_if_busy(function: &Function) -> Option<Response> {
     (function.last_update_status == UpdateStatus::InProgress).then(|| {
@@ -1326,6 +1338,9 @@ fn check_unqualified(resource: &str) -> Result<(), Response> {
 }
 
 fn tag_resource(cloud: &Cloud, region: &str, input: TagResourceRequest) -> Response {
+    if super::event_source_mappings::is_mapping_arn(&input.resource) {
+        return super::event_source_mappings::tag(cloud, region, &input.resource, input.tags);
+    }
     if let Err(refusal) = check_unqualified(&input.resource) {
         return refusal;
     }
@@ -1333,19 +1348,9 @@ fn tag_resource(cloud: &Cloud, region: &str, input: TagResourceRequest) -> Respo
     let Some(function) = db.function_by_arn_mut(&input.resource) else {
         return not_found(region, &input.resource);
     };
-    let tags = input.tags;
-    if tags.is_empty() {
-        // Recorded (TestLambdaTags::test_tag_exceptions, tag_empty_tags), in AWS's words.
-        return invalid("An error occurred and the request cannot be processed.");
+    if let Err(refusal) = add_tags(&mut function.tags, input.tags) {
+        return refusal;
     }
-    let added = tags
-        .keys()
-        .filter(|k| !function.tags.contains_key(*k))
-        .count();
-    if function.tags.len() + added > MAX_TAGS {
-        return too_many_tags();
-    }
-    function.tags.extend(tags);
     // A tag change gives the function a new RevisionId (recorded: TestLambdaTags::
     // test_tag_lifecycle, a new one after each TagResource and UntagResource).
     function.marks += 1;
@@ -1356,6 +1361,10 @@ fn tag_resource(cloud: &Cloud, region: &str, input: TagResourceRequest) -> Respo
 /// Removes the keys a function has of those named; a key it does not have is no error
 /// (recorded: TestLambdaTag::test_tag_lifecycle, untag_nonexisting_response).
 fn untag_resource(cloud: &Cloud, region: &str, input: UntagResourceRequest) -> Response {
+    if super::event_source_mappings::is_mapping_arn(&input.resource) {
+        let (resource, keys) = (&input.resource, &input.tag_keys);
+        return super::event_source_mappings::untag(cloud, region, resource, keys);
+    }
     if let Err(refusal) = check_unqualified(&input.resource) {
         return refusal;
     }
@@ -1372,6 +1381,9 @@ fn untag_resource(cloud: &Cloud, region: &str, input: UntagResourceRequest) -> R
 }
 
 fn list_tags(cloud: &Cloud, region: &str, arn: &str) -> Response {
+    if super::event_source_mappings::is_mapping_arn(arn) {
+        return super::event_source_mappings::list_tags(cloud, region, arn);
+    }
     if let Err(refusal) = check_unqualified(arn) {
         return refusal;
     }

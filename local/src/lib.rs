@@ -44,6 +44,7 @@ mod domains;
 mod emulation;
 mod error;
 mod event_config;
+mod event_source_mappings;
 mod execute_api;
 mod export;
 pub mod faults;

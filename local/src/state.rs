@@ -77,6 +77,9 @@ pub struct Db {
     /// Lambda's code signing configs, by id (`csc-…`).
     #[serde(default, with = "by_region")]
     signing_configs: Regional<SigningConfig>,
+    /// Lambda's event source mappings, by UUID.
+    #[serde(default, with = "by_region")]
+    mappings: Regional<Mapping>,
     /// API Gateway's CloudWatch role, an account setting of each region (UpdateAccount).
     #[serde(default)]
     apigw_cloudwatch_roles: BTreeMap<String, String>,
@@ -218,6 +221,31 @@ impl Placed for SigningConfig {
     }
     fn key(&self) -> &str {
         &self.config.code_signing_config_id
+    }
+}
+
+/// A Lambda event source mapping (CreateEventSourceMapping): its configuration as Lambda
+/// answers it (but `State`, which is worked out when it is read), its tags, and the
+/// transition it is in since `since_ms` (`Creating`, `Updating`, `Enabling`, `Disabling`,
+/// `Deleting`), which ends in `Enabled` or `Disabled` (or, deleting, in its removal).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Mapping {
+    pub region: String,
+    pub uuid: String,
+    pub config: Value,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    pub enabled: bool,
+    pub transition: String,
+    pub since_ms: i64,
+}
+
+impl Placed for Mapping {
+    fn region(&self) -> &str {
+        &self.region
+    }
+    fn key(&self) -> &str {
+        &self.uuid
     }
 }
 
@@ -1207,6 +1235,26 @@ impl Db {
     /// The layers of one region, by name.
     pub fn layers(&self, region: &str) -> impl Iterator<Item = &Layer> {
         self.layers.get(region).into_iter().flat_map(|l| l.values())
+    }
+
+    pub fn mapping_mut(&mut self, region: &str, uuid: &str) -> Option<&mut Mapping> {
+        self.mappings.get_mut(region)?.get_mut(uuid)
+    }
+
+    pub fn insert_mapping(&mut self, mapping: Mapping) {
+        place(&mut self.mappings, mapping);
+    }
+
+    pub fn remove_mapping(&mut self, region: &str, uuid: &str) -> Option<Mapping> {
+        self.mappings.get_mut(region)?.remove(uuid)
+    }
+
+    /// The event source mappings of one region, by UUID.
+    pub fn mappings(&self, region: &str) -> impl Iterator<Item = &Mapping> {
+        self.mappings
+            .get(region)
+            .into_iter()
+            .flat_map(|m| m.values())
     }
 
     pub fn signing_config_mut(&mut self, region: &str, id: &str) -> Option<&mut SigningConfig> {
