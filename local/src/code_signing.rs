@@ -286,3 +286,14 @@ pub fn list_functions(
         },
     )
 }
+
+/// The tags of the config an ARN names (TagResource, UntagResource, ListTags), or the answer
+/// for one that is not there (**inferred**: the config's own not-found words; no recording
+/// tags a config).
+pub fn tags_mut<'a>(
+    db: &'a mut Db,
+    region: &str,
+    resource: &str,
+) -> Result<&'a mut std::collections::BTreeMap<String, String>, Response> {
+    config_mut(db, region, resource).map(|kept| &mut kept.tags)
+}

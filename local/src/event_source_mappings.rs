@@ -20,7 +20,7 @@ use serde_json::{json, Map, Value};
 
 use super::arns::arn;
 use super::clock::now_ms;
-use super::function::{add_tags, invalid, lambda_error, name_of, paged, qualifier_of, ErrorCode};
+use super::function::{invalid, lambda_error, name_of, paged, qualifier_of, ErrorCode};
 use super::runtime::function_arn;
 use super::shapes::lambda::{
     CreateEventSourceMappingRequest, DeleteEventSourceMappingRequest, GetEventSourceMappingRequest,
@@ -28,11 +28,13 @@ use super::shapes::lambda::{
 };
 use super::shapes::Timestamp;
 use super::state::{Db, Mapping};
-use super::wire::{empty, json};
+use super::wire::json;
 use super::Cloud;
 
-/// The most mappings one list page holds (ListEventSourceMappings' `MaxItems`, 100 by default).
-const MAX_PAGE: usize = 10_000;
+/// The most mappings one list page holds, and how many when `MaxItems` is not given
+/// (ListEventSourceMappings' reference: "a maximum of 100 items in each response, even if
+/// you set the number higher").
+const MAX_PAGE: usize = 100;
 
 /// What a mapping answers before it has processed anything (recorded: every create).
 const NOTHING_PROCESSED: &str = "No records processed";
@@ -49,11 +51,6 @@ fn no_mapping() -> Response {
 /// A mapping's ARN in `region`.
 fn mapping_arn(region: &str, uuid: &str) -> String {
     arn(region, "lambda", &format!("event-source-mapping:{uuid}"))
-}
-
-/// Whether an ARN names an event source mapping (TagResource, UntagResource, ListTags).
-pub fn is_mapping_arn(resource: &str) -> bool {
-    resource.split(':').nth(5) == Some("event-source-mapping")
 }
 
 /// The mapping a UUID names in `region`, while it is there: one whose deletion has settled
@@ -358,7 +355,7 @@ pub fn list(cloud: &Cloud, region: &str, input: ListEventSourceMappingsRequest) 
     paged(
         mappings,
         input.marker,
-        input.max_items,
+        input.max_items.or(Some(MAX_PAGE as i32)),
         MAX_PAGE,
         |mappings, next_marker| {
             let mut answer = json!({ "EventSourceMappings": mappings });
@@ -440,7 +437,7 @@ pub fn delete(cloud: &Cloud, region: &str, input: DeleteEventSourceMappingReques
 
 /// The tags of the mapping an ARN names, or Lambda's answer for one that is not there
 /// (recorded: TestLambdaTag::test_tag_exceptions[event_source_mapping]).
-fn tags_mut<'a>(
+pub fn tags_mut<'a>(
     db: &'a mut Db,
     cloud: &Cloud,
     region: &str,
@@ -456,46 +453,4 @@ fn tags_mut<'a>(
                 &format!("Event source mapping not found: {resource}"),
             )
         })
-}
-
-/// TagResource on a mapping's ARN (204).
-pub fn tag(
-    cloud: &Cloud,
-    region: &str,
-    resource: &str,
-    tags: BTreeMap<String, String>,
-) -> Response {
-    let mut db = cloud.db();
-    let added = tags_mut(&mut db, cloud, region, resource).and_then(|kept| add_tags(kept, tags));
-    match added {
-        Ok(()) => {
-            db.changed();
-            empty(204)
-        }
-        Err(refusal) => refusal,
-    }
-}
-
-/// UntagResource on a mapping's ARN (204): a key it does not have is no error.
-pub fn untag(cloud: &Cloud, region: &str, resource: &str, keys: &[String]) -> Response {
-    let mut db = cloud.db();
-    match tags_mut(&mut db, cloud, region, resource) {
-        Ok(kept) => {
-            for key in keys {
-                kept.remove(key);
-            }
-            db.changed();
-            empty(204)
-        }
-        Err(refusal) => refusal,
-    }
-}
-
-/// ListTags on a mapping's ARN.
-pub fn list_tags(cloud: &Cloud, region: &str, resource: &str) -> Response {
-    let mut db = cloud.db();
-    match tags_mut(&mut db, cloud, region, resource) {
-        Ok(kept) => json(200, &json!({ "Tags": kept })),
-        Err(refusal) => refusal,
-    }
 }

@@ -127,6 +127,42 @@ pub fn add_tags(
     Ok(())
 }
 
+/// TagResource, UntagResource or ListTags, on the tags of a resource found by its ARN.
+pub enum TagChange<'a> {
+    Tag(std::collections::BTreeMap<String, String>),
+    Untag(&'a [String]),
+    List,
+}
+
+/// A tag operation on the tags of a resource other than a function (an event source
+/// mapping's, a code signing config's), or the refusal looking for it gave: 204, 204 (a key
+/// it does not have is no error), or its tags; and whether they changed.
+pub fn change_tags(
+    found: Result<&mut std::collections::BTreeMap<String, String>, Response>,
+    change: TagChange,
+) -> (Response, bool) {
+    let tags = match found {
+        Ok(tags) => tags,
+        Err(refusal) => return (refusal, false),
+    };
+    match change {
+        TagChange::Tag(added) => match add_tags(tags, added) {
+            Ok(()) => (super::wire::empty(204), true),
+            Err(refusal) => (refusal, false),
+        },
+        TagChange::Untag(keys) => {
+            for key in keys {
+                tags.remove(key);
+            }
+            (super::wire::empty(204), true)
+        }
+        TagChange::List => (
+            super::wire::json(200, &serde_json::json!({ "Tags": tags })),
+            false,
+        ),
+    }
+}
+
 pub fn invalid(message: &str) -> Response {
     lambda_error(ErrorCode::InvalidParameterValueException, message)
 }

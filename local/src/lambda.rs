@@ -21,9 +21,9 @@ use super::code::{self, CodeError};
 use super::error::Protocol;
 use super::faults::Service;
 use super::function::{
-    add_tags, check_region, configuration, invalid, lambda_error, listed, merge_logging, name_of,
-    not_found, paged, qualifier, qualifier_of, revision_id, stale_revision, too_many_tags,
-    version_not_found, ErrorCode, MAX_TAGS,
+    add_tags, change_tags, check_region, configuration, invalid, lambda_error, listed,
+    merge_logging, name_of, not_found, paged, qualifier, qualifier_of, revision_id, stale_revision,
+    too_many_tags, version_not_found, ErrorCode, TagChange, MAX_TAGS,
 };
 use super::model;
 use super::runtime::function_arn;
@@ -1337,9 +1337,32 @@ fn check_unqualified(resource: &str) -> Result<(), Response> {
     }
 }
 
+/// A tag operation on an event source mapping's or a code signing config's ARN; `None` for
+/// any other (a function's).
+fn other_tags(cloud: &Cloud, region: &str, arn: &str, change: TagChange) -> Option<Response> {
+    let mut db = cloud.db();
+    let found = match arn.split(':').nth(5) {
+        Some("event-source-mapping") => {
+            super::event_source_mappings::tags_mut(&mut db, cloud, region, arn)
+        }
+        Some("code-signing-config") => super::code_signing::tags_mut(&mut db, region, arn),
+        _ => return None,
+    };
+    let (answer, changed) = change_tags(found, change);
+    if changed {
+        db.changed();
+    }
+    Some(answer)
+}
+
 fn tag_resource(cloud: &Cloud, region: &str, input: TagResourceRequest) -> Response {
-    if super::event_source_mappings::is_mapping_arn(&input.resource) {
-        return super::event_source_mappings::tag(cloud, region, &input.resource, input.tags);
+    if let Some(answer) = other_tags(
+        cloud,
+        region,
+        &input.resource,
+        TagChange::Tag(input.tags.clone()),
+    ) {
+        return answer;
     }
     if let Err(refusal) = check_unqualified(&input.resource) {
         return refusal;
@@ -1361,9 +1384,9 @@ fn tag_resource(cloud: &Cloud, region: &str, input: TagResourceRequest) -> Respo
 /// Removes the keys a function has of those named; a key it does not have is no error
 /// (recorded: TestLambdaTag::test_tag_lifecycle, untag_nonexisting_response).
 fn untag_resource(cloud: &Cloud, region: &str, input: UntagResourceRequest) -> Response {
-    if super::event_source_mappings::is_mapping_arn(&input.resource) {
-        let (resource, keys) = (&input.resource, &input.tag_keys);
-        return super::event_source_mappings::untag(cloud, region, resource, keys);
+    let change = TagChange::Untag(&input.tag_keys);
+    if let Some(answer) = other_tags(cloud, region, &input.resource, change) {
+        return answer;
     }
     if let Err(refusal) = check_unqualified(&input.resource) {
         return refusal;
@@ -1381,8 +1404,8 @@ fn untag_resource(cloud: &Cloud, region: &str, input: UntagResourceRequest) -> R
 }
 
 fn list_tags(cloud: &Cloud, region: &str, arn: &str) -> Response {
-    if super::event_source_mappings::is_mapping_arn(arn) {
-        return super::event_source_mappings::list_tags(cloud, region, arn);
+    if let Some(answer) = other_tags(cloud, region, arn, TagChange::List) {
+        return answer;
     }
     if let Err(refusal) = check_unqualified(arn) {
         return refusal;

@@ -68,6 +68,19 @@ async fn a_code_signing_config_lives_as_recorded() {
     replay.check("create_code_signing_config", &created);
     let arn = arn_of(&created);
     let path = config_path(&arn, "");
+    // A config is tagged by its ARN (unrecorded: the test tags none).
+    let tags = format!("/2017-03-31/tags/{arn}");
+    let tagged = replay
+        .call(
+            Service::Lambda,
+            "POST",
+            &tags,
+            Some(json!({ "Tags": { "A": "a" } })),
+        )
+        .await;
+    assert_eq!(tagged.status, 204, "{tagged:?}");
+    let listed = replay.call(Service::Lambda, "GET", &tags, None).await;
+    assert_eq!(listed.body, json!({ "Tags": { "A": "a" } }));
     let body = json!({ "CodeSigningPolicies": { "UntrustedArtifactOnDeployment": "Warn" } });
     let updated = replay.call(Service::Lambda, "PUT", &path, Some(body)).await;
     replay.check("update_code_signing_config", &updated);
@@ -124,7 +137,16 @@ async fn a_code_signing_config_lives_as_recorded() {
     replay.check("delete_function_code_signing_config", &deleted);
     let deleted = replay.call(Service::Lambda, "DELETE", &path, None).await;
     replay.check("delete_code_signing_config", &deleted);
-    // Gone: read again, it is not found.
+    // Gone: read again, it is not found; nor are its tags.
+    let tags = replay
+        .call(
+            Service::Lambda,
+            "GET",
+            &format!("/2017-03-31/tags/{arn}"),
+            None,
+        )
+        .await;
+    assert_eq!(tags.status, 404, "{tags:?}");
     let gone = replay.call(Service::Lambda, "GET", &path, None).await;
     assert_eq!(gone.status, 404, "{gone:?}");
     replay.stop().await;

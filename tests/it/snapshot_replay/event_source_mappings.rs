@@ -153,6 +153,23 @@ async fn a_self_managed_kafka_source_is_mapped_as_recorded() {
         listed.body["EventSourceMappings"].as_array().unwrap().len(),
         2
     );
+    // An update answers its transition, and settles.
+    for (change, state, settled) in [
+        (json!({ "BatchSize": 5 }), "Updating", "Enabled"),
+        (json!({ "Enabled": false }), "Disabling", "Disabled"),
+        (json!({ "Enabled": true }), "Enabling", "Enabled"),
+    ] {
+        let updated = replay
+            .call(Service::Lambda, "PUT", &path, Some(change))
+            .await;
+        assert_eq!(
+            (updated.status, &updated.body["State"]),
+            (202, &json!(state))
+        );
+        let got = replay.call(Service::Lambda, "GET", &path, None).await;
+        assert_eq!(got.body["State"], settled, "{got:?}");
+        assert_eq!(got.body["BatchSize"], 5, "{got:?}");
+    }
     let deleted = replay.call(Service::Lambda, "DELETE", &path, None).await;
     assert_eq!(
         (deleted.status, &deleted.body["State"]),
