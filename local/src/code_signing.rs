@@ -76,6 +76,49 @@ fn function_mut<'a>(
         .ok_or_else(|| not_found(region, name))
 }
 
+/// The code signing config a deployment of `function`'s code is held to (CreateFunction's
+/// `CodeSigningConfigArn`, or the one PutFunctionCodeSigningConfig gave it): one that is not
+/// there is refused as Put refuses it; under `Enforce` the code is refused, as Lambda refuses
+/// code no allowed profile signed (its words as AWS reports them; the code, inferred). A zip
+/// in the request is never signed (AWS Signer signs S3 objects, and the local cloud has no
+/// S3), so `Enforce` refuses every deployment and `Warn` lets each through.
+pub fn check_deployment(
+    db: &Db,
+    region: &str,
+    config_arn: Option<&str>,
+    function: &str,
+) -> Result<(), Response> {
+    let Some(config_arn) = config_arn else {
+        return Ok(());
+    };
+    let Some(kept) = db
+        .signing_configs(region)
+        .find(|c| c.config.code_signing_config_arn == config_arn)
+    else {
+        return Err(config_not_found(config_arn));
+    };
+    let policy = kept
+        .config
+        .code_signing_policies
+        .untrusted_artifact_on_deployment;
+    if policy == Some(CodeSigningPolicy::Enforce) {
+        return Err(lambda_error(
+            ErrorCode::CodeVerificationFailedException,
+            &format!("Lambda cannot deploy the function. The function or layer might be signed using a signature that the client is not configured to accept. Check the provided signature for {function}."),
+        ));
+    }
+    Ok(())
+}
+
+/// What Put (and CreateFunction) answer for a config that is not there (recorded:
+/// put_function_csc_invalid_csc_arn).
+fn config_not_found(config_arn: &str) -> Response {
+    lambda_error(
+        ErrorCode::CodeSigningConfigNotFoundException,
+        &format!("The code signing configuration cannot be found. Check that the provided configuration is not deleted: {config_arn}."),
+    )
+}
+
 /// CreateCodeSigningConfig: a new config (201), `Warn` on untrusted artifacts unless told.
 pub fn create(cloud: &Cloud, region: &str, input: CreateCodeSigningConfigRequest) -> Response {
     let id = format!("csc-{}", super::ids::random_hex(17));
@@ -200,10 +243,7 @@ pub fn put_function(
     let config_arn = input.code_signing_config_arn;
     let mut db = cloud.db();
     if config_mut(&mut db, region, &config_arn).is_err() {
-        return lambda_error(
-            ErrorCode::CodeSigningConfigNotFoundException,
-            &format!("The code signing configuration cannot be found. Check that the provided configuration is not deleted: {config_arn}."),
-        );
+        return config_not_found(&config_arn);
     }
     let function = match function_mut(&mut db, region, &input.function_name) {
         Ok(function) => function,

@@ -505,6 +505,12 @@ async fn create_function(
             &format!("Function already exist: {name}"),
         );
     }
+    let signing = input.code_signing_config_arn;
+    let checked =
+        super::code_signing::check_deployment(&cloud.db(), region, signing.as_deref(), &name);
+    if let Err(refusal) = checked {
+        return refusal;
+    }
     let mut function = Function {
         arn: function_arn(region, &name),
         name: name.clone(),
@@ -543,7 +549,7 @@ async fn create_function(
         provisioned: BTreeMap::new(),
         snap_start,
         layers,
-        code_signing_config: None,
+        code_signing_config: signing,
     };
     let mut answered = configuration(&function);
     // Publish: version 1 is made with the function, Pending as it is, and settles with it;
@@ -1052,6 +1058,14 @@ async fn update_code(
     }
     let (response, function_name, revision, published) = {
         let mut db = cloud.db();
+        if let Some(function) = db.function(region, name_of(name)) {
+            let signing = function.code_signing_config.as_deref();
+            let checked =
+                super::code_signing::check_deployment(&db, region, signing, &function.name);
+            if let Err(refusal) = checked {
+                return refusal;
+            }
+        }
         let Some(function) = db.function_mut(region, name_of(name)) else {
             return not_found(region, name);
         };

@@ -51,9 +51,10 @@ pub fn empty(status: u16) -> Response {
 /// The errors whose message member Lambda's model spells `Message` (the others, and every
 /// API Gateway error, spell it `message`); the body follows the model, as recorded
 /// (test_lambda_api.snapshot.json: `"Message": "Function not found: …"`).
-const CAPITAL_MESSAGE: [&str; 6] = [
+const CAPITAL_MESSAGE: [&str; 7] = [
     "ResourceNotFoundException",
     "CodeSigningConfigNotFoundException",
+    "CodeVerificationFailedException",
     "ServiceException",
     "InvalidRuntimeException",
     "InvalidZipFileException",

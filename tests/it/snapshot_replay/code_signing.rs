@@ -287,3 +287,78 @@ async fn a_function_code_signing_config_elsewhere_is_not_found_as_recorded() {
     replay.check("not_found_exception", &answer);
     replay.stop().await;
 }
+
+/// CreateFunction (`CodeSigningConfigArn`) or UpdateFunctionCode of `name`, its code a zip in
+/// the request, as the SDKs send it.
+async fn deploy(replay: &Replay, name: &str, config: Option<&str>) -> Answer {
+    use base64::Engine;
+    let zip = faqctl::package::write_zip(&[("handler.py", 0o644, PYTHON_ECHO.as_bytes())]).unwrap();
+    let zip = base64::engine::general_purpose::STANDARD.encode(zip);
+    match config {
+        Some(config) => {
+            let body = json!({
+                "FunctionName": name,
+                "Runtime": "python3.12",
+                "Handler": "handler.handler",
+                "Role": "arn:aws:iam::000000000000:role/lambda-replay-role",
+                "Code": { "ZipFile": zip },
+                "CodeSigningConfigArn": config,
+            });
+            let path = "/2015-03-31/functions";
+            replay.call(Service::Lambda, "POST", path, Some(body)).await
+        }
+        None => {
+            let path = format!("/2015-03-31/functions/{name}/code");
+            let body = json!({ "ZipFile": zip });
+            replay.call(Service::Lambda, "PUT", &path, Some(body)).await
+        }
+    }
+}
+
+/// A deployment is held to its function's config (unrecorded: no recording deploys under
+/// one): a config that is not there refused as Put refuses it; under `Enforce` the code, never
+/// signed in a request's zip, refused in the words AWS reports; under `Warn` taken.
+#[tokio::test]
+async fn a_deployment_is_held_to_its_code_signing_config() {
+    let replay = Replay::start(
+        API,
+        "TestCodeSigningConfig::test_function_code_signing_config",
+    )
+    .await;
+    let arn = arn_of(&create_config(&replay).await);
+    let missing = format!("{}0", &arn[..arn.len() - 1]);
+    let refused = deploy(&replay, "signed-c5c6", Some(&missing)).await;
+    assert_eq!(
+        (refused.status, refused.code.as_deref()),
+        (404, Some("CodeSigningConfigNotFoundException")),
+        "{refused:?}"
+    );
+    let refused = deploy(&replay, "signed-c5c6", Some(&arn)).await;
+    assert_eq!(
+        (refused.status, refused.code.as_deref()),
+        (400, Some("CodeVerificationFailedException")),
+        "{refused:?}"
+    );
+    assert_eq!(
+        refused.body["Message"],
+        "Lambda cannot deploy the function. The function or layer might be signed using a signature that the client is not configured to accept. Check the provided signature for signed-c5c6."
+    );
+    let policy =
+        |p: &str| Some(json!({ "CodeSigningPolicies": { "UntrustedArtifactOnDeployment": p } }));
+    let path = config_path(&arn, "");
+    replay
+        .call(Service::Lambda, "PUT", &path, policy("Warn"))
+        .await;
+    let created = deploy(&replay, "signed-c5c6", Some(&arn)).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    let got = replay
+        .call(Service::Lambda, "GET", &function_path("signed-c5c6"), None)
+        .await;
+    assert_eq!(got.body["CodeSigningConfigArn"], json!(arn), "{got:?}");
+    replay
+        .call(Service::Lambda, "PUT", &path, policy("Enforce"))
+        .await;
+    let refused = deploy(&replay, "signed-c5c6", None).await;
+    assert_eq!(refused.status, 400, "{refused:?}");
+    replay.stop().await;
+}
