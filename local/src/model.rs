@@ -941,6 +941,8 @@ const RECORDED_ENUM_ORDERS: &[&[&str]] = &[
     &["Terminate", "Allow"],
     // Lambda's InvokeMode (recorded: test_lambda_url_invalid_invoke_mode).
     &["RESPONSE_STREAM", "BUFFERED"],
+    // An event source mapping's StartingPosition (recorded: test_create_event_source_validation).
+    &["LATEST", "AT_TIMESTAMP", "TRIM_HORIZON"],
     // A gateway response's type (recorded: test_gateway_response_validation).
     &[
         "REQUEST_TOO_LARGE",

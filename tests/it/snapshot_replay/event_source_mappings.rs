@@ -255,3 +255,35 @@ async fn a_source_that_does_not_exist_is_refused_as_recorded() {
         replay.stop().await;
     }
 }
+
+/// What test_create_event_source_validation and _kinesis record for a stream's starting
+/// position, before the stream is looked for (the recordings' streams existed; here none
+/// does, so the tests are not replayed whole): none given, one outside the enum (listed in
+/// AWS's order), and DynamoDB's `AT_TIMESTAMP`.
+#[tokio::test]
+async fn a_streams_starting_position_is_refused_in_the_recorded_words() {
+    let replay = Replay::start(
+        API,
+        "TestLambdaEventSourceMappings::test_event_source_mapping_exceptions",
+    )
+    .await;
+    let name = "function-e5a5";
+    function(&replay, name, "handler", PYTHON_ECHO).await;
+    let stream =
+        "arn:aws:dynamodb:us-east-1:000000000000:table/table-e5a5/stream/2025-11-25T02:48:02.000";
+    for (position, code, message) in [
+        (None, "InvalidParameterValueException", "1 validation error detected: Value null at 'startingPosition' failed to satisfy constraint: Member must not be null.".to_string()),
+        (Some("invalid"), "ValidationException", "1 validation error detected: Value 'invalid' at 'startingPosition' failed to satisfy constraint: Member must satisfy enum value set: [LATEST, AT_TIMESTAMP, TRIM_HORIZON]".to_string()),
+        (Some("AT_TIMESTAMP"), "InvalidParameterValueException", format!("Unsupported starting position for arn type: {stream}")),
+    ] {
+        let mut body = json!({ "FunctionName": name, "EventSourceArn": stream });
+        if let Some(position) = position {
+            body["StartingPosition"] = json!(position);
+        }
+        let refused = create(&replay, body).await;
+        assert_eq!((refused.status, refused.code.as_deref()), (400, Some(code)), "{refused:?}");
+        let said = refused.body["message"].as_str().or(refused.body["Message"].as_str());
+        assert_eq!(said, Some(message.as_str()), "{refused:?}");
+    }
+    replay.stop().await;
+}
