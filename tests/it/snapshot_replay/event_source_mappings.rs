@@ -3,10 +3,10 @@
 //! the `test_esm_with_not_existing_*` tests of lambda_/event_source_mapping/.
 //!
 //! The local cloud has no SQS queue, Kinesis or DynamoDB stream, so a mapping of its own can
-//! only read a self-managed Kafka cluster. Not replayed, as they need a queue or a stream to
-//! exist: test_event_source_mapping_lifecycle, _lifecycle_delete_function,
-//! test_function_name_variations, test_create_event_source_validation, _validation_kinesis,
-//! test_create_event_filter_criteria_validation and TestLambdaTag::test_create_tag_on_esm_create.
+//! only read a self-managed Kafka cluster. Not replayed, as each needs a queue or a stream to
+//! exist (named here in words, so that no count takes them for replayed): the two lifecycle
+//! tests, the function name variations, the two starting-position validations, the filter
+//! criteria validation, and TestLambdaTag's tag given on a mapping's creation.
 
 use serde_json::{json, Value};
 
@@ -256,10 +256,10 @@ async fn a_source_that_does_not_exist_is_refused_as_recorded() {
     }
 }
 
-/// What test_create_event_source_validation and _kinesis record for a stream's starting
-/// position, before the stream is looked for (the recordings' streams existed; here none
-/// does, so the tests are not replayed whole): none given, one outside the enum (listed in
-/// AWS's order), and DynamoDB's `AT_TIMESTAMP`.
+/// What TestLambdaEventSourceMappings' two starting-position validations record for a
+/// stream's starting position, before the stream is looked for (the recordings' streams
+/// existed; here none does, so those tests are not replayed whole): none given, one outside
+/// the enum (listed in AWS's order), and DynamoDB's `AT_TIMESTAMP`.
 #[tokio::test]
 async fn a_streams_starting_position_is_refused_in_the_recorded_words() {
     let replay = Replay::start(
