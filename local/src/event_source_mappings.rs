@@ -197,14 +197,10 @@ fn missing_source(kind: &str, source: &str) -> Response {
 
 /// The bootstrap servers of a self-managed Kafka source.
 fn servers(config: &Value) -> Vec<String> {
-    config["SelfManagedEventSource"]["Endpoints"]["KAFKA_BOOTSTRAP_SERVERS"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|s| s.as_str().map(str::to_string))
-        .collect()
+    strings(&config["SelfManagedEventSource"]["Endpoints"]["KAFKA_BOOTSTRAP_SERVERS"])
 }
 
+/// A list of strings' items (none for anything else).
 fn strings(value: &Value) -> Vec<String> {
     value
         .as_array()
