@@ -100,6 +100,69 @@ pub fn not_found(region: &str, name: &str) -> Response {
         ),
     )
 }
+/// The most tags a Lambda resource has.
+pub const MAX_TAGS: usize = 50;
+
+pub fn too_many_tags() -> Response {
+    invalid("Number of tags exceeds resource tag limit.")
+}
+
+/// TagResource's tags added to a resource's (a function's, an event source mapping's): none
+/// given refused (recorded: TestLambdaTags::test_tag_exceptions, tag_empty_tags), at most 50
+/// in all.
+pub fn add_tags(
+    existing: &mut std::collections::BTreeMap<String, String>,
+    tags: std::collections::BTreeMap<String, String>,
+) -> Result<(), Response> {
+    if tags.is_empty() {
+        return Err(invalid(
+            "An error occurred and the request cannot be processed.",
+        ));
+    }
+    let added = tags.keys().filter(|k| !existing.contains_key(*k)).count();
+    if existing.len() + added > MAX_TAGS {
+        return Err(too_many_tags());
+    }
+    existing.extend(tags);
+    Ok(())
+}
+
+/// TagResource, UntagResource or ListTags, on the tags of a resource found by its ARN.
+pub enum TagChange<'a> {
+    Tag(std::collections::BTreeMap<String, String>),
+    Untag(&'a [String]),
+    List,
+}
+
+/// A tag operation on the tags of a resource other than a function (an event source
+/// mapping's, a code signing config's), or the refusal looking for it gave: 204, 204 (a key
+/// it does not have is no error), or its tags; and whether they changed.
+pub fn change_tags(
+    found: Result<&mut std::collections::BTreeMap<String, String>, Response>,
+    change: TagChange,
+) -> (Response, bool) {
+    let tags = match found {
+        Ok(tags) => tags,
+        Err(refusal) => return (refusal, false),
+    };
+    match change {
+        TagChange::Tag(added) => match add_tags(tags, added) {
+            Ok(()) => (super::wire::empty(204), true),
+            Err(refusal) => (refusal, false),
+        },
+        TagChange::Untag(keys) => {
+            for key in keys {
+                tags.remove(key);
+            }
+            (super::wire::empty(204), true)
+        }
+        TagChange::List => (
+            super::wire::json(200, &serde_json::json!({ "Tags": tags })),
+            false,
+        ),
+    }
+}
+
 pub fn invalid(message: &str) -> Response {
     lambda_error(ErrorCode::InvalidParameterValueException, message)
 }

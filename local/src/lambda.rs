@@ -21,8 +21,9 @@ use super::code::{self, CodeError};
 use super::error::Protocol;
 use super::faults::Service;
 use super::function::{
-    check_region, configuration, invalid, lambda_error, listed, merge_logging, name_of, not_found,
-    paged, qualifier, qualifier_of, revision_id, stale_revision, version_not_found, ErrorCode,
+    add_tags, change_tags, check_region, configuration, invalid, lambda_error, listed,
+    merge_logging, name_of, not_found, paged, qualifier, qualifier_of, revision_id, stale_revision,
+    too_many_tags, version_not_found, ErrorCode, TagChange, MAX_TAGS,
 };
 use super::model;
 use super::runtime::function_arn;
@@ -75,6 +76,12 @@ pub fn writes(operation: Operation) -> bool {
             | Operation::ListLayers
             | Operation::ListLayerVersions
             | Operation::GetLayerVersionPolicy
+            | Operation::GetCodeSigningConfig
+            | Operation::ListCodeSigningConfigs
+            | Operation::GetFunctionCodeSigningConfig
+            | Operation::ListFunctionsByCodeSigningConfig
+            | Operation::GetEventSourceMapping
+            | Operation::ListEventSourceMappings
             | Operation::Invoke
     )
 }
@@ -223,6 +230,44 @@ pub async fn apply(
             super::layers::remove_permission(cloud, region, input)
         }
         Request::GetLayerVersionPolicy(input) => super::layers::get_policy(cloud, region, input),
+        Request::CreateCodeSigningConfig(input) => {
+            super::code_signing::create(cloud, region, input)
+        }
+        Request::GetCodeSigningConfig(input) => super::code_signing::get(cloud, region, input),
+        Request::UpdateCodeSigningConfig(input) => {
+            super::code_signing::update(cloud, region, input)
+        }
+        Request::DeleteCodeSigningConfig(input) => {
+            super::code_signing::delete(cloud, region, input)
+        }
+        Request::ListCodeSigningConfigs(input) => super::code_signing::list(cloud, region, input),
+        Request::PutFunctionCodeSigningConfig(input) => {
+            super::code_signing::put_function(cloud, region, input)
+        }
+        Request::GetFunctionCodeSigningConfig(input) => {
+            super::code_signing::get_function(cloud, region, input)
+        }
+        Request::DeleteFunctionCodeSigningConfig(input) => {
+            super::code_signing::delete_function(cloud, region, input)
+        }
+        Request::ListFunctionsByCodeSigningConfig(input) => {
+            super::code_signing::list_functions(cloud, region, input)
+        }
+        Request::CreateEventSourceMapping(input) => {
+            super::event_source_mappings::create(cloud, region, input)
+        }
+        Request::GetEventSourceMapping(input) => {
+            super::event_source_mappings::get(cloud, region, input)
+        }
+        Request::ListEventSourceMappings(input) => {
+            super::event_source_mappings::list(cloud, region, input)
+        }
+        Request::UpdateEventSourceMapping(input) => {
+            super::event_source_mappings::update(cloud, region, input)
+        }
+        Request::DeleteEventSourceMapping(input) => {
+            super::event_source_mappings::delete(cloud, region, input)
+        }
     }
 }
 
@@ -460,6 +505,12 @@ async fn create_function(
             &format!("Function already exist: {name}"),
         );
     }
+    let signing = input.code_signing_config_arn;
+    let checked =
+        super::code_signing::check_deployment(&cloud.db(), region, signing.as_deref(), &name);
+    if let Err(refusal) = checked {
+        return refusal;
+    }
     let mut function = Function {
         arn: function_arn(region, &name),
         name: name.clone(),
@@ -498,6 +549,7 @@ async fn create_function(
         provisioned: BTreeMap::new(),
         snap_start,
         layers,
+        code_signing_config: signing,
     };
     let mut answered = configuration(&function);
     // Publish: version 1 is made with the function, Pending as it is, and settles with it;
@@ -824,8 +876,6 @@ const RESERVED_ENVIRONMENT: [&str; 18] = [
 ];
 /// The most bytes a function's variables take, as Lambda measures them (their JSON).
 const MAX_ENVIRONMENT_BYTES: usize = 4096;
-/// The most tags a function carries.
-const MAX_TAGS: usize = 50;
 
 /// A function's variables as Lambda checks them: none of the runtime's reserved keys (as
 /// reported from AWS), and at most 4 KB of JSON (recorded:
@@ -856,10 +906,6 @@ fn check_environment(
 }
 
 /// Recorded (test_tag_limits): CreateFunction and TagResource beyond 50 tags.
-fn too_many_tags() -> Response {
-    invalid("Number of tags exceeds resource tag limit.")
-}
-
 /// Refuses a change while the last one is still being applied, as Lambda does.
 fn conflict_if_busy(function: &Function) -> Option<Response> {
     (function.last_update_status == UpdateStatus::InProgress).then(|| {
@@ -1012,6 +1058,14 @@ async fn update_code(
     }
     let (response, function_name, revision, published) = {
         let mut db = cloud.db();
+        if let Some(function) = db.function(region, name_of(name)) {
+            let signing = function.code_signing_config.as_deref();
+            let checked =
+                super::code_signing::check_deployment(&db, region, signing, &function.name);
+            if let Err(refusal) = checked {
+                return refusal;
+            }
+        }
         let Some(function) = db.function_mut(region, name_of(name)) else {
             return not_found(region, name);
         };
@@ -1297,7 +1351,33 @@ fn check_unqualified(resource: &str) -> Result<(), Response> {
     }
 }
 
+/// A tag operation on an event source mapping's or a code signing config's ARN; `None` for
+/// any other (a function's).
+fn other_tags(cloud: &Cloud, region: &str, arn: &str, change: TagChange) -> Option<Response> {
+    let mut db = cloud.db();
+    let found = match arn.split(':').nth(5) {
+        Some("event-source-mapping") => {
+            super::event_source_mappings::tags_mut(&mut db, cloud, region, arn)
+        }
+        Some("code-signing-config") => super::code_signing::tags_mut(&mut db, region, arn),
+        _ => return None,
+    };
+    let (answer, changed) = change_tags(found, change);
+    if changed {
+        db.changed();
+    }
+    Some(answer)
+}
+
 fn tag_resource(cloud: &Cloud, region: &str, input: TagResourceRequest) -> Response {
+    if let Some(answer) = other_tags(
+        cloud,
+        region,
+        &input.resource,
+        TagChange::Tag(input.tags.clone()),
+    ) {
+        return answer;
+    }
     if let Err(refusal) = check_unqualified(&input.resource) {
         return refusal;
     }
@@ -1305,19 +1385,9 @@ fn tag_resource(cloud: &Cloud, region: &str, input: TagResourceRequest) -> Respo
     let Some(function) = db.function_by_arn_mut(&input.resource) else {
         return not_found(region, &input.resource);
     };
-    let tags = input.tags;
-    if tags.is_empty() {
-        // Recorded (TestLambdaTags::test_tag_exceptions, tag_empty_tags), in AWS's words.
-        return invalid("An error occurred and the request cannot be processed.");
+    if let Err(refusal) = add_tags(&mut function.tags, input.tags) {
+        return refusal;
     }
-    let added = tags
-        .keys()
-        .filter(|k| !function.tags.contains_key(*k))
-        .count();
-    if function.tags.len() + added > MAX_TAGS {
-        return too_many_tags();
-    }
-    function.tags.extend(tags);
     // A tag change gives the function a new RevisionId (recorded: TestLambdaTags::
     // test_tag_lifecycle, a new one after each TagResource and UntagResource).
     function.marks += 1;
@@ -1328,6 +1398,10 @@ fn tag_resource(cloud: &Cloud, region: &str, input: TagResourceRequest) -> Respo
 /// Removes the keys a function has of those named; a key it does not have is no error
 /// (recorded: TestLambdaTag::test_tag_lifecycle, untag_nonexisting_response).
 fn untag_resource(cloud: &Cloud, region: &str, input: UntagResourceRequest) -> Response {
+    let change = TagChange::Untag(&input.tag_keys);
+    if let Some(answer) = other_tags(cloud, region, &input.resource, change) {
+        return answer;
+    }
     if let Err(refusal) = check_unqualified(&input.resource) {
         return refusal;
     }
@@ -1344,6 +1418,9 @@ fn untag_resource(cloud: &Cloud, region: &str, input: UntagResourceRequest) -> R
 }
 
 fn list_tags(cloud: &Cloud, region: &str, arn: &str) -> Response {
+    if let Some(answer) = other_tags(cloud, region, arn, TagChange::List) {
+        return answer;
+    }
     if let Err(refusal) = check_unqualified(arn) {
         return refusal;
     }

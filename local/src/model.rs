@@ -957,6 +957,8 @@ const RECORDED_ENUM_ORDERS: &[&[&str]] = &[
         "API",
         "REQUEST_HEADER",
     ],
+    // An event source mapping's StartingPosition (recorded: test_create_event_source_validation).
+    &["LATEST", "AT_TIMESTAMP", "TRIM_HORIZON"],
     // A gateway response's type (recorded: test_gateway_response_validation).
     &[
         "REQUEST_TOO_LARGE",

@@ -1185,7 +1185,7 @@ mod tests {
         let layers = answer(
             Service::Lambda,
             "GET",
-            "/2015-03-31/event-source-mappings",
+            "/2025-11-30/capacity-providers",
             None,
         );
         assert_eq!(layers.status(), 404);
@@ -1209,7 +1209,7 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(
-            message.starts_with("faqctl local does not emulate Lambda's ListEventSourceMappings operation (GET /2015-03-31/event-source-mappings); it emulates AddLayerVersionPermission, AddPermission, CreateAlias,"),
+            message.starts_with("faqctl local does not emulate Lambda's ListCapacityProviders operation (GET /2025-11-30/capacity-providers); it emulates AddLayerVersionPermission, AddPermission, CreateAlias,"),
             "{message}"
         );
         let message = runtime.block_on(body(keys))["message"]

@@ -74,6 +74,12 @@ pub struct Db {
     /// Lambda's layers, by name.
     #[serde(default, with = "by_region")]
     layers: Regional<Layer>,
+    /// Lambda's code signing configs, by id (`csc-…`).
+    #[serde(default, with = "by_region")]
+    signing_configs: Regional<SigningConfig>,
+    /// Lambda's event source mappings, by UUID.
+    #[serde(default, with = "by_region")]
+    mappings: Regional<Mapping>,
     /// API Gateway's CloudWatch role, an account setting of each region (UpdateAccount).
     #[serde(default)]
     apigw_cloudwatch_roles: BTreeMap<String, String>,
@@ -197,6 +203,50 @@ pub struct Layer {
     pub region: String,
     pub last_version: u64,
     pub versions: BTreeMap<u64, LayerVersion>,
+}
+
+/// A Lambda code signing config (CreateCodeSigningConfig), kept as Lambda answers it, and
+/// its tags.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SigningConfig {
+    pub region: String,
+    pub config: super::shapes::lambda::CodeSigningConfig,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+impl Placed for SigningConfig {
+    fn region(&self) -> &str {
+        &self.region
+    }
+    fn key(&self) -> &str {
+        &self.config.code_signing_config_id
+    }
+}
+
+/// A Lambda event source mapping (CreateEventSourceMapping): its configuration as Lambda
+/// answers it (but `State`, which is worked out when it is read), its tags, and the
+/// transition it is in since `since_ms` (`Creating`, `Updating`, `Enabling`, `Disabling`,
+/// `Deleting`), which ends in `Enabled` or `Disabled` (or, deleting, in its removal).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Mapping {
+    pub region: String,
+    pub uuid: String,
+    pub config: Value,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    pub enabled: bool,
+    pub transition: String,
+    pub since_ms: i64,
+}
+
+impl Placed for Mapping {
+    fn region(&self) -> &str {
+        &self.region
+    }
+    fn key(&self) -> &str {
+        &self.uuid
+    }
 }
 
 /// One published version of a layer, as PublishLayerVersion was given it. Its content is
@@ -354,6 +404,9 @@ pub struct Function {
     /// when referenced.
     #[serde(default)]
     pub layers: Vec<(String, u64)>,
+    /// The ARN of its code signing config (PutFunctionCodeSigningConfig), if it has one.
+    #[serde(default)]
+    pub code_signing_config: Option<String>,
 }
 
 /// What PutProvisionedConcurrencyConfig keeps for one qualifier: the executions asked for,
@@ -434,6 +487,7 @@ impl Function {
             provisioned: self.provisioned.clone(),
             snap_start: self.snap_start,
             layers: self.layers.clone(),
+            code_signing_config: self.code_signing_config.clone(),
         }
     }
 
@@ -1258,6 +1312,46 @@ impl Db {
     /// The layers of one region, by name.
     pub fn layers(&self, region: &str) -> impl Iterator<Item = &Layer> {
         self.layers.get(region).into_iter().flat_map(|l| l.values())
+    }
+
+    pub fn mapping_mut(&mut self, region: &str, uuid: &str) -> Option<&mut Mapping> {
+        self.mappings.get_mut(region)?.get_mut(uuid)
+    }
+
+    pub fn insert_mapping(&mut self, mapping: Mapping) {
+        place(&mut self.mappings, mapping);
+    }
+
+    pub fn remove_mapping(&mut self, region: &str, uuid: &str) -> Option<Mapping> {
+        self.mappings.get_mut(region)?.remove(uuid)
+    }
+
+    /// The event source mappings of one region, by UUID.
+    pub fn mappings(&self, region: &str) -> impl Iterator<Item = &Mapping> {
+        self.mappings
+            .get(region)
+            .into_iter()
+            .flat_map(|m| m.values())
+    }
+
+    pub fn signing_config_mut(&mut self, region: &str, id: &str) -> Option<&mut SigningConfig> {
+        self.signing_configs.get_mut(region)?.get_mut(id)
+    }
+
+    pub fn insert_signing_config(&mut self, config: SigningConfig) {
+        place(&mut self.signing_configs, config);
+    }
+
+    pub fn remove_signing_config(&mut self, region: &str, id: &str) -> Option<SigningConfig> {
+        self.signing_configs.get_mut(region)?.remove(id)
+    }
+
+    /// The code signing configs of one region, by id.
+    pub fn signing_configs(&self, region: &str) -> impl Iterator<Item = &SigningConfig> {
+        self.signing_configs
+            .get(region)
+            .into_iter()
+            .flat_map(|c| c.values())
     }
 
     pub fn domain(&self, region: &str, name: &str) -> Option<&DomainName> {

@@ -51,8 +51,10 @@ pub fn empty(status: u16) -> Response {
 /// The errors whose message member Lambda's model spells `Message` (the others, and every
 /// API Gateway error, spell it `message`); the body follows the model, as recorded
 /// (test_lambda_api.snapshot.json: `"Message": "Function not found: …"`).
-const CAPITAL_MESSAGE: [&str; 5] = [
+const CAPITAL_MESSAGE: [&str; 7] = [
     "ResourceNotFoundException",
+    "CodeSigningConfigNotFoundException",
+    "CodeVerificationFailedException",
     "ServiceException",
     "InvalidRuntimeException",
     "InvalidZipFileException",
@@ -61,6 +63,11 @@ const CAPITAL_MESSAGE: [&str; 5] = [
 
 /// A restJson1 error (Lambda, API Gateway): status, `x-amzn-ErrorType`, `{"message": …}`.
 pub fn rest_error(status: u16, code: &str, message: &str) -> Response {
+    rest_error_typed(status, code, message, true)
+}
+
+/// `rest_error`, with the `Type: User` member or without it.
+fn rest_error_typed(status: u16, code: &str, message: &str, typed: bool) -> Response {
     let key = if CAPITAL_MESSAGE.contains(&code) {
         "Message"
     } else {
@@ -68,10 +75,10 @@ pub fn rest_error(status: u16, code: &str, message: &str) -> Response {
     };
     // An error AWS gives no message has no body members at all (recorded:
     // test_function_arns, function_arn_other_account_exc).
-    let body = if message.is_empty() {
-        json!({})
-    } else {
-        json!({ "Type": "User", key: message })
+    let body = match (message.is_empty(), typed) {
+        (true, _) => json!({}),
+        (false, true) => json!({ "Type": "User", key: message }),
+        (false, false) => json!({ key: message }),
     };
     let mut response = json(status, &body);
     if let Ok(value) = HeaderValue::from_str(code) {
@@ -89,6 +96,13 @@ pub fn json11_error(code: LogsError, message: &str) -> Response {
 /// A Lambda error (restJson1), with the status its model gives the code.
 pub fn lambda_error(code: LambdaError, message: &str) -> Response {
     error(Protocol::RestJson1, &AwsError::new(code, message))
+}
+
+/// A Lambda error whose body has no `Type` member, as AWS answers a code signing config that
+/// is not there (recorded: test_code_signing_not_found_excs, get_csc_invalid).
+pub fn lambda_error_untyped(code: LambdaError, message: &str) -> Response {
+    let error = AwsError::new(code, message);
+    rest_error_typed(error.status, error.code, &error.message, false)
 }
 
 /// An API Gateway error (restJson1), with the status its model gives the code.

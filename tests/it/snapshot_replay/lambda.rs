@@ -1221,7 +1221,13 @@ async fn tags_are_added_and_removed_as_recorded() {
     assert_eq!(created.status, 201, "{created:?}");
     settled(&replay, name).await;
     let arn = created.body["FunctionArn"].as_str().unwrap().to_string();
-    let tags = tags_path(&arn, "");
+    tag_lifecycle(&mut replay, &arn).await;
+    replay.stop().await;
+}
+
+/// TestLambdaTag::test_tag_lifecycle's steps on the resource `arn` names.
+pub(super) async fn tag_lifecycle(replay: &mut Replay, arn: &str) {
+    let tags = tags_path(arn, "");
     for (key, tagged) in [
         ("tag_single_response", json!({ "A": "tag-a" })),
         (
@@ -1255,7 +1261,7 @@ async fn tags_are_added_and_removed_as_recorded() {
             .call(
                 Service::Lambda,
                 "DELETE",
-                &tags_path(&arn, &tag_keys(keys)),
+                &tags_path(arn, &tag_keys(keys)),
                 None,
             )
             .await;
@@ -1263,7 +1269,6 @@ async fn tags_are_added_and_removed_as_recorded() {
         let listed = replay.call(Service::Lambda, "GET", &tags, None).await;
         replay.check(&format!("{key}_listtags"), &listed);
     }
-    replay.stop().await;
 }
 
 /// test_lambda_api.py::TestLambdaTag::test_tag_exceptions[lambda_function]: a function that
@@ -1271,13 +1276,19 @@ async fn tags_are_added_and_removed_as_recorded() {
 /// ARN of no Lambda resource type.
 #[tokio::test]
 async fn tags_of_a_missing_function_are_refused_as_recorded() {
-    let mut replay = Replay::start(
-        "lambda_-test_lambda_api.snapshot.json",
+    tags_of_a_missing_resource(
         "TestLambdaTag::test_tag_exceptions[lambda_function]",
+        "function",
     )
     .await;
+}
+
+/// TestLambdaTag::test_tag_exceptions, for a resource of `kind` (its ARN's resource type:
+/// `function`, `event-source-mapping`) that does not exist.
+pub(super) async fn tags_of_a_missing_resource(test: &str, kind: &str) {
+    let mut replay = Replay::start("lambda_-test_lambda_api.snapshot.json", test).await;
     let name = "7b1c0d2e-3f4a-4b5c-8d6e-9f0a1b2c3d4e";
-    let arn = format!("arn:aws:lambda:us-east-1:000000000000:function:{name}");
+    let arn = format!("arn:aws:lambda:us-east-1:000000000000:{kind}:{name}");
     for (key, method, path, body) in [
         (
             "not_found_exception_tag",
@@ -1301,7 +1312,7 @@ async fn tags_of_a_missing_function_are_refused_as_recorded() {
         (
             "invalid_arn_exception",
             "GET",
-            tags_path(&arn.replace(":function:", ":foobar:"), ""),
+            tags_path(&arn.replace(&format!(":{kind}:"), ":foobar:"), ""),
             None,
         ),
     ] {

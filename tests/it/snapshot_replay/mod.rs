@@ -18,8 +18,12 @@ use faqctl::local::{LocalCloud, LocalConfig};
 /// Members AWS began to answer after some recordings were made: absent from a recording older
 /// than the date, answered now (its newer recordings have them), so tolerated in answers
 /// checked against the older ones. `LogAlarms`: in none of DescribeAlarms' recordings of
-/// 2025-09-19, in all of those of 2025-10-06 on.
-const ANSWERED_SINCE: &[(&str, (u32, u32, u32))] = &[("LogAlarms", (2025, 10, 6))];
+/// 2025-09-19, in all of those of 2025-10-06 on. `EventSourceMappingArn`: in none of
+/// CreateEventSourceMapping's of 2024-09-03, in all of those of 2025-11-25 on.
+const ANSWERED_SINCE: &[(&str, (u32, u32, u32))] = &[
+    ("LogAlarms", (2025, 10, 6)),
+    ("EventSourceMappingArn", (2025, 11, 25)),
+];
 
 /// One recorded test, read once: its answers, by the key its test matched them under, and
 /// the day it was recorded (LocalStack writes `19-09-2025, 21:47:20`), as (year, month, day).
@@ -729,7 +733,9 @@ mod apigateway_validation;
 mod authorizers;
 mod canary;
 mod cloudwatch;
+mod code_signing;
 mod documentation;
+mod event_source_mappings;
 mod function_urls;
 mod import;
 mod lambda;
