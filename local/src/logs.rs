@@ -15,7 +15,7 @@ use super::log_tags;
 use super::metric_filters;
 pub use super::shapes::logs::Operation;
 use super::shapes::logs::{
-    CreateLogGroupRequest, CreateLogStreamRequest, DeleteLogGroupRequest,
+    CreateLogGroupRequest, CreateLogStreamRequest, DeleteLogGroupRequest, DeleteLogStreamRequest,
     DeleteRetentionPolicyRequest, DescribeLogGroupsRequest, DescribeLogGroupsResponse,
     DescribeLogStreamsRequest, DescribeLogStreamsResponse, ErrorCode, FilterLogEventsRequest,
     FilterLogEventsResponse, FilteredLogEvent, GetLogEventsRequest, GetLogEventsResponse,
@@ -100,6 +100,7 @@ fn serve(db: &mut Db, region: &str, request: Request) -> Answer<Value> {
         Request::DescribeLogGroups(input) => describe_log_groups(db, region, input).map(json),
         Request::CreateLogStream(input) => create_log_stream(db, region, input).map(empty),
         Request::DescribeLogStreams(input) => describe_log_streams(db, region, input).map(json),
+        Request::DeleteLogStream(input) => delete_log_stream(db, region, input).map(empty),
         Request::PutLogEvents(input) => put_log_events(db, region, input).map(json),
         Request::GetLogEvents(input) => get_log_events(db, region, input).map(json),
         Request::ListTagsLogGroup(input) => list_tags_log_group(db, region, input).map(json),
@@ -294,6 +295,15 @@ fn create_log_stream(db: &mut Db, region: &str, input: CreateLogStreamRequest) -
         },
     );
     Ok(())
+}
+
+/// Recorded: test_create_and_delete_log_stream (the stream is no longer described).
+fn delete_log_stream(db: &mut Db, region: &str, input: DeleteLogStreamRequest) -> Answer<()> {
+    let (name, stream) = (input.log_group_name, input.log_stream_name);
+    group_mut(db, region, &name)?;
+    db.remove_log_stream(region, &name, &stream)
+        .map(drop)
+        .ok_or_else(missing_stream)
 }
 
 fn describe_log_streams(

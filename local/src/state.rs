@@ -1308,6 +1308,21 @@ impl Db {
         removed
     }
 
+    /// Removes a log stream and its events, as `remove_log_group` does a group: the writer
+    /// rewrites the event log once, and appending an event costs nothing more.
+    pub fn remove_log_stream(
+        &mut self,
+        region: &str,
+        group: &str,
+        stream: &str,
+    ) -> Option<LogStream> {
+        let group = self.log_groups.get_mut(region)?.get_mut(group)?;
+        let removed = group.streams.remove(stream)?;
+        group.bytes -= removed.events.iter().map(LogEvent::cost).sum::<usize>();
+        self.logs_removed = true;
+        Some(removed)
+    }
+
     /// How many times each operation was served.
     pub fn calls(&self) -> &BTreeMap<String, u64> {
         &self.calls
@@ -1513,6 +1528,26 @@ mod tests {
             .collect();
         assert_eq!(messages, ["new"]);
         assert_eq!(group.bytes, 3 + EVENT_OVERHEAD);
+    }
+
+    #[test]
+    fn a_deleted_stream_takes_its_events_and_their_bytes_and_the_log_is_rewritten() {
+        let mut db = Db::default();
+        for (stream, message) in [("a", "one"), ("b", "two"), ("b", "three")] {
+            db.append_log("/g", "us-east-1", stream, now_ms(), message.into());
+        }
+        assert!(!db.logs_removed, "appending never asks for a rewrite");
+        let removed = db.remove_log_stream("us-east-1", "/g", "b").unwrap();
+        assert_eq!(removed.events.len(), 2);
+        let group = db.log_group("us-east-1", "/g").unwrap();
+        assert_eq!(group.streams.keys().collect::<Vec<_>>(), ["a"]);
+        assert_eq!(group.bytes, 3 + EVENT_OVERHEAD);
+        assert!(
+            db.logs_removed,
+            "the writer rewrites logs.jsonl without them"
+        );
+        assert!(db.remove_log_stream("us-east-1", "/g", "b").is_none());
+        assert!(db.remove_log_stream("eu-west-1", "/g", "a").is_none());
     }
 
     #[test]
