@@ -56,6 +56,8 @@ mod java;
 mod json_schema;
 mod lambda;
 mod layers;
+mod log_common;
+mod log_policies;
 mod log_tags;
 mod logs;
 mod managed;

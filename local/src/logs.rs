@@ -11,6 +11,8 @@ use std::sync::Arc;
 
 use super::clock::now_ms;
 use super::error::{AwsError, Protocol};
+use super::log_common::{invalid, page_of, Answer};
+use super::log_policies;
 use super::log_tags;
 use super::metric_filters;
 pub use super::shapes::logs::Operation;
@@ -56,6 +58,7 @@ pub fn writes(operation: Operation) -> bool {
             | Operation::DescribeMetricFilters
             | Operation::DescribeSubscriptionFilters
             | Operation::ListTagsForResource
+            | Operation::DescribeResourcePolicies
     )
 }
 
@@ -63,9 +66,6 @@ pub fn writes(operation: Operation) -> bool {
 pub fn error(code: ErrorCode, message: &str) -> Response {
     wire::error(Protocol::AwsJson11, &AwsError::new(code, message))
 }
-
-/// What an operation answers: its output shape, or an error.
-type Answer<T> = Result<T, AwsError>;
 
 /// Serves an operation: its body parsed into the operation's typed input, then one function
 /// per operation. FilterLogEvents takes its events under the lock (cheaply: messages are
@@ -101,6 +101,15 @@ fn serve(db: &mut Db, region: &str, request: Request) -> Answer<Value> {
         Request::CreateLogStream(input) => create_log_stream(db, region, input).map(empty),
         Request::DescribeLogStreams(input) => describe_log_streams(db, region, input).map(json),
         Request::DeleteLogStream(input) => delete_log_stream(db, region, input).map(empty),
+        Request::PutResourcePolicy(input) => {
+            log_policies::put_resource_policy(db, region, input).map(json)
+        }
+        Request::DescribeResourcePolicies(input) => {
+            log_policies::describe_resource_policies(db, region, input).map(json)
+        }
+        Request::DeleteResourcePolicy(input) => {
+            log_policies::delete_resource_policy(db, region, input).map(empty)
+        }
         Request::PutLogEvents(input) => put_log_events(db, region, input).map(json),
         Request::GetLogEvents(input) => get_log_events(db, region, input).map(json),
         Request::ListTagsLogGroup(input) => list_tags_log_group(db, region, input).map(json),
@@ -158,10 +167,6 @@ fn missing_stream() -> AwsError {
         ErrorCode::ResourceNotFoundException,
         "The specified log stream does not exist.",
     )
-}
-
-fn invalid(message: impl Into<String>) -> AwsError {
-    AwsError::new(ErrorCode::InvalidParameterException, message)
 }
 
 /// The log group an operation names, by `logGroupName` or by `logGroupIdentifier` (its name
@@ -496,19 +501,6 @@ fn list_tags_log_group(
     Ok(ListTagsLogGroupResponse {
         tags: Some(group.tags.clone()),
     })
-}
-
-/// A page of DescribeLogGroups or DescribeLogStreams: `limit` items (50, their default and
-/// maximum) from `nextToken` on.
-fn page_of<T>(
-    items: Vec<T>,
-    next_token: Option<&str>,
-    limit: Option<i32>,
-) -> Answer<(Vec<T>, Option<String>)> {
-    let offset = super::paging::offset(next_token, items.len())
-        .map_err(|()| invalid("The specified nextToken is invalid."))?;
-    let size = limit.map_or(50, |l| l.clamp(1, 50) as usize);
-    Ok(super::paging::page(items, offset, size))
 }
 
 async fn filter_log_events(

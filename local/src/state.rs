@@ -83,6 +83,9 @@ pub struct Db {
     /// CloudWatch metric alarms, by `region/name`.
     #[serde(default)]
     alarms: BTreeMap<String, super::alarm::Alarm>,
+    /// CloudWatch Logs' resources of each region beyond its log groups, by region.
+    #[serde(default)]
+    log_regions: BTreeMap<String, LogRegion>,
     /// Operation → how many times it was served (not persisted).
     #[serde(skip)]
     calls: BTreeMap<String, u64>,
@@ -890,6 +893,23 @@ pub struct LogGroup {
     expired_at: i64,
 }
 
+/// What CloudWatch Logs keeps of a region besides its log groups: its account-level resource
+/// policies, by name.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub struct LogRegion {
+    #[serde(default)]
+    pub resource_policies: BTreeMap<String, ResourcePolicy>,
+}
+
+/// An account-level resource policy (PutResourcePolicy).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResourcePolicy {
+    pub name: String,
+    /// As AWS keeps it: normalized (`log_policies::normalized`).
+    pub document: String,
+    pub updated: i64,
+}
+
 /// A log group's metric filter (PutMetricFilter).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MetricFilter {
@@ -1306,6 +1326,11 @@ impl Db {
             self.logs_removed = true;
         }
         removed
+    }
+
+    /// CloudWatch Logs' resources of a region besides its log groups.
+    pub fn log_region(&mut self, region: &str) -> &mut LogRegion {
+        self.log_regions.entry(region.to_string()).or_default()
     }
 
     /// Removes a log stream and its events, as `remove_log_group` does a group: the writer
