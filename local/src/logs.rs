@@ -13,6 +13,7 @@ use super::clock::now_ms;
 use super::error::{AwsError, Protocol};
 use super::log_common::{invalid, page_of, Answer};
 use super::log_policies;
+use super::log_queries;
 use super::log_tags;
 use super::metric_filters;
 pub use super::shapes::logs::Operation;
@@ -59,6 +60,8 @@ pub fn writes(operation: Operation) -> bool {
             | Operation::DescribeSubscriptionFilters
             | Operation::ListTagsForResource
             | Operation::DescribeResourcePolicies
+            | Operation::GetQueryResults
+            | Operation::DescribeQueries
     )
 }
 
@@ -80,6 +83,9 @@ pub async fn apply(cloud: &Cloud, operation: Operation, region: &str, body: Valu
     let answer = match request {
         Request::StartLiveTail(input) => return live_tail::start(cloud, region, input),
         Request::FilterLogEvents(input) => filter_log_events(cloud, region, input).await,
+        Request::StartQuery(input) => log_queries::start_query(cloud, region, input)
+            .await
+            .map(json),
         request => serve(&mut cloud.db(), region, request),
     };
     match answer {
@@ -138,11 +144,17 @@ fn serve(db: &mut Db, region: &str, request: Request) -> Answer<Value> {
         Request::DeleteSubscriptionFilter(input) => {
             subscription_filters::delete_subscription_filter(db, region, input).map(empty)
         }
+        Request::GetQueryResults(input) => {
+            log_queries::get_query_results(db, region, input).map(json)
+        }
+        Request::DescribeQueries(input) => {
+            log_queries::describe_queries(db, region, input).map(json)
+        }
+        Request::StopQuery(input) => log_queries::stop_query(db, region, input).map(json),
         // Served by `apply` off the lock.
-        Request::FilterLogEvents(_) | Request::StartLiveTail(_) => Err(AwsError::new(
-            ErrorCode::InternalFailure,
-            "served outside the lock",
-        )),
+        Request::FilterLogEvents(_) | Request::StartLiveTail(_) | Request::StartQuery(_) => Err(
+            AwsError::new(ErrorCode::InternalFailure, "served outside the lock"),
+        ),
     }
 }
 

@@ -894,11 +894,30 @@ pub struct LogGroup {
 }
 
 /// What CloudWatch Logs keeps of a region besides its log groups: its account-level resource
-/// policies, by name.
+/// policies, by name, and its Logs Insights queries, oldest first.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct LogRegion {
     #[serde(default)]
     pub resource_policies: BTreeMap<String, ResourcePolicy>,
+    #[serde(default)]
+    pub queries: Vec<LogQuery>,
+}
+
+/// A Logs Insights query (StartQuery), with what it found.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LogQuery {
+    pub id: String,
+    /// The first log group it read (DescribeQueries' `logGroupName`).
+    pub group: String,
+    /// As AWS describes it: `SOURCE "group" START=… END=… | query`.
+    pub query_string: String,
+    pub created: i64,
+    pub status: super::shapes::logs::QueryStatus,
+    /// Each row's fields and values, in order.
+    pub rows: Vec<Vec<(String, String)>>,
+    pub scanned: usize,
+    pub matched: usize,
+    pub bytes: usize,
 }
 
 /// An account-level resource policy (PutResourcePolicy).

@@ -1,5 +1,6 @@
 //! CloudWatch Logs' recorded tests of the operations beyond groups, streams and events
-//! (LocalStack's `tests/aws/services/logs/`): a stream deleted, resource policies.
+//! (LocalStack's `tests/aws/services/logs/`): a stream deleted, resource policies, Logs
+//! Insights queries.
 
 use serde_json::{json, Value};
 
@@ -263,5 +264,203 @@ async fn an_eleventh_resource_policy_is_refused_as_recorded() {
         replaced.body["resourcePolicy"]["policyDocument"],
         new_document
     );
+    replay.stop().await;
+}
+
+/// The seconds since the epoch now, as the recorded tests' `int(time.time())`.
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// A StartQuery over the last hour of `group` (and five minutes ahead), as the recorded tests
+/// start theirs.
+fn query_of(group: &str, query: &str) -> Value {
+    let now = now_secs();
+    json!({
+        "logGroupName": group,
+        "startTime": now - 3600,
+        "endTime": now + 300,
+        "queryString": query,
+    })
+}
+
+/// A query's rows as (field, value) pairs.
+fn rows(results: &Answer) -> Vec<Vec<(String, String)>> {
+    results.body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            row.as_array()
+                .unwrap()
+                .iter()
+                .map(|f| {
+                    let text = |m: &str| f[m].as_str().unwrap().to_string();
+                    (text("field"), text("value"))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// test_logs_queries.py::TestCloudWatchLogsInsightsQueries::test_start_query_basic; then what
+/// the unvalidated TestCloudWatchLogsInsightsQueryStrings tests assert, over events put
+/// first: the query run for real (fields, limit, sort, filter, stats).
+#[tokio::test]
+async fn a_query_is_started_and_run_over_the_events_as_recorded() {
+    let mut replay = Replay::start(
+        "logs-test_logs_queries.snapshot.json",
+        "TestCloudWatchLogsInsightsQueries::test_start_query_basic",
+    )
+    .await;
+    let (group, stream) = ("test-log-group-query", "test-log-stream-query");
+    logs_ok(&replay, "CreateLogGroup", json!({ "logGroupName": group })).await;
+    let started = logs(&replay, "StartQuery", query_of(group, "fields @message")).await;
+    replay.check("start-query", &started);
+
+    logs_ok(
+        &replay,
+        "CreateLogStream",
+        json!({ "logGroupName": group, "logStreamName": stream }),
+    )
+    .await;
+    let now_ms = now_secs() * 1000;
+    let events: Vec<Value> = (0..5)
+        .rev()
+        .map(|i| json!({ "timestamp": now_ms - i * 1000, "message": format!("event nr {i}") }))
+        .collect();
+    let put = json!({ "logGroupName": group, "logStreamName": stream, "logEvents": events });
+    logs_ok(&replay, "PutLogEvents", put).await;
+    let run = |query: &'static str| {
+        let replay = &replay;
+        async move {
+            let started = logs_ok(replay, "StartQuery", query_of(group, query)).await;
+            let id = started.body["queryId"].as_str().unwrap().to_string();
+            let results = logs_ok(replay, "GetQueryResults", json!({ "queryId": id })).await;
+            assert_eq!(results.body["status"], "Complete", "{results:?}");
+            rows(&results)
+        }
+    };
+    let found = run("fields @message").await;
+    assert_eq!(found.len(), 5);
+    assert!(found
+        .iter()
+        .all(|row| row[0].0 == "@message" && row[1].0 == "@ptr"));
+    assert!(run("fields @message | limit 3").await.len() == 3);
+    let sorted = run("fields @timestamp, @message | sort @timestamp asc").await;
+    let messages: Vec<&str> = sorted.iter().map(|row| row[1].1.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "event nr 4",
+            "event nr 3",
+            "event nr 2",
+            "event nr 1",
+            "event nr 0"
+        ]
+    );
+    let filtered = run("fields @message | filter @message like /nr [13]/").await;
+    assert_eq!(filtered.len(), 2);
+    let counted = run("stats count(*) as n by @logStream").await;
+    assert_eq!(
+        counted,
+        [vec![
+            ("@logStream".to_string(), stream.to_string()),
+            ("n".to_string(), "5".to_string())
+        ]]
+    );
+    let refused = logs(&replay, "StartQuery", query_of(group, "display @message")).await;
+    assert_eq!(refused.status, 400);
+    assert_eq!(refused.code.as_deref(), Some("MalformedQueryException"));
+    replay.stop().await;
+}
+
+/// test_logs_queries.py::TestCloudWatchLogsInsightsQueries::test_start_query_log_group_not_found:
+/// AWS's words, its request id any.
+#[tokio::test]
+async fn a_query_of_a_missing_log_group_is_refused_as_recorded() {
+    let mut replay = Replay::start(
+        "logs-test_logs_queries.snapshot.json",
+        "TestCloudWatchLogsInsightsQueries::test_start_query_log_group_not_found",
+    )
+    .await;
+    let refused = logs(
+        &replay,
+        "StartQuery",
+        query_of("non-existent-1", "fields @message"),
+    )
+    .await;
+    let mut recorded = replay.recorded["error-log-group-not-found"].clone();
+    let message = recorded["Error"]["Message"].as_str().unwrap();
+    let request_id = regex::Regex::new("Request ID: [0-9a-f-]{36}").unwrap();
+    recorded["Error"]["Message"] = json!(request_id
+        .replace(message, "Request ID: <request-id>")
+        .to_string());
+    replay.check_against("error-log-group-not-found", recorded, &refused);
+    replay.stop().await;
+}
+
+/// DescribeQueries of one log group, read as LocalStack records it.
+async fn describe_queries(replay: &Replay, body: Value) -> Answer {
+    let mut answer = logs(replay, "DescribeQueries", body).await;
+    stand_in_times(&mut answer.body, "createTime", "create-time");
+    answer
+}
+
+/// test_logs_queries.py::TestCloudWatchLogsInsightsQueries::test_describe_queries, and
+/// test_describe_queries_empty (which records no answer): a query described with the query
+/// string AWS writes for it.
+#[tokio::test]
+async fn queries_are_described_as_recorded() {
+    let mut replay = Replay::start(
+        "logs-test_logs_queries.snapshot.json",
+        "TestCloudWatchLogsInsightsQueries::test_describe_queries",
+    )
+    .await;
+    let group = "test-log-group-describe";
+    logs_ok(&replay, "CreateLogGroup", json!({ "logGroupName": group })).await;
+    let none = logs_ok(&replay, "DescribeQueries", json!({ "logGroupName": group })).await;
+    assert_eq!(none.body, json!({ "queries": [] }));
+    let start = query_of(group, "fields @message");
+    logs_ok(&replay, "StartQuery", start.clone()).await;
+    let described = describe_queries(&replay, json!({ "logGroupName": group })).await;
+    replay.check("describe-queries", &described);
+    // The recording's `<start-time>` and `<end-time>` are the query's.
+    assert_eq!(
+        replay.stand_ins.bound["<start-time>"],
+        start["startTime"].to_string()
+    );
+    assert_eq!(
+        replay.stand_ins.bound["<end-time>"],
+        start["endTime"].to_string()
+    );
+    replay.stop().await;
+}
+
+/// test_logs_queries.py::TestCloudWatchLogsInsightsQueries::test_describe_queries_with_status_filter:
+/// the query Complete, none Scheduled.
+#[tokio::test]
+async fn queries_are_described_by_status_as_recorded() {
+    let mut replay = Replay::start(
+        "logs-test_logs_queries.snapshot.json",
+        "TestCloudWatchLogsInsightsQueries::test_describe_queries_with_status_filter",
+    )
+    .await;
+    let group = "test-log-group-status";
+    logs_ok(&replay, "CreateLogGroup", json!({ "logGroupName": group })).await;
+    logs_ok(&replay, "StartQuery", query_of(group, "fields @message")).await;
+    let complete = json!({ "logGroupName": group, "status": "Complete" });
+    let described = describe_queries(&replay, complete).await;
+    replay.check("describe-queries-complete", &described);
+    let scheduled = json!({ "logGroupName": group, "status": "Scheduled" });
+    let described = describe_queries(&replay, scheduled).await;
+    replay.check("describe-queries-scheduled", &described);
+    // Complete already: StopQuery says it is not running.
+    let id = replay.stand_ins.bound["<uuid:1>"].clone();
+    let stopped = logs(&replay, "StopQuery", json!({ "queryId": id })).await;
+    assert_eq!(stopped.code.as_deref(), Some("InvalidParameterException"));
     replay.stop().await;
 }
