@@ -187,7 +187,7 @@ impl Reader {
     }
 
     fn symbol(&mut self, symbol: &str) -> bool {
-        let found = self.peek() == Some(&Token::Symbol(symbol_of(symbol)));
+        let found = matches!(self.peek(), Some(Token::Symbol(s)) if *s == symbol);
         if found {
             self.at += 1;
         }
@@ -319,15 +319,6 @@ impl Reader {
             other => return Err(format!("the command {other} is not run by faqctl's local cloud (fields, filter, sort, limit, stats count are)")),
         })
     }
-}
-
-fn symbol_of(s: &str) -> &'static str {
-    [
-        "|", ",", "(", ")", "*", "=", "<", ">", "!=", "<=", ">=", "=~",
-    ]
-    .into_iter()
-    .find(|t| *t == s)
-    .unwrap_or("")
 }
 
 /// Parses a query, or says why it is not run.

@@ -21,8 +21,9 @@ use super::shapes::logs::{
 use super::state::{Db, LogEvent, LogQuery};
 use super::Cloud;
 
-/// Queries a region remembers (the oldest are forgotten first).
-const KEPT: usize = 1000;
+/// Queries a region remembers, in memory (the oldest are forgotten first): up to 10,000 rows
+/// each.
+const KEPT: usize = 100;
 /// Rows a query answers when it gives no `limit` (the API reference: 10,000).
 const DEFAULT_LIMIT: usize = 10_000;
 

@@ -899,12 +899,14 @@ pub struct LogGroup {
 pub struct LogRegion {
     #[serde(default)]
     pub resource_policies: BTreeMap<String, ResourcePolicy>,
-    #[serde(default)]
+    /// In memory only: their rows can be large, and the state is saved after every event
+    /// ingested (the stage URL's hot path) — a query's results are for the session that ran it.
+    #[serde(skip)]
     pub queries: Vec<LogQuery>,
 }
 
 /// A Logs Insights query (StartQuery), with what it found.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct LogQuery {
     pub id: String,
     /// The first log group it read (DescribeQueries' `logGroupName`).
