@@ -633,6 +633,21 @@ mod tests {
         assert_eq!(rows, [vec![("n".to_string(), "2".to_string())]]);
     }
 
+    proptest::proptest! {
+        /// Whatever a caller sends, the parser answers (a query or why not) and a query it
+        /// takes runs, within its limit: never a panic.
+        #[test]
+        fn any_text_is_parsed_or_refused_and_what_parses_runs(
+            text in "(fields|filter|sort|limit|stats|count|by|as|and|or|not|like|desc|asc|@message|@timestamp|level|ms|[0-9]{1,3}|\"[a-z ]{0,5}\"?|/[a-z|.*\\(]{0,5}/?|[|,()*=<>!~#`'-]| ){0,24}"
+        ) {
+            if let Ok(query) = parse(&text) {
+                let outcome = query.run(&events(), "000000000000", 3);
+                proptest::prop_assert!(outcome.rows.len() <= 3);
+                proptest::prop_assert!(outcome.matched <= outcome.scanned.max(5));
+            }
+        }
+    }
+
     #[test]
     fn what_is_not_run_is_refused() {
         for query in [
