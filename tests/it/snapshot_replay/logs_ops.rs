@@ -60,6 +60,56 @@ async fn a_deleted_log_stream_is_no_longer_described_as_recorded() {
     replay.stop().await;
 }
 
+/// DeleteLogStream in a state dir: the stream's events, already saved, do not come back after
+/// a restart, and the other stream's stay.
+#[tokio::test]
+async fn a_deleted_log_stream_stays_deleted_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = || {
+        Replay::start_with(
+            "logs-test_logs_streams.snapshot.json",
+            "TestLogsStreams::test_create_and_delete_log_stream",
+            faqctl::local::LocalConfig {
+                state_dir: Some(dir.path().to_path_buf()),
+                ..Default::default()
+            },
+        )
+    };
+    let group = "test-log-group-kept";
+    let replay = start().await;
+    logs_ok(&replay, "CreateLogGroup", json!({ "logGroupName": group })).await;
+    for stream in ["gone", "kept"] {
+        let names = json!({ "logGroupName": group, "logStreamName": stream });
+        logs_ok(&replay, "CreateLogStream", names).await;
+        let event = json!([{ "timestamp": now_secs() * 1000, "message": format!("in {stream}") }]);
+        let put = json!({ "logGroupName": group, "logStreamName": stream, "logEvents": event });
+        logs_ok(&replay, "PutLogEvents", put).await;
+    }
+    // Stopped: both streams' events are saved.
+    replay.stop().await;
+    let replay = start().await;
+    let names = json!({ "logGroupName": group, "logStreamName": "gone" });
+    logs_ok(&replay, "DeleteLogStream", names).await;
+    replay.stop().await;
+    let replay = start().await;
+    let found = logs_ok(&replay, "FilterLogEvents", json!({ "logGroupName": group })).await;
+    let messages: Vec<&str> = found.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(messages, ["in kept"]);
+    let streams = logs_ok(
+        &replay,
+        "DescribeLogStreams",
+        json!({ "logGroupName": group }),
+    )
+    .await;
+    assert_eq!(streams.body["logStreams"].as_array().unwrap().len(), 1);
+    replay.stop().await;
+}
+
 /// An answer's policy documents (JSON in a string on the wire) parsed, as LocalStack records
 /// them, wherever `member` appears in it.
 fn parse_documents(body: &mut Value, member: &str) {
