@@ -59,6 +59,10 @@ mod java;
 mod json_schema;
 mod lambda;
 mod layers;
+mod log_common;
+mod log_insights;
+mod log_policies;
+mod log_queries;
 mod log_tags;
 mod logs;
 mod managed;
@@ -354,6 +358,7 @@ mod tests {
             "timing",
             "error",
             "placement",
+            "log_insights",
         ] {
             assert!(
                 graph[leaf].is_empty(),

@@ -11,11 +11,14 @@ use std::sync::Arc;
 
 use super::clock::now_ms;
 use super::error::{AwsError, Protocol};
+use super::log_common::{invalid, page_of, Answer};
+use super::log_policies;
+use super::log_queries;
 use super::log_tags;
 use super::metric_filters;
 pub use super::shapes::logs::Operation;
 use super::shapes::logs::{
-    CreateLogGroupRequest, CreateLogStreamRequest, DeleteLogGroupRequest,
+    CreateLogGroupRequest, CreateLogStreamRequest, DeleteLogGroupRequest, DeleteLogStreamRequest,
     DeleteRetentionPolicyRequest, DescribeLogGroupsRequest, DescribeLogGroupsResponse,
     DescribeLogStreamsRequest, DescribeLogStreamsResponse, ErrorCode, FilterLogEventsRequest,
     FilterLogEventsResponse, FilteredLogEvent, GetLogEventsRequest, GetLogEventsResponse,
@@ -56,6 +59,9 @@ pub fn writes(operation: Operation) -> bool {
             | Operation::DescribeMetricFilters
             | Operation::DescribeSubscriptionFilters
             | Operation::ListTagsForResource
+            | Operation::DescribeResourcePolicies
+            | Operation::GetQueryResults
+            | Operation::DescribeQueries
     )
 }
 
@@ -63,9 +69,6 @@ pub fn writes(operation: Operation) -> bool {
 pub fn error(code: ErrorCode, message: &str) -> Response {
     wire::error(Protocol::AwsJson11, &AwsError::new(code, message))
 }
-
-/// What an operation answers: its output shape, or an error.
-type Answer<T> = Result<T, AwsError>;
 
 /// Serves an operation: its body parsed into the operation's typed input, then one function
 /// per operation. FilterLogEvents takes its events under the lock (cheaply: messages are
@@ -80,6 +83,9 @@ pub async fn apply(cloud: &Cloud, operation: Operation, region: &str, body: Valu
     let answer = match request {
         Request::StartLiveTail(input) => return live_tail::start(cloud, region, input),
         Request::FilterLogEvents(input) => filter_log_events(cloud, region, input).await,
+        Request::StartQuery(input) => log_queries::start_query(cloud, region, input)
+            .await
+            .map(json),
         request => serve(&mut cloud.db(), region, request),
     };
     match answer {
@@ -100,6 +106,16 @@ fn serve(db: &mut Db, region: &str, request: Request) -> Answer<Value> {
         Request::DescribeLogGroups(input) => describe_log_groups(db, region, input).map(json),
         Request::CreateLogStream(input) => create_log_stream(db, region, input).map(empty),
         Request::DescribeLogStreams(input) => describe_log_streams(db, region, input).map(json),
+        Request::DeleteLogStream(input) => delete_log_stream(db, region, input).map(empty),
+        Request::PutResourcePolicy(input) => {
+            log_policies::put_resource_policy(db, region, input).map(json)
+        }
+        Request::DescribeResourcePolicies(input) => {
+            log_policies::describe_resource_policies(db, region, input).map(json)
+        }
+        Request::DeleteResourcePolicy(input) => {
+            log_policies::delete_resource_policy(db, region, input).map(empty)
+        }
         Request::PutLogEvents(input) => put_log_events(db, region, input).map(json),
         Request::GetLogEvents(input) => get_log_events(db, region, input).map(json),
         Request::ListTagsLogGroup(input) => list_tags_log_group(db, region, input).map(json),
@@ -128,11 +144,17 @@ fn serve(db: &mut Db, region: &str, request: Request) -> Answer<Value> {
         Request::DeleteSubscriptionFilter(input) => {
             subscription_filters::delete_subscription_filter(db, region, input).map(empty)
         }
+        Request::GetQueryResults(input) => {
+            log_queries::get_query_results(db, region, input).map(json)
+        }
+        Request::DescribeQueries(input) => {
+            log_queries::describe_queries(db, region, input).map(json)
+        }
+        Request::StopQuery(input) => log_queries::stop_query(db, region, input).map(json),
         // Served by `apply` off the lock.
-        Request::FilterLogEvents(_) | Request::StartLiveTail(_) => Err(AwsError::new(
-            ErrorCode::InternalFailure,
-            "served outside the lock",
-        )),
+        Request::FilterLogEvents(_) | Request::StartLiveTail(_) | Request::StartQuery(_) => Err(
+            AwsError::new(ErrorCode::InternalFailure, "served outside the lock"),
+        ),
     }
 }
 
@@ -157,10 +179,6 @@ fn missing_stream() -> AwsError {
         ErrorCode::ResourceNotFoundException,
         "The specified log stream does not exist.",
     )
-}
-
-fn invalid(message: impl Into<String>) -> AwsError {
-    AwsError::new(ErrorCode::InvalidParameterException, message)
 }
 
 /// The log group an operation names, by `logGroupName` or by `logGroupIdentifier` (its name
@@ -294,6 +312,15 @@ fn create_log_stream(db: &mut Db, region: &str, input: CreateLogStreamRequest) -
         },
     );
     Ok(())
+}
+
+/// Recorded: test_create_and_delete_log_stream (the stream is no longer described).
+fn delete_log_stream(db: &mut Db, region: &str, input: DeleteLogStreamRequest) -> Answer<()> {
+    let (name, stream) = (input.log_group_name, input.log_stream_name);
+    group_mut(db, region, &name)?;
+    db.remove_log_stream(region, &name, &stream)
+        .map(drop)
+        .ok_or_else(missing_stream)
 }
 
 fn describe_log_streams(
@@ -486,19 +513,6 @@ fn list_tags_log_group(
     Ok(ListTagsLogGroupResponse {
         tags: Some(group.tags.clone()),
     })
-}
-
-/// A page of DescribeLogGroups or DescribeLogStreams: `limit` items (50, their default and
-/// maximum) from `nextToken` on.
-fn page_of<T>(
-    items: Vec<T>,
-    next_token: Option<&str>,
-    limit: Option<i32>,
-) -> Answer<(Vec<T>, Option<String>)> {
-    let offset = super::paging::offset(next_token, items.len())
-        .map_err(|()| invalid("The specified nextToken is invalid."))?;
-    let size = limit.map_or(50, |l| l.clamp(1, 50) as usize);
-    Ok(super::paging::page(items, offset, size))
 }
 
 async fn filter_log_events(

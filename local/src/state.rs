@@ -89,6 +89,9 @@ pub struct Db {
     /// CloudWatch metric alarms, by `region/name`.
     #[serde(default)]
     alarms: BTreeMap<String, super::alarm::Alarm>,
+    /// CloudWatch Logs' resources of each region beyond its log groups, by region.
+    #[serde(default)]
+    log_regions: BTreeMap<String, LogRegion>,
     /// Operation → how many times it was served (not persisted).
     #[serde(skip)]
     calls: BTreeMap<String, u64>,
@@ -1021,6 +1024,44 @@ pub struct LogGroup {
     expired_at: i64,
 }
 
+/// What CloudWatch Logs keeps of a region besides its log groups: its account-level resource
+/// policies, by name, and its Logs Insights queries, oldest first.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub struct LogRegion {
+    #[serde(default)]
+    pub resource_policies: BTreeMap<String, ResourcePolicy>,
+    /// In memory only: their rows can be large, and the state is saved after every event
+    /// ingested (the stage URL's hot path) — a query's results are for the session that ran it.
+    #[serde(skip)]
+    pub queries: Vec<LogQuery>,
+}
+
+/// A Logs Insights query (StartQuery), with what it found.
+#[derive(Debug, Clone)]
+pub struct LogQuery {
+    pub id: String,
+    /// The first log group it read (DescribeQueries' `logGroupName`).
+    pub group: String,
+    /// As AWS describes it: `SOURCE "group" START=… END=… | query`.
+    pub query_string: String,
+    pub created: i64,
+    pub status: super::shapes::logs::QueryStatus,
+    /// Each row's fields and values, in order.
+    pub rows: Vec<Vec<(String, String)>>,
+    pub scanned: usize,
+    pub matched: usize,
+    pub bytes: usize,
+}
+
+/// An account-level resource policy (PutResourcePolicy).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResourcePolicy {
+    pub name: String,
+    /// As AWS keeps it: normalized (`log_policies::normalized`).
+    pub document: String,
+    pub updated: i64,
+}
+
 /// A log group's metric filter (PutMetricFilter).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MetricFilter {
@@ -1479,6 +1520,26 @@ impl Db {
         removed
     }
 
+    /// CloudWatch Logs' resources of a region besides its log groups.
+    pub fn log_region(&mut self, region: &str) -> &mut LogRegion {
+        self.log_regions.entry(region.to_string()).or_default()
+    }
+
+    /// Removes a log stream and its events, as `remove_log_group` does a group: the writer
+    /// rewrites the event log once, and appending an event costs nothing more.
+    pub fn remove_log_stream(
+        &mut self,
+        region: &str,
+        group: &str,
+        stream: &str,
+    ) -> Option<LogStream> {
+        let group = self.log_groups.get_mut(region)?.get_mut(group)?;
+        let removed = group.streams.remove(stream)?;
+        group.bytes -= removed.events.iter().map(LogEvent::cost).sum::<usize>();
+        self.logs_removed = true;
+        Some(removed)
+    }
+
     /// How many times each operation was served.
     pub fn calls(&self) -> &BTreeMap<String, u64> {
         &self.calls
@@ -1684,6 +1745,26 @@ mod tests {
             .collect();
         assert_eq!(messages, ["new"]);
         assert_eq!(group.bytes, 3 + EVENT_OVERHEAD);
+    }
+
+    #[test]
+    fn a_deleted_stream_takes_its_events_and_their_bytes_and_the_log_is_rewritten() {
+        let mut db = Db::default();
+        for (stream, message) in [("a", "one"), ("b", "two"), ("b", "three")] {
+            db.append_log("/g", "us-east-1", stream, now_ms(), message.into());
+        }
+        assert!(!db.logs_removed, "appending never asks for a rewrite");
+        let removed = db.remove_log_stream("us-east-1", "/g", "b").unwrap();
+        assert_eq!(removed.events.len(), 2);
+        let group = db.log_group("us-east-1", "/g").unwrap();
+        assert_eq!(group.streams.keys().collect::<Vec<_>>(), ["a"]);
+        assert_eq!(group.bytes, 3 + EVENT_OVERHEAD);
+        assert!(
+            db.logs_removed,
+            "the writer rewrites logs.jsonl without them"
+        );
+        assert!(db.remove_log_stream("us-east-1", "/g", "b").is_none());
+        assert!(db.remove_log_stream("eu-west-1", "/g", "a").is_none());
     }
 
     #[test]

@@ -744,6 +744,7 @@ mod lambda_runtimes;
 mod layers;
 mod log_filters;
 mod logs;
+mod logs_ops;
 mod models;
 mod provisioned;
 mod query;
