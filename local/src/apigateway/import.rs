@@ -569,6 +569,14 @@ fn method_input(operation: &Value, context: &Context) -> Value {
     if let Some(id) = validator.and_then(|v| context.validators.get(v)) {
         method["requestValidatorId"] = json!(id);
     }
+    authorize(&mut method, operation, context);
+    method
+}
+
+/// A method's authorization from the operation's `security` (else the document's): an API key
+/// scheme requires a key, an authorizer's scheme names it with its scopes; and
+/// `x-amazon-apigateway-auth` `aws_iam`.
+fn authorize(method: &mut Value, operation: &Value, context: &Context) {
     let security = operation
         .get("security")
         .or_else(|| context.doc.get("security"));
@@ -593,7 +601,6 @@ fn method_input(operation: &Value, context: &Context) -> Value {
             method["authorizationType"] = json!("AWS_IAM");
         }
     }
-    method
 }
 
 /// PutMethodResponse's members: the status, its headers as response parameters, its

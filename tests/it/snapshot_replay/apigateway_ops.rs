@@ -916,3 +916,45 @@ async fn gateway_responses_put_and_their_defaults_answer_as_recorded() {
     replay.check("get-gateway-responses", &listed);
     replay.stop().await;
 }
+
+/// test_apigateway_api.py::TestApiGatewayApiResource::test_create_proxy_resource: a
+/// `{proxy+}` beside a static resource at each level (`/{proxy+}` and `/parent`,
+/// `/parent/{proxy+}` and `/parent/child`), and a variable `{child}` once the `{proxy+}` beside
+/// it is gone, with a `{proxy+}` below it.
+#[tokio::test]
+async fn greedy_resources_beside_static_ones_are_created_as_recorded() {
+    let mut replay = Replay::start(
+        API_FILE,
+        "TestApiGatewayApiResource::test_create_proxy_resource",
+    )
+    .await;
+    let (api, root) = rest_api(&replay, "testing resource proxy").await;
+    let created = create_resource(&replay, &api, &root, "{proxy+}").await;
+    replay.check("create-base-proxy-resource", &created);
+    let parent = id(&create_resource(&replay, &api, &root, "parent").await);
+    // The test records the id alone.
+    let recorded = replay.recorded["create-proxy-sibling-resource"].clone();
+    replay
+        .stand_ins
+        .matches(&recorded, &json!(parent), "create-proxy-sibling-resource");
+    let greedy_child = create_resource(&replay, &api, &parent, "{proxy+}").await;
+    replay.check("create-proxy-sibling-proxy-child-resource", &greedy_child);
+    let child = create_resource(&replay, &api, &parent, "child").await;
+    replay.check("create-proxy-sibling-static-child-resource", &child);
+    let below = create_resource(&replay, &api, &id(&child), "{proxy+}").await;
+    replay.check("create-static-child-proxy-resource", &below);
+    replay.check("all-resources", &resources_by_path(&replay, &api).await);
+    let gone = call(
+        &replay,
+        "DELETE",
+        &format!("/restapis/{api}/resources/{}", id(&greedy_child)),
+        None,
+    )
+    .await;
+    assert_eq!(gone.status, 202, "{gone:?}");
+    let variable = create_resource(&replay, &api, &parent, "{child}").await;
+    replay.check("create-proxy-sibling-dynamic-child-resource", &variable);
+    let below = create_resource(&replay, &api, &id(&variable), "{proxy+}").await;
+    replay.check("create-dynamic-child-proxy-resource", &below);
+    replay.check("all-resources-2", &resources_by_path(&replay, &api).await);
+}
