@@ -21,6 +21,7 @@ const PLACEHOLDER_INVOCATION: &str = "arn:aws:apigateway:us-east-1:lambda:path/2
 const BASE_PATH_VARIABLE: &str = include_str!("files/openapi-basepath-server-variable.yaml");
 const BASE_PATH_URL: &str = include_str!("files/openapi-basepath-url.yaml");
 const INTEGER_STATUS: &str = include_str!("files/openapi-method-int.spec.yaml");
+const MOCK: &str = include_str!("files/openapi-mock.json");
 const CIRCULAR: &str = include_str!("files/openapi.spec.circular-ref.json");
 const CIRCULAR_VALIDATED: &str =
     include_str!("files/openapi.spec.circular-ref-with-request-body.json");
@@ -526,8 +527,8 @@ async fn cognito_authorizers_with_identity_sources_import_as_recorded() {
     check_imported_resources(&mut replay, &api, "resources", &["GET"]).await;
 }
 
-/// Deploys `api` to `local` and GETs `path` there: a MOCK's 200.
-async fn deployed_answers(replay: &Replay, api: &str, path: &str) {
+/// Deploys `api` to `local` and GETs `path` there: the status and body.
+async fn deploy_and_get(replay: &Replay, api: &str, path: &str) -> (u16, Value) {
     let deployed = replay
         .call(
             Service::ApiGateway,
@@ -543,7 +544,12 @@ async fn deployed_answers(replay: &Replay, api: &str, path: &str) {
         headers: &[],
         json: None,
     };
-    let (status, body) = get.send(replay, api, path).await;
+    get.send(replay, api, path).await
+}
+
+/// `deploy_and_get`, which must be a MOCK's 200.
+async fn deployed_answers(replay: &Replay, api: &str, path: &str) {
+    let (status, body) = deploy_and_get(replay, api, path).await;
     assert_eq!(status, 200, "GET {path}: {body}");
 }
 
@@ -630,4 +636,34 @@ async fn a_yaml_document_with_numeric_statuses_imports_as_recorded() {
     assert_eq!(imported.status, 201, "{imported:?}");
     let api = imported.body["id"].as_str().unwrap().to_string();
     check_imported_resources(&mut replay, &api, "resources", &["GET"]).await;
+}
+
+/// test_apigateway_basic.py::TestAPIGateway::test_api_gateway_mock_integration: a MOCK
+/// `ANY /echo/{data}` put over a new API, deployed, answers its response template with the
+/// path parameter.
+#[tokio::test]
+async fn a_mock_put_over_an_api_answers_its_template_as_recorded() {
+    let mut replay = Replay::start(
+        "apigateway-test_apigateway_basic.snapshot.json",
+        "TestAPIGateway::test_api_gateway_mock_integration",
+    )
+    .await;
+    let created = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            "/restapis",
+            Some(json!({ "name": "apigw-mock" })),
+        )
+        .await;
+    let api = created.body["id"].as_str().unwrap().to_string();
+    let answer = put(&replay, &api, Some("overwrite"), MOCK).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let (status, body) = deploy_and_get(&replay, &api, "/echo/foobar").await;
+    let answer = Answer {
+        status,
+        code: None,
+        body,
+    };
+    replay.check("mocked-response", &answer);
 }
