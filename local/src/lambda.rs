@@ -1587,6 +1587,17 @@ async fn invoke(
 /// Lambda runs it twice more, one minute and then two minutes later (the developer guide,
 /// "Asynchronous invocation").
 fn invoke_event(cloud: &Arc<Cloud>, function: Function, payload: Vec<u8>) -> Response {
+    let request_id = queue_event(cloud, function, payload);
+    let mut response = empty(202);
+    if let Ok(id) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-amzn-requestid", id);
+    }
+    response
+}
+
+/// Queues an event for `function`, as an `Event` invocation or a service invoking it
+/// asynchronously (a log group's subscription filter) does: its request id.
+pub(crate) fn queue_event(cloud: &Arc<Cloud>, function: Function, payload: Vec<u8>) -> String {
     let request_id = super::ids::new_request_id();
     // Tracked, so that the server's stop ends a queued event with everything else.
     cloud.tasks.spawn(run_event(
@@ -1595,11 +1606,7 @@ fn invoke_event(cloud: &Arc<Cloud>, function: Function, payload: Vec<u8>) -> Res
         payload,
         request_id.clone(),
     ));
-    let mut response = empty(202);
-    if let Ok(id) = HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert("x-amzn-requestid", id);
-    }
-    response
+    request_id
 }
 
 /// How long an event waits between a failed run and the next (Lambda's two retries at most).

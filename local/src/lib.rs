@@ -49,6 +49,7 @@ mod event_source_mappings;
 mod execute_api;
 mod export;
 pub mod faults;
+mod filter_pattern;
 mod function;
 mod function_urls;
 mod gateway_responses;
@@ -359,6 +360,7 @@ mod tests {
             "error",
             "placement",
             "log_insights",
+            "filter_pattern",
         ] {
             assert!(
                 graph[leaf].is_empty(),

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use super::clock::now_ms;
 use super::error::{AwsError, Protocol};
+use super::filter_pattern::FilterPattern;
 use super::log_common::{invalid, page_of, Answer};
 use super::log_policies;
 use super::log_queries;
@@ -75,7 +76,12 @@ pub fn error(code: ErrorCode, message: &str) -> Response {
 /// shared) and matches, sorts and pages them on a blocking thread, after releasing it: a search
 /// over a full log group stalls neither the other requests nor the async workers. StartLiveTail
 /// answers an event stream.
-pub async fn apply(cloud: &Cloud, operation: Operation, region: &str, body: Value) -> Response {
+pub async fn apply(
+    cloud: &Arc<Cloud>,
+    operation: Operation,
+    region: &str,
+    body: Value,
+) -> Response {
     let request = match Request::parse(operation, body) {
         Ok(request) => request,
         Err(e) => return wire::error(Protocol::AwsJson11, &e),
@@ -86,6 +92,7 @@ pub async fn apply(cloud: &Cloud, operation: Operation, region: &str, body: Valu
         Request::StartQuery(input) => log_queries::start_query(cloud, region, input)
             .await
             .map(json),
+        Request::PutLogEvents(input) => put_log_events_delivering(cloud, region, input),
         request => serve(&mut cloud.db(), region, request),
     };
     match answer {
@@ -116,7 +123,6 @@ fn serve(db: &mut Db, region: &str, request: Request) -> Answer<Value> {
         Request::DeleteResourcePolicy(input) => {
             log_policies::delete_resource_policy(db, region, input).map(empty)
         }
-        Request::PutLogEvents(input) => put_log_events(db, region, input).map(json),
         Request::GetLogEvents(input) => get_log_events(db, region, input).map(json),
         Request::ListTagsLogGroup(input) => list_tags_log_group(db, region, input).map(json),
         Request::PutMetricFilter(input) => {
@@ -151,10 +157,14 @@ fn serve(db: &mut Db, region: &str, request: Request) -> Answer<Value> {
             log_queries::describe_queries(db, region, input).map(json)
         }
         Request::StopQuery(input) => log_queries::stop_query(db, region, input).map(json),
-        // Served by `apply` off the lock.
-        Request::FilterLogEvents(_) | Request::StartLiveTail(_) | Request::StartQuery(_) => Err(
-            AwsError::new(ErrorCode::InternalFailure, "served outside the lock"),
-        ),
+        // Served by `apply` itself (off the lock, or PutLogEvents with its deliveries).
+        Request::FilterLogEvents(_)
+        | Request::StartLiveTail(_)
+        | Request::StartQuery(_)
+        | Request::PutLogEvents(_) => Err(AwsError::new(
+            ErrorCode::InternalFailure,
+            "served outside the lock",
+        )),
     }
 }
 
@@ -360,6 +370,33 @@ fn describe_log_streams(
         log_streams: Some(streams),
         next_token,
     })
+}
+
+/// PutLogEvents, then the events each subscription filter with a Lambda destination matched,
+/// sent to its function as CloudWatch Logs sends them: an asynchronous invocation with
+/// `{"awslogs": {"data": …}}`, the gzipped, base64-encoded DATA_MESSAGE (the developer guide's
+/// "Subscription filters with AWS Lambda"; recorded: test_put_subscription_filter_lambda).
+fn put_log_events_delivering(
+    cloud: &Arc<Cloud>,
+    region: &str,
+    input: PutLogEventsRequest,
+) -> Answer<Value> {
+    let (group, stream) = (input.log_group_name.clone(), input.log_stream_name.clone());
+    let deliveries = {
+        let mut db = cloud.db();
+        let newest = |db: &Db| {
+            let events = &db.log_group(region, &group)?.streams.get(&stream)?.events;
+            events.last().map(|e| e.id)
+        };
+        let before = newest(&db);
+        let answer = put_log_events(&mut db, region, input)?;
+        let deliveries = subscription_filters::deliveries(&db, region, &group, &stream, before);
+        (answer, deliveries)
+    };
+    for (function, payload) in deliveries.1 {
+        super::lambda::queue_event(cloud, function, payload);
+    }
+    Ok(json(deliveries.0))
 }
 
 fn put_log_events(
@@ -888,67 +925,6 @@ mod live_tail {
             );
             assert_eq!(&message.payload()[..], br#"{"sessionResults":[]}"#);
         }
-    }
-}
-
-/// CloudWatch's simple filter patterns: terms that must all appear (`ERROR timeout`), quoted
-/// phrases (`"Quote selected"`), `?a ?b` for any of them, `-term` to exclude. An empty pattern
-/// matches every event. JSON and space-delimited patterns are not emulated.
-#[derive(Debug, Default)]
-pub struct FilterPattern {
-    all: Vec<String>,
-    any: Vec<String>,
-    none: Vec<String>,
-}
-
-impl FilterPattern {
-    pub fn parse(pattern: &str) -> FilterPattern {
-        let mut filter = FilterPattern::default();
-        let mut chars = pattern.chars().peekable();
-        while let Some(&c) = chars.peek() {
-            if c.is_whitespace() {
-                chars.next();
-                continue;
-            }
-            let mut kind = ' ';
-            if c == '?' || c == '-' {
-                kind = c;
-                chars.next();
-            }
-            let mut term = String::new();
-            if chars.peek() == Some(&'"') {
-                chars.next();
-                for c in chars.by_ref() {
-                    if c == '"' {
-                        break;
-                    }
-                    term.push(c);
-                }
-            } else {
-                while let Some(&c) = chars.peek() {
-                    if c.is_whitespace() {
-                        break;
-                    }
-                    term.push(c);
-                    chars.next();
-                }
-            }
-            if term.is_empty() {
-                continue;
-            }
-            match kind {
-                '?' => filter.any.push(term),
-                '-' => filter.none.push(term),
-                _ => filter.all.push(term),
-            }
-        }
-        filter
-    }
-
-    pub fn matches(&self, message: &str) -> bool {
-        self.all.iter().all(|t| message.contains(t.as_str()))
-            && (self.any.is_empty() || self.any.iter().any(|t| message.contains(t.as_str())))
-            && !self.none.iter().any(|t| message.contains(t.as_str()))
     }
 }
 

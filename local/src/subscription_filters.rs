@@ -1,18 +1,19 @@
 //! CloudWatch Logs' subscription filters (PutSubscriptionFilter,
 //! DescribeSubscriptionFilters, DeleteSubscriptionFilter): at most two a log group, kept and
-//! described as AWS describes them. Their destinations are not sent events: a Lambda function
-//! is not invoked with `awslogs.data`, and Kinesis and Firehose are services the local cloud
-//! does not emulate.
+//! described as AWS describes them. A Lambda destination is sent the events a filter matches
+//! (`deliveries`); Kinesis and Firehose are services the local cloud does not emulate, so
+//! nothing is sent to them.
 
 use super::arns::ACCOUNT;
 use super::clock::now_ms;
 use super::error::AwsError;
+use super::filter_pattern::FilterPattern;
 use super::shapes::logs::{
     DeleteSubscriptionFilterRequest, DescribeSubscriptionFiltersRequest,
     DescribeSubscriptionFiltersResponse, Distribution, ErrorCode, PutSubscriptionFilterRequest,
     SubscriptionFilter as SubscriptionFilterShape,
 };
-use super::state::{Db, SubscriptionFilter};
+use super::state::{Db, Function, SubscriptionFilter};
 
 type Answer<T> = Result<T, AwsError>;
 
@@ -142,4 +143,85 @@ pub fn delete_subscription_filter(
                 "The specified subscription filter does not exist.",
             )
         })
+}
+
+/// What a log group's subscription filters send of a stream's events newer than `after`: for
+/// each filter whose destination is a function of this account that exists and whose pattern
+/// matches some of them, the function and the payload CloudWatch Logs invokes it with,
+/// `{"awslogs": {"data": BASE64(GZIP(DATA_MESSAGE))}}`.
+pub fn deliveries(
+    db: &Db,
+    region: &str,
+    group: &str,
+    stream: &str,
+    after: Option<u64>,
+) -> Vec<(Function, Vec<u8>)> {
+    let Some(group) = db.log_group(region, group) else {
+        return Vec::new();
+    };
+    if group.subscription_filters.is_empty() {
+        return Vec::new();
+    }
+    let Some(events) = group.streams.get(stream).map(|s| &s.events) else {
+        return Vec::new();
+    };
+    let start = after.map_or(0, |id| events.partition_point(|e| e.id <= id));
+    let mut sent = Vec::new();
+    for filter in group.subscription_filters.values() {
+        let Some(function) = destination_function(db, &filter.destination_arn) else {
+            continue;
+        };
+        let pattern = FilterPattern::parse(&filter.pattern);
+        let matched: Vec<serde_json::Value> = events[start..]
+            .iter()
+            .filter(|e| pattern.matches(&e.message))
+            .map(|e| {
+                serde_json::json!({
+                    "id": format!("{:020}{:016}", e.timestamp.max(0), e.id),
+                    "timestamp": e.timestamp,
+                    "message": &*e.message,
+                })
+            })
+            .collect();
+        if matched.is_empty() {
+            continue;
+        }
+        let message = serde_json::json!({
+            "messageType": "DATA_MESSAGE",
+            "owner": ACCOUNT,
+            "logGroup": group.name,
+            "logStream": stream,
+            "subscriptionFilters": [filter.name],
+            "logEvents": matched,
+        });
+        sent.push((function.clone(), awslogs_payload(&message)));
+    }
+    sent
+}
+
+/// The function a destination ARN names (`arn:aws:lambda:REGION:ACCOUNT:function:NAME`, a
+/// qualifier's version or alias run as the function itself), if it exists.
+fn destination_function<'a>(db: &'a Db, arn: &str) -> Option<&'a Function> {
+    let parts: Vec<&str> = arn.split(':').collect();
+    match parts.as_slice() {
+        ["arn", _, "lambda", region, account, "function", name, ..] if *account == ACCOUNT => {
+            db.function(region, name)
+        }
+        _ => None,
+    }
+}
+
+/// `{"awslogs": {"data": …}}`: the message gzipped, then base64-encoded.
+fn awslogs_payload(message: &serde_json::Value) -> Vec<u8> {
+    use base64::Engine;
+    use std::io::Write;
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let zipped = gzip
+        .write_all(message.to_string().as_bytes())
+        .and_then(|()| gzip.finish())
+        .unwrap_or_default();
+    let data = base64::engine::general_purpose::STANDARD.encode(zipped);
+    serde_json::json!({ "awslogs": { "data": data } })
+        .to_string()
+        .into_bytes()
 }

@@ -4,12 +4,10 @@
 use serde_json::json;
 
 use super::apigateway_lambda::function;
+use super::PYTHON_ECHO;
 use super::{Answer, Replay, Service};
 
 const API: &str = "lambda_-test_lambda_api.snapshot.json";
-
-/// LocalStack's `functions/lambda_echo.py` (TEST_LAMBDA_PYTHON_ECHO).
-const PYTHON_ECHO: &str = "import json\n\n\ndef handler(event, context):\n    print(json.dumps(event))\n    return event\n";
 
 /// A config's path, its ARN percent-encoded as boto3 writes a URI member.
 fn config_path(arn: &str, rest: &str) -> String {

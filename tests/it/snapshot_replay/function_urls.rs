@@ -3,6 +3,7 @@
 
 use serde_json::{json, Value};
 
+use super::PYTHON_ECHO;
 use super::{Answer, Replay, Service};
 use faqctl::package;
 
@@ -20,9 +21,6 @@ const NODEJS_HANDLER: &str = r#"exports.handler = async (event) => {
    }
 }
 "#;
-
-/// LocalStack's `functions/lambda_echo.py` (TEST_LAMBDA_PYTHON_ECHO).
-const PYTHON_ECHO: &str = "import json\n\n\ndef handler(event, context):\n    # Just print the event that was passed to the Lambda\n    print(json.dumps(event))\n    return event\n";
 
 /// LocalStack's `functions/lambda_echo_json_body.py` (TEST_LAMBDA_PYTHON_ECHO_JSON_BODY), but
 /// its docstring.

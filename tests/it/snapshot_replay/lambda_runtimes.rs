@@ -7,22 +7,13 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use super::PYTHON_ECHO;
 use super::{Answer, Replay, Service};
 use crate::common;
 use faqctl::package;
 
 const LAMBDA: &str = "lambda_-test_lambda.snapshot.json";
 const RUNTIMES: &str = "lambda_-test_lambda_runtimes.snapshot.json";
-
-/// LocalStack's `functions/lambda_echo.py` (Apache-2.0).
-const PYTHON_ECHO: &str = r#"import json
-
-
-def handler(event, context):
-    # Just print the event that was passed to the Lambda
-    print(json.dumps(event))
-    return event
-"#;
 
 /// LocalStack's `functions/lambda_echo.js` (Apache-2.0).
 const NODE_ECHO: &str = "exports.handler = async function(event, context) {

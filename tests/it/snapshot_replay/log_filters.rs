@@ -471,3 +471,124 @@ async fn subscription_filters_are_refused_and_deleted_as_recorded() {
     }
     replay.stop().await;
 }
+
+/// TestSubscriptionFilters::test_put_subscription_filter_lambda: the function may be invoked
+/// by CloudWatch Logs, a filter with an empty pattern sends it a group's events, and the
+/// function's own log shows the `awslogs` event it was invoked with: the two events, gzipped
+/// and base64-encoded.
+#[tokio::test]
+async fn a_subscription_filter_sends_a_function_the_events_as_recorded() {
+    use base64::Engine;
+    use std::io::Read;
+    let mut replay = Replay::start(
+        SUBSCRIPTION_FILTERS,
+        "TestSubscriptionFilters::test_put_subscription_filter_lambda",
+    )
+    .await;
+    let name = "test-lambda-function-sub1";
+    let arn =
+        super::apigateway_lambda::function(&replay, name, "handler", super::PYTHON_ECHO).await;
+    let invoked = replay.invoke(name, Some(b"{}".to_vec())).await;
+    assert_eq!(invoked.status, 200, "{invoked:?}");
+    let (group, stream) = ("test-log-group-sub1", "test-log-stream-sub1");
+    create_group(&replay, group).await;
+    let created = logs(
+        &replay,
+        "CreateLogStream",
+        json!({ "logGroupName": group, "logStreamName": stream }),
+    )
+    .await;
+    assert_eq!(created.status, 200, "{created:?}");
+    let permission = replay
+        .call(
+            Service::Lambda,
+            "POST",
+            &format!("/2015-03-31/functions/{name}/policy"),
+            Some(json!({
+                "StatementId": name,
+                "Principal": "logs.us-east-1.amazonaws.com",
+                "Action": "lambda:InvokeFunction",
+                "SourceArn": format!("arn:aws:logs:us-east-1:000000000000:log-group:{group}:*"),
+                "SourceAccount": "000000000000",
+            })),
+        )
+        .await;
+    replay.check("add_permission", &permission);
+    let put = logs(
+        &replay,
+        "PutSubscriptionFilter",
+        subscription(group, "test", "", &arn),
+    )
+    .await;
+    replay.check("put_subscription_filter", &put);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let events = json!({
+        "logGroupName": group,
+        "logStreamName": stream,
+        "logEvents": [
+            { "timestamp": now, "message": "test" },
+            { "timestamp": now, "message": "test 2" },
+        ],
+    });
+    let sent = logs(&replay, "PutLogEvents", events).await;
+    assert_eq!(sent.status, 200, "{sent:?}");
+    let described = logs(
+        &replay,
+        "DescribeSubscriptionFilters",
+        json!({ "logGroupName": group }),
+    )
+    .await;
+    replay.check("describe_subscription_filter", &described);
+    // The function's log: the events of each `awslogs` event it printed, decoded.
+    let function_log = json!({ "logGroupName": format!("/aws/lambda/{name}") });
+    let delivered = |answer: &Answer| -> Vec<Value> {
+        let mut found = Vec::new();
+        for event in answer.body["events"].as_array().into_iter().flatten() {
+            let message = event["message"].as_str().unwrap_or_default();
+            let Ok(printed) = serde_json::from_str::<Value>(message) else {
+                continue;
+            };
+            let Some(data) = printed["awslogs"]["data"].as_str() else {
+                continue;
+            };
+            let zipped = base64::engine::general_purpose::STANDARD
+                .decode(data)
+                .unwrap();
+            let mut text = String::new();
+            flate2::read::GzDecoder::new(&zipped[..])
+                .read_to_string(&mut text)
+                .unwrap();
+            let message: Value = serde_json::from_str(&text).unwrap();
+            found.extend(message["logEvents"].as_array().unwrap().iter().cloned());
+        }
+        found
+    };
+    let function_events =
+        || async { delivered(&logs(&replay, "FilterLogEvents", function_log.clone()).await) };
+    let arrived = crate::common::until(std::time::Duration::from_secs(30), || async {
+        function_events().await.len() == 2
+    })
+    .await;
+    let mut received = function_events().await;
+    assert!(
+        arrived,
+        "the function was not sent the two events: {received:?}"
+    );
+    received.sort_by(|a, b| a["message"].as_str().cmp(&b["message"].as_str()));
+    // The test's transformer stands `id` in for an id of digits alone.
+    for event in &mut received {
+        let id = event["id"].as_str().unwrap_or_default();
+        assert!(
+            !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()),
+            "{event}"
+        );
+        event["id"] = json!("id");
+    }
+    let recorded = replay.recorded["list_all_log_events"].clone();
+    replay
+        .stand_ins
+        .matches(&recorded, &json!(received), "list_all_log_events");
+}

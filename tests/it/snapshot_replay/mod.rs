@@ -137,6 +137,9 @@ fn parse_model_schemas(body: &mut Value) {
     }
 }
 
+/// LocalStack's `functions/lambda_echo.py` (TEST_LAMBDA_PYTHON_ECHO, Apache-2.0), verbatim.
+const PYTHON_ECHO: &str = "import json\n\n\ndef handler(event, context):\n    # Just print the event that was passed to the Lambda\n    print(json.dumps(event))\n    return event\n";
+
 /// What each `<name:n>` of a recording stands for in this run.
 #[derive(Default)]
 struct StandIns {

@@ -9,14 +9,12 @@
 
 use serde_json::{json, Value};
 
+use super::PYTHON_ECHO;
 use super::{Answer, Replay, Service};
 use crate::common;
 
 const API: &str = "lambda_-test_lambda_api.snapshot.json";
 const LAMBDA: &str = "lambda_-test_lambda.snapshot.json";
-
-/// LocalStack's `functions/lambda_echo.py` (TEST_LAMBDA_PYTHON_ECHO).
-const PYTHON_ECHO: &str = "import json\n\n\ndef handler(event, context):\n    # Just print the event that was passed to the Lambda\n    print(json.dumps(event))\n    return event\n";
 
 /// LocalStack's `functions/lambda_invocation_type.py` (TEST_LAMBDA_INVOCATION_TYPE).
 const INVOCATION_TYPE: &str = "import os\nimport time\n\n\ndef handler(event, context):\n    if event.get(\"wait\"):\n        time.sleep(event[\"wait\"])\n    init_type = os.environ[\"AWS_LAMBDA_INITIALIZATION_TYPE\"]\n    print(f\"{init_type=}\")\n    return init_type\n";
