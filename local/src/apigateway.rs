@@ -751,6 +751,7 @@ pub(super) fn put_integration(
     if let ("AWS" | "AWS_PROXY", Some(uri)) = (kind, integration.uri.as_deref()) {
         check_aws_uri(kind, uri)?;
     }
+    check_timeout(integration.timeout_in_millis)?;
     let response = json(201, &integration_json(&integration));
     method.integration = Some(integration);
     Ok(response)
@@ -792,9 +793,21 @@ fn update_integration(
         ("AWS" | "AWS_PROXY", Some(uri)) => check_aws_uri(kind, uri)?,
         _ => {}
     }
+    check_timeout(integration.timeout_in_millis)?;
     let response = json(200, &integration_json(&integration));
     *live = integration;
     Ok(response)
+}
+
+/// An integration's timeout, as API Gateway holds it without a raised quota: "Timeout should be
+/// between 50 ms and 29000 ms" (AWS's words, quoted in aws-cdk#31063, a 400).
+pub(super) fn check_timeout(millis: Option<i32>) -> Result<(), Response> {
+    match millis {
+        Some(millis) if !(50..=Integration::DEFAULT_TIMEOUT_MS).contains(&millis) => {
+            Err(bad_request("Timeout should be between 50 ms and 29000 ms"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// An AWS or AWS_PROXY integration's URI, as API Gateway checks it (recorded:
@@ -2285,5 +2298,27 @@ mod tests {
             ),
             400
         );
+    }
+
+    /// An integration waits 50 ms to 29 s, as AWS holds an account without a raised quota;
+    /// what it was given it answers.
+    #[test]
+    fn an_integrations_timeout_is_held_to_aws_range() {
+        assert!(check_timeout(None).is_ok());
+        assert!(check_timeout(Some(50)).is_ok());
+        assert!(check_timeout(Some(29_000)).is_ok());
+        for refused in [0, 49, 29_001, -1] {
+            let answer = check_timeout(Some(refused)).unwrap_err();
+            assert_eq!(answer.status().as_u16(), 400, "{refused}");
+        }
+        let integration = Integration {
+            kind: "MOCK".into(),
+            timeout_in_millis: Some(1_000),
+            passthrough_behavior: Some("NEVER".into()),
+            ..Default::default()
+        };
+        let answered = integration_json(&integration);
+        assert_eq!(answered.timeout_in_millis, Some(1_000));
+        assert_eq!(answered.passthrough_behavior.as_deref(), Some("NEVER"));
     }
 }

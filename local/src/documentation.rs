@@ -252,15 +252,7 @@ pub fn import_documentation_parts(
     region: &str,
     input: ImportDocumentationPartsRequest,
 ) -> Result<Response, Response> {
-    let doc: Value = serde_json::from_str(&input.body).map_err(|_| bad_request(UNREADABLE))?;
-    let openapi = doc.get("swagger").and_then(Value::as_str) == Some("2.0")
-        || doc
-            .get("openapi")
-            .and_then(Value::as_str)
-            .is_some_and(|v| v.starts_with("3."));
-    if !openapi {
-        return Err(bad_request(UNREADABLE));
-    }
+    let doc = super::openapi_document::read(&input.body).ok_or_else(|| bad_request(UNREADABLE))?;
     let api = api_mut(db, region, &input.rest_api_id)?;
     let overwrite = input.mode.is_some_and(|m| m.as_str() == "overwrite");
     let (parts, warnings) = parts_of(&doc);

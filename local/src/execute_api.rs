@@ -475,7 +475,7 @@ async fn http(
     let timeout = integration
         .timeout_in_millis
         .unwrap_or(super::state::Integration::DEFAULT_TIMEOUT_MS);
-    let waited = std::time::Duration::from_millis(timeout.max(0) as u64);
+    let waited = std::time::Duration::from_millis(u64::try_from(timeout).unwrap_or(29_000));
     let inbound = match http_integration::send(outbound, waited).await {
         Ok(inbound) => inbound,
         Err(Failed::Timeout) => {

@@ -70,6 +70,7 @@ mod managed;
 mod method_settings;
 mod metric_filters;
 mod model;
+mod openapi_document;
 mod paging;
 mod placement;
 mod provisioned;
@@ -361,6 +362,7 @@ mod tests {
             "placement",
             "log_insights",
             "filter_pattern",
+            "openapi_document",
         ] {
             assert!(
                 graph[leaf].is_empty(),

@@ -78,7 +78,10 @@ pub async fn start_query(
         return Err(invalid("The end time must not be before the start time."));
     }
     // The range in milliseconds: from the start's second to the end's last millisecond.
-    let (from, to) = (input.start_time * 1000, input.end_time * 1000 + 999);
+    let (from, to) = (
+        input.start_time.saturating_mul(1000),
+        input.end_time.saturating_mul(1000).saturating_add(999),
+    );
     let candidates = {
         let db = cloud.db();
         let mut candidates = Vec::new();

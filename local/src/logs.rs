@@ -381,9 +381,16 @@ fn put_log_events_delivering(
     region: &str,
     input: PutLogEventsRequest,
 ) -> Answer<Value> {
-    let (group, stream) = (input.log_group_name.clone(), input.log_stream_name.clone());
-    let deliveries = {
+    let (answer, deliveries) = {
         let mut db = cloud.db();
+        // Only a group with subscription filters pays for them.
+        let subscribed = db
+            .log_group(region, &input.log_group_name)
+            .is_some_and(|g| !g.subscription_filters.is_empty());
+        if !subscribed {
+            return put_log_events(&mut db, region, input).map(json);
+        }
+        let (group, stream) = (input.log_group_name.clone(), input.log_stream_name.clone());
         let newest = |db: &Db| {
             let events = &db.log_group(region, &group)?.streams.get(&stream)?.events;
             events.last().map(|e| e.id)
@@ -393,10 +400,12 @@ fn put_log_events_delivering(
         let deliveries = subscription_filters::deliveries(&db, region, &group, &stream, before);
         (answer, deliveries)
     };
-    for (function, payload) in deliveries.1 {
+    // Compressed and sent off the lock.
+    for (function, message) in deliveries {
+        let payload = subscription_filters::awslogs_payload(&message);
         super::lambda::queue_event(cloud, function, payload);
     }
-    Ok(json(deliveries.0))
+    Ok(json(answer))
 }
 
 fn put_log_events(

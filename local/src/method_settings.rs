@@ -156,7 +156,7 @@ fn setting_json(method: &MethodSettings) -> shape::MethodSetting {
         metrics_enabled: Some(method.metrics_enabled),
         logging_level: method.logging_level.clone(),
         data_trace_enabled: Some(method.data_trace),
-        throttling_burst_limit: Some(method.throttle_burst as i32),
+        throttling_burst_limit: Some(i32::try_from(method.throttle_burst).unwrap_or(i32::MAX)),
         throttling_rate_limit: Some(method.throttle_rate),
         caching_enabled: Some(method.caching_enabled),
         cache_ttl_in_seconds: Some(method.cache_ttl as i32),

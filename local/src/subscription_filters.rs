@@ -147,15 +147,15 @@ pub fn delete_subscription_filter(
 
 /// What a log group's subscription filters send of a stream's events newer than `after`: for
 /// each filter whose destination is a function of this account that exists and whose pattern
-/// matches some of them, the function and the payload CloudWatch Logs invokes it with,
-/// `{"awslogs": {"data": BASE64(GZIP(DATA_MESSAGE))}}`.
+/// matches some of them, the function and the DATA_MESSAGE CloudWatch Logs sends it (see
+/// `awslogs_payload`).
 pub fn deliveries(
     db: &Db,
     region: &str,
     group: &str,
     stream: &str,
     after: Option<u64>,
-) -> Vec<(Function, Vec<u8>)> {
+) -> Vec<(Function, serde_json::Value)> {
     let Some(group) = db.log_group(region, group) else {
         return Vec::new();
     };
@@ -194,7 +194,7 @@ pub fn deliveries(
             "subscriptionFilters": [filter.name],
             "logEvents": matched,
         });
-        sent.push((function.clone(), awslogs_payload(&message)));
+        sent.push((function.clone(), message));
     }
     sent
 }
@@ -211,8 +211,9 @@ fn destination_function<'a>(db: &'a Db, arn: &str) -> Option<&'a Function> {
     }
 }
 
-/// `{"awslogs": {"data": …}}`: the message gzipped, then base64-encoded.
-fn awslogs_payload(message: &serde_json::Value) -> Vec<u8> {
+/// The payload CloudWatch Logs invokes a function with, `{"awslogs": {"data": …}}`: the
+/// message gzipped, then base64-encoded.
+pub fn awslogs_payload(message: &serde_json::Value) -> Vec<u8> {
     use base64::Engine;
     use std::io::Write;
     let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());

@@ -19,6 +19,7 @@ use crate::authorizers;
 use crate::documentation;
 use crate::gateway_responses;
 use crate::ids::random_id;
+use crate::openapi_document;
 use crate::request_validators;
 use crate::shapes::apigateway::{ImportRestApiRequest, PutRestApiRequest};
 use crate::state::{ApiModel, Db, Resource, RestApi};
@@ -113,57 +114,10 @@ pub fn put_rest_api(
     Ok(answer(200, &shape))
 }
 
-/// A YAML document as JSON: a mapping's keys as text (YAML's `200:` is the JSON's `"200"`, as
-/// AWS takes it: test_import_with_integer_http_status_code), a tag's value as its value.
-fn json_of_yaml(value: serde_norway::Value) -> Value {
-    use serde_norway::Value as Yaml;
-    let text = |key: Yaml| match key {
-        Yaml::String(s) => s,
-        Yaml::Number(n) => n.to_string(),
-        Yaml::Bool(b) => b.to_string(),
-        Yaml::Null => "null".to_string(),
-        other => json_of_yaml(other).to_string(),
-    };
-    match value {
-        Yaml::Null => Value::Null,
-        Yaml::Bool(b) => Value::Bool(b),
-        Yaml::Number(n) => n
-            .as_i64()
-            .map(Value::from)
-            .or_else(|| n.as_u64().map(Value::from))
-            .or_else(|| n.as_f64().map(Value::from))
-            .unwrap_or(Value::Null),
-        Yaml::String(s) => Value::String(s),
-        Yaml::Sequence(items) => Value::Array(items.into_iter().map(json_of_yaml).collect()),
-        Yaml::Mapping(entries) => Value::Object(
-            entries
-                .into_iter()
-                .map(|(key, value)| (text(key), json_of_yaml(value)))
-                .collect(),
-        ),
-        Yaml::Tagged(tagged) => json_of_yaml(tagged.value),
-    }
-}
-
-/// The document as JSON: a Swagger 2.0 or OpenAPI 3.x object, or AWS's words for any other
-/// (recorded: test_import_api_bad_file, a bad YAML and a bad JSON body alike).
+/// The document as JSON, or AWS's words for a body that is no Swagger 2.0 or OpenAPI 3.x
+/// document (recorded: test_import_api_bad_file, a bad YAML and a bad JSON body alike).
 fn read_document(body: &str) -> Result<Value, Response> {
-    // JSON, or YAML (recorded: test_import_rest_api_with_base_path_oas30's documents).
-    let doc: Value = match serde_json::from_str(body) {
-        Ok(doc) => doc,
-        Err(_) => serde_norway::from_str::<serde_norway::Value>(body)
-            .map(json_of_yaml)
-            .map_err(|_| bad_request(INVALID))?,
-    };
-    let swagger = doc.get("swagger").and_then(Value::as_str) == Some("2.0");
-    let openapi = doc
-        .get("openapi")
-        .and_then(Value::as_str)
-        .is_some_and(|v| v.starts_with("3."));
-    if !doc.is_object() || !(swagger || openapi) {
-        return Err(bad_request(INVALID));
-    }
-    Ok(doc)
+    openapi_document::read(body).ok_or_else(|| bad_request(INVALID))
 }
 
 fn title(doc: &Value) -> Result<String, Response> {
@@ -313,7 +267,7 @@ fn build(
             format!("{prefix}{path}")
         };
         let rid = ensure_resource(db, region, id, &full, kept)?;
-        let namespace = kept.values().any(|k| *k == rid).then(|| random_id(6));
+        let namespace = (kept.get(&full) == Some(&rid)).then(|| random_id(6));
         let Some(item) = item.as_object() else {
             continue;
         };
