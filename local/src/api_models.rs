@@ -253,17 +253,14 @@ pub fn get_models(
     input: GetModelsRequest,
 ) -> Result<Response, Response> {
     let api = api(db, region, &input.rest_api_id)?;
-    // API Gateway's documented page: 25 by default, at most 500.
-    let size = match input.limit {
-        None => 25,
-        Some(size) if (1..=500).contains(&size) => size as usize,
-        Some(_) => return Err(bad_request("Invalid limit: must be between 1 and 500")),
-    };
     let items: Vec<shape::Model> = api.models.values().map(model_json).collect();
-    let Ok(offset) = super::paging::offset(input.position.as_deref(), items.len()) else {
-        return Err(bad_request("Invalid position parameter"));
-    };
-    let (items, position) = super::paging::page(items, offset, size);
+    let (items, position) = super::paging::apigateway(
+        items,
+        input.limit,
+        input.position.as_deref(),
+        super::paging::Limit::Refused,
+    )
+    .map_err(bad_request)?;
     Ok(json(
         200,
         &shape::Models {

@@ -330,20 +330,14 @@ fn get_rest_apis(
     region: &str,
     input: GetRestApisRequest,
 ) -> Result<Response, Response> {
-    let (limit, position) = (input.limit, input.position.as_deref());
-    // API Gateway's documented page: 25 by default, at most 500.
-    let size = match limit {
-        None => 25,
-        Some(size) if (1..=500).contains(&size) => size as usize,
-        Some(_) => {
-            return Err(bad_request("Invalid limit: must be between 1 and 500"));
-        }
-    };
     let items: Vec<shape::RestApi> = db.apis(region).map(rest_api_json).collect();
-    let Ok(offset) = super::paging::offset(position, items.len()) else {
-        return Err(bad_request("Invalid position parameter"));
-    };
-    let (items, position) = super::paging::page(items, offset, size);
+    let (items, position) = super::paging::apigateway(
+        items,
+        input.limit,
+        input.position.as_deref(),
+        super::paging::Limit::Refused,
+    )
+    .map_err(bad_request)?;
     Ok(json(
         200,
         &shape::RestApis {

@@ -110,15 +110,8 @@ fn page<T>(
     limit: Option<i32>,
     position: Option<&str>,
 ) -> Result<(Vec<T>, Option<String>), Response> {
-    let size = match limit {
-        None => 25,
-        Some(size) if (1..=500).contains(&size) => size as usize,
-        Some(_) => return Err(bad_request("Invalid limit: must be between 1 and 500")),
-    };
-    let Ok(offset) = super::paging::offset(position, items.len()) else {
-        return Err(bad_request("Invalid position parameter"));
-    };
-    Ok(super::paging::page(items, offset, size))
+    super::paging::apigateway(items, limit, position, super::paging::Limit::Refused)
+        .map_err(bad_request)
 }
 
 pub fn create_documentation_part(

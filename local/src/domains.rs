@@ -145,14 +145,13 @@ pub fn get_domain_names(
     input: GetDomainNamesRequest,
 ) -> Result<Response, Response> {
     let items: Vec<shape::DomainName> = db.domains(region).map(domain_json).collect();
-    let size = match input.limit {
-        Some(size) if (1..=500).contains(&size) => size as usize,
-        _ => 25,
-    };
-    let Ok(offset) = super::paging::offset(input.position.as_deref(), items.len()) else {
-        return Err(bad_request("Invalid position parameter"));
-    };
-    let (items, position) = super::paging::page(items, offset, size);
+    let (items, position) = super::paging::apigateway(
+        items,
+        input.limit,
+        input.position.as_deref(),
+        super::paging::Limit::Defaulted,
+    )
+    .map_err(bad_request)?;
     Ok(json(
         200,
         &shape::DomainNames {

@@ -28,6 +28,33 @@ pub fn page<T>(mut items: Vec<T>, offset: usize, size: usize) -> (Vec<T>, Option
     (items.split_off(offset.min(end)), next)
 }
 
+/// How API Gateway takes a list operation's `limit`: some operations refuse one outside 1–500
+/// (GetRestApis, GetModels, GetDocumentationParts, recorded), others take it as the default
+/// (GetApiKeys with `limit=-1`, GetDomainNames; recorded: test_negative_get_usage_plan_api_keys).
+#[derive(Clone, Copy, PartialEq)]
+pub enum Limit {
+    Refused,
+    Defaulted,
+}
+
+/// A page of an API Gateway list: 25 items by default, 500 at most, from `position`; AWS's
+/// words when the limit or the position is refused.
+pub fn apigateway<T>(
+    items: Vec<T>,
+    limit: Option<i32>,
+    position: Option<&str>,
+    out_of_range: Limit,
+) -> Result<(Vec<T>, Option<String>), &'static str> {
+    let size = match limit {
+        None => 25,
+        Some(size) if (1..=500).contains(&size) => size as usize,
+        Some(_) if out_of_range == Limit::Defaulted => 25,
+        Some(_) => return Err("Invalid limit: must be between 1 and 500"),
+    };
+    let offset = offset(position, items.len()).map_err(|()| "Invalid position parameter")?;
+    Ok(page(items, offset, size))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

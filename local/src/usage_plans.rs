@@ -61,14 +61,8 @@ fn page<T>(
     limit: Option<i32>,
     position: Option<&str>,
 ) -> Result<(Vec<T>, Option<String>), Response> {
-    let size = match limit {
-        Some(size) if (1..=500).contains(&size) => size as usize,
-        _ => 25,
-    };
-    let Ok(offset) = super::paging::offset(position, items.len()) else {
-        return Err(bad_request("Invalid position parameter"));
-    };
-    Ok(super::paging::page(items, offset, size))
+    super::paging::apigateway(items, limit, position, super::paging::Limit::Defaulted)
+        .map_err(bad_request)
 }
 
 pub fn create_api_key(
