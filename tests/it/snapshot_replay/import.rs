@@ -37,10 +37,29 @@ async fn import(replay: &Replay, query: &str, document: &str) -> Answer {
 /// PutRestApi of `document` over `api`, in `mode` when given.
 async fn put(replay: &Replay, api: &str, mode: Option<&str>, document: &str) -> Answer {
     let query = mode.map(|m| format!("?mode={m}")).unwrap_or_default();
+    put_with(replay, api, &query, document).await
+}
+
+/// PutRestApi of `document` over `api` with the query `query` (`?mode=…&basepath=…`).
+async fn put_with(replay: &Replay, api: &str, query: &str, document: &str) -> Answer {
     let path = format!("/restapis/{api}{query}");
     replay
         .call_text(Service::ApiGateway, "PUT", &path, Some(document.into()))
         .await
+}
+
+/// CreateRestApi of `name`: its id.
+async fn new_api(replay: &Replay, name: &str) -> String {
+    let created = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            "/restapis",
+            Some(json!({ "name": name })),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{created:?}");
+    created.body["id"].as_str().unwrap().to_string()
 }
 
 /// test_import_rest_api: Pulumi's Swagger 2.0 document (a mock and a Lambda proxy method,
@@ -398,15 +417,7 @@ async fn base_path_folds_as_recorded(mode: &str) {
         ),
     )
     .await;
-    let created = replay
-        .call(
-            Service::ApiGateway,
-            "POST",
-            "/restapis",
-            Some(json!({ "name": "restapi-base" })),
-        )
-        .await;
-    let api = created.body["id"].as_str().unwrap().to_string();
+    let api = new_api(&replay, "restapi-base").await;
     let document = BASE_PATH
         .replace(
             "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:myapi-authorizer-0-22ad13b/invocations",
@@ -416,10 +427,8 @@ async fn base_path_folds_as_recorded(mode: &str) {
             "arn:aws:iam::000000000000:role/myapi-authorizer-0-authorizer-role-3bd761a",
             "arn:aws:iam::000000000000:role/lambda-su-role",
         );
-    let path = format!("/restapis/{api}?mode=overwrite&basepath={mode}");
-    let put = replay
-        .call_text(Service::ApiGateway, "PUT", &path, Some(document))
-        .await;
+    let query = format!("?mode=overwrite&basepath={mode}");
+    let put = put_with(&replay, &api, &query, &document).await;
     replay.check("put-rest-api-swagger-json", &put);
     check_imported_resources(
         &mut replay,
@@ -562,24 +571,9 @@ async fn an_oas30_base_path_folds_as_recorded(mode: &str) {
         &format!("TestApiGatewayImportRestApi::test_import_rest_api_with_base_path_oas30[{mode}]"),
     )
     .await;
-    let created = replay
-        .call(
-            Service::ApiGateway,
-            "POST",
-            "/restapis",
-            Some(json!({ "name": "restapi-oas30" })),
-        )
-        .await;
-    let api = created.body["id"].as_str().unwrap().to_string();
-    let put_path = format!("/restapis/{api}?mode=overwrite&basepath={mode}");
-    let put = replay
-        .call_text(
-            Service::ApiGateway,
-            "PUT",
-            &put_path,
-            Some(BASE_PATH_VARIABLE.into()),
-        )
-        .await;
+    let api = new_api(&replay, "restapi-oas30").await;
+    let query = format!("?mode=overwrite&basepath={mode}");
+    let put = put_with(&replay, &api, &query, BASE_PATH_VARIABLE).await;
     replay.check("put-rest-api-oas30-srv-var", &put);
     let key = "get-resources-oas30-srv-var";
     check_imported_resources_as(&mut replay, &api, key, &["GET", "OPTIONS"], "srv-var-").await;
@@ -589,14 +583,7 @@ async fn an_oas30_base_path_folds_as_recorded(mode: &str) {
         "/test"
     };
     deployed_answers(&replay, &api, at).await;
-    let put = replay
-        .call_text(
-            Service::ApiGateway,
-            "PUT",
-            &put_path,
-            Some(BASE_PATH_URL.into()),
-        )
-        .await;
+    let put = put_with(&replay, &api, &query, BASE_PATH_URL).await;
     replay.check("put-rest-api-oas30-srv-url", &put);
     let key = "get-resources-oas30-srv-url";
     check_imported_resources_as(&mut replay, &api, key, &["GET", "OPTIONS"], "srv-url-").await;
@@ -648,15 +635,7 @@ async fn a_mock_put_over_an_api_answers_its_template_as_recorded() {
         "TestAPIGateway::test_api_gateway_mock_integration",
     )
     .await;
-    let created = replay
-        .call(
-            Service::ApiGateway,
-            "POST",
-            "/restapis",
-            Some(json!({ "name": "apigw-mock" })),
-        )
-        .await;
-    let api = created.body["id"].as_str().unwrap().to_string();
+    let api = new_api(&replay, "apigw-mock").await;
     let answer = put(&replay, &api, Some("overwrite"), MOCK).await;
     assert_eq!(answer.status, 200, "{answer:?}");
     let (status, body) = deploy_and_get(&replay, &api, "/echo/foobar").await;
