@@ -168,7 +168,7 @@ async fn code_signing_configs_not_found_are_refused_as_recorded() {
     let arn = arn_of(&created);
     let invalid = format!("{}x", &arn[..arn.len() - 1]);
     let invalid_path = config_path(&invalid, "");
-    let calls = [
+    let calls = vec![
         ("delete_csc_notfound", "DELETE", invalid_path.clone(), None),
         (
             "nothing_to_delete_response",
@@ -244,10 +244,7 @@ async fn code_signing_configs_not_found_are_refused_as_recorded() {
             None,
         ),
     ];
-    for (key, method, path, body) in calls {
-        let answer = replay.call(Service::Lambda, method, &path, body).await;
-        replay.check(key, &answer);
-    }
+    replay.check_calls(Service::Lambda, calls).await;
     replay.stop().await;
 }
 

@@ -1289,7 +1289,7 @@ pub(super) async fn tags_of_a_missing_resource(test: &str, kind: &str) {
     let mut replay = Replay::start("lambda_-test_lambda_api.snapshot.json", test).await;
     let name = "7b1c0d2e-3f4a-4b5c-8d6e-9f0a1b2c3d4e";
     let arn = format!("arn:aws:lambda:us-east-1:000000000000:{kind}:{name}");
-    for (key, method, path, body) in [
+    let calls = vec![
         (
             "not_found_exception_tag",
             "POST",
@@ -1315,10 +1315,8 @@ pub(super) async fn tags_of_a_missing_resource(test: &str, kind: &str) {
             tags_path(&arn.replace(&format!(":{kind}:"), ":foobar:"), ""),
             None,
         ),
-    ] {
-        let answer = replay.call(Service::Lambda, method, &path, body).await;
-        replay.check(key, &answer);
-    }
+    ];
+    replay.check_calls(Service::Lambda, calls).await;
     replay.stop().await;
 }
 
@@ -2099,7 +2097,7 @@ async fn event_invoke_configs_are_refused_as_recorded() {
     let listed = replay.call(Service::Lambda, "GET", &list, None).await;
     replay.check("list_configs_postdelete", &listed);
     let no_list = "/2019-09-25/functions/doesnotexist/event-invoke-config/list";
-    for (key, method, path, body) in [
+    let calls = vec![
         (
             "delete_function_not_found",
             "DELETE",
@@ -2154,10 +2152,8 @@ async fn event_invoke_configs_are_refused_as_recorded() {
             config_path(&fn_arn, None),
             Some(json!({ "MaximumRetryAttempts": 0 })),
         ),
-    ] {
-        let answer = replay.call(Service::Lambda, method, &path, body).await;
-        replay.check(key, &answer);
-    }
+    ];
+    replay.check_calls(Service::Lambda, calls).await;
     replay.stop().await;
 }
 

@@ -391,6 +391,18 @@ impl Replay {
         }
     }
 
+    /// Makes each call in turn and holds its answer to what AWS answered under its key.
+    async fn check_calls(
+        &mut self,
+        service: Service,
+        calls: Vec<(&str, &str, String, Option<Value>)>,
+    ) {
+        for (key, method, path, body) in calls {
+            let answer = self.call(service, method, &path, body).await;
+            self.check(key, &answer);
+        }
+    }
+
     /// Holds an answer to what AWS answered under `key`.
     fn check(&mut self, key: &str, answer: &Answer) {
         let recorded = self.recorded[key].clone();
