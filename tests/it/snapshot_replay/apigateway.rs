@@ -1878,7 +1878,7 @@ pub(super) async fn invoke_stage(
 }
 
 /// CreateDeployment of `api` to a new stage `stage`, which must succeed.
-async fn deploy(replay: &Replay, api: &str, stage: &str) -> Answer {
+pub(super) async fn deploy(replay: &Replay, api: &str, stage: &str) -> Answer {
     let deployed = replay
         .call(
             Service::ApiGateway,

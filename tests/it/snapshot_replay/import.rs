@@ -50,14 +50,7 @@ async fn put_with(replay: &Replay, api: &str, query: &str, document: &str) -> An
 
 /// CreateRestApi of `name`: its id.
 async fn new_api(replay: &Replay, name: &str) -> String {
-    let created = replay
-        .call(
-            Service::ApiGateway,
-            "POST",
-            "/restapis",
-            Some(json!({ "name": name })),
-        )
-        .await;
+    let created = super::apigateway::create_rest_api(replay, name, None).await;
     assert_eq!(created.status, 201, "{created:?}");
     created.body["id"].as_str().unwrap().to_string()
 }
@@ -364,15 +357,7 @@ async fn a_body_is_validated_through_circular_models_as_recorded() {
         .await;
     replay.check("request-validators", &validators);
     check_imported_resources(&mut replay, &api, "resources", &["POST"]).await;
-    let deployed = replay
-        .call(
-            Service::ApiGateway,
-            "POST",
-            &format!("/restapis/{api}/deployments"),
-            Some(json!({ "stageName": "local" })),
-        )
-        .await;
-    assert_eq!(deployed.status, 201, "{deployed:?}");
+    super::apigateway::deploy(&replay, &api, "local").await;
     let post = |json: Value| StageCall {
         method: "POST",
         query: "",
@@ -538,15 +523,7 @@ async fn cognito_authorizers_with_identity_sources_import_as_recorded() {
 
 /// Deploys `api` to `local` and GETs `path` there: the status and body.
 async fn deploy_and_get(replay: &Replay, api: &str, path: &str) -> (u16, Value) {
-    let deployed = replay
-        .call(
-            Service::ApiGateway,
-            "POST",
-            &format!("/restapis/{api}/deployments"),
-            Some(json!({ "stageName": "local" })),
-        )
-        .await;
-    assert_eq!(deployed.status, 201, "{deployed:?}");
+    super::apigateway::deploy(replay, api, "local").await;
     let get = StageCall {
         method: "GET",
         query: "",
