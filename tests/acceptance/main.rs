@@ -13,6 +13,8 @@
 //! It is a test target without libtest's harness: `cargo test` runs it against the local cloud
 //! with the rest of the suite; the script passes its flags through.
 
+#[path = "../support/poll.rs"]
+mod poll;
 mod roles;
 mod run;
 mod scenarios;

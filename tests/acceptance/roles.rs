@@ -5,11 +5,12 @@
 //! on AWS as on the local cloud, IAM itself judges whether the published policy is enough.
 //! Every role is deleted with its run; `--sweep` deletes those of runs over an hour old.
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use anyhow::Context;
 use aws_smithy_types::error::display::DisplayErrorContext;
 
+use crate::poll::Poll;
 use crate::target::Target;
 
 /// Where the suite's roles live, so that its own policy can be scoped to them.
@@ -111,9 +112,9 @@ pub async fn create(
 /// eventually consistent): AccessDenied is retried within the target's propagation time.
 pub async fn assume(target: &Target, arn: &str, session: &str) -> anyhow::Result<Session> {
     let sts = aws_sdk_sts::Client::new(&target.config);
-    let started = Instant::now();
+    let mut poll = Poll::new(target.propagation).every(Duration::from_secs(2));
     loop {
-        match sts
+        let error = match sts
             .assume_role()
             .role_arn(arn)
             .role_session_name(session)
@@ -131,17 +132,11 @@ pub async fn assume(target: &Target, arn: &str, session: &str) -> anyhow::Result
                     session_token: credentials.session_token().to_string(),
                 });
             }
-            Err(error)
-                if !target.is_local()
-                    && started.elapsed() < target.propagation
-                    && error.as_service_error().and_then(|e| e.meta().code())
-                        == Some("AccessDenied") =>
-            {
-                tokio::time::sleep(Duration::from_secs(2)).await;
-            }
-            Err(error) => {
-                anyhow::bail!("sts:AssumeRole {arn}: {}", DisplayErrorContext(error))
-            }
+            Err(error) => error,
+        };
+        let denied = error.as_service_error().and_then(|e| e.meta().code()) == Some("AccessDenied");
+        if target.is_local() || !denied || !poll.tick().await {
+            anyhow::bail!("sts:AssumeRole {arn}: {}", DisplayErrorContext(error))
         }
     }
 }

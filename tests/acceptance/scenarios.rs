@@ -2,11 +2,12 @@
 //! would see it. Every wait is bounded by the target's propagation time and says how long it
 //! took.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{bail, ensure, Context};
 use serde_json::Value;
 
+use crate::poll::Poll;
 use crate::run::Ctx;
 
 #[derive(Debug, Clone, Copy)]
@@ -91,16 +92,17 @@ async fn wait_for(
     what: &str,
     accept: impl Fn(&Answer) -> bool,
 ) -> anyhow::Result<(Answer, Duration)> {
-    let started = Instant::now();
-    let mut last = String::from("no answer");
-    while started.elapsed() < limit {
-        match get(url, origin).await {
-            Ok(answer) if accept(&answer) => return Ok((answer, started.elapsed())),
-            Ok(answer) => last = format!("HTTP {} {}", answer.status, answer.body),
-            Err(error) => last = error.to_string(),
+    let mut poll = Poll::new(limit).every(Duration::from_millis(250));
+    let last = loop {
+        let last = match get(url, origin).await {
+            Ok(answer) if accept(&answer) => return Ok((answer, poll.elapsed())),
+            Ok(answer) => format!("HTTP {} {}", answer.status, answer.body),
+            Err(error) => error.to_string(),
+        };
+        if !poll.tick().await {
+            break last;
         }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    };
     bail!(
         "{url} did not {what} within {} s; last: {last}",
         limit.as_secs()
@@ -133,14 +135,13 @@ async fn wait_with_key(
     what: &str,
     accept: impl Fn(u16, &str) -> bool,
 ) -> anyhow::Result<((u16, String, String), Duration)> {
-    let started = Instant::now();
-    let mut last = String::from("no answer");
-    while started.elapsed() < limit {
+    let mut poll = Poll::new(limit).every(Duration::from_millis(250));
+    let last = loop {
         let mut request = reqwest::Client::new().get(url);
         if let Some(key) = key {
             request = request.header("x-api-key", key);
         }
-        match request.send().await {
+        let last = match request.send().await {
             Ok(response) => {
                 let status = response.status().as_u16();
                 let kind = response
@@ -151,14 +152,16 @@ async fn wait_with_key(
                     .to_string();
                 let body = response.text().await.unwrap_or_default();
                 if accept(status, &kind) {
-                    return Ok(((status, kind, body), started.elapsed()));
+                    return Ok(((status, kind, body), poll.elapsed()));
                 }
-                last = format!("HTTP {status} {kind} {body}");
+                format!("HTTP {status} {kind} {body}")
             }
-            Err(error) => last = error.to_string(),
+            Err(error) => error.to_string(),
+        };
+        if !poll.tick().await {
+            break last;
         }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    };
     bail!(
         "{url} did not {what} within {} s; last: {last}",
         limit.as_secs()
@@ -341,26 +344,27 @@ async fn get_through_domain(
             (client, format!("https://{domain}/"))
         }
     };
-    let started = Instant::now();
-    let mut last = String::from("no answer");
-    while started.elapsed() < limit {
+    let mut poll = Poll::new(limit).every(Duration::from_millis(500));
+    let last = loop {
         let mut request = client.get(&url);
         if ctx.target.endpoint.is_some() {
             request = request.header("host", domain);
         }
-        match request.send().await {
+        let last = match request.send().await {
             Ok(response) => {
                 let status = response.status().as_u16();
                 let body = response.text().await.unwrap_or_default();
                 if status == 200 && entry(&body).is_some() {
-                    return Ok((body, started.elapsed()));
+                    return Ok((body, poll.elapsed()));
                 }
-                last = format!("HTTP {status} {body}");
+                format!("HTTP {status} {body}")
             }
-            Err(error) => last = error.to_string(),
+            Err(error) => error.to_string(),
+        };
+        if !poll.tick().await {
+            break last;
         }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    };
     bail!(
         "{url} (Host {domain}) did not answer a FAQ within {} s; last: {last}",
         limit.as_secs()
@@ -395,25 +399,24 @@ async fn cache_and_domain(ctx: &Ctx<'_>) -> anyhow::Result<Option<String>> {
         .to_string();
     // Five answers in a row the same: the cache (19 entries answered at random would agree
     // so by chance once in 130,000 tries).
-    let started = Instant::now();
+    let mut poll = Poll::new(limit).every(Duration::from_millis(500));
     let mut run = (String::new(), 0);
     while run.1 < 5 {
-        ensure!(
-            started.elapsed() < limit,
-            "the stage's answers did not come from a cache within {} s",
-            limit.as_secs()
-        );
         let answer = get(&url, None).await?;
         if answer.status != 200 || answer.body != run.0 {
             run = (answer.body, 1);
-            tokio::time::sleep(Duration::from_millis(500)).await;
+            ensure!(
+                poll.tick().await,
+                "the stage's answers did not come from a cache within {} s",
+                limit.as_secs()
+            );
         } else {
             run.1 += 1;
         }
     }
     step(format_args!(
         "--cache-ttl 300: five answers in a row from the cache (after {:.1} s)",
-        started.elapsed().as_secs_f64()
+        poll.elapsed().as_secs_f64()
     ));
     ctx.ok(&["cache", "flush"]).await?;
     step(format_args!("cache flush: done"));
@@ -437,24 +440,23 @@ async fn cache_and_domain(ctx: &Ctx<'_>) -> anyhow::Result<Option<String>> {
 
     ctx.ok(&["deploy", "--zip", good, "--cache-ttl", "0"])
         .await?;
-    let started = Instant::now();
+    let mut poll = Poll::new(limit).every(Duration::from_millis(250));
     let mut previous = String::new();
     loop {
         let answer = get(&url, None).await?;
         if answer.status == 200 && !previous.is_empty() && answer.body != previous {
             break;
         }
+        previous = answer.body;
         ensure!(
-            started.elapsed() < limit,
+            poll.tick().await,
             "the answers still came from a cache {} s after --cache-ttl 0",
             limit.as_secs()
         );
-        previous = answer.body;
-        tokio::time::sleep(Duration::from_millis(250)).await;
     }
     step(format_args!(
         "--cache-ttl 0: answers vary again after {:.1} s",
-        started.elapsed().as_secs_f64()
+        poll.elapsed().as_secs_f64()
     ));
     Ok(made)
 }
@@ -496,24 +498,23 @@ async fn iam_auth(ctx: &Ctx<'_>) -> anyhow::Result<()> {
         "deployed with --auth iam; unsigned: 403 Missing Authentication Token (after {:.1} s)",
         took.as_secs_f64()
     ));
-    let started = Instant::now();
+    let mut poll = Poll::new(limit).every(Duration::from_millis(500));
     loop {
         let ran = ctx.run(&["invoke", "--http", "--output", "json"]).await?;
         if ran.code == 0 {
             break;
         }
         ensure!(
-            started.elapsed() < limit,
+            poll.tick().await,
             "invoke --http (signed) was not served within {} s: {}{}",
             limit.as_secs(),
             ran.stdout,
             ran.stderr
         );
-        tokio::time::sleep(Duration::from_millis(500)).await;
     }
     step(format_args!(
         "invoke --http, signed with the caller's credentials: served after {:.1} s",
-        started.elapsed().as_secs_f64()
+        poll.elapsed().as_secs_f64()
     ));
     Ok(())
 }
@@ -740,7 +741,7 @@ async fn lifecycle(ctx: &Ctx<'_>) -> anyhow::Result<()> {
         .and_then(|v| v.to_str().ok())
         .context("the stage answered no x-amzn-RequestId")?
         .to_string();
-    let started = Instant::now();
+    let mut poll = Poll::new(limit).every(Duration::from_secs(1));
     loop {
         let ran = ctx
             .run(&["logs", "--request-id", &gateway_id, "--output", "json"])
@@ -759,11 +760,11 @@ async fn lifecycle(ctx: &Ctx<'_>) -> anyhow::Result<()> {
             step(format_args!(
                 "logs --request-id: {} lines (access, API Gateway, function) after {:.1} s",
                 sources.len(),
-                started.elapsed().as_secs_f64()
+                poll.elapsed().as_secs_f64()
             ));
             break;
         }
-        if started.elapsed() > limit {
+        if !poll.tick().await {
             bail!(
                 "logs --request-id {gateway_id} showed {sources:?} after {} s (exit {}): {}",
                 limit.as_secs(),
@@ -771,7 +772,6 @@ async fn lifecycle(ctx: &Ctx<'_>) -> anyhow::Result<()> {
                 ran.stderr
             );
         }
-        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 
     let destroyed = ctx.ok(&["destroy", "--yes", "--quota-wait", "5m"]).await?;
@@ -937,21 +937,16 @@ async fn least_privilege(ctx: &Ctx<'_>) -> anyhow::Result<()> {
     for (index, (policy_of, args)) in steps.into_iter().enumerate() {
         // A role's new policy can take seconds to apply on AWS: a refusal is tried again
         // within the propagation time there, never on the local cloud.
-        let started = Instant::now();
+        let mut poll = Poll::new(ctx.target.propagation).every(Duration::from_secs(5));
         let ran = loop {
             let ran = ctx.run_command(as_role(policy_of, &args)).await?;
             let refused = ran.stderr.contains("is not authorized to perform")
                 || ran
                     .stderr
                     .contains("security token included in the request is invalid");
-            if ran.code == 0
-                || !refused
-                || ctx.target.is_local()
-                || started.elapsed() >= ctx.target.propagation
-            {
+            if ran.code == 0 || !refused || ctx.target.is_local() || !poll.tick().await {
                 break ran;
             }
-            tokio::time::sleep(Duration::from_secs(5)).await;
         };
         ensure!(
             ran.code == 0,

@@ -53,7 +53,7 @@ async fn get(url: &str) -> String {
 /// `faqctl logs --follow …` running, its JSON lines and its stderr collected.
 struct Following {
     child: std::process::Child,
-    lines: std::sync::mpsc::Receiver<Value>,
+    lines: tokio::sync::mpsc::UnboundedReceiver<Value>,
     seen: Vec<Value>,
     stderr: std::sync::Arc<std::sync::Mutex<String>>,
 }
@@ -70,7 +70,7 @@ impl Following {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        let (sender, lines) = std::sync::mpsc::channel();
+        let (sender, lines) = tokio::sync::mpsc::unbounded_channel();
         let stdout = child.stdout.take().unwrap();
         std::thread::spawn(move || {
             for line in std::io::BufReader::new(stdout).lines() {
@@ -97,41 +97,34 @@ impl Following {
         }
     }
 
-    /// Collects lines until `done` holds for everything seen, or `limit` passes.
+    /// Collects lines as they are printed until `done` holds for everything seen, or `limit`
+    /// passes.
     async fn until(&mut self, limit: Duration, done: impl Fn(&[Value]) -> bool) -> bool {
-        let deadline = std::time::Instant::now() + limit;
-        loop {
-            while let Ok(line) = self.lines.try_recv() {
-                self.seen.push(line);
+        let deadline = tokio::time::Instant::now() + limit;
+        while !done(&self.seen) {
+            match tokio::time::timeout_at(deadline, self.lines.recv()).await {
+                Ok(Some(line)) => self.seen.push(line),
+                Ok(None) => panic!("logs --follow ended: {}", self.stderr()),
+                Err(_) => return false,
             }
-            if done(&self.seen) {
-                return true;
-            }
-            if std::time::Instant::now() > deadline {
-                return false;
-            }
-            assert!(
-                self.child.try_wait().unwrap().is_none(),
-                "logs --follow ended: {}",
-                self.stderr()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
         }
+        true
     }
 
     fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }
 
-    /// Ctrl-C: it must end cleanly.
-    fn stop(mut self) -> Vec<Value> {
+    /// Ctrl-C: it must end cleanly; every line it printed is kept.
+    async fn stop(mut self) -> Vec<Value> {
         std::process::Command::new("kill")
             .args(["-INT", &self.child.id().to_string()])
             .status()
             .unwrap();
         let status = self.child.wait().unwrap();
         assert!(status.success(), "Ctrl-C ends the follow cleanly: {status}");
-        while let Ok(line) = self.lines.recv_timeout(Duration::from_millis(200)) {
+        // Its stdout is closed now: the reader sends what was left and ends.
+        while let Some(line) = self.lines.recv().await {
             self.seen.push(line);
         }
         self.seen
@@ -231,7 +224,7 @@ async fn follow_source_all_streams_the_three_groups_through_one_live_tail_sessio
     assert_eq!(calls(&cloud, "StartLiveTail"), 1, "{:?}", cloud.calls());
     assert!(calls(&cloud, "FilterLogEvents") <= 3, "{:?}", cloud.calls());
     let stderr = following.stderr();
-    let lines = following.stop();
+    let lines = following.stop().await;
     assert_each_once(&lines);
     assert!(!stderr.contains("polling"), "{stderr}");
     // Every request's function lines: START, the function's own line, END, REPORT.
@@ -263,12 +256,14 @@ async fn a_session_that_ends_is_renewed_without_a_line_lost_or_repeated() {
             >= 1)
         .await
     );
+    // Ten requests a second for 7 s: longer than a session, so sessions end and are renewed.
     let mut sent = 0;
+    let mut pace = tokio::time::interval(Duration::from_millis(100));
     let started = std::time::Instant::now();
     while started.elapsed() < Duration::from_secs(7) {
+        pace.tick().await;
         get(&url).await;
         sent += 1;
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let all_reported = following
         .until(Duration::from_secs(30), |seen| reports(seen) >= sent)
@@ -279,7 +274,7 @@ async fn a_session_that_ends_is_renewed_without_a_line_lost_or_repeated() {
         "sessions ended and were renewed: {:?}",
         cloud.calls()
     );
-    let lines = following.stop();
+    let lines = following.stop().await;
     assert_each_once(&lines);
     // Every GET, and the deploy's gate before them.
     assert_eq!(reports(&lines), sent + 1);
@@ -324,12 +319,14 @@ async fn without_live_tail_the_follow_polls_through_a_minute_of_throttling_and_l
         .unwrap();
     assert!(queued.status().is_success());
     let throttled_from = calls(&cloud, "FilterLogEvents (fault)");
+    // A request every 5 s for the minute.
     let mut sent = 1;
+    let mut pace = tokio::time::interval(Duration::from_secs(5));
     let started = std::time::Instant::now();
     while started.elapsed() < Duration::from_secs(60) {
+        pace.tick().await;
         get(&url).await;
         sent += 1;
-        tokio::time::sleep(Duration::from_secs(5)).await;
         assert!(
             following.child.try_wait().unwrap().is_none(),
             "throttling ended the follow: {}",
@@ -347,7 +344,7 @@ async fn without_live_tail_the_follow_polls_through_a_minute_of_throttling_and_l
         "{}",
         following.stderr()
     );
-    let lines = following.stop();
+    let lines = following.stop().await;
     assert_each_once(&lines);
     cloud.stop().await;
 }

@@ -268,7 +268,7 @@ async fn replay(file: &Path, endpoint: &str) -> Result<(), String> {
         // A read the client made while waiting for something (a log line, a state) may come
         // too early on a replay that runs faster than the recording: it is asked again, as the
         // client would, until it agrees or READ_WAIT has passed.
-        let started = std::time::Instant::now();
+        let mut poll = common::Poll::new(READ_WAIT).every(std::time::Duration::from_millis(100));
         loop {
             let live = replayer
                 .send(exchange)
@@ -280,10 +280,9 @@ async fn replay(file: &Path, endpoint: &str) -> Result<(), String> {
                 replayer.learned = learned;
                 break;
             }
-            if !is_read(exchange) || started.elapsed() >= READ_WAIT {
+            if !is_read(exchange) || !poll.tick().await {
                 return Err(format!("{what}:\n  {}", differences.join("\n  ")));
             }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
     }
     Ok(())

@@ -87,14 +87,11 @@ async fn alias(sdk: &Sdk) -> (String, Vec<(String, f64)>) {
 
 /// Waits (up to a minute) until the alias routes a share to another version: a shift began.
 async fn until_shifting(sdk: &Sdk) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while alias(sdk).await.1.is_empty() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the shift never began"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let began = common::until(Duration::from_secs(60), || async {
+        !alias(sdk).await.1.is_empty()
+    })
+    .await;
+    assert!(began, "the shift never began");
 }
 
 /// A local cloud with FAQ deployed (version 1 live through the alias), and a changed package
@@ -235,7 +232,7 @@ async fn a_real_alarm_on_the_canarys_errors_rolls_the_shift_back() {
     let stop = Arc::new(AtomicBool::new(false));
     let (client, seen) = hit_stage(url.clone(), stop.clone());
     // Version 1's answers are within the threshold: the local cloud's CloudWatch says OK.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let mut poll = common::Poll::new(Duration::from_secs(30)).every(Duration::from_millis(100));
     loop {
         let alarm = describe_alarm(&sdk, "faq-live-errors").await;
         if alarm.state_value() == Some(&StateValue::Ok) {
@@ -243,11 +240,7 @@ async fn a_real_alarm_on_the_canarys_errors_rolls_the_shift_back() {
             assert!(reason.starts_with("Threshold Crossed: "), "{reason}");
             break;
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the alarm never went OK: {alarm:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(poll.tick().await, "the alarm never went OK: {alarm:?}");
     }
 
     let dir = tempfile::tempdir().unwrap();

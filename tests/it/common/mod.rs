@@ -1,7 +1,10 @@
 //! Helpers shared by the end-to-end tests.
 #![allow(dead_code)]
 
+#[path = "../../support/poll.rs"]
+mod poll;
 pub mod project;
+pub use poll::Poll;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -196,7 +199,8 @@ impl Moto {
                 .spawn()
                 .expect("moto_server runs (scripts/test installs it: pip install 'moto[server]')");
             let endpoint = format!("http://127.0.0.1:{port}");
-            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            let mut poll = Poll::new(std::time::Duration::from_secs(30))
+                .every(std::time::Duration::from_millis(50));
             let ready = loop {
                 if child.try_wait().ok().flatten().is_some() {
                     break false;
@@ -204,10 +208,9 @@ impl Moto {
                 if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
                     break true;
                 }
-                if std::time::Instant::now() > deadline {
+                if !poll.tick_blocking() {
                     break false;
                 }
-                std::thread::sleep(std::time::Duration::from_millis(50));
             };
             if ready {
                 let moto = Moto { child, endpoint };
@@ -240,8 +243,9 @@ impl Moto {
         );
         use std::io::{Read, Write};
         let address = self.endpoint.trim_start_matches("http://");
-        let mut last = String::new();
-        for _ in 0..50 {
+        let mut poll = Poll::new(std::time::Duration::from_secs(5))
+            .every(std::time::Duration::from_millis(100));
+        loop {
             let attempt = (|| -> std::io::Result<String> {
                 let mut stream = std::net::TcpStream::connect(address)?;
                 write!(
@@ -255,15 +259,16 @@ impl Moto {
                 stream.read_to_string(&mut response)?;
                 Ok(response)
             })();
-            match attempt {
+            let last = match attempt {
                 Ok(response) if response.starts_with("HTTP/1.1 200") => return Ok(()),
                 Ok(response) if !response.is_empty() => return Err(response),
-                Ok(_) => last = "an empty answer".into(),
-                Err(e) => last = e.to_string(),
+                Ok(_) => "an empty answer".to_string(),
+                Err(e) => e.to_string(),
+            };
+            if !poll.tick_blocking() {
+                return Err(last);
             }
-            std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        Err(last)
     }
 }
 
@@ -553,16 +558,9 @@ pub fn signed(service: &str) -> String {
     format!("Authorization: AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0\r\n")
 }
 
-/// Polls `condition` every 20 ms for up to `limit`.
+/// Polls `condition` every 20 ms for up to `limit`; whether it came true.
 pub async fn eventually(limit: std::time::Duration, mut condition: impl FnMut() -> bool) -> bool {
-    let deadline = std::time::Instant::now() + limit;
-    while std::time::Instant::now() < deadline {
-        if condition() {
-            return true;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    condition()
+    until(limit, || std::future::ready(condition())).await
 }
 
 /// Polls an async `condition` every 20 ms for up to `limit`; whether it came true.
@@ -571,14 +569,15 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    let deadline = std::time::Instant::now() + limit;
-    while std::time::Instant::now() < deadline {
+    let mut poll = Poll::new(limit);
+    loop {
         if condition().await {
             return true;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        if !poll.tick().await {
+            return false;
+        }
     }
-    condition().await
 }
 
 /// API Gateway's execution log lines of one request, by `logs --request-id` (written as the
