@@ -21,7 +21,7 @@ use project::copy_project;
 
 use faqctl::output::OutputFormat;
 use faqctl::output::Printer;
-use faqctl::package::{self, BuildConfig, Profile};
+use faqctl::package::{self, BuildConfig, PackageOutput, Profile};
 
 const ROLE: &str = "arn:aws:iam::000000000000:role/faqctl-bench";
 const DEPLOY_RUNS: usize = 7;
@@ -281,6 +281,27 @@ async fn run_sections() -> Table {
         minute_section(&mut table, &zip).await;
         return table;
     }
+    deploy_rows(&mut table, &package, &zip).await;
+    function_rows(&mut table, &package, &zip).await;
+    if deploy_only {
+        return table;
+    }
+    http_section(&mut table, &zip).await;
+
+    // 3. Logs.
+    logs_section(&mut table, &zip).await;
+
+    // 4. The edit loop.
+    edit_loop_section(&mut table).await;
+
+    // 5. arm64.
+    arm64_section(&mut table, Some(package.size)).await;
+    table
+}
+
+/// The deploy figures: cold, no-op and code-change deploys (time and write calls), against
+/// boto3 and the AWS CLI doing the same.
+async fn deploy_rows(table: &mut Table, package: &PackageOutput, zip: &str) {
     let scratch = tempfile::tempdir().unwrap();
     let changed = scratch.path().join("changed.zip");
     let bootstrap = bootstrap_of(&package.bytes);
@@ -298,7 +319,6 @@ async fn run_sections() -> Table {
     )
     .unwrap();
 
-    // 1. Deploy.
     table.section("Deploy (faqctl binary → local cloud, prebuilt zip)");
     let (mut cold, mut noop, mut change) = (Vec::new(), Vec::new(), Vec::new());
     let (mut cold_writes, mut noop_writes, mut change_writes) =
@@ -307,12 +327,12 @@ async fn run_sections() -> Table {
         let cloud = start(None).await;
         let endpoint = cloud.endpoint();
         let mut command = faqctl(&endpoint);
-        command.args(["deploy", "--zip", &zip, "--role-arn", ROLE]);
+        command.args(["deploy", "--zip", zip, "--role-arn", ROLE]);
         cold.push(run(command).await.0);
         cold_writes = write_counts(&cloud).await;
         reset_calls(&cloud).await;
         let mut command = faqctl(&endpoint);
-        command.args(["deploy", "--zip", &zip]);
+        command.args(["deploy", "--zip", zip]);
         noop.push(run(command).await.0);
         noop_writes = write_counts(&cloud).await;
         reset_calls(&cloud).await;
@@ -367,6 +387,11 @@ async fn run_sections() -> Table {
             .keys()
             .eq(["PublishVersion", "UpdateAlias", "UpdateFunctionCode"].iter()),
     );
+    baseline_rows(table, zip, cold_median).await;
+}
+
+/// The fair baselines for a cold deploy: boto3 in one process, and the AWS CLI.
+async fn baseline_rows(table: &mut Table, zip: &str, cold_median: Duration) {
     // The fair baseline: boto3 in one process, the same resources, stage settings included.
     let mut boto3 = Vec::new();
     let mut boto3_calls = 0;
@@ -375,7 +400,7 @@ async fn run_sections() -> Table {
         let mut command = Command::new("python3");
         command
             .arg(workspace().join("bench/boto3-deploy.py"))
-            .args([&cloud.endpoint(), &zip, ROLE])
+            .args([&cloud.endpoint(), zip, ROLE])
             .env("AWS_ACCESS_KEY_ID", "test")
             .env("AWS_SECRET_ACCESS_KEY", "test")
             .env("AWS_CONFIG_FILE", "/nonexistent")
@@ -404,7 +429,7 @@ async fn run_sections() -> Table {
         let cloud = start(None).await;
         let mut command = Command::new(workspace().join("bench/aws-cli-deploy.sh"));
         command
-            .args([&cloud.endpoint(), &zip, ROLE])
+            .args([&cloud.endpoint(), zip, ROLE])
             .env("AWS_ACCESS_KEY_ID", "test")
             .env("AWS_SECRET_ACCESS_KEY", "test")
             .env("AWS_CONFIG_FILE", "/nonexistent")
@@ -426,8 +451,10 @@ async fn run_sections() -> Table {
         "≥ 10×",
         over_cli >= 10.0,
     );
+}
 
-    // 2. The function.
+/// The function's figures: its zip, cold start and memory on the local cloud.
+async fn function_rows(table: &mut Table, package: &PackageOutput, zip: &str) {
     table.section("The function (bootstrap on the local cloud)");
     table.check(
         "zip size",
@@ -442,7 +469,7 @@ async fn run_sections() -> Table {
     let state = tempfile::tempdir().unwrap();
     let cloud = start(Some(state.path().to_path_buf())).await;
     let endpoint = cloud.endpoint();
-    let url = deploy_unthrottled(&endpoint, &zip, &[]).await;
+    let url = deploy_unthrottled(&endpoint, zip, &[]).await;
     let client = reqwest::Client::new();
     let first = Instant::now();
     assert_eq!(client.get(&url).send().await.unwrap().status(), 200);
@@ -487,20 +514,6 @@ async fn run_sections() -> Table {
     );
 
     cloud.stop().await;
-    if deploy_only {
-        return table;
-    }
-    http_section(&mut table, &zip).await;
-
-    // 3. Logs.
-    logs_section(&mut table, &zip).await;
-
-    // 4. The edit loop.
-    edit_loop_section(&mut table).await;
-
-    // 5. arm64.
-    arm64_section(&mut table, Some(package.size)).await;
-    table
 }
 
 /// Deploys `zip` (with `extra` flags) with stage throttling above what the bench sends (the
@@ -1361,10 +1374,45 @@ async fn minute_section(table: &mut Table, zip: &str) {
 /// other count), and `cargo lambda watch`'s function URL and Invoke API serving the same
 /// function.
 async fn http_section(table: &mut Table, zip: &str) {
+    let floor = floor_rows(table).await;
+    // The default (the CPUs but one), and the other of 1 and 2.
+    let default_workers = faqctl::commands::local::default_workers();
+    let other = if default_workers == 1 { 2 } else { 1 };
+    let ours = local_rows(table, zip, default_workers, true).await;
+    let other_workers = local_rows(table, zip, other, false).await;
+    against_floor_rows(table, &floor, &ours);
+    table.row(
+        &format!("stage URL, 32 clients: {default_workers} (default) vs {other} worker(s)"),
+        format!(
+            "{:.0} vs {:.0} req/s",
+            ours.stage[&32].rate, other_workers.stage[&32].rate
+        ),
+        "",
+    );
+    match peer_rows(table).await {
+        Some(peer) => against_peer_rows(table, &ours, &peer),
+        None => table.check(
+            "cargo lambda watch",
+            "not available (pip install cargo-lambda)".into(),
+            "measured",
+            false,
+        ),
+    }
+}
+
+/// The floor's figures: one client and more, and one client through a relay.
+struct Floor {
+    direct: BTreeMap<usize, Load>,
+    relay: Load,
+}
+
+/// A minimal HTTP server on loopback answering the FAQ body from memory, alone and behind a
+/// relay: what no server of this path can beat.
+async fn floor_rows(table: &mut Table) -> Floor {
     table.section("The floor: a minimal HTTP server on loopback, the FAQ body from memory");
     let faq = faq_function::Faq::load(&workspace().join("faq.json")).unwrap();
     let floor_url = floor_server(serde_json::to_string(&faq.questions[0]).unwrap());
-    let mut floor = BTreeMap::new();
+    let mut direct = BTreeMap::new();
     for clients in CLIENTS {
         let figures = load(&Target::get(&floor_url), clients).await;
         table.row(
@@ -1372,7 +1420,7 @@ async fn http_section(table: &mut Table, zip: &str) {
             figures.describe(),
             "",
         );
-        floor.insert(clients, figures);
+        direct.insert(clients, figures);
     }
     // A stage URL's request makes two loopback exchanges, whatever serves it: caller ↔ local
     // cloud, then local cloud ↔ bootstrap (the event as the answer to its /next, its answer
@@ -1383,85 +1431,98 @@ async fn http_section(table: &mut Table, zip: &str) {
         relay.describe(),
         "",
     );
+    Floor { direct, relay }
+}
 
-    let mut ours = BTreeMap::new();
-    let mut ours_cpu = None;
-    let mut invoke = BTreeMap::new();
-    let mut other_workers = BTreeMap::new();
-    // The default (the CPUs but one), and the other of 1 and 2.
-    let default_workers = faqctl::commands::local::default_workers();
-    let other = if default_workers == 1 { 2 } else { 1 };
-    for workers in [default_workers, other] {
-        let default = workers == default_workers;
-        table.section(&format!(
-            "faqctl local, {workers} worker(s){}",
-            if default { " (the default here)" } else { "" }
-        ));
-        let cloud = start_with(None, &["--workers", &workers.to_string()]).await;
-        let endpoint = cloud.endpoint();
-        let url = deploy_unthrottled(&endpoint, zip, &[]).await;
-        let stage = Target::get(&url);
-        let _ = load(&stage, 1).await;
-        let idle = process_memory_kb(cloud.child.id(), "VmRSS");
-        for clients in CLIENTS {
-            let (figures, cpu) = load_with_cpu(&stage, clients, cloud.child.id()).await;
+/// What one `faqctl local` served: its stage URL by clients, and with the default workers
+/// also its CPU per request at 32 clients and its Invoke API.
+struct Ours {
+    stage: BTreeMap<usize, Load>,
+    cpu: Option<CpuPerRequest>,
+    invoke: BTreeMap<usize, Load>,
+}
+
+/// `faqctl local` with `workers`: the stage URL under each client count; with the default
+/// count (`default`) also the minute, its memory and the Invoke API.
+async fn local_rows(table: &mut Table, zip: &str, workers: usize, default: bool) -> Ours {
+    table.section(&format!(
+        "faqctl local, {workers} worker(s){}",
+        if default { " (the default here)" } else { "" }
+    ));
+    let cloud = start_with(None, &["--workers", &workers.to_string()]).await;
+    let endpoint = cloud.endpoint();
+    let url = deploy_unthrottled(&endpoint, zip, &[]).await;
+    let stage = Target::get(&url);
+    let _ = load(&stage, 1).await;
+    let idle = process_memory_kb(cloud.child.id(), "VmRSS");
+    let mut ours = Ours {
+        stage: BTreeMap::new(),
+        cpu: None,
+        invoke: BTreeMap::new(),
+    };
+    for clients in CLIENTS {
+        let (figures, cpu) = load_with_cpu(&stage, clients, cloud.child.id()).await;
+        table.row(
+            &format!("stage URL, {clients} client(s): req/s, p50 / p99"),
+            figures.describe(),
+            "",
+        );
+        if default && clients == 32 {
+            ours.cpu = Some(cpu);
             table.row(
-                &format!("stage URL, {clients} client(s): req/s, p50 / p99"),
+                "CPU per stage request, 32 clients: faqctl local / with its bootstraps",
+                format!("{:.0} µs / {:.0} µs", cpu.process * 1e6, cpu.tree * 1e6),
+                "",
+            );
+        }
+        ours.stage.insert(clients, figures);
+    }
+    if default {
+        minute_rows(table, &url, cloud.child.id()).await;
+        memory_rows(table, cloud.child.id(), idle);
+        let invoke_target = Target::invoke(
+            &format!("{endpoint}/2015-03-31/functions/FAQ/invocations"),
+            Some(SIGNED_LAMBDA),
+        );
+        for clients in CLIENTS {
+            let figures = load(&invoke_target, clients).await;
+            table.row(
+                &format!("Invoke API, {clients} client(s): req/s, p50 / p99"),
                 figures.describe(),
                 "",
             );
-            if default && clients == 32 {
-                ours_cpu = Some(cpu);
-                table.row(
-                    "CPU per stage request, 32 clients: faqctl local / with its bootstraps",
-                    format!("{:.0} µs / {:.0} µs", cpu.process * 1e6, cpu.tree * 1e6),
-                    "",
-                );
-            }
-            if default {
-                ours.insert(clients, figures);
-            } else {
-                other_workers.insert(clients, figures);
-            }
+            ours.invoke.insert(clients, figures);
         }
-        if default {
-            minute_rows(table, &url, cloud.child.id()).await;
-            let rss = process_memory_kb(cloud.child.id(), "VmRSS") as f64 / 1024.0;
-            table.check(
-                "RSS of faqctl local after the minute (log group at its 32 MB bound)",
-                format!("{rss:.1} MB"),
-                "≤ 256 MB",
-                rss <= 256.0,
-            );
-            let peak = process_memory_kb(cloud.child.id(), "VmHWM");
-            table.row(
-                "RSS of faqctl local: idle / peak under 32 clients",
-                format!(
-                    "{:.1} MB / {:.1} MB",
-                    idle as f64 / 1024.0,
-                    peak as f64 / 1024.0
-                ),
-                "",
-            );
-            let invoke_target = Target::invoke(
-                &format!("{endpoint}/2015-03-31/functions/FAQ/invocations"),
-                Some(SIGNED_LAMBDA),
-            );
-            for clients in CLIENTS {
-                let figures = load(&invoke_target, clients).await;
-                table.row(
-                    &format!("Invoke API, {clients} client(s): req/s, p50 / p99"),
-                    figures.describe(),
-                    "",
-                );
-                invoke.insert(clients, figures);
-            }
-        }
-        cloud.stop().await;
     }
+    cloud.stop().await;
+    ours
+}
 
+/// The local cloud's memory after the minute, and idle vs peak.
+fn memory_rows(table: &mut Table, pid: u32, idle: u64) {
+    let rss = process_memory_kb(pid, "VmRSS") as f64 / 1024.0;
+    table.check(
+        "RSS of faqctl local after the minute (log group at its 32 MB bound)",
+        format!("{rss:.1} MB"),
+        "≤ 256 MB",
+        rss <= 256.0,
+    );
+    let peak = process_memory_kb(pid, "VmHWM");
+    table.row(
+        "RSS of faqctl local: idle / peak under 32 clients",
+        format!(
+            "{:.1} MB / {:.1} MB",
+            idle as f64 / 1024.0,
+            peak as f64 / 1024.0
+        ),
+        "",
+    );
+}
+
+/// The stage URL against the floor: its p50 target and what it adds.
+fn against_floor_rows(table: &mut Table, floor: &Floor, ours: &Ours) {
     table.section("The stage URL against the floor");
-    let p50 = ours[&1].p50;
+    let p50 = ours.stage[&1].p50;
     table.check(
         "stage URL, 1 client: p50",
         us(p50),
@@ -1472,7 +1533,7 @@ async fn http_section(table: &mut Table, zip: &str) {
         "stage URL p50 overhead over the floor, 1 client",
         format!(
             "{:.0} µs",
-            (p50.as_secs_f64() - floor[&1].p50.as_secs_f64()) * 1e6
+            (p50.as_secs_f64() - floor.direct[&1].p50.as_secs_f64()) * 1e6
         ),
         "",
     );
@@ -1480,43 +1541,44 @@ async fn http_section(table: &mut Table, zip: &str) {
         "stage URL p50 over the two-exchange floor, 1 client",
         format!(
             "{:.0} µs (the function's and the local cloud's work)",
-            (p50.as_secs_f64() - relay.p50.as_secs_f64()) * 1e6
+            (p50.as_secs_f64() - floor.relay.p50.as_secs_f64()) * 1e6
         ),
         "",
     );
     for clients in CLIENTS {
         table.row(
             &format!("stage URL throughput, share of the floor's, {clients} client(s)"),
-            format!("{:.0}%", 100.0 * ours[&clients].rate / floor[&clients].rate),
+            format!(
+                "{:.0}%",
+                100.0 * ours.stage[&clients].rate / floor.direct[&clients].rate
+            ),
             "",
         );
     }
-    table.row(
-        &format!("stage URL, 32 clients: {default_workers} (default) vs {other} worker(s)"),
-        format!(
-            "{:.0} vs {:.0} req/s",
-            ours[&32].rate, other_workers[&32].rate
-        ),
-        "",
-    );
+}
 
+/// What `cargo lambda watch` served: its function URL and Invoke API by clients, and its CPU
+/// per function URL request at 32 clients.
+struct Peer {
+    url: BTreeMap<usize, Load>,
+    invoke: BTreeMap<usize, Load>,
+    cpu: Option<CpuPerRequest>,
+}
+
+/// `cargo lambda watch` serving the same function; None when it is not installed.
+async fn peer_rows(table: &mut Table) -> Option<Peer> {
     table.section("cargo lambda watch serving the same function: function URL, Invoke API");
-    let Some((mut child, port)) = cargo_lambda_watch().await else {
-        table.check(
-            "cargo lambda watch",
-            "not available (pip install cargo-lambda)".into(),
-            "measured",
-            false,
-        );
-        return;
-    };
+    let (mut child, port) = cargo_lambda_watch().await?;
     let furl = Target::get(&format!("http://127.0.0.1:{port}/lambda-url/bootstrap/"));
     let peer_invoke = Target::invoke(
         &format!("http://127.0.0.1:{port}/2015-03-31/functions/bootstrap/invocations"),
         None,
     );
-    let (mut peer_furl, mut peer_inv) = (BTreeMap::new(), BTreeMap::new());
-    let mut peer_cpu = None;
+    let mut peer = Peer {
+        url: BTreeMap::new(),
+        invoke: BTreeMap::new(),
+        cpu: None,
+    };
     for clients in CLIENTS {
         let (figures, cpu) = load_with_cpu(&furl, clients, child.id()).await;
         table.row(
@@ -1525,14 +1587,14 @@ async fn http_section(table: &mut Table, zip: &str) {
             "",
         );
         if clients == 32 {
-            peer_cpu = Some(cpu);
+            peer.cpu = Some(cpu);
             table.row(
                 "CPU per function URL request, 32 clients: cargo lambda watch / with its function",
                 format!("{:.0} µs / {:.0} µs", cpu.process * 1e6, cpu.tree * 1e6),
                 "",
             );
         }
-        peer_furl.insert(clients, figures);
+        peer.url.insert(clients, figures);
     }
     for clients in CLIENTS {
         let figures = load(&peer_invoke, clients).await;
@@ -1541,33 +1603,30 @@ async fn http_section(table: &mut Table, zip: &str) {
             figures.describe(),
             "",
         );
-        peer_inv.insert(clients, figures);
+        peer.invoke.insert(clients, figures);
     }
     let _ = child.kill();
     let _ = child.wait();
+    Some(peer)
+}
 
+/// faqctl local against `cargo lambda watch`, path for path: the throughput, p50 and CPU
+/// targets.
+fn against_peer_rows(table: &mut Table, ours: &Ours, peer: &Peer) {
     table.section("faqctl local vs cargo lambda watch, the same path");
-    for clients in CLIENTS {
-        let ratio = ours[&clients].rate / peer_furl[&clients].rate;
-        let label = format!("stage URL vs function URL, {clients} client(s): req/s");
-        if clients == 32 {
-            table.check(&label, format!("{ratio:.2}×"), "≥ 1.5×", ratio >= 1.5);
-        } else {
-            table.row(&label, format!("{ratio:.2}×"), "");
-        }
-    }
-    let ratio = ours[&1].p50.as_secs_f64() / peer_furl[&1].p50.as_secs_f64();
+    rate_rows(table, "stage URL vs function URL", &ours.stage, &peer.url);
+    let ratio = ours.stage[&1].p50.as_secs_f64() / peer.url[&1].p50.as_secs_f64();
     table.check(
         "stage URL vs function URL, 1 client: p50",
         format!(
             "{ratio:.2}× ({} vs {})",
-            us(ours[&1].p50),
-            us(peer_furl[&1].p50)
+            us(ours.stage[&1].p50),
+            us(peer.url[&1].p50)
         ),
         "≤ 0.9×",
         ratio <= 0.9,
     );
-    if let (Some(ours), Some(peer)) = (ours_cpu, peer_cpu) {
+    if let (Some(ours), Some(peer)) = (ours.cpu, peer.cpu) {
         // The server's own work per request (the measure), then with the function.
         let ratio = ours.process / peer.process;
         table.check(
@@ -1591,9 +1650,24 @@ async fn http_section(table: &mut Table, zip: &str) {
             "",
         );
     }
+    rate_rows(
+        table,
+        "Invoke API vs Invoke API",
+        &ours.invoke,
+        &peer.invoke,
+    );
+}
+
+/// Throughput ratios by clients; at 32 clients the target is at least 1.5×.
+fn rate_rows(
+    table: &mut Table,
+    what: &str,
+    ours: &BTreeMap<usize, Load>,
+    peer: &BTreeMap<usize, Load>,
+) {
     for clients in CLIENTS {
-        let ratio = invoke[&clients].rate / peer_inv[&clients].rate;
-        let label = format!("Invoke API vs Invoke API, {clients} client(s): req/s");
+        let ratio = ours[&clients].rate / peer[&clients].rate;
+        let label = format!("{what}, {clients} client(s): req/s");
         if clients == 32 {
             table.check(&label, format!("{ratio:.2}×"), "≥ 1.5×", ratio >= 1.5);
         } else {
