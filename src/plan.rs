@@ -691,63 +691,151 @@ impl Change {
 impl fmt::Display for Change {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Change::CreateLogGroup { name } => write!(f, "+ create log group {name}"),
-            Change::PutRetentionPolicy { name, days } => {
-                write!(f, "~ set retention of log group {name} to {days} days")
-            }
-            Change::CreateFunction { name } => write!(f, "+ create function {name}"),
-            Change::UpdateFunctionCode {
-                name,
-                from,
-                to,
-                from_arch,
-                to_arch,
-            } => {
-                write!(f, "~ update code of function {name} ({from} → {to}")?;
-                if let Some(from_arch) = from_arch {
-                    write!(f, "; architecture {from_arch} → {to_arch}")?;
+            Change::CreateLogGroup { .. }
+            | Change::PutRetentionPolicy { .. }
+            | Change::CreateFunction { .. }
+            | Change::UpdateFunctionCode { .. }
+            | Change::UpdateFunctionConfiguration { .. }
+            | Change::TagFunction { .. }
+            | Change::PublishVersion { .. }
+            | Change::Gate { .. }
+            | Change::CreateAlias { .. }
+            | Change::DeleteVersion { .. }
+            | Change::UpdateAlias { .. }
+            | Change::DeleteFunction { .. }
+            | Change::DeleteLogGroup { .. }
+            | Change::RemovePermission { .. }
+            | Change::AddPermission { .. } => self.describe_function(f),
+            Change::DeleteRestApi { .. }
+            | Change::CreateRestApi { .. }
+            | Change::PutMethod { .. }
+            | Change::UpdateMethod { .. }
+            | Change::PutIntegration
+            | Change::CreateModel
+            | Change::UpdateModel
+            | Change::PutMethodResponse
+            | Change::DeleteMethodResponse { .. }
+            | Change::DeleteModel
+            | Change::DeletePreflight { .. }
+            | Change::PutPreflightMethod
+            | Change::PutPreflightIntegration
+            | Change::PutPreflightMethodResponse
+            | Change::PutPreflightIntegrationResponse { .. }
+            | Change::SetApiKeyRequired { .. } => self.describe_api(f),
+            Change::CreateDeployment { .. }
+            | Change::UpdateAccount { .. }
+            | Change::UpdateStage { .. }
+            | Change::CreateUsagePlan { .. }
+            | Change::UpdateUsagePlan { .. }
+            | Change::UnbindUsagePlan { .. }
+            | Change::DeleteUsagePlan { .. }
+            | Change::DeleteApiKey { .. }
+            | Change::CreateDomainName { .. }
+            | Change::CreateBasePathMapping { .. }
+            | Change::UpdateBasePathMapping { .. }
+            | Change::DeleteBasePathMapping { .. }
+            | Change::DeleteDomainName { .. }
+            | Change::SetStageCache { .. } => self.describe_stage(f),
+        }
+    }
+}
+
+impl Change {
+    /// The function's, its log group's and its permissions' changes.
+    fn describe_function(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+                Change::CreateLogGroup { name } => write!(f, "+ create log group {name}"),
+                Change::PutRetentionPolicy { name, days } => {
+                    write!(f, "~ set retention of log group {name} to {days} days")
                 }
-                write!(f, ")")
-            }
-            Change::UpdateFunctionConfiguration { name, fields, .. } => write!(
-                f,
-                "~ update configuration of function {name} ({})",
-                fields.join(", ")
-            ),
-            Change::TagFunction { name } => write!(f, "~ tag function {name} managed-by=faqctl"),
-            Change::PublishVersion { name, .. } => {
-                write!(f, "+ publish a version of function {name}")
-            }
-            Change::Gate { name, version } => write!(
-                f,
-                "? gate: invoke {version} of {name} with a GET event; it must answer 200 with a FAQ entry"
-            ),
-            Change::CreateAlias {
-                name,
-                alias,
-                version,
-            } => write!(f, "+ create alias {name}:{alias} → {version}"),
-            Change::DeleteVersion {
-                name,
-                version,
-                keep,
-            } => write!(
-                f,
-                "- delete version {version} of function {name} (beyond --keep-versions {keep})"
-            ),
-            Change::UpdateAlias {
-                name,
-                alias,
-                from,
-                version,
-                shift,
-            } => {
-                write!(f, "~ move alias {name}:{alias} from {from} to {version}")?;
-                match shift {
-                    Some((_, traffic)) => write!(f, ": {traffic}, watching its errors"),
-                    None => Ok(()),
+                Change::CreateFunction { name } => write!(f, "+ create function {name}"),
+                Change::UpdateFunctionCode {
+                    name,
+                    from,
+                    to,
+                    from_arch,
+                    to_arch,
+                } => {
+                    write!(f, "~ update code of function {name} ({from} → {to}")?;
+                    if let Some(from_arch) = from_arch {
+                        write!(f, "; architecture {from_arch} → {to_arch}")?;
+                    }
+                    write!(f, ")")
                 }
-            }
+                Change::UpdateFunctionConfiguration { name, fields, .. } => write!(
+                    f,
+                    "~ update configuration of function {name} ({})",
+                    fields.join(", ")
+                ),
+                Change::TagFunction { name } => write!(f, "~ tag function {name} managed-by=faqctl"),
+                Change::PublishVersion { name, .. } => {
+                    write!(f, "+ publish a version of function {name}")
+                }
+                Change::Gate { name, version } => write!(
+                    f,
+                    "? gate: invoke {version} of {name} with a GET event; it must answer 200 with a FAQ entry"
+                ),
+                Change::CreateAlias {
+                    name,
+                    alias,
+                    version,
+                } => write!(f, "+ create alias {name}:{alias} → {version}"),
+                Change::DeleteVersion {
+                    name,
+                    version,
+                    keep,
+                } => write!(
+                    f,
+                    "- delete version {version} of function {name} (beyond --keep-versions {keep})"
+                ),
+                Change::UpdateAlias {
+                    name,
+                    alias,
+                    from,
+                    version,
+                    shift,
+                } => {
+                    write!(f, "~ move alias {name}:{alias} from {from} to {version}")?;
+                    match shift {
+                        Some((_, traffic)) => write!(f, ": {traffic}, watching its errors"),
+                        None => Ok(()),
+                    }
+                }
+                Change::RemovePermission {
+                    name,
+                    qualifier: None,
+                } => {
+                    write!(f, "- remove permission {STATEMENT_ID} from function {name}")
+                }
+                Change::RemovePermission {
+                    name,
+                    qualifier: Some(q),
+                } => {
+                    write!(f, "- remove permission {STATEMENT_ID} from {name}:{q}")
+                }
+                Change::AddPermission {
+                    name,
+                    qualifier: None,
+                } => write!(
+                    f,
+                    "+ allow API Gateway to invoke function {name} ({STATEMENT_ID})"
+                ),
+                Change::AddPermission {
+                    name,
+                    qualifier: Some(q),
+                } => write!(
+                    f,
+                    "+ allow API Gateway to invoke {name}:{q} ({STATEMENT_ID})"
+                ),
+                Change::DeleteFunction { name } => write!(f, "- delete function {name}"),
+                Change::DeleteLogGroup { name } => write!(f, "- delete log group {name}"),
+            _ => unreachable!("`fmt` sends each change to the function that describes its group"),
+        }
+    }
+
+    /// The REST API's changes: its methods, integration, model and CORS preflight.
+    fn describe_api(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             Change::DeleteRestApi { id, reason } => write!(f, "- delete REST API {id} ({reason})"),
             Change::CreateRestApi { name } => write!(f, "+ create REST API {name}"),
             Change::PutMethod { authorization } => {
@@ -757,7 +845,10 @@ impl fmt::Display for Change {
                 write!(f, "~ set authorization of GET / to {to} (was {from})")
             }
             Change::PutIntegration => {
-                write!(f, "~ set integration of GET / to the function's alias (AWS_PROXY)")
+                write!(
+                    f,
+                    "~ set integration of GET / to the function's alias (AWS_PROXY)"
+                )
             }
             Change::CreateModel => write!(
                 f,
@@ -800,46 +891,25 @@ impl fmt::Display for Change {
                 "~ answer the preflight for origin {} (methods {CORS_ALLOW_METHODS})",
                 origins.as_slice().join(", ")
             ),
-            Change::RemovePermission {
-                name,
-                qualifier: None,
-            } => {
-                write!(f, "- remove permission {STATEMENT_ID} from function {name}")
+            Change::SetApiKeyRequired { required: true } => {
+                write!(f, "~ require an API key (x-api-key) on GET /")
             }
-            Change::RemovePermission {
-                name,
-                qualifier: Some(q),
-            } => {
-                write!(f, "- remove permission {STATEMENT_ID} from {name}:{q}")
+            Change::SetApiKeyRequired { required: false } => {
+                write!(f, "~ stop requiring an API key on GET /")
             }
-            Change::AddPermission {
-                name,
-                qualifier: None,
-            } => write!(
-                f,
-                "+ allow API Gateway to invoke function {name} ({STATEMENT_ID})"
-            ),
-            Change::AddPermission {
-                name,
-                qualifier: Some(q),
-            } => write!(
-                f,
-                "+ allow API Gateway to invoke {name}:{q} ({STATEMENT_ID})"
-            ),
+            _ => unreachable!("`fmt` sends each change to the function that describes its group"),
+        }
+    }
+
+    /// The stage's changes: deployment, settings, cache, usage plans, keys and custom domain.
+    fn describe_stage(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             Change::CreateDeployment { stage } => write!(f, "+ deploy the API to stage {stage}"),
             Change::UpdateAccount { role } => {
                 write!(f, "~ set API Gateway's account CloudWatch role to {role}")
             }
             Change::UpdateStage { stage, fields, .. } => {
                 write!(f, "~ update stage {stage} ({})", fields.join(", "))
-            }
-            Change::DeleteFunction { name } => write!(f, "- delete function {name}"),
-            Change::DeleteLogGroup { name } => write!(f, "- delete log group {name}"),
-            Change::SetApiKeyRequired { required: true } => {
-                write!(f, "~ require an API key (x-api-key) on GET /")
-            }
-            Change::SetApiKeyRequired { required: false } => {
-                write!(f, "~ stop requiring an API key on GET /")
             }
             Change::CreateUsagePlan { name } => {
                 write!(f, "+ create usage plan {name} for the stage's API keys")
@@ -867,15 +937,20 @@ impl fmt::Display for Change {
             }
             Change::DeleteDomainName { name } => write!(f, "- delete custom domain name {name}"),
             Change::SetStageCache { stage, ttl: 0, .. } => {
-                write!(f, "~ turn off stage {stage}'s cache (its cluster is deleted)")
+                write!(
+                    f,
+                    "~ turn off stage {stage}'s cache (its cluster is deleted)"
+                )
             }
             Change::SetStageCache { stage, ttl, region } => {
                 write!(
-                    f,
-                    "~ turn on stage {stage}'s {CACHE_SIZE} GB cache, GET answers kept {ttl} s ({})",
-                    cache_price(region)
-                )
+                        f,
+                        "~ turn on stage {stage}'s {CACHE_SIZE} GB cache, GET answers kept {ttl} s ({})",
+                        cache_price(region)
+                    )
             }
+
+            _ => unreachable!("`fmt` sends each change to the function that describes its group"),
         }
     }
 }
@@ -1992,9 +2067,9 @@ mod tests {
     }
 
     #[test]
-    fn each_drift_is_repaired_by_exactly_its_own_calls() {
-        type Drift = fn(&mut Observed, &mut Desired);
-        let cases: Vec<(&str, Drift, Vec<&str>)> = vec![
+    /// The function's, its log group's, alias's and versions' drifts.
+    fn each_function_drift_is_repaired_by_exactly_its_own_calls() {
+        assert_each_drift_repaired(vec![
             (
                 "new code",
                 |_, d| d.code_sha256 = "newer".into(),
@@ -2070,6 +2145,35 @@ mod tests {
                 },
                 vec!["PutRetentionPolicy"],
             ),
+            (
+                "alias moved by hand",
+                |o, _| o.alias.as_mut().unwrap().version = "1".into(),
+                vec!["Invoke", "UpdateAlias"],
+            ),
+            (
+                "alias routing by hand",
+                |o, _| o.alias.as_mut().unwrap().additional = Some(("1".into(), 1000)),
+                vec!["Invoke", "UpdateAlias"],
+            ),
+            (
+                "alias deleted",
+                |o, _| o.alias = None,
+                vec!["Invoke", "CreateAlias"],
+            ),
+            (
+                "version deleted",
+                |o, _| {
+                    o.function.as_mut().unwrap().versions.pop();
+                },
+                vec!["PublishVersion", "Invoke", "UpdateAlias"],
+            ),
+        ]);
+    }
+
+    #[test]
+    /// The REST API's, its stage's and the invoke permission's drifts.
+    fn each_api_drift_is_repaired_by_exactly_its_own_calls() {
+        assert_each_drift_repaired(vec![
             (
                 "method deleted",
                 |o, _| o.apis[0].method = None,
@@ -2179,29 +2283,13 @@ mod tests {
                 |o, _| o.apis.push(api("dup456", 200)),
                 vec!["DeleteRestApi"],
             ),
-            (
-                "alias moved by hand",
-                |o, _| o.alias.as_mut().unwrap().version = "1".into(),
-                vec!["Invoke", "UpdateAlias"],
-            ),
-            (
-                "alias routing by hand",
-                |o, _| o.alias.as_mut().unwrap().additional = Some(("1".into(), 1000)),
-                vec!["Invoke", "UpdateAlias"],
-            ),
-            (
-                "alias deleted",
-                |o, _| o.alias = None,
-                vec!["Invoke", "CreateAlias"],
-            ),
-            (
-                "version deleted",
-                |o, _| {
-                    o.function.as_mut().unwrap().versions.pop();
-                },
-                vec!["PublishVersion", "Invoke", "UpdateAlias"],
-            ),
-        ];
+        ]);
+    }
+
+    type Drift = fn(&mut Observed, &mut Desired);
+
+    /// Each case's drift, applied to a converged deployment, plans exactly its calls.
+    fn assert_each_drift_repaired(cases: Vec<(&str, Drift, Vec<&str>)>) {
         for (drift, apply, expected) in cases {
             let (mut observed, mut wanted) = (converged(), desired());
             apply(&mut observed, &mut wanted);
