@@ -1054,21 +1054,7 @@ impl Check<'_> {
                 let Some(object) = value.as_object() else {
                     return wrong("an object");
                 };
-                for required in &shape.required {
-                    if object.get(required).is_none_or(Value::is_null) {
-                        self.errors.push(format!(
-                            "Value null at '{at}.{}' failed to satisfy constraint: Member must not be null",
-                            lower_camel(required)
-                        ));
-                    }
-                }
-                for (name, member) in &shape.members {
-                    if let (Some(inner), Some(member_shape)) =
-                        (object.get(name), self.model.shapes.get(&member.shape))
-                    {
-                        self.value(member_shape, inner, &format!("{at}.{}", lower_camel(name)))?;
-                    }
-                }
+                self.structure(shape, object, at)?;
             }
             "list" => {
                 let Some(items) = value.as_array() else {
@@ -1080,134 +1066,17 @@ impl Check<'_> {
                 let Some(entries) = value.as_object() else {
                     return wrong("a map (a JSON object)");
                 };
-                self.length(shape, entries.len(), value, at);
-                let key = shape.key.as_ref().and_then(|k| self.model.shapes.get(k));
-                let inner = shape.value.as_ref().and_then(|v| self.model.shapes.get(v));
-                for (k, v) in entries {
-                    if let Some(key) = key {
-                        let before = self.errors.len();
-                        self.string(key, k, at);
-                        if self.errors.len() > before {
-                            let reasons: Vec<String> = self
-                                .errors
-                                .drain(before..)
-                                .filter_map(|e| {
-                                    e.split_once("constraint: ").map(|(_, r)| r.to_string())
-                                })
-                                .collect();
-                            let weights = inner
-                                .is_some_and(|i| matches!(i.kind.as_str(), "double" | "float"));
-                            if weights {
-                                // Routing weights name the entry and every constraint of the
-                                // key (recorded: routing_config_exc_version_latest).
-                                let mut all = Vec::new();
-                                if let Some(max) = key.max {
-                                    all.push(format!(
-                                        "Member must have length less than or equal to {max}"
-                                    ));
-                                }
-                                if let Some(min) = key.min {
-                                    all.push(format!(
-                                        "Member must have length greater than or equal to {min}"
-                                    ));
-                                }
-                                if let Some(pattern) = &key.pattern {
-                                    all.push(format!(
-                                        "Member must satisfy regular expression pattern: {pattern}"
-                                    ));
-                                }
-                                let shown =
-                                    v.as_f64().map(java_double).unwrap_or_else(|| v.to_string());
-                                self.errors.push(format!(
-                                    "Value '{{{k}={shown}}}' at '{at}' failed to satisfy constraint: Map keys must satisfy constraint: [{}]",
-                                    all.join(", ")
-                                ));
-                            } else {
-                                self.errors.push(format!(
-                                    "Value at '{at}' failed to satisfy constraint: Map keys must satisfy constraint: [{}]",
-                                    reasons.join(", ")
-                                ));
-                            }
-                        }
-                    }
-                    if let Some(inner) = inner {
-                        let before = self.errors.len();
-                        self.value(inner, v, &format!("{at}.{k}"))?;
-                        // A number out of range is named as the whole entry, with every
-                        // constraint of the value's shape, in AWS's (Java's) words (recorded:
-                        // test_notfound_and_invalid_routingconfigs, routing_config_exc_toohigh).
-                        if self.errors.len() > before
-                            && matches!(inner.kind.as_str(), "double" | "float")
-                        {
-                            self.errors.truncate(before);
-                            let mut all = Vec::new();
-                            if let Some(max) = inner.max {
-                                all.push(format!(
-                                    "Member must have value less than or equal to {}",
-                                    java_double(max)
-                                ));
-                            }
-                            if let Some(min) = inner.min {
-                                all.push(format!(
-                                    "Member must have value greater than or equal to {}",
-                                    java_double(min)
-                                ));
-                            }
-                            all.push("Member must not be null".to_string());
-                            let shown =
-                                v.as_f64().map(java_double).unwrap_or_else(|| v.to_string());
-                            self.errors.push(format!(
-                                "Value '{{{k}={shown}}}' at '{at}' failed to satisfy constraint: Map value must satisfy constraint: [{}]",
-                                all.join(", ")
-                            ));
-                        }
-                    }
-                }
+                self.map(shape, entries, value, at)?;
             }
             "string" => {
                 let Some(text) = value.as_str() else {
-                    // API Gateway's server names the Java class it read instead (recorded:
-                    // test_put_integration_request_parameter_bool_type,
-                    // test_integration_response_invalid_responsetemplates).
-                    let read = match value {
-                        Value::Bool(_) => Some("java.lang.Boolean"),
-                        Value::Number(_) => {
-                            Some("com.amazon.coral.value.json.numbers.TruncatingBigNumber")
-                        }
-                        _ => None,
-                    };
-                    if let (Service::ApiGateway, Some(class)) = (self.service, read) {
-                        return Err(Invalid::Type(format!(
-                            "class {class} can not be converted to an String"
-                        )));
-                    }
-                    return wrong("a string");
+                    return Err(self.not_a_string(value, at));
                 };
                 self.string(shape, text, at);
             }
             "blob" if !value.is_string() => return wrong("a base64 string"),
             "boolean" if !value.is_boolean() => return wrong("true or false"),
-            "integer" | "long" => {
-                let whole = value
-                    .as_i64()
-                    .map(i128::from)
-                    .or_else(|| value.as_u64().map(i128::from));
-                let Some(number) = whole else {
-                    return wrong("a whole number");
-                };
-                let fits = if shape.kind == "integer" {
-                    i32::try_from(number).is_ok()
-                } else {
-                    i64::try_from(number).is_ok()
-                };
-                if !fits {
-                    let bits = if shape.kind == "integer" { 32 } else { 64 };
-                    return Err(Invalid::Type(format!(
-                        "'{at}' must be a {bits}-bit integer; {number} is out of range"
-                    )));
-                }
-                self.range(shape, number as f64, value, at);
-            }
+            "integer" | "long" => self.integer(shape, value, at)?,
             "double" | "float" => {
                 let Some(number) = value.as_f64() else {
                     return wrong("a number");
@@ -1219,6 +1088,162 @@ impl Check<'_> {
             }
             _ => {}
         }
+        Ok(())
+    }
+
+    /// A structure's members: the required ones present, each present one as its shape says.
+    fn structure(
+        &mut self,
+        shape: &Shape,
+        object: &serde_json::Map<String, Value>,
+        at: &str,
+    ) -> Result<(), Invalid> {
+        for required in &shape.required {
+            if object.get(required).is_none_or(Value::is_null) {
+                self.errors.push(format!(
+                    "Value null at '{at}.{}' failed to satisfy constraint: Member must not be null",
+                    lower_camel(required)
+                ));
+            }
+        }
+        for (name, member) in &shape.members {
+            if let (Some(inner), Some(member_shape)) =
+                (object.get(name), self.model.shapes.get(&member.shape))
+            {
+                self.value(member_shape, inner, &format!("{at}.{}", lower_camel(name)))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A map's size, then each key and value as their shapes say.
+    fn map(
+        &mut self,
+        shape: &Shape,
+        entries: &serde_json::Map<String, Value>,
+        value: &Value,
+        at: &str,
+    ) -> Result<(), Invalid> {
+        self.length(shape, entries.len(), value, at);
+        let key = shape.key.as_ref().and_then(|k| self.model.shapes.get(k));
+        let inner = shape.value.as_ref().and_then(|v| self.model.shapes.get(v));
+        for (k, v) in entries {
+            if let Some(key) = key {
+                let before = self.errors.len();
+                self.string(key, k, at);
+                if self.errors.len() > before {
+                    let reasons: Vec<String> = self
+                        .errors
+                        .drain(before..)
+                        .filter_map(|e| e.split_once("constraint: ").map(|(_, r)| r.to_string()))
+                        .collect();
+                    let weights =
+                        inner.is_some_and(|i| matches!(i.kind.as_str(), "double" | "float"));
+                    if weights {
+                        // Routing weights name the entry and every constraint of the
+                        // key (recorded: routing_config_exc_version_latest).
+                        let mut all = Vec::new();
+                        if let Some(max) = key.max {
+                            all.push(format!(
+                                "Member must have length less than or equal to {max}"
+                            ));
+                        }
+                        if let Some(min) = key.min {
+                            all.push(format!(
+                                "Member must have length greater than or equal to {min}"
+                            ));
+                        }
+                        if let Some(pattern) = &key.pattern {
+                            all.push(format!(
+                                "Member must satisfy regular expression pattern: {pattern}"
+                            ));
+                        }
+                        let shown = v.as_f64().map(java_double).unwrap_or_else(|| v.to_string());
+                        self.errors.push(format!(
+                            "Value '{{{k}={shown}}}' at '{at}' failed to satisfy constraint: Map keys must satisfy constraint: [{}]",
+                            all.join(", ")
+                        ));
+                    } else {
+                        self.errors.push(format!(
+                            "Value at '{at}' failed to satisfy constraint: Map keys must satisfy constraint: [{}]",
+                            reasons.join(", ")
+                        ));
+                    }
+                }
+            }
+            if let Some(inner) = inner {
+                let before = self.errors.len();
+                self.value(inner, v, &format!("{at}.{k}"))?;
+                // A number out of range is named as the whole entry, with every
+                // constraint of the value's shape, in AWS's (Java's) words (recorded:
+                // test_notfound_and_invalid_routingconfigs, routing_config_exc_toohigh).
+                if self.errors.len() > before && matches!(inner.kind.as_str(), "double" | "float") {
+                    self.errors.truncate(before);
+                    let mut all = Vec::new();
+                    if let Some(max) = inner.max {
+                        all.push(format!(
+                            "Member must have value less than or equal to {}",
+                            java_double(max)
+                        ));
+                    }
+                    if let Some(min) = inner.min {
+                        all.push(format!(
+                            "Member must have value greater than or equal to {}",
+                            java_double(min)
+                        ));
+                    }
+                    all.push("Member must not be null".to_string());
+                    let shown = v.as_f64().map(java_double).unwrap_or_else(|| v.to_string());
+                    self.errors.push(format!(
+                        "Value '{{{k}={shown}}}' at '{at}' failed to satisfy constraint: Map value must satisfy constraint: [{}]",
+                        all.join(", ")
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A string member sent as another JSON type.
+    fn not_a_string(&self, value: &Value, at: &str) -> Invalid {
+        // API Gateway's server names the Java class it read instead (recorded:
+        // test_put_integration_request_parameter_bool_type,
+        // test_integration_response_invalid_responsetemplates).
+        let read = match value {
+            Value::Bool(_) => Some("java.lang.Boolean"),
+            Value::Number(_) => Some("com.amazon.coral.value.json.numbers.TruncatingBigNumber"),
+            _ => None,
+        };
+        if let (Service::ApiGateway, Some(class)) = (self.service, read) {
+            return Invalid::Type(format!("class {class} can not be converted to an String"));
+        }
+        Invalid::Type(format!("'{at}' must be a string, not {}", kind_of(value)))
+    }
+
+    /// A whole number: JSON's, within the shape's bits and range.
+    fn integer(&mut self, shape: &Shape, value: &Value, at: &str) -> Result<(), Invalid> {
+        let whole = value
+            .as_i64()
+            .map(i128::from)
+            .or_else(|| value.as_u64().map(i128::from));
+        let Some(number) = whole else {
+            return Err(Invalid::Type(format!(
+                "'{at}' must be a whole number, not {}",
+                kind_of(value)
+            )));
+        };
+        let fits = if shape.kind == "integer" {
+            i32::try_from(number).is_ok()
+        } else {
+            i64::try_from(number).is_ok()
+        };
+        if !fits {
+            let bits = if shape.kind == "integer" { 32 } else { 64 };
+            return Err(Invalid::Type(format!(
+                "'{at}' must be a {bits}-bit integer; {number} is out of range"
+            )));
+        }
+        self.range(shape, number as f64, value, at);
         Ok(())
     }
 
