@@ -1287,26 +1287,23 @@ async fn minute_rows(table: &mut Table, url: &str, pid: u32) {
             .collect::<Vec<_>>()
             .join(" ")
     };
-    table.row(
-        "stage URL, 32 clients, a minute: req/s per 5 s",
-        per_window(&|w| w.rate),
-        "",
-    );
-    table.row(
-        "  CPU µs per request, per 5 s: faqctl local",
-        per_window(&|w| w.cloud_us),
-        "",
-    );
-    table.row(
-        "  CPU µs per request, per 5 s: its bootstraps",
-        per_window(&|w| w.bootstraps_us),
-        "",
-    );
-    table.row(
-        "  CPU µs per request, per 5 s: the load generator",
-        per_window(&|w| w.client_us),
-        "",
-    );
+    /// One figure of a window.
+    type Figure = fn(&Window) -> f64;
+    let rows: [(&str, Figure); 4] = [
+        ("stage URL, 32 clients, a minute: req/s per 5 s", |w| w.rate),
+        ("  CPU µs per request, per 5 s: faqctl local", |w| {
+            w.cloud_us
+        }),
+        ("  CPU µs per request, per 5 s: its bootstraps", |w| {
+            w.bootstraps_us
+        }),
+        ("  CPU µs per request, per 5 s: the load generator", |w| {
+            w.client_us
+        }),
+    ];
+    for (metric, figure) in rows {
+        table.row(metric, per_window(&figure), "");
+    }
     table.row(
         "  the machine's CPU per 5 s: % stolen / % idle",
         windows
