@@ -1411,7 +1411,7 @@ fn resolve(
 }
 
 /// The method a request's verb reaches on a resource: its own, else the resource's `ANY`.
-fn method_for<'r>(resource: &'r Resource, verb: &Method) -> Option<&'r ApiMethod> {
+pub fn method_for<'r>(resource: &'r Resource, verb: &Method) -> Option<&'r ApiMethod> {
     resource
         .methods
         .get(verb.as_str())

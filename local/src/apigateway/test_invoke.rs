@@ -32,14 +32,19 @@ pub async fn test_invoke_method(
     input: TestInvokeMethodRequest,
 ) -> Result<Response, Response> {
     let no_method = || not_found("Invalid Method identifier specified");
+    let verb = HttpMethod::from_bytes(input.http_method.as_bytes());
     let (resource_path, declared) = {
         let db = cloud.db();
         let resource = resource(&db, region, &input.rest_api_id, &input.resource_id)?;
-        let method = resource
-            .methods
-            .get(&input.http_method)
-            .or_else(|| resource.methods.get("ANY"))
+        let method = verb
+            .as_ref()
+            .ok()
+            .and_then(|verb| execute_api::method_for(resource, verb))
             .ok_or_else(no_method)?;
+        // Inferred (CreateDeployment's words for the same lack; no recording shows it).
+        if method.integration.is_none() {
+            return Err(super::bad_request("No integration defined for method"));
+        }
         (resource.path.clone(), declared_headers(&method.responses))
     };
     let target = input
@@ -51,7 +56,7 @@ pub async fn test_invoke_method(
         Some((path, query)) => (path, Some(query)),
         None => (target, None),
     };
-    let verb = HttpMethod::from_bytes(input.http_method.as_bytes()).map_err(|_| no_method())?;
+    let verb = verb.map_err(|_| no_method())?;
     let (headers, names) = request_headers(&input);
     let request = StageRequest {
         api_id: &input.rest_api_id,
