@@ -93,7 +93,8 @@ pub async fn handle(cloud: &Arc<Cloud>, request: StageRequest<'_>) -> Response {
         ));
         message(429, "Too Many Requests", "TooManyRequestsException")
     } else {
-        serve(cloud, &request, &request_id, &trace_id, &mut trace).await
+        let route = resolve(&cloud.db(), &request, cloud.timing.deployment);
+        serve(cloud, &request, route, &request_id, &trace_id, &mut trace).await
     };
     if let Some((settings, region)) = settings {
         write_api_logs(
@@ -107,6 +108,60 @@ pub async fn handle(cloud: &Arc<Cloud>, request: StageRequest<'_>) -> Response {
         );
     }
     with_ids(response, &request_id, &trace_id)
+}
+
+/// What TestInvokeMethod ran (`apigateway/test_invoke.rs`): the method's answer as the
+/// integration made it (no stage's ids added) and the execution log's lines.
+pub struct MethodRun {
+    pub response: Response,
+    pub request_id: String,
+    pub trace_id: String,
+    /// A MOCK integration answered (its answer carries no trace id).
+    pub mocked: bool,
+    /// (is an error, when (epoch ms), the line), as a stage logging at INFO has them.
+    pub lines: Vec<(bool, i64, String)>,
+}
+
+/// Runs `request.method` (else `ANY`) of the resource `resource_id` of the API as it is now,
+/// not as a deployment has it (TestInvokeMethod): the path parameters are what `request.path`
+/// gives the resource's path (none when it does not match it), `variables` are the stage's,
+/// and neither authorization nor a usage plan is checked; then the method runs as a stage
+/// request's does. `None`: no such API, resource or method.
+pub async fn run_method(
+    cloud: &Arc<Cloud>,
+    request: &StageRequest<'_>,
+    resource_id: &str,
+    variables: BTreeMap<String, String>,
+) -> Option<MethodRun> {
+    let request_id = new_request_id();
+    let trace_id = trace_id_of(request.headers);
+    let route = {
+        let db = cloud.db();
+        let api = db.api_by_id(request.api_id)?;
+        let resource = api.resources.get(resource_id)?;
+        let method = method_for(resource, request.method)?;
+        let alone = BTreeMap::from([(resource.id.clone(), resource.clone())]);
+        let parameters = match_resource(&alone, request.path).and_then(|(_, p)| p);
+        let current = super::state::Deployment {
+            id: String::new(),
+            description: None,
+            created: 0,
+            resources: BTreeMap::new(),
+            models: api.models.clone(),
+            request_validators: api.request_validators.clone(),
+            gateway_responses: api.gateway_responses.clone(),
+        };
+        route_to(api, &current, (resource, parameters), method, variables)
+    };
+    let mut trace = Trace::new(&request_id, true);
+    let response = serve(cloud, request, route, &request_id, &trace_id, &mut trace).await;
+    Some(MethodRun {
+        mocked: response.extensions().get::<Mocked>().is_some(),
+        response,
+        request_id,
+        trace_id,
+        lines: trace.lines,
+    })
 }
 
 /// What happened to one request, for API Gateway's execution and access logs.
@@ -151,11 +206,11 @@ impl Trace {
 async fn serve(
     cloud: &Arc<Cloud>,
     request: &StageRequest<'_>,
+    route: Result<Route, Response>,
     request_id: &str,
     trace_id: &str,
     trace: &mut Trace,
 ) -> Response {
-    let route = resolve(&cloud.db(), request, cloud.timing.deployment);
     let Route {
         resource,
         target,
@@ -196,6 +251,7 @@ async fn serve(
             request.method, request.path
         )
     });
+    method_request_lines(request, path_parameters.as_ref(), trace);
     if let Some(validation) = &validation {
         let input = || {
             mock_input(
@@ -510,6 +566,59 @@ async fn http(
     answer_selected(request, method, selected, &input, Some(&answer), trace)
 }
 
+/// A query string's parameters, decoded (a name given twice: its last value).
+fn query_map(query: Option<&str>) -> BTreeMap<String, String> {
+    query
+        .map(|q| {
+            q.split('&')
+                .map(|pair| {
+                    let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                    (decode_segment(k), decode_segment(v))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The method request in API Gateway's execution log (INFO): its path parameters, query
+/// string, headers (as the client cased them) and body, before any mapping, each map as Java
+/// prints one (`{petId=123}`; recorded: test_invoke_test_method, test_apigw_test_invoke_method_api).
+fn method_request_lines(
+    request: &StageRequest<'_>,
+    path: Option<&BTreeMap<String, String>>,
+    trace: &mut Trace,
+) {
+    if !trace.info_enabled {
+        return;
+    }
+    let headers: Vec<(String, String)> = request
+        .headers
+        .iter()
+        .filter_map(|(name, value)| {
+            let name = request
+                .names
+                .as_ref()
+                .and_then(|names| names.get(name.as_str()).cloned())
+                .unwrap_or_else(|| name.to_string());
+            Some((name, value.to_str().ok()?.to_string()))
+        })
+        .collect();
+    let path = java_map(path.into_iter().flatten());
+    let query = java_map(&query_map(request.query));
+    let headers = java_map(headers.iter().map(|(k, v)| (k, v)));
+    let body = String::from_utf8_lossy(&request.body);
+    trace.info(|| format!("Method request path: {path}"));
+    trace.info(|| format!("Method request query string: {query}"));
+    trace.info(|| format!("Method request headers: {headers}"));
+    trace.info(|| format!("Method request body before transformations: {body}"));
+}
+
+/// A map as Java's `toString` prints it: `{a=1, b=2}`.
+pub fn java_map<'a>(pairs: impl IntoIterator<Item = (&'a String, &'a String)>) -> String {
+    let pairs: Vec<String> = pairs.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+    format!("{{{}}}", pairs.join(", "))
+}
+
 /// What a MOCK integration's mapping templates see: the request's path, query string and
 /// headers, its context, and the stage's variables.
 fn mock_input(
@@ -522,17 +631,7 @@ fn mock_input(
 ) -> TemplateInput {
     TemplateInput {
         path: path_parameters.unwrap_or_default(),
-        query: request
-            .query
-            .map(|q| {
-                q.split('&')
-                    .map(|pair| {
-                        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-                        (decode_segment(k), decode_segment(v))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
+        query: query_map(request.query),
         headers: request
             .headers
             .iter()
@@ -1291,11 +1390,7 @@ fn resolve(
     let Some((resource, parameters)) = match_resource(&deployment.resources, request.path) else {
         return Err(missing());
     };
-    let method = resource
-        .methods
-        .get(request.method.as_str())
-        .or_else(|| resource.methods.get("ANY"));
-    let Some(method) = method else {
+    let Some(method) = method_for(resource, request.method) else {
         return Err(missing());
     };
     // API Gateway takes the type in any case (recorded: test_integration_mock_with_path_param
@@ -1309,6 +1404,29 @@ fn resolve(
         // A Cognito or custom authorizer, which the local cloud does not run.
         return Err(missing());
     };
+    let mut route = route_to(api, deployment, (resource, parameters), method, variables)?;
+    route.canary = canary.is_some();
+    route.authorization = authorization;
+    Ok(route)
+}
+
+/// The method a request's verb reaches on a resource: its own, else the resource's `ANY`.
+pub fn method_for<'r>(resource: &'r Resource, verb: &Method) -> Option<&'r ApiMethod> {
+    resource
+        .methods
+        .get(verb.as_str())
+        .or_else(|| resource.methods.get("ANY"))
+}
+
+/// The route to `method` of `resource` as `deployment` has it (not a canary's, authorized by
+/// nothing: the caller sets both): its integration's target and what the request is held to.
+fn route_to(
+    api: &super::state::RestApi,
+    deployment: &super::state::Deployment,
+    (resource, parameters): (&Resource, Option<BTreeMap<String, String>>),
+    method: &ApiMethod,
+    variables: BTreeMap<String, String>,
+) -> Result<Route, Response> {
     let kind = method.integration.as_ref().map(|i| i.kind.as_str());
     let target = match kind {
         Some("MOCK") => Target::Mock(Box::new(method.clone())),
@@ -1327,11 +1445,11 @@ fn resolve(
         parameters,
         region: api.region.clone(),
         variables,
-        canary: canary.is_some(),
+        canary: false,
         deployment_id: deployment.id.clone(),
         binary_media_types: api.binary_media_types.clone(),
         api_key_required: method.api_key_required,
-        authorization,
+        authorization: "NONE",
         validation: request_validation::of(method, deployment),
         gateway_responses: deployment.gateway_responses.clone(),
     })
@@ -1410,7 +1528,6 @@ fn mock(
         Ok(status) => status,
         Err(refused) => return refused,
     };
-    trace.info(|| format!("Received response. Status: {status}, Integration latency: 0 ms"));
     let selected = select_integration_response(integration, Some(&status.to_string()));
     if selected.is_none() {
         trace.error(format!("Execution failed due to configuration error: No match for output mapping and no default output mapping specified for Endpoint Response Type: {status}"));
@@ -1481,7 +1598,6 @@ fn answer_selected(
         ));
         return internal();
     };
-    trace.info(|| format!("Method completed with status: {}", code.as_u16()));
     mock_response(code, body, &content_type, headers)
 }
 

@@ -912,12 +912,12 @@ async fn apply_call(
                 headers,
                 Some(Value::Object(members)),
             );
-            apigateway::apply(&mut cloud.db(), op, region, input)
+            apigateway::serve(cloud, op, region, input).await
         }
         Call::ApiGateway(op) => match (op, json.map_or_else(|| wire::parse_body(body), Ok)) {
             (Some(op), Ok(members)) => {
                 let input = rest_input(service, op.name(), uri, headers, Some(members));
-                apigateway::apply(&mut cloud.db(), op, region, input)
+                apigateway::serve(cloud, op, region, input).await
             }
             (_, Err(message)) => {
                 wire::apigateway_error(ApiGatewayError::BadRequestException, &message)

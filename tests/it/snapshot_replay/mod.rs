@@ -744,6 +744,7 @@ mod apigateway;
 mod apigateway_http;
 mod apigateway_lambda;
 mod apigateway_ops;
+mod apigateway_test_invoke;
 mod apigateway_validation;
 mod authorizers;
 mod canary;
