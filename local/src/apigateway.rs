@@ -70,9 +70,8 @@ pub fn writes(operation: Operation) -> bool {
     !operation.name().starts_with("Get")
 }
 
-/// Performs an operation on the state: its typed input (the path's, query's and body's
-/// members, held to the model) to one function per operation, as mini-redis applies a
-/// `Command`. `region` is the request's (its SigV4 scope).
+/// Serves an operation: TestInvokeMethod, which runs a method's integration, off the state's
+/// lock; every other through `apply`. `region` is the request's (its SigV4 scope).
 pub async fn serve(
     cloud: &std::sync::Arc<super::Cloud>,
     operation: Operation,
@@ -94,7 +93,9 @@ pub async fn serve(
     }
 }
 
-/// The operations on the state alone, under the `Db`'s lock (TestInvokeMethod is `serve`'s).
+/// Performs an operation on the state, under the `Db`'s lock: its typed input (the path's,
+/// query's and body's members, held to the model) to one function per operation, as
+/// mini-redis applies a `Command` (TestInvokeMethod is `serve`'s).
 pub fn apply(db: &mut Db, operation: Operation, region: &str, input: Value) -> Response {
     let request = match Request::parse(operation, input) {
         Ok(request) => request,
