@@ -192,8 +192,20 @@ async fn event_of(url: &str, headers: &[(&str, &str)]) -> Value {
 async fn the_proxy_event_is_built_as_aws_builds_it() {
     let cloud = common::local_cloud(LocalConfig::default()).await;
     let base = echo_api(&cloud).await;
+    the_event_without_trailing_slash_is_as_recorded(&base).await;
+    the_path_variants_are_as_recorded(&base).await;
+    the_query_is_decoded_as_recorded(&base).await;
+    // "invocation-hardcoded": a plain resource has no path parameters.
+    let event = event_of(&format!("{base}/hardcoded"), &[]).await;
+    assert_eq!(event["resource"], "/hardcoded");
+    assert_eq!(event["path"], "/hardcoded");
+    assert_eq!(event["pathParameters"], Value::Null);
+    cloud.stop().await;
+}
 
-    // "invocation-payload-without-trailing-slash"
+/// "invocation-payload-without-trailing-slash": the event's members, its request context and
+/// the headers, as recorded.
+async fn the_event_without_trailing_slash_is_as_recorded(base: &str) {
     let event = event_of(
         &format!("{base}/proxy-value"),
         &[("Authorization", "random-value"), ("tEsT-HEADeR", "aValUE")],
@@ -208,7 +220,12 @@ async fn the_proxy_event_is_built_as_aws_builds_it() {
     assert_eq!(event["body"], Value::Null);
     assert_eq!(event["isBase64Encoded"], false);
     assert_eq!(event["httpMethod"], "GET");
-    let context = &event["requestContext"];
+    the_request_context_is_as_recorded(&event["requestContext"]);
+    the_headers_are_as_recorded(&event);
+}
+
+/// The recorded requestContext members, no more, no fewer, with their values and formats.
+fn the_request_context_is_as_recorded(context: &Value) {
     let keys: Vec<&str> = context
         .as_object()
         .unwrap()
@@ -278,7 +295,10 @@ async fn the_proxy_event_is_built_as_aws_builds_it() {
         ]
     );
     assert_eq!(context["identity"]["userAgent"], "python-requests/testing");
-    // The headers API Gateway adds: who called, on which port, over what, and a trace id.
+}
+
+/// The headers API Gateway adds: who called, on which port, over what, and a trace id.
+fn the_headers_are_as_recorded(event: &Value) {
     let headers = &event["headers"];
     assert_eq!(headers["Authorization"], "random-value");
     // Names in the casing the client sent them.
@@ -299,7 +319,11 @@ async fn the_proxy_event_is_built_as_aws_builds_it() {
         event["multiValueHeaders"]["X-Forwarded-Proto"],
         json!([headers["X-Forwarded-Proto"]])
     );
+}
 
+/// The path variants: a trailing slash, a double slash, a query after a slash, and escapes,
+/// each kept in `path` as sent, and the proxy value as recorded.
+async fn the_path_variants_are_as_recorded(base: &str) {
     // "invocation-payload-with-trailing-slash": the slash is in `path`, not in the proxy value.
     let event = event_of(&format!("{base}/proxy-value/"), &[]).await;
     assert_eq!(event["path"], "/proxy-value/");
@@ -341,7 +365,10 @@ async fn the_proxy_event_is_built_as_aws_builds_it() {
         event["pathParameters"],
         json!({"proxy": "proxy-value/api/user/test%2Balias@gmail.com/plus/test+alias@gmail.com"})
     );
+}
 
+/// The query: decoded (`+` as a space), the last value single and all of them multi.
+async fn the_query_is_decoded_as_recorded(base: &str) {
     // "invocation-payload-with-params-encoding": the query decoded, `+` as a space.
     let event = event_of(
         &format!("{base}/proxy-value/api?dateTimeOffset=2023-06-12T18:05:10.123456+00:00&email=test%2Balias@gmail.com&plus=test+alias@gmail.com&url=https://www.google.com/&whitespace=foo%20bar&zhash=abort/"),
@@ -376,13 +403,6 @@ async fn the_proxy_event_is_built_as_aws_builds_it() {
         event["multiValueQueryStringParameters"],
         json!({"category": ["electronics", "books"], "price": ["10", "20", "30"]})
     );
-
-    // "invocation-hardcoded": a plain resource has no path parameters.
-    let event = event_of(&format!("{base}/hardcoded"), &[]).await;
-    assert_eq!(event["resource"], "/hardcoded");
-    assert_eq!(event["path"], "/hardcoded");
-    assert_eq!(event["pathParameters"], Value::Null);
-    cloud.stop().await;
 }
 
 /// test_apigateway_integrations.snapshot.json, `test_apigateway_header_remapping_aws[AWS_PROXY]`
