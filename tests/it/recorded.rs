@@ -621,9 +621,30 @@ where
 /// test_create_proxy_resource_validation, test_put_method_validation.
 #[tokio::test]
 async fn rest_apis_resources_and_methods_are_checked_and_answered_as_recorded() {
-    use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType};
     let (cloud, sdk) = start().await;
     let api = &sdk.apigateway;
+    create_rest_api_refuses_what_aws_refuses(api).await;
+    let created = api
+        .create_rest_api()
+        .name("a")
+        .version("v1")
+        .send()
+        .await
+        .unwrap();
+    let id = created.id().unwrap().to_string();
+    get_rest_api_answers_the_recorded_members(&cloud, &id).await;
+    get_rest_api_is_case_sensitive(api, &id).await;
+    let root = created.root_resource_id().unwrap();
+    greedy_resources_are_checked_as_recorded(api, &id, root).await;
+    put_method_is_checked_as_recorded(api, &id, root).await;
+    cloud.stop().await;
+}
+
+/// test_create_rest_api_with_optional_params and test_create_rest_api_with_endpoint_configuration:
+/// CreateRestApi refuses an empty description, a negative compression size, and no or two
+/// endpoint types, with AWS's words.
+async fn create_rest_api_refuses_what_aws_refuses(api: &aws_sdk_apigateway::Client) {
+    use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType};
     let bad = |code: &str, message: &str| {
         (
             "BadRequestException".to_string(),
@@ -689,15 +710,10 @@ async fn rest_apis_resources_and_methods_are_checked_and_answered_as_recorded() 
         let (got_code, got_message, _) = refused(apigw_refusal(outcome.unwrap_err()));
         assert_eq!((got_code, got_message), (code, message));
     }
+}
 
-    let created = api
-        .create_rest_api()
-        .name("a")
-        .version("v1")
-        .send()
-        .await
-        .unwrap();
-    let id = created.id().unwrap().to_string();
+/// GetRestApi answers the recorded members: unset and empty ones are left out, but `tags`.
+async fn get_rest_api_answers_the_recorded_members(cloud: &LocalCloud, id: &str) {
     let text = reqwest::Client::new()
         .get(format!("{}/restapis/{id}", cloud.endpoint()))
         .header("authorization", "AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/apigateway/aws4_request, SignedHeaders=host, Signature=0")
@@ -737,7 +753,10 @@ async fn rest_apis_resources_and_methods_are_checked_and_answered_as_recorded() 
         answered["endpointConfiguration"],
         serde_json::json!({"types": ["EDGE"], "ipAddressType": "ipv4"})
     );
+}
 
+/// test_get_api_case_insensitive: an API id in other case is not found.
+async fn get_rest_api_is_case_sensitive(api: &aws_sdk_apigateway::Client, id: &str) {
     let missing = id.to_uppercase();
     let (code, message) = apigw_refusal(
         api.get_rest_api()
@@ -753,11 +772,18 @@ async fn rest_apis_resources_and_methods_are_checked_and_answered_as_recorded() 
             format!("Invalid API identifier specified 000000000000:{missing}")
         )
     );
+}
 
-    let root = created.root_resource_id().unwrap();
+/// test_create_proxy_resource_validation: one variable path part among siblings, no child of
+/// a greedy one; a greedy child elsewhere is fine.
+async fn greedy_resources_are_checked_as_recorded(
+    api: &aws_sdk_apigateway::Client,
+    id: &str,
+    root: &str,
+) {
     let resource = |parent: &str, part: &str| {
         api.create_resource()
-            .rest_api_id(&id)
+            .rest_api_id(id)
             .parent_id(parent)
             .path_part(part)
             .send()
@@ -774,10 +800,14 @@ async fn rest_apis_resources_and_methods_are_checked_and_answered_as_recorded() 
     resource(parent.id().unwrap(), "{child+}")
         .await
         .expect("a greedy child elsewhere is fine");
+}
 
+/// test_put_method_validation: the authorizer, validator, model and method must exist, and
+/// below a resource a missing API is a missing resource.
+async fn put_method_is_checked_as_recorded(api: &aws_sdk_apigateway::Client, id: &str, root: &str) {
     let method = || {
         api.put_method()
-            .rest_api_id(&id)
+            .rest_api_id(id)
             .resource_id(root)
             .http_method("GET")
     };
@@ -815,7 +845,7 @@ async fn rest_apis_resources_and_methods_are_checked_and_answered_as_recorded() 
         .expect("Empty is every API's model");
     let (_, message) = apigw_refusal(
         api.put_method()
-            .rest_api_id(&id)
+            .rest_api_id(id)
             .resource_id(root)
             .http_method("WRONG")
             .authorization_type("NONE")
@@ -839,7 +869,6 @@ async fn rest_apis_resources_and_methods_are_checked_and_answered_as_recorded() 
         (code.as_str(), message.as_str()),
         ("NotFoundException", "Invalid Resource identifier specified")
     );
-    cloud.stop().await;
 }
 
 /// test_lambda_api.snapshot.json: test_publish_version_on_create, test_list_functions.
