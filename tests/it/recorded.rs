@@ -1416,6 +1416,15 @@ async fn stage_access_log_settings_patch_as_api_gateway_does() {
 async fn log_groups_and_events_answer_as_recorded_on_aws() {
     let (_cloud, sdk) = start().await;
     let logs = &sdk.logs;
+    log_groups_are_named_and_found_as_recorded(logs).await;
+    a_missing_group_or_stream_is_said_in_aws_words(logs).await;
+    only_events_within_bounds_are_kept(logs).await;
+    tokens_and_limits_are_checked_as_recorded(logs).await;
+}
+
+/// A name over 512 characters is refused; a prefix and a pattern together are refused; a
+/// pattern matches case-sensitively, and no match is an empty list.
+async fn log_groups_are_named_and_found_as_recorded(logs: &aws_sdk_cloudwatchlogs::Client) {
     let long = "a".repeat(513);
     let refused = refusal(
         logs.create_log_group()
@@ -1477,8 +1486,10 @@ async fn log_groups_and_events_answer_as_recorded_on_aws() {
         .await
         .unwrap();
     assert_eq!(names(none), Vec::<String>::new());
+}
 
-    // Missing group, then missing stream, in AWS's words.
+/// Missing group, then missing stream, in AWS's words.
+async fn a_missing_group_or_stream_is_said_in_aws_words(logs: &aws_sdk_cloudwatchlogs::Client) {
     let missing = |group: &'static str| {
         logs.get_log_events()
             .log_group_name(group)
@@ -1499,7 +1510,11 @@ async fn log_groups_and_events_answer_as_recorded_on_aws() {
             "The specified log stream does not exist.".into()
         )
     );
+}
 
+/// Events too old or too new are said to be rejected; only the event within bounds is stored,
+/// read by name or by identifier (name or ARN) alike.
+async fn only_events_within_bounds_are_kept(logs: &aws_sdk_cloudwatchlogs::Client) {
     logs.create_log_stream()
         .log_group_name("other-group")
         .log_stream_name("s")
@@ -1555,7 +1570,10 @@ async fn log_groups_and_events_answer_as_recorded_on_aws() {
         let messages: Vec<&str> = answer.events().iter().filter_map(|e| e.message()).collect();
         assert_eq!(messages, ["kept"], "{name:?} {identifier:?}");
     }
+}
 
+/// An invalid token and a limit over 10000 are refused by GetLogEvents and FilterLogEvents.
+async fn tokens_and_limits_are_checked_as_recorded(logs: &aws_sdk_cloudwatchlogs::Client) {
     let get = || {
         logs.get_log_events()
             .log_group_name("other-group")
