@@ -1089,7 +1089,6 @@ async fn cloudwatch_answers_the_query_protocol_in_xml() {
 /// refused, an authorizer id ignored while the method needs none.
 #[tokio::test]
 async fn update_method_patches_as_api_gateway_does() {
-    use aws_sdk_apigateway::types::{Op, PatchOperation};
     let (_cloud, sdk) = start().await;
     let api = sdk
         .apigateway
@@ -1098,24 +1097,76 @@ async fn update_method_patches_as_api_gateway_does() {
         .send()
         .await
         .unwrap();
-    let (api_id, root) = (api.id().unwrap(), api.root_resource_id().unwrap());
-    let patch = |op: Op, path: &str, value: &str| {
-        PatchOperation::builder()
-            .op(op)
-            .path(path)
-            .value(value)
-            .build()
+    let method = RootMethod {
+        sdk: &sdk,
+        api_id: api.id().unwrap(),
+        root: api.root_resource_id().unwrap(),
     };
-    let update = |verb: &'static str, operations: Vec<PatchOperation>| {
-        sdk.apigateway
+    a_method_not_there_is_not_found(&method).await;
+    sdk.apigateway
+        .put_method()
+        .rest_api_id(method.api_id)
+        .resource_id(method.root)
+        .http_method("ANY")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    members_are_added_replaced_and_removed_by_path(&method).await;
+    what_update_method_refuses_is_refused_in_its_words(&method).await;
+}
+
+/// One PATCH operation of UpdateMethod.
+fn patch_operation(
+    op: aws_sdk_apigateway::types::Op,
+    path: &str,
+    value: &str,
+) -> aws_sdk_apigateway::types::PatchOperation {
+    aws_sdk_apigateway::types::PatchOperation::builder()
+        .op(op)
+        .path(path)
+        .value(value)
+        .build()
+}
+
+/// The methods of an API's root resource, patched by UpdateMethod.
+struct RootMethod<'a> {
+    sdk: &'a Sdk,
+    api_id: &'a str,
+    root: &'a str,
+}
+
+impl RootMethod<'_> {
+    async fn update(
+        &self,
+        verb: &'static str,
+        operations: Vec<aws_sdk_apigateway::types::PatchOperation>,
+    ) -> Result<
+        aws_sdk_apigateway::operation::update_method::UpdateMethodOutput,
+        aws_sdk_apigateway::error::SdkError<
+            aws_sdk_apigateway::operation::update_method::UpdateMethodError,
+        >,
+    > {
+        self.sdk
+            .apigateway
             .update_method()
-            .rest_api_id(api_id)
-            .resource_id(root)
+            .rest_api_id(self.api_id)
+            .resource_id(self.root)
             .http_method(verb)
             .set_patch_operations(Some(operations))
             .send()
-    };
-    let missing = update("GET", vec![patch(Op::Replace, "/operationName", "x")])
+            .await
+    }
+}
+
+/// A method that was never put is not found.
+async fn a_method_not_there_is_not_found(method: &RootMethod<'_>) {
+    use aws_sdk_apigateway::types::Op;
+    let missing = method
+        .update(
+            "GET",
+            vec![patch_operation(Op::Replace, "/operationName", "x")],
+        )
         .await
         .unwrap_err();
     assert_eq!(
@@ -1125,29 +1176,26 @@ async fn update_method_patches_as_api_gateway_does() {
             "Invalid Method identifier specified".into()
         )
     );
-    sdk.apigateway
-        .put_method()
-        .rest_api_id(api_id)
-        .resource_id(root)
-        .http_method("ANY")
-        .authorization_type("NONE")
-        .send()
+}
+
+/// Request parameters and models are added, replaced and removed by their own paths (a
+/// content type's `/` as `~1`); the method's members are replaced.
+async fn members_are_added_replaced_and_removed_by_path(method: &RootMethod<'_>) {
+    use aws_sdk_apigateway::types::Op;
+    let added = method
+        .update(
+            "ANY",
+            vec![
+                patch_operation(
+                    Op::Add,
+                    "/requestParameters/method.request.querystring.optional",
+                    "true",
+                ),
+                patch_operation(Op::Add, "/requestModels/application~1json", "Empty"),
+            ],
+        )
         .await
         .unwrap();
-
-    let added = update(
-        "ANY",
-        vec![
-            patch(
-                Op::Add,
-                "/requestParameters/method.request.querystring.optional",
-                "true",
-            ),
-            patch(Op::Add, "/requestModels/application~1json", "Empty"),
-        ],
-    )
-    .await
-    .unwrap();
     assert_eq!(
         added
             .request_models()
@@ -1163,21 +1211,22 @@ async fn update_method_patches_as_api_gateway_does() {
             .get("method.request.querystring.optional"),
         Some(&true)
     );
-    let replaced = update(
-        "ANY",
-        vec![
-            patch(Op::Replace, "/operationName", "ReplacedOperationName"),
-            patch(Op::Replace, "/apiKeyRequired", "true"),
-            patch(Op::Replace, "/authorizationType", "AWS_IAM"),
-            patch(
-                Op::Replace,
-                "/requestParameters/method.request.querystring.optional",
-                "false",
-            ),
-        ],
-    )
-    .await
-    .unwrap();
+    let replaced = method
+        .update(
+            "ANY",
+            vec![
+                patch_operation(Op::Replace, "/operationName", "ReplacedOperationName"),
+                patch_operation(Op::Replace, "/apiKeyRequired", "true"),
+                patch_operation(Op::Replace, "/authorizationType", "AWS_IAM"),
+                patch_operation(
+                    Op::Replace,
+                    "/requestParameters/method.request.querystring.optional",
+                    "false",
+                ),
+            ],
+        )
+        .await
+        .unwrap();
     assert_eq!(replaced.operation_name(), Some("ReplacedOperationName"));
     assert_eq!(replaced.api_key_required(), Some(true));
     assert_eq!(replaced.authorization_type(), Some("AWS_IAM"));
@@ -1188,83 +1237,96 @@ async fn update_method_patches_as_api_gateway_does() {
             .get("method.request.querystring.optional"),
         Some(&false)
     );
-    let removed = update(
-        "ANY",
-        vec![
-            patch(
-                Op::Remove,
-                "/requestParameters/method.request.querystring.optional",
-                "true",
-            ),
-            patch(Op::Remove, "/requestModels/application~1json", "Empty"),
-        ],
-    )
-    .await
-    .unwrap();
+    let removed = method
+        .update(
+            "ANY",
+            vec![
+                patch_operation(
+                    Op::Remove,
+                    "/requestParameters/method.request.querystring.optional",
+                    "true",
+                ),
+                patch_operation(Op::Remove, "/requestModels/application~1json", "Empty"),
+            ],
+        )
+        .await
+        .unwrap();
     assert!(removed.request_parameters().is_none() && removed.request_models().is_none());
     assert_eq!(removed.operation_name(), Some("ReplacedOperationName"));
+}
 
+/// Back to an open method, then what API Gateway refuses, in its words: any other path or
+/// operation, an authorizer type without an authorizer; an authorizer id is ignored while the
+/// method needs none.
+async fn what_update_method_refuses_is_refused_in_its_words(method: &RootMethod<'_>) {
+    use aws_sdk_apigateway::types::Op;
     // Back to an open method, then what API Gateway refuses, in its words.
-    update(
-        "ANY",
-        vec![
-            patch(Op::Replace, "/authorizationType", "NONE"),
-            patch(Op::Replace, "/apiKeyRequired", "whatever"),
-        ],
-    )
-    .await
-    .unwrap();
+    method
+        .update(
+            "ANY",
+            vec![
+                patch_operation(Op::Replace, "/authorizationType", "NONE"),
+                patch_operation(Op::Replace, "/apiKeyRequired", "whatever"),
+            ],
+        )
+        .await
+        .unwrap();
     for (operation, message) in [
         (
-            patch(Op::Add, "/operationName", "operationName"),
+            patch_operation(Op::Add, "/operationName", "operationName"),
             "Invalid patch operation specified. Must be one of: [replace]",
         ),
         (
-            patch(Op::Add, "/requestValidatorId", "wrong-id"),
+            patch_operation(Op::Add, "/requestValidatorId", "wrong-id"),
             "Invalid patch operation specified. Must be one of: [replace]",
         ),
         (
-            patch(Op::Add, "/httpMethod", "PUT"),
+            patch_operation(Op::Add, "/httpMethod", "PUT"),
             "Invalid patch path /httpMethod",
         ),
         (
-            patch(Op::Replace, "/requestParameters", "method.request.querystring.optional=false"),
+            patch_operation(Op::Replace, "/requestParameters", "method.request.querystring.optional=false"),
             "Invalid patch path /requestParameters",
         ),
         (
-            patch(Op::Add, "/requestModels/application/json", "Empty"),
+            patch_operation(Op::Add, "/requestModels/application/json", "Empty"),
             "Invalid patch path /requestModels/application/json",
         ),
         (
-            patch(Op::Replace, "/authorizationType", "CUSTOM"),
+            patch_operation(Op::Replace, "/authorizationType", "CUSTOM"),
             "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer.",
         ),
         (
-            patch(Op::Replace, "/requestValidatorId", "fake-id"),
+            patch_operation(Op::Replace, "/requestValidatorId", "fake-id"),
             "Invalid Request Validator identifier specified",
         ),
     ] {
-        let refused = update("ANY", vec![operation]).await.unwrap_err();
+        let refused = method.update("ANY", vec![operation]).await.unwrap_err();
         assert_eq!(
             refusal(refused),
             ("BadRequestException".into(), message.into())
         );
     }
     // An authorizer id while the method needs none: ignored, as recorded.
-    let skipped = update("ANY", vec![patch(Op::Replace, "/authorizerId", "abc123")])
+    let skipped = method
+        .update(
+            "ANY",
+            vec![patch_operation(Op::Replace, "/authorizerId", "abc123")],
+        )
         .await
         .unwrap();
     assert_eq!(skipped.authorizer_id(), None);
     assert_eq!(skipped.api_key_required(), Some(false));
-    let refused = update(
-        "ANY",
-        vec![
-            patch(Op::Replace, "/authorizationType", "CUSTOM"),
-            patch(Op::Replace, "/authorizerId", "abc123"),
-        ],
-    )
-    .await
-    .unwrap_err();
+    let refused = method
+        .update(
+            "ANY",
+            vec![
+                patch_operation(Op::Replace, "/authorizationType", "CUSTOM"),
+                patch_operation(Op::Replace, "/authorizerId", "abc123"),
+            ],
+        )
+        .await
+        .unwrap_err();
     assert_eq!(refusal(refused).1, "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer.");
 }
 
