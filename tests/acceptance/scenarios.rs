@@ -526,6 +526,28 @@ fn path(p: &std::path::Path) -> &str {
 async fn lifecycle(ctx: &Ctx<'_>) -> anyhow::Result<()> {
     let limit = ctx.target.propagation;
     let good = path(&ctx.zips.good);
+    let url = cold_deploy(ctx, good).await?;
+    the_stage_answers_a_faq(&url, limit).await?;
+    let follow = ctx
+        .faqctl(&["logs", "--follow", "--since", "5m", "--output", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .context("cannot start `faqctl logs --follow`")?;
+    let request_id = invoke_runs_version_1(ctx).await?;
+    export_describes_the_faq_contract(ctx).await?;
+    logs_follow_shows_the_request(follow, &request_id, limit).await?;
+    plan_shows_no_changes(ctx, good).await?;
+    a_change_passes_the_gate(ctx, &url, limit).await?;
+    a_broken_bootstrap_is_stopped_at_the_gate(ctx).await?;
+    rollback_makes_version_1_live_again(ctx, &url, limit).await?;
+    let gateway_id = cors_is_served_with_api_logs(ctx, good, &url, limit).await?;
+    logs_request_id_shows_every_source(ctx, &gateway_id, limit).await?;
+    destroy_twice_leaves_nothing(ctx).await
+}
+
+/// The cold deploy, tagged as this run's; returns the stage URL.
+async fn cold_deploy(ctx: &Ctx<'_>, good: &str) -> anyhow::Result<String> {
     let deployed = ctx
         .ok(&["deploy", "--zip", good, "--role-arn", &ctx.target.role_arn])
         .await?;
@@ -543,8 +565,12 @@ async fn lifecycle(ctx: &Ctx<'_>) -> anyhow::Result<()> {
         ctx.function,
         deployed["changes"].as_array().map_or(0, Vec::len)
     ));
+    Ok(url)
+}
 
-    let (answer, took) = wait_for(&url, None, limit, "answer a FAQ", |a| {
+/// The stage URL answers a FAQ entry within the propagation time.
+async fn the_stage_answers_a_faq(url: &str, limit: Duration) -> anyhow::Result<()> {
+    let (answer, took) = wait_for(url, None, limit, "answer a FAQ", |a| {
         a.status == 200 && entry(&a.body).is_some()
     })
     .await?;
@@ -553,13 +579,11 @@ async fn lifecycle(ctx: &Ctx<'_>) -> anyhow::Result<()> {
         took.as_secs_f64(),
         answer.body
     ));
+    Ok(())
+}
 
-    let mut follow = ctx
-        .faqctl(&["logs", "--follow", "--since", "5m", "--output", "json"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .context("cannot start `faqctl logs --follow`")?;
+/// `faqctl invoke` runs version 1 and answers a FAQ entry; returns its request id.
+async fn invoke_runs_version_1(ctx: &Ctx<'_>) -> anyhow::Result<String> {
     let invoked = ctx.ok(&["invoke"]).await?;
     ensure!(
         invoked["status_code"] == 200 && invoked["function_error"].is_null(),
@@ -582,9 +606,12 @@ async fn lifecycle(ctx: &Ctx<'_>) -> anyhow::Result<()> {
     step(format_args!(
         "invoke: version 1 answered (request {request_id})"
     ));
+    Ok(request_id)
+}
 
-    // The FAQ's contract, as the target exports it: the stage's OpenAPI document describes GET
-    // / 200 with the model FaqEntry.
+/// The FAQ's contract, as the target exports it: the stage's OpenAPI document describes GET /
+/// 200 with the model FaqEntry.
+async fn export_describes_the_faq_contract(ctx: &Ctx<'_>) -> anyhow::Result<()> {
     let dir = tempfile::tempdir().context("a folder for the export")?;
     let file = dir.path().join("faq-api.json");
     let exported = ctx.ok(&["export", "-o", path(&file)]).await?;
@@ -606,7 +633,15 @@ async fn lifecycle(ctx: &Ctx<'_>) -> anyhow::Result<()> {
         "export: OpenAPI {} with FaqEntry on GET / 200 ({} bytes)",
         document["openapi"], exported["bytes"]
     ));
+    Ok(())
+}
 
+/// `faqctl logs --follow` (started before the invoke) shows the invoked request's line.
+async fn logs_follow_shows_the_request(
+    mut follow: tokio::process::Child,
+    request_id: &str,
+    limit: Duration,
+) -> anyhow::Result<()> {
     let stdout = follow.stdout.take().context("logs --follow's stdout")?;
     let seen = tokio::time::timeout(limit, async {
         use tokio::io::AsyncBufReadExt;
@@ -615,7 +650,7 @@ async fn lifecycle(ctx: &Ctx<'_>) -> anyhow::Result<()> {
         while let Ok(Some(line)) = lines.next_line().await {
             let event: Value = serde_json::from_str(&line).unwrap_or_default();
             let message = event["message"].as_str().unwrap_or_default();
-            started |= message.starts_with("START") && message.contains(&request_id);
+            started |= message.starts_with("START") && message.contains(request_id);
             if started && message.starts_with("Quote selected: ") {
                 return Some(message.to_string());
             }
@@ -634,14 +669,22 @@ async fn lifecycle(ctx: &Ctx<'_>) -> anyhow::Result<()> {
             limit.as_secs()
         ),
     }
+    Ok(())
+}
 
+/// Right after a deploy, plan has nothing to do.
+async fn plan_shows_no_changes(ctx: &Ctx<'_>, good: &str) -> anyhow::Result<()> {
     let plan = ctx.ok(&["plan", "--zip", good]).await?;
     ensure!(
         plan["changes"].as_array().is_some_and(Vec::is_empty),
         "plan after deploy: {plan}"
     );
     step(format_args!("plan: no changes"));
+    Ok(())
+}
 
+/// A good change passes the gate: version 2 goes live and is served.
+async fn a_change_passes_the_gate(ctx: &Ctx<'_>, url: &str, limit: Duration) -> anyhow::Result<()> {
     ctx.ok(&["deploy", "--zip", path(&ctx.zips.changed)])
         .await?;
     ensure!(
@@ -649,7 +692,7 @@ async fn lifecycle(ctx: &Ctx<'_>) -> anyhow::Result<()> {
         "after a good change, status says live {:?}",
         live(ctx).await?
     );
-    let (_, took) = wait_for(&url, None, limit, "answer the changed FAQ", |a| {
+    let (_, took) = wait_for(url, None, limit, "answer the changed FAQ", |a| {
         a.body.contains("Is this the changed FAQ?")
     })
     .await?;
@@ -657,7 +700,11 @@ async fn lifecycle(ctx: &Ctx<'_>) -> anyhow::Result<()> {
         "a change passed the gate: version 2 live, served after {:.1} s",
         took.as_secs_f64()
     ));
+    Ok(())
+}
 
+/// A broken bootstrap is stopped at the gate (exit 4), and version 2 stays live.
+async fn a_broken_bootstrap_is_stopped_at_the_gate(ctx: &Ctx<'_>) -> anyhow::Result<()> {
     let stderr = ctx
         .fails(4, &["deploy", "--zip", path(&ctx.zips.broken)])
         .await?;
@@ -673,7 +720,15 @@ async fn lifecycle(ctx: &Ctx<'_>) -> anyhow::Result<()> {
     step(format_args!(
         "a broken bootstrap was stopped at the gate (exit 4); version 2 still live"
     ));
+    Ok(())
+}
 
+/// Rollback goes to version 1, the last live and healthy one (never the broken 3).
+async fn rollback_makes_version_1_live_again(
+    ctx: &Ctx<'_>,
+    url: &str,
+    limit: Duration,
+) -> anyhow::Result<()> {
     let rolled = ctx.ok(&["rollback"]).await?;
     ensure!(
         rolled["to"] == 1,
@@ -685,14 +740,24 @@ async fn lifecycle(ctx: &Ctx<'_>) -> anyhow::Result<()> {
         "after rollback, status says live {:?}",
         live(ctx).await?
     );
-    wait_for(&url, None, limit, "answer the original FAQ again", |a| {
+    wait_for(url, None, limit, "answer the original FAQ again", |a| {
         a.status == 200 && entry(&a.body).is_some() && !a.body.contains("changed FAQ")
     })
     .await?;
     step(format_args!(
         "rollback: version 1 live again (never the broken 3)"
     ));
+    Ok(())
+}
 
+/// A deploy with API logs and a CORS origin: GET from the origin is allowed, and so is the
+/// preflight. Returns the API Gateway request id of the allowed GET.
+async fn cors_is_served_with_api_logs(
+    ctx: &Ctx<'_>,
+    good: &str,
+    url: &str,
+    limit: Duration,
+) -> anyhow::Result<String> {
     let mut args = vec![
         "deploy",
         "--zip",
@@ -705,7 +770,7 @@ async fn lifecycle(ctx: &Ctx<'_>) -> anyhow::Result<()> {
         args.extend(["--apigw-logs-role-arn", role]);
     }
     ctx.ok(&args).await?;
-    let (answer, took) = wait_for(&url, Some(ORIGIN), limit, "allow the listed origin", |a| {
+    let (answer, took) = wait_for(url, Some(ORIGIN), limit, "allow the listed origin", |a| {
         a.status == 200
             && a.headers
                 .get("access-control-allow-origin")
@@ -717,7 +782,7 @@ async fn lifecycle(ctx: &Ctx<'_>) -> anyhow::Result<()> {
         took.as_secs_f64()
     ));
     let preflight = reqwest::Client::new()
-        .request(reqwest::Method::OPTIONS, &url)
+        .request(reqwest::Method::OPTIONS, url)
         .header("origin", ORIGIN)
         .header("access-control-request-method", "GET")
         .send()
@@ -734,17 +799,25 @@ async fn lifecycle(ctx: &Ctx<'_>) -> anyhow::Result<()> {
         preflight.status()
     );
     step(format_args!("CORS: the preflight allows {allowed}"));
-
     let gateway_id = answer
         .headers
         .get("x-amzn-requestid")
         .and_then(|v| v.to_str().ok())
         .context("the stage answered no x-amzn-RequestId")?
         .to_string();
+    Ok(gateway_id)
+}
+
+/// `faqctl logs --request-id` shows that request's access, API Gateway and function lines.
+async fn logs_request_id_shows_every_source(
+    ctx: &Ctx<'_>,
+    gateway_id: &str,
+    limit: Duration,
+) -> anyhow::Result<()> {
     let mut poll = Poll::new(limit).every(Duration::from_secs(1));
     loop {
         let ran = ctx
-            .run(&["logs", "--request-id", &gateway_id, "--output", "json"])
+            .run(&["logs", "--request-id", gateway_id, "--output", "json"])
             .await?;
         let sources: Vec<String> = ran
             .stdout
@@ -773,7 +846,11 @@ async fn lifecycle(ctx: &Ctx<'_>) -> anyhow::Result<()> {
             );
         }
     }
+    Ok(())
+}
 
+/// Destroy, twice: everything gone, the second a no-op.
+async fn destroy_twice_leaves_nothing(ctx: &Ctx<'_>) -> anyhow::Result<()> {
     let destroyed = ctx.ok(&["destroy", "--yes", "--quota-wait", "5m"]).await?;
     ensure!(
         destroyed["changes"]
