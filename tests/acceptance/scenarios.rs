@@ -1065,48 +1065,71 @@ async fn least_privilege(ctx: &Ctx<'_>) -> anyhow::Result<()> {
 /// answers sts:GetCallerIdentity for account 000000000000).
 async fn guard(ctx: &Ctx<'_>) -> anyhow::Result<()> {
     let endpoint = ctx.target.endpoint.as_deref().context("a local cloud")?;
-    let suite = |account: Option<&str>, args: &[&str]| {
-        let mut command = tokio::process::Command::new(std::env::current_exe().unwrap_or_default());
-        command
-            .arg("--aws")
-            .args(args)
-            .env_remove("AWS_PROFILE")
-            .env("AWS_ENDPOINT_URL", endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_CONFIG_FILE", "/nonexistent/faqctl-acceptance/config")
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                "/nonexistent/faqctl-acceptance/credentials",
-            )
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("FAQCTL_ROLE_ARN", &ctx.target.role_arn)
-            .env_remove("FAQCTL_ACCEPTANCE_ACCOUNT")
-            .stdin(std::process::Stdio::null())
-            .kill_on_drop(true);
-        if let Some(account) = account {
-            command.env("FAQCTL_ACCEPTANCE_ACCOUNT", account);
-        }
-        command
-    };
-    let calls = || async {
-        let answer = reqwest::Client::new()
-            .get(format!("{endpoint}/_faqctl/calls"))
-            .header("authorization", "AWS4-HMAC-SHA256 Credential=testing/20261203/us-east-1/faqctl/aws4_request, SignedHeaders=host, Signature=0")
-            .send()
-            .await?
-            .text()
-            .await?;
-        let answer: Value = serde_json::from_str(&answer)?;
-        anyhow::Ok(answer["calls"].clone())
-    };
+    the_aws_guard_refuses_before_any_write(ctx, endpoint).await?;
+    let old = leave_an_old_and_a_young_run(ctx).await?;
+    sweep_deletes_only_the_old_run(ctx, endpoint, &old).await?;
+    // The young one is this scenario's own names: its clean-up deletes it.
+    Ok(())
+}
+
+/// This suite again, with `--aws` and `args`, against the local cloud at `endpoint` standing
+/// in for AWS, with `account` as FAQCTL_ACCEPTANCE_ACCOUNT (none if `None`).
+fn the_suite_with_aws(
+    ctx: &Ctx<'_>,
+    endpoint: &str,
+    account: Option<&str>,
+    args: &[&str],
+) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(std::env::current_exe().unwrap_or_default());
+    command
+        .arg("--aws")
+        .args(args)
+        .env_remove("AWS_PROFILE")
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", "/nonexistent/faqctl-acceptance/config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/faqctl-acceptance/credentials",
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("FAQCTL_ROLE_ARN", &ctx.target.role_arn)
+        .env_remove("FAQCTL_ACCEPTANCE_ACCOUNT")
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true);
+    if let Some(account) = account {
+        command.env("FAQCTL_ACCEPTANCE_ACCOUNT", account);
+    }
+    command
+}
+
+/// The calls the local cloud at `endpoint` counted.
+async fn calls_counted(endpoint: &str) -> anyhow::Result<Value> {
+    let answer = reqwest::Client::new()
+        .get(format!("{endpoint}/_faqctl/calls"))
+        .header("authorization", "AWS4-HMAC-SHA256 Credential=testing/20261203/us-east-1/faqctl/aws4_request, SignedHeaders=host, Signature=0")
+        .send()
+        .await?
+        .text()
+        .await?;
+    let answer: Value = serde_json::from_str(&answer)?;
+    anyhow::Ok(answer["calls"].clone())
+}
+
+/// `--aws` without FAQCTL_ACCEPTANCE_ACCOUNT, or with another account's id, exits 2 saying
+/// why, after calling nothing but GetCallerIdentity.
+async fn the_aws_guard_refuses_before_any_write(
+    ctx: &Ctx<'_>,
+    endpoint: &str,
+) -> anyhow::Result<()> {
     for (account, says) in [
         (None, "set FAQCTL_ACCEPTANCE_ACCOUNT to the 12-digit id of the account your credentials are for"),
         (Some("123456789012"), "FAQCTL_ACCEPTANCE_ACCOUNT is 123456789012, but your credentials are for account 000000000000"),
     ] {
         ctx.target.admin(reqwest::Method::DELETE, "/_faqctl/calls", "").await?;
-        let ran = ctx.run_command(suite(account, &[])).await?;
+        let ran = ctx.run_command(the_suite_with_aws(ctx, endpoint, account, &[])).await?;
         ensure!(
             ran.code == 2 && ran.stderr.contains(says) && ran.stderr.contains("nothing was done"),
             "--aws with FAQCTL_ACCEPTANCE_ACCOUNT={account:?} exited {}:\n{}{}",
@@ -1114,7 +1137,7 @@ async fn guard(ctx: &Ctx<'_>) -> anyhow::Result<()> {
             ran.stdout,
             ran.stderr
         );
-        let calls = calls().await?;
+        let calls = calls_counted(endpoint).await?;
         let made: Vec<&String> = calls.as_object().map(|c| c.keys().collect()).unwrap_or_default();
         ensure!(
             made.iter().all(|op| *op == "GetCallerIdentity"),
@@ -1122,10 +1145,14 @@ async fn guard(ctx: &Ctx<'_>) -> anyhow::Result<()> {
         );
         step(format_args!("--aws with FAQCTL_ACCEPTANCE_ACCOUNT={account:?}: refused before any write ({made:?})"));
     }
+    Ok(())
+}
 
-    // Two runs' leftovers: a whole deployment of a run that started in 2020 (killed), and a
-    // function of a run that started now (still running; only a function, so that the suite
-    // waits out DeleteRestApi's quota once less).
+/// Two runs' leftovers: a whole deployment of a run that started in 2020 (killed), and a
+/// function of a run that started now (still running; only a function, so that the suite
+/// waits out DeleteRestApi's quota once less); and a test role of each run. Returns the old
+/// run's id.
+async fn leave_an_old_and_a_young_run(ctx: &Ctx<'_>) -> anyhow::Result<String> {
     let old = format!("20200101T000000Z-{:04x}", fastrand::u16(..));
     let mut deploy = ctx.target.faqctl();
     deploy
@@ -1170,9 +1197,24 @@ async fn guard(ctx: &Ctx<'_>) -> anyhow::Result<()> {
     let invoke_policy = policy(ctx, "invoke")?;
     crate::roles::create(ctx.target, &old, "invoke", &invoke_policy).await?;
     crate::roles::create(ctx.target, &ctx.id, "invoke", &invoke_policy).await?;
+    Ok(old)
+}
+
+/// `--sweep` deletes the run of 2020 (its function, REST API and test role) and keeps the one
+/// under an hour old.
+async fn sweep_deletes_only_the_old_run(
+    ctx: &Ctx<'_>,
+    endpoint: &str,
+    old: &str,
+) -> anyhow::Result<()> {
     let leftovers = [format!("FAQ-acc-{old}"), ctx.function.clone()];
     let ran = ctx
-        .run_command(suite(Some("000000000000"), &["--sweep"]))
+        .run_command(the_suite_with_aws(
+            ctx,
+            endpoint,
+            Some("000000000000"),
+            &["--sweep"],
+        ))
         .await?;
     ensure!(
         ran.code == 0,
@@ -1204,7 +1246,7 @@ async fn guard(ctx: &Ctx<'_>) -> anyhow::Result<()> {
         .map(|(name, _)| name)
         .collect();
     ensure!(
-        !roles.contains(&crate::roles::name(&old, "invoke"))
+        !roles.contains(&crate::roles::name(old, "invoke"))
             && roles.contains(&crate::roles::name(&ctx.id, "invoke")),
         "--sweep left the roles {roles:?} (it should delete the one of {old} and keep the one of {}):\n{}",
         ctx.id,
@@ -1213,6 +1255,5 @@ async fn guard(ctx: &Ctx<'_>) -> anyhow::Result<()> {
     step(format_args!(
         "--sweep deleted the run of 2020 (its function, REST API and test role) and kept the one under an hour old"
     ));
-    // The young one is this scenario's own names: its clean-up deletes it.
     Ok(())
 }
