@@ -43,31 +43,39 @@ async fn api_gateway_logs_explain_what_the_caller_only_sees_as_5xx() {
     let cloud = common::local_cloud(LocalConfig::default()).await;
     let endpoint = cloud.endpoint();
     let zip = zip();
+    api_logs_without_the_cloudwatch_role_are_explained(&endpoint, &zip).await;
+    let url = api_logs_are_deployed_and_remembered(&endpoint, &zip).await;
+    the_access_and_execution_logs_tell_each_request(&endpoint).await;
+    let sdk = Sdk::at(&endpoint).await;
+    the_execution_log_says_why_a_request_failed(&endpoint, &sdk, &url).await;
+    every_source_is_interleaved_in_time_order(&endpoint).await;
+    destroy_removes_the_api_gateway_log_groups(&endpoint, &sdk).await;
+    cloud.stop().await;
+}
 
-    // Without the account's CloudWatch role, --api-logs explains what is missing.
+/// Without the account's CloudWatch role, --api-logs explains what is missing.
+async fn api_logs_without_the_cloudwatch_role_are_explained(endpoint: &str, zip: &str) {
     let output = run(command(
-        &endpoint,
-        &[
-            "deploy",
-            "--zip",
-            &zip,
-            "--role-arn",
-            ROLE_ARN,
-            "--api-logs",
-        ],
+        endpoint,
+        &["deploy", "--zip", zip, "--role-arn", ROLE_ARN, "--api-logs"],
     ))
     .await;
     assert_eq!(output.status.code(), Some(1));
     let message = String::from_utf8_lossy(&output.stderr);
     assert!(message.starts_with("error: --api-logs needs API Gateway's account-level CloudWatch role, and this account has none in us-east-1"), "{message}");
     assert!(message.contains("Pass --apigw-logs-role-arn"), "{message}");
+}
 
+/// With the role, --api-logs sets the account and the stage up; a plain deploy keeps the logs
+/// on, gives API Gateway's own execution log group faqctl's retention once, then converges.
+/// Returns the stage's URL.
+async fn api_logs_are_deployed_and_remembered(endpoint: &str, zip: &str) -> String {
     let deployed = json_ok_async(command(
-        &endpoint,
+        endpoint,
         &[
             "deploy",
             "--zip",
-            &zip,
+            zip,
             "--role-arn",
             ROLE_ARN,
             "--api-logs",
@@ -91,7 +99,7 @@ async fn api_gateway_logs_explain_what_the_caller_only_sees_as_5xx() {
     assert_eq!(reqwest::get(&url).await.unwrap().status(), 200);
     // Remembered: a plain deploy keeps the logs on. API Gateway made its own execution log
     // group on that first request, with no retention: this deploy gives it faqctl's, once.
-    let again = json_ok_async(command(&endpoint, &["deploy", "--zip", &zip])).await;
+    let again = json_ok_async(command(endpoint, &["deploy", "--zip", zip])).await;
     assert_eq!(operations(&again), ["PutRetentionPolicy"]);
     assert!(
         again["changes"][0]["description"]
@@ -100,11 +108,15 @@ async fn api_gateway_logs_explain_what_the_caller_only_sees_as_5xx() {
             .starts_with("~ set retention of log group API-Gateway-Execution-Logs_"),
         "{again}"
     );
-    let converged = json_ok_async(command(&endpoint, &["deploy", "--zip", &zip])).await;
+    let converged = json_ok_async(command(endpoint, &["deploy", "--zip", zip])).await;
     assert_eq!(operations(&converged), Vec::<String>::new());
+    url
+}
 
-    // The access log: one JSON line per request with its status and latencies.
-    let access = log_lines(&endpoint, "access").await;
+/// The access log: one JSON line per request with its status and latencies; the execution log
+/// says how the method completed.
+async fn the_access_and_execution_logs_tell_each_request(endpoint: &str) {
+    let access = log_lines(endpoint, "access").await;
     let entry: serde_json::Value =
         serde_json::from_str(access[0]["message"].as_str().unwrap()).unwrap();
     assert_eq!(entry["status"], "200");
@@ -128,21 +140,24 @@ async fn api_gateway_logs_explain_what_the_caller_only_sees_as_5xx() {
     );
     assert_eq!(access[0]["source"], "access");
     // The execution log.
-    let api = messages(&log_lines(&endpoint, "api").await);
+    let api = messages(&log_lines(endpoint, "api").await);
     assert!(
         api.iter()
             .any(|m| m.ends_with("Method completed with status: 200")),
         "{api:#?}"
     );
+}
 
+/// A malformed proxy response (502) and a removed permission (500): the execution log says
+/// why the caller sees a 5xx.
+async fn the_execution_log_says_why_a_request_failed(endpoint: &str, sdk: &Sdk, url: &str) {
     // A malformed proxy response: the caller gets 502, the execution log says why.
-    let sdk = Sdk::at(&endpoint).await;
     let malformed = common::script_zip(
         r#"post /2018-06-01/runtime/invocation/$id/response '{"statusCode":200,"body":{"oops":1}}'"#,
     );
     sdk.replace_code(malformed).await;
-    assert_eq!(reqwest::get(&url).await.unwrap().status(), 502);
-    let api = messages(&log_lines(&endpoint, "api").await);
+    assert_eq!(reqwest::get(url).await.unwrap().status(), 502);
+    let api = messages(&log_lines(endpoint, "api").await);
     assert!(
         api.iter().any(|m| m.ends_with(
             "Execution failed due to configuration error: Malformed Lambda proxy response"
@@ -164,17 +179,19 @@ async fn api_gateway_logs_explain_what_the_caller_only_sees_as_5xx() {
         .send()
         .await
         .unwrap();
-    assert_eq!(reqwest::get(&url).await.unwrap().status(), 500);
-    let api = messages(&log_lines(&endpoint, "api").await);
+    assert_eq!(reqwest::get(url).await.unwrap().status(), 500);
+    let api = messages(&log_lines(endpoint, "api").await);
     assert!(
         api.iter().any(|m| m.ends_with(
             "Execution failed due to configuration error: Invalid permissions on Lambda function"
         )),
         "{api:#?}"
     );
+}
 
-    // --source all: every source, interleaved in time order, each line marked.
-    let all = log_lines(&endpoint, "all").await;
+/// --source all: every source, interleaved in time order, each line marked.
+async fn every_source_is_interleaved_in_time_order(endpoint: &str) {
+    let all = log_lines(endpoint, "all").await;
     let sources: std::collections::BTreeSet<&str> =
         all.iter().map(|l| l["source"].as_str().unwrap()).collect();
     assert_eq!(
@@ -186,13 +203,15 @@ async fn api_gateway_logs_explain_what_the_caller_only_sees_as_5xx() {
         .map(|l| l["timestamp_ms"].as_i64().unwrap())
         .collect();
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "in time order");
-    let text = run(command(&endpoint, &["logs", "--source", "all"])).await;
+    let text = run(command(endpoint, &["logs", "--source", "all"])).await;
     assert!(String::from_utf8_lossy(&text.stdout)
         .lines()
         .all(|l| l.contains(" [function] ") || l.contains(" [api] ") || l.contains(" [access] ")));
+}
 
-    // destroy removes the log groups API Gateway logging made.
-    let destroyed = json_ok_async(command(&endpoint, &["destroy", "--yes"])).await;
+/// destroy removes the log groups API Gateway logging made.
+async fn destroy_removes_the_api_gateway_log_groups(endpoint: &str, sdk: &Sdk) {
+    let destroyed = json_ok_async(command(endpoint, &["destroy", "--yes"])).await;
     let descriptions: Vec<&str> = destroyed["changes"]
         .as_array()
         .unwrap()
@@ -211,7 +230,6 @@ async fn api_gateway_logs_explain_what_the_caller_only_sees_as_5xx() {
     );
     let groups = sdk.logs.describe_log_groups().send().await.unwrap();
     assert!(groups.log_groups().is_empty(), "{:?}", groups.log_groups());
-    cloud.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

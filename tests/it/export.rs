@@ -366,6 +366,23 @@ async fn petstore(control: &Control) -> String {
         api["id"].as_str().unwrap().to_string(),
         api["rootResourceId"].as_str().unwrap().to_string(),
     );
+    petstore_models(control, &id).await;
+    let mock = json!({ "type": "MOCK",
+                       "requestTemplates": { "application/json": "{\"statusCode\": 200}" } });
+    let pets = control.resource(&id, &root, "pets").await;
+    let pet = control.resource(&id, &pets, "{petId}").await;
+    petstore_root_page(control, &id, &root, &mock).await;
+    petstore_pet_methods(control, &id, &pets, &pet).await;
+    petstore_cors_preflights(control, &id, &pets, &pet, &mock).await;
+    control.deploy(&id, "local").await;
+    id
+}
+
+/// The response header that every PetStore method answers.
+const ALLOW_ORIGIN: &str = "method.response.header.Access-Control-Allow-Origin";
+
+/// PetStore's models, those referred to first, and its own `Empty`.
+async fn petstore_models(control: &Control, id: &str) {
     // The file defines its own `Empty`; CreateRestApi made one, which takes the file's schema.
     control
         .call(
@@ -391,17 +408,17 @@ async fn petstore(control: &Control) -> String {
         ),
         (
             "Pets",
-            json!({ "type": "array", "items": model_ref(&id, "Pet") }),
+            json!({ "type": "array", "items": model_ref(id, "Pet") }),
         ),
         (
             "NewPet",
             json!({ "type": "object", "properties": {
-                "type": model_ref(&id, "PetType"), "price": { "type": "number" } } }),
+                "type": model_ref(id, "PetType"), "price": { "type": "number" } } }),
         ),
         (
             "NewPetResponse",
             json!({ "type": "object", "properties": {
-                "pet": model_ref(&id, "Pet"), "message": { "type": "string" } } }),
+                "pet": model_ref(id, "Pet"), "message": { "type": "string" } } }),
         ),
     ] {
         control
@@ -413,14 +430,10 @@ async fn petstore(control: &Control) -> String {
             )
             .await;
     }
-    let uri = format!("http://petstore.execute-api.{REGION}.amazonaws.com/petstore/pets");
-    let origin = "method.response.header.Access-Control-Allow-Origin";
-    let mock = json!({ "type": "MOCK",
-                       "requestTemplates": { "application/json": "{\"statusCode\": 200}" } });
-    let pets = control.resource(&id, &root, "pets").await;
-    let pet = control.resource(&id, &pets, "{petId}").await;
+}
 
-    // The HTML page the file's `GET /` answers, as AWS exported it back.
+/// `GET /`: a MOCK answering the HTML page the file's `GET /` answers, as AWS exported it back.
+async fn petstore_root_page(control: &Control, id: &str, root: &str, mock: &Value) {
     let with_extensions = recorded(
         &recorded_test("swagger", "TEST_IMPORT_PETSTORE_SWAGGER"),
         "get-export-with-extensions",
@@ -431,8 +444,8 @@ async fn petstore(control: &Control) -> String {
     assert!(page.is_string(), "the recording's HTML page");
     control
         .method(
-            &id,
-            &root,
+            id,
+            root,
             "GET",
             [
                 json!({ "authorizationType": "NONE" }),
@@ -443,10 +456,17 @@ async fn petstore(control: &Control) -> String {
             ],
         )
         .await;
+}
+
+/// `/pets` GET (query parameters) and POST (a request model and an operation name), and
+/// `/pets/{petId}` GET (a path parameter), each an HTTP integration of the pet store.
+async fn petstore_pet_methods(control: &Control, id: &str, pets: &str, pet: &str) {
+    let uri = format!("http://petstore.execute-api.{REGION}.amazonaws.com/petstore/pets");
+    let origin = ALLOW_ORIGIN;
     control
         .method(
-            &id,
-            &pets,
+            id,
+            pets,
             "GET",
             [
                 json!({ "authorizationType": "NONE", "requestParameters": {
@@ -464,8 +484,8 @@ async fn petstore(control: &Control) -> String {
         .await;
     control
         .method(
-            &id,
-            &pets,
+            id,
+            pets,
             "POST",
             [
                 json!({ "authorizationType": "NONE", "operationName": "CreatePet",
@@ -479,8 +499,8 @@ async fn petstore(control: &Control) -> String {
         .await;
     control
         .method(
-            &id,
-            &pet,
+            id,
+            pet,
             "GET",
             [
                 json!({ "authorizationType": "NONE", "operationName": "GetPet",
@@ -493,18 +513,28 @@ async fn petstore(control: &Control) -> String {
             ],
         )
         .await;
-    // The CORS preflights: MOCKs answering the three headers.
+}
+
+/// The CORS preflights of `/pets` and `/pets/{petId}`: MOCKs answering the three headers.
+async fn petstore_cors_preflights(
+    control: &Control,
+    id: &str,
+    pets: &str,
+    pet: &str,
+    mock: &Value,
+) {
+    let origin = ALLOW_ORIGIN;
     for (resource, allowed, parameters) in [
-        (&pets, "'POST,GET,OPTIONS'", json!({})),
+        (pets, "'POST,GET,OPTIONS'", json!({})),
         (
-            &pet,
+            pet,
             "'GET,OPTIONS'",
             json!({ "method.request.path.petId": true }),
         ),
     ] {
         control
             .method(
-                &id,
+                id,
                 resource,
                 "OPTIONS",
                 [
@@ -523,8 +553,6 @@ async fn petstore(control: &Control) -> String {
             )
             .await;
     }
-    control.deploy(&id, "local").await;
-    id
 }
 
 /// test_export_swagger_openapi[TEST_IMPORT_PETSTORE_SWAGGER] and

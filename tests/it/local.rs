@@ -79,18 +79,43 @@ async fn log_messages(sdk: &Sdk) -> Vec<String> {
         .collect()
 }
 
+/// Forgets the calls the local cloud counted, so that the next `calls()` shows only what follows.
+async fn forget_calls(cloud: &LocalCloud) {
+    common::admin()
+        .delete(format!("{}/_faqctl/calls", cloud.endpoint()))
+        .send()
+        .await
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_whole_service_runs_on_the_local_cloud() {
     let cloud = start(None).await;
     let deployed = deploy(&cloud).await;
     assert_eq!(operations(&deployed).len(), 14, "{deployed}");
+    let invoke_url = deployed["invoke_url"].as_str().unwrap().to_string();
+    let faq = faq();
+    every_url_form_serves_an_entry(&cloud, &deployed, &faq).await;
+    faqctl_invoke_answers_directly_and_through_the_stage(&cloud, &faq).await;
+    the_logs_frame_each_invocation(&cloud).await;
+    let sdk = Sdk::at(&cloud.endpoint()).await;
+    a_redeploy_writes_nothing(&cloud).await;
+    a_code_change_is_served_at_once(&cloud, &invoke_url).await;
+    destroy_leaves_nothing(&cloud, &sdk, &invoke_url).await;
+    cloud.stop().await;
+}
+
+/// Every URL form (the invoke URL, `_aws/execute-api`, `_user_request_` and the execute-api
+/// host) serves a FAQ entry from faq.json.
+async fn every_url_form_serves_an_entry(
+    cloud: &LocalCloud,
+    deployed: &serde_json::Value,
+    faq: &Faq,
+) {
     let (api, port) = (
         deployed["api_id"].as_str().unwrap().to_string(),
         cloud.address.port(),
     );
-    let faq = faq();
-
-    // Every URL form serves a FAQ entry from faq.json.
     for url in [
         deployed["invoke_url"].as_str().unwrap().to_string(),
         format!("http://127.0.0.1:{port}/_aws/execute-api/{api}/myDeployment/"),
@@ -110,8 +135,10 @@ async fn the_whole_service_runs_on_the_local_cloud() {
         .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "application/json");
+}
 
-    // faqctl invoke: direct, with the log tail, and through the stage.
+/// faqctl invoke: direct, with the log tail, and through the stage.
+async fn faqctl_invoke_answers_directly_and_through_the_stage(cloud: &LocalCloud, faq: &Faq) {
     let invoked = json_ok_async({
         let mut command = faqctl_at(&cloud.endpoint());
         command.args(["invoke", "--log"]);
@@ -134,8 +161,10 @@ async fn the_whole_service_runs_on_the_local_cloud() {
     })
     .await;
     assert_eq!(http["status"], 200);
+}
 
-    // The logs: the function's picks framed by START, END and REPORT, in one stream per env.
+/// The logs: the function's picks framed by START, END and REPORT, in one stream per env.
+async fn the_logs_frame_each_invocation(cloud: &LocalCloud) {
     let logs = run({
         let mut command = faqctl_at(&cloud.endpoint());
         command.args(["logs", "--output", "json"]);
@@ -170,10 +199,22 @@ async fn the_whole_service_runs_on_the_local_cloud() {
             .count(),
         7
     );
-    // Each environment's stream opens with the runtime's version, once, before its first
-    // START (as recorded on AWS: "INIT_START Runtime Version: …\tRuntime Version ARN: …").
+    each_stream_opens_with_the_runtime_version(&lines);
+    the_reports_tell_the_init_of_a_cold_start(&messages);
+    // The stage invokes the alias `live`: its version's environments log to streams named
+    // for that version.
+    let stream = lines[0]["stream"].as_str().unwrap();
+    assert!(
+        stream.starts_with(&format!("{}/[1]", chrono_today())),
+        "{stream}"
+    );
+}
+
+/// Each environment's stream opens with the runtime's version, once, before its first
+/// START (as recorded on AWS: "INIT_START Runtime Version: …\tRuntime Version ARN: …").
+fn each_stream_opens_with_the_runtime_version(lines: &[serde_json::Value]) {
     let mut streams: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for line in &lines {
+    for line in lines {
         streams
             .entry(line["stream"].as_str().unwrap())
             .or_default()
@@ -195,6 +236,10 @@ async fn the_whole_service_runs_on_the_local_cloud() {
             "{stream}: {said:#?}"
         );
     }
+}
+
+/// One REPORT per invocation, with its billing and memory; only a cold start reports its init.
+fn the_reports_tell_the_init_of_a_cold_start(messages: &[&str]) {
     let reports: Vec<&&str> = messages
         .iter()
         .filter(|m| m.starts_with("REPORT RequestId: "))
@@ -216,22 +261,12 @@ async fn the_whole_service_runs_on_the_local_cloud() {
         "a warm environment has no init: {}",
         reports[1]
     );
-    // The stage invokes the alias `live`: its version's environments log to streams named
-    // for that version.
-    let stream = lines[0]["stream"].as_str().unwrap();
-    assert!(
-        stream.starts_with(&format!("{}/[1]", chrono_today())),
-        "{stream}"
-    );
+}
 
-    // Redeploy: no write call reaches the cloud.
-    let sdk = Sdk::at(&cloud.endpoint()).await;
-    common::admin()
-        .delete(format!("{}/_faqctl/calls", cloud.endpoint()))
-        .send()
-        .await
-        .unwrap();
-    let again = deploy(&cloud).await;
+/// Redeploy: no write call reaches the cloud.
+async fn a_redeploy_writes_nothing(cloud: &LocalCloud) {
+    forget_calls(cloud).await;
+    let again = deploy(cloud).await;
     assert_eq!(operations(&again), Vec::<String>::new());
     assert_eq!(
         writes(&cloud.calls()),
@@ -239,15 +274,13 @@ async fn the_whole_service_runs_on_the_local_cloud() {
         "{:?}",
         cloud.calls()
     );
+}
 
-    // A code change is exactly UpdateFunctionCode, and the new code is served at once.
+/// A code change is exactly UpdateFunctionCode, and the new code is served at once.
+async fn a_code_change_is_served_at_once(cloud: &LocalCloud, invoke_url: &str) {
     let dir = tempfile::tempdir().unwrap();
     let changed = common::changed_zip(dir.path());
-    common::admin()
-        .delete(format!("{}/_faqctl/calls", cloud.endpoint()))
-        .send()
-        .await
-        .unwrap();
+    forget_calls(cloud).await;
     let updated = json_ok_async({
         let mut command = faqctl_at(&cloud.endpoint());
         command.args(["deploy", "--zip"]).arg(&changed);
@@ -268,13 +301,15 @@ async fn the_whole_service_runs_on_the_local_cloud() {
         writes(&cloud.calls()),
         ["PublishVersion", "UpdateAlias", "UpdateFunctionCode"]
     );
-    let (status, body) = get(deployed["invoke_url"].as_str().unwrap()).await;
+    let (status, body) = get(invoke_url).await;
     assert_eq!(
         (status, body.as_str()),
         (200, r#"{"q":"Changed?","a":"Yes."}"#)
     );
+}
 
-    // Destroy leaves nothing.
+/// Destroy leaves nothing: no function, no API, and the stage URL answers 404.
+async fn destroy_leaves_nothing(cloud: &LocalCloud, sdk: &Sdk, invoke_url: &str) {
     let destroyed = json_ok_async({
         let mut command = faqctl_at(&cloud.endpoint());
         command.args(["destroy", "--yes"]);
@@ -293,9 +328,8 @@ async fn the_whole_service_runs_on_the_local_cloud() {
         .await
         .is_err());
     assert!(sdk.api_ids("FAQ-API").await.is_empty());
-    let (status, _) = get(deployed["invoke_url"].as_str().unwrap()).await;
+    let (status, _) = get(invoke_url).await;
     assert_eq!(status, 404);
-    cloud.stop().await;
 }
 
 fn chrono_today() -> String {
@@ -1103,11 +1137,7 @@ async fn list_operations_page_as_aws_does_and_faqctl_reads_every_page() {
 
     // faqctl asks for pages of 500 (the most API Gateway gives) and reads both, to learn that
     // FAQ-API is the only API of its name.
-    common::admin()
-        .delete(format!("{}/_faqctl/calls", cloud.endpoint()))
-        .send()
-        .await
-        .unwrap();
+    forget_calls(&cloud).await;
     let status = json_ok_async({
         let mut command = faqctl_at(&cloud.endpoint());
         command.arg("status");

@@ -336,25 +336,50 @@ async fn each_resource_deleted_out_of_band_is_recreated() {
     let first = deploy(&moto);
     let sdk = Sdk::at(&moto.endpoint).await;
     let api_id = first["api_id"].as_str().unwrap().to_string();
-    let root = {
-        let resources = sdk
-            .apigateway
-            .get_resources()
-            .rest_api_id(&api_id)
-            .send()
-            .await
-            .unwrap();
-        resources
-            .items()
-            .iter()
-            .find(|r| r.path() == Some("/"))
-            .unwrap()
-            .id()
-            .unwrap()
-            .to_string()
-    };
-    let redeploy = || json_ok(faqctl_at(&moto.endpoint).args(["deploy", "--zip", &zip()]));
+    let root = root_resource_id(&sdk, &api_id).await;
+    a_deleted_log_group_stage_or_permission_is_made_again(&moto, &sdk, &api_id).await;
+    an_alias_moved_by_hand_moves_back(&moto, &sdk).await;
+    a_deleted_integration_or_method_is_put_again(&moto, &sdk, &api_id, &root).await;
+    let recreated = a_deleted_api_is_created_again(&moto, &sdk, &api_id).await;
+    assert_ne!(recreated["api_id"], first["api_id"]);
+    assert_eq!(sdk.api_ids("FAQ-API").await.len(), 1);
+    a_deleted_function_is_created_again_given_its_role(&moto, &sdk).await;
 
+    // Converged: nothing more to do.
+    assert_eq!(operations(&redeploy(&moto)), Vec::<String>::new());
+}
+
+/// `faqctl deploy` again, without `--role-arn` (the deployed function's role is kept).
+fn redeploy(moto: &Moto) -> serde_json::Value {
+    json_ok(faqctl_at(&moto.endpoint).args(["deploy", "--zip", &zip()]))
+}
+
+/// The id of the root resource (`/`) of the REST API `api_id`.
+async fn root_resource_id(sdk: &Sdk, api_id: &str) -> String {
+    let resources = sdk
+        .apigateway
+        .get_resources()
+        .rest_api_id(api_id)
+        .send()
+        .await
+        .unwrap();
+    resources
+        .items()
+        .iter()
+        .find(|r| r.path() == Some("/"))
+        .unwrap()
+        .id()
+        .unwrap()
+        .to_string()
+}
+
+/// The log group, the stage and the alias's permission, each deleted by hand, are each made
+/// again, and nothing else.
+async fn a_deleted_log_group_stage_or_permission_is_made_again(
+    moto: &Moto,
+    sdk: &Sdk,
+    api_id: &str,
+) {
     sdk.logs
         .delete_log_group()
         .log_group_name("/aws/lambda/FAQ")
@@ -362,18 +387,21 @@ async fn each_resource_deleted_out_of_band_is_recreated() {
         .await
         .unwrap();
     assert_eq!(
-        operations(&redeploy()),
+        operations(&redeploy(moto)),
         ["CreateLogGroup", "PutRetentionPolicy"]
     );
 
     sdk.apigateway
         .delete_stage()
-        .rest_api_id(&api_id)
+        .rest_api_id(api_id)
         .stage_name("myDeployment")
         .send()
         .await
         .unwrap();
-    assert_eq!(operations(&redeploy()), ["CreateDeployment", "UpdateStage"]);
+    assert_eq!(
+        operations(&redeploy(moto)),
+        ["CreateDeployment", "UpdateStage"]
+    );
 
     sdk.lambda
         .remove_permission()
@@ -383,10 +411,12 @@ async fn each_resource_deleted_out_of_band_is_recreated() {
         .send()
         .await
         .unwrap();
-    assert_eq!(operations(&redeploy()), ["AddPermission"]);
+    assert_eq!(operations(&redeploy(moto)), ["AddPermission"]);
+}
 
-    // The alias moved by hand (to a version published out of band) moves back to the one
-    // that is what the project wants; moto runs no code, so without the gate.
+/// The alias moved by hand (to a version published out of band) moves back to the one that is
+/// what the project wants; moto runs no code, so without the gate.
+async fn an_alias_moved_by_hand_moves_back(moto: &Moto, sdk: &Sdk) {
     sdk.lambda
         .update_function_configuration()
         .function_name("FAQ")
@@ -409,33 +439,41 @@ async fn each_resource_deleted_out_of_band_is_recreated() {
         .await
         .unwrap();
     assert_eq!(
-        operations(&redeploy()),
+        operations(&redeploy(moto)),
         ["UpdateFunctionConfiguration", "UpdateAlias"]
     );
+}
 
+/// The root's integration, then its method, deleted by hand are put again and deployed.
+async fn a_deleted_integration_or_method_is_put_again(
+    moto: &Moto,
+    sdk: &Sdk,
+    api_id: &str,
+    root: &str,
+) {
     sdk.apigateway
         .delete_integration()
-        .rest_api_id(&api_id)
-        .resource_id(&root)
+        .rest_api_id(api_id)
+        .resource_id(root)
         .http_method("GET")
         .send()
         .await
         .unwrap();
     assert_eq!(
-        operations(&redeploy()),
+        operations(&redeploy(moto)),
         ["PutIntegration", "CreateDeployment"]
     );
 
     sdk.apigateway
         .delete_method()
-        .rest_api_id(&api_id)
-        .resource_id(&root)
+        .rest_api_id(api_id)
+        .resource_id(root)
         .http_method("GET")
         .send()
         .await
         .unwrap();
     assert_eq!(
-        operations(&redeploy()),
+        operations(&redeploy(moto)),
         // moto 5.2 replaces the stage on every CreateDeployment, losing its settings (AWS keeps
         // them), so this deploy also restores the throttling the previous one set.
         [
@@ -446,14 +484,18 @@ async fn each_resource_deleted_out_of_band_is_recreated() {
             "UpdateStage"
         ]
     );
+}
 
+/// The REST API deleted by hand is created again whole (the function's permission moves to the
+/// new API). Returns what that deploy answered.
+async fn a_deleted_api_is_created_again(moto: &Moto, sdk: &Sdk, api_id: &str) -> serde_json::Value {
     sdk.apigateway
         .delete_rest_api()
-        .rest_api_id(&api_id)
+        .rest_api_id(api_id)
         .send()
         .await
         .unwrap();
-    let recreated = redeploy();
+    let recreated = redeploy(moto);
     assert_eq!(
         operations(&recreated),
         [
@@ -468,9 +510,12 @@ async fn each_resource_deleted_out_of_band_is_recreated() {
             "UpdateStage"
         ]
     );
-    assert_ne!(recreated["api_id"], first["api_id"]);
-    assert_eq!(sdk.api_ids("FAQ-API").await.len(), 1);
+    recreated
+}
 
+/// The function deleted by hand cannot be made again without `--role-arn`; with it, the
+/// function, its version, alias and permission are made again.
+async fn a_deleted_function_is_created_again_given_its_role(moto: &Moto, sdk: &Sdk) {
     sdk.lambda
         .delete_function()
         .function_name("FAQ")
@@ -501,9 +546,6 @@ async fn each_resource_deleted_out_of_band_is_recreated() {
             "AddPermission"
         ]
     );
-
-    // Converged: nothing more to do.
-    assert_eq!(operations(&redeploy()), Vec::<String>::new());
 }
 
 #[tokio::test]

@@ -192,8 +192,20 @@ async fn event_of(url: &str, headers: &[(&str, &str)]) -> Value {
 async fn the_proxy_event_is_built_as_aws_builds_it() {
     let cloud = common::local_cloud(LocalConfig::default()).await;
     let base = echo_api(&cloud).await;
+    the_event_without_trailing_slash_is_as_recorded(&base).await;
+    the_path_variants_are_as_recorded(&base).await;
+    the_query_is_decoded_as_recorded(&base).await;
+    // "invocation-hardcoded": a plain resource has no path parameters.
+    let event = event_of(&format!("{base}/hardcoded"), &[]).await;
+    assert_eq!(event["resource"], "/hardcoded");
+    assert_eq!(event["path"], "/hardcoded");
+    assert_eq!(event["pathParameters"], Value::Null);
+    cloud.stop().await;
+}
 
-    // "invocation-payload-without-trailing-slash"
+/// "invocation-payload-without-trailing-slash": the event's members, its request context and
+/// the headers, as recorded.
+async fn the_event_without_trailing_slash_is_as_recorded(base: &str) {
     let event = event_of(
         &format!("{base}/proxy-value"),
         &[("Authorization", "random-value"), ("tEsT-HEADeR", "aValUE")],
@@ -208,7 +220,12 @@ async fn the_proxy_event_is_built_as_aws_builds_it() {
     assert_eq!(event["body"], Value::Null);
     assert_eq!(event["isBase64Encoded"], false);
     assert_eq!(event["httpMethod"], "GET");
-    let context = &event["requestContext"];
+    the_request_context_is_as_recorded(&event["requestContext"]);
+    the_headers_are_as_recorded(&event);
+}
+
+/// The recorded requestContext members, no more, no fewer, with their values and formats.
+fn the_request_context_is_as_recorded(context: &Value) {
     let keys: Vec<&str> = context
         .as_object()
         .unwrap()
@@ -278,7 +295,10 @@ async fn the_proxy_event_is_built_as_aws_builds_it() {
         ]
     );
     assert_eq!(context["identity"]["userAgent"], "python-requests/testing");
-    // The headers API Gateway adds: who called, on which port, over what, and a trace id.
+}
+
+/// The headers API Gateway adds: who called, on which port, over what, and a trace id.
+fn the_headers_are_as_recorded(event: &Value) {
     let headers = &event["headers"];
     assert_eq!(headers["Authorization"], "random-value");
     // Names in the casing the client sent them.
@@ -299,7 +319,11 @@ async fn the_proxy_event_is_built_as_aws_builds_it() {
         event["multiValueHeaders"]["X-Forwarded-Proto"],
         json!([headers["X-Forwarded-Proto"]])
     );
+}
 
+/// The path variants: a trailing slash, a double slash, a query after a slash, and escapes,
+/// each kept in `path` as sent, and the proxy value as recorded.
+async fn the_path_variants_are_as_recorded(base: &str) {
     // "invocation-payload-with-trailing-slash": the slash is in `path`, not in the proxy value.
     let event = event_of(&format!("{base}/proxy-value/"), &[]).await;
     assert_eq!(event["path"], "/proxy-value/");
@@ -341,7 +365,10 @@ async fn the_proxy_event_is_built_as_aws_builds_it() {
         event["pathParameters"],
         json!({"proxy": "proxy-value/api/user/test%2Balias@gmail.com/plus/test+alias@gmail.com"})
     );
+}
 
+/// The query: decoded (`+` as a space), the last value single and all of them multi.
+async fn the_query_is_decoded_as_recorded(base: &str) {
     // "invocation-payload-with-params-encoding": the query decoded, `+` as a space.
     let event = event_of(
         &format!("{base}/proxy-value/api?dateTimeOffset=2023-06-12T18:05:10.123456+00:00&email=test%2Balias@gmail.com&plus=test+alias@gmail.com&url=https://www.google.com/&whitespace=foo%20bar&zhash=abort/"),
@@ -376,13 +403,6 @@ async fn the_proxy_event_is_built_as_aws_builds_it() {
         event["multiValueQueryStringParameters"],
         json!({"category": ["electronics", "books"], "price": ["10", "20", "30"]})
     );
-
-    // "invocation-hardcoded": a plain resource has no path parameters.
-    let event = event_of(&format!("{base}/hardcoded"), &[]).await;
-    assert_eq!(event["resource"], "/hardcoded");
-    assert_eq!(event["path"], "/hardcoded");
-    assert_eq!(event["pathParameters"], Value::Null);
-    cloud.stop().await;
 }
 
 /// test_apigateway_integrations.snapshot.json, `test_apigateway_header_remapping_aws[AWS_PROXY]`
@@ -884,6 +904,46 @@ pub(crate) async fn lambda_answer(
     (status, code, body)
 }
 
+/// One row of `lambda_names_what_it_cannot_find_as_aws_does`: the recording, the request
+/// (method and path), and the answer (status, error code, body).
+type LambdaCase = (
+    &'static str,
+    reqwest::Method,
+    String,
+    (u16, &'static str, Value),
+);
+
+const FUNCTIONS: &str = "/2015-03-31/functions";
+const WRONG_REGION: &str = "arn:aws:lambda:eu-central-1:000000000000:function:i-exist";
+
+fn function_arn(name: &str) -> String {
+    format!("arn:aws:lambda:us-east-1:000000000000:function:{name}")
+}
+
+fn not_found(message: String) -> (u16, &'static str, Value) {
+    (
+        404,
+        "ResourceNotFoundException",
+        json!({"Type": "User", "Message": message}),
+    )
+}
+
+fn invalid(message: &str) -> (u16, &'static str, Value) {
+    (
+        400,
+        "InvalidParameterValueException",
+        json!({"Type": "User", "message": message}),
+    )
+}
+
+fn unreachable_region() -> (u16, &'static str, Value) {
+    not_found("Functions from 'eu-central-1' are not reachable in this region ('us-east-1')".into())
+}
+
+fn qualifier_mismatch() -> (u16, &'static str, Value) {
+    invalid("The derived qualifier from the function name does not match the specified qualifier.")
+}
+
 /// test_lambda_api.snapshot.json: what Lambda answers for a function, version or region that
 /// is not there, and for a qualifier that contradicts the name. Each row: the recording, the
 /// request, and the answer (status, error code, and the body as sent: `Message` or `message`
@@ -893,45 +953,33 @@ async fn lambda_names_what_it_cannot_find_as_aws_does() {
     let cloud = common::local_cloud(LocalConfig::default()).await;
     let sdk = Sdk::at(&cloud.endpoint()).await;
     script_function(&sdk, "i-exist", "#!/bin/sh\nsleep 60\n", &[]).await;
-    let arn = |name: &str| format!("arn:aws:lambda:us-east-1:000000000000:function:{name}");
-    let wrong_region = "arn:aws:lambda:eu-central-1:000000000000:function:i-exist";
-    let not_found = |message: String| {
-        (
-            404,
-            "ResourceNotFoundException",
-            json!({"Type": "User", "Message": message}),
-        )
-    };
-    let invalid = |message: &str| {
-        (
-            400,
-            "InvalidParameterValueException",
-            json!({"Type": "User", "message": message}),
-        )
-    };
-    let unreachable = || {
-        not_found(
-            "Functions from 'eu-central-1' are not reachable in this region ('us-east-1')".into(),
-        )
-    };
-    let mismatch = || {
-        invalid(
-            "The derived qualifier from the function name does not match the specified qualifier.",
-        )
-    };
-    let functions = "/2015-03-31/functions";
-    let (get, delete, post) = (
-        reqwest::Method::GET,
-        reqwest::Method::DELETE,
-        reqwest::Method::POST,
-    );
-    type Case = (
-        &'static str,
-        reqwest::Method,
-        String,
-        (u16, &'static str, Value),
-    );
-    let cases: Vec<Case> = vec![
+    // The rows run in this order: the last ones delete `i-exist`.
+    let cases: Vec<LambdaCase> = [
+        missing_function_cases(),
+        invoke_cases(),
+        qualifier_cases(),
+        deletion_cases(),
+    ]
+    .concat();
+    for (recording, method, path, (status, code, body)) in cases {
+        let (got_status, got_code, got_body) = lambda_answer(&cloud, method, &path, None).await;
+        assert_eq!(
+            (got_status, got_code.unwrap_or_default(), got_body),
+            (status, code.to_string(), body),
+            "{recording}: {path}"
+        );
+    }
+    tagging_a_deleted_function_is_not_found(&cloud).await;
+    cloud.stop().await;
+}
+
+/// test_ops_on_nonexisting_fn and test_get_function_wrong_region: a function that is not
+/// there, or in another region, for each operation that names one.
+fn missing_function_cases() -> Vec<LambdaCase> {
+    let get = reqwest::Method::GET;
+    let delete = reqwest::Method::DELETE;
+    let (functions, wrong_region, arn) = (FUNCTIONS, WRONG_REGION, function_arn);
+    vec![
         (
             "test_ops_on_nonexisting_fn[get_function]",
             get.clone(),
@@ -954,25 +1002,25 @@ async fn lambda_names_what_it_cannot_find_as_aws_does() {
             "test_get_function_wrong_region[get_function]",
             get.clone(),
             format!("{functions}/{wrong_region}"),
-            unreachable(),
+            unreachable_region(),
         ),
         (
             "test_get_function_wrong_region[get_function_configuration]",
             get.clone(),
             format!("{functions}/{wrong_region}/configuration"),
-            unreachable(),
+            unreachable_region(),
         ),
         (
             "test_get_function_wrong_region[get_function_concurrency]",
             get.clone(),
             format!("/2019-09-30/functions/{wrong_region}/concurrency"),
-            unreachable(),
+            unreachable_region(),
         ),
         (
             "test_get_function_wrong_region[get_function_event_invoke_config]",
             get.clone(),
             format!("/2019-09-25/functions/{wrong_region}/event-invoke-config"),
-            unreachable(),
+            unreachable_region(),
         ),
         (
             "test_ops_on_nonexisting_version[get_function_event_invoke_config]",
@@ -1000,18 +1048,25 @@ async fn lambda_names_what_it_cannot_find_as_aws_does() {
         ),
         (
             "test_get_function_wrong_region[get_function_url_config]",
-            get.clone(),
+            get,
             format!("/2021-10-31/functions/{wrong_region}/url"),
-            unreachable(),
+            unreachable_region(),
         ),
         (
             "test_get_function_wrong_region[delete_function]",
-            delete.clone(),
+            delete,
             format!("{functions}/{wrong_region}"),
-            unreachable(),
+            unreachable_region(),
         ),
-        // test_function_name_and_qualifier_validation: Invoke names the version it looked
-        // for, `$LATEST` when none was given, the qualifier as given otherwise.
+    ]
+}
+
+/// test_function_name_and_qualifier_validation: Invoke names the version it looked for,
+/// `$LATEST` when none was given, the qualifier as given otherwise.
+fn invoke_cases() -> Vec<LambdaCase> {
+    let post = reqwest::Method::POST;
+    let (functions, wrong_region, arn) = (FUNCTIONS, WRONG_REGION, function_arn);
+    vec![
         (
             "test_function_name_and_qualifier_validation[function_name_too_long-invoke]",
             post.clone(),
@@ -1032,15 +1087,24 @@ async fn lambda_names_what_it_cannot_find_as_aws_does() {
         ),
         (
             "test_get_function_wrong_region[invoke]",
-            post.clone(),
+            post,
             format!("{functions}/{wrong_region}/invocations"),
-            unreachable(),
+            unreachable_region(),
         ),
+    ]
+}
+
+/// test_ops_with_arn_qualifier_mismatch and test_ops_on_nonexisting_version: a qualifier that
+/// contradicts the name is refused; one that agrees, or names no version, is looked for.
+fn qualifier_cases() -> Vec<LambdaCase> {
+    let (get, delete) = (reqwest::Method::GET, reqwest::Method::DELETE);
+    let (functions, arn) = (FUNCTIONS, function_arn);
+    vec![
         (
             "test_ops_with_arn_qualifier_mismatch[get_function] not_match",
             get.clone(),
             format!("{functions}/{}:1?Qualifier=$LATEST", arn("some-function")),
-            mismatch(),
+            qualifier_mismatch(),
         ),
         (
             "test_ops_with_arn_qualifier_mismatch[get_function_configuration] not_match",
@@ -1049,13 +1113,13 @@ async fn lambda_names_what_it_cannot_find_as_aws_does() {
                 "{functions}/{}:1/configuration?Qualifier=$LATEST",
                 arn("some-function")
             ),
-            mismatch(),
+            qualifier_mismatch(),
         ),
         (
             "test_ops_with_arn_qualifier_mismatch[delete_function] not_match",
             delete.clone(),
             format!("{functions}/{}:1?Qualifier=$LATEST", arn("some-function")),
-            mismatch(),
+            qualifier_mismatch(),
         ),
         (
             "test_ops_with_arn_qualifier_mismatch[get_function] match",
@@ -1083,7 +1147,7 @@ async fn lambda_names_what_it_cannot_find_as_aws_does() {
         ),
         (
             "test_ops_with_arn_qualifier_mismatch[delete_function] match",
-            delete.clone(),
+            delete,
             format!(
                 "{functions}/{}:$LATEST?Qualifier=$LATEST",
                 arn("some-function")
@@ -1098,12 +1162,20 @@ async fn lambda_names_what_it_cannot_find_as_aws_does() {
         ),
         (
             "test_ops_on_nonexisting_version[get_function_configuration]",
-            get.clone(),
+            get,
             format!("{functions}/i-exist/configuration?Qualifier=1221"),
             not_found(format!("Function not found: {}:1221", arn("i-exist"))),
         ),
-        // test_delete_on_nonexisting_version: deleting a version that does not exist is done
-        // already, twice; then the function goes, and both forms are not found.
+    ]
+}
+
+/// test_delete_on_nonexisting_version: deleting a version that does not exist is done
+/// already, twice; then the function goes, and both forms are not found (and so is listing
+/// its tags).
+fn deletion_cases() -> Vec<LambdaCase> {
+    let delete = reqwest::Method::DELETE;
+    let (functions, arn) = (FUNCTIONS, function_arn);
+    vec![
         (
             "test_delete_on_nonexisting_version (1)",
             delete.clone(),
@@ -1130,29 +1202,25 @@ async fn lambda_names_what_it_cannot_find_as_aws_does() {
         ),
         (
             "delete_function_response_non_existent_with_qualifier",
-            delete.clone(),
+            delete,
             format!("{functions}/i-exist?Qualifier=1233"),
             not_found(format!("Function not found: {}", arn("i-exist"))),
         ),
         (
             "test_tag_nonexisting_resource not_found_exception_list",
-            get.clone(),
+            reqwest::Method::GET,
             format!("/2017-03-31/tags/{}", arn("i-exist")),
             not_found(format!("Function not found: {}", arn("i-exist"))),
         ),
-    ];
-    for (recording, method, path, (status, code, body)) in cases {
-        let (got_status, got_code, got_body) = lambda_answer(&cloud, method, &path, None).await;
-        assert_eq!(
-            (got_status, got_code.unwrap_or_default(), got_body),
-            (status, code.to_string(), body),
-            "{recording}: {path}"
-        );
-    }
-    // test_tag_nonexisting_resource, not_found_exception_tag.
+    ]
+}
+
+/// test_tag_nonexisting_resource, not_found_exception_tag: tagging a function that is gone.
+async fn tagging_a_deleted_function_is_not_found(cloud: &LocalCloud) {
+    let arn = function_arn;
     let (status, code, body) = lambda_answer(
-        &cloud,
-        post,
+        cloud,
+        reqwest::Method::POST,
         &format!("/2017-03-31/tags/{}", arn("i-exist")),
         Some(json!({"Tags": {"a": "b"}})),
     )
@@ -1165,7 +1233,6 @@ async fn lambda_names_what_it_cannot_find_as_aws_does() {
             json!({"Type": "User", "Message": format!("Function not found: {}", arn("i-exist"))})
         )
     );
-    cloud.stop().await;
 }
 
 /// test_apigateway_integrations.snapshot.json,

@@ -621,9 +621,30 @@ where
 /// test_create_proxy_resource_validation, test_put_method_validation.
 #[tokio::test]
 async fn rest_apis_resources_and_methods_are_checked_and_answered_as_recorded() {
-    use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType};
     let (cloud, sdk) = start().await;
     let api = &sdk.apigateway;
+    create_rest_api_refuses_what_aws_refuses(api).await;
+    let created = api
+        .create_rest_api()
+        .name("a")
+        .version("v1")
+        .send()
+        .await
+        .unwrap();
+    let id = created.id().unwrap().to_string();
+    get_rest_api_answers_the_recorded_members(&cloud, &id).await;
+    get_rest_api_is_case_sensitive(api, &id).await;
+    let root = created.root_resource_id().unwrap();
+    greedy_resources_are_checked_as_recorded(api, &id, root).await;
+    put_method_is_checked_as_recorded(api, &id, root).await;
+    cloud.stop().await;
+}
+
+/// test_create_rest_api_with_optional_params and test_create_rest_api_with_endpoint_configuration:
+/// CreateRestApi refuses an empty description, a negative compression size, and no or two
+/// endpoint types, with AWS's words.
+async fn create_rest_api_refuses_what_aws_refuses(api: &aws_sdk_apigateway::Client) {
+    use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType};
     let bad = |code: &str, message: &str| {
         (
             "BadRequestException".to_string(),
@@ -689,15 +710,10 @@ async fn rest_apis_resources_and_methods_are_checked_and_answered_as_recorded() 
         let (got_code, got_message, _) = refused(apigw_refusal(outcome.unwrap_err()));
         assert_eq!((got_code, got_message), (code, message));
     }
+}
 
-    let created = api
-        .create_rest_api()
-        .name("a")
-        .version("v1")
-        .send()
-        .await
-        .unwrap();
-    let id = created.id().unwrap().to_string();
+/// GetRestApi answers the recorded members: unset and empty ones are left out, but `tags`.
+async fn get_rest_api_answers_the_recorded_members(cloud: &LocalCloud, id: &str) {
     let text = reqwest::Client::new()
         .get(format!("{}/restapis/{id}", cloud.endpoint()))
         .header("authorization", "AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/apigateway/aws4_request, SignedHeaders=host, Signature=0")
@@ -737,7 +753,10 @@ async fn rest_apis_resources_and_methods_are_checked_and_answered_as_recorded() 
         answered["endpointConfiguration"],
         serde_json::json!({"types": ["EDGE"], "ipAddressType": "ipv4"})
     );
+}
 
+/// test_get_api_case_insensitive: an API id in other case is not found.
+async fn get_rest_api_is_case_sensitive(api: &aws_sdk_apigateway::Client, id: &str) {
     let missing = id.to_uppercase();
     let (code, message) = apigw_refusal(
         api.get_rest_api()
@@ -753,11 +772,18 @@ async fn rest_apis_resources_and_methods_are_checked_and_answered_as_recorded() 
             format!("Invalid API identifier specified 000000000000:{missing}")
         )
     );
+}
 
-    let root = created.root_resource_id().unwrap();
+/// test_create_proxy_resource_validation: one variable path part among siblings, no child of
+/// a greedy one; a greedy child elsewhere is fine.
+async fn greedy_resources_are_checked_as_recorded(
+    api: &aws_sdk_apigateway::Client,
+    id: &str,
+    root: &str,
+) {
     let resource = |parent: &str, part: &str| {
         api.create_resource()
-            .rest_api_id(&id)
+            .rest_api_id(id)
             .parent_id(parent)
             .path_part(part)
             .send()
@@ -774,10 +800,14 @@ async fn rest_apis_resources_and_methods_are_checked_and_answered_as_recorded() 
     resource(parent.id().unwrap(), "{child+}")
         .await
         .expect("a greedy child elsewhere is fine");
+}
 
+/// test_put_method_validation: the authorizer, validator, model and method must exist, and
+/// below a resource a missing API is a missing resource.
+async fn put_method_is_checked_as_recorded(api: &aws_sdk_apigateway::Client, id: &str, root: &str) {
     let method = || {
         api.put_method()
-            .rest_api_id(&id)
+            .rest_api_id(id)
             .resource_id(root)
             .http_method("GET")
     };
@@ -815,7 +845,7 @@ async fn rest_apis_resources_and_methods_are_checked_and_answered_as_recorded() 
         .expect("Empty is every API's model");
     let (_, message) = apigw_refusal(
         api.put_method()
-            .rest_api_id(&id)
+            .rest_api_id(id)
             .resource_id(root)
             .http_method("WRONG")
             .authorization_type("NONE")
@@ -839,7 +869,6 @@ async fn rest_apis_resources_and_methods_are_checked_and_answered_as_recorded() 
         (code.as_str(), message.as_str()),
         ("NotFoundException", "Invalid Resource identifier specified")
     );
-    cloud.stop().await;
 }
 
 /// test_lambda_api.snapshot.json: test_publish_version_on_create, test_list_functions.
@@ -1060,7 +1089,6 @@ async fn cloudwatch_answers_the_query_protocol_in_xml() {
 /// refused, an authorizer id ignored while the method needs none.
 #[tokio::test]
 async fn update_method_patches_as_api_gateway_does() {
-    use aws_sdk_apigateway::types::{Op, PatchOperation};
     let (_cloud, sdk) = start().await;
     let api = sdk
         .apigateway
@@ -1069,24 +1097,76 @@ async fn update_method_patches_as_api_gateway_does() {
         .send()
         .await
         .unwrap();
-    let (api_id, root) = (api.id().unwrap(), api.root_resource_id().unwrap());
-    let patch = |op: Op, path: &str, value: &str| {
-        PatchOperation::builder()
-            .op(op)
-            .path(path)
-            .value(value)
-            .build()
+    let method = RootMethod {
+        sdk: &sdk,
+        api_id: api.id().unwrap(),
+        root: api.root_resource_id().unwrap(),
     };
-    let update = |verb: &'static str, operations: Vec<PatchOperation>| {
-        sdk.apigateway
+    a_method_not_there_is_not_found(&method).await;
+    sdk.apigateway
+        .put_method()
+        .rest_api_id(method.api_id)
+        .resource_id(method.root)
+        .http_method("ANY")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    members_are_added_replaced_and_removed_by_path(&method).await;
+    what_update_method_refuses_is_refused_in_its_words(&method).await;
+}
+
+/// One PATCH operation of UpdateMethod.
+fn patch_operation(
+    op: aws_sdk_apigateway::types::Op,
+    path: &str,
+    value: &str,
+) -> aws_sdk_apigateway::types::PatchOperation {
+    aws_sdk_apigateway::types::PatchOperation::builder()
+        .op(op)
+        .path(path)
+        .value(value)
+        .build()
+}
+
+/// The methods of an API's root resource, patched by UpdateMethod.
+struct RootMethod<'a> {
+    sdk: &'a Sdk,
+    api_id: &'a str,
+    root: &'a str,
+}
+
+impl RootMethod<'_> {
+    async fn update(
+        &self,
+        verb: &'static str,
+        operations: Vec<aws_sdk_apigateway::types::PatchOperation>,
+    ) -> Result<
+        aws_sdk_apigateway::operation::update_method::UpdateMethodOutput,
+        aws_sdk_apigateway::error::SdkError<
+            aws_sdk_apigateway::operation::update_method::UpdateMethodError,
+        >,
+    > {
+        self.sdk
+            .apigateway
             .update_method()
-            .rest_api_id(api_id)
-            .resource_id(root)
+            .rest_api_id(self.api_id)
+            .resource_id(self.root)
             .http_method(verb)
             .set_patch_operations(Some(operations))
             .send()
-    };
-    let missing = update("GET", vec![patch(Op::Replace, "/operationName", "x")])
+            .await
+    }
+}
+
+/// A method that was never put is not found.
+async fn a_method_not_there_is_not_found(method: &RootMethod<'_>) {
+    use aws_sdk_apigateway::types::Op;
+    let missing = method
+        .update(
+            "GET",
+            vec![patch_operation(Op::Replace, "/operationName", "x")],
+        )
         .await
         .unwrap_err();
     assert_eq!(
@@ -1096,29 +1176,26 @@ async fn update_method_patches_as_api_gateway_does() {
             "Invalid Method identifier specified".into()
         )
     );
-    sdk.apigateway
-        .put_method()
-        .rest_api_id(api_id)
-        .resource_id(root)
-        .http_method("ANY")
-        .authorization_type("NONE")
-        .send()
+}
+
+/// Request parameters and models are added, replaced and removed by their own paths (a
+/// content type's `/` as `~1`); the method's members are replaced.
+async fn members_are_added_replaced_and_removed_by_path(method: &RootMethod<'_>) {
+    use aws_sdk_apigateway::types::Op;
+    let added = method
+        .update(
+            "ANY",
+            vec![
+                patch_operation(
+                    Op::Add,
+                    "/requestParameters/method.request.querystring.optional",
+                    "true",
+                ),
+                patch_operation(Op::Add, "/requestModels/application~1json", "Empty"),
+            ],
+        )
         .await
         .unwrap();
-
-    let added = update(
-        "ANY",
-        vec![
-            patch(
-                Op::Add,
-                "/requestParameters/method.request.querystring.optional",
-                "true",
-            ),
-            patch(Op::Add, "/requestModels/application~1json", "Empty"),
-        ],
-    )
-    .await
-    .unwrap();
     assert_eq!(
         added
             .request_models()
@@ -1134,21 +1211,22 @@ async fn update_method_patches_as_api_gateway_does() {
             .get("method.request.querystring.optional"),
         Some(&true)
     );
-    let replaced = update(
-        "ANY",
-        vec![
-            patch(Op::Replace, "/operationName", "ReplacedOperationName"),
-            patch(Op::Replace, "/apiKeyRequired", "true"),
-            patch(Op::Replace, "/authorizationType", "AWS_IAM"),
-            patch(
-                Op::Replace,
-                "/requestParameters/method.request.querystring.optional",
-                "false",
-            ),
-        ],
-    )
-    .await
-    .unwrap();
+    let replaced = method
+        .update(
+            "ANY",
+            vec![
+                patch_operation(Op::Replace, "/operationName", "ReplacedOperationName"),
+                patch_operation(Op::Replace, "/apiKeyRequired", "true"),
+                patch_operation(Op::Replace, "/authorizationType", "AWS_IAM"),
+                patch_operation(
+                    Op::Replace,
+                    "/requestParameters/method.request.querystring.optional",
+                    "false",
+                ),
+            ],
+        )
+        .await
+        .unwrap();
     assert_eq!(replaced.operation_name(), Some("ReplacedOperationName"));
     assert_eq!(replaced.api_key_required(), Some(true));
     assert_eq!(replaced.authorization_type(), Some("AWS_IAM"));
@@ -1159,83 +1237,96 @@ async fn update_method_patches_as_api_gateway_does() {
             .get("method.request.querystring.optional"),
         Some(&false)
     );
-    let removed = update(
-        "ANY",
-        vec![
-            patch(
-                Op::Remove,
-                "/requestParameters/method.request.querystring.optional",
-                "true",
-            ),
-            patch(Op::Remove, "/requestModels/application~1json", "Empty"),
-        ],
-    )
-    .await
-    .unwrap();
+    let removed = method
+        .update(
+            "ANY",
+            vec![
+                patch_operation(
+                    Op::Remove,
+                    "/requestParameters/method.request.querystring.optional",
+                    "true",
+                ),
+                patch_operation(Op::Remove, "/requestModels/application~1json", "Empty"),
+            ],
+        )
+        .await
+        .unwrap();
     assert!(removed.request_parameters().is_none() && removed.request_models().is_none());
     assert_eq!(removed.operation_name(), Some("ReplacedOperationName"));
+}
 
+/// Back to an open method, then what API Gateway refuses, in its words: any other path or
+/// operation, an authorizer type without an authorizer; an authorizer id is ignored while the
+/// method needs none.
+async fn what_update_method_refuses_is_refused_in_its_words(method: &RootMethod<'_>) {
+    use aws_sdk_apigateway::types::Op;
     // Back to an open method, then what API Gateway refuses, in its words.
-    update(
-        "ANY",
-        vec![
-            patch(Op::Replace, "/authorizationType", "NONE"),
-            patch(Op::Replace, "/apiKeyRequired", "whatever"),
-        ],
-    )
-    .await
-    .unwrap();
+    method
+        .update(
+            "ANY",
+            vec![
+                patch_operation(Op::Replace, "/authorizationType", "NONE"),
+                patch_operation(Op::Replace, "/apiKeyRequired", "whatever"),
+            ],
+        )
+        .await
+        .unwrap();
     for (operation, message) in [
         (
-            patch(Op::Add, "/operationName", "operationName"),
+            patch_operation(Op::Add, "/operationName", "operationName"),
             "Invalid patch operation specified. Must be one of: [replace]",
         ),
         (
-            patch(Op::Add, "/requestValidatorId", "wrong-id"),
+            patch_operation(Op::Add, "/requestValidatorId", "wrong-id"),
             "Invalid patch operation specified. Must be one of: [replace]",
         ),
         (
-            patch(Op::Add, "/httpMethod", "PUT"),
+            patch_operation(Op::Add, "/httpMethod", "PUT"),
             "Invalid patch path /httpMethod",
         ),
         (
-            patch(Op::Replace, "/requestParameters", "method.request.querystring.optional=false"),
+            patch_operation(Op::Replace, "/requestParameters", "method.request.querystring.optional=false"),
             "Invalid patch path /requestParameters",
         ),
         (
-            patch(Op::Add, "/requestModels/application/json", "Empty"),
+            patch_operation(Op::Add, "/requestModels/application/json", "Empty"),
             "Invalid patch path /requestModels/application/json",
         ),
         (
-            patch(Op::Replace, "/authorizationType", "CUSTOM"),
+            patch_operation(Op::Replace, "/authorizationType", "CUSTOM"),
             "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer.",
         ),
         (
-            patch(Op::Replace, "/requestValidatorId", "fake-id"),
+            patch_operation(Op::Replace, "/requestValidatorId", "fake-id"),
             "Invalid Request Validator identifier specified",
         ),
     ] {
-        let refused = update("ANY", vec![operation]).await.unwrap_err();
+        let refused = method.update("ANY", vec![operation]).await.unwrap_err();
         assert_eq!(
             refusal(refused),
             ("BadRequestException".into(), message.into())
         );
     }
     // An authorizer id while the method needs none: ignored, as recorded.
-    let skipped = update("ANY", vec![patch(Op::Replace, "/authorizerId", "abc123")])
+    let skipped = method
+        .update(
+            "ANY",
+            vec![patch_operation(Op::Replace, "/authorizerId", "abc123")],
+        )
         .await
         .unwrap();
     assert_eq!(skipped.authorizer_id(), None);
     assert_eq!(skipped.api_key_required(), Some(false));
-    let refused = update(
-        "ANY",
-        vec![
-            patch(Op::Replace, "/authorizationType", "CUSTOM"),
-            patch(Op::Replace, "/authorizerId", "abc123"),
-        ],
-    )
-    .await
-    .unwrap_err();
+    let refused = method
+        .update(
+            "ANY",
+            vec![
+                patch_operation(Op::Replace, "/authorizationType", "CUSTOM"),
+                patch_operation(Op::Replace, "/authorizerId", "abc123"),
+            ],
+        )
+        .await
+        .unwrap_err();
     assert_eq!(refusal(refused).1, "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer.");
 }
 
@@ -1387,6 +1478,15 @@ async fn stage_access_log_settings_patch_as_api_gateway_does() {
 async fn log_groups_and_events_answer_as_recorded_on_aws() {
     let (_cloud, sdk) = start().await;
     let logs = &sdk.logs;
+    log_groups_are_named_and_found_as_recorded(logs).await;
+    a_missing_group_or_stream_is_said_in_aws_words(logs).await;
+    only_events_within_bounds_are_kept(logs).await;
+    tokens_and_limits_are_checked_as_recorded(logs).await;
+}
+
+/// A name over 512 characters is refused; a prefix and a pattern together are refused; a
+/// pattern matches case-sensitively, and no match is an empty list.
+async fn log_groups_are_named_and_found_as_recorded(logs: &aws_sdk_cloudwatchlogs::Client) {
     let long = "a".repeat(513);
     let refused = refusal(
         logs.create_log_group()
@@ -1448,8 +1548,10 @@ async fn log_groups_and_events_answer_as_recorded_on_aws() {
         .await
         .unwrap();
     assert_eq!(names(none), Vec::<String>::new());
+}
 
-    // Missing group, then missing stream, in AWS's words.
+/// Missing group, then missing stream, in AWS's words.
+async fn a_missing_group_or_stream_is_said_in_aws_words(logs: &aws_sdk_cloudwatchlogs::Client) {
     let missing = |group: &'static str| {
         logs.get_log_events()
             .log_group_name(group)
@@ -1470,7 +1572,11 @@ async fn log_groups_and_events_answer_as_recorded_on_aws() {
             "The specified log stream does not exist.".into()
         )
     );
+}
 
+/// Events too old or too new are said to be rejected; only the event within bounds is stored,
+/// read by name or by identifier (name or ARN) alike.
+async fn only_events_within_bounds_are_kept(logs: &aws_sdk_cloudwatchlogs::Client) {
     logs.create_log_stream()
         .log_group_name("other-group")
         .log_stream_name("s")
@@ -1526,7 +1632,10 @@ async fn log_groups_and_events_answer_as_recorded_on_aws() {
         let messages: Vec<&str> = answer.events().iter().filter_map(|e| e.message()).collect();
         assert_eq!(messages, ["kept"], "{name:?} {identifier:?}");
     }
+}
 
+/// An invalid token and a limit over 10000 are refused by GetLogEvents and FilterLogEvents.
+async fn tokens_and_limits_are_checked_as_recorded(logs: &aws_sdk_cloudwatchlogs::Client) {
     let get = || {
         logs.get_log_events()
             .log_group_name("other-group")

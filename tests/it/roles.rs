@@ -52,8 +52,20 @@ async fn a_role_session_may_do_exactly_what_its_inline_policy_allows() {
     let config = common::sdk_config(&endpoint, "us-east-1").await;
     let iam = aws_sdk_iam::Client::new(&config);
     let sts = aws_sdk_sts::Client::new(&config);
+    let role_id = the_role_is_created_once(&iam).await;
+    let (credentials, alice) = alice_assumes_the_role(&sts, &endpoint, &role_id).await;
+    let lambda = aws_sdk_lambda::Client::new(&alice);
+    the_session_may_do_only_what_its_policy_allows(&alice, &lambda).await;
+    a_forged_token_or_key_is_refused(&endpoint, &credentials).await;
+    the_role_is_deleted_in_iams_order(&iam, &lambda).await;
+    a_role_made_again_is_another_role(&iam, &lambda).await;
+    cloud.stop().await;
+}
 
-    let created = new_role(&iam, "reader", "/tests/", TRUST_THE_ACCOUNT)
+/// Role `reader` is created under `/tests/` with an AROA id and its trust policy URL-encoded,
+/// refused again under any case, and given the inline policy `list`. Returns its role id.
+async fn the_role_is_created_once(iam: &aws_sdk_iam::Client) -> String {
+    let created = new_role(iam, "reader", "/tests/", TRUST_THE_ACCOUNT)
         .send()
         .await
         .unwrap();
@@ -65,7 +77,7 @@ async fn a_role_session_may_do_exactly_what_its_inline_policy_allows() {
         .assume_role_policy_document()
         .unwrap()
         .starts_with("%7B%22Version%22"));
-    let again = new_role(&iam, "READER", "/", TRUST_THE_ACCOUNT)
+    let again = new_role(iam, "READER", "/", TRUST_THE_ACCOUNT)
         .send()
         .await
         .unwrap_err();
@@ -85,7 +97,16 @@ async fn a_role_session_may_do_exactly_what_its_inline_policy_allows() {
         .send()
         .await
         .unwrap();
+    role.role_id().to_string()
+}
 
+/// `alice` assumes `reader`: an ASIA key, and the session named in GetCallerIdentity. Returns
+/// the session's credentials and an SDK configuration signed with them.
+async fn alice_assumes_the_role(
+    sts: &aws_sdk_sts::Client,
+    endpoint: &str,
+    role_id: &str,
+) -> (aws_sdk_sts::types::Credentials, aws_config::SdkConfig) {
     let session = sts
         .assume_role()
         .role_arn("arn:aws:iam::000000000000:role/tests/reader")
@@ -93,14 +114,14 @@ async fn a_role_session_may_do_exactly_what_its_inline_policy_allows() {
         .send()
         .await
         .unwrap();
-    let credentials = session.credentials().unwrap();
+    let credentials = session.credentials().unwrap().clone();
     assert!(credentials.access_key_id().starts_with("ASIA"));
     assert_eq!(
         session.assumed_role_user().unwrap().arn(),
         "arn:aws:sts::000000000000:assumed-role/reader/alice"
     );
     let token = credentials.session_token().to_string();
-    let alice = as_session(&endpoint, credentials, &token).await;
+    let alice = as_session(endpoint, &credentials, &token).await;
     let who = aws_sdk_sts::Client::new(&alice)
         .get_caller_identity()
         .send()
@@ -110,12 +131,16 @@ async fn a_role_session_may_do_exactly_what_its_inline_policy_allows() {
         who.arn(),
         Some("arn:aws:sts::000000000000:assumed-role/reader/alice")
     );
-    assert_eq!(
-        who.user_id(),
-        Some(format!("{}:alice", role.role_id()).as_str())
-    );
+    assert_eq!(who.user_id(), Some(format!("{role_id}:alice").as_str()));
+    (credentials, alice)
+}
 
-    let lambda = aws_sdk_lambda::Client::new(&alice);
+/// The session may list functions (its policy), not get one, and not manage IAM, each refusal
+/// naming the session as IAM does.
+async fn the_session_may_do_only_what_its_policy_allows(
+    alice: &aws_config::SdkConfig,
+    lambda: &aws_sdk_lambda::Client,
+) {
     lambda.list_functions().send().await.expect("allowed");
     let refused = lambda
         .get_function()
@@ -129,7 +154,7 @@ async fn a_role_session_may_do_exactly_what_its_inline_policy_allows() {
         Some("User: arn:aws:sts::000000000000:assumed-role/reader/alice is not authorized to perform: lambda:GetFunction on resource: arn:aws:lambda:us-east-1:000000000000:function:FAQ because no identity-based policy allows the lambda:GetFunction action")
     );
     // A session may not manage IAM either: nothing allows it.
-    let escalate = aws_sdk_iam::Client::new(&alice)
+    let escalate = aws_sdk_iam::Client::new(alice)
         .put_role_policy()
         .role_name("reader")
         .policy_name("all")
@@ -138,9 +163,14 @@ async fn a_role_session_may_do_exactly_what_its_inline_policy_allows() {
         .await
         .unwrap_err();
     assert_eq!(escalate.code(), Some("AccessDenied"));
+}
 
-    // A token that is not the session's, or a temporary key never issued: refused.
-    let forged = as_session(&endpoint, credentials, "forged").await;
+/// A token that is not the session's, or a temporary key never issued: refused.
+async fn a_forged_token_or_key_is_refused(
+    endpoint: &str,
+    credentials: &aws_sdk_sts::types::Credentials,
+) {
+    let forged = as_session(endpoint, credentials, "forged").await;
     let error = aws_sdk_lambda::Client::new(&forged)
         .list_functions()
         .send()
@@ -158,14 +188,20 @@ async fn a_role_session_may_do_exactly_what_its_inline_policy_allows() {
         .expiration(aws_sdk_sts::primitives::DateTime::from_secs(0))
         .build()
         .unwrap();
-    let error = aws_sdk_sts::Client::new(&as_session(&endpoint, &unknown, "y").await)
+    let error = aws_sdk_sts::Client::new(&as_session(endpoint, &unknown, "y").await)
         .get_caller_identity()
         .send()
         .await
         .unwrap_err();
     assert_eq!(error.code(), Some("InvalidClientTokenId"));
+}
 
-    // Deleted in IAM's order: the policies first.
+/// Deleted in IAM's order: the policies first; the session outlives its policy, with nothing
+/// allowed.
+async fn the_role_is_deleted_in_iams_order(
+    iam: &aws_sdk_iam::Client,
+    lambda: &aws_sdk_lambda::Client,
+) {
     let conflict = iam
         .delete_role()
         .role_name("reader")
@@ -194,8 +230,15 @@ async fn a_role_session_may_do_exactly_what_its_inline_policy_allows() {
     let error = lambda.list_functions().send().await.unwrap_err();
     assert_eq!(error.code(), Some("AccessDeniedException"));
     iam.delete_role().role_name("reader").send().await.unwrap();
-    // A role made again under the same name is another role: the old session gets nothing.
-    new_role(&iam, "reader", "/tests/", TRUST_THE_ACCOUNT)
+}
+
+/// A role made again under the same name is another role: the old session gets nothing; then
+/// it is deleted too, and not found.
+async fn a_role_made_again_is_another_role(
+    iam: &aws_sdk_iam::Client,
+    lambda: &aws_sdk_lambda::Client,
+) {
+    new_role(iam, "reader", "/tests/", TRUST_THE_ACCOUNT)
         .send()
         .await
         .unwrap();
@@ -225,7 +268,6 @@ async fn a_role_session_may_do_exactly_what_its_inline_policy_allows() {
         gone.message(),
         Some("The role with name reader cannot be found.")
     );
-    cloud.stop().await;
 }
 
 #[tokio::test]

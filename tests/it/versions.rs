@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use crate::common::{self, Sdk, ROLE_ARN};
 use crate::parity::lambda_answer;
-use faqctl::local::LocalConfig;
+use faqctl::local::{LocalCloud, LocalConfig};
 
 const ARN: &str = "arn:aws:lambda:us-east-1:000000000000:function:V";
 
@@ -248,51 +248,78 @@ async fn aliases_are_checked_and_answered_as_aws_does() {
         .send()
         .await
         .unwrap();
+    invalid_routing_is_refused_as_recorded(&cloud).await;
+    aliases_are_created_once_as_recorded(&cloud).await;
+    a_missing_alias_is_not_found_as_recorded(&cloud).await;
+    get_function_by_alias_answers_its_version(&cloud, &sdk).await;
+    a_version_is_deleted_only_once_no_alias_routes_to_it(&cloud, &sdk).await;
+}
 
-    let aliases = "/2015-03-31/functions/V/aliases";
-    let post = |body: Value| lambda_answer(&cloud, reqwest::Method::POST, aliases, Some(body));
-    let invalid = |message: String| {
-        (
-            400,
-            Some("InvalidParameterValueException".to_string()),
-            json!({"Type": "User", "message": message}),
-        )
-    };
-    let validation = |message: String| {
-        (
-            400,
-            Some("ValidationException".to_string()),
-            json!({"Type": "User", "message": message}),
-        )
-    };
-    let not_found = |message: String| {
-        (
-            404,
-            Some("ResourceNotFoundException".to_string()),
-            json!({"Type": "User", "Message": message}),
-        )
-    };
-    let weights = |w: Value| json!({"Name": "custom", "FunctionVersion": "1", "RoutingConfig": {"AdditionalVersionWeights": w}});
+const ALIASES: &str = "/2015-03-31/functions/V/aliases";
+
+/// CreateAlias of function `V`, as Lambda's REST API answers it.
+async fn post_alias(cloud: &LocalCloud, body: Value) -> (u16, Option<String>, Value) {
+    lambda_answer(cloud, reqwest::Method::POST, ALIASES, Some(body)).await
+}
+
+/// Alias `custom` of version 1, routing to others by `weights`.
+fn custom_alias_with_weights(weights: Value) -> Value {
+    json!({"Name": "custom", "FunctionVersion": "1", "RoutingConfig": {"AdditionalVersionWeights": weights}})
+}
+
+fn invalid_value(message: String) -> (u16, Option<String>, Value) {
+    (
+        400,
+        Some("InvalidParameterValueException".to_string()),
+        json!({"Type": "User", "message": message}),
+    )
+}
+
+fn validation_failed(message: String) -> (u16, Option<String>, Value) {
+    (
+        400,
+        Some("ValidationException".to_string()),
+        json!({"Type": "User", "message": message}),
+    )
+}
+
+fn lambda_not_found(message: String) -> (u16, Option<String>, Value) {
+    (
+        404,
+        Some("ResourceNotFoundException".to_string()),
+        json!({"Type": "User", "Message": message}),
+    )
+}
+
+/// test_notfound_and_invalid_routingconfigs: each routing Lambda refuses, in its words.
+async fn invalid_routing_is_refused_as_recorded(cloud: &LocalCloud) {
     let cases = [
-        ("routing_config_exc_toomany", weights(json!({"2": 0.5, "3": 0.5})), invalid("Number of items in AdditionalVersionWeights cannot be greater than 1".into())),
-        ("routing_config_exc_toohigh", weights(json!({"2": 2.0})), validation("1 validation error detected: Value '{2=2.0}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]".into())),
-        ("routing_config_exc_subzero", weights(json!({"2": -1.0})), validation("1 validation error detected: Value '{2=-1.0}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]".into())),
-        ("routing_config_exc_sameversion", weights(json!({"1": 0.5})), invalid("Invalid function version 1. Function version 1 is already included in routing configuration.".into())),
-        ("target_version_doesnotexist", json!({"Name": "custom", "FunctionVersion": "10"}), not_found(format!("Function not found: {ARN}:10"))),
-        ("routing_config_exc_version_doesnotexist", weights(json!({"10": 0.5})), not_found(format!("Function not found: {ARN}:10"))),
-        ("routing_config_exc_version_latest", weights(json!({"$LATEST": 0.5})), validation("1 validation error detected: Value '{$LATEST=0.5}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+]".into())),
-        ("target_version_exc_version_latest", json!({"Name": "custom", "FunctionVersion": "$LATEST", "RoutingConfig": {"AdditionalVersionWeights": {"2": 0.5}}}), invalid("$LATEST is not supported for an alias pointing to more than 1 version".into())),
+        ("routing_config_exc_toomany", custom_alias_with_weights(json!({"2": 0.5, "3": 0.5})), invalid_value("Number of items in AdditionalVersionWeights cannot be greater than 1".into())),
+        ("routing_config_exc_toohigh", custom_alias_with_weights(json!({"2": 2.0})), validation_failed("1 validation error detected: Value '{2=2.0}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]".into())),
+        ("routing_config_exc_subzero", custom_alias_with_weights(json!({"2": -1.0})), validation_failed("1 validation error detected: Value '{2=-1.0}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]".into())),
+        ("routing_config_exc_sameversion", custom_alias_with_weights(json!({"1": 0.5})), invalid_value("Invalid function version 1. Function version 1 is already included in routing configuration.".into())),
+        ("target_version_doesnotexist", json!({"Name": "custom", "FunctionVersion": "10"}), lambda_not_found(format!("Function not found: {ARN}:10"))),
+        ("routing_config_exc_version_doesnotexist", custom_alias_with_weights(json!({"10": 0.5})), lambda_not_found(format!("Function not found: {ARN}:10"))),
+        ("routing_config_exc_version_latest", custom_alias_with_weights(json!({"$LATEST": 0.5})), validation_failed("1 validation error detected: Value '{$LATEST=0.5}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+]".into())),
+        ("target_version_exc_version_latest", json!({"Name": "custom", "FunctionVersion": "$LATEST", "RoutingConfig": {"AdditionalVersionWeights": {"2": 0.5}}}), invalid_value("$LATEST is not supported for an alias pointing to more than 1 version".into())),
     ];
     for (recording, request, expected) in cases {
-        assert_eq!(post(request).await, expected, "{recording}");
+        assert_eq!(post_alias(cloud, request).await, expected, "{recording}");
     }
-    // create-alias-latest, create_alias_response: 201, RoutingConfig only when there is one.
-    let (status, _, latest) =
-        post(json!({"Name": "custom-latest", "FunctionVersion": "$LATEST"})).await;
+}
+
+/// create-alias-latest, create_alias_response: 201, RoutingConfig only when there is one; the
+/// same alias again is a conflict.
+async fn aliases_are_created_once_as_recorded(cloud: &LocalCloud) {
+    let (status, _, latest) = post_alias(
+        cloud,
+        json!({"Name": "custom-latest", "FunctionVersion": "$LATEST"}),
+    )
+    .await;
     assert_eq!(status, 201);
     assert_eq!(latest["AliasArn"], format!("{ARN}:custom-latest"));
     assert!(latest.get("RoutingConfig").is_none());
-    let (status, _, custom) = post(weights(json!({"2": 0.5}))).await;
+    let (status, _, custom) = post_alias(cloud, custom_alias_with_weights(json!({"2": 0.5}))).await;
     assert_eq!(status, 201);
     assert_eq!(
         custom["RoutingConfig"],
@@ -301,37 +328,43 @@ async fn aliases_are_checked_and_answered_as_aws_does() {
     assert_eq!(custom["FunctionVersion"], "1");
     // routing_config_exc_already_exist.
     assert_eq!(
-        post(weights(json!({"2": 0.5}))).await,
+        post_alias(cloud, custom_alias_with_weights(json!({"2": 0.5}))).await,
         (
             409,
             Some("ResourceConflictException".into()),
             json!({"Type": "User", "message": format!("Alias already exists: {ARN}:custom")})
         )
     );
-    // alias_does_not_exist_esc, test_non_existent_alias_update, test_non_existent_alias_deletion.
-    let path = format!("{aliases}/non-existent");
+}
+
+/// alias_does_not_exist_esc, test_non_existent_alias_update, test_non_existent_alias_deletion.
+async fn a_missing_alias_is_not_found_as_recorded(cloud: &LocalCloud) {
+    let path = format!("{ALIASES}/non-existent");
     assert_eq!(
-        lambda_answer(&cloud, reqwest::Method::GET, &path, None).await,
-        not_found(format!("Cannot find alias arn: {ARN}:non-existent"))
+        lambda_answer(cloud, reqwest::Method::GET, &path, None).await,
+        lambda_not_found(format!("Cannot find alias arn: {ARN}:non-existent"))
     );
     assert_eq!(
         lambda_answer(
-            &cloud,
+            cloud,
             reqwest::Method::PUT,
             &path,
             Some(json!({"FunctionVersion": "1"}))
         )
         .await,
-        not_found(format!("Alias not found: {ARN}:non-existent"))
+        lambda_not_found(format!("Alias not found: {ARN}:non-existent"))
     );
     assert_eq!(
-        lambda_answer(&cloud, reqwest::Method::DELETE, &path, None)
+        lambda_answer(cloud, reqwest::Method::DELETE, &path, None)
             .await
             .0,
         204
     );
-    // get_function_alias_1_1 / get_function_alias_notfound_exc: GetFunction by alias answers
-    // its version's configuration under the alias' ARN.
+}
+
+/// get_function_alias_1_1 / get_function_alias_notfound_exc: GetFunction by alias answers its
+/// version's configuration under the alias' ARN.
+async fn get_function_by_alias_answers_its_version(cloud: &LocalCloud, sdk: &Sdk) {
     let by_alias = sdk
         .lambda
         .get_function()
@@ -351,17 +384,20 @@ async fn aliases_are_checked_and_answered_as_aws_does() {
     );
     assert_eq!(
         lambda_answer(
-            &cloud,
+            cloud,
             reqwest::Method::GET,
             "/2015-03-31/functions/V?Qualifier=aliasdoesnotexist",
             None
         )
         .await,
-        not_found(format!("Function not found: {ARN}:aliasdoesnotexist"))
+        lambda_not_found(format!("Function not found: {ARN}:aliasdoesnotexist"))
     );
-    // A version an alias routes to cannot be deleted; once no alias does, it can.
+}
+
+/// A version an alias routes to cannot be deleted; once no alias does, it can.
+async fn a_version_is_deleted_only_once_no_alias_routes_to_it(cloud: &LocalCloud, sdk: &Sdk) {
     let (status, code, _) = lambda_answer(
-        &cloud,
+        cloud,
         reqwest::Method::DELETE,
         "/2015-03-31/functions/V?Qualifier=2",
         None,

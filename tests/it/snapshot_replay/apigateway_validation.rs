@@ -142,25 +142,71 @@ async fn a_validator_refuses_missing_parameters_and_invalid_bodies_as_recorded()
         "TestApiGatewayCommon::test_api_gateway_request_validator",
     )
     .await;
+    let (api, resource, validator) = validated_api(&mut replay).await;
+    a_valid_post_passes_and_a_get_without_body_is_refused(&replay, &api).await;
+    missing_parameters_are_refused_as_recorded(&mut replay, &api, &resource).await;
+    invalid_bodies_are_refused_as_recorded(&mut replay, &api, &resource).await;
+    a_disabled_validator_lets_every_request_through(&mut replay, &api, &validator).await;
+    replay.stop().await;
+}
+
+/// The stage path of the validated methods (`/nested/{test}`).
+const NESTED_VALUE: &str = "/nested/value";
+/// Every header the validated methods require.
+const REQUIRED_HEADERS: &[(&str, &str)] = &[("x-header-param", "test")];
+
+/// A POST with every required parameter and a body the model accepts.
+fn valid_post() -> StageCall<'static> {
+    StageCall {
+        method: "POST",
+        query: "qs1=test",
+        headers: REQUIRED_HEADERS,
+        json: Some(json!({ "a": 1, "b": 2 })),
+    }
+}
+
+/// A GET with every required parameter and no body.
+fn get_without_body() -> StageCall<'static> {
+    StageCall {
+        method: "GET",
+        query: "qs1=test",
+        headers: REQUIRED_HEADERS,
+        json: None,
+    }
+}
+
+/// The PATCH of UpdateMethod that makes the path parameter `add` required instead of `remove`.
+fn swap_path_parameter(add: &str, remove: &str) -> Value {
+    json!({ "patchOperations": [
+        { "op": "add", "path": format!("/requestParameters/method.request.path.{add}"), "value": "true" },
+        { "op": "remove", "path": format!("/requestParameters/method.request.path.{remove}"), "value": "true" },
+    ]})
+}
+
+/// The recording's set-up: the function registered, an API whose `/nested/{test}` GET and POST
+/// are validated (required parameters, the `testSchema` model) and integrated with it,
+/// deployed (`deploy-1`), and the function invokable by the API. Returns the API's, the
+/// resource's and the validator's ids.
+async fn validated_api(replay: &mut Replay) -> (String, String, String) {
     let name = "test-validator-fn";
-    let arn = function(&replay, name, "lambda_aws_proxy", AWS_PROXY).await;
+    let arn = function(replay, name, "lambda_aws_proxy", AWS_PROXY).await;
     let registered = Answer {
         status: 200,
         code: None,
         body: json!({ "fn_name": name, "fn_arn": arn }),
     };
     replay.check("register-lambda", &registered);
-    let (api, _, nested) = api_with(&replay, "aws lambda api", "nested").await;
+    let (api, _, nested) = api_with(replay, "aws lambda api", "nested").await;
     let resource = id(&call(
-        &replay,
+        replay,
         "POST",
         &format!("/restapis/{api}/resources/{nested}"),
         Some(json!({ "pathPart": "{test}" })),
     )
     .await);
-    let validator = validator(&replay, &api).await;
+    let validator = validator(replay, &api).await;
     create_model(
-        &replay,
+        replay,
         &api,
         "testSchema",
         json!({
@@ -172,12 +218,42 @@ async fn a_validator_refuses_missing_parameters_and_invalid_bodies_as_recorded()
         }),
     )
     .await;
+    put_validated_methods(replay, &api, &resource, &validator, &arn).await;
+    let deployed = deploy(replay, &api).await;
+    replay.check("deploy-1", &deployed);
+    let account = arn.split(':').nth(4).unwrap();
+    let permission = replay
+        .call(
+            Service::Lambda,
+            "POST",
+            &format!("/2015-03-31/functions/{name}/policy"),
+            Some(json!({
+                "StatementId": "apigw",
+                "Action": "lambda:InvokeFunction",
+                "Principal": "apigateway.amazonaws.com",
+                "SourceArn": format!("arn:aws:execute-api:us-east-1:{account}:{api}/*/*/nested/*"),
+            })),
+        )
+        .await;
+    assert_eq!(permission.status, 201, "{permission:?}");
+    (api, resource, validator)
+}
+
+/// GET and POST on `resource`, each requiring the path, query string and header parameters and
+/// the `testSchema` model, through `validator`, integrated (AWS_PROXY) with the function `arn`.
+async fn put_validated_methods(
+    replay: &Replay,
+    api: &str,
+    resource: &str,
+    validator: &str,
+    arn: &str,
+) {
     let uri =
         format!("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations");
     for http_method in ["GET", "POST"] {
         let method = format!("/restapis/{api}/resources/{resource}/methods/{http_method}");
         let put = call(
-            &replay,
+            replay,
             "PUT",
             &method,
             Some(json!({
@@ -199,69 +275,53 @@ async fn a_validator_refuses_missing_parameters_and_invalid_bodies_as_recorded()
             ("/responses/200", json!({})),
             ("/integration/responses/200", json!({})),
         ] {
-            let answer = call(&replay, "PUT", &format!("{method}{path}"), Some(body)).await;
+            let answer = call(replay, "PUT", &format!("{method}{path}"), Some(body)).await;
             assert_eq!(answer.status, 201, "{path}: {answer:?}");
         }
     }
-    let deployed = deploy(&replay, &api).await;
-    replay.check("deploy-1", &deployed);
-    let account = arn.split(':').nth(4).unwrap();
-    let permission = replay
-        .call(
-            Service::Lambda,
-            "POST",
-            &format!("/2015-03-31/functions/{name}/policy"),
-            Some(json!({
-                "StatementId": "apigw",
-                "Action": "lambda:InvokeFunction",
-                "Principal": "apigateway.amazonaws.com",
-                "SourceArn": format!("arn:aws:execute-api:us-east-1:{account}:{api}/*/*/nested/*"),
-            })),
-        )
-        .await;
-    assert_eq!(permission.status, 201, "{permission:?}");
-    let path = "/nested/value";
-    let all = [("x-header-param", "test")];
-    let valid = StageCall {
-        method: "POST",
-        query: "qs1=test",
-        headers: &all,
-        json: Some(json!({ "a": 1, "b": 2 })),
-    };
-    let (status, answer) = valid.send(&replay, &api, path).await;
+}
+
+/// A valid POST reaches the function, whose event's `body` is the request's; a GET without a
+/// body is validated as `{}`, which the model refuses.
+async fn a_valid_post_passes_and_a_get_without_body_is_refused(replay: &Replay, api: &str) {
+    let path = NESTED_VALUE;
+    let (status, answer) = valid_post().send(replay, api, path).await;
     assert_eq!(status, 200, "{answer}");
     // The function answers the event; its `body` is the request's.
     let sent: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
     assert_eq!(sent, json!({ "a": 1, "b": 2 }));
     // A GET without a body: `{}`, which the model refuses.
-    let get = StageCall {
-        method: "GET",
-        query: "qs1=test",
-        headers: &all,
-        json: None,
-    };
-    assert_eq!(get.send(&replay, &api, path).await.0, 400);
+    assert_eq!(get_without_body().send(replay, api, path).await.0, 400);
+}
 
-    let swap = |add: &str, remove: &str| {
-        json!({ "patchOperations": [
-            { "op": "add", "path": format!("/requestParameters/method.request.path.{add}"), "value": "true" },
-            { "op": "remove", "path": format!("/requestParameters/method.request.path.{remove}"), "value": "true" },
-        ]})
-    };
+/// With the path parameter renamed (`change-request-path-names`) and deployed, each missing
+/// required parameter is refused as recorded.
+async fn missing_parameters_are_refused_as_recorded(
+    replay: &mut Replay,
+    api: &str,
+    resource: &str,
+) {
+    let path = NESTED_VALUE;
     let post = format!("/restapis/{api}/resources/{resource}/methods/POST");
-    let answer = call(&replay, "PATCH", &post, Some(swap("issuer", "test"))).await;
+    let answer = call(
+        replay,
+        "PATCH",
+        &post,
+        Some(swap_path_parameter("issuer", "test")),
+    )
+    .await;
     replay.check("change-request-path-names", &answer);
-    deploy(&replay, &api).await;
+    deploy(replay, api).await;
     let refused = StageCall {
         method: "POST",
         query: "",
         headers: &[],
         json: Some(json!({ "test": "test" })),
     }
-    .send(&replay, &api, path)
+    .send(replay, api, path)
     .await;
     check_raw(
-        &mut replay,
+        replay,
         "missing-all-required-request-params-post",
         400,
         &refused,
@@ -272,10 +332,10 @@ async fn a_validator_refuses_missing_parameters_and_invalid_bodies_as_recorded()
         headers: &[],
         json: None,
     }
-    .send(&replay, &api, path)
+    .send(replay, api, path)
     .await;
     check_raw(
-        &mut replay,
+        replay,
         "missing-required-headers-request-params-get",
         400,
         &refused,
@@ -283,31 +343,44 @@ async fn a_validator_refuses_missing_parameters_and_invalid_bodies_as_recorded()
     let refused = StageCall {
         method: "GET",
         query: "",
-        headers: &all,
+        headers: REQUIRED_HEADERS,
         json: None,
     }
-    .send(&replay, &api, path)
+    .send(replay, api, path)
     .await;
     check_raw(
-        &mut replay,
+        replay,
         "missing-required-qs-request-params-get",
         400,
         &refused,
     );
+}
 
-    let answer = call(&replay, "PATCH", &post, Some(swap("test", "issuer"))).await;
+/// With the path parameter restored (`revert-request-path-names`) and deployed, a valid POST
+/// passes again and a body the model refuses is refused as recorded, with or without a
+/// content type.
+async fn invalid_bodies_are_refused_as_recorded(replay: &mut Replay, api: &str, resource: &str) {
+    let path = NESTED_VALUE;
+    let post = format!("/restapis/{api}/resources/{resource}/methods/POST");
+    let answer = call(
+        replay,
+        "PATCH",
+        &post,
+        Some(swap_path_parameter("test", "issuer")),
+    )
+    .await;
     replay.check("revert-request-path-names", &answer);
-    deploy(&replay, &api).await;
-    assert_eq!(valid.send(&replay, &api, path).await.0, 200);
+    deploy(replay, api).await;
+    assert_eq!(valid_post().send(replay, api, path).await.0, 200);
     let invalid = StageCall {
         method: "POST",
         query: "qs1=test",
-        headers: &all,
+        headers: REQUIRED_HEADERS,
         json: Some(json!({ "test": "test" })),
     };
-    let refused = invalid.send(&replay, &api, path).await;
-    check_raw(&mut replay, "invalid-request-body", 400, &refused);
-    let (status, answer) = get.send(&replay, &api, path).await;
+    let refused = invalid.send(replay, api, path).await;
+    check_raw(replay, "invalid-request-body", 400, &refused);
+    let (status, answer) = get_without_body().send(replay, api, path).await;
     assert_eq!(
         (status, &answer["message"]),
         (400, &json!("Invalid request body"))
@@ -322,10 +395,19 @@ async fn a_validator_refuses_missing_parameters_and_invalid_bodies_as_recorded()
         headers: &typed,
         json: None,
     };
-    assert_eq!(get_typed.send(&replay, &api, path).await.0, 400);
+    assert_eq!(get_typed.send(replay, api, path).await.0, 400);
+}
 
+/// With the validator's checks turned off (`disable-request-validator`) and deployed, any
+/// request reaches the function.
+async fn a_disabled_validator_lets_every_request_through(
+    replay: &mut Replay,
+    api: &str,
+    validator: &str,
+) {
+    let path = NESTED_VALUE;
     let answer = call(
-        &replay,
+        replay,
         "PATCH",
         &format!("/restapis/{api}/requestvalidators/{validator}"),
         Some(json!({ "patchOperations": [
@@ -335,14 +417,14 @@ async fn a_validator_refuses_missing_parameters_and_invalid_bodies_as_recorded()
     )
     .await;
     replay.check("disable-request-validator", &answer);
-    deploy(&replay, &api).await;
+    deploy(replay, api).await;
     let (status, answer) = StageCall {
         method: "POST",
         query: "",
         headers: &[],
         json: Some(json!({ "test": "test" })),
     }
-    .send(&replay, &api, path)
+    .send(replay, api, path)
     .await;
     assert_eq!(status, 200, "{answer}");
     let sent: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
@@ -353,8 +435,7 @@ async fn a_validator_refuses_missing_parameters_and_invalid_bodies_as_recorded()
         headers: &[],
         json: None,
     };
-    assert_eq!(bare.send(&replay, &api, path).await.0, 200);
-    replay.stop().await;
+    assert_eq!(bare.send(replay, api, path).await.0, 200);
 }
 
 /// A method that validates a POST's body against `model`, integrated with a MOCK answering

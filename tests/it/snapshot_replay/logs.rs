@@ -210,19 +210,25 @@ async fn log_streams_are_described_by_prefix_as_recorded() {
     replay.stop().await;
 }
 
-/// test_logs_groups.py::TestLogsGroupsTags::test_tag_log_group, test_untag_log_group and
-/// test_tag_resource_api: tags added, replaced and removed by the group's name or its ARN, the
-/// same tags either way.
+/// The log group whose tags TestLogsGroupsTags changes.
+const TAGGED_GROUP: &str = "test-tags-a1";
+
+/// A CloudWatch Logs operation.
+fn logs(op: &'static str) -> Service {
+    Service::Logs(op)
+}
+
+/// test_logs_groups.py::TestLogsGroupsTags::test_tag_log_group: tags added and replaced by the
+/// group's name.
 #[tokio::test]
-async fn a_log_groups_tags_are_changed_by_name_or_arn_as_recorded() {
-    let group = "test-tags-a1";
-    let logs = |op| Service::Logs(op);
+async fn a_log_groups_tags_are_added_and_replaced_by_name_as_recorded() {
+    let group = TAGGED_GROUP;
+    let by_name = json!({ "logGroupName": group });
     let mut replay = Replay::start(
         "logs-test_logs_groups.snapshot.json",
         "TestLogsGroupsTags::test_tag_log_group",
     )
     .await;
-    let by_name = json!({ "logGroupName": group });
     let created = replay
         .call(logs("CreateLogGroup"), "POST", "/", Some(by_name.clone()))
         .await;
@@ -262,7 +268,14 @@ async fn a_log_groups_tags_are_changed_by_name_or_arn_as_recorded() {
         json!({ "tag_key_1": "tag_value_XX", "tag_key_2": "tag_value_2" })
     );
     replay.stop().await;
+}
 
+/// test_logs_groups.py::TestLogsGroupsTags::test_untag_log_group: tags removed by the group's
+/// name.
+#[tokio::test]
+async fn a_log_groups_tags_are_removed_by_name_as_recorded() {
+    let group = TAGGED_GROUP;
+    let by_name = json!({ "logGroupName": group });
     let mut replay = Replay::start(
         "logs-test_logs_groups.snapshot.json",
         "TestLogsGroupsTags::test_untag_log_group",
@@ -287,7 +300,14 @@ async fn a_log_groups_tags_are_changed_by_name_or_arn_as_recorded() {
         .await;
     replay.check("list-tags-after-untag", &listed);
     replay.stop().await;
+}
 
+/// test_logs_groups.py::TestLogsGroupsTags::test_tag_resource_api: tags added and removed by
+/// the group's name or its ARN, the same tags either way.
+#[tokio::test]
+async fn a_log_groups_tags_are_changed_by_name_or_arn_as_recorded() {
+    let group = TAGGED_GROUP;
+    let by_name = json!({ "logGroupName": group });
     let mut replay = Replay::start(
         "logs-test_logs_groups.snapshot.json",
         "TestLogsGroupsTags::test_tag_resource_api",
