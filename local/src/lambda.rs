@@ -1351,8 +1351,8 @@ fn check_unqualified(resource: &str) -> Result<(), Response> {
     }
 }
 
-/// A tag operation on an event source mapping's or a code signing config's ARN; `None` for
-/// any other (a function's).
+/// A tag operation on an event source mapping's, a code signing config's or a capacity
+/// provider's ARN; `None` for any other (a function's).
 fn other_tags(cloud: &Cloud, region: &str, arn: &str, change: TagChange) -> Option<Response> {
     let mut db = cloud.db();
     let found = match arn.split(':').nth(5) {
@@ -1360,6 +1360,13 @@ fn other_tags(cloud: &Cloud, region: &str, arn: &str, change: TagChange) -> Opti
             super::event_source_mappings::tags_mut(&mut db, cloud, region, arn)
         }
         Some("code-signing-config") => super::code_signing::tags_mut(&mut db, region, arn),
+        // The local cloud keeps no capacity providers (it emulates none of their operations),
+        // so every one is missing, refused in AWS's words (recorded: TestLambdaTag::
+        // test_tag_exceptions[capacity_provider]).
+        Some("capacity-provider") => Err(lambda_error(
+            ErrorCode::ResourceNotFoundException,
+            &format!("Capacity provider not found: {arn}"),
+        )),
         _ => return None,
     };
     let (answer, changed) = change_tags(found, change);

@@ -1283,8 +1283,20 @@ async fn tags_of_a_missing_function_are_refused_as_recorded() {
     .await;
 }
 
+/// test_lambda_api.py::TestLambdaTag::test_tag_exceptions[capacity_provider]: a capacity
+/// provider that does not exist (the local cloud keeps none), for TagResource, UntagResource
+/// and ListTags; its ARN with a suffix; an ARN of no Lambda resource type.
+#[tokio::test]
+async fn tags_of_a_missing_capacity_provider_are_refused_as_recorded() {
+    tags_of_a_missing_resource(
+        "TestLambdaTag::test_tag_exceptions[capacity_provider]",
+        "capacity-provider",
+    )
+    .await;
+}
+
 /// TestLambdaTag::test_tag_exceptions, for a resource of `kind` (its ARN's resource type:
-/// `function`, `event-source-mapping`) that does not exist.
+/// `function`, `event-source-mapping`, `capacity-provider`) that does not exist.
 pub(super) async fn tags_of_a_missing_resource(test: &str, kind: &str) {
     let mut replay = Replay::start("lambda_-test_lambda_api.snapshot.json", test).await;
     let name = "7b1c0d2e-3f4a-4b5c-8d6e-9f0a1b2c3d4e";
