@@ -1402,6 +1402,45 @@ async fn a_wait_within_the_timeout_completes_as_recorded() {
     replay.stop().await;
 }
 
+const PYTHON_PROCESS_INSPECTION: &str = r#"import os
+
+
+def handler(event, context):
+    return {"environment": dict(os.environ)}
+    # TODO: rework init env snapshotting test case because /proc/1 introspection does not work anymore at AWS
+    # pid = event.get("pid")
+    # with open(f"/proc/{pid}/environ", mode="rt") as f:
+    #     environment = f.read()
+    # environment = environment.split("\x00")
+    # env_partition = [env.partition("=") for env in environment if env]
+    # env_dict = {env[0]: env[2] for env in env_partition}
+    # return {"environment": env_dict}
+"#;
+
+/// test_lambda.py::TestLambdaBehavior::test_lambda_init_environment: a python3.14 function's
+/// whole environment, as its handler reads it (the machine's paths and the Runtime API's
+/// address shown as AWS's, as for test_introspection_invoke).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_init_environment_is_as_recorded() {
+    let mut replay =
+        Replay::start(LAMBDA, "TestLambdaBehavior::test_lambda_init_environment").await;
+    let name = "test_lambda_init_env";
+    let created = create_fixture(
+        &replay,
+        name,
+        "python3.14",
+        "handler.handler",
+        zip_of("handler.py", PYTHON_PROCESS_INSPECTION),
+        json!({}),
+    )
+    .await;
+    replay.check_in("create-result", "CreateFunctionResponse", &created);
+    let mut answer = invoke(&replay, name, None, Some(br#"{"pid": 1}"#), &[]).await;
+    super::runtimes::as_on_aws(&mut answer.body["Payload"]);
+    replay.check("lambda-init-inspection", &answer);
+    replay.stop().await;
+}
+
 /// localstack-java-utils' `SerializedInputLambdaHandler` (Apache-2.0), in the package the
 /// recorded handler names (`cloud.localstack.awssdkv1.sample`; the source found is the same
 /// class in `cloud.localstack.sample`).
