@@ -1441,6 +1441,92 @@ async fn the_init_environment_is_as_recorded() {
     replay.stop().await;
 }
 
+const PYTHON_FUNCTION_VERSION: &str = r#"import json
+import os
+import time
+
+import boto3
+
+s3 = boto3.client("s3", endpoint_url=os.environ.get("AWS_ENDPOINT_URL"))
+S3_BUCKET_NAME = os.environ.get("S3_BUCKET_NAME")
+# Configurable identifier to test function updates
+FUNCTION_VARIANT = os.environ.get("FUNCTION_VARIANT")
+
+
+def handler(event, context):
+    sleep_duration = int(event.get("sleep_seconds", 0))
+    if sleep_duration > 0:
+        print(f"Sleeping for {sleep_duration} seconds ...")
+        time.sleep(sleep_duration)
+        print("... done sleeping")
+
+    request_prefix = event.get("request_prefix")
+    response = {
+        "function_version": context.function_version,
+        "request_id": context.aws_request_id,
+        "request_prefix": request_prefix,
+        "function_variant": FUNCTION_VARIANT,
+    }
+
+    # The side effect is required to test async invokes
+    if S3_BUCKET_NAME:
+        s3_key = f"{request_prefix}--{FUNCTION_VARIANT}"
+        response["s3_key"] = s3_key
+        s3.put_object(Bucket=S3_BUCKET_NAME, Key=s3_key, Body=json.dumps(response))
+
+    return response
+"#;
+
+/// test_lambda.py::TestLambdaVersions::test_function_update_during_invoke: a configuration
+/// update while an invocation runs lets it finish with the configuration it started with, and
+/// the next invocation has the new one. The test's fixed 5 s wait before the update is a wait
+/// here until the running invocation has logged that it sleeps.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_during_an_invocation_lets_it_finish_as_recorded() {
+    let mut replay = Replay::start(
+        LAMBDA,
+        "TestLambdaVersions::test_function_update_during_invoke",
+    )
+    .await;
+    let name = "test-function-update-during-invoke";
+    let variant = |v: &str| json!({ "FUNCTION_VARIANT": v });
+    let zip = zip_of("handler.py", PYTHON_FUNCTION_VERSION);
+    create_fixture(
+        &replay,
+        name,
+        "python3.12",
+        "handler.handler",
+        zip,
+        variant("variant-1"),
+    )
+    .await;
+    let sleeping = br#"{"request_prefix": "1-sleep", "sleep_seconds": 20}"#;
+    let update = async {
+        logged(&replay, name, |m| m.contains("Sleeping for 20 seconds")).await;
+        let path = format!("/2015-03-31/functions/{name}/configuration");
+        let environment = json!({ "Environment": { "Variables": variant("variant-2") } });
+        let updated = replay
+            .call(Service::Lambda, "PUT", &path, Some(environment))
+            .await;
+        assert_eq!(updated.status, 200, "{updated:?}");
+        settled(&replay, name, None).await;
+        let after = br#"{"request_prefix": "2-post-update"}"#;
+        invoke(&replay, name, None, Some(after), &[]).await
+    };
+    let (before, after) = tokio::join!(invoke(&replay, name, None, Some(sleeping), &[]), update);
+    assert_eq!(after.body["StatusCode"], 200, "{after:?}");
+    assert_eq!(
+        after.body["Payload"]["function_variant"], "variant-2",
+        "{after:?}"
+    );
+    assert_eq!(
+        after.body["Payload"]["function_version"], "$LATEST",
+        "{after:?}"
+    );
+    replay.check("invoke_response_before", &before);
+    replay.stop().await;
+}
+
 /// localstack-java-utils' `SerializedInputLambdaHandler` (Apache-2.0), in the package the
 /// recorded handler names (`cloud.localstack.awssdkv1.sample`; the source found is the same
 /// class in `cloud.localstack.sample`).
