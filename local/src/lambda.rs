@@ -1616,9 +1616,6 @@ pub(crate) fn queue_event(cloud: &Arc<Cloud>, function: Function, payload: Vec<u
     request_id
 }
 
-/// How long an event waits between a failed run and the next (Lambda's two retries at most).
-const EVENT_RETRY_DELAYS: [u64; 2] = [60, 120];
-
 /// Runs a queued event: once, and again after a failure as many times as its version's
 /// `MaximumRetryAttempts` allows (two by default). A throttled attempt (the function's reserved
 /// concurrency in use) uses up no retry: the event stays queued and is tried again, here once
@@ -1667,9 +1664,11 @@ async fn run_event(cloud: Arc<Cloud>, mut function: Function, payload: Vec<u8>, 
         if !failed || failures >= retries {
             return;
         }
-        let delay = EVENT_RETRY_DELAYS[failures.min(EVENT_RETRY_DELAYS.len() - 1)];
+        // The wait before this retry (the timing's; Lambda's two retries at most).
+        let delays = cloud.timing.event_retries;
+        let delay = delays[failures.min(delays.len() - 1)];
         failures += 1;
-        tokio::time::sleep(std::time::Duration::from_secs(delay)).await;
+        tokio::time::sleep(delay).await;
     }
 }
 

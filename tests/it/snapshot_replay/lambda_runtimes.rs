@@ -1527,6 +1527,81 @@ async fn an_update_during_an_invocation_lets_it_finish_as_recorded() {
     replay.stop().await;
 }
 
+/// LocalStack's `functions/lambda_context.py` (Apache-2.0).
+const PYTHON_CONTEXT: &str = r#"def handler(event, context):
+    print(event)
+    print(context.aws_request_id)
+
+    if event.get("fail"):
+        raise Exception("Intentional failure")
+
+    return context.aws_request_id
+"#;
+
+/// test_lambda.py::TestRequestIdHandling::test_request_id_async_invoke_with_retry: an `Event`
+/// invocation that fails is retried once (`MaximumRetryAttempts` 1) under the same request
+/// id. The test sleeps twice AWS's first retry delay (60 s) and then reads the log; the local
+/// cloud's fast timing retries a moment after, and the replay waits until both runs reported.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_retried_keeps_its_request_id_as_recorded() {
+    let mut replay = Replay::start(
+        LAMBDA,
+        "TestRequestIdHandling::test_request_id_async_invoke_with_retry",
+    )
+    .await;
+    let name = "test_lambda_async_retry";
+    let zip = zip_of("handler.py", PYTHON_CONTEXT);
+    create_fixture(
+        &replay,
+        name,
+        "python3.12",
+        "handler.handler",
+        zip,
+        json!({}),
+    )
+    .await;
+    let path = format!("/2019-09-25/functions/{name}/event-invoke-config");
+    let retries = json!({ "MaximumRetryAttempts": 1 });
+    let config = replay
+        .call(Service::Lambda, "PUT", &path, Some(retries))
+        .await;
+    assert_eq!(config.status, 200, "{config:?}");
+    settled(&replay, name, None).await;
+    let event = [("x-amz-invocation-type", "Event")];
+    let answer = invoke(&replay, name, None, Some(br#"{"fail": 1}"#), &event).await;
+    replay.check("invoke_result", &answer);
+    let reports = |events: &[Value]| {
+        let messages = events.iter().filter_map(|e| e["message"].as_str());
+        messages.filter(|m| m.contains("REPORT")).count()
+    };
+    let group = format!("/aws/lambda/{name}");
+    let both = common::until(Duration::from_secs(30), || async {
+        reports(&log_events(&replay, &group).await) == 2
+    })
+    .await;
+    assert!(both, "the event did not run twice");
+    let events = log_events(&replay, &group).await;
+    let messages: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e["message"].as_str())
+        .collect();
+    let ends: Vec<Value> = messages
+        .iter()
+        .filter(|m| m.contains("END"))
+        .map(|m| json!(m.trim_end()))
+        .collect();
+    // A list, not an answer: held to the recording as it is.
+    let recorded = replay.recorded["end_messages"].clone();
+    replay
+        .stand_ins
+        .matches(&recorded, &Value::Array(ends), "end_messages");
+    // The id both runs ended with is the one the handler was given, each time.
+    let id = &replay.stand_ins.bound["<request-id>"];
+    let printed = messages.iter().filter(|m| m.trim_end() == id).count();
+    assert_eq!(printed, 2, "{messages:?}");
+    replay.stop().await;
+}
+
 /// localstack-java-utils' `SerializedInputLambdaHandler` (Apache-2.0), in the package the
 /// recorded handler names (`cloud.localstack.awssdkv1.sample`; the source found is the same
 /// class in `cloud.localstack.sample`).
