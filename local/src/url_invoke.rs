@@ -91,6 +91,35 @@ const HOP_BY_HOP: &[&str] = &[
     "upgrade",
 ];
 
+/// The headers Lambda's front end adds to every URL request's event (recorded, their values
+/// replaced: test_lambda_url_echo_http_fixture_default), where the client sent none: the TLS
+/// session's (the URL is `https://`; the values are LocalStack's, AWS's are not recorded), a
+/// trace id, and the caller's address, port and scheme as the front end saw them (the
+/// caller's address is loopback here).
+fn add_front_end_headers(headers: &mut serde_json::Map<String, serde_json::Value>) {
+    let trace = format!(
+        "Root=1-{:08x}-{}",
+        super::clock::now_ms() / 1000,
+        super::ids::random_hex(24)
+    );
+    let added = [
+        (
+            "x-amzn-tls-cipher-suite",
+            "ECDHE-RSA-AES128-GCM-SHA256".to_string(),
+        ),
+        ("x-amzn-tls-version", "TLSv1.2".to_string()),
+        ("x-amzn-trace-id", trace),
+        ("x-forwarded-for", "127.0.0.1".to_string()),
+        ("x-forwarded-port", "443".to_string()),
+        ("x-forwarded-proto", "https".to_string()),
+    ];
+    for (name, value) in added {
+        headers
+            .entry(name)
+            .or_insert_with(|| serde_json::Value::String(value));
+    }
+}
+
 /// A request to a function URL, as it reaches the router.
 pub struct UrlRequest<'a> {
     pub url_id: &'a str,
@@ -129,6 +158,7 @@ fn event(request: &UrlRequest<'_>, account: &str, request_id: &str) -> Vec<u8> {
             }
         }
     }
+    add_front_end_headers(&mut headers);
     let raw_query = request.uri.query().unwrap_or_default();
     let mut parameters: Map<String, Value> = Map::new();
     for (name, value) in url::form_urlencoded::parse(raw_query.as_bytes()) {
