@@ -847,6 +847,54 @@ async fn a_function_url_event_carries_a_form_in_base64_as_recorded() {
     replay.stop().await;
 }
 
+/// LocalStack's `functions/lambda_response_streaming.js` (Apache-2.0).
+const NODEJS_RESPONSE_STREAMING: &str = "exports.handler = awslambda.streamifyResponse(
+    async (event, responseStream, context) => {
+        const metadata = {
+            status: 200,
+            headers: {
+                'Content-Type': 'text/html',
+                'Cache-Control': 'no-cache',
+            },
+        }
+
+        responseStream = awslambda.HttpResponseStream.from(responseStream, metadata)
+
+        responseStream.write('Hello,');
+        responseStream.write(' world!');
+        responseStream.end();
+    }
+);
+";
+
+/// test_lambda.py::TestLambdaURL::test_function_url_with_response_streaming: a Node.js
+/// handler that streams its response (`awslambda.streamifyResponse`, its head set with
+/// `awslambda.HttpResponseStream.from`) behind a `RESPONSE_STREAM` URL: the URL answers the
+/// head it wrote and the body, all that was written.
+#[tokio::test]
+async fn a_streamed_response_is_answered_as_recorded() {
+    let mut replay = Replay::start(
+        FEATURES,
+        "TestLambdaURL::test_function_url_with_response_streaming",
+    )
+    .await;
+    let name = "test_lambda_streaming";
+    let code = ("lambda_response_streaming.js", NODEJS_RESPONSE_STREAMING);
+    let handler = "lambda_response_streaming.handler";
+    create_function(&replay, name, "nodejs18.x", handler, code, json!({})).await;
+    let stream = json!({ "AuthType": "NONE", "InvokeMode": "RESPONSE_STREAM" });
+    let created = url(&replay, "POST", name, None, Some(stream)).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    open_url(&mut replay, name).await;
+    let function_url = created.body["FunctionUrl"].as_str().unwrap();
+    let body = b"{'key':'value'}".to_vec();
+    let (status, headers, text) = request_url(&replay, function_url, "POST", "", &[], body).await;
+    assert_eq!(json!(status), replay.recorded["response_status"]);
+    assert_eq!(json!(text), replay.recorded["response_data"]);
+    assert_eq!(headers["content-type"], "text/html", "the head it wrote");
+    replay.stop().await;
+}
+
 /// test_lambda.py::TestRequestIdHandling::test_request_id_invoke_url: the URL's answer
 /// names the invocation's request id (`x-amzn-RequestId`), the one its END log line names.
 #[tokio::test]
