@@ -109,18 +109,25 @@ pub fn delete(cloud: &Cloud, region: &str, input: DeleteFunctionConcurrencyReque
     }
 }
 
-/// The account's limits and what its functions use, in `region`: the code of every function
-/// and published version counts toward TotalCodeSize (recorded:
+/// The account's limits and what its functions use, in `region`: the code of every function,
+/// published version and layer version counts toward TotalCodeSize (recorded:
 /// test_account_settings_total_code_size_config_update: a configuration change adds nothing,
-/// a version published after it adds its code again).
+/// a version published after it adds its code again; test_account_settings_total_code_size:
+/// a function's zip, again for an update that publishes, and each layer version's zip).
 pub fn account_settings(cloud: &Cloud, region: &str) -> Response {
     let db = cloud.db();
     let reserved = reserved_in(&db, region, None);
-    let code: i64 = db
+    let functions: u64 = db
         .functions(region)
         .flat_map(|f| std::iter::once(f).chain(f.versions.values()))
-        .map(|f| f.code_size as i64)
+        .map(|f| f.code_size)
         .sum();
+    let layers: u64 = db
+        .layers(region)
+        .flat_map(|layer| layer.versions.values())
+        .map(|version| version.code_size)
+        .sum();
+    let code = (functions + layers) as i64;
     json(
         200,
         &GetAccountSettingsResponse {

@@ -1351,8 +1351,8 @@ fn check_unqualified(resource: &str) -> Result<(), Response> {
     }
 }
 
-/// A tag operation on an event source mapping's or a code signing config's ARN; `None` for
-/// any other (a function's).
+/// A tag operation on an event source mapping's, a code signing config's or a capacity
+/// provider's ARN; `None` for any other (a function's).
 fn other_tags(cloud: &Cloud, region: &str, arn: &str, change: TagChange) -> Option<Response> {
     let mut db = cloud.db();
     let found = match arn.split(':').nth(5) {
@@ -1360,6 +1360,13 @@ fn other_tags(cloud: &Cloud, region: &str, arn: &str, change: TagChange) -> Opti
             super::event_source_mappings::tags_mut(&mut db, cloud, region, arn)
         }
         Some("code-signing-config") => super::code_signing::tags_mut(&mut db, region, arn),
+        // The local cloud keeps no capacity providers (it emulates none of their operations),
+        // so every one is missing, refused in AWS's words (recorded: TestLambdaTag::
+        // test_tag_exceptions[capacity_provider]).
+        Some("capacity-provider") => Err(lambda_error(
+            ErrorCode::ResourceNotFoundException,
+            &format!("Capacity provider not found: {arn}"),
+        )),
         _ => return None,
     };
     let (answer, changed) = change_tags(found, change);
@@ -1609,9 +1616,6 @@ pub(crate) fn queue_event(cloud: &Arc<Cloud>, function: Function, payload: Vec<u
     request_id
 }
 
-/// How long an event waits between a failed run and the next (Lambda's two retries at most).
-const EVENT_RETRY_DELAYS: [u64; 2] = [60, 120];
-
 /// Runs a queued event: once, and again after a failure as many times as its version's
 /// `MaximumRetryAttempts` allows (two by default). A throttled attempt (the function's reserved
 /// concurrency in use) uses up no retry: the event stays queued and is tried again, here once
@@ -1660,9 +1664,11 @@ async fn run_event(cloud: Arc<Cloud>, mut function: Function, payload: Vec<u8>, 
         if !failed || failures >= retries {
             return;
         }
-        let delay = EVENT_RETRY_DELAYS[failures.min(EVENT_RETRY_DELAYS.len() - 1)];
+        // The wait before this retry (the timing's; Lambda's two retries at most).
+        let delays = cloud.timing.event_retries;
+        let delay = delays[failures.min(delays.len() - 1)];
         failures += 1;
-        tokio::time::sleep(std::time::Duration::from_secs(delay)).await;
+        tokio::time::sleep(delay).await;
     }
 }
 

@@ -4,8 +4,9 @@
 //! TestLambdaProvisionedConcurrency, and test_lambda.py's TestLambdaConcurrency). A config is
 //! `IN_PROGRESS`, then `READY` (`timing`); it counts against the function's reservation and
 //! the account's unreserved executions, and keeps, of a reservation, what invocations of other
-//! versions may use (`Function::reservation_for`). No environment is started ahead: an
-//! invocation of a provisioned version runs as any other.
+//! versions may use (`Function::reservation_for`). Its environments start ahead of
+//! invocations (`Runtimes::provision`), and follow an alias that moves
+//! (`versions::follow_alias`).
 
 // A refusal is the answer itself (a Response), as in the other Lambda modules.
 #![allow(clippy::result_large_err)]
@@ -74,14 +75,20 @@ fn target<'a>(
     }
 }
 
-/// A config's state now: `IN_PROGRESS` until `ready_after` has passed since it was asked for,
-/// then `READY` with every execution allocated and available.
+/// A config's state now: `IN_PROGRESS` until `ready_after` has passed since it was asked for
+/// (none allocated, or, while its alias moves, the executions it had), then `READY` with every
+/// execution allocated and available.
 fn status(
     config: &Provisioned,
     ready_after: std::time::Duration,
 ) -> (ProvisionedConcurrencyStatusEnum, i32) {
     if now_ms() - config.requested_ms >= ready_after.as_millis() as i64 {
         (ProvisionedConcurrencyStatusEnum::Ready, config.requested)
+    } else if config.moving {
+        (
+            ProvisionedConcurrencyStatusEnum::InProgress,
+            config.requested,
+        )
     } else {
         (ProvisionedConcurrencyStatusEnum::InProgress, 0)
     }
@@ -152,6 +159,7 @@ pub fn put(cloud: &Cloud, region: &str, input: PutProvisionedConcurrencyConfigRe
         requested,
         last_modified: lambda_timestamp(),
         requested_ms: now_ms(),
+        moving: false,
     };
     let answer = PutProvisionedConcurrencyConfigResponse {
         allocated_provisioned_concurrent_executions: Some(0),
@@ -163,6 +171,9 @@ pub fn put(cloud: &Cloud, region: &str, input: PutProvisionedConcurrencyConfigRe
     };
     // Its environments start initializing now (READY once they have, as `status` tells).
     let version = super::versions::resolve(function, Some(&qualifier)).map(|named| named.function);
+    if let Some(version) = &version {
+        super::versions::provisioned_version_changed(function, &version.version);
+    }
     function.provisioned.insert(qualifier, config);
     db.changed();
     drop(db);

@@ -419,6 +419,10 @@ pub struct Provisioned {
     pub requested: i32,
     pub last_modified: String,
     pub requested_ms: i64,
+    /// Its alias moved to another version since `requested_ms`: the version it left still
+    /// counts as allocated until the new one's environments are ready.
+    #[serde(default)]
+    pub moving: bool,
 }
 
 /// What CreateFunctionUrlConfig keeps for one qualifier: the URL's id (its host's first

@@ -21,6 +21,9 @@
 //!   neighbours take 130 s each, nearly all of it waiting for `READY`). Even the fast timing
 //!   holds it a moment: AWS answers a Get right after the Put `IN_PROGRESS` (recorded:
 //!   get_provisioned_prewait), and a client that waits for `READY` must see it first.
+//! - an asynchronous invocation that failed is tried again "with a one-minute wait between the
+//!   first two attempts, and two minutes between the second and third" (Lambda developer
+//!   guide, "Error handling and automatic retries in Lambda"); the fast timing waits a moment.
 
 use std::time::Duration;
 
@@ -38,17 +41,20 @@ pub struct Timing {
     pub cache_cluster: Duration,
     /// Provisioned concurrency, before it is `READY`.
     pub provisioned: Duration,
+    /// An asynchronous invocation's waits before its first and its second retry.
+    pub event_retries: [Duration; 2],
 }
 
 impl Timing {
-    /// Everything settles as soon as the call is answered (provisioned concurrency a moment
-    /// after).
+    /// Everything settles as soon as the call is answered (provisioned concurrency and an
+    /// asynchronous invocation's retries a moment after).
     pub const INSTANT: Timing = Timing {
         settle: Duration::ZERO,
         deployment: Duration::ZERO,
         role: Duration::ZERO,
         cache_cluster: Duration::ZERO,
         provisioned: Duration::from_secs(1),
+        event_retries: [Duration::from_secs(1), Duration::from_secs(2)],
     };
 
     /// As long as AWS takes (see the module's sources).
@@ -58,5 +64,6 @@ impl Timing {
         role: Duration::from_secs(10),
         cache_cluster: Duration::from_secs(4 * 60),
         provisioned: Duration::from_secs(2 * 60),
+        event_retries: [Duration::from_secs(60), Duration::from_secs(2 * 60)],
     };
 }

@@ -91,6 +91,35 @@ const HOP_BY_HOP: &[&str] = &[
     "upgrade",
 ];
 
+/// The headers Lambda's front end adds to every URL request's event (recorded, their values
+/// replaced: test_lambda_url_echo_http_fixture_default), where the client sent none: the TLS
+/// session's (the URL is `https://`; the values are LocalStack's, AWS's are not recorded), a
+/// trace id, and the caller's address, port and scheme as the front end saw them (the
+/// caller's address is loopback here).
+fn add_front_end_headers(headers: &mut serde_json::Map<String, serde_json::Value>) {
+    let trace = format!(
+        "Root=1-{:08x}-{}",
+        super::clock::now_ms() / 1000,
+        super::ids::random_hex(24)
+    );
+    let added = [
+        (
+            "x-amzn-tls-cipher-suite",
+            "ECDHE-RSA-AES128-GCM-SHA256".to_string(),
+        ),
+        ("x-amzn-tls-version", "TLSv1.2".to_string()),
+        ("x-amzn-trace-id", trace),
+        ("x-forwarded-for", "127.0.0.1".to_string()),
+        ("x-forwarded-port", "443".to_string()),
+        ("x-forwarded-proto", "https".to_string()),
+    ];
+    for (name, value) in added {
+        headers
+            .entry(name)
+            .or_insert_with(|| serde_json::Value::String(value));
+    }
+}
+
 /// A request to a function URL, as it reaches the router.
 pub struct UrlRequest<'a> {
     pub url_id: &'a str,
@@ -129,6 +158,7 @@ fn event(request: &UrlRequest<'_>, account: &str, request_id: &str) -> Vec<u8> {
             }
         }
     }
+    add_front_end_headers(&mut headers);
     let raw_query = request.uri.query().unwrap_or_default();
     let mut parameters: Map<String, Value> = Map::new();
     for (name, value) in url::form_urlencoded::parse(raw_query.as_bytes()) {
@@ -246,6 +276,47 @@ fn answer(payload: &[u8]) -> Response {
         Value::String(text) => text.clone().into_bytes(),
         other => other.to_string().into_bytes(),
     };
+    http_response(status, headers, body)
+}
+
+/// What a `RESPONSE_STREAM` URL sends of its function's result. A handler that opened its
+/// stream with `awslambda.HttpResponseStream.from` wrote a JSON prelude (`statusCode`,
+/// `headers`, `cookies`) and 8 NUL bytes before the body (the developer guide, "Response
+/// streaming"; test_function_url_with_response_streaming): the prelude is the response's
+/// head, the rest its body. Anything else is sent as it is: a handler that does not stream
+/// is not read as an HTTP response (test_lambda_url_echo_invoke[RESPONSE_STREAM] reads its
+/// `body` member back from the stream).
+fn streamed(payload: Vec<u8>) -> Response {
+    use serde_json::Value;
+    const DELIMITER: [u8; 8] = [0; 8];
+    let split = payload.windows(8).position(|w| w == DELIMITER);
+    let prelude = split.and_then(|at| serde_json::from_slice::<Value>(&payload[..at]).ok());
+    let (Some(at), Some(Value::Object(prelude))) = (split, prelude) else {
+        return http_response(200, Vec::new(), payload);
+    };
+    let status = prelude
+        .get("statusCode")
+        .and_then(Value::as_u64)
+        .map_or(200, |s| s as u16);
+    let mut headers: Vec<(String, String)> = Vec::new();
+    if let Some(Value::Object(given)) = prelude.get("headers") {
+        for (name, value) in given {
+            let value = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_string);
+            headers.push((name.to_ascii_lowercase(), value));
+        }
+    }
+    if let Some(Value::Array(cookies)) = prelude.get("cookies") {
+        for cookie in cookies.iter().filter_map(Value::as_str) {
+            headers.push(("set-cookie".into(), cookie.to_string()));
+        }
+    }
+    http_response(status, headers, payload[at + DELIMITER.len()..].to_vec())
+}
+
+/// A URL's answer: `status`, `application/json` unless `headers` name a type, and `body`.
+fn http_response(status: u16, headers: Vec<(String, String)>, body: Vec<u8>) -> Response {
     let mut response = Response::new(axum::body::Body::from(body));
     *response.status_mut() =
         axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::OK);
@@ -361,15 +432,7 @@ pub async fn serve(cloud: &std::sync::Arc<Cloud>, request: UrlRequest<'_>) -> Re
         );
         response
     } else if mode == Some(InvokeMode::ResponseStream) {
-        // A streamed URL sends what the function returned as it is: a handler that does not
-        // stream its response is not read as an HTTP response (test_lambda_url_echo_invoke
-        // [RESPONSE_STREAM] reads the handler's `body` member back from the stream).
-        let mut response = Response::new(axum::body::Body::from(result.payload));
-        response.headers_mut().insert(
-            "content-type",
-            axum::http::HeaderValue::from_static("application/json"),
-        );
-        response
+        streamed(result.payload)
     } else {
         answer(&result.payload)
     };

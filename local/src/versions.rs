@@ -13,7 +13,7 @@ use std::sync::Arc;
 use axum::response::Response;
 use serde_json::Value;
 
-use super::clock::lambda_timestamp;
+use super::clock::{lambda_timestamp, now_ms};
 use super::function::{
     check_region, configuration, invalid, lambda_error, listed, name_of, not_found, paged,
     revision_id_of, stale_revision, version_not_found, ErrorCode,
@@ -501,8 +501,66 @@ pub fn update_alias(cloud: &Arc<Cloud>, region: &str, input: UpdateAliasRequest)
     };
     let response = json(200, &alias_output(function, &updated));
     function.aliases.insert(alias.to_string(), updated);
+    let moved = follow_alias(function, alias, &current.function_version);
     db.changed();
+    drop(db);
+    if let Some(moved) = moved {
+        moved.apply(cloud, region);
+    }
     response
+}
+
+/// A version given provisioned concurrency (by number or through an alias) has a new
+/// RevisionId (recorded: test_lambda_provisioned_concurrency_moves_with_alias, version 1's
+/// configuration after the alias' Put).
+pub fn provisioned_version_changed(function: &mut Function, version: &str) {
+    let number = version.parse::<u64>().ok();
+    if let Some(published) = number.and_then(|n| function.versions.get_mut(&n)) {
+        published.marks += 1;
+    }
+}
+
+/// An alias' provisioned concurrency following the alias to another version.
+struct Move {
+    name: String,
+    left: String,
+    version: Function,
+    count: usize,
+}
+
+/// What UpdateAlias does to the alias' provisioned concurrency when the alias now names
+/// another version than `left` (recorded: test_lambda_provisioned_concurrency_moves_with_alias):
+/// the config stays the alias' and is `IN_PROGRESS` again, its executions still allocated and
+/// available, until the new version's environments are ready; the version left runs on
+/// demand. `None` when the alias has none, or did not move. Applied once the Db is let go.
+fn follow_alias(function: &mut Function, alias: &str, left: &str) -> Option<Move> {
+    let moved_to = &function.aliases.get(alias)?.function_version;
+    if moved_to == left {
+        return None;
+    }
+    let config = function.provisioned.get_mut(alias)?;
+    config.requested_ms = now_ms();
+    config.moving = true;
+    let count = usize::try_from(config.requested).unwrap_or(0);
+    let version = resolve(function, Some(alias))?.function;
+    // **Inferred**: as for a Put (no recording reads the new version's RevisionId after).
+    provisioned_version_changed(function, &version.version);
+    Some(Move {
+        name: function.name.clone(),
+        left: left.to_string(),
+        version,
+        count,
+    })
+}
+
+impl Move {
+    /// Ends the environments of the version left and starts the new version's.
+    pub fn apply(self, cloud: &Cloud, region: &str) {
+        cloud
+            .runtimes
+            .retire_version(region, &self.name, &self.left);
+        cloud.runtimes.provision(&self.version, self.count);
+    }
 }
 
 /// DeleteAlias: 204, also for an alias that does not exist (recorded:

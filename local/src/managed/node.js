@@ -180,6 +180,48 @@ function contextOf(headers) {
   return context;
 }
 
+// Response streaming as the Node.js runtime offers it (the developer guide, "Response
+// streaming for Lambda functions"): `awslambda.streamifyResponse` marks a handler that writes
+// its response to a stream; `awslambda.HttpResponseStream.from` opens that stream with the
+// HTTP status and headers, a JSON prelude and 8 NUL bytes before the body, as a function URL
+// reads it. Here the stream is collected and posted whole once the handler is done, not sent
+// as it is written (docs/parity.md).
+const STREAMING = Symbol("streaming");
+globalThis.awslambda = {
+  streamifyResponse(handler) {
+    handler[STREAMING] = true;
+    return handler;
+  },
+  HttpResponseStream: {
+    from(stream, prelude) {
+      stream.write(JSON.stringify(prelude));
+      stream.write(Buffer.alloc(8));
+      return stream;
+    },
+  },
+};
+
+// Runs a streaming handler with a stream that collects what it writes: those bytes, once the
+// handler has returned and the stream ended (ended here if the handler did not).
+async function runStreaming(handler, event, context) {
+  const { Writable } = require("stream");
+  const chunks = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      chunks.push(Buffer.from(chunk));
+      done();
+    },
+  });
+  const finished = new Promise((resolve, reject) => {
+    stream.on("finish", resolve);
+    stream.on("error", reject);
+  });
+  await handler(event, stream, context);
+  if (!stream.writableEnded) stream.end();
+  await finished;
+  return Buffer.concat(chunks);
+}
+
 // Runs the handler, async or callback style, to its one result.
 function run(handler, event, context) {
   return new Promise((resolve, reject) => {
@@ -238,6 +280,11 @@ async function main() {
       continue;
     }
     try {
+      if (handler[STREAMING]) {
+        const body = await runStreaming(handler, event, contextOf(next.headers));
+        await request("POST", `invocation/${id}/response`, body, { "Content-Type": "application/octet-stream" });
+        continue;
+      }
       const result = await run(handler, event, contextOf(next.headers));
       let payload = JSON.stringify(result === undefined ? null : result);
       if (payload === undefined) payload = "";

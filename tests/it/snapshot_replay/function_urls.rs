@@ -724,11 +724,13 @@ def handler(event, context):
     }
     return make_response(response)"#;
 
-/// The fixture's echo server with `TRIM_X_HEADERS` set: its function URL, opened to anyone.
-async fn echo_http_server(replay: &mut Replay) -> String {
+/// The fixture's echo server, with `TRIM_X_HEADERS` set when `trim`: its function URL, opened
+/// to anyone.
+async fn echo_http_server(replay: &mut Replay, trim: bool) -> String {
     let name = "echo-http-trim";
     let code = ("handler.py", ECHO_HTTP_SERVER);
-    let environment = json!({ "Environment": { "Variables": { "TRIM_X_HEADERS": "1" } } });
+    let trim = if trim { "1" } else { "0" };
+    let environment = json!({ "Environment": { "Variables": { "TRIM_X_HEADERS": trim } } });
     create_function(
         replay,
         name,
@@ -761,12 +763,32 @@ fn echoed(text: &str) -> Value {
 /// address and path, as the function sees them.
 #[tokio::test]
 async fn a_function_url_event_carries_the_request_as_recorded() {
-    let mut replay = Replay::start(
-        FEATURES,
+    echo_http_fixture(
         "TestLambdaURL::test_lambda_url_echo_http_fixture_trim_x_headers",
+        true,
+        "path/1?q=query",
     )
     .await;
-    let function_url = echo_http_server(&mut replay).await;
+}
+
+/// test_lambda.py::TestLambdaURL::test_lambda_url_echo_http_fixture_default: the same with
+/// the headers Lambda's front end adds (`x-amzn-tls-*`, `x-amzn-trace-id`, `x-forwarded-*`),
+/// a path with a bad escape kept as sent, and a repeated query parameter's values joined.
+#[tokio::test]
+async fn a_function_url_event_carries_the_front_ends_headers_as_recorded() {
+    echo_http_fixture(
+        "TestLambdaURL::test_lambda_url_echo_http_fixture_default",
+        false,
+        "pa2%Fth/1?q=query&multiQuery=foo&multiQuery=%2Fbar",
+    )
+    .await;
+}
+
+/// A test of `create_echo_http_server` (its headers trimmed or not): a JSON POST to `path`
+/// echoed as recorded.
+async fn echo_http_fixture(test: &str, trim: bool, path: &str) {
+    let mut replay = Replay::start(FEATURES, test).await;
+    let function_url = echo_http_server(&mut replay, trim).await;
     // What python-requests sends for `requests.post(url, headers=…, json={"foo": "bar"})`.
     let headers = [
         ("content-type", "application/json"),
@@ -777,15 +799,7 @@ async fn a_function_url_event_carries_the_request_as_recorded() {
         ("connection", "keep-alive"),
     ];
     let body = br#"{"foo": "bar"}"#.to_vec();
-    let (status, _, text) = request_url(
-        &replay,
-        &function_url,
-        "POST",
-        "path/1?q=query",
-        &headers,
-        body,
-    )
-    .await;
+    let (status, _, text) = request_url(&replay, &function_url, "POST", path, &headers, body).await;
     assert_eq!(status, 200, "{text}");
     let recorded = replay.recorded["url_response"].clone();
     replay
@@ -799,7 +813,7 @@ async fn a_function_url_event_carries_the_request_as_recorded() {
 #[tokio::test]
 async fn a_function_url_event_carries_a_form_in_base64_as_recorded() {
     let mut replay = Replay::start(FEATURES, "TestLambdaURL::test_lambda_url_form_payload").await;
-    let function_url = echo_http_server(&mut replay).await;
+    let function_url = echo_http_server(&mut replay, true).await;
     let body: &[u8] = b"\r\n--4efd159eae0c4f4e125a5a509e073d85\r\nContent-Disposition: form-data; name=\"formfield\"\r\n\r\nnot a file, just a field\r\n--4efd159eae0c4f4e125a5a509e073d85\r\nContent-Disposition: form-data; name=\"foo\"; filename=\"foo\"\r\nContent-Type: text/plain;\r\n\r\nbar\r\n\r\n--4efd159eae0c4f4e125a5a509e073d85--\r\n";
     let headers = [
         (
@@ -830,6 +844,54 @@ async fn a_function_url_event_carries_a_form_in_base64_as_recorded() {
         .decode(data)
         .unwrap();
     assert_eq!(form, body);
+    replay.stop().await;
+}
+
+/// LocalStack's `functions/lambda_response_streaming.js` (Apache-2.0).
+const NODEJS_RESPONSE_STREAMING: &str = "exports.handler = awslambda.streamifyResponse(
+    async (event, responseStream, context) => {
+        const metadata = {
+            status: 200,
+            headers: {
+                'Content-Type': 'text/html',
+                'Cache-Control': 'no-cache',
+            },
+        }
+
+        responseStream = awslambda.HttpResponseStream.from(responseStream, metadata)
+
+        responseStream.write('Hello,');
+        responseStream.write(' world!');
+        responseStream.end();
+    }
+);
+";
+
+/// test_lambda.py::TestLambdaURL::test_function_url_with_response_streaming: a Node.js
+/// handler that streams its response (`awslambda.streamifyResponse`, its head set with
+/// `awslambda.HttpResponseStream.from`) behind a `RESPONSE_STREAM` URL: the URL answers the
+/// head it wrote and the body, all that was written.
+#[tokio::test]
+async fn a_streamed_response_is_answered_as_recorded() {
+    let mut replay = Replay::start(
+        FEATURES,
+        "TestLambdaURL::test_function_url_with_response_streaming",
+    )
+    .await;
+    let name = "test_lambda_streaming";
+    let code = ("lambda_response_streaming.js", NODEJS_RESPONSE_STREAMING);
+    let handler = "lambda_response_streaming.handler";
+    create_function(&replay, name, "nodejs18.x", handler, code, json!({})).await;
+    let stream = json!({ "AuthType": "NONE", "InvokeMode": "RESPONSE_STREAM" });
+    let created = url(&replay, "POST", name, None, Some(stream)).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    open_url(&mut replay, name).await;
+    let function_url = created.body["FunctionUrl"].as_str().unwrap();
+    let body = b"{'key':'value'}".to_vec();
+    let (status, headers, text) = request_url(&replay, function_url, "POST", "", &[], body).await;
+    assert_eq!(json!(status), replay.recorded["response_status"]);
+    assert_eq!(json!(text), replay.recorded["response_data"]);
+    assert_eq!(headers["content-type"], "text/html", "the head it wrote");
     replay.stop().await;
 }
 

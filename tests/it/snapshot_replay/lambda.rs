@@ -1283,8 +1283,20 @@ async fn tags_of_a_missing_function_are_refused_as_recorded() {
     .await;
 }
 
+/// test_lambda_api.py::TestLambdaTag::test_tag_exceptions[capacity_provider]: a capacity
+/// provider that does not exist (the local cloud keeps none), for TagResource, UntagResource
+/// and ListTags; its ARN with a suffix; an ARN of no Lambda resource type.
+#[tokio::test]
+async fn tags_of_a_missing_capacity_provider_are_refused_as_recorded() {
+    tags_of_a_missing_resource(
+        "TestLambdaTag::test_tag_exceptions[capacity_provider]",
+        "capacity-provider",
+    )
+    .await;
+}
+
 /// TestLambdaTag::test_tag_exceptions, for a resource of `kind` (its ARN's resource type:
-/// `function`, `event-source-mapping`) that does not exist.
+/// `function`, `event-source-mapping`, `capacity-provider`) that does not exist.
 pub(super) async fn tags_of_a_missing_resource(test: &str, kind: &str) {
     let mut replay = Replay::start("lambda_-test_lambda_api.snapshot.json", test).await;
     let name = "7b1c0d2e-3f4a-4b5c-8d6e-9f0a1b2c3d4e";
@@ -1522,6 +1534,86 @@ async fn total_code_size_counts_functions_and_versions_as_recorded() {
         json!(published_total - updated_total > 200),
         recorded["is_total_code_size_diff_publish_version_after_config_update_more_than_200"]
     );
+    replay.stop().await;
+}
+
+/// A zip of one file laid out as Info-ZIP's `zip` writes it on Unix, base64: an extended
+/// timestamp (modified and accessed in the local header, modified in the central one) and an
+/// 11-byte field where Info-ZIP writes the owner's ids (0x7875, which the zip crate writes
+/// only with its `unreserved` feature; here a private id, 0x4c53, of the same size), so of
+/// the same size as LocalStack's `functions/echo.zip` (`index.py`, deflated: 276 bytes) and
+/// `layers/testlayer.zip` (`msg.txt`, stored: 169 bytes), which the recording measured.
+/// Deflated at level 9: there this machine's deflate (zlib-rs) gives the 110 bytes Info-ZIP's
+/// gave `index.py` (at 2 to 8 it gives 108).
+fn info_zip_base64(name: &str, data: &[u8], method: zip::CompressionMethod) -> String {
+    use std::io::Write;
+    let mut options = zip::write::SimpleFileOptions::default()
+        .compression_method(method)
+        .compression_level((method == zip::CompressionMethod::Deflated).then_some(9))
+        .unix_permissions(0o644)
+        .with_extended_timestamp(Some(1_644_933_153), Some(1_644_933_153), None)
+        .unwrap();
+    let owner = [1, 4, 0xe8, 3, 0, 0, 4, 0xe8, 3, 0, 0];
+    options.add_extra_field(0x4c53, owner, false).unwrap();
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file(name, options).unwrap();
+    zip.write_all(data).unwrap();
+    base64_of(&zip.finish().unwrap().into_inner())
+}
+
+/// test_lambda_api.py::TestLambdaAccountSettings::test_account_settings_total_code_size: a
+/// new function adds its zip to the account's TotalCodeSize, an update that publishes adds it
+/// again, and each layer version adds its own.
+#[tokio::test]
+async fn total_code_size_counts_functions_and_layers_as_recorded() {
+    let replay = Replay::start(
+        "lambda_-test_lambda_api.snapshot.json",
+        "TestLambdaAccountSettings::test_account_settings_total_code_size",
+    )
+    .await;
+    let total = |answer: Answer| {
+        answer.body["AccountUsage"]["TotalCodeSize"]
+            .as_i64()
+            .unwrap()
+    };
+    let echo = info_zip_base64(
+        "index.py",
+        super::PYTHON_ECHO.as_bytes(),
+        zip::CompressionMethod::Deflated,
+    );
+    let layer = info_zip_base64("msg.txt", b"hello", zip::CompressionMethod::Stored);
+    let name = "lambda_func-code-size";
+    let mut totals = vec![total(account_settings(&replay).await)];
+    let mut extra = fixture();
+    extra["Handler"] = json!("index.handler");
+    extra["Code"] = json!({ "ZipFile": echo });
+    let created = create_function(&replay, name, extra).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    settled(&replay, name).await;
+    totals.push(total(account_settings(&replay).await));
+    let code = json!({ "ZipFile": echo, "Publish": true });
+    let path = format!("/2015-03-31/functions/{name}/code");
+    let updated = replay.call(Service::Lambda, "PUT", &path, Some(code)).await;
+    assert_eq!(updated.status, 200, "{updated:?}");
+    totals.push(total(account_settings(&replay).await));
+    for _ in 0..2 {
+        let content = json!({ "Content": { "ZipFile": layer } });
+        let path = "/2018-10-31/layers/testlayer-code-size/versions";
+        let published = replay
+            .call(Service::Lambda, "POST", path, Some(content))
+            .await;
+        assert_eq!(published.status, 201, "{published:?}");
+        totals.push(total(account_settings(&replay).await));
+    }
+    let keys = [
+        "total_code_size_diff_create_function",
+        "total_code_size_diff_update_function",
+        "total_code_size_diff_publish_layer",
+        "total_code_size_diff_publish_layer_version",
+    ];
+    for (key, pair) in keys.iter().zip(totals.windows(2)) {
+        assert_eq!(json!(pair[1] - pair[0]), replay.recorded[*key], "{key}");
+    }
     replay.stop().await;
 }
 

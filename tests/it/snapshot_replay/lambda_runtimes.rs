@@ -1402,6 +1402,206 @@ async fn a_wait_within_the_timeout_completes_as_recorded() {
     replay.stop().await;
 }
 
+const PYTHON_PROCESS_INSPECTION: &str = r#"import os
+
+
+def handler(event, context):
+    return {"environment": dict(os.environ)}
+    # TODO: rework init env snapshotting test case because /proc/1 introspection does not work anymore at AWS
+    # pid = event.get("pid")
+    # with open(f"/proc/{pid}/environ", mode="rt") as f:
+    #     environment = f.read()
+    # environment = environment.split("\x00")
+    # env_partition = [env.partition("=") for env in environment if env]
+    # env_dict = {env[0]: env[2] for env in env_partition}
+    # return {"environment": env_dict}
+"#;
+
+/// test_lambda.py::TestLambdaBehavior::test_lambda_init_environment: a python3.14 function's
+/// whole environment, as its handler reads it (the machine's paths and the Runtime API's
+/// address shown as AWS's, as for test_introspection_invoke).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_init_environment_is_as_recorded() {
+    let mut replay =
+        Replay::start(LAMBDA, "TestLambdaBehavior::test_lambda_init_environment").await;
+    let name = "test_lambda_init_env";
+    let created = create_fixture(
+        &replay,
+        name,
+        "python3.14",
+        "handler.handler",
+        zip_of("handler.py", PYTHON_PROCESS_INSPECTION),
+        json!({}),
+    )
+    .await;
+    replay.check_in("create-result", "CreateFunctionResponse", &created);
+    let mut answer = invoke(&replay, name, None, Some(br#"{"pid": 1}"#), &[]).await;
+    super::runtimes::as_on_aws(&mut answer.body["Payload"]);
+    replay.check("lambda-init-inspection", &answer);
+    replay.stop().await;
+}
+
+const PYTHON_FUNCTION_VERSION: &str = r#"import json
+import os
+import time
+
+import boto3
+
+s3 = boto3.client("s3", endpoint_url=os.environ.get("AWS_ENDPOINT_URL"))
+S3_BUCKET_NAME = os.environ.get("S3_BUCKET_NAME")
+# Configurable identifier to test function updates
+FUNCTION_VARIANT = os.environ.get("FUNCTION_VARIANT")
+
+
+def handler(event, context):
+    sleep_duration = int(event.get("sleep_seconds", 0))
+    if sleep_duration > 0:
+        print(f"Sleeping for {sleep_duration} seconds ...")
+        time.sleep(sleep_duration)
+        print("... done sleeping")
+
+    request_prefix = event.get("request_prefix")
+    response = {
+        "function_version": context.function_version,
+        "request_id": context.aws_request_id,
+        "request_prefix": request_prefix,
+        "function_variant": FUNCTION_VARIANT,
+    }
+
+    # The side effect is required to test async invokes
+    if S3_BUCKET_NAME:
+        s3_key = f"{request_prefix}--{FUNCTION_VARIANT}"
+        response["s3_key"] = s3_key
+        s3.put_object(Bucket=S3_BUCKET_NAME, Key=s3_key, Body=json.dumps(response))
+
+    return response
+"#;
+
+/// test_lambda.py::TestLambdaVersions::test_function_update_during_invoke: a configuration
+/// update while an invocation runs lets it finish with the configuration it started with, and
+/// the next invocation has the new one. The test's fixed 5 s wait before the update is a wait
+/// here until the running invocation has logged that it sleeps.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_during_an_invocation_lets_it_finish_as_recorded() {
+    let mut replay = Replay::start(
+        LAMBDA,
+        "TestLambdaVersions::test_function_update_during_invoke",
+    )
+    .await;
+    let name = "test-function-update-during-invoke";
+    let variant = |v: &str| json!({ "FUNCTION_VARIANT": v });
+    let zip = zip_of("handler.py", PYTHON_FUNCTION_VERSION);
+    create_fixture(
+        &replay,
+        name,
+        "python3.12",
+        "handler.handler",
+        zip,
+        variant("variant-1"),
+    )
+    .await;
+    let sleeping = br#"{"request_prefix": "1-sleep", "sleep_seconds": 20}"#;
+    let update = async {
+        logged(&replay, name, |m| m.contains("Sleeping for 20 seconds")).await;
+        let path = format!("/2015-03-31/functions/{name}/configuration");
+        let environment = json!({ "Environment": { "Variables": variant("variant-2") } });
+        let updated = replay
+            .call(Service::Lambda, "PUT", &path, Some(environment))
+            .await;
+        assert_eq!(updated.status, 200, "{updated:?}");
+        settled(&replay, name, None).await;
+        let after = br#"{"request_prefix": "2-post-update"}"#;
+        invoke(&replay, name, None, Some(after), &[]).await
+    };
+    let (before, after) = tokio::join!(invoke(&replay, name, None, Some(sleeping), &[]), update);
+    assert_eq!(after.body["StatusCode"], 200, "{after:?}");
+    assert_eq!(
+        after.body["Payload"]["function_variant"], "variant-2",
+        "{after:?}"
+    );
+    assert_eq!(
+        after.body["Payload"]["function_version"], "$LATEST",
+        "{after:?}"
+    );
+    replay.check("invoke_response_before", &before);
+    replay.stop().await;
+}
+
+/// LocalStack's `functions/lambda_context.py` (Apache-2.0).
+const PYTHON_CONTEXT: &str = r#"def handler(event, context):
+    print(event)
+    print(context.aws_request_id)
+
+    if event.get("fail"):
+        raise Exception("Intentional failure")
+
+    return context.aws_request_id
+"#;
+
+/// test_lambda.py::TestRequestIdHandling::test_request_id_async_invoke_with_retry: an `Event`
+/// invocation that fails is retried once (`MaximumRetryAttempts` 1) under the same request
+/// id. The test sleeps twice AWS's first retry delay (60 s) and then reads the log; the local
+/// cloud's fast timing retries a moment after, and the replay waits until both runs reported.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_retried_keeps_its_request_id_as_recorded() {
+    let mut replay = Replay::start(
+        LAMBDA,
+        "TestRequestIdHandling::test_request_id_async_invoke_with_retry",
+    )
+    .await;
+    let name = "test_lambda_async_retry";
+    let zip = zip_of("handler.py", PYTHON_CONTEXT);
+    create_fixture(
+        &replay,
+        name,
+        "python3.12",
+        "handler.handler",
+        zip,
+        json!({}),
+    )
+    .await;
+    let path = format!("/2019-09-25/functions/{name}/event-invoke-config");
+    let retries = json!({ "MaximumRetryAttempts": 1 });
+    let config = replay
+        .call(Service::Lambda, "PUT", &path, Some(retries))
+        .await;
+    assert_eq!(config.status, 200, "{config:?}");
+    settled(&replay, name, None).await;
+    let event = [("x-amz-invocation-type", "Event")];
+    let answer = invoke(&replay, name, None, Some(br#"{"fail": 1}"#), &event).await;
+    replay.check("invoke_result", &answer);
+    let reports = |events: &[Value]| {
+        let messages = events.iter().filter_map(|e| e["message"].as_str());
+        messages.filter(|m| m.contains("REPORT")).count()
+    };
+    let group = format!("/aws/lambda/{name}");
+    let both = common::until(Duration::from_secs(30), || async {
+        reports(&log_events(&replay, &group).await) == 2
+    })
+    .await;
+    assert!(both, "the event did not run twice");
+    let events = log_events(&replay, &group).await;
+    let messages: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e["message"].as_str())
+        .collect();
+    let ends: Vec<Value> = messages
+        .iter()
+        .filter(|m| m.contains("END"))
+        .map(|m| json!(m.trim_end()))
+        .collect();
+    // A list, not an answer: held to the recording as it is.
+    let recorded = replay.recorded["end_messages"].clone();
+    replay
+        .stand_ins
+        .matches(&recorded, &Value::Array(ends), "end_messages");
+    // The id both runs ended with is the one the handler was given, each time.
+    let id = &replay.stand_ins.bound["<request-id>"];
+    let printed = messages.iter().filter(|m| m.trim_end() == id).count();
+    assert_eq!(printed, 2, "{messages:?}");
+    replay.stop().await;
+}
+
 /// localstack-java-utils' `SerializedInputLambdaHandler` (Apache-2.0), in the package the
 /// recorded handler names (`cloud.localstack.awssdkv1.sample`; the source found is the same
 /// class in `cloud.localstack.sample`).

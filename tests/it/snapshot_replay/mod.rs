@@ -19,10 +19,13 @@ use faqctl::local::{LocalCloud, LocalConfig};
 /// than the date, answered now (its newer recordings have them), so tolerated in answers
 /// checked against the older ones. `LogAlarms`: in none of DescribeAlarms' recordings of
 /// 2025-09-19, in all of those of 2025-10-06 on. `EventSourceMappingArn`: in none of
-/// CreateEventSourceMapping's of 2024-09-03, in all of those of 2025-11-25 on.
+/// CreateEventSourceMapping's of 2024-09-03, in all of those of 2025-11-25 on. `LoggingConfig`:
+/// in none of a function configuration's of 2023-03-21, answered since Lambda's advanced
+/// logging controls (2023-11-16).
 const ANSWERED_SINCE: &[(&str, (u32, u32, u32))] = &[
     ("LogAlarms", (2025, 10, 6)),
     ("EventSourceMappingArn", (2025, 11, 25)),
+    ("LoggingConfig", (2023, 11, 16)),
 ];
 
 /// One recorded test, read once: its answers, by the key its test matched them under, and

@@ -576,3 +576,124 @@ async fn provisioned_concurrency_configs_are_listed() {
     );
     replay.stop().await;
 }
+
+/// GetFunctionConfiguration (or GetFunction, `whole`) of `name`'s `qualifier`.
+async fn configuration(replay: &Replay, name: &str, qualifier: &str, whole: bool) -> Answer {
+    let part = if whole { "" } else { "/configuration" };
+    let qualifier = qualifier.replace('$', "%24");
+    let path = format!("/2015-03-31/functions/{name}{part}?Qualifier={qualifier}");
+    replay.call(Service::Lambda, "GET", &path, None).await
+}
+
+/// A GetFunction answer held to the recording: its `Configuration` as a configuration (so
+/// that what AWS answers since is tolerated as in any), and its `Code`.
+fn check_get_function(replay: &mut Replay, key: &str, answer: &Answer) {
+    assert_eq!(answer.status, 200, "{key}: {answer:?}");
+    let configuration = Answer {
+        status: 200,
+        code: None,
+        body: answer.body["Configuration"].clone(),
+    };
+    replay.check_in(key, "Configuration", &configuration);
+    let code = replay.recorded[key]["Code"].clone();
+    replay
+        .stand_ins
+        .matches(&code, &answer.body["Code"], &format!("{key}.Code"));
+}
+
+/// Invokes `name:qualifier` and answers how its environment was initialized.
+async fn initialization(replay: &Replay, name: &str, qualifier: &str) -> Value {
+    let invoked = replay.invoke(&format!("{name}:{qualifier}"), None).await;
+    assert_eq!(invoked.status, 200, "{qualifier}: {invoked:?}");
+    invoked.body["Payload"].clone()
+}
+
+/// test_lambda.py::TestLambdaConcurrency::test_lambda_provisioned_concurrency_moves_with_alias:
+/// an alias' provisioned concurrency, put while it names version 1, moves with it to version
+/// 2 (IN_PROGRESS again with its executions still allocated, then READY); version 1 then runs
+/// on demand, and version 2 has no config of its own. Recorded in 2023 on python3.8 (which
+/// the local cloud still runs), before Lambda answered `LoggingConfig`.
+#[tokio::test]
+async fn provisioned_concurrency_moves_with_its_alias_as_recorded() {
+    use base64::Engine;
+    let mut replay = Replay::start(
+        LAMBDA,
+        "TestLambdaConcurrency::test_lambda_provisioned_concurrency_moves_with_alias",
+    )
+    .await;
+    let (name, alias) = ("fn-provisioned-moves", "test_alias_moves");
+    let zip = faqctl::package::write_zip(&[("handler.py", 0o644, INVOCATION_TYPE.as_bytes())]);
+    let body = json!({
+        "FunctionName": name,
+        "Runtime": "python3.8",
+        "Handler": "handler.handler",
+        "Role": "arn:aws:iam::000000000000:role/lambda-replay-role",
+        "Timeout": 2,
+        "Environment": { "Variables": {} },
+        "Code": { "ZipFile": base64::engine::general_purpose::STANDARD.encode(zip.unwrap()) },
+    });
+    let path = "/2015-03-31/functions";
+    let created = replay.call(Service::Lambda, "POST", path, Some(body)).await;
+    replay.check_in("create-result", "CreateFunctionResponse", &created);
+    settled(&replay, name).await;
+    let latest = configuration(&replay, name, "$LATEST", false).await;
+    replay.check("get-function-configuration", &latest);
+    let versions = format!("/2015-03-31/functions/{name}/versions");
+    let first =
+        json!({ "RevisionId": latest.body["RevisionId"], "Description": "my-first-version" });
+    let first = replay
+        .call(Service::Lambda, "POST", &versions, Some(first))
+        .await;
+    replay.check("publish_version_1", &first);
+    let one = configuration(&replay, name, "1", false).await;
+    replay.check("get_function_configuration_version_1", &one);
+    assert_eq!(initialization(&replay, name, "1").await, "on-demand");
+    let created = create_alias(&replay, name, alias, "1").await;
+    replay.check("create_alias", &created);
+    let before = configuration(&replay, name, "1", true).await;
+    check_get_function(&mut replay, "get_function_before_provisioned", &before);
+    let put = provisioned(&replay, "PUT", name, alias, Some(1)).await;
+    assert_eq!(put.status, 202, "{put:?}");
+    ready(&replay, name, alias).await;
+    let after = configuration(&replay, name, alias, true).await;
+    check_get_function(&mut replay, "get_function_after_provisioned", &after);
+    for qualifier in ["1", alias] {
+        let initialized = initialization(&replay, name, qualifier).await;
+        assert_eq!(initialized, "provisioned-concurrency", "{qualifier}");
+    }
+    let path = format!("/2015-03-31/functions/{name}/configuration");
+    let timeout = Some(json!({ "Timeout": 10 }));
+    let updated = replay.call(Service::Lambda, "PUT", &path, timeout).await;
+    assert_eq!(updated.status, 200, "{updated:?}");
+    settled(&replay, name).await;
+    let updated = replay.call(Service::Lambda, "GET", &path, None).await;
+    replay.check("get_function_after_update", &updated);
+    let second = json!({ "RevisionId": updated.body["RevisionId"] });
+    let second = replay
+        .call(Service::Lambda, "POST", &versions, Some(second))
+        .await;
+    replay.check("publish_version_2", &second);
+    let path = format!("/2015-03-31/functions/{name}/aliases/{alias}");
+    let moved = json!({ "FunctionVersion": "2" });
+    let moved = replay
+        .call(Service::Lambda, "PUT", &path, Some(moved))
+        .await;
+    replay.check("update_alias", &moved);
+    let moving = provisioned(&replay, "GET", name, alias, None).await;
+    replay.check("get_provisioned_config_after_alias_move", &moving);
+    ready(&replay, name, alias).await;
+    for (qualifier, initialized) in [
+        ("1", "on-demand"),
+        ("2", "provisioned-concurrency"),
+        (alias, "provisioned-concurrency"),
+    ] {
+        assert_eq!(
+            initialization(&replay, name, qualifier).await,
+            initialized,
+            "{qualifier}"
+        );
+    }
+    let none = provisioned(&replay, "GET", name, "2", None).await;
+    replay.check("provisioned_concurrency_notfound", &none);
+    replay.stop().await;
+}

@@ -269,7 +269,7 @@ fn key(test: &str, runtime: &str) -> String {
 /// code's directory stands where AWS has /var/runtime (named first) and /var/task, and the
 /// Runtime API listens on a loopback port of its own (docs/parity.md lists both). The Ruby
 /// runtimes' gem and library paths name the two in an order of their own.
-fn as_on_aws(payload: &mut Value) {
+pub(super) fn as_on_aws(payload: &mut Value) {
     const RUNTIME: &str = "/var/runtime";
     const TASK: &str = "/var/task";
     let environment = &mut payload["environment"];
