@@ -39,6 +39,10 @@ use super::shapes::lambda::{
 use super::state::{Function, Logging, State, UpdateStatus};
 use super::wire::{empty, json};
 use super::Cloud;
+use super::{
+    code_signing, concurrency, event_config, event_source_mappings, function_urls, layers,
+    provisioned, recursion, versions,
+};
 
 /// Lambda's limit for an asynchronous (`Event`) invocation's payload.
 const MAX_EVENT_PAYLOAD: usize = 1024 * 1024;
@@ -160,113 +164,85 @@ pub async fn apply(
         Request::AddPermission(input) => add_permission(cloud, region, input),
         Request::GetPolicy(input) => get_policy(cloud, region, input),
         Request::RemovePermission(input) => remove_permission(cloud, region, input),
-        Request::PublishVersion(input) => super::versions::publish(cloud, region, input),
-        Request::ListVersionsByFunction(input) => super::versions::list(cloud, region, input),
-        Request::CreateAlias(input) => super::versions::create_alias(cloud, region, input),
-        Request::GetAlias(input) => super::versions::get_alias(cloud, region, input),
-        Request::UpdateAlias(input) => super::versions::update_alias(cloud, region, input),
-        Request::DeleteAlias(input) => super::versions::delete_alias(cloud, region, input),
-        Request::ListAliases(input) => super::versions::list_aliases(cloud, region, input),
+        Request::PublishVersion(input) => versions::publish(cloud, region, input),
+        Request::ListVersionsByFunction(input) => versions::list(cloud, region, input),
+        Request::CreateAlias(input) => versions::create_alias(cloud, region, input),
+        Request::GetAlias(input) => versions::get_alias(cloud, region, input),
+        Request::UpdateAlias(input) => versions::update_alias(cloud, region, input),
+        Request::DeleteAlias(input) => versions::delete_alias(cloud, region, input),
+        Request::ListAliases(input) => versions::list_aliases(cloud, region, input),
         Request::Invoke(input) => invoke(cloud, region, input, body).await,
         Request::TagResource(input) => tag_resource(cloud, region, input),
         Request::UntagResource(input) => untag_resource(cloud, region, input),
         Request::ListTags(input) => list_tags(cloud, region, &input.resource),
-        Request::PutFunctionConcurrency(input) => super::concurrency::put(cloud, region, input),
-        Request::GetFunctionConcurrency(input) => super::concurrency::get(cloud, region, input),
-        Request::DeleteFunctionConcurrency(input) => {
-            super::concurrency::delete(cloud, region, input)
-        }
-        Request::GetAccountSettings(_) => super::concurrency::account_settings(cloud, region),
-        Request::PutFunctionRecursionConfig(input) => super::recursion::put(cloud, region, input),
-        Request::GetFunctionRecursionConfig(input) => super::recursion::get(cloud, region, input),
-        Request::PutFunctionEventInvokeConfig(input) => {
-            super::event_config::put(cloud, region, input)
-        }
+        Request::PutFunctionConcurrency(input) => concurrency::put(cloud, region, input),
+        Request::GetFunctionConcurrency(input) => concurrency::get(cloud, region, input),
+        Request::DeleteFunctionConcurrency(input) => concurrency::delete(cloud, region, input),
+        Request::GetAccountSettings(_) => concurrency::account_settings(cloud, region),
+        Request::PutFunctionRecursionConfig(input) => recursion::put(cloud, region, input),
+        Request::GetFunctionRecursionConfig(input) => recursion::get(cloud, region, input),
+        Request::PutFunctionEventInvokeConfig(input) => event_config::put(cloud, region, input),
         Request::UpdateFunctionEventInvokeConfig(input) => {
-            super::event_config::update(cloud, region, input)
+            event_config::update(cloud, region, input)
         }
-        Request::GetFunctionEventInvokeConfig(input) => {
-            super::event_config::get(cloud, region, input)
-        }
+        Request::GetFunctionEventInvokeConfig(input) => event_config::get(cloud, region, input),
         Request::DeleteFunctionEventInvokeConfig(input) => {
-            super::event_config::delete(cloud, region, input)
+            event_config::delete(cloud, region, input)
         }
-        Request::ListFunctionEventInvokeConfigs(input) => {
-            super::event_config::list(cloud, region, input)
-        }
-        Request::CreateFunctionUrlConfig(input) => {
-            super::function_urls::create(cloud, region, input)
-        }
-        Request::GetFunctionUrlConfig(input) => super::function_urls::get(cloud, region, input),
-        Request::UpdateFunctionUrlConfig(input) => {
-            super::function_urls::update(cloud, region, input)
-        }
-        Request::DeleteFunctionUrlConfig(input) => {
-            super::function_urls::delete(cloud, region, input)
-        }
-        Request::ListFunctionUrlConfigs(input) => super::function_urls::list(cloud, region, input),
-        Request::PutProvisionedConcurrencyConfig(input) => {
-            super::provisioned::put(cloud, region, input)
-        }
-        Request::GetProvisionedConcurrencyConfig(input) => {
-            super::provisioned::get(cloud, region, input)
-        }
+        Request::ListFunctionEventInvokeConfigs(input) => event_config::list(cloud, region, input),
+        Request::CreateFunctionUrlConfig(input) => function_urls::create(cloud, region, input),
+        Request::GetFunctionUrlConfig(input) => function_urls::get(cloud, region, input),
+        Request::UpdateFunctionUrlConfig(input) => function_urls::update(cloud, region, input),
+        Request::DeleteFunctionUrlConfig(input) => function_urls::delete(cloud, region, input),
+        Request::ListFunctionUrlConfigs(input) => function_urls::list(cloud, region, input),
+        Request::PutProvisionedConcurrencyConfig(input) => provisioned::put(cloud, region, input),
+        Request::GetProvisionedConcurrencyConfig(input) => provisioned::get(cloud, region, input),
         Request::DeleteProvisionedConcurrencyConfig(input) => {
-            super::provisioned::delete(cloud, region, input)
+            provisioned::delete(cloud, region, input)
         }
         Request::ListProvisionedConcurrencyConfigs(input) => {
-            super::provisioned::list(cloud, region, input)
+            provisioned::list(cloud, region, input)
         }
-        Request::PublishLayerVersion(input) => super::layers::publish(cloud, region, input),
-        Request::GetLayerVersion(input) => super::layers::get(cloud, region, input),
-        Request::GetLayerVersionByArn(input) => super::layers::get_by_arn(cloud, region, input),
-        Request::ListLayers(input) => super::layers::list(cloud, region, input),
-        Request::ListLayerVersions(input) => super::layers::list_versions(cloud, region, input),
-        Request::DeleteLayerVersion(input) => super::layers::delete(cloud, region, input),
-        Request::AddLayerVersionPermission(input) => {
-            super::layers::add_permission(cloud, region, input)
-        }
+        Request::PublishLayerVersion(input) => layers::publish(cloud, region, input),
+        Request::GetLayerVersion(input) => layers::get(cloud, region, input),
+        Request::GetLayerVersionByArn(input) => layers::get_by_arn(cloud, region, input),
+        Request::ListLayers(input) => layers::list(cloud, region, input),
+        Request::ListLayerVersions(input) => layers::list_versions(cloud, region, input),
+        Request::DeleteLayerVersion(input) => layers::delete(cloud, region, input),
+        Request::AddLayerVersionPermission(input) => layers::add_permission(cloud, region, input),
         Request::RemoveLayerVersionPermission(input) => {
-            super::layers::remove_permission(cloud, region, input)
+            layers::remove_permission(cloud, region, input)
         }
-        Request::GetLayerVersionPolicy(input) => super::layers::get_policy(cloud, region, input),
-        Request::CreateCodeSigningConfig(input) => {
-            super::code_signing::create(cloud, region, input)
-        }
-        Request::GetCodeSigningConfig(input) => super::code_signing::get(cloud, region, input),
-        Request::UpdateCodeSigningConfig(input) => {
-            super::code_signing::update(cloud, region, input)
-        }
-        Request::DeleteCodeSigningConfig(input) => {
-            super::code_signing::delete(cloud, region, input)
-        }
-        Request::ListCodeSigningConfigs(input) => super::code_signing::list(cloud, region, input),
+        Request::GetLayerVersionPolicy(input) => layers::get_policy(cloud, region, input),
+        Request::CreateCodeSigningConfig(input) => code_signing::create(cloud, region, input),
+        Request::GetCodeSigningConfig(input) => code_signing::get(cloud, region, input),
+        Request::UpdateCodeSigningConfig(input) => code_signing::update(cloud, region, input),
+        Request::DeleteCodeSigningConfig(input) => code_signing::delete(cloud, region, input),
+        Request::ListCodeSigningConfigs(input) => code_signing::list(cloud, region, input),
         Request::PutFunctionCodeSigningConfig(input) => {
-            super::code_signing::put_function(cloud, region, input)
+            code_signing::put_function(cloud, region, input)
         }
         Request::GetFunctionCodeSigningConfig(input) => {
-            super::code_signing::get_function(cloud, region, input)
+            code_signing::get_function(cloud, region, input)
         }
         Request::DeleteFunctionCodeSigningConfig(input) => {
-            super::code_signing::delete_function(cloud, region, input)
+            code_signing::delete_function(cloud, region, input)
         }
         Request::ListFunctionsByCodeSigningConfig(input) => {
-            super::code_signing::list_functions(cloud, region, input)
+            code_signing::list_functions(cloud, region, input)
         }
         Request::CreateEventSourceMapping(input) => {
-            super::event_source_mappings::create(cloud, region, input)
+            event_source_mappings::create(cloud, region, input)
         }
-        Request::GetEventSourceMapping(input) => {
-            super::event_source_mappings::get(cloud, region, input)
-        }
+        Request::GetEventSourceMapping(input) => event_source_mappings::get(cloud, region, input),
         Request::ListEventSourceMappings(input) => {
-            super::event_source_mappings::list(cloud, region, input)
+            event_source_mappings::list(cloud, region, input)
         }
         Request::UpdateEventSourceMapping(input) => {
-            super::event_source_mappings::update(cloud, region, input)
+            event_source_mappings::update(cloud, region, input)
         }
         Request::DeleteEventSourceMapping(input) => {
-            super::event_source_mappings::delete(cloud, region, input)
+            event_source_mappings::delete(cloud, region, input)
         }
     }
 }
