@@ -10,6 +10,8 @@
 //! test_http_proxy_integration_request_data_mappings) and test_apigateway_integrations.py's
 //! test_apigateway_header_remapping_http (which headers are remapped in an HTTP_PROXY answer).
 
+use std::collections::BTreeMap;
+
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
@@ -126,21 +128,37 @@ fn mapped(call: &Call<'_>, kind: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `uri` with each `${stageVariables.name}` replaced by the stage's value; a variable the
+/// stage does not define is empty, as in a mapping template (recorded:
+/// test_failed_invoke_test_method, `https://${stageVariables.testHost}` without it). One pass,
+/// nothing allocated beyond the answer.
+fn with_stage_variables(uri: &str, variables: &BTreeMap<String, String>) -> String {
+    const OPEN: &str = "${stageVariables.";
+    let mut filled = String::with_capacity(uri.len());
+    let mut rest = uri;
+    while let Some(at) = rest.find(OPEN) {
+        let Some(end) = rest[at + OPEN.len()..].find('}') else {
+            break;
+        };
+        let name = &rest[at + OPEN.len()..at + OPEN.len() + end];
+        filled.push_str(&rest[..at]);
+        filled.push_str(variables.get(name).map_or("", String::as_str));
+        rest = &rest[at + OPEN.len() + end + 1..];
+    }
+    filled.push_str(rest);
+    filled
+}
+
 /// The request an integration makes: the URI with its `{name}` parts (from
 /// `integration.request.path.*`) and `${stageVariables.*}` filled in, its own query string
 /// first, then the client's (HTTP_PROXY), then the mapped one (recorded:
 /// test_http_proxy_integration_request_data_mappings, `testVar=foobar,bar`, `testQs=bar,foo`);
 /// the headers API Gateway sends.
 pub fn outbound(call: &Call<'_>) -> Result<Outbound, String> {
-    let mut uri = call.integration.uri.clone().unwrap_or_default();
-    for (name, value) in &call.input.stage_variables {
-        uri = uri.replace(&format!("${{stageVariables.{name}}}"), value);
-    }
-    // A variable the stage does not define is empty, as in a mapping template (recorded:
-    // test_failed_invoke_test_method, `https://${stageVariables.testHost}` without it).
-    if let Ok(undefined) = regex::Regex::new(r"\$\{stageVariables\.[^}]*\}") {
-        uri = undefined.replace_all(&uri, "").into_owned();
-    }
+    let mut uri = with_stage_variables(
+        call.integration.uri.as_deref().unwrap_or_default(),
+        &call.input.stage_variables,
+    );
     // Each value percent-encoded (its `/` kept, for a greedy `{proxy}`): a `?` or `#` in it
     // stays part of the path.
     for (name, value) in mapped(call, "path") {
@@ -352,6 +370,27 @@ pub fn proxy_answer(inbound: Inbound) -> Response {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn stage_variables_are_filled_in_and_undefined_ones_are_empty() {
+        let variables = BTreeMap::from([("host".to_string(), "127.0.0.1:9".to_string())]);
+        assert_eq!(
+            with_stage_variables(
+                "http://${stageVariables.host}/a/${stageVariables.none}b",
+                &variables
+            ),
+            "http://127.0.0.1:9/a/b"
+        );
+        assert_eq!(
+            with_stage_variables("http://h/{x}", &variables),
+            "http://h/{x}"
+        );
+        assert_eq!(
+            with_stage_variables("http://h/${stageVariables.open", &variables),
+            "http://h/${stageVariables.open"
+        );
+    }
+
     use super::*;
     use std::collections::BTreeMap;
 
