@@ -65,44 +65,50 @@ pub fn operation(method: &HttpMethod, path: &str, query: &str) -> Option<Operati
         .and_then(Operation::from_name)
 }
 
-/// Whether an operation changes state (and so the state is saved after it).
+/// Whether an operation changes state (and so the state is saved after it): not a read, nor
+/// TestInvokeMethod, which runs a method and changes nothing.
 pub fn writes(operation: Operation) -> bool {
-    !operation.name().starts_with("Get")
+    !operation.name().starts_with("Get") && operation != Operation::TestInvokeMethod
 }
 
-/// Serves an operation: TestInvokeMethod, which runs a method's integration, off the state's
-/// lock; every other through `apply`. `region` is the request's (its SigV4 scope).
+/// Serves an operation: its typed input (the path's, query's and body's members, held to the
+/// model) to one function per operation, as mini-redis applies a `Command`. TestInvokeMethod
+/// runs a method's integration (a call, a function's run), so off the state's lock; every
+/// other under it. `region` is the request's (its SigV4 scope).
 pub async fn serve(
     cloud: &std::sync::Arc<super::Cloud>,
     operation: Operation,
     region: &str,
     input: Value,
 ) -> Response {
-    if operation != Operation::TestInvokeMethod {
-        return apply(&mut cloud.db(), operation, region, input);
-    }
-    // TestInvokeMethod runs the method (an integration's call, a function's run): off the lock.
     match Request::parse(operation, input) {
         Ok(Request::TestInvokeMethod(input)) => {
             test_invoke::test_invoke_method(cloud, region, input)
                 .await
                 .unwrap_or_else(|refusal| refusal)
         }
-        Ok(_) => unreachable!("TestInvokeMethod parses as itself"),
+        Ok(request) => apply_request(&mut cloud.db(), request, region),
         Err(e) => super::wire::error(Protocol::RestJson1, &e),
     }
 }
 
-/// Performs an operation on the state, under the `Db`'s lock: its typed input (the path's,
-/// query's and body's members, held to the model) to one function per operation, as
-/// mini-redis applies a `Command` (TestInvokeMethod is `serve`'s).
+/// `serve` on the state alone, for the modules' unit tests.
+#[cfg(test)]
 pub fn apply(db: &mut Db, operation: Operation, region: &str, input: Value) -> Response {
-    let request = match Request::parse(operation, input) {
-        Ok(request) => request,
-        Err(e) => return super::wire::error(Protocol::RestJson1, &e),
-    };
+    match Request::parse(operation, input) {
+        Ok(request) => apply_request(db, request, region),
+        Err(e) => super::wire::error(Protocol::RestJson1, &e),
+    }
+}
+
+/// Performs an operation on the state, under the `Db`'s lock.
+fn apply_request(db: &mut Db, request: Request, region: &str) -> Response {
     let answer = match request {
-        Request::TestInvokeMethod(_) => unreachable!("apigateway::serve runs TestInvokeMethod"),
+        // `serve` runs it off the lock and never sends it here.
+        Request::TestInvokeMethod(_) => Err(error(
+            ErrorCode::ServiceUnavailableException,
+            "TestInvokeMethod runs off the state's lock",
+        )),
         Request::CreateRestApi(input) => create_rest_api(db, region, input),
         Request::GetRestApis(input) => get_rest_apis(db, region, input),
         Request::GetRestApi(input) => get_rest_api(db, region, input),

@@ -11,7 +11,6 @@
 //! test_apigateway_header_remapping_http (which headers are remapped in an HTTP_PROXY answer).
 
 use std::collections::BTreeMap;
-
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
