@@ -13,8 +13,10 @@
 //! while the machine is oversubscribed (`Mode::Auto`): a process held to one CPU behind a
 //! build could not move to the other, and invocations that took milliseconds took seconds.
 //!
-//! While a worker thread has a process placed beside it, the worker runs as `SCHED_BATCH`: the
-//! kernel does not let it preempt that process on a wake-up. The function's own output wakes
+//! While a process is placed beside the runtime's one worker thread (the default on two CPUs),
+//! the worker runs as `SCHED_BATCH`: the kernel does not let it preempt that process on a
+//! wake-up. (With more workers the invocation's task may resume on another thread than the
+//! one that placed it, so no thread's policy is changed.) The function's own output wakes
 //! the worker (its pipe) just before the function posts its answer; preempting it there cost
 //! two more switches per request (the worker reads one line and waits again), and the answer
 //! waited for them. As a batch thread the worker runs when the function waits for the answer's
@@ -51,6 +53,12 @@ pub fn quiet(running: usize, cpus: usize) -> bool {
     running <= cpus
 }
 
+/// Whether the calling task runs on a runtime of one worker thread (so the thread that hands
+/// an invocation over is the one that takes its answer).
+fn one_worker() -> bool {
+    tokio::runtime::Handle::try_current().is_ok_and(|runtime| runtime.metrics().num_workers() == 1)
+}
+
 /// One environment's placement: the CPU it is held to, if any.
 #[derive(Debug, Default)]
 pub struct Placement {
@@ -66,7 +74,7 @@ impl Placement {
             return;
         };
         let wanted = if alone { os::current_cpu() } else { None };
-        os::yield_on_wake(wanted.is_some());
+        os::yield_on_wake(wanted.is_some() && one_worker());
         if wanted == self.cpu {
             return;
         }
@@ -269,8 +277,9 @@ mod tests {
         assert!(!Mode::Off.places());
     }
 
-    #[test]
-    fn a_process_alone_is_held_to_the_current_cpu_and_freed_when_not() {
+    /// On a runtime of one worker, as `faqctl local` runs on two CPUs.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_process_alone_is_held_to_the_current_cpu_and_freed_when_not() {
         let ours = allowed_list(std::process::id());
         let mut child = std::process::Command::new("sleep")
             .arg("30")
