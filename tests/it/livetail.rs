@@ -123,8 +123,10 @@ impl Following {
             .unwrap();
         let status = self.child.wait().unwrap();
         assert!(status.success(), "Ctrl-C ends the follow cleanly: {status}");
-        // Its stdout is closed now: the reader sends what was left and ends.
-        while let Some(line) = self.lines.recv().await {
+        // Its stdout is closed now: the reader sends what was left and ends (bounded, should
+        // anything else hold the pipe open).
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while let Ok(Some(line)) = tokio::time::timeout_at(deadline, self.lines.recv()).await {
             self.seen.push(line);
         }
         self.seen
