@@ -76,21 +76,19 @@ fn target<'a>(
 }
 
 /// A config's state now: `IN_PROGRESS` until `ready_after` has passed since it was asked for
-/// (none allocated, or, while its alias moves, the executions it had), then `READY` with every
-/// execution allocated and available.
-fn status(
+/// (with `allocated_in_progress` allocated: none, or, while its alias moves, the executions it
+/// had), then `READY` with every execution allocated and available.
+pub fn status(
     config: &Provisioned,
     ready_after: std::time::Duration,
 ) -> (ProvisionedConcurrencyStatusEnum, i32) {
     if now_ms() - config.requested_ms >= ready_after.as_millis() as i64 {
         (ProvisionedConcurrencyStatusEnum::Ready, config.requested)
-    } else if config.moving {
+    } else {
         (
             ProvisionedConcurrencyStatusEnum::InProgress,
-            config.requested,
+            config.allocated_in_progress,
         )
-    } else {
-        (ProvisionedConcurrencyStatusEnum::InProgress, 0)
     }
 }
 
@@ -159,7 +157,7 @@ pub fn put(cloud: &Cloud, region: &str, input: PutProvisionedConcurrencyConfigRe
         requested,
         last_modified: lambda_timestamp(),
         requested_ms: now_ms(),
-        moving: false,
+        allocated_in_progress: 0,
     };
     let answer = PutProvisionedConcurrencyConfigResponse {
         allocated_provisioned_concurrent_executions: Some(0),

@@ -419,10 +419,11 @@ pub struct Provisioned {
     pub requested: i32,
     pub last_modified: String,
     pub requested_ms: i64,
-    /// Its alias moved to another version since `requested_ms`: the version it left still
-    /// counts as allocated until the new one's environments are ready.
+    /// The executions it counts as allocated while `IN_PROGRESS`: none after a Put; after its
+    /// alias moved to another version, those it had then (the version left's), until the new
+    /// version's environments are ready.
     #[serde(default)]
-    pub moving: bool,
+    pub allocated_in_progress: i32,
 }
 
 /// What CreateFunctionUrlConfig keeps for one qualifier: the URL's id (its host's first

@@ -501,7 +501,12 @@ pub fn update_alias(cloud: &Arc<Cloud>, region: &str, input: UpdateAliasRequest)
     };
     let response = json(200, &alias_output(function, &updated));
     function.aliases.insert(alias.to_string(), updated);
-    let moved = follow_alias(function, alias, &current.function_version);
+    let moved = follow_alias(
+        function,
+        alias,
+        &current.function_version,
+        cloud.timing.provisioned,
+    );
     db.changed();
     drop(db);
     if let Some(moved) = moved {
@@ -523,7 +528,8 @@ pub fn provisioned_version_changed(function: &mut Function, version: &str) {
 /// An alias' provisioned concurrency following the alias to another version.
 struct Move {
     name: String,
-    left: String,
+    /// The version left, when nothing else provisions it.
+    left: Option<String>,
     version: Function,
     count: usize,
 }
@@ -533,32 +539,49 @@ struct Move {
 /// the config stays the alias' and is `IN_PROGRESS` again, its executions still allocated and
 /// available, until the new version's environments are ready; the version left runs on
 /// demand. `None` when the alias has none, or did not move. Applied once the Db is let go.
-fn follow_alias(function: &mut Function, alias: &str, left: &str) -> Option<Move> {
+fn follow_alias(
+    function: &mut Function,
+    alias: &str,
+    left: &str,
+    ready_after: std::time::Duration,
+) -> Option<Move> {
     let moved_to = &function.aliases.get(alias)?.function_version;
     if moved_to == left {
         return None;
     }
-    let config = function.provisioned.get_mut(alias)?;
-    config.requested_ms = now_ms();
-    config.moving = true;
-    let count = usize::try_from(config.requested).unwrap_or(0);
     let version = resolve(function, Some(alias))?.function;
+    let config = function.provisioned.get_mut(alias)?;
+    // What it had allocated stays so until the new version is ready.
+    config.allocated_in_progress = super::provisioned::status(config, ready_after).1;
+    config.requested_ms = now_ms();
+    let count = usize::try_from(config.requested).unwrap_or(0);
     // **Inferred**: as for a Put (no recording reads the new version's RevisionId after).
     provisioned_version_changed(function, &version.version);
+    // The version left keeps its environments while another config still provisions it (the
+    // version itself, or another alias naming it).
+    let still_provisioned = function
+        .provisioned
+        .keys()
+        .filter(|qualifier| qualifier.as_str() != alias)
+        .any(|qualifier| {
+            let named = function.aliases.get(qualifier).map(|a| &a.function_version);
+            named.unwrap_or(qualifier) == left
+        });
     Some(Move {
         name: function.name.clone(),
-        left: left.to_string(),
+        left: (!still_provisioned).then(|| left.to_string()),
         version,
         count,
     })
 }
 
 impl Move {
-    /// Ends the environments of the version left and starts the new version's.
+    /// Ends the environments of the version left (unless still provisioned otherwise) and
+    /// starts the new version's.
     pub fn apply(self, cloud: &Cloud, region: &str) {
-        cloud
-            .runtimes
-            .retire_version(region, &self.name, &self.left);
+        if let Some(left) = &self.left {
+            cloud.runtimes.retire_version(region, &self.name, left);
+        }
         cloud.runtimes.provision(&self.version, self.count);
     }
 }
