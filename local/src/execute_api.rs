@@ -271,6 +271,12 @@ async fn serve(
                 .insert("isCanaryRequest".into(), canary.to_string());
             return http(request, &method, proxy, input, trace_id, trace).await;
         }
+        Target::ProxyNotPost(method) => {
+            trace.error(format!(
+                "Execution failed due to configuration error: a Lambda proxy integration is invoked with POST, not {method}"
+            ));
+            return message(500, "Internal server error", "InternalServerErrorException");
+        }
     };
     // The stage's cache (after authorization and the usage plan, before the integration): a
     // GET it holds an answer for is answered from it, the function not run.
@@ -1227,6 +1233,10 @@ enum Target {
     LambdaCustom(String, String, Option<String>, Box<ApiMethod>),
     /// An HTTP integration (`true`: HTTP_PROXY) of the method: its `uri` is called.
     Http(Box<ApiMethod>, bool),
+    /// A Lambda proxy integration whose integration method (given) is not POST: Lambda's
+    /// Invoke is a POST, so API Gateway's call fails, a 500 (recorded:
+    /// test_lambda_aws_proxy_integration_non_post_method).
+    ProxyNotPost(String),
 }
 
 /// The ids a proxy event carries.
@@ -1359,6 +1369,10 @@ fn lambda_target(method: &ApiMethod, api_region: &str, custom: bool) -> Option<T
         Some((name, qualifier)) => (name.to_string(), Some(qualifier.to_string())),
         None => (name.to_string(), None),
     };
+    let method_given = integration.http_method.as_deref().unwrap_or("POST");
+    if !custom && method_given != "POST" {
+        return Some(Target::ProxyNotPost(method_given.to_string()));
+    }
     Some(match custom {
         true => Target::LambdaCustom(region, name, qualifier, Box::new(method.clone())),
         false => Target::Lambda(region, name, qualifier, integration.credentials.clone()),

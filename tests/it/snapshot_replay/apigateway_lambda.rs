@@ -701,3 +701,51 @@ async fn mapping_templates_shape_the_call_and_the_status_as_recorded() {
     }
     replay.stop().await;
 }
+
+/// test_lambda_aws_proxy_integration_non_post_method: PutIntegration takes an `AWS_PROXY`
+/// integration whose method is GET, but Lambda's Invoke is a POST, so the stage's call fails:
+/// a 500 `Internal server error` (an `INTEGRATION_FAILURE` gateway response set with no
+/// parameters changes nothing).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_integration_not_called_with_post_fails_as_recorded() {
+    let mut replay = Replay::start(FILE, "test_lambda_aws_proxy_integration_non_post_method").await;
+    let arn = function(&replay, "test-non-post", "lambda_aws_proxy", AWS_PROXY).await;
+    let role = invocation_role(&replay).await;
+    let (api, resource) = api_with_resource(&replay, "{proxy+}").await;
+    let method = format!("/restapis/{api}/resources/{resource}/methods/ANY");
+    let setup = [
+        (method.clone(), json!({ "authorizationType": "NONE" })),
+        (
+            format!("{method}/integration"),
+            json!({ "type": "AWS_PROXY", "httpMethod": "GET", "uri": uri(&arn), "credentials": role }),
+        ),
+        (
+            format!("/restapis/{api}/gatewayresponses/INTEGRATION_FAILURE"),
+            json!({ "responseParameters": {} }),
+        ),
+    ];
+    for (path, body) in setup {
+        let answer = replay
+            .call(Service::ApiGateway, "PUT", &path, Some(body))
+            .await;
+        assert_eq!(answer.status, 201, "{path}: {answer:?}");
+    }
+    let deployed = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            &format!("/restapis/{api}/deployments"),
+            Some(json!({ "stageName": "test" })),
+        )
+        .await;
+    assert_eq!(deployed.status, 201, "{deployed:?}");
+    let answer = stage(&replay, "GET", (&api, "test", "/test-path"), None).await;
+    assert_eq!(answer.status, 500, "{answer:?}");
+    // Recorded from a raw request: its body alone (the status is asserted above).
+    let body = Answer {
+        status: 200,
+        ..answer
+    };
+    replay.check("invocation-payload-with-get-proxy-method", &body);
+    replay.stop().await;
+}
