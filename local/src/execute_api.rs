@@ -1191,6 +1191,35 @@ const DROPPED_HEADERS: [&str; 12] = [
     "www-authenticate",
 ];
 
+/// Request headers HTTP defines (RFC 9110, 9111, 6265, 6454), which reach a proxy event in
+/// their standard casing whatever the client's.
+const STANDARD_HEADERS: [&str; 24] = [
+    "accept",
+    "accept-charset",
+    "accept-encoding",
+    "accept-language",
+    "authorization",
+    "cache-control",
+    "content-encoding",
+    "content-language",
+    "content-type",
+    "cookie",
+    "date",
+    "from",
+    "host",
+    "if-match",
+    "if-modified-since",
+    "if-none-match",
+    "if-range",
+    "if-unmodified-since",
+    "origin",
+    "pragma",
+    "range",
+    "referer",
+    "user-agent",
+    "via",
+];
+
 /// The matched resource, as far as a request needs it (a clone of the whole `Resource`, its
 /// methods and integrations included, was made for every request before).
 struct RouteResource {
@@ -1844,9 +1873,13 @@ fn proxy_event(
         {
             continue;
         }
+        // A header HTTP defines reaches the function in its standard casing, whatever the
+        // client's (recorded: test_lambda_aws_proxy_integration_request_data_mapping sends
+        // `user-Agent`, the event has `User-Agent`); any other as the client cased it.
         let sent = request
             .names
             .as_ref()
+            .filter(|_| !STANDARD_HEADERS.contains(&name.as_str()))
             .and_then(|names| names.get(name.as_str()).cloned());
         headers.add(
             sent.unwrap_or_else(|| canonical(name.as_str())),

@@ -749,3 +749,119 @@ async fn a_proxy_integration_not_called_with_post_fails_as_recorded() {
     replay.check("invocation-payload-with-get-proxy-method", &body);
     replay.stop().await;
 }
+
+/// What CloudFront adds in front of API Gateway (LocalStack's `CLOUDFRONT_SKIP_HEADERS`, which
+/// its tests leave unverified): no part of API Gateway's behaviour.
+const CLOUDFRONT_HEADERS: [&str; 9] = [
+    "Via",
+    "X-Amz-Cf-Id",
+    "CloudFront-Forwarded-Proto",
+    "CloudFront-Is-Desktop-Viewer",
+    "CloudFront-Is-Mobile-Viewer",
+    "CloudFront-Is-SmartTV-Viewer",
+    "CloudFront-Is-Tablet-Viewer",
+    "CloudFront-Viewer-ASN",
+    "CloudFront-Viewer-Country",
+];
+
+/// test_lambda_aws_proxy_integration_request_data_mapping: an `AWS_PROXY` integration's
+/// `requestParameters` map nothing: the event carries the request as the client sent it (its
+/// own `headerVar`, `foobar` unmapped), a standard header's name in its standard casing
+/// (`user-Agent` → `User-Agent`), the others as sent. Sent as raw HTTP/1.1, header names in
+/// python-requests' casing and order, as recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_event_ignores_request_parameters_as_recorded() {
+    let mut replay = Replay::start(
+        FILE,
+        "test_lambda_aws_proxy_integration_request_data_mapping",
+    )
+    .await;
+    let arn = function(&replay, "test-data-mapping", "lambda_aws_proxy", AWS_PROXY).await;
+    let role = invocation_role(&replay).await;
+    let (api, resource) = api_with_resource(&replay, "{pathVariable}").await;
+    replay.check(
+        "api_id",
+        &Answer {
+            status: 200,
+            code: None,
+            body: json!({ "rest_api_id": api }),
+        },
+    );
+    let parameters = json!({
+        "integration.request.header.headerVar": "method.request.header.foobar",
+        "integration.request.path.qsVar": "method.request.querystring.testVar",
+        "integration.request.path.pathVar": "method.request.path.pathVariable",
+        "integration.request.querystring.queryString": "method.request.querystring.testQueryString",
+        "integration.request.querystring.testQs": "method.request.querystring.testQueryString",
+        "integration.request.querystring.testEmptyQs": "method.request.header.emptyheader",
+    });
+    let required: serde_json::Map<String, Value> = parameters
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|source| (source.as_str().unwrap().to_string(), json!(true)))
+        .collect();
+    let method = format!("/restapis/{api}/resources/{resource}/methods/ANY");
+    let setup = [
+        (
+            method.clone(),
+            json!({ "authorizationType": "NONE", "requestParameters": required }),
+        ),
+        (
+            format!("{method}/integration"),
+            json!({ "type": "AWS_PROXY", "httpMethod": "POST", "uri": uri(&arn), "credentials": role, "requestParameters": parameters }),
+        ),
+    ];
+    for (path, body) in setup {
+        let answer = replay
+            .call(Service::ApiGateway, "PUT", &path, Some(body))
+            .await;
+        assert_eq!(answer.status, 201, "{path}: {answer:?}");
+    }
+    let deployed = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            &format!("/restapis/{api}/deployments"),
+            Some(json!({ "stageName": "test" })),
+        )
+        .await;
+    assert_eq!(deployed.status, 201, "{deployed:?}");
+    let body = r#"{"message": "hello world"}"#;
+    let port = replay.cloud.address.port();
+    let request = format!(
+        "POST /test/foobar?testQueryString=foo&testVar=bar HTTP/1.1\r\nHost: {api}.execute-api.localhost:{port}\r\nuser-Agent: test/integration\r\nAccept-Encoding: gzip, deflate\r\nAccept: application/json\r\nConnection: close\r\nContent-Type: application/json\r\nfoobar: mapped-value\r\nheaderVar: request-value\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let (status_line, answer) =
+        tokio::task::block_in_place(|| crate::common::raw(&replay.cloud, request.as_bytes()));
+    assert!(status_line.starts_with("HTTP/1.1 200 "), "{answer}");
+    let (_, content) = answer.split_once("\r\n\r\n").unwrap();
+    let mut content: Value = serde_json::from_str(content).unwrap();
+    let mut recorded = replay.recorded["http-proxy-invocation-data-mapping"].clone();
+    for map in ["headers", "multiValueHeaders"] {
+        // skip_snapshot_verify: CloudFront's headers and `Accept-Encoding` (python's).
+        for name in CLOUDFRONT_HEADERS.iter().chain(&["Accept-Encoding"]) {
+            recorded["content"][map]
+                .as_object_mut()
+                .unwrap()
+                .remove(*name);
+            content[map].as_object_mut().unwrap().remove(*name);
+        }
+        // LocalStack's `key_value` transformers replace these values whole, lists too.
+        for name in ["X-Forwarded-For", "X-Forwarded-Port", "X-Forwarded-Proto"] {
+            let value = &mut content[map][name];
+            if let Value::Array(values) = value {
+                assert_eq!(values.len(), 1, "{name}: {values:?}");
+                *value = values[0].clone();
+            }
+        }
+    }
+    let actual = Answer {
+        status: 200,
+        code: None,
+        body: json!({ "content": content, "status_code": 200 }),
+    };
+    replay.check_against("http-proxy-invocation-data-mapping", recorded, &actual);
+    replay.stop().await;
+}
