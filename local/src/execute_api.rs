@@ -271,6 +271,14 @@ async fn serve(
                 .insert("isCanaryRequest".into(), canary.to_string());
             return http(request, &method, proxy, input, trace_id, trace).await;
         }
+        Target::Unmappable(header) => {
+            trace.error(format!(
+                "Execution failed due to configuration error: the integration request maps the header {header}, which its call cannot carry"
+            ));
+            let mut refused = message(500, "Internal server error", "InternalServerErrorException");
+            refused.extensions_mut().insert(Uncalled);
+            return refused;
+        }
         Target::ProxyNotPost(method) => {
             trace.error(format!(
                 "Execution failed due to configuration error: a Lambda proxy integration is invoked with POST, not {method}"
@@ -539,9 +547,12 @@ fn mock_input(
                     .collect()
             })
             .unwrap_or_default(),
+        // What API Gateway drops never reaches a template (recorded:
+        // test_apigateway_header_remapping_aws[AWS], `$input.params('Connection')` is "").
         headers: request
             .headers
             .iter()
+            .filter(|(k, _)| !DROPPED_HEADERS.contains(&k.as_str()))
             .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
             .collect(),
         context: BTreeMap::from([
@@ -1266,6 +1277,9 @@ enum Target {
     /// Invoke is a POST, so API Gateway's call fails, a 500 (recorded:
     /// test_lambda_aws_proxy_integration_non_post_method).
     ProxyNotPost(String),
+    /// An integration whose request maps a header its call cannot carry (the header): a 500
+    /// before the call.
+    Unmappable(String),
 }
 
 /// The ids a proxy event carries.
@@ -1349,9 +1363,11 @@ fn resolve(
         return Err(missing());
     };
     let kind = method.integration.as_ref().map(|i| i.kind.as_str());
-    let target = match kind {
-        Some("MOCK") => Target::Mock(Box::new(method.clone())),
-        Some(kind @ ("HTTP" | "HTTP_PROXY")) => {
+    let unmappable = method.integration.as_ref().and_then(unmappable_header);
+    let target = match (kind, unmappable) {
+        (_, Some(header)) => Target::Unmappable(header),
+        (Some("MOCK"), _) => Target::Mock(Box::new(method.clone())),
+        (Some(kind @ ("HTTP" | "HTTP_PROXY")), _) => {
             Target::Http(Box::new(method.clone()), kind == "HTTP_PROXY")
         }
         _ => lambda_target(method, &api.region, kind == Some("AWS"))
@@ -1374,6 +1390,37 @@ fn resolve(
         validation: request_validation::of(method, deployment),
         gateway_responses: deployment.gateway_responses.clone(),
     })
+}
+
+/// The headers an integration request may not map (recorded: test_apigateway_header_remapping_aws
+/// and test_apigateway_header_remapping_http, each mapped alone, a 500 before the call): a
+/// Lambda integration's call carries none of these, an HTTP one neither framing header (it
+/// drops the others).
+const UNMAPPABLE_LAMBDA: [&str; 7] = [
+    "authorization",
+    "connection",
+    "content-length",
+    "expect",
+    "proxy-authenticate",
+    "te",
+    "transfer-encoding",
+];
+const UNMAPPABLE_HTTP: [&str; 2] = ["content-length", "transfer-encoding"];
+
+/// The first header (by its mapping's name) the integration's request maps and its call
+/// cannot carry, if any.
+fn unmappable_header(integration: &Integration) -> Option<String> {
+    let refused: &[&str] = match integration.kind.as_str() {
+        "AWS" | "AWS_PROXY" => &UNMAPPABLE_LAMBDA,
+        "HTTP" | "HTTP_PROXY" => &UNMAPPABLE_HTTP,
+        _ => return None,
+    };
+    integration
+        .request_parameters
+        .keys()
+        .filter_map(|target| target.strip_prefix("integration.request.header."))
+        .find(|name| refused.contains(&name.to_ascii_lowercase().as_str()))
+        .map(str::to_string)
 }
 
 /// The function an `AWS_PROXY` or `AWS` (Lambda custom) integration calls, from its URI's
@@ -1460,7 +1507,7 @@ fn mock(
         return internal();
     }
     let mut response = answer_selected(request, method, selected, &input, None, trace);
-    response.extensions_mut().insert(Mocked);
+    response.extensions_mut().insert(Uncalled);
     response
 }
 
@@ -1673,9 +1720,10 @@ fn render_mock_body(
     Ok((body, content_type, overrides))
 }
 
-/// Marks a MOCK integration's answer, which carries no trace id.
+/// Marks an answer API Gateway made without calling an integration (a MOCK integration's,
+/// or a refusal before the call), which carries no trace id.
 #[derive(Clone, Copy)]
-struct Mocked;
+struct Uncalled;
 
 /// The request's X-Ray trace id: the caller's `X-Amzn-Trace-Id` when it names a root, with a
 /// parent of API Gateway's own when it names none (recorded: test_invocation_trace_id, the
@@ -1719,6 +1767,14 @@ fn mock_response(
         response.headers_mut().insert("content-type", value);
     }
     for (name, value) in headers {
+        let lower = name.to_ascii_lowercase();
+        let name = if REMAPPED_ANSWER_HEADERS.contains(&lower.as_str()) {
+            format!("x-amzn-remapped-{lower}")
+        } else if lower == "transfer-encoding" {
+            continue;
+        } else {
+            lower
+        };
         if let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(name.as_bytes()),
             HeaderValue::from_str(&value),
@@ -1728,6 +1784,26 @@ fn mock_response(
     }
     response
 }
+
+/// The method response's headers API Gateway answers as `x-amzn-Remapped-*` when an
+/// integration response maps them (recorded: test_apigateway_header_remapping_aws[AWS] and
+/// _http[HTTP], each mapped; `Transfer-Encoding` is dropped, the others answered as mapped).
+const REMAPPED_ANSWER_HEADERS: [&str; 14] = [
+    "authorization",
+    "connection",
+    "content-length",
+    "content-md5",
+    "date",
+    "expect",
+    "host",
+    "max-forwards",
+    "proxy-authenticate",
+    "server",
+    "trailer",
+    "upgrade",
+    "user-agent",
+    "www-authenticate",
+];
 
 /// The resource whose path matches: literal segments first, then `{param}`, then `{proxy+}`.
 fn match_resource<'a>(
@@ -2415,8 +2491,9 @@ fn with_ids(mut response: Response, request_id: &str, trace_id: &str) -> Respons
         response.headers_mut().insert("x-amzn-requestid", value);
     }
     // A MOCK integration's answer carries no trace id (recorded: test_invocation_trace_id,
-    // "normal-req-headers-MOCK"); a Lambda integration's does.
-    if response.extensions().get::<Mocked>().is_none() {
+    // "normal-req-headers-MOCK"), nor a refusal before the call (test_apigateway_header_remapping_aws,
+    // "content-length"); a Lambda integration's does.
+    if response.extensions().get::<Uncalled>().is_none() {
         if let Ok(value) = HeaderValue::from_str(trace_id) {
             response.headers_mut().insert("x-amzn-trace-id", value);
         }

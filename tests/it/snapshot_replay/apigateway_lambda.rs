@@ -33,7 +33,7 @@ const TRUST_API_GATEWAY: &str = r#"{"Version":"2012-10-17","Statement":{"Sid":""
 const INVOKE_ANY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"lambda:InvokeFunction","Resource":"*"}]}"#;
 
 /// The role API Gateway calls the function as (`create_role_with_policy`), by its ARN.
-async fn invocation_role(replay: &Replay) -> String {
+pub(super) async fn invocation_role(replay: &Replay) -> String {
     let endpoint = replay.cloud.endpoint();
     let config = crate::common::sdk_config(&endpoint, "us-east-1").await;
     let iam = aws_sdk_iam::Client::new(&config);
@@ -150,7 +150,7 @@ async fn stage(
     }
 }
 
-fn uri(function_arn: &str) -> String {
+pub(super) fn uri(function_arn: &str) -> String {
     format!(
         "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{function_arn}/invocations"
     )
@@ -401,7 +401,7 @@ async fn a_functions_error_message_picks_the_response_as_recorded() {
 }
 
 /// LocalStack's `lambda_aws_proxy.py`.
-const AWS_PROXY: &str = "import json\n\n\ndef handler(event, context):\n    # Just print the event that was passed to the Lambda\n    print(json.dumps(event))\n    return {\n        \"statusCode\": 200,\n        \"body\": json.dumps(event),\n        \"isBase64Encoded\": False,\n    }\n";
+pub(super) const AWS_PROXY: &str = "import json\n\n\ndef handler(event, context):\n    # Just print the event that was passed to the Lambda\n    print(json.dumps(event))\n    return {\n        \"statusCode\": 200,\n        \"body\": json.dumps(event),\n        \"isBase64Encoded\": False,\n    }\n";
 
 /// A stage answer's headers, lowercase, as the test records them: its content length as
 /// LocalStack's stand-in.

@@ -752,6 +752,7 @@ mod code_signing;
 mod documentation;
 mod event_source_mappings;
 mod function_urls;
+mod header_remapping;
 mod import;
 mod lambda;
 mod lambda_names;
