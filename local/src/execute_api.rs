@@ -276,7 +276,7 @@ async fn serve(
                 "Execution failed due to configuration error: the integration request maps the header {header}, which its call cannot carry"
             ));
             let mut refused = message(500, "Internal server error", "InternalServerErrorException");
-            refused.extensions_mut().insert(Uncalled);
+            refused.extensions_mut().insert(Untraced);
             return refused;
         }
         Target::ProxyNotPost(method) => {
@@ -516,7 +516,11 @@ async fn http(
         )
     });
     if proxy {
-        return http_integration::proxy_answer(inbound);
+        // Recorded: test_apigateway_header_remapping_http[HTTP_PROXY], an endpoint that sends
+        // no trace id answered with none.
+        let mut answer = http_integration::proxy_answer(inbound);
+        answer.extensions_mut().insert(Untraced);
+        return answer;
     }
     let selected = select_integration_response(integration, Some(&inbound.status.to_string()));
     let answer = String::from_utf8_lossy(&inbound.body).into_owned();
@@ -1507,7 +1511,7 @@ fn mock(
         return internal();
     }
     let mut response = answer_selected(request, method, selected, &input, None, trace);
-    response.extensions_mut().insert(Uncalled);
+    response.extensions_mut().insert(Untraced);
     response
 }
 
@@ -1720,10 +1724,10 @@ fn render_mock_body(
     Ok((body, content_type, overrides))
 }
 
-/// Marks an answer API Gateway made without calling an integration (a MOCK integration's,
-/// or a refusal before the call), which carries no trace id.
+/// Marks an answer that carries no trace id of API Gateway's: a MOCK integration's, a refusal
+/// before the call, and an HTTP_PROXY integration's (the endpoint's own headers only).
 #[derive(Clone, Copy)]
-struct Uncalled;
+struct Untraced;
 
 /// The request's X-Ray trace id: the caller's `X-Amzn-Trace-Id` when it names a root, with a
 /// parent of API Gateway's own when it names none (recorded: test_invocation_trace_id, the
@@ -2492,8 +2496,8 @@ fn with_ids(mut response: Response, request_id: &str, trace_id: &str) -> Respons
     }
     // A MOCK integration's answer carries no trace id (recorded: test_invocation_trace_id,
     // "normal-req-headers-MOCK"), nor a refusal before the call (test_apigateway_header_remapping_aws,
-    // "content-length"); a Lambda integration's does.
-    if response.extensions().get::<Uncalled>().is_none() {
+    // "content-length"), nor an HTTP_PROXY integration's; a Lambda integration's does.
+    if response.extensions().get::<Untraced>().is_none() {
         if let Ok(value) = HeaderValue::from_str(trace_id) {
             response.headers_mut().insert("x-amzn-trace-id", value);
         }
@@ -2507,6 +2511,32 @@ fn with_ids(mut response: Response, request_id: &str, trace_id: &str) -> Respons
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// test_apigateway_header_remapping_aws and _http: the headers an integration request may
+    /// not map, by the integration's type.
+    #[test]
+    fn an_integration_mapping_a_header_its_call_cannot_carry_is_found() {
+        let mapping = |kind: &str, header: &str| Integration {
+            kind: kind.into(),
+            request_parameters: BTreeMap::from([(
+                format!("integration.request.header.{header}"),
+                "'x'".into(),
+            )]),
+            ..Default::default()
+        };
+        for kind in ["AWS", "AWS_PROXY"] {
+            assert_eq!(unmappable_header(&mapping(kind, "TE")), Some("TE".into()));
+            assert_eq!(unmappable_header(&mapping(kind, "Via")), None);
+        }
+        for kind in ["HTTP", "HTTP_PROXY"] {
+            assert_eq!(
+                unmappable_header(&mapping(kind, "Transfer-Encoding")),
+                Some("Transfer-Encoding".into())
+            );
+            assert_eq!(unmappable_header(&mapping(kind, "Authorization")), None);
+        }
+        assert_eq!(unmappable_header(&mapping("MOCK", "Content-Length")), None);
+    }
 
     #[test]
     fn the_callers_trace_id_is_kept_and_a_bare_root_given_a_parent() {

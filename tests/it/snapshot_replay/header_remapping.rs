@@ -415,3 +415,127 @@ async fn a_lambda_integration_passes_drops_and_renames_headers_as_recorded() {
     }
     replay.stop().await;
 }
+
+/// `Content-Md5` of `content-md5`: a name as httpbin (WSGI) gives it.
+fn title_case(name: &str) -> String {
+    name.split('-')
+        .map(|part| {
+            let mut chars = part.chars();
+            chars.next().map_or(String::new(), |first| {
+                first.to_ascii_uppercase().to_string() + &chars.as_str().to_ascii_lowercase()
+            })
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// The recordings' endpoint, httpbin's `/post` (`PUBLIC_HTTP_ECHO_SERVER_URL`; LocalStack's
+/// `apigw_echo_http_server` when not on AWS), stood in for on 127.0.0.1: the request's headers
+/// (names as httpbin gives them, `Connection` left out) and body (`data`), answered with its
+/// CORS headers; its URL.
+async fn httpbin() -> String {
+    use axum::body::Bytes;
+    use axum::http::{HeaderMap, Uri};
+    use axum::response::IntoResponse;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = axum::Router::new().fallback(
+        move |uri: Uri, headers: HeaderMap, body: Bytes| async move {
+            let echoed: Map<String, Value> = headers
+                .iter()
+                .filter(|(name, _)| name.as_str() != "connection")
+                .map(|(name, value)| {
+                    (
+                        title_case(name.as_str()),
+                        json!(value.to_str().unwrap_or_default()),
+                    )
+                })
+                .collect();
+            let data = String::from_utf8_lossy(&body).into_owned();
+            let content = json!({
+                "args": {}, "data": data, "files": {}, "form": {}, "headers": echoed,
+                "json": serde_json::from_str::<Value>(&data).ok(), "origin": "127.0.0.1",
+                "url": format!("http://{address}{uri}"),
+            });
+            (
+                [
+                    ("access-control-allow-origin", "*"),
+                    ("access-control-allow-credentials", "true"),
+                    ("content-type", "application/json"),
+                ],
+                content.to_string(),
+            )
+                .into_response()
+        },
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{address}/post")
+}
+
+/// test_apigateway_header_remapping_http[`kind`]: HTTP sends API Gateway's own headers and
+/// the mapped ones, HTTP_PROXY the client's less those API Gateway drops (`Connection`,
+/// `Content-Encoding`, `Content-MD5`, `Expect`, `Max-Forwards`, `Proxy-Authenticate`,
+/// `Server`, `TE`, `Trailer`, `Transfer-Encoding`, `Upgrade`, `Via`, `WWW-Authenticate`), a
+/// mapped one replacing the client's; a mapped `Connection`, `Expect`, `Proxy-Authenticate`,
+/// `TE` or `Via` is not sent, a mapped `Host` is; HTTP's answer is mapped as a Lambda
+/// integration's is, HTTP_PROXY's is the endpoint's (its `Connection`, `Content-Length`,
+/// `Date` and `Server` renamed `x-amzn-Remapped-*`) with no trace id of API Gateway's; a
+/// mapped `Content-Length` or `Transfer-Encoding` is a 500 before the call.
+async fn http_remapping(kind: &str) {
+    let mut replay = Replay::start(
+        FILE,
+        &format!("TestApiGatewayHeaderRemapping::test_apigateway_header_remapping_http[{kind}]"),
+    )
+    .await;
+    let endpoint = httpbin().await;
+    let special = [
+        ("content-length", "Content-Length"),
+        ("transfer-encoding", "Transfer-Encoding"),
+    ];
+    let api = remapping_api(&replay, kind, &endpoint, "", &special).await;
+    let at = format!("{} apigw-id", replay.test);
+    let recorded = replay.recorded["apigw-id"].clone();
+    replay.stand_ins.matches(&recorded, &json!(api), &at);
+    // skip_snapshot_verify: `$..headers.Accept-Encoding`, `$.full-integration.headers.Content-Length`,
+    // and the answer's `Server`, `Content-Length` and their `x-amzn-Remapped-*`, and
+    // `x-amzn-Remapped-Connection`.
+    let skipped = [
+        "server",
+        "x-amzn-remapped-server",
+        "content-length",
+        "x-amzn-remapped-content-length",
+        "x-amzn-remapped-connection",
+    ];
+    for (key, skipped_sent) in [
+        ("no-param", &["Accept-Encoding"][..]),
+        ("full", &["Accept-Encoding", "Content-Length"][..]),
+    ] {
+        let without_skipped = |headers: &Value| {
+            let mut headers = headers.clone();
+            for name in skipped_sent {
+                headers.as_object_mut().unwrap().remove(*name);
+            }
+            headers
+        };
+        let key = format!("{key}-integration");
+        replay.recorded[&key]["headers"] = without_skipped(&replay.recorded[&key]["headers"]);
+        let read = |content: &Value| json!({ "headers": without_skipped(&content["headers"]), "body": content["data"] });
+        let answer = invoke(&replay, &api, key.trim_end_matches("-integration"));
+        check(&mut replay, &key, answer, read, &skipped);
+    }
+    for (path, _) in special {
+        let answer = invoke(&replay, &api, path);
+        check(&mut replay, path, answer, |_| json!({}), &skipped);
+    }
+    replay.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http_integration_passes_drops_and_renames_headers_as_recorded() {
+    http_remapping("HTTP").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http_proxy_integration_passes_drops_and_renames_headers_as_recorded() {
+    http_remapping("HTTP_PROXY").await;
+}
