@@ -261,7 +261,15 @@ async fn exchange(outbound: Outbound) -> Result<Inbound, String> {
         .ok_or_else(|| format!("no host in {}", outbound.url))?
         .to_string();
     let port = outbound.url.port_or_known_default().unwrap_or(80);
-    let stream = tokio::net::TcpStream::connect((host.as_str(), port))
+    // A `*.localhost` name is loopback (RFC 6761), resolved here: the local cloud's own
+    // function URLs (`http://URL-ID.lambda-url.REGION.localhost:PORT/`) are reachable whatever
+    // this machine's resolver does with such names.
+    let address = if host == "localhost" || host.ends_with(".localhost") {
+        "127.0.0.1"
+    } else {
+        host.as_str()
+    };
+    let stream = tokio::net::TcpStream::connect((address, port))
         .await
         .map_err(|e| format!("{}: {e}", outbound.url))?;
     let (mut sender, connection) =

@@ -433,7 +433,7 @@ fn title_case(name: &str) -> String {
 /// `apigw_echo_http_server` when not on AWS), stood in for on 127.0.0.1: the request's headers
 /// (names as httpbin gives them, `Connection` left out) and body (`data`), answered with its
 /// CORS headers; its URL.
-async fn httpbin() -> String {
+pub(super) async fn httpbin() -> String {
     use axum::body::Bytes;
     use axum::http::{HeaderMap, Uri};
     use axum::response::IntoResponse;

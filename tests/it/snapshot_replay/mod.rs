@@ -766,4 +766,5 @@ mod provisioned;
 mod query;
 mod runtimes;
 mod snapstart;
+mod template_formatting;
 mod usage_plans;
