@@ -92,7 +92,7 @@ fn answered(status: StatusCode, body: Value) -> axum::response::Response {
 }
 
 /// Starts the stand-in on 127.0.0.1 (a port of its own); its URL, ending in `/`.
-async fn echo_server(status_echo: bool, trim: bool) -> String {
+pub(super) async fn echo_server(status_echo: bool, trim: bool) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let app = axum::Router::new().fallback(
