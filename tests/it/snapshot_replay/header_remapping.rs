@@ -366,19 +366,19 @@ fn any_value(recorded: &Value, actual: &mut Value) {
     }
 }
 
-/// test_apigateway_header_remapping_aws[AWS]: a Lambda custom integration. The template sees
-/// none of the headers API Gateway drops (`Connection`, `Content-Length`, `Content-MD5`,
-/// `Expect`, `Max-Forwards`, `Proxy-Authenticate`, `Server`, `TE`, `Trailer`,
-/// `Transfer-Encoding`, `Upgrade`, `WWW-Authenticate` render as ""); the integration
+/// test_apigateway_header_remapping_aws[`kind`]: a Lambda custom (`AWS`) integration's
+/// template sees none of the headers API Gateway drops (`Connection`, `Content-Length`,
+/// `Content-MD5`, `Expect`, `Max-Forwards`, `Proxy-Authenticate`, `Server`, `TE`, `Trailer`,
+/// `Transfer-Encoding`, `Upgrade`, `WWW-Authenticate` render as ""), and the integration
 /// response's mapped headers are answered, `x-amzn-Remapped-*` for those API Gateway sets
-/// itself, `Transfer-Encoding` not at all; mapping `Authorization`, `Connection`,
-/// `Content-Length`, `Expect`, `Proxy-Authenticate`, `TE` or `Transfer-Encoding` into
-/// Lambda's call is a 500 with no trace id.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_lambda_integration_passes_drops_and_renames_headers_as_recorded() {
+/// itself, `Transfer-Encoding` not at all; a Lambda proxy (`AWS_PROXY`) integration's event
+/// carries the client's headers less those dropped, its answer maps nothing; for both,
+/// mapping `Authorization`, `Connection`, `Content-Length`, `Expect`, `Proxy-Authenticate`,
+/// `TE` or `Transfer-Encoding` into Lambda's call is a 500 with no trace id.
+async fn lambda_remapping(kind: &str) {
     let mut replay = Replay::start(
         FILE,
-        "TestApiGatewayHeaderRemapping::test_apigateway_header_remapping_aws[AWS]",
+        &format!("TestApiGatewayHeaderRemapping::test_apigateway_header_remapping_aws[{kind}]"),
     )
     .await;
     let arn = function(&replay, "test-remapping", "lambda_aws_proxy", AWS_PROXY).await;
@@ -392,10 +392,8 @@ async fn a_lambda_integration_passes_drops_and_renames_headers_as_recorded() {
         ("proxy-authenticate", "Proxy-Authenticate"),
         ("te", "TE"),
     ];
-    let api = remapping_api(&replay, "AWS", &uri(&arn), &role, &special).await;
-    let at = format!("{} apigw-id", replay.test);
-    let recorded = replay.recorded["apigw-id"].clone();
-    replay.stand_ins.matches(&recorded, &json!(api), &at);
+    let api = remapping_api(&replay, kind, &uri(&arn), &role, &special).await;
+    check_api_id(&mut replay, &api);
     // skip_snapshot_verify: `$..response-headers.Server`, `$..response-headers.Content-Length`.
     let skipped = ["server", "content-length"];
     let read = |content: &Value| json!({ "headers": content["headers"], "body": content["body"] });
@@ -414,6 +412,23 @@ async fn a_lambda_integration_passes_drops_and_renames_headers_as_recorded() {
         check(&mut replay, path, answer, read, &skipped);
     }
     replay.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lambda_integration_passes_drops_and_renames_headers_as_recorded() {
+    lambda_remapping("AWS").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lambda_proxy_integration_passes_and_drops_headers_as_recorded() {
+    lambda_remapping("AWS_PROXY").await;
+}
+
+/// The API's id, as the recording's `apigw-id` (a string, not an answer).
+fn check_api_id(replay: &mut Replay, api: &str) {
+    let at = format!("{} apigw-id", replay.test);
+    let recorded = replay.recorded["apigw-id"].clone();
+    replay.stand_ins.matches(&recorded, &json!(api), &at);
 }
 
 /// `Content-Md5` of `content-md5`: a name as httpbin (WSGI) gives it.
@@ -493,9 +508,7 @@ async fn http_remapping(kind: &str) {
         ("transfer-encoding", "Transfer-Encoding"),
     ];
     let api = remapping_api(&replay, kind, &endpoint, "", &special).await;
-    let at = format!("{} apigw-id", replay.test);
-    let recorded = replay.recorded["apigw-id"].clone();
-    replay.stand_ins.matches(&recorded, &json!(api), &at);
+    check_api_id(&mut replay, &api);
     // skip_snapshot_verify: `$..headers.Accept-Encoding`, `$.full-integration.headers.Content-Length`,
     // and the answer's `Server`, `Content-Length` and their `x-amzn-Remapped-*`, and
     // `x-amzn-Remapped-Connection`.
