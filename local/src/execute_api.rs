@@ -272,18 +272,14 @@ async fn serve(
             return http(request, &method, proxy, input, trace_id, trace).await;
         }
         Target::Unmappable(header) => {
-            trace.error(format!(
-                "Execution failed due to configuration error: the integration request maps the header {header}, which its call cannot carry"
-            ));
-            let mut refused = message(500, "Internal server error", "InternalServerErrorException");
-            refused.extensions_mut().insert(Untraced);
-            return refused;
+            let line = format!(
+                "the integration request maps the header {header}, which its call cannot carry"
+            );
+            return configuration_failure(trace, &line, false);
         }
         Target::ProxyNotPost(method) => {
-            trace.error(format!(
-                "Execution failed due to configuration error: a Lambda proxy integration is invoked with POST, not {method}"
-            ));
-            return message(500, "Internal server error", "InternalServerErrorException");
+            let line = format!("a Lambda proxy integration is invoked with POST, not {method}");
+            return configuration_failure(trace, &line, true);
         }
     };
     // The stage's cache (after authorization and the usage plan, before the integration): a
@@ -334,6 +330,19 @@ async fn serve(
         return message(500, "Internal server error", "InternalServerErrorException");
     }
     proxy_answer(cloud, request, &result, &binary_media_types, cache, trace).await
+}
+
+/// A 500 for an integration that cannot be called as configured, the reason in the
+/// execution log; `traced`: whether the answer carries the trace id (the call was made).
+fn configuration_failure(trace: &mut Trace, reason: &str, traced: bool) -> Response {
+    trace.error(format!(
+        "Execution failed due to configuration error: {reason}"
+    ));
+    let mut refused = message(500, "Internal server error", "InternalServerErrorException");
+    if !traced {
+        refused.extensions_mut().insert(Untraced);
+    }
+    refused
 }
 
 /// The route a custom integration was reached by.

@@ -119,6 +119,51 @@ async fn put(replay: &Replay, path: String, body: Value) {
     assert_eq!(answer.status, 201, "{path}: {answer:?}");
 }
 
+/// `prefix{header}` → `value(header)`, for every header of `HEADERS`.
+fn each_header(prefix: &str, value: impl Fn(&str) -> Value) -> Map<String, Value> {
+    HEADERS
+        .iter()
+        .map(|h| (format!("{prefix}{h}"), value(h)))
+        .collect()
+}
+
+/// A `GET` route per path under the API's root, declaring every header of `HEADERS` in its
+/// method request and its 200 method response; each method's path, in order.
+async fn remapping_routes(replay: &Replay, api: &str, root: &str, paths: &[&str]) -> Vec<String> {
+    let mut methods = Vec::new();
+    for path in paths {
+        let resource = replay
+            .call(
+                Service::ApiGateway,
+                "POST",
+                &format!("/restapis/{api}/resources/{root}"),
+                Some(json!({ "pathPart": path })),
+            )
+            .await
+            .body["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let method = format!("/restapis/{api}/resources/{resource}/methods/GET");
+        let declared = each_header("method.request.header.", |_| json!(false));
+        let answered = each_header("method.response.header.", |_| json!(true));
+        put(
+            replay,
+            method.clone(),
+            json!({ "authorizationType": "NONE", "requestParameters": declared }),
+        )
+        .await;
+        put(
+            replay,
+            format!("{method}/responses/200"),
+            json!({ "responseParameters": answered }),
+        )
+        .await;
+        methods.push(method);
+    }
+    methods
+}
+
 /// The fixture `create_apigateway_with_header_remapping`: the API's id. `special`: each
 /// special route's path and the one header it maps.
 async fn remapping_api(
@@ -138,33 +183,17 @@ async fn remapping_api(
         .await
         .body;
     let id = api["id"].as_str().unwrap().to_string();
-    let root = api["rootResourceId"].as_str().unwrap().to_string();
+    let paths: Vec<&str> = ["no-param", "full"]
+        .into_iter()
+        .chain(special.iter().map(|(path, _)| *path))
+        .collect();
+    let routes =
+        remapping_routes(replay, &id, api["rootResourceId"].as_str().unwrap(), &paths).await;
     let mut full_parameters: Map<String, Value> = REQUEST_PARAMETERS
         .iter()
         .map(|(h, v)| (format!("integration.request.header.{h}"), json!(v)))
         .collect();
-    let mut routes = Vec::new();
-    for path in ["no-param", "full"]
-        .into_iter()
-        .chain(special.iter().map(|(path, _)| *path))
-    {
-        let resource = replay
-            .call(
-                Service::ApiGateway,
-                "POST",
-                &format!("/restapis/{id}/resources/{root}"),
-                Some(json!({ "pathPart": path })),
-            )
-            .await
-            .body["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        routes.push((
-            path,
-            format!("/restapis/{id}/resources/{resource}/methods/GET"),
-        ));
-    }
+    // Each special route maps its header alone, taken out of `full`'s mappings.
     let special_parameters: Vec<Value> = special
         .iter()
         .map(|(_, header)| {
@@ -173,38 +202,14 @@ async fn remapping_api(
             json!({ name: value })
         })
         .collect();
-    let declared: Map<String, Value> = HEADERS
-        .iter()
-        .map(|h| (format!("method.request.header.{h}"), json!(false)))
-        .collect();
-    let answered: Map<String, Value> = HEADERS
-        .iter()
-        .map(|h| (format!("method.response.header.{h}"), json!(true)))
-        .collect();
-    for (_, method) in &routes {
-        put(
-            replay,
-            method.clone(),
-            json!({ "authorizationType": "NONE", "requestParameters": declared }),
-        )
-        .await;
-        put(
-            replay,
-            format!("{method}/responses/200"),
-            json!({ "responseParameters": answered }),
-        )
-        .await;
-    }
-    let base =
-        json!({ "type": kind, "uri": integration_uri, "httpMethod": "POST", "credentials": role });
-    let with = |extra: Value| {
-        let mut body = base.clone();
+    let integration = |extra: Value| {
+        let mut body = json!({ "type": kind, "uri": integration_uri, "httpMethod": "POST" });
+        if !role.is_empty() {
+            body["credentials"] = json!(role);
+        }
         body.as_object_mut()
             .unwrap()
             .extend(extra.as_object().unwrap().clone());
-        if role.is_empty() {
-            body.as_object_mut().unwrap().remove("credentials");
-        }
         body
     };
     let template = format!(
@@ -215,46 +220,30 @@ async fn remapping_api(
             .collect::<Vec<_>>()
             .join(",")
     );
-    let mapped: Map<String, Value> = HEADERS
-        .iter()
-        .map(|h| {
-            (
-                format!("method.response.header.{h}"),
-                json!(format!("'response_param_{h}'")),
-            )
-        })
-        .collect();
-    let (no_param, full) = (&routes[0].1, &routes[1].1);
-    put(replay, format!("{no_param}/integration"), with(json!({}))).await;
-    put(
-        replay,
-        format!("{no_param}/integration/responses/200"),
-        json!({}),
-    )
-    .await;
-    put(
-        replay,
-        format!("{full}/integration"),
-        with(json!({ "requestParameters": full_parameters, "requestTemplates": { "application/json": template } })),
-    )
-    .await;
-    put(
-        replay,
-        format!("{full}/integration/responses/200"),
-        json!({ "responseParameters": mapped }),
-    )
-    .await;
-    for ((_, method), parameters) in routes[2..].iter().zip(special_parameters) {
-        put(
-            replay,
-            format!("{method}/integration"),
-            with(json!({ "requestParameters": parameters })),
-        )
-        .await;
+    let mapped = each_header("method.response.header.", |h| {
+        json!(format!("'response_param_{h}'"))
+    });
+    let mut setups = vec![
+        (integration(json!({})), json!({})),
+        (
+            integration(
+                json!({ "requestParameters": full_parameters, "requestTemplates": { "application/json": template } }),
+            ),
+            json!({ "responseParameters": mapped }),
+        ),
+    ];
+    for parameters in special_parameters {
+        setups.push((
+            integration(json!({ "requestParameters": parameters })),
+            json!({}),
+        ));
+    }
+    for (method, (integration, response)) in routes.iter().zip(setups) {
+        put(replay, format!("{method}/integration"), integration).await;
         put(
             replay,
             format!("{method}/integration/responses/200"),
-            json!({}),
+            response,
         )
         .await;
     }
