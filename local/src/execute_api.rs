@@ -116,8 +116,9 @@ pub struct MethodRun {
     pub response: Response,
     pub request_id: String,
     pub trace_id: String,
-    /// A MOCK integration answered (its answer carries no trace id).
-    pub mocked: bool,
+    /// The answer carries no trace id (a MOCK integration's, an HTTP_PROXY endpoint's, a
+    /// refusal before the integration).
+    pub untraced: bool,
     /// (is an error, when (epoch ms), the line), as a stage logging at INFO has them.
     pub lines: Vec<(bool, i64, String)>,
 }
@@ -156,7 +157,7 @@ pub async fn run_method(
     let mut trace = Trace::new(&request_id, true);
     let response = serve(cloud, request, route, &request_id, &trace_id, &mut trace).await;
     Some(MethodRun {
-        mocked: response.extensions().get::<Mocked>().is_some(),
+        untraced: response.extensions().get::<Untraced>().is_some(),
         response,
         request_id,
         trace_id,
@@ -327,6 +328,16 @@ async fn serve(
                 .insert("isCanaryRequest".into(), canary.to_string());
             return http(request, &method, proxy, input, trace_id, trace).await;
         }
+        Target::Unmappable(header) => {
+            let line = format!(
+                "the integration request maps the header {header}, which its call cannot carry"
+            );
+            return configuration_failure(trace, &line, false);
+        }
+        Target::ProxyNotPost(method) => {
+            let line = format!("a Lambda proxy integration is invoked with POST, not {method}");
+            return configuration_failure(trace, &line, true);
+        }
     };
     // The stage's cache (after authorization and the usage plan, before the integration): a
     // GET it holds an answer for is answered from it, the function not run.
@@ -376,6 +387,19 @@ async fn serve(
         return message(500, "Internal server error", "InternalServerErrorException");
     }
     proxy_answer(cloud, request, &result, &binary_media_types, cache, trace).await
+}
+
+/// A 500 for an integration that cannot be called as configured, the reason in the
+/// execution log; `traced`: whether the answer carries the trace id (the call was made).
+fn configuration_failure(trace: &mut Trace, reason: &str, traced: bool) -> Response {
+    trace.error(format!(
+        "Execution failed due to configuration error: {reason}"
+    ));
+    let mut refused = message(500, "Internal server error", "InternalServerErrorException");
+    if !traced {
+        refused.extensions_mut().insert(Untraced);
+    }
+    refused
 }
 
 /// The route a custom integration was reached by.
@@ -558,7 +582,11 @@ async fn http(
         )
     });
     if proxy {
-        return http_integration::proxy_answer(inbound);
+        // Recorded: test_apigateway_header_remapping_http[HTTP_PROXY], an endpoint that sends
+        // no trace id answered with none.
+        let mut answer = http_integration::proxy_answer(inbound);
+        answer.extensions_mut().insert(Untraced);
+        return answer;
     }
     let selected = select_integration_response(integration, Some(&inbound.status.to_string()));
     let answer = String::from_utf8_lossy(&inbound.body).into_owned();
@@ -632,9 +660,12 @@ fn mock_input(
     TemplateInput {
         path: path_parameters.unwrap_or_default(),
         query: query_map(request.query),
+        // What API Gateway drops never reaches a template (recorded:
+        // test_apigateway_header_remapping_aws[AWS], `$input.params('Connection')` is "").
         headers: request
             .headers
             .iter()
+            .filter(|(k, _)| !DROPPED_HEADERS.contains(&k.as_str()))
             .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
             .collect(),
         context: BTreeMap::from([
@@ -1284,6 +1315,35 @@ const DROPPED_HEADERS: [&str; 12] = [
     "www-authenticate",
 ];
 
+/// Request headers HTTP defines (RFC 9110, 9111, 6265, 6454), which reach a proxy event in
+/// their standard casing whatever the client's.
+const STANDARD_HEADERS: [&str; 24] = [
+    "accept",
+    "accept-charset",
+    "accept-encoding",
+    "accept-language",
+    "authorization",
+    "cache-control",
+    "content-encoding",
+    "content-language",
+    "content-type",
+    "cookie",
+    "date",
+    "from",
+    "host",
+    "if-match",
+    "if-modified-since",
+    "if-none-match",
+    "if-range",
+    "if-unmodified-since",
+    "origin",
+    "pragma",
+    "range",
+    "referer",
+    "user-agent",
+    "via",
+];
+
 /// The matched resource, as far as a request needs it (a clone of the whole `Resource`, its
 /// methods and integrations included, was made for every request before).
 struct RouteResource {
@@ -1326,6 +1386,13 @@ enum Target {
     LambdaCustom(String, String, Option<String>, Box<ApiMethod>),
     /// An HTTP integration (`true`: HTTP_PROXY) of the method: its `uri` is called.
     Http(Box<ApiMethod>, bool),
+    /// A Lambda proxy integration whose integration method (given) is not POST: Lambda's
+    /// Invoke is a POST, so API Gateway's call fails, a 500 (recorded:
+    /// test_lambda_aws_proxy_integration_non_post_method).
+    ProxyNotPost(String),
+    /// An integration whose request maps a header its call cannot carry (the header): a 500
+    /// before the call.
+    Unmappable(String),
 }
 
 /// The ids a proxy event carries.
@@ -1428,9 +1495,11 @@ fn route_to(
     variables: BTreeMap<String, String>,
 ) -> Result<Route, Response> {
     let kind = method.integration.as_ref().map(|i| i.kind.as_str());
-    let target = match kind {
-        Some("MOCK") => Target::Mock(Box::new(method.clone())),
-        Some(kind @ ("HTTP" | "HTTP_PROXY")) => {
+    let unmappable = method.integration.as_ref().and_then(unmappable_header);
+    let target = match (kind, unmappable) {
+        (_, Some(header)) => Target::Unmappable(header),
+        (Some("MOCK"), _) => Target::Mock(Box::new(method.clone())),
+        (Some(kind @ ("HTTP" | "HTTP_PROXY")), _) => {
             Target::Http(Box::new(method.clone()), kind == "HTTP_PROXY")
         }
         _ => lambda_target(method, &api.region, kind == Some("AWS"))
@@ -1455,6 +1524,37 @@ fn route_to(
     })
 }
 
+/// The headers an integration request may not map (recorded: test_apigateway_header_remapping_aws
+/// and test_apigateway_header_remapping_http, each mapped alone, a 500 before the call): a
+/// Lambda integration's call carries none of these, an HTTP one neither framing header (it
+/// drops the others).
+const UNMAPPABLE_LAMBDA: [&str; 7] = [
+    "authorization",
+    "connection",
+    "content-length",
+    "expect",
+    "proxy-authenticate",
+    "te",
+    "transfer-encoding",
+];
+const UNMAPPABLE_HTTP: [&str; 2] = ["content-length", "transfer-encoding"];
+
+/// The first header (by its mapping's name) the integration's request maps and its call
+/// cannot carry, if any.
+fn unmappable_header(integration: &Integration) -> Option<String> {
+    let refused: &[&str] = match integration.kind.as_str() {
+        "AWS" | "AWS_PROXY" => &UNMAPPABLE_LAMBDA,
+        "HTTP" | "HTTP_PROXY" => &UNMAPPABLE_HTTP,
+        _ => return None,
+    };
+    integration
+        .request_parameters
+        .keys()
+        .filter_map(|target| target.strip_prefix("integration.request.header."))
+        .find(|name| refused.contains(&name.to_ascii_lowercase().as_str()))
+        .map(str::to_string)
+}
+
 /// The function an `AWS_PROXY` or `AWS` (Lambda custom) integration calls, from its URI's
 /// ARN: the function lives in the region its ARN names (an integration may call one of
 /// another region, as on AWS), with the qualifier the ARN ends with, if any.
@@ -1477,6 +1577,10 @@ fn lambda_target(method: &ApiMethod, api_region: &str, custom: bool) -> Option<T
         Some((name, qualifier)) => (name.to_string(), Some(qualifier.to_string())),
         None => (name.to_string(), None),
     };
+    let method_given = integration.http_method.as_deref().unwrap_or("POST");
+    if !custom && method_given != "POST" {
+        return Some(Target::ProxyNotPost(method_given.to_string()));
+    }
     Some(match custom {
         true => Target::LambdaCustom(region, name, qualifier, Box::new(method.clone())),
         false => Target::Lambda(region, name, qualifier, integration.credentials.clone()),
@@ -1534,7 +1638,7 @@ fn mock(
         return internal();
     }
     let mut response = answer_selected(request, method, selected, &input, None, trace);
-    response.extensions_mut().insert(Mocked);
+    response.extensions_mut().insert(Untraced);
     response
 }
 
@@ -1746,9 +1850,10 @@ fn render_mock_body(
     Ok((body, content_type, overrides))
 }
 
-/// Marks a MOCK integration's answer, which carries no trace id.
+/// Marks an answer that carries no trace id of API Gateway's: a MOCK integration's, a refusal
+/// before the call, and an HTTP_PROXY integration's (the endpoint's own headers only).
 #[derive(Clone, Copy)]
-struct Mocked;
+struct Untraced;
 
 /// The request's X-Ray trace id: the caller's `X-Amzn-Trace-Id` when it names a root, with a
 /// parent of API Gateway's own when it names none (recorded: test_invocation_trace_id, the
@@ -1792,6 +1897,14 @@ fn mock_response(
         response.headers_mut().insert("content-type", value);
     }
     for (name, value) in headers {
+        let lower = name.to_ascii_lowercase();
+        let name = if REMAPPED_ANSWER_HEADERS.contains(&lower.as_str()) {
+            format!("x-amzn-remapped-{lower}")
+        } else if lower == "transfer-encoding" {
+            continue;
+        } else {
+            lower
+        };
         if let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(name.as_bytes()),
             HeaderValue::from_str(&value),
@@ -1801,6 +1914,26 @@ fn mock_response(
     }
     response
 }
+
+/// The method response's headers API Gateway answers as `x-amzn-Remapped-*` when an
+/// integration response maps them (recorded: test_apigateway_header_remapping_aws[AWS] and
+/// _http[HTTP], each mapped; `Transfer-Encoding` is dropped, the others answered as mapped).
+const REMAPPED_ANSWER_HEADERS: [&str; 14] = [
+    "authorization",
+    "connection",
+    "content-length",
+    "content-md5",
+    "date",
+    "expect",
+    "host",
+    "max-forwards",
+    "proxy-authenticate",
+    "server",
+    "trailer",
+    "upgrade",
+    "user-agent",
+    "www-authenticate",
+];
 
 /// The resource whose path matches: literal segments first, then `{param}`, then `{proxy+}`.
 fn match_resource<'a>(
@@ -1946,9 +2079,13 @@ fn proxy_event(
         {
             continue;
         }
+        // A header HTTP defines reaches the function in its standard casing, whatever the
+        // client's (recorded: test_lambda_aws_proxy_integration_request_data_mapping sends
+        // `user-Agent`, the event has `User-Agent`); any other as the client cased it.
         let sent = request
             .names
             .as_ref()
+            .filter(|_| !STANDARD_HEADERS.contains(&name.as_str()))
             .and_then(|names| names.get(name.as_str()).cloned());
         headers.add(
             sent.unwrap_or_else(|| canonical(name.as_str())),
@@ -2484,8 +2621,9 @@ fn with_ids(mut response: Response, request_id: &str, trace_id: &str) -> Respons
         response.headers_mut().insert("x-amzn-requestid", value);
     }
     // A MOCK integration's answer carries no trace id (recorded: test_invocation_trace_id,
-    // "normal-req-headers-MOCK"); a Lambda integration's does.
-    if response.extensions().get::<Mocked>().is_none() {
+    // "normal-req-headers-MOCK"), nor a refusal before the call (test_apigateway_header_remapping_aws,
+    // "content-length"), nor an HTTP_PROXY integration's; a Lambda integration's does.
+    if response.extensions().get::<Untraced>().is_none() {
         if let Ok(value) = HeaderValue::from_str(trace_id) {
             response.headers_mut().insert("x-amzn-trace-id", value);
         }
@@ -2499,6 +2637,32 @@ fn with_ids(mut response: Response, request_id: &str, trace_id: &str) -> Respons
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// test_apigateway_header_remapping_aws and _http: the headers an integration request may
+    /// not map, by the integration's type.
+    #[test]
+    fn an_integration_mapping_a_header_its_call_cannot_carry_is_found() {
+        let mapping = |kind: &str, header: &str| Integration {
+            kind: kind.into(),
+            request_parameters: BTreeMap::from([(
+                format!("integration.request.header.{header}"),
+                "'x'".into(),
+            )]),
+            ..Default::default()
+        };
+        for kind in ["AWS", "AWS_PROXY"] {
+            assert_eq!(unmappable_header(&mapping(kind, "TE")), Some("TE".into()));
+            assert_eq!(unmappable_header(&mapping(kind, "Via")), None);
+        }
+        for kind in ["HTTP", "HTTP_PROXY"] {
+            assert_eq!(
+                unmappable_header(&mapping(kind, "Transfer-Encoding")),
+                Some("Transfer-Encoding".into())
+            );
+            assert_eq!(unmappable_header(&mapping(kind, "Authorization")), None);
+        }
+        assert_eq!(unmappable_header(&mapping("MOCK", "Content-Length")), None);
+    }
 
     #[test]
     fn the_callers_trace_id_is_kept_and_a_bare_root_given_a_parent() {

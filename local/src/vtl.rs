@@ -66,6 +66,10 @@ enum Val {
     Num(i64),
     Map(BTreeMap<String, Val>),
     List(Vec<Val>),
+    /// A JSON document's array as `$input.path` gives it, which prints as compact
+    /// JSON, as json-smart's `JSONArray` does (recorded: test_input_path_template_formatting,
+    /// `[{"foo":"bar"}]`, in a map printed `{foo=[{"nested":"bar"}]}`); otherwise a list.
+    Array(Vec<Val>),
 }
 
 impl Val {
@@ -88,6 +92,24 @@ impl Val {
                 let items: Vec<String> = items.iter().map(Val::text).collect();
                 format!("[{}]", items.join(", "))
             }
+            Val::Array(_) => self.json().to_string(),
+        }
+    }
+
+    /// The value as a JSON document (a map's and a list's members in turn).
+    fn json(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match self {
+            Val::Null => Value::Null,
+            Val::Str(s) => Value::String(s.clone()),
+            Val::Bool(b) => Value::Bool(*b),
+            Val::Num(n) => Value::from(*n),
+            Val::Map(map) => {
+                Value::Object(map.iter().map(|(k, v)| (k.clone(), v.json())).collect())
+            }
+            Val::List(items) | Val::Array(items) => {
+                Value::Array(items.iter().map(Val::json).collect())
+            }
         }
     }
 
@@ -101,19 +123,26 @@ impl Val {
         )
     }
 
-    /// A JSON document's value (`$util.parseJson`); a number that is not an integer is kept
-    /// as its text.
-    fn of_json(json: &serde_json::Value) -> Val {
+    /// A JSON document's value (`$util.parseJson`; `$input.path`'s with `json_arrays`, its
+    /// arrays printing as JSON); a number that is not an integer is kept as its text.
+    fn of_json(json: &serde_json::Value, json_arrays: bool) -> Val {
         use serde_json::Value;
         match json {
             Value::Null => Val::Null,
             Value::Bool(b) => Val::Bool(*b),
             Value::Number(n) => n.as_i64().map_or_else(|| Val::Str(n.to_string()), Val::Num),
             Value::String(s) => Val::Str(s.clone()),
-            Value::Array(items) => Val::List(items.iter().map(Val::of_json).collect()),
+            Value::Array(items) => {
+                let items = items.iter().map(|v| Val::of_json(v, json_arrays)).collect();
+                if json_arrays {
+                    Val::Array(items)
+                } else {
+                    Val::List(items)
+                }
+            }
             Value::Object(map) => Val::Map(
                 map.iter()
-                    .map(|(k, v)| (k.clone(), Val::of_json(v)))
+                    .map(|(k, v)| (k.clone(), Val::of_json(v, json_arrays)))
                     .collect(),
             ),
         }
@@ -625,9 +654,14 @@ impl Run<'_> {
                     match value {
                         // A stage variable the stage lacks prints as nothing (recorded:
                         // test_invoking_canary_deployment's `nonExistingDefault`).
+                        // Nor does one of a variable `#set` to nothing (recorded:
+                        // test_input_path_template_formatting, `$result` and `$result.nested`
+                        // of `$input.path("$.nonExisting")`), nor of `$input`
+                        // (test_input_body_formatting, `$input.body.testAccess`).
                         Val::Null
                             if !reference.silent
-                                && !reference.source.contains("stageVariables.") =>
+                                && !reference.source.contains("stageVariables.")
+                                && !self.prints_null_as_nothing(reference) =>
                         {
                             self.out.body.push_str(&reference.source)
                         }
@@ -654,7 +688,7 @@ impl Run<'_> {
                 Node::Foreach(name, items, body) => {
                     // A map's values, a list's items (Velocity iterates both); nothing else.
                     let items = match self.eval(items)? {
-                        Val::List(items) => items,
+                        Val::List(items) | Val::Array(items) => items,
                         Val::Map(map) => map.into_values().collect(),
                         _ => Vec::new(),
                     };
@@ -713,6 +747,20 @@ impl Run<'_> {
             .collect()
     }
 
+    /// A reference of properties alone (no method called) of a variable `#set` before, or of
+    /// `$input`: AWS prints it as nothing when it has no value, where Velocity prints it as
+    /// written.
+    fn prints_null_as_nothing(&self, reference: &Reference) -> bool {
+        let base = match reference.parts.first() {
+            Some(Part::Name(name)) => name,
+            _ => return false,
+        };
+        (self.vars.contains_key(base) || base == "input")
+            && reference.parts[1..]
+                .iter()
+                .all(|part| matches!(part, Part::Name(_)))
+    }
+
     fn set(&mut self, target: &Reference, value: Val) -> Result<(), String> {
         let segs = self.segments(&target.parts)?;
         let keys = Self::keys(&segs, &target.source)?;
@@ -765,8 +813,14 @@ impl Run<'_> {
             {
                 navigate(self.params(args)?, rest, &reference.source)
             }
-            [Seg::Key(input), Seg::Key(body)] if input == "input" && body == "body" => {
-                Ok(Val::Str(self.input.body.clone()))
+            // An empty body is `{}` (recorded: test_input_body_formatting, a POST without one
+            // rendered `{}` by `$input.body`); a member of it is nothing.
+            [Seg::Key(input), Seg::Key(body), rest @ ..] if input == "input" && body == "body" => {
+                let body = match self.input.body.as_str() {
+                    "" => "{}".to_string(),
+                    body => body.to_string(),
+                };
+                navigate(Val::Str(body), rest, &reference.source)
             }
             [Seg::Key(input), Seg::Call(call, args), rest @ ..]
                 if input == "input" && (call == "json" || call == "path") =>
@@ -778,7 +832,9 @@ impl Run<'_> {
                 let value = match call.as_str() {
                     // The selection as JSON text ("null" when there is none).
                     "json" => Val::Str(selected.as_ref().map_or("null".into(), |v| v.to_string())),
-                    _ => selected.as_ref().map_or(Val::Null, Val::of_json),
+                    _ => selected
+                        .as_ref()
+                        .map_or(Val::Null, |v| Val::of_json(v, true)),
                 };
                 navigate(value, rest, &reference.source)
             }
@@ -920,6 +976,10 @@ impl Run<'_> {
                 let (left, right) = (self.eval(left)?, self.eval(right)?);
                 let same = match (&left, &right) {
                     (Val::Null, Val::Null) => true,
+                    // Nothing equals the empty string (recorded:
+                    // test_input_path_template_formatting, `#if( $result == "" )` of a path
+                    // that names nothing).
+                    (Val::Null, Val::Str(text)) | (Val::Str(text), Val::Null) => text.is_empty(),
                     (Val::Null, _) | (_, Val::Null) => false,
                     _ => left.text() == right.text(),
                 };
@@ -946,6 +1006,12 @@ fn navigate(mut value: Val, rest: &[Seg], source: &str) -> Result<Val, String> {
     for seg in rest {
         value = match (seg, value) {
             (Seg::Key(key), Val::Map(mut map)) => map.remove(key).unwrap_or(Val::Null),
+            // `$list[0]`: an item by its index.
+            (Seg::Key(key), Val::List(mut items) | Val::Array(mut items)) => key
+                .parse::<usize>()
+                .ok()
+                .filter(|i| *i < items.len())
+                .map_or(Val::Null, |i| items.swap_remove(i)),
             (Seg::Call(call, args), Val::Map(mut map)) if call == "get" && args.len() == 1 => {
                 map.remove(&args[0].text()).unwrap_or(Val::Null)
             }
@@ -959,7 +1025,9 @@ fn navigate(mut value: Val, rest: &[Seg], source: &str) -> Result<Val, String> {
             (Seg::Call(call, args), value) if call == "contains" && args.len() == 1 => {
                 let wanted = args[0].text();
                 Val::Bool(match &value {
-                    Val::List(items) => items.iter().any(|i| i.text() == wanted),
+                    Val::List(items) | Val::Array(items) => {
+                        items.iter().any(|i| i.text() == wanted)
+                    }
                     Val::Map(map) => map.contains_key(&wanted),
                     other => other.text().contains(&wanted),
                 })
@@ -967,7 +1035,7 @@ fn navigate(mut value: Val, rest: &[Seg], source: &str) -> Result<Val, String> {
             (Seg::Call(call, args), value) if call == "size" && args.is_empty() => {
                 let size = match &value {
                     Val::Map(map) => map.len(),
-                    Val::List(items) => items.len(),
+                    Val::List(items) | Val::Array(items) => items.len(),
                     other => other.text().chars().count(),
                 };
                 Val::Num(size as i64)
@@ -1075,7 +1143,7 @@ fn util_call(name: &str, args: &[Val]) -> Option<Val> {
         "base64Decode" => {
             Val::Str(String::from_utf8_lossy(&engine.decode(text.trim()).ok()?).into_owned())
         }
-        "parseJson" => Val::of_json(&serde_json::from_str(&text).ok()?),
+        "parseJson" => Val::of_json(&serde_json::from_str(&text).ok()?, false),
         "escapeJavaScript" => Val::Str(escape_javascript(&text)),
         "urlEncode" => Val::Str(url::form_urlencoded::byte_serialize(text.as_bytes()).collect()),
         // As Java's URLDecoder: `+` is a space, `%XX` a byte, and `&` only a character (the

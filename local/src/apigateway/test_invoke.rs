@@ -120,7 +120,7 @@ async fn answer(run: MethodRun, declared: &[String], started: Instant) -> TestIn
         response,
         request_id,
         trace_id,
-        mocked,
+        untraced,
         mut lines,
     } = run;
     let status = response.status().as_u16();
@@ -131,7 +131,7 @@ async fn answer(run: MethodRun, declared: &[String], started: Instant) -> TestIn
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .unwrap_or_default();
     let mut headers: Vec<(String, String)> = Vec::new();
-    if !mocked && !failed {
+    if !untraced && !failed {
         headers.push(("X-Amzn-Trace-Id".into(), trace_id));
     }
     for (name, value) in &parts.headers {

@@ -1983,13 +1983,13 @@ async fn put_ok_post(replay: &Replay, path: &str, body: serde_json::Value) -> An
 
 /// An API whose `GET` on `resource` (a new `{testPath}` resource when `path_param`, else the
 /// root) is a MOCK integration with `request_template` and, for 200 (`2\d{2}`),
-/// `response_template`, deployed to `dev`, as test_apigateway_integrations.py's MOCK tests
-/// make it; the API's id.
+/// `response_template` (none: an empty map of templates given), deployed to `dev`, as
+/// test_apigateway_integrations.py's MOCK tests make it; the API's id.
 async fn deployed_mock(
     replay: &Replay,
     path_param: bool,
     request_template: &str,
-    response_template: &str,
+    response_template: Option<&str>,
 ) -> String {
     let api = create_rest_api(replay, "test-api-4d5e6f", Some("this is my api"))
         .await
@@ -2027,7 +2027,7 @@ async fn deployed_mock(
         &format!("{method}/integration/responses/200"),
         json!({
             "selectionPattern": "2\\d{2}",
-            "responseTemplates": { "application/json": response_template },
+            "responseTemplates": response_template.map_or(json!({}), |t| json!({ "application/json": t })),
         }),
         201,
     )
@@ -2066,7 +2066,7 @@ $context.requestOverride.querystring.put($paramPutName, "putBar")
     "value3": "$value3"
 }
 "#;
-    let id = deployed_mock(&replay, false, request_template, response_template).await;
+    let id = deployed_mock(&replay, false, request_template, Some(response_template)).await;
     let answer = invoke_stage(&replay, StageUrl::PathBased, (&id, "dev", "/"), "GET").await;
     let status = answer.status;
     let wrapped = Answer {
@@ -2108,7 +2108,7 @@ async fn request_overrides_reach_the_response_template_as_recorded() {
 }
 #end
 "#;
-    let id = deployed_mock(&replay, true, request_template, response_template).await;
+    let id = deployed_mock(&replay, true, request_template, Some(response_template)).await;
     for (message, key) in [
         ("path1", "invoke-path1"),
         ("path2", "invoke-path2"),
@@ -2125,5 +2125,41 @@ async fn request_overrides_reach_the_response_template_as_recorded() {
         .await;
         replay.check(key, &answer);
     }
+    replay.stop().await;
+}
+
+/// test_apigateway_integrations.py::test_integration_mock_with_response_override_in_request_template[False]:
+/// a MOCK integration's request template overrides the status (444) and a header, and its
+/// 200 integration response is given an empty map of templates: the answer has the
+/// overrides and no body at all (recorded as python's `b''`).
+#[tokio::test]
+async fn request_template_overrides_reach_an_answer_without_template_as_recorded() {
+    let mut replay = Replay::start(
+        "apigateway-test_apigateway_integrations.snapshot.json",
+        "test_integration_mock_with_response_override_in_request_template[False]",
+    )
+    .await;
+    let request_template = "\n#set($context.responseOverride.status = 444)\n#set($context.responseOverride.header.foo = \"bar\")\n#set($context.responseOverride.custom = \"is also passed around\")\n{\n  \"statusCode\": 200\n}\n";
+    let id = deployed_mock(&replay, false, request_template, None).await;
+    let port = replay.cloud.address.port();
+    let answer = replay
+        .client
+        .get(format!(
+            "http://127.0.0.1:{port}/restapis/{id}/dev/_user_request_/"
+        ))
+        .send()
+        .await
+        .unwrap();
+    let status = answer.status().as_u16();
+    assert_eq!(status, 444);
+    assert_eq!(answer.headers()["foo"], "bar");
+    let body = answer.bytes().await.unwrap();
+    assert!(body.is_ascii(), "{body:?}");
+    let wrapped = Answer {
+        status: 200,
+        code: None,
+        body: json!({ "body": format!("b'{}'", String::from_utf8_lossy(&body)), "status_code": status }),
+    };
+    replay.check("response", &wrapped);
     replay.stop().await;
 }

@@ -5,7 +5,8 @@
 //! The recordings called a Lambda function URL that echoes the request (LocalStack's
 //! `create_echo_http_server`, `create_status_code_echo_server`); here a server the test starts on
 //! 127.0.0.1 stands in for it, answering in the same shape and with the headers a function URL
-//! answers with (`Connection`, `Content-Length`, `Content-Type`, `Date`, `x-amzn-RequestId`).
+//! answers with (`Connection`, `Content-Length`, `Content-Type`, `Date`, `x-amzn-RequestId`,
+//! `X-Amzn-Trace-Id`, which an HTTP_PROXY integration passes on as the answer's own).
 //! What the function URL's front added to the request it received (`X-Forwarded-*`,
 //! `x-amzn-tls-*`, its `Self=` trace) and AWS's front to the stage's answer (`Connection`) is
 //! no part of API Gateway's behaviour and is left out of both sides, as are the paths each
@@ -81,11 +82,17 @@ fn answered(status: StatusCode, body: Value) -> axum::response::Response {
         "x-amzn-requestid",
         "0c6b7a0e-2b9f-4a55-9d0c-5f8d3d1e9a11".parse().unwrap(),
     );
+    headers.insert(
+        "x-amzn-trace-id",
+        "root=1-67a0c1d2-3e4f5a6b7c8d9e0f1a2b3c4d;parent=53995c3f42cd8ad8;sampled=0"
+            .parse()
+            .unwrap(),
+    );
     response
 }
 
 /// Starts the stand-in on 127.0.0.1 (a port of its own); its URL, ending in `/`.
-async fn echo_server(status_echo: bool, trim: bool) -> String {
+pub(super) async fn echo_server(status_echo: bool, trim: bool) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let app = axum::Router::new().fallback(

@@ -491,7 +491,7 @@ const NODEJS_URL_ECHO: &str = "exports.handler = async (event, context) => {\n  
 
 /// A URL opened to anyone, as LocalStack's tests open one (`add_permission`), checked
 /// against the recording when it has the key.
-async fn open_url(replay: &mut Replay, name: &str) {
+pub(super) async fn open_url(replay: &mut Replay, name: &str) {
     let permission = json!({
         "StatementId": "urlPermission",
         "Action": "lambda:InvokeFunctionUrl",

@@ -25,6 +25,7 @@ const MOCK: &str = include_str!("files/openapi-mock.json");
 const CIRCULAR: &str = include_str!("files/openapi.spec.circular-ref.json");
 const CIRCULAR_VALIDATED: &str =
     include_str!("files/openapi.spec.circular-ref-with-request-body.json");
+const STAGE_VARIABLES: &str = include_str!("files/openapi.spec.stage-variables.json");
 
 /// ImportRestApi of `document`, with the query's parameters (`failonwarnings=true`).
 async fn import(replay: &Replay, query: &str, document: &str) -> Answer {
@@ -622,4 +623,92 @@ async fn a_mock_put_over_an_api_answers_its_template_as_recorded() {
         body,
     };
     replay.check("mocked-response", &answer);
+}
+
+/// test_import_with_stage_variables: an imported HTTP_PROXY integration whose URI is made of
+/// stage variables (`http://${stageVariables.TestHost}/${stageVariables.testPath}?${stageVariables.querystring}`,
+/// `https://` made `http://` as LocalStack does off AWS) calls what a stage's variables name;
+/// a stage without them answers 500 `InternalServerErrorException`. The echo (a function URL
+/// on AWS) is the loopback one of `apigateway_http.rs`; `TestHost` is its host and port (the
+/// test strips only the scheme of the function URL, whose trailing `/` would make the path
+/// `//test-path` here; AWS answered `/test-path`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stage_variables_make_an_imported_uri_as_recorded() {
+    let mut replay = Replay::start(
+        FILE,
+        "TestApiGatewayImportRestApi::test_import_with_stage_variables",
+    )
+    .await;
+    let imported = import(
+        &replay,
+        "&failonwarnings=true",
+        &STAGE_VARIABLES.replace("https://", "http://"),
+    )
+    .await;
+    assert_eq!(imported.status, 201, "{imported:?}");
+    let api = imported.body["id"].as_str().unwrap().to_string();
+    let echo = super::apigateway_http::echo_server(false, true).await;
+    let endpoint = echo
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let deployed = replay
+        .call(
+            Service::ApiGateway,
+            "POST",
+            &format!("/restapis/{api}/deployments"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(deployed.status, 201, "{deployed:?}");
+    let deployment = deployed.body["id"].clone();
+    for (stage, variables) in [
+        (
+            "v1",
+            json!({ "TestHost": endpoint, "testPath": "test-path", "querystring": "qs_key=qs_value" }),
+        ),
+        ("v2", json!({})),
+    ] {
+        let created = replay
+            .call(
+                Service::ApiGateway,
+                "POST",
+                &format!("/restapis/{api}/stages"),
+                Some(json!({ "stageName": stage, "deploymentId": deployment, "variables": variables })),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{created:?}");
+    }
+    let port = replay.cloud.address.port();
+    let client = replay.client.clone();
+    let get = |stage: &str| {
+        client
+            .get(format!("http://127.0.0.1:{port}/{stage}/path1"))
+            .header("host", format!("{api}.execute-api.localhost:{port}"))
+            .send()
+    };
+    let answer = get("v1").await.unwrap();
+    assert_eq!(answer.status(), 200);
+    let mut body: Value = serde_json::from_str(&answer.text().await.unwrap()).unwrap();
+    body.as_object_mut().unwrap().remove("headers");
+    let answer = Answer {
+        status: 200,
+        code: None,
+        body,
+    };
+    replay.check("get-resp-from-http", &answer);
+    let answer = get("v2").await.unwrap();
+    assert_eq!(answer.status(), 500);
+    let error_type = answer.headers()["x-amzn-errortype"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let body: Value = serde_json::from_str(&answer.text().await.unwrap()).unwrap();
+    let answer = Answer {
+        status: 200,
+        code: None,
+        body: json!({ "body": body, "errorType": error_type }),
+    };
+    replay.check("get-error-resp-from-http", &answer);
+    replay.stop().await;
 }
