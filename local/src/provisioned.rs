@@ -78,17 +78,13 @@ fn target<'a>(
 /// A config's state now: `IN_PROGRESS` until `ready_after` has passed since it was asked for
 /// (with `allocated_in_progress` allocated: none, or, while its alias moves, the executions it
 /// had), then `READY` with every execution allocated and available.
-pub fn status(
+fn status(
     config: &Provisioned,
     ready_after: std::time::Duration,
 ) -> (ProvisionedConcurrencyStatusEnum, i32) {
-    if now_ms() - config.requested_ms >= ready_after.as_millis() as i64 {
-        (ProvisionedConcurrencyStatusEnum::Ready, config.requested)
-    } else {
-        (
-            ProvisionedConcurrencyStatusEnum::InProgress,
-            config.allocated_in_progress,
-        )
+    match config.allocated(ready_after) {
+        (true, allocated) => (ProvisionedConcurrencyStatusEnum::Ready, allocated),
+        (false, allocated) => (ProvisionedConcurrencyStatusEnum::InProgress, allocated),
     }
 }
 

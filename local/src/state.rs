@@ -426,6 +426,18 @@ pub struct Provisioned {
     pub allocated_in_progress: i32,
 }
 
+impl Provisioned {
+    /// Whether it is `READY` now (`ready_after` has passed since it was asked for), and the
+    /// executions allocated: every one asked for once ready, `allocated_in_progress` before.
+    pub fn allocated(&self, ready_after: std::time::Duration) -> (bool, i32) {
+        if now_ms() - self.requested_ms >= ready_after.as_millis() as i64 {
+            (true, self.requested)
+        } else {
+            (false, self.allocated_in_progress)
+        }
+    }
+}
+
 /// What CreateFunctionUrlConfig keeps for one qualifier: the URL's id (its host's first
 /// label), and its settings as last given. `invoke_mode` stays unset until one is given (Create
 /// and Update answer it only then; Get and List answer `BUFFERED`).

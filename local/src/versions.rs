@@ -552,7 +552,7 @@ fn follow_alias(
     let version = resolve(function, Some(alias))?.function;
     let config = function.provisioned.get_mut(alias)?;
     // What it had allocated stays so until the new version is ready.
-    config.allocated_in_progress = super::provisioned::status(config, ready_after).1;
+    config.allocated_in_progress = config.allocated(ready_after).1;
     config.requested_ms = now_ms();
     let count = usize::try_from(config.requested).unwrap_or(0);
     // **Inferred**: as for a Put (no recording reads the new version's RevisionId after).
