@@ -33,6 +33,44 @@ pub fn iso8601_seconds(secs: i64) -> String {
     humantime::format_rfc3339_seconds(time).to_string()
 }
 
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// `ms` as RFC 3339 to the second (`2024-07-10T12:28:36Z`), and its month's short name.
+fn rfc3339_and_month(ms: i64) -> (String, &'static str) {
+    let time = UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64);
+    let text = humantime::format_rfc3339_seconds(time).to_string();
+    let month = text[5..7].parse::<usize>().unwrap_or(1).clamp(1, 12);
+    (text, MONTHS[month - 1])
+}
+
+/// `10/Jul/2024:12:28:36 +0000`, the Common Log Format's time: API Gateway's
+/// `$context.requestTime`, a function URL event's `requestContext.time`.
+pub fn clf_time(ms: i64) -> String {
+    let (text, month) = rfc3339_and_month(ms);
+    format!(
+        "{}/{month}/{}:{} +0000",
+        &text[8..10],
+        &text[0..4],
+        &text[11..19]
+    )
+}
+
+/// `Sat Dec 05 12:20:24 UTC 2026`: a time as Java's `Date.toString` prints it in UTC (API
+/// Gateway's test invocation log).
+pub fn java_date(ms: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    let (text, month) = rfc3339_and_month(ms);
+    let day = DAYS[usize::try_from((ms.max(0) / 86_400_000) % 7).unwrap_or(0)];
+    format!(
+        "{day} {month} {} {} UTC {}",
+        &text[8..10],
+        &text[11..19],
+        &text[0..4]
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1879,7 +1879,7 @@ fn trace_id_of(headers: &HeaderMap) -> String {
             }
             id
         }
-        None => format!("Root=1-{:08x}-{}", now_ms() / 1000, random_hex(24)),
+        None => super::ids::trace_root(),
     }
 }
 
@@ -2024,24 +2024,6 @@ fn accepts_binary(headers: &HeaderMap, binary_media_types: &[String]) -> bool {
         })
 }
 
-/// `$context.requestTime` as AWS writes it: `10/Jul/2024:12:28:36 +0000`.
-fn aws_request_time(ms: i64) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let time = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms.max(0) as u64);
-    // 2024-07-10T12:28:36Z
-    let text = humantime::format_rfc3339_seconds(time).to_string();
-    let month = text[5..7].parse::<usize>().unwrap_or(1).clamp(1, 12);
-    format!(
-        "{}/{}/{}:{} +0000",
-        &text[8..10],
-        MONTHS[month - 1],
-        &text[0..4],
-        &text[11..19]
-    )
-}
-
 /// The execution log group API Gateway writes a stage's logs to (its own name, AWS's form).
 fn execution_log_group(api_id: &str, stage: &str) -> String {
     format!("API-Gateway-Execution-Logs_{api_id}/{stage}")
@@ -2155,7 +2137,7 @@ fn proxy_event(
             resource_path: &resource.path,
             http_method: request.method.as_str(),
             extended_request_id: random_id(16),
-            request_time: aws_request_time(now),
+            request_time: super::clock::clf_time(now),
             path: format!("/{}{}", request.stage, request.path),
             account_id: ACCOUNT,
             protocol: "HTTP/1.1",

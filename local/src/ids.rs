@@ -19,6 +19,15 @@ pub fn random_hex(len: usize) -> String {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
+/// A new X-Ray trace id's root, `Root=1-{epoch seconds, 8 hex digits}-{24 hex digits}`, as
+/// AWS's front ends make one.
+pub fn trace_root() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    format!("Root=1-{secs:08x}-{}", random_hex(24))
+}
+
 /// A UUID-shaped request id: 32 random hex digits in groups of 8-4-4-4-12.
 pub fn new_request_id() -> String {
     // 128 random bits, one digit per nibble, written in place (five strings and a format!

@@ -579,7 +579,7 @@ async fn next(State(api): State<Arc<RuntimeApi>>) -> Response {
     );
     set(
         "lambda-runtime-trace-id",
-        format!("Root=1-{:08x}-{};Sampled=0", now_ms() / 1000, random_id(24)),
+        super::ids::trace_root() + ";Sampled=0",
     );
     if let Some(context) = invocation.client_context {
         set("lambda-runtime-client-context", context);

@@ -50,23 +50,6 @@ fn policy_allows(policy: &[serde_json::Value], auth: FunctionUrlAuthType) -> boo
     })
 }
 
-/// `requestContext.time` as Lambda writes it: `10/Jul/2024:12:28:36 +0000`.
-fn request_time(ms: i64) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let time = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms.max(0) as u64);
-    let text = humantime::format_rfc3339_seconds(time).to_string();
-    let month = text[5..7].parse::<usize>().unwrap_or(1).clamp(1, 12);
-    format!(
-        "{}/{}/{}:{} +0000",
-        &text[8..10],
-        MONTHS[month - 1],
-        &text[0..4],
-        &text[11..19]
-    )
-}
-
 /// Whether a body of this `Content-Type` goes to the function as text (else base64), as the
 /// developer guide's payload format 2.0 says: text, JSON, XML and JavaScript types.
 fn is_text(content_type: Option<&str>) -> bool {
@@ -97,27 +80,21 @@ const HOP_BY_HOP: &[&str] = &[
 /// trace id, and the caller's address, port and scheme as the front end saw them (the
 /// caller's address is loopback here).
 fn add_front_end_headers(headers: &mut serde_json::Map<String, serde_json::Value>) {
-    let trace = format!(
-        "Root=1-{:08x}-{}",
-        super::clock::now_ms() / 1000,
-        super::ids::random_hex(24)
-    );
     let added = [
-        (
-            "x-amzn-tls-cipher-suite",
-            "ECDHE-RSA-AES128-GCM-SHA256".to_string(),
-        ),
-        ("x-amzn-tls-version", "TLSv1.2".to_string()),
-        ("x-amzn-trace-id", trace),
-        ("x-forwarded-for", "127.0.0.1".to_string()),
-        ("x-forwarded-port", "443".to_string()),
-        ("x-forwarded-proto", "https".to_string()),
+        ("x-amzn-tls-cipher-suite", "ECDHE-RSA-AES128-GCM-SHA256"),
+        ("x-amzn-tls-version", "TLSv1.2"),
+        ("x-forwarded-for", "127.0.0.1"),
+        ("x-forwarded-port", "443"),
+        ("x-forwarded-proto", "https"),
     ];
     for (name, value) in added {
         headers
             .entry(name)
-            .or_insert_with(|| serde_json::Value::String(value));
+            .or_insert_with(|| serde_json::Value::String(value.to_string()));
     }
+    headers
+        .entry("x-amzn-trace-id")
+        .or_insert_with(|| serde_json::Value::String(super::ids::trace_root()));
 }
 
 /// A request to a function URL, as it reaches the router.
@@ -202,7 +179,7 @@ fn event(request: &UrlRequest<'_>, account: &str, request_id: &str) -> Vec<u8> {
             "requestId": request_id,
             "routeKey": "$default",
             "stage": "$default",
-            "time": request_time(now),
+            "time": super::clock::clf_time(now),
             "timeEpoch": now,
         },
         "isBase64Encoded": false,
@@ -312,7 +289,9 @@ fn streamed(payload: Vec<u8>) -> Response {
             headers.push(("set-cookie".into(), cookie.to_string()));
         }
     }
-    http_response(status, headers, payload[at + DELIMITER.len()..].to_vec())
+    let mut body = payload;
+    body.drain(..at + DELIMITER.len());
+    http_response(status, headers, body)
 }
 
 /// A URL's answer: `status`, `application/json` unless `headers` name a type, and `body`.

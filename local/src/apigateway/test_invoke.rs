@@ -162,7 +162,7 @@ async fn answer(run: MethodRun, declared: &[String], started: Instant) -> TestIn
     ));
     let mut log = format!("Execution log for request {request_id}\n");
     for (_, at, line) in &lines {
-        log.push_str(&format!("{} : {line}\n", java_date(*at)));
+        log.push_str(&format!("{} : {line}\n", crate::clock::java_date(*at)));
     }
     let mut multi: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (name, value) in &headers {
@@ -189,28 +189,6 @@ fn spelled(name: &str, declared: &[String]) -> String {
         .unwrap_or_else(|| name.to_string())
 }
 
-/// A time as Java's `Date.toString` prints it in UTC (`Sat Dec 05 12:20:24 UTC 2026`), as API
-/// Gateway's test invocation log has it.
-fn java_date(ms: i64) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let secs = ms.max(0) / 1000;
-    let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs as u64);
-    // 2026-12-05T12:20:24Z
-    let text = humantime::format_rfc3339_seconds(time).to_string();
-    let month = text[5..7].parse::<usize>().unwrap_or(1).clamp(1, 12);
-    let day = DAYS[usize::try_from((secs / 86_400) % 7).unwrap_or(0)];
-    format!(
-        "{day} {} {} {} UTC {}",
-        MONTHS[month - 1],
-        &text[8..10],
-        &text[11..19],
-        &text[0..4]
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,8 +196,11 @@ mod tests {
     #[test]
     fn dates_print_as_java_does() {
         // 2026-12-05T12:20:24Z, a Saturday; the epoch, a Thursday.
-        assert_eq!(java_date(1_796_473_224_000), "Sat Dec 05 12:20:24 UTC 2026");
-        assert_eq!(java_date(0), "Thu Jan 01 00:00:00 UTC 1970");
+        assert_eq!(
+            crate::clock::java_date(1_796_473_224_000),
+            "Sat Dec 05 12:20:24 UTC 2026"
+        );
+        assert_eq!(crate::clock::java_date(0), "Thu Jan 01 00:00:00 UTC 1970");
     }
 
     #[test]
