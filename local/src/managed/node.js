@@ -216,6 +216,8 @@ async function runStreaming(handler, event, context) {
     stream.on("finish", resolve);
     stream.on("error", reject);
   });
+  // Should the handler throw, a later stream error is not left as an unhandled rejection.
+  finished.catch(() => {});
   await handler(event, stream, context);
   if (!stream.writableEnded) stream.end();
   await finished;
