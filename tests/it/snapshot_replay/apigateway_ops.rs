@@ -24,7 +24,12 @@ async fn resources_by_path(replay: &Replay, api: &str) -> Answer {
 }
 
 /// CreateResource of `part` under `parent`.
-async fn create_resource(replay: &Replay, api: &str, parent: &str, part: &str) -> Answer {
+pub(super) async fn create_resource(
+    replay: &Replay,
+    api: &str,
+    parent: &str,
+    part: &str,
+) -> Answer {
     call(
         replay,
         "POST",

@@ -6,6 +6,7 @@
 use serde_json::{json, Value};
 
 use super::apigateway::{create_rest_api, method_path, put_ok};
+use super::apigateway_ops::create_resource;
 use super::{Answer, Replay, Service};
 
 const API_FILE: &str = "apigateway-test_apigateway_api.snapshot.json";
@@ -89,38 +90,28 @@ async fn test_invoke(
     answer
 }
 
-/// A new REST API's id and its root resource's.
+/// A new REST API's id and its root resource's (CreateRestApi answers both).
 async fn api_and_root(replay: &Replay, name: &str) -> (String, String) {
     let api = create_rest_api(replay, name, None).await;
-    let api = api.body["id"].as_str().unwrap().to_string();
-    let at = format!("/restapis/{api}/resources");
-    let resources = replay.call(Service::ApiGateway, "GET", &at, None).await;
-    let root = resources.body["items"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    (api, root)
+    let id = |member: &str| api.body[member].as_str().unwrap().to_string();
+    (id("id"), id("rootResourceId"))
 }
 
 /// CreateResource of `part` under `parent`: its id.
 async fn resource(replay: &Replay, api: &str, parent: &str, part: &str) -> String {
-    let at = format!("/restapis/{api}/resources/{parent}");
-    let answer = replay
-        .call(
-            Service::ApiGateway,
-            "POST",
-            &at,
-            Some(json!({ "pathPart": part })),
-        )
-        .await;
+    let answer = create_resource(replay, api, parent, part).await;
     assert_eq!(answer.status, 201, "{answer:?}");
     answer.body["id"].as_str().unwrap().to_string()
 }
 
 /// A MOCK method of `verb` on `resource` (`{petId}` required when `with_id`), answering 200 with
 /// the `response` template, as test_invoke_test_method puts them.
-async fn mock_method(replay: &Replay, (api, resource, verb): (&str, &str, &str), response: &str) {
-    let with_id = response.contains("petId");
+async fn mock_method(
+    replay: &Replay,
+    (api, resource, verb): (&str, &str, &str),
+    with_id: bool,
+    response: &str,
+) {
     let method = method_path(api, resource, verb);
     let mut put = json!({ "authorizationType": "NONE" });
     let mut integration = json!({
@@ -155,9 +146,15 @@ async fn mock_methods_are_test_invoked_as_recorded() {
     let pets = resource(&replay, &api, &root, "pets").await;
     let pet = resource(&replay, &api, &pets, "{petId}").await;
     let by_id = r#"{"petId": "$input.params('petId')"}"#;
-    mock_method(&replay, (&api, &pets, "GET"), r#"{"pets": "all the pets"}"#).await;
-    mock_method(&replay, (&api, &pet, "GET"), by_id).await;
-    mock_method(&replay, (&api, &pet, "POST"), by_id).await;
+    mock_method(
+        &replay,
+        (&api, &pets, "GET"),
+        false,
+        r#"{"pets": "all the pets"}"#,
+    )
+    .await;
+    mock_method(&replay, (&api, &pet, "GET"), true, by_id).await;
+    mock_method(&replay, (&api, &pet, "POST"), true, by_id).await;
     let runs = [
         ("test-invoke-method-get-pets", &pets, "GET", None, ""),
         (

@@ -1500,9 +1500,15 @@ async fn an_update_during_an_invocation_lets_it_finish_as_recorded() {
         variant("variant-1"),
     )
     .await;
-    let sleeping = br#"{"request_prefix": "1-sleep", "sleep_seconds": 20}"#;
+    // 8 s, not the test's 20: long enough for the update and the next invocation to end
+    // first, which is asserted (the answers carry no duration).
+    let sleeping = br#"{"request_prefix": "1-sleep", "sleep_seconds": 8}"#;
+    let running = async {
+        let answer = invoke(&replay, name, None, Some(sleeping), &[]).await;
+        (answer, std::time::Instant::now())
+    };
     let update = async {
-        logged(&replay, name, |m| m.contains("Sleeping for 20 seconds")).await;
+        logged(&replay, name, |m| m.contains("Sleeping for 8 seconds")).await;
         let path = format!("/2015-03-31/functions/{name}/configuration");
         let environment = json!({ "Environment": { "Variables": variant("variant-2") } });
         let updated = replay
@@ -1511,9 +1517,14 @@ async fn an_update_during_an_invocation_lets_it_finish_as_recorded() {
         assert_eq!(updated.status, 200, "{updated:?}");
         settled(&replay, name, None).await;
         let after = br#"{"request_prefix": "2-post-update"}"#;
-        invoke(&replay, name, None, Some(after), &[]).await
+        let answer = invoke(&replay, name, None, Some(after), &[]).await;
+        (answer, std::time::Instant::now())
     };
-    let (before, after) = tokio::join!(invoke(&replay, name, None, Some(sleeping), &[]), update);
+    let ((before, before_ended), (after, after_ended)) = tokio::join!(running, update);
+    assert!(
+        after_ended < before_ended,
+        "the update and the next invocation ended while the first still ran"
+    );
     assert_eq!(after.body["StatusCode"], 200, "{after:?}");
     assert_eq!(
         after.body["Payload"]["function_variant"], "variant-2",
