@@ -1009,15 +1009,7 @@ async fn unknown_routes_answer_a_missing_token_as_recorded() {
             .await;
         assert_eq!(put.status, 201, "{path}: {put:?}");
     }
-    let deployed = replay
-        .call(
-            Service::ApiGateway,
-            "POST",
-            &format!("/restapis/{id}/deployments"),
-            Some(json!({ "stageName": "dev" })),
-        )
-        .await;
-    assert_eq!(deployed.status, 201, "{deployed:?}");
+    deploy(&replay, id, "dev").await;
     // The execute-api host form the test used, on the local cloud's port.
     let port = replay.cloud.address.port();
     let request = |method: &str, path: &str| {
@@ -1199,15 +1191,7 @@ async fn a_mock_with_a_path_parameter_answers_as_recorded() {
         201,
     )
     .await;
-    let deployed = replay
-        .call(
-            Service::ApiGateway,
-            "POST",
-            &format!("/restapis/{id}/deployments"),
-            Some(json!({ "stageName": "dev" })),
-        )
-        .await;
-    assert_eq!(deployed.status, 201, "{deployed:?}");
+    deploy(&replay, &id, "dev").await;
     let port = replay.cloud.address.port();
     let answer = replay
         .client

@@ -6,6 +6,7 @@
 
 use serde_json::{json, Value};
 
+use super::apigateway::{deploy, put_ok};
 use super::{Answer, Replay, Service};
 use faqctl::package;
 
@@ -203,15 +204,7 @@ async fn a_custom_integration_passes_the_body_through_as_recorded() {
         )
         .await;
     replay.check("put-method-response", &answer);
-    let deployed = replay
-        .call(
-            Service::ApiGateway,
-            "POST",
-            &format!("/restapis/{api}/deployments"),
-            Some(json!({ "stageName": "api" })),
-        )
-        .await;
-    assert_eq!(deployed.status, 201, "{deployed:?}");
+    deploy(&replay, &api, "api").await;
     let answer = stage(
         &replay,
         "POST",
@@ -277,15 +270,7 @@ async fn a_request_template_makes_the_payload_as_recorded() {
         )
         .await;
     replay.check("put-integration-response", &answer);
-    let deployed = replay
-        .call(
-            Service::ApiGateway,
-            "POST",
-            &format!("/restapis/{api}/deployments"),
-            Some(json!({ "stageName": "api" })),
-        )
-        .await;
-    assert_eq!(deployed.status, 201, "{deployed:?}");
+    deploy(&replay, &api, "api").await;
     for (key, path) in [
         ("lambda-aws-integration-1", "/test?param1=foobar"),
         (
@@ -367,20 +352,9 @@ async fn a_functions_error_message_picks_the_response_as_recorded() {
         ),
     ];
     for (path, body) in setup {
-        let answer = replay
-            .call(Service::ApiGateway, "PUT", &path, Some(body))
-            .await;
-        assert_eq!(answer.status, 201, "{path}: {answer:?}");
+        put_ok(&replay, &path, body, 201).await;
     }
-    let deployed = replay
-        .call(
-            Service::ApiGateway,
-            "POST",
-            &format!("/restapis/{api}/deployments"),
-            Some(json!({ "stageName": "dev" })),
-        )
-        .await;
-    assert_eq!(deployed.status, 201, "{deployed:?}");
+    deploy(&replay, &api, "dev").await;
     for (status, expected) in [(200, 200), (400, 405), (500, 502)] {
         let answer = stage(&replay, "GET", (&api, "dev", &format!("/{status}")), None).await;
         assert_eq!(answer.status, expected, "{answer:?}");
@@ -535,15 +509,7 @@ async fn trace_ids_are_answered_as_recorded() {
             .await;
         assert_eq!(answer.status, 201, "{path}: {answer:?}");
     }
-    let deployed = replay
-        .call(
-            Service::ApiGateway,
-            "POST",
-            &format!("/restapis/{api}/deployments"),
-            Some(json!({ "stageName": "dev" })),
-        )
-        .await;
-    assert_eq!(deployed.status, 201, "{deployed:?}");
+    deploy(&replay, &api, "dev").await;
 
     let full = "Root=1-3152b799-8954dae64eda91bc9a23a7e8;Parent=7fa8c0f79203be72;Sampled=1";
     let small = "Root=1-3152b799-8954dae64eda91bc9a23a7e8";
@@ -668,20 +634,9 @@ async fn mapping_templates_shape_the_call_and_the_status_as_recorded() {
         ),
     ];
     for (path, body) in setup {
-        let answer = replay
-            .call(Service::ApiGateway, "PUT", &path, Some(body))
-            .await;
-        assert_eq!(answer.status, 201, "{path}: {answer:?}");
+        put_ok(&replay, &path, body, 201).await;
     }
-    let deployed = replay
-        .call(
-            Service::ApiGateway,
-            "POST",
-            &format!("/restapis/{api}/deployments"),
-            Some(json!({ "stageName": "api" })),
-        )
-        .await;
-    assert_eq!(deployed.status, 201, "{deployed:?}");
+    deploy(&replay, &api, "api").await;
     for (key, body, status) in [
         ("response-template-202", json!({"httpStatus": "200"}), 202),
         (
@@ -725,20 +680,9 @@ async fn a_proxy_integration_not_called_with_post_fails_as_recorded() {
         ),
     ];
     for (path, body) in setup {
-        let answer = replay
-            .call(Service::ApiGateway, "PUT", &path, Some(body))
-            .await;
-        assert_eq!(answer.status, 201, "{path}: {answer:?}");
+        put_ok(&replay, &path, body, 201).await;
     }
-    let deployed = replay
-        .call(
-            Service::ApiGateway,
-            "POST",
-            &format!("/restapis/{api}/deployments"),
-            Some(json!({ "stageName": "test" })),
-        )
-        .await;
-    assert_eq!(deployed.status, 201, "{deployed:?}");
+    deploy(&replay, &api, "test").await;
     let answer = stage(&replay, "GET", (&api, "test", "/test-path"), None).await;
     assert_eq!(answer.status, 500, "{answer:?}");
     // Recorded from a raw request: its body alone (the status is asserted above).
@@ -813,20 +757,9 @@ async fn a_proxy_event_ignores_request_parameters_as_recorded() {
         ),
     ];
     for (path, body) in setup {
-        let answer = replay
-            .call(Service::ApiGateway, "PUT", &path, Some(body))
-            .await;
-        assert_eq!(answer.status, 201, "{path}: {answer:?}");
+        put_ok(&replay, &path, body, 201).await;
     }
-    let deployed = replay
-        .call(
-            Service::ApiGateway,
-            "POST",
-            &format!("/restapis/{api}/deployments"),
-            Some(json!({ "stageName": "test" })),
-        )
-        .await;
-    assert_eq!(deployed.status, 201, "{deployed:?}");
+    deploy(&replay, &api, "test").await;
     let body = r#"{"message": "hello world"}"#;
     let port = replay.cloud.address.port();
     let request = format!(

@@ -14,6 +14,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::apigateway::deploy;
 use super::apigateway_lambda::{function, invocation_role, uri, AWS_PROXY};
 use super::{Replay, Service};
 
@@ -247,15 +248,7 @@ async fn remapping_api(
         )
         .await;
     }
-    let deployed = replay
-        .call(
-            Service::ApiGateway,
-            "POST",
-            &format!("/restapis/{id}/deployments"),
-            Some(json!({ "stageName": "test" })),
-        )
-        .await;
-    assert_eq!(deployed.status, 201, "{deployed:?}");
+    deploy(replay, &id, "test").await;
     id
 }
 

@@ -6,6 +6,7 @@
 
 use serde_json::{json, Value};
 
+use super::apigateway::deploy;
 use super::{Replay, Service};
 
 const FILE: &str = "apigateway-test_apigateway_common.snapshot.json";
@@ -62,15 +63,7 @@ async fn routes(replay: &Replay, uri: &str, routes: &[(&str, Option<&str>, &str)
         )
         .await;
     }
-    let deployed = replay
-        .call(
-            Service::ApiGateway,
-            "POST",
-            &format!("/restapis/{id}/deployments"),
-            Some(json!({ "stageName": "dev" })),
-        )
-        .await;
-    assert_eq!(deployed.status, 201, "{deployed:?}");
+    deploy(replay, &id, "dev").await;
     id
 }
 

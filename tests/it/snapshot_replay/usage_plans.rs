@@ -4,6 +4,7 @@
 
 use serde_json::json;
 
+use super::apigateway::deploy;
 use super::{Answer, Replay, Service};
 
 const EXTENDED: &str = "apigateway-test_apigateway_extended.snapshot.json";
@@ -308,15 +309,7 @@ async fn deployed_api(replay: &Replay, api_key_required: bool) -> String {
             .await;
         assert_eq!(put.status, 201, "{path}: {put:?}");
     }
-    let deployed = replay
-        .call(
-            Service::ApiGateway,
-            "POST",
-            &format!("/restapis/{id}/deployments"),
-            Some(json!({ "stageName": "dev" })),
-        )
-        .await;
-    assert_eq!(deployed.status, 201, "{deployed:?}");
+    deploy(replay, &id, "dev").await;
     id
 }
 
