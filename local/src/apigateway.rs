@@ -15,15 +15,30 @@ use super::authorizers;
 use super::canary;
 use super::clock::{now_ms, now_secs};
 use super::documentation;
+use super::documentation::{
+    create_documentation_part, create_documentation_version, delete_documentation_part,
+    delete_documentation_version, get_documentation_part, get_documentation_parts,
+    get_documentation_version, get_documentation_versions, import_documentation_parts,
+    update_documentation_part, update_documentation_version,
+};
 use super::domains;
+use super::domains::{
+    create_base_path_mapping, delete_base_path_mapping, update_base_path_mapping,
+};
 use super::error::Protocol;
 use super::export;
 use super::faults::Service;
-use super::gateway_responses;
+use super::gateway_responses::{
+    delete_gateway_response, get_gateway_response, get_gateway_responses, put_gateway_response,
+    update_gateway_response,
+};
 use super::ids::random_id;
 use super::method_settings;
 use super::model;
-use super::request_validators;
+use super::request_validators::{
+    create_request_validator, delete_request_validator, get_request_validator,
+    get_request_validators, update_request_validator,
+};
 use super::shapes::apigateway as shape;
 use super::shapes::apigateway::ErrorCode;
 pub use super::shapes::apigateway::Operation;
@@ -169,92 +184,50 @@ fn apply_request(db: &mut Db, request: Request, region: &str) -> Response {
         Request::GetDomainName(input) => domains::get_domain_name(db, region, input),
         Request::GetDomainNames(input) => domains::get_domain_names(db, region, input),
         Request::DeleteDomainName(input) => domains::delete_domain_name(db, region, input),
-        Request::CreateBasePathMapping(input) => {
-            domains::create_base_path_mapping(db, region, input)
-        }
+        Request::CreateBasePathMapping(input) => create_base_path_mapping(db, region, input),
         Request::GetBasePathMapping(input) => domains::get_base_path_mapping(db, region, input),
         Request::GetBasePathMappings(input) => domains::get_base_path_mappings(db, region, input),
-        Request::UpdateBasePathMapping(input) => {
-            domains::update_base_path_mapping(db, region, input)
-        }
-        Request::DeleteBasePathMapping(input) => {
-            domains::delete_base_path_mapping(db, region, input)
-        }
+        Request::UpdateBasePathMapping(input) => update_base_path_mapping(db, region, input),
+        Request::DeleteBasePathMapping(input) => delete_base_path_mapping(db, region, input),
         Request::UpdateRestApi(input) => update_rest_api(db, region, input),
         Request::UpdateMethodResponse(input) => update_method_response(db, region, input),
         Request::UpdateIntegrationResponse(input) => update_integration_response(db, region, input),
         Request::UpdateIntegration(input) => update_integration(db, region, input),
-        Request::PutGatewayResponse(input) => {
-            gateway_responses::put_gateway_response(db, region, input)
-        }
-        Request::GetGatewayResponse(input) => {
-            gateway_responses::get_gateway_response(db, region, input)
-        }
-        Request::GetGatewayResponses(input) => {
-            gateway_responses::get_gateway_responses(db, region, input)
-        }
-        Request::UpdateGatewayResponse(input) => {
-            gateway_responses::update_gateway_response(db, region, input)
-        }
-        Request::DeleteGatewayResponse(input) => {
-            gateway_responses::delete_gateway_response(db, region, input)
-        }
+        Request::PutGatewayResponse(input) => put_gateway_response(db, region, input),
+        Request::GetGatewayResponse(input) => get_gateway_response(db, region, input),
+        Request::GetGatewayResponses(input) => get_gateway_responses(db, region, input),
+        Request::UpdateGatewayResponse(input) => update_gateway_response(db, region, input),
+        Request::DeleteGatewayResponse(input) => delete_gateway_response(db, region, input),
         Request::DeleteResource(input) => delete_resource(db, region, input),
         Request::UpdateResource(input) => update_resource(db, region, input),
         Request::DeleteDeployment(input) => delete_deployment(db, region, input),
-        Request::CreateRequestValidator(input) => {
-            request_validators::create_request_validator(db, region, input)
-        }
-        Request::GetRequestValidator(input) => {
-            request_validators::get_request_validator(db, region, input)
-        }
-        Request::GetRequestValidators(input) => {
-            request_validators::get_request_validators(db, region, input)
-        }
-        Request::UpdateRequestValidator(input) => {
-            request_validators::update_request_validator(db, region, input)
-        }
-        Request::DeleteRequestValidator(input) => {
-            request_validators::delete_request_validator(db, region, input)
-        }
+        Request::CreateRequestValidator(input) => create_request_validator(db, region, input),
+        Request::GetRequestValidator(input) => get_request_validator(db, region, input),
+        Request::GetRequestValidators(input) => get_request_validators(db, region, input),
+        Request::UpdateRequestValidator(input) => update_request_validator(db, region, input),
+        Request::DeleteRequestValidator(input) => delete_request_validator(db, region, input),
         Request::CreateAuthorizer(input) => authorizers::create_authorizer(db, region, input),
         Request::GetAuthorizer(input) => authorizers::get_authorizer(db, region, input),
         Request::GetAuthorizers(input) => authorizers::get_authorizers(db, region, input),
         Request::UpdateAuthorizer(input) => authorizers::update_authorizer(db, region, input),
         Request::DeleteAuthorizer(input) => authorizers::delete_authorizer(db, region, input),
         Request::UpdateDeployment(input) => update_deployment(db, region, input),
-        Request::CreateDocumentationPart(input) => {
-            documentation::create_documentation_part(db, region, input)
-        }
-        Request::GetDocumentationPart(input) => {
-            documentation::get_documentation_part(db, region, input)
-        }
-        Request::GetDocumentationParts(input) => {
-            documentation::get_documentation_parts(db, region, input)
-        }
-        Request::UpdateDocumentationPart(input) => {
-            documentation::update_documentation_part(db, region, input)
-        }
-        Request::DeleteDocumentationPart(input) => {
-            documentation::delete_documentation_part(db, region, input)
-        }
-        Request::ImportDocumentationParts(input) => {
-            documentation::import_documentation_parts(db, region, input)
-        }
+        Request::CreateDocumentationPart(input) => create_documentation_part(db, region, input),
+        Request::GetDocumentationPart(input) => get_documentation_part(db, region, input),
+        Request::GetDocumentationParts(input) => get_documentation_parts(db, region, input),
+        Request::UpdateDocumentationPart(input) => update_documentation_part(db, region, input),
+        Request::DeleteDocumentationPart(input) => delete_documentation_part(db, region, input),
+        Request::ImportDocumentationParts(input) => import_documentation_parts(db, region, input),
         Request::CreateDocumentationVersion(input) => {
-            documentation::create_documentation_version(db, region, input)
+            create_documentation_version(db, region, input)
         }
-        Request::GetDocumentationVersion(input) => {
-            documentation::get_documentation_version(db, region, input)
-        }
-        Request::GetDocumentationVersions(input) => {
-            documentation::get_documentation_versions(db, region, input)
-        }
+        Request::GetDocumentationVersion(input) => get_documentation_version(db, region, input),
+        Request::GetDocumentationVersions(input) => get_documentation_versions(db, region, input),
         Request::UpdateDocumentationVersion(input) => {
-            documentation::update_documentation_version(db, region, input)
+            update_documentation_version(db, region, input)
         }
         Request::DeleteDocumentationVersion(input) => {
-            documentation::delete_documentation_version(db, region, input)
+            delete_documentation_version(db, region, input)
         }
     };
     answer.unwrap_or_else(|refusal| refusal)

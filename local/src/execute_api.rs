@@ -212,39 +212,15 @@ async fn serve(
     trace_id: &str,
     trace: &mut Trace,
 ) -> Response {
-    let Route {
-        resource,
-        target,
-        parameters: path_parameters,
-        region,
-        variables: stage_variables,
-        canary,
-        deployment_id,
-        binary_media_types,
-        api_key_required,
-        authorization,
-        validation,
-        gateway_responses,
-    } = match route {
+    let route = match route {
         Ok(route) => route,
         Err(response) => return response,
     };
-    trace.resource_path = resource.path.clone();
-    // IAM authorization (a SigV4 signature, then the signer's policy), before the usage plan.
-    let signer = if authorization == "AWS_IAM" {
-        match check_signature(cloud, request, &region, &resource, trace) {
-            Ok(signer) => Some(signer),
-            Err(refused) => return refused,
-        }
-    } else {
-        None
+    trace.resource_path = route.resource.path.clone();
+    let signer = match authorize(cloud, request, &route, trace) {
+        Ok(signer) => signer,
+        Err(refused) => return refused,
     };
-    // The usage plan's check comes before the execution starts, as API Gateway logs it.
-    if api_key_required {
-        if let Err(refused) = check_api_key(cloud, request, &region, &resource, trace) {
-            return refused;
-        }
-    }
     trace.info(|| format!("Starting execution for request: {request_id}"));
     trace.info(|| {
         format!(
@@ -252,98 +228,153 @@ async fn serve(
             request.method, request.path
         )
     });
-    method_request_lines(request, path_parameters.as_ref(), trace);
-    if let Some(validation) = &validation {
-        let input = || {
-            mock_input(
-                request,
-                request_id,
-                &resource,
-                &deployment_id,
-                path_parameters.clone(),
-                stage_variables.clone(),
-            )
-        };
-        let parameters = path_parameters.as_ref();
-        if let Err(refused) = validate(
+    method_request_lines(request, route.parameters.as_ref(), trace);
+    // What a mapping template sees of the request (made only for a template's use).
+    let input = |canary: Option<bool>| {
+        let mut input = mock_input(
+            request,
+            request_id,
+            &route.resource,
+            &route.deployment_id,
+            route.parameters.clone(),
+            route.variables.clone(),
+        );
+        if let Some(canary) = canary {
+            input
+                .context
+                .insert("isCanaryRequest".into(), canary.to_string());
+        }
+        input
+    };
+    if let Some(validation) = &route.validation {
+        let parameters = route.parameters.as_ref();
+        let responses = &route.gateway_responses;
+        let checked = validate(
             validation,
             request,
             parameters,
-            &gateway_responses,
-            input,
+            responses,
+            || input(None),
             trace,
-        ) {
+        );
+        if let Err(refused) = checked {
             return refused;
         }
     }
-    let (function_region, function_name, qualifier, proxy_credentials) = match target {
+    let called = (route.region.as_str(), &route.resource);
+    let lambda = match integrate(
+        cloud,
+        request,
+        &route.target,
+        called,
+        || input(Some(route.canary)),
+        trace_id,
+        trace,
+    )
+    .await
+    {
+        Ok(answered) => return answered,
+        Err(lambda) => lambda,
+    };
+    let ids = Ids {
+        request: request_id,
+        trace: trace_id,
+        deployment: &route.deployment_id,
+        signer: signer.as_ref(),
+    };
+    serve_proxy(cloud, request, &route, lambda, &ids, trace).await
+}
+
+/// IAM authorization (a SigV4 signature, then the signer's policy), then the usage plan's key,
+/// both before the execution starts, as API Gateway logs it: who signed, for a method
+/// authorized by IAM.
+fn authorize(
+    cloud: &Cloud,
+    request: &StageRequest<'_>,
+    route: &Route,
+    trace: &mut Trace,
+) -> Result<Option<Signer>, Response> {
+    let signer = if route.authorization == "AWS_IAM" {
+        Some(check_signature(
+            cloud,
+            request,
+            &route.region,
+            &route.resource,
+            trace,
+        )?)
+    } else {
+        None
+    };
+    if route.api_key_required {
+        check_api_key(cloud, request, &route.region, &route.resource, trace)?;
+    }
+    Ok(signer)
+}
+
+/// A Lambda proxy integration's function: its region, name, qualifier and the role it is
+/// called as.
+type ProxyTarget<'t> = (&'t str, &'t str, Option<&'t str>, Option<&'t str>);
+
+/// Every integration but a Lambda proxy one, answered here; a Lambda proxy integration's
+/// target is handed back (`Err`) to `serve_proxy`. `input` is what its mapping templates see.
+async fn integrate<'t>(
+    cloud: &Arc<Cloud>,
+    request: &StageRequest<'_>,
+    target: &'t Target,
+    (region, resource): (&str, &RouteResource),
+    input: impl FnOnce() -> TemplateInput,
+    trace_id: &str,
+    trace: &mut Trace,
+) -> Result<Response, ProxyTarget<'t>> {
+    Ok(match target {
         Target::Lambda(region, name, qualifier, credentials) => {
-            (region, name, qualifier, credentials)
+            return Err((region, name, qualifier.as_deref(), credentials.as_deref()))
         }
         Target::LambdaCustom(function_region, name, qualifier, method) => {
-            let mut input = mock_input(
-                request,
-                request_id,
-                &resource,
-                &deployment_id,
-                path_parameters,
-                stage_variables,
+            let target = (
+                function_region.as_str(),
+                name.as_str(),
+                qualifier.as_deref(),
             );
-            input
-                .context
-                .insert("isCanaryRequest".into(), canary.to_string());
-            let target = (function_region, name, qualifier);
             let called = Called {
-                region: &region,
-                resource: &resource,
-                method: &method,
+                region,
+                resource,
+                method,
             };
-            return custom_lambda(cloud, request, &called, target, input, trace).await;
+            custom_lambda(cloud, request, &called, target, input(), trace).await
         }
-        Target::Mock(method) => {
-            let mut input = mock_input(
-                request,
-                request_id,
-                &resource,
-                &deployment_id,
-                path_parameters,
-                stage_variables,
-            );
-            input
-                .context
-                .insert("isCanaryRequest".into(), canary.to_string());
-            return mock(request, &method, input, trace);
-        }
+        Target::Mock(method) => mock(request, method, input(), trace),
         Target::Http(method, proxy) => {
-            let mut input = mock_input(
-                request,
-                request_id,
-                &resource,
-                &deployment_id,
-                path_parameters,
-                stage_variables,
-            );
-            input
-                .context
-                .insert("isCanaryRequest".into(), canary.to_string());
-            return http(request, &method, proxy, input, trace_id, trace).await;
+            http(request, method, *proxy, input(), trace_id, trace).await
         }
         Target::Unmappable(header) => {
             let line = format!(
                 "the integration request maps the header {header}, which its call cannot carry"
             );
-            return configuration_failure(trace, &line, false);
+            configuration_failure(trace, &line, false)
         }
         Target::ProxyNotPost(method) => {
             let line = format!("a Lambda proxy integration is invoked with POST, not {method}");
-            return configuration_failure(trace, &line, true);
+            configuration_failure(trace, &line, true)
         }
-    };
-    // The stage's cache (after authorization and the usage plan, before the integration): a
-    // GET it holds an answer for is answered from it, the function not run.
-    let cache = cache_slot(cloud, request, &resource);
+    })
+}
+
+/// A Lambda proxy integration: the stage's cache (after authorization and the usage plan,
+/// before the integration: a GET it holds an answer for is answered from it, the function not
+/// run), else the function invoked with the proxy event and its answer mapped.
+async fn serve_proxy(
+    cloud: &Arc<Cloud>,
+    request: &StageRequest<'_>,
+    route: &Route,
+    (function_region, function_name, qualifier, credentials): ProxyTarget<'_>,
+    ids: &Ids<'_>,
+    trace: &mut Trace,
+) -> Response {
+    let (region, resource) = (route.region.as_str(), &route.resource);
+    let cache = cache_slot(cloud, request, resource);
     if let Some(slot) = &cache {
-        let refresh = invalidates(cloud, request, &region, &resource);
+        let refresh = invalidates(cloud, request, region, resource);
         if let Some(hit) = cached(cloud, slot).filter(|_| !refresh) {
             trace.info(|| "Sending cached response".to_string());
             return hit;
@@ -352,28 +383,23 @@ async fn serve(
     let function = match integrated_function(
         cloud,
         request,
-        &region,
-        &resource,
+        region,
+        resource,
         (function_region, function_name, qualifier),
-        proxy_credentials.as_deref(),
+        credentials,
         trace,
     ) {
         Ok(function) => function,
         Err(refused) => return refused,
     };
-    let dns_suffix = super::arns::partition(&region).1;
+    let dns_suffix = super::arns::partition(region).1;
     trace.info(|| format!("Endpoint request URI: https://lambda.{region}.{dns_suffix}/2015-03-31/functions/{}/invocations", function.arn));
     let event = proxy_event(
         request,
-        &resource,
-        path_parameters,
-        stage_variables,
-        &Ids {
-            request: request_id,
-            trace: trace_id,
-            deployment: &deployment_id,
-            signer: signer.as_ref(),
-        },
+        resource,
+        route.parameters.as_ref(),
+        &route.variables,
+        ids,
     );
     let result = invoke_function(cloud, &function, event, trace).await;
     if result.throttled {
@@ -386,7 +412,8 @@ async fn serve(
         ));
         return message(500, "Internal server error", "InternalServerErrorException");
     }
-    proxy_answer(cloud, request, &result, &binary_media_types, cache, trace).await
+    let media = &route.binary_media_types;
+    proxy_answer(cloud, request, &result, media, cache, trace).await
 }
 
 /// A 500 for an integration that cannot be called as configured, the reason in the
@@ -419,7 +446,7 @@ async fn custom_lambda(
     cloud: &Arc<Cloud>,
     request: &StageRequest<'_>,
     called: &Called<'_>,
-    target: (String, String, Option<String>),
+    target: (&str, &str, Option<&str>),
     mut input: TemplateInput,
     trace: &mut Trace,
 ) -> Response {
@@ -707,14 +734,14 @@ fn integrated_function(
     request: &StageRequest<'_>,
     region: &str,
     resource: &RouteResource,
-    (function_region, function_name, qualifier): (String, String, Option<String>),
+    (function_region, function_name, qualifier): (&str, &str, Option<&str>),
     credentials: Option<&str>,
     trace: &mut Trace,
 ) -> Result<Function, Response> {
     let internal = || message(500, "Internal server error", "InternalServerErrorException");
     let function = {
         let db = cloud.db();
-        let Some(function) = db.function(&function_region, &function_name) else {
+        let Some(function) = db.function(function_region, function_name) else {
             trace.error(format!(
                 "Execution failed due to configuration error: Function not found: {function_name}"
             ));
@@ -731,7 +758,7 @@ fn integrated_function(
             ),
         );
         // A qualified ARN invokes that version or alias, under its own resource policy.
-        let Some(named) = super::versions::resolve(function, qualifier.as_deref()) else {
+        let Some(named) = super::versions::resolve(function, qualifier) else {
             trace.error(format!(
                 "Execution failed due to configuration error: Function not found: {}:{}",
                 function.arn,
@@ -2048,8 +2075,8 @@ fn allows(policy: &[Value], source: &str) -> bool {
 fn proxy_event(
     request: &StageRequest<'_>,
     resource: &RouteResource,
-    path_parameters: Option<BTreeMap<String, String>>,
-    stage_variables: BTreeMap<String, String>,
+    path_parameters: Option<&BTreeMap<String, String>>,
+    stage_variables: &BTreeMap<String, String>,
     ids: &Ids<'_>,
 ) -> Vec<u8> {
     let mut headers = Multi::default();
@@ -2185,8 +2212,8 @@ struct ProxyEvent<'a> {
     multi_value_headers: Option<&'a Multi<'a>>,
     query_string_parameters: Option<Last<'a>>,
     multi_value_query_string_parameters: Option<&'a Multi<'a>>,
-    path_parameters: Option<BTreeMap<String, String>>,
-    stage_variables: Option<BTreeMap<String, String>>,
+    path_parameters: Option<&'a BTreeMap<String, String>>,
+    stage_variables: Option<&'a BTreeMap<String, String>>,
     request_context: RequestContext<'a>,
     body: Option<std::borrow::Cow<'a, str>>,
     is_base64_encoded: bool,
