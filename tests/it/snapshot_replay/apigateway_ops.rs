@@ -39,6 +39,13 @@ pub(super) async fn create_resource(
     .await
 }
 
+/// CreateResource of `part` under `parent`, which must succeed: its id.
+pub(super) async fn new_resource(replay: &Replay, api: &str, parent: &str, part: &str) -> String {
+    let answer = create_resource(replay, api, parent, part).await;
+    assert_eq!(answer.status, 201, "{answer:?}");
+    answer.body["id"].as_str().unwrap().to_string()
+}
+
 /// UpdateResource with one operation.
 async fn update_resource(replay: &Replay, api: &str, resource: &str, operation: Value) -> Answer {
     call(

@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 
 use super::apigateway::{create_rest_api, method_path, put_ok};
-use super::apigateway_ops::create_resource;
+use super::apigateway_ops::new_resource;
 use super::{Answer, Replay, Service};
 
 const API_FILE: &str = "apigateway-test_apigateway_api.snapshot.json";
@@ -97,13 +97,6 @@ async fn api_and_root(replay: &Replay, name: &str) -> (String, String) {
     (id("id"), id("rootResourceId"))
 }
 
-/// CreateResource of `part` under `parent`: its id.
-async fn resource(replay: &Replay, api: &str, parent: &str, part: &str) -> String {
-    let answer = create_resource(replay, api, parent, part).await;
-    assert_eq!(answer.status, 201, "{answer:?}");
-    answer.body["id"].as_str().unwrap().to_string()
-}
-
 /// A MOCK method of `verb` on `resource` (`{petId}` required when `with_id`), answering 200 with
 /// the `response` template, as test_invoke_test_method puts them.
 async fn mock_method(
@@ -143,8 +136,8 @@ async fn mock_methods_are_test_invoked_as_recorded() {
     )
     .await;
     let (api, root) = api_and_root(&replay, "aws lambda api").await;
-    let pets = resource(&replay, &api, &root, "pets").await;
-    let pet = resource(&replay, &api, &pets, "{petId}").await;
+    let pets = new_resource(&replay, &api, &root, "pets").await;
+    let pet = new_resource(&replay, &api, &pets, "{petId}").await;
     let by_id = r#"{"petId": "$input.params('petId')"}"#;
     mock_method(
         &replay,

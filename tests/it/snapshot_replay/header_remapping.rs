@@ -16,6 +16,7 @@ use serde_json::{json, Map, Value};
 
 use super::apigateway::deploy;
 use super::apigateway_lambda::{function, invocation_role, uri, AWS_PROXY};
+use super::apigateway_ops::new_resource;
 use super::{Replay, Service};
 
 const FILE: &str = "apigateway-test_apigateway_integrations.snapshot.json";
@@ -133,18 +134,7 @@ fn each_header(prefix: &str, value: impl Fn(&str) -> Value) -> Map<String, Value
 async fn remapping_routes(replay: &Replay, api: &str, root: &str, paths: &[&str]) -> Vec<String> {
     let mut methods = Vec::new();
     for path in paths {
-        let resource = replay
-            .call(
-                Service::ApiGateway,
-                "POST",
-                &format!("/restapis/{api}/resources/{root}"),
-                Some(json!({ "pathPart": path })),
-            )
-            .await
-            .body["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let resource = new_resource(replay, api, root, path).await;
         let method = format!("/restapis/{api}/resources/{resource}/methods/GET");
         let declared = each_header("method.request.header.", |_| json!(false));
         let answered = each_header("method.response.header.", |_| json!(true));

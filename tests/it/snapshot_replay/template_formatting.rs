@@ -7,6 +7,7 @@
 use serde_json::{json, Value};
 
 use super::apigateway::deploy;
+use super::apigateway_ops::new_resource;
 use super::{Replay, Service};
 
 const FILE: &str = "apigateway-test_apigateway_common.snapshot.json";
@@ -33,18 +34,7 @@ async fn routes(replay: &Replay, uri: &str, routes: &[(&str, Option<&str>, &str)
     let id = api["id"].as_str().unwrap().to_string();
     let root = api["rootResourceId"].as_str().unwrap().to_string();
     for (path, request_template, response_template) in routes {
-        let resource = replay
-            .call(
-                Service::ApiGateway,
-                "POST",
-                &format!("/restapis/{id}/resources/{root}"),
-                Some(json!({ "pathPart": path })),
-            )
-            .await
-            .body["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let resource = new_resource(replay, &id, &root, path).await;
         let method = format!("/restapis/{id}/resources/{resource}/methods/POST");
         put(
             method.clone(),
