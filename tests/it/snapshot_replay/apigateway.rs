@@ -207,6 +207,51 @@ async fn integration_responses_are_put_and_refused_as_recorded() {
     replay.stop().await;
 }
 
+/// Where an integration-response call points: an API that does not exist, a resource that
+/// does not, or the API's root.
+#[derive(Clone, Copy)]
+enum Target {
+    WrongApi,
+    WrongResource,
+    Root,
+}
+
+/// What a case makes on the root before its calls: nothing, a GET method, or the method and a
+/// MOCK integration.
+#[derive(Clone, Copy, PartialEq, PartialOrd)]
+enum Made {
+    Nothing,
+    Method,
+    Integration,
+}
+
+/// One of the integration-response refusals: test_integration_response_…, what it makes, the
+/// `…-integration-response-…` part of its keys, the verbs it calls, where, HTTP method, status.
+type IntegrationResponseCase = (
+    &'static str,
+    Made,
+    &'static str,
+    &'static [&'static str],
+    Target,
+    &'static str,
+    &'static str,
+);
+
+#[rustfmt::skip]
+const INTEGRATION_RESPONSE_CASES: [IntegrationResponseCase; 6] = {
+    use Made::*;
+    use Target::*;
+    const PUT_AND_GET: &[&str] = &["PUT", "GET"];
+    [
+        ("wrong_api", Nothing, "wrong-api", PUT_AND_GET, WrongApi, "GET", "200"),
+        ("wrong_resource", Nothing, "wrong-resource", PUT_AND_GET, WrongResource, "GET", "200"),
+        ("wrong_method", Nothing, "wrong-method", PUT_AND_GET, Root, "wrong-method", "200"),
+        ("invalid_statuscode", Nothing, "invalid-statusCode", PUT_AND_GET, Root, "GET", "wrong"),
+        ("invalid_integration", Method, "without-integration", &["GET"], Root, "GET", "200"),
+        ("wrong_status_code", Integration, "wrong-status-code", &["GET"], Root, "GET", "201"),
+    ]
+};
+
 /// test_apigateway_api.py::TestApigatewayIntegrationResponse's six refusals
 /// (`test_integration_response_wrong_api`, `_wrong_resource`, `_wrong_method`,
 /// `_invalid_statuscode`, `_invalid_integration`, `_wrong_status_code`): what Put- and
@@ -214,188 +259,67 @@ async fn integration_responses_are_put_and_refused_as_recorded() {
 /// missing or malformed.
 #[tokio::test]
 async fn integration_responses_name_what_is_missing_as_recorded() {
+    for (test, made, key, verbs, target, http_method, status) in INTEGRATION_RESPONSE_CASES {
+        let calls: Vec<(String, &str, Target, &str, &str)> = verbs
+            .iter()
+            .map(|verb| {
+                let key = format!("{}-integration-response-{key}", verb.to_lowercase());
+                (key, *verb, target, http_method, status)
+            })
+            .collect();
+        integration_response_case(&format!("test_integration_response_{test}"), made, &calls).await;
+    }
+}
+
+/// One of `integration_responses_name_what_is_missing_as_recorded`'s recorded tests: a new
+/// API, what the test makes on its root, then its calls, each checked against the recording.
+async fn integration_response_case(
+    test: &str,
+    made: Made,
+    calls: &[(String, &str, Target, &str, &str)],
+) {
     const FILE: &str = "apigateway-test_apigateway_api.snapshot.json";
     let put_body = json!({ "responseTemplates": { "application/json": "\"created\"" }, "selectionPattern": "" });
-    // (test, method's setup: a GET method, an integration; the calls: key, verb, api, resource,
-    // method, status)
-    type Call = (
-        &'static str,
-        &'static str,
-        bool,
-        bool,
-        &'static str,
-        &'static str,
+    let mut replay =
+        Replay::start(FILE, &format!("TestApigatewayIntegrationResponse::{test}")).await;
+    let api = create_rest_api(&replay, "test-api-integration-responses", None)
+        .await
+        .body;
+    let (id, root) = (
+        api["id"].as_str().unwrap().to_string(),
+        api["rootResourceId"].as_str().unwrap().to_string(),
     );
-    let cases: [(&str, bool, bool, &[Call]); 6] = [
-        (
-            "test_integration_response_wrong_api",
-            false,
-            false,
-            &[
-                (
-                    "put-integration-response-wrong-api",
-                    "PUT",
-                    false,
-                    false,
-                    "GET",
-                    "200",
-                ),
-                (
-                    "get-integration-response-wrong-api",
-                    "GET",
-                    false,
-                    false,
-                    "GET",
-                    "200",
-                ),
-            ],
-        ),
-        (
-            "test_integration_response_wrong_resource",
-            false,
-            false,
-            &[
-                (
-                    "put-integration-response-wrong-resource",
-                    "PUT",
-                    true,
-                    false,
-                    "GET",
-                    "200",
-                ),
-                (
-                    "get-integration-response-wrong-resource",
-                    "GET",
-                    true,
-                    false,
-                    "GET",
-                    "200",
-                ),
-            ],
-        ),
-        (
-            "test_integration_response_wrong_method",
-            false,
-            false,
-            &[
-                (
-                    "put-integration-response-wrong-method",
-                    "PUT",
-                    true,
-                    true,
-                    "wrong-method",
-                    "200",
-                ),
-                (
-                    "get-integration-response-wrong-method",
-                    "GET",
-                    true,
-                    true,
-                    "wrong-method",
-                    "200",
-                ),
-            ],
-        ),
-        (
-            "test_integration_response_invalid_statuscode",
-            false,
-            false,
-            &[
-                (
-                    "put-integration-response-invalid-statusCode",
-                    "PUT",
-                    true,
-                    true,
-                    "GET",
-                    "wrong",
-                ),
-                (
-                    "get-integration-response-invalid-statusCode",
-                    "GET",
-                    true,
-                    true,
-                    "GET",
-                    "wrong",
-                ),
-            ],
-        ),
-        (
-            "test_integration_response_invalid_integration",
-            true,
-            false,
-            &[(
-                "get-integration-response-without-integration",
-                "GET",
-                true,
-                true,
-                "GET",
-                "200",
-            )],
-        ),
-        (
-            "test_integration_response_wrong_status_code",
-            true,
-            true,
-            &[(
-                "get-integration-response-wrong-status-code",
-                "GET",
-                true,
-                true,
-                "GET",
-                "201",
-            )],
-        ),
-    ];
-    for (test, with_method, with_integration, calls) in cases {
-        let mut replay =
-            Replay::start(FILE, &format!("TestApigatewayIntegrationResponse::{test}")).await;
-        let api = create_rest_api(&replay, "test-api-integration-responses", None)
-            .await
-            .body;
-        let (id, root) = (
-            api["id"].as_str().unwrap().to_string(),
-            api["rootResourceId"].as_str().unwrap().to_string(),
-        );
-        let method = method_path(&id, &root, "GET");
-        if with_method {
-            let put = replay
-                .call(
-                    Service::ApiGateway,
-                    "PUT",
-                    &method,
-                    Some(json!({ "authorizationType": "NONE" })),
-                )
-                .await;
-            assert_eq!(put.status, 201, "{put:?}");
-        }
-        if with_integration {
-            let body = json!({ "type": "MOCK", "requestTemplates": { "application/json": "{\"statusCode\": 200}" } });
-            let put = replay
-                .call(
-                    Service::ApiGateway,
-                    "PUT",
-                    &format!("{method}/integration"),
-                    Some(body),
-                )
-                .await;
-            assert_eq!(put.status, 201, "{put:?}");
-        }
-        for (key, verb, real_api, real_resource, http_method, status) in calls.iter().copied() {
-            let (api, resource) = match (real_api, real_resource) {
-                (false, _) => ("wrong-api", "dummy-value"),
-                (true, false) => (id.as_str(), "wrong-resource"),
-                (true, true) => (id.as_str(), root.as_str()),
-            };
-            let path = format!(
-                "{}/integration/responses/{status}",
-                method_path(api, resource, http_method)
-            );
-            let body = (verb == "PUT").then(|| put_body.clone());
-            let answer = replay.call(Service::ApiGateway, verb, &path, body).await;
-            replay.check(key, &answer);
-        }
-        replay.stop().await;
+    let method = method_path(&id, &root, "GET");
+    if made >= Made::Method {
+        let body = json!({ "authorizationType": "NONE" });
+        let put = replay
+            .call(Service::ApiGateway, "PUT", &method, Some(body))
+            .await;
+        assert_eq!(put.status, 201, "{put:?}");
     }
+    if made == Made::Integration {
+        let body = json!({ "type": "MOCK", "requestTemplates": { "application/json": "{\"statusCode\": 200}" } });
+        let integration = format!("{method}/integration");
+        let put = replay
+            .call(Service::ApiGateway, "PUT", &integration, Some(body))
+            .await;
+        assert_eq!(put.status, 201, "{put:?}");
+    }
+    for (key, verb, target, http_method, status) in calls {
+        let (api, resource) = match *target {
+            Target::WrongApi => ("wrong-api", "dummy-value"),
+            Target::WrongResource => (id.as_str(), "wrong-resource"),
+            Target::Root => (id.as_str(), root.as_str()),
+        };
+        let path = format!(
+            "{}/integration/responses/{status}",
+            method_path(api, resource, http_method)
+        );
+        let body = (*verb == "PUT").then(|| put_body.clone());
+        let answer = replay.call(Service::ApiGateway, verb, &path, body).await;
+        replay.check(key, &answer);
+    }
+    replay.stop().await;
 }
 
 /// test_apigateway_api.py::TestApiGatewayApiResource::test_create_resource_parent_invalid.

@@ -1841,6 +1841,172 @@ async fn event_invoke_configs_live_and_die_as_recorded() {
     replay.stop().await;
 }
 
+/// Which function an event-invoke-config call of `event_invoke_configs_are_refused_as_recorded`
+/// names: one that does not exist (by name, by an ARN), the test's function by name, by
+/// `NAME:QUALIFIER`, by its ARN or its alias' ARN, and the other function by its ARN.
+#[derive(Clone, Copy)]
+enum Named {
+    Missing,
+    MissingArn,
+    Function,
+    Short(&'static str),
+    FunctionArn,
+    AliasArn,
+    Other,
+}
+
+/// What a Put or Update of that test carries: retries (and the age), nothing, a destination on
+/// success (a missing function, the function itself, the other one, an IAM ARN), a bare
+/// OnSuccess or OnFailure, a destination off the model's pattern; no body (a Get).
+#[derive(Clone, Copy)]
+enum Config {
+    Retries(u8),
+    RetriesAndAge(u8, u32),
+    Empty,
+    OnSuccess(Named),
+    OnSuccessIam,
+    OnSuccessBare,
+    OnFailureBare,
+    OnFailureOffPattern,
+    NoBody,
+}
+
+/// The recorded calls of test_lambda_eventinvokeconfig_exceptions up to its Updates, in its
+/// order: key, method, function, qualifier, body.
+#[rustfmt::skip]
+const EVENT_CONFIG_CALLS: [(&str, &str, Named, Option<&str>, Config); 34] = {
+    use Config::*;
+    use Named::*;
+    const ALIAS: Option<&str> = Some("eventinvokealias");
+    const NO_ALIAS: Option<&str> = Some("eventinvokealiasdoesnotexist");
+    [
+        ("put_functionname_name_notfound", "PUT", Missing, None, Retries(1)),
+        ("put_functionname_arn_notfound", "PUT", MissingArn, None, Retries(1)),
+        ("put_functionname_nootherargs", "PUT", Missing, None, Empty),
+        ("put_destination_lambda_doesntexist", "PUT", Function, None, OnSuccess(MissingArn)),
+        ("put_destination_recursive", "PUT", Function, None, OnSuccess(FunctionArn)),
+        ("put_destination_other_lambda", "PUT", Function, None, OnSuccess(Other)),
+        ("put_destination_invalid_service_arn", "PUT", Function, None, OnSuccessIam),
+        ("put_destination_success_no_destination_arn", "PUT", Function, None, OnSuccessBare),
+        ("put_destination_failure_no_destination_arn", "PUT", Function, None, OnFailureBare),
+        ("put_destination_invalid_arn_pattern", "PUT", Function, None, OnFailureOffPattern),
+        ("put_destination_latest", "PUT", Function, None, Retries(1)),
+        ("put_destination_latest_explicit_qualifier", "PUT", Function, Some("$LATEST"), Retries(1)),
+        ("put_destination_version", "PUT", Function, Some("1"), Retries(1)),
+        ("put_alias_functionname_qualifier", "PUT", Function, ALIAS, Retries(1)),
+        ("put_alias_doesnotexist", "PUT", Function, NO_ALIAS, Retries(1)),
+        ("put_alias_qualifiedarn", "PUT", AliasArn, None, Retries(1)),
+        ("put_alias_qualifiedarn_qualifier", "PUT", AliasArn, ALIAS, Retries(1)),
+        ("put_alias_qualifiedarn_qualifierconflict", "PUT", AliasArn, NO_ALIAS, Retries(1)),
+        ("put_alias_shorthand", "PUT", Short("eventinvokealias"), None, Retries(1)),
+        ("put_alias_shorthand_qualifier", "PUT", Short("eventinvokealias"), ALIAS, Retries(1)),
+        ("put_alias_shorthand_qualifierconflict", "PUT", Short("eventinvokealias"), NO_ALIAS, Retries(1)),
+        ("put_version_shorthand", "PUT", Short("1"), None, Retries(1)),
+        ("put_shorthand_qualifier_match", "PUT", Short("$LATEST"), Some("$LATEST"), Retries(1)),
+        ("put_shorthand_qualifier_mismatch_1", "PUT", Short("1"), Some("$LATEST"), Retries(1)),
+        ("put_shorthand_qualifier_mismatch_2", "PUT", Short("$LATEST"), Some("1"), Retries(1)),
+        ("put_shorthand_qualifier_mismatch_3", "PUT", Short("1"), ALIAS, Retries(1)),
+        ("put_maxevent_maxvalue_result", "PUT", Function, None, RetriesAndAge(2, 21600)),
+        ("put_pre_overwrite", "PUT", Function, None, RetriesAndAge(2, 60)),
+        ("put_post_overwrite", "PUT", Function, None, Retries(0)),
+        ("second_overwrite_existing_response", "PUT", Function, None, Retries(0)),
+        ("get_post_overwrite", "GET", Function, None, NoBody),
+        ("pre_update_response", "PUT", Function, None, RetriesAndAge(2, 60)),
+        ("update_response", "POST", Function, None, Retries(0)),
+        ("update_response_existing", "POST", Function, None, Retries(0)),
+    ]
+};
+
+/// The two functions of test_lambda_eventinvokeconfig_exceptions, the first with version 1 and
+/// the alias `eventinvokealias`, and the ARNs its calls name.
+struct EventConfigFunctions {
+    name: &'static str,
+    fn_arn: String,
+    fn_arn_2: String,
+    alias_arn: String,
+    fake_arn: String,
+}
+
+impl EventConfigFunctions {
+    /// Makes them, checking the version and the alias against the recording.
+    async fn make(replay: &mut Replay) -> EventConfigFunctions {
+        let (name, other) = ("fn-eventinvoke", "fn-eventinvoke-2");
+        let mut arns = Vec::new();
+        for function in [name, other] {
+            let created = create_function(replay, function, fixture()).await;
+            assert_eq!(created.status, 201, "{created:?}");
+            settled(replay, function).await;
+            let path = format!("/2015-03-31/functions/{function}");
+            let got = replay.call(Service::Lambda, "GET", &path, None).await;
+            arns.push(
+                got.body["Configuration"]["FunctionArn"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            );
+        }
+        let versions = format!("/2015-03-31/functions/{name}/versions");
+        let published = replay
+            .call(Service::Lambda, "POST", &versions, Some(json!({})))
+            .await;
+        replay.check("fn_version_result", &published);
+        let aliases = format!("/2015-03-31/functions/{name}/aliases");
+        let body = json!({ "Name": "eventinvokealias", "FunctionVersion": "1" });
+        let alias = replay
+            .call(Service::Lambda, "POST", &aliases, Some(body))
+            .await;
+        replay.check("fn_alias_result", &alias);
+        let fn_arn_2 = arns.pop().unwrap();
+        let fn_arn = arns.pop().unwrap();
+        EventConfigFunctions {
+            name,
+            fake_arn: fn_arn.replace(&format!(":function:{name}"), ":function:doesnotexist"),
+            alias_arn: alias.body["AliasArn"].as_str().unwrap().to_string(),
+            fn_arn,
+            fn_arn_2,
+        }
+    }
+
+    fn named(&self, named: Named) -> String {
+        match named {
+            Named::Missing => "doesnotexist".into(),
+            Named::MissingArn => self.fake_arn.clone(),
+            Named::Function => self.name.into(),
+            Named::Short(qualifier) => format!("{}:{qualifier}", self.name),
+            Named::FunctionArn => self.fn_arn.clone(),
+            Named::AliasArn => self.alias_arn.clone(),
+            Named::Other => self.fn_arn_2.clone(),
+        }
+    }
+
+    /// The body `config` stands for.
+    fn body(&self, config: Config) -> Option<Value> {
+        let on_success =
+            |arn: &str| json!({ "DestinationConfig": { "OnSuccess": { "Destination": arn } } });
+        Some(match config {
+            Config::Retries(n) => json!({ "MaximumRetryAttempts": n }),
+            Config::RetriesAndAge(n, age) => {
+                json!({ "MaximumRetryAttempts": n, "MaximumEventAgeInSeconds": age })
+            }
+            Config::Empty => json!({}),
+            Config::OnSuccess(named) => on_success(&self.named(named)),
+            Config::OnSuccessIam => on_success(&self.fn_arn.replace(":lambda:", ":iam:")),
+            Config::OnSuccessBare => json!({ "DestinationConfig": { "OnSuccess": {} } }),
+            Config::OnFailureBare => json!({ "DestinationConfig": { "OnFailure": {} } }),
+            Config::OnFailureOffPattern => json!({ "DestinationConfig": { "OnFailure": {
+                "Destination": self.fn_arn.replace(":lambda:", ":_-/!lambda:")
+            } } }),
+            Config::NoBody => return None,
+        })
+    }
+
+    /// The path of the function's (or `named`'s) config, with the qualifier as a query.
+    fn path(&self, named: Named, qualifier: Option<&str>) -> String {
+        let query = qualifier.map_or(String::new(), |q| format!("?Qualifier={q}"));
+        event_config_path(&self.named(named), &query)
+    }
+}
+
 /// test_lambda_api.py::TestLambdaEventInvokeConfig::test_lambda_eventinvokeconfig_exceptions:
 /// a config needs one setting at least; a destination must be another function that exists, of
 /// a service that takes records, and match the model's pattern; a qualifier in the name and
@@ -1853,309 +2019,38 @@ async fn event_invoke_configs_are_refused_as_recorded() {
         "TestLambdaEventInvokeConfig::test_lambda_eventinvokeconfig_exceptions",
     )
     .await;
-    let (name, other) = ("fn-eventinvoke", "fn-eventinvoke-2");
-    for function in [name, other] {
-        let created = create_function(&replay, function, fixture()).await;
-        assert_eq!(created.status, 201, "{created:?}");
-        settled(&replay, function).await;
-    }
-    let arn_of = |function: &str| {
-        let path = format!("/2015-03-31/functions/{function}");
-        let replay = &replay;
-        async move {
-            let got = replay.call(Service::Lambda, "GET", &path, None).await;
-            got.body["Configuration"]["FunctionArn"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        }
-    };
-    let (fn_arn, fn_arn_2) = (arn_of(name).await, arn_of(other).await);
-    let published = replay
-        .call(
-            Service::Lambda,
-            "POST",
-            &format!("/2015-03-31/functions/{name}/versions"),
-            Some(json!({})),
-        )
-        .await;
-    replay.check("fn_version_result", &published);
-    let alias = replay
-        .call(
-            Service::Lambda,
-            "POST",
-            &format!("/2015-03-31/functions/{name}/aliases"),
-            Some(json!({ "Name": "eventinvokealias", "FunctionVersion": "1" })),
-        )
-        .await;
-    replay.check("fn_alias_result", &alias);
-    let alias_arn = alias.body["AliasArn"].as_str().unwrap().to_string();
-    let fake_arn = fn_arn.replace(&format!(":function:{name}"), ":function:doesnotexist");
-    let retry_once = json!({ "MaximumRetryAttempts": 1 });
-    let on_success =
-        |arn: &str| json!({ "DestinationConfig": { "OnSuccess": { "Destination": arn } } });
-    // (key, method, function name, qualifier, body), in the test's order.
-    let calls: Vec<(&str, &str, String, Option<&str>, Value)> = vec![
-        (
-            "put_functionname_name_notfound",
-            "PUT",
-            "doesnotexist".into(),
-            None,
-            retry_once.clone(),
-        ),
-        (
-            "put_functionname_arn_notfound",
-            "PUT",
-            fake_arn.clone(),
-            None,
-            retry_once.clone(),
-        ),
-        (
-            "put_functionname_nootherargs",
-            "PUT",
-            "doesnotexist".into(),
-            None,
-            json!({}),
-        ),
-        (
-            "put_destination_lambda_doesntexist",
-            "PUT",
-            name.into(),
-            None,
-            on_success(&fake_arn),
-        ),
-        (
-            "put_destination_recursive",
-            "PUT",
-            name.into(),
-            None,
-            on_success(&fn_arn),
-        ),
-        (
-            "put_destination_other_lambda",
-            "PUT",
-            name.into(),
-            None,
-            on_success(&fn_arn_2),
-        ),
-        (
-            "put_destination_invalid_service_arn",
-            "PUT",
-            name.into(),
-            None,
-            on_success(&fn_arn.replace(":lambda:", ":iam:")),
-        ),
-        (
-            "put_destination_success_no_destination_arn",
-            "PUT",
-            name.into(),
-            None,
-            json!({ "DestinationConfig": { "OnSuccess": {} } }),
-        ),
-        (
-            "put_destination_failure_no_destination_arn",
-            "PUT",
-            name.into(),
-            None,
-            json!({ "DestinationConfig": { "OnFailure": {} } }),
-        ),
-        (
-            "put_destination_invalid_arn_pattern",
-            "PUT",
-            name.into(),
-            None,
-            json!({ "DestinationConfig": { "OnFailure": {
-                "Destination": fn_arn.replace(":lambda:", ":_-/!lambda:")
-            } } }),
-        ),
-        (
-            "put_destination_latest",
-            "PUT",
-            name.into(),
-            None,
-            retry_once.clone(),
-        ),
-        (
-            "put_destination_latest_explicit_qualifier",
-            "PUT",
-            name.into(),
-            Some("$LATEST"),
-            retry_once.clone(),
-        ),
-        (
-            "put_destination_version",
-            "PUT",
-            name.into(),
-            Some("1"),
-            retry_once.clone(),
-        ),
-        (
-            "put_alias_functionname_qualifier",
-            "PUT",
-            name.into(),
-            Some("eventinvokealias"),
-            retry_once.clone(),
-        ),
-        (
-            "put_alias_doesnotexist",
-            "PUT",
-            name.into(),
-            Some("eventinvokealiasdoesnotexist"),
-            retry_once.clone(),
-        ),
-        (
-            "put_alias_qualifiedarn",
-            "PUT",
-            alias_arn.clone(),
-            None,
-            retry_once.clone(),
-        ),
-        (
-            "put_alias_qualifiedarn_qualifier",
-            "PUT",
-            alias_arn.clone(),
-            Some("eventinvokealias"),
-            retry_once.clone(),
-        ),
-        (
-            "put_alias_qualifiedarn_qualifierconflict",
-            "PUT",
-            alias_arn.clone(),
-            Some("eventinvokealiasdoesnotexist"),
-            retry_once.clone(),
-        ),
-        (
-            "put_alias_shorthand",
-            "PUT",
-            format!("{name}:eventinvokealias"),
-            None,
-            retry_once.clone(),
-        ),
-        (
-            "put_alias_shorthand_qualifier",
-            "PUT",
-            format!("{name}:eventinvokealias"),
-            Some("eventinvokealias"),
-            retry_once.clone(),
-        ),
-        (
-            "put_alias_shorthand_qualifierconflict",
-            "PUT",
-            format!("{name}:eventinvokealias"),
-            Some("eventinvokealiasdoesnotexist"),
-            retry_once.clone(),
-        ),
-        (
-            "put_version_shorthand",
-            "PUT",
-            format!("{name}:1"),
-            None,
-            retry_once.clone(),
-        ),
-        (
-            "put_shorthand_qualifier_match",
-            "PUT",
-            format!("{name}:$LATEST"),
-            Some("$LATEST"),
-            retry_once.clone(),
-        ),
-        (
-            "put_shorthand_qualifier_mismatch_1",
-            "PUT",
-            format!("{name}:1"),
-            Some("$LATEST"),
-            retry_once.clone(),
-        ),
-        (
-            "put_shorthand_qualifier_mismatch_2",
-            "PUT",
-            format!("{name}:$LATEST"),
-            Some("1"),
-            retry_once.clone(),
-        ),
-        (
-            "put_shorthand_qualifier_mismatch_3",
-            "PUT",
-            format!("{name}:1"),
-            Some("eventinvokealias"),
-            retry_once.clone(),
-        ),
-        (
-            "put_maxevent_maxvalue_result",
-            "PUT",
-            name.into(),
-            None,
-            json!({ "MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 21600 }),
-        ),
-        (
-            "put_pre_overwrite",
-            "PUT",
-            name.into(),
-            None,
-            json!({ "MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 60 }),
-        ),
-        (
-            "put_post_overwrite",
-            "PUT",
-            name.into(),
-            None,
-            json!({ "MaximumRetryAttempts": 0 }),
-        ),
-        (
-            "second_overwrite_existing_response",
-            "PUT",
-            name.into(),
-            None,
-            json!({ "MaximumRetryAttempts": 0 }),
-        ),
-        ("get_post_overwrite", "GET", name.into(), None, Value::Null),
-        (
-            "pre_update_response",
-            "PUT",
-            name.into(),
-            None,
-            json!({ "MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 60 }),
-        ),
-        (
-            "update_response",
-            "POST",
-            name.into(),
-            None,
-            json!({ "MaximumRetryAttempts": 0 }),
-        ),
-        (
-            "update_response_existing",
-            "POST",
-            name.into(),
-            None,
-            json!({ "MaximumRetryAttempts": 0 }),
-        ),
-    ];
-    let config_path = |function: &str, qualifier: Option<&str>| {
-        let query = qualifier.map_or(String::new(), |q| format!("?Qualifier={q}"));
-        event_config_path(function, &query)
-    };
-    for (key, method, function, qualifier, body) in calls {
-        let body = (!body.is_null()).then_some(body);
+    let functions = EventConfigFunctions::make(&mut replay).await;
+    for (key, method, named, qualifier, config) in EVENT_CONFIG_CALLS {
+        let path = functions.path(named, qualifier);
         let answer = replay
-            .call(
-                Service::Lambda,
-                method,
-                &config_path(&function, qualifier),
-                body,
-            )
+            .call(Service::Lambda, method, &path, functions.body(config))
             .await;
         replay.check(key, &answer);
     }
     // The test's own assertions after Update: the retries changed, the age kept.
     let got = replay
-        .call(Service::Lambda, "GET", &config_path(name, None), None)
+        .call(
+            Service::Lambda,
+            "GET",
+            &functions.path(Named::Function, None),
+            None,
+        )
         .await;
     assert_eq!(got.body["MaximumRetryAttempts"], 0, "{got:?}");
     assert_eq!(got.body["MaximumEventAgeInSeconds"], 60, "{got:?}");
-    let list = format!("/2019-09-25/functions/{name}/event-invoke-config/list");
+    event_configs_listed_and_deleted(&mut replay, &functions).await;
+    event_configs_of_what_is_missing(&mut replay, &functions).await;
+    replay.stop().await;
+}
+
+/// test_lambda_eventinvokeconfig_exceptions' List (sorted by FunctionArn, as LocalStack's
+/// SortingTransformer sorts them), a page of two, and the three Deletes.
+async fn event_configs_listed_and_deleted(replay: &mut Replay, functions: &EventConfigFunctions) {
+    let list = format!(
+        "/2019-09-25/functions/{}/event-invoke-config/list",
+        functions.name
+    );
     let mut listed = replay.call(Service::Lambda, "GET", &list, None).await;
-    // LocalStack's SortingTransformer: the configs by FunctionArn.
     if let Some(configs) = listed.body["FunctionEventInvokeConfigs"].as_array_mut() {
         configs.sort_by_key(|c| c["FunctionArn"].as_str().unwrap_or_default().to_string());
     }
@@ -2176,30 +2071,31 @@ async fn event_invoke_configs_are_refused_as_recorded() {
         ("delete_version", "1"),
         ("delete_alias", "eventinvokealias"),
     ] {
-        let deleted = replay
-            .call(
-                Service::Lambda,
-                "DELETE",
-                &config_path(name, Some(qualifier)),
-                None,
-            )
-            .await;
+        let path = functions.path(Named::Function, Some(qualifier));
+        let deleted = replay.call(Service::Lambda, "DELETE", &path, None).await;
         replay.check(key, &deleted);
     }
     let listed = replay.call(Service::Lambda, "GET", &list, None).await;
     replay.check("list_configs_postdelete", &listed);
+}
+
+/// test_lambda_eventinvokeconfig_exceptions' last calls: a config, function or qualifier that
+/// does not exist, by Delete, List, Get and Update.
+async fn event_configs_of_what_is_missing(replay: &mut Replay, functions: &EventConfigFunctions) {
+    let path = |named, qualifier| functions.path(named, qualifier);
+    let retries = || Some(json!({ "MaximumRetryAttempts": 0 }));
     let no_list = "/2019-09-25/functions/doesnotexist/event-invoke-config/list";
     let calls = vec![
         (
             "delete_function_not_found",
             "DELETE",
-            config_path(name, None),
+            path(Named::Function, None),
             None,
         ),
         (
             "delete_function_doesnotexist",
             "DELETE",
-            config_path("doesnotexist", None),
+            path(Named::Missing, None),
             None,
         ),
         (
@@ -2211,42 +2107,41 @@ async fn event_invoke_configs_are_refused_as_recorded() {
         (
             "get_function_doesnotexist",
             "GET",
-            config_path("doesnotexist", None),
+            path(Named::Missing, None),
             None,
         ),
         (
             "get_qualifier_doesnotexist",
             "GET",
-            config_path(name, Some("doesnotexist")),
+            path(Named::Function, Some("doesnotexist")),
             None,
         ),
         (
             "update_eventinvokeconfig_function_doesnotexist",
             "POST",
-            config_path("doesnotexist", None),
-            Some(json!({ "MaximumRetryAttempts": 0 })),
+            path(Named::Missing, None),
+            retries(),
         ),
         (
             "get_eventinvokeconfig_doesnotexist",
             "GET",
-            config_path(&alias_arn, None),
+            path(Named::AliasArn, None),
             None,
         ),
         (
             "update_eventinvokeconfig_config_doesnotexist_with_qualifier",
             "POST",
-            config_path(&alias_arn, None),
-            Some(json!({ "MaximumRetryAttempts": 0 })),
+            path(Named::AliasArn, None),
+            retries(),
         ),
         (
             "update_eventinvokeconfig_config_doesnotexist_without_qualifier",
             "POST",
-            config_path(&fn_arn, None),
-            Some(json!({ "MaximumRetryAttempts": 0 })),
+            path(Named::FunctionArn, None),
+            retries(),
         ),
     ];
     replay.check_calls(Service::Lambda, calls).await;
-    replay.stop().await;
 }
 
 /// test_lambda_api.py::TestLambdaFunction::test_ops_on_nonexisting_fn[get_function_concurrency]:
