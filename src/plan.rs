@@ -744,91 +744,92 @@ impl Change {
     /// The function's, its log group's and its permissions' changes.
     fn describe_function(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-                Change::CreateLogGroup { name } => write!(f, "+ create log group {name}"),
-                Change::PutRetentionPolicy { name, days } => {
-                    write!(f, "~ set retention of log group {name} to {days} days")
+            Change::CreateLogGroup { name } => write!(f, "+ create log group {name}"),
+            Change::PutRetentionPolicy { name, days } => {
+                write!(f, "~ set retention of log group {name} to {days} days")
+            }
+            Change::CreateFunction { name } => write!(f, "+ create function {name}"),
+            Change::UpdateFunctionCode {
+                name,
+                from,
+                to,
+                from_arch,
+                to_arch,
+            } => {
+                write!(f, "~ update code of function {name} ({from} → {to}")?;
+                if let Some(from_arch) = from_arch {
+                    write!(f, "; architecture {from_arch} → {to_arch}")?;
                 }
-                Change::CreateFunction { name } => write!(f, "+ create function {name}"),
-                Change::UpdateFunctionCode {
-                    name,
-                    from,
-                    to,
-                    from_arch,
-                    to_arch,
-                } => {
-                    write!(f, "~ update code of function {name} ({from} → {to}")?;
-                    if let Some(from_arch) = from_arch {
-                        write!(f, "; architecture {from_arch} → {to_arch}")?;
-                    }
-                    write!(f, ")")
+                write!(f, ")")
+            }
+            Change::UpdateFunctionConfiguration { name, fields, .. } => write!(
+                f,
+                "~ update configuration of function {name} ({})",
+                fields.join(", ")
+            ),
+            Change::TagFunction { name } => write!(f, "~ tag function {name} managed-by=faqctl"),
+            Change::PublishVersion { name, .. } => {
+                write!(f, "+ publish a version of function {name}")
+            }
+            Change::Gate { name, version } => write!(
+                f,
+                "? gate: invoke {version} of {name} with a GET event; \
+                     it must answer 200 with a FAQ entry"
+            ),
+            Change::CreateAlias {
+                name,
+                alias,
+                version,
+            } => write!(f, "+ create alias {name}:{alias} → {version}"),
+            Change::DeleteVersion {
+                name,
+                version,
+                keep,
+            } => write!(
+                f,
+                "- delete version {version} of function {name} (beyond --keep-versions {keep})"
+            ),
+            Change::UpdateAlias {
+                name,
+                alias,
+                from,
+                version,
+                shift,
+            } => {
+                write!(f, "~ move alias {name}:{alias} from {from} to {version}")?;
+                match shift {
+                    Some((_, traffic)) => write!(f, ": {traffic}, watching its errors"),
+                    None => Ok(()),
                 }
-                Change::UpdateFunctionConfiguration { name, fields, .. } => write!(
-                    f,
-                    "~ update configuration of function {name} ({})",
-                    fields.join(", ")
-                ),
-                Change::TagFunction { name } => write!(f, "~ tag function {name} managed-by=faqctl"),
-                Change::PublishVersion { name, .. } => {
-                    write!(f, "+ publish a version of function {name}")
-                }
-                Change::Gate { name, version } => write!(
-                    f,
-                    "? gate: invoke {version} of {name} with a GET event; it must answer 200 with a FAQ entry"
-                ),
-                Change::CreateAlias {
-                    name,
-                    alias,
-                    version,
-                } => write!(f, "+ create alias {name}:{alias} → {version}"),
-                Change::DeleteVersion {
-                    name,
-                    version,
-                    keep,
-                } => write!(
-                    f,
-                    "- delete version {version} of function {name} (beyond --keep-versions {keep})"
-                ),
-                Change::UpdateAlias {
-                    name,
-                    alias,
-                    from,
-                    version,
-                    shift,
-                } => {
-                    write!(f, "~ move alias {name}:{alias} from {from} to {version}")?;
-                    match shift {
-                        Some((_, traffic)) => write!(f, ": {traffic}, watching its errors"),
-                        None => Ok(()),
-                    }
-                }
-                Change::RemovePermission {
-                    name,
-                    qualifier: None,
-                } => {
-                    write!(f, "- remove permission {STATEMENT_ID} from function {name}")
-                }
-                Change::RemovePermission {
-                    name,
-                    qualifier: Some(q),
-                } => {
-                    write!(f, "- remove permission {STATEMENT_ID} from {name}:{q}")
-                }
-                Change::AddPermission {
-                    name,
-                    qualifier: None,
-                } => write!(
-                    f,
-                    "+ allow API Gateway to invoke function {name} ({STATEMENT_ID})"
-                ),
-                Change::AddPermission {
-                    name,
-                    qualifier: Some(q),
-                } => write!(
-                    f,
-                    "+ allow API Gateway to invoke {name}:{q} ({STATEMENT_ID})"
-                ),
-                Change::DeleteFunction { name } => write!(f, "- delete function {name}"),
-                Change::DeleteLogGroup { name } => write!(f, "- delete log group {name}"),
+            }
+            Change::RemovePermission {
+                name,
+                qualifier: None,
+            } => {
+                write!(f, "- remove permission {STATEMENT_ID} from function {name}")
+            }
+            Change::RemovePermission {
+                name,
+                qualifier: Some(q),
+            } => {
+                write!(f, "- remove permission {STATEMENT_ID} from {name}:{q}")
+            }
+            Change::AddPermission {
+                name,
+                qualifier: None,
+            } => write!(
+                f,
+                "+ allow API Gateway to invoke function {name} ({STATEMENT_ID})"
+            ),
+            Change::AddPermission {
+                name,
+                qualifier: Some(q),
+            } => write!(
+                f,
+                "+ allow API Gateway to invoke {name}:{q} ({STATEMENT_ID})"
+            ),
+            Change::DeleteFunction { name } => write!(f, "- delete function {name}"),
+            Change::DeleteLogGroup { name } => write!(f, "- delete log group {name}"),
             _ => unreachable!("`fmt` sends each change to the function that describes its group"),
         }
     }
@@ -944,10 +945,11 @@ impl Change {
             }
             Change::SetStageCache { stage, ttl, region } => {
                 write!(
-                        f,
-                        "~ turn on stage {stage}'s {CACHE_SIZE} GB cache, GET answers kept {ttl} s ({})",
-                        cache_price(region)
-                    )
+                    f,
+                    "~ turn on stage {stage}'s {CACHE_SIZE} GB cache, \
+                         GET answers kept {ttl} s ({})",
+                    cache_price(region)
+                )
             }
 
             _ => unreachable!("`fmt` sends each change to the function that describes its group"),
