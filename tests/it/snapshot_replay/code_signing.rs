@@ -321,7 +321,9 @@ async fn a_deployment_is_held_to_its_code_signing_config() {
     )
     .await;
     let arn = arn_of(&create_config(&replay).await);
-    let missing = format!("{}0", &arn[..arn.len() - 1]);
+    // Another last hex digit: a config that is well-formed and not there.
+    let other = if arn.ends_with('0') { '1' } else { '0' };
+    let missing = format!("{}{other}", &arn[..arn.len() - 1]);
     let refused = deploy(&replay, "signed-c5c6", Some(&missing)).await;
     assert_eq!(
         (refused.status, refused.code.as_deref()),
