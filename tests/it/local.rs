@@ -79,15 +79,6 @@ async fn log_messages(sdk: &Sdk) -> Vec<String> {
         .collect()
 }
 
-/// Forgets the calls the local cloud counted, so that the next `calls()` shows only what follows.
-async fn forget_calls(cloud: &LocalCloud) {
-    common::admin()
-        .delete(format!("{}/_faqctl/calls", cloud.endpoint()))
-        .send()
-        .await
-        .unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_whole_service_runs_on_the_local_cloud() {
     let cloud = start(None).await;
@@ -265,7 +256,7 @@ fn the_reports_tell_the_init_of_a_cold_start(messages: &[&str]) {
 
 /// Redeploy: no write call reaches the cloud.
 async fn a_redeploy_writes_nothing(cloud: &LocalCloud) {
-    forget_calls(cloud).await;
+    common::forget_calls(&cloud.endpoint()).await;
     let again = deploy(cloud).await;
     assert_eq!(operations(&again), Vec::<String>::new());
     assert_eq!(
@@ -280,7 +271,7 @@ async fn a_redeploy_writes_nothing(cloud: &LocalCloud) {
 async fn a_code_change_is_served_at_once(cloud: &LocalCloud, invoke_url: &str) {
     let dir = tempfile::tempdir().unwrap();
     let changed = common::changed_zip(dir.path());
-    forget_calls(cloud).await;
+    common::forget_calls(&cloud.endpoint()).await;
     let updated = json_ok_async({
         let mut command = faqctl_at(&cloud.endpoint());
         command.args(["deploy", "--zip"]).arg(&changed);
@@ -1137,7 +1128,7 @@ async fn list_operations_page_as_aws_does_and_faqctl_reads_every_page() {
 
     // faqctl asks for pages of 500 (the most API Gateway gives) and reads both, to learn that
     // FAQ-API is the only API of its name.
-    forget_calls(&cloud).await;
+    common::forget_calls(&cloud.endpoint()).await;
     let status = json_ok_async({
         let mut command = faqctl_at(&cloud.endpoint());
         command.arg("status");

@@ -84,25 +84,12 @@ async fn a_cold_deploy_creates_every_resource_with_the_right_settings() {
         api.endpoint_configuration().unwrap().types()[0].as_str(),
         "REGIONAL"
     );
-    let resources = sdk
-        .apigateway
-        .get_resources()
-        .rest_api_id(api_id)
-        .send()
-        .await
-        .unwrap();
-    let root = resources
-        .items()
-        .iter()
-        .find(|r| r.path() == Some("/"))
-        .unwrap()
-        .id()
-        .unwrap();
+    let root = root_resource_id(&sdk, api_id).await;
     let method = sdk
         .apigateway
         .get_method()
         .rest_api_id(api_id)
-        .resource_id(root)
+        .resource_id(&root)
         .http_method("GET")
         .send()
         .await
@@ -112,7 +99,7 @@ async fn a_cold_deploy_creates_every_resource_with_the_right_settings() {
         .apigateway
         .get_integration()
         .rest_api_id(api_id)
-        .resource_id(root)
+        .resource_id(&root)
         .http_method("GET")
         .send()
         .await
@@ -1063,18 +1050,7 @@ async fn iam_authorization_deploys_and_plans_to_no_change() {
     );
     let sdk = Sdk::at(&moto.endpoint).await;
     let api = sdk.api_ids("FAQ-API").await[0].clone();
-    let root = sdk
-        .apigateway
-        .get_resources()
-        .rest_api_id(&api)
-        .send()
-        .await
-        .unwrap()
-        .items()
-        .iter()
-        .find(|r| r.path() == Some("/"))
-        .and_then(|r| r.id().map(str::to_string))
-        .unwrap();
+    let root = root_resource_id(&sdk, &api).await;
     let method = |sdk: &Sdk| {
         sdk.apigateway
             .get_method()

@@ -910,7 +910,7 @@ type LambdaCase = (
     &'static str,
     reqwest::Method,
     String,
-    (u16, &'static str, Value),
+    (u16, Option<String>, Value),
 );
 
 const FUNCTIONS: &str = "/2015-03-31/functions";
@@ -920,27 +920,38 @@ fn function_arn(name: &str) -> String {
     format!("arn:aws:lambda:us-east-1:000000000000:function:{name}")
 }
 
-fn not_found(message: String) -> (u16, &'static str, Value) {
+/// Lambda's 404 as `lambda_answer` reads it (status, error type, body): `Message`, capital M.
+pub(crate) fn not_found(message: impl Into<String>) -> (u16, Option<String>, Value) {
     (
         404,
-        "ResourceNotFoundException",
-        json!({"Type": "User", "Message": message}),
+        Some("ResourceNotFoundException".into()),
+        json!({"Type": "User", "Message": message.into()}),
     )
 }
 
-fn invalid(message: &str) -> (u16, &'static str, Value) {
+/// Lambda's 400 for a value it refuses itself: `message`, small m.
+pub(crate) fn invalid(message: impl Into<String>) -> (u16, Option<String>, Value) {
     (
         400,
-        "InvalidParameterValueException",
-        json!({"Type": "User", "message": message}),
+        Some("InvalidParameterValueException".into()),
+        json!({"Type": "User", "message": message.into()}),
     )
 }
 
-fn unreachable_region() -> (u16, &'static str, Value) {
-    not_found("Functions from 'eu-central-1' are not reachable in this region ('us-east-1')".into())
+/// Lambda's 400 for a value off its model's constraints.
+pub(crate) fn validation_failed(message: impl Into<String>) -> (u16, Option<String>, Value) {
+    (
+        400,
+        Some("ValidationException".into()),
+        json!({"Type": "User", "message": message.into()}),
+    )
 }
 
-fn qualifier_mismatch() -> (u16, &'static str, Value) {
+fn unreachable_region() -> (u16, Option<String>, Value) {
+    not_found("Functions from 'eu-central-1' are not reachable in this region ('us-east-1')")
+}
+
+fn qualifier_mismatch() -> (u16, Option<String>, Value) {
     invalid("The derived qualifier from the function name does not match the specified qualifier.")
 }
 
@@ -961,13 +972,9 @@ async fn lambda_names_what_it_cannot_find_as_aws_does() {
         deletion_cases(),
     ]
     .concat();
-    for (recording, method, path, (status, code, body)) in cases {
-        let (got_status, got_code, got_body) = lambda_answer(&cloud, method, &path, None).await;
-        assert_eq!(
-            (got_status, got_code.unwrap_or_default(), got_body),
-            (status, code.to_string(), body),
-            "{recording}: {path}"
-        );
+    for (recording, method, path, expected) in cases {
+        let got = lambda_answer(&cloud, method, &path, None).await;
+        assert_eq!(got, expected, "{recording}: {path}");
     }
     tagging_a_deleted_function_is_not_found(&cloud).await;
     cloud.stop().await;
@@ -1044,7 +1051,7 @@ fn missing_function_cases() -> Vec<LambdaCase> {
             "test_ops_on_nonexisting_fn[get_function_url_config]",
             get.clone(),
             "/2021-10-31/functions/i-dont-exist/url".into(),
-            not_found("The resource you requested does not exist.".into()),
+            not_found("The resource you requested does not exist."),
         ),
         (
             "test_get_function_wrong_region[get_function_url_config]",
@@ -1180,19 +1187,19 @@ fn deletion_cases() -> Vec<LambdaCase> {
             "test_delete_on_nonexisting_version (1)",
             delete.clone(),
             format!("{functions}/i-exist?Qualifier=1233"),
-            (204, "", Value::Null),
+            (204, None, Value::Null),
         ),
         (
             "test_delete_on_nonexisting_version (2)",
             delete.clone(),
             format!("{functions}/i-exist?Qualifier=1233"),
-            (204, "", Value::Null),
+            (204, None, Value::Null),
         ),
         (
             "test_delete_on_nonexisting_version (3)",
             delete.clone(),
             format!("{functions}/i-exist"),
-            (204, "", Value::Null),
+            (204, None, Value::Null),
         ),
         (
             "delete_function_response_non_existent",
@@ -1226,12 +1233,8 @@ async fn tagging_a_deleted_function_is_not_found(cloud: &LocalCloud) {
     )
     .await;
     assert_eq!(
-        (status, code.as_deref(), body),
-        (
-            404,
-            Some("ResourceNotFoundException"),
-            json!({"Type": "User", "Message": format!("Function not found: {}", arn("i-exist"))})
-        )
+        (status, code, body),
+        not_found(format!("Function not found: {}", arn("i-exist")))
     );
 }
 

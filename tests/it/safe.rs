@@ -435,11 +435,7 @@ async fn rollback_is_one_write_and_history_shows_what_is_live() {
     }
 
     // One write, and users are on version 1 again.
-    common::admin()
-        .delete(format!("{}/_faqctl/calls", cloud.endpoint()))
-        .send()
-        .await
-        .unwrap();
+    common::forget_calls(&cloud.endpoint()).await;
     let rolled = json_ok_async(command(&["rollback"])).await;
     assert_eq!(
         (&rolled["from"], &rolled["to"], &rolled["changed"]),

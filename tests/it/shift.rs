@@ -363,11 +363,7 @@ async fn a_healthy_linear_shift_moves_step_by_step_and_reports_each_step() {
         "{descriptions:?}"
     );
 
-    common::admin()
-        .delete(format!("{}/_faqctl/calls", cloud.endpoint()))
-        .send()
-        .await
-        .unwrap();
+    common::forget_calls(&cloud.endpoint()).await;
     let stop = Arc::new(AtomicBool::new(false));
     let (client, seen) = hit_stage(url.clone(), stop.clone());
     let deployed = json_ok_async(deploy_command(

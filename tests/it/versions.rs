@@ -13,7 +13,7 @@ use aws_sdk_lambda::types::{AliasRoutingConfiguration, Environment, FunctionCode
 use serde_json::{json, Value};
 
 use crate::common::{self, Sdk, ROLE_ARN};
-use crate::parity::lambda_answer;
+use crate::parity::{invalid, lambda_answer, not_found, validation_failed};
 use faqctl::local::{LocalCloud, LocalConfig};
 
 const ARN: &str = "arn:aws:lambda:us-east-1:000000000000:function:V";
@@ -267,41 +267,17 @@ fn custom_alias_with_weights(weights: Value) -> Value {
     json!({"Name": "custom", "FunctionVersion": "1", "RoutingConfig": {"AdditionalVersionWeights": weights}})
 }
 
-fn invalid_value(message: String) -> (u16, Option<String>, Value) {
-    (
-        400,
-        Some("InvalidParameterValueException".to_string()),
-        json!({"Type": "User", "message": message}),
-    )
-}
-
-fn validation_failed(message: String) -> (u16, Option<String>, Value) {
-    (
-        400,
-        Some("ValidationException".to_string()),
-        json!({"Type": "User", "message": message}),
-    )
-}
-
-fn lambda_not_found(message: String) -> (u16, Option<String>, Value) {
-    (
-        404,
-        Some("ResourceNotFoundException".to_string()),
-        json!({"Type": "User", "Message": message}),
-    )
-}
-
 /// test_notfound_and_invalid_routingconfigs: each routing Lambda refuses, in its words.
 async fn invalid_routing_is_refused_as_recorded(cloud: &LocalCloud) {
     let cases = [
-        ("routing_config_exc_toomany", custom_alias_with_weights(json!({"2": 0.5, "3": 0.5})), invalid_value("Number of items in AdditionalVersionWeights cannot be greater than 1".into())),
-        ("routing_config_exc_toohigh", custom_alias_with_weights(json!({"2": 2.0})), validation_failed("1 validation error detected: Value '{2=2.0}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]".into())),
-        ("routing_config_exc_subzero", custom_alias_with_weights(json!({"2": -1.0})), validation_failed("1 validation error detected: Value '{2=-1.0}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]".into())),
-        ("routing_config_exc_sameversion", custom_alias_with_weights(json!({"1": 0.5})), invalid_value("Invalid function version 1. Function version 1 is already included in routing configuration.".into())),
-        ("target_version_doesnotexist", json!({"Name": "custom", "FunctionVersion": "10"}), lambda_not_found(format!("Function not found: {ARN}:10"))),
-        ("routing_config_exc_version_doesnotexist", custom_alias_with_weights(json!({"10": 0.5})), lambda_not_found(format!("Function not found: {ARN}:10"))),
-        ("routing_config_exc_version_latest", custom_alias_with_weights(json!({"$LATEST": 0.5})), validation_failed("1 validation error detected: Value '{$LATEST=0.5}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+]".into())),
-        ("target_version_exc_version_latest", json!({"Name": "custom", "FunctionVersion": "$LATEST", "RoutingConfig": {"AdditionalVersionWeights": {"2": 0.5}}}), invalid_value("$LATEST is not supported for an alias pointing to more than 1 version".into())),
+        ("routing_config_exc_toomany", custom_alias_with_weights(json!({"2": 0.5, "3": 0.5})), invalid("Number of items in AdditionalVersionWeights cannot be greater than 1")),
+        ("routing_config_exc_toohigh", custom_alias_with_weights(json!({"2": 2.0})), validation_failed("1 validation error detected: Value '{2=2.0}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]")),
+        ("routing_config_exc_subzero", custom_alias_with_weights(json!({"2": -1.0})), validation_failed("1 validation error detected: Value '{2=-1.0}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]")),
+        ("routing_config_exc_sameversion", custom_alias_with_weights(json!({"1": 0.5})), invalid("Invalid function version 1. Function version 1 is already included in routing configuration.")),
+        ("target_version_doesnotexist", json!({"Name": "custom", "FunctionVersion": "10"}), not_found(format!("Function not found: {ARN}:10"))),
+        ("routing_config_exc_version_doesnotexist", custom_alias_with_weights(json!({"10": 0.5})), not_found(format!("Function not found: {ARN}:10"))),
+        ("routing_config_exc_version_latest", custom_alias_with_weights(json!({"$LATEST": 0.5})), validation_failed("1 validation error detected: Value '{$LATEST=0.5}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+]")),
+        ("target_version_exc_version_latest", json!({"Name": "custom", "FunctionVersion": "$LATEST", "RoutingConfig": {"AdditionalVersionWeights": {"2": 0.5}}}), invalid("$LATEST is not supported for an alias pointing to more than 1 version")),
     ];
     for (recording, request, expected) in cases {
         assert_eq!(post_alias(cloud, request).await, expected, "{recording}");
@@ -342,7 +318,7 @@ async fn a_missing_alias_is_not_found_as_recorded(cloud: &LocalCloud) {
     let path = format!("{ALIASES}/non-existent");
     assert_eq!(
         lambda_answer(cloud, reqwest::Method::GET, &path, None).await,
-        lambda_not_found(format!("Cannot find alias arn: {ARN}:non-existent"))
+        not_found(format!("Cannot find alias arn: {ARN}:non-existent"))
     );
     assert_eq!(
         lambda_answer(
@@ -352,7 +328,7 @@ async fn a_missing_alias_is_not_found_as_recorded(cloud: &LocalCloud) {
             Some(json!({"FunctionVersion": "1"}))
         )
         .await,
-        lambda_not_found(format!("Alias not found: {ARN}:non-existent"))
+        not_found(format!("Alias not found: {ARN}:non-existent"))
     );
     assert_eq!(
         lambda_answer(cloud, reqwest::Method::DELETE, &path, None)
@@ -390,7 +366,7 @@ async fn get_function_by_alias_answers_its_version(cloud: &LocalCloud, sdk: &Sdk
             None
         )
         .await,
-        lambda_not_found(format!("Function not found: {ARN}:aliasdoesnotexist"))
+        not_found(format!("Function not found: {ARN}:aliasdoesnotexist"))
     );
 }
 

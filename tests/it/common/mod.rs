@@ -60,6 +60,17 @@ pub fn admin() -> reqwest::Client {
         .unwrap()
 }
 
+/// Forgets the calls the local cloud at `endpoint` counted (`DELETE /_faqctl/calls`), so that
+/// the next count shows only what follows.
+pub async fn forget_calls(endpoint: &str) {
+    let answer = admin()
+        .delete(format!("{endpoint}/_faqctl/calls"))
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_success(), "{answer:?}");
+}
+
 /// One JSON object per line (`faqctl logs --output json`).
 pub fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
     String::from_utf8_lossy(stdout)

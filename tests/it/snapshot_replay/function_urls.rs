@@ -727,7 +727,7 @@ def handler(event, context):
 /// The fixture's echo server, with `TRIM_X_HEADERS` set when `trim`: its function URL, opened
 /// to anyone.
 async fn echo_http_server(replay: &mut Replay, trim: bool) -> String {
-    let name = "echo-http-trim";
+    let name = "echo-http-server";
     let code = ("handler.py", ECHO_HTTP_SERVER);
     let trim = if trim { "1" } else { "0" };
     let environment = json!({ "Environment": { "Variables": { "TRIM_X_HEADERS": trim } } });
