@@ -1142,22 +1142,8 @@ impl Check<'_> {
                     if weights {
                         // Routing weights name the entry and every constraint of the
                         // key (recorded: routing_config_exc_version_latest).
-                        let mut all = Vec::new();
-                        if let Some(max) = key.max {
-                            all.push(format!(
-                                "Member must have length less than or equal to {max}"
-                            ));
-                        }
-                        if let Some(min) = key.min {
-                            all.push(format!(
-                                "Member must have length greater than or equal to {min}"
-                            ));
-                        }
-                        if let Some(pattern) = &key.pattern {
-                            all.push(format!(
-                                "Member must satisfy regular expression pattern: {pattern}"
-                            ));
-                        }
+                        let mut all = bounds(key, Bound::Length);
+                        all.extend(key.pattern.as_deref().map(matching));
                         let shown = v.as_f64().map(java_double).unwrap_or_else(|| v.to_string());
                         self.errors.push(format!(
                             "Value '{{{k}={shown}}}' at '{at}' failed to satisfy constraint: Map keys must satisfy constraint: [{}]",
@@ -1179,20 +1165,8 @@ impl Check<'_> {
                 // test_notfound_and_invalid_routingconfigs, routing_config_exc_toohigh).
                 if self.errors.len() > before && matches!(inner.kind.as_str(), "double" | "float") {
                     self.errors.truncate(before);
-                    let mut all = Vec::new();
-                    if let Some(max) = inner.max {
-                        all.push(format!(
-                            "Member must have value less than or equal to {}",
-                            java_double(max)
-                        ));
-                    }
-                    if let Some(min) = inner.min {
-                        all.push(format!(
-                            "Member must have value greater than or equal to {}",
-                            java_double(min)
-                        ));
-                    }
-                    all.push("Member must not be null".to_string());
+                    let mut all = bounds(inner, Bound::Value);
+                    all.push(NOT_NULL.to_string());
                     let shown = v.as_f64().map(java_double).unwrap_or_else(|| v.to_string());
                     self.errors.push(format!(
                         "Value '{{{k}={shown}}}' at '{at}' failed to satisfy constraint: Map value must satisfy constraint: [{}]",
@@ -1295,16 +1269,12 @@ impl Check<'_> {
         let length = text.chars().count();
         if let Some(min) = shape.min {
             if (length as f64) < min {
-                fail(format!(
-                    "Member must have length greater than or equal to {min}"
-                ));
+                fail(length_at_least(min));
             }
         }
         if let Some(max) = shape.max {
             if (length as f64) > max {
-                fail(format!(
-                    "Member must have length less than or equal to {max}"
-                ));
+                fail(length_at_most(max));
             }
         }
         if let Some(allowed) = &shape.allowed {
@@ -1333,9 +1303,7 @@ impl Check<'_> {
                     (Service::Lambda, "arn") => unwrapped(pattern),
                     _ => pattern,
                 };
-                fail(format!(
-                    "Member must satisfy regular expression pattern: {pattern}"
-                ));
+                fail(matching(pattern));
             }
         }
     }
@@ -1361,7 +1329,10 @@ impl Check<'_> {
                 .join(", ")
         );
         if let Some(max) = shape.max.filter(|max| items.len() as f64 > *max) {
-            self.errors.push(format!("Value '{shown}' at '{at}' failed to satisfy constraint: Member must have length less than or equal to {max}"));
+            self.errors.push(format!(
+                "Value '{shown}' at '{at}' failed to satisfy constraint: {}",
+                length_at_most(max)
+            ));
         } else {
             self.length(shape, items.len(), value, at);
         }
@@ -1401,22 +1372,9 @@ impl Check<'_> {
                 }
                 if self.errors.len() > before {
                     self.errors.truncate(before);
-                    let mut all = Vec::new();
-                    if let Some(max) = member.max {
-                        all.push(format!(
-                            "Member must have length less than or equal to {max}"
-                        ));
-                    }
-                    if let Some(min) = member.min {
-                        all.push(format!(
-                            "Member must have length greater than or equal to {min}"
-                        ));
-                    }
-                    all.push(format!(
-                        "Member must satisfy regular expression pattern: {}",
-                        unwrapped(pattern)
-                    ));
-                    all.push("Member must not be null".to_string());
+                    let mut all = bounds(member, Bound::Length);
+                    all.push(matching(unwrapped(pattern)));
+                    all.push(NOT_NULL.to_string());
                     self.errors.push(format!("Value '{shown}' at '{at}' failed to satisfy constraint: Member must satisfy constraint: [{}]", all.join(", ")));
                 }
                 return Ok(());
@@ -1432,12 +1390,18 @@ impl Check<'_> {
         let _ = value;
         if let Some(min) = shape.min {
             if (length as f64) < min {
-                self.errors.push(format!("Value at '{at}' failed to satisfy constraint: Member must have length greater than or equal to {min}"));
+                self.errors.push(format!(
+                    "Value at '{at}' failed to satisfy constraint: {}",
+                    length_at_least(min)
+                ));
             }
         }
         if let Some(max) = shape.max {
             if (length as f64) > max {
-                self.errors.push(format!("Value at '{at}' failed to satisfy constraint: Member must have length less than or equal to {max}"));
+                self.errors.push(format!(
+                    "Value at '{at}' failed to satisfy constraint: {}",
+                    length_at_most(max)
+                ));
             }
         }
     }
@@ -1445,15 +1409,68 @@ impl Check<'_> {
     fn range(&mut self, shape: &Shape, number: f64, value: &Value, at: &str) {
         if let Some(min) = shape.min {
             if number < min {
-                self.errors.push(format!("Value '{value}' at '{at}' failed to satisfy constraint: Member must have value greater than or equal to {min}"));
+                self.errors.push(format!(
+                    "Value '{value}' at '{at}' failed to satisfy constraint: Member must have value greater than or equal to {min}"
+                ));
             }
         }
         if let Some(max) = shape.max {
             if number > max {
-                self.errors.push(format!("Value '{value}' at '{at}' failed to satisfy constraint: Member must have value less than or equal to {max}"));
+                self.errors.push(format!(
+                    "Value '{value}' at '{at}' failed to satisfy constraint: Member must have value less than or equal to {max}"
+                ));
             }
         }
     }
+}
+
+/// The constraint AWS adds to a list of them for a member that must be present.
+const NOT_NULL: &str = "Member must not be null";
+
+fn length_at_most(max: f64) -> String {
+    format!("Member must have length less than or equal to {max}")
+}
+
+fn length_at_least(min: f64) -> String {
+    format!("Member must have length greater than or equal to {min}")
+}
+
+fn matching(pattern: &str) -> String {
+    format!("Member must satisfy regular expression pattern: {pattern}")
+}
+
+/// What a shape's bounds limit: its length, or its value (a number).
+#[derive(Clone, Copy)]
+enum Bound {
+    Length,
+    Value,
+}
+
+/// A shape's bounds as AWS lists them inside one "must satisfy constraint: […]", the maximum
+/// first; a value's as Java writes a double (recorded: routing_config_exc_toohigh).
+fn bounds(shape: &Shape, bound: Bound) -> Vec<String> {
+    let mut all = Vec::new();
+    match bound {
+        Bound::Length => {
+            all.extend(shape.max.map(length_at_most));
+            all.extend(shape.min.map(length_at_least));
+        }
+        Bound::Value => {
+            all.extend(shape.max.map(|max| {
+                format!(
+                    "Member must have value less than or equal to {}",
+                    java_double(max)
+                )
+            }));
+            all.extend(shape.min.map(|min| {
+                format!(
+                    "Member must have value greater than or equal to {}",
+                    java_double(min)
+                )
+            }));
+        }
+    }
+    all
 }
 
 /// `MemorySize` → `memorySize`, as AWS names members in validation messages.
