@@ -1321,23 +1321,10 @@ async fn a_client_context_reaches_a_callback_handler_as_recorded() {
         "bar"
     );
     replay.check("invocation", &answer);
-    let logged = common::until(Duration::from_secs(10), || async {
-        let body = json!({ "logGroupName": format!("/aws/lambda/{name}") });
-        let events = replay
-            .call(Service::Logs("FilterLogEvents"), "POST", "/", Some(body))
-            .await
-            .body["events"]
-            .clone();
-        events.as_array().is_some_and(|events| {
-            events.iter().any(|e| {
-                e["message"]
-                    .as_str()
-                    .is_some_and(|m| m.contains("Node.js Lambda handler executing."))
-            })
-        })
+    logged(&replay, name, |m| {
+        m.contains("Node.js Lambda handler executing.")
     })
     .await;
-    assert!(logged, "the handler's line was never logged");
     // A client context that is not base64 of a JSON object is refused.
     let refused = invoke(
         &replay,
@@ -1356,49 +1343,103 @@ const PYTHON_TIMEOUT: &str = "import logging\nimport time\n\n\ndef handler(event
 
 /// test_lambda.py::TestLambdaBehavior::test_lambda_invoke_no_timeout: a function of a 2 s
 /// timeout that waits 1 s answers `null`, and logs both of its lines.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_wait_within_the_timeout_completes_as_recorded() {
+/// LocalStack's `lambda_timeout_env.py`, verbatim: writes and reads a file in /tmp, sets and
+/// reads a global, or sleeps.
+const PYTHON_TIMEOUT_ENV: &str = "import logging\nimport time\n\nINTERNAL_NUMBER = 0\n\n\ndef handler(event, context):\n    if write_content := event.get(\"write-file\"):\n        with open(\"/tmp/temp-store\", mode=\"wt\") as f:\n            f.write(write_content)\n    elif event.get(\"read-file\"):\n        with open(\"/tmp/temp-store\", mode=\"rt\") as f:\n            payload = {\"content\": f.read(write_content)}\n            print(payload)\n            return payload\n    elif new_num := event.get(\"set-number\"):\n        global INTERNAL_NUMBER\n        INTERNAL_NUMBER = new_num\n    elif event.get(\"read-number\"):\n        payload = {\"number\": INTERNAL_NUMBER}\n        print(payload)\n        return payload\n    elif sleep_time := event.get(\"sleep\"):\n        try:\n            print(\"starting wait\")\n            time.sleep(sleep_time)\n            print(\"done waiting\")\n        except Exception as e:\n            print(\"exception while waiting\")\n            logging.error(e)\n";
+
+/// CreateFunction of a python3.12 `handler.py` (`handler.handler`) as LocalStack's
+/// `create_lambda_function` makes it, with `timeout`; checked against the recording's
+/// `create-result`.
+async fn create_python_handler(replay: &mut Replay, name: &str, code: &str, timeout: u32) {
     use base64::Engine;
-    let mut replay =
-        Replay::start(LAMBDA, "TestLambdaBehavior::test_lambda_invoke_no_timeout").await;
-    let name = "test_lambda_no_timeout";
-    let zip = package::write_zip(&[("handler.py", 0o644, PYTHON_TIMEOUT.as_bytes())]).unwrap();
+    let zip = package::write_zip(&[("handler.py", 0o644, code.as_bytes())]).unwrap();
     let body = json!({
         "FunctionName": name,
         "Runtime": "python3.12",
         "Handler": "handler.handler",
         "Role": "arn:aws:iam::000000000000:role/lambda-test-role",
         "Code": { "ZipFile": base64::engine::general_purpose::STANDARD.encode(zip) },
-        "Timeout": 2,
+        "Timeout": timeout,
         "Environment": { "Variables": {} },
         "Tags": {},
     });
-    let created = create(&replay, body).await;
+    let created = create(replay, body).await;
     replay.check_in("create-result", "CreateFunctionResponse", &created);
+}
+
+/// test_lambda.py::TestLambdaBehavior::test_lambda_invoke_no_timeout: a function of a 2 s
+/// timeout that waits 1 s answers `null`, and logs both of its lines.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wait_within_the_timeout_completes_as_recorded() {
+    let mut replay =
+        Replay::start(LAMBDA, "TestLambdaBehavior::test_lambda_invoke_no_timeout").await;
+    let name = "test_lambda_no_timeout";
+    create_python_handler(&mut replay, name, PYTHON_TIMEOUT, 2).await;
     let answer = invoke(&replay, name, None, Some(br#"{"wait": 1}"#), &[]).await;
     replay.check("invoke-result", &answer);
-    let both = common::until(Duration::from_secs(10), || async {
-        let body = json!({ "logGroupName": format!("/aws/lambda/{name}") });
-        let events = replay
-            .call(Service::Logs("FilterLogEvents"), "POST", "/", Some(body))
-            .await
-            .body["events"]
-            .clone();
-        let messages: Vec<String> = events
-            .as_array()
-            .map(|events| {
-                events
-                    .iter()
-                    .filter_map(|e| e["message"].as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
-        ["starting wait", "done waiting"]
-            .iter()
-            .all(|line| messages.iter().any(|m| m.contains(line)))
-    })
+    logged(&replay, name, |m| m.contains("starting wait")).await;
+    logged(&replay, name, |m| m.contains("done waiting")).await;
+    replay.stop().await;
+}
+
+/// test_lambda.py::TestLambdaBehavior::test_lambda_invoke_timed_out_environment_reuse: a
+/// function of a 1 s timeout keeps a file and a global between invocations; one that times out
+/// is stopped mid-sleep (it never logs "done waiting"), and the next invocation runs in a new
+/// process (the global is 0 again) that still finds the file. The timed-out invocation's own
+/// answer is held to the newer recording (test_lambda_invoke_with_timeout, 2025-11-25:
+/// `Sandbox.Timedout`, "RequestId: … Error: Task timed out after 1.00 seconds"), not to this
+/// one's of 2024-04-08 (an `errorMessage` alone, the log line's words), which AWS no longer
+/// answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timed_out_environment_is_replaced_as_recorded() {
+    let mut replay = Replay::start(
+        LAMBDA,
+        "TestLambdaBehavior::test_lambda_invoke_timed_out_environment_reuse",
+    )
     .await;
-    assert!(both, "both lines were not logged");
+    let name = "test_lambda_timeout_env";
+    create_python_handler(&mut replay, name, PYTHON_TIMEOUT_ENV, 1).await;
+    for (key, payload) in [
+        (
+            "invoke-result-file-write",
+            r#"{"write-file": "some-content"}"#,
+        ),
+        ("invoke-result-file-read", r#"{"read-file": true}"#),
+        ("invoke-result-set-number", r#"{"set-number": 42}"#),
+        ("invoke-result-read-number", r#"{"read-number": true}"#),
+    ] {
+        let answer = invoke(&replay, name, None, Some(payload.as_bytes()), &[]).await;
+        replay.check(key, &answer);
+    }
+    let timed_out = invoke(&replay, name, None, Some(br#"{"sleep": 2}"#), &[]).await;
+    assert_eq!(
+        timed_out.body["FunctionError"], "Unhandled",
+        "{timed_out:?}"
+    );
+    assert_eq!(
+        timed_out.body["Payload"]["errorType"], "Sandbox.Timedout",
+        "{timed_out:?}"
+    );
+    let events = logged(&replay, name, |m| m.contains("starting wait")).await;
+    assert!(
+        !events.iter().any(|e| e["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("done waiting"))),
+        "the timed-out invocation ran on: {events:?}"
+    );
+    for (key, payload) in [
+        (
+            "invoke-result-file-read-after-timeout",
+            r#"{"read-file": true}"#,
+        ),
+        (
+            "invoke-result-read-number-after-timeout",
+            r#"{"read-number": true}"#,
+        ),
+    ] {
+        let answer = invoke(&replay, name, None, Some(payload.as_bytes()), &[]).await;
+        replay.check(key, &answer);
+    }
     replay.stop().await;
 }
 
