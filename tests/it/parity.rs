@@ -955,6 +955,27 @@ fn qualifier_mismatch() -> (u16, Option<String>, Value) {
     invalid("The derived qualifier from the function name does not match the specified qualifier.")
 }
 
+/// test_lambda.py::TestRequestIdHandling::test_request_id_format (validated on AWS; it records
+/// nothing but its assertion): the request id an SDK reads from a Lambda answer is a
+/// lower-case UUID, whatever the operation, and a new one each time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lambda_request_ids_are_lower_case_uuids() {
+    use aws_sdk_lambda::operation::RequestId;
+    let cloud = common::local_cloud(LocalConfig::default()).await;
+    let sdk = Sdk::at(&cloud.endpoint()).await;
+    let uuid = regex::Regex::new(r"^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")
+        .unwrap();
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let listed = sdk.lambda.list_functions().send().await.unwrap();
+        let id = listed.request_id().unwrap_or_default().to_string();
+        assert!(uuid.is_match(&id), "ListFunctions' request id {id:?}");
+        seen.push(id);
+    }
+    assert_ne!(seen[0], seen[1], "each answer has its own request id");
+    cloud.stop().await;
+}
+
 /// test_lambda_api.snapshot.json: what Lambda answers for a function, version or region that
 /// is not there, and for a qualifier that contradicts the name. Each row: the recording, the
 /// request, and the answer (status, error code, and the body as sent: `Message` or `message`
