@@ -56,7 +56,11 @@ type Pools = HashMap<String, HashMap<String, HashMap<String, Arc<Pool>>>>;
 
 /// Where a function is, as `Pools` keys it: its ARN up to its account.
 fn place_of(function: &Function) -> &str {
-    let arn = function.arn.as_str();
+    place(&function.arn)
+}
+
+/// A function's ARN up to its account (`arn:PARTITION:lambda:REGION:ACCOUNT`).
+fn place(arn: &str) -> &str {
     let end = arn
         .match_indices(':')
         .nth(4)
@@ -450,7 +454,7 @@ impl Runtimes {
             drop(reservation);
             if healthy {
                 let current = lock(&pools)
-                    .get(&function.region)
+                    .get(place(&function.arn))
                     .and_then(|functions| functions.get(&function.name))
                     .and_then(|versions| versions.get(&function.version))
                     .is_some_and(|p| Arc::ptr_eq(p, &pool));
@@ -477,7 +481,6 @@ impl Runtimes {
 /// What an invocation's task needs of its function: cloning the whole `Function` (policy,
 /// tags, environment) for every invocation cost more than the hand-off itself.
 struct Invoked {
-    region: String,
     name: String,
     version: String,
     arn: String,
@@ -488,7 +491,6 @@ struct Invoked {
 impl Invoked {
     fn of(function: &Function) -> Invoked {
         Invoked {
-            region: function.region.clone(),
             name: function.name.clone(),
             version: function.version.clone(),
             arn: function.arn.clone(),
