@@ -18,11 +18,16 @@ tokio::task_local! {
 /// The account the running request (or a task it started) acts for; the default account
 /// outside any.
 pub fn account() -> Arc<str> {
-    static DEFAULT: std::sync::LazyLock<Arc<str>> =
-        std::sync::LazyLock::new(|| Arc::from(DEFAULT_ACCOUNT));
     CURRENT
         .try_with(Arc::clone)
-        .unwrap_or_else(|_| DEFAULT.clone())
+        .unwrap_or_else(|_| default_account())
+}
+
+/// The default account, shared: naming it allocates nothing (every unsigned request does).
+pub fn default_account() -> Arc<str> {
+    static DEFAULT: std::sync::LazyLock<Arc<str>> =
+        std::sync::LazyLock::new(|| Arc::from(DEFAULT_ACCOUNT));
+    DEFAULT.clone()
 }
 
 /// Runs `task` as `account`'s.
@@ -88,4 +93,47 @@ pub fn arn(region: &str, service: &str, resource: &str) -> String {
         partition(region).0,
         account()
     )
+}
+
+/// How many accounts one local cloud keeps (the default one included).
+pub const MAX_ACCOUNTS: usize = 32;
+
+/// A value per account, made the first time its account is named; finding one takes no lock
+/// (each slot is set once).
+pub struct PerAccount<T> {
+    slots: [std::sync::OnceLock<(Box<str>, T)>; MAX_ACCOUNTS],
+}
+
+impl<T> Default for PerAccount<T> {
+    fn default() -> Self {
+        PerAccount {
+            slots: std::array::from_fn(|_| std::sync::OnceLock::new()),
+        }
+    }
+}
+
+impl<T> PerAccount<T> {
+    /// `account`'s value, made by `make` the first time. Past `MAX_ACCOUNTS` accounts it
+    /// panics, which the router answers as an internal error.
+    pub fn of(&self, account: &str, make: impl FnOnce() -> T) -> &T {
+        let mut make = Some(make);
+        for slot in &self.slots {
+            let (id, value) = slot.get_or_init(|| {
+                let make = make.take().expect("made once");
+                (account.into(), make())
+            });
+            if &**id == account {
+                return value;
+            }
+        }
+        panic!("faqctl local keeps at most {MAX_ACCOUNTS} accounts");
+    }
+
+    /// Every account named so far and its value, in the order they were first named.
+    pub fn every(&self) -> impl Iterator<Item = (&str, &T)> {
+        self.slots
+            .iter()
+            .map_while(|slot| slot.get())
+            .map(|(id, value)| (&**id, value))
+    }
 }

@@ -76,7 +76,7 @@ pub async fn handle(cloud: &Arc<Cloud>, request: StageRequest<'_>) -> Response {
         // Another account's API (a stage URL names no account): served as that account's.
         // Looked for only when the request's account has no such API, so that the common
         // request takes no more locks.
-        if let Some(owner) = cloud.owner_of_api(request.api_id) {
+        if let Some(owner) = cloud.other_account_with(|db| db.api_by_id(request.api_id).is_some()) {
             return Box::pin(super::arns::in_account(owner, handle(cloud, request))).await;
         }
     }

@@ -129,7 +129,7 @@ impl Caller {
     pub fn account(&self) -> std::sync::Arc<str> {
         match self {
             Caller::Local => account(),
-            Caller::Session { .. } => DEFAULT_ACCOUNT.into(),
+            Caller::Session { .. } => super::arns::default_account(),
         }
     }
 
@@ -166,7 +166,7 @@ pub fn account_of(headers: &HeaderMap) -> std::sync::Arc<str> {
     if super::arns::account_key(key) {
         key.into()
     } else {
-        DEFAULT_ACCOUNT.into()
+        super::arns::default_account()
     }
 }
 

@@ -218,7 +218,8 @@ pub struct Cloud {
     throttles: Mutex<std::collections::HashMap<String, faults::Bucket>>,
     /// CloudWatch's metrics: `AWS/Lambda`'s of the invocations run, and those PutMetricData
     /// published (in memory, per minute).
-    metrics: Mutex<cloudwatch::Metrics>,
+    /// Each account's.
+    metrics: arns::PerAccount<Mutex<cloudwatch::Metrics>>,
     /// The address it listens on: a name the control plane answers to (`Host`).
     bind: IpAddr,
     limits: Limits,
@@ -233,13 +234,14 @@ impl Cloud {
         lock(self.accounts.of(&arns::account()))
     }
 
-    /// The account, other than the running request's, that has the REST API `id`.
-    fn owner_of_api(&self, id: &str) -> Option<Arc<str>> {
+    /// The account, other than the running request's, whose state `has` something: who
+    /// serves a stage URL or a function URL, which name no account.
+    fn other_account_with(&self, has: impl Fn(&Db) -> bool) -> Option<Arc<str>> {
         let current = arns::account();
         self.accounts
             .every()
             .filter(|(account, _)| *account != &*current)
-            .find(|(_, db)| lock(db).api_by_id(id).is_some())
+            .find(|(_, db)| has(&lock(db)))
             .map(|(account, _)| Arc::from(account))
     }
 
@@ -249,8 +251,9 @@ impl Cloud {
         lock(self.accounts.of(arns::DEFAULT_ACCOUNT))
     }
 
+    /// The metrics of the account the running request (or invocation) acts for.
     fn metrics(&self) -> MutexGuard<'_, cloudwatch::Metrics> {
-        lock(&self.metrics)
+        lock(self.metrics.of(&arns::account(), Default::default))
     }
 
     /// Publishes an invocation's metrics, as Lambda does after each one: `function` is what

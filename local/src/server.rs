@@ -104,7 +104,7 @@ impl LocalCloud {
             faults: injected,
             iam: permissions,
             throttles: Mutex::new(std::collections::HashMap::new()),
-            metrics: Mutex::new(Default::default()),
+            metrics: Default::default(),
             bind: config.bind,
             limits: config.limits,
             live_tail_limit: config.live_tail_limit,

@@ -2141,15 +2141,12 @@ fn next_event_id() -> u64 {
 /// One account's state, as the handlers and the environments share it.
 pub type SharedDb = std::sync::Arc<std::sync::Mutex<Db>>;
 
-/// How many accounts one local cloud keeps (the default one included).
-pub const MAX_ACCOUNTS: usize = 32;
-
 /// Every account's state, each a `Db` of its own, so that two accounts never see each other's
 /// resources and the same name can exist in both: the default account's from the start, another
 /// account's made the first time it is named (found again in its own directory of the state
-/// dir, `accounts/ID/`). Finding one takes no lock: the slots are set once each.
+/// dir, `accounts/ID/`).
 pub struct Accounts {
-    slots: [std::sync::OnceLock<(Box<str>, SharedDb)>; MAX_ACCOUNTS],
+    states: super::arns::PerAccount<SharedDb>,
     /// Where each account other than the default one keeps its state, when it is kept.
     dir: Option<PathBuf>,
     cache_provisioning_ms: i64,
@@ -2164,11 +2161,13 @@ impl Accounts {
             .unwrap_or_else(|p| p.into_inner())
             .cache_provisioning_ms;
         let accounts = Accounts {
-            slots: std::array::from_fn(|_| std::sync::OnceLock::new()),
+            states: super::arns::PerAccount::default(),
             dir,
             cache_provisioning_ms,
         };
-        let _ = accounts.slots[0].set((super::arns::DEFAULT_ACCOUNT.into(), default));
+        accounts
+            .states
+            .of(super::arns::DEFAULT_ACCOUNT, move || default);
         // The accounts a state dir kept are there from the start (a stage URL finds their APIs).
         let kept = accounts.dir.as_ref().map(|d| d.join("accounts"));
         for entry in kept
@@ -2185,16 +2184,9 @@ impl Accounts {
         accounts
     }
 
-    /// The state of `account`, made (or loaded from the state dir) the first time. Past
-    /// `MAX_ACCOUNTS` accounts it panics, which the router answers as an internal error.
+    /// The state of `account`, made (or loaded from the state dir) the first time.
     pub fn of(&self, account: &str) -> &SharedDb {
-        for slot in &self.slots {
-            let (id, db) = slot.get_or_init(|| (account.into(), self.open(account)));
-            if &**id == account {
-                return db;
-            }
-        }
-        panic!("faqctl local keeps at most {MAX_ACCOUNTS} accounts");
+        self.states.of(account, || self.open(account))
     }
 
     /// The state of `account` if it was ever named.
@@ -2206,10 +2198,7 @@ impl Accounts {
 
     /// Every account named so far, the default one first.
     pub fn every(&self) -> impl Iterator<Item = (&str, &SharedDb)> {
-        self.slots
-            .iter()
-            .map_while(|slot| slot.get())
-            .map(|(id, db)| (&**id, db))
+        self.states.every()
     }
 
     fn open(&self, account: &str) -> SharedDb {

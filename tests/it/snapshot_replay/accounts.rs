@@ -385,3 +385,56 @@ async fn shared_groups(replay: &Replay) -> Answer {
         .call(Service::Logs("DescribeLogGroups"), "POST", "/", Some(body))
         .await
 }
+
+/// A stage URL names no account: another account's API is served there, as that account's,
+/// while the account that signs nothing (the default one) has no such API.
+#[tokio::test]
+async fn another_accounts_stage_url_serves_its_api() {
+    use super::apigateway::{create_rest_api, deploy, invoke_stage, put_ok, StageUrl};
+    let mut replay = Replay::start(FEATURES, "TestLambdaMultiAccounts::test_get_function").await;
+    replay.sign_as(SECONDARY);
+    let api = create_rest_api(&replay, "theirs", None).await.body;
+    let (id, root) = (
+        api["id"].as_str().unwrap(),
+        api["rootResourceId"].as_str().unwrap(),
+    );
+    let method = format!("/restapis/{id}/resources/{root}/methods/GET");
+    put_ok(
+        &replay,
+        &method,
+        json!({ "authorizationType": "NONE" }),
+        201,
+    )
+    .await;
+    let request = json!({ "application/json": "{\"statusCode\": 200}" });
+    let integration = json!({ "type": "MOCK", "requestTemplates": request });
+    put_ok(&replay, &format!("{method}/integration"), integration, 201).await;
+    put_ok(&replay, &format!("{method}/responses/200"), json!({}), 201).await;
+    let answer = json!({ "responseTemplates": { "application/json": "{\"from\": \"b\"}" } });
+    let response = format!("{method}/integration/responses/200");
+    put_ok(&replay, &response, answer, 201).await;
+    deploy(&replay, id, "dev").await;
+    let served = invoke_stage(&replay, StageUrl::HostBased, (id, "dev", "/"), "GET").await;
+    assert_eq!(
+        (served.status, &served.body),
+        (200, &json!({ "from": "b" }))
+    );
+    replay.stop().await;
+}
+
+/// A function URL names no account either: another account's function answers at its URL.
+#[tokio::test]
+async fn another_accounts_function_url_answers() {
+    use super::function_urls::{open_url, request_url, url};
+    let mut replay = Replay::start(FEATURES, "TestLambdaMultiAccounts::test_get_function").await;
+    replay.sign_as(SECONDARY);
+    function(&replay, "with-url", "handler", PYTHON_ECHO).await;
+    let none = json!({ "AuthType": "NONE" });
+    let created = url(&replay, "POST", "with-url", None, Some(none)).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    open_url(&mut replay, "with-url").await;
+    let function_url = created.body["FunctionUrl"].as_str().unwrap();
+    let (status, _, text) = request_url(&replay, function_url, "GET", "", &[], Vec::new()).await;
+    assert_eq!(status, 200, "{text}");
+    replay.stop().await;
+}
