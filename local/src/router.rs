@@ -269,12 +269,13 @@ async fn serve(
     // A custom domain name (`Host: faq.example.com`): its base path mapping picks the stage.
     if !matches!(target, Target::Stage { .. }) {
         if let Some(host) = custom_host(headers) {
-            let routed = {
-                let db = cloud.db();
+            // A domain's request names no account: whichever account has the domain serves it.
+            let routed = cloud.accounts.every().find_map(|(_, db)| {
+                let db = super::lock(db);
                 db.has_domains()
                     .then(|| super::domains::route(&db, host, uri.path()))
                     .flatten()
-            };
+            });
             match routed {
                 Some(Ok((api_id, stage, path))) => {
                     target = Target::Stage {

@@ -387,39 +387,67 @@ async fn shared_groups(replay: &Replay) -> Answer {
 }
 
 /// A stage URL names no account: another account's API is served there, as that account's,
-/// while the account that signs nothing (the default one) has no such API.
+/// while the account that signs nothing (the default one) has no such API; so is its custom
+/// domain name's.
 #[tokio::test]
-async fn another_accounts_stage_url_serves_its_api() {
-    use super::apigateway::{create_rest_api, deploy, invoke_stage, put_ok, StageUrl};
+async fn another_accounts_stage_url_and_custom_domain_serve_its_api() {
+    use super::apigateway::{invoke_stage, StageUrl};
     let mut replay = Replay::start(FEATURES, "TestLambdaMultiAccounts::test_get_function").await;
     replay.sign_as(SECONDARY);
-    let api = create_rest_api(&replay, "theirs", None).await.body;
+    let id = mock_api(&replay).await;
+    let served = invoke_stage(&replay, StageUrl::HostBased, (&id, "dev", "/"), "GET").await;
+    assert_eq!(
+        (served.status, &served.body),
+        (200, &json!({ "from": "b" }))
+    );
+    let domain = json!({
+        "domainName": "b.example.com",
+        "regionalCertificateArn": "arn:aws:acm:us-east-1:000000000002:certificate/b",
+        "endpointConfiguration": { "types": ["REGIONAL"] },
+    });
+    let created = replay
+        .call(Service::ApiGateway, "POST", "/domainnames", Some(domain))
+        .await;
+    assert_eq!(created.status, 201, "{created:?}");
+    let mapping = json!({ "restApiId": id, "stage": "dev" });
+    let path = "/domainnames/b.example.com/basepathmappings";
+    let mapped = replay
+        .call(Service::ApiGateway, "POST", path, Some(mapping))
+        .await;
+    assert_eq!(mapped.status, 201, "{mapped:?}");
+    let answer = replay
+        .client
+        .get(format!("{}/", replay.cloud.endpoint()))
+        .header("host", "b.example.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 200);
+    assert_eq!(answer.text().await.unwrap(), "{\"from\": \"b\"}");
+    replay.stop().await;
+}
+
+/// A REST API with a MOCK `GET /` answering `{"from": "b"}`, deployed to the stage `dev`;
+/// its id.
+async fn mock_api(replay: &Replay) -> String {
+    use super::apigateway::{create_rest_api, deploy, put_ok};
+    let api = create_rest_api(replay, "theirs", None).await.body;
     let (id, root) = (
         api["id"].as_str().unwrap(),
         api["rootResourceId"].as_str().unwrap(),
     );
     let method = format!("/restapis/{id}/resources/{root}/methods/GET");
-    put_ok(
-        &replay,
-        &method,
-        json!({ "authorizationType": "NONE" }),
-        201,
-    )
-    .await;
+    let open = json!({ "authorizationType": "NONE" });
+    put_ok(replay, &method, open, 201).await;
     let request = json!({ "application/json": "{\"statusCode\": 200}" });
     let integration = json!({ "type": "MOCK", "requestTemplates": request });
-    put_ok(&replay, &format!("{method}/integration"), integration, 201).await;
-    put_ok(&replay, &format!("{method}/responses/200"), json!({}), 201).await;
+    put_ok(replay, &format!("{method}/integration"), integration, 201).await;
+    put_ok(replay, &format!("{method}/responses/200"), json!({}), 201).await;
     let answer = json!({ "responseTemplates": { "application/json": "{\"from\": \"b\"}" } });
     let response = format!("{method}/integration/responses/200");
-    put_ok(&replay, &response, answer, 201).await;
-    deploy(&replay, id, "dev").await;
-    let served = invoke_stage(&replay, StageUrl::HostBased, (id, "dev", "/"), "GET").await;
-    assert_eq!(
-        (served.status, &served.body),
-        (200, &json!({ "from": "b" }))
-    );
-    replay.stop().await;
+    put_ok(replay, &response, answer, 201).await;
+    deploy(replay, id, "dev").await;
+    id.to_string()
 }
 
 /// A function URL names no account either: another account's function answers at its URL.
