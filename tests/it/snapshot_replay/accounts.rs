@@ -466,3 +466,36 @@ async fn another_accounts_function_url_answers() {
     assert_eq!(status, 200, "{text}");
     replay.stop().await;
 }
+
+/// Another account's state is kept in the state dir too (`accounts/ID/`): after a restart
+/// with the same dir, its function is there again, still its own.
+#[tokio::test]
+async fn another_accounts_state_survives_a_restart() {
+    let state = tempfile::tempdir().unwrap();
+    let config = || faqctl::local::LocalConfig {
+        state_dir: Some(state.path().to_path_buf()),
+        ..Default::default()
+    };
+    let test = "TestLambdaMultiAccounts::test_get_function";
+    let mut replay = Replay::start_with(FEATURES, test, config()).await;
+    replay.sign_as(SECONDARY);
+    let arn = function(&replay, "kept", "handler", PYTHON_ECHO).await;
+    replay.stop().await;
+    let mut replay = Replay::start_with(FEATURES, test, config()).await;
+    let path = "/2015-03-31/functions/kept";
+    let primary = replay.call(Service::Lambda, "GET", path, None).await;
+    assert_eq!(
+        primary.status, 404,
+        "not the default account's: {primary:?}"
+    );
+    replay.sign_as(SECONDARY);
+    let kept = ok(&replay, "GET", path, None, 200).await;
+    assert_eq!(kept.body["Configuration"]["FunctionArn"], arn.as_str());
+    let invoked = replay.invoke("kept", Some(b"{\"again\":1}".to_vec())).await;
+    assert_eq!(
+        invoked.body["Payload"],
+        json!({ "again": 1 }),
+        "{invoked:?}"
+    );
+    replay.stop().await;
+}
