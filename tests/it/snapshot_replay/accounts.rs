@@ -499,3 +499,31 @@ async fn another_accounts_state_survives_a_restart() {
     );
     replay.stop().await;
 }
+
+/// The AWS SDK signing with LocalStack's secondary credentials (`000000000002` / `test2`) is
+/// that account's root: sts:GetCallerIdentity says so.
+#[tokio::test]
+async fn an_accounts_own_key_signs_as_its_root() {
+    let replay = Replay::start(FEATURES, "TestLambdaMultiAccounts::test_get_function").await;
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(replay.cloud.endpoint())
+        .credentials_provider(aws_sdk_lambda::config::Credentials::new(
+            SECONDARY,
+            "test2",
+            None,
+            None,
+            "secondary",
+        ))
+        .load()
+        .await;
+    let identity = aws_sdk_sts::Client::new(&config)
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(identity.account(), Some(SECONDARY));
+    assert_eq!(identity.arn(), Some("arn:aws:iam::000000000002:root"));
+    assert_eq!(identity.user_id(), Some(SECONDARY));
+    replay.stop().await;
+}
