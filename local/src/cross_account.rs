@@ -47,6 +47,9 @@ struct Named<'a> {
     name: &'a str,
     /// A layer's version number (a layer's ARN only).
     layer_version: Option<u64>,
+    /// A function's version or alias (its ARN's, or the `Qualifier` member): its own policy
+    /// is the one that grants.
+    qualifier: Option<&'a str>,
     /// The ARN the refusal names.
     arn: String,
 }
@@ -130,11 +133,19 @@ fn named<'a>(operation: Operation, region: &'a str, input: &'a Value) -> Option<
         }
         _ => member.to_string(),
     };
+    let qualifier = match kind {
+        "function" => rest
+            .first()
+            .copied()
+            .or_else(|| input["Qualifier"].as_str()),
+        _ => None,
+    };
     Some(Named {
         account,
         region: in_region,
         name,
         layer_version,
+        qualifier,
         arn,
     })
 }
@@ -152,10 +163,11 @@ fn granted(
         Operation::GetLayerVersion | Operation::GetLayerVersionByArn => db
             .layer(named.region, named.name)
             .and_then(|layer| layer.versions.get(&named.layer_version?))
-            .map(|version| &version.policy),
+            .map(|version| version.policy.clone()),
         op if FUNCTION_OPERATIONS.contains(&op) => db
             .function(named.region, named.name)
-            .map(|function| &function.policy),
+            .and_then(|function| super::versions::resolve(function, named.qualifier))
+            .map(|resolved| resolved.policy),
         _ => None,
     };
     statements.is_some_and(|statements| {

@@ -527,3 +527,36 @@ async fn an_accounts_own_key_signs_as_its_root() {
     assert_eq!(identity.user_id(), Some(SECONDARY));
     replay.stop().await;
 }
+
+/// A version's or alias' ARN is judged by its own policy (AddPermission with `Qualifier`): the
+/// function's grant does not reach it.
+#[tokio::test]
+async fn an_aliases_cross_account_call_needs_the_aliases_permission() {
+    let mut replay = Replay::start(FEATURES, "TestLambdaMultiAccounts::test_get_function").await;
+    let arn = shared_function(&mut replay, "aliased").await;
+    replay.sign_as(PRIMARY);
+    let alias = json!({ "FunctionVersion": "$LATEST", "Name": "live" });
+    ok(
+        &replay,
+        "POST",
+        "/2015-03-31/functions/aliased/aliases",
+        Some(alias),
+        201,
+    )
+    .await;
+    replay.sign_as(SECONDARY);
+    let refused = replay.invoke(&format!("{arn}:live"), None).await;
+    assert_eq!(
+        refused.status, 403,
+        "the function's grant is not the alias': {refused:?}"
+    );
+    replay.sign_as(PRIMARY);
+    let grant =
+        json!({ "StatementId": "live", "Principal": SECONDARY, "Action": "lambda:InvokeFunction" });
+    let path = "/2015-03-31/functions/aliased/policy?Qualifier=live";
+    ok(&replay, "POST", path, Some(grant), 201).await;
+    replay.sign_as(SECONDARY);
+    let invoked = replay.invoke(&format!("{arn}:live"), None).await;
+    assert_eq!(invoked.status, 200, "{invoked:?}");
+    replay.stop().await;
+}
