@@ -1,8 +1,44 @@
-//! The local account and ARNs in a region's partition: a leaf, so that every module may name
+//! The accounts and ARNs in a region's partition: a leaf, so that every module may name
 //! resources without reaching into the state.
+//!
+//! Each request acts for one account: the router runs it in that account's scope (`in_account`)
+//! and everything it names, ARNs and messages, carries `account()`; the tasks it starts keep
+//! the scope (`tasks.rs`).
 
-/// The account every local ARN is in (LocalStack uses the same).
-pub const ACCOUNT: &str = "000000000000";
+use std::sync::Arc;
+
+/// The default account: the local identity's default credentials sign as it (LocalStack
+/// uses the same).
+pub const DEFAULT_ACCOUNT: &str = "000000000000";
+
+tokio::task_local! {
+    static CURRENT: Arc<str>;
+}
+
+/// The account the running request (or a task it started) acts for; the default account
+/// outside any.
+pub fn account() -> Arc<str> {
+    CURRENT
+        .try_with(Arc::clone)
+        .unwrap_or_else(|_| default_account())
+}
+
+/// The default account, shared: naming it allocates nothing (every unsigned request does).
+pub fn default_account() -> Arc<str> {
+    static DEFAULT: std::sync::LazyLock<Arc<str>> =
+        std::sync::LazyLock::new(|| Arc::from(DEFAULT_ACCOUNT));
+    DEFAULT.clone()
+}
+
+/// Runs `task` as `account`'s.
+pub async fn in_account<T>(account: Arc<str>, task: impl std::future::Future<Output = T>) -> T {
+    CURRENT.scope(account, task).await
+}
+
+/// Whether an access key id names an account: exactly 12 digits, as LocalStack takes it.
+pub fn account_key(access_key: &str) -> bool {
+    access_key.len() == 12 && access_key.bytes().all(|b| b.is_ascii_digit())
+}
 
 /// A managed runtime's version ARN, as Lambda answers it in RuntimeVersionConfig and writes it
 /// in INIT_START: it belongs to no account (`arn:aws:lambda:REGION::runtime:HASH`), the hash a
@@ -50,10 +86,54 @@ pub fn partition(region: &str) -> (&'static str, &'static str) {
     }
 }
 
-/// An ARN of the local account in a region's partition.
+/// An ARN of the current account in a region's partition.
 pub fn arn(region: &str, service: &str, resource: &str) -> String {
     format!(
-        "arn:{}:{service}:{region}:{ACCOUNT}:{resource}",
-        partition(region).0
+        "arn:{}:{service}:{region}:{}:{resource}",
+        partition(region).0,
+        account()
     )
+}
+
+/// How many accounts one local cloud keeps (the default one included).
+pub const MAX_ACCOUNTS: usize = 32;
+
+/// A value per account, made the first time its account is named; finding one takes no lock
+/// (each slot is set once).
+pub struct PerAccount<T> {
+    slots: [std::sync::OnceLock<(Box<str>, T)>; MAX_ACCOUNTS],
+}
+
+impl<T> Default for PerAccount<T> {
+    fn default() -> Self {
+        PerAccount {
+            slots: std::array::from_fn(|_| std::sync::OnceLock::new()),
+        }
+    }
+}
+
+impl<T> PerAccount<T> {
+    /// `account`'s value, made by `make` the first time. Past `MAX_ACCOUNTS` accounts it
+    /// panics, which the router answers as an internal error.
+    pub fn of(&self, account: &str, make: impl FnOnce() -> T) -> &T {
+        let mut make = Some(make);
+        for slot in &self.slots {
+            let (id, value) = slot.get_or_init(|| {
+                let make = make.take().expect("made once");
+                (account.into(), make())
+            });
+            if &**id == account {
+                return value;
+            }
+        }
+        panic!("faqctl local keeps at most {MAX_ACCOUNTS} accounts");
+    }
+
+    /// Every account named so far and its value, in the order they were first named.
+    pub fn every(&self) -> impl Iterator<Item = (&str, &T)> {
+        self.slots
+            .iter()
+            .map_while(|slot| slot.get())
+            .map(|(id, value)| (&**id, value))
+    }
 }

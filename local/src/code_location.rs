@@ -69,13 +69,24 @@ pub fn newest(code_dir: &Path, revision: u64) -> std::path::PathBuf {
     }
 }
 
+/// Where the current account's code is kept under the code root: the default account's at the
+/// root, another's under `accounts/ID/`, so that a name can exist in both.
+pub fn account_prefix() -> String {
+    let account = super::arns::account();
+    if &*account == super::arns::DEFAULT_ACCOUNT {
+        String::new()
+    } else {
+        format!("accounts/{account}/")
+    }
+}
+
 /// The location of a function's code, at the host the caller reached the local cloud by.
 pub fn location(host: &str, region: &str, function: &str, code_dir: &Path) -> String {
     let revision = code_dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let object = format!("{region}/{function}/{revision}.zip");
+    let object = format!("{}{region}/{function}/{revision}.zip", account_prefix());
     let date = amz_date(super::clock::now_secs());
     let signature = signature(&object, &date);
     format!(

@@ -17,7 +17,6 @@ use axum::response::Response;
 use base64::Engine;
 use serde_json::{json, Value};
 
-use super::arns::ACCOUNT;
 use super::clock::now_ms;
 use super::iam::glob;
 use super::ids::{new_request_id, random_hex, random_id};
@@ -73,6 +72,14 @@ pub async fn handle(cloud: &Arc<Cloud>, request: StageRequest<'_>) -> Response {
             Some((stage.settings.clone(), api.region.clone()))
         })
     };
+    if settings.is_none() {
+        // Another account's API (a stage URL names no account): served as that account's.
+        // Looked for only when the request's account has no such API, so that the common
+        // request takes no more locks.
+        if let Some(owner) = cloud.other_account_with(|db| db.api_by_id(request.api_id).is_some()) {
+            return Box::pin(super::arns::in_account(owner, handle(cloud, request))).await;
+        }
+    }
     let info_enabled = settings
         .as_ref()
         .is_some_and(|(settings, _)| settings.logging_level.as_deref() == Some("INFO"));
@@ -1103,7 +1110,7 @@ fn check_signature(
     trace.info(|| format!("Authorization succeeded: {user_arn}"));
     Ok(Signer {
         access_key: auth.access_key,
-        account_id: ACCOUNT.to_string(),
+        account_id: super::arns::account().to_string(),
         caller: caller.unique_id(),
         user_arn,
     })
@@ -2148,6 +2155,7 @@ fn proxy_event(
         .unwrap_or("127.0.0.1")
         .trim();
     let now = now_ms();
+    let account = super::arns::account();
     let event = ProxyEvent {
         resource: &resource.path,
         path: request.path,
@@ -2166,7 +2174,7 @@ fn proxy_event(
             extended_request_id: random_id(16),
             request_time: super::clock::clf_time(now),
             path: format!("/{}{}", request.stage, request.path),
-            account_id: ACCOUNT,
+            account_id: &account,
             protocol: "HTTP/1.1",
             stage: request.stage,
             domain_prefix: request.api_id,

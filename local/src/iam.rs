@@ -19,7 +19,7 @@ use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use serde_json::Value;
 
-use super::arns::{arn, partition, ACCOUNT};
+use super::arns::{account, arn, partition, DEFAULT_ACCOUNT};
 use super::faults::Service;
 use super::shapes::apigateway::ErrorCode as ApiGatewayError;
 use super::shapes::cloudwatch::ErrorCode as CloudWatchError;
@@ -115,7 +115,22 @@ impl Caller {
             Caller::Local => ("faqctl-local", "faqctl"),
             Caller::Session { role, name, .. } => (role.as_str(), name.as_str()),
         };
-        format!("arn:{partition}:sts::{ACCOUNT}:assumed-role/{role}/{name}")
+        let account = self.account();
+        if *self == Caller::Local && &*account != DEFAULT_ACCOUNT {
+            // An account's own key (12 digits) signs as the account, LocalStack's way.
+            return format!("arn:{partition}:iam::{account}:root");
+        }
+        format!("arn:{partition}:sts::{account}:assumed-role/{role}/{name}")
+    }
+
+    /// Its account: a role session's is its role's (the roles are the default account's), the
+    /// local identity's the one its access key names (`arns::account_key`), which the request
+    /// runs as.
+    pub fn account(&self) -> std::sync::Arc<str> {
+        match self {
+            Caller::Local => account(),
+            Caller::Session { .. } => super::arns::default_account(),
+        }
     }
 
     /// Its unique id as API Gateway's `requestContext.identity.caller` gives it: the role's id
@@ -133,7 +148,25 @@ impl Caller {
             Caller::Local => "faqctl-local",
             Caller::Session { role, .. } => role,
         };
-        format!("arn:{partition}:iam::{ACCOUNT}:role/{role}")
+        format!("arn:{partition}:iam::{DEFAULT_ACCOUNT}:role/{role}")
+    }
+}
+
+/// The account a request is signed as: the one its access key id names when that is 12 digits
+/// (as LocalStack takes it: `000000000002`), the default account for any other key (the
+/// default credentials, `--credentials`' keys, role sessions, whose roles are the default
+/// account's) and for an unsigned request.
+pub fn account_of(headers: &HeaderMap) -> std::sync::Arc<str> {
+    let key = headers
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
+        .and_then(|auth| auth.split("Credential=").nth(1))
+        .and_then(|credential| credential.split('/').next())
+        .unwrap_or_default();
+    if super::arns::account_key(key) {
+        key.into()
+    } else {
+        super::arns::default_account()
     }
 }
 
@@ -359,8 +392,8 @@ impl Iam {
         };
         let principals = [
             "*".to_string(),
-            ACCOUNT.to_string(),
-            format!("arn:{partition}:iam::{ACCOUNT}:root"),
+            caller.account().to_string(),
+            format!("arn:{partition}:iam::{}:root", caller.account()),
             caller.role_arn(partition),
             caller.arn(partition),
         ];

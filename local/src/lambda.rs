@@ -119,8 +119,29 @@ pub fn too_large(operation: Option<Operation>) -> ErrorCode {
 
 /// Performs an operation: its typed input (the path's, query's, headers' and body's members,
 /// held to the model) to one function per operation, as mini-redis applies a `Command`.
-/// `region` is the request's (its SigV4 scope); `body` is Invoke's payload.
+/// `region` is the request's (its SigV4 scope); `body` is Invoke's payload. A call on another
+/// account's function or layer runs as that account's, if its resource policy lets it.
 pub async fn apply(
+    cloud: &Arc<Cloud>,
+    operation: Operation,
+    region: &str,
+    input: Value,
+    body: &[u8],
+    headers: &axum::http::HeaderMap,
+) -> Response {
+    use super::cross_account::{owner, Acting};
+    match owner(cloud, operation, region, &input) {
+        Acting::Own => apply_own(cloud, operation, region, input, body, headers).await,
+        Acting::As(owner) => {
+            let call = apply_own(cloud, operation, region, input, body, headers);
+            Box::pin(super::arns::in_account(owner, call)).await
+        }
+        Acting::Refused(refusal) => refusal,
+    }
+}
+
+/// Performs an operation in the account the request acts in.
+async fn apply_own(
     cloud: &Arc<Cloud>,
     operation: Operation,
     region: &str,
@@ -305,7 +326,7 @@ fn in_this_account(name_or_arn: &str) -> bool {
         [account, "function", ..] => Some(*account),
         _ => None,
     };
-    account.is_none_or(|a| a == super::arns::ACCOUNT)
+    account.is_none_or(|a| a == &*super::arns::account())
 }
 
 /// Runs `f` on what the qualifier names: `$LATEST`, a published version, or an alias' version

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use super::arns::ACCOUNT;
+use super::arns::account;
 use super::clock::now_ms;
 use super::error::AwsError;
 use super::ids::new_request_id;
@@ -54,7 +54,7 @@ fn groups(input: &StartQueryRequest) -> Answer<Vec<String>> {
 fn missing_group(name: &str) -> AwsError {
     AwsError::new(
         ErrorCode::ResourceNotFoundException,
-        format!("Log group '{name}' does not exist for account ID '{ACCOUNT}' (Service: AWSLogs; Status Code: 400; Error Code: ResourceNotFoundException; Request ID: {}; Proxy: null)", new_request_id()),
+        format!("Log group '{name}' does not exist for account ID '{}' (Service: AWSLogs; Status Code: 400; Error Code: ResourceNotFoundException; Request ID: {}; Proxy: null)", account(), new_request_id()),
     )
 }
 
@@ -104,7 +104,8 @@ pub async fn start_query(
         candidates
     };
     let limit = input.limit.map_or(DEFAULT_LIMIT, |l| l.max(1) as usize);
-    let outcome = tokio::task::spawn_blocking(move || run(&query, &candidates, limit))
+    let owner = account();
+    let outcome = tokio::task::spawn_blocking(move || run(&query, &candidates, &owner, limit))
         .await
         .map_err(|_| AwsError::new(ErrorCode::ServiceUnavailableException, "the query failed"))?;
     let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
@@ -136,6 +137,7 @@ pub async fn start_query(
 fn run(
     query: &log_insights::Query,
     candidates: &[(Arc<str>, Arc<str>, LogEvent)],
+    owner: &str,
     limit: usize,
 ) -> log_insights::Outcome {
     let events: Vec<Event> = candidates
@@ -149,7 +151,7 @@ fn run(
             id: e.id,
         })
         .collect();
-    query.run(&events, ACCOUNT, limit)
+    query.run(&events, owner, limit)
 }
 
 fn missing_query() -> AwsError {

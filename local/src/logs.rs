@@ -663,7 +663,7 @@ mod live_tail {
     use serde_json::{json, Value};
     use tokio::sync::broadcast::error::RecvError;
 
-    use super::super::arns::{partition, ACCOUNT};
+    use super::super::arns::{account, partition};
     use super::super::error::{AwsError, Protocol};
     use super::super::shapes::logs::{
         ErrorCode, LiveTailSessionLogEvent, LiveTailSessionMetadata, LiveTailSessionStart,
@@ -695,8 +695,9 @@ mod live_tail {
         let identifiers = input.log_group_identifiers;
         // Live Tail takes log groups by ARN (without the `:*` of DescribeLogGroups' `arn`).
         let prefix = format!(
-            "arn:{}:logs:{region}:{ACCOUNT}:log-group:",
-            partition(region).0
+            "arn:{}:logs:{region}:{}:log-group:",
+            partition(region).0,
+            account()
         );
         let mut groups: HashMap<String, String> = HashMap::new();
         {

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use axum::response::Response;
 
-use super::arns::{partition, ACCOUNT};
+use super::arns::{partition, DEFAULT_ACCOUNT};
 use super::iam::{Caller, Iam, Role, RoleError};
 use super::ids::new_request_id;
 use super::query;
@@ -69,7 +69,7 @@ fn policy_characters(document: &str) -> usize {
 
 pub fn role_arn(partition: &str, role: &Role) -> String {
     format!(
-        "arn:{partition}:iam::{ACCOUNT}:role{}{}",
+        "arn:{partition}:iam::{DEFAULT_ACCOUNT}:role{}{}",
         role.path, role.name
     )
 }
@@ -236,7 +236,7 @@ impl Request<'_> {
                 .unwrap_or_else(|| "/".into()),
         };
         format!(
-            "arn:{}:iam::{ACCOUNT}:role{path}{}",
+            "arn:{}:iam::{DEFAULT_ACCOUNT}:role{path}{}",
             self.partition,
             self.role_name()
         )

@@ -231,9 +231,10 @@ pub async fn dispatch(State(cloud): State<Arc<Cloud>>, request: Request) -> Resp
         .get::<Arc<ConnectionHeads>>()
         .and_then(|heads| heads.take(&parts.headers));
     let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
-    let answer = AssertUnwindSafe(serve(&cloud, &method, &uri, &headers, names, body))
-        .catch_unwind()
-        .await;
+    // The request acts for its signer's account throughout: its state, ARNs and messages.
+    let account = iam::account_of(&headers);
+    let served = AssertUnwindSafe(serve(&cloud, &method, &uri, &headers, names, body));
+    let answer = super::arns::in_account(account, served.catch_unwind()).await;
     match answer {
         Ok(response) => response,
         Err(panic) => {
@@ -268,12 +269,13 @@ async fn serve(
     // A custom domain name (`Host: faq.example.com`): its base path mapping picks the stage.
     if !matches!(target, Target::Stage { .. }) {
         if let Some(host) = custom_host(headers) {
-            let routed = {
-                let db = cloud.db();
+            // A domain's request names no account: whichever account has the domain serves it.
+            let routed = cloud.accounts.every().find_map(|(_, db)| {
+                let db = super::lock(db);
                 db.has_domains()
                     .then(|| super::domains::route(&db, host, uri.path()))
                     .flatten()
-            };
+            });
             match routed {
                 Some(Ok((api_id, stage, path))) => {
                     target = Target::Stage {
@@ -345,7 +347,7 @@ async fn serve(
             let caller = match cloud.iam.caller(headers) {
                 Ok(caller) => caller,
                 Err(refusal) => {
-                    cloud.db().count(&format!("{action} (bad credentials)"));
+                    cloud.default_db().count(&format!("{action} (bad credentials)"));
                     // STS and IAM name an unknown or wrong token InvalidClientTokenId.
                     let code = match refusal.code {
                         "UnrecognizedClientException" => "InvalidClientTokenId",
@@ -360,7 +362,7 @@ async fn serve(
                     return query::error(namespace, 403, &ids::new_request_id(), code, refusal.message);
                 }
             };
-            cloud.db().count(&action);
+            cloud.default_db().count(&action);
             if target == Target::Sts {
                 sts::handle(&cloud.iam, &caller, &region, &body)
             } else {
@@ -744,7 +746,7 @@ async fn call_service(
     // An operation it does not emulate is answered before anything else, as AWS answers one it
     // does not know: there is nothing to authorize.
     if operation == "Unknown" {
-        cloud.db().count(operation);
+        cloud.default_db().count(operation);
         return unknown_operation(service, method, uri.path(), headers, body);
     }
     // Whose credentials, then IAM, as AWS authenticates and authorizes before it throttles
@@ -752,7 +754,9 @@ async fn call_service(
     let caller = match cloud.iam.caller(headers) {
         Ok(caller) => caller,
         Err(refusal) => {
-            cloud.db().count(&format!("{operation} (bad credentials)"));
+            cloud
+                .default_db()
+                .count(&format!("{operation} (bad credentials)"));
             return iam::bad_credentials(service, &refusal);
         }
     };
@@ -766,20 +770,22 @@ async fn call_service(
         body,
     );
     if let Some(missing) = cloud.iam.missing(&caller, &needs) {
-        cloud.db().count(&format!("{operation} (denied)"));
+        cloud.default_db().count(&format!("{operation} (denied)"));
         return iam::access_denied(service, &caller, &missing, region);
     }
     // Every member against AWS's service model, before any handler sees the request.
     let json = match validate(service, operation, uri, headers, body).await {
         Ok(json) => json,
         Err(invalid) => {
-            cloud.db().count(&format!("{operation} (invalid)"));
+            cloud.default_db().count(&format!("{operation} (invalid)"));
             let (code, message) = invalid.code_and_message(service);
             return invalid_request(service, code, &message);
         }
     };
     if let Some(wait) = cloud.faults.rate_limited(service, operation) {
-        cloud.db().count(&format!("{operation} (throttled)"));
+        cloud
+            .default_db()
+            .count(&format!("{operation} (throttled)"));
         return throttled(service, wait);
     }
     // A slow answer is computed at once and delivered late, so that what it read is as old
@@ -787,7 +793,7 @@ async fn call_service(
     let mut slow = None;
     let mut lost = false;
     if let Some(fault) = cloud.faults.take(operation) {
-        cloud.db().count(&format!("{operation} (fault)"));
+        cloud.default_db().count(&format!("{operation} (fault)"));
         match faults::respond(&fault, service) {
             Some(response) => return response,
             None => match fault {
@@ -798,7 +804,7 @@ async fn call_service(
             },
         }
     }
-    cloud.db().count(operation);
+    cloud.default_db().count(operation);
     let writes = call.writes();
     let response = apply_call(cloud, call, json, uri, headers, region, body).await;
     if writes && response.status().is_success() {

@@ -49,21 +49,44 @@ pub struct InvokeResult {
     pub throttled: bool,
 }
 
-/// Region → function → version (`$LATEST`, `3`) → its pool: functions of one name in two
-/// regions are two, and finding a pool allocates nothing.
+/// Account and region (`arn:PARTITION:lambda:REGION:ACCOUNT`) → function → version
+/// (`$LATEST`, `3`) → its pool: functions of one name in two regions or accounts are two, and
+/// finding a pool allocates nothing.
 type Pools = HashMap<String, HashMap<String, HashMap<String, Arc<Pool>>>>;
+
+/// Where a function is, as `Pools` keys it: its ARN up to its account.
+fn place_of(function: &Function) -> &str {
+    place(&function.arn)
+}
+
+/// A function's ARN up to its account (`arn:PARTITION:lambda:REGION:ACCOUNT`).
+fn place(arn: &str) -> &str {
+    let end = arn
+        .match_indices(':')
+        .nth(4)
+        .map_or(arn.len(), |(at, _)| at);
+    &arn[..end]
+}
+
+/// The place (as `Pools` keys it) of a region of the current account.
+fn place_in(region: &str) -> String {
+    let mut place = super::arns::arn(region, "lambda", "");
+    place.pop();
+    place
+}
 
 /// The pool of one version of a function, if it has one.
 fn pool_of<'a>(pools: &'a Pools, function: &Function) -> Option<&'a Arc<Pool>> {
     pools
-        .get(&function.region)?
+        .get(place_of(function))?
         .get(&function.name)?
         .get(&function.version)
 }
 
 /// Every function's pool of environments.
 pub struct Runtimes {
-    db: Arc<Mutex<Db>>,
+    /// Each account's state: an environment logs to its function's account.
+    accounts: Arc<super::state::Accounts>,
     pools: Arc<Mutex<Pools>>,
     max_environments: usize,
     /// The process groups of every environment alive: each `bootstrap` leads its own, so that
@@ -79,12 +102,12 @@ pub struct Runtimes {
     in_flight: Arc<AtomicUsize>,
     /// When a lone invocation is placed.
     placement: PlacementMode,
-    /// Invocations in flight per function (region, name), its versions together, counted for
+    /// Invocations in flight per function (place, name), its versions together, counted for
     /// the functions with a reserved concurrency only: what the reservation bounds.
     reserved: Arc<ReservedCounts>,
 }
 
-/// Invocations in flight per function (region, name), for those with a reservation.
+/// Invocations in flight per function (place, name), for those with a reservation.
 type ReservedCounts = Mutex<HashMap<(String, String), usize>>;
 
 /// One invocation counted against its function's reserved concurrency while it lives.
@@ -100,7 +123,7 @@ impl Reservation {
         let Some(limit) = function.reserved_concurrency else {
             return Ok(None);
         };
-        let key = (function.region.clone(), function.name.clone());
+        let key = (place_of(function).to_string(), function.name.clone());
         let mut held = lock(counts);
         let running = held.entry(key.clone()).or_insert(0);
         if *running >= usize::try_from(limit).unwrap_or(0) {
@@ -233,15 +256,20 @@ struct Pool {
 }
 
 impl Runtimes {
+    /// The state of the account the running request acts for.
+    fn db(&self) -> Arc<Mutex<Db>> {
+        self.accounts.of(&super::arns::account()).clone()
+    }
+
     pub fn new(
-        db: Arc<Mutex<Db>>,
+        accounts: Arc<super::state::Accounts>,
         max_environments: usize,
         placement: PlacementMode,
         tasks: Arc<Tasks>,
     ) -> Runtimes {
         Runtimes {
             tasks,
-            db,
+            accounts,
             pools: Arc::new(Mutex::new(HashMap::new())),
             max_environments: max_environments.max(1),
             groups: Groups::default(),
@@ -271,7 +299,7 @@ impl Runtimes {
                 });
                 // Replacing the pool drops its idle environments: their processes are killed.
                 pools
-                    .entry(function.region.clone())
+                    .entry(place_of(function).to_string())
                     .or_default()
                     .entry(function.name.clone())
                     .or_default()
@@ -290,7 +318,7 @@ impl Runtimes {
         let count = count.min(self.max_environments);
         pool.provisioning.fetch_add(count, Ordering::AcqRel);
         for _ in 0..count {
-            let (function, db, groups) = (function.clone(), self.db.clone(), self.groups.clone());
+            let (function, db, groups) = (function.clone(), self.db(), self.groups.clone());
             let (pool, tasks) = (pool.clone(), self.tasks.clone());
             self.tasks.spawn(async move {
                 let started =
@@ -307,7 +335,7 @@ impl Runtimes {
     /// Ends every environment of a function (its code or configuration changed, or it was
     /// deleted). Busy ones end when their invocation does.
     pub fn retire(&self, region: &str, name: &str) {
-        if let Some(functions) = lock(&self.pools).get_mut(region) {
+        if let Some(functions) = lock(&self.pools).get_mut(&place_in(region)) {
             functions.remove(name);
         }
     }
@@ -316,7 +344,7 @@ impl Runtimes {
     /// deleted); the other versions' stay warm.
     pub fn retire_version(&self, region: &str, name: &str, version: &str) {
         if let Some(versions) = lock(&self.pools)
-            .get_mut(region)
+            .get_mut(&place_in(region))
             .and_then(|functions| functions.get_mut(name))
         {
             versions.remove(version);
@@ -343,7 +371,7 @@ impl Runtimes {
             return true;
         };
         let running = lock(&self.reserved)
-            .get(&(function.region.clone(), function.name.clone()))
+            .get(&(place_of(function).to_string(), function.name.clone()))
             .copied()
             .unwrap_or(0);
         running < usize::try_from(limit).unwrap_or(0)
@@ -396,7 +424,7 @@ impl Runtimes {
             Some(env) => env,
             None => match Env::spawn(
                 function,
-                self.db.clone(),
+                self.db(),
                 self.groups.clone(),
                 &self.tasks,
                 Initialization::OnDemand,
@@ -426,7 +454,7 @@ impl Runtimes {
             drop(reservation);
             if healthy {
                 let current = lock(&pools)
-                    .get(&function.region)
+                    .get(place(&function.arn))
                     .and_then(|functions| functions.get(&function.name))
                     .and_then(|versions| versions.get(&function.version))
                     .is_some_and(|p| Arc::ptr_eq(p, &pool));
@@ -453,7 +481,6 @@ impl Runtimes {
 /// What an invocation's task needs of its function: cloning the whole `Function` (policy,
 /// tags, environment) for every invocation cost more than the hand-off itself.
 struct Invoked {
-    region: String,
     name: String,
     version: String,
     arn: String,
@@ -464,7 +491,6 @@ struct Invoked {
 impl Invoked {
     fn of(function: &Function) -> Invoked {
         Invoked {
-            region: function.region.clone(),
             name: function.name.clone(),
             version: function.version.clone(),
             arn: function.arn.clone(),

@@ -85,10 +85,14 @@ impl LocalCloud {
             super::timing::Timing::INSTANT
         };
         super::lock(&db).cache_provisioning_ms = timing.cache_cluster.as_millis() as i64;
+        let accounts = Arc::new(super::state::Accounts::new(
+            db,
+            persist.then(|| dir.clone()),
+        ));
         let cloud = Arc::new(Cloud {
-            db: db.clone(),
+            accounts: accounts.clone(),
             runtimes: runtime::Runtimes::new(
-                db,
+                accounts,
                 config.max_environments,
                 config.placement,
                 tasks.clone(),
@@ -100,7 +104,7 @@ impl LocalCloud {
             faults: injected,
             iam: permissions,
             throttles: Mutex::new(std::collections::HashMap::new()),
-            metrics: Mutex::new(Default::default()),
+            metrics: Default::default(),
             bind: config.bind,
             limits: config.limits,
             live_tail_limit: config.live_tail_limit,
@@ -137,7 +141,7 @@ impl LocalCloud {
 
     /// How many times each operation was served.
     pub fn calls(&self) -> BTreeMap<String, u64> {
-        self.cloud.db().calls().clone()
+        self.cloud.default_db().calls().clone()
     }
 
     /// Stops serving (in-flight requests get `GRACE` to finish, then are cut), ends every
@@ -169,9 +173,11 @@ impl LocalCloud {
     fn finish(&self) {
         self.cloud.runtimes.shutdown();
         self.cloud.tasks.abort();
-        let writer = self.cloud.db().writer();
-        if let Some(writer) = writer {
-            writer.stop();
+        for (_, db) in self.cloud.accounts.every() {
+            let writer = super::lock(db).writer();
+            if let Some(writer) = writer {
+                writer.stop();
+            }
         }
     }
 }

@@ -2137,3 +2137,86 @@ static EVENT_IDS: AtomicU64 = AtomicU64::new(1);
 fn next_event_id() -> u64 {
     EVENT_IDS.fetch_add(1, Ordering::Relaxed)
 }
+
+/// One account's state, as the handlers and the environments share it.
+pub type SharedDb = std::sync::Arc<std::sync::Mutex<Db>>;
+
+/// Every account's state, each a `Db` of its own, so that two accounts never see each other's
+/// resources and the same name can exist in both: the default account's from the start, another
+/// account's made the first time it is named (found again in its own directory of the state
+/// dir, `accounts/ID/`).
+pub struct Accounts {
+    states: super::arns::PerAccount<SharedDb>,
+    /// Where each account other than the default one keeps its state, when it is kept.
+    dir: Option<PathBuf>,
+    cache_provisioning_ms: i64,
+}
+
+impl Accounts {
+    /// The accounts of a local cloud whose default account's state is `default`; `dir`, the
+    /// state dir, when the state is kept on disk.
+    pub fn new(default: SharedDb, dir: Option<PathBuf>) -> Accounts {
+        let cache_provisioning_ms = default
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .cache_provisioning_ms;
+        let accounts = Accounts {
+            states: super::arns::PerAccount::default(),
+            dir,
+            cache_provisioning_ms,
+        };
+        accounts
+            .states
+            .of(super::arns::DEFAULT_ACCOUNT, move || default);
+        // The accounts a state dir kept are there from the start (a stage URL finds their APIs).
+        let kept = accounts.dir.as_ref().map(|d| d.join("accounts"));
+        for entry in kept
+            .and_then(|d| std::fs::read_dir(d).ok())
+            .into_iter()
+            .flatten()
+        {
+            let Ok(entry) = entry else { continue };
+            let id = entry.file_name().to_string_lossy().into_owned();
+            if super::arns::account_key(&id) {
+                accounts.of(&id);
+            }
+        }
+        accounts
+    }
+
+    /// The state of `account`, made (or loaded from the state dir) the first time.
+    pub fn of(&self, account: &str) -> &SharedDb {
+        self.states.of(account, || self.open(account))
+    }
+
+    /// The state of `account` if it was ever named.
+    pub fn existing(&self, account: &str) -> Option<&SharedDb> {
+        self.every()
+            .find(|(id, _)| *id == account)
+            .map(|(_, db)| db)
+    }
+
+    /// Every account named so far, the default one first.
+    pub fn every(&self) -> impl Iterator<Item = (&str, &SharedDb)> {
+        self.states.every()
+    }
+
+    fn open(&self, account: &str) -> SharedDb {
+        let dir = self.dir.as_ref().map(|d| d.join("accounts").join(account));
+        let loaded = dir.as_ref().and_then(|dir| {
+            std::fs::create_dir_all(dir).ok()?;
+            Db::load(dir)
+                .inspect_err(|e| eprintln!("faqctl local: account {account}: {e:#}"))
+                .ok()
+        });
+        let db = std::sync::Arc::new(std::sync::Mutex::new(loaded.unwrap_or_default()));
+        {
+            let mut state = db.lock().unwrap_or_else(|p| p.into_inner());
+            state.cache_provisioning_ms = self.cache_provisioning_ms;
+            if let Some(dir) = &dir {
+                state.persist_in(dir, std::sync::Arc::downgrade(&db));
+            }
+        }
+        db
+    }
+}

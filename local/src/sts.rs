@@ -8,7 +8,7 @@
 
 use axum::response::Response;
 
-use super::arns::{partition, ACCOUNT};
+use super::arns::partition;
 use super::iam::{AssumeError, Caller, Iam};
 use super::ids::new_request_id;
 use super::query;
@@ -31,13 +31,17 @@ pub fn handle(iam: &Iam, caller: &Caller, region: &str, body: &[u8]) -> Response
     match parameters.get("Action").map(String::as_str).unwrap_or_default() {
         "GetCallerIdentity" => {
             let user_id = match caller {
+                Caller::Local if &*caller.account() != super::arns::DEFAULT_ACCOUNT => {
+                    caller.account().to_string()
+                }
                 Caller::Local => format!("{ROLE_ID}:faqctl"),
                 Caller::Session { role_id, name, .. } => format!("{role_id}:{name}"),
             };
             let result = format!(
-                "<Arn>{}</Arn><UserId>{}</UserId><Account>{ACCOUNT}</Account>",
+                "<Arn>{}</Arn><UserId>{}</UserId><Account>{}</Account>",
                 caller.arn(partition),
-                query::escape(&user_id)
+                query::escape(&user_id),
+                caller.account()
             );
             query::answer(NAMESPACE, "GetCallerIdentity", &request_id, Some(&result))
         }

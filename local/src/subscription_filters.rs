@@ -4,7 +4,7 @@
 //! (`deliveries`); Kinesis and Firehose are services the local cloud does not emulate, so
 //! nothing is sent to them.
 
-use super::arns::ACCOUNT;
+use super::arns::account;
 use super::clock::now_ms;
 use super::error::AwsError;
 use super::filter_pattern::FilterPattern;
@@ -35,7 +35,7 @@ fn check_destination(destination: &str, role: Option<&str>) -> Answer<()> {
     let mut parts = destination.splitn(6, ':');
     let (service, account) = (parts.nth(2).unwrap_or(""), parts.nth(1).unwrap_or(""));
     match service {
-        "lambda" if account != ACCOUNT => Err(AwsError::new(
+        "lambda" if account != &*super::arns::account() => Err(AwsError::new(
             ErrorCode::AccessDeniedException,
             "Cross-account lambda invocation passing is not allowed. You must use DestinationPolicies to create cross account lambda triggers.",
         )),
@@ -188,7 +188,7 @@ pub fn deliveries(
         }
         let message = serde_json::json!({
             "messageType": "DATA_MESSAGE",
-            "owner": ACCOUNT,
+            "owner": &*account(),
             "logGroup": group.name,
             "logStream": stream,
             "subscriptionFilters": [filter.name],
@@ -204,7 +204,9 @@ pub fn deliveries(
 fn destination_function<'a>(db: &'a Db, arn: &str) -> Option<&'a Function> {
     let parts: Vec<&str> = arn.split(':').collect();
     match parts.as_slice() {
-        ["arn", _, "lambda", region, account, "function", name, ..] if *account == ACCOUNT => {
+        ["arn", _, "lambda", region, account, "function", name, ..]
+            if *account == &*super::arns::account() =>
+        {
             db.function(region, name)
         }
         _ => None,

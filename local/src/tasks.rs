@@ -1,5 +1,5 @@
-//! The task set: every background task of the local cloud in one place, a leaf that the
-//! runtime and the server both use.
+//! The task set: every background task of the local cloud in one place, which the runtime and
+//! the server both use (it imports only the leaf `arns`, for the account a task acts for).
 
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -19,7 +19,8 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 pub struct Tasks(Mutex<JoinSet<()>>);
 
 impl Tasks {
-    /// Starts a tracked task; its handle aborts it (e.g. when an environment is dropped).
+    /// Starts a tracked task, acting for the account its starter acts for; its handle aborts
+    /// it (e.g. when an environment is dropped).
     pub fn spawn(
         &self,
         task: impl std::future::Future<Output = ()> + Send + 'static,
@@ -27,7 +28,7 @@ impl Tasks {
         let mut tasks = lock(&self.0);
         // Finished tasks leave their slot until joined: reap them as new ones come.
         while tasks.try_join_next().is_some() {}
-        tasks.spawn(task)
+        tasks.spawn(super::arns::in_account(super::arns::account(), task))
     }
 
     /// Waits up to `grace` for every task to end, then aborts the rest and waits for them.

@@ -352,6 +352,14 @@ pub async fn serve(cloud: &std::sync::Arc<Cloud>, request: UrlRequest<'_>) -> Re
         found
     };
     let Some((name, qualifier, (auth, mode), policy, arn)) = found else {
+        // Another account's URL (its host names no account): served as that account's.
+        let has_url = |db: &super::state::Db| {
+            db.functions(request.region)
+                .any(|f| f.url_configs.values().any(|c| c.url_id == request.url_id))
+        };
+        if let Some(owner) = cloud.other_account_with(has_url) {
+            return Box::pin(super::arns::in_account(owner, serve(cloud, request))).await;
+        }
         let retired = cloud
             .db()
             .functions(request.region)

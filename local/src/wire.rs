@@ -114,7 +114,7 @@ pub fn no_rest_api(id: &str) -> Response {
         ApiGatewayError::NotFoundException,
         &format!(
             "Invalid API identifier specified {}:{id}",
-            super::arns::ACCOUNT
+            super::arns::account()
         ),
     )
 }

@@ -93,7 +93,7 @@ fn url_path(name: &str, qualifier: Option<&str>) -> String {
 }
 
 /// Calls one URL config operation: `method` on the URL config of `name` (and `qualifier`).
-async fn url(
+pub(super) async fn url(
     replay: &Replay,
     method: &str,
     name: &str,
@@ -337,7 +337,7 @@ fn url_handler(value: &str) -> String {
 
 /// A request to a function URL, made to the local cloud with the URL's host as `Host`:
 /// its status, its headers and its body as text.
-async fn request_url(
+pub(super) async fn request_url(
     replay: &Replay,
     function_url: &str,
     method: &str,

@@ -14,7 +14,7 @@ fn dummylayer() -> String {
     base64::engine::general_purpose::STANDARD.encode(zip)
 }
 
-async fn publish(replay: &Replay, name: &str, extra: Value) -> Answer {
+pub(super) async fn publish(replay: &Replay, name: &str, extra: Value) -> Answer {
     let mut body = json!({ "Content": { "ZipFile": dummylayer() } });
     for (member, value) in extra.as_object().unwrap() {
         body[member] = value.clone();

@@ -90,6 +90,9 @@ struct Replay {
     recorded_on: (u32, u32, u32),
     test: String,
     stand_ins: StandIns,
+    /// The access key id the calls are signed with: `test` (the default account's), or an
+    /// account's own 12 digits (LocalStack's `secondary_aws_client` signs as `000000000002`).
+    access_key: &'static str,
 }
 
 /// A CBOR answer as JSON: a timestamp (tag 1) as its epoch seconds, as the recordings' JSON
@@ -163,7 +166,13 @@ impl Replay {
             recorded_on,
             test: test.to_string(),
             stand_ins: StandIns::default(),
+            access_key: "test",
         }
+    }
+
+    /// Signs the calls from now on with `access_key` (a test's other client).
+    fn sign_as(&mut self, access_key: &'static str) {
+        self.access_key = access_key;
     }
 
     async fn call(
@@ -264,7 +273,7 @@ impl Replay {
             .request(method.parse().unwrap(), url)
             .header(
                 "authorization",
-                format!("AWS4-HMAC-SHA256 Credential=test/20261124/{region}/{scope}/aws4_request, SignedHeaders=host, Signature=0"),
+                format!("AWS4-HMAC-SHA256 Credential={}/20261124/{region}/{scope}/aws4_request, SignedHeaders=host, Signature=0", self.access_key),
             )
             .header("content-type", content_type);
         if let Some(target) = target {
@@ -347,7 +356,7 @@ impl Replay {
         );
         let mut request = self.client.post(url).header(
             "authorization",
-            "AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0",
+            format!("AWS4-HMAC-SHA256 Credential={}/20261124/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0", self.access_key),
         );
         if let Some(payload) = payload {
             request = request.body(payload);
@@ -743,6 +752,7 @@ pub fn compile_java_with(
     classes
 }
 
+mod accounts;
 mod apigateway;
 mod apigateway_http;
 mod apigateway_lambda;
