@@ -114,7 +114,7 @@ impl<T> Default for PerAccount<T> {
 
 impl<T> PerAccount<T> {
     /// `account`'s value, made by `make` the first time. Past `MAX_ACCOUNTS` accounts it
-    /// panics, which the router answers as an internal error.
+    /// panics: the router refuses a request of one more account first (`admits`).
     pub fn of(&self, account: &str, make: impl FnOnce() -> T) -> &T {
         let mut make = Some(make);
         for slot in &self.slots {
@@ -127,6 +127,13 @@ impl<T> PerAccount<T> {
             }
         }
         panic!("faqctl local keeps at most {MAX_ACCOUNTS} accounts");
+    }
+
+    /// Whether `account` has a value or there is room to make one.
+    pub fn admits(&self, account: &str) -> bool {
+        self.slots
+            .iter()
+            .any(|slot| slot.get().is_none_or(|(id, _)| &**id == account))
     }
 
     /// Every account named so far and its value, in the order they were first named.

@@ -233,6 +233,16 @@ pub async fn dispatch(State(cloud): State<Arc<Cloud>>, request: Request) -> Resp
     let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
     // The request acts for its signer's account throughout: its state, ARNs and messages.
     let account = iam::account_of(&headers);
+    if !cloud.accounts.admits(&account) {
+        return wire::rest_error(
+            403,
+            "UnrecognizedClientException",
+            &format!(
+                "faqctl local keeps at most {} accounts and keeps {0} already; the access key {account} would name one more. Sign with the key of an account it keeps (000000000000: `test`)",
+                super::arns::MAX_ACCOUNTS
+            ),
+        );
+    }
     let served = AssertUnwindSafe(serve(&cloud, &method, &uri, &headers, names, body));
     let answer = super::arns::in_account(account, served.catch_unwind()).await;
     match answer {

@@ -2189,6 +2189,11 @@ impl Accounts {
         self.states.of(account, || self.open(account))
     }
 
+    /// Whether `account` is kept or there is room for it.
+    pub fn admits(&self, account: &str) -> bool {
+        self.states.admits(account)
+    }
+
     /// The state of `account` if it was ever named.
     pub fn existing(&self, account: &str) -> Option<&SharedDb> {
         self.every()

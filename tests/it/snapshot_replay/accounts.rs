@@ -560,3 +560,27 @@ async fn an_aliases_cross_account_call_needs_the_aliases_permission() {
     assert_eq!(invoked.status, 200, "{invoked:?}");
     replay.stop().await;
 }
+
+/// The local cloud keeps 32 accounts at most: a key that would name a 33rd is refused, saying
+/// so, and the accounts it keeps go on being served.
+#[tokio::test]
+async fn a_key_past_the_accounts_kept_is_refused_with_the_limit() {
+    let mut replay = Replay::start(FEATURES, "TestLambdaMultiAccounts::test_get_function").await;
+    // The default account and 31 others (their keys live as long as the test's signer).
+    for n in 1..32 {
+        replay.sign_as(format!("{n:012}").leak());
+        ok(&replay, "GET", "/2015-03-31/functions/", None, 200).await;
+    }
+    replay.sign_as("000000000032");
+    let refused = replay
+        .call(Service::Lambda, "GET", "/2015-03-31/functions/", None)
+        .await;
+    assert_eq!(refused.status, 403, "{refused:?}");
+    assert_eq!(
+        refused.body["message"],
+        "faqctl local keeps at most 32 accounts and keeps 32 already; the access key 000000000032 would name one more. Sign with the key of an account it keeps (000000000000: `test`)"
+    );
+    replay.sign_as("000000000031");
+    ok(&replay, "GET", "/2015-03-31/functions/", None, 200).await;
+    replay.stop().await;
+}
