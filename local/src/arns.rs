@@ -30,6 +30,11 @@ pub fn default_account() -> Arc<str> {
     DEFAULT.clone()
 }
 
+/// Runs `f` (synchronous) as `account`'s.
+pub fn with_account<T>(account: Arc<str>, f: impl FnOnce() -> T) -> T {
+    CURRENT.sync_scope(account, f)
+}
+
 /// Runs `task` as `account`'s.
 pub async fn in_account<T>(account: Arc<str>, task: impl std::future::Future<Output = T>) -> T {
     CURRENT.scope(account, task).await
@@ -114,8 +119,16 @@ impl<T> Default for PerAccount<T> {
 
 impl<T> PerAccount<T> {
     /// `account`'s value, made by `make` the first time. Past `MAX_ACCOUNTS` accounts it
-    /// panics: the router refuses a request of one more account first (`admits`).
+    /// panics: the router makes every account's state with `try_of` first, and refuses one
+    /// more.
     pub fn of(&self, account: &str, make: impl FnOnce() -> T) -> &T {
+        self.try_of(account, make)
+            .unwrap_or_else(|| panic!("faqctl local keeps at most {MAX_ACCOUNTS} accounts"))
+    }
+
+    /// `account`'s value, made by `make` the first time; `None` when every slot holds another
+    /// account's.
+    pub fn try_of(&self, account: &str, make: impl FnOnce() -> T) -> Option<&T> {
         let mut make = Some(make);
         for slot in &self.slots {
             let (id, value) = slot.get_or_init(|| {
@@ -123,17 +136,10 @@ impl<T> PerAccount<T> {
                 (account.into(), make())
             });
             if &**id == account {
-                return value;
+                return Some(value);
             }
         }
-        panic!("faqctl local keeps at most {MAX_ACCOUNTS} accounts");
-    }
-
-    /// Whether `account` has a value or there is room to make one.
-    pub fn admits(&self, account: &str) -> bool {
-        self.slots
-            .iter()
-            .any(|slot| slot.get().is_none_or(|(id, _)| &**id == account))
+        None
     }
 
     /// Every account named so far and its value, in the order they were first named.

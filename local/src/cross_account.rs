@@ -177,11 +177,11 @@ fn granted(
     })
 }
 
-/// Whether one policy statement allows `caller`'s account the action (a statement with a
-/// condition is not judged: it grants nothing here).
-fn allows(statement: &Value, caller: &str, action: &str) -> bool {
-    let principal_ok = match &statement["Principal"] {
-        Value::String(p) => p == "*" || p == caller,
+/// Whether a statement's `Principal` takes in `account`: `*`, the account id, or its root's
+/// ARN (as a string, or under `AWS`).
+pub fn names_account(principal: &Value, account: &str) -> bool {
+    match principal {
+        Value::String(p) => p == "*" || p == account,
         principal => {
             let aws = &principal["AWS"];
             let names = aws
@@ -190,14 +190,20 @@ fn allows(statement: &Value, caller: &str, action: &str) -> bool {
                 .unwrap_or_else(|| aws.as_str().into_iter().collect::<Vec<_>>());
             names.iter().any(|name| {
                 *name == "*"
-                    || *name == caller
+                    || *name == account
                     || name
                         .strip_suffix(":root")
                         .and_then(|n| n.rsplit(':').next())
-                        == Some(caller)
+                        == Some(account)
             })
         }
-    };
+    }
+}
+
+/// Whether one policy statement allows `caller`'s account the action (a statement with a
+/// condition is not judged: it grants nothing here).
+fn allows(statement: &Value, caller: &str, action: &str) -> bool {
+    let principal_ok = names_account(&statement["Principal"], caller);
     let wanted = format!("lambda:{action}");
     let actions = match &statement["Action"] {
         Value::Array(list) => list.iter().filter_map(Value::as_str).collect(),

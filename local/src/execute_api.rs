@@ -62,24 +62,25 @@ impl StageRequest<'_> {
 }
 
 pub async fn handle(cloud: &Arc<Cloud>, request: StageRequest<'_>) -> Response {
-    let started = Instant::now();
-    let request_id = new_request_id();
-    let settings = {
-        let mut db = cloud.db();
-        db.count("Execute");
-        db.api_by_id(request.api_id).and_then(|api| {
-            let stage = api.stages.get(request.stage)?;
-            Some((stage.settings.clone(), api.region.clone()))
-        })
-    };
-    if settings.is_none() {
-        // Another account's API (a stage URL names no account): served as that account's.
-        // Looked for only when the request's account has no such API, so that the common
-        // request takes no more locks.
+    cloud.default_db().count("Execute");
+    // A stage URL names no account: another account's API is served as that account's.
+    // Looked for only when the request's own account has no such API.
+    if cloud.db().api_by_id(request.api_id).is_none() {
         if let Some(owner) = cloud.other_account_with(|db| db.api_by_id(request.api_id).is_some()) {
-            return Box::pin(super::arns::in_account(owner, handle(cloud, request))).await;
+            return super::arns::in_account(owner, serve_stage(cloud, request)).await;
         }
     }
+    serve_stage(cloud, request).await
+}
+
+/// `handle` in the account the API is in.
+async fn serve_stage(cloud: &Arc<Cloud>, request: StageRequest<'_>) -> Response {
+    let started = Instant::now();
+    let request_id = new_request_id();
+    let settings = cloud.db().api_by_id(request.api_id).and_then(|api| {
+        let stage = api.stages.get(request.stage)?;
+        Some((stage.settings.clone(), api.region.clone()))
+    });
     let info_enabled = settings
         .as_ref()
         .is_some_and(|(settings, _)| settings.logging_level.as_deref() == Some("INFO"));
@@ -362,6 +363,10 @@ async fn integrate<'t>(
         }
         Target::ProxyNotPost(method) => {
             let line = format!("a Lambda proxy integration is invoked with POST, not {method}");
+            configuration_failure(trace, &line, true)
+        }
+        Target::OtherAccount(arn) => {
+            let line = format!("Invalid permissions on Lambda function {arn}");
             configuration_failure(trace, &line, true)
         }
     })
@@ -1082,7 +1087,11 @@ fn check_signature(
         }
     }
     let partition = super::arns::partition(region).0;
-    let user_arn = caller.arn(partition);
+    // The API's account is the one this runs as; a signer of another account is refused (the
+    // local cloud evaluates no API resource policy that could let one in).
+    let signer = caller.signer_account(request.headers);
+    let own = *signer == *super::arns::account();
+    let user_arn = super::arns::with_account(signer.clone(), || caller.arn(partition));
     let method_arn = super::arns::arn(
         region,
         "execute-api",
@@ -1091,7 +1100,7 @@ fn check_signature(
             request.api_id, request.stage, request.method, resource.path
         ),
     );
-    if !cloud.iam.allows(&caller, "execute-api:Invoke", &method_arn) {
+    if !own || !cloud.iam.allows(&caller, "execute-api:Invoke", &method_arn) {
         trace.error(format!(
             "Authorization failed: {user_arn} is not authorized to perform: execute-api:Invoke on resource: {method_arn}"
         ));
@@ -1110,7 +1119,7 @@ fn check_signature(
     trace.info(|| format!("Authorization succeeded: {user_arn}"));
     Ok(Signer {
         access_key: auth.access_key,
-        account_id: super::arns::account().to_string(),
+        account_id: signer.to_string(),
         caller: caller.unique_id(),
         user_arn,
     })
@@ -1427,6 +1436,10 @@ enum Target {
     /// An integration whose request maps a header its call cannot carry (the header): a 500
     /// before the call.
     Unmappable(String),
+    /// A Lambda integration of another account's function (its ARN): a 500 before the call,
+    /// as AWS answers when that function's policy does not let this API invoke it (the local
+    /// cloud does not call across accounts from a stage).
+    OtherAccount(String),
 }
 
 /// The ids a proxy event carries.
@@ -1606,6 +1619,13 @@ fn lambda_target(method: &ApiMethod, api_region: &str, custom: bool) -> Option<T
         .nth(1)?
         .strip_suffix("/invocations")?;
     let region = arn.split(':').nth(3).unwrap_or(api_region).to_string();
+    if arn
+        .split(':')
+        .nth(4)
+        .is_some_and(|account| account != &*super::arns::account())
+    {
+        return Some(Target::OtherAccount(arn.to_string()));
+    }
     let name = arn.rsplit(":function:").next().unwrap_or(arn);
     let (name, qualifier) = match name.split_once(':') {
         Some((name, qualifier)) => (name.to_string(), Some(qualifier.to_string())),

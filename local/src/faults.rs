@@ -72,6 +72,10 @@ const MAX_OPERATIONS: usize = 256;
 /// The longest `slow:MS`: Lambda's longest timeout, 15 minutes.
 const MAX_SLOW_MS: u64 = 900_000;
 
+/// The rate limits' token buckets, by account (the request's) and quota: every quota is per
+/// account.
+type Buckets = HashMap<(std::sync::Arc<str>, &'static str), Bucket>;
+
 /// How long a gathered call waits for the rest of its group before it is served anyway.
 const GATHER_WAIT: Duration = Duration::from_secs(60);
 
@@ -88,7 +92,7 @@ struct Queue {
 #[derive(Default)]
 pub struct Faults {
     queued: Mutex<HashMap<String, Queue>>,
-    limits: Option<Mutex<HashMap<&'static str, Bucket>>>,
+    limits: Option<Mutex<Buckets>>,
     /// The `gather` groups with calls waiting: how many arrived, and the signal that all did.
     gathering: Mutex<HashMap<u64, (u64, tokio::sync::watch::Sender<bool>)>>,
 }
@@ -222,10 +226,12 @@ impl Faults {
             (Service::ApiGateway, _) => ("other", 40.0, 10.0),
         };
         let mut limits = lock(limits);
-        let bucket = limits.entry(key).or_insert_with(|| Bucket {
-            tokens: capacity,
-            at: Instant::now(),
-        });
+        let bucket = limits
+            .entry((super::arns::account(), key))
+            .or_insert_with(|| Bucket {
+                tokens: capacity,
+                at: Instant::now(),
+            });
         if bucket.take(capacity, per_second) {
             None
         } else {

@@ -133,6 +133,16 @@ impl Caller {
         }
     }
 
+    /// The account that signed `headers`: a role session's role's, else the account the
+    /// access key names (not the one the request may have moved to: a stage URL or a
+    /// function URL of another account runs as that account's).
+    pub fn signer_account(&self, headers: &HeaderMap) -> std::sync::Arc<str> {
+        match self {
+            Caller::Local => account_of(headers),
+            Caller::Session { .. } => super::arns::default_account(),
+        }
+    }
+
     /// Its unique id as API Gateway's `requestContext.identity.caller` gives it: the role's id
     /// and the session's name.
     pub fn unique_id(&self) -> String {

@@ -133,7 +133,15 @@ pub async fn apply(
     match owner(cloud, operation, region, &input) {
         Acting::Own => apply_own(cloud, operation, region, input, body, headers).await,
         Acting::As(owner) => {
-            let call = apply_own(cloud, operation, region, input, body, headers);
+            // The router marks the caller's state changed after a write; the owner's is the
+            // one written here.
+            let call = async {
+                let response = apply_own(cloud, operation, region, input, body, headers).await;
+                if writes(operation) && response.status().is_success() {
+                    cloud.db().changed();
+                }
+                response
+            };
             Box::pin(super::arns::in_account(owner, call)).await
         }
         Acting::Refused(refusal) => refusal,

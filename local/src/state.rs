@@ -2177,8 +2177,11 @@ impl Accounts {
         {
             let Ok(entry) = entry else { continue };
             let id = entry.file_name().to_string_lossy().into_owned();
-            if super::arns::account_key(&id) {
-                accounts.of(&id);
+            if super::arns::account_key(&id) && !accounts.admits(&id) {
+                eprintln!(
+                    "faqctl local: the state dir keeps more than {} accounts; account {id} is not loaded",
+                    super::arns::MAX_ACCOUNTS
+                );
             }
         }
         accounts
@@ -2189,9 +2192,9 @@ impl Accounts {
         self.states.of(account, || self.open(account))
     }
 
-    /// Whether `account` is kept or there is room for it.
+    /// Whether `account` is kept, made (or loaded) now if there is room for it.
     pub fn admits(&self, account: &str) -> bool {
-        self.states.admits(account)
+        self.states.try_of(account, || self.open(account)).is_some()
     }
 
     /// The state of `account` if it was ever named.

@@ -39,12 +39,19 @@ fn forbidden(message: serde_json::Value) -> Response {
 /// Whether a resource policy lets anyone invoke the URL of an `auth` URL: a statement allowing
 /// `lambda:InvokeFunctionUrl` to `*`, its `lambda:FunctionUrlAuthType` condition (if any) the
 /// URL's (the developer guide, "Control access to Lambda function URLs").
-fn policy_allows(policy: &[serde_json::Value], auth: FunctionUrlAuthType) -> bool {
+fn policy_allows(
+    policy: &[serde_json::Value],
+    auth: FunctionUrlAuthType,
+    account: Option<&str>,
+) -> bool {
     policy.iter().any(|statement| {
         let action = statement["Action"].as_str().unwrap_or_default();
         let condition = &statement["Condition"]["StringEquals"]["lambda:FunctionUrlAuthType"];
+        let principal = &statement["Principal"];
         statement["Effect"] == "Allow"
-            && statement["Principal"] == "*"
+            && account.map_or(principal == "*", |account| {
+                super::cross_account::names_account(principal, account)
+            })
             && matches!(action, "lambda:InvokeFunctionUrl" | "lambda:*" | "*")
             && (condition.is_null() || condition == auth.as_str())
     })
@@ -368,7 +375,7 @@ pub async fn serve(cloud: &std::sync::Arc<Cloud>, request: UrlRequest<'_>) -> Re
     };
     let account = match auth {
         FunctionUrlAuthType::None => {
-            if !policy_allows(&policy, auth) {
+            if !policy_allows(&policy, auth, None) {
                 return denied();
             }
             "anonymous".to_string()
@@ -382,7 +389,11 @@ pub async fn serve(cloud: &std::sync::Arc<Cloud>, request: UrlRequest<'_>) -> Re
                 .get("authorization")
                 .and_then(|h| h.to_str().ok())
                 .is_some_and(|a| a.starts_with("AWS4-HMAC-SHA256 ") && a.contains("/lambda/"));
-            if !signed || !cloud.iam.allows(&caller, "lambda:InvokeFunctionUrl", &arn) {
+            // Another account's signer needs the function's policy to grant its account too.
+            let signer = caller.signer_account(request.headers);
+            let granted =
+                *signer == *super::arns::account() || policy_allows(&policy, auth, Some(&signer));
+            if !signed || !granted || !cloud.iam.allows(&caller, "lambda:InvokeFunctionUrl", &arn) {
                 return denied();
             }
             arn.split(':').nth(4).unwrap_or_default().to_string()

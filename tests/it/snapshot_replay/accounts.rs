@@ -584,3 +584,48 @@ async fn a_key_past_the_accounts_kept_is_refused_with_the_limit() {
     ok(&replay, "GET", "/2015-03-31/functions/", None, 200).await;
     replay.stop().await;
 }
+
+/// An `AWS_IAM` function URL of one account takes another account's signer only when the
+/// function's policy grants that account `lambda:InvokeFunctionUrl` (AWS wants both the
+/// caller's identity policy and the function's resource policy): 403 before the grant, 200
+/// after it.
+#[tokio::test]
+async fn another_accounts_signer_needs_the_function_urls_grant() {
+    use super::function_urls::{request_url, url};
+    let replay = Replay::start(FEATURES, "TestLambdaMultiAccounts::test_get_function").await;
+    function(&replay, "iam-url", "handler", PYTHON_ECHO).await;
+    let iam = json!({ "AuthType": "AWS_IAM" });
+    let created = url(&replay, "POST", "iam-url", None, Some(iam)).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    let function_url = created.body["FunctionUrl"].as_str().unwrap().to_string();
+    let signed = format!(
+        "AWS4-HMAC-SHA256 Credential={SECONDARY}/20261124/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0"
+    );
+    let own = "AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0";
+    let (status, _, text) = request_url(
+        &replay,
+        &function_url,
+        "GET",
+        "",
+        &[("authorization", own)],
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(status, 200, "own: {text}");
+    let headers = [("authorization", signed.as_str())];
+    let (status, _, text) =
+        request_url(&replay, &function_url, "GET", "", &headers, Vec::new()).await;
+    assert_eq!(status, 403, "not granted: {text}");
+    let grant = json!({
+        "StatementId": "secondary",
+        "Action": "lambda:InvokeFunctionUrl",
+        "Principal": SECONDARY,
+        "FunctionUrlAuthType": "AWS_IAM",
+    });
+    let path = "/2015-03-31/functions/iam-url/policy";
+    ok(&replay, "POST", path, Some(grant), 201).await;
+    let (status, _, text) =
+        request_url(&replay, &function_url, "GET", "", &headers, Vec::new()).await;
+    assert_eq!(status, 200, "granted: {text}");
+    replay.stop().await;
+}
