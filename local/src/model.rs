@@ -1410,14 +1410,16 @@ impl Check<'_> {
         if let Some(min) = shape.min {
             if number < min {
                 self.errors.push(format!(
-                    "Value '{value}' at '{at}' failed to satisfy constraint: Member must have value greater than or equal to {min}"
+                    "Value '{value}' at '{at}' failed to satisfy constraint: {}",
+                    value_at_least(min)
                 ));
             }
         }
         if let Some(max) = shape.max {
             if number > max {
                 self.errors.push(format!(
-                    "Value '{value}' at '{at}' failed to satisfy constraint: Member must have value less than or equal to {max}"
+                    "Value '{value}' at '{at}' failed to satisfy constraint: {}",
+                    value_at_most(max)
                 ));
             }
         }
@@ -1433,6 +1435,15 @@ fn length_at_most(max: f64) -> String {
 
 fn length_at_least(min: f64) -> String {
     format!("Member must have length greater than or equal to {min}")
+}
+
+/// A number's bound, the bound written as given (a whole number as one, e.g. `128`).
+fn value_at_most(max: impl std::fmt::Display) -> String {
+    format!("Member must have value less than or equal to {max}")
+}
+
+fn value_at_least(min: impl std::fmt::Display) -> String {
+    format!("Member must have value greater than or equal to {min}")
 }
 
 fn matching(pattern: &str) -> String {
@@ -1456,18 +1467,8 @@ fn bounds(shape: &Shape, bound: Bound) -> Vec<String> {
             all.extend(shape.min.map(length_at_least));
         }
         Bound::Value => {
-            all.extend(shape.max.map(|max| {
-                format!(
-                    "Member must have value less than or equal to {}",
-                    java_double(max)
-                )
-            }));
-            all.extend(shape.min.map(|min| {
-                format!(
-                    "Member must have value greater than or equal to {}",
-                    java_double(min)
-                )
-            }));
+            all.extend(shape.max.map(|max| value_at_most(java_double(max))));
+            all.extend(shape.min.map(|min| value_at_least(java_double(min))));
         }
     }
     all
