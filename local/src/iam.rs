@@ -162,17 +162,23 @@ impl Caller {
     }
 }
 
+/// The access key id a request's SigV4 `Authorization` names (`Credential=KEY/…`); empty for
+/// an unsigned request.
+fn access_key(headers: &HeaderMap) -> &str {
+    headers
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
+        .and_then(|auth| auth.split("Credential=").nth(1))
+        .and_then(|credential| credential.split('/').next())
+        .unwrap_or_default()
+}
+
 /// The account a request is signed as: the one its access key id names when that is 12 digits
 /// (as LocalStack takes it: `000000000002`), the default account for any other key (the
 /// default credentials, `--credentials`' keys, role sessions, whose roles are the default
 /// account's) and for an unsigned request.
 pub fn account_of(headers: &HeaderMap) -> std::sync::Arc<str> {
-    let key = headers
-        .get("authorization")
-        .and_then(|h| h.to_str().ok())
-        .and_then(|auth| auth.split("Credential=").nth(1))
-        .and_then(|credential| credential.split('/').next())
-        .unwrap_or_default();
+    let key = access_key(headers);
     if super::arns::account_key(key) {
         key.into()
     } else {
@@ -270,12 +276,7 @@ impl Iam {
     /// A temporary key (`ASIA…`) the local cloud never issued, a wrong token or an expired
     /// session is refused, as AWS refuses them.
     pub fn caller(&self, headers: &HeaderMap) -> Result<Caller, BadCredentials> {
-        let key = headers
-            .get("authorization")
-            .and_then(|h| h.to_str().ok())
-            .and_then(|auth| auth.split("Credential=").nth(1))
-            .and_then(|credential| credential.split('/').next())
-            .unwrap_or_default();
+        let key = access_key(headers);
         let token = headers
             .get("x-amz-security-token")
             .and_then(|h| h.to_str().ok());
