@@ -9,6 +9,9 @@ pub struct Poll {
     started: std::time::Instant,
     deadline: std::time::Instant,
     interval: std::time::Duration,
+    /// The runtime's ticker at `interval`, made at the first `tick` (a `Poll` may be made
+    /// outside a runtime).
+    ticker: Option<tokio::time::Interval>,
 }
 
 impl Poll {
@@ -19,6 +22,7 @@ impl Poll {
             started,
             deadline: started + limit,
             interval: std::time::Duration::from_millis(20),
+            ticker: None,
         }
     }
 
@@ -29,7 +33,11 @@ impl Poll {
 
     /// Checks at this interval instead (a check that is a whole request, say).
     pub fn every(self, interval: std::time::Duration) -> Poll {
-        Poll { interval, ..self }
+        Poll {
+            interval,
+            ticker: None,
+            ..self
+        }
     }
 
     /// Waits for the next check: false once the limit has passed (the caller's last check was
@@ -39,7 +47,17 @@ impl Poll {
         if now >= self.deadline {
             return false;
         }
-        tokio::time::sleep(self.interval.min(self.deadline - now)).await;
+        let interval = self.interval;
+        let ticker = self.ticker.get_or_insert_with(|| {
+            let mut ticker =
+                tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            ticker
+        });
+        // A whole interval from now (however long the check took), or the deadline if it
+        // comes first.
+        ticker.reset();
+        let _ = tokio::time::timeout_at(self.deadline.into(), ticker.tick()).await;
         true
     }
 
@@ -50,7 +68,8 @@ impl Poll {
         if now >= self.deadline {
             return false;
         }
-        std::thread::sleep(self.interval.min(self.deadline - now));
+        // Parked until the next check is due (an early wake-up only checks sooner).
+        std::thread::park_timeout(self.interval.min(self.deadline - now));
         true
     }
 }
