@@ -100,6 +100,63 @@ pub fn arn(region: &str, service: &str, resource: &str) -> String {
     )
 }
 
+/// A Lambda ARN cut into its parts: a function's or a layer's
+/// (`arn:PARTITION:lambda:REGION:ACCOUNT:KIND:NAME[:SUFFIX]`), or a function's partial ARN
+/// (`ACCOUNT:function:NAME[:QUALIFIER]`, which names no region).
+#[derive(Debug, PartialEq, Eq)]
+pub struct LambdaArn<'a> {
+    /// The region the ARN names; `None` in a partial ARN.
+    pub region: Option<&'a str>,
+    pub account: &'a str,
+    /// `function` or `layer` (or whatever else the ARN says).
+    pub kind: &'a str,
+    pub name: &'a str,
+    /// What follows the name: a function's qualifier, a layer's version.
+    pub suffix: Option<&'a str>,
+}
+
+/// `text` as a Lambda ARN or a function's partial ARN; `None` when it is neither (a plain
+/// function name among them).
+pub fn lambda_arn(text: &str) -> Option<LambdaArn<'_>> {
+    let mut parts = text.split(':');
+    let first = parts.next()?;
+    let (region, account, kind) = if first == "arn" {
+        let _partition = parts.next()?;
+        if parts.next()? != "lambda" {
+            return None;
+        }
+        (Some(parts.next()?), parts.next()?, parts.next()?)
+    } else {
+        let kind = parts.next()?;
+        (kind == "function").then_some(())?;
+        (None, first, kind)
+    };
+    Some(LambdaArn {
+        region,
+        account,
+        kind,
+        name: parts.next()?,
+        suffix: parts.next(),
+    })
+}
+
+/// A Lambda ARN up to its account (`arn:PARTITION:lambda:REGION:ACCOUNT`): where its resource
+/// lives.
+pub fn lambda_place(arn: &str) -> &str {
+    let end = arn
+        .match_indices(':')
+        .nth(4)
+        .map_or(arn.len(), |(at, _)| at);
+    &arn[..end]
+}
+
+/// The place (as `lambda_place` cuts it) of a region of the current account.
+pub fn lambda_place_in(region: &str) -> String {
+    let mut place = arn(region, "lambda", "");
+    place.pop();
+    place
+}
+
 /// How many accounts one local cloud keeps (the default one included).
 pub const MAX_ACCOUNTS: usize = 32;
 
@@ -148,5 +205,52 @@ impl<T> PerAccount<T> {
             .iter()
             .map_while(|slot| slot.get())
             .map(|(id, value)| (&**id, value))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lambda_arns_are_cut_into_their_parts() {
+        let full = lambda_arn("arn:aws-cn:lambda:cn-north-1:111111111111:function:FAQ:prod");
+        assert_eq!(
+            full,
+            Some(LambdaArn {
+                region: Some("cn-north-1"),
+                account: "111111111111",
+                kind: "function",
+                name: "FAQ",
+                suffix: Some("prod"),
+            })
+        );
+        let layer = lambda_arn("arn:aws:lambda:us-east-1:111111111111:layer:deps:3").unwrap();
+        assert_eq!(
+            (layer.kind, layer.name, layer.suffix),
+            ("layer", "deps", Some("3"))
+        );
+        let partial = lambda_arn("111111111111:function:FAQ").unwrap();
+        assert_eq!((partial.region, partial.account), (None, "111111111111"));
+        assert_eq!((partial.name, partial.suffix), ("FAQ", None));
+        for not_one in [
+            "FAQ",
+            "FAQ:prod",
+            "arn:aws:s3:::bucket",
+            "arn:aws:lambda:us-east-1:111111111111",
+            "111111111111:layer:deps",
+        ] {
+            assert_eq!(lambda_arn(not_one), None, "{not_one}");
+        }
+    }
+
+    #[test]
+    fn a_place_is_an_arn_up_to_its_account() {
+        let arn = "arn:aws:lambda:us-east-1:111111111111:function:FAQ";
+        assert_eq!(lambda_place(arn), "arn:aws:lambda:us-east-1:111111111111");
+        assert_eq!(
+            lambda_place_in("eu-west-1"),
+            format!("arn:aws:lambda:eu-west-1:{DEFAULT_ACCOUNT}")
+        );
     }
 }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use axum::response::Response;
 use serde_json::Value;
 
-use super::arns::{account, partition};
+use super::arns::{account, lambda_arn, partition, LambdaArn};
 use super::shapes::lambda::{ErrorCode, Operation};
 use super::wire::lambda_error;
 use super::Cloud;
@@ -108,20 +108,20 @@ fn named<'a>(operation: Operation, region: &'a str, input: &'a Value) -> Option<
     let member = ["FunctionName", "Resource", "LayerName", "Arn"]
         .iter()
         .find_map(|m| input[*m].as_str())?;
-    let parts: Vec<&str> = member.split(':').collect();
-    let (in_region, account, kind, name, rest) = match parts.as_slice() {
-        ["arn", _, "lambda", in_region, account, kind, name, rest @ ..] => {
-            (*in_region, *account, *kind, *name, rest)
-        }
-        [account, "function", name, rest @ ..] => (region, *account, "function", *name, rest),
-        _ => return None,
-    };
+    let LambdaArn {
+        region: in_region,
+        account,
+        kind,
+        name,
+        suffix,
+    } = lambda_arn(member)?;
+    let in_region = in_region.unwrap_or(region);
     let layer_version = match (kind, operation) {
         ("layer", Operation::GetLayerVersion) => match &input["VersionNumber"] {
             Value::String(number) => number.parse().ok(),
             number => number.as_u64(),
         },
-        ("layer", _) => rest.first().and_then(|n| n.parse().ok()),
+        ("layer", _) => suffix.and_then(|n| n.parse().ok()),
         _ => None,
     };
     let arn = match (kind, layer_version) {
@@ -134,10 +134,7 @@ fn named<'a>(operation: Operation, region: &'a str, input: &'a Value) -> Option<
         _ => member.to_string(),
     };
     let qualifier = match kind {
-        "function" => rest
-            .first()
-            .copied()
-            .or_else(|| input["Qualifier"].as_str()),
+        "function" => suffix.or_else(|| input["Qualifier"].as_str()),
         _ => None,
     };
     Some(Named {

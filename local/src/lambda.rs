@@ -329,12 +329,7 @@ fn in_request_order(body: &[u8]) -> Option<String> {
 /// Whether a function name or ARN is of this account: an account id in it must be the local
 /// cloud's.
 fn in_this_account(name_or_arn: &str) -> bool {
-    let account = match name_or_arn.split(':').collect::<Vec<_>>().as_slice() {
-        ["arn", _, "lambda", _, account, ..] => Some(*account),
-        [account, "function", ..] => Some(*account),
-        _ => None,
-    };
-    account.is_none_or(|a| a == &*super::arns::account())
+    super::arns::lambda_arn(name_or_arn).is_none_or(|arn| arn.account == &*super::arns::account())
 }
 
 /// Runs `f` on what the qualifier names: `$LATEST`, a published version, or an alias' version

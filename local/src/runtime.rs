@@ -24,6 +24,7 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::sync::{mpsc, oneshot, watch, Semaphore};
 
+use super::arns::{lambda_place, lambda_place_in};
 use super::clock::{date_path, now_ms};
 use super::ids::{new_request_id, random_id};
 use super::placement::{Mode as PlacementMode, Placement};
@@ -56,23 +57,7 @@ type Pools = HashMap<String, HashMap<String, HashMap<String, Arc<Pool>>>>;
 
 /// Where a function is, as `Pools` keys it: its ARN up to its account.
 fn place_of(function: &Function) -> &str {
-    place(&function.arn)
-}
-
-/// A function's ARN up to its account (`arn:PARTITION:lambda:REGION:ACCOUNT`).
-fn place(arn: &str) -> &str {
-    let end = arn
-        .match_indices(':')
-        .nth(4)
-        .map_or(arn.len(), |(at, _)| at);
-    &arn[..end]
-}
-
-/// The place (as `Pools` keys it) of a region of the current account.
-fn place_in(region: &str) -> String {
-    let mut place = super::arns::arn(region, "lambda", "");
-    place.pop();
-    place
+    lambda_place(&function.arn)
 }
 
 /// The pool of one version of a function, if it has one.
@@ -335,7 +320,7 @@ impl Runtimes {
     /// Ends every environment of a function (its code or configuration changed, or it was
     /// deleted). Busy ones end when their invocation does.
     pub fn retire(&self, region: &str, name: &str) {
-        if let Some(functions) = lock(&self.pools).get_mut(&place_in(region)) {
+        if let Some(functions) = lock(&self.pools).get_mut(&lambda_place_in(region)) {
             functions.remove(name);
         }
     }
@@ -344,7 +329,7 @@ impl Runtimes {
     /// deleted); the other versions' stay warm.
     pub fn retire_version(&self, region: &str, name: &str, version: &str) {
         if let Some(versions) = lock(&self.pools)
-            .get_mut(&place_in(region))
+            .get_mut(&lambda_place_in(region))
             .and_then(|functions| functions.get_mut(name))
         {
             versions.remove(version);
@@ -454,7 +439,7 @@ impl Runtimes {
             drop(reservation);
             if healthy {
                 let current = lock(&pools)
-                    .get(place(&function.arn))
+                    .get(lambda_place(&function.arn))
                     .and_then(|functions| functions.get(&function.name))
                     .and_then(|versions| versions.get(&function.version))
                     .is_some_and(|p| Arc::ptr_eq(p, &pool));

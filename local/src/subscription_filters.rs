@@ -202,13 +202,13 @@ pub fn deliveries(
 /// The function a destination ARN names (`arn:aws:lambda:REGION:ACCOUNT:function:NAME`, a
 /// qualifier's version or alias run as the function itself), if it exists.
 fn destination_function<'a>(db: &'a Db, arn: &str) -> Option<&'a Function> {
-    let parts: Vec<&str> = arn.split(':').collect();
-    match parts.as_slice() {
-        ["arn", _, "lambda", region, account, "function", name, ..]
-            if *account == &*super::arns::account() =>
-        {
-            db.function(region, name)
-        }
+    let arn = super::arns::lambda_arn(arn)?;
+    match arn {
+        super::arns::LambdaArn {
+            region: Some(region),
+            kind: "function",
+            ..
+        } if arn.account == &*super::arns::account() => db.function(region, arn.name),
         _ => None,
     }
 }
