@@ -1051,7 +1051,7 @@ fn check_signature(
     }
     let caller = match cloud.iam.caller(request.headers) {
         Ok(caller) => caller,
-        Err(bad) => return refuse(trace, bad.message, bad.code),
+        Err(bad) => return refuse(trace, &bad.message, bad.code),
     };
     let Some(secret) = cloud.iam.secret(&auth.access_key) else {
         return refuse(

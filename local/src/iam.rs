@@ -190,12 +190,12 @@ pub fn account_of(headers: &HeaderMap) -> std::sync::Arc<str> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadCredentials {
     pub code: &'static str,
-    pub message: &'static str,
+    pub message: std::borrow::Cow<'static, str>,
 }
 
 const INVALID_TOKEN: BadCredentials = BadCredentials {
     code: "UnrecognizedClientException",
-    message: "The security token included in the request is invalid.",
+    message: std::borrow::Cow::Borrowed("The security token included in the request is invalid."),
 };
 
 #[derive(Debug, Default)]
@@ -294,7 +294,7 @@ impl Iam {
         if session.expires <= SystemTime::now() {
             return Err(BadCredentials {
                 code: "ExpiredTokenException",
-                message: "The security token included in the request is expired",
+                message: "The security token included in the request is expired".into(),
             });
         }
         Ok(Caller::Session {
@@ -865,24 +865,24 @@ pub fn bad_credentials(service: Service, refusal: &BadCredentials) -> Response {
     match service {
         Service::Logs => json11_error(
             LogsError::from_code(refusal.code).unwrap_or(LogsError::UnrecognizedClientException),
-            refusal.message,
+            &refusal.message,
         ),
         Service::CloudWatch => {
             let code = match refusal.code {
                 "ExpiredTokenException" => CloudWatchError::ExpiredToken,
                 _ => CloudWatchError::InvalidClientTokenId,
             };
-            super::cloudwatch::error(code, refusal.message)
+            super::cloudwatch::error(code, &refusal.message)
         }
         Service::Lambda => lambda_error(
             LambdaError::from_code(refusal.code)
                 .unwrap_or(LambdaError::UnrecognizedClientException),
-            refusal.message,
+            &refusal.message,
         ),
         Service::ApiGateway => apigateway_error(
             ApiGatewayError::from_code(refusal.code)
                 .unwrap_or(ApiGatewayError::UnrecognizedClientException),
-            refusal.message,
+            &refusal.message,
         ),
     }
 }

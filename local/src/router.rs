@@ -234,14 +234,16 @@ pub async fn dispatch(State(cloud): State<Arc<Cloud>>, request: Request) -> Resp
     // The request acts for its signer's account throughout: its state, ARNs and messages.
     let account = iam::account_of(&headers);
     if !cloud.accounts.admits(&account) {
-        return wire::rest_error(
-            403,
-            "UnrecognizedClientException",
-            &format!(
+        let refusal = iam::BadCredentials {
+            code: "UnrecognizedClientException",
+            message: format!(
                 "faqctl local keeps at most {} accounts and keeps {0} already; the access key {account} would name one more. Sign with the key of an account it keeps (000000000000: `test`)",
                 super::arns::MAX_ACCOUNTS
-            ),
-        );
+            )
+            .into(),
+        };
+        let target = target(&method, &uri, &headers);
+        return refused_credentials(&target, &headers, &refusal).await;
     }
     let served = AssertUnwindSafe(serve(&cloud, &method, &uri, &headers, names, body));
     let answer = super::arns::in_account(account, served.catch_unwind()).await;
@@ -358,18 +360,7 @@ async fn serve(
                 Ok(caller) => caller,
                 Err(refusal) => {
                     cloud.default_db().count(&format!("{action} (bad credentials)"));
-                    // STS and IAM name an unknown or wrong token InvalidClientTokenId.
-                    let code = match refusal.code {
-                        "UnrecognizedClientException" => "InvalidClientTokenId",
-                        "ExpiredTokenException" => "ExpiredToken",
-                        other => other,
-                    };
-                    let namespace = if target == Target::Sts {
-                        "https://sts.amazonaws.com/doc/2011-06-15/"
-                    } else {
-                        "https://iam.amazonaws.com/doc/2010-05-08/"
-                    };
-                    return query::error(namespace, 403, &ids::new_request_id(), code, refusal.message);
+                    return refused_credentials(&target, headers, &refusal).await;
                 }
             };
             cloud.default_db().count(&action);
@@ -396,14 +387,58 @@ async fn serve(
                 (call, _) => call,
             };
             let answer = call_service(cloud, call, method, uri, headers, &region, &body).await;
-            match speaks {
-                Some(cloudwatch::Speaks::Json) => cloudwatch::as_json(answer).await,
-                Some(cloudwatch::Speaks::Query) => {
-                    cloudwatch::as_query(answer, &query::action(&body)).await
-                }
-                _ => answer,
-            }
+            in_dialect(answer, speaks, &query::action(&body)).await
         }
+    }
+}
+
+/// A CloudWatch answer (made in RPC v2 CBOR) as its client `speaks` (the others as made).
+async fn in_dialect(
+    answer: Response,
+    speaks: Option<cloudwatch::Speaks>,
+    action: &str,
+) -> Response {
+    match speaks {
+        Some(cloudwatch::Speaks::Json) => cloudwatch::as_json(answer).await,
+        Some(cloudwatch::Speaks::Query) => cloudwatch::as_query(answer, action).await,
+        _ => answer,
+    }
+}
+
+/// Credentials refused, in the shape the client reads: STS's and IAM's query XML (they name
+/// an unknown or wrong token `InvalidClientTokenId`), each API's own protocol (CloudWatch's as
+/// its client speaks it), and REST JSON for the data plane.
+async fn refused_credentials(
+    target: &Target,
+    headers: &HeaderMap,
+    refusal: &iam::BadCredentials,
+) -> Response {
+    match target {
+        Target::Sts | Target::Iam => {
+            let code = match refusal.code {
+                "UnrecognizedClientException" => "InvalidClientTokenId",
+                "ExpiredTokenException" => "ExpiredToken",
+                other => other,
+            };
+            let namespace = if *target == Target::Sts {
+                "https://sts.amazonaws.com/doc/2011-06-15/"
+            } else {
+                "https://iam.amazonaws.com/doc/2010-05-08/"
+            };
+            query::error(
+                namespace,
+                403,
+                &ids::new_request_id(),
+                code,
+                &refusal.message,
+            )
+        }
+        Target::Service(call) => {
+            let service = call.service();
+            let speaks = (service == Service::CloudWatch).then(|| cloudwatch::speaks(headers));
+            in_dialect(iam::bad_credentials(service, refusal), speaks, "").await
+        }
+        _ => wire::rest_error(403, refusal.code, &refusal.message),
     }
 }
 

@@ -580,6 +580,33 @@ async fn a_key_past_the_accounts_kept_is_refused_with_the_limit() {
         refused.body["message"],
         "faqctl local keeps at most 32 accounts and keeps 32 already; the access key 000000000032 would name one more. Sign with the key of an account it keeps (000000000000: `test`)"
     );
+    // Each API's client reads the refusal in its own protocol: Logs' awsJson1.1 `__type`, and
+    // CloudWatch's query code (InvalidClientTokenId) in its JSON and its query XML alike.
+    let logs = replay
+        .call(
+            Service::Logs("DescribeLogGroups"),
+            "POST",
+            "/",
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(logs.status, 400, "{logs:?}");
+    assert_eq!(
+        logs.body["__type"], "UnrecognizedClientException",
+        "{logs:?}"
+    );
+    for cloudwatch in [
+        Service::CloudWatch("DescribeAlarms"),
+        Service::CloudWatchQuery("DescribeAlarms"),
+    ] {
+        let refused = replay.call(cloudwatch, "POST", "/", Some(json!({}))).await;
+        assert_eq!(refused.status, 403, "{refused:?}");
+        assert_eq!(
+            refused.code.as_deref(),
+            Some("InvalidClientTokenId"),
+            "{refused:?}"
+        );
+    }
     replay.sign_as("000000000031");
     ok(&replay, "GET", "/2015-03-31/functions/", None, 200).await;
     replay.stop().await;
