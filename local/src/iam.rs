@@ -92,6 +92,9 @@ struct Session {
     /// The secret it signs with.
     secret: String,
     expires: SystemTime,
+    /// A function's execution environment's session: the function's account (its role is
+    /// not one of `roles`).
+    execution: Option<std::sync::Arc<str>>,
 }
 
 /// Who signed a request.
@@ -106,6 +109,15 @@ pub enum Caller {
         role_id: String,
         name: String,
     },
+    /// A function's execution role, as Lambda gives each execution environment a session
+    /// of it (named for the function) in the function's account: judged as the local
+    /// identity is (the local cloud keeps no execution role's policies).
+    Execution {
+        account: std::sync::Arc<str>,
+        role: String,
+        role_id: String,
+        name: String,
+    },
 }
 
 impl Caller {
@@ -113,7 +125,9 @@ impl Caller {
     pub fn arn(&self, partition: &str) -> String {
         let (role, name) = match self {
             Caller::Local => ("faqctl-local", "faqctl"),
-            Caller::Session { role, name, .. } => (role.as_str(), name.as_str()),
+            Caller::Session { role, name, .. } | Caller::Execution { role, name, .. } => {
+                (role.as_str(), name.as_str())
+            }
         };
         let account = self.account();
         if *self == Caller::Local && &*account != DEFAULT_ACCOUNT {
@@ -130,6 +144,7 @@ impl Caller {
         match self {
             Caller::Local => account(),
             Caller::Session { .. } => super::arns::default_account(),
+            Caller::Execution { account, .. } => account.clone(),
         }
     }
 
@@ -140,6 +155,7 @@ impl Caller {
         match self {
             Caller::Local => account_of(headers),
             Caller::Session { .. } => super::arns::default_account(),
+            Caller::Execution { account, .. } => account.clone(),
         }
     }
 
@@ -148,7 +164,9 @@ impl Caller {
     pub fn unique_id(&self) -> String {
         match self {
             Caller::Local => "AROAFAQCTLLOCALIDENTITY:faqctl".to_string(),
-            Caller::Session { role_id, name, .. } => format!("{role_id}:{name}"),
+            Caller::Session { role_id, name, .. } | Caller::Execution { role_id, name, .. } => {
+                format!("{role_id}:{name}")
+            }
         }
     }
 
@@ -156,9 +174,9 @@ impl Caller {
     fn role_arn(&self, partition: &str) -> String {
         let role = match self {
             Caller::Local => "faqctl-local",
-            Caller::Session { role, .. } => role,
+            Caller::Session { role, .. } | Caller::Execution { role, .. } => role,
         };
-        format!("arn:{partition}:iam::{DEFAULT_ACCOUNT}:role/{role}")
+        format!("arn:{partition}:iam::{}:role/{role}", self.account())
     }
 }
 
@@ -297,6 +315,14 @@ impl Iam {
                 message: "The security token included in the request is expired".into(),
             });
         }
+        if let Some(account) = &session.execution {
+            return Ok(Caller::Execution {
+                account: account.clone(),
+                role: session.role.clone(),
+                role_id: session.role_id.clone(),
+                name: session.name.clone(),
+            });
+        }
         Ok(Caller::Session {
             role: session.role.clone(),
             role_id: session.role_id.clone(),
@@ -423,14 +449,7 @@ impl Iam {
             return Err(AssumeError::TooLong(found.max_session_seconds));
         }
         let found = found.clone();
-        const KEY: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-        const SECRET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        let credentials = Credentials {
-            access_key_id: format!("ASIA{}", random_from(KEY, 16)),
-            secret_access_key: random_from(SECRET, 40),
-            session_token: format!("FwoGZXIvYXdzEFAQCTL{}", random_from(SECRET, 200)),
-            expires: SystemTime::now() + std::time::Duration::from_secs(u64::from(seconds)),
-        };
+        let credentials = new_credentials(seconds);
         // Sessions past their time are of no use to anyone: forget them.
         let now = SystemTime::now();
         rules.sessions.retain(|_, s| s.expires > now);
@@ -443,9 +462,64 @@ impl Iam {
                 token: credentials.session_token.clone(),
                 secret: credentials.secret_access_key.clone(),
                 expires: credentials.expires,
+                execution: None,
             },
         );
         Ok((found, credentials))
+    }
+
+    /// A session of a function's execution role `role_arn` in `account`, as Lambda gives each
+    /// execution environment: named for the function (`NAME@lambda_function` for a one-letter
+    /// name, a session name being at least two characters: recorded, test_assume_role), for
+    /// 12 hours (Lambda's longest); `end_session` ends it with its environment.
+    pub fn open_execution_session(
+        &self,
+        account: std::sync::Arc<str>,
+        role_arn: &str,
+        function: &str,
+    ) -> Credentials {
+        let credentials = new_credentials(12 * 3600);
+        let role = role_arn.rsplit('/').next().unwrap_or(role_arn);
+        let name = if function.chars().count() < 2 {
+            format!("{function}@lambda_function")
+        } else {
+            function.to_string()
+        };
+        self.rules().sessions.insert(
+            credentials.access_key_id.clone(),
+            Session {
+                role: role.to_string(),
+                role_id: role_id(role_arn),
+                name,
+                token: credentials.session_token.clone(),
+                secret: credentials.secret_access_key.clone(),
+                expires: credentials.expires,
+                execution: Some(account),
+            },
+        );
+        credentials
+    }
+
+    /// Forgets a session: its credentials are refused from now on.
+    pub fn end_session(&self, access_key_id: &str) {
+        self.rules().sessions.remove(access_key_id);
+    }
+
+    /// The account a request is signed as: an execution environment's session's function's,
+    /// else as `account_of` says.
+    pub fn account_of(&self, headers: &HeaderMap) -> std::sync::Arc<str> {
+        let key = access_key(headers);
+        if key.starts_with("ASIA") {
+            if let Some(account) = self
+                .rules()
+                .sessions
+                .get(key)
+                .and_then(|s| s.execution.clone())
+            {
+                return account;
+            }
+        }
+        account_of(headers)
     }
 
     pub fn describe(&self) -> Value {
@@ -470,7 +544,7 @@ impl Iam {
         }
         // Borrowed, not copied: this runs on every request a session signs.
         let statements: Vec<&Statement> = match caller {
-            Caller::Local => match &rules.policy {
+            Caller::Local | Caller::Execution { .. } => match &rules.policy {
                 Some(statements) => statements.iter().collect(),
                 None => return true,
             },
@@ -539,6 +613,32 @@ pub struct Credentials {
     pub secret_access_key: String,
     pub session_token: String,
     pub expires: SystemTime,
+}
+
+/// Fresh temporary credentials (`ASIA…`) good for `seconds`.
+fn new_credentials(seconds: u32) -> Credentials {
+    const KEY: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    const SECRET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    Credentials {
+        access_key_id: format!("ASIA{}", random_from(KEY, 16)),
+        secret_access_key: random_from(SECRET, 40),
+        session_token: format!("FwoGZXIvYXdzEFAQCTL{}", random_from(SECRET, 200)),
+        expires: SystemTime::now() + std::time::Duration::from_secs(u64::from(seconds)),
+    }
+}
+
+/// A role's id (`AROA` and 17 characters, as IAM makes them) for a role the local cloud does
+/// not keep: the same for the same ARN.
+fn role_id(role_arn: &str) -> String {
+    use sha2::Digest;
+    const KEY: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let digest = sha2::Sha256::digest(role_arn.as_bytes());
+    let id: String = digest
+        .iter()
+        .take(17)
+        .map(|b| KEY[usize::from(*b) % KEY.len()] as char)
+        .collect();
+    format!("AROA{id}")
 }
 
 fn random_from(alphabet: &[u8], len: usize) -> String {
@@ -1046,6 +1146,35 @@ mod tests {
             by_arn[0].resource,
             "arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/FAQ:*"
         );
+    }
+
+    /// An execution environment's session is the function's role's, in the function's
+    /// account, until its environment ends it.
+    #[test]
+    fn an_execution_session_acts_in_its_functions_account_until_it_ends() {
+        let iam = Iam::default();
+        let account: std::sync::Arc<str> = "000000000002".into();
+        let role = "arn:aws:iam::000000000002:role/service-role/runner";
+        let credentials = iam.open_execution_session(account.clone(), role, "x");
+        let mut headers = HeaderMap::new();
+        let authorization = format!(
+            "AWS4-HMAC-SHA256 Credential={}/20261124/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=0",
+            credentials.access_key_id
+        );
+        headers.insert("authorization", authorization.parse().unwrap());
+        headers.insert(
+            "x-amz-security-token",
+            credentials.session_token.parse().unwrap(),
+        );
+        let caller = iam.caller(&headers).unwrap();
+        assert_eq!(
+            caller.arn("aws"),
+            "arn:aws:sts::000000000002:assumed-role/runner/x@lambda_function"
+        );
+        assert_eq!(iam.account_of(&headers), account);
+        assert!(iam.allows(&caller, "lambda:GetFunction", "anything"));
+        iam.end_session(&credentials.access_key_id);
+        assert_eq!(iam.caller(&headers), Err(INVALID_TOKEN));
     }
 
     #[test]

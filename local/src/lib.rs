@@ -214,7 +214,7 @@ pub struct Cloud {
     /// How long a stage's new deployment and a new role take to be seen.
     timing: timing::Timing,
     faults: faults::Faults,
-    iam: iam::Iam,
+    iam: Arc<iam::Iam>,
     throttles: Mutex<std::collections::HashMap<String, faults::Bucket>>,
     /// CloudWatch's metrics: `AWS/Lambda`'s of the invocations run, and those PutMetricData
     /// published (in memory, per minute).

@@ -232,7 +232,7 @@ pub async fn dispatch(State(cloud): State<Arc<Cloud>>, request: Request) -> Resp
         .and_then(|heads| heads.take(&parts.headers));
     let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
     // The request acts for its signer's account throughout: its state, ARNs and messages.
-    let account = iam::account_of(&headers);
+    let account = cloud.iam.account_of(&headers);
     if !cloud.accounts.admits(&account) {
         let refusal = iam::BadCredentials {
             code: "UnrecognizedClientException",

@@ -26,6 +26,7 @@ use tokio::sync::{mpsc, oneshot, watch, Semaphore};
 
 use super::arns::{lambda_place, lambda_place_in};
 use super::clock::{date_path, now_ms};
+use super::iam::{Credentials, Iam};
 use super::ids::{new_request_id, random_id};
 use super::placement::{Mode as PlacementMode, Placement};
 use super::state::{Db, Function};
@@ -90,6 +91,8 @@ pub struct Runtimes {
     /// Invocations in flight per function (place, name), its versions together, counted for
     /// the functions with a reserved concurrency only: what the reservation bounds.
     reserved: Arc<ReservedCounts>,
+    /// Where each environment's session of its execution role is kept.
+    iam: Arc<Iam>,
 }
 
 /// Invocations in flight per function (place, name), for those with a reservation.
@@ -251,8 +254,10 @@ impl Runtimes {
         max_environments: usize,
         placement: PlacementMode,
         tasks: Arc<Tasks>,
+        iam: Arc<Iam>,
     ) -> Runtimes {
         Runtimes {
+            iam,
             tasks,
             accounts,
             pools: Arc::new(Mutex::new(HashMap::new())),
@@ -304,10 +309,16 @@ impl Runtimes {
         pool.provisioning.fetch_add(count, Ordering::AcqRel);
         for _ in 0..count {
             let (function, db, groups) = (function.clone(), self.db(), self.groups.clone());
-            let (pool, tasks) = (pool.clone(), self.tasks.clone());
+            let (pool, tasks, iam) = (pool.clone(), self.tasks.clone(), self.iam.clone());
             self.tasks.spawn(async move {
-                let started =
-                    Env::spawn(&function, db, groups, &tasks, Initialization::Provisioned).await;
+                let started = Env::spawn(
+                    &function,
+                    db,
+                    groups,
+                    (&tasks, &iam),
+                    Initialization::Provisioned,
+                )
+                .await;
                 if let Ok(env) = started {
                     lock(&pool.idle).push(env);
                 }
@@ -411,7 +422,7 @@ impl Runtimes {
                 function,
                 self.db(),
                 self.groups.clone(),
-                &self.tasks,
+                (&self.tasks, &self.iam),
                 Initialization::OnDemand,
             )
             .await
@@ -728,6 +739,8 @@ async fn init_error(State(api): State<Arc<RuntimeApi>>, body: Bytes) -> Response
 
 /// One execution environment: the process, its Runtime API and its log stream.
 struct Env {
+    /// Its credentials, refused once it ends.
+    _session: ExecutionSession,
     queue: mpsc::Sender<Invocation>,
     api: Arc<RuntimeApi>,
     server: tokio::task::AbortHandle,
@@ -757,6 +770,19 @@ struct Env {
     region: String,
 }
 
+/// An environment's session of its function's execution role (`Iam::open_execution_session`),
+/// ended with it.
+struct ExecutionSession {
+    iam: Arc<Iam>,
+    access_key_id: String,
+}
+
+impl Drop for ExecutionSession {
+    fn drop(&mut self) {
+        self.iam.end_session(&self.access_key_id);
+    }
+}
+
 impl Drop for Env {
     fn drop(&mut self) {
         self.server.abort();
@@ -768,7 +794,7 @@ impl Env {
         function: &Function,
         db: Arc<Mutex<Db>>,
         groups: Groups,
-        tasks: &Tasks,
+        (tasks, iam): (&Tasks, &Arc<Iam>),
         initialization: Initialization,
     ) -> Result<Env, String> {
         // Finding an interpreter, and compiling the Java client the first time, run programs
@@ -818,8 +844,25 @@ impl Env {
             ),
             None,
         );
-        let mut command =
-            bootstrap_command(&launch, function, address, &group, &stream, initialization);
+        // The environment's credentials: a session of the function's execution role, in its
+        // account, as on Lambda (recorded: test_lambda_different_iam_keys_environment, each
+        // environment's its own; test_assume_role, the session named for the function).
+        let account = super::arns::lambda_arn(&function.arn)
+            .map_or_else(super::arns::account, |arn| Arc::from(arn.account));
+        let credentials = iam.open_execution_session(account, &function.role, &function.name);
+        let session = ExecutionSession {
+            iam: iam.clone(),
+            access_key_id: credentials.access_key_id.clone(),
+        };
+        let mut command = bootstrap_command(
+            &launch,
+            function,
+            address,
+            &group,
+            &stream,
+            initialization,
+            &credentials,
+        );
         // A managed runtime's client writes its logging records and error reports, framed, to
         // a descriptor of their own (AWS's `_LAMBDA_TELEMETRY_LOG_FD`).
         let telemetry = match super::managed::telemetry_fd(&function.runtime) {
@@ -890,6 +933,7 @@ impl Env {
         let (exit_tx, exited) = watch::channel(None);
         tasks.spawn(wait_child(child, kill_rx, exit_tx, groups, pgid));
         Ok(Env {
+            _session: session,
             queue: queue_tx,
             api,
             server,
@@ -1235,6 +1279,7 @@ fn bootstrap_command(
     group: &str,
     stream: &str,
     initialization: Initialization,
+    credentials: &Credentials,
 ) -> tokio::process::Command {
     let root = function.code_dir.display().to_string();
     let mut command = tokio::process::Command::new(&launch.program);
@@ -1274,19 +1319,11 @@ fn bootstrap_command(
         .env("AWS_LAMBDA_LOG_GROUP_NAME", group)
         .env("AWS_LAMBDA_LOG_STREAM_NAME", stream)
         .env("AWS_LAMBDA_INITIALIZATION_TYPE", initialization.as_str())
-        // Credentials of the environment's own, each value its own as on AWS (recorded:
-        // test_introspection_invoke, three stand-ins). Not `ASIA…`: the local cloud refuses a
-        // temporary key it did not issue, and a function calls it as the local identity
-        // (docs/parity.md).
-        .env(
-            "AWS_ACCESS_KEY_ID",
-            format!("AKIA{}", random_id(16).to_ascii_uppercase()),
-        )
-        .env("AWS_SECRET_ACCESS_KEY", random_id(40))
-        .env(
-            "AWS_SESSION_TOKEN",
-            format!("IQoJb3JpZ2luX2Vj{}", random_id(120)),
-        )
+        // The environment's own session of the execution role (`Env::spawn`), each value its
+        // own as on AWS (recorded: test_introspection_invoke, three stand-ins).
+        .env("AWS_ACCESS_KEY_ID", &credentials.access_key_id)
+        .env("AWS_SECRET_ACCESS_KEY", &credentials.secret_access_key)
+        .env("AWS_SESSION_TOKEN", &credentials.session_token)
         .envs(
             super::managed::Family::of(&function.runtime)
                 .map(|family| {

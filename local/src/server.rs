@@ -61,7 +61,7 @@ impl LocalCloud {
                 .add_spec(spec)
                 .map_err(|e| anyhow::anyhow!("--faults: {e}"))?;
         }
-        let permissions = iam::Iam::default();
+        let permissions = Arc::new(iam::Iam::default());
         permissions.add_credentials(config.credentials.iter().cloned());
         if let Some(policy) = &config.iam_policy {
             permissions
@@ -96,6 +96,7 @@ impl LocalCloud {
                 config.max_environments,
                 config.placement,
                 tasks.clone(),
+                permissions.clone(),
             ),
             tasks,
             dir,

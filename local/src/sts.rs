@@ -1,6 +1,7 @@
 //! AWS STS in its query protocol (a form-encoded POST, an XML answer in the `2011-06-15`
 //! namespace): `GetCallerIdentity`, who the caller is (the local identity,
-//! `assumed-role/faqctl-local/faqctl` in account 000000000000, or a role session), and
+//! `assumed-role/faqctl-local/faqctl` in account 000000000000, a role session, or a function's
+//! execution environment's session of its role, `assumed-role/ROLE/FUNCTION`), and
 //! `AssumeRole`, temporary credentials for a role whose trust policy names the caller (see
 //! `roles`), judged afterwards by that role's inline policies. The acceptance suite's `--aws`
 //! guard and its per-command IAM scenario run here as on AWS. Every other STS action answers
@@ -35,7 +36,9 @@ pub fn handle(iam: &Iam, caller: &Caller, region: &str, body: &[u8]) -> Response
                     caller.account().to_string()
                 }
                 Caller::Local => format!("{ROLE_ID}:faqctl"),
-                Caller::Session { role_id, name, .. } => format!("{role_id}:{name}"),
+                Caller::Session { role_id, name, .. } | Caller::Execution { role_id, name, .. } => {
+                    format!("{role_id}:{name}")
+                }
             };
             let result = format!(
                 "<Arn>{}</Arn><UserId>{}</UserId><Account>{}</Account>",
