@@ -10,8 +10,9 @@
 //! `account-logs` (UpdateAccount's two IAM-propagation refusals), `slow:MS` (answer normally,
 //! delivered after a delay), `reset` (drop the connection), `lost` (serve the call, then drop
 //! the connection: the answer is lost, not the work), `gather:N` (the next N calls wait for
-//! one another, up to a minute, then are served: N clients that must all read the same state
-//! before any of them writes, as two racing deploys would, without depending on timing).
+//! one another, up to a minute: N clients that must all read the same state before any of
+//! them writes, as two racing deploys would, without depending on timing. A read is answered
+//! as the state was when it arrived, then held; a write is held, then applied).
 //! `*` alone as the operation matches every operation.
 
 use std::collections::{HashMap, VecDeque};

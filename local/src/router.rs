@@ -837,6 +837,7 @@ async fn call_service(
     // as a slow AWS answer's would be; a lost one is served, then dropped.
     let mut slow = None;
     let mut lost = false;
+    let mut gather = None;
     if let Some(fault) = cloud.faults.take(operation) {
         cloud.default_db().count(&format!("{operation} (fault)"));
         match faults::respond(&fault, service) {
@@ -844,14 +845,23 @@ async fn call_service(
             None => match fault {
                 faults::Fault::Slow(delay) => slow = Some(delay),
                 faults::Fault::Lost => lost = true,
-                faults::Fault::Gather { group, size } => cloud.faults.gather(group, size).await,
+                faults::Fault::Gather { group, size } => gather = Some((group, size)),
                 _ => {}
             },
         }
     }
     cloud.default_db().count(operation);
     let writes = call.writes();
+    // A gathered write waits, then is applied (what happens meanwhile comes before it); a
+    // gathered read is answered as the state was when it arrived, then waits: every read of
+    // the group sees the state before any of their callers can write.
+    if let Some((group, size)) = gather.filter(|_| writes) {
+        cloud.faults.gather(group, size).await;
+    }
     let response = apply_call(cloud, call, json, uri, headers, region, body).await;
+    if let Some((group, size)) = gather.filter(|_| !writes) {
+        cloud.faults.gather(group, size).await;
+    }
     if writes && response.status().is_success() {
         cloud.db().changed();
     }
