@@ -311,12 +311,12 @@ async fn serve(
         Target::Stage { .. } | Target::FunctionUrl { .. } | Target::Code(_)
     ) {
         if let Some(refusal) = refuse_browsers(cloud, headers) {
-            return refusal.answer(target.service());
+            return as_client_reads(refusal.answer(target.service()), &target, headers).await;
         }
     }
     let body = match read_body(&target, headers, body, cloud.limits.body_read).await {
         Ok(body) => body,
-        Err(answer) => return answer,
+        Err(answer) => return as_client_reads(answer, &target, headers).await,
     };
     match target {
         Target::Stage { api_id, stage, path } => {
@@ -405,6 +405,43 @@ async fn in_dialect(
     }
 }
 
+/// STS's or IAM's XML namespace (the query protocol's errors carry it).
+fn query_namespace(target: &Target) -> &'static str {
+    if *target == Target::Sts {
+        "https://sts.amazonaws.com/doc/2011-06-15/"
+    } else {
+        "https://iam.amazonaws.com/doc/2010-05-08/"
+    }
+}
+
+/// A refusal made before the request reached its API (a web page's, a body over the limit),
+/// as its client reads it: CloudWatch's in the client's dialect, STS's and IAM's as query
+/// XML (made as API Gateway's REST JSON, whose shape they share until here).
+async fn as_client_reads(answer: Response, target: &Target, headers: &HeaderMap) -> Response {
+    match target {
+        Target::Service(call) if call.service() == Service::CloudWatch => {
+            in_dialect(answer, Some(cloudwatch::speaks(headers)), "").await
+        }
+        Target::Sts | Target::Iam => {
+            let status = answer.status().as_u16();
+            let code = answer
+                .headers()
+                .get("x-amzn-errortype")
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.split(':').next().unwrap_or(v).to_string())
+                .unwrap_or_else(|| "InternalFailure".into());
+            let bytes = axum::body::to_bytes(answer.into_body(), usize::MAX)
+                .await
+                .unwrap_or_default();
+            let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+            let message = body["message"].as_str().unwrap_or_default();
+            let id = ids::new_request_id();
+            query::error(query_namespace(target), status, &id, &code, message)
+        }
+        _ => answer,
+    }
+}
+
 /// Credentials refused, in the shape the client reads: STS's and IAM's query XML (they name
 /// an unknown or wrong token `InvalidClientTokenId`), each API's own protocol (CloudWatch's as
 /// its client speaks it), and REST JSON for the data plane.
@@ -420,13 +457,8 @@ async fn refused_credentials(
                 "ExpiredTokenException" => "ExpiredToken",
                 other => other,
             };
-            let namespace = if *target == Target::Sts {
-                "https://sts.amazonaws.com/doc/2011-06-15/"
-            } else {
-                "https://iam.amazonaws.com/doc/2010-05-08/"
-            };
             query::error(
-                namespace,
+                query_namespace(target),
                 403,
                 &ids::new_request_id(),
                 code,

@@ -30,7 +30,8 @@ fn base64_of(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-/// The error code of a REST-JSON answer (`x-amzn-errortype`) or of a JSON 1.1 one (`__type`).
+/// The error code of a REST-JSON answer (`x-amzn-errortype`) or of a JSON 1.0/1.1 one
+/// (`__type`, after its namespace's `#` when it has one, as the SDKs read it).
 fn error_code(answer: &str) -> String {
     let lower = answer.to_ascii_lowercase();
     if let Some(at) = lower.find("x-amzn-errortype:") {
@@ -38,10 +39,11 @@ fn error_code(answer: &str) -> String {
         return rest.lines().next().unwrap_or_default().trim().to_string();
     }
     let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
-    serde_json::from_str::<serde_json::Value>(body).unwrap_or_default()["__type"]
+    let code = serde_json::from_str::<serde_json::Value>(body).unwrap_or_default()["__type"]
         .as_str()
         .unwrap_or_default()
-        .to_string()
+        .to_string();
+    code.rsplit('#').next().unwrap_or_default().to_string()
 }
 
 async fn evil_exists(sdk: &Sdk) -> bool {
@@ -111,6 +113,28 @@ async fn a_web_page_cannot_create_or_run_code_through_the_control_plane() {
     let (status, answer) = raw(&cloud, request.as_bytes());
     assert!(status.contains(" 403 "), "{answer}");
     assert_eq!(error_code(&answer), "AccessDeniedException", "{answer}");
+    // CloudWatch in the dialect its client sent (boto3's JSON 1.0), STS in its query XML.
+    let body = "{}";
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: rebound.example\r\nX-Amz-Target: GraniteServiceVersion20100801.DescribeAlarms\r\nContent-Type: application/x-amz-json-1.0\r\n{}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        signed("monitoring"),
+        body.len()
+    );
+    let (status, answer) = raw(&cloud, request.as_bytes());
+    assert!(status.contains(" 403 "), "{answer}");
+    assert_eq!(error_code(&answer), "AccessDeniedException", "{answer}");
+    let body = "Action=GetCallerIdentity&Version=2011-06-15";
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: rebound.example\r\nContent-Type: application/x-www-form-urlencoded\r\n{}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        signed("sts"),
+        body.len()
+    );
+    let (status, answer) = raw(&cloud, request.as_bytes());
+    assert!(status.contains(" 403 "), "{answer}");
+    assert!(
+        answer.contains("<Code>AccessDeniedException</Code>") && answer.contains("rebound.example"),
+        "{answer}"
+    );
 
     // The admin API is control plane too: a page may not inject faults or read the state.
     let faults = "GetFunction=throttle*1000";
