@@ -1351,20 +1351,24 @@ const PYTHON_TIMEOUT_ENV: &str = "import logging\nimport time\n\nINTERNAL_NUMBER
 /// `create_lambda_function` makes it, with `timeout`; checked against the recording's
 /// `create-result`.
 async fn create_python_handler(replay: &mut Replay, name: &str, code: &str, timeout: u32) {
-    use base64::Engine;
-    let zip = package::write_zip(&[("handler.py", 0o644, code.as_bytes())]).unwrap();
-    let body = json!({
+    let body = python_handler(name, "lambda-test-role", code, timeout, json!({}));
+    let created = create(replay, body).await;
+    replay.check_in("create-result", "CreateFunctionResponse", &created);
+}
+
+/// The CreateFunction body of a python3.12 `handler.py` (`handler.handler`) with the role
+/// named `role`, as LocalStack's `create_lambda_function` makes it.
+fn python_handler(name: &str, role: &str, code: &str, timeout: u32, variables: Value) -> Value {
+    json!({
         "FunctionName": name,
         "Runtime": "python3.12",
         "Handler": "handler.handler",
-        "Role": "arn:aws:iam::000000000000:role/lambda-test-role",
-        "Code": { "ZipFile": base64::engine::general_purpose::STANDARD.encode(zip) },
+        "Role": format!("arn:aws:iam::000000000000:role/{role}"),
+        "Code": { "ZipFile": zip_of("handler.py", code) },
         "Timeout": timeout,
-        "Environment": { "Variables": {} },
+        "Environment": { "Variables": variables },
         "Tags": {},
-    });
-    let created = create(replay, body).await;
-    replay.check_in("create-result", "CreateFunctionResponse", &created);
+    })
 }
 
 /// test_lambda.py::TestLambdaBehavior::test_lambda_invoke_no_timeout: a function of a 2 s
@@ -1970,16 +1974,12 @@ async fn a_function_calls_as_its_execution_roles_session_as_recorded() {
     for (case, name, session) in [("1", "u", "u@lambda_function"), ("2", "zz", "zz")] {
         let test = format!("TestLambdaBaseFeatures::test_assume_role[{case}]");
         let mut replay = Replay::start(LAMBDA, &test).await;
-        let body = json!({
-            "FunctionName": name,
-            "Runtime": "python3.12",
-            "Handler": "handler.handler",
-            "Role": format!("arn:aws:iam::000000000000:role/{role}"),
-            "Code": { "ZipFile": zip_of("handler.py", PYTHON_ROLE) },
-            "Timeout": 30,
-            "Environment": { "Variables": { "AWS_ENDPOINT_URL": replay.cloud.endpoint() } },
-        });
-        create(&replay, body).await;
+        let endpoint = json!({ "AWS_ENDPOINT_URL": replay.cloud.endpoint() });
+        create(
+            &replay,
+            python_handler(name, role, PYTHON_ROLE, 30, endpoint),
+        )
+        .await;
         let answer = invoke(&replay, name, None, None, &[]).await;
         assert_eq!(answer.status, 200, "{answer:?}");
         assert!(answer.body.get("FunctionError").is_none(), "{answer:?}");
@@ -2046,16 +2046,7 @@ async fn each_environment_has_keys_of_its_own_as_recorded() {
     .await;
     let name = "fn-iam-keys";
     let role = "lambda-su-role";
-    let body = json!({
-        "FunctionName": name,
-        "Runtime": "python3.12",
-        "Handler": "handler.handler",
-        "Role": format!("arn:aws:iam::000000000000:role/{role}"),
-        "Code": { "ZipFile": zip_of("handler.py", PYTHON_SLEEP_ENVIRONMENT) },
-        "Timeout": 30,
-        "Environment": { "Variables": {} },
-        "Tags": {},
-    });
+    let body = python_handler(name, role, PYTHON_SLEEP_ENVIRONMENT, 30, json!({}));
     let created = create(&replay, body).await;
     replay.check_in("create-result", "CreateFunctionResponse", &created);
     let payload: &[u8] = br#"{"sleep": 2}"#;
