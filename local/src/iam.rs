@@ -170,13 +170,15 @@ impl Caller {
         }
     }
 
-    /// The role its session belongs to, as a trust policy names it.
+    /// The role its session belongs to, as a trust policy names it (the local identity's and
+    /// the sessions' roles are the default account's).
     fn role_arn(&self, partition: &str) -> String {
-        let role = match self {
-            Caller::Local => "faqctl-local",
-            Caller::Session { role, .. } | Caller::Execution { role, .. } => role,
+        let (account, role) = match self {
+            Caller::Local => (DEFAULT_ACCOUNT, "faqctl-local"),
+            Caller::Session { role, .. } => (DEFAULT_ACCOUNT, role.as_str()),
+            Caller::Execution { account, role, .. } => (&**account, role.as_str()),
         };
-        format!("arn:{partition}:iam::{}:role/{role}", self.account())
+        format!("arn:{partition}:iam::{account}:role/{role}")
     }
 }
 
