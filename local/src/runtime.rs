@@ -315,7 +315,8 @@ impl Runtimes {
                     &function,
                     db,
                     groups,
-                    (&tasks, &iam),
+                    &tasks,
+                    &iam,
                     Initialization::Provisioned,
                 )
                 .await;
@@ -422,7 +423,8 @@ impl Runtimes {
                 function,
                 self.db(),
                 self.groups.clone(),
-                (&self.tasks, &self.iam),
+                &self.tasks,
+                &self.iam,
                 Initialization::OnDemand,
             )
             .await
@@ -794,7 +796,8 @@ impl Env {
         function: &Function,
         db: Arc<Mutex<Db>>,
         groups: Groups,
-        (tasks, iam): (&Tasks, &Arc<Iam>),
+        tasks: &Tasks,
+        iam: &Arc<Iam>,
         initialization: Initialization,
     ) -> Result<Env, String> {
         // Finding an interpreter, and compiling the Java client the first time, run programs
