@@ -772,11 +772,57 @@ struct Env {
     region: String,
 }
 
+/// What the process prints to, each with its descriptor and how it is cut into events: its
+/// stdout and stderr (lines), and a managed runtime's telemetry descriptor (frames).
+type OutputPipe = (
+    Box<dyn AsyncRead + Send + Unpin>,
+    std::os::fd::RawFd,
+    Framing,
+);
+
+fn output_pipes(
+    child: &mut tokio::process::Child,
+    telemetry: Option<std::os::fd::OwnedFd>,
+) -> Result<Vec<OutputPipe>, String> {
+    let mut pipes: Vec<OutputPipe> = Vec::new();
+    if let Some(stdout) = child.stdout.take() {
+        let fd = stdout.as_raw_fd();
+        pipes.push((Box::new(stdout), fd, Framing::Lines));
+    }
+    if let Some(stderr) = child.stderr.take() {
+        let fd = stderr.as_raw_fd();
+        pipes.push((Box::new(stderr), fd, Framing::Lines));
+    }
+    if let Some(read) = telemetry {
+        let fd = read.as_raw_fd();
+        let receiver = tokio::net::unix::pipe::Receiver::from_owned_fd(read)
+            .map_err(|e| format!("cannot read the runtime's log descriptor: {e}"))?;
+        pipes.push((Box::new(receiver), fd, Framing::Frames));
+    }
+    Ok(pipes)
+}
+
 /// An environment's session of its function's execution role (`Iam::open_execution_session`),
 /// ended with it.
 struct ExecutionSession {
     iam: Arc<Iam>,
     access_key_id: String,
+}
+
+impl ExecutionSession {
+    /// The environment's credentials: a session of the function's execution role, in its
+    /// account, as on Lambda (recorded: test_lambda_different_iam_keys_environment, each
+    /// environment's its own; test_assume_role, the session named for the function).
+    fn open(iam: &Arc<Iam>, function: &Function) -> (ExecutionSession, Credentials) {
+        let account = super::arns::lambda_arn(&function.arn)
+            .map_or_else(super::arns::account, |arn| Arc::from(arn.account));
+        let credentials = iam.open_execution_session(account, &function.role, &function.name);
+        let session = ExecutionSession {
+            iam: iam.clone(),
+            access_key_id: credentials.access_key_id.clone(),
+        };
+        (session, credentials)
+    }
 }
 
 impl Drop for ExecutionSession {
@@ -834,29 +880,21 @@ impl Env {
         // An environment's log stream opens with the runtime's version, before anything the
         // bootstrap prints while it starts (recorded: test_lambda.snapshot.json's log_events,
         // "INIT_START Runtime Version: python:3.10.v11\tRuntime Version ARN: arn:…").
+        let init_start = format!(
+            "INIT_START Runtime Version: {}\tRuntime Version ARN: {}\n",
+            super::arns::runtime_version_name(&function.runtime),
+            super::arns::runtime_version_arn(&function.region, &function.runtime)
+        );
         write_log(
             &db,
             &group,
             &function.region,
             &stream,
             &log,
-            format!(
-                "INIT_START Runtime Version: {}\tRuntime Version ARN: {}\n",
-                super::arns::runtime_version_name(&function.runtime),
-                super::arns::runtime_version_arn(&function.region, &function.runtime)
-            ),
+            init_start,
             None,
         );
-        // The environment's credentials: a session of the function's execution role, in its
-        // account, as on Lambda (recorded: test_lambda_different_iam_keys_environment, each
-        // environment's its own; test_assume_role, the session named for the function).
-        let account = super::arns::lambda_arn(&function.arn)
-            .map_or_else(super::arns::account, |arn| Arc::from(arn.account));
-        let credentials = iam.open_execution_session(account, &function.role, &function.name);
-        let session = ExecutionSession {
-            iam: iam.clone(),
-            access_key_id: credentials.access_key_id.clone(),
-        };
+        let (session, credentials) = ExecutionSession::open(iam, function);
         let mut command = bootstrap_command(
             &launch,
             function,
@@ -884,29 +922,7 @@ impl Env {
         // answered: a request to catch up (`asked`), and each reader's answer (`caught_up`).
         let (asked_tx, asked) = watch::channel(0u64);
         let mut caught_up = Vec::new();
-        let stdout = child.stdout.take().map(|p| {
-            let fd = p.as_raw_fd();
-            (Box::new(p) as Box<dyn AsyncRead + Send + Unpin>, fd)
-        });
-        let stderr = child.stderr.take().map(|p| {
-            let fd = p.as_raw_fd();
-            (Box::new(p) as Box<dyn AsyncRead + Send + Unpin>, fd)
-        });
-        let telemetry = match telemetry {
-            Some(read) => {
-                let fd = read.as_raw_fd();
-                let receiver = tokio::net::unix::pipe::Receiver::from_owned_fd(read)
-                    .map_err(|e| format!("cannot read the runtime's log descriptor: {e}"))?;
-                Some((Box::new(receiver) as Box<dyn AsyncRead + Send + Unpin>, fd))
-            }
-            None => None,
-        };
-        let pipes = [
-            stdout.map(|(p, fd)| (p, fd, Framing::Lines)),
-            stderr.map(|(p, fd)| (p, fd, Framing::Lines)),
-            telemetry.map(|(p, fd)| (p, fd, Framing::Frames)),
-        ];
-        for (pipe, fd, framing) in pipes.into_iter().flatten() {
+        for (pipe, fd, framing) in output_pipes(&mut child, telemetry)? {
             let (caught_up_tx, caught_up_rx) = watch::channel(0u64);
             caught_up.push(caught_up_rx);
             let asked = asked.clone();
