@@ -94,8 +94,8 @@ impl RemoteArgs {
     pub async fn load(&self) -> anyhow::Result<AwsConfig> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .http_client(https_client())
-            // Throttling (API Gateway's control plane is 1 CreateDeployment per 5 s) is retried
-            // by the SDK with backoff; give it room to get through.
+            // Throttling is retried by the SDK with backoff; give it room to get through (the
+            // quotas it cannot outlast, CreateDeployment's included, go through `retry_quota`).
             .retry_config(
                 RetryConfig::standard()
                     .with_max_attempts(MAX_ATTEMPTS)

@@ -281,7 +281,9 @@ pub fn retry_base_delay() -> Duration {
 }
 
 /// API Gateway's account quotas that the SDK's standard retry cannot outlast: DeleteRestApi 1
-/// per 30 s and UpdateAccount 1 per 20 s per account (API Gateway's documented quotas). AWS
+/// per 30 s and UpdateAccount 1 per 20 s per account (API Gateway's documented quotas), and
+/// CreateDeployment's 1 per 5 s, which its jittered backoff (8 tries, each a random part of
+/// 0.5, 1, 2, … 10 s) now and then does not outlast either. AWS
 /// answers 429 `TooManyRequestsException` with a `Retry-After` header (botocore's model:
 /// `retryAfterSeconds`, header `Retry-After`), which the SDK's retry does not read (it reads
 /// only `x-amz-retry-after`) and gives up within ~35 s. So for these calls the SDK makes one

@@ -300,15 +300,21 @@ pub(super) async fn create_deployment(
     stage: &StageName,
 ) -> anyhow::Result<()> {
     let (api, _) = context.api()?;
+    // 1 per 5 s per account: a deploy right after another waits what AWS's 429 asks
+    // (`retry_quota`), instead of the SDK's jittered backoff, which can run out first.
     retry_eventual(
         || {
-            clients
-                .apigateway
-                .create_deployment()
-                .rest_api_id(api)
-                .stage_name(stage)
-                .description("deployed by faqctl")
-                .send()
+            retry_quota(clients, "CreateDeployment", || {
+                clients
+                    .apigateway
+                    .create_deployment()
+                    .rest_api_id(api)
+                    .stage_name(stage)
+                    .description("deployed by faqctl")
+                    .customize()
+                    .config_override(one_attempt())
+                    .send()
+            })
         },
         concurrent_modification,
     )

@@ -400,6 +400,30 @@ async fn deploy_and_destroy_stay_within_api_gateways_rate_limits() {
     cloud.stop().await;
 }
 
+/// A deploy right after another meets CreateDeployment's quota (1 per 5 s per account): it
+/// waits once, as long as API Gateway's 429 says (`Retry-After`), then deploys. The SDK's own
+/// jittered backoff would have tried three times or more in those seconds, and could run out
+/// of tries before the quota freed up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deploy_right_after_another_waits_what_the_deployment_quota_asks() {
+    let cloud = start(None, true).await;
+    let output = run(deploy_command(&cloud)).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    // A method's authorization changes: a new deployment, within a second or two of the last.
+    let mut signed = deploy_command(&cloud);
+    signed.args(["--auth", "iam"]);
+    let output = run(signed).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let calls = cloud.calls();
+    assert_eq!(calls["CreateDeployment"], 2, "{calls:?}");
+    assert_eq!(
+        calls.get("CreateDeployment (throttled)"),
+        Some(&1),
+        "one wait, as long as the 429 asked: {calls:?}"
+    );
+    cloud.stop().await;
+}
+
 /// The operations that change something, from the local cloud's counts.
 fn writes(cloud: &LocalCloud) -> Vec<String> {
     let reads = ["Get", "Describe", "Filter", "List", "Execute", "Invoke"];
