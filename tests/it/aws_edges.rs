@@ -55,8 +55,9 @@ fn destroy(cloud: &LocalCloud, function: &str, api: &str) -> assert_cmd::Command
     command
 }
 
-/// With the SDK's real backoff (0.5 s first), which outlasts CreateRestApi's 1 per 3 s and
-/// CreateDeployment's 1 per 5 s; the tests' default of 10 ms does not.
+/// With the SDK's real backoff (0.5 s first), which outlasts CreateRestApi's 1 per 3 s; the
+/// tests' default of 10 ms does not. (CreateDeployment's 1 per 5 s is waited out as the 429
+/// asks, whatever the backoff.)
 fn patient(mut command: assert_cmd::Command) -> assert_cmd::Command {
     command.env("FAQCTL_RETRY_BASE_MS", "500");
     command
