@@ -9,9 +9,6 @@ pub struct Poll {
     started: std::time::Instant,
     deadline: std::time::Instant,
     interval: std::time::Duration,
-    /// The runtime's ticker at `interval`, made at the first `tick` (a `Poll` may be made
-    /// outside a runtime).
-    ticker: Option<tokio::time::Interval>,
 }
 
 impl Poll {
@@ -22,7 +19,6 @@ impl Poll {
             started,
             deadline: started + limit,
             interval: std::time::Duration::from_millis(20),
-            ticker: None,
         }
     }
 
@@ -33,11 +29,7 @@ impl Poll {
 
     /// Checks at this interval instead (a check that is a whole request, say).
     pub fn every(self, interval: std::time::Duration) -> Poll {
-        Poll {
-            interval,
-            ticker: None,
-            ..self
-        }
+        Poll { interval, ..self }
     }
 
     /// Waits for the next check: false once the limit has passed (the caller's last check was
@@ -47,17 +39,9 @@ impl Poll {
         if now >= self.deadline {
             return false;
         }
-        let interval = self.interval;
-        let ticker = self.ticker.get_or_insert_with(|| {
-            let mut ticker =
-                tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
-            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            ticker
-        });
         // A whole interval from now (however long the check took), or the deadline if it
         // comes first.
-        ticker.reset();
-        let _ = tokio::time::timeout_at(self.deadline.into(), ticker.tick()).await;
+        tokio::time::sleep_until((now + self.interval).min(self.deadline).into()).await;
         true
     }
 
