@@ -149,8 +149,9 @@ pub async fn run_method(
         let api = db.api_by_id(request.api_id)?;
         let resource = api.resources.get(resource_id)?;
         let method = method_for(resource, request.method)?;
-        let alone = BTreeMap::from([(resource.id.clone(), resource.clone())]);
-        let parameters = match_resource(&alone, request.path).and_then(|(_, p)| p);
+        let parameters = path_match(&resource.path, request.path, &segments(request.path))
+            .map(|(_, parameters)| parameters)
+            .filter(|parameters| !parameters.is_empty());
         let current = super::state::Deployment {
             id: String::new(),
             description: None,
@@ -1994,61 +1995,63 @@ fn match_resource<'a>(
     resources: &'a BTreeMap<String, Resource>,
     path: &str,
 ) -> Option<(&'a Resource, Option<BTreeMap<String, String>>)> {
-    let wanted: Vec<&str> = path
-        .trim_matches('/')
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .collect();
+    let wanted = segments(path);
     let mut best: Option<(usize, &Resource, BTreeMap<String, String>)> = None;
     for resource in resources.values() {
-        let pattern: Vec<&str> = resource
-            .path
-            .trim_matches('/')
-            .split('/')
-            .filter(|s| !s.is_empty())
-            .collect();
-        let mut parameters = BTreeMap::new();
-        let mut literal = 0;
-        let mut matched = true;
-        for (i, part) in pattern.iter().enumerate() {
-            if let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix("+}")) {
-                if i >= wanted.len() {
-                    matched = false;
-                } else {
-                    // As AWS gives it: the rest of the path as sent, `//` and all, without
-                    // its trailing slash (recorded: `proxy-value//double-slash`).
-                    let rest = path
-                        .trim_start_matches('/')
-                        .splitn(i + 1, '/')
-                        .nth(i)
-                        .unwrap_or_default()
-                        .trim_end_matches('/');
-                    parameters.insert(name.to_string(), rest.to_string());
-                }
-                break;
-            }
-            let Some(segment) = wanted.get(i) else {
-                matched = false;
-                break;
-            };
-            if let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
-                parameters.insert(name.to_string(), decode_segment(segment));
-            } else if part == segment {
-                literal += 1;
-            } else {
-                matched = false;
-                break;
-            }
-        }
-        let greedy = pattern.last().is_some_and(|p| p.ends_with("+}"));
-        if matched && (greedy || pattern.len() == wanted.len()) {
-            let score = literal * 2 + usize::from(!greedy);
+        if let Some((score, parameters)) = path_match(&resource.path, path, &wanted) {
             if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
                 best = Some((score, resource, parameters));
             }
         }
     }
     best.map(|(_, resource, parameters)| (resource, (!parameters.is_empty()).then_some(parameters)))
+}
+
+/// A path's non-empty segments.
+fn segments(path: &str) -> Vec<&str> {
+    path.trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Whether the resource path `pattern` matches the request's `path` (`wanted`: its
+/// segments), and if so how closely (literal segments count double, a greedy `{x+}` least) and
+/// with which path parameters.
+fn path_match(
+    pattern: &str,
+    path: &str,
+    wanted: &[&str],
+) -> Option<(usize, BTreeMap<String, String>)> {
+    let pattern = segments(pattern);
+    let mut parameters = BTreeMap::new();
+    let mut literal = 0;
+    for (i, part) in pattern.iter().enumerate() {
+        if let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix("+}")) {
+            if i >= wanted.len() {
+                return None;
+            }
+            // As AWS gives it: the rest of the path as sent, `//` and all, without its
+            // trailing slash (recorded: `proxy-value//double-slash`).
+            let rest = path
+                .trim_start_matches('/')
+                .splitn(i + 1, '/')
+                .nth(i)
+                .unwrap_or_default()
+                .trim_end_matches('/');
+            parameters.insert(name.to_string(), rest.to_string());
+            return Some((literal * 2, parameters));
+        }
+        let segment = wanted.get(i)?;
+        if let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+            parameters.insert(name.to_string(), decode_segment(segment));
+        } else if part == segment {
+            literal += 1;
+        } else {
+            return None;
+        }
+    }
+    (pattern.len() == wanted.len()).then_some((literal * 2 + 1, parameters))
 }
 
 /// Whether the request accepts one of the API's binary media types (`*/*` and `type/*`
