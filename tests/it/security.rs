@@ -25,6 +25,23 @@ fn page_creates_a_function(cloud: &LocalCloud, extra_headers: &str) -> (String, 
     raw(cloud, request.as_bytes())
 }
 
+/// A POST to `/` from a page served as `rebound.example` (DNS rebinding), signed for
+/// `service`, with its `content_type`, `extra_headers` (each ending in CRLF) and `body`.
+fn rebound_post(
+    cloud: &LocalCloud,
+    service: &str,
+    content_type: &str,
+    extra_headers: &str,
+    body: &str,
+) -> (String, String) {
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: rebound.example\r\n{extra_headers}Content-Type: {content_type}\r\n{}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        signed(service),
+        body.len()
+    );
+    raw(cloud, request.as_bytes())
+}
+
 fn base64_of(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(bytes)
@@ -104,32 +121,32 @@ async fn a_web_page_cannot_create_or_run_code_through_the_control_plane() {
         assert!(answer.contains("attacker.example"), "{answer}");
     }
     // CloudWatch Logs answers in its own (JSON 1.1) shape.
-    let body = r#"{"logGroupNamePrefix":"/aws"}"#;
-    let request = format!(
-        "POST / HTTP/1.1\r\nHost: rebound.example\r\nX-Amz-Target: Logs_20140328.DescribeLogGroups\r\nContent-Type: application/x-amz-json-1.1\r\n{}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        signed("logs"),
-        body.len()
+    let (status, answer) = rebound_post(
+        &cloud,
+        "logs",
+        "application/x-amz-json-1.1",
+        "X-Amz-Target: Logs_20140328.DescribeLogGroups\r\n",
+        r#"{"logGroupNamePrefix":"/aws"}"#,
     );
-    let (status, answer) = raw(&cloud, request.as_bytes());
     assert!(status.contains(" 403 "), "{answer}");
     assert_eq!(error_code(&answer), "AccessDeniedException", "{answer}");
     // CloudWatch in the dialect its client sent (boto3's JSON 1.0), STS in its query XML.
-    let body = "{}";
-    let request = format!(
-        "POST / HTTP/1.1\r\nHost: rebound.example\r\nX-Amz-Target: GraniteServiceVersion20100801.DescribeAlarms\r\nContent-Type: application/x-amz-json-1.0\r\n{}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        signed("monitoring"),
-        body.len()
+    let (status, answer) = rebound_post(
+        &cloud,
+        "monitoring",
+        "application/x-amz-json-1.0",
+        "X-Amz-Target: GraniteServiceVersion20100801.DescribeAlarms\r\n",
+        "{}",
     );
-    let (status, answer) = raw(&cloud, request.as_bytes());
     assert!(status.contains(" 403 "), "{answer}");
     assert_eq!(error_code(&answer), "AccessDeniedException", "{answer}");
-    let body = "Action=GetCallerIdentity&Version=2011-06-15";
-    let request = format!(
-        "POST / HTTP/1.1\r\nHost: rebound.example\r\nContent-Type: application/x-www-form-urlencoded\r\n{}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        signed("sts"),
-        body.len()
+    let (status, answer) = rebound_post(
+        &cloud,
+        "sts",
+        "application/x-www-form-urlencoded",
+        "",
+        "Action=GetCallerIdentity&Version=2011-06-15",
     );
-    let (status, answer) = raw(&cloud, request.as_bytes());
     assert!(status.contains(" 403 "), "{answer}");
     assert!(
         answer.contains("<Code>AccessDeniedException</Code>") && answer.contains("rebound.example"),
